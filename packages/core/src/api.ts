@@ -1,0 +1,46 @@
+/**
+ * `@signet/core/api` — contracts only: schemas, HttpApi groups and RPC
+ * groups. Imports no SQL and no Node-only module, so `@signet/sdk` (and
+ * browsers) can depend on it alone.
+ *
+ * @module
+ */
+import { HttpApi, OpenApi } from "@effect/platform"
+import { RpcGroup } from "@effect/rpc"
+import { AuditApi } from "./audit/Api.js"
+import { EventsApi } from "./events/Api.js"
+import { SystemApi } from "./system/Api.js"
+import { TenantsApi } from "./tenancy/Api.js"
+import { TenantCommand, TenantQuery } from "./tenancy/Rpc.js"
+
+export * from "./audit/Api.js"
+export { AuditEntry, ChainVerification } from "./audit/Domain.js"
+export * from "./events/Api.js"
+export { CloudEvent, OutboxEntry, OutboxStatus } from "./events/Domain.js"
+export { ActorKind, TenantId } from "./kernel/Context.js"
+export * from "./kernel/Errors.js"
+export { Page, PageParams } from "./kernel/Pagination.js"
+export * from "./kernel/Security.js"
+export * from "./system/Api.js"
+export * from "./tenancy/Api.js"
+export * from "./tenancy/Domain.js"
+export * from "./tenancy/Rpc.js"
+
+/** The Signet REST API (OpenAPI 3.1 at `/openapi.json`). */
+export class SignetApi extends HttpApi.make("signet")
+  .add(SystemApi)
+  .add(TenantsApi)
+  .add(AuditApi)
+  .add(EventsApi)
+  .annotate(OpenApi.Title, "Signet API")
+  .annotate(OpenApi.Version, "0.1.0")
+  .annotate(
+    OpenApi.Description,
+    "Identity, tenancy, RBAC, academics, attendance and classroom beacons. Errors are RFC 9457 problem details (application/problem+json)."
+  )
+{}
+
+/** Every RPC group served at `/rpc`. */
+export const SignetRpcs = TenantQuery.merge(TenantCommand)
+/** @see SignetRpcs */
+export type SignetRpcs = RpcGroup.Rpcs<typeof SignetRpcs>

@@ -1,0 +1,46 @@
+/**
+ * Outbox tables. `outbox` is infrastructure, not tenant data: it is read by
+ * the dispatcher across tenants and is never exposed through a tenant-scoped
+ * query, so it carries `tenant_id` for filtering but no RLS policy.
+ * `event_deliveries` records which subscriber has processed which event, so
+ * a retried event is not delivered twice to a subscriber that already took it.
+ *
+ * @module
+ */
+import { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+import { ddl, type ModuleMigrations } from "../kernel/Migrations.js"
+
+/** Events module migrations. */
+export const eventsMigrations: ModuleMigrations = {
+  module: "events",
+  migrations: {
+    "0001_outbox": Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE outbox (
+        id ${t.uuid} NOT NULL PRIMARY KEY,
+        tenant_id ${t.uuid},
+        type TEXT NOT NULL,
+        source TEXT NOT NULL,
+        subject TEXT,
+        time ${t.ts} NOT NULL,
+        data ${t.json} NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at ${t.ts},
+        last_error TEXT,
+        locked_by TEXT,
+        locked_until ${t.ts},
+        delivered_at ${t.ts}
+      )`)
+      yield* sql.unsafe(`CREATE INDEX outbox_pending ON outbox (status, next_attempt_at)`)
+      yield* sql.unsafe(`CREATE TABLE event_deliveries (
+        event_id ${t.uuid} NOT NULL,
+        subscriber TEXT NOT NULL,
+        delivered_at ${t.ts} NOT NULL,
+        PRIMARY KEY (event_id, subscriber)
+      )`)
+    })
+  }
+}

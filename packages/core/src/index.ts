@@ -1,0 +1,27 @@
+/**
+ * `@signet/core` — the Signet domain, embeddable in any Node application:
+ * build {@link Core.layer} on your own SQLite file or Postgres database and
+ * call the module services directly.
+ *
+ * ```ts
+ * import { Core, Tenancy, systemActor, CurrentActor } from "@signet/core"
+ * const program = Effect.gen(function*() {
+ *   const tenancy = yield* Tenancy
+ *   return yield* tenancy.create(Schema.decodeSync(CreateTenant)({ slug: "acme", name: "Acme" }))
+ * }).pipe(Effect.provideService(CurrentActor, systemActor), Effect.provide(Core.layer({ databaseUrl: "sqlite:./acme.db" })))
+ * ```
+ *
+ * @module
+ */
+export * from "./api.js"
+export { Audit, chainHash, GENESIS_HASH, redact } from "./audit/Audit.js"
+export * as Core from "./Core.js"
+export { backoff, defaultDispatcherOptions, type DispatcherOptions, Events, type Subscriber } from "./events/Events.js"
+export * from "./kernel/Context.js"
+export * as Crypto from "./kernel/Crypto.js"
+export * as Db from "./kernel/Database.js"
+export * as Ids from "./kernel/Ids.js"
+export * as Migrations from "./kernel/Migrations.js"
+export * as Sql from "./kernel/Sql.js"
+export { SETTINGS, type SettingDefinition } from "./tenancy/Settings.js"
+export { type ListTenants, type OnboardingStep, Tenancy } from "./tenancy/Tenancy.js"

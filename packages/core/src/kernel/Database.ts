@@ -1,0 +1,346 @@
+/**
+ * The one `Database` layer: SQLite (default) or Postgres, chosen by
+ * `DATABASE_URL` (ARCHITECTURE §2 "Data").
+ *
+ * - `sqlite:<path>` (default `sqlite:./data/signet.db`; the parent directory is
+ *   created) or `sqlite::memory:`. Opened with WAL, `synchronous=FULL`
+ *   (acknowledged writes survive power loss), `foreign_keys=ON` and a
+ *   `busy_timeout`.
+ * - `postgres://…` / `postgresql://…`. Migrations run with the URL's own
+ *   credentials (the schema owner); the application pool then connects with
+ *   `role` set to a non-owner role without BYPASSRLS (default `signet_app`),
+ *   so row-level security applies to every query the server makes. The tenant
+ *   is set per transaction with `set_config('app.tenant_id', $1, true)` —
+ *   never a session-level `SET` (see {@link tenantTx}).
+ *
+ * @module
+ */
+import { Reactivity } from "@effect/experimental"
+import { SqlClient } from "@effect/sql"
+import { SqlError } from "@effect/sql/SqlError"
+import { PgClient } from "@effect/sql-pg"
+import { SqliteClient } from "@effect/sql-sqlite-node"
+import { Config, Context, Data, Duration, Effect, Layer, Option, Redacted, type Scope } from "effect"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import Pg from "pg"
+import { CurrentTenant } from "./Context.js"
+
+/** Which SQL dialect a `Database` speaks. */
+export type Dialect = "sqlite" | "pg"
+
+/** A parsed `DATABASE_URL`. */
+export type DatabaseUrl =
+  | { readonly dialect: "sqlite"; readonly filename: string }
+  | { readonly dialect: "pg"; readonly url: Redacted.Redacted<string> }
+
+/** The default `DATABASE_URL`: a SQLite file under `./data`. */
+export const DEFAULT_DATABASE_URL = "sqlite:./data/signet.db"
+
+/** The default Postgres role the application pool runs as (RLS applies to it). */
+export const DEFAULT_PG_APP_ROLE = "signet_app"
+
+/**
+ * Raised when the database cannot be opened, reached or migrated at start-up.
+ * `message` is one line meant for an operator, naming the problem and the fix.
+ */
+export class DatabaseStartupError extends Data.TaggedError("DatabaseStartupError")<{
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/**
+ * Parses a `DATABASE_URL`. Accepts `sqlite:<path>`, `sqlite://<path>`,
+ * `sqlite::memory:`, `postgres://…` and `postgresql://…`.
+ *
+ * @throws nothing — fails with {@link DatabaseStartupError} on anything else.
+ */
+export const parseDatabaseUrl = (raw: string): Effect.Effect<DatabaseUrl, DatabaseStartupError> => {
+  const url = raw.trim()
+  if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
+    return Effect.succeed({ dialect: "pg", url: Redacted.make(url) })
+  }
+  if (url.startsWith("sqlite:")) {
+    let filename = url.slice("sqlite:".length)
+    if (filename.startsWith("//")) filename = filename.slice(2)
+    if (filename.length === 0) {
+      return Effect.fail(new DatabaseStartupError({ message: `DATABASE_URL "${url}" names no file; use sqlite:./data/signet.db` }))
+    }
+    return Effect.succeed({ dialect: "sqlite", filename })
+  }
+  return Effect.fail(
+    new DatabaseStartupError({
+      message: `DATABASE_URL must start with sqlite: or postgres:// (got "${url.replace(/\/\/[^@/]*@/, "//***@")}")`
+    })
+  )
+}
+
+/**
+ * Facts about the open database, available to every module.
+ */
+export class Database extends Context.Tag("Signet/Database")<
+  Database,
+  {
+    readonly dialect: Dialect
+    /** Human-readable location (file path, or host/database without credentials). */
+    readonly location: string
+    /** The SQLite file path, when `dialect` is `sqlite` and not in memory. */
+    readonly sqliteFile: string | undefined
+  }
+>() {}
+
+/** Options of {@link layer}. */
+export interface DatabaseOptions {
+  /** The `DATABASE_URL`. */
+  readonly url: string
+  /**
+   * Runs before the application client is handed out, with an owner
+   * connection (Postgres) or the single connection (SQLite). Used to apply
+   * migrations at start-up.
+   */
+  readonly beforeStart?: Effect.Effect<void, unknown, SqlClient.SqlClient> | undefined
+  /** Postgres: role the application pool assumes (default `signet_app`). */
+  readonly pgAppRole?: string | undefined
+  /** Postgres: pool size (default 10). */
+  readonly pgPoolSize?: number | undefined
+}
+
+/** Text result of Postgres timestamps as ISO-8601 UTC strings (like SQLite). */
+const pgTypes: Pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") => {
+    if (oid === 1184 || oid === 1114) {
+      return (value: string) => {
+        const normalized = oid === 1114 ? `${value.replace(" ", "T")}Z` : value
+        return new Date(normalized).toISOString()
+      }
+    }
+    if (oid === 20) return (value: string) => Number(value)
+    return Pg.types.getTypeParser(oid, format as any)
+  }) as Pg.CustomTypesConfig["getTypeParser"]
+}
+
+const describePg = (url: string): string => {
+  try {
+    const u = new URL(url)
+    return `postgres://${u.hostname}:${u.port || "5432"}${u.pathname}`
+  } catch {
+    return "postgres"
+  }
+}
+
+const sqliteLayer = (filename: string, options: DatabaseOptions) =>
+  Layer.unwrapEffect(
+    Effect.gen(function*() {
+      if (filename !== ":memory:") {
+        const dir = Path.dirname(Path.resolve(filename))
+        yield* Effect.try({
+          try: () => {
+            Fs.mkdirSync(dir, { recursive: true })
+            Fs.accessSync(dir, Fs.constants.W_OK)
+          },
+          catch: (cause) =>
+            new DatabaseStartupError({
+              message: `data directory ${dir} is not writable (${(cause as Error).message}); choose another DATABASE_URL or fix its permissions`,
+              cause
+            })
+        })
+      }
+      const client = SqliteClient.layer({ filename })
+      const setup = Layer.effectDiscard(
+        Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          yield* sql.unsafe("PRAGMA busy_timeout = 5000")
+          yield* sql.unsafe("PRAGMA foreign_keys = ON")
+          yield* sql.unsafe("PRAGMA synchronous = FULL")
+          if (options.beforeStart) yield* options.beforeStart
+        }).pipe(
+          Effect.mapError((cause) =>
+            cause instanceof DatabaseStartupError ? cause : new DatabaseStartupError({
+              message: `cannot open SQLite database ${filename}: ${describeCause(cause)}`,
+              cause
+            })
+          )
+        )
+      )
+      const info = Layer.succeed(Database, {
+        dialect: "sqlite",
+        location: filename === ":memory:" ? ":memory:" : Path.resolve(filename),
+        sqliteFile: filename === ":memory:" ? undefined : Path.resolve(filename)
+      })
+      return Layer.mergeAll(setup, info).pipe(Layer.provideMerge(client))
+    })
+  )
+
+const describeCause = (cause: unknown): string => {
+  if (cause && typeof cause === "object") {
+    const c = cause as { message?: unknown; cause?: unknown }
+    const inner = c.cause && typeof c.cause === "object" && "message" in c.cause ? String((c.cause as any).message) : ""
+    const msg = typeof c.message === "string" ? c.message : String(cause)
+    return inner && !msg.includes(inner) ? `${msg}: ${inner}` : msg
+  }
+  return String(cause)
+}
+
+const pgPool = (url: string, extra: Pg.PoolConfig): Effect.Effect<Pg.Pool, SqlError, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: async () => {
+        const pool = new Pg.Pool({ connectionString: url, types: pgTypes, connectionTimeoutMillis: 5000, ...extra })
+        pool.on("error", () => {
+          // Idle-client errors (server restarts) are surfaced on the next query.
+        })
+        const client = await pool.connect()
+        client.release()
+        return pool
+      },
+      catch: (cause) =>
+        new SqlError({
+          message: `cannot connect to ${describePg(url)}: ${describeCause(cause)}; check DATABASE_URL and that Postgres is running`,
+          cause
+        })
+    }),
+    (pool) => Effect.promise(() => pool.end())
+  )
+
+const pgLayer = (url: Redacted.Redacted<string>, options: DatabaseOptions) => {
+  const raw = Redacted.value(url)
+  const role = options.pgAppRole ?? DEFAULT_PG_APP_ROLE
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role)) {
+    return Layer.fail(new DatabaseStartupError({ message: `SIGNET_PG_APP_ROLE "${role}" is not a valid role name` }))
+  }
+  // Phase 1: owner connection — migrations (they create the app role and its grants).
+  const ownerPhase = Effect.scoped(
+    Effect.gen(function*() {
+      if (!options.beforeStart) {
+        yield* pgPool(raw, { max: 1 })
+        return
+      }
+      const before = options.beforeStart
+      const ownerClient = yield* PgClient.fromPool({ acquire: pgPool(raw, { max: 1 }), types: pgTypes }).pipe(
+        Effect.provide(Reactivity.layer),
+        Effect.mapError((cause) =>
+          cause instanceof DatabaseStartupError ? cause : new DatabaseStartupError({ message: describeCause(cause), cause })
+        )
+      )
+      yield* before.pipe(
+        Effect.provideService(SqlClient.SqlClient, ownerClient),
+        Effect.mapError((cause) =>
+          cause instanceof DatabaseStartupError ? cause : new DatabaseStartupError({
+            message: `migrations failed on ${describePg(raw)}: ${describeCause(cause)}`,
+            cause
+          })
+        )
+      )
+    })
+  )
+  // Phase 2: the application pool, as the non-owner role (RLS enforced).
+  const appClient = PgClient.layerFromPool({
+    acquire: pgPool(raw, { max: options.pgPoolSize ?? 10, options: `-c role=${role}` }),
+    types: pgTypes
+  })
+  const info = Layer.succeed(Database, { dialect: "pg", location: describePg(raw), sqliteFile: undefined })
+  return Layer.mergeAll(appClient, info).pipe(Layer.provide(Layer.effectDiscard(ownerPhase)))
+}
+
+/**
+ * Builds the database layer for a URL: provides `SqlClient` (and `PgClient`
+ * on Postgres) plus {@link Database}.
+ *
+ * @errors {@link DatabaseStartupError} with a one-line operator message when
+ * the URL is malformed, the file cannot be created, the server is unreachable
+ * or `beforeStart` (migrations) fails.
+ */
+export const layer = (
+  options: DatabaseOptions
+): Layer.Layer<SqlClient.SqlClient | Database, DatabaseStartupError> =>
+  Layer.unwrapEffect(
+    Effect.map(parseDatabaseUrl(options.url), (parsed) =>
+      parsed.dialect === "sqlite"
+        ? (sqliteLayer(parsed.filename, options) as Layer.Layer<SqlClient.SqlClient | Database, DatabaseStartupError>)
+        : (pgLayer(parsed.url, options) as unknown as Layer.Layer<SqlClient.SqlClient | Database, DatabaseStartupError>))
+  )
+
+/** `DATABASE_URL` with its default, as an Effect `Config`. */
+export const databaseUrlConfig: Config.Config<string> = Config.string("DATABASE_URL").pipe(
+  Config.withDefault(DEFAULT_DATABASE_URL)
+)
+
+/** `SIGNET_PG_APP_ROLE` with its default. */
+export const pgAppRoleConfig: Config.Config<string> = Config.string("SIGNET_PG_APP_ROLE").pipe(
+  Config.withDefault(DEFAULT_PG_APP_ROLE)
+)
+
+const isSqlError = (e: unknown): e is SqlError => e instanceof SqlError
+
+/**
+ * Runs `self` in a transaction bound to the `CurrentTenant`.
+ *
+ * On Postgres the first statement is `set_config('app.tenant_id', $1, true)`:
+ * `is_local = true` scopes the setting to this transaction, so a pooled
+ * connection never carries one tenant's context into another request. The
+ * row-level-security policies read it. On SQLite it is a plain transaction
+ * (isolation comes from the repositories' `WHERE tenant_id = …`).
+ *
+ * Nested calls become savepoints and re-assert the same tenant.
+ * SQL errors that escape `self` become defects here: callers map the ones
+ * they expect (unique violations) inside.
+ */
+export const tenantTx = <A, E, R>(
+  self: Effect.Effect<A, E, R>
+): Effect.Effect<A, Exclude<E, SqlError>, R | SqlClient.SqlClient | CurrentTenant> =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.flatMap(CurrentTenant, (tenant) => {
+      const setTenant: Effect.Effect<unknown, SqlError> = sql.onDialectOrElse({
+        pg: () => sql`SELECT set_config('app.tenant_id', ${tenant.id}, true)`,
+        orElse: () => Effect.void
+      })
+      return sql.withTransaction(Effect.zipRight(Effect.orDie(setTenant), self)).pipe(
+        Effect.catchIf(isSqlError, (e) => Effect.die(e))
+      ) as Effect.Effect<A, Exclude<E, SqlError>, R>
+    }))
+
+/**
+ * Runs `self` in a plain transaction (platform-level tables such as
+ * `tenants`), turning SQL errors into defects.
+ */
+export const tx = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, Exclude<E, SqlError>, R | SqlClient.SqlClient> =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql.withTransaction(self).pipe(Effect.catchIf(isSqlError, (e) => Effect.die(e))) as Effect.Effect<
+      A,
+      Exclude<E, SqlError>,
+      R
+    >)
+
+/**
+ * True when a SQL error is a unique-constraint violation (SQLite
+ * `SQLITE_CONSTRAINT_UNIQUE`/`PRIMARYKEY`, Postgres `23505`).
+ */
+export const isUniqueViolation = (error: unknown): boolean => {
+  const cause = (error as { cause?: any })?.cause ?? error
+  const code = cause?.code
+  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY"
+}
+
+/**
+ * Which unique constraint/index a violation names, when the driver says
+ * (Postgres `constraint`, SQLite message text). Used to name the offending
+ * field in a 409.
+ */
+export const violatedConstraint = (error: unknown): string => {
+  const cause = (error as { cause?: any })?.cause ?? error
+  return String(cause?.constraint ?? cause?.message ?? "")
+}
+
+/** Deadline helper for readiness probes: fails if the DB does not answer in time. */
+export const ping: Effect.Effect<boolean, never, SqlClient.SqlClient> = Effect.flatMap(
+  SqlClient.SqlClient,
+  (sql) =>
+    sql`SELECT 1 AS ok`.pipe(
+      Effect.timeout(Duration.seconds(2)),
+      Effect.map(() => true),
+      Effect.catchAll(() => Effect.succeed(false))
+    )
+)
+
+/** The first row of a result, if any. */
+export const firstRow = <A>(rows: ReadonlyArray<A>): Option.Option<A> => Option.fromNullable(rows[0])

@@ -1,0 +1,84 @@
+/**
+ * Shared tagged errors. Every error carries its HTTP status (HttpApiSchema
+ * annotation) and a human `message`; the server renders them as RFC 9457
+ * `application/problem+json` and RPC clients receive the same tagged classes.
+ *
+ * Module-specific errors (e.g. `TenantNotFound`) live in each module's
+ * `Domain.ts`; the ones here are cross-cutting.
+ *
+ * @module
+ */
+import { HttpApiSchema } from "@effect/platform"
+import { Schema } from "effect"
+
+/**
+ * One invalid field of a request: `field` is a dotted path (`settings.timezone`).
+ */
+export class FieldIssue extends Schema.Class<FieldIssue>("FieldIssue")({
+  field: Schema.String,
+  message: Schema.String
+}) {}
+
+/**
+ * 400 — the request is well-formed JSON but a value is invalid (business-level
+ * validation that a schema cannot express, e.g. a reserved slug).
+ */
+export class ValidationError extends Schema.TaggedError<ValidationError>()(
+  "ValidationError",
+  { message: Schema.String, issues: Schema.Array(FieldIssue) },
+  HttpApiSchema.annotations({ status: 400, description: "Invalid input" })
+) {
+  /** A validation error about one field. */
+  static field(field: string, message: string): ValidationError {
+    return new ValidationError({ message: `${field}: ${message}`, issues: [new FieldIssue({ field, message })] })
+  }
+}
+
+/**
+ * 409 — the request conflicts with existing state (duplicate unique value,
+ * illegal lifecycle transition).
+ */
+export class Conflict extends Schema.TaggedError<Conflict>()(
+  "Conflict",
+  { message: Schema.String, field: Schema.optional(Schema.String) },
+  HttpApiSchema.annotations({ status: 409, description: "Conflict with existing state" })
+) {}
+
+/**
+ * 401 — missing, malformed, expired or otherwise invalid credentials. The
+ * message is deliberately generic.
+ */
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()(
+  "Unauthorized",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 401, description: "Authentication required" })
+) {}
+
+/**
+ * 403 — authenticated, but the actor lacks the permission (or the tenant is
+ * suspended).
+ */
+export class Forbidden extends Schema.TaggedError<Forbidden>()(
+  "Forbidden",
+  { message: Schema.String, permission: Schema.optional(Schema.String) },
+  HttpApiSchema.annotations({ status: 403, description: "Not allowed" })
+) {}
+
+/**
+ * 404 — generic "no such object" for ids that do not resolve inside the
+ * caller's tenant. Another tenant's object answers exactly this.
+ */
+export class NotFound extends Schema.TaggedError<NotFound>()(
+  "NotFound",
+  { message: Schema.String, resource: Schema.String, id: Schema.String },
+  HttpApiSchema.annotations({ status: 404, description: "No such object" })
+) {}
+
+/**
+ * 503 — a dependency (database) is not available; the client may retry.
+ */
+export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()(
+  "ServiceUnavailable",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 503, description: "Temporarily unavailable" })
+) {}

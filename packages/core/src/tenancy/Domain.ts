@@ -1,0 +1,137 @@
+/**
+ * Tenancy domain: tenants, their lifecycle and settings (seed 003 "Tenant
+ * Service", seed 001 "settings"; ARCHITECTURE §3).
+ *
+ * @module
+ */
+import { HttpApiSchema } from "@effect/platform"
+import { Schema } from "effect"
+import { TenantId } from "../kernel/Context.js"
+
+export { TenantId }
+
+/**
+ * Slugs that would collide with routes, subdomains or well-known names.
+ */
+export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
+  "admin", "api", "app", "assets", "auth", "beacon", "billing", "cdn", "console", "dashboard", "default", "docs",
+  "help", "health", "internal", "login", "logout", "mail", "metrics", "null", "oauth", "platform", "ready", "root",
+  "rpc", "signet", "static", "status", "support", "system", "tenant", "tenants", "undefined", "well-known", "www"
+])
+
+/**
+ * Tenant slug: lowercase, 3–63 characters, a DNS label (letters, digits,
+ * inner hyphens), not reserved. Used in URLs and as a subdomain.
+ */
+export const TenantSlug = Schema.String.pipe(
+  Schema.minLength(3, { message: () => "must be at least 3 characters" }),
+  Schema.maxLength(63, { message: () => "must be at most 63 characters" }),
+  Schema.pattern(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, {
+    message: () => "must be lowercase letters, digits and inner hyphens (a DNS label)"
+  }),
+  Schema.filter((s) => !RESERVED_SLUGS.has(s) || `"${s}" is a reserved word`),
+  Schema.brand("TenantSlug"),
+  Schema.annotations({ identifier: "TenantSlug", examples: ["lycee-victor-hugo" as any] })
+)
+/** @see TenantSlug */
+export type TenantSlug = typeof TenantSlug.Type
+
+/** Data-residency regions a tenant can be placed in (seed 003). */
+export const Region = Schema.Literal("global", "us", "eu", "uk", "ca", "au", "in", "sg", "jp", "br").annotations({
+  identifier: "Region"
+})
+/** @see Region */
+export type Region = typeof Region.Type
+
+/** Plan tiers (seed 003 `plan_tier`, default `free`). */
+export const PlanTier = Schema.Literal("free", "basic", "pro", "enterprise").annotations({ identifier: "PlanTier" })
+/** @see PlanTier */
+export type PlanTier = typeof PlanTier.Type
+
+/** Lifecycle states. `deleted` is a soft delete: restorable, slug kept reserved. */
+export const TenantStatus = Schema.Literal("active", "suspended", "deleted").annotations({ identifier: "TenantStatus" })
+/** @see TenantStatus */
+export type TenantStatus = typeof TenantStatus.Type
+
+/** A custom domain: a lowercase hostname of at least two labels. */
+export const CustomDomain = Schema.String.pipe(
+  Schema.maxLength(253),
+  Schema.pattern(/^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+    message: () => "must be a lowercase hostname such as attendance.example.edu"
+  }),
+  Schema.annotations({ identifier: "CustomDomain" })
+)
+
+/** A tenant: a customer organisation (a school, a district, a company). */
+export class Tenant extends Schema.Class<Tenant>("Tenant")({
+  id: TenantId,
+  slug: Schema.String,
+  name: Schema.String,
+  region: Region,
+  plan: PlanTier,
+  status: TenantStatus,
+  custom_domain: Schema.NullOr(Schema.String),
+  created_at: Schema.String,
+  updated_at: Schema.String,
+  deleted_at: Schema.NullOr(Schema.String)
+}) {}
+
+const strict = { parseOptions: { onExcessProperty: "error" } } as const
+
+/** Body of `POST /api/v1/tenants` and RPC `CreateTenant`. */
+export class CreateTenant extends Schema.Class<CreateTenant>("CreateTenant")({
+  slug: TenantSlug,
+  name: Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(200)),
+  region: Schema.optionalWith(Region, { default: () => "global" as const }),
+  plan: Schema.optionalWith(PlanTier, { default: () => "free" as const }),
+  custom_domain: Schema.optional(Schema.NullOr(CustomDomain))
+}, strict) {}
+
+/** Body of `PATCH /api/v1/tenants/{slug}`: every field optional. */
+export class UpdateTenant extends Schema.Class<UpdateTenant>("UpdateTenant")({
+  name: Schema.optional(Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(200))),
+  region: Schema.optional(Region),
+  plan: Schema.optional(PlanTier),
+  custom_domain: Schema.optional(Schema.NullOr(CustomDomain))
+}, strict) {}
+
+/** 404 — no tenant with that slug or id (deleted tenants count as absent except for restore). */
+export class TenantNotFound extends Schema.TaggedError<TenantNotFound>()(
+  "TenantNotFound",
+  { message: Schema.String, tenant: Schema.String },
+  HttpApiSchema.annotations({ status: 404, description: "No such tenant" })
+) {}
+
+/** 403 — the tenant is suspended: its users are refused until it is reactivated. */
+export class TenantSuspended extends Schema.TaggedError<TenantSuspended>()(
+  "TenantSuspended",
+  { message: Schema.String, tenant: Schema.String },
+  HttpApiSchema.annotations({ status: 403, description: "Tenant suspended" })
+) {}
+
+/** 409 — the lifecycle transition is not allowed from the tenant's current status. */
+export class InvalidTenantTransition extends Schema.TaggedError<InvalidTenantTransition>()(
+  "InvalidTenantTransition",
+  { message: Schema.String, from: TenantStatus, action: Schema.String },
+  HttpApiSchema.annotations({ status: 409, description: "Illegal lifecycle transition" })
+) {}
+
+/** One tenant setting with its effective value. */
+export class TenantSetting extends Schema.Class<TenantSetting>("TenantSetting")({
+  key: Schema.String,
+  value: Schema.Unknown,
+  default: Schema.Unknown,
+  is_default: Schema.Boolean,
+  description: Schema.String,
+  updated_at: Schema.NullOr(Schema.String)
+}) {}
+
+/** Body of `PUT /api/v1/tenants/{slug}/settings/{key}`. */
+export class PutSetting extends Schema.Class<PutSetting>("PutSetting")({ value: Schema.Unknown }, strict) {}
+
+/** 404 — no such setting key. */
+export class SettingNotFound extends Schema.TaggedError<SettingNotFound>()(
+  "SettingNotFound",
+  { message: Schema.String, key: Schema.String },
+  HttpApiSchema.annotations({ status: 404, description: "Unknown setting key" })
+) {}
