@@ -86,6 +86,8 @@ export class Database extends Context.Tag("Signet/Database")<
     readonly location: string
     /** The SQLite file path, when `dialect` is `sqlite` and not in memory. */
     readonly sqliteFile: string | undefined
+    /** Connection pool figures (SQLite: one connection). */
+    readonly poolStats: Effect.Effect<{ readonly total: number; readonly idle: number; readonly waiting: number }>
   }
 >() {}
 
@@ -115,6 +117,8 @@ const pgTypes: Pg.CustomTypesConfig = {
       }
     }
     if (oid === 20) return (value: string) => Number(value)
+    // JSON/JSONB as text, like SQLite, so one decoder (`Sql.DbJson`) serves both.
+    if (oid === 114 || oid === 3802) return (value: string) => value
     return Pg.types.getTypeParser(oid, format as any)
   }) as Pg.CustomTypesConfig["getTypeParser"]
 }
@@ -165,7 +169,8 @@ const sqliteLayer = (filename: string, options: DatabaseOptions) =>
       const info = Layer.succeed(Database, {
         dialect: "sqlite",
         location: filename === ":memory:" ? ":memory:" : Path.resolve(filename),
-        sqliteFile: filename === ":memory:" ? undefined : Path.resolve(filename)
+        sqliteFile: filename === ":memory:" ? undefined : Path.resolve(filename),
+        poolStats: Effect.succeed({ total: 1, idle: 0, waiting: 0 })
       })
       return Layer.mergeAll(setup, info).pipe(Layer.provideMerge(client))
     })
@@ -181,7 +186,11 @@ const describeCause = (cause: unknown): string => {
   return String(cause)
 }
 
-const pgPool = (url: string, extra: Pg.PoolConfig): Effect.Effect<Pg.Pool, SqlError, Scope.Scope> =>
+const pgPool = (
+  url: string,
+  extra: Pg.PoolConfig,
+  onOpen: (pool: Pg.Pool) => void = () => {}
+): Effect.Effect<Pg.Pool, SqlError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.tryPromise({
       try: async () => {
@@ -191,6 +200,7 @@ const pgPool = (url: string, extra: Pg.PoolConfig): Effect.Effect<Pg.Pool, SqlEr
         })
         const client = await pool.connect()
         client.release()
+        onOpen(pool)
         return pool
       },
       catch: (cause) =>
@@ -234,11 +244,23 @@ const pgLayer = (url: Redacted.Redacted<string>, options: DatabaseOptions) => {
     })
   )
   // Phase 2: the application pool, as the non-owner role (RLS enforced).
+  let appPool: Pg.Pool | undefined
   const appClient = PgClient.layerFromPool({
-    acquire: pgPool(raw, { max: options.pgPoolSize ?? 10, options: `-c role=${role}` }),
+    acquire: pgPool(raw, { max: options.pgPoolSize ?? 10, options: `-c role=${role}` }, (p) => {
+      appPool = p
+    }),
     types: pgTypes
   })
-  const info = Layer.succeed(Database, { dialect: "pg", location: describePg(raw), sqliteFile: undefined })
+  const info = Layer.succeed(Database, {
+    dialect: "pg",
+    location: describePg(raw),
+    sqliteFile: undefined,
+    poolStats: Effect.sync(() => ({
+      total: appPool?.totalCount ?? 0,
+      idle: appPool?.idleCount ?? 0,
+      waiting: appPool?.waitingCount ?? 0
+    }))
+  })
   return Layer.mergeAll(appClient, info).pipe(Layer.provide(Layer.effectDiscard(ownerPhase)))
 }
 

@@ -26,10 +26,28 @@ export const Uuid = Schema.String.pipe(
 export const brandedId = <const B extends string>(brand: B) =>
   Uuid.pipe(Schema.brand(brand), Schema.annotations({ identifier: brand, description: `${brand} (UUIDv7)` }))
 
+let lastMs = -1
+let seq = 0
+
 /**
  * A fresh UUIDv7 string, timestamped from the Effect `Clock` (milliseconds).
+ * Monotonic within the process: ids minted in the same millisecond (or after
+ * the clock stepped back) keep increasing through the 32-bit sequence field,
+ * so ordering by id is ordering by creation.
  */
-export const newUuid: Effect.Effect<string> = Effect.map(Clock.currentTimeMillis, (msecs) => v7({ msecs }))
+export const newUuid: Effect.Effect<string> = Effect.map(Clock.currentTimeMillis, (now) => {
+  if (now > lastMs) {
+    lastMs = now
+    seq = Math.floor(Math.random() * 0x3fffffff)
+  } else {
+    seq++
+    if (seq > 0xffffffff) {
+      lastMs++
+      seq = 0
+    }
+  }
+  return v7({ msecs: lastMs, seq })
+})
 
 /**
  * A fresh branded id for the given schema: `yield* newId(UserId)`.

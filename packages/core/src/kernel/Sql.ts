@@ -4,8 +4,8 @@
  *
  * - booleans: Postgres `BOOLEAN` returns `true/false`, SQLite `INTEGER` 0/1.
  *   Bind with {@link bool} (0/1 — Postgres accepts `'1'`/`'0'` for booleans).
- * - JSON: Postgres `JSONB` returns parsed values, SQLite `TEXT` a string.
- *   Bind with {@link json}.
+ * - JSON: both return text (the Postgres layer installs a text parser for
+ *   `json`/`jsonb`); read with {@link DbJson}, bind with {@link json}.
  * - instants: both return ISO-8601 UTC strings (the Postgres layer installs a
  *   type parser); bind with {@link instant}.
  *
@@ -20,7 +20,7 @@ export const DbBool = Schema.transform(Schema.Union(Schema.Boolean, Schema.Numbe
   encode: (b) => b
 })
 
-/** Reads a JSON column (parsed or text) into an unknown value. */
+/** Reads a JSON column (text in both dialects) into an unknown value. */
 export const DbJson = Schema.transform(Schema.Unknown, Schema.Unknown, {
   strict: true,
   decode: (v) => (typeof v === "string" ? JSON.parse(v) : v),

@@ -76,24 +76,33 @@ export class Tenant extends Schema.Class<Tenant>("Tenant")({
   deleted_at: Schema.NullOr(Schema.String)
 }) {}
 
-const strict = { parseOptions: { onExcessProperty: "error" } } as const
+/**
+ * A request body schema that refuses unknown fields (a smuggled `status` or
+ * `tenant_id` is a 400, never silently ignored) and reports every issue.
+ */
+export const strictStruct = <F extends Schema.Struct.Fields>(identifier: string, fields: F) =>
+  Schema.Struct(fields).annotations({ identifier, parseOptions: { onExcessProperty: "error", errors: "all" } })
 
 /** Body of `POST /api/v1/tenants` and RPC `CreateTenant`. */
-export class CreateTenant extends Schema.Class<CreateTenant>("CreateTenant")({
+export const CreateTenant = strictStruct("CreateTenant", {
   slug: TenantSlug,
   name: Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(200)),
   region: Schema.optionalWith(Region, { default: () => "global" as const }),
   plan: Schema.optionalWith(PlanTier, { default: () => "free" as const }),
   custom_domain: Schema.optional(Schema.NullOr(CustomDomain))
-}, strict) {}
+})
+/** @see CreateTenant */
+export type CreateTenant = typeof CreateTenant.Type
 
 /** Body of `PATCH /api/v1/tenants/{slug}`: every field optional. */
-export class UpdateTenant extends Schema.Class<UpdateTenant>("UpdateTenant")({
+export const UpdateTenant = strictStruct("UpdateTenant", {
   name: Schema.optional(Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(200))),
   region: Schema.optional(Region),
   plan: Schema.optional(PlanTier),
   custom_domain: Schema.optional(Schema.NullOr(CustomDomain))
-}, strict) {}
+})
+/** @see UpdateTenant */
+export type UpdateTenant = typeof UpdateTenant.Type
 
 /** 404 — no tenant with that slug or id (deleted tenants count as absent except for restore). */
 export class TenantNotFound extends Schema.TaggedError<TenantNotFound>()(
@@ -127,7 +136,7 @@ export class TenantSetting extends Schema.Class<TenantSetting>("TenantSetting")(
 }) {}
 
 /** Body of `PUT /api/v1/tenants/{slug}/settings/{key}`. */
-export class PutSetting extends Schema.Class<PutSetting>("PutSetting")({ value: Schema.Unknown }, strict) {}
+export const PutSetting = strictStruct("PutSetting", { value: Schema.Unknown })
 
 /** 404 — no such setting key. */
 export class SettingNotFound extends Schema.TaggedError<SettingNotFound>()(

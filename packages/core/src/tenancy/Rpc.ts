@@ -6,6 +6,7 @@
  */
 import { Rpc, RpcGroup, RpcMiddleware } from "@effect/rpc"
 import { Schema } from "effect"
+import { CurrentActor } from "../kernel/Context.js"
 import { Conflict, Unauthorized, ValidationError } from "../kernel/Errors.js"
 import { PageParams } from "../kernel/Pagination.js"
 import { TenantPage } from "./Api.js"
@@ -27,6 +28,7 @@ import {
  */
 export class RpcOperatorAuth extends RpcMiddleware.Tag<RpcOperatorAuth>()("Signet/RpcOperatorAuth", {
   failure: Unauthorized,
+  provides: CurrentActor,
   requiredForClient: true
 }) {}
 

@@ -196,7 +196,7 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
       change: (
         t: Tenant,
         at: string
-      ) => Effect.Effect<Option.Option<Partial<Omit<Tenant, "id">>>, E | ValidationError | InvalidTenantTransition>,
+      ) => Effect.Effect<Option.Option<Partial<Omit<Tenant, "id">>>, E>,
       options: { readonly includeDeleted?: boolean } = {}
     ) =>
       Effect.gen(function*() {
@@ -243,7 +243,12 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
         return Effect.succeed(Object.keys(patch).length === 0 ? Option.none() : Option.some(patch))
       })
 
-    const transition = (slug: string, action: string, from: ReadonlyArray<TenantStatus>, to: TenantStatus) =>
+    const transition = (
+      slug: string,
+      action: string,
+      from: ReadonlyArray<TenantStatus>,
+      to: TenantStatus
+    ): Effect.Effect<Tenant, TenantNotFound | InvalidTenantTransition, CurrentActor> =>
       mutate(
         slug,
         action,
@@ -258,7 +263,7 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
               })
             ),
         { includeDeleted: from.includes("deleted") }
-      )
+      ).pipe(Effect.catchTag("Conflict", (e) => Effect.die(e))) // status changes touch no unique column
 
     /** Suspends an active tenant: its users are refused with {@link TenantSuspended}. */
     const suspend = (slug: string) => transition(slug, "suspended", ["active"], "suspended")
@@ -362,7 +367,9 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
 
     /** Resets a setting to its default. @errors TenantNotFound, SettingNotFound */
     const resetSetting = (slug: string, key: string) =>
-      Effect.flatMap(definition(key), (def) => putSetting(slug, key, Schema.encodeSync(def.schema)(def.default)))
+      Effect.flatMap(definition(key), (def) => putSetting(slug, key, Schema.encodeSync(def.schema)(def.default))).pipe(
+        Effect.catchTag("ValidationError", (e) => Effect.die(e)) // a default always satisfies its own schema
+      )
 
     return {
       get,

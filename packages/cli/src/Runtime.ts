@@ -1,0 +1,47 @@
+/**
+ * Shared plumbing of CLI commands: the core layer from configuration, the
+ * system actor, and one-line error reporting with documented exit codes.
+ *
+ * Exit codes: 0 success · 1 operational error (database, configuration,
+ * not found, conflict) · 2 invalid usage · 3 integrity check failed.
+ *
+ * @module
+ */
+import { Core, CurrentActor, Db, systemActor } from "@signet/core"
+import { Config, Console, Effect, Layer } from "effect"
+
+/** Exit codes of the `signet` command. */
+export const ExitCode = { ok: 0, error: 1, usage: 2, integrity: 3 } as const
+
+/** The core layer built from configuration (`DATABASE_URL`, `SIGNET_PG_APP_ROLE`). */
+export const coreFromConfig = (options: { readonly migrate?: boolean } = {}) =>
+  Layer.unwrapEffect(
+    Effect.map(
+      Config.all({ databaseUrl: Db.databaseUrlConfig, pgAppRole: Db.pgAppRoleConfig }),
+      ({ databaseUrl, pgAppRole }) =>
+        Core.layer({
+          databaseUrl,
+          pgAppRole,
+          migrate: options.migrate ?? true,
+          pgPoolSize: 2,
+          onMigrated: (applied) => {
+            for (const m of applied) process.stderr.write(`migrated ${m}\n`)
+          }
+        })
+    )
+  )
+
+/** Runs an administrative effect against the local database as the system actor. */
+export const local = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  effect.pipe(Effect.provideService(CurrentActor, systemActor), Effect.provide(coreFromConfig()))
+
+/** Renders any failure as `signet: <message>` and sets the exit code. */
+export const reportFailure = (error: unknown): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const e = error as { _tag?: string; message?: string }
+    const tag = e?._tag
+    if (tag === "ValidationError" && Array.isArray((e as any).error?.value)) return // @effect/cli already printed usage help
+    const message = typeof e?.message === "string" && e.message.length > 0 ? e.message : String(error)
+    yield* Console.error(`signet: ${message}`)
+    process.exitCode = tag === "IntegrityFailure" ? ExitCode.integrity : ExitCode.error
+  })

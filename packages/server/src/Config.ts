@@ -1,0 +1,76 @@
+/**
+ * Server configuration, read through Effect `Config` (environment by
+ * default; the CLI layers flags and the config file on top).
+ *
+ * | variable | default | meaning |
+ * |---|---|---|
+ * | `SIGNET_HOST` | `127.0.0.1` | interface to bind |
+ * | `SIGNET_PORT` | `8080` | TCP port (0 = ephemeral) |
+ * | `DATABASE_URL` | `sqlite:./data/signet.db` | database |
+ * | `SIGNET_MIGRATE` | `true` | apply migrations at start |
+ * | `SIGNET_BOOTSTRAP_TOKEN` | — | operator bearer token for platform endpoints |
+ * | `SIGNET_CORS_ORIGINS` | — | comma-separated allowed origins (`*` for any) |
+ * | `SIGNET_MAX_BODY_BYTES` | `1048576` | request body limit |
+ * | `SIGNET_TRUSTED_PROXIES` | — | comma-separated proxy IPs whose `X-Forwarded-For` is believed |
+ * | `SIGNET_LOG_LEVEL` | `info` | `debug`, `info`, `warn`, `error`, `none` |
+ * | `SIGNET_PG_APP_ROLE` | `signet_app` | Postgres role the pool assumes (RLS) |
+ * | `SIGNET_SHUTDOWN_GRACE_MS` | `10000` | how long SIGTERM waits for in-flight requests |
+ *
+ * @module
+ */
+import { Db } from "@signet/core"
+import { Config, Option, Redacted } from "effect"
+
+/** Resolved server settings. */
+export interface ServerConfig {
+  readonly host: string
+  readonly port: number
+  readonly databaseUrl: string
+  readonly migrate: boolean
+  readonly bootstrapToken: Option.Option<Redacted.Redacted<string>>
+  readonly corsOrigins: ReadonlyArray<string>
+  readonly maxBodyBytes: number
+  readonly trustedProxies: ReadonlyArray<string>
+  readonly logLevel: "debug" | "info" | "warn" | "error" | "none"
+  readonly pgAppRole: string
+  readonly shutdownGraceMs: number
+}
+
+const list = (name: string) =>
+  Config.string(name).pipe(
+    Config.withDefault(""),
+    Config.map((s) => s.split(",").map((x) => x.trim()).filter((x) => x.length > 0))
+  )
+
+/** The server configuration from the current `ConfigProvider`. */
+export const serverConfig: Config.Config<ServerConfig> = Config.all({
+  host: Config.string("SIGNET_HOST").pipe(Config.withDefault("127.0.0.1")),
+  port: Config.port("SIGNET_PORT").pipe(Config.withDefault(8080)),
+  databaseUrl: Db.databaseUrlConfig,
+  migrate: Config.boolean("SIGNET_MIGRATE").pipe(Config.withDefault(true)),
+  bootstrapToken: Config.option(Config.redacted("SIGNET_BOOTSTRAP_TOKEN")),
+  corsOrigins: list("SIGNET_CORS_ORIGINS"),
+  maxBodyBytes: Config.integer("SIGNET_MAX_BODY_BYTES").pipe(Config.withDefault(1024 * 1024)),
+  trustedProxies: list("SIGNET_TRUSTED_PROXIES"),
+  logLevel: Config.literal("debug", "info", "warn", "error", "none")("SIGNET_LOG_LEVEL").pipe(Config.withDefault("info")),
+  pgAppRole: Db.pgAppRoleConfig,
+  shutdownGraceMs: Config.integer("SIGNET_SHUTDOWN_GRACE_MS").pipe(Config.withDefault(10_000))
+}) as Config.Config<ServerConfig>
+
+/** Builds a config value directly (tests, embedding). */
+export const makeServerConfig = (overrides: Partial<ServerConfig> & { readonly databaseUrl: string }): ServerConfig => ({
+  host: "127.0.0.1",
+  port: 0,
+  migrate: true,
+  bootstrapToken: Option.none(),
+  corsOrigins: [],
+  maxBodyBytes: 1024 * 1024,
+  trustedProxies: [],
+  logLevel: "none",
+  pgAppRole: Db.DEFAULT_PG_APP_ROLE,
+  shutdownGraceMs: 10_000,
+  ...overrides
+})
+
+/** Reads a bootstrap token value (for messages), never logged. */
+export const tokenValue = (t: Redacted.Redacted<string>): string => Redacted.value(t)

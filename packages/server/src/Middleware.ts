@@ -1,0 +1,245 @@
+/**
+ * Cross-cutting HTTP behaviour applied to every route (ARCHITECTURE §5
+ * "Cross-cutting"): request ids, RFC 9457 problem details, security headers,
+ * the body size limit, Prometheus metrics and JSON access logs.
+ *
+ * @module
+ */
+import { HttpIncomingMessage, HttpLayerRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Cause, Clock, Effect, FiberRef, Option } from "effect"
+import * as Crypto from "node:crypto"
+import type { ServerConfig } from "./Config.js"
+import { Metrics } from "./Metrics.js"
+
+/**
+ * The request id of the request being handled: the client's `X-Request-ID`
+ * when it is a safe token (1–128 of `[A-Za-z0-9._:-]`), else a fresh UUID.
+ * Echoed in the response, written in every log line and audit row.
+ */
+export const CurrentRequestId: FiberRef.FiberRef<string> = FiberRef.unsafeMake("")
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** Standard problem titles by status. */
+const TITLES: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  409: "Conflict",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  503: "Service Unavailable"
+}
+
+/** `type` URI of a problem: a stable, documented identifier per error tag. */
+export const problemType = (tag: string): string =>
+  `https://signet.dev/problems/${tag.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase()}`
+
+/**
+ * Builds an RFC 9457 problem details response. `extra` members (the tagged
+ * error's own fields, e.g. `field`, `issues`) are kept as extension members;
+ * `code` repeats the error tag for programmatic matching.
+ */
+export const problemResponse = (
+  status: number,
+  tag: string,
+  detail: string,
+  instance: string,
+  requestId: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {}
+): HttpServerResponse.HttpServerResponse => {
+  const { _tag: _ignored, message: _message, ...members } = extra
+  const body = {
+    type: problemType(tag),
+    title: TITLES[status] ?? (status >= 500 ? "Server Error" : "Client Error"),
+    status,
+    detail,
+    instance,
+    code: tag,
+    request_id: requestId,
+    ...members
+  }
+  return HttpServerResponse.text(JSON.stringify(body), {
+    status,
+    contentType: "application/problem+json",
+    headers
+  })
+}
+
+/** Turns the HttpApi schema-decoding error into field-level issues. */
+const decodeIssues = (body: any): Array<{ field: string; message: string }> =>
+  Array.isArray(body?.issues)
+    ? body.issues.map((i: any) => ({
+      field: Array.isArray(i.path) && i.path.length > 0 ? i.path.join(".") : "body",
+      message: String(i.message ?? "is invalid")
+    }))
+    : []
+
+/**
+ * Rewrites an error response produced by HttpApi (JSON with `_tag`) or by
+ * the router (empty 404/405/500) into problem details. Other responses pass
+ * through unchanged.
+ */
+const toProblem = (
+  response: HttpServerResponse.HttpServerResponse,
+  path: string,
+  requestId: string
+): HttpServerResponse.HttpServerResponse => {
+  if (response.status < 400) return response
+  const keepHeaders: Record<string, string> = {}
+  for (const h of ["retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "www-authenticate", "allow"]) {
+    const v = response.headers[h]
+    if (v !== undefined) keepHeaders[h] = v
+  }
+  const body = response.body
+  if (body._tag === "Uint8Array" && body.contentType.includes("json")) {
+    let parsed: any
+    try {
+      parsed = JSON.parse(new TextDecoder().decode(body.body))
+    } catch {
+      parsed = undefined
+    }
+    if (parsed && typeof parsed === "object" && typeof parsed._tag === "string") {
+      if (parsed._tag === "HttpApiDecodeError") {
+        const issues = decodeIssues(parsed)
+        const detail = issues.length > 0
+          ? issues.map((i) => `${i.field}: ${i.message}`).join("; ")
+          : "the request could not be decoded"
+        return problemResponse(400, "ValidationError", detail, path, requestId, { issues }, keepHeaders)
+      }
+      const detail = typeof parsed.message === "string" && parsed.message.length > 0 ? parsed.message : parsed._tag
+      const status = response.status >= 500 ? response.status : response.status
+      return problemResponse(status, parsed._tag, detail, path, requestId, parsed, keepHeaders)
+    }
+    if (parsed && typeof parsed === "object" && typeof parsed.type === "string" && typeof parsed.status === "number") {
+      return response // already problem details
+    }
+  }
+  if (body._tag === "Empty" || body._tag === "Uint8Array") {
+    const tag = response.status === 400
+      ? "MalformedRequest"
+      : response.status === 404
+      ? "RouteNotFound"
+      : response.status === 405
+      ? "MethodNotAllowed"
+      : response.status >= 500
+      ? "InternalServerError"
+      : "HttpError"
+    const detail = response.status === 400
+      ? "the request could not be read: the body is not valid JSON or does not match its Content-Type"
+      : response.status === 404
+      ? `no route for ${path}`
+      : response.status >= 500
+      ? "an unexpected error occurred; quote the request_id when reporting it"
+      : (TITLES[response.status] ?? "request failed")
+    return problemResponse(response.status, tag, detail, path, requestId, {}, keepHeaders)
+  }
+  return response
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-resource-policy": "same-origin",
+  "strict-transport-security": "max-age=31536000; includeSubDomains",
+  "permissions-policy": "camera=(), microphone=(), geolocation=()"
+}
+const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+
+/** Route label for metrics: ids and slugs collapsed so cardinality stays bounded. */
+export const routeLabel = (path: string): string =>
+  path
+    .split("?")[0]!
+    .replace(/\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "/{id}")
+    .replace(/^\/api\/v1\/tenants\/[^/]+/, (m) => (m === "/api/v1/tenants" ? m : "/api/v1/tenants/{slug}"))
+    .replace(/(\/settings\/)[^/]+$/, "$1{key}")
+
+/**
+ * The global middleware. Order of work per request:
+ * 1. resolve the request id (and make it the fiber's log annotation);
+ * 2. refuse bodies over the limit by `Content-Length` (413), and cap
+ *    streamed bodies through `HttpIncomingMessage.MaxBodySize`;
+ * 3. run the route; convert failures and error responses to problem+json;
+ * 4. add security headers and `X-Request-ID`; record metrics; log one line.
+ */
+export const globalMiddleware = (config: ServerConfig) =>
+  HttpLayerRouter.middleware(
+    Effect.gen(function*() {
+      const metrics = yield* Metrics
+      return (httpEffect) =>
+        Effect.gen(function*() {
+          const request = yield* HttpServerRequest.HttpServerRequest
+          const start = yield* Clock.currentTimeNanos
+          const incoming = request.headers["x-request-id"]
+          const requestId = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : Crypto.randomUUID()
+          const url = request.url
+          const path = url.split("?")[0] ?? url
+          const length = Number(request.headers["content-length"] ?? "0")
+
+          const handled: Effect.Effect<HttpServerResponse.HttpServerResponse> =
+            Number.isFinite(length) && length > config.maxBodyBytes
+              ? Effect.succeed(
+                problemResponse(
+                  413,
+                  "PayloadTooLarge",
+                  `request body of ${length} bytes exceeds the limit of ${config.maxBodyBytes} bytes`,
+                  path,
+                  requestId
+                )
+              )
+              : (httpEffect as Effect.Effect<HttpServerResponse.HttpServerResponse, unknown>).pipe(
+                HttpIncomingMessage.withMaxBodySize(Option.some(config.maxBodyBytes)),
+                Effect.catchAllCause((cause) =>
+                  Effect.gen(function*() {
+                    const [response] = yield* HttpServerError.causeResponse(cause)
+                    if (response.status >= 500 && !Cause.isInterruptedOnly(cause)) {
+                      yield* Effect.logError("unhandled error", Cause.pretty(cause))
+                    }
+                    return response
+                  })
+                ),
+                Effect.map((response) => toProblem(response, path, requestId))
+              )
+
+          const response = yield* Effect.locally(handled, CurrentRequestId, requestId).pipe(
+            Effect.annotateLogs("request_id", requestId)
+          )
+          const isDocs = path === "/docs" || path.startsWith("/docs/")
+          const withHeaders = HttpServerResponse.setHeaders(response, {
+            ...SECURITY_HEADERS,
+            ...(isDocs ? {} : { "content-security-policy": API_CSP }),
+            ...(response.headers["cache-control"] ? {} : { "cache-control": "no-store" }),
+            "x-request-id": requestId
+          })
+          const elapsed = Number((yield* Clock.currentTimeNanos) - start) / 1e9
+          const route = routeLabel(path)
+          metrics.observeRequest(request.method, route, withHeaders.status, elapsed)
+          if (config.logLevel !== "none" && (config.logLevel !== "warn" && config.logLevel !== "error" || withHeaders.status >= 500)) {
+            process.stdout.write(
+              JSON.stringify({
+                time: new Date().toISOString(),
+                level: withHeaders.status >= 500 ? "error" : "info",
+                msg: "request",
+                request_id: requestId,
+                method: request.method,
+                path,
+                status: withHeaders.status,
+                duration_ms: Math.round(elapsed * 100_000) / 100,
+                ip: request.remoteAddress._tag === "Some" ? request.remoteAddress.value : null,
+                user_agent: request.headers["user-agent"] ?? null
+              }) + "\n"
+            )
+          }
+          return withHeaders
+        }) as any
+    }),
+    { global: true }
+  )

@@ -1,0 +1,99 @@
+/**
+ * The composition root: HTTP API, RPC, docs, metrics and background jobs on
+ * one port, over the core layer. Holds no domain logic.
+ *
+ * Routes: the REST API (`/api/v1/…`, `/health`, `/ready`), `/openapi.json`
+ * (OpenAPI 3.1), `/docs` (Scalar, served from the package — no CDN),
+ * `/metrics` (Prometheus), `/rpc` (Effect RPC over HTTP, JSON).
+ *
+ * @module
+ */
+import { HttpApiScalar, HttpLayerRouter, HttpServer, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { RpcSerialization, RpcServer } from "@effect/rpc"
+import { Core, Events, SignetApi, SignetRpcs } from "@signet/core"
+import { Effect, Layer } from "effect"
+import { createServer } from "node:http"
+import { OperatorAuthLive, RpcOperatorAuthLive } from "./Auth.js"
+import type { ServerConfig } from "./Config.js"
+import { AuditHttp } from "./http/Audit.js"
+import { EventsHttp } from "./http/Events.js"
+import { SystemHttp } from "./http/System.js"
+import { TenantsHttp } from "./http/Tenancy.js"
+import { globalMiddleware } from "./Middleware.js"
+import { Metrics, MetricsLive } from "./Metrics.js"
+import { RpcHandlers } from "./rpc/Handlers.js"
+
+/** REST routes + OpenAPI document. */
+const apiRoutes = (config: ServerConfig) =>
+  HttpLayerRouter.addHttpApi(SignetApi, { openapiPath: "/openapi.json" }).pipe(
+    Layer.provide([TenantsHttp, AuditHttp, EventsHttp, SystemHttp(config.pgAppRole)]),
+    Layer.provide(OperatorAuthLive(config))
+  )
+
+const docsRoute = HttpApiScalar.layerHttpLayerRouter({ api: SignetApi, path: "/docs" })
+
+const metricsRoute = HttpLayerRouter.add(
+  "GET",
+  "/metrics",
+  Effect.flatMap(Metrics, (m) => m.render).pipe(
+    Effect.map(({ body, contentType }) => HttpServerResponse.text(body, { contentType }))
+  )
+)
+
+const rpcRoute = (config: ServerConfig) =>
+  RpcServer.layerHttpRouter({ group: SignetRpcs, path: "/rpc", protocol: "http" }).pipe(
+    Layer.provide(RpcHandlers),
+    Layer.provide(RpcOperatorAuthLive(config)),
+    Layer.provide(RpcSerialization.layerNdjson)
+  )
+
+/** The outbox dispatcher, forked for the server's lifetime. */
+const jobs = Layer.scopedDiscard(Effect.forkScoped(Effect.flatMap(Events, (e) => e.run)))
+
+/** Every route and global middleware, needing the core services. */
+export const routes = (config: ServerConfig) =>
+  Layer.mergeAll(apiRoutes(config), docsRoute, metricsRoute, rpcRoute(config)).pipe(
+    Layer.provide(globalMiddleware(config)),
+    Layer.provide(
+      config.corsOrigins.length > 0
+        ? HttpLayerRouter.cors({
+          allowedOrigins: config.corsOrigins.includes("*") ? ["*"] : config.corsOrigins,
+          allowedHeaders: ["authorization", "content-type", "x-request-id", "idempotency-key"],
+          exposedHeaders: ["x-request-id", "retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"],
+          maxAge: 600
+        })
+        : Layer.empty
+    )
+  )
+
+/** The core layer configured for this server. */
+export const coreLayer = (config: ServerConfig, onMigrated?: (applied: ReadonlyArray<string>) => void) =>
+  Core.layer({ databaseUrl: config.databaseUrl, migrate: config.migrate, pgAppRole: config.pgAppRole, onMigrated })
+
+/**
+ * The whole server as a layer: binds `host:port`, serves until the scope
+ * closes. On close (SIGTERM through `NodeRuntime.runMain`) the listener stops
+ * accepting, in-flight requests are drained for up to `shutdownGraceMs`, the
+ * dispatcher is interrupted and the database is closed.
+ */
+export const serverLayer = (config: ServerConfig, core = coreLayer(config)) =>
+  HttpLayerRouter.serve(routes(config), { disableLogger: true, disableListenLog: true }).pipe(
+    Layer.provide(Layer.mergeAll(MetricsLive, jobs)),
+    Layer.provideMerge(core),
+    Layer.provideMerge(
+      NodeHttpServer.layer(() => {
+        const server = createServer()
+        server.keepAliveTimeout = 5_000
+        return server
+      }, { host: config.host, port: config.port })
+    )
+  )
+
+/** The bound address of a running server, as a base URL. */
+export const baseUrl: Effect.Effect<string, never, HttpServer.HttpServer> = Effect.map(HttpServer.HttpServer, (s) => {
+  const a = s.address
+  return a._tag === "TcpAddress" ? `http://${a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname}:${a.port}` : "unix"
+})
+
+

@@ -1,0 +1,12 @@
+/**
+ * `@signet/server` — the HTTP/RPC server as a layer, for the CLI and for
+ * embedding.
+ *
+ * @module
+ */
+export * from "./Auth.js"
+export * from "./Config.js"
+export { CurrentRequestId, problemResponse, problemType, routeLabel } from "./Middleware.js"
+export { Metrics } from "./Metrics.js"
+export { baseUrl, coreLayer, routes, serverLayer } from "./Server.js"
+export { VERSION } from "./http/System.js"
