@@ -1,0 +1,44 @@
+import { SqlClient } from "@effect/sql"
+import { describe, expect, it, layer } from "@effect/vitest"
+import { CreateTenant, Tenancy } from "@signet/core"
+import { ownerQuery, testDialects } from "@signet/core/testing"
+import { Effect, Schema } from "effect"
+import { asTenant, TestDbUrl, testActor, testCore } from "./support.js"
+
+const create = (slug: string) => Tenancy.use((t) => t.create(Schema.decodeUnknownSync(CreateTenant)({ slug, name: slug })))
+
+if (testDialects().includes("pg")) {
+  layer(testCore("pg"), { timeout: 60_000 })("Row-level security on Postgres", (it) => {
+    it.effect("the app role sees no tenant rows without app.tenant_id, and only its tenant's rows with it", () =>
+      Effect.gen(function*() {
+        const a = yield* create("rls-a")
+        const b = yield* create("rls-b")
+        const sql = yield* SqlClient.SqlClient
+        const url = yield* TestDbUrl
+        const [role] = yield* sql<{ current_user: string; bypass: boolean }>`
+          SELECT current_user, (SELECT rolbypassrls FROM pg_roles WHERE rolname = current_user) AS bypass`
+        expect(role).toEqual({ current_user: "signet_app", bypass: false })
+        for (const table of ["tenant_settings", "audit_logs", "audit_heads"]) {
+          const none = yield* sql.unsafe(`SELECT * FROM ${table}`)
+          expect(none).toHaveLength(0)
+          const owner = yield* Effect.promise(() => ownerQuery(url, `SELECT COUNT(*)::int AS n FROM ${table}`))
+          expect(owner[0].n).toBeGreaterThan(0)
+        }
+        const onlyA = yield* asTenant(a, sql<{ tenant_id: string }>`SELECT DISTINCT tenant_id FROM tenant_settings`)
+        expect(onlyA.map((r) => r.tenant_id)).toEqual([a.id])
+        // Writing another tenant's row under A's context is refused by the policy's WITH CHECK.
+        const forged = yield* asTenant(
+          a,
+          sql`INSERT INTO tenant_settings (tenant_id, key, value, updated_at) VALUES (${b.id}, 'x', '1', now())`
+        ).pipe(Effect.exit)
+        expect(forged._tag).toBe("Failure")
+        // The setting is transaction-local: it does not leak to the next statement on the pool.
+        const after = yield* sql.unsafe(`SELECT * FROM tenant_settings`)
+        expect(after).toHaveLength(0)
+      }).pipe(Effect.provide(testActor)))
+  })
+} else {
+  describe("Row-level security on Postgres", () => {
+    it.skip("needs SIGNET_TEST_PG_URL", () => {})
+  })
+}

@@ -1,0 +1,83 @@
+/**
+ * Test support: a real Signet server on an ephemeral port over a throwaway
+ * database, plus a small fetch helper.
+ */
+import { makeTestDatabase, type TestDialect } from "@signet/core/testing"
+import { baseUrl, makeServerConfig, serverLayer } from "@signet/server"
+import { Context, Effect, Layer, Option, Redacted } from "effect"
+
+/** The running test server. */
+export class TestServer extends Context.Tag("test/TestServer")<
+  TestServer,
+  { readonly url: string; readonly token: string; readonly databaseUrl: string }
+>() {}
+
+/** Operator token used by test servers. */
+export const TOKEN = "test-operator-token-0123456789"
+
+/** A server layer on a fresh database of the dialect. */
+export const testServer = (dialect: TestDialect, overrides: Record<string, unknown> = {}) =>
+  Layer.unwrapScoped(
+    Effect.gen(function*() {
+      const db = yield* Effect.acquireRelease(Effect.promise(() => makeTestDatabase(dialect)), (d) =>
+        Effect.promise(() => d.dispose()))
+      const config = makeServerConfig({
+        databaseUrl: db.url,
+        bootstrapToken: Option.some(Redacted.make(TOKEN)),
+        maxBodyBytes: 64 * 1024,
+        ...overrides
+      })
+      const server = serverLayer(config)
+      return Layer.effect(
+        TestServer,
+        Effect.map(baseUrl, (url) => ({ url, token: TOKEN, databaseUrl: db.url }))
+      ).pipe(Layer.provide(server))
+    })
+  )
+
+/** A JSON response: status, headers and parsed body. */
+export interface JsonResponse {
+  readonly status: number
+  readonly headers: Headers
+  readonly body: any
+  readonly text: string
+}
+
+/** fetch + JSON parse; `auth: false` omits the operator token. */
+export const call = (
+  method: string,
+  path: string,
+  options: { readonly body?: unknown; readonly raw?: string; readonly auth?: boolean | string; readonly headers?: Record<string, string> } = {}
+) =>
+  Effect.flatMap(TestServer, (server) =>
+    Effect.promise(async (): Promise<JsonResponse> => {
+      const headers: Record<string, string> = { ...options.headers }
+      if (options.auth !== false) headers.authorization = `Bearer ${typeof options.auth === "string" ? options.auth : server.token}`
+      if (options.body !== undefined || options.raw !== undefined) headers["content-type"] ??= "application/json"
+      const res = await fetch(server.url + path, {
+        method,
+        headers,
+        ...(options.raw !== undefined ? { body: options.raw } : options.body !== undefined ? { body: JSON.stringify(options.body) } : {})
+      })
+      const text = await res.text()
+      let body: any = undefined
+      try {
+        body = text ? JSON.parse(text) : undefined
+      } catch {
+        body = undefined
+      }
+      return { status: res.status, headers: res.headers, body, text }
+    }))
+
+/** Asserts the RFC 9457 shape and returns the body. */
+export const expectProblem = (res: JsonResponse, status: number) => {
+  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${res.text}`)
+  const ct = res.headers.get("content-type") ?? ""
+  if (!ct.startsWith("application/problem+json")) throw new Error(`expected problem+json, got ${ct}`)
+  for (const k of ["type", "title", "status", "detail", "instance", "code", "request_id"]) {
+    if (!(k in res.body)) throw new Error(`problem body lacks ${k}: ${res.text}`)
+  }
+  if (res.body.status !== status) throw new Error("status member differs from HTTP status")
+  if (/at .*\.(ts|js):\d+|SELECT |INSERT /.test(res.text)) throw new Error(`problem leaks internals: ${res.text}`)
+  return res.body
+}
