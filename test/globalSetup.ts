@@ -14,7 +14,9 @@ export default function setup() {
   process.env.SIGNET_TEST_RUN_ID = id
   Fs.rmSync(marker(id), { force: true })
   return () => {
-    const created = Fs.existsSync(marker(id)) ? Fs.readFileSync(marker(id), "utf8").split("\n").filter(Boolean).length : 0
+    const created = Fs.existsSync(marker(id))
+      ? Fs.readFileSync(marker(id), "utf8").split("\n").filter(Boolean).length
+      : 0
     Fs.rmSync(marker(id), { force: true })
     if (process.env.SIGNET_TEST_PG_URL) {
       console.log(`Postgres test databases used: ${created}`)

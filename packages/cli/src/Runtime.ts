@@ -37,7 +37,7 @@ export const local = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 
 /** Renders any failure as `signet: <message>` and sets the exit code. */
 export const reportFailure = (error: unknown): Effect.Effect<void> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const e = error as { _tag?: string; message?: string }
     const tag = e?._tag
     if (tag === "ValidationError" && Array.isArray((e as any).error?.value)) return // @effect/cli already printed usage help

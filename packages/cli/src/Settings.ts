@@ -6,8 +6,9 @@
  *
  * @module
  */
-import { ConfigProvider, Data, Effect, Layer } from "effect"
+
 import * as Fs from "node:fs"
+import { ConfigProvider, Data, Effect, Layer } from "effect"
 
 /** A configuration problem, reported as one line. */
 export class ConfigFileError extends Data.TaggedError("ConfigFileError")<{ readonly message: string }> {}
@@ -20,10 +21,12 @@ export const configFilePath = (): string => process.env.SIGNET_CONFIG ?? DEFAULT
 
 /** Reads the config file (absent → empty). Fails on unreadable or malformed JSON. */
 export const readConfigFile = (path = configFilePath()): Effect.Effect<Record<string, string>, ConfigFileError> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     if (!Fs.existsSync(path)) {
       if (process.env.SIGNET_CONFIG) {
-        return yield* new ConfigFileError({ message: `config file ${path} (SIGNET_CONFIG) does not exist; run \`signet init\`` })
+        return yield* new ConfigFileError({
+          message: `config file ${path} (SIGNET_CONFIG) does not exist; run \`signet init\``
+        })
       }
       return {}
     }
@@ -55,7 +58,10 @@ export const readConfigFile = (path = configFilePath()): Effect.Effect<Record<st
 export const configLayer = (flags: Record<string, string | undefined> = {}) =>
   Layer.unwrapEffect(
     Effect.map(readConfigFile(), (file) => {
-      const given = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) as Record<string, string>
+      const given = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) as Record<
+        string,
+        string
+      >
       const provider = ConfigProvider.fromMap(new Map(Object.entries(given))).pipe(
         ConfigProvider.orElse(() => ConfigProvider.fromEnv()),
         ConfigProvider.orElse(() => ConfigProvider.fromMap(new Map(Object.entries(file))))

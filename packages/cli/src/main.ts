@@ -16,7 +16,9 @@ import { reportFailure } from "./Runtime.js"
 
 /** The root command and its subcommands. */
 export const signet = Command.make("signet").pipe(
-  Command.withDescription("Signet: identity, tenancy, RBAC, academics, attendance and classroom beacons — self-hosted."),
+  Command.withDescription(
+    "Signet: identity, tenancy, RBAC, academics, attendance and classroom beacons — self-hosted."
+  ),
   Command.withSubcommands([init, serve, migrate, tenant, events, audit])
 )
 
@@ -29,5 +31,4 @@ export const run = (argv: ReadonlyArray<string>) =>
   )
 
 /** Entry point used by `bin/signet.js` and the single executable. */
-export const main = () =>
-  NodeRuntime.runMain(run(process.argv) as Effect.Effect<void>, { disablePrettyLogger: true })
+export const main = () => NodeRuntime.runMain(run(process.argv) as Effect.Effect<void>, { disablePrettyLogger: true })

@@ -11,7 +11,7 @@ import { Audit } from "./audit/Audit.js"
 import { auditMigrations } from "./audit/Migrations.js"
 import { Events } from "./events/Events.js"
 import { eventsMigrations } from "./events/Migrations.js"
-import { Database, DatabaseStartupError, DEFAULT_PG_APP_ROLE, layer as databaseLayer } from "./kernel/Database.js"
+import { type Database, DatabaseStartupError, DEFAULT_PG_APP_ROLE, layer as databaseLayer } from "./kernel/Database.js"
 import { isCurrent, kernelMigrations, type ModuleMigrations, runAll, status } from "./kernel/Migrations.js"
 import { tenancyMigrations } from "./tenancy/Migrations.js"
 import { Tenancy } from "./tenancy/Tenancy.js"
@@ -55,20 +55,23 @@ export const layer = (
   options: CoreOptions
 ): Layer.Layer<CoreServices | SqlClient.SqlClient | Database, DatabaseStartupError> => {
   const sets = allMigrations(options.pgAppRole)
-  const beforeStart = options.migrate === false
-    ? Effect.flatMap(status(sets), (s) =>
-      isCurrent(s)
-        ? Effect.void
-        : Effect.fail(
-          new DatabaseStartupError({
-            message: `database is not migrated (${
-              s.filter((x) => x.applied < x.latest).map((x) => `${x.module} ${x.applied}/${x.latest}`).join(", ")
-            }); run \`signet migrate\` or start without --no-migrate`
-          })
-        ))
-    : Effect.map(runAll(sets), (applied) => {
-      if (applied.length > 0) options.onMigrated?.(applied)
-    })
+  const beforeStart =
+    options.migrate === false
+      ? Effect.flatMap(status(sets), (s) =>
+          isCurrent(s)
+            ? Effect.void
+            : Effect.fail(
+                new DatabaseStartupError({
+                  message: `database is not migrated (${s
+                    .filter((x) => x.applied < x.latest)
+                    .map((x) => `${x.module} ${x.applied}/${x.latest}`)
+                    .join(", ")}); run \`signet migrate\` or start without --no-migrate`
+                })
+              )
+        )
+      : Effect.map(runAll(sets), (applied) => {
+          if (applied.length > 0) options.onMigrated?.(applied)
+        })
   return servicesLayer.pipe(
     Layer.provideMerge(
       databaseLayer({

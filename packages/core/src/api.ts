@@ -6,7 +6,7 @@
  * @module
  */
 import { HttpApi, OpenApi } from "@effect/platform"
-import { RpcGroup } from "@effect/rpc"
+import type { RpcGroup } from "@effect/rpc"
 import { AuditApi } from "./audit/Api.js"
 import { EventsApi } from "./events/Api.js"
 import { SystemApi } from "./system/Api.js"
@@ -37,8 +37,7 @@ export class SignetApi extends HttpApi.make("signet")
   .annotate(
     OpenApi.Description,
     "Identity, tenancy, RBAC, academics, attendance and classroom beacons. Errors are RFC 9457 problem details (application/problem+json)."
-  )
-{}
+  ) {}
 
 /** Every RPC group served at `/rpc`. */
 export const SignetRpcs = TenantQuery.merge(TenantCommand)

@@ -16,7 +16,7 @@
 export * from "./api.js"
 export { Audit, chainHash, GENESIS_HASH, redact } from "./audit/Audit.js"
 export * as Core from "./Core.js"
-export { backoff, defaultDispatcherOptions, type DispatcherOptions, Events, type Subscriber } from "./events/Events.js"
+export { backoff, type DispatcherOptions, defaultDispatcherOptions, Events, type Subscriber } from "./events/Events.js"
 export * from "./kernel/Context.js"
 export * as Crypto from "./kernel/Crypto.js"
 export * as Db from "./kernel/Database.js"

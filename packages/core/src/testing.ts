@@ -20,7 +20,8 @@ import Pg from "pg"
 export type TestDialect = "sqlite" | "pg"
 
 /** Dialects to run database tests on: SQLite always, Postgres when configured. */
-export const testDialects = (): ReadonlyArray<TestDialect> => (process.env.SIGNET_TEST_PG_URL ? ["sqlite", "pg"] : ["sqlite"])
+export const testDialects = (): ReadonlyArray<TestDialect> =>
+  process.env.SIGNET_TEST_PG_URL ? ["sqlite", "pg"] : ["sqlite"]
 
 /** File where each Postgres test database creation is recorded (CI checks that Postgres tests ran). */
 export const pgMarkerFile = (): string =>

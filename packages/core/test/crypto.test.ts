@@ -1,9 +1,9 @@
-import { describe, expect, it } from "@effect/vitest"
-import { Crypto } from "@signet/core"
-import { Effect, Redacted } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { describe, expect, it } from "@effect/vitest"
+import { Crypto } from "@signet/core"
+import { Effect, Redacted } from "effect"
 
 const ring = (current: string, previous: Array<string> = []) => Effect.runSync(Crypto.ringFromKeys(current, previous))
 
@@ -12,7 +12,7 @@ describe("Envelope encryption (AES-256-GCM, wrapped data keys)", () => {
   const k2 = Crypto.generateMasterKey()
 
   it.effect("round-trips and binds the ciphertext to its AAD", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const env = Crypto.makeEnvelope(ring(k1.base64))
       const ct = yield* env.encrypt("totp-seed-value", "tenant:1:users:totp")
       expect(ct.startsWith(`sg1.${k1.id}.`)).toBe(true)
@@ -29,10 +29,11 @@ describe("Envelope encryption (AES-256-GCM, wrapped data keys)", () => {
       const a = yield* env.encrypt("same", "aad")
       const b = yield* env.encrypt("same", "aad")
       expect(a).not.toBe(b) // fresh data key and IV each time
-    }))
+    })
+  )
 
   it.effect("master key rotation: old ciphertexts decrypt with the previous key and re-wrap under the new one", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const old = Crypto.makeEnvelope(ring(k1.base64))
       const ct = yield* old.encrypt("secret", "aad")
       const rotated = Crypto.makeEnvelope(ring(k2.base64, [k1.base64]))
@@ -43,10 +44,11 @@ describe("Envelope encryption (AES-256-GCM, wrapped data keys)", () => {
       const onlyNew = Crypto.makeEnvelope(ring(k2.base64))
       expect((yield* onlyNew.decrypt(rewrapped, "aad")).toString()).toBe("secret")
       expect((yield* Effect.flip(onlyNew.decrypt(ct, "aad"))).reason).toBe("UnknownKeyId")
-    }))
+    })
+  )
 
   it.effect("key files: written 0600, refused when readable by others, validated", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-key-"))
       const file = Path.join(dir, "master.key")
       Crypto.writeKeyFile(file, { version: 1, current: k1.id, keys: { [k1.id]: k1.base64 } })
@@ -60,5 +62,6 @@ describe("Envelope encryption (AES-256-GCM, wrapped data keys)", () => {
       expect((yield* Effect.flip(Crypto.readKeyFile(Path.join(dir, "missing")))).reason).toBe("MasterKeyMissing")
       expect((yield* Effect.flip(Crypto.ringFromKeys("c2hvcnQ="))).reason).toBe("MasterKeyInvalid")
       Fs.rmSync(dir, { recursive: true })
-    }))
+    })
+  )
 })

@@ -21,32 +21,50 @@ const tenant = { id: "01900000-0000-7000-8000-000000000001" as TenantId, slug: "
 for (const dialect of testDialects()) {
   layer(testCore(dialect), { timeout: 60_000 })(`Outbox on ${dialect}`, (it) => {
     it.effect("a failed transaction publishes nothing; a committed one publishes once", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const sql = yield* SqlClient.SqlClient
         const events = yield* Events
         const before = yield* outboxCount("signet.test.atomic")
-        const failed = yield* sql.withTransaction(
-          Effect.zipRight(events.publish({ type: "signet.test.atomic", data: { n: 1 } }), Effect.fail("boom"))
-        ).pipe(Effect.exit)
+        const failed = yield* sql
+          .withTransaction(
+            Effect.zipRight(events.publish({ type: "signet.test.atomic", data: { n: 1 } }), Effect.fail("boom"))
+          )
+          .pipe(Effect.exit)
         expect(failed._tag).toBe("Failure")
         expect(yield* outboxCount("signet.test.atomic")).toBe(before)
-        const ev = yield* sql.withTransaction(events.publish({ type: "signet.test.atomic", subject: "s1", data: { n: 2 } })).pipe(
-          Effect.provideService(CurrentTenant, tenant)
-        )
-        expect(ev).toMatchObject({ specversion: "1.0", type: "signet.test.atomic", source: "/signet/test", subject: "s1", tenantid: tenant.id, datacontenttype: "application/json" })
+        const ev = yield* sql
+          .withTransaction(events.publish({ type: "signet.test.atomic", subject: "s1", data: { n: 2 } }))
+          .pipe(Effect.provideService(CurrentTenant, tenant))
+        expect(ev).toMatchObject({
+          specversion: "1.0",
+          type: "signet.test.atomic",
+          source: "/signet/test",
+          subject: "s1",
+          tenantid: tenant.id,
+          datacontenttype: "application/json"
+        })
         expect(yield* outboxCount("signet.test.atomic")).toBe(before + 1)
-      }))
+      })
+    )
 
     it.effect("delivers once per subscriber even when another subscriber's failure causes retries", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const events = yield* Events
         const good = yield* Ref.make<Array<string>>([])
         const flakyCalls = yield* Ref.make(0)
-        yield* events.subscribe({ name: "good", types: ["signet.retry."], handle: (e) => Ref.update(good, (xs) => [...xs, e.id]) })
+        yield* events.subscribe({
+          name: "good",
+          types: ["signet.retry."],
+          handle: (e) => Ref.update(good, (xs) => [...xs, e.id])
+        })
         yield* events.subscribe({
           name: "flaky",
           types: ["signet.retry."],
-          handle: () => Effect.flatMap(Ref.updateAndGet(flakyCalls, (n) => n + 1), (n) => (n < 3 ? Effect.fail("not yet") : Effect.void))
+          handle: () =>
+            Effect.flatMap(
+              Ref.updateAndGet(flakyCalls, (n) => n + 1),
+              (n) => (n < 3 ? Effect.fail("not yet") : Effect.void)
+            )
         })
         const ev = yield* events.publish({ type: "signet.retry.happened", data: {} })
         expect(yield* events.dispatchOnce).toBeGreaterThanOrEqual(1)
@@ -63,10 +81,11 @@ for (const dialect of testDialects()) {
         expect(entry.status).toBe("delivered")
         expect(yield* Ref.get(flakyCalls)).toBe(3)
         expect((yield* Ref.get(good)).filter((id) => id === ev.id)).toHaveLength(1)
-      }))
+      })
+    )
 
     it.effect("marks an event dead after maxAttempts; replay delivers it", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const events = yield* Events
         yield* events.configure({ maxAttempts: 2 })
         const healthy = yield* Ref.make(false)
@@ -74,7 +93,8 @@ for (const dialect of testDialects()) {
         yield* events.subscribe({
           name: "sometimes-down",
           types: ["signet.dead."],
-          handle: () => Effect.flatMap(Ref.get(healthy), (ok) => (ok ? Ref.update(seen, (n) => n + 1) : Effect.fail("down")))
+          handle: () =>
+            Effect.flatMap(Ref.get(healthy), (ok) => (ok ? Ref.update(seen, (n) => n + 1) : Effect.fail("down")))
         })
         const ev = yield* events.publish({ type: "signet.dead.letter", data: {} })
         yield* events.dispatchOnce
@@ -89,6 +109,7 @@ for (const dialect of testDialects()) {
         expect(yield* Ref.get(seen)).toBe(1)
         expect((yield* Effect.flip(events.replay("01900000-0000-7000-8000-00000000ffff")))._tag).toBe("NotFound")
         yield* events.configure({ maxAttempts: defaultDispatcherOptions.maxAttempts })
-      }))
+      })
+    )
   })
 }

@@ -5,12 +5,13 @@ import { ownerQuery, testDialects } from "@signet/core/testing"
 import { Effect, Schema } from "effect"
 import { asTenant, TestDbUrl, testActor, testCore } from "./support.js"
 
-const create = (slug: string) => Tenancy.use((t) => t.create(Schema.decodeUnknownSync(CreateTenant)({ slug, name: slug })))
+const create = (slug: string) =>
+  Tenancy.use((t) => t.create(Schema.decodeUnknownSync(CreateTenant)({ slug, name: slug })))
 
 if (testDialects().includes("pg")) {
   layer(testCore("pg"), { timeout: 60_000 })("Row-level security on Postgres", (it) => {
     it.effect("the app role sees no tenant rows without app.tenant_id, and only its tenant's rows with it", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const a = yield* create("rls-a")
         const b = yield* create("rls-b")
         const sql = yield* SqlClient.SqlClient
@@ -35,7 +36,8 @@ if (testDialects().includes("pg")) {
         // The setting is transaction-local: it does not leak to the next statement on the pool.
         const after = yield* sql.unsafe(`SELECT * FROM tenant_settings`)
         expect(after).toHaveLength(0)
-      }).pipe(Effect.provide(testActor)))
+      }).pipe(Effect.provide(testActor))
+    )
   })
 } else {
   describe("Row-level security on Postgres", () => {

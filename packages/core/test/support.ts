@@ -12,7 +12,7 @@ export class TestDbUrl extends Context.Tag("test/TestDbUrl")<TestDbUrl, string>(
 /** Core services on a throwaway database (migrated), plus its URL. */
 export const testCore = (dialect: TestDialect) =>
   Layer.unwrapScoped(
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const db = yield* Effect.acquireRelease(
         Effect.promise(() => makeTestDatabase(dialect)),
         (d) => Effect.promise(() => d.dispose())
@@ -25,11 +25,17 @@ export const testCore = (dialect: TestDialect) =>
 export const testActor = Layer.succeed(CurrentActor, { kind: "operator", id: "test", requestId: "req-test" })
 
 /** Runs `eff` bound to a tenant (transaction + RLS context). */
-export const asTenant = <A, E, R>(tenant: { readonly id: string; readonly slug: string }, eff: Effect.Effect<A, E, R>) =>
-  Db.tenantTx(eff).pipe(Effect.provideService(CurrentTenant, { id: tenant.id as TenantId, slug: tenant.slug }))
+export const asTenant = <A, E, R>(
+  tenant: { readonly id: string; readonly slug: string },
+  eff: Effect.Effect<A, E, R>
+) => Db.tenantTx(eff).pipe(Effect.provideService(CurrentTenant, { id: tenant.id as TenantId, slug: tenant.slug }))
 
 /** Number of audit rows of a tenant. */
-export const auditCount = (tenant: { readonly id: string; readonly slug: string }) => asTenant(tenant, Audit.use((a) => a.count))
+export const auditCount = (tenant: { readonly id: string; readonly slug: string }) =>
+  asTenant(
+    tenant,
+    Audit.use((a) => a.count)
+  )
 
 /** Number of outbox rows, optionally of one type. */
 export const outboxCount = (type?: string) =>
@@ -37,4 +43,5 @@ export const outboxCount = (type?: string) =>
     (type ? sql`SELECT COUNT(*) AS n FROM outbox WHERE type = ${type}` : sql`SELECT COUNT(*) AS n FROM outbox`).pipe(
       Effect.map((rows) => Number((rows[0] as any).n)),
       Effect.orDie
-    ))
+    )
+  )

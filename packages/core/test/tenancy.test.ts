@@ -12,8 +12,12 @@ describe("CreateTenant schema", () => {
     for (const slug of ["admin", "ab", "Acme", "-acme", "acme-", "a_b", "x".repeat(64)]) {
       expect(Either.isLeft(Schema.decodeUnknownEither(CreateTenant)({ slug, name: "x" }))).toBe(true)
     }
-    expect(Either.isLeft(Schema.decodeUnknownEither(CreateTenant)({ slug: "acme", name: "x", role: "admin" }))).toBe(true)
-    expect(Either.isLeft(Schema.decodeUnknownEither(CreateTenant)({ slug: "acme", name: "x", region: "mars" }))).toBe(true)
+    expect(Either.isLeft(Schema.decodeUnknownEither(CreateTenant)({ slug: "acme", name: "x", role: "admin" }))).toBe(
+      true
+    )
+    expect(Either.isLeft(Schema.decodeUnknownEither(CreateTenant)({ slug: "acme", name: "x", region: "mars" }))).toBe(
+      true
+    )
     const ok = Schema.decodeUnknownSync(CreateTenant)({ slug: "acme-1", name: "  Acme  " })
     expect(ok).toMatchObject({ slug: "acme-1", name: "Acme", region: "global", plan: "free" })
   })
@@ -22,19 +26,23 @@ describe("CreateTenant schema", () => {
 for (const dialect of testDialects()) {
   layer(testCore(dialect), { timeout: 60_000 })(`Tenancy on ${dialect}`, (it) => {
     it.effect("onboards a tenant with default settings, one audit row and one event", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const tenancy = yield* Tenancy
         const t = yield* tenancy.create(input("alpha", { region: "eu", custom_domain: "alpha.example.edu" }))
         expect(t).toMatchObject({ slug: "alpha", status: "active", region: "eu", custom_domain: "alpha.example.edu" })
         expect((yield* tenancy.get("alpha")).id).toBe(t.id)
         const settings = yield* tenancy.listSettings("alpha")
-        expect(settings.find((s) => s.key === "auth.password_min_length")).toMatchObject({ value: 12, is_default: true })
+        expect(settings.find((s) => s.key === "auth.password_min_length")).toMatchObject({
+          value: 12,
+          is_default: true
+        })
         expect(yield* auditCount(t)).toBe(1)
         expect(yield* outboxCount("signet.tenant.created")).toBeGreaterThanOrEqual(1)
-      }).pipe(Effect.provide(testActor)))
+      }).pipe(Effect.provide(testActor))
+    )
 
     it.effect("duplicate slug or custom domain is a Conflict and writes nothing", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const tenancy = yield* Tenancy
         const t = yield* tenancy.create(input("bravo", { custom_domain: "bravo.example.edu" }))
         const before = yield* outboxCount()
@@ -47,10 +55,11 @@ for (const dialect of testDialects()) {
         expect(yield* auditCount(t)).toBe(1)
         const missing = yield* Effect.flip(tenancy.get("bravo-2"))
         expect(missing._tag).toBe("TenantNotFound")
-      }).pipe(Effect.provide(testActor)))
+      }).pipe(Effect.provide(testActor))
+    )
 
     it.effect("lifecycle: suspend, reactivate, delete, restore; illegal transitions refused", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const tenancy = yield* Tenancy
         const t = yield* tenancy.create(input("charlie"))
         expect((yield* tenancy.suspend("charlie")).status).toBe("suspended")
@@ -70,10 +79,11 @@ for (const dialect of testDialects()) {
         const restored = yield* tenancy.restore("charlie")
         expect(restored).toMatchObject({ status: "active", deleted_at: null })
         expect(yield* auditCount(t)).toBe(5) // create, suspend, reactivate, delete, restore
-      }).pipe(Effect.provide(testActor)))
+      }).pipe(Effect.provide(testActor))
+    )
 
     it.effect("update changes fields, an empty patch writes nothing", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const tenancy = yield* Tenancy
         const t = yield* tenancy.create(input("delta"))
         const u = yield* tenancy.update("delta", { name: "Delta High", plan: "pro" })
@@ -81,10 +91,11 @@ for (const dialect of testDialects()) {
         expect(yield* auditCount(t)).toBe(2)
         yield* tenancy.update("delta", { name: "Delta High" })
         expect(yield* auditCount(t)).toBe(2)
-      }).pipe(Effect.provide(testActor)))
+      }).pipe(Effect.provide(testActor))
+    )
 
     it.effect("lists with cursor pagination in creation order", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const tenancy = yield* Tenancy
         for (const s of ["page-a", "page-b", "page-c"]) yield* tenancy.create(input(s))
         const all: Array<string> = []
@@ -98,10 +109,11 @@ for (const dialect of testDialects()) {
         expect(all.filter((s) => s.startsWith("page-"))).toEqual(["page-a", "page-b", "page-c"])
         expect(new Set(all).size).toBe(all.length)
         expect((yield* Effect.flip(tenancy.list({ cursor: "not-a-cursor" })))._tag).toBe("ValidationError")
-      }).pipe(Effect.provide(testActor)))
+      }).pipe(Effect.provide(testActor))
+    )
 
     it.effect("settings are validated against their schema; invalid values change nothing", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const tenancy = yield* Tenancy
         const t = yield* tenancy.create(input("echo"))
         const s = yield* tenancy.putSetting("echo", "auth.password_min_length", 14)
@@ -110,13 +122,16 @@ for (const dialect of testDialects()) {
           const e = yield* Effect.flip(tenancy.putSetting("echo", "auth.password_min_length", bad))
           expect(e._tag).toBe("ValidationError")
         }
-        expect((yield* Effect.flip(tenancy.putSetting("echo", "general.timezone", "Mars/Olympus")))._tag).toBe("ValidationError")
+        expect((yield* Effect.flip(tenancy.putSetting("echo", "general.timezone", "Mars/Olympus")))._tag).toBe(
+          "ValidationError"
+        )
         yield* tenancy.putSetting("echo", "general.timezone", "Europe/Paris")
         expect((yield* tenancy.getSetting("echo", "auth.password_min_length")).value).toBe(14)
         expect((yield* Effect.flip(tenancy.getSetting("echo", "no.such.key")))._tag).toBe("SettingNotFound")
         expect((yield* tenancy.resetSetting("echo", "auth.password_min_length")).value).toBe(12)
         expect(yield* tenancy.settingValue(t.id, "general.timezone")).toBe("Europe/Paris")
         expect(yield* auditCount(t)).toBe(4)
-      }).pipe(Effect.provide(testActor)))
+      }).pipe(Effect.provide(testActor))
+    )
   })
 }

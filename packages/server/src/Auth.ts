@@ -9,11 +9,12 @@
  *
  * @module
  */
+
+import * as Crypto from "node:crypto"
 import { HttpServerRequest } from "@effect/platform"
 import type { Headers } from "@effect/platform/Headers"
 import { type Actor, OperatorAuth, RpcOperatorAuth, Unauthorized } from "@signet/core"
 import { Effect, FiberRef, Layer, Option, Redacted } from "effect"
-import * as Crypto from "node:crypto"
 import type { ServerConfig } from "./Config.js"
 import { CurrentRequestId } from "./Middleware.js"
 
@@ -37,7 +38,10 @@ export const clientIp = (
   const norm = (ip: string | undefined) => ip?.replace(/^::ffff:/, "")
   const peer = norm(remote)
   if (!peer || !trusted.includes(peer) || !forwardedFor) return peer
-  const hops = forwardedFor.split(",").map((s) => norm(s.trim())!).filter((s) => s.length > 0)
+  const hops = forwardedFor
+    .split(",")
+    .map((s) => norm(s.trim())!)
+    .filter((s) => s.length > 0)
   for (let i = hops.length - 1; i >= 0; i--) {
     if (!trusted.includes(hops[i]!)) return hops[i]
   }
@@ -47,13 +51,16 @@ export const clientIp = (
 const unauthorized = new Unauthorized({ message: "missing or invalid operator credentials" })
 
 const operatorActor = (headers: Headers, remote: string | undefined, config: ServerConfig) =>
-  Effect.map(FiberRef.get(CurrentRequestId), (requestId): Actor => ({
-    kind: "operator",
-    id: "bootstrap",
-    ip: clientIp(remote, headers["x-forwarded-for"], config.trustedProxies),
-    userAgent: headers["user-agent"],
-    requestId: requestId || headers["x-request-id"]
-  }))
+  Effect.map(
+    FiberRef.get(CurrentRequestId),
+    (requestId): Actor => ({
+      kind: "operator",
+      id: "bootstrap",
+      ip: clientIp(remote, headers["x-forwarded-for"], config.trustedProxies),
+      userAgent: headers["user-agent"],
+      requestId: requestId || headers["x-request-id"]
+    })
+  )
 
 const check = (config: ServerConfig, presented: string) =>
   Option.match(config.bootstrapToken, {
@@ -65,7 +72,7 @@ const check = (config: ServerConfig, presented: string) =>
 export const OperatorAuthLive = (config: ServerConfig) =>
   Layer.succeed(OperatorAuth, {
     bearer: (token) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         if (!check(config, Redacted.value(token))) return yield* unauthorized
         const request = yield* HttpServerRequest.HttpServerRequest
         return yield* operatorActor(request.headers, Option.getOrUndefined(request.remoteAddress), config)

@@ -39,26 +39,42 @@ export interface ServerConfig {
 const list = (name: string) =>
   Config.string(name).pipe(
     Config.withDefault(""),
-    Config.map((s) => s.split(",").map((x) => x.trim()).filter((x) => x.length > 0))
+    Config.map((s) =>
+      s
+        .split(",")
+        .map((x) => x.trim())
+        .filter((x) => x.length > 0)
+    )
   )
 
 /** The server configuration from the current `ConfigProvider`. */
 export const serverConfig: Config.Config<ServerConfig> = Config.all({
   host: Config.string("SIGNET_HOST").pipe(Config.withDefault("127.0.0.1")),
-  port: Config.port("SIGNET_PORT").pipe(Config.withDefault(8080)),
+  port: Config.integer("SIGNET_PORT").pipe(
+    Config.validate({ message: "must be a TCP port between 0 and 65535", validation: (n) => n >= 0 && n <= 65535 }),
+    Config.withDefault(8080)
+  ),
   databaseUrl: Db.databaseUrlConfig,
   migrate: Config.boolean("SIGNET_MIGRATE").pipe(Config.withDefault(true)),
   bootstrapToken: Config.option(Config.redacted("SIGNET_BOOTSTRAP_TOKEN")),
   corsOrigins: list("SIGNET_CORS_ORIGINS"),
   maxBodyBytes: Config.integer("SIGNET_MAX_BODY_BYTES").pipe(Config.withDefault(1024 * 1024)),
   trustedProxies: list("SIGNET_TRUSTED_PROXIES"),
-  logLevel: Config.literal("debug", "info", "warn", "error", "none")("SIGNET_LOG_LEVEL").pipe(Config.withDefault("info")),
+  logLevel: Config.literal(
+    "debug",
+    "info",
+    "warn",
+    "error",
+    "none"
+  )("SIGNET_LOG_LEVEL").pipe(Config.withDefault("info")),
   pgAppRole: Db.pgAppRoleConfig,
   shutdownGraceMs: Config.integer("SIGNET_SHUTDOWN_GRACE_MS").pipe(Config.withDefault(10_000))
 }) as Config.Config<ServerConfig>
 
 /** Builds a config value directly (tests, embedding). */
-export const makeServerConfig = (overrides: Partial<ServerConfig> & { readonly databaseUrl: string }): ServerConfig => ({
+export const makeServerConfig = (
+  overrides: Partial<ServerConfig> & { readonly databaseUrl: string }
+): ServerConfig => ({
   host: "127.0.0.1",
   port: 0,
   migrate: true,

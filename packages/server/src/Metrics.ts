@@ -27,7 +27,7 @@ export class Metrics extends Context.Tag("Signet/Server/Metrics")<
 /** Builds the registry; gauges are refreshed from the database on each scrape. */
 export const MetricsLive: Layer.Layer<Metrics, never, Events | Db.Database> = Layer.effect(
   Metrics,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const events = yield* Events
     const database = yield* Db.Database
     const registry = new Prom.Registry()
@@ -51,7 +51,11 @@ export const MetricsLive: Layer.Layer<Metrics, never, Events | Db.Database> = La
       labelNames: ["state"],
       registers: [registry]
     })
-    const pending = new Prom.Gauge({ name: "signet_outbox_pending", help: "Events waiting for delivery", registers: [registry] })
+    const pending = new Prom.Gauge({
+      name: "signet_outbox_pending",
+      help: "Events waiting for delivery",
+      registers: [registry]
+    })
     const lag = new Prom.Gauge({
       name: "signet_outbox_lag_seconds",
       help: "Age of the oldest undelivered event",
@@ -63,7 +67,7 @@ export const MetricsLive: Layer.Layer<Metrics, never, Events | Db.Database> = La
         requests.inc({ method, route, status: String(status) })
         latency.observe({ method, route }, seconds)
       },
-      render: Effect.gen(function*() {
+      render: Effect.gen(function* () {
         const stats = yield* events.stats
         pending.set(stats.pending)
         lag.set(stats.lagSeconds)

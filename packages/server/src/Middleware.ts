@@ -5,9 +5,16 @@
  *
  * @module
  */
-import { HttpIncomingMessage, HttpLayerRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Cause, Clock, Effect, FiberRef, Option } from "effect"
+
 import * as Crypto from "node:crypto"
+import {
+  HttpIncomingMessage,
+  HttpLayerRouter,
+  HttpServerError,
+  HttpServerRequest,
+  HttpServerResponse
+} from "@effect/platform"
+import { Cause, Clock, Effect, FiberRef, Option } from "effect"
 import type { ServerConfig } from "./Config.js"
 import { Metrics } from "./Metrics.js"
 
@@ -76,9 +83,9 @@ export const problemResponse = (
 const decodeIssues = (body: any): Array<{ field: string; message: string }> =>
   Array.isArray(body?.issues)
     ? body.issues.map((i: any) => ({
-      field: Array.isArray(i.path) && i.path.length > 0 ? i.path.join(".") : "body",
-      message: String(i.message ?? "is invalid")
-    }))
+        field: Array.isArray(i.path) && i.path.length > 0 ? i.path.join(".") : "body",
+        message: String(i.message ?? "is invalid")
+      }))
     : []
 
 /**
@@ -93,7 +100,14 @@ const toProblem = (
 ): HttpServerResponse.HttpServerResponse => {
   if (response.status < 400) return response
   const keepHeaders: Record<string, string> = {}
-  for (const h of ["retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "www-authenticate", "allow"]) {
+  for (const h of [
+    "retry-after",
+    "ratelimit-limit",
+    "ratelimit-remaining",
+    "ratelimit-reset",
+    "www-authenticate",
+    "allow"
+  ]) {
     const v = response.headers[h]
     if (v !== undefined) keepHeaders[h] = v
   }
@@ -108,9 +122,10 @@ const toProblem = (
     if (parsed && typeof parsed === "object" && typeof parsed._tag === "string") {
       if (parsed._tag === "HttpApiDecodeError") {
         const issues = decodeIssues(parsed)
-        const detail = issues.length > 0
-          ? issues.map((i) => `${i.field}: ${i.message}`).join("; ")
-          : "the request could not be decoded"
+        const detail =
+          issues.length > 0
+            ? issues.map((i) => `${i.field}: ${i.message}`).join("; ")
+            : "the request could not be decoded"
         return problemResponse(400, "ValidationError", detail, path, requestId, { issues }, keepHeaders)
       }
       const detail = typeof parsed.message === "string" && parsed.message.length > 0 ? parsed.message : parsed._tag
@@ -122,22 +137,24 @@ const toProblem = (
     }
   }
   if (body._tag === "Empty" || body._tag === "Uint8Array") {
-    const tag = response.status === 400
-      ? "MalformedRequest"
-      : response.status === 404
-      ? "RouteNotFound"
-      : response.status === 405
-      ? "MethodNotAllowed"
-      : response.status >= 500
-      ? "InternalServerError"
-      : "HttpError"
-    const detail = response.status === 400
-      ? "the request could not be read: the body is not valid JSON or does not match its Content-Type"
-      : response.status === 404
-      ? `no route for ${path}`
-      : response.status >= 500
-      ? "an unexpected error occurred; quote the request_id when reporting it"
-      : (TITLES[response.status] ?? "request failed")
+    const tag =
+      response.status === 400
+        ? "MalformedRequest"
+        : response.status === 404
+          ? "RouteNotFound"
+          : response.status === 405
+            ? "MethodNotAllowed"
+            : response.status >= 500
+              ? "InternalServerError"
+              : "HttpError"
+    const detail =
+      response.status === 400
+        ? "the request could not be read: the body is not valid JSON or does not match its Content-Type"
+        : response.status === 404
+          ? `no route for ${path}`
+          : response.status >= 500
+            ? "an unexpected error occurred; quote the request_id when reporting it"
+            : (TITLES[response.status] ?? "request failed")
     return problemResponse(response.status, tag, detail, path, requestId, {}, keepHeaders)
   }
   return response
@@ -172,10 +189,10 @@ export const routeLabel = (path: string): string =>
  */
 export const globalMiddleware = (config: ServerConfig) =>
   HttpLayerRouter.middleware(
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const metrics = yield* Metrics
       return (httpEffect) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const request = yield* HttpServerRequest.HttpServerRequest
           const start = yield* Clock.currentTimeNanos
           const incoming = request.headers["x-request-id"]
@@ -187,27 +204,27 @@ export const globalMiddleware = (config: ServerConfig) =>
           const handled: Effect.Effect<HttpServerResponse.HttpServerResponse> =
             Number.isFinite(length) && length > config.maxBodyBytes
               ? Effect.succeed(
-                problemResponse(
-                  413,
-                  "PayloadTooLarge",
-                  `request body of ${length} bytes exceeds the limit of ${config.maxBodyBytes} bytes`,
-                  path,
-                  requestId
+                  problemResponse(
+                    413,
+                    "PayloadTooLarge",
+                    `request body of ${length} bytes exceeds the limit of ${config.maxBodyBytes} bytes`,
+                    path,
+                    requestId
+                  )
                 )
-              )
               : (httpEffect as Effect.Effect<HttpServerResponse.HttpServerResponse, unknown>).pipe(
-                HttpIncomingMessage.withMaxBodySize(Option.some(config.maxBodyBytes)),
-                Effect.catchAllCause((cause) =>
-                  Effect.gen(function*() {
-                    const [response] = yield* HttpServerError.causeResponse(cause)
-                    if (response.status >= 500 && !Cause.isInterruptedOnly(cause)) {
-                      yield* Effect.logError("unhandled error", Cause.pretty(cause))
-                    }
-                    return response
-                  })
-                ),
-                Effect.map((response) => toProblem(response, path, requestId))
-              )
+                  HttpIncomingMessage.withMaxBodySize(Option.some(config.maxBodyBytes)),
+                  Effect.catchAllCause((cause) =>
+                    Effect.gen(function* () {
+                      const [response] = yield* HttpServerError.causeResponse(cause)
+                      if (response.status >= 500 && !Cause.isInterruptedOnly(cause)) {
+                        yield* Effect.logError("unhandled error", Cause.pretty(cause))
+                      }
+                      return response
+                    })
+                  ),
+                  Effect.map((response) => toProblem(response, path, requestId))
+                )
 
           const response = yield* Effect.locally(handled, CurrentRequestId, requestId).pipe(
             Effect.annotateLogs("request_id", requestId)
@@ -222,7 +239,10 @@ export const globalMiddleware = (config: ServerConfig) =>
           const elapsed = Number((yield* Clock.currentTimeNanos) - start) / 1e9
           const route = routeLabel(path)
           metrics.observeRequest(request.method, route, withHeaders.status, elapsed)
-          if (config.logLevel !== "none" && (config.logLevel !== "warn" && config.logLevel !== "error" || withHeaders.status >= 500)) {
+          if (
+            config.logLevel !== "none" &&
+            ((config.logLevel !== "warn" && config.logLevel !== "error") || withHeaders.status >= 500)
+          ) {
             process.stdout.write(
               JSON.stringify({
                 time: new Date().toISOString(),
@@ -239,7 +259,7 @@ export const globalMiddleware = (config: ServerConfig) =>
             )
           }
           return withHeaders
-        }) as any
+        }) as Effect.Effect<HttpServerResponse.HttpServerResponse, HttpLayerRouter.unhandled, HttpServerRequest.HttpServerRequest>
     }),
     { global: true }
   )

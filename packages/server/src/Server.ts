@@ -8,20 +8,21 @@
  *
  * @module
  */
+
+import { createServer } from "node:http"
 import { HttpApiScalar, HttpLayerRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { RpcSerialization, RpcServer } from "@effect/rpc"
 import { Core, Events, SignetApi, SignetRpcs } from "@signet/core"
 import { Effect, Layer } from "effect"
-import { createServer } from "node:http"
 import { OperatorAuthLive, RpcOperatorAuthLive } from "./Auth.js"
 import type { ServerConfig } from "./Config.js"
 import { AuditHttp } from "./http/Audit.js"
 import { EventsHttp } from "./http/Events.js"
 import { SystemHttp } from "./http/System.js"
 import { TenantsHttp } from "./http/Tenancy.js"
-import { globalMiddleware } from "./Middleware.js"
 import { Metrics, MetricsLive } from "./Metrics.js"
+import { globalMiddleware } from "./Middleware.js"
 import { RpcHandlers } from "./rpc/Handlers.js"
 
 /** REST routes + OpenAPI document. */
@@ -58,11 +59,17 @@ export const routes = (config: ServerConfig) =>
     Layer.provide(
       config.corsOrigins.length > 0
         ? HttpLayerRouter.cors({
-          allowedOrigins: config.corsOrigins.includes("*") ? ["*"] : config.corsOrigins,
-          allowedHeaders: ["authorization", "content-type", "x-request-id", "idempotency-key"],
-          exposedHeaders: ["x-request-id", "retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"],
-          maxAge: 600
-        })
+            allowedOrigins: config.corsOrigins.includes("*") ? ["*"] : config.corsOrigins,
+            allowedHeaders: ["authorization", "content-type", "x-request-id", "idempotency-key"],
+            exposedHeaders: [
+              "x-request-id",
+              "retry-after",
+              "ratelimit-limit",
+              "ratelimit-remaining",
+              "ratelimit-reset"
+            ],
+            maxAge: 600
+          })
         : Layer.empty
     )
   )
@@ -82,18 +89,21 @@ export const serverLayer = (config: ServerConfig, core = coreLayer(config)) =>
     Layer.provide(Layer.mergeAll(MetricsLive, jobs)),
     Layer.provideMerge(core),
     Layer.provideMerge(
-      NodeHttpServer.layer(() => {
-        const server = createServer()
-        server.keepAliveTimeout = 5_000
-        return server
-      }, { host: config.host, port: config.port })
+      NodeHttpServer.layer(
+        () => {
+          const server = createServer()
+          server.keepAliveTimeout = 5_000
+          return server
+        },
+        { host: config.host, port: config.port }
+      )
     )
   )
 
 /** The bound address of a running server, as a base URL. */
 export const baseUrl: Effect.Effect<string, never, HttpServer.HttpServer> = Effect.map(HttpServer.HttpServer, (s) => {
   const a = s.address
-  return a._tag === "TcpAddress" ? `http://${a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname}:${a.port}` : "unix"
+  return a._tag === "TcpAddress"
+    ? `http://${a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname}:${a.port}`
+    : "unix"
 })
-
-

@@ -18,9 +18,11 @@ export const TOKEN = "test-operator-token-0123456789"
 /** A server layer on a fresh database of the dialect. */
 export const testServer = (dialect: TestDialect, overrides: Record<string, unknown> = {}) =>
   Layer.unwrapScoped(
-    Effect.gen(function*() {
-      const db = yield* Effect.acquireRelease(Effect.promise(() => makeTestDatabase(dialect)), (d) =>
-        Effect.promise(() => d.dispose()))
+    Effect.gen(function* () {
+      const db = yield* Effect.acquireRelease(
+        Effect.promise(() => makeTestDatabase(dialect)),
+        (d) => Effect.promise(() => d.dispose())
+      )
       const config = makeServerConfig({
         databaseUrl: db.url,
         bootstrapToken: Option.some(Redacted.make(TOKEN)),
@@ -47,27 +49,38 @@ export interface JsonResponse {
 export const call = (
   method: string,
   path: string,
-  options: { readonly body?: unknown; readonly raw?: string; readonly auth?: boolean | string; readonly headers?: Record<string, string> } = {}
+  options: {
+    readonly body?: unknown
+    readonly raw?: string
+    readonly auth?: boolean | string
+    readonly headers?: Record<string, string>
+  } = {}
 ) =>
   Effect.flatMap(TestServer, (server) =>
     Effect.promise(async (): Promise<JsonResponse> => {
       const headers: Record<string, string> = { ...options.headers }
-      if (options.auth !== false) headers.authorization = `Bearer ${typeof options.auth === "string" ? options.auth : server.token}`
+      if (options.auth !== false)
+        headers.authorization = `Bearer ${typeof options.auth === "string" ? options.auth : server.token}`
       if (options.body !== undefined || options.raw !== undefined) headers["content-type"] ??= "application/json"
       const res = await fetch(server.url + path, {
         method,
         headers,
-        ...(options.raw !== undefined ? { body: options.raw } : options.body !== undefined ? { body: JSON.stringify(options.body) } : {})
+        ...(options.raw !== undefined
+          ? { body: options.raw }
+          : options.body !== undefined
+            ? { body: JSON.stringify(options.body) }
+            : {})
       })
       const text = await res.text()
-      let body: any = undefined
+      let body: any
       try {
         body = text ? JSON.parse(text) : undefined
       } catch {
         body = undefined
       }
       return { status: res.status, headers: res.headers, body, text }
-    }))
+    })
+  )
 
 /** Asserts the RFC 9457 shape and returns the body. */
 export const expectProblem = (res: JsonResponse, status: number) => {

@@ -21,7 +21,7 @@ const verify = Command.make(
   },
   (o) =>
     local(
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const t = yield* Tenancy.use((s) => s.get(o.tenant))
         const result = yield* Db.tenantTx(Audit.use((a) => a.verify)).pipe(
           Effect.provideService(CurrentTenant, { id: t.id as TenantId, slug: t.slug })
@@ -35,7 +35,11 @@ const verify = Command.make(
         }
       })
     ).pipe(Effect.provide(configLayer()))
-).pipe(Command.withDescription("Verify a tenant's audit hash chain (exit code 3 when broken).\nExample:\n  signet audit verify --tenant lycee-hugo"))
+).pipe(
+  Command.withDescription(
+    "Verify a tenant's audit hash chain (exit code 3 when broken).\nExample:\n  signet audit verify --tenant lycee-hugo"
+  )
+)
 
 /** `signet audit`. */
 export const audit = Command.make("audit").pipe(

@@ -5,12 +5,13 @@
  *
  * @module
  */
-import { Command, Options } from "@effect/cli"
-import { Core, Crypto } from "@signet/core"
-import { Console, Effect, Layer } from "effect"
+
 import * as NodeCrypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
+import { Command, Options } from "@effect/cli"
+import { Core, Crypto } from "@signet/core"
+import { Console, Effect, Layer } from "effect"
 import { ConfigFileError, configFilePath } from "../Settings.js"
 
 const dataDir = Options.directory("data-dir").pipe(
@@ -21,12 +22,14 @@ const databaseUrl = Options.text("database-url").pipe(
   Options.withDescription("Database to use instead of <data-dir>/signet.db (sqlite:<path> or postgres://…)"),
   Options.optional
 )
-const force = Options.boolean("force").pipe(Options.withDescription("Overwrite an existing config file (never an existing key file)"))
+const force = Options.boolean("force").pipe(
+  Options.withDescription("Overwrite an existing config file (never an existing key file)")
+)
 const json = Options.boolean("json").pipe(Options.withDescription("Print the result as JSON"))
 
 /** `signet init`. */
 export const init = Command.make("init", { dataDir, databaseUrl, force, json }, (opts) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const configPath = configFilePath()
     if (Fs.existsSync(configPath) && !opts.force) {
       return yield* new ConfigFileError({ message: `${configPath} already exists; use --force to overwrite it` })
@@ -64,7 +67,14 @@ export const init = Command.make("init", { dataDir, databaseUrl, force, json }, 
       Effect.zipRight(Effect.succeed(true)),
       Effect.scoped
     )
-    const result = { config_file: Path.resolve(configPath), data_dir: dir, key_file: keyFile, master_key_id: keyId, database_url: dbUrl, migrated: applied }
+    const result = {
+      config_file: Path.resolve(configPath),
+      data_dir: dir,
+      key_file: keyFile,
+      master_key_id: keyId,
+      database_url: dbUrl,
+      migrated: applied
+    }
     if (opts.json) return yield* Console.log(JSON.stringify({ ...result, bootstrap_token: token }, null, 2))
     yield* Console.log(
       [
@@ -77,9 +87,10 @@ export const init = Command.make("init", { dataDir, databaseUrl, force, json }, 
         "Next: signet serve   — then open http://127.0.0.1:8080/docs"
       ].join("\n")
     )
-  })).pipe(
-    Command.withDescription(
-      "Create the data directory, a master key file (0600), a config file and the database.\n" +
-        "Examples:\n  signet init\n  signet init --data-dir /var/lib/signet\n  signet init --database-url postgres://signet@db/signet"
-    )
+  })
+).pipe(
+  Command.withDescription(
+    "Create the data directory, a master key file (0600), a config file and the database.\n" +
+      "Examples:\n  signet init\n  signet init --data-dir /var/lib/signet\n  signet init --database-url postgres://signet@db/signet"
   )
+)

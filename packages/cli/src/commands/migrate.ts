@@ -14,23 +14,33 @@ const json = Options.boolean("json").pipe(Options.withDescription("Print the res
 
 /** `signet migrate`. */
 export const migrate = Command.make("migrate", { status, json }, (opts) =>
-  Effect.gen(function*() {
-    const { databaseUrl, pgAppRole } = yield* Config.all({ databaseUrl: Db.databaseUrlConfig, pgAppRole: Db.pgAppRoleConfig })
+  Effect.gen(function* () {
+    const { databaseUrl, pgAppRole } = yield* Config.all({
+      databaseUrl: Db.databaseUrlConfig,
+      pgAppRole: Db.pgAppRoleConfig
+    })
     const sets = Core.allMigrations(pgAppRole)
     const applied: Array<string> = []
     const run = opts.status
       ? Effect.void
       : Effect.flatMap(Migrations.runAll(sets), (done) => Effect.sync(() => applied.push(...done)))
     const statuses = yield* Effect.scoped(
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const ctx = yield* Layer.build(Db.layer({ url: databaseUrl, pgAppRole, beforeStart: run }))
         return yield* Migrations.status(sets).pipe(Effect.provide(ctx))
       })
     )
     if (opts.json) return yield* Console.log(JSON.stringify({ applied, modules: statuses }, null, 2))
     for (const m of applied) yield* Console.log(`applied ${m}`)
-    if (!opts.status) yield* Console.log(applied.length === 0 ? "database is up to date" : `${applied.length} migration(s) applied`)
-    yield* table(statuses.map((s) => ({ ...s, state: s.applied >= s.latest ? "current" : "pending" })), ["module", "applied", "latest", "state"])
-  }).pipe(Effect.provide(configLayer()))).pipe(
-    Command.withDescription("Apply pending database migrations (also done by `signet serve` unless --no-migrate).\nExamples:\n  signet migrate\n  signet migrate --status --json")
+    if (!opts.status)
+      yield* Console.log(applied.length === 0 ? "database is up to date" : `${applied.length} migration(s) applied`)
+    yield* table(
+      statuses.map((s) => ({ ...s, state: s.applied >= s.latest ? "current" : "pending" })),
+      ["module", "applied", "latest", "state"]
+    )
+  }).pipe(Effect.provide(configLayer()))
+).pipe(
+  Command.withDescription(
+    "Apply pending database migrations (also done by `signet serve` unless --no-migrate).\nExamples:\n  signet migrate\n  signet migrate --status --json"
   )
+)

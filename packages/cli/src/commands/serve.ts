@@ -8,20 +8,28 @@ import { baseUrl, serverConfig, serverLayer } from "@signet/server"
 import { Console, Effect, Layer, Option } from "effect"
 import { configLayer } from "../Settings.js"
 
-const host = Options.text("host").pipe(Options.withDescription("Interface to bind (SIGNET_HOST, default 127.0.0.1)"), Options.optional)
-const port = Options.integer("port").pipe(Options.withDescription("TCP port (SIGNET_PORT, default 8080; 0 = any free port)"), Options.optional)
+const host = Options.text("host").pipe(
+  Options.withDescription("Interface to bind (SIGNET_HOST, default 127.0.0.1)"),
+  Options.optional
+)
+const port = Options.integer("port").pipe(
+  Options.withDescription("TCP port (SIGNET_PORT, default 8080; 0 = any free port)"),
+  Options.optional
+)
 const databaseUrl = Options.text("database-url").pipe(
   Options.withDescription("DATABASE_URL: sqlite:<path> (default sqlite:./data/signet.db) or postgres://…"),
   Options.optional
 )
-const noMigrate = Options.boolean("no-migrate").pipe(Options.withDescription("Do not apply migrations at start (fail if any is pending)"))
+const noMigrate = Options.boolean("no-migrate").pipe(
+  Options.withDescription("Do not apply migrations at start (fail if any is pending)")
+)
 
 /** `signet serve`. */
 export const serve = Command.make("serve", { host, port, databaseUrl, noMigrate }, (opts) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const started = performance.now()
     const config = yield* serverConfig
-    const ready = Effect.gen(function*() {
+    const ready = Effect.gen(function* () {
       const url = yield* baseUrl
       yield* Console.log(
         JSON.stringify({
@@ -45,9 +53,10 @@ export const serve = Command.make("serve", { host, port, databaseUrl, noMigrate 
         SIGNET_MIGRATE: opts.noMigrate ? "false" : undefined
       })
     )
-  )).pipe(
-    Command.withDescription(
-      "Run the Signet server (REST /api/v1, /rpc, /docs, /openapi.json, /metrics, /health, /ready).\n" +
-        "Examples:\n  signet serve\n  signet serve --port 9000 --database-url postgres://signet@db/signet"
-    )
   )
+).pipe(
+  Command.withDescription(
+    "Run the Signet server (REST /api/v1, /rpc, /docs, /openapi.json, /metrics, /health, /ready).\n" +
+      "Examples:\n  signet serve\n  signet serve --port 9000 --database-url postgres://signet@db/signet"
+  )
+)

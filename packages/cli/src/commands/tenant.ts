@@ -4,7 +4,7 @@
  * @module
  */
 import { Args, Command, Options } from "@effect/cli"
-import { CreateTenant, PlanTier, Region, type Tenant, Tenancy, TenantStatus } from "@signet/core"
+import { CreateTenant, PlanTier, Region, Tenancy, type Tenant, TenantStatus } from "@signet/core"
 import { Console, Effect, Option, Schema } from "effect"
 import { plain, show, table } from "../Output.js"
 import { local } from "../Runtime.js"
@@ -28,7 +28,7 @@ const create = Command.make(
   },
   (o) =>
     local(
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const input = yield* Schema.decodeUnknown(CreateTenant)({
           slug: o.slug,
           name: o.name,
@@ -40,18 +40,24 @@ const create = Command.make(
         yield* printTenant(tenant, o.json)
       })
     ).pipe(Effect.provide(configLayer()))
-).pipe(Command.withDescription("Onboard a tenant.\nExample:\n  signet tenant create lycee-hugo --name \"Lycée Victor Hugo\" --region eu"))
+).pipe(
+  Command.withDescription(
+    'Onboard a tenant.\nExample:\n  signet tenant create lycee-hugo --name "Lycée Victor Hugo" --region eu'
+  )
+)
 
 const list = Command.make(
   "list",
   { status: Options.choice("status", TenantStatus.literals).pipe(Options.optional), json },
   (o) =>
     local(
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const all: Array<Tenant> = []
         let cursor: string | undefined
         do {
-          const page = yield* Tenancy.use((t) => t.list({ status: Option.getOrUndefined(o.status), cursor, limit: 200 }))
+          const page = yield* Tenancy.use((t) =>
+            t.list({ status: Option.getOrUndefined(o.status), cursor, limit: 200 })
+          )
           all.push(...page.items)
           cursor = page.next_cursor ?? undefined
         } while (cursor)
@@ -59,12 +65,20 @@ const list = Command.make(
         yield* table(plain(all), columns)
       })
     ).pipe(Effect.provide(configLayer()))
-).pipe(Command.withDescription("List tenants.\nExamples:\n  signet tenant list\n  signet tenant list --status suspended --json"))
+).pipe(
+  Command.withDescription(
+    "List tenants.\nExamples:\n  signet tenant list\n  signet tenant list --status suspended --json"
+  )
+)
 
 const showCmd = Command.make("show", { slug, json }, (o) =>
-  local(Effect.flatMap(Tenancy.use((t) => t.get(o.slug)), (t) => printTenant(t, o.json))).pipe(Effect.provide(configLayer()))).pipe(
-    Command.withDescription("Show one tenant.\nExample:\n  signet tenant show lycee-hugo --json")
-  )
+  local(
+    Effect.flatMap(
+      Tenancy.use((t) => t.get(o.slug)),
+      (t) => printTenant(t, o.json)
+    )
+  ).pipe(Effect.provide(configLayer()))
+).pipe(Command.withDescription("Show one tenant.\nExample:\n  signet tenant show lycee-hugo --json"))
 
 const lifecycle = (name: "suspend" | "reactivate" | "delete" | "restore", description: string) =>
   Command.make(name, { slug, json }, (o) =>
@@ -74,36 +88,49 @@ const lifecycle = (name: "suspend" | "reactivate" | "delete" | "restore", descri
           name === "suspend"
             ? t.suspend(o.slug)
             : name === "reactivate"
-            ? t.reactivate(o.slug)
-            : name === "delete"
-            ? t.remove(o.slug)
-            : t.restore(o.slug)
+              ? t.reactivate(o.slug)
+              : name === "delete"
+                ? t.remove(o.slug)
+                : t.restore(o.slug)
         ),
         (t) => (o.json ? printTenant(t, true) : Console.log(`${t.slug}: ${t.status}`))
       )
-    ).pipe(Effect.provide(configLayer()))).pipe(Command.withDescription(`${description}\nExample:\n  signet tenant ${name} lycee-hugo`))
+    ).pipe(Effect.provide(configLayer()))
+  ).pipe(Command.withDescription(`${description}\nExample:\n  signet tenant ${name} lycee-hugo`))
 
 const settings = Command.make("settings", { slug, json }, (o) =>
   local(
-    Effect.flatMap(Tenancy.use((t) => t.listSettings(o.slug)), (s) =>
-      o.json ? Console.log(JSON.stringify(plain(s), null, 2)) : table(plain(s), ["key", "value", "is_default", "description"]))
-  ).pipe(Effect.provide(configLayer()))).pipe(Command.withDescription("List a tenant's settings.\nExample:\n  signet tenant settings lycee-hugo"))
+    Effect.flatMap(
+      Tenancy.use((t) => t.listSettings(o.slug)),
+      (s) =>
+        o.json
+          ? Console.log(JSON.stringify(plain(s), null, 2))
+          : table(plain(s), ["key", "value", "is_default", "description"])
+    )
+  ).pipe(Effect.provide(configLayer()))
+).pipe(Command.withDescription("List a tenant's settings.\nExample:\n  signet tenant settings lycee-hugo"))
 
 const set = Command.make(
   "set",
   { slug, key: Args.text({ name: "key" }), value: Args.text({ name: "json-value" }), json },
   (o) =>
     local(
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const value = yield* Effect.try({
           try: () => JSON.parse(o.value) as unknown,
           catch: () => new Error(`value must be JSON (e.g. 14, true, "\\"Europe/Paris\\"")`)
         })
         const s = yield* Tenancy.use((t) => t.putSetting(o.slug, o.key, value))
-        yield* o.json ? Console.log(JSON.stringify(plain(s), null, 2)) : Console.log(`${s.key} = ${JSON.stringify(s.value)}`)
+        yield* o.json
+          ? Console.log(JSON.stringify(plain(s), null, 2))
+          : Console.log(`${s.key} = ${JSON.stringify(s.value)}`)
       })
     ).pipe(Effect.provide(configLayer()))
-).pipe(Command.withDescription("Set a tenant setting (JSON value).\nExample:\n  signet tenant set lycee-hugo auth.password_min_length 14"))
+).pipe(
+  Command.withDescription(
+    "Set a tenant setting (JSON value).\nExample:\n  signet tenant set lycee-hugo auth.password_min_length 14"
+  )
+)
 
 /** `signet tenant`. */
 export const tenant = Command.make("tenant").pipe(

@@ -17,12 +17,14 @@ const slug = HttpApiSchema.param("slug", Schema.String)
 export class AuditApi extends HttpApiGroup.make("audit")
   .add(
     HttpApiEndpoint.get("list")`/api/v1/tenants/${slug}/audit-logs`
-      .setUrlParams(Schema.Struct({
-        ...PageParams.fields,
-        action: Schema.optional(Schema.String),
-        target_type: Schema.optional(Schema.String),
-        target_id: Schema.optional(Schema.String)
-      }))
+      .setUrlParams(
+        Schema.Struct({
+          ...PageParams.fields,
+          action: Schema.optional(Schema.String),
+          target_type: Schema.optional(Schema.String),
+          target_id: Schema.optional(Schema.String)
+        })
+      )
       .addSuccess(Page(AuditEntry))
       .addError(TenantNotFound)
       .addError(ValidationError)
@@ -35,5 +37,4 @@ export class AuditApi extends HttpApiGroup.make("audit")
       .annotate(OpenApi.Summary, "Walk the hash chain and report the first broken link")
   )
   .middleware(OperatorAuth)
-  .annotate(OpenApi.Title, "Audit log")
-{}
+  .annotate(OpenApi.Title, "Audit log") {}

@@ -14,10 +14,11 @@
  *
  * @module
  */
+
+import * as Crypto from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import canonicalizeModule from "canonicalize"
 import { Clock, Effect, Schema } from "effect"
-import * as Crypto from "node:crypto"
 import { CurrentActor, CurrentTenant, type TenantId } from "../kernel/Context.js"
 import { newUuid } from "../kernel/Ids.js"
 import { decodeCursor, toPage } from "../kernel/Pagination.js"
@@ -26,7 +27,9 @@ import { AuditEntry, type AuditInput, ChainVerification } from "./Domain.js"
 
 // `canonicalize` is CommonJS (`module.exports = fn`) with an ESM-style d.ts;
 // under NodeNext the default import is typed as the module object.
-const canonicalize = ((canonicalizeModule as any).default ?? canonicalizeModule) as (input: unknown) => string | undefined
+const canonicalize = ((canonicalizeModule as any).default ?? canonicalizeModule) as (
+  input: unknown
+) => string | undefined
 
 /** `prev_hash` of a tenant's first row. */
 export const GENESIS_HASH = "0".repeat(64)
@@ -85,7 +88,11 @@ export const chainHash = (prevHash: string, row: ChainFields): string => {
     request_id: row.request_id,
     occurred_at: row.occurred_at
   })
-  return Crypto.createHash("sha256").update(prevHash).update("\n").update(canonical ?? "").digest("hex")
+  return Crypto.createHash("sha256")
+    .update(prevHash)
+    .update("\n")
+    .update(canonical ?? "")
+    .digest("hex")
 }
 
 const Row = Schema.Struct({
@@ -124,7 +131,7 @@ export interface AuditListOptions {
  * inside `tenantTx` (they write or read tenant-owned, RLS-protected tables).
  */
 export class Audit extends Effect.Service<Audit>()("Signet/Audit", {
-  effect: Effect.gen(function*() {
+  effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
 
     /**
@@ -133,7 +140,7 @@ export class Audit extends Effect.Service<Audit>()("Signet/Audit", {
      * transaction rolls back with them).
      */
     const record = (input: AuditInput): Effect.Effect<AuditEntry, never, CurrentTenant | CurrentActor> =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const tenant = yield* CurrentTenant
         const actor = yield* CurrentActor
         const now = yield* Clock.currentTimeMillis
@@ -175,7 +182,7 @@ export class Audit extends Effect.Service<Audit>()("Signet/Audit", {
      * Walks the current tenant's chain in `seq` order (1,000 rows per read)
      * and returns the first broken link, if any.
      */
-    const verify: Effect.Effect<ChainVerification, never, CurrentTenant> = Effect.gen(function*() {
+    const verify: Effect.Effect<ChainVerification, never, CurrentTenant> = Effect.gen(function* () {
       const tenant = yield* CurrentTenant
       let prev = GENESIS_HASH
       let expectedSeq = 1
@@ -215,7 +222,7 @@ export class Audit extends Effect.Service<Audit>()("Signet/Audit", {
 
     /** Lists the current tenant's rows, newest first, with cursor pagination on `seq`. */
     const list = (options: AuditListOptions = {}) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const tenant = yield* CurrentTenant
         const limit = options.limit ?? 50
         const after = yield* decodeCursorSeq(options.cursor)
@@ -227,16 +234,21 @@ export class Audit extends Effect.Service<Audit>()("Signet/Audit", {
         const rows = yield* sql`SELECT * FROM audit_logs WHERE ${sql.and(conditions)} ORDER BY seq DESC LIMIT ${
           limit + 1
         }`.pipe(Effect.flatMap(decodeRows), Effect.orDie)
-        const page = toPage(rows.map((r) => ({ ...r, id: r.id })), limit)
+        const page = toPage(
+          rows.map((r) => ({ ...r, id: r.id })),
+          limit
+        )
         const last = page.items[page.items.length - 1]
         return {
-          items: page.items.map((r) => new AuditEntry({ ...r, tenant_id: r.tenant_id as TenantId, actor_kind: r.actor_kind as any })),
+          items: page.items.map(
+            (r) => new AuditEntry({ ...r, tenant_id: r.tenant_id as TenantId, actor_kind: r.actor_kind as any })
+          ),
           next_cursor: rows.length > limit && last ? Buffer.from(`seq:${last.seq}`).toString("base64url") : null
         }
       })
 
     /** Number of rows of the current tenant's chain. */
-    const count = Effect.gen(function*() {
+    const count = Effect.gen(function* () {
       const tenant = yield* CurrentTenant
       const rows = yield* sql`SELECT COUNT(*) AS n FROM audit_logs WHERE tenant_id = ${tenant.id}`.pipe(Effect.orDie)
       return Number((rows[0] as any)?.n ?? 0)

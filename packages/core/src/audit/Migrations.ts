@@ -12,7 +12,7 @@ import { ddl, enableTenantRls, type ModuleMigrations } from "../kernel/Migration
 export const auditMigrations = (appRole = "signet_app"): ModuleMigrations => ({
   module: "audit",
   migrations: {
-    "0001_audit_logs": Effect.gen(function*() {
+    "0001_audit_logs": Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
       const t = yield* ddl
       yield* sql.unsafe(`CREATE TABLE audit_logs (
@@ -46,20 +46,26 @@ export const auditMigrations = (appRole = "signet_app"): ModuleMigrations => ({
       // Append-only: the database itself refuses UPDATE and DELETE.
       yield* sql.onDialectOrElse({
         pg: () =>
-          Effect.all([
-            sql.unsafe(`CREATE FUNCTION audit_logs_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+          Effect.all(
+            [
+              sql.unsafe(`CREATE FUNCTION audit_logs_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
               BEGIN RAISE EXCEPTION 'audit_logs is append-only (% refused)', TG_OP; END $$`),
-            sql.unsafe(`CREATE TRIGGER audit_logs_no_update BEFORE UPDATE OR DELETE ON audit_logs
+              sql.unsafe(`CREATE TRIGGER audit_logs_no_update BEFORE UPDATE OR DELETE ON audit_logs
               FOR EACH ROW EXECUTE FUNCTION audit_logs_append_only()`),
-            sql.unsafe(`REVOKE UPDATE, DELETE, TRUNCATE ON audit_logs FROM ${appRole}`)
-          ], { discard: true }),
+              sql.unsafe(`REVOKE UPDATE, DELETE, TRUNCATE ON audit_logs FROM ${appRole}`)
+            ],
+            { discard: true }
+          ),
         orElse: () =>
-          Effect.all([
-            sql.unsafe(`CREATE TRIGGER audit_logs_no_update BEFORE UPDATE ON audit_logs
+          Effect.all(
+            [
+              sql.unsafe(`CREATE TRIGGER audit_logs_no_update BEFORE UPDATE ON audit_logs
               BEGIN SELECT RAISE(ABORT, 'audit_logs is append-only (UPDATE refused)'); END`),
-            sql.unsafe(`CREATE TRIGGER audit_logs_no_delete BEFORE DELETE ON audit_logs
+              sql.unsafe(`CREATE TRIGGER audit_logs_no_delete BEFORE DELETE ON audit_logs
               BEGIN SELECT RAISE(ABORT, 'audit_logs is append-only (DELETE refused)'); END`)
-          ], { discard: true })
+            ],
+            { discard: true }
+          )
       })
     })
   }

@@ -25,5 +25,4 @@ export class EventsApi extends HttpApiGroup.make("events")
       .annotate(OpenApi.Summary, "Queue a dead event for delivery again")
   )
   .middleware(OperatorAuth)
-  .annotate(OpenApi.Title, "Events")
-{}
+  .annotate(OpenApi.Title, "Events") {}

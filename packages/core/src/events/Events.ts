@@ -120,7 +120,7 @@ export const backoff = (attempts: number, options: DispatcherOptions, random = M
  * dead-letter administration.
  */
 export class Events extends Effect.Service<Events>()("Signet/Events", {
-  effect: Effect.gen(function*() {
+  effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const subscribers = yield* Ref.make<ReadonlyMap<string, Subscriber>>(new Map())
     const instance = yield* newUuid
@@ -132,16 +132,16 @@ export class Events extends Effect.Service<Events>()("Signet/Events", {
      * type's second segment. The tenant comes from `CurrentTenant` when present.
      */
     const publish = (input: EventInput): Effect.Effect<CloudEvent> =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const tenant = yield* Effect.serviceOption(CurrentTenant)
         const id = yield* newUuid
         const now = instant(yield* Clock.currentTimeMillis)
         const source = `/signet/${input.type.split(".")[1] ?? "core"}`
         const tenantId = Option.match(tenant, { onNone: () => null, onSome: (t) => t.id as string })
         yield* sql`INSERT INTO outbox (id, tenant_id, type, source, subject, time, data, status, attempts, next_attempt_at)
-          VALUES (${id}, ${tenantId}, ${input.type}, ${source}, ${input.subject ?? null}, ${now}, ${
-          json(input.data)
-        }, 'pending', 0, ${now})`
+          VALUES (${id}, ${tenantId}, ${input.type}, ${source}, ${input.subject ?? null}, ${now}, ${json(
+            input.data
+          )}, 'pending', 0, ${now})`
         return new CloudEvent({
           specversion: "1.0",
           id,
@@ -166,37 +166,43 @@ export class Events extends Effect.Service<Events>()("Signet/Events", {
     const matches = (sub: Subscriber, type: string) => sub.types.some((p) => p === "*" || type.startsWith(p))
 
     const claim = (now: string, until: string, limit: number) =>
-      sql.onDialectOrElse({
-        pg: () =>
-          sql`UPDATE outbox SET locked_by = ${instance}, locked_until = ${until}
+      sql
+        .onDialectOrElse({
+          pg: () =>
+            sql`UPDATE outbox SET locked_by = ${instance}, locked_until = ${until}
             WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ${now}
               AND (locked_until IS NULL OR locked_until < ${now})
               ORDER BY time, id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
             RETURNING *`,
-        orElse: () =>
-          sql`UPDATE outbox SET locked_by = ${instance}, locked_until = ${until}
+          orElse: () =>
+            sql`UPDATE outbox SET locked_by = ${instance}, locked_until = ${until}
             WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ${now}
               AND (locked_until IS NULL OR locked_until < ${now})
               ORDER BY time, id LIMIT ${limit})
             RETURNING *`
-      }).pipe(Effect.flatMap(decodeRows))
+        })
+        .pipe(Effect.flatMap(decodeRows))
 
     const deliver = (row: OutboxRow, options: DispatcherOptions) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const event = toCloudEvent(row)
         const done = new Set(
-          (yield* sql<{ subscriber: string }>`SELECT subscriber FROM event_deliveries WHERE event_id = ${row.id}`).map((
-            r
-          ) => r.subscriber)
+          (yield* sql<{ subscriber: string }>`SELECT subscriber FROM event_deliveries WHERE event_id = ${row.id}`).map(
+            (r) => r.subscriber
+          )
         )
-        const targets = [...(yield* Ref.get(subscribers)).values()].filter((s) => matches(s, row.type) && !done.has(s.name))
+        const targets = [...(yield* Ref.get(subscribers)).values()].filter(
+          (s) => matches(s, row.type) && !done.has(s.name)
+        )
         const errors: Array<string> = []
         for (const sub of targets) {
-          const result = yield* sub.handle(event).pipe(
-            Effect.timeoutFail({ duration: options.handlerTimeout, onTimeout: () => "handler timed out" }),
-            Effect.sandbox,
-            Effect.either
-          )
+          const result = yield* sub
+            .handle(event)
+            .pipe(
+              Effect.timeoutFail({ duration: options.handlerTimeout, onTimeout: () => "handler timed out" }),
+              Effect.sandbox,
+              Effect.either
+            )
           if (result._tag === "Right") {
             const at = instant(yield* Clock.currentTimeMillis)
             yield* sql`INSERT INTO event_deliveries (event_id, subscriber, delivered_at) VALUES (${row.id}, ${sub.name}, ${at})
@@ -207,9 +213,9 @@ export class Events extends Effect.Service<Events>()("Signet/Events", {
         }
         const nowMs = yield* Clock.currentTimeMillis
         if (errors.length === 0) {
-          yield* sql`UPDATE outbox SET status = 'delivered', delivered_at = ${
-            instant(nowMs)
-          }, locked_by = NULL, locked_until = NULL
+          yield* sql`UPDATE outbox SET status = 'delivered', delivered_at = ${instant(
+            nowMs
+          )}, locked_by = NULL, locked_until = NULL
             WHERE id = ${row.id}`
           return "delivered" as const
         }
@@ -226,7 +232,7 @@ export class Events extends Effect.Service<Events>()("Signet/Events", {
      * Claims and delivers one batch of due events. Returns how many events
      * were processed (0 when idle).
      */
-    const dispatchOnce: Effect.Effect<number> = Effect.gen(function*() {
+    const dispatchOnce: Effect.Effect<number> = Effect.gen(function* () {
       const options = yield* Ref.get(optionsRef)
       const nowMs = yield* Clock.currentTimeMillis
       const rows = yield* claim(instant(nowMs), instant(nowMs + 60_000), options.batchSize)
@@ -235,7 +241,7 @@ export class Events extends Effect.Service<Events>()("Signet/Events", {
     }).pipe(Effect.orDie, Effect.withSpan("Events.dispatchOnce"))
 
     /** Runs the dispatcher until interrupted (fork it in a scope). */
-    const run: Effect.Effect<never> = Effect.gen(function*() {
+    const run: Effect.Effect<never> = Effect.gen(function* () {
       while (true) {
         const n = yield* dispatchOnce.pipe(
           Effect.catchAllDefect((d) => Effect.logWarning("outbox dispatch failed", d).pipe(Effect.as(0)))
@@ -269,7 +275,7 @@ export class Events extends Effect.Service<Events>()("Signet/Events", {
      * Subscribers that already processed it are not called again.
      */
     const replay = (id: string): Effect.Effect<OutboxEntry, NotFound> =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const now = instant(yield* Clock.currentTimeMillis)
         const rows = yield* sql`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ${now},
             locked_by = NULL, locked_until = NULL
@@ -280,7 +286,7 @@ export class Events extends Effect.Service<Events>()("Signet/Events", {
       })
 
     /** Outbox figures for `/metrics`. */
-    const stats: Effect.Effect<OutboxStats> = Effect.gen(function*() {
+    const stats: Effect.Effect<OutboxStats> = Effect.gen(function* () {
       const rows = yield* sql<{ status: string; n: unknown; oldest: string | null }>`
         SELECT status, COUNT(*) AS n, MIN(time) AS oldest FROM outbox WHERE status IN ('pending', 'dead') GROUP BY status`
       const nowMs = yield* Clock.currentTimeMillis

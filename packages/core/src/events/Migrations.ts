@@ -15,7 +15,7 @@ import { ddl, type ModuleMigrations } from "../kernel/Migrations.js"
 export const eventsMigrations: ModuleMigrations = {
   module: "events",
   migrations: {
-    "0001_outbox": Effect.gen(function*() {
+    "0001_outbox": Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
       const t = yield* ddl
       yield* sql.unsafe(`CREATE TABLE outbox (

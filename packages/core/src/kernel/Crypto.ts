@@ -21,14 +21,21 @@
  *
  * @module
  */
-import { Config, Context, Data, Effect, Layer, Option, Redacted } from "effect"
+
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
+import { Config, Context, Data, Effect, Layer, Option, Redacted } from "effect"
 
 /** Failure to load master keys or to decrypt a value. */
 export class CryptoError extends Data.TaggedError("CryptoError")<{
-  readonly reason: "MasterKeyMissing" | "MasterKeyInvalid" | "KeyFilePermissions" | "UnknownKeyId" | "Malformed" | "Tampered"
+  readonly reason:
+    | "MasterKeyMissing"
+    | "MasterKeyInvalid"
+    | "KeyFilePermissions"
+    | "UnknownKeyId"
+    | "Malformed"
+    | "Tampered"
   readonly message: string
 }> {}
 
@@ -42,8 +49,7 @@ const VERSION = "sg1"
 const b64u = (b: Buffer) => b.toString("base64url")
 
 /** Key id of a master key: first 16 hex chars of its SHA-256 (not secret). */
-export const masterKeyId = (key: Buffer): string =>
-  Crypto.createHash("sha256").update(key).digest("hex").slice(0, 16)
+export const masterKeyId = (key: Buffer): string => Crypto.createHash("sha256").update(key).digest("hex").slice(0, 16)
 
 const seal = (key: Buffer, plaintext: Buffer, aad: Buffer): Buffer => {
   const iv = Crypto.randomBytes(12)
@@ -94,7 +100,11 @@ export const makeEnvelope = (ring: MasterKeyRing): Context.Tag.Service<Envelope>
     if (parts.length !== 4 || parts[0] !== VERSION) {
       return Effect.fail(new CryptoError({ reason: "Malformed", message: "not a Signet envelope ciphertext" }))
     }
-    return Effect.succeed({ kid: parts[1]!, wrapped: Buffer.from(parts[2]!, "base64url"), body: Buffer.from(parts[3]!, "base64url") })
+    return Effect.succeed({
+      kid: parts[1]!,
+      wrapped: Buffer.from(parts[2]!, "base64url"),
+      body: Buffer.from(parts[3]!, "base64url")
+    })
   }
   const unwrapDek = (kid: string, wrapped: Buffer, aad: string) =>
     Option.match(keyFor(kid), {
@@ -112,7 +122,7 @@ export const makeEnvelope = (ring: MasterKeyRing): Context.Tag.Service<Envelope>
         })
     })
   const decrypt = (ciphertext: string, aad: string) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { body, kid, wrapped } = yield* parse(ciphertext)
       const dek = yield* unwrapDek(kid, wrapped, aad)
       return yield* Effect.try({
@@ -132,7 +142,7 @@ export const makeEnvelope = (ring: MasterKeyRing): Context.Tag.Service<Envelope>
     decrypt,
     decryptString: (ciphertext, aad) => Effect.map(decrypt(ciphertext, aad), (b) => Redacted.make(b.toString("utf8"))),
     rewrap: (ciphertext, aad) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const { body, kid, wrapped } = yield* parse(ciphertext)
         if (kid === ring.current) return ciphertext
         const dek = yield* unwrapDek(kid, wrapped, aad)
@@ -148,11 +158,11 @@ const decodeKey = (text: string, origin: string): Effect.Effect<Buffer, CryptoEr
   return key.length === 32
     ? Effect.succeed(key)
     : Effect.fail(
-      new CryptoError({
-        reason: "MasterKeyInvalid",
-        message: `${origin} must be base64 of exactly 32 bytes (got ${key.length}); generate one with \`signet init\` or \`openssl rand -base64 32\``
-      })
-    )
+        new CryptoError({
+          reason: "MasterKeyInvalid",
+          message: `${origin} must be base64 of exactly 32 bytes (got ${key.length}); generate one with \`signet init\` or \`openssl rand -base64 32\``
+        })
+      )
 }
 
 /** On-disk key file (JSON, mode 0600). */
@@ -186,7 +196,7 @@ export const writeKeyFile = (path: string, file: KeyFile, overwrite = false): vo
  * Reads a key file, refusing one that group or others can read (like ssh).
  */
 export const readKeyFile = (path: string): Effect.Effect<MasterKeyRing, CryptoError> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const stat = yield* Effect.try({
       try: () => Fs.statSync(path),
       catch: () =>
@@ -205,7 +215,12 @@ export const readKeyFile = (path: string): Effect.Effect<MasterKeyRing, CryptoEr
       try: () => JSON.parse(Fs.readFileSync(path, "utf8")) as KeyFile,
       catch: () => new CryptoError({ reason: "MasterKeyInvalid", message: `master key file ${path} is not valid JSON` })
     })
-    if (!parsed || typeof parsed.keys !== "object" || typeof parsed.current !== "string" || !(parsed.current in parsed.keys)) {
+    if (
+      !parsed ||
+      typeof parsed.keys !== "object" ||
+      typeof parsed.current !== "string" ||
+      !(parsed.current in parsed.keys)
+    ) {
       return yield* new CryptoError({
         reason: "MasterKeyInvalid",
         message: `master key file ${path} is malformed (needs "current" and "keys")`
@@ -215,7 +230,10 @@ export const readKeyFile = (path: string): Effect.Effect<MasterKeyRing, CryptoEr
     for (const [kid, b64] of Object.entries(parsed.keys)) {
       const key = yield* decodeKey(b64, `key ${kid} in ${path}`)
       if (masterKeyId(key) !== kid) {
-        return yield* new CryptoError({ reason: "MasterKeyInvalid", message: `key id ${kid} in ${path} does not match its key` })
+        return yield* new CryptoError({
+          reason: "MasterKeyInvalid",
+          message: `key id ${kid} in ${path} does not match its key`
+        })
       }
       keys.set(kid, Redacted.make(key))
     }
@@ -227,7 +245,7 @@ export const ringFromKeys = (
   current: string,
   previous: ReadonlyArray<string> = []
 ): Effect.Effect<MasterKeyRing, CryptoError> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const cur = yield* decodeKey(current, "SIGNET_MASTER_KEY")
     const keys = new Map<string, Redacted.Redacted<Buffer>>([[masterKeyId(cur), Redacted.make(cur)]])
     for (const p of previous) {
@@ -245,14 +263,17 @@ export const DEFAULT_KEY_FILE = "./data/master.key"
  * `SIGNET_MASTER_KEY_PREVIOUS`) if set, else `SIGNET_MASTER_KEY_FILE`
  * (default `./data/master.key`).
  */
-export const loadKeyRing: Effect.Effect<MasterKeyRing, CryptoError | import("effect/ConfigError").ConfigError> = Effect
-  .gen(function*() {
+export const loadKeyRing: Effect.Effect<MasterKeyRing, CryptoError | import("effect/ConfigError").ConfigError> =
+  Effect.gen(function* () {
     const env = yield* Config.option(Config.redacted("SIGNET_MASTER_KEY"))
     if (Option.isSome(env)) {
       const prev = yield* Config.string("SIGNET_MASTER_KEY_PREVIOUS").pipe(Config.withDefault(""))
       return yield* ringFromKeys(
         Redacted.value(env.value),
-        prev.split(",").map((s) => s.trim()).filter((s) => s.length > 0)
+        prev
+          .split(",")
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0)
       )
     }
     const file = yield* Config.string("SIGNET_MASTER_KEY_FILE").pipe(Config.withDefault(DEFAULT_KEY_FILE))
@@ -260,8 +281,10 @@ export const loadKeyRing: Effect.Effect<MasterKeyRing, CryptoError | import("eff
   })
 
 /** {@link Envelope} from configuration (see {@link loadKeyRing}). */
-export const EnvelopeLive: Layer.Layer<Envelope, CryptoError | import("effect/ConfigError").ConfigError> = Layer
-  .effect(Envelope, Effect.map(loadKeyRing, makeEnvelope))
+export const EnvelopeLive: Layer.Layer<Envelope, CryptoError | import("effect/ConfigError").ConfigError> = Layer.effect(
+  Envelope,
+  Effect.map(loadKeyRing, makeEnvelope)
+)
 
 /** {@link Envelope} with a random in-memory master key — for tests and embedded demos. */
 export const EnvelopeEphemeral: Layer.Layer<Envelope> = Layer.effect(

@@ -15,14 +15,15 @@
  *
  * @module
  */
+
+import * as Fs from "node:fs"
+import * as Path from "node:path"
 import { Reactivity } from "@effect/experimental"
 import { SqlClient } from "@effect/sql"
 import { SqlError } from "@effect/sql/SqlError"
 import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Config, Context, Data, Duration, Effect, Layer, Option, Redacted, type Scope } from "effect"
-import * as Fs from "node:fs"
-import * as Path from "node:path"
 import Pg from "pg"
 import { CurrentTenant } from "./Context.js"
 
@@ -64,7 +65,9 @@ export const parseDatabaseUrl = (raw: string): Effect.Effect<DatabaseUrl, Databa
     let filename = url.slice("sqlite:".length)
     if (filename.startsWith("//")) filename = filename.slice(2)
     if (filename.length === 0) {
-      return Effect.fail(new DatabaseStartupError({ message: `DATABASE_URL "${url}" names no file; use sqlite:./data/signet.db` }))
+      return Effect.fail(
+        new DatabaseStartupError({ message: `DATABASE_URL "${url}" names no file; use sqlite:./data/signet.db` })
+      )
     }
     return Effect.succeed({ dialect: "sqlite", filename })
   }
@@ -134,7 +137,7 @@ const describePg = (url: string): string => {
 
 const sqliteLayer = (filename: string, options: DatabaseOptions) =>
   Layer.unwrapEffect(
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       if (filename !== ":memory:") {
         const dir = Path.dirname(Path.resolve(filename))
         yield* Effect.try({
@@ -151,7 +154,7 @@ const sqliteLayer = (filename: string, options: DatabaseOptions) =>
       }
       const client = SqliteClient.layer({ filename })
       const setup = Layer.effectDiscard(
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const sql = yield* SqlClient.SqlClient
           yield* sql.unsafe("PRAGMA busy_timeout = 5000")
           yield* sql.unsafe("PRAGMA foreign_keys = ON")
@@ -159,10 +162,12 @@ const sqliteLayer = (filename: string, options: DatabaseOptions) =>
           if (options.beforeStart) yield* options.beforeStart
         }).pipe(
           Effect.mapError((cause) =>
-            cause instanceof DatabaseStartupError ? cause : new DatabaseStartupError({
-              message: `cannot open SQLite database ${filename}: ${describeCause(cause)}`,
-              cause
-            })
+            cause instanceof DatabaseStartupError
+              ? cause
+              : new DatabaseStartupError({
+                  message: `cannot open SQLite database ${filename}: ${describeCause(cause)}`,
+                  cause
+                })
           )
         )
       )
@@ -220,7 +225,7 @@ const pgLayer = (url: Redacted.Redacted<string>, options: DatabaseOptions) => {
   }
   // Phase 1: owner connection — migrations (they create the app role and its grants).
   const ownerPhase = Effect.scoped(
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       if (!options.beforeStart) {
         yield* pgPool(raw, { max: 1 })
         return
@@ -229,16 +234,20 @@ const pgLayer = (url: Redacted.Redacted<string>, options: DatabaseOptions) => {
       const ownerClient = yield* PgClient.fromPool({ acquire: pgPool(raw, { max: 1 }), types: pgTypes }).pipe(
         Effect.provide(Reactivity.layer),
         Effect.mapError((cause) =>
-          cause instanceof DatabaseStartupError ? cause : new DatabaseStartupError({ message: describeCause(cause), cause })
+          cause instanceof DatabaseStartupError
+            ? cause
+            : new DatabaseStartupError({ message: describeCause(cause), cause })
         )
       )
       yield* before.pipe(
         Effect.provideService(SqlClient.SqlClient, ownerClient),
         Effect.mapError((cause) =>
-          cause instanceof DatabaseStartupError ? cause : new DatabaseStartupError({
-            message: `migrations failed on ${describePg(raw)}: ${describeCause(cause)}`,
-            cause
-          })
+          cause instanceof DatabaseStartupError
+            ? cause
+            : new DatabaseStartupError({
+                message: `migrations failed on ${describePg(raw)}: ${describeCause(cause)}`,
+                cause
+              })
         )
       )
     })
@@ -272,14 +281,13 @@ const pgLayer = (url: Redacted.Redacted<string>, options: DatabaseOptions) => {
  * the URL is malformed, the file cannot be created, the server is unreachable
  * or `beforeStart` (migrations) fails.
  */
-export const layer = (
-  options: DatabaseOptions
-): Layer.Layer<SqlClient.SqlClient | Database, DatabaseStartupError> =>
+export const layer = (options: DatabaseOptions): Layer.Layer<SqlClient.SqlClient | Database, DatabaseStartupError> =>
   Layer.unwrapEffect(
     Effect.map(parseDatabaseUrl(options.url), (parsed) =>
       parsed.dialect === "sqlite"
         ? (sqliteLayer(parsed.filename, options) as Layer.Layer<SqlClient.SqlClient | Database, DatabaseStartupError>)
-        : (pgLayer(parsed.url, options) as unknown as Layer.Layer<SqlClient.SqlClient | Database, DatabaseStartupError>))
+        : (pgLayer(parsed.url, options) as unknown as Layer.Layer<SqlClient.SqlClient | Database, DatabaseStartupError>)
+    )
   )
 
 /** `DATABASE_URL` with its default, as an Effect `Config`. */
@@ -316,22 +324,28 @@ export const tenantTx = <A, E, R>(
         pg: () => sql`SELECT set_config('app.tenant_id', ${tenant.id}, true)`,
         orElse: () => Effect.void
       })
-      return sql.withTransaction(Effect.zipRight(Effect.orDie(setTenant), self)).pipe(
-        Effect.catchIf(isSqlError, (e) => Effect.die(e))
-      ) as Effect.Effect<A, Exclude<E, SqlError>, R>
-    }))
+      return sql
+        .withTransaction(Effect.zipRight(Effect.orDie(setTenant), self))
+        .pipe(Effect.catchIf(isSqlError, (e) => Effect.die(e))) as Effect.Effect<A, Exclude<E, SqlError>, R>
+    })
+  )
 
 /**
  * Runs `self` in a plain transaction (platform-level tables such as
  * `tenants`), turning SQL errors into defects.
  */
-export const tx = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, Exclude<E, SqlError>, R | SqlClient.SqlClient> =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    sql.withTransaction(self).pipe(Effect.catchIf(isSqlError, (e) => Effect.die(e))) as Effect.Effect<
-      A,
-      Exclude<E, SqlError>,
-      R
-    >)
+export const tx = <A, E, R>(
+  self: Effect.Effect<A, E, R>
+): Effect.Effect<A, Exclude<E, SqlError>, R | SqlClient.SqlClient> =>
+  Effect.flatMap(
+    SqlClient.SqlClient,
+    (sql) =>
+      sql.withTransaction(self).pipe(Effect.catchIf(isSqlError, (e) => Effect.die(e))) as Effect.Effect<
+        A,
+        Exclude<E, SqlError>,
+        R
+      >
+  )
 
 /**
  * True when a SQL error is a unique-constraint violation (SQLite
@@ -354,14 +368,12 @@ export const violatedConstraint = (error: unknown): string => {
 }
 
 /** Deadline helper for readiness probes: fails if the DB does not answer in time. */
-export const ping: Effect.Effect<boolean, never, SqlClient.SqlClient> = Effect.flatMap(
-  SqlClient.SqlClient,
-  (sql) =>
-    sql`SELECT 1 AS ok`.pipe(
-      Effect.timeout(Duration.seconds(2)),
-      Effect.map(() => true),
-      Effect.catchAll(() => Effect.succeed(false))
-    )
+export const ping: Effect.Effect<boolean, never, SqlClient.SqlClient> = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  sql`SELECT 1 AS ok`.pipe(
+    Effect.timeout(Duration.seconds(2)),
+    Effect.map(() => true),
+    Effect.catchAll(() => Effect.succeed(false))
+  )
 )
 
 /** The first row of a result, if any. */

@@ -59,7 +59,8 @@ export const ddl: Effect.Effect<Ddl, never, SqlClient.SqlClient> = Effect.map(Sq
       bytes: "BLOB",
       pg: false
     })
-  }))
+  })
+)
 
 /**
  * Enables row-level security on a tenant-owned table (Postgres only; no-op on
@@ -71,17 +72,21 @@ export const enableTenantRls = (table: string): Effect.Effect<void, SqlError, Sq
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
     sql.onDialectOrElse({
       pg: () =>
-        Effect.all([
-          sql.unsafe(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`),
-          sql.unsafe(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`),
-          sql.unsafe(
-            `CREATE POLICY ${table}_tenant_isolation ON ${table}
+        Effect.all(
+          [
+            sql.unsafe(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`),
+            sql.unsafe(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`),
+            sql.unsafe(
+              `CREATE POLICY ${table}_tenant_isolation ON ${table}
                USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
                WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)`
-          )
-        ], { discard: true }),
+            )
+          ],
+          { discard: true }
+        ),
       orElse: () => Effect.void
-    }))
+    })
+  )
 
 /**
  * The kernel's own migrations. On Postgres: the non-owner application role
@@ -94,29 +99,33 @@ export const kernelMigrations = (appRole: string = DEFAULT_PG_APP_ROLE): ModuleM
     "0001_app_role": Effect.flatMap(SqlClient.SqlClient, (sql) =>
       sql.onDialectOrElse({
         pg: () =>
-          Effect.all([
-            sql.unsafe(`DO $$ BEGIN
+          Effect.all(
+            [
+              sql.unsafe(`DO $$ BEGIN
                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${appRole}') THEN
                   CREATE ROLE ${appRole} NOLOGIN NOBYPASSRLS;
                 END IF;
               EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
               END $$`),
-            sql.unsafe(`DO $$ BEGIN
+              sql.unsafe(`DO $$ BEGIN
                 IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
                    AND NOT pg_has_role(current_user, '${appRole}', 'MEMBER') THEN
                   EXECUTE format('GRANT ${appRole} TO %I', current_user);
                 END IF;
               END $$`),
-            sql.unsafe(`GRANT USAGE ON SCHEMA public TO ${appRole}`),
-            // Tables that exist already (the migrator's own bookkeeping table):
-            sql.unsafe(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${appRole}`),
-            sql.unsafe(
-              `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${appRole}`
-            ),
-            sql.unsafe(`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${appRole}`)
-          ], { discard: true }),
+              sql.unsafe(`GRANT USAGE ON SCHEMA public TO ${appRole}`),
+              // Tables that exist already (the migrator's own bookkeeping table):
+              sql.unsafe(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${appRole}`),
+              sql.unsafe(
+                `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${appRole}`
+              ),
+              sql.unsafe(`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${appRole}`)
+            ],
+            { discard: true }
+          ),
         orElse: () => Effect.void
-      }))
+      })
+    )
   }
 })
 
@@ -134,7 +143,7 @@ export const latestId = (set: ModuleMigrations): number =>
 export const runAll = (
   sets: ReadonlyArray<ModuleMigrations>
 ): Effect.Effect<ReadonlyArray<string>, SqlError | Migrator.MigrationError, SqlClient.SqlClient> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const run = Migrator.make({})
     const applied: Array<string> = []
     for (const set of sets) {
@@ -158,13 +167,13 @@ export interface MigrationStatus {
 export const status = (
   sets: ReadonlyArray<ModuleMigrations>
 ): Effect.Effect<ReadonlyArray<MigrationStatus>, never, SqlClient.SqlClient> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const out: Array<MigrationStatus> = []
     for (const set of sets) {
-      const applied = yield* sql<{ readonly id: number | null }>`SELECT MAX(migration_id) AS id FROM ${
-        sql(migrationTable(set.module))
-      }`.pipe(
+      const applied = yield* sql<{ readonly id: number | null }>`SELECT MAX(migration_id) AS id FROM ${sql(
+        migrationTable(set.module)
+      )}`.pipe(
         Effect.map((rows) => Number(rows[0]?.id ?? 0)),
         Effect.catchAll(() => Effect.succeed(0))
       )

@@ -12,9 +12,13 @@ import { ValidationError } from "./Errors.js"
 
 /** Query parameters of a list endpoint. */
 export const PageParams = Schema.Struct({
-  cursor: Schema.optional(Schema.String.annotations({ description: "Opaque cursor from the previous page's next_cursor" })),
+  cursor: Schema.optional(
+    Schema.String.annotations({ description: "Opaque cursor from the previous page's next_cursor" })
+  ),
   limit: Schema.optional(
-    Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 200)).annotations({ description: "Page size, 1..200 (default 50)" })
+    Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 200)).annotations({
+      description: "Page size, 1..200 (default 50)"
+    })
   )
 })
 /** @see PageParams */

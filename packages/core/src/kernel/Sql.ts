@@ -14,11 +14,15 @@
 import { DateTime, Schema } from "effect"
 
 /** Reads a boolean column from either dialect. */
-export const DbBool = Schema.transform(Schema.Union(Schema.Boolean, Schema.Number, Schema.BigIntFromSelf), Schema.Boolean, {
-  strict: true,
-  decode: (v) => v === true || v === 1 || v === BigInt(1),
-  encode: (b) => b
-})
+export const DbBool = Schema.transform(
+  Schema.Union(Schema.Boolean, Schema.Number, Schema.BigIntFromSelf),
+  Schema.Boolean,
+  {
+    strict: true,
+    decode: (v) => v === true || v === 1 || v === BigInt(1),
+    encode: (b) => b
+  }
+)
 
 /** Reads a JSON column (text in both dialects) into an unknown value. */
 export const DbJson = Schema.transform(Schema.Unknown, Schema.Unknown, {
@@ -41,8 +45,12 @@ export const instant = (d: DateTime.DateTime | Date | number): string =>
   (d instanceof Date ? d : typeof d === "number" ? new Date(d) : DateTime.toDate(d)).toISOString()
 
 /** Reads a count column (bigint on Postgres, number on SQLite). */
-export const DbCount = Schema.transform(Schema.Union(Schema.Number, Schema.String, Schema.BigIntFromSelf), Schema.Number, {
-  strict: true,
-  decode: (v) => Number(v),
-  encode: (n) => n
-})
+export const DbCount = Schema.transform(
+  Schema.Union(Schema.Number, Schema.String, Schema.BigIntFromSelf),
+  Schema.Number,
+  {
+    strict: true,
+    decode: (v) => Number(v),
+    encode: (n) => n
+  }
+)

@@ -28,5 +28,4 @@ export class SystemApi extends HttpApiGroup.make("system")
       .addError(ServiceUnavailable)
       .annotate(OpenApi.Summary, "Readiness: database reachable and migrations applied")
   )
-  .annotate(OpenApi.Title, "System")
-{}
+  .annotate(OpenApi.Title, "System") {}

@@ -119,5 +119,4 @@ export class TenantsApi extends HttpApiGroup.make("tenants")
   )
   .middleware(OperatorAuth)
   .annotate(OpenApi.Title, "Tenants")
-  .annotate(OpenApi.Description, "Tenant onboarding, lifecycle and settings (platform operators).")
-{}
+  .annotate(OpenApi.Description, "Tenant onboarding, lifecycle and settings (platform operators).") {}

@@ -14,9 +14,41 @@ export { TenantId }
  * Slugs that would collide with routes, subdomains or well-known names.
  */
 export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
-  "admin", "api", "app", "assets", "auth", "beacon", "billing", "cdn", "console", "dashboard", "default", "docs",
-  "help", "health", "internal", "login", "logout", "mail", "metrics", "null", "oauth", "platform", "ready", "root",
-  "rpc", "signet", "static", "status", "support", "system", "tenant", "tenants", "undefined", "well-known", "www"
+  "admin",
+  "api",
+  "app",
+  "assets",
+  "auth",
+  "beacon",
+  "billing",
+  "cdn",
+  "console",
+  "dashboard",
+  "default",
+  "docs",
+  "help",
+  "health",
+  "internal",
+  "login",
+  "logout",
+  "mail",
+  "metrics",
+  "null",
+  "oauth",
+  "platform",
+  "ready",
+  "root",
+  "rpc",
+  "signet",
+  "static",
+  "status",
+  "support",
+  "system",
+  "tenant",
+  "tenants",
+  "undefined",
+  "well-known",
+  "www"
 ])
 
 /**
@@ -30,8 +62,7 @@ export const TenantSlug = Schema.String.pipe(
     message: () => "must be lowercase letters, digits and inner hyphens (a DNS label)"
   }),
   Schema.filter((s) => !RESERVED_SLUGS.has(s) || `"${s}" is a reserved word`),
-  Schema.brand("TenantSlug"),
-  Schema.annotations({ identifier: "TenantSlug", examples: ["lycee-victor-hugo" as any] })
+  Schema.annotations({ identifier: "TenantSlug", examples: ["lycee-victor-hugo"] })
 )
 /** @see TenantSlug */
 export type TenantSlug = typeof TenantSlug.Type

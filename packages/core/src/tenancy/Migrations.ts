@@ -12,7 +12,7 @@ import { ddl, enableTenantRls, type ModuleMigrations } from "../kernel/Migration
 export const tenancyMigrations: ModuleMigrations = {
   module: "tenancy",
   migrations: {
-    "0001_tenants": Effect.gen(function*() {
+    "0001_tenants": Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
       const t = yield* ddl
       yield* sql.unsafe(`CREATE TABLE tenants (

@@ -58,14 +58,26 @@ export class TenantCommand extends RpcGroup.make(
     success: Tenant,
     error: Schema.Union(TenantNotFound, Conflict)
   }),
-  Rpc.make("SuspendTenant", { payload: Slug, success: Tenant, error: Schema.Union(TenantNotFound, InvalidTenantTransition) }),
+  Rpc.make("SuspendTenant", {
+    payload: Slug,
+    success: Tenant,
+    error: Schema.Union(TenantNotFound, InvalidTenantTransition)
+  }),
   Rpc.make("ReactivateTenant", {
     payload: Slug,
     success: Tenant,
     error: Schema.Union(TenantNotFound, InvalidTenantTransition)
   }),
-  Rpc.make("DeleteTenant", { payload: Slug, success: Tenant, error: Schema.Union(TenantNotFound, InvalidTenantTransition) }),
-  Rpc.make("RestoreTenant", { payload: Slug, success: Tenant, error: Schema.Union(TenantNotFound, InvalidTenantTransition) }),
+  Rpc.make("DeleteTenant", {
+    payload: Slug,
+    success: Tenant,
+    error: Schema.Union(TenantNotFound, InvalidTenantTransition)
+  }),
+  Rpc.make("RestoreTenant", {
+    payload: Slug,
+    success: Tenant,
+    error: Schema.Union(TenantNotFound, InvalidTenantTransition)
+  }),
   Rpc.make("PutSetting", {
     payload: { ...Slug, key: Schema.String, setting: PutSetting },
     success: TenantSetting,

@@ -36,24 +36,61 @@ const isTimeZone = (tz: string) => {
 /** Every setting a tenant has, by key. */
 export const SETTINGS: ReadonlyMap<string, SettingDefinition> = new Map(
   [
-    define("general.locale", Schema.String.pipe(Schema.pattern(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/)), "en",
-      "Default language (BCP 47 tag) for messages and exports"),
-    define("general.timezone", Schema.String.pipe(Schema.filter((s) => isTimeZone(s) || "must be an IANA time zone")), "UTC",
-      "Time zone (IANA) used for reports and timetables"),
-    define("auth.password_min_length", Schema.Int.pipe(Schema.between(8, 128)), 12,
-      "Minimum password length (characters); at least 64 are always allowed"),
-    define("auth.lockout_threshold", Schema.Int.pipe(Schema.between(3, 20)), 5,
-      "Consecutive failed logins before an account is locked"),
-    define("auth.lockout_minutes", Schema.Int.pipe(Schema.between(1, 1440)), 15, "How long a locked account stays locked"),
+    define(
+      "general.locale",
+      Schema.String.pipe(Schema.pattern(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/)),
+      "en",
+      "Default language (BCP 47 tag) for messages and exports"
+    ),
+    define(
+      "general.timezone",
+      Schema.String.pipe(Schema.filter((s) => isTimeZone(s) || "must be an IANA time zone")),
+      "UTC",
+      "Time zone (IANA) used for reports and timetables"
+    ),
+    define(
+      "auth.password_min_length",
+      Schema.Int.pipe(Schema.between(8, 128)),
+      12,
+      "Minimum password length (characters); at least 64 are always allowed"
+    ),
+    define(
+      "auth.lockout_threshold",
+      Schema.Int.pipe(Schema.between(3, 20)),
+      5,
+      "Consecutive failed logins before an account is locked"
+    ),
+    define(
+      "auth.lockout_minutes",
+      Schema.Int.pipe(Schema.between(1, 1440)),
+      15,
+      "How long a locked account stays locked"
+    ),
     define("auth.mfa_required_for_admins", Schema.Boolean, false, "Require TOTP MFA for users with the admin role"),
-    define("auth.step_up_minutes", Schema.Int.pipe(Schema.between(1, 60)), 10,
-      "Sensitive operations need an MFA verification within this many minutes"),
-    define("attendance.qr_step_seconds", Schema.Int.pipe(Schema.between(5, 120)), 15,
-      "Rotation period of attendance QR codes"),
-    define("attendance.window_grace_minutes", Schema.Int.pipe(Schema.between(0, 120)), 0,
-      "Grace period around a course's start and end for signatures"),
-    define("attendance.late_policy", Schema.Literal("late", "refuse"), "late",
-      "What happens to a signature after the closing delay: marked LATE or REFUSED")
+    define(
+      "auth.step_up_minutes",
+      Schema.Int.pipe(Schema.between(1, 60)),
+      10,
+      "Sensitive operations need an MFA verification within this many minutes"
+    ),
+    define(
+      "attendance.qr_step_seconds",
+      Schema.Int.pipe(Schema.between(5, 120)),
+      15,
+      "Rotation period of attendance QR codes"
+    ),
+    define(
+      "attendance.window_grace_minutes",
+      Schema.Int.pipe(Schema.between(0, 120)),
+      0,
+      "Grace period around a course's start and end for signatures"
+    ),
+    define(
+      "attendance.late_policy",
+      Schema.Literal("late", "refuse"),
+      "late",
+      "What happens to a signature after the closing delay: marked LATE or REFUSED"
+    )
   ].map((d) => [d.key, d as SettingDefinition])
 )
 

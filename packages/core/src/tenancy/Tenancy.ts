@@ -12,7 +12,7 @@ import { SqlClient } from "@effect/sql"
 import { Clock, Effect, Either, Option, Ref, Schema } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
-import { CurrentActor, CurrentTenant, type TenantId } from "../kernel/Context.js"
+import { type CurrentActor, CurrentTenant, type TenantId } from "../kernel/Context.js"
 import { isUniqueViolation, tenantTx, violatedConstraint } from "../kernel/Database.js"
 import { Conflict, ValidationError } from "../kernel/Errors.js"
 import { newUuid } from "../kernel/Ids.js"
@@ -65,20 +65,22 @@ const decodeTenants = (rows: ReadonlyArray<unknown>) =>
 
 const SettingRow = Schema.Struct({ key: Schema.String, value: DbJson, updated_at: Schema.String })
 
-
 /**
  * Tenancy service. Platform-level operations (create, list, lifecycle)
  * require an operator; the server enforces that before calling.
  */
 export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
-  effect: Effect.gen(function*() {
+  effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const audit = yield* Audit
     const events = yield* Events
     const steps = yield* Ref.make<ReadonlyArray<OnboardingStep>>([])
 
     const now = Effect.map(Clock.currentTimeMillis, instant)
-    const withTenant = <A, E, R>(tenant: { readonly id: string; readonly slug: string }, self: Effect.Effect<A, E, R>) =>
+    const withTenant = <A, E, R>(
+      tenant: { readonly id: string; readonly slug: string },
+      self: Effect.Effect<A, E, R>
+    ) =>
       tenantTx(self).pipe(
         Effect.provideService(CurrentTenant, { id: tenant.id as TenantId, slug: tenant.slug }),
         Effect.provideService(SqlClient.SqlClient, sql)
@@ -106,7 +108,8 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
     /** The tenant with this slug; deleted tenants answer {@link TenantNotFound}. */
     const get = (slug: string): Effect.Effect<Tenant, TenantNotFound> =>
       Effect.flatMap(findBySlug(slug), (t) =>
-        Option.isSome(t) && t.value.status !== "deleted" ? Effect.succeed(t.value) : Effect.fail(notFound(slug)))
+        Option.isSome(t) && t.value.status !== "deleted" ? Effect.succeed(t.value) : Effect.fail(notFound(slug))
+      )
 
     /** The tenant with this id; deleted tenants answer {@link TenantNotFound}. */
     const getById = (id: string): Effect.Effect<Tenant, TenantNotFound> =>
@@ -126,12 +129,17 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
       Effect.flatMap(get(slug), (t) =>
         t.status === "suspended"
           ? Effect.fail(
-            new TenantSuspended({ message: `tenant "${slug}" is suspended; contact your administrator`, tenant: slug })
-          )
-          : Effect.succeed(t))
+              new TenantSuspended({
+                message: `tenant "${slug}" is suspended; contact your administrator`,
+                tenant: slug
+              })
+            )
+          : Effect.succeed(t)
+      )
 
     /** Registers a step of the onboarding transaction (see {@link OnboardingStep}). */
-    const addOnboardingStep = (step: OnboardingStep) => Ref.update(steps, (s) => [...s.filter((x) => x.name !== step.name), step])
+    const addOnboardingStep = (step: OnboardingStep) =>
+      Ref.update(steps, (s) => [...s.filter((x) => x.name !== step.name), step])
 
     /**
      * Onboards a tenant: the tenant row, every default setting and the
@@ -139,7 +147,7 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
      * @errors Conflict (slug or custom domain taken)
      */
     const create = (input: CreateTenant): Effect.Effect<Tenant, Conflict, CurrentActor> =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const id = (yield* newUuid) as TenantId
         const at = yield* now
         const tenant = new Tenant({
@@ -157,7 +165,7 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
         const registered = yield* Ref.get(steps)
         yield* withTenant(
           tenant,
-          Effect.gen(function*() {
+          Effect.gen(function* () {
             yield* sql`INSERT INTO tenants (id, slug, name, region, plan, status, custom_domain, created_at, updated_at)
               VALUES (${id}, ${tenant.slug}, ${tenant.name}, ${tenant.region}, ${tenant.plan}, 'active',
                 ${tenant.custom_domain}, ${at}, ${at})`.pipe(
@@ -178,7 +186,7 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
 
     /** Lists tenants (not deleted unless `status: "deleted"`), by id, with cursor pagination. */
     const list = (params: ListTenants = {}) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const limit = params.limit ?? DEFAULT_LIMIT
         const after = yield* decodeCursor(params.cursor)
         const conditions = [params.status ? sql`status = ${params.status}` : sql`status <> 'deleted'`]
@@ -193,13 +201,10 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
     const mutate = <E>(
       slug: string,
       action: string,
-      change: (
-        t: Tenant,
-        at: string
-      ) => Effect.Effect<Option.Option<Partial<Omit<Tenant, "id">>>, E>,
+      change: (t: Tenant, at: string) => Effect.Effect<Option.Option<Partial<Omit<Tenant, "id">>>, E>,
       options: { readonly includeDeleted?: boolean } = {}
     ) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const found = yield* findBySlug(slug)
         if (Option.isNone(found) || (found.value.status === "deleted" && !options.includeDeleted)) {
           return yield* notFound(slug)
@@ -211,7 +216,7 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
         const after = new Tenant({ ...before, ...patch.value, updated_at: at })
         return yield* withTenant(
           before,
-          Effect.gen(function*() {
+          Effect.gen(function* () {
             yield* sql`UPDATE tenants SET name = ${after.name}, region = ${after.region}, plan = ${after.plan},
                 status = ${after.status}, custom_domain = ${after.custom_domain}, updated_at = ${at},
                 deleted_at = ${after.deleted_at}
@@ -219,8 +224,18 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
               Effect.catchIf(isUniqueViolation, (e) => Effect.fail(conflictFrom(e))),
               Effect.catchTag("SqlError", Effect.die)
             )
-            yield* audit.record({ action: `tenant.${action}`, targetType: "tenant", targetId: before.id, before, after })
-            yield* events.publish({ type: `signet.tenant.${action === "update" ? "updated" : action}`, subject: before.id, data: after })
+            yield* audit.record({
+              action: `tenant.${action}`,
+              targetType: "tenant",
+              targetId: before.id,
+              before,
+              after
+            })
+            yield* events.publish({
+              type: `signet.tenant.${action === "update" ? "updated" : action}`,
+              subject: before.id,
+              data: after
+            })
             return after
           })
         )
@@ -256,12 +271,12 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
           from.includes(t.status)
             ? Effect.succeed(Option.some({ status: to, deleted_at: to === "deleted" ? at : null }))
             : Effect.fail(
-              new InvalidTenantTransition({
-                message: `cannot ${action === "deleted" ? "delete" : action.replace(/ed$/, "")} a tenant that is ${t.status}`,
-                from: t.status,
-                action
-              })
-            ),
+                new InvalidTenantTransition({
+                  message: `cannot ${action === "deleted" ? "delete" : action.replace(/ed$/, "")} a tenant that is ${t.status}`,
+                  from: t.status,
+                  action
+                })
+              ),
         { includeDeleted: from.includes("deleted") }
       ).pipe(Effect.catchTag("Conflict", (e) => Effect.die(e))) // status changes touch no unique column
 
@@ -289,7 +304,10 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
         key,
         value: Option.match(stored, { onNone: () => def.default, onSome: (s) => s.value }),
         default: def.default,
-        is_default: Option.match(stored, { onNone: () => true, onSome: (s) => JSON.stringify(s.value) === JSON.stringify(def.default) }),
+        is_default: Option.match(stored, {
+          onNone: () => true,
+          onSome: (s) => JSON.stringify(s.value) === JSON.stringify(def.default)
+        }),
         description: def.description,
         updated_at: Option.match(stored, { onNone: () => null, onSome: (s) => s.updated_at })
       })
@@ -297,7 +315,7 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
 
     /** Every setting of a tenant with its effective value. */
     const listSettings = (slug: string) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const tenant = yield* get(slug)
         const rows = yield* readSettings(tenant)
         const byKey = new Map(rows.map((r) => [r.key, r]))
@@ -312,7 +330,7 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
 
     /** One setting of a tenant. @errors TenantNotFound, SettingNotFound */
     const getSetting = (slug: string, key: string) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         yield* definition(key)
         const all = yield* listSettings(slug)
         return all.find((s) => s.key === key)!
@@ -323,7 +341,7 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
      * by other modules, e.g. identity reads `auth.lockout_threshold`).
      */
     const settingValue = <A>(tenantId: string, key: string): Effect.Effect<A> =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const def = SETTINGS.get(key)
         if (!def) return yield* Effect.dieMessage(`unknown setting ${key}`)
         const tenant = yield* getById(tenantId).pipe(Effect.orDie)
@@ -337,7 +355,7 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
      * @errors TenantNotFound, SettingNotFound, ValidationError (field `value`)
      */
     const putSetting = (slug: string, key: string, value: unknown) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const def = yield* definition(key)
         const tenant = yield* get(slug)
         const decoded = validateSetting(def, value)
@@ -346,7 +364,7 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
         const at = yield* now
         yield* withTenant(
           tenant,
-          Effect.gen(function*() {
+          Effect.gen(function* () {
             yield* sql`INSERT INTO tenant_settings (tenant_id, key, value, updated_at)
               VALUES (${tenant.id}, ${key}, ${json(decoded.right)}, ${at})
               ON CONFLICT (tenant_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`.pipe(
@@ -359,7 +377,11 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
               before: { key, value: before.value },
               after: { key, value: decoded.right }
             })
-            yield* events.publish({ type: "signet.tenant.setting.updated", subject: tenant.id, data: { key, value: decoded.right } })
+            yield* events.publish({
+              type: "signet.tenant.setting.updated",
+              subject: tenant.id,
+              data: { key, value: decoded.right }
+            })
           })
         )
         return yield* getSetting(slug, key)

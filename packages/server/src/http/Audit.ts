@@ -30,5 +30,12 @@ export const AuditHttp = HttpApiBuilder.group(SignetApi, "audit", (handlers) =>
             targetId: urlParams.target_id
           })
         )
-      ))
-    .handle("verify", ({ path }) => forTenant(path.slug, Audit.use((a) => a.verify))))
+      )
+    )
+    .handle("verify", ({ path }) =>
+      forTenant(
+        path.slug,
+        Audit.use((a) => a.verify)
+      )
+    )
+)

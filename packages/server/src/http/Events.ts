@@ -10,4 +10,5 @@ import { Events, SignetApi } from "@signet/core"
 export const EventsHttp = HttpApiBuilder.group(SignetApi, "events", (handlers) =>
   handlers
     .handle("dead", () => Events.use((e) => e.dead()))
-    .handle("replay", ({ path }) => Events.use((e) => e.replay(path.id))))
+    .handle("replay", ({ path }) => Events.use((e) => e.replay(path.id)))
+)

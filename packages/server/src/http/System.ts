@@ -16,7 +16,7 @@ export const SystemHttp = (pgAppRole: string) =>
     handlers
       .handle("health", () => Effect.succeed(new HealthStatus({ status: "ok", version: VERSION })))
       .handle("ready", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const reachable = yield* Db.ping
           if (!reachable) return yield* new ServiceUnavailable({ message: "database unreachable" })
           const status = yield* Migrations.status(Core.allMigrations(pgAppRole))
@@ -24,4 +24,6 @@ export const SystemHttp = (pgAppRole: string) =>
             return yield* new ServiceUnavailable({ message: "database migrations pending" })
           }
           return new HealthStatus({ status: "ok", version: VERSION, checks: { database: "ok", migrations: "ok" } })
-        })))
+        })
+      )
+  )

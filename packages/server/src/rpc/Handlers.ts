@@ -8,7 +8,7 @@ import { Effect } from "effect"
 
 /** Handlers of every RPC group in {@link SignetRpcs}. */
 export const RpcHandlers = SignetRpcs.toLayer(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const tenancy = yield* Tenancy
     return {
       GetTenant: ({ slug }) => tenancy.get(slug),

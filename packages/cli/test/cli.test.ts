@@ -1,0 +1,136 @@
+import { makeTestDatabase, testDialects } from "@signet/core/testing"
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+
+const BIN = Path.resolve(__dirname, "../bin/signet.js")
+
+/** Runs `signet …` in `cwd` with a clean Signet environment. */
+const cleanEnv = () =>
+  Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SIGNET_") && k !== "DATABASE_URL"))
+
+const signet = (cwd: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) => {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env: { ...cleanEnv(), ...env }, encoding: "utf8", timeout: 60_000 })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at |\.ts:\d+|\.js:\d+/)
+
+describe("signet CLI", () => {
+  let dir: string
+  beforeAll(() => {
+    dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-cli-"))
+  })
+  afterAll(() => Fs.rmSync(dir, { recursive: true, force: true }))
+
+  it("prints help for every command", () => {
+    const root = signet(dir, ["--help"])
+    expect(root.code).toBe(0)
+    for (const c of ["init", "serve", "migrate", "tenant", "events", "audit"]) expect(root.stdout).toContain(c)
+    for (const sub of [["tenant", "create"], ["tenant", "list"], ["audit", "verify"], ["events", "replay"], ["serve"]]) {
+      const r = signet(dir, [...sub, "--help"])
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain("Example")
+    }
+  })
+
+  it("init writes 0600 key and config files and a migrated database; tenant admin works on it", () => {
+    const init = signet(dir, ["init", "--json"])
+    expect(init.code).toBe(0)
+    const out = JSON.parse(init.stdout)
+    expect(Fs.statSync(out.key_file).mode & 0o777).toBe(0o600)
+    expect(Fs.statSync(Path.join(dir, "signet.json")).mode & 0o777).toBe(0o600)
+    expect(out.bootstrap_token).toMatch(/^sgop_/)
+    expect(signet(dir, ["init"]).code).toBe(1) // refuses to overwrite without --force
+
+    expect(signet(dir, ["tenant", "create", "cli-school", "--name", "CLI School", "--region", "eu"]).code).toBe(0)
+    const list = signet(dir, ["tenant", "list", "--json"])
+    expect(JSON.parse(list.stdout).map((t: any) => t.slug)).toEqual(["cli-school"])
+    expect(signet(dir, ["tenant", "set", "cli-school", "auth.lockout_minutes", "20"]).code).toBe(0)
+    expect(signet(dir, ["tenant", "suspend", "cli-school"]).stdout).toContain("suspended")
+    const verify = signet(dir, ["audit", "verify", "--tenant", "cli-school", "--json"])
+    expect(verify.code).toBe(0)
+    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, checked: 3 })
+    const missing = signet(dir, ["tenant", "show", "nobody-here"])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr.trim()).toBe('signet: no tenant "nobody-here"')
+    const bad = signet(dir, ["tenant", "create", "admin", "--name", "x"])
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toContain("reserved")
+    noStack(bad.stderr)
+    expect(JSON.parse(signet(dir, ["events", "dead", "--json"]).stdout)).toEqual([])
+  })
+
+  it("bad configuration gives one clear line and a non-zero exit", () => {
+    const badUrl = signet(dir, ["tenant", "list"], { DATABASE_URL: "mysql://nope" })
+    expect(badUrl.code).toBe(1)
+    expect(badUrl.stderr.trim().split("\n")).toHaveLength(1)
+    expect(badUrl.stderr).toContain("DATABASE_URL must start with sqlite: or postgres://")
+    const unreachable = signet(dir, ["tenant", "list"], { DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" })
+    expect(unreachable.code).toBe(1)
+    expect(unreachable.stderr).toContain("cannot connect")
+    noStack(unreachable.stderr)
+    const other = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-cli-bad-"))
+    Fs.writeFileSync(Path.join(other, "signet.json"), "{ this is not json")
+    const corrupt = signet(other, ["tenant", "list"])
+    expect(corrupt.code).toBe(1)
+    expect(corrupt.stderr).toContain("is not valid JSON")
+    noStack(corrupt.stderr)
+    Fs.chmodSync(other, 0o500)
+    const unwritable = signet(other, ["tenant", "list"], { DATABASE_URL: `sqlite:${Path.join(other, "sub", "x.db")}` })
+    Fs.chmodSync(other, 0o700)
+    if (process.getuid?.() !== 0) {
+      expect(unwritable.code).toBe(1)
+      expect(unwritable.stderr).toContain("not writable")
+    }
+    Fs.rmSync(other, { recursive: true, force: true })
+  })
+
+  it("serve answers /ready and shuts down cleanly on SIGTERM", async () => {
+    const child: ChildProcess = spawn(process.execPath, [BIN, "serve", "--port", "0"], { cwd: dir, env: cleanEnv() })
+    let out = ""
+    child.stderr!.on("data", (b) => {
+      out += b
+    })
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no listening line: ${out}`)), 20_000)
+      child.stdout!.on("data", (b) => {
+        out += b
+        const m = /"url":"(http:\/\/[^"]+)"/.exec(out)
+        if (m) {
+          clearTimeout(timer)
+          resolve(m[1]!)
+        }
+      })
+    })
+    const ready = await fetch(`${url}/ready`)
+    expect(ready.status).toBe(200)
+    const code = await new Promise<number | null>((resolve) => {
+      child.on("exit", (c) => resolve(c))
+      child.kill("SIGTERM")
+    })
+    expect(code === 0 || code === null).toBe(true)
+  })
+})
+
+for (const dialect of testDialects().filter((d) => d === "pg")) {
+  describe("signet CLI on Postgres", () => {
+    it("migrates and administers a Postgres database", async () => {
+      const db = await makeTestDatabase(dialect)
+      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-cli-pg-"))
+      try {
+        const m = signet(dir, ["migrate", "--json"], { DATABASE_URL: db.url })
+        expect(m.code).toBe(0)
+        expect(JSON.parse(m.stdout).modules.every((s: any) => s.applied === s.latest)).toBe(true)
+        expect(signet(dir, ["tenant", "create", "pg-school", "--name", "PG"], { DATABASE_URL: db.url }).code).toBe(0)
+        const v = signet(dir, ["audit", "verify", "--tenant", "pg-school"], { DATABASE_URL: db.url })
+        expect(v.stdout).toContain("OK (1 rows)")
+      } finally {
+        Fs.rmSync(dir, { recursive: true, force: true })
+        await db.dispose()
+      }
+    })
+  })
+}
