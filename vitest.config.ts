@@ -9,6 +9,7 @@ export default defineConfig({
       { find: /^@signet\/core$/, replacement: `${pkg("core")}/index.ts` },
       { find: /^@signet\/core\/(.*)$/, replacement: `${pkg("core")}/$1.ts` },
       { find: /^@signet\/server$/, replacement: `${pkg("server")}/index.ts` },
+      { find: /^@signet\/server\/(.*)$/, replacement: `${pkg("server")}/$1.ts` },
       { find: /^@signet\/sdk$/, replacement: `${pkg("sdk")}/index.ts` },
       { find: /^@signet\/cli$/, replacement: `${pkg("cli")}/index.ts` },
       { find: /^@signet\/beacon-agent$/, replacement: `${pkg("beacon-agent")}/index.ts` }

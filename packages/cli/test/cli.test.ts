@@ -1,8 +1,8 @@
-import { makeTestDatabase, testDialects } from "@signet/core/testing"
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { makeTestDatabase, testDialects } from "@signet/core/testing"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 const BIN = Path.resolve(__dirname, "../bin/signet.js")
@@ -12,7 +12,12 @@ const cleanEnv = () =>
   Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SIGNET_") && k !== "DATABASE_URL"))
 
 const signet = (cwd: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env: { ...cleanEnv(), ...env }, encoding: "utf8", timeout: 60_000 })
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { ...cleanEnv(), ...env },
+    encoding: "utf8",
+    timeout: 60_000
+  })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
@@ -29,7 +34,13 @@ describe("signet CLI", () => {
     const root = signet(dir, ["--help"])
     expect(root.code).toBe(0)
     for (const c of ["init", "serve", "migrate", "tenant", "events", "audit"]) expect(root.stdout).toContain(c)
-    for (const sub of [["tenant", "create"], ["tenant", "list"], ["audit", "verify"], ["events", "replay"], ["serve"]]) {
+    for (const sub of [
+      ["tenant", "create"],
+      ["tenant", "list"],
+      ["audit", "verify"],
+      ["events", "replay"],
+      ["serve"]
+    ]) {
       const r = signet(dir, [...sub, "--help"])
       expect(r.code).toBe(0)
       expect(r.stdout).toContain("Example")

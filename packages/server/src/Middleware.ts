@@ -50,7 +50,7 @@ export const problemType = (tag: string): string =>
 /**
  * Builds an RFC 9457 problem details response. `extra` members (the tagged
  * error's own fields, e.g. `field`, `issues`) are kept as extension members;
- * `code` repeats the error tag for programmatic matching.
+ * `code` (and `_tag`) name the error for programmatic matching.
  */
 export const problemResponse = (
   status: number,
@@ -61,7 +61,9 @@ export const problemResponse = (
   extra: Record<string, unknown> = {},
   headers: Record<string, string> = {}
 ): HttpServerResponse.HttpServerResponse => {
-  const { _tag: _ignored, message: _message, ...members } = extra
+  // `_tag` and `message` stay as extension members so typed clients (the SDK's
+  // HttpApiClient) decode the body back into the same tagged error class.
+  const members = { _tag: tag, message: detail, ...extra }
   const body = {
     type: problemType(tag),
     title: TITLES[status] ?? (status >= 500 ? "Server Error" : "Client Error"),
@@ -259,7 +261,11 @@ export const globalMiddleware = (config: ServerConfig) =>
             )
           }
           return withHeaders
-        }) as Effect.Effect<HttpServerResponse.HttpServerResponse, HttpLayerRouter.unhandled, HttpServerRequest.HttpServerRequest>
+        }) as Effect.Effect<
+          HttpServerResponse.HttpServerResponse,
+          HttpLayerRouter.unhandled,
+          HttpServerRequest.HttpServerRequest
+        >
     }),
     { global: true }
   )

@@ -1,7 +1,7 @@
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
+import { call, expectProblem, testServer } from "@signet/server/testing"
 import { Effect } from "effect"
-import { call, expectProblem, testServer } from "./support.js"
 
 for (const dialect of testDialects()) {
   layer(testServer(dialect), { timeout: 60_000, excludeTestServices: true })(`HTTP API on ${dialect}`, (it) => {

@@ -3,8 +3,8 @@ import { RpcClient, RpcMiddleware, RpcSerialization } from "@effect/rpc"
 import { expect, layer } from "@effect/vitest"
 import { RpcOperatorAuth, SignetRpcs } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
+import { TestServer, testServer } from "@signet/server/testing"
 import { Effect, Layer } from "effect"
-import { TestServer, testServer } from "./support.js"
 
 /** An RPC client for the test server, sending `token` as the operator bearer. */
 const client = (token?: string) =>

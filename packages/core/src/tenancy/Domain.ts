@@ -118,8 +118,8 @@ export const strictStruct = <F extends Schema.Struct.Fields>(identifier: string,
 export const CreateTenant = strictStruct("CreateTenant", {
   slug: TenantSlug,
   name: Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(200)),
-  region: Schema.optionalWith(Region, { default: () => "global" as const }),
-  plan: Schema.optionalWith(PlanTier, { default: () => "free" as const }),
+  region: Schema.optional(Region).annotations({ description: "Default: global" }),
+  plan: Schema.optional(PlanTier).annotations({ description: "Default: free" }),
   custom_domain: Schema.optional(Schema.NullOr(CustomDomain))
 })
 /** @see CreateTenant */

@@ -1,11 +1,14 @@
 /**
- * Test support: a real Signet server on an ephemeral port over a throwaway
- * database, plus a small fetch helper.
+ * `@signet/server/testing` — a real Signet server on an ephemeral port over a
+ * throwaway database (SQLite or Postgres), plus fetch helpers that assert the
+ * RFC 9457 problem shape. Used by Signet's own suites and by integrators.
+ *
+ * @module
  */
 import { makeTestDatabase, type TestDialect } from "@signet/core/testing"
-import { baseUrl, makeServerConfig, serverLayer } from "@signet/server"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
-
+import { makeServerConfig, type ServerConfig } from "./Config.js"
+import { baseUrl, serverLayer } from "./Server.js"
 /** The running test server. */
 export class TestServer extends Context.Tag("test/TestServer")<
   TestServer,
@@ -16,7 +19,7 @@ export class TestServer extends Context.Tag("test/TestServer")<
 export const TOKEN = "test-operator-token-0123456789"
 
 /** A server layer on a fresh database of the dialect. */
-export const testServer = (dialect: TestDialect, overrides: Record<string, unknown> = {}) =>
+export const testServer = (dialect: TestDialect, overrides: Partial<ServerConfig> = {}) =>
   Layer.unwrapScoped(
     Effect.gen(function* () {
       const db = yield* Effect.acquireRelease(

@@ -1,0 +1,33 @@
+import { spawnSync } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { expect, it } from "vitest"
+
+// The README's main command (`npm start`) runs scripts/demo.mjs; `--exit` stops after onboarding.
+it("npm start's script initialises, serves, onboards the demo tenant and prints how to log in", () => {
+  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-demo-"))
+  try {
+    const env = { ...process.env, SIGNET_DEMO_DIR: dir, SIGNET_PORT: String(20000 + Math.floor(Math.random() * 20000)) }
+    const r = spawnSync(process.execPath, [Path.resolve(__dirname, "../../../scripts/demo.mjs"), "--exit"], {
+      env,
+      encoding: "utf8",
+      timeout: 60_000
+    })
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toContain("onboarded tenant demo-school (201)")
+    expect(r.stdout).toMatch(/API docs\s+http:\/\/127\.0\.0\.1:\d+\/docs/)
+    expect(r.stdout).toMatch(/Operator token\s+sgop_/)
+    expect(r.stdout).toContain("Audit chain    verified (1 rows)")
+    // Running it again reuses the installation.
+    const again = spawnSync(process.execPath, [Path.resolve(__dirname, "../../../scripts/demo.mjs"), "--exit"], {
+      env,
+      encoding: "utf8",
+      timeout: 60_000
+    })
+    expect(again.status, again.stderr).toBe(0)
+    expect(again.stdout).toContain("tenant demo-school already onboarded")
+  } finally {
+    Fs.rmSync(dir, { recursive: true, force: true })
+  }
+})

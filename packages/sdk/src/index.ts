@@ -1,0 +1,63 @@
+/**
+ * `@signet/sdk` — typed clients for a running Signet server, built from the
+ * contracts in `@signet/core/api` (no SQL, no server code).
+ *
+ * This first cut offers the Effect clients for REST ({@link makeHttpClient},
+ * `HttpApiClient` over {@link SignetApi}) and RPC ({@link makeRpcClient},
+ * `RpcClient` over {@link SignetRpcs}); errors are the server's own tagged
+ * classes (`TenantNotFound`, `Conflict`, …). The Promise facade
+ * (`createSignetClient`) arrives with the SDK issue.
+ *
+ * ```ts
+ * const client = yield* makeHttpClient({ baseUrl: "http://127.0.0.1:8080", token })
+ * const tenant = yield* client.tenants.get({ path: { slug: "demo-school" } })
+ * ```
+ *
+ * @module
+ */
+import { FetchHttpClient, Headers, HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
+import { RpcClient, RpcMiddleware, RpcSerialization } from "@effect/rpc"
+import { RpcOperatorAuth, SignetApi, SignetRpcs } from "@signet/core/api"
+import { Effect, Layer } from "effect"
+
+/** Where the server is and how to authenticate. */
+export interface ClientOptions {
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  readonly baseUrl: string
+  /** Bearer token (operator token for platform endpoints). */
+  readonly token?: string | undefined
+}
+
+/**
+ * The REST client: one method per endpoint, grouped like the API
+ * (`client.tenants.create({ payload })`). Fails with the endpoint's tagged
+ * errors, `HttpClientError` on transport problems and `ParseError` on
+ * unexpected bodies.
+ */
+export const makeHttpClient = (options: ClientOptions) =>
+  HttpApiClient.make(SignetApi, {
+    baseUrl: options.baseUrl,
+    transformClient: (client) =>
+      options.token ? HttpClient.mapRequest(client, HttpClientRequest.bearerToken(options.token)) : client
+  }).pipe(Effect.provide(FetchHttpClient.layer))
+
+/**
+ * The RPC client (`/rpc`, NDJSON over HTTP): `client.CreateTenant(...)`,
+ * `client.GetTenant(...)`, … with the same payloads and errors as REST.
+ * Scoped: the client lives as long as the surrounding scope.
+ */
+export const makeRpcClient = (options: ClientOptions) => {
+  const protocol = RpcClient.layerProtocolHttp({ url: `${options.baseUrl.replace(/\/$/, "")}/rpc` }).pipe(
+    Layer.provide([FetchHttpClient.layer, RpcSerialization.layerNdjson])
+  )
+  const auth = RpcMiddleware.layerClient(RpcOperatorAuth, ({ request }) =>
+    Effect.succeed(
+      options.token
+        ? { ...request, headers: Headers.set(request.headers, "authorization", `Bearer ${options.token}`) }
+        : request
+    )
+  )
+  return RpcClient.make(SignetRpcs).pipe(Effect.provide(Layer.merge(protocol, auth)))
+}
+
+export { SignetApi, SignetRpcs }

@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+/**
+ * `npm start` — the main job: a Signet installation on SQLite, from nothing.
+ *
+ * 1. `signet init` in ./.signet-demo (data directory, master key, config);
+ * 2. `signet serve` on SIGNET_PORT (default 8080, or the next free port);
+ * 3. onboards the demo tenant through the REST API (idempotent);
+ * 4. prints the URL, the /docs link and the credentials, and keeps serving
+ *    until Ctrl-C (`--exit` stops after step 3, for scripts and tests).
+ */
+import { spawn, spawnSync } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Net from "node:net"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+
+const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
+const bin = Path.join(root, "packages/cli/bin/signet.js")
+const dir = Path.resolve(process.env.SIGNET_DEMO_DIR ?? Path.join(root, ".signet-demo"))
+const exitAfter = process.argv.includes("--exit")
+const started = Date.now()
+const step = (msg) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`)
+
+const env = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !k.startsWith("SIGNET_") && k !== "DATABASE_URL")
+)
+
+if (!Fs.existsSync(Path.join(root, "packages/cli/dist/main.js"))) {
+  step("building (tsc -b)…")
+  const b = spawnSync("npx", ["tsc", "-b"], { cwd: root, stdio: "inherit" })
+  if (b.status !== 0) process.exit(b.status ?? 1)
+}
+
+Fs.mkdirSync(dir, { recursive: true })
+if (!Fs.existsSync(Path.join(dir, "signet.json"))) {
+  step(`signet init in ${dir}`)
+  const r = spawnSync(process.execPath, [bin, "init", "--json"], { cwd: dir, env, encoding: "utf8" })
+  if (r.status !== 0) {
+    process.stderr.write(r.stderr)
+    process.exit(r.status ?? 1)
+  }
+} else {
+  step(`reusing ${dir} (delete it to start over)`)
+}
+const config = JSON.parse(Fs.readFileSync(Path.join(dir, "signet.json"), "utf8"))
+
+const free = (port) =>
+  new Promise((resolve) => {
+    const s = Net.createServer()
+    s.once("error", () => resolve(false))
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)))
+  })
+let port = Number(process.env.SIGNET_PORT ?? 8080)
+while (!(await free(port))) port++
+
+step(`signet serve on port ${port}`)
+const server = spawn(process.execPath, [bin, "serve", "--port", String(port)], {
+  cwd: dir,
+  env,
+  stdio: ["ignore", "pipe", "inherit"]
+})
+const url = await new Promise((resolve, reject) => {
+  let out = ""
+  const onData = (b) => {
+    out += b
+    const m = /"msg":"listening","url":"([^"]+)"/.exec(out)
+    if (m) {
+      server.stdout.off("data", onData)
+      resolve(m[1])
+    }
+  }
+  server.stdout.on("data", onData)
+  server.once("exit", (code) => reject(new Error(`signet serve exited with ${code}`)))
+})
+server.stdout.resume()
+
+const api = async (method, path, body) => {
+  const res = await fetch(url + path, {
+    method,
+    headers: { authorization: `Bearer ${config.SIGNET_BOOTSTRAP_TOKEN}`, "content-type": "application/json" },
+    ...(body ? { body: JSON.stringify(body) } : {})
+  })
+  return { status: res.status, body: await res.json() }
+}
+
+const ready = await fetch(`${url}/ready`)
+step(`/ready answered ${ready.status}`)
+const slug = "demo-school"
+let tenant = await api("GET", `/api/v1/tenants/${slug}`)
+if (tenant.status === 404) {
+  tenant = await api("POST", "/api/v1/tenants", { slug, name: "Demo School", region: "eu", plan: "pro" })
+  step(`onboarded tenant ${slug} (${tenant.status})`)
+} else {
+  step(`tenant ${slug} already onboarded`)
+}
+if (tenant.status >= 300) {
+  console.error("onboarding failed:", JSON.stringify(tenant.body))
+  server.kill("SIGTERM")
+  process.exit(1)
+}
+const verify = await api("GET", `/api/v1/tenants/${slug}/audit-logs/verify`)
+
+console.log(`
+Signet is running.
+  URL            ${url}
+  API docs       ${url}/docs   (OpenAPI: ${url}/openapi.json)
+  Operator token ${config.SIGNET_BOOTSTRAP_TOKEN}
+                 (use it as "Bearer" in /docs → Authorize; it is stored in ${Path.join(dir, "signet.json")})
+  Demo tenant    ${slug}  id ${tenant.body.id}  status ${tenant.body.status}
+  Audit chain    ${verify.body.ok ? "verified" : "BROKEN"} (${verify.body.checked} rows)
+  Database       ${config.DATABASE_URL}
+Try: curl -H "authorization: Bearer ${config.SIGNET_BOOTSTRAP_TOKEN}" ${url}/api/v1/tenants/${slug}/settings
+`)
+
+if (exitAfter) {
+  server.kill("SIGTERM")
+  await new Promise((r) => server.once("exit", r))
+  step("stopped (--exit)")
+} else {
+  console.log("Press Ctrl-C to stop.")
+  const stop = () => server.kill("SIGTERM")
+  process.on("SIGINT", stop)
+  process.on("SIGTERM", stop)
+  server.once("exit", (code) => process.exit(code ?? 0))
+}
