@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { ValidationError as CliValidationError } from "@effect/cli"
 import { Core, CurrentActor, Db, systemActor } from "@signet/core"
 import { Config, Console, Effect, Layer } from "effect"
 
@@ -38,9 +39,13 @@ export const local = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 /** Renders any failure as `signet: <message>` and sets the exit code. */
 export const reportFailure = (error: unknown): Effect.Effect<void> =>
   Effect.gen(function* () {
+    if (CliValidationError.isValidationError(error)) {
+      // @effect/cli has already printed what was wrong with the command line.
+      process.exitCode = ExitCode.usage
+      return
+    }
     const e = error as { _tag?: string; message?: string }
     const tag = e?._tag
-    if (tag === "ValidationError" && Array.isArray((e as any).error?.value)) return // @effect/cli already printed usage help
     const message = typeof e?.message === "string" && e.message.length > 0 ? e.message : String(error)
     yield* Console.error(`signet: ${message}`)
     process.exitCode = tag === "IntegrityFailure" ? ExitCode.integrity : ExitCode.error
