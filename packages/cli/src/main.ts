@@ -9,6 +9,7 @@ import { Effect } from "effect"
 import { audit } from "./commands/audit.js"
 import { events } from "./commands/events.js"
 import { init } from "./commands/init.js"
+import { keys } from "./commands/keys.js"
 import { migrate } from "./commands/migrate.js"
 import { serve } from "./commands/serve.js"
 import { tenant } from "./commands/tenant.js"
@@ -19,7 +20,7 @@ export const signet = Command.make("signet").pipe(
   Command.withDescription(
     "Signet: identity, tenancy, RBAC, academics, attendance and classroom beacons — self-hosted."
   ),
-  Command.withSubcommands([init, serve, migrate, tenant, events, audit])
+  Command.withSubcommands([init, serve, migrate, tenant, events, audit, keys])
 )
 
 /** Runs the CLI with `argv` (as `process.argv`). */

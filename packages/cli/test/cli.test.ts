@@ -72,6 +72,15 @@ describe("signet CLI", () => {
     expect(bad.stderr).toContain("reserved")
     noStack(bad.stderr)
     expect(JSON.parse(signet(dir, ["events", "dead", "--json"]).stdout)).toEqual([])
+
+    const rotated = signet(dir, ["keys", "rotate-master", "--retire", "--json"])
+    expect(rotated.code, rotated.stderr).toBe(0)
+    const r = JSON.parse(rotated.stdout)
+    expect(r.current_key_id).not.toBe(out.master_key_id)
+    expect(r.retired).toEqual([out.master_key_id])
+    const keyFile = JSON.parse(Fs.readFileSync(out.key_file, "utf8"))
+    expect(Object.keys(keyFile.keys)).toEqual([r.current_key_id])
+    expect(Fs.statSync(out.key_file).mode & 0o777).toBe(0o600)
   })
 
   it("bad configuration gives one clear line and a non-zero exit", () => {
