@@ -106,6 +106,14 @@ describe("signet CLI", () => {
       expect(unwritable.stderr).toContain("not writable")
     }
     Fs.rmSync(other, { recursive: true, force: true })
+
+    const fresh = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-cli-nomig-"))
+    const noMigrate = signet(fresh, ["serve", "--port", "0", "--no-migrate"])
+    expect(noMigrate.code).toBe(1)
+    expect(noMigrate.stderr).toContain("database is not migrated")
+    expect(noMigrate.stderr).toContain("signet migrate")
+    noStack(noMigrate.stderr)
+    Fs.rmSync(fresh, { recursive: true, force: true })
   })
 
   it("serve answers /ready and shuts down cleanly on SIGTERM", async () => {

@@ -188,8 +188,10 @@ export const routeLabel = (path: string): string =>
  *    streamed bodies through `HttpIncomingMessage.MaxBodySize`;
  * 3. run the route; convert failures and error responses to problem+json;
  * 4. add security headers and `X-Request-ID`; record metrics; log one line.
+ *
+ * `inflight` counts requests being handled, for the graceful-shutdown drain.
  */
-export const globalMiddleware = (config: ServerConfig) =>
+export const globalMiddleware = (config: ServerConfig, inflight: { n: number } = { n: 0 }) =>
   HttpLayerRouter.middleware(
     Effect.gen(function* () {
       const metrics = yield* Metrics
@@ -197,6 +199,8 @@ export const globalMiddleware = (config: ServerConfig) =>
         Effect.gen(function* () {
           const request = yield* HttpServerRequest.HttpServerRequest
           const start = yield* Clock.currentTimeNanos
+          inflight.n++
+          yield* Effect.addFinalizer(() => Effect.sync(() => inflight.n--))
           const incoming = request.headers["x-request-id"]
           const requestId = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : Crypto.randomUUID()
           const url = request.url

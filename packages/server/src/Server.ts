@@ -9,7 +9,7 @@
  * @module
  */
 
-import { createServer } from "node:http"
+import { createServer, type Server } from "node:http"
 import { HttpApiScalar, HttpLayerRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { RpcSerialization, RpcServer } from "@effect/rpc"
@@ -53,9 +53,9 @@ const rpcRoute = (config: ServerConfig) =>
 const jobs = Layer.scopedDiscard(Effect.forkScoped(Effect.flatMap(Events, (e) => e.run)))
 
 /** Every route and global middleware, needing the core services. */
-export const routes = (config: ServerConfig) =>
+export const routes = (config: ServerConfig, inflight: { n: number } = { n: 0 }) =>
   Layer.mergeAll(apiRoutes(config), docsRoute, metricsRoute, rpcRoute(config)).pipe(
-    Layer.provide(globalMiddleware(config)),
+    Layer.provide(globalMiddleware(config, inflight)),
     Layer.provide(
       config.corsOrigins.length > 0
         ? HttpLayerRouter.cors({
@@ -84,21 +84,40 @@ export const coreLayer = (config: ServerConfig, onMigrated?: (applied: ReadonlyA
  * accepting, in-flight requests are drained for up to `shutdownGraceMs`, the
  * dispatcher is interrupted and the database is closed.
  */
-export const serverLayer = (config: ServerConfig, core = coreLayer(config)) =>
-  HttpLayerRouter.serve(routes(config), { disableLogger: true, disableListenLog: true }).pipe(
+export const serverLayer = (config: ServerConfig, core = coreLayer(config)) => {
+  const inflight = { n: 0 }
+  let node: Server | undefined
+  // Built last, so its finalizer runs first on shutdown: stop accepting new
+  // connections, close idle keep-alive ones, then wait (up to the grace
+  // period) for in-flight requests before the router, jobs and database close.
+  const drain = Layer.scopedDiscard(
+    Effect.addFinalizer(() =>
+      Effect.gen(function* () {
+        node?.close()
+        node?.closeIdleConnections()
+        const deadline = Date.now() + config.shutdownGraceMs
+        while (inflight.n > 0 && Date.now() < deadline) yield* Effect.sleep("20 millis")
+      })
+    )
+  )
+  return drain.pipe(
+    Layer.provideMerge(
+      HttpLayerRouter.serve(routes(config, inflight), { disableLogger: true, disableListenLog: true })
+    ),
     Layer.provide(Layer.mergeAll(MetricsLive, jobs)),
     Layer.provideMerge(core),
     Layer.provideMerge(
       NodeHttpServer.layer(
         () => {
-          const server = createServer()
-          server.keepAliveTimeout = 5_000
-          return server
+          node = createServer()
+          node.keepAliveTimeout = 5_000
+          return node
         },
         { host: config.host, port: config.port }
       )
     )
   )
+}
 
 /** The bound address of a running server, as a base URL. */
 export const baseUrl: Effect.Effect<string, never, HttpServer.HttpServer> = Effect.map(HttpServer.HttpServer, (s) => {

@@ -179,3 +179,21 @@ for (const dialect of testDialects()) {
     )
   })
 }
+
+layer(testServer("sqlite", { corsOrigins: ["https://app.example.edu", "https://admin.example.edu"] }), {
+  timeout: 60_000,
+  excludeTestServices: true
+})("CORS", (it) => {
+  it.effect("answers preflights for configured origins only", () =>
+    Effect.gen(function* () {
+      const ok = yield* call("OPTIONS", "/api/v1/tenants", {
+        auth: false,
+        headers: { origin: "https://app.example.edu", "access-control-request-method": "POST" }
+      })
+      expect(ok.status).toBeLessThan(300)
+      expect(ok.headers.get("access-control-allow-origin")).toBe("https://app.example.edu")
+      const other = yield* call("GET", "/health", { auth: false, headers: { origin: "https://evil.example.com" } })
+      expect(other.headers.get("access-control-allow-origin")).toBeNull()
+    })
+  )
+})
