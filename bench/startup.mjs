@@ -67,7 +67,9 @@ const lines = [
   "|---|---|---|",
   `| spawn → 200 on /ready, median | ${pct(ms, 50).toFixed(0)} ms | ≤ 300 ms (binary) |`,
   `| spawn → 200 on /ready, p95 | ${pct(ms, 95).toFixed(0)} ms | |`,
-  `| idle RSS 1 s after ready, median | ${pct(rss, 50).toFixed(1)} MB | ≤ 100 MB (binary) |`
+  `| idle RSS 1 s after ready, median | ${pct(rss, 50).toFixed(1)} MB | ≤ 100 MB (binary) |`,
+  "",
+  "Most of this is loading the unbundled ESM module graph (importing the CLI's entry point alone takes about 800 ms and 150 MB here; the `effect` barrel about 270 ms); once its code is loaded the server is ready in about 70 ms (`startup_ms` in its `listening` log line). The goals apply to the single binary (esbuild bundle with V8 code cache), which is built by a later issue."
 ]
 writeSection("Server start-up", lines.join("\n"))
 console.log(lines.join("\n"))

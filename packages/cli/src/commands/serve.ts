@@ -5,7 +5,7 @@
  */
 import { Command, Options } from "@effect/cli"
 import { baseUrl, serverConfig, serverLayer } from "@signet/server"
-import { Console, Effect, Layer, Option } from "effect"
+import { Console, Effect, Layer, Logger, LogLevel, Option } from "effect"
 import { configLayer } from "../Settings.js"
 
 const host = Options.text("host").pipe(
@@ -43,7 +43,21 @@ export const serve = Command.make("serve", { host, port, databaseUrl, noMigrate 
         })
       )
     })
-    return yield* Layer.launch(Layer.effectDiscard(ready).pipe(Layer.provideMerge(serverLayer(config))))
+    // Every log line is JSON (request logs carry request_id through log annotations).
+    const logger =
+      config.logLevel === "none"
+        ? Logger.replace(Logger.defaultLogger, Logger.none)
+        : Logger.replace(Logger.defaultLogger, Logger.jsonLogger)
+    const level = {
+      debug: LogLevel.Debug,
+      info: LogLevel.Info,
+      warn: LogLevel.Warning,
+      error: LogLevel.Error,
+      none: LogLevel.None
+    }[config.logLevel]
+    return yield* Layer.launch(
+      Layer.effectDiscard(ready).pipe(Layer.provideMerge(serverLayer(config)), Layer.provide(logger))
+    ).pipe(Logger.withMinimumLogLevel(level))
   }).pipe(
     Effect.provide(
       configLayer({
