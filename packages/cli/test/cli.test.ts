@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -148,12 +149,14 @@ for (const dialect of testDialects().filter((d) => d === "pg")) {
     it("migrates and administers a Postgres database", async () => {
       const db = await makeTestDatabase(dialect)
       const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-cli-pg-"))
+      const env = { DATABASE_URL: db.url, SIGNET_MASTER_KEY: Crypto.randomBytes(32).toString("base64") }
       try {
-        const m = signet(dir, ["migrate", "--json"], { DATABASE_URL: db.url })
+        const m = signet(dir, ["migrate", "--json"], env)
         expect(m.code).toBe(0)
         expect(JSON.parse(m.stdout).modules.every((s: any) => s.applied === s.latest)).toBe(true)
-        expect(signet(dir, ["tenant", "create", "pg-school", "--name", "PG"], { DATABASE_URL: db.url }).code).toBe(0)
-        const v = signet(dir, ["audit", "verify", "--tenant", "pg-school"], { DATABASE_URL: db.url })
+        const created = signet(dir, ["tenant", "create", "pg-school", "--name", "PG"], env)
+        expect(created.code, created.stderr).toBe(0)
+        const v = signet(dir, ["audit", "verify", "--tenant", "pg-school"], env)
         expect(v.stdout).toContain("OK (1 rows)")
       } finally {
         Fs.rmSync(dir, { recursive: true, force: true })

@@ -6,12 +6,18 @@
  * @module
  */
 import type { SqlClient } from "@effect/sql"
-import { Effect, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { Audit } from "./audit/Audit.js"
 import { auditMigrations } from "./audit/Migrations.js"
 import { Events } from "./events/Events.js"
 import { eventsMigrations } from "./events/Migrations.js"
+import { Auth } from "./identity/Auth.js"
+import { SigningKeys, signingKeyColumn } from "./identity/Keys.js"
+import { identityMigrations } from "./identity/Migrations.js"
+import { Identity } from "./identity/Users.js"
+import { Envelope, EnvelopeLive } from "./kernel/Crypto.js"
 import { type Database, DatabaseStartupError, DEFAULT_PG_APP_ROLE, layer as databaseLayer } from "./kernel/Database.js"
+import type { EncryptedColumn } from "./kernel/KeyRotation.js"
 import { isCurrent, kernelMigrations, type ModuleMigrations, runAll, status } from "./kernel/Migrations.js"
 import { tenancyMigrations } from "./tenancy/Migrations.js"
 import { Tenancy } from "./tenancy/Tenancy.js"
@@ -21,8 +27,12 @@ export const allMigrations = (appRole: string = DEFAULT_PG_APP_ROLE): ReadonlyAr
   kernelMigrations(appRole),
   tenancyMigrations,
   auditMigrations(appRole),
-  eventsMigrations
+  eventsMigrations,
+  identityMigrations
 ]
+
+/** Every envelope-encrypted column of every module (master-key rotation re-wraps them). */
+export const encryptedColumns: ReadonlyArray<EncryptedColumn> = [signingKeyColumn]
 
 /** Options of {@link layer}. */
 export interface CoreOptions {
@@ -36,14 +46,46 @@ export interface CoreOptions {
   readonly pgPoolSize?: number | undefined
   /** Called with each applied migration (progress output). */
   readonly onMigrated?: ((applied: ReadonlyArray<string>) => void) | undefined
+  /**
+   * Envelope encryption for secrets at rest. Default: the master key from
+   * `SIGNET_MASTER_KEY` or the key file (`Crypto.EnvelopeLive`).
+   */
+  readonly envelope?: Layer.Layer<Envelope, unknown> | undefined
 }
 
 /** All module services. */
-export type CoreServices = Tenancy | Audit | Events
+export type CoreServices = Tenancy | Audit | Events | Identity | Auth | SigningKeys | Envelope
 
-/** The module services, given a `SqlClient`. */
-export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient> = Tenancy.Default.pipe(
-  Layer.provideMerge(Layer.mergeAll(Audit.Default, Events.Default))
+/** Onboarding: the first admin given with `CreateTenant.admin`. */
+const firstAdminStep = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const tenancy = yield* Tenancy
+    const identity = yield* Identity
+    yield* tenancy.addOnboardingStep({
+      name: "identity.first-admin",
+      run: (_tenant, input) =>
+        input.admin
+          ? Effect.asVoid(
+              identity.create({
+                email: input.admin.email,
+                given_name: input.admin.given_name,
+                family_name: input.admin.family_name,
+                user_type: "admin",
+                password: input.admin.password
+              })
+            )
+          : Effect.void
+    })
+  })
+)
+
+/** The module services, given a `SqlClient` and an `Envelope`. */
+export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = firstAdminStep.pipe(
+  Layer.provideMerge(Auth.Default),
+  Layer.provideMerge(Identity.Default),
+  Layer.provideMerge(Layer.mergeAll(Tenancy.Default, SigningKeys.Default)),
+  Layer.provideMerge(Layer.mergeAll(Audit.Default, Events.Default)),
+  Layer.provideMerge(Layer.effectContext(Effect.map(Envelope, (e) => Context.make(Envelope, e))))
 )
 
 /**
@@ -73,6 +115,13 @@ export const layer = (
           if (applied.length > 0) options.onMigrated?.(applied)
         })
   return servicesLayer.pipe(
+    Layer.provideMerge(
+      (options.envelope ?? EnvelopeLive).pipe(
+        Layer.mapError(
+          (e) => new DatabaseStartupError({ message: (e as { message?: string }).message ?? String(e), cause: e })
+        )
+      )
+    ),
     Layer.provideMerge(
       databaseLayer({
         url: options.databaseUrl,

@@ -2,7 +2,7 @@
  * Test support: a core layer on a fresh database of each dialect.
  */
 import { SqlClient } from "@effect/sql"
-import { Audit, Core, CurrentActor, CurrentTenant, Db, type TenantId } from "@signet/core"
+import { Audit, Core, Crypto, CurrentActor, CurrentTenant, Db, type TenantId } from "@signet/core"
 import { makeTestDatabase, type TestDialect } from "@signet/core/testing"
 import { Context, Effect, Layer } from "effect"
 
@@ -17,7 +17,10 @@ export const testCore = (dialect: TestDialect) =>
         Effect.promise(() => makeTestDatabase(dialect)),
         (d) => Effect.promise(() => d.dispose())
       )
-      return Layer.merge(Core.layer({ databaseUrl: db.url, pgPoolSize: 4 }), Layer.succeed(TestDbUrl, db.url))
+      return Layer.merge(
+        Core.layer({ databaseUrl: db.url, pgPoolSize: 4, envelope: Crypto.EnvelopeEphemeral }),
+        Layer.succeed(TestDbUrl, db.url)
+      )
     })
   )
 

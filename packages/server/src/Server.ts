@@ -13,7 +13,7 @@ import { createServer, type Server } from "node:http"
 import { HttpApiScalar, HttpLayerRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { RpcSerialization, RpcServer } from "@effect/rpc"
-import { Core, Events, SignetApi, SignetRpcs } from "@signet/core"
+import { Core, type Crypto, Events, SignetApi, SignetRpcs } from "@signet/core"
 import { Effect, Layer } from "effect"
 import { OperatorAuthLive, RpcOperatorAuthLive } from "./Auth.js"
 import type { ServerConfig } from "./Config.js"
@@ -75,8 +75,18 @@ export const routes = (config: ServerConfig, inflight: { n: number } = { n: 0 })
   )
 
 /** The core layer configured for this server. */
-export const coreLayer = (config: ServerConfig, onMigrated?: (applied: ReadonlyArray<string>) => void) =>
-  Core.layer({ databaseUrl: config.databaseUrl, migrate: config.migrate, pgAppRole: config.pgAppRole, onMigrated })
+export const coreLayer = (
+  config: ServerConfig,
+  onMigrated?: (applied: ReadonlyArray<string>) => void,
+  envelope?: Layer.Layer<Crypto.Envelope, unknown>
+) =>
+  Core.layer({
+    databaseUrl: config.databaseUrl,
+    migrate: config.migrate,
+    pgAppRole: config.pgAppRole,
+    onMigrated,
+    envelope
+  })
 
 /**
  * The whole server as a layer: binds `host:port`, serves until the scope

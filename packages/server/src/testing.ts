@@ -5,10 +5,11 @@
  *
  * @module
  */
+import { Crypto } from "@signet/core"
 import { makeTestDatabase, type TestDialect } from "@signet/core/testing"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { makeServerConfig, type ServerConfig } from "./Config.js"
-import { baseUrl, serverLayer } from "./Server.js"
+import { baseUrl, coreLayer, serverLayer } from "./Server.js"
 /** The running test server. */
 export class TestServer extends Context.Tag("test/TestServer")<
   TestServer,
@@ -32,7 +33,7 @@ export const testServer = (dialect: TestDialect, overrides: Partial<ServerConfig
         maxBodyBytes: 64 * 1024,
         ...overrides
       })
-      const server = serverLayer(config)
+      const server = serverLayer(config, coreLayer(config, undefined, Crypto.EnvelopeEphemeral))
       return Layer.effect(
         TestServer,
         Effect.map(baseUrl, (url) => ({ url, token: TOKEN, databaseUrl: db.url }))

@@ -5,7 +5,7 @@
  * @module
  */
 import { Command, Options } from "@effect/cli"
-import { Crypto, Db, KeyRotation } from "@signet/core"
+import { Core, Crypto, Db, KeyRotation } from "@signet/core"
 import { Config, Console, Effect, Layer, Option } from "effect"
 import { configLayer } from "../Settings.js"
 
@@ -32,7 +32,7 @@ const rotateMaster = Command.make("rotate-master", { retire, json }, (o) =>
         url: databaseUrl,
         pgAppRole,
         // Runs with the owner connection on Postgres, so RLS does not hide tenant rows.
-        beforeStart: Effect.map(KeyRotation.rewrapAll(envelope), (r) => {
+        beforeStart: Effect.map(KeyRotation.rewrapAll(envelope, Core.encryptedColumns), (r) => {
           report = r
         })
       })

@@ -114,13 +114,28 @@ export class Tenant extends Schema.Class<Tenant>("Tenant")({
 export const strictStruct = <F extends Schema.Struct.Fields>(identifier: string, fields: F) =>
   Schema.Struct(fields).annotations({ identifier, parseOptions: { onExcessProperty: "error", errors: "all" } })
 
+/**
+ * The first administrator created with a tenant (onboarding, seed 003
+ * "Onboarding: create tenant, provision initial admin user"). The password is
+ * checked against the tenant's password policy.
+ */
+export const FirstAdmin = strictStruct("FirstAdmin", {
+  email: Schema.Trim.pipe(Schema.pattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: () => "must be an e-mail address" })),
+  password: Schema.Redacted(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(1024))),
+  given_name: Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100)),
+  family_name: Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100))
+})
+
 /** Body of `POST /api/v1/tenants` and RPC `CreateTenant`. */
 export const CreateTenant = strictStruct("CreateTenant", {
   slug: TenantSlug,
   name: Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(200)),
   region: Schema.optional(Region).annotations({ description: "Default: global" }),
   plan: Schema.optional(PlanTier).annotations({ description: "Default: free" }),
-  custom_domain: Schema.optional(Schema.NullOr(CustomDomain))
+  custom_domain: Schema.optional(Schema.NullOr(CustomDomain)),
+  admin: Schema.optional(FirstAdmin).annotations({
+    description: "First administrator, created in the same transaction"
+  })
 })
 /** @see CreateTenant */
 export type CreateTenant = typeof CreateTenant.Type

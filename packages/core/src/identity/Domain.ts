@@ -1,0 +1,219 @@
+/**
+ * Identity domain: tenant users with their subtype data (students,
+ * teachers), sessions and tokens (seed 001 "users", "user_sessions";
+ * seed 002 JWT structure; seed 004 user types, `RefreshTokenSession`,
+ * `identity.proto`; ARCHITECTURE §3).
+ *
+ * @module
+ */
+import { HttpApiSchema } from "@effect/platform"
+import { Schema } from "effect"
+import { TenantId } from "../kernel/Context.js"
+import { strictStruct } from "../tenancy/Domain.js"
+
+/** Branded user id (UUIDv7). */
+export const UserId = Schema.UUID.pipe(Schema.brand("UserId"), Schema.annotations({ identifier: "UserId" }))
+/** @see UserId */
+export type UserId = typeof UserId.Type
+
+/** Branded session id (UUIDv7); the `sid` claim. */
+export const SessionId = Schema.UUID.pipe(Schema.brand("SessionId"), Schema.annotations({ identifier: "SessionId" }))
+/** @see SessionId */
+export type SessionId = typeof SessionId.Type
+
+/** User kinds (seed 004): decides the subtype data and default role. */
+export const UserType = Schema.Literal("student", "teacher", "admin", "dev").annotations({ identifier: "UserType" })
+/** @see UserType */
+export type UserType = typeof UserType.Type
+
+/** Account status. `locked` is set by too many failed logins (until `locked_until`) or by an admin. */
+export const UserStatus = Schema.Literal("active", "disabled", "locked").annotations({ identifier: "UserStatus" })
+/** @see UserStatus */
+export type UserStatus = typeof UserStatus.Type
+
+/** An e-mail address (lower-cased on write; unique per tenant, case-insensitive). */
+export const Email = Schema.Trim.pipe(
+  Schema.maxLength(254),
+  Schema.pattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: () => "must be an e-mail address" }),
+  Schema.annotations({ identifier: "Email" })
+)
+
+/** A username: 3–64 of letters, digits, `.`, `_`, `-`. */
+export const Username = Schema.String.pipe(
+  Schema.pattern(/^[A-Za-z0-9._-]{3,64}$/, { message: () => "must be 3–64 letters, digits, '.', '_' or '-'" }),
+  Schema.annotations({ identifier: "Username" })
+)
+
+/** A display name part. */
+const NamePart = Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100))
+
+/**
+ * A password as submitted: 1..1024 characters here; the tenant's policy
+ * (length, breached list, not containing the e-mail or username) is checked
+ * by the service. Redacted so it never reaches a log.
+ */
+export const PasswordInput = Schema.Redacted(
+  Schema.String.pipe(Schema.minLength(1), Schema.maxLength(1024))
+).annotations({ identifier: "Password" })
+
+/** A registered device identifier of a student (NFC tag, phone id), 1..200 chars. */
+export const DeviceIdentifier = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))
+
+/** A tenant user. Secrets (password hash, TOTP seed) never appear here. */
+export class User extends Schema.Class<User>("User")({
+  id: UserId,
+  tenant_id: TenantId,
+  email: Schema.String,
+  username: Schema.NullOr(Schema.String),
+  given_name: Schema.String,
+  family_name: Schema.String,
+  user_type: UserType,
+  status: UserStatus,
+  school_id: Schema.NullOr(Schema.String),
+  student_number: Schema.NullOr(Schema.String),
+  devices: Schema.Array(Schema.String),
+  mfa_enabled: Schema.Boolean,
+  locked_until: Schema.NullOr(Schema.String),
+  last_login_at: Schema.NullOr(Schema.String),
+  created_at: Schema.String,
+  updated_at: Schema.String
+}) {}
+
+/** The seed's `UserLite` (identity.proto): what other modules need of a user. */
+export class UserLite extends Schema.Class<UserLite>("UserLite")({
+  id: Schema.String,
+  school_id: Schema.String,
+  email: Schema.String,
+  firstname: Schema.String,
+  lastname: Schema.String,
+  user_type: Schema.String
+}) {}
+
+/** Body of `POST /api/v1/tenants/{slug}/users`. */
+export const CreateUser = strictStruct("CreateUser", {
+  email: Email,
+  username: Schema.optional(Username),
+  given_name: NamePart,
+  family_name: NamePart,
+  user_type: UserType,
+  password: Schema.optional(PasswordInput),
+  school_id: Schema.optional(Schema.UUID),
+  student_number: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(64))),
+  devices: Schema.optional(Schema.Array(DeviceIdentifier).pipe(Schema.maxItems(20)))
+})
+/** @see CreateUser */
+export type CreateUser = typeof CreateUser.Type
+
+/**
+ * Body of `PATCH /api/v1/tenants/{slug}/users/{id}`: profile fields only.
+ * `user_type`, `status`, `tenant_id` and roles are refused (400), never
+ * silently applied.
+ */
+export const UpdateUser = strictStruct("UpdateUser", {
+  email: Schema.optional(Email),
+  username: Schema.optional(Schema.NullOr(Username)),
+  given_name: Schema.optional(NamePart),
+  family_name: Schema.optional(NamePart),
+  school_id: Schema.optional(Schema.NullOr(Schema.UUID)),
+  student_number: Schema.optional(Schema.NullOr(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(64)))),
+  devices: Schema.optional(Schema.Array(DeviceIdentifier).pipe(Schema.maxItems(20)))
+})
+/** @see UpdateUser */
+export type UpdateUser = typeof UpdateUser.Type
+
+/** Body of `POST …/auth/login`. `login` is an e-mail or a username. */
+export const LoginRequest = strictStruct("LoginRequest", {
+  login: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(254)),
+  password: PasswordInput,
+  device_label: Schema.optional(Schema.String.pipe(Schema.maxLength(100)))
+})
+/** @see LoginRequest */
+export type LoginRequest = typeof LoginRequest.Type
+
+/** Tokens issued at login, MFA completion and refresh (OAuth 2.0 field names). */
+export class TokenPair extends Schema.Class<TokenPair>("TokenPair")({
+  access_token: Schema.String,
+  refresh_token: Schema.String,
+  token_type: Schema.Literal("Bearer"),
+  expires_in: Schema.Number.annotations({ description: "Access token lifetime in seconds" }),
+  refresh_expires_in: Schema.Number,
+  session_id: Schema.String,
+  user: User
+}) {}
+
+/** Login answer: tokens, or an MFA challenge to complete at `…/auth/mfa`. */
+export const LoginResult = Schema.Union(
+  Schema.Struct({ status: Schema.Literal("authenticated"), tokens: TokenPair }),
+  Schema.Struct({
+    status: Schema.Literal("mfa_required"),
+    mfa_token: Schema.String.annotations({ description: "Short-lived challenge token (5 min) for …/auth/mfa" }),
+    expires_in: Schema.Number
+  })
+)
+/** @see LoginResult */
+export type LoginResult = typeof LoginResult.Type
+
+/** Body of `POST …/auth/refresh`. */
+export const RefreshRequest = strictStruct("RefreshRequest", {
+  refresh_token: Schema.String.pipe(Schema.maxLength(200))
+})
+
+/** Body of `POST …/me/password`. */
+export const ChangePassword = strictStruct("ChangePassword", {
+  current_password: PasswordInput,
+  new_password: PasswordInput,
+  sign_out_other_sessions: Schema.optional(Schema.Boolean).annotations({ description: "Default true" })
+})
+
+/** Body of `POST …/users/{id}/password` (admin reset). */
+export const ResetPassword = strictStruct("ResetPassword", { new_password: PasswordInput })
+
+/** A session as shown to its owner. */
+export class Session extends Schema.Class<Session>("Session")({
+  id: Schema.String,
+  user_id: Schema.String,
+  device_label: Schema.NullOr(Schema.String),
+  user_agent: Schema.NullOr(Schema.String),
+  ip: Schema.NullOr(Schema.String),
+  created_at: Schema.String,
+  last_seen_at: Schema.String,
+  expires_at: Schema.String,
+  current: Schema.Boolean
+}) {}
+
+/** Claims of a verified access token (seed 002 "JWT token structure", ARCHITECTURE §3). */
+export class AccessClaims extends Schema.Class<AccessClaims>("AccessClaims")({
+  sub: Schema.String,
+  tid: Schema.String,
+  tenant_slug: Schema.String,
+  school_id: Schema.NullOr(Schema.String),
+  user_type: UserType,
+  roles: Schema.Array(Schema.String),
+  sid: Schema.String,
+  plan: Schema.String,
+  iss: Schema.String,
+  aud: Schema.String,
+  exp: Schema.Number,
+  iat: Schema.Number,
+  jti: Schema.String
+}) {}
+
+/** 404 — no user with that id in the caller's tenant. */
+export class UserNotFound extends Schema.TaggedError<UserNotFound>()(
+  "UserNotFound",
+  { message: Schema.String, id: Schema.String },
+  HttpApiSchema.annotations({ status: 404, description: "No such user" })
+) {}
+
+/**
+ * 401 — the one login failure: unknown user, wrong password, locked or
+ * disabled account all answer exactly this (same status, body and timing).
+ */
+export class InvalidCredentials extends Schema.TaggedError<InvalidCredentials>()(
+  "InvalidCredentials",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 401, description: "Login failed" })
+) {
+  /** The single generic instance. */
+  static readonly generic = new InvalidCredentials({ message: "invalid login or password" })
+}

@@ -1,0 +1,252 @@
+/**
+ * JWT signing keys and token signing/verification (RFC 7515/7519 through
+ * `jose`; RFC 8725 JWT BCP; RFC 9068 `at+jwt` for access tokens).
+ *
+ * - Keys are ES256 (default) or EdDSA, identified by `kid`, stored with the
+ *   private JWK envelope-encrypted (`signing_keys.private_key_enc`, AAD
+ *   `signing_keys:<kid>`), published as a JWKS at `/.well-known/jwks.json`.
+ * - Rotation adds a key and gives the previous one `retire_after = now +
+ *   longest token lifetime`: it stops signing at once and keeps verifying until
+ *   every token it signed has expired.
+ * - Verification pins the algorithm list (no `none`, no HS*), the `typ`
+ *   header per token kind, `iss`, `aud` and `exp`, and resolves `kid` only
+ *   among known keys; an unknown `kid` reloads the key table once (another
+ *   replica may have rotated) and otherwise fails.
+ *
+ * @module
+ */
+import { SqlClient } from "@effect/sql"
+import { Clock, Config, Effect, Option, Ref, Schema } from "effect"
+import * as Jose from "jose"
+import { Envelope } from "../kernel/Crypto.js"
+import { Unauthorized } from "../kernel/Errors.js"
+import type { EncryptedColumn } from "../kernel/KeyRotation.js"
+import { DbJson, instant, json } from "../kernel/Sql.js"
+
+/** Token kinds: each has its own `typ` header and audience (RFC 8725 §3.11, §3.9). */
+export const TOKEN_KINDS = {
+  access: { typ: "at+jwt", audience: "signet-api", ttlSeconds: 15 * 60 },
+  mfa: { typ: "signet-mfa+jwt", audience: "signet-mfa", ttlSeconds: 5 * 60 },
+  beacon: { typ: "signet-beacon+jwt", audience: "signet-beacon", ttlSeconds: 10 * 60 }
+} as const
+/** @see TOKEN_KINDS */
+export type TokenKind = keyof typeof TOKEN_KINDS
+
+/** Accepted signature algorithms. */
+export const ALGORITHMS = ["ES256", "EdDSA"] as const
+/** @see ALGORITHMS */
+export type SigningAlg = (typeof ALGORITHMS)[number]
+
+/** The encrypted column of this file, for master-key rotation. */
+export const signingKeyColumn: EncryptedColumn = {
+  table: "signing_keys",
+  keyColumns: ["kid"],
+  column: "private_key_enc",
+  aad: (row) => `signing_keys:${row.kid}`
+}
+
+type KeyLike = Awaited<ReturnType<typeof Jose.importJWK>>
+
+interface LoadedKey {
+  readonly kid: string
+  readonly alg: SigningAlg
+  readonly publicJwk: Jose.JWK
+  readonly publicKey: KeyLike
+  readonly privateKey: KeyLike
+  readonly createdAt: string
+  readonly retireAfter: string | null
+}
+
+const KeyRow = Schema.Struct({
+  kid: Schema.String,
+  alg: Schema.Literal(...ALGORITHMS),
+  public_jwk: DbJson,
+  private_key_enc: Schema.String,
+  created_at: Schema.String,
+  retire_after: Schema.NullOr(Schema.String)
+})
+
+/** A public key as published in the JWKS. */
+export interface PublicJwk extends Jose.JWK {
+  readonly kid: string
+  readonly alg: string
+  readonly use: "sig"
+}
+
+/** Issuer (`iss`) of Signet's tokens: `SIGNET_ISSUER`, default `signet`. */
+export const issuerConfig = Config.string("SIGNET_ISSUER").pipe(Config.withDefault("signet"))
+
+/**
+ * Signing-key service. `sign` and `verify` are the only ways tokens are made
+ * and checked.
+ */
+export class SigningKeys extends Effect.Service<SigningKeys>()("Signet/SigningKeys", {
+  effect: Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const envelope = yield* Envelope
+    const issuer = yield* issuerConfig.pipe(Effect.orElseSucceed(() => "signet"))
+    const preferredAlg: SigningAlg = yield* Config.literal(...ALGORITHMS)("SIGNET_JWT_ALG").pipe(
+      Config.withDefault("ES256" as const),
+      Effect.orElseSucceed(() => "ES256" as const)
+    )
+    const state = yield* Ref.make<ReadonlyMap<string, LoadedKey>>(new Map())
+    let lastReload = 0
+
+    const load = Effect.gen(function* () {
+      const rows = yield* sql`SELECT kid, alg, public_jwk, private_key_enc, created_at, retire_after
+        FROM signing_keys WHERE tenant_id IS NULL ORDER BY created_at`.pipe(
+        Effect.flatMap(Schema.decodeUnknown(Schema.Array(KeyRow))),
+        Effect.orDie
+      )
+      const keys = new Map<string, LoadedKey>()
+      for (const row of rows) {
+        const privateJwk = JSON.parse(
+          (yield* envelope.decrypt(row.private_key_enc, signingKeyColumn.aad(row)).pipe(Effect.orDie)).toString("utf8")
+        ) as Jose.JWK
+        const publicJwk = row.public_jwk as Jose.JWK
+        keys.set(row.kid, {
+          kid: row.kid,
+          alg: row.alg,
+          publicJwk,
+          publicKey: yield* Effect.promise(() => Jose.importJWK(publicJwk, row.alg)),
+          privateKey: yield* Effect.promise(() => Jose.importJWK(privateJwk, row.alg)),
+          createdAt: row.created_at,
+          retireAfter: row.retire_after
+        })
+      }
+      yield* Ref.set(state, keys)
+      return keys
+    })
+
+    /** Generates and stores a new key (it becomes the signing key). */
+    const generate = (alg: SigningAlg) =>
+      Effect.gen(function* () {
+        const pair = yield* Effect.promise(() => Jose.generateKeyPair(alg, { extractable: true }))
+        const publicJwk = yield* Effect.promise(() => Jose.exportJWK(pair.publicKey))
+        const privateJwk = yield* Effect.promise(() => Jose.exportJWK(pair.privateKey))
+        const kid = yield* Effect.promise(() => Jose.calculateJwkThumbprint(publicJwk))
+        const now = instant(yield* Clock.currentTimeMillis)
+        const enc = yield* envelope.encrypt(JSON.stringify(privateJwk), signingKeyColumn.aad({ kid }))
+        yield* sql`INSERT INTO signing_keys (kid, tenant_id, alg, public_jwk, private_key_enc, created_at)
+          VALUES (${kid}, NULL, ${alg}, ${json({ ...publicJwk, kid, alg, use: "sig" })}, ${enc}, ${now})`.pipe(
+          Effect.orDie
+        )
+        return kid
+      })
+
+    const ensure = Effect.gen(function* () {
+      const current = yield* Ref.get(state)
+      if (current.size > 0) return current
+      const loaded = yield* load
+      if (loaded.size > 0) return loaded
+      yield* generate(preferredAlg)
+      return yield* load
+    })
+
+    /** The key new tokens are signed with: the newest key without `retire_after`. */
+    const signingKey = Effect.map(ensure, (keys) => {
+      const active = [...keys.values()].filter((k) => k.retireAfter === null)
+      return active[active.length - 1] ?? [...keys.values()][keys.size - 1]!
+    })
+
+    /**
+     * Signs `claims` as a token of `kind` (sets `iss`, `aud`, `iat`, `exp`,
+     * `jti`, and the header's `alg`, `kid`, `typ`).
+     */
+    const sign = (kind: TokenKind, claims: Record<string, unknown>, ttlSeconds?: number) =>
+      Effect.gen(function* () {
+        const key = yield* signingKey
+        const spec = TOKEN_KINDS[kind]
+        const nowSec = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+        const ttl = ttlSeconds ?? spec.ttlSeconds
+        const jti = crypto.randomUUID()
+        const token = yield* Effect.promise(() =>
+          new Jose.SignJWT({ ...claims, jti })
+            .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: spec.typ })
+            .setIssuer(issuer)
+            .setAudience(spec.audience)
+            .setIssuedAt(nowSec)
+            .setExpirationTime(nowSec + ttl)
+            .sign(key.privateKey)
+        )
+        return { token, expiresIn: ttl, jti }
+      })
+
+    const resolve = (kid: string | undefined) =>
+      Effect.gen(function* () {
+        if (!kid || kid.length > 128) return Option.none<LoadedKey>()
+        const keys = yield* ensure
+        const found = keys.get(kid)
+        if (found) return Option.some(found)
+        // Another replica may have rotated: reload at most once a second.
+        const now = yield* Clock.currentTimeMillis
+        if (now - lastReload < 1000) return Option.none<LoadedKey>()
+        lastReload = now
+        return Option.fromNullable((yield* load).get(kid))
+      })
+
+    const invalid = new Unauthorized({ message: "invalid or expired token" })
+
+    /**
+     * Verifies a token of `kind` and returns its payload.
+     * @errors Unauthorized (generic message) for any defect: malformed,
+     * wrong `alg`/`typ`/`iss`/`aud`, unknown `kid`, bad signature, expired.
+     */
+    const verify = (kind: TokenKind, token: string): Effect.Effect<Jose.JWTPayload, Unauthorized> =>
+      Effect.gen(function* () {
+        const spec = TOKEN_KINDS[kind]
+        const header = yield* Effect.try({ try: () => Jose.decodeProtectedHeader(token), catch: () => invalid })
+        if (typeof header.alg !== "string" || !(ALGORITHMS as ReadonlyArray<string>).includes(header.alg)) {
+          return yield* invalid
+        }
+        const key = yield* resolve(typeof header.kid === "string" ? header.kid : undefined)
+        if (Option.isNone(key) || key.value.alg !== header.alg) return yield* invalid
+        const nowMs = yield* Clock.currentTimeMillis
+        const { payload } = yield* Effect.tryPromise({
+          try: () =>
+            Jose.jwtVerify(token, key.value.publicKey, {
+              algorithms: [key.value.alg],
+              issuer,
+              audience: spec.audience,
+              typ: spec.typ,
+              currentDate: new Date(nowMs),
+              clockTolerance: 5,
+              requiredClaims: ["exp", "iat", "jti", "sub"]
+            }),
+          catch: () => invalid
+        })
+        return payload
+      })
+
+    /** The public JWKS: every key that may still verify a live token. */
+    const jwks = Effect.map(ensure, (keys) => ({
+      keys: [...keys.values()].map((k) => ({ ...k.publicJwk, kid: k.kid, alg: k.alg, use: "sig" }) as PublicJwk)
+    }))
+
+    /**
+     * Rotates: a new key signs from now on; the previous ones retire after
+     * `graceSeconds` (default: the longest token lifetime) and then leave the
+     * JWKS at the next rotation.
+     */
+    const rotate = (alg: SigningAlg = preferredAlg, graceSeconds = TOKEN_KINDS.beacon.ttlSeconds + 60) =>
+      Effect.gen(function* () {
+        yield* ensure
+        const nowMs = yield* Clock.currentTimeMillis
+        const kid = yield* sql
+          .withTransaction(
+            Effect.gen(function* () {
+              yield* sql`DELETE FROM signing_keys WHERE tenant_id IS NULL AND retire_after IS NOT NULL
+              AND retire_after < ${instant(nowMs)}`
+              yield* sql`UPDATE signing_keys SET retire_after = ${instant(nowMs + graceSeconds * 1000)}
+              WHERE tenant_id IS NULL AND retire_after IS NULL`
+              return yield* generate(alg)
+            })
+          )
+          .pipe(Effect.orDie)
+        yield* load
+        return kid
+      })
+
+    return { sign, verify, jwks, rotate, issuer, reload: Effect.asVoid(load) } as const
+  })
+}) {}

@@ -1,0 +1,103 @@
+/**
+ * Identity tables. Tenant-owned (RLS): `users`, `student_devices`,
+ * `user_sessions`, `refresh_tokens`. Platform-level: `signing_keys` (global
+ * keys have no tenant; optional per-tenant keys carry one).
+ *
+ * @module
+ */
+import { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+import { ddl, enableTenantRls, type ModuleMigrations } from "../kernel/Migrations.js"
+
+/** Identity module migrations. */
+export const identityMigrations: ModuleMigrations = {
+  module: "identity",
+  migrations: {
+    "0001_users_sessions_keys": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE users (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        email TEXT NOT NULL,
+        email_normalized TEXT NOT NULL,
+        username TEXT,
+        username_normalized TEXT,
+        given_name TEXT NOT NULL,
+        family_name TEXT NOT NULL,
+        user_type TEXT NOT NULL CHECK (user_type IN ('student', 'teacher', 'admin', 'dev')),
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled', 'locked')),
+        school_id ${t.uuid},
+        student_number TEXT,
+        password_hash TEXT,
+        password_changed_at ${t.ts},
+        failed_logins INTEGER NOT NULL DEFAULT 0,
+        locked_until ${t.ts},
+        mfa_enabled ${t.bool} NOT NULL DEFAULT ${t.pg ? "false" : "0"},
+        mfa_secret_enc TEXT,
+        mfa_last_step ${t.bigint},
+        mfa_enrolled_at ${t.ts},
+        last_login_at ${t.ts},
+        created_at ${t.ts} NOT NULL,
+        updated_at ${t.ts} NOT NULL,
+        deleted_at ${t.ts},
+        PRIMARY KEY (tenant_id, id)
+      )`)
+      yield* sql.unsafe(
+        `CREATE UNIQUE INDEX users_email_key ON users (tenant_id, email_normalized) WHERE deleted_at IS NULL`
+      )
+      yield* sql.unsafe(
+        `CREATE UNIQUE INDEX users_username_key ON users (tenant_id, username_normalized) WHERE deleted_at IS NULL AND username_normalized IS NOT NULL`
+      )
+      yield* sql.unsafe(
+        `CREATE UNIQUE INDEX users_student_number_key ON users (tenant_id, student_number) WHERE deleted_at IS NULL AND student_number IS NOT NULL`
+      )
+      yield* sql.unsafe(`CREATE TABLE student_devices (
+        tenant_id ${t.uuid} NOT NULL,
+        user_id ${t.uuid} NOT NULL,
+        device_identifier TEXT NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, user_id, device_identifier),
+        FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id)
+      )`)
+      yield* sql.unsafe(`CREATE TABLE user_sessions (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        user_id ${t.uuid} NOT NULL,
+        device_label TEXT,
+        user_agent TEXT,
+        ip TEXT,
+        created_at ${t.ts} NOT NULL,
+        last_seen_at ${t.ts} NOT NULL,
+        expires_at ${t.ts} NOT NULL,
+        mfa_verified_at ${t.ts},
+        revoked_at ${t.ts},
+        revoked_reason TEXT,
+        PRIMARY KEY (tenant_id, id),
+        FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id)
+      )`)
+      yield* sql.unsafe(`CREATE INDEX user_sessions_user ON user_sessions (tenant_id, user_id)`)
+      yield* sql.unsafe(`CREATE TABLE refresh_tokens (
+        tenant_id ${t.uuid} NOT NULL,
+        token_hash TEXT NOT NULL,
+        session_id ${t.uuid} NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        expires_at ${t.ts} NOT NULL,
+        used_at ${t.ts},
+        PRIMARY KEY (tenant_id, token_hash),
+        FOREIGN KEY (tenant_id, session_id) REFERENCES user_sessions (tenant_id, id)
+      )`)
+      yield* sql.unsafe(`CREATE INDEX refresh_tokens_session ON refresh_tokens (tenant_id, session_id)`)
+      yield* sql.unsafe(`CREATE TABLE signing_keys (
+        kid TEXT NOT NULL PRIMARY KEY,
+        tenant_id ${t.uuid},
+        alg TEXT NOT NULL,
+        public_jwk ${t.json} NOT NULL,
+        private_key_enc TEXT NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        retire_after ${t.ts}
+      )`)
+      for (const table of ["users", "student_devices", "user_sessions", "refresh_tokens"]) yield* enableTenantRls(table)
+    })
+  }
+}

@@ -1,0 +1,412 @@
+/**
+ * The user service: tenant users with their student data and registered
+ * devices, passwords, and the seed's `IdentityQuery` reads (GetUserLite,
+ * Exists, ValidateStudentDevice, GetUserById).
+ *
+ * Every operation acts on the `CurrentTenant`; every mutation runs in one
+ * transaction with exactly one audit row and one CloudEvent
+ * (`signet.user.created|updated|disabled|enabled|deleted|password_changed|…`).
+ *
+ * @module
+ */
+import { SqlClient } from "@effect/sql"
+import { Clock, Effect, Option, type Redacted, Schema } from "effect"
+import { Audit } from "../audit/Audit.js"
+import { Events } from "../events/Events.js"
+import { type CurrentActor, CurrentTenant } from "../kernel/Context.js"
+import { isUniqueViolation, tenantTx, violatedConstraint } from "../kernel/Database.js"
+import { Conflict, ValidationError } from "../kernel/Errors.js"
+import { newUuid } from "../kernel/Ids.js"
+import { DEFAULT_LIMIT, decodeCursor, toPage } from "../kernel/Pagination.js"
+import { DbBool, instant } from "../kernel/Sql.js"
+import { Tenancy } from "../tenancy/Tenancy.js"
+import {
+  type CreateUser,
+  type UpdateUser,
+  User,
+  UserLite,
+  UserNotFound,
+  type UserStatus,
+  type UserType
+} from "./Domain.js"
+import { hashPassword, passwordProblem } from "./Password.js"
+
+/** Filters of {@link Identity.list}. */
+export interface ListUsers {
+  readonly user_type?: UserType | undefined
+  readonly status?: UserStatus | undefined
+  readonly school_id?: string | undefined
+  /** Case-insensitive substring of e-mail, username, given or family name. */
+  readonly q?: string | undefined
+  readonly cursor?: string | undefined
+  readonly limit?: number | undefined
+}
+
+/** A user row including the secret columns (never leaves the identity module). */
+export const UserRow = Schema.Struct({
+  tenant_id: Schema.String,
+  id: Schema.String,
+  email: Schema.String,
+  username: Schema.NullOr(Schema.String),
+  given_name: Schema.String,
+  family_name: Schema.String,
+  user_type: Schema.Literal("student", "teacher", "admin", "dev"),
+  status: Schema.Literal("active", "disabled", "locked"),
+  school_id: Schema.NullOr(Schema.String),
+  student_number: Schema.NullOr(Schema.String),
+  password_hash: Schema.NullOr(Schema.String),
+  failed_logins: Schema.Number,
+  locked_until: Schema.NullOr(Schema.String),
+  mfa_enabled: DbBool,
+  mfa_secret_enc: Schema.NullOr(Schema.String),
+  mfa_last_step: Schema.NullOr(Schema.Number),
+  last_login_at: Schema.NullOr(Schema.String),
+  created_at: Schema.String,
+  updated_at: Schema.String,
+  deleted_at: Schema.NullOr(Schema.String)
+})
+/** @see UserRow */
+export type UserRow = typeof UserRow.Type
+const decodeRows = Schema.decodeUnknown(Schema.Array(UserRow))
+
+/** Normalises an e-mail or username for uniqueness and lookup. */
+export const normalize = (s: string): string => s.trim().normalize("NFKC").toLowerCase()
+
+/** The public view of a row (status shows `locked` while a lockout runs). */
+export const toUser = (row: UserRow, devices: ReadonlyArray<string>, nowMs: number): User =>
+  new User({
+    id: row.id as User["id"],
+    tenant_id: row.tenant_id as User["tenant_id"],
+    email: row.email,
+    username: row.username,
+    given_name: row.given_name,
+    family_name: row.family_name,
+    user_type: row.user_type,
+    status:
+      row.status === "active" && row.locked_until !== null && Date.parse(row.locked_until) > nowMs
+        ? "locked"
+        : row.status,
+    school_id: row.school_id,
+    student_number: row.student_number,
+    devices,
+    mfa_enabled: row.mfa_enabled,
+    locked_until: row.locked_until !== null && Date.parse(row.locked_until) > nowMs ? row.locked_until : null,
+    last_login_at: row.last_login_at,
+    created_at: row.created_at,
+    updated_at: row.updated_at
+  })
+
+/**
+ * The user service. Methods require `CurrentTenant` (and `CurrentActor` for
+ * mutations) and open their own tenant transaction.
+ */
+export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
+  effect: Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const audit = yield* Audit
+    const events = yield* Events
+    const tenancy = yield* Tenancy
+    const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+      tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+    const now = Clock.currentTimeMillis
+
+    const devicesOf = (tenantId: string, ids: ReadonlyArray<string>) =>
+      ids.length === 0
+        ? Effect.succeed(new Map<string, Array<string>>())
+        : sql<{ user_id: string; device_identifier: string }>`SELECT user_id, device_identifier FROM student_devices
+            WHERE tenant_id = ${tenantId} AND ${sql.in("user_id", ids)} ORDER BY device_identifier`.pipe(
+            Effect.orDie,
+            Effect.map((rows) => {
+              const m = new Map<string, Array<string>>()
+              for (const r of rows) m.set(r.user_id, [...(m.get(r.user_id) ?? []), r.device_identifier])
+              return m
+            })
+          )
+
+    /** Reads a user row (not deleted) of the current tenant, with secrets. Internal to identity. */
+    const findRow = (id: string) =>
+      Effect.gen(function* () {
+        const tenant = yield* CurrentTenant
+        if (!/^[0-9a-f-]{36}$/i.test(id)) return Option.none<UserRow>()
+        const rows =
+          yield* sql`SELECT * FROM users WHERE tenant_id = ${tenant.id} AND id = ${id} AND deleted_at IS NULL`.pipe(
+            Effect.flatMap(decodeRows),
+            Effect.orDie
+          )
+        return Option.fromNullable(rows[0])
+      })
+
+    /** Finds a login by e-mail or username (not deleted). Internal to identity. */
+    const findByLogin = (login: string) =>
+      Effect.gen(function* () {
+        const tenant = yield* CurrentTenant
+        const n = normalize(login)
+        const rows = yield* sql`SELECT * FROM users WHERE tenant_id = ${tenant.id} AND deleted_at IS NULL
+          AND (email_normalized = ${n} OR username_normalized = ${n}) ORDER BY email_normalized = ${n} DESC LIMIT 1`.pipe(
+          Effect.flatMap(decodeRows),
+          Effect.orDie
+        )
+        return Option.fromNullable(rows[0])
+      })
+
+    const present = (row: UserRow) =>
+      Effect.gen(function* () {
+        const devices = yield* devicesOf(row.tenant_id, [row.id])
+        return toUser(row, devices.get(row.id) ?? [], yield* now)
+      })
+
+    const notFound = (id: string) => new UserNotFound({ message: `no user ${id}`, id })
+
+    /** One user. @errors UserNotFound (also for another tenant's id) */
+    const get = (id: string): Effect.Effect<User, UserNotFound, CurrentTenant> =>
+      inTx(Effect.flatMap(findRow(id), (row) => (Option.isSome(row) ? present(row.value) : Effect.fail(notFound(id)))))
+
+    const conflictFrom = (e: unknown) => {
+      const c = violatedConstraint(e)
+      const field = c.includes("username") ? "username" : c.includes("student_number") ? "student_number" : "email"
+      return new Conflict({ message: `a user with this ${field.replace("_", " ")} already exists`, field })
+    }
+
+    /** Checks a new password against the tenant policy. @errors ValidationError (field `field`) */
+    const checkPassword = (
+      password: Redacted.Redacted<string>,
+      email: string,
+      username: string | null | undefined,
+      field = "password"
+    ) =>
+      Effect.gen(function* () {
+        const tenant = yield* CurrentTenant
+        const minLength = yield* tenancy.settingValue<number>(tenant.id, "auth.password_min_length")
+        const problem = yield* passwordProblem(password, { minLength, email, username })
+        if (problem) return yield* ValidationError.field(field, problem)
+      })
+
+    /**
+     * Creates a user (and its registered devices). Without a password the
+     * user cannot log in until an admin sets one.
+     * @errors ValidationError (password policy), Conflict (email, username or student number taken)
+     */
+    const create = (input: CreateUser): Effect.Effect<User, ValidationError | Conflict, CurrentTenant | CurrentActor> =>
+      Effect.gen(function* () {
+        const tenant = yield* CurrentTenant
+        if (input.password) yield* checkPassword(input.password, input.email, input.username)
+        if (input.student_number !== undefined && input.user_type !== "student") {
+          return yield* ValidationError.field("student_number", "only students have a student number")
+        }
+        if (input.devices && input.devices.length > 0 && input.user_type !== "student") {
+          return yield* ValidationError.field("devices", "only students register devices")
+        }
+        const passwordHash = input.password ? yield* hashPassword(input.password) : null
+        const id = yield* newUuid
+        const at = instant(yield* now)
+        return yield* inTx(
+          Effect.gen(function* () {
+            yield* sql`INSERT INTO users (tenant_id, id, email, email_normalized, username, username_normalized,
+                given_name, family_name, user_type, status, school_id, student_number, password_hash,
+                password_changed_at, created_at, updated_at)
+              VALUES (${tenant.id}, ${id}, ${input.email}, ${normalize(input.email)}, ${input.username ?? null},
+                ${input.username ? normalize(input.username) : null}, ${input.given_name}, ${input.family_name},
+                ${input.user_type}, 'active', ${input.school_id ?? null}, ${input.student_number ?? null},
+                ${passwordHash}, ${passwordHash ? at : null}, ${at}, ${at})`.pipe(
+              Effect.catchIf(isUniqueViolation, (e) => Effect.fail(conflictFrom(e))),
+              Effect.catchTag("SqlError", Effect.die)
+            )
+            for (const device of new Set(input.devices ?? [])) {
+              yield* sql`INSERT INTO student_devices (tenant_id, user_id, device_identifier, created_at)
+                VALUES (${tenant.id}, ${id}, ${device}, ${at})`.pipe(Effect.orDie)
+            }
+            const user = yield* Effect.flatMap(findRow(id), (r) => present(Option.getOrThrow(r)))
+            yield* audit.record({ action: "user.create", targetType: "user", targetId: id, after: user })
+            yield* events.publish({ type: "signet.user.created", subject: id, data: user })
+            return user
+          })
+        )
+      }).pipe(Effect.withSpan("Identity.create"))
+
+    /** Lists users with filters and cursor pagination (by id). */
+    const list = (params: ListUsers = {}) =>
+      Effect.gen(function* () {
+        const tenant = yield* CurrentTenant
+        const limit = params.limit ?? DEFAULT_LIMIT
+        const after = yield* decodeCursor(params.cursor)
+        const conditions = [sql`tenant_id = ${tenant.id}`, sql`deleted_at IS NULL`]
+        if (after) conditions.push(sql`id > ${after}`)
+        if (params.user_type) conditions.push(sql`user_type = ${params.user_type}`)
+        if (params.status) conditions.push(sql`status = ${params.status}`)
+        if (params.school_id) conditions.push(sql`school_id = ${params.school_id}`)
+        if (params.q) {
+          const like = `%${normalize(params.q).replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+          conditions.push(
+            sql`(email_normalized LIKE ${like} ESCAPE '\\' OR username_normalized LIKE ${like} ESCAPE '\\'
+              OR LOWER(given_name) LIKE ${like} ESCAPE '\\' OR LOWER(family_name) LIKE ${like} ESCAPE '\\')`
+          )
+        }
+        return yield* inTx(
+          Effect.gen(function* () {
+            const rows =
+              yield* sql`SELECT * FROM users WHERE ${sql.and(conditions)} ORDER BY id LIMIT ${limit + 1}`.pipe(
+                Effect.flatMap(decodeRows),
+                Effect.orDie
+              )
+            const devices = yield* devicesOf(
+              tenant.id,
+              rows.slice(0, limit).map((r) => r.id)
+            )
+            const nowMs = yield* now
+            return toPage(
+              rows.map((r) => toUser(r, devices.get(r.id) ?? [], nowMs)),
+              limit
+            )
+          })
+        )
+      })
+
+    /**
+     * Updates profile fields (not type, status or roles: the schema refuses
+     * them). Devices, when given, replace the registered set.
+     * @errors UserNotFound, Conflict, ValidationError
+     */
+    const update = (id: string, patch: UpdateUser) =>
+      inTx(
+        Effect.gen(function* () {
+          const tenant = yield* CurrentTenant
+          const row = yield* Effect.flatMap(findRow(id), (r) =>
+            Option.isSome(r) ? Effect.succeed(r.value) : Effect.fail(notFound(id))
+          )
+          if (row.user_type !== "student" && (patch.student_number || (patch.devices && patch.devices.length > 0))) {
+            return yield* ValidationError.field(
+              patch.student_number ? "student_number" : "devices",
+              "only for students"
+            )
+          }
+          const before = yield* present(row)
+          const at = instant(yield* now)
+          const email = patch.email ?? row.email
+          const username = patch.username === undefined ? row.username : patch.username
+          yield* sql`UPDATE users SET email = ${email}, email_normalized = ${normalize(email)}, username = ${username},
+              username_normalized = ${username ? normalize(username) : null},
+              given_name = ${patch.given_name ?? row.given_name}, family_name = ${patch.family_name ?? row.family_name},
+              school_id = ${patch.school_id === undefined ? row.school_id : patch.school_id},
+              student_number = ${patch.student_number === undefined ? row.student_number : patch.student_number},
+              updated_at = ${at}
+            WHERE tenant_id = ${tenant.id} AND id = ${id}`.pipe(
+            Effect.catchIf(isUniqueViolation, (e) => Effect.fail(conflictFrom(e))),
+            Effect.catchTag("SqlError", Effect.die)
+          )
+          if (patch.devices) {
+            yield* sql`DELETE FROM student_devices WHERE tenant_id = ${tenant.id} AND user_id = ${id}`.pipe(
+              Effect.orDie
+            )
+            for (const device of new Set(patch.devices)) {
+              yield* sql`INSERT INTO student_devices (tenant_id, user_id, device_identifier, created_at)
+                VALUES (${tenant.id}, ${id}, ${device}, ${at})`.pipe(Effect.orDie)
+            }
+          }
+          const after = yield* Effect.flatMap(findRow(id), (r) => present(Option.getOrThrow(r)))
+          yield* audit.record({ action: "user.update", targetType: "user", targetId: id, before, after })
+          yield* events.publish({ type: "signet.user.updated", subject: id, data: after })
+          return after
+        })
+      )
+
+    /**
+     * Changes status or soft-deletes, recording one audit row; `extra` runs
+     * in the same transaction (the auth service revokes sessions there).
+     */
+    const lifecycle = <E, R>(
+      id: string,
+      action: "disabled" | "enabled" | "deleted" | "unlocked",
+      extra: (tenantId: string, userId: string) => Effect.Effect<void, E, R> = () => Effect.void
+    ) =>
+      inTx(
+        Effect.gen(function* () {
+          const tenant = yield* CurrentTenant
+          const row = yield* Effect.flatMap(findRow(id), (r) =>
+            Option.isSome(r) ? Effect.succeed(r.value) : Effect.fail(notFound(id))
+          )
+          const before = yield* present(row)
+          const at = instant(yield* now)
+          if (action === "deleted") {
+            yield* sql`UPDATE users SET deleted_at = ${at}, updated_at = ${at} WHERE tenant_id = ${tenant.id} AND id = ${id}`
+          } else if (action === "unlocked") {
+            yield* sql`UPDATE users SET status = 'active', failed_logins = 0, locked_until = NULL, updated_at = ${at}
+              WHERE tenant_id = ${tenant.id} AND id = ${id}`
+          } else {
+            yield* sql`UPDATE users SET status = ${action === "disabled" ? "disabled" : "active"}, updated_at = ${at}
+              WHERE tenant_id = ${tenant.id} AND id = ${id}`
+          }
+          yield* extra(tenant.id, id)
+          const after =
+            action === "deleted" ? null : yield* Effect.flatMap(findRow(id), (r) => present(Option.getOrThrow(r)))
+          yield* audit.record({ action: `user.${action}`, targetType: "user", targetId: id, before, after })
+          yield* events.publish({ type: `signet.user.${action}`, subject: id, data: after ?? { id } })
+          return after ?? before
+        }).pipe(Effect.catchTag("SqlError", Effect.die))
+      )
+
+    /**
+     * Stores a new password hash (policy already checked by the caller) in
+     * the caller's transaction.
+     */
+    const storePassword = (userId: string, password: Redacted.Redacted<string>) =>
+      Effect.gen(function* () {
+        const tenant = yield* CurrentTenant
+        const phc = yield* hashPassword(password)
+        const at = instant(yield* now)
+        yield* sql`UPDATE users SET password_hash = ${phc}, password_changed_at = ${at}, failed_logins = 0,
+            locked_until = NULL, updated_at = ${at}
+          WHERE tenant_id = ${tenant.id} AND id = ${userId}`.pipe(Effect.orDie)
+      })
+
+    /** `IdentityQuery.GetUserLite` (seed 004). @errors UserNotFound */
+    const getLite = (id: string) =>
+      Effect.map(
+        get(id),
+        (u) =>
+          new UserLite({
+            id: u.id,
+            school_id: u.school_id ?? "",
+            email: u.email,
+            firstname: u.given_name,
+            lastname: u.family_name,
+            user_type: u.user_type
+          })
+      )
+
+    /** `IdentityQuery.Exists` (seed 004): true for a live user of the current tenant. */
+    const exists = (id: string) => inTx(Effect.map(findRow(id), Option.isSome))
+
+    /**
+     * `IdentityQuery.ValidateStudentDevice` (seed 004): true when the user is
+     * an active student of the current tenant and the device is registered to them.
+     */
+    const validateStudentDevice = (studentId: string, deviceIdentifier: string) =>
+      inTx(
+        Effect.gen(function* () {
+          const tenant = yield* CurrentTenant
+          const row = yield* findRow(studentId)
+          if (Option.isNone(row) || row.value.user_type !== "student" || row.value.status !== "active") return false
+          const found = yield* sql`SELECT 1 AS ok FROM student_devices WHERE tenant_id = ${tenant.id}
+            AND user_id = ${studentId} AND device_identifier = ${deviceIdentifier}`.pipe(Effect.orDie)
+          return found.length > 0
+        })
+      )
+
+    return {
+      get,
+      getLite,
+      exists,
+      validateStudentDevice,
+      list,
+      create,
+      update,
+      lifecycle,
+      checkPassword,
+      storePassword,
+      findRow,
+      findByLogin,
+      present,
+      inTx
+    } as const
+  })
+}) {}
