@@ -9,6 +9,8 @@ import { HttpApi, OpenApi } from "@effect/platform"
 import type { RpcGroup } from "@effect/rpc"
 import { AuditApi } from "./audit/Api.js"
 import { EventsApi } from "./events/Api.js"
+import { AuthApi, SessionApi, UsersApi } from "./identity/Api.js"
+import { AuthService, IdentityQuery } from "./identity/Rpc.js"
 import { SystemApi } from "./system/Api.js"
 import { TenantsApi } from "./tenancy/Api.js"
 import { TenantCommand, TenantQuery } from "./tenancy/Rpc.js"
@@ -17,7 +19,9 @@ export * from "./audit/Api.js"
 export { AuditEntry, ChainVerification } from "./audit/Domain.js"
 export * from "./events/Api.js"
 export { CloudEvent, OutboxEntry, OutboxStatus } from "./events/Domain.js"
+export * from "./identity/Api.js"
 export * from "./identity/Domain.js"
+export * from "./identity/Rpc.js"
 export { ActorKind, TenantId } from "./kernel/Context.js"
 export * from "./kernel/Errors.js"
 export { Page, PageParams } from "./kernel/Pagination.js"
@@ -31,6 +35,9 @@ export * from "./tenancy/Rpc.js"
 export class SignetApi extends HttpApi.make("signet")
   .add(SystemApi)
   .add(TenantsApi)
+  .add(AuthApi)
+  .add(SessionApi)
+  .add(UsersApi)
   .add(AuditApi)
   .add(EventsApi)
   .annotate(OpenApi.Title, "Signet API")
@@ -41,6 +48,6 @@ export class SignetApi extends HttpApi.make("signet")
   ) {}
 
 /** Every RPC group served at `/rpc`. */
-export const SignetRpcs = TenantQuery.merge(TenantCommand)
+export const SignetRpcs = TenantQuery.merge(TenantCommand, IdentityQuery, AuthService)
 /** @see SignetRpcs */
 export type SignetRpcs = RpcGroup.Rpcs<typeof SignetRpcs>

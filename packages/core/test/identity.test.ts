@@ -61,14 +61,19 @@ for (const dialect of testDialects()) {
             tenant,
             Identity.use((i) => i.create(Schema.decodeUnknownSync(CreateUser)(input)))
           ).pipe(Effect.provide(testActor))
-        const base = { email: "sam@bravo.example.edu", given_name: "Sam", family_name: "Student", user_type: "student" }
-        for (const bad of ["short", "password1234", "sam-is-the-best-user", "iloveyou"]) {
+        const base = {
+          email: "samuel@bravo.example.edu",
+          given_name: "Sam",
+          family_name: "Student",
+          user_type: "student"
+        }
+        for (const bad of ["short", "password1234", "samuel-is-the-best-user", "iloveyou"]) {
           const e = yield* Effect.flip(create({ ...base, password: bad }))
           expect(e._tag).toBe("ValidationError")
         }
         const sam = yield* create({ ...base, password: PASSWORD, student_number: "S-1", devices: ["nfc-1"] })
         expect(sam).toMatchObject({ user_type: "student", student_number: "S-1", devices: ["nfc-1"], status: "active" })
-        expect(yield* Effect.flip(create({ ...base, email: "SAM@bravo.example.edu" }))).toMatchObject({
+        expect(yield* Effect.flip(create({ ...base, email: "SAMUEL@bravo.example.edu" }))).toMatchObject({
           _tag: "Conflict",
           field: "email"
         })

@@ -17,15 +17,17 @@
  */
 import { FetchHttpClient, Headers, HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { RpcClient, RpcMiddleware, RpcSerialization } from "@effect/rpc"
-import { RpcOperatorAuth, SignetApi, SignetRpcs } from "@signet/core/api"
+import { RpcOperatorAuth, RpcTenantAuth, SignetApi, SignetRpcs } from "@signet/core/api"
 import { Effect, Layer } from "effect"
 
 /** Where the server is and how to authenticate. */
 export interface ClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
   readonly baseUrl: string
-  /** Bearer token (operator token for platform endpoints). */
+  /** Bearer token: a user access token, or the operator token for platform endpoints. */
   readonly token?: string | undefined
+  /** With the operator token: the tenant (slug) tenant-scoped RPCs act on (`x-signet-tenant`). */
+  readonly tenant?: string | undefined
 }
 
 /**
@@ -50,12 +52,15 @@ export const makeRpcClient = (options: ClientOptions) => {
   const protocol = RpcClient.layerProtocolHttp({ url: `${options.baseUrl.replace(/\/$/, "")}/rpc` }).pipe(
     Layer.provide([FetchHttpClient.layer, RpcSerialization.layerNdjson])
   )
-  const auth = RpcMiddleware.layerClient(RpcOperatorAuth, ({ request }) =>
-    Effect.succeed(
-      options.token
-        ? { ...request, headers: Headers.set(request.headers, "authorization", `Bearer ${options.token}`) }
-        : request
-    )
+  const withAuth = <R extends { readonly headers: Headers.Headers }>(request: R): R => {
+    let headers = request.headers
+    if (options.token) headers = Headers.set(headers, "authorization", `Bearer ${options.token}`)
+    if (options.tenant) headers = Headers.set(headers, "x-signet-tenant", options.tenant)
+    return { ...request, headers }
+  }
+  const auth = Layer.mergeAll(
+    RpcMiddleware.layerClient(RpcOperatorAuth, ({ request }) => Effect.succeed(withAuth(request))),
+    RpcMiddleware.layerClient(RpcTenantAuth, ({ request }) => Effect.succeed(withAuth(request)))
   )
   return RpcClient.make(SignetRpcs).pipe(Effect.provide(Layer.merge(protocol, auth)))
 }

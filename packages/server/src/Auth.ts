@@ -13,7 +13,22 @@
 import * as Crypto from "node:crypto"
 import { HttpServerRequest } from "@effect/platform"
 import type { Headers } from "@effect/platform/Headers"
-import { type Actor, OperatorAuth, RpcOperatorAuth, Unauthorized } from "@signet/core"
+import {
+  type Actor,
+  Auth,
+  Authenticated,
+  type ClientInfo,
+  CurrentActor,
+  CurrentTenant,
+  Forbidden,
+  OperatorAuth,
+  RpcOperatorAuth,
+  RpcTenantAuth,
+  Tenancy,
+  TenantNotFound,
+  Unauthorized,
+  UserAuth
+} from "@signet/core"
 import { Effect, FiberRef, Layer, Option, Redacted } from "effect"
 import type { ServerConfig } from "./Config.js"
 import { CurrentRequestId } from "./Middleware.js"
@@ -87,5 +102,146 @@ export const RpcOperatorAuthLive = (config: ServerConfig) =>
       const auth = headers["authorization"] ?? ""
       const token = auth.toLowerCase().startsWith("bearer ") ? auth.slice(7).trim() : ""
       return check(config, token) ? operatorActor(headers, undefined, config) : Effect.fail(unauthorized)
+    })
+  )
+
+/** Client facts of the current request (address per the trusted-proxy rule, user agent). */
+export const clientInfo = (
+  config: ServerConfig,
+  deviceLabel?: string
+): Effect.Effect<ClientInfo, never, HttpServerRequest.HttpServerRequest> =>
+  Effect.map(HttpServerRequest.HttpServerRequest, (request) => ({
+    ip: clientIp(
+      Option.getOrUndefined(request.remoteAddress),
+      request.headers["x-forwarded-for"],
+      config.trustedProxies
+    ),
+    userAgent: request.headers["user-agent"],
+    deviceLabel
+  }))
+
+const TENANT_PATH = /^\/api\/v1\/tenants\/([^/?#]+)/
+
+/**
+ * REST: `UserAuth` — a user access token of the tenant in the path, or the
+ * operator token. See the contract in `@signet/core` for the rules.
+ */
+export const UserAuthLive = (config: ServerConfig) =>
+  Layer.effect(
+    UserAuth,
+    Effect.gen(function* () {
+      const auth = yield* Auth
+      const tenancy = yield* Tenancy
+      return {
+        bearer: (token) =>
+          Effect.gen(function* () {
+            const request = yield* HttpServerRequest.HttpServerRequest
+            const requestId = yield* FiberRef.get(CurrentRequestId)
+            const slug = decodeURIComponent(TENANT_PATH.exec(request.url)?.[1] ?? "")
+            const presented = Redacted.value(token)
+            const info = yield* clientInfo(config)
+            if (check(config, presented)) {
+              const tenant = yield* tenancy.get(slug)
+              return {
+                tenant: { id: tenant.id, slug: tenant.slug },
+                actor: {
+                  kind: "operator",
+                  id: "bootstrap",
+                  ip: info.ip,
+                  userAgent: info.userAgent,
+                  requestId
+                } satisfies Actor,
+                sessionId: null,
+                userType: null,
+                roles: []
+              }
+            }
+            const claims = yield* auth.validateToken(presented)
+            // The path and the verified token must name the same tenant; another tenant's path is "not found".
+            if (claims.tenant_slug !== slug) {
+              return yield* new TenantNotFound({ message: `no tenant "${slug}"`, tenant: slug })
+            }
+            return {
+              tenant: { id: claims.tid as any, slug: claims.tenant_slug },
+              actor: {
+                kind: "user",
+                id: claims.sub,
+                ip: info.ip,
+                userAgent: info.userAgent,
+                requestId
+              } satisfies Actor,
+              sessionId: claims.sid,
+              userType: claims.user_type,
+              roles: claims.roles
+            }
+          })
+      }
+    })
+  )
+
+/** Runs a handler as the authenticated principal: provides `CurrentTenant` and `CurrentActor`. */
+export const asPrincipal = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(Authenticated, (p) =>
+    self.pipe(Effect.provideService(CurrentTenant, p.tenant), Effect.provideService(CurrentActor, p.actor))
+  )
+
+/**
+ * Tenant administration guard used until the RBAC module decides:
+ * operators, and users of type `admin` or `dev`.
+ * @errors Forbidden
+ */
+export const requireTenantAdmin = Effect.flatMap(Authenticated, (p) =>
+  p.actor.kind === "operator" || p.actor.kind === "system" || p.userType === "admin" || p.userType === "dev"
+    ? Effect.void
+    : Effect.fail(new Forbidden({ message: "tenant administrators only", permission: "users:write" }))
+)
+
+/** The authenticated user's id (fails Forbidden for non-user principals). */
+export const currentUserId = Effect.flatMap(Authenticated, (p) =>
+  p.actor.kind === "user" && p.actor.id
+    ? Effect.succeed({ userId: p.actor.id, sessionId: p.sessionId })
+    : Effect.fail(new Forbidden({ message: "this endpoint needs a user token" }))
+)
+
+/**
+ * RPC: `RpcTenantAuth` — a user access token (tenant from its claims) or the
+ * operator token plus `x-signet-tenant: <slug>`.
+ */
+export const RpcTenantAuthLive = (config: ServerConfig) =>
+  Layer.effect(
+    RpcTenantAuth,
+    Effect.gen(function* () {
+      const auth = yield* Auth
+      const tenancy = yield* Tenancy
+      return RpcTenantAuth.of(({ headers }) =>
+        Effect.gen(function* () {
+          const header = headers["authorization"] ?? ""
+          const token = header.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : ""
+          const requestId = yield* FiberRef.get(CurrentRequestId)
+          const base = {
+            ip: clientIp(undefined, headers["x-forwarded-for"], config.trustedProxies),
+            userAgent: headers["user-agent"],
+            requestId
+          }
+          if (check(config, token)) {
+            const tenant = yield* tenancy.get(headers["x-signet-tenant"] ?? "")
+            return {
+              tenant: { id: tenant.id, slug: tenant.slug },
+              actor: { kind: "operator", id: "bootstrap", ...base } satisfies Actor,
+              sessionId: null,
+              userType: null,
+              roles: []
+            }
+          }
+          const claims = yield* auth.validateToken(token)
+          return {
+            tenant: { id: claims.tid as any, slug: claims.tenant_slug },
+            actor: { kind: "user", id: claims.sub, ...base } satisfies Actor,
+            sessionId: claims.sid,
+            userType: claims.user_type,
+            roles: claims.roles
+          }
+        })
+      )
     })
   )

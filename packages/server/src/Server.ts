@@ -15,10 +15,11 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { RpcSerialization, RpcServer } from "@effect/rpc"
 import { Core, type Crypto, Events, SignetApi, SignetRpcs } from "@signet/core"
 import { Effect, Layer } from "effect"
-import { OperatorAuthLive, RpcOperatorAuthLive } from "./Auth.js"
+import { OperatorAuthLive, RpcOperatorAuthLive, RpcTenantAuthLive, UserAuthLive } from "./Auth.js"
 import type { ServerConfig } from "./Config.js"
 import { AuditHttp } from "./http/Audit.js"
 import { EventsHttp } from "./http/Events.js"
+import { AuthHttp, SessionHttp, UsersHttp } from "./http/Identity.js"
 import { SystemHttp } from "./http/System.js"
 import { TenantsHttp } from "./http/Tenancy.js"
 import { Metrics, MetricsLive } from "./Metrics.js"
@@ -28,8 +29,16 @@ import { RpcHandlers } from "./rpc/Handlers.js"
 /** REST routes + OpenAPI document. */
 const apiRoutes = (config: ServerConfig) =>
   HttpLayerRouter.addHttpApi(SignetApi, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide([TenantsHttp, AuditHttp, EventsHttp, SystemHttp(config.pgAppRole)]),
-    Layer.provide(OperatorAuthLive(config))
+    Layer.provide([
+      TenantsHttp,
+      AuditHttp,
+      EventsHttp,
+      SystemHttp(config.pgAppRole),
+      AuthHttp(config),
+      SessionHttp,
+      UsersHttp
+    ]),
+    Layer.provide([OperatorAuthLive(config), UserAuthLive(config)])
   )
 
 const docsRoute = HttpApiScalar.layerHttpLayerRouter({ api: SignetApi, path: "/docs" })
@@ -45,7 +54,7 @@ const metricsRoute = HttpLayerRouter.add(
 const rpcRoute = (config: ServerConfig) =>
   RpcServer.layerHttpRouter({ group: SignetRpcs, path: "/rpc", protocol: "http" }).pipe(
     Layer.provide(RpcHandlers),
-    Layer.provide(RpcOperatorAuthLive(config)),
+    Layer.provide([RpcOperatorAuthLive(config), RpcTenantAuthLive(config)]),
     Layer.provide(RpcSerialization.layerNdjson)
   )
 

@@ -1,26 +1,12 @@
-import { FetchHttpClient, Headers } from "@effect/platform"
-import { RpcClient, RpcMiddleware, RpcSerialization } from "@effect/rpc"
 import { expect, layer } from "@effect/vitest"
-import { RpcOperatorAuth, SignetRpcs } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
+import { makeRpcClient } from "@signet/sdk"
 import { TestServer, testServer } from "@signet/server/testing"
-import { Effect, Layer } from "effect"
+import { Effect, Redacted } from "effect"
 
-/** An RPC client for the test server, sending `token` as the operator bearer. */
-const client = (token?: string) =>
-  Effect.gen(function* () {
-    const server = yield* TestServer
-    const protocol = RpcClient.layerProtocolHttp({ url: `${server.url}/rpc` }).pipe(
-      Layer.provide([FetchHttpClient.layer, RpcSerialization.layerNdjson])
-    )
-    const auth = RpcMiddleware.layerClient(RpcOperatorAuth, ({ request }) =>
-      Effect.succeed({
-        ...request,
-        headers: Headers.set(request.headers, "authorization", `Bearer ${token ?? server.token}`)
-      })
-    )
-    return yield* RpcClient.make(SignetRpcs).pipe(Effect.provide(Layer.merge(protocol, auth)))
-  })
+/** An RPC client for the test server (the SDK's), sending `token` as the bearer. */
+const client = (token?: string, tenant?: string) =>
+  Effect.flatMap(TestServer, (server) => makeRpcClient({ baseUrl: server.url, token: token ?? server.token, tenant }))
 
 for (const dialect of testDialects()) {
   layer(testServer(dialect), { timeout: 60_000, excludeTestServices: true })(`RPC on ${dialect}`, (it) => {
@@ -47,6 +33,43 @@ for (const dialect of testDialects()) {
         expect(bad._tag).toBe("ValidationError")
         const page = yield* rpc.ListTenants({})
         expect(page.items.map((x) => x.slug)).toContain("rpc-school")
+      })
+    )
+
+    it.scoped("IdentityQuery and AuthService", () =>
+      Effect.gen(function* () {
+        const op = yield* client()
+        yield* op.CreateTenant({
+          slug: "rpc-ident",
+          name: "RPC Ident",
+          admin: {
+            email: "admin@rpc-ident.example.edu",
+            password: Redacted.make("rpc owner passphrase"),
+            given_name: "A",
+            family_name: "B"
+          }
+        })
+        const login = yield* op.Login({
+          tenant: "rpc-ident",
+          request: { login: "admin@rpc-ident.example.edu", password: Redacted.make("rpc owner passphrase") }
+        })
+        if (login.status !== "authenticated") throw new Error("expected tokens")
+        const claims = yield* op.ValidateToken({ token: login.tokens.access_token })
+        expect(claims).toMatchObject({ tenant_slug: "rpc-ident", user_type: "admin" })
+        expect((yield* Effect.flip(op.ValidateToken({ token: "garbage" })))._tag).toBe("Unauthorized")
+        const asUser = yield* client(login.tokens.access_token)
+        const lite = yield* asUser.GetUserLite({ user_id: login.tokens.user.id })
+        expect(lite).toMatchObject({ email: "admin@rpc-ident.example.edu", user_type: "admin", firstname: "A" })
+        expect(yield* asUser.Exists({ user_id: login.tokens.user.id })).toEqual({ exists: true })
+        expect(yield* asUser.Exists({ user_id: "01900000-0000-7000-8000-000000000000" })).toEqual({ exists: false })
+        const asOperator = yield* client(undefined, "rpc-ident")
+        expect((yield* asOperator.GetUserById({ user_id: login.tokens.user.id })).id).toBe(login.tokens.user.id)
+        const noTenant = yield* client()
+        expect((yield* Effect.flip(noTenant.GetUserById({ user_id: login.tokens.user.id })))._tag).toBe(
+          "TenantNotFound"
+        )
+        const refreshed = yield* op.Refresh({ tenant: "rpc-ident", refresh_token: login.tokens.refresh_token })
+        expect(refreshed.session_id).toBe(login.tokens.session_id)
       })
     )
 

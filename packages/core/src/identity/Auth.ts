@@ -372,7 +372,10 @@ export class Auth extends Effect.Service<Auth>()("Signet/Auth", {
         const tenant = yield* tenancy.getById(claims.tid).pipe(Effect.mapError(() => invalid))
         if (tenant.slug !== claims.tenant_slug) return yield* invalid
         if (tenant.status === "suspended") {
-          return yield* tenancy.resolveActive(tenant.slug).pipe(Effect.flatMap(() => Effect.fail(invalid)))
+          return yield* tenancy.resolveActive(tenant.slug).pipe(
+            Effect.catchTag("TenantNotFound", () => Effect.fail(invalid)),
+            Effect.flatMap(() => Effect.fail(invalid))
+          )
         }
         const nowMs = yield* Clock.currentTimeMillis
         const ok = yield* withTenant(

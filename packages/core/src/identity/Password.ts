@@ -82,11 +82,11 @@ export const passwordProblem = (
     const lower = pw.toLowerCase()
     const local = context.email.toLowerCase().split("@")[0] ?? ""
     const email = context.email.toLowerCase()
-    if (lower === email || (local.length >= 3 && lower.includes(local)) || lower.includes(email)) {
+    if (lower === email || (local.length >= 4 && lower.includes(local)) || lower.includes(email)) {
       return "must not contain your e-mail address"
     }
     const user = context.username?.toLowerCase()
-    if (user && user.length >= 3 && lower.includes(user)) return "must not contain your username"
+    if (user && user.length >= 4 && lower.includes(user)) return "must not contain your username"
     if ((await commonPasswords()).has(lower)) return "is too common (it appears in lists of breached passwords)"
     return undefined
   })

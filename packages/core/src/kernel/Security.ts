@@ -5,7 +5,9 @@
  * @module
  */
 import { HttpApiMiddleware, HttpApiSecurity } from "@effect/platform"
-import { CurrentActor } from "./Context.js"
+import { Context, Schema } from "effect"
+import { TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
+import { type Actor, CurrentActor, type TenantId } from "./Context.js"
 import { Unauthorized } from "./Errors.js"
 
 /**
@@ -17,5 +19,35 @@ import { Unauthorized } from "./Errors.js"
 export class OperatorAuth extends HttpApiMiddleware.Tag<OperatorAuth>()("Signet/OperatorAuth", {
   failure: Unauthorized,
   provides: CurrentActor,
+  security: { bearer: HttpApiSecurity.bearer }
+}) {}
+
+/**
+ * What a verified request stands for: its tenant (from the verified token —
+ * never from a header), the acting principal, and for users the token's
+ * session and claims.
+ */
+export class Authenticated extends Context.Tag("Signet/Authenticated")<
+  Authenticated,
+  {
+    readonly tenant: { readonly id: TenantId; readonly slug: string }
+    readonly actor: Actor
+    readonly sessionId: string | null
+    readonly userType: string | null
+    readonly roles: ReadonlyArray<string>
+  }
+>() {}
+
+/**
+ * Tenant-scoped authentication for `/api/v1/tenants/{slug}/…`: a user access
+ * token (`at+jwt`) of that tenant, or the operator token (the operator acts
+ * on the tenant named in the path). A token of another tenant answers 404
+ * (`TenantNotFound`), as if the path named nothing — tenant resolution and
+ * the verified token must agree (ARCHITECTURE §5).
+ * Failure: 401 {@link Unauthorized}, 404 `TenantNotFound`, 403 `TenantSuspended`.
+ */
+export class UserAuth extends HttpApiMiddleware.Tag<UserAuth>()("Signet/UserAuth", {
+  failure: Schema.Union(Unauthorized, TenantNotFound, TenantSuspended),
+  provides: Authenticated,
   security: { bearer: HttpApiSecurity.bearer }
 }) {}

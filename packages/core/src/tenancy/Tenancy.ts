@@ -38,7 +38,11 @@ import { SETTINGS, validateSetting } from "./Settings.js"
  */
 export interface OnboardingStep {
   readonly name: string
-  readonly run: (tenant: Tenant, input: CreateTenant) => Effect.Effect<void, unknown, CurrentTenant | CurrentActor>
+  /** Runs in the onboarding transaction; a failure rolls the whole onboarding back and is returned to the caller. */
+  readonly run: (
+    tenant: Tenant,
+    input: CreateTenant
+  ) => Effect.Effect<void, ValidationError | Conflict, CurrentTenant | CurrentActor>
 }
 
 /** Filters of {@link Tenancy.list}. */
@@ -144,9 +148,10 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
     /**
      * Onboards a tenant: the tenant row, every default setting and the
      * registered onboarding steps, in one transaction.
-     * @errors Conflict (slug or custom domain taken)
+     * @errors Conflict (slug or custom domain taken), ValidationError (e.g. the
+     * first admin's password breaks the policy) — nothing is written then.
      */
-    const create = (input: CreateTenant): Effect.Effect<Tenant, Conflict, CurrentActor> =>
+    const create = (input: CreateTenant): Effect.Effect<Tenant, Conflict | ValidationError, CurrentActor> =>
       Effect.gen(function* () {
         const id = (yield* newUuid) as TenantId
         const at = yield* now
@@ -176,7 +181,7 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
               yield* sql`INSERT INTO tenant_settings (tenant_id, key, value, updated_at)
                 VALUES (${id}, ${def.key}, ${json(def.default)}, ${at})`.pipe(Effect.orDie)
             }
-            for (const step of registered) yield* Effect.orDie(step.run(tenant, input))
+            for (const step of registered) yield* step.run(tenant, input)
             yield* audit.record({ action: "tenant.create", targetType: "tenant", targetId: id, after: tenant })
             yield* events.publish({ type: "signet.tenant.created", subject: id, data: tenant })
           })

@@ -1,0 +1,196 @@
+/**
+ * REST contract of the identity module (seed 001 "Authentication", "User
+ * Management"): login, refresh, sessions, the caller's profile and password,
+ * tenant user administration, and the JWKS.
+ *
+ * @module
+ */
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import { Schema } from "effect"
+import { Conflict, Forbidden, Unauthorized, ValidationError } from "../kernel/Errors.js"
+import { Page, PageParams } from "../kernel/Pagination.js"
+import { UserAuth } from "../kernel/Security.js"
+import { TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
+import {
+  ChangePassword,
+  CreateUser,
+  InvalidCredentials,
+  LoginRequest,
+  LoginResult,
+  RefreshRequest,
+  ResetPassword,
+  Session,
+  TokenPair,
+  UpdateUser,
+  User,
+  UserNotFound,
+  UserStatus,
+  UserType
+} from "./Domain.js"
+
+const slug = HttpApiSchema.param("slug", Schema.String)
+const id = HttpApiSchema.param("id", Schema.String)
+
+/** The JWKS document (RFC 7517). */
+export const Jwks = Schema.Struct({
+  keys: Schema.Array(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+}).annotations({ identifier: "JWKS" })
+
+/** Rate-limit refusal (429); `Retry-After` and `RateLimit-*` headers say when to retry. */
+export class RateLimited extends Schema.TaggedError<RateLimited>()(
+  "RateLimited",
+  { message: Schema.String, retry_after_seconds: Schema.Number },
+  HttpApiSchema.annotations({ status: 429, description: "Too many requests" })
+) {}
+
+/** `auth` group: unauthenticated token endpoints and the JWKS. */
+export class AuthApi extends HttpApiGroup.make("auth")
+  .add(
+    HttpApiEndpoint.post("login")`/api/v1/tenants/${slug}/auth/login`
+      .setPayload(LoginRequest)
+      .addSuccess(LoginResult)
+      .addError(InvalidCredentials)
+      .addError(RateLimited)
+      .addError(TenantNotFound)
+      .addError(TenantSuspended)
+      .addError(ValidationError)
+      .annotate(OpenApi.Summary, "Log in with e-mail (or username) and password")
+      .annotate(
+        OpenApi.Description,
+        "Returns tokens, or `mfa_required` with a challenge token when the user has TOTP enabled. Every failure is the same 401."
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("refresh")`/api/v1/tenants/${slug}/auth/refresh`
+      .setPayload(RefreshRequest)
+      .addSuccess(TokenPair)
+      .addError(Unauthorized)
+      .addError(TenantNotFound)
+      .addError(TenantSuspended)
+      .annotate(OpenApi.Summary, "Rotate a refresh token (single use; reuse revokes the session)")
+  )
+  .add(
+    HttpApiEndpoint.get("jwks", "/.well-known/jwks.json")
+      .addSuccess(Jwks)
+      .annotate(OpenApi.Summary, "Public keys that verify Signet's tokens (RFC 7517)")
+  )
+  .annotate(OpenApi.Title, "Authentication") {}
+
+/** `session` group: the caller's own session, profile and password. */
+export class SessionApi extends HttpApiGroup.make("session")
+  .add(
+    HttpApiEndpoint.post("logout")`/api/v1/tenants/${slug}/auth/logout`
+      .addSuccess(HttpApiSchema.NoContent)
+      .annotate(OpenApi.Summary, "Revoke the current session")
+  )
+  .add(
+    HttpApiEndpoint.get("sessions")`/api/v1/tenants/${slug}/auth/sessions`
+      .addSuccess(Schema.Array(Session))
+      .annotate(OpenApi.Summary, "List my live sessions (devices)")
+  )
+  .add(
+    HttpApiEndpoint.del("revokeSession")`/api/v1/tenants/${slug}/auth/sessions/${id}`
+      .addSuccess(HttpApiSchema.NoContent)
+      .addError(ValidationError)
+      .annotate(OpenApi.Summary, "Revoke one of my sessions")
+  )
+  .add(
+    HttpApiEndpoint.post("revokeOtherSessions")`/api/v1/tenants/${slug}/auth/sessions/revoke-others`
+      .addSuccess(Schema.Struct({ revoked: Schema.Number }))
+      .annotate(OpenApi.Summary, "Sign out everywhere else")
+  )
+  .add(
+    HttpApiEndpoint.get("me")`/api/v1/tenants/${slug}/me`
+      .addSuccess(User)
+      .addError(UserNotFound)
+      .annotate(OpenApi.Summary, "My profile")
+  )
+  .add(
+    HttpApiEndpoint.post("changePassword")`/api/v1/tenants/${slug}/me/password`
+      .setPayload(ChangePassword)
+      .addSuccess(Schema.Struct({ other_sessions_revoked: Schema.Number }))
+      .addError(ValidationError)
+      .annotate(OpenApi.Summary, "Change my password (current password required; signs out other sessions)")
+  )
+  .addError(Forbidden)
+  .middleware(UserAuth)
+  .annotate(OpenApi.Title, "My session") {}
+
+/** Page of users. */
+export const UserPage = Page(User)
+
+/** `users` group: tenant user administration. */
+export class UsersApi extends HttpApiGroup.make("users")
+  .add(
+    HttpApiEndpoint.get("list")`/api/v1/tenants/${slug}/users`
+      .setUrlParams(
+        Schema.Struct({
+          ...PageParams.fields,
+          user_type: Schema.optional(UserType),
+          status: Schema.optional(UserStatus),
+          school_id: Schema.optional(Schema.UUID),
+          q: Schema.optional(Schema.String.pipe(Schema.maxLength(100)))
+        })
+      )
+      .addSuccess(UserPage)
+      .addError(ValidationError)
+      .annotate(OpenApi.Summary, "List users (filters, cursor pagination)")
+  )
+  .add(
+    HttpApiEndpoint.post("create")`/api/v1/tenants/${slug}/users`
+      .setPayload(CreateUser)
+      .addSuccess(User, { status: 201 })
+      .addError(ValidationError)
+      .addError(Conflict)
+      .annotate(OpenApi.Summary, "Create a user")
+  )
+  .add(
+    HttpApiEndpoint.get("get")`/api/v1/tenants/${slug}/users/${id}`
+      .addSuccess(User)
+      .addError(UserNotFound)
+      .annotate(OpenApi.Summary, "Get a user")
+  )
+  .add(
+    HttpApiEndpoint.patch("update")`/api/v1/tenants/${slug}/users/${id}`
+      .setPayload(UpdateUser)
+      .addSuccess(User)
+      .addError(UserNotFound)
+      .addError(ValidationError)
+      .addError(Conflict)
+      .annotate(OpenApi.Summary, "Update a user's profile (type, status and roles are refused here)")
+  )
+  .add(
+    HttpApiEndpoint.del("delete")`/api/v1/tenants/${slug}/users/${id}`
+      .addSuccess(User)
+      .addError(UserNotFound)
+      .annotate(OpenApi.Summary, "Soft-delete a user (revokes their sessions)")
+  )
+  .add(
+    HttpApiEndpoint.post("disable")`/api/v1/tenants/${slug}/users/${id}/disable`
+      .addSuccess(User)
+      .addError(UserNotFound)
+      .annotate(OpenApi.Summary, "Disable a user (revokes their sessions)")
+  )
+  .add(
+    HttpApiEndpoint.post("enable")`/api/v1/tenants/${slug}/users/${id}/enable`
+      .addSuccess(User)
+      .addError(UserNotFound)
+      .annotate(OpenApi.Summary, "Re-enable a disabled user")
+  )
+  .add(
+    HttpApiEndpoint.post("unlock")`/api/v1/tenants/${slug}/users/${id}/unlock`
+      .addSuccess(User)
+      .addError(UserNotFound)
+      .annotate(OpenApi.Summary, "Lift a lockout")
+  )
+  .add(
+    HttpApiEndpoint.post("resetPassword")`/api/v1/tenants/${slug}/users/${id}/password`
+      .setPayload(ResetPassword)
+      .addSuccess(Schema.Struct({ sessions_revoked: Schema.Number }))
+      .addError(UserNotFound)
+      .addError(ValidationError)
+      .annotate(OpenApi.Summary, "Set a user's password (admin reset; revokes every session)")
+  )
+  .addError(Forbidden)
+  .middleware(UserAuth)
+  .annotate(OpenApi.Title, "Users") {}

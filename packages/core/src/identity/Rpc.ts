@@ -1,0 +1,66 @@
+/**
+ * RPC contract of the identity module, named as in the seeds:
+ * `IdentityQuery` (identity.proto `IdentityQueryService`: GetUserLite, Exists,
+ * ValidateStudentDevice; seed 000 `UserService.GetUserById`) and
+ * `AuthService` (seed 000: ValidateToken; plus the login and refresh twins of
+ * the REST endpoints).
+ *
+ * @module
+ */
+import { Rpc, RpcGroup, RpcMiddleware } from "@effect/rpc"
+import { Schema } from "effect"
+import { Unauthorized, ValidationError } from "../kernel/Errors.js"
+import { Authenticated } from "../kernel/Security.js"
+import { TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
+import { RateLimited } from "./Api.js"
+import {
+  AccessClaims,
+  InvalidCredentials,
+  LoginRequest,
+  LoginResult,
+  TokenPair,
+  User,
+  UserLite,
+  UserNotFound
+} from "./Domain.js"
+
+/**
+ * RPC tenant authentication: `authorization: Bearer <user access token>`
+ * (tenant from the token), or the operator token with `x-signet-tenant:
+ * <slug>` naming the tenant to act on.
+ */
+export class RpcTenantAuth extends RpcMiddleware.Tag<RpcTenantAuth>()("Signet/RpcTenantAuth", {
+  failure: Schema.Union(Unauthorized, TenantNotFound, TenantSuspended),
+  provides: Authenticated,
+  requiredForClient: true
+}) {}
+
+/** Read-only user queries for other modules and services (seed 004 identity.proto). */
+export class IdentityQuery extends RpcGroup.make(
+  Rpc.make("GetUserLite", { payload: { user_id: Schema.String }, success: UserLite, error: UserNotFound }),
+  Rpc.make("Exists", { payload: { user_id: Schema.String }, success: Schema.Struct({ exists: Schema.Boolean }) }),
+  Rpc.make("ValidateStudentDevice", {
+    payload: { student_id: Schema.String, device_identifier: Schema.String },
+    success: Schema.Struct({ is_valid: Schema.Boolean })
+  }),
+  Rpc.make("GetUserById", { payload: { user_id: Schema.String }, success: User, error: UserNotFound })
+).middleware(RpcTenantAuth) {}
+
+/** Token operations (seed 000 `AuthService`). No caller authentication: the token is the credential. */
+export class AuthService extends RpcGroup.make(
+  Rpc.make("ValidateToken", {
+    payload: { token: Schema.String },
+    success: AccessClaims,
+    error: Schema.Union(Unauthorized, TenantSuspended)
+  }),
+  Rpc.make("Login", {
+    payload: { tenant: Schema.String, request: LoginRequest },
+    success: LoginResult,
+    error: Schema.Union(InvalidCredentials, RateLimited, TenantNotFound, TenantSuspended, ValidationError)
+  }),
+  Rpc.make("Refresh", {
+    payload: { tenant: Schema.String, refresh_token: Schema.String },
+    success: TokenPair,
+    error: Schema.Union(Unauthorized, TenantNotFound, TenantSuspended)
+  })
+) {}

@@ -1,0 +1,107 @@
+/**
+ * Handlers of the `auth`, `session` and `users` groups.
+ *
+ * @module
+ */
+import { HttpApiBuilder } from "@effect/platform"
+import { Auth, Authenticated, Identity, SignetApi, SigningKeys } from "@signet/core"
+import { Effect } from "effect"
+import { asPrincipal, clientInfo, currentUserId, requireTenantAdmin } from "../Auth.js"
+import type { ServerConfig } from "../Config.js"
+
+/** Handlers for login, refresh and the JWKS. */
+export const AuthHttp = (config: ServerConfig) =>
+  HttpApiBuilder.group(SignetApi, "auth", (handlers) =>
+    handlers
+      .handle("login", ({ path, payload }) =>
+        Effect.flatMap(clientInfo(config, payload.device_label), (client) =>
+          Auth.use((a) => a.login(path.slug, payload, client))
+        )
+      )
+      .handle("refresh", ({ path, payload }) =>
+        Effect.flatMap(clientInfo(config), (client) =>
+          Auth.use((a) => a.refresh(path.slug, payload.refresh_token, client))
+        )
+      )
+      .handle("jwks", () =>
+        SigningKeys.use((k) =>
+          Effect.map(k.jwks, (j) => ({ keys: j.keys.map((key) => ({ ...key }) as Record<string, unknown>) }))
+        )
+      )
+  )
+
+/** Handlers for the caller's own session, profile and password. */
+export const SessionHttp = HttpApiBuilder.group(SignetApi, "session", (handlers) =>
+  handlers
+    .handle("logout", () =>
+      asPrincipal(
+        Effect.flatMap(currentUserId, ({ sessionId, userId }) =>
+          sessionId ? Auth.use((a) => a.revokeSession(userId, sessionId)).pipe(Effect.orDie) : Effect.void
+        )
+      )
+    )
+    .handle("sessions", () =>
+      asPrincipal(
+        Effect.flatMap(currentUserId, ({ sessionId, userId }) => Auth.use((a) => a.listSessions(userId, sessionId)))
+      )
+    )
+    .handle("revokeSession", ({ path }) =>
+      asPrincipal(Effect.flatMap(currentUserId, ({ userId }) => Auth.use((a) => a.revokeSession(userId, path.id))))
+    )
+    .handle("revokeOtherSessions", () =>
+      asPrincipal(
+        Effect.flatMap(currentUserId, ({ sessionId, userId }) =>
+          Effect.map(
+            Auth.use((a) => a.revokeOtherSessions(userId, sessionId)),
+            (revoked) => ({ revoked })
+          )
+        )
+      )
+    )
+    .handle("me", () => asPrincipal(Effect.flatMap(currentUserId, ({ userId }) => Identity.use((i) => i.get(userId)))))
+    .handle("changePassword", ({ payload }) =>
+      asPrincipal(
+        Effect.flatMap(currentUserId, ({ sessionId, userId }) =>
+          Auth.use((a) =>
+            a.changePassword(
+              userId,
+              sessionId,
+              payload.current_password,
+              payload.new_password,
+              payload.sign_out_other_sessions ?? true
+            )
+          )
+        )
+      )
+    )
+)
+
+const admin = <A, E, R>(self: Effect.Effect<A, E, R>) => asPrincipal(Effect.zipRight(requireTenantAdmin, self))
+
+/** Handlers for tenant user administration. */
+export const UsersHttp = HttpApiBuilder.group(SignetApi, "users", (handlers) =>
+  handlers
+    .handle("list", ({ urlParams }) => admin(Identity.use((i) => i.list(urlParams))))
+    .handle("create", ({ payload }) => admin(Identity.use((i) => i.create(payload))))
+    .handle("get", ({ path }) =>
+      asPrincipal(
+        Effect.flatMap(Authenticated, (p) =>
+          // Users may read themselves; anything else needs an administrator.
+          p.actor.kind === "user" && p.actor.id === path.id
+            ? Identity.use((i) => i.get(path.id))
+            : Effect.zipRight(
+                requireTenantAdmin,
+                Identity.use((i) => i.get(path.id))
+              )
+        )
+      )
+    )
+    .handle("update", ({ path, payload }) => admin(Identity.use((i) => i.update(path.id, payload))))
+    .handle("delete", ({ path }) => admin(Auth.use((a) => a.deleteUser(path.id))))
+    .handle("disable", ({ path }) => admin(Auth.use((a) => a.disableUser(path.id))))
+    .handle("enable", ({ path }) => admin(Identity.use((i) => i.lifecycle(path.id, "enabled"))))
+    .handle("unlock", ({ path }) => admin(Identity.use((i) => i.lifecycle(path.id, "unlocked"))))
+    .handle("resetPassword", ({ path, payload }) =>
+      admin(Auth.use((a) => a.resetPassword(path.id, payload.new_password)))
+    )
+)

@@ -1,0 +1,209 @@
+import { expect, layer } from "@effect/vitest"
+import { testDialects } from "@signet/core/testing"
+import { call, expectProblem, testServer } from "@signet/server/testing"
+import { Effect } from "effect"
+import * as Jose from "jose"
+
+const PASSWORD = "correct horse battery staple"
+
+const onboard = (slug: string) =>
+  call("POST", "/api/v1/tenants", {
+    body: {
+      slug,
+      name: slug,
+      admin: { email: `admin@${slug}.example.edu`, password: PASSWORD, given_name: "Ada", family_name: "Admin" }
+    }
+  })
+
+const login = (slug: string, login: string, password = PASSWORD) =>
+  call("POST", `/api/v1/tenants/${slug}/auth/login`, { auth: false, body: { login, password, device_label: "laptop" } })
+
+const adminToken = (slug: string) =>
+  Effect.map(login(slug, `admin@${slug}.example.edu`), (r) => {
+    if (r.status !== 200) throw new Error(r.text)
+    return r.body.tokens as { access_token: string; refresh_token: string; session_id: string; user: { id: string } }
+  })
+
+for (const dialect of testDialects()) {
+  layer(testServer(dialect), { timeout: 120_000, excludeTestServices: true })(
+    `Identity over HTTP on ${dialect}`,
+    (it) => {
+      it.effect("login, me, sessions, refresh, logout", () =>
+        Effect.gen(function* () {
+          expect((yield* onboard("web-alpha")).status).toBe(201)
+          const t = yield* adminToken("web-alpha")
+          const me = yield* call("GET", "/api/v1/tenants/web-alpha/me", { auth: t.access_token })
+          expect(me.body).toMatchObject({ email: "admin@web-alpha.example.edu", user_type: "admin" })
+          const sessions = yield* call("GET", "/api/v1/tenants/web-alpha/auth/sessions", { auth: t.access_token })
+          expect(sessions.body).toHaveLength(1)
+          expect(sessions.body[0]).toMatchObject({ device_label: "laptop", current: true, ip: "127.0.0.1" })
+          const refreshed = yield* call("POST", "/api/v1/tenants/web-alpha/auth/refresh", {
+            auth: false,
+            body: { refresh_token: t.refresh_token }
+          })
+          expect(refreshed.status).toBe(200)
+          const replay = yield* call("POST", "/api/v1/tenants/web-alpha/auth/refresh", {
+            auth: false,
+            body: { refresh_token: t.refresh_token }
+          })
+          expectProblem(replay, 401)
+          // The replay revoked the family: the rotated pair is dead too.
+          expectProblem(yield* call("GET", "/api/v1/tenants/web-alpha/me", { auth: refreshed.body.access_token }), 401)
+          const t2 = yield* adminToken("web-alpha")
+          expect((yield* call("POST", "/api/v1/tenants/web-alpha/auth/logout", { auth: t2.access_token })).status).toBe(
+            204
+          )
+          expectProblem(yield* call("GET", "/api/v1/tenants/web-alpha/me", { auth: t2.access_token }), 401)
+          const jwks = yield* call("GET", "/.well-known/jwks.json", { auth: false })
+          expect(jwks.body.keys[0]).toMatchObject({ kty: "EC", crv: "P-256", use: "sig", alg: "ES256" })
+          expect(jwks.body.keys[0].d).toBeUndefined()
+        })
+      )
+
+      it.effect(
+        "unknown user and wrong password look the same; the sixth wrong password finds the account locked",
+        () =>
+          Effect.gen(function* () {
+            yield* onboard("web-bravo")
+            const unknown = yield* login("web-bravo", "ghost@web-bravo.example.edu")
+            const wrong = yield* login("web-bravo", "admin@web-bravo.example.edu", "not the password!")
+            const strip = (b: any) => ({ ...b, request_id: undefined })
+            expect(unknown.status).toBe(401)
+            expect(strip(unknown.body)).toEqual(strip(wrong.body))
+            for (let i = 0; i < 4; i++) yield* login("web-bravo", "admin@web-bravo.example.edu", "not the password!")
+            const locked = yield* login("web-bravo", "admin@web-bravo.example.edu")
+            expect(strip(locked.body)).toEqual(strip(wrong.body))
+            const audit = yield* call("GET", "/api/v1/tenants/web-bravo/audit-logs?action=user.locked")
+            expect(audit.body.items).toHaveLength(1)
+          })
+      )
+
+      it.effect("token attacks answer 401", () =>
+        Effect.gen(function* () {
+          yield* onboard("web-charlie")
+          const t = yield* adminToken("web-charlie")
+          const [h, p, s] = t.access_token.split(".") as [string, string, string]
+          const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url")
+          const header = Jose.decodeProtectedHeader(t.access_token)
+          const payload = JSON.parse(Buffer.from(p, "base64url").toString())
+          const jwks = (yield* call("GET", "/.well-known/jwks.json", { auth: false })).body
+          const hs = yield* Effect.promise(() =>
+            new Jose.SignJWT(payload)
+              .setProtectedHeader({ alg: "HS256", typ: "at+jwt", kid: header.kid! })
+              .sign(new TextEncoder().encode(JSON.stringify(jwks.keys[0])))
+          )
+          for (const token of [
+            `${enc({ alg: "none", typ: "at+jwt", kid: header.kid })}.${p}.`,
+            hs,
+            `${enc({ ...header, kid: "../../../etc/passwd" })}.${p}.${s}`,
+            `${enc({ ...header, kid: "1' OR '1'='1" })}.${p}.${s}`,
+            `${h}.${enc({ ...payload, aud: "other" })}.${s}`,
+            `${h}.${enc({ ...payload, iss: "evil" })}.${s}`,
+            `${h}.${enc({ ...payload, exp: 1 })}.${s}`,
+            `${h}.${enc({ ...payload, user_type: "dev" })}.${s}`,
+            t.refresh_token
+          ]) {
+            expectProblem(yield* call("GET", "/api/v1/tenants/web-charlie/me", { auth: token }), 401)
+          }
+        })
+      )
+
+      it.effect("user administration: create, list, update refuses smuggled fields, students are forbidden", () =>
+        Effect.gen(function* () {
+          yield* onboard("web-delta")
+          const admin = yield* adminToken("web-delta")
+          const created = yield* call("POST", "/api/v1/tenants/web-delta/users", {
+            auth: admin.access_token,
+            body: {
+              email: "stu@web-delta.example.edu",
+              given_name: "Stu",
+              family_name: "Dent",
+              user_type: "student",
+              password: "student passphrase 42",
+              student_number: "2026-001",
+              devices: ["phone-abc"]
+            }
+          })
+          expect(created.status).toBe(201)
+          const stuId = created.body.id
+          const list = yield* call("GET", "/api/v1/tenants/web-delta/users?user_type=student", {
+            auth: admin.access_token
+          })
+          expect(list.body.items.map((u: any) => u.id)).toEqual([stuId])
+          const smuggled = expectProblem(
+            yield* call("PATCH", `/api/v1/tenants/web-delta/users/${stuId}`, {
+              auth: admin.access_token,
+              body: { given_name: "Stuart", user_type: "admin", role: "admin", tenant_id: "x" }
+            }),
+            400
+          )
+          expect(smuggled.issues.map((i: any) => i.field).sort()).toEqual(["role", "tenant_id", "user_type"])
+          const unchanged = yield* call("GET", `/api/v1/tenants/web-delta/users/${stuId}`, { auth: admin.access_token })
+          expect(unchanged.body).toMatchObject({ given_name: "Stu", user_type: "student" })
+          const stu = (yield* login("web-delta", "stu@web-delta.example.edu", "student passphrase 42")).body.tokens
+          expectProblem(yield* call("GET", "/api/v1/tenants/web-delta/users", { auth: stu.access_token }), 403)
+          expect(
+            (yield* call("GET", `/api/v1/tenants/web-delta/users/${stuId}`, { auth: stu.access_token })).status
+          ).toBe(200)
+          expectProblem(
+            yield* call("GET", `/api/v1/tenants/web-delta/users/${admin.user.id}`, { auth: stu.access_token }),
+            403
+          )
+          const pw = yield* call("POST", "/api/v1/tenants/web-delta/me/password", {
+            auth: stu.access_token,
+            body: { current_password: "student passphrase 42", new_password: "an even better passphrase" }
+          })
+          expect(pw.body).toEqual({ other_sessions_revoked: 0 })
+        })
+      )
+
+      it.effect("another tenant's user answers 404; a token used on another tenant's path answers 404", () =>
+        Effect.gen(function* () {
+          yield* onboard("web-echo")
+          yield* onboard("web-foxtrot")
+          const echo = yield* adminToken("web-echo")
+          const fox = yield* adminToken("web-foxtrot")
+          const r1 = expectProblem(
+            yield* call("GET", `/api/v1/tenants/web-echo/users/${fox.user.id}`, { auth: echo.access_token }),
+            404
+          )
+          expect(JSON.stringify(r1)).not.toContain("web-foxtrot")
+          expectProblem(
+            yield* call("GET", `/api/v1/tenants/web-foxtrot/users/${fox.user.id}`, { auth: echo.access_token }),
+            404
+          )
+          expectProblem(yield* call("GET", "/api/v1/tenants/web-foxtrot/users", { auth: echo.access_token }), 404)
+        })
+      )
+
+      it.effect("onboarding with a weak admin password is a 400 and creates nothing", () =>
+        Effect.gen(function* () {
+          const weak = yield* call("POST", "/api/v1/tenants", {
+            body: {
+              slug: "web-weak",
+              name: "x",
+              admin: { email: "a@web-weak.example.edu", password: "password", given_name: "A", family_name: "B" }
+            }
+          })
+          const problem = expectProblem(weak, 400)
+          expect(problem.issues[0].field).toBe("password")
+          expectProblem(yield* call("GET", "/api/v1/tenants/web-weak"), 404)
+        })
+      )
+
+      it.effect("a suspended tenant's users are refused with a clear error", () =>
+        Effect.gen(function* () {
+          yield* onboard("web-golf")
+          const t = yield* adminToken("web-golf")
+          yield* call("POST", "/api/v1/tenants/web-golf/suspend")
+          const refused = expectProblem(
+            yield* call("GET", "/api/v1/tenants/web-golf/me", { auth: t.access_token }),
+            403
+          )
+          expect(refused.code).toBe("TenantSuspended")
+          expectProblem(yield* login("web-golf", "admin@web-golf.example.edu"), 403)
+        })
+      )
+    }
+  )
+}
