@@ -13,6 +13,7 @@ import { Events } from "./events/Events.js"
 import { eventsMigrations } from "./events/Migrations.js"
 import { Auth } from "./identity/Auth.js"
 import { SigningKeys, signingKeyColumn } from "./identity/Keys.js"
+import { Mfa, mfaSecretColumn } from "./identity/Mfa.js"
 import { identityMigrations } from "./identity/Migrations.js"
 import { Identity } from "./identity/Users.js"
 import { Envelope, EnvelopeLive } from "./kernel/Crypto.js"
@@ -32,7 +33,7 @@ export const allMigrations = (appRole: string = DEFAULT_PG_APP_ROLE): ReadonlyAr
 ]
 
 /** Every envelope-encrypted column of every module (master-key rotation re-wraps them). */
-export const encryptedColumns: ReadonlyArray<EncryptedColumn> = [signingKeyColumn]
+export const encryptedColumns: ReadonlyArray<EncryptedColumn> = [signingKeyColumn, mfaSecretColumn]
 
 /** Options of {@link layer}. */
 export interface CoreOptions {
@@ -54,7 +55,7 @@ export interface CoreOptions {
 }
 
 /** All module services. */
-export type CoreServices = Tenancy | Audit | Events | Identity | Auth | SigningKeys | Envelope
+export type CoreServices = Tenancy | Audit | Events | Identity | Auth | Mfa | SigningKeys | Envelope
 
 /** Onboarding: the first admin given with `CreateTenant.admin`. */
 const firstAdminStep = Layer.effectDiscard(
@@ -81,6 +82,7 @@ const firstAdminStep = Layer.effectDiscard(
 
 /** The module services, given a `SqlClient` and an `Envelope`. */
 export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = firstAdminStep.pipe(
+  Layer.provideMerge(Mfa.Default),
   Layer.provideMerge(Auth.Default),
   Layer.provideMerge(Identity.Default),
   Layer.provideMerge(Layer.mergeAll(Tenancy.Default, SigningKeys.Default)),

@@ -14,13 +14,17 @@ import { TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
 import {
   ChangePassword,
   CreateUser,
+  DisableMfa,
   InvalidCredentials,
   LoginRequest,
   LoginResult,
+  MfaCode,
+  MfaLoginRequest,
   RefreshRequest,
   ResetPassword,
   Session,
   TokenPair,
+  TotpEnrollment,
   UpdateUser,
   User,
   UserNotFound,
@@ -70,6 +74,18 @@ export class AuthApi extends HttpApiGroup.make("auth")
       .annotate(OpenApi.Summary, "Rotate a refresh token (single use; reuse revokes the session)")
   )
   .add(
+    HttpApiEndpoint.post("mfa")`/api/v1/tenants/${slug}/auth/mfa`
+      .setPayload(MfaLoginRequest)
+      .addSuccess(TokenPair)
+      .addError(Unauthorized)
+      .addError(TenantNotFound)
+      .addError(TenantSuspended)
+      .annotate(
+        OpenApi.Summary,
+        "Second login step: exchange the MFA challenge and a TOTP (or recovery) code for tokens"
+      )
+  )
+  .add(
     HttpApiEndpoint.get("jwks", "/.well-known/jwks.json")
       .addSuccess(Jwks)
       .annotate(OpenApi.Summary, "Public keys that verify Signet's tokens (RFC 7517)")
@@ -111,6 +127,33 @@ export class SessionApi extends HttpApiGroup.make("session")
       .addSuccess(Schema.Struct({ other_sessions_revoked: Schema.Number }))
       .addError(ValidationError)
       .annotate(OpenApi.Summary, "Change my password (current password required; signs out other sessions)")
+  )
+  .add(
+    HttpApiEndpoint.post("enrollTotp")`/api/v1/tenants/${slug}/me/mfa/totp`
+      .addSuccess(TotpEnrollment)
+      .addError(ValidationError)
+      .annotate(OpenApi.Summary, "Start TOTP enrolment (secret, otpauth URI, QR code)")
+  )
+  .add(
+    HttpApiEndpoint.post("confirmTotp")`/api/v1/tenants/${slug}/me/mfa/totp/confirm`
+      .setPayload(MfaCode)
+      .addSuccess(Schema.Struct({ recovery_codes: Schema.Array(Schema.String) }))
+      .addError(ValidationError)
+      .annotate(OpenApi.Summary, "Confirm TOTP with a first code; returns 10 single-use recovery codes (shown once)")
+  )
+  .add(
+    HttpApiEndpoint.post("disableMfa")`/api/v1/tenants/${slug}/me/mfa/disable`
+      .setPayload(DisableMfa)
+      .addSuccess(HttpApiSchema.NoContent)
+      .addError(ValidationError)
+      .annotate(OpenApi.Summary, "Turn MFA off (password and a code required)")
+  )
+  .add(
+    HttpApiEndpoint.post("stepUp")`/api/v1/tenants/${slug}/auth/step-up`
+      .setPayload(MfaCode)
+      .addSuccess(Schema.Struct({ mfa_verified_at: Schema.String }))
+      .addError(ValidationError)
+      .annotate(OpenApi.Summary, "Re-verify MFA on this session before a sensitive operation")
   )
   .addError(Forbidden)
   .middleware(UserAuth)

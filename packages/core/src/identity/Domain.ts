@@ -217,3 +217,32 @@ export class InvalidCredentials extends Schema.TaggedError<InvalidCredentials>()
   /** The single generic instance. */
   static readonly generic = new InvalidCredentials({ message: "invalid login or password" })
 }
+
+/** A TOTP code: 6 digits. */
+export const TotpCode = Schema.String.pipe(Schema.pattern(/^\d{6}$/, { message: () => "must be 6 digits" }))
+
+/** Body of `POST …/auth/mfa` (second login step): a TOTP code or a recovery code. */
+export const MfaLoginRequest = strictStruct("MfaLoginRequest", {
+  mfa_token: Schema.String.pipe(Schema.maxLength(4096)),
+  code: Schema.optional(TotpCode),
+  recovery_code: Schema.optional(Schema.String.pipe(Schema.maxLength(40)))
+})
+
+/** Answer of `POST …/me/mfa/totp`: the secret to add to an authenticator app. */
+export class TotpEnrollment extends Schema.Class<TotpEnrollment>("TotpEnrollment")({
+  secret: Schema.String.annotations({
+    description: "Base32 secret (enter it manually if the QR code cannot be scanned)"
+  }),
+  otpauth_uri: Schema.String,
+  qr_svg: Schema.String.annotations({ description: "The otpauth URI as an SVG QR code" })
+}) {}
+
+/** Body of `POST …/me/mfa/totp/confirm` and `POST …/auth/step-up`. */
+export const MfaCode = strictStruct("MfaCode", { code: TotpCode })
+
+/** Body of `POST …/me/mfa/disable`: re-authentication. */
+export const DisableMfa = strictStruct("DisableMfa", {
+  password: PasswordInput,
+  code: Schema.optional(TotpCode),
+  recovery_code: Schema.optional(Schema.String.pipe(Schema.maxLength(40)))
+})

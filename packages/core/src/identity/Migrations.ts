@@ -98,6 +98,20 @@ export const identityMigrations: ModuleMigrations = {
         retire_after ${t.ts}
       )`)
       for (const table of ["users", "student_devices", "user_sessions", "refresh_tokens"]) yield* enableTenantRls(table)
+    }),
+    "0002_mfa_recovery_codes": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE mfa_recovery_codes (
+        tenant_id ${t.uuid} NOT NULL,
+        user_id ${t.uuid} NOT NULL,
+        code_hash TEXT NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        used_at ${t.ts},
+        PRIMARY KEY (tenant_id, user_id, code_hash),
+        FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id)
+      )`)
+      yield* enableTenantRls("mfa_recovery_codes")
     })
   }
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { HttpApiBuilder } from "@effect/platform"
-import { Auth, Authenticated, Identity, SignetApi, SigningKeys } from "@signet/core"
+import { Auth, Authenticated, Identity, Mfa, SignetApi, SigningKeys } from "@signet/core"
 import { Effect } from "effect"
 import { asPrincipal, clientInfo, currentUserId, requireTenantAdmin } from "../Auth.js"
 import type { ServerConfig } from "../Config.js"
@@ -21,6 +21,18 @@ export const AuthHttp = (config: ServerConfig) =>
       .handle("refresh", ({ path, payload }) =>
         Effect.flatMap(clientInfo(config), (client) =>
           Auth.use((a) => a.refresh(path.slug, payload.refresh_token, client))
+        )
+      )
+      .handle("mfa", ({ path, payload }) =>
+        Effect.flatMap(clientInfo(config), (client) =>
+          Mfa.use((m) =>
+            m.completeLogin(
+              path.slug,
+              payload.mfa_token,
+              { code: payload.code, recovery_code: payload.recovery_code },
+              client
+            )
+          )
         )
       )
       .handle("jwks", () =>
@@ -71,6 +83,31 @@ export const SessionHttp = HttpApiBuilder.group(SignetApi, "session", (handlers)
               payload.sign_out_other_sessions ?? true
             )
           )
+        )
+      )
+    )
+
+    .handle("enrollTotp", () =>
+      asPrincipal(Effect.flatMap(currentUserId, ({ userId }) => Mfa.use((m) => m.enroll(userId))))
+    )
+    .handle("confirmTotp", ({ payload }) =>
+      asPrincipal(Effect.flatMap(currentUserId, ({ userId }) => Mfa.use((m) => m.confirm(userId, payload.code))))
+    )
+    .handle("disableMfa", ({ payload }) =>
+      asPrincipal(
+        Effect.flatMap(currentUserId, ({ userId }) =>
+          Mfa.use((m) =>
+            m.disable(userId, payload.password, { code: payload.code, recovery_code: payload.recovery_code })
+          )
+        )
+      )
+    )
+    .handle("stepUp", ({ payload }) =>
+      asPrincipal(
+        Effect.flatMap(currentUserId, ({ sessionId, userId }) =>
+          sessionId
+            ? Mfa.use((m) => m.stepUp(userId, sessionId, payload.code))
+            : Effect.die("a user token always has a session")
         )
       )
     )

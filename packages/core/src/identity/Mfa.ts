@@ -1,0 +1,317 @@
+/**
+ * TOTP multi-factor authentication (RFC 6238 through `otplib`; seed 002
+ * "MFA support (TOTP)"; seed 003 "MFA required for sensitive actions";
+ * OWASP ASVS V2.8).
+ *
+ * - Enrolment stores a fresh 160-bit secret envelope-encrypted (AAD
+ *   `tenant:<tid>:users:<uid>:mfa`) and returns it with an `otpauth://` URI
+ *   and the same URI as an SVG QR code; MFA is on only after a first code
+ *   confirms the authenticator.
+ * - Codes are 6 digits, 30 s steps, ±1 step of clock drift. A code is
+ *   accepted once per time step: the accepting UPDATE is conditional on
+ *   `mfa_last_step < step`, so two concurrent uses of one code cannot both
+ *   succeed.
+ * - Confirmation returns 10 single-use recovery codes (80 bits each), stored
+ *   as SHA-256 hashes.
+ * - Login with MFA is two steps: the password step returns a 5-minute
+ *   challenge token (`typ: signet-mfa+jwt`), the code step exchanges it for
+ *   the session.
+ * - Step-up: sensitive operations ask for an MFA verification within
+ *   `auth.step_up_minutes` on the current session.
+ *
+ * @module
+ */
+
+import * as Crypto from "node:crypto"
+import { SqlClient } from "@effect/sql"
+import { Clock, Effect, Option, Redacted } from "effect"
+import { generateSecret, generateURI, verify as verifyTotp } from "otplib"
+import QRCode from "qrcode"
+import { Audit } from "../audit/Audit.js"
+import { Events } from "../events/Events.js"
+import { CurrentActor, CurrentTenant } from "../kernel/Context.js"
+import { Envelope } from "../kernel/Crypto.js"
+import { Forbidden, Unauthorized, ValidationError } from "../kernel/Errors.js"
+import type { EncryptedColumn } from "../kernel/KeyRotation.js"
+import { instant } from "../kernel/Sql.js"
+import { Tenancy } from "../tenancy/Tenancy.js"
+import { Auth, type ClientInfo } from "./Auth.js"
+import { SigningKeys } from "./Keys.js"
+import { verifyPassword } from "./Password.js"
+import { Identity } from "./Users.js"
+
+/** TOTP parameters (RFC 6238 defaults as authenticator apps expect them). */
+export const TOTP = { period: 30, digits: 6, toleranceSteps: 1 } as const
+
+/** The encrypted TOTP secret column, for master-key rotation. */
+export const mfaSecretColumn: EncryptedColumn = {
+  table: "users",
+  keyColumns: ["tenant_id", "id"],
+  column: "mfa_secret_enc",
+  aad: (row) => `tenant:${row.tenant_id}:users:${row.id}:mfa`
+}
+
+const sha256 = (s: string) => Crypto.createHash("sha256").update(s).digest("hex")
+const normalizeRecovery = (code: string) => code.replace(/[\s-]/g, "").toUpperCase()
+
+/** 10 recovery codes of 16 base32 characters (80 bits), shown as `XXXX-XXXX-XXXX-XXXX`. */
+export const newRecoveryCodes = (): Array<string> =>
+  Array.from({ length: 10 }, () => {
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+    const bytes = Crypto.randomBytes(16)
+    const raw = [...bytes].map((b) => alphabet[b % 32]).join("")
+    return raw.match(/.{4}/g)!.join("-")
+  })
+
+/** The MFA service. Methods act on the `CurrentTenant`. */
+export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
+  effect: Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const envelope = yield* Envelope
+    const audit = yield* Audit
+    const events = yield* Events
+    const identity = yield* Identity
+    const auth = yield* Auth
+    const keys = yield* SigningKeys
+    const tenancy = yield* Tenancy
+    const inTx = identity.inTx
+
+    const userRow = (userId: string) =>
+      Effect.flatMap(identity.findRow(userId), (r) =>
+        Option.isSome(r) ? Effect.succeed(r.value) : Effect.fail(new Unauthorized({ message: "unknown user" }))
+      )
+
+    /**
+     * Checks a TOTP code for a user and consumes its time step atomically.
+     * Returns false for a wrong code or a step already used.
+     */
+    const consumeCode = (userId: string, code: string) =>
+      Effect.gen(function* () {
+        const tenant = yield* CurrentTenant
+        const row = yield* userRow(userId)
+        if (!row.mfa_secret_enc || !/^\d{6}$/.test(code)) return false
+        const secret = yield* envelope.decryptString(row.mfa_secret_enc, mfaSecretColumn.aad(row)).pipe(Effect.orDie)
+        const epoch = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+        const result = yield* Effect.promise(() =>
+          verifyTotp({
+            secret: Redacted.value(secret),
+            token: code,
+            epoch,
+            period: TOTP.period,
+            epochTolerance: TOTP.toleranceSteps * TOTP.period,
+            ...(row.mfa_last_step !== null ? { afterTimeStep: row.mfa_last_step } : {})
+          }).catch(() => ({ valid: false as const }))
+        )
+        if (!result.valid) return false
+        const step = (result as { timeStep: number }).timeStep
+        const updated = yield* sql`UPDATE users SET mfa_last_step = ${step} WHERE tenant_id = ${tenant.id}
+          AND id = ${userId} AND (mfa_last_step IS NULL OR mfa_last_step < ${step}) RETURNING id`.pipe(Effect.orDie)
+        return updated.length === 1
+      })
+
+    const consumeRecovery = (userId: string, code: string) =>
+      Effect.gen(function* () {
+        const tenant = yield* CurrentTenant
+        const at = instant(yield* Clock.currentTimeMillis)
+        const used = yield* sql`UPDATE mfa_recovery_codes SET used_at = ${at} WHERE tenant_id = ${tenant.id}
+          AND user_id = ${userId} AND code_hash = ${sha256(normalizeRecovery(code))} AND used_at IS NULL
+          RETURNING code_hash`.pipe(Effect.orDie)
+        return used.length === 1
+      })
+
+    /**
+     * Starts (or restarts) TOTP enrolment. MFA stays off until {@link confirm}.
+     * @errors ValidationError when MFA is already enabled
+     */
+    const enroll = (userId: string) =>
+      inTx(
+        Effect.gen(function* () {
+          const tenant = yield* CurrentTenant
+          const row = yield* userRow(userId)
+          if (row.mfa_enabled) return yield* ValidationError.field("mfa", "is already enabled; disable it first")
+          const secret = generateSecret({ length: 20 })
+          const enc = yield* envelope.encrypt(secret, mfaSecretColumn.aad(row))
+          yield* sql`UPDATE users SET mfa_secret_enc = ${enc}, mfa_last_step = NULL WHERE tenant_id = ${tenant.id}
+            AND id = ${userId}`.pipe(Effect.orDie)
+          const uri = generateURI({ issuer: `Signet (${tenant.slug})`, label: row.email, secret, period: TOTP.period })
+          const svg = yield* Effect.promise(() =>
+            QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 2 })
+          )
+          yield* audit.record({ action: "mfa.enroll_started", targetType: "user", targetId: userId })
+          return { secret, otpauth_uri: uri, qr_svg: svg }
+        })
+      )
+
+    /**
+     * Confirms enrolment with a first code; turns MFA on and returns the
+     * recovery codes (shown once).
+     * @errors ValidationError (no pending enrolment, wrong code)
+     */
+    const confirm = (userId: string, code: string) =>
+      inTx(
+        Effect.gen(function* () {
+          const tenant = yield* CurrentTenant
+          const row = yield* userRow(userId)
+          if (row.mfa_enabled) return yield* ValidationError.field("mfa", "is already enabled")
+          if (!row.mfa_secret_enc) return yield* ValidationError.field("mfa", "start enrolment first")
+          if (!(yield* consumeCode(userId, code))) return yield* ValidationError.field("code", "is not valid")
+          const at = instant(yield* Clock.currentTimeMillis)
+          yield* sql`UPDATE users SET mfa_enabled = ${1}, mfa_enrolled_at = ${at} WHERE tenant_id = ${tenant.id}
+            AND id = ${userId}`.pipe(Effect.orDie)
+          const codes = newRecoveryCodes()
+          yield* sql`DELETE FROM mfa_recovery_codes WHERE tenant_id = ${tenant.id} AND user_id = ${userId}`.pipe(
+            Effect.orDie
+          )
+          for (const c of codes) {
+            yield* sql`INSERT INTO mfa_recovery_codes (tenant_id, user_id, code_hash, created_at)
+              VALUES (${tenant.id}, ${userId}, ${sha256(normalizeRecovery(c))}, ${at})`.pipe(Effect.orDie)
+          }
+          yield* audit.record({ action: "mfa.enabled", targetType: "user", targetId: userId })
+          yield* events.publish({ type: "signet.user.mfa_enabled", subject: userId, data: { user_id: userId } })
+          return { recovery_codes: codes }
+        })
+      )
+
+    /**
+     * Second login step: exchanges the challenge token and a TOTP or
+     * recovery code for a session.
+     * @errors Unauthorized (bad or expired challenge, wrong or reused code)
+     */
+    const completeLogin = (
+      slug: string,
+      mfaToken: string,
+      proof: { readonly code?: string | undefined; readonly recovery_code?: string | undefined },
+      client: ClientInfo
+    ) =>
+      Effect.gen(function* () {
+        const invalid = new Unauthorized({ message: "invalid code or expired challenge" })
+        const tenant = yield* tenancy.resolveActive(slug)
+        const payload = yield* keys.verify("mfa", mfaToken)
+        if (payload.tid !== tenant.id || typeof payload.sub !== "string") return yield* invalid
+        const userId = payload.sub
+        const actor = { kind: "user" as const, id: userId, ip: client.ip, userAgent: client.userAgent }
+        const outcome = yield* inTx(
+          Effect.gen(function* () {
+            const row = yield* userRow(userId)
+            if (!row.mfa_enabled || row.status !== "active") return { ok: false as const }
+            const ok = proof.code
+              ? yield* consumeCode(userId, proof.code)
+              : proof.recovery_code
+                ? yield* consumeRecovery(userId, proof.recovery_code)
+                : false
+            if (!ok) return { ok: false as const }
+            const deviceLabel = typeof payload.device_label === "string" ? payload.device_label : client.deviceLabel
+            const pair = yield* auth.openSession(tenant, row, { ...client, deviceLabel }, true)
+            yield* audit.record({
+              action: proof.code ? "auth.login" : "auth.login_recovery_code",
+              targetType: "session",
+              targetId: pair.session_id,
+              after: { user_id: userId, mfa: true }
+            })
+            return { ok: true as const, pair }
+          })
+        ).pipe(
+          Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }),
+          Effect.provideService(CurrentActor, actor)
+        )
+        if (outcome.ok) return outcome.pair
+        // The failure is recorded in its own transaction, then refused.
+        yield* inTx(audit.record({ action: "auth.mfa_failed", targetType: "user", targetId: userId })).pipe(
+          Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }),
+          Effect.provideService(CurrentActor, actor)
+        )
+        return yield* invalid
+      })
+
+    /**
+     * Turns MFA off after re-authentication (password and a current code or
+     * a recovery code).
+     * @errors ValidationError (wrong password or code, MFA not enabled)
+     */
+    const disable = (
+      userId: string,
+      password: Redacted.Redacted<string>,
+      proof: { readonly code?: string | undefined; readonly recovery_code?: string | undefined }
+    ) =>
+      inTx(
+        Effect.gen(function* () {
+          const tenant = yield* CurrentTenant
+          const row = yield* userRow(userId)
+          if (!row.mfa_enabled) return yield* ValidationError.field("mfa", "is not enabled")
+          if (!row.password_hash || !(yield* verifyPassword(row.password_hash, password))) {
+            return yield* ValidationError.field("password", "is incorrect")
+          }
+          const ok = proof.code
+            ? yield* consumeCode(userId, proof.code)
+            : proof.recovery_code
+              ? yield* consumeRecovery(userId, proof.recovery_code)
+              : false
+          if (!ok) return yield* ValidationError.field("code", "is not valid")
+          yield* sql`UPDATE users SET mfa_enabled = ${0}, mfa_secret_enc = NULL, mfa_last_step = NULL,
+              mfa_enrolled_at = NULL WHERE tenant_id = ${tenant.id} AND id = ${userId}`.pipe(Effect.orDie)
+          yield* sql`DELETE FROM mfa_recovery_codes WHERE tenant_id = ${tenant.id} AND user_id = ${userId}`.pipe(
+            Effect.orDie
+          )
+          yield* audit.record({ action: "mfa.disabled", targetType: "user", targetId: userId })
+          yield* events.publish({ type: "signet.user.mfa_disabled", subject: userId, data: { user_id: userId } })
+        })
+      )
+
+    /**
+     * Step-up: a fresh TOTP code marks the current session as MFA-verified now.
+     * @errors ValidationError (wrong or reused code, MFA not enabled)
+     */
+    const stepUp = (userId: string, sessionId: string, code: string) =>
+      inTx(
+        Effect.gen(function* () {
+          const tenant = yield* CurrentTenant
+          const row = yield* userRow(userId)
+          if (!row.mfa_enabled) return yield* ValidationError.field("mfa", "is not enabled")
+          if (!(yield* consumeCode(userId, code))) return yield* ValidationError.field("code", "is not valid")
+          const at = instant(yield* Clock.currentTimeMillis)
+          yield* sql`UPDATE user_sessions SET mfa_verified_at = ${at} WHERE tenant_id = ${tenant.id} AND id = ${sessionId}
+            AND user_id = ${userId}`.pipe(Effect.orDie)
+          yield* audit.record({ action: "auth.step_up", targetType: "session", targetId: sessionId })
+          return { mfa_verified_at: at }
+        })
+      )
+
+    /**
+     * Guards a sensitive operation: the session must have an MFA verification
+     * within `auth.step_up_minutes`.
+     * @errors Forbidden (`permission: "mfa:step-up"`)
+     */
+    const requireRecentMfa = (sessionId: string) =>
+      inTx(
+        Effect.gen(function* () {
+          const tenant = yield* CurrentTenant
+          const minutes = yield* tenancy.settingValue<number>(tenant.id, "auth.step_up_minutes")
+          const rows = yield* sql<{ mfa_verified_at: string | null }>`SELECT mfa_verified_at FROM user_sessions
+            WHERE tenant_id = ${tenant.id} AND id = ${sessionId}`.pipe(Effect.orDie)
+          const at = rows[0]?.mfa_verified_at
+          const nowMs = yield* Clock.currentTimeMillis
+          if (!at || nowMs - Date.parse(at) > minutes * 60_000) {
+            return yield* new Forbidden({
+              message: `this operation needs an MFA verification in the last ${minutes} minutes (POST …/auth/step-up)`,
+              permission: "mfa:step-up"
+            })
+          }
+        })
+      )
+
+    /** Number of unused recovery codes. */
+    const recoveryCodesLeft = (userId: string) =>
+      inTx(
+        Effect.gen(function* () {
+          const tenant = yield* CurrentTenant
+          const rows = yield* sql<{
+            n: unknown
+          }>`SELECT COUNT(*) AS n FROM mfa_recovery_codes WHERE tenant_id = ${tenant.id}
+            AND user_id = ${userId} AND used_at IS NULL`.pipe(Effect.orDie)
+          return Number(rows[0]?.n ?? 0)
+        })
+      )
+
+    return { enroll, confirm, completeLogin, disable, stepUp, requireRecentMfa, recoveryCodesLeft } as const
+  })
+}) {}
