@@ -20,6 +20,7 @@ import { Envelope, EnvelopeLive } from "./kernel/Crypto.js"
 import { type Database, DatabaseStartupError, DEFAULT_PG_APP_ROLE, layer as databaseLayer } from "./kernel/Database.js"
 import type { EncryptedColumn } from "./kernel/KeyRotation.js"
 import { isCurrent, kernelMigrations, type ModuleMigrations, runAll, status } from "./kernel/Migrations.js"
+import * as RateLimit from "./kernel/RateLimit.js"
 import { tenancyMigrations } from "./tenancy/Migrations.js"
 import { Tenancy } from "./tenancy/Tenancy.js"
 
@@ -29,6 +30,7 @@ export const allMigrations = (appRole: string = DEFAULT_PG_APP_ROLE): ReadonlyAr
   tenancyMigrations,
   auditMigrations(appRole),
   eventsMigrations,
+  RateLimit.rateLimitMigrations,
   identityMigrations
 ]
 
@@ -55,7 +57,16 @@ export interface CoreOptions {
 }
 
 /** All module services. */
-export type CoreServices = Tenancy | Audit | Events | Identity | Auth | Mfa | SigningKeys | Envelope
+export type CoreServices =
+  | Tenancy
+  | Audit
+  | Events
+  | Identity
+  | Auth
+  | Mfa
+  | SigningKeys
+  | Envelope
+  | RateLimit.RateLimiter
 
 /** Onboarding: the first admin given with `CreateTenant.admin`. */
 const firstAdminStep = Layer.effectDiscard(
@@ -86,7 +97,7 @@ export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient
   Layer.provideMerge(Auth.Default),
   Layer.provideMerge(Identity.Default),
   Layer.provideMerge(Layer.mergeAll(Tenancy.Default, SigningKeys.Default)),
-  Layer.provideMerge(Layer.mergeAll(Audit.Default, Events.Default)),
+  Layer.provideMerge(Layer.mergeAll(Audit.Default, Events.Default, RateLimit.layer)),
   Layer.provideMerge(Layer.effectContext(Effect.map(Envelope, (e) => Context.make(Envelope, e))))
 )
 

@@ -130,6 +130,13 @@ const toProblem = (
             : "the request could not be decoded"
         return problemResponse(400, "ValidationError", detail, path, requestId, { issues }, keepHeaders)
       }
+      if (parsed._tag === "RateLimited" && typeof parsed.retry_after_seconds === "number") {
+        // RFC 9110 Retry-After and the IETF RateLimit header fields.
+        keepHeaders["retry-after"] = String(parsed.retry_after_seconds)
+        keepHeaders["ratelimit-limit"] = String(parsed.limit)
+        keepHeaders["ratelimit-remaining"] = String(parsed.remaining)
+        keepHeaders["ratelimit-reset"] = String(parsed.retry_after_seconds)
+      }
       const detail = typeof parsed.message === "string" && parsed.message.length > 0 ? parsed.message : parsed._tag
       const status = response.status >= 500 ? response.status : response.status
       return problemResponse(status, parsed._tag, detail, path, requestId, parsed, keepHeaders)

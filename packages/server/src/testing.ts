@@ -7,7 +7,7 @@
  */
 import { Crypto } from "@signet/core"
 import { makeTestDatabase, type TestDialect } from "@signet/core/testing"
-import { Context, Effect, Layer, Option, Redacted } from "effect"
+import { ConfigProvider, Context, Effect, Layer, Option, Redacted } from "effect"
 import { makeServerConfig, type ServerConfig } from "./Config.js"
 import { baseUrl, coreLayer, serverLayer } from "./Server.js"
 /** The running test server. */
@@ -20,7 +20,12 @@ export class TestServer extends Context.Tag("test/TestServer")<
 export const TOKEN = "test-operator-token-0123456789"
 
 /** A server layer on a fresh database of the dialect. */
-export const testServer = (dialect: TestDialect, overrides: Partial<ServerConfig> = {}) =>
+export const testServer = (
+  dialect: TestDialect,
+  overrides: Partial<ServerConfig> = {},
+  /** Extra configuration (environment-variable names), e.g. `{ SIGNET_RATE_LOGIN_IP: "5/60" }`. */
+  env: Record<string, string> = {}
+) =>
   Layer.unwrapScoped(
     Effect.gen(function* () {
       const db = yield* Effect.acquireRelease(
@@ -33,7 +38,12 @@ export const testServer = (dialect: TestDialect, overrides: Partial<ServerConfig
         maxBodyBytes: 64 * 1024,
         ...overrides
       })
-      const server = serverLayer(config, coreLayer(config, undefined, Crypto.EnvelopeEphemeral))
+      const provider = ConfigProvider.fromMap(new Map(Object.entries(env))).pipe(
+        ConfigProvider.orElse(() => ConfigProvider.fromEnv())
+      )
+      const server = serverLayer(config, coreLayer(config, undefined, Crypto.EnvelopeEphemeral)).pipe(
+        Layer.provide(Layer.setConfigProvider(provider))
+      )
       return Layer.effect(
         TestServer,
         Effect.map(baseUrl, (url) => ({ url, token: TOKEN, databaseUrl: db.url }))

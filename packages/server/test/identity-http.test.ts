@@ -207,3 +207,35 @@ for (const dialect of testDialects()) {
     }
   )
 }
+
+layer(testServer("sqlite", {}, { SIGNET_RATE_LOGIN_IP: "6/60", SIGNET_RATE_LOGIN_ACCOUNT: "3/60" }), {
+  timeout: 120_000,
+  excludeTestServices: true
+})("Login rate limits", (it) => {
+  it.effect("per account and per address; X-Forwarded-For from an untrusted peer does not bypass", () =>
+    Effect.gen(function* () {
+      yield* onboard("web-limits")
+      const statuses: Array<number> = []
+      for (let i = 0; i < 4; i++)
+        statuses.push((yield* login("web-limits", "admin@web-limits.example.edu", "wrong-ish password")).status)
+      expect(statuses).toEqual([401, 401, 401, 429])
+      const limited = yield* login("web-limits", "admin@web-limits.example.edu")
+      const problem = expectProblem(limited, 429)
+      expect(problem.code).toBe("RateLimited")
+      expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0)
+      expect(limited.headers.get("ratelimit-limit")).toBe("3")
+      expect(limited.headers.get("ratelimit-remaining")).toBe("0")
+      // Per address: other accounts, forged X-Forwarded-For each time — the 7th attempt from this peer is refused.
+      const more: Array<number> = []
+      for (let i = 0; i < 2; i++) {
+        const r = yield* call("POST", "/api/v1/tenants/web-limits/auth/login", {
+          auth: false,
+          headers: { "x-forwarded-for": `198.51.100.${i + 1}` },
+          body: { login: `user${i}@web-limits.example.edu`, password: "whatever password" }
+        })
+        more.push(r.status)
+      }
+      expect(more).toEqual([401, 429])
+    })
+  )
+})

@@ -43,7 +43,7 @@ export const Jwks = Schema.Struct({
 /** Rate-limit refusal (429); `Retry-After` and `RateLimit-*` headers say when to retry. */
 export class RateLimited extends Schema.TaggedError<RateLimited>()(
   "RateLimited",
-  { message: Schema.String, retry_after_seconds: Schema.Number },
+  { message: Schema.String, retry_after_seconds: Schema.Number, limit: Schema.Number, remaining: Schema.Number },
   HttpApiSchema.annotations({ status: 429, description: "Too many requests" })
 ) {}
 
