@@ -11,6 +11,7 @@ import { Audit } from "./audit/Audit.js"
 import { auditMigrations } from "./audit/Migrations.js"
 import { Events } from "./events/Events.js"
 import { eventsMigrations } from "./events/Migrations.js"
+import { ApiKeys } from "./identity/ApiKeys.js"
 import { Auth } from "./identity/Auth.js"
 import { SigningKeys, signingKeyColumn } from "./identity/Keys.js"
 import { Mfa, mfaSecretColumn } from "./identity/Mfa.js"
@@ -64,6 +65,7 @@ export type CoreServices =
   | Identity
   | Auth
   | Mfa
+  | ApiKeys
   | SigningKeys
   | Envelope
   | RateLimit.RateLimiter
@@ -93,7 +95,7 @@ const firstAdminStep = Layer.effectDiscard(
 
 /** The module services, given a `SqlClient` and an `Envelope`. */
 export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = firstAdminStep.pipe(
-  Layer.provideMerge(Mfa.Default),
+  Layer.provideMerge(Layer.mergeAll(Mfa.Default, ApiKeys.Default)),
   Layer.provideMerge(Auth.Default),
   Layer.provideMerge(Identity.Default),
   Layer.provideMerge(Layer.mergeAll(Tenancy.Default, SigningKeys.Default)),

@@ -9,7 +9,7 @@ import { HttpApi, OpenApi } from "@effect/platform"
 import type { RpcGroup } from "@effect/rpc"
 import { AuditApi } from "./audit/Api.js"
 import { EventsApi } from "./events/Api.js"
-import { AuthApi, SessionApi, UsersApi } from "./identity/Api.js"
+import { ApiKeysApi, AuthApi, SessionApi, UsersApi } from "./identity/Api.js"
 import { AuthService, IdentityQuery } from "./identity/Rpc.js"
 import { SystemApi } from "./system/Api.js"
 import { TenantsApi } from "./tenancy/Api.js"
@@ -38,6 +38,7 @@ export class SignetApi extends HttpApi.make("signet")
   .add(AuthApi)
   .add(SessionApi)
   .add(UsersApi)
+  .add(ApiKeysApi)
   .add(AuditApi)
   .add(EventsApi)
   .annotate(OpenApi.Title, "Signet API")

@@ -15,6 +15,7 @@ import { HttpServerRequest } from "@effect/platform"
 import type { Headers } from "@effect/platform/Headers"
 import {
   type Actor,
+  ApiKeys,
   Auth,
   Authenticated,
   type ClientInfo,
@@ -132,6 +133,7 @@ export const UserAuthLive = (config: ServerConfig) =>
     Effect.gen(function* () {
       const auth = yield* Auth
       const tenancy = yield* Tenancy
+      const apiKeys = yield* ApiKeys
       return {
         bearer: (token) =>
           Effect.gen(function* () {
@@ -140,6 +142,31 @@ export const UserAuthLive = (config: ServerConfig) =>
             const slug = decodeURIComponent(TENANT_PATH.exec(request.url)?.[1] ?? "")
             const presented = Redacted.value(token)
             const info = yield* clientInfo(config)
+            if (presented.startsWith("sg_")) {
+              // API key: the tenant is the one in the path; the key must belong to it.
+              const tenant = yield* tenancy
+                .resolveActive(slug)
+                .pipe(
+                  Effect.catchTag("TenantNotFound", () => Effect.fail(new Unauthorized({ message: "invalid API key" })))
+                )
+              const key = yield* apiKeys
+                .authenticate(presented)
+                .pipe(Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }))
+              return {
+                tenant: { id: tenant.id, slug: tenant.slug },
+                actor: {
+                  kind: "apiKey",
+                  id: key.id,
+                  ip: info.ip,
+                  userAgent: info.userAgent,
+                  requestId,
+                  permissions: key.permissions
+                } satisfies Actor,
+                sessionId: null,
+                userType: null,
+                roles: []
+              }
+            }
             if (check(config, presented)) {
               const tenant = yield* tenancy.get(slug)
               return {
@@ -185,16 +212,27 @@ export const asPrincipal = <A, E, R>(self: Effect.Effect<A, E, R>) =>
     self.pipe(Effect.provideService(CurrentTenant, p.tenant), Effect.provideService(CurrentActor, p.actor))
   )
 
+/** True when a granted permission pattern covers a required `resource:action`. */
+export const permissionCovers = (granted: string, required: string): boolean =>
+  granted === required || granted === "*:*" || (granted.endsWith(":*") && required.startsWith(granted.slice(0, -1)))
+
 /**
- * Tenant administration guard used until the RBAC module decides:
- * operators, and users of type `admin` or `dev`.
- * @errors Forbidden
+ * Authorization guard: operators and the system pass; API keys need a scope
+ * covering `permission`; users need it from their roles (until the RBAC
+ * module is wired: users of type `admin` or `dev`).
+ * @errors Forbidden (names the missing permission)
  */
-export const requireTenantAdmin = Effect.flatMap(Authenticated, (p) =>
-  p.actor.kind === "operator" || p.actor.kind === "system" || p.userType === "admin" || p.userType === "dev"
-    ? Effect.void
-    : Effect.fail(new Forbidden({ message: "tenant administrators only", permission: "users:write" }))
-)
+export const requirePermission = (permission: string) =>
+  Effect.flatMap(Authenticated, (p) => {
+    const allowed =
+      p.actor.kind === "operator" ||
+      p.actor.kind === "system" ||
+      (p.actor.kind === "apiKey" && (p.actor.permissions ?? []).some((g) => permissionCovers(g, permission))) ||
+      (p.actor.kind === "user" && (p.userType === "admin" || p.userType === "dev"))
+    return allowed
+      ? Effect.void
+      : Effect.fail(new Forbidden({ message: `missing permission ${permission}`, permission }))
+  })
 
 /** The authenticated user's id (fails Forbidden for non-user principals). */
 export const currentUserId = Effect.flatMap(Authenticated, (p) =>

@@ -19,7 +19,7 @@ import { OperatorAuthLive, RpcOperatorAuthLive, RpcTenantAuthLive, UserAuthLive 
 import type { ServerConfig } from "./Config.js"
 import { AuditHttp } from "./http/Audit.js"
 import { EventsHttp } from "./http/Events.js"
-import { AuthHttp, SessionHttp, UsersHttp } from "./http/Identity.js"
+import { ApiKeysHttp, AuthHttp, SessionHttp, UsersHttp } from "./http/Identity.js"
 import { SystemHttp } from "./http/System.js"
 import { TenantsHttp } from "./http/Tenancy.js"
 import { Metrics, MetricsLive } from "./Metrics.js"
@@ -36,7 +36,8 @@ const apiRoutes = (config: ServerConfig) =>
       SystemHttp(config.pgAppRole),
       AuthHttp(config),
       SessionHttp,
-      UsersHttp
+      UsersHttp,
+      ApiKeysHttp
     ]),
     Layer.provide([OperatorAuthLive(config), UserAuthLive(config)])
   )

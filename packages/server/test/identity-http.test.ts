@@ -176,6 +176,49 @@ for (const dialect of testDialects()) {
         })
       )
 
+      it.effect("API keys: scoped permissions, shown once, revocable, never another tenant's", () =>
+        Effect.gen(function* () {
+          yield* onboard("web-keys")
+          yield* onboard("web-keys-2")
+          const admin = yield* adminToken("web-keys")
+          const created = yield* call("POST", "/api/v1/tenants/web-keys/api-keys", {
+            auth: admin.access_token,
+            body: { name: "roster sync", permissions: ["users:read"] }
+          })
+          expect(created.status).toBe(201)
+          const key = created.body.key as string
+          expect(key).toMatch(/^sg_[a-z2-7]{12}_[A-Za-z0-9_-]{43}$/)
+          const list = yield* call("GET", "/api/v1/tenants/web-keys/api-keys", { auth: admin.access_token })
+          expect(list.text).not.toContain(key.split("_")[2])
+          expect(list.body[0]).toMatchObject({ name: "roster sync", permissions: ["users:read"], active: true })
+          expect((yield* call("GET", "/api/v1/tenants/web-keys/users", { auth: key })).status).toBe(200)
+          const denied = expectProblem(
+            yield* call("POST", "/api/v1/tenants/web-keys/users", {
+              auth: key,
+              body: { email: "x@web-keys.example.edu", given_name: "X", family_name: "Y", user_type: "teacher" }
+            }),
+            403
+          )
+          expect(denied.permission).toBe("users:write")
+          expectProblem(yield* call("GET", "/api/v1/tenants/web-keys-2/users", { auth: key }), 401)
+          expectProblem(yield* call("GET", "/api/v1/tenants/web-keys/users", { auth: `${key.slice(0, -2)}xx` }), 401)
+          const used = (yield* call("GET", "/api/v1/tenants/web-keys/api-keys", { auth: admin.access_token })).body[0]
+          expect(used.last_used_at).not.toBeNull()
+          const revoked = yield* call("DELETE", `/api/v1/tenants/web-keys/api-keys/${created.body.api_key.id}`, {
+            auth: admin.access_token
+          })
+          expect(revoked.body.active).toBe(false)
+          expectProblem(yield* call("GET", "/api/v1/tenants/web-keys/users", { auth: key }), 401)
+          expectProblem(
+            yield* call("POST", "/api/v1/tenants/web-keys/api-keys", {
+              auth: admin.access_token,
+              body: { name: "bad", permissions: ["not a permission"] }
+            }),
+            400
+          )
+        })
+      )
+
       it.effect("onboarding with a weak admin password is a 400 and creates nothing", () =>
         Effect.gen(function* () {
           const weak = yield* call("POST", "/api/v1/tenants", {

@@ -12,7 +12,11 @@ import { Page, PageParams } from "../kernel/Pagination.js"
 import { UserAuth } from "../kernel/Security.js"
 import { TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
 import {
+  ApiKey,
+  ApiKeyNotFound,
   ChangePassword,
+  CreateApiKey,
+  CreatedApiKey,
   CreateUser,
   DisableMfa,
   InvalidCredentials,
@@ -237,3 +241,27 @@ export class UsersApi extends HttpApiGroup.make("users")
   .addError(Forbidden)
   .middleware(UserAuth)
   .annotate(OpenApi.Title, "Users") {}
+
+/** `apikeys` group: per-tenant API keys (seed 001 `api_keys`). */
+export class ApiKeysApi extends HttpApiGroup.make("apikeys")
+  .add(
+    HttpApiEndpoint.get("list")`/api/v1/tenants/${slug}/api-keys`
+      .addSuccess(Schema.Array(ApiKey))
+      .annotate(OpenApi.Summary, "List API keys (never their secrets)")
+  )
+  .add(
+    HttpApiEndpoint.post("create")`/api/v1/tenants/${slug}/api-keys`
+      .setPayload(CreateApiKey)
+      .addSuccess(CreatedApiKey, { status: 201 })
+      .addError(ValidationError)
+      .annotate(OpenApi.Summary, "Create an API key scoped to permissions (the key is shown once)")
+  )
+  .add(
+    HttpApiEndpoint.del("revoke")`/api/v1/tenants/${slug}/api-keys/${id}`
+      .addSuccess(ApiKey)
+      .addError(ApiKeyNotFound)
+      .annotate(OpenApi.Summary, "Revoke an API key")
+  )
+  .addError(Forbidden)
+  .middleware(UserAuth)
+  .annotate(OpenApi.Title, "API keys") {}

@@ -246,3 +246,49 @@ export const DisableMfa = strictStruct("DisableMfa", {
   code: Schema.optional(TotpCode),
   recovery_code: Schema.optional(Schema.String.pipe(Schema.maxLength(40)))
 })
+
+/** A permission string `resource:action`, with `resource:*` and `*:*` wildcards (ARCHITECTURE §3). */
+export const PermissionString = Schema.String.pipe(
+  Schema.pattern(/^(\*:\*|[a-z][a-z0-9_-]*:(\*|[a-z][a-z0-9_-]*))$/, {
+    message: () => "must be resource:action (wildcards resource:* and *:*)"
+  }),
+  Schema.annotations({ identifier: "Permission" })
+)
+
+/** Body of `POST …/api-keys`. */
+export const CreateApiKey = strictStruct("CreateApiKey", {
+  name: Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100)),
+  permissions: Schema.Array(PermissionString).pipe(Schema.minItems(1), Schema.maxItems(100)),
+  expires_at: Schema.optional(
+    Schema.String.pipe(Schema.filter((s) => !Number.isNaN(Date.parse(s)) || "must be an ISO-8601 instant"))
+  )
+})
+/** @see CreateApiKey */
+export type CreateApiKey = typeof CreateApiKey.Type
+
+/** An API key as listed (never its secret). */
+export class ApiKey extends Schema.Class<ApiKey>("ApiKey")({
+  id: Schema.String,
+  name: Schema.String,
+  prefix: Schema.String,
+  permissions: Schema.Array(Schema.String),
+  created_by: Schema.NullOr(Schema.String),
+  created_at: Schema.String,
+  expires_at: Schema.NullOr(Schema.String),
+  last_used_at: Schema.NullOr(Schema.String),
+  revoked_at: Schema.NullOr(Schema.String),
+  active: Schema.Boolean
+}) {}
+
+/** Answer of key creation: the key itself is shown this once. */
+export class CreatedApiKey extends Schema.Class<CreatedApiKey>("CreatedApiKey")({
+  api_key: ApiKey,
+  key: Schema.String.annotations({ description: "sg_<prefix>_<secret> — store it now, it is not shown again" })
+}) {}
+
+/** 404 — no such (active) API key in the caller's tenant. */
+export class ApiKeyNotFound extends Schema.TaggedError<ApiKeyNotFound>()(
+  "ApiKeyNotFound",
+  { message: Schema.String, id: Schema.String },
+  HttpApiSchema.annotations({ status: 404, description: "No such API key" })
+) {}

@@ -112,6 +112,26 @@ export const identityMigrations: ModuleMigrations = {
         FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id)
       )`)
       yield* enableTenantRls("mfa_recovery_codes")
+    }),
+    "0003_api_keys": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE api_keys (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        name TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        secret_hash TEXT NOT NULL,
+        permissions ${t.json} NOT NULL,
+        created_by TEXT,
+        created_at ${t.ts} NOT NULL,
+        expires_at ${t.ts},
+        last_used_at ${t.ts},
+        revoked_at ${t.ts},
+        PRIMARY KEY (tenant_id, id),
+        UNIQUE (tenant_id, prefix)
+      )`)
+      yield* enableTenantRls("api_keys")
     })
   }
 }

@@ -42,6 +42,8 @@ export interface Actor {
   readonly ip?: string | undefined
   readonly userAgent?: string | undefined
   readonly requestId?: string | undefined
+  /** For `apiKey` actors: the permissions the key is scoped to. */
+  readonly permissions?: ReadonlyArray<string> | undefined
 }
 
 /** Context tag for the acting principal; see {@link Actor}. */

@@ -4,9 +4,9 @@
  * @module
  */
 import { HttpApiBuilder } from "@effect/platform"
-import { Auth, Authenticated, Identity, Mfa, SignetApi, SigningKeys } from "@signet/core"
+import { ApiKeys, Auth, Authenticated, Identity, Mfa, SignetApi, SigningKeys } from "@signet/core"
 import { Effect } from "effect"
-import { asPrincipal, clientInfo, currentUserId, requireTenantAdmin } from "../Auth.js"
+import { asPrincipal, clientInfo, currentUserId, requirePermission } from "../Auth.js"
 import type { ServerConfig } from "../Config.js"
 
 /** Handlers for login, refresh and the JWKS. */
@@ -113,13 +113,19 @@ export const SessionHttp = HttpApiBuilder.group(SignetApi, "session", (handlers)
     )
 )
 
-const admin = <A, E, R>(self: Effect.Effect<A, E, R>) => asPrincipal(Effect.zipRight(requireTenantAdmin, self))
+/** Runs `self` as the principal once it holds `permission`. */
+const guarded =
+  (permission: string) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>) =>
+    asPrincipal(Effect.zipRight(requirePermission(permission), self))
+const read = guarded("users:read")
+const write = guarded("users:write")
 
 /** Handlers for tenant user administration. */
 export const UsersHttp = HttpApiBuilder.group(SignetApi, "users", (handlers) =>
   handlers
-    .handle("list", ({ urlParams }) => admin(Identity.use((i) => i.list(urlParams))))
-    .handle("create", ({ payload }) => admin(Identity.use((i) => i.create(payload))))
+    .handle("list", ({ urlParams }) => read(Identity.use((i) => i.list(urlParams))))
+    .handle("create", ({ payload }) => write(Identity.use((i) => i.create(payload))))
     .handle("get", ({ path }) =>
       asPrincipal(
         Effect.flatMap(Authenticated, (p) =>
@@ -127,18 +133,26 @@ export const UsersHttp = HttpApiBuilder.group(SignetApi, "users", (handlers) =>
           p.actor.kind === "user" && p.actor.id === path.id
             ? Identity.use((i) => i.get(path.id))
             : Effect.zipRight(
-                requireTenantAdmin,
+                requirePermission("users:read"),
                 Identity.use((i) => i.get(path.id))
               )
         )
       )
     )
-    .handle("update", ({ path, payload }) => admin(Identity.use((i) => i.update(path.id, payload))))
-    .handle("delete", ({ path }) => admin(Auth.use((a) => a.deleteUser(path.id))))
-    .handle("disable", ({ path }) => admin(Auth.use((a) => a.disableUser(path.id))))
-    .handle("enable", ({ path }) => admin(Identity.use((i) => i.lifecycle(path.id, "enabled"))))
-    .handle("unlock", ({ path }) => admin(Identity.use((i) => i.lifecycle(path.id, "unlocked"))))
+    .handle("update", ({ path, payload }) => write(Identity.use((i) => i.update(path.id, payload))))
+    .handle("delete", ({ path }) => write(Auth.use((a) => a.deleteUser(path.id))))
+    .handle("disable", ({ path }) => write(Auth.use((a) => a.disableUser(path.id))))
+    .handle("enable", ({ path }) => write(Identity.use((i) => i.lifecycle(path.id, "enabled"))))
+    .handle("unlock", ({ path }) => write(Identity.use((i) => i.lifecycle(path.id, "unlocked"))))
     .handle("resetPassword", ({ path, payload }) =>
-      admin(Auth.use((a) => a.resetPassword(path.id, payload.new_password)))
+      write(Auth.use((a) => a.resetPassword(path.id, payload.new_password)))
     )
+)
+
+/** Handlers for API keys. */
+export const ApiKeysHttp = HttpApiBuilder.group(SignetApi, "apikeys", (handlers) =>
+  handlers
+    .handle("list", () => guarded("apikeys:read")(ApiKeys.use((k) => k.list)))
+    .handle("create", ({ payload }) => guarded("apikeys:write")(ApiKeys.use((k) => k.create(payload))))
+    .handle("revoke", ({ path }) => guarded("apikeys:write")(ApiKeys.use((k) => k.revoke(path.id))))
 )

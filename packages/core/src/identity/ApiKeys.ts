@@ -1,0 +1,169 @@
+/**
+ * API keys (seed 001 `api_keys`): per tenant, scoped to a set of
+ * permissions, optional expiry, last-used time, revocable.
+ *
+ * Format: `sg_<prefix>_<secret>` — `prefix` (12 base32 characters) finds the
+ * row, `secret` (256 bits, base64url) is stored only as a SHA-256 hash
+ * (enough for a high-entropy secret; compared in constant time). The full key
+ * is shown once, at creation. `last_used_at` is written at most once a
+ * minute per key, so a busy key does not turn every request into a write.
+ *
+ * @module
+ */
+
+import * as Crypto from "node:crypto"
+import { SqlClient } from "@effect/sql"
+import { Clock, Effect, Option, Schema } from "effect"
+import { Audit } from "../audit/Audit.js"
+import { Events } from "../events/Events.js"
+import { CurrentActor, CurrentTenant } from "../kernel/Context.js"
+import { Unauthorized, ValidationError } from "../kernel/Errors.js"
+import { newUuid } from "../kernel/Ids.js"
+import { DbJson, instant, json } from "../kernel/Sql.js"
+import { ApiKey, ApiKeyNotFound, type CreateApiKey, CreatedApiKey } from "./Domain.js"
+import { Identity } from "./Users.js"
+
+const BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
+const sha256 = (s: string) => Crypto.createHash("sha256").update(s).digest()
+
+/** Parses `sg_<prefix>_<secret>`; `None` for anything else. */
+export const parseApiKey = (presented: string): Option.Option<{ readonly prefix: string; readonly secret: string }> => {
+  const m = /^sg_([a-z2-7]{12})_([A-Za-z0-9_-]{43})$/.exec(presented)
+  return m ? Option.some({ prefix: m[1]!, secret: m[2]! }) : Option.none()
+}
+
+const Row = Schema.Struct({
+  tenant_id: Schema.String,
+  id: Schema.String,
+  name: Schema.String,
+  prefix: Schema.String,
+  secret_hash: Schema.String,
+  permissions: DbJson,
+  created_by: Schema.NullOr(Schema.String),
+  created_at: Schema.String,
+  expires_at: Schema.NullOr(Schema.String),
+  last_used_at: Schema.NullOr(Schema.String),
+  revoked_at: Schema.NullOr(Schema.String)
+})
+type Row = typeof Row.Type
+const decodeRows = Schema.decodeUnknown(Schema.Array(Row))
+
+const toApiKey = (r: Row, nowMs: number) =>
+  new ApiKey({
+    id: r.id,
+    name: r.name,
+    prefix: r.prefix,
+    permissions: r.permissions as ReadonlyArray<string>,
+    created_by: r.created_by,
+    created_at: r.created_at,
+    expires_at: r.expires_at,
+    last_used_at: r.last_used_at,
+    revoked_at: r.revoked_at,
+    active: r.revoked_at === null && (r.expires_at === null || Date.parse(r.expires_at) > nowMs)
+  })
+
+/** The API key service (acts on the `CurrentTenant`). */
+export class ApiKeys extends Effect.Service<ApiKeys>()("Signet/ApiKeys", {
+  effect: Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const audit = yield* Audit
+    const events = yield* Events
+    const identity = yield* Identity
+    const inTx = identity.inTx
+
+    /**
+     * Creates a key scoped to `permissions`; the returned `key` is shown once.
+     * @errors ValidationError (expiry in the past)
+     */
+    const create = (input: CreateApiKey) =>
+      inTx(
+        Effect.gen(function* () {
+          const tenant = yield* CurrentTenant
+          const actor = yield* CurrentActor
+          const nowMs = yield* Clock.currentTimeMillis
+          if (input.expires_at !== undefined && Date.parse(input.expires_at) <= nowMs) {
+            return yield* ValidationError.field("expires_at", "must be in the future")
+          }
+          const id = yield* newUuid
+          const prefix = [...Crypto.randomBytes(12)].map((b) => BASE32[b % 32]).join("")
+          const secret = Crypto.randomBytes(32).toString("base64url")
+          const permissions = [...new Set(input.permissions)].sort()
+          yield* sql`INSERT INTO api_keys (tenant_id, id, name, prefix, secret_hash, permissions, created_by, created_at, expires_at)
+            VALUES (${tenant.id}, ${id}, ${input.name}, ${prefix}, ${sha256(secret).toString("hex")}, ${json(permissions)},
+              ${actor.id}, ${instant(nowMs)}, ${input.expires_at ?? null})`.pipe(Effect.orDie)
+          const rows = yield* sql`SELECT * FROM api_keys WHERE tenant_id = ${tenant.id} AND id = ${id}`.pipe(
+            Effect.flatMap(decodeRows),
+            Effect.orDie
+          )
+          const key = toApiKey(rows[0]!, nowMs)
+          yield* audit.record({ action: "apikey.create", targetType: "api_key", targetId: id, after: key })
+          yield* events.publish({ type: "signet.apikey.created", subject: id, data: key })
+          return new CreatedApiKey({ api_key: key, key: `sg_${prefix}_${secret}` })
+        })
+      )
+
+    /** Lists the tenant's keys (newest first; secrets never included). */
+    const list = inTx(
+      Effect.gen(function* () {
+        const tenant = yield* CurrentTenant
+        const nowMs = yield* Clock.currentTimeMillis
+        const rows =
+          yield* sql`SELECT * FROM api_keys WHERE tenant_id = ${tenant.id} ORDER BY created_at DESC, id DESC`.pipe(
+            Effect.flatMap(decodeRows),
+            Effect.orDie
+          )
+        return rows.map((r) => toApiKey(r, nowMs))
+      })
+    )
+
+    /** Revokes a key. @errors ApiKeyNotFound */
+    const revoke = (id: string) =>
+      inTx(
+        Effect.gen(function* () {
+          const tenant = yield* CurrentTenant
+          const nowMs = yield* Clock.currentTimeMillis
+          const rows = yield* sql`UPDATE api_keys SET revoked_at = ${instant(nowMs)} WHERE tenant_id = ${tenant.id}
+            AND id = ${id} AND revoked_at IS NULL RETURNING *`.pipe(Effect.flatMap(decodeRows), Effect.orDie)
+          if (!rows[0]) return yield* new ApiKeyNotFound({ message: `no active API key ${id}`, id })
+          const key = toApiKey(rows[0], nowMs)
+          yield* audit.record({ action: "apikey.revoke", targetType: "api_key", targetId: id, after: key })
+          yield* events.publish({ type: "signet.apikey.revoked", subject: id, data: { id } })
+          return key
+        })
+      )
+
+    /**
+     * Authenticates a presented key for the current tenant: returns its id
+     * and permissions.
+     * @errors Unauthorized (malformed, unknown, wrong secret, revoked, expired)
+     */
+    const authenticate = (presented: string) =>
+      Effect.gen(function* () {
+        const invalid = new Unauthorized({ message: "invalid API key" })
+        const parsed = parseApiKey(presented)
+        if (Option.isNone(parsed)) return yield* invalid
+        return yield* inTx(
+          Effect.gen(function* () {
+            const tenant = yield* CurrentTenant
+            const nowMs = yield* Clock.currentTimeMillis
+            const rows =
+              yield* sql`SELECT * FROM api_keys WHERE tenant_id = ${tenant.id} AND prefix = ${parsed.value.prefix}`.pipe(
+                Effect.flatMap(decodeRows),
+                Effect.orDie
+              )
+            const row = rows[0]
+            const expected = Buffer.from(row?.secret_hash ?? "00".repeat(32), "hex")
+            const matches = Crypto.timingSafeEqual(expected, sha256(parsed.value.secret))
+            if (!row || !matches || !toApiKey(row, nowMs).active) return yield* invalid
+            if (row.last_used_at === null || nowMs - Date.parse(row.last_used_at) > 60_000) {
+              yield* sql`UPDATE api_keys SET last_used_at = ${instant(nowMs)} WHERE tenant_id = ${tenant.id}
+                AND id = ${row.id}`.pipe(Effect.orDie)
+            }
+            return { id: row.id, permissions: row.permissions as ReadonlyArray<string> }
+          })
+        )
+      })
+
+    return { create, list, revoke, authenticate } as const
+  })
+}) {}
