@@ -13,6 +13,7 @@ import { keys } from "./commands/keys.js"
 import { migrate } from "./commands/migrate.js"
 import { serve } from "./commands/serve.js"
 import { tenant } from "./commands/tenant.js"
+import { apikey, user } from "./commands/user.js"
 import { reportFailure } from "./Runtime.js"
 
 /** The root command and its subcommands. */
@@ -20,7 +21,7 @@ export const signet = Command.make("signet").pipe(
   Command.withDescription(
     "Signet: identity, tenancy, RBAC, academics, attendance and classroom beacons — self-hosted."
   ),
-  Command.withSubcommands([init, serve, migrate, tenant, events, audit, keys])
+  Command.withSubcommands([init, serve, migrate, tenant, user, apikey, events, audit, keys])
 )
 
 /** Runs the CLI with `argv` (as `process.argv`). */

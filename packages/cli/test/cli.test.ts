@@ -84,6 +84,79 @@ describe("signet CLI", () => {
     expect(Fs.statSync(out.key_file).mode & 0o777).toBe(0o600)
   })
 
+  it("user, apikey and signing-key commands", () => {
+    expect(signet(dir, ["tenant", "create", "cli-users", "--name", "Users"]).code).toBe(0)
+    const created = signet(
+      dir,
+      [
+        "user",
+        "create",
+        "--tenant",
+        "cli-users",
+        "--email",
+        "t.martin@cli.example.edu",
+        "--given-name",
+        "Thomas",
+        "--family-name",
+        "Martin",
+        "--type",
+        "teacher",
+        "--json"
+      ],
+      {
+        SIGNET_NEW_PASSWORD: "teacher passphrase 2026"
+      }
+    )
+    expect(created.code, created.stderr).toBe(0)
+    const teacher = JSON.parse(created.stdout)
+    expect(teacher).toMatchObject({ email: "t.martin@cli.example.edu", user_type: "teacher" })
+    const csv = Path.join(dir, "students.csv")
+    Fs.writeFileSync(
+      csv,
+      "\ufeffemail,given_name,family_name,user_type,student_number,devices\r\n" +
+        "ana@cli.example.edu,Ana,Lopez,student,S-001,nfc-1;phone-1\r\n" +
+        "ben@cli.example.edu,Ben,Okafor,student,S-002,\r\n"
+    )
+    const bad = Path.join(dir, "bad.csv")
+    Fs.writeFileSync(
+      bad,
+      "email,given_name,family_name,user_type\nnot-an-email,A,B,student\nok@cli.example.edu,O,K,wizard\n"
+    )
+    const refused = signet(dir, ["user", "import", "--tenant", "cli-users", bad])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain("bad.csv:2")
+    expect(refused.stderr).toContain("bad.csv:3")
+    expect(signet(dir, ["user", "import", "--tenant", "cli-users", csv, "--dry-run"]).stdout).toContain(
+      "2 row(s) valid"
+    )
+    const imported = signet(dir, ["user", "import", "--tenant", "cli-users", csv, "--json"])
+    expect(imported.code, imported.stderr).toBe(0)
+    expect(JSON.parse(imported.stdout).created).toBe(2)
+    const students = JSON.parse(
+      signet(dir, ["user", "list", "--tenant", "cli-users", "--type", "student", "--json"]).stdout
+    )
+    expect(students.map((u: any) => u.email).sort()).toEqual(["ana@cli.example.edu", "ben@cli.example.edu"])
+    expect(students.find((u: any) => u.email === "ana@cli.example.edu").devices).toEqual(["nfc-1", "phone-1"])
+    expect(signet(dir, ["user", "disable", "--tenant", "cli-users", teacher.id]).stdout).toContain("disabled")
+    const key = signet(dir, [
+      "apikey",
+      "create",
+      "--tenant",
+      "cli-users",
+      "--name",
+      "sync",
+      "--permission",
+      "users:read",
+      "--json"
+    ])
+    expect(key.code, key.stderr).toBe(0)
+    expect(JSON.parse(key.stdout).key).toMatch(/^sg_/)
+    expect(JSON.parse(signet(dir, ["apikey", "list", "--tenant", "cli-users", "--json"]).stdout)[0].name).toBe("sync")
+    const rotated = signet(dir, ["keys", "rotate", "--json"])
+    expect(rotated.code, rotated.stderr).toBe(0)
+    expect(JSON.parse(rotated.stdout).jwks.keys.length).toBeGreaterThanOrEqual(2)
+  })
+
   it("bad configuration gives one clear line and a non-zero exit", () => {
     const badUrl = signet(dir, ["tenant", "list"], { DATABASE_URL: "mysql://nope" })
     expect(badUrl.code).toBe(1)

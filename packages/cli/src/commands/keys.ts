@@ -5,8 +5,9 @@
  * @module
  */
 import { Command, Options } from "@effect/cli"
-import { Core, Crypto, Db, KeyRotation } from "@signet/core"
+import { Core, Crypto, Db, KeyRotation, SigningKeys } from "@signet/core"
 import { Config, Console, Effect, Layer, Option } from "effect"
+import { local } from "../Runtime.js"
 import { configLayer } from "../Settings.js"
 
 const retire = Options.boolean("retire").pipe(
@@ -65,8 +66,31 @@ const rotateMaster = Command.make("rotate-master", { retire, json }, (o) =>
   )
 )
 
+const rotate = Command.make(
+  "rotate",
+  {
+    alg: Options.choice("alg", ["ES256", "EdDSA"] as const).pipe(Options.withDefault("ES256" as const)),
+    json
+  },
+  (o) =>
+    local(
+      Effect.gen(function* () {
+        const kid = yield* SigningKeys.use((k) => k.rotate(o.alg))
+        const jwks = yield* SigningKeys.use((k) => k.jwks)
+        if (o.json) return yield* Console.log(JSON.stringify({ kid, jwks }, null, 2))
+        yield* Console.log(
+          `new signing key ${kid} (${o.alg}); previous keys keep verifying until their tokens expire (${jwks.keys.length} key(s) in the JWKS)`
+        )
+      })
+    ).pipe(Effect.provide(configLayer()))
+).pipe(
+  Command.withDescription(
+    "Rotate the JWT signing key: new tokens use a new key; the old one keeps verifying until its tokens expire.\nExample:\n  signet keys rotate --alg EdDSA"
+  )
+)
+
 /** `signet keys`. */
 export const keys = Command.make("keys").pipe(
-  Command.withDescription("Key management (master key of envelope encryption)."),
-  Command.withSubcommands([rotateMaster])
+  Command.withDescription("Key management: JWT signing keys and the master key of envelope encryption."),
+  Command.withSubcommands([rotate, rotateMaster])
 )
