@@ -40,7 +40,7 @@ import { RateLimited } from "./Api.js"
 import { AccessClaims, InvalidCredentials, type LoginRequest, type LoginResult, Session, TokenPair } from "./Domain.js"
 import { SigningKeys, TOKEN_KINDS } from "./Keys.js"
 import { dummyHash, needsRehash, verifyPassword } from "./Password.js"
-import { Identity, normalize, type UserRow } from "./Users.js"
+import { Identity, normalize, UserRow } from "./Users.js"
 
 /** Refresh token lifetime: 7 days (seed 002). */
 export const REFRESH_TTL_MS = 7 * 24 * 3600 * 1000
@@ -317,14 +317,55 @@ export class Auth extends Effect.Service<Auth>()("Signet/Auth", {
         return yield* withTenant(
           tenant,
           Effect.gen(function* () {
-            // The conditional UPDATE is the single-use guarantee.
-            const redeemed = yield* inTx(
-              sql<{ session_id: string }>`UPDATE refresh_tokens SET used_at = ${instant(nowMs)}
-                WHERE tenant_id = ${tenant.id} AND token_hash = ${hash} AND used_at IS NULL AND expires_at > ${instant(
-                  nowMs
-                )} RETURNING session_id`.pipe(Effect.orDie)
+            // One transaction: redeem (the conditional UPDATE is the single-use
+            // guarantee), check session and user, store the successor token.
+            const outcome = yield* inTx(
+              Effect.gen(function* () {
+                const redeemed = yield* sql<{
+                  session_id: string
+                }>`UPDATE refresh_tokens SET used_at = ${instant(nowMs)}
+                  WHERE tenant_id = ${tenant.id} AND token_hash = ${hash} AND used_at IS NULL
+                    AND expires_at > ${instant(nowMs)} RETURNING session_id`
+                const sessionId = redeemed[0]?.session_id
+                if (!sessionId) return { kind: "miss" as const }
+                const rows =
+                  yield* sql`SELECT u.*, s.revoked_at AS session_revoked_at, s.expires_at AS session_expires_at,
+                    s.ip AS session_ip
+                  FROM user_sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
+                  WHERE s.tenant_id = ${tenant.id} AND s.id = ${sessionId} AND u.deleted_at IS NULL`
+                const session = rows[0] as
+                  | { session_revoked_at: string | null; session_expires_at: string; session_ip: string | null }
+                  | undefined
+                if (
+                  !session ||
+                  session.session_revoked_at !== null ||
+                  Date.parse(session.session_expires_at) <= nowMs
+                ) {
+                  return { kind: "invalid" as const }
+                }
+                const user = yield* Schema.decodeUnknown(UserRow)(rows[0])
+                if (user.status !== "active") return { kind: "invalid" as const }
+                yield* sql`UPDATE user_sessions SET last_seen_at = ${instant(nowMs)},
+                    expires_at = ${instant(nowMs + REFRESH_TTL_MS)}, ip = ${client.ip ?? session.session_ip}
+                  WHERE tenant_id = ${tenant.id} AND id = ${sessionId}`
+                const token = yield* storeRefresh(tenant.id, sessionId, nowMs)
+                return { kind: "ok" as const, sessionId, user, token, present: yield* identity.present(user) }
+              }).pipe(Effect.orDie)
             )
-            if (redeemed.length === 0) {
+            if (outcome.kind === "ok") {
+              const access = yield* issueAccess(tenant, outcome.user, outcome.sessionId)
+              return new TokenPair({
+                access_token: access.token,
+                refresh_token: outcome.token,
+                token_type: "Bearer",
+                expires_in: access.expiresIn,
+                refresh_expires_in: REFRESH_TTL_MS / 1000,
+                session_id: outcome.sessionId,
+                user: outcome.present
+              })
+            }
+            if (outcome.kind === "miss") {
+              // Unknown, expired — or already used: the signature of a stolen token.
               const known = yield* inTx(
                 sql<{ session_id: string; used_at: string | null }>`SELECT session_id, used_at FROM refresh_tokens
                   WHERE tenant_id = ${tenant.id} AND token_hash = ${hash}`.pipe(Effect.orDie)
@@ -348,50 +389,11 @@ export class Auth extends Effect.Service<Auth>()("Signet/Auth", {
                   })
                 ).pipe(Effect.provideService(CurrentActor, actor))
               }
-              return yield* invalid
             }
-            const sessionId = redeemed[0]!.session_id
-            return yield* inTx(
-              Effect.gen(function* () {
-                const sessions =
-                  yield* sql`SELECT * FROM user_sessions WHERE tenant_id = ${tenant.id} AND id = ${sessionId}`.pipe(
-                    Effect.flatMap(decodeSessions),
-                    Effect.orDie
-                  )
-                const session = sessions[0]
-                if (!session || session.revoked_at !== null || Date.parse(session.expires_at) <= nowMs) {
-                  return yield* invalid
-                }
-                const userRow = yield* identity.findRow(session.user_id)
-                if (Option.isNone(userRow) || userRow.value.status !== "active") return yield* invalid
-                yield* sql`UPDATE user_sessions SET last_seen_at = ${instant(nowMs)}, expires_at = ${instant(
-                  nowMs + REFRESH_TTL_MS
-                )}, ip = ${client.ip ?? session.ip} WHERE tenant_id = ${tenant.id} AND id = ${sessionId}`.pipe(
-                  Effect.orDie
-                )
-                const token = yield* storeRefresh(tenant.id, sessionId, nowMs).pipe(Effect.orDie)
-                const access = yield* issueAccess(tenant, userRow.value, sessionId)
-                return new TokenPair({
-                  access_token: access.token,
-                  refresh_token: token,
-                  token_type: "Bearer",
-                  expires_in: access.expiresIn,
-                  refresh_expires_in: REFRESH_TTL_MS / 1000,
-                  session_id: sessionId,
-                  user: yield* identity.present(userRow.value)
-                })
-              })
-            )
+            return yield* invalid
           })
         )
       }).pipe(Effect.withSpan("Auth.refresh"))
-
-    const sessionActive = (tenantId: string, sessionId: string, nowMs: number) =>
-      sql<{ revoked_at: string | null; expires_at: string }>`SELECT revoked_at, expires_at FROM user_sessions
-        WHERE tenant_id = ${tenantId} AND id = ${sessionId}`.pipe(
-        Effect.orDie,
-        Effect.map((rows) => rows.length > 0 && rows[0]!.revoked_at === null && Date.parse(rows[0]!.expires_at) > nowMs)
-      )
 
     /**
      * `AuthService.ValidateToken` (seed 000 §6): verifies an access token and
@@ -412,14 +414,23 @@ export class Auth extends Effect.Service<Auth>()("Signet/Auth", {
           )
         }
         const nowMs = yield* Clock.currentTimeMillis
+        // Session live and user active, in one read.
         const ok = yield* withTenant(
           tenant,
           inTx(
-            Effect.gen(function* () {
-              if (!(yield* sessionActive(tenant.id, claims.sid, nowMs))) return false
-              const row = yield* identity.findRow(claims.sub)
-              return Option.isSome(row) && row.value.status === "active"
-            })
+            sql<{
+              status: string
+              revoked_at: string | null
+              expires_at: string
+            }>`SELECT u.status, s.revoked_at, s.expires_at
+              FROM user_sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
+              WHERE s.tenant_id = ${tenant.id} AND s.id = ${claims.sid} AND u.id = ${claims.sub} AND u.deleted_at IS NULL`.pipe(
+              Effect.orDie,
+              Effect.map((rows) => {
+                const r = rows[0]
+                return !!r && r.status === "active" && r.revoked_at === null && Date.parse(r.expires_at) > nowMs
+              })
+            )
           )
         )
         if (!ok) return yield* invalid

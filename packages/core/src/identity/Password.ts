@@ -15,6 +15,8 @@
  *
  * @module
  */
+
+import * as Os from "node:os"
 import { type Algorithm, hash, verify } from "@node-rs/argon2"
 import { Effect, Redacted } from "effect"
 
@@ -30,13 +32,24 @@ export const ARGON2_PARAMS = {
 /** Longest password accepted (characters). */
 export const MAX_PASSWORD_LENGTH = 256
 
+/**
+ * How many argon2 computations may run at once: all cores but one
+ * (`SIGNET_ARGON2_CONCURRENCY` overrides), so a login storm cannot starve the
+ * event loop that serves every other request.
+ */
+export const ARGON2_CONCURRENCY = Math.max(
+  1,
+  Number(process.env.SIGNET_ARGON2_CONCURRENCY) || (Os.availableParallelism?.() ?? Os.cpus().length) - 1
+)
+const hashing = Effect.unsafeMakeSemaphore(ARGON2_CONCURRENCY)
+
 /** Hashes a password (PHC string `$argon2id$v=19$m=19456,t=2,p=1$…`). */
 export const hashPassword = (password: Redacted.Redacted<string>): Effect.Effect<string> =>
-  Effect.promise(() => hash(Redacted.value(password), ARGON2_PARAMS))
+  hashing.withPermits(1)(Effect.promise(() => hash(Redacted.value(password), ARGON2_PARAMS)))
 
 /** Verifies a password against a PHC hash; malformed hashes verify false. */
 export const verifyPassword = (phc: string, password: Redacted.Redacted<string>): Effect.Effect<boolean> =>
-  Effect.promise(() => verify(phc, Redacted.value(password)).catch(() => false))
+  hashing.withPermits(1)(Effect.promise(() => verify(phc, Redacted.value(password)).catch(() => false)))
 
 /** True when a stored hash is not argon2id with the current parameters. */
 export const needsRehash = (phc: string): boolean => {

@@ -99,12 +99,32 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
       })
     }
 
+    // Every authenticated request resolves its tenant: cache lookups for
+    // CACHE_MS. Mutations in this process clear the cache at once; other
+    // replicas see a change (e.g. a suspension) within CACHE_MS.
+    const CACHE_MS = 2000
+    const cache = new Map<string, { readonly at: number; readonly tenant: Option.Option<Tenant> }>()
+    const invalidate = Effect.sync(() => cache.clear())
+    const cached = (key: string, load: Effect.Effect<Option.Option<Tenant>>) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const hit = cache.get(key)
+        if (hit && now - hit.at < CACHE_MS) return hit.tenant
+        const tenant = yield* load
+        if (cache.size > 10_000) cache.clear()
+        cache.set(key, { at: now, tenant })
+        return tenant
+      })
+
     /** Looks a tenant up by slug, including deleted ones. */
     const findBySlug = (slug: string) =>
-      sql`SELECT * FROM tenants WHERE slug = ${slug}`.pipe(
-        Effect.orDie,
-        Effect.flatMap(decodeTenants),
-        Effect.map((rows) => Option.fromNullable(rows[0]))
+      cached(
+        `slug:${slug}`,
+        sql`SELECT * FROM tenants WHERE slug = ${slug}`.pipe(
+          Effect.orDie,
+          Effect.flatMap(decodeTenants),
+          Effect.map((rows) => Option.fromNullable(rows[0]))
+        )
       )
 
     const notFound = (slug: string) => new TenantNotFound({ message: `no tenant "${slug}"`, tenant: slug })
@@ -117,11 +137,16 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
 
     /** The tenant with this id; deleted tenants answer {@link TenantNotFound}. */
     const getById = (id: string): Effect.Effect<Tenant, TenantNotFound> =>
-      sql`SELECT * FROM tenants WHERE id = ${id}`.pipe(
-        Effect.orDie,
-        Effect.flatMap(decodeTenants),
-        Effect.flatMap((rows) =>
-          rows[0] && rows[0].status !== "deleted" ? Effect.succeed(rows[0]) : Effect.fail(notFound(id))
+      cached(
+        `id:${id}`,
+        sql`SELECT * FROM tenants WHERE id = ${id}`.pipe(
+          Effect.orDie,
+          Effect.flatMap(decodeTenants),
+          Effect.map((rows) => Option.fromNullable(rows[0]))
+        )
+      ).pipe(
+        Effect.flatMap((t) =>
+          Option.isSome(t) && t.value.status !== "deleted" ? Effect.succeed(t.value) : Effect.fail(notFound(id))
         )
       )
 
@@ -187,7 +212,11 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
           })
         )
         return tenant
-      }).pipe(Effect.withSpan("Tenancy.create"))
+      }).pipe(
+        // Reads inside the onboarding transaction may have cached rows that a rollback undoes.
+        Effect.ensuring(invalidate),
+        Effect.withSpan("Tenancy.create")
+      )
 
     /** Lists tenants (not deleted unless `status: "deleted"`), by id, with cursor pagination. */
     const list = (params: ListTenants = {}) =>
@@ -244,7 +273,7 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
             return after
           })
         )
-      }).pipe(Effect.withSpan(`Tenancy.${action}`))
+      }).pipe(Effect.ensuring(invalidate), Effect.withSpan(`Tenancy.${action}`))
 
     /**
      * Changes name, region, plan or custom domain. An empty patch changes
