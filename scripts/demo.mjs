@@ -9,6 +9,7 @@
  *    until Ctrl-C (`--exit` stops after step 3, for scripts and tests).
  */
 import { spawn, spawnSync } from "node:child_process"
+import { randomBytes } from "node:crypto"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Path from "node:path"
@@ -86,13 +87,30 @@ const api = async (method, path, body) => {
 const ready = await fetch(`${url}/ready`)
 step(`/ready answered ${ready.status}`)
 const slug = "demo-school"
+const adminEmail = `admin@${slug}.example.edu`
+const credentialsFile = Path.join(dir, "demo-admin.json")
 let tenant = await api("GET", `/api/v1/tenants/${slug}`)
 if (tenant.status === 404) {
-  tenant = await api("POST", "/api/v1/tenants", { slug, name: "Demo School", region: "eu", plan: "pro" })
-  step(`onboarded tenant ${slug} (${tenant.status})`)
+  const password = `demo-${randomBytes(9).toString("base64url")}`
+  Fs.writeFileSync(credentialsFile, JSON.stringify({ email: adminEmail, password }, null, 2), { mode: 0o600 })
+  tenant = await api("POST", "/api/v1/tenants", {
+    slug,
+    name: "Demo School",
+    region: "eu",
+    plan: "pro",
+    admin: { email: adminEmail, password, given_name: "Demo", family_name: "Admin" }
+  })
+  step(`onboarded tenant ${slug} with its first admin (${tenant.status})`)
 } else {
   step(`tenant ${slug} already onboarded`)
 }
+const admin = JSON.parse(Fs.readFileSync(credentialsFile, "utf8"))
+const login = await fetch(`${url}/api/v1/tenants/${slug}/auth/login`, {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({ login: admin.email, password: admin.password, device_label: "npm start" })
+}).then((r) => r.json())
+step(`admin login: ${login.status}`)
 if (tenant.status >= 300) {
   console.error("onboarding failed:", JSON.stringify(tenant.body))
   server.kill("SIGTERM")
@@ -105,8 +123,11 @@ Signet is running.
   URL            ${url}
   API docs       ${url}/docs   (OpenAPI: ${url}/openapi.json)
   Operator token ${config.SIGNET_BOOTSTRAP_TOKEN}
-                 (use it as "Bearer" in /docs → Authorize; it is stored in ${Path.join(dir, "signet.json")})
+                 (platform endpoints; stored in ${Path.join(dir, "signet.json")})
   Demo tenant    ${slug}  id ${tenant.body.id}  status ${tenant.body.status}
+  Tenant admin   ${admin.email} / ${admin.password}   (stored in ${credentialsFile})
+  Log in         POST ${url}/api/v1/tenants/${slug}/auth/login  {"login": "${admin.email}", "password": "…"}
+                 then use the access_token as "Bearer" in /docs → Authorize (valid 15 min; refresh with …/auth/refresh)
   Audit chain    ${verify.body.ok ? "verified" : "BROKEN"} (${verify.body.checked} rows)
   Database       ${config.DATABASE_URL}
 Try: curl -H "authorization: Bearer ${config.SIGNET_BOOTSTRAP_TOKEN}" ${url}/api/v1/tenants/${slug}/settings

@@ -15,10 +15,12 @@ it("npm start's script initialises, serves, onboards the demo tenant and prints 
       timeout: 60_000
     })
     expect(r.status, r.stderr).toBe(0)
-    expect(r.stdout).toContain("onboarded tenant demo-school (201)")
+    expect(r.stdout).toContain("onboarded tenant demo-school with its first admin (201)")
+    expect(r.stdout).toContain("admin login: authenticated")
+    expect(r.stdout).toMatch(/Tenant admin\s+admin@demo-school\.example\.edu \/ demo-/)
     expect(r.stdout).toMatch(/API docs\s+http:\/\/127\.0\.0\.1:\d+\/docs/)
     expect(r.stdout).toMatch(/Operator token\s+sgop_/)
-    expect(r.stdout).toContain("Audit chain    verified (1 rows)")
+    expect(r.stdout).toMatch(/Audit chain {4}verified \(\d+ rows\)/)
     // Running it again reuses the installation.
     const again = spawnSync(process.execPath, [Path.resolve(__dirname, "../../../scripts/demo.mjs"), "--exit"], {
       env,
@@ -27,6 +29,7 @@ it("npm start's script initialises, serves, onboards the demo tenant and prints 
     })
     expect(again.status, again.stderr).toBe(0)
     expect(again.stdout).toContain("tenant demo-school already onboarded")
+    expect(again.stdout).toContain("admin login: authenticated")
   } finally {
     Fs.rmSync(dir, { recursive: true, force: true })
   }
