@@ -188,6 +188,12 @@ export const UserAuthLive = (config: ServerConfig) =>
             if (claims.tenant_slug !== slug) {
               return yield* new TenantNotFound({ message: `no tenant "${slug}"`, tenant: slug })
             }
+            if (claims.mfa_enroll && !/^\/api\/v1\/tenants\/[^/]+\/(me|me\/mfa\/[^?]*)(\?|$)/.test(request.url)) {
+              return yield* new Forbidden({
+                message: "this tenant requires MFA for administrators: enrol at POST …/me/mfa/totp, then log in again",
+                permission: "mfa:enroll"
+              })
+            }
             return {
               tenant: { id: claims.tid as any, slug: claims.tenant_slug },
               actor: {

@@ -3,6 +3,7 @@ import { testDialects } from "@signet/core/testing"
 import { call, expectProblem, testServer } from "@signet/server/testing"
 import { Effect } from "effect"
 import * as Jose from "jose"
+import { generate } from "otplib"
 
 const PASSWORD = "correct horse battery staple"
 
@@ -215,6 +216,43 @@ for (const dialect of testDialects()) {
               body: { name: "bad", permissions: ["not a permission"] }
             }),
             400
+          )
+        })
+      )
+
+      it.effect("tenant policy: admins must enrol MFA before anything else; then log in with a second factor", () =>
+        Effect.gen(function* () {
+          yield* onboard("web-mfa")
+          yield* call("PUT", "/api/v1/tenants/web-mfa/settings/auth.mfa_required_for_admins", { body: { value: true } })
+          const t = yield* adminToken("web-mfa")
+          const blocked = expectProblem(
+            yield* call("GET", "/api/v1/tenants/web-mfa/users", { auth: t.access_token }),
+            403
+          )
+          expect(blocked.permission).toBe("mfa:enroll")
+          expect((yield* call("GET", "/api/v1/tenants/web-mfa/me", { auth: t.access_token })).status).toBe(200)
+          const enrol = yield* call("POST", "/api/v1/tenants/web-mfa/me/mfa/totp", { auth: t.access_token })
+          expect(enrol.body.qr_svg).toContain("<svg")
+          const code = yield* Effect.promise(() => generate({ secret: enrol.body.secret }))
+          const confirmed = yield* call("POST", "/api/v1/tenants/web-mfa/me/mfa/totp/confirm", {
+            auth: t.access_token,
+            body: { code }
+          })
+          expect(confirmed.body.recovery_codes).toHaveLength(10)
+          const first = yield* login("web-mfa", "admin@web-mfa.example.edu")
+          expect(first.body).toMatchObject({ status: "mfa_required" })
+          const wrong = yield* call("POST", "/api/v1/tenants/web-mfa/auth/mfa", {
+            auth: false,
+            body: { mfa_token: first.body.mfa_token, code: "000000" }
+          })
+          expectProblem(wrong, 401)
+          const second = yield* call("POST", "/api/v1/tenants/web-mfa/auth/mfa", {
+            auth: false,
+            body: { mfa_token: first.body.mfa_token, recovery_code: confirmed.body.recovery_codes[0] }
+          })
+          expect(second.status).toBe(200)
+          expect((yield* call("GET", "/api/v1/tenants/web-mfa/users", { auth: second.body.access_token })).status).toBe(
+            200
           )
         })
       )

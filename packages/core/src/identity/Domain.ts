@@ -195,7 +195,10 @@ export class AccessClaims extends Schema.Class<AccessClaims>("AccessClaims")({
   aud: Schema.String,
   exp: Schema.Number,
   iat: Schema.Number,
-  jti: Schema.String
+  jti: Schema.String,
+  mfa_enroll: Schema.optional(Schema.Boolean).annotations({
+    description: "Set when tenant policy requires MFA and the user has none: only MFA enrolment is allowed"
+  })
 }) {}
 
 /** 404 — no user with that id in the caller's tenant. */

@@ -8,7 +8,7 @@ import { HttpApiMiddleware, HttpApiSecurity } from "@effect/platform"
 import { Context, Schema } from "effect"
 import { TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
 import { type Actor, CurrentActor, type TenantId } from "./Context.js"
-import { Unauthorized } from "./Errors.js"
+import { Forbidden, Unauthorized } from "./Errors.js"
 
 /**
  * Platform-operator authentication (`Authorization: Bearer <token>`). Until
@@ -44,10 +44,12 @@ export class Authenticated extends Context.Tag("Signet/Authenticated")<
  * on the tenant named in the path). A token of another tenant answers 404
  * (`TenantNotFound`), as if the path named nothing — tenant resolution and
  * the verified token must agree (ARCHITECTURE §5).
- * Failure: 401 {@link Unauthorized}, 404 `TenantNotFound`, 403 `TenantSuspended`.
+ * A token marked `mfa_enroll` (tenant policy requires MFA and the user has
+ * none) reaches only `…/me` and `…/me/mfa/…`; anything else is 403.
+ * Failure: 401 {@link Unauthorized}, 403 `Forbidden` / `TenantSuspended`, 404 `TenantNotFound`.
  */
 export class UserAuth extends HttpApiMiddleware.Tag<UserAuth>()("Signet/UserAuth", {
-  failure: Schema.Union(Unauthorized, TenantNotFound, TenantSuspended),
+  failure: Schema.Union(Unauthorized, Forbidden, TenantNotFound, TenantSuspended),
   provides: Authenticated,
   security: { bearer: HttpApiSecurity.bearer }
 }) {}
