@@ -64,7 +64,7 @@ describe("signet CLI", () => {
     expect(signet(dir, ["tenant", "suspend", "cli-school"]).stdout).toContain("suspended")
     const verify = signet(dir, ["audit", "verify", "--tenant", "cli-school", "--json"])
     expect(verify.code).toBe(0)
-    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, checked: 3 })
+    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, checked: 4 })
     const missing = signet(dir, ["tenant", "show", "nobody-here"])
     expect(missing.code).toBe(1)
     expect(missing.stderr.trim()).toBe('signet: no tenant "nobody-here"')
@@ -230,7 +230,7 @@ for (const dialect of testDialects().filter((d) => d === "pg")) {
         const created = signet(dir, ["tenant", "create", "pg-school", "--name", "PG"], env)
         expect(created.code, created.stderr).toBe(0)
         const v = signet(dir, ["audit", "verify", "--tenant", "pg-school"], env)
-        expect(v.stdout).toContain("OK (1 rows)")
+        expect(v.stdout).toContain("OK (2 rows)")
       } finally {
         Fs.rmSync(dir, { recursive: true, force: true })
         await db.dispose()

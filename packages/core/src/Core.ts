@@ -6,7 +6,9 @@
  * @module
  */
 import type { SqlClient } from "@effect/sql"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
+import { Access, policyUse } from "./access/Access.js"
+import { accessMigrations } from "./access/Migrations.js"
 import { Audit } from "./audit/Audit.js"
 import { auditMigrations } from "./audit/Migrations.js"
 import { Events } from "./events/Events.js"
@@ -17,6 +19,7 @@ import { SigningKeys, signingKeyColumn } from "./identity/Keys.js"
 import { Mfa, mfaSecretColumn } from "./identity/Mfa.js"
 import { identityMigrations } from "./identity/Migrations.js"
 import { Identity } from "./identity/Users.js"
+import { type CurrentActor, CurrentTenant, type TenantId } from "./kernel/Context.js"
 import { Envelope, EnvelopeLive } from "./kernel/Crypto.js"
 import { type Database, DatabaseStartupError, DEFAULT_PG_APP_ROLE, layer as databaseLayer } from "./kernel/Database.js"
 import type { EncryptedColumn } from "./kernel/KeyRotation.js"
@@ -32,7 +35,8 @@ export const allMigrations = (appRole: string = DEFAULT_PG_APP_ROLE): ReadonlyAr
   auditMigrations(appRole),
   eventsMigrations,
   RateLimit.rateLimitMigrations,
-  identityMigrations
+  identityMigrations,
+  accessMigrations(appRole)
 ]
 
 /** Every envelope-encrypted column of every module (master-key rotation re-wraps them). */
@@ -69,6 +73,7 @@ export type CoreServices =
   | SigningKeys
   | Envelope
   | RateLimit.RateLimiter
+  | Access
 
 /** Onboarding: the first admin given with `CreateTenant.admin`. */
 const firstAdminStep = Layer.effectDiscard(
@@ -80,6 +85,7 @@ const firstAdminStep = Layer.effectDiscard(
       run: (_tenant, input) =>
         input.admin
           ? Effect.asVoid(
+              // The user-creation step below gives them the admin role.
               identity.create({
                 email: input.admin.email,
                 given_name: input.admin.given_name,
@@ -93,9 +99,50 @@ const firstAdminStep = Layer.effectDiscard(
   })
 )
 
+/** The default role a new user of each type receives. */
+export const DEFAULT_ROLE_OF_TYPE = { admin: "admin", dev: "admin", teacher: "teacher", student: "student" } as const
+
+/**
+ * Access wiring: default roles seeded at onboarding (before the first admin),
+ * and the `roles` claim of access tokens read from RBAC.
+ */
+const accessWiring = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const tenancy = yield* Tenancy
+    const access = yield* Access
+    const auth = yield* Auth
+    const identity = yield* Identity
+    // Seed 000 "create user … assign default role": the default role of the user's type.
+    // The creation itself was authorized (users:write); its default role follows from it, so the
+    // role-administration policy is discharged here rather than checked against the creator.
+    yield* identity.addCreationStep((user) =>
+      (
+        Effect.gen(function* () {
+          const role = yield* access.findRoleByName(DEFAULT_ROLE_OF_TYPE[user.user_type])
+          if (Option.isSome(role)) yield* Effect.asVoid(access.assignRole(user.id, role.value.id))
+        }) as Effect.Effect<void, unknown, CurrentTenant | CurrentActor>
+      ).pipe(Effect.orDie)
+    )
+    // A deleted user keeps no grants (their roles, overrides and team memberships go with them).
+    yield* identity.addDeletionStep((userId) =>
+      access
+        .removeUserGrants(userId)
+        .pipe(policyUse("users:delete"), Effect.provideService(Access, access), Effect.orDie)
+    )
+    yield* tenancy.addOnboardingStep({
+      name: "access.defaults",
+      run: () => Effect.asVoid(access.seedDefaults).pipe(Effect.orDie)
+    })
+    yield* auth.setRoleResolver((tenantId, userId) =>
+      access.roleNames(userId).pipe(Effect.provideService(CurrentTenant, { id: tenantId as TenantId, slug: "" }))
+    )
+  })
+)
+
 /** The module services, given a `SqlClient` and an `Envelope`. */
 export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = firstAdminStep.pipe(
-  Layer.provideMerge(Layer.mergeAll(Mfa.Default, ApiKeys.Default)),
+  Layer.provideMerge(accessWiring),
+  Layer.provideMerge(Layer.mergeAll(Mfa.Default, ApiKeys.Default, Access.Default)),
   Layer.provideMerge(Auth.Default),
   Layer.provideMerge(Identity.Default),
   Layer.provideMerge(Layer.mergeAll(Tenancy.Default, SigningKeys.Default)),

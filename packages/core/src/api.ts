@@ -7,14 +7,20 @@
  */
 import { HttpApi, OpenApi } from "@effect/platform"
 import type { RpcGroup } from "@effect/rpc"
+import { AccessApi } from "./access/Api.js"
+import { AccessCommand, AccessQuery } from "./access/Rpc.js"
 import { AuditApi } from "./audit/Api.js"
 import { EventsApi } from "./events/Api.js"
 import { ApiKeysApi, AuthApi, SessionApi, UsersApi } from "./identity/Api.js"
-import { AuthService, IdentityQuery } from "./identity/Rpc.js"
+import { AuthService, IdentityQuery, RpcTenantAuth } from "./identity/Rpc.js"
+import { UserAuth } from "./kernel/Security.js"
 import { SystemApi } from "./system/Api.js"
 import { TenantsApi } from "./tenancy/Api.js"
 import { TenantCommand, TenantQuery } from "./tenancy/Rpc.js"
 
+export * from "./access/Api.js"
+export * from "./access/Domain.js"
+export * from "./access/Rpc.js"
 export * from "./audit/Api.js"
 export { AuditEntry, ChainVerification } from "./audit/Domain.js"
 export * from "./events/Api.js"
@@ -39,6 +45,7 @@ export class SignetApi extends HttpApi.make("signet")
   .add(SessionApi)
   .add(UsersApi)
   .add(ApiKeysApi)
+  .add(AccessApi.middleware(UserAuth))
   .add(AuditApi)
   .add(EventsApi)
   .annotate(OpenApi.Title, "Signet API")
@@ -49,6 +56,12 @@ export class SignetApi extends HttpApi.make("signet")
   ) {}
 
 /** Every RPC group served at `/rpc`. */
-export const SignetRpcs = TenantQuery.merge(TenantCommand, IdentityQuery, AuthService)
+export const SignetRpcs = TenantQuery.merge(
+  TenantCommand,
+  IdentityQuery,
+  AuthService,
+  AccessQuery.middleware(RpcTenantAuth),
+  AccessCommand.middleware(RpcTenantAuth)
+)
 /** @see SignetRpcs */
 export type SignetRpcs = RpcGroup.Rpcs<typeof SignetRpcs>

@@ -13,6 +13,31 @@
  *
  * @module
  */
+export {
+  Access,
+  AccessConfig,
+  type AccessOptions,
+  defaultAccessOptions,
+  forbidden,
+  type ListParams,
+  policyUse
+} from "./access/Access.js"
+export { ACCESS_TABLES, accessMigrations } from "./access/Migrations.js"
+export {
+  type AccessPolicy,
+  CompiledPolicy,
+  checkScoped,
+  compilePolicy,
+  compileScope,
+  type Discharges,
+  explainScoped,
+  holdsScoped,
+  type PermissionString,
+  type PolicyInput,
+  patternMatches,
+  policyRequire,
+  resourceWildcard
+} from "./access/Policy.js"
 export * from "./api.js"
 export { Audit, chainHash, GENESIS_HASH, redact } from "./audit/Audit.js"
 export * as Core from "./Core.js"

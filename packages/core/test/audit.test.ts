@@ -55,7 +55,7 @@ for (const dialect of testDialects()) {
           t,
           Audit.use((a) => a.verify)
         )
-        expect(result).toMatchObject({ ok: true, checked: 4, head_seq: 4, broken: null })
+        expect(result).toMatchObject({ ok: true, checked: 5, head_seq: 5, broken: null })
         const page = yield* asTenant(
           t,
           Audit.use((a) => a.list({ limit: 10 }))
@@ -64,17 +64,18 @@ for (const dialect of testDialects()) {
           "tenant.suspended",
           "settings.update",
           "tenant.update",
-          "tenant.create"
+          "tenant.create",
+          "access.defaults.seed"
         ])
         expect(page.items[0]).toMatchObject({
           actor_kind: "operator",
           actor_id: "test",
           request_id: "req-test",
-          seq: 4
+          seq: 5
         })
         expect(page.items[1]!.before).toEqual({ key: "auth.lockout_minutes", value: 15 })
-        expect(page.items[3]!.prev_hash).toBe(GENESIS_HASH)
-        expect(page.items[2]!.prev_hash).toBe(page.items[3]!.hash)
+        expect(page.items[4]!.prev_hash).toBe(GENESIS_HASH)
+        expect(page.items[3]!.prev_hash).toBe(page.items[4]!.hash)
       }).pipe(Effect.provide(testActor))
     )
 

@@ -142,8 +142,9 @@ for (const dialect of testDialects()) {
         expect(users.items[0]!.status).toBe("locked")
         yield* TestClock.adjust(Duration.minutes(16))
         expect((yield* login("id-charlie", admin, PASSWORD)).status).toBe("authenticated")
-        // tenant + first admin + 1 unknown + 5 wrong (the 5th is user.locked) + 1 refused + 1 login
-        expect(yield* auditCount(tenant)).toBe(10)
+        // tenant + default roles + first admin + its admin role + 1 unknown + 5 wrong (the 5th is
+        // user.locked) + 1 refused + 1 login
+        expect(yield* auditCount(tenant)).toBe(12)
       })
     )
 

@@ -25,7 +25,7 @@ describe("CreateTenant schema", () => {
 
 for (const dialect of testDialects()) {
   layer(testCore(dialect), { timeout: 60_000 })(`Tenancy on ${dialect}`, (it) => {
-    it.effect("onboards a tenant with default settings, one audit row and one event", () =>
+    it.effect("onboards a tenant with default settings and roles: one audit row per module operation, one event", () =>
       Effect.gen(function* () {
         const tenancy = yield* Tenancy
         const t = yield* tenancy.create(input("alpha", { region: "eu", custom_domain: "alpha.example.edu" }))
@@ -36,7 +36,8 @@ for (const dialect of testDialects()) {
           value: 12,
           is_default: true
         })
-        expect(yield* auditCount(t)).toBe(1)
+        // tenant.create + access.defaults.seed (default roles)
+        expect(yield* auditCount(t)).toBe(2)
         expect(yield* outboxCount("signet.tenant.created")).toBeGreaterThanOrEqual(1)
       }).pipe(Effect.provide(testActor))
     )
@@ -52,7 +53,7 @@ for (const dialect of testDialects()) {
         const dupDomain = yield* Effect.flip(tenancy.create(input("bravo-2", { custom_domain: "bravo.example.edu" })))
         expect(dupDomain).toMatchObject({ field: "custom_domain" })
         expect(yield* outboxCount()).toBe(before)
-        expect(yield* auditCount(t)).toBe(1)
+        expect(yield* auditCount(t)).toBe(2)
         const missing = yield* Effect.flip(tenancy.get("bravo-2"))
         expect(missing._tag).toBe("TenantNotFound")
       }).pipe(Effect.provide(testActor))
@@ -78,7 +79,7 @@ for (const dialect of testDialects()) {
         expect((yield* Effect.flip(tenancy.create(input("charlie"))))._tag).toBe("Conflict") // slug stays reserved
         const restored = yield* tenancy.restore("charlie")
         expect(restored).toMatchObject({ status: "active", deleted_at: null })
-        expect(yield* auditCount(t)).toBe(5) // create, suspend, reactivate, delete, restore
+        expect(yield* auditCount(t)).toBe(6) // create (+ default roles), suspend, reactivate, delete, restore
       }).pipe(Effect.provide(testActor))
     )
 
@@ -88,9 +89,9 @@ for (const dialect of testDialects()) {
         const t = yield* tenancy.create(input("delta"))
         const u = yield* tenancy.update("delta", { name: "Delta High", plan: "pro" })
         expect(u).toMatchObject({ name: "Delta High", plan: "pro", region: "global" })
-        expect(yield* auditCount(t)).toBe(2)
+        expect(yield* auditCount(t)).toBe(3)
         yield* tenancy.update("delta", { name: "Delta High" })
-        expect(yield* auditCount(t)).toBe(2)
+        expect(yield* auditCount(t)).toBe(3)
       }).pipe(Effect.provide(testActor))
     )
 
@@ -130,7 +131,7 @@ for (const dialect of testDialects()) {
         expect((yield* Effect.flip(tenancy.getSetting("echo", "no.such.key")))._tag).toBe("SettingNotFound")
         expect((yield* tenancy.resetSetting("echo", "auth.password_min_length")).value).toBe(12)
         expect(yield* tenancy.settingValue(t.id, "general.timezone")).toBe("Europe/Paris")
-        expect(yield* auditCount(t)).toBe(4)
+        expect(yield* auditCount(t)).toBe(5)
       }).pipe(Effect.provide(testActor))
     )
   })

@@ -14,6 +14,7 @@ import * as Crypto from "node:crypto"
 import { HttpServerRequest } from "@effect/platform"
 import type { Headers } from "@effect/platform/Headers"
 import {
+  Access,
   type Actor,
   ApiKeys,
   Auth,
@@ -223,22 +224,21 @@ export const permissionCovers = (granted: string, required: string): boolean =>
   granted === required || granted === "*:*" || (granted.endsWith(":*") && required.startsWith(granted.slice(0, -1)))
 
 /**
- * Authorization guard: operators and the system pass; API keys need a scope
- * covering `permission`; users need it from their roles (until the RBAC
- * module is wired: users of type `admin` or `dev`).
+ * Authorization guard for handlers outside the access module's typed
+ * policies: the RBAC decision (`Access.checkActor`) for the authenticated
+ * principal — users by their roles, teams and overrides, API keys by their
+ * scopes; operators and the system pass.
  * @errors Forbidden (names the missing permission)
  */
 export const requirePermission = (permission: string) =>
-  Effect.flatMap(Authenticated, (p) => {
-    const allowed =
-      p.actor.kind === "operator" ||
-      p.actor.kind === "system" ||
-      (p.actor.kind === "apiKey" && (p.actor.permissions ?? []).some((g) => permissionCovers(g, permission))) ||
-      (p.actor.kind === "user" && (p.userType === "admin" || p.userType === "dev"))
-    return allowed
-      ? Effect.void
-      : Effect.fail(new Forbidden({ message: `missing permission ${permission}`, permission }))
-  })
+  Effect.flatMap(Authenticated, (p) =>
+    Access.use((a) => a.checkActor(p.actor, permission)).pipe(
+      Effect.provideService(CurrentTenant, p.tenant),
+      Effect.flatMap((allowed) =>
+        allowed ? Effect.void : Effect.fail(new Forbidden({ message: `missing permission ${permission}`, permission }))
+      )
+    )
+  )
 
 /** The authenticated user's id (fails Forbidden for non-user principals). */
 export const currentUserId = Effect.flatMap(Authenticated, (p) =>

@@ -17,6 +17,7 @@ import { Core, type Crypto, Events, SignetApi, SignetRpcs } from "@signet/core"
 import { Effect, Layer } from "effect"
 import { OperatorAuthLive, RpcOperatorAuthLive, RpcTenantAuthLive, UserAuthLive } from "./Auth.js"
 import type { ServerConfig } from "./Config.js"
+import { AccessHttp } from "./http/Access.js"
 import { AuditHttp } from "./http/Audit.js"
 import { EventsHttp } from "./http/Events.js"
 import { ApiKeysHttp, AuthHttp, SessionHttp, UsersHttp } from "./http/Identity.js"
@@ -37,7 +38,8 @@ const apiRoutes = (config: ServerConfig) =>
       AuthHttp(config),
       SessionHttp,
       UsersHttp,
-      ApiKeysHttp
+      ApiKeysHttp,
+      AccessHttp
     ]),
     Layer.provide([OperatorAuthLive(config), UserAuthLive(config)])
   )

@@ -55,11 +55,12 @@ for (const dialect of testDialects()) {
           "tenant.reactivated",
           "tenant.suspended",
           "tenant.update",
-          "tenant.create"
+          "tenant.create",
+          "access.defaults.seed"
         ])
         expect((yield* call("GET", "/api/v1/tenants/lycee-hugo/audit-logs/verify")).body).toMatchObject({
           ok: true,
-          checked: 6
+          checked: 7
         })
       })
     )

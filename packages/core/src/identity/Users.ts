@@ -10,7 +10,7 @@
  * @module
  */
 import { SqlClient } from "@effect/sql"
-import { Clock, Effect, Option, type Redacted, Schema } from "effect"
+import { Clock, Effect, Option, type Redacted, Ref, Schema } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { type CurrentActor, CurrentTenant } from "../kernel/Context.js"
@@ -109,6 +109,27 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
     const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
       tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql))
     const now = Clock.currentTimeMillis
+    const deletionSteps = yield* Ref.make<
+      ReadonlyArray<(userId: string) => Effect.Effect<void, never, CurrentTenant | CurrentActor>>
+    >([])
+
+    const creationSteps = yield* Ref.make<
+      ReadonlyArray<(user: User) => Effect.Effect<void, never, CurrentTenant | CurrentActor>>
+    >([])
+
+    /**
+     * Registers work done in the transaction that creates a user (the access
+     * module assigns the default role of the user's type).
+     */
+    const addCreationStep = (step: (user: User) => Effect.Effect<void, never, CurrentTenant | CurrentActor>) =>
+      Ref.update(creationSteps, (s) => [...s, step])
+
+    /**
+     * Registers work done in the transaction that deletes a user (the access
+     * module removes the user's grants).
+     */
+    const addDeletionStep = (step: (userId: string) => Effect.Effect<void, never, CurrentTenant | CurrentActor>) =>
+      Ref.update(deletionSteps, (s) => [...s, step])
 
     const devicesOf = (tenantId: string, ids: ReadonlyArray<string>) =>
       ids.length === 0
@@ -217,6 +238,7 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
             }
             const user = yield* Effect.flatMap(findRow(id), (r) => present(Option.getOrThrow(r)))
             yield* audit.record({ action: "user.create", targetType: "user", targetId: id, after: user })
+            for (const step of yield* Ref.get(creationSteps)) yield* step(user)
             yield* events.publish({ type: "signet.user.created", subject: id, data: user })
             return user
           })
@@ -328,6 +350,7 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
           const at = instant(yield* now)
           if (action === "deleted") {
             yield* sql`UPDATE users SET deleted_at = ${at}, updated_at = ${at} WHERE tenant_id = ${tenant.id} AND id = ${id}`
+            for (const step of yield* Ref.get(deletionSteps)) yield* step(id)
           } else if (action === "unlocked") {
             yield* sql`UPDATE users SET status = 'active', failed_logins = 0, locked_until = NULL, updated_at = ${at}
               WHERE tenant_id = ${tenant.id} AND id = ${id}`
@@ -393,6 +416,8 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
       )
 
     return {
+      addCreationStep,
+      addDeletionStep,
       get,
       getLite,
       exists,

@@ -140,7 +140,7 @@ export const UsersHttp = HttpApiBuilder.group(SignetApi, "users", (handlers) =>
       )
     )
     .handle("update", ({ path, payload }) => write(Identity.use((i) => i.update(path.id, payload))))
-    .handle("delete", ({ path }) => write(Auth.use((a) => a.deleteUser(path.id))))
+    .handle("delete", ({ path }) => guarded("users:delete")(Auth.use((a) => a.deleteUser(path.id))))
     .handle("disable", ({ path }) => write(Auth.use((a) => a.disableUser(path.id))))
     .handle("enable", ({ path }) => write(Identity.use((i) => i.lifecycle(path.id, "enabled"))))
     .handle("unlock", ({ path }) => write(Identity.use((i) => i.lifecycle(path.id, "unlocked"))))

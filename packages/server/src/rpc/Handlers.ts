@@ -3,7 +3,18 @@
  *
  * @module
  */
-import { Auth, Authenticated, CurrentActor, CurrentTenant, Identity, SignetRpcs, Tenancy } from "@signet/core"
+import {
+  Access,
+  Auth,
+  Authenticated,
+  CurrentActor,
+  CurrentTenant,
+  Identity,
+  Mfa,
+  policyUse,
+  SignetRpcs,
+  Tenancy
+} from "@signet/core"
 import { Effect } from "effect"
 
 /** Runs an RPC handler as the principal the RPC middleware verified. */
@@ -18,7 +29,65 @@ export const RpcHandlers = SignetRpcs.toLayer(
     const tenancy = yield* Tenancy
     const identity = yield* Identity
     const auth = yield* Auth
+    const access = yield* Access
+    const mfa = yield* Mfa
+    // Role and permission changes by a user need a recent MFA verification (step-up).
+    const stepUp = Effect.flatMap(Authenticated, (p) =>
+      p.actor.kind === "user" && p.sessionId ? mfa.requireRecentMfa(p.sessionId) : Effect.void
+    )
+    const run = <A, E, R>(self: Effect.Effect<A, E, R>) => asPrincipal(self.pipe(Effect.provideService(Access, access)))
+    const sensitive = <A, E, R>(self: Effect.Effect<A, E, R>) => run(Effect.zipRight(stepUp, self))
     return {
+      CheckPermission: ({ permission, user_id }) =>
+        run(
+          access.explain(user_id, permission).pipe(
+            Effect.map((e) => e.allowed),
+            policyUse("roles:read")
+          )
+        ),
+      ExplainPermission: ({ permission, user_id }) =>
+        run(access.explain(user_id, permission).pipe(policyUse("roles:read"))),
+      EffectivePermissions: ({ user_id }) => run(access.effectivePermissions(user_id).pipe(policyUse("roles:read"))),
+      ListPermissions: () => run(access.listPermissions.pipe(policyUse("roles:read"))),
+      ListRoles: (params) => run(access.listRoles(params).pipe(policyUse("roles:read"))),
+      GetRole: ({ role_id }) => run(access.getRole(role_id).pipe(policyUse("roles:read"))),
+      ListUserRoles: ({ user_id }) => run(access.listUserRoles(user_id).pipe(policyUse("roles:read"))),
+      ListUserOverrides: ({ user_id }) => run(access.listUserOverrides(user_id).pipe(policyUse("roles:read"))),
+      ListTeams: (params) => run(access.listTeams(params).pipe(policyUse("teams:read"))),
+      GetTeam: ({ team_id }) => run(access.getTeam(team_id).pipe(policyUse("teams:read"))),
+      ListTeamMembers: ({ team_id, ...params }) =>
+        run(access.listTeamMembers(team_id, params).pipe(policyUse("teams:read"))),
+      CreatePermission: ({ permission }) =>
+        sensitive(access.createPermission(permission).pipe(policyUse("roles:write"))),
+      DeletePermission: ({ name }) => sensitive(access.deletePermission(name).pipe(policyUse("roles:write"))),
+      CreateRole: ({ role }) => sensitive(access.createRole(role).pipe(policyUse("roles:write"))),
+      UpdateRole: ({ patch, role_id }) => sensitive(access.updateRole(role_id, patch).pipe(policyUse("roles:write"))),
+      DeleteRole: ({ role_id }) => sensitive(access.deleteRole(role_id).pipe(policyUse("roles:write"))),
+      SetRolePermissions: ({ permissions, role_id }) =>
+        sensitive(access.setRolePermissions(role_id, permissions).pipe(policyUse("roles:write"))),
+      GrantPermission: ({ permission, role_id }) =>
+        sensitive(access.grant(role_id, permission).pipe(policyUse("roles:write"))),
+      RevokePermission: ({ permission, role_id }) =>
+        sensitive(access.revoke(role_id, permission).pipe(policyUse("roles:write"))),
+      AssignRole: ({ role_id, user_id }) =>
+        sensitive(access.assignRole(user_id, role_id).pipe(policyUse("roles:write"))),
+      UnassignRole: ({ role_id, user_id }) =>
+        sensitive(access.unassignRole(user_id, role_id).pipe(policyUse("roles:write"))),
+      SetUserOverride: ({ effect, permission, user_id }) =>
+        sensitive(access.setUserOverride(user_id, permission, effect).pipe(policyUse("roles:write"))),
+      RemoveUserOverride: ({ permission, user_id }) =>
+        sensitive(access.removeUserOverride(user_id, permission).pipe(policyUse("roles:write"))),
+      CreateTeam: ({ team }) => run(access.createTeam(team).pipe(policyUse("teams:write"))),
+      UpdateTeam: ({ patch, team_id }) => run(access.updateTeam(team_id, patch).pipe(policyUse("teams:write"))),
+      DeleteTeam: ({ team_id }) => run(access.deleteTeam(team_id).pipe(policyUse("teams:write"))),
+      AddTeamMember: ({ team_id, user_id }) =>
+        run(access.addTeamMember(team_id, user_id).pipe(policyUse("teams:write"))),
+      RemoveTeamMember: ({ team_id, user_id }) =>
+        run(access.removeTeamMember(team_id, user_id).pipe(policyUse("teams:write"))),
+      AssignTeamRole: ({ role_id, team_id }) =>
+        sensitive(access.assignTeamRole(team_id, role_id).pipe(policyUse("roles:write"))),
+      UnassignTeamRole: ({ role_id, team_id }) =>
+        sensitive(access.unassignTeamRole(team_id, role_id).pipe(policyUse("roles:write"))),
       GetUserLite: ({ user_id }) => asPrincipal(identity.getLite(user_id)),
       Exists: ({ user_id }) => asPrincipal(Effect.map(identity.exists(user_id), (exists) => ({ exists }))),
       ValidateStudentDevice: ({ device_identifier, student_id }) =>
