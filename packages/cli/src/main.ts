@@ -11,6 +11,7 @@ import { events } from "./commands/events.js"
 import { init } from "./commands/init.js"
 import { keys } from "./commands/keys.js"
 import { migrate } from "./commands/migrate.js"
+import { role } from "./commands/role.js"
 import { serve } from "./commands/serve.js"
 import { tenant } from "./commands/tenant.js"
 import { apikey, user } from "./commands/user.js"
@@ -21,7 +22,7 @@ export const signet = Command.make("signet").pipe(
   Command.withDescription(
     "Signet: identity, tenancy, RBAC, academics, attendance and classroom beacons — self-hosted."
   ),
-  Command.withSubcommands([init, serve, migrate, tenant, user, apikey, events, audit, keys])
+  Command.withSubcommands([init, serve, migrate, tenant, user, role, apikey, events, audit, keys])
 )
 
 /** Runs the CLI with `argv` (as `process.argv`). */

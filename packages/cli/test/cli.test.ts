@@ -152,6 +152,19 @@ describe("signet CLI", () => {
     expect(key.code, key.stderr).toBe(0)
     expect(JSON.parse(key.stdout).key).toMatch(/^sg_/)
     expect(JSON.parse(signet(dir, ["apikey", "list", "--tenant", "cli-users", "--json"]).stdout)[0].name).toBe("sync")
+    const roles = JSON.parse(signet(dir, ["role", "list", "--tenant", "cli-users", "--json"]).stdout)
+    expect(roles.map((r: any) => r.name)).toContain("teacher")
+    expect(
+      signet(dir, ["role", "create", "registrar", "--tenant", "cli-users", "--permission", "users:read"]).code
+    ).toBe(0)
+    expect(signet(dir, ["role", "grant", "registrar", "users:write", "--tenant", "cli-users"]).stdout).toContain(
+      "users:write"
+    )
+    expect(signet(dir, ["role", "assign", "registrar", teacher.id, "--tenant", "cli-users"]).code).toBe(0)
+    const explained = JSON.parse(
+      signet(dir, ["role", "explain", teacher.id, "users:write", "--tenant", "cli-users", "--json"]).stdout
+    )
+    expect(explained).toMatchObject({ allowed: true, decision: "allow" })
     const rotated = signet(dir, ["keys", "rotate", "--json"])
     expect(rotated.code, rotated.stderr).toBe(0)
     expect(JSON.parse(rotated.stdout).jwks.keys.length).toBeGreaterThanOrEqual(2)
