@@ -10,6 +10,7 @@ import { audit } from "./commands/audit.js"
 import { events } from "./commands/events.js"
 import { init } from "./commands/init.js"
 import { keys } from "./commands/keys.js"
+import { remoteCommands } from "./commands/login.js"
 import { migrate } from "./commands/migrate.js"
 import { role } from "./commands/role.js"
 import { serve } from "./commands/serve.js"
@@ -22,7 +23,7 @@ export const signet = Command.make("signet").pipe(
   Command.withDescription(
     "Signet: identity, tenancy, RBAC, academics, attendance and classroom beacons — self-hosted."
   ),
-  Command.withSubcommands([init, serve, migrate, tenant, user, role, apikey, events, audit, keys])
+  Command.withSubcommands([init, serve, migrate, tenant, user, role, apikey, events, audit, keys, ...remoteCommands])
 )
 
 /** Runs the CLI with `argv` (as `process.argv`). */

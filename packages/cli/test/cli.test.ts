@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import { type ChildProcess, execFile, spawn } from "node:child_process"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -12,15 +12,17 @@ const BIN = Path.resolve(__dirname, "../bin/signet.js")
 const cleanEnv = () =>
   Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SIGNET_") && k !== "DATABASE_URL"))
 
-const signet = (cwd: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    env: { ...cleanEnv(), ...env },
-    encoding: "utf8",
-    timeout: 60_000
+const signet = (cwd: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+  // Asynchronous, so the test worker stays responsive while the CLI runs.
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd, env: { ...cleanEnv(), ...env }, encoding: "utf8", timeout: 60_000 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr })
+    )
   })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
 
 const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at |\.ts:\d+|\.js:\d+/)
 
@@ -31,8 +33,8 @@ describe("signet CLI", () => {
   })
   afterAll(() => Fs.rmSync(dir, { recursive: true, force: true }))
 
-  it("prints help for every command", () => {
-    const root = signet(dir, ["--help"])
+  it("prints help for every command", async () => {
+    const root = await signet(dir, ["--help"])
     expect(root.code).toBe(0)
     for (const c of ["init", "serve", "migrate", "tenant", "events", "audit"]) expect(root.stdout).toContain(c)
     for (const sub of [
@@ -42,39 +44,41 @@ describe("signet CLI", () => {
       ["events", "replay"],
       ["serve"]
     ]) {
-      const r = signet(dir, [...sub, "--help"])
+      const r = await signet(dir, [...sub, "--help"])
       expect(r.code).toBe(0)
       expect(r.stdout).toContain("Example")
     }
   })
 
-  it("init writes 0600 key and config files and a migrated database; tenant admin works on it", () => {
-    const init = signet(dir, ["init", "--json"])
+  it("init writes 0600 key and config files and a migrated database; tenant admin works on it", async () => {
+    const init = await signet(dir, ["init", "--json"])
     expect(init.code).toBe(0)
     const out = JSON.parse(init.stdout)
     expect(Fs.statSync(out.key_file).mode & 0o777).toBe(0o600)
     expect(Fs.statSync(Path.join(dir, "signet.json")).mode & 0o777).toBe(0o600)
     expect(out.bootstrap_token).toMatch(/^sgop_/)
-    expect(signet(dir, ["init"]).code).toBe(1) // refuses to overwrite without --force
+    expect((await signet(dir, ["init"])).code).toBe(1) // refuses to overwrite without --force
 
-    expect(signet(dir, ["tenant", "create", "cli-school", "--name", "CLI School", "--region", "eu"]).code).toBe(0)
-    const list = signet(dir, ["tenant", "list", "--json"])
+    expect((await signet(dir, ["tenant", "create", "cli-school", "--name", "CLI School", "--region", "eu"])).code).toBe(
+      0
+    )
+    const list = await signet(dir, ["tenant", "list", "--json"])
     expect(JSON.parse(list.stdout).map((t: any) => t.slug)).toEqual(["cli-school"])
-    expect(signet(dir, ["tenant", "set", "cli-school", "auth.lockout_minutes", "20"]).code).toBe(0)
-    expect(signet(dir, ["tenant", "suspend", "cli-school"]).stdout).toContain("suspended")
-    const verify = signet(dir, ["audit", "verify", "--tenant", "cli-school", "--json"])
+    expect((await signet(dir, ["tenant", "set", "cli-school", "auth.lockout_minutes", "20"])).code).toBe(0)
+    expect((await signet(dir, ["tenant", "suspend", "cli-school"])).stdout).toContain("suspended")
+    const verify = await signet(dir, ["audit", "verify", "--tenant", "cli-school", "--json"])
     expect(verify.code).toBe(0)
     expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, checked: 4 })
-    const missing = signet(dir, ["tenant", "show", "nobody-here"])
+    const missing = await signet(dir, ["tenant", "show", "nobody-here"])
     expect(missing.code).toBe(1)
     expect(missing.stderr.trim()).toBe('signet: no tenant "nobody-here"')
-    const bad = signet(dir, ["tenant", "create", "admin", "--name", "x"])
+    const bad = await signet(dir, ["tenant", "create", "admin", "--name", "x"])
     expect(bad.code).toBe(1)
     expect(bad.stderr).toContain("reserved")
     noStack(bad.stderr)
-    expect(JSON.parse(signet(dir, ["events", "dead", "--json"]).stdout)).toEqual([])
+    expect(JSON.parse((await signet(dir, ["events", "dead", "--json"])).stdout)).toEqual([])
 
-    const rotated = signet(dir, ["keys", "rotate-master", "--retire", "--json"])
+    const rotated = await signet(dir, ["keys", "rotate-master", "--retire", "--json"])
     expect(rotated.code, rotated.stderr).toBe(0)
     const r = JSON.parse(rotated.stdout)
     expect(r.current_key_id).not.toBe(out.master_key_id)
@@ -84,9 +88,9 @@ describe("signet CLI", () => {
     expect(Fs.statSync(out.key_file).mode & 0o777).toBe(0o600)
   })
 
-  it("user, apikey and signing-key commands", () => {
-    expect(signet(dir, ["tenant", "create", "cli-users", "--name", "Users"]).code).toBe(0)
-    const created = signet(
+  it("user, apikey and signing-key commands", async () => {
+    expect((await signet(dir, ["tenant", "create", "cli-users", "--name", "Users"])).code).toBe(0)
+    const created = await signet(
       dir,
       [
         "user",
@@ -122,23 +126,23 @@ describe("signet CLI", () => {
       bad,
       "email,given_name,family_name,user_type\nnot-an-email,A,B,student\nok@cli.example.edu,O,K,wizard\n"
     )
-    const refused = signet(dir, ["user", "import", "--tenant", "cli-users", bad])
+    const refused = await signet(dir, ["user", "import", "--tenant", "cli-users", bad])
     expect(refused.code).toBe(1)
     expect(refused.stderr).toContain("bad.csv:2")
     expect(refused.stderr).toContain("bad.csv:3")
-    expect(signet(dir, ["user", "import", "--tenant", "cli-users", csv, "--dry-run"]).stdout).toContain(
+    expect((await signet(dir, ["user", "import", "--tenant", "cli-users", csv, "--dry-run"])).stdout).toContain(
       "2 row(s) valid"
     )
-    const imported = signet(dir, ["user", "import", "--tenant", "cli-users", csv, "--json"])
+    const imported = await signet(dir, ["user", "import", "--tenant", "cli-users", csv, "--json"])
     expect(imported.code, imported.stderr).toBe(0)
     expect(JSON.parse(imported.stdout).created).toBe(2)
     const students = JSON.parse(
-      signet(dir, ["user", "list", "--tenant", "cli-users", "--type", "student", "--json"]).stdout
+      (await signet(dir, ["user", "list", "--tenant", "cli-users", "--type", "student", "--json"])).stdout
     )
     expect(students.map((u: any) => u.email).sort()).toEqual(["ana@cli.example.edu", "ben@cli.example.edu"])
     expect(students.find((u: any) => u.email === "ana@cli.example.edu").devices).toEqual(["nfc-1", "phone-1"])
-    expect(signet(dir, ["user", "disable", "--tenant", "cli-users", teacher.id]).stdout).toContain("disabled")
-    const key = signet(dir, [
+    expect((await signet(dir, ["user", "disable", "--tenant", "cli-users", teacher.id])).stdout).toContain("disabled")
+    const key = await signet(dir, [
       "apikey",
       "create",
       "--tenant",
@@ -151,42 +155,46 @@ describe("signet CLI", () => {
     ])
     expect(key.code, key.stderr).toBe(0)
     expect(JSON.parse(key.stdout).key).toMatch(/^sg_/)
-    expect(JSON.parse(signet(dir, ["apikey", "list", "--tenant", "cli-users", "--json"]).stdout)[0].name).toBe("sync")
-    const roles = JSON.parse(signet(dir, ["role", "list", "--tenant", "cli-users", "--json"]).stdout)
+    expect(JSON.parse((await signet(dir, ["apikey", "list", "--tenant", "cli-users", "--json"])).stdout)[0].name).toBe(
+      "sync"
+    )
+    const roles = JSON.parse((await signet(dir, ["role", "list", "--tenant", "cli-users", "--json"])).stdout)
     expect(roles.map((r: any) => r.name)).toContain("teacher")
     expect(
-      signet(dir, ["role", "create", "registrar", "--tenant", "cli-users", "--permission", "users:read"]).code
+      (await signet(dir, ["role", "create", "registrar", "--tenant", "cli-users", "--permission", "users:read"])).code
     ).toBe(0)
-    expect(signet(dir, ["role", "grant", "registrar", "users:write", "--tenant", "cli-users"]).stdout).toContain(
-      "users:write"
-    )
-    expect(signet(dir, ["role", "assign", "registrar", teacher.id, "--tenant", "cli-users"]).code).toBe(0)
+    expect(
+      (await signet(dir, ["role", "grant", "registrar", "users:write", "--tenant", "cli-users"])).stdout
+    ).toContain("users:write")
+    expect((await signet(dir, ["role", "assign", "registrar", teacher.id, "--tenant", "cli-users"])).code).toBe(0)
     const explained = JSON.parse(
-      signet(dir, ["role", "explain", teacher.id, "users:write", "--tenant", "cli-users", "--json"]).stdout
+      (await signet(dir, ["role", "explain", teacher.id, "users:write", "--tenant", "cli-users", "--json"])).stdout
     )
     expect(explained).toMatchObject({ allowed: true, decision: "allow" })
-    const rotated = signet(dir, ["keys", "rotate", "--json"])
+    const rotated = await signet(dir, ["keys", "rotate", "--json"])
     expect(rotated.code, rotated.stderr).toBe(0)
     expect(JSON.parse(rotated.stdout).jwks.keys.length).toBeGreaterThanOrEqual(2)
   })
 
-  it("bad configuration gives one clear line and a non-zero exit", () => {
-    const badUrl = signet(dir, ["tenant", "list"], { DATABASE_URL: "mysql://nope" })
+  it("bad configuration gives one clear line and a non-zero exit", async () => {
+    const badUrl = await signet(dir, ["tenant", "list"], { DATABASE_URL: "mysql://nope" })
     expect(badUrl.code).toBe(1)
     expect(badUrl.stderr.trim().split("\n")).toHaveLength(1)
     expect(badUrl.stderr).toContain("DATABASE_URL must start with sqlite: or postgres://")
-    const unreachable = signet(dir, ["tenant", "list"], { DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" })
+    const unreachable = await signet(dir, ["tenant", "list"], { DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" })
     expect(unreachable.code).toBe(1)
     expect(unreachable.stderr).toContain("cannot connect")
     noStack(unreachable.stderr)
     const other = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-cli-bad-"))
     Fs.writeFileSync(Path.join(other, "signet.json"), "{ this is not json")
-    const corrupt = signet(other, ["tenant", "list"])
+    const corrupt = await signet(other, ["tenant", "list"])
     expect(corrupt.code).toBe(1)
     expect(corrupt.stderr).toContain("is not valid JSON")
     noStack(corrupt.stderr)
     Fs.chmodSync(other, 0o500)
-    const unwritable = signet(other, ["tenant", "list"], { DATABASE_URL: `sqlite:${Path.join(other, "sub", "x.db")}` })
+    const unwritable = await signet(other, ["tenant", "list"], {
+      DATABASE_URL: `sqlite:${Path.join(other, "sub", "x.db")}`
+    })
     Fs.chmodSync(other, 0o700)
     if (process.getuid?.() !== 0) {
       expect(unwritable.code).toBe(1)
@@ -195,7 +203,7 @@ describe("signet CLI", () => {
     Fs.rmSync(other, { recursive: true, force: true })
 
     const fresh = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-cli-nomig-"))
-    const noMigrate = signet(fresh, ["serve", "--port", "0", "--no-migrate"])
+    const noMigrate = await signet(fresh, ["serve", "--port", "0", "--no-migrate"])
     expect(noMigrate.code).toBe(1)
     expect(noMigrate.stderr).toContain("database is not migrated")
     expect(noMigrate.stderr).toContain("signet migrate")
@@ -222,6 +230,54 @@ describe("signet CLI", () => {
     })
     const ready = await fetch(`${url}/ready`)
     expect(ready.status).toBe(200)
+    // Remote commands: login (non-interactive), whoami, logout.
+    const creds = Path.join(dir, "credentials.json")
+    const created = await signet(
+      dir,
+      [
+        "user",
+        "create",
+        "--tenant",
+        "cli-users",
+        "--email",
+        "root@cli.example.edu",
+        "--given-name",
+        "R",
+        "--family-name",
+        "O",
+        "--type",
+        "admin"
+      ],
+      {
+        SIGNET_NEW_PASSWORD: "a strong passphrase 4 cli"
+      }
+    )
+    expect(created.code, created.stderr).toBe(0)
+    const logged = await signet(
+      dir,
+      ["login", "--url", url, "--tenant", "cli-users", "--login", "root@cli.example.edu"],
+      {
+        SIGNET_PASSWORD: "a strong passphrase 4 cli",
+        SIGNET_CREDENTIALS: creds
+      }
+    )
+    expect(logged.code, logged.stderr).toBe(0)
+    expect(Fs.statSync(creds).mode & 0o777).toBe(0o600)
+    const who = await signet(dir, ["whoami", "--json"], { SIGNET_CREDENTIALS: creds })
+    expect(who.code, who.stderr).toBe(0)
+    expect(JSON.parse(who.stdout).user).toMatchObject({ email: "root@cli.example.edu", user_type: "admin" })
+    const badLogin = await signet(
+      dir,
+      ["login", "--url", url, "--tenant", "cli-users", "--login", "root@cli.example.edu"],
+      {
+        SIGNET_PASSWORD: "wrong",
+        SIGNET_CREDENTIALS: Path.join(dir, "other.json")
+      }
+    )
+    expect(badLogin.code).toBe(1)
+    expect(badLogin.stderr).toContain("invalid login or password")
+    expect((await signet(dir, ["logout"], { SIGNET_CREDENTIALS: creds })).stdout).toContain("logged out")
+    expect((await signet(dir, ["whoami"], { SIGNET_CREDENTIALS: creds })).stderr).toContain("not logged in")
     const code = await new Promise<number | null>((resolve) => {
       child.on("exit", (c) => resolve(c))
       child.kill("SIGTERM")
@@ -237,12 +293,12 @@ for (const dialect of testDialects().filter((d) => d === "pg")) {
       const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-cli-pg-"))
       const env = { DATABASE_URL: db.url, SIGNET_MASTER_KEY: Crypto.randomBytes(32).toString("base64") }
       try {
-        const m = signet(dir, ["migrate", "--json"], env)
+        const m = await signet(dir, ["migrate", "--json"], env)
         expect(m.code).toBe(0)
         expect(JSON.parse(m.stdout).modules.every((s: any) => s.applied === s.latest)).toBe(true)
-        const created = signet(dir, ["tenant", "create", "pg-school", "--name", "PG"], env)
+        const created = await signet(dir, ["tenant", "create", "pg-school", "--name", "PG"], env)
         expect(created.code, created.stderr).toBe(0)
-        const v = signet(dir, ["audit", "verify", "--tenant", "pg-school"], env)
+        const v = await signet(dir, ["audit", "verify", "--tenant", "pg-school"], env)
         expect(v.stdout).toContain("OK (2 rows)")
       } finally {
         Fs.rmSync(dir, { recursive: true, force: true })
