@@ -15,6 +15,7 @@
  * | `SIGNET_LOG_LEVEL` | `info` | `debug`, `info`, `warn`, `error`, `none` |
  * | `SIGNET_PG_APP_ROLE` | `signet_app` | Postgres role the pool assumes (RLS) |
  * | `SIGNET_SHUTDOWN_GRACE_MS` | `10000` | how long SIGTERM waits for in-flight requests |
+ * | `SIGNET_TRACING` | `false` | create Effect spans (for an OpenTelemetry exporter) |
  *
  * @module
  */
@@ -34,6 +35,8 @@ export interface ServerConfig {
   readonly logLevel: "debug" | "info" | "warn" | "error" | "none"
   readonly pgAppRole: string
   readonly shutdownGraceMs: number
+  /** Create Effect spans for requests and service calls (`SIGNET_TRACING`, default off). */
+  readonly tracing: boolean
 }
 
 const list = (name: string) =>
@@ -68,7 +71,8 @@ export const serverConfig: Config.Config<ServerConfig> = Config.all({
     "none"
   )("SIGNET_LOG_LEVEL").pipe(Config.withDefault("info")),
   pgAppRole: Db.pgAppRoleConfig,
-  shutdownGraceMs: Config.integer("SIGNET_SHUTDOWN_GRACE_MS").pipe(Config.withDefault(10_000))
+  shutdownGraceMs: Config.integer("SIGNET_SHUTDOWN_GRACE_MS").pipe(Config.withDefault(10_000)),
+  tracing: Config.boolean("SIGNET_TRACING").pipe(Config.withDefault(false))
 }) as Config.Config<ServerConfig>
 
 /** Builds a config value directly (tests, embedding). */
@@ -85,6 +89,7 @@ export const makeServerConfig = (
   logLevel: "none",
   pgAppRole: Db.DEFAULT_PG_APP_ROLE,
   shutdownGraceMs: 10_000,
+  tracing: false,
   ...overrides
 })
 
