@@ -12,6 +12,7 @@ import { init } from "./commands/init.js"
 import { keys } from "./commands/keys.js"
 import { remoteCommands } from "./commands/login.js"
 import { migrate } from "./commands/migrate.js"
+import { operator } from "./commands/operator.js"
 import { role } from "./commands/role.js"
 import { serve } from "./commands/serve.js"
 import { tenant } from "./commands/tenant.js"
@@ -23,7 +24,20 @@ export const signet = Command.make("signet").pipe(
   Command.withDescription(
     "Signet: identity, tenancy, RBAC, academics, attendance and classroom beacons — self-hosted."
   ),
-  Command.withSubcommands([init, serve, migrate, tenant, user, role, apikey, events, audit, keys, ...remoteCommands])
+  Command.withSubcommands([
+    init,
+    serve,
+    migrate,
+    tenant,
+    user,
+    role,
+    apikey,
+    operator,
+    events,
+    audit,
+    keys,
+    ...remoteCommands
+  ])
 )
 
 /** Runs the CLI with `argv` (as `process.argv`). */

@@ -171,6 +171,15 @@ describe("signet CLI", () => {
       (await signet(dir, ["role", "explain", teacher.id, "users:write", "--tenant", "cli-users", "--json"])).stdout
     )
     expect(explained).toMatchObject({ allowed: true, decision: "allow" })
+    const op = await signet(dir, ["operator", "create", "--email", "ops@cli.example.org", "--name", "Ops"], {
+      SIGNET_NEW_PASSWORD: "operator passphrase 2026"
+    })
+    expect(op.code, op.stderr).toBe(0)
+    expect(JSON.parse((await signet(dir, ["operator", "list", "--json"])).stdout)[0]).toMatchObject({
+      email: "ops@cli.example.org",
+      status: "active"
+    })
+    expect((await signet(dir, ["operator", "disable", "--email", "ops@cli.example.org"])).stdout).toContain("disabled")
     const rotated = await signet(dir, ["keys", "rotate", "--json"])
     expect(rotated.code, rotated.stderr).toBe(0)
     expect(JSON.parse(rotated.stdout).jwks.keys.length).toBeGreaterThanOrEqual(2)

@@ -18,6 +18,7 @@ import { Auth } from "./identity/Auth.js"
 import { SigningKeys, signingKeyColumn } from "./identity/Keys.js"
 import { Mfa, mfaSecretColumn } from "./identity/Mfa.js"
 import { identityMigrations } from "./identity/Migrations.js"
+import { Operators } from "./identity/Operators.js"
 import { Identity } from "./identity/Users.js"
 import { type CurrentActor, CurrentTenant, type TenantId } from "./kernel/Context.js"
 import { Envelope, EnvelopeLive } from "./kernel/Crypto.js"
@@ -69,6 +70,7 @@ export type CoreServices =
   | Identity
   | Auth
   | Mfa
+  | Operators
   | ApiKeys
   | SigningKeys
   | Envelope
@@ -142,7 +144,7 @@ const accessWiring = Layer.effectDiscard(
 /** The module services, given a `SqlClient` and an `Envelope`. */
 export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = firstAdminStep.pipe(
   Layer.provideMerge(accessWiring),
-  Layer.provideMerge(Layer.mergeAll(Mfa.Default, ApiKeys.Default, Access.Default)),
+  Layer.provideMerge(Layer.mergeAll(Mfa.Default, ApiKeys.Default, Access.Default, Operators.Default)),
   Layer.provideMerge(Auth.Default),
   Layer.provideMerge(Identity.Default),
   Layer.provideMerge(Layer.mergeAll(Tenancy.Default, SigningKeys.Default)),

@@ -11,7 +11,7 @@ import { AccessApi } from "./access/Api.js"
 import { AccessCommand, AccessQuery } from "./access/Rpc.js"
 import { AuditApi } from "./audit/Api.js"
 import { EventsApi } from "./events/Api.js"
-import { ApiKeysApi, AuthApi, SessionApi, UsersApi } from "./identity/Api.js"
+import { ApiKeysApi, AuthApi, PlatformApi, SessionApi, UsersApi } from "./identity/Api.js"
 import { AuthService, IdentityQuery, RpcTenantAuth } from "./identity/Rpc.js"
 import { UserAuth } from "./kernel/Security.js"
 import { SystemApi } from "./system/Api.js"
@@ -41,6 +41,7 @@ export * from "./tenancy/Rpc.js"
 export class SignetApi extends HttpApi.make("signet")
   .add(SystemApi)
   .add(TenantsApi)
+  .add(PlatformApi)
   .add(AuthApi)
   .add(SessionApi)
   .add(UsersApi)

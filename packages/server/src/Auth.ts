@@ -24,6 +24,7 @@ import {
   CurrentTenant,
   Forbidden,
   OperatorAuth,
+  Operators,
   RpcOperatorAuth,
   RpcTenantAuth,
   Tenancy,
@@ -67,12 +68,12 @@ export const clientIp = (
 
 const unauthorized = new Unauthorized({ message: "missing or invalid operator credentials" })
 
-const operatorActor = (headers: Headers, remote: string | undefined, config: ServerConfig) =>
+const operatorActor = (headers: Headers, remote: string | undefined, config: ServerConfig, id = "bootstrap") =>
   Effect.map(
     FiberRef.get(CurrentRequestId),
     (requestId): Actor => ({
       kind: "operator",
-      id: "bootstrap",
+      id,
       ip: clientIp(remote, headers["x-forwarded-for"], config.trustedProxies),
       userAgent: headers["user-agent"],
       requestId: requestId || headers["x-request-id"]
@@ -85,26 +86,50 @@ const check = (config: ServerConfig, presented: string) =>
     onSome: (expected) => presented.length > 0 && tokenMatches(expected, presented)
   })
 
-/** REST: `OperatorAuth` (bearer). */
+/**
+ * Which operator a bearer token stands for: the bootstrap token
+ * (`bootstrap`), or a platform operator's token (their id); `None` otherwise.
+ */
+export const operatorOf = (
+  config: ServerConfig,
+  presented: string
+): Effect.Effect<Option.Option<string>, never, Operators> => {
+  if (check(config, presented)) return Effect.succeed(Option.some("bootstrap"))
+  if (presented.split(".").length !== 3) return Effect.succeed(Option.none())
+  return Operators.use((o) => o.verify(presented)).pipe(
+    Effect.map((op) => Option.some(op.id)),
+    Effect.orElseSucceed(() => Option.none<string>())
+  )
+}
+
+/** REST: `OperatorAuth` (bearer): the bootstrap token or a platform operator's token. */
 export const OperatorAuthLive = (config: ServerConfig) =>
-  Layer.succeed(OperatorAuth, {
-    bearer: (token) =>
-      Effect.gen(function* () {
-        if (!check(config, Redacted.value(token))) return yield* unauthorized
-        const request = yield* HttpServerRequest.HttpServerRequest
-        return yield* operatorActor(request.headers, Option.getOrUndefined(request.remoteAddress), config)
-      })
-  })
+  Layer.effect(
+    OperatorAuth,
+    Effect.map(Operators, (operators) => ({
+      bearer: (token: Redacted.Redacted<string>) =>
+        Effect.gen(function* () {
+          const id = yield* operatorOf(config, Redacted.value(token)).pipe(Effect.provideService(Operators, operators))
+          if (Option.isNone(id)) return yield* unauthorized
+          const request = yield* HttpServerRequest.HttpServerRequest
+          return yield* operatorActor(request.headers, Option.getOrUndefined(request.remoteAddress), config, id.value)
+        })
+    }))
+  )
 
 /** RPC: `RpcOperatorAuth` reads `authorization: Bearer …` from the request headers. */
 export const RpcOperatorAuthLive = (config: ServerConfig) =>
-  Layer.succeed(
+  Layer.effect(
     RpcOperatorAuth,
-    RpcOperatorAuth.of(({ headers }) => {
-      const auth = headers["authorization"] ?? ""
-      const token = auth.toLowerCase().startsWith("bearer ") ? auth.slice(7).trim() : ""
-      return check(config, token) ? operatorActor(headers, undefined, config) : Effect.fail(unauthorized)
-    })
+    Effect.map(Operators, (operators) =>
+      RpcOperatorAuth.of(({ headers }) => {
+        const auth = headers["authorization"] ?? ""
+        const token = auth.toLowerCase().startsWith("bearer ") ? auth.slice(7).trim() : ""
+        return Effect.flatMap(operatorOf(config, token).pipe(Effect.provideService(Operators, operators)), (id) =>
+          Option.isSome(id) ? operatorActor(headers, undefined, config, id.value) : Effect.fail(unauthorized)
+        )
+      })
+    )
   )
 
 /** Client facts of the current request (address per the trusted-proxy rule, user agent). */
@@ -135,6 +160,7 @@ export const UserAuthLive = (config: ServerConfig) =>
       const auth = yield* Auth
       const tenancy = yield* Tenancy
       const apiKeys = yield* ApiKeys
+      const operators = yield* Operators
       return {
         bearer: (token) =>
           Effect.gen(function* () {
@@ -168,7 +194,8 @@ export const UserAuthLive = (config: ServerConfig) =>
                 roles: []
               }
             }
-            if (check(config, presented)) {
+            const operator = yield* operatorOf(config, presented).pipe(Effect.provideService(Operators, operators))
+            if (Option.isSome(operator)) {
               const tenant = yield* tenancy.get(slug)
               return {
                 tenant: { id: tenant.id, slug: tenant.slug },
@@ -257,6 +284,7 @@ export const RpcTenantAuthLive = (config: ServerConfig) =>
     Effect.gen(function* () {
       const auth = yield* Auth
       const tenancy = yield* Tenancy
+      const operators = yield* Operators
       return RpcTenantAuth.of(({ headers }) =>
         Effect.gen(function* () {
           const header = headers["authorization"] ?? ""
@@ -267,11 +295,12 @@ export const RpcTenantAuthLive = (config: ServerConfig) =>
             userAgent: headers["user-agent"],
             requestId
           }
-          if (check(config, token)) {
+          const operator = yield* operatorOf(config, token).pipe(Effect.provideService(Operators, operators))
+          if (Option.isSome(operator)) {
             const tenant = yield* tenancy.get(headers["x-signet-tenant"] ?? "")
             return {
               tenant: { id: tenant.id, slug: tenant.slug },
-              actor: { kind: "operator", id: "bootstrap", ...base } satisfies Actor,
+              actor: { kind: "operator", id: operator.value, ...base } satisfies Actor,
               sessionId: null,
               userType: null,
               roles: []

@@ -20,7 +20,7 @@ import type { ServerConfig } from "./Config.js"
 import { AccessHttp } from "./http/Access.js"
 import { AuditHttp } from "./http/Audit.js"
 import { EventsHttp } from "./http/Events.js"
-import { ApiKeysHttp, AuthHttp, SessionHttp, UsersHttp } from "./http/Identity.js"
+import { ApiKeysHttp, AuthHttp, PlatformHttp, SessionHttp, UsersHttp } from "./http/Identity.js"
 import { SystemHttp } from "./http/System.js"
 import { TenantsHttp } from "./http/Tenancy.js"
 import { Metrics, MetricsLive } from "./Metrics.js"
@@ -39,7 +39,8 @@ const apiRoutes = (config: ServerConfig) =>
       SessionHttp,
       UsersHttp,
       ApiKeysHttp,
-      AccessHttp
+      AccessHttp,
+      PlatformHttp
     ]),
     Layer.provide([OperatorAuthLive(config), UserAuthLive(config)])
   )

@@ -47,7 +47,7 @@ export const testServer = (
       return Layer.effect(
         TestServer,
         Effect.map(baseUrl, (url) => ({ url, token: TOKEN, databaseUrl: db.url }))
-      ).pipe(Layer.provide(server))
+      ).pipe(Layer.provideMerge(server))
     })
   )
 

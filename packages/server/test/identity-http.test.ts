@@ -1,7 +1,8 @@
 import { expect, layer } from "@effect/vitest"
+import { Operators } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { call, expectProblem, testServer } from "@signet/server/testing"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import * as Jose from "jose"
 import { generate } from "otplib"
 
@@ -254,6 +255,41 @@ for (const dialect of testDialects()) {
           expect((yield* call("GET", "/api/v1/tenants/web-mfa/users", { auth: second.body.access_token })).status).toBe(
             200
           )
+        })
+      )
+
+      it.effect("platform operators log in and manage tenants; their actions are audited under their id", () =>
+        Effect.gen(function* () {
+          const ops = yield* Operators.use((o) =>
+            o.create({
+              email: "ops@platform.example.org",
+              name: "Ops",
+              password: Redacted.make("platform operator passphrase")
+            })
+          )
+          const wrong = yield* call("POST", "/api/v1/platform/auth/login", {
+            auth: false,
+            body: { email: "ops@platform.example.org", password: "not it at all" }
+          })
+          expectProblem(wrong, 401)
+          const ok = yield* call("POST", "/api/v1/platform/auth/login", {
+            auth: false,
+            body: { email: "ops@platform.example.org", password: "platform operator passphrase" }
+          })
+          expect(ok.status).toBe(200)
+          expect(Jose.decodeProtectedHeader(ok.body.access_token).typ).toBe("signet-operator+jwt")
+          const created = yield* call("POST", "/api/v1/tenants", {
+            auth: ok.body.access_token,
+            body: { slug: "by-operator", name: "x" }
+          })
+          expect(created.status).toBe(201)
+          const audit = yield* call("GET", "/api/v1/tenants/by-operator/audit-logs?action=tenant.create", {
+            auth: ok.body.access_token
+          })
+          expect(audit.body.items[0]).toMatchObject({ actor_kind: "operator", actor_id: ops.id })
+          // An operator token is not a tenant user token, and a user token is not an operator token.
+          yield* Operators.use((o) => o.setStatus("ops@platform.example.org", "disabled"))
+          expectProblem(yield* call("GET", "/api/v1/tenants", { auth: ok.body.access_token }), 401)
         })
       )
 

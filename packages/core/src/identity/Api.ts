@@ -10,7 +10,7 @@ import { Schema } from "effect"
 import { Conflict, Forbidden, Unauthorized, ValidationError } from "../kernel/Errors.js"
 import { Page, PageParams } from "../kernel/Pagination.js"
 import { UserAuth } from "../kernel/Security.js"
-import { TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
+import { strictStruct, TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
 import {
   ApiKey,
   ApiKeyNotFound,
@@ -24,6 +24,7 @@ import {
   LoginResult,
   MfaCode,
   MfaLoginRequest,
+  PasswordInput,
   RefreshRequest,
   ResetPassword,
   Session,
@@ -265,3 +266,28 @@ export class ApiKeysApi extends HttpApiGroup.make("apikeys")
   .addError(Forbidden)
   .middleware(UserAuth)
   .annotate(OpenApi.Title, "API keys") {}
+
+/** Body of `POST /api/v1/platform/auth/login`. */
+export const OperatorLogin = strictStruct("OperatorLogin", {
+  email: Schema.String.pipe(Schema.maxLength(254)),
+  password: PasswordInput
+})
+
+/** An operator token. */
+export class OperatorToken extends Schema.Class<OperatorToken>("OperatorToken")({
+  access_token: Schema.String,
+  token_type: Schema.Literal("Bearer"),
+  expires_in: Schema.Number
+}) {}
+
+/** `platform` group: platform-operator login (operators manage tenants). */
+export class PlatformApi extends HttpApiGroup.make("platform")
+  .add(
+    HttpApiEndpoint.post("login", "/api/v1/platform/auth/login")
+      .setPayload(OperatorLogin)
+      .addSuccess(OperatorToken)
+      .addError(InvalidCredentials)
+      .addError(ValidationError)
+      .annotate(OpenApi.Summary, "Platform operator login (token accepted by every platform endpoint, 15 min)")
+  )
+  .annotate(OpenApi.Title, "Platform") {}

@@ -27,7 +27,8 @@ import { DbJson, instant, json } from "../kernel/Sql.js"
 export const TOKEN_KINDS = {
   access: { typ: "at+jwt", audience: "signet-api", ttlSeconds: 15 * 60 },
   mfa: { typ: "signet-mfa+jwt", audience: "signet-mfa", ttlSeconds: 5 * 60 },
-  beacon: { typ: "signet-beacon+jwt", audience: "signet-beacon", ttlSeconds: 10 * 60 }
+  beacon: { typ: "signet-beacon+jwt", audience: "signet-beacon", ttlSeconds: 10 * 60 },
+  operator: { typ: "signet-operator+jwt", audience: "signet-platform", ttlSeconds: 15 * 60 }
 } as const
 /** @see TOKEN_KINDS */
 export type TokenKind = keyof typeof TOKEN_KINDS

@@ -132,6 +132,23 @@ export const identityMigrations: ModuleMigrations = {
         UNIQUE (tenant_id, prefix)
       )`)
       yield* enableTenantRls("api_keys")
+    }),
+    "0004_platform_operators": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      // Platform-level: operators belong to no tenant (no RLS).
+      yield* sql.unsafe(`CREATE TABLE platform_operators (
+        id ${t.uuid} NOT NULL PRIMARY KEY,
+        email TEXT NOT NULL,
+        email_normalized TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'active',
+        password_hash TEXT NOT NULL,
+        failed_logins INTEGER NOT NULL DEFAULT 0,
+        locked_until ${t.ts},
+        created_at ${t.ts} NOT NULL,
+        last_login_at ${t.ts}
+      )`)
     })
   }
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { HttpApiBuilder } from "@effect/platform"
-import { ApiKeys, Auth, Authenticated, Identity, Mfa, SignetApi, SigningKeys } from "@signet/core"
+import { ApiKeys, Auth, Authenticated, Identity, Mfa, Operators, SignetApi, SigningKeys } from "@signet/core"
 import { Effect } from "effect"
 import { asPrincipal, clientInfo, currentUserId, requirePermission } from "../Auth.js"
 import type { ServerConfig } from "../Config.js"
@@ -155,4 +155,9 @@ export const ApiKeysHttp = HttpApiBuilder.group(SignetApi, "apikeys", (handlers)
     .handle("list", () => guarded("apikeys:read")(ApiKeys.use((k) => k.list)))
     .handle("create", ({ payload }) => guarded("apikeys:write")(ApiKeys.use((k) => k.create(payload))))
     .handle("revoke", ({ path }) => guarded("apikeys:write")(ApiKeys.use((k) => k.revoke(path.id))))
+)
+
+/** Handler for platform-operator login. */
+export const PlatformHttp = HttpApiBuilder.group(SignetApi, "platform", (handlers) =>
+  handlers.handle("login", ({ payload }) => Operators.use((o) => o.login(payload.email, payload.password)))
 )
