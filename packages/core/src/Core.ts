@@ -7,6 +7,8 @@
  */
 import type { SqlClient } from "@effect/sql"
 import { Context, Effect, Layer, Option } from "effect"
+import { Academics } from "./academics/Academics.js"
+import { academicsMigrations } from "./academics/Migrations.js"
 import { Access, policyUse } from "./access/Access.js"
 import { accessMigrations } from "./access/Migrations.js"
 import { Audit } from "./audit/Audit.js"
@@ -37,7 +39,8 @@ export const allMigrations = (appRole: string = DEFAULT_PG_APP_ROLE): ReadonlyAr
   eventsMigrations,
   RateLimit.rateLimitMigrations,
   identityMigrations,
-  accessMigrations(appRole)
+  accessMigrations(appRole),
+  academicsMigrations
 ]
 
 /** Every envelope-encrypted column of every module (master-key rotation re-wraps them). */
@@ -76,6 +79,7 @@ export type CoreServices =
   | Envelope
   | RateLimit.RateLimiter
   | Access
+  | Academics
 
 /** Onboarding: the first admin given with `CreateTenant.admin`. */
 const firstAdminStep = Layer.effectDiscard(
@@ -142,7 +146,8 @@ const accessWiring = Layer.effectDiscard(
 )
 
 /** The module services, given a `SqlClient` and an `Envelope`. */
-export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = firstAdminStep.pipe(
+export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = Academics.Default.pipe(
+  Layer.provideMerge(firstAdminStep),
   Layer.provideMerge(accessWiring),
   Layer.provideMerge(Layer.mergeAll(Mfa.Default, ApiKeys.Default, Access.Default, Operators.Default)),
   Layer.provideMerge(Auth.Default),

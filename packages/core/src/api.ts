@@ -7,6 +7,8 @@
  */
 import { HttpApi, OpenApi } from "@effect/platform"
 import type { RpcGroup } from "@effect/rpc"
+import { AcademicsApi } from "./academics/Api.js"
+import { AcademicsCommand, AcademicsQuery } from "./academics/Rpc.js"
 import { AccessApi } from "./access/Api.js"
 import { AccessCommand, AccessQuery } from "./access/Rpc.js"
 import { AuditApi } from "./audit/Api.js"
@@ -18,6 +20,9 @@ import { SystemApi } from "./system/Api.js"
 import { TenantsApi } from "./tenancy/Api.js"
 import { TenantCommand, TenantQuery } from "./tenancy/Rpc.js"
 
+export * from "./academics/Api.js"
+export * from "./academics/Domain.js"
+export * from "./academics/Rpc.js"
 export * from "./access/Api.js"
 export * from "./access/Domain.js"
 export * from "./access/Rpc.js"
@@ -47,6 +52,7 @@ export class SignetApi extends HttpApi.make("signet")
   .add(UsersApi)
   .add(ApiKeysApi)
   .add(AccessApi.middleware(UserAuth))
+  .add(AcademicsApi)
   .add(AuditApi)
   .add(EventsApi)
   .annotate(OpenApi.Title, "Signet API")
@@ -62,7 +68,9 @@ export const SignetRpcs = TenantQuery.merge(
   IdentityQuery,
   AuthService,
   AccessQuery.middleware(RpcTenantAuth),
-  AccessCommand.middleware(RpcTenantAuth)
+  AccessCommand.middleware(RpcTenantAuth),
+  AcademicsQuery,
+  AcademicsCommand
 )
 /** @see SignetRpcs */
 export type SignetRpcs = RpcGroup.Rpcs<typeof SignetRpcs>

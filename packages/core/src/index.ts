@@ -13,6 +13,9 @@
  *
  * @module
  */
+
+export { Academics, type ListCourses } from "./academics/Academics.js"
+export { ACADEMICS_TABLES, academicsMigrations } from "./academics/Migrations.js"
 export {
   Access,
   AccessConfig,

@@ -396,6 +396,33 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
           })
       )
 
+    /**
+     * Type and school of many users at once (live users of the current
+     * tenant only; unknown ids are absent from the map). For other modules'
+     * batch checks, e.g. academics linking teachers and students.
+     */
+    const liteMany = (ids: ReadonlyArray<string>) =>
+      inTx(
+        Effect.gen(function* () {
+          const tenant = yield* CurrentTenant
+          const valid = [...new Set(ids)].filter((id) => /^[0-9a-f-]{36}$/i.test(id))
+          const out = new Map<
+            string,
+            { readonly user_type: UserType; readonly school_id: string | null; readonly status: UserStatus }
+          >()
+          for (let i = 0; i < valid.length; i += 500) {
+            const rows = yield* sql<{ id: string; user_type: UserType; school_id: string | null; status: UserStatus }>`
+              SELECT id, user_type, school_id, status FROM users WHERE tenant_id = ${tenant.id} AND deleted_at IS NULL
+                AND ${sql.in("id", valid.slice(i, i + 500))}`.pipe(Effect.orDie)
+            for (const r of rows) out.set(r.id, { user_type: r.user_type, school_id: r.school_id, status: r.status })
+          }
+          return out as ReadonlyMap<
+            string,
+            { readonly user_type: UserType; readonly school_id: string | null; readonly status: UserStatus }
+          >
+        })
+      )
+
     /** `IdentityQuery.Exists` (seed 004): true for a live user of the current tenant. */
     const exists = (id: string) => inTx(Effect.map(findRow(id), Option.isSome))
 
@@ -416,6 +443,7 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
       )
 
     return {
+      liteMany,
       addCreationStep,
       addDeletionStep,
       get,

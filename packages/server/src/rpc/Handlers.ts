@@ -4,11 +4,13 @@
  * @module
  */
 import {
+  Academics,
   Access,
   Auth,
   Authenticated,
   CurrentActor,
   CurrentTenant,
+  Forbidden,
   Identity,
   Mfa,
   policyUse,
@@ -31,6 +33,26 @@ export const RpcHandlers = SignetRpcs.toLayer(
     const auth = yield* Auth
     const access = yield* Access
     const mfa = yield* Mfa
+    const academics = yield* Academics
+    /** Academics queries need `academics:read`; the close command `academics:write`. */
+    const guarded =
+      (permission: string) =>
+      <A, E, R>(self: Effect.Effect<A, E, R>) =>
+        asPrincipal(
+          Effect.zipRight(
+            Effect.flatMap(Authenticated, (p) =>
+              Effect.flatMap(
+                access.checkActor(p.actor, permission).pipe(Effect.provideService(CurrentTenant, p.tenant)),
+                (ok) =>
+                  ok
+                    ? Effect.void
+                    : Effect.fail(new Forbidden({ message: `missing permission ${permission}`, permission }))
+              )
+            ),
+            self
+          )
+        )
+    const aRead = guarded("academics:read")
     // Role and permission changes by a user need a recent MFA verification (step-up).
     const stepUp = Effect.flatMap(Authenticated, (p) =>
       p.actor.kind === "user" && p.sessionId ? mfa.requireRecentMfa(p.sessionId) : Effect.void
@@ -38,6 +60,18 @@ export const RpcHandlers = SignetRpcs.toLayer(
     const run = <A, E, R>(self: Effect.Effect<A, E, R>) => asPrincipal(self.pipe(Effect.provideService(Access, access)))
     const sensitive = <A, E, R>(self: Effect.Effect<A, E, R>) => run(Effect.zipRight(stepUp, self))
     return {
+      GetCourse: ({ course_id }) => aRead(academics.getCourse(course_id)),
+      ValidateTeacherCourse: ({ course_id, teacher_id }) =>
+        aRead(Effect.map(academics.validateTeacherCourse(teacher_id, course_id), (is_assigned) => ({ is_assigned }))),
+      ValidateStudentCourse: ({ course_id, student_id }) =>
+        aRead(academics.validateStudentCourse(student_id, course_id)),
+      ValidateClassroomCourse: ({ classroom_id, course_id }) =>
+        aRead(Effect.map(academics.validateClassroomCourse(classroom_id, course_id), (is_linked) => ({ is_linked }))),
+      GetSchoolPreferences: ({ school_id }) => aRead(academics.getSchoolPreferences(school_id)),
+      CloseExpiredCourses: ({ now }) =>
+        guarded("academics:write")(
+          Effect.map(academics.closeExpiredCourses(now), (r) => ({ closed_count: r.closed_count }))
+        ),
       CheckPermission: ({ permission, user_id }) =>
         run(
           access.explain(user_id, permission).pipe(

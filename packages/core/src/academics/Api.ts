@@ -1,0 +1,192 @@
+/**
+ * REST contract of the academics module (seed 004 prefixes `/schools`,
+ * `/classrooms`, `/groups`, `/courses`, under the tenant). Reads need
+ * `academics:read`, writes `academics:write`; teachers may edit their own
+ * courses when their school allows it.
+ *
+ * @module
+ */
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import { Schema } from "effect"
+import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
+import { Page, PageParams } from "../kernel/Pagination.js"
+import { UserAuth } from "../kernel/Security.js"
+import {
+  AcademicsNotFound,
+  Classroom,
+  Course,
+  CreateClassroom,
+  CreateCourse,
+  CreateGroup,
+  CreateSchool,
+  CrossSchoolLink,
+  Instant,
+  School,
+  SchoolPreferences,
+  SetMembers,
+  StudentCourseValidation,
+  StudentGroup,
+  UpdateClassroom,
+  UpdateCourse,
+  UpdateGroup,
+  UpdatePreferences,
+  UpdateSchool
+} from "./Domain.js"
+
+const slug = HttpApiSchema.param("slug", Schema.String)
+const id = HttpApiSchema.param("id", Schema.String)
+
+const ListBy = (extra: Schema.Struct.Fields = {}) => Schema.Struct({ ...PageParams.fields, ...extra })
+
+/** Page types. */
+export const SchoolPage = Page(School)
+/** @see SchoolPage */
+export const ClassroomPage = Page(Classroom)
+/** @see SchoolPage */
+export const GroupPage = Page(StudentGroup)
+/** @see SchoolPage */
+export const CoursePage = Page(Course)
+
+/** Result of `PUT …/groups/{id}/members`. */
+export class MembershipChange extends Schema.Class<MembershipChange>("MembershipChange")({
+  group_id: Schema.String,
+  added: Schema.Number,
+  removed: Schema.Number,
+  members: Schema.Number
+}) {}
+
+/** `academics` group. */
+export class AcademicsApi extends HttpApiGroup.make("academics")
+  // Schools
+  .add(
+    HttpApiEndpoint.get("listSchools")`/api/v1/tenants/${slug}/schools`.setUrlParams(ListBy()).addSuccess(SchoolPage)
+  )
+  .add(
+    HttpApiEndpoint.post("createSchool")`/api/v1/tenants/${slug}/schools`
+      .setPayload(CreateSchool)
+      .addSuccess(School, { status: 201 })
+      .addError(Conflict)
+  )
+  .add(HttpApiEndpoint.get("getSchool")`/api/v1/tenants/${slug}/schools/${id}`.addSuccess(School))
+  .add(
+    HttpApiEndpoint.patch("updateSchool")`/api/v1/tenants/${slug}/schools/${id}`
+      .setPayload(UpdateSchool)
+      .addSuccess(School)
+      .addError(Conflict)
+  )
+  .add(HttpApiEndpoint.del("deleteSchool")`/api/v1/tenants/${slug}/schools/${id}`.addSuccess(School))
+  .add(
+    HttpApiEndpoint.get("getPreferences")`/api/v1/tenants/${slug}/schools/${id}/preferences`.addSuccess(
+      SchoolPreferences
+    )
+  )
+  .add(
+    HttpApiEndpoint.put("updatePreferences")`/api/v1/tenants/${slug}/schools/${id}/preferences`
+      .setPayload(UpdatePreferences)
+      .addSuccess(SchoolPreferences)
+  )
+  // Classrooms
+  .add(
+    HttpApiEndpoint.get("listClassrooms")`/api/v1/tenants/${slug}/classrooms`
+      .setUrlParams(ListBy({ school_id: Schema.optional(Schema.UUID) }))
+      .addSuccess(ClassroomPage)
+  )
+  .add(
+    HttpApiEndpoint.post("createClassroom")`/api/v1/tenants/${slug}/classrooms`
+      .setPayload(CreateClassroom)
+      .addSuccess(Classroom, { status: 201 })
+      .addError(Conflict)
+  )
+  .add(HttpApiEndpoint.get("getClassroom")`/api/v1/tenants/${slug}/classrooms/${id}`.addSuccess(Classroom))
+  .add(
+    HttpApiEndpoint.patch("updateClassroom")`/api/v1/tenants/${slug}/classrooms/${id}`
+      .setPayload(UpdateClassroom)
+      .addSuccess(Classroom)
+      .addError(Conflict)
+  )
+  .add(HttpApiEndpoint.del("deleteClassroom")`/api/v1/tenants/${slug}/classrooms/${id}`.addSuccess(Classroom))
+  // Groups
+  .add(
+    HttpApiEndpoint.get("listGroups")`/api/v1/tenants/${slug}/groups`
+      .setUrlParams(ListBy({ school_id: Schema.optional(Schema.UUID) }))
+      .addSuccess(GroupPage)
+  )
+  .add(
+    HttpApiEndpoint.post("createGroup")`/api/v1/tenants/${slug}/groups`
+      .setPayload(CreateGroup)
+      .addSuccess(StudentGroup, { status: 201 })
+      .addError(Conflict)
+  )
+  .add(HttpApiEndpoint.get("getGroup")`/api/v1/tenants/${slug}/groups/${id}`.addSuccess(StudentGroup))
+  .add(
+    HttpApiEndpoint.patch("updateGroup")`/api/v1/tenants/${slug}/groups/${id}`
+      .setPayload(UpdateGroup)
+      .addSuccess(StudentGroup)
+      .addError(Conflict)
+  )
+  .add(HttpApiEndpoint.del("deleteGroup")`/api/v1/tenants/${slug}/groups/${id}`.addSuccess(StudentGroup))
+  .add(
+    HttpApiEndpoint.get("listMembers")`/api/v1/tenants/${slug}/groups/${id}/members`.addSuccess(
+      Schema.Array(Schema.String)
+    )
+  )
+  .add(
+    HttpApiEndpoint.put("setMembers")`/api/v1/tenants/${slug}/groups/${id}/members`
+      .setPayload(SetMembers)
+      .addSuccess(MembershipChange)
+      .addError(CrossSchoolLink)
+  )
+  .add(
+    HttpApiEndpoint.put("setGroupTeachers")`/api/v1/tenants/${slug}/groups/${id}/teachers`
+      .setPayload(Schema.Struct({ teacher_ids: Schema.Array(Schema.UUID).pipe(Schema.maxItems(50)) }))
+      .addSuccess(StudentGroup)
+      .addError(CrossSchoolLink)
+  )
+  // Courses
+  .add(
+    HttpApiEndpoint.get("listCourses")`/api/v1/tenants/${slug}/courses`
+      .setUrlParams(
+        ListBy({
+          school_id: Schema.optional(Schema.UUID),
+          teacher_id: Schema.optional(Schema.UUID),
+          group_id: Schema.optional(Schema.UUID),
+          classroom_id: Schema.optional(Schema.UUID),
+          from: Schema.optional(Instant),
+          to: Schema.optional(Instant)
+        })
+      )
+      .addSuccess(CoursePage)
+      .annotate(OpenApi.Description, "Courses by start time; `from`/`to` select courses overlapping that range.")
+  )
+  .add(
+    HttpApiEndpoint.post("createCourse")`/api/v1/tenants/${slug}/courses`
+      .setPayload(CreateCourse)
+      .addSuccess(Course, { status: 201 })
+      .addError(CrossSchoolLink)
+  )
+  .add(HttpApiEndpoint.get("getCourse")`/api/v1/tenants/${slug}/courses/${id}`.addSuccess(Course))
+  .add(
+    HttpApiEndpoint.patch("updateCourse")`/api/v1/tenants/${slug}/courses/${id}`
+      .setPayload(UpdateCourse)
+      .addSuccess(Course)
+      .addError(CrossSchoolLink)
+      .annotate(
+        OpenApi.Description,
+        "academics:write, or a teacher of the course when the school allows course modification from the UI (the closing delay only when teacher_can_modify_closing_delay)."
+      )
+  )
+  .add(HttpApiEndpoint.del("deleteCourse")`/api/v1/tenants/${slug}/courses/${id}`.addSuccess(Course))
+  .add(
+    HttpApiEndpoint.get(
+      "validateStudentCourse"
+    )`/api/v1/tenants/${slug}/courses/${id}/students/${HttpApiSchema.param("studentId", Schema.String)}`
+      .addSuccess(StudentCourseValidation)
+      .annotate(OpenApi.Summary, "Is the student in any group of the course? (ValidateStudentCourse)")
+  )
+  .addError(AcademicsNotFound)
+  .addError(ValidationError)
+  .addError(Conflict)
+  .addError(Forbidden)
+  .middleware(UserAuth)
+  .annotate(OpenApi.Title, "Academics")
+  .annotate(OpenApi.Description, "Schools, classrooms, student groups and courses.") {}

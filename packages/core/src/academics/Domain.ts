@@ -1,0 +1,282 @@
+/**
+ * Academics domain (seed 004 "academics" ownership and `academics.proto`;
+ * ARCHITECTURE §4): schools and their preferences, classrooms, student groups
+ * and memberships, courses and their links to teachers, classrooms and groups.
+ *
+ * Users (students, teachers) belong to the identity module and are referred
+ * to by id only.
+ *
+ * @module
+ */
+import { HttpApiSchema } from "@effect/platform"
+import { Schema } from "effect"
+import { strictStruct } from "../tenancy/Domain.js"
+
+/** Branded ids (UUIDv7). */
+export const SchoolId = Schema.UUID.pipe(Schema.brand("SchoolId"), Schema.annotations({ identifier: "SchoolId" }))
+/** @see SchoolId */
+export type SchoolId = typeof SchoolId.Type
+/** Classroom id. */
+export const ClassroomId = Schema.UUID.pipe(
+  Schema.brand("ClassroomId"),
+  Schema.annotations({ identifier: "ClassroomId" })
+)
+/** @see ClassroomId */
+export type ClassroomId = typeof ClassroomId.Type
+/** Student group id. */
+export const GroupId = Schema.UUID.pipe(Schema.brand("GroupId"), Schema.annotations({ identifier: "GroupId" }))
+/** @see GroupId */
+export type GroupId = typeof GroupId.Type
+/** Course id. */
+export const CourseId = Schema.UUID.pipe(Schema.brand("CourseId"), Schema.annotations({ identifier: "CourseId" }))
+/** @see CourseId */
+export type CourseId = typeof CourseId.Type
+
+const Name = Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(200))
+const Code = Schema.Trim.pipe(
+  Schema.minLength(1),
+  Schema.maxLength(64),
+  Schema.pattern(/^[^\s].*$/, { message: () => "must not be blank" })
+)
+/** An ISO-8601 instant (with offset or Z), normalised to UTC milliseconds by the service. */
+export const Instant = Schema.String.pipe(
+  Schema.filter(
+    (s) => (/T/.test(s) && !Number.isNaN(Date.parse(s))) || "must be an ISO-8601 instant such as 2026-09-01T08:00:00Z"
+  ),
+  Schema.annotations({ identifier: "Instant" })
+)
+
+/**
+ * School preferences (academics.proto `SchoolPreferences`): attendance rules
+ * of a school, used by the attendance module.
+ */
+export class SchoolPreferences extends Schema.Class<SchoolPreferences>("SchoolPreferences")({
+  id: Schema.String.annotations({ description: "The school id" }),
+  default_signature_closing_delay_minutes: Schema.Number,
+  teacher_can_modify_closing_delay: Schema.Boolean,
+  students_can_sign_before_teacher: Schema.Boolean,
+  enable_flash: Schema.Boolean,
+  disable_course_modification_from_ui: Schema.Boolean,
+  enable_nfc: Schema.Boolean
+}) {}
+
+/** Defaults of a new school's preferences. */
+export const DEFAULT_PREFERENCES = {
+  default_signature_closing_delay_minutes: 15,
+  teacher_can_modify_closing_delay: true,
+  students_can_sign_before_teacher: true,
+  enable_flash: true,
+  disable_course_modification_from_ui: false,
+  enable_nfc: true
+} as const
+
+/** A school (a OneRoster org of type school). */
+export class School extends Schema.Class<School>("School")({
+  id: Schema.String,
+  name: Schema.String,
+  code: Schema.NullOr(Schema.String),
+  timezone: Schema.String,
+  source_id: Schema.NullOr(Schema.String).annotations({ description: "OneRoster sourcedId when imported" }),
+  created_at: Schema.String,
+  updated_at: Schema.String
+}) {}
+
+/** A classroom of a school (beacons are installed in classrooms). */
+export class Classroom extends Schema.Class<Classroom>("Classroom")({
+  id: Schema.String,
+  school_id: Schema.String,
+  name: Schema.String,
+  code: Schema.String,
+  capacity: Schema.NullOr(Schema.Number),
+  created_at: Schema.String,
+  updated_at: Schema.String
+}) {}
+
+/** A student group (a OneRoster class; a "course template" through its course title and location). */
+export class StudentGroup extends Schema.Class<StudentGroup>("StudentGroup")({
+  id: Schema.String,
+  school_id: Schema.String,
+  name: Schema.String,
+  code: Schema.NullOr(Schema.String),
+  course_title: Schema.NullOr(Schema.String),
+  location: Schema.NullOr(Schema.String),
+  source_id: Schema.NullOr(Schema.String),
+  member_count: Schema.Number,
+  teacher_ids: Schema.Array(Schema.String),
+  created_at: Schema.String,
+  updated_at: Schema.String
+}) {}
+
+/** A course: one session of teaching, with its attendance settings (academics.proto `Course`). */
+export class Course extends Schema.Class<Course>("Course")({
+  id: Schema.String,
+  school_id: Schema.String,
+  name: Schema.String,
+  start_at: Schema.String,
+  end_at: Schema.String,
+  is_online: Schema.Boolean,
+  signature_closing_delay_minutes: Schema.Number.annotations({
+    description: "Effective delay: the course's override, else the school's default"
+  }),
+  closing_delay_overridden: Schema.Boolean,
+  signature_closed: Schema.Boolean,
+  teacher_ids: Schema.Array(Schema.String),
+  classroom_ids: Schema.Array(Schema.String),
+  group_ids: Schema.Array(Schema.String),
+  source_key: Schema.NullOr(Schema.String),
+  created_at: Schema.String,
+  updated_at: Schema.String
+}) {}
+
+/** Body of `POST …/schools`. */
+export const CreateSchool = strictStruct("CreateSchool", {
+  name: Name,
+  code: Schema.optional(Code),
+  timezone: Schema.optional(
+    Schema.String.pipe(
+      Schema.filter((tz) => {
+        try {
+          new Intl.DateTimeFormat("en", { timeZone: tz })
+          return true
+        } catch {
+          return "must be an IANA time zone such as Europe/Paris"
+        }
+      })
+    )
+  ),
+  preferences: Schema.optional(
+    strictStruct("SchoolPreferencesInput", {
+      default_signature_closing_delay_minutes: Schema.optional(Schema.Int.pipe(Schema.between(0, 600))),
+      teacher_can_modify_closing_delay: Schema.optional(Schema.Boolean),
+      students_can_sign_before_teacher: Schema.optional(Schema.Boolean),
+      enable_flash: Schema.optional(Schema.Boolean),
+      disable_course_modification_from_ui: Schema.optional(Schema.Boolean),
+      enable_nfc: Schema.optional(Schema.Boolean)
+    })
+  )
+})
+/** @see CreateSchool */
+export type CreateSchool = typeof CreateSchool.Type
+
+/** Body of `PATCH …/schools/{id}`. */
+export const UpdateSchool = strictStruct("UpdateSchool", {
+  name: Schema.optional(Name),
+  code: Schema.optional(Schema.NullOr(Code)),
+  timezone: Schema.optional(Schema.String)
+})
+/** @see UpdateSchool */
+export type UpdateSchool = typeof UpdateSchool.Type
+
+/** Body of `PUT …/schools/{id}/preferences`: every field optional (a partial update). */
+export const UpdatePreferences = strictStruct("UpdatePreferences", {
+  default_signature_closing_delay_minutes: Schema.optional(Schema.Int.pipe(Schema.between(0, 600))),
+  teacher_can_modify_closing_delay: Schema.optional(Schema.Boolean),
+  students_can_sign_before_teacher: Schema.optional(Schema.Boolean),
+  enable_flash: Schema.optional(Schema.Boolean),
+  disable_course_modification_from_ui: Schema.optional(Schema.Boolean),
+  enable_nfc: Schema.optional(Schema.Boolean)
+})
+/** @see UpdatePreferences */
+export type UpdatePreferences = typeof UpdatePreferences.Type
+
+/** Body of `POST …/classrooms`. */
+export const CreateClassroom = strictStruct("CreateClassroom", {
+  school_id: Schema.UUID,
+  name: Name,
+  code: Code,
+  capacity: Schema.optional(Schema.Int.pipe(Schema.between(1, 10_000)))
+})
+/** @see CreateClassroom */
+export type CreateClassroom = typeof CreateClassroom.Type
+
+/** Body of `PATCH …/classrooms/{id}`. */
+export const UpdateClassroom = strictStruct("UpdateClassroom", {
+  name: Schema.optional(Name),
+  code: Schema.optional(Code),
+  capacity: Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(1, 10_000))))
+})
+/** @see UpdateClassroom */
+export type UpdateClassroom = typeof UpdateClassroom.Type
+
+/** Body of `POST …/groups`. */
+export const CreateGroup = strictStruct("CreateGroup", {
+  school_id: Schema.UUID,
+  name: Name,
+  code: Schema.optional(Code),
+  course_title: Schema.optional(Name),
+  location: Schema.optional(Schema.String.pipe(Schema.maxLength(200)))
+})
+/** @see CreateGroup */
+export type CreateGroup = typeof CreateGroup.Type
+
+/** Body of `PATCH …/groups/{id}`. */
+export const UpdateGroup = strictStruct("UpdateGroup", {
+  name: Schema.optional(Name),
+  code: Schema.optional(Schema.NullOr(Code)),
+  course_title: Schema.optional(Schema.NullOr(Name)),
+  location: Schema.optional(Schema.NullOr(Schema.String.pipe(Schema.maxLength(200))))
+})
+/** @see UpdateGroup */
+export type UpdateGroup = typeof UpdateGroup.Type
+
+/** Body of `PUT …/groups/{id}/members`: the full membership (student ids). */
+export const SetMembers = strictStruct("SetMembers", {
+  student_ids: Schema.Array(Schema.UUID).pipe(Schema.maxItems(5000))
+})
+
+/** Body of `POST …/courses`. */
+export const CreateCourse = strictStruct("CreateCourse", {
+  school_id: Schema.UUID,
+  name: Name,
+  start_at: Instant,
+  end_at: Instant,
+  is_online: Schema.optional(Schema.Boolean),
+  signature_closing_delay_minutes: Schema.optional(Schema.Int.pipe(Schema.between(0, 600))),
+  teacher_ids: Schema.optional(Schema.Array(Schema.UUID).pipe(Schema.maxItems(50))),
+  classroom_ids: Schema.optional(Schema.Array(Schema.UUID).pipe(Schema.maxItems(50))),
+  group_ids: Schema.optional(Schema.Array(Schema.UUID).pipe(Schema.maxItems(200)))
+})
+/** @see CreateCourse */
+export type CreateCourse = typeof CreateCourse.Type
+
+/**
+ * Body of `PATCH …/courses/{id}`. Link lists, when given, replace the
+ * current links. `signature_closing_delay_minutes: null` returns to the
+ * school default.
+ */
+export const UpdateCourse = strictStruct("UpdateCourse", {
+  name: Schema.optional(Name),
+  start_at: Schema.optional(Instant),
+  end_at: Schema.optional(Instant),
+  is_online: Schema.optional(Schema.Boolean),
+  signature_closing_delay_minutes: Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(0, 600)))),
+  teacher_ids: Schema.optional(Schema.Array(Schema.UUID).pipe(Schema.maxItems(50))),
+  classroom_ids: Schema.optional(Schema.Array(Schema.UUID).pipe(Schema.maxItems(50))),
+  group_ids: Schema.optional(Schema.Array(Schema.UUID).pipe(Schema.maxItems(200)))
+})
+/** @see UpdateCourse */
+export type UpdateCourse = typeof UpdateCourse.Type
+
+/** 404 — no such school, classroom, group or course in the caller's tenant. */
+export class AcademicsNotFound extends Schema.TaggedError<AcademicsNotFound>()(
+  "AcademicsNotFound",
+  {
+    message: Schema.String,
+    resource: Schema.Literal("school", "classroom", "group", "course", "user"),
+    id: Schema.String
+  },
+  HttpApiSchema.annotations({ status: 404, description: "No such academics object" })
+) {}
+
+/** 409 — a link across schools (classroom, group or teacher of another school than the course's). */
+export class CrossSchoolLink extends Schema.TaggedError<CrossSchoolLink>()(
+  "CrossSchoolLink",
+  { message: Schema.String, resource: Schema.String, id: Schema.String, school_id: Schema.String },
+  HttpApiSchema.annotations({ status: 409, description: "Object of another school" })
+) {}
+
+/** `ValidateStudentCourse` answer (academics.proto). */
+export class StudentCourseValidation extends Schema.Class<StudentCourseValidation>("StudentCourseValidation")({
+  is_allowed: Schema.Boolean,
+  matched_group_ids: Schema.Array(Schema.String)
+}) {}

@@ -1,0 +1,85 @@
+/**
+ * Handlers of the `academics` group. Reads need `academics:read`, writes
+ * `academics:write`; a teacher of a course may update it (name, times,
+ * online flag, and the closing delay when the school allows it) unless the
+ * school disables course modification from the UI.
+ *
+ * @module
+ */
+import { HttpApiBuilder } from "@effect/platform"
+import { Academics, Access, Authenticated, CurrentTenant, Forbidden, SignetApi, type UpdateCourse } from "@signet/core"
+import { Effect } from "effect"
+import { asPrincipal, requirePermission } from "../Auth.js"
+
+const read = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  asPrincipal(Effect.zipRight(requirePermission("academics:read"), self))
+const write = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  asPrincipal(Effect.zipRight(requirePermission("academics:write"), self))
+
+/** The teacher rule for course updates (see the module comment). */
+const updateCourse = (courseId: string, patch: UpdateCourse) =>
+  asPrincipal(
+    Effect.gen(function* () {
+      const p = yield* Authenticated
+      const academics = yield* Academics
+      const mayWrite = yield* Access.use((a) => a.checkActor(p.actor, "academics:write")).pipe(
+        Effect.provideService(CurrentTenant, p.tenant)
+      )
+      if (mayWrite) return yield* academics.updateCourse(courseId, patch)
+      const denied = (message: string) => new Forbidden({ message, permission: "academics:write" })
+      if (p.actor.kind !== "user" || !p.actor.id) return yield* denied("missing permission academics:write")
+      const course = yield* academics.getCourse(courseId)
+      if (!(yield* academics.validateTeacherCourse(p.actor.id, courseId))) {
+        return yield* denied("only the course's teachers or academics:write holders may change it")
+      }
+      const prefs = yield* academics.getSchoolPreferences(course.school_id)
+      if (prefs.disable_course_modification_from_ui)
+        return yield* denied("this school does not let teachers modify courses")
+      if (patch.signature_closing_delay_minutes !== undefined && !prefs.teacher_can_modify_closing_delay) {
+        return yield* denied("this school does not let teachers change the closing delay")
+      }
+      if (patch.teacher_ids || patch.classroom_ids || patch.group_ids) {
+        return yield* denied("teachers cannot change a course's teachers, classrooms or groups")
+      }
+      return yield* academics.updateCourse(courseId, patch)
+    })
+  )
+
+/** Handlers for `/api/v1/tenants/{slug}/{schools,classrooms,groups,courses}`. */
+export const AcademicsHttp = HttpApiBuilder.group(SignetApi, "academics", (h) =>
+  h
+    .handle("listSchools", ({ urlParams }) => read(Academics.use((a) => a.listSchools(urlParams))))
+    .handle("createSchool", ({ payload }) => write(Academics.use((a) => a.createSchool(payload))))
+    .handle("getSchool", ({ path }) => read(Academics.use((a) => a.getSchool(path.id))))
+    .handle("updateSchool", ({ path, payload }) => write(Academics.use((a) => a.updateSchool(path.id, payload))))
+    .handle("deleteSchool", ({ path }) => write(Academics.use((a) => a.deleteSchool(path.id))))
+    .handle("getPreferences", ({ path }) => read(Academics.use((a) => a.getSchoolPreferences(path.id))))
+    .handle("updatePreferences", ({ path, payload }) =>
+      write(Academics.use((a) => a.updateSchoolPreferences(path.id, payload)))
+    )
+    .handle("listClassrooms", ({ urlParams }) => read(Academics.use((a) => a.listClassrooms(urlParams))))
+    .handle("createClassroom", ({ payload }) => write(Academics.use((a) => a.createClassroom(payload))))
+    .handle("getClassroom", ({ path }) => read(Academics.use((a) => a.getClassroom(path.id))))
+    .handle("updateClassroom", ({ path, payload }) => write(Academics.use((a) => a.updateClassroom(path.id, payload))))
+    .handle("deleteClassroom", ({ path }) => write(Academics.use((a) => a.deleteClassroom(path.id))))
+    .handle("listGroups", ({ urlParams }) => read(Academics.use((a) => a.listGroups(urlParams))))
+    .handle("createGroup", ({ payload }) => write(Academics.use((a) => a.createGroup(payload))))
+    .handle("getGroup", ({ path }) => read(Academics.use((a) => a.getGroup(path.id))))
+    .handle("updateGroup", ({ path, payload }) => write(Academics.use((a) => a.updateGroup(path.id, payload))))
+    .handle("deleteGroup", ({ path }) => write(Academics.use((a) => a.deleteGroup(path.id))))
+    .handle("listMembers", ({ path }) => read(Academics.use((a) => a.listMembers(path.id))))
+    .handle("setMembers", ({ path, payload }) =>
+      write(Academics.use((a) => a.setMembers(path.id, payload.student_ids)))
+    )
+    .handle("setGroupTeachers", ({ path, payload }) =>
+      write(Academics.use((a) => a.setGroupTeachers(path.id, payload.teacher_ids)))
+    )
+    .handle("listCourses", ({ urlParams }) => read(Academics.use((a) => a.listCourses(urlParams))))
+    .handle("createCourse", ({ payload }) => write(Academics.use((a) => a.createCourse(payload))))
+    .handle("getCourse", ({ path }) => read(Academics.use((a) => a.getCourse(path.id))))
+    .handle("updateCourse", ({ path, payload }) => updateCourse(path.id, payload))
+    .handle("deleteCourse", ({ path }) => write(Academics.use((a) => a.deleteCourse(path.id))))
+    .handle("validateStudentCourse", ({ path }) =>
+      read(Academics.use((a) => a.validateStudentCourse(path.studentId, path.id)))
+    )
+)
