@@ -14,6 +14,7 @@ import { remoteCommands } from "./commands/login.js"
 import { migrate } from "./commands/migrate.js"
 import { operator } from "./commands/operator.js"
 import { role } from "./commands/role.js"
+import { roster } from "./commands/roster.js"
 import { serve } from "./commands/serve.js"
 import { tenant } from "./commands/tenant.js"
 import { apikey, user } from "./commands/user.js"
@@ -33,6 +34,7 @@ export const signet = Command.make("signet").pipe(
     role,
     apikey,
     operator,
+    roster,
     events,
     audit,
     keys,

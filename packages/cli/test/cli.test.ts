@@ -171,6 +171,15 @@ describe("signet CLI", () => {
       (await signet(dir, ["role", "explain", teacher.id, "users:write", "--tenant", "cli-users", "--json"])).stdout
     )
     expect(explained).toMatchObject({ allowed: true, decision: "allow" })
+    const sds = "/work/shared/data/oneroster/microsoft-sds-v2.1"
+    if (Fs.existsSync(sds)) {
+      expect((await signet(dir, ["tenant", "create", "cli-roster", "--name", "Roster"])).code).toBe(0)
+      const imported = await signet(dir, ["roster", "import", sds, "--tenant", "cli-roster", "--json"])
+      expect(imported.code, imported.stderr).toBe(0)
+      expect(JSON.parse(imported.stdout)).toMatchObject({ version: "sds", users: { created: 6 } })
+      const again = await signet(dir, ["roster", "import", sds, "--tenant", "cli-roster", "--quiet"])
+      expect(again.stdout).toMatch(/users\s+0\s+0\s+0\s+6/)
+    } else console.warn(`${sds} absent: roster CLI test skipped`)
     const op = await signet(dir, ["operator", "create", "--email", "ops@cli.example.org", "--name", "Ops"], {
       SIGNET_NEW_PASSWORD: "operator passphrase 2026"
     })

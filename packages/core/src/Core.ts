@@ -9,6 +9,7 @@ import type { SqlClient } from "@effect/sql"
 import { Context, Effect, Layer, Option } from "effect"
 import { Academics } from "./academics/Academics.js"
 import { academicsMigrations } from "./academics/Migrations.js"
+import { Roster } from "./academics/Roster.js"
 import { Access, policyUse } from "./access/Access.js"
 import { accessMigrations } from "./access/Migrations.js"
 import { Audit } from "./audit/Audit.js"
@@ -80,6 +81,7 @@ export type CoreServices =
   | RateLimit.RateLimiter
   | Access
   | Academics
+  | Roster
 
 /** Onboarding: the first admin given with `CreateTenant.admin`. */
 const firstAdminStep = Layer.effectDiscard(
@@ -146,7 +148,10 @@ const accessWiring = Layer.effectDiscard(
 )
 
 /** The module services, given a `SqlClient` and an `Envelope`. */
-export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = Academics.Default.pipe(
+export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = Layer.mergeAll(
+  Academics.Default,
+  Roster.Default
+).pipe(
   Layer.provideMerge(firstAdminStep),
   Layer.provideMerge(accessWiring),
   Layer.provideMerge(Layer.mergeAll(Mfa.Default, ApiKeys.Default, Access.Default, Operators.Default)),

@@ -16,6 +16,8 @@
 
 export { Academics, type ListCourses } from "./academics/Academics.js"
 export { ACADEMICS_TABLES, academicsMigrations } from "./academics/Migrations.js"
+export * as OneRoster from "./academics/OneRoster.js"
+export { Roster } from "./academics/Roster.js"
 export {
   Access,
   AccessConfig,

@@ -11,6 +11,7 @@
  * | `SIGNET_BOOTSTRAP_TOKEN` | — | operator bearer token for platform endpoints |
  * | `SIGNET_CORS_ORIGINS` | — | comma-separated allowed origins (`*` for any) |
  * | `SIGNET_MAX_BODY_BYTES` | `1048576` | request body limit |
+ * | `SIGNET_MAX_UPLOAD_BYTES` | `67108864` | body limit of roster uploads |
  * | `SIGNET_TRUSTED_PROXIES` | — | comma-separated proxy IPs whose `X-Forwarded-For` is believed |
  * | `SIGNET_LOG_LEVEL` | `info` | `debug`, `info`, `warn`, `error`, `none` |
  * | `SIGNET_PG_APP_ROLE` | `signet_app` | Postgres role the pool assumes (RLS) |
@@ -31,6 +32,8 @@ export interface ServerConfig {
   readonly bootstrapToken: Option.Option<Redacted.Redacted<string>>
   readonly corsOrigins: ReadonlyArray<string>
   readonly maxBodyBytes: number
+  /** Body limit of file uploads (roster zips), bytes. */
+  readonly maxUploadBytes: number
   readonly trustedProxies: ReadonlyArray<string>
   readonly logLevel: "debug" | "info" | "warn" | "error" | "none"
   readonly pgAppRole: string
@@ -62,6 +65,7 @@ export const serverConfig: Config.Config<ServerConfig> = Config.all({
   bootstrapToken: Config.option(Config.redacted("SIGNET_BOOTSTRAP_TOKEN")),
   corsOrigins: list("SIGNET_CORS_ORIGINS"),
   maxBodyBytes: Config.integer("SIGNET_MAX_BODY_BYTES").pipe(Config.withDefault(1024 * 1024)),
+  maxUploadBytes: Config.integer("SIGNET_MAX_UPLOAD_BYTES").pipe(Config.withDefault(64 * 1024 * 1024)),
   trustedProxies: list("SIGNET_TRUSTED_PROXIES"),
   logLevel: Config.literal(
     "debug",
@@ -85,6 +89,7 @@ export const makeServerConfig = (
   bootstrapToken: Option.none(),
   corsOrigins: [],
   maxBodyBytes: 1024 * 1024,
+  maxUploadBytes: 64 * 1024 * 1024,
   trustedProxies: [],
   logLevel: "none",
   pgAppRole: Db.DEFAULT_PG_APP_ROLE,

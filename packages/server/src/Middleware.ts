@@ -213,20 +213,22 @@ export const globalMiddleware = (config: ServerConfig, inflight: { n: number } =
           const url = request.url
           const path = url.split("?")[0] ?? url
           const length = Number(request.headers["content-length"] ?? "0")
+          // Roster uploads (zip) may exceed the general JSON body limit.
+          const limit = /\/roster\/imports$/.test(path) ? config.maxUploadBytes : config.maxBodyBytes
 
           const handled: Effect.Effect<HttpServerResponse.HttpServerResponse> =
-            Number.isFinite(length) && length > config.maxBodyBytes
+            Number.isFinite(length) && length > limit
               ? Effect.succeed(
                   problemResponse(
                     413,
                     "PayloadTooLarge",
-                    `request body of ${length} bytes exceeds the limit of ${config.maxBodyBytes} bytes`,
+                    `request body of ${length} bytes exceeds the limit of ${limit} bytes`,
                     path,
                     requestId
                   )
                 )
               : (httpEffect as Effect.Effect<HttpServerResponse.HttpServerResponse, unknown>).pipe(
-                  HttpIncomingMessage.withMaxBodySize(Option.some(config.maxBodyBytes)),
+                  HttpIncomingMessage.withMaxBodySize(Option.some(limit)),
                   Effect.catchAllCause((cause) =>
                     Effect.gen(function* () {
                       const [response] = yield* HttpServerError.causeResponse(cause)

@@ -1,7 +1,9 @@
 import { expect, layer } from "@effect/vitest"
+import { OneRoster } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
-import { call, expectProblem, testServer } from "@signet/server/testing"
+import { call, expectProblem, TestServer, testServer } from "@signet/server/testing"
 import { Effect } from "effect"
+import { strToU8, zipSync } from "fflate"
 
 const PASSWORD = "correct horse battery staple"
 
@@ -134,6 +136,35 @@ for (const dialect of testDialects()) {
             yield* call("POST", "/api/v1/tenants/aca-web/schools", { ...as(admin), body: { name: "X", extra: 1 } }),
             400
           )
+
+          // OneRoster upload (zip): dry run, import, re-import, a broken zip.
+          const files = OneRoster.generateOneRoster({
+            seed: 3,
+            schools: 1,
+            students: 12,
+            teachers: 2,
+            classes: 3,
+            enrollmentsPerStudent: 2
+          })
+          const zip = zipSync(Object.fromEntries([...files].map(([k, v]) => [k, strToU8(v)])))
+          const upload = (query: string, body: Uint8Array) =>
+            Effect.flatMap(TestServer, (server) =>
+              Effect.promise(async () => {
+                const res = await fetch(`${server.url}/api/v1/tenants/aca-web/roster/imports${query}`, {
+                  method: "POST",
+                  headers: { authorization: `Bearer ${admin}`, "content-type": "application/zip" },
+                  body
+                })
+                return { status: res.status, body: (await res.json()) as any }
+              })
+            )
+          const dry = yield* upload("?dry_run=true", zip)
+          expect(dry.body).toMatchObject({ dry_run: true, users: { created: 14 } })
+          const real = yield* upload("", zip)
+          expect(real.status).toBe(200)
+          expect(real.body).toMatchObject({ dry_run: false, groups: { created: 3 } })
+          expect((yield* upload("", zip)).body.users).toMatchObject({ created: 0, updated: 0 })
+          expect((yield* upload("", new TextEncoder().encode("not a zip"))).status).toBe(400)
         })
       )
     }

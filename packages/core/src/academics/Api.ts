@@ -21,6 +21,8 @@ import {
   CreateSchool,
   CrossSchoolLink,
   Instant,
+  RosterImportFailed,
+  RosterSummary,
   School,
   SchoolPreferences,
   SetMembers,
@@ -182,6 +184,18 @@ export class AcademicsApi extends HttpApiGroup.make("academics")
     )`/api/v1/tenants/${slug}/courses/${id}/students/${HttpApiSchema.param("studentId", Schema.String)}`
       .addSuccess(StudentCourseValidation)
       .annotate(OpenApi.Summary, "Is the student in any group of the course? (ValidateStudentCourse)")
+  )
+  .add(
+    HttpApiEndpoint.post("importRoster")`/api/v1/tenants/${slug}/roster/imports`
+      .setUrlParams(Schema.Struct({ dry_run: Schema.optional(Schema.BooleanFromString) }))
+      .setPayload(HttpApiSchema.Uint8Array({ contentType: "application/zip" }))
+      .addSuccess(RosterSummary)
+      .addError(RosterImportFailed)
+      .annotate(OpenApi.Summary, "Import a OneRoster 1.1/1.2 bulk set (zip of CSV files)")
+      .annotate(
+        OpenApi.Description,
+        "All-or-nothing; upserts by sourcedId (re-importing the same files changes nothing). Errors (422) and warnings carry file:line. `dry_run=true` validates and reports without writing. Body limit: SIGNET_MAX_UPLOAD_BYTES."
+      )
   )
   .addError(AcademicsNotFound)
   .addError(ValidationError)

@@ -280,3 +280,39 @@ export class StudentCourseValidation extends Schema.Class<StudentCourseValidatio
   is_allowed: Schema.Boolean,
   matched_group_ids: Schema.Array(Schema.String)
 }) {}
+
+/** Created/updated/deleted/unchanged counts of one kind of object. */
+export class ImportCounts extends Schema.Class<ImportCounts>("ImportCounts")({
+  created: Schema.Number,
+  updated: Schema.Number,
+  deleted: Schema.Number,
+  unchanged: Schema.Number
+}) {}
+
+/** An issue of an import, with where it is. */
+export class ImportMessage extends Schema.Class<ImportMessage>("ImportMessage")({
+  file: Schema.String,
+  line: Schema.Number,
+  code: Schema.String,
+  message: Schema.String
+}) {}
+
+/** What an import did (or would do, for a dry run). */
+export class RosterSummary extends Schema.Class<RosterSummary>("RosterSummary")({
+  version: Schema.String,
+  dry_run: Schema.Boolean,
+  schools: ImportCounts,
+  users: ImportCounts,
+  groups: ImportCounts,
+  memberships: Schema.Struct({ added: Schema.Number, removed: Schema.Number }),
+  teacher_assignments: Schema.Struct({ added: Schema.Number, removed: Schema.Number }),
+  warnings: Schema.Array(ImportMessage),
+  errors: Schema.Array(ImportMessage)
+}) {}
+
+/** 422 — the files have errors (each with file:line); nothing was written. */
+export class RosterImportFailed extends Schema.TaggedError<RosterImportFailed>()(
+  "RosterImportFailed",
+  { message: Schema.String, errors: Schema.Array(ImportMessage), warnings: Schema.Array(ImportMessage) },
+  HttpApiSchema.annotations({ status: 422, description: "The roster files have errors; nothing was written" })
+) {}

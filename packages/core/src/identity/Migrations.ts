@@ -149,6 +149,14 @@ export const identityMigrations: ModuleMigrations = {
         created_at ${t.ts} NOT NULL,
         last_login_at ${t.ts}
       )`)
+    }),
+    "0005_user_source_id": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      // OneRoster sourcedId of imported users: re-imports upsert by it.
+      yield* sql.unsafe(`ALTER TABLE users ADD COLUMN source_id TEXT`)
+      yield* sql.unsafe(
+        `CREATE UNIQUE INDEX users_source_key ON users (tenant_id, source_id) WHERE source_id IS NOT NULL`
+      )
     })
   }
 }

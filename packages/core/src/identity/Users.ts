@@ -69,6 +69,20 @@ export const UserRow = Schema.Struct({
 export type UserRow = typeof UserRow.Type
 const decodeRows = Schema.decodeUnknown(Schema.Array(UserRow))
 
+/** A user as a roster import describes it (see `Identity.rosterUpsert`). */
+export interface RosterUser {
+  readonly sourceId: string
+  readonly userType: UserType
+  readonly email: string | null
+  readonly username: string | null
+  readonly givenName: string
+  readonly familyName: string
+  readonly studentNumber: string | null
+  readonly schoolId: string | null
+  readonly enabled: boolean
+  readonly deleted: boolean
+}
+
 /** Normalises an e-mail or username for uniqueness and lookup. */
 export const normalize = (s: string): string => s.trim().normalize("NFKC").toLowerCase()
 
@@ -423,6 +437,94 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
         })
       )
 
+    /**
+     * Roster upsert (OneRoster import): creates, updates or soft-deletes users
+     * by their `source_id`, in the caller's transaction, without an audit row
+     * per user (the import writes one summary row). New users get the
+     * creation steps (their default role). A user without e-mail gets
+     * `<sourcedId>@oneroster.invalid` (RFC 2606), so the unique-per-tenant
+     * e-mail rule holds; they log in by username.
+     */
+    const rosterUpsert = (users: ReadonlyArray<RosterUser>) =>
+      Effect.gen(function* () {
+        const tenant = yield* CurrentTenant
+        const at = instant(yield* now)
+        const existing = new Map<string, UserRow & { readonly source_id: string }>()
+        const sources = users.map((u) => u.sourceId)
+        for (let i = 0; i < sources.length; i += 500) {
+          const rows =
+            yield* sql`SELECT * FROM users WHERE tenant_id = ${tenant.id} AND ${sql.in("source_id", sources.slice(i, i + 500))}`.pipe(
+              Effect.flatMap(
+                Schema.decodeUnknown(Schema.Array(Schema.extend(UserRow, Schema.Struct({ source_id: Schema.String }))))
+              ),
+              Effect.orDie
+            )
+          for (const r of rows) existing.set(r.source_id, r)
+        }
+        const ids = new Map<string, string>()
+        const counts = { created: 0, updated: 0, deleted: 0, unchanged: 0 }
+        const created: Array<string> = []
+        for (const u of users) {
+          const email = u.email ?? `${u.sourceId.toLowerCase().replace(/[^a-z0-9._-]/g, "-")}@oneroster.invalid`
+          const found = existing.get(u.sourceId)
+          if (!found) {
+            if (u.deleted) continue
+            const id = yield* newUuid
+            yield* sql`INSERT INTO users (tenant_id, id, email, email_normalized, username, username_normalized, given_name, family_name,
+                user_type, status, school_id, student_number, source_id, created_at, updated_at)
+              VALUES (${tenant.id}, ${id}, ${email}, ${normalize(email)}, ${u.username}, ${u.username ? normalize(u.username) : null},
+                ${u.givenName}, ${u.familyName}, ${u.userType}, ${u.enabled ? "active" : "disabled"}, ${u.schoolId},
+                ${u.studentNumber}, ${u.sourceId}, ${at}, ${at})`.pipe(Effect.orDie)
+            ids.set(u.sourceId, id)
+            created.push(id)
+            counts.created++
+            continue
+          }
+          ids.set(u.sourceId, found.id)
+          if (u.deleted) {
+            if (found.deleted_at === null) {
+              yield* sql`UPDATE users SET deleted_at = ${at}, updated_at = ${at} WHERE tenant_id = ${tenant.id} AND id = ${found.id}`.pipe(
+                Effect.orDie
+              )
+              counts.deleted++
+            } else counts.unchanged++
+            continue
+          }
+          const status = u.enabled ? (found.status === "disabled" ? "active" : found.status) : "disabled"
+          const same =
+            found.deleted_at === null &&
+            found.email === email &&
+            found.username === u.username &&
+            found.given_name === u.givenName &&
+            found.family_name === u.familyName &&
+            found.user_type === u.userType &&
+            found.school_id === u.schoolId &&
+            found.student_number === u.studentNumber &&
+            found.status === status
+          if (same) {
+            counts.unchanged++
+            continue
+          }
+          yield* sql`UPDATE users SET email = ${email}, email_normalized = ${normalize(email)}, username = ${u.username},
+              username_normalized = ${u.username ? normalize(u.username) : null}, given_name = ${u.givenName},
+              family_name = ${u.familyName}, user_type = ${u.userType}, school_id = ${u.schoolId},
+              student_number = ${u.studentNumber}, status = ${status}, deleted_at = NULL, updated_at = ${at}
+            WHERE tenant_id = ${tenant.id} AND id = ${found.id}`.pipe(Effect.orDie)
+          counts.updated++
+        }
+        if (created.length > 0) {
+          const steps = yield* Ref.get(creationSteps)
+          for (const id of created) {
+            const row = yield* findRow(id)
+            if (Option.isSome(row)) {
+              const user = yield* present(row.value)
+              for (const step of steps) yield* step(user)
+            }
+          }
+        }
+        return { ...counts, ids: ids as ReadonlyMap<string, string> }
+      })
+
     /** `IdentityQuery.Exists` (seed 004): true for a live user of the current tenant. */
     const exists = (id: string) => inTx(Effect.map(findRow(id), Option.isSome))
 
@@ -443,6 +545,7 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
       )
 
     return {
+      rosterUpsert,
       liteMany,
       addCreationStep,
       addDeletionStep,

@@ -7,8 +7,20 @@
  * @module
  */
 import { HttpApiBuilder } from "@effect/platform"
-import { Academics, Access, Authenticated, CurrentTenant, Forbidden, SignetApi, type UpdateCourse } from "@signet/core"
+import {
+  Academics,
+  Access,
+  Authenticated,
+  CurrentTenant,
+  Forbidden,
+  OneRoster,
+  Roster,
+  SignetApi,
+  type UpdateCourse,
+  ValidationError
+} from "@signet/core"
 import { Effect } from "effect"
+import { unzipSync } from "fflate"
 import { asPrincipal, requirePermission } from "../Auth.js"
 
 const read = <A, E, R>(self: Effect.Effect<A, E, R>) =>
@@ -79,6 +91,26 @@ export const AcademicsHttp = HttpApiBuilder.group(SignetApi, "academics", (h) =>
     .handle("getCourse", ({ path }) => read(Academics.use((a) => a.getCourse(path.id))))
     .handle("updateCourse", ({ path, payload }) => updateCourse(path.id, payload))
     .handle("deleteCourse", ({ path }) => write(Academics.use((a) => a.deleteCourse(path.id))))
+    .handle("importRoster", ({ payload, urlParams }) =>
+      write(
+        Effect.gen(function* () {
+          const files = yield* Effect.try({
+            try: () => {
+              const entries = unzipSync(payload)
+              return new Map(
+                Object.entries(entries)
+                  .filter(([name]) => name.toLowerCase().endsWith(".csv") && !name.startsWith("__MACOSX/"))
+                  .map(([name, bytes]) => [name.split("/").pop()!, bytes])
+              )
+            },
+            catch: () => ValidationError.field("body", "is not a readable zip archive of OneRoster CSV files")
+          })
+          if (files.size === 0) return yield* ValidationError.field("body", "the zip holds no CSV file")
+          const plan = OneRoster.parseOneRoster(files)
+          return yield* Roster.use((r) => r.importPlan(plan, { dryRun: urlParams.dry_run === true }))
+        })
+      )
+    )
     .handle("validateStudentCourse", ({ path }) =>
       read(Academics.use((a) => a.validateStudentCourse(path.studentId, path.id)))
     )

@@ -1,0 +1,134 @@
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { expect, layer } from "@effect/vitest"
+import { Academics, CreateTenant, Identity, OneRoster, Roster, Tenancy } from "@signet/core"
+import { testDialects } from "@signet/core/testing"
+import { Effect, Schema } from "effect"
+import { asTenant, auditCount, testActor, testCore } from "./support.js"
+
+const SHARED = Path.resolve(__dirname, "../../../../shared/data/oneroster")
+const SETS = Fs.existsSync(SHARED)
+  ? [
+      Path.join(SHARED, "catalyst-moodle-enrol_oneroster/v1p2_full_dataset"),
+      Path.join(SHARED, "catalyst-moodle-enrol_oneroster/oneroster_test_data_v1p1"),
+      Path.join(SHARED, "microsoft-sds-v2.1")
+    ]
+  : []
+if (SETS.length === 0) console.warn(`OneRoster sets not found at ${SHARED}: shared-data import tests skipped`)
+
+const onboard = (slug: string) =>
+  Tenancy.use((t) => t.create(Schema.decodeUnknownSync(CreateTenant)({ slug, name: slug }))).pipe(
+    Effect.provide(testActor)
+  )
+
+const planOf = (dir: string) =>
+  Effect.promise(() => OneRoster.readOneRosterSource(dir)).pipe(Effect.map(OneRoster.parseOneRoster))
+
+for (const dialect of testDialects()) {
+  layer(testCore(dialect), { timeout: 120_000 })(`OneRoster import on ${dialect}`, (it) => {
+    for (const [i, dir] of SETS.entries()) {
+      it.effect(`imports ${Path.basename(dir)}; re-importing changes nothing`, () =>
+        Effect.gen(function* () {
+          const tenant = yield* onboard(`roster-${i}`)
+          const plan = yield* planOf(dir)
+          expect(plan.errors).toEqual([])
+          const first = yield* asTenant(
+            tenant,
+            Roster.use((r) => r.importPlan(plan))
+          ).pipe(Effect.provide(testActor))
+          expect(first.users.created).toBeGreaterThan(0)
+          expect(first.groups.created + first.groups.unchanged).toBeGreaterThan(0)
+          expect(first.warnings.length).toBe(plan.warnings.length)
+          const audits = yield* auditCount(tenant)
+          const again = yield* asTenant(
+            tenant,
+            Roster.use((r) => r.importPlan(plan))
+          ).pipe(Effect.provide(testActor))
+          expect(again.users).toMatchObject({ created: 0, updated: 0 })
+          expect(again.schools).toMatchObject({ created: 0, updated: 0 })
+          expect(again.groups).toMatchObject({ created: 0, updated: 0 })
+          expect(again.memberships).toEqual({ added: 0, removed: 0 })
+          expect(yield* auditCount(tenant)).toBe(audits + 1) // one summary row per import
+          const users = yield* asTenant(
+            tenant,
+            Identity.use((x) => x.list({ limit: 200 }))
+          )
+          expect(users.items.length).toBe(first.users.created - first.users.deleted)
+        })
+      )
+    }
+
+    it.effect("all-or-nothing: a plan with errors writes nothing; dry runs roll back; tobedeleted soft-deletes", () =>
+      Effect.gen(function* () {
+        const tenant = yield* onboard("roster-rules")
+        const files = OneRoster.generateOneRoster({
+          seed: 7,
+          schools: 2,
+          students: 30,
+          teachers: 4,
+          classes: 6,
+          enrollmentsPerStudent: 2
+        })
+        const bytes = (m: ReadonlyMap<string, string>) =>
+          new Map([...m].map(([k, v]) => [k, new TextEncoder().encode(v)]))
+        const plan = OneRoster.parseOneRoster(bytes(files))
+        expect(plan.errors).toEqual([])
+        const dry = yield* asTenant(
+          tenant,
+          Roster.use((r) => r.importPlan(plan, { dryRun: true }))
+        ).pipe(Effect.provide(testActor))
+        expect(dry).toMatchObject({ dry_run: true, users: { created: 34 } })
+        expect(
+          (yield* asTenant(
+            tenant,
+            Academics.use((a) => a.listSchools())
+          )).items
+        ).toHaveLength(0)
+
+        const broken = new Map(files)
+        broken.set(
+          "enrollments.csv",
+          `${files.get("enrollments.csv")!.trimEnd()}\ne-dangling,active,2026-01-01,class-missing,,user-missing,student,false,,\n`
+        )
+        const bad = OneRoster.parseOneRoster(bytes(broken))
+        expect(bad.errors.length).toBeGreaterThan(0)
+        const failure = yield* Effect.flip(
+          asTenant(
+            tenant,
+            Roster.use((r) => r.importPlan(bad))
+          ).pipe(Effect.provide(testActor))
+        )
+        expect(failure._tag).toBe("RosterImportFailed")
+        expect(failure.errors[0]).toMatchObject({ file: "enrollments.csv" })
+        expect(
+          (yield* asTenant(
+            tenant,
+            Academics.use((a) => a.listSchools())
+          )).items
+        ).toHaveLength(0)
+
+        const done = yield* asTenant(
+          tenant,
+          Roster.use((r) => r.importPlan(plan))
+        ).pipe(Effect.provide(testActor))
+        expect(done).toMatchObject({ schools: { created: 2 }, users: { created: 34 }, groups: { created: 6 } })
+        expect(done.memberships.added).toBe(60)
+        // Mark the first student tobedeleted and re-import.
+        const users = files.get("users.csv")!.split("\n")
+        const header = users[0]!.split(",")
+        const statusCol = header.indexOf("status")
+        const roleCol = header.indexOf("role")
+        const idx = users.findIndex((l, n) => n > 0 && l.split(",")[roleCol] === "student")
+        const cells = users[idx]!.split(",")
+        cells[statusCol] = "tobedeleted"
+        users[idx] = cells.join(",")
+        const deleted = OneRoster.parseOneRoster(bytes(new Map(files).set("users.csv", users.join("\n"))))
+        const after = yield* asTenant(
+          tenant,
+          Roster.use((r) => r.importPlan(deleted))
+        ).pipe(Effect.provide(testActor))
+        expect(after.users).toMatchObject({ deleted: 1, created: 0 })
+      })
+    )
+  })
+}
