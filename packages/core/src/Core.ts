@@ -10,6 +10,7 @@ import { Context, Effect, Layer, Option } from "effect"
 import { Academics } from "./academics/Academics.js"
 import { academicsMigrations } from "./academics/Migrations.js"
 import { Roster } from "./academics/Roster.js"
+import { Timetable } from "./academics/Timetable.js"
 import { Access, policyUse } from "./access/Access.js"
 import { accessMigrations } from "./access/Migrations.js"
 import { Audit } from "./audit/Audit.js"
@@ -82,6 +83,7 @@ export type CoreServices =
   | Access
   | Academics
   | Roster
+  | Timetable
 
 /** Onboarding: the first admin given with `CreateTenant.admin`. */
 const firstAdminStep = Layer.effectDiscard(
@@ -148,10 +150,8 @@ const accessWiring = Layer.effectDiscard(
 )
 
 /** The module services, given a `SqlClient` and an `Envelope`. */
-export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = Layer.mergeAll(
-  Academics.Default,
-  Roster.Default
-).pipe(
+export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = Timetable.Default.pipe(
+  Layer.provideMerge(Layer.mergeAll(Academics.Default, Roster.Default)),
   Layer.provideMerge(firstAdminStep),
   Layer.provideMerge(accessWiring),
   Layer.provideMerge(Layer.mergeAll(Mfa.Default, ApiKeys.Default, Access.Default, Operators.Default)),

@@ -7,7 +7,7 @@
  */
 import { HttpApi, OpenApi } from "@effect/platform"
 import type { RpcGroup } from "@effect/rpc"
-import { AcademicsApi } from "./academics/Api.js"
+import { AcademicsApi, CalendarApi } from "./academics/Api.js"
 import { AcademicsCommand, AcademicsQuery } from "./academics/Rpc.js"
 import { AccessApi } from "./access/Api.js"
 import { AccessCommand, AccessQuery } from "./access/Rpc.js"
@@ -53,6 +53,7 @@ export class SignetApi extends HttpApi.make("signet")
   .add(ApiKeysApi)
   .add(AccessApi.middleware(UserAuth))
   .add(AcademicsApi)
+  .add(CalendarApi)
   .add(AuditApi)
   .add(EventsApi)
   .annotate(OpenApi.Title, "Signet API")

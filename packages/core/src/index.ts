@@ -15,9 +15,11 @@
  */
 
 export { Academics, type ListCourses } from "./academics/Academics.js"
+export * as ICalendar from "./academics/ICalendar.js"
 export { ACADEMICS_TABLES, academicsMigrations } from "./academics/Migrations.js"
 export * as OneRoster from "./academics/OneRoster.js"
 export { Roster } from "./academics/Roster.js"
+export { Timetable } from "./academics/Timetable.js"
 export {
   Access,
   AccessConfig,

@@ -17,7 +17,7 @@ import { Core, type Crypto, Events, SignetApi, SignetRpcs } from "@signet/core"
 import { Effect, Layer } from "effect"
 import { OperatorAuthLive, RpcOperatorAuthLive, RpcTenantAuthLive, UserAuthLive } from "./Auth.js"
 import type { ServerConfig } from "./Config.js"
-import { AcademicsHttp } from "./http/Academics.js"
+import { AcademicsHttp, CalendarHttp } from "./http/Academics.js"
 import { AccessHttp } from "./http/Access.js"
 import { AuditHttp } from "./http/Audit.js"
 import { EventsHttp } from "./http/Events.js"
@@ -42,7 +42,8 @@ const apiRoutes = (config: ServerConfig) =>
       ApiKeysHttp,
       AccessHttp,
       PlatformHttp,
-      AcademicsHttp
+      AcademicsHttp,
+      CalendarHttp
     ]),
     Layer.provide([OperatorAuthLive(config), UserAuthLive(config)])
   )

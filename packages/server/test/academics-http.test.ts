@@ -165,6 +165,54 @@ for (const dialect of testDialects()) {
           expect(real.body).toMatchObject({ dry_run: false, groups: { created: 3 } })
           expect((yield* upload("", zip)).body.users).toMatchObject({ created: 0, updated: 0 })
           expect((yield* upload("", new TextEncoder().encode("not a zip"))).status).toBe(400)
+
+          // Timetable upload (text/calendar) and a public calendar feed.
+          const groupId = (yield* call("GET", "/api/v1/tenants/aca-web/groups?limit=1", as(admin))).body.items[0].id
+          const groupCode = (yield* call("GET", `/api/v1/tenants/aca-web/groups/${groupId}`, as(admin))).body.code
+          const ics = [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            "PRODID:-//t//EN",
+            "BEGIN:VEVENT",
+            "UID:ev-1",
+            "DTSTAMP:20261101T000000Z",
+            "DTSTART:20261125T080000Z",
+            "DTEND:20261125T090000Z",
+            `SUMMARY:History ${groupCode}`,
+            "LOCATION:101",
+            "END:VEVENT",
+            "END:VCALENDAR"
+          ].join("\r\n")
+          const groupSchool = (yield* call("GET", `/api/v1/tenants/aca-web/groups/${groupId}`, as(admin))).body
+            .school_id
+          const tt = yield* Effect.flatMap(TestServer, (server) =>
+            Effect.promise(async () => {
+              const res = await fetch(`${server.url}/api/v1/tenants/aca-web/schools/${groupSchool}/timetable/imports`, {
+                method: "POST",
+                headers: { authorization: `Bearer ${admin}`, "content-type": "text/calendar" },
+                body: ics
+              })
+              return { status: res.status, body: (await res.json()) as any }
+            })
+          )
+          expect(tt.status, JSON.stringify(tt.body)).toBe(200)
+          expect(tt.body.courses.created).toBe(1)
+          const feed = yield* call("POST", "/api/v1/tenants/aca-web/feeds", {
+            ...as(admin),
+            body: { kind: "group", subject_id: groupId }
+          })
+          expect(feed.status).toBe(201)
+          const calendar = yield* Effect.flatMap(TestServer, (server) =>
+            Effect.promise(async () => {
+              const res = await fetch(`${server.url}${feed.body.url}`)
+              return { status: res.status, type: res.headers.get("content-type"), text: await res.text() }
+            })
+          )
+          expect(calendar.status).toBe(200)
+          expect(calendar.type).toContain("text/calendar")
+          expect(calendar.text).toContain("BEGIN:VCALENDAR")
+          yield* call("DELETE", `/api/v1/tenants/aca-web/feeds/${feed.body.feed.id}`, as(admin))
+          expectProblem(yield* call("GET", feed.body.url, { auth: false }), 401)
         })
       )
     }

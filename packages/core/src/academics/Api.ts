@@ -8,11 +8,13 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
+import { Conflict, Forbidden, Unauthorized, ValidationError } from "../kernel/Errors.js"
 import { Page, PageParams } from "../kernel/Pagination.js"
 import { UserAuth } from "../kernel/Security.js"
+import { TenantNotFound } from "../tenancy/Domain.js"
 import {
   AcademicsNotFound,
+  CalendarFeed,
   Classroom,
   Course,
   CreateClassroom,
@@ -20,6 +22,7 @@ import {
   CreateGroup,
   CreateSchool,
   CrossSchoolLink,
+  FeedKind,
   Instant,
   RosterImportFailed,
   RosterSummary,
@@ -28,6 +31,8 @@ import {
   SetMembers,
   StudentCourseValidation,
   StudentGroup,
+  TimetableImportFailed,
+  TimetableSummary,
   UpdateClassroom,
   UpdateCourse,
   UpdateGroup,
@@ -197,10 +202,45 @@ export class AcademicsApi extends HttpApiGroup.make("academics")
         "All-or-nothing; upserts by sourcedId (re-importing the same files changes nothing). Errors (422) and warnings carry file:line. `dry_run=true` validates and reports without writing. Body limit: SIGNET_MAX_UPLOAD_BYTES."
       )
   )
+  .add(
+    HttpApiEndpoint.post("importTimetable")`/api/v1/tenants/${slug}/schools/${id}/timetable/imports`
+      .setUrlParams(
+        Schema.Struct({
+          dry_run: Schema.optional(Schema.BooleanFromString),
+          timezone: Schema.optional(
+            Schema.String.annotations({ description: "IANA zone for floating times (default: the school's)" })
+          )
+        })
+      )
+      .setPayload(HttpApiSchema.Text({ contentType: "text/calendar" }))
+      .addSuccess(TimetableSummary)
+      .addError(TimetableImportFailed)
+      .annotate(OpenApi.Summary, "Import an iCalendar timetable into a school's courses (LOCATION → classroom code)")
+  )
+  .add(
+    HttpApiEndpoint.post("createFeed")`/api/v1/tenants/${slug}/feeds`
+      .setPayload(Schema.Struct({ kind: FeedKind, subject_id: Schema.UUID }))
+      .addSuccess(Schema.Struct({ feed: CalendarFeed, url: Schema.String }), { status: 201 })
+      .annotate(OpenApi.Summary, "Create a calendar feed URL for a student, teacher, group or classroom (shown once)")
+  )
+  .add(HttpApiEndpoint.get("listFeeds")`/api/v1/tenants/${slug}/feeds`.addSuccess(Schema.Array(CalendarFeed)))
+  .add(HttpApiEndpoint.del("revokeFeed")`/api/v1/tenants/${slug}/feeds/${id}`.addSuccess(CalendarFeed))
   .addError(AcademicsNotFound)
   .addError(ValidationError)
   .addError(Conflict)
+  .addError(CrossSchoolLink)
   .addError(Forbidden)
   .middleware(UserAuth)
   .annotate(OpenApi.Title, "Academics")
   .annotate(OpenApi.Description, "Schools, classrooms, student groups and courses.") {}
+
+/** `calendar` group: public calendar feeds, authenticated by the secret in their URL. */
+export class CalendarApi extends HttpApiGroup.make("calendar")
+  .add(
+    HttpApiEndpoint.get("feed")`/api/v1/tenants/${slug}/calendar/${HttpApiSchema.param("file", Schema.String)}`
+      .addSuccess(HttpApiSchema.Text({ contentType: "text/calendar; charset=utf-8" }))
+      .addError(Unauthorized)
+      .addError(TenantNotFound)
+      .annotate(OpenApi.Summary, "A read-only iCalendar feed (`<token>.ics`) to subscribe to from a calendar app")
+  )
+  .annotate(OpenApi.Title, "Calendar feeds") {}

@@ -316,3 +316,34 @@ export class RosterImportFailed extends Schema.TaggedError<RosterImportFailed>()
   { message: Schema.String, errors: Schema.Array(ImportMessage), warnings: Schema.Array(ImportMessage) },
   HttpApiSchema.annotations({ status: 422, description: "The roster files have errors; nothing was written" })
 ) {}
+
+/** What a timetable import did (or would do). */
+export class TimetableSummary extends Schema.Class<TimetableSummary>("TimetableSummary")({
+  dry_run: Schema.Boolean,
+  courses: ImportCounts,
+  warnings: Schema.Array(ImportMessage),
+  errors: Schema.Array(ImportMessage)
+}) {}
+
+/** 422 — the calendar has errors; nothing was written. */
+export class TimetableImportFailed extends Schema.TaggedError<TimetableImportFailed>()(
+  "TimetableImportFailed",
+  { message: Schema.String, errors: Schema.Array(ImportMessage), warnings: Schema.Array(ImportMessage) },
+  HttpApiSchema.annotations({ status: 422, description: "The calendar has errors; nothing was written" })
+) {}
+
+/** Whose timetable a feed publishes. */
+export const FeedKind = Schema.Literal("student", "teacher", "group", "classroom").annotations({
+  identifier: "FeedKind"
+})
+/** @see FeedKind */
+export type FeedKind = typeof FeedKind.Type
+
+/** A calendar feed (its token is shown only at creation). */
+export class CalendarFeed extends Schema.Class<CalendarFeed>("CalendarFeed")({
+  id: Schema.String,
+  kind: FeedKind,
+  subject_id: Schema.String,
+  created_at: Schema.String,
+  revoked_at: Schema.NullOr(Schema.String)
+}) {}

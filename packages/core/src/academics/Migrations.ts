@@ -21,7 +21,8 @@ export const ACADEMICS_TABLES = [
   "teachers_courses",
   "courses_classrooms",
   "courses_student_groups",
-  "academics_versions"
+  "academics_versions",
+  "calendar_feeds"
 ] as const
 
 /** Academics module migrations. */
@@ -162,7 +163,24 @@ export const academicsMigrations: ModuleMigrations = {
         tenant_id ${t.uuid} NOT NULL PRIMARY KEY,
         version ${t.bigint} NOT NULL
       )`)
-      for (const table of ACADEMICS_TABLES) yield* enableTenantRls(table)
+      // The tables of this migration (a released migration never changes with later additions).
+      for (const table of ACADEMICS_TABLES.slice(0, 11)) yield* enableTenantRls(table)
+    }),
+    "0002_calendar_feeds": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE calendar_feeds (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('student', 'teacher', 'group', 'classroom')),
+        subject_id ${t.uuid} NOT NULL,
+        token_hash TEXT NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        revoked_at ${t.ts},
+        PRIMARY KEY (tenant_id, id),
+        UNIQUE (tenant_id, token_hash)
+      )`)
+      yield* enableTenantRls("calendar_feeds")
     })
   }
 }

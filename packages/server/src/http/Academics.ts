@@ -13,9 +13,13 @@ import {
   Authenticated,
   CurrentTenant,
   Forbidden,
+  ICalendar,
   OneRoster,
   Roster,
   SignetApi,
+  Tenancy,
+  Timetable,
+  Unauthorized,
   type UpdateCourse,
   ValidationError
 } from "@signet/core"
@@ -111,7 +115,46 @@ export const AcademicsHttp = HttpApiBuilder.group(SignetApi, "academics", (h) =>
         })
       )
     )
+    .handle("importTimetable", ({ path, payload, urlParams }) =>
+      write(
+        Effect.gen(function* () {
+          const school = yield* Academics.use((a) => a.getSchool(path.id))
+          const plan = ICalendar.parseTimetable(payload, { timezone: urlParams.timezone ?? school.timezone })
+          return yield* Timetable.use((t) => t.importPlan(school.id, plan, { dryRun: urlParams.dry_run === true }))
+        })
+      )
+    )
+    .handle("createFeed", ({ path, payload }) =>
+      write(
+        Effect.map(
+          Timetable.use((t) => t.createFeed(payload.kind, payload.subject_id)),
+          ({ feed, token }) => ({
+            feed,
+            url: `/api/v1/tenants/${path.slug}/calendar/${token}.ics`
+          })
+        )
+      )
+    )
+    .handle("listFeeds", () => read(Timetable.use((t) => t.listFeeds)))
+    .handle("revokeFeed", ({ path }) => write(Timetable.use((t) => t.revokeFeed(path.id))))
     .handle("validateStudentCourse", ({ path }) =>
       read(Academics.use((a) => a.validateStudentCourse(path.studentId, path.id)))
     )
+)
+
+/** The public calendar feed (the token in the URL is the credential). */
+export const CalendarHttp = HttpApiBuilder.group(SignetApi, "calendar", (h) =>
+  h.handle("feed", ({ path }) =>
+    Effect.gen(function* () {
+      const tenant = yield* Tenancy.use((t) => t.resolveActive(path.slug)).pipe(
+        Effect.catchTag("TenantSuspended", () =>
+          Effect.fail(new Unauthorized({ message: "unknown or revoked calendar feed" }))
+        )
+      )
+      const token = path.file.replace(/\.ics$/, "")
+      return yield* Timetable.use((t) => t.feedByToken(token)).pipe(
+        Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug })
+      )
+    })
+  )
 )

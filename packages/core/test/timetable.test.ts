@@ -1,0 +1,101 @@
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { expect, layer } from "@effect/vitest"
+import { Academics, CreateTenant, ICalendar, Tenancy, Timetable } from "@signet/core"
+import { testDialects } from "@signet/core/testing"
+import { Effect, Schema } from "effect"
+import { asTenant, testActor, testCore } from "./support.js"
+
+const LEEDS = Path.resolve(__dirname, "../../../../shared/data/ics/ITSLeeds-TDS/timetable.ics")
+if (!Fs.existsSync(LEEDS)) console.warn(`${LEEDS} absent: the shared timetable import test is skipped`)
+
+const onboard = (slug: string) =>
+  Tenancy.use((t) => t.create(Schema.decodeUnknownSync(CreateTenant)({ slug, name: slug }))).pipe(
+    Effect.provide(testActor)
+  )
+
+for (const dialect of testDialects()) {
+  layer(testCore(dialect), { timeout: 120_000 })(`Timetables and feeds on ${dialect}`, (it) => {
+    it.effect.skipIf(!Fs.existsSync(LEEDS))(
+      "imports the Leeds timetable into courses; re-importing changes nothing",
+      () =>
+        Effect.gen(function* () {
+          const tenant = yield* onboard("tt-leeds")
+          yield* asTenant(
+            tenant,
+            Effect.gen(function* () {
+              const a = yield* Academics
+              const school = yield* a.createSchool({ name: "Leeds ITS", timezone: "Europe/London" })
+              const room = yield* a.createClassroom({ school_id: school.id, name: "Room 7.96", code: "7.96" })
+              const plan = ICalendar.parseTimetable(Fs.readFileSync(LEEDS, "utf8"), {
+                timezone: "Europe/London",
+                classroom: { from: "LOCATION", pattern: "\\(?(\\d+\\.\\d+)\\)?$" }
+              })
+              expect(plan.errors).toEqual([])
+              const first = yield* Timetable.use((t) => t.importPlan(school.id, plan))
+              expect(first.courses).toMatchObject({ created: 11, updated: 0 })
+              // Room 1.11 does not exist in this school: a warning, the course has no classroom.
+              expect(first.warnings.some((w) => w.code === "UNRESOLVED")).toBe(true)
+              const again = yield* Timetable.use((t) => t.importPlan(school.id, plan))
+              expect(again.courses).toMatchObject({ created: 0, updated: 0, unchanged: 11 })
+              const inRoom = yield* a.listCourses({ classroom_id: room.id, limit: 100 })
+              expect(inRoom.items.length).toBeGreaterThan(0)
+              const dry = yield* Timetable.use((t) => t.importPlan(school.id, plan, { dryRun: true }))
+              expect(dry.dry_run).toBe(true)
+            }).pipe(Effect.provide(testActor))
+          )
+        })
+    )
+
+    it.effect("feeds publish a group's courses until revoked; cancelled occurrences delete their course", () =>
+      Effect.gen(function* () {
+        const tenant = yield* onboard("tt-feeds")
+        yield* asTenant(
+          tenant,
+          Effect.gen(function* () {
+            const a = yield* Academics
+            const school = yield* a.createSchool({ name: "Feeds" })
+            const group = yield* a.createGroup({ school_id: school.id, name: "1A", code: "1A" })
+            const ics = [
+              "BEGIN:VCALENDAR",
+              "VERSION:2.0",
+              "PRODID:-//test//EN",
+              "BEGIN:VEVENT",
+              "UID:weekly-maths",
+              "DTSTAMP:20261101T000000Z",
+              "DTSTART:20261123T080000Z",
+              "DTEND:20261123T090000Z",
+              "RRULE:FREQ=WEEKLY;COUNT=3",
+              "SUMMARY:Maths 1A",
+              "END:VEVENT",
+              "END:VCALENDAR"
+            ].join("\r\n")
+            const plan = ICalendar.parseTimetable(ics, { group: { from: "SUMMARY", pattern: "(\\w+)$" } })
+            const imported = yield* Timetable.use((t) => t.importPlan(school.id, plan))
+            expect(imported.courses.created).toBe(3)
+            const { feed, token } = yield* Timetable.use((t) => t.createFeed("group", group.id))
+            expect(token).toMatch(/^sgc_/)
+            const text = yield* Timetable.use((t) =>
+              t.renderSubject("group", group.id, { from: "2026-11-01T00:00:00Z", to: "2027-01-01T00:00:00Z" })
+            )
+            expect(text).toContain("BEGIN:VCALENDAR")
+            expect(text.match(/BEGIN:VEVENT/g)).toHaveLength(3)
+            expect(text).toContain("SUMMARY:Maths 1A")
+            yield* Timetable.use((t) => t.revokeFeed(feed.id))
+            expect((yield* Effect.flip(Timetable.use((t) => t.feedByToken(token))))._tag).toBe("Unauthorized")
+
+            const cancelled = ICalendar.parseTimetable(
+              ics.replace(
+                "END:VCALENDAR",
+                "BEGIN:VEVENT\r\nUID:weekly-maths\r\nDTSTAMP:20261101T000000Z\r\nRECURRENCE-ID:20261130T080000Z\r\nDTSTART:20261130T080000Z\r\nDTEND:20261130T090000Z\r\nSUMMARY:Maths 1A\r\nSTATUS:CANCELLED\r\nEND:VEVENT\r\nEND:VCALENDAR"
+              ),
+              { group: { from: "SUMMARY", pattern: "(\\w+)$" } }
+            )
+            const after = yield* Timetable.use((t) => t.importPlan(school.id, cancelled))
+            expect(after.courses).toMatchObject({ deleted: 1, unchanged: 2 })
+          }).pipe(Effect.provide(testActor))
+        )
+      })
+    )
+  })
+}
