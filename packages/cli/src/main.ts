@@ -6,6 +6,7 @@
 import { Command } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
+import { academicsCommands } from "./commands/academics.js"
 import { audit } from "./commands/audit.js"
 import { events } from "./commands/events.js"
 import { init } from "./commands/init.js"
@@ -17,6 +18,7 @@ import { role } from "./commands/role.js"
 import { roster } from "./commands/roster.js"
 import { serve } from "./commands/serve.js"
 import { tenant } from "./commands/tenant.js"
+import { timetable } from "./commands/timetable.js"
 import { apikey, user } from "./commands/user.js"
 import { reportFailure } from "./Runtime.js"
 
@@ -34,7 +36,9 @@ export const signet = Command.make("signet").pipe(
     role,
     apikey,
     operator,
+    ...academicsCommands,
     roster,
+    timetable,
     events,
     audit,
     keys,

@@ -180,6 +180,95 @@ describe("signet CLI", () => {
       const again = await signet(dir, ["roster", "import", sds, "--tenant", "cli-roster", "--quiet"])
       expect(again.stdout).toMatch(/users\s+0\s+0\s+0\s+6/)
     } else console.warn(`${sds} absent: roster CLI test skipped`)
+    const school = JSON.parse(
+      (
+        await signet(dir, [
+          "school",
+          "create",
+          "--tenant",
+          "cli-users",
+          "--name",
+          "Leeds ITS",
+          "--timezone",
+          "Europe/London",
+          "--json"
+        ])
+      ).stdout
+    )
+    expect(
+      (
+        await signet(dir, [
+          "classroom",
+          "create",
+          "--tenant",
+          "cli-users",
+          "--school",
+          school.id,
+          "--name",
+          "7.96",
+          "--code",
+          "7.96"
+        ])
+      ).code
+    ).toBe(0)
+    const leeds = "/work/shared/data/ics/ITSLeeds-TDS/timetable.ics"
+    if (Fs.existsSync(leeds)) {
+      const tt = await signet(dir, [
+        "timetable",
+        "import",
+        leeds,
+        "--tenant",
+        "cli-users",
+        "--school",
+        school.id,
+        "--classroom-pattern",
+        "\\(?(\\d+\\.\\d+)\\)?$",
+        "--json"
+      ])
+      expect(tt.code, tt.stderr).toBe(0)
+      expect(JSON.parse(tt.stdout).courses.created).toBe(11)
+      const courses = JSON.parse((await signet(dir, ["course", "list", "--tenant", "cli-users", "--json"])).stdout)
+      expect(courses).toHaveLength(11)
+      const group = JSON.parse(
+        (
+          await signet(dir, [
+            "group",
+            "create",
+            "--tenant",
+            "cli-users",
+            "--school",
+            school.id,
+            "--name",
+            "TDS",
+            "--json"
+          ])
+        ).stdout
+      )
+      const feed = await signet(dir, [
+        "timetable",
+        "feed",
+        "create",
+        "--tenant",
+        "cli-users",
+        "--kind",
+        "group",
+        "--id",
+        group.id,
+        "--json"
+      ])
+      expect(JSON.parse(feed.stdout).path).toMatch(/\/calendar\/sgc_[A-Za-z0-9_-]+\.ics$/)
+      const exported = await signet(dir, [
+        "timetable",
+        "export",
+        "--tenant",
+        "cli-users",
+        "--kind",
+        "group",
+        "--id",
+        group.id
+      ])
+      expect(exported.stdout).toContain("BEGIN:VCALENDAR")
+    } else console.warn(`${leeds} absent: timetable CLI test skipped`)
     const op = await signet(dir, ["operator", "create", "--email", "ops@cli.example.org", "--name", "Ops"], {
       SIGNET_NEW_PASSWORD: "operator passphrase 2026"
     })

@@ -1,0 +1,191 @@
+/**
+ * `signet timetable import|export|feed` — iCalendar timetables on the local
+ * database.
+ *
+ * @module
+ */
+
+import * as Fs from "node:fs"
+import { Args, Command, Options } from "@effect/cli"
+import { Academics, CurrentTenant, FeedKind, ICalendar, Tenancy, Timetable } from "@signet/core"
+import { Console, Data, Effect, Option } from "effect"
+import { plain, table } from "../Output.js"
+import { local } from "../Runtime.js"
+import { configLayer } from "../Settings.js"
+
+/** The import refused the calendar. */
+export class TimetableRefused extends Data.TaggedError("TimetableRefused")<{ readonly message: string }> {}
+
+const tenantOpt = Options.text("tenant").pipe(Options.withDescription("Tenant slug"))
+const json = Options.boolean("json").pipe(Options.withDescription("Print JSON"))
+
+const inTenant = <A, E, R>(slug: string, effect: Effect.Effect<A, E, R>) =>
+  local(
+    Effect.flatMap(
+      Tenancy.use((t) => t.get(slug)),
+      (tenant) => Effect.provideService(effect, CurrentTenant, { id: tenant.id, slug: tenant.slug })
+    )
+  ).pipe(Effect.provide(configLayer()))
+
+const importCmd = Command.make(
+  "import",
+  {
+    file: Args.file({ name: "calendar.ics", exists: "yes" }),
+    tenant: tenantOpt,
+    school: Options.text("school").pipe(Options.withDescription("School id")),
+    mapping: Options.file("mapping", { exists: "yes" }).pipe(
+      Options.withDescription("JSON mapping file (timezone, classroom/group/teacher/courseName rules)"),
+      Options.optional
+    ),
+    timezone: Options.text("timezone").pipe(
+      Options.withDescription("IANA zone for floating times (default: the school's)"),
+      Options.optional
+    ),
+    classroomPattern: Options.text("classroom-pattern").pipe(
+      Options.withDescription("Regex with one capture group applied to LOCATION to find the classroom code"),
+      Options.optional
+    ),
+    groupPattern: Options.text("group-pattern").pipe(
+      Options.withDescription("Regex with one capture group applied to SUMMARY to find the group code"),
+      Options.optional
+    ),
+    dryRun: Options.boolean("dry-run"),
+    json
+  },
+  (o) =>
+    inTenant(
+      o.tenant,
+      Effect.gen(function* () {
+        const school = yield* Academics.use((a) => a.getSchool(o.school))
+        const mappingFile = Option.getOrUndefined(o.mapping)
+        const base = mappingFile
+          ? yield* Effect.try({
+              try: () => ICalendar.parseMapping(Fs.readFileSync(mappingFile, "utf8")),
+              catch: (e) =>
+                new TimetableRefused({
+                  message: `${mappingFile}: ${(e as Error).message}`
+                })
+            })
+          : {}
+        const mapping = {
+          ...base,
+          timezone: Option.getOrElse(o.timezone, () => base.timezone ?? school.timezone),
+          ...(Option.isSome(o.classroomPattern)
+            ? { classroom: { from: "LOCATION" as const, pattern: o.classroomPattern.value } }
+            : {}),
+          ...(Option.isSome(o.groupPattern)
+            ? { group: { from: "SUMMARY" as const, pattern: o.groupPattern.value } }
+            : {})
+        }
+        const plan = ICalendar.parseTimetable(Fs.readFileSync(o.file, "utf8"), mapping)
+        for (const e of plan.errors)
+          if (!o.json) yield* Console.error(`error ${e.uid ?? "-"} line ${e.line ?? "-"} ${e.code}: ${e.message}`)
+        const summary = yield* Timetable.use((t) => t.importPlan(school.id, plan, { dryRun: o.dryRun })).pipe(
+          Effect.catchTag("TimetableImportFailed", (f) => Effect.fail(new TimetableRefused({ message: f.message })))
+        )
+        if (o.json) return yield* Console.log(JSON.stringify(plain(summary), null, 2))
+        for (const w of summary.warnings) yield* Console.error(`warning ${w.file} ${w.code}: ${w.message}`)
+        const c = summary.courses
+        yield* Console.log(
+          `${o.file}: ${plan.occurrences.length} occurrence(s) → courses created ${c.created}, updated ${c.updated}, deleted ${c.deleted}, unchanged ${c.unchanged}${summary.dry_run ? " (dry run: nothing written)" : ""}; ${summary.warnings.length} warning(s)`
+        )
+      })
+    )
+).pipe(
+  Command.withDescription(
+    "Import an iCalendar timetable into a school's courses (one per occurrence; RRULE/EXDATE/RECURRENCE-ID/time zones).\n" +
+      "Examples:\n  signet timetable import week.ics --tenant lycee-hugo --school 0193… --classroom-pattern '^Salle (\\\\w+)$'\n  signet timetable import week.ics --tenant lycee-hugo --school 0193… --mapping mapping.json --dry-run"
+  )
+)
+
+const subject = {
+  kind: Options.choice("kind", FeedKind.literals).pipe(Options.withDescription("Whose timetable")),
+  id: Options.text("id").pipe(Options.withDescription("Student, teacher, group or classroom id"))
+}
+
+const exportCmd = Command.make(
+  "export",
+  {
+    tenant: tenantOpt,
+    ...subject,
+    output: Options.file("output").pipe(
+      Options.withDescription("Write to this file (default stdout)"),
+      Options.optional
+    )
+  },
+  (o) =>
+    inTenant(
+      o.tenant,
+      Effect.gen(function* () {
+        const text = yield* Timetable.use((t) => t.renderSubject(o.kind, o.id))
+        if (Option.isSome(o.output)) {
+          Fs.writeFileSync(o.output.value, text)
+          return yield* Console.log(`wrote ${o.output.value}`)
+        }
+        process.stdout.write(text)
+      })
+    )
+).pipe(
+  Command.withDescription(
+    "Export a timetable as .ics.\nExample:\n  signet timetable export --tenant lycee-hugo --kind group --id 0193… --output 1A.ics"
+  )
+)
+
+const feedCreate = Command.make("create", { tenant: tenantOpt, ...subject, json }, (o) =>
+  inTenant(
+    o.tenant,
+    Effect.flatMap(
+      Timetable.use((t) => t.createFeed(o.kind, o.id)),
+      ({ feed, token }) => {
+        const path = `/api/v1/tenants/${o.tenant}/calendar/${token}.ics`
+        return o.json
+          ? Console.log(JSON.stringify({ feed: plain(feed), path }, null, 2))
+          : Console.log(
+              `${path}\n(subscribe with the server's base URL in front; revoke with signet timetable feed revoke ${feed.id})`
+            )
+      }
+    )
+  )
+).pipe(
+  Command.withDescription(
+    "Create a calendar feed URL (shown once).\nExample:\n  signet timetable feed create --tenant lycee-hugo --kind student --id 0193…"
+  )
+)
+
+const feedList = Command.make("list", { tenant: tenantOpt, json }, (o) =>
+  inTenant(
+    o.tenant,
+    Effect.flatMap(
+      Timetable.use((t) => t.listFeeds),
+      (f) =>
+        o.json
+          ? Console.log(JSON.stringify(plain(f), null, 2))
+          : table(plain(f), ["id", "kind", "subject_id", "created_at", "revoked_at"])
+    )
+  )
+).pipe(Command.withDescription("List calendar feeds.\nExample:\n  signet timetable feed list --tenant lycee-hugo"))
+
+const feedRevoke = Command.make("revoke", { tenant: tenantOpt, id: Args.text({ name: "feed-id" }) }, (o) =>
+  inTenant(
+    o.tenant,
+    Effect.flatMap(
+      Timetable.use((t) => t.revokeFeed(o.id)),
+      (f) => Console.log(`feed ${f.id} revoked`)
+    )
+  )
+).pipe(
+  Command.withDescription("Revoke a calendar feed.\nExample:\n  signet timetable feed revoke --tenant lycee-hugo 0193…")
+)
+
+/** `signet timetable`. */
+export const timetable = Command.make("timetable").pipe(
+  Command.withDescription("iCalendar timetables: import, export, subscription feeds."),
+  Command.withSubcommands([
+    importCmd,
+    exportCmd,
+    Command.make("feed").pipe(
+      Command.withDescription("Calendar feeds."),
+      Command.withSubcommands([feedCreate, feedList, feedRevoke])
+    )
+  ])
+)
