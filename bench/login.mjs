@@ -23,7 +23,8 @@ import { writeSection } from "./report.mjs"
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 const bin = Path.join(root, "packages/cli/bin/signet.js")
-const seconds = Number(process.argv[process.argv.indexOf("--seconds") + 1] || 15)
+const secondsAt = process.argv.indexOf("--seconds")
+const seconds = secondsAt < 0 ? 15 : Number(process.argv[secondsAt + 1])
 const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-bench-login-"))
 const env = {
   ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SIGNET_") && k !== "DATABASE_URL")),

@@ -150,8 +150,11 @@ const accessWiring = Layer.effectDiscard(
 )
 
 /** The module services, given a `SqlClient` and an `Envelope`. */
-export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = Timetable.Default.pipe(
-  Layer.provideMerge(Layer.mergeAll(Academics.Default, Roster.Default)),
+export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = Layer.mergeAll(
+  Timetable.Default,
+  Roster.Default
+).pipe(
+  Layer.provideMerge(Academics.Default),
   Layer.provideMerge(firstAdminStep),
   Layer.provideMerge(accessWiring),
   Layer.provideMerge(Layer.mergeAll(Mfa.Default, ApiKeys.Default, Access.Default, Operators.Default)),

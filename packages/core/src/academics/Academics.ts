@@ -144,10 +144,44 @@ export class Academics extends Effect.Service<Academics>()("Signet/Academics", {
       new AcademicsNotFound({ message: `no ${resource} ${id}`, resource, id })
     const validId = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
 
+    // Membership cache for ValidateStudentCourse (attendance calls it on every signature):
+    // per tenant, course → groups and group → students, loaded lazily. A mutation in this
+    // process drops the tenant's cache; other replicas notice the bumped `academics_versions`
+    // row within CACHE_TTL_MS.
+    const CACHE_TTL_MS = 1000
+    interface TenantCache {
+      version: number
+      checkedAt: number
+      readonly courseGroups: Map<string, ReadonlyArray<string>>
+      readonly groupMembers: Map<string, ReadonlySet<string>>
+    }
+    const caches = new Map<string, TenantCache>()
+    const readVersion = (tid: string) =>
+      Effect.map(
+        sql<{ version: number }>`SELECT version FROM academics_versions WHERE tenant_id = ${tid}`.pipe(Effect.orDie),
+        (r) => Number(r[0]?.version ?? 0)
+      )
+    const cacheFor = (tid: string) =>
+      Effect.gen(function* () {
+        const nowMs = yield* Clock.currentTimeMillis
+        const hit = caches.get(tid)
+        if (hit && nowMs - hit.checkedAt < CACHE_TTL_MS) return hit
+        const version = yield* inTx(readVersion(tid))
+        if (hit && hit.version === version) {
+          hit.checkedAt = nowMs
+          return hit
+        }
+        const fresh: TenantCache = { version, checkedAt: nowMs, courseGroups: new Map(), groupMembers: new Map() }
+        if (caches.size > 1000) caches.clear()
+        caches.set(tid, fresh)
+        return fresh
+      })
+
     /** Records one audit row and one event for a mutation (caller's transaction). */
     const changed = (action: string, type: string, id: string, before: unknown, after: unknown) =>
       Effect.gen(function* () {
         const tid = yield* tenantId
+        caches.delete(tid)
         yield* sql`INSERT INTO academics_versions (tenant_id, version) VALUES (${tid}, 1)
           ON CONFLICT (tenant_id) DO UPDATE SET version = academics_versions.version + 1`.pipe(Effect.orDie)
         yield* audit.record({ action: `academics.${action}`, targetType: type, targetId: id, before, after })
@@ -937,21 +971,43 @@ export class Academics extends Effect.Service<Academics>()("Signet/Academics", {
         })
       )
 
-    /** `ValidateStudentCourse`: the student is a member of ANY group assigned to the course; returns the matched groups. */
+    /**
+     * `ValidateStudentCourse`: the student is a member of ANY (live) group
+     * assigned to the course; returns the matched groups. Served from the
+     * membership cache (see above) after the first call per course and group.
+     */
     const validateStudentCourse = (studentId: string, courseId: string) =>
-      inTx(
-        Effect.gen(function* () {
-          if (!validId(studentId) || !validId(courseId))
-            return new StudentCourseValidation({ is_allowed: false, matched_group_ids: [] })
-          const tid = yield* tenantId
-          const r = yield* sql<{ group_id: string }>`SELECT cg.group_id FROM courses_student_groups cg
-            JOIN group_members gm ON gm.tenant_id = cg.tenant_id AND gm.group_id = cg.group_id
-            JOIN student_groups g ON g.tenant_id = cg.tenant_id AND g.id = cg.group_id AND g.deleted_at IS NULL
-            WHERE cg.tenant_id = ${tid} AND cg.course_id = ${courseId} AND gm.student_id = ${studentId}
-            ORDER BY cg.group_id`.pipe(Effect.orDie)
-          return new StudentCourseValidation({ is_allowed: r.length > 0, matched_group_ids: r.map((x) => x.group_id) })
-        })
-      )
+      Effect.gen(function* () {
+        if (!validId(studentId) || !validId(courseId))
+          return new StudentCourseValidation({ is_allowed: false, matched_group_ids: [] })
+        const tid = yield* tenantId
+        const cache = yield* cacheFor(tid)
+        let groups = cache.courseGroups.get(courseId)
+        if (!groups) {
+          const r = yield* inTx(
+            sql<{ group_id: string }>`SELECT cg.group_id FROM courses_student_groups cg
+              JOIN student_groups g ON g.tenant_id = cg.tenant_id AND g.id = cg.group_id AND g.deleted_at IS NULL
+              WHERE cg.tenant_id = ${tid} AND cg.course_id = ${courseId} ORDER BY cg.group_id`.pipe(Effect.orDie)
+          )
+          groups = r.map((x) => x.group_id)
+          cache.courseGroups.set(courseId, groups)
+        }
+        const matched: Array<string> = []
+        for (const g of groups) {
+          let members = cache.groupMembers.get(g)
+          if (!members) {
+            const r = yield* inTx(
+              sql<{
+                student_id: string
+              }>`SELECT student_id FROM group_members WHERE tenant_id = ${tid} AND group_id = ${g}`.pipe(Effect.orDie)
+            )
+            members = new Set(r.map((x) => x.student_id))
+            cache.groupMembers.set(g, members)
+          }
+          if (members.has(studentId)) matched.push(g)
+        }
+        return new StudentCourseValidation({ is_allowed: matched.length > 0, matched_group_ids: matched })
+      })
 
     /** `ValidateClassroomCourse`: the classroom is linked to the course. */
     const validateClassroomCourse = (classroomId: string, courseId: string) =>
@@ -1054,6 +1110,8 @@ export class Academics extends Effect.Service<Academics>()("Signet/Academics", {
       closeExpiredCourses,
       // for importers
       inTx,
+      /** Drops this process's membership cache of a tenant (after bulk writes). */
+      invalidate: (tid: string) => Effect.sync(() => caches.delete(tid)),
       conflictFrom: (e: unknown) => violatedConstraint(e)
     } as const
   })

@@ -23,6 +23,7 @@ import { CurrentTenant } from "../kernel/Context.js"
 import { tenantTx } from "../kernel/Database.js"
 import { newUuid } from "../kernel/Ids.js"
 import { bool, instant } from "../kernel/Sql.js"
+import { Academics } from "./Academics.js"
 import { DEFAULT_PREFERENCES, ImportCounts, ImportMessage, RosterImportFailed, RosterSummary } from "./Domain.js"
 import type { ImportIssue, ImportPlan } from "./OneRoster.js"
 
@@ -38,6 +39,7 @@ export class Roster extends Effect.Service<Roster>()("Signet/Roster", {
     const audit = yield* Audit
     const events = yield* Events
     const identity = yield* Identity
+    const academics = yield* Academics
 
     /**
      * Applies a plan to the current tenant.
@@ -248,7 +250,8 @@ export class Roster extends Effect.Service<Roster>()("Signet/Roster", {
         }).pipe(Effect.catchTag("SqlError", Effect.die))
         return yield* tenantTx(run).pipe(
           Effect.provideService(SqlClient.SqlClient, sql),
-          Effect.catchTag("DryRun", (d) => Effect.succeed(d.summary))
+          Effect.catchTag("DryRun", (d) => Effect.succeed(d.summary)),
+          Effect.ensuring(Effect.flatMap(CurrentTenant, (t) => academics.invalidate(t.id)))
         )
       }).pipe(Effect.withSpan("Roster.importPlan"))
 
