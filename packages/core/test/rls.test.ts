@@ -1,5 +1,5 @@
 import { SqlClient } from "@effect/sql"
-import { describe, expect, it, layer } from "@effect/vitest"
+import { expect, layer } from "@effect/vitest"
 import { CreateTenant, Tenancy } from "@signet/core"
 import { ownerQuery, testDialects } from "@signet/core/testing"
 import { Effect, Schema } from "effect"
@@ -40,7 +40,5 @@ if (testDialects().includes("pg")) {
     )
   })
 } else {
-  describe("Row-level security on Postgres", () => {
-    it.skip("needs SIGNET_TEST_PG_URL", () => {})
-  })
+  console.warn("SIGNET_TEST_PG_URL not set: the row-level-security test (Postgres only) does not run")
 }

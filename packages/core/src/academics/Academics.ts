@@ -778,65 +778,53 @@ export class Academics extends Effect.Service<Academics>()("Signet/Academics", {
     ) =>
       Effect.gen(function* () {
         const tid = yield* tenantId
+        /** Replaces (or adds) one kind of link after its targets were checked. */
+        const write = (table: string, column: string, ids: ReadonlyArray<string>) =>
+          Effect.gen(function* () {
+            if (replace) yield* sql`DELETE FROM ${sql(table)} WHERE tenant_id = ${tid} AND course_id = ${courseId}`
+            for (let i = 0; i < ids.length; i += 200) {
+              const rows = ids.slice(i, i + 200).map((ref) => ({ tenant_id: tid, course_id: courseId, [column]: ref }))
+              yield* sql`INSERT INTO ${sql(table)} ${sql.insert(rows)}`
+            }
+          }).pipe(Effect.orDie)
+        /** Every target must exist and belong to the course's school. */
+        const sameSchool = (
+          resource: "classroom" | "group",
+          ids: ReadonlyArray<string>,
+          found: ReadonlyArray<{ readonly id: string; readonly school_id: string }>
+        ) =>
+          Effect.forEach(
+            ids,
+            (id): Effect.Effect<void, AcademicsNotFound | CrossSchoolLink> => {
+              const target = found.find((x) => x.id === id)
+              if (!target) return Effect.fail(notFound(resource, id))
+              return target.school_id === schoolId
+                ? Effect.void
+                : Effect.fail(
+                    new CrossSchoolLink({
+                      message: `${resource} ${id} belongs to another school`,
+                      resource,
+                      id,
+                      school_id: target.school_id
+                    })
+                  )
+            },
+            { discard: true }
+          )
         if (links.teacher_ids) {
           const ids = [...new Set(links.teacher_ids)]
           yield* checkUsers(ids, ["teacher", "admin"], schoolId, "teacher")
-          if (replace)
-            yield* sql`DELETE FROM teachers_courses WHERE tenant_id = ${tid} AND course_id = ${courseId}`.pipe(
-              Effect.orDie
-            )
-          for (const t of ids)
-            yield* sql`INSERT INTO teachers_courses (tenant_id, course_id, teacher_id) VALUES (${tid}, ${courseId}, ${t})`.pipe(
-              Effect.orDie
-            )
+          yield* write("teachers_courses", "teacher_id", ids)
         }
         if (links.classroom_ids) {
           const ids = [...new Set(links.classroom_ids)]
-          const found = yield* findClassrooms(ids)
-          for (const id of ids) {
-            const room = found.find((r) => r.id === id)
-            if (!room) return yield* notFound("classroom", id)
-            if (room.school_id !== schoolId) {
-              return yield* new CrossSchoolLink({
-                message: `classroom ${id} belongs to another school`,
-                resource: "classroom",
-                id,
-                school_id: room.school_id
-              })
-            }
-          }
-          if (replace)
-            yield* sql`DELETE FROM courses_classrooms WHERE tenant_id = ${tid} AND course_id = ${courseId}`.pipe(
-              Effect.orDie
-            )
-          for (const c of ids)
-            yield* sql`INSERT INTO courses_classrooms (tenant_id, course_id, classroom_id) VALUES (${tid}, ${courseId}, ${c})`.pipe(
-              Effect.orDie
-            )
+          yield* sameSchool("classroom", ids, yield* findClassrooms(ids))
+          yield* write("courses_classrooms", "classroom_id", ids)
         }
         if (links.group_ids) {
           const ids = [...new Set(links.group_ids)]
-          const found = yield* findGroups(ids)
-          for (const id of ids) {
-            const group = found.find((g) => g.id === id)
-            if (!group) return yield* notFound("group", id)
-            if (group.school_id !== schoolId) {
-              return yield* new CrossSchoolLink({
-                message: `group ${id} belongs to another school`,
-                resource: "group",
-                id,
-                school_id: group.school_id
-              })
-            }
-          }
-          if (replace)
-            yield* sql`DELETE FROM courses_student_groups WHERE tenant_id = ${tid} AND course_id = ${courseId}`.pipe(
-              Effect.orDie
-            )
-          for (const g of ids)
-            yield* sql`INSERT INTO courses_student_groups (tenant_id, course_id, group_id) VALUES (${tid}, ${courseId}, ${g})`.pipe(
-              Effect.orDie
-            )
+          yield* sameSchool("group", ids, yield* findGroups(ids))
+          yield* write("courses_student_groups", "group_id", ids)
         }
       })
 
