@@ -133,6 +133,19 @@ const accessWiring = Layer.effectDiscard(
         }) as Effect.Effect<void, unknown, CurrentTenant | CurrentActor>
       ).pipe(Effect.orDie)
     )
+    // The same for bulk creations (roster imports): one assignment per role for the whole batch.
+    yield* identity.addBulkCreationStep((users) =>
+      (
+        Effect.gen(function* () {
+          for (const type of ["admin", "dev", "teacher", "student"] as const) {
+            const ids = users.filter((u) => u.user_type === type).map((u) => u.id)
+            if (ids.length === 0) continue
+            const role = yield* access.findRoleByName(DEFAULT_ROLE_OF_TYPE[type])
+            if (Option.isSome(role)) yield* access.assignRoleMany(ids, role.value.id)
+          }
+        }) as Effect.Effect<void, unknown, CurrentTenant | CurrentActor>
+      ).pipe(Effect.orDie)
+    )
     // A deleted user keeps no grants (their roles, overrides and team memberships go with them).
     yield* identity.addDeletionStep((userId) =>
       access

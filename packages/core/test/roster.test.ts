@@ -1,7 +1,7 @@
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { expect, layer } from "@effect/vitest"
-import { Academics, CreateTenant, Identity, OneRoster, Roster, Tenancy } from "@signet/core"
+import { Academics, Access, CreateTenant, Identity, OneRoster, policyUse, Roster, Tenancy } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Effect, Schema } from "effect"
 import { asTenant, auditCount, testActor, testCore } from "./support.js"
@@ -113,6 +113,16 @@ for (const dialect of testDialects()) {
         ).pipe(Effect.provide(testActor))
         expect(done).toMatchObject({ schools: { created: 2 }, users: { created: 34 }, groups: { created: 6 } })
         expect(done.memberships.added).toBe(60)
+        // Imported users hold the default role of their type (one bulk assignment per role).
+        const student = (yield* asTenant(
+          tenant,
+          Identity.use((x) => x.list({ user_type: "student", limit: 1 }))
+        )).items[0]!
+        const roles = yield* asTenant(
+          tenant,
+          Access.use((a) => a.listUserRoles(student.id).pipe(policyUse("roles:read")))
+        ).pipe(Effect.provide(testActor))
+        expect(roles.map((r) => r.role_name)).toEqual(["student"])
         // Mark the first student tobedeleted and re-import.
         const users = files.get("users.csv")!.split("\n")
         const header = users[0]!.split(",")

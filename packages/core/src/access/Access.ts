@@ -1144,6 +1144,46 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
       )
 
     /**
+     * Gives one role to many users at once (bulk imports): one version bump,
+     * one audit row and one event for the whole batch; users who already hold
+     * the role are skipped. Requires `roles:write`.
+     * @errors RoleNotFound, ValidationError (a user id)
+     */
+    const assignRoleMany = (userIds: ReadonlyArray<string>, roleId: string) =>
+      rolesWrite(
+        Effect.zipRight(
+          Effect.forEach(userIds, requireUserId, { discard: true }),
+          mutation("assignRoleMany", (tenantId, at) =>
+            Effect.gen(function* () {
+              const role = yield* requireRole(tenantId, roleId)
+              const holders = new Set(
+                (yield* sql<{ user_id: string }>`SELECT user_id FROM user_roles WHERE tenant_id = ${tenantId}
+                  AND role_id = ${roleId}`).map((r) => r.user_id)
+              )
+              const fresh = [...new Set(userIds)].filter((u) => !holders.has(u))
+              for (let i = 0; i < fresh.length; i += 200) {
+                const rows = fresh
+                  .slice(i, i + 200)
+                  .map((user_id) => ({ tenant_id: tenantId, user_id, role_id: roleId, created_at: at }))
+                yield* sql`INSERT INTO user_roles ${sql.insert(rows)}`
+              }
+              if (fresh.length > 0) {
+                yield* commit(tenantId, {
+                  action: "access.user_role.assign_many",
+                  targetType: "role",
+                  targetId: role.id,
+                  after: { role: role.name, users: fresh.length },
+                  event: "signet.access.role.assigned_many",
+                  data: { role_id: role.id, user_ids: fresh }
+                })
+              }
+              return fresh.length
+            })
+          )
+        )
+      )
+
+    /**
      * Removes a role from a user (no-op when not assigned). Requires `roles:write`.
      * @errors RoleNotFound, ValidationError (user id)
      */
@@ -1560,6 +1600,7 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
       // users
       listUserRoles: traced("listUserRoles", listUserRoles),
       assignRole,
+      assignRoleMany,
       unassignRole,
       listUserOverrides: traced("listUserOverrides", listUserOverrides),
       setUserOverride,

@@ -138,6 +138,18 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
     const addCreationStep = (step: (user: User) => Effect.Effect<void, never, CurrentTenant | CurrentActor>) =>
       Ref.update(creationSteps, (s) => [...s, step])
 
+    const bulkCreationSteps = yield* Ref.make<
+      ReadonlyArray<(users: ReadonlyArray<User>) => Effect.Effect<void, never, CurrentTenant | CurrentActor>>
+    >([])
+
+    /**
+     * Registers work done, once for a whole batch, in the transaction of a
+     * bulk user creation (roster imports), instead of once per user.
+     */
+    const addBulkCreationStep = (
+      step: (users: ReadonlyArray<User>) => Effect.Effect<void, never, CurrentTenant | CurrentActor>
+    ) => Ref.update(bulkCreationSteps, (s) => [...s, step])
+
     /**
      * Registers work done in the transaction that deletes a user (the access
      * module removes the user's grants).
@@ -513,14 +525,17 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
           counts.updated++
         }
         if (created.length > 0) {
-          const steps = yield* Ref.get(creationSteps)
-          for (const id of created) {
-            const row = yield* findRow(id)
-            if (Option.isSome(row)) {
-              const user = yield* present(row.value)
-              for (const step of steps) yield* step(user)
-            }
+          const users: Array<User> = []
+          const nowMs = yield* now
+          for (let i = 0; i < created.length; i += 500) {
+            const rows =
+              yield* sql`SELECT * FROM users WHERE tenant_id = ${tenant.id} AND ${sql.in("id", created.slice(i, i + 500))}`.pipe(
+                Effect.flatMap(decodeRows),
+                Effect.orDie
+              )
+            for (const r of rows) users.push(toUser(r, [], nowMs))
           }
+          for (const step of yield* Ref.get(bulkCreationSteps)) yield* step(users)
         }
         return { ...counts, ids: ids as ReadonlyMap<string, string> }
       })
@@ -545,6 +560,7 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
       )
 
     return {
+      addBulkCreationStep,
       rosterUpsert,
       liteMany,
       addCreationStep,
