@@ -10,8 +10,6 @@
  *
  *   node bench/academics.mjs [--users 10000] [--classes 500] [--per-student 10]
  */
-import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { writeSection } from "./report.mjs"
@@ -19,7 +17,7 @@ import { writeSection } from "./report.mjs"
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 const core = await import(pathToFileURL(Path.join(root, "packages/core/dist/index.js")).href)
 const testing = await import(pathToFileURL(Path.join(root, "packages/core/dist/testing.js")).href)
-const { Effect, Layer, Schema, ManagedRuntime } = await import("effect")
+const { Effect, Schema, ManagedRuntime } = await import("effect")
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`)
   return i < 0 ? fallback : Number(process.argv[i + 1])
