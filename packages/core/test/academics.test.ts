@@ -41,6 +41,17 @@ for (const dialect of testDialects()) {
             const g1 = yield* a.createGroup({ school_id: school.id, name: "2nde A", code: "2A" })
             const g2 = yield* a.createGroup({ school_id: school.id, name: "Option Latin", code: "LAT" })
             const zolaGroup = yield* a.createGroup({ school_id: other.id, name: "6e B" })
+
+            // Listings: filtered by school, and paged by id across schools.
+            const ids = (p: { readonly items: ReadonlyArray<{ readonly id: string }> }) => p.items.map((x) => x.id)
+            expect(ids(yield* a.listClassrooms({ school_id: other.id }))).toEqual([zolaRoom.id])
+            expect(ids(yield* a.listGroups({ school_id: school.id })).sort()).toEqual([g1.id, g2.id].sort())
+            const groups1 = yield* a.listGroups({ limit: 2 })
+            const groups2 = yield* a.listGroups({ limit: 2, cursor: groups1.next_cursor! })
+            expect([...ids(groups1), ...ids(groups2)].sort()).toEqual([g1.id, g2.id, zolaGroup.id].sort())
+            expect(groups2.next_cursor).toBeNull()
+            const schools1 = yield* a.listSchools({ limit: 1 })
+            expect(ids(yield* a.listSchools({ limit: 1, cursor: schools1.next_cursor! }))).not.toEqual(ids(schools1))
             const [s1, s2, s3] = yield* Effect.all([
               user("s1@aca.example.edu", "student"),
               user("s2@aca.example.edu", "student"),

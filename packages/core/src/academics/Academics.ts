@@ -252,23 +252,42 @@ export class Academics extends Effect.Service<Academics>()("Signet/Academics", {
         })
       )
 
+    /**
+     * One page (by id, cursor pagination) of the tenant's live rows in `table`,
+     * optionally of one school; `limit + 1` rows are read so `toPage` can tell
+     * whether another page follows. Fails with `ValidationError` on a bad cursor.
+     */
+    const pageRows = <A, I>(
+      table: "schools" | "classrooms" | "student_groups",
+      schema: Schema.Schema<A, I>,
+      params: {
+        readonly school_id?: string | undefined
+        readonly cursor?: string | undefined
+        readonly limit?: number | undefined
+      }
+    ) =>
+      Effect.gen(function* () {
+        const tid = yield* tenantId
+        const limit = params.limit ?? DEFAULT_LIMIT
+        const after = yield* decodeCursor(params.cursor)
+        const found = yield* sql`SELECT * FROM ${sql(table)} WHERE tenant_id = ${tid} AND deleted_at IS NULL
+          ${params.school_id ? sql`AND school_id = ${params.school_id}` : sql``}
+          ${after ? sql`AND id > ${after}` : sql``} ORDER BY id LIMIT ${limit + 1}`.pipe(
+          Effect.flatMap(rows(schema)),
+          Effect.orDie
+        )
+        return { found, limit }
+      })
+
     /** Lists schools (by id, cursor pagination). */
     const listSchools = (params: { readonly cursor?: string | undefined; readonly limit?: number | undefined } = {}) =>
       inTx(
-        Effect.gen(function* () {
-          const tid = yield* tenantId
-          const limit = params.limit ?? DEFAULT_LIMIT
-          const after = yield* decodeCursor(params.cursor)
-          const r = yield* sql`SELECT * FROM schools WHERE tenant_id = ${tid} AND deleted_at IS NULL
-            ${after ? sql`AND id > ${after}` : sql``} ORDER BY id LIMIT ${limit + 1}`.pipe(
-            Effect.flatMap(rows(SchoolRow)),
-            Effect.orDie
-          )
-          return toPage(
-            r.map((x) => new School(x)),
+        Effect.map(pageRows("schools", SchoolRow, params), ({ found, limit }) =>
+          toPage(
+            found.map((x) => new School(x)),
             limit
           )
-        })
+        )
       )
 
     /** Updates a school. @errors AcademicsNotFound, Conflict, ValidationError (time zone) */
@@ -409,21 +428,12 @@ export class Academics extends Effect.Service<Academics>()("Signet/Academics", {
       } = {}
     ) =>
       inTx(
-        Effect.gen(function* () {
-          const tid = yield* tenantId
-          const limit = params.limit ?? DEFAULT_LIMIT
-          const after = yield* decodeCursor(params.cursor)
-          const r = yield* sql`SELECT * FROM classrooms WHERE tenant_id = ${tid} AND deleted_at IS NULL
-            ${params.school_id ? sql`AND school_id = ${params.school_id}` : sql``}
-            ${after ? sql`AND id > ${after}` : sql``} ORDER BY id LIMIT ${limit + 1}`.pipe(
-            Effect.flatMap(rows(ClassroomRow)),
-            Effect.orDie
-          )
-          return toPage(
-            r.map((x) => new Classroom(x)),
+        Effect.map(pageRows("classrooms", ClassroomRow, params), ({ found, limit }) =>
+          toPage(
+            found.map((x) => new Classroom(x)),
             limit
           )
-        })
+        )
       )
 
     /** Finds a classroom by code (in a school, or tenant-wide when unique). */
@@ -548,16 +558,8 @@ export class Academics extends Effect.Service<Academics>()("Signet/Academics", {
     ) =>
       inTx(
         Effect.gen(function* () {
-          const tid = yield* tenantId
-          const limit = params.limit ?? DEFAULT_LIMIT
-          const after = yield* decodeCursor(params.cursor)
-          const r = yield* sql`SELECT * FROM student_groups WHERE tenant_id = ${tid} AND deleted_at IS NULL
-            ${params.school_id ? sql`AND school_id = ${params.school_id}` : sql``}
-            ${after ? sql`AND id > ${after}` : sql``} ORDER BY id LIMIT ${limit + 1}`.pipe(
-            Effect.flatMap(rows(GroupRow)),
-            Effect.orDie
-          )
-          return toPage(yield* presentGroups(r), limit)
+          const { found, limit } = yield* pageRows("student_groups", GroupRow, params)
+          return toPage(yield* presentGroups(found), limit)
         })
       )
 
