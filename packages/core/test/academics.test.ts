@@ -52,6 +52,13 @@ for (const dialect of testDialects()) {
             expect(groups2.next_cursor).toBeNull()
             const schools1 = yield* a.listSchools({ limit: 1 })
             expect(ids(yield* a.listSchools({ limit: 1, cursor: schools1.next_cursor! }))).not.toEqual(ids(schools1))
+
+            // Soft delete: answers the row as it was, then the row is gone for reads, lists and a second delete.
+            const spare = yield* a.createClassroom({ school_id: other.id, name: "Salle 2", code: "2" })
+            expect((yield* a.deleteClassroom(spare.id)).id).toBe(spare.id)
+            expect(yield* Effect.flip(a.getClassroom(spare.id))).toMatchObject({ _tag: "AcademicsNotFound" })
+            expect(yield* Effect.flip(a.deleteClassroom(spare.id))).toMatchObject({ _tag: "AcademicsNotFound" })
+            expect(ids(yield* a.listClassrooms({ school_id: other.id }))).toEqual([zolaRoom.id])
             const [s1, s2, s3] = yield* Effect.all([
               user("s1@aca.example.edu", "student"),
               user("s2@aca.example.edu", "student"),

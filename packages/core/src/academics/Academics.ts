@@ -188,6 +188,27 @@ export class Academics extends Effect.Service<Academics>()("Signet/Academics", {
         yield* events.publish({ type: `signet.academics.${action}`, subject: id, data: after ?? before })
       })
 
+    /**
+     * Soft-deletes the row `get` found (stamps `deleted_at`), then records the
+     * change; answers the row as it was. Fails with whatever `get` fails with.
+     */
+    const softDelete = <A extends { readonly id: string }, E, R>(
+      table: "schools" | "classrooms" | "student_groups" | "courses",
+      resource: "school" | "classroom" | "group" | "course",
+      get: Effect.Effect<A, E, R>
+    ) =>
+      inTx(
+        Effect.gen(function* () {
+          const before = yield* get
+          const tid = yield* tenantId
+          yield* sql`UPDATE ${sql(table)} SET deleted_at = ${yield* now} WHERE tenant_id = ${tid} AND id = ${before.id}`.pipe(
+            Effect.orDie
+          )
+          yield* changed(`${resource}.deleted`, resource, before.id, before, null)
+          return before
+        })
+      )
+
     const conflict = (field: string, message: string) => (e: unknown) =>
       isUniqueViolation(e) ? Effect.fail(new Conflict({ message, field })) : Effect.die(e)
 
@@ -321,18 +342,7 @@ export class Academics extends Effect.Service<Academics>()("Signet/Academics", {
       )
 
     /** Soft-deletes a school. @errors AcademicsNotFound */
-    const deleteSchool = (id: string) =>
-      inTx(
-        Effect.gen(function* () {
-          const before = yield* getSchool(id)
-          const tid = yield* tenantId
-          yield* sql`UPDATE schools SET deleted_at = ${yield* now} WHERE tenant_id = ${tid} AND id = ${id}`.pipe(
-            Effect.orDie
-          )
-          yield* changed("school.deleted", "school", id, before, null)
-          return before
-        })
-      )
+    const deleteSchool = (id: string) => softDelete("schools", "school", getSchool(id))
 
     /** `AcademicsQuery.GetSchoolPreferences`. @errors AcademicsNotFound */
     const getSchoolPreferences = (schoolId: string) =>
@@ -475,18 +485,7 @@ export class Academics extends Effect.Service<Academics>()("Signet/Academics", {
       )
 
     /** Soft-deletes a classroom. @errors AcademicsNotFound */
-    const deleteClassroom = (id: string) =>
-      inTx(
-        Effect.gen(function* () {
-          const before = yield* getClassroom(id)
-          const tid = yield* tenantId
-          yield* sql`UPDATE classrooms SET deleted_at = ${yield* now} WHERE tenant_id = ${tid} AND id = ${id}`.pipe(
-            Effect.orDie
-          )
-          yield* changed("classroom.deleted", "classroom", id, before, null)
-          return before
-        })
-      )
+    const deleteClassroom = (id: string) => softDelete("classrooms", "classroom", getClassroom(id))
 
     // ——— Student groups ————————————————————————————————————————————————————
 
@@ -599,18 +598,7 @@ export class Academics extends Effect.Service<Academics>()("Signet/Academics", {
       )
 
     /** Soft-deletes a group. @errors AcademicsNotFound */
-    const deleteGroup = (id: string) =>
-      inTx(
-        Effect.gen(function* () {
-          const before = yield* getGroup(id)
-          const tid = yield* tenantId
-          yield* sql`UPDATE student_groups SET deleted_at = ${yield* now} WHERE tenant_id = ${tid} AND id = ${id}`.pipe(
-            Effect.orDie
-          )
-          yield* changed("group.deleted", "group", id, before, null)
-          return before
-        })
-      )
+    const deleteGroup = (id: string) => softDelete("student_groups", "group", getGroup(id))
 
     /** Checks that every id is a live user of `type` of the school (or of no school). */
     const checkUsers = (ids: ReadonlyArray<string>, types: ReadonlyArray<string>, schoolId: string, role: string) =>
@@ -889,18 +877,7 @@ export class Academics extends Effect.Service<Academics>()("Signet/Academics", {
       )
 
     /** Soft-deletes a course. @errors AcademicsNotFound */
-    const deleteCourse = (id: string) =>
-      inTx(
-        Effect.gen(function* () {
-          const before = yield* getCourse(id)
-          const tid = yield* tenantId
-          yield* sql`UPDATE courses SET deleted_at = ${yield* now} WHERE tenant_id = ${tid} AND id = ${id}`.pipe(
-            Effect.orDie
-          )
-          yield* changed("course.deleted", "course", id, before, null)
-          return before
-        })
-      )
+    const deleteCourse = (id: string) => softDelete("courses", "course", getCourse(id))
 
     /**
      * Lists courses by start time with filters (school, teacher, group,
