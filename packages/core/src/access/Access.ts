@@ -837,26 +837,32 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
         )
       )
 
+    /**
+     * One page (by id, cursor pagination) of the tenant's rows in `table`,
+     * decoded by `decode`. Fails with `ValidationError` on a bad cursor.
+     */
+    const pageOf = <A extends { readonly id: string }>(
+      table: "roles" | "teams",
+      decode: (rows: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<A>>,
+      params: ListParams
+    ) =>
+      Effect.gen(function* () {
+        const tenant = yield* CurrentTenant
+        const limit = params.limit ?? DEFAULT_LIMIT
+        const after = yield* decodeCursor(params.cursor)
+        const rows = yield* inTenant(
+          sql`SELECT * FROM ${sql(table)} WHERE tenant_id = ${tenant.id} ${after ? sql`AND id > ${after}` : sql``}
+            ORDER BY id LIMIT ${limit + 1}`.pipe(Effect.orDie, Effect.flatMap(decode))
+        )
+        return toPage(rows, limit)
+      })
+
     // -------------------------------------------------------------------------
     // Roles
     // -------------------------------------------------------------------------
 
     /** Lists the tenant's roles by id (creation order), with cursor pagination. Requires `roles:read`. */
-    const listRoles = (params: ListParams = {}) =>
-      rolesRead(
-        Effect.gen(function* () {
-          const tenant = yield* CurrentTenant
-          const limit = params.limit ?? DEFAULT_LIMIT
-          const after = yield* decodeCursor(params.cursor)
-          const rows = yield* inTenant(
-            (after
-              ? sql`SELECT * FROM roles WHERE tenant_id = ${tenant.id} AND id > ${after} ORDER BY id LIMIT ${limit + 1}`
-              : sql`SELECT * FROM roles WHERE tenant_id = ${tenant.id} ORDER BY id LIMIT ${limit + 1}`
-            ).pipe(Effect.orDie, Effect.flatMap(decodeRoles))
-          )
-          return toPage(rows, limit)
-        })
-      )
+    const listRoles = (params: ListParams = {}) => rolesRead(pageOf("roles", decodeRoles, params))
 
     /** One role with its permission patterns. Requires `roles:read`. @errors RoleNotFound */
     const getRole = (id: string) =>
@@ -1327,21 +1333,7 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
     // -------------------------------------------------------------------------
 
     /** Lists the tenant's teams by id, with cursor pagination. Requires `teams:read`. */
-    const listTeams = (params: ListParams = {}) =>
-      teamsRead(
-        Effect.gen(function* () {
-          const tenant = yield* CurrentTenant
-          const limit = params.limit ?? DEFAULT_LIMIT
-          const after = yield* decodeCursor(params.cursor)
-          const rows = yield* inTenant(
-            (after
-              ? sql`SELECT * FROM teams WHERE tenant_id = ${tenant.id} AND id > ${after} ORDER BY id LIMIT ${limit + 1}`
-              : sql`SELECT * FROM teams WHERE tenant_id = ${tenant.id} ORDER BY id LIMIT ${limit + 1}`
-            ).pipe(Effect.orDie, Effect.flatMap(decodeTeams))
-          )
-          return toPage(rows, limit)
-        })
-      )
+    const listTeams = (params: ListParams = {}) => teamsRead(pageOf("teams", decodeTeams, params))
 
     /** One team with the roles it grants. Requires `teams:read`. @errors TeamNotFound */
     const getTeam = (id: string) =>
