@@ -13,6 +13,8 @@ import { Roster } from "./academics/Roster.js"
 import { Timetable } from "./academics/Timetable.js"
 import { Access, policyUse } from "./access/Access.js"
 import { accessMigrations } from "./access/Migrations.js"
+import { Attendance } from "./attendance/Attendance.js"
+import { attendanceMigrations, qrSecretColumn } from "./attendance/Migrations.js"
 import { Audit } from "./audit/Audit.js"
 import { auditMigrations } from "./audit/Migrations.js"
 import { Events } from "./events/Events.js"
@@ -42,11 +44,12 @@ export const allMigrations = (appRole: string = DEFAULT_PG_APP_ROLE): ReadonlyAr
   RateLimit.rateLimitMigrations,
   identityMigrations,
   accessMigrations(appRole),
-  academicsMigrations
+  academicsMigrations,
+  attendanceMigrations
 ]
 
 /** Every envelope-encrypted column of every module (master-key rotation re-wraps them). */
-export const encryptedColumns: ReadonlyArray<EncryptedColumn> = [signingKeyColumn, mfaSecretColumn]
+export const encryptedColumns: ReadonlyArray<EncryptedColumn> = [signingKeyColumn, mfaSecretColumn, qrSecretColumn]
 
 /** Options of {@link layer}. */
 export interface CoreOptions {
@@ -84,6 +87,7 @@ export type CoreServices =
   | Academics
   | Roster
   | Timetable
+  | Attendance
 
 /** Onboarding: the first admin given with `CreateTenant.admin`. */
 const firstAdminStep = Layer.effectDiscard(
@@ -165,7 +169,8 @@ const accessWiring = Layer.effectDiscard(
 /** The module services, given a `SqlClient` and an `Envelope`. */
 export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = Layer.mergeAll(
   Timetable.Default,
-  Roster.Default
+  Roster.Default,
+  Attendance.Default
 ).pipe(
   Layer.provideMerge(Academics.Default),
   Layer.provideMerge(firstAdminStep),

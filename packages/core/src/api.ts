@@ -11,6 +11,8 @@ import { AcademicsApi, CalendarApi } from "./academics/Api.js"
 import { AcademicsCommand, AcademicsQuery } from "./academics/Rpc.js"
 import { AccessApi } from "./access/Api.js"
 import { AccessCommand, AccessQuery } from "./access/Rpc.js"
+import { AttendanceApi } from "./attendance/Api.js"
+import { AttendanceCommand, AttendanceQuery } from "./attendance/Rpc.js"
 import { AuditApi } from "./audit/Api.js"
 import { EventsApi } from "./events/Api.js"
 import { ApiKeysApi, AuthApi, PlatformApi, SessionApi, UsersApi } from "./identity/Api.js"
@@ -26,6 +28,9 @@ export * from "./academics/Rpc.js"
 export * from "./access/Api.js"
 export * from "./access/Domain.js"
 export * from "./access/Rpc.js"
+export * from "./attendance/Api.js"
+export * from "./attendance/Domain.js"
+export * from "./attendance/Rpc.js"
 export * from "./audit/Api.js"
 export { AuditEntry, ChainVerification } from "./audit/Domain.js"
 export * from "./events/Api.js"
@@ -54,6 +59,7 @@ export class SignetApi extends HttpApi.make("signet")
   .add(AccessApi.middleware(UserAuth))
   .add(AcademicsApi)
   .add(CalendarApi)
+  .add(AttendanceApi)
   .add(AuditApi)
   .add(EventsApi)
   .annotate(OpenApi.Title, "Signet API")
@@ -71,7 +77,9 @@ export const SignetRpcs = TenantQuery.merge(
   AccessQuery.middleware(RpcTenantAuth),
   AccessCommand.middleware(RpcTenantAuth),
   AcademicsQuery,
-  AcademicsCommand
+  AcademicsCommand,
+  AttendanceQuery,
+  AttendanceCommand
 )
 /** @see SignetRpcs */
 export type SignetRpcs = RpcGroup.Rpcs<typeof SignetRpcs>

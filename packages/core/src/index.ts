@@ -46,6 +46,16 @@ export {
   resourceWildcard
 } from "./access/Policy.js"
 export * from "./api.js"
+export {
+  Attendance,
+  type AttendancePrincipal,
+  QR_DIGITS,
+  qrCodeFor,
+  reportCsv,
+  rollCsv,
+  systemPrincipal
+} from "./attendance/Attendance.js"
+export { ATTENDANCE_TABLES, attendanceMigrations, qrSecretColumn } from "./attendance/Migrations.js"
 export { Audit, chainHash, GENESIS_HASH, redact } from "./audit/Audit.js"
 export * as Core from "./Core.js"
 export { backoff, type DispatcherOptions, defaultDispatcherOptions, Events, type Subscriber } from "./events/Events.js"
@@ -61,6 +71,7 @@ export * as Crypto from "./kernel/Crypto.js"
 export * as Db from "./kernel/Database.js"
 export * as Ids from "./kernel/Ids.js"
 export * as KeyRotation from "./kernel/KeyRotation.js"
+export * as Leases from "./kernel/Leases.js"
 export * as Migrations from "./kernel/Migrations.js"
 export * as RateLimit from "./kernel/RateLimit.js"
 export * as Sql from "./kernel/Sql.js"

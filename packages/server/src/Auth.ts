@@ -191,6 +191,7 @@ export const UserAuthLive = (config: ServerConfig) =>
                 } satisfies Actor,
                 sessionId: null,
                 userType: null,
+                schoolId: null,
                 roles: []
               }
             }
@@ -208,6 +209,7 @@ export const UserAuthLive = (config: ServerConfig) =>
                 } satisfies Actor,
                 sessionId: null,
                 userType: null,
+                schoolId: null,
                 roles: []
               }
             }
@@ -233,6 +235,7 @@ export const UserAuthLive = (config: ServerConfig) =>
               } satisfies Actor,
               sessionId: claims.sid,
               userType: claims.user_type,
+              schoolId: claims.school_id ?? null,
               roles: claims.roles
             }
           })
@@ -303,6 +306,7 @@ export const RpcTenantAuthLive = (config: ServerConfig) =>
               actor: { kind: "operator", id: operator.value, ...base } satisfies Actor,
               sessionId: null,
               userType: null,
+              schoolId: null,
               roles: []
             }
           }
@@ -312,6 +316,7 @@ export const RpcTenantAuthLive = (config: ServerConfig) =>
             actor: { kind: "user", id: claims.sub, ...base } satisfies Actor,
             sessionId: claims.sid,
             userType: claims.user_type,
+            schoolId: claims.school_id ?? null,
             roles: claims.roles
           }
         })

@@ -40,6 +40,12 @@ export interface ServerConfig {
   readonly shutdownGraceMs: number
   /** Create Effect spans for requests and service calls (`SIGNET_TRACING`, default off). */
   readonly tracing: boolean
+  /**
+   * Period of the attendance close job (CloseExpiredCourses), milliseconds
+   * (`SIGNET_CLOSE_JOB_INTERVAL_MS`, default 60000; 0 turns the job off on
+   * this replica). One replica at a time runs it (a lease row in the database).
+   */
+  readonly closeJobIntervalMs: number
 }
 
 const list = (name: string) =>
@@ -76,7 +82,11 @@ export const serverConfig: Config.Config<ServerConfig> = Config.all({
   )("SIGNET_LOG_LEVEL").pipe(Config.withDefault("info")),
   pgAppRole: Db.pgAppRoleConfig,
   shutdownGraceMs: Config.integer("SIGNET_SHUTDOWN_GRACE_MS").pipe(Config.withDefault(10_000)),
-  tracing: Config.boolean("SIGNET_TRACING").pipe(Config.withDefault(false))
+  tracing: Config.boolean("SIGNET_TRACING").pipe(Config.withDefault(false)),
+  closeJobIntervalMs: Config.integer("SIGNET_CLOSE_JOB_INTERVAL_MS").pipe(
+    Config.validate({ message: "must be 0 (off) or at least 1000", validation: (n) => n === 0 || n >= 1000 }),
+    Config.withDefault(60_000)
+  )
 }) as Config.Config<ServerConfig>
 
 /** Builds a config value directly (tests, embedding). */
@@ -95,6 +105,7 @@ export const makeServerConfig = (
   pgAppRole: Db.DEFAULT_PG_APP_ROLE,
   shutdownGraceMs: 10_000,
   tracing: false,
+  closeJobIntervalMs: 0,
   ...overrides
 })
 

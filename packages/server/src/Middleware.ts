@@ -214,7 +214,7 @@ export const globalMiddleware = (config: ServerConfig, inflight: { n: number } =
           const path = url.split("?")[0] ?? url
           const length = Number(request.headers["content-length"] ?? "0")
           // Roster uploads (zip) may exceed the general JSON body limit.
-          const limit = /\/roster\/imports$/.test(path) ? config.maxUploadBytes : config.maxBodyBytes
+          const limit = /\/(roster\/imports|excuses)$/.test(path) ? config.maxUploadBytes : config.maxBodyBytes
 
           const handled: Effect.Effect<HttpServerResponse.HttpServerResponse> =
             Number.isFinite(length) && length > limit

@@ -13,12 +13,13 @@ import { createServer, type Server } from "node:http"
 import { HttpApiScalar, HttpLayerRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { RpcSerialization, RpcServer } from "@effect/rpc"
-import { Core, type Crypto, Events, SignetApi, SignetRpcs } from "@signet/core"
+import { Attendance, Core, type Crypto, Events, SignetApi, SignetRpcs } from "@signet/core"
 import { Effect, Layer } from "effect"
 import { OperatorAuthLive, RpcOperatorAuthLive, RpcTenantAuthLive, UserAuthLive } from "./Auth.js"
 import type { ServerConfig } from "./Config.js"
 import { AcademicsHttp, CalendarHttp } from "./http/Academics.js"
 import { AccessHttp } from "./http/Access.js"
+import { AttendanceHttp } from "./http/Attendance.js"
 import { AuditHttp } from "./http/Audit.js"
 import { EventsHttp } from "./http/Events.js"
 import { ApiKeysHttp, AuthHttp, PlatformHttp, SessionHttp, UsersHttp } from "./http/Identity.js"
@@ -43,7 +44,8 @@ const apiRoutes = (config: ServerConfig) =>
       AccessHttp,
       PlatformHttp,
       AcademicsHttp,
-      CalendarHttp
+      CalendarHttp,
+      AttendanceHttp
     ]),
     Layer.provide([OperatorAuthLive(config), UserAuthLive(config)])
   )
@@ -65,8 +67,20 @@ const rpcRoute = (config: ServerConfig) =>
     Layer.provide(RpcSerialization.layerNdjson)
   )
 
-/** The outbox dispatcher, forked for the server's lifetime. */
-const jobs = Layer.scopedDiscard(Effect.forkScoped(Effect.flatMap(Events, (e) => e.run)))
+/**
+ * Background jobs, forked for the server's lifetime: the outbox dispatcher
+ * and the attendance close job (every `closeJobIntervalMs`, leader-elected).
+ */
+const jobs = (config: ServerConfig) =>
+  Layer.scopedDiscard(
+    Effect.gen(function* () {
+      yield* Effect.forkScoped(Effect.flatMap(Events, (e) => e.run))
+      if (config.closeJobIntervalMs > 0)
+        yield* Effect.forkScoped(
+          Effect.flatMap(Attendance, (a) => a.closeJob({ intervalMs: config.closeJobIntervalMs }))
+        )
+    })
+  )
 
 /** Every route and global middleware, needing the core services. */
 export const routes = (config: ServerConfig, inflight: { n: number } = { n: 0 }) =>
@@ -130,7 +144,7 @@ export const serverLayer = (config: ServerConfig, core = coreLayer(config)) => {
     Layer.provideMerge(
       HttpLayerRouter.serve(routes(config, inflight), { disableLogger: true, disableListenLog: true })
     ),
-    Layer.provide(Layer.mergeAll(MetricsLive, jobs)),
+    Layer.provide(Layer.mergeAll(MetricsLive, jobs(config))),
     Layer.provideMerge(core),
     Layer.provideMerge(
       NodeHttpServer.layer(

@@ -755,6 +755,18 @@ export class Academics extends Effect.Service<Academics>()("Signet/Academics", {
         })
       )
 
+    /** Several courses at once (live courses of the current tenant; unknown ids are left out). */
+    const getCourses = (ids: ReadonlyArray<string>) =>
+      inTx(
+        Effect.gen(function* () {
+          const out: Array<Course> = []
+          const unique = [...new Set(ids)]
+          for (let i = 0; i < unique.length; i += 500)
+            out.push(...(yield* presentCourses(yield* findCourseRows(unique.slice(i, i + 500)))))
+          return out
+        })
+      )
+
     /** Validates and writes a course's links (caller's transaction). */
     const writeLinks = (
       courseId: string,
@@ -1065,6 +1077,7 @@ export class Academics extends Effect.Service<Academics>()("Signet/Academics", {
       setGroupTeachers,
       // courses
       getCourse,
+      getCourses,
       createCourse,
       updateCourse,
       deleteCourse,

@@ -423,7 +423,7 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
       )
 
     /**
-     * Type and school of many users at once (live users of the current
+     * Type, school, status, e-mail and display name of many users at once (live users of the current
      * tenant only; unknown ids are absent from the map). For other modules'
      * batch checks, e.g. academics linking teachers and students.
      */
@@ -434,17 +434,44 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
           const valid = [...new Set(ids)].filter((id) => /^[0-9a-f-]{36}$/i.test(id))
           const out = new Map<
             string,
-            { readonly user_type: UserType; readonly school_id: string | null; readonly status: UserStatus }
+            {
+              readonly user_type: UserType
+              readonly school_id: string | null
+              readonly status: UserStatus
+              readonly email: string
+              readonly name: string
+            }
           >()
           for (let i = 0; i < valid.length; i += 500) {
-            const rows = yield* sql<{ id: string; user_type: UserType; school_id: string | null; status: UserStatus }>`
-              SELECT id, user_type, school_id, status FROM users WHERE tenant_id = ${tenant.id} AND deleted_at IS NULL
+            const rows = yield* sql<{
+              id: string
+              user_type: UserType
+              school_id: string | null
+              status: UserStatus
+              email: string
+              given_name: string
+              family_name: string
+            }>`
+              SELECT id, user_type, school_id, status, email, given_name, family_name FROM users WHERE tenant_id = ${tenant.id} AND deleted_at IS NULL
                 AND ${sql.in("id", valid.slice(i, i + 500))}`.pipe(Effect.orDie)
-            for (const r of rows) out.set(r.id, { user_type: r.user_type, school_id: r.school_id, status: r.status })
+            for (const r of rows)
+              out.set(r.id, {
+                user_type: r.user_type,
+                school_id: r.school_id,
+                status: r.status,
+                email: r.email,
+                name: `${r.given_name} ${r.family_name}`.trim()
+              })
           }
           return out as ReadonlyMap<
             string,
-            { readonly user_type: UserType; readonly school_id: string | null; readonly status: UserStatus }
+            {
+              readonly user_type: UserType
+              readonly school_id: string | null
+              readonly status: UserStatus
+              readonly email: string
+              readonly name: string
+            }
           >
         })
       )

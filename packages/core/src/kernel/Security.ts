@@ -34,6 +34,8 @@ export class Authenticated extends Context.Tag("Signet/Authenticated")<
     readonly actor: Actor
     readonly sessionId: string | null
     readonly userType: string | null
+    /** The `school_id` claim of a user token (null for tokens without one and for non-users). */
+    readonly schoolId: string | null
     readonly roles: ReadonlyArray<string>
   }
 >() {}

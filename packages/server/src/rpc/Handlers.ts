@@ -6,6 +6,7 @@
 import {
   Academics,
   Access,
+  Attendance,
   Auth,
   Authenticated,
   CurrentActor,
@@ -34,6 +35,7 @@ export const RpcHandlers = SignetRpcs.toLayer(
     const access = yield* Access
     const mfa = yield* Mfa
     const academics = yield* Academics
+    const attendance = yield* Attendance
     /** Academics queries need `academics:read`; the close command `academics:write`. */
     const guarded =
       (permission: string) =>
@@ -53,6 +55,8 @@ export const RpcHandlers = SignetRpcs.toLayer(
           )
         )
     const aRead = guarded("academics:read")
+    /** The caller's user type and school (token claims), for attendance's rules. */
+    const principal = Effect.map(Authenticated, (p) => ({ userType: p.userType, schoolId: p.schoolId }))
     // Role and permission changes by a user need a recent MFA verification (step-up).
     const stepUp = Effect.flatMap(Authenticated, (p) =>
       p.actor.kind === "user" && p.sessionId ? mfa.requireRecentMfa(p.sessionId) : Effect.void
@@ -68,10 +72,21 @@ export const RpcHandlers = SignetRpcs.toLayer(
       ValidateClassroomCourse: ({ classroom_id, course_id }) =>
         aRead(Effect.map(academics.validateClassroomCourse(classroom_id, course_id), (is_linked) => ({ is_linked }))),
       GetSchoolPreferences: ({ school_id }) => aRead(academics.getSchoolPreferences(school_id)),
+      // Through attendance: the courses close and their unmarked students become ABSENT.
       CloseExpiredCourses: ({ now }) =>
         guarded("academics:write")(
-          Effect.map(academics.closeExpiredCourses(now), (r) => ({ closed_count: r.closed_count }))
+          Effect.map(attendance.closeExpiredCourses(now), (r) => ({ closed_count: r.closed_count }))
         ),
+      CreateSignatureAttempt: (input) =>
+        asPrincipal(Effect.flatMap(principal, (p) => attendance.createSignatureAttempt(input, p))),
+      PatchSignature: ({ patch, signature_id }) => asPrincipal(attendance.patchSignature(signature_id, patch)),
+      MarkRoll: ({ course_id, roll }) => asPrincipal(attendance.markRoll(course_id, roll)),
+      SubmitExcuse: (input) => asPrincipal(attendance.submitExcuse(input)),
+      DecideExcuse: ({ decision, excuse_id }) => asPrincipal(attendance.decideExcuse(excuse_id, decision)),
+      GetSignature: ({ signature_id }) => guarded("attendance:read")(attendance.getSignature(signature_id)),
+      GetCourseRoll: ({ course_id }) => guarded("attendance:read")(attendance.courseRoll(course_id)),
+      GetStudentHistory: ({ student_id, ...range }) => asPrincipal(attendance.studentHistory(student_id, range)),
+      GetAttendanceReport: (params) => guarded("attendance:read")(attendance.report(params)),
       CheckPermission: ({ permission, user_id }) =>
         run(
           access.explain(user_id, permission).pipe(

@@ -1,0 +1,65 @@
+/**
+ * RPC contract of the attendance module: `AttendanceCommand` with the seed's
+ * `CreateSignatureAttempt` (attendance.proto, consumed by the beacon
+ * service) and the staff commands; `AttendanceQuery` for rolls, histories
+ * and reports. Same semantics and errors as the REST twins. (The close
+ * command is `AcademicsCommand.CloseExpiredCourses`, which the server runs
+ * through attendance so that unmarked students become ABSENT.)
+ *
+ * @module
+ */
+import { Rpc, RpcGroup } from "@effect/rpc"
+import { Schema } from "effect"
+import { RpcTenantAuth } from "../identity/Rpc.js"
+import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
+import { ReportParams, ReportRange } from "./Api.js"
+import {
+  AttendanceNotFound,
+  AttendanceReport,
+  CourseRoll,
+  CreateSignatureAttempt,
+  DecideExcuse,
+  Excuse,
+  MarkRoll,
+  PatchSignature,
+  RollMarked,
+  Signature,
+  SignatureAttemptResult,
+  StudentHistory,
+  SubmitExcuse
+} from "./Domain.js"
+
+const Errors = Schema.Union(AttendanceNotFound, Forbidden, ValidationError, Conflict)
+
+/** `AttendanceCommandService` (seed 004) and the staff commands. */
+export class AttendanceCommand extends RpcGroup.make(
+  Rpc.make("CreateSignatureAttempt", {
+    payload: CreateSignatureAttempt,
+    success: SignatureAttemptResult,
+    error: Errors
+  }),
+  Rpc.make("PatchSignature", {
+    payload: { signature_id: Schema.String, patch: PatchSignature },
+    success: Signature,
+    error: Errors
+  }),
+  Rpc.make("MarkRoll", { payload: { course_id: Schema.String, roll: MarkRoll }, success: RollMarked, error: Errors }),
+  Rpc.make("SubmitExcuse", { payload: SubmitExcuse, success: Excuse, error: Errors }),
+  Rpc.make("DecideExcuse", {
+    payload: { excuse_id: Schema.String, decision: DecideExcuse },
+    success: Excuse,
+    error: Errors
+  })
+).middleware(RpcTenantAuth) {}
+
+/** Attendance reads. */
+export class AttendanceQuery extends RpcGroup.make(
+  Rpc.make("GetSignature", { payload: { signature_id: Schema.String }, success: Signature, error: Errors }),
+  Rpc.make("GetCourseRoll", { payload: { course_id: Schema.String }, success: CourseRoll, error: Errors }),
+  Rpc.make("GetStudentHistory", {
+    payload: { student_id: Schema.String, ...ReportRange.fields },
+    success: StudentHistory,
+    error: Errors
+  }),
+  Rpc.make("GetAttendanceReport", { payload: ReportParams, success: AttendanceReport, error: Errors })
+).middleware(RpcTenantAuth) {}

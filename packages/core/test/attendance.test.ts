@@ -1,0 +1,557 @@
+import { SqlClient } from "@effect/sql"
+import { expect, layer } from "@effect/vitest"
+import {
+  Academics,
+  Attendance,
+  type AttendancePrincipal,
+  type CreateSignatureAttempt,
+  CreateTenant,
+  CreateUser,
+  CurrentActor,
+  Identity,
+  Leases,
+  qrCodeFor,
+  reportCsv,
+  Tenancy
+} from "@signet/core"
+import { testDialects } from "@signet/core/testing"
+import { Effect, Schema, TestClock } from "effect"
+import { asTenant, auditCount, outboxCount, testActor, testCore } from "./support.js"
+
+const onboard = (slug: string) =>
+  Tenancy.use((t) => t.create(Schema.decodeUnknownSync(CreateTenant)({ slug, name: slug }))).pipe(
+    Effect.provide(testActor)
+  )
+const user = (email: string, user_type: string, extra: Record<string, unknown> = {}) =>
+  Identity.use((i) =>
+    i.create(Schema.decodeUnknownSync(CreateUser)({ email, given_name: "G", family_name: email, user_type, ...extra }))
+  )
+const at = (iso: string) => TestClock.setTime(Date.parse(iso))
+/** Runs `eff` as a user (RBAC from their default role), from an IP. */
+const asUser = <A, E, R>(id: string, eff: Effect.Effect<A, E, R>, ip = "10.1.2.3") =>
+  Effect.provideService(eff, CurrentActor, { kind: "user", id, ip })
+const student: AttendancePrincipal = { userType: "student", schoolId: null }
+const teacherP: AttendancePrincipal = { userType: "teacher", schoolId: null }
+const countRows = (table: string, where = "1 = 1") =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.map(sql.unsafe<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`), (r) => Number(r[0]!.n))
+  ).pipe(Effect.orDie)
+
+for (const dialect of testDialects()) {
+  layer(testCore(dialect), { timeout: 120_000 })(`Attendance on ${dialect}`, (it) => {
+    it.effect(
+      "CreateSignatureAttempt: each rule in order, idempotency, methods, roll call, close, excuses, reports",
+      () =>
+        Effect.gen(function* () {
+          yield* at("2026-11-23T07:00:00Z")
+          const tenant = yield* onboard("att-alpha")
+          const other = yield* onboard("att-beta")
+          const run = <A, E, R>(eff: Effect.Effect<A, E, R>) => asTenant(tenant, eff).pipe(Effect.provide(testActor))
+          const fixture = yield* run(
+            Effect.gen(function* () {
+              const a = yield* Academics
+              const school = yield* a.createSchool({ name: "Lycée Hugo", code: "HUGO" })
+              const school2 = yield* a.createSchool({ name: "Collège Zola", code: "ZOLA" })
+              const room = yield* a.createClassroom({ school_id: school.id, name: "Salle 101", code: "101" })
+              const group = yield* a.createGroup({ school_id: school.id, name: "2nde A", code: "2A" })
+              const others = yield* a.createGroup({ school_id: school.id, name: "2nde B", code: "2B" })
+              const students = yield* Effect.all(
+                [1, 2, 3, 4, 5, 6].map((n) => user(`s${n}@att.example.edu`, "student", { devices: [`phone-${n}`] }))
+              )
+              const outsider = yield* user("out@att.example.edu", "student")
+              const teacher = yield* user("t1@att.example.edu", "teacher")
+              const stranger = yield* user("t2@att.example.edu", "teacher")
+              yield* a.setMembers(
+                group.id,
+                students.map((s) => s.id)
+              )
+              yield* a.setMembers(others.id, [outsider.id])
+              const course = yield* a.createCourse({
+                school_id: school.id,
+                name: "Maths",
+                start_at: "2026-11-23T08:00:00Z",
+                end_at: "2026-11-23T09:00:00Z",
+                signature_closing_delay_minutes: 10,
+                teacher_ids: [teacher.id],
+                classroom_ids: [room.id],
+                group_ids: [group.id]
+              })
+              const course2 = yield* a.createCourse({
+                school_id: school.id,
+                name: "Physics",
+                start_at: "2026-11-23T08:00:00Z",
+                end_at: "2026-11-23T09:00:00Z",
+                group_ids: [group.id]
+              })
+              return { school, school2, room, group, students, outsider, teacher, stranger, course, course2 }
+            })
+          )
+          const { course, course2, students, teacher, stranger, outsider } = fixture
+          const [s1, s2, s3, s4, s5, s6] = students as [any, any, any, any, any, any]
+          const sign = (
+            who: string,
+            input: Omit<CreateSignatureAttempt, "method"> & { method?: CreateSignatureAttempt["method"] },
+            principal: AttendancePrincipal = student,
+            ip?: string
+          ) =>
+            run(
+              asUser(
+                who,
+                Attendance.use((att) =>
+                  att.createSignatureAttempt({ method: "QR", course_id: course.id, ...input }, principal)
+                ),
+                ip
+              )
+            )
+          /** The code on the teacher's screen at `atIso` (the current test time). */
+          const code = (courseId: string, atIso: string) =>
+            run(
+              Effect.gen(function* () {
+                const qr = yield* Attendance.use((att) => att.currentQrCode(courseId))
+                expect(qr.code).toMatch(/^\d{8}$/)
+                expect(qr.svg).toContain("<svg")
+                expect(Date.parse(qr.expires_at)).toBeGreaterThan(Date.parse(atIso))
+                return qr.code
+              })
+            )
+          const count = (table: string, where = "1 = 1") =>
+            asTenant(tenant, countRows(table, `tenant_id = '${tenant.id}' AND ${where}`))
+
+          // (2) Too early: refused, and only the refusal is written.
+          const early = yield* sign(s1.id, { qr_code: "00000000" })
+          expect(early).toMatchObject({ status: "REFUSED", reason_code: "COURSE_NOT_STARTED", signature_id: null })
+          expect(yield* count("signatures")).toBe(0)
+          expect(yield* count("roll_results")).toBe(0)
+          expect(yield* count("signature_refusals")).toBe(1)
+
+          // QR on time: ACCEPTED; again: the same signature (existing), never a second row.
+          yield* at("2026-11-23T08:05:00Z")
+          const c1 = yield* code(course.id, "2026-11-23T08:05:00Z")
+          const ok = yield* sign(s1.id, { qr_code: c1 })
+          expect(ok).toMatchObject({ status: "ACCEPTED", existing: false, reason_code: null })
+          const again = yield* sign(s1.id, { qr_code: c1 })
+          expect(again).toMatchObject({ signature_id: ok.signature_id, existing: true })
+          expect(yield* count("signatures")).toBe(1)
+          expect(yield* outboxCount("signet.attendance.signature.created")).toBe(1)
+
+          // Concurrent attempts of one student: one row.
+          const burst = yield* Effect.all(
+            Array.from({ length: 5 }, () => sign(s6.id, { qr_code: c1 })),
+            { concurrency: "unbounded" }
+          )
+          expect(new Set(burst.map((r) => r.signature_id)).size).toBe(1)
+          expect(yield* count("signatures", `signer_id = '${s6.id}'`)).toBe(1)
+
+          // QR proofs: another course's code, a wrong code, an expired code.
+          const other2 = yield* code(course2.id, "2026-11-23T08:05:00Z")
+          if (other2 !== c1)
+            expect(yield* sign(s2.id, { qr_code: other2 })).toMatchObject({ reason_code: "QR_CODE_INVALID" })
+          const wrong = c1 === "12345678" ? "87654321" : "12345678"
+          expect(yield* sign(s2.id, { qr_code: wrong })).toMatchObject({ reason_code: "QR_CODE_INVALID" })
+          yield* at("2026-11-23T08:06:00Z") // 4 steps of 15 s later: c1 is stale
+          expect(yield* sign(s2.id, { qr_code: c1 })).toMatchObject({ reason_code: "QR_CODE_EXPIRED" })
+          yield* at("2026-11-23T08:05:14Z")
+          expect(yield* sign(s2.id, { qr_code: c1 })).toMatchObject({ status: "ACCEPTED" })
+
+          // (3) After the closing delay: LATE (policy "late", the default).
+          yield* at("2026-11-23T08:20:00Z")
+          const late = yield* sign(s3.id, { qr_code: yield* code(course.id, "2026-11-23T08:20:00Z") })
+          expect(late).toMatchObject({ status: "LATE", reason_code: "AFTER_CLOSING_DELAY" })
+          expect(late.message).toContain("20 min")
+
+          // Policy "refuse": REFUSED, with its own reason; nothing but the refusal written.
+          yield* run(Attendance.use((att) => att.updatePolicy(fixture.school.id, { late_policy: "refuse" })))
+          const before = yield* count("signatures")
+          expect(yield* sign(s4.id, { qr_code: yield* code(course.id, "2026-11-23T08:20:00Z") })).toMatchObject({
+            status: "REFUSED",
+            reason_code: "SIGNING_CLOSED"
+          })
+          expect(yield* count("signatures")).toBe(before)
+          yield* run(Attendance.use((att) => att.updatePolicy(fixture.school.id, { late_policy: "late" })))
+
+          // (4) Membership.
+          const cNow = yield* code(course.id, "2026-11-23T08:20:00Z")
+          expect(yield* sign(outsider.id, { qr_code: cNow })).toMatchObject({ reason_code: "NOT_ENROLLED" })
+          // (1) School of the token.
+          expect(
+            yield* sign(s4.id, { qr_code: cNow }, { userType: "student", schoolId: fixture.school2.id })
+          ).toMatchObject({ reason_code: "COURSE_OTHER_SCHOOL" })
+          // IP allow-list of the school.
+          yield* run(Attendance.use((att) => att.updatePolicy(fixture.school.id, { ip_allowlist: ["192.168.0.0/16"] })))
+          expect(yield* sign(s4.id, { qr_code: cNow }, student, "10.9.9.9")).toMatchObject({
+            reason_code: "IP_NOT_ALLOWED"
+          })
+          expect(yield* sign(s4.id, { qr_code: cNow }, student, "192.168.3.4")).toMatchObject({ status: "LATE" })
+          expect(
+            yield* Effect.flip(
+              run(Attendance.use((att) => att.updatePolicy(fixture.school.id, { ip_allowlist: ["10.0.0.0/99"] })))
+            )
+          ).toMatchObject({ _tag: "ValidationError" })
+          yield* run(Attendance.use((att) => att.updatePolicy(fixture.school.id, { ip_allowlist: [] })))
+
+          // NFC: an unregistered device is refused; the student's own device signs.
+          expect(yield* sign(s5.id, { method: "NFC", device_identifier: "phone-1" })).toMatchObject({
+            reason_code: "DEVICE_NOT_REGISTERED"
+          })
+          expect(yield* sign(s5.id, { method: "NFC", device_identifier: "phone-5" })).toMatchObject({ status: "LATE" })
+
+          // Authorization by method (403, nothing written).
+          const refusalsBefore = yield* count("signature_refusals")
+          expect(yield* Effect.flip(sign(s2.id, { student_id: s3.id, qr_code: cNow }))).toMatchObject({
+            _tag: "Forbidden"
+          })
+          expect(yield* Effect.flip(sign(s2.id, { method: "ADMIN", student_id: s3.id, reason: "x" }))).toMatchObject({
+            _tag: "Forbidden"
+          })
+          expect(yield* Effect.flip(sign(teacher.id, { qr_code: cNow }, teacherP))).toMatchObject({ _tag: "Forbidden" })
+          expect(yield* Effect.flip(sign(s2.id, { qr_code: undefined }))).toMatchObject({ _tag: "ValidationError" })
+          expect(yield* count("signature_refusals")).toBe(refusalsBefore)
+
+          // (5) Teacher assignment; the assigned teacher signs the course (TeacherSignature).
+          expect(yield* sign(stranger.id, { method: "TEACHER" }, teacherP)).toMatchObject({
+            reason_code: "TEACHER_NOT_ASSIGNED"
+          })
+          const tsig = yield* sign(teacher.id, { method: "TEACHER" }, teacherP)
+          expect(tsig.status).toBe("ACCEPTED")
+          expect((yield* run(Attendance.use((att) => att.getSignature(tsig.signature_id!)))).signer_kind).toBe(
+            "teacher"
+          )
+
+          // students_can_sign_before_teacher = false on course 2 (no teacher has signed it).
+          yield* run(
+            Academics.use((a) =>
+              a.updateSchoolPreferences(fixture.school.id, { students_can_sign_before_teacher: false })
+            )
+          )
+          expect(
+            yield* sign(s1.id, { course_id: course2.id, qr_code: yield* code(course2.id, "2026-11-23T08:20:00Z") })
+          ).toMatchObject({ reason_code: "TEACHER_NOT_SIGNED" })
+          yield* run(
+            Academics.use((a) =>
+              a.updateSchoolPreferences(fixture.school.id, { students_can_sign_before_teacher: true })
+            )
+          )
+
+          // A course of another tenant: 404 (and the refusal is logged in the caller's tenant).
+          const foreign = yield* asTenant(
+            other,
+            Effect.gen(function* () {
+              const a = yield* Academics
+              const sch = yield* a.createSchool({ name: "B" })
+              return yield* a.createCourse({
+                school_id: sch.id,
+                name: "B",
+                start_at: "2026-11-23T08:00:00Z",
+                end_at: "2026-11-23T09:00:00Z"
+              })
+            })
+          ).pipe(Effect.provide(testActor))
+          expect(yield* Effect.flip(sign(s1.id, { course_id: foreign.id, qr_code: cNow }))).toMatchObject({
+            _tag: "AttendanceNotFound",
+            resource: "course"
+          })
+
+          // Patch restrictions: a student cannot change a status; the teacher can; admin fields only admins.
+          expect(
+            yield* Effect.flip(
+              run(
+                asUser(
+                  s3.id,
+                  Attendance.use((att) => att.patchSignature(late.signature_id!, { status: "ACCEPTED" }))
+                )
+              )
+            )
+          ).toMatchObject({ _tag: "Forbidden" })
+          expect(
+            yield* Effect.flip(
+              run(
+                asUser(
+                  teacher.id,
+                  Attendance.use((att) => att.patchSignature(late.signature_id!, { admin_reason: "x" }))
+                )
+              )
+            )
+          ).toMatchObject({ _tag: "Forbidden" })
+          const patched = yield* run(
+            asUser(
+              teacher.id,
+              Attendance.use((att) => att.patchSignature(late.signature_id!, { status: "ACCEPTED" }))
+            )
+          )
+          expect(patched).toMatchObject({ status: "ACCEPTED", previous_status: "LATE", changed_by: teacher.id })
+          expect(yield* outboxCount("signet.attendance.signature.updated")).toBe(1)
+
+          // Admin override: the reason is mandatory.
+          expect(
+            yield* Effect.flip(
+              run(
+                Attendance.use((att) =>
+                  att.createSignatureAttempt(
+                    { method: "ADMIN", course_id: course.id, student_id: s4.id },
+                    { userType: null, schoolId: null }
+                  )
+                )
+              )
+            )
+          ).toMatchObject({ _tag: "ValidationError" })
+          const override = yield* run(
+            Attendance.use((att) =>
+              att.createSignatureAttempt(
+                { method: "ADMIN", course_id: course.id, student_id: s4.id, status: "ACCEPTED", reason: "bus strike" },
+                { userType: null, schoolId: null }
+              )
+            )
+          )
+          expect(override.status).toBe("ACCEPTED")
+          expect((yield* run(Attendance.use((att) => att.getSignature(override.signature_id!)))).admin_reason).toBe(
+            "bus strike"
+          )
+
+          // Teacher roll call: s2 absent (had signed), s5 present, outsider refused as not enrolled.
+          expect(
+            yield* Effect.flip(
+              run(
+                asUser(
+                  teacher.id,
+                  Attendance.use((att) =>
+                    att.markRoll(course.id, { marks: [{ student_id: outsider.id, result: "PRESENT" }] })
+                  )
+                )
+              )
+            )
+          ).toMatchObject({ _tag: "ValidationError" })
+          expect(
+            yield* Effect.flip(
+              run(
+                asUser(
+                  stranger.id,
+                  Attendance.use((att) => att.markRoll(course.id, { marks: [{ student_id: s2.id, result: "ABSENT" }] }))
+                )
+              )
+            )
+          ).toMatchObject({ _tag: "Forbidden" })
+          const marked = yield* run(
+            asUser(
+              teacher.id,
+              Attendance.use((att) =>
+                att.markRoll(course.id, {
+                  marks: [
+                    { student_id: s2.id, result: "ABSENT" },
+                    { student_id: s5.id, result: "PRESENT" }
+                  ]
+                })
+              )
+            )
+          )
+          expect(marked).toMatchObject({ marked: 2, unchanged: 0 })
+
+          // Close: course ended; unmarked students (none left in course 1; all of course 2) become ABSENT.
+          yield* at("2026-11-23T10:00:00Z")
+          const closed = yield* run(Attendance.use((att) => att.closeExpiredCourses("2026-11-23T10:00:00Z")))
+          expect(closed.closed_count).toBe(2)
+          expect(closed.absences).toBe(6)
+          expect(yield* outboxCount("signet.attendance.course.closed")).toBe(2)
+          expect(yield* sign(s1.id, { course_id: course2.id, qr_code: "12345678" })).toMatchObject({
+            reason_code: "COURSE_CLOSED"
+          })
+          const roll = yield* run(Attendance.use((att) => att.courseRoll(course.id)))
+          expect(roll.counts).toEqual({ PRESENT: 5, LATE: 0, ABSENT: 1, EXCUSED: 0, UNMARKED: 0 })
+          expect(roll.teacher_signed).toBe(true)
+
+          // Excuses: s2's absence. A file whose bytes are not a PDF is refused; a real PDF is stored.
+          const pdf = Buffer.from("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF").toString("base64")
+          expect(
+            yield* Effect.flip(
+              run(
+                asUser(
+                  s2.id,
+                  Attendance.use((att) =>
+                    att.submitExcuse({
+                      course_id: course.id,
+                      reason: "illness",
+                      attachment: {
+                        filename: "note.pdf",
+                        content_type: "application/pdf",
+                        data_base64: Buffer.from("hello").toString("base64")
+                      }
+                    })
+                  )
+                )
+              )
+            )
+          ).toMatchObject({ _tag: "ValidationError" })
+          const auditBefore = yield* auditCount(tenant)
+          const excuse = yield* run(
+            asUser(
+              s2.id,
+              Attendance.use((att) =>
+                att.submitExcuse({
+                  course_id: course.id,
+                  reason: "illness",
+                  note: "fever",
+                  attachment: { filename: "note.pdf", content_type: "application/pdf", data_base64: pdf }
+                })
+              )
+            )
+          )
+          expect(excuse).toMatchObject({ status: "pending", student_id: s2.id })
+          expect(excuse.attachment?.size).toBeGreaterThan(10)
+          expect(
+            yield* Effect.flip(
+              run(
+                asUser(
+                  s2.id,
+                  Attendance.use((att) => att.submitExcuse({ course_id: course.id, reason: "other" }))
+                )
+              )
+            )
+          ).toMatchObject({ _tag: "Conflict" })
+          expect(
+            yield* Effect.flip(
+              run(
+                asUser(
+                  s2.id,
+                  Attendance.use((att) => att.decideExcuse(excuse.id, { decision: "approve" }))
+                )
+              )
+            )
+          ).toMatchObject({ _tag: "Forbidden" })
+          const approved = yield* run(
+            asUser(
+              teacher.id,
+              Attendance.use((att) => att.decideExcuse(excuse.id, { decision: "approve", comment: "ok" }))
+            )
+          )
+          expect(approved).toMatchObject({ status: "approved", decided_by: teacher.id })
+          expect(
+            yield* Effect.flip(
+              run(
+                asUser(
+                  teacher.id,
+                  Attendance.use((att) => att.decideExcuse(excuse.id, { decision: "reject" }))
+                )
+              )
+            )
+          ).toMatchObject({ _tag: "Conflict" })
+          expect(yield* auditCount(tenant)).toBe(auditBefore + 2)
+          const attachment = yield* run(
+            asUser(
+              s2.id,
+              Attendance.use((att) => att.excuseAttachment(excuse.id))
+            )
+          )
+          expect(attachment.data_base64).toBe(pdf)
+          // Another student cannot see it (404).
+          expect(
+            yield* Effect.flip(
+              run(
+                asUser(
+                  s3.id,
+                  Attendance.use((att) => att.getExcuse(excuse.id))
+                )
+              )
+            )
+          ).toMatchObject({
+            _tag: "AttendanceNotFound"
+          })
+
+          // Reports.
+          const roll2 = yield* run(Attendance.use((att) => att.courseRoll(course.id)))
+          expect(roll2.counts).toEqual({ PRESENT: 5, LATE: 0, ABSENT: 0, EXCUSED: 1, UNMARKED: 0 })
+          const history = yield* run(
+            asUser(
+              s3.id,
+              Attendance.use((att) => att.studentHistory(s3.id))
+            )
+          )
+          expect(history.entries.map((e) => e.result)).toEqual(["PRESENT", "ABSENT"])
+          expect(history.totals).toMatchObject({ present: 1, absent: 1, rate: 0.5 })
+          expect(
+            yield* Effect.flip(
+              run(
+                asUser(
+                  s3.id,
+                  Attendance.use((att) => att.studentHistory(s1.id))
+                )
+              )
+            )
+          ).toMatchObject({ _tag: "Forbidden" })
+          const report = yield* run(
+            Attendance.use((att) =>
+              att.report({
+                scope: "school",
+                id: fixture.school.id,
+                from: "2026-11-23T00:00:00Z",
+                to: "2026-11-24T00:00:00Z"
+              })
+            )
+          )
+          expect(report.courses).toBe(2)
+          expect(report.totals).toMatchObject({ courses: 12, present: 5, late: 0, absent: 6, excused: 1 })
+          const csv = reportCsv(report).trim().split("\n")
+          expect(csv[0]).toBe("student_id,email,name,courses,present,late,absent,excused,unmarked,rate")
+          expect(csv).toHaveLength(7)
+          const empty = yield* run(
+            Attendance.use((att) =>
+              att.report({
+                scope: "school",
+                id: fixture.school.id,
+                from: "2026-11-24T00:00:00Z",
+                to: "2026-11-25T00:00:00Z"
+              })
+            )
+          )
+          expect(empty.courses).toBe(0)
+        })
+    )
+
+    it.effect("QR codes follow the published HMAC construction (RFC 4226 truncation)", () =>
+      Effect.sync(() => {
+        const key = Buffer.alloc(32, 7)
+        const a = qrCodeFor(key, "c1", 100)
+        expect(a).toMatch(/^\d{8}$/)
+        expect(qrCodeFor(key, "c1", 100)).toBe(a)
+        expect(new Set([101, 102, 103, 104].map((s) => qrCodeFor(key, "c1", s))).size).toBeGreaterThan(1)
+        expect(qrCodeFor(key, "c2", 100)).not.toBe(a)
+      })
+    )
+
+    it.effect("the close job runs on one replica at a time (lease) and is idempotent", () =>
+      Effect.gen(function* () {
+        yield* at("2026-11-23T07:00:00Z")
+        const tenant = yield* onboard("att-close")
+        yield* asTenant(
+          tenant,
+          Effect.gen(function* () {
+            const a = yield* Academics
+            const school = yield* a.createSchool({ name: "S" })
+            const g = yield* a.createGroup({ school_id: school.id, name: "G" })
+            const s = yield* user("c1@att.example.edu", "student")
+            yield* a.setMembers(g.id, [s.id])
+            yield* a.createCourse({
+              school_id: school.id,
+              name: "C",
+              start_at: "2026-11-23T08:00:00Z",
+              end_at: "2026-11-23T09:00:00Z",
+              group_ids: [g.id]
+            })
+          })
+        ).pipe(Effect.provide(testActor))
+        expect(yield* Leases.acquireLease("t.job", "A", 60_000)).toBe(true)
+        expect(yield* Leases.acquireLease("t.job", "B", 60_000)).toBe(false)
+        expect(yield* Leases.acquireLease("t.job", "A", 60_000)).toBe(true)
+        yield* TestClock.adjust("61 seconds")
+        expect(yield* Leases.acquireLease("t.job", "B", 60_000)).toBe(true)
+        yield* Leases.releaseLease("t.job", "B")
+        expect(yield* Leases.acquireLease("t.job", "A", 60_000)).toBe(true)
+
+        yield* at("2026-11-23T09:30:00Z")
+        expect(yield* Attendance.use((a) => a.closeAllTenants)).toBeGreaterThanOrEqual(1)
+        expect(yield* Attendance.use((a) => a.closeAllTenants)).toBe(0)
+        expect(
+          yield* asTenant(tenant, countRows("roll_results", `tenant_id = '${tenant.id}' AND result = 'ABSENT'`))
+        ).toBe(1)
+      })
+    )
+  })
+}
