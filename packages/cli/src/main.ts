@@ -7,6 +7,7 @@ import { Command } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
 import { academicsCommands } from "./commands/academics.js"
+import { attendance } from "./commands/attendance.js"
 import { audit } from "./commands/audit.js"
 import { events } from "./commands/events.js"
 import { init } from "./commands/init.js"
@@ -37,6 +38,7 @@ export const signet = Command.make("signet").pipe(
     apikey,
     operator,
     ...academicsCommands,
+    attendance,
     roster,
     timetable,
     events,

@@ -49,6 +49,7 @@ export * from "./api.js"
 export {
   Attendance,
   type AttendancePrincipal,
+  historyCsv,
   QR_DIGITS,
   qrCodeFor,
   reportCsv,

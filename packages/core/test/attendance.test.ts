@@ -505,6 +505,152 @@ for (const dialect of testDialects()) {
         })
     )
 
+    it.effect("beacon methods: course from the classroom, classroom check, method switches, idempotency key", () =>
+      Effect.gen(function* () {
+        yield* at("2026-11-23T08:03:00Z")
+        const tenant = yield* onboard("att-beacon")
+        const run = <A, E, R>(eff: Effect.Effect<A, E, R>) => asTenant(tenant, eff).pipe(Effect.provide(testActor))
+        const f = yield* run(
+          Effect.gen(function* () {
+            const a = yield* Academics
+            const school = yield* a.createSchool({ name: "S" })
+            const room = yield* a.createClassroom({ school_id: school.id, name: "R1", code: "R1" })
+            const otherRoom = yield* a.createClassroom({ school_id: school.id, name: "R2", code: "R2" })
+            const g = yield* a.createGroup({ school_id: school.id, name: "G" })
+            const students = yield* Effect.all(
+              [1, 2, 3, 4].map((n) => user(`b${n}@att.example.edu`, "student", { devices: [`tag-${n}`] }))
+            )
+            yield* a.setMembers(
+              g.id,
+              students.map((x) => x.id)
+            )
+            const course = yield* a.createCourse({
+              school_id: school.id,
+              name: "C",
+              start_at: "2026-11-23T08:00:00Z",
+              end_at: "2026-11-23T09:00:00Z",
+              classroom_ids: [room.id],
+              group_ids: [g.id]
+            })
+            return { school, room, otherRoom, students, course }
+          })
+        )
+        const [b1, b2, b3, b4] = f.students as [any, any, any, any]
+        // The beacon module submits as the system (Flow A); the beacon's classroom resolves the course.
+        const beacon = (input: Partial<CreateSignatureAttempt>) =>
+          run(
+            Attendance.use((att) =>
+              att.createSignatureAttempt(
+                {
+                  method: "BEACON",
+                  beacon_proof: {
+                    beacon_id: "bcn-1",
+                    classroom_id: f.room.id,
+                    proof_type: "signedTimestamp",
+                    proof_time: "2026-11-23T08:03:00Z"
+                  },
+                  ...input
+                } as CreateSignatureAttempt,
+                { userType: null, schoolId: null }
+              )
+            )
+          ).pipe(Effect.provideService(CurrentActor, { kind: "system", id: null }))
+        const resolved = yield* beacon({ student_id: b1.id })
+        expect(resolved).toMatchObject({ status: "ACCEPTED", course_id: f.course.id })
+        expect((yield* run(Attendance.use((att) => att.getSignature(resolved.signature_id!)))).proof_ref).toBe(
+          "beacon:bcn-1"
+        )
+        expect(
+          yield* beacon({
+            student_id: b2.id,
+            course_id: f.course.id,
+            beacon_proof: {
+              beacon_id: "bcn-2",
+              classroom_id: f.otherRoom.id,
+              proof_type: "signedTimestamp",
+              proof_time: "2026-11-23T08:03:00Z"
+            }
+          })
+        ).toMatchObject({ status: "REFUSED", reason_code: "CLASSROOM_NOT_LINKED" })
+        expect(
+          yield* beacon({
+            student_id: b2.id,
+            beacon_proof: {
+              beacon_id: "bcn-2",
+              classroom_id: f.otherRoom.id,
+              proof_type: "signedTimestamp",
+              proof_time: "2026-11-23T08:03:00Z"
+            }
+          })
+        ).toMatchObject({ status: "REFUSED", reason_code: "COURSE_NOT_FOUND" })
+        // A student cannot submit beacon attempts; a malformed student id is a 400.
+        expect(
+          yield* Effect.flip(
+            run(
+              asUser(
+                b2.id,
+                Attendance.use((att) =>
+                  att.createSignatureAttempt(
+                    {
+                      method: "BEACON",
+                      student_id: b2.id,
+                      beacon_proof: {
+                        beacon_id: "x",
+                        classroom_id: f.room.id,
+                        proof_type: "t",
+                        proof_time: "2026-11-23T08:03:00Z"
+                      }
+                    },
+                    student
+                  )
+                )
+              )
+            )
+          )
+        ).toMatchObject({ _tag: "Forbidden" })
+        expect(yield* Effect.flip(beacon({ student_id: "not-a-uuid" }))).toMatchObject({ _tag: "ValidationError" })
+
+        // Method switches of the school.
+        yield* run(
+          Academics.use((a) => a.updateSchoolPreferences(f.school.id, { enable_flash: false, enable_nfc: false }))
+        )
+        expect(yield* beacon({ method: "FLASHLIGHT", student_id: b2.id })).toMatchObject({
+          reason_code: "METHOD_DISABLED"
+        })
+        const nfc = (who: string, device: string, key?: string) =>
+          run(
+            asUser(
+              who,
+              Attendance.use((att) =>
+                att.createSignatureAttempt(
+                  {
+                    method: "NFC",
+                    course_id: f.course.id,
+                    device_identifier: device,
+                    ...(key ? { idempotency_key: key } : {})
+                  },
+                  student
+                )
+              )
+            )
+          )
+        expect(yield* nfc(b3.id, "tag-3")).toMatchObject({ reason_code: "METHOD_DISABLED" })
+        yield* run(Academics.use((a) => a.updateSchoolPreferences(f.school.id, { enable_nfc: true })))
+
+        // Idempotency key: the same key answers the same signature; a retry after signing
+        // (here with a device that would be refused) answers the existing signature too.
+        const first = yield* nfc(b3.id, "tag-3", "k-1")
+        expect(first).toMatchObject({ status: "ACCEPTED", existing: false })
+        expect(yield* nfc(b3.id, "tag-3", "k-1")).toMatchObject({ signature_id: first.signature_id, existing: true })
+        expect(yield* nfc(b3.id, "tag-9")).toMatchObject({ signature_id: first.signature_id, existing: true })
+        // The same key for another student's attempt is a conflict, not their signature.
+        expect(yield* Effect.flip(nfc(b4.id, "tag-4", "k-1"))).toMatchObject({
+          _tag: "Conflict",
+          field: "idempotency_key"
+        })
+      })
+    )
+
     it.effect("QR codes follow the published HMAC construction (RFC 4226 truncation)", () =>
       Effect.sync(() => {
         const key = Buffer.alloc(32, 7)

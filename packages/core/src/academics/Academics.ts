@@ -1032,6 +1032,9 @@ export class Academics extends Effect.Service<Academics>()("Signet/Academics", {
             WHERE tenant_id = ${tid} AND deleted_at IS NULL AND signature_closed = ${bool(false)} AND end_at <= ${iso(nowIso)}
             RETURNING id`.pipe(Effect.orDie)
           if (closed.length > 0) {
+            caches.delete(tid)
+            yield* sql`INSERT INTO academics_versions (tenant_id, version) VALUES (${tid}, 1)
+              ON CONFLICT (tenant_id) DO UPDATE SET version = academics_versions.version + 1`.pipe(Effect.orDie)
             yield* audit.record({
               action: "academics.courses.closed",
               targetType: "course",
@@ -1090,6 +1093,12 @@ export class Academics extends Effect.Service<Academics>()("Signet/Academics", {
       closeExpiredCourses,
       // for importers
       inTx,
+      /**
+       * The current tenant's academics version: bumped by every academics change (seen at once
+       * in this process, within a second on other replicas). Other modules key their caches of
+       * courses and preferences on it.
+       */
+      version: Effect.flatMap(tenantId, (tid) => Effect.map(cacheFor(tid), (c) => c.version)),
       /** Drops this process's membership cache of a tenant (after bulk writes). */
       invalidate: (tid: string) => Effect.sync(() => caches.delete(tid)),
       conflictFrom: (e: unknown) => violatedConstraint(e)

@@ -28,14 +28,14 @@ import { stringify } from "csv-stringify/sync"
 import { Clock, Effect, Option, Schema } from "effect"
 import QRCode from "qrcode"
 import { Academics } from "../academics/Academics.js"
-import type { AcademicsNotFound, Course } from "../academics/Domain.js"
+import type { AcademicsNotFound, Course, SchoolPreferences } from "../academics/Domain.js"
 import { Access } from "../access/Access.js"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { Identity } from "../identity/Users.js"
 import { CurrentActor, CurrentTenant, systemActor, type TenantId } from "../kernel/Context.js"
 import { Envelope } from "../kernel/Crypto.js"
-import { isUniqueViolation, tenantTx } from "../kernel/Database.js"
+import { tenantTx } from "../kernel/Database.js"
 import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
 import { newUuid } from "../kernel/Ids.js"
 import { acquireLease, releaseLease } from "../kernel/Leases.js"
@@ -252,6 +252,7 @@ export class Attendance extends Effect.Service<Attendance>()("Signet/Attendance"
     // ——— Per-tenant caches (QR key; school policies) ————————————————————————
 
     const qrKeys = new Map<string, Buffer>()
+    const qrImages = new Map<string, string>()
     /** The tenant's QR HMAC key: decrypted once per process, created on first use. */
     const qrKey = (tid: string) =>
       Effect.gen(function* () {
@@ -361,6 +362,34 @@ export class Attendance extends Effect.Service<Attendance>()("Signet/Attendance"
         })
       )
 
+    // Courses and school preferences as the rules read them, cached per tenant and keyed on
+    // the academics version (every academics change bumps it: seen at once in this process,
+    // within a second on other replicas).
+    const courseCache = new Map<string, { readonly version: number; readonly course: Course }>()
+    const prefsCache = new Map<string, { readonly version: number; readonly prefs: SchoolPreferences }>()
+    const cachedCourse = (courseId: string) =>
+      Effect.gen(function* () {
+        const key = `${yield* tenantId}:${courseId}`
+        const version = yield* academics.version
+        const hit = courseCache.get(key)
+        if (hit && hit.version === version) return Option.some(hit.course)
+        const found = yield* academics.getCourse(courseId).pipe(Effect.option)
+        if (courseCache.size > 20_000) courseCache.clear()
+        if (Option.isSome(found)) courseCache.set(key, { version, course: found.value })
+        return found
+      })
+    const cachedPrefs = (schoolId: string) =>
+      Effect.gen(function* () {
+        const key = `${yield* tenantId}:${schoolId}`
+        const version = yield* academics.version
+        const hit = prefsCache.get(key)
+        if (hit && hit.version === version) return hit.prefs
+        const prefs = yield* academics.getSchoolPreferences(schoolId)
+        if (prefsCache.size > 5000) prefsCache.clear()
+        prefsCache.set(key, { version, prefs })
+        return prefs
+      })
+
     // ——— Signatures ————————————————————————————————————————————————————————
 
     const findSignature = (where: {
@@ -439,10 +468,17 @@ export class Attendance extends Effect.Service<Attendance>()("Signet/Attendance"
         readonly at: string
       },
       reason: RefusalReason,
-      message: string
+      message: string,
+      options: { readonly courseKnown?: boolean } = {}
     ) =>
       Effect.gen(function* () {
         const tid = yield* tenantId
+        // A signer who already signed this course gets their signature back, not a refusal
+        // (e.g. a retry with a code that has since rotated).
+        if (options.courseKnown !== false && attempt.signer_id !== null) {
+          const prior = yield* inTx(findSignature({ course_id: attempt.course_id, signer_id: attempt.signer_id }))
+          if (Option.isSome(prior)) return resultOf(prior.value, true)
+        }
         const actor = yield* CurrentActor
         const id = yield* newUuid
         yield* inTx(
@@ -450,29 +486,35 @@ export class Attendance extends Effect.Service<Attendance>()("Signet/Attendance"
             VALUES (${tid}, ${id}, ${attempt.course_id}, ${attempt.signer_id}, ${attempt.method}, ${reason}, ${message},
               ${actor.id}, ${actor.ip ?? null}, ${attempt.at})`.pipe(Effect.orDie)
         )
-        return new SignatureAttemptResult({
-          signature_id: null,
-          status: "REFUSED",
-          message,
-          reason_code: reason,
-          refusal_id: id,
-          course_id: UUID.test(attempt.course_id) ? attempt.course_id : null,
-          existing: false
-        })
+        return new SignatureAttemptResult(
+          {
+            signature_id: null,
+            status: "REFUSED",
+            message,
+            reason_code: reason,
+            refusal_id: id,
+            course_id: UUID.test(attempt.course_id) ? attempt.course_id : null,
+            existing: false
+          },
+          true
+        )
       })
 
     const resultOf = (s: Signature, existing: boolean) =>
-      new SignatureAttemptResult({
-        signature_id: s.id,
-        status: s.status,
-        message:
-          s.message ??
-          (existing ? `already signed (${s.status.toLowerCase()})` : s.status === "LATE" ? "signed late" : "signed"),
-        reason_code: s.reason_code,
-        refusal_id: null,
-        course_id: s.course_id,
-        existing
-      })
+      new SignatureAttemptResult(
+        {
+          signature_id: s.id,
+          status: s.status,
+          message:
+            s.message ??
+            (existing ? `already signed (${s.status.toLowerCase()})` : s.status === "LATE" ? "signed late" : "signed"),
+          reason_code: s.reason_code,
+          refusal_id: null,
+          course_id: s.course_id,
+          existing
+        },
+        true
+      )
 
     const rollOf = (status: SignatureStatus): RollResult | null =>
       status === "ACCEPTED" ? "PRESENT" : status === "LATE" ? "LATE" : null
@@ -503,43 +545,40 @@ export class Attendance extends Effect.Service<Attendance>()("Signet/Attendance"
     /**
      * Inserts a new signature with its roll result and event (one transaction).
      * A concurrent insert of the same signer and course (or idempotency key)
-     * loses the race gracefully: the winner's row is returned as `existing`.
+     * loses the race gracefully: the winner's row is answered as `existing`.
      */
     const insertSignature = (s: Signature, proof: unknown, idempotencyKey: string | null) =>
-      Effect.gen(function* () {
-        const tid = yield* tenantId
-        const written = yield* inTx(
-          Effect.gen(function* () {
-            yield* sql`INSERT INTO signatures (tenant_id, id, course_id, school_id, signer_id, signer_kind, method, status,
-                reason_code, message, proof_ref, proof, administrator_id, admin_reason, changed_by, previous_status,
-                idempotency_key, received_at, decided_at, updated_at)
-              VALUES (${tid}, ${s.id}, ${s.course_id}, ${s.school_id}, ${s.signer_id}, ${s.signer_kind}, ${s.method},
-                ${s.status}, ${s.reason_code}, ${s.message}, ${s.proof_ref}, ${proof === undefined ? null : json(proof)},
-                ${s.administrator_id}, ${s.admin_reason}, ${s.changed_by}, ${s.previous_status}, ${idempotencyKey},
-                ${s.received_at}, ${s.decided_at}, ${s.updated_at})`
-            if (s.signer_kind === "student") {
-              const roll = rollOf(s.status)
-              if (roll) yield* setRoll(s.course_id, s.signer_id, roll, { signature_id: s.id }, s.decided_at)
-            }
-            yield* events.publish({ type: "signet.attendance.signature.created", subject: s.id, data: s })
-            return true
-          })
-        ).pipe(
-          Effect.catchAllDefect((d) => (isUniqueViolation(d) ? Effect.succeed(false) : Effect.die(d))),
-          Effect.catchAll((e) => (isUniqueViolation(e) ? Effect.succeed(false) : Effect.die(e)))
-        )
-        if (written) return resultOf(s, false)
-        const winner = yield* inTx(
-          Effect.flatMap(
-            idempotencyKey !== null
-              ? findSignature({ idempotency_key: idempotencyKey })
-              : Effect.succeed(Option.none<Signature>()),
-            (o) =>
-              Option.isSome(o) ? Effect.succeed(o) : findSignature({ course_id: s.course_id, signer_id: s.signer_id })
-          )
-        )
-        return resultOf(Option.getOrThrow(winner), true)
-      })
+      inTx(
+        Effect.gen(function* () {
+          const tid = yield* tenantId
+          // One statement decides the race: a second attempt of the same signer and course (or
+          // idempotency key) inserts nothing, and the first signature is answered instead.
+          const inserted = yield* sql<{ id: string }>`INSERT INTO signatures (tenant_id, id, course_id, school_id,
+              signer_id, signer_kind, method, status, reason_code, message, proof_ref, proof, administrator_id,
+              admin_reason, changed_by, previous_status, idempotency_key, received_at, decided_at, updated_at)
+            VALUES (${tid}, ${s.id}, ${s.course_id}, ${s.school_id}, ${s.signer_id}, ${s.signer_kind}, ${s.method},
+              ${s.status}, ${s.reason_code}, ${s.message}, ${s.proof_ref}, ${proof === undefined ? null : json(proof)},
+              ${s.administrator_id}, ${s.admin_reason}, ${s.changed_by}, ${s.previous_status}, ${idempotencyKey},
+              ${s.received_at}, ${s.decided_at}, ${s.updated_at})
+            ON CONFLICT DO NOTHING RETURNING id`.pipe(Effect.orDie)
+          if (inserted.length === 0) {
+            const byKey =
+              idempotencyKey !== null
+                ? yield* findSignature({ idempotency_key: idempotencyKey })
+                : Option.none<Signature>()
+            const winner = Option.isSome(byKey)
+              ? byKey
+              : yield* findSignature({ course_id: s.course_id, signer_id: s.signer_id })
+            return resultOf(Option.getOrThrow(winner), true)
+          }
+          if (s.signer_kind === "student") {
+            const roll = rollOf(s.status)
+            if (roll) yield* setRoll(s.course_id, s.signer_id, roll, { signature_id: s.id }, s.decided_at)
+          }
+          yield* events.publish({ type: "signet.attendance.signature.created", subject: s.id, data: s })
+          return resultOf(s, false)
+        })
+      )
 
     /**
      * Changes an existing signature's status (teacher roll call, admin
@@ -619,7 +658,7 @@ export class Attendance extends Effect.Service<Attendance>()("Signet/Attendance"
      * TEACHER — a user with `attendance:write` (the assignment is rule 5);
      * ADMIN — `attendance:admin`, with a mandatory `reason`.
      *
-     * @errors Forbidden, ValidationError (missing proof fields), AttendanceNotFound (course of another tenant or none)
+     * @errors Forbidden, ValidationError (missing proof fields, malformed ids), AttendanceNotFound (course of another tenant or none), Conflict (an idempotency key already used for another attempt)
      */
     const createSignatureAttempt = (input: CreateSignatureAttempt, principal: AttendancePrincipal) =>
       Effect.gen(function* () {
@@ -690,7 +729,14 @@ export class Attendance extends Effect.Service<Attendance>()("Signet/Attendance"
         // Idempotency key: the same key answers the same signature.
         if (input.idempotency_key) {
           const prior = yield* inTx(findSignature({ idempotency_key: input.idempotency_key }))
-          if (Option.isSome(prior)) return resultOf(prior.value, true)
+          if (Option.isSome(prior)) {
+            if (prior.value.signer_id !== signerId || (input.course_id && prior.value.course_id !== input.course_id))
+              return yield* new Conflict({
+                message: "this idempotency key was used for another attempt",
+                field: "idempotency_key"
+              })
+            return resultOf(prior.value, true)
+          }
         }
 
         // (1) The course exists (resolved from the beacon's classroom when not given) and is of the caller's school.
@@ -704,16 +750,18 @@ export class Attendance extends Effect.Service<Attendance>()("Signet/Attendance"
             return yield* refuse(
               { course_id: classroom, signer_id: signerId, method, at },
               "COURSE_NOT_FOUND",
-              "no course runs in this classroom now"
+              "no course runs in this classroom now",
+              { courseKnown: false }
             )
           course = running[0]!
         } else {
-          const found = yield* academics.getCourse(input.course_id).pipe(Effect.option)
+          const found = yield* cachedCourse(input.course_id)
           if (Option.isNone(found)) {
             yield* refuse(
               { course_id: input.course_id, signer_id: signerId, method, at },
               "COURSE_NOT_FOUND",
-              "no such course"
+              "no such course",
+              { courseKnown: false }
             )
             return yield* notFound("course", input.course_id)
           }
@@ -723,12 +771,15 @@ export class Attendance extends Effect.Service<Attendance>()("Signet/Attendance"
         if (principal.schoolId && course.school_id !== principal.schoolId)
           return yield* refuse(attempt, "COURSE_OTHER_SCHOOL", "this course belongs to another school")
 
-        // An existing signature answers as it is (students), or is changed (teacher roll call, admin override).
-        const existing = yield* inTx(findSignature({ course_id: course.id, signer_id: signerId! }))
-        if (Option.isSome(existing) && method !== "TEACHER" && method !== "ADMIN") return resultOf(existing.value, true)
+        // An existing signature is changed by a teacher's roll call or an admin override; for the
+        // other methods it is answered as it is (by the insert's conflict, or by `refuse`).
+        const existing =
+          method === "TEACHER" || method === "ADMIN"
+            ? yield* inTx(findSignature({ course_id: course.id, signer_id: signerId }))
+            : Option.none<Signature>()
 
         const { policy, ips } = yield* policyOf(course.school_id)
-        const prefs = yield* academics.getSchoolPreferences(course.school_id)
+        const prefs = yield* cachedPrefs(course.school_id)
         const startMs = Date.parse(course.start_at)
         const endMs = Date.parse(course.end_at)
         const grace = policy.window_grace_minutes * MINUTE
@@ -973,9 +1024,16 @@ export class Attendance extends Effect.Service<Attendance>()("Signet/Attendance"
         const step = Math.floor(nowMs / stepMs)
         const code = qrCodeFor(yield* qrKey(tid), course.id, step)
         const payload = `signet:attend?course=${course.id}&code=${code}`
-        const svg = yield* Effect.promise(() =>
-          QRCode.toString(payload, { type: "svg", errorCorrectionLevel: "M", margin: 2 })
-        )
+        // Every screen showing the course polls; the image is drawn once per step.
+        let svg = qrImages.get(payload)
+        if (svg === undefined) {
+          const drawn = yield* Effect.promise(() =>
+            QRCode.toString(payload, { type: "svg", errorCorrectionLevel: "M", margin: 2 })
+          )
+          if (qrImages.size >= 2000) qrImages.clear()
+          qrImages.set(payload, drawn)
+          svg = drawn
+        }
         return new QrCode({
           course_id: course.id,
           code,
@@ -1542,6 +1600,13 @@ export const reportCsv = (r: AttendanceReport): string =>
       header: true,
       columns: ["student_id", "email", "name", "courses", "present", "late", "absent", "excused", "unmarked", "rate"]
     }
+  )
+
+/** CSV of a student's history: one line per course (RFC 4180, header row). */
+export const historyCsv = (h: StudentHistory): string =>
+  stringify(
+    h.entries.map((e) => [e.course_id, e.course_name, e.start_at, e.result ?? "UNMARKED"]),
+    { header: true, columns: ["course_id", "course_name", "start_at", "result"] }
   )
 
 /** CSV of a course roll (RFC 4180, header row). */

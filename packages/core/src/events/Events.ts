@@ -186,14 +186,17 @@ export class Events extends Effect.Service<Events>()("Signet/Events", {
     const deliver = (row: OutboxRow, options: DispatcherOptions) =>
       Effect.gen(function* () {
         const event = toCloudEvent(row)
-        const done = new Set(
-          (yield* sql<{ subscriber: string }>`SELECT subscriber FROM event_deliveries WHERE event_id = ${row.id}`).map(
-            (r) => r.subscriber
-          )
-        )
-        const targets = [...(yield* Ref.get(subscribers)).values()].filter(
-          (s) => matches(s, row.type) && !done.has(s.name)
-        )
+        const interested = [...(yield* Ref.get(subscribers)).values()].filter((s) => matches(s, row.type))
+        // Subscribers that already processed this event (an earlier, partly failed attempt) are skipped.
+        const done =
+          interested.length === 0
+            ? new Set<string>()
+            : new Set(
+                (yield* sql<{
+                  subscriber: string
+                }>`SELECT subscriber FROM event_deliveries WHERE event_id = ${row.id}`).map((r) => r.subscriber)
+              )
+        const targets = interested.filter((s) => !done.has(s.name))
         const errors: Array<string> = []
         for (const sub of targets) {
           const result = yield* sub
@@ -212,13 +215,8 @@ export class Events extends Effect.Service<Events>()("Signet/Events", {
           }
         }
         const nowMs = yield* Clock.currentTimeMillis
-        if (errors.length === 0) {
-          yield* sql`UPDATE outbox SET status = 'delivered', delivered_at = ${instant(
-            nowMs
-          )}, locked_by = NULL, locked_until = NULL
-            WHERE id = ${row.id}`
-          return "delivered" as const
-        }
+        // Delivered events are marked by the caller, one statement per batch.
+        if (errors.length === 0) return "delivered" as const
         const attempts = row.attempts + 1
         const dead = attempts >= options.maxAttempts
         const next = instant(nowMs + Duration.toMillis(backoff(attempts, options)))
@@ -236,7 +234,15 @@ export class Events extends Effect.Service<Events>()("Signet/Events", {
       const options = yield* Ref.get(optionsRef)
       const nowMs = yield* Clock.currentTimeMillis
       const rows = yield* claim(instant(nowMs), instant(nowMs + 60_000), options.batchSize)
-      for (const row of rows) yield* deliver(row, options)
+      const delivered: Array<string> = []
+      for (const row of rows) if ((yield* deliver(row, options)) === "delivered") delivered.push(row.id)
+      // One write (one commit, one fsync on SQLite) marks the whole batch; a crash before it
+      // redelivers the batch, which at-least-once consumers tolerate (event_deliveries dedupes).
+      if (delivered.length > 0) {
+        const at = instant(yield* Clock.currentTimeMillis)
+        yield* sql`UPDATE outbox SET status = 'delivered', delivered_at = ${at}, locked_by = NULL, locked_until = NULL
+          WHERE ${sql.in("id", delivered)}`
+      }
       return rows.length
     }).pipe(Effect.orDie, Effect.withSpan("Events.dispatchOnce"))
 

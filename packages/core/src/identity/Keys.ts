@@ -193,7 +193,25 @@ export class SigningKeys extends Effect.Service<SigningKeys>()("Signet/SigningKe
      * @errors Unauthorized (generic message) for any defect: malformed,
      * wrong `alg`/`typ`/`iss`/`aud`, unknown `kid`, bad signature, expired.
      */
+    // Tokens whose signature and claims were verified, until they expire: a client presents
+    // the same access token on every request, and the signature check is the costly part.
+    // Bounded; the key must still be known (a removed key stops its tokens at once).
+    const verified = new Map<string, { readonly payload: Jose.JWTPayload; readonly kid: string | undefined }>()
     const verify = (kind: TokenKind, token: string): Effect.Effect<Jose.JWTPayload, Unauthorized> =>
+      Effect.gen(function* () {
+        const cacheKey = `${kind}:${token}`
+        const hit = verified.get(cacheKey)
+        if (hit) {
+          const nowMs = yield* Clock.currentTimeMillis
+          if ((hit.payload.exp ?? 0) * 1000 + 5_000 > nowMs && Option.isSome(yield* resolve(hit.kid))) return hit.payload
+          verified.delete(cacheKey)
+        }
+        const payload = yield* verifyFully(kind, token)
+        if (verified.size >= 10_000) verified.clear()
+        verified.set(cacheKey, { payload, kid: Jose.decodeProtectedHeader(token).kid })
+        return payload
+      })
+    const verifyFully = (kind: TokenKind, token: string): Effect.Effect<Jose.JWTPayload, Unauthorized> =>
       Effect.gen(function* () {
         const spec = TOKEN_KINDS[kind]
         const header = yield* Effect.try({ try: () => Jose.decodeProtectedHeader(token), catch: () => invalid })

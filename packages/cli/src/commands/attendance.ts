@@ -1,0 +1,292 @@
+/**
+ * `signet attendance report|roll|close …` — attendance reports, course rolls
+ * and the close job on the local database (issue 5 §6), as tables, CSV or
+ * JSON.
+ *
+ * @module
+ */
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
+import {
+  Attendance,
+  type AttendanceCounts,
+  type AttendanceReport,
+  type CourseRoll,
+  CurrentTenant,
+  historyCsv,
+  Identity,
+  reportCsv,
+  rollCsv,
+  type StudentHistory,
+  Tenancy
+} from "@signet/core"
+import { Clock, Console, Data, Effect, Option } from "effect"
+import { plain, show, table } from "../Output.js"
+import { local } from "../Runtime.js"
+import { configLayer } from "../Settings.js"
+
+/** The output file of `--output` could not be written (exit code 1). */
+export class OutputFileError extends Data.TaggedError("OutputFileError")<{ readonly message: string }> {}
+
+/** Output formats of `signet attendance report|roll`. */
+export const ATTENDANCE_FORMATS = ["table", "csv", "json"] as const
+
+/** An output format of `signet attendance report|roll`. */
+export type AttendanceFormat = (typeof ATTENDANCE_FORMATS)[number]
+
+/** What `signet attendance report` reports on: exactly one of `--school`, `--group`, `--course`, `--student`. */
+export type ReportScope = {
+  readonly scope: "school" | "group" | "course" | "student"
+  readonly id: string
+}
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i
+
+/** Whether `text` is an ISO-8601 instant (date, `T`, time and an offset or `Z`) naming a real time. */
+export const isIsoInstant = (text: string): boolean => ISO_INSTANT.test(text) && !Number.isNaN(Date.parse(text))
+
+const usage = (message: string) => ValidationError.invalidValue(HelpDoc.p(`signet: ${message}`))
+
+const tenantOpt = Options.text("tenant").pipe(Options.withDescription("Tenant slug"))
+const json = Options.boolean("json").pipe(Options.withDescription("Print JSON"))
+const format = Options.choice("format", ATTENDANCE_FORMATS).pipe(
+  Options.withDescription("Output format: table (default), csv or json"),
+  Options.withDefault("table" as AttendanceFormat)
+)
+const output = Options.text("output").pipe(
+  Options.withDescription("Write to this file instead of standard output"),
+  Options.optional
+)
+const instantOpt = (name: "from" | "to", description: string) =>
+  Options.text(name).pipe(
+    Options.withDescription(`${description} (ISO-8601 instant, e.g. 2026-09-01T00:00:00Z)`),
+    Options.mapEffect((value) =>
+      isIsoInstant(value)
+        ? Effect.succeed(value)
+        : Effect.fail(usage(`--${name} '${value}' is not an ISO-8601 instant (e.g. 2026-09-01T00:00:00Z)`))
+    ),
+    Options.optional
+  )
+const range = Options.all({
+  from: instantOpt("from", "Courses starting at or after this instant"),
+  to: instantOpt("to", "Courses starting before this instant")
+}).pipe(
+  Options.mapEffect((r) =>
+    Option.isSome(r.from) && Option.isSome(r.to) && Date.parse(r.from.value) >= Date.parse(r.to.value)
+      ? Effect.fail(usage("--to must be after --from"))
+      : Effect.succeed({ from: Option.getOrUndefined(r.from), to: Option.getOrUndefined(r.to) })
+  )
+)
+const idOpt = (name: ReportScope["scope"]) =>
+  Options.text(name).pipe(Options.withDescription(`Report on this ${name} (id)`), Options.optional)
+const scopeOpt = Options.all({
+  school: idOpt("school"),
+  group: idOpt("group"),
+  course: idOpt("course"),
+  student: idOpt("student")
+}).pipe(
+  Options.mapEffect((given) => {
+    const chosen = (["school", "group", "course", "student"] as const).flatMap((scope) => {
+      const id = given[scope]
+      return Option.isSome(id) ? [{ scope, id: id.value } satisfies ReportScope] : []
+    })
+    if (chosen.length === 1) return Effect.succeed(chosen[0]!)
+    return Effect.fail(
+      usage(
+        chosen.length === 0
+          ? "give one of --school, --group, --course or --student"
+          : `give only one of --school, --group, --course or --student (got ${chosen.map((c) => `--${c.scope}`).join(", ")})`
+      )
+    )
+  })
+)
+
+/** Runs `effect` on the local database bound to the tenant `slug`. */
+const inTenant = <A, E, R>(slug: string, effect: Effect.Effect<A, E, R>) =>
+  local(
+    Effect.flatMap(
+      Tenancy.use((t) => t.get(slug)),
+      (tenant) => Effect.provideService(effect, CurrentTenant, { id: tenant.id, slug: tenant.slug })
+    )
+  ).pipe(Effect.provide(configLayer()))
+
+/** A rate (0..1) as a percentage with one decimal; `-` when nothing was counted. */
+export const percent = (rate: number | null): string => (rate === null ? "-" : `${(rate * 100).toFixed(1)}%`)
+
+const countsLine = (t: AttendanceCounts) =>
+  `present ${t.present}, late ${t.late}, absent ${t.absent}, excused ${t.excused}, unmarked ${t.unmarked}; rate ${percent(t.rate)}`
+
+const rangeText = (from: string | null, to: string | null) =>
+  from || to ? ` from ${from ?? "the start"} to ${to ?? "now"}` : ""
+
+/** The human rendering of a report: a header, one row per student and a totals line. */
+const reportTable = (r: AttendanceReport) =>
+  Effect.gen(function* () {
+    yield* Console.log(`Attendance of ${r.scope} ${r.scope_id}${rangeText(r.from, r.to)}: ${r.courses} course(s)`)
+    yield* table(
+      r.lines.map((l) => ({
+        student: l.name ?? l.student_id,
+        email: l.email,
+        courses: l.totals.courses,
+        present: l.totals.present,
+        late: l.totals.late,
+        absent: l.totals.absent,
+        excused: l.totals.excused,
+        unmarked: l.totals.unmarked,
+        rate: percent(l.totals.rate)
+      })),
+      ["student", "email", "courses", "present", "late", "absent", "excused", "unmarked", "rate"]
+    )
+    yield* Console.log(`Total: ${r.lines.length} student(s); ${countsLine(r.totals)}`)
+  })
+
+/** The human rendering of a student's history: a header, one row per course and a totals line. */
+const historyTable = (h: StudentHistory, who: { readonly name: string; readonly email: string } | undefined) =>
+  Effect.gen(function* () {
+    const name = who ? `${who.name} <${who.email}>` : h.student_id
+    yield* Console.log(`Attendance of ${name}${rangeText(h.from, h.to)}: ${h.totals.courses} course(s)`)
+    yield* table(
+      h.entries.map((e) => ({ start_at: e.start_at, course: e.course_name, result: e.result ?? "UNMARKED" })),
+      ["start_at", "course", "result"]
+    )
+    yield* Console.log(`Total: ${countsLine(h.totals)}`)
+  })
+
+/** The human rendering of a course roll: a header, one row per student and the counts. */
+const rollTable = (roll: CourseRoll, people: ReadonlyMap<string, { readonly name: string; readonly email: string }>) =>
+  Effect.gen(function* () {
+    yield* Console.log(
+      `${roll.course_name} (${roll.course_id}) ${roll.start_at} – ${roll.end_at}; ` +
+        `${roll.closed ? "closed" : "open"}; teacher ${roll.teacher_signed ? "signed" : "has not signed"}`
+    )
+    yield* table(
+      roll.entries.map((e) => ({
+        student: people.get(e.student_id)?.name ?? e.student_id,
+        email: people.get(e.student_id)?.email,
+        result: e.result ?? "UNMARKED",
+        method: e.method,
+        signed_at: e.signed_at,
+        excuse_id: e.excuse_id
+      })),
+      ["student", "email", "result", "method", "signed_at", "excuse_id"]
+    )
+    const c = roll.counts
+    yield* Console.log(
+      `Total: ${roll.entries.length} student(s); present ${c.PRESENT}, late ${c.LATE}, absent ${c.ABSENT}, excused ${c.EXCUSED}, unmarked ${c.UNMARKED}`
+    )
+  })
+
+/** Prints `text`, or writes it to `file` and says where. */
+const emit = (text: string, file: Option.Option<string>) =>
+  Option.match(file, {
+    onNone: () => Console.log(text.endsWith("\n") ? text.slice(0, -1) : text),
+    onSome: (path) =>
+      Effect.try({
+        try: () => {
+          const body = text.endsWith("\n") ? text : `${text}\n`
+          Fs.writeFileSync(path, body)
+          return { path: Path.resolve(path), bytes: Buffer.byteLength(body) }
+        },
+        catch: (e) => new OutputFileError({ message: `cannot write ${path}: ${(e as Error).message}` })
+      }).pipe(Effect.flatMap((w) => Console.log(`wrote ${w.path} (${w.bytes} bytes)`)))
+  })
+
+/** Captures what `render` prints, for `--output` with the table format. */
+const captured = <E, R>(render: Effect.Effect<void, E, R>) =>
+  Effect.gen(function* () {
+    const lines: Array<string> = []
+    const push = (...args: ReadonlyArray<unknown>) => void lines.push(args.map(String).join(" "))
+    const console = yield* Console.consoleWith(Effect.succeed)
+    yield* Console.withConsole(render, {
+      ...console,
+      log: (...args: ReadonlyArray<unknown>) => Effect.sync(() => push(...args)),
+      unsafe: { ...console.unsafe, log: push }
+    })
+    return `${lines.join("\n")}\n`
+  })
+
+/** Renders with `render` to standard output, or to `file`. */
+const emitTable = <E, R>(render: Effect.Effect<void, E, R>, file: Option.Option<string>) =>
+  Option.isNone(file) ? render : Effect.flatMap(captured(render), (text) => emit(text, file))
+
+const people = (ids: ReadonlyArray<string>) => Identity.use((i) => i.liteMany(ids))
+
+const report = Command.make("report", { tenant: tenantOpt, target: scopeOpt, range, format, output }, (o) =>
+  inTenant(
+    o.tenant,
+    Effect.gen(function* () {
+      const attendance = yield* Attendance
+      if (o.target.scope === "student") {
+        const history = yield* attendance.studentHistory(o.target.id, o.range)
+        if (o.format === "csv") return yield* emit(historyCsv(history), o.output)
+        if (o.format === "json") return yield* emit(JSON.stringify(plain(history), null, 2), o.output)
+        const who = (yield* people([history.student_id])).get(history.student_id)
+        return yield* emitTable(historyTable(history, who), o.output)
+      }
+      const r = yield* attendance.report({ scope: o.target.scope, id: o.target.id, ...o.range })
+      if (o.format === "csv") return yield* emit(reportCsv(r), o.output)
+      if (o.format === "json") return yield* emit(JSON.stringify(plain(r), null, 2), o.output)
+      return yield* emitTable(reportTable(r), o.output)
+    })
+  )
+).pipe(
+  Command.withDescription(
+    "Attendance report of a school, group or course (one line per student), or one student's history, " +
+      "over the courses starting in [--from, --to).\n" +
+      "Examples:\n" +
+      "  signet attendance report --tenant lycee-hugo --group 0193… --from 2026-09-01T00:00:00Z --to 2027-01-01T00:00:00Z\n" +
+      "  signet attendance report --tenant lycee-hugo --school 0193… --format csv --output attendance.csv\n" +
+      "  signet attendance report --tenant lycee-hugo --student 0193… --format json"
+  )
+)
+
+const roll = Command.make(
+  "roll",
+  {
+    tenant: tenantOpt,
+    course: Options.text("course").pipe(Options.withDescription("Course id")),
+    format,
+    output
+  },
+  (o) =>
+    inTenant(
+      o.tenant,
+      Effect.gen(function* () {
+        const r = yield* Attendance.use((a) => a.courseRoll(o.course))
+        if (o.format === "csv") return yield* emit(rollCsv(r), o.output)
+        if (o.format === "json") return yield* emit(JSON.stringify(plain(r), null, 2), o.output)
+        const names = yield* people(r.entries.map((e) => e.student_id))
+        return yield* emitTable(rollTable(r, names), o.output)
+      })
+    )
+).pipe(
+  Command.withDescription(
+    "A course's roll: every enrolled student and their result.\n" +
+      "Examples:\n  signet attendance roll --tenant lycee-hugo --course 0193…\n" +
+      "  signet attendance roll --tenant lycee-hugo --course 0193… --format csv"
+  )
+)
+
+const close = Command.make("close", { tenant: tenantOpt, json }, (o) =>
+  inTenant(
+    o.tenant,
+    Effect.gen(function* () {
+      const now = new Date(yield* Clock.currentTimeMillis).toISOString()
+      const r = yield* Attendance.use((a) => a.closeExpiredCourses(now))
+      if (o.json) return yield* show(plain(r), true)
+      yield* Console.log(`closed ${r.closed_count} course(s); marked ${r.absences} student(s) absent`)
+    })
+  )
+).pipe(
+  Command.withDescription(
+    "Close signing on every course of the tenant that has ended, marking unsigned students absent " +
+      "(what the server's close job does every minute).\nExample:\n  signet attendance close --tenant lycee-hugo"
+  )
+)
+
+/** `signet attendance report|roll|close`. */
+export const attendance = Command.make("attendance").pipe(
+  Command.withDescription("Attendance reports, course rolls and closing ended courses."),
+  Command.withSubcommands([report, roll, close])
+)
