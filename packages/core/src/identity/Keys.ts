@@ -203,7 +203,8 @@ export class SigningKeys extends Effect.Service<SigningKeys>()("Signet/SigningKe
         const hit = verified.get(cacheKey)
         if (hit) {
           const nowMs = yield* Clock.currentTimeMillis
-          if ((hit.payload.exp ?? 0) * 1000 + 5_000 > nowMs && Option.isSome(yield* resolve(hit.kid))) return hit.payload
+          if ((hit.payload.exp ?? 0) * 1000 + 5_000 > nowMs && Option.isSome(yield* resolve(hit.kid)))
+            return hit.payload
           verified.delete(cacheKey)
         }
         const payload = yield* verifyFully(kind, token)
