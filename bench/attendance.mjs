@@ -362,15 +362,15 @@ async function main() {
       codes.set(id, qr.code)
     }
     await Promise.all(fixture.courses.map(fetchCode))
-    let refreshing = true
-    const refresher = (async () => {
-      while (refreshing)
-        for (const id of fixture.courses) {
-          if (!refreshing) break
-          await new Promise((r) => setTimeout(r, 10_000 / fixture.courses.length))
-          await fetchCode(id)
-        }
-    })()
+    // Fire-and-forget on a fixed schedule, so a slow answer never delays the next screen's refresh.
+    let nextCourse = 0
+    const refresher = setInterval(
+      () => {
+        const id = fixture.courses[nextCourse++ % fixture.courses.length]
+        fetchCode(id).catch(() => {})
+      },
+      Math.max(1, 10_000 / fixture.courses.length)
+    )
     const attempt = (course) => () => ({ course_id: course, method: "QR", qr_code: codes.get(course) })
     // Interleave courses, as students of every class arrive at once.
     const order = [...fixture.tokens].sort((a, b) => a.student.localeCompare(b.student))
@@ -386,8 +386,7 @@ async function main() {
       order.map((t) => ["/api/v1/tenants/bench-att/signatures", t.token, attempt(t.second)]),
       ARRIVALS
     )
-    refreshing = false
-    await refresher
+    clearInterval(refresher)
     const openAccepted = open.results.filter((x) => x.status === 200 && JSON.parse(x.body).status === "ACCEPTED").length
     const statuses = {}
     const acknowledged = []

@@ -1,12 +1,12 @@
 /**
- * `@signet/beacon-agent` — the `signet-beacon` classroom agent.
- *
- * Only the package boundary exists so far: keys, enrolment, proof signing,
- * the flashlight decoder and the offline journal are built by the beacon
- * issue. Nothing here is functional yet.
+ * `@signet/beacon-agent` — the `signet-beacon` classroom agent (issue 6):
+ * device keys and signatures with `@noble/curves` (`Keys`), the flashlight
+ * channel codec (`Flashlight`, spec in docs/flashlight.md).
  *
  * @module
  */
+export * as Flashlight from "./Flashlight.js"
+export * as Keys from "./Keys.js"
 
 /** Agent protocol version the server will negotiate against. */
 export const AGENT_PROTOCOL_VERSION = 1

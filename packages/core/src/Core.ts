@@ -17,6 +17,8 @@ import { Attendance } from "./attendance/Attendance.js"
 import { attendanceMigrations, qrSecretColumn } from "./attendance/Migrations.js"
 import { Audit } from "./audit/Audit.js"
 import { auditMigrations } from "./audit/Migrations.js"
+import { Beacons } from "./beacon/Beacons.js"
+import { beaconMigrations, beaconTotpColumn } from "./beacon/Migrations.js"
 import { Events } from "./events/Events.js"
 import { eventsMigrations } from "./events/Migrations.js"
 import { ApiKeys } from "./identity/ApiKeys.js"
@@ -45,11 +47,17 @@ export const allMigrations = (appRole: string = DEFAULT_PG_APP_ROLE): ReadonlyAr
   identityMigrations,
   accessMigrations(appRole),
   academicsMigrations,
-  attendanceMigrations
+  attendanceMigrations,
+  beaconMigrations
 ]
 
 /** Every envelope-encrypted column of every module (master-key rotation re-wraps them). */
-export const encryptedColumns: ReadonlyArray<EncryptedColumn> = [signingKeyColumn, mfaSecretColumn, qrSecretColumn]
+export const encryptedColumns: ReadonlyArray<EncryptedColumn> = [
+  signingKeyColumn,
+  mfaSecretColumn,
+  qrSecretColumn,
+  beaconTotpColumn
+]
 
 /** Options of {@link layer}. */
 export interface CoreOptions {
@@ -88,6 +96,7 @@ export type CoreServices =
   | Roster
   | Timetable
   | Attendance
+  | Beacons
 
 /** Onboarding: the first admin given with `CreateTenant.admin`. */
 const firstAdminStep = Layer.effectDiscard(
@@ -170,8 +179,9 @@ const accessWiring = Layer.effectDiscard(
 export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = Layer.mergeAll(
   Timetable.Default,
   Roster.Default,
-  Attendance.Default
+  Beacons.Default
 ).pipe(
+  Layer.provideMerge(Attendance.Default),
   Layer.provideMerge(Academics.Default),
   Layer.provideMerge(firstAdminStep),
   Layer.provideMerge(accessWiring),

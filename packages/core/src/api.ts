@@ -14,6 +14,7 @@ import { AccessCommand, AccessQuery } from "./access/Rpc.js"
 import { AttendanceApi } from "./attendance/Api.js"
 import { AttendanceCommand, AttendanceQuery } from "./attendance/Rpc.js"
 import { AuditApi } from "./audit/Api.js"
+import { BeaconDeviceApi, BeaconsApi } from "./beacon/Api.js"
 import { EventsApi } from "./events/Api.js"
 import { ApiKeysApi, AuthApi, PlatformApi, SessionApi, UsersApi } from "./identity/Api.js"
 import { AuthService, IdentityQuery, RpcTenantAuth } from "./identity/Rpc.js"
@@ -33,6 +34,9 @@ export * from "./attendance/Domain.js"
 export * from "./attendance/Rpc.js"
 export * from "./audit/Api.js"
 export { AuditEntry, ChainVerification } from "./audit/Domain.js"
+export * from "./beacon/Api.js"
+export * from "./beacon/Domain.js"
+export * as BeaconProtocol from "./beacon/Protocol.js"
 export * from "./events/Api.js"
 export { CloudEvent, OutboxEntry, OutboxStatus } from "./events/Domain.js"
 export * from "./identity/Api.js"
@@ -60,6 +64,8 @@ export class SignetApi extends HttpApi.make("signet")
   .add(AcademicsApi)
   .add(CalendarApi)
   .add(AttendanceApi)
+  .add(BeaconDeviceApi)
+  .add(BeaconsApi)
   .add(AuditApi)
   .add(EventsApi)
   .annotate(OpenApi.Title, "Signet API")

@@ -21,6 +21,7 @@ import { AcademicsHttp, CalendarHttp } from "./http/Academics.js"
 import { AccessHttp } from "./http/Access.js"
 import { AttendanceHttp } from "./http/Attendance.js"
 import { AuditHttp } from "./http/Audit.js"
+import { BeaconAuthLive, BeaconDeviceHttp, BeaconsHttp } from "./http/Beacon.js"
 import { EventsHttp } from "./http/Events.js"
 import { ApiKeysHttp, AuthHttp, PlatformHttp, SessionHttp, UsersHttp } from "./http/Identity.js"
 import { SystemHttp } from "./http/System.js"
@@ -45,9 +46,11 @@ const apiRoutes = (config: ServerConfig) =>
       PlatformHttp,
       AcademicsHttp,
       CalendarHttp,
-      AttendanceHttp
+      AttendanceHttp,
+      BeaconDeviceHttp,
+      BeaconsHttp
     ]),
-    Layer.provide([OperatorAuthLive(config), UserAuthLive(config)])
+    Layer.provide([OperatorAuthLive(config), UserAuthLive(config), BeaconAuthLive])
   )
 
 const docsRoute = HttpApiScalar.layerHttpLayerRouter({ api: SignetApi, path: "/docs" })

@@ -28,6 +28,8 @@ export const TOKEN_KINDS = {
   access: { typ: "at+jwt", audience: "signet-api", ttlSeconds: 15 * 60 },
   mfa: { typ: "signet-mfa+jwt", audience: "signet-mfa", ttlSeconds: 5 * 60 },
   beacon: { typ: "signet-beacon+jwt", audience: "signet-beacon", ttlSeconds: 10 * 60 },
+  /** A student's presence token, shown to a classroom beacon (issue 6 §3): short-lived, device-bound. */
+  presence: { typ: "signet-presence+jwt", audience: "signet-beacon", ttlSeconds: 2 * 60 },
   operator: { typ: "signet-operator+jwt", audience: "signet-platform", ttlSeconds: 15 * 60 }
 } as const
 /** @see TOKEN_KINDS */
@@ -212,7 +214,16 @@ export class SigningKeys extends Effect.Service<SigningKeys>()("Signet/SigningKe
         verified.set(cacheKey, { payload, kid: Jose.decodeProtectedHeader(token).kid })
         return payload
       })
-    const verifyFully = (kind: TokenKind, token: string): Effect.Effect<Jose.JWTPayload, Unauthorized> =>
+    /**
+     * Verifies everything but the expiry (signature, kind, issuer, audience): tells an expired
+     * token from a forged one, for precise refusal reasons. Never grants access by itself.
+     */
+    const verifyIgnoringExpiry = (kind: TokenKind, token: string) => verifyFully(kind, token, 10 * 365 * 86_400)
+    const verifyFully = (
+      kind: TokenKind,
+      token: string,
+      clockTolerance = 5
+    ): Effect.Effect<Jose.JWTPayload, Unauthorized> =>
       Effect.gen(function* () {
         const spec = TOKEN_KINDS[kind]
         const header = yield* Effect.try({ try: () => Jose.decodeProtectedHeader(token), catch: () => invalid })
@@ -230,7 +241,7 @@ export class SigningKeys extends Effect.Service<SigningKeys>()("Signet/SigningKe
               audience: spec.audience,
               typ: spec.typ,
               currentDate: new Date(nowMs),
-              clockTolerance: 5,
+              clockTolerance,
               requiredClaims: ["exp", "iat", "jti", "sub"]
             }),
           catch: () => invalid
@@ -267,6 +278,6 @@ export class SigningKeys extends Effect.Service<SigningKeys>()("Signet/SigningKe
         return kid
       })
 
-    return { sign, verify, jwks, rotate, issuer, reload: Effect.asVoid(load) } as const
+    return { sign, verify, verifyIgnoringExpiry, jwks, rotate, issuer, reload: Effect.asVoid(load) } as const
   })
 }) {}

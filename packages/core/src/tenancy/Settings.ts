@@ -86,6 +86,18 @@ export const SETTINGS: ReadonlyMap<string, SettingDefinition> = new Map(
       "Grace period around a course's start and end for signatures"
     ),
     define(
+      "beacon.telemetry_retention_days",
+      Schema.Int.pipe(Schema.between(1, 3650)),
+      30,
+      "How long beacon telemetry samples are kept"
+    ),
+    define(
+      "beacon.proof_window_seconds",
+      Schema.Int.pipe(Schema.between(5, 300)),
+      30,
+      "How far a beacon's proof time or signed timestamp may be from the server's clock"
+    ),
+    define(
       "attendance.late_policy",
       Schema.Literal("late", "refuse"),
       "late",
