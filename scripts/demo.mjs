@@ -5,8 +5,11 @@
  * 1. `signet init` in ./.signet-demo (data directory, master key, config);
  * 2. `signet serve` on SIGNET_PORT (default 8080, or the next free port);
  * 3. onboards the demo tenant through the REST API (idempotent);
- * 4. prints the URL, the /docs link and the credentials, and keeps serving
- *    until Ctrl-C (`--exit` stops after step 3, for scripts and tests).
+ * 4. runs a school day on it (scripts/school-day.mjs): roster and timetable
+ *    imports, beacons, signatures by beacon and QR, latecomers, roll calls,
+ *    an excuse, the close job, and prints the day's report (and a CSV);
+ * 5. prints the URL, the /docs link and the credentials, and keeps serving
+ *    until Ctrl-C (`--exit` stops after step 4, for scripts and tests).
  */
 import { spawn, spawnSync } from "node:child_process"
 import { randomBytes } from "node:crypto"
@@ -14,6 +17,7 @@ import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
+import { formatDay, schoolDay } from "./school-day.mjs"
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 const bin = Path.join(root, "packages/cli/bin/signet.js")
@@ -116,6 +120,15 @@ if (tenant.status >= 300) {
   server.kill("SIGTERM")
   process.exit(1)
 }
+let day
+try {
+  day = await schoolDay({ root, url, slug, admin: login.tokens.access_token, dir, step })
+} catch (e) {
+  console.error(`the school day failed: ${e.message}`)
+  server.kill("SIGTERM")
+  process.exit(1)
+}
+console.log(`\n${formatDay(day)}\n  CSV: ${day.csvFile}\n`)
 const verify = await api("GET", `/api/v1/tenants/${slug}/audit-logs/verify`)
 
 console.log(`
@@ -129,6 +142,10 @@ Signet is running.
   Log in         POST ${url}/api/v1/tenants/${slug}/auth/login  {"login": "${admin.email}", "password": "…"}
                  then use the access_token as "Bearer" in /docs → Authorize (valid 15 min; refresh with …/auth/refresh)
   Audit chain    ${verify.body.ok ? "verified" : "BROKEN"} (${verify.body.checked} rows)
+  Explore        in /docs → Authorize with the admin's access token, then try
+                 GET /api/v1/tenants/${slug}/courses/${day.courses[1].id}/roll
+                 GET /api/v1/tenants/${slug}/attendance/report?scope=school&id=${day.school.id}
+                 GET /api/v1/tenants/${slug}/beacons
   Database       ${config.DATABASE_URL}
 Try: curl -H "authorization: Bearer ${config.SIGNET_BOOTSTRAP_TOKEN}" ${url}/api/v1/tenants/${slug}/settings
 `)
@@ -136,7 +153,7 @@ Try: curl -H "authorization: Bearer ${config.SIGNET_BOOTSTRAP_TOKEN}" ${url}/api
 if (exitAfter) {
   server.kill("SIGTERM")
   await new Promise((r) => server.once("exit", r))
-  step("stopped (--exit)")
+  step(`stopped (--exit); the whole run took ${((Date.now() - started) / 1000).toFixed(1)} s`)
 } else {
   console.log("Press Ctrl-C to stop.")
   const stop = () => server.kill("SIGTERM")
