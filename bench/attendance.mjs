@@ -510,6 +510,17 @@ async function main() {
     }
   }
 
+  if (process.argv.includes("--pg-only")) {
+    // Diagnostics: the Postgres run alone, nothing written to docs/benchmarks.md.
+    process.env.SIGNET_TEST_PG_URL = process.env.SIGNET_BENCH_PG_URL
+    const pgDb = await testing.makeTestDatabase("pg")
+    try {
+      log(`signet pg: ${JSON.stringify(await signetRun(pgDb.url))}`)
+    } finally {
+      await pgDb.dispose()
+    }
+    return
+  }
   const sqliteDb = await testing.makeTestDatabase("sqlite")
   const sqlite = await signetRun(sqliteDb.url)
   await sqliteDb.dispose()

@@ -409,15 +409,15 @@ export class Auth extends Effect.Service<Auth>()("Signet/Auth", {
      */
     const validateToken = (token: string) =>
       Effect.gen(function* () {
-        const invalid = new Unauthorized({ message: "invalid or expired token" })
+        const invalid = () => new Unauthorized({ message: "invalid or expired token" })
         const payload = yield* keys.verify("access", token)
-        const claims = yield* Schema.decodeUnknown(AccessClaims)(payload).pipe(Effect.mapError(() => invalid))
-        const tenant = yield* tenancy.getById(claims.tid).pipe(Effect.mapError(() => invalid))
-        if (tenant.slug !== claims.tenant_slug) return yield* invalid
+        const claims = yield* Schema.decodeUnknown(AccessClaims)(payload).pipe(Effect.mapError(() => invalid()))
+        const tenant = yield* tenancy.getById(claims.tid).pipe(Effect.mapError(() => invalid()))
+        if (tenant.slug !== claims.tenant_slug) return yield* invalid()
         if (tenant.status === "suspended") {
           return yield* tenancy.resolveActive(tenant.slug).pipe(
-            Effect.catchTag("TenantNotFound", () => Effect.fail(invalid)),
-            Effect.flatMap(() => Effect.fail(invalid))
+            Effect.catchTag("TenantNotFound", () => Effect.fail(invalid())),
+            Effect.flatMap(() => Effect.fail(invalid()))
           )
         }
         const nowMs = yield* Clock.currentTimeMillis
@@ -440,7 +440,7 @@ export class Auth extends Effect.Service<Auth>()("Signet/Auth", {
             )
           )
         )
-        if (!ok) return yield* invalid
+        if (!ok) return yield* invalid()
         return claims
       })
 

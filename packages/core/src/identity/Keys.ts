@@ -230,6 +230,9 @@ export class SigningKeys extends Effect.Service<SigningKeys>()("Signet/SigningKe
         if (typeof header.alg !== "string" || !(ALGORITHMS as ReadonlyArray<string>).includes(header.alg)) {
           return yield* invalid
         }
+        // Another kind of token (an access token tried as an operator token): refuse before the
+        // signature check, which would throw (and build a stack trace) on every request.
+        if (header.typ !== spec.typ) return yield* invalid
         const key = yield* resolve(typeof header.kid === "string" ? header.kid : undefined)
         if (Option.isNone(key) || key.value.alg !== header.alg) return yield* invalid
         const nowMs = yield* Clock.currentTimeMillis
