@@ -5,8 +5,8 @@
  * This first cut offers the Effect clients for REST ({@link makeHttpClient},
  * `HttpApiClient` over {@link SignetApi}) and RPC ({@link makeRpcClient},
  * `RpcClient` over {@link SignetRpcs}); errors are the server's own tagged
- * classes (`TenantNotFound`, `Conflict`, …). The Promise facade
- * (`createSignetClient`) arrives with the SDK issue.
+ * classes (`TenantNotFound`, `Conflict`, …); and a Promise facade for code
+ * that doesn't use Effect ({@link createSignetClient}, in `Client.ts`).
  *
  * ```ts
  * const client = yield* makeHttpClient({ baseUrl: "http://127.0.0.1:8080", token })
@@ -66,3 +66,4 @@ export const makeRpcClient = (options: ClientOptions) => {
 }
 
 export { SignetApi, SignetRpcs }
+export { type Credentials, createSignetClient, type SignetClient, type SignetClientOptions } from "./Client.js"

@@ -1,0 +1,320 @@
+/**
+ * The Promise facade of `@signet/sdk` for integrators who don't use Effect
+ * (issue 7 §3): `createSignetClient({ baseUrl, tenant, credentials })`.
+ *
+ * - Authentication: a password login (with the TOTP step when the account has
+ *   MFA), an API key (`sg_…`), existing tokens, or the operator token.
+ *   Access tokens are refreshed automatically shortly before they expire and
+ *   once more when the server answers 401 (refresh tokens rotate on every use).
+ * - Errors: a failed call rejects with the server's own tagged error
+ *   (`err._tag === "Conflict"`, `err instanceof Conflict`), the same classes as
+ *   the REST problem details and the Effect client.
+ * - Everything the REST API offers is reachable through `client.raw` (the
+ *   Effect `HttpApiClient`); the facade names the common operations.
+ *
+ * ```ts
+ * import { createSignetClient } from "@signet/sdk"
+ * const signet = createSignetClient({
+ *   baseUrl: "http://127.0.0.1:8080",
+ *   tenant: "demo-school",
+ *   credentials: { login: "admin@demo-school.example.edu", password: process.env.PASSWORD! }
+ * })
+ * const school = await signet.academics.createSchool({ name: "Lycée Hugo" })
+ * const roll = await signet.attendance.roll(courseId)
+ * ```
+ *
+ * @module
+ */
+import { FetchHttpClient, HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
+import { SignetApi } from "@signet/core/api"
+import { Cause, Effect, Exit, Redacted } from "effect"
+
+/** How the client authenticates. */
+export type Credentials =
+  | {
+      /** E-mail or username, and password (`POST …/auth/login`). */
+      readonly login: string
+      readonly password: string
+      /** Asked for the TOTP code when the account has MFA. */
+      readonly totp?: (() => Promise<string>) | undefined
+    }
+  | { /** An API key (`sg_…`), scoped to permissions. */ readonly apiKey: string }
+  | {
+      /** Tokens you already hold (e.g. from your own login flow). */ readonly accessToken: string
+      readonly refreshToken?: string | undefined
+    }
+  | { /** The operator token (platform endpoints: tenants). */ readonly operatorToken: string }
+
+/** Options of {@link createSignetClient}. */
+export interface SignetClientOptions {
+  /** Server base URL, e.g. `http://127.0.0.1:8080`. */
+  readonly baseUrl: string
+  /** The tenant (slug) the tenant-scoped methods act on. */
+  readonly tenant: string
+  readonly credentials?: Credentials | undefined
+  /** Refresh the access token when it expires within this many seconds (default 30). */
+  readonly refreshLeewaySeconds?: number | undefined
+}
+
+type Raw = Effect.Effect.Success<ReturnType<typeof rawClient>>
+type Fn = (...args: ReadonlyArray<any>) => Effect.Effect<any, any, any>
+type Group<G extends keyof Raw> = Raw[G]
+/** The `payload` argument of a REST endpoint. */
+type PayloadOf<G extends keyof Raw, E extends keyof Group<G>> = Group<G>[E] extends Fn
+  ? Parameters<Group<G>[E]>[0] extends { readonly payload: infer P }
+    ? P
+    : never
+  : never
+/** The `urlParams` argument of a REST endpoint. */
+type ParamsOf<G extends keyof Raw, E extends keyof Group<G>> = Group<G>[E] extends Fn
+  ? Parameters<Group<G>[E]>[0] extends { readonly urlParams: infer P }
+    ? P
+    : never
+  : never
+/** The success value of a REST endpoint. */
+type ResultOf<G extends keyof Raw, E extends keyof Group<G>> = Group<G>[E] extends Fn
+  ? Effect.Effect.Success<ReturnType<Group<G>[E]>>
+  : never
+
+const rawClient = (baseUrl: string, token: () => string | undefined) =>
+  HttpApiClient.make(SignetApi, {
+    baseUrl,
+    transformClient: (client) =>
+      HttpClient.mapRequest(client, (request) => {
+        const t = token()
+        return t ? HttpClientRequest.bearerToken(request, t) : request
+      })
+  }).pipe(Effect.provide(FetchHttpClient.layer))
+
+/** Runs an Effect, rejecting with the failure itself (the tagged error), not a wrapper. */
+const toPromise = async <A>(effect: Effect.Effect<A, unknown>): Promise<A> => {
+  const exit = await Effect.runPromiseExit(effect)
+  if (Exit.isSuccess(exit)) return exit.value
+  throw Cause.squash(exit.cause)
+}
+
+/**
+ * Creates a Signet client. Nothing is sent until the first call; with a
+ * password the first call logs in. Every method returns a Promise that
+ * rejects with the server's tagged error (`Unauthorized`, `Forbidden`,
+ * `ValidationError`, `Conflict`, `…NotFound`, …).
+ */
+export const createSignetClient = (options: SignetClientOptions) => {
+  const slug = options.tenant
+  const leewayMs = (options.refreshLeewaySeconds ?? 30) * 1000
+  const creds = options.credentials
+  const state: { access?: string | undefined; refresh?: string | undefined; expiresAt: number } = {
+    access:
+      creds && "apiKey" in creds
+        ? creds.apiKey
+        : creds && "accessToken" in creds
+          ? creds.accessToken
+          : creds && "operatorToken" in creds
+            ? creds.operatorToken
+            : undefined,
+    refresh: creds && "accessToken" in creds ? creds.refreshToken : undefined,
+    expiresAt: Number.POSITIVE_INFINITY
+  }
+  let rawPromise: Promise<Raw> | undefined
+  const raw = () => (rawPromise ??= toPromise(rawClient(options.baseUrl.replace(/\/$/, ""), () => state.access)))
+
+  const store = (tokens: { access_token: string; refresh_token: string; expires_in: number }) => {
+    state.access = tokens.access_token
+    state.refresh = tokens.refresh_token
+    state.expiresAt = Date.now() + tokens.expires_in * 1000
+  }
+
+  /**
+   * Logs in with a password (and the TOTP code when asked). Called on the
+   * first request when the credentials are a password; call it yourself to
+   * switch users. Answers the user.
+   */
+  const login = async (loginName: string, password: string, totp?: () => Promise<string>) => {
+    const r = await raw()
+    const result = await toPromise(
+      r.auth.login({ path: { slug }, payload: { login: loginName, password: Redacted.make(password) } })
+    )
+    if (result.status === "authenticated") {
+      store(result.tokens)
+      return result.tokens.user
+    }
+    if (!totp) throw new Error("this account has MFA: pass credentials.totp to answer the TOTP challenge")
+    const tokens = await toPromise(
+      r.auth.mfa({ path: { slug }, payload: { mfa_token: result.mfa_token, code: await totp() } })
+    )
+    store(tokens)
+    return tokens.user
+  }
+
+  const refreshNow = async () => {
+    if (!state.refresh) return false
+    const r = await raw()
+    store(await toPromise(r.auth.refresh({ path: { slug }, payload: { refresh_token: state.refresh } })))
+    return true
+  }
+
+  const ensureAuth = async () => {
+    if (state.access === undefined && creds && "password" in creds) await login(creds.login, creds.password, creds.totp)
+    else if (state.refresh && Date.now() > state.expiresAt - leewayMs) await refreshNow()
+  }
+
+  /** Runs one REST call with authentication, refresh-on-401 once, and tagged-error rejection. */
+  const call = async <A>(f: (r: Raw) => Effect.Effect<A, unknown>): Promise<A> => {
+    await ensureAuth()
+    const r = await raw()
+    try {
+      return await toPromise(f(r))
+    } catch (e) {
+      if ((e as { _tag?: string })?._tag === "Unauthorized" && (await refreshNow().catch(() => false)))
+        return await toPromise(f(r))
+      throw e
+    }
+  }
+  const path = { slug }
+  const withId = (id: string) => ({ path: { slug, id } })
+
+  return {
+    /** The Effect REST client underneath (every endpoint; `{ path: { slug } }` is yours to pass). */
+    raw,
+    login,
+    /** Ends the session (`POST …/auth/logout`) and forgets the tokens. */
+    logout: async () => {
+      await call((r) => r.session.logout({ path }))
+      state.access = undefined
+      state.refresh = undefined
+    },
+    /** The signed-in user (`GET …/me`). */
+    me: () => call((r) => r.session.me({ path })),
+    /** The current access token (after the first call), e.g. to hand to another component. */
+    accessToken: () => state.access,
+
+    /** Platform tenants (operator token). */
+    tenants: {
+      /** Onboards a tenant. @example `await signet.tenants.create({ slug: "lycee-hugo", name: "Lycée Hugo" })` */
+      create: (input: PayloadOf<"tenants", "create">) => call((r) => r.tenants.create({ payload: input })),
+      /** One tenant by slug. */
+      get: (tenantSlug: string) => call((r) => r.tenants.get({ path: { slug: tenantSlug } })),
+      /** A page of tenants. */
+      list: (params: ParamsOf<"tenants", "list"> = {}) => call((r) => r.tenants.list({ urlParams: params }))
+    },
+    /** Tenant users. */
+    users: {
+      /** A page of users (filters: `user_type`, `status`, `school_id`, `q`). */
+      list: (params: ParamsOf<"users", "list"> = {}) => call((r) => r.users.list({ path, urlParams: params })),
+      /** Creates a user. @example `await signet.users.create({ email, given_name, family_name, user_type: "teacher" })` */
+      create: (input: PayloadOf<"users", "create">) => call((r) => r.users.create({ path, payload: input })),
+      get: (id: string) => call((r) => r.users.get(withId(id))),
+      update: (id: string, patch: PayloadOf<"users", "update">) =>
+        call((r) => r.users.update({ ...withId(id), payload: patch })),
+      disable: (id: string) => call((r) => r.users.disable(withId(id)))
+    },
+    /** API keys (shown once at creation). */
+    apiKeys: {
+      create: (input: PayloadOf<"apikeys", "create">) => call((r) => r.apikeys.create({ path, payload: input })),
+      list: () => call((r) => r.apikeys.list({ path })),
+      revoke: (id: string) => call((r) => r.apikeys.revoke(withId(id)))
+    },
+    /** Roles and assignments (RBAC). */
+    roles: {
+      list: (params: ParamsOf<"access", "listRoles"> = {}) =>
+        call((r) => r.access.listRoles({ path, urlParams: params })),
+      create: (input: PayloadOf<"access", "createRole">) => call((r) => r.access.createRole({ path, payload: input })),
+      /** Gives a user a role. */
+      assign: (userId: string, roleId: string) =>
+        call((r) =>
+          r.access.assignRole({
+            path: { slug, userId },
+            payload: { role_id: roleId }
+          } as unknown as Parameters<Raw["access"]["assignRole"]>[0])
+        ),
+      /** Why a user has (or lacks) a permission. */
+      explain: (userId: string, permission: string) =>
+        call((r) =>
+          r.access.explainPermission({
+            path: { slug, userId, permission }
+          } as unknown as Parameters<Raw["access"]["explainPermission"]>[0])
+        )
+    },
+    /** Schools, classrooms, groups, courses, rosters and timetables. */
+    academics: {
+      createSchool: (input: PayloadOf<"academics", "createSchool">) =>
+        call((r) => r.academics.createSchool({ path, payload: input })),
+      listSchools: (params: ParamsOf<"academics", "listSchools"> = {}) =>
+        call((r) => r.academics.listSchools({ path, urlParams: params })),
+      createClassroom: (input: PayloadOf<"academics", "createClassroom">) =>
+        call((r) => r.academics.createClassroom({ path, payload: input })),
+      createGroup: (input: PayloadOf<"academics", "createGroup">) =>
+        call((r) => r.academics.createGroup({ path, payload: input })),
+      listGroups: (params: ParamsOf<"academics", "listGroups"> = {}) =>
+        call((r) => r.academics.listGroups({ path, urlParams: params })),
+      /** Replaces a group's students. */
+      setMembers: (groupId: string, studentIds: ReadonlyArray<string>) =>
+        call((r) => r.academics.setMembers({ ...withId(groupId), payload: { student_ids: studentIds } })),
+      createCourse: (input: PayloadOf<"academics", "createCourse">) =>
+        call((r) => r.academics.createCourse({ path, payload: input })),
+      getCourse: (id: string) => call((r) => r.academics.getCourse(withId(id))),
+      listCourses: (params: ParamsOf<"academics", "listCourses"> = {}) =>
+        call((r) => r.academics.listCourses({ path, urlParams: params })),
+      /**
+       * Imports a OneRoster 1.1/1.2 bulk set (a zip of CSV files); all-or-nothing.
+       * @example `await signet.academics.importRoster(fs.readFileSync("roster.zip"))`
+       */
+      importRoster: (zip: Uint8Array, options: { readonly dryRun?: boolean } = {}) =>
+        call((r) =>
+          r.academics.importRoster({
+            path,
+            payload: zip,
+            urlParams: options.dryRun ? { dry_run: true } : {}
+          } as any)
+        ) as Promise<ResultOf<"academics", "importRoster">>,
+      /** Imports an iCalendar timetable into a school's courses (LOCATION → classroom code). */
+      importTimetable: (schoolId: string, ics: string) =>
+        call((r) =>
+          r.academics.importTimetable({ ...withId(schoolId), payload: ics, urlParams: {} } as any)
+        ) as Promise<ResultOf<"academics", "importTimetable">>
+    },
+    /** Signatures, rolls, QR codes, excuses and reports. */
+    attendance: {
+      /**
+       * `CreateSignatureAttempt`: a refusal resolves with `status: "REFUSED"` and a `reason_code`.
+       * @example `await signet.attendance.sign({ course_id, method: "QR", qr_code: "12345678" })`
+       */
+      sign: (input: PayloadOf<"attendance", "createSignatureAttempt">) =>
+        call((r) => r.attendance.createSignatureAttempt({ path, payload: input })),
+      /** A course's roll. */
+      roll: (courseId: string) => call((r) => r.attendance.getRoll(withId(courseId))),
+      /** The teacher's roll call. */
+      markRoll: (courseId: string, marks: PayloadOf<"attendance", "markRoll">["marks"]) =>
+        call((r) => r.attendance.markRoll({ ...withId(courseId), payload: { marks } })),
+      /** The course's current QR code and image (teachers' screens). */
+      qrCode: (courseId: string) => call((r) => r.attendance.getQrCode(withId(courseId))),
+      /** Report of a school, group or course over a date range. */
+      report: (params: ParamsOf<"attendance", "report">) =>
+        call((r) => r.attendance.report({ path, urlParams: params })),
+      /** The same report as CSV text. */
+      reportCsv: (params: ParamsOf<"attendance", "reportCsv">) =>
+        call((r) => r.attendance.reportCsv({ path, urlParams: params })),
+      submitExcuse: (input: PayloadOf<"attendance", "submitExcuse">) =>
+        call((r) => r.attendance.submitExcuse({ path, payload: input })),
+      decideExcuse: (excuseId: string, decision: PayloadOf<"attendance", "decideExcuse">) =>
+        call((r) => r.attendance.decideExcuse({ ...withId(excuseId), payload: decision })),
+      /** Closes ended courses now (unmarked students become ABSENT). */
+      close: () => call((r) => r.attendance.closeExpiredCourses({ path }))
+    },
+    /** Classroom beacons (registry side). */
+    beacons: {
+      /** A one-time enrolment code for `signet-beacon enroll`. */
+      createEnrolmentCode: (input: PayloadOf<"beacons", "createEnrolmentCode">) =>
+        call((r) => r.beacons.createEnrolmentCode({ path, payload: input })),
+      list: (params: ParamsOf<"beacons", "listBeacons"> = {}) =>
+        call((r) => r.beacons.listBeacons({ path, urlParams: params })),
+      revoke: (id: string) => call((r) => r.beacons.revokeBeacon(withId(id))),
+      /** A student's presence token for one of their registered devices. */
+      presenceToken: (deviceIdentifier: string) =>
+        call((r) => r.beacons.presenceToken({ path, payload: { device_identifier: deviceIdentifier } }))
+    }
+  }
+}
+
+/** The client returned by {@link createSignetClient}. */
+export type SignetClient = ReturnType<typeof createSignetClient>
