@@ -15,6 +15,7 @@ import { keys } from "./commands/keys.js"
 import { remoteCommands } from "./commands/login.js"
 import { migrate } from "./commands/migrate.js"
 import { operator } from "./commands/operator.js"
+import { backup, doctor, restore } from "./commands/ops.js"
 import { role } from "./commands/role.js"
 import { roster } from "./commands/roster.js"
 import { serve } from "./commands/serve.js"
@@ -32,6 +33,9 @@ export const signet = Command.make("signet").pipe(
     init,
     serve,
     migrate,
+    doctor,
+    backup,
+    restore,
     tenant,
     user,
     role,
