@@ -1,0 +1,34 @@
+import { execFile } from "node:child_process"
+import * as Path from "node:path"
+import { expect, it } from "vitest"
+
+/** Runs an example script asynchronously, as its doc comment says to. */
+const example = (name: string) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith("SIGNET_") && k !== "DATABASE_URL")
+    )
+    execFile(
+      process.execPath,
+      [Path.resolve(__dirname, "..", name)],
+      { env, encoding: "utf8", timeout: 90_000 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr })
+    )
+  })
+
+it("(a) embeds @signet/core on its own SQLite file and prints a course's roll", async () => {
+  const r = await example("embed-core.mjs")
+  expect(r.code, r.stderr).toBe(0)
+  expect(r.stdout).toContain("Ada signed by QR: ACCEPTED")
+  expect(r.stdout).toContain('Roll of Mathematics: {"PRESENT":2,"LATE":0,"ABSENT":0,"EXCUSED":0,"UNMARKED":1}')
+  expect(r.stdout).toMatch(/alan\s+PRESENT \(TEACHER\)/)
+})
+
+it("(b) integrates through the SDK: school, OneRoster import, a course's attendance, tagged errors", async () => {
+  const r = await example("sdk-integration.mjs")
+  expect(r.code, r.stderr).toBe(0)
+  expect(r.stdout).toContain("roster: 26 users, 2 classes, 24 enrolments")
+  expect(r.stdout).toMatch(/students enrolled, counts \{"PRESENT":0,"LATE":0,"ABSENT":0,"EXCUSED":0,"UNMARKED":\d+\}/)
+  expect(r.stdout).toContain("a duplicate school code rejects with Conflict")
+})
