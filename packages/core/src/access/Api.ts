@@ -13,7 +13,7 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Context, Schema } from "effect"
-import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
+import { Conflict, Forbidden, NotFound, ValidationError } from "../kernel/Errors.js"
 import { Page, PageParams } from "../kernel/Pagination.js"
 import { TenantNotFound } from "../tenancy/Domain.js"
 import {
@@ -270,6 +270,7 @@ export class AccessApi extends HttpApiGroup.make("access")
   .addError(TenantNotFound)
   .addError(Forbidden)
   .addError(ValidationError)
+  .addError(NotFound)
   .annotate(OpenApi.Title, "Access")
   .annotate(
     OpenApi.Description,

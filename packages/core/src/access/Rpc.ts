@@ -13,7 +13,7 @@
  */
 import { Rpc, RpcGroup } from "@effect/rpc"
 import { Schema } from "effect"
-import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
+import { Conflict, Forbidden, NotFound, ValidationError } from "../kernel/Errors.js"
 import { PageParams } from "../kernel/Pagination.js"
 import { RolePage, TeamMemberPage, TeamPage } from "./Api.js"
 import {
@@ -46,7 +46,7 @@ const RoleKey = { role_id: RoleId }
 const TeamKey = { team_id: TeamId }
 
 /** Errors every access procedure can answer (tenant and credential errors come from the middleware). */
-const Base = [Forbidden, ValidationError] as const
+const Base = [Forbidden, ValidationError, NotFound] as const
 
 /**
  * Read-only access procedures. `CheckPermission` answers whether a user

@@ -7,7 +7,7 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { Conflict, Forbidden, Unauthorized, ValidationError } from "../kernel/Errors.js"
+import { Conflict, Forbidden, NotFound, Unauthorized, ValidationError } from "../kernel/Errors.js"
 import { Page, PageParams } from "../kernel/Pagination.js"
 import { UserAuth } from "../kernel/Security.js"
 import { strictStruct, TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
@@ -113,6 +113,7 @@ export class SessionApi extends HttpApiGroup.make("session")
     HttpApiEndpoint.del("revokeSession")`/api/v1/tenants/${slug}/auth/sessions/${id}`
       .addSuccess(HttpApiSchema.NoContent)
       .addError(ValidationError)
+      .addError(NotFound)
       .annotate(OpenApi.Summary, "Revoke one of my sessions")
   )
   .add(

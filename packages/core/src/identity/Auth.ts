@@ -30,7 +30,7 @@ import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { type Actor, CurrentActor, CurrentTenant, type TenantId } from "../kernel/Context.js"
 import { tenantTx } from "../kernel/Database.js"
-import { Unauthorized, ValidationError } from "../kernel/Errors.js"
+import { NotFound, Unauthorized, ValidationError } from "../kernel/Errors.js"
 import { newUuid } from "../kernel/Ids.js"
 import { parseRule, RateLimiter } from "../kernel/RateLimit.js"
 import { instant } from "../kernel/Sql.js"
@@ -481,13 +481,14 @@ export class Auth extends Effect.Service<Auth>()("Signet/Auth", {
 
     /**
      * Revokes one of the caller's sessions (logout when it is the current
-     * one). @errors ValidationError when the id is not one of their live sessions
+     * one). @errors NotFound (404) when the id is not one of their live sessions
      */
     const revokeSession = (userId: string, sessionId: string) =>
       inTx(
         Effect.gen(function* () {
           const n = yield* revokeSessions(userId, { only: sessionId, reason: "revoked_by_user" })
-          if (n === 0) return yield* ValidationError.field("session_id", "no such live session")
+          if (n === 0)
+            return yield* new NotFound({ message: `no live session ${sessionId}`, resource: "session", id: sessionId })
           yield* audit.record({ action: "session.revoke", targetType: "session", targetId: sessionId })
           yield* events.publish({
             type: "signet.auth.session.revoked",

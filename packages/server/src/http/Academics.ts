@@ -9,11 +9,13 @@
 import { HttpApiBuilder } from "@effect/platform"
 import {
   Academics,
+  AcademicsNotFound,
   Access,
   Authenticated,
   CurrentTenant,
   Forbidden,
   ICalendar,
+  Identity,
   OneRoster,
   Roster,
   SignetApi,
@@ -137,8 +139,21 @@ export const AcademicsHttp = HttpApiBuilder.group(SignetApi, "academics", (h) =>
     )
     .handle("listFeeds", () => read(Timetable.use((t) => t.listFeeds)))
     .handle("revokeFeed", ({ path }) => write(Timetable.use((t) => t.revokeFeed(path.id))))
+    // REST names two objects: both must be the caller's tenant's (else 404), then the answer.
     .handle("validateStudentCourse", ({ path }) =>
-      read(Academics.use((a) => a.validateStudentCourse(path.studentId, path.id)))
+      read(
+        Effect.gen(function* () {
+          const academics = yield* Academics
+          yield* academics.getCourse(path.id)
+          if (!(yield* Identity.use((i) => i.exists(path.studentId))))
+            return yield* new AcademicsNotFound({
+              message: `no user ${path.studentId}`,
+              resource: "user",
+              id: path.studentId
+            })
+          return yield* academics.validateStudentCourse(path.studentId, path.id)
+        })
+      )
     )
 )
 

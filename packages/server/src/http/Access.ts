@@ -7,7 +7,7 @@
  * @module
  */
 import { HttpApiBuilder } from "@effect/platform"
-import { Access, Authenticated, Mfa, policyUse, SignetApi } from "@signet/core"
+import { Access, Authenticated, Identity, Mfa, NotFound, policyUse, SignetApi } from "@signet/core"
 import { Effect } from "effect"
 import { asPrincipal } from "../Auth.js"
 
@@ -20,6 +20,18 @@ import { asPrincipal } from "../Auth.js"
 export const requireStepUp = Effect.flatMap(Authenticated, (p) =>
   p.actor.kind === "user" && p.sessionId ? Mfa.use((m) => m.requireRecentMfa(p.sessionId!)) : Effect.void
 )
+
+/**
+ * The user named in the path must be a live user of the caller's tenant:
+ * another tenant's user id (or none) answers 404 — no grant, override or
+ * team membership is ever written for it. Runs after the permission check.
+ */
+const requireUser = (userId: string) =>
+  Effect.flatMap(
+    Identity.use((i) => i.exists(userId)),
+    (exists): Effect.Effect<void, NotFound> =>
+      exists ? Effect.void : Effect.fail(new NotFound({ message: `no user ${userId}`, resource: "user", id: userId }))
+  )
 
 const sensitive = <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.zipRight(requireStepUp, self)
 
@@ -61,38 +73,76 @@ export const AccessHttp = HttpApiBuilder.group(SignetApi, "access", (h) =>
     )
     // Users
     .handle("listUserRoles", ({ path }) =>
-      asPrincipal(Access.use((a) => a.listUserRoles(path.userId)).pipe(policyUse("roles:read")))
+      asPrincipal(
+        Effect.zipRight(
+          requireUser(path.userId),
+          Access.use((a) => a.listUserRoles(path.userId))
+        ).pipe(policyUse("roles:read"))
+      )
     )
     .handle("assignRole", ({ path, payload }) =>
       asPrincipal(
-        sensitive(Access.use((a) => a.assignRole(path.userId, payload.role_id)).pipe(policyUse("roles:write")))
+        sensitive(
+          Effect.zipRight(
+            requireUser(path.userId),
+            Access.use((a) => a.assignRole(path.userId, payload.role_id))
+          ).pipe(policyUse("roles:write"))
+        )
       )
     )
     .handle("unassignRole", ({ path }) =>
-      asPrincipal(sensitive(Access.use((a) => a.unassignRole(path.userId, path.roleId)).pipe(policyUse("roles:write"))))
+      asPrincipal(
+        sensitive(
+          Effect.zipRight(
+            requireUser(path.userId),
+            Access.use((a) => a.unassignRole(path.userId, path.roleId))
+          ).pipe(policyUse("roles:write"))
+        )
+      )
     )
     .handle("listUserOverrides", ({ path }) =>
-      asPrincipal(Access.use((a) => a.listUserOverrides(path.userId)).pipe(policyUse("roles:read")))
+      asPrincipal(
+        Effect.zipRight(
+          requireUser(path.userId),
+          Access.use((a) => a.listUserOverrides(path.userId))
+        ).pipe(policyUse("roles:read"))
+      )
     )
     .handle("setUserOverride", ({ path, payload }) =>
       asPrincipal(
         sensitive(
-          Access.use((a) => a.setUserOverride(path.userId, path.permission, payload.effect)).pipe(
-            policyUse("roles:write")
-          )
+          Effect.zipRight(
+            requireUser(path.userId),
+            Access.use((a) => a.setUserOverride(path.userId, path.permission, payload.effect))
+          ).pipe(policyUse("roles:write"))
         )
       )
     )
     .handle("removeUserOverride", ({ path }) =>
       asPrincipal(
-        sensitive(Access.use((a) => a.removeUserOverride(path.userId, path.permission)).pipe(policyUse("roles:write")))
+        sensitive(
+          Effect.zipRight(
+            requireUser(path.userId),
+            Access.use((a) => a.removeUserOverride(path.userId, path.permission))
+          ).pipe(policyUse("roles:write"))
+        )
       )
     )
     .handle("effectivePermissions", ({ path }) =>
-      asPrincipal(Access.use((a) => a.effectivePermissions(path.userId)).pipe(policyUse("roles:read")))
+      asPrincipal(
+        Effect.zipRight(
+          requireUser(path.userId),
+          Access.use((a) => a.effectivePermissions(path.userId))
+        ).pipe(policyUse("roles:read"))
+      )
     )
     .handle("explainPermission", ({ path }) =>
-      asPrincipal(Access.use((a) => a.explain(path.userId, path.permission)).pipe(policyUse("roles:read")))
+      asPrincipal(
+        Effect.zipRight(
+          requireUser(path.userId),
+          Access.use((a) => a.explain(path.userId, path.permission))
+        ).pipe(policyUse("roles:read"))
+      )
     )
     // Teams
     .handle("listTeams", ({ urlParams }) =>
@@ -112,10 +162,20 @@ export const AccessHttp = HttpApiBuilder.group(SignetApi, "access", (h) =>
       asPrincipal(Access.use((a) => a.listTeamMembers(path.id, urlParams)).pipe(policyUse("teams:read")))
     )
     .handle("addTeamMember", ({ path }) =>
-      asPrincipal(Access.use((a) => a.addTeamMember(path.id, path.userId)).pipe(policyUse("teams:write")))
+      asPrincipal(
+        Effect.zipRight(
+          requireUser(path.userId),
+          Access.use((a) => a.addTeamMember(path.id, path.userId))
+        ).pipe(policyUse("teams:write"))
+      )
     )
     .handle("removeTeamMember", ({ path }) =>
-      asPrincipal(Access.use((a) => a.removeTeamMember(path.id, path.userId)).pipe(policyUse("teams:write")))
+      asPrincipal(
+        Effect.zipRight(
+          requireUser(path.userId),
+          Access.use((a) => a.removeTeamMember(path.id, path.userId))
+        ).pipe(policyUse("teams:write"))
+      )
     )
     .handle("assignTeamRole", ({ path }) =>
       asPrincipal(sensitive(Access.use((a) => a.assignTeamRole(path.id, path.roleId)).pipe(policyUse("roles:write"))))

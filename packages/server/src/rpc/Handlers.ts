@@ -14,6 +14,7 @@ import {
   Forbidden,
   Identity,
   Mfa,
+  NotFound,
   policyUse,
   SignetRpcs,
   Tenancy
@@ -62,6 +63,15 @@ export const RpcHandlers = SignetRpcs.toLayer(
       p.actor.kind === "user" && p.sessionId ? mfa.requireRecentMfa(p.sessionId) : Effect.void
     )
     const run = <A, E, R>(self: Effect.Effect<A, E, R>) => asPrincipal(self.pipe(Effect.provideService(Access, access)))
+    /** A user id of the caller's tenant, else 404 (another tenant's user is "not found"). */
+    const requireUser = (userId: string) =>
+      Effect.flatMap(
+        identity.exists(userId),
+        (exists): Effect.Effect<void, NotFound> =>
+          exists
+            ? Effect.void
+            : Effect.fail(new NotFound({ message: `no user ${userId}`, resource: "user", id: userId }))
+      )
     const sensitive = <A, E, R>(self: Effect.Effect<A, E, R>) => run(Effect.zipRight(stepUp, self))
     return {
       GetCourse: ({ course_id }) => aRead(academics.getCourse(course_id)),
@@ -89,19 +99,22 @@ export const RpcHandlers = SignetRpcs.toLayer(
       GetAttendanceReport: (params) => guarded("attendance:read")(attendance.report(params)),
       CheckPermission: ({ permission, user_id }) =>
         run(
-          access.explain(user_id, permission).pipe(
+          Effect.zipRight(requireUser(user_id), access.explain(user_id, permission)).pipe(
             Effect.map((e) => e.allowed),
             policyUse("roles:read")
           )
         ),
       ExplainPermission: ({ permission, user_id }) =>
-        run(access.explain(user_id, permission).pipe(policyUse("roles:read"))),
-      EffectivePermissions: ({ user_id }) => run(access.effectivePermissions(user_id).pipe(policyUse("roles:read"))),
+        run(Effect.zipRight(requireUser(user_id), access.explain(user_id, permission)).pipe(policyUse("roles:read"))),
+      EffectivePermissions: ({ user_id }) =>
+        run(Effect.zipRight(requireUser(user_id), access.effectivePermissions(user_id)).pipe(policyUse("roles:read"))),
       ListPermissions: () => run(access.listPermissions.pipe(policyUse("roles:read"))),
       ListRoles: (params) => run(access.listRoles(params).pipe(policyUse("roles:read"))),
       GetRole: ({ role_id }) => run(access.getRole(role_id).pipe(policyUse("roles:read"))),
-      ListUserRoles: ({ user_id }) => run(access.listUserRoles(user_id).pipe(policyUse("roles:read"))),
-      ListUserOverrides: ({ user_id }) => run(access.listUserOverrides(user_id).pipe(policyUse("roles:read"))),
+      ListUserRoles: ({ user_id }) =>
+        run(Effect.zipRight(requireUser(user_id), access.listUserRoles(user_id)).pipe(policyUse("roles:read"))),
+      ListUserOverrides: ({ user_id }) =>
+        run(Effect.zipRight(requireUser(user_id), access.listUserOverrides(user_id)).pipe(policyUse("roles:read"))),
       ListTeams: (params) => run(access.listTeams(params).pipe(policyUse("teams:read"))),
       GetTeam: ({ team_id }) => run(access.getTeam(team_id).pipe(policyUse("teams:read"))),
       ListTeamMembers: ({ team_id, ...params }) =>
@@ -119,20 +132,38 @@ export const RpcHandlers = SignetRpcs.toLayer(
       RevokePermission: ({ permission, role_id }) =>
         sensitive(access.revoke(role_id, permission).pipe(policyUse("roles:write"))),
       AssignRole: ({ role_id, user_id }) =>
-        sensitive(access.assignRole(user_id, role_id).pipe(policyUse("roles:write"))),
+        sensitive(
+          Effect.zipRight(requireUser(user_id), access.assignRole(user_id, role_id)).pipe(policyUse("roles:write"))
+        ),
       UnassignRole: ({ role_id, user_id }) =>
-        sensitive(access.unassignRole(user_id, role_id).pipe(policyUse("roles:write"))),
+        sensitive(
+          Effect.zipRight(requireUser(user_id), access.unassignRole(user_id, role_id)).pipe(policyUse("roles:write"))
+        ),
       SetUserOverride: ({ effect, permission, user_id }) =>
-        sensitive(access.setUserOverride(user_id, permission, effect).pipe(policyUse("roles:write"))),
+        sensitive(
+          Effect.zipRight(requireUser(user_id), access.setUserOverride(user_id, permission, effect)).pipe(
+            policyUse("roles:write")
+          )
+        ),
       RemoveUserOverride: ({ permission, user_id }) =>
-        sensitive(access.removeUserOverride(user_id, permission).pipe(policyUse("roles:write"))),
+        sensitive(
+          Effect.zipRight(requireUser(user_id), access.removeUserOverride(user_id, permission)).pipe(
+            policyUse("roles:write")
+          )
+        ),
       CreateTeam: ({ team }) => run(access.createTeam(team).pipe(policyUse("teams:write"))),
       UpdateTeam: ({ patch, team_id }) => run(access.updateTeam(team_id, patch).pipe(policyUse("teams:write"))),
       DeleteTeam: ({ team_id }) => run(access.deleteTeam(team_id).pipe(policyUse("teams:write"))),
       AddTeamMember: ({ team_id, user_id }) =>
-        run(access.addTeamMember(team_id, user_id).pipe(policyUse("teams:write"))),
+        run(
+          Effect.zipRight(requireUser(user_id), access.addTeamMember(team_id, user_id)).pipe(policyUse("teams:write"))
+        ),
       RemoveTeamMember: ({ team_id, user_id }) =>
-        run(access.removeTeamMember(team_id, user_id).pipe(policyUse("teams:write"))),
+        run(
+          Effect.zipRight(requireUser(user_id), access.removeTeamMember(team_id, user_id)).pipe(
+            policyUse("teams:write")
+          )
+        ),
       AssignTeamRole: ({ role_id, team_id }) =>
         sensitive(access.assignTeamRole(team_id, role_id).pipe(policyUse("roles:write"))),
       UnassignTeamRole: ({ role_id, team_id }) =>
