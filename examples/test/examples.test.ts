@@ -32,3 +32,12 @@ it("(b) integrates through the SDK: school, OneRoster import, a course's attenda
   expect(r.stdout).toMatch(/students enrolled, counts \{"PRESENT":0,"LATE":0,"ABSENT":0,"EXCUSED":0,"UNMARKED":\d+\}/)
   expect(r.stdout).toContain("a duplicate school code rejects with Conflict")
 })
+
+it("(c) simulates a classroom: phones flash presence tokens at a real signet-beacon, which signs and delivers them", async () => {
+  const r = await example("classroom.mjs")
+  expect(r.code, r.stderr).toBe(0)
+  expect(r.stdout).toContain(
+    'roll of Physics: {"PRESENT":12,"LATE":0,"ABSENT":0,"EXCUSED":0,"UNMARKED":0}; 12 signed over the flashlight channel'
+  )
+  expect(r.stdout).toMatch(/beacon active, last counter 11, clock drift -?\d+ ms/)
+})
