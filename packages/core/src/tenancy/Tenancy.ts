@@ -105,6 +105,10 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
     const CACHE_MS = 2000
     const cache = new Map<string, { readonly at: number; readonly tenant: Option.Option<Tenant> }>()
     const invalidate = Effect.sync(() => cache.clear())
+    const settingsCache = new Map<
+      string,
+      { readonly at: number; readonly rows: ReadonlyArray<typeof SettingRow.Type> }
+    >()
     const cached = (key: string, load: Effect.Effect<Option.Option<Tenant>>) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
@@ -378,8 +382,17 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
       Effect.gen(function* () {
         const def = SETTINGS.get(key)
         if (!def) return yield* Effect.dieMessage(`unknown setting ${key}`)
-        const tenant = yield* getById(tenantId).pipe(Effect.orDie)
-        const rows = yield* readSettings(tenant)
+        // Hot paths (logins, beacon proofs) read settings on every request: the rows are kept for
+        // CACHE_MS per tenant (a change in this process is seen at once, on other replicas within it).
+        const now = yield* Clock.currentTimeMillis
+        const hit = settingsCache.get(tenantId)
+        let rows = hit && now - hit.at < CACHE_MS ? hit.rows : undefined
+        if (rows === undefined) {
+          const tenant = yield* getById(tenantId).pipe(Effect.orDie)
+          rows = yield* readSettings(tenant)
+          if (settingsCache.size > 10_000) settingsCache.clear()
+          settingsCache.set(tenantId, { at: now, rows })
+        }
         const row = rows.find((r) => r.key === key)
         return (row ? row.value : def.default) as A
       })
@@ -404,6 +417,7 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
               ON CONFLICT (tenant_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`.pipe(
               Effect.orDie
             )
+            settingsCache.delete(tenant.id)
             yield* audit.record({
               action: "settings.update",
               targetType: "setting",
