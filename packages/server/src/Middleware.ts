@@ -180,6 +180,30 @@ const SECURITY_HEADERS: Record<string, string> = {
 }
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 
+/** Deepest JSON nesting accepted in a request body (deeper bodies are refused before parsing). */
+export const MAX_JSON_DEPTH = 64
+
+/**
+ * The nesting depth of a JSON text (arrays and objects, outside strings), or
+ * `MAX_JSON_DEPTH + 1` as soon as it goes deeper. Not a parser: a guard run
+ * before the real parser so that hostile nesting cannot exhaust the stack.
+ */
+export const jsonDepthExceeds = (text: string, max = MAX_JSON_DEPTH): boolean => {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92 /* \\ */) i++
+      else if (c === 34 /* " */) inString = false
+    } else if (c === 34) inString = true
+    else if (c === 91 || c === 123 /* [ { */) {
+      if (++depth > max) return true
+    } else if (c === 93 || c === 125 /* ] } */) depth--
+  }
+  return false
+}
+
 /** Route label for metrics: ids and slugs collapsed so cardinality stays bounded. */
 export const routeLabel = (path: string): string =>
   path
@@ -191,8 +215,11 @@ export const routeLabel = (path: string): string =>
 /**
  * The global middleware. Order of work per request:
  * 1. resolve the request id (and make it the fiber's log annotation);
- * 2. refuse bodies over the limit by `Content-Length` (413), and cap
- *    streamed bodies through `HttpIncomingMessage.MaxBodySize`;
+ * 2. refuse bodies over the limit by `Content-Length` (413), bodies sent
+ *    without a length (411: the limit must be checkable before reading),
+ *    multipart bodies (415: the API takes JSON, zip and iCalendar), and JSON
+ *    nested deeper than {@link MAX_JSON_DEPTH} (400); cap what is read
+ *    through `HttpIncomingMessage.MaxBodySize`;
  * 3. run the route; convert failures and error responses to problem+json;
  * 4. add security headers and `X-Request-ID`; record metrics; log one line.
  *
@@ -216,6 +243,36 @@ export const globalMiddleware = (config: ServerConfig, inflight: { n: number } =
           // Roster uploads (zip) may exceed the general JSON body limit.
           const limit = /\/(roster\/imports|excuses)$/.test(path) ? config.maxUploadBytes : config.maxBodyBytes
 
+          const contentType = (request.headers["content-type"] ?? "").toLowerCase()
+          const chunked =
+            request.headers["content-length"] === undefined && request.headers["transfer-encoding"] !== undefined
+          const refuse = (status: number, tag: string, detail: string) =>
+            Effect.succeed(problemResponse(status, tag, detail, path, requestId, {}, { connection: "close" }))
+          // A JSON body is read (within the limit; the read is cached for the route) and its
+          // nesting checked before the route parses it.
+          const tooDeep =
+            length > 0 && contentType.includes("json")
+              ? request.text.pipe(
+                  HttpIncomingMessage.withMaxBodySize(Option.some(limit)),
+                  Effect.map((text) => jsonDepthExceeds(text)),
+                  Effect.orElseSucceed(() => false)
+                )
+              : Effect.succeed(false)
+          const handle: Effect.Effect<HttpServerResponse.HttpServerResponse> = (
+            httpEffect as Effect.Effect<HttpServerResponse.HttpServerResponse, unknown>
+          ).pipe(
+            HttpIncomingMessage.withMaxBodySize(Option.some(limit)),
+            Effect.catchAllCause((cause) =>
+              Effect.gen(function* () {
+                const [response] = yield* HttpServerError.causeResponse(cause)
+                if (response.status >= 500 && !Cause.isInterruptedOnly(cause)) {
+                  yield* Effect.logError("unhandled error", Cause.pretty(cause))
+                }
+                return response
+              })
+            ),
+            Effect.map((response) => toProblem(response, path, requestId))
+          )
           const handled: Effect.Effect<HttpServerResponse.HttpServerResponse> =
             Number.isFinite(length) && length > limit
               ? Effect.succeed(
@@ -227,19 +284,27 @@ export const globalMiddleware = (config: ServerConfig, inflight: { n: number } =
                     requestId
                   )
                 )
-              : (httpEffect as Effect.Effect<HttpServerResponse.HttpServerResponse, unknown>).pipe(
-                  HttpIncomingMessage.withMaxBodySize(Option.some(limit)),
-                  Effect.catchAllCause((cause) =>
-                    Effect.gen(function* () {
-                      const [response] = yield* HttpServerError.causeResponse(cause)
-                      if (response.status >= 500 && !Cause.isInterruptedOnly(cause)) {
-                        yield* Effect.logError("unhandled error", Cause.pretty(cause))
-                      }
-                      return response
-                    })
-                  ),
-                  Effect.map((response) => toProblem(response, path, requestId))
-                )
+              : chunked
+                ? refuse(
+                    411,
+                    "LengthRequired",
+                    "send the request body with a Content-Length (chunked bodies are not accepted)"
+                  )
+                : contentType.startsWith("multipart/")
+                  ? refuse(
+                      415,
+                      "UnsupportedMediaType",
+                      "this API takes application/json (and application/zip or text/calendar for imports), not multipart"
+                    )
+                  : Effect.flatMap(tooDeep, (deep) =>
+                      deep
+                        ? refuse(
+                            400,
+                            "MalformedRequest",
+                            `the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`
+                          )
+                        : handle
+                    )
 
           const response = yield* Effect.locally(handled, CurrentRequestId, requestId).pipe(
             Effect.annotateLogs("request_id", requestId)
