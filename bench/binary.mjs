@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+/**
+ * Single-binary benchmark (docs/binary.md): for dist/signet, its size, spawn
+ * of `signet serve` → first 200 on /ready on an initialised SQLite
+ * installation (median of N runs, compared in the same run with
+ * `node packages/cli/bin/signet.js serve`), idle RSS after start, and
+ * `--version` time; for dist/signet-beacon (when built) its size and
+ * `--version` time. Writes the section "Single binary" of docs/benchmarks.md
+ * and prints it.
+ *
+ *   npm run build:binary && npm run bench:binary [-- runs=5]
+ *
+ * Runs alternate between the binary and the repository build, so that load
+ * from other processes on the machine falls on both alike.
+ */
+import { spawn, spawnSync } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+import { writeSection } from "./report.mjs"
+
+const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
+const binary = Path.join(root, "dist/signet")
+const beacon = Path.join(root, "dist/signet-beacon")
+const script = Path.join(root, "packages/cli/bin/signet.js")
+const runs = Number(process.argv[2] ?? 5)
+const IDLE_MS = 1000
+
+if (!Fs.existsSync(binary)) {
+  console.error("bench/binary.mjs: dist/signet does not exist: run `npm run build:binary` first")
+  process.exit(1)
+}
+
+const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-bench-binary-"))
+// The binary writes its native addons under $XDG_CACHE_HOME/signet/addons
+// on its first start; a fresh cache per run of the benchmark, warmed by `init`.
+const env = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SIGNET_") && k !== "DATABASE_URL")),
+  XDG_CACHE_HOME: Path.join(dir, "cache")
+}
+
+const variants = {
+  binary: { cmd: binary, argv: [] },
+  node: { cmd: process.execPath, argv: [script] }
+}
+
+const init = spawnSync(binary, ["init"], { cwd: dir, env, encoding: "utf8" })
+if (init.status !== 0) {
+  console.error(`bench/binary.mjs: signet init failed:\n${init.stdout}${init.stderr}`)
+  process.exit(1)
+}
+
+/** Spawn → first 200 on /ready, then idle RSS after IDLE_MS. */
+const serveOnce = ({ cmd, argv }) =>
+  new Promise((resolve, reject) => {
+    const t0 = performance.now()
+    const child = spawn(cmd, [...argv, "serve", "--port", "0"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] })
+    let out = ""
+    let err = ""
+    let polling = false
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`no 200 on /ready within 30 s:\n${out}${err}`))
+    }, 30_000)
+    child.stderr.on("data", (b) => {
+      err += b
+    })
+    child.stdout.on("data", async (b) => {
+      out += b
+      const m = /"url":"([^"]+)"/.exec(out)
+      if (!m || polling) return
+      polling = true
+      for (;;) {
+        try {
+          const r = await fetch(`${m[1]}/ready`)
+          if (r.status === 200) break
+        } catch {}
+        await new Promise((r) => setTimeout(r, 2))
+      }
+      const ms = performance.now() - t0
+      const cpuMs = cpuTime(child.pid)
+      await new Promise((r) => setTimeout(r, IDLE_MS))
+      const status = Fs.readFileSync(`/proc/${child.pid}/status`, "utf8")
+      const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
+      clearTimeout(timer)
+      child.on("exit", () => resolve({ ms, cpuMs, rssMb: rssKb / 1024 }))
+      child.kill("SIGTERM")
+    })
+    child.on("error", reject)
+  })
+
+/** CPU time (user + system, all threads) of a running process, in ms (clock ticks of 10 ms). */
+const cpuTime = (pid) => {
+  const fields = Fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
+/** Wall time of `<cmd> --version`. */
+const versionOnce = (cmd, argv = []) => {
+  const t0 = performance.now()
+  const r = spawnSync(cmd, [...argv, "--version"], { cwd: dir, env, encoding: "utf8" })
+  if (r.status !== 0) throw new Error(`${cmd} --version failed: ${r.stderr}`)
+  return performance.now() - t0
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+const size = (file) => Fs.statSync(file).size / 1e6
+
+const loadBefore = Os.loadavg()[0]
+const results = { binary: [], node: [] }
+const versions = { binary: [], node: [], beacon: [] }
+// One warm-up each (page cache, addon cache), not counted.
+await serveOnce(variants.binary)
+await serveOnce(variants.node)
+for (let i = 0; i < runs; i++) {
+  for (const name of ["binary", "node"]) results[name].push(await serveOnce(variants[name]))
+  versions.binary.push(versionOnce(binary))
+  versions.node.push(versionOnce(process.execPath, [script]))
+  if (Fs.existsSync(beacon)) versions.beacon.push(versionOnce(beacon))
+}
+Fs.rmSync(dir, { recursive: true, force: true })
+
+const baseVersion = (() => {
+  try {
+    return JSON.parse(
+      Fs.readFileSync(Path.join(root, `scripts/sea/node_modules/node-linux-${process.arch}/package.json`), "utf8")
+    ).version
+  } catch {
+    return "?"
+  }
+})()
+
+const ok = (value, goal) => (value <= goal ? "✓" : "✗")
+const summary = (rs) => ({
+  ms: median(rs.map((r) => r.ms)),
+  cpu: median(rs.map((r) => r.cpuMs)),
+  rss: median(rs.map((r) => r.rssMb))
+})
+const b = summary(results.binary)
+const n = summary(results.node)
+const lines = [
+  `\`dist/signet\` (\`npm run build:binary\`: esbuild bundle + V8 code cache in a Node ${baseVersion} single executable, docs/binary.md) against \`node packages/cli/bin/signet.js\` (repository build, Node ${process.version}), in the same run, alternating; an initialised SQLite installation; median of ${runs} runs after one warm-up each; idle RSS read from /proc/<pid>/status ${IDLE_MS / 1000} s after the first 200 on \`/ready\`.`,
+  "",
+  "| figure | dist/signet | node packages/cli/bin/signet.js | goal (binary) |",
+  "|---|---|---|---|",
+  `| file size | ${size(binary).toFixed(1)} MB | | ≤ 120 MB ${ok(size(binary), 120)} |`,
+  `| spawn \`serve\` → 200 on /ready, median | ${b.ms.toFixed(0)} ms | ${n.ms.toFixed(0)} ms | ≤ 300 ms ${ok(b.ms, 300)} |`,
+  `| CPU time (user + system) until ready, median | ${b.cpu.toFixed(0)} ms | ${n.cpu.toFixed(0)} ms | |`,
+  `| idle RSS after ready, median | ${b.rss.toFixed(1)} MB | ${n.rss.toFixed(1)} MB | ≤ 100 MB ${ok(b.rss, 100)} |`,
+  `| \`--version\`, median | ${median(versions.binary).toFixed(0)} ms | ${median(versions.node).toFixed(0)} ms | |`
+]
+if (Fs.existsSync(beacon)) {
+  lines.push(
+    `| dist/signet-beacon file size | ${size(beacon).toFixed(1)} MB | | |`,
+    `| \`signet-beacon --version\`, median | ${median(versions.beacon).toFixed(0)} ms | | |`
+  )
+}
+if (b.ms > 300 || b.rss > 100) {
+  lines.push(
+    "",
+    'Where the time and memory go, and what would meet the goals (application changes, not packaging): docs/binary.md, "Sizes and start-up".'
+  )
+}
+lines.push(
+  "",
+  `1-minute load average ${loadBefore.toFixed(1)} before and ${Os.loadavg()[0].toFixed(1)} after the runs (${Os.cpus().length} cores): wall times grow with load from other processes; CPU times much less.`,
+  "",
+  `Runs (ms): binary ${results.binary.map((r) => r.ms.toFixed(0)).join(", ")}; node ${results.node.map((r) => r.ms.toFixed(0)).join(", ")}.`
+)
+writeSection("Single binary", lines.join("\n"))
+console.log(lines.join("\n"))
