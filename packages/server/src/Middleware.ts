@@ -14,6 +14,7 @@ import {
   HttpServerRequest,
   HttpServerResponse
 } from "@effect/platform"
+import { NodeHttpServerRequest } from "@effect/platform-node"
 import { Cause, Clock, Effect, FiberRef, Option } from "effect"
 import type { ServerConfig } from "./Config.js"
 import { Metrics } from "./Metrics.js"
@@ -204,6 +205,42 @@ export const jsonDepthExceeds = (text: string, max = MAX_JSON_DEPTH): boolean =>
   return false
 }
 
+/** How much of a refused request's body is read and discarded so the client can read the answer. */
+export const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024
+
+/**
+ * Reads and discards a refused request's body (up to {@link DRAIN_LIMIT_BYTES}
+ * or 10 s), so a client still uploading sees the answer instead of a reset
+ * connection; the answer then closes the connection.
+ */
+const drain = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    let message: ReturnType<typeof NodeHttpServerRequest.toIncomingMessage>
+    try {
+      message = NodeHttpServerRequest.toIncomingMessage(request)
+    } catch {
+      return resume(Effect.void)
+    }
+    let bytes = 0
+    let done = false
+    const finish = () => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      message.removeListener("data", onData)
+      resume(Effect.void)
+    }
+    const onData = (chunk: Buffer) => {
+      bytes += chunk.length
+      if (bytes > DRAIN_LIMIT_BYTES) finish()
+    }
+    const timer = setTimeout(finish, 10_000)
+    message.on("data", onData)
+    message.once("end", finish)
+    message.once("error", finish)
+    message.once("close", finish)
+  })
+
 /** Route label for metrics: ids and slugs collapsed so cardinality stays bounded. */
 export const routeLabel = (path: string): string =>
   path
@@ -285,10 +322,13 @@ export const globalMiddleware = (config: ServerConfig, inflight: { n: number } =
                   )
                 )
               : chunked
-                ? refuse(
-                    411,
-                    "LengthRequired",
-                    "send the request body with a Content-Length (chunked bodies are not accepted)"
+                ? Effect.zipRight(
+                    drain(request),
+                    refuse(
+                      411,
+                      "LengthRequired",
+                      "send the request body with a Content-Length (chunked bodies are not accepted)"
+                    )
                   )
                 : contentType.startsWith("multipart/")
                   ? refuse(
