@@ -69,7 +69,7 @@ const lines = [
   `| spawn → 200 on /ready, p95 | ${pct(ms, 95).toFixed(0)} ms | |`,
   `| idle RSS 1 s after ready, median | ${pct(rss, 50).toFixed(1)} MB | ≤ 100 MB (binary) |`,
   "",
-  "Most of this is loading the unbundled ESM module graph (importing the CLI's entry point alone takes about 800 ms and 150 MB here; the `effect` barrel about 270 ms); once its code is loaded the server is ready in about 70 ms (`startup_ms` in its `listening` log line). The goals apply to the single binary (esbuild bundle with V8 code cache), measured in the \"Single binary\" section (`npm run build:binary`, docs/binary.md)."
+  'Most of this is loading the unbundled ESM module graph (importing the CLI\'s entry point alone takes about 800 ms and 150 MB here; the `effect` barrel about 270 ms); once its code is loaded the server is ready in about 70 ms (`startup_ms` in its `listening` log line). The goals apply to the single binary (esbuild bundle with V8 code cache), measured in the "Single binary" section (`npm run build:binary`, docs/binary.md).'
 ]
 writeSection("Server start-up", lines.join("\n"))
 console.log(lines.join("\n"))
