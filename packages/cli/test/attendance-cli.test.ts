@@ -28,6 +28,13 @@ const signet = (cwd: string, args: ReadonlyArray<string>) =>
     )
   })
 
+/** Runs thunks one after the other (CLI processes must not share the SQLite file concurrently). */
+const sequence = async <A>(runs: ReadonlyArray<() => Promise<A>>): Promise<Array<A>> => {
+  const out: Array<A> = []
+  for (const run of runs) out.push(await run())
+  return out
+}
+
 const ok = async (cwd: string, args: ReadonlyArray<string>) => {
   const r = await signet(cwd, args)
   expect(r.code, `signet ${args.join(" ")}: ${r.stderr}`).toBe(0)
@@ -87,11 +94,11 @@ describe("signet attendance", () => {
         ...["course", "create", "--tenant", TENANT, "--school", schoolId, "--name", name],
         ...["--start", iso(start), "--end", iso(start + HOUR), "--group", groupId, "--json"]
       ]).then((out) => JSON.parse(out).id as string)
-    const [past, , listed] = await Promise.all([
-      course("Maths", now - 3 * HOUR),
-      course("Physique", now + 24 * HOUR),
-      ok(dir, ["user", "list", "--tenant", TENANT, "--type", "student", "--json"])
-    ])
+    // One CLI process at a time: two processes writing one SQLite file may get SQLITE_BUSY
+    // (noted in the session note).
+    const past = await course("Maths", now - 3 * HOUR)
+    await course("Physique", now + 24 * HOUR)
+    const listed = await ok(dir, ["user", "list", "--tenant", TENANT, "--type", "student", "--json"])
     pastCourse = past
     const users = JSON.parse(listed)
     students = Object.fromEntries(users.map((u: { email: string; id: string }) => [u.email, u.id]))
@@ -107,19 +114,22 @@ describe("signet attendance", () => {
     })
 
     const outFile = Path.join(dir, "school.txt")
-    const [csv, json, ranged, wrote, roll, history] = await Promise.all([
-      ok(dir, ["attendance", "report", "--tenant", TENANT, "--school", schoolId, "--format", "csv"]),
-      ok(dir, ["attendance", "report", "--tenant", TENANT, "--group", groupId, "--format", "json"]),
-      ok(dir, [
-        ...["attendance", "report", "--tenant", TENANT, "--school", schoolId, "--format", "csv"],
-        ...["--from", iso(now - 24 * HOUR), "--to", iso(now)]
-      ]),
-      ok(dir, ["attendance", "report", "--tenant", TENANT, "--school", schoolId, "--output", outFile]),
-      ok(dir, ["attendance", "roll", "--tenant", TENANT, "--course", pastCourse, "--format", "csv"]),
-      ok(dir, [
-        ...["attendance", "report", "--tenant", TENANT, "--student", students["ana@att.example.edu"]!],
-        ...["--format", "csv"]
-      ])
+    // Sequential, like the set-up: one CLI process on the SQLite file at a time.
+    const [csv, json, ranged, wrote, roll, history] = await sequence([
+      () => ok(dir, ["attendance", "report", "--tenant", TENANT, "--school", schoolId, "--format", "csv"]),
+      () => ok(dir, ["attendance", "report", "--tenant", TENANT, "--group", groupId, "--format", "json"]),
+      () =>
+        ok(dir, [
+          ...["attendance", "report", "--tenant", TENANT, "--school", schoolId, "--format", "csv"],
+          ...["--from", iso(now - 24 * HOUR), "--to", iso(now)]
+        ]),
+      () => ok(dir, ["attendance", "report", "--tenant", TENANT, "--school", schoolId, "--output", outFile]),
+      () => ok(dir, ["attendance", "roll", "--tenant", TENANT, "--course", pastCourse, "--format", "csv"]),
+      () =>
+        ok(dir, [
+          ...["attendance", "report", "--tenant", TENANT, "--student", students["ana@att.example.edu"]!],
+          ...["--format", "csv"]
+        ])
     ])
 
     // School: both courses; the ended one is ABSENT, the coming one unmarked.
