@@ -66,4 +66,22 @@ describe("signet doctor, backup, restore", () => {
     expect(pg.code).toBe(1)
     expect(pg.stderr).toContain("pg_dump")
   })
+
+  it("CLI processes writing the same SQLite file at once all succeed (SQLITE_BUSY is retried)", async () => {
+    expect((await signet(dir, ["tenant", "create", "busy-school", "--name", "Busy"])).code).toBe(0)
+    const school = JSON.parse(
+      (await signet(dir, ["school", "create", "--tenant", "busy-school", "--name", "S", "--json"])).stdout
+    )
+    for (const round of [1, 2]) {
+      const runs = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          signet(dir, [
+            ...["course", "create", "--tenant", "busy-school", "--school", school.id, "--name", `C${round}${i}`],
+            ...["--start", "2026-11-23T08:00:00Z", "--end", "2026-11-23T09:00:00Z", "--json"]
+          ])
+        )
+      )
+      for (const r of runs) expect(r.code, r.stderr).toBe(0)
+    }
+  }, 120_000)
 })

@@ -23,7 +23,7 @@ import { SqlClient } from "@effect/sql"
 import { SqlError } from "@effect/sql/SqlError"
 import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Config, Context, Data, Duration, Effect, Layer, Option, Redacted, type Scope } from "effect"
+import { Cause, Config, Context, Data, Duration, Effect, Layer, Option, Redacted, Schedule, type Scope } from "effect"
 import Pg from "pg"
 import { CurrentTenant } from "./Context.js"
 
@@ -302,6 +302,36 @@ export const pgAppRoleConfig: Config.Config<string> = Config.string("SIGNET_PG_A
 
 const isSqlError = (e: unknown): e is SqlError => e instanceof SqlError
 
+/** SQLite refused a statement because another connection (another process) holds or took the write lock. */
+const isBusy = (error: unknown): boolean => {
+  const code = ((error as { cause?: { code?: unknown } })?.cause ?? (error as { code?: unknown }))?.code
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY")
+}
+
+/**
+ * Retries a whole outermost transaction that SQLite refused with
+ * `SQLITE_BUSY*` — another process (a CLI command beside `signet serve`)
+ * writing the same file; `busy_timeout` does not cover a read transaction
+ * that must upgrade to a write (`SQLITE_BUSY_SNAPSHOT`). The transaction was
+ * rolled back, so running it again is safe; nested transactions are left to
+ * their outermost one. Up to 8 retries with jittered exponential backoff.
+ */
+const retryWhenBusy = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Effect.serviceOption(SqlClient.TransactionConnection), (outer) =>
+    Option.isSome(outer)
+      ? self
+      : self.pipe(
+          Effect.sandbox,
+          Effect.retry({
+            while: (cause: Cause.Cause<E>) =>
+              Cause.failures(cause).pipe((fs) => [...fs].some(isBusy)) ||
+              Cause.defects(cause).pipe((ds) => [...ds].some(isBusy)),
+            schedule: Schedule.exponential("10 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(8)))
+          }),
+          Effect.unsandbox
+        )
+  )
+
 /**
  * Runs `self` in a transaction bound to the `CurrentTenant`.
  *
@@ -313,7 +343,8 @@ const isSqlError = (e: unknown): e is SqlError => e instanceof SqlError
  *
  * Nested calls become savepoints and re-assert the same tenant.
  * SQL errors that escape `self` become defects here: callers map the ones
- * they expect (unique violations) inside.
+ * they expect (unique violations) inside. An outermost transaction refused
+ * with `SQLITE_BUSY` (another process writing) is run again.
  */
 export const tenantTx = <A, E, R>(
   self: Effect.Effect<A, E, R>
@@ -324,9 +355,9 @@ export const tenantTx = <A, E, R>(
         pg: () => sql`SELECT set_config('app.tenant_id', ${tenant.id}, true)`,
         orElse: () => Effect.void
       })
-      return sql
-        .withTransaction(Effect.zipRight(Effect.orDie(setTenant), self))
-        .pipe(Effect.catchIf(isSqlError, (e) => Effect.die(e))) as Effect.Effect<A, Exclude<E, SqlError>, R>
+      return retryWhenBusy(sql.withTransaction(Effect.zipRight(Effect.orDie(setTenant), self))).pipe(
+        Effect.catchIf(isSqlError, (e) => Effect.die(e))
+      ) as Effect.Effect<A, Exclude<E, SqlError>, R>
     })
   )
 
@@ -340,7 +371,7 @@ export const tx = <A, E, R>(
   Effect.flatMap(
     SqlClient.SqlClient,
     (sql) =>
-      sql.withTransaction(self).pipe(Effect.catchIf(isSqlError, (e) => Effect.die(e))) as Effect.Effect<
+      retryWhenBusy(sql.withTransaction(self)).pipe(Effect.catchIf(isSqlError, (e) => Effect.die(e))) as Effect.Effect<
         A,
         Exclude<E, SqlError>,
         R
