@@ -57,8 +57,7 @@ export const RefusalReason = Schema.Literal(
   "QR_CODE_EXPIRED",
   "IP_NOT_ALLOWED",
   "DEVICE_NOT_REGISTERED",
-  "CLASSROOM_NOT_LINKED",
-  "SIGNER_NOT_STUDENT"
+  "CLASSROOM_NOT_LINKED"
 ).annotations({ identifier: "RefusalReason" })
 /** @see RefusalReason */
 export type RefusalReason = typeof RefusalReason.Type
