@@ -23,6 +23,7 @@ import {
   CurrentActor,
   CurrentTenant,
   Forbidden,
+  NotFound,
   OperatorAuth,
   Operators,
   RpcOperatorAuth,
@@ -322,4 +323,17 @@ export const RpcTenantAuthLive = (config: ServerConfig) =>
         })
       )
     })
+  )
+
+/**
+ * A user id named by a request must be a live user of the caller's tenant
+ * (`exists` answers that): another tenant's user, or none, is 404 — no grant,
+ * override or membership is ever written for it.
+ * @errors NotFound (`resource: "user"`)
+ */
+export const requireTenantUser = <R>(exists: Effect.Effect<boolean, never, R>, userId: string) =>
+  Effect.flatMap(
+    exists,
+    (found): Effect.Effect<void, NotFound> =>
+      found ? Effect.void : Effect.fail(new NotFound({ message: `no user ${userId}`, resource: "user", id: userId }))
   )

@@ -7,9 +7,9 @@
  * @module
  */
 import { HttpApiBuilder } from "@effect/platform"
-import { Access, Authenticated, Identity, Mfa, NotFound, policyUse, SignetApi } from "@signet/core"
+import { Access, Authenticated, Identity, Mfa, policyUse, SignetApi } from "@signet/core"
 import { Effect } from "effect"
-import { asPrincipal } from "../Auth.js"
+import { asPrincipal, requireTenantUser } from "../Auth.js"
 
 /**
  * Step-up guard: a user changing roles or permissions must have verified MFA
@@ -27,10 +27,9 @@ export const requireStepUp = Effect.flatMap(Authenticated, (p) =>
  * team membership is ever written for it. Runs after the permission check.
  */
 const requireUser = (userId: string) =>
-  Effect.flatMap(
+  requireTenantUser(
     Identity.use((i) => i.exists(userId)),
-    (exists): Effect.Effect<void, NotFound> =>
-      exists ? Effect.void : Effect.fail(new NotFound({ message: `no user ${userId}`, resource: "user", id: userId }))
+    userId
   )
 
 const sensitive = <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.zipRight(requireStepUp, self)

@@ -14,12 +14,12 @@ import {
   Forbidden,
   Identity,
   Mfa,
-  NotFound,
   policyUse,
   SignetRpcs,
   Tenancy
 } from "@signet/core"
 import { Effect } from "effect"
+import { requireTenantUser } from "../Auth.js"
 
 /** Runs an RPC handler as the principal the RPC middleware verified. */
 const asPrincipal = <A, E, R>(self: Effect.Effect<A, E, R>) =>
@@ -64,14 +64,7 @@ export const RpcHandlers = SignetRpcs.toLayer(
     )
     const run = <A, E, R>(self: Effect.Effect<A, E, R>) => asPrincipal(self.pipe(Effect.provideService(Access, access)))
     /** A user id of the caller's tenant, else 404 (another tenant's user is "not found"). */
-    const requireUser = (userId: string) =>
-      Effect.flatMap(
-        identity.exists(userId),
-        (exists): Effect.Effect<void, NotFound> =>
-          exists
-            ? Effect.void
-            : Effect.fail(new NotFound({ message: `no user ${userId}`, resource: "user", id: userId }))
-      )
+    const requireUser = (userId: string) => requireTenantUser(identity.exists(userId), userId)
     const sensitive = <A, E, R>(self: Effect.Effect<A, E, R>) => run(Effect.zipRight(stepUp, self))
     return {
       GetCourse: ({ course_id }) => aRead(academics.getCourse(course_id)),
