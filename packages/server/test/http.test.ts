@@ -25,6 +25,9 @@ for (const dialect of testDialects()) {
         const docs = yield* call("GET", "/docs", { auth: false })
         expect(docs.status).toBe(200)
         expect(docs.text).toContain("<html")
+        // The page embeds the OpenAPI document; it is built once, then served as built.
+        expect(docs.text).toContain("/api/v1/tenants/{slug}/suspend")
+        expect((yield* call("GET", "/docs", { auth: false })).text).toBe(docs.text)
       })
     )
 
