@@ -214,6 +214,9 @@ const ARGON2_KEYS = [
   "Version"
 ]
 
+/** CommonJS packages loaded on first use of an export (see embedAssets). */
+const LAZY_CJS = /^(undici|ws)$/
+
 /** The Scalar API reference (3.3 MB of JavaScript) that @effect/platform inlines for /docs. */
 const SCALAR = /[\\/]@effect[\\/]platform[\\/]dist[\\/](esm|cjs)[\\/]internal[\\/]httpApiScalar\.js$/
 
@@ -228,6 +231,11 @@ const SCALAR = /[\\/]@effect[\\/]platform[\\/]dist[\\/](esm|cjs)[\\/]internal[\\
  *   becomes a getter reading the brotli-compressed asset scalar.js.br, so the
  *   bundle, its code cache and the binary are smaller and only `serve` pays.
  * - msgpackr-extract (optional native acceleration of msgpackr) is left out.
+ * - `undici` (the npm HTTP client) and `ws` (WebSockets), which
+ *   @effect/platform-node imports at load for its HTTP client and WebSocket
+ *   upgrades but uses only inside functions, become objects whose exports load
+ *   the real module on first use: `signet serve` opens no WebSocket and makes
+ *   no undici request, and loading undici cost some 20 ms of every start.
  * Every other `.node` require is an error, so an unhandled addon cannot slip in.
  * `used` collects the assets the bundle needs: name → { addon: true } or { text }.
  */
@@ -268,6 +276,23 @@ const embedAssets = (used) => ({
       loader: "js",
       resolveDir: root
     }))
+    b.onResolve({ filter: LAZY_CJS }, (a) => {
+      if (!/[\\/]@effect[\\/]platform-node(-shared)?[\\/]/.test(a.importer)) return undefined
+      return { path: createRequire(a.importer).resolve(a.path), namespace: "signet-lazy" }
+    })
+    b.onLoad({ filter: /.*/, namespace: "signet-lazy" }, (a) => {
+      // The export names, read from the module itself (in this build process).
+      const keys = Object.keys(createRequire(a.path)(a.path))
+      return {
+        contents: [
+          "let real",
+          `const load = () => (real ??= require(${JSON.stringify(a.path)}))`,
+          `for (const key of ${JSON.stringify(keys)}) Object.defineProperty(module.exports, key, { enumerable: true, get: () => load()[key] })`
+        ].join("\n"),
+        loader: "js",
+        resolveDir: root
+      }
+    })
     // msgpackr's optional native string extractor: its loader would probe the
     // working directory for prebuilds; msgpackr falls back to JavaScript.
     b.onResolve({ filter: /^msgpackr-extract$/ }, () => ({ path: "msgpackr-extract", namespace: "signet-absent" }))
