@@ -3,5 +3,5 @@
  *
  * @module
  */
-export { main, run, signet } from "./main.js"
+export { main, run, signetCommand, subcommandNames } from "./main.js"
 export { ExitCode } from "./Runtime.js"

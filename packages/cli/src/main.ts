@@ -1,60 +1,82 @@
 /**
  * The `signet` command line.
  *
+ * Each subcommand's module is loaded only when the command line names it:
+ * `signet serve` does not build the option parsers of the other twenty-odd
+ * commands nor load what only they use (CSV and iCalendar parsers, the remote
+ * HTTP client), which is part of the single binary's start-up budget
+ * (docs/binary.md). A command line that names no subcommand (`--help`,
+ * `--completions`, a typo) gets the whole tree, so help, completions and
+ * "did you mean" work as before.
+ *
  * @module
  */
 import { Command } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
-import { academicsCommands } from "./commands/academics.js"
-import { attendance } from "./commands/attendance.js"
-import { audit } from "./commands/audit.js"
-import { events } from "./commands/events.js"
-import { init } from "./commands/init.js"
-import { keys } from "./commands/keys.js"
-import { remoteCommands } from "./commands/login.js"
-import { migrate } from "./commands/migrate.js"
-import { operator } from "./commands/operator.js"
-import { backup, doctor, restore } from "./commands/ops.js"
-import { role } from "./commands/role.js"
-import { roster } from "./commands/roster.js"
-import { serve } from "./commands/serve.js"
-import { tenant } from "./commands/tenant.js"
-import { timetable } from "./commands/timetable.js"
-import { apikey, user } from "./commands/user.js"
 import { reportFailure } from "./Runtime.js"
 
-/** The root command and its subcommands. */
-export const signet = Command.make("signet").pipe(
-  Command.withDescription(
-    "Signet: identity, tenancy, RBAC, academics, attendance and classroom beacons — self-hosted."
-  ),
-  Command.withSubcommands([
-    init,
-    serve,
-    migrate,
-    doctor,
-    backup,
-    restore,
-    tenant,
-    user,
-    role,
-    apikey,
-    operator,
-    ...academicsCommands,
-    attendance,
-    roster,
-    timetable,
-    events,
-    audit,
-    keys,
-    ...remoteCommands
-  ])
-)
+type AnyCommand = Command.Command<any, any, any, any>
 
-/** Runs the CLI with `argv` (as `process.argv`). */
+/**
+ * The subcommands in help order, each with the loader of its module. A
+ * module that defines several top-level commands is loaded once for any of
+ * them (imports are cached).
+ */
+const subcommands: ReadonlyArray<readonly [name: string, load: () => Promise<AnyCommand>]> = [
+  ["init", () => import("./commands/init.js").then((m) => m.init)],
+  ["serve", () => import("./commands/serve.js").then((m) => m.serve)],
+  ["migrate", () => import("./commands/migrate.js").then((m) => m.migrate)],
+  ["doctor", () => import("./commands/ops.js").then((m) => m.doctor)],
+  ["backup", () => import("./commands/ops.js").then((m) => m.backup)],
+  ["restore", () => import("./commands/ops.js").then((m) => m.restore)],
+  ["tenant", () => import("./commands/tenant.js").then((m) => m.tenant)],
+  ["user", () => import("./commands/user.js").then((m) => m.user)],
+  ["role", () => import("./commands/role.js").then((m) => m.role)],
+  ["apikey", () => import("./commands/user.js").then((m) => m.apikey)],
+  ["operator", () => import("./commands/operator.js").then((m) => m.operator)],
+  ["school", () => import("./commands/academics.js").then((m) => m.academicsCommands[0])],
+  ["classroom", () => import("./commands/academics.js").then((m) => m.academicsCommands[1])],
+  ["group", () => import("./commands/academics.js").then((m) => m.academicsCommands[2])],
+  ["course", () => import("./commands/academics.js").then((m) => m.academicsCommands[3])],
+  ["attendance", () => import("./commands/attendance.js").then((m) => m.attendance)],
+  ["roster", () => import("./commands/roster.js").then((m) => m.roster)],
+  ["timetable", () => import("./commands/timetable.js").then((m) => m.timetable)],
+  ["events", () => import("./commands/events.js").then((m) => m.events)],
+  ["audit", () => import("./commands/audit.js").then((m) => m.audit)],
+  ["keys", () => import("./commands/keys.js").then((m) => m.keys)],
+  ["login", () => import("./commands/login.js").then((m) => m.remoteCommands[0])],
+  ["whoami", () => import("./commands/login.js").then((m) => m.remoteCommands[1])],
+  ["logout", () => import("./commands/login.js").then((m) => m.remoteCommands[2])]
+]
+
+/** Names of every `signet` subcommand, in help order. */
+export const subcommandNames: ReadonlyArray<string> = subcommands.map(([name]) => name)
+
+/**
+ * The root command with the subcommands that `argv` (as `process.argv`)
+ * needs: the one it names in first position, or all of them when it names
+ * none. `signetCommand()` (no argument) is the whole tree.
+ */
+export const signetCommand = (argv?: ReadonlyArray<string>): Effect.Effect<AnyCommand> =>
+  Effect.promise(async () => {
+    const named = argv === undefined ? undefined : subcommands.find(([name]) => name === argv[2])
+    const commands = await Promise.all((named ? [named] : subcommands).map(([, load]) => load()))
+    return Command.make("signet").pipe(
+      Command.withDescription(
+        "Signet: identity, tenancy, RBAC, academics, attendance and classroom beacons — self-hosted."
+      ),
+      Command.withSubcommands(commands as [AnyCommand, ...Array<AnyCommand>])
+    )
+  })
+
+/**
+ * Runs the CLI with `argv` (as `process.argv`). Failures are printed as one
+ * line `signet: …` with the exit code set (Runtime.ts `ExitCode`); nothing
+ * is rethrown.
+ */
 export const run = (argv: ReadonlyArray<string>) =>
-  Command.run(signet, { name: "signet", version: "0.1.0" })(argv).pipe(
+  Effect.flatMap(signetCommand(argv), (signet) => Command.run(signet, { name: "signet", version: "0.1.0" })(argv)).pipe(
     Effect.catchAll(reportFailure),
     Effect.catchAllDefect((d) => reportFailure(d)),
     Effect.provide(NodeContext.layer)
