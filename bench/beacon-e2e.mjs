@@ -25,7 +25,7 @@ import { writeSection } from "./report.mjs"
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 const core = await import(pathToFileURL(Path.join(root, "packages/core/dist/index.js")).href)
-const { Effect, Schema, ManagedRuntime, Option } = await import("effect")
+const { Effect, Schema, ManagedRuntime } = await import("effect")
 const signetBin = Path.join(root, "packages/cli/bin/signet.js")
 const beaconBin = Path.join(root, "packages/beacon-agent/bin/signet-beacon.js")
 const at = process.argv.indexOf("--per-room")
