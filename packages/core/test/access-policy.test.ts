@@ -30,6 +30,30 @@ import { describe, expect, it } from "vitest"
 
 const input = (patch: Partial<PolicyInput>): PolicyInput => ({ ...emptyPolicyInput, ...patch })
 
+describe("role names (the access token's roles claim)", () => {
+  it("lists each held role once, direct or through a team, highest priority first, then by name", () => {
+    const role = (id: string, priority: number) => ({ id, name: id, priority, permissions: ["users:read"] })
+    const p = compilePolicy(
+      input({
+        roles: [role("teacher", 50), role("viewer", 10), role("mentor", 50), role("admin", 100)],
+        userRoles: [
+          { userId: "u", roleId: "teacher" },
+          { userId: "u", roleId: "viewer" },
+          { userId: "u", roleId: "missing-role" }
+        ],
+        teams: [{ id: "t", name: "Staff" }],
+        teamMembers: [{ teamId: "t", userId: "u" }],
+        teamRoles: [
+          { teamId: "t", roleId: "teacher" },
+          { teamId: "t", roleId: "mentor" }
+        ]
+      })
+    )
+    expect(p.roleNames("u")).toEqual(["mentor", "teacher", "viewer"])
+    expect(p.roleNames("nobody")).toEqual([])
+  })
+})
+
 describe("permission grammar and catalog", () => {
   it("accepts resource:action, resource:* and *:*; refuses the rest", () => {
     for (const ok of ["attendance:write", "attendance:*", "*:*", "api_keys:read-all"]) {

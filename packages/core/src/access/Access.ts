@@ -662,26 +662,13 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
     /**
      * The names of the roles a user holds, directly or through a team,
      * highest priority first: the access token's `roles` claim (identity's
-     * `RoleResolver`). Needs no permission: it is read for the user being
-     * authenticated, never returned to another caller.
+     * `RoleResolver`). Read from the tenant's compiled policy (no query
+     * within the policy's TTL, the same freshness as {@link check}). Needs no
+     * permission: it is read for the user being authenticated, never
+     * returned to another caller.
      */
     const roleNames = (userId: string): Effect.Effect<ReadonlyArray<string>, never, CurrentTenant> =>
-      isUuid(userId)
-        ? Effect.flatMap(CurrentTenant, (tenant) =>
-            inTenant(
-              sql<{ name: string }>`SELECT r.name FROM roles r
-                WHERE r.tenant_id = ${tenant.id} AND (
-                  r.id IN (SELECT role_id FROM user_roles WHERE tenant_id = ${tenant.id} AND user_id = ${userId})
-                  OR r.id IN (SELECT tr.role_id FROM team_roles tr
-                    JOIN team_members m ON m.tenant_id = tr.tenant_id AND m.team_id = tr.team_id
-                    WHERE tr.tenant_id = ${tenant.id} AND m.user_id = ${userId}))
-                ORDER BY r.priority DESC, r.name`.pipe(
-                Effect.orDie,
-                Effect.map((rows) => rows.map((r) => r.name))
-              )
-            )
-          )
-        : Effect.succeed([])
+      isUuid(userId) ? Effect.map(policyFor, (p) => p.roleNames(userId)) : Effect.succeed([])
 
     // -------------------------------------------------------------------------
     // Onboarding

@@ -202,6 +202,19 @@ export class CompiledPolicy {
     this.ruleCount = ruleCount
   }
 
+  /**
+   * Names of the roles a user holds, directly or through a team, each once,
+   * highest priority first, then by name: the access token's `roles` claim.
+   * Empty for a user who holds none.
+   */
+  roleNames(userId: string): ReadonlyArray<string> {
+    const list = this.#index.links.get(userId)
+    if (list === undefined) return []
+    const roles = new Map<string, PolicyRole>()
+    for (const { role } of list) roles.set(role.id, role)
+    return [...roles.values()].sort((a, b) => b.priority - a.priority || compare(a.name, b.name)).map((r) => r.name)
+  }
+
   /** Number of users with at least one role, team role or override. */
   get subjectCount(): number {
     return this.#index.userCount

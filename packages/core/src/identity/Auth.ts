@@ -316,8 +316,8 @@ export class Auth extends Effect.Service<Auth>()("Signet/Auth", {
     const refresh = (slug: string, refreshToken: string, client: ClientInfo) =>
       Effect.gen(function* () {
         const tenant = yield* tenancy.resolveActive(slug)
-        const invalid = new Unauthorized({ message: "invalid or expired refresh token" })
-        if (!refreshToken.startsWith("sgr_")) return yield* invalid
+        const invalid = () => new Unauthorized({ message: "invalid or expired refresh token" })
+        if (!refreshToken.startsWith("sgr_")) return yield* invalid()
         const hash = sha256(refreshToken)
         const nowMs = yield* Clock.currentTimeMillis
         const actor: Actor = { kind: "user", id: null, ip: client.ip, userAgent: client.userAgent }
@@ -397,7 +397,7 @@ export class Auth extends Effect.Service<Auth>()("Signet/Auth", {
                 ).pipe(Effect.provideService(CurrentActor, actor))
               }
             }
-            return yield* invalid
+            return yield* invalid()
           })
         )
       }).pipe(Effect.withSpan("Auth.refresh"))

@@ -88,27 +88,31 @@ export const normalize = (s: string): string => s.trim().normalize("NFKC").toLow
 
 /** The public view of a row (status shows `locked` while a lockout runs). */
 export const toUser = (row: UserRow, devices: ReadonlyArray<string>, nowMs: number): User =>
-  new User({
-    id: row.id as User["id"],
-    tenant_id: row.tenant_id as User["tenant_id"],
-    email: row.email,
-    username: row.username,
-    given_name: row.given_name,
-    family_name: row.family_name,
-    user_type: row.user_type,
-    status:
-      row.status === "active" && row.locked_until !== null && Date.parse(row.locked_until) > nowMs
-        ? "locked"
-        : row.status,
-    school_id: row.school_id,
-    student_number: row.student_number,
-    devices,
-    mfa_enabled: row.mfa_enabled,
-    locked_until: row.locked_until !== null && Date.parse(row.locked_until) > nowMs ? row.locked_until : null,
-    last_login_at: row.last_login_at,
-    created_at: row.created_at,
-    updated_at: row.updated_at
-  })
+  new User(
+    {
+      id: row.id as User["id"],
+      tenant_id: row.tenant_id as User["tenant_id"],
+      email: row.email,
+      username: row.username,
+      given_name: row.given_name,
+      family_name: row.family_name,
+      user_type: row.user_type,
+      status:
+        row.status === "active" && row.locked_until !== null && Date.parse(row.locked_until) > nowMs
+          ? "locked"
+          : row.status,
+      school_id: row.school_id,
+      student_number: row.student_number,
+      devices,
+      mfa_enabled: row.mfa_enabled,
+      locked_until: row.locked_until !== null && Date.parse(row.locked_until) > nowMs ? row.locked_until : null,
+      last_login_at: row.last_login_at,
+      created_at: row.created_at,
+      updated_at: row.updated_at
+      // Built from a decoded row: not validated again here (responses are encoded through the schema).
+    },
+    true
+  )
 
 /**
  * The user service. Methods require `CurrentTenant` (and `CurrentActor` for
