@@ -178,7 +178,12 @@ for (const dialect of testDialects()) {
         expect(yield* refusal(yield* proof(tok2, { counter: first.counter }))).toBe("COUNTER_REPLAY")
         expect(yield* refusal(yield* proof(tok2, { nonce: first.nonce }))).toBe("REUSED_NONCE")
         expect(yield* refusal(yield* proof(tok2, { proof_time_ms: (yield* now()) - 45_000 }))).toBe("STALE_PROOF")
-        expect(yield* refusal(yield* proof(tok2, {}, deviceKey("ES256")))).toBe("BAD_SIGNATURE")
+        const badSignature = yield* proof(tok2, {}, deviceKey("ES256"))
+        expect(yield* refusal(badSignature)).toBe("BAD_SIGNATURE")
+        // Refused before the beacon's checks passed: nothing consumed (the same nonce and counter get further).
+        expect(
+          yield* refusal(yield* proof("not.a.token", { nonce: badSignature.nonce, counter: badSignature.counter }))
+        ).toBe("PRESENCE_TOKEN_INVALID")
         expect(yield* refusal(yield* proof(tok2, { classroom_id: f.room2.id }))).toBe("CLASSROOM_MISMATCH")
         expect(yield* refusal(yield* proof(tok2, { beacon_id: Crypto.randomUUID() }))).toBe("BEACON_MISMATCH")
         expect(yield* refusal(yield* proof("not.a.token"))).toBe("PRESENCE_TOKEN_INVALID")
@@ -190,7 +195,10 @@ for (const dialect of testDialects()) {
         expect(yield* refusal(yield* proof(foreignToken))).toBe("PRESENCE_TOKEN_OTHER_TENANT")
         const tok3 = (yield* presence(p3.id, "phone-3")).token
         yield* run(Identity.use((i) => i.update(p3.id, { devices: ["new-phone"] })))
-        expect(yield* refusal(yield* proof(tok3))).toBe("DEVICE_NOT_REGISTERED")
+        const unregistered = yield* proof(tok3)
+        expect(yield* refusal(unregistered)).toBe("DEVICE_NOT_REGISTERED")
+        // Refused after the beacon's checks: the proof stays consumed.
+        expect(yield* refusal(unregistered)).toBe("REPLAYED_PROOF")
         const tok4 = (yield* presence(p4.id, "phone-4")).token
         yield* TestClock.adjust("3 minutes")
         expect(yield* refusal(yield* proof(tok4))).toBe("PRESENCE_TOKEN_EXPIRED")

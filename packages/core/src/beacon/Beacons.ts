@@ -347,13 +347,13 @@ export class Beacons extends Effect.Service<Beacons>()("Signet/Beacons", {
      */
     const verifyBeaconToken = (token: string) =>
       Effect.gen(function* () {
-        const bad = authFailed("UNKNOWN_BEACON", "invalid or expired beacon token")
-        const claims = yield* keys.verify("beacon", token).pipe(Effect.mapError(() => bad))
-        if (typeof claims.sub !== "string" || typeof claims.tid !== "string") return yield* bad
-        const tenant = yield* tenancy.getById(claims.tid).pipe(Effect.mapError(() => bad))
-        if (tenant.status !== "active") return yield* bad
+        const bad = () => authFailed("UNKNOWN_BEACON", "invalid or expired beacon token")
+        const claims = yield* keys.verify("beacon", token).pipe(Effect.mapError(bad))
+        if (typeof claims.sub !== "string" || typeof claims.tid !== "string") return yield* bad()
+        const tenant = yield* tenancy.getById(claims.tid).pipe(Effect.mapError(bad))
+        if (tenant.status !== "active") return yield* bad()
         const row = yield* inTx(findBeacon(claims.sub)).pipe(asTenant(tenant))
-        if (Option.isNone(row)) return yield* bad
+        if (Option.isNone(row)) return yield* bad()
         if (row.value.status === "revoked") return yield* authFailed("BEACON_REVOKED", "this beacon was revoked")
         return { tenant: { id: tenant.id as TenantId, slug: tenant.slug }, beaconId: claims.sub } as BeaconPrincipal
       })
@@ -380,9 +380,42 @@ export class Beacons extends Effect.Service<Beacons>()("Signet/Beacons", {
       })
 
     /**
+     * The student's presence token of a proof: valid, unexpired and of the
+     * tenant `tid`. Answers its claims. @errors ProofRefused
+     * (PRESENCE_TOKEN_EXPIRED, PRESENCE_TOKEN_INVALID, PRESENCE_TOKEN_OTHER_TENANT)
+     */
+    const presenceClaims = (token: string, tid: string) =>
+      Effect.gen(function* () {
+        const claims = yield* keys
+          .verify("presence", token)
+          .pipe(
+            Effect.catchAll(() =>
+              Effect.flatMap(Effect.either(keys.verifyIgnoringExpiry("presence", token)), (e) =>
+                Effect.fail(
+                  Either.isRight(e)
+                    ? refused("PRESENCE_TOKEN_EXPIRED", "the student's presence token has expired")
+                    : refused("PRESENCE_TOKEN_INVALID", "the student's presence token is not valid")
+                )
+              )
+            )
+          )
+        if (claims.tid !== tid)
+          return yield* refused("PRESENCE_TOKEN_OTHER_TENANT", "the presence token belongs to another tenant")
+        return claims
+      })
+
+    /**
      * `POST /api/v1/beacon/proofs` (Flow A): checks the proof (see the module
      * comment), then submits it to attendance as `CreateSignatureAttempt` and
      * answers attendance's result.
+     *
+     * One tenant transaction (one commit) holds the beacon's checks, the
+     * nonce and counter it consumes, the student's device check and
+     * attendance's decision. A proof that passes the beacon's checks stays
+     * consumed (nonce and counter kept) whatever follows; a refusal before
+     * that writes nothing. The presence token is verified before the
+     * transaction (its verification is asynchronous) and its verdict applied
+     * after the counter, in the order of the checks.
      * @errors ProofRefused (reason_code), and attendance's errors
      */
     const submitProof = (principal: BeaconPrincipal, proof: PresenceProof) =>
@@ -392,7 +425,8 @@ export class Beacons extends Effect.Service<Beacons>()("Signet/Beacons", {
         const tid = principal.tenant.id as string
         const nowMs = yield* Clock.currentTimeMillis
         const window = yield* windowMs(tid)
-        const b = yield* inTx(
+        const presence = yield* Effect.either(presenceClaims(proof.presence_token, tid))
+        const outcome = yield* inTx(
           Effect.gen(function* () {
             const row = yield* findBeacon(proof.beacon_id)
             if (Option.isNone(row)) return yield* refused("UNKNOWN_BEACON", "unknown beacon")
@@ -422,49 +456,39 @@ export class Beacons extends Effect.Service<Beacons>()("Signet/Beacons", {
             )
             if (advanced.length === 0)
               return yield* refused("COUNTER_REPLAY", `the counter must exceed ${b.last_counter}`)
-            return b
+
+            // The proof is consumed: what follows fails as a value, so the transaction commits.
+            return yield* Effect.either(
+              Effect.gen(function* () {
+                const claims = yield* presence
+                // The student's device must still be registered to them.
+                const studentId = String(claims.sub)
+                const user = yield* Effect.option(identity.get(studentId))
+                if (Option.isNone(user) || !user.value.devices.some((d) => deviceBinding(d) === claims.dev))
+                  return yield* refused("DEVICE_NOT_REGISTERED", "the student's device is no longer registered")
+                return yield* attendance
+                  .createSignatureAttempt(
+                    {
+                      method: proof.proof_type === "buzzLightyear" ? "FLASHLIGHT" : "BEACON",
+                      student_id: studentId,
+                      ...(proof.course_id ? { course_id: proof.course_id } : {}),
+                      beacon_proof: {
+                        beacon_id: b.id,
+                        classroom_id: proof.classroom_id,
+                        proof_type: proof.proof_type,
+                        proof_payload: proof.nonce,
+                        proof_time: instant(proof.proof_time_ms)
+                      },
+                      received_at: instant(proof.proof_time_ms)
+                    },
+                    systemPrincipal
+                  )
+                  .pipe(Effect.provideService(CurrentActor, beaconActor(b.id)))
+              })
+            )
           })
         ).pipe(asTenant(principal.tenant))
-
-        // The student's presence token: valid, of this tenant, bound to a still-registered device.
-        const claims = yield* keys
-          .verify("presence", proof.presence_token)
-          .pipe(
-            Effect.catchAll(() =>
-              Effect.flatMap(Effect.either(keys.verifyIgnoringExpiry("presence", proof.presence_token)), (e) =>
-                Effect.fail(
-                  Either.isRight(e)
-                    ? refused("PRESENCE_TOKEN_EXPIRED", "the student's presence token has expired")
-                    : refused("PRESENCE_TOKEN_INVALID", "the student's presence token is not valid")
-                )
-              )
-            )
-          )
-        if (claims.tid !== tid)
-          return yield* refused("PRESENCE_TOKEN_OTHER_TENANT", "the presence token belongs to another tenant")
-        const studentId = String(claims.sub)
-        const user = yield* identity.get(studentId).pipe(Effect.option, asTenant(principal.tenant))
-        if (Option.isNone(user) || !user.value.devices.some((d) => deviceBinding(d) === claims.dev))
-          return yield* refused("DEVICE_NOT_REGISTERED", "the student's device is no longer registered")
-
-        return yield* attendance
-          .createSignatureAttempt(
-            {
-              method: proof.proof_type === "buzzLightyear" ? "FLASHLIGHT" : "BEACON",
-              student_id: studentId,
-              ...(proof.course_id ? { course_id: proof.course_id } : {}),
-              beacon_proof: {
-                beacon_id: b.id,
-                classroom_id: proof.classroom_id,
-                proof_type: proof.proof_type,
-                proof_payload: proof.nonce,
-                proof_time: instant(proof.proof_time_ms)
-              },
-              received_at: instant(proof.proof_time_ms)
-            },
-            systemPrincipal
-          )
-          .pipe(asTenant(principal.tenant), Effect.provideService(CurrentActor, beaconActor(b.id)))
+        return yield* outcome
       })
 
     // ——— Telemetry, key rotation ———————————————————————————————————————————
