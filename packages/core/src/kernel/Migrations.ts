@@ -11,7 +11,7 @@
  */
 import { Migrator, SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { DEFAULT_PG_APP_ROLE } from "./Database.js"
 
 /** A module's ordered migrations: keys are `NNNN_name`. */
@@ -169,6 +169,18 @@ export const status = (
 ): Effect.Effect<ReadonlyArray<MigrationStatus>, never, SqlClient.SqlClient> =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    if (sets.length === 0) return []
+    // One query for every module (a readiness probe runs this every few seconds);
+    // when it fails (a module's table does not exist yet), one query per module.
+    const all = yield* sql.unsafe<{ readonly m: number; readonly id: number | string | null }>(
+      sets
+        .map((set, i) => `SELECT ${i} AS m, MAX(migration_id) AS id FROM ${migrationTable(set.module)}`)
+        .join(" UNION ALL ")
+    ).pipe(Effect.option)
+    if (Option.isSome(all) && all.value.length === sets.length) {
+      const byIndex = new Map(all.value.map((r) => [Number(r.m), Number(r.id ?? 0)]))
+      return sets.map((set, i) => ({ module: set.module, applied: byIndex.get(i) ?? 0, latest: latestId(set) }))
+    }
     const out: Array<MigrationStatus> = []
     for (const set of sets) {
       const applied = yield* sql<{ readonly id: number | null }>`SELECT MAX(migration_id) AS id FROM ${sql(
