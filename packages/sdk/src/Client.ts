@@ -188,6 +188,30 @@ export const createSignetClient = (options: SignetClientOptions) => {
     /** The current access token (after the first call), e.g. to hand to another component. */
     accessToken: () => state.access,
 
+    /**
+     * The signed-in user's TOTP second factor (RFC 6238). Once confirmed,
+     * password logins answer a challenge that {@link login} completes with
+     * `credentials.totp`.
+     */
+    mfa: {
+      /**
+       * Starts enrolment: the base32 secret, its `otpauth://` URI and the URI
+       * as an SVG QR code, to show the user. Nothing changes until confirmed.
+       */
+      enrollTotp: () => call((r) => r.session.enrollTotp({ path })),
+      /**
+       * Confirms enrolment with a first code from the authenticator; answers
+       * ten single-use recovery codes (show them once). Rejects with
+       * `ValidationError` on a wrong code.
+       * @example `const { recovery_codes } = await signet.mfa.confirmTotp("123456")`
+       */
+      confirmTotp: (code: string) => call((r) => r.session.confirmTotp({ path, payload: { code } })),
+      /** Re-verifies the second factor on this session before a sensitive operation. */
+      stepUp: (code: string) => call((r) => r.session.stepUp({ path, payload: { code } })),
+      /** Turns MFA off: the password and a current code or a recovery code. */
+      disable: (input: PayloadOf<"session", "disableMfa">) => call((r) => r.session.disableMfa({ path, payload: input }))
+    },
+
     /** Platform tenants (operator token). */
     tenants: {
       /** Onboards a tenant. @example `await signet.tenants.create({ slug: "lycee-hugo", name: "Lycée Hugo" })` */

@@ -3,6 +3,7 @@ import { Conflict } from "@signet/core/api"
 import { createSignetClient } from "@signet/sdk"
 import { TestServer, testServer } from "@signet/server/testing"
 import { Effect, Redacted } from "effect"
+import { generate } from "otplib"
 
 const PASSWORD = "correct horse battery staple"
 const iso = (offsetMinutes: number) => new Date(Date.now() + offsetMinutes * 60_000).toISOString()
@@ -111,6 +112,78 @@ layer(testServer("sqlite"), { timeout: 60_000, excludeTestServices: true })(
           )
         )
         expect(denied).toMatchObject({ _tag: "Forbidden" })
+      })
+    )
+
+    it.effect("TOTP enrolment through the facade, then password logins with the MFA step", () =>
+      Effect.gen(function* () {
+        const server = yield* TestServer
+        const run = <A>(f: () => Promise<A>) => Effect.promise(f)
+        const failure = (f: () => Promise<unknown>) =>
+          run(() =>
+            f().then(
+              () => null,
+              (e: unknown) => e as { _tag?: string; message?: string }
+            )
+          )
+        const operator = createSignetClient({
+          baseUrl: server.url,
+          tenant: "sdk-mfa",
+          credentials: { operatorToken: server.token }
+        })
+        yield* run(() =>
+          operator.tenants.create({
+            slug: "sdk-mfa",
+            name: "MFA School",
+            admin: {
+              email: "admin@mfa.example.edu",
+              password: Redacted.make(PASSWORD),
+              given_name: "A",
+              family_name: "D"
+            }
+          })
+        )
+        const credentials = { login: "admin@mfa.example.edu", password: PASSWORD }
+        const admin = createSignetClient({ baseUrl: server.url, tenant: "sdk-mfa", credentials })
+        const enrolment = yield* run(() => admin.mfa.enrollTotp())
+        expect(enrolment.otpauth_uri).toMatch(/^otpauth:\/\/totp\//)
+        expect(enrolment.qr_svg).toContain("<svg")
+        // The code of the step `offset` steps from now (30 s steps).
+        const code = (offset: number) =>
+          generate({ secret: enrolment.secret, epoch: Math.floor(Date.now() / 1000) + 30 * offset })
+        const current = yield* run(() => code(0))
+        const wrong = String((Number(current) + 500_000) % 1_000_000).padStart(6, "0")
+        expect(yield* failure(() => admin.mfa.confirmTotp(wrong))).toMatchObject({ _tag: "ValidationError" })
+        const { recovery_codes } = yield* run(async () => admin.mfa.confirmTotp(await code(0)))
+        expect(recovery_codes).toHaveLength(10)
+        expect((yield* run(() => admin.me())).mfa_enabled).toBe(true)
+
+        // Without a TOTP callback a password login stops at the challenge, with a message saying what to pass.
+        const noTotp = createSignetClient({ baseUrl: server.url, tenant: "sdk-mfa", credentials })
+        expect((yield* failure(() => noTotp.me()))?.message).toMatch(/credentials\.totp/)
+        // A wrong code is refused like any failed login.
+        const badTotp = createSignetClient({
+          baseUrl: server.url,
+          tenant: "sdk-mfa",
+          credentials: { ...credentials, totp: async () => wrong }
+        })
+        expect(yield* failure(() => badTotp.me())).toMatchObject({ _tag: "Unauthorized" })
+        // With the callback the login completes (the next step's code: a used step is not accepted twice).
+        let asked = 0
+        const withTotp = createSignetClient({
+          baseUrl: server.url,
+          tenant: "sdk-mfa",
+          credentials: {
+            ...credentials,
+            totp: () => {
+              asked++
+              return code(1)
+            }
+          }
+        })
+        expect((yield* run(() => withTotp.me())).email).toBe("admin@mfa.example.edu")
+        yield* run(() => withTotp.me())
+        expect(asked).toBe(1)
       })
     )
   }
