@@ -63,6 +63,7 @@ export { BEACON_TABLES, beaconMigrations, beaconTotpColumn } from "./beacon/Migr
 export * as BeaconVerify from "./beacon/Verify.js"
 export * as Core from "./Core.js"
 export { backoff, type DispatcherOptions, defaultDispatcherOptions, Events, type Subscriber } from "./events/Events.js"
+export { UserAdmin } from "./identity/Admin.js"
 export { ApiKeys, parseApiKey } from "./identity/ApiKeys.js"
 export { Auth, type ClientInfo, newRefreshToken, REFRESH_TTL_MS, type RoleResolver } from "./identity/Auth.js"
 export { ALGORITHMS, SigningKeys, TOKEN_KINDS, type TokenKind } from "./identity/Keys.js"

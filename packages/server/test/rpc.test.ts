@@ -68,6 +68,42 @@ for (const dialect of testDialects()) {
         expect((yield* Effect.flip(noTenant.GetUserById({ user_id: login.tokens.user.id })))._tag).toBe(
           "TenantNotFound"
         )
+        // IdentityQuery needs users:read, except about oneself: a student reads only their own record.
+        const server = yield* TestServer
+        const student = yield* Effect.promise(() =>
+          fetch(`${server.url}/api/v1/tenants/rpc-ident/users`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${login.tokens.access_token}`, "content-type": "application/json" },
+            body: JSON.stringify({
+              email: "pupil@rpc-ident.example.edu",
+              given_name: "P",
+              family_name: "U",
+              user_type: "student",
+              password: "a student passphrase",
+              devices: ["pupil-phone"]
+            })
+          }).then((r) => r.json() as Promise<{ id: string }>)
+        )
+        const pupilLogin = yield* op.Login({
+          tenant: "rpc-ident",
+          request: { login: "pupil@rpc-ident.example.edu", password: Redacted.make("a student passphrase") }
+        })
+        if (pupilLogin.status !== "authenticated") throw new Error("expected tokens")
+        const asStudent = yield* client(pupilLogin.tokens.access_token)
+        expect((yield* asStudent.GetUserById({ user_id: student.id })).email).toBe("pupil@rpc-ident.example.edu")
+        expect(
+          yield* asStudent.ValidateStudentDevice({ student_id: student.id, device_identifier: "pupil-phone" })
+        ).toEqual({ is_valid: true })
+        for (const denied of [
+          asStudent.GetUserById({ user_id: login.tokens.user.id }) as Effect.Effect<unknown, unknown>,
+          asStudent.GetUserLite({ user_id: login.tokens.user.id }),
+          asStudent.Exists({ user_id: login.tokens.user.id }),
+          asStudent.ValidateStudentDevice({ student_id: login.tokens.user.id, device_identifier: "pupil-phone" })
+        ]) {
+          expect(yield* Effect.flip(denied)).toMatchObject({ _tag: "Forbidden", permission: "users:read" })
+        }
+        // The administrator (users:read) reads anyone.
+        expect((yield* asUser.GetUserById({ user_id: student.id })).user_type).toBe("student")
         const refreshed = yield* op.Refresh({ tenant: "rpc-ident", refresh_token: login.tokens.refresh_token })
         expect(refreshed.session_id).toBe(login.tokens.session_id)
       })

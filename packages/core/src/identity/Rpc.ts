@@ -9,7 +9,7 @@
  */
 import { Rpc, RpcGroup, RpcMiddleware } from "@effect/rpc"
 import { Schema } from "effect"
-import { Unauthorized, ValidationError } from "../kernel/Errors.js"
+import { Forbidden, Unauthorized, ValidationError } from "../kernel/Errors.js"
 import { Authenticated } from "../kernel/Security.js"
 import { TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
 import { RateLimited } from "./Api.js"
@@ -35,15 +35,32 @@ export class RpcTenantAuth extends RpcMiddleware.Tag<RpcTenantAuth>()("Signet/Rp
   requiredForClient: true
 }) {}
 
-/** Read-only user queries for other modules and services (seed 004 identity.proto). */
+/**
+ * Read-only user queries for other modules and services (seed 004
+ * identity.proto). Each needs `users:read`, except about the caller
+ * themselves (a student validating their own device); otherwise `Forbidden`.
+ */
 export class IdentityQuery extends RpcGroup.make(
-  Rpc.make("GetUserLite", { payload: { user_id: Schema.String }, success: UserLite, error: UserNotFound }),
-  Rpc.make("Exists", { payload: { user_id: Schema.String }, success: Schema.Struct({ exists: Schema.Boolean }) }),
+  Rpc.make("GetUserLite", {
+    payload: { user_id: Schema.String },
+    success: UserLite,
+    error: Schema.Union(UserNotFound, Forbidden)
+  }),
+  Rpc.make("Exists", {
+    payload: { user_id: Schema.String },
+    success: Schema.Struct({ exists: Schema.Boolean }),
+    error: Forbidden
+  }),
   Rpc.make("ValidateStudentDevice", {
     payload: { student_id: Schema.String, device_identifier: Schema.String },
-    success: Schema.Struct({ is_valid: Schema.Boolean })
+    success: Schema.Struct({ is_valid: Schema.Boolean }),
+    error: Forbidden
   }),
-  Rpc.make("GetUserById", { payload: { user_id: Schema.String }, success: User, error: UserNotFound })
+  Rpc.make("GetUserById", {
+    payload: { user_id: Schema.String },
+    success: User,
+    error: Schema.Union(UserNotFound, Forbidden)
+  })
 ).middleware(RpcTenantAuth) {}
 
 /** Token operations (seed 000 `AuthService`). No caller authentication: the token is the credential. */

@@ -4,9 +4,19 @@
  * @module
  */
 import { HttpApiBuilder } from "@effect/platform"
-import { ApiKeys, Auth, Authenticated, Identity, Mfa, Operators, SignetApi, SigningKeys } from "@signet/core"
+import {
+  Auth,
+  Authenticated,
+  Identity,
+  Mfa,
+  Operators,
+  policyUse,
+  SignetApi,
+  SigningKeys,
+  UserAdmin
+} from "@signet/core"
 import { Effect } from "effect"
-import { asPrincipal, clientInfo, currentUserId, requirePermission } from "../Auth.js"
+import { asPrincipal, clientInfo, currentUserId } from "../Auth.js"
 import type { ServerConfig } from "../Config.js"
 
 /** Handlers for login, refresh and the JWKS. */
@@ -113,48 +123,42 @@ export const SessionHttp = HttpApiBuilder.group(SignetApi, "session", (handlers)
     )
 )
 
-/** Runs `self` as the principal once it holds `permission`. */
-const guarded =
-  (permission: string) =>
-  <A, E, R>(self: Effect.Effect<A, E, R>) =>
-    asPrincipal(Effect.zipRight(requirePermission(permission), self))
-const read = guarded("users:read")
-const write = guarded("users:write")
-
-/** Handlers for tenant user administration. */
+/**
+ * Handlers for tenant user administration: each runs a {@link UserAdmin}
+ * operation, whose permission is in its type, after `policyUse` has checked
+ * the principal (403 otherwise). A user may read their own record.
+ */
 export const UsersHttp = HttpApiBuilder.group(SignetApi, "users", (handlers) =>
   handlers
-    .handle("list", ({ urlParams }) => read(Identity.use((i) => i.list(urlParams))))
-    .handle("create", ({ payload }) => write(Identity.use((i) => i.create(payload))))
+    .handle("list", ({ urlParams }) => asPrincipal(UserAdmin.list(urlParams).pipe(policyUse("users:read"))))
+    .handle("create", ({ payload }) => asPrincipal(UserAdmin.create(payload).pipe(policyUse("users:write"))))
     .handle("get", ({ path }) =>
       asPrincipal(
         Effect.flatMap(Authenticated, (p) =>
-          // Users may read themselves; anything else needs an administrator.
           p.actor.kind === "user" && p.actor.id === path.id
             ? Identity.use((i) => i.get(path.id))
-            : Effect.zipRight(
-                requirePermission("users:read"),
-                Identity.use((i) => i.get(path.id))
-              )
+            : UserAdmin.get(path.id).pipe(policyUse("users:read"))
         )
       )
     )
-    .handle("update", ({ path, payload }) => write(Identity.use((i) => i.update(path.id, payload))))
-    .handle("delete", ({ path }) => guarded("users:delete")(Auth.use((a) => a.deleteUser(path.id))))
-    .handle("disable", ({ path }) => write(Auth.use((a) => a.disableUser(path.id))))
-    .handle("enable", ({ path }) => write(Identity.use((i) => i.lifecycle(path.id, "enabled"))))
-    .handle("unlock", ({ path }) => write(Identity.use((i) => i.lifecycle(path.id, "unlocked"))))
+    .handle("update", ({ path, payload }) =>
+      asPrincipal(UserAdmin.update(path.id, payload).pipe(policyUse("users:write")))
+    )
+    .handle("delete", ({ path }) => asPrincipal(UserAdmin.remove(path.id).pipe(policyUse("users:delete"))))
+    .handle("disable", ({ path }) => asPrincipal(UserAdmin.disable(path.id).pipe(policyUse("users:write"))))
+    .handle("enable", ({ path }) => asPrincipal(UserAdmin.enable(path.id).pipe(policyUse("users:write"))))
+    .handle("unlock", ({ path }) => asPrincipal(UserAdmin.unlock(path.id).pipe(policyUse("users:write"))))
     .handle("resetPassword", ({ path, payload }) =>
-      write(Auth.use((a) => a.resetPassword(path.id, payload.new_password)))
+      asPrincipal(UserAdmin.resetPassword(path.id, payload.new_password).pipe(policyUse("users:write")))
     )
 )
 
-/** Handlers for API keys. */
+/** Handlers for API keys ({@link UserAdmin}, `apikeys:read` / `apikeys:write`). */
 export const ApiKeysHttp = HttpApiBuilder.group(SignetApi, "apikeys", (handlers) =>
   handlers
-    .handle("list", () => guarded("apikeys:read")(ApiKeys.use((k) => k.list)))
-    .handle("create", ({ payload }) => guarded("apikeys:write")(ApiKeys.use((k) => k.create(payload))))
-    .handle("revoke", ({ path }) => guarded("apikeys:write")(ApiKeys.use((k) => k.revoke(path.id))))
+    .handle("list", () => asPrincipal(UserAdmin.listApiKeys.pipe(policyUse("apikeys:read"))))
+    .handle("create", ({ payload }) => asPrincipal(UserAdmin.createApiKey(payload).pipe(policyUse("apikeys:write"))))
+    .handle("revoke", ({ path }) => asPrincipal(UserAdmin.revokeApiKey(path.id).pipe(policyUse("apikeys:write"))))
 )
 
 /** Handler for platform-operator login. */

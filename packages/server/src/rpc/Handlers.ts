@@ -16,7 +16,8 @@ import {
   Mfa,
   policyUse,
   SignetRpcs,
-  Tenancy
+  Tenancy,
+  UserAdmin
 } from "@signet/core"
 import { Effect } from "effect"
 import { requireTenantUser } from "../Auth.js"
@@ -25,6 +26,17 @@ import { requireTenantUser } from "../Auth.js"
 const asPrincipal = <A, E, R>(self: Effect.Effect<A, E, R>) =>
   Effect.flatMap(Authenticated, (p) =>
     self.pipe(Effect.provideService(CurrentTenant, p.tenant), Effect.provideService(CurrentActor, p.actor))
+  )
+
+/** `self` when the caller is the user `userId`, `other` (which checks a permission) otherwise. */
+const selfOr = <A, E1, R1, E2, R2>(
+  userId: string,
+  self: Effect.Effect<A, E1, R1>,
+  other: Effect.Effect<A, E2, R2>
+): Effect.Effect<A, E1 | E2, R1 | R2 | CurrentActor> =>
+  Effect.flatMap(
+    CurrentActor,
+    (actor): Effect.Effect<A, E1 | E2, R1 | R2> => (actor.kind === "user" && actor.id === userId ? self : other)
   )
 
 /** Handlers of every RPC group in {@link SignetRpcs}. */
@@ -161,13 +173,31 @@ export const RpcHandlers = SignetRpcs.toLayer(
         sensitive(access.assignTeamRole(team_id, role_id).pipe(policyUse("roles:write"))),
       UnassignTeamRole: ({ role_id, team_id }) =>
         sensitive(access.unassignTeamRole(team_id, role_id).pipe(policyUse("roles:write"))),
-      GetUserLite: ({ user_id }) => asPrincipal(identity.getLite(user_id)),
-      Exists: ({ user_id }) => asPrincipal(Effect.map(identity.exists(user_id), (exists) => ({ exists }))),
+      // IdentityQuery: about oneself, or with users:read (UserAdmin).
+      GetUserLite: ({ user_id }) =>
+        asPrincipal(
+          selfOr(user_id, identity.getLite(user_id), UserAdmin.getLite(user_id).pipe(policyUse("users:read")))
+        ),
+      Exists: ({ user_id }) =>
+        asPrincipal(
+          Effect.map(
+            selfOr(user_id, identity.exists(user_id), UserAdmin.exists(user_id).pipe(policyUse("users:read"))),
+            (exists) => ({ exists })
+          )
+        ),
       ValidateStudentDevice: ({ device_identifier, student_id }) =>
         asPrincipal(
-          Effect.map(identity.validateStudentDevice(student_id, device_identifier), (is_valid) => ({ is_valid }))
+          Effect.map(
+            selfOr(
+              student_id,
+              identity.validateStudentDevice(student_id, device_identifier),
+              UserAdmin.validateStudentDevice(student_id, device_identifier).pipe(policyUse("users:read"))
+            ),
+            (is_valid) => ({ is_valid })
+          )
         ),
-      GetUserById: ({ user_id }) => asPrincipal(identity.get(user_id)),
+      GetUserById: ({ user_id }) =>
+        asPrincipal(selfOr(user_id, identity.get(user_id), UserAdmin.get(user_id).pipe(policyUse("users:read")))),
       ValidateToken: ({ token }) => auth.validateToken(token),
       Login: ({ request, tenant }) => auth.login(tenant, request, {}),
       Refresh: ({ refresh_token, tenant }) => auth.refresh(tenant, refresh_token, {}),

@@ -1,0 +1,74 @@
+/**
+ * User and API-key administration with the permission in the types
+ * (issue 3 "Enforced in the types"; STYLE.md "policy pattern").
+ *
+ * Each operation carries an `AccessPolicy<"users:…">` or
+ * `AccessPolicy<"apikeys:…">` requirement ({@link policyRequire}); an HTTP or
+ * RPC handler can only run it after `policyUse(permission)` (Access.ts) has
+ * checked the actor, so a handler that forgets the check does not compile.
+ * The services underneath (`Identity`, `Auth`, `ApiKeys`) stay unguarded for
+ * the modules that call them on the system's behalf (attendance reading a
+ * student, beacons checking a device, onboarding creating the first admin).
+ *
+ * | operation | permission |
+ * |---|---|
+ * | `list`, `get`, `getLite`, `exists`, `validateStudentDevice` | `users:read` |
+ * | `create`, `update`, `enable`, `unlock`, `disable`, `resetPassword` | `users:write` |
+ * | `remove` | `users:delete` |
+ * | `listApiKeys` | `apikeys:read` |
+ * | `createApiKey`, `revokeApiKey` | `apikeys:write` |
+ *
+ * Every operation acts in the `CurrentTenant`; mutations also need the
+ * `CurrentActor` (audit).
+ *
+ * @module
+ */
+import type { Redacted } from "effect"
+import { Effect } from "effect"
+import { policyRequire } from "../access/Policy.js"
+import { ApiKeys } from "./ApiKeys.js"
+import { Auth } from "./Auth.js"
+import type { CreateApiKey, CreateUser, UpdateUser } from "./Domain.js"
+import { Identity, type ListUsers } from "./Users.js"
+
+const usersRead = policyRequire("users", "read")
+const usersWrite = policyRequire("users", "write")
+const usersDelete = policyRequire("users", "delete")
+const apiKeysRead = policyRequire("apikeys", "read")
+const apiKeysWrite = policyRequire("apikeys", "write")
+
+/** Administrative user and API-key operations; see the module comment for their permissions. */
+export const UserAdmin = {
+  /** A page of the tenant's users (`users:read`). @errors ValidationError (bad cursor or filter) */
+  list: (params: ListUsers = {}) => usersRead(Identity.use((i) => i.list(params))),
+  /** One user (`users:read`). @errors UserNotFound */
+  get: (id: string) => usersRead(Identity.use((i) => i.get(id))),
+  /** A user's short profile, seed 004 `GetUserLite` (`users:read`). @errors UserNotFound */
+  getLite: (id: string) => usersRead(Identity.use((i) => i.getLite(id))),
+  /** Whether a user exists, seed 004 `Exists` (`users:read`). */
+  exists: (id: string) => usersRead(Identity.use((i) => i.exists(id))),
+  /** Whether a device is registered to a student, seed 004 `ValidateStudentDevice` (`users:read`). */
+  validateStudentDevice: (studentId: string, deviceIdentifier: string) =>
+    usersRead(Identity.use((i) => i.validateStudentDevice(studentId, deviceIdentifier))),
+  /** Creates a user (`users:write`). @errors ValidationError, Conflict (e-mail, username or device taken) */
+  create: (input: CreateUser) => usersWrite(Identity.use((i) => i.create(input))),
+  /** Changes a user's profile (`users:write`). @errors UserNotFound, ValidationError, Conflict */
+  update: (id: string, patch: UpdateUser) => usersWrite(Identity.use((i) => i.update(id, patch))),
+  /** Re-enables a disabled user (`users:write`). @errors UserNotFound */
+  enable: (id: string) => usersWrite(Identity.use((i) => i.lifecycle<never, never>(id, "enabled"))),
+  /** Lifts a lockout (`users:write`). @errors UserNotFound */
+  unlock: (id: string) => usersWrite(Identity.use((i) => i.lifecycle<never, never>(id, "unlocked"))),
+  /** Disables a user and revokes their sessions (`users:write`). @errors UserNotFound */
+  disable: (id: string) => usersWrite(Auth.use((a) => a.disableUser(id))),
+  /** Sets a user's password and revokes their sessions (`users:write`). @errors UserNotFound, ValidationError */
+  resetPassword: (id: string, password: Redacted.Redacted<string>) =>
+    usersWrite(Auth.use((a) => a.resetPassword(id, password))),
+  /** Soft-deletes a user and revokes their sessions (`users:delete`). @errors UserNotFound */
+  remove: (id: string) => usersDelete(Auth.use((a) => a.deleteUser(id))),
+  /** The tenant's API keys, without secrets (`apikeys:read`). */
+  listApiKeys: apiKeysRead(Effect.flatMap(ApiKeys, (k) => k.list)),
+  /** Creates an API key; its secret is in the answer only (`apikeys:write`). @errors ValidationError */
+  createApiKey: (input: CreateApiKey) => apiKeysWrite(ApiKeys.use((k) => k.create(input))),
+  /** Revokes an API key (`apikeys:write`). @errors NotFound */
+  revokeApiKey: (id: string) => apiKeysWrite(ApiKeys.use((k) => k.revoke(id)))
+} as const
