@@ -209,7 +209,8 @@ export const createSignetClient = (options: SignetClientOptions) => {
       /** Re-verifies the second factor on this session before a sensitive operation. */
       stepUp: (code: string) => call((r) => r.session.stepUp({ path, payload: { code } })),
       /** Turns MFA off: the password and a current code or a recovery code. */
-      disable: (input: PayloadOf<"session", "disableMfa">) => call((r) => r.session.disableMfa({ path, payload: input }))
+      disable: (input: PayloadOf<"session", "disableMfa">) =>
+        call((r) => r.session.disableMfa({ path, payload: input }))
     },
 
     /** Platform tenants (operator token). */

@@ -172,11 +172,13 @@ export const status = (
     if (sets.length === 0) return []
     // One query for every module (a readiness probe runs this every few seconds);
     // when it fails (a module's table does not exist yet), one query per module.
-    const all = yield* sql.unsafe<{ readonly m: number; readonly id: number | string | null }>(
-      sets
-        .map((set, i) => `SELECT ${i} AS m, MAX(migration_id) AS id FROM ${migrationTable(set.module)}`)
-        .join(" UNION ALL ")
-    ).pipe(Effect.option)
+    const all = yield* sql
+      .unsafe<{ readonly m: number; readonly id: number | string | null }>(
+        sets
+          .map((set, i) => `SELECT ${i} AS m, MAX(migration_id) AS id FROM ${migrationTable(set.module)}`)
+          .join(" UNION ALL ")
+      )
+      .pipe(Effect.option)
     if (Option.isSome(all) && all.value.length === sets.length) {
       const byIndex = new Map(all.value.map((r) => [Number(r.m), Number(r.id ?? 0)]))
       return sets.map((set, i) => ({ module: set.module, applied: byIndex.get(i) ?? 0, latest: latestId(set) }))
