@@ -281,6 +281,20 @@ describe("signet CLI", () => {
     const rotated = await signet(dir, ["keys", "rotate", "--json"])
     expect(rotated.code, rotated.stderr).toBe(0)
     expect(JSON.parse(rotated.stdout).jwks.keys.length).toBeGreaterThanOrEqual(2)
+    // A tenant's own signing key: first in its JWKS, listed with its tenant, dropped back to the platform's.
+    const tenantKey = await signet(dir, ["keys", "rotate", "--tenant", "cli-users", "--alg", "EdDSA", "--json"])
+    expect(tenantKey.code, tenantKey.stderr).toBe(0)
+    const own = JSON.parse(tenantKey.stdout)
+    expect(own.jwks.keys[0]).toMatchObject({ kid: own.kid, alg: "EdDSA" })
+    const listed = JSON.parse((await signet(dir, ["keys", "list", "--json"])).stdout)
+    expect(listed.find((k: any) => k.kid === own.kid)).toMatchObject({ tenant_id: own.tenant_id, retire_after: null })
+    expect(listed.filter((k: any) => k.tenant_id === null).length).toBeGreaterThanOrEqual(2)
+    expect((await signet(dir, ["keys", "drop-tenant", "--tenant", "cli-users"])).stdout).toContain(
+      "signed with the platform key again"
+    )
+    const unknown = await signet(dir, ["keys", "rotate", "--tenant", "no-such-school"])
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr.trim()).toBe('signet: no tenant "no-such-school"')
   })
 
   it("bad configuration gives one clear line and a non-zero exit", async () => {

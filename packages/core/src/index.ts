@@ -66,7 +66,16 @@ export { backoff, type DispatcherOptions, defaultDispatcherOptions, Events, type
 export { UserAdmin } from "./identity/Admin.js"
 export { ApiKeys, parseApiKey } from "./identity/ApiKeys.js"
 export { Auth, type ClientInfo, newRefreshToken, REFRESH_TTL_MS, type RoleResolver } from "./identity/Auth.js"
-export { ALGORITHMS, SigningKeys, TOKEN_KINDS, type TokenKind } from "./identity/Keys.js"
+export {
+  ALGORITHMS,
+  KEY_REFRESH_MS,
+  type PublicJwk,
+  type SigningKeyInfo,
+  SigningKeys,
+  signingKeyColumn,
+  TOKEN_KINDS,
+  type TokenKind
+} from "./identity/Keys.js"
 export { Mfa, newRecoveryCodes, TOTP } from "./identity/Mfa.js"
 export { Operator, Operators } from "./identity/Operators.js"
 export * as Password from "./identity/Password.js"

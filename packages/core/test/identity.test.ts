@@ -1,5 +1,16 @@
+import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
-import { Auth, CreateTenant, CreateUser, Identity, SigningKeys, Tenancy } from "@signet/core"
+import {
+  Auth,
+  CreateTenant,
+  CreateUser,
+  Crypto,
+  Identity,
+  KEY_REFRESH_MS,
+  SigningKeys,
+  signingKeyColumn,
+  Tenancy
+} from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Duration, Effect, Redacted, Schema, TestClock } from "effect"
 import * as Jose from "jose"
@@ -262,6 +273,75 @@ for (const dialect of testDialects()) {
         yield* Auth.use((a) => a.validateToken(before))
         yield* Auth.use((a) => a.validateToken(after))
         expect((yield* SigningKeys.use((k) => k.jwks)).keys.length).toBeGreaterThanOrEqual(2)
+      })
+    )
+
+    it.effect("per-tenant keys: a tenant's tokens use its own key, which vouches for no other tenant", () =>
+      Effect.gen(function* () {
+        const kilo = yield* onboard("id-kilo")
+        const lima = yield* onboard("id-lima")
+        const adminOf = (slug: string) =>
+          Effect.map(login(slug, `admin@${slug}.example.edu`, PASSWORD), (r) => tokensOf(r).access_token)
+        const kidOf = (token: string) => Jose.decodeProtectedHeader(token).kid
+        const platformToken = yield* adminOf("id-kilo")
+        const platformKids = (yield* SigningKeys.use((k) => k.jwks)).keys.map((k) => k.kid)
+        expect(platformKids).toContain(kidOf(platformToken))
+
+        const kid = yield* SigningKeys.use((k) => k.rotate("EdDSA", undefined, kilo.id))
+        const own = yield* adminOf("id-kilo")
+        expect(Jose.decodeProtectedHeader(own)).toMatchObject({ kid, alg: "EdDSA" })
+        const other = yield* adminOf("id-lima")
+        expect(platformKids).toContain(kidOf(other))
+        // Every one verifies: the tenant's, the tenant's platform-signed one from before, another tenant's.
+        for (const token of [own, platformToken, other]) yield* Auth.use((a) => a.validateToken(token))
+        // The platform JWKS does not publish the tenant's key; the tenant's lists it first, then the platform's.
+        expect((yield* SigningKeys.use((k) => k.jwks)).keys.map((k) => k.kid)).not.toContain(kid)
+        const kiloJwks = (yield* SigningKeys.use((k) => k.jwksFor(kilo.id))).keys.map((k) => k.kid)
+        expect(kiloJwks).toEqual([kid, ...platformKids])
+        expect((yield* SigningKeys.use((k) => k.list)).find((k) => k.kid === kid)).toMatchObject({
+          tenant_id: kilo.id,
+          retire_after: null
+        })
+
+        // A token of another tenant signed with this tenant's key is refused.
+        const row = (yield* Effect.flatMap(
+          SqlClient.SqlClient,
+          (sql) => sql<{ private_key_enc: string }>`SELECT private_key_enc FROM signing_keys WHERE kid = ${kid}`
+        ))[0]!
+        const privateJwk = JSON.parse(
+          (yield* Effect.flatMap(Crypto.Envelope, (e) =>
+            e.decrypt(row.private_key_enc, signingKeyColumn.aad({ kid }))
+          )).toString("utf8")
+        )
+        const payload = Jose.decodeJwt(other)
+        const forged = yield* Effect.promise(async () =>
+          new Jose.SignJWT({ ...payload, tid: lima.id })
+            .setProtectedHeader({ alg: "EdDSA", kid, typ: "at+jwt" })
+            .sign(await Jose.importJWK(privateJwk, "EdDSA"))
+        )
+        expect(yield* Effect.flip(Auth.use((a) => a.validateToken(forged)))).toMatchObject({ _tag: "Unauthorized" })
+
+        // Back to the platform key: new tokens use it, the tenant's keep verifying until they expire.
+        expect(yield* SigningKeys.use((k) => k.dropTenantKeys(kilo.id))).toBe(1)
+        const again = yield* adminOf("id-kilo")
+        expect(platformKids).toContain(kidOf(again))
+        yield* Auth.use((a) => a.validateToken(own))
+        expect(yield* SigningKeys.use((k) => k.dropTenantKeys(kilo.id))).toBe(0)
+      })
+    )
+
+    it.effect("a key rotated by another process signs here within KEY_REFRESH_MS", () =>
+      Effect.gen(function* () {
+        // Two instances on one database, as two processes (a server and `signet keys rotate`).
+        const here = yield* SigningKeys.pipe(Effect.provide(SigningKeys.Default))
+        const elsewhere = yield* SigningKeys.pipe(Effect.provide(SigningKeys.Default))
+        const kidOf = (kind: "access" | "operator") =>
+          Effect.map(here.sign(kind, { sub: "someone" }), (t) => Jose.decodeProtectedHeader(t.token).kid)
+        const before = yield* kidOf("operator")
+        const kid = yield* elsewhere.rotate()
+        expect(yield* kidOf("operator")).toBe(before)
+        yield* TestClock.adjust(KEY_REFRESH_MS + 1_000)
+        expect(yield* kidOf("operator")).toBe(kid)
       })
     )
 

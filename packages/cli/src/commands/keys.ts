@@ -1,12 +1,14 @@
 /**
- * `signet keys rotate-master` — rotate the master key of envelope
- * encryption and re-wrap every stored secret under it.
+ * `signet keys` — JWT signing keys (`rotate`, `list`, `drop-tenant`; the
+ * platform's or a tenant's own) and `rotate-master`, which rotates the master
+ * key of envelope encryption and re-wraps every stored secret under it.
  *
  * @module
  */
 import { Command, Options } from "@effect/cli"
-import { Core, Crypto, Db, KeyRotation, SigningKeys } from "@signet/core"
+import { Core, Crypto, Db, KeyRotation, SigningKeys, Tenancy } from "@signet/core"
 import { Config, Console, Effect, Layer, Option } from "effect"
+import { table } from "../Output.js"
 import { local } from "../Runtime.js"
 import { configLayer } from "../Settings.js"
 
@@ -66,31 +68,95 @@ const rotateMaster = Command.make("rotate-master", { retire, json }, (o) =>
   )
 )
 
+const tenantOption = Options.text("tenant").pipe(
+  Options.withDescription("A tenant (slug): act on its own signing keys instead of the platform's"),
+  Options.optional
+)
+
+/** The tenant id of a slug, when given. */
+const tenantIdOf = (slug: Option.Option<string>) =>
+  Option.match(slug, {
+    onNone: () => Effect.succeed(null),
+    onSome: (s) =>
+      Effect.map(
+        Tenancy.use((t) => t.get(s)),
+        (t) => t.id as string
+      )
+  })
+
 const rotate = Command.make(
   "rotate",
   {
     alg: Options.choice("alg", ["ES256", "EdDSA"] as const).pipe(Options.withDefault("ES256" as const)),
+    tenant: tenantOption,
     json
   },
   (o) =>
     local(
       Effect.gen(function* () {
-        const kid = yield* SigningKeys.use((k) => k.rotate(o.alg))
-        const jwks = yield* SigningKeys.use((k) => k.jwks)
-        if (o.json) return yield* Console.log(JSON.stringify({ kid, jwks }, null, 2))
+        const tenantId = yield* tenantIdOf(o.tenant)
+        const kid = yield* SigningKeys.use((k) => k.rotate(o.alg, undefined, tenantId))
+        const jwks = yield* SigningKeys.use((k) => (tenantId === null ? k.jwks : k.jwksFor(tenantId)))
+        if (o.json) return yield* Console.log(JSON.stringify({ kid, tenant_id: tenantId, jwks }, null, 2))
         yield* Console.log(
-          `new signing key ${kid} (${o.alg}); previous keys keep verifying until their tokens expire (${jwks.keys.length} key(s) in the JWKS)`
+          `new signing key ${kid} (${o.alg})${Option.isSome(o.tenant) ? ` for tenant ${o.tenant.value}` : ""}; previous keys keep verifying until their tokens expire (${jwks.keys.length} key(s) in the ${Option.isSome(o.tenant) ? "tenant's " : ""}JWKS)`
         )
       })
     ).pipe(Effect.provide(configLayer()))
 ).pipe(
   Command.withDescription(
-    "Rotate the JWT signing key: new tokens use a new key; the old one keeps verifying until its tokens expire.\nExample:\n  signet keys rotate --alg EdDSA"
+    "Rotate a JWT signing key: new tokens use a new key; the old one keeps verifying until its tokens expire.\n" +
+      "With --tenant, the tenant's own key (the first rotation gives the tenant keys of its own; its JWKS is\n" +
+      "/api/v1/tenants/<slug>/jwks.json). A running server picks the change up within 30 s.\n" +
+      "Examples:\n  signet keys rotate --alg EdDSA\n  signet keys rotate --tenant lycee-hugo"
+  )
+)
+
+const dropTenant = Command.make("drop-tenant", { tenant: Options.text("tenant"), json }, (o) =>
+  local(
+    Effect.gen(function* () {
+      const tenantId = yield* tenantIdOf(Option.some(o.tenant))
+      const retired = yield* SigningKeys.use((k) => k.dropTenantKeys(tenantId!))
+      if (o.json) return yield* Console.log(JSON.stringify({ tenant: o.tenant, retired }, null, 2))
+      yield* Console.log(
+        retired > 0
+          ? `tenant ${o.tenant} is signed with the platform key again; its ${retired} key(s) keep verifying until their tokens expire`
+          : `tenant ${o.tenant} had no signing key of its own`
+      )
+    })
+  ).pipe(Effect.provide(configLayer()))
+).pipe(
+  Command.withDescription(
+    "Return a tenant to the platform's signing key (its own keys stop signing now and verify until their tokens expire).\n" +
+      "Example:\n  signet keys drop-tenant --tenant lycee-hugo"
+  )
+)
+
+const list = Command.make("list", { json }, (o) =>
+  local(
+    Effect.gen(function* () {
+      const keys = yield* SigningKeys.use((k) => k.list)
+      if (o.json) return yield* Console.log(JSON.stringify(keys, null, 2))
+      yield* table(
+        keys.map((k) => ({
+          kid: k.kid,
+          tenant: k.tenant_id ?? "(platform)",
+          alg: k.alg,
+          created: k.created_at,
+          retires: k.retire_after ?? "(signing)"
+        })),
+        ["kid", "tenant", "alg", "created", "retires"]
+      )
+    })
+  ).pipe(Effect.provide(configLayer()))
+).pipe(
+  Command.withDescription(
+    "List the JWT signing keys (platform and tenants'), without private parts.\nExamples:\n  signet keys list\n  signet keys list --json"
   )
 )
 
 /** `signet keys`. */
 export const keys = Command.make("keys").pipe(
   Command.withDescription("Key management: JWT signing keys and the master key of envelope encryption."),
-  Command.withSubcommands([rotate, rotateMaster])
+  Command.withSubcommands([rotate, list, dropTenant, rotateMaster])
 )

@@ -94,6 +94,20 @@ export class AuthApi extends HttpApiGroup.make("auth")
     HttpApiEndpoint.get("jwks", "/.well-known/jwks.json")
       .addSuccess(Jwks)
       .annotate(OpenApi.Summary, "Public keys that verify Signet's tokens (RFC 7517)")
+      .annotate(
+        OpenApi.Description,
+        "The platform's keys. A tenant with signing keys of its own publishes them at `/api/v1/tenants/{slug}/jwks.json`."
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("tenantJwks")`/api/v1/tenants/${slug}/jwks.json`
+      .addSuccess(Jwks)
+      .addError(TenantNotFound)
+      .annotate(OpenApi.Summary, "Public keys that verify this tenant's tokens (RFC 7517)")
+      .annotate(
+        OpenApi.Description,
+        "The tenant's own signing keys, if it has any (`signet keys rotate --tenant`), then the platform's."
+      )
   )
   .annotate(OpenApi.Title, "Authentication") {}
 

@@ -11,7 +11,17 @@
  * - Verification pins the algorithm list (no `none`, no HS*), the `typ`
  *   header per token kind, `iss`, `aud` and `exp`, and resolves `kid` only
  *   among known keys; an unknown `kid` reloads the key table once (another
- *   replica may have rotated) and otherwise fails.
+ *   replica may have rotated) and otherwise fails. The key table is also
+ *   re-read when it changed, checked at most every {@link KEY_REFRESH_MS}
+ *   (a rotation by `signet keys rotate` in another process takes effect).
+ * - Per-tenant keys (issue 3 §4, optional): `rotate(alg, grace, tenantId)`
+ *   gives a tenant keys of its own. Its tokens (those whose `tid` is the
+ *   tenant) are then signed with its newest key; a tenant key verifies only
+ *   tokens of its tenant (a token of another tenant signed with it is
+ *   refused); tokens signed with the platform key before stay valid until
+ *   they expire. The tenant's JWKS ({@link SigningKeys} `jwksFor`) lists its
+ *   keys and the platform's; `/.well-known/jwks.json` the platform's only.
+ *   `dropTenantKeys` returns a tenant to the platform key.
  *
  * @module
  */
@@ -52,6 +62,8 @@ type KeyLike = Awaited<ReturnType<typeof Jose.importJWK>>
 
 interface LoadedKey {
   readonly kid: string
+  /** The tenant whose tokens the key signs, or null for the platform key. */
+  readonly tenantId: string | null
   readonly alg: SigningAlg
   readonly publicJwk: Jose.JWK
   readonly publicKey: KeyLike
@@ -62,6 +74,7 @@ interface LoadedKey {
 
 const KeyRow = Schema.Struct({
   kid: Schema.String,
+  tenant_id: Schema.NullOr(Schema.String),
   alg: Schema.Literal(...ALGORITHMS),
   public_jwk: DbJson,
   private_key_enc: Schema.String,
@@ -74,6 +87,19 @@ export interface PublicJwk extends Jose.JWK {
   readonly kid: string
   readonly alg: string
   readonly use: "sig"
+}
+
+/** How often (at most) the key table is checked for changes made by another process, ms. */
+export const KEY_REFRESH_MS = 30_000
+
+/** A signing key as listed by {@link SigningKeys} `list` (no private part). */
+export interface SigningKeyInfo {
+  readonly kid: string
+  readonly tenant_id: string | null
+  readonly alg: SigningAlg
+  readonly created_at: string
+  /** When the key stops verifying; null while it signs. */
+  readonly retire_after: string | null
 }
 
 /** Issuer (`iss`) of Signet's tokens: `SIGNET_ISSUER`, default `signet`. */
@@ -94,10 +120,15 @@ export class SigningKeys extends Effect.Service<SigningKeys>()("Signet/SigningKe
     )
     const state = yield* Ref.make<ReadonlyMap<string, LoadedKey>>(new Map())
     let lastReload = 0
+    // When the table was last compared with `state`, and what it held then.
+    let checkedAt = 0
+    let fingerprint = ""
+    const fingerprintOf = (rows: ReadonlyArray<{ readonly kid: string; readonly retire_after: string | null }>) =>
+      rows.map((r) => `${r.kid}:${r.retire_after ?? ""}`).join(",")
 
     const load = Effect.gen(function* () {
-      const rows = yield* sql`SELECT kid, alg, public_jwk, private_key_enc, created_at, retire_after
-        FROM signing_keys WHERE tenant_id IS NULL ORDER BY created_at`.pipe(
+      const rows = yield* sql`SELECT kid, tenant_id, alg, public_jwk, private_key_enc, created_at, retire_after
+        FROM signing_keys ORDER BY created_at, kid`.pipe(
         Effect.flatMap(Schema.decodeUnknown(Schema.Array(KeyRow))),
         Effect.orDie
       )
@@ -109,6 +140,7 @@ export class SigningKeys extends Effect.Service<SigningKeys>()("Signet/SigningKe
         const publicJwk = row.public_jwk as Jose.JWK
         keys.set(row.kid, {
           kid: row.kid,
+          tenantId: row.tenant_id,
           alg: row.alg,
           publicJwk,
           publicKey: yield* Effect.promise(() => Jose.importJWK(publicJwk, row.alg)),
@@ -118,11 +150,25 @@ export class SigningKeys extends Effect.Service<SigningKeys>()("Signet/SigningKe
         })
       }
       yield* Ref.set(state, keys)
+      checkedAt = yield* Clock.currentTimeMillis
+      fingerprint = fingerprintOf(rows)
       return keys
     })
 
-    /** Generates and stores a new key (it becomes the signing key). */
-    const generate = (alg: SigningAlg) =>
+    /** Re-reads the keys when the table changed since the last look (at most every KEY_REFRESH_MS). */
+    const refreshIfChanged = (current: ReadonlyMap<string, LoadedKey>) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        // Math.abs: a clock set back must not postpone the next look.
+        if (Math.abs(now - checkedAt) < KEY_REFRESH_MS) return current
+        checkedAt = now
+        const rows = yield* sql<{ kid: string; retire_after: string | null }>`SELECT kid, retire_after
+          FROM signing_keys ORDER BY created_at, kid`.pipe(Effect.orDie)
+        return fingerprintOf(rows) === fingerprint ? current : yield* load
+      })
+
+    /** Generates and stores a new key, the platform's or a tenant's (it becomes the signing key). */
+    const generate = (alg: SigningAlg, tenantId: string | null = null) =>
       Effect.gen(function* () {
         const pair = yield* Effect.promise(() => Jose.generateKeyPair(alg, { extractable: true }))
         const publicJwk = yield* Effect.promise(() => Jose.exportJWK(pair.publicKey))
@@ -131,7 +177,7 @@ export class SigningKeys extends Effect.Service<SigningKeys>()("Signet/SigningKe
         const now = instant(yield* Clock.currentTimeMillis)
         const enc = yield* envelope.encrypt(JSON.stringify(privateJwk), signingKeyColumn.aad({ kid }))
         yield* sql`INSERT INTO signing_keys (kid, tenant_id, alg, public_jwk, private_key_enc, created_at)
-          VALUES (${kid}, NULL, ${alg}, ${json({ ...publicJwk, kid, alg, use: "sig" })}, ${enc}, ${now})`.pipe(
+          VALUES (${kid}, ${tenantId}, ${alg}, ${json({ ...publicJwk, kid, alg, use: "sig" })}, ${enc}, ${now})`.pipe(
           Effect.orDie
         )
         return kid
@@ -139,18 +185,29 @@ export class SigningKeys extends Effect.Service<SigningKeys>()("Signet/SigningKe
 
     const ensure = Effect.gen(function* () {
       const current = yield* Ref.get(state)
-      if (current.size > 0) return current
+      if ([...current.values()].some((k) => k.tenantId === null)) return yield* refreshIfChanged(current)
       const loaded = yield* load
-      if (loaded.size > 0) return loaded
+      if ([...loaded.values()].some((k) => k.tenantId === null)) return loaded
       yield* generate(preferredAlg)
       return yield* load
     })
 
-    /** The key new tokens are signed with: the newest key without `retire_after`. */
-    const signingKey = Effect.map(ensure, (keys) => {
-      const active = [...keys.values()].filter((k) => k.retireAfter === null)
-      return active[active.length - 1] ?? [...keys.values()][keys.size - 1]!
-    })
+    /**
+     * The key new tokens of `tenantId` are signed with: the tenant's newest
+     * key without `retire_after`, else the platform's (the newest without
+     * `retire_after`, else the newest).
+     */
+    const signingKey = (tenantId: string | undefined) =>
+      Effect.map(ensure, (keys) => {
+        const all = [...keys.values()]
+        if (tenantId !== undefined) {
+          const own = all.filter((k) => k.tenantId === tenantId && k.retireAfter === null)
+          if (own.length > 0) return own[own.length - 1]!
+        }
+        const platform = all.filter((k) => k.tenantId === null)
+        const active = platform.filter((k) => k.retireAfter === null)
+        return active[active.length - 1] ?? platform[platform.length - 1]!
+      })
 
     /**
      * Signs `claims` as a token of `kind` (sets `iss`, `aud`, `iat`, `exp`,
@@ -158,7 +215,7 @@ export class SigningKeys extends Effect.Service<SigningKeys>()("Signet/SigningKe
      */
     const sign = (kind: TokenKind, claims: Record<string, unknown>, ttlSeconds?: number) =>
       Effect.gen(function* () {
-        const key = yield* signingKey
+        const key = yield* signingKey(typeof claims.tid === "string" ? claims.tid : undefined)
         const spec = TOKEN_KINDS[kind]
         const nowSec = Math.floor((yield* Clock.currentTimeMillis) / 1000)
         const ttl = ttlSeconds ?? spec.ttlSeconds
@@ -249,38 +306,104 @@ export class SigningKeys extends Effect.Service<SigningKeys>()("Signet/SigningKe
             }),
           catch: () => invalid
         })
+        // A tenant's key vouches for its own tenant's tokens only.
+        if (key.value.tenantId !== null && payload.tid !== key.value.tenantId) return yield* invalid
         return payload
       })
 
-    /** The public JWKS: every key that may still verify a live token. */
+    const publish = (k: LoadedKey) => ({ ...k.publicJwk, kid: k.kid, alg: k.alg, use: "sig" }) as PublicJwk
+
+    /** The platform's JWKS (`/.well-known/jwks.json`): every platform key that may still verify a live token. */
     const jwks = Effect.map(ensure, (keys) => ({
-      keys: [...keys.values()].map((k) => ({ ...k.publicJwk, kid: k.kid, alg: k.alg, use: "sig" }) as PublicJwk)
+      keys: [...keys.values()].filter((k) => k.tenantId === null).map(publish)
     }))
 
     /**
-     * Rotates: a new key signs from now on; the previous ones retire after
-     * `graceSeconds` (default: the longest token lifetime) and then leave the
-     * JWKS at the next rotation.
+     * A tenant's JWKS: its own keys, then the platform's (its tokens are
+     * signed with one or the other).
      */
-    const rotate = (alg: SigningAlg = preferredAlg, graceSeconds = TOKEN_KINDS.beacon.ttlSeconds + 60) =>
+    const jwksFor = (tenantId: string) =>
+      Effect.map(ensure, (keys) => {
+        const all = [...keys.values()]
+        return {
+          keys: [...all.filter((k) => k.tenantId === tenantId), ...all.filter((k) => k.tenantId === null)].map(publish)
+        }
+      })
+
+    /** Every stored key, platform and tenants', oldest first, without private parts. */
+    const list = Effect.map(
+      ensure,
+      (keys): ReadonlyArray<SigningKeyInfo> =>
+        [...keys.values()].map((k) => ({
+          kid: k.kid,
+          tenant_id: k.tenantId,
+          alg: k.alg,
+          created_at: k.createdAt,
+          retire_after: k.retireAfter
+        }))
+    )
+
+    const DEFAULT_GRACE_SECONDS = TOKEN_KINDS.beacon.ttlSeconds + 60
+    /** `tenant_id IS NULL` or `tenant_id = …`: the platform's keys or one tenant's. */
+    const owner = (tenantId: string | null) =>
+      tenantId === null ? sql`tenant_id IS NULL` : sql`tenant_id = ${tenantId}`
+    /** Retires the owner's signing keys (they verify for `graceSeconds` more) and drops those past their grace. */
+    const retireKeys = (tenantId: string | null, graceSeconds: number, nowMs: number) =>
+      Effect.gen(function* () {
+        yield* sql`DELETE FROM signing_keys WHERE ${owner(tenantId)} AND retire_after IS NOT NULL
+          AND retire_after < ${instant(nowMs)}`
+        yield* sql`UPDATE signing_keys SET retire_after = ${instant(nowMs + graceSeconds * 1000)}
+          WHERE ${owner(tenantId)} AND retire_after IS NULL`
+      })
+
+    /**
+     * Rotates the platform's key, or with `tenantId` the tenant's (giving it
+     * keys of its own the first time): a new key signs from now on; the
+     * previous ones retire after `graceSeconds` (default: the longest token
+     * lifetime) and then leave the JWKS at the next rotation. Answers the
+     * new `kid`.
+     */
+    const rotate = (
+      alg: SigningAlg = preferredAlg,
+      graceSeconds = DEFAULT_GRACE_SECONDS,
+      tenantId: string | null = null
+    ) =>
       Effect.gen(function* () {
         yield* ensure
         const nowMs = yield* Clock.currentTimeMillis
         const kid = yield* sql
-          .withTransaction(
-            Effect.gen(function* () {
-              yield* sql`DELETE FROM signing_keys WHERE tenant_id IS NULL AND retire_after IS NOT NULL
-              AND retire_after < ${instant(nowMs)}`
-              yield* sql`UPDATE signing_keys SET retire_after = ${instant(nowMs + graceSeconds * 1000)}
-              WHERE tenant_id IS NULL AND retire_after IS NULL`
-              return yield* generate(alg)
-            })
-          )
+          .withTransaction(Effect.zipRight(retireKeys(tenantId, graceSeconds, nowMs), generate(alg, tenantId)))
           .pipe(Effect.orDie)
         yield* load
         return kid
       })
 
-    return { sign, verify, verifyIgnoringExpiry, jwks, rotate, issuer, reload: Effect.asVoid(load) } as const
+    /**
+     * Returns a tenant to the platform key: its keys stop signing now and
+     * keep verifying its tokens for `graceSeconds`. Answers how many keys
+     * were retired (0 when the tenant had none signing).
+     */
+    const dropTenantKeys = (tenantId: string, graceSeconds = DEFAULT_GRACE_SECONDS) =>
+      Effect.gen(function* () {
+        yield* ensure
+        const nowMs = yield* Clock.currentTimeMillis
+        const before = (yield* list).filter((k) => k.tenant_id === tenantId && k.retire_after === null).length
+        yield* sql.withTransaction(retireKeys(tenantId, graceSeconds, nowMs)).pipe(Effect.orDie)
+        yield* load
+        return before
+      })
+
+    return {
+      sign,
+      verify,
+      verifyIgnoringExpiry,
+      jwks,
+      jwksFor,
+      list,
+      rotate,
+      dropTenantKeys,
+      issuer,
+      reload: Effect.asVoid(load)
+    } as const
   })
 }) {}

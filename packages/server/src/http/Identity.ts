@@ -13,6 +13,7 @@ import {
   policyUse,
   SignetApi,
   SigningKeys,
+  Tenancy,
   UserAdmin
 } from "@signet/core"
 import { Effect } from "effect"
@@ -48,6 +49,17 @@ export const AuthHttp = (config: ServerConfig) =>
       .handle("jwks", () =>
         SigningKeys.use((k) =>
           Effect.map(k.jwks, (j) => ({ keys: j.keys.map((key) => ({ ...key }) as Record<string, unknown>) }))
+        )
+      )
+      .handle("tenantJwks", ({ path }) =>
+        Effect.flatMap(
+          Tenancy.use((t) => t.get(path.slug)),
+          (tenant) =>
+            SigningKeys.use((k) =>
+              Effect.map(k.jwksFor(tenant.id), (j) => ({
+                keys: j.keys.map((key) => ({ ...key }) as Record<string, unknown>)
+              }))
+            )
         )
       )
   )
