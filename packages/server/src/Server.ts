@@ -69,7 +69,7 @@ const openApiRoute = Layer.unwrapEffect(
  * package, no CDN) over the OpenAPI document. The page (about 3.5 MB of HTML
  * with the document embedded) is built on the first request — in its own
  * router, scoped to the server — and kept; building it at start cost some
- * 60 ms of start-up and 20 MB of memory for a page most installations never
+ * 60 ms of start-up and some 12 MB of memory for a page most installations never
  * open (docs/binary.md).
  */
 const docsRoute = Layer.unwrapScoped(
