@@ -82,13 +82,40 @@ export const problemResponse = (
   })
 }
 
-/** Turns the HttpApi schema-decoding error into field-level issues. */
+/** Fields whose submitted value a validation message never repeats (passwords, codes, tokens, secrets, keys). */
+const SECRET_FIELD = /(password|passphrase|secret|token|code|totp|private|key)$/i
+
+/** Longest submitted value a validation message repeats; longer ones are cut and their length given. */
+export const MAX_ECHOED_CHARS = 80
+
+/**
+ * A schema message without the secrets or bulk it may quote: Effect's
+ * messages end with `actual <the submitted value>`; for a secret field the
+ * value is replaced by `(not shown)`, and a value longer than
+ * {@link MAX_ECHOED_CHARS} is cut (`… (N characters)`).
+ */
+export const sanitizeIssueMessage = (field: string, message: string): string => {
+  const name = field
+    .split(".")
+    .filter((segment) => !/^\d+$/.test(segment))
+    .pop()
+  const secret = name !== undefined && SECRET_FIELD.test(name)
+  return message.replace(/(\bactual )(.*)$/gm, (_match, lead: string, value: string) =>
+    secret
+      ? `${lead}(not shown)`
+      : value.length > MAX_ECHOED_CHARS
+        ? `${lead}${value.slice(0, MAX_ECHOED_CHARS - 20)}… (${value.length} characters)`
+        : `${lead}${value}`
+  )
+}
+
+/** Turns the HttpApi schema-decoding error into field-level issues (values sanitized, see {@link sanitizeIssueMessage}). */
 const decodeIssues = (body: any): Array<{ field: string; message: string }> =>
   Array.isArray(body?.issues)
-    ? body.issues.map((i: any) => ({
-        field: Array.isArray(i.path) && i.path.length > 0 ? i.path.join(".") : "body",
-        message: String(i.message ?? "is invalid")
-      }))
+    ? body.issues.map((i: any) => {
+        const field = Array.isArray(i.path) && i.path.length > 0 ? i.path.join(".") : "body"
+        return { field, message: sanitizeIssueMessage(field, String(i.message ?? "is invalid")) }
+      })
     : []
 
 /**

@@ -125,9 +125,25 @@ for (const dialect of testDialects()) {
           409
         )
         expect(dom.field).toBe("custom_domain")
+        // A message never repeats a submitted secret, and cuts a long value.
+        const marker = "hunter2-must-not-come-back"
+        const secret = yield* call("POST", "/api/v1/tenants/dupe-co/auth/login", {
+          auth: false,
+          body: { login: "someone@example.edu", password: marker.repeat(50) }
+        })
+        const secretProblem = expectProblem(secret, 400)
+        expect(secret.text).not.toContain(marker)
+        expect(secretProblem.issues[0]).toMatchObject({ field: "password" })
+        expect(secretProblem.issues[0].message).toContain("actual (not shown)")
+        const long = expectProblem(
+          yield* call("POST", "/api/v1/tenants", { body: { slug: "long-name", name: "n".repeat(5_000) } }),
+          400
+        )
+        expect(long.detail).toMatch(/name: .*… \(5002 characters\)$/)
+        expect(long.detail.length).toBeLessThan(300)
         expectProblem(yield* call("GET", "/api/v1/tenants/no-such-tenant"), 404)
         expectProblem(yield* call("GET", "/no/such/route", { auth: false }), 404)
-        for (const slug of ["okay-slug", "big-body", "dupe-co-2"]) {
+        for (const slug of ["okay-slug", "big-body", "dupe-co-2", "long-name"]) {
           expectProblem(yield* call("GET", `/api/v1/tenants/${slug}`), 404)
         }
       })
