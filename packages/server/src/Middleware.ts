@@ -330,7 +330,7 @@ export const globalMiddleware = (config: ServerConfig, inflight: { n: number } =
               Effect.gen(function* () {
                 const [response] = yield* HttpServerError.causeResponse(cause)
                 if (response.status >= 500 && !Cause.isInterruptedOnly(cause)) {
-                  yield* Effect.logError("unhandled error", Cause.pretty(cause))
+                  yield* Effect.logError("unhandled error", cause)
                 }
                 return response
               })

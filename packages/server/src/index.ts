@@ -7,6 +7,7 @@
 export * from "./Auth.js"
 export * from "./Config.js"
 export { VERSION } from "./http/System.js"
+export { jsonLineLogger, jsonLines } from "./Logging.js"
 export { Metrics } from "./Metrics.js"
 export { CurrentRequestId, problemResponse, problemType, routeLabel } from "./Middleware.js"
 export { baseUrl, coreLayer, routes, serverLayer } from "./Server.js"

@@ -4,7 +4,7 @@
  * @module
  */
 import { Command, Options } from "@effect/cli"
-import { baseUrl, serverConfig, serverLayer } from "@signet/server"
+import { baseUrl, jsonLines, serverConfig, serverLayer } from "@signet/server"
 import { Console, Effect, Layer, Logger, LogLevel, Option } from "effect"
 import { configLayer } from "../Settings.js"
 
@@ -43,11 +43,10 @@ export const serve = Command.make("serve", { host, port, databaseUrl, noMigrate 
         })
       )
     })
-    // Every log line is JSON (request logs carry request_id through log annotations).
-    const logger =
-      config.logLevel === "none"
-        ? Logger.replace(Logger.defaultLogger, Logger.none)
-        : Logger.replace(Logger.defaultLogger, Logger.jsonLogger)
+    // Every log line is JSON in the request log's shape (request_id from the log annotations).
+    // `Logger.jsonLogger`, used here before, only formats: every Effect log (job failures, the
+    // cause of a 500) was dropped.
+    const logger = config.logLevel === "none" ? Logger.replace(Logger.defaultLogger, Logger.none) : jsonLines
     const level = {
       debug: LogLevel.Debug,
       info: LogLevel.Info,
