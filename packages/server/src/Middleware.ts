@@ -83,7 +83,7 @@ export const problemResponse = (
 }
 
 /** Fields whose submitted value a validation message never repeats (passwords, codes, tokens, secrets, keys). */
-const SECRET_FIELD = /(password|passphrase|secret|token|code|totp|private|key)$/i
+const SECRET_FIELD = /(password|passphrase|secret|token|code|totp|private|key)s?$/i
 
 /** Longest submitted value a validation message repeats; longer ones are cut and their length given. */
 export const MAX_ECHOED_CHARS = 80
@@ -107,6 +107,54 @@ export const sanitizeIssueMessage = (field: string, message: string): string => 
         ? `${lead}${value.slice(0, MAX_ECHOED_CHARS - 20)}… (${value.length} characters)`
         : `${lead}${value}`
   )
+}
+
+/**
+ * A schema error printed as a tree (Effect's `TreeFormatter`, which @effect/rpc
+ * sends back as the defect of a payload it could not decode) with each
+ * quoted value sanitized as {@link sanitizeIssueMessage} does, the field
+ * being the nearest `["name"]` above the line.
+ */
+export const sanitizeIssueTree = (tree: string): string => {
+  const keys: Array<{ readonly indent: number; readonly key: string }> = []
+  return tree
+    .split("\n")
+    .map((line) => {
+      const indent = line.search(/\S/)
+      while (keys.length > 0 && keys[keys.length - 1]!.indent >= indent) keys.pop()
+      const key = /^\s*(?:[└├]─ )?\["([^"]+)"\]/.exec(line)?.[1]
+      if (key !== undefined) keys.push({ indent, key })
+      return line.includes("actual ") ? sanitizeIssueMessage(keys[keys.length - 1]?.key ?? "body", line) : line
+    })
+    .join("\n")
+}
+
+/**
+ * An `/rpc` answer (NDJSON) whose payload-decoding defects are sanitized
+ * ({@link sanitizeIssueTree}); other answers are returned as they are.
+ */
+const sanitizeRpcResponse = (
+  response: HttpServerResponse.HttpServerResponse
+): HttpServerResponse.HttpServerResponse => {
+  const body = response.body
+  if (body._tag !== "Uint8Array") return response
+  const text = new TextDecoder().decode(body.body)
+  if (!text.includes('"Die"') || !text.includes("actual ")) return response
+  const lines = text.split("\n").map((line) => {
+    try {
+      const message = JSON.parse(line)
+      const cause = message?.exit?.cause
+      if (cause?._tag === "Die" && typeof cause.defect === "string") cause.defect = sanitizeIssueTree(cause.defect)
+      return JSON.stringify(message)
+    } catch {
+      return line
+    }
+  })
+  return HttpServerResponse.text(lines.join("\n"), {
+    status: response.status,
+    contentType: body.contentType,
+    headers: response.headers
+  })
 }
 
 /** Turns the HttpApi schema-decoding error into field-level issues (values sanitized, see {@link sanitizeIssueMessage}). */
@@ -377,12 +425,15 @@ export const globalMiddleware = (config: ServerConfig, inflight: { n: number } =
             Effect.annotateLogs("request_id", requestId)
           )
           const isDocs = path === "/docs" || path.startsWith("/docs/")
-          const withHeaders = HttpServerResponse.setHeaders(response, {
-            ...SECURITY_HEADERS,
-            ...(isDocs ? {} : { "content-security-policy": API_CSP }),
-            ...(response.headers["cache-control"] ? {} : { "cache-control": "no-store" }),
-            "x-request-id": requestId
-          })
+          const withHeaders = HttpServerResponse.setHeaders(
+            path === "/rpc" ? sanitizeRpcResponse(response) : response,
+            {
+              ...SECURITY_HEADERS,
+              ...(isDocs ? {} : { "content-security-policy": API_CSP }),
+              ...(response.headers["cache-control"] ? {} : { "cache-control": "no-store" }),
+              "x-request-id": requestId
+            }
+          )
           const elapsed = Number((yield* Clock.currentTimeNanos) - start) / 1e9
           const route = routeLabel(path)
           metrics.observeRequest(request.method, route, withHeaders.status, elapsed)

@@ -9,5 +9,13 @@ export * from "./Config.js"
 export { VERSION } from "./http/System.js"
 export { jsonLineLogger, jsonLines } from "./Logging.js"
 export { Metrics } from "./Metrics.js"
-export { CurrentRequestId, problemResponse, problemType, routeLabel } from "./Middleware.js"
+export {
+  CurrentRequestId,
+  MAX_ECHOED_CHARS,
+  problemResponse,
+  problemType,
+  routeLabel,
+  sanitizeIssueMessage,
+  sanitizeIssueTree
+} from "./Middleware.js"
 export { baseUrl, coreLayer, routes, serverLayer } from "./Server.js"
