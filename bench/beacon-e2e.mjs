@@ -18,6 +18,7 @@
 import { spawn, spawnSync } from "node:child_process"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
+import * as Http from "node:http"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
@@ -144,47 +145,83 @@ const cpu = (pid) => {
   return (Number(f[11]) + Number(f[12])) / 100
 }
 const cpu0 = cpu(server.pid)
-const t0 = performance.now()
-const outcomes = {}
-let firstProof = Number.POSITIVE_INFINITY
-let lastProof = 0
-await Promise.all(
-  rooms.map(
-    (r) =>
-      new Promise((resolve, reject) => {
-        const agent = spawn(process.execPath, [beaconBin, "run", "--input", "stdin", "--telemetry-interval", "3600"], {
-          cwd: r.dir,
-          env,
-          stdio: ["pipe", "pipe", "inherit"]
-        })
-        let out = ""
-        agent.stdout.on("data", (b) => {
-          out += b
-          if (String(b).includes('"event":"proof"')) {
-            const t = performance.now()
-            firstProof = Math.min(firstProof, t)
-            lastProof = Math.max(lastProof, t)
-          }
-        })
-        agent.once("exit", (code) => {
-          for (const line of out.split("\n")) {
-            if (!line.startsWith("{")) continue
-            const e = JSON.parse(line)
-            if (e.event === "proof") {
-              const k = e.status ?? e.reason_code ?? e.outcome
-              outcomes[k] = (outcomes[k] ?? 0) + 1
+
+/**
+ * Runs the agents on their classrooms' tokens until their input is delivered. Answers the
+ * wall time, the first and last proof delivery times and the outcomes the agents reported.
+ */
+const runAgents = async () => {
+  const t0 = performance.now()
+  const outcomes = {}
+  let firstProof = Number.POSITIVE_INFINITY
+  let lastProof = 0
+  await Promise.all(
+    rooms.map(
+      (r) =>
+        new Promise((resolve, reject) => {
+          const agent = spawn(
+            process.execPath,
+            [beaconBin, "run", "--input", "stdin", "--telemetry-interval", "3600"],
+            {
+              cwd: r.dir,
+              env,
+              stdio: ["pipe", "pipe", "inherit"]
             }
-          }
-          code === 0 ? resolve() : reject(new Error(`agent exited ${code}`))
+          )
+          let out = ""
+          agent.stdout.on("data", (b) => {
+            out += b
+            if (String(b).includes('"event":"proof"')) {
+              const t = performance.now()
+              firstProof = Math.min(firstProof, t)
+              lastProof = Math.max(lastProof, t)
+            }
+          })
+          agent.once("exit", (code) => {
+            for (const line of out.split("\n")) {
+              if (!line.startsWith("{")) continue
+              const e = JSON.parse(line)
+              if (e.event === "proof") {
+                const k = e.status ?? e.reason_code ?? e.outcome
+                outcomes[k] = (outcomes[k] ?? 0) + 1
+              }
+            }
+            code === 0 ? resolve() : reject(new Error(`agent exited ${code}`))
+          })
+          agent.stdin.end(`${r.tokens.join("\n")}\n`)
         })
-        agent.stdin.end(`${r.tokens.join("\n")}\n`)
-      })
+    )
   )
-)
-const seconds = (performance.now() - t0) / 1000
+  return { seconds: (performance.now() - t0) / 1000, firstProof, lastProof, outcomes }
+}
+const run = await runAgents()
+const { seconds, firstProof, lastProof, outcomes } = run
 const serverCpu = cpu(server.pid) - cpu0
 server.kill("SIGTERM")
 await new Promise((r) => server.once("exit", r))
+
+// The agents' own ceiling: the same agents against a bare node:http server on the same port
+// that answers every proof ACCEPTED at once (no verification, no database).
+log("baseline: the same agents against a bare node:http server that only acknowledges…")
+const stub = Http.createServer((req, res) => {
+  req.resume()
+  req.on("end", () => {
+    const json = (status, body) => {
+      res.writeHead(status, { "content-type": "application/json", date: new Date().toUTCString() })
+      res.end(JSON.stringify(body))
+    }
+    if (req.url === "/api/v1/beacon/auth/token")
+      return json(200, { token: "stub", expires_in: 600, server_time_ms: Date.now() })
+    if (req.url === "/api/v1/beacon/proofs") return json(200, { status: "ACCEPTED", signature_id: Crypto.randomUUID() })
+    res.writeHead(204)
+    res.end()
+  })
+})
+await new Promise((r) => stub.listen(Number(new URL(url).port), "127.0.0.1", r))
+const bare = await runAgents()
+await new Promise((r) => stub.close(r))
+const bareSteady = (bare.outcomes.ACCEPTED ?? 0) / Math.max(0.001, (bare.lastProof - bare.firstProof) / 1000)
+log(`baseline: ${bare.outcomes.ACCEPTED ?? 0} acknowledged, steady ${bareSteady.toFixed(0)}/s`)
 
 const check = ManagedRuntime.make(core.Core.layer({ databaseUrl }))
 const rows = await check.runPromise(
@@ -214,8 +251,9 @@ writeSection(
     `| proofs → accepted signatures per second, steady (first to last delivery) | ${steady.toFixed(0)} | ≥ 1,000 ${steady >= 1000 ? "✓" : "✗"} |`,
     `| the same including the agents' start-up and authentication | ${rate.toFixed(0)} (${accepted} of ${ROOMS * PER_ROOM} in ${seconds.toFixed(1)} s) | |`,
     `| server CPU per proof | ${((serverCpu * 1000) / Math.max(1, accepted)).toFixed(2)} ms | |`,
+    `| the same agents against a bare node:http server that only acknowledges (no verification, no database), steady | ${bareSteady.toFixed(0)}/s | |`,
     `| signatures in the database | ${rows.map((r) => `${r.method}/${r.status}: ${r.n}`).join(", ")} | all ${ROOMS * PER_ROOM} |`,
     "",
-    "Each agent delivers its journal in counter order, one request at a time (so a restart never reorders or reuses a counter); throughput grows with the number of beacons until the server's CPU is the limit."
+    "Each agent delivers its journal in counter order, one request at a time (so a restart never reorders or reuses a counter); throughput grows with the number of beacons until the server's CPU is the limit. The bare-server row is the agents' own ceiling on this machine (signing with @noble/curves, two fsyncs per proof, the HTTP client), whatever the server."
   ].join("\n")
 )
