@@ -64,8 +64,8 @@ const url = await new Promise((resolve) => {
   })
 })
 const op = { authorization: `Bearer ${config.SIGNET_BOOTSTRAP_TOKEN}`, "content-type": "application/json" }
-const post = async (path, body, headers = { "content-type": "application/json" }) => {
-  const r = await fetch(url + path, { method: "POST", headers, body: JSON.stringify(body) })
+const post = async (path, body, headers = { "content-type": "application/json" }, base = url) => {
+  const r = await fetch(base + path, { method: "POST", headers, body: JSON.stringify(body) })
   return { status: r.status, body: await r.json().catch(() => null) }
 }
 const PASSWORD = "benchmark passphrase 2026"
@@ -138,6 +138,32 @@ const t0 = performance.now()
 await Promise.all([...workers, getter])
 const loginRate = logins / ((performance.now() - t0) / 1000)
 
+/**
+ * The same 16 chained sessions for 10 s against `refreshAt` (a function of the current token
+ * answering `{ status, token }`): rotations per second and errors.
+ */
+const chainRefreshes = async (tokens, refreshAt) => {
+  let done = 0
+  let errors = 0
+  const until = Date.now() + 10_000
+  const t0 = performance.now()
+  await Promise.all(
+    tokens.map(async (token) => {
+      let current = token
+      while (Date.now() < until) {
+        const r = await refreshAt(current)
+        if (r.status !== 200) {
+          errors++
+          break
+        }
+        done++
+        current = r.token
+      }
+    })
+  )
+  return { done, rate: done / ((performance.now() - t0) / 1000), errors }
+}
+
 // 2. Refresh rotation.
 process.stderr.write("refresh rotation for 10 s…\n")
 const sessions = []
@@ -147,28 +173,14 @@ for (let i = 0; i < 16; i++) {
       .tokens.refresh_token
   )
 }
-let refreshes = 0
-let refreshErrors = 0
-const refreshUntil = Date.now() + 10_000
-const r0 = performance.now()
 const cpu0 = serverCpu()
-await Promise.all(
-  sessions.map(async (token) => {
-    let current = token
-    while (Date.now() < refreshUntil) {
-      const r = await post("/api/v1/tenants/bench/auth/refresh", { refresh_token: current })
-      if (r.status === 200) {
-        refreshes++
-        current = r.body.refresh_token
-      } else {
-        refreshErrors++
-        break
-      }
-    }
-  })
-)
-const refreshRate = refreshes / ((performance.now() - r0) / 1000)
-const refreshPerCpuSecond = refreshes / (serverCpu() - cpu0)
+const signet = await chainRefreshes(sessions, async (token) => {
+  const r = await post("/api/v1/tenants/bench/auth/refresh", { refresh_token: token })
+  return { status: r.status, token: r.body?.refresh_token }
+})
+const refreshRate = signet.rate
+const refreshErrors = signet.errors
+const refreshPerCpuSecond = signet.done / (serverCpu() - cpu0)
 
 // 3. Enumeration by timing: unknown vs known accounts, wrong password, 200 samples each, interleaved.
 process.stderr.write("timing known vs unknown users…\n")
@@ -192,6 +204,27 @@ const mu = pct(unknown, 50)
 
 server.kill("SIGTERM")
 await new Promise((r) => server.once("exit", r))
+
+// 4. The bare baseline of the refresh figure (bench/refresh-baseline-server.mjs), same client.
+process.stderr.write("refresh baseline (node:http + better-sqlite3) for 10 s…\n")
+const baselineServer = spawn(
+  process.execPath,
+  [Path.join(root, "bench/refresh-baseline-server.mjs"), Path.join(dir, "baseline.db"), "16"],
+  { stdio: ["ignore", "pipe", "inherit"] }
+)
+const baseline = await new Promise((resolve) => {
+  let out = ""
+  baselineServer.stdout.on("data", (b) => {
+    out += b
+    if (out.includes("\n")) resolve(JSON.parse(out.split("\n")[0]))
+  })
+})
+const bare = await chainRefreshes(baseline.tokens, async (token) => {
+  const r = await post("/refresh", { refresh_token: token }, undefined, baseline.url)
+  return { status: r.status, token: r.body?.refresh_token }
+})
+baselineServer.kill("SIGTERM")
+await new Promise((r) => baselineServer.once("exit", r))
 Fs.rmSync(dir, { recursive: true, force: true })
 
 const lines = [
@@ -203,6 +236,7 @@ const lines = [
   `| authenticated GET /me during the storm, p50 / p99 | ${pct(getLatencies, 50).toFixed(1)} ms / ${pct(getLatencies, 99).toFixed(1)} ms | p99 ≤ 20 ms |`,
   `| refresh rotations/s (16 chained sessions, 10 s; client on the same 2 cores) | ${refreshRate.toFixed(0)} (${refreshErrors} errors) | ≥ 1,000 |`,
   `| refresh rotations per server CPU-second (per core) | ${refreshPerCpuSecond.toFixed(0)} | |`,
+  `| the same rotation on a bare node:http + better-sqlite3 server (bench/refresh-baseline-server.mjs; same client) | ${bare.rate.toFixed(0)}/s (${bare.errors} errors); Signet/baseline ${(refreshRate / bare.rate).toFixed(2)}× | |`,
   `| failed login, known vs unknown account, median of 200 | ${mk.toFixed(1)} ms vs ${mu.toFixed(1)} ms (${((Math.abs(mk - mu) / Math.max(mk, mu)) * 100).toFixed(1)} %) | < 5 % apart |`
 ]
 writeSection("Login and refresh", lines.join("\n"))
