@@ -250,6 +250,20 @@ export const asPrincipal = <A, E, R>(self: Effect.Effect<A, E, R>) =>
     self.pipe(Effect.provideService(CurrentTenant, p.tenant), Effect.provideService(CurrentActor, p.actor))
   )
 
+/**
+ * `self` when the current actor is the user `userId` (a user reading their own
+ * record), `other` — which checks a permission — otherwise.
+ */
+export const selfOr = <A, E1, R1, E2, R2>(
+  userId: string,
+  self: Effect.Effect<A, E1, R1>,
+  other: Effect.Effect<A, E2, R2>
+): Effect.Effect<A, E1 | E2, R1 | R2 | CurrentActor> =>
+  Effect.flatMap(
+    CurrentActor,
+    (actor): Effect.Effect<A, E1 | E2, R1 | R2> => (actor.kind === "user" && actor.id === userId ? self : other)
+  )
+
 /** True when a granted permission pattern covers a required `resource:action`. */
 export const permissionCovers = (granted: string, required: string): boolean =>
   granted === required || granted === "*:*" || (granted.endsWith(":*") && required.startsWith(granted.slice(0, -1)))

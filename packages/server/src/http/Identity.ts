@@ -4,20 +4,9 @@
  * @module
  */
 import { HttpApiBuilder } from "@effect/platform"
-import {
-  Auth,
-  Authenticated,
-  Identity,
-  Mfa,
-  Operators,
-  policyUse,
-  SignetApi,
-  SigningKeys,
-  Tenancy,
-  UserAdmin
-} from "@signet/core"
+import { Auth, Identity, Mfa, Operators, policyUse, SignetApi, SigningKeys, Tenancy, UserAdmin } from "@signet/core"
 import { Effect } from "effect"
-import { asPrincipal, clientInfo, currentUserId } from "../Auth.js"
+import { asPrincipal, clientInfo, currentUserId, selfOr } from "../Auth.js"
 import type { ServerConfig } from "../Config.js"
 
 /** Handlers for login, refresh and the JWKS. */
@@ -146,10 +135,10 @@ export const UsersHttp = HttpApiBuilder.group(SignetApi, "users", (handlers) =>
     .handle("create", ({ payload }) => asPrincipal(UserAdmin.create(payload).pipe(policyUse("users:write"))))
     .handle("get", ({ path }) =>
       asPrincipal(
-        Effect.flatMap(Authenticated, (p) =>
-          p.actor.kind === "user" && p.actor.id === path.id
-            ? Identity.use((i) => i.get(path.id))
-            : UserAdmin.get(path.id).pipe(policyUse("users:read"))
+        selfOr(
+          path.id,
+          Identity.use((i) => i.get(path.id)),
+          UserAdmin.get(path.id).pipe(policyUse("users:read"))
         )
       )
     )

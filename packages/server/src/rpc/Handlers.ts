@@ -20,23 +20,12 @@ import {
   UserAdmin
 } from "@signet/core"
 import { Effect } from "effect"
-import { requireTenantUser } from "../Auth.js"
+import { requireTenantUser, selfOr } from "../Auth.js"
 
 /** Runs an RPC handler as the principal the RPC middleware verified. */
 const asPrincipal = <A, E, R>(self: Effect.Effect<A, E, R>) =>
   Effect.flatMap(Authenticated, (p) =>
     self.pipe(Effect.provideService(CurrentTenant, p.tenant), Effect.provideService(CurrentActor, p.actor))
-  )
-
-/** `self` when the caller is the user `userId`, `other` (which checks a permission) otherwise. */
-const selfOr = <A, E1, R1, E2, R2>(
-  userId: string,
-  self: Effect.Effect<A, E1, R1>,
-  other: Effect.Effect<A, E2, R2>
-): Effect.Effect<A, E1 | E2, R1 | R2 | CurrentActor> =>
-  Effect.flatMap(
-    CurrentActor,
-    (actor): Effect.Effect<A, E1 | E2, R1 | R2> => (actor.kind === "user" && actor.id === userId ? self : other)
   )
 
 /** Handlers of every RPC group in {@link SignetRpcs}. */
