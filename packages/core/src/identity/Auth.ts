@@ -157,15 +157,20 @@ export class Auth extends Effect.Service<Auth>()("Signet/Auth", {
         const refresh = yield* storeRefresh(tenant.id, sessionId, nowMs)
         const access = yield* issueAccess(tenant, user, sessionId)
         const present = yield* identity.present(user)
-        return new TokenPair({
-          access_token: access.token,
-          refresh_token: refresh,
-          token_type: "Bearer",
-          expires_in: access.expiresIn,
-          refresh_expires_in: REFRESH_TTL_MS / 1000,
-          session_id: sessionId,
-          user: present
-        })
+        // Built from decoded rows and our own tokens: not validated again here (the
+        // response is encoded through the schema, as toUser does for the user).
+        return new TokenPair(
+          {
+            access_token: access.token,
+            refresh_token: refresh,
+            token_type: "Bearer",
+            expires_in: access.expiresIn,
+            refresh_expires_in: REFRESH_TTL_MS / 1000,
+            session_id: sessionId,
+            user: present
+          },
+          true
+        )
       }).pipe(Effect.orDie)
 
     /**
@@ -361,15 +366,18 @@ export class Auth extends Effect.Service<Auth>()("Signet/Auth", {
             )
             if (outcome.kind === "ok") {
               const access = yield* issueAccess(tenant, outcome.user, outcome.sessionId)
-              return new TokenPair({
-                access_token: access.token,
-                refresh_token: outcome.token,
-                token_type: "Bearer",
-                expires_in: access.expiresIn,
-                refresh_expires_in: REFRESH_TTL_MS / 1000,
-                session_id: outcome.sessionId,
-                user: outcome.present
-              })
+              return new TokenPair(
+                {
+                  access_token: access.token,
+                  refresh_token: outcome.token,
+                  token_type: "Bearer",
+                  expires_in: access.expiresIn,
+                  refresh_expires_in: REFRESH_TTL_MS / 1000,
+                  session_id: outcome.sessionId,
+                  user: outcome.present
+                },
+                true
+              )
             }
             if (outcome.kind === "miss") {
               // Unknown, expired — or already used: the signature of a stolen token.
