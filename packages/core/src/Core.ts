@@ -127,7 +127,8 @@ export const DEFAULT_ROLE_OF_TYPE = { admin: "admin", dev: "admin", teacher: "te
 
 /**
  * Access wiring: default roles seeded at onboarding (before the first admin),
- * and the `roles` claim of access tokens read from RBAC.
+ * the default role of a new user's type (and its swap when a roster import
+ * changes the type), and the `roles` claim of access tokens read from RBAC.
  */
 const accessWiring = Layer.effectDiscard(
   Effect.gen(function* () {
@@ -155,6 +156,21 @@ const accessWiring = Layer.effectDiscard(
             if (ids.length === 0) continue
             const role = yield* access.findRoleByName(DEFAULT_ROLE_OF_TYPE[type])
             if (Option.isSome(role)) yield* access.assignRoleMany(ids, role.value.id)
+          }
+        }) as Effect.Effect<void, unknown, CurrentTenant | CurrentActor>
+      ).pipe(Effect.orDie)
+    )
+    // A roster re-import that changes a user's type swaps the default role of the old type for
+    // the new type's (other roles, e.g. ones an admin added, stay).
+    yield* identity.addRetypeStep((changes) =>
+      (
+        Effect.gen(function* () {
+          for (const change of changes) {
+            const from = yield* access.findRoleByName(DEFAULT_ROLE_OF_TYPE[change.from])
+            const to = yield* access.findRoleByName(DEFAULT_ROLE_OF_TYPE[change.to])
+            if (Option.isSome(from) && (Option.isNone(to) || to.value.id !== from.value.id))
+              yield* access.unassignRole(change.id, from.value.id)
+            if (Option.isSome(to)) yield* Effect.asVoid(access.assignRole(change.id, to.value.id))
           }
         }) as Effect.Effect<void, unknown, CurrentTenant | CurrentActor>
       ).pipe(Effect.orDie)

@@ -3,7 +3,7 @@ import * as Path from "node:path"
 import { expect, layer } from "@effect/vitest"
 import { Academics, Access, CreateTenant, Identity, OneRoster, policyUse, Roster, Tenancy } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import { asTenant, auditCount, testActor, testCore } from "./support.js"
 
 const SHARED = Path.resolve(__dirname, "../../../../shared/data/oneroster")
@@ -138,6 +138,55 @@ for (const dialect of testDialects()) {
           Roster.use((r) => r.importPlan(deleted))
         ).pipe(Effect.provide(testActor))
         expect(after.users).toMatchObject({ deleted: 1, created: 0 })
+
+        // A student who becomes a teacher in a later import: the student's registered devices
+        // and default role go, the teacher's default role comes; an extra role an admin gave stays.
+        const other = users.findIndex((l, n) => n > idx && l.split(",")[roleCol] === "student")
+        const email = users[other]!.split(",")[header.indexOf("email")]!
+        const target = (yield* asTenant(
+          tenant,
+          Identity.use((x) => x.list({ q: email, limit: 2 }))
+        )).items[0]
+        expect(target).toBeDefined()
+        yield* asTenant(
+          tenant,
+          Identity.use((x) => x.update(target!.id, { devices: ["phone-1"] }))
+        ).pipe(Effect.provide(testActor))
+        const viewer = yield* asTenant(
+          tenant,
+          Access.use((a) => a.findRoleByName("viewer").pipe(policyUse("roles:read")))
+        ).pipe(Effect.provide(testActor))
+        yield* asTenant(
+          tenant,
+          Access.use((a) => a.assignRole(target!.id, Option.getOrThrow(viewer).id).pipe(policyUse("roles:write")))
+        ).pipe(Effect.provide(testActor))
+        const retypedCells = users[other]!.split(",")
+        retypedCells[roleCol] = "teacher"
+        const retypedUsers = [...users]
+        retypedUsers[other] = retypedCells.join(",")
+        const retyped = OneRoster.parseOneRoster(bytes(new Map(files).set("users.csv", retypedUsers.join("\n"))))
+        expect(retyped.errors).toEqual([])
+        const third = yield* asTenant(
+          tenant,
+          Roster.use((r) => r.importPlan(retyped))
+        ).pipe(Effect.provide(testActor))
+        expect(third.users).toMatchObject({ created: 0, updated: 1 })
+        const now = yield* asTenant(
+          tenant,
+          Identity.use((x) => x.get(target!.id))
+        )
+        expect(now).toMatchObject({ user_type: "teacher", devices: [] })
+        expect(
+          yield* asTenant(
+            tenant,
+            Identity.use((x) => x.validateStudentDevice(target!.id, "phone-1"))
+          )
+        ).toBe(false)
+        const rolesNow = yield* asTenant(
+          tenant,
+          Access.use((a) => a.listUserRoles(target!.id).pipe(policyUse("roles:read")))
+        ).pipe(Effect.provide(testActor))
+        expect(rolesNow.map((r) => r.role_name).sort()).toEqual(["teacher", "viewer"])
       })
     )
   })

@@ -6,7 +6,10 @@
  *
  * All-or-nothing: the whole plan is written in one transaction, and a plan
  * with errors writes nothing. Upserts go by `sourcedId`, so importing the same
- * files again changes nothing; `tobedeleted` rows soft-delete. A bulk file is
+ * files again changes nothing; `tobedeleted` rows soft-delete; a user whose
+ * `role` changes (student → teacher) takes the new type's default role in
+ * place of the old one's, and a former student's registered devices are
+ * removed (roles an admin added stay). A bulk file is
  * authoritative for the groups it lists: their membership becomes exactly the
  * enrollments of the file. One audit row and one CloudEvent
  * (`signet.academics.roster.imported`) summarise the import; `dryRun` runs

@@ -83,6 +83,16 @@ export interface RosterUser {
   readonly deleted: boolean
 }
 
+/**
+ * A user whose `user_type` a roster import changed (e.g. a student who became
+ * a teacher): handed to the steps registered with `Identity.addRetypeStep`.
+ */
+export interface UserTypeChange {
+  readonly id: string
+  readonly from: UserType
+  readonly to: UserType
+}
+
 /** Normalises an e-mail or username for uniqueness and lookup. */
 export const normalize = (s: string): string => s.trim().normalize("NFKC").toLowerCase()
 
@@ -153,6 +163,21 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
     const addBulkCreationStep = (
       step: (users: ReadonlyArray<User>) => Effect.Effect<void, never, CurrentTenant | CurrentActor>
     ) => Ref.update(bulkCreationSteps, (s) => [...s, step])
+
+    const retypeSteps = yield* Ref.make<
+      ReadonlyArray<
+        (changes: ReadonlyArray<UserTypeChange>) => Effect.Effect<void, never, CurrentTenant | CurrentActor>
+      >
+    >([])
+
+    /**
+     * Registers work done, once per import, in the transaction of a roster
+     * import that changed users' `user_type` (the access module swaps the
+     * default role of the old type for the new type's).
+     */
+    const addRetypeStep = (
+      step: (changes: ReadonlyArray<UserTypeChange>) => Effect.Effect<void, never, CurrentTenant | CurrentActor>
+    ) => Ref.update(retypeSteps, (s) => [...s, step])
 
     /**
      * Registers work done in the transaction that deletes a user (the access
@@ -484,7 +509,10 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
      * Roster upsert (OneRoster import): creates, updates or soft-deletes users
      * by their `source_id`, in the caller's transaction, without an audit row
      * per user (the import writes one summary row). New users get the
-     * creation steps (their default role). A user without e-mail gets
+     * creation steps (their default role). A user whose type changes (a
+     * student who became a teacher) loses the student's registered devices and
+     * goes through the retype steps (the default role of the new type replaces
+     * the old one's). A user without e-mail gets
      * `<sourcedId>@oneroster.invalid` (RFC 2606), so the unique-per-tenant
      * e-mail rule holds; they log in by username.
      */
@@ -507,6 +535,7 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
         const ids = new Map<string, string>()
         const counts = { created: 0, updated: 0, deleted: 0, unchanged: 0 }
         const created: Array<string> = []
+        const retyped: Array<UserTypeChange> = []
         for (const u of users) {
           const email = u.email ?? `${u.sourceId.toLowerCase().replace(/[^a-z0-9._-]/g, "-")}@oneroster.invalid`
           const found = existing.get(u.sourceId)
@@ -553,8 +582,18 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
               family_name = ${u.familyName}, user_type = ${u.userType}, school_id = ${u.schoolId},
               student_number = ${u.studentNumber}, status = ${status}, deleted_at = NULL, updated_at = ${at}
             WHERE tenant_id = ${tenant.id} AND id = ${found.id}`.pipe(Effect.orDie)
+          if (found.user_type !== u.userType) {
+            retyped.push({ id: found.id, from: found.user_type, to: u.userType })
+            // Registered devices are a student's (ValidateStudentDevice): they go with the type.
+            if (found.user_type === "student") {
+              yield* sql`DELETE FROM student_devices WHERE tenant_id = ${tenant.id} AND user_id = ${found.id}`.pipe(
+                Effect.orDie
+              )
+            }
+          }
           counts.updated++
         }
+        if (retyped.length > 0) for (const step of yield* Ref.get(retypeSteps)) yield* step(retyped)
         if (created.length > 0) {
           const users: Array<User> = []
           const nowMs = yield* now
@@ -592,6 +631,7 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
 
     return {
       addBulkCreationStep,
+      addRetypeStep,
       rosterUpsert,
       liteMany,
       addCreationStep,
