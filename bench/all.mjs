@@ -22,6 +22,7 @@ const sizingOnly = process.argv.includes("--sizing-only")
 const scripts = [
   ["startup", []],
   ["login", []],
+  ["refresh-parts", []],
   ["permission-check", []],
   ["academics", []],
   ["attendance", []],
