@@ -186,6 +186,9 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
     const addDeletionStep = (step: (userId: string) => Effect.Effect<void, never, CurrentTenant | CurrentActor>) =>
       Ref.update(deletionSteps, (s) => [...s, step])
 
+    // Registered devices by user. Only students register devices (create and update refuse
+    // them for other types; a roster import that retypes a student removes them), so callers
+    // pass students' ids only and a page without students costs no query.
     const devicesOf = (tenantId: string, ids: ReadonlyArray<string>) =>
       ids.length === 0
         ? Effect.succeed(new Map<string, Array<string>>())
@@ -227,7 +230,7 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
 
     const present = (row: UserRow) =>
       Effect.gen(function* () {
-        const devices = yield* devicesOf(row.tenant_id, [row.id])
+        const devices = yield* devicesOf(row.tenant_id, row.user_type === "student" ? [row.id] : [])
         return toUser(row, devices.get(row.id) ?? [], yield* now)
       })
 
@@ -327,7 +330,10 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
               )
             const devices = yield* devicesOf(
               tenant.id,
-              rows.slice(0, limit).map((r) => r.id)
+              rows
+                .slice(0, limit)
+                .filter((r) => r.user_type === "student")
+                .map((r) => r.id)
             )
             const nowMs = yield* now
             return toPage(
