@@ -35,7 +35,7 @@ import {
 } from "@signet/core"
 import { Effect, FiberRef, Layer, Option, Redacted } from "effect"
 import type { ServerConfig } from "./Config.js"
-import { CurrentRequestId } from "./Middleware.js"
+import { CurrentRequestId, RPC_PEER_HEADER } from "./Middleware.js"
 
 const digest = (s: string) => Crypto.createHash("sha256").update(s).digest()
 
@@ -127,11 +127,23 @@ export const RpcOperatorAuthLive = (config: ServerConfig) =>
         const auth = headers["authorization"] ?? ""
         const token = auth.toLowerCase().startsWith("bearer ") ? auth.slice(7).trim() : ""
         return Effect.flatMap(operatorOf(config, token).pipe(Effect.provideService(Operators, operators)), (id) =>
-          Option.isSome(id) ? operatorActor(headers, undefined, config, id.value) : Effect.fail(unauthorized)
+          Option.isSome(id)
+            ? operatorActor(headers, headers[RPC_PEER_HEADER] || undefined, config, id.value)
+            : Effect.fail(unauthorized)
         )
       })
     )
   )
+
+/**
+ * Client facts of an `/rpc` request, from the headers @effect/rpc hands to
+ * handlers and middleware: the TCP peer comes from {@link RPC_PEER_HEADER}
+ * (set by the global middleware), then the trusted-proxy rule as over REST.
+ */
+export const rpcClientInfo = (config: ServerConfig, headers: Headers): ClientInfo => ({
+  ip: clientIp(headers[RPC_PEER_HEADER] || undefined, headers["x-forwarded-for"], config.trustedProxies),
+  userAgent: headers["user-agent"]
+})
 
 /** Client facts of the current request (address per the trusted-proxy rule, user agent). */
 export const clientInfo = (
@@ -203,7 +215,7 @@ export const UserAuthLive = (config: ServerConfig) =>
                 tenant: { id: tenant.id, slug: tenant.slug },
                 actor: {
                   kind: "operator",
-                  id: "bootstrap",
+                  id: operator.value,
                   ip: info.ip,
                   userAgent: info.userAgent,
                   requestId
@@ -308,11 +320,7 @@ export const RpcTenantAuthLive = (config: ServerConfig) =>
           const header = headers["authorization"] ?? ""
           const token = header.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : ""
           const requestId = yield* FiberRef.get(CurrentRequestId)
-          const base = {
-            ip: clientIp(undefined, headers["x-forwarded-for"], config.trustedProxies),
-            userAgent: headers["user-agent"],
-            requestId
-          }
+          const base = { ...rpcClientInfo(config, headers), requestId }
           const operator = yield* operatorOf(config, token).pipe(Effect.provideService(Operators, operators))
           if (Option.isSome(operator)) {
             const tenant = yield* tenancy.get(headers["x-signet-tenant"] ?? "")
@@ -326,6 +334,13 @@ export const RpcTenantAuthLive = (config: ServerConfig) =>
             }
           }
           const claims = yield* auth.validateToken(token)
+          // As over REST (UserAuthLive), except that no RPC is an enrolment step.
+          if (claims.mfa_enroll) {
+            return yield* new Forbidden({
+              message: "this tenant requires MFA for administrators: enrol at POST …/me/mfa/totp, then log in again",
+              permission: "mfa:enroll"
+            })
+          }
           return {
             tenant: { id: claims.tid as any, slug: claims.tenant_slug },
             actor: { kind: "user", id: claims.sub, ...base } satisfies Actor,

@@ -20,6 +20,15 @@ import type { ServerConfig } from "./Config.js"
 import { Metrics } from "./Metrics.js"
 
 /**
+ * Name of the header through which `/rpc` handlers learn the TCP peer's
+ * address (@effect/rpc hands them the request's headers, not its socket). The
+ * global middleware sets it on every `/rpc` request, replacing any the client
+ * sent; its name carries a random suffix chosen at start, so a client cannot
+ * supply it inside an RPC message's own headers either.
+ */
+export const RPC_PEER_HEADER = `x-signet-peer-${Crypto.randomBytes(8).toString("hex")}`
+
+/**
  * The request id of the request being handled: the client's `X-Request-ID`
  * when it is a safe token (1–128 of `[A-Za-z0-9._:-]`), else a fresh UUID.
  * Echoed in the response, written in every log line and audit row.
@@ -372,6 +381,18 @@ export const globalMiddleware = (config: ServerConfig, inflight: { n: number } =
                   Effect.orElseSucceed(() => false)
                 )
               : Effect.succeed(false)
+          // The peer's address for `/rpc` handlers (RPC_PEER_HEADER). Set on the node request's
+          // own headers: a modified copy of the request would lose the body read above.
+          if (path === "/rpc") {
+            try {
+              NodeHttpServerRequest.toIncomingMessage(request).headers[RPC_PEER_HEADER] = Option.getOrElse(
+                request.remoteAddress,
+                () => ""
+              )
+            } catch {
+              // Not a node request (e.g. a web handler in process): no peer address to pass.
+            }
+          }
           const handle: Effect.Effect<HttpServerResponse.HttpServerResponse> = (
             httpEffect as Effect.Effect<HttpServerResponse.HttpServerResponse, unknown>
           ).pipe(

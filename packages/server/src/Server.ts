@@ -100,7 +100,7 @@ const metricsRoute = HttpLayerRouter.add(
 
 const rpcRoute = (config: ServerConfig) =>
   RpcServer.layerHttpRouter({ group: SignetRpcs, path: "/rpc", protocol: "http" }).pipe(
-    Layer.provide(RpcHandlers),
+    Layer.provide(RpcHandlers(config)),
     Layer.provide([RpcOperatorAuthLive(config), RpcTenantAuthLive(config)]),
     Layer.provide(RpcSerialization.layerNdjson)
   )

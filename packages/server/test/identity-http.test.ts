@@ -292,6 +292,16 @@ for (const dialect of testDialects()) {
             auth: ok.body.access_token
           })
           expect(audit.body.items[0]).toMatchObject({ actor_kind: "operator", actor_id: ops.id })
+          // Also on the tenant's own routes (they were recorded as "bootstrap").
+          const user = yield* call("POST", "/api/v1/tenants/by-operator/users", {
+            auth: ok.body.access_token,
+            body: { email: "t@by-operator.example.edu", given_name: "T", family_name: "U", user_type: "teacher" }
+          })
+          expect(user.status).toBe(201)
+          const userAudit = yield* call("GET", "/api/v1/tenants/by-operator/audit-logs?action=user.create", {
+            auth: ok.body.access_token
+          })
+          expect(userAudit.body.items[0]).toMatchObject({ actor_kind: "operator", actor_id: ops.id })
           // An operator token is not a tenant user token, and a user token is not an operator token.
           yield* Operators.use((o) => o.setStatus("ops@platform.example.org", "disabled"))
           expectProblem(yield* call("GET", "/api/v1/tenants", { auth: ok.body.access_token }), 401)

@@ -36,6 +36,45 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.scoped("RPC logins record the client's address; an enrolment-only admin token reaches no RPC", () =>
+      Effect.gen(function* () {
+        const server = yield* TestServer
+        const op = yield* client()
+        yield* op.CreateTenant({
+          slug: "rpc-peer",
+          name: "RPC Peer",
+          admin: {
+            email: "admin@rpc-peer.example.edu",
+            password: Redacted.make("rpc owner passphrase"),
+            given_name: "A",
+            family_name: "B"
+          }
+        })
+        const login = yield* op.Login({
+          tenant: "rpc-peer",
+          request: { login: "admin@rpc-peer.example.edu", password: Redacted.make("rpc owner passphrase") }
+        })
+        if (login.status !== "authenticated") throw new Error("expected tokens")
+        const sessions = yield* Effect.promise(() =>
+          fetch(`${server.url}/api/v1/tenants/rpc-peer/auth/sessions`, {
+            headers: { authorization: `Bearer ${login.tokens.access_token}` }
+          }).then((r) => r.json() as Promise<Array<{ id: string; ip: string | null }>>)
+        )
+        const session = sessions.find((x) => x.id === login.tokens.session_id)
+        expect(session?.ip).toMatch(/^(127\.0\.0\.1|::1)$/)
+
+        yield* op.PutSetting({ slug: "rpc-peer", key: "auth.mfa_required_for_admins", setting: { value: true } })
+        const enrolOnly = yield* op.Login({
+          tenant: "rpc-peer",
+          request: { login: "admin@rpc-peer.example.edu", password: Redacted.make("rpc owner passphrase") }
+        })
+        if (enrolOnly.status !== "authenticated") throw new Error("expected tokens")
+        const asAdmin = yield* client(enrolOnly.tokens.access_token)
+        const refused = yield* Effect.flip(asAdmin.GetUserById({ user_id: enrolOnly.tokens.user.id }))
+        expect(refused._tag).toBe("Forbidden")
+      })
+    )
+
     it.scoped("IdentityQuery and AuthService", () =>
       Effect.gen(function* () {
         const op = yield* client()

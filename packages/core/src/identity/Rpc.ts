@@ -30,7 +30,9 @@ import {
  * <slug>` naming the tenant to act on.
  */
 export class RpcTenantAuth extends RpcMiddleware.Tag<RpcTenantAuth>()("Signet/RpcTenantAuth", {
-  failure: Schema.Union(Unauthorized, TenantNotFound, TenantSuspended),
+  // Forbidden: an administrator's token issued only for MFA enrolment (tenant policy
+  // `auth.mfa_required_for_admins`) reaches no RPC — enrolment is over REST.
+  failure: Schema.Union(Unauthorized, Forbidden, TenantNotFound, TenantSuspended),
   provides: Authenticated,
   requiredForClient: true
 }) {}
