@@ -83,11 +83,16 @@ export class AuthApi extends HttpApiGroup.make("auth")
       .setPayload(MfaLoginRequest)
       .addSuccess(TokenPair)
       .addError(Unauthorized)
+      .addError(RateLimited)
       .addError(TenantNotFound)
       .addError(TenantSuspended)
       .annotate(
         OpenApi.Summary,
         "Second login step: exchange the MFA challenge and a TOTP (or recovery) code for tokens"
+      )
+      .annotate(
+        OpenApi.Description,
+        "Code attempts are limited per user (`SIGNET_RATE_MFA`, default 10 per 5 minutes, shared with step-up and disabling MFA); past the limit every attempt, a correct code included, is a 429 until `Retry-After`."
       )
   )
   .add(
@@ -166,6 +171,7 @@ export class SessionApi extends HttpApiGroup.make("session")
       .setPayload(DisableMfa)
       .addSuccess(HttpApiSchema.NoContent)
       .addError(ValidationError)
+      .addError(RateLimited)
       .annotate(OpenApi.Summary, "Turn MFA off (password and a code required)")
   )
   .add(
@@ -173,6 +179,7 @@ export class SessionApi extends HttpApiGroup.make("session")
       .setPayload(MfaCode)
       .addSuccess(Schema.Struct({ mfa_verified_at: Schema.String }))
       .addError(ValidationError)
+      .addError(RateLimited)
       .annotate(OpenApi.Summary, "Re-verify MFA on this session before a sensitive operation")
   )
   .addError(Forbidden)

@@ -18,13 +18,22 @@
  *   the session.
  * - Step-up: sensitive operations ask for an MFA verification within
  *   `auth.step_up_minutes` on the current session.
+ * - Attempt limit (ASVS V2.2.1, NIST SP 800-63B §5.2.2): every code
+ *   presented for a user — second login step, step-up, disabling MFA —
+ *   counts in one bucket per tenant and user, `SIGNET_RATE_MFA`
+ *   (`"<count>/<seconds>"` or `off`, default `10/300`: 10 attempts per
+ *   5-minute window). Past it every attempt, a correct code included, is
+ *   refused with `RateLimited` (429, `Retry-After`) until the window ends,
+ *   and the first refusal of each window is audited (`auth.mfa_rate_limited`).
+ *   Without it the 5-minute challenge token could be replayed with new
+ *   guesses until one of the 10^6 codes matched.
  *
  * @module
  */
 
 import * as Crypto from "node:crypto"
 import { SqlClient } from "@effect/sql"
-import { Clock, Effect, Option, Redacted } from "effect"
+import { Clock, Config, Effect, Option, Redacted } from "effect"
 import { generateSecret, generateURI, verify as verifyTotp } from "otplib"
 import QRCode from "qrcode"
 import { Audit } from "../audit/Audit.js"
@@ -33,8 +42,10 @@ import { CurrentActor, CurrentTenant } from "../kernel/Context.js"
 import { Envelope } from "../kernel/Crypto.js"
 import { Forbidden, Unauthorized, ValidationError } from "../kernel/Errors.js"
 import type { EncryptedColumn } from "../kernel/KeyRotation.js"
+import { parseRule, RateLimiter } from "../kernel/RateLimit.js"
 import { instant } from "../kernel/Sql.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
+import { RateLimited } from "./Api.js"
 import { Auth, type ClientInfo } from "./Auth.js"
 import { SigningKeys } from "./Keys.js"
 import { verifyPassword } from "./Password.js"
@@ -74,6 +85,12 @@ export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
     const auth = yield* Auth
     const keys = yield* SigningKeys
     const tenancy = yield* Tenancy
+    const limiter = yield* RateLimiter
+    // MFA code attempts per tenant + user, "count/seconds" or "off" (like SIGNET_RATE_LOGIN_*).
+    const attemptRuleText: string = yield* Effect.orDie(
+      Config.string("SIGNET_RATE_MFA").pipe(Config.withDefault("10/300"))
+    )
+    const attemptRule = parseRule(attemptRuleText)
     const inTx = identity.inTx
 
     const userRow = (userId: string) =>
@@ -107,6 +124,56 @@ export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
         const updated = yield* sql`UPDATE users SET mfa_last_step = ${step} WHERE tenant_id = ${tenant.id}
           AND id = ${userId} AND (mfa_last_step IS NULL OR mfa_last_step < ${step}) RETURNING id`.pipe(Effect.orDie)
         return updated.length === 1
+      })
+
+    /**
+     * Counts one code attempt in the user's MFA bucket and refuses it once the
+     * bucket is spent for the current window.
+     *
+     * Why every attempt and not only wrong ones: the limiter only counts hits,
+     * and counting *before* the code is checked is what makes the limit hold
+     * under concurrency — a check-then-count-failures scheme lets a burst of
+     * parallel guesses all pass the check. The budget (default 10 per 5 min)
+     * leaves a legitimate user room for several logins, step-ups and typos.
+     *
+     * Must run outside the operation's transaction: on Postgres the bucket is
+     * a database row, and a refused code rolls its transaction back.
+     *
+     * The first refusal of each window is audited; later ones are not, so a
+     * flood of guesses cannot become a flood of (hash-chained) audit rows.
+     */
+    const countAttempt = (userId: string, via: "login" | "step_up" | "disable") =>
+      Effect.gen(function* () {
+        if (Option.isNone(attemptRule)) return
+        const rule = attemptRule.value
+        const tenant = yield* CurrentTenant
+        const decision = yield* limiter.hit(`mfa:${tenant.id}:${userId}`, rule)
+        if (decision.allowed) return
+        const firstRefusal = yield* limiter.hit(`mfa:refused:${tenant.id}:${userId}`, {
+          count: 1,
+          windowSeconds: rule.windowSeconds
+        })
+        if (firstRefusal.allowed) {
+          yield* inTx(
+            audit.record({
+              action: "auth.mfa_rate_limited",
+              targetType: "user",
+              targetId: userId,
+              after: {
+                via,
+                limit: rule.count,
+                window_seconds: rule.windowSeconds,
+                retry_after_seconds: decision.resetSeconds
+              }
+            })
+          )
+        }
+        return yield* new RateLimited({
+          message: `too many MFA code attempts; retry in ${decision.resetSeconds} s`,
+          retry_after_seconds: decision.resetSeconds,
+          limit: decision.limit,
+          remaining: decision.remaining
+        })
       })
 
     const consumeRecovery = (userId: string, code: string) =>
@@ -174,8 +241,12 @@ export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
 
     /**
      * Second login step: exchanges the challenge token and a TOTP or
-     * recovery code for a session.
-     * @errors Unauthorized (bad or expired challenge, wrong or reused code)
+     * recovery code for a session. Like a password-only login it records
+     * `last_login_at` and publishes `signet.auth.login`, in the transaction
+     * that opens the session.
+     * @errors Unauthorized (bad or expired challenge, wrong or reused code),
+     *   RateLimited (429: the user's MFA attempt budget is spent, `SIGNET_RATE_MFA`),
+     *   TenantNotFound, TenantSuspended
      */
     const completeLogin = (
       slug: string,
@@ -190,90 +261,119 @@ export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
         if (payload.tid !== tenant.id || typeof payload.sub !== "string") return yield* invalid
         const userId = payload.sub
         const actor = { kind: "user" as const, id: userId, ip: client.ip, userAgent: client.userAgent }
-        const outcome = yield* inTx(
-          Effect.gen(function* () {
-            const row = yield* userRow(userId)
-            if (!row.mfa_enabled || row.status !== "active") return { ok: false as const }
-            const ok = proof.code
-              ? yield* consumeCode(userId, proof.code)
-              : proof.recovery_code
-                ? yield* consumeRecovery(userId, proof.recovery_code)
-                : false
-            if (!ok) return { ok: false as const }
-            const deviceLabel = typeof payload.device_label === "string" ? payload.device_label : client.deviceLabel
-            const pair = yield* auth.openSession(tenant, row, { ...client, deviceLabel }, true)
-            yield* audit.record({
-              action: proof.code ? "auth.login" : "auth.login_recovery_code",
-              targetType: "session",
-              targetId: pair.session_id,
-              after: { user_id: userId, mfa: true }
+        const asUser = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+          self.pipe(
+            Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }),
+            Effect.provideService(CurrentActor, actor)
+          )
+        // Counted before the code is looked at: a replayed challenge gets a
+        // bounded number of guesses (see countAttempt).
+        yield* asUser(countAttempt(userId, "login"))
+        const outcome = yield* asUser(
+          inTx(
+            Effect.gen(function* () {
+              const row = yield* userRow(userId)
+              if (!row.mfa_enabled || row.status !== "active") return { ok: false as const }
+              const ok = proof.code
+                ? yield* consumeCode(userId, proof.code)
+                : proof.recovery_code
+                  ? yield* consumeRecovery(userId, proof.recovery_code)
+                  : false
+              if (!ok) return { ok: false as const }
+              // The login is complete only now: record it as a password-only
+              // login does (Auth.login), with the session in one transaction.
+              const at = instant(yield* Clock.currentTimeMillis)
+              yield* sql`UPDATE users SET last_login_at = ${at} WHERE tenant_id = ${tenant.id}
+                AND id = ${userId}`.pipe(Effect.orDie)
+              const deviceLabel = typeof payload.device_label === "string" ? payload.device_label : client.deviceLabel
+              const pair = yield* auth.openSession(
+                tenant,
+                { ...row, last_login_at: at },
+                { ...client, deviceLabel },
+                true
+              )
+              yield* audit.record({
+                action: proof.code ? "auth.login" : "auth.login_recovery_code",
+                targetType: "session",
+                targetId: pair.session_id,
+                after: { user_id: userId, mfa: true }
+              })
+              yield* events.publish({
+                type: "signet.auth.login",
+                subject: userId,
+                data: { session_id: pair.session_id }
+              })
+              return { ok: true as const, pair }
             })
-            return { ok: true as const, pair }
-          })
-        ).pipe(
-          Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }),
-          Effect.provideService(CurrentActor, actor)
+          )
         )
         if (outcome.ok) return outcome.pair
         // The failure is recorded in its own transaction, then refused.
-        yield* inTx(audit.record({ action: "auth.mfa_failed", targetType: "user", targetId: userId })).pipe(
-          Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }),
-          Effect.provideService(CurrentActor, actor)
-        )
+        yield* asUser(inTx(audit.record({ action: "auth.mfa_failed", targetType: "user", targetId: userId })))
         return yield* invalid
       })
 
     /**
      * Turns MFA off after re-authentication (password and a current code or
-     * a recovery code).
-     * @errors ValidationError (wrong password or code, MFA not enabled)
+     * a recovery code). Each call counts in the user's MFA attempt bucket.
+     * @errors ValidationError (wrong password or code, MFA not enabled),
+     *   RateLimited (429: the user's MFA attempt budget is spent, `SIGNET_RATE_MFA`)
      */
     const disable = (
       userId: string,
       password: Redacted.Redacted<string>,
       proof: { readonly code?: string | undefined; readonly recovery_code?: string | undefined }
     ) =>
-      inTx(
-        Effect.gen(function* () {
-          const tenant = yield* CurrentTenant
-          const row = yield* userRow(userId)
-          if (!row.mfa_enabled) return yield* ValidationError.field("mfa", "is not enabled")
-          if (!row.password_hash || !(yield* verifyPassword(row.password_hash, password))) {
-            return yield* ValidationError.field("password", "is incorrect")
-          }
-          const ok = proof.code
-            ? yield* consumeCode(userId, proof.code)
-            : proof.recovery_code
-              ? yield* consumeRecovery(userId, proof.recovery_code)
-              : false
-          if (!ok) return yield* ValidationError.field("code", "is not valid")
-          yield* sql`UPDATE users SET mfa_enabled = ${0}, mfa_secret_enc = NULL, mfa_last_step = NULL,
+      Effect.zipRight(
+        countAttempt(userId, "disable"),
+        inTx(
+          Effect.gen(function* () {
+            const tenant = yield* CurrentTenant
+            const row = yield* userRow(userId)
+            if (!row.mfa_enabled) return yield* ValidationError.field("mfa", "is not enabled")
+            if (!row.password_hash || !(yield* verifyPassword(row.password_hash, password))) {
+              return yield* ValidationError.field("password", "is incorrect")
+            }
+            const ok = proof.code
+              ? yield* consumeCode(userId, proof.code)
+              : proof.recovery_code
+                ? yield* consumeRecovery(userId, proof.recovery_code)
+                : false
+            if (!ok) return yield* ValidationError.field("code", "is not valid")
+            yield* sql`UPDATE users SET mfa_enabled = ${0}, mfa_secret_enc = NULL, mfa_last_step = NULL,
               mfa_enrolled_at = NULL WHERE tenant_id = ${tenant.id} AND id = ${userId}`.pipe(Effect.orDie)
-          yield* sql`DELETE FROM mfa_recovery_codes WHERE tenant_id = ${tenant.id} AND user_id = ${userId}`.pipe(
-            Effect.orDie
-          )
-          yield* audit.record({ action: "mfa.disabled", targetType: "user", targetId: userId })
-          yield* events.publish({ type: "signet.user.mfa_disabled", subject: userId, data: { user_id: userId } })
-        })
+            yield* sql`DELETE FROM mfa_recovery_codes WHERE tenant_id = ${tenant.id} AND user_id = ${userId}`.pipe(
+              Effect.orDie
+            )
+            yield* audit.record({ action: "mfa.disabled", targetType: "user", targetId: userId })
+            yield* events.publish({ type: "signet.user.mfa_disabled", subject: userId, data: { user_id: userId } })
+          })
+        )
       )
 
     /**
      * Step-up: a fresh TOTP code marks the current session as MFA-verified now.
-     * @errors ValidationError (wrong or reused code, MFA not enabled)
+     * Each call counts in the user's MFA attempt bucket (shared with the
+     * second login step), so a stolen access token cannot guess codes freely.
+     * @errors ValidationError (wrong or reused code, MFA not enabled),
+     *   RateLimited (429: the user's MFA attempt budget is spent, `SIGNET_RATE_MFA`)
      */
     const stepUp = (userId: string, sessionId: string, code: string) =>
-      inTx(
-        Effect.gen(function* () {
-          const tenant = yield* CurrentTenant
-          const row = yield* userRow(userId)
-          if (!row.mfa_enabled) return yield* ValidationError.field("mfa", "is not enabled")
-          if (!(yield* consumeCode(userId, code))) return yield* ValidationError.field("code", "is not valid")
-          const at = instant(yield* Clock.currentTimeMillis)
-          yield* sql`UPDATE user_sessions SET mfa_verified_at = ${at} WHERE tenant_id = ${tenant.id} AND id = ${sessionId}
+      Effect.zipRight(
+        countAttempt(userId, "step_up"),
+        inTx(
+          Effect.gen(function* () {
+            const tenant = yield* CurrentTenant
+            const row = yield* userRow(userId)
+            if (!row.mfa_enabled) return yield* ValidationError.field("mfa", "is not enabled")
+            if (!(yield* consumeCode(userId, code))) return yield* ValidationError.field("code", "is not valid")
+            const at = instant(yield* Clock.currentTimeMillis)
+            yield* sql`UPDATE user_sessions SET mfa_verified_at = ${at} WHERE tenant_id = ${tenant.id} AND id = ${sessionId}
             AND user_id = ${userId}`.pipe(Effect.orDie)
-          yield* audit.record({ action: "auth.step_up", targetType: "session", targetId: sessionId })
-          return { mfa_verified_at: at }
-        })
+            yield* audit.record({ action: "auth.step_up", targetType: "session", targetId: sessionId })
+            return { mfa_verified_at: at }
+          })
+        )
       )
 
     /**
