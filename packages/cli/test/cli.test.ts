@@ -278,9 +278,12 @@ describe("signet CLI", () => {
       status: "active"
     })
     expect((await signet(dir, ["operator", "disable", "--email", "ops@cli.example.org"])).stdout).toContain("disabled")
-    const rotated = await signet(dir, ["keys", "rotate", "--json"])
+    // Without --alg the new key takes SIGNET_JWT_ALG (as the first key does).
+    const rotated = await signet(dir, ["keys", "rotate", "--json"], { SIGNET_JWT_ALG: "EdDSA" })
     expect(rotated.code, rotated.stderr).toBe(0)
-    expect(JSON.parse(rotated.stdout).jwks.keys.length).toBeGreaterThanOrEqual(2)
+    const platformKey = JSON.parse(rotated.stdout)
+    expect(platformKey.jwks.keys.length).toBeGreaterThanOrEqual(2)
+    expect(platformKey.jwks.keys.find((k: any) => k.kid === platformKey.kid)).toMatchObject({ alg: "EdDSA" })
     // A tenant's own signing key: first in its JWKS, listed with its tenant, dropped back to the platform's.
     const tenantKey = await signet(dir, ["keys", "rotate", "--tenant", "cli-users", "--alg", "EdDSA", "--json"])
     expect(tenantKey.code, tenantKey.stderr).toBe(0)

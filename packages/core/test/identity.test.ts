@@ -12,7 +12,7 @@ import {
   Tenancy
 } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
-import { Duration, Effect, Redacted, Schema, TestClock } from "effect"
+import { Clock, Duration, Effect, Redacted, Schema, TestClock } from "effect"
 import * as Jose from "jose"
 import { asTenant, auditCount, testActor, testCore } from "./support.js"
 
@@ -273,6 +273,13 @@ for (const dialect of testDialects()) {
         yield* Auth.use((a) => a.validateToken(before))
         yield* Auth.use((a) => a.validateToken(after))
         expect((yield* SigningKeys.use((k) => k.jwks)).keys.length).toBeGreaterThanOrEqual(2)
+        // The retired key verifies for as long as the longest-lived token it signed (15 min)
+        // — a second rotation 11 minutes later must not cut off access tokens still valid.
+        const old = (yield* SigningKeys.use((k) => k.list)).find(
+          (k) => k.kid === Jose.decodeProtectedHeader(before).kid
+        )
+        const now = yield* Clock.currentTimeMillis
+        expect(Date.parse(old!.retire_after!) - now).toBeGreaterThanOrEqual(15 * 60 * 1000)
       })
     )
 

@@ -87,7 +87,10 @@ const tenantIdOf = (slug: Option.Option<string>) =>
 const rotate = Command.make(
   "rotate",
   {
-    alg: Options.choice("alg", ["ES256", "EdDSA"] as const).pipe(Options.withDefault("ES256" as const)),
+    alg: Options.choice("alg", ["ES256", "EdDSA"] as const).pipe(
+      Options.withDescription("Algorithm of the new key (default: SIGNET_JWT_ALG, else ES256)"),
+      Options.optional
+    ),
     tenant: tenantOption,
     json
   },
@@ -95,11 +98,12 @@ const rotate = Command.make(
     local(
       Effect.gen(function* () {
         const tenantId = yield* tenantIdOf(o.tenant)
-        const kid = yield* SigningKeys.use((k) => k.rotate(o.alg, undefined, tenantId))
+        const kid = yield* SigningKeys.use((k) => k.rotate(Option.getOrUndefined(o.alg), undefined, tenantId))
+        const alg = (yield* SigningKeys.use((k) => k.list)).find((k) => k.kid === kid)?.alg
         const jwks = yield* SigningKeys.use((k) => (tenantId === null ? k.jwks : k.jwksFor(tenantId)))
         if (o.json) return yield* Console.log(JSON.stringify({ kid, tenant_id: tenantId, jwks }, null, 2))
         yield* Console.log(
-          `new signing key ${kid} (${o.alg})${Option.isSome(o.tenant) ? ` for tenant ${o.tenant.value}` : ""}; previous keys keep verifying until their tokens expire (${jwks.keys.length} key(s) in the ${Option.isSome(o.tenant) ? "tenant's " : ""}JWKS)`
+          `new signing key ${kid} (${alg})${Option.isSome(o.tenant) ? ` for tenant ${o.tenant.value}` : ""}; previous keys keep verifying until their tokens expire (${jwks.keys.length} key(s) in the ${Option.isSome(o.tenant) ? "tenant's " : ""}JWKS)`
         )
       })
     ).pipe(Effect.provide(configLayer()))

@@ -343,7 +343,9 @@ export class SigningKeys extends Effect.Service<SigningKeys>()("Signet/SigningKe
         }))
     )
 
-    const DEFAULT_GRACE_SECONDS = TOKEN_KINDS.beacon.ttlSeconds + 60
+    // The longest lifetime of any token kind (access and operator tokens: 15 min), plus a
+    // minute of clock skew: a retired key keeps verifying every token it signed.
+    const DEFAULT_GRACE_SECONDS = Math.max(...Object.values(TOKEN_KINDS).map((k) => k.ttlSeconds)) + 60
     /** `tenant_id IS NULL` or `tenant_id = …`: the platform's keys or one tenant's. */
     const owner = (tenantId: string | null) =>
       tenantId === null ? sql`tenant_id IS NULL` : sql`tenant_id = ${tenantId}`
