@@ -123,6 +123,14 @@ for (const dialect of testDialects()) {
           Access.use((a) => a.listUserRoles(student.id).pipe(policyUse("roles:read")))
         ).pipe(Effect.provide(testActor))
         expect(roles.map((r) => r.role_name)).toEqual(["student"])
+        const rolesOf = (id: string) =>
+          asTenant(
+            tenant,
+            Access.use((a) => a.listUserRoles(id).pipe(policyUse("roles:read")))
+          ).pipe(
+            Effect.provide(testActor),
+            Effect.map((rs) => rs.map((r) => r.role_name))
+          )
         // Mark the first student tobedeleted and re-import.
         const users = files.get("users.csv")!.split("\n")
         const header = users[0]!.split(",")
@@ -132,12 +140,26 @@ for (const dialect of testDialects()) {
         const cells = users[idx]!.split(",")
         cells[statusCol] = "tobedeleted"
         users[idx] = cells.join(",")
+        const leaving = (yield* asTenant(
+          tenant,
+          Identity.use((x) => x.list({ q: cells[header.indexOf("email")]!, limit: 2 }))
+        )).items[0]!
+        expect(yield* rolesOf(leaving.id)).toEqual(["student"])
         const deleted = OneRoster.parseOneRoster(bytes(new Map(files).set("users.csv", users.join("\n"))))
         const after = yield* asTenant(
           tenant,
           Roster.use((r) => r.importPlan(deleted))
         ).pipe(Effect.provide(testActor))
         expect(after.users).toMatchObject({ deleted: 1, created: 0 })
+        // The soft-deleted student keeps no grants (as DELETE …/users/{id}); listed again, they are
+        // restored with the default role of their type.
+        expect(yield* rolesOf(leaving.id)).toEqual([])
+        const restored = yield* asTenant(
+          tenant,
+          Roster.use((r) => r.importPlan(plan))
+        ).pipe(Effect.provide(testActor))
+        expect(restored.users).toMatchObject({ updated: 1, created: 0 })
+        expect(yield* rolesOf(leaving.id)).toEqual(["student"])
 
         // A student who becomes a teacher in a later import: the student's registered devices
         // and default role go, the teacher's default role comes; an extra role an admin gave stays.

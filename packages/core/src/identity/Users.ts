@@ -518,7 +518,10 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
      * creation steps (their default role). A user whose type changes (a
      * student who became a teacher) loses the student's registered devices and
      * goes through the retype steps (the default role of the new type replaces
-     * the old one's). A user without e-mail gets
+     * the old one's). A user the import soft-deletes loses their grants (the
+     * deletion steps) and sessions, one it disables loses their sessions, and
+     * one it lists again after a deletion gets the default role back (the
+     * creation steps). A user without e-mail gets
      * `<sourcedId>@oneroster.invalid` (RFC 2606), so the unique-per-tenant
      * e-mail rule holds; they log in by username.
      */
@@ -542,6 +545,12 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
         const counts = { created: 0, updated: 0, deleted: 0, unchanged: 0 }
         const created: Array<string> = []
         const retyped: Array<UserTypeChange> = []
+        // Soft-deleted by this import: their grants go and their sessions end, as with DELETE …/users/{id}.
+        const removed: Array<string> = []
+        // Disabled by this import: their sessions end, as with POST …/users/{id}/disable.
+        const disabled: Array<string> = []
+        // Restored by this import (deleted before, listed again): they get the default role again.
+        const restored: Array<string> = []
         for (const u of users) {
           const email = u.email ?? `${u.sourceId.toLowerCase().replace(/[^a-z0-9._-]/g, "-")}@oneroster.invalid`
           const found = existing.get(u.sourceId)
@@ -564,6 +573,7 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
               yield* sql`UPDATE users SET deleted_at = ${at}, updated_at = ${at} WHERE tenant_id = ${tenant.id} AND id = ${found.id}`.pipe(
                 Effect.orDie
               )
+              removed.push(found.id)
               counts.deleted++
             } else counts.unchanged++
             continue
@@ -588,6 +598,8 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
               family_name = ${u.familyName}, user_type = ${u.userType}, school_id = ${u.schoolId},
               student_number = ${u.studentNumber}, status = ${status}, deleted_at = NULL, updated_at = ${at}
             WHERE tenant_id = ${tenant.id} AND id = ${found.id}`.pipe(Effect.orDie)
+          if (found.deleted_at !== null) restored.push(found.id)
+          else if (status === "disabled" && found.status !== "disabled") disabled.push(found.id)
           if (found.user_type !== u.userType) {
             retyped.push({ id: found.id, from: found.user_type, to: u.userType })
             // Registered devices are a student's (ValidateStudentDevice): they go with the type.
@@ -599,13 +611,23 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
           }
           counts.updated++
         }
+        for (const id of removed) for (const step of yield* Ref.get(deletionSteps)) yield* step(id)
+        const ended = [
+          ...removed.map((id) => ({ id, reason: "user_deleted" })),
+          ...disabled.map((id) => ({ id, reason: "user_disabled" }))
+        ]
+        for (const { id, reason } of ended) {
+          yield* sql`UPDATE user_sessions SET revoked_at = ${at}, revoked_reason = ${reason}
+            WHERE tenant_id = ${tenant.id} AND user_id = ${id} AND revoked_at IS NULL`.pipe(Effect.orDie)
+        }
         if (retyped.length > 0) for (const step of yield* Ref.get(retypeSteps)) yield* step(retyped)
-        if (created.length > 0) {
+        const granted = [...created, ...restored]
+        if (granted.length > 0) {
           const users: Array<User> = []
           const nowMs = yield* now
-          for (let i = 0; i < created.length; i += 500) {
+          for (let i = 0; i < granted.length; i += 500) {
             const rows =
-              yield* sql`SELECT * FROM users WHERE tenant_id = ${tenant.id} AND ${sql.in("id", created.slice(i, i + 500))}`.pipe(
+              yield* sql`SELECT * FROM users WHERE tenant_id = ${tenant.id} AND ${sql.in("id", granted.slice(i, i + 500))}`.pipe(
                 Effect.flatMap(decodeRows),
                 Effect.orDie
               )
