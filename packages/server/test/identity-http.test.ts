@@ -81,6 +81,13 @@ for (const dialect of testDialects()) {
             expect(strip(locked.body)).toEqual(strip(wrong.body))
             const audit = yield* call("GET", "/api/v1/tenants/web-bravo/audit-logs?action=user.locked")
             expect(audit.body.items).toHaveLength(1)
+            // The status filter matches the status users are shown with.
+            const emails = (status: string) =>
+              Effect.map(call("GET", `/api/v1/tenants/web-bravo/users?status=${status}`), (r) =>
+                r.body.items.map((u: { email: string }) => u.email)
+              )
+            expect(yield* emails("locked")).toEqual(["admin@web-bravo.example.edu"])
+            expect(yield* emails("active")).not.toContain("admin@web-bravo.example.edu")
           })
       )
 

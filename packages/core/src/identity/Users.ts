@@ -312,7 +312,17 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
         const conditions = [sql`tenant_id = ${tenant.id}`, sql`deleted_at IS NULL`]
         if (after) conditions.push(sql`id > ${after}`)
         if (params.user_type) conditions.push(sql`user_type = ${params.user_type}`)
-        if (params.status) conditions.push(sql`status = ${params.status}`)
+        if (params.status) {
+          // As presented (toUser): an active user inside a lockout period lists as "locked".
+          const at = instant(yield* now)
+          conditions.push(
+            params.status === "locked"
+              ? sql`(status = 'locked' OR (status = 'active' AND locked_until > ${at}))`
+              : params.status === "active"
+                ? sql`status = 'active' AND (locked_until IS NULL OR locked_until <= ${at})`
+                : sql`status = ${params.status}`
+          )
+        }
         if (params.school_id) conditions.push(sql`school_id = ${params.school_id}`)
         if (params.q) {
           const like = `%${normalize(params.q).replace(/[\\%_]/g, (c) => `\\${c}`)}%`
