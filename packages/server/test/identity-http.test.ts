@@ -244,6 +244,29 @@ for (const dialect of testDialects()) {
           )
           expect(blocked.permission).toBe("mfa:enroll")
           expect((yield* call("GET", "/api/v1/tenants/web-mfa/me", { auth: t.access_token })).status).toBe(200)
+          // The policy follows the admin role, not only the admin type: a teacher given it must enrol too.
+          const teacher = yield* call("POST", "/api/v1/tenants/web-mfa/users", {
+            body: {
+              email: "teacher@web-mfa.example.edu",
+              given_name: "T",
+              family_name: "U",
+              user_type: "teacher",
+              password: PASSWORD
+            }
+          })
+          const adminRole = (yield* call("GET", "/api/v1/tenants/web-mfa/roles")).body.items.find(
+            (r: { name: string }) => r.name === "admin"
+          )
+          expect(
+            (yield* call("POST", `/api/v1/tenants/web-mfa/users/${teacher.body.id}/roles`, {
+              body: { role_id: adminRole.id }
+            })).status
+          ).toBe(200)
+          const promoted = (yield* login("web-mfa", "teacher@web-mfa.example.edu")).body.tokens
+          expect(
+            expectProblem(yield* call("GET", "/api/v1/tenants/web-mfa/users", { auth: promoted.access_token }), 403)
+              .permission
+          ).toBe("mfa:enroll")
           const enrol = yield* call("POST", "/api/v1/tenants/web-mfa/me/mfa/totp", { auth: t.access_token })
           expect(enrol.body.qr_svg).toContain("<svg")
           const code = yield* Effect.promise(() => generate({ secret: enrol.body.secret }))

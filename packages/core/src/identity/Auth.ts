@@ -111,10 +111,11 @@ export class Auth extends Effect.Service<Auth>()("Signet/Auth", {
     const issueAccess = (tenant: Tenant, user: UserRow, sessionId: string) =>
       Effect.gen(function* () {
         const roles = yield* Effect.flatMap(Ref.get(roleResolver), (f) => f(tenant.id, user.id))
-        // Tenant policy `auth.mfa_required_for_admins`: an admin without MFA gets a
-        // token that only reaches their profile and MFA enrolment (see UserAuth).
+        // Tenant policy `auth.mfa_required_for_admins`: an administrator — of type admin or dev
+        // (whose default role is admin), or holding the admin role — without MFA gets a token
+        // that only reaches their profile and MFA enrolment (see UserAuth).
         const mustEnroll =
-          user.user_type === "admin" &&
+          (user.user_type === "admin" || user.user_type === "dev" || roles.includes("admin")) &&
           !user.mfa_enabled &&
           (yield* tenancy.settingValue<boolean>(tenant.id, "auth.mfa_required_for_admins"))
         return yield* keys.sign("access", {

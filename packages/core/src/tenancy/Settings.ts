@@ -66,7 +66,12 @@ export const SETTINGS: ReadonlyMap<string, SettingDefinition> = new Map(
       15,
       "How long a locked account stays locked"
     ),
-    define("auth.mfa_required_for_admins", Schema.Boolean, false, "Require TOTP MFA for users with the admin role"),
+    define(
+      "auth.mfa_required_for_admins",
+      Schema.Boolean,
+      false,
+      "Require TOTP MFA for administrators (users of type admin or dev, or holding the admin role)"
+    ),
     define(
       "auth.step_up_minutes",
       Schema.Int.pipe(Schema.between(1, 60)),
