@@ -12,6 +12,17 @@
  * none of them. Operations carry their permission in the types
  * ({@link policyRequire}); callers discharge it with {@link policyUse}.
  *
+ * **No escalation.** Nobody grants, directly or indirectly, a permission
+ * they do not hold themselves: {@link Access.requireHeld} (and its
+ * `requireHeldRole` / `requireHeldUser` forms) refuses with 403 naming the
+ * first permission the `CurrentActor` lacks. Adding a team member checks the
+ * team's roles here; API keys (scope), user creation (the type's default
+ * role), password resets (the target's grants) and roster imports
+ * (administrators) call it from their modules. Role administration itself
+ * (`roles:write`: roles, grants, user roles, overrides, team roles) is not
+ * bounded this way: `roles:write` is the role administrator's permission and
+ * only the `admin` role holds it by default.
+ *
  * **Checks.** {@link Access.check} answers in memory from the tenant's
  * compiled policy (`Policy.ts`). The compiled policy is cached per tenant
  * with the version it was built from. An entry younger than the TTL
@@ -200,6 +211,35 @@ interface Change {
 }
 
 const isPattern = (permission: string) => permission.endsWith(":*")
+
+/** Cursor of role listings (ordered by priority, then name): base64url of `[priority, name]`. */
+const encodeRoleCursor = (role: { readonly priority: number; readonly name: string }): string =>
+  Buffer.from(JSON.stringify([role.priority, role.name]), "utf8").toString("base64url")
+
+/**
+ * Decodes a role-listing cursor.
+ * @errors ValidationError naming `cursor` when it is not one of ours
+ */
+const decodeRoleCursor = (
+  cursor: string | undefined
+): Effect.Effect<{ readonly priority: number; readonly name: string } | undefined, ValidationError> => {
+  if (cursor === undefined || cursor === "") return Effect.succeed(undefined)
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"))
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      Number.isSafeInteger(value[0]) &&
+      typeof value[1] === "string" &&
+      value[1].length <= 64
+    ) {
+      return Effect.succeed({ priority: value[0] as number, name: value[1] })
+    }
+  } catch {
+    // Not JSON: refused below like any other foreign cursor.
+  }
+  return Effect.fail(ValidationError.field("cursor", "is not a valid page cursor"))
+}
 
 // ---------------------------------------------------------------------------
 // Service
@@ -548,6 +588,97 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
       return entry.policy.check(userId, permission)
     }
 
+    // -------------------------------------------------------------------------
+    // No escalation: nobody hands out what they do not hold
+    // -------------------------------------------------------------------------
+
+    /**
+     * Refuses to let the `CurrentActor` hand out a permission it does not hold
+     * itself, directly or indirectly (an API key's scope, a new user's default
+     * role, a team's roles given to a new member). Each pattern must be held
+     * as {@link checkActor} decides — a pattern wholly (`CompiledPolicy.holds`:
+     * `*:*` needs `*:*` and no deny at all). Operators and the system hold
+     * everything; an API key only its scope. Needs no permission of its own:
+     * it only answers about the caller. Patterns are checked in the order given.
+     *
+     * `what` names the operation in the 403 message ("an API key scope").
+     * @errors Forbidden (403) naming the first pattern not held
+     */
+    const requireHeld = (
+      patterns: ReadonlyArray<string>,
+      what: string
+    ): Effect.Effect<void, Forbidden, CurrentTenant | CurrentActor> =>
+      Effect.gen(function* () {
+        const actor = yield* CurrentActor
+        for (const pattern of patterns) {
+          if (!(yield* checkActor(actor, pattern))) {
+            return yield* new Forbidden({
+              message: `${what} would grant ${pattern}, which the caller does not hold`,
+              permission: pattern
+            })
+          }
+        }
+      })
+
+    /** A role's permission patterns, by role name (sorted; empty when no role has that name). */
+    const rolePermissionsByName = (tenantId: string, roleName: string) =>
+      sql<{ permission: string }>`SELECT rp.permission FROM roles r
+        JOIN role_permissions rp ON rp.tenant_id = r.tenant_id AND rp.role_id = r.id
+        WHERE r.tenant_id = ${tenantId} AND r.name = ${roleName} ORDER BY rp.permission`.pipe(
+        Effect.orDie,
+        Effect.map((rows) => rows.map((r) => r.permission))
+      )
+
+    /**
+     * {@link requireHeld} for every permission pattern the role named
+     * `roleName` grants in the current tenant, read fresh (nothing to hold
+     * when the tenant has no such role). For operations that give a role as a
+     * side effect, e.g. creating a user, whose type brings a default role.
+     * @errors Forbidden (403) naming the first pattern of the role not held
+     */
+    const requireHeldRole = (
+      roleName: string,
+      what: string
+    ): Effect.Effect<void, Forbidden, CurrentTenant | CurrentActor> =>
+      Effect.gen(function* () {
+        const tenant = yield* CurrentTenant
+        const permissions = yield* inTenant(rolePermissionsByName(tenant.id, roleName))
+        yield* requireHeld(permissions, `${what} (role "${roleName}")`)
+      })
+
+    /**
+     * {@link requireHeld} for every allow pattern a user holds in the current
+     * tenant (roles, team roles and allow overrides, from the compiled
+     * policy; the user's deny overrides are not subtracted, so this errs on
+     * the side of refusing). For operations that hand the caller another
+     * user's account, e.g. setting their password.
+     * @errors Forbidden (403) naming the first pattern of the user not held
+     */
+    const requireHeldUser = (
+      userId: string,
+      what: string
+    ): Effect.Effect<void, Forbidden, CurrentTenant | CurrentActor> =>
+      Effect.flatMap(policyFor, (p) =>
+        requireHeld(
+          p.grants(userId).allow.map((g) => g.pattern),
+          what
+        )
+      )
+
+    /**
+     * Refuses permission patterns the current tenant does not know, by the
+     * rule of role grants: a concrete `resource:action` must be declared by a
+     * module or created by the tenant; `resource:*` needs a known resource;
+     * `*:*` always passes. Needs no permission (it only says whether names
+     * are known). Used for API key scopes.
+     * @errors ValidationError (400) on `field`, naming the first unknown pattern
+     */
+    const validatePermissions = (
+      patterns: ReadonlyArray<string>,
+      field: string
+    ): Effect.Effect<void, ValidationError, CurrentTenant> =>
+      Effect.flatMap(CurrentTenant, (tenant) => inTenant(validatePatterns(tenant.id, patterns, field)))
+
     /**
      * Like {@link check}, and says which grant or deny decided (or that
      * nothing matched). Requires `roles:read`.
@@ -848,8 +979,32 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
     // Roles
     // -------------------------------------------------------------------------
 
-    /** Lists the tenant's roles by id (creation order), with cursor pagination. Requires `roles:read`. */
-    const listRoles = (params: ListParams = {}) => rolesRead(pageOf("roles", decodeRoles, params))
+    /**
+     * Lists the tenant's roles, highest priority first, then by name (the
+     * order `Domain.ts` gives priorities), with cursor pagination: the
+     * cursor carries the last role's priority and name (names are unique per
+     * tenant), so a page boundary survives the deletion of that role.
+     * Requires `roles:read`.
+     * @errors ValidationError (bad cursor)
+     */
+    const listRoles = (params: ListParams = {}) =>
+      rolesRead(
+        Effect.gen(function* () {
+          const tenant = yield* CurrentTenant
+          const limit = params.limit ?? DEFAULT_LIMIT
+          const after = yield* decodeRoleCursor(params.cursor)
+          const rows = yield* inTenant(
+            sql`SELECT * FROM roles WHERE tenant_id = ${tenant.id} ${
+              after
+                ? sql`AND (priority < ${after.priority} OR (priority = ${after.priority} AND name > ${after.name}))`
+                : sql``
+            } ORDER BY priority DESC, name LIMIT ${limit + 1}`.pipe(Effect.orDie, Effect.flatMap(decodeRoles))
+          )
+          const items = rows.slice(0, limit)
+          const last = items[items.length - 1]
+          return { items, next_cursor: rows.length > limit && last ? encodeRoleCursor(last) : null }
+        })
+      )
 
     /** One role with its permission patterns. Requires `roles:read`. @errors RoleNotFound */
     const getRole = (id: string) =>
@@ -1432,7 +1587,14 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
         })
       )
 
-    /** Adds a user to a team (no-op when a member). Requires `teams:write`. @errors TeamNotFound, ValidationError */
+    /**
+     * Adds a user to a team (no-op when a member). Requires `teams:write`,
+     * and the caller must hold every permission the team's roles grant: a
+     * membership hands those roles to the member (who may be the caller), so
+     * `teams:write` alone must not reach beyond what its holder has
+     * ({@link requireHeld}). Checked on every call, no-ops included.
+     * @errors TeamNotFound, ValidationError, Forbidden (a team role's permission not held)
+     */
     const addTeamMember = (teamId: string, userId: string) =>
       teamsWrite(
         Effect.zipRight(
@@ -1440,6 +1602,13 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
           mutation("addTeamMember", (tenantId, at) =>
             Effect.gen(function* () {
               const team = yield* requireTeam(tenantId, teamId)
+              const granted = yield* sql<{ permission: string }>`SELECT DISTINCT rp.permission FROM team_roles tr
+                JOIN role_permissions rp ON rp.tenant_id = tr.tenant_id AND rp.role_id = tr.role_id
+                WHERE tr.tenant_id = ${tenantId} AND tr.team_id = ${teamId} ORDER BY rp.permission`
+              yield* requireHeld(
+                granted.map((g) => g.permission),
+                `adding a member to team "${team.name}"`
+              )
               const [existing] = yield* sql<{ created_at: string }>`SELECT created_at FROM team_members
                 WHERE tenant_id = ${tenantId} AND team_id = ${teamId} AND user_id = ${userId}`
               if (existing) return new TeamMember({ team_id: team.id, user_id: userId, added_at: existing.created_at })
@@ -1554,6 +1723,10 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
       check,
       checkActor,
       checkCompiled,
+      requireHeld,
+      requireHeldRole: traced("requireHeldRole", requireHeldRole),
+      requireHeldUser: traced("requireHeldUser", requireHeldUser),
+      validatePermissions: traced("validatePermissions", validatePermissions),
       explain: traced("explain", explain),
       effectivePermissions,
       roleNames: traced("roleNames", roleNames),

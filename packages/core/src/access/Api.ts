@@ -67,11 +67,14 @@ export const TeamPage = Page(Team)
 /** Page of team members. */
 export const TeamMemberPage = Page(TeamMember)
 
-/** Annotations of an endpoint that requires `required`: {@link RequiredPermission}, summary, description. */
-const needs = (required: string, summary: string) =>
+/**
+ * Annotations of an endpoint that requires `required`: {@link RequiredPermission}, summary, and a
+ * description naming the permission, followed by `detail` when given.
+ */
+const needs = (required: string, summary: string, detail?: string) =>
   Context.make(RequiredPermission, required).pipe(
     Context.add(OpenApi.Summary, summary),
-    Context.add(OpenApi.Description, `Requires \`${required}\`.`)
+    Context.add(OpenApi.Description, `Requires \`${required}\`.${detail === undefined ? "" : ` ${detail}`}`)
   )
 
 /**
@@ -104,7 +107,7 @@ export class AccessApi extends HttpApiGroup.make("access")
     HttpApiEndpoint.get("listRoles")`/api/v1/tenants/${slug}/roles`
       .setUrlParams(PageParams)
       .addSuccess(RolePage)
-      .annotateContext(needs("roles:read", "List roles"))
+      .annotateContext(needs("roles:read", "List roles", "Highest priority first, then by name."))
   )
   .add(
     HttpApiEndpoint.post("createRole")`/api/v1/tenants/${slug}/roles`
@@ -246,7 +249,13 @@ export class AccessApi extends HttpApiGroup.make("access")
     HttpApiEndpoint.put("addTeamMember")`/api/v1/tenants/${slug}/teams/${teamId}/members/${userId}`
       .addSuccess(TeamMember)
       .addError(TeamNotFound)
-      .annotateContext(needs("teams:write", "Add a user to a team"))
+      .annotateContext(
+        needs(
+          "teams:write",
+          "Add a user to a team",
+          "The caller must also hold every permission the team's roles grant (403 naming the first one it lacks)."
+        )
+      )
   )
   .add(
     HttpApiEndpoint.del("removeTeamMember")`/api/v1/tenants/${slug}/teams/${teamId}/members/${userId}`

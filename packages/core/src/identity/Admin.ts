@@ -21,11 +21,21 @@
  * Every operation acts in the `CurrentTenant`; mutations also need the
  * `CurrentActor` (audit).
  *
+ * No escalation through administration ("nobody grants what they do not
+ * hold"): `create` refuses a user whose type's default role
+ * (`DEFAULT_ROLE_OF_TYPE`: admin and dev → `admin`, i.e. `*:*`) grants a
+ * permission the actor does not hold, `resetPassword` refuses a user who
+ * holds a permission the actor does not (setting a password takes over the
+ * account), and `createApiKey` refuses a scope entry the actor does not hold
+ * (checked by `ApiKeys.create`). Operators and the system hold everything.
+ *
  * @module
  */
 import type { Redacted } from "effect"
 import { Effect } from "effect"
+import { Access } from "../access/Access.js"
 import { policyRequire } from "../access/Policy.js"
+import { DEFAULT_ROLE_OF_TYPE } from "../Core.js"
 import { ApiKeys } from "./ApiKeys.js"
 import { Auth } from "./Auth.js"
 import type { CreateApiKey, CreateUser, UpdateUser } from "./Domain.js"
@@ -50,8 +60,24 @@ export const UserAdmin = {
   /** Whether a device is registered to a student, seed 004 `ValidateStudentDevice` (`users:read`). */
   validateStudentDevice: (studentId: string, deviceIdentifier: string) =>
     usersRead(Identity.use((i) => i.validateStudentDevice(studentId, deviceIdentifier))),
-  /** Creates a user (`users:write`). @errors ValidationError, Conflict (e-mail, username or device taken) */
-  create: (input: CreateUser) => usersWrite(Identity.use((i) => i.create(input))),
+  /**
+   * Creates a user (`users:write`). The user's type brings its default role
+   * (`DEFAULT_ROLE_OF_TYPE`, given by the creation step of `Core.ts`), so the
+   * actor must also hold every permission that role grants in the tenant
+   * (`Access.requireHeldRole`): only a `*:*` holder creates `admin` or `dev`
+   * users; the default manager role covers the teacher and student roles.
+   * @errors ValidationError, Conflict (e-mail, username or device taken),
+   * Forbidden (403, naming the first permission of the default role not held)
+   */
+  create: (input: CreateUser) =>
+    usersWrite(
+      Effect.zipRight(
+        Access.use((a) =>
+          a.requireHeldRole(DEFAULT_ROLE_OF_TYPE[input.user_type], `creating a user of type ${input.user_type}`)
+        ),
+        Identity.use((i) => i.create(input))
+      )
+    ),
   /** Changes a user's profile (`users:write`). @errors UserNotFound, ValidationError, Conflict */
   update: (id: string, patch: UpdateUser) => usersWrite(Identity.use((i) => i.update(id, patch))),
   /** Re-enables a disabled user (`users:write`). @errors UserNotFound */
@@ -60,14 +86,29 @@ export const UserAdmin = {
   unlock: (id: string) => usersWrite(Identity.use((i) => i.lifecycle<never, never>(id, "unlocked"))),
   /** Disables a user and revokes their sessions (`users:write`). @errors UserNotFound */
   disable: (id: string) => usersWrite(Auth.use((a) => a.disableUser(id))),
-  /** Sets a user's password and revokes their sessions (`users:write`). @errors UserNotFound, ValidationError */
+  /**
+   * Sets a user's password and revokes their sessions (`users:write`).
+   * Whoever sets a password can sign in as the user, so the actor must also
+   * hold every permission the user holds (`Access.requireHeldUser`): a
+   * manager cannot take over an admin's account this way.
+   * @errors UserNotFound, ValidationError, Forbidden (403, naming the first permission of the user not held)
+   */
   resetPassword: (id: string, password: Redacted.Redacted<string>) =>
-    usersWrite(Auth.use((a) => a.resetPassword(id, password))),
+    usersWrite(
+      Effect.zipRight(
+        Access.use((a) => a.requireHeldUser(id, "setting this user's password")),
+        Auth.use((a) => a.resetPassword(id, password))
+      )
+    ),
   /** Soft-deletes a user and revokes their sessions (`users:delete`). @errors UserNotFound */
   remove: (id: string) => usersDelete(Auth.use((a) => a.deleteUser(id))),
   /** The tenant's API keys, without secrets (`apikeys:read`). */
   listApiKeys: apiKeysRead(Effect.flatMap(ApiKeys, (k) => k.list)),
-  /** Creates an API key; its secret is in the answer only (`apikeys:write`). @errors ValidationError */
+  /**
+   * Creates an API key; its secret is in the answer only (`apikeys:write`).
+   * Every scope entry must be a known permission the actor holds (see `ApiKeys.create`).
+   * @errors ValidationError (`permissions`: unknown permission; expiry), Forbidden (403, a scope entry not held)
+   */
   createApiKey: (input: CreateApiKey) => apiKeysWrite(ApiKeys.use((k) => k.create(input))),
   /** Revokes an API key (`apikeys:write`). @errors NotFound */
   revokeApiKey: (id: string) => apiKeysWrite(ApiKeys.use((k) => k.revoke(id)))

@@ -7,6 +7,8 @@
  * (enough for a high-entropy secret; compared in constant time). The full key
  * is shown once, at creation. `last_used_at` is written at most once a
  * minute per key, so a busy key does not turn every request into a write.
+ * A key's scope never exceeds what its creator holds (no escalation through
+ * a key: see {@link ApiKeys} `create`).
  *
  * @module
  */
@@ -14,6 +16,7 @@
 import * as Crypto from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { Clock, Effect, Option, Schema } from "effect"
+import { Access } from "../access/Access.js"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { CurrentActor, CurrentTenant } from "../kernel/Context.js"
@@ -71,23 +74,15 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("Signet/ApiKeys", {
     const identity = yield* Identity
     const inTx = identity.inTx
 
-    /**
-     * Creates a key scoped to `permissions`; the returned `key` is shown once.
-     * @errors ValidationError (expiry in the past)
-     */
-    const create = (input: CreateApiKey) =>
+    /** Writes a key whose scope `create` has checked (one transaction: row, audit, event). */
+    const insert = (input: CreateApiKey, nowMs: number, permissions: ReadonlyArray<string>) =>
       inTx(
         Effect.gen(function* () {
           const tenant = yield* CurrentTenant
           const actor = yield* CurrentActor
-          const nowMs = yield* Clock.currentTimeMillis
-          if (input.expires_at !== undefined && Date.parse(input.expires_at) <= nowMs) {
-            return yield* ValidationError.field("expires_at", "must be in the future")
-          }
           const id = yield* newUuid
           const prefix = [...Crypto.randomBytes(12)].map((b) => BASE32[b % 32]).join("")
           const secret = Crypto.randomBytes(32).toString("base64url")
-          const permissions = [...new Set(input.permissions)].sort()
           yield* sql`INSERT INTO api_keys (tenant_id, id, name, prefix, secret_hash, permissions, created_by, created_at, expires_at)
             VALUES (${tenant.id}, ${id}, ${input.name}, ${prefix}, ${sha256(secret).toString("hex")}, ${json(permissions)},
               ${actor.id}, ${instant(nowMs)}, ${input.expires_at ?? null})`.pipe(Effect.orDie)
@@ -101,6 +96,32 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("Signet/ApiKeys", {
           return new CreatedApiKey({ api_key: key, key: `sg_${prefix}_${secret}` })
         })
       )
+
+    /**
+     * Creates a key scoped to `permissions`; the returned `key` is shown once.
+     *
+     * A key acts with its scope, so minting one grants that scope: every
+     * entry must be a permission the tenant knows (the rule of role grants:
+     * declared or tenant-created, `resource:*` of a known resource, or `*:*`)
+     * and one the `CurrentActor` holds itself (`Access.requireHeld`; a
+     * pattern wholly). Operators and the system (CLI) hold everything.
+     * @errors ValidationError (expiry in the past; `permissions`: an unknown
+     * permission), Forbidden (403, naming the first scope entry the caller
+     * does not hold)
+     */
+    const create = (input: CreateApiKey) =>
+      Effect.gen(function* () {
+        const nowMs = yield* Clock.currentTimeMillis
+        if (input.expires_at !== undefined && Date.parse(input.expires_at) <= nowMs) {
+          return yield* ValidationError.field("expires_at", "must be in the future")
+        }
+        // In the order given, so the 403 names the first entry of the request not held.
+        const scope = [...new Set(input.permissions)]
+        const access = yield* Access
+        yield* access.validatePermissions(scope, "permissions")
+        yield* access.requireHeld(scope, "an API key scope")
+        return yield* insert(input, nowMs, [...scope].sort())
+      })
 
     /** Lists the tenant's keys (newest first; secrets never included). */
     const list = inTx(
