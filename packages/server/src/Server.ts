@@ -43,7 +43,7 @@ const apiRoutes = (config: ServerConfig) =>
       UsersHttp,
       ApiKeysHttp,
       AccessHttp,
-      PlatformHttp,
+      PlatformHttp(config),
       AcademicsHttp,
       CalendarHttp,
       AttendanceHttp,

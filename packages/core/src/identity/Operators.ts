@@ -8,17 +8,22 @@
  * and receive a 15-minute operator token (`typ: signet-operator+jwt`,
  * audience `signet-platform`) accepted wherever the bootstrap operator token
  * is. Five failed logins lock the account for 15 minutes; unknown e-mails
- * cost the same as known ones. There is no refresh token: operators log in
- * again.
+ * cost the same as known ones. Attempts are rate-limited before any password
+ * work, per client address and per e-mail, with the tenant login rules
+ * (`SIGNET_RATE_LOGIN_IP`, `SIGNET_RATE_LOGIN_ACCOUNT`) in buckets of their
+ * own. There is no refresh token: operators log in again.
  *
  * @module
  */
 import { SqlClient } from "@effect/sql"
-import { Clock, Effect, Option, type Redacted, Schema } from "effect"
+import { Clock, Config, Effect, Option, type Redacted, Schema } from "effect"
 import { isUniqueViolation } from "../kernel/Database.js"
 import { Conflict, Unauthorized, ValidationError } from "../kernel/Errors.js"
 import { newUuid } from "../kernel/Ids.js"
+import { parseRule, RateLimiter } from "../kernel/RateLimit.js"
 import { instant } from "../kernel/Sql.js"
+import { RateLimited } from "./Api.js"
+import type { ClientInfo } from "./Auth.js"
 import { InvalidCredentials } from "./Domain.js"
 import { SigningKeys } from "./Keys.js"
 import { dummyHash, hashPassword, passwordProblem, verifyPassword } from "./Password.js"
@@ -64,6 +69,15 @@ export class Operators extends Effect.Service<Operators>()("Signet/Operators", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const keys = yield* SigningKeys
+    const limiter = yield* RateLimiter
+    const rules = yield* Effect.orDie(
+      Config.all({
+        ip: Config.string("SIGNET_RATE_LOGIN_IP").pipe(Config.withDefault("300/60")),
+        account: Config.string("SIGNET_RATE_LOGIN_ACCOUNT").pipe(Config.withDefault("20/60"))
+      })
+    )
+    const ipRule = parseRule(rules.ip)
+    const accountRule = parseRule(rules.account)
 
     /**
      * Creates an operator.
@@ -115,11 +129,31 @@ export class Operators extends Effect.Service<Operators>()("Signet/Operators", {
       })
 
     /**
-     * Password login; returns an operator token.
-     * @errors InvalidCredentials (one generic failure)
+     * Password login; returns an operator token. `client` (the address the
+     * server derived) keys the per-address limit.
+     * @errors InvalidCredentials (one generic failure), RateLimited (429)
      */
-    const login = (email: string, password: Redacted.Redacted<string>) =>
+    const login = (email: string, password: Redacted.Redacted<string>, client: ClientInfo = {}) =>
       Effect.gen(function* () {
+        const buckets = [
+          ...Option.toArray(
+            Option.map(ipRule, (rule) => ({ bucket: `operator-login:ip:${client.ip ?? "unknown"}`, rule }))
+          ),
+          ...Option.toArray(
+            Option.map(accountRule, (rule) => ({ bucket: `operator-login:account:${normalize(email)}`, rule }))
+          )
+        ]
+        for (const { bucket, rule } of buckets) {
+          const decision = yield* limiter.hit(bucket, rule)
+          if (!decision.allowed) {
+            return yield* new RateLimited({
+              message: `too many login attempts; retry in ${decision.resetSeconds} s`,
+              retry_after_seconds: decision.resetSeconds,
+              limit: decision.limit,
+              remaining: decision.remaining
+            })
+          }
+        }
         const rows = yield* sql`SELECT * FROM platform_operators WHERE email_normalized = ${normalize(email)}`.pipe(
           Effect.flatMap(decodeRows),
           Effect.orDie

@@ -163,6 +163,11 @@ export const ApiKeysHttp = HttpApiBuilder.group(SignetApi, "apikeys", (handlers)
 )
 
 /** Handler for platform-operator login. */
-export const PlatformHttp = HttpApiBuilder.group(SignetApi, "platform", (handlers) =>
-  handlers.handle("login", ({ payload }) => Operators.use((o) => o.login(payload.email, payload.password)))
-)
+export const PlatformHttp = (config: ServerConfig) =>
+  HttpApiBuilder.group(SignetApi, "platform", (handlers) =>
+    handlers.handle("login", ({ payload }) =>
+      Effect.flatMap(clientInfo(config), (client) =>
+        Operators.use((o) => o.login(payload.email, payload.password, client))
+      )
+    )
+  )
