@@ -25,20 +25,20 @@
 
 import * as Crypto from "node:crypto"
 import { SqlClient } from "@effect/sql"
-import { Clock, Config, Effect, Option, Redacted, Ref, Schema } from "effect"
+import { Clock, Effect, Option, Redacted, Ref, Schema } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { type Actor, CurrentActor, CurrentTenant, type TenantId } from "../kernel/Context.js"
 import { tenantTx } from "../kernel/Database.js"
 import { NotFound, Unauthorized, ValidationError } from "../kernel/Errors.js"
 import { newUuid } from "../kernel/Ids.js"
-import { parseRule, RateLimiter } from "../kernel/RateLimit.js"
+import { RateLimiter } from "../kernel/RateLimit.js"
 import { instant } from "../kernel/Sql.js"
 import type { Tenant } from "../tenancy/Domain.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
-import { RateLimited } from "./Api.js"
 import { AccessClaims, InvalidCredentials, type LoginRequest, type LoginResult, Session, TokenPair } from "./Domain.js"
 import { SigningKeys, TOKEN_KINDS } from "./Keys.js"
+import { enforceLoginLimits, loginRules } from "./LoginLimits.js"
 import { dummyHash, needsRehash, verifyPassword } from "./Password.js"
 import { Identity, normalize, UserRow } from "./Users.js"
 
@@ -90,15 +90,8 @@ export class Auth extends Effect.Service<Auth>()("Signet/Auth", {
     const identity = yield* Identity
     const keys = yield* SigningKeys
     const limiter = yield* RateLimiter
-    // Login limits: per client address and per account (tenant + login), "count/seconds" or "off".
-    const ipRuleText: string = yield* Effect.orDie(
-      Config.string("SIGNET_RATE_LOGIN_IP").pipe(Config.withDefault("300/60"))
-    )
-    const accountRuleText: string = yield* Effect.orDie(
-      Config.string("SIGNET_RATE_LOGIN_ACCOUNT").pipe(Config.withDefault("20/60"))
-    )
-    const ipRule = parseRule(ipRuleText)
-    const accountRule = parseRule(accountRuleText)
+    // Login limits: per client address and per account (tenant + login).
+    const rules = yield* loginRules
     const roleResolver = yield* Ref.make<RoleResolver>(() => Effect.succeed([]))
     const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
       tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql))
@@ -183,26 +176,10 @@ export class Auth extends Effect.Service<Auth>()("Signet/Auth", {
         const tenant = yield* tenancy.resolveActive(slug)
         // Rate limits come before any password work; the client address is the
         // one the server derived (X-Forwarded-For only from trusted proxies).
-        const buckets = [
-          ...Option.toArray(Option.map(ipRule, (rule) => ({ bucket: `login:ip:${client.ip ?? "unknown"}`, rule }))),
-          ...Option.toArray(
-            Option.map(accountRule, (rule) => ({
-              bucket: `login:account:${tenant.id}:${normalize(request.login)}`,
-              rule
-            }))
-          )
-        ]
-        for (const { bucket, rule } of buckets) {
-          const decision = yield* limiter.hit(bucket, rule)
-          if (!decision.allowed) {
-            return yield* new RateLimited({
-              message: `too many login attempts; retry in ${decision.resetSeconds} s`,
-              retry_after_seconds: decision.resetSeconds,
-              limit: decision.limit,
-              remaining: decision.remaining
-            })
-          }
-        }
+        yield* enforceLoginLimits(rules, {
+          ip: `login:ip:${client.ip ?? "unknown"}`,
+          account: `login:account:${tenant.id}:${normalize(request.login)}`
+        }).pipe(Effect.provideService(RateLimiter, limiter))
         const actorBase: Actor = { kind: "user", id: null, ip: client.ip, userAgent: client.userAgent }
         return yield* withTenant(
           tenant,

@@ -16,16 +16,16 @@
  * @module
  */
 import { SqlClient } from "@effect/sql"
-import { Clock, Config, Effect, Option, type Redacted, Schema } from "effect"
+import { Clock, Effect, Option, type Redacted, Schema } from "effect"
 import { isUniqueViolation } from "../kernel/Database.js"
 import { Conflict, Unauthorized, ValidationError } from "../kernel/Errors.js"
 import { newUuid } from "../kernel/Ids.js"
-import { parseRule, RateLimiter } from "../kernel/RateLimit.js"
+import { RateLimiter } from "../kernel/RateLimit.js"
 import { instant } from "../kernel/Sql.js"
-import { RateLimited } from "./Api.js"
 import type { ClientInfo } from "./Auth.js"
 import { InvalidCredentials } from "./Domain.js"
 import { SigningKeys } from "./Keys.js"
+import { enforceLoginLimits, loginRules } from "./LoginLimits.js"
 import { dummyHash, hashPassword, passwordProblem, verifyPassword } from "./Password.js"
 import { normalize } from "./Users.js"
 
@@ -70,14 +70,7 @@ export class Operators extends Effect.Service<Operators>()("Signet/Operators", {
     const sql = yield* SqlClient.SqlClient
     const keys = yield* SigningKeys
     const limiter = yield* RateLimiter
-    const rules = yield* Effect.orDie(
-      Config.all({
-        ip: Config.string("SIGNET_RATE_LOGIN_IP").pipe(Config.withDefault("300/60")),
-        account: Config.string("SIGNET_RATE_LOGIN_ACCOUNT").pipe(Config.withDefault("20/60"))
-      })
-    )
-    const ipRule = parseRule(rules.ip)
-    const accountRule = parseRule(rules.account)
+    const rules = yield* loginRules
 
     /**
      * Creates an operator.
@@ -135,25 +128,10 @@ export class Operators extends Effect.Service<Operators>()("Signet/Operators", {
      */
     const login = (email: string, password: Redacted.Redacted<string>, client: ClientInfo = {}) =>
       Effect.gen(function* () {
-        const buckets = [
-          ...Option.toArray(
-            Option.map(ipRule, (rule) => ({ bucket: `operator-login:ip:${client.ip ?? "unknown"}`, rule }))
-          ),
-          ...Option.toArray(
-            Option.map(accountRule, (rule) => ({ bucket: `operator-login:account:${normalize(email)}`, rule }))
-          )
-        ]
-        for (const { bucket, rule } of buckets) {
-          const decision = yield* limiter.hit(bucket, rule)
-          if (!decision.allowed) {
-            return yield* new RateLimited({
-              message: `too many login attempts; retry in ${decision.resetSeconds} s`,
-              retry_after_seconds: decision.resetSeconds,
-              limit: decision.limit,
-              remaining: decision.remaining
-            })
-          }
-        }
+        yield* enforceLoginLimits(rules, {
+          ip: `operator-login:ip:${client.ip ?? "unknown"}`,
+          account: `operator-login:account:${normalize(email)}`
+        }).pipe(Effect.provideService(RateLimiter, limiter))
         const rows = yield* sql`SELECT * FROM platform_operators WHERE email_normalized = ${normalize(email)}`.pipe(
           Effect.flatMap(decodeRows),
           Effect.orDie

@@ -1,0 +1,59 @@
+/**
+ * Login rate limits shared by tenant-user and platform-operator logins
+ * (issue 3 §3): one bucket per client address and one per account, checked
+ * before any password work. Rules come from `SIGNET_RATE_LOGIN_IP` (default
+ * `300/60`) and `SIGNET_RATE_LOGIN_ACCOUNT` (default `20/60`), each
+ * `"<count>/<seconds>"` or `off`.
+ *
+ * @module
+ */
+import { Config, Effect, Option } from "effect"
+import { parseRule, RateLimiter, type RateLimitRule } from "../kernel/RateLimit.js"
+import { RateLimited } from "./Api.js"
+
+/** The login rules in force (`None`: that limit is off). */
+export interface LoginRules {
+  readonly ip: Option.Option<RateLimitRule>
+  readonly account: Option.Option<RateLimitRule>
+}
+
+/** Reads the login rules from the configuration (dies on a malformed rule). */
+export const loginRules: Effect.Effect<LoginRules> = Effect.orDie(
+  Config.all({
+    ip: Config.string("SIGNET_RATE_LOGIN_IP").pipe(Config.withDefault("300/60")),
+    account: Config.string("SIGNET_RATE_LOGIN_ACCOUNT").pipe(Config.withDefault("20/60"))
+  })
+).pipe(Effect.map(({ account, ip }) => ({ ip: parseRule(ip), account: parseRule(account) })))
+
+/**
+ * Counts one login attempt in the address bucket `buckets.ip`, then the
+ * account bucket `buckets.account` (bucket names are the caller's, e.g.
+ * `login:ip:<address>`), and refuses at the first one spent.
+ * @errors RateLimited (429, with the seconds until the window resets)
+ */
+export const enforceLoginLimits = (
+  rules: LoginRules,
+  buckets: { readonly ip: string; readonly account: string }
+): Effect.Effect<void, RateLimited, RateLimiter> =>
+  Effect.flatMap(RateLimiter, (limiter) =>
+    Effect.forEach(
+      [
+        ...Option.toArray(Option.map(rules.ip, (rule) => ({ bucket: buckets.ip, rule }))),
+        ...Option.toArray(Option.map(rules.account, (rule) => ({ bucket: buckets.account, rule })))
+      ],
+      ({ bucket, rule }) =>
+        Effect.flatMap(limiter.hit(bucket, rule), (decision) =>
+          decision.allowed
+            ? Effect.void
+            : Effect.fail(
+                new RateLimited({
+                  message: `too many login attempts; retry in ${decision.resetSeconds} s`,
+                  retry_after_seconds: decision.resetSeconds,
+                  limit: decision.limit,
+                  remaining: decision.remaining
+                })
+              )
+        ),
+      { discard: true }
+    )
+  )
