@@ -14,15 +14,20 @@
  *    the admin role (the team's roles must now be held by the caller).
  * 5. Password reset: `users:write` alone set an admin's password and could
  *    sign in as them (the target's permissions must now be held).
+ * 6. Role administration: `roles:write` alone assigned the admin role (to
+ *    oneself or a team), granted `*:*` to one's own role, or allowed oneself
+ *    any permission by override (a role's permissions, each permission added
+ *    to a role, an allow override and a lifted deny must now be held).
  *
  * Also: role listings are ordered by priority (highest first), then name.
  */
 import { expect, layer } from "@effect/vitest"
 import { OneRoster } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
-import { call, expectProblem, TestServer, testServer } from "@signet/server/testing"
+import { call, expectProblem, type JsonResponse, TestServer, testServer } from "@signet/server/testing"
 import { Effect } from "effect"
 import { strToU8, zipSync } from "fflate"
+import { generate } from "otplib"
 
 const PASSWORD = "correct horse battery staple"
 
@@ -284,6 +289,147 @@ for (const dialect of testDialects()) {
           const [pat] = yield* usersMatching(slug, "pat.principal")
           expect(pat).toMatchObject({ user_type: "admin" })
         })
+      )
+
+      it.effect(
+        "role administration: roles:write alone cannot assign, grant or allow what its holder lacks; within it, allowed",
+        () =>
+          Effect.gen(function* () {
+            const slug = "esc-roles"
+            const { managerId, roleId } = yield* setup(slug)
+            const base = `/api/v1/tenants/${slug}`
+            // The operator (no step-up) makes a role administrator without *:*: a teacher plus "role-admin".
+            const roleAdmin = yield* call("POST", `${base}/roles`, {
+              body: { name: "role-admin", priority: 70, permissions: ["roles:read", "roles:write", "users:read"] }
+            })
+            expect(roleAdmin.status).toBe(201)
+            const roleAdminId = roleAdmin.body.id as string
+            const created = yield* call("POST", `${base}/users`, { body: newUser(slug, "ra", "teacher") })
+            expect(created.status).toBe(201)
+            const raId = created.body.id as string
+            expect(
+              (yield* call("POST", `${base}/users/${raId}/roles`, { body: { role_id: roleAdminId } })).status
+            ).toBe(200)
+            const team = yield* call("POST", `${base}/teams`, { body: { name: "Office" } })
+            expect(team.status).toBe(201)
+            const teamId = team.body.id as string
+
+            // Role changes by a user need a recent MFA: enrol TOTP, then log in with a recovery code.
+            const first = yield* call("POST", `${base}/auth/login`, {
+              auth: false,
+              body: { login: `ra@${slug}.example.edu`, password: PASSWORD }
+            })
+            expect(first.status).toBe(200)
+            const enrol = yield* call("POST", `${base}/me/mfa/totp`, { auth: first.body.tokens.access_token })
+            expect(enrol.status).toBe(200)
+            const code = yield* Effect.promise(() => generate({ secret: enrol.body.secret }))
+            const confirmed = yield* call("POST", `${base}/me/mfa/totp/confirm`, {
+              auth: first.body.tokens.access_token,
+              body: { code }
+            })
+            expect(confirmed.body.recovery_codes).toHaveLength(10)
+            const challenge = yield* call("POST", `${base}/auth/login`, {
+              auth: false,
+              body: { login: `ra@${slug}.example.edu`, password: PASSWORD }
+            })
+            expect(challenge.body).toMatchObject({ status: "mfa_required" })
+            const verified = yield* call("POST", `${base}/auth/mfa`, {
+              auth: false,
+              body: { mfa_token: challenge.body.mfa_token, recovery_code: confirmed.body.recovery_codes[0] }
+            })
+            expect(verified.status).toBe(200)
+            const ra = verified.body.access_token as string
+            const as = (method: string, path: string, body?: unknown) =>
+              call(method, `${base}${path}`, body === undefined ? { auth: ra } : { auth: ra, body })
+            const refused = (res: JsonResponse, permission: string) => {
+              expect(expectProblem(res, 403).permission).toBe(permission)
+            }
+
+            // Assigning the admin role, to oneself or anyone: 403 naming *:*.
+            refused(yield* as("POST", `/users/${raId}/roles`, { role_id: roleId("admin") }), "*:*")
+            refused(yield* as("POST", `/users/${managerId}/roles`, { role_id: roleId("admin") }), "*:*")
+            // The manager role: the first of its permissions (by name) that ra lacks is named.
+            refused(yield* as("POST", `/users/${raId}/roles`, { role_id: roleId("manager") }), "academics:*")
+            // Granting *:* (or anything not held) to one's own role, by grant, replacement or creation.
+            refused(yield* as("POST", `/roles/${roleAdminId}/permissions`, { permission: "*:*" }), "*:*")
+            refused(
+              yield* as("PUT", `/roles/${roleAdminId}/permissions`, {
+                permissions: ["roles:read", "roles:write", "users:read", "users:delete"]
+              }),
+              "users:delete"
+            )
+            refused(
+              yield* as("POST", "/roles", { name: "sneaky", permissions: ["users:read", "users:delete"] }),
+              "users:delete"
+            )
+            // An allow override of a permission not held; its deny form takes away and is allowed.
+            refused(yield* as("PUT", `/users/${raId}/permissions/users:delete`, { effect: "allow" }), "users:delete")
+            refused(yield* as("PUT", `/users/${managerId}/permissions/*:*`, { effect: "allow" }), "*:*")
+            // The admin role to a team.
+            refused(yield* as("PUT", `/teams/${teamId}/roles/${roleId("admin")}`), "*:*")
+            // Lifting a deny hands the permission back: it must be held too.
+            expect(
+              (yield* call("PUT", `${base}/users/${managerId}/permissions/users:delete`, { body: { effect: "deny" } }))
+                .status
+            ).toBe(200)
+            refused(yield* as("DELETE", `/users/${managerId}/permissions/users:delete`), "users:delete")
+
+            // Nothing was written by the refusals.
+            const raRoles = (yield* call("GET", `${base}/users/${raId}/roles`)).body.map((r: any) => r.role_name)
+            expect(raRoles.sort()).toEqual(["role-admin", "teacher"])
+            expect((yield* call("GET", `${base}/roles/${roleAdminId}`)).body.permissions).toEqual([
+              "roles:read",
+              "roles:write",
+              "users:read"
+            ])
+            expect((yield* call("GET", `${base}/users/${raId}/permissions`)).body).toEqual([])
+            expect((yield* call("GET", `${base}/teams/${teamId}`)).body.roles).toEqual([])
+            expect((yield* call("GET", `${base}/users/${managerId}/permissions`)).body).toMatchObject([
+              { permission: "apikeys:write", effect: "allow" },
+              { permission: "users:delete", effect: "deny" }
+            ])
+            const found = yield* call("GET", `${base}/roles?limit=50`)
+            expect(found.body.items.map((r: any) => r.name)).not.toContain("sneaky")
+            const effective = yield* call("GET", `${base}/users/${raId}/effective-permissions`)
+            expect(effective.body.allow).not.toContain("*:*")
+
+            // Within what ra holds: a role of users:read only is created, assigned, given to a team, granted more.
+            const reader = yield* as("POST", "/roles", { name: "reader", priority: 10, permissions: ["users:read"] })
+            expect(reader.status).toBe(201)
+            const readerId = reader.body.id as string
+            expect((yield* as("POST", `/users/${managerId}/roles`, { role_id: readerId })).status).toBe(200)
+            expect((yield* as("POST", `/users/${raId}/roles`, { role_id: readerId })).status).toBe(200)
+            expect((yield* as("PUT", `/teams/${teamId}/roles/${readerId}`)).status).toBe(200)
+            expect((yield* as("POST", `/roles/${readerId}/permissions`, { permission: "academics:read" })).status).toBe(
+              200
+            )
+            // The teacher role's permissions are ra's too (ra is a teacher).
+            expect((yield* as("POST", `/users/${managerId}/roles`, { role_id: roleId("teacher") })).status).toBe(200)
+            expect((yield* as("PUT", `/users/${managerId}/permissions/users:read`, { effect: "allow" })).status).toBe(
+              200
+            )
+            expect((yield* as("PUT", `/users/${raId}/permissions/users:delete`, { effect: "deny" })).status).toBe(200)
+            expect(
+              (yield* call("PUT", `${base}/users/${managerId}/permissions/teams:read`, { body: { effect: "deny" } }))
+                .status
+            ).toBe(200)
+            expect((yield* as("DELETE", `/users/${managerId}/permissions/teams:read`)).status).toBe(204)
+            // Taking away needs nothing more: revoke, unassign, remove an allow override, withdraw a team role.
+            expect((yield* as("DELETE", `/roles/${readerId}/permissions/academics:read`)).status).toBe(200)
+            expect((yield* as("DELETE", `/users/${managerId}/roles/${roleId("manager")}`)).status).toBe(204)
+            expect((yield* as("DELETE", `/users/${managerId}/permissions/apikeys:write`)).status).toBe(204)
+            expect((yield* as("DELETE", `/teams/${teamId}/roles/${readerId}`)).status).toBe(200)
+            const managerRoles = (yield* call("GET", `${base}/users/${managerId}/roles`)).body.map(
+              (r: any) => r.role_name
+            )
+            expect(managerRoles.sort()).toEqual(["reader", "teacher"])
+
+            // The operator still may do what ra may not.
+            expect(
+              (yield* call("POST", `${base}/roles/${roleAdminId}/permissions`, { body: { permission: "*:*" } })).status
+            ).toBe(200)
+            expect((yield* call("PUT", `${base}/teams/${teamId}/roles/${roleId("admin")}`)).status).toBe(200)
+          })
       )
 
       it.effect("role listings: highest priority first, then name, across pages", () =>

@@ -109,7 +109,7 @@ const assignment = (name: "assign" | "unassign", description: string) =>
       Effect.gen(function* () {
         const id = yield* roleId(o.role)
         yield* Access.use((a) =>
-          Effect.asVoid(name === "assign" ? a.assignRole(o.user, id) : a.unassignRole(o.user, id)).pipe(
+          (name === "assign" ? Effect.asVoid(a.assignRole(o.user, id)) : a.unassignRole(o.user, id)).pipe(
             policyUse("roles:write")
           )
         )

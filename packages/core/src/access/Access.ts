@@ -15,13 +15,25 @@
  * **No escalation.** Nobody grants, directly or indirectly, a permission
  * they do not hold themselves: {@link Access.requireHeld} (and its
  * `requireHeldRole` / `requireHeldUser` forms) refuses with 403 naming the
- * first permission the `CurrentActor` lacks. Adding a team member checks the
- * team's roles here; API keys (scope), user creation (the type's default
- * role), password resets (the target's grants) and roster imports
- * (administrators) call it from their modules. Role administration itself
- * (`roles:write`: roles, grants, user roles, overrides, team roles) is not
- * bounded this way: `roles:write` is the role administrator's permission and
- * only the `admin` role holds it by default.
+ * first permission the `CurrentActor` lacks. API keys (scope), user creation
+ * (the type's default role), password resets (the target's grants) and
+ * roster imports (administrators) call it from their modules. Here it bounds
+ * team membership and role administration (`roles:write` is not enough on
+ * its own): assigning a role to a user (`assignRole`, `assignRoleMany`) or to
+ * a team (`assignTeamRole`) and adding a team member need every permission
+ * of the role(s) concerned; adding permissions to a role (`createRole`,
+ * `grant`, `setRolePermissions`) needs each permission added; an `allow`
+ * user override needs its permission, and so does removing a `deny`
+ * override (it hands the permission back). What only takes away needs
+ * nothing more: revoking, unassigning, removing an allow override, setting a
+ * deny override, deleting a role. Checks run inside the mutation's
+ * transaction, on every call (no-ops included), except that a permission
+ * change only checks what it adds. Operators and the system hold
+ * everything; an API key only its scope. The default-role steps of
+ * `Core.ts` assign with the creating actor, so they are bounded too: user
+ * creation checks the role up front, and a roster import that creates or
+ * retypes users into a type whose default role the actor does not wholly
+ * hold is refused by the step (its transaction rolls back).
  *
  * **Checks.** {@link Access.check} answers in memory from the tenant's
  * compiled policy (`Policy.ts`). The compiled policy is cached per tenant
@@ -595,7 +607,8 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
     /**
      * Refuses to let the `CurrentActor` hand out a permission it does not hold
      * itself, directly or indirectly (an API key's scope, a new user's default
-     * role, a team's roles given to a new member). Each pattern must be held
+     * role, a team's roles given to a new member, a role assigned or granted
+     * more, an allow override). Each pattern must be held
      * as {@link checkActor} decides — a pattern wholly (`CompiledPolicy.holds`:
      * `*:*` needs `*:*` and no deny at all). Operators and the system hold
      * everything; an API key only its scope. Needs no permission of its own:
@@ -645,6 +658,17 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
         const permissions = yield* inTenant(rolePermissionsByName(tenant.id, roleName))
         yield* requireHeld(permissions, `${what} (role "${roleName}")`)
       })
+
+    /**
+     * {@link requireHeld} for every permission pattern of `role`, read in the
+     * caller's transaction (inside a mutation): for operations that hand the
+     * role to someone (a user, a team's members).
+     * @errors Forbidden (403) naming the first pattern of the role not held
+     */
+    const requireHeldRoleRow = (tenantId: string, role: Role, what: string) =>
+      Effect.flatMap(rolePermissions(tenantId, role.id), (permissions) =>
+        requireHeld(permissions, `${what} (role "${role.name}")`)
+      )
 
     /**
      * {@link requireHeld} for every allow pattern a user holds in the current
@@ -1031,8 +1055,12 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
       )
 
     /**
-     * Creates a role with its permission patterns. Requires `roles:write`.
-     * @errors Conflict (name taken), ValidationError (unknown permission)
+     * Creates a role with its permission patterns. Requires `roles:write`,
+     * and the caller must hold every pattern given ({@link requireHeld}):
+     * whoever may assign the role could otherwise hand out more than they
+     * hold.
+     * @errors Conflict (name taken), ValidationError (unknown permission),
+     * Forbidden (403, naming the first pattern not held)
      */
     const createRole = (input: CreateRole) =>
       rolesWrite(
@@ -1040,6 +1068,7 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
           Effect.gen(function* () {
             const permissions = dedupe(input.permissions ?? [])
             yield* validatePatterns(tenantId, permissions, "permissions")
+            yield* requireHeld(permissions, `creating role "${input.name}"`)
             const id = yield* newUuid
             yield* sql`INSERT INTO roles (tenant_id, id, name, description, priority, is_system, created_at, updated_at)
               VALUES (${tenantId}, ${id}, ${input.name}, ${input.description ?? ""}, ${input.priority ?? 50}, ${bool(false)}, ${at}, ${at})`.pipe(
@@ -1067,7 +1096,9 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
 
     /**
      * Changes a role's name, description or priority; an empty patch changes
-     * nothing. System roles keep their name. Requires `roles:write`.
+     * nothing. System roles keep their name. Requires `roles:write`; it
+     * changes no permission, so nothing more is held to account (see
+     * {@link setRolePermissions} and {@link grant}).
      * @errors RoleNotFound, Conflict (name taken, or renaming a system role)
      */
     const updateRole = (id: string, input: UpdateRole) =>
@@ -1166,6 +1197,7 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
           const removed = current.filter((p) => !wanted.includes(p))
           if (added.length === 0 && removed.length === 0) return detailOf(role, current)
           yield* validatePatterns(tenantId, added, "permissions")
+          yield* requireHeld(added, `granting to role "${role.name}"`)
           yield* guardAdmin(role, wanted)
           if (removed.length > 0) {
             yield* sql`DELETE FROM role_permissions WHERE tenant_id = ${tenantId} AND role_id = ${roleId}
@@ -1191,8 +1223,12 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
       )
 
     /**
-     * Replaces a role's permission patterns. Requires `roles:write`.
-     * @errors RoleNotFound, ValidationError (unknown permission), Conflict (admin without `*:*`)
+     * Replaces a role's permission patterns. Requires `roles:write`, and the
+     * caller must hold every pattern the call adds ({@link requireHeld});
+     * patterns kept or removed need nothing more. A call that changes nothing
+     * checks nothing.
+     * @errors RoleNotFound, ValidationError (unknown permission), Forbidden
+     * (403, naming the first added pattern not held), Conflict (admin without `*:*`)
      */
     const setRolePermissions = (roleId: string, permissions: ReadonlyArray<string>) =>
       rolesWrite(
@@ -1206,8 +1242,10 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
       )
 
     /**
-     * Adds one permission pattern to a role (no-op when present). Requires `roles:write`.
-     * @errors RoleNotFound, ValidationError
+     * Adds one permission pattern to a role (no-op when present). Requires
+     * `roles:write`, and the caller must hold the pattern when it is new to
+     * the role ({@link requireHeld}).
+     * @errors RoleNotFound, ValidationError, Forbidden (403, the pattern not held)
      */
     const grant = (roleId: string, permission: string) =>
       rolesWrite(
@@ -1221,7 +1259,8 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
       )
 
     /**
-     * Removes one permission pattern from a role (no-op when absent). Requires `roles:write`.
+     * Removes one permission pattern from a role (no-op when absent). Requires
+     * `roles:write` only: it takes away.
      * @errors RoleNotFound, Conflict (admin's `*:*`)
      */
     const revoke = (roleId: string, permission: string) =>
@@ -1256,8 +1295,13 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
       )
 
     /**
-     * Assigns a role to a user (no-op when assigned). Requires `roles:write`.
-     * @errors RoleNotFound, ValidationError (user id)
+     * Assigns a role to a user (no-op when assigned). Requires `roles:write`,
+     * and the caller must hold every permission pattern of the role
+     * ({@link requireHeld}; checked on every call, no-ops included). Also
+     * used by the default-role steps of user creation and roster retypes,
+     * with the creating actor.
+     * @errors RoleNotFound, ValidationError (user id), Forbidden (403, naming
+     * the first pattern of the role not held)
      */
     const assignRole = (userId: string, roleId: string) =>
       rolesWrite(
@@ -1266,6 +1310,7 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
           mutation("assignRole", (tenantId, at) =>
             Effect.gen(function* () {
               const role = yield* requireRole(tenantId, roleId)
+              yield* requireHeldRoleRow(tenantId, role, "assigning a role to a user")
               const existing = yield* userRoleRows(tenantId, userId, roleId)
               if (existing[0]) return existing[0]
               yield* sql`INSERT INTO user_roles (tenant_id, user_id, role_id, created_at)
@@ -1294,8 +1339,11 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
     /**
      * Gives one role to many users at once (bulk imports): one version bump,
      * one audit row and one event for the whole batch; users who already hold
-     * the role are skipped. Requires `roles:write`.
-     * @errors RoleNotFound, ValidationError (a user id)
+     * the role are skipped. Requires `roles:write`, and the caller must hold
+     * every permission pattern of the role ({@link requireHeld}; checked once
+     * per call, even when every user already holds the role).
+     * @errors RoleNotFound, ValidationError (a user id), Forbidden (403,
+     * naming the first pattern of the role not held)
      */
     const assignRoleMany = (userIds: ReadonlyArray<string>, roleId: string) =>
       rolesWrite(
@@ -1304,6 +1352,7 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
           mutation("assignRoleMany", (tenantId, at) =>
             Effect.gen(function* () {
               const role = yield* requireRole(tenantId, roleId)
+              yield* requireHeldRoleRow(tenantId, role, "assigning a role to users")
               const holders = new Set(
                 (yield* sql<{ user_id: string }>`SELECT user_id FROM user_roles WHERE tenant_id = ${tenantId}
                   AND role_id = ${roleId}`).map((r) => r.user_id)
@@ -1332,7 +1381,8 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
       )
 
     /**
-     * Removes a role from a user (no-op when not assigned). Requires `roles:write`.
+     * Removes a role from a user (no-op when not assigned). Requires
+     * `roles:write` only: it takes away.
      * @errors RoleNotFound, ValidationError (user id)
      */
     const unassignRole = (userId: string, roleId: string) =>
@@ -1376,8 +1426,12 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
 
     /**
      * Sets a user-level override: `allow` grants the pattern whatever the
-     * roles say, `deny` refuses it whatever else allows it. Requires `roles:write`.
-     * @errors ValidationError (user id, unknown permission)
+     * roles say, `deny` refuses it whatever else allows it. Requires
+     * `roles:write`; an `allow` also needs the caller to hold the pattern
+     * ({@link requireHeld}; checked on every call, no-ops included), a `deny`
+     * takes away and needs nothing more.
+     * @errors ValidationError (user id, unknown permission), Forbidden (403,
+     * an allowed pattern not held)
      */
     const setUserOverride = (userId: string, permission: string, effect: GrantEffect) =>
       rolesWrite(
@@ -1386,6 +1440,7 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
           mutation("setUserOverride", (tenantId, at) =>
             Effect.gen(function* () {
               yield* validatePatterns(tenantId, [permission], "permission")
+              if (effect === "allow") yield* requireHeld([permission], "an allow override")
               const before = (yield* overrideRows(tenantId, userId)).find((o) => o.permission === permission)
               if (before && before.effect === effect) return before
               yield* sql`INSERT INTO user_permissions (tenant_id, user_id, permission, effect, updated_at)
@@ -1408,7 +1463,13 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
         )
       )
 
-    /** Removes a user-level override (no-op when absent). Requires `roles:write`. @errors ValidationError */
+    /**
+     * Removes a user-level override (no-op when absent). Requires
+     * `roles:write`. Removing an `allow` takes away; removing a `deny` hands
+     * the pattern back to whatever else allows it, so the caller must then
+     * hold the pattern ({@link requireHeld}).
+     * @errors ValidationError, Forbidden (403, a lifted deny's pattern not held)
+     */
     const removeUserOverride = (userId: string, permission: string) =>
       rolesWrite(
         Effect.zipRight(
@@ -1417,6 +1478,7 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
             Effect.gen(function* () {
               const before = (yield* overrideRows(tenantId, userId)).find((o) => o.permission === permission)
               if (!before) return
+              if (before.effect === "deny") yield* requireHeld([permission], "lifting a deny override")
               yield* sql`DELETE FROM user_permissions
                 WHERE tenant_id = ${tenantId} AND user_id = ${userId} AND permission = ${permission}`
               yield* commit(tenantId, {
@@ -1657,8 +1719,11 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
 
     /**
      * Grants a role to every member of a team (no-op when granted).
-     * Assigning team roles changes permissions, so it requires `roles:write`.
-     * @errors TeamNotFound, RoleNotFound
+     * Assigning team roles changes permissions, so it requires `roles:write`,
+     * and the caller must hold every permission pattern of the role
+     * ({@link requireHeld}; checked on every call, no-ops included).
+     * @errors TeamNotFound, RoleNotFound, Forbidden (403, naming the first
+     * pattern of the role not held)
      */
     const assignTeamRole = (teamId: string, roleId: string) =>
       rolesWrite(
@@ -1666,6 +1731,7 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
           Effect.gen(function* () {
             const team = yield* requireTeam(tenantId, teamId)
             const role = yield* requireRole(tenantId, roleId)
+            yield* requireHeldRoleRow(tenantId, role, `assigning a role to team "${team.name}"`)
             const [existing] = yield* sql`SELECT 1 AS x FROM team_roles
               WHERE tenant_id = ${tenantId} AND team_id = ${teamId} AND role_id = ${roleId}`
             if (!existing) {
@@ -1686,7 +1752,7 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
         )
       )
 
-    /** Withdraws a role from a team (no-op when not granted). Requires `roles:write`. @errors TeamNotFound, RoleNotFound */
+    /** Withdraws a role from a team (no-op when not granted). Requires `roles:write` only: it takes away. @errors TeamNotFound, RoleNotFound */
     const unassignTeamRole = (teamId: string, roleId: string) =>
       rolesWrite(
         mutation("unassignTeamRole", (tenantId) =>
