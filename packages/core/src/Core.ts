@@ -5,6 +5,7 @@
  *
  * @module
  */
+
 import type { SqlClient } from "@effect/sql"
 import { Context, Effect, Layer, Option } from "effect"
 import { Academics } from "./academics/Academics.js"
@@ -12,6 +13,7 @@ import { academicsMigrations } from "./academics/Migrations.js"
 import { Roster } from "./academics/Roster.js"
 import { Timetable } from "./academics/Timetable.js"
 import { Access, policyUse } from "./access/Access.js"
+import { DEFAULT_ROLE_OF_TYPE } from "./access/Domain.js"
 import { accessMigrations } from "./access/Migrations.js"
 import { Attendance } from "./attendance/Attendance.js"
 import { attendanceMigrations, qrSecretColumn } from "./attendance/Migrations.js"
@@ -122,8 +124,8 @@ const firstAdminStep = Layer.effectDiscard(
   })
 )
 
-/** The default role a new user of each type receives. */
-export const DEFAULT_ROLE_OF_TYPE = { admin: "admin", dev: "admin", teacher: "teacher", student: "student" } as const
+/** The default role a new user of each type receives (defined with the default roles). */
+export { DEFAULT_ROLE_OF_TYPE }
 
 /**
  * Access wiring: default roles seeded at onboarding (before the first admin),

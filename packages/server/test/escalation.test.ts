@@ -249,6 +249,47 @@ for (const dialect of testDialects()) {
         })
       )
 
+      it.effect("roster import: the importer must hold the default role of every type imported, before any write", () =>
+        Effect.gen(function* () {
+          const slug = "esc-registrar"
+          yield* setup(slug)
+          // A student given academics:write may call the import, but does not hold the teacher role.
+          const student = yield* call("POST", `/api/v1/tenants/${slug}/users`, {
+            body: newUser(slug, "reg", "student")
+          })
+          expect(student.status).toBe(201)
+          expect(
+            (yield* call("PUT", `/api/v1/tenants/${slug}/users/${student.body.id}/permissions/academics:write`, {
+              body: { effect: "allow" }
+            })).status
+          ).toBe(200)
+          const registrar = (yield* call("POST", `/api/v1/tenants/${slug}/auth/login`, {
+            auth: false,
+            body: { login: `reg@${slug}.example.edu`, password: PASSWORD }
+          })).body.tokens as Tokens
+          for (const dryRun of [true, false]) {
+            const refused = yield* upload(slug, registrar.access_token, rosterZip(), dryRun)
+            expect(refused.status).toBe(403)
+            expect(refused.body.detail).toContain('role "teacher"')
+          }
+          expect(yield* usersMatching(slug, "@example.edu")).toHaveLength(0)
+          expect((yield* call("GET", `/api/v1/tenants/${slug}/schools`)).body.items).toHaveLength(0)
+          // Given the teacher role too, the registrar holds both default roles of the file.
+          const roles = (yield* call("GET", `/api/v1/tenants/${slug}/roles?limit=50`)).body.items as Array<{
+            id: string
+            name: string
+          }>
+          expect(
+            (yield* call("POST", `/api/v1/tenants/${slug}/users/${student.body.id}/roles`, {
+              body: { role_id: roles.find((r) => r.name === "teacher")!.id }
+            })).status
+          ).toBe(200)
+          const done = yield* upload(slug, registrar.access_token, rosterZip())
+          expect(done.status, JSON.stringify(done.body)).toBe(200)
+          expect(done.body.users).toMatchObject({ created: 4 })
+        })
+      )
+
       it.effect("roster import: administrators need *:*, dry run or not; nothing is written when refused", () =>
         Effect.gen(function* () {
           const slug = "esc-roster"

@@ -15,17 +15,18 @@
  * (`signet.academics.roster.imported`) summarise the import; `dryRun` runs
  * everything and rolls it back, returning the same summary.
  *
- * No escalation through a roster: an `admin` user (OneRoster administrator,
- * principal, …) receives the `admin` role (`*:*`) when created or retyped,
- * so a plan with any live admin or dev user is refused as a whole (403,
- * nothing written, dry runs included) unless the actor holds `*:*`.
+ * No escalation through a roster: every live user of the plan holds the
+ * default role of their type once imported (an `admin` user — OneRoster
+ * administrator, principal, … — the `admin` role, `*:*`), so the actor must
+ * hold each of those roles; otherwise the import is refused as a whole (403,
+ * nothing written, dry runs included).
  *
  * @module
  */
 import { SqlClient } from "@effect/sql"
 import { Clock, Data, Effect } from "effect"
 import { Access } from "../access/Access.js"
-import { ALL_PERMISSIONS } from "../access/Domain.js"
+import { DEFAULT_ROLE_OF_TYPE } from "../access/Domain.js"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { Identity } from "../identity/Users.js"
@@ -42,9 +43,6 @@ class DryRun extends Data.TaggedError("DryRun")<{ readonly summary: RosterSummar
 const message = (i: ImportIssue) => new ImportMessage({ file: i.file, line: i.line, code: i.code, message: i.message })
 const zero = () => ({ created: 0, updated: 0, deleted: 0, unchanged: 0 })
 
-/** User types whose default role is `admin` (`DEFAULT_ROLE_OF_TYPE` in `Core.ts`). */
-const ADMIN_TYPES: ReadonlySet<string> = new Set(["admin", "dev"])
-
 /** The roster import service. */
 export class Roster extends Effect.Service<Roster>()("Signet/Roster", {
   effect: Effect.gen(function* () {
@@ -58,17 +56,17 @@ export class Roster extends Effect.Service<Roster>()("Signet/Roster", {
     /**
      * Applies a plan to the current tenant as the `CurrentActor`.
      *
-     * A plan holding a live (not `tobedeleted`) user of type `admin` or `dev`
-     * — new, or an existing user whose type it would change — hands that
-     * user the `admin` role (`*:*`) through the identity module's creation
-     * and retype steps. So such a plan needs an actor holding `*:*`
-     * (`Access.requireHeld`; operators and the system do). The check does not
-     * look up which of those users already exist as admins (identity offers
-     * no lookup by source id): any live admin row counts, even unchanged.
+     * Every live (not `tobedeleted`) user of the plan ends up holding the
+     * default role of their type (`DEFAULT_ROLE_OF_TYPE`, through the identity
+     * module's creation, retype and restore steps: `admin` and `dev` get the
+     * `admin` role, `*:*`). So the actor must hold every permission of each
+     * such role (`Access.requireHeldRole`; operators and the system do),
+     * checked before anything is written. The check does not look up which
+     * users already exist unchanged (identity offers no lookup by source id):
+     * any live row counts.
      * @errors RosterImportFailed (422) when the plan has errors — nothing is
-     * written; Forbidden (403, `permission: "*:*"`) when the plan holds an
-     * admin or dev user and the actor does not hold `*:*` — nothing is
-     * written, dry run or not
+     * written; Forbidden (403, naming the first permission of a default role
+     * not held) — nothing is written, dry run or not
      */
     const importPlan = (plan: ImportPlan, options: { readonly dryRun?: boolean } = {}) =>
       Effect.gen(function* () {
@@ -80,12 +78,13 @@ export class Roster extends Effect.Service<Roster>()("Signet/Roster", {
             warnings
           })
         }
-        const administrators = plan.users.filter((u) => !u.deleted && ADMIN_TYPES.has(u.userType))
-        if (administrators.length > 0) {
-          yield* access.requireHeld(
-            [ALL_PERMISSIONS],
-            `importing ${administrators.length} administrator account(s) (the admin role)`
-          )
+        // Every live user gets the default role of their type (created, retyped or restored):
+        // the actor must hold each such role — admins and devs: `*:*` — checked before anything
+        // is written, so a refusal is a 403 for the whole import, dry run or not.
+        const types = [...new Set(plan.users.filter((u) => !u.deleted).map((u) => u.userType))].sort()
+        for (const type of types) {
+          const count = plan.users.filter((u) => !u.deleted && u.userType === type).length
+          yield* access.requireHeldRole(DEFAULT_ROLE_OF_TYPE[type], `importing ${count} user(s) of type ${type}`)
         }
         const run = Effect.gen(function* () {
           const tenant = yield* CurrentTenant

@@ -164,6 +164,13 @@ export interface DefaultRole {
 }
 
 /**
+ * The default role a new user of each type receives (`dev` users are
+ * administrators). Used by user creation, roster imports and the checks that
+ * nobody hands out a role they do not hold.
+ */
+export const DEFAULT_ROLE_OF_TYPE = { admin: "admin", dev: "admin", teacher: "teacher", student: "student" } as const
+
+/**
  * The default roles seeded at onboarding (seed 001 "Default roles: admin,
  * manager, user, viewer" + the school vertical's teacher and student), as
  * data. Only `admin` can change roles by default (`roles:write`), so no
