@@ -176,10 +176,10 @@ export class Auth extends Effect.Service<Auth>()("Signet/Auth", {
         const tenant = yield* tenancy.resolveActive(slug)
         // Rate limits come before any password work; the client address is the
         // one the server derived (X-Forwarded-For only from trusted proxies).
-        yield* enforceLoginLimits(rules, {
+        yield* enforceLoginLimits(limiter, rules, {
           ip: `login:ip:${client.ip ?? "unknown"}`,
           account: `login:account:${tenant.id}:${normalize(request.login)}`
-        }).pipe(Effect.provideService(RateLimiter, limiter))
+        })
         const actorBase: Actor = { kind: "user", id: null, ip: client.ip, userAgent: client.userAgent }
         return yield* withTenant(
           tenant,

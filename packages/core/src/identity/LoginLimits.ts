@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { Config, Effect, Option } from "effect"
-import { parseRule, RateLimiter, type RateLimitRule } from "../kernel/RateLimit.js"
+import { Config, type Context, Effect, Option } from "effect"
+import { parseRule, type RateLimiter, type RateLimitRule } from "../kernel/RateLimit.js"
 import { RateLimited } from "./Api.js"
 
 /** The login rules in force (`None`: that limit is off). */
@@ -32,28 +32,27 @@ export const loginRules: Effect.Effect<LoginRules> = Effect.orDie(
  * @errors RateLimited (429, with the seconds until the window resets)
  */
 export const enforceLoginLimits = (
+  limiter: Context.Tag.Service<RateLimiter>,
   rules: LoginRules,
   buckets: { readonly ip: string; readonly account: string }
-): Effect.Effect<void, RateLimited, RateLimiter> =>
-  Effect.flatMap(RateLimiter, (limiter) =>
-    Effect.forEach(
-      [
-        ...Option.toArray(Option.map(rules.ip, (rule) => ({ bucket: buckets.ip, rule }))),
-        ...Option.toArray(Option.map(rules.account, (rule) => ({ bucket: buckets.account, rule })))
-      ],
-      ({ bucket, rule }) =>
-        Effect.flatMap(limiter.hit(bucket, rule), (decision) =>
-          decision.allowed
-            ? Effect.void
-            : Effect.fail(
-                new RateLimited({
-                  message: `too many login attempts; retry in ${decision.resetSeconds} s`,
-                  retry_after_seconds: decision.resetSeconds,
-                  limit: decision.limit,
-                  remaining: decision.remaining
-                })
-              )
-        ),
-      { discard: true }
-    )
+): Effect.Effect<void, RateLimited> =>
+  Effect.forEach(
+    [
+      ...Option.toArray(Option.map(rules.ip, (rule) => ({ bucket: buckets.ip, rule }))),
+      ...Option.toArray(Option.map(rules.account, (rule) => ({ bucket: buckets.account, rule })))
+    ],
+    ({ bucket, rule }) =>
+      Effect.flatMap(limiter.hit(bucket, rule), (decision) =>
+        decision.allowed
+          ? Effect.void
+          : Effect.fail(
+              new RateLimited({
+                message: `too many login attempts; retry in ${decision.resetSeconds} s`,
+                retry_after_seconds: decision.resetSeconds,
+                limit: decision.limit,
+                remaining: decision.remaining
+              })
+            )
+      ),
+    { discard: true }
   )

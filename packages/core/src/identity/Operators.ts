@@ -128,10 +128,10 @@ export class Operators extends Effect.Service<Operators>()("Signet/Operators", {
      */
     const login = (email: string, password: Redacted.Redacted<string>, client: ClientInfo = {}) =>
       Effect.gen(function* () {
-        yield* enforceLoginLimits(rules, {
+        yield* enforceLoginLimits(limiter, rules, {
           ip: `operator-login:ip:${client.ip ?? "unknown"}`,
           account: `operator-login:account:${normalize(email)}`
-        }).pipe(Effect.provideService(RateLimiter, limiter))
+        })
         const rows = yield* sql`SELECT * FROM platform_operators WHERE email_normalized = ${normalize(email)}`.pipe(
           Effect.flatMap(decodeRows),
           Effect.orDie
