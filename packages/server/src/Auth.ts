@@ -244,7 +244,10 @@ export const UserAuthLive = (config: ServerConfig) =>
                 id: claims.sub,
                 ip: info.ip,
                 userAgent: info.userAgent,
-                requestId
+                requestId,
+                sessionId: claims.sid,
+                userType: claims.user_type,
+                schoolId: claims.school_id ?? undefined
               } satisfies Actor,
               sessionId: claims.sid,
               userType: claims.user_type,
@@ -343,7 +346,14 @@ export const RpcTenantAuthLive = (config: ServerConfig) =>
           }
           return {
             tenant: { id: claims.tid as any, slug: claims.tenant_slug },
-            actor: { kind: "user", id: claims.sub, ...base } satisfies Actor,
+            actor: {
+              kind: "user",
+              id: claims.sub,
+              ...base,
+              sessionId: claims.sid,
+              userType: claims.user_type,
+              schoolId: claims.school_id ?? undefined
+            } satisfies Actor,
             sessionId: claims.sid,
             userType: claims.user_type,
             schoolId: claims.school_id ?? null,

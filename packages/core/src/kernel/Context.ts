@@ -44,6 +44,15 @@ export interface Actor {
   readonly requestId?: string | undefined
   /** For `apiKey` actors: the permissions the key is scoped to. */
   readonly permissions?: ReadonlyArray<string> | undefined
+  /**
+   * For `user` actors authenticated by an access token: the token's session
+   * (`sid`), so core can ask for a recent MFA verification (step-up) on it.
+   */
+  readonly sessionId?: string | undefined
+  /** For `user` actors: the verified `user_type` claim (`student | teacher | admin | dev`). */
+  readonly userType?: string | undefined
+  /** For `user` actors: the verified `school_id` claim, when the token carries one. */
+  readonly schoolId?: string | undefined
 }
 
 /** Context tag for the acting principal; see {@link Actor}. */
