@@ -5,10 +5,9 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { ValidationError } from "../kernel/Errors.js"
+import { TenantNotFound, ValidationError } from "../kernel/Errors.js"
 import { Page, PageParams } from "../kernel/Pagination.js"
 import { OperatorAuth } from "../kernel/Security.js"
-import { TenantNotFound } from "../tenancy/Domain.js"
 import { AuditEntry, ChainVerification } from "./Domain.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)

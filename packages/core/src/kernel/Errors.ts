@@ -82,3 +82,17 @@ export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()
   { message: Schema.String },
   HttpApiSchema.annotations({ status: 503, description: "Temporarily unavailable" })
 ) {}
+
+/** 404 — no tenant with that slug or id (deleted tenants count as absent except for restore). */
+export class TenantNotFound extends Schema.TaggedError<TenantNotFound>()(
+  "TenantNotFound",
+  { message: Schema.String, tenant: Schema.String },
+  HttpApiSchema.annotations({ status: 404, description: "No such tenant" })
+) {}
+
+/** 403 — the tenant is suspended: its users are refused until it is reactivated. */
+export class TenantSuspended extends Schema.TaggedError<TenantSuspended>()(
+  "TenantSuspended",
+  { message: Schema.String, tenant: Schema.String },
+  HttpApiSchema.annotations({ status: 403, description: "Tenant suspended" })
+) {}

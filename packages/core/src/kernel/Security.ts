@@ -6,9 +6,8 @@
  */
 import { HttpApiMiddleware, HttpApiSecurity } from "@effect/platform"
 import { Context, Schema } from "effect"
-import { TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
 import { type Actor, CurrentActor, type TenantId } from "./Context.js"
-import { Forbidden, Unauthorized } from "./Errors.js"
+import { Forbidden, TenantNotFound, TenantSuspended, Unauthorized } from "./Errors.js"
 
 /**
  * Platform-operator authentication (`Authorization: Bearer <token>`). Until

@@ -150,19 +150,11 @@ export const UpdateTenant = strictStruct("UpdateTenant", {
 /** @see UpdateTenant */
 export type UpdateTenant = typeof UpdateTenant.Type
 
-/** 404 — no tenant with that slug or id (deleted tenants count as absent except for restore). */
-export class TenantNotFound extends Schema.TaggedError<TenantNotFound>()(
-  "TenantNotFound",
-  { message: Schema.String, tenant: Schema.String },
-  HttpApiSchema.annotations({ status: 404, description: "No such tenant" })
-) {}
-
-/** 403 — the tenant is suspended: its users are refused until it is reactivated. */
-export class TenantSuspended extends Schema.TaggedError<TenantSuspended>()(
-  "TenantSuspended",
-  { message: Schema.String, tenant: Schema.String },
-  HttpApiSchema.annotations({ status: 403, description: "Tenant suspended" })
-) {}
+/**
+ * The tenant errors live in the kernel (kernel/Errors.ts) because the kernel's
+ * authentication contracts name them; re-exported here for the tenancy module.
+ */
+export { TenantNotFound, TenantSuspended } from "../kernel/Errors.js"
 
 /** 409 — the lifecycle transition is not allowed from the tenant's current status. */
 export class InvalidTenantTransition extends Schema.TaggedError<InvalidTenantTransition>()(
