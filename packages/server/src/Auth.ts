@@ -29,6 +29,7 @@ import {
   RpcOperatorAuth,
   RpcTenantAuth,
   Tenancy,
+  type TenantId,
   TenantNotFound,
   Unauthorized,
   UserAuth
@@ -161,102 +162,118 @@ export const clientInfo = (
   }))
 
 const TENANT_PATH = /^\/api\/v1\/tenants\/([^/?#]+)/
+/** REST routes an `mfa_enroll` token may reach: the caller's profile and MFA enrolment. */
+const ENROLMENT_ROUTE = /^\/api\/v1\/tenants\/[^/]+\/(me|me\/mfa\/[^?]*)(\?|$)/
+
+/** What a transport hands to {@link resolveCaller}. */
+export interface CallerRequest {
+  /** The bearer token as presented (empty when none). */
+  readonly token: string
+  /**
+   * The tenant the request names: the `{slug}` of a REST path, the
+   * `x-signet-tenant` header of an RPC. Operators and API keys act on it; a
+   * user token must belong to it when it is given (else 404, as if the
+   * tenant did not exist).
+   */
+  readonly slug: string | undefined
+  /** Client address (after the trusted-proxy rule) and user agent. */
+  readonly client: ClientInfo
+  readonly requestId: string | undefined
+  /** Whether this request is an MFA enrolment step, the only thing an `mfa_enroll` token may do. */
+  readonly enrolmentStep: boolean
+}
 
 /**
- * REST: `UserAuth` — a user access token of the tenant in the path, or the
- * operator token. See the contract in `@signet/core` for the rules.
+ * The one caller resolution of tenant-scoped requests, shared by REST
+ * (`UserAuth`) and RPC (`RpcTenantAuth`): an API key (`sg_…`) of the named
+ * tenant, the operator token (bootstrap or a platform operator's) acting on
+ * the named tenant, or a user access token — whose tenant is the token's own
+ * and must agree with the named one. The actor carries the client facts and,
+ * for users, the verified session, user type and school.
+ * @errors Unauthorized (no or bad credentials), TenantNotFound (unknown tenant,
+ * or a user token of another tenant), TenantSuspended, Forbidden (an
+ * `mfa_enroll` token outside the enrolment steps)
+ */
+export const resolveCaller = (config: ServerConfig, request: CallerRequest) =>
+  Effect.gen(function* () {
+    const { client, requestId, slug, token } = request
+    const base = { ip: client.ip, userAgent: client.userAgent, requestId }
+    const principal = (
+      tenant: { readonly id: TenantId; readonly slug: string },
+      actor: Actor,
+      claims?: {
+        readonly sid: string
+        readonly user_type: string
+        readonly school_id?: string | null | undefined
+        readonly roles: ReadonlyArray<string>
+      }
+    ): Authenticated["Type"] => ({
+      tenant,
+      actor,
+      sessionId: claims?.sid ?? null,
+      userType: claims?.user_type ?? null,
+      schoolId: claims?.school_id ?? null,
+      roles: claims?.roles ?? []
+    })
+    if (token.startsWith("sg_")) {
+      // API key: the tenant is the one the request names; the key must belong to it.
+      const tenant = yield* Tenancy.use((t) => t.resolveActive(slug ?? "")).pipe(
+        Effect.catchTag("TenantNotFound", () => Effect.fail(new Unauthorized({ message: "invalid API key" })))
+      )
+      const ref = { id: tenant.id, slug: tenant.slug }
+      const key = yield* ApiKeys.use((k) => k.authenticate(token)).pipe(Effect.provideService(CurrentTenant, ref))
+      return principal(ref, { kind: "apiKey", id: key.id, ...base, permissions: key.permissions })
+    }
+    const operator = yield* operatorOf(config, token)
+    if (Option.isSome(operator)) {
+      const tenant = yield* Tenancy.use((t) => t.get(slug ?? ""))
+      return principal({ id: tenant.id, slug: tenant.slug }, { kind: "operator", id: operator.value, ...base })
+    }
+    const claims = yield* Auth.use((a) => a.validateToken(token))
+    // The named tenant and the verified token must agree; another tenant's name is "not found".
+    if (slug !== undefined && slug !== "" && claims.tenant_slug !== slug) {
+      return yield* new TenantNotFound({ message: `no tenant "${slug}"`, tenant: slug })
+    }
+    if (claims.mfa_enroll && !request.enrolmentStep) {
+      return yield* new Forbidden({
+        message: "this tenant requires MFA for administrators: enrol at POST …/me/mfa/totp, then log in again",
+        permission: "mfa:enroll"
+      })
+    }
+    return principal(
+      { id: claims.tid as TenantId, slug: claims.tenant_slug },
+      {
+        kind: "user",
+        id: claims.sub,
+        ...base,
+        sessionId: claims.sid,
+        userType: claims.user_type,
+        schoolId: claims.school_id ?? undefined
+      },
+      claims
+    )
+  })
+
+/**
+ * REST: `UserAuth` — {@link resolveCaller} with the tenant of the path
+ * (`/api/v1/tenants/{slug}/…`); `…/me` and `…/me/mfa/…` are the enrolment steps.
  */
 export const UserAuthLive = (config: ServerConfig) =>
   Layer.effect(
     UserAuth,
-    Effect.gen(function* () {
-      const auth = yield* Auth
-      const tenancy = yield* Tenancy
-      const apiKeys = yield* ApiKeys
-      const operators = yield* Operators
-      return {
-        bearer: (token) =>
-          Effect.gen(function* () {
-            const request = yield* HttpServerRequest.HttpServerRequest
-            const requestId = yield* FiberRef.get(CurrentRequestId)
-            const slug = decodeURIComponent(TENANT_PATH.exec(request.url)?.[1] ?? "")
-            const presented = Redacted.value(token)
-            const info = yield* clientInfo(config)
-            if (presented.startsWith("sg_")) {
-              // API key: the tenant is the one in the path; the key must belong to it.
-              const tenant = yield* tenancy
-                .resolveActive(slug)
-                .pipe(
-                  Effect.catchTag("TenantNotFound", () => Effect.fail(new Unauthorized({ message: "invalid API key" })))
-                )
-              const key = yield* apiKeys
-                .authenticate(presented)
-                .pipe(Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }))
-              return {
-                tenant: { id: tenant.id, slug: tenant.slug },
-                actor: {
-                  kind: "apiKey",
-                  id: key.id,
-                  ip: info.ip,
-                  userAgent: info.userAgent,
-                  requestId,
-                  permissions: key.permissions
-                } satisfies Actor,
-                sessionId: null,
-                userType: null,
-                schoolId: null,
-                roles: []
-              }
-            }
-            const operator = yield* operatorOf(config, presented).pipe(Effect.provideService(Operators, operators))
-            if (Option.isSome(operator)) {
-              const tenant = yield* tenancy.get(slug)
-              return {
-                tenant: { id: tenant.id, slug: tenant.slug },
-                actor: {
-                  kind: "operator",
-                  id: operator.value,
-                  ip: info.ip,
-                  userAgent: info.userAgent,
-                  requestId
-                } satisfies Actor,
-                sessionId: null,
-                userType: null,
-                schoolId: null,
-                roles: []
-              }
-            }
-            const claims = yield* auth.validateToken(presented)
-            // The path and the verified token must name the same tenant; another tenant's path is "not found".
-            if (claims.tenant_slug !== slug) {
-              return yield* new TenantNotFound({ message: `no tenant "${slug}"`, tenant: slug })
-            }
-            if (claims.mfa_enroll && !/^\/api\/v1\/tenants\/[^/]+\/(me|me\/mfa\/[^?]*)(\?|$)/.test(request.url)) {
-              return yield* new Forbidden({
-                message: "this tenant requires MFA for administrators: enrol at POST …/me/mfa/totp, then log in again",
-                permission: "mfa:enroll"
-              })
-            }
-            return {
-              tenant: { id: claims.tid as any, slug: claims.tenant_slug },
-              actor: {
-                kind: "user",
-                id: claims.sub,
-                ip: info.ip,
-                userAgent: info.userAgent,
-                requestId,
-                sessionId: claims.sid,
-                userType: claims.user_type,
-                schoolId: claims.school_id ?? undefined
-              } satisfies Actor,
-              sessionId: claims.sid,
-              userType: claims.user_type,
-              schoolId: claims.school_id ?? null,
-              roles: claims.roles
-            }
+    Effect.map(Effect.context<Auth | Tenancy | ApiKeys | Operators>(), (services) => ({
+      bearer: (token: Redacted.Redacted<string>) =>
+        Effect.gen(function* () {
+          const request = yield* HttpServerRequest.HttpServerRequest
+          return yield* resolveCaller(config, {
+            token: Redacted.value(token),
+            slug: decodeURIComponent(TENANT_PATH.exec(request.url)?.[1] ?? ""),
+            client: yield* clientInfo(config),
+            requestId: yield* FiberRef.get(CurrentRequestId),
+            enrolmentStep: ENROLMENT_ROUTE.test(request.url)
           })
-      }
-    })
+        }).pipe(Effect.provide(services))
+    }))
   )
 
 /** Runs a handler as the authenticated principal: provides `CurrentTenant` and `CurrentActor`. */
@@ -308,60 +325,27 @@ export const currentUserId = Effect.flatMap(Authenticated, (p) =>
 )
 
 /**
- * RPC: `RpcTenantAuth` — a user access token (tenant from its claims) or the
- * operator token plus `x-signet-tenant: <slug>`.
+ * RPC: `RpcTenantAuth` — {@link resolveCaller} with the tenant named by the
+ * `x-signet-tenant` header (required for operators and API keys; optional
+ * for user tokens, whose tenant is their own). No RPC is an enrolment step.
  */
 export const RpcTenantAuthLive = (config: ServerConfig) =>
   Layer.effect(
     RpcTenantAuth,
-    Effect.gen(function* () {
-      const auth = yield* Auth
-      const tenancy = yield* Tenancy
-      const operators = yield* Operators
-      return RpcTenantAuth.of(({ headers }) =>
+    Effect.map(Effect.context<Auth | Tenancy | ApiKeys | Operators>(), (services) =>
+      RpcTenantAuth.of(({ headers }) =>
         Effect.gen(function* () {
           const header = headers["authorization"] ?? ""
-          const token = header.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : ""
-          const requestId = yield* FiberRef.get(CurrentRequestId)
-          const base = { ...rpcClientInfo(config, headers), requestId }
-          const operator = yield* operatorOf(config, token).pipe(Effect.provideService(Operators, operators))
-          if (Option.isSome(operator)) {
-            const tenant = yield* tenancy.get(headers["x-signet-tenant"] ?? "")
-            return {
-              tenant: { id: tenant.id, slug: tenant.slug },
-              actor: { kind: "operator", id: operator.value, ...base } satisfies Actor,
-              sessionId: null,
-              userType: null,
-              schoolId: null,
-              roles: []
-            }
-          }
-          const claims = yield* auth.validateToken(token)
-          // As over REST (UserAuthLive), except that no RPC is an enrolment step.
-          if (claims.mfa_enroll) {
-            return yield* new Forbidden({
-              message: "this tenant requires MFA for administrators: enrol at POST …/me/mfa/totp, then log in again",
-              permission: "mfa:enroll"
-            })
-          }
-          return {
-            tenant: { id: claims.tid as any, slug: claims.tenant_slug },
-            actor: {
-              kind: "user",
-              id: claims.sub,
-              ...base,
-              sessionId: claims.sid,
-              userType: claims.user_type,
-              schoolId: claims.school_id ?? undefined
-            } satisfies Actor,
-            sessionId: claims.sid,
-            userType: claims.user_type,
-            schoolId: claims.school_id ?? null,
-            roles: claims.roles
-          }
-        })
+          return yield* resolveCaller(config, {
+            token: header.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : "",
+            slug: headers["x-signet-tenant"],
+            client: rpcClientInfo(config, headers),
+            requestId: yield* FiberRef.get(CurrentRequestId),
+            enrolmentStep: false
+          })
+        }).pipe(Effect.provide(services))
       )
-    })
+    )
   )
 
 /**

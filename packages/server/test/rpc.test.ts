@@ -148,6 +148,46 @@ for (const dialect of testDialects()) {
       })
     )
 
+    // Issue 14: REST and RPC resolve the caller through one function; RPC had no API-key path.
+    it.scoped("an API key reaches RPC for the tenant named by x-signet-tenant, scoped to its permissions", () =>
+      Effect.gen(function* () {
+        const server = yield* TestServer
+        const op = yield* client()
+        yield* op.CreateTenant({
+          slug: "rpc-keys",
+          name: "RPC Keys",
+          admin: {
+            email: "admin@rpc-keys.example.edu",
+            password: Redacted.make("rpc keys passphrase"),
+            given_name: "A",
+            family_name: "B"
+          }
+        })
+        yield* op.CreateTenant({ slug: "rpc-keys-2", name: "RPC Keys 2" })
+        const login = yield* op.Login({
+          tenant: "rpc-keys",
+          request: { login: "admin@rpc-keys.example.edu", password: Redacted.make("rpc keys passphrase") }
+        })
+        if (login.status !== "authenticated") throw new Error("expected tokens")
+        const created = yield* Effect.promise(() =>
+          fetch(`${server.url}/api/v1/tenants/rpc-keys/api-keys`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${login.tokens.access_token}`, "content-type": "application/json" },
+            body: JSON.stringify({ name: "rpc sync", permissions: ["users:read"] })
+          }).then((r) => r.json() as Promise<{ key: string }>)
+        )
+        const asKey = yield* client(created.key, "rpc-keys")
+        const admin = yield* asKey.GetUserById({ user_id: login.tokens.user.id })
+        expect(admin.email).toBe("admin@rpc-keys.example.edu")
+        // Outside its scope: roles:read is not among the key's permissions.
+        const denied = yield* Effect.flip(asKey.ListRoles({}))
+        expect(denied._tag).toBe("Forbidden")
+        // Another tenant named in the header: the key does not belong to it.
+        const elsewhere = yield* client(created.key, "rpc-keys-2")
+        expect((yield* Effect.flip(elsewhere.GetUserById({ user_id: login.tokens.user.id })))._tag).toBe("Unauthorized")
+      })
+    )
+
     it.scoped("refuses a wrong operator token", () =>
       Effect.gen(function* () {
         const rpc = yield* client("wrong")
