@@ -14,8 +14,12 @@ import { Config, Console, Effect, Layer } from "effect"
 /** Exit codes of the `signet` command. */
 export const ExitCode = { ok: 0, error: 1, usage: 2, integrity: 3 } as const
 
-/** The core layer built from configuration (`DATABASE_URL`, `SIGNET_PG_APP_ROLE`). */
-export const coreFromConfig = (options: { readonly migrate?: boolean } = {}) =>
+/**
+ * The core layer built from configuration (`DATABASE_URL`, `SIGNET_PG_APP_ROLE`).
+ * `readOnly`: neither create a missing database nor migrate one (a read-only
+ * command in an empty folder fails with "no database at …" and leaves nothing).
+ */
+export const coreFromConfig = (options: { readonly migrate?: boolean; readonly readOnly?: boolean } = {}) =>
   Layer.unwrapEffect(
     Effect.map(
       Config.all({ databaseUrl: Db.databaseUrlConfig, pgAppRole: Db.pgAppRoleConfig }),
@@ -23,7 +27,8 @@ export const coreFromConfig = (options: { readonly migrate?: boolean } = {}) =>
         Core.layer({
           databaseUrl,
           pgAppRole,
-          migrate: options.migrate ?? true,
+          migrate: options.readOnly ? false : (options.migrate ?? true),
+          create: !options.readOnly,
           pgPoolSize: 2,
           onMigrated: (applied) => {
             for (const m of applied) process.stderr.write(`migrated ${m}\n`)
@@ -35,6 +40,10 @@ export const coreFromConfig = (options: { readonly migrate?: boolean } = {}) =>
 /** Runs an administrative effect against the local database as the system actor. */
 export const local = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   effect.pipe(Effect.provideService(CurrentActor, systemActor), Effect.provide(coreFromConfig()))
+
+/** As {@link local}, for commands that only read: they create and migrate nothing. */
+export const localRead = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  effect.pipe(Effect.provideService(CurrentActor, systemActor), Effect.provide(coreFromConfig({ readOnly: true })))
 
 /** Renders any failure as `signet: <message>` and sets the exit code. */
 export const reportFailure = (error: unknown): Effect.Effect<void> =>

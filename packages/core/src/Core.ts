@@ -71,6 +71,8 @@ export interface CoreOptions {
   readonly pgAppRole?: string | undefined
   /** Postgres pool size. */
   readonly pgPoolSize?: number | undefined
+  /** SQLite: create the database when it is missing (default true; read-only commands pass false). */
+  readonly create?: boolean | undefined
   /** Called with each applied migration (progress output). */
   readonly onMigrated?: ((applied: ReadonlyArray<string>) => void) | undefined
   /**
@@ -250,7 +252,8 @@ export const layer = (
         url: options.databaseUrl,
         beforeStart,
         pgAppRole: options.pgAppRole,
-        pgPoolSize: options.pgPoolSize
+        pgPoolSize: options.pgPoolSize,
+        create: options.create
       })
     )
   )

@@ -43,15 +43,12 @@ export const init = Command.make("init", { dataDir, databaseUrl, force, json }, 
       catch: (e) => new ConfigFileError({ message: `data directory ${dir} is not writable (${(e as Error).message})` })
     })
     const keyFile = Path.join(dir, "master.key")
-    let keyId: string
-    if (Fs.existsSync(keyFile)) {
-      const ring = yield* Crypto.readKeyFile(keyFile)
-      keyId = ring.current
-    } else {
+    if (!Fs.existsSync(keyFile)) {
       const key = Crypto.generateMasterKey()
       Crypto.writeKeyFile(keyFile, { version: 1, current: key.id, keys: { [key.id]: key.base64 } })
-      keyId = key.id
     }
+    const ring = yield* Crypto.readKeyFile(keyFile)
+    const keyId = ring.current
     const dbUrl = opts.databaseUrl._tag === "Some" ? opts.databaseUrl.value : `sqlite:${Path.join(dir, "signet.db")}`
     const token = `sgop_${NodeCrypto.randomBytes(32).toString("base64url")}`
     const config = {
@@ -63,7 +60,10 @@ export const init = Command.make("init", { dataDir, databaseUrl, force, json }, 
     }
     Fs.writeFileSync(configPath, JSON.stringify(config, null, 2) + "\n", { mode: 0o600 })
     Fs.chmodSync(configPath, 0o600)
-    const applied = yield* Layer.build(Core.layer({ databaseUrl: dbUrl })).pipe(
+    // The database is opened with the key this command wrote, wherever --data-dir put it (not
+    // with SIGNET_MASTER_KEY_FILE's default, ./data/master.key, relative to the current folder).
+    const envelope = Layer.succeed(Crypto.Envelope, Crypto.makeEnvelope(ring))
+    const applied = yield* Layer.build(Core.layer({ databaseUrl: dbUrl, envelope })).pipe(
       Effect.zipRight(Effect.succeed(true)),
       Effect.scoped
     )

@@ -26,7 +26,10 @@ export const migrate = Command.make("migrate", { status, json }, (opts) =>
       : Effect.flatMap(Migrations.runAll(sets), (done) => Effect.sync(() => applied.push(...done)))
     const statuses = yield* Effect.scoped(
       Effect.gen(function* () {
-        const ctx = yield* Layer.build(Db.layer({ url: databaseUrl, pgAppRole, beforeStart: run }))
+        // --status only reads: it must not create a database where there is none.
+        const ctx = yield* Layer.build(
+          Db.layer({ url: databaseUrl, pgAppRole, beforeStart: run, create: !opts.status })
+        )
         return yield* Migrations.status(sets).pipe(Effect.provide(ctx))
       })
     )

@@ -30,7 +30,7 @@ const json = Options.boolean("json").pipe(Options.withDescription("Print the res
 
 /** Opens the configured database (no migrations) for `use`. */
 const withDatabase = <A, E>(url: string, use: Effect.Effect<A, E, SqlClient.SqlClient | Db.Database>) =>
-  Effect.scoped(Effect.flatMap(Layer.build(Db.layer({ url })), (ctx) => Effect.provide(use, ctx)))
+  Effect.scoped(Effect.flatMap(Layer.build(Db.layer({ url, create: false })), (ctx) => Effect.provide(use, ctx)))
 
 /** `PRAGMA integrity_check` of a SQLite file: "ok" or the first problems. */
 const integrityOf = (file: string): Effect.Effect<string> =>
@@ -42,6 +42,22 @@ const integrityOf = (file: string): Effect.Effect<string> =>
       )
     )
   ).pipe(Effect.catchAllCause(() => Effect.succeed("not a readable SQLite database")))
+
+/**
+ * The database's directory (expected 0700) and files (`.db`, `-wal`, `-shm`,
+ * expected 0600) whose mode lets group or others in, as `path (mode)`.
+ */
+export const filesWiderThanOwner = (dbFile: string): Array<string> => {
+  const wide: Array<string> = []
+  const check = (path: string, allowed: number) => {
+    if (!Fs.existsSync(path)) return
+    const mode = Fs.statSync(path).mode & 0o777
+    if ((mode & ~allowed) !== 0) wide.push(`${path} (${mode.toString(8).padStart(4, "0")})`)
+  }
+  check(Path.dirname(dbFile), 0o700)
+  for (const suffix of ["", "-wal", "-shm"]) check(`${dbFile}${suffix}`, 0o600)
+  return wide
+}
 
 const portFree = (host: string, port: number) =>
   Effect.async<boolean>((resume) => {
@@ -147,6 +163,16 @@ export const doctor = Command.make("doctor", { json }, (opts) =>
         )
       }
       if (parsed._tag === "Left") add("database url", "fail", parsed.left.message)
+      else if (parsed.right.dialect === "sqlite" && parsed.right.filename !== ":memory:") {
+        const wide = filesWiderThanOwner(Path.resolve(parsed.right.filename))
+        add(
+          "file permissions",
+          wide.length === 0 ? "ok" : "warn",
+          wide.length === 0
+            ? "data directory 0700, database files 0600"
+            : `readable by others: ${wide.join(", ")} (chmod 700 the directory, 600 the files)`
+        )
+      }
       const free = yield* portFree(host, port)
       add(
         "port",
@@ -202,6 +228,8 @@ export const backup = Command.make("backup", { file: target, force, json }, (opt
     ).pipe(
       Effect.mapError((e) => new OpsError({ message: `backup failed: ${(e as { message?: string }).message ?? e}` }))
     )
+    // A backup holds what the database holds (password hashes, personal data): owner-only.
+    Fs.chmodSync(dest, 0o600)
     const integrity = yield* integrityOf(dest)
     if (integrity !== "ok")
       return yield* new OpsError({ message: `the backup ${dest} failed its integrity check: ${integrity}` })
@@ -226,6 +254,12 @@ export const restore = Command.make("restore", { file: target, force, json }, (o
     if (!Fs.existsSync(from)) return yield* new OpsError({ message: `no backup at ${from}` })
     const integrity = yield* integrityOf(from)
     if (integrity !== "ok") return yield* new OpsError({ message: `${from} failed its integrity check: ${integrity}` })
+    // Replacing a database that a running server holds open would lose the writes it has
+    // acknowledged since (its WAL is removed under it): refuse, whatever --force says.
+    if (yield* Db.sqliteInUse(dest))
+      return yield* new OpsError({
+        message: `${dest} is open in another process (a running signet serve?); stop it, then restore`
+      })
     if (Fs.existsSync(dest) && !opts.force)
       return yield* new OpsError({
         message: `${dest} exists; stop the server and rerun with --force (the current database is kept as ${Path.basename(dest)}.before-restore-…)`
@@ -239,10 +273,12 @@ export const restore = Command.make("restore", { file: target, force, json }, (o
         Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe("PRAGMA wal_checkpoint(TRUNCATE)"))
       ).pipe(Effect.orElseSucceed(() => undefined))
       Fs.copyFileSync(dest, kept)
+      Fs.chmodSync(kept, 0o600)
     }
     for (const suffix of ["-wal", "-shm"]) Fs.rmSync(`${dest}${suffix}`, { force: true })
-    Fs.mkdirSync(Path.dirname(dest), { recursive: true })
+    Fs.mkdirSync(Path.dirname(dest), { recursive: true, mode: 0o700 })
     Fs.copyFileSync(from, dest)
+    Fs.chmodSync(dest, 0o600)
     const result = { restored: dest, from, previous: kept }
     yield* Console.log(
       opts.json

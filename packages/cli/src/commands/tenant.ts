@@ -7,7 +7,7 @@ import { Args, Command, Options } from "@effect/cli"
 import { CreateTenant, PlanTier, Region, Tenancy, type Tenant, TenantStatus } from "@signet/core"
 import { Console, Effect, Option, Schema } from "effect"
 import { plain, show, table } from "../Output.js"
-import { local } from "../Runtime.js"
+import { local, localRead } from "../Runtime.js"
 import { configLayer } from "../Settings.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON"))
@@ -50,7 +50,7 @@ const list = Command.make(
   "list",
   { status: Options.choice("status", TenantStatus.literals).pipe(Options.optional), json },
   (o) =>
-    local(
+    localRead(
       Effect.gen(function* () {
         const all: Array<Tenant> = []
         let cursor: string | undefined
@@ -72,7 +72,7 @@ const list = Command.make(
 )
 
 const showCmd = Command.make("show", { slug, json }, (o) =>
-  local(
+  localRead(
     Effect.flatMap(
       Tenancy.use((t) => t.get(o.slug)),
       (t) => printTenant(t, o.json)
@@ -99,7 +99,7 @@ const lifecycle = (name: "suspend" | "reactivate" | "delete" | "restore", descri
   ).pipe(Command.withDescription(`${description}\nExample:\n  signet tenant ${name} lycee-hugo`))
 
 const settings = Command.make("settings", { slug, json }, (o) =>
-  local(
+  localRead(
     Effect.flatMap(
       Tenancy.use((t) => t.listSettings(o.slug)),
       (s) =>

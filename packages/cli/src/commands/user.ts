@@ -22,7 +22,7 @@ import {
 import { parse } from "csv-parse/sync"
 import { Console, Effect, Option, Redacted, Schema } from "effect"
 import { plain, show, table } from "../Output.js"
-import { local } from "../Runtime.js"
+import { local, localRead } from "../Runtime.js"
 import { configLayer } from "../Settings.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON"))
@@ -30,9 +30,12 @@ const tenantOpt = Options.text("tenant").pipe(Options.withDescription("Tenant sl
 const userId = Args.text({ name: "user-id" })
 const columns = ["id", "email", "user_type", "status", "given_name", "family_name", "student_number"]
 
-/** Runs `effect` on the local database bound to the tenant `slug`. */
-const inTenant = <A, E, R>(slug: string, effect: Effect.Effect<A, E, R>) =>
-  local(
+/**
+ * Runs `effect` on the local database bound to the tenant `slug`; `readOnly`
+ * commands create and migrate nothing (see `localRead`).
+ */
+const inTenant = <A, E, R>(slug: string, effect: Effect.Effect<A, E, R>, readOnly = false) =>
+  (readOnly ? localRead : local)(
     Effect.flatMap(
       Tenancy.use((t) => t.get(slug)),
       (tenant) => Effect.provideService(effect, CurrentTenant, { id: tenant.id, slug: tenant.slug })
@@ -122,7 +125,8 @@ const list = Command.make(
         } while (cursor)
         if (o.json) return yield* Console.log(JSON.stringify(plain(all), null, 2))
         yield* table(plain(all), columns)
-      })
+      }),
+      true
     )
 ).pipe(
   Command.withDescription(
@@ -136,7 +140,8 @@ const showCmd = Command.make("show", { tenant: tenantOpt, userId, json }, (o) =>
     Effect.flatMap(
       Identity.use((i) => i.get(o.userId)),
       (u) => show(plain(u), o.json)
-    )
+    ),
+    true
   )
 ).pipe(Command.withDescription("Show one user.\nExample:\n  signet user show --tenant lycee-hugo 0193…"))
 
@@ -310,7 +315,8 @@ const keyList = Command.make("list", { tenant: tenantOpt, json }, (o) =>
         o.json
           ? Console.log(JSON.stringify(plain(keys), null, 2))
           : table(plain(keys), ["id", "name", "prefix", "permissions", "active", "last_used_at"])
-    )
+    ),
+    true
   )
 ).pipe(Command.withDescription("List API keys.\nExample:\n  signet apikey list --tenant lycee-hugo"))
 

@@ -108,6 +108,12 @@ export interface DatabaseOptions {
   readonly pgAppRole?: string | undefined
   /** Postgres: pool size (default 10). */
   readonly pgPoolSize?: number | undefined
+  /**
+   * SQLite: create the data directory and the database file when they are
+   * missing (default true). Read-only commands pass `false`, so they fail
+   * with "no database at …" instead of leaving an empty database behind.
+   */
+  readonly create?: boolean | undefined
 }
 
 /** Text result of Postgres timestamps as ISO-8601 UTC strings (like SQLite). */
@@ -140,10 +146,19 @@ const sqliteLayer = (filename: string, options: DatabaseOptions) =>
     Effect.gen(function* () {
       if (filename !== ":memory:") {
         const dir = Path.dirname(Path.resolve(filename))
+        if (options.create === false && !Fs.existsSync(filename)) {
+          return yield* new DatabaseStartupError({
+            message: `no database at ${Path.resolve(filename)}; run \`signet init\` (or check DATABASE_URL and the config file)`
+          })
+        }
         yield* Effect.try({
           try: () => {
-            Fs.mkdirSync(dir, { recursive: true })
+            // The database holds password hashes, personal data and excuse attachments: a new
+            // data directory is 0700 and a new database file 0600 (SQLite gives its -wal and -shm
+            // files the database file's mode). Existing files keep their mode; `signet doctor` warns.
+            Fs.mkdirSync(dir, { recursive: true, mode: 0o700 })
             Fs.accessSync(dir, Fs.constants.W_OK)
+            if (!Fs.existsSync(filename)) Fs.closeSync(Fs.openSync(filename, "a", 0o600))
           },
           catch: (cause) =>
             new DatabaseStartupError({
@@ -289,6 +304,38 @@ export const layer = (options: DatabaseOptions): Layer.Layer<SqlClient.SqlClient
         : (pgLayer(parsed.url, options) as unknown as Layer.Layer<SqlClient.SqlClient | Database, DatabaseStartupError>)
     )
   )
+
+/**
+ * Whether another connection — typically a running `signet serve` — holds
+ * the SQLite database open: a probe connection asks for an exclusive lock
+ * without waiting (`locking_mode=EXCLUSIVE`, `BEGIN EXCLUSIVE`,
+ * `busy_timeout=0`), which SQLite refuses while any other connection has the
+ * WAL database open, even an idle one. `false` when the file is absent.
+ * Used by `signet restore`, which must not replace a live database.
+ */
+export const sqliteInUse = (filename: string): Effect.Effect<boolean> =>
+  !Fs.existsSync(filename)
+    ? Effect.succeed(false)
+    : Effect.scoped(
+        Effect.flatMap(Layer.build(SqliteClient.layer({ filename })), (ctx) =>
+          Effect.gen(function* () {
+            const sql = Context.get(ctx, SqlClient.SqlClient)
+            yield* sql.unsafe("PRAGMA busy_timeout = 0")
+            yield* sql.unsafe("PRAGMA locking_mode = EXCLUSIVE")
+            yield* sql.unsafe("BEGIN EXCLUSIVE")
+            yield* sql.unsafe("COMMIT")
+            return false
+          })
+        )
+      ).pipe(
+        Effect.catchAll((e) => {
+          const inner = (e as { cause?: { code?: unknown; message?: unknown } }).cause
+          return Effect.succeed(
+            String(inner?.code ?? "").startsWith("SQLITE_BUSY") || /locked/i.test(String(inner?.message))
+          )
+        }),
+        Effect.catchAllDefect(() => Effect.succeed(false))
+      )
 
 /** `DATABASE_URL` with its default, as an Effect `Config`. */
 export const databaseUrlConfig: Config.Config<string> = Config.string("DATABASE_URL").pipe(
