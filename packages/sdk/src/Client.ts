@@ -26,8 +26,8 @@
  * @module
  */
 import { FetchHttpClient, HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
-import { SignetApi } from "@signet/core/api"
-import { Cause, Effect, Exit, Redacted } from "effect"
+import { FieldIssue, SignetApi, ValidationError } from "@signet/core/api"
+import { Cause, Effect, Exit, ParseResult, Redacted, Schema } from "effect"
 
 /** How the client authenticates. */
 export type Credentials =
@@ -54,7 +54,37 @@ export interface SignetClientOptions {
   readonly credentials?: Credentials | undefined
   /** Refresh the access token when it expires within this many seconds (default 30). */
   readonly refreshLeewaySeconds?: number | undefined
+  /**
+   * Called with every token pair the client receives (login, MFA step,
+   * refresh). Refresh tokens rotate on every use and the previous one is then
+   * dead, so an application that keeps sessions across restarts persists the
+   * pair here and passes it back as `credentials: { accessToken, refreshToken }`.
+   * The client waits for the returned promise before going on.
+   */
+  readonly onTokens?:
+    | ((tokens: {
+        readonly access_token: string
+        readonly refresh_token: string
+        readonly expires_in: number
+      }) => void | Promise<void>)
+    | undefined
 }
+
+/**
+ * A payload as the facade takes it: plain values, i.e. strings where the
+ * contracts hold secrets as `Redacted` (`password`, `current_password`,
+ * `new_password`, …). A `Redacted` is accepted too.
+ */
+export type Plain<T> =
+  T extends Redacted.Redacted<infer A>
+    ? A | Redacted.Redacted<A>
+    : T extends Uint8Array
+      ? T
+      : T extends ReadonlyArray<infer U>
+        ? ReadonlyArray<Plain<U>>
+        : T extends object
+          ? { readonly [K in keyof T]: Plain<T[K]> }
+          : T
 
 type Raw = Effect.Effect.Success<ReturnType<typeof rawClient>>
 type Fn = (...args: ReadonlyArray<any>) => Effect.Effect<any, any, any>
@@ -65,6 +95,8 @@ type PayloadOf<G extends keyof Raw, E extends keyof Group<G>> = Group<G>[E] exte
     ? P
     : never
   : never
+/** A REST endpoint's payload as the facade takes it (see {@link Plain}). */
+type PlainOf<G extends keyof Raw, E extends keyof Group<G>> = Plain<PayloadOf<G, E>>
 /** The `urlParams` argument of a REST endpoint. */
 type ParamsOf<G extends keyof Raw, E extends keyof Group<G>> = Group<G>[E] extends Fn
   ? Parameters<Group<G>[E]>[0] extends { readonly urlParams: infer P }
@@ -85,6 +117,52 @@ const rawClient = (baseUrl: string, token: () => string | undefined) =>
         return t ? HttpClientRequest.bearerToken(request, t) : request
       })
   }).pipe(Effect.provide(FetchHttpClient.layer))
+
+/** Replaces every `Redacted` in a plain value by its content (the schema wraps it again). */
+const unwrapRedacted = (value: unknown): unknown =>
+  Redacted.isRedacted(value)
+    ? Redacted.value(value)
+    : Array.isArray(value)
+      ? value.map(unwrapRedacted)
+      : value !== null && typeof value === "object" && !(value instanceof Uint8Array)
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapRedacted(v)]))
+        : value
+
+/**
+ * The facade's payloads are decoded here with the endpoint's own schema
+ * before anything is sent: secrets become `Redacted`, and a bad value rejects
+ * with the same `ValidationError` (`issues[]` with dotted field paths) the
+ * server answers — never quoting the value.
+ */
+const decodePayload = <G extends keyof Raw, E extends keyof Group<G>>(
+  group: G,
+  endpoint: E,
+  input: unknown
+): Effect.Effect<PayloadOf<G, E>, ValidationError> => {
+  const schema = (
+    SignetApi.groups as unknown as Record<
+      string,
+      { endpoints: Record<string, { payloadSchema: { _tag: string; value?: Schema.Schema.AnyNoContext } }> }
+    >
+  )[group as string]?.endpoints[endpoint as string]?.payloadSchema
+  if (!schema || schema._tag !== "Some" || !schema.value) return Effect.succeed(input as PayloadOf<G, E>)
+  return Schema.decodeUnknown(schema.value)(unwrapRedacted(input), { onExcessProperty: "error" }).pipe(
+    Effect.mapError((error) => {
+      const issues = ParseResult.ArrayFormatter.formatErrorSync(error).map(
+        (issue) =>
+          new FieldIssue({
+            field: issue.path.map(String).join(".") || "body",
+            // The formatter quotes the value it got ("actual …"): a password must not travel into a log.
+            message: issue.message.replace(/,?\s*actual[\s\S]*$/, "").trim() || "is invalid"
+          })
+      )
+      return new ValidationError({
+        message: issues.map((i) => `${i.field}: ${i.message}`).join("; ") || "invalid input",
+        issues
+      })
+    })
+  ) as Effect.Effect<PayloadOf<G, E>, ValidationError>
+}
 
 /** Runs an Effect, rejecting with the failure itself (the tagged error), not a wrapper. */
 const toPromise = async <A>(effect: Effect.Effect<A, unknown>): Promise<A> => {
@@ -118,10 +196,23 @@ export const createSignetClient = (options: SignetClientOptions) => {
   let rawPromise: Promise<Raw> | undefined
   const raw = () => (rawPromise ??= toPromise(rawClient(options.baseUrl.replace(/\/$/, ""), () => state.access)))
 
-  const store = (tokens: { access_token: string; refresh_token: string; expires_in: number }) => {
+  const store = async (tokens: { access_token: string; refresh_token: string; expires_in: number }) => {
     state.access = tokens.access_token
     state.refresh = tokens.refresh_token
     state.expiresAt = Date.now() + tokens.expires_in * 1000
+    await options.onTokens?.(tokens)
+  }
+
+  /**
+   * Single flight: one login or refresh at a time for all concurrent calls.
+   * Two refreshes with the same refresh token would look like a replay to the
+   * server, which then revokes the session; four first calls would log in
+   * four times.
+   */
+  let inFlight: Promise<unknown> | undefined
+  const once = <A>(f: () => Promise<A>): Promise<A> => {
+    if (!inFlight) inFlight = f().finally(() => (inFlight = undefined))
+    return inFlight as Promise<A>
   }
 
   /**
@@ -135,26 +226,30 @@ export const createSignetClient = (options: SignetClientOptions) => {
       r.auth.login({ path: { slug }, payload: { login: loginName, password: Redacted.make(password) } })
     )
     if (result.status === "authenticated") {
-      store(result.tokens)
+      await store(result.tokens)
       return result.tokens.user
     }
     if (!totp) throw new Error("this account has MFA: pass credentials.totp to answer the TOTP challenge")
     const tokens = await toPromise(
       r.auth.mfa({ path: { slug }, payload: { mfa_token: result.mfa_token, code: await totp() } })
     )
-    store(tokens)
+    await store(tokens)
     return tokens.user
   }
 
-  const refreshNow = async () => {
-    if (!state.refresh) return false
-    const r = await raw()
-    store(await toPromise(r.auth.refresh({ path: { slug }, payload: { refresh_token: state.refresh } })))
-    return true
-  }
+  const refreshNow = () =>
+    once(async () => {
+      if (!state.refresh) return false
+      const r = await raw()
+      await store(await toPromise(r.auth.refresh({ path: { slug }, payload: { refresh_token: state.refresh } })))
+      return true
+    })
 
   const ensureAuth = async () => {
-    if (state.access === undefined && creds && "password" in creds) await login(creds.login, creds.password, creds.totp)
+    if (state.access === undefined && creds && "password" in creds)
+      await once(async () => {
+        if (state.access === undefined) await login(creds.login, creds.password, creds.totp)
+      })
     else if (state.refresh && Date.now() > state.expiresAt - leewayMs) await refreshNow()
   }
 
@@ -162,14 +257,24 @@ export const createSignetClient = (options: SignetClientOptions) => {
   const call = async <A>(f: (r: Raw) => Effect.Effect<A, unknown>): Promise<A> => {
     await ensureAuth()
     const r = await raw()
+    const used = state.access
     try {
       return await toPromise(f(r))
     } catch (e) {
-      if ((e as { _tag?: string })?._tag === "Unauthorized" && (await refreshNow().catch(() => false)))
-        return await toPromise(f(r))
+      if ((e as { _tag?: string })?._tag !== "Unauthorized") throw e
+      // Another call may have refreshed meanwhile: then retry with its token, without a second refresh.
+      if (state.access !== used || (await refreshNow().catch(() => false))) return await toPromise(f(r))
       throw e
     }
   }
+
+  /** {@link call} for an endpoint with a payload: decoded first (see `decodePayload`), nothing sent when invalid. */
+  const callWith = <G extends keyof Raw, E extends keyof Group<G>, A>(
+    group: G,
+    endpoint: E,
+    input: unknown,
+    f: (r: Raw, payload: PayloadOf<G, E>) => Effect.Effect<A, unknown>
+  ): Promise<A> => toPromise(decodePayload(group, endpoint, input)).then((payload) => call((r) => f(r, payload)))
   const path = { slug }
   const withId = (id: string) => ({ path: { slug, id } })
 
@@ -209,14 +314,15 @@ export const createSignetClient = (options: SignetClientOptions) => {
       /** Re-verifies the second factor on this session before a sensitive operation. */
       stepUp: (code: string) => call((r) => r.session.stepUp({ path, payload: { code } })),
       /** Turns MFA off: the password and a current code or a recovery code. */
-      disable: (input: PayloadOf<"session", "disableMfa">) =>
-        call((r) => r.session.disableMfa({ path, payload: input }))
+      disable: (input: PlainOf<"session", "disableMfa">) =>
+        callWith("session", "disableMfa", input, (r, payload) => r.session.disableMfa({ path, payload }))
     },
 
     /** Platform tenants (operator token). */
     tenants: {
       /** Onboards a tenant. @example `await signet.tenants.create({ slug: "lycee-hugo", name: "Lycée Hugo" })` */
-      create: (input: PayloadOf<"tenants", "create">) => call((r) => r.tenants.create({ payload: input })),
+      create: (input: PlainOf<"tenants", "create">) =>
+        callWith("tenants", "create", input, (r, payload) => r.tenants.create({ payload })),
       /** One tenant by slug. */
       get: (tenantSlug: string) => call((r) => r.tenants.get({ path: { slug: tenantSlug } })),
       /** A page of tenants. */
@@ -227,15 +333,17 @@ export const createSignetClient = (options: SignetClientOptions) => {
       /** A page of users (filters: `user_type`, `status`, `school_id`, `q`). */
       list: (params: ParamsOf<"users", "list"> = {}) => call((r) => r.users.list({ path, urlParams: params })),
       /** Creates a user. @example `await signet.users.create({ email, given_name, family_name, user_type: "teacher" })` */
-      create: (input: PayloadOf<"users", "create">) => call((r) => r.users.create({ path, payload: input })),
+      create: (input: PlainOf<"users", "create">) =>
+        callWith("users", "create", input, (r, payload) => r.users.create({ path, payload })),
       get: (id: string) => call((r) => r.users.get(withId(id))),
-      update: (id: string, patch: PayloadOf<"users", "update">) =>
-        call((r) => r.users.update({ ...withId(id), payload: patch })),
+      update: (id: string, patch: PlainOf<"users", "update">) =>
+        callWith("users", "update", patch, (r, payload) => r.users.update({ ...withId(id), payload })),
       disable: (id: string) => call((r) => r.users.disable(withId(id)))
     },
     /** API keys (shown once at creation). */
     apiKeys: {
-      create: (input: PayloadOf<"apikeys", "create">) => call((r) => r.apikeys.create({ path, payload: input })),
+      create: (input: PlainOf<"apikeys", "create">) =>
+        callWith("apikeys", "create", input, (r, payload) => r.apikeys.create({ path, payload })),
       list: () => call((r) => r.apikeys.list({ path })),
       revoke: (id: string) => call((r) => r.apikeys.revoke(withId(id)))
     },
@@ -243,7 +351,8 @@ export const createSignetClient = (options: SignetClientOptions) => {
     roles: {
       list: (params: ParamsOf<"access", "listRoles"> = {}) =>
         call((r) => r.access.listRoles({ path, urlParams: params })),
-      create: (input: PayloadOf<"access", "createRole">) => call((r) => r.access.createRole({ path, payload: input })),
+      create: (input: PlainOf<"access", "createRole">) =>
+        callWith("access", "createRole", input, (r, payload) => r.access.createRole({ path, payload })),
       /** Gives a user a role. */
       assign: (userId: string, roleId: string) =>
         call((r) =>
@@ -262,21 +371,21 @@ export const createSignetClient = (options: SignetClientOptions) => {
     },
     /** Schools, classrooms, groups, courses, rosters and timetables. */
     academics: {
-      createSchool: (input: PayloadOf<"academics", "createSchool">) =>
-        call((r) => r.academics.createSchool({ path, payload: input })),
+      createSchool: (input: PlainOf<"academics", "createSchool">) =>
+        callWith("academics", "createSchool", input, (r, payload) => r.academics.createSchool({ path, payload })),
       listSchools: (params: ParamsOf<"academics", "listSchools"> = {}) =>
         call((r) => r.academics.listSchools({ path, urlParams: params })),
-      createClassroom: (input: PayloadOf<"academics", "createClassroom">) =>
-        call((r) => r.academics.createClassroom({ path, payload: input })),
-      createGroup: (input: PayloadOf<"academics", "createGroup">) =>
-        call((r) => r.academics.createGroup({ path, payload: input })),
+      createClassroom: (input: PlainOf<"academics", "createClassroom">) =>
+        callWith("academics", "createClassroom", input, (r, payload) => r.academics.createClassroom({ path, payload })),
+      createGroup: (input: PlainOf<"academics", "createGroup">) =>
+        callWith("academics", "createGroup", input, (r, payload) => r.academics.createGroup({ path, payload })),
       listGroups: (params: ParamsOf<"academics", "listGroups"> = {}) =>
         call((r) => r.academics.listGroups({ path, urlParams: params })),
       /** Replaces a group's students. */
       setMembers: (groupId: string, studentIds: ReadonlyArray<string>) =>
         call((r) => r.academics.setMembers({ ...withId(groupId), payload: { student_ids: studentIds } })),
-      createCourse: (input: PayloadOf<"academics", "createCourse">) =>
-        call((r) => r.academics.createCourse({ path, payload: input })),
+      createCourse: (input: PlainOf<"academics", "createCourse">) =>
+        callWith("academics", "createCourse", input, (r, payload) => r.academics.createCourse({ path, payload })),
       getCourse: (id: string) => call((r) => r.academics.getCourse(withId(id))),
       listCourses: (params: ParamsOf<"academics", "listCourses"> = {}) =>
         call((r) => r.academics.listCourses({ path, urlParams: params })),
@@ -304,8 +413,10 @@ export const createSignetClient = (options: SignetClientOptions) => {
        * `CreateSignatureAttempt`: a refusal resolves with `status: "REFUSED"` and a `reason_code`.
        * @example `await signet.attendance.sign({ course_id, method: "QR", qr_code: "12345678" })`
        */
-      sign: (input: PayloadOf<"attendance", "createSignatureAttempt">) =>
-        call((r) => r.attendance.createSignatureAttempt({ path, payload: input })),
+      sign: (input: PlainOf<"attendance", "createSignatureAttempt">) =>
+        callWith("attendance", "createSignatureAttempt", input, (r, payload) =>
+          r.attendance.createSignatureAttempt({ path, payload })
+        ),
       /** A course's roll. */
       roll: (courseId: string) => call((r) => r.attendance.getRoll(withId(courseId))),
       /** The teacher's roll call. */
@@ -319,18 +430,22 @@ export const createSignetClient = (options: SignetClientOptions) => {
       /** The same report as CSV text. */
       reportCsv: (params: ParamsOf<"attendance", "reportCsv">) =>
         call((r) => r.attendance.reportCsv({ path, urlParams: params })),
-      submitExcuse: (input: PayloadOf<"attendance", "submitExcuse">) =>
-        call((r) => r.attendance.submitExcuse({ path, payload: input })),
-      decideExcuse: (excuseId: string, decision: PayloadOf<"attendance", "decideExcuse">) =>
-        call((r) => r.attendance.decideExcuse({ ...withId(excuseId), payload: decision })),
+      submitExcuse: (input: PlainOf<"attendance", "submitExcuse">) =>
+        callWith("attendance", "submitExcuse", input, (r, payload) => r.attendance.submitExcuse({ path, payload })),
+      decideExcuse: (excuseId: string, decision: PlainOf<"attendance", "decideExcuse">) =>
+        callWith("attendance", "decideExcuse", decision, (r, payload) =>
+          r.attendance.decideExcuse({ ...withId(excuseId), payload })
+        ),
       /** Closes ended courses now (unmarked students become ABSENT). */
       close: () => call((r) => r.attendance.closeExpiredCourses({ path }))
     },
     /** Classroom beacons (registry side). */
     beacons: {
       /** A one-time enrolment code for `signet-beacon enroll`. */
-      createEnrolmentCode: (input: PayloadOf<"beacons", "createEnrolmentCode">) =>
-        call((r) => r.beacons.createEnrolmentCode({ path, payload: input })),
+      createEnrolmentCode: (input: PlainOf<"beacons", "createEnrolmentCode">) =>
+        callWith("beacons", "createEnrolmentCode", input, (r, payload) =>
+          r.beacons.createEnrolmentCode({ path, payload })
+        ),
       list: (params: ParamsOf<"beacons", "listBeacons"> = {}) =>
         call((r) => r.beacons.listBeacons({ path, urlParams: params })),
       revoke: (id: string) => call((r) => r.beacons.revokeBeacon(withId(id))),
