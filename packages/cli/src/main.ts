@@ -13,8 +13,8 @@
  */
 import { Command } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Effect } from "effect"
-import { reportFailure } from "./Runtime.js"
+import { Console, Effect, HashMap } from "effect"
+import { ExitCode, reportFailure } from "./Runtime.js"
 
 type AnyCommand = Command.Command<any, any, any, any>
 
@@ -71,12 +71,38 @@ export const signetCommand = (argv?: ReadonlyArray<string>): Effect.Effect<AnyCo
   })
 
 /**
+ * `signet <group> <name> …` where `<group>` has subcommands and `<name>` is
+ * none of them (a typo, or `--help` after it): @effect/cli would answer
+ * "Invalid subcommand for signet - use '<group>'", or the top-level help with
+ * exit code 0. Says what is wrong and where to look instead, exit code 2.
+ */
+const unknownSubcommand = (argv: ReadonlyArray<string>): Effect.Effect<boolean> => {
+  const entry = subcommands.find(([name]) => name === argv[2])
+  const word = argv[3]
+  if (!entry || word === undefined || word.startsWith("-")) return Effect.succeed(false)
+  return Effect.flatMap(
+    Effect.promise(() => entry[1]()),
+    (command) => {
+      const names = [...HashMap.keys(Command.getSubcommands(command))].filter((n) => n !== entry[0])
+      if (names.length === 0 || names.includes(word)) return Effect.succeed(false)
+      return Console.error(
+        `signet: unknown command "${argv[2]} ${word}"; the ${argv[2]} commands are ${names.join(", ")} (signet ${argv[2]} --help)`
+      ).pipe(Effect.zipRight(Effect.sync(() => (process.exitCode = ExitCode.usage))), Effect.as(true))
+    }
+  )
+}
+
+/**
  * Runs the CLI with `argv` (as `process.argv`). Failures are printed as one
  * line `signet: …` with the exit code set (Runtime.ts `ExitCode`); nothing
  * is rethrown.
  */
 export const run = (argv: ReadonlyArray<string>) =>
-  Effect.flatMap(signetCommand(argv), (signet) => Command.run(signet, { name: "signet", version: "0.1.0" })(argv)).pipe(
+  Effect.flatMap(signetCommand(argv), (signet) =>
+    Effect.flatMap(unknownSubcommand(argv), (unknown) =>
+      unknown ? Effect.void : Command.run(signet, { name: "signet", version: "0.1.0" })(argv)
+    )
+  ).pipe(
     Effect.catchAll(reportFailure),
     Effect.catchAllDefect((d) => reportFailure(d)),
     Effect.provide(NodeContext.layer)

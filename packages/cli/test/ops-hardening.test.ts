@@ -115,3 +115,52 @@ describe("restore under a running server (issue 15 §6)", () => {
     expect(after.code, after.stderr).toBe(0)
   })
 })
+
+describe("CLI usage (issue 15 §6)", () => {
+  let cwd: string
+  beforeAll(async () => {
+    cwd = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-usage-"))
+    expect((await signet(cwd, ["init"])).code).toBe(0)
+  })
+  afterAll(() => Fs.rmSync(cwd, { recursive: true, force: true }))
+
+  it("an unknown subcommand, with or without --help, names the group's commands and exits 2", async () => {
+    for (const args of [
+      ["user", "nosuch"],
+      ["user", "nosuch", "--help"]
+    ]) {
+      const r = await signet(cwd, args)
+      expect(r.code).toBe(2)
+      expect(r.stderr).toContain('unknown command "user nosuch"')
+      expect(r.stderr).toContain("signet user --help")
+    }
+  })
+
+  it("signet user password sets a password under the tenant's policy", async () => {
+    expect((await signet(cwd, ["tenant", "create", "pw-school", "--name", "PW"])).code).toBe(0)
+    const created = await signet(cwd, [
+      "user",
+      "create",
+      "--tenant",
+      "pw-school",
+      "--email",
+      "t@pw.example.edu",
+      "--given-name",
+      "T",
+      "--family-name",
+      "P",
+      "--type",
+      "teacher",
+      "--json"
+    ])
+    const id = JSON.parse(created.stdout).id as string
+    const weak = await signet(cwd, ["user", "password", "--tenant", "pw-school", id], { SIGNET_NEW_PASSWORD: "short" })
+    expect(weak.code).toBe(1)
+    expect(weak.stderr).toContain("new_password")
+    const ok = await signet(cwd, ["user", "password", "--tenant", "pw-school", id], {
+      SIGNET_NEW_PASSWORD: "a much longer passphrase"
+    })
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(ok.stdout).toContain("password set")
+  })
+})

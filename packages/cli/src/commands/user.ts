@@ -14,8 +14,10 @@ import {
   CreateUser,
   CurrentTenant,
   Identity,
+  policyUse,
   Tenancy,
   type User,
+  UserAdmin,
   UserStatus,
   UserType
 } from "@signet/core"
@@ -61,7 +63,9 @@ const create = Command.make(
     studentNumber: Options.text("student-number").pipe(Options.optional),
     device: Options.text("device").pipe(
       Options.repeated,
-      Options.withDescription("Registered device id (students), repeatable")
+      Options.withDescription("Registered device id (students), repeatable"),
+      // Optional in the usage line too (a bare `repeated` is printed as if required).
+      Options.optional
     ),
     json
   },
@@ -80,7 +84,7 @@ const create = Command.make(
           user_type: o.type,
           ...(Option.isSome(password) ? { password: password.value } : {}),
           ...(Option.isSome(o.studentNumber) ? { student_number: o.studentNumber.value } : {}),
-          ...(o.device.length > 0 ? { devices: o.device } : {})
+          ...(Option.isSome(o.device) && o.device.value.length > 0 ? { devices: o.device.value } : {})
         }).pipe(Effect.mapError((e) => new Error(`invalid user: ${describeError(e)}`)))
         const user = yield* Identity.use((i) => i.create(input))
         yield* show(plain(user), o.json)
@@ -179,6 +183,39 @@ const unlock = Command.make("unlock", { tenant: tenantOpt, userId }, (o) =>
   )
 ).pipe(Command.withDescription("Lift a lockout.\nExample:\n  signet user unlock --tenant lycee-hugo 0193…"))
 
+const password = Command.make(
+  "password",
+  {
+    tenant: tenantOpt,
+    userId,
+    password: Options.redacted("password").pipe(
+      Options.withDescription(
+        "The new password (prefer SIGNET_NEW_PASSWORD: a --password value shows in the process list)"
+      ),
+      Options.optional
+    )
+  },
+  (o) =>
+    inTenant(
+      o.tenant,
+      Effect.gen(function* () {
+        const value = Option.isSome(o.password)
+          ? o.password.value
+          : process.env.SIGNET_NEW_PASSWORD
+            ? Redacted.make(process.env.SIGNET_NEW_PASSWORD)
+            : undefined
+        if (!value) return yield* Effect.fail(new Error("give the new password in SIGNET_NEW_PASSWORD (or --password)"))
+        // The administration path (the password policy, the user's sessions revoked), as over REST.
+        yield* UserAdmin.resetPassword(o.userId, value).pipe(policyUse("users:write"))
+        yield* Console.log(`${o.userId}: password set; their sessions are revoked`)
+      })
+    )
+).pipe(
+  Command.withDescription(
+    "Set a user's password (the tenant's password policy applies) and revoke their sessions.\nExample:\n  SIGNET_NEW_PASSWORD='…' signet user password --tenant lycee-hugo 0193…"
+  )
+)
+
 /** Columns a user CSV may carry (header row required; unknown columns are refused). */
 export const USER_CSV_COLUMNS = [
   "email",
@@ -271,7 +308,7 @@ const importCmd = Command.make(
 /** `signet user`. */
 export const user = Command.make("user").pipe(
   Command.withDescription("Manage tenant users."),
-  Command.withSubcommands([create, list, showCmd, disable, enable, unlock, importCmd])
+  Command.withSubcommands([create, list, showCmd, disable, enable, unlock, password, importCmd])
 )
 
 const keyCreate = Command.make(
