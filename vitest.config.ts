@@ -6,6 +6,8 @@ const pkg = (name: string) => Path.resolve(__dirname, "packages", name, "src")
 export default defineConfig({
   resolve: {
     alias: [
+      { find: /^@signet\/contracts$/, replacement: `${pkg("contracts")}/index.ts` },
+      { find: /^@signet\/contracts\/(.*)$/, replacement: `${pkg("contracts")}/$1.ts` },
       { find: /^@signet\/core$/, replacement: `${pkg("core")}/index.ts` },
       { find: /^@signet\/core\/(.*)$/, replacement: `${pkg("core")}/$1.ts` },
       { find: /^@signet\/server$/, replacement: `${pkg("server")}/index.ts` },

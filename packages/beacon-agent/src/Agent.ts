@@ -20,7 +20,7 @@
  *
  * @module
  */
-import * as BeaconProtocol from "@signet/core/beacon/Protocol"
+import * as BeaconProtocol from "@signet/contracts/beacon/Protocol"
 import { Deferred, Duration, Effect, Either, Fiber, Queue, Runtime, type Scope } from "effect"
 import * as Client from "./Client.js"
 import { AgentError, readKeyFile } from "./Files.js"

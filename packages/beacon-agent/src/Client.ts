@@ -13,10 +13,10 @@
  *
  * @module
  */
-// The protocol module alone (pure functions, `canonicalize`): `@signet/core/api` would also
+// The protocol module alone (pure functions, `canonicalize`): the `@signet/contracts` index would also
 // load every HTTP contract and msgpackr's optional native addon (~200 ms more per start).
-import type { BeaconToken, Enrolled } from "@signet/core/api"
-import * as BeaconProtocol from "@signet/core/beacon/Protocol"
+import type { BeaconToken, Enrolled } from "@signet/contracts"
+import * as BeaconProtocol from "@signet/contracts/beacon/Protocol"
 import { Data, Effect } from "effect"
 import { generate } from "otplib"
 import * as Keys from "./Keys.js"

@@ -14,6 +14,9 @@
  * @module
  */
 
+export * from "@signet/contracts"
+export * from "@signet/contracts/kernel/Context"
+export * as Ids from "@signet/contracts/kernel/Ids"
 export { Academics, type ListCourses } from "./academics/Academics.js"
 export * as ICalendar from "./academics/ICalendar.js"
 export { ACADEMICS_TABLES, academicsMigrations } from "./academics/Migrations.js"
@@ -45,7 +48,6 @@ export {
   policyRequire,
   resourceWildcard
 } from "./access/Policy.js"
-export * from "./api.js"
 export {
   Attendance,
   type AttendancePrincipal,
@@ -80,10 +82,8 @@ export { Mfa, newRecoveryCodes, TOTP } from "./identity/Mfa.js"
 export { Operator, Operators } from "./identity/Operators.js"
 export * as Password from "./identity/Password.js"
 export { Identity, type ListUsers } from "./identity/Users.js"
-export * from "./kernel/Context.js"
 export * as Crypto from "./kernel/Crypto.js"
 export * as Db from "./kernel/Database.js"
-export * as Ids from "./kernel/Ids.js"
 export * as KeyRotation from "./kernel/KeyRotation.js"
 export * as Leases from "./kernel/Leases.js"
 export * as Migrations from "./kernel/Migrations.js"

@@ -12,7 +12,7 @@ import {
   mergeCatalogs,
   Permission,
   permissionsOf
-} from "@signet/core/access/Domain"
+} from "@signet/contracts/access/Domain"
 import {
   checkScoped,
   compilePolicy,

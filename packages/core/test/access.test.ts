@@ -7,10 +7,9 @@
  * audit row per mutation, and the policy requirement in the types.
  */
 import * as NodeCrypto from "node:crypto"
-import * as Fs from "node:fs"
-import * as Path from "node:path"
 import { SqlClient } from "@effect/sql"
-import { describe, expect, it, layer } from "@effect/vitest"
+import { expect, layer } from "@effect/vitest"
+import { corePermissions, permissionsOf, type RoleDetail } from "@signet/contracts/access/Domain"
 import {
   type Actor,
   Audit,
@@ -25,7 +24,6 @@ import {
   type TenantId
 } from "@signet/core"
 import { Access, AccessConfig, defaultAccessOptions, policyUse } from "@signet/core/access/Access"
-import { corePermissions, permissionsOf, type RoleDetail } from "@signet/core/access/Domain"
 import { ACCESS_TABLES, accessMigrations } from "@signet/core/access/Migrations"
 import { makeTestDatabase, ownerQuery, type TestDialect, testDialects } from "@signet/core/testing"
 import { Context, Effect, Layer, Schema, TestClock } from "effect"
@@ -539,28 +537,3 @@ for (const dialect of testDialects()) {
     }
   })
 }
-
-describe("access contracts", () => {
-  it("Api.ts and Rpc.ts import no SQL and no Node-only module", () => {
-    const src = Path.resolve(__dirname, "../src")
-    const seen = new Set<string>()
-    const external = new Set<string>()
-    const visit = (file: string) => {
-      if (seen.has(file)) return
-      seen.add(file)
-      const text = Fs.readFileSync(file, "utf8")
-      for (const m of text.matchAll(/(?:import|export)\s[^"']*?from\s+["']([^"']+)["']/g)) {
-        const spec = m[1]!
-        if (spec.startsWith(".")) visit(Path.resolve(Path.dirname(file), spec.replace(/\.js$/, ".ts")))
-        else external.add(spec)
-      }
-    }
-    visit(Path.join(src, "access/Api.ts"))
-    visit(Path.join(src, "access/Rpc.ts"))
-    expect(seen.size).toBeGreaterThan(3)
-    const forbidden = [...external].filter((s) =>
-      /^(node:|pg$|better-sqlite3|@effect\/sql|@effect\/platform-node|fs$|path$|crypto$)/.test(s)
-    )
-    expect(forbidden).toEqual([])
-  })
-})

@@ -26,7 +26,7 @@
  * @module
  */
 import { FetchHttpClient, HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
-import { FieldIssue, SignetApi, ValidationError } from "@signet/core/api"
+import { FieldIssue, SignetApi, ValidationError } from "@signet/contracts"
 import { Cause, Effect, Exit, ParseResult, Redacted, Schema } from "effect"
 
 /** How the client authenticates. */

@@ -1,6 +1,6 @@
 /**
  * `@signet/sdk` — typed clients for a running Signet server, built from the
- * contracts in `@signet/core/api` (no SQL, no server code).
+ * contracts in `@signet/contracts` (no SQL, no server code).
  *
  * This first cut offers the Effect clients for REST ({@link makeHttpClient},
  * `HttpApiClient` over {@link SignetApi}) and RPC ({@link makeRpcClient},
@@ -17,7 +17,7 @@
  */
 import { FetchHttpClient, Headers, HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { RpcClient, RpcMiddleware, RpcSerialization } from "@effect/rpc"
-import { RpcOperatorAuth, RpcTenantAuth, SignetApi, SignetRpcs } from "@signet/core/api"
+import { RpcOperatorAuth, RpcTenantAuth, SignetApi, SignetRpcs } from "@signet/contracts"
 import { Effect, Layer } from "effect"
 
 /** Where the server is and how to authenticate. */

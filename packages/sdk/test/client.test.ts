@@ -1,5 +1,5 @@
 import { expect, layer } from "@effect/vitest"
-import { Conflict } from "@signet/core/api"
+import { Conflict } from "@signet/contracts"
 import { createSignetClient } from "@signet/sdk"
 import { TestServer, testServer } from "@signet/server/testing"
 import { Effect, Redacted } from "effect"

@@ -3,7 +3,7 @@
  * that sees every rotated token pair, plain-string secrets, and client-side ValidationError.
  */
 import { expect, layer } from "@effect/vitest"
-import { ValidationError } from "@signet/core/api"
+import { ValidationError } from "@signet/contracts"
 import { createSignetClient } from "@signet/sdk"
 import { TestServer, testServer } from "@signet/server/testing"
 import { Effect } from "effect"
@@ -36,9 +36,7 @@ layer(testServer("sqlite"), { timeout: 60_000, excludeTestServices: true })("Pro
   const sessions = (client: ReturnType<typeof createSignetClient>, slug: string) =>
     client
       .raw()
-      .then((r) =>
-        Effect.runPromise(r.session.sessions({ path: { slug } }) as Effect.Effect<ReadonlyArray<unknown>>)
-      )
+      .then((r) => Effect.runPromise(r.session.sessions({ path: { slug } }) as Effect.Effect<ReadonlyArray<unknown>>))
 
   it.effect("concurrent first calls log in once", () =>
     Effect.gen(function* () {

@@ -13,16 +13,6 @@
  * @module
  */
 import { SqlClient } from "@effect/sql"
-import { Clock, Effect, Option, Schema } from "effect"
-import { Audit } from "../audit/Audit.js"
-import { Events } from "../events/Events.js"
-import { Identity } from "../identity/Users.js"
-import { CurrentTenant } from "../kernel/Context.js"
-import { isUniqueViolation, tenantTx, violatedConstraint } from "../kernel/Database.js"
-import { Conflict, ValidationError } from "../kernel/Errors.js"
-import { newUuid } from "../kernel/Ids.js"
-import { DEFAULT_LIMIT, decodeCursor, toPage } from "../kernel/Pagination.js"
-import { bool, DbBool, instant } from "../kernel/Sql.js"
 import {
   AcademicsNotFound,
   Classroom,
@@ -42,7 +32,17 @@ import {
   type UpdateGroup,
   type UpdatePreferences,
   type UpdateSchool
-} from "./Domain.js"
+} from "@signet/contracts/academics/Domain"
+import { CurrentTenant } from "@signet/contracts/kernel/Context"
+import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
+import { newUuid } from "@signet/contracts/kernel/Ids"
+import { DEFAULT_LIMIT, decodeCursor, toPage } from "@signet/contracts/kernel/Pagination"
+import { Clock, Effect, Option, Schema } from "effect"
+import { Audit } from "../audit/Audit.js"
+import { Events } from "../events/Events.js"
+import { Identity } from "../identity/Users.js"
+import { isUniqueViolation, tenantTx, violatedConstraint } from "../kernel/Database.js"
+import { bool, DbBool, instant } from "../kernel/Sql.js"
 
 /** Filters of {@link Academics.listCourses}. */
 export interface ListCourses {

@@ -24,18 +24,24 @@
  * @module
  */
 import { SqlClient } from "@effect/sql"
+import {
+  DEFAULT_PREFERENCES,
+  ImportCounts,
+  ImportMessage,
+  RosterImportFailed,
+  RosterSummary
+} from "@signet/contracts/academics/Domain"
+import { DEFAULT_ROLE_OF_TYPE } from "@signet/contracts/access/Domain"
+import { CurrentTenant } from "@signet/contracts/kernel/Context"
+import { newUuid } from "@signet/contracts/kernel/Ids"
 import { Clock, Data, Effect } from "effect"
 import { Access } from "../access/Access.js"
-import { DEFAULT_ROLE_OF_TYPE } from "../access/Domain.js"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { Identity } from "../identity/Users.js"
-import { CurrentTenant } from "../kernel/Context.js"
 import { tenantTx } from "../kernel/Database.js"
-import { newUuid } from "../kernel/Ids.js"
 import { bool, instant } from "../kernel/Sql.js"
 import { Academics } from "./Academics.js"
-import { DEFAULT_PREFERENCES, ImportCounts, ImportMessage, RosterImportFailed, RosterSummary } from "./Domain.js"
 import type { ImportIssue, ImportPlan } from "./OneRoster.js"
 
 class DryRun extends Data.TaggedError("DryRun")<{ readonly summary: RosterSummary }> {}

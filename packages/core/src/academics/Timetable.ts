@@ -20,16 +20,6 @@
 
 import * as Crypto from "node:crypto"
 import { SqlClient } from "@effect/sql"
-import { Clock, Data, Effect, Option, Schema } from "effect"
-import { Audit } from "../audit/Audit.js"
-import { Events } from "../events/Events.js"
-import { Identity } from "../identity/Users.js"
-import { CurrentTenant } from "../kernel/Context.js"
-import { tenantTx } from "../kernel/Database.js"
-import { Unauthorized } from "../kernel/Errors.js"
-import { newUuid } from "../kernel/Ids.js"
-import { instant } from "../kernel/Sql.js"
-import { Academics } from "./Academics.js"
 import {
   AcademicsNotFound,
   CalendarFeed,
@@ -38,7 +28,17 @@ import {
   ImportMessage,
   TimetableImportFailed,
   TimetableSummary
-} from "./Domain.js"
+} from "@signet/contracts/academics/Domain"
+import { CurrentTenant } from "@signet/contracts/kernel/Context"
+import { Unauthorized } from "@signet/contracts/kernel/Errors"
+import { newUuid } from "@signet/contracts/kernel/Ids"
+import { Clock, Data, Effect, Option, Schema } from "effect"
+import { Audit } from "../audit/Audit.js"
+import { Events } from "../events/Events.js"
+import { Identity } from "../identity/Users.js"
+import { tenantTx } from "../kernel/Database.js"
+import { instant } from "../kernel/Sql.js"
+import { Academics } from "./Academics.js"
 import { type FeedEvent, renderFeed, type TimetablePlan } from "./ICalendar.js"
 
 class DryRun extends Data.TaggedError("DryRun")<{ readonly summary: TimetableSummary }> {}

@@ -51,15 +51,6 @@
  */
 import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
-import { Clock, Context, Deferred, Duration, Effect, Option, Schema } from "effect"
-import { Audit } from "../audit/Audit.js"
-import { Events } from "../events/Events.js"
-import { type Actor, CurrentActor, CurrentTenant } from "../kernel/Context.js"
-import { isUniqueViolation, tenantTx } from "../kernel/Database.js"
-import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
-import { newUuid } from "../kernel/Ids.js"
-import { DEFAULT_LIMIT, decodeCursor, toPage } from "../kernel/Pagination.js"
-import { bool, DbBool, DbCount, instant } from "../kernel/Sql.js"
 import {
   ALL_PERMISSIONS,
   type CreatePermission,
@@ -90,7 +81,16 @@ import {
   type UpdateTeam,
   UserOverride,
   UserRole
-} from "./Domain.js"
+} from "@signet/contracts/access/Domain"
+import { type Actor, CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
+import { Conflict, Forbidden, ValidationError } from "@signet/contracts/kernel/Errors"
+import { newUuid } from "@signet/contracts/kernel/Ids"
+import { DEFAULT_LIMIT, decodeCursor, toPage } from "@signet/contracts/kernel/Pagination"
+import { Clock, Context, Deferred, Duration, Effect, Option, Schema } from "effect"
+import { Audit } from "../audit/Audit.js"
+import { Events } from "../events/Events.js"
+import { isUniqueViolation, tenantTx } from "../kernel/Database.js"
+import { bool, DbBool, DbCount, instant } from "../kernel/Sql.js"
 import {
   type AccessPolicy,
   type CompiledPolicy,

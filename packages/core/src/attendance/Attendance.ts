@@ -24,24 +24,7 @@
 import * as Crypto from "node:crypto"
 import { BlockList, isIP } from "node:net"
 import { SqlClient } from "@effect/sql"
-import { stringify } from "csv-stringify/sync"
-import { Clock, Effect, Option, Schema } from "effect"
-import QRCode from "qrcode"
-import { Academics } from "../academics/Academics.js"
-import type { AcademicsNotFound, Course, SchoolPreferences } from "../academics/Domain.js"
-import { Access } from "../access/Access.js"
-import { Audit } from "../audit/Audit.js"
-import { Events } from "../events/Events.js"
-import { Identity } from "../identity/Users.js"
-import { CurrentActor, CurrentTenant, systemActor, type TenantId } from "../kernel/Context.js"
-import { Envelope } from "../kernel/Crypto.js"
-import { tenantTx } from "../kernel/Database.js"
-import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
-import { newUuid } from "../kernel/Ids.js"
-import { acquireLease, releaseLease } from "../kernel/Leases.js"
-import { DEFAULT_LIMIT, decodeCursor, toPage } from "../kernel/Pagination.js"
-import { DbJson, instant, json } from "../kernel/Sql.js"
-import { Tenancy } from "../tenancy/Tenancy.js"
+import type { AcademicsNotFound, Course, SchoolPreferences } from "@signet/contracts/academics/Domain"
 import {
   type ATTACHMENT_TYPES,
   AttendanceCounts,
@@ -71,7 +54,24 @@ import {
   StudentHistory,
   type SubmitExcuse,
   type UpdateAttendancePolicy
-} from "./Domain.js"
+} from "@signet/contracts/attendance/Domain"
+import { CurrentActor, CurrentTenant, systemActor, type TenantId } from "@signet/contracts/kernel/Context"
+import { Conflict, Forbidden, ValidationError } from "@signet/contracts/kernel/Errors"
+import { newUuid } from "@signet/contracts/kernel/Ids"
+import { DEFAULT_LIMIT, decodeCursor, toPage } from "@signet/contracts/kernel/Pagination"
+import { stringify } from "csv-stringify/sync"
+import { Clock, Effect, Option, Schema } from "effect"
+import QRCode from "qrcode"
+import { Academics } from "../academics/Academics.js"
+import { Access } from "../access/Access.js"
+import { Audit } from "../audit/Audit.js"
+import { Events } from "../events/Events.js"
+import { Identity } from "../identity/Users.js"
+import { Envelope } from "../kernel/Crypto.js"
+import { tenantTx } from "../kernel/Database.js"
+import { acquireLease, releaseLease } from "../kernel/Leases.js"
+import { DbJson, instant, json } from "../kernel/Sql.js"
+import { Tenancy } from "../tenancy/Tenancy.js"
 import { qrSecretColumn } from "./Migrations.js"
 
 /**

@@ -17,13 +17,13 @@
 
 import * as Crypto from "node:crypto"
 import { SqlClient } from "@effect/sql"
+import { AuditEntry, type AuditInput, ChainVerification } from "@signet/contracts/audit/Domain"
+import { CurrentActor, CurrentTenant, type TenantId } from "@signet/contracts/kernel/Context"
+import { newUuid } from "@signet/contracts/kernel/Ids"
+import { decodeCursor, toPage } from "@signet/contracts/kernel/Pagination"
 import canonicalizeModule from "canonicalize"
 import { Clock, Effect, Schema } from "effect"
-import { CurrentActor, CurrentTenant, type TenantId } from "../kernel/Context.js"
-import { newUuid } from "../kernel/Ids.js"
-import { decodeCursor, toPage } from "../kernel/Pagination.js"
 import { DbCount, DbJsonNullable, instant, json } from "../kernel/Sql.js"
-import { AuditEntry, type AuditInput, ChainVerification } from "./Domain.js"
 
 // `canonicalize` is CommonJS (`module.exports = fn`) with an ESM-style d.ts;
 // under NodeNext the default import is typed as the module object.

@@ -18,22 +18,6 @@
 import type { KeyObject } from "node:crypto"
 import * as Crypto from "node:crypto"
 import { SqlClient } from "@effect/sql"
-import { Clock, Effect, Either, Option, Redacted, Schema } from "effect"
-import { generateSecret, verify as verifyTotp } from "otplib"
-import { Academics } from "../academics/Academics.js"
-import { Attendance, systemPrincipal } from "../attendance/Attendance.js"
-import { Audit } from "../audit/Audit.js"
-import { Events } from "../events/Events.js"
-import { SigningKeys } from "../identity/Keys.js"
-import { Identity } from "../identity/Users.js"
-import { type Actor, CurrentActor, CurrentTenant, type TenantId } from "../kernel/Context.js"
-import { Envelope } from "../kernel/Crypto.js"
-import { tenantTx } from "../kernel/Database.js"
-import { Forbidden, ValidationError } from "../kernel/Errors.js"
-import { newUuid } from "../kernel/Ids.js"
-import { DEFAULT_LIMIT, decodeCursor, toPage } from "../kernel/Pagination.js"
-import { DbJson, instant, json } from "../kernel/Sql.js"
-import { Tenancy } from "../tenancy/Tenancy.js"
 import {
   Beacon,
   type BeaconAlg,
@@ -54,9 +38,25 @@ import {
   type TelemetryReport,
   TelemetrySample,
   type UpdateBeacon
-} from "./Domain.js"
+} from "@signet/contracts/beacon/Domain"
+import { authMessage, fromB64url, proofMessage, rotateMessage } from "@signet/contracts/beacon/Protocol"
+import { type Actor, CurrentActor, CurrentTenant, type TenantId } from "@signet/contracts/kernel/Context"
+import { Forbidden, ValidationError } from "@signet/contracts/kernel/Errors"
+import { newUuid } from "@signet/contracts/kernel/Ids"
+import { DEFAULT_LIMIT, decodeCursor, toPage } from "@signet/contracts/kernel/Pagination"
+import { Clock, Effect, Either, Option, Redacted, Schema } from "effect"
+import { generateSecret, verify as verifyTotp } from "otplib"
+import { Academics } from "../academics/Academics.js"
+import { Attendance, systemPrincipal } from "../attendance/Attendance.js"
+import { Audit } from "../audit/Audit.js"
+import { Events } from "../events/Events.js"
+import { SigningKeys } from "../identity/Keys.js"
+import { Identity } from "../identity/Users.js"
+import { Envelope } from "../kernel/Crypto.js"
+import { tenantTx } from "../kernel/Database.js"
+import { DbJson, instant, json } from "../kernel/Sql.js"
+import { Tenancy } from "../tenancy/Tenancy.js"
 import { beaconTotpColumn } from "./Migrations.js"
-import { authMessage, fromB64url, proofMessage, rotateMessage } from "./Protocol.js"
 import { importBeaconKey, verifyBeaconSignature } from "./Verify.js"
 
 /** The beacon a verified beacon token stands for. */

@@ -17,12 +17,12 @@
  * @module
  */
 import { SqlClient } from "@effect/sql"
+import { CloudEvent, type EventInput, OutboxEntry, OutboxStatus } from "@signet/contracts/events/Domain"
+import { CurrentTenant } from "@signet/contracts/kernel/Context"
+import { NotFound } from "@signet/contracts/kernel/Errors"
+import { newUuid } from "@signet/contracts/kernel/Ids"
 import { Clock, Duration, Effect, Option, Ref, Schema } from "effect"
-import { CurrentTenant } from "../kernel/Context.js"
-import { NotFound } from "../kernel/Errors.js"
-import { newUuid } from "../kernel/Ids.js"
 import { DbCount, DbJson, instant, json } from "../kernel/Sql.js"
-import { CloudEvent, type EventInput, OutboxEntry, OutboxStatus } from "./Domain.js"
 
 /** An in-process consumer of events. */
 export interface Subscriber {

@@ -31,14 +31,15 @@
  *
  * @module
  */
+
+import { DEFAULT_ROLE_OF_TYPE } from "@signet/contracts/access/Domain"
+import type { CreateApiKey, CreateUser, UpdateUser } from "@signet/contracts/identity/Domain"
 import type { Redacted } from "effect"
 import { Effect } from "effect"
 import { Access } from "../access/Access.js"
-import { DEFAULT_ROLE_OF_TYPE } from "../access/Domain.js"
 import { policyRequire } from "../access/Policy.js"
 import { ApiKeys } from "./ApiKeys.js"
 import { Auth } from "./Auth.js"
-import type { CreateApiKey, CreateUser, UpdateUser } from "./Domain.js"
 import { Identity, type ListUsers } from "./Users.js"
 
 const usersRead = policyRequire("users", "read")

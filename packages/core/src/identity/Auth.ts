@@ -25,18 +25,25 @@
 
 import * as Crypto from "node:crypto"
 import { SqlClient } from "@effect/sql"
+import {
+  AccessClaims,
+  InvalidCredentials,
+  type LoginRequest,
+  type LoginResult,
+  Session,
+  TokenPair
+} from "@signet/contracts/identity/Domain"
+import { type Actor, CurrentActor, CurrentTenant, type TenantId } from "@signet/contracts/kernel/Context"
+import { NotFound, Unauthorized, ValidationError } from "@signet/contracts/kernel/Errors"
+import { newUuid } from "@signet/contracts/kernel/Ids"
+import type { Tenant } from "@signet/contracts/tenancy/Domain"
 import { Clock, Effect, Option, Redacted, Ref, Schema } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
-import { type Actor, CurrentActor, CurrentTenant, type TenantId } from "../kernel/Context.js"
 import { tenantTx } from "../kernel/Database.js"
-import { NotFound, Unauthorized, ValidationError } from "../kernel/Errors.js"
-import { newUuid } from "../kernel/Ids.js"
 import { RateLimiter } from "../kernel/RateLimit.js"
 import { instant } from "../kernel/Sql.js"
-import type { Tenant } from "../tenancy/Domain.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
-import { AccessClaims, InvalidCredentials, type LoginRequest, type LoginResult, Session, TokenPair } from "./Domain.js"
 import { SigningKeys, TOKEN_KINDS } from "./Keys.js"
 import { enforceLoginLimits, loginRules } from "./LoginLimits.js"
 import { dummyHash, needsRehash, verifyPassword } from "./Password.js"

@@ -26,10 +26,10 @@
  * @module
  */
 import { SqlClient } from "@effect/sql"
+import { Unauthorized } from "@signet/contracts/kernel/Errors"
 import { Clock, Config, Effect, Option, Ref, Schema } from "effect"
 import * as Jose from "jose"
 import { Envelope } from "../kernel/Crypto.js"
-import { Unauthorized } from "../kernel/Errors.js"
 import type { EncryptedColumn } from "../kernel/KeyRotation.js"
 import { DbJson, instant, json } from "../kernel/Sql.js"
 

@@ -7,9 +7,10 @@
  *
  * @module
  */
+
+import { RateLimited } from "@signet/contracts/identity/Api"
 import { Config, type Context, Effect, Option } from "effect"
 import { parseRule, type RateLimiter, type RateLimitRule } from "../kernel/RateLimit.js"
-import { RateLimited } from "./Api.js"
 
 /** The login rules in force (`None`: that limit is off). */
 export interface LoginRules {

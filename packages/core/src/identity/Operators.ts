@@ -16,14 +16,14 @@
  * @module
  */
 import { SqlClient } from "@effect/sql"
+import { InvalidCredentials } from "@signet/contracts/identity/Domain"
+import { Conflict, Unauthorized, ValidationError } from "@signet/contracts/kernel/Errors"
+import { newUuid } from "@signet/contracts/kernel/Ids"
 import { Clock, Effect, Option, type Redacted, Schema } from "effect"
 import { isUniqueViolation } from "../kernel/Database.js"
-import { Conflict, Unauthorized, ValidationError } from "../kernel/Errors.js"
-import { newUuid } from "../kernel/Ids.js"
 import { RateLimiter } from "../kernel/RateLimit.js"
 import { instant } from "../kernel/Sql.js"
 import type { ClientInfo } from "./Auth.js"
-import { InvalidCredentials } from "./Domain.js"
 import { SigningKeys } from "./Keys.js"
 import { enforceLoginLimits, loginRules } from "./LoginLimits.js"
 import { dummyHash, hashPassword, passwordProblem, verifyPassword } from "./Password.js"

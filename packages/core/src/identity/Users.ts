@@ -10,16 +10,6 @@
  * @module
  */
 import { SqlClient } from "@effect/sql"
-import { Clock, Effect, Option, type Redacted, Ref, Schema } from "effect"
-import { Audit } from "../audit/Audit.js"
-import { Events } from "../events/Events.js"
-import { type CurrentActor, CurrentTenant } from "../kernel/Context.js"
-import { isUniqueViolation, tenantTx, violatedConstraint } from "../kernel/Database.js"
-import { Conflict, ValidationError } from "../kernel/Errors.js"
-import { newUuid } from "../kernel/Ids.js"
-import { DEFAULT_LIMIT, decodeCursor, toPage } from "../kernel/Pagination.js"
-import { DbBool, instant } from "../kernel/Sql.js"
-import { Tenancy } from "../tenancy/Tenancy.js"
 import {
   type CreateUser,
   type UpdateUser,
@@ -28,7 +18,17 @@ import {
   UserNotFound,
   type UserStatus,
   type UserType
-} from "./Domain.js"
+} from "@signet/contracts/identity/Domain"
+import { type CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
+import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
+import { newUuid } from "@signet/contracts/kernel/Ids"
+import { DEFAULT_LIMIT, decodeCursor, toPage } from "@signet/contracts/kernel/Pagination"
+import { Clock, Effect, Option, type Redacted, Ref, Schema } from "effect"
+import { Audit } from "../audit/Audit.js"
+import { Events } from "../events/Events.js"
+import { isUniqueViolation, tenantTx, violatedConstraint } from "../kernel/Database.js"
+import { DbBool, instant } from "../kernel/Sql.js"
+import { Tenancy } from "../tenancy/Tenancy.js"
 import { hashPassword, passwordProblem } from "./Password.js"
 
 /** Filters of {@link Identity.list}. */

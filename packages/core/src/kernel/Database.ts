@@ -23,9 +23,9 @@ import { SqlClient } from "@effect/sql"
 import { SqlError } from "@effect/sql/SqlError"
 import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
+import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Cause, Config, Context, Data, Duration, Effect, Layer, Option, Redacted, Schedule, type Scope } from "effect"
 import Pg from "pg"
-import { CurrentTenant } from "./Context.js"
 
 /** Which SQL dialect a `Database` speaks. */
 export type Dialect = "sqlite" | "pg"

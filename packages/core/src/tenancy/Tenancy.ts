@@ -9,15 +9,10 @@
  * @module
  */
 import { SqlClient } from "@effect/sql"
-import { Clock, Effect, Either, Option, Ref, Schema } from "effect"
-import { Audit } from "../audit/Audit.js"
-import { Events } from "../events/Events.js"
-import { type CurrentActor, CurrentTenant, type TenantId } from "../kernel/Context.js"
-import { isUniqueViolation, tenantTx, violatedConstraint } from "../kernel/Database.js"
-import { Conflict, ValidationError } from "../kernel/Errors.js"
-import { newUuid } from "../kernel/Ids.js"
-import { DEFAULT_LIMIT, decodeCursor, toPage } from "../kernel/Pagination.js"
-import { DbJson, instant, json } from "../kernel/Sql.js"
+import { type CurrentActor, CurrentTenant, type TenantId } from "@signet/contracts/kernel/Context"
+import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
+import { newUuid } from "@signet/contracts/kernel/Ids"
+import { DEFAULT_LIMIT, decodeCursor, toPage } from "@signet/contracts/kernel/Pagination"
 import {
   type CreateTenant,
   InvalidTenantTransition,
@@ -28,7 +23,12 @@ import {
   type TenantStatus,
   TenantSuspended,
   type UpdateTenant
-} from "./Domain.js"
+} from "@signet/contracts/tenancy/Domain"
+import { Clock, Effect, Either, Option, Ref, Schema } from "effect"
+import { Audit } from "../audit/Audit.js"
+import { Events } from "../events/Events.js"
+import { isUniqueViolation, tenantTx, violatedConstraint } from "../kernel/Database.js"
+import { DbJson, instant, json } from "../kernel/Sql.js"
 import { SETTINGS, validateSetting } from "./Settings.js"
 
 /**

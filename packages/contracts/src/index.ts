@@ -1,0 +1,91 @@
+/**
+ * `@signet/core/api` — contracts only: schemas, HttpApi groups and RPC
+ * groups. Imports no SQL and no Node-only module, so `@signet/sdk` (and
+ * browsers) can depend on it alone.
+ *
+ * @module
+ */
+import { HttpApi, OpenApi } from "@effect/platform"
+import type { RpcGroup } from "@effect/rpc"
+import { AcademicsApi, CalendarApi } from "./academics/Api.js"
+import { AcademicsCommand, AcademicsQuery } from "./academics/Rpc.js"
+import { AccessApi } from "./access/Api.js"
+import { AccessCommand, AccessQuery } from "./access/Rpc.js"
+import { AttendanceApi } from "./attendance/Api.js"
+import { AttendanceCommand, AttendanceQuery } from "./attendance/Rpc.js"
+import { AuditApi } from "./audit/Api.js"
+import { BeaconDeviceApi, BeaconsApi } from "./beacon/Api.js"
+import { EventsApi } from "./events/Api.js"
+import { ApiKeysApi, AuthApi, PlatformApi, SessionApi, UsersApi } from "./identity/Api.js"
+import { AuthService, IdentityQuery, RpcTenantAuth } from "./identity/Rpc.js"
+import { UserAuth } from "./kernel/Security.js"
+import { SystemApi } from "./system/Api.js"
+import { TenantsApi } from "./tenancy/Api.js"
+import { TenantCommand, TenantQuery } from "./tenancy/Rpc.js"
+
+export * from "./academics/Api.js"
+export * from "./academics/Domain.js"
+export * from "./academics/Rpc.js"
+export * from "./access/Api.js"
+export * from "./access/Domain.js"
+export * from "./access/Rpc.js"
+export * from "./attendance/Api.js"
+export * from "./attendance/Domain.js"
+export * from "./attendance/Rpc.js"
+export * from "./audit/Api.js"
+export { AuditEntry, ChainVerification } from "./audit/Domain.js"
+export * from "./beacon/Api.js"
+export * from "./beacon/Domain.js"
+export * as BeaconProtocol from "./beacon/Protocol.js"
+export * from "./events/Api.js"
+export { CloudEvent, OutboxEntry, OutboxStatus } from "./events/Domain.js"
+export * from "./identity/Api.js"
+export * from "./identity/Domain.js"
+export * from "./identity/Rpc.js"
+export { ActorKind, TenantId } from "./kernel/Context.js"
+export * from "./kernel/Errors.js"
+export { Page, PageParams } from "./kernel/Pagination.js"
+export * from "./kernel/Security.js"
+export * from "./system/Api.js"
+export * from "./tenancy/Api.js"
+export * from "./tenancy/Domain.js"
+export * from "./tenancy/Rpc.js"
+
+/** The Signet REST API (OpenAPI 3.1 at `/openapi.json`). */
+export class SignetApi extends HttpApi.make("signet")
+  .add(SystemApi)
+  .add(TenantsApi)
+  .add(PlatformApi)
+  .add(AuthApi)
+  .add(SessionApi)
+  .add(UsersApi)
+  .add(ApiKeysApi)
+  .add(AccessApi.middleware(UserAuth))
+  .add(AcademicsApi)
+  .add(CalendarApi)
+  .add(AttendanceApi)
+  .add(BeaconDeviceApi)
+  .add(BeaconsApi)
+  .add(AuditApi)
+  .add(EventsApi)
+  .annotate(OpenApi.Title, "Signet API")
+  .annotate(OpenApi.Version, "0.1.0")
+  .annotate(
+    OpenApi.Description,
+    "Identity, tenancy, RBAC, academics, attendance and classroom beacons. Errors are RFC 9457 problem details (application/problem+json)."
+  ) {}
+
+/** Every RPC group served at `/rpc`. */
+export const SignetRpcs = TenantQuery.merge(
+  TenantCommand,
+  IdentityQuery,
+  AuthService,
+  AccessQuery.middleware(RpcTenantAuth),
+  AccessCommand.middleware(RpcTenantAuth),
+  AcademicsQuery,
+  AcademicsCommand,
+  AttendanceQuery,
+  AttendanceCommand
+)
+/** @see SignetRpcs */
+export type SignetRpcs = RpcGroup.Rpcs<typeof SignetRpcs>
