@@ -65,7 +65,10 @@ export { BEACON_TABLES, beaconMigrations, beaconTotpColumn } from "./beacon/Migr
 export * as BeaconVerify from "./beacon/Verify.js"
 export * as Core from "./Core.js"
 export { backoff, type DispatcherOptions, defaultDispatcherOptions, Events, type Subscriber } from "./events/Events.js"
+export { AcademicsAdmin } from "./academics/Admin.js"
+export { AttendanceAdmin } from "./attendance/Admin.js"
 export { UserAdmin } from "./identity/Admin.js"
+export * as RosterZip from "./academics/RosterZip.js"
 export { ApiKeys, parseApiKey } from "./identity/ApiKeys.js"
 export { Auth, type ClientInfo, newRefreshToken, REFRESH_TTL_MS, type RoleResolver } from "./identity/Auth.js"
 export {

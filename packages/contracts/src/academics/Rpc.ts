@@ -37,7 +37,9 @@ export class AcademicsQuery extends RpcGroup.make(
 /** `AcademicsCommandService` (seed 004). */
 export class AcademicsCommand extends RpcGroup.make(
   Rpc.make("CloseExpiredCourses", {
-    payload: { now: Instant },
+    // Seed 004 names a `now`; it is accepted for compatibility and ignored: the server's clock
+    // decides which courses have ended (issue 15 §3). Needs `attendance:admin`.
+    payload: { now: Schema.optional(Instant) },
     success: Schema.Struct({ closed_count: Schema.Number }),
     error: Errors
   })

@@ -88,7 +88,8 @@
  * @module
  */
 import { parse as parseCsv } from "csv-parse/sync"
-import { unzipSync } from "fflate"
+import { Effect } from "effect"
+import { readRosterZip } from "./RosterZip.js"
 
 // ---------------------------------------------------------------------------------------
 // Public types
@@ -1774,10 +1775,6 @@ const decideUserType = (
 // readOneRosterSource
 // ---------------------------------------------------------------------------------------
 
-/** Largest uncompressed entry / total accepted from a zip (a guard against zip bombs). */
-const MAX_ZIP_ENTRY = 256 * 1024 * 1024
-const MAX_ZIP_TOTAL = 1024 * 1024 * 1024
-
 /**
  * Reads a OneRoster set from a directory (its `*.csv` files, not recursive) or a `.zip`
  * (its `*.csv` entries, folders flattened, `__MACOSX/` skipped), as the files map that
@@ -1785,8 +1782,8 @@ const MAX_ZIP_TOTAL = 1024 * 1024 * 1024
  * by name so the result is deterministic.
  *
  * @throws Error with the path and the reason when the path is missing or unreadable, is
- *   neither a directory nor a zip, the zip is corrupt or too large (256 MiB per entry,
- *   1 GiB in total), two entries flatten to the same name, or there is no `.csv` at all.
+ *   neither a directory nor a zip, the zip is corrupt or passes a limit of `readRosterZip`
+ *   (RosterZip.ts), two entries flatten to the same name, or there is no `.csv` at all.
  */
 export const readOneRosterSource = async (path: string): Promise<ReadonlyMap<string, Uint8Array>> => {
   const Fs = await import("node:fs/promises")
@@ -1809,29 +1806,12 @@ export const readOneRosterSource = async (path: string): Promise<ReadonlyMap<str
   } else if (stat.isFile()) {
     const bytes = await Fs.readFile(path).catch((e: unknown) => fail((e as Error).message, e))
     if (!(bytes[0] === 0x50 && bytes[1] === 0x4b)) fail("not a directory or a .zip file")
-    let total = 0
-    let entries: Record<string, Uint8Array> = {}
-    try {
-      entries = unzipSync(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
-        filter: (file) => {
-          const keep = file.name.toLowerCase().endsWith(".csv") && !file.name.startsWith("__MACOSX/")
-          if (keep) {
-            total += file.originalSize
-            if (file.originalSize > MAX_ZIP_ENTRY || total > MAX_ZIP_TOTAL) {
-              throw new Error(`zip entries too large (${file.name}: ${file.originalSize} bytes)`)
-            }
-          }
-          return keep
-        }
-      })
-    } catch (e) {
-      fail(`invalid zip: ${(e as Error).message}`, e)
-    }
-    for (const name of Object.keys(entries).sort()) {
-      const base = basename(name)
-      if (files.has(base)) fail(`two zip entries are named ${base}`)
-      files.set(base, entries[name])
-    }
+    // The same reader and limits as uploads (RosterZip.ts).
+    const read = await Effect.runPromise(
+      Effect.either(readRosterZip(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)))
+    )
+    if (read._tag === "Left") fail(`invalid zip: ${read.left.issues[0]?.message ?? read.left.message}`, read.left)
+    else for (const [name, content] of read.right) files.set(name, content)
   } else {
     fail("not a directory or a .zip file")
   }

@@ -1,82 +1,41 @@
 /**
- * Handlers of the `attendance` group. The service authorizes signing,
- * roll calls, QR codes and excuses itself (it knows the course's teachers);
- * these handlers add the plain permission checks: `attendance:read` for
- * course signatures, refusals, rolls and reports, `attendance:admin` for
- * the close command and school policies.
+ * Handlers of the `attendance` group: each one line over `AttendanceAdmin`
+ * (core), which carries the permissions (`attendance:read` for signatures,
+ * refusals, rolls and reports; `attendance:admin` for the close command and
+ * school policies) and takes the caller's user type and school from the
+ * verified token. The service authorizes signing, roll calls, QR codes and
+ * excuses itself (it knows the course's teachers).
  *
  * @module
  */
 import { HttpApiBuilder } from "@effect/platform"
-import { Attendance, type AttendancePrincipal, Authenticated, reportCsv, rollCsv, SignetApi } from "@signet/core"
-import { Effect } from "effect"
-import { asPrincipal, requirePermission } from "../Auth.js"
+import { AttendanceAdmin as A, policyUse, SignetApi } from "@signet/core"
+import { asPrincipal } from "../Auth.js"
 
-/** The caller's user type and school, from the verified token. */
-export const principalOf: Effect.Effect<AttendancePrincipal, never, Authenticated> = Effect.map(Authenticated, (p) => ({
-  userType: p.userType,
-  schoolId: p.schoolId
-}))
-
-const read = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-  asPrincipal(Effect.zipRight(requirePermission("attendance:read"), self))
-const admin = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-  asPrincipal(Effect.zipRight(requirePermission("attendance:admin"), self))
+const read = policyUse("attendance:read")
+const admin = policyUse("attendance:admin")
 
 /** Handlers for `/api/v1/tenants/{slug}/{signatures,courses/…,excuses,students/…,attendance/…}`. */
 export const AttendanceHttp = HttpApiBuilder.group(SignetApi, "attendance", (h) =>
   h
-    .handle("createSignatureAttempt", ({ payload }) =>
-      asPrincipal(Effect.flatMap(principalOf, (p) => Attendance.use((a) => a.createSignatureAttempt(payload, p))))
-    )
-    .handle("getSignature", ({ path }) => read(Attendance.use((a) => a.getSignature(path.id))))
-    .handle("patchSignature", ({ path, payload }) =>
-      asPrincipal(Attendance.use((a) => a.patchSignature(path.id, payload)))
-    )
-    .handle("listCourseSignatures", ({ path }) => read(Attendance.use((a) => a.listSignatures(path.id))))
-    .handle("listCourseRefusals", ({ path, urlParams }) =>
-      read(Attendance.use((a) => a.listRefusals(path.id, urlParams)))
-    )
-    .handle("getQrCode", ({ path }) => asPrincipal(Attendance.use((a) => a.currentQrCode(path.id))))
-    .handle("getRoll", ({ path }) => read(Attendance.use((a) => a.courseRoll(path.id))))
-    .handle("getRollCsv", ({ path }) =>
-      read(
-        Effect.map(
-          Attendance.use((a) => a.courseRoll(path.id)),
-          rollCsv
-        )
-      )
-    )
-    .handle("markRoll", ({ path, payload }) => asPrincipal(Attendance.use((a) => a.markRoll(path.id, payload))))
-    .handle("closeExpiredCourses", () =>
-      admin(
-        Attendance.use((a) =>
-          Effect.flatMap(
-            Effect.clockWith((c) => c.currentTimeMillis),
-            (now) => a.closeExpiredCourses(new Date(now).toISOString())
-          )
-        )
-      )
-    )
-    .handle("getAttendancePolicy", ({ path }) => read(Attendance.use((a) => a.getPolicy(path.id))))
-    .handle("updateAttendancePolicy", ({ path, payload }) =>
-      admin(Attendance.use((a) => a.updatePolicy(path.id, payload)))
-    )
-    .handle("submitExcuse", ({ payload }) => asPrincipal(Attendance.use((a) => a.submitExcuse(payload))))
-    .handle("listExcuses", ({ urlParams }) => asPrincipal(Attendance.use((a) => a.listExcuses(urlParams))))
-    .handle("getExcuse", ({ path }) => asPrincipal(Attendance.use((a) => a.getExcuse(path.id))))
-    .handle("getExcuseAttachment", ({ path }) => asPrincipal(Attendance.use((a) => a.excuseAttachment(path.id))))
-    .handle("decideExcuse", ({ path, payload }) => asPrincipal(Attendance.use((a) => a.decideExcuse(path.id, payload))))
-    .handle("studentHistory", ({ path, urlParams }) =>
-      asPrincipal(Attendance.use((a) => a.studentHistory(path.id, urlParams)))
-    )
-    .handle("report", ({ urlParams }) => read(Attendance.use((a) => a.report(urlParams))))
-    .handle("reportCsv", ({ urlParams }) =>
-      read(
-        Effect.map(
-          Attendance.use((a) => a.report(urlParams)),
-          reportCsv
-        )
-      )
-    )
+    .handle("createSignatureAttempt", ({ payload }) => asPrincipal(A.createSignatureAttempt(payload)))
+    .handle("getSignature", ({ path }) => asPrincipal(A.getSignature(path.id).pipe(read)))
+    .handle("patchSignature", ({ path, payload }) => asPrincipal(A.patchSignature(path.id, payload)))
+    .handle("listCourseSignatures", ({ path }) => asPrincipal(A.listSignatures(path.id).pipe(read)))
+    .handle("listCourseRefusals", ({ path, urlParams }) => asPrincipal(A.listRefusals(path.id, urlParams).pipe(read)))
+    .handle("getQrCode", ({ path }) => asPrincipal(A.currentQrCode(path.id)))
+    .handle("getRoll", ({ path }) => asPrincipal(A.courseRoll(path.id).pipe(read)))
+    .handle("getRollCsv", ({ path }) => asPrincipal(A.courseRollCsv(path.id).pipe(read)))
+    .handle("markRoll", ({ path, payload }) => asPrincipal(A.markRoll(path.id, payload)))
+    .handle("closeExpiredCourses", () => asPrincipal(A.closeExpiredCourses.pipe(admin)))
+    .handle("getAttendancePolicy", ({ path }) => asPrincipal(A.getPolicy(path.id).pipe(read)))
+    .handle("updateAttendancePolicy", ({ path, payload }) => asPrincipal(A.updatePolicy(path.id, payload).pipe(admin)))
+    .handle("submitExcuse", ({ payload }) => asPrincipal(A.submitExcuse(payload)))
+    .handle("listExcuses", ({ urlParams }) => asPrincipal(A.listExcuses(urlParams)))
+    .handle("getExcuse", ({ path }) => asPrincipal(A.getExcuse(path.id)))
+    .handle("getExcuseAttachment", ({ path }) => asPrincipal(A.excuseAttachment(path.id)))
+    .handle("decideExcuse", ({ path, payload }) => asPrincipal(A.decideExcuse(path.id, payload)))
+    .handle("studentHistory", ({ path, urlParams }) => asPrincipal(A.studentHistory(path.id, urlParams)))
+    .handle("report", ({ urlParams }) => asPrincipal(A.report(urlParams).pipe(read)))
+    .handle("reportCsv", ({ urlParams }) => asPrincipal(A.reportCsv(urlParams).pipe(read)))
 )

@@ -1,0 +1,167 @@
+/**
+ * The academics facade: every operation the server exposes, with its
+ * permission in its type and every rule enforced here, so an in-process
+ * embedder gets what an HTTP caller gets (issue 14 "core is the security
+ * boundary"; ARCHITECTURE §1).
+ *
+ * | operation | permission |
+ * |---|---|
+ * | reads (schools, preferences, classrooms, groups, members, courses, feeds) and the seed 004 queries (`GetCourse`, `Validate…Course`, `GetSchoolPreferences`) | `academics:read` |
+ * | writes, imports, feeds | `academics:write` |
+ * | `updateCourse` | none in the type: `academics:write`, or the course's teacher under the school's rules (below) |
+ *
+ * Tenant and actor come from `CurrentTenant` / `CurrentActor`, never from
+ * an argument.
+ *
+ * @module
+ */
+import type { UpdateCourse } from "@signet/contracts/academics/Domain"
+import { AcademicsNotFound } from "@signet/contracts/academics/Domain"
+import { CurrentActor } from "@signet/contracts/kernel/Context"
+import { Forbidden } from "@signet/contracts/kernel/Errors"
+import { type Context, Effect } from "effect"
+import { Access } from "../access/Access.js"
+import { policyRequire } from "../access/Policy.js"
+import { Identity } from "../identity/Users.js"
+import { Academics } from "./Academics.js"
+import * as ICalendar from "./ICalendar.js"
+import * as OneRoster from "./OneRoster.js"
+import { Roster } from "./Roster.js"
+import { type RosterZipLimits, readRosterZip } from "./RosterZip.js"
+import { Timetable } from "./Timetable.js"
+
+type Svc = Context.Tag.Service<typeof Academics>
+type Feeds = Context.Tag.Service<typeof Timetable>
+const read = policyRequire("academics", "read")
+const write = policyRequire("academics", "write")
+const denied = (message: string) => new Forbidden({ message, permission: "academics:write" })
+
+/**
+ * The teacher rule for course updates (seed 004 school preferences): an
+ * `academics:write` holder changes anything; otherwise only a teacher of the
+ * course, only when the school lets teachers modify courses, the closing delay
+ * only when the school lets teachers change it, and never the course's
+ * teachers, classrooms or groups.
+ * @errors AcademicsNotFound, ValidationError, Forbidden
+ */
+const updateCourse = (courseId: string, patch: UpdateCourse) =>
+  Effect.gen(function* () {
+    const actor = yield* CurrentActor
+    const academics = yield* Academics
+    if (yield* Access.use((a) => a.checkActor(actor, "academics:write")))
+      return yield* academics.updateCourse(courseId, patch)
+    if (actor.kind !== "user" || !actor.id) return yield* denied("missing permission academics:write")
+    const course = yield* academics.getCourse(courseId)
+    if (!(yield* academics.validateTeacherCourse(actor.id, courseId)))
+      return yield* denied("only the course's teachers or academics:write holders may change it")
+    const prefs = yield* academics.getSchoolPreferences(course.school_id)
+    if (prefs.disable_course_modification_from_ui) return yield* denied("this school does not let teachers modify courses")
+    if (patch.signature_closing_delay_minutes !== undefined && !prefs.teacher_can_modify_closing_delay)
+      return yield* denied("this school does not let teachers change the closing delay")
+    if (patch.teacher_ids || patch.classroom_ids || patch.group_ids)
+      return yield* denied("teachers cannot change a course's teachers, classrooms or groups")
+    return yield* academics.updateCourse(courseId, patch)
+  })
+
+/** Academics administration and queries; see the module comment for the permissions. */
+export const AcademicsAdmin = {
+  listSchools: (params: Parameters<Svc["listSchools"]>[0] = {}) => read(Academics.use((a) => a.listSchools(params))),
+  createSchool: (input: Parameters<Svc["createSchool"]>[0]) => write(Academics.use((a) => a.createSchool(input))),
+  getSchool: (id: string) => read(Academics.use((a) => a.getSchool(id))),
+  updateSchool: (id: string, patch: Parameters<Svc["updateSchool"]>[1]) =>
+    write(Academics.use((a) => a.updateSchool(id, patch))),
+  deleteSchool: (id: string) => write(Academics.use((a) => a.deleteSchool(id))),
+  /** Seed 004 `GetSchoolPreferences`. @errors AcademicsNotFound */
+  getSchoolPreferences: (schoolId: string) => read(Academics.use((a) => a.getSchoolPreferences(schoolId))),
+  updateSchoolPreferences: (schoolId: string, patch: Parameters<Svc["updateSchoolPreferences"]>[1]) =>
+    write(Academics.use((a) => a.updateSchoolPreferences(schoolId, patch))),
+  listClassrooms: (params: Parameters<Svc["listClassrooms"]>[0] = {}) =>
+    read(Academics.use((a) => a.listClassrooms(params))),
+  createClassroom: (input: Parameters<Svc["createClassroom"]>[0]) =>
+    write(Academics.use((a) => a.createClassroom(input))),
+  getClassroom: (id: string) => read(Academics.use((a) => a.getClassroom(id))),
+  updateClassroom: (id: string, patch: Parameters<Svc["updateClassroom"]>[1]) =>
+    write(Academics.use((a) => a.updateClassroom(id, patch))),
+  deleteClassroom: (id: string) => write(Academics.use((a) => a.deleteClassroom(id))),
+  listGroups: (params: Parameters<Svc["listGroups"]>[0] = {}) => read(Academics.use((a) => a.listGroups(params))),
+  createGroup: (input: Parameters<Svc["createGroup"]>[0]) => write(Academics.use((a) => a.createGroup(input))),
+  getGroup: (id: string) => read(Academics.use((a) => a.getGroup(id))),
+  updateGroup: (id: string, patch: Parameters<Svc["updateGroup"]>[1]) =>
+    write(Academics.use((a) => a.updateGroup(id, patch))),
+  deleteGroup: (id: string) => write(Academics.use((a) => a.deleteGroup(id))),
+  listMembers: (groupId: string) => read(Academics.use((a) => a.listMembers(groupId))),
+  /** Replaces a group's students. @errors AcademicsNotFound, ValidationError */
+  setMembers: (groupId: string, studentIds: ReadonlyArray<string>) =>
+    write(Academics.use((a) => a.setMembers(groupId, studentIds))),
+  setGroupTeachers: (groupId: string, teacherIds: ReadonlyArray<string>) =>
+    write(Academics.use((a) => a.setGroupTeachers(groupId, teacherIds))),
+  listCourses: (params: Parameters<Svc["listCourses"]>[0] = {}) => read(Academics.use((a) => a.listCourses(params))),
+  createCourse: (input: Parameters<Svc["createCourse"]>[0]) => write(Academics.use((a) => a.createCourse(input))),
+  /** Seed 004 `GetCourse`. @errors AcademicsNotFound */
+  getCourse: (id: string) => read(Academics.use((a) => a.getCourse(id))),
+  updateCourse,
+  deleteCourse: (id: string) => write(Academics.use((a) => a.deleteCourse(id))),
+  /** Seed 004 `ValidateTeacherCourse`: whether the teacher is assigned to the course. */
+  validateTeacherCourse: (teacherId: string, courseId: string) =>
+    read(Academics.use((a) => a.validateTeacherCourse(teacherId, courseId))),
+  /** Seed 004 `ValidateClassroomCourse`: whether the course takes place in the classroom. */
+  validateClassroomCourse: (classroomId: string, courseId: string) =>
+    read(Academics.use((a) => a.validateClassroomCourse(classroomId, courseId))),
+  /**
+   * Seed 004 `ValidateStudentCourse`. Both objects must be the tenant's: an
+   * unknown course, or a user who is not a live user of this tenant, is
+   * AcademicsNotFound (404), never an answer about another tenant's user.
+   * @errors AcademicsNotFound
+   */
+  validateStudentCourse: (studentId: string, courseId: string) =>
+    read(
+      Effect.gen(function* () {
+        const academics = yield* Academics
+        yield* academics.getCourse(courseId)
+        if (!(yield* Identity.use((i) => i.exists(studentId))))
+          return yield* new AcademicsNotFound({ message: `no user ${studentId}`, resource: "user", id: studentId })
+        return yield* academics.validateStudentCourse(studentId, courseId)
+      })
+    ),
+  /**
+   * Imports a OneRoster zip (all-or-nothing; `dryRun` writes nothing): read
+   * with the zip limits of RosterZip.ts, then planned and applied.
+   * @errors ValidationError (not a zip, a limit passed), RosterImportFailed, Forbidden
+   */
+  importRosterZip: (
+    zip: Uint8Array,
+    options: { readonly dryRun?: boolean; readonly limits?: Partial<RosterZipLimits> } = {}
+  ) =>
+    write(
+      Effect.flatMap(readRosterZip(zip, options.limits), (files) =>
+        Roster.use((r) => r.importPlan(OneRoster.parseOneRoster(files), { dryRun: options.dryRun === true }))
+      )
+    ),
+  /**
+   * Imports an iCalendar timetable into a school's courses, in the school's
+   * time zone unless `timezone` says otherwise.
+   * @errors AcademicsNotFound (school), ValidationError, Forbidden
+   */
+  importTimetable: (
+    schoolId: string,
+    ics: string,
+    options: { readonly timezone?: string | undefined; readonly dryRun?: boolean } = {}
+  ) =>
+    write(
+      Effect.gen(function* () {
+        const school = yield* Academics.use((a) => a.getSchool(schoolId))
+        const plan = ICalendar.parseTimetable(ics, { timezone: options.timezone ?? school.timezone })
+        return yield* Timetable.use((t) => t.importPlan(school.id, plan, { dryRun: options.dryRun === true }))
+      })
+    ),
+  /** A revocable calendar subscription feed; the token is in the answer only. */
+  createFeed: (kind: Parameters<Feeds["createFeed"]>[0], subjectId: string) =>
+    write(Timetable.use((t) => t.createFeed(kind, subjectId))),
+  listFeeds: read(Timetable.use((t) => t.listFeeds)),
+  revokeFeed: (id: string) => write(Timetable.use((t) => t.revokeFeed(id))),
+  /**
+   * A public calendar feed by its token (the token is the credential; no
+   * permission). @errors Unauthorized (unknown or revoked feed)
+   */
+  feedByToken: (token: string) => Timetable.use((t) => t.feedByToken(token))
+} as const
