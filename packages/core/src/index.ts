@@ -18,10 +18,12 @@ export * from "@signet/contracts"
 export * from "@signet/contracts/kernel/Context"
 export * as Ids from "@signet/contracts/kernel/Ids"
 export { Academics, type ListCourses } from "./academics/Academics.js"
+export { AcademicsAdmin } from "./academics/Admin.js"
 export * as ICalendar from "./academics/ICalendar.js"
 export { ACADEMICS_TABLES, academicsMigrations } from "./academics/Migrations.js"
 export * as OneRoster from "./academics/OneRoster.js"
 export { Roster } from "./academics/Roster.js"
+export * as RosterZip from "./academics/RosterZip.js"
 export { Timetable } from "./academics/Timetable.js"
 export {
   Access,
@@ -48,6 +50,7 @@ export {
   policyRequire,
   resourceWildcard
 } from "./access/Policy.js"
+export { AttendanceAdmin } from "./attendance/Admin.js"
 export {
   Attendance,
   type AttendancePrincipal,
@@ -60,15 +63,14 @@ export {
 } from "./attendance/Attendance.js"
 export { ATTENDANCE_TABLES, attendanceMigrations, qrSecretColumn } from "./attendance/Migrations.js"
 export { Audit, chainHash, GENESIS_HASH, redact } from "./audit/Audit.js"
+export { BeaconAdmin } from "./beacon/Admin.js"
 export { BEACON_TOTP, type BeaconPrincipal, Beacons, deviceBinding } from "./beacon/Beacons.js"
 export { BEACON_TABLES, beaconMigrations, beaconTotpColumn } from "./beacon/Migrations.js"
 export * as BeaconVerify from "./beacon/Verify.js"
 export * as Core from "./Core.js"
 export { backoff, type DispatcherOptions, defaultDispatcherOptions, Events, type Subscriber } from "./events/Events.js"
-export { AcademicsAdmin } from "./academics/Admin.js"
-export { AttendanceAdmin } from "./attendance/Admin.js"
+export { Account } from "./identity/Account.js"
 export { UserAdmin } from "./identity/Admin.js"
-export * as RosterZip from "./academics/RosterZip.js"
 export { ApiKeys, parseApiKey } from "./identity/ApiKeys.js"
 export { Auth, type ClientInfo, newRefreshToken, REFRESH_TTL_MS, type RoleResolver } from "./identity/Auth.js"
 export {
@@ -90,6 +92,7 @@ export * as Db from "./kernel/Database.js"
 export * as KeyRotation from "./kernel/KeyRotation.js"
 export * as Leases from "./kernel/Leases.js"
 export * as Migrations from "./kernel/Migrations.js"
+export { currentUser } from "./kernel/Principal.js"
 export * as RateLimit from "./kernel/RateLimit.js"
 export * as Sql from "./kernel/Sql.js"
 export { SETTINGS, type SettingDefinition } from "./tenancy/Settings.js"

@@ -59,10 +59,13 @@ for (const dialect of testDialects()) {
           const jwks = yield* call("GET", "/.well-known/jwks.json", { auth: false })
           expect(jwks.body.keys[0]).toMatchObject({ kty: "EC", crv: "P-256", use: "sig", alg: "ES256" })
           expect(jwks.body.keys[0].d).toBeUndefined()
-          // A tenant's JWKS: its own keys (none here) and the platform's; an unknown tenant is a 404.
+          // A tenant's JWKS: its own keys (none here) and the platform's. An unknown tenant answers the
+          // platform's keys too, so the endpoint does not tell which tenants exist (issue 15 §2).
           const tenantJwks = yield* call("GET", "/api/v1/tenants/web-alpha/jwks.json", { auth: false })
           expect(tenantJwks.body.keys.map((k: any) => k.kid)).toEqual(jwks.body.keys.map((k: any) => k.kid))
-          expectProblem(yield* call("GET", "/api/v1/tenants/no-such-school/jwks.json", { auth: false }), 404)
+          const unknown = yield* call("GET", "/api/v1/tenants/no-such-school/jwks.json", { auth: false })
+          expect(unknown.status).toBe(200)
+          expect(unknown.body).toEqual(tenantJwks.body)
         })
       )
 

@@ -85,7 +85,10 @@ export const readRosterZip = (
       if (entries > limits.maxEntries) return stop(file, `the zip holds more than ${limits.maxEntries} CSV files`)
       const declared = file.originalSize ?? 0
       if (declared > limits.maxEntryBytes)
-        return stop(file, `${name} inflates to ${declared} bytes, over the limit of ${limits.maxEntryBytes} bytes per file`)
+        return stop(
+          file,
+          `${name} inflates to ${declared} bytes, over the limit of ${limits.maxEntryBytes} bytes per file`
+        )
       const chunks: Array<Uint8Array> = []
       let size = 0
       files.set(key, new Uint8Array())

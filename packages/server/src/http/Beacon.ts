@@ -7,9 +7,9 @@
  * @module
  */
 import { HttpApiBuilder } from "@effect/platform"
-import { AuthenticatedBeacon, BeaconAuth, Beacons, SignetApi } from "@signet/core"
+import { AuthenticatedBeacon, BeaconAdmin as B, BeaconAuth, Beacons, policyUse, SignetApi } from "@signet/core"
 import { Effect, Layer, Redacted } from "effect"
-import { asPrincipal, currentUserId, requirePermission } from "../Auth.js"
+import { asPrincipal } from "../Auth.js"
 
 /** `BeaconAuth`: a beacon token of a beacon that still exists and is not revoked. */
 export const BeaconAuthLive = Layer.effect(
@@ -35,25 +35,17 @@ export const BeaconDeviceHttp = HttpApiBuilder.group(SignetApi, "beacon", (h) =>
     )
 )
 
-const read = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-  asPrincipal(Effect.zipRight(requirePermission("beacons:read"), self))
-const write = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-  asPrincipal(Effect.zipRight(requirePermission("beacons:write"), self))
+const read = policyUse("beacons:read")
+const write = policyUse("beacons:write")
 
-/** Tenant endpoints under `/api/v1/tenants/{slug}/beacons…` and `…/me/presence-token`. */
+/** Tenant endpoints under `/api/v1/tenants/{slug}/beacons…` and `…/me/presence-token`, over `BeaconAdmin` (core). */
 export const BeaconsHttp = HttpApiBuilder.group(SignetApi, "beacons", (h) =>
   h
-    .handle("createEnrolmentCode", ({ payload }) => write(Beacons.use((b) => b.createEnrolmentCode(payload))))
-    .handle("listBeacons", ({ urlParams }) => read(Beacons.use((b) => b.listBeacons(urlParams))))
-    .handle("getBeacon", ({ path }) => read(Beacons.use((b) => b.getBeacon(path.id))))
-    .handle("updateBeacon", ({ path, payload }) => write(Beacons.use((b) => b.updateBeacon(path.id, payload))))
-    .handle("revokeBeacon", ({ path }) => write(Beacons.use((b) => b.revokeBeacon(path.id))))
-    .handle("beaconTelemetry", ({ path, urlParams }) => read(Beacons.use((b) => b.telemetry(path.id, urlParams))))
-    .handle("presenceToken", ({ payload }) =>
-      asPrincipal(
-        Effect.flatMap(currentUserId, ({ userId }) =>
-          Beacons.use((b) => b.presenceToken(userId, payload.device_identifier))
-        )
-      )
-    )
+    .handle("createEnrolmentCode", ({ payload }) => asPrincipal(B.createEnrolmentCode(payload).pipe(write)))
+    .handle("listBeacons", ({ urlParams }) => asPrincipal(B.listBeacons(urlParams).pipe(read)))
+    .handle("getBeacon", ({ path }) => asPrincipal(B.getBeacon(path.id).pipe(read)))
+    .handle("updateBeacon", ({ path, payload }) => asPrincipal(B.updateBeacon(path.id, payload).pipe(write)))
+    .handle("revokeBeacon", ({ path }) => asPrincipal(B.revokeBeacon(path.id).pipe(write)))
+    .handle("beaconTelemetry", ({ path, urlParams }) => asPrincipal(B.telemetry(path.id, urlParams).pipe(read)))
+    .handle("presenceToken", ({ payload }) => asPrincipal(B.presenceToken(payload.device_identifier)))
 )

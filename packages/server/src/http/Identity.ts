@@ -4,9 +4,9 @@
  * @module
  */
 import { HttpApiBuilder } from "@effect/platform"
-import { Auth, Identity, Mfa, Operators, policyUse, SignetApi, SigningKeys, Tenancy, UserAdmin } from "@signet/core"
+import { Account, Auth, Mfa, Operators, policyUse, SignetApi, UserAdmin } from "@signet/core"
 import { Effect } from "effect"
-import { asPrincipal, clientInfo, currentUserId, selfOr } from "../Auth.js"
+import { asPrincipal, clientInfo } from "../Auth.js"
 import type { ServerConfig } from "../Config.js"
 
 /** Handlers for login, refresh and the JWKS. */
@@ -35,93 +35,23 @@ export const AuthHttp = (config: ServerConfig) =>
           )
         )
       )
-      .handle("jwks", () =>
-        SigningKeys.use((k) =>
-          Effect.map(k.jwks, (j) => ({ keys: j.keys.map((key) => ({ ...key }) as Record<string, unknown>) }))
-        )
-      )
-      .handle("tenantJwks", ({ path }) =>
-        Effect.flatMap(
-          Tenancy.use((t) => t.get(path.slug)),
-          (tenant) =>
-            SigningKeys.use((k) =>
-              Effect.map(k.jwksFor(tenant.id), (j) => ({
-                keys: j.keys.map((key) => ({ ...key }) as Record<string, unknown>)
-              }))
-            )
-        )
-      )
+      .handle("jwks", () => Account.jwks)
+      .handle("tenantJwks", ({ path }) => Account.tenantJwks(path.slug))
   )
 
 /** Handlers for the caller's own session, profile and password. */
 export const SessionHttp = HttpApiBuilder.group(SignetApi, "session", (handlers) =>
   handlers
-    .handle("logout", () =>
-      asPrincipal(
-        Effect.flatMap(currentUserId, ({ sessionId, userId }) =>
-          sessionId ? Auth.use((a) => a.revokeSession(userId, sessionId)).pipe(Effect.orDie) : Effect.void
-        )
-      )
-    )
-    .handle("sessions", () =>
-      asPrincipal(
-        Effect.flatMap(currentUserId, ({ sessionId, userId }) => Auth.use((a) => a.listSessions(userId, sessionId)))
-      )
-    )
-    .handle("revokeSession", ({ path }) =>
-      asPrincipal(Effect.flatMap(currentUserId, ({ userId }) => Auth.use((a) => a.revokeSession(userId, path.id))))
-    )
-    .handle("revokeOtherSessions", () =>
-      asPrincipal(
-        Effect.flatMap(currentUserId, ({ sessionId, userId }) =>
-          Effect.map(
-            Auth.use((a) => a.revokeOtherSessions(userId, sessionId)),
-            (revoked) => ({ revoked })
-          )
-        )
-      )
-    )
-    .handle("me", () => asPrincipal(Effect.flatMap(currentUserId, ({ userId }) => Identity.use((i) => i.get(userId)))))
-    .handle("changePassword", ({ payload }) =>
-      asPrincipal(
-        Effect.flatMap(currentUserId, ({ sessionId, userId }) =>
-          Auth.use((a) =>
-            a.changePassword(
-              userId,
-              sessionId,
-              payload.current_password,
-              payload.new_password,
-              payload.sign_out_other_sessions ?? true
-            )
-          )
-        )
-      )
-    )
-
-    .handle("enrollTotp", () =>
-      asPrincipal(Effect.flatMap(currentUserId, ({ userId }) => Mfa.use((m) => m.enroll(userId))))
-    )
-    .handle("confirmTotp", ({ payload }) =>
-      asPrincipal(Effect.flatMap(currentUserId, ({ userId }) => Mfa.use((m) => m.confirm(userId, payload.code))))
-    )
-    .handle("disableMfa", ({ payload }) =>
-      asPrincipal(
-        Effect.flatMap(currentUserId, ({ userId }) =>
-          Mfa.use((m) =>
-            m.disable(userId, payload.password, { code: payload.code, recovery_code: payload.recovery_code })
-          )
-        )
-      )
-    )
-    .handle("stepUp", ({ payload }) =>
-      asPrincipal(
-        Effect.flatMap(currentUserId, ({ sessionId, userId }) =>
-          sessionId
-            ? Mfa.use((m) => m.stepUp(userId, sessionId, payload.code))
-            : Effect.die("a user token always has a session")
-        )
-      )
-    )
+    .handle("logout", () => asPrincipal(Account.logout))
+    .handle("sessions", () => asPrincipal(Account.sessions))
+    .handle("revokeSession", ({ path }) => asPrincipal(Account.revokeSession(path.id)))
+    .handle("revokeOtherSessions", () => asPrincipal(Account.revokeOtherSessions))
+    .handle("me", () => asPrincipal(Account.me))
+    .handle("changePassword", ({ payload }) => asPrincipal(Account.changePassword(payload)))
+    .handle("enrollTotp", () => asPrincipal(Account.enrollTotp))
+    .handle("confirmTotp", ({ payload }) => asPrincipal(Account.confirmTotp(payload.code)))
+    .handle("disableMfa", ({ payload }) => asPrincipal(Account.disableMfa(payload)))
+    .handle("stepUp", ({ payload }) => asPrincipal(Account.stepUp(payload.code)))
 )
 
 /**
@@ -133,15 +63,7 @@ export const UsersHttp = HttpApiBuilder.group(SignetApi, "users", (handlers) =>
   handlers
     .handle("list", ({ urlParams }) => asPrincipal(UserAdmin.list(urlParams).pipe(policyUse("users:read"))))
     .handle("create", ({ payload }) => asPrincipal(UserAdmin.create(payload).pipe(policyUse("users:write"))))
-    .handle("get", ({ path }) =>
-      asPrincipal(
-        selfOr(
-          path.id,
-          Identity.use((i) => i.get(path.id)),
-          UserAdmin.get(path.id).pipe(policyUse("users:read"))
-        )
-      )
-    )
+    .handle("get", ({ path }) => asPrincipal(Account.user(path.id)))
     .handle("update", ({ path, payload }) =>
       asPrincipal(UserAdmin.update(path.id, payload).pipe(policyUse("users:write")))
     )

@@ -1,0 +1,119 @@
+/**
+ * The acting user's own account — profile, sessions, password, TOTP — and
+ * reads of a user that are allowed to the user themselves or to `users:read`
+ * holders; plus the public JWKS. The user is always the verified actor
+ * (`CurrentActor`), never an argument (issue 14 "core is the security
+ * boundary").
+ *
+ * @module
+ */
+import type { ChangePassword, DisableMfa } from "@signet/contracts/identity/Domain"
+import { CurrentActor, type CurrentTenant } from "@signet/contracts/kernel/Context"
+import { Forbidden } from "@signet/contracts/kernel/Errors"
+import { Effect } from "effect"
+import { Access } from "../access/Access.js"
+import { currentUser } from "../kernel/Principal.js"
+import { Tenancy } from "../tenancy/Tenancy.js"
+import { Auth } from "./Auth.js"
+import { SigningKeys } from "./Keys.js"
+import { Mfa } from "./Mfa.js"
+import { Identity } from "./Users.js"
+
+/**
+ * `self` when the actor is the user `userId`, otherwise `self` too but only
+ * for a `users:read` holder (Forbidden naming the permission otherwise).
+ */
+const selfOrUsersRead = <A, E, R>(userId: string, self: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(CurrentActor, (actor): Effect.Effect<A, E | Forbidden, R | Access | CurrentTenant> =>
+    actor.kind === "user" && actor.id === userId
+      ? self
+      : Effect.flatMap(
+          Access.use((a) => a.checkActor(actor, "users:read")),
+          (allowed): Effect.Effect<A, E | Forbidden, R> =>
+            allowed
+              ? self
+              : Effect.fail(new Forbidden({ message: "missing permission users:read", permission: "users:read" }))
+        )
+  )
+
+const toJwks = (j: { readonly keys: ReadonlyArray<object> }) => ({
+  keys: j.keys.map((key) => ({ ...key }) as Record<string, unknown>)
+})
+
+/** The acting user's account operations, and self-or-`users:read` reads. */
+export const Account = {
+  /** The acting user's profile (`GET …/me`). @errors Forbidden (not a user token), UserNotFound */
+  me: Effect.flatMap(currentUser, ({ userId }) => Identity.use((i) => i.get(userId))),
+  /** Ends the acting session (`POST …/auth/logout`). */
+  logout: Effect.flatMap(currentUser, ({ sessionId, userId }) =>
+    sessionId ? Auth.use((a) => a.revokeSession(userId, sessionId)).pipe(Effect.orDie) : Effect.void
+  ),
+  /** The acting user's sessions, the current one marked. */
+  sessions: Effect.flatMap(currentUser, ({ sessionId, userId }) => Auth.use((a) => a.listSessions(userId, sessionId))),
+  /** Revokes one of the acting user's sessions. @errors NotFound */
+  revokeSession: (id: string) => Effect.flatMap(currentUser, ({ userId }) => Auth.use((a) => a.revokeSession(userId, id))),
+  /** Revokes every session of the acting user but the current one; answers how many. */
+  revokeOtherSessions: Effect.flatMap(currentUser, ({ sessionId, userId }) =>
+    Effect.map(
+      Auth.use((a) => a.revokeOtherSessions(userId, sessionId)),
+      (revoked) => ({ revoked })
+    )
+  ),
+  /** Changes the acting user's password (current password required; other sessions signed out by default). */
+  changePassword: (input: typeof ChangePassword.Type) =>
+    Effect.flatMap(currentUser, ({ sessionId, userId }) =>
+      Auth.use((a) =>
+        a.changePassword(
+          userId,
+          sessionId,
+          input.current_password,
+          input.new_password,
+          input.sign_out_other_sessions ?? true
+        )
+      )
+    ),
+  /** Starts TOTP enrolment (RFC 6238) for the acting user. */
+  enrollTotp: Effect.flatMap(currentUser, ({ userId }) => Mfa.use((m) => m.enroll(userId))),
+  /** Confirms TOTP enrolment with a first code; answers the recovery codes. */
+  confirmTotp: (code: string) => Effect.flatMap(currentUser, ({ userId }) => Mfa.use((m) => m.confirm(userId, code))),
+  /** Turns the acting user's MFA off (password and a code or a recovery code). */
+  disableMfa: (input: typeof DisableMfa.Type) =>
+    Effect.flatMap(currentUser, ({ userId }) =>
+      Mfa.use((m) => m.disable(userId, input.password, { code: input.code, recovery_code: input.recovery_code }))
+    ),
+  /** Re-verifies the second factor on the acting session (step-up before sensitive operations). */
+  stepUp: (code: string) =>
+    Effect.flatMap(currentUser, ({ sessionId, userId }) =>
+      sessionId ? Mfa.use((m) => m.stepUp(userId, sessionId, code)) : Effect.die("a user token always has a session")
+    ),
+  /** A user: themselves, or anyone for a `users:read` holder. @errors UserNotFound, Forbidden */
+  user: (id: string) => selfOrUsersRead(id, Identity.use((i) => i.get(id))),
+  /** Seed 004 `GetUserLite`, self or `users:read`. */
+  userLite: (id: string) => selfOrUsersRead(id, Identity.use((i) => i.getLite(id))),
+  /** Seed 004 `Exists`, self or `users:read`. */
+  userExists: (id: string) => selfOrUsersRead(id, Identity.use((i) => i.exists(id))),
+  /** Seed 004 `ValidateStudentDevice`, self or `users:read`. */
+  validateStudentDevice: (studentId: string, deviceIdentifier: string) =>
+    selfOrUsersRead(
+      studentId,
+      Identity.use((i) => i.validateStudentDevice(studentId, deviceIdentifier))
+    ),
+  /** The platform's public signing keys (RFC 7517). */
+  jwks: Effect.map(
+    SigningKeys.use((k) => k.jwks),
+    toJwks
+  ),
+  /**
+   * The keys that verify a tenant's tokens: its own, if it has any, then the
+   * platform's. An unknown slug answers the platform's keys, as a tenant
+   * without keys of its own does: the endpoint does not tell which tenants
+   * exist (issue 15 §2). A tenant with keys of its own is recognisable by
+   * them — documented in docs/security.md.
+   */
+  tenantJwks: (slug: string) =>
+    Tenancy.use((t) => t.get(slug)).pipe(
+      Effect.flatMap((tenant) => SigningKeys.use((k) => k.jwksFor(tenant.id))),
+      Effect.catchTag("TenantNotFound", () => SigningKeys.use((k) => k.jwks)),
+      Effect.map(toJwks)
+    )
+} as const
