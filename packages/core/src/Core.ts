@@ -9,6 +9,7 @@
 import type { SqlClient } from "@effect/sql"
 import { DEFAULT_ROLE_OF_TYPE } from "@signet/contracts/access/Domain"
 import { type CurrentActor, CurrentTenant, type TenantId } from "@signet/contracts/kernel/Context"
+import { ServiceUnavailable } from "@signet/contracts/kernel/Errors"
 import { Context, Effect, Layer, Option } from "effect"
 import { Academics } from "./academics/Academics.js"
 import { academicsMigrations } from "./academics/Migrations.js"
@@ -16,6 +17,7 @@ import { Roster } from "./academics/Roster.js"
 import { Timetable } from "./academics/Timetable.js"
 import { Access, policyUse } from "./access/Access.js"
 import { accessMigrations } from "./access/Migrations.js"
+import { AccessUsers, StepUp } from "./access/Ports.js"
 import { Attendance } from "./attendance/Attendance.js"
 import { attendanceMigrations, qrSecretColumn } from "./attendance/Migrations.js"
 import { Audit } from "./audit/Audit.js"
@@ -32,7 +34,13 @@ import { identityMigrations } from "./identity/Migrations.js"
 import { Operators } from "./identity/Operators.js"
 import { Identity } from "./identity/Users.js"
 import { Envelope, EnvelopeLive } from "./kernel/Crypto.js"
-import { type Database, DatabaseStartupError, DEFAULT_PG_APP_ROLE, layer as databaseLayer } from "./kernel/Database.js"
+import {
+  type Database,
+  DatabaseStartupError,
+  DEFAULT_PG_APP_ROLE,
+  layer as databaseLayer,
+  ping
+} from "./kernel/Database.js"
 import type { EncryptedColumn } from "./kernel/KeyRotation.js"
 import { isCurrent, kernelMigrations, type ModuleMigrations, runAll, status } from "./kernel/Migrations.js"
 import * as RateLimit from "./kernel/RateLimit.js"
@@ -96,6 +104,8 @@ export type CoreServices =
   | Envelope
   | RateLimit.RateLimiter
   | Access
+  | AccessUsers
+  | StepUp
   | Academics
   | Roster
   | Timetable
@@ -195,6 +205,22 @@ const accessWiring = Layer.effectDiscard(
   })
 )
 
+/**
+ * Identity's side of the access ports (access/Ports.ts): user existence in
+ * the tenant and step-up, so the RBAC facade enforces both without access
+ * importing identity.
+ */
+const accessPorts = Layer.mergeAll(
+  Layer.effect(
+    AccessUsers,
+    Effect.map(Identity, (identity) => ({ exists: (userId: string) => identity.exists(userId) }))
+  ),
+  Layer.effect(
+    StepUp,
+    Effect.map(Mfa, (mfa) => ({ requireRecent: (sessionId: string) => mfa.requireRecentMfa(sessionId) }))
+  )
+)
+
 /** The module services, given a `SqlClient` and an `Envelope`. */
 export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = Layer.mergeAll(
   Timetable.Default,
@@ -205,6 +231,7 @@ export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient
   Layer.provideMerge(Academics.Default),
   Layer.provideMerge(firstAdminStep),
   Layer.provideMerge(accessWiring),
+  Layer.provideMerge(accessPorts),
   Layer.provideMerge(Layer.mergeAll(Mfa.Default, ApiKeys.Default, Access.Default, Operators.Default)),
   Layer.provideMerge(Auth.Default),
   Layer.provideMerge(Identity.Default),
@@ -258,3 +285,15 @@ export const layer = (
     )
   )
 }
+
+/**
+ * Readiness (`GET /ready`): the database answers and every module's
+ * migrations are applied.
+ * @errors ServiceUnavailable ("database unreachable", "database migrations pending")
+ */
+export const readiness = (pgAppRole?: string) =>
+  Effect.gen(function* () {
+    if (!(yield* ping)) return yield* new ServiceUnavailable({ message: "database unreachable" })
+    const current = isCurrent(yield* status(allMigrations(pgAppRole)))
+    if (!current) return yield* new ServiceUnavailable({ message: "database migrations pending" })
+  })

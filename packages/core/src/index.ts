@@ -34,6 +34,7 @@ export {
   type ListParams,
   policyUse
 } from "./access/Access.js"
+export { AccessAdmin } from "./access/Admin.js"
 export { ACCESS_TABLES, accessMigrations } from "./access/Migrations.js"
 export {
   type AccessPolicy,
@@ -50,6 +51,7 @@ export {
   policyRequire,
   resourceWildcard
 } from "./access/Policy.js"
+export { AccessUsers, StepUp } from "./access/Ports.js"
 export { AttendanceAdmin } from "./attendance/Admin.js"
 export {
   Attendance,
@@ -95,5 +97,6 @@ export * as Migrations from "./kernel/Migrations.js"
 export { currentUser } from "./kernel/Principal.js"
 export * as RateLimit from "./kernel/RateLimit.js"
 export * as Sql from "./kernel/Sql.js"
+export { TenantAudit } from "./Platform.js"
 export { SETTINGS, type SettingDefinition } from "./tenancy/Settings.js"
 export { type ListTenants, type OnboardingStep, Tenancy } from "./tenancy/Tenancy.js"

@@ -14,7 +14,6 @@ import * as Crypto from "node:crypto"
 import { HttpServerRequest } from "@effect/platform"
 import type { Headers } from "@effect/platform/Headers"
 import {
-  Access,
   type Actor,
   ApiKeys,
   Auth,
@@ -23,7 +22,6 @@ import {
   CurrentActor,
   CurrentTenant,
   Forbidden,
-  NotFound,
   OperatorAuth,
   Operators,
   RpcOperatorAuth,
@@ -283,48 +281,6 @@ export const asPrincipal = <A, E, R>(self: Effect.Effect<A, E, R>) =>
   )
 
 /**
- * `self` when the current actor is the user `userId` (a user reading their own
- * record), `other` — which checks a permission — otherwise.
- */
-export const selfOr = <A, E1, R1, E2, R2>(
-  userId: string,
-  self: Effect.Effect<A, E1, R1>,
-  other: Effect.Effect<A, E2, R2>
-): Effect.Effect<A, E1 | E2, R1 | R2 | CurrentActor> =>
-  Effect.flatMap(
-    CurrentActor,
-    (actor): Effect.Effect<A, E1 | E2, R1 | R2> => (actor.kind === "user" && actor.id === userId ? self : other)
-  )
-
-/** True when a granted permission pattern covers a required `resource:action`. */
-export const permissionCovers = (granted: string, required: string): boolean =>
-  granted === required || granted === "*:*" || (granted.endsWith(":*") && required.startsWith(granted.slice(0, -1)))
-
-/**
- * Authorization guard for handlers outside the access module's typed
- * policies: the RBAC decision (`Access.checkActor`) for the authenticated
- * principal — users by their roles, teams and overrides, API keys by their
- * scopes; operators and the system pass.
- * @errors Forbidden (names the missing permission)
- */
-export const requirePermission = (permission: string) =>
-  Effect.flatMap(Authenticated, (p) =>
-    Access.use((a) => a.checkActor(p.actor, permission)).pipe(
-      Effect.provideService(CurrentTenant, p.tenant),
-      Effect.flatMap((allowed) =>
-        allowed ? Effect.void : Effect.fail(new Forbidden({ message: `missing permission ${permission}`, permission }))
-      )
-    )
-  )
-
-/** The authenticated user's id (fails Forbidden for non-user principals). */
-export const currentUserId = Effect.flatMap(Authenticated, (p) =>
-  p.actor.kind === "user" && p.actor.id
-    ? Effect.succeed({ userId: p.actor.id, sessionId: p.sessionId })
-    : Effect.fail(new Forbidden({ message: "this endpoint needs a user token" }))
-)
-
-/**
  * RPC: `RpcTenantAuth` — {@link resolveCaller} with the tenant named by the
  * `x-signet-tenant` header (required for operators and API keys; optional
  * for user tokens, whose tenant is their own). No RPC is an enrolment step.
@@ -346,17 +302,4 @@ export const RpcTenantAuthLive = (config: ServerConfig) =>
         }).pipe(Effect.provide(services))
       )
     )
-  )
-
-/**
- * A user id named by a request must be a live user of the caller's tenant
- * (`exists` answers that): another tenant's user, or none, is 404 — no grant,
- * override or membership is ever written for it.
- * @errors NotFound (`resource: "user"`)
- */
-export const requireTenantUser = <R>(exists: Effect.Effect<boolean, never, R>, userId: string) =>
-  Effect.flatMap(
-    exists,
-    (found): Effect.Effect<void, NotFound> =>
-      found ? Effect.void : Effect.fail(new NotFound({ message: `no user ${userId}`, resource: "user", id: userId }))
   )

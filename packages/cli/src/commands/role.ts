@@ -6,7 +6,7 @@
  * @module
  */
 import { Args, Command, Options } from "@effect/cli"
-import { Access, CreateRole, CurrentTenant, policyUse, Tenancy } from "@signet/core"
+import { Access, AccessAdmin, CreateRole, CurrentTenant, policyUse, Tenancy } from "@signet/core"
 import { Console, Effect, Option, Schema } from "effect"
 import { plain, table } from "../Output.js"
 import { local } from "../Runtime.js"
@@ -108,11 +108,10 @@ const assignment = (name: "assign" | "unassign", description: string) =>
       o.tenant,
       Effect.gen(function* () {
         const id = yield* roleId(o.role)
-        yield* Access.use((a) =>
-          (name === "assign" ? Effect.asVoid(a.assignRole(o.user, id)) : a.unassignRole(o.user, id)).pipe(
-            policyUse("roles:write")
-          )
-        )
+        // Through the facade, as over REST: the user must be a live user of the tenant (else not found).
+        yield* (
+          name === "assign" ? Effect.asVoid(AccessAdmin.assignRole(o.user, id)) : AccessAdmin.unassignRole(o.user, id)
+        ).pipe(policyUse("roles:write"))
         yield* Console.log(`${o.role} ${name === "assign" ? "assigned to" : "removed from"} ${o.user}`)
       })
     )
@@ -125,7 +124,7 @@ const explain = Command.make(
     inTenant(
       o.tenant,
       Effect.gen(function* () {
-        const e = yield* Access.use((a) => a.explain(o.user, o.permission).pipe(policyUse("roles:read")))
+        const e = yield* AccessAdmin.explain(o.user, o.permission).pipe(policyUse("roles:read"))
         if (o.json) return yield* Console.log(JSON.stringify(plain(e), null, 2))
         const src = e.source ? ` by ${e.source.kind} ${e.source.name ?? e.source.id} (${e.source.pattern})` : ""
         yield* Console.log(`${o.permission}: ${e.allowed ? "allowed" : "denied"} — ${e.decision}${src}`)

@@ -24,16 +24,18 @@ import { Identity } from "./Users.js"
  * for a `users:read` holder (Forbidden naming the permission otherwise).
  */
 const selfOrUsersRead = <A, E, R>(userId: string, self: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(CurrentActor, (actor): Effect.Effect<A, E | Forbidden, R | Access | CurrentTenant> =>
-    actor.kind === "user" && actor.id === userId
-      ? self
-      : Effect.flatMap(
-          Access.use((a) => a.checkActor(actor, "users:read")),
-          (allowed): Effect.Effect<A, E | Forbidden, R> =>
-            allowed
-              ? self
-              : Effect.fail(new Forbidden({ message: "missing permission users:read", permission: "users:read" }))
-        )
+  Effect.flatMap(
+    CurrentActor,
+    (actor): Effect.Effect<A, E | Forbidden, R | Access | CurrentTenant> =>
+      actor.kind === "user" && actor.id === userId
+        ? self
+        : Effect.flatMap(
+            Access.use((a) => a.checkActor(actor, "users:read")),
+            (allowed): Effect.Effect<A, E | Forbidden, R> =>
+              allowed
+                ? self
+                : Effect.fail(new Forbidden({ message: "missing permission users:read", permission: "users:read" }))
+          )
   )
 
 const toJwks = (j: { readonly keys: ReadonlyArray<object> }) => ({
@@ -51,7 +53,8 @@ export const Account = {
   /** The acting user's sessions, the current one marked. */
   sessions: Effect.flatMap(currentUser, ({ sessionId, userId }) => Auth.use((a) => a.listSessions(userId, sessionId))),
   /** Revokes one of the acting user's sessions. @errors NotFound */
-  revokeSession: (id: string) => Effect.flatMap(currentUser, ({ userId }) => Auth.use((a) => a.revokeSession(userId, id))),
+  revokeSession: (id: string) =>
+    Effect.flatMap(currentUser, ({ userId }) => Auth.use((a) => a.revokeSession(userId, id))),
   /** Revokes every session of the acting user but the current one; answers how many. */
   revokeOtherSessions: Effect.flatMap(currentUser, ({ sessionId, userId }) =>
     Effect.map(
@@ -87,11 +90,23 @@ export const Account = {
       sessionId ? Mfa.use((m) => m.stepUp(userId, sessionId, code)) : Effect.die("a user token always has a session")
     ),
   /** A user: themselves, or anyone for a `users:read` holder. @errors UserNotFound, Forbidden */
-  user: (id: string) => selfOrUsersRead(id, Identity.use((i) => i.get(id))),
+  user: (id: string) =>
+    selfOrUsersRead(
+      id,
+      Identity.use((i) => i.get(id))
+    ),
   /** Seed 004 `GetUserLite`, self or `users:read`. */
-  userLite: (id: string) => selfOrUsersRead(id, Identity.use((i) => i.getLite(id))),
+  userLite: (id: string) =>
+    selfOrUsersRead(
+      id,
+      Identity.use((i) => i.getLite(id))
+    ),
   /** Seed 004 `Exists`, self or `users:read`. */
-  userExists: (id: string) => selfOrUsersRead(id, Identity.use((i) => i.exists(id))),
+  userExists: (id: string) =>
+    selfOrUsersRead(
+      id,
+      Identity.use((i) => i.exists(id))
+    ),
   /** Seed 004 `ValidateStudentDevice`, self or `users:read`. */
   validateStudentDevice: (studentId: string, deviceIdentifier: string) =>
     selfOrUsersRead(

@@ -1,185 +1,62 @@
 /**
- * Handlers of the `access` group (RBAC administration). Each endpoint checks
- * its permission with `policyUse`; role and permission changes made by a
- * user also need a recent MFA verification (step-up, seed 003 "MFA required
- * for sensitive actions").
+ * Handlers of the `access` group (RBAC administration): each one line over
+ * `AccessAdmin` (core), which carries the permissions and the rules — the
+ * named user must be the tenant's, and role and permission changes by a user
+ * need a recent MFA verification (step-up, seed 003).
  *
  * @module
  */
 import { HttpApiBuilder } from "@effect/platform"
-import { Access, Authenticated, Identity, Mfa, policyUse, SignetApi } from "@signet/core"
-import { Effect } from "effect"
-import { asPrincipal, requireTenantUser } from "../Auth.js"
+import { AccessAdmin as A, policyUse, SignetApi } from "@signet/core"
+import { asPrincipal } from "../Auth.js"
 
-/**
- * Step-up guard: a user changing roles or permissions must have verified MFA
- * on this session within `auth.step_up_minutes`. Operators, the system and
- * API keys (machine credentials) are not asked.
- * @errors Forbidden (`permission: "mfa:step-up"`)
- */
-export const requireStepUp = Effect.flatMap(Authenticated, (p) =>
-  p.actor.kind === "user" && p.sessionId ? Mfa.use((m) => m.requireRecentMfa(p.sessionId!)) : Effect.void
-)
-
-/**
- * The user named in the path must be a live user of the caller's tenant:
- * another tenant's user id (or none) answers 404 — no grant, override or
- * team membership is ever written for it. Runs after the permission check.
- */
-const requireUser = (userId: string) =>
-  requireTenantUser(
-    Identity.use((i) => i.exists(userId)),
-    userId
-  )
-
-const sensitive = <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.zipRight(requireStepUp, self)
+const rolesRead = policyUse("roles:read")
+const rolesWrite = policyUse("roles:write")
+const teamsRead = policyUse("teams:read")
+const teamsWrite = policyUse("teams:write")
 
 /** Handlers for `/api/v1/tenants/{slug}/{permissions,roles,users/…/roles,teams}`. */
 export const AccessHttp = HttpApiBuilder.group(SignetApi, "access", (h) =>
   h
-    // Permissions
-    .handle("listPermissions", () => asPrincipal(Access.use((a) => a.listPermissions).pipe(policyUse("roles:read"))))
-    .handle("createPermission", ({ payload }) =>
-      asPrincipal(sensitive(Access.use((a) => a.createPermission(payload)).pipe(policyUse("roles:write"))))
-    )
-    .handle("deletePermission", ({ path }) =>
-      asPrincipal(sensitive(Access.use((a) => a.deletePermission(path.permission)).pipe(policyUse("roles:write"))))
-    )
-    // Roles
-    .handle("listRoles", ({ urlParams }) =>
-      asPrincipal(Access.use((a) => a.listRoles(urlParams)).pipe(policyUse("roles:read")))
-    )
-    .handle("createRole", ({ payload }) =>
-      asPrincipal(sensitive(Access.use((a) => a.createRole(payload)).pipe(policyUse("roles:write"))))
-    )
-    .handle("getRole", ({ path }) => asPrincipal(Access.use((a) => a.getRole(path.id)).pipe(policyUse("roles:read"))))
-    .handle("updateRole", ({ path, payload }) =>
-      asPrincipal(sensitive(Access.use((a) => a.updateRole(path.id, payload)).pipe(policyUse("roles:write"))))
-    )
-    .handle("deleteRole", ({ path }) =>
-      asPrincipal(sensitive(Access.use((a) => a.deleteRole(path.id)).pipe(policyUse("roles:write"))))
-    )
+    .handle("listPermissions", () => asPrincipal(A.listPermissions.pipe(rolesRead)))
+    .handle("createPermission", ({ payload }) => asPrincipal(A.createPermission(payload).pipe(rolesWrite)))
+    .handle("deletePermission", ({ path }) => asPrincipal(A.deletePermission(path.permission).pipe(rolesWrite)))
+    .handle("listRoles", ({ urlParams }) => asPrincipal(A.listRoles(urlParams).pipe(rolesRead)))
+    .handle("createRole", ({ payload }) => asPrincipal(A.createRole(payload).pipe(rolesWrite)))
+    .handle("getRole", ({ path }) => asPrincipal(A.getRole(path.id).pipe(rolesRead)))
+    .handle("updateRole", ({ path, payload }) => asPrincipal(A.updateRole(path.id, payload).pipe(rolesWrite)))
+    .handle("deleteRole", ({ path }) => asPrincipal(A.deleteRole(path.id).pipe(rolesWrite)))
     .handle("setRolePermissions", ({ path, payload }) =>
-      asPrincipal(
-        sensitive(Access.use((a) => a.setRolePermissions(path.id, payload.permissions)).pipe(policyUse("roles:write")))
-      )
+      asPrincipal(A.setRolePermissions(path.id, payload.permissions).pipe(rolesWrite))
     )
     .handle("grantPermission", ({ path, payload }) =>
-      asPrincipal(sensitive(Access.use((a) => a.grant(path.id, payload.permission)).pipe(policyUse("roles:write"))))
+      asPrincipal(A.grant(path.id, payload.permission).pipe(rolesWrite))
     )
-    .handle("revokePermission", ({ path }) =>
-      asPrincipal(sensitive(Access.use((a) => a.revoke(path.id, path.permission)).pipe(policyUse("roles:write"))))
-    )
-    // Users
-    .handle("listUserRoles", ({ path }) =>
-      asPrincipal(
-        Effect.zipRight(
-          requireUser(path.userId),
-          Access.use((a) => a.listUserRoles(path.userId))
-        ).pipe(policyUse("roles:read"))
-      )
-    )
+    .handle("revokePermission", ({ path }) => asPrincipal(A.revoke(path.id, path.permission).pipe(rolesWrite)))
+    .handle("listUserRoles", ({ path }) => asPrincipal(A.listUserRoles(path.userId).pipe(rolesRead)))
     .handle("assignRole", ({ path, payload }) =>
-      asPrincipal(
-        sensitive(
-          Effect.zipRight(
-            requireUser(path.userId),
-            Access.use((a) => a.assignRole(path.userId, payload.role_id))
-          ).pipe(policyUse("roles:write"))
-        )
-      )
+      asPrincipal(A.assignRole(path.userId, payload.role_id).pipe(rolesWrite))
     )
-    .handle("unassignRole", ({ path }) =>
-      asPrincipal(
-        sensitive(
-          Effect.zipRight(
-            requireUser(path.userId),
-            Access.use((a) => a.unassignRole(path.userId, path.roleId))
-          ).pipe(policyUse("roles:write"))
-        )
-      )
-    )
-    .handle("listUserOverrides", ({ path }) =>
-      asPrincipal(
-        Effect.zipRight(
-          requireUser(path.userId),
-          Access.use((a) => a.listUserOverrides(path.userId))
-        ).pipe(policyUse("roles:read"))
-      )
-    )
+    .handle("unassignRole", ({ path }) => asPrincipal(A.unassignRole(path.userId, path.roleId).pipe(rolesWrite)))
+    .handle("listUserOverrides", ({ path }) => asPrincipal(A.listUserOverrides(path.userId).pipe(rolesRead)))
     .handle("setUserOverride", ({ path, payload }) =>
-      asPrincipal(
-        sensitive(
-          Effect.zipRight(
-            requireUser(path.userId),
-            Access.use((a) => a.setUserOverride(path.userId, path.permission, payload.effect))
-          ).pipe(policyUse("roles:write"))
-        )
-      )
+      asPrincipal(A.setUserOverride(path.userId, path.permission, payload.effect).pipe(rolesWrite))
     )
     .handle("removeUserOverride", ({ path }) =>
-      asPrincipal(
-        sensitive(
-          Effect.zipRight(
-            requireUser(path.userId),
-            Access.use((a) => a.removeUserOverride(path.userId, path.permission))
-          ).pipe(policyUse("roles:write"))
-        )
-      )
+      asPrincipal(A.removeUserOverride(path.userId, path.permission).pipe(rolesWrite))
     )
-    .handle("effectivePermissions", ({ path }) =>
-      asPrincipal(
-        Effect.zipRight(
-          requireUser(path.userId),
-          Access.use((a) => a.effectivePermissions(path.userId))
-        ).pipe(policyUse("roles:read"))
-      )
-    )
-    .handle("explainPermission", ({ path }) =>
-      asPrincipal(
-        Effect.zipRight(
-          requireUser(path.userId),
-          Access.use((a) => a.explain(path.userId, path.permission))
-        ).pipe(policyUse("roles:read"))
-      )
-    )
-    // Teams
-    .handle("listTeams", ({ urlParams }) =>
-      asPrincipal(Access.use((a) => a.listTeams(urlParams)).pipe(policyUse("teams:read")))
-    )
-    .handle("createTeam", ({ payload }) =>
-      asPrincipal(Access.use((a) => a.createTeam(payload)).pipe(policyUse("teams:write")))
-    )
-    .handle("getTeam", ({ path }) => asPrincipal(Access.use((a) => a.getTeam(path.id)).pipe(policyUse("teams:read"))))
-    .handle("updateTeam", ({ path, payload }) =>
-      asPrincipal(Access.use((a) => a.updateTeam(path.id, payload)).pipe(policyUse("teams:write")))
-    )
-    .handle("deleteTeam", ({ path }) =>
-      asPrincipal(Access.use((a) => a.deleteTeam(path.id)).pipe(policyUse("teams:write")))
-    )
+    .handle("effectivePermissions", ({ path }) => asPrincipal(A.effectivePermissions(path.userId).pipe(rolesRead)))
+    .handle("explainPermission", ({ path }) => asPrincipal(A.explain(path.userId, path.permission).pipe(rolesRead)))
+    .handle("listTeams", ({ urlParams }) => asPrincipal(A.listTeams(urlParams).pipe(teamsRead)))
+    .handle("createTeam", ({ payload }) => asPrincipal(A.createTeam(payload).pipe(teamsWrite)))
+    .handle("getTeam", ({ path }) => asPrincipal(A.getTeam(path.id).pipe(teamsRead)))
+    .handle("updateTeam", ({ path, payload }) => asPrincipal(A.updateTeam(path.id, payload).pipe(teamsWrite)))
+    .handle("deleteTeam", ({ path }) => asPrincipal(A.deleteTeam(path.id).pipe(teamsWrite)))
     .handle("listTeamMembers", ({ path, urlParams }) =>
-      asPrincipal(Access.use((a) => a.listTeamMembers(path.id, urlParams)).pipe(policyUse("teams:read")))
+      asPrincipal(A.listTeamMembers(path.id, urlParams).pipe(teamsRead))
     )
-    .handle("addTeamMember", ({ path }) =>
-      asPrincipal(
-        Effect.zipRight(
-          requireUser(path.userId),
-          Access.use((a) => a.addTeamMember(path.id, path.userId))
-        ).pipe(policyUse("teams:write"))
-      )
-    )
-    .handle("removeTeamMember", ({ path }) =>
-      asPrincipal(
-        Effect.zipRight(
-          requireUser(path.userId),
-          Access.use((a) => a.removeTeamMember(path.id, path.userId))
-        ).pipe(policyUse("teams:write"))
-      )
-    )
-    .handle("assignTeamRole", ({ path }) =>
-      asPrincipal(sensitive(Access.use((a) => a.assignTeamRole(path.id, path.roleId)).pipe(policyUse("roles:write"))))
-    )
-    .handle("unassignTeamRole", ({ path }) =>
-      asPrincipal(sensitive(Access.use((a) => a.unassignTeamRole(path.id, path.roleId)).pipe(policyUse("roles:write"))))
-    )
+    .handle("addTeamMember", ({ path }) => asPrincipal(A.addTeamMember(path.id, path.userId).pipe(teamsWrite)))
+    .handle("removeTeamMember", ({ path }) => asPrincipal(A.removeTeamMember(path.id, path.userId).pipe(teamsWrite)))
+    .handle("assignTeamRole", ({ path }) => asPrincipal(A.assignTeamRole(path.id, path.roleId).pipe(rolesWrite)))
+    .handle("unassignTeamRole", ({ path }) => asPrincipal(A.unassignTeamRole(path.id, path.roleId).pipe(rolesWrite)))
 )

@@ -4,7 +4,7 @@
  * @module
  */
 import { HttpApiBuilder } from "@effect/platform"
-import { Core, Db, HealthStatus, Migrations, ServiceUnavailable, SignetApi } from "@signet/core"
+import { Core, HealthStatus, SignetApi } from "@signet/core"
 import { Effect } from "effect"
 
 /** Version reported by `/health` and `/ready`. */
@@ -16,14 +16,8 @@ export const SystemHttp = (pgAppRole: string) =>
     handlers
       .handle("health", () => Effect.succeed(new HealthStatus({ status: "ok", version: VERSION })))
       .handle("ready", () =>
-        Effect.gen(function* () {
-          const reachable = yield* Db.ping
-          if (!reachable) return yield* new ServiceUnavailable({ message: "database unreachable" })
-          const status = yield* Migrations.status(Core.allMigrations(pgAppRole))
-          if (!Migrations.isCurrent(status)) {
-            return yield* new ServiceUnavailable({ message: "database migrations pending" })
-          }
-          return new HealthStatus({ status: "ok", version: VERSION, checks: { database: "ok", migrations: "ok" } })
-        })
+        Core.readiness(pgAppRole).pipe(
+          Effect.as(new HealthStatus({ status: "ok", version: VERSION, checks: { database: "ok", migrations: "ok" } }))
+        )
       )
   )

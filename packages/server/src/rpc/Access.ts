@@ -1,111 +1,59 @@
 /**
- * RPC handlers of `AccessQuery` and `AccessCommand` (`/rpc`): the same service calls as the REST handlers.
+ * RPC handlers of `AccessQuery` and `AccessCommand` (`/rpc`): each one line
+ * over `AccessAdmin` (core), as the REST handlers.
  *
  * @module
  */
-import {
-  Access,
-  AccessCommand,
-  AccessQuery,
-  Authenticated,
-  Identity,
-  Mfa,
-  policyUse,
-  RpcTenantAuth
-} from "@signet/core"
+import { AccessAdmin as A, AccessCommand, AccessQuery, policyUse, RpcTenantAuth } from "@signet/core"
 import { Effect } from "effect"
-import { asPrincipal, requireTenantUser } from "../Auth.js"
+import { asPrincipal } from "../Auth.js"
 
+const rolesRead = policyUse("roles:read")
+const rolesWrite = policyUse("roles:write")
+const teamsRead = policyUse("teams:read")
+const teamsWrite = policyUse("teams:write")
+
+/** Both access groups, behind the tenant authentication. */
 export const AccessRpc = AccessQuery.merge(AccessCommand)
   .middleware(RpcTenantAuth)
-  .toLayer(
-    Effect.gen(function* () {
-      const identity = yield* Identity
-      const access = yield* Access
-      const mfa = yield* Mfa
-      // Role and permission changes by a user need a recent MFA verification (step-up).
-      const stepUp = Effect.flatMap(Authenticated, (p) =>
-        p.actor.kind === "user" && p.sessionId ? mfa.requireRecentMfa(p.sessionId) : Effect.void
-      )
-      const run = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-        asPrincipal(self.pipe(Effect.provideService(Access, access)))
-      /** A user id of the caller's tenant, else 404 (another tenant's user is "not found"). */
-      const requireUser = (userId: string) => requireTenantUser(identity.exists(userId), userId)
-      const sensitive = <A, E, R>(self: Effect.Effect<A, E, R>) => run(Effect.zipRight(stepUp, self))
-      return {
-        CheckPermission: ({ permission, user_id }) =>
-          run(
-            Effect.zipRight(requireUser(user_id), access.explain(user_id, permission)).pipe(
-              Effect.map((e) => e.allowed),
-              policyUse("roles:read")
-            )
-          ),
-        ExplainPermission: ({ permission, user_id }) =>
-          run(Effect.zipRight(requireUser(user_id), access.explain(user_id, permission)).pipe(policyUse("roles:read"))),
-        EffectivePermissions: ({ user_id }) =>
-          run(
-            Effect.zipRight(requireUser(user_id), access.effectivePermissions(user_id)).pipe(policyUse("roles:read"))
-          ),
-        ListPermissions: () => run(access.listPermissions.pipe(policyUse("roles:read"))),
-        ListRoles: (params) => run(access.listRoles(params).pipe(policyUse("roles:read"))),
-        GetRole: ({ role_id }) => run(access.getRole(role_id).pipe(policyUse("roles:read"))),
-        ListUserRoles: ({ user_id }) =>
-          run(Effect.zipRight(requireUser(user_id), access.listUserRoles(user_id)).pipe(policyUse("roles:read"))),
-        ListUserOverrides: ({ user_id }) =>
-          run(Effect.zipRight(requireUser(user_id), access.listUserOverrides(user_id)).pipe(policyUse("roles:read"))),
-        ListTeams: (params) => run(access.listTeams(params).pipe(policyUse("teams:read"))),
-        GetTeam: ({ team_id }) => run(access.getTeam(team_id).pipe(policyUse("teams:read"))),
-        ListTeamMembers: ({ team_id, ...params }) =>
-          run(access.listTeamMembers(team_id, params).pipe(policyUse("teams:read"))),
-        CreatePermission: ({ permission }) =>
-          sensitive(access.createPermission(permission).pipe(policyUse("roles:write"))),
-        DeletePermission: ({ name }) => sensitive(access.deletePermission(name).pipe(policyUse("roles:write"))),
-        CreateRole: ({ role }) => sensitive(access.createRole(role).pipe(policyUse("roles:write"))),
-        UpdateRole: ({ patch, role_id }) => sensitive(access.updateRole(role_id, patch).pipe(policyUse("roles:write"))),
-        DeleteRole: ({ role_id }) => sensitive(access.deleteRole(role_id).pipe(policyUse("roles:write"))),
-        SetRolePermissions: ({ permissions, role_id }) =>
-          sensitive(access.setRolePermissions(role_id, permissions).pipe(policyUse("roles:write"))),
-        GrantPermission: ({ permission, role_id }) =>
-          sensitive(access.grant(role_id, permission).pipe(policyUse("roles:write"))),
-        RevokePermission: ({ permission, role_id }) =>
-          sensitive(access.revoke(role_id, permission).pipe(policyUse("roles:write"))),
-        AssignRole: ({ role_id, user_id }) =>
-          sensitive(
-            Effect.zipRight(requireUser(user_id), access.assignRole(user_id, role_id)).pipe(policyUse("roles:write"))
-          ),
-        UnassignRole: ({ role_id, user_id }) =>
-          sensitive(
-            Effect.zipRight(requireUser(user_id), access.unassignRole(user_id, role_id)).pipe(policyUse("roles:write"))
-          ),
-        SetUserOverride: ({ effect, permission, user_id }) =>
-          sensitive(
-            Effect.zipRight(requireUser(user_id), access.setUserOverride(user_id, permission, effect)).pipe(
-              policyUse("roles:write")
-            )
-          ),
-        RemoveUserOverride: ({ permission, user_id }) =>
-          sensitive(
-            Effect.zipRight(requireUser(user_id), access.removeUserOverride(user_id, permission)).pipe(
-              policyUse("roles:write")
-            )
-          ),
-        CreateTeam: ({ team }) => run(access.createTeam(team).pipe(policyUse("teams:write"))),
-        UpdateTeam: ({ patch, team_id }) => run(access.updateTeam(team_id, patch).pipe(policyUse("teams:write"))),
-        DeleteTeam: ({ team_id }) => run(access.deleteTeam(team_id).pipe(policyUse("teams:write"))),
-        AddTeamMember: ({ team_id, user_id }) =>
-          run(
-            Effect.zipRight(requireUser(user_id), access.addTeamMember(team_id, user_id)).pipe(policyUse("teams:write"))
-          ),
-        RemoveTeamMember: ({ team_id, user_id }) =>
-          run(
-            Effect.zipRight(requireUser(user_id), access.removeTeamMember(team_id, user_id)).pipe(
-              policyUse("teams:write")
-            )
-          ),
-        AssignTeamRole: ({ role_id, team_id }) =>
-          sensitive(access.assignTeamRole(team_id, role_id).pipe(policyUse("roles:write"))),
-        UnassignTeamRole: ({ role_id, team_id }) =>
-          sensitive(access.unassignTeamRole(team_id, role_id).pipe(policyUse("roles:write")))
-      }
-    })
-  )
+  .toLayer({
+    CheckPermission: ({ permission, user_id }) =>
+      asPrincipal(
+        A.explain(user_id, permission).pipe(
+          rolesRead,
+          Effect.map((e) => e.allowed)
+        )
+      ),
+    ExplainPermission: ({ permission, user_id }) => asPrincipal(A.explain(user_id, permission).pipe(rolesRead)),
+    EffectivePermissions: ({ user_id }) => asPrincipal(A.effectivePermissions(user_id).pipe(rolesRead)),
+    ListPermissions: () => asPrincipal(A.listPermissions.pipe(rolesRead)),
+    ListRoles: (params) => asPrincipal(A.listRoles(params).pipe(rolesRead)),
+    GetRole: ({ role_id }) => asPrincipal(A.getRole(role_id).pipe(rolesRead)),
+    ListUserRoles: ({ user_id }) => asPrincipal(A.listUserRoles(user_id).pipe(rolesRead)),
+    ListUserOverrides: ({ user_id }) => asPrincipal(A.listUserOverrides(user_id).pipe(rolesRead)),
+    ListTeams: (params) => asPrincipal(A.listTeams(params).pipe(teamsRead)),
+    GetTeam: ({ team_id }) => asPrincipal(A.getTeam(team_id).pipe(teamsRead)),
+    ListTeamMembers: ({ team_id, ...params }) => asPrincipal(A.listTeamMembers(team_id, params).pipe(teamsRead)),
+    CreatePermission: ({ permission }) => asPrincipal(A.createPermission(permission).pipe(rolesWrite)),
+    DeletePermission: ({ name }) => asPrincipal(A.deletePermission(name).pipe(rolesWrite)),
+    CreateRole: ({ role }) => asPrincipal(A.createRole(role).pipe(rolesWrite)),
+    UpdateRole: ({ patch, role_id }) => asPrincipal(A.updateRole(role_id, patch).pipe(rolesWrite)),
+    DeleteRole: ({ role_id }) => asPrincipal(A.deleteRole(role_id).pipe(rolesWrite)),
+    SetRolePermissions: ({ permissions, role_id }) =>
+      asPrincipal(A.setRolePermissions(role_id, permissions).pipe(rolesWrite)),
+    GrantPermission: ({ permission, role_id }) => asPrincipal(A.grant(role_id, permission).pipe(rolesWrite)),
+    RevokePermission: ({ permission, role_id }) => asPrincipal(A.revoke(role_id, permission).pipe(rolesWrite)),
+    AssignRole: ({ role_id, user_id }) => asPrincipal(A.assignRole(user_id, role_id).pipe(rolesWrite)),
+    UnassignRole: ({ role_id, user_id }) => asPrincipal(A.unassignRole(user_id, role_id).pipe(rolesWrite)),
+    SetUserOverride: ({ effect, permission, user_id }) =>
+      asPrincipal(A.setUserOverride(user_id, permission, effect).pipe(rolesWrite)),
+    RemoveUserOverride: ({ permission, user_id }) =>
+      asPrincipal(A.removeUserOverride(user_id, permission).pipe(rolesWrite)),
+    CreateTeam: ({ team }) => asPrincipal(A.createTeam(team).pipe(teamsWrite)),
+    UpdateTeam: ({ patch, team_id }) => asPrincipal(A.updateTeam(team_id, patch).pipe(teamsWrite)),
+    DeleteTeam: ({ team_id }) => asPrincipal(A.deleteTeam(team_id).pipe(teamsWrite)),
+    AddTeamMember: ({ team_id, user_id }) => asPrincipal(A.addTeamMember(team_id, user_id).pipe(teamsWrite)),
+    RemoveTeamMember: ({ team_id, user_id }) => asPrincipal(A.removeTeamMember(team_id, user_id).pipe(teamsWrite)),
+    AssignTeamRole: ({ role_id, team_id }) => asPrincipal(A.assignTeamRole(team_id, role_id).pipe(rolesWrite)),
+    UnassignTeamRole: ({ role_id, team_id }) => asPrincipal(A.unassignTeamRole(team_id, role_id).pipe(rolesWrite))
+  })

@@ -4,23 +4,17 @@
  * @module
  */
 import { Tenancy, TenantCommand, TenantQuery } from "@signet/core"
-import { Effect } from "effect"
 
-export const TenancyRpc = TenantQuery.merge(TenantCommand).toLayer(
-  Effect.gen(function* () {
-    const tenancy = yield* Tenancy
-    return {
-      GetTenant: ({ slug }) => tenancy.get(slug),
-      ListTenants: (params) => tenancy.list(params),
-      ListSettings: ({ slug }) => tenancy.listSettings(slug),
-      GetSetting: ({ key, slug }) => tenancy.getSetting(slug, key),
-      CreateTenant: (input) => tenancy.create(input),
-      UpdateTenant: ({ patch, slug }) => tenancy.update(slug, patch),
-      SuspendTenant: ({ slug }) => tenancy.suspend(slug),
-      ReactivateTenant: ({ slug }) => tenancy.reactivate(slug),
-      DeleteTenant: ({ slug }) => tenancy.remove(slug),
-      RestoreTenant: ({ slug }) => tenancy.restore(slug),
-      PutSetting: ({ key, setting, slug }) => tenancy.putSetting(slug, key, setting.value)
-    }
-  })
-)
+export const TenancyRpc = TenantQuery.merge(TenantCommand).toLayer({
+  GetTenant: ({ slug }) => Tenancy.use((t) => t.get(slug)),
+  ListTenants: (params) => Tenancy.use((t) => t.list(params)),
+  ListSettings: ({ slug }) => Tenancy.use((t) => t.listSettings(slug)),
+  GetSetting: ({ key, slug }) => Tenancy.use((t) => t.getSetting(slug, key)),
+  CreateTenant: (input) => Tenancy.use((t) => t.create(input)),
+  UpdateTenant: ({ patch, slug }) => Tenancy.use((t) => t.update(slug, patch)),
+  SuspendTenant: ({ slug }) => Tenancy.use((t) => t.suspend(slug)),
+  ReactivateTenant: ({ slug }) => Tenancy.use((t) => t.reactivate(slug)),
+  DeleteTenant: ({ slug }) => Tenancy.use((t) => t.remove(slug)),
+  RestoreTenant: ({ slug }) => Tenancy.use((t) => t.restore(slug)),
+  PutSetting: ({ key, setting, slug }) => Tenancy.use((t) => t.putSetting(slug, key, setting.value))
+})
