@@ -297,3 +297,34 @@ export const readiness = (pgAppRole?: string) =>
     const current = isCurrent(yield* status(allMigrations(pgAppRole)))
     if (!current) return yield* new ServiceUnavailable({ message: "database migrations pending" })
   })
+
+/** Options of {@link jobs}. */
+export interface JobOptions {
+  /** Period of the attendance close job (CloseExpiredCourses), in ms; `0` leaves it off (default 60 000). */
+  readonly closeIntervalMs?: number | undefined
+  /** Run the outbox dispatcher (CloudEvents to subscribers; default true). */
+  readonly outbox?: boolean | undefined
+}
+
+/**
+ * The background jobs of an installation, forked for the layer's lifetime:
+ * the outbox dispatcher (at-least-once delivery of published events to
+ * subscribers) and the attendance close job (every `closeIntervalMs`: ended
+ * courses close and their unmarked students become ABSENT; one replica at a
+ * time holds its lease). `signet serve` runs them; an embedder that wants
+ * them provides this layer beside {@link layer}:
+ *
+ * ```ts
+ * const core = Core.layer({ databaseUrl })
+ * const app = Layer.merge(core, Core.jobs({ closeIntervalMs: 60_000 }).pipe(Layer.provide(core)))
+ * ```
+ */
+export const jobs = (options: JobOptions = {}): Layer.Layer<never, never, Events | Attendance> =>
+  Layer.scopedDiscard(
+    Effect.gen(function* () {
+      if (options.outbox !== false) yield* Effect.forkScoped(Effect.flatMap(Events, (e) => e.run))
+      const interval = options.closeIntervalMs ?? 60_000
+      if (interval > 0)
+        yield* Effect.forkScoped(Effect.flatMap(Attendance, (a) => a.closeJob({ intervalMs: interval })))
+    })
+  )

@@ -13,7 +13,7 @@ import { createServer, type Server } from "node:http"
 import { HttpApiScalar, HttpLayerRouter, HttpServer, HttpServerResponse, OpenApi } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { RpcSerialization, RpcServer } from "@effect/rpc"
-import { Attendance, Core, type Crypto, Events, SignetApi, SignetRpcs } from "@signet/core"
+import { Core, type Crypto, SignetApi, SignetRpcs } from "@signet/core"
 import { Effect, Layer, Scope } from "effect"
 import { OperatorAuthLive, RpcOperatorAuthLive, RpcTenantAuthLive, UserAuthLive } from "./Auth.js"
 import type { ServerConfig } from "./Config.js"
@@ -105,20 +105,8 @@ const rpcRoute = (config: ServerConfig) =>
     Layer.provide(RpcSerialization.layerNdjson)
   )
 
-/**
- * Background jobs, forked for the server's lifetime: the outbox dispatcher
- * and the attendance close job (every `closeJobIntervalMs`, leader-elected).
- */
-const jobs = (config: ServerConfig) =>
-  Layer.scopedDiscard(
-    Effect.gen(function* () {
-      yield* Effect.forkScoped(Effect.flatMap(Events, (e) => e.run))
-      if (config.closeJobIntervalMs > 0)
-        yield* Effect.forkScoped(
-          Effect.flatMap(Attendance, (a) => a.closeJob({ intervalMs: config.closeJobIntervalMs }))
-        )
-    })
-  )
+/** Background jobs for the server's lifetime (core's `Core.jobs`: outbox dispatcher, close job). */
+const jobs = (config: ServerConfig) => Core.jobs({ closeIntervalMs: config.closeJobIntervalMs })
 
 /** Every route and global middleware, needing the core services. */
 export const routes = (config: ServerConfig, inflight: { n: number } = { n: 0 }) =>
