@@ -18,6 +18,7 @@ import { NodeHttpServerRequest } from "@effect/platform-node"
 import { Cause, Clock, Effect, FiberRef, Option } from "effect"
 import type { ServerConfig } from "./Config.js"
 import { Metrics } from "./Metrics.js"
+import { redactPath, routeLabel } from "./Routes.js"
 
 /**
  * Name of the header through which `/rpc` handlers learn the TCP peer's
@@ -327,14 +328,6 @@ const drain = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<void
     message.once("close", finish)
   })
 
-/** Route label for metrics: ids and slugs collapsed so cardinality stays bounded. */
-export const routeLabel = (path: string): string =>
-  path
-    .split("?")[0]!
-    .replace(/\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "/{id}")
-    .replace(/^\/api\/v1\/tenants\/[^/]+/, (m) => (m === "/api/v1/tenants" ? m : "/api/v1/tenants/{slug}"))
-    .replace(/(\/settings\/)[^/]+$/, "$1{key}")
-
 /**
  * The global middleware. Order of work per request:
  * 1. resolve the request id (and make it the fiber's log annotation);
@@ -471,7 +464,7 @@ export const globalMiddleware = (config: ServerConfig, inflight: { n: number } =
                 msg: "request",
                 request_id: requestId,
                 method: request.method,
-                path,
+                path: redactPath(path),
                 status: withHeaders.status,
                 duration_ms: Math.round(elapsed * 100_000) / 100,
                 ip: request.remoteAddress._tag === "Some" ? request.remoteAddress.value : null,

@@ -14,8 +14,8 @@ export {
   MAX_ECHOED_CHARS,
   problemResponse,
   problemType,
-  routeLabel,
   sanitizeIssueMessage,
   sanitizeIssueTree
 } from "./Middleware.js"
+export { redactPath, routeLabel } from "./Routes.js"
 export { baseUrl, coreLayer, routes, serverLayer } from "./Server.js"
