@@ -10,12 +10,26 @@
  */
 
 import { createServer, type Server } from "node:http"
-import { HttpApiScalar, HttpLayerRouter, HttpServer, HttpServerResponse, OpenApi } from "@effect/platform"
+import {
+  HttpApiScalar,
+  HttpLayerRouter,
+  HttpServer,
+  HttpServerRequest,
+  HttpServerResponse,
+  OpenApi
+} from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { RpcSerialization, RpcServer } from "@effect/rpc"
 import { Core, type Crypto, SignetApi, SignetRpcs } from "@signet/core"
 import { Effect, Layer, Scope } from "effect"
-import { OperatorAuthLive, RpcOperatorAuthLive, RpcTenantAuthLive, UserAuthLive } from "./Auth.js"
+import {
+  clientInfo,
+  OperatorAuthLive,
+  RpcOperatorAuthLive,
+  RpcTenantAuthLive,
+  resolveCaller,
+  UserAuthLive
+} from "./Auth.js"
 import type { ServerConfig } from "./Config.js"
 import { AcademicsHttp, CalendarHttp } from "./http/Academics.js"
 import { AccessHttp } from "./http/Access.js"
@@ -108,10 +122,31 @@ const rpcRoute = (config: ServerConfig) =>
 /** Background jobs for the server's lifetime (core's `Core.jobs`: outbox dispatcher, close job). */
 const jobs = (config: ServerConfig) => Core.jobs({ closeIntervalMs: config.closeJobIntervalMs })
 
+/**
+ * Before an upload's body is read: the caller must resolve (a token of the
+ * tenant in the path, an API key of it, or the operator) — the same
+ * resolution as the route's own, run early.
+ */
+const authenticateUpload = (config: ServerConfig) => (request: HttpServerRequest.HttpServerRequest) =>
+  Effect.flatMap(clientInfo(config), (client) => {
+    const header = request.headers["authorization"] ?? ""
+    return resolveCaller(config, {
+      token: header.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : "",
+      slug: decodeURIComponent(/^\/api\/v1\/tenants\/([^/?#]+)/.exec(request.url)?.[1] ?? ""),
+      client,
+      requestId: undefined,
+      enrolmentStep: false
+    })
+  }).pipe(
+    Effect.as(true),
+    Effect.orElseSucceed(() => false),
+    Effect.provideService(HttpServerRequest.HttpServerRequest, request)
+  )
+
 /** Every route and global middleware, needing the core services. */
 export const routes = (config: ServerConfig, inflight: { n: number } = { n: 0 }) =>
   Layer.mergeAll(apiRoutes(config), openApiRoute, docsRoute, metricsRoute, rpcRoute(config)).pipe(
-    Layer.provide(globalMiddleware(config, inflight)),
+    Layer.provide(globalMiddleware(config, inflight, authenticateUpload(config))),
     Layer.provide(
       config.corsOrigins.length > 0
         ? HttpLayerRouter.cors({
