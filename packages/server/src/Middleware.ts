@@ -328,6 +328,22 @@ const drain = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<void
     message.once("close", finish)
   })
 
+/** The body type an endpoint takes: the imports' own, JSON for everything else. */
+const expectedContentType = (path: string): string =>
+  /\/roster\/imports$/.test(path)
+    ? "application/zip"
+    : /\/timetable\/imports$/.test(path)
+      ? "text/calendar"
+      : "application/json"
+
+/**
+ * Whether a request body's `Content-Type` is the endpoint's (issue 15 §5:
+ * form-encoded bodies were accepted on JSON endpoints, and bodies without a
+ * type skipped the JSON depth guard). Parameters such as `charset` are ignored.
+ */
+const acceptsContentType = (path: string, contentType: string): boolean =>
+  contentType.split(";")[0]!.trim() === expectedContentType(path)
+
 /**
  * The global middleware. Order of work per request:
  * 1. resolve the request id (and make it the fiber's log annotation);
@@ -437,11 +453,11 @@ export const globalMiddleware = <R = never>(
                       "send the request body with a Content-Length (chunked bodies are not accepted)"
                     )
                   )
-                : contentType.startsWith("multipart/")
+                : length > 0 && path !== "/rpc" && !acceptsContentType(path, contentType)
                   ? refuse(
                       415,
                       "UnsupportedMediaType",
-                      "this API takes application/json (and application/zip or text/calendar for imports), not multipart"
+                      `this endpoint takes ${expectedContentType(path)}, not ${contentType.split(";")[0] || "a body without Content-Type"}`
                     )
                   : Effect.flatMap(authenticated, (ok) =>
                       !ok

@@ -66,3 +66,32 @@ layer(testServer("sqlite"), { timeout: 60_000, excludeTestServices: true })("upl
     })
   )
 })
+
+layer(testServer("sqlite"), { timeout: 60_000, excludeTestServices: true })("body types (issue 15 §5)", (it) => {
+  const post = (path: string, body: string, contentType?: string) =>
+    Effect.flatMap(TestServer, (server) =>
+      Effect.promise(() =>
+        fetch(`${server.url}${path}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${server.token}`, ...(contentType ? { "content-type": contentType } : {}) },
+          body
+        }).then(async (r) => ({ status: r.status, text: await r.text() }))
+      )
+    )
+
+  it.effect("a form-encoded body on a JSON endpoint is 415", () =>
+    Effect.gen(function* () {
+      const r = yield* post("/api/v1/tenants", "slug=form-school&name=Form", "application/x-www-form-urlencoded")
+      expect(r.status).toBe(415)
+      expect(r.text).toContain("application/json")
+    })
+  )
+
+  it.effect("a body sent as text/plain is 415, a JSON one with a charset is accepted", () =>
+    Effect.gen(function* () {
+      const body = JSON.stringify({ slug: "typed-school", name: "Typed" })
+      expect((yield* post("/api/v1/tenants", body)).status).toBe(415)
+      expect((yield* post("/api/v1/tenants", body, "application/json; charset=utf-8")).status).toBe(201)
+    })
+  )
+})
