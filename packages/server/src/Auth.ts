@@ -34,7 +34,7 @@ import {
 } from "@signet/core"
 import { Effect, FiberRef, Layer, Option, Redacted } from "effect"
 import type { ServerConfig } from "./Config.js"
-import { CurrentRequestId, RPC_PEER_HEADER } from "./Middleware.js"
+import { CurrentRequestId, RPC_FORWARDED_HEADER, RPC_PEER_HEADER } from "./Middleware.js"
 
 const digest = (s: string) => Crypto.createHash("sha256").update(s).digest()
 
@@ -127,7 +127,12 @@ export const RpcOperatorAuthLive = (config: ServerConfig) =>
         const token = auth.toLowerCase().startsWith("bearer ") ? auth.slice(7).trim() : ""
         return Effect.flatMap(operatorOf(config, token).pipe(Effect.provideService(Operators, operators)), (id) =>
           Option.isSome(id)
-            ? operatorActor(headers, headers[RPC_PEER_HEADER] || undefined, config, id.value)
+            ? operatorActor(
+                { ...headers, "x-forwarded-for": headers[RPC_FORWARDED_HEADER] ?? "" },
+                headers[RPC_PEER_HEADER] || undefined,
+                config,
+                id.value
+              )
             : Effect.fail(unauthorized)
         )
       })
@@ -140,7 +145,11 @@ export const RpcOperatorAuthLive = (config: ServerConfig) =>
  * (set by the global middleware), then the trusted-proxy rule as over REST.
  */
 export const rpcClientInfo = (config: ServerConfig, headers: Headers): ClientInfo => ({
-  ip: clientIp(headers[RPC_PEER_HEADER] || undefined, headers["x-forwarded-for"], config.trustedProxies),
+  ip: clientIp(
+    headers[RPC_PEER_HEADER] || undefined,
+    headers[RPC_FORWARDED_HEADER] || undefined,
+    config.trustedProxies
+  ),
   userAgent: headers["user-agent"]
 })
 

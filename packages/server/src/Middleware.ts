@@ -30,6 +30,14 @@ import { redactPath, routeLabel } from "./Routes.js"
 export const RPC_PEER_HEADER = `x-signet-peer-${Crypto.randomBytes(8).toString("hex")}`
 
 /**
+ * The HTTP request's own `X-Forwarded-For`, passed to `/rpc` handlers under
+ * a name as unguessable as {@link RPC_PEER_HEADER}: @effect/rpc appends an RPC
+ * message's headers after the HTTP ones, so a client could otherwise
+ * override the forwarded address the trusted-proxy rule reads (issue 15 §4).
+ */
+export const RPC_FORWARDED_HEADER = `${RPC_PEER_HEADER}-forwarded`
+
+/**
  * The request id of the request being handled: the client's `X-Request-ID`
  * when it is a safe token (1–128 of `[A-Za-z0-9._:-]`), else a fresh UUID.
  * Echoed in the response, written in every log line and audit row.
@@ -406,10 +414,9 @@ export const globalMiddleware = <R = never>(
           // own headers: a modified copy of the request would lose the body read above.
           if (path === "/rpc") {
             try {
-              NodeHttpServerRequest.toIncomingMessage(request).headers[RPC_PEER_HEADER] = Option.getOrElse(
-                request.remoteAddress,
-                () => ""
-              )
+              const headers = NodeHttpServerRequest.toIncomingMessage(request).headers
+              headers[RPC_PEER_HEADER] = Option.getOrElse(request.remoteAddress, () => "")
+              headers[RPC_FORWARDED_HEADER] = request.headers["x-forwarded-for"] ?? ""
             } catch {
               // Not a node request (e.g. a web handler in process): no peer address to pass.
             }
