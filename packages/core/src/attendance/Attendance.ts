@@ -59,7 +59,6 @@ import { CurrentActor, CurrentTenant, systemActor, type TenantId } from "@signet
 import { Conflict, Forbidden, ValidationError } from "@signet/contracts/kernel/Errors"
 import { newUuid } from "@signet/contracts/kernel/Ids"
 import { DEFAULT_LIMIT, decodeCursor, toPage } from "@signet/contracts/kernel/Pagination"
-import { stringify } from "csv-stringify/sync"
 import { Clock, Effect, Option, Schema } from "effect"
 import QRCode from "qrcode"
 import { Academics } from "../academics/Academics.js"
@@ -68,6 +67,7 @@ import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { Identity } from "../identity/Users.js"
 import { Envelope } from "../kernel/Crypto.js"
+import { toCsv } from "../kernel/Csv.js"
 import { tenantTx } from "../kernel/Database.js"
 import { acquireLease, releaseLease } from "../kernel/Leases.js"
 import { DbJson, instant, json } from "../kernel/Sql.js"
@@ -1581,13 +1581,14 @@ export class Attendance extends Effect.Service<Attendance>()("Signet/Attendance"
   })
 }) {}
 
-/** CSV of a report: one line per student (RFC 4180, header row). */
+/** CSV of a report: one line per student (RFC 4180, header row, formula-safe: kernel/Csv.ts). */
 export const reportCsv = (r: AttendanceReport): string =>
-  stringify(
+  toCsv(
+    ["student_id", "email", "name", "courses", "present", "late", "absent", "excused", "unmarked", "rate"],
     r.lines.map((l) => [
       l.student_id,
-      l.email ?? "",
-      l.name ?? "",
+      l.email,
+      l.name,
       l.totals.courses,
       l.totals.present,
       l.totals.late,
@@ -1595,29 +1596,19 @@ export const reportCsv = (r: AttendanceReport): string =>
       l.totals.excused,
       l.totals.unmarked,
       l.totals.rate === null ? "" : l.totals.rate.toFixed(4)
-    ]),
-    {
-      header: true,
-      columns: ["student_id", "email", "name", "courses", "present", "late", "absent", "excused", "unmarked", "rate"]
-    }
+    ])
   )
 
-/** CSV of a student's history: one line per course (RFC 4180, header row). */
+/** CSV of a student's history: one line per course (RFC 4180, header row, formula-safe). */
 export const historyCsv = (h: StudentHistory): string =>
-  stringify(
-    h.entries.map((e) => [e.course_id, e.course_name, e.start_at, e.result ?? "UNMARKED"]),
-    { header: true, columns: ["course_id", "course_name", "start_at", "result"] }
+  toCsv(
+    ["course_id", "course_name", "start_at", "result"],
+    h.entries.map((e) => [e.course_id, e.course_name, e.start_at, e.result ?? "UNMARKED"])
   )
 
-/** CSV of a course roll (RFC 4180, header row). */
+/** CSV of a course roll (RFC 4180, header row, formula-safe). */
 export const rollCsv = (roll: CourseRoll): string =>
-  stringify(
-    roll.entries.map((e) => [
-      e.student_id,
-      e.result ?? "UNMARKED",
-      e.method ?? "",
-      e.signed_at ?? "",
-      e.excuse_id ?? ""
-    ]),
-    { header: true, columns: ["student_id", "result", "method", "signed_at", "excuse_id"] }
+  toCsv(
+    ["student_id", "result", "method", "signed_at", "excuse_id"],
+    roll.entries.map((e) => [e.student_id, e.result ?? "UNMARKED", e.method, e.signed_at, e.excuse_id])
   )
