@@ -710,6 +710,14 @@ interface EventInfo {
 
 const MAX_OCCURRENCES = 5000
 const MAX_ITERATIONS = 100_000
+/**
+ * Occurrences one calendar may expand to, all events together (issue 15 §1:
+ * twenty events of `COUNT=5000` — a 3 KB file — expanded to 100,000 courses
+ * and took the server's CPU for half a minute). Beyond it the file is refused
+ * (`TOO_MANY_OCCURRENCES`) before anything is planned; a school's year of
+ * weekly lessons stays far below it.
+ */
+export const MAX_FILE_OCCURRENCES = 20_000
 
 const textProp = (comp: ICAL.Component, name: string): string | null => {
   const v = comp.getFirstPropertyValue(name)
@@ -1016,6 +1024,8 @@ const expand = (
 
   const out: Array<Occurrence> = []
   const mapped = new Set<EventInfo>()
+  /** Set once the file passed MAX_FILE_OCCURRENCES: expansion stops everywhere. */
+  let overFileLimit = false
   const emit = (info: EventInfo, startMs: number, endMs: number, originalMs: number, recurring: boolean) => {
     const comp = info.comp
     const warnOnce = (field: string, r: { readonly from: string }) => {
@@ -1108,6 +1118,17 @@ const expand = (
           }
           break
         }
+        if (out.length >= MAX_FILE_OCCURRENCES) {
+          if (!overFileLimit)
+            issues.error(
+              "TOO_MANY_OCCURRENCES",
+              `the calendar expands to more than ${MAX_FILE_OCCURRENCES} occurrences (the limit per file); split it or give a narrower window`,
+              master.line,
+              uid
+            )
+          overFileLimit = true
+          break
+        }
         if (++iterations > MAX_ITERATIONS || emitted >= MAX_OCCURRENCES) {
           issues.warn(
             "OCCURRENCE_CAP",
@@ -1156,6 +1177,7 @@ const expand = (
     }
   }
   for (const [uid, group] of byUid) {
+    if (overFileLimit) break
     const mark = out.length
     try {
       expandGroup(uid, group)
