@@ -48,6 +48,17 @@ const usersDelete = policyRequire("users", "delete")
 const apiKeysRead = policyRequire("apikeys", "read")
 const apiKeysWrite = policyRequire("apikeys", "write")
 
+/**
+ * `self` after checking that the actor holds every permission the user `id`
+ * holds (what the actor could otherwise take over or switch off).
+ * @errors Forbidden (naming the first permission not held)
+ */
+const onUser = <A, E, R>(id: string, what: string, self: Effect.Effect<A, E, R>) =>
+  Effect.zipRight(
+    Access.use((a) => a.requireHeldUser(id, what)),
+    self
+  )
+
 /** Administrative user and API-key operations; see the module comment for their permissions. */
 export const UserAdmin = {
   /** A page of the tenant's users (`users:read`). @errors ValidationError (bad cursor or filter) */
@@ -79,14 +90,47 @@ export const UserAdmin = {
         Identity.use((i) => i.create(input))
       )
     ),
-  /** Changes a user's profile (`users:write`). @errors UserNotFound, ValidationError, Conflict */
-  update: (id: string, patch: UpdateUser) => usersWrite(Identity.use((i) => i.update(id, patch))),
-  /** Re-enables a disabled user (`users:write`). @errors UserNotFound */
-  enable: (id: string) => usersWrite(Identity.use((i) => i.lifecycle<never, never>(id, "enabled"))),
-  /** Lifts a lockout (`users:write`). @errors UserNotFound */
-  unlock: (id: string) => usersWrite(Identity.use((i) => i.lifecycle<never, never>(id, "unlocked"))),
-  /** Disables a user and revokes their sessions (`users:write`). @errors UserNotFound */
-  disable: (id: string) => usersWrite(Auth.use((a) => a.disableUser(id))),
+  /**
+   * Changes a user's profile (`users:write`). Acting on a user needs at least
+   * the power that user holds (`Access.requireHeldUser`, issue 15 §4): a
+   * manager cannot edit, disable, unlock or delete the tenant's administrator.
+   * @errors UserNotFound, ValidationError, Conflict, Forbidden
+   */
+  update: (id: string, patch: UpdateUser) =>
+    usersWrite(
+      onUser(
+        id,
+        "changing this user",
+        Identity.use((i) => i.update(id, patch))
+      )
+    ),
+  /** Re-enables a disabled user (`users:write`, and the user's power). @errors UserNotFound, Forbidden */
+  enable: (id: string) =>
+    usersWrite(
+      onUser(
+        id,
+        "enabling this user",
+        Identity.use((i) => i.lifecycle<never, never>(id, "enabled"))
+      )
+    ),
+  /** Lifts a lockout (`users:write`, and the user's power). @errors UserNotFound, Forbidden */
+  unlock: (id: string) =>
+    usersWrite(
+      onUser(
+        id,
+        "unlocking this user",
+        Identity.use((i) => i.lifecycle<never, never>(id, "unlocked"))
+      )
+    ),
+  /** Disables a user and revokes their sessions (`users:write`, and the user's power). @errors UserNotFound, Forbidden */
+  disable: (id: string) =>
+    usersWrite(
+      onUser(
+        id,
+        "disabling this user",
+        Auth.use((a) => a.disableUser(id))
+      )
+    ),
   /**
    * Sets a user's password and revokes their sessions (`users:write`).
    * Whoever sets a password can sign in as the user, so the actor must also
@@ -101,8 +145,15 @@ export const UserAdmin = {
         Auth.use((a) => a.resetPassword(id, password))
       )
     ),
-  /** Soft-deletes a user and revokes their sessions (`users:delete`). @errors UserNotFound */
-  remove: (id: string) => usersDelete(Auth.use((a) => a.deleteUser(id))),
+  /** Soft-deletes a user and revokes their sessions (`users:delete`, and the user's power). @errors UserNotFound, Forbidden */
+  remove: (id: string) =>
+    usersDelete(
+      onUser(
+        id,
+        "deleting this user",
+        Auth.use((a) => a.deleteUser(id))
+      )
+    ),
   /** The tenant's API keys, without secrets (`apikeys:read`). */
   listApiKeys: apiKeysRead(Effect.flatMap(ApiKeys, (k) => k.list)),
   /**

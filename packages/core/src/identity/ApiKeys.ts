@@ -176,6 +176,15 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("Signet/ApiKeys", {
             const expected = Buffer.from(row?.secret_hash ?? "00".repeat(32), "hex")
             const matches = Crypto.timingSafeEqual(expected, sha256(parsed.value.secret))
             if (!row || !matches || !toApiKey(row, nowMs).active) return yield* invalid
+            // A key dies with its creator (issue 15 §4): a key minted by a user who has since been
+            // disabled or deleted no longer authenticates. Keys made by operators or the system
+            // (no user row) are the platform's and stay until revoked or expired.
+            if (row.created_by !== null) {
+              const creator = yield* sql<{ status: string; deleted_at: string | null }>`SELECT status, deleted_at
+                FROM users WHERE tenant_id = ${tenant.id} AND id = ${row.created_by}`.pipe(Effect.orDie)
+              const user = creator[0]
+              if (user && (user.status === "disabled" || user.deleted_at !== null)) return yield* invalid
+            }
             if (row.last_used_at === null || nowMs - Date.parse(row.last_used_at) > 60_000) {
               yield* sql`UPDATE api_keys SET last_used_at = ${instant(nowMs)} WHERE tenant_id = ${tenant.id}
                 AND id = ${row.id}`.pipe(Effect.orDie)
