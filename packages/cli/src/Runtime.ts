@@ -53,9 +53,18 @@ export const reportFailure = (error: unknown): Effect.Effect<void> =>
       process.exitCode = ExitCode.usage
       return
     }
-    const e = error as { _tag?: string; message?: string }
+    const e = error as { _tag?: string; message?: string; cause?: { message?: unknown; code?: unknown } }
     const tag = e?._tag
-    const message = typeof e?.message === "string" && e.message.length > 0 ? e.message : String(error)
+    const own = typeof e?.message === "string" && e.message.length > 0 && e.message !== tag ? e.message : undefined
+    // Errors that carry their reason in `cause` (the platform's ServeError: the port is taken,
+    // the address is not local) say it instead of their bare tag (issue 15 §6).
+    const fromCause =
+      typeof e?.cause?.message === "string" && e.cause.message.length > 0
+        ? tag === "ServeError"
+          ? `cannot listen: ${e.cause.message}${e.cause.code === "EADDRINUSE" ? " (another process, perhaps a running signet serve, uses it; choose --port)" : ""}`
+          : e.cause.message
+        : undefined
+    const message = own ?? fromCause ?? String(error)
     yield* Console.error(`signet: ${message}`)
     process.exitCode = tag === "IntegrityFailure" ? ExitCode.integrity : ExitCode.error
   })

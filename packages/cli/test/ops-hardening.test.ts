@@ -93,20 +93,25 @@ describe("restore under a running server (issue 15 §6)", () => {
   })
   afterAll(() => Fs.rmSync(cwd, { recursive: true, force: true }))
 
-  it("is refused while signet serve holds the database, even with --force", async () => {
+  it("is refused while signet serve holds the database, even with --force; a second serve names the busy port", async () => {
     const server = spawn(process.execPath, [BIN, "serve", "--port", "0"], { cwd, env: cleanEnv() })
     try {
-      await new Promise<void>((resolve, reject) => {
+      const listening = await new Promise<string>((resolve, reject) => {
         let out = ""
         server.stdout.on("data", (d) => {
           out += String(d)
-          if (/listening|http:\/\//i.test(out)) resolve()
+          if (/listening|http:\/\//i.test(out)) resolve(out)
         })
         server.once("exit", (code) => reject(new Error(`serve exited ${code}`)))
       })
       const r = await signet(cwd, ["restore", "b.db", "--force"])
       expect(r.code).toBe(1)
       expect(r.stderr).toContain("is open in another process")
+      // A second server on the same port says which address is taken (it printed "signet: ServeError").
+      const port = /127\.0\.0\.1:(\d+)/.exec(listening)?.[1]
+      const busy = await signet(cwd, ["serve", "--port", port!])
+      expect(busy.code).toBe(1)
+      expect(busy.stderr).toContain(`address already in use 127.0.0.1:${port}`)
     } finally {
       server.kill("SIGTERM")
       await new Promise((resolve) => server.once("exit", resolve))
