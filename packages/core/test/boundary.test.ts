@@ -15,7 +15,7 @@ import {
   Tenancy
 } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
-import { Effect, Schema, TestClock } from "effect"
+import { ConfigProvider, Effect, Schema, TestClock } from "effect"
 import { asTenant, testActor, testCore } from "./support.js"
 
 const onboard = (slug: string) =>
@@ -142,6 +142,53 @@ for (const dialect of testDialects()) {
           }).pipe(as(operator))
         )
       })
+    )
+
+    it.effect(
+      "a student's wrong QR codes are refused, then rate-limited without storing more refusals (issue 15 §1)",
+      () =>
+        Effect.gen(function* () {
+          yield* TestClock.setTime(Date.now())
+          const tenant = yield* onboard("bnd-qr")
+          yield* asTenant(
+            tenant,
+            Effect.gen(function* () {
+              const student = yield* user("s@bnd-qr.example.edu", "student")
+              const school = yield* AcademicsAdmin.createSchool({ name: "Hugo", code: "HUGO" }).pipe(
+                policyUse("academics:write"),
+                as(operator)
+              )
+              const group = yield* AcademicsAdmin.createGroup({ school_id: school.id, name: "G" }).pipe(
+                policyUse("academics:write"),
+                as(operator)
+              )
+              yield* AcademicsAdmin.setMembers(group.id, [student.id]).pipe(policyUse("academics:write"), as(operator))
+              const course = yield* AcademicsAdmin.createCourse({
+                school_id: school.id,
+                name: "Maths",
+                start_at: iso(-5),
+                end_at: iso(55),
+                group_ids: [group.id]
+              }).pipe(policyUse("academics:write"), as(operator))
+              const guess = AttendanceAdmin.createSignatureAttempt({
+                course_id: course.id,
+                method: "QR",
+                qr_code: "00000000"
+              }).pipe(as({ kind: "user", id: student.id, userType: "student" }))
+              const outcomes: Array<string> = []
+              for (let i = 0; i < 5; i++) {
+                const r = yield* Effect.either(guess)
+                outcomes.push(r._tag === "Right" ? r.right.status : r.left._tag)
+              }
+              expect(outcomes).toEqual(["REFUSED", "REFUSED", "REFUSED", "RateLimited", "RateLimited"])
+              const refusals = yield* AttendanceAdmin.listRefusals(course.id, {}).pipe(
+                policyUse("attendance:read"),
+                as(operator)
+              )
+              expect(refusals.items).toHaveLength(3)
+            })
+          )
+        }).pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["SIGNET_RATE_SIGN_STUDENT", "3/60"]]))))
     )
 
     it.effect("CloseExpiredCourses closes by the server's clock and needs attendance:admin (issue 15 §3)", () =>

@@ -23,9 +23,11 @@ import type {
   SubmitExcuse,
   UpdateAttendancePolicy
 } from "@signet/contracts/attendance/Domain"
-import { CurrentActor } from "@signet/contracts/kernel/Context"
-import { Clock, type Context, Effect } from "effect"
+import { RateLimited } from "@signet/contracts/identity/Api"
+import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
+import { Clock, Config, type Context, Effect, Option } from "effect"
 import { policyRequire } from "../access/Policy.js"
+import { parseRule, RateLimiter } from "../kernel/RateLimit.js"
 import { Attendance, type AttendancePrincipal, reportCsv, rollCsv } from "./Attendance.js"
 
 type Svc = Context.Tag.Service<typeof Attendance>
@@ -38,6 +40,45 @@ const principal: Effect.Effect<AttendancePrincipal, never, CurrentActor> = Effec
   schoolId: actor.kind === "user" ? (actor.schoolId ?? null) : null
 }))
 
+/**
+ * Signing limits (issue 15 §1 "QR guessing": 200 wrong codes in a row were
+ * all answered, each writing a refusal row): a student's own attempts (QR,
+ * NFC) count in a bucket per student and one per course, and past either
+ * the attempt is refused with 429 before anything is decided or stored.
+ * Rules: `SIGNET_RATE_SIGN_STUDENT` (default `20/60`: twenty attempts a minute
+ * per student) and `SIGNET_RATE_SIGN_COURSE` (default `600/60`: a class of
+ * thirty retrying twenty times), each `count/seconds` or `off`.
+ * @errors RateLimited (429, with the seconds until the window resets)
+ */
+const signingLimits = (input: CreateSignatureAttempt) =>
+  Effect.gen(function* () {
+    const actor = yield* CurrentActor
+    if (actor.kind !== "user" || !actor.id || (input.method !== "QR" && input.method !== "NFC")) return
+    const tenant = yield* CurrentTenant
+    const rules = yield* Effect.orDie(
+      Config.all({
+        student: Config.string("SIGNET_RATE_SIGN_STUDENT").pipe(Config.withDefault("20/60")),
+        course: Config.string("SIGNET_RATE_SIGN_COURSE").pipe(Config.withDefault("600/60"))
+      })
+    )
+    const limiter = yield* RateLimiter
+    for (const [bucket, text] of [
+      [`sign:student:${tenant.id}:${actor.id}`, rules.student],
+      [`sign:course:${tenant.id}:${input.course_id}`, rules.course]
+    ] as const) {
+      const rule = parseRule(text)
+      if (Option.isNone(rule)) continue
+      const decision = yield* limiter.hit(bucket, rule.value)
+      if (!decision.allowed)
+        return yield* new RateLimited({
+          message: `too many signing attempts; retry in ${decision.resetSeconds} s`,
+          retry_after_seconds: decision.resetSeconds,
+          limit: decision.limit,
+          remaining: decision.remaining
+        })
+    }
+  })
+
 /** Attendance operations; see the module comment for their permissions and rules. */
 export const AttendanceAdmin = {
   /**
@@ -46,7 +87,10 @@ export const AttendanceAdmin = {
    * @errors AcademicsNotFound, ValidationError, Forbidden
    */
   createSignatureAttempt: (input: CreateSignatureAttempt) =>
-    Effect.flatMap(principal, (p) => Attendance.use((a) => a.createSignatureAttempt(input, p))),
+    Effect.zipRight(
+      signingLimits(input),
+      Effect.flatMap(principal, (p) => Attendance.use((a) => a.createSignatureAttempt(input, p)))
+    ),
   /** Seed 004 `PatchSignature` (the course's teachers, `attendance:admin`). */
   patchSignature: (id: string, patch: PatchSignature) => Attendance.use((a) => a.patchSignature(id, patch)),
   /** Seed 004 `MarkRoll`: the teacher's roll call. */
