@@ -50,7 +50,12 @@ for (const dialect of testDialects()) {
           const fixture = yield* run(
             Effect.gen(function* () {
               const a = yield* Academics
-              const school = yield* a.createSchool({ name: "Lycée Hugo", code: "HUGO" })
+              // NFC is off by default (issue 15 §3): this school turns it on.
+              const school = yield* a.createSchool({
+                name: "Lycée Hugo",
+                code: "HUGO",
+                preferences: { enable_nfc: true }
+              })
               const school2 = yield* a.createSchool({ name: "Collège Zola", code: "ZOLA" })
               const room = yield* a.createClassroom({ school_id: school.id, name: "Salle 101", code: "101" })
               const group = yield* a.createGroup({ school_id: school.id, name: "2nde A", code: "2A" })

@@ -191,6 +191,55 @@ for (const dialect of testDialects()) {
         }).pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["SIGNET_RATE_SIGN_STUDENT", "3/60"]]))))
     )
 
+    it.effect("NFC is off by default, and when on, the school's network policy applies to it (issue 15 §3)", () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(Date.now())
+        const tenant = yield* onboard("bnd-nfc")
+        yield* asTenant(
+          tenant,
+          Effect.gen(function* () {
+            const student = yield* Identity.use((i) =>
+              i.create(
+                Schema.decodeUnknownSync(CreateUser)({
+                  email: "s@bnd-nfc.example.edu",
+                  given_name: "S",
+                  family_name: "N",
+                  user_type: "student",
+                  devices: ["phone-1"]
+                })
+              )
+            ).pipe(as(operator))
+            const write = policyUse("academics:write")
+            const school = yield* AcademicsAdmin.createSchool({ name: "Hugo", code: "HUGO" }).pipe(write, as(operator))
+            const group = yield* AcademicsAdmin.createGroup({ school_id: school.id, name: "G" }).pipe(
+              write,
+              as(operator)
+            )
+            yield* AcademicsAdmin.setMembers(group.id, [student.id]).pipe(write, as(operator))
+            const course = yield* AcademicsAdmin.createCourse({
+              school_id: school.id,
+              name: "Maths",
+              start_at: iso(-5),
+              end_at: iso(55),
+              group_ids: [group.id]
+            }).pipe(write, as(operator))
+            const tap = AttendanceAdmin.createSignatureAttempt({
+              course_id: course.id,
+              method: "NFC",
+              device_identifier: "phone-1"
+            }).pipe(as({ kind: "user", id: student.id, userType: "student", ip: "203.0.113.5" }))
+            expect(yield* tap).toMatchObject({ status: "REFUSED", reason_code: "METHOD_DISABLED" })
+            yield* AcademicsAdmin.updateSchoolPreferences(school.id, { enable_nfc: true }).pipe(write, as(operator))
+            yield* AttendanceAdmin.updatePolicy(school.id, { ip_allowlist: ["10.0.0.0/8"] }).pipe(
+              policyUse("attendance:admin"),
+              as(operator)
+            )
+            expect(yield* tap).toMatchObject({ status: "REFUSED", reason_code: "IP_NOT_ALLOWED" })
+          })
+        )
+      })
+    )
+
     it.effect("CloseExpiredCourses closes by the server's clock and needs attendance:admin (issue 15 §3)", () =>
       Effect.gen(function* () {
         // The clock of the process is the one that decides (TestClock here, the system clock in a server).

@@ -67,7 +67,10 @@ export const DEFAULT_PREFERENCES = {
   students_can_sign_before_teacher: true,
   enable_flash: true,
   disable_course_modification_from_ui: false,
-  enable_nfc: true
+  // Off until a school turns it on (issue 15 §3): an NFC claim names a device identifier the
+  // student can read from their own profile, so it proves less than a QR code or a beacon
+  // proof (docs/attendance.md "What each method proves").
+  enable_nfc: false
 } as const
 
 /** A school (a OneRoster org of type school). */

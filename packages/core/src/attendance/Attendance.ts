@@ -827,9 +827,15 @@ export class Attendance extends Effect.Service<Attendance>()("Signet/Attendance"
         }
         // Method proofs.
         let proofRef: string | null = null
+        // The school's network policy applies to every method a student's own device submits (issue
+        // 15 §3: it covered QR only, so an NFC claim could come from anywhere).
+        if (
+          (method === "QR" || method === "NFC") &&
+          ips &&
+          !(actor.ip && ips.check(actor.ip, isIP(actor.ip) === 6 ? "ipv6" : "ipv4"))
+        )
+          return yield* refuse(attempt, "IP_NOT_ALLOWED", `${method} signatures must come from the school's network`)
         if (method === "QR") {
-          if (ips && !(actor.ip && ips.check(actor.ip, isIP(actor.ip) === 6 ? "ipv6" : "ipv4")))
-            return yield* refuse(attempt, "IP_NOT_ALLOWED", "QR signatures must come from the school's network")
           const qr = yield* checkQr(tid, course.id, input.qr_code!, atMs, policy.qr_step_seconds)
           if (!qr.ok)
             return yield* qr.expired
