@@ -276,6 +276,17 @@ const SECURITY_HEADERS: Record<string, string> = {
 }
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 
+/**
+ * The `/docs` page's policy (issue 15 §2): its script and styles are inline
+ * in the page, and nothing may be fetched from anywhere but this server — no
+ * font host, no analytics, no request proxy — whatever the bundled viewer
+ * tries. Images may be inline (`data:`).
+ */
+const DOCS_CSP =
+  "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; " +
+  "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; " +
+  "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
 /** Deepest JSON nesting accepted in a request body (deeper bodies are refused before parsing). */
 export const MAX_JSON_DEPTH = 64
 
@@ -494,7 +505,7 @@ export const globalMiddleware = <R = never>(
             path === "/rpc" ? sanitizeRpcResponse(response) : response,
             {
               ...SECURITY_HEADERS,
-              ...(isDocs ? {} : { "content-security-policy": API_CSP }),
+              "content-security-policy": isDocs ? DOCS_CSP : API_CSP,
               ...(response.headers["cache-control"] ? {} : { "cache-control": "no-store" }),
               "x-request-id": requestId
             }

@@ -90,7 +90,14 @@ const docsRoute = Layer.unwrapScoped(
   Effect.gen(function* () {
     const scope = yield* Effect.scope
     const page = yield* Effect.cached(
-      HttpLayerRouter.toHttpEffect(HttpApiScalar.layerHttpLayerRouter({ api: SignetApi, path: "/docs" })).pipe(
+      HttpLayerRouter.toHttpEffect(
+        HttpApiScalar.layerHttpLayerRouter({
+          api: SignetApi,
+          path: "/docs",
+          // Offline (issue 15 §2): no web fonts from a font host; the page's CSP blocks any other fetch.
+          scalar: { withDefaultFonts: false }
+        })
+      ).pipe(
         Scope.extend(scope),
         // A memo map of its own: the server's would hand back the server's router.
         Effect.provideServiceEffect(Layer.CurrentMemoMap, Layer.makeMemoMap)

@@ -47,3 +47,25 @@ layer(testServer("sqlite"), { timeout: 60_000, excludeTestServices: true })("met
     })
   )
 })
+
+layer(testServer("sqlite"), { timeout: 60_000, excludeTestServices: true })("/docs offline (issue 15 §2)", (it) => {
+  it.effect(
+    "the docs page's Content-Security-Policy lets it fetch from this server only, and it asks for no web font",
+    () =>
+      Effect.gen(function* () {
+        const docs = yield* call("GET", "/docs", { auth: false })
+        expect(docs.status).toBe(200)
+        const csp = Object.fromEntries(
+          (docs.headers.get("content-security-policy") ?? "")
+            .split(";")
+            .map((d) => d.trim().split(/\s+/))
+            .map(([name, ...values]) => [name, values])
+        )
+        expect(csp["default-src"]).toEqual(["'self'"])
+        expect(csp["connect-src"]).toEqual(["'self'"])
+        expect(csp["font-src"]).toEqual(["'self'", "data:"])
+        expect(csp["img-src"]).toEqual(["'self'", "data:"])
+        expect(docs.text).not.toMatch(/<link[^>]+fonts\.(googleapis|scalar)\.com/)
+      })
+  )
+})
