@@ -15,6 +15,7 @@ import { Timetable } from "./academics/Timetable.js"
 import { Access, policyUse } from "./access/Access.js"
 import { DEFAULT_ROLE_OF_TYPE } from "./access/Domain.js"
 import { accessMigrations } from "./access/Migrations.js"
+import { AccessStepUp, AccessUsers } from "./access/Ports.js"
 import { Attendance } from "./attendance/Attendance.js"
 import { attendanceMigrations, qrSecretColumn } from "./attendance/Migrations.js"
 import { Audit } from "./audit/Audit.js"
@@ -94,6 +95,8 @@ export type CoreServices =
   | Envelope
   | RateLimit.RateLimiter
   | Access
+  | AccessUsers
+  | AccessStepUp
   | Academics
   | Roster
   | Timetable
@@ -193,6 +196,22 @@ const accessWiring = Layer.effectDiscard(
   })
 )
 
+/**
+ * The access module's ports, from identity (access must not import
+ * identity): "is this a live user of the tenant" (`Identity.exists`) and
+ * "require a recent MFA on this session" (`Mfa.requireRecentMfa`).
+ */
+const accessPorts = Layer.mergeAll(
+  Layer.effect(
+    AccessUsers,
+    Effect.map(Identity, (identity) => ({ exists: identity.exists }))
+  ),
+  Layer.effect(
+    AccessStepUp,
+    Effect.map(Mfa, (mfa) => ({ requireRecentMfa: mfa.requireRecentMfa }))
+  )
+)
+
 /** The module services, given a `SqlClient` and an `Envelope`. */
 export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = Layer.mergeAll(
   Timetable.Default,
@@ -203,7 +222,9 @@ export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient
   Layer.provideMerge(Academics.Default),
   Layer.provideMerge(firstAdminStep),
   Layer.provideMerge(accessWiring),
-  Layer.provideMerge(Layer.mergeAll(Mfa.Default, ApiKeys.Default, Access.Default, Operators.Default)),
+  Layer.provideMerge(Layer.mergeAll(ApiKeys.Default, Access.Default, Operators.Default)),
+  Layer.provideMerge(accessPorts),
+  Layer.provideMerge(Mfa.Default),
   Layer.provideMerge(Auth.Default),
   Layer.provideMerge(Identity.Default),
   Layer.provideMerge(Layer.mergeAll(Tenancy.Default, SigningKeys.Default)),

@@ -29,6 +29,7 @@ export {
   type ListParams,
   policyUse
 } from "./access/Access.js"
+export { AccessAdmin } from "./access/Admin.js"
 export { ACCESS_TABLES, accessMigrations } from "./access/Migrations.js"
 export {
   type AccessPolicy,
@@ -45,6 +46,8 @@ export {
   policyRequire,
   resourceWildcard
 } from "./access/Policy.js"
+export { AccessStepUp, AccessUsers } from "./access/Ports.js"
+export { AccessRepo } from "./access/Repo.js"
 export * from "./api.js"
 export {
   Attendance,
