@@ -31,7 +31,7 @@
  * @module
  */
 import { Effect } from "effect"
-import { type Actor, CurrentActor, type CurrentTenant } from "../kernel/Context.js"
+import { CurrentActor, type CurrentTenant } from "../kernel/Context.js"
 import { Forbidden } from "../kernel/Errors.js"
 import { makeCacheState, makeChecks } from "./Checks.js"
 import { makeKit } from "./Kit.js"
@@ -177,6 +177,3 @@ export const policyUse =
 
 /** The policy requirement type (see `Policy.ts`), re-exported for callers that import only this module. */
 export type { AccessPolicy }
-
-/** Re-exported so that callers of `Access` find the actor type beside it. */
-export type { Actor }
