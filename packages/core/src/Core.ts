@@ -17,7 +17,7 @@ import { Roster } from "./academics/Roster.js"
 import { Timetable } from "./academics/Timetable.js"
 import { Access, policyUse } from "./access/Access.js"
 import { accessMigrations } from "./access/Migrations.js"
-import { AccessUsers, StepUp } from "./access/Ports.js"
+import { AccessStepUp, AccessUsers } from "./access/Ports.js"
 import { Attendance } from "./attendance/Attendance.js"
 import { attendanceMigrations, qrSecretColumn } from "./attendance/Migrations.js"
 import { Audit } from "./audit/Audit.js"
@@ -105,7 +105,7 @@ export type CoreServices =
   | RateLimit.RateLimiter
   | Access
   | AccessUsers
-  | StepUp
+  | AccessStepUp
   | Academics
   | Roster
   | Timetable
@@ -206,18 +206,18 @@ const accessWiring = Layer.effectDiscard(
 )
 
 /**
- * Identity's side of the access ports (access/Ports.ts): user existence in
- * the tenant and step-up, so the RBAC facade enforces both without access
- * importing identity.
+ * The access module's ports, from identity (access must not import
+ * identity): "is this a live user of the tenant" (`Identity.exists`) and
+ * "require a recent MFA on this session" (`Mfa.requireRecentMfa`).
  */
 const accessPorts = Layer.mergeAll(
   Layer.effect(
     AccessUsers,
-    Effect.map(Identity, (identity) => ({ exists: (userId: string) => identity.exists(userId) }))
+    Effect.map(Identity, (identity) => ({ exists: identity.exists }))
   ),
   Layer.effect(
-    StepUp,
-    Effect.map(Mfa, (mfa) => ({ requireRecent: (sessionId: string) => mfa.requireRecentMfa(sessionId) }))
+    AccessStepUp,
+    Effect.map(Mfa, (mfa) => ({ requireRecentMfa: mfa.requireRecentMfa }))
   )
 )
 
@@ -231,8 +231,9 @@ export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient
   Layer.provideMerge(Academics.Default),
   Layer.provideMerge(firstAdminStep),
   Layer.provideMerge(accessWiring),
+  Layer.provideMerge(Layer.mergeAll(ApiKeys.Default, Access.Default, Operators.Default)),
   Layer.provideMerge(accessPorts),
-  Layer.provideMerge(Layer.mergeAll(Mfa.Default, ApiKeys.Default, Access.Default, Operators.Default)),
+  Layer.provideMerge(Mfa.Default),
   Layer.provideMerge(Auth.Default),
   Layer.provideMerge(Identity.Default),
   Layer.provideMerge(Layer.mergeAll(Tenancy.Default, SigningKeys.Default)),

@@ -51,7 +51,8 @@ export {
   policyRequire,
   resourceWildcard
 } from "./access/Policy.js"
-export { AccessUsers, StepUp } from "./access/Ports.js"
+export { AccessStepUp, AccessUsers } from "./access/Ports.js"
+export { AccessRepo } from "./access/Repo.js"
 export { AttendanceAdmin } from "./attendance/Admin.js"
 export {
   Attendance,

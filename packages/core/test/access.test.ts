@@ -15,10 +15,12 @@ import {
   Audit,
   Core,
   CreateTenant,
+  CreateUser,
   Crypto,
   CurrentActor,
   CurrentTenant,
   Db,
+  Identity,
   Migrations,
   Tenancy,
   type TenantId
@@ -30,9 +32,8 @@ import { Context, Effect, Layer, Schema, TestClock } from "effect"
 import { auditCount, outboxCount, TestDbUrl, testActor } from "./support.js"
 
 /**
- * Core services + Access on a fresh, migrated database. Core.ts does not
- * compose the access module yet, so the layer is assembled here:
- * `Db.layer` runs every core migration plus the access ones as the owner.
+ * Core services (Access included, with its identity ports) on a fresh,
+ * migrated database: `Db.layer` runs every core migration as the owner.
  */
 const accessCore = (dialect: TestDialect) =>
   Layer.unwrapScoped(
@@ -46,10 +47,7 @@ const accessCore = (dialect: TestDialect) =>
         pgPoolSize: 4,
         beforeStart: Effect.asVoid(Migrations.runAll([...Core.allMigrations(), accessMigrations()]))
       })
-      const services = Access.Default.pipe(
-        Layer.provideMerge(Core.servicesLayer),
-        Layer.provideMerge(Crypto.EnvelopeEphemeral)
-      )
+      const services = Core.servicesLayer.pipe(Layer.provideMerge(Crypto.EnvelopeEphemeral))
       return Layer.merge(services.pipe(Layer.provideMerge(database)), Layer.succeed(TestDbUrl, db.url))
     })
   )
@@ -65,17 +63,34 @@ const inTenant =
 /** Discharges every policy requirement; the test actor is an operator, so the check passes. */
 const asAdmin = policyUse("*:*")
 
-/** Onboards a tenant with the access seeding step registered, as the server will. */
+/** Onboards a tenant (Core's access wiring seeds the default roles). */
 const onboard = (slug: string) =>
   Effect.gen(function* () {
     const tenancy = yield* Tenancy
-    const access = yield* Access
-    yield* tenancy.addOnboardingStep({ name: "access.defaults", run: () => Effect.asVoid(access.seedDefaults) })
     const t = yield* tenancy.create(Schema.decodeUnknownSync(CreateTenant)({ slug, name: slug }))
     return { id: t.id as string, slug: t.slug }
   })
 
-const userId = () => NodeCrypto.randomUUID()
+/**
+ * A live user of the tenant holding nothing: created (which gives the
+ * type's default role), then stripped of its grants. Operations that name a
+ * user need a live user of the tenant (issue 14).
+ */
+const newUser = (tenant: TenantRef) =>
+  Effect.gen(function* () {
+    const user = yield* Identity.use((i) =>
+      i.create(
+        Schema.decodeUnknownSync(CreateUser)({
+          email: `${NodeCrypto.randomUUID()}@access.example.edu`,
+          given_name: "Test",
+          family_name: "User",
+          user_type: "student"
+        })
+      )
+    )
+    yield* Access.use((a) => a.removeUserGrants(user.id)).pipe(asAdmin)
+    return user.id as string
+  }).pipe(inTenant(tenant), Effect.provide(testActor))
 
 const roleNamed = (name: string) =>
   Access.use((a) => a.findRoleByName(name)).pipe(
@@ -119,7 +134,7 @@ for (const dialect of testDialects()) {
       Effect.gen(function* () {
         const t = yield* onboard("acc-deny")
         const access = yield* Access
-        const alice = userId()
+        const alice = yield* newUser(t)
         yield* inTenant(t)(
           Effect.gen(function* () {
             const teacher = yield* roleNamed("teacher")
@@ -151,7 +166,7 @@ for (const dialect of testDialects()) {
             expect(allow).toMatchObject({ decision: "allow", source: { kind: "role", name: "admin", pattern: "*:*" } })
 
             // An allow override grants beyond the roles.
-            const bob = userId()
+            const bob = yield* newUser(t)
             yield* access.setUserOverride(bob, "beacons:write", "allow").pipe(asAdmin)
             expect(yield* access.check(bob, "beacons:write")).toBe(true)
             expect(yield* access.check(bob, "beacons:read")).toBe(false)
@@ -166,7 +181,7 @@ for (const dialect of testDialects()) {
       Effect.gen(function* () {
         const t = yield* onboard("acc-wild")
         const access = yield* Access
-        const carol = userId()
+        const carol = yield* newUser(t)
         yield* inTenant(t)(
           Effect.gen(function* () {
             const role = yield* access
@@ -212,7 +227,7 @@ for (const dialect of testDialects()) {
       Effect.gen(function* () {
         const t = yield* onboard("acc-team")
         const access = yield* Access
-        const dave = userId()
+        const dave = yield* newUser(t)
         yield* inTenant(t)(
           Effect.gen(function* () {
             const manager = yield* roleNamed("manager")
@@ -261,7 +276,7 @@ for (const dialect of testDialects()) {
           ),
           Access
         )
-        const erin = userId()
+        const erin = yield* newUser(t)
         yield* inTenant(t)(
           Effect.gen(function* () {
             const viewer = yield* roleNamed("viewer")
@@ -296,7 +311,7 @@ for (const dialect of testDialects()) {
       Effect.gen(function* () {
         const t = yield* onboard("acc-tx")
         const access = yield* Access
-        const fay = userId()
+        const fay = yield* newUser(t)
         const viewer = yield* inTenant(t)(roleNamed("viewer"))
         expect(yield* inTenant(t)(access.check(fay, "users:read"))).toBe(false)
         const rolledBack = yield* Db.tenantTx(
@@ -335,7 +350,7 @@ for (const dialect of testDialects()) {
             expect(updated).toMatchObject({ name: "viewer", description: "Reads", priority: 25 })
             // A custom role is deleted with its assignments.
             const temp = yield* access.createRole({ name: "temp", permissions: ["audit:read"] }).pipe(asAdmin)
-            const gus = userId()
+            const gus = yield* newUser(t)
             yield* access.assignRole(gus, temp.id).pipe(asAdmin)
             expect(yield* access.check(gus, "audit:read")).toBe(true)
             yield* access.deleteRole(temp.id).pipe(asAdmin)
@@ -353,13 +368,14 @@ for (const dialect of testDialects()) {
         const access = yield* Access
         const roleA = yield* inTenant(a)(roleNamed("manager"))
         const teamA = yield* inTenant(a)(access.createTeam({ name: "A team" }).pipe(asAdmin))
-        const hal = userId()
+        const hal = yield* newUser(a)
+        const halOfB = yield* newUser(b)
         yield* inTenant(b)(
           Effect.gen(function* () {
             const refused = <A, E, R>(eff: Effect.Effect<A, E, R>) => Effect.flip(eff.pipe(asAdmin))
             for (const error of [
               yield* refused(access.getRole(roleA.id)),
-              yield* refused(access.assignRole(hal, roleA.id)),
+              yield* refused(access.assignRole(halOfB, roleA.id)),
               yield* refused(access.deleteRole(roleA.id)),
               yield* refused(access.grant(roleA.id, "users:read")),
               yield* refused(access.updateRole(roleA.id, { priority: 1 }))
@@ -367,7 +383,7 @@ for (const dialect of testDialects()) {
               expect(error).toMatchObject({ _tag: "RoleNotFound", role: roleA.id })
             }
             expect(yield* Effect.flip(access.getTeam(teamA.id).pipe(asAdmin))).toMatchObject({ _tag: "TeamNotFound" })
-            expect(yield* Effect.flip(access.addTeamMember(teamA.id, hal).pipe(asAdmin))).toMatchObject({
+            expect(yield* Effect.flip(access.addTeamMember(teamA.id, halOfB).pipe(asAdmin))).toMatchObject({
               _tag: "TeamNotFound"
             })
             expect((yield* Effect.flip(access.getRole("nonsense").pipe(asAdmin)))._tag).toBe("RoleNotFound")
@@ -386,7 +402,7 @@ for (const dialect of testDialects()) {
       Effect.gen(function* () {
         const t = yield* onboard("acc-audit")
         const access = yield* Access
-        const ivy = userId()
+        const ivy = yield* newUser(t)
         let expected = yield* auditCount(t)
         const step = <A, E>(eff: Effect.Effect<A, E, never>, delta: 0 | 1) =>
           Effect.gen(function* () {
@@ -465,7 +481,7 @@ for (const dialect of testDialects()) {
         Effect.gen(function* () {
           const t = yield* onboard("acc-policy")
           const access = yield* Access
-          const jay = userId()
+          const jay = yield* newUser(t)
           const viewer = yield* inTenant(t)(roleNamed("viewer"))
           yield* inTenant(t)(access.assignRole(jay, viewer.id).pipe(asAdmin))
           const as =

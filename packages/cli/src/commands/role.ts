@@ -1,12 +1,14 @@
 /**
- * `signet role …` — RBAC administration on the local database (as the
- * system actor, so no step-up is asked: whoever runs this has the server's
- * files and keys already).
+ * `signet role …` — RBAC administration on the local database through the
+ * same core operations as REST and RPC (`AccessAdmin`): a user named must be
+ * a live user of the tenant, nobody hands out what they do not hold. It runs
+ * as the system actor, so no step-up is asked: whoever runs this has the
+ * server's files and keys already.
  *
  * @module
  */
 import { Args, Command, Options } from "@effect/cli"
-import { Access, AccessAdmin, CreateRole, CurrentTenant, policyUse, Tenancy } from "@signet/core"
+import { AccessAdmin, CreateRole, CurrentTenant, policyUse, Tenancy } from "@signet/core"
 import { Console, Effect, Option, Schema } from "effect"
 import { plain, table } from "../Output.js"
 import { local } from "../Runtime.js"
@@ -27,19 +29,16 @@ const inTenant = <A, E, R>(slug: string, effect: Effect.Effect<A, E, R>) =>
 
 /** Resolves a role name to its id. */
 const roleId = (name: string) =>
-  Effect.flatMap(
-    Access.use((a) => a.findRoleByName(name).pipe(policyUse("roles:read"))),
-    (r) => (Option.isSome(r) ? Effect.succeed(r.value.id) : Effect.fail(new Error(`no role "${name}"`)))
+  Effect.flatMap(AccessAdmin.findRoleByName(name).pipe(policyUse("roles:read")), (r) =>
+    Option.isSome(r) ? Effect.succeed(r.value.id) : Effect.fail(new Error(`no role "${name}"`))
   )
 
 const list = Command.make("list", { tenant: tenantOpt, json }, (o) =>
   inTenant(
     o.tenant,
     Effect.gen(function* () {
-      const page = yield* Access.use((a) => a.listRoles({ limit: 200 }).pipe(policyUse("roles:read")))
-      const details = yield* Effect.forEach(page.items, (r) =>
-        Access.use((a) => a.getRole(r.id).pipe(policyUse("roles:read")))
-      )
+      const page = yield* AccessAdmin.listRoles({ limit: 200 }).pipe(policyUse("roles:read"))
+      const details = yield* Effect.forEach(page.items, (r) => AccessAdmin.getRole(r.id).pipe(policyUse("roles:read")))
       if (o.json) return yield* Console.log(JSON.stringify(plain(details), null, 2))
       yield* table(
         details.map((d) => ({ ...plain(d), permissions: d.permissions.join(" ") })),
@@ -72,7 +71,7 @@ const create = Command.make(
           priority: o.priority,
           permissions: o.permission
         }).pipe(Effect.mapError((e) => new Error(`invalid role: ${e.message.split("\n").slice(-1)[0]?.trim()}`)))
-        const role = yield* Access.use((a) => a.createRole(input).pipe(policyUse("roles:write")))
+        const role = yield* AccessAdmin.createRole(input).pipe(policyUse("roles:write"))
         yield* o.json
           ? Console.log(JSON.stringify(plain(role), null, 2))
           : Console.log(`${role.name}: ${role.permissions.join(" ")}`)
@@ -90,9 +89,9 @@ const permissionCommand = (name: "grant" | "revoke", description: string) =>
       o.tenant,
       Effect.gen(function* () {
         const id = yield* roleId(o.role)
-        const role = yield* Access.use((a) =>
-          (name === "grant" ? a.grant(id, o.permission) : a.revoke(id, o.permission)).pipe(policyUse("roles:write"))
-        )
+        const role = yield* (
+          name === "grant" ? AccessAdmin.grant(id, o.permission) : AccessAdmin.revoke(id, o.permission)
+        ).pipe(policyUse("roles:write"))
         yield* Console.log(`${role.name}: ${role.permissions.join(" ")}`)
       })
     )
@@ -108,7 +107,6 @@ const assignment = (name: "assign" | "unassign", description: string) =>
       o.tenant,
       Effect.gen(function* () {
         const id = yield* roleId(o.role)
-        // Through the facade, as over REST: the user must be a live user of the tenant (else not found).
         yield* (
           name === "assign" ? Effect.asVoid(AccessAdmin.assignRole(o.user, id)) : AccessAdmin.unassignRole(o.user, id)
         ).pipe(policyUse("roles:write"))

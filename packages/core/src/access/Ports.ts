@@ -1,28 +1,36 @@
 /**
- * What the access module needs from identity, as explicit services (ports)
- * that identity provides (wired in Core.ts): access imports nothing from
- * identity — identity depends on access — so the modules form no cycle
- * (issue 14 "Module graph"; ARCHITECTURE §1 "Module rule").
+ * What the access module needs from identity, as ports: identity imports
+ * access (default roles, escalation checks), so access must not import
+ * identity (ARCHITECTURE §1 "modules form no cycle"). `Core.ts` provides
+ * both from the identity services (`Identity.exists`, `Mfa.requireRecentMfa`);
+ * an embedder composing its own layers provides them the same way.
  *
  * @module
  */
+
 import type { CurrentTenant } from "@signet/contracts/kernel/Context"
 import type { Forbidden } from "@signet/contracts/kernel/Errors"
 import { Context, type Effect } from "effect"
 
-/** Whether a user id names a live user of the current tenant (identity's `Identity.exists`). */
+/**
+ * "Is this a live user of the current tenant?" (seed 004 `IdentityQuery.Exists`):
+ * true only for a user of the `CurrentTenant` that is not deleted; false for
+ * another tenant's user, a deleted one, or an id that names nobody. Runs in
+ * the caller's transaction when there is one, so a user created earlier in
+ * the same transaction exists.
+ */
 export class AccessUsers extends Context.Tag("Signet/AccessUsers")<
   AccessUsers,
   { readonly exists: (userId: string) => Effect.Effect<boolean, never, CurrentTenant> }
 >() {}
 
 /**
- * Step-up (seed 003 "MFA required for sensitive actions"): fails unless the
- * session verified its second factor within `auth.step_up_minutes`
- * (identity's `Mfa.requireRecentMfa`).
- * @errors Forbidden (`permission: "mfa:step-up"`)
+ * Step-up (seed 003 "MFA required for sensitive actions"): succeeds when the
+ * session `sessionId` of the current tenant has an MFA verification within
+ * the tenant's `auth.step_up_minutes`.
+ * @errors Forbidden (`permission: "mfa:step-up"`) otherwise
  */
-export class StepUp extends Context.Tag("Signet/StepUp")<
-  StepUp,
-  { readonly requireRecent: (sessionId: string) => Effect.Effect<void, Forbidden, CurrentTenant> }
+export class AccessStepUp extends Context.Tag("Signet/AccessStepUp")<
+  AccessStepUp,
+  { readonly requireRecentMfa: (sessionId: string) => Effect.Effect<void, Forbidden, CurrentTenant> }
 >() {}

@@ -1,62 +1,92 @@
 /**
- * Handlers of the `access` group (RBAC administration): each one line over
- * `AccessAdmin` (core), which carries the permissions and the rules — the
- * named user must be the tenant's, and role and permission changes by a user
- * need a recent MFA verification (step-up, seed 003).
+ * Handlers of the `access` group (RBAC administration): one line each. Core
+ * enforces every rule (`AccessAdmin`, packages/core/src/access/Admin.ts):
+ * the permission in the type (discharged here with `policyUse`), users
+ * named in the path must be live users of the tenant, step-up for role and
+ * permission changes by a user, no escalation.
  *
  * @module
  */
 import { HttpApiBuilder } from "@effect/platform"
-import { AccessAdmin as A, policyUse, SignetApi } from "@signet/core"
+import { AccessAdmin, policyUse, SignetApi } from "@signet/core"
 import { asPrincipal } from "../Auth.js"
-
-const rolesRead = policyUse("roles:read")
-const rolesWrite = policyUse("roles:write")
-const teamsRead = policyUse("teams:read")
-const teamsWrite = policyUse("teams:write")
 
 /** Handlers for `/api/v1/tenants/{slug}/{permissions,roles,users/…/roles,teams}`. */
 export const AccessHttp = HttpApiBuilder.group(SignetApi, "access", (h) =>
   h
-    .handle("listPermissions", () => asPrincipal(A.listPermissions.pipe(rolesRead)))
-    .handle("createPermission", ({ payload }) => asPrincipal(A.createPermission(payload).pipe(rolesWrite)))
-    .handle("deletePermission", ({ path }) => asPrincipal(A.deletePermission(path.permission).pipe(rolesWrite)))
-    .handle("listRoles", ({ urlParams }) => asPrincipal(A.listRoles(urlParams).pipe(rolesRead)))
-    .handle("createRole", ({ payload }) => asPrincipal(A.createRole(payload).pipe(rolesWrite)))
-    .handle("getRole", ({ path }) => asPrincipal(A.getRole(path.id).pipe(rolesRead)))
-    .handle("updateRole", ({ path, payload }) => asPrincipal(A.updateRole(path.id, payload).pipe(rolesWrite)))
-    .handle("deleteRole", ({ path }) => asPrincipal(A.deleteRole(path.id).pipe(rolesWrite)))
+    // Permissions
+    .handle("listPermissions", () => asPrincipal(AccessAdmin.listPermissions.pipe(policyUse("roles:read"))))
+    .handle("createPermission", ({ payload }) =>
+      asPrincipal(AccessAdmin.createPermission(payload).pipe(policyUse("roles:write")))
+    )
+    .handle("deletePermission", ({ path }) =>
+      asPrincipal(AccessAdmin.deletePermission(path.permission).pipe(policyUse("roles:write")))
+    )
+    // Roles
+    .handle("listRoles", ({ urlParams }) => asPrincipal(AccessAdmin.listRoles(urlParams).pipe(policyUse("roles:read"))))
+    .handle("createRole", ({ payload }) => asPrincipal(AccessAdmin.createRole(payload).pipe(policyUse("roles:write"))))
+    .handle("getRole", ({ path }) => asPrincipal(AccessAdmin.getRole(path.id).pipe(policyUse("roles:read"))))
+    .handle("updateRole", ({ path, payload }) =>
+      asPrincipal(AccessAdmin.updateRole(path.id, payload).pipe(policyUse("roles:write")))
+    )
+    .handle("deleteRole", ({ path }) => asPrincipal(AccessAdmin.deleteRole(path.id).pipe(policyUse("roles:write"))))
     .handle("setRolePermissions", ({ path, payload }) =>
-      asPrincipal(A.setRolePermissions(path.id, payload.permissions).pipe(rolesWrite))
+      asPrincipal(AccessAdmin.setRolePermissions(path.id, payload.permissions).pipe(policyUse("roles:write")))
     )
     .handle("grantPermission", ({ path, payload }) =>
-      asPrincipal(A.grant(path.id, payload.permission).pipe(rolesWrite))
+      asPrincipal(AccessAdmin.grant(path.id, payload.permission).pipe(policyUse("roles:write")))
     )
-    .handle("revokePermission", ({ path }) => asPrincipal(A.revoke(path.id, path.permission).pipe(rolesWrite)))
-    .handle("listUserRoles", ({ path }) => asPrincipal(A.listUserRoles(path.userId).pipe(rolesRead)))
+    .handle("revokePermission", ({ path }) =>
+      asPrincipal(AccessAdmin.revoke(path.id, path.permission).pipe(policyUse("roles:write")))
+    )
+    // Users
+    .handle("listUserRoles", ({ path }) =>
+      asPrincipal(AccessAdmin.listUserRoles(path.userId).pipe(policyUse("roles:read")))
+    )
     .handle("assignRole", ({ path, payload }) =>
-      asPrincipal(A.assignRole(path.userId, payload.role_id).pipe(rolesWrite))
+      asPrincipal(AccessAdmin.assignRole(path.userId, payload.role_id).pipe(policyUse("roles:write")))
     )
-    .handle("unassignRole", ({ path }) => asPrincipal(A.unassignRole(path.userId, path.roleId).pipe(rolesWrite)))
-    .handle("listUserOverrides", ({ path }) => asPrincipal(A.listUserOverrides(path.userId).pipe(rolesRead)))
+    .handle("unassignRole", ({ path }) =>
+      asPrincipal(AccessAdmin.unassignRole(path.userId, path.roleId).pipe(policyUse("roles:write")))
+    )
+    .handle("listUserOverrides", ({ path }) =>
+      asPrincipal(AccessAdmin.listUserOverrides(path.userId).pipe(policyUse("roles:read")))
+    )
     .handle("setUserOverride", ({ path, payload }) =>
-      asPrincipal(A.setUserOverride(path.userId, path.permission, payload.effect).pipe(rolesWrite))
+      asPrincipal(
+        AccessAdmin.setUserOverride(path.userId, path.permission, payload.effect).pipe(policyUse("roles:write"))
+      )
     )
     .handle("removeUserOverride", ({ path }) =>
-      asPrincipal(A.removeUserOverride(path.userId, path.permission).pipe(rolesWrite))
+      asPrincipal(AccessAdmin.removeUserOverride(path.userId, path.permission).pipe(policyUse("roles:write")))
     )
-    .handle("effectivePermissions", ({ path }) => asPrincipal(A.effectivePermissions(path.userId).pipe(rolesRead)))
-    .handle("explainPermission", ({ path }) => asPrincipal(A.explain(path.userId, path.permission).pipe(rolesRead)))
-    .handle("listTeams", ({ urlParams }) => asPrincipal(A.listTeams(urlParams).pipe(teamsRead)))
-    .handle("createTeam", ({ payload }) => asPrincipal(A.createTeam(payload).pipe(teamsWrite)))
-    .handle("getTeam", ({ path }) => asPrincipal(A.getTeam(path.id).pipe(teamsRead)))
-    .handle("updateTeam", ({ path, payload }) => asPrincipal(A.updateTeam(path.id, payload).pipe(teamsWrite)))
-    .handle("deleteTeam", ({ path }) => asPrincipal(A.deleteTeam(path.id).pipe(teamsWrite)))
+    .handle("effectivePermissions", ({ path }) =>
+      asPrincipal(AccessAdmin.effectivePermissions(path.userId).pipe(policyUse("roles:read")))
+    )
+    .handle("explainPermission", ({ path }) =>
+      asPrincipal(AccessAdmin.explain(path.userId, path.permission).pipe(policyUse("roles:read")))
+    )
+    // Teams
+    .handle("listTeams", ({ urlParams }) => asPrincipal(AccessAdmin.listTeams(urlParams).pipe(policyUse("teams:read"))))
+    .handle("createTeam", ({ payload }) => asPrincipal(AccessAdmin.createTeam(payload).pipe(policyUse("teams:write"))))
+    .handle("getTeam", ({ path }) => asPrincipal(AccessAdmin.getTeam(path.id).pipe(policyUse("teams:read"))))
+    .handle("updateTeam", ({ path, payload }) =>
+      asPrincipal(AccessAdmin.updateTeam(path.id, payload).pipe(policyUse("teams:write")))
+    )
+    .handle("deleteTeam", ({ path }) => asPrincipal(AccessAdmin.deleteTeam(path.id).pipe(policyUse("teams:write"))))
     .handle("listTeamMembers", ({ path, urlParams }) =>
-      asPrincipal(A.listTeamMembers(path.id, urlParams).pipe(teamsRead))
+      asPrincipal(AccessAdmin.listTeamMembers(path.id, urlParams).pipe(policyUse("teams:read")))
     )
-    .handle("addTeamMember", ({ path }) => asPrincipal(A.addTeamMember(path.id, path.userId).pipe(teamsWrite)))
-    .handle("removeTeamMember", ({ path }) => asPrincipal(A.removeTeamMember(path.id, path.userId).pipe(teamsWrite)))
-    .handle("assignTeamRole", ({ path }) => asPrincipal(A.assignTeamRole(path.id, path.roleId).pipe(rolesWrite)))
-    .handle("unassignTeamRole", ({ path }) => asPrincipal(A.unassignTeamRole(path.id, path.roleId).pipe(rolesWrite)))
+    .handle("addTeamMember", ({ path }) =>
+      asPrincipal(AccessAdmin.addTeamMember(path.id, path.userId).pipe(policyUse("teams:write")))
+    )
+    .handle("removeTeamMember", ({ path }) =>
+      asPrincipal(AccessAdmin.removeTeamMember(path.id, path.userId).pipe(policyUse("teams:write")))
+    )
+    .handle("assignTeamRole", ({ path }) =>
+      asPrincipal(AccessAdmin.assignTeamRole(path.id, path.roleId).pipe(policyUse("roles:write")))
+    )
+    .handle("unassignTeamRole", ({ path }) =>
+      asPrincipal(AccessAdmin.unassignTeamRole(path.id, path.roleId).pipe(policyUse("roles:write")))
+    )
 )

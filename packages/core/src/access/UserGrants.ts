@@ -1,0 +1,331 @@
+/**
+ * The access service's user grants (seed 001 "user_roles /
+ * user_permissions"): roles assigned to a user, user-level overrides
+ * (allow / deny), what a user is left with when deleted, and the full
+ * account of a user's permissions.
+ *
+ * Every operation that names a user requires a live user of the current
+ * tenant (`Kit.requireUser`, issue 14): another tenant's user or nobody
+ * answers `NotFound` (`resource: "user"`) and nothing is written. The one
+ * exception is {@link makeUserGrants}'s `removeUserGrants`, called while the
+ * user is being deleted.
+ *
+ * @module
+ */
+
+import {
+  EffectivePermissions,
+  type GrantEffect,
+  type Role,
+  RoleGrant,
+  type Team,
+  UserOverride,
+  UserRole
+} from "@signet/contracts/access/Domain"
+import { Effect } from "effect"
+import type { makeChecks } from "./Checks.js"
+import type { Kit } from "./Kit.js"
+import { compilePolicy, policyRequire } from "./Policy.js"
+import type { makeRoles } from "./Roles.js"
+
+type Checks = Effect.Effect.Success<ReturnType<typeof makeChecks>>
+type Roles = ReturnType<typeof makeRoles>
+
+const rolesRead = policyRequire("roles", "read")
+const rolesWrite = policyRequire("roles", "write")
+const usersDelete = policyRequire("users", "delete")
+
+/** User-role and override operations, on `kit`, the decisions `checks` and the role lookups of `roles`. */
+export const makeUserGrants = (kit: Kit, checks: Checks, roles: Roles) => {
+  const { repo, mutation, commit, inTenant } = kit
+  const requireUser = kit.requireUser
+
+  /** The roles assigned directly to a user (highest priority first). Requires `roles:read`. @errors ValidationError, NotFound */
+  const listUserRoles = (userId: string) =>
+    rolesRead(
+      inTenant(Effect.zipRight(requireUser(userId), repo.userRoles(userId))).pipe(
+        Effect.withSpan("Access.listUserRoles")
+      )
+    )
+
+  /**
+   * Assigns a role to a user (no-op when assigned). Requires `roles:write`,
+   * and the caller must hold every permission pattern of the role (checked
+   * on every call, no-ops included). Also used by the default-role steps of
+   * user creation and roster retypes, with the creating actor.
+   * @errors ValidationError (user id), NotFound (no such user in the tenant),
+   * RoleNotFound, Forbidden (403, the first pattern of the role not held)
+   */
+  const assignRole = (userId: string, roleId: string) =>
+    rolesWrite(
+      mutation("assignRole", (at) =>
+        Effect.gen(function* () {
+          yield* requireUser(userId)
+          const role = yield* roles.requireRole(roleId)
+          yield* checks.requireHeldRoleRow(role, "assigning a role to a user")
+          const existing = yield* repo.userRoles(userId, roleId)
+          if (existing[0]) return existing[0]
+          yield* repo.insertUserRoles([userId], roleId, at)
+          const assigned = new UserRole({
+            user_id: userId,
+            role_id: role.id,
+            role_name: role.name,
+            priority: role.priority,
+            assigned_at: at
+          })
+          yield* commit({
+            action: "access.user_role.assign",
+            targetType: "user",
+            targetId: userId,
+            after: assigned,
+            event: "signet.access.user.role.assigned",
+            data: assigned
+          })
+          return assigned
+        })
+      )
+    )
+
+  /**
+   * Gives one role to many users at once (bulk imports): one version bump,
+   * one audit row and one event for the whole batch; users who already hold
+   * the role are skipped, every other one must be a live user of the tenant.
+   * Requires `roles:write`, and the caller must hold every permission
+   * pattern of the role (checked once per call). Returns how many users got it.
+   * @errors ValidationError (a user id), NotFound (a user not in the tenant),
+   * RoleNotFound, Forbidden (403, the first pattern of the role not held)
+   */
+  const assignRoleMany = (userIds: ReadonlyArray<string>, roleId: string) =>
+    rolesWrite(
+      mutation("assignRoleMany", (at) =>
+        Effect.gen(function* () {
+          const role = yield* roles.requireRole(roleId)
+          yield* checks.requireHeldRoleRow(role, "assigning a role to users")
+          const holders = new Set(yield* repo.roleHolders(roleId))
+          const fresh = [...new Set(userIds)].filter((u) => !holders.has(u))
+          yield* Effect.forEach(fresh, requireUser, { discard: true })
+          yield* repo.insertUserRoles(fresh, roleId, at)
+          if (fresh.length > 0) {
+            yield* commit({
+              action: "access.user_role.assign_many",
+              targetType: "role",
+              targetId: role.id,
+              after: { role: role.name, users: fresh.length },
+              event: "signet.access.role.assigned_many",
+              data: { role_id: role.id, user_ids: fresh }
+            })
+          }
+          return fresh.length
+        })
+      )
+    )
+
+  /**
+   * Removes a role from a user (no-op when not assigned). Requires
+   * `roles:write` only: it takes away.
+   * @errors ValidationError (user id), NotFound (no such user), RoleNotFound
+   */
+  const unassignRole = (userId: string, roleId: string) =>
+    rolesWrite(
+      mutation("unassignRole", () =>
+        Effect.gen(function* () {
+          yield* requireUser(userId)
+          const role = yield* roles.requireRole(roleId)
+          const existing = yield* repo.userRoles(userId, roleId)
+          if (!existing[0]) return
+          yield* repo.deleteUserRole(userId, roleId)
+          yield* commit({
+            action: "access.user_role.unassign",
+            targetType: "user",
+            targetId: userId,
+            before: existing[0],
+            event: "signet.access.user.role.unassigned",
+            data: { user_id: userId, role_id: role.id, role_name: role.name }
+          })
+        })
+      )
+    )
+
+  /** A user's permission overrides, by permission. Requires `roles:read`. @errors ValidationError, NotFound */
+  const listUserOverrides = (userId: string) =>
+    rolesRead(
+      inTenant(Effect.zipRight(requireUser(userId), repo.overrides(userId))).pipe(
+        Effect.withSpan("Access.listUserOverrides")
+      )
+    )
+
+  /**
+   * Sets a user-level override: `allow` grants the pattern whatever the
+   * roles say, `deny` refuses it whatever else allows it. Requires
+   * `roles:write`; an `allow` also needs the caller to hold the pattern
+   * (checked on every call, no-ops included); a `deny` takes away.
+   * @errors ValidationError (user id, unknown permission), NotFound (no such
+   * user), Forbidden (403, an allowed pattern not held)
+   */
+  const setUserOverride = (userId: string, permission: string, effect: GrantEffect) =>
+    rolesWrite(
+      mutation("setUserOverride", (at) =>
+        Effect.gen(function* () {
+          yield* requireUser(userId)
+          yield* kit.validatePatterns([permission], "permission")
+          if (effect === "allow") yield* checks.requireHeld([permission], "an allow override")
+          const before = (yield* repo.overrides(userId)).find((o) => o.permission === permission)
+          if (before && before.effect === effect) return before
+          const after = new UserOverride({ user_id: userId, permission, effect, updated_at: at })
+          yield* repo.upsertOverride(after)
+          yield* commit({
+            action: "access.user_override.set",
+            targetType: "user",
+            targetId: userId,
+            before: before ?? null,
+            after,
+            event: "signet.access.user.override.set",
+            data: after
+          })
+          return after
+        })
+      )
+    )
+
+  /**
+   * Removes a user-level override (no-op when absent). Requires
+   * `roles:write`. Removing a `deny` hands the pattern back, so the caller
+   * must then hold it.
+   * @errors ValidationError, NotFound (no such user), Forbidden (403, a lifted deny's pattern not held)
+   */
+  const removeUserOverride = (userId: string, permission: string) =>
+    rolesWrite(
+      mutation("removeUserOverride", () =>
+        Effect.gen(function* () {
+          yield* requireUser(userId)
+          const before = (yield* repo.overrides(userId)).find((o) => o.permission === permission)
+          if (!before) return
+          if (before.effect === "deny") yield* checks.requireHeld([permission], "lifting a deny override")
+          yield* repo.deleteOverride(userId, permission)
+          yield* commit({
+            action: "access.user_override.remove",
+            targetType: "user",
+            targetId: userId,
+            before,
+            event: "signet.access.user.override.removed",
+            data: { user_id: userId, permission }
+          })
+        })
+      )
+    )
+
+  /**
+   * Forgets a user: their roles, overrides and team memberships (called by
+   * identity while the user is deleted, so the user need not exist any
+   * more; no-op when there are none). Requires `users:delete`.
+   * @errors ValidationError (user id)
+   */
+  const removeUserGrants = (userId: string) =>
+    usersDelete(
+      mutation("removeUserGrants", () =>
+        Effect.gen(function* () {
+          yield* kit.requireUserId(userId)
+          const userRoles = yield* repo.userRoles(userId)
+          const overrides = yield* repo.overrides(userId)
+          const teams = yield* repo.userTeamIds(userId)
+          if (userRoles.length === 0 && overrides.length === 0 && teams.length === 0) return
+          yield* repo.deleteUserGrants(userId)
+          yield* commit({
+            action: "access.user_grants.remove",
+            targetType: "user",
+            targetId: userId,
+            before: {
+              roles: userRoles.map((r) => r.role_name),
+              overrides: overrides.map((o) => ({ permission: o.permission, effect: o.effect })),
+              teams
+            },
+            event: "signet.access.user.grants.removed",
+            data: { user_id: userId }
+          })
+        })
+      )
+    )
+
+  /**
+   * Everything that decides a user's permissions, read fresh from the
+   * database: roles (direct and through teams), overrides, the allow and
+   * deny patterns in force, and the known concrete permissions held.
+   * Requires `roles:read`.
+   * @errors ValidationError (user id), NotFound (no such user)
+   */
+  const effectivePermissions = (userId: string) =>
+    rolesRead(
+      inTenant(
+        Effect.gen(function* () {
+          yield* requireUser(userId)
+          const { direct, viaTeams, overrides, grants } = yield* repo.userRules(userId)
+          const known = yield* kit.knownPermissions
+          const held = new Map(
+            [...direct, ...viaTeams].map((r) => [
+              r.id,
+              { ...r, permissions: grants.filter((g) => g.role_id === r.id).map((g) => g.permission) }
+            ])
+          )
+          const teams = new Map(viaTeams.map((t) => [t.team_id, { id: t.team_id, name: t.team_name }]))
+          const policy = compilePolicy({
+            roles: [...held.values()].map((r) => ({
+              id: r.id,
+              name: r.name,
+              priority: r.priority,
+              permissions: r.permissions
+            })),
+            userRoles: direct.map((r) => ({ userId, roleId: r.id })),
+            teams: [...teams.values()],
+            teamMembers: [...teams.keys()].map((teamId) => ({ teamId, userId })),
+            teamRoles: viaTeams.map((t) => ({ teamId: t.team_id, roleId: t.id })),
+            overrides: overrides.map((o) => ({ userId, permission: o.permission, effect: o.effect }))
+          })
+          const g = policy.grants(userId)
+          const roleGrants = [
+            ...direct.map(
+              (r) =>
+                new RoleGrant({
+                  role_id: r.id as Role["id"],
+                  role_name: r.name,
+                  priority: r.priority,
+                  via: "direct",
+                  team_id: null,
+                  team_name: null
+                })
+            ),
+            ...viaTeams.map(
+              (r) =>
+                new RoleGrant({
+                  role_id: r.id as Role["id"],
+                  role_name: r.name,
+                  priority: r.priority,
+                  via: "team",
+                  team_id: r.team_id as Team["id"],
+                  team_name: r.team_name
+                })
+            )
+          ].sort((a, b) => b.priority - a.priority || a.role_name.localeCompare(b.role_name))
+          return new EffectivePermissions({
+            user_id: userId,
+            roles: roleGrants,
+            overrides: overrides.map((o) => ({ permission: o.permission, effect: o.effect })),
+            allow: g.allow.map((s) => s.pattern),
+            deny: g.deny.map((s) => s.pattern),
+            permissions: [...policy.effective(userId, [...known.keys()].sort())]
+          })
+        })
+      ).pipe(Effect.withSpan("Access.effectivePermissions"))
+    )
+
+  return {
+    listUserRoles,
+    assignRole,
+    assignRoleMany,
+    unassignRole,
+    listUserOverrides,
+    setUserOverride,
+    removeUserOverride,
+    removeUserGrants,
+    effectivePermissions
+  } as const
+}
