@@ -46,8 +46,9 @@ const principal: Effect.Effect<AttendancePrincipal, never, CurrentActor> = Effec
  * NFC) count in a bucket per student and one per course, and past either
  * the attempt is refused with 429 before anything is decided or stored.
  * Rules: `SIGNET_RATE_SIGN_STUDENT` (default `20/60`: twenty attempts a minute
- * per student) and `SIGNET_RATE_SIGN_COURSE` (default `600/60`: a class of
- * thirty retrying twenty times), each `count/seconds` or `off`.
+ * per student) and `SIGNET_RATE_SIGN_COURSE` (default `5000/60`: a lecture of
+ * 800 students signing at once, several attempts each), each `count/seconds`
+ * or `off`.
  * @errors RateLimited (429, with the seconds until the window resets)
  */
 const signingLimits = (input: CreateSignatureAttempt) =>
@@ -58,7 +59,7 @@ const signingLimits = (input: CreateSignatureAttempt) =>
     const rules = yield* Effect.orDie(
       Config.all({
         student: Config.string("SIGNET_RATE_SIGN_STUDENT").pipe(Config.withDefault("20/60")),
-        course: Config.string("SIGNET_RATE_SIGN_COURSE").pipe(Config.withDefault("600/60"))
+        course: Config.string("SIGNET_RATE_SIGN_COURSE").pipe(Config.withDefault("5000/60"))
       })
     )
     const limiter = yield* RateLimiter
