@@ -3,31 +3,11 @@
  * operations hold for an in-process caller of the facades too (no HTTP involved).
  */
 import { expect, layer } from "@effect/vitest"
-import {
-  AcademicsAdmin,
-  AccessAdmin,
-  AttendanceAdmin,
-  CreateTenant,
-  CreateUser,
-  CurrentActor,
-  Identity,
-  policyUse,
-  Tenancy
-} from "@signet/core"
+import { AcademicsAdmin, AccessAdmin, AttendanceAdmin, CreateUser, Identity, policyUse } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { ConfigProvider, Effect, Schema, TestClock } from "effect"
-import { asTenant, testActor, testCore } from "./support.js"
+import { as, asTenant, onboard, operator, testCore, user } from "./support.js"
 
-const onboard = (slug: string) =>
-  Tenancy.use((t) => t.create(Schema.decodeUnknownSync(CreateTenant)({ slug, name: slug }))).pipe(
-    Effect.provide(testActor)
-  )
-const user = (email: string, user_type: string) =>
-  Identity.use((i) =>
-    i.create(Schema.decodeUnknownSync(CreateUser)({ email, given_name: "G", family_name: "F", user_type }))
-  ).pipe(Effect.provide(testActor))
-const as = (actor: Record<string, unknown>) => Effect.provideService(CurrentActor, actor as never)
-const operator = { kind: "operator", id: "op" }
 const iso = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString()
 
 for (const dialect of testDialects()) {

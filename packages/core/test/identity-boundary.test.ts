@@ -3,31 +3,10 @@
  * that user holds, and an API key dies with its creator.
  */
 import { expect, layer } from "@effect/vitest"
-import {
-  AccessAdmin,
-  ApiKeys,
-  CreateTenant,
-  CreateUser,
-  CurrentActor,
-  Identity,
-  policyUse,
-  Tenancy,
-  UserAdmin
-} from "@signet/core"
+import { AccessAdmin, ApiKeys, policyUse, UserAdmin } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
-import { Effect, Schema } from "effect"
-import { asTenant, testActor, testCore } from "./support.js"
-
-const onboard = (slug: string) =>
-  Tenancy.use((t) => t.create(Schema.decodeUnknownSync(CreateTenant)({ slug, name: slug }))).pipe(
-    Effect.provide(testActor)
-  )
-const user = (email: string, user_type: string) =>
-  Identity.use((i) =>
-    i.create(Schema.decodeUnknownSync(CreateUser)({ email, given_name: "G", family_name: "F", user_type }))
-  ).pipe(Effect.provide(testActor))
-const as = (actor: Record<string, unknown>) => Effect.provideService(CurrentActor, actor as never)
-const operator = { kind: "operator", id: "op" }
+import { Effect } from "effect"
+import { as, asTenant, onboard, operator, testCore, user } from "./support.js"
 
 for (const dialect of testDialects()) {
   layer(testCore(dialect), { timeout: 120_000 })(`user administration on ${dialect} (issue 15 §4)`, (it) => {

@@ -2,9 +2,21 @@
  * Test support: a core layer on a fresh database of each dialect.
  */
 import { SqlClient } from "@effect/sql"
-import { Audit, Core, Crypto, CurrentActor, CurrentTenant, Db, type TenantId } from "@signet/core"
+import {
+  Audit,
+  Core,
+  CreateTenant,
+  CreateUser,
+  Crypto,
+  CurrentActor,
+  CurrentTenant,
+  Db,
+  Identity,
+  Tenancy,
+  type TenantId
+} from "@signet/core"
 import { makeTestDatabase, type TestDialect } from "@signet/core/testing"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Schema } from "effect"
 
 /** The URL of the test database behind the current layer. */
 export class TestDbUrl extends Context.Tag("test/TestDbUrl")<TestDbUrl, string>() {}
@@ -48,3 +60,21 @@ export const outboxCount = (type?: string) =>
       Effect.orDie
     )
   )
+
+/** Onboards a tenant `slug` (its default roles seeded) as the test operator. */
+export const onboard = (slug: string) =>
+  Tenancy.use((t) => t.create(Schema.decodeUnknownSync(CreateTenant)({ slug, name: slug }))).pipe(
+    Effect.provide(testActor)
+  )
+
+/** Creates a user of `user_type` in the current tenant as the test operator (default role of the type). */
+export const user = (email: string, user_type: string) =>
+  Identity.use((i) =>
+    i.create(Schema.decodeUnknownSync(CreateUser)({ email, given_name: "G", family_name: "F", user_type }))
+  ).pipe(Effect.provide(testActor))
+
+/** Runs an effect as `actor` (a plain `Actor` record: kind, id, and for users sessionId, userType, ip…). */
+export const as = (actor: Record<string, unknown>) => Effect.provideService(CurrentActor, actor as never)
+
+/** A platform operator: holds every permission, never asked for step-up. */
+export const operator = { kind: "operator", id: "op" } as const
