@@ -47,16 +47,25 @@ export {
 } from "./access/Policy.js"
 export * from "./api.js"
 export {
+  AttendanceAdmin,
+  type DateRange as AttendanceDateRange,
+  type ListExcuses,
+  type PageQuery as AttendancePageQuery
+} from "./attendance/Admin.js"
+export {
   Attendance,
   type AttendancePrincipal,
   historyCsv,
+  principalOfActor,
   QR_DIGITS,
   qrCodeFor,
   reportCsv,
   rollCsv,
   systemPrincipal
 } from "./attendance/Attendance.js"
+export { DEFAULT_SIGNING_RULES, type SigningRules, signingRules } from "./attendance/Limits.js"
 export { ATTENDANCE_TABLES, attendanceMigrations, qrSecretColumn } from "./attendance/Migrations.js"
+export { AttendanceRepo } from "./attendance/Repo.js"
 export { Audit, chainHash, GENESIS_HASH, redact } from "./audit/Audit.js"
 export { BEACON_TOTP, type BeaconPrincipal, Beacons, deviceBinding } from "./beacon/Beacons.js"
 export { BEACON_TABLES, beaconMigrations, beaconTotpColumn } from "./beacon/Migrations.js"

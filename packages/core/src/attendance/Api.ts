@@ -13,6 +13,7 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { Instant } from "../academics/Domain.js"
+import { RateLimited } from "../identity/Api.js"
 import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
 import { Page, PageParams } from "../kernel/Pagination.js"
 import { UserAuth } from "../kernel/Security.js"
@@ -67,6 +68,7 @@ export class AttendanceApi extends HttpApiGroup.make("attendance")
     HttpApiEndpoint.post("createSignatureAttempt")`/api/v1/tenants/${slug}/signatures`
       .setPayload(CreateSignatureAttempt)
       .addSuccess(SignatureAttemptResult)
+      .addError(RateLimited)
       .annotate(
         OpenApi.Summary,
         "Sign a course (CreateSignatureAttempt): QR, NFC, FLASHLIGHT, BEACON, TEACHER or ADMIN"
@@ -74,7 +76,8 @@ export class AttendanceApi extends HttpApiGroup.make("attendance")
       .annotate(
         OpenApi.Description,
         "Applies the seed's rules in order; a refusal answers 200 with status REFUSED and a reason_code. " +
-          "Signing twice answers the first signature with existing=true."
+          "Signing twice answers the first signature with existing=true. " +
+          "Student attempts (QR, NFC) are rate-limited per student and per course (429 RateLimited)."
       )
   )
   .add(HttpApiEndpoint.get("getSignature")`/api/v1/tenants/${slug}/signatures/${id}`.addSuccess(Signature))

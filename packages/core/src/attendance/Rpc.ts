@@ -10,6 +10,7 @@
  */
 import { Rpc, RpcGroup } from "@effect/rpc"
 import { Schema } from "effect"
+import { RateLimited } from "../identity/Api.js"
 import { RpcTenantAuth } from "../identity/Rpc.js"
 import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
 import { ReportParams, ReportRange } from "./Api.js"
@@ -36,7 +37,7 @@ export class AttendanceCommand extends RpcGroup.make(
   Rpc.make("CreateSignatureAttempt", {
     payload: CreateSignatureAttempt,
     success: SignatureAttemptResult,
-    error: Errors
+    error: Schema.Union(AttendanceNotFound, Forbidden, ValidationError, Conflict, RateLimited)
   }),
   Rpc.make("PatchSignature", {
     payload: { signature_id: Schema.String, patch: PatchSignature },

@@ -1,82 +1,56 @@
 /**
- * Handlers of the `attendance` group. The service authorizes signing,
- * roll calls, QR codes and excuses itself (it knows the course's teachers);
- * these handlers add the plain permission checks: `attendance:read` for
- * course signatures, refusals, rolls and reports, `attendance:admin` for
- * the close command and school policies.
+ * Handlers of the `attendance` group: one line each, through the facade
+ * `AttendanceAdmin` (core), which carries each operation's permission in its
+ * type — `attendance:read` for course signatures, refusals, rolls, policies
+ * and reports, `attendance:admin` for the close command and policy changes —
+ * and takes the caller's user type and school from `CurrentActor`. The
+ * service authorizes signing, roll calls, QR codes and excuses itself.
  *
  * @module
  */
 import { HttpApiBuilder } from "@effect/platform"
-import { Attendance, type AttendancePrincipal, Authenticated, reportCsv, rollCsv, SignetApi } from "@signet/core"
-import { Effect } from "effect"
-import { asPrincipal, requirePermission } from "../Auth.js"
-
-/** The caller's user type and school, from the verified token. */
-export const principalOf: Effect.Effect<AttendancePrincipal, never, Authenticated> = Effect.map(Authenticated, (p) => ({
-  userType: p.userType,
-  schoolId: p.schoolId
-}))
-
-const read = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-  asPrincipal(Effect.zipRight(requirePermission("attendance:read"), self))
-const admin = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-  asPrincipal(Effect.zipRight(requirePermission("attendance:admin"), self))
+import { AttendanceAdmin, policyUse, SignetApi } from "@signet/core"
+import { asPrincipal } from "../Auth.js"
 
 /** Handlers for `/api/v1/tenants/{slug}/{signatures,courses/…,excuses,students/…,attendance/…}`. */
 export const AttendanceHttp = HttpApiBuilder.group(SignetApi, "attendance", (h) =>
   h
-    .handle("createSignatureAttempt", ({ payload }) =>
-      asPrincipal(Effect.flatMap(principalOf, (p) => Attendance.use((a) => a.createSignatureAttempt(payload, p))))
+    .handle("createSignatureAttempt", ({ payload }) => asPrincipal(AttendanceAdmin.createSignatureAttempt(payload)))
+    .handle("getSignature", ({ path }) =>
+      asPrincipal(AttendanceAdmin.getSignature(path.id).pipe(policyUse("attendance:read")))
     )
-    .handle("getSignature", ({ path }) => read(Attendance.use((a) => a.getSignature(path.id))))
-    .handle("patchSignature", ({ path, payload }) =>
-      asPrincipal(Attendance.use((a) => a.patchSignature(path.id, payload)))
+    .handle("patchSignature", ({ path, payload }) => asPrincipal(AttendanceAdmin.patchSignature(path.id, payload)))
+    .handle("listCourseSignatures", ({ path }) =>
+      asPrincipal(AttendanceAdmin.listCourseSignatures(path.id).pipe(policyUse("attendance:read")))
     )
-    .handle("listCourseSignatures", ({ path }) => read(Attendance.use((a) => a.listSignatures(path.id))))
     .handle("listCourseRefusals", ({ path, urlParams }) =>
-      read(Attendance.use((a) => a.listRefusals(path.id, urlParams)))
+      asPrincipal(AttendanceAdmin.listCourseRefusals(path.id, urlParams).pipe(policyUse("attendance:read")))
     )
-    .handle("getQrCode", ({ path }) => asPrincipal(Attendance.use((a) => a.currentQrCode(path.id))))
-    .handle("getRoll", ({ path }) => read(Attendance.use((a) => a.courseRoll(path.id))))
+    .handle("getQrCode", ({ path }) => asPrincipal(AttendanceAdmin.getQrCode(path.id)))
+    .handle("getRoll", ({ path }) => asPrincipal(AttendanceAdmin.getRoll(path.id).pipe(policyUse("attendance:read"))))
     .handle("getRollCsv", ({ path }) =>
-      read(
-        Effect.map(
-          Attendance.use((a) => a.courseRoll(path.id)),
-          rollCsv
-        )
-      )
+      asPrincipal(AttendanceAdmin.getRollCsv(path.id).pipe(policyUse("attendance:read")))
     )
-    .handle("markRoll", ({ path, payload }) => asPrincipal(Attendance.use((a) => a.markRoll(path.id, payload))))
+    .handle("markRoll", ({ path, payload }) => asPrincipal(AttendanceAdmin.markRoll(path.id, payload)))
     .handle("closeExpiredCourses", () =>
-      admin(
-        Attendance.use((a) =>
-          Effect.flatMap(
-            Effect.clockWith((c) => c.currentTimeMillis),
-            (now) => a.closeExpiredCourses(new Date(now).toISOString())
-          )
-        )
-      )
+      asPrincipal(AttendanceAdmin.closeExpiredCourses().pipe(policyUse("attendance:admin")))
     )
-    .handle("getAttendancePolicy", ({ path }) => read(Attendance.use((a) => a.getPolicy(path.id))))
+    .handle("getAttendancePolicy", ({ path }) =>
+      asPrincipal(AttendanceAdmin.getPolicy(path.id).pipe(policyUse("attendance:read")))
+    )
     .handle("updateAttendancePolicy", ({ path, payload }) =>
-      admin(Attendance.use((a) => a.updatePolicy(path.id, payload)))
+      asPrincipal(AttendanceAdmin.updatePolicy(path.id, payload).pipe(policyUse("attendance:admin")))
     )
-    .handle("submitExcuse", ({ payload }) => asPrincipal(Attendance.use((a) => a.submitExcuse(payload))))
-    .handle("listExcuses", ({ urlParams }) => asPrincipal(Attendance.use((a) => a.listExcuses(urlParams))))
-    .handle("getExcuse", ({ path }) => asPrincipal(Attendance.use((a) => a.getExcuse(path.id))))
-    .handle("getExcuseAttachment", ({ path }) => asPrincipal(Attendance.use((a) => a.excuseAttachment(path.id))))
-    .handle("decideExcuse", ({ path, payload }) => asPrincipal(Attendance.use((a) => a.decideExcuse(path.id, payload))))
-    .handle("studentHistory", ({ path, urlParams }) =>
-      asPrincipal(Attendance.use((a) => a.studentHistory(path.id, urlParams)))
+    .handle("submitExcuse", ({ payload }) => asPrincipal(AttendanceAdmin.submitExcuse(payload)))
+    .handle("listExcuses", ({ urlParams }) => asPrincipal(AttendanceAdmin.listExcuses(urlParams)))
+    .handle("getExcuse", ({ path }) => asPrincipal(AttendanceAdmin.getExcuse(path.id)))
+    .handle("getExcuseAttachment", ({ path }) => asPrincipal(AttendanceAdmin.getExcuseAttachment(path.id)))
+    .handle("decideExcuse", ({ path, payload }) => asPrincipal(AttendanceAdmin.decideExcuse(path.id, payload)))
+    .handle("studentHistory", ({ path, urlParams }) => asPrincipal(AttendanceAdmin.studentHistory(path.id, urlParams)))
+    .handle("report", ({ urlParams }) =>
+      asPrincipal(AttendanceAdmin.report(urlParams).pipe(policyUse("attendance:read")))
     )
-    .handle("report", ({ urlParams }) => read(Attendance.use((a) => a.report(urlParams))))
     .handle("reportCsv", ({ urlParams }) =>
-      read(
-        Effect.map(
-          Attendance.use((a) => a.report(urlParams)),
-          reportCsv
-        )
-      )
+      asPrincipal(AttendanceAdmin.reportCsv(urlParams).pipe(policyUse("attendance:read")))
     )
 )
