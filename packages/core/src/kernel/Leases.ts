@@ -23,7 +23,9 @@ import { ddl, type ModuleMigrations } from "./Migrations.js"
 /**
  * The lease table's migrations (module `leases`): `job_leases (name PRIMARY
  * KEY, holder, expires_at)` with `expires_at` in epoch milliseconds, created
- * only when absent. Runs in any position of the migration list.
+ * only when absent. It goes after `kernelMigrations` (on Postgres that set
+ * gives the application role its DML on tables created after it), before or
+ * after the attendance set.
  */
 export const leaseMigrations: ModuleMigrations = {
   module: "leases",
