@@ -19,52 +19,54 @@ import { CloseResult, CourseRoll, type MarkRoll, RollEntry, RollMarked, Signatur
 import { forbidden, type Shared } from "./Shared.js"
 import type { Signatures } from "./Signatures.js"
 
+/** Writes one mark of a roll call (caller's transaction). Answers whether it changed anything. */
+const applyMark = (
+  s: Shared,
+  sigs: Signatures,
+  course: { readonly id: string; readonly school_id: string },
+  mark: MarkRoll["marks"][number],
+  by: string | null,
+  at: string
+) =>
+  Effect.gen(function* () {
+    const current = yield* s.repo.rollResult(course.id, mark.student_id)
+    if (Option.getOrNull(current) === mark.result) return false
+    if (mark.result !== "PRESENT" && mark.result !== "LATE") {
+      yield* sigs.setRoll(course.id, mark.student_id, mark.result, { signature_id: null }, at)
+      return true
+    }
+    const status = mark.result === "PRESENT" ? "ACCEPTED" : "LATE"
+    const signature = yield* sigs.findSignature({ course_id: course.id, signer_id: mark.student_id })
+    if (Option.isSome(signature)) yield* sigs.changeSignature(signature.value, { status, method: "TEACHER" })
+    else
+      yield* sigs.insertSignature(
+        new Signature({
+          id: yield* newUuid,
+          course_id: course.id,
+          school_id: course.school_id,
+          signer_id: mark.student_id,
+          signer_kind: "student",
+          method: "TEACHER",
+          status,
+          reason_code: null,
+          message: "marked by the teacher",
+          proof_ref: null,
+          administrator_id: null,
+          admin_reason: null,
+          changed_by: by,
+          previous_status: null,
+          received_at: at,
+          decided_at: at,
+          updated_at: at
+        }),
+        undefined,
+        null
+      )
+    return true
+  })
+
 /** The roll and close operations of the attendance service. */
 export const makeRoll = (s: Shared, sigs: Signatures) => {
-  /** Writes one mark of a roll call (caller's transaction). Answers whether it changed anything. */
-  const applyMark = (
-    course: { readonly id: string; readonly school_id: string },
-    mark: MarkRoll["marks"][number],
-    by: string | null,
-    at: string
-  ) =>
-    Effect.gen(function* () {
-      const current = yield* s.repo.rollResult(course.id, mark.student_id)
-      if (Option.getOrNull(current) === mark.result) return false
-      if (mark.result !== "PRESENT" && mark.result !== "LATE") {
-        yield* sigs.setRoll(course.id, mark.student_id, mark.result, { signature_id: null }, at)
-        return true
-      }
-      const status = mark.result === "PRESENT" ? "ACCEPTED" : "LATE"
-      const signature = yield* sigs.findSignature({ course_id: course.id, signer_id: mark.student_id })
-      if (Option.isSome(signature)) yield* sigs.changeSignature(signature.value, { status, method: "TEACHER" })
-      else
-        yield* sigs.insertSignature(
-          new Signature({
-            id: yield* newUuid,
-            course_id: course.id,
-            school_id: course.school_id,
-            signer_id: mark.student_id,
-            signer_kind: "student",
-            method: "TEACHER",
-            status,
-            reason_code: null,
-            message: "marked by the teacher",
-            proof_ref: null,
-            administrator_id: null,
-            admin_reason: null,
-            changed_by: by,
-            previous_status: null,
-            received_at: at,
-            decided_at: at,
-            updated_at: at
-          }),
-          undefined,
-          null
-        )
-      return true
-    })
-
   /**
    * `POST …/courses/{id}/roll`: the teacher's roll call (TEACHER method,
    * bulk). PRESENT and LATE create or change the student's signature;
@@ -91,7 +93,7 @@ export const makeRoll = (s: Shared, sigs: Signatures) => {
         Effect.gen(function* () {
           const at = instant(yield* Clock.currentTimeMillis)
           let marked = 0
-          for (const mark of input.marks) if (yield* applyMark(course, mark, actor.id, at)) marked++
+          for (const mark of input.marks) if (yield* applyMark(s, sigs, course, mark, actor.id, at)) marked++
           if (marked > 0)
             yield* s.audit.record({
               action: "attendance.roll.marked",
@@ -182,6 +184,15 @@ export const makeRoll = (s: Shared, sigs: Signatures) => {
       })
     )
 
+  const { closeAllTenants, closeJob } = makeCloseJob(s, closeExpiredCourses)
+  return { markRoll, courseRoll, closeExpiredCourses, closeAllTenants, closeJob } as const
+}
+
+/** The close job over every tenant, leader-elected, around a per-tenant `closeExpiredCourses`. */
+const makeCloseJob = (
+  s: Shared,
+  closeExpiredCourses: (nowIso: string) => Effect.Effect<CloseResult, unknown, CurrentTenant | CurrentActor>
+) => {
   /**
    * One run of the close job over every active tenant (as the system).
    * Answers how many courses were closed in all.
@@ -232,5 +243,5 @@ export const makeRoll = (s: Shared, sigs: Signatures) => {
     )
   }
 
-  return { markRoll, courseRoll, closeExpiredCourses, closeAllTenants, closeJob } as const
+  return { closeAllTenants, closeJob } as const
 }

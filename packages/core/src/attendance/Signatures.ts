@@ -48,6 +48,71 @@ export const resultOf = (s: Signature, existing: boolean): SignatureAttemptResul
     true
   )
 
+/** What a change of a signature may set. */
+export interface SignatureChange {
+  readonly status?: SignatureStatus | undefined
+  readonly method?: SignatureMethod | undefined
+  readonly message?: string | null | undefined
+  readonly administrator_id?: string | null | undefined
+  readonly admin_reason?: string | null | undefined
+}
+
+/** Upserts a roll result (caller's transaction). `null` removes it (the student is unmarked again). */
+const setRollWith = (
+  s: Shared,
+  courseId: string,
+  studentId: string,
+  result: RollResult | null,
+  refs: { readonly signature_id?: string | null; readonly excuse_id?: string | null },
+  at: string
+) =>
+  result === null
+    ? s.repo.deleteRoll(courseId, studentId)
+    : Effect.flatMap(s.actingUser, (by) => s.repo.upsertRoll(courseId, studentId, result, refs, by, at))
+
+type SetRollArgs = Parameters<typeof setRollWith> extends [Shared, ...infer Rest] ? Rest : never
+
+/**
+ * Changes an existing signature's status (teacher roll call, admin
+ * override, PATCH): records who changed it and the previous status, keeps
+ * the roll result in step, writes an audit row and a
+ * `signet.attendance.signature.updated` event.
+ */
+const changeSignatureWith = (s: Shared, before: Signature, change: SignatureChange) =>
+  s.inTx(
+    Effect.gen(function* () {
+      const actor = yield* CurrentActor
+      const at = instant(yield* Clock.currentTimeMillis)
+      const status = change.status ?? before.status
+      const after = new Signature({
+        ...before,
+        status,
+        method: change.method ?? before.method,
+        message: change.message === undefined ? before.message : change.message,
+        reason_code: status === before.status ? before.reason_code : null,
+        administrator_id: change.administrator_id === undefined ? before.administrator_id : change.administrator_id,
+        admin_reason: change.admin_reason === undefined ? before.admin_reason : change.admin_reason,
+        changed_by: actor.kind === "user" ? actor.id : before.changed_by,
+        previous_status: status === before.status ? before.previous_status : before.status,
+        decided_at: status === before.status ? before.decided_at : at,
+        updated_at: at
+      })
+      yield* s.repo.updateSignature(after)
+      if (after.signer_kind === "student" && after.status !== before.status) {
+        yield* setRollWith(s, after.course_id, after.signer_id, rollOf(after.status), { signature_id: after.id }, at)
+      }
+      yield* s.audit.record({
+        action: "attendance.signature.updated",
+        targetType: "signature",
+        targetId: after.id,
+        before,
+        after
+      })
+      yield* s.events.publish({ type: "signet.attendance.signature.updated", subject: after.id, data: after })
+      return after
+    })
+  )
+
 /** The signature operations of the attendance service. */
 export const makeSignatures = (s: Shared) => {
   const findSignature = (key: SignatureKey) => s.repo.findSignature(key)
@@ -126,17 +191,8 @@ export const makeSignatures = (s: Shared) => {
       )
     })
 
-  /** Upserts a roll result (caller's transaction). `null` removes it (the student is unmarked again). */
-  const setRoll = (
-    courseId: string,
-    studentId: string,
-    result: RollResult | null,
-    refs: { readonly signature_id?: string | null; readonly excuse_id?: string | null },
-    at: string
-  ) =>
-    result === null
-      ? s.repo.deleteRoll(courseId, studentId)
-      : Effect.flatMap(s.actingUser, (by) => s.repo.upsertRoll(courseId, studentId, result, refs, by, at))
+  const setRoll = (...args: SetRollArgs) => setRollWith(s, ...args)
+  const changeSignature = (before: Signature, change: SignatureChange) => changeSignatureWith(s, before, change)
 
   /**
    * Inserts a new signature with its roll result and event (one transaction).
@@ -160,56 +216,6 @@ export const makeSignatures = (s: Shared) => {
         }
         yield* s.events.publish({ type: "signet.attendance.signature.created", subject: sig.id, data: sig })
         return resultOf(sig, false)
-      })
-    )
-
-  /**
-   * Changes an existing signature's status (teacher roll call, admin
-   * override, PATCH): records who changed it and the previous status, keeps
-   * the roll result in step, writes an audit row and a
-   * `signet.attendance.signature.updated` event.
-   */
-  const changeSignature = (
-    before: Signature,
-    change: {
-      readonly status?: SignatureStatus | undefined
-      readonly method?: SignatureMethod | undefined
-      readonly message?: string | null | undefined
-      readonly administrator_id?: string | null | undefined
-      readonly admin_reason?: string | null | undefined
-    }
-  ) =>
-    s.inTx(
-      Effect.gen(function* () {
-        const actor = yield* CurrentActor
-        const at = instant(yield* Clock.currentTimeMillis)
-        const status = change.status ?? before.status
-        const after = new Signature({
-          ...before,
-          status,
-          method: change.method ?? before.method,
-          message: change.message === undefined ? before.message : change.message,
-          reason_code: status === before.status ? before.reason_code : null,
-          administrator_id: change.administrator_id === undefined ? before.administrator_id : change.administrator_id,
-          admin_reason: change.admin_reason === undefined ? before.admin_reason : change.admin_reason,
-          changed_by: actor.kind === "user" ? actor.id : before.changed_by,
-          previous_status: status === before.status ? before.previous_status : before.status,
-          decided_at: status === before.status ? before.decided_at : at,
-          updated_at: at
-        })
-        yield* s.repo.updateSignature(after)
-        if (after.signer_kind === "student" && after.status !== before.status) {
-          yield* setRoll(after.course_id, after.signer_id, rollOf(after.status), { signature_id: after.id }, at)
-        }
-        yield* s.audit.record({
-          action: "attendance.signature.updated",
-          targetType: "signature",
-          targetId: after.id,
-          before,
-          after
-        })
-        yield* s.events.publish({ type: "signet.attendance.signature.updated", subject: after.id, data: after })
-        return after
       })
     )
 

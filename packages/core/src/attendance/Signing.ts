@@ -70,214 +70,228 @@ interface Timing {
   readonly message: string | null
 }
 
-/** The signing operation of the attendance service. */
-export const makeSigning = (s: Shared, sigs: Signatures, policies: Policies, qr: Qr, limits: SigningLimits) => {
-  const isTrusted = (actor: Actor) => actor.kind === "beacon" || actor.kind === "system"
+const isTrusted = (actor: Actor) => actor.kind === "beacon" || actor.kind === "system"
 
+/** What the steps of an attempt use: the shared helpers, the seams they reach, and the bounded refusal. */
+interface SigningDeps {
+  readonly s: Shared
+  readonly qr: Qr
   /** Refuses an attempt; past the per-signer bound (`Limits.ts`) the refusal is answered but not stored. */
-  const refuseAttempt = (
+  readonly refuseAttempt: (
     attempt: Attempt,
     reason: RefusalReason,
     message: string,
-    options: { readonly courseKnown?: boolean } = {}
-  ) =>
-    Effect.flatMap(limits.storeRefusal(attempt.course_id, attempt.signer_id), (store) =>
-      sigs.refuse(attempt, reason, message, { ...options, store })
-    )
+    options?: { readonly courseKnown?: boolean }
+  ) => ReturnType<Signatures["refuse"]>
+}
 
-  /**
-   * Authorization by method (403 `Forbidden`, nothing written): QR and NFC —
-   * a student signing for themselves; FLASHLIGHT and BEACON — the beacon
-   * module (beacon or system actor) or `attendance:admin`; TEACHER — a user
-   * with `attendance:write` (the assignment is rule 5); ADMIN —
-   * `attendance:admin`, with a mandatory `reason`.
-   */
-  const authorize = (input: CreateSignatureAttempt, principal: AttendancePrincipal, actor: Actor) =>
-    Effect.gen(function* () {
-      const isUser = actor.kind === "user" && actor.id !== null
-      const trusted = isTrusted(actor)
-      if (!trusted && !(yield* s.can("attendance:write")))
-        return yield* forbidden("missing permission attendance:write", "attendance:write")
-      let signerId: string | null
-      let kind: Signer["kind"] = "student"
-      switch (input.method) {
-        case "QR":
-        case "NFC": {
-          if (!isUser || principal.userType !== "student")
-            return yield* forbidden(`${input.method} signatures are made by the signing student`)
-          if (input.student_id !== undefined && input.student_id !== actor.id)
-            return yield* forbidden("students sign for themselves only")
-          signerId = actor.id
-          if (input.method === "QR" && !input.qr_code)
-            return yield* ValidationError.field("qr_code", "is required for QR")
-          if (input.method === "NFC" && !input.device_identifier)
-            return yield* ValidationError.field("device_identifier", "is required for NFC")
-          break
-        }
-        case "FLASHLIGHT":
-        case "BEACON": {
-          if (!trusted && !(yield* s.can("attendance:admin")))
-            return yield* forbidden(`${input.method} attempts come from the beacon service`, "attendance:admin")
-          if (!input.beacon_proof)
-            return yield* ValidationError.field("beacon_proof", `is required for ${input.method}`)
-          if (!input.student_id) return yield* ValidationError.field("student_id", `is required for ${input.method}`)
-          signerId = input.student_id
-          break
-        }
-        case "TEACHER": {
-          const teacherId = input.teacher_id ?? (isUser ? actor.id : null)
-          if (!teacherId) return yield* ValidationError.field("teacher_id", "is required")
-          if (teacherId !== actor.id && !(yield* s.can("attendance:admin")))
-            return yield* forbidden("teachers act for themselves only", "attendance:admin")
-          if (input.student_id === undefined) {
-            signerId = teacherId
-            kind = "teacher"
-          } else signerId = input.student_id
-          break
-        }
-        case "ADMIN": {
-          if (!(yield* s.can("attendance:admin")))
-            return yield* forbidden("admin overrides need attendance:admin", "attendance:admin")
-          if (!input.reason) return yield* ValidationError.field("reason", "is required for an ADMIN override")
-          if (!input.student_id) return yield* ValidationError.field("student_id", "is required for ADMIN")
-          signerId = input.student_id
-          break
-        }
+/**
+ * Authorization by method (403 `Forbidden`, nothing written): QR and NFC —
+ * a student signing for themselves; FLASHLIGHT and BEACON — the beacon
+ * module (beacon or system actor) or `attendance:admin`; TEACHER — a user
+ * with `attendance:write` (the assignment is rule 5); ADMIN —
+ * `attendance:admin`, with a mandatory `reason`.
+ */
+const authorize = ({ s }: SigningDeps, input: CreateSignatureAttempt, principal: AttendancePrincipal, actor: Actor) =>
+  Effect.gen(function* () {
+    const isUser = actor.kind === "user" && actor.id !== null
+    const trusted = isTrusted(actor)
+    if (!trusted && !(yield* s.can("attendance:write")))
+      return yield* forbidden("missing permission attendance:write", "attendance:write")
+    let signerId: string | null
+    let kind: Signer["kind"] = "student"
+    switch (input.method) {
+      case "QR":
+      case "NFC": {
+        if (!isUser || principal.userType !== "student")
+          return yield* forbidden(`${input.method} signatures are made by the signing student`)
+        if (input.student_id !== undefined && input.student_id !== actor.id)
+          return yield* forbidden("students sign for themselves only")
+        signerId = actor.id
+        if (input.method === "QR" && !input.qr_code)
+          return yield* ValidationError.field("qr_code", "is required for QR")
+        if (input.method === "NFC" && !input.device_identifier)
+          return yield* ValidationError.field("device_identifier", "is required for NFC")
+        break
       }
-      if (signerId === null || !UUID.test(signerId))
-        return yield* ValidationError.field("student_id", "must be a user id (UUID)")
-      return { id: signerId, kind } satisfies Signer
-    })
+      case "FLASHLIGHT":
+      case "BEACON": {
+        if (!trusted && !(yield* s.can("attendance:admin")))
+          return yield* forbidden(`${input.method} attempts come from the beacon service`, "attendance:admin")
+        if (!input.beacon_proof) return yield* ValidationError.field("beacon_proof", `is required for ${input.method}`)
+        if (!input.student_id) return yield* ValidationError.field("student_id", `is required for ${input.method}`)
+        signerId = input.student_id
+        break
+      }
+      case "TEACHER": {
+        const teacherId = input.teacher_id ?? (isUser ? actor.id : null)
+        if (!teacherId) return yield* ValidationError.field("teacher_id", "is required")
+        if (teacherId !== actor.id && !(yield* s.can("attendance:admin")))
+          return yield* forbidden("teachers act for themselves only", "attendance:admin")
+        if (input.student_id === undefined) {
+          signerId = teacherId
+          kind = "teacher"
+        } else signerId = input.student_id
+        break
+      }
+      case "ADMIN": {
+        if (!(yield* s.can("attendance:admin")))
+          return yield* forbidden("admin overrides need attendance:admin", "attendance:admin")
+        if (!input.reason) return yield* ValidationError.field("reason", "is required for an ADMIN override")
+        if (!input.student_id) return yield* ValidationError.field("student_id", "is required for ADMIN")
+        signerId = input.student_id
+        break
+      }
+    }
+    if (signerId === null || !UUID.test(signerId))
+      return yield* ValidationError.field("student_id", "must be a user id (UUID)")
+    return { id: signerId, kind } satisfies Signer
+  })
 
-  /**
-   * Rule (1), first half: the course named, or for beacon methods the one
-   * running in the proof's classroom. Answers the course, or the refusal.
-   */
-  const resolveCourse = (input: CreateSignatureAttempt, signer: Signer, at: string) =>
-    Effect.gen(function* () {
-      const method = input.method
-      if (input.course_id === undefined) {
-        const classroom = input.beacon_proof?.classroom_id
-        if ((method !== "BEACON" && method !== "FLASHLIGHT") || !classroom)
-          return yield* ValidationError.field("course_id", "is required")
-        const running = yield* s.academics.coursesInClassroomAt(classroom, at, 0)
-        if (running.length === 0)
-          return yield* Effect.map(
-            refuseAttempt(
-              { course_id: classroom, signer_id: signer.id, method, at },
-              "COURSE_NOT_FOUND",
-              "no course runs in this classroom now",
-              { courseKnown: false }
-            ),
-            (r) => ({ refused: r }) as const
-          )
-        return { course: running[0]! } as const
-      }
-      const found = yield* s.cachedCourse(input.course_id)
-      if (Option.isNone(found)) {
-        yield* refuseAttempt(
-          { course_id: input.course_id, signer_id: signer.id, method, at },
-          "COURSE_NOT_FOUND",
-          "no such course",
-          { courseKnown: false }
+/**
+ * Rule (1), first half: the course named, or for beacon methods the one
+ * running in the proof's classroom. Answers the course, or the refusal.
+ */
+const resolveCourse = ({ refuseAttempt, s }: SigningDeps, input: CreateSignatureAttempt, signer: Signer, at: string) =>
+  Effect.gen(function* () {
+    const method = input.method
+    if (input.course_id === undefined) {
+      const classroom = input.beacon_proof?.classroom_id
+      if ((method !== "BEACON" && method !== "FLASHLIGHT") || !classroom)
+        return yield* ValidationError.field("course_id", "is required")
+      const running = yield* s.academics.coursesInClassroomAt(classroom, at, 0)
+      if (running.length === 0)
+        return yield* Effect.map(
+          refuseAttempt(
+            { course_id: classroom, signer_id: signer.id, method, at },
+            "COURSE_NOT_FOUND",
+            "no course runs in this classroom now",
+            { courseKnown: false }
+          ),
+          (r) => ({ refused: r }) as const
         )
-        return yield* notFound("course", input.course_id)
-      }
-      return { course: found.value } as const
-    })
+      return { course: running[0]! } as const
+    }
+    const found = yield* s.cachedCourse(input.course_id)
+    if (Option.isNone(found)) {
+      yield* refuseAttempt(
+        { course_id: input.course_id, signer_id: signer.id, method, at },
+        "COURSE_NOT_FOUND",
+        "no such course",
+        { courseKnown: false }
+      )
+      return yield* notFound("course", input.course_id)
+    }
+    return { course: found.value } as const
+  })
 
-  /** Rules (2) and (3): the time window with its grace, then the closing delay. Answers the timing, or the refusal. */
-  const timing = (
-    course: Course,
-    policy: AttendancePolicy,
-    method: SignatureMethod,
-    atMs: number,
-    attempt: Attempt,
-    requested: SignatureStatus
-  ) =>
-    Effect.gen(function* () {
-      const ok: Timing = { status: requested, reasonCode: null, message: null }
-      // An override ignores the time rules; the student must still be enrolled.
-      if (method === "ADMIN") return ok
-      if (course.signature_closed)
-        return yield* refuseAttempt(attempt, "COURSE_CLOSED", "signing is closed for this course")
-      if (method === "TEACHER") return ok
-      const startMs = Date.parse(course.start_at)
-      const endMs = Date.parse(course.end_at)
-      const grace = policy.window_grace_minutes * MINUTE
-      if (atMs < startMs - grace)
-        return yield* refuseAttempt(attempt, "COURSE_NOT_STARTED", `the course starts at ${course.start_at}`)
-      if (atMs > endMs + grace)
-        return yield* refuseAttempt(attempt, "COURSE_ENDED", `the course ended at ${course.end_at}`)
-      const delay = course.signature_closing_delay_minutes
-      if (atMs <= startMs + delay * MINUTE) return ok
-      if (policy.late_policy === "refuse")
-        return yield* refuseAttempt(attempt, "SIGNING_CLOSED", `signing closed ${delay} min after the start`)
-      return {
-        status: "LATE",
-        reasonCode: "AFTER_CLOSING_DELAY",
-        message: `signed ${Math.round((atMs - startMs) / MINUTE)} min after the start (closing delay ${delay} min)`
-      } satisfies Timing
-    })
+/** Rules (2) and (3): the time window with its grace, then the closing delay. Answers the timing, or the refusal. */
+const timing = (
+  { refuseAttempt }: SigningDeps,
 
-  /**
-   * Rules (4) and (5), the method's proof and `students_can_sign_before_teacher`.
-   * Answers the proof reference, or the refusal.
-   */
-  const proofs = (
-    input: CreateSignatureAttempt,
-    signer: Signer,
-    course: Course,
-    entry: PolicyEntry,
-    attempt: Attempt,
-    actor: Actor,
-    atMs: number
-  ) =>
-    Effect.gen(function* () {
-      const method = input.method
-      const refused = (r: SignatureAttemptResult) => ({ refused: r }) as const
-      const refuse = (reason: RefusalReason, message: string) =>
-        Effect.map(refuseAttempt(attempt, reason, message), refused)
-      if (signer.kind === "student") {
-        const v = yield* s.academics.validateStudentCourse(signer.id, course.id)
-        if (!v.is_allowed) return yield* refuse("NOT_ENROLLED", "the student is in none of the course's groups")
-      }
-      if (method === "TEACHER") {
-        const teacherId = input.teacher_id ?? actor.id!
-        if (!(yield* s.academics.validateTeacherCourse(teacherId, course.id)))
-          return yield* refuse("TEACHER_NOT_ASSIGNED", "the teacher is not assigned to this course")
-      }
-      const prefs = yield* s.cachedPrefs(course.school_id)
-      let proofRef: string | null = null
-      if (method === "QR") {
-        if (!ipAllowed(entry.ips, actor.ip))
-          return yield* refuse("IP_NOT_ALLOWED", "QR signatures must come from the school's network")
-        const tid = yield* s.tenantId
-        const check = yield* qr.checkQr(tid, course.id, input.qr_code!, atMs, entry.policy.qr_step_seconds)
-        if (!check.ok)
-          return yield* check.expired
-            ? refuse("QR_CODE_EXPIRED", "this code has expired: scan the code on screen now")
-            : refuse("QR_CODE_INVALID", "this is not the current code of this course")
-        proofRef = `qr:${check.step}`
-      } else if (method === "NFC") {
-        if (!prefs.enable_nfc) return yield* refuse("METHOD_DISABLED", "this school does not use NFC")
-        if (!(yield* s.identity.validateStudentDevice(signer.id, input.device_identifier!)))
-          return yield* refuse("DEVICE_NOT_REGISTERED", "this device is not registered to the student")
-        proofRef = `device:${input.device_identifier}`
-      } else if (method === "FLASHLIGHT" || method === "BEACON") {
-        if (method === "FLASHLIGHT" && !prefs.enable_flash)
-          return yield* refuse("METHOD_DISABLED", "this school does not use the flashlight channel")
-        const proof = input.beacon_proof!
-        if (!(yield* s.academics.validateClassroomCourse(proof.classroom_id, course.id)))
-          return yield* refuse("CLASSROOM_NOT_LINKED", "the beacon's classroom is not this course's")
-        proofRef = `beacon:${proof.beacon_id}`
-      }
-      if (signer.kind === "student" && method !== "TEACHER" && method !== "ADMIN") {
-        if (!prefs.students_can_sign_before_teacher && !(yield* s.inTx(s.repo.teacherSigned(course.id))))
-          return yield* refuse("TEACHER_NOT_SIGNED", "the teacher has not signed this course yet")
-      }
-      return { proofRef } as const
-    })
+  course: Course,
+  policy: AttendancePolicy,
+  method: SignatureMethod,
+  atMs: number,
+  attempt: Attempt,
+  requested: SignatureStatus
+) =>
+  Effect.gen(function* () {
+    const ok: Timing = { status: requested, reasonCode: null, message: null }
+    // An override ignores the time rules; the student must still be enrolled.
+    if (method === "ADMIN") return ok
+    if (course.signature_closed)
+      return yield* refuseAttempt(attempt, "COURSE_CLOSED", "signing is closed for this course")
+    if (method === "TEACHER") return ok
+    const startMs = Date.parse(course.start_at)
+    const endMs = Date.parse(course.end_at)
+    const grace = policy.window_grace_minutes * MINUTE
+    if (atMs < startMs - grace)
+      return yield* refuseAttempt(attempt, "COURSE_NOT_STARTED", `the course starts at ${course.start_at}`)
+    if (atMs > endMs + grace)
+      return yield* refuseAttempt(attempt, "COURSE_ENDED", `the course ended at ${course.end_at}`)
+    const delay = course.signature_closing_delay_minutes
+    if (atMs <= startMs + delay * MINUTE) return ok
+    if (policy.late_policy === "refuse")
+      return yield* refuseAttempt(attempt, "SIGNING_CLOSED", `signing closed ${delay} min after the start`)
+    return {
+      status: "LATE",
+      reasonCode: "AFTER_CLOSING_DELAY",
+      message: `signed ${Math.round((atMs - startMs) / MINUTE)} min after the start (closing delay ${delay} min)`
+    } satisfies Timing
+  })
+
+/**
+ * Rules (4) and (5), the method's proof and `students_can_sign_before_teacher`.
+ * Answers the proof reference, or the refusal.
+ */
+const proofs = (
+  { qr, refuseAttempt, s }: SigningDeps,
+
+  input: CreateSignatureAttempt,
+  signer: Signer,
+  course: Course,
+  entry: PolicyEntry,
+  attempt: Attempt,
+  actor: Actor,
+  atMs: number
+) =>
+  Effect.gen(function* () {
+    const method = input.method
+    const refused = (r: SignatureAttemptResult) => ({ refused: r }) as const
+    const refuse = (reason: RefusalReason, message: string) =>
+      Effect.map(refuseAttempt(attempt, reason, message), refused)
+    if (signer.kind === "student") {
+      const v = yield* s.academics.validateStudentCourse(signer.id, course.id)
+      if (!v.is_allowed) return yield* refuse("NOT_ENROLLED", "the student is in none of the course's groups")
+    }
+    if (method === "TEACHER") {
+      const teacherId = input.teacher_id ?? actor.id!
+      if (!(yield* s.academics.validateTeacherCourse(teacherId, course.id)))
+        return yield* refuse("TEACHER_NOT_ASSIGNED", "the teacher is not assigned to this course")
+    }
+    const prefs = yield* s.cachedPrefs(course.school_id)
+    let proofRef: string | null = null
+    if (method === "QR") {
+      if (!ipAllowed(entry.ips, actor.ip))
+        return yield* refuse("IP_NOT_ALLOWED", "QR signatures must come from the school's network")
+      const tid = yield* s.tenantId
+      const check = yield* qr.checkQr(tid, course.id, input.qr_code!, atMs, entry.policy.qr_step_seconds)
+      if (!check.ok)
+        return yield* check.expired
+          ? refuse("QR_CODE_EXPIRED", "this code has expired: scan the code on screen now")
+          : refuse("QR_CODE_INVALID", "this is not the current code of this course")
+      proofRef = `qr:${check.step}`
+    } else if (method === "NFC") {
+      if (!prefs.enable_nfc) return yield* refuse("METHOD_DISABLED", "this school does not use NFC")
+      if (!(yield* s.identity.validateStudentDevice(signer.id, input.device_identifier!)))
+        return yield* refuse("DEVICE_NOT_REGISTERED", "this device is not registered to the student")
+      proofRef = `device:${input.device_identifier}`
+    } else if (method === "FLASHLIGHT" || method === "BEACON") {
+      if (method === "FLASHLIGHT" && !prefs.enable_flash)
+        return yield* refuse("METHOD_DISABLED", "this school does not use the flashlight channel")
+      const proof = input.beacon_proof!
+      if (!(yield* s.academics.validateClassroomCourse(proof.classroom_id, course.id)))
+        return yield* refuse("CLASSROOM_NOT_LINKED", "the beacon's classroom is not this course's")
+      proofRef = `beacon:${proof.beacon_id}`
+    }
+    if (signer.kind === "student" && method !== "TEACHER" && method !== "ADMIN") {
+      if (!prefs.students_can_sign_before_teacher && !(yield* s.inTx(s.repo.teacherSigned(course.id))))
+        return yield* refuse("TEACHER_NOT_SIGNED", "the teacher has not signed this course yet")
+    }
+    return { proofRef } as const
+  })
+
+/** The signing operation of the attendance service. */
+export const makeSigning = (s: Shared, sigs: Signatures, policies: Policies, qr: Qr, limits: SigningLimits) => {
+  const d: SigningDeps = {
+    s,
+    qr,
+    refuseAttempt: (attempt, reason, message, options = {}) =>
+      Effect.flatMap(limits.storeRefusal(attempt.course_id, attempt.signer_id), (store) =>
+        sigs.refuse(attempt, reason, message, { ...options, store })
+      )
+  }
 
   /**
    * `AttendanceCommand.CreateSignatureAttempt`; see the module comment for
@@ -293,7 +307,7 @@ export const makeSigning = (s: Shared, sigs: Signatures, policies: Policies, qr:
       const actor = yield* CurrentActor
       const nowMs = yield* Clock.currentTimeMillis
       const method = input.method
-      const signer = yield* authorize(input, principal, actor)
+      const signer = yield* authorize(d, input, principal, actor)
       // The decision time: now, or the beacon service's reception time when it is recent.
       let atMs = nowMs
       if (isTrusted(actor) && input.received_at) {
@@ -315,12 +329,12 @@ export const makeSigning = (s: Shared, sigs: Signatures, policies: Policies, qr:
         }
       }
       // (1) The course exists and is of the caller's school.
-      const resolved = yield* resolveCourse(input, signer, at)
+      const resolved = yield* resolveCourse(d, input, signer, at)
       if ("refused" in resolved) return resolved.refused
       const course = resolved.course
       const attempt: Attempt = { course_id: course.id, signer_id: signer.id, method, at }
       if (principal.schoolId && course.school_id !== principal.schoolId)
-        return yield* refuseAttempt(attempt, "COURSE_OTHER_SCHOOL", "this course belongs to another school")
+        return yield* d.refuseAttempt(attempt, "COURSE_OTHER_SCHOOL", "this course belongs to another school")
 
       // An existing signature is changed by a teacher's roll call or an admin override; for the
       // other methods it is answered as it is (by the insert's conflict, or by `refuse`).
@@ -329,9 +343,9 @@ export const makeSigning = (s: Shared, sigs: Signatures, policies: Policies, qr:
           ? yield* s.inTx(sigs.findSignature({ course_id: course.id, signer_id: signer.id }))
           : Option.none<Signature>()
       const entry = yield* policies.policyOf(course.school_id)
-      const time = yield* timing(course, entry.policy, method, atMs, attempt, input.status ?? "ACCEPTED")
+      const time = yield* timing(d, course, entry.policy, method, atMs, attempt, input.status ?? "ACCEPTED")
       if (!("reasonCode" in time)) return time
-      const proof = yield* proofs(input, signer, course, entry, attempt, actor, atMs)
+      const proof = yield* proofs(d, input, signer, course, entry, attempt, actor, atMs)
       if ("refused" in proof) return proof.refused
 
       const adminFields =
