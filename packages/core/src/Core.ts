@@ -42,6 +42,7 @@ import {
   ping
 } from "./kernel/Database.js"
 import type { EncryptedColumn } from "./kernel/KeyRotation.js"
+import { leaseMigrations } from "./kernel/Leases.js"
 import { isCurrent, kernelMigrations, type ModuleMigrations, runAll, status } from "./kernel/Migrations.js"
 import * as RateLimit from "./kernel/RateLimit.js"
 import { tenancyMigrations } from "./tenancy/Migrations.js"
@@ -50,6 +51,8 @@ import { Tenancy } from "./tenancy/Tenancy.js"
 /** Every module's migrations, in dependency order. */
 export const allMigrations = (appRole: string = DEFAULT_PG_APP_ROLE): ReadonlyArray<ModuleMigrations> => [
   kernelMigrations(appRole),
+  // Job leases (kernel/Leases.ts): after the kernel set, so the table gets the app role's grants.
+  leaseMigrations,
   tenancyMigrations,
   auditMigrations(appRole),
   eventsMigrations,

@@ -53,18 +53,26 @@ export {
 } from "./access/Policy.js"
 export { AccessStepUp, AccessUsers } from "./access/Ports.js"
 export { AccessRepo } from "./access/Repo.js"
-export { AttendanceAdmin } from "./attendance/Admin.js"
+export {
+  AttendanceAdmin,
+  type DateRange as AttendanceDateRange,
+  type ListExcuses,
+  type PageQuery as AttendancePageQuery
+} from "./attendance/Admin.js"
 export {
   Attendance,
   type AttendancePrincipal,
   historyCsv,
+  principalOfActor,
   QR_DIGITS,
   qrCodeFor,
   reportCsv,
   rollCsv,
   systemPrincipal
 } from "./attendance/Attendance.js"
+export { DEFAULT_SIGNING_RULES, type SigningRules, signingRules } from "./attendance/Limits.js"
 export { ATTENDANCE_TABLES, attendanceMigrations, qrSecretColumn } from "./attendance/Migrations.js"
+export { AttendanceRepo } from "./attendance/Repo.js"
 export { Audit, chainHash, GENESIS_HASH, redact } from "./audit/Audit.js"
 export { BeaconAdmin } from "./beacon/Admin.js"
 export { BEACON_TOTP, type BeaconPrincipal, Beacons, deviceBinding } from "./beacon/Beacons.js"

@@ -30,11 +30,11 @@ const attendance: AllRequire<
   | "createSignatureAttempt"
   | "patchSignature"
   | "markRoll"
-  | "currentQrCode"
+  | "getQrCode"
   | "submitExcuse"
   | "listExcuses"
   | "getExcuse"
-  | "excuseAttachment"
+  | "getExcuseAttachment"
   | "decideExcuse"
   | "studentHistory"
 > = true

@@ -1,7 +1,8 @@
 /**
  * `signet attendance report|roll|close …` — attendance reports, course rolls
  * and the close job on the local database (issue 5 §6), as tables, CSV or
- * JSON.
+ * JSON. Through the facade `AttendanceAdmin` (as the local system actor,
+ * which holds every permission), so the CLI gets the same rules as REST.
  *
  * @module
  */
@@ -9,19 +10,20 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import {
-  Attendance,
+  AttendanceAdmin,
   type AttendanceCounts,
   type AttendanceReport,
   type CourseRoll,
   CurrentTenant,
   historyCsv,
   Identity,
+  policyUse,
   reportCsv,
   rollCsv,
   type StudentHistory,
   Tenancy
 } from "@signet/core"
-import { Clock, Console, Data, Effect, Option } from "effect"
+import { Console, Data, Effect, Option } from "effect"
 import { plain, show, table } from "../Output.js"
 import { local } from "../Runtime.js"
 import { configLayer } from "../Settings.js"
@@ -216,15 +218,16 @@ const report = Command.make("report", { tenant: tenantOpt, target: scopeOpt, ran
   inTenant(
     o.tenant,
     Effect.gen(function* () {
-      const attendance = yield* Attendance
       if (o.target.scope === "student") {
-        const history = yield* attendance.studentHistory(o.target.id, o.range)
+        const history = yield* AttendanceAdmin.studentHistory(o.target.id, o.range)
         if (o.format === "csv") return yield* emit(historyCsv(history), o.output)
         if (o.format === "json") return yield* emit(JSON.stringify(plain(history), null, 2), o.output)
         const who = (yield* people([history.student_id])).get(history.student_id)
         return yield* emitTable(historyTable(history, who), o.output)
       }
-      const r = yield* attendance.report({ scope: o.target.scope, id: o.target.id, ...o.range })
+      const r = yield* AttendanceAdmin.report({ scope: o.target.scope, id: o.target.id, ...o.range }).pipe(
+        policyUse("attendance:read")
+      )
       if (o.format === "csv") return yield* emit(reportCsv(r), o.output)
       if (o.format === "json") return yield* emit(JSON.stringify(plain(r), null, 2), o.output)
       return yield* emitTable(reportTable(r), o.output)
@@ -253,7 +256,7 @@ const roll = Command.make(
     inTenant(
       o.tenant,
       Effect.gen(function* () {
-        const r = yield* Attendance.use((a) => a.courseRoll(o.course))
+        const r = yield* AttendanceAdmin.getRoll(o.course).pipe(policyUse("attendance:read"))
         if (o.format === "csv") return yield* emit(rollCsv(r), o.output)
         if (o.format === "json") return yield* emit(JSON.stringify(plain(r), null, 2), o.output)
         const names = yield* people(r.entries.map((e) => e.student_id))
@@ -272,8 +275,7 @@ const close = Command.make("close", { tenant: tenantOpt, json }, (o) =>
   inTenant(
     o.tenant,
     Effect.gen(function* () {
-      const now = new Date(yield* Clock.currentTimeMillis).toISOString()
-      const r = yield* Attendance.use((a) => a.closeExpiredCourses(now))
+      const r = yield* AttendanceAdmin.closeExpiredCourses().pipe(policyUse("attendance:admin"))
       if (o.json) return yield* show(plain(r), true)
       yield* Console.log(`closed ${r.closed_count} course(s); marked ${r.absences} student(s) absent`)
     })

@@ -76,7 +76,8 @@ export class AttendanceApi extends HttpApiGroup.make("attendance")
       .annotate(
         OpenApi.Description,
         "Applies the seed's rules in order; a refusal answers 200 with status REFUSED and a reason_code. " +
-          "Signing twice answers the first signature with existing=true."
+          "Signing twice answers the first signature with existing=true. " +
+          "Student attempts (QR, NFC) are rate-limited per student and per course (429 RateLimited)."
       )
   )
   .add(HttpApiEndpoint.get("getSignature")`/api/v1/tenants/${slug}/signatures/${id}`.addSuccess(Signature))

@@ -37,7 +37,6 @@ export class AttendanceCommand extends RpcGroup.make(
   Rpc.make("CreateSignatureAttempt", {
     payload: CreateSignatureAttempt,
     success: SignatureAttemptResult,
-    // RateLimited: a student's QR/NFC attempts past the limits (issue 15 §1).
     error: Schema.Union(AttendanceNotFound, Forbidden, ValidationError, Conflict, RateLimited)
   }),
   Rpc.make("PatchSignature", {

@@ -1,20 +1,31 @@
 /**
- * The attendance facade: every operation the server exposes, with its
- * permission in its type, the caller's user type and school taken from the
- * verified actor (`CurrentActor`) rather than from an argument, and the
- * server's clock for the close command (issue 14 "core is the security
- * boundary"; issue 15 §3).
+ * The attendance facade (issue 14 §1): every operation the server exposes
+ * over REST and RPC, with its permission in its type ({@link policyRequire})
+ * and the caller taken from context — the tenant from `CurrentTenant`, the
+ * actor and its verified user type and school (`actor.userType`,
+ * `actor.schoolId`) from `CurrentActor`, never from a caller-supplied
+ * principal. An HTTP or RPC handler is one line:
+ * `AttendanceAdmin.op(args).pipe(policyUse("attendance:read"))`; forgetting
+ * the `policyUse` of an operation that requires one does not compile.
  *
- * | operation | permission in the type | rules the service applies itself |
- * |---|---|---|
- * | `createSignatureAttempt` | — | seed 004 signing rules (method, window, membership, school, network) |
- * | `patchSignature`, `markRoll`, `currentQrCode` | — | the course's teachers and `attendance:admin` holders |
- * | `submitExcuse`, `listExcuses`, `getExcuse`, `excuseAttachment`, `decideExcuse`, `studentHistory` | — | students for themselves, teachers and admins as the service decides |
- * | `getSignature`, `listSignatures`, `listRefusals`, `courseRoll(Csv)`, `report(Csv)`, `getPolicy` | `attendance:read` | |
- * | `closeExpiredCourses`, `updatePolicy` | `attendance:admin` | |
+ * | operation | permission in the type |
+ * |---|---|
+ * | `getSignature`, `listCourseSignatures`, `listCourseRefusals`, `getRoll`, `getRollCsv`, `getPolicy`, `report`, `reportCsv` | `attendance:read` |
+ * | `closeExpiredCourses`, `updatePolicy` | `attendance:admin` |
+ * | `createSignatureAttempt`, `patchSignature`, `getQrCode`, `markRoll`, `submitExcuse`, `listExcuses`, `getExcuse`, `getExcuseAttachment`, `decideExcuse`, `studentHistory` | none: the service decides (the method's signer, the course's teachers, the student themselves; see `Attendance.ts`) |
+ *
+ * `closeExpiredCourses` closes at the server's clock (Effect's `Clock`),
+ * never a caller's `now` (issue 15 §3: over RPC a caller's `now` a month
+ * ahead closed a course and marked its students ABSENT).
+ * `createSignatureAttempt` applies the attempt limits of student-initiated
+ * methods (`Limits.ts`, 429 `RateLimited`) before the rules.
+ *
+ * The `Attendance` service underneath stays unguarded for the modules that
+ * call it on the system's behalf (beacons, the close job).
  *
  * @module
  */
+
 import type {
   CreateSignatureAttempt,
   DecideExcuse,
@@ -23,124 +34,103 @@ import type {
   SubmitExcuse,
   UpdateAttendancePolicy
 } from "@signet/contracts/attendance/Domain"
-import { RateLimited } from "@signet/contracts/identity/Api"
-import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
-import { Clock, Config, type Context, Effect, Option } from "effect"
+import { CurrentActor } from "@signet/contracts/kernel/Context"
+import { Clock, Effect } from "effect"
 import { policyRequire } from "../access/Policy.js"
-import { parseRule, RateLimiter } from "../kernel/RateLimit.js"
-import { Attendance, type AttendancePrincipal, reportCsv, rollCsv } from "./Attendance.js"
+import { instant } from "../kernel/Sql.js"
+import { Attendance, principalOfActor } from "./Attendance.js"
+import { type ReportQuery, reportCsv, rollCsv } from "./Reports.js"
 
-type Svc = Context.Tag.Service<typeof Attendance>
-const read = policyRequire("attendance", "read")
-const admin = policyRequire("attendance", "admin")
+const attendanceRead = policyRequire("attendance", "read")
+const attendanceAdmin = policyRequire("attendance", "admin")
 
-/** The verified user type and school of the acting user (none for other actors). */
-const principal: Effect.Effect<AttendancePrincipal, never, CurrentActor> = Effect.map(CurrentActor, (actor) => ({
-  userType: actor.kind === "user" ? (actor.userType ?? null) : null,
-  schoolId: actor.kind === "user" ? (actor.schoolId ?? null) : null
-}))
+/** Filters of {@link AttendanceAdmin.listExcuses}. */
+export interface ListExcuses {
+  readonly status?: "pending" | "approved" | "rejected" | undefined
+  readonly course_id?: string | undefined
+  readonly student_id?: string | undefined
+  readonly cursor?: string | undefined
+  readonly limit?: number | undefined
+}
 
-/**
- * Signing limits (issue 15 §1 "QR guessing": 200 wrong codes in a row were
- * all answered, each writing a refusal row): a student's own attempts (QR,
- * NFC) count in a bucket per student and one per course, and past either
- * the attempt is refused with 429 before anything is decided or stored.
- * Rules: `SIGNET_RATE_SIGN_STUDENT` (default `20/60`: twenty attempts a minute
- * per student) and `SIGNET_RATE_SIGN_COURSE` (default `5000/60`: a lecture of
- * 800 students signing at once, several attempts each), each `count/seconds`
- * or `off`.
- * @errors RateLimited (429, with the seconds until the window resets)
- */
-const signingLimits = (input: CreateSignatureAttempt) =>
-  Effect.gen(function* () {
-    const actor = yield* CurrentActor
-    if (actor.kind !== "user" || !actor.id || (input.method !== "QR" && input.method !== "NFC")) return
-    const tenant = yield* CurrentTenant
-    const rules = yield* Effect.orDie(
-      Config.all({
-        student: Config.string("SIGNET_RATE_SIGN_STUDENT").pipe(Config.withDefault("20/60")),
-        course: Config.string("SIGNET_RATE_SIGN_COURSE").pipe(Config.withDefault("5000/60"))
-      })
-    )
-    const limiter = yield* RateLimiter
-    for (const [bucket, text] of [
-      [`sign:student:${tenant.id}:${actor.id}`, rules.student],
-      [`sign:course:${tenant.id}:${input.course_id}`, rules.course]
-    ] as const) {
-      const rule = parseRule(text)
-      if (Option.isNone(rule)) continue
-      const decision = yield* limiter.hit(bucket, rule.value)
-      if (!decision.allowed)
-        return yield* new RateLimited({
-          message: `too many signing attempts; retry in ${decision.resetSeconds} s`,
-          retry_after_seconds: decision.resetSeconds,
-          limit: decision.limit,
-          remaining: decision.remaining
-        })
-    }
-  })
+/** Cursor pagination (`cursor`, `limit`). */
+export interface PageQuery {
+  readonly cursor?: string | undefined
+  readonly limit?: number | undefined
+}
 
-/** Attendance operations; see the module comment for their permissions and rules. */
+/** A date range of courses starting in [from, to) (ISO-8601 instants). */
+export interface DateRange {
+  readonly from?: string | undefined
+  readonly to?: string | undefined
+}
+
+/** Attendance operations with their permissions in their types; see the module comment. */
 export const AttendanceAdmin = {
   /**
-   * Seed 004 `CreateSignatureAttempt`: a refusal is an answer (`status: "REFUSED"`
-   * with a `reason_code`), not a failure.
-   * @errors AcademicsNotFound, ValidationError, Forbidden
+   * `CreateSignatureAttempt` (seed 004 "Attendance validation rules") as the
+   * current actor, with the user type and school of its verified token.
+   * Student-initiated methods (QR, NFC) count against the attempt limits first.
+   * @errors Forbidden, ValidationError, AttendanceNotFound, Conflict (idempotency key), RateLimited (429)
    */
   createSignatureAttempt: (input: CreateSignatureAttempt) =>
-    Effect.zipRight(
-      signingLimits(input),
-      Effect.flatMap(principal, (p) => Attendance.use((a) => a.createSignatureAttempt(input, p)))
+    Attendance.use((a) =>
+      Effect.zipRight(
+        a.limitAttempt(input),
+        Effect.flatMap(CurrentActor, (actor) => a.createSignatureAttempt(input, principalOfActor(actor)))
+      )
     ),
-  /** Seed 004 `PatchSignature` (the course's teachers, `attendance:admin`). */
+  /** One signature (`attendance:read`). @errors AttendanceNotFound */
+  getSignature: (id: string) => attendanceRead(Attendance.use((a) => a.getSignature(id))),
+  /** Changes a signature (the course's teachers and admins; seed rule 6). @errors AttendanceNotFound, Forbidden */
   patchSignature: (id: string, patch: PatchSignature) => Attendance.use((a) => a.patchSignature(id, patch)),
-  /** Seed 004 `MarkRoll`: the teacher's roll call. */
-  markRoll: (courseId: string, input: MarkRoll) => Attendance.use((a) => a.markRoll(courseId, input)),
-  /** The course's rotating QR code and its SVG (teachers' screens). */
-  currentQrCode: (courseId: string) => Attendance.use((a) => a.currentQrCode(courseId)),
-  /** Seed 004 `GetSignature`. */
-  getSignature: (id: string) => read(Attendance.use((a) => a.getSignature(id))),
-  listSignatures: (courseId: string) => read(Attendance.use((a) => a.listSignatures(courseId))),
-  listRefusals: (courseId: string, params: Parameters<Svc["listRefusals"]>[1]) =>
-    read(Attendance.use((a) => a.listRefusals(courseId, params))),
-  /** Seed 004 `GetCourseRoll`. */
-  courseRoll: (courseId: string) => read(Attendance.use((a) => a.courseRoll(courseId))),
-  /** The roll as CSV text (cells that a spreadsheet would run as formulas are escaped). */
-  courseRollCsv: (courseId: string) =>
-    read(
-      Effect.map(
-        Attendance.use((a) => a.courseRoll(courseId)),
-        rollCsv
-      )
-    ),
-  /** Seed 004 `GetAttendanceReport`. */
-  report: (params: Parameters<Svc["report"]>[0]) => read(Attendance.use((a) => a.report(params))),
-  reportCsv: (params: Parameters<Svc["report"]>[0]) =>
-    read(
-      Effect.map(
-        Attendance.use((a) => a.report(params)),
-        reportCsv
-      )
-    ),
-  getPolicy: (schoolId: string) => read(Attendance.use((a) => a.getPolicy(schoolId))),
-  updatePolicy: (schoolId: string, patch: UpdateAttendancePolicy) =>
-    admin(Attendance.use((a) => a.updatePolicy(schoolId, patch))),
+  /** A course's signatures, oldest first (`attendance:read`). @errors AttendanceNotFound (course) */
+  listCourseSignatures: (courseId: string) => attendanceRead(Attendance.use((a) => a.listSignatures(courseId))),
+  /** A course's refused attempts, a page (`attendance:read`). @errors AttendanceNotFound, ValidationError (cursor) */
+  listCourseRefusals: (courseId: string, params: PageQuery = {}) =>
+    attendanceRead(Attendance.use((a) => a.listRefusals(courseId, params))),
+  /** The current QR code of a course (its teachers and admins). @errors AttendanceNotFound, Forbidden, Conflict (closed) */
+  getQrCode: (courseId: string) => Attendance.use((a) => a.currentQrCode(courseId)),
+  /** A course's roll (`attendance:read`). @errors AttendanceNotFound */
+  getRoll: (courseId: string) => attendanceRead(Attendance.use((a) => a.courseRoll(courseId))),
+  /** A course's roll as CSV, RFC 4180 with a header row (`attendance:read`). @errors AttendanceNotFound */
+  getRollCsv: (courseId: string) => attendanceRead(Attendance.use((a) => Effect.map(a.courseRoll(courseId), rollCsv))),
   /**
-   * Seed 004 `CloseExpiredCourses`, at the server's clock — never a caller's
-   * `now` (a caller's date a month ahead would close a course before it
-   * ran and mark its students ABSENT).
+   * The teacher's roll call (the course's teachers and admins).
+   * @errors AttendanceNotFound, Forbidden, ValidationError (a student not enrolled), Conflict (closed)
    */
-  closeExpiredCourses: admin(
-    Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Attendance.use((a) => a.closeExpiredCourses(new Date(now).toISOString()))
-    )
-  ),
+  markRoll: (courseId: string, input: MarkRoll) => Attendance.use((a) => a.markRoll(courseId, input)),
+  /**
+   * `CloseExpiredCourses` at the server's clock (`attendance:admin`): ended
+   * courses close and their unmarked students become ABSENT.
+   */
+  closeExpiredCourses: () =>
+    attendanceAdmin(
+      Attendance.use((a) => Effect.flatMap(Clock.currentTimeMillis, (now) => a.closeExpiredCourses(instant(now))))
+    ),
+  /** A school's attendance policy (`attendance:read`). @errors AttendanceNotFound (school) */
+  getPolicy: (schoolId: string) => attendanceRead(Attendance.use((a) => a.getPolicy(schoolId))),
+  /** Changes a school's attendance policy (`attendance:admin`). @errors AttendanceNotFound (school), ValidationError */
+  updatePolicy: (schoolId: string, patch: UpdateAttendancePolicy) =>
+    attendanceAdmin(Attendance.use((a) => a.updatePolicy(schoolId, patch))),
+  /**
+   * Submits an excuse (the student, or the course's staff for them).
+   * @errors AttendanceNotFound, Forbidden, ValidationError (attachment, enrolment), Conflict (one already open)
+   */
   submitExcuse: (input: SubmitExcuse) => Attendance.use((a) => a.submitExcuse(input)),
-  listExcuses: (params: Parameters<Svc["listExcuses"]>[0]) => Attendance.use((a) => a.listExcuses(params)),
+  /** Excuses, a page (students: their own). @errors Forbidden, ValidationError (cursor) */
+  listExcuses: (params: ListExcuses = {}) => Attendance.use((a) => a.listExcuses(params)),
+  /** One excuse (the student, the course's staff, or `attendance:read`). @errors AttendanceNotFound */
   getExcuse: (id: string) => Attendance.use((a) => a.getExcuse(id)),
-  excuseAttachment: (id: string) => Attendance.use((a) => a.excuseAttachment(id)),
+  /** An excuse's attachment, base64 (as {@link getExcuse}). @errors AttendanceNotFound */
+  getExcuseAttachment: (id: string) => Attendance.use((a) => a.excuseAttachment(id)),
+  /** Approves or rejects an excuse (the course's staff). @errors AttendanceNotFound, Forbidden, Conflict */
   decideExcuse: (id: string, input: DecideExcuse) => Attendance.use((a) => a.decideExcuse(id, input)),
-  /** Seed 004 `GetStudentHistory` (the student, or readers as the service decides). */
-  studentHistory: (studentId: string, range: Parameters<Svc["studentHistory"]>[1]) =>
-    Attendance.use((a) => a.studentHistory(studentId, range))
+  /** A student's history (the student themselves or `attendance:read`). @errors Forbidden, AttendanceNotFound */
+  studentHistory: (studentId: string, range: DateRange = {}) =>
+    Attendance.use((a) => a.studentHistory(studentId, range)),
+  /** Report of a school, group or course (`attendance:read`). @errors AttendanceNotFound (scope), ValidationError */
+  report: (params: ReportQuery) => attendanceRead(Attendance.use((a) => a.report(params))),
+  /** The same report as CSV, RFC 4180 with a header row (`attendance:read`). @errors as {@link report} */
+  reportCsv: (params: ReportQuery) => attendanceRead(Attendance.use((a) => Effect.map(a.report(params), reportCsv)))
 } as const

@@ -1,7 +1,8 @@
 /**
  * Attendance tables. Tenant-owned tables carry `tenant_id` first in every
- * key and have row-level security on Postgres; `job_leases` is a platform
- * table (leader election of background jobs among replicas).
+ * key and have row-level security on Postgres. (`0001` also created the
+ * platform table `job_leases`, now owned by the kernel: `kernel/Leases.ts`
+ * `leaseMigrations` creates it when absent.)
  *
  * - `signatures`: one row per signer and course (`UNIQUE (tenant_id,
  *   course_id, signer_id)`), plus an optional idempotency key.
@@ -134,8 +135,9 @@ export const attendanceMigrations: ModuleMigrations = {
         created_at ${t.ts} NOT NULL
       )`)
       for (const table of ATTENDANCE_TABLES) yield* enableTenantRls(table)
-      // Platform table: one row per background job; the holder whose lease has not expired runs it.
-      yield* sql.unsafe(`CREATE TABLE job_leases (
+      // Platform table, owned by the kernel since (`kernel/Leases.ts` `leaseMigrations`, which creates
+      // it when absent); kept here, idempotent, so both orders of the two sets work on a fresh database.
+      yield* sql.unsafe(`CREATE TABLE IF NOT EXISTS job_leases (
         name TEXT NOT NULL PRIMARY KEY,
         holder TEXT NOT NULL,
         expires_at ${t.bigint} NOT NULL

@@ -40,7 +40,7 @@ export const AcademicsQueryRpc = AcademicsQuery.toLayer({
 export const AcademicsCommandRpc = AcademicsCommand.toLayer({
   CloseExpiredCourses: () =>
     asPrincipal(
-      AttendanceAdmin.closeExpiredCourses.pipe(
+      AttendanceAdmin.closeExpiredCourses().pipe(
         policyUse("attendance:admin"),
         Effect.map((r) => ({ closed_count: r.closed_count }))
       )

@@ -1,0 +1,115 @@
+/**
+ * QR codes of courses (issue 5 §2): a rotating 8-digit code per course and
+ * time step, HMAC-SHA256 under the tenant's QR key (created on first use,
+ * envelope-encrypted at rest in `attendance_secrets`), truncated as in
+ * RFC 4226 §5.3. The teacher's screen shows the current code and its image;
+ * a QR signature is accepted within one step either side.
+ *
+ * @module
+ */
+import * as Crypto from "node:crypto"
+import { QrCode } from "@signet/contracts/attendance/Domain"
+import { Conflict } from "@signet/contracts/kernel/Errors"
+import { Clock, Effect, Option } from "effect"
+import QRCode from "qrcode"
+import { instant } from "../kernel/Sql.js"
+import { qrSecretColumn } from "./Migrations.js"
+import type { Policies } from "./Policies.js"
+import { forbidden, type Shared } from "./Shared.js"
+
+/** Number of digits of a QR code. */
+export const QR_DIGITS = 8
+
+/**
+ * The QR code of a course for one time step: HMAC-SHA256 under the tenant's
+ * key over `course_id:step`, truncated as in RFC 4226 §5.3 to {@link QR_DIGITS}
+ * digits.
+ */
+export const qrCodeFor = (key: Uint8Array, courseId: string, step: number): string => {
+  const mac = Crypto.createHmac("sha256", key).update(`${courseId}:${step}`).digest()
+  const offset = mac[mac.length - 1]! & 0x0f
+  const n = mac.readUInt32BE(offset) & 0x7fffffff
+  return String(n % 10 ** QR_DIGITS).padStart(QR_DIGITS, "0")
+}
+
+/** What {@link makeQr}'s `checkQr` decides about a presented code. */
+export type QrCheck = { readonly ok: true; readonly step: number } | { readonly ok: false; readonly expired: boolean }
+
+/** The QR operations of the attendance service. */
+export const makeQr = (s: Shared, policies: Policies) => {
+  const qrKeys = new Map<string, Buffer>()
+  const qrImages = new Map<string, string>()
+
+  /** The tenant's QR HMAC key: decrypted once per process, created on first use. */
+  const qrKey = (tid: string) =>
+    Effect.gen(function* () {
+      const hit = qrKeys.get(tid)
+      if (hit) return hit
+      const aad = qrSecretColumn.aad({ tenant_id: tid })
+      let enc = yield* s.inTx(s.repo.readQrKey)
+      if (Option.isNone(enc)) {
+        const fresh = yield* s.envelope.encrypt(Crypto.randomBytes(32), aad)
+        const at = instant(yield* Clock.currentTimeMillis)
+        enc = yield* s.inTx(Effect.zipRight(s.repo.insertQrKey(fresh, at), s.repo.readQrKey))
+      }
+      const key = yield* s.envelope.decrypt(Option.getOrThrow(enc), aad).pipe(Effect.orDie)
+      if (qrKeys.size > 1000) qrKeys.clear()
+      qrKeys.set(tid, key)
+      return key
+    })
+
+  /** Checks a presented code for a course at `atMs`: the current step ±1, or expired (up to 40 steps back). */
+  const checkQr = (tid: string, courseId: string, code: string, atMs: number, stepSeconds: number) =>
+    Effect.gen(function* () {
+      const key = yield* qrKey(tid)
+      const step = Math.floor(atMs / (stepSeconds * 1000))
+      const expected = Buffer.from(code)
+      const matches = (st: number) => Crypto.timingSafeEqual(Buffer.from(qrCodeFor(key, courseId, st)), expected)
+      if (matches(step) || matches(step - 1) || matches(step + 1)) return { ok: true, step } as QrCheck
+      for (let st = step - 2; st >= step - 40; st--) if (matches(st)) return { ok: false, expired: true } as QrCheck
+      return { ok: false, expired: false } as QrCheck
+    })
+
+  /**
+   * The current QR code of a course and its image, for the teacher's screen.
+   * @errors AttendanceNotFound, Forbidden (not the course's teacher or an admin), Conflict (course closed)
+   */
+  const currentQrCode = (courseId: string) =>
+    Effect.gen(function* () {
+      const course = yield* s.courseOr404(courseId)
+      if (!(yield* s.isStaffOf(course.id)))
+        return yield* forbidden("only the course's teachers and admins display its code", "attendance:write")
+      if (course.signature_closed) return yield* new Conflict({ message: "signing is closed for this course" })
+      const tid = yield* s.tenantId
+      const { policy } = yield* policies.policyOf(course.school_id)
+      const nowMs = yield* Clock.currentTimeMillis
+      const stepMs = policy.qr_step_seconds * 1000
+      const step = Math.floor(nowMs / stepMs)
+      const code = qrCodeFor(yield* qrKey(tid), course.id, step)
+      const payload = `signet:attend?course=${course.id}&code=${code}`
+      // Every screen showing the course polls; the image is drawn once per step.
+      let svg = qrImages.get(payload)
+      if (svg === undefined) {
+        const drawn = yield* Effect.promise(() =>
+          QRCode.toString(payload, { type: "svg", errorCorrectionLevel: "M", margin: 2 })
+        )
+        if (qrImages.size >= 2000) qrImages.clear()
+        qrImages.set(payload, drawn)
+        svg = drawn
+      }
+      return new QrCode({
+        course_id: course.id,
+        code,
+        step,
+        step_seconds: policy.qr_step_seconds,
+        expires_at: instant((step + 1) * stepMs),
+        payload,
+        svg
+      })
+    })
+
+  return { qrKey, checkQr, currentQrCode } as const
+}
+
+/** The QR seam's operations. */
+export type Qr = ReturnType<typeof makeQr>

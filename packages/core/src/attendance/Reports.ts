@@ -1,0 +1,205 @@
+/**
+ * Attendance reports and their CSV (issue 5 §6): a student's history, and
+ * the report of a school, group or course over a date range (courses
+ * starting in [from, to)), one line per student with counts and rate
+ * (present and late over present, late and absent). CSV as RFC 4180 with a
+ * header row.
+ *
+ * @module
+ */
+
+import type { Course } from "@signet/contracts/academics/Domain"
+import {
+  AttendanceCounts,
+  AttendanceReport,
+  type CourseRoll,
+  HistoryEntry,
+  ReportLine,
+  type RollResult,
+  StudentHistory
+} from "@signet/contracts/attendance/Domain"
+import { ValidationError } from "@signet/contracts/kernel/Errors"
+import { Effect } from "effect"
+import { toCsv } from "../kernel/Csv.js"
+import { instant } from "../kernel/Sql.js"
+import { forbidden, notFound, type Shared, UUID } from "./Shared.js"
+
+/** Counts and rate of a set of results (see {@link AttendanceCounts}); `null` counts as unmarked. */
+export const countResults = (results: ReadonlyArray<RollResult | null>): AttendanceCounts => {
+  const c = { courses: results.length, present: 0, late: 0, absent: 0, excused: 0, unmarked: 0 }
+  for (const r of results) {
+    if (r === "PRESENT") c.present++
+    else if (r === "LATE") c.late++
+    else if (r === "ABSENT") c.absent++
+    else if (r === "EXCUSED") c.excused++
+    else c.unmarked++
+  }
+  const counted = c.present + c.late + c.absent
+  return new AttendanceCounts({ ...c, rate: counted === 0 ? null : (c.present + c.late) / counted })
+}
+
+const range = (from?: string, to?: string) => ({
+  from: from ? instant(Date.parse(from)) : null,
+  to: to ? instant(Date.parse(to)) : null
+})
+
+/** Parameters of a report: its scope and the date range. */
+export interface ReportQuery {
+  readonly scope: "school" | "group" | "course"
+  readonly id: string
+  readonly from?: string | undefined
+  readonly to?: string | undefined
+}
+
+/** The report operations of the attendance service. */
+export const makeReports = (s: Shared) => {
+  /**
+   * A student's history over a date range (courses starting in
+   * [from, to)): every course with a result, and the totals.
+   * The student themselves or `attendance:read`.
+   * @errors Forbidden, AttendanceNotFound (student)
+   */
+  const studentHistory = (
+    studentId: string,
+    params: { readonly from?: string | undefined; readonly to?: string | undefined } = {}
+  ) =>
+    s.inTx(
+      Effect.gen(function* () {
+        if (!(yield* s.maySee(studentId)))
+          return yield* forbidden("missing permission attendance:read", "attendance:read")
+        if (!UUID.test(studentId) || !(yield* s.identity.exists(studentId)))
+          return yield* notFound("student", studentId)
+        const { from, to } = range(params.from, params.to)
+        const rows = yield* s.repo.rollsOfStudent(studentId)
+        const courses = new Map((yield* s.academics.getCourses(rows.map((r) => r.course_id))).map((c) => [c.id, c]))
+        const entries = rows
+          .flatMap((r) => {
+            const c = courses.get(r.course_id)
+            if (!c || (from && c.start_at < from) || (to && c.start_at >= to)) return []
+            return [new HistoryEntry({ course_id: c.id, course_name: c.name, start_at: c.start_at, result: r.result })]
+          })
+          .sort((a, b) => a.start_at.localeCompare(b.start_at))
+        return new StudentHistory({
+          student_id: studentId,
+          from,
+          to,
+          totals: countResults(entries.map((e) => e.result)),
+          entries
+        })
+      })
+    )
+
+  /** The courses of a report's scope starting in [from, to). */
+  const scopeCourses = (params: ReportQuery, from: string | null, to: string | null) =>
+    Effect.gen(function* () {
+      if (params.scope === "course") return [yield* s.courseOr404(params.id)]
+      if (params.scope === "school")
+        yield* s.academics
+          .getSchool(params.id)
+          .pipe(Effect.catchTag("AcademicsNotFound", () => notFound("school", params.id)))
+      else
+        yield* s.academics
+          .getGroup(params.id)
+          .pipe(Effect.catchTag("AcademicsNotFound", () => notFound("group", params.id)))
+      const courses: Array<Course> = []
+      let cursor: string | undefined
+      do {
+        const page = yield* s.academics.listCourses({
+          ...(params.scope === "school" ? { school_id: params.id } : { group_id: params.id }),
+          ...(from ? { from } : {}),
+          ...(to ? { to } : {}),
+          limit: 200,
+          ...(cursor ? { cursor } : {})
+        })
+        courses.push(...page.items)
+        cursor = page.next_cursor ?? undefined
+      } while (cursor)
+      return courses.filter((c) => (!from || c.start_at >= from) && (!to || c.start_at < to))
+    })
+
+  /**
+   * Report of a school, group or course over a date range: per student,
+   * the counts and rate over the scope's courses starting in [from, to).
+   * Open courses count their unmarked students as `unmarked`.
+   * @errors AttendanceNotFound (scope), ValidationError (range)
+   */
+  const report = (params: ReportQuery) =>
+    s.inTx(
+      Effect.gen(function* () {
+        const { from, to } = range(params.from, params.to)
+        if (from && to && from >= to) return yield* ValidationError.field("to", "must be after from")
+        const courses = yield* scopeCourses(params, from, to)
+        const results = yield* s.repo.rollsOfCourses(courses.map((c) => c.id))
+        const resultOfPair = new Map(results.map((r) => [`${r.course_id}|${r.student_id}`, r.result]))
+        const perStudent = new Map<string, Array<RollResult | null>>()
+        for (const c of courses) {
+          const students = yield* s.enrolled(c)
+          for (const r of results) if (r.course_id === c.id) students.add(r.student_id)
+          for (const st of students) {
+            if (params.scope === "group") {
+              const inGroup = (yield* s.academics.validateStudentCourse(st, c.id)).matched_group_ids.includes(params.id)
+              if (!inGroup) continue
+            }
+            const list = perStudent.get(st) ?? []
+            list.push(resultOfPair.get(`${c.id}|${st}`) ?? null)
+            perStudent.set(st, list)
+          }
+        }
+        const users = yield* s.identity.liteMany([...perStudent.keys()])
+        const lines = [...perStudent.entries()]
+          .map(
+            ([student_id, list]) =>
+              new ReportLine({
+                student_id,
+                email: users.get(student_id)?.email ?? null,
+                name: users.get(student_id)?.name ?? null,
+                totals: countResults(list)
+              })
+          )
+          .sort((a, b) => (a.name ?? a.student_id).localeCompare(b.name ?? b.student_id))
+        return new AttendanceReport({
+          scope: params.scope,
+          scope_id: params.id,
+          from,
+          to,
+          courses: courses.length,
+          totals: countResults([...perStudent.values()].flat()),
+          lines
+        })
+      })
+    )
+
+  return { studentHistory, report } as const
+}
+
+/** CSV of a report: one line per student (RFC 4180, header row, formula-safe: kernel/Csv.ts). */
+export const reportCsv = (r: AttendanceReport): string =>
+  toCsv(
+    ["student_id", "email", "name", "courses", "present", "late", "absent", "excused", "unmarked", "rate"],
+    r.lines.map((l) => [
+      l.student_id,
+      l.email,
+      l.name,
+      l.totals.courses,
+      l.totals.present,
+      l.totals.late,
+      l.totals.absent,
+      l.totals.excused,
+      l.totals.unmarked,
+      l.totals.rate === null ? "" : l.totals.rate.toFixed(4)
+    ])
+  )
+
+/** CSV of a student's history: one line per course (RFC 4180, header row, formula-safe). */
+export const historyCsv = (h: StudentHistory): string =>
+  toCsv(
+    ["course_id", "course_name", "start_at", "result"],
+    h.entries.map((e) => [e.course_id, e.course_name, e.start_at, e.result ?? "UNMARKED"])
+  )
+
+/** CSV of a course roll (RFC 4180, header row, formula-safe). */
+export const rollCsv = (roll: CourseRoll): string =>
+  toCsv(
+    ["student_id", "result", "method", "signed_at", "excuse_id"],
+    roll.entries.map((e) => [e.student_id, e.result ?? "UNMARKED", e.method, e.signed_at, e.excuse_id])
+  )

@@ -1,0 +1,254 @@
+/**
+ * The roll of a course and the close job (issue 5 §4): the teacher's roll
+ * call (TEACHER method, in bulk), a course's roll (every enrolled student
+ * and their result), and `CloseExpiredCourses` — ended courses close and
+ * their unmarked students become ABSENT — run per tenant, over every tenant
+ * by the leader-elected close job (`kernel/Leases.ts`).
+ *
+ * @module
+ */
+import * as Crypto from "node:crypto"
+import { SqlClient } from "@effect/sql"
+import {
+  CloseResult,
+  CourseRoll,
+  type MarkRoll,
+  RollEntry,
+  RollMarked,
+  Signature
+} from "@signet/contracts/attendance/Domain"
+import { CurrentActor, CurrentTenant, systemActor, type TenantId } from "@signet/contracts/kernel/Context"
+import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
+import { newUuid } from "@signet/contracts/kernel/Ids"
+import { Clock, Effect, Option } from "effect"
+import { acquireLease, releaseLease } from "../kernel/Leases.js"
+import { instant } from "../kernel/Sql.js"
+import { forbidden, type Shared } from "./Shared.js"
+import type { Signatures } from "./Signatures.js"
+
+/** Writes one mark of a roll call (caller's transaction). Answers whether it changed anything. */
+const applyMark = (
+  s: Shared,
+  sigs: Signatures,
+  course: { readonly id: string; readonly school_id: string },
+  mark: MarkRoll["marks"][number],
+  by: string | null,
+  at: string
+) =>
+  Effect.gen(function* () {
+    const current = yield* s.repo.rollResult(course.id, mark.student_id)
+    if (Option.getOrNull(current) === mark.result) return false
+    if (mark.result !== "PRESENT" && mark.result !== "LATE") {
+      yield* sigs.setRoll(course.id, mark.student_id, mark.result, { signature_id: null }, at)
+      return true
+    }
+    const status = mark.result === "PRESENT" ? "ACCEPTED" : "LATE"
+    const signature = yield* sigs.findSignature({ course_id: course.id, signer_id: mark.student_id })
+    if (Option.isSome(signature)) yield* sigs.changeSignature(signature.value, { status, method: "TEACHER" })
+    else
+      yield* sigs.insertSignature(
+        new Signature({
+          id: yield* newUuid,
+          course_id: course.id,
+          school_id: course.school_id,
+          signer_id: mark.student_id,
+          signer_kind: "student",
+          method: "TEACHER",
+          status,
+          reason_code: null,
+          message: "marked by the teacher",
+          proof_ref: null,
+          administrator_id: null,
+          admin_reason: null,
+          changed_by: by,
+          previous_status: null,
+          received_at: at,
+          decided_at: at,
+          updated_at: at
+        }),
+        undefined,
+        null
+      )
+    return true
+  })
+
+/** The roll and close operations of the attendance service. */
+export const makeRoll = (s: Shared, sigs: Signatures) => {
+  /**
+   * `POST …/courses/{id}/roll`: the teacher's roll call (TEACHER method,
+   * bulk). PRESENT and LATE create or change the student's signature;
+   * ABSENT and EXCUSED set the roll result. Every student must be enrolled.
+   * Audit row `attendance.roll.marked` when anything changed.
+   * @errors AttendanceNotFound, Forbidden (not the course's teacher), ValidationError (a student not enrolled), Conflict (course closed)
+   */
+  const markRoll = (courseId: string, input: MarkRoll) =>
+    Effect.gen(function* () {
+      const course = yield* s.courseOr404(courseId)
+      if (!(yield* s.isStaffOf(course.id)))
+        return yield* forbidden("only the course's teachers and admins take the roll", "attendance:write")
+      if (course.signature_closed && !(yield* s.can("attendance:admin")))
+        return yield* new Conflict({ message: "the course is closed: ask an admin for an override" })
+      const students = [...new Set(input.marks.map((m) => m.student_id))]
+      if (students.length !== input.marks.length)
+        return yield* ValidationError.field("marks", "lists a student more than once")
+      for (const st of students) {
+        if (!(yield* s.academics.validateStudentCourse(st, course.id)).is_allowed)
+          return yield* ValidationError.field("marks", `student ${st} is not enrolled in this course`)
+      }
+      const actor = yield* CurrentActor
+      return yield* s.inTx(
+        Effect.gen(function* () {
+          const at = instant(yield* Clock.currentTimeMillis)
+          let marked = 0
+          for (const mark of input.marks) if (yield* applyMark(s, sigs, course, mark, actor.id, at)) marked++
+          if (marked > 0)
+            yield* s.audit.record({
+              action: "attendance.roll.marked",
+              targetType: "course",
+              targetId: course.id,
+              after: { marks: input.marks }
+            })
+          return new RollMarked({ course_id: course.id, marked, unchanged: input.marks.length - marked })
+        })
+      )
+    })
+
+  /**
+   * A course's roll: every enrolled student (and anyone with a result) with
+   * their result, signature and excuse. @errors AttendanceNotFound
+   */
+  const courseRoll = (courseId: string) =>
+    s.inTx(
+      Effect.gen(function* () {
+        const course = yield* s.courseOr404(courseId)
+        const students = yield* s.enrolled(course)
+        const results = yield* s.repo.rollsOfCourses([course.id])
+        const sigList = yield* s.repo.courseSignatures(course.id)
+        for (const r of results) students.add(r.student_id)
+        const byStudent = new Map(results.map((r) => [r.student_id, r]))
+        const sigOf = new Map(sigList.filter((x) => x.signer_kind === "student").map((x) => [x.signer_id, x]))
+        const entries = [...students].sort().map((sid) => {
+          const r = byStudent.get(sid)
+          const sig = sigOf.get(sid)
+          return new RollEntry({
+            student_id: sid,
+            result: r?.result ?? null,
+            signature_id: sig?.id ?? null,
+            method: sig?.method ?? null,
+            signed_at: sig?.received_at ?? null,
+            excuse_id: r?.excuse_id ?? null
+          })
+        })
+        const counts = { PRESENT: 0, LATE: 0, ABSENT: 0, EXCUSED: 0, UNMARKED: 0 }
+        for (const e of entries) counts[e.result ?? "UNMARKED"]++
+        return new CourseRoll({
+          course_id: course.id,
+          course_name: course.name,
+          start_at: course.start_at,
+          end_at: course.end_at,
+          closed: course.signature_closed,
+          teacher_signed: sigList.some((x) => x.signer_kind === "teacher"),
+          counts,
+          entries
+        })
+      })
+    )
+
+  /**
+   * `CloseExpiredCourses` for the current tenant at `nowIso` (an ISO-8601
+   * instant): closes every course ended by then (academics), sets ABSENT for
+   * each enrolled student without a result, and publishes
+   * `signet.attendance.course.closed` per course — one transaction. The
+   * facade (`AttendanceAdmin.closeExpiredCourses`) passes the server clock.
+   */
+  const closeExpiredCourses = (nowIso: string) =>
+    s.inTx(
+      Effect.gen(function* () {
+        const closed = yield* s.academics.closeExpiredCourses(nowIso)
+        if (closed.course_ids.length === 0) return new CloseResult({ closed_count: 0, course_ids: [], absences: 0 })
+        const at = instant(Date.parse(nowIso))
+        const courses = yield* s.academics.getCourses(closed.course_ids)
+        let absences = 0
+        for (const course of courses) {
+          const students = yield* s.enrolled(course)
+          const marked = new Set((yield* s.repo.rollsOfCourses([course.id])).map((r) => r.student_id))
+          const missing = [...students].filter((st) => !marked.has(st))
+          yield* s.repo.insertAbsences(course.id, missing, at)
+          absences += missing.length
+          yield* s.events.publish({
+            type: "signet.attendance.course.closed",
+            subject: course.id,
+            data: { course_id: course.id, closed_at: at, absent: missing.length }
+          })
+        }
+        yield* s.audit.record({
+          action: "attendance.courses.closed",
+          targetType: "course",
+          targetId: null,
+          after: { closed: closed.course_ids, absences }
+        })
+        return new CloseResult({ closed_count: closed.closed_count, course_ids: closed.course_ids, absences })
+      })
+    )
+
+  const { closeAllTenants, closeJob } = makeCloseJob(s, closeExpiredCourses)
+  return { markRoll, courseRoll, closeExpiredCourses, closeAllTenants, closeJob } as const
+}
+
+/** The close job over every tenant, leader-elected, around a per-tenant `closeExpiredCourses`. */
+const makeCloseJob = (
+  s: Shared,
+  closeExpiredCourses: (nowIso: string) => Effect.Effect<CloseResult, unknown, CurrentTenant | CurrentActor>
+) => {
+  /**
+   * One run of the close job over every active tenant (as the system).
+   * Answers how many courses were closed in all.
+   */
+  const closeAllTenants = Effect.gen(function* () {
+    const nowIso = instant(yield* Clock.currentTimeMillis)
+    let cursor: string | undefined
+    let total = 0
+    do {
+      const page = yield* s.tenancy
+        .list({ status: "active", limit: 200, ...(cursor ? { cursor } : {}) })
+        .pipe(Effect.orDie)
+      for (const t of page.items) {
+        const r = yield* closeExpiredCourses(nowIso).pipe(
+          Effect.provideService(CurrentTenant, { id: t.id as TenantId, slug: t.slug }),
+          Effect.provideService(CurrentActor, systemActor),
+          Effect.catchAllCause((cause) =>
+            Effect.as(Effect.logError("attendance close job failed for a tenant", { tenant: t.slug, cause }), null)
+          )
+        )
+        total += r?.closed_count ?? 0
+      }
+      cursor = page.next_cursor ?? undefined
+    } while (cursor)
+    return total
+  })
+
+  /**
+   * The close scheduler (issue 5 §4): every `intervalMs` (default one
+   * minute) the replica holding the `attendance.close` lease runs
+   * {@link closeAllTenants}; the others stand by. Runs until interrupted,
+   * then releases the lease.
+   */
+  const closeJob = (options: { readonly intervalMs?: number } = {}) => {
+    const intervalMs = options.intervalMs ?? 60_000
+    const holder = `${process.pid}-${Crypto.randomUUID()}`
+    const lease = "attendance.close"
+    const tick = Effect.gen(function* () {
+      const leader = yield* acquireLease(lease, holder, intervalMs * 2).pipe(
+        Effect.provideService(SqlClient.SqlClient, s.sql)
+      )
+      if (!leader) return
+      const closed = yield* closeAllTenants
+      if (closed > 0) yield* Effect.logInfo(`attendance: closed ${closed} course(s)`)
+    }).pipe(Effect.catchAllCause((cause) => Effect.logError("attendance close job failed", cause)))
+    return Effect.forever(Effect.zipRight(tick, Effect.sleep(intervalMs))).pipe(
+      Effect.ensuring(releaseLease(lease, holder).pipe(Effect.provideService(SqlClient.SqlClient, s.sql)))
+    )
+  }
+
+  return { closeAllTenants, closeJob } as const
+}

@@ -1,0 +1,158 @@
+/**
+ * What every seam of the attendance service shares (issue 14 §3): the
+ * services it reaches, the repository, the tenant transaction, the caller's
+ * permissions, and the course and school-preference caches the rules read.
+ *
+ * Built once by the `Attendance` service constructor ({@link makeShared})
+ * and handed to each seam (`Policies`, `Qr`, `Signatures`, `Signing`,
+ * `Roll`, `Excuses`, `Reports`).
+ *
+ * @module
+ */
+import { SqlClient } from "@effect/sql"
+import type { AcademicsNotFound, Course, SchoolPreferences } from "@signet/contracts/academics/Domain"
+import { AttendanceNotFound } from "@signet/contracts/attendance/Domain"
+import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
+import { Forbidden } from "@signet/contracts/kernel/Errors"
+import { Effect, Option } from "effect"
+import { Academics } from "../academics/Academics.js"
+import { Access } from "../access/Access.js"
+import { Audit } from "../audit/Audit.js"
+import { Events } from "../events/Events.js"
+import { Identity } from "../identity/Users.js"
+import { Envelope } from "../kernel/Crypto.js"
+import { tenantTx } from "../kernel/Database.js"
+import { Tenancy } from "../tenancy/Tenancy.js"
+import { AttendanceRepo } from "./Repo.js"
+
+/** A UUID (any version), as ids are checked before they reach SQL. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+/** One minute in milliseconds. */
+export const MINUTE = 60_000
+
+/** The 404 of attendance: `resource` `id` does not exist in the tenant. */
+export const notFound = (resource: AttendanceNotFound["resource"], id: string): AttendanceNotFound =>
+  new AttendanceNotFound({ message: `no ${resource} ${id}`, resource, id })
+
+/** A 403, naming the permission that would have allowed it when there is one. */
+export const forbidden = (message: string, permission?: string): Forbidden =>
+  new Forbidden({ message, ...(permission ? { permission } : {}) })
+
+/**
+ * Builds the shared dependencies and helpers (see the module comment).
+ * Needs the services of academics, access, audit, events, identity, tenancy,
+ * the envelope and the attendance repository.
+ */
+export const makeShared = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const repo = yield* AttendanceRepo
+  const academics = yield* Academics
+  const identity = yield* Identity
+  const access = yield* Access
+  const audit = yield* Audit
+  const events = yield* Events
+  const envelope = yield* Envelope
+  const tenancy = yield* Tenancy
+
+  /** Runs `self` in a transaction of the current tenant (RLS tenant set; SQL errors are defects). */
+  const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+    tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+  const tenantId = Effect.map(CurrentTenant, (t) => t.id as string)
+  /** Whether the current actor holds `permission`. */
+  const can = (permission: string) => Effect.flatMap(CurrentActor, (actor) => access.checkActor(actor, permission))
+
+  /** A course of the tenant, else `AttendanceNotFound` (course). */
+  const courseOr404 = (courseId: string) =>
+    academics.getCourse(courseId).pipe(Effect.catchTag("AcademicsNotFound", () => notFound("course", courseId)))
+
+  // Courses and school preferences as the rules read them, cached per tenant and keyed on
+  // the academics version (every academics change bumps it: seen at once in this process,
+  // within a second on other replicas).
+  const courseCache = new Map<string, { readonly version: number; readonly course: Course }>()
+  const prefsCache = new Map<string, { readonly version: number; readonly prefs: SchoolPreferences }>()
+  const cachedCourse = (courseId: string) =>
+    Effect.gen(function* () {
+      const key = `${yield* tenantId}:${courseId}`
+      const version = yield* academics.version
+      const hit = courseCache.get(key)
+      if (hit && hit.version === version) return Option.some(hit.course)
+      const found = yield* academics.getCourse(courseId).pipe(Effect.option)
+      if (courseCache.size > 20_000) courseCache.clear()
+      if (Option.isSome(found)) courseCache.set(key, { version, course: found.value })
+      return found
+    })
+  const cachedPrefs = (schoolId: string) =>
+    Effect.gen(function* () {
+      const key = `${yield* tenantId}:${schoolId}`
+      const version = yield* academics.version
+      const hit = prefsCache.get(key)
+      if (hit && hit.version === version) return hit.prefs
+      const prefs = yield* academics.getSchoolPreferences(schoolId)
+      if (prefsCache.size > 5000) prefsCache.clear()
+      prefsCache.set(key, { version, prefs })
+      return prefs
+    })
+
+  /** Whether the caller may act as staff on a course: `attendance:admin`, or a teacher assigned to it. */
+  const isStaffOf = (courseId: string) =>
+    Effect.gen(function* () {
+      if (yield* can("attendance:admin")) return true
+      const actor = yield* CurrentActor
+      if (actor.kind !== "user" || !actor.id || !(yield* can("attendance:write"))) return false
+      return yield* academics.validateTeacherCourse(actor.id, courseId)
+    })
+
+  /** Whether the caller may see a student's attendance: themselves, or `attendance:read`. */
+  const maySee = (studentId: string) =>
+    Effect.gen(function* () {
+      const actor = yield* CurrentActor
+      return (actor.kind === "user" && actor.id === studentId) || (yield* can("attendance:read"))
+    })
+
+  /** The students enrolled in a course (members of its live groups). */
+  const enrolled = (course: Course) =>
+    Effect.gen(function* () {
+      const out = new Set<string>()
+      for (const g of course.group_ids) {
+        const members = yield* academics.listMembers(g).pipe(Effect.orElseSucceed(() => [] as Array<string>))
+        for (const m of members) out.add(m)
+      }
+      return out
+    })
+
+  /** The acting user's id (null for API keys, operators, the system and beacons). */
+  const actingUser = Effect.map(CurrentActor, (a) => (a.kind === "user" ? a.id : null))
+
+  return {
+    sql,
+    repo,
+    academics,
+    identity,
+    access,
+    audit,
+    events,
+    envelope,
+    tenancy,
+    inTx,
+    tenantId,
+    can,
+    courseOr404,
+    cachedCourse,
+    cachedPrefs,
+    isStaffOf,
+    maySee,
+    enrolled,
+    actingUser
+  } as const
+})
+
+/** The shared dependencies and helpers of the attendance seams. */
+export type Shared = Effect.Effect.Success<typeof makeShared>
+
+/** Academics' 404 in attendance's terms (the same object, named the same way). */
+export const as404 = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.catchIf(
+    self,
+    (e): e is Extract<E, AcademicsNotFound> => (e as { _tag?: string })?._tag === "AcademicsNotFound",
+    (e) => Effect.fail(notFound(e.resource === "user" ? "student" : e.resource, e.id))
+  ) as Effect.Effect<A, Exclude<E, AcademicsNotFound> | AttendanceNotFound, R>

@@ -1,0 +1,197 @@
+/**
+ * The attendance facade in process (issues 14 and 15): permissions in the
+ * types and checked by `policyUse`, the caller's user type and school from
+ * `CurrentActor`, the close command at the server's clock, and the bounds on
+ * student QR attempts and on stored refusals.
+ */
+import { expect, layer } from "@effect/vitest"
+import {
+  Academics,
+  type Access,
+  type Actor,
+  Attendance,
+  AttendanceAdmin,
+  CreateTenant,
+  CreateUser,
+  CurrentActor,
+  type CurrentTenant,
+  Identity,
+  policyUse,
+  Tenancy
+} from "@signet/core"
+import { testDialects } from "@signet/core/testing"
+import { Effect, Schema, TestClock } from "effect"
+import { asTenant, testActor, testCore } from "./support.js"
+
+const at = (iso: string) => TestClock.setTime(Date.parse(iso))
+const user = (email: string, user_type: string) =>
+  Identity.use((i) =>
+    i.create(Schema.decodeUnknownSync(CreateUser)({ email, given_name: "G", family_name: email, user_type }))
+  )
+
+/** A tenant with two schools, a course 08:00–09:00 in the first, its teacher and two enrolled students. */
+const fixture = (slug: string) =>
+  Effect.gen(function* () {
+    const tenant = yield* Tenancy.use((t) => t.create(Schema.decodeUnknownSync(CreateTenant)({ slug, name: slug })))
+    const run = <A, E, R>(eff: Effect.Effect<A, E, R>) => asTenant(tenant, eff)
+    const f = yield* run(
+      Effect.gen(function* () {
+        const a = yield* Academics
+        const school = yield* a.createSchool({ name: "Lycée Hugo", code: "HUGO" })
+        const other = yield* a.createSchool({ name: "Collège Zola", code: "ZOLA" })
+        const group = yield* a.createGroup({ school_id: school.id, name: "2nde A", code: "2A" })
+        const s1 = yield* user(`s1@${slug}.example.edu`, "student")
+        const s2 = yield* user(`s2@${slug}.example.edu`, "student")
+        const teacher = yield* user(`t@${slug}.example.edu`, "teacher")
+        yield* a.setMembers(group.id, [s1.id, s2.id])
+        const course = yield* a.createCourse({
+          school_id: school.id,
+          name: "Maths",
+          start_at: "2026-11-23T08:00:00Z",
+          end_at: "2026-11-23T09:00:00Z",
+          teacher_ids: [teacher.id],
+          group_ids: [group.id]
+        })
+        return { school, other, s1, s2, teacher, course }
+      })
+    )
+    /** Runs `eff` in the tenant as `actor`. */
+    const as = <A, E, R>(actor: Actor, eff: Effect.Effect<A, E, R>) =>
+      run(Effect.provideService(eff, CurrentActor, actor))
+    /** A student's actor as the server builds it from a user token. */
+    const student = (id: string, schoolId?: string): Actor => ({
+      kind: "user",
+      id,
+      ip: "10.1.2.3",
+      userType: "student",
+      ...(schoolId ? { schoolId } : {})
+    })
+    /** The code on the teacher's screen now. */
+    const code = run(Attendance.use((att) => att.currentQrCode(f.course.id))).pipe(
+      Effect.map((q) => q.code),
+      Effect.provide(testActor)
+    )
+    return { tenant, run, as, student, code, ...f }
+  }).pipe(Effect.provide(testActor))
+
+for (const dialect of testDialects()) {
+  layer(testCore(dialect), { timeout: 120_000 })(`AttendanceAdmin on ${dialect}`, (it) => {
+    it.effect("issue 15: closeExpiredCourses closes at the server clock (TestClock), not a caller's time", () =>
+      Effect.gen(function* () {
+        yield* at("2026-11-23T08:30:00Z")
+        const f = yield* fixture("adm-clock")
+        const close = f.run(AttendanceAdmin.closeExpiredCourses().pipe(policyUse("attendance:admin")))
+        expect((yield* close.pipe(Effect.provide(testActor))).closed_count).toBe(0)
+        yield* at("2026-11-23T09:30:00Z")
+        const closed = yield* close.pipe(Effect.provide(testActor))
+        expect(closed).toMatchObject({ closed_count: 1, course_ids: [f.course.id], absences: 2 })
+      })
+    )
+
+    it.effect("issue 15: closeExpiredCourses needs attendance:admin (a teacher is refused)", () =>
+      Effect.gen(function* () {
+        yield* at("2026-11-23T09:30:00Z")
+        const f = yield* fixture("adm-perm")
+        const teacher: Actor = { kind: "user", id: f.teacher.id, userType: "teacher" }
+        const error = yield* f
+          .as(teacher, AttendanceAdmin.closeExpiredCourses().pipe(policyUse("attendance:admin")))
+          .pipe(Effect.flip)
+        expect(error).toMatchObject({ _tag: "Forbidden", permission: "attendance:admin" })
+        // The permission is in the type: its check discharges it, another permission's does not.
+        const right = () =>
+          AttendanceAdmin.closeExpiredCourses().pipe(policyUse("attendance:admin")) satisfies Effect.Effect<
+            unknown,
+            unknown,
+            Attendance | Access | CurrentActor | CurrentTenant
+          >
+        const wrong = () =>
+          // @ts-expect-error academics:write does not discharge AccessPolicy<"attendance:admin">
+          AttendanceAdmin.closeExpiredCourses().pipe(policyUse("academics:write")) satisfies Effect.Effect<
+            unknown,
+            unknown,
+            Attendance | Access | CurrentActor | CurrentTenant
+          >
+        expect([typeof right, typeof wrong]).toEqual(["function", "function"])
+        const roll = yield* f.run(Attendance.use((a) => a.courseRoll(f.course.id))).pipe(Effect.provide(testActor))
+        expect(roll.closed).toBe(false)
+      })
+    )
+
+    it.effect("issue 14: a student's QR CreateSignatureAttempt takes the user type from the actor", () =>
+      Effect.gen(function* () {
+        yield* at("2026-11-23T08:05:00Z")
+        const f = yield* fixture("adm-type")
+        const qr = yield* f.code
+        const input = { method: "QR", course_id: f.course.id, qr_code: qr } as const
+        // Without the token's user type, QR is refused: the facade has no other source for it.
+        const { userType: _, ...untyped } = f.student(f.s2.id)
+        const error = yield* f.as(untyped, AttendanceAdmin.createSignatureAttempt(input)).pipe(Effect.flip)
+        expect(error).toMatchObject({ _tag: "Forbidden" })
+        const ok = yield* f.as(f.student(f.s1.id), AttendanceAdmin.createSignatureAttempt(input))
+        expect(ok).toMatchObject({ status: "ACCEPTED", existing: false })
+      })
+    )
+
+    it.effect("issue 14: a student's CreateSignatureAttempt takes the school from the actor", () =>
+      Effect.gen(function* () {
+        yield* at("2026-11-23T08:05:00Z")
+        const f = yield* fixture("adm-school")
+        const qr = yield* f.code
+        const input = { method: "QR", course_id: f.course.id, qr_code: qr } as const
+        const elsewhere = yield* f.as(f.student(f.s1.id, f.other.id), AttendanceAdmin.createSignatureAttempt(input))
+        expect(elsewhere).toMatchObject({ status: "REFUSED", reason_code: "COURSE_OTHER_SCHOOL" })
+        const here = yield* f.as(f.student(f.s2.id, f.school.id), AttendanceAdmin.createSignatureAttempt(input))
+        expect(here).toMatchObject({ status: "ACCEPTED" })
+      })
+    )
+
+    it.effect("issue 15: QR attempts past the per-student limit (20 a minute) answer 429 RateLimited", () =>
+      Effect.gen(function* () {
+        yield* at("2026-11-23T08:05:00Z")
+        const f = yield* fixture("adm-guess")
+        const guess = (n: number) =>
+          f.as(
+            f.student(f.s1.id),
+            AttendanceAdmin.createSignatureAttempt({
+              method: "QR",
+              course_id: f.course.id,
+              qr_code: String(n).padStart(8, "0")
+            })
+          )
+        for (let n = 0; n < 20; n++) expect((yield* guess(n)).status).toBe("REFUSED")
+        const error = yield* guess(20).pipe(Effect.flip)
+        expect(error).toMatchObject({ _tag: "RateLimited", limit: 20 })
+        // Another student of the course is not limited by the first one's guesses.
+        const other = yield* f.as(
+          f.student(f.s2.id),
+          AttendanceAdmin.createSignatureAttempt({ method: "QR", course_id: f.course.id, qr_code: yield* f.code })
+        )
+        expect(other.status).toBe("ACCEPTED")
+      })
+    )
+
+    it.effect("issue 15: refusals past 20 per student and course per hour are answered but not stored", () =>
+      Effect.gen(function* () {
+        yield* at("2026-11-23T08:05:00Z")
+        const f = yield* fixture("adm-store")
+        const guess = (n: number) =>
+          f.as(
+            f.student(f.s1.id),
+            AttendanceAdmin.createSignatureAttempt({
+              method: "QR",
+              course_id: f.course.id,
+              qr_code: String(n).padStart(8, "0")
+            })
+          )
+        for (let n = 0; n < 20; n++) expect((yield* guess(n)).refusal_id).not.toBeNull()
+        yield* at("2026-11-23T08:06:01Z")
+        const unstored = yield* guess(99)
+        expect(unstored).toMatchObject({ status: "REFUSED", reason_code: "QR_CODE_INVALID", refusal_id: null })
+        const page = yield* f
+          .run(AttendanceAdmin.listCourseRefusals(f.course.id, { limit: 100 }).pipe(policyUse("attendance:read")))
+          .pipe(Effect.provide(testActor))
+        expect(page.items.length).toBe(20)
+      })
+    )
+  })
+}
