@@ -416,7 +416,8 @@ layer(testServer("sqlite"), { timeout: 120_000, excludeTestServices: true })("si
           }
         })
       ),
-    60_000
+    // A dozen agent processes started in turn: generous, so a loaded machine cannot fail it (issue 15 §6).
+    300_000
   )
 })
 
