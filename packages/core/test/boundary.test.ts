@@ -173,6 +173,47 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect("a roll-call mark by an administrator is recorded as ADMIN, a teacher's as TEACHER (issue 15 §6)", () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(Date.now())
+        const tenant = yield* onboard("bnd-roll")
+        yield* asTenant(
+          tenant,
+          Effect.gen(function* () {
+            const teacher = yield* user("t@bnd-roll.example.edu", "teacher")
+            const [s1, s2] = [
+              yield* user("s1@bnd-roll.example.edu", "student"),
+              yield* user("s2@bnd-roll.example.edu", "student")
+            ]
+            const write = policyUse("academics:write")
+            const school = yield* AcademicsAdmin.createSchool({ name: "Hugo", code: "HUGO" }).pipe(write, as(operator))
+            const group = yield* AcademicsAdmin.createGroup({ school_id: school.id, name: "G" }).pipe(
+              write,
+              as(operator)
+            )
+            yield* AcademicsAdmin.setMembers(group.id, [s1.id, s2.id]).pipe(write, as(operator))
+            const course = yield* AcademicsAdmin.createCourse({
+              school_id: school.id,
+              name: "Maths",
+              start_at: iso(-5),
+              end_at: iso(55),
+              teacher_ids: [teacher.id],
+              group_ids: [group.id]
+            }).pipe(write, as(operator))
+            yield* AttendanceAdmin.markRoll(course.id, { marks: [{ student_id: s1.id, result: "PRESENT" }] }).pipe(
+              as({ kind: "user", id: teacher.id, userType: "teacher" })
+            )
+            yield* AttendanceAdmin.markRoll(course.id, { marks: [{ student_id: s2.id, result: "PRESENT" }] }).pipe(
+              as(operator)
+            )
+            const roll = yield* AttendanceAdmin.getRoll(course.id).pipe(policyUse("attendance:read"), as(operator))
+            const methodOf = (id: string) => roll.entries.find((e) => e.student_id === id)?.method
+            expect([methodOf(s1.id), methodOf(s2.id)]).toEqual(["TEACHER", "ADMIN"])
+          })
+        )
+      })
+    )
+
     it.effect("CloseExpiredCourses closes by the server's clock and needs attendance:admin (issue 15 §3)", () =>
       Effect.gen(function* () {
         // The clock of the process is the one that decides (TestClock here, the system clock in a server).

@@ -33,7 +33,8 @@ const applyMark = (
   course: { readonly id: string; readonly school_id: string },
   mark: MarkRoll["marks"][number],
   by: string | null,
-  at: string
+  at: string,
+  method: "TEACHER" | "ADMIN"
 ) =>
   Effect.gen(function* () {
     const current = yield* s.repo.rollResult(course.id, mark.student_id)
@@ -44,7 +45,7 @@ const applyMark = (
     }
     const status = mark.result === "PRESENT" ? "ACCEPTED" : "LATE"
     const signature = yield* sigs.findSignature({ course_id: course.id, signer_id: mark.student_id })
-    if (Option.isSome(signature)) yield* sigs.changeSignature(signature.value, { status, method: "TEACHER" })
+    if (Option.isSome(signature)) yield* sigs.changeSignature(signature.value, { status, method })
     else
       yield* sigs.insertSignature(
         new Signature({
@@ -53,13 +54,13 @@ const applyMark = (
           school_id: course.school_id,
           signer_id: mark.student_id,
           signer_kind: "student",
-          method: "TEACHER",
+          method,
           status,
           reason_code: null,
-          message: "marked by the teacher",
+          message: method === "TEACHER" ? "marked by the teacher" : "marked by an administrator",
           proof_ref: null,
-          administrator_id: null,
-          admin_reason: null,
+          administrator_id: method === "ADMIN" ? by : null,
+          admin_reason: method === "ADMIN" ? "roll call" : null,
           changed_by: by,
           previous_status: null,
           received_at: at,
@@ -96,11 +97,17 @@ export const makeRoll = (s: Shared, sigs: Signatures) => {
           return yield* ValidationError.field("marks", `student ${st} is not enrolled in this course`)
       }
       const actor = yield* CurrentActor
+      // A mark is the teacher's when a teacher of the course makes it, an administrator's otherwise
+      // (issue 15 §6: an admin's roll-call mark was recorded as TEACHER).
+      const method =
+        actor.kind === "user" && actor.id && (yield* s.academics.validateTeacherCourse(actor.id, course.id))
+          ? ("TEACHER" as const)
+          : ("ADMIN" as const)
       return yield* s.inTx(
         Effect.gen(function* () {
           const at = instant(yield* Clock.currentTimeMillis)
           let marked = 0
-          for (const mark of input.marks) if (yield* applyMark(s, sigs, course, mark, actor.id, at)) marked++
+          for (const mark of input.marks) if (yield* applyMark(s, sigs, course, mark, actor.id, at, method)) marked++
           if (marked > 0)
             yield* s.audit.record({
               action: "attendance.roll.marked",
