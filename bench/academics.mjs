@@ -27,7 +27,7 @@ const teachers = 400
 const classes = arg("classes", 500)
 const perStudent = arg("per-student", 10)
 
-const files = core.OneRoster.generateOneRoster({
+const files = testing.generateOneRoster({
   seed: 42,
   schools: 10,
   students,

@@ -12,7 +12,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
-import { OneRoster } from "@signet/core"
+import { generateOneRoster } from "@signet/core/testing"
 import { createSignetClient } from "@signet/sdk"
 import { Redacted } from "effect"
 import { strToU8, zipSync } from "fflate"
@@ -68,7 +68,7 @@ try {
   const school = await admin.academics.createSchool({ name: "Riverside High", code: "RIV" })
   console.log(`school ${school.name} (${school.id})`)
   // 3. Import a OneRoster roster (generated here; any OneRoster 1.1/1.2 zip works).
-  const files = OneRoster.generateOneRoster({
+  const files = generateOneRoster({
     seed: 7,
     schools: 1,
     students: 24,

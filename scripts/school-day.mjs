@@ -31,7 +31,8 @@ export async function schoolDay({ root, url, slug, admin, dir, step }) {
   const agent = await import(pathToFileURL(Path.join(root, "packages/beacon-agent/dist/index.js")).href)
   const { zipSync, strToU8 } = await import("fflate")
   const { generate } = await import("otplib")
-  const { BeaconProtocol, OneRoster } = core
+  const { BeaconProtocol } = core
+  const { generateOneRoster } = await import(pathToFileURL(Path.join(root, "packages/core/dist/testing.js")).href)
   const { Flashlight, Keys } = agent
   const T = `/api/v1/tenants/${slug}`
   const run = new Date()
@@ -72,7 +73,7 @@ export async function schoolDay({ root, url, slug, admin, dir, step }) {
   }
 
   // 1. Roster: a OneRoster 1.1 bulk set (one school, 3 classes, 90 students, 3 teachers).
-  const files = OneRoster.generateOneRoster({
+  const files = generateOneRoster({
     seed: 2026,
     schools: 1,
     students: 90,

@@ -441,22 +441,26 @@ describe("signet CLI", () => {
 
 for (const dialect of testDialects().filter((d) => d === "pg")) {
   describe("signet CLI on Postgres", () => {
-    it("migrates and administers a Postgres database", async () => {
-      const db = await makeTestDatabase(dialect)
-      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-cli-pg-"))
-      const env = { DATABASE_URL: db.url, SIGNET_MASTER_KEY: Crypto.randomBytes(32).toString("base64") }
-      try {
-        const m = await signet(dir, ["migrate", "--json"], env)
-        expect(m.code).toBe(0)
-        expect(JSON.parse(m.stdout).modules.every((s: any) => s.applied === s.latest)).toBe(true)
-        const created = await signet(dir, ["tenant", "create", "pg-school", "--name", "PG"], env)
-        expect(created.code, created.stderr).toBe(0)
-        const v = await signet(dir, ["audit", "verify", "--tenant", "pg-school"], env)
-        expect(v.stdout).toContain("OK (2 rows)")
-      } finally {
-        Fs.rmSync(dir, { recursive: true, force: true })
-        await db.dispose()
-      }
-    })
+    it(
+      "migrates and administers a Postgres database",
+      async () => {
+        const db = await makeTestDatabase(dialect)
+        const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-cli-pg-"))
+        const env = { DATABASE_URL: db.url, SIGNET_MASTER_KEY: Crypto.randomBytes(32).toString("base64") }
+        try {
+          const m = await signet(dir, ["migrate", "--json"], env)
+          expect(m.code).toBe(0)
+          expect(JSON.parse(m.stdout).modules.every((s: any) => s.applied === s.latest)).toBe(true)
+          const created = await signet(dir, ["tenant", "create", "pg-school", "--name", "PG"], env)
+          expect(created.code, created.stderr).toBe(0)
+          const v = await signet(dir, ["audit", "verify", "--tenant", "pg-school"], env)
+          expect(v.stdout).toContain("OK (2 rows)")
+        } finally {
+          Fs.rmSync(dir, { recursive: true, force: true })
+          await db.dispose()
+        }
+      },
+      SPAWNING_TEST_TIMEOUT
+    )
   })
 }

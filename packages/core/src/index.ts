@@ -23,7 +23,6 @@ export * as ICalendar from "./academics/ICalendar.js"
 export { ACADEMICS_TABLES, academicsMigrations } from "./academics/Migrations.js"
 export * as OneRoster from "./academics/OneRoster.js"
 export { Roster } from "./academics/Roster.js"
-export * as RosterZip from "./academics/RosterZip.js"
 export { Timetable } from "./academics/Timetable.js"
 export {
   Access,

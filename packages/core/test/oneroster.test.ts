@@ -9,12 +9,12 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import {
-  generateOneRoster,
   type ImportIssue,
   type ImportPlan,
   parseOneRoster,
   readOneRosterSource
 } from "@signet/core/academics/OneRoster"
+import { generateOneRoster } from "@signet/core/testing"
 import fc from "fast-check"
 import { zipSync } from "fflate"
 import { describe, expect, it } from "vitest"

@@ -2,7 +2,7 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { expect, layer } from "@effect/vitest"
 import { Academics, Access, CreateTenant, Identity, OneRoster, policyUse, Roster, Tenancy } from "@signet/core"
-import { testDialects } from "@signet/core/testing"
+import { generateOneRoster, testDialects } from "@signet/core/testing"
 import { Effect, Option, Schema } from "effect"
 import { asTenant, auditCount, testActor, testCore } from "./support.js"
 
@@ -61,7 +61,7 @@ for (const dialect of testDialects()) {
     it.effect("all-or-nothing: a plan with errors writes nothing; dry runs roll back; tobedeleted soft-deletes", () =>
       Effect.gen(function* () {
         const tenant = yield* onboard("roster-rules")
-        const files = OneRoster.generateOneRoster({
+        const files = generateOneRoster({
           seed: 7,
           schools: 2,
           students: 30,

@@ -1,6 +1,5 @@
 import { expect, layer } from "@effect/vitest"
-import { OneRoster } from "@signet/core"
-import { testDialects } from "@signet/core/testing"
+import { generateOneRoster, testDialects } from "@signet/core/testing"
 import { call, expectProblem, TestServer, testServer } from "@signet/server/testing"
 import { Effect } from "effect"
 import { strToU8, zipSync } from "fflate"
@@ -138,7 +137,7 @@ for (const dialect of testDialects()) {
           )
 
           // OneRoster upload (zip): dry run, import, re-import, a broken zip.
-          const files = OneRoster.generateOneRoster({
+          const files = generateOneRoster({
             seed: 3,
             schools: 1,
             students: 12,

@@ -22,8 +22,7 @@
  * Also: role listings are ordered by priority (highest first), then name.
  */
 import { expect, layer } from "@effect/vitest"
-import { OneRoster } from "@signet/core"
-import { testDialects } from "@signet/core/testing"
+import { generateOneRoster, testDialects } from "@signet/core/testing"
 import { call, expectProblem, type JsonResponse, TestServer, testServer } from "@signet/server/testing"
 import { Effect } from "effect"
 import { strToU8, zipSync } from "fflate"
@@ -108,7 +107,7 @@ const ADMIN_ROW =
 /** A generated OneRoster set (one school, one teacher `tch-1`, three students), optionally edited, zipped. */
 const rosterZip = (edit: (users: string) => string = (u) => u) => {
   const files = new Map(
-    OneRoster.generateOneRoster({
+    generateOneRoster({
       seed: 5,
       schools: 1,
       students: 3,

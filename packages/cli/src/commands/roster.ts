@@ -1,7 +1,8 @@
 /**
  * `signet roster import <dir|zip> --tenant <slug>` — OneRoster 1.1/1.2 bulk
  * import on the local database, all-or-nothing, with file:line warnings and
- * errors and a summary (`--json` for scripts).
+ * errors and a summary (`--json` for scripts). The directory or zip is read with
+ * `OneRoster.readRosterSource`, under the upload limits (`OneRoster.DEFAULT_ZIP_LIMITS`).
  *
  * @module
  */
@@ -47,10 +48,10 @@ const importCmd = Command.make(
     local(
       Effect.gen(function* () {
         yield* progress(`reading ${o.source}…`)
-        const files = yield* Effect.tryPromise({
-          try: () => OneRoster.readOneRosterSource(o.source),
-          catch: (e) => new RosterRefused({ message: (e as Error).message })
-        })
+        // The same bounded reader as uploads (issue 15 §1): entry count, sizes and ratio capped.
+        const files = yield* OneRoster.readRosterSource(o.source).pipe(
+          Effect.mapError((e) => new RosterRefused({ message: e.message }))
+        )
         yield* progress(`parsing ${files.size} file(s)…`)
         const plan = OneRoster.parseOneRoster(files)
         if (!o.json && !o.quiet) {
@@ -82,6 +83,7 @@ const importCmd = Command.make(
   Command.withDescription(
     "Import a OneRoster 1.1/1.2 bulk set (a directory of CSV files or a zip): orgs → schools, classes → groups, users, enrollments.\n" +
       "All-or-nothing; re-importing the same files changes nothing; warnings and errors name file:line.\n" +
+      "Limits: 100 zip entries, 256 MiB per CSV file, 512 MiB in total, compression ratio 100:1.\n" +
       "Examples:\n  signet roster import ./export --tenant lycee-hugo --dry-run\n  signet roster import export.zip --tenant lycee-hugo --json"
   )
 )

@@ -27,7 +27,6 @@ import { Academics } from "./Academics.js"
 import * as ICalendar from "./ICalendar.js"
 import * as OneRoster from "./OneRoster.js"
 import { Roster } from "./Roster.js"
-import { type RosterZipLimits, readRosterZip } from "./RosterZip.js"
 import { Timetable } from "./Timetable.js"
 
 type Svc = Context.Tag.Service<typeof Academics>
@@ -126,15 +125,15 @@ export const AcademicsAdmin = {
     ),
   /**
    * Imports a OneRoster zip (all-or-nothing; `dryRun` writes nothing): read
-   * with the zip limits of RosterZip.ts, then planned and applied.
+   * with the zip limits of `OneRoster.readRosterZip`, then planned and applied.
    * @errors ValidationError (not a zip, a limit passed), RosterImportFailed, Forbidden
    */
   importRosterZip: (
     zip: Uint8Array,
-    options: { readonly dryRun?: boolean; readonly limits?: Partial<RosterZipLimits> } = {}
+    options: { readonly dryRun?: boolean; readonly limits?: Partial<OneRoster.ZipLimits> } = {}
   ) =>
     write(
-      Effect.flatMap(readRosterZip(zip, options.limits), (files) =>
+      Effect.flatMap(OneRoster.readRosterZip(zip, options.limits), (files) =>
         Roster.use((r) => r.importPlan(OneRoster.parseOneRoster(files), { dryRun: options.dryRun === true }))
       )
     ),
