@@ -186,10 +186,39 @@ export const coreLayer = (
     envelope
   })
 
+/** The RFC 9457 body of a request that arrives before the routes are installed. */
+const STARTING_BODY = JSON.stringify({
+  type: "about:blank",
+  title: "Service Unavailable",
+  status: 503,
+  detail: "Signet is starting (database migrations, core services); retry in a moment"
+})
+
 /**
- * The whole server as a layer: binds `host:port`, serves until the scope
- * closes. On close (SIGTERM through `NodeRuntime.runMain`) the listener stops
- * accepting, in-flight requests are drained for up to `shutdownGraceMs`, the
+ * The port is bound before the core is built (so a busy port is reported at
+ * once), and the router's request listener is attached only once it is
+ * ready — migrations on Postgres take seconds. Until then Node would emit
+ * `request` to no listener and the request would hang until its timeout
+ * (issue 15 §6). This first listener answers 503 with `Retry-After: 1`
+ * while it is the only one, and steps aside as soon as the router's is there.
+ */
+const answerWhileStarting = (node: Server) => {
+  node.on("request", (_req, res) => {
+    if (node.listenerCount("request") > 1) return
+    res.writeHead(503, {
+      "content-type": "application/problem+json",
+      "retry-after": "1",
+      "cache-control": "no-store",
+      connection: "close"
+    })
+    res.end(STARTING_BODY)
+  })
+}
+
+/**
+ * The whole server as a layer: binds `host:port` (answering 503 until the
+ * core and the routes are ready), serves until the scope closes. On close
+ * (SIGTERM through `NodeRuntime.runMain`) the listener stops accepting, in-flight requests are drained for up to `shutdownGraceMs`, the
  * dispatcher is interrupted and the database is closed.
  */
 export const serverLayer = (config: ServerConfig, core = coreLayer(config)) => {
@@ -219,6 +248,7 @@ export const serverLayer = (config: ServerConfig, core = coreLayer(config)) => {
         () => {
           node = createServer()
           node.keepAliveTimeout = 5_000
+          answerWhileStarting(node)
           return node
         },
         { host: config.host, port: config.port }
