@@ -5,14 +5,14 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { TenantNotFound, ValidationError } from "../kernel/Errors.js"
+import { Forbidden, TenantNotFound, ValidationError } from "../kernel/Errors.js"
 import { Page, PageParams } from "../kernel/Pagination.js"
-import { OperatorAuth } from "../kernel/Security.js"
+import { UserAuth } from "../kernel/Security.js"
 import { AuditEntry, ChainVerification } from "./Domain.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
 
-/** `audit` group (operator only for now; tenant admins once identity lands). */
+/** `audit` group: a tenant's audit log for its members holding `audit:read` (core's `TenantAdmin`) and for operators. */
 export class AuditApi extends HttpApiGroup.make("audit")
   .add(
     HttpApiEndpoint.get("list")`/api/v1/tenants/${slug}/audit-logs`
@@ -35,5 +35,6 @@ export class AuditApi extends HttpApiGroup.make("audit")
       .addError(TenantNotFound)
       .annotate(OpenApi.Summary, "Walk the hash chain and report the first broken link")
   )
-  .middleware(OperatorAuth)
+  .addError(Forbidden)
+  .middleware(UserAuth)
   .annotate(OpenApi.Title, "Audit log") {}

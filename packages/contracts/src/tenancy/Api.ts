@@ -7,9 +7,9 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { Conflict, ValidationError } from "../kernel/Errors.js"
+import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
 import { Page, PageParams } from "../kernel/Pagination.js"
-import { OperatorAuth } from "../kernel/Security.js"
+import { OperatorAuth, UserAuth } from "../kernel/Security.js"
 import {
   CreateTenant,
   InvalidTenantTransition,
@@ -28,7 +28,11 @@ const key = HttpApiSchema.param("key", Schema.String)
 /** Page of tenants. */
 export const TenantPage = Page(Tenant)
 
-/** `tenants` group: platform-level tenant administration (operator only). */
+/**
+ * `tenants` group: tenant onboarding, listing and lifecycle (operator only),
+ * and a tenant's profile and settings for its own members (core's
+ * `TenantAdmin`: `tenants:read|write`, `settings:read|write`; operators too).
+ */
 export class TenantsApi extends HttpApiGroup.make("tenants")
   .add(
     HttpApiEndpoint.post("create", "/api/v1/tenants")
@@ -38,6 +42,7 @@ export class TenantsApi extends HttpApiGroup.make("tenants")
       .addError(ValidationError)
       .annotate(OpenApi.Summary, "Onboard a tenant")
       .annotate(OpenApi.Description, "Creates the tenant, its default settings and its first admin in one transaction.")
+      .middleware(OperatorAuth)
   )
   .add(
     HttpApiEndpoint.get("list", "/api/v1/tenants")
@@ -45,12 +50,15 @@ export class TenantsApi extends HttpApiGroup.make("tenants")
       .addSuccess(TenantPage)
       .addError(ValidationError)
       .annotate(OpenApi.Summary, "List tenants")
+      .middleware(OperatorAuth)
   )
   .add(
     HttpApiEndpoint.get("get")`/api/v1/tenants/${slug}`
       .addSuccess(Tenant)
       .addError(TenantNotFound)
       .annotate(OpenApi.Summary, "Get a tenant")
+      .addError(Forbidden)
+      .middleware(UserAuth)
   )
   .add(
     HttpApiEndpoint.patch("update")`/api/v1/tenants/${slug}`
@@ -59,6 +67,8 @@ export class TenantsApi extends HttpApiGroup.make("tenants")
       .addError(TenantNotFound)
       .addError(Conflict)
       .annotate(OpenApi.Summary, "Update a tenant's name, region, plan or custom domain")
+      .addError(Forbidden)
+      .middleware(UserAuth)
   )
   .add(
     HttpApiEndpoint.post("suspend")`/api/v1/tenants/${slug}/suspend`
@@ -66,6 +76,7 @@ export class TenantsApi extends HttpApiGroup.make("tenants")
       .addError(TenantNotFound)
       .addError(InvalidTenantTransition)
       .annotate(OpenApi.Summary, "Suspend a tenant (its users are refused)")
+      .middleware(OperatorAuth)
   )
   .add(
     HttpApiEndpoint.post("reactivate")`/api/v1/tenants/${slug}/reactivate`
@@ -73,6 +84,7 @@ export class TenantsApi extends HttpApiGroup.make("tenants")
       .addError(TenantNotFound)
       .addError(InvalidTenantTransition)
       .annotate(OpenApi.Summary, "Reactivate a suspended tenant")
+      .middleware(OperatorAuth)
   )
   .add(
     HttpApiEndpoint.del("delete")`/api/v1/tenants/${slug}`
@@ -80,6 +92,7 @@ export class TenantsApi extends HttpApiGroup.make("tenants")
       .addError(TenantNotFound)
       .addError(InvalidTenantTransition)
       .annotate(OpenApi.Summary, "Soft-delete a tenant (restorable)")
+      .middleware(OperatorAuth)
   )
   .add(
     HttpApiEndpoint.post("restore")`/api/v1/tenants/${slug}/restore`
@@ -87,12 +100,15 @@ export class TenantsApi extends HttpApiGroup.make("tenants")
       .addError(TenantNotFound)
       .addError(InvalidTenantTransition)
       .annotate(OpenApi.Summary, "Restore a soft-deleted tenant")
+      .middleware(OperatorAuth)
   )
   .add(
     HttpApiEndpoint.get("listSettings")`/api/v1/tenants/${slug}/settings`
       .addSuccess(Schema.Array(TenantSetting))
       .addError(TenantNotFound)
       .annotate(OpenApi.Summary, "List a tenant's settings with effective values and defaults")
+      .addError(Forbidden)
+      .middleware(UserAuth)
   )
   .add(
     HttpApiEndpoint.get("getSetting")`/api/v1/tenants/${slug}/settings/${key}`
@@ -100,6 +116,8 @@ export class TenantsApi extends HttpApiGroup.make("tenants")
       .addError(TenantNotFound)
       .addError(SettingNotFound)
       .annotate(OpenApi.Summary, "Get one setting")
+      .addError(Forbidden)
+      .middleware(UserAuth)
   )
   .add(
     HttpApiEndpoint.put("putSetting")`/api/v1/tenants/${slug}/settings/${key}`
@@ -109,6 +127,8 @@ export class TenantsApi extends HttpApiGroup.make("tenants")
       .addError(SettingNotFound)
       .addError(ValidationError)
       .annotate(OpenApi.Summary, "Set one setting (validated against its schema)")
+      .addError(Forbidden)
+      .middleware(UserAuth)
   )
   .add(
     HttpApiEndpoint.del("resetSetting")`/api/v1/tenants/${slug}/settings/${key}`
@@ -116,7 +136,11 @@ export class TenantsApi extends HttpApiGroup.make("tenants")
       .addError(TenantNotFound)
       .addError(SettingNotFound)
       .annotate(OpenApi.Summary, "Reset one setting to its default")
+      .addError(Forbidden)
+      .middleware(UserAuth)
   )
-  .middleware(OperatorAuth)
   .annotate(OpenApi.Title, "Tenants")
-  .annotate(OpenApi.Description, "Tenant onboarding, lifecycle and settings (platform operators).") {}
+  .annotate(
+    OpenApi.Description,
+    "Tenant onboarding, listing and lifecycle (platform operators); a tenant's profile and settings (its members with tenants:read|write and settings:read|write, or operators)."
+  ) {}
