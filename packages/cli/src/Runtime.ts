@@ -17,9 +17,12 @@ export const ExitCode = { ok: 0, error: 1, usage: 2, integrity: 3 } as const
 /**
  * The core layer built from configuration (`DATABASE_URL`, `SIGNET_PG_APP_ROLE`).
  * `readOnly`: neither create a missing database nor migrate one (a read-only
- * command in an empty folder fails with "no database at …" and leaves nothing).
+ * command in an empty folder fails with "no database at …" and leaves nothing);
+ * `create: false`: migrate an existing database but never create one.
  */
-export const coreFromConfig = (options: { readonly migrate?: boolean; readonly readOnly?: boolean } = {}) =>
+export const coreFromConfig = (
+  options: { readonly migrate?: boolean; readonly readOnly?: boolean; readonly create?: boolean } = {}
+) =>
   Layer.unwrapEffect(
     Effect.map(
       Config.all({ databaseUrl: Db.databaseUrlConfig, pgAppRole: Db.pgAppRoleConfig }),
@@ -28,7 +31,7 @@ export const coreFromConfig = (options: { readonly migrate?: boolean; readonly r
           databaseUrl,
           pgAppRole,
           migrate: options.readOnly ? false : (options.migrate ?? true),
-          create: !options.readOnly,
+          create: !options.readOnly && (options.create ?? true),
           pgPoolSize: 2,
           onMigrated: (applied) => {
             for (const m of applied) process.stderr.write(`migrated ${m}\n`)
@@ -37,9 +40,14 @@ export const coreFromConfig = (options: { readonly migrate?: boolean; readonly r
     )
   )
 
-/** Runs an administrative effect against the local database as the system actor. */
+/**
+ * Runs an administrative effect against the local database as the system
+ * actor. The database must exist (`signet init` creates it; pending
+ * migrations are applied): a command in a folder without one fails with
+ * "no database at …; run `signet init`" and leaves nothing behind.
+ */
 export const local = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  effect.pipe(Effect.provideService(CurrentActor, systemActor), Effect.provide(coreFromConfig()))
+  effect.pipe(Effect.provideService(CurrentActor, systemActor), Effect.provide(coreFromConfig({ create: false })))
 
 /** As {@link local}, for commands that only read: they create and migrate nothing. */
 export const localRead = <A, E, R>(effect: Effect.Effect<A, E, R>) =>

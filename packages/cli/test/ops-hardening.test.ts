@@ -75,13 +75,28 @@ describe("read-only commands in an empty folder create nothing (issue 15 §6)", 
   })
   afterAll(() => Fs.rmSync(cwd, { recursive: true, force: true }))
 
-  for (const args of [["user", "list", "--tenant", "x"], ["tenant", "list"], ["migrate", "--status"], ["doctor"]]) {
+  for (const args of [
+    ["user", "list", "--tenant", "x"],
+    ["tenant", "list"],
+    ["migrate", "--status"],
+    ["doctor"],
+    ["role", "list", "--tenant", "x"],
+    ["course", "list", "--tenant", "x"],
+    ["keys", "list"]
+  ]) {
     it(`signet ${args.join(" ")} fails and leaves no ./data`, async () => {
       const r = await signet(cwd, args)
       expect(r.code).toBe(1)
       expect(Fs.existsSync(Path.join(cwd, "data"))).toBe(false)
     })
   }
+
+  it("an administrative write (signet tenant create) says to run signet init and creates nothing", async () => {
+    const r = await signet(cwd, ["tenant", "create", "x", "--name", "X"])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain("run `signet init`")
+    expect(Fs.existsSync(Path.join(cwd, "data"))).toBe(false)
+  })
 })
 
 describe("restore under a running server (issue 15 §6)", () => {
