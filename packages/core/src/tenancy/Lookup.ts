@@ -1,0 +1,68 @@
+/**
+ * Tenant lookup for every request (issue 14 §3 "tenancy: lookup ·
+ * lifecycle · settings"): by slug or id, through a short cache, and the
+ * "active tenant" rule user-facing requests run under.
+ *
+ * @module
+ */
+import { TenantNotFound, TenantSuspended } from "@signet/contracts/kernel/Errors"
+import type { Tenant } from "@signet/contracts/tenancy/Domain"
+import { Clock, Effect, Option } from "effect"
+import type { TenancyRepo } from "./Repo.js"
+
+/**
+ * How long a lookup is cached (milliseconds). Mutations in this process
+ * clear the cache at once; other replicas see a change (e.g. a suspension)
+ * within this time.
+ */
+export const TENANT_CACHE_MS = 2000
+
+/** At most this many cached lookups; the cache is cleared when it would grow past it. */
+const CACHE_ENTRIES = 10_000
+
+/** Tenant lookups over `repo`; see the module comment. */
+export const makeLookup = (repo: TenancyRepo) => {
+  const cache = new Map<string, { readonly at: number; readonly tenant: Option.Option<Tenant> }>()
+  const cached = (key: string, load: Effect.Effect<Option.Option<Tenant>>) =>
+    Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const hit = cache.get(key)
+      if (hit && now - hit.at < TENANT_CACHE_MS) return hit.tenant
+      const tenant = yield* load
+      if (cache.size > CACHE_ENTRIES) cache.clear()
+      cache.set(key, { at: now, tenant })
+      return tenant
+    })
+
+  const notFound = (name: string) => new TenantNotFound({ message: `no tenant "${name}"`, tenant: name })
+  const live = (name: string) => (t: Option.Option<Tenant>) =>
+    Option.isSome(t) && t.value.status !== "deleted" ? Effect.succeed(t.value) : Effect.fail(notFound(name))
+
+  /** The tenant with this slug, deleted ones included. */
+  const findBySlug = (slug: string) => cached(`slug:${slug}`, repo.findBySlug(slug))
+
+  /** The tenant with this slug; deleted tenants answer `TenantNotFound`. */
+  const get = (slug: string): Effect.Effect<Tenant, TenantNotFound> => Effect.flatMap(findBySlug(slug), live(slug))
+
+  /** The tenant with this id; deleted tenants answer `TenantNotFound`. */
+  const getById = (id: string): Effect.Effect<Tenant, TenantNotFound> =>
+    Effect.flatMap(cached(`id:${id}`, repo.findById(id)), live(id))
+
+  /**
+   * The tenant a user-facing request runs for: must exist and be active.
+   * @errors TenantNotFound, TenantSuspended
+   */
+  const resolveActive = (slug: string): Effect.Effect<Tenant, TenantNotFound | TenantSuspended> =>
+    Effect.flatMap(get(slug), (t) =>
+      t.status === "suspended"
+        ? Effect.fail(
+            new TenantSuspended({ message: `tenant "${slug}" is suspended; contact your administrator`, tenant: slug })
+          )
+        : Effect.succeed(t)
+    )
+
+  return { findBySlug, get, getById, resolveActive, notFound, invalidate: Effect.sync(() => cache.clear()) } as const
+}
+
+/** What {@link makeLookup} returns. */
+export type Lookup = ReturnType<typeof makeLookup>
