@@ -1,0 +1,166 @@
+/**
+ * The outbox repository: all of the events module's SQL (ARCHITECTURE §1
+ * "Repo.ts"; issue 14 §2). It is the only writer of `outbox` and
+ * `event_deliveries`.
+ *
+ * `insert` runs on the caller's connection, so inside the caller's
+ * transaction the event commits or rolls back with the change. Rows are
+ * decoded once; SQL errors become defects. Each method has a span
+ * `EventsRepo.<method>`.
+ *
+ * @module
+ */
+import { SqlClient, SqlSchema } from "@effect/sql"
+import { CloudEvent, OutboxStatus } from "@signet/contracts/events/Domain"
+import { Effect, Option, Schema } from "effect"
+import { DbCount, DbJson, json } from "../kernel/Sql.js"
+
+/** An `outbox` row. */
+export const OutboxRow = Schema.Struct({
+  id: Schema.String,
+  tenant_id: Schema.NullOr(Schema.String),
+  type: Schema.String,
+  source: Schema.String,
+  subject: Schema.NullOr(Schema.String),
+  time: Schema.String,
+  data: DbJson,
+  status: OutboxStatus,
+  attempts: DbCount,
+  next_attempt_at: Schema.NullOr(Schema.String),
+  last_error: Schema.NullOr(Schema.String),
+  delivered_at: Schema.NullOr(Schema.String)
+})
+/** @see OutboxRow */
+export type OutboxRow = typeof OutboxRow.Type
+
+/** A new event as stored: the CloudEvent's fields, its tenant (if any) and when it is first due. */
+export interface NewOutboxEvent {
+  readonly id: string
+  readonly tenantId: string | null
+  readonly type: string
+  readonly source: string
+  readonly subject: string | null
+  readonly time: string
+  readonly data: unknown
+}
+
+/** An outbox row as its CloudEvent (CloudEvents 1.0, JSON data; `tenantid` extension when tenant-scoped). */
+export const toCloudEvent = (row: OutboxRow): CloudEvent =>
+  new CloudEvent({
+    specversion: "1.0",
+    id: row.id,
+    source: row.source,
+    type: row.type,
+    ...(row.subject !== null ? { subject: row.subject } : {}),
+    time: row.time,
+    datacontenttype: "application/json",
+    data: row.data,
+    ...(row.tenant_id !== null ? { tenantid: row.tenant_id } : {})
+  })
+
+/** The events module's SQL; see the module comment. */
+export class EventsRepo extends Effect.Service<EventsRepo>()("Signet/EventsRepo", {
+  effect: Effect.map(SqlClient.SqlClient, (sql) => {
+    const span =
+      (name: string) =>
+      <A, E, R>(self: Effect.Effect<A, E, R>) =>
+        self.pipe(Effect.orDie, Effect.withSpan(`EventsRepo.${name}`))
+    const rows = Schema.decodeUnknown(Schema.Array(OutboxRow))
+
+    const findQ = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: OutboxRow,
+      execute: (id) => sql`SELECT * FROM outbox WHERE id = ${id}`
+    })
+    const deadQ = SqlSchema.findAll({
+      Request: Schema.Number,
+      Result: OutboxRow,
+      execute: (limit) => sql`SELECT * FROM outbox WHERE status = 'dead' ORDER BY time, id LIMIT ${limit}`
+    })
+    const doneQ = SqlSchema.findAll({
+      Request: Schema.String,
+      Result: Schema.Struct({ subscriber: Schema.String }),
+      execute: (id) => sql`SELECT subscriber FROM event_deliveries WHERE event_id = ${id}`
+    })
+    const statsQ = SqlSchema.findAll({
+      Request: Schema.Void,
+      Result: Schema.Struct({ status: Schema.String, n: DbCount, oldest: Schema.NullOr(Schema.String) }),
+      execute: () =>
+        sql`SELECT status, COUNT(*) AS n, MIN(time) AS oldest FROM outbox
+          WHERE status IN ('pending', 'dead') GROUP BY status`
+    })
+
+    return {
+      /** Stores a new pending event, due at once (on the caller's connection). */
+      insert: (e: NewOutboxEvent) =>
+        sql`INSERT INTO outbox (id, tenant_id, type, source, subject, time, data, status, attempts, next_attempt_at)
+          VALUES (${e.id}, ${e.tenantId}, ${e.type}, ${e.source}, ${e.subject}, ${e.time}, ${json(e.data)},
+            'pending', 0, ${e.time})`.pipe(Effect.asVoid, span("insert")),
+
+      /**
+       * Leases up to `limit` due pending events to `instance` until `until`
+       * (`FOR UPDATE SKIP LOCKED` on Postgres, so replicas never take the same
+       * batch), oldest first.
+       */
+      claim: (instance: string, now: string, until: string, limit: number) =>
+        sql
+          .onDialectOrElse({
+            pg: () =>
+              sql`UPDATE outbox SET locked_by = ${instance}, locked_until = ${until}
+              WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ${now}
+                AND (locked_until IS NULL OR locked_until < ${now})
+                ORDER BY time, id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+              RETURNING *`,
+            orElse: () =>
+              sql`UPDATE outbox SET locked_by = ${instance}, locked_until = ${until}
+              WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ${now}
+                AND (locked_until IS NULL OR locked_until < ${now})
+                ORDER BY time, id LIMIT ${limit})
+              RETURNING *`
+          })
+          .pipe(Effect.flatMap(rows), span("claim")),
+
+      /** The subscribers that already processed event `id`. */
+      processedBy: (id: string) =>
+        doneQ(id).pipe(
+          Effect.map((r) => new Set(r.map((x) => x.subscriber))),
+          span("processedBy")
+        ),
+
+      /** Records that `subscriber` processed event `id` (idempotent). */
+      recordDelivery: (id: string, subscriber: string, at: string) =>
+        sql`INSERT INTO event_deliveries (event_id, subscriber, delivered_at) VALUES (${id}, ${subscriber}, ${at})
+          ON CONFLICT (event_id, subscriber) DO NOTHING`.pipe(Effect.asVoid, span("recordDelivery")),
+
+      /** Records a failed attempt: the next try at `next`, or `dead` when the budget is spent. */
+      recordFailure: (id: string, attempts: number, dead: boolean, next: string, error: string) =>
+        sql`UPDATE outbox SET attempts = ${attempts}, status = ${dead ? "dead" : "pending"},
+            next_attempt_at = ${next}, last_error = ${error}, locked_by = NULL, locked_until = NULL
+          WHERE id = ${id}`.pipe(Effect.asVoid, span("recordFailure")),
+
+      /** Marks a batch of events delivered, in one statement (one commit). */
+      markDelivered: (ids: ReadonlyArray<string>, at: string) =>
+        sql`UPDATE outbox SET status = 'delivered', delivered_at = ${at}, locked_by = NULL, locked_until = NULL
+          WHERE ${sql.in("id", ids)}`.pipe(Effect.asVoid, span("markDelivered")),
+
+      /** Dead events, oldest first. */
+      dead: (limit: number) => deadQ(limit).pipe(span("dead")),
+
+      /** One outbox row. */
+      find: (id: string) => findQ(id).pipe(span("find")),
+
+      /** Puts a dead event back in the queue with a fresh attempt budget; none when it is not dead. */
+      requeueDead: (id: string, now: string) =>
+        sql`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ${now},
+            locked_by = NULL, locked_until = NULL
+          WHERE id = ${id} AND status = 'dead' RETURNING *`.pipe(
+          Effect.flatMap(rows),
+          Effect.map((r) => Option.fromNullable(r[0])),
+          span("requeueDead")
+        ),
+
+      /** Pending and dead counts with the oldest event time of each. */
+      stats: statsQ(undefined).pipe(span("stats"))
+    } as const
+  })
+}) {}
