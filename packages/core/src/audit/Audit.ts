@@ -11,19 +11,20 @@
  *
  * Appends for one tenant are serialised by the `audit_heads` row of that
  * tenant (`SELECT … FOR UPDATE` on Postgres; SQLite has a single writer).
+ * The SQL is in `Repo.ts` (`AuditRepo`).
  *
  * @module
  */
 
 import * as Crypto from "node:crypto"
-import { SqlClient } from "@effect/sql"
 import { AuditEntry, type AuditInput, ChainVerification } from "@signet/contracts/audit/Domain"
 import { CurrentActor, CurrentTenant, type TenantId } from "@signet/contracts/kernel/Context"
 import { newUuid } from "@signet/contracts/kernel/Ids"
 import { decodeCursor, toPage } from "@signet/contracts/kernel/Pagination"
 import canonicalizeModule from "canonicalize"
-import { Clock, Effect, Schema } from "effect"
-import { DbCount, DbJsonNullable, instant, json } from "../kernel/Sql.js"
+import { Clock, Effect, Option } from "effect"
+import { instant } from "../kernel/Sql.js"
+import { AuditRepo } from "./Repo.js"
 
 // `canonicalize` is CommonJS (`module.exports = fn`) with an ESM-style d.ts;
 // under NodeNext the default import is typed as the module object.
@@ -95,27 +96,8 @@ export const chainHash = (prevHash: string, row: ChainFields): string => {
     .digest("hex")
 }
 
-const Row = Schema.Struct({
-  tenant_id: Schema.String,
-  seq: DbCount,
-  id: Schema.String,
-  actor_kind: Schema.String,
-  actor_id: Schema.NullOr(Schema.String),
-  action: Schema.String,
-  target_type: Schema.String,
-  target_id: Schema.NullOr(Schema.String),
-  before: DbJsonNullable,
-  after: DbJsonNullable,
-  ip: Schema.NullOr(Schema.String),
-  user_agent: Schema.NullOr(Schema.String),
-  request_id: Schema.NullOr(Schema.String),
-  occurred_at: Schema.String,
-  prev_hash: Schema.String,
-  hash: Schema.String
-})
-const decodeRows = Schema.decodeUnknown(Schema.Array(Row))
-
-const HeadRow = Schema.Struct({ seq: DbCount, hash: Schema.String })
+/** Rows read per step of {@link Audit.verify}. */
+const VERIFY_BATCH = 1000
 
 /** Filters of {@link Audit.list}. */
 export interface AuditListOptions {
@@ -132,7 +114,7 @@ export interface AuditListOptions {
  */
 export class Audit extends Effect.Service<Audit>()("Signet/Audit", {
   effect: Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
+    const repo = yield* AuditRepo
 
     /**
      * Appends one row for the current tenant and actor. Must run inside the
@@ -145,13 +127,7 @@ export class Audit extends Effect.Service<Audit>()("Signet/Audit", {
         const actor = yield* CurrentActor
         const now = yield* Clock.currentTimeMillis
         const id = yield* newUuid
-        yield* sql`INSERT INTO audit_heads (tenant_id, seq, hash) VALUES (${tenant.id}, 0, ${GENESIS_HASH})
-          ON CONFLICT (tenant_id) DO NOTHING`
-        const heads = yield* sql.onDialectOrElse({
-          pg: () => sql`SELECT seq, hash FROM audit_heads WHERE tenant_id = ${tenant.id} FOR UPDATE`,
-          orElse: () => sql`SELECT seq, hash FROM audit_heads WHERE tenant_id = ${tenant.id}`
-        })
-        const head = yield* Schema.decodeUnknown(HeadRow)(heads[0])
+        const head = yield* repo.lockHead(tenant.id, GENESIS_HASH)
         const fields: ChainFields = {
           tenant_id: tenant.id,
           seq: head.seq + 1,
@@ -169,14 +145,9 @@ export class Audit extends Effect.Service<Audit>()("Signet/Audit", {
           occurred_at: instant(now)
         }
         const hash = chainHash(head.hash, fields)
-        yield* sql`INSERT INTO audit_logs (tenant_id, seq, id, actor_kind, actor_id, action, target_type, target_id,
-            before, after, ip, user_agent, request_id, occurred_at, prev_hash, hash)
-          VALUES (${fields.tenant_id}, ${fields.seq}, ${fields.id}, ${fields.actor_kind}, ${fields.actor_id},
-            ${fields.action}, ${fields.target_type}, ${fields.target_id}, ${json(fields.before)}, ${json(fields.after)},
-            ${fields.ip}, ${fields.user_agent}, ${fields.request_id}, ${fields.occurred_at}, ${head.hash}, ${hash})`
-        yield* sql`UPDATE audit_heads SET seq = ${fields.seq}, hash = ${hash} WHERE tenant_id = ${tenant.id}`
+        yield* repo.append({ ...fields, prev_hash: head.hash, hash })
         return new AuditEntry({ ...fields, tenant_id: tenant.id, actor_kind: actor.kind, prev_hash: head.hash, hash })
-      }).pipe(Effect.orDie, Effect.withSpan("Audit.record", { attributes: { action: input.action } }))
+      }).pipe(Effect.withSpan("Audit.record", { attributes: { action: input.action } }))
 
     /**
      * Walks the current tenant's chain in `seq` order (1,000 rows per read)
@@ -188,8 +159,7 @@ export class Audit extends Effect.Service<Audit>()("Signet/Audit", {
       let expectedSeq = 1
       let checked = 0
       while (true) {
-        const rows = yield* sql`SELECT * FROM audit_logs WHERE tenant_id = ${tenant.id} AND seq >= ${expectedSeq}
-          ORDER BY seq LIMIT 1000`.pipe(Effect.flatMap(decodeRows))
+        const rows = yield* repo.fromSeq(tenant.id, expectedSeq, VERIFY_BATCH)
         if (rows.length === 0) break
         for (const row of rows) {
           const fail = (reason: "hash_mismatch" | "prev_hash_mismatch" | "sequence_gap") =>
@@ -208,8 +178,7 @@ export class Audit extends Effect.Service<Audit>()("Signet/Audit", {
           checked++
         }
       }
-      const heads = yield* sql`SELECT seq, hash FROM audit_heads WHERE tenant_id = ${tenant.id}`
-      const head = heads[0] ? yield* Schema.decodeUnknown(HeadRow)(heads[0]) : { seq: 0, hash: GENESIS_HASH }
+      const head = Option.getOrElse(yield* repo.head(tenant.id), () => ({ seq: 0, hash: GENESIS_HASH }))
       const headOk = head.seq === checked && head.hash === prev
       return new ChainVerification({
         tenant_id: tenant.id,
@@ -218,26 +187,22 @@ export class Audit extends Effect.Service<Audit>()("Signet/Audit", {
         head_seq: head.seq,
         broken: headOk ? null : { seq: head.seq, id: "", reason: "head_mismatch" }
       })
-    }).pipe(Effect.orDie, Effect.withSpan("Audit.verify"))
+    }).pipe(Effect.withSpan("Audit.verify"))
 
-    /** Lists the current tenant's rows, newest first, with cursor pagination on `seq`. */
+    /** Lists the current tenant's rows, newest first, with cursor pagination on `seq`. @errors ValidationError (cursor) */
     const list = (options: AuditListOptions = {}) =>
       Effect.gen(function* () {
         const tenant = yield* CurrentTenant
         const limit = options.limit ?? 50
-        const after = yield* decodeCursorSeq(options.cursor)
-        const conditions = [sql`tenant_id = ${tenant.id}`]
-        if (after !== undefined) conditions.push(sql`seq < ${after}`)
-        if (options.action) conditions.push(sql`action = ${options.action}`)
-        if (options.targetType) conditions.push(sql`target_type = ${options.targetType}`)
-        if (options.targetId) conditions.push(sql`target_id = ${options.targetId}`)
-        const rows = yield* sql`SELECT * FROM audit_logs WHERE ${sql.and(conditions)} ORDER BY seq DESC LIMIT ${
-          limit + 1
-        }`.pipe(Effect.flatMap(decodeRows), Effect.orDie)
-        const page = toPage(
-          rows.map((r) => ({ ...r, id: r.id })),
-          limit
-        )
+        const rows = yield* repo.page({
+          tenantId: tenant.id,
+          beforeSeq: yield* decodeCursorSeq(options.cursor),
+          action: options.action,
+          targetType: options.targetType,
+          targetId: options.targetId,
+          limit: limit + 1
+        })
+        const page = toPage(rows, limit)
         const last = page.items[page.items.length - 1]
         return {
           items: page.items.map(
@@ -248,14 +213,11 @@ export class Audit extends Effect.Service<Audit>()("Signet/Audit", {
       })
 
     /** Number of rows of the current tenant's chain. */
-    const count = Effect.gen(function* () {
-      const tenant = yield* CurrentTenant
-      const rows = yield* sql`SELECT COUNT(*) AS n FROM audit_logs WHERE tenant_id = ${tenant.id}`.pipe(Effect.orDie)
-      return Number((rows[0] as any)?.n ?? 0)
-    })
+    const count = Effect.flatMap(CurrentTenant, (tenant) => repo.count(tenant.id))
 
     return { record, verify, list, count } as const
-  })
+  }),
+  dependencies: [AuditRepo.Default]
 }) {}
 
 const decodeCursorSeq = (cursor: string | undefined) => {
