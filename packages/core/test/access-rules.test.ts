@@ -16,50 +16,24 @@ import {
   Access,
   AccessAdmin,
   type Actor,
-  Auth,
-  CreateTenant,
   CreateUser,
-  CurrentActor,
-  CurrentTenant,
+  type CurrentActor,
+  type CurrentTenant,
   Identity,
-  Mfa,
-  policyUse,
-  Tenancy,
-  type TenantId
+  policyUse
 } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
-import { Clock, Duration, Effect, Option, Redacted, Schema, TestClock } from "effect"
-import { generate } from "otplib"
-import { auditCount, outboxCount, testActor, testCore } from "./support.js"
-
-const PASSWORD = "correct horse battery staple"
-
-type TenantRef = { readonly id: string; readonly slug: string }
-
-/** Runs `eff` for `tenant` as `actor` (operator by default). */
-const as =
-  (tenant: TenantRef, actor: Actor = { kind: "operator", id: "test" }) =>
-  <A, E, R>(eff: Effect.Effect<A, E, R>) =>
-    eff.pipe(
-      Effect.provideService(CurrentTenant, { id: tenant.id as TenantId, slug: tenant.slug }),
-      Effect.provideService(CurrentActor, actor)
-    )
-
-/** Onboards a tenant with its first admin (`head@<slug>.example.edu`, admin role). */
-const onboard = (slug: string) =>
-  Effect.gen(function* () {
-    yield* TestClock.setTime(Date.parse("2026-11-21T08:00:00Z"))
-    const t = yield* Tenancy.use((x) =>
-      x.create(
-        Schema.decodeUnknownSync(CreateTenant)({
-          slug,
-          name: slug,
-          admin: { email: `head@${slug}.example.edu`, password: PASSWORD, given_name: "H", family_name: "T" }
-        })
-      )
-    ).pipe(Effect.provide(testActor))
-    return { id: t.id as string, slug: t.slug }
-  })
+import { Effect, Option, Schema } from "effect"
+import {
+  adminSession,
+  inTenant as as,
+  auditCount,
+  onboardWithAdmin as onboard,
+  outboxCount,
+  recordStepUp,
+  type TenantRef,
+  testCore
+} from "./support.js"
 
 /** A live student of `tenant` (with the student role from the creation step). */
 const newUser = (tenant: TenantRef) =>
@@ -87,38 +61,6 @@ const roleId = (tenant: TenantRef, name: string) =>
 
 /** Audit rows of the tenant and outbox rows, to show that nothing was written. */
 const writes = (tenant: TenantRef) => Effect.all([auditCount(tenant), outboxCount()])
-
-/** The tenant's admin, logged in: a `user` actor on a fresh session (no MFA yet). */
-const adminSession = (tenant: TenantRef) =>
-  Effect.gen(function* () {
-    const login = yield* Auth.use((a) =>
-      a.login(tenant.slug, { login: `head@${tenant.slug}.example.edu`, password: Redacted.make(PASSWORD) }, {})
-    )
-    if (login.status !== "authenticated") throw new Error("expected tokens")
-    const actor: Actor = {
-      kind: "user",
-      id: login.tokens.user.id,
-      sessionId: login.tokens.session_id,
-      userType: "admin"
-    }
-    return actor
-  })
-
-const codeAt = (secret: string) =>
-  Effect.flatMap(Clock.currentTimeMillis, (ms) =>
-    Effect.promise(() => generate({ secret, epoch: Math.floor(ms / 1000) }))
-  )
-
-/** Enrols the admin in TOTP and records a step-up verification on their session. */
-const recordStepUp = (tenant: TenantRef, actor: Actor) =>
-  Effect.gen(function* () {
-    const userId = actor.id!
-    const { secret } = yield* Mfa.use((m) => m.enroll(userId)).pipe(as(tenant))
-    yield* Effect.flatMap(codeAt(secret), (c) => Mfa.use((m) => m.confirm(userId, c))).pipe(as(tenant))
-    // The confirming code's time step is spent: the step-up code comes from the next one.
-    yield* TestClock.adjust(Duration.seconds(30))
-    yield* Effect.flatMap(codeAt(secret), (c) => Mfa.use((m) => m.stepUp(userId, actor.sessionId!, c))).pipe(as(tenant))
-  })
 
 for (const dialect of testDialects()) {
   layer(testCore(dialect), { timeout: 120_000 })(`access rules in core (issue 14) on ${dialect}`, (it) => {

@@ -3,7 +3,9 @@
  */
 import { SqlClient } from "@effect/sql"
 import {
+  type Actor,
   Audit,
+  Auth,
   Core,
   CreateTenant,
   CreateUser,
@@ -12,11 +14,13 @@ import {
   CurrentTenant,
   Db,
   Identity,
+  Mfa,
   Tenancy,
   type TenantId
 } from "@signet/core"
 import { makeTestDatabase, type TestDialect } from "@signet/core/testing"
-import { Context, Effect, Layer, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Redacted, Schema, TestClock } from "effect"
+import { generate } from "otplib"
 
 /** The URL of the test database behind the current layer. */
 export class TestDbUrl extends Context.Tag("test/TestDbUrl")<TestDbUrl, string>() {}
@@ -78,3 +82,73 @@ export const as = (actor: Record<string, unknown>) => Effect.provideService(Curr
 
 /** A platform operator: holds every permission, never asked for step-up. */
 export const operator = { kind: "operator", id: "op" } as const
+
+/** The password of every test tenant's first admin (`head@<slug>.example.edu`). */
+export const ADMIN_PASSWORD = "correct horse battery staple"
+
+/** A tenant as the fixtures pass it around. */
+export type TenantRef = { readonly id: string; readonly slug: string }
+
+/** Runs `eff` in `tenant` (its `CurrentTenant`) as `actor` (the operator by default). */
+export const inTenant =
+  (tenant: TenantRef, actor: Actor = { kind: "operator", id: "test" }) =>
+  <A, E, R>(eff: Effect.Effect<A, E, R>) =>
+    eff.pipe(
+      Effect.provideService(CurrentTenant, { id: tenant.id as TenantId, slug: tenant.slug }),
+      Effect.provideService(CurrentActor, actor)
+    )
+
+/**
+ * Onboards `slug` with its first admin (`head@<slug>.example.edu`,
+ * {@link ADMIN_PASSWORD}, admin role), the `TestClock` set to a fixed
+ * morning so TOTP codes are deterministic.
+ */
+export const onboardWithAdmin = (slug: string) =>
+  Effect.gen(function* () {
+    yield* TestClock.setTime(Date.parse("2026-11-21T08:00:00Z"))
+    const t = yield* Tenancy.use((x) =>
+      x.create(
+        Schema.decodeUnknownSync(CreateTenant)({
+          slug,
+          name: slug,
+          admin: { email: `head@${slug}.example.edu`, password: ADMIN_PASSWORD, given_name: "H", family_name: "T" }
+        })
+      )
+    ).pipe(Effect.provide(testActor))
+    return { id: t.id as string, slug: t.slug } satisfies TenantRef
+  })
+
+/** The tenant's first admin, logged in: a `user` actor on a fresh session (no MFA verified on it). */
+export const adminSession = (tenant: TenantRef) =>
+  Effect.gen(function* () {
+    const login = yield* Auth.use((a) =>
+      a.login(tenant.slug, { login: `head@${tenant.slug}.example.edu`, password: Redacted.make(ADMIN_PASSWORD) }, {})
+    )
+    if (login.status !== "authenticated") throw new Error("expected tokens")
+    const actor: Actor = {
+      kind: "user",
+      id: login.tokens.user.id,
+      sessionId: login.tokens.session_id,
+      userType: "admin"
+    }
+    return actor
+  })
+
+/** The TOTP code of `secret` at the `TestClock`'s time. */
+export const totpAt = (secret: string) =>
+  Effect.flatMap(Clock.currentTimeMillis, (ms) =>
+    Effect.promise(() => generate({ secret, epoch: Math.floor(ms / 1000) }))
+  )
+
+/** Enrols `actor` (a user on a session) in TOTP and records a step-up verification on their session. */
+export const recordStepUp = (tenant: TenantRef, actor: Actor) =>
+  Effect.gen(function* () {
+    const userId = actor.id!
+    const { secret } = yield* Mfa.use((m) => m.enroll(userId)).pipe(inTenant(tenant))
+    yield* Effect.flatMap(totpAt(secret), (c) => Mfa.use((m) => m.confirm(userId, c))).pipe(inTenant(tenant))
+    // The confirming code's time step is spent: the step-up code comes from the next one.
+    yield* TestClock.adjust(Duration.seconds(30))
+    yield* Effect.flatMap(totpAt(secret), (c) => Mfa.use((m) => m.stepUp(userId, actor.sessionId!, c))).pipe(
+      inTenant(tenant)
+    )
+  })

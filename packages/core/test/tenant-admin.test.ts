@@ -6,52 +6,17 @@
  */
 import * as NodeCrypto from "node:crypto"
 import { expect, layer } from "@effect/vitest"
-import {
-  AccessAdmin,
-  type Actor,
-  Auth,
-  CreateTenant,
-  CreateUser,
-  CurrentActor,
-  CurrentTenant,
-  Identity,
-  Mfa,
-  policyUse,
-  Tenancy,
-  TenantAdmin,
-  type TenantId
-} from "@signet/core"
+import { AccessAdmin, type Actor, CreateUser, Identity, policyUse, TenantAdmin } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
-import { Clock, Duration, Effect, Option, Redacted, Schema, TestClock } from "effect"
-import { generate } from "otplib"
-import { testActor, testCore } from "./support.js"
-
-const PASSWORD = "correct horse battery staple"
-type TenantRef = { readonly id: string; readonly slug: string }
-
-const as =
-  (tenant: TenantRef, actor: Actor = { kind: "operator", id: "test" }) =>
-  <A, E, R>(eff: Effect.Effect<A, E, R>) =>
-    eff.pipe(
-      Effect.provideService(CurrentTenant, { id: tenant.id as TenantId, slug: tenant.slug }),
-      Effect.provideService(CurrentActor, actor)
-    )
-
-/** A tenant with its first admin (`head@<slug>.example.edu`). */
-const onboard = (slug: string) =>
-  Effect.gen(function* () {
-    yield* TestClock.setTime(Date.parse("2026-12-04T08:00:00Z"))
-    const t = yield* Tenancy.use((x) =>
-      x.create(
-        Schema.decodeUnknownSync(CreateTenant)({
-          slug,
-          name: slug,
-          admin: { email: `head@${slug}.example.edu`, password: PASSWORD, given_name: "H", family_name: "T" }
-        })
-      )
-    ).pipe(Effect.provide(testActor))
-    return { id: t.id as string, slug: t.slug }
-  })
+import { Effect, Option, Schema } from "effect"
+import {
+  adminSession,
+  inTenant as as,
+  onboardWithAdmin as onboard,
+  recordStepUp as stepUp,
+  type TenantRef,
+  testCore
+} from "./support.js"
 
 /** A user actor of `user_type`, optionally given the role `role` too. */
 const member = (tenant: TenantRef, user_type: string, role?: string) =>
@@ -72,37 +37,6 @@ const member = (tenant: TenantRef, user_type: string, role?: string) =>
     }
     const actor: Actor = { kind: "user", id: created.id, sessionId: NodeCrypto.randomUUID(), userType: user_type }
     return actor
-  })
-
-/** The tenant's admin on a fresh login session (no MFA verified on it). */
-const adminSession = (tenant: TenantRef) =>
-  Effect.gen(function* () {
-    const login = yield* Auth.use((a) =>
-      a.login(tenant.slug, { login: `head@${tenant.slug}.example.edu`, password: Redacted.make(PASSWORD) }, {})
-    )
-    if (login.status !== "authenticated") throw new Error("expected tokens")
-    const actor: Actor = {
-      kind: "user",
-      id: login.tokens.user.id,
-      sessionId: login.tokens.session_id,
-      userType: "admin"
-    }
-    return actor
-  })
-
-const codeAt = (secret: string) =>
-  Effect.flatMap(Clock.currentTimeMillis, (ms) =>
-    Effect.promise(() => generate({ secret, epoch: Math.floor(ms / 1000) }))
-  )
-
-/** Enrols the admin in TOTP and verifies it on their session (a step-up). */
-const stepUp = (tenant: TenantRef, actor: Actor) =>
-  Effect.gen(function* () {
-    const userId = actor.id!
-    const { secret } = yield* Mfa.use((m) => m.enroll(userId)).pipe(as(tenant))
-    yield* Effect.flatMap(codeAt(secret), (c) => Mfa.use((m) => m.confirm(userId, c))).pipe(as(tenant))
-    yield* TestClock.adjust(Duration.seconds(30))
-    yield* Effect.flatMap(codeAt(secret), (c) => Mfa.use((m) => m.stepUp(userId, actor.sessionId!, c))).pipe(as(tenant))
   })
 
 const lockout = "auth.lockout_threshold"

@@ -18,7 +18,7 @@
 
 import * as Crypto from "node:crypto"
 import { AuditEntry, type AuditInput, ChainVerification } from "@signet/contracts/audit/Domain"
-import { CurrentActor, CurrentTenant, type TenantId } from "@signet/contracts/kernel/Context"
+import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import { newUuid } from "@signet/contracts/kernel/Ids"
 import { decodeCursor, toPage } from "@signet/contracts/kernel/Pagination"
 import canonicalizeModule from "canonicalize"
@@ -145,8 +145,15 @@ export class Audit extends Effect.Service<Audit>()("Signet/Audit", {
           occurred_at: instant(now)
         }
         const hash = chainHash(head.hash, fields)
-        yield* repo.append({ ...fields, prev_hash: head.hash, hash })
-        return new AuditEntry({ ...fields, tenant_id: tenant.id, actor_kind: actor.kind, prev_hash: head.hash, hash })
+        const entry = new AuditEntry({
+          ...fields,
+          tenant_id: tenant.id,
+          actor_kind: actor.kind,
+          prev_hash: head.hash,
+          hash
+        })
+        yield* repo.append(entry)
+        return entry
       }).pipe(Effect.withSpan("Audit.record", { attributes: { action: input.action } }))
 
     /**
@@ -205,9 +212,7 @@ export class Audit extends Effect.Service<Audit>()("Signet/Audit", {
         const page = toPage(rows, limit)
         const last = page.items[page.items.length - 1]
         return {
-          items: page.items.map(
-            (r) => new AuditEntry({ ...r, tenant_id: r.tenant_id as TenantId, actor_kind: r.actor_kind as any })
-          ),
+          items: page.items,
           next_cursor: rows.length > limit && last ? Buffer.from(`seq:${last.seq}`).toString("base64url") : null
         }
       })

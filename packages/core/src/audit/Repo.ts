@@ -5,36 +5,26 @@
  *
  * Every method takes the tenant id from the caller (the service reads it
  * from `CurrentTenant`) and runs in the caller's tenant transaction. Rows
- * are decoded once; SQL errors become defects. Each method has a span
+ * are decoded once, into {@link AuditEntry}; SQL errors become defects. Each method has a span
  * `AuditRepo.<method>`.
  *
  * @module
  */
 import { SqlClient, SqlSchema } from "@effect/sql"
+import { AuditEntry } from "@signet/contracts/audit/Domain"
 import { Effect, Option, Schema } from "effect"
-import { DbCount, DbJsonNullable, json } from "../kernel/Sql.js"
+import { DbCount, DbJsonNullable, json, repoSpan } from "../kernel/Sql.js"
 
-/** An `audit_logs` row. */
-export const AuditRow = Schema.Struct({
-  tenant_id: Schema.String,
-  seq: DbCount,
-  id: Schema.String,
-  actor_kind: Schema.String,
-  actor_id: Schema.NullOr(Schema.String),
-  action: Schema.String,
-  target_type: Schema.String,
-  target_id: Schema.NullOr(Schema.String),
-  before: DbJsonNullable,
-  after: DbJsonNullable,
-  ip: Schema.NullOr(Schema.String),
-  user_agent: Schema.NullOr(Schema.String),
-  request_id: Schema.NullOr(Schema.String),
-  occurred_at: Schema.String,
-  prev_hash: Schema.String,
-  hash: Schema.String
-})
-/** @see AuditRow */
-export type AuditRow = typeof AuditRow.Type
+/**
+ * An `audit_logs` row decoded into the domain's {@link AuditEntry} (the
+ * columns are its fields; `seq` may come back as a string or bigint, the
+ * JSON columns as text on SQLite).
+ */
+const AuditEntryFromRow = Schema.compose(
+  Schema.Struct({ ...AuditEntry.fields, seq: DbCount, before: DbJsonNullable, after: DbJsonNullable }),
+  AuditEntry,
+  { strict: false }
+)
 
 /** A tenant's chain head: the last sequence number and its hash. */
 export const HeadRow = Schema.Struct({ seq: DbCount, hash: Schema.String })
@@ -55,10 +45,7 @@ export interface AuditRowFilter {
 /** The audit module's SQL; see the module comment. */
 export class AuditRepo extends Effect.Service<AuditRepo>()("Signet/AuditRepo", {
   effect: Effect.map(SqlClient.SqlClient, (sql) => {
-    const span =
-      (name: string) =>
-      <A, E, R>(self: Effect.Effect<A, E, R>) =>
-        self.pipe(Effect.orDie, Effect.withSpan(`AuditRepo.${name}`))
+    const span = repoSpan("AuditRepo")
 
     const headQ = SqlSchema.findOne({
       Request: Schema.Struct({ tenantId: Schema.String, lock: Schema.Boolean }),
@@ -73,13 +60,13 @@ export class AuditRepo extends Effect.Service<AuditRepo>()("Signet/AuditRepo", {
     })
     const fromSeqQ = SqlSchema.findAll({
       Request: Schema.Struct({ tenantId: Schema.String, seq: Schema.Number, limit: Schema.Number }),
-      Result: AuditRow,
+      Result: AuditEntryFromRow,
       execute: (r) => sql`SELECT * FROM audit_logs WHERE tenant_id = ${r.tenantId} AND seq >= ${r.seq}
         ORDER BY seq LIMIT ${r.limit}`
     })
     const pageQ = SqlSchema.findAll({
       Request: Schema.Unknown,
-      Result: AuditRow,
+      Result: AuditEntryFromRow,
       execute: (request) => {
         const f = request as AuditRowFilter
         const conditions = [sql`tenant_id = ${f.tenantId}`]
@@ -112,7 +99,7 @@ export class AuditRepo extends Effect.Service<AuditRepo>()("Signet/AuditRepo", {
       /** The tenant's chain head, if any row was ever appended. */
       head: (tenantId: string) => headQ({ tenantId, lock: false }).pipe(span("head")),
       /** Appends a row and moves the head to it. */
-      append: (row: AuditRow) =>
+      append: (row: AuditEntry) =>
         Effect.zipRight(
           sql`INSERT INTO audit_logs (tenant_id, seq, id, actor_kind, actor_id, action, target_type, target_id,
               before, after, ip, user_agent, request_id, occurred_at, prev_hash, hash)

@@ -13,7 +13,7 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { CloudEvent, OutboxStatus } from "@signet/contracts/events/Domain"
 import { Effect, Option, Schema } from "effect"
-import { DbCount, DbJson, json } from "../kernel/Sql.js"
+import { DbCount, DbJson, json, repoSpan } from "../kernel/Sql.js"
 
 /** An `outbox` row. */
 export const OutboxRow = Schema.Struct({
@@ -61,10 +61,7 @@ export const toCloudEvent = (row: OutboxRow): CloudEvent =>
 /** The events module's SQL; see the module comment. */
 export class EventsRepo extends Effect.Service<EventsRepo>()("Signet/EventsRepo", {
   effect: Effect.map(SqlClient.SqlClient, (sql) => {
-    const span =
-      (name: string) =>
-      <A, E, R>(self: Effect.Effect<A, E, R>) =>
-        self.pipe(Effect.orDie, Effect.withSpan(`EventsRepo.${name}`))
+    const span = repoSpan("EventsRepo")
     const rows = Schema.decodeUnknown(Schema.Array(OutboxRow))
 
     const findQ = SqlSchema.findOne({

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { DateTime, Schema } from "effect"
+import { DateTime, Effect, Schema } from "effect"
 
 /** Reads a boolean column from either dialect. */
 export const DbBool = Schema.transform(
@@ -54,3 +54,14 @@ export const DbCount = Schema.transform(
     encode: (n) => n
   }
 )
+
+/**
+ * A repository method's wrapper: SQL errors become defects (a repository's
+ * callers never handle them) and the call gets a span `<repo>.<method>`.
+ * `const span = repoSpan("TenancyRepo"); query.pipe(span("findBySlug"))`.
+ */
+export const repoSpan =
+  (repo: string) =>
+  (method: string) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, never, R> =>
+    self.pipe(Effect.orDie, Effect.withSpan(`${repo}.${method}`))

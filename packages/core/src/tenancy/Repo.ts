@@ -16,7 +16,7 @@ import { SqlClient, SqlSchema } from "@effect/sql"
 import { Tenant, type TenantStatus } from "@signet/contracts/tenancy/Domain"
 import { Data, Effect, Schema } from "effect"
 import { isUniqueViolation } from "../kernel/Database.js"
-import { DbJson, json } from "../kernel/Sql.js"
+import { DbJson, json, repoSpan } from "../kernel/Sql.js"
 
 /** A `tenants` row as the domain's {@link Tenant}. */
 const TenantFromRow = Schema.compose(
@@ -47,10 +47,7 @@ export class TenantUniqueViolation extends Data.TaggedError("TenantUniqueViolati
 /** Tenancy's SQL; see the module comment. */
 export class TenancyRepo extends Effect.Service<TenancyRepo>()("Signet/TenancyRepo", {
   effect: Effect.map(SqlClient.SqlClient, (sql) => {
-    const span =
-      (name: string) =>
-      <A, E, R>(self: Effect.Effect<A, E, R>) =>
-        self.pipe(Effect.orDie, Effect.withSpan(`TenancyRepo.${name}`))
+    const span = repoSpan("TenancyRepo")
     /** Unique violations as {@link TenantUniqueViolation}, other SQL errors as defects. */
     const unique =
       (name: string) =>
