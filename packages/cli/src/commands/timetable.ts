@@ -77,11 +77,14 @@ const importCmd = Command.make(
             ? { group: { from: "SUMMARY" as const, pattern: o.groupPattern.value } }
             : {})
         }
-        const plan = ICalendar.parseTimetable(Fs.readFileSync(o.file, "utf8"), mapping)
+        const plan = yield* ICalendar.parseTimetableEffect(Fs.readFileSync(o.file, "utf8"), mapping)
         for (const e of plan.errors)
           if (!o.json) yield* Console.error(`error ${e.uid ?? "-"} line ${e.line ?? "-"} ${e.code}: ${e.message}`)
         const summary = yield* Timetable.use((t) => t.importPlan(school.id, plan, { dryRun: o.dryRun })).pipe(
-          Effect.catchTag("TimetableImportFailed", (f) => Effect.fail(new TimetableRefused({ message: f.message })))
+          Effect.catchTags({
+            TimetableImportFailed: (f) => Effect.fail(new TimetableRefused({ message: f.message })),
+            ValidationError: (f) => Effect.fail(new TimetableRefused({ message: f.message }))
+          })
         )
         if (o.json) return yield* Console.log(JSON.stringify(plain(summary), null, 2))
         for (const w of summary.warnings) yield* Console.error(`warning ${w.file} ${w.code}: ${w.message}`)
