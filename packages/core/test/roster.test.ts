@@ -218,5 +218,88 @@ for (const dialect of testDialects()) {
         expect(rolesNow.map((r) => r.role_name).sort()).toEqual(["teacher", "viewer"])
       })
     )
+
+    it.effect(
+      "issue 15: a teacher imported with two schools may teach courses in both; students and other tenants' teachers may not",
+      () =>
+        Effect.gen(function* () {
+          const tenant = yield* onboard("roster-two-schools")
+          const stranger = yield* onboard("roster-two-schools-other")
+          const files = generateOneRoster({
+            seed: 1,
+            schools: 2,
+            students: 2,
+            teachers: 2,
+            classes: 2,
+            enrollmentsPerStudent: 1
+          })
+          // tch-1 works in org-1 and org-2, and teaches cls-2 of org-2 besides cls-1 of org-1.
+          const users = files
+            .get("users.csv")!
+            .replace(/^tch-1,(.*?),org-1,teacher,/m, 'tch-1,$1,"org-1,org-2",teacher,')
+          expect(users).toContain('"org-1,org-2",teacher,chloe')
+          const enrollments = `${files.get("enrollments.csv")!.trimEnd()}\nenr-extra,active,2025-08-01T00:00:00.000Z,cls-2,org-2,tch-1,teacher,false,2025-08-25,2026-07-03\n`
+          const edited = new Map(files).set("users.csv", users).set("enrollments.csv", enrollments)
+          const plan = OneRoster.parseOneRoster(new Map([...edited].map(([k, v]) => [k, new TextEncoder().encode(v)])))
+          expect(plan.errors).toEqual([])
+          for (const t of [tenant, stranger]) {
+            yield* asTenant(
+              t,
+              Roster.use((r) => r.importPlan(plan))
+            ).pipe(Effect.provide(testActor))
+          }
+          const idsIn = (t: typeof tenant) =>
+            asTenant(
+              t,
+              Effect.gen(function* () {
+                const people = (yield* Identity.use((x) => x.list({ limit: 100 }))).items
+                const schools = (yield* Academics.use((a) => a.listSchools({ limit: 10 }))).items
+                const person = (email: string) => people.find((u) => u.email === email)!.id
+                // Generated org names end with their number (org-1 → "… 1").
+                const school = (n: string) => schools.find((x) => x.name.endsWith(` ${n}`))!.id
+                return {
+                  both: person("chloe.oconnor@example.edu"),
+                  second: person("yusuf.bernard@example.edu"),
+                  student: person("amir.vanderberg@example.edu"),
+                  school1: school("1"),
+                  school2: school("2")
+                }
+              })
+            )
+          const ids = yield* idsIn(tenant)
+          const foreign = yield* idsIn(stranger)
+          const course = (school: string, teacher: string) =>
+            asTenant(
+              tenant,
+              Academics.use((a) =>
+                a.createCourse({
+                  school_id: school,
+                  name: "PE",
+                  start_at: "2026-11-23T08:00:00Z",
+                  end_at: "2026-11-23T09:00:00Z",
+                  teacher_ids: [teacher]
+                })
+              )
+            ).pipe(Effect.provide(testActor))
+          expect((yield* course(ids.school2, ids.both)).teacher_ids).toEqual([ids.both])
+          expect((yield* course(ids.school1, ids.both)).teacher_ids).toEqual([ids.both])
+          // tch-2 is of org-2 only: still refused in school 1.
+          expect((yield* Effect.flip(course(ids.school1, ids.second)))._tag).toBe("CrossSchoolLink")
+          // The same teacher imported into another tenant is unknown here.
+          expect((yield* Effect.flip(course(ids.school2, foreign.both)))._tag).toBe("AcademicsNotFound")
+          // Students stay bound to their school: stu-1 (org-1) cannot be a member of org-2's groups.
+          const group2 = yield* asTenant(
+            tenant,
+            Academics.use((a) => a.listGroups({ school_id: ids.school2, limit: 10 }))
+          )
+          const refused = yield* Effect.flip(
+            asTenant(
+              tenant,
+              Academics.use((a) => a.setMembers(group2.items[0]!.id, [ids.student]))
+            ).pipe(Effect.provide(testActor))
+          )
+          expect(refused._tag).toBe("CrossSchoolLink")
+        })
+    )
   })
 }

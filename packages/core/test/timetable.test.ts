@@ -97,5 +97,30 @@ for (const dialect of testDialects()) {
         )
       })
     )
+
+    it.effect(
+      "a calendar past a limit (a never-matching RRULE) is a ValidationError naming it; nothing is written",
+      () =>
+        Effect.gen(function* () {
+          const tenant = yield* onboard("tt-limits")
+          yield* asTenant(
+            tenant,
+            Effect.gen(function* () {
+              const a = yield* Academics
+              const school = yield* a.createSchool({ name: "Limits" })
+              const event = (uid: string, rrule: string) =>
+                `BEGIN:VEVENT\r\nUID:${uid}\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:20261123T080000Z\r\nDTEND:20261123T090000Z\r\nRRULE:${rrule}\r\nSUMMARY:Maths\r\nEND:VEVENT`
+              const ics = `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n${event("ok", "FREQ=WEEKLY;COUNT=3")}\r\n${event("bad", "FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO")}\r\nEND:VCALENDAR`
+              const plan = yield* ICalendar.parseTimetableEffect(ics)
+              const refused = yield* Effect.flip(Timetable.use((t) => t.importPlan(school.id, plan)))
+              expect(refused._tag).toBe("ValidationError")
+              expect(refused.message).toContain(
+                `${ICalendar.MAX_EVENT_RULE_STEPS} iteration steps (MAX_EVENT_RULE_STEPS`
+              )
+              expect((yield* a.listCourses({ school_id: school.id, limit: 100 })).items).toEqual([])
+            }).pipe(Effect.provide(testActor))
+          )
+        })
+    )
   })
 }

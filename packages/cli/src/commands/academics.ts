@@ -13,6 +13,9 @@ import { configLayer } from "../Settings.js"
 
 const tenantOpt = Options.text("tenant").pipe(Options.withDescription("Tenant slug"))
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON"))
+/** A repeatable option that may be left out (help shows it in brackets); absent = none. */
+const listOpt = (name: string, description: string) =>
+  Options.text(name).pipe(Options.withDescription(description), Options.repeated, Options.optional)
 const schoolOpt = Options.text("school").pipe(Options.withDescription("School id"))
 
 const inTenant = <A, E, R>(slug: string, effect: Effect.Effect<A, E, R>) =>
@@ -195,9 +198,12 @@ const course = Command.make("course").pipe(
         name: Options.text("name"),
         start: Options.text("start"),
         end: Options.text("end"),
-        group: Options.text("group").pipe(Options.repeated),
-        classroom: Options.text("classroom").pipe(Options.repeated),
-        teacher: Options.text("teacher").pipe(Options.repeated),
+        group: listOpt("group", "Student group id (repeatable)"),
+        classroom: listOpt("classroom", "Classroom id (repeatable)"),
+        teacher: listOpt(
+          "teacher",
+          "Teacher user id (repeatable; a teacher of another school of the tenant counts when they teach one of this school's groups)"
+        ),
         json
       },
       (o) =>
@@ -210,9 +216,9 @@ const course = Command.make("course").pipe(
                 name: o.name,
                 start_at: o.start,
                 end_at: o.end,
-                group_ids: o.group,
-                classroom_ids: o.classroom,
-                teacher_ids: o.teacher
+                group_ids: Option.getOrElse(o.group, () => []),
+                classroom_ids: Option.getOrElse(o.classroom, () => []),
+                teacher_ids: Option.getOrElse(o.teacher, () => [])
               })
             ),
             (c) => out(c, o.json)

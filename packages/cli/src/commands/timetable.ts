@@ -77,11 +77,14 @@ const importCmd = Command.make(
             ? { group: { from: "SUMMARY" as const, pattern: o.groupPattern.value } }
             : {})
         }
-        const plan = ICalendar.parseTimetable(Fs.readFileSync(o.file, "utf8"), mapping)
+        const plan = yield* ICalendar.parseTimetableEffect(Fs.readFileSync(o.file, "utf8"), mapping)
         for (const e of plan.errors)
           if (!o.json) yield* Console.error(`error ${e.uid ?? "-"} line ${e.line ?? "-"} ${e.code}: ${e.message}`)
         const summary = yield* Timetable.use((t) => t.importPlan(school.id, plan, { dryRun: o.dryRun })).pipe(
-          Effect.catchTag("TimetableImportFailed", (f) => Effect.fail(new TimetableRefused({ message: f.message })))
+          Effect.catchTags({
+            TimetableImportFailed: (f) => Effect.fail(new TimetableRefused({ message: f.message })),
+            ValidationError: (f) => Effect.fail(new TimetableRefused({ message: f.message }))
+          })
         )
         if (o.json) return yield* Console.log(JSON.stringify(plain(summary), null, 2))
         for (const w of summary.warnings) yield* Console.error(`warning ${w.file} ${w.code}: ${w.message}`)
@@ -131,28 +134,39 @@ const exportCmd = Command.make(
   )
 )
 
-const feedCreate = Command.make("create", { tenant: tenantOpt, ...subject, json }, (o) =>
-  inTenant(
-    o.tenant,
-    Effect.flatMap(
-      Timetable.use((t) => t.createFeed(o.kind, o.id)),
-      ({ feed, token }) => {
-        const path = `/api/v1/tenants/${o.tenant}/calendar/${token}.ics`
-        return o.json
-          ? Console.log(JSON.stringify({ feed: plain(feed), path }, null, 2))
-          : Console.log(
-              `${path}\n(subscribe with the server's base URL in front; revoke with signet timetable feed revoke ${feed.id})`
-            )
-      }
-    )
-  )
-).pipe(
-  Command.withDescription(
-    "Create a calendar feed URL (shown once).\nExample:\n  signet timetable feed create --tenant lycee-hugo --kind student --id 0193…"
-  )
-)
+/** A feed's missing required option, as the one-line error the CLI prints. */
+const required = <A>(value: Option.Option<A>, option: string, action: string) =>
+  Option.match(value, {
+    onNone: () => Effect.fail(new TimetableRefused({ message: `timetable feed ${action} needs ${option}` })),
+    onSome: Effect.succeed
+  })
 
-const feedList = Command.make("list", { tenant: tenantOpt, json }, (o) =>
+const feedCreate = (o: {
+  readonly tenant: string
+  readonly kind: Option.Option<FeedKind>
+  readonly id: Option.Option<string>
+  readonly json: boolean
+}) =>
+  Effect.gen(function* () {
+    const kind = yield* required(o.kind, "--kind", "create")
+    const id = yield* required(o.id, "--id", "create")
+    return yield* inTenant(
+      o.tenant,
+      Effect.flatMap(
+        Timetable.use((t) => t.createFeed(kind, id)),
+        ({ feed, token }) => {
+          const path = `/api/v1/tenants/${o.tenant}/calendar/${token}.ics`
+          return o.json
+            ? Console.log(JSON.stringify({ feed: plain(feed), path }, null, 2))
+            : Console.log(
+                `${path}\n(subscribe with the server's base URL in front; revoke with signet timetable feed revoke ${feed.id})`
+              )
+        }
+      )
+    )
+  })
+
+const feedList = (o: { readonly tenant: string; readonly json: boolean }) =>
   inTenant(
     o.tenant,
     Effect.flatMap(
@@ -163,29 +177,56 @@ const feedList = Command.make("list", { tenant: tenantOpt, json }, (o) =>
           : table(plain(f), ["id", "kind", "subject_id", "created_at", "revoked_at"])
     )
   )
-).pipe(Command.withDescription("List calendar feeds.\nExample:\n  signet timetable feed list --tenant lycee-hugo"))
 
-const feedRevoke = Command.make("revoke", { tenant: tenantOpt, id: Args.text({ name: "feed-id" }) }, (o) =>
-  inTenant(
-    o.tenant,
-    Effect.flatMap(
-      Timetable.use((t) => t.revokeFeed(o.id)),
-      (f) => Console.log(`feed ${f.id} revoked`)
+const feedRevoke = (o: { readonly tenant: string; readonly feedId: Option.Option<string> }) =>
+  Effect.flatMap(required(o.feedId, "<feed-id>", "revoke"), (id) =>
+    inTenant(
+      o.tenant,
+      Effect.flatMap(
+        Timetable.use((t) => t.revokeFeed(id)),
+        (f) => Console.log(`feed ${f.id} revoked`)
+      )
     )
   )
+
+/**
+ * `signet timetable feed create|list|revoke`. One command with the action as
+ * its first argument rather than a third level of subcommands: @effect/cli
+ * 0.77 lists a third level twice-prefixed in `signet --help`
+ * ("timetable timetable feed create").
+ */
+const feed = Command.make(
+  "feed",
+  {
+    action: Args.choice(
+      [
+        ["create", "create"],
+        ["list", "list"],
+        ["revoke", "revoke"]
+      ] as const,
+      { name: "action" }
+    ),
+    feedId: Args.text({ name: "feed-id" }).pipe(Args.withDescription("Feed to revoke (revoke only)"), Args.optional),
+    tenant: tenantOpt,
+    kind: Options.choice("kind", FeedKind.literals).pipe(
+      Options.withDescription("Whose timetable (create only)"),
+      Options.optional
+    ),
+    id: Options.text("id").pipe(
+      Options.withDescription("Student, teacher, group or classroom id (create only)"),
+      Options.optional
+    ),
+    json
+  },
+  (o) => (o.action === "create" ? feedCreate(o) : o.action === "list" ? feedList(o) : feedRevoke(o))
 ).pipe(
-  Command.withDescription("Revoke a calendar feed.\nExample:\n  signet timetable feed revoke --tenant lycee-hugo 0193…")
+  Command.withDescription(
+    "Calendar feeds: create a feed URL (shown once), list feeds, revoke one.\nExamples:\n  signet timetable feed create --tenant lycee-hugo --kind student --id 0193…\n  signet timetable feed list --tenant lycee-hugo\n  signet timetable feed revoke --tenant lycee-hugo 0193…"
+  )
 )
 
 /** `signet timetable`. */
 export const timetable = Command.make("timetable").pipe(
   Command.withDescription("iCalendar timetables: import, export, subscription feeds."),
-  Command.withSubcommands([
-    importCmd,
-    exportCmd,
-    Command.make("feed").pipe(
-      Command.withDescription("Calendar feeds."),
-      Command.withSubcommands([feedCreate, feedList, feedRevoke])
-    )
-  ])
+  Command.withSubcommands([importCmd, exportCmd, feed])
 )

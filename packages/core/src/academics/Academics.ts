@@ -600,15 +600,46 @@ export class Academics extends Effect.Service<Academics>()("Signet/Academics", {
     /** Soft-deletes a group. @errors AcademicsNotFound */
     const deleteGroup = (id: string) => softDelete("student_groups", "group", getGroup(id))
 
-    /** Checks that every id is a live user of `type` of the school (or of no school). */
+    /**
+     * Of `ids`, the teachers linked to `schoolId` by a class: teachers of a live
+     * student group of that school (what a OneRoster import records for a
+     * teacher whose `orgSourcedIds` list several schools; the user row keeps
+     * only the first of them).
+     */
+    const teachingIn = (ids: ReadonlyArray<string>, schoolId: string) =>
+      Effect.gen(function* () {
+        const out = new Set<string>()
+        const tid = yield* tenantId
+        for (let i = 0; i < ids.length; i += 500) {
+          const rows = yield* sql<{ teacher_id: string }>`SELECT DISTINCT gt.teacher_id FROM group_teachers gt
+            JOIN student_groups g ON g.tenant_id = gt.tenant_id AND g.id = gt.group_id
+            WHERE gt.tenant_id = ${tid} AND g.school_id = ${schoolId} AND g.deleted_at IS NULL
+            AND gt.teacher_id IN ${sql.in(ids.slice(i, i + 500))}`.pipe(Effect.orDie)
+          for (const r of rows) out.add(r.teacher_id)
+        }
+        return out
+      })
+
+    /**
+     * Checks that every id is a live user of `type` of the school (or of no
+     * school). A teacher (role "teacher") also counts as one of the school when
+     * they teach one of its student groups: teachers work in several schools of a
+     * tenant, students belong to one. @errors AcademicsNotFound (not a user of
+     * this tenant), ValidationError, CrossSchoolLink
+     */
     const checkUsers = (ids: ReadonlyArray<string>, types: ReadonlyArray<string>, schoolId: string, role: string) =>
       Effect.gen(function* () {
         const found = yield* identity.liteMany(ids)
+        const elsewhere = ids.filter((id) => {
+          const u = found.get(id)
+          return u !== undefined && u.school_id !== null && u.school_id !== schoolId
+        })
+        const linked = role === "teacher" ? yield* teachingIn(elsewhere, schoolId) : new Set<string>()
         for (const id of ids) {
           const u = found.get(id)
           if (!u) return yield* notFound("user", id)
           if (!types.includes(u.user_type)) return yield* ValidationError.field(`${role}_ids`, `${id} is not a ${role}`)
-          if (u.school_id !== null && u.school_id !== schoolId) {
+          if (u.school_id !== null && u.school_id !== schoolId && !linked.has(id)) {
             return yield* new CrossSchoolLink({
               message: `${role} ${id} belongs to another school`,
               resource: role,

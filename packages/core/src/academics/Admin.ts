@@ -139,8 +139,12 @@ export const AcademicsAdmin = {
     ),
   /**
    * Imports an iCalendar timetable into a school's courses, in the school's
-   * time zone unless `timezone` says otherwise.
-   * @errors AcademicsNotFound (school), ValidationError, Forbidden
+   * time zone unless `timezone` says otherwise. The calendar is read in slices
+   * that leave the event loop free (`ICalendar.parseTimetableEffect`) and
+   * within the limits of `ICalendar` (size, lines, events, occurrences,
+   * recurrence steps, horizon).
+   * @errors AcademicsNotFound (school), ValidationError (400: a limit passed, named with its
+   *   value; nothing written), TimetableImportFailed (422), Forbidden
    */
   importTimetable: (
     schoolId: string,
@@ -150,7 +154,7 @@ export const AcademicsAdmin = {
     write(
       Effect.gen(function* () {
         const school = yield* Academics.use((a) => a.getSchool(schoolId))
-        const plan = ICalendar.parseTimetable(ics, { timezone: options.timezone ?? school.timezone })
+        const plan = yield* ICalendar.parseTimetableEffect(ics, { timezone: options.timezone ?? school.timezone })
         return yield* Timetable.use((t) => t.importPlan(school.id, plan, { dryRun: options.dryRun === true }))
       })
     ),

@@ -26,12 +26,23 @@
  * Error codes: PARSE_ERROR, NO_VCALENDAR, INVALID_MAPPING, MISSING_DTSTART,
  * INVALID_DATE, INVALID_PROPERTY (unparseable essential property: the event
  * is skipped), DTEND_BEFORE_DTSTART, NEGATIVE_DURATION, INVALID_RRULE,
- * EVENT_INVALID.
+ * EVENT_INVALID; and the resource limits ({@link LIMIT_CODES}, issue 15 §1):
+ * FILE_TOO_LARGE, TOO_MANY_LINES, TOO_MANY_EVENTS, TOO_MANY_OCCURRENCES,
+ * RRULE_FREQUENCY, RRULE_NEVER_MATCHES, RRULE_TOO_COSTLY, FILE_TOO_COSTLY —
+ * each message names the limit and its value.
+ *
+ * The work of one parse is bounded by the file (bytes, lines, events), not
+ * only by what it emits: every candidate instant ical.js looks at while
+ * searching for the next match of an RRULE counts against a per-event and a
+ * per-file step budget, and no occurrence lies beyond a horizon of
+ * {@link MAX_WINDOW_YEARS} years. {@link parseTimetableEffect} runs the same
+ * parse in slices that give the event loop a turn between them.
  *
  * @module
  */
-import { Either, ParseResult, Schema } from "effect"
+import { Effect, Either, ParseResult, Schema } from "effect"
 import ICAL from "ical.js"
+import { yieldToEventLoop } from "./oneroster/zip.js"
 
 // ---------------------------------------------------------------------------
 // Public shapes
@@ -70,6 +81,8 @@ export interface IcsIssue {
  *   defaults to the earliest DTSTART in the file, resp. one year after
  *   `windowStart`. With neither given, that default window applies to
  *   recurring events only (a one-off event is never dropped by it).
+ *   Recurrences are never expanded further than MAX_WINDOW_YEARS (5) years
+ *   after the window start; a window wider than that is refused.
  */
 export interface TimetableMapping {
   readonly timezone?: string
@@ -189,11 +202,20 @@ const MappingSchema = Schema.Struct({
   windowStart: Schema.optionalWith(Instant, { exact: true }),
   windowEnd: Schema.optionalWith(Instant, { exact: true })
 }).pipe(
-  Schema.filter((m) =>
-    m.windowStart !== undefined && m.windowEnd !== undefined && Date.parse(m.windowStart) >= Date.parse(m.windowEnd)
-      ? { path: ["windowEnd"], message: "windowEnd must be after windowStart" }
+  Schema.filter((m) => {
+    if (m.windowStart === undefined || m.windowEnd === undefined) return true
+    const start = Date.parse(m.windowStart)
+    const end = Date.parse(m.windowEnd)
+    if (start >= end) return { path: ["windowEnd"], message: "windowEnd must be after windowStart" }
+    const horizon = new Date(start)
+    horizon.setUTCFullYear(horizon.getUTCFullYear() + MAX_WINDOW_YEARS)
+    return end > horizon.getTime()
+      ? {
+          path: ["windowEnd"],
+          message: `windowEnd may be at most ${MAX_WINDOW_YEARS} years (MAX_WINDOW_YEARS) after windowStart`
+        }
       : true
-  ),
+  }),
   Schema.annotations({ identifier: "TimetableMapping" })
 )
 
@@ -329,10 +351,19 @@ class IntlTimezone extends ICAL.Timezone {
 }
 
 /**
- * Runs `f` with IANA zones registered in ical.js's (process-global)
- * TimezoneService on demand, and unregisters them afterwards so one parse
- * cannot leak into another or into other ical.js users. Safe because `f` is
- * synchronous. Zones already registered by someone else are used as they are.
+ * IANA zones this module registered in ical.js's (process-global)
+ * TimezoneService, with the number of parses currently using each: a parse
+ * runs in slices (see {@link parseTimetableEffect}), so two parses may
+ * overlap and a zone stays registered until the last of them is done.
+ */
+const ownedZones = new Map<string, number>()
+
+/**
+ * Runs the generator `f` with IANA zones registered in ical.js's
+ * TimezoneService on demand, and unregisters them once no parse uses them any
+ * more, so nothing leaks into other ical.js users. Zones already registered
+ * by someone else are used as they are. The `finally` also runs when an
+ * interrupted parse's generator is closed.
  *
  * VTIMEZONE components of the file itself are *not* registered globally:
  * ical.js 2.x resolves a TZID parameter through the component tree first
@@ -340,18 +371,31 @@ class IntlTimezone extends ICAL.Timezone {
  * definition — even a wrong one named "Europe/London" — stays scoped to that
  * file.
  */
-const withIanaZones = <A>(f: (ensure: (zone: string) => void) => A): A => {
-  const added: Array<string> = []
+function* withIanaZones<A>(f: (ensure: (zone: string) => void) => Generator<void, A>): Generator<void, A> {
+  const held = new Set<string>()
   const ensure = (zone: string) => {
-    if (ICAL.TimezoneService.get(zone) === undefined) {
+    if (held.has(zone)) return
+    const users = ownedZones.get(zone)
+    if (users !== undefined) {
+      ownedZones.set(zone, users + 1)
+      held.add(zone)
+    } else if (ICAL.TimezoneService.get(zone) === undefined) {
       ICAL.TimezoneService.register(new IntlTimezone(zone), zone)
-      added.push(zone)
+      ownedZones.set(zone, 1)
+      held.add(zone)
     }
   }
   try {
-    return f(ensure)
+    return yield* f(ensure)
   } finally {
-    for (const zone of added) ICAL.TimezoneService.remove(zone)
+    for (const zone of held) {
+      const users = (ownedZones.get(zone) ?? 1) - 1
+      if (users > 0) ownedZones.set(zone, users)
+      else {
+        ownedZones.delete(zone)
+        ICAL.TimezoneService.remove(zone)
+      }
+    }
   }
 }
 
@@ -708,8 +752,13 @@ interface EventInfo {
   readonly startMs: number
 }
 
-const MAX_OCCURRENCES = 5000
-const MAX_ITERATIONS = 100_000
+/**
+ * Occurrences one event may expand to: beyond it the event's expansion stops
+ * with the warning OCCURRENCE_CAP (the rest of that event is dropped).
+ */
+export const MAX_OCCURRENCES = 5000
+/** Instances (kept or outside the window) one event's expansion may walk through (OCCURRENCE_CAP). */
+export const MAX_ITERATIONS = 100_000
 /**
  * Occurrences one calendar may expand to, all events together (issue 15 §1:
  * twenty events of `COUNT=5000` — a 3 KB file — expanded to 100,000 courses
@@ -718,6 +767,50 @@ const MAX_ITERATIONS = 100_000
  * weekly lessons stays far below it.
  */
 export const MAX_FILE_OCCURRENCES = 20_000
+/** Size of an `.ics` text in UTF-8 bytes (8 MiB); beyond it: FILE_TOO_LARGE, nothing parsed. */
+export const MAX_FILE_BYTES = 8 * 1024 * 1024
+/** Physical lines of an `.ics` text; beyond it: TOO_MANY_LINES, nothing parsed. */
+export const MAX_FILE_LINES = 400_000
+/** VEVENT components in one file (masters and overrides); beyond it: TOO_MANY_EVENTS, nothing expanded. */
+export const MAX_FILE_EVENTS = 20_000
+/**
+ * Recurrence-rule steps one event's expansion may take: every candidate
+ * instant ical.js considers (matching or not) and every year it expands
+ * counts one step. An RRULE that (almost) never matches — `FREQ=HOURLY;
+ * BYMONTH=2;BYMONTHDAY=29;BYDAY=MO` — used to spin inside ical.js's
+ * `next()` for ever (issue 15 §1); beyond this budget the event is refused
+ * (RRULE_TOO_COSTLY). A daily rule over five years takes 1,826 steps, an
+ * hourly one over a year 8,760.
+ */
+export const MAX_EVENT_RULE_STEPS = 10_000
+/** Recurrence-rule steps for the whole file (all events together); beyond it: FILE_TOO_COSTLY, expansion stops. */
+export const MAX_FILE_RULE_STEPS = 100_000
+/**
+ * Horizon: no occurrence is expanded later than this many years after the
+ * window start (the mapping's `windowStart`, else the file's earliest
+ * DTSTART); a mapping window wider than this is refused (INVALID_MAPPING).
+ */
+export const MAX_WINDOW_YEARS = 5
+/**
+ * RRULE frequencies refused outright (RRULE_FREQUENCY): a timetable recurs at
+ * most hourly, and these walk 3,600 / 86,400 candidate instants per day.
+ */
+export const REFUSED_FREQUENCIES: ReadonlyArray<string> = ["SECONDLY", "MINUTELY"]
+/**
+ * Error codes that mean "a resource limit of the import was passed" rather
+ * than "this event is wrong": importers answer them with a ValidationError
+ * (400) naming the limit, the others with TimetableImportFailed (422).
+ */
+export const LIMIT_CODES: ReadonlySet<string> = new Set([
+  "FILE_TOO_LARGE",
+  "TOO_MANY_LINES",
+  "TOO_MANY_EVENTS",
+  "TOO_MANY_OCCURRENCES",
+  "RRULE_FREQUENCY",
+  "RRULE_NEVER_MATCHES",
+  "RRULE_TOO_COSTLY",
+  "FILE_TOO_COSTLY"
+])
 
 const textProp = (comp: ICAL.Component, name: string): string | null => {
   const v = comp.getFirstPropertyValue(name)
@@ -794,6 +887,89 @@ const applyRule = (comp: ICAL.Component, r: { readonly from: string; readonly re
  * `mapping.timezone` (warning ALL_DAY).
  */
 export const parseTimetable = (text: string, mapping: TimetableMapping = {}): TimetablePlan => {
+  const steps = parsePlan(text, mapping)
+  for (;;) {
+    const r = steps.next()
+    if (r.done) return r.value
+  }
+}
+
+/**
+ * {@link parseTimetable} as an Effect that keeps the event loop free: the
+ * work is cut into slices of about {@link SLICE_WORK} units (lines parsed,
+ * recurrence steps, occurrences) and the fiber gives the Node event loop a
+ * turn (`setImmediate`) between slices, so a server keeps answering other
+ * requests while a large calendar is read. Same result as the synchronous
+ * function; never fails. Interrupting it stops the parse and releases the
+ * time zones it registered.
+ */
+export const parseTimetableEffect = (text: string, mapping: TimetableMapping = {}): Effect.Effect<TimetablePlan> =>
+  Effect.suspend(() => {
+    const steps = parsePlan(text, mapping)
+    return Effect.gen(function* () {
+      for (;;) {
+        const r = steps.next()
+        if (r.done) return r.value
+        yield* yieldToEventLoop
+      }
+    }).pipe(Effect.onInterrupt(() => Effect.sync(() => steps.return(emptyPlan))))
+  })
+
+const emptyPlan: TimetablePlan = { calendarName: null, occurrences: [], warnings: [], errors: [] }
+
+/** Work units (lines, recurrence steps, occurrences) between two yields of {@link parseTimetableEffect}. */
+const SLICE_WORK = 2000
+
+/** Work done by one parse: recurrence steps (per event, per file) and work since the last yield. */
+interface Meter {
+  event: number
+  file: number
+  slice: number
+}
+
+/** A recurrence-rule step budget ran out while ical.js iterated (thrown through ical.js, caught in expand). */
+class RuleBudgetExceeded extends Error {
+  constructor(readonly scope: "event" | "file") {
+    super(`recurrence step budget of the ${scope} exhausted`)
+  }
+}
+
+/** Yields (a slice boundary) when enough work was done since the last one. */
+function* slice(meter: Meter): Generator<void, void> {
+  if (meter.slice >= SLICE_WORK) {
+    meter.slice = 0
+    yield
+  }
+}
+
+/** UTF-8 length of `text`, counting no further than `limit + 1`. */
+const utf8Bytes = (text: string, limit: number): number => {
+  if (text.length * 3 <= limit) return text.length
+  let bytes = 0
+  for (let i = 0; i < text.length && bytes <= limit; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x80) bytes += 1
+    else if (c < 0x800) bytes += 2
+    else if (c >= 0xd800 && c < 0xdc00) {
+      bytes += 4
+      i++
+    } else bytes += 3
+  }
+  return bytes
+}
+
+/** Physical lines of `text` (CRLF, CR or LF), counting no further than `limit + 1`. */
+const lineCount = (text: string, limit: number): number => {
+  let lines = 1
+  for (let i = 0; i < text.length && lines <= limit; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) lines++
+  }
+  return lines
+}
+
+/** The parse as a generator: each `yield` is a slice boundary (see {@link parseTimetableEffect}). */
+function* parsePlan(text: string, mapping: TimetableMapping): Generator<void, TimetablePlan> {
   const warnings: Array<IcsIssue> = []
   const errors: Array<IcsIssue> = []
   const issues: Issues = {
@@ -827,13 +1003,38 @@ export const parseTimetable = (text: string, mapping: TimetableMapping = {}): Ti
     return result(null, [])
   }
 
+  if (utf8Bytes(text, MAX_FILE_BYTES) > MAX_FILE_BYTES) {
+    issues.error(
+      "FILE_TOO_LARGE",
+      `the calendar is larger than ${MAX_FILE_BYTES} bytes (MAX_FILE_BYTES, the limit per file); split it`
+    )
+    return result(null, [])
+  }
+  if (lineCount(text, MAX_FILE_LINES) > MAX_FILE_LINES) {
+    issues.error(
+      "TOO_MANY_LINES",
+      `the calendar has more than ${MAX_FILE_LINES} lines (MAX_FILE_LINES, the limit per file); split it`
+    )
+    return result(null, [])
+  }
+
+  const meter: Meter = { event: 0, file: 0, slice: 0 }
   try {
-    return withIanaZones((ensure) => {
+    return yield* withIanaZones(function* (ensure) {
       const calendars = prepass(text, issues)
       if (calendars.length === 0) {
         issues.error("NO_VCALENDAR", "no BEGIN:VCALENDAR found; not an iCalendar file")
         return result(null, [])
       }
+      const eventCount = calendars.reduce((n, c) => n + c.blocks.filter((b) => b.name === "VEVENT").length, 0)
+      if (eventCount > MAX_FILE_EVENTS) {
+        issues.error(
+          "TOO_MANY_EVENTS",
+          `the calendar has ${eventCount} VEVENTs, more than ${MAX_FILE_EVENTS} (MAX_FILE_EVENTS, the limit per file); split it`
+        )
+        return result(null, [])
+      }
+      yield // the line-level pre-pass was one slice
       let calendarName: string | null = null
       const events: Array<EventInfo> = []
       for (const raw of calendars) {
@@ -844,10 +1045,10 @@ export const parseTimetable = (text: string, mapping: TimetableMapping = {}): Ti
             calendarName = nameProp[2] === "text" ? nameProp[3] : unescapeText(nameProp[3])
           }
         }
-        events.push(...readCalendar(raw, props, compiled, ensure, issues))
+        events.push(...(yield* readCalendar(raw, props, compiled, ensure, issues, meter)))
       }
       if (events.length === 0 && errors.length === 0) issues.warn("NO_EVENTS", "the calendar has no VEVENT")
-      return result(calendarName, expand(events, compiled, m, issues))
+      return result(calendarName, yield* expand(events, compiled, m, issues, meter))
     })
   } catch (e) {
     issues.error("PARSE_ERROR", `the file cannot be read: ${errorText(e)}`)
@@ -856,13 +1057,14 @@ export const parseTimetable = (text: string, mapping: TimetableMapping = {}): Ti
 }
 
 /** Parses one VCALENDAR's VTIMEZONE and VEVENT blocks into validated events. */
-const readCalendar = (
+function* readCalendar(
   raw: RawCalendar,
   props: Array<JProp>,
   compiled: Compiled,
   ensure: (zone: string) => void,
-  issues: Issues
-): Array<EventInfo> => {
+  issues: Issues,
+  meter: Meter
+): Generator<void, Array<EventInfo>> {
   const zones: Array<JComp> = []
   const fileZones = new Set<string>()
   for (const block of raw.blocks) {
@@ -882,6 +1084,8 @@ const readCalendar = (
   const parsed: Array<{ readonly block: Block; readonly jcal: JComp; readonly uid: string }> = []
   for (const block of raw.blocks) {
     if (block.name !== "VEVENT") continue
+    meter.slice += block.lines.length
+    yield* slice(meter)
     const jcal = parseEvent(block, issues)
     if (jcal === null) continue
     const prop = (n: string) => jcal[1].find(([p]) => p === n)
@@ -910,16 +1114,83 @@ const readCalendar = (
   const root = new ICAL.Component(["vcalendar", props, [...zones, ...parsed.map((p) => p.jcal)]])
   const comps = root.getAllSubcomponents("vevent")
   const events: Array<EventInfo> = []
-  parsed.forEach(({ block, uid }, i) => {
+  for (const [i, { block, uid }] of parsed.entries()) {
     const comp = comps[i]!
+    meter.slice += 10
+    yield* slice(meter)
     try {
       const info = validateEvent(comp, block.line, uid, compiled, issues)
       if (info !== null) events.push(info)
     } catch (e) {
       issues.error("EVENT_INVALID", `event skipped: ${errorText(e)}`, block.line, uid)
     }
-  })
+  }
   return events
+}
+
+/** Longest length of each month (February: 29), for {@link refuseRule}. */
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/**
+ * Checks an RRULE before it is iterated: a frequency in
+ * {@link REFUSED_FREQUENCIES} (RRULE_FREQUENCY), or BYMONTHDAY values that
+ * exist in none of the BYMONTH months, e.g. `BYMONTH=2;BYMONTHDAY=30`
+ * (RRULE_NEVER_MATCHES: ical.js would search for ever, or roll the day over
+ * into March). Other never-matching rules are stopped by
+ * {@link MAX_EVENT_RULE_STEPS}.
+ */
+const refuseRule = (recur: ICAL.Recur): { readonly code: string; readonly message: string } | null => {
+  if (REFUSED_FREQUENCIES.includes(recur.freq)) {
+    return {
+      code: "RRULE_FREQUENCY",
+      message: `RRULE FREQ=${recur.freq} is refused: a timetable recurs at most HOURLY (REFUSED_FREQUENCIES = ${REFUSED_FREQUENCIES.join(", ")}); event skipped`
+    }
+  }
+  const parts = recur.parts as Record<string, ReadonlyArray<number> | undefined>
+  const days = parts.BYMONTHDAY
+  if (days !== undefined && days.length > 0) {
+    const months = parts.BYMONTH ?? [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+    const possible = months.some((m) => days.some((d) => Math.abs(d) <= (MONTH_DAYS[m - 1] ?? 0)))
+    if (!possible) {
+      return {
+        code: "RRULE_NEVER_MATCHES",
+        message: `RRULE never occurs: BYMONTHDAY=${days.join(",")} exists in none of the months BYMONTH=${months.join(",")}; event skipped`
+      }
+    }
+  }
+  return null
+}
+
+/**
+ * Makes every RRULE of `comp` iterate under the step budgets of `meter`
+ * ({@link MAX_EVENT_RULE_STEPS}, {@link MAX_FILE_RULE_STEPS}): ical.js's
+ * `RecurIterator#next` loops internally until a candidate matches the rule,
+ * so the budget is charged where it looks at a candidate
+ * (`check_contracting_rules`) and where it expands a year
+ * (`expand_year_days`), and a {@link RuleBudgetExceeded} thrown there ends the
+ * loop. Only this component's rules are affected (the iterator factory of
+ * its own Recur values is replaced).
+ */
+const meterRules = (comp: ICAL.Component, meter: Meter) => {
+  const step = () => {
+    meter.slice++
+    if (++meter.file > MAX_FILE_RULE_STEPS) throw new RuleBudgetExceeded("file")
+    if (++meter.event > MAX_EVENT_RULE_STEPS) throw new RuleBudgetExceeded("event")
+  }
+  class MeteredIterator extends ICAL.RecurIterator {
+    override check_contracting_rules(): boolean {
+      step()
+      return super.check_contracting_rules()
+    }
+    override expand_year_days(year: number): number {
+      step()
+      return super.expand_year_days(year)
+    }
+  }
+  for (const p of comp.getAllProperties("rrule")) {
+    const recur = p.getFirstValue() as ICAL.Recur
+    recur.iterator = (start: ICAL.Time) => new MeteredIterator({ rule: recur, dtstart: start })
+  }
 }
 
 /** Instant (ms) of an ical.js time; dates are midnight in the mapping's zone. */
@@ -948,6 +1219,13 @@ const validateEvent = (
 
   // A floating RRULE UNTIL (RFC 5545 wants UTC when DTSTART has a zone) is
   // compared in DTSTART's zone rather than as UTC.
+  for (const p of comp.getAllProperties("rrule")) {
+    const refusal = refuseRule(p.getFirstValue() as ICAL.Recur)
+    if (refusal !== null) {
+      issues.error(refusal.code, refusal.message, line, uid)
+      return null
+    }
+  }
   for (const p of comp.getAllProperties("rrule")) {
     const until = (p.getFirstValue() as ICAL.Recur).until
     if (until && !until.isDate && until.zone === ICAL.Timezone.localTimezone) until.zone = start.zone
@@ -1007,16 +1285,21 @@ const endOf = (start: ICAL.Time, startMs: number, spec: EndSpec, defaultZone: st
 }
 
 /** Expands every master with its overrides, applies the window, mapping and de-duplication. */
-const expand = (
+function* expand(
   events: ReadonlyArray<EventInfo>,
   compiled: Compiled,
   m: TimetableMapping,
-  issues: Issues
-): Array<Occurrence> => {
+  issues: Issues,
+  meter: Meter
+): Generator<void, Array<Occurrence>> {
   const explicitWindow = m.windowStart !== undefined || m.windowEnd !== undefined
   const firstStart = events.reduce((min, e) => Math.min(min, e.startMs), Number.POSITIVE_INFINITY)
   const windowStart = m.windowStart !== undefined ? Date.parse(m.windowStart) : firstStart
-  const windowEnd = m.windowEnd !== undefined ? Date.parse(m.windowEnd) : addYear(windowStart)
+  // The horizon: never further than MAX_WINDOW_YEARS after the window start.
+  const windowEnd = Math.min(
+    m.windowEnd !== undefined ? Date.parse(m.windowEnd) : addYears(windowStart, 1),
+    addYears(windowStart, MAX_WINDOW_YEARS)
+  )
   const inWindow = (ms: number) => ms >= windowStart && ms < windowEnd
 
   const byUid = new Map<string, Array<EventInfo>>()
@@ -1044,6 +1327,7 @@ const expand = (
       if (!mapped.has(info)) issues.warn("MISSING_SUMMARY", 'no SUMMARY; named "(untitled)"', info.line, info.uid)
       name = "(untitled)"
     }
+    meter.slice++
     out.push({
       uid: info.uid,
       recurrenceId: recurring ? iso(originalMs) : null,
@@ -1067,7 +1351,7 @@ const expand = (
     emit(o, o.startMs, endOf(start, o.startMs, spec, compiled.defaultZone), originalMs, true)
   }
 
-  const expandGroup = (uid: string, group: ReadonlyArray<EventInfo>) => {
+  function* expandGroup(uid: string, group: ReadonlyArray<EventInfo>): Generator<void, void> {
     const masters = group.filter((e) => !e.isOverride)
     const overrides = group.filter((e) => e.isOverride)
     if (masters.length > 1) {
@@ -1080,7 +1364,8 @@ const expand = (
     }
     const consumed = new Set<EventInfo>()
     let capped = false
-    masters.forEach((master, index) => {
+    for (const [index, master] of masters.entries()) {
+      if (overFileLimit) break
       const related = index === 0 ? overrides : []
       const byComp = new Map(related.map((o) => [o.comp, o]))
       includeDtstart(master.comp)
@@ -1090,19 +1375,43 @@ const expand = (
       const spec = master.ownEnd!
       let emitted = 0
       let iterations = 0
+      /** Reports an exception of ical.js's iterator: a step budget ran out, or the rule is invalid. */
+      const failed = (e: unknown) => {
+        if (e instanceof RuleBudgetExceeded && e.scope === "file") {
+          issues.error(
+            "FILE_TOO_COSTLY",
+            `the calendar's recurrence rules need more than ${MAX_FILE_RULE_STEPS} iteration steps (MAX_FILE_RULE_STEPS, the limit per file); split it or simplify its rules`,
+            master.line,
+            uid
+          )
+          overFileLimit = true
+        } else if (e instanceof RuleBudgetExceeded) {
+          issues.error(
+            "RRULE_TOO_COSTLY",
+            `the recurrence rule needs more than ${MAX_EVENT_RULE_STEPS} iteration steps (MAX_EVENT_RULE_STEPS, the limit per event): it matches too rarely or never; event skipped`,
+            master.line,
+            uid
+          )
+        } else {
+          issues.error("INVALID_RRULE", `recurrence cannot be expanded: ${errorText(e)}`, master.line, uid)
+        }
+      }
+      meter.event = 0
+      meterRules(master.comp, meter)
       let iterator: ICAL.RecurExpansion
       try {
         iterator = event.iterator()
       } catch (e) {
-        issues.error("INVALID_RRULE", `recurrence cannot be expanded: ${errorText(e)}`, master.line, uid)
-        return
+        failed(e)
+        continue
       }
       for (;;) {
+        yield* slice(meter)
         let next: ICAL.Time | null
         try {
           next = iterator.next()
         } catch (e) {
-          issues.error("INVALID_RRULE", `recurrence cannot be expanded: ${errorText(e)}`, master.line, uid)
+          failed(e)
           break
         }
         if (!next) break
@@ -1157,7 +1466,7 @@ const expand = (
         }
         emitted++
       }
-    })
+    }
     // Overrides that match no generated instance (no master, EXDATE'd, not in
     // the RRULE): calendar apps still show them, so they are kept.
     for (const o of overrides) {
@@ -1180,7 +1489,7 @@ const expand = (
     if (overFileLimit) break
     const mark = out.length
     try {
-      expandGroup(uid, group)
+      yield* expandGroup(uid, group)
     } catch (e) {
       out.length = mark // all or nothing per UID
       issues.error("EVENT_INVALID", `event skipped: ${errorText(e)}`, group[0]!.line, uid)
@@ -1213,10 +1522,10 @@ const includeDtstart = (comp: ICAL.Component) => {
   if (!listed) comp.addPropertyWithValue("rdate", start.clone())
 }
 
-const addYear = (ms: number) => {
+const addYears = (ms: number, years: number) => {
   if (!Number.isFinite(ms)) return ms
   const d = new Date(ms)
-  d.setUTCFullYear(d.getUTCFullYear() + 1)
+  d.setUTCFullYear(d.getUTCFullYear() + years)
   return d.getTime()
 }
 

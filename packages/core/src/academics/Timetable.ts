@@ -30,7 +30,7 @@ import {
   TimetableSummary
 } from "@signet/contracts/academics/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
-import { Unauthorized } from "@signet/contracts/kernel/Errors"
+import { Unauthorized, ValidationError } from "@signet/contracts/kernel/Errors"
 import { newUuid } from "@signet/contracts/kernel/Ids"
 import { Clock, Data, Effect, Option, Schema } from "effect"
 import { Audit } from "../audit/Audit.js"
@@ -39,7 +39,7 @@ import { Identity } from "../identity/Users.js"
 import { tenantTx } from "../kernel/Database.js"
 import { instant } from "../kernel/Sql.js"
 import { Academics } from "./Academics.js"
-import { type FeedEvent, renderFeed, type TimetablePlan } from "./ICalendar.js"
+import { type FeedEvent, LIMIT_CODES, renderFeed, type TimetablePlan } from "./ICalendar.js"
 
 class DryRun extends Data.TaggedError("DryRun")<{ readonly summary: TimetableSummary }> {}
 
@@ -64,11 +64,15 @@ export class Timetable extends Effect.Service<Timetable>()("Signet/Timetable", {
 
     /**
      * Applies a parsed timetable to a school.
-     * @errors AcademicsNotFound (school), TimetableImportFailed (422: the file has errors; nothing written)
+     * @errors AcademicsNotFound (school), ValidationError (400: the file passed a limit of
+     *   `ICalendar.LIMIT_CODES`, the message names it and its value; nothing written),
+     *   TimetableImportFailed (422: the file has errors; nothing written)
      */
     const importPlan = (schoolId: string, plan: TimetablePlan, options: { readonly dryRun?: boolean } = {}) =>
       Effect.gen(function* () {
         const warnings = plan.warnings.map(issue)
+        const overLimit = plan.errors.find((e) => LIMIT_CODES.has(e.code))
+        if (overLimit !== undefined) return yield* ValidationError.field("calendar", overLimit.message)
         if (plan.errors.length > 0) {
           return yield* new TimetableImportFailed({
             message: `${plan.errors.length} error(s) in the calendar; nothing was imported`,
