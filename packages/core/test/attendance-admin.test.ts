@@ -193,5 +193,73 @@ for (const dialect of testDialects()) {
         expect(page.items.length).toBe(20)
       })
     )
+
+    it.effect("issue 15 §5: a PDF/HTML polyglot is refused (ValidationError) and nothing is stored", () =>
+      Effect.gen(function* () {
+        yield* at("2026-11-23T09:30:00Z")
+        const f = yield* fixture("adm-polyglot")
+        const polyglot = Buffer.from("%PDF-1.4\n<!-- --><html><script>alert(document.cookie)</script></html>\n%%EOF")
+        const error = yield* f
+          .as(
+            f.student(f.s1.id),
+            AttendanceAdmin.submitExcuse({
+              course_id: f.course.id,
+              reason: "illness",
+              attachment: {
+                filename: "note.pdf",
+                content_type: "application/pdf",
+                data_base64: polyglot.toString("base64")
+              }
+            })
+          )
+          .pipe(Effect.flip)
+        expect(error).toMatchObject({ _tag: "ValidationError" })
+        const stored = yield* f.run(AttendanceAdmin.listExcuses({})).pipe(Effect.provide(testActor))
+        expect(stored.items).toEqual([])
+      })
+    )
+
+    it.effect("issue 15 §5: a PDF with a /JavaScript action is refused", () =>
+      Effect.gen(function* () {
+        yield* at("2026-11-23T09:30:00Z")
+        const f = yield* fixture("adm-pdfjs")
+        const pdf = Buffer.from("%PDF-1.4\n1 0 obj<</OpenAction<</S/JavaScript/JS(app.alert(1))>>>>endobj\n%%EOF")
+        const error = yield* f
+          .as(
+            f.student(f.s1.id),
+            AttendanceAdmin.submitExcuse({
+              course_id: f.course.id,
+              reason: "illness",
+              attachment: { filename: "a.pdf", content_type: "application/pdf", data_base64: pdf.toString("base64") }
+            })
+          )
+          .pipe(Effect.flip)
+        expect(error).toMatchObject({ _tag: "ValidationError" })
+      })
+    )
+
+    it.effect("issue 15 §5: hostile file names are stored sanitized (base name, no controls, quotes, CR/LF)", () =>
+      Effect.gen(function* () {
+        yield* at("2026-11-23T09:30:00Z")
+        const f = yield* fixture("adm-filename")
+        const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]).toString("base64")
+        const submit = (studentId: string, filename: string) =>
+          f.as(
+            f.student(studentId),
+            AttendanceAdmin.submitExcuse({
+              course_id: f.course.id,
+              reason: "illness",
+              attachment: { filename, content_type: "image/png", data_base64: png }
+            })
+          )
+        const hostile = yield* submit(f.s1.id, '..\\..\\etc/x\r\nSet-Cookie: a="b"\u0000\u202egnp.exe')
+        expect(hostile.attachment?.filename).toBe("xSet-Cookie a=bgnp.exe.png")
+        const empty = yield* submit(f.s2.id, "../..")
+        expect(empty.attachment?.filename).toBe("attachment.png")
+        const file = yield* f.as(f.student(f.s1.id), AttendanceAdmin.getExcuseAttachment(hostile.id))
+        expect(file).toMatchObject({ filename: "xSet-Cookie a=bgnp.exe.png", content_type: "image/png" })
+        expect(Buffer.from(file.bytes).toString("base64")).toBe(png)
+      })
+    )
   })
 }
