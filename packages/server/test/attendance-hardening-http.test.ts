@@ -145,6 +145,39 @@ for (const dialect of testDialects()) {
           expect(bytes.equals(pdf)).toBe(true)
         })
       )
+
+      it.scoped("issue 15 §4: a teacher reads their own course's roll and excuses; another teacher's answer 404", () =>
+        Effect.gen(function* () {
+          const f = yield* setup("hard-narrow")
+          const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]).toString("base64")
+          const excuse = (courseId: string) =>
+            Effect.map(
+              f.post(
+                "/excuses",
+                {
+                  course_id: courseId,
+                  reason: "illness",
+                  attachment: { filename: "n.png", content_type: "image/png", data_base64: png }
+                },
+                f.tS1
+              ),
+              (r) => r.body
+            )
+          const mine = yield* excuse(f.mine.id)
+          const theirs = yield* excuse(f.theirs.id)
+          expect((yield* f.get(`/courses/${f.mine.id}/roll`, f.tTeacher)).status).toBe(200)
+          expectProblem(yield* f.get(`/courses/${f.theirs.id}/roll`, f.tTeacher), 404)
+          expectProblem(yield* f.get(`/courses/${f.theirs.id}/refusals`, f.tTeacher), 404)
+          expectProblem(yield* f.get(`/excuses/${theirs.id}`, f.tTeacher), 404)
+          expectProblem(yield* f.get(`/excuses/${theirs.id}/attachment`, f.tTeacher), 404)
+          expectProblem(yield* f.get(`/attendance/report?scope=course&id=${f.theirs.id}`, f.tTeacher), 404)
+          const listed = (yield* f.get("/excuses", f.tTeacher)).body.items.map((e: { id: string }) => e.id)
+          expect(listed).toEqual([mine.id])
+          // The administrator keeps the whole tenant.
+          expect((yield* f.get(`/courses/${f.theirs.id}/roll`)).status).toBe(200)
+          expect((yield* f.get("/excuses")).body.items).toHaveLength(2)
+        })
+      )
     }
   )
 }

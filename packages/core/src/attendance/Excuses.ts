@@ -30,12 +30,33 @@ export const makeExcuses = (s: Shared, sigs: Signatures) => {
       return Option.isSome(r) ? r.value : yield* notFound("excuse", id)
     })
 
-  /** One excuse (the student, the course's staff, or `attendance:read`). @errors AttendanceNotFound */
+  /** Whether the caller is the student themselves. */
+  const isSelf = (studentId: string) =>
+    Effect.map(CurrentActor, (actor) => actor.kind === "user" && actor.id === studentId)
+
+  /**
+   * Whether the caller may read an excuse: the student, the course's staff,
+   * or `attendance:read` on its course (a narrowed teacher: a course they
+   * teach; issue 15 §4).
+   */
+  const mayRead = (excuse: Excuse) =>
+    Effect.gen(function* () {
+      return (
+        (yield* isSelf(excuse.student_id)) ||
+        (yield* s.mayReadCourse(excuse.course_id)) ||
+        (yield* s.isStaffOf(excuse.course_id))
+      )
+    })
+
+  /**
+   * One excuse (the student, the course's staff, or `attendance:read` on its
+   * course). @errors AttendanceNotFound (missing, or not the caller's to read)
+   */
   const getExcuse = (id: string) =>
     s.inTx(
       Effect.gen(function* () {
         const r = yield* findExcuse(id)
-        if (!(yield* s.maySee(r.student_id)) && !(yield* s.isStaffOf(r.course_id))) return yield* notFound("excuse", id)
+        if (!(yield* mayRead(r))) return yield* notFound("excuse", id)
         return r
       })
     )
@@ -128,7 +149,7 @@ export const makeExcuses = (s: Shared, sigs: Signatures) => {
       Effect.gen(function* () {
         const before = yield* findExcuse(id)
         if (!(yield* s.isStaffOf(before.course_id))) {
-          return yield* (yield* s.maySee(before.student_id))
+          return yield* (yield* mayRead(before))
             ? forbidden("only the course's teachers and admins decide excuses", "attendance:write")
             : notFound("excuse", id)
         }
@@ -159,7 +180,9 @@ export const makeExcuses = (s: Shared, sigs: Signatures) => {
     )
 
   /**
-   * Excuses (filters: status, course, student; cursor pagination). Students see their own only.
+   * Excuses (filters: status, course, student; cursor pagination). Students
+   * see their own only; a narrowed teacher (issue 15 §4) those of the
+   * courses they teach.
    * @errors Forbidden (another student's, without `attendance:read`), ValidationError (bad cursor)
    */
   const listExcuses = (params: {
@@ -178,9 +201,12 @@ export const makeExcuses = (s: Shared, sigs: Signatures) => {
           return yield* forbidden("missing permission attendance:read", "attendance:read")
         const limit = params.limit ?? DEFAULT_LIMIT
         const after = yield* decodeCursor(params.cursor)
+        const teacher = all ? yield* s.narrowedTo : null
+        const courseIds = teacher === null ? undefined : [...(yield* s.taughtCourseIds(teacher))]
         const rows = yield* s.repo.listExcuses({
           status: params.status,
           course_id: params.course_id,
+          course_ids: courseIds,
           student_id: student,
           after,
           limit: limit + 1
