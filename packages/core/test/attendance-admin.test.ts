@@ -414,5 +414,42 @@ for (const dialect of testDialects()) {
         expect(school.courses).toBe(2)
       })
     )
+
+    it.effect(
+      "issue 15 §6: a student's history and the school and group reports count the same courses (one unmarked)",
+      () =>
+        Effect.gen(function* () {
+          yield* at("2026-11-23T08:05:00Z")
+          const f = yield* fixture("adm-history")
+          const groupId = f.course.group_ids[0]!
+          // A second course of the group, later in the day: nobody is marked there.
+          yield* f
+            .run(
+              Academics.use((a) =>
+                a.createCourse({
+                  school_id: f.school.id,
+                  name: "Physics",
+                  start_at: "2026-11-23T10:00:00Z",
+                  end_at: "2026-11-23T11:00:00Z",
+                  group_ids: [groupId]
+                })
+              )
+            )
+            .pipe(Effect.provide(testActor))
+          const admin = <A, E, R>(eff: Effect.Effect<A, E, R>) => f.run(eff).pipe(Effect.provide(testActor))
+          yield* admin(AttendanceAdmin.markRoll(f.course.id, { marks: [{ student_id: f.s1.id, result: "PRESENT" }] }))
+          const history = yield* admin(AttendanceAdmin.studentHistory(f.s1.id))
+          expect(history.totals).toMatchObject({ courses: 2, present: 1, unmarked: 1 })
+          expect(history.entries.map((e) => e.result)).toEqual(["PRESENT", null])
+          for (const scope of [
+            { scope: "school", id: f.school.id },
+            { scope: "group", id: groupId }
+          ] as const) {
+            const report = yield* admin(AttendanceAdmin.report(scope).pipe(policyUse("attendance:read")))
+            const line = report.lines.find((l) => l.student_id === f.s1.id)
+            expect(line?.totals).toEqual(history.totals)
+          }
+        })
+    )
   })
 }

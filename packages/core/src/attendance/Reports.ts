@@ -56,7 +56,10 @@ export interface ReportQuery {
 export const makeReports = (s: Shared) => {
   /**
    * A student's history over a date range (courses starting in
-   * [from, to)): every course with a result, and the totals.
+   * [from, to)): every course of the student (`Shared.coursesOfStudent`:
+   * their groups' courses and any course where they have a result — the
+   * same courses the school and group reports count, unmarked ones
+   * included, issue 15 §6) with its result (null: unmarked), and the totals.
    * The student themselves or `attendance:read`; a narrowed teacher (issue
    * 15 §4) sees only the entries of the courses they teach, and a student
    * with none of them answers 404 as a missing one.
@@ -76,16 +79,20 @@ export const makeReports = (s: Shared) => {
         const teacher = actor.kind === "user" && actor.id === studentId ? null : yield* s.narrowedTo
         const taught = teacher === null ? null : yield* s.taughtCourseIds(teacher)
         const { from, to } = range(params.from, params.to)
-        const rows = (yield* s.repo.rollsOfStudent(studentId)).filter((r) => taught === null || taught.has(r.course_id))
-        if (taught !== null && rows.length === 0) return yield* notFound("student", studentId)
-        const courses = new Map((yield* s.academics.getCourses(rows.map((r) => r.course_id))).map((c) => [c.id, c]))
-        const entries = rows
-          .flatMap((r) => {
-            const c = courses.get(r.course_id)
-            if (!c || (from && c.start_at < from) || (to && c.start_at >= to)) return []
-            return [new HistoryEntry({ course_id: c.id, course_name: c.name, start_at: c.start_at, result: r.result })]
+        const rows = yield* s.repo.rollsOfStudent(studentId)
+        const resultOf = new Map(rows.map((r) => [r.course_id, r.result]))
+        const ids = [...(yield* s.coursesOfStudent(studentId, resultOf.keys()))].filter(
+          (id) => taught === null || taught.has(id)
+        )
+        if (taught !== null && ids.length === 0) return yield* notFound("student", studentId)
+        const courses = yield* s.academics.getCourses(ids)
+        const entries = courses
+          .flatMap((c) => {
+            if ((from && c.start_at < from) || (to && c.start_at >= to)) return []
+            const result = resultOf.get(c.id) ?? null
+            return [new HistoryEntry({ course_id: c.id, course_name: c.name, start_at: c.start_at, result })]
           })
-          .sort((a, b) => a.start_at.localeCompare(b.start_at))
+          .sort((a, b) => a.start_at.localeCompare(b.start_at) || a.course_id.localeCompare(b.course_id))
         return new StudentHistory({
           student_id: studentId,
           from,

@@ -171,6 +171,38 @@ export const makeShared = Effect.gen(function* () {
       return (actor.kind === "user" && actor.id === studentId) || (yield* can("attendance:read"))
     })
 
+  /**
+   * The ids of a student's courses — the one definition every report uses
+   * (issue 15 §6): the courses of the live groups the student is a member
+   * of, plus every course where the student has a roll result
+   * (`resultCourseIds`). From a course's side the same relation is
+   * {@link enrolled} plus the students with a result.
+   */
+  const coursesOfStudent = (studentId: string, resultCourseIds: Iterable<string>) =>
+    Effect.gen(function* () {
+      const ids = new Set(resultCourseIds)
+      let cursor: string | undefined
+      do {
+        const page = yield* academics.listGroups({ limit: 200, ...(cursor ? { cursor } : {}) })
+        for (const g of page.items) {
+          const members = yield* academics.listMembers(g.id).pipe(Effect.orElseSucceed(() => [] as Array<string>))
+          if (!members.includes(studentId)) continue
+          let courseCursor: string | undefined
+          do {
+            const courses = yield* academics.listCourses({
+              group_id: g.id,
+              limit: 200,
+              ...(courseCursor ? { cursor: courseCursor } : {})
+            })
+            for (const c of courses.items) ids.add(c.id)
+            courseCursor = courses.next_cursor ?? undefined
+          } while (courseCursor)
+        }
+        cursor = page.next_cursor ?? undefined
+      } while (cursor)
+      return ids
+    }).pipe(Effect.orDie)
+
   /** The students enrolled in a course (members of its live groups). */
   const enrolled = (course: Course) =>
     Effect.gen(function* () {
@@ -208,6 +240,7 @@ export const makeShared = Effect.gen(function* () {
     taughtCourseIds,
     maySee,
     enrolled,
+    coursesOfStudent,
     actingUser
   } as const
 })
