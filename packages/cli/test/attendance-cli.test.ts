@@ -74,6 +74,7 @@ describe("signet attendance", () => {
   let schoolId: string
   let groupId: string
   let pastCourse: string
+  let futureCourse: string
   let students: Record<string, string>
   const now = Date.now()
 
@@ -97,7 +98,7 @@ describe("signet attendance", () => {
     // One CLI process at a time: two processes writing one SQLite file may get SQLITE_BUSY
     // (noted in the session note).
     const past = await course("Maths", now - 3 * HOUR)
-    await course("Physique", now + 24 * HOUR)
+    futureCourse = await course("Physique", now + 24 * HOUR)
     const listed = await ok(dir, ["user", "list", "--tenant", TENANT, "--type", "student", "--json"])
     pastCourse = past
     const users = JSON.parse(listed)
@@ -179,9 +180,11 @@ describe("signet attendance", () => {
         .map((id) => [id, "ABSENT", "", "", ""])
     ])
 
+    // Issue 15 §6: the history counts the same courses as the reports, the unmarked one included.
     expect(csvRows(history)).toEqual([
       ["course_id", "course_name", "start_at", "result"],
-      [pastCourse, "Maths", iso(now - 3 * HOUR), "ABSENT"]
+      [pastCourse, "Maths", iso(now - 3 * HOUR), "ABSENT"],
+      [futureCourse, "Physique", iso(now + 24 * HOUR), "UNMARKED"]
     ])
   })
 

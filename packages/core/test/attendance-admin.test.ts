@@ -7,7 +7,7 @@
 import { expect, layer } from "@effect/vitest"
 import {
   Academics,
-  type Access,
+  Access,
   type Actor,
   Attendance,
   AttendanceAdmin,
@@ -73,6 +73,45 @@ const fixture = (slug: string) =>
     )
     return { tenant, run, as, student, code, ...f }
   }).pipe(Effect.provide(testActor))
+
+/**
+ * A second course of the same group at the same time, taught by another
+ * teacher, with an excuse (and a PNG attachment) of `s1` in each course.
+ */
+const twoTeachers = (f: Effect.Effect.Success<ReturnType<typeof fixture>>) =>
+  Effect.gen(function* () {
+    const { theirs, otherTeacher } = yield* f
+      .run(
+        Effect.gen(function* () {
+          const a = yield* Academics
+          const otherTeacher = yield* user(`o@${f.tenant.slug}.example.edu`, "teacher")
+          const theirs = yield* a.createCourse({
+            school_id: f.school.id,
+            name: "History",
+            start_at: "2026-11-23T08:00:00Z",
+            end_at: "2026-11-23T09:00:00Z",
+            teacher_ids: [otherTeacher.id],
+            group_ids: f.course.group_ids
+          })
+          return { theirs, otherTeacher }
+        })
+      )
+      .pipe(Effect.provide(testActor))
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]).toString("base64")
+    const excuse = (courseId: string) =>
+      f.as(
+        f.student(f.s1.id),
+        AttendanceAdmin.submitExcuse({
+          course_id: courseId,
+          reason: "illness",
+          attachment: { filename: "n.png", content_type: "image/png", data_base64: png }
+        })
+      )
+    const mineExcuse = yield* excuse(f.course.id)
+    const theirExcuse = yield* excuse(theirs.id)
+    const teacher: Actor = { kind: "user", id: f.teacher.id, userType: "teacher" }
+    return { theirs, otherTeacher, mineExcuse, theirExcuse, teacher }
+  })
 
 for (const dialect of testDialects()) {
   layer(testCore(dialect), { timeout: 120_000 })(`AttendanceAdmin on ${dialect}`, (it) => {
@@ -192,6 +231,225 @@ for (const dialect of testDialects()) {
           .pipe(Effect.provide(testActor))
         expect(page.items.length).toBe(20)
       })
+    )
+
+    it.effect("issue 15 §5: a PDF/HTML polyglot is refused (ValidationError) and nothing is stored", () =>
+      Effect.gen(function* () {
+        yield* at("2026-11-23T09:30:00Z")
+        const f = yield* fixture("adm-polyglot")
+        const polyglot = Buffer.from("%PDF-1.4\n<!-- --><html><script>alert(document.cookie)</script></html>\n%%EOF")
+        const error = yield* f
+          .as(
+            f.student(f.s1.id),
+            AttendanceAdmin.submitExcuse({
+              course_id: f.course.id,
+              reason: "illness",
+              attachment: {
+                filename: "note.pdf",
+                content_type: "application/pdf",
+                data_base64: polyglot.toString("base64")
+              }
+            })
+          )
+          .pipe(Effect.flip)
+        expect(error).toMatchObject({ _tag: "ValidationError" })
+        const stored = yield* f.run(AttendanceAdmin.listExcuses({})).pipe(Effect.provide(testActor))
+        expect(stored.items).toEqual([])
+      })
+    )
+
+    it.effect("issue 15 §5: a PDF with a /JavaScript action is refused", () =>
+      Effect.gen(function* () {
+        yield* at("2026-11-23T09:30:00Z")
+        const f = yield* fixture("adm-pdfjs")
+        const pdf = Buffer.from("%PDF-1.4\n1 0 obj<</OpenAction<</S/JavaScript/JS(app.alert(1))>>>>endobj\n%%EOF")
+        const error = yield* f
+          .as(
+            f.student(f.s1.id),
+            AttendanceAdmin.submitExcuse({
+              course_id: f.course.id,
+              reason: "illness",
+              attachment: { filename: "a.pdf", content_type: "application/pdf", data_base64: pdf.toString("base64") }
+            })
+          )
+          .pipe(Effect.flip)
+        expect(error).toMatchObject({ _tag: "ValidationError" })
+      })
+    )
+
+    it.effect("issue 15 §5: hostile file names are stored sanitized (base name, no controls, quotes, CR/LF)", () =>
+      Effect.gen(function* () {
+        yield* at("2026-11-23T09:30:00Z")
+        const f = yield* fixture("adm-filename")
+        const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]).toString("base64")
+        const submit = (studentId: string, filename: string) =>
+          f.as(
+            f.student(studentId),
+            AttendanceAdmin.submitExcuse({
+              course_id: f.course.id,
+              reason: "illness",
+              attachment: { filename, content_type: "image/png", data_base64: png }
+            })
+          )
+        const hostile = yield* submit(f.s1.id, '..\\..\\etc/x\r\nSet-Cookie: a="b"\u0000\u202egnp.exe')
+        expect(hostile.attachment?.filename).toBe("xSet-Cookie a=bgnp.exe.png")
+        const empty = yield* submit(f.s2.id, "../..")
+        expect(empty.attachment?.filename).toBe("attachment.png")
+        const file = yield* f.as(f.student(f.s1.id), AttendanceAdmin.getExcuseAttachment(hostile.id))
+        expect(file).toMatchObject({ filename: "xSet-Cookie a=bgnp.exe.png", content_type: "image/png" })
+        expect(Buffer.from(file.bytes).toString("base64")).toBe(png)
+      })
+    )
+
+    it.effect(
+      "issue 15 §4: a teacher reads the roll, signatures and refusals of their own course only (others 404)",
+      () =>
+        Effect.gen(function* () {
+          yield* at("2026-11-23T08:05:00Z")
+          const f = yield* fixture("adm-narrow-roll")
+          const t = yield* twoTeachers(f)
+          const read = <A, E, R>(eff: Effect.Effect<A, E, R>) => f.as(t.teacher, eff)
+          expect((yield* read(AttendanceAdmin.getRoll(f.course.id).pipe(policyUse("attendance:read")))).course_id).toBe(
+            f.course.id
+          )
+          const others: ReadonlyArray<
+            Effect.Effect<unknown, unknown, Attendance | Access | CurrentActor | CurrentTenant>
+          > = [
+            AttendanceAdmin.getRoll(t.theirs.id).pipe(policyUse("attendance:read")),
+            AttendanceAdmin.getRollCsv(t.theirs.id).pipe(policyUse("attendance:read")),
+            AttendanceAdmin.listCourseSignatures(t.theirs.id).pipe(policyUse("attendance:read")),
+            AttendanceAdmin.listCourseRefusals(t.theirs.id).pipe(policyUse("attendance:read"))
+          ]
+          for (const other of others)
+            expect(yield* read(other).pipe(Effect.flip)).toMatchObject({
+              _tag: "AttendanceNotFound",
+              resource: "course"
+            })
+          // A signature in the other teacher's course: 404 for this teacher, visible to its own.
+          const signed = yield* f.as(
+            { kind: "user", id: t.otherTeacher.id, userType: "teacher" },
+            AttendanceAdmin.markRoll(t.theirs.id, { marks: [{ student_id: f.s2.id, result: "PRESENT" }] })
+          )
+          expect(signed.marked).toBe(1)
+          const sigs = yield* f.as(
+            { kind: "user", id: t.otherTeacher.id, userType: "teacher" },
+            AttendanceAdmin.listCourseSignatures(t.theirs.id).pipe(policyUse("attendance:read"))
+          )
+          expect(
+            yield* read(AttendanceAdmin.getSignature(sigs[0]!.id).pipe(policyUse("attendance:read"))).pipe(Effect.flip)
+          ).toMatchObject({ _tag: "AttendanceNotFound", resource: "signature" })
+        })
+    )
+
+    it.effect("issue 15 §4: a teacher sees excuses and attachments of their own courses only (others 404)", () =>
+      Effect.gen(function* () {
+        yield* at("2026-11-23T08:05:00Z")
+        const f = yield* fixture("adm-narrow-excuse")
+        const t = yield* twoTeachers(f)
+        const read = <A, E, R>(eff: Effect.Effect<A, E, R>) => f.as(t.teacher, eff)
+        const listed = yield* read(AttendanceAdmin.listExcuses({}))
+        expect(listed.items.map((e) => e.id)).toEqual([t.mineExcuse.id])
+        expect((yield* read(AttendanceAdmin.listExcuses({ course_id: t.theirs.id }))).items).toEqual([])
+        expect((yield* read(AttendanceAdmin.getExcuseAttachment(t.mineExcuse.id))).content_type).toBe("image/png")
+        const others: ReadonlyArray<Effect.Effect<unknown, unknown, Attendance | CurrentActor | CurrentTenant>> = [
+          AttendanceAdmin.getExcuse(t.theirExcuse.id),
+          AttendanceAdmin.getExcuseAttachment(t.theirExcuse.id),
+          AttendanceAdmin.decideExcuse(t.theirExcuse.id, { decision: "approve" })
+        ]
+        for (const other of others)
+          expect(yield* read(other).pipe(Effect.flip)).toMatchObject({ _tag: "AttendanceNotFound", resource: "excuse" })
+      })
+    )
+
+    it.effect("issue 15 §4: a teacher's reports and histories count only their courses; another's course is 404", () =>
+      Effect.gen(function* () {
+        yield* at("2026-11-23T08:05:00Z")
+        const f = yield* fixture("adm-narrow-report")
+        const t = yield* twoTeachers(f)
+        const read = <A, E, R>(eff: Effect.Effect<A, E, R>) => f.as(t.teacher, eff)
+        const school = yield* read(
+          AttendanceAdmin.report({ scope: "school", id: f.school.id }).pipe(policyUse("attendance:read"))
+        )
+        expect(school.courses).toBe(1)
+        const group = yield* read(
+          AttendanceAdmin.report({ scope: "group", id: f.course.group_ids[0]! }).pipe(policyUse("attendance:read"))
+        )
+        expect(group.courses).toBe(1)
+        expect(
+          yield* read(
+            AttendanceAdmin.report({ scope: "course", id: t.theirs.id }).pipe(policyUse("attendance:read"))
+          ).pipe(Effect.flip)
+        ).toMatchObject({ _tag: "AttendanceNotFound", resource: "course" })
+        yield* read(AttendanceAdmin.markRoll(f.course.id, { marks: [{ student_id: f.s1.id, result: "PRESENT" }] }))
+        yield* f.as(
+          { kind: "user", id: t.otherTeacher.id, userType: "teacher" },
+          AttendanceAdmin.markRoll(t.theirs.id, { marks: [{ student_id: f.s1.id, result: "ABSENT" }] })
+        )
+        const history = yield* read(AttendanceAdmin.studentHistory(f.s1.id))
+        expect(history.entries.map((e) => e.course_id)).toEqual([f.course.id])
+      })
+    )
+
+    it.effect("issue 15 §4: a teacher who holds attendance:admin keeps the whole tenant", () =>
+      Effect.gen(function* () {
+        yield* at("2026-11-23T08:05:00Z")
+        const f = yield* fixture("adm-narrow-admin")
+        const t = yield* twoTeachers(f)
+        yield* f
+          .run(
+            Access.use((a) => a.setUserOverride(f.teacher.id, "attendance:admin", "allow")).pipe(
+              policyUse("roles:write")
+            )
+          )
+          .pipe(Effect.provide(testActor))
+        const read = <A, E, R>(eff: Effect.Effect<A, E, R>) => f.as(t.teacher, eff)
+        expect((yield* read(AttendanceAdmin.getRoll(t.theirs.id).pipe(policyUse("attendance:read")))).course_id).toBe(
+          t.theirs.id
+        )
+        expect((yield* read(AttendanceAdmin.getExcuse(t.theirExcuse.id))).id).toBe(t.theirExcuse.id)
+        expect((yield* read(AttendanceAdmin.listExcuses({}))).items).toHaveLength(2)
+        const school = yield* read(
+          AttendanceAdmin.report({ scope: "school", id: f.school.id }).pipe(policyUse("attendance:read"))
+        )
+        expect(school.courses).toBe(2)
+      })
+    )
+
+    it.effect(
+      "issue 15 §6: a student's history and the school and group reports count the same courses (one unmarked)",
+      () =>
+        Effect.gen(function* () {
+          yield* at("2026-11-23T08:05:00Z")
+          const f = yield* fixture("adm-history")
+          const groupId = f.course.group_ids[0]!
+          // A second course of the group, later in the day: nobody is marked there.
+          yield* f
+            .run(
+              Academics.use((a) =>
+                a.createCourse({
+                  school_id: f.school.id,
+                  name: "Physics",
+                  start_at: "2026-11-23T10:00:00Z",
+                  end_at: "2026-11-23T11:00:00Z",
+                  group_ids: [groupId]
+                })
+              )
+            )
+            .pipe(Effect.provide(testActor))
+          const admin = <A, E, R>(eff: Effect.Effect<A, E, R>) => f.run(eff).pipe(Effect.provide(testActor))
+          yield* admin(AttendanceAdmin.markRoll(f.course.id, { marks: [{ student_id: f.s1.id, result: "PRESENT" }] }))
+          const history = yield* admin(AttendanceAdmin.studentHistory(f.s1.id))
+          expect(history.totals).toMatchObject({ courses: 2, present: 1, unmarked: 1 })
+          expect(history.entries.map((e) => e.result)).toEqual(["PRESENT", null])
+          for (const scope of [
+            { scope: "school", id: f.school.id },
+            { scope: "group", id: groupId }
+          ] as const) {
+            const report = yield* admin(AttendanceAdmin.report(scope).pipe(policyUse("attendance:read")))
+            const line = report.lines.find((l) => l.student_id === f.s1.id)
+            expect(line?.totals).toEqual(history.totals)
+          }
+        })
     )
   })
 }

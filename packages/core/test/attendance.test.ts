@@ -445,7 +445,7 @@ for (const dialect of testDialects()) {
               Attendance.use((att) => att.excuseAttachment(excuse.id))
             )
           )
-          expect(attachment.data_base64).toBe(pdf)
+          expect(Buffer.from(attachment.bytes).toString("base64")).toBe(pdf)
           // Another student cannot see it (404).
           expect(
             yield* Effect.flip(

@@ -55,12 +55,14 @@ export const ReportParams = Schema.Struct({
   ...ReportRange.fields
 })
 
-/** An excuse attachment, base64 in JSON. */
-export const ExcuseAttachment = Schema.Struct({
-  filename: Schema.String,
-  content_type: Schema.String,
-  data_base64: Schema.String
-})
+/**
+ * An excuse attachment as served (issue 15 §5): the raw bytes of the file, as
+ * a download — `Content-Type` the checked type, `Content-Disposition:
+ * attachment` with the sanitized name (RFC 6266, `filename*` per RFC 5987),
+ * `X-Content-Type-Options: nosniff`, `Content-Security-Policy: sandbox`.
+ * Clients read it as bytes (`Uint8Array`).
+ */
+export const ExcuseAttachment = HttpApiSchema.Uint8Array({ contentType: "application/octet-stream" })
 
 /** `attendance` group. */
 export class AttendanceApi extends HttpApiGroup.make("attendance")
@@ -158,9 +160,12 @@ export class AttendanceApi extends HttpApiGroup.make("attendance")
   )
   .add(HttpApiEndpoint.get("getExcuse")`/api/v1/tenants/${slug}/excuses/${id}`.addSuccess(Excuse))
   .add(
-    HttpApiEndpoint.get("getExcuseAttachment")`/api/v1/tenants/${slug}/excuses/${id}/attachment`.addSuccess(
-      ExcuseAttachment
-    )
+    HttpApiEndpoint.get("getExcuseAttachment")`/api/v1/tenants/${slug}/excuses/${id}/attachment`
+      .addSuccess(ExcuseAttachment)
+      .annotate(
+        OpenApi.Summary,
+        "Download an excuse's attachment: its bytes with the checked type, as an attachment (the student, the course's staff)"
+      )
   )
   .add(
     HttpApiEndpoint.post("decideExcuse")`/api/v1/tenants/${slug}/excuses/${id}/decision`

@@ -150,6 +150,10 @@ export class BeaconsApi extends HttpApiGroup.make("beacons")
       .setPayload(PresenceTokenRequest)
       .addSuccess(PresenceToken)
       .annotate(OpenApi.Summary, "A student's short-lived presence token for a registered device, to show a beacon")
+      .annotate(
+        OpenApi.Description,
+        "Single use, 30 s by default; bound to the student, the device and, with course_id, one course."
+      )
   )
   .addError(BeaconNotFound)
   .addError(ValidationError)

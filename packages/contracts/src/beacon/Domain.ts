@@ -169,10 +169,22 @@ export type UpdateBeacon = typeof UpdateBeacon.Type
 
 /** Body of `POST …/me/presence-token`. */
 export const PresenceTokenRequest = strictStruct("PresenceTokenRequest", {
-  device_identifier: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))
+  device_identifier: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)),
+  course_id: Schema.optional(
+    Schema.String.pipe(Schema.maxLength(64)).annotations({
+      description:
+        "Binds the token to this course (one the student is enrolled in): a proof of another course is refused"
+    })
+  )
 })
 
-/** A student's presence token: short-lived, bound to the device it was issued to. */
+/**
+ * A student's presence token (issue 15 §3): short-lived (`expires_in`
+ * seconds, 30 by default, `SIGNET_PRESENCE_TOKEN_TTL_SECONDS`), single use
+ * (a second proof carrying it is refused `PRESENCE_TOKEN_REPLAYED`), bound to
+ * the student who asked for it, the device it was issued to and, when asked,
+ * one course.
+ */
 export class PresenceToken extends Schema.Class<PresenceToken>("PresenceToken")({
   token: Schema.String,
   expires_in: Schema.Number
@@ -210,6 +222,8 @@ export const ProofRefusalReason = Schema.Literal(
   "PRESENCE_TOKEN_INVALID",
   "PRESENCE_TOKEN_EXPIRED",
   "PRESENCE_TOKEN_OTHER_TENANT",
+  "PRESENCE_TOKEN_REPLAYED",
+  "PRESENCE_TOKEN_WRONG_COURSE",
   "DEVICE_NOT_REGISTERED"
 ).annotations({ identifier: "ProofRefusalReason" })
 /** @see ProofRefusalReason */

@@ -122,7 +122,12 @@ export const AttendanceAdmin = {
   listExcuses: (params: ListExcuses = {}) => Attendance.use((a) => a.listExcuses(params)),
   /** One excuse (the student, the course's staff, or `attendance:read`). @errors AttendanceNotFound */
   getExcuse: (id: string) => Attendance.use((a) => a.getExcuse(id)),
-  /** An excuse's attachment, base64 (as {@link getExcuse}). @errors AttendanceNotFound */
+  /**
+   * An excuse's attachment as a file — sanitized name, checked type, exact
+   * bytes (as {@link getExcuse} decides who may read it); REST serves it as a
+   * download through `attachmentResponse` (issue 15 §5).
+   * @errors AttendanceNotFound (excuse, or it has none)
+   */
   getExcuseAttachment: (id: string) => Attendance.use((a) => a.excuseAttachment(id)),
   /** Approves or rejects an excuse (the course's staff). @errors AttendanceNotFound, Forbidden, Conflict */
   decideExcuse: (id: string, input: DecideExcuse) => Attendance.use((a) => a.decideExcuse(id, input)),

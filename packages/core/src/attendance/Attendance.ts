@@ -76,7 +76,7 @@ export class Attendance extends Effect.Service<Attendance>()("Signet/Attendance"
             ? limits.attempt(actor.id, input.course_id ?? null)
             : Effect.void
         ),
-      getSignature: sigs.getSignature,
+      getSignature: sigs.readSignature,
       listSignatures: sigs.listSignatures,
       listRefusals: sigs.listRefusals,
       patchSignature: sigs.patchSignature,

@@ -1,7 +1,8 @@
 /**
  * Excuses for absences (issue 5 §5): a student (or the course's staff for
  * them) submits one per course, optionally with a PDF, PNG, JPEG or WebP
- * attachment of at most 5 MiB whose bytes match its type; the course's staff
+ * attachment of at most 5 MiB whose bytes match its type and carry no active
+ * content, under a sanitized name (`Attachments.ts`, issue 15 §5); the course's staff
  * approve (the student's result becomes EXCUSED) or reject it. Students see
  * their own excuses; staff those of their courses; `attendance:read` all.
  * Every submission and decision writes an audit row and an event.
@@ -9,47 +10,16 @@
  * @module
  */
 
-import {
-  type ATTACHMENT_TYPES,
-  type DecideExcuse,
-  Excuse,
-  MAX_ATTACHMENT_BYTES,
-  type SubmitExcuse
-} from "@signet/contracts/attendance/Domain"
+import { ATTACHMENT_TYPES, type DecideExcuse, Excuse, type SubmitExcuse } from "@signet/contracts/attendance/Domain"
 import { CurrentActor } from "@signet/contracts/kernel/Context"
 import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
 import { newUuid } from "@signet/contracts/kernel/Ids"
 import { DEFAULT_LIMIT, decodeCursor, toPage } from "@signet/contracts/kernel/Pagination"
 import { Clock, Effect, Option } from "effect"
 import { instant } from "../kernel/Sql.js"
+import { type AttachmentFile, type AttachmentType, checkAttachment, sanitizeFilename } from "./Attachments.js"
 import { forbidden, notFound, type Shared, UUID } from "./Shared.js"
 import type { Signatures } from "./Signatures.js"
-
-/** The magic bytes of each accepted attachment type. */
-const MAGIC: Record<(typeof ATTACHMENT_TYPES)[number], (b: Buffer) => boolean> = {
-  "application/pdf": (b) => b.subarray(0, 5).toString("latin1") === "%PDF-",
-  "image/png": (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
-  "image/jpeg": (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
-  "image/webp": (b) => b.subarray(0, 4).toString("latin1") === "RIFF" && b.subarray(8, 12).toString("latin1") === "WEBP"
-}
-
-/** The attachment's bytes, checked: base64, not empty, at most 5 MiB, bytes of the declared type. */
-const attachmentBytes = (attachment: NonNullable<SubmitExcuse["attachment"]>) =>
-  Effect.gen(function* () {
-    const b64 = attachment.data_base64
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0)
-      return yield* ValidationError.field("attachment.data_base64", "is not base64")
-    const bytes = Buffer.from(b64, "base64")
-    if (bytes.length === 0) return yield* ValidationError.field("attachment.data_base64", "is empty")
-    if (bytes.length > MAX_ATTACHMENT_BYTES)
-      return yield* ValidationError.field("attachment.data_base64", "is larger than 5 MiB")
-    if (!MAGIC[attachment.content_type](bytes))
-      return yield* ValidationError.field(
-        "attachment.content_type",
-        `the file is not a ${attachment.content_type} document`
-      )
-    return bytes
-  })
 
 /** The excuse operations of the attendance service. */
 export const makeExcuses = (s: Shared, sigs: Signatures) => {
@@ -60,12 +30,33 @@ export const makeExcuses = (s: Shared, sigs: Signatures) => {
       return Option.isSome(r) ? r.value : yield* notFound("excuse", id)
     })
 
-  /** One excuse (the student, the course's staff, or `attendance:read`). @errors AttendanceNotFound */
+  /** Whether the caller is the student themselves. */
+  const isSelf = (studentId: string) =>
+    Effect.map(CurrentActor, (actor) => actor.kind === "user" && actor.id === studentId)
+
+  /**
+   * Whether the caller may read an excuse: the student, the course's staff,
+   * or `attendance:read` on its course (a narrowed teacher: a course they
+   * teach; issue 15 §4).
+   */
+  const mayRead = (excuse: Excuse) =>
+    Effect.gen(function* () {
+      return (
+        (yield* isSelf(excuse.student_id)) ||
+        (yield* s.mayReadCourse(excuse.course_id)) ||
+        (yield* s.isStaffOf(excuse.course_id))
+      )
+    })
+
+  /**
+   * One excuse (the student, the course's staff, or `attendance:read` on its
+   * course). @errors AttendanceNotFound (missing, or not the caller's to read)
+   */
   const getExcuse = (id: string) =>
     s.inTx(
       Effect.gen(function* () {
         const r = yield* findExcuse(id)
-        if (!(yield* s.maySee(r.student_id)) && !(yield* s.isStaffOf(r.course_id))) return yield* notFound("excuse", id)
+        if (!(yield* mayRead(r))) return yield* notFound("excuse", id)
         return r
       })
     )
@@ -86,7 +77,7 @@ export const makeExcuses = (s: Shared, sigs: Signatures) => {
         return yield* forbidden("students submit their own excuses; staff those of their courses")
       if (!(yield* s.academics.validateStudentCourse(studentId, course.id)).is_allowed)
         return yield* ValidationError.field("student_id", "is not enrolled in this course")
-      const bytes = input.attachment ? yield* attachmentBytes(input.attachment) : null
+      const bytes = input.attachment ? yield* checkAttachment(input.attachment) : null
       return yield* s.inTx(
         Effect.gen(function* () {
           if (yield* s.repo.hasOpenExcuse(course.id, studentId))
@@ -101,7 +92,7 @@ export const makeExcuses = (s: Shared, sigs: Signatures) => {
             attachment:
               input.attachment && bytes
                 ? {
-                    filename: input.attachment.filename,
+                    filename: sanitizeFilename(input.attachment.filename, input.attachment.content_type),
                     content_type: input.attachment.content_type,
                     size: bytes.length
                   }
@@ -125,17 +116,27 @@ export const makeExcuses = (s: Shared, sigs: Signatures) => {
       )
     })
 
-  /** An excuse's attachment (base64). @errors AttendanceNotFound (excuse, or it has none) */
+  /**
+   * An excuse's attachment as a file (as {@link getExcuse} decides who may
+   * read it): its name sanitized again on the way out (rows stored before
+   * names were sanitized), its checked type (`application/octet-stream` for
+   * any other), its exact bytes.
+   * @errors AttendanceNotFound (excuse, or it has none)
+   */
   const excuseAttachment = (id: string) =>
     Effect.gen(function* () {
       const excuse = yield* getExcuse(id)
       if (!excuse.attachment) return yield* notFound("excuse", `${id}/attachment`)
       const bytes = yield* s.inTx(s.repo.excuseAttachment(id))
-      return {
-        filename: excuse.attachment.filename,
-        content_type: excuse.attachment.content_type,
-        data_base64: Buffer.from(Option.getOrThrow(bytes)).toString("base64")
+      if (Option.isNone(bytes)) return yield* notFound("excuse", `${id}/attachment`)
+      const type = excuse.attachment.content_type
+      const checked = (ATTACHMENT_TYPES as ReadonlyArray<string>).includes(type) ? (type as AttachmentType) : undefined
+      const file: AttachmentFile = {
+        filename: checked ? sanitizeFilename(excuse.attachment.filename, checked) : "attachment.bin",
+        content_type: checked ?? "application/octet-stream",
+        bytes: new Uint8Array(bytes.value)
       }
+      return file
     })
 
   /**
@@ -148,7 +149,7 @@ export const makeExcuses = (s: Shared, sigs: Signatures) => {
       Effect.gen(function* () {
         const before = yield* findExcuse(id)
         if (!(yield* s.isStaffOf(before.course_id))) {
-          return yield* (yield* s.maySee(before.student_id))
+          return yield* (yield* mayRead(before))
             ? forbidden("only the course's teachers and admins decide excuses", "attendance:write")
             : notFound("excuse", id)
         }
@@ -179,7 +180,9 @@ export const makeExcuses = (s: Shared, sigs: Signatures) => {
     )
 
   /**
-   * Excuses (filters: status, course, student; cursor pagination). Students see their own only.
+   * Excuses (filters: status, course, student; cursor pagination). Students
+   * see their own only; a narrowed teacher (issue 15 §4) those of the
+   * courses they teach.
    * @errors Forbidden (another student's, without `attendance:read`), ValidationError (bad cursor)
    */
   const listExcuses = (params: {
@@ -198,9 +201,12 @@ export const makeExcuses = (s: Shared, sigs: Signatures) => {
           return yield* forbidden("missing permission attendance:read", "attendance:read")
         const limit = params.limit ?? DEFAULT_LIMIT
         const after = yield* decodeCursor(params.cursor)
+        const teacher = all ? yield* s.narrowedTo : null
+        const courseIds = teacher === null ? undefined : [...(yield* s.taughtCourseIds(teacher))]
         const rows = yield* s.repo.listExcuses({
           status: params.status,
           course_id: params.course_id,
+          course_ids: courseIds,
           student_id: student,
           after,
           limit: limit + 1

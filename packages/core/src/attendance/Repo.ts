@@ -110,6 +110,8 @@ export interface ExcuseFilter {
   readonly status?: "pending" | "approved" | "rejected" | undefined
   readonly course_id?: string | undefined
   readonly student_id?: string | null | undefined
+  /** Only excuses of these courses (a narrowed teacher's, issue 15 §4); empty: none. */
+  readonly course_ids?: ReadonlyArray<string> | undefined
   /** Keyset cursor: ids after this one. */
   readonly after?: string | null | undefined
   /** Rows to read (the caller asks one more than a page to know whether another follows). */
@@ -397,6 +399,7 @@ const excusesRepo = ({ span, sql, tid }: RepoContext) => {
         ${f.status ? sql`AND status = ${f.status}` : sql``}
         ${f.course_id ? sql`AND course_id = ${f.course_id}` : sql``}
         ${f.student_id ? sql`AND student_id = ${f.student_id}` : sql``}
+        ${f.course_ids ? (f.course_ids.length > 0 ? sql`AND ${sql.in("course_id", f.course_ids)}` : sql`AND 1 = 0`) : sql``}
         ${f.after ? sql`AND id > ${f.after}` : sql``} ORDER BY id LIMIT ${f.limit}`
     }
   })

@@ -18,6 +18,7 @@ import {
   type RollResult,
   StudentHistory
 } from "@signet/contracts/attendance/Domain"
+import { CurrentActor } from "@signet/contracts/kernel/Context"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
 import { Effect } from "effect"
 import { toCsv } from "../kernel/Csv.js"
@@ -55,8 +56,13 @@ export interface ReportQuery {
 export const makeReports = (s: Shared) => {
   /**
    * A student's history over a date range (courses starting in
-   * [from, to)): every course with a result, and the totals.
-   * The student themselves or `attendance:read`.
+   * [from, to)): every course of the student (`Shared.coursesOfStudent`:
+   * their groups' courses and any course where they have a result — the
+   * same courses the school and group reports count, unmarked ones
+   * included, issue 15 §6) with its result (null: unmarked), and the totals.
+   * The student themselves or `attendance:read`; a narrowed teacher (issue
+   * 15 §4) sees only the entries of the courses they teach, and a student
+   * with none of them answers 404 as a missing one.
    * @errors Forbidden, AttendanceNotFound (student)
    */
   const studentHistory = (
@@ -69,16 +75,24 @@ export const makeReports = (s: Shared) => {
           return yield* forbidden("missing permission attendance:read", "attendance:read")
         if (!UUID.test(studentId) || !(yield* s.identity.exists(studentId)))
           return yield* notFound("student", studentId)
+        const actor = yield* CurrentActor
+        const teacher = actor.kind === "user" && actor.id === studentId ? null : yield* s.narrowedTo
+        const taught = teacher === null ? null : yield* s.taughtCourseIds(teacher)
         const { from, to } = range(params.from, params.to)
         const rows = yield* s.repo.rollsOfStudent(studentId)
-        const courses = new Map((yield* s.academics.getCourses(rows.map((r) => r.course_id))).map((c) => [c.id, c]))
-        const entries = rows
-          .flatMap((r) => {
-            const c = courses.get(r.course_id)
-            if (!c || (from && c.start_at < from) || (to && c.start_at >= to)) return []
-            return [new HistoryEntry({ course_id: c.id, course_name: c.name, start_at: c.start_at, result: r.result })]
+        const resultOf = new Map(rows.map((r) => [r.course_id, r.result]))
+        const ids = [...(yield* s.coursesOfStudent(studentId, resultOf.keys()))].filter(
+          (id) => taught === null || taught.has(id)
+        )
+        if (taught !== null && ids.length === 0) return yield* notFound("student", studentId)
+        const courses = yield* s.academics.getCourses(ids)
+        const entries = courses
+          .flatMap((c) => {
+            if ((from && c.start_at < from) || (to && c.start_at >= to)) return []
+            const result = resultOf.get(c.id) ?? null
+            return [new HistoryEntry({ course_id: c.id, course_name: c.name, start_at: c.start_at, result })]
           })
-          .sort((a, b) => a.start_at.localeCompare(b.start_at))
+          .sort((a, b) => a.start_at.localeCompare(b.start_at) || a.course_id.localeCompare(b.course_id))
         return new StudentHistory({
           student_id: studentId,
           from,
@@ -92,7 +106,7 @@ export const makeReports = (s: Shared) => {
   /** The courses of a report's scope starting in [from, to). */
   const scopeCourses = (params: ReportQuery, from: string | null, to: string | null) =>
     Effect.gen(function* () {
-      if (params.scope === "course") return [yield* s.courseOr404(params.id)]
+      if (params.scope === "course") return [yield* s.readableCourse(params.id)]
       if (params.scope === "school")
         yield* s.academics
           .getSchool(params.id)
@@ -114,13 +128,20 @@ export const makeReports = (s: Shared) => {
         courses.push(...page.items)
         cursor = page.next_cursor ?? undefined
       } while (cursor)
-      return courses.filter((c) => (!from || c.start_at >= from) && (!to || c.start_at < to))
+      const inRange = courses.filter((c) => (!from || c.start_at >= from) && (!to || c.start_at < to))
+      const teacher = yield* s.narrowedTo
+      if (teacher === null) return inRange
+      const taught = yield* s.taughtCourseIds(teacher)
+      return inRange.filter((c) => taught.has(c.id))
     })
 
   /**
    * Report of a school, group or course over a date range: per student,
    * the counts and rate over the scope's courses starting in [from, to).
-   * Open courses count their unmarked students as `unmarked`.
+   * Open courses count their unmarked students as `unmarked`. A narrowed
+   * teacher (issue 15 §4) reports on the courses they teach only: a course
+   * scope of another teacher answers 404, a school or group scope counts
+   * only their own courses.
    * @errors AttendanceNotFound (scope), ValidationError (range)
    */
   const report = (params: ReportQuery) =>

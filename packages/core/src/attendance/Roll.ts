@@ -122,12 +122,14 @@ export const makeRoll = (s: Shared, sigs: Signatures) => {
 
   /**
    * A course's roll: every enrolled student (and anyone with a result) with
-   * their result, signature and excuse. @errors AttendanceNotFound
+   * their result, signature and excuse. A narrowed teacher (issue 15 §4)
+   * reads only the rolls of the courses they teach.
+   * @errors AttendanceNotFound (course: missing, or another teacher's)
    */
   const courseRoll = (courseId: string) =>
     s.inTx(
       Effect.gen(function* () {
-        const course = yield* s.courseOr404(courseId)
+        const course = yield* s.readableCourse(courseId)
         const students = yield* s.enrolled(course)
         const results = yield* s.repo.rollsOfCourses([course.id])
         const sigList = yield* s.repo.courseSignatures(course.id)

@@ -102,12 +102,106 @@ export const makeShared = Effect.gen(function* () {
       return yield* academics.validateTeacherCourse(actor.id, courseId)
     })
 
+  /**
+   * The teacher whose courses bound the caller's reads (issue 15 §4), or
+   * `null` when the caller reads the whole tenant. A user whose user type
+   * (the token's verified claim, else the stored one) is `teacher` and who
+   * does not hold `attendance:admin` reads only the courses they teach
+   * (`ValidateTeacherCourse`: directly or through one of the course's
+   * groups), whatever roles grant them `attendance:read`.
+   * `attendance:admin` (`attendance:*`) holders, other users (admin or dev
+   * types, e.g. with the viewer role; students read their own records only),
+   * API keys, operators, the system and beacons keep what their permissions
+   * allow in the whole tenant.
+   */
+  const narrowedTo = Effect.gen(function* () {
+    const actor = yield* CurrentActor
+    if (actor.kind !== "user" || !actor.id) return null
+    if (yield* can("attendance:admin")) return null
+    const type = actor.userType ?? (yield* identity.liteMany([actor.id])).get(actor.id)?.user_type
+    return type === "teacher" ? actor.id : null
+  })
+
+  /** Whether the caller may read a course's attendance (`attendance:read`, narrowed as {@link narrowedTo}). */
+  const mayReadCourse = (courseId: string) =>
+    Effect.gen(function* () {
+      if (!(yield* can("attendance:read"))) return false
+      const teacher = yield* narrowedTo
+      return teacher === null || (yield* academics.validateTeacherCourse(teacher, courseId))
+    })
+
+  /**
+   * A course whose attendance the caller may read, else the same 404 as a
+   * missing course (a course of another teacher is not revealed).
+   */
+  const readableCourse = (courseId: string) =>
+    Effect.gen(function* () {
+      const course = yield* courseOr404(courseId)
+      if (!(yield* mayReadCourse(course.id))) return yield* notFound("course", courseId)
+      return course
+    })
+
+  /** The ids of the courses a teacher teaches: directly, or through a group they teach. */
+  const taughtCourseIds = (teacherId: string) =>
+    Effect.gen(function* () {
+      const ids = new Set<string>()
+      const collect = (filter: { readonly teacher_id: string } | { readonly group_id: string }) =>
+        Effect.gen(function* () {
+          let cursor: string | undefined
+          do {
+            const page = yield* academics.listCourses({ ...filter, limit: 200, ...(cursor ? { cursor } : {}) })
+            for (const c of page.items) ids.add(c.id)
+            cursor = page.next_cursor ?? undefined
+          } while (cursor)
+        })
+      yield* collect({ teacher_id: teacherId })
+      let cursor: string | undefined
+      do {
+        const page = yield* academics.listGroups({ limit: 200, ...(cursor ? { cursor } : {}) })
+        for (const g of page.items) if (g.teacher_ids.includes(teacherId)) yield* collect({ group_id: g.id })
+        cursor = page.next_cursor ?? undefined
+      } while (cursor)
+      return ids
+    }).pipe(Effect.orDie)
+
   /** Whether the caller may see a student's attendance: themselves, or `attendance:read`. */
   const maySee = (studentId: string) =>
     Effect.gen(function* () {
       const actor = yield* CurrentActor
       return (actor.kind === "user" && actor.id === studentId) || (yield* can("attendance:read"))
     })
+
+  /**
+   * The ids of a student's courses — the one definition every report uses
+   * (issue 15 §6): the courses of the live groups the student is a member
+   * of, plus every course where the student has a roll result
+   * (`resultCourseIds`). From a course's side the same relation is
+   * {@link enrolled} plus the students with a result.
+   */
+  const coursesOfStudent = (studentId: string, resultCourseIds: Iterable<string>) =>
+    Effect.gen(function* () {
+      const ids = new Set(resultCourseIds)
+      let cursor: string | undefined
+      do {
+        const page = yield* academics.listGroups({ limit: 200, ...(cursor ? { cursor } : {}) })
+        for (const g of page.items) {
+          const members = yield* academics.listMembers(g.id).pipe(Effect.orElseSucceed(() => [] as Array<string>))
+          if (!members.includes(studentId)) continue
+          let courseCursor: string | undefined
+          do {
+            const courses = yield* academics.listCourses({
+              group_id: g.id,
+              limit: 200,
+              ...(courseCursor ? { cursor: courseCursor } : {})
+            })
+            for (const c of courses.items) ids.add(c.id)
+            courseCursor = courses.next_cursor ?? undefined
+          } while (courseCursor)
+        }
+        cursor = page.next_cursor ?? undefined
+      } while (cursor)
+      return ids
+    }).pipe(Effect.orDie)
 
   /** The students enrolled in a course (members of its live groups). */
   const enrolled = (course: Course) =>
@@ -140,8 +234,13 @@ export const makeShared = Effect.gen(function* () {
     cachedCourse,
     cachedPrefs,
     isStaffOf,
+    narrowedTo,
+    mayReadCourse,
+    readableCourse,
+    taughtCourseIds,
     maySee,
     enrolled,
+    coursesOfStudent,
     actingUser
   } as const
 })

@@ -126,18 +126,37 @@ export const makeSignatures = (s: Shared) => {
       )
     )
 
-  /** Signatures of a course (every signer), oldest first. @errors AttendanceNotFound (course) */
-  const listSignatures = (courseId: string) =>
-    s.inTx(Effect.zipRight(s.courseOr404(courseId), s.repo.courseSignatures(courseId)))
+  /**
+   * One signature as a reader sees it: a narrowed teacher (issue 15 §4,
+   * `Shared.narrowedTo`) only those of the courses they teach.
+   * @errors AttendanceNotFound (missing, or of another teacher's course)
+   */
+  const readSignature = (id: string) =>
+    Effect.gen(function* () {
+      const sig = yield* getSignature(id)
+      if (!(yield* s.mayReadCourse(sig.course_id))) return yield* notFound("signature", id)
+      return sig
+    })
 
-  /** Refused attempts of a course (cursor pagination, newest last). @errors AttendanceNotFound, ValidationError */
+  /**
+   * Signatures of a course (every signer), oldest first; a narrowed teacher
+   * only of a course they teach. @errors AttendanceNotFound (course)
+   */
+  const listSignatures = (courseId: string) =>
+    s.inTx(Effect.zipRight(s.readableCourse(courseId), s.repo.courseSignatures(courseId)))
+
+  /**
+   * Refused attempts of a course (cursor pagination, newest last); a
+   * narrowed teacher only of a course they teach.
+   * @errors AttendanceNotFound, ValidationError
+   */
   const listRefusals = (
     courseId: string,
     params: { readonly cursor?: string | undefined; readonly limit?: number | undefined } = {}
   ) =>
     s.inTx(
       Effect.gen(function* () {
-        yield* s.courseOr404(courseId)
+        yield* s.readableCourse(courseId)
         const limit = params.limit ?? DEFAULT_LIMIT
         const after = yield* decodeCursor(params.cursor)
         return toPage(yield* s.repo.listRefusals(courseId, after ?? null, limit + 1), limit)
@@ -246,6 +265,7 @@ export const makeSignatures = (s: Shared) => {
   return {
     findSignature,
     getSignature,
+    readSignature,
     listSignatures,
     listRefusals,
     refuse,

@@ -28,9 +28,10 @@ export const BeaconAdmin = {
   revokeBeacon: (id: string) => write(Beacons.use((b) => b.revokeBeacon(id))),
   telemetry: (id: string, params: Parameters<Svc["telemetry"]>[1]) => read(Beacons.use((b) => b.telemetry(id, params))),
   /**
-   * A presence token for one of the acting student's registered devices.
-   * @errors Forbidden (not a user token), and the service's own errors (not a student, unknown device)
+   * A presence token for one of the acting student's registered devices,
+   * optionally bound to one course they are enrolled in (issue 15 §3).
+   * @errors Forbidden (not a user token), ValidationError (course), and the service's own errors (not a student, unknown device)
    */
-  presenceToken: (deviceIdentifier: string) =>
-    Effect.flatMap(currentUser, ({ userId }) => Beacons.use((b) => b.presenceToken(userId, deviceIdentifier)))
+  presenceToken: (deviceIdentifier: string, courseId?: string) =>
+    Effect.flatMap(currentUser, ({ userId }) => Beacons.use((b) => b.presenceToken(userId, deviceIdentifier, courseId)))
 } as const

@@ -44,7 +44,7 @@ import { type Actor, CurrentActor, CurrentTenant, type TenantId } from "@signet/
 import { Forbidden, ValidationError } from "@signet/contracts/kernel/Errors"
 import { newUuid } from "@signet/contracts/kernel/Ids"
 import { DEFAULT_LIMIT, decodeCursor, toPage } from "@signet/contracts/kernel/Pagination"
-import { Clock, Effect, Either, Option, Redacted, Schema } from "effect"
+import { Clock, Config, Effect, Either, Option, Redacted, Schema } from "effect"
 import { generateSecret, verify as verifyTotp } from "otplib"
 import { Academics } from "../academics/Academics.js"
 import { Attendance, systemPrincipal } from "../attendance/Attendance.js"
@@ -108,6 +108,24 @@ const present = (r: BeaconRow) =>
     revoked_at: r.revoked_at
   })
 
+/**
+ * Lifetime of a presence token in seconds (issue 15 §3):
+ * `SIGNET_PRESENCE_TOKEN_TTL_SECONDS`, 5–120, default 30 — long enough to
+ * walk to the beacon and flash, short enough that a relayed token is stale.
+ */
+export const presenceTokenTtl: Effect.Effect<number> = Effect.orDie(
+  Config.integer("SIGNET_PRESENCE_TOKEN_TTL_SECONDS").pipe(
+    Config.withDefault(30),
+    Config.validate({ message: "must be between 5 and 120 seconds", validation: (n) => n >= 5 && n <= 120 })
+  )
+)
+
+/**
+ * The `beacon_id` under which the used presence tokens' `jti`s are kept in
+ * `beacon_nonces` (tenant-wide: a token used at one beacon is used at all).
+ */
+export const PRESENCE_JTI_SCOPE = "00000000-0000-0000-0000-000000000000"
+
 /** The device binding claim of a presence token: SHA-256 (base64url) of the device identifier. */
 export const deviceBinding = (deviceIdentifier: string): string => sha256(`signet-device:${deviceIdentifier}`)
 
@@ -123,6 +141,7 @@ export class Beacons extends Effect.Service<Beacons>()("Signet/Beacons", {
     const attendance = yield* Attendance
     const audit = yield* Audit
     const events = yield* Events
+    const presenceTtl = yield* presenceTokenTtl
     const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
       tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql))
     const tenantId = Effect.map(CurrentTenant, (t) => t.id as string)
@@ -361,21 +380,32 @@ export class Beacons extends Effect.Service<Beacons>()("Signet/Beacons", {
     // ——— Presence tokens and proofs ———————————————————————————————————————
 
     /**
-     * `POST …/me/presence-token`: a short-lived token for the calling
-     * student's registered device, to show a beacon (flashlight, BLE, NFC).
-     * @errors Forbidden (not a student, or the device is not registered to them)
+     * `POST …/me/presence-token`: a token for the calling student's
+     * registered device, to show a beacon (flashlight, BLE, NFC). Issue 15
+     * §3: it lives {@link presenceTokenTtl} seconds (30 by default), is used
+     * once (its `jti`), names the student (`sub`) and device (`dev`), and,
+     * when `courseId` is given, the course (`crs`: the student must be
+     * enrolled; a proof for another course is refused).
+     * @errors Forbidden (not a student, or the device is not registered to them), ValidationError (course_id)
      */
-    const presenceToken = (studentId: string, deviceIdentifier: string) =>
+    const presenceToken = (studentId: string, deviceIdentifier: string, courseId?: string) =>
       Effect.gen(function* () {
         const tenant = yield* CurrentTenant
         if (!(yield* identity.validateStudentDevice(studentId, deviceIdentifier)))
           return yield* new Forbidden({ message: "presence tokens are issued to a student's registered devices" })
-        const signed = yield* keys.sign("presence", {
-          sub: studentId,
-          tid: tenant.id,
-          tenant_slug: tenant.slug,
-          dev: deviceBinding(deviceIdentifier)
-        })
+        if (courseId !== undefined && !(yield* academics.validateStudentCourse(studentId, courseId)).is_allowed)
+          return yield* ValidationError.field("course_id", "is not a course of this student")
+        const signed = yield* keys.sign(
+          "presence",
+          {
+            sub: studentId,
+            tid: tenant.id,
+            tenant_slug: tenant.slug,
+            dev: deviceBinding(deviceIdentifier),
+            ...(courseId !== undefined ? { crs: courseId } : {})
+          },
+          presenceTtl
+        )
         return new PresenceToken({ token: signed.token, expires_in: signed.expiresIn })
       })
 
@@ -466,12 +496,34 @@ export class Beacons extends Effect.Service<Beacons>()("Signet/Beacons", {
                 const user = yield* Effect.option(identity.get(studentId))
                 if (Option.isNone(user) || !user.value.devices.some((d) => deviceBinding(d) === claims.dev))
                   return yield* refused("DEVICE_NOT_REGISTERED", "the student's device is no longer registered")
+                // A token bound to a course signs that course only (issue 15 §3).
+                const boundCourse = typeof claims.crs === "string" ? claims.crs : null
+                if (boundCourse !== null && proof.course_id && proof.course_id !== boundCourse)
+                  return yield* refused(
+                    "PRESENCE_TOKEN_WRONG_COURSE",
+                    "the presence token was issued for another course"
+                  )
+                // Single use (issue 15 §3): the token's jti is recorded, tenant-wide, until it expires; a
+                // second proof carrying it is refused — one token, one signature, however it travelled.
+                const jti = typeof claims.jti === "string" ? claims.jti : null
+                if (jti === null) return yield* refused("PRESENCE_TOKEN_INVALID", "the presence token has no id")
+                const expMs = typeof claims.exp === "number" ? claims.exp * 1000 : nowMs + 2 * window
+                const used = yield* useNonce(PRESENCE_JTI_SCOPE, `presence:${jti}`, studentId, expMs + 60_000, nowMs)
+                if (Option.isSome(used))
+                  return yield* refused(
+                    "PRESENCE_TOKEN_REPLAYED",
+                    "this presence token was already used: ask for a new one"
+                  )
                 return yield* attendance
                   .createSignatureAttempt(
                     {
                       method: proof.proof_type === "buzzLightyear" ? "FLASHLIGHT" : "BEACON",
                       student_id: studentId,
-                      ...(proof.course_id ? { course_id: proof.course_id } : {}),
+                      ...(proof.course_id
+                        ? { course_id: proof.course_id }
+                        : boundCourse !== null
+                          ? { course_id: boundCourse }
+                          : {}),
                       beacon_proof: {
                         beacon_id: b.id,
                         classroom_id: proof.classroom_id,

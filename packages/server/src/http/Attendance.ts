@@ -10,6 +10,8 @@
  */
 import { HttpApiBuilder } from "@effect/platform"
 import { AttendanceAdmin, policyUse, SignetApi } from "@signet/core"
+import { attachmentResponse } from "@signet/core/attendance/Attachments"
+import { Effect } from "effect"
 import { asPrincipal } from "../Auth.js"
 
 /** Handlers for `/api/v1/tenants/{slug}/{signatures,courses/…,excuses,students/…,attendance/…}`. */
@@ -44,7 +46,9 @@ export const AttendanceHttp = HttpApiBuilder.group(SignetApi, "attendance", (h) 
     .handle("submitExcuse", ({ payload }) => asPrincipal(AttendanceAdmin.submitExcuse(payload)))
     .handle("listExcuses", ({ urlParams }) => asPrincipal(AttendanceAdmin.listExcuses(urlParams)))
     .handle("getExcuse", ({ path }) => asPrincipal(AttendanceAdmin.getExcuse(path.id)))
-    .handle("getExcuseAttachment", ({ path }) => asPrincipal(AttendanceAdmin.getExcuseAttachment(path.id)))
+    .handle("getExcuseAttachment", ({ path }) =>
+      asPrincipal(Effect.map(AttendanceAdmin.getExcuseAttachment(path.id), attachmentResponse))
+    )
     .handle("decideExcuse", ({ path, payload }) => asPrincipal(AttendanceAdmin.decideExcuse(path.id, payload)))
     .handle("studentHistory", ({ path, urlParams }) => asPrincipal(AttendanceAdmin.studentHistory(path.id, urlParams)))
     .handle("report", ({ urlParams }) =>

@@ -47,5 +47,7 @@ export const BeaconsHttp = HttpApiBuilder.group(SignetApi, "beacons", (h) =>
     .handle("updateBeacon", ({ path, payload }) => asPrincipal(B.updateBeacon(path.id, payload).pipe(write)))
     .handle("revokeBeacon", ({ path }) => asPrincipal(B.revokeBeacon(path.id).pipe(write)))
     .handle("beaconTelemetry", ({ path, urlParams }) => asPrincipal(B.telemetry(path.id, urlParams).pipe(read)))
-    .handle("presenceToken", ({ payload }) => asPrincipal(B.presenceToken(payload.device_identifier)))
+    .handle("presenceToken", ({ payload }) =>
+      asPrincipal(B.presenceToken(payload.device_identifier, payload.course_id))
+    )
 )
