@@ -188,6 +188,48 @@ describe("signet attendance", () => {
     ])
   })
 
+  it("issue 15 §6: mark records a student's result by email or id, through the roll call's rules", async () => {
+    const ana = students["ana@att.example.edu"]!
+    const ben = students["ben@att.example.edu"]!
+    const [byEmail, byId, roll] = await sequence([
+      () =>
+        ok(dir, [
+          ...["attendance", "mark", "--tenant", TENANT, "--course", pastCourse],
+          ...["--student", "ana@att.example.edu", "--status", "PRESENT"]
+        ]),
+      () =>
+        ok(dir, [
+          ...["attendance", "mark", "--tenant", TENANT, "--course", pastCourse, "--student", ben],
+          ...["--status", "EXCUSED", "--note", "doctor's note seen", "--json"]
+        ]),
+      () => ok(dir, ["attendance", "roll", "--tenant", TENANT, "--course", pastCourse, "--format", "csv"])
+    ])
+    const [unknown, badStatus] = await sequence([
+      () =>
+        signet(dir, [
+          ...["attendance", "mark", "--tenant", TENANT, "--course", pastCourse],
+          ...["--student", "nobody@att.example.edu", "--status", "PRESENT"]
+        ]),
+      () =>
+        signet(dir, [
+          ...["attendance", "mark", "--tenant", TENANT, "--course", pastCourse, "--student", ana],
+          ...["--status", "HERE"]
+        ])
+    ])
+    expect(byEmail.trim()).toBe(`marked ana@att.example.edu PRESENT in course ${pastCourse}`)
+    expect(JSON.parse(byId)).toMatchObject({ course_id: pastCourse, marked: 1, unchanged: 0, student_id: ben })
+    const rows = Object.fromEntries(
+      csvRows(roll)
+        .slice(1)
+        .map((r) => [r[0], [r[1], r[2]]])
+    )
+    expect(rows).toEqual({ [ana]: ["PRESENT", "ADMIN"], [ben]: ["EXCUSED", ""] })
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr.trim()).toBe("signet: no user nobody@att.example.edu in this tenant")
+    expect(badStatus.code).toBe(2)
+    expect(badStatus.stdout).toBe("")
+  })
+
   it("bad usage gives one clear line and a non-zero exit", async () => {
     const [none, two, badDate, order, noCourse] = await Promise.all([
       signet(dir, ["attendance", "report", "--tenant", TENANT]),

@@ -11,6 +11,7 @@ import {
   type Actor,
   Attendance,
   AttendanceAdmin,
+  Audit,
   CreateTenant,
   CreateUser,
   CurrentActor,
@@ -19,6 +20,7 @@ import {
   policyUse,
   Tenancy
 } from "@signet/core"
+import { tenantTx } from "@signet/core/kernel/Database"
 import { testDialects } from "@signet/core/testing"
 import { Effect, Schema, TestClock } from "effect"
 import { asTenant, testActor, testCore } from "./support.js"
@@ -450,6 +452,26 @@ for (const dialect of testDialects()) {
             expect(line?.totals).toEqual(history.totals)
           }
         })
+    )
+
+    it.effect("issue 15 §6: a roll call's note is kept in its audit row", () =>
+      Effect.gen(function* () {
+        yield* at("2026-11-23T08:05:00Z")
+        const f = yield* fixture("adm-note")
+        const teacher: Actor = { kind: "user", id: f.teacher.id, userType: "teacher" }
+        yield* f.as(
+          teacher,
+          AttendanceAdmin.markRoll(f.course.id, {
+            marks: [{ student_id: f.s1.id, result: "EXCUSED" }],
+            note: "doctor's note seen"
+          })
+        )
+        const page = yield* f.run(tenantTx(Audit.use((a) => a.list({ limit: 1 })))).pipe(Effect.provide(testActor))
+        expect(page.items[0]).toMatchObject({
+          action: "attendance.roll.marked",
+          after: { marks: [{ student_id: f.s1.id, result: "EXCUSED" }], note: "doctor's note seen" }
+        })
+      })
     )
   })
 }

@@ -1,8 +1,10 @@
 /**
- * `signet attendance report|roll|close …` — attendance reports, course rolls
- * and the close job on the local database (issue 5 §6), as tables, CSV or
- * JSON. Through the facade `AttendanceAdmin` (as the local system actor,
- * which holds every permission), so the CLI gets the same rules as REST.
+ * `signet attendance report|roll|mark|close …` — attendance reports, course
+ * rolls, roll marking (issue 15 §6) and the close job on the local database
+ * (issue 5 §6), as tables, CSV or JSON. Through the facade `AttendanceAdmin`
+ * (as the local system actor, which holds every permission), so the CLI gets
+ * the same rules as REST: `mark` is `POST …/courses/{id}/roll`
+ * (`AttendanceAdmin.markRoll`), recorded as an ADMIN mark with an audit row.
  *
  * @module
  */
@@ -271,6 +273,72 @@ const roll = Command.make(
   )
 )
 
+/** Roll results `signet attendance mark --status` accepts (`RollMark.result`). */
+export const MARK_STATUSES = ["PRESENT", "LATE", "ABSENT", "EXCUSED"] as const
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** The user id of `ref` — an id as given, an email or username looked up in the tenant. */
+const studentIdOf = (ref: string) =>
+  UUID.test(ref)
+    ? Effect.succeed(ref)
+    : Effect.flatMap(
+        Identity.use((i) => i.findByLogin(ref)),
+        Option.match({
+          onNone: () => Effect.fail(new StudentNotFound({ message: `no user ${ref} in this tenant` })),
+          onSome: (row) => Effect.succeed(row.id as string)
+        })
+      )
+
+/** `signet attendance mark --student` names no user of the tenant (exit code 1). */
+export class StudentNotFound extends Data.TaggedError("StudentNotFound")<{ readonly message: string }> {}
+
+const mark = Command.make(
+  "mark",
+  {
+    tenant: tenantOpt,
+    course: Options.text("course").pipe(Options.withDescription("Course id")),
+    student: Options.text("student").pipe(Options.withDescription("The student: user id, email or username")),
+    status: Options.choice("status", MARK_STATUSES).pipe(
+      Options.withDescription("The result to record: PRESENT, LATE, ABSENT or EXCUSED")
+    ),
+    note: Options.text("note").pipe(
+      Options.withDescription("Why (at most 500 characters; kept in the audit row)"),
+      Options.mapEffect((n) =>
+        n.length > 500 ? Effect.fail(usage("--note is longer than 500 characters")) : Effect.succeed(n)
+      ),
+      Options.optional
+    ),
+    json
+  },
+  (o) =>
+    inTenant(
+      o.tenant,
+      Effect.gen(function* () {
+        const studentId = yield* studentIdOf(o.student)
+        const r = yield* AttendanceAdmin.markRoll(o.course, {
+          marks: [{ student_id: studentId, result: o.status }],
+          ...(Option.isSome(o.note) ? { note: o.note.value } : {})
+        })
+        if (o.json) return yield* show(plain({ ...r, student_id: studentId, status: o.status }), true)
+        yield* Console.log(
+          r.marked === 1
+            ? `marked ${o.student} ${o.status} in course ${r.course_id}`
+            : `${o.student} was already ${o.status} in course ${r.course_id}; nothing changed`
+        )
+      })
+    )
+).pipe(
+  Command.withDescription(
+    "Mark one student's result in a course's roll (PRESENT and LATE create or change a signature; " +
+      "ABSENT and EXCUSED set the result), as an administrator: the same rules as the REST roll call " +
+      "(the student must be enrolled), recorded as an ADMIN mark with an audit row.\n" +
+      "Examples:\n" +
+      "  signet attendance mark --tenant lycee-hugo --course 0193… --student ana@lycee.example.edu --status PRESENT\n" +
+      "  signet attendance mark --tenant lycee-hugo --course 0193… --student 0193… --status EXCUSED --note 'doctor'"
+  )
+)
+
 const close = Command.make("close", { tenant: tenantOpt, json }, (o) =>
   inTenant(
     o.tenant,
@@ -289,6 +357,6 @@ const close = Command.make("close", { tenant: tenantOpt, json }, (o) =>
 
 /** `signet attendance report|roll|close`. */
 export const attendance = Command.make("attendance").pipe(
-  Command.withDescription("Attendance reports, course rolls and closing ended courses."),
-  Command.withSubcommands([report, roll, close])
+  Command.withDescription("Attendance reports, course rolls, roll marking and closing ended courses."),
+  Command.withSubcommands([report, roll, mark, close])
 )

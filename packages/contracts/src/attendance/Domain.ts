@@ -184,7 +184,12 @@ export const RollMark = Schema.Struct({
 })
 /** Body of `POST …/courses/{id}/roll` (TEACHER method, bulk). */
 export const MarkRoll = strictStruct("MarkRoll", {
-  marks: Schema.Array(RollMark).pipe(Schema.minItems(1), Schema.maxItems(1000))
+  marks: Schema.Array(RollMark).pipe(Schema.minItems(1), Schema.maxItems(1000)),
+  note: Schema.optional(
+    Schema.Trim.pipe(Schema.maxLength(500)).annotations({
+      description: "Why the roll was marked (kept in the audit row attendance.roll.marked)"
+    })
+  )
 })
 /** @see MarkRoll */
 export type MarkRoll = typeof MarkRoll.Type

@@ -113,7 +113,7 @@ export const makeRoll = (s: Shared, sigs: Signatures) => {
               action: "attendance.roll.marked",
               targetType: "course",
               targetId: course.id,
-              after: { marks: input.marks }
+              after: { marks: input.marks, ...(input.note ? { note: input.note } : {}) }
             })
           return new RollMarked({ course_id: course.id, marked, unchanged: input.marks.length - marked })
         })
