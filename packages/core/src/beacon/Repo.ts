@@ -1,0 +1,228 @@
+/**
+ * The beacon repository: all of the beacon module's SQL (ARCHITECTURE §1
+ * "Repo.ts"; issue 14 §2). It is the only writer of `beacons`,
+ * `beacon_enrolment_codes`, `beacon_nonces` and `beacon_telemetry`.
+ *
+ * Every method filters by the tenant of `CurrentTenant` and runs in the
+ * caller's tenant transaction (`tenantTx`, which on Postgres also sets the
+ * row-level-security tenant). Rows are decoded once; SQL errors become
+ * defects. Each method has a span `BeaconRepo.<method>`.
+ *
+ * @module
+ */
+import { SqlClient, SqlSchema } from "@effect/sql"
+import { Beacon, type TelemetryReport, TelemetrySample } from "@signet/contracts/beacon/Domain"
+import { CurrentTenant } from "@signet/contracts/kernel/Context"
+import { Effect, Option, Schema } from "effect"
+import { DbCount, DbJson, json, repoSpan } from "../kernel/Sql.js"
+
+/** A `beacons` row: the domain's {@link Beacon} plus its envelope-encrypted TOTP secret. */
+export const BeaconRow = Schema.Struct({
+  ...Beacon.fields,
+  public_jwk: DbJson,
+  last_counter: DbCount,
+  totp_secret_enc: Schema.String
+})
+/** @see BeaconRow */
+export type BeaconRow = typeof BeaconRow.Type
+
+/** A beacon row as the API shows it (without its secret). */
+export const present = ({ totp_secret_enc: _, ...r }: BeaconRow) => new Beacon(r)
+
+/** A `beacon_enrolment_codes` row. */
+const EnrolmentCodeRow = Schema.Struct({
+  id: Schema.String,
+  classroom_id: Schema.NullOr(Schema.String),
+  name: Schema.NullOr(Schema.String),
+  expires_at: Schema.String,
+  used_at: Schema.NullOr(Schema.String)
+})
+
+/** A nullable numeric column (SQLite and Postgres may answer text for NUMERIC). */
+const DbNumber = Schema.NullOr(DbCount)
+
+/** A `beacon_telemetry` row as the domain's {@link TelemetrySample}. */
+const TelemetryFromRow = Schema.compose(
+  Schema.Struct({
+    at: Schema.String,
+    battery_pct: DbNumber,
+    temperature_c: DbNumber,
+    clock_drift_ms: DbNumber,
+    queue_depth: DbNumber,
+    uptime_s: DbNumber
+  }),
+  TelemetrySample,
+  { strict: false }
+)
+
+/** A new enrolment code as stored (its code hashed). */
+export interface NewEnrolmentCode {
+  readonly id: string
+  readonly codeHash: string
+  readonly classroomId: string | null
+  readonly name: string | null
+  readonly createdBy: string | null
+  readonly expiresAt: string
+}
+
+/** The beacon module's SQL; see the module comment. */
+export class BeaconRepo extends Effect.Service<BeaconRepo>()("Signet/BeaconRepo", {
+  effect: Effect.map(SqlClient.SqlClient, (sql) => {
+    const span = repoSpan("BeaconRepo")
+    const tid = Effect.map(CurrentTenant, (t) => t.id as string)
+
+    const findQ = SqlSchema.findOne({
+      Request: Schema.Struct({ tenant: Schema.String, id: Schema.String }),
+      Result: BeaconRow,
+      execute: (r) => sql`SELECT * FROM beacons WHERE tenant_id = ${r.tenant} AND id = ${r.id}`
+    })
+    const listQ = SqlSchema.findAll({
+      Request: Schema.Struct({
+        tenant: Schema.String,
+        classroom: Schema.UndefinedOr(Schema.String),
+        after: Schema.UndefinedOr(Schema.String),
+        limit: Schema.Number
+      }),
+      Result: BeaconRow,
+      execute: (r) => sql`SELECT * FROM beacons WHERE tenant_id = ${r.tenant}
+        ${r.classroom ? sql`AND classroom_id = ${r.classroom}` : sql``}
+        ${r.after ? sql`AND id > ${r.after}` : sql``} ORDER BY id LIMIT ${r.limit}`
+    })
+    const codeQ = SqlSchema.findOne({
+      Request: Schema.Struct({ tenant: Schema.String, hash: Schema.String }),
+      Result: EnrolmentCodeRow,
+      execute: (r) => sql`SELECT id, classroom_id, name, expires_at, used_at FROM beacon_enrolment_codes
+        WHERE tenant_id = ${r.tenant} AND code_hash = ${r.hash}`
+    })
+    const telemetryQ = SqlSchema.findAll({
+      Request: Schema.Struct({ tenant: Schema.String, beacon: Schema.String, limit: Schema.Number }),
+      Result: TelemetryFromRow,
+      execute: (r) => sql`SELECT at, battery_pct, temperature_c, clock_drift_ms, queue_depth, uptime_s
+        FROM beacon_telemetry WHERE tenant_id = ${r.tenant} AND beacon_id = ${r.beacon}
+        ORDER BY at DESC LIMIT ${r.limit}`
+    })
+
+    return {
+      // ——— beacons ————————————————————————————————————————————————————————
+      /** One beacon of the tenant. */
+      find: (id: string) => Effect.flatMap(tid, (tenant) => findQ({ tenant, id })).pipe(span("find")),
+      /** Up to `limit` beacons by id after `after`, optionally of one classroom. */
+      list: (params: { readonly classroomId?: string | undefined; readonly after?: string; readonly limit: number }) =>
+        Effect.flatMap(tid, (tenant) =>
+          listQ({ tenant, classroom: params.classroomId, after: params.after, limit: params.limit })
+        ).pipe(span("list")),
+      /** Registers a freshly enrolled beacon (`provisioned`; its counter starts at the column default, -1). */
+      insert: (b: BeaconRow) =>
+        Effect.flatMap(
+          tid,
+          (tenant) => sql`INSERT INTO beacons (tenant_id, id, name, classroom_id, alg, public_jwk, totp_secret_enc,
+              firmware_version, status, created_at)
+            VALUES (${tenant}, ${b.id}, ${b.name}, ${b.classroom_id}, ${b.alg}, ${json(b.public_jwk)},
+              ${b.totp_secret_enc}, ${b.firmware_version}, ${b.status}, ${b.created_at})`
+        ).pipe(Effect.asVoid, span("insert")),
+      /** A successful authentication: `provisioned` becomes `active`; last seen and clock drift recorded. */
+      markAuthenticated: (id: string, at: string, driftMs: number) =>
+        Effect.flatMap(
+          tid,
+          (tenant) => sql`UPDATE beacons SET status = CASE WHEN status = 'provisioned' THEN 'active' ELSE status END,
+              last_seen_at = ${at}, clock_drift_ms = ${driftMs}
+            WHERE tenant_id = ${tenant} AND id = ${id}`
+        ).pipe(Effect.asVoid, span("markAuthenticated")),
+      /** Moves the beacon's counter to `counter` if it is higher; answers whether it moved. */
+      advanceCounter: (id: string, counter: number, at: string) =>
+        Effect.flatMap(
+          tid,
+          (tenant) => sql<{ id: string }>`UPDATE beacons SET last_counter = ${counter}, last_seen_at = ${at}
+            WHERE tenant_id = ${tenant} AND id = ${id} AND last_counter < ${counter} RETURNING id`
+        ).pipe(
+          Effect.map((r) => r.length > 0),
+          span("advanceCounter")
+        ),
+      /** Replaces the beacon's key. */
+      rotateKey: (id: string, alg: string, publicJwk: unknown, at: string) =>
+        Effect.flatMap(
+          tid,
+          (tenant) => sql`UPDATE beacons SET alg = ${alg}, public_jwk = ${json(publicJwk)}, key_rotated_at = ${at}
+            WHERE tenant_id = ${tenant} AND id = ${id}`
+        ).pipe(Effect.asVoid, span("rotateKey")),
+      /** Writes a beacon's name and classroom. */
+      assign: (id: string, name: string | null, classroomId: string | null) =>
+        Effect.flatMap(
+          tid,
+          (tenant) => sql`UPDATE beacons SET name = ${name}, classroom_id = ${classroomId}
+            WHERE tenant_id = ${tenant} AND id = ${id}`
+        ).pipe(Effect.asVoid, span("assign")),
+      /** Marks a beacon revoked at `at`. */
+      revoke: (id: string, at: string) =>
+        Effect.flatMap(
+          tid,
+          (tenant) => sql`UPDATE beacons SET status = 'revoked', revoked_at = ${at}
+            WHERE tenant_id = ${tenant} AND id = ${id}`
+        ).pipe(Effect.asVoid, span("revoke")),
+
+      // ——— beacon_enrolment_codes —————————————————————————————————————————
+      /** Stores a one-time enrolment code (hashed). */
+      insertEnrolmentCode: (c: NewEnrolmentCode) =>
+        Effect.flatMap(
+          tid,
+          (tenant) => sql`INSERT INTO beacon_enrolment_codes (tenant_id, id, code_hash, classroom_id, name, created_by,
+              expires_at)
+            VALUES (${tenant}, ${c.id}, ${c.codeHash}, ${c.classroomId}, ${c.name}, ${c.createdBy}, ${c.expiresAt})`
+        ).pipe(Effect.asVoid, span("insertEnrolmentCode")),
+      /** The enrolment code with this hash. */
+      findEnrolmentCode: (codeHash: string) =>
+        Effect.flatMap(tid, (tenant) => codeQ({ tenant, hash: codeHash })).pipe(span("findEnrolmentCode")),
+      /** Marks an enrolment code used by beacon `beaconId`. */
+      useEnrolmentCode: (codeId: string, beaconId: string, at: string) =>
+        Effect.flatMap(
+          tid,
+          (tenant) => sql`UPDATE beacon_enrolment_codes SET used_at = ${at}, beacon_id = ${beaconId}
+            WHERE tenant_id = ${tenant} AND id = ${codeId}`
+        ).pipe(Effect.asVoid, span("useEnrolmentCode")),
+
+      // ——— beacon_nonces ——————————————————————————————————————————————————
+      /**
+       * Records `nonce` under `scope` (a beacon id) until `expiresAtMs`, after
+       * pruning the scope's expired nonces. Answers none when it was new, or
+       * the digest stored with it when it was already used.
+       */
+      useNonce: (scope: string, nonce: string, digest: string | null, expiresAtMs: number, nowMs: number) =>
+        Effect.gen(function* () {
+          const tenant = yield* tid
+          yield* sql`DELETE FROM beacon_nonces WHERE tenant_id = ${tenant} AND beacon_id = ${scope}
+            AND expires_at < ${nowMs}`
+          const inserted = yield* sql<{ nonce: string }>`INSERT INTO beacon_nonces (tenant_id, beacon_id, nonce,
+              digest, expires_at)
+            VALUES (${tenant}, ${scope}, ${nonce}, ${digest}, ${expiresAtMs}) ON CONFLICT DO NOTHING RETURNING nonce`
+          if (inserted.length > 0) return Option.none<string | null>()
+          const prior = yield* sql<{ digest: string | null }>`SELECT digest FROM beacon_nonces
+            WHERE tenant_id = ${tenant} AND beacon_id = ${scope} AND nonce = ${nonce}`
+          return Option.some(prior[0]?.digest ?? null)
+        }).pipe(span("useNonce")),
+
+      // ——— beacon_telemetry ——————————————————————————————————————————————
+      /**
+       * Stores one telemetry sample at `at`, prunes the beacon's samples older
+       * than `keepAfter`, and records last seen, clock drift and firmware.
+       */
+      recordTelemetry: (beaconId: string, t: TelemetryReport, at: string, keepAfter: string) =>
+        Effect.gen(function* () {
+          const tenant = yield* tid
+          yield* sql`INSERT INTO beacon_telemetry (tenant_id, beacon_id, at, battery_pct, temperature_c,
+              clock_drift_ms, queue_depth, uptime_s)
+            VALUES (${tenant}, ${beaconId}, ${at}, ${t.battery_pct ?? null}, ${t.temperature_c ?? null},
+              ${t.clock_drift_ms ?? null}, ${t.queue_depth ?? null}, ${t.uptime_s ?? null})
+            ON CONFLICT DO NOTHING`
+          yield* sql`DELETE FROM beacon_telemetry WHERE tenant_id = ${tenant} AND beacon_id = ${beaconId}
+            AND at < ${keepAfter}`
+          yield* sql`UPDATE beacons SET last_seen_at = ${at},
+              clock_drift_ms = COALESCE(${t.clock_drift_ms ?? null}, clock_drift_ms),
+              firmware_version = COALESCE(${t.firmware_version ?? null}, firmware_version)
+            WHERE tenant_id = ${tenant} AND id = ${beaconId}`
+        }).pipe(span("recordTelemetry")),
+      /** A beacon's latest `limit` samples, newest first. */
+      telemetry: (beaconId: string, limit: number) =>
+        Effect.flatMap(tid, (tenant) => telemetryQ({ tenant, beacon: beaconId, limit })).pipe(span("telemetry"))
+    } as const
+  })
+}) {}
