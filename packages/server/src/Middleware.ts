@@ -274,7 +274,12 @@ const SECURITY_HEADERS: Record<string, string> = {
   "strict-transport-security": "max-age=31536000; includeSubDomains",
   "permissions-policy": "camera=(), microphone=(), geolocation=()"
 }
-const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+/**
+ * The API's Content-Security-Policy: nothing loads, nothing frames it, and a
+ * response opened in a browser (an excuse attachment, a CSV) runs in a
+ * sandbox — no script, no same-origin access.
+ */
+const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; sandbox"
 
 /**
  * The `/docs` page's policy (issue 15 §2): its script and styles are inline

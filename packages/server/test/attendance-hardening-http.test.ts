@@ -141,6 +141,7 @@ for (const dialect of testDialects()) {
           )
           expect(res.headers.get("x-content-type-options")).toBe("nosniff")
           expect(res.headers.get("content-security-policy")).toContain("default-src 'none'")
+          expect(res.headers.get("content-security-policy")).toContain("sandbox")
           const bytes = Buffer.from(yield* Effect.promise(() => res.arrayBuffer()))
           expect(bytes.equals(pdf)).toBe(true)
         })

@@ -16,8 +16,9 @@
  * page: the checked type as `Content-Type`, `Content-Disposition: attachment`
  * with an ASCII `filename` and an RFC 5987 `filename*` (RFC 6266 §4.3),
  * `X-Content-Type-Options: nosniff`, `Content-Security-Policy: default-src
- * 'none'; sandbox` (the server's own API policy, `default-src 'none'`, replaces
- * it on the way out: scripts run in neither) and `Cache-Control: private, no-store`.
+ * 'none'; sandbox` (the server's API policy, which also says `default-src
+ * 'none'` and `sandbox`, replaces it on the way out) and `Cache-Control:
+ * private, no-store`.
  *
  * @module
  */
