@@ -16,7 +16,7 @@ import {
 } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Effect, Schema, TestClock } from "effect"
-import { asTenant, auditCount, outboxCount, testActor, testCore } from "./support.js"
+import { asTenant, auditCount, testActor, testCore } from "./support.js"
 
 const onboard = (slug: string) =>
   Tenancy.use((t) => t.create(Schema.decodeUnknownSync(CreateTenant)({ slug, name: slug }))).pipe(
@@ -37,477 +37,481 @@ const countRows = (table: string, where = "1 = 1") =>
     Effect.map(sql.unsafe<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`), (r) => Number(r[0]!.n))
   ).pipe(Effect.orDie)
 
+/**
+ * The tenant, school, groups, students, teachers and two courses (08:00–09:00
+ * on 2026-11-23; Maths with a teacher, a classroom and a 10-minute closing
+ * delay; Physics without a teacher) every CreateSignatureAttempt case starts
+ * from, at 07:00 that morning, with the helpers the cases share.
+ */
+const setup = (slug: string) =>
+  Effect.gen(function* () {
+    yield* at("2026-11-23T07:00:00Z")
+    const tenant = yield* onboard(slug)
+    const run = <A, E, R>(eff: Effect.Effect<A, E, R>) => asTenant(tenant, eff).pipe(Effect.provide(testActor))
+    const fixture = yield* run(
+      Effect.gen(function* () {
+        const a = yield* Academics
+        // NFC is off by default (issue 15 §3): this school turns it on.
+        const school = yield* a.createSchool({ name: "Lycée Hugo", code: "HUGO", preferences: { enable_nfc: true } })
+        const school2 = yield* a.createSchool({ name: "Collège Zola", code: "ZOLA" })
+        const room = yield* a.createClassroom({ school_id: school.id, name: "Salle 101", code: "101" })
+        const group = yield* a.createGroup({ school_id: school.id, name: "2nde A", code: "2A" })
+        const others = yield* a.createGroup({ school_id: school.id, name: "2nde B", code: "2B" })
+        const students = yield* Effect.all(
+          [1, 2, 3, 4, 5, 6].map((n) => user(`s${n}@${slug}.example.edu`, "student", { devices: [`phone-${n}`] }))
+        )
+        const outsider = yield* user(`out@${slug}.example.edu`, "student")
+        const teacher = yield* user(`t1@${slug}.example.edu`, "teacher")
+        const stranger = yield* user(`t2@${slug}.example.edu`, "teacher")
+        yield* a.setMembers(
+          group.id,
+          students.map((s) => s.id)
+        )
+        yield* a.setMembers(others.id, [outsider.id])
+        const course = yield* a.createCourse({
+          school_id: school.id,
+          name: "Maths",
+          start_at: "2026-11-23T08:00:00Z",
+          end_at: "2026-11-23T09:00:00Z",
+          signature_closing_delay_minutes: 10,
+          teacher_ids: [teacher.id],
+          classroom_ids: [room.id],
+          group_ids: [group.id]
+        })
+        const course2 = yield* a.createCourse({
+          school_id: school.id,
+          name: "Physics",
+          start_at: "2026-11-23T08:00:00Z",
+          end_at: "2026-11-23T09:00:00Z",
+          group_ids: [group.id]
+        })
+        return { school, school2, room, group, students, outsider, teacher, stranger, course, course2 }
+      })
+    )
+    const { course } = fixture
+    const [s1, s2, s3, s4, s5, s6] = fixture.students as [any, any, any, any, any, any]
+    const sign = (
+      who: string,
+      input: Omit<CreateSignatureAttempt, "method"> & { method?: CreateSignatureAttempt["method"] },
+      principal: AttendancePrincipal = student,
+      ip?: string
+    ) =>
+      run(
+        asUser(
+          who,
+          Attendance.use((att) =>
+            att.createSignatureAttempt({ method: "QR", course_id: course.id, ...input }, principal)
+          ),
+          ip
+        )
+      )
+    /** The code on the teacher's screen at `atIso` (the current test time). */
+    const code = (courseId: string, atIso: string) =>
+      run(
+        Effect.gen(function* () {
+          const qr = yield* Attendance.use((att) => att.currentQrCode(courseId))
+          expect(qr.code).toMatch(/^\d{8}$/)
+          expect(qr.svg).toContain("<svg")
+          expect(Date.parse(qr.expires_at)).toBeGreaterThan(Date.parse(atIso))
+          return qr.code
+        })
+      )
+    /** Rows of `table` in this tenant (outbox rows carry the tenant too). */
+    const count = (table: string, where = "1 = 1") =>
+      asTenant(tenant, countRows(table, `tenant_id = '${tenant.id}' AND ${where}`))
+    /** Runs `f` on the Attendance service as user `id`. */
+    const as = <A, E>(id: string, f: (att: Attendance) => Effect.Effect<A, E, any>) =>
+      run(asUser(id, Attendance.use(f) as Effect.Effect<A, E, never>))
+    /** The ended courses closed at 10:00 (unmarked students become ABSENT). */
+    const closeAtTen = Effect.zipRight(
+      at("2026-11-23T10:00:00Z"),
+      run(Attendance.use((att) => att.closeExpiredCourses("2026-11-23T10:00:00Z")))
+    )
+    /** Signs `who` into Maths by QR at 08:05 (ACCEPTED). */
+    const signOnTime = (who: string) =>
+      Effect.gen(function* () {
+        yield* at("2026-11-23T08:05:00Z")
+        return yield* sign(who, { qr_code: yield* code(course.id, "2026-11-23T08:05:00Z") })
+      })
+    return { tenant, run, ...fixture, s1, s2, s3, s4, s5, s6, sign, code, count, as, closeAtTen, signOnTime }
+  })
+
+const pdf = Buffer.from("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF").toString("base64")
+
 for (const dialect of testDialects()) {
   layer(testCore(dialect), { timeout: 120_000 })(`Attendance on ${dialect}`, (it) => {
+    it.effect("a signature before the course starts is refused COURSE_NOT_STARTED; only the refusal is written", () =>
+      Effect.gen(function* () {
+        const { count, s1, sign } = yield* setup("att-early")
+        const early = yield* sign(s1.id, { qr_code: "00000000" })
+        expect(early).toMatchObject({ status: "REFUSED", reason_code: "COURSE_NOT_STARTED", signature_id: null })
+        expect(yield* count("signatures")).toBe(0)
+        expect(yield* count("roll_results")).toBe(0)
+        expect(yield* count("signature_refusals")).toBe(1)
+      })
+    )
+
+    it.effect("a QR code on time is ACCEPTED once: signing again answers the same signature", () =>
+      Effect.gen(function* () {
+        const { code, count, course, s1, sign } = yield* setup("att-ontime")
+        yield* at("2026-11-23T08:05:00Z")
+        const c1 = yield* code(course.id, "2026-11-23T08:05:00Z")
+        const ok = yield* sign(s1.id, { qr_code: c1 })
+        expect(ok).toMatchObject({ status: "ACCEPTED", existing: false, reason_code: null })
+        const again = yield* sign(s1.id, { qr_code: c1 })
+        expect(again).toMatchObject({ signature_id: ok.signature_id, existing: true })
+        expect(yield* count("signatures")).toBe(1)
+        expect(yield* count("outbox", "type = 'signet.attendance.signature.created'")).toBe(1)
+      })
+    )
+
+    it.effect("concurrent attempts of one student write one signature", () =>
+      Effect.gen(function* () {
+        const { code, count, course, s6, sign } = yield* setup("att-burst")
+        yield* at("2026-11-23T08:05:00Z")
+        const c1 = yield* code(course.id, "2026-11-23T08:05:00Z")
+        const burst = yield* Effect.all(
+          Array.from({ length: 5 }, () => sign(s6.id, { qr_code: c1 })),
+          { concurrency: "unbounded" }
+        )
+        expect(new Set(burst.map((r) => r.signature_id)).size).toBe(1)
+        expect(yield* count("signatures", `signer_id = '${s6.id}'`)).toBe(1)
+      })
+    )
+
+    it.effect("another course's code and a wrong code are QR_CODE_INVALID; a stale one QR_CODE_EXPIRED", () =>
+      Effect.gen(function* () {
+        const { code, course, course2, s2, sign } = yield* setup("att-qr")
+        yield* at("2026-11-23T08:05:00Z")
+        const c1 = yield* code(course.id, "2026-11-23T08:05:00Z")
+        const other = yield* code(course2.id, "2026-11-23T08:05:00Z")
+        if (other !== c1)
+          expect(yield* sign(s2.id, { qr_code: other })).toMatchObject({ reason_code: "QR_CODE_INVALID" })
+        const wrong = c1 === "12345678" ? "87654321" : "12345678"
+        expect(yield* sign(s2.id, { qr_code: wrong })).toMatchObject({ reason_code: "QR_CODE_INVALID" })
+        yield* at("2026-11-23T08:06:00Z") // 4 steps of 15 s later: c1 is stale
+        expect(yield* sign(s2.id, { qr_code: c1 })).toMatchObject({ reason_code: "QR_CODE_EXPIRED" })
+        yield* at("2026-11-23T08:05:14Z")
+        expect(yield* sign(s2.id, { qr_code: c1 })).toMatchObject({ status: "ACCEPTED" })
+      })
+    )
+
+    it.effect("after the closing delay a signature is LATE; under the 'refuse' policy it is SIGNING_CLOSED", () =>
+      Effect.gen(function* () {
+        const { code, count, course, run, s3, s4, school, sign } = yield* setup("att-late")
+        yield* at("2026-11-23T08:20:00Z")
+        const late = yield* sign(s3.id, { qr_code: yield* code(course.id, "2026-11-23T08:20:00Z") })
+        expect(late).toMatchObject({ status: "LATE", reason_code: "AFTER_CLOSING_DELAY" })
+        expect(late.message).toContain("20 min")
+        yield* run(Attendance.use((att) => att.updatePolicy(school.id, { late_policy: "refuse" })))
+        const before = yield* count("signatures")
+        expect(yield* sign(s4.id, { qr_code: yield* code(course.id, "2026-11-23T08:20:00Z") })).toMatchObject({
+          status: "REFUSED",
+          reason_code: "SIGNING_CLOSED"
+        })
+        expect(yield* count("signatures")).toBe(before)
+      })
+    )
+
     it.effect(
-      "CreateSignatureAttempt: each rule in order, idempotency, methods, roll call, close, excuses, reports",
+      "a student outside the course's groups is NOT_ENROLLED; a token of another school COURSE_OTHER_SCHOOL",
       () =>
         Effect.gen(function* () {
-          yield* at("2026-11-23T07:00:00Z")
-          const tenant = yield* onboard("att-alpha")
-          const other = yield* onboard("att-beta")
-          const run = <A, E, R>(eff: Effect.Effect<A, E, R>) => asTenant(tenant, eff).pipe(Effect.provide(testActor))
-          const fixture = yield* run(
-            Effect.gen(function* () {
-              const a = yield* Academics
-              // NFC is off by default (issue 15 §3): this school turns it on.
-              const school = yield* a.createSchool({
-                name: "Lycée Hugo",
-                code: "HUGO",
-                preferences: { enable_nfc: true }
-              })
-              const school2 = yield* a.createSchool({ name: "Collège Zola", code: "ZOLA" })
-              const room = yield* a.createClassroom({ school_id: school.id, name: "Salle 101", code: "101" })
-              const group = yield* a.createGroup({ school_id: school.id, name: "2nde A", code: "2A" })
-              const others = yield* a.createGroup({ school_id: school.id, name: "2nde B", code: "2B" })
-              const students = yield* Effect.all(
-                [1, 2, 3, 4, 5, 6].map((n) => user(`s${n}@att.example.edu`, "student", { devices: [`phone-${n}`] }))
-              )
-              const outsider = yield* user("out@att.example.edu", "student")
-              const teacher = yield* user("t1@att.example.edu", "teacher")
-              const stranger = yield* user("t2@att.example.edu", "teacher")
-              yield* a.setMembers(
-                group.id,
-                students.map((s) => s.id)
-              )
-              yield* a.setMembers(others.id, [outsider.id])
-              const course = yield* a.createCourse({
-                school_id: school.id,
-                name: "Maths",
-                start_at: "2026-11-23T08:00:00Z",
-                end_at: "2026-11-23T09:00:00Z",
-                signature_closing_delay_minutes: 10,
-                teacher_ids: [teacher.id],
-                classroom_ids: [room.id],
-                group_ids: [group.id]
-              })
-              const course2 = yield* a.createCourse({
-                school_id: school.id,
-                name: "Physics",
-                start_at: "2026-11-23T08:00:00Z",
-                end_at: "2026-11-23T09:00:00Z",
-                group_ids: [group.id]
-              })
-              return { school, school2, room, group, students, outsider, teacher, stranger, course, course2 }
-            })
-          )
-          const { course, course2, students, teacher, stranger, outsider } = fixture
-          const [s1, s2, s3, s4, s5, s6] = students as [any, any, any, any, any, any]
-          const sign = (
-            who: string,
-            input: Omit<CreateSignatureAttempt, "method"> & { method?: CreateSignatureAttempt["method"] },
-            principal: AttendancePrincipal = student,
-            ip?: string
-          ) =>
-            run(
-              asUser(
-                who,
-                Attendance.use((att) =>
-                  att.createSignatureAttempt({ method: "QR", course_id: course.id, ...input }, principal)
-                ),
-                ip
-              )
-            )
-          /** The code on the teacher's screen at `atIso` (the current test time). */
-          const code = (courseId: string, atIso: string) =>
-            run(
-              Effect.gen(function* () {
-                const qr = yield* Attendance.use((att) => att.currentQrCode(courseId))
-                expect(qr.code).toMatch(/^\d{8}$/)
-                expect(qr.svg).toContain("<svg")
-                expect(Date.parse(qr.expires_at)).toBeGreaterThan(Date.parse(atIso))
-                return qr.code
-              })
-            )
-          const count = (table: string, where = "1 = 1") =>
-            asTenant(tenant, countRows(table, `tenant_id = '${tenant.id}' AND ${where}`))
-
-          // (2) Too early: refused, and only the refusal is written.
-          const early = yield* sign(s1.id, { qr_code: "00000000" })
-          expect(early).toMatchObject({ status: "REFUSED", reason_code: "COURSE_NOT_STARTED", signature_id: null })
-          expect(yield* count("signatures")).toBe(0)
-          expect(yield* count("roll_results")).toBe(0)
-          expect(yield* count("signature_refusals")).toBe(1)
-
-          // QR on time: ACCEPTED; again: the same signature (existing), never a second row.
+          const { code, course, outsider, s4, school2, sign } = yield* setup("att-member")
           yield* at("2026-11-23T08:05:00Z")
-          const c1 = yield* code(course.id, "2026-11-23T08:05:00Z")
-          const ok = yield* sign(s1.id, { qr_code: c1 })
-          expect(ok).toMatchObject({ status: "ACCEPTED", existing: false, reason_code: null })
-          const again = yield* sign(s1.id, { qr_code: c1 })
-          expect(again).toMatchObject({ signature_id: ok.signature_id, existing: true })
-          expect(yield* count("signatures")).toBe(1)
-          expect(yield* outboxCount("signet.attendance.signature.created")).toBe(1)
+          const c = yield* code(course.id, "2026-11-23T08:05:00Z")
+          expect(yield* sign(outsider.id, { qr_code: c })).toMatchObject({ reason_code: "NOT_ENROLLED" })
+          expect(yield* sign(s4.id, { qr_code: c }, { userType: "student", schoolId: school2.id })).toMatchObject({
+            reason_code: "COURSE_OTHER_SCHOOL"
+          })
+        })
+    )
 
-          // Concurrent attempts of one student: one row.
-          const burst = yield* Effect.all(
-            Array.from({ length: 5 }, () => sign(s6.id, { qr_code: c1 })),
-            { concurrency: "unbounded" }
+    it.effect("a school's IP allow-list refuses other addresses; a malformed range is a ValidationError", () =>
+      Effect.gen(function* () {
+        const { code, course, run, s4, school, sign } = yield* setup("att-ip")
+        yield* at("2026-11-23T08:05:00Z")
+        const c = yield* code(course.id, "2026-11-23T08:05:00Z")
+        yield* run(Attendance.use((att) => att.updatePolicy(school.id, { ip_allowlist: ["192.168.0.0/16"] })))
+        expect(yield* sign(s4.id, { qr_code: c }, student, "10.9.9.9")).toMatchObject({ reason_code: "IP_NOT_ALLOWED" })
+        expect(yield* sign(s4.id, { qr_code: c }, student, "192.168.3.4")).toMatchObject({ status: "ACCEPTED" })
+        expect(
+          yield* Effect.flip(
+            run(Attendance.use((att) => att.updatePolicy(school.id, { ip_allowlist: ["10.0.0.0/99"] })))
           )
-          expect(new Set(burst.map((r) => r.signature_id)).size).toBe(1)
-          expect(yield* count("signatures", `signer_id = '${s6.id}'`)).toBe(1)
+        ).toMatchObject({ _tag: "ValidationError" })
+      })
+    )
 
-          // QR proofs: another course's code, a wrong code, an expired code.
-          const other2 = yield* code(course2.id, "2026-11-23T08:05:00Z")
-          if (other2 !== c1)
-            expect(yield* sign(s2.id, { qr_code: other2 })).toMatchObject({ reason_code: "QR_CODE_INVALID" })
-          const wrong = c1 === "12345678" ? "87654321" : "12345678"
-          expect(yield* sign(s2.id, { qr_code: wrong })).toMatchObject({ reason_code: "QR_CODE_INVALID" })
-          yield* at("2026-11-23T08:06:00Z") // 4 steps of 15 s later: c1 is stale
-          expect(yield* sign(s2.id, { qr_code: c1 })).toMatchObject({ reason_code: "QR_CODE_EXPIRED" })
-          yield* at("2026-11-23T08:05:14Z")
-          expect(yield* sign(s2.id, { qr_code: c1 })).toMatchObject({ status: "ACCEPTED" })
+    it.effect("NFC signs with the student's own registered device only", () =>
+      Effect.gen(function* () {
+        const { s5, sign } = yield* setup("att-nfc")
+        yield* at("2026-11-23T08:05:00Z")
+        expect(yield* sign(s5.id, { method: "NFC", device_identifier: "phone-1" })).toMatchObject({
+          reason_code: "DEVICE_NOT_REGISTERED"
+        })
+        expect(yield* sign(s5.id, { method: "NFC", device_identifier: "phone-5" })).toMatchObject({
+          status: "ACCEPTED"
+        })
+      })
+    )
 
-          // (3) After the closing delay: LATE (policy "late", the default).
-          yield* at("2026-11-23T08:20:00Z")
-          const late = yield* sign(s3.id, { qr_code: yield* code(course.id, "2026-11-23T08:20:00Z") })
-          expect(late).toMatchObject({ status: "LATE", reason_code: "AFTER_CLOSING_DELAY" })
-          expect(late.message).toContain("20 min")
-
-          // Policy "refuse": REFUSED, with its own reason; nothing but the refusal written.
-          yield* run(Attendance.use((att) => att.updatePolicy(fixture.school.id, { late_policy: "refuse" })))
-          const before = yield* count("signatures")
-          expect(yield* sign(s4.id, { qr_code: yield* code(course.id, "2026-11-23T08:20:00Z") })).toMatchObject({
-            status: "REFUSED",
-            reason_code: "SIGNING_CLOSED"
-          })
-          expect(yield* count("signatures")).toBe(before)
-          yield* run(Attendance.use((att) => att.updatePolicy(fixture.school.id, { late_policy: "late" })))
-
-          // (4) Membership.
-          const cNow = yield* code(course.id, "2026-11-23T08:20:00Z")
-          expect(yield* sign(outsider.id, { qr_code: cNow })).toMatchObject({ reason_code: "NOT_ENROLLED" })
-          // (1) School of the token.
-          expect(
-            yield* sign(s4.id, { qr_code: cNow }, { userType: "student", schoolId: fixture.school2.id })
-          ).toMatchObject({ reason_code: "COURSE_OTHER_SCHOOL" })
-          // IP allow-list of the school.
-          yield* run(Attendance.use((att) => att.updatePolicy(fixture.school.id, { ip_allowlist: ["192.168.0.0/16"] })))
-          expect(yield* sign(s4.id, { qr_code: cNow }, student, "10.9.9.9")).toMatchObject({
-            reason_code: "IP_NOT_ALLOWED"
-          })
-          expect(yield* sign(s4.id, { qr_code: cNow }, student, "192.168.3.4")).toMatchObject({ status: "LATE" })
-          expect(
-            yield* Effect.flip(
-              run(Attendance.use((att) => att.updatePolicy(fixture.school.id, { ip_allowlist: ["10.0.0.0/99"] })))
-            )
-          ).toMatchObject({ _tag: "ValidationError" })
-          yield* run(Attendance.use((att) => att.updatePolicy(fixture.school.id, { ip_allowlist: [] })))
-
-          // NFC: an unregistered device is refused; the student's own device signs.
-          expect(yield* sign(s5.id, { method: "NFC", device_identifier: "phone-1" })).toMatchObject({
-            reason_code: "DEVICE_NOT_REGISTERED"
-          })
-          expect(yield* sign(s5.id, { method: "NFC", device_identifier: "phone-5" })).toMatchObject({ status: "LATE" })
-
-          // Authorization by method (403, nothing written).
-          const refusalsBefore = yield* count("signature_refusals")
-          expect(yield* Effect.flip(sign(s2.id, { student_id: s3.id, qr_code: cNow }))).toMatchObject({
+    it.effect(
+      "signing for another student, ADMIN by a student, QR by a teacher or QR without a code write nothing",
+      () =>
+        Effect.gen(function* () {
+          const { code, count, course, s2, s3, sign, teacher } = yield* setup("att-methods")
+          yield* at("2026-11-23T08:05:00Z")
+          const c = yield* code(course.id, "2026-11-23T08:05:00Z")
+          expect(yield* Effect.flip(sign(s2.id, { student_id: s3.id, qr_code: c }))).toMatchObject({
             _tag: "Forbidden"
           })
           expect(yield* Effect.flip(sign(s2.id, { method: "ADMIN", student_id: s3.id, reason: "x" }))).toMatchObject({
             _tag: "Forbidden"
           })
-          expect(yield* Effect.flip(sign(teacher.id, { qr_code: cNow }, teacherP))).toMatchObject({ _tag: "Forbidden" })
+          expect(yield* Effect.flip(sign(teacher.id, { qr_code: c }, teacherP))).toMatchObject({ _tag: "Forbidden" })
           expect(yield* Effect.flip(sign(s2.id, { qr_code: undefined }))).toMatchObject({ _tag: "ValidationError" })
-          expect(yield* count("signature_refusals")).toBe(refusalsBefore)
-
-          // (5) Teacher assignment; the assigned teacher signs the course (TeacherSignature).
-          expect(yield* sign(stranger.id, { method: "TEACHER" }, teacherP)).toMatchObject({
-            reason_code: "TEACHER_NOT_ASSIGNED"
-          })
-          const tsig = yield* sign(teacher.id, { method: "TEACHER" }, teacherP)
-          expect(tsig.status).toBe("ACCEPTED")
-          expect((yield* run(Attendance.use((att) => att.getSignature(tsig.signature_id!)))).signer_kind).toBe(
-            "teacher"
-          )
-
-          // students_can_sign_before_teacher = false on course 2 (no teacher has signed it).
-          yield* run(
-            Academics.use((a) =>
-              a.updateSchoolPreferences(fixture.school.id, { students_can_sign_before_teacher: false })
-            )
-          )
-          expect(
-            yield* sign(s1.id, { course_id: course2.id, qr_code: yield* code(course2.id, "2026-11-23T08:20:00Z") })
-          ).toMatchObject({ reason_code: "TEACHER_NOT_SIGNED" })
-          yield* run(
-            Academics.use((a) =>
-              a.updateSchoolPreferences(fixture.school.id, { students_can_sign_before_teacher: true })
-            )
-          )
-
-          // A course of another tenant: 404 (and the refusal is logged in the caller's tenant).
-          const foreign = yield* asTenant(
-            other,
-            Effect.gen(function* () {
-              const a = yield* Academics
-              const sch = yield* a.createSchool({ name: "B" })
-              return yield* a.createCourse({
-                school_id: sch.id,
-                name: "B",
-                start_at: "2026-11-23T08:00:00Z",
-                end_at: "2026-11-23T09:00:00Z"
-              })
-            })
-          ).pipe(Effect.provide(testActor))
-          expect(yield* Effect.flip(sign(s1.id, { course_id: foreign.id, qr_code: cNow }))).toMatchObject({
-            _tag: "AttendanceNotFound",
-            resource: "course"
-          })
-
-          // Patch restrictions: a student cannot change a status; the teacher can; admin fields only admins.
-          expect(
-            yield* Effect.flip(
-              run(
-                asUser(
-                  s3.id,
-                  Attendance.use((att) => att.patchSignature(late.signature_id!, { status: "ACCEPTED" }))
-                )
-              )
-            )
-          ).toMatchObject({ _tag: "Forbidden" })
-          expect(
-            yield* Effect.flip(
-              run(
-                asUser(
-                  teacher.id,
-                  Attendance.use((att) => att.patchSignature(late.signature_id!, { admin_reason: "x" }))
-                )
-              )
-            )
-          ).toMatchObject({ _tag: "Forbidden" })
-          const patched = yield* run(
-            asUser(
-              teacher.id,
-              Attendance.use((att) => att.patchSignature(late.signature_id!, { status: "ACCEPTED" }))
-            )
-          )
-          expect(patched).toMatchObject({ status: "ACCEPTED", previous_status: "LATE", changed_by: teacher.id })
-          expect(yield* outboxCount("signet.attendance.signature.updated")).toBe(1)
-
-          // Admin override: the reason is mandatory.
-          expect(
-            yield* Effect.flip(
-              run(
-                Attendance.use((att) =>
-                  att.createSignatureAttempt(
-                    { method: "ADMIN", course_id: course.id, student_id: s4.id },
-                    { userType: null, schoolId: null }
-                  )
-                )
-              )
-            )
-          ).toMatchObject({ _tag: "ValidationError" })
-          const override = yield* run(
-            Attendance.use((att) =>
-              att.createSignatureAttempt(
-                { method: "ADMIN", course_id: course.id, student_id: s4.id, status: "ACCEPTED", reason: "bus strike" },
-                { userType: null, schoolId: null }
-              )
-            )
-          )
-          expect(override.status).toBe("ACCEPTED")
-          expect((yield* run(Attendance.use((att) => att.getSignature(override.signature_id!)))).admin_reason).toBe(
-            "bus strike"
-          )
-
-          // Teacher roll call: s2 absent (had signed), s5 present, outsider refused as not enrolled.
-          expect(
-            yield* Effect.flip(
-              run(
-                asUser(
-                  teacher.id,
-                  Attendance.use((att) =>
-                    att.markRoll(course.id, { marks: [{ student_id: outsider.id, result: "PRESENT" }] })
-                  )
-                )
-              )
-            )
-          ).toMatchObject({ _tag: "ValidationError" })
-          expect(
-            yield* Effect.flip(
-              run(
-                asUser(
-                  stranger.id,
-                  Attendance.use((att) => att.markRoll(course.id, { marks: [{ student_id: s2.id, result: "ABSENT" }] }))
-                )
-              )
-            )
-          ).toMatchObject({ _tag: "Forbidden" })
-          const marked = yield* run(
-            asUser(
-              teacher.id,
-              Attendance.use((att) =>
-                att.markRoll(course.id, {
-                  marks: [
-                    { student_id: s2.id, result: "ABSENT" },
-                    { student_id: s5.id, result: "PRESENT" }
-                  ]
-                })
-              )
-            )
-          )
-          expect(marked).toMatchObject({ marked: 2, unchanged: 0 })
-
-          // Close: course ended; unmarked students (none left in course 1; all of course 2) become ABSENT.
-          yield* at("2026-11-23T10:00:00Z")
-          const closed = yield* run(Attendance.use((att) => att.closeExpiredCourses("2026-11-23T10:00:00Z")))
-          expect(closed.closed_count).toBe(2)
-          expect(closed.absences).toBe(6)
-          expect(yield* outboxCount("signet.attendance.course.closed")).toBe(2)
-          expect(yield* sign(s1.id, { course_id: course2.id, qr_code: "12345678" })).toMatchObject({
-            reason_code: "COURSE_CLOSED"
-          })
-          const roll = yield* run(Attendance.use((att) => att.courseRoll(course.id)))
-          expect(roll.counts).toEqual({ PRESENT: 5, LATE: 0, ABSENT: 1, EXCUSED: 0, UNMARKED: 0 })
-          expect(roll.teacher_signed).toBe(true)
-
-          // Excuses: s2's absence. A file whose bytes are not a PDF is refused; a real PDF is stored.
-          const pdf = Buffer.from("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF").toString("base64")
-          expect(
-            yield* Effect.flip(
-              run(
-                asUser(
-                  s2.id,
-                  Attendance.use((att) =>
-                    att.submitExcuse({
-                      course_id: course.id,
-                      reason: "illness",
-                      attachment: {
-                        filename: "note.pdf",
-                        content_type: "application/pdf",
-                        data_base64: Buffer.from("hello").toString("base64")
-                      }
-                    })
-                  )
-                )
-              )
-            )
-          ).toMatchObject({ _tag: "ValidationError" })
-          const auditBefore = yield* auditCount(tenant)
-          const excuse = yield* run(
-            asUser(
-              s2.id,
-              Attendance.use((att) =>
-                att.submitExcuse({
-                  course_id: course.id,
-                  reason: "illness",
-                  note: "fever",
-                  attachment: { filename: "note.pdf", content_type: "application/pdf", data_base64: pdf }
-                })
-              )
-            )
-          )
-          expect(excuse).toMatchObject({ status: "pending", student_id: s2.id })
-          expect(excuse.attachment?.size).toBeGreaterThan(10)
-          expect(
-            yield* Effect.flip(
-              run(
-                asUser(
-                  s2.id,
-                  Attendance.use((att) => att.submitExcuse({ course_id: course.id, reason: "other" }))
-                )
-              )
-            )
-          ).toMatchObject({ _tag: "Conflict" })
-          expect(
-            yield* Effect.flip(
-              run(
-                asUser(
-                  s2.id,
-                  Attendance.use((att) => att.decideExcuse(excuse.id, { decision: "approve" }))
-                )
-              )
-            )
-          ).toMatchObject({ _tag: "Forbidden" })
-          const approved = yield* run(
-            asUser(
-              teacher.id,
-              Attendance.use((att) => att.decideExcuse(excuse.id, { decision: "approve", comment: "ok" }))
-            )
-          )
-          expect(approved).toMatchObject({ status: "approved", decided_by: teacher.id })
-          expect(
-            yield* Effect.flip(
-              run(
-                asUser(
-                  teacher.id,
-                  Attendance.use((att) => att.decideExcuse(excuse.id, { decision: "reject" }))
-                )
-              )
-            )
-          ).toMatchObject({ _tag: "Conflict" })
-          expect(yield* auditCount(tenant)).toBe(auditBefore + 2)
-          const attachment = yield* run(
-            asUser(
-              s2.id,
-              Attendance.use((att) => att.excuseAttachment(excuse.id))
-            )
-          )
-          expect(Buffer.from(attachment.bytes).toString("base64")).toBe(pdf)
-          // Another student cannot see it (404).
-          expect(
-            yield* Effect.flip(
-              run(
-                asUser(
-                  s3.id,
-                  Attendance.use((att) => att.getExcuse(excuse.id))
-                )
-              )
-            )
-          ).toMatchObject({
-            _tag: "AttendanceNotFound"
-          })
-
-          // Reports.
-          const roll2 = yield* run(Attendance.use((att) => att.courseRoll(course.id)))
-          expect(roll2.counts).toEqual({ PRESENT: 5, LATE: 0, ABSENT: 0, EXCUSED: 1, UNMARKED: 0 })
-          const history = yield* run(
-            asUser(
-              s3.id,
-              Attendance.use((att) => att.studentHistory(s3.id))
-            )
-          )
-          expect(history.entries.map((e) => e.result)).toEqual(["PRESENT", "ABSENT"])
-          expect(history.totals).toMatchObject({ present: 1, absent: 1, rate: 0.5 })
-          expect(
-            yield* Effect.flip(
-              run(
-                asUser(
-                  s3.id,
-                  Attendance.use((att) => att.studentHistory(s1.id))
-                )
-              )
-            )
-          ).toMatchObject({ _tag: "Forbidden" })
-          const report = yield* run(
-            Attendance.use((att) =>
-              att.report({
-                scope: "school",
-                id: fixture.school.id,
-                from: "2026-11-23T00:00:00Z",
-                to: "2026-11-24T00:00:00Z"
-              })
-            )
-          )
-          expect(report.courses).toBe(2)
-          expect(report.totals).toMatchObject({ courses: 12, present: 5, late: 0, absent: 6, excused: 1 })
-          const csv = reportCsv(report).trim().split("\n")
-          expect(csv[0]).toBe("student_id,email,name,courses,present,late,absent,excused,unmarked,rate")
-          expect(csv).toHaveLength(7)
-          const empty = yield* run(
-            Attendance.use((att) =>
-              att.report({
-                scope: "school",
-                id: fixture.school.id,
-                from: "2026-11-24T00:00:00Z",
-                to: "2026-11-25T00:00:00Z"
-              })
-            )
-          )
-          expect(empty.courses).toBe(0)
+          expect(yield* count("signature_refusals")).toBe(0)
+          expect(yield* count("signatures")).toBe(0)
         })
+    )
+
+    it.effect("only a teacher assigned to the course signs it as teacher", () =>
+      Effect.gen(function* () {
+        const { run, sign, stranger, teacher } = yield* setup("att-teacher")
+        yield* at("2026-11-23T08:05:00Z")
+        expect(yield* sign(stranger.id, { method: "TEACHER" }, teacherP)).toMatchObject({
+          reason_code: "TEACHER_NOT_ASSIGNED"
+        })
+        const tsig = yield* sign(teacher.id, { method: "TEACHER" }, teacherP)
+        expect(tsig.status).toBe("ACCEPTED")
+        expect((yield* run(Attendance.use((att) => att.getSignature(tsig.signature_id!)))).signer_kind).toBe("teacher")
+      })
+    )
+
+    it.effect("with students_can_sign_before_teacher off, students wait for a teacher's signature", () =>
+      Effect.gen(function* () {
+        const { code, course2, run, s1, school, sign } = yield* setup("att-before-teacher")
+        yield* run(
+          Academics.use((a) => a.updateSchoolPreferences(school.id, { students_can_sign_before_teacher: false }))
+        )
+        yield* at("2026-11-23T08:05:00Z")
+        expect(
+          yield* sign(s1.id, { course_id: course2.id, qr_code: yield* code(course2.id, "2026-11-23T08:05:00Z") })
+        ).toMatchObject({ reason_code: "TEACHER_NOT_SIGNED" })
+      })
+    )
+
+    it.effect("a course of another tenant answers AttendanceNotFound", () =>
+      Effect.gen(function* () {
+        const { s1, sign } = yield* setup("att-foreign")
+        const other = yield* onboard("att-foreign-other")
+        const foreign = yield* asTenant(
+          other,
+          Effect.gen(function* () {
+            const a = yield* Academics
+            const sch = yield* a.createSchool({ name: "B" })
+            return yield* a.createCourse({
+              school_id: sch.id,
+              name: "B",
+              start_at: "2026-11-23T08:00:00Z",
+              end_at: "2026-11-23T09:00:00Z"
+            })
+          })
+        ).pipe(Effect.provide(testActor))
+        yield* at("2026-11-23T08:05:00Z")
+        expect(yield* Effect.flip(sign(s1.id, { course_id: foreign.id, qr_code: "12345678" }))).toMatchObject({
+          _tag: "AttendanceNotFound",
+          resource: "course"
+        })
+      })
+    )
+
+    it.effect("a signature's status is the teacher's to change; admin fields are administrators'", () =>
+      Effect.gen(function* () {
+        const { as, code, count, course, s3, sign, teacher } = yield* setup("att-patch")
+        yield* at("2026-11-23T08:20:00Z")
+        const late = yield* sign(s3.id, { qr_code: yield* code(course.id, "2026-11-23T08:20:00Z") })
+        expect(
+          yield* Effect.flip(as(s3.id, (att) => att.patchSignature(late.signature_id!, { status: "ACCEPTED" })))
+        ).toMatchObject({ _tag: "Forbidden" })
+        expect(
+          yield* Effect.flip(as(teacher.id, (att) => att.patchSignature(late.signature_id!, { admin_reason: "x" })))
+        ).toMatchObject({ _tag: "Forbidden" })
+        const patched = yield* as(teacher.id, (att) => att.patchSignature(late.signature_id!, { status: "ACCEPTED" }))
+        expect(patched).toMatchObject({ status: "ACCEPTED", previous_status: "LATE", changed_by: teacher.id })
+        expect(yield* count("outbox", "type = 'signet.attendance.signature.updated'")).toBe(1)
+      })
+    )
+
+    it.effect("an administrator's override needs a reason and keeps it", () =>
+      Effect.gen(function* () {
+        const { course, run, s4 } = yield* setup("att-override")
+        yield* at("2026-11-23T08:05:00Z")
+        const admin = { userType: null, schoolId: null }
+        expect(
+          yield* Effect.flip(
+            run(
+              Attendance.use((att) =>
+                att.createSignatureAttempt({ method: "ADMIN", course_id: course.id, student_id: s4.id }, admin)
+              )
+            )
+          )
+        ).toMatchObject({ _tag: "ValidationError" })
+        const override = yield* run(
+          Attendance.use((att) =>
+            att.createSignatureAttempt(
+              { method: "ADMIN", course_id: course.id, student_id: s4.id, status: "ACCEPTED", reason: "bus strike" },
+              admin
+            )
+          )
+        )
+        expect(override.status).toBe("ACCEPTED")
+        expect((yield* run(Attendance.use((att) => att.getSignature(override.signature_id!)))).admin_reason).toBe(
+          "bus strike"
+        )
+      })
+    )
+
+    it.effect("roll call: the course's teacher marks its students; an outsider or another teacher is refused", () =>
+      Effect.gen(function* () {
+        const { as, course, outsider, s2, s5, stranger, teacher } = yield* setup("att-roll")
+        yield* at("2026-11-23T08:20:00Z")
+        expect(
+          yield* Effect.flip(
+            as(teacher.id, (att) =>
+              att.markRoll(course.id, { marks: [{ student_id: outsider.id, result: "PRESENT" }] })
+            )
+          )
+        ).toMatchObject({ _tag: "ValidationError" })
+        expect(
+          yield* Effect.flip(
+            as(stranger.id, (att) => att.markRoll(course.id, { marks: [{ student_id: s2.id, result: "ABSENT" }] }))
+          )
+        ).toMatchObject({ _tag: "Forbidden" })
+        const marked = yield* as(teacher.id, (att) =>
+          att.markRoll(course.id, {
+            marks: [
+              { student_id: s2.id, result: "ABSENT" },
+              { student_id: s5.id, result: "PRESENT" }
+            ]
+          })
+        )
+        expect(marked).toMatchObject({ marked: 2, unchanged: 0 })
+      })
+    )
+
+    it.effect("closing ended courses makes the unmarked ABSENT, and a later signature is COURSE_CLOSED", () =>
+      Effect.gen(function* () {
+        const { closeAtTen, count, course, course2, run, s1, sign, signOnTime, teacher } = yield* setup("att-closing")
+        yield* signOnTime(s1.id)
+        yield* sign(teacher.id, { method: "TEACHER" }, teacherP)
+        const closed = yield* closeAtTen
+        expect(closed.closed_count).toBe(2)
+        expect(closed.absences).toBe(11) // 5 in Maths (s1 signed), 6 in Physics
+        expect(yield* count("outbox", "type = 'signet.attendance.course.closed'")).toBe(2)
+        expect(yield* sign(s1.id, { course_id: course2.id, qr_code: "12345678" })).toMatchObject({
+          reason_code: "COURSE_CLOSED"
+        })
+        const roll = yield* run(Attendance.use((att) => att.courseRoll(course.id)))
+        expect(roll.counts).toEqual({ PRESENT: 1, LATE: 0, ABSENT: 5, EXCUSED: 0, UNMARKED: 0 })
+        expect(roll.teacher_signed).toBe(true)
+      })
+    )
+
+    it.effect("an excuse: a non-PDF refused, a PDF kept, one per course, decided once by the teacher", () =>
+      Effect.gen(function* () {
+        const { as, closeAtTen, course, run, s2, tenant, teacher } = yield* setup("att-excuse")
+        yield* closeAtTen
+        const notPdf = { filename: "note.pdf", content_type: "application/pdf" as const, data_base64: "aGVsbG8=" }
+        expect(
+          yield* Effect.flip(
+            as(s2.id, (att) => att.submitExcuse({ course_id: course.id, reason: "illness", attachment: notPdf }))
+          )
+        ).toMatchObject({ _tag: "ValidationError" })
+        const auditBefore = yield* auditCount(tenant)
+        const excuse = yield* as(s2.id, (att) =>
+          att.submitExcuse({
+            course_id: course.id,
+            reason: "illness",
+            note: "fever",
+            attachment: { filename: "note.pdf", content_type: "application/pdf", data_base64: pdf }
+          })
+        )
+        expect(excuse).toMatchObject({ status: "pending", student_id: s2.id })
+        expect(excuse.attachment?.size).toBeGreaterThan(10)
+        expect(
+          yield* Effect.flip(as(s2.id, (att) => att.submitExcuse({ course_id: course.id, reason: "other" })))
+        ).toMatchObject({ _tag: "Conflict" })
+        expect(
+          yield* Effect.flip(as(s2.id, (att) => att.decideExcuse(excuse.id, { decision: "approve" })))
+        ).toMatchObject({ _tag: "Forbidden" })
+        const approved = yield* as(teacher.id, (att) =>
+          att.decideExcuse(excuse.id, { decision: "approve", comment: "ok" })
+        )
+        expect(approved).toMatchObject({ status: "approved", decided_by: teacher.id })
+        expect(
+          yield* Effect.flip(as(teacher.id, (att) => att.decideExcuse(excuse.id, { decision: "reject" })))
+        ).toMatchObject({ _tag: "Conflict" })
+        expect(yield* auditCount(tenant)).toBe(auditBefore + 2)
+        const roll = yield* run(Attendance.use((att) => att.courseRoll(course.id)))
+        expect(roll.counts).toMatchObject({ ABSENT: 5, EXCUSED: 1 })
+      })
+    )
+
+    it.effect("an excuse's attachment is its student's to read; another student gets 404", () =>
+      Effect.gen(function* () {
+        const { as, closeAtTen, course, s2, s3 } = yield* setup("att-excuse-read")
+        yield* closeAtTen
+        const excuse = yield* as(s2.id, (att) =>
+          att.submitExcuse({
+            course_id: course.id,
+            reason: "illness",
+            attachment: { filename: "note.pdf", content_type: "application/pdf", data_base64: pdf }
+          })
+        )
+        const attachment = yield* as(s2.id, (att) => att.excuseAttachment(excuse.id))
+        expect(Buffer.from(attachment.bytes).toString("base64")).toBe(pdf)
+        expect(yield* Effect.flip(as(s3.id, (att) => att.getExcuse(excuse.id)))).toMatchObject({
+          _tag: "AttendanceNotFound"
+        })
+      })
+    )
+
+    it.effect("a student reads their own history only: one entry per course, with the rate", () =>
+      Effect.gen(function* () {
+        const { as, closeAtTen, s1, s3, signOnTime } = yield* setup("att-history")
+        yield* signOnTime(s3.id)
+        yield* closeAtTen
+        const history = yield* as(s3.id, (att) => att.studentHistory(s3.id))
+        expect(history.entries.map((e) => e.result)).toEqual(["PRESENT", "ABSENT"])
+        expect(history.totals).toMatchObject({ present: 1, absent: 1, rate: 0.5 })
+        expect(yield* Effect.flip(as(s3.id, (att) => att.studentHistory(s1.id)))).toMatchObject({ _tag: "Forbidden" })
+      })
+    )
+
+    it.effect("a school report counts each student's courses for the range, as CSV too; an empty range has none", () =>
+      Effect.gen(function* () {
+        const { closeAtTen, run, s3, school, signOnTime } = yield* setup("att-report")
+        yield* signOnTime(s3.id)
+        yield* closeAtTen
+        const report = yield* run(
+          Attendance.use((att) =>
+            att.report({ scope: "school", id: school.id, from: "2026-11-23T00:00:00Z", to: "2026-11-24T00:00:00Z" })
+          )
+        )
+        expect(report.courses).toBe(2)
+        expect(report.totals).toMatchObject({ courses: 12, present: 1, late: 0, absent: 11, excused: 0 })
+        const csv = reportCsv(report).trim().split("\n")
+        expect(csv[0]).toBe("student_id,email,name,courses,present,late,absent,excused,unmarked,rate")
+        expect(csv).toHaveLength(7)
+        const empty = yield* run(
+          Attendance.use((att) =>
+            att.report({ scope: "school", id: school.id, from: "2026-11-24T00:00:00Z", to: "2026-11-25T00:00:00Z" })
+          )
+        )
+        expect(empty.courses).toBe(0)
+      })
     )
 
     it.effect("beacon methods: course from the classroom, classroom check, method switches, idempotency key", () =>
