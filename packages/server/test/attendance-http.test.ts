@@ -1,3 +1,9 @@
+/**
+ * Attendance over HTTP and RPC (seed 004 "CreateSignatureAttempt"): QR
+ * signing, refusals as recorded decisions, bad input, tenant isolation, the
+ * roll call, the close job, excuses and reports — one behaviour per case,
+ * each on its own tenant.
+ */
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
 import { makeRpcClient } from "@signet/sdk"
@@ -7,155 +13,196 @@ import { Effect } from "effect"
 const PASSWORD = "correct horse battery staple"
 const iso = (offsetMinutes: number) => new Date(Date.now() + offsetMinutes * 60_000).toISOString()
 
+/** Onboards `slug` with its admin and returns the admin's access token. */
+const onboard = (slug: string) =>
+  Effect.gen(function* () {
+    yield* call("POST", "/api/v1/tenants", {
+      body: {
+        slug,
+        name: slug,
+        admin: { email: `admin@${slug}.example.edu`, password: PASSWORD, given_name: "A", family_name: "D" }
+      }
+    })
+    return yield* login(slug, `admin@${slug}.example.edu`)
+  })
+
+const login = (slug: string, email: string) =>
+  Effect.map(
+    call("POST", `/api/v1/tenants/${slug}/auth/login`, { auth: false, body: { login: email, password: PASSWORD } }),
+    (r) => r.body.tokens.access_token as string
+  )
+
+/**
+ * A tenant `slug` with a school, three students in a group, a teacher, a
+ * running course (Maths, the teacher's) and one that ended two hours ago
+ * (Earlier, no teacher), with everyone's tokens and request helpers.
+ */
+const setup = (slug: string) =>
+  Effect.gen(function* () {
+    const T = `/api/v1/tenants/${slug}`
+    const admin = yield* onboard(slug)
+    const post = (path: string, body: unknown, token = admin) => call("POST", `${T}${path}`, { auth: token, body })
+    const get = (path: string, token = admin) => call("GET", `${T}${path}`, { auth: token })
+    const school = (yield* post("/schools", { name: "Hugo" })).body
+    const mkUser = (name: string, user_type: string) =>
+      Effect.map(
+        post("/users", {
+          email: `${name}@${slug}.example.edu`,
+          given_name: "G",
+          family_name: name,
+          user_type,
+          password: PASSWORD,
+          school_id: school.id
+        }),
+        (r) => r.body
+      )
+    const [s1, s2, s3, teacher] = [
+      yield* mkUser("s1", "student"),
+      yield* mkUser("s2", "student"),
+      yield* mkUser("s3", "student"),
+      yield* mkUser("t", "teacher")
+    ]
+    const group = (yield* post("/groups", { school_id: school.id, name: "2A" })).body
+    yield* call("PUT", `${T}/groups/${group.id}/members`, { auth: admin, body: { student_ids: [s1.id, s2.id, s3.id] } })
+    const course = (yield* post("/courses", {
+      school_id: school.id,
+      name: "Maths",
+      start_at: iso(-5),
+      end_at: iso(55),
+      teacher_ids: [teacher.id],
+      group_ids: [group.id]
+    })).body
+    const past = (yield* post("/courses", {
+      school_id: school.id,
+      name: "Earlier",
+      start_at: iso(-180),
+      end_at: iso(-120),
+      group_ids: [group.id]
+    })).body
+    const tokens = {
+      t1: yield* login(slug, `s1@${slug}.example.edu`),
+      t2: yield* login(slug, `s2@${slug}.example.edu`),
+      t3: yield* login(slug, `s3@${slug}.example.edu`),
+      tTeacher: yield* login(slug, `t@${slug}.example.edu`)
+    }
+    /** The code on the teacher's screen for the running course. */
+    const qrCode = Effect.map(get(`/courses/${course.id}/qr`, tokens.tTeacher), (r) => r.body.code as string)
+    return { T, admin, post, get, school, s1, s2, s3, teacher, group, course, past, ...tokens, qrCode }
+  })
+
+/** A course of another tenant (`${slug}-other`) and that tenant's admin token. */
+const foreignCourse = (slug: string) =>
+  Effect.gen(function* () {
+    const otherAdmin = yield* onboard(`${slug}-other`)
+    const T = `/api/v1/tenants/${slug}-other`
+    const otherSchool = (yield* call("POST", `${T}/schools`, { auth: otherAdmin, body: { name: "O" } })).body
+    const foreign = (yield* call("POST", `${T}/courses`, {
+      auth: otherAdmin,
+      body: { school_id: otherSchool.id, name: "F", start_at: iso(-5), end_at: iso(55) }
+    })).body
+    return { otherAdmin, foreign, otherPath: T }
+  })
+
+/** A PNG header: enough for the attachment type check. */
+const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]).toString("base64")
+
 for (const dialect of testDialects()) {
   layer(testServer(dialect), { timeout: 120_000, excludeTestServices: true })(
     `Attendance over HTTP and RPC on ${dialect}`,
     (it) => {
-      it.scoped(
-        "students sign by QR, refusals are 200 + reason, bad input 400, foreign ids 404, roll, excuse, CSV",
+      it.effect("the teacher's screen shows the current QR code and its image; a student cannot display it", () =>
+        Effect.gen(function* () {
+          const { course, get, t1, tTeacher } = yield* setup("ah-qr")
+          const qr = yield* get(`/courses/${course.id}/qr`, tTeacher)
+          expect(qr.status).toBe(200)
+          expect(qr.body.code).toMatch(/^\d{8}$/)
+          expect(qr.body.svg).toContain("<svg")
+          expectProblem(yield* get(`/courses/${course.id}/qr`, t1), 403)
+        })
+      )
+
+      it.effect("a student signs by QR: ACCEPTED, and signing again answers the same signature", () =>
+        Effect.gen(function* () {
+          const { course, post, qrCode, t1 } = yield* setup("ah-sign")
+          const code = yield* qrCode
+          const signed = yield* post("/signatures", { course_id: course.id, method: "QR", qr_code: code }, t1)
+          expect(signed.status).toBe(200)
+          expect(signed.body).toMatchObject({ status: "ACCEPTED", existing: false })
+          const again = yield* post("/signatures", { course_id: course.id, method: "QR", qr_code: code }, t1)
+          expect(again.body).toMatchObject({ signature_id: signed.body.signature_id, existing: true })
+        })
+      )
+
+      it.effect("a refusal is a recorded decision: 200 REFUSED with its reason, listed for staff", () =>
+        Effect.gen(function* () {
+          const { get, past, post, t2 } = yield* setup("ah-refusal")
+          const refused = yield* post("/signatures", { course_id: past.id, method: "QR", qr_code: "00000000" }, t2)
+          expect(refused.status).toBe(200)
+          expect(refused.body).toMatchObject({ status: "REFUSED", reason_code: "COURSE_ENDED", signature_id: null })
+          const refusals = yield* get(`/courses/${past.id}/refusals`)
+          expect(refusals.body.items.map((r: any) => r.reason_code)).toEqual(["COURSE_ENDED"])
+        })
+      )
+
+      it.effect("malformed attempts answer 400 problem+json and write nothing", () =>
+        Effect.gen(function* () {
+          const { T, admin, course, get, post, s2, t2 } = yield* setup("ah-malformed")
+          for (const body of [
+            { course_id: course.id, method: "SMOKE" },
+            { course_id: course.id, method: "QR", qr_code: "12ab" },
+            { course_id: course.id, method: "QR", qr_code: "12345678", extra: 1 },
+            { course_id: course.id, method: "QR" },
+            { course_id: course.id, method: "ADMIN", student_id: s2.id }
+          ]) {
+            expectProblem(yield* post("/signatures", body, body.method === "ADMIN" ? admin : t2), 400)
+          }
+          expectProblem(yield* call("POST", `${T}/signatures`, { auth: t2, raw: "{not json" }), 400)
+          expect((yield* get(`/courses/${course.id}/refusals`)).body.items).toHaveLength(0)
+        })
+      )
+
+      it.effect("another tenant's course and signature answer 404, as a missing one does", () =>
+        Effect.gen(function* () {
+          const { course, get, post, qrCode, t1, t2 } = yield* setup("ah-foreign")
+          const signed = yield* post("/signatures", { course_id: course.id, method: "QR", qr_code: yield* qrCode }, t1)
+          const { foreign, otherAdmin, otherPath } = yield* foreignCourse("ah-foreign")
+          expectProblem(
+            yield* post("/signatures", { course_id: foreign.id, method: "QR", qr_code: "12345678" }, t2),
+            404
+          )
+          expectProblem(yield* get(`/courses/${foreign.id}/roll`), 404)
+          expectProblem(yield* get(`/signatures/${signed.body.signature_id}`, otherAdmin), 404)
+          expectProblem(
+            yield* call("GET", `${otherPath}/signatures/${signed.body.signature_id}`, { auth: otherAdmin }),
+            404
+          )
+        })
+      )
+
+      it.effect("the course's teacher takes the roll over HTTP; a student cannot", () =>
+        Effect.gen(function* () {
+          const { course, post, s2, t1, tTeacher } = yield* setup("ah-roll")
+          const mark = { marks: [{ student_id: s2.id, result: "LATE" }] }
+          expectProblem(yield* post(`/courses/${course.id}/roll`, mark, t1), 403)
+          expect((yield* post(`/courses/${course.id}/roll`, mark, tTeacher)).body).toMatchObject({ marked: 1 })
+        })
+      )
+
+      it.effect("closing marks an ended course's students ABSENT; a teacher may not close", () =>
+        Effect.gen(function* () {
+          const { get, past, post, tTeacher } = yield* setup("ah-close")
+          expectProblem(yield* post("/attendance/close", undefined, tTeacher), 403)
+          expect((yield* post("/attendance/close", undefined)).body).toMatchObject({ closed_count: 1, absences: 3 })
+          expect((yield* get(`/courses/${past.id}/roll`)).body.counts).toMatchObject({ ABSENT: 3 })
+        })
+      )
+
+      it.effect(
+        "an excuse with a PNG: another course's teacher gets 404, the admin approves, its student downloads it",
         () =>
           Effect.gen(function* () {
-            const T = "/api/v1/tenants/att-web"
-            for (const slug of ["att-web", "att-other"])
-              yield* call("POST", "/api/v1/tenants", {
-                body: {
-                  slug,
-                  name: slug,
-                  admin: { email: `admin@${slug}.example.edu`, password: PASSWORD, given_name: "A", family_name: "D" }
-                }
-              })
-            const login = (email: string, slug = "att-web") =>
-              Effect.map(
-                call("POST", `/api/v1/tenants/${slug}/auth/login`, {
-                  auth: false,
-                  body: { login: email, password: PASSWORD }
-                }),
-                (r) => r.body.tokens.access_token as string
-              )
-            const admin = yield* login("admin@att-web.example.edu")
-            const post = (path: string, body: unknown, token = admin) =>
-              call("POST", `${T}${path}`, { auth: token, body })
-            const get = (path: string, token = admin) => call("GET", `${T}${path}`, { auth: token })
-            const school = (yield* post("/schools", { name: "Hugo" })).body
-            const mkUser = (email: string, user_type: string) =>
-              Effect.map(
-                post("/users", {
-                  email,
-                  given_name: "G",
-                  family_name: email,
-                  user_type,
-                  password: PASSWORD,
-                  school_id: school.id
-                }),
-                (r) => r.body
-              )
-            const s1 = yield* mkUser("s1@att-web.example.edu", "student")
-            const s2 = yield* mkUser("s2@att-web.example.edu", "student")
-            const s3 = yield* mkUser("s3@att-web.example.edu", "student")
-            const teacher = yield* mkUser("t@att-web.example.edu", "teacher")
-            const group = (yield* post("/groups", { school_id: school.id, name: "2A" })).body
-            yield* call("PUT", `${T}/groups/${group.id}/members`, {
-              auth: admin,
-              body: { student_ids: [s1.id, s2.id, s3.id] }
-            })
-            const course = (yield* post("/courses", {
-              school_id: school.id,
-              name: "Maths",
-              start_at: iso(-5),
-              end_at: iso(55),
-              teacher_ids: [teacher.id],
-              group_ids: [group.id]
-            })).body
-            const past = (yield* post("/courses", {
-              school_id: school.id,
-              name: "Earlier",
-              start_at: iso(-180),
-              end_at: iso(-120),
-              group_ids: [group.id]
-            })).body
-            const [t1, t2, tTeacher] = [
-              yield* login("s1@att-web.example.edu"),
-              yield* login("s2@att-web.example.edu"),
-              yield* login("t@att-web.example.edu")
-            ]
-
-            // The teacher's screen: the current code and its image. A student cannot display it.
-            const qr = yield* get(`/courses/${course.id}/qr`, tTeacher)
-            expect(qr.status).toBe(200)
-            expect(qr.body.code).toMatch(/^\d{8}$/)
-            expect(qr.body.svg).toContain("<svg")
-            expectProblem(yield* get(`/courses/${course.id}/qr`, t1), 403)
-
-            // Sign: accepted, then the same signature again.
-            const signed = yield* post("/signatures", { course_id: course.id, method: "QR", qr_code: qr.body.code }, t1)
-            expect(signed.status).toBe(200)
-            expect(signed.body).toMatchObject({ status: "ACCEPTED", existing: false })
-            const again = yield* post("/signatures", { course_id: course.id, method: "QR", qr_code: qr.body.code }, t1)
-            expect(again.body).toMatchObject({ signature_id: signed.body.signature_id, existing: true })
-
-            // A refusal is a recorded decision: 200, REFUSED, reason code; visible to staff.
-            const refused = yield* post("/signatures", { course_id: past.id, method: "QR", qr_code: "00000000" }, t2)
-            expect(refused.status).toBe(200)
-            expect(refused.body).toMatchObject({ status: "REFUSED", reason_code: "COURSE_ENDED", signature_id: null })
-            const refusals = yield* get(`/courses/${past.id}/refusals`)
-            expect(refusals.body.items.map((r: any) => r.reason_code)).toEqual(["COURSE_ENDED"])
-
-            // Malformed attempts: 400 problem+json, nothing written.
-            for (const body of [
-              { course_id: course.id, method: "SMOKE" },
-              { course_id: course.id, method: "QR", qr_code: "12ab" },
-              { course_id: course.id, method: "QR", qr_code: "12345678", extra: 1 },
-              { course_id: course.id, method: "QR" },
-              { course_id: course.id, method: "ADMIN", student_id: s2.id }
-            ]) {
-              const res = yield* post("/signatures", body, body.method === "ADMIN" ? admin : t2)
-              expectProblem(res, 400)
-            }
-            expectProblem(yield* call("POST", `${T}/signatures`, { auth: t2, raw: "{not json" }), 400)
-
-            // Another tenant's course: 404 (the same as a missing one), for signing and for reads.
-            const otherAdmin = yield* login("admin@att-other.example.edu", "att-other")
-            const otherSchool = (yield* call("POST", "/api/v1/tenants/att-other/schools", {
-              auth: otherAdmin,
-              body: { name: "O" }
-            })).body
-            const foreign = (yield* call("POST", "/api/v1/tenants/att-other/courses", {
-              auth: otherAdmin,
-              body: { school_id: otherSchool.id, name: "F", start_at: iso(-5), end_at: iso(55) }
-            })).body
-            expectProblem(
-              yield* post("/signatures", { course_id: foreign.id, method: "QR", qr_code: "12345678" }, t2),
-              404
-            )
-            expectProblem(yield* get(`/courses/${foreign.id}/roll`), 404)
-            expectProblem(yield* get(`/signatures/${signed.body.signature_id}`, otherAdmin), 404)
-            expectProblem(
-              yield* call("GET", `/api/v1/tenants/att-other/signatures/${signed.body.signature_id}`, {
-                auth: otherAdmin
-              }),
-              404
-            )
-
-            // Teacher roll call over HTTP; a student cannot.
-            expectProblem(
-              yield* post(`/courses/${course.id}/roll`, { marks: [{ student_id: s2.id, result: "PRESENT" }] }, t1),
-              403
-            )
-            const marked = yield* post(
-              `/courses/${course.id}/roll`,
-              { marks: [{ student_id: s2.id, result: "LATE" }] },
-              tTeacher
-            )
-            expect(marked.body).toMatchObject({ marked: 1 })
-
-            // Close: the past course closes, its three students become ABSENT.
-            const closed = yield* post("/attendance/close", undefined)
-            expect(closed.body).toMatchObject({ closed_count: 1, absences: 3 })
-            expectProblem(yield* post("/attendance/close", undefined, tTeacher), 403)
-
-            // Excuse with a PNG, approved by... the teacher is not the past course's teacher: 404 (issue 15 §4:
-            // another teacher's course is not revealed); the admin approves.
-            const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]).toString("base64")
+            const { get, past, post, t1, t2, tTeacher } = yield* setup("ah-excuse")
+            yield* post("/attendance/close", undefined)
             const excuse = yield* post(
               "/excuses",
               {
@@ -166,6 +213,7 @@ for (const dialect of testDialects()) {
               t2
             )
             expect(excuse.status).toBe(201)
+            // Issue 15 §4: another teacher's course is not revealed.
             expectProblem(yield* post(`/excuses/${excuse.body.id}/decision`, { decision: "approve" }, tTeacher), 404)
             expect((yield* post(`/excuses/${excuse.body.id}/decision`, { decision: "approve" })).body.status).toBe(
               "approved"
@@ -173,29 +221,39 @@ for (const dialect of testDialects()) {
             const download = yield* get(`/excuses/${excuse.body.id}/attachment`, t2)
             expect(download.headers.get("content-type")).toBe("image/png")
             expect(Buffer.from(download.text, "latin1").length).toBeGreaterThan(0)
-            const mine = yield* get("/excuses", t2)
-            expect(mine.body.items).toHaveLength(1)
+            expect((yield* get("/excuses", t2)).body.items).toHaveLength(1)
             expect((yield* get("/excuses", t1)).body.items).toHaveLength(0)
+            expect((yield* get(`/courses/${past.id}/roll`)).body.counts).toMatchObject({ ABSENT: 2, EXCUSED: 1 })
+          })
+      )
 
-            // Reports: the roll, a student's history (own only), the school CSV.
-            const roll = (yield* get(`/courses/${past.id}/roll`)).body
-            expect(roll.counts).toMatchObject({ ABSENT: 2, EXCUSED: 1 })
-            const hist = yield* get(`/students/${s2.id}/attendance`, t2)
-            expect(hist.body.totals).toMatchObject({ courses: 2, late: 1, excused: 1, rate: 1 })
-            expectProblem(yield* get(`/students/${s2.id}/attendance`, t1), 403)
-            const csv = yield* get(`/attendance/report.csv?scope=school&id=${school.id}`)
-            expect(csv.headers.get("content-type")).toContain("text/csv")
-            expect(csv.text.split("\n")[0]).toBe(
-              "student_id,email,name,courses,present,late,absent,excused,unmarked,rate"
-            )
-            expect(csv.text).toContain("s2@att-web.example.edu")
-            expectProblem(yield* get(`/attendance/report?scope=school&id=${school.id}&from=yesterday`), 400)
+      it.effect("a student reads their own history; the school report downloads as CSV; a bad date is 400", () =>
+        Effect.gen(function* () {
+          const { course, get, post, s2, school, t1, t2, tTeacher } = yield* setup("ah-reports")
+          yield* post(`/courses/${course.id}/roll`, { marks: [{ student_id: s2.id, result: "LATE" }] }, tTeacher)
+          yield* post("/attendance/close", undefined)
+          const hist = yield* get(`/students/${s2.id}/attendance`, t2)
+          expect(hist.body.totals).toMatchObject({ courses: 2, late: 1, absent: 1 })
+          expectProblem(yield* get(`/students/${s2.id}/attendance`, t1), 403)
+          const csv = yield* get(`/attendance/report.csv?scope=school&id=${school.id}`)
+          expect(csv.headers.get("content-type")).toContain("text/csv")
+          expect(csv.text.split("\n")[0]).toBe(
+            "student_id,email,name,courses,present,late,absent,excused,unmarked,rate"
+          )
+          expect(csv.text).toContain("s2@ah-reports.example.edu")
+          expectProblem(yield* get(`/attendance/report?scope=school&id=${school.id}&from=yesterday`), 400)
+        })
+      )
 
-            // RPC twin: CreateSignatureAttempt as s3 (the seed's name and shape).
+      it.scoped(
+        "over RPC: CreateSignatureAttempt (the seed's name and shape), 404 for a foreign course, the roll",
+        () =>
+          Effect.gen(function* () {
+            const { admin, course, qrCode, t3 } = yield* setup("ah-rpc")
+            const { foreign } = yield* foreignCourse("ah-rpc")
             const server = yield* TestServer
-            const t3 = yield* login("s3@att-web.example.edu")
             const rpc = yield* makeRpcClient({ baseUrl: server.url, token: t3 })
-            const code = (yield* get(`/courses/${course.id}/qr`, tTeacher)).body.code
+            const code = yield* qrCode
             const viaRpc = yield* rpc.CreateSignatureAttempt({ course_id: course.id, method: "QR", qr_code: code })
             expect(viaRpc.status).toBe("ACCEPTED")
             expect(
@@ -203,8 +261,8 @@ for (const dialect of testDialects()) {
                 ._tag
             ).toBe("AttendanceNotFound")
             const rpcAdmin = yield* makeRpcClient({ baseUrl: server.url, token: admin })
-            const rollRpc = yield* rpcAdmin.GetCourseRoll({ course_id: course.id })
-            expect(rollRpc.counts).toMatchObject({ PRESENT: 2, LATE: 1 })
+            const roll = yield* rpcAdmin.GetCourseRoll({ course_id: course.id })
+            expect(roll.counts).toMatchObject({ PRESENT: 1 })
           })
       )
     }
