@@ -13,10 +13,10 @@
  * | operation | permission |
  * |---|---|
  * | `list`, `get`, `getLite`, `exists`, `validateStudentDevice` | `users:read` |
- * | `create`, `update`, `enable`, `unlock`, `disable`, `resetPassword` | `users:write` |
+ * | `create` (⚑ for `admin`/`dev`), `update`, `enable`, `unlock`, `disable`, `resetPassword` | `users:write` |
  * | `remove` | `users:delete` |
  * | `listApiKeys` | `apikeys:read` |
- * | `createApiKey`, `revokeApiKey` | `apikeys:write` |
+ * | ⚑ `createApiKey`, `revokeApiKey` | `apikeys:write` |
  *
  * Every operation acts in the `CurrentTenant`; mutations also need the
  * `CurrentActor` (audit).
@@ -28,6 +28,16 @@
  * holds a permission the actor does not (setting a password takes over the
  * account), and `createApiKey` refuses a scope entry the actor does not hold
  * (checked by `ApiKeys.create`). Operators and the system hold everything.
+ *
+ * **Step-up** (issue 15 §4; seed 003 "MFA required for sensitive actions"):
+ * the paths that hand out administrator power — `create` of an `admin` or
+ * `dev` user (default role `admin`, `*:*`), every `createApiKey` (a key is a
+ * bearer credential carrying the actor's power), `resetMfa` — need a `user`
+ * actor to have verified MFA on its session within the tenant's
+ * `auth.step_up_minutes` (`Access.requireStepUp`), else `Forbidden`
+ * (`permission: "mfa:step-up"`), checked before anything is written.
+ * Operators, the system and API keys are not asked (as in `AccessAdmin`).
+ * (`update` cannot change a user's type: `UpdateUser` has no `user_type`.)
  *
  * @module
  */
@@ -59,6 +69,16 @@ const onUser = <A, E, R>(id: string, what: string, self: Effect.Effect<A, E, R>)
     self
   )
 
+/** `self` after the step-up check (`Access.requireStepUp`; see the module comment). */
+const sensitive = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.zipRight(
+    Access.use((a) => a.requireStepUp),
+    self
+  )
+
+/** The user types whose default role is the administrator's (`admin` and `dev` → `admin`). */
+const administratorTypes: ReadonlySet<string> = new Set(["admin", "dev"])
+
 /** Administrative user and API-key operations; see the module comment for their permissions. */
 export const UserAdmin = {
   /** A page of the tenant's users (`users:read`). @errors ValidationError (bad cursor or filter) */
@@ -78,16 +98,21 @@ export const UserAdmin = {
    * actor must also hold every permission that role grants in the tenant
    * (`Access.requireHeldRole`): only a `*:*` holder creates `admin` or `dev`
    * users; the default manager role covers the teacher and student roles.
+   * Creating an `admin` or `dev` user hands out administrator power, so a
+   * `user` actor also needs step-up (issue 15 §4), checked first.
    * @errors ValidationError, Conflict (e-mail, username or device taken),
-   * Forbidden (403, naming the first permission of the default role not held)
+   * Forbidden (403: step-up `mfa:step-up`, or naming the first permission of the default role not held)
    */
   create: (input: CreateUser) =>
     usersWrite(
       Effect.zipRight(
-        Access.use((a) =>
-          a.requireHeldRole(DEFAULT_ROLE_OF_TYPE[input.user_type], `creating a user of type ${input.user_type}`)
-        ),
-        Identity.use((i) => i.create(input))
+        administratorTypes.has(input.user_type) ? Access.use((a) => a.requireStepUp) : Effect.void,
+        Effect.zipRight(
+          Access.use((a) =>
+            a.requireHeldRole(DEFAULT_ROLE_OF_TYPE[input.user_type], `creating a user of type ${input.user_type}`)
+          ),
+          Identity.use((i) => i.create(input))
+        )
       )
     ),
   /**
@@ -159,9 +184,12 @@ export const UserAdmin = {
   /**
    * Creates an API key; its secret is in the answer only (`apikeys:write`).
    * Every scope entry must be a known permission the actor holds (see `ApiKeys.create`).
-   * @errors ValidationError (`permissions`: unknown permission; expiry), Forbidden (403, a scope entry not held)
+   * A key is a bearer credential that is never asked for step-up, so minting
+   * one is itself sensitive: a `user` actor needs step-up (issue 15 §4), checked first.
+   * @errors ValidationError (`permissions`: unknown permission; expiry),
+   * Forbidden (403: step-up `mfa:step-up`, or a scope entry not held)
    */
-  createApiKey: (input: CreateApiKey) => apiKeysWrite(ApiKeys.use((k) => k.create(input))),
+  createApiKey: (input: CreateApiKey) => apiKeysWrite(sensitive(ApiKeys.use((k) => k.create(input)))),
   /** Revokes an API key (`apikeys:write`). @errors NotFound */
   revokeApiKey: (id: string) => apiKeysWrite(ApiKeys.use((k) => k.revoke(id)))
 } as const
