@@ -113,7 +113,7 @@ const codeAt = (secret: string) =>
 const recordStepUp = (tenant: TenantRef, actor: Actor) =>
   Effect.gen(function* () {
     const userId = actor.id!
-    const { secret } = yield* Mfa.use((m) => m.enroll(userId)).pipe(as(tenant))
+    const { secret } = yield* Mfa.use((m) => m.enroll(userId, Redacted.make(PASSWORD))).pipe(as(tenant))
     yield* Effect.flatMap(codeAt(secret), (c) => Mfa.use((m) => m.confirm(userId, c))).pipe(as(tenant))
     // The confirming code's time step is spent: the step-up code comes from the next one.
     yield* TestClock.adjust(Duration.seconds(30))

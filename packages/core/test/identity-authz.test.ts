@@ -5,19 +5,25 @@
  * - step-up on every path that hands out administrator power: creating an
  *   `admin`/`dev` user, minting an API key, adding a member to a team that
  *   grants roles — refused (`Forbidden`, `mfa:step-up`) for a `user` actor
- *   without a recent MFA verification, nothing written; allowed after it.
+ *   without a recent MFA verification, nothing written; allowed after it;
+ * - MFA enrolment needs the current password (a bearer token alone cannot
+ *   bind a second factor); an administrator's MFA reset (`UserAdmin.resetMfa`)
+ *   is permission-checked, step-up-guarded and audited.
  */
 import * as NodeCrypto from "node:crypto"
 import { expect, layer } from "@effect/vitest"
 import {
   AccessAdmin,
+  Account,
   type Actor,
+  Audit,
   Auth,
   CreateApiKey,
   CreateTenant,
   CreateUser,
   CurrentActor,
   CurrentTenant,
+  Identity,
   Mfa,
   policyUse,
   Tenancy,
@@ -27,7 +33,7 @@ import {
 import { testDialects } from "@signet/core/testing"
 import { Clock, Duration, Effect, Option, Redacted, Schema, TestClock } from "effect"
 import { generate } from "otplib"
-import { auditCount, outboxCount, testActor, testCore } from "./support.js"
+import { asTenant, auditCount, outboxCount, testActor, testCore } from "./support.js"
 
 const PASSWORD = "correct horse battery staple"
 
@@ -104,7 +110,7 @@ const codeAt = (secret: string) =>
 const recordStepUp = (tenant: TenantRef, actor: Actor) =>
   Effect.gen(function* () {
     const userId = actor.id!
-    const { secret } = yield* Mfa.use((m) => m.enroll(userId)).pipe(as(tenant))
+    const { secret } = yield* Mfa.use((m) => m.enroll(userId, Redacted.make(PASSWORD))).pipe(as(tenant))
     yield* Effect.flatMap(codeAt(secret), (c) => Mfa.use((m) => m.confirm(userId, c))).pipe(as(tenant))
     // The confirming code's time step is spent: the step-up code comes from the next one.
     yield* TestClock.adjust(Duration.seconds(30))
@@ -244,6 +250,116 @@ for (const dialect of testDialects()) {
         const teacher = yield* newUser(t, "teacher")
         const member = yield* AccessAdmin.addTeamMember(team.id, teacher).pipe(policyUse("teams:write"), as(t, admin))
         expect(member.user_id).toBe(teacher)
+      })
+    )
+
+    it.effect("issue 15 §4: MFA enrolment with a wrong password fails Forbidden and stores no secret", () =>
+      Effect.gen(function* () {
+        const t = yield* onboard("authz-enrol-wrong")
+        const admin = yield* adminSession(t)
+        const error = yield* Effect.flip(
+          Mfa.use((m) => m.enroll(admin.id!, Redacted.make("not the password at all"))).pipe(as(t, admin))
+        )
+        expect(error).toMatchObject({ _tag: "Forbidden" })
+        const row = yield* asTenant(
+          t,
+          Identity.use((i) => i.findRow(admin.id!))
+        )
+        expect(Option.getOrThrow(row).mfa_secret_enc).toBeNull()
+        const refused = yield* asTenant(
+          t,
+          Audit.use((a) => a.list({ action: "mfa.enroll_refused", targetId: admin.id! }))
+        )
+        expect(refused.items).toHaveLength(1)
+      })
+    )
+
+    it.effect("issue 15 §4: MFA enrolment through Account with the current password answers a secret", () =>
+      Effect.gen(function* () {
+        const t = yield* onboard("authz-enrol-ok")
+        const admin = yield* adminSession(t)
+        const enrolment = yield* Account.enrollTotp({ password: Redacted.make(PASSWORD) }).pipe(as(t, admin))
+        expect(enrolment.otpauth_uri).toMatch(/^otpauth:\/\/totp\//)
+      })
+    )
+
+    it.effect("issue 15 §4: an admin's MFA reset without a recent MFA fails mfa:step-up and writes nothing", () =>
+      Effect.gen(function* () {
+        const t = yield* onboard("authz-reset-none")
+        const admin = yield* adminSession(t)
+        const teacher = yield* newUser(t, "teacher", { password: PASSWORD })
+        const before = yield* writes(t)
+        const error = yield* Effect.flip(UserAdmin.resetMfa(teacher).pipe(policyUse("users:write"), as(t, admin)))
+        expect(error).toMatchObject({ _tag: "Forbidden", permission: "mfa:step-up" })
+        expect(yield* writes(t)).toEqual(before)
+      })
+    )
+
+    it.effect(
+      "issue 15 §4: an admin's MFA reset after step-up removes the secret and recovery codes, revokes sessions, audits",
+      () =>
+        Effect.gen(function* () {
+          const t = yield* onboard("authz-reset-done")
+          const admin = yield* adminSession(t)
+          yield* recordStepUp(t, admin)
+          // The teacher has MFA (secret, 10 recovery codes) and a session.
+          const teacherEmail = `teacher@${t.slug}.example.edu`
+          const teacher = yield* newUser(t, "teacher", { email: teacherEmail, password: PASSWORD })
+          const login = yield* Auth.use((a) =>
+            a.login(t.slug, { login: teacherEmail, password: Redacted.make(PASSWORD) }, {})
+          )
+          if (login.status !== "authenticated") throw new Error("expected tokens")
+          const { secret } = yield* Mfa.use((m) => m.enroll(teacher, Redacted.make(PASSWORD))).pipe(as(t))
+          yield* Effect.flatMap(codeAt(secret), (c) => Mfa.use((m) => m.confirm(teacher, c))).pipe(as(t))
+
+          const reset = yield* UserAdmin.resetMfa(teacher).pipe(policyUse("users:write"), as(t, admin))
+          expect(reset).toMatchObject({ user_id: teacher, sessions_revoked: 1 })
+          const row = Option.getOrThrow(
+            yield* asTenant(
+              t,
+              Identity.use((i) => i.findRow(teacher))
+            )
+          )
+          expect(row).toMatchObject({ mfa_enabled: false, mfa_secret_enc: null })
+          expect(
+            yield* asTenant(
+              t,
+              Mfa.use((m) => m.recoveryCodesLeft(teacher))
+            )
+          ).toBe(0)
+          expect(
+            yield* asTenant(
+              t,
+              Auth.use((a) => a.listSessions(teacher, null))
+            )
+          ).toEqual([])
+          const audited = yield* asTenant(
+            t,
+            Audit.use((a) => a.list({ action: "mfa.reset", targetId: teacher }))
+          )
+          expect(audited.items).toHaveLength(1)
+          expect(audited.items[0]).toMatchObject({ actor_id: admin.id })
+        })
+    )
+
+    it.effect(
+      "issue 15 §4: an MFA reset of a user holding more than the caller fails Forbidden naming the permission",
+      () =>
+        Effect.gen(function* () {
+          const t = yield* onboard("authz-reset-held")
+          const head = yield* adminSession(t)
+          const clerk: Actor = { kind: "apiKey", id: "key-clerk", permissions: ["users:read", "users:write"] }
+          const error = yield* Effect.flip(UserAdmin.resetMfa(head.id!).pipe(policyUse("users:write"), as(t, clerk)))
+          expect(error).toMatchObject({ _tag: "Forbidden", permission: "*:*" })
+        })
+    )
+
+    it.effect("issue 15 §4: an MFA reset of a user who does not exist fails UserNotFound", () =>
+      Effect.gen(function* () {
+        const t = yield* onboard("authz-reset-nobody")
+        const nobody = NodeCrypto.randomUUID()
+        const error = yield* Effect.flip(UserAdmin.resetMfa(nobody).pipe(policyUse("users:write"), as(t)))
+        expect(error).toMatchObject({ _tag: "UserNotFound" })
       })
     )
   })

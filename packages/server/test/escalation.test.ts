@@ -44,7 +44,10 @@ const mfaLogin = (slug: string, email: string) =>
     const base = `/api/v1/tenants/${slug}`
     const first = yield* call("POST", `${base}/auth/login`, { auth: false, body: { login: email, password: PASSWORD } })
     expect(first.status).toBe(200)
-    const enrol = yield* call("POST", `${base}/me/mfa/totp`, { auth: first.body.tokens.access_token })
+    const enrol = yield* call("POST", `${base}/me/mfa/totp`, {
+      auth: first.body.tokens.access_token,
+      body: { password: PASSWORD }
+    })
     expect(enrol.status).toBe(200)
     const code = yield* Effect.promise(() => generate({ secret: enrol.body.secret }))
     const confirmed = yield* call("POST", `${base}/me/mfa/totp/confirm`, {

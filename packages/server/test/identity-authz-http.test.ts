@@ -5,8 +5,10 @@
  */
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
-import { call, expectProblem, testServer } from "@signet/server/testing"
+import { makeRpcClient } from "@signet/sdk"
+import { call, expectProblem, TestServer, testServer } from "@signet/server/testing"
 import { Effect } from "effect"
+import { generate } from "otplib"
 
 const PASSWORD = "correct horse battery staple"
 
@@ -76,6 +78,115 @@ for (const dialect of testDialects()) {
           expect(found.body.items).toEqual([])
         })
       )
+
+      it.effect(
+        "issue 15 §4: MFA enrolment without the password is a 400, with a wrong one a 403; the right one enrols",
+        () =>
+          Effect.gen(function* () {
+            const slug = "authz-http-enrol"
+            yield* onboard(slug)
+            const admin = yield* login(slug, `admin@${slug}.example.edu`)
+            const enrol = (body?: unknown) =>
+              call("POST", `/api/v1/tenants/${slug}/me/mfa/totp`, {
+                auth: admin.access_token,
+                ...(body === undefined ? {} : { body })
+              })
+            expectProblem(yield* enrol(), 400)
+            expect(expectProblem(yield* enrol({ password: "not the password" }), 403).code).toBe("Forbidden")
+            const ok = yield* enrol({ password: PASSWORD })
+            expect(ok.status).toBe(200)
+            expect(ok.body.otpauth_uri).toMatch(/^otpauth:/)
+          })
+      )
+
+      it.effect("issue 15 §4: DELETE …/users/{id}/mfa turns a user's MFA off and ends their sessions", () =>
+        Effect.gen(function* () {
+          const slug = "authz-http-reset"
+          yield* onboard(slug)
+          const email = `t@${slug}.example.edu`
+          const created = yield* call("POST", `/api/v1/tenants/${slug}/users`, {
+            body: { email, given_name: "T", family_name: "E", user_type: "teacher", password: PASSWORD }
+          })
+          expect(created.status).toBe(201)
+          const teacher = yield* login(slug, email)
+          const enrol = yield* call("POST", `/api/v1/tenants/${slug}/me/mfa/totp`, {
+            auth: teacher.access_token,
+            body: { password: PASSWORD }
+          })
+          const code = yield* Effect.promise(() => generate({ secret: enrol.body.secret }))
+          const confirmed = yield* call("POST", `/api/v1/tenants/${slug}/me/mfa/totp/confirm`, {
+            auth: teacher.access_token,
+            body: { code }
+          })
+          expect(confirmed.status).toBe(200)
+
+          const reset = yield* call("DELETE", `/api/v1/tenants/${slug}/users/${created.body.id}/mfa`)
+          expect(reset.status).toBe(200)
+          expect(reset.body).toEqual({ user_id: created.body.id, sessions_revoked: 1 })
+          expect((yield* call("GET", `/api/v1/tenants/${slug}/users/${created.body.id}`)).body.mfa_enabled).toBe(false)
+          expectProblem(yield* call("GET", `/api/v1/tenants/${slug}/me`, { auth: teacher.access_token }), 401)
+          // The next password login is complete without a second step.
+          const again = yield* call("POST", `/api/v1/tenants/${slug}/auth/login`, {
+            auth: false,
+            body: { login: email, password: PASSWORD }
+          })
+          expect(again.body.status).toBe("authenticated")
+        })
+      )
+
+      it.effect("issue 15 §4: DELETE …/users/{id}/mfa by an admin without a recent MFA is a 403 mfa:step-up", () =>
+        Effect.gen(function* () {
+          const slug = "authz-http-reset-stepup"
+          yield* onboard(slug)
+          const admin = yield* login(slug, `admin@${slug}.example.edu`)
+          const refused = expectProblem(
+            yield* call("DELETE", `/api/v1/tenants/${slug}/users/${admin.user.id}/mfa`, { auth: admin.access_token }),
+            403
+          )
+          expect(refused.permission).toBe("mfa:step-up")
+        })
+      )
+
+      it.scoped("issue 15 §4: RPC ResetUserMfa resets a user's MFA; an unknown user is UserNotFound", () =>
+        Effect.gen(function* () {
+          const slug = "authz-rpc-reset"
+          yield* onboard(slug)
+          const admin = yield* login(slug, `admin@${slug}.example.edu`)
+          const server = yield* TestServer
+          const rpc = yield* makeRpcClient({ baseUrl: server.url, token: server.token, tenant: slug })
+          const reset = yield* rpc.ResetUserMfa({ user_id: admin.user.id })
+          expect(reset).toMatchObject({ user_id: admin.user.id, sessions_revoked: 1 })
+          const missing = yield* Effect.flip(rpc.ResetUserMfa({ user_id: "01a1fd1e-8c00-7180-8656-000000000000" }))
+          expect(missing._tag).toBe("UserNotFound")
+        })
+      )
     }
   )
+
+  layer(testServer(dialect, {}, { SIGNET_RATE_LOGIN_ACCOUNT: "3/60" }), {
+    timeout: 120_000,
+    excludeTestServices: true
+  })(`MFA enrolment and the login limit (issue 15 §4) on ${dialect}`, (it) => {
+    it.effect(
+      "issue 15 §4: wrong enrolment passwords count in the account's login budget: the 4th try is a 429, login too",
+      () =>
+        Effect.gen(function* () {
+          const slug = "authz-http-enrol-limit"
+          yield* onboard(slug)
+          // The login itself spends one attempt of the account's budget (3 per minute).
+          const admin = yield* login(slug, `admin@${slug}.example.edu`)
+          const enrol = (password: string) =>
+            call("POST", `/api/v1/tenants/${slug}/me/mfa/totp`, { auth: admin.access_token, body: { password } })
+          expectProblem(yield* enrol("wrong guess one"), 403)
+          expectProblem(yield* enrol("wrong guess two"), 403)
+          const limited = yield* enrol(PASSWORD)
+          expect(expectProblem(limited, 429).code).toBe("RateLimited")
+          const loginLimited = yield* call("POST", `/api/v1/tenants/${slug}/auth/login`, {
+            auth: false,
+            body: { login: `admin@${slug}.example.edu`, password: PASSWORD }
+          })
+          expectProblem(loginLimited, 429)
+        })
+    )
+  })
 }

@@ -269,7 +269,10 @@ for (const dialect of testDialects()) {
             expectProblem(yield* call("GET", "/api/v1/tenants/web-mfa/users", { auth: promoted.access_token }), 403)
               .permission
           ).toBe("mfa:enroll")
-          const enrol = yield* call("POST", "/api/v1/tenants/web-mfa/me/mfa/totp", { auth: t.access_token })
+          const enrol = yield* call("POST", "/api/v1/tenants/web-mfa/me/mfa/totp", {
+            auth: t.access_token,
+            body: { password: PASSWORD }
+          })
           expect(enrol.body.qr_svg).toContain("<svg")
           const code = yield* Effect.promise(() => generate({ secret: enrol.body.secret }))
           const confirmed = yield* call("POST", "/api/v1/tenants/web-mfa/me/mfa/totp/confirm", {

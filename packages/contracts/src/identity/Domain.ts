@@ -240,6 +240,27 @@ export class TotpEnrollment extends Schema.Class<TotpEnrollment>("TotpEnrollment
   qr_svg: Schema.String.annotations({ description: "The otpauth URI as an SVG QR code" })
 }) {}
 
+/**
+ * Body of `POST …/me/mfa/totp` (start TOTP enrolment): the account's current
+ * password. A bearer token alone does not bind a new second factor to the
+ * account (issue 15 §4; OWASP ASVS V2.8 / V3.7.1 re-authentication before
+ * sensitive changes): a stolen access token cannot enrol the thief's
+ * authenticator.
+ */
+export const EnrollTotp = strictStruct("EnrollTotp", { password: PasswordInput })
+/** @see EnrollTotp */
+export type EnrollTotp = typeof EnrollTotp.Type
+
+/**
+ * Answer of an administrator's MFA reset (`DELETE …/users/{id}/mfa`, RPC
+ * `ResetUserMfa`): the user's TOTP secret and recovery codes are gone, MFA is
+ * off, and `sessions_revoked` sessions of theirs were ended.
+ */
+export class MfaReset extends Schema.Class<MfaReset>("MfaReset")({
+  user_id: Schema.String,
+  sessions_revoked: Schema.Number.annotations({ description: "How many of the user's sessions were revoked" })
+}) {}
+
 /** Body of `POST …/me/mfa/totp/confirm` and `POST …/auth/step-up`. */
 export const MfaCode = strictStruct("MfaCode", { code: TotpCode })
 

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { ChangePassword, DisableMfa } from "@signet/contracts/identity/Domain"
+import type { ChangePassword, DisableMfa, EnrollTotp } from "@signet/contracts/identity/Domain"
 import { CurrentActor, type CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Forbidden } from "@signet/contracts/kernel/Errors"
 import { Effect } from "effect"
@@ -75,8 +75,13 @@ export const Account = {
         )
       )
     ),
-  /** Starts TOTP enrolment (RFC 6238) for the acting user. */
-  enrollTotp: Effect.flatMap(currentUser, ({ userId }) => Mfa.use((m) => m.enroll(userId))),
+  /**
+   * Starts TOTP enrolment (RFC 6238) for the acting user; needs their current
+   * password (issue 15 §4, see `Mfa.enroll`).
+   * @errors Forbidden (wrong or no password), RateLimited (the account's login budget), ValidationError (already enabled)
+   */
+  enrollTotp: (input: EnrollTotp) =>
+    Effect.flatMap(currentUser, ({ userId }) => Mfa.use((m) => m.enroll(userId, input.password))),
   /** Confirms TOTP enrolment with a first code; answers the recovery codes. */
   confirmTotp: (code: string) => Effect.flatMap(currentUser, ({ userId }) => Mfa.use((m) => m.confirm(userId, code))),
   /** Turns the acting user's MFA off (password and a code or a recovery code). */

@@ -13,7 +13,7 @@
  * | operation | permission |
  * |---|---|
  * | `list`, `get`, `getLite`, `exists`, `validateStudentDevice` | `users:read` |
- * | `create` (⚑ for `admin`/`dev`), `update`, `enable`, `unlock`, `disable`, `resetPassword` | `users:write` |
+ * | `create` (⚑ for `admin`/`dev`), `update`, `enable`, `unlock`, `disable`, `resetPassword`, ⚑ `resetMfa` | `users:write` |
  * | `remove` | `users:delete` |
  * | `listApiKeys` | `apikeys:read` |
  * | ⚑ `createApiKey`, `revokeApiKey` | `apikeys:write` |
@@ -50,6 +50,7 @@ import { Access } from "../access/Access.js"
 import { policyRequire } from "../access/Policy.js"
 import { ApiKeys } from "./ApiKeys.js"
 import { Auth } from "./Auth.js"
+import { Mfa } from "./Mfa.js"
 import { Identity, type ListUsers } from "./Users.js"
 
 const usersRead = policyRequire("users", "read")
@@ -168,6 +169,25 @@ export const UserAdmin = {
       Effect.zipRight(
         Access.use((a) => a.requireHeldUser(id, "setting this user's password")),
         Auth.use((a) => a.resetPassword(id, password))
+      )
+    ),
+  /**
+   * ⚑ Resets a user's MFA (`users:write`, the user's power, step-up for a
+   * user actor): removes their TOTP secret and recovery codes, turns MFA off
+   * and revokes their sessions, audited `mfa.reset` (see `Mfa.reset`). For a
+   * user who lost their authenticator; they enrol again at their next login.
+   * Whoever resets a user's MFA weakens that account, hence the same rules as
+   * `resetPassword` plus step-up (issue 15 §4).
+   * @errors UserNotFound, Forbidden (403: step-up `mfa:step-up`, or naming the first permission of the user not held)
+   */
+  resetMfa: (id: string) =>
+    usersWrite(
+      sensitive(
+        onUser(
+          id,
+          "resetting this user's MFA",
+          Mfa.use((m) => m.reset(id))
+        )
       )
     ),
   /** Soft-deletes a user and revokes their sessions (`users:delete`, and the user's power). @errors UserNotFound, Forbidden */
