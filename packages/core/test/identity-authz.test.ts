@@ -8,17 +8,21 @@
  *   without a recent MFA verification, nothing written; allowed after it;
  * - MFA enrolment needs the current password (a bearer token alone cannot
  *   bind a second factor); an administrator's MFA reset (`UserAdmin.resetMfa`)
- *   is permission-checked, step-up-guarded and audited.
+ *   is permission-checked, step-up-guarded and audited;
+ * - a user's `school_id` must name a live school of the tenant (it lands in
+ *   the JWT `school_id` claim).
  */
 import * as NodeCrypto from "node:crypto"
 import { expect, layer } from "@effect/vitest"
 import {
+  Academics,
   AccessAdmin,
   Account,
   type Actor,
   Audit,
   Auth,
   CreateApiKey,
+  CreateSchool,
   CreateTenant,
   CreateUser,
   CurrentActor,
@@ -132,6 +136,13 @@ const teamWithRole = (tenant: TenantRef, role: string) =>
     yield* AccessAdmin.assignTeamRole(team.id, yield* roleId(tenant, role)).pipe(policyUse("roles:write"), as(tenant))
     return team.id as string
   })
+
+/** A school of `tenant` (created by the operator); answers its id. */
+const newSchool = (tenant: TenantRef, name = "Lycée") =>
+  Academics.use((a) => a.createSchool(Schema.decodeUnknownSync(CreateSchool)({ name }))).pipe(
+    Effect.map((school) => school.id as string),
+    as(tenant)
+  )
 
 const keyInput = (permissions: ReadonlyArray<string>) =>
   Schema.decodeUnknownSync(CreateApiKey)({ name: `key ${permissions.join(" ")}`, permissions })
@@ -360,6 +371,72 @@ for (const dialect of testDialects()) {
         const nobody = NodeCrypto.randomUUID()
         const error = yield* Effect.flip(UserAdmin.resetMfa(nobody).pipe(policyUse("users:write"), as(t)))
         expect(error).toMatchObject({ _tag: "UserNotFound" })
+      })
+    )
+
+    it.effect(
+      "issue 15 §4: creating a user whose school_id names no school fails ValidationError and writes nothing",
+      () =>
+        Effect.gen(function* () {
+          const t = yield* onboard("authz-school-random")
+          const before = yield* writes(t)
+          const input = newUserInput("teacher", { school_id: NodeCrypto.randomUUID() })
+          const error = yield* Effect.flip(UserAdmin.create(input).pipe(policyUse("users:write"), as(t)))
+          expect(error).toMatchObject({ _tag: "ValidationError", issues: [{ field: "school_id" }] })
+          expect(yield* writes(t)).toEqual(before)
+        })
+    )
+
+    it.effect("issue 15 §4: creating a user with another tenant's school fails ValidationError", () =>
+      Effect.gen(function* () {
+        const t = yield* onboard("authz-school-a")
+        const other = yield* onboard("authz-school-b")
+        const foreign = yield* newSchool(other)
+        const input = newUserInput("teacher", { school_id: foreign })
+        const error = yield* Effect.flip(UserAdmin.create(input).pipe(policyUse("users:write"), as(t)))
+        expect(error).toMatchObject({ _tag: "ValidationError", issues: [{ field: "school_id" }] })
+      })
+    )
+
+    it.effect("issue 15 §4: creating a user with a school of the tenant keeps the school_id", () =>
+      Effect.gen(function* () {
+        const t = yield* onboard("authz-school-own")
+        const school = yield* newSchool(t)
+        const made = yield* UserAdmin.create(newUserInput("teacher", { school_id: school })).pipe(
+          policyUse("users:write"),
+          as(t)
+        )
+        expect(made.school_id).toBe(school)
+      })
+    )
+
+    it.effect("issue 15 §4: moving a user to another tenant's school fails ValidationError and changes nothing", () =>
+      Effect.gen(function* () {
+        const t = yield* onboard("authz-school-move-a")
+        const other = yield* onboard("authz-school-move-b")
+        const own = yield* newSchool(t)
+        const foreign = yield* newSchool(other)
+        const teacher = yield* newUser(t, "teacher", { school_id: own })
+        for (const school_id of [foreign, NodeCrypto.randomUUID()]) {
+          const error = yield* Effect.flip(
+            UserAdmin.update(teacher, { school_id }).pipe(policyUse("users:write"), as(t))
+          )
+          expect(error).toMatchObject({ _tag: "ValidationError", issues: [{ field: "school_id" }] })
+        }
+        expect((yield* UserAdmin.get(teacher).pipe(policyUse("users:read"), as(t))).school_id).toBe(own)
+      })
+    )
+
+    it.effect("issue 15 §4: moving a user to another school of the tenant, or to none, is allowed", () =>
+      Effect.gen(function* () {
+        const t = yield* onboard("authz-school-move-ok")
+        const first = yield* newSchool(t, "First")
+        const second = yield* newSchool(t, "Second")
+        const teacher = yield* newUser(t, "teacher", { school_id: first })
+        const moved = yield* UserAdmin.update(teacher, { school_id: second }).pipe(policyUse("users:write"), as(t))
+        expect(moved.school_id).toBe(second)
+        const none = yield* UserAdmin.update(teacher, { school_id: null }).pipe(policyUse("users:write"), as(t))
+        expect(none.school_id).toBeNull()
       })
     )
   })

@@ -147,6 +147,29 @@ for (const dialect of testDialects()) {
         })
       )
 
+      it.effect(
+        "issue 15 §4: creating a user whose school_id names no school of the tenant is a 400 naming school_id",
+        () =>
+          Effect.gen(function* () {
+            const slug = "authz-http-school"
+            yield* onboard(slug)
+            const refused = expectProblem(
+              yield* call("POST", `/api/v1/tenants/${slug}/users`, {
+                body: {
+                  email: `t@${slug}.example.edu`,
+                  given_name: "T",
+                  family_name: "S",
+                  user_type: "teacher",
+                  school_id: "0193a1b2-0000-7000-8000-000000000000"
+                }
+              }),
+              400
+            )
+            expect(refused.issues.map((i: { field: string }) => i.field)).toEqual(["school_id"])
+            expect((yield* call("GET", `/api/v1/tenants/${slug}/users?q=t@`)).body.items).toEqual([])
+          })
+      )
+
       it.scoped("issue 15 §4: RPC ResetUserMfa resets a user's MFA; an unknown user is UserNotFound", () =>
         Effect.gen(function* () {
           const slug = "authz-rpc-reset"
