@@ -4,6 +4,7 @@
 import { SqlClient } from "@effect/sql"
 import {
   Audit,
+  Auth,
   Core,
   CreateTenant,
   CreateUser,
@@ -12,11 +13,13 @@ import {
   CurrentTenant,
   Db,
   Identity,
+  Mfa,
   Tenancy,
   type TenantId
 } from "@signet/core"
 import { makeTestDatabase, type TestDialect } from "@signet/core/testing"
-import { Context, Effect, Layer, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Redacted, Schema, TestClock } from "effect"
+import { generate } from "otplib"
 
 /** The URL of the test database behind the current layer. */
 export class TestDbUrl extends Context.Tag("test/TestDbUrl")<TestDbUrl, string>() {}
@@ -67,11 +70,43 @@ export const onboard = (slug: string) =>
     Effect.provide(testActor)
   )
 
-/** Creates a user of `user_type` in the current tenant as the test operator (default role of the type). */
-export const user = (email: string, user_type: string) =>
+/**
+ * Creates a user of `user_type` in the current tenant as the test operator
+ * (default role of the type); `extra` adds `CreateUser` fields (`password`, `devices`…).
+ */
+export const user = (email: string, user_type: string, extra: Record<string, unknown> = {}) =>
   Identity.use((i) =>
-    i.create(Schema.decodeUnknownSync(CreateUser)({ email, given_name: "G", family_name: "F", user_type }))
+    i.create(Schema.decodeUnknownSync(CreateUser)({ email, given_name: "G", family_name: "F", user_type, ...extra }))
   ).pipe(Effect.provide(testActor))
+
+/**
+ * Logs `email` (password `password`) into `tenant`, enrols TOTP and records a
+ * step-up on the new session: the `user` actor answered passes
+ * `Access.requireStepUp` (issue 15 §4: admin users, API keys, team members…).
+ * Uses the test clock (advances it by one 30-second TOTP step).
+ */
+export const steppedUpUser = (
+  tenant: { readonly id: string; readonly slug: string },
+  email: string,
+  password: string
+) =>
+  Effect.gen(function* () {
+    const login = yield* Auth.use((a) => a.login(tenant.slug, { login: email, password: Redacted.make(password) }, {}))
+    if (login.status !== "authenticated") throw new Error("expected tokens (no MFA yet)")
+    const userId = login.tokens.user.id
+    const sessionId = login.tokens.session_id
+    const code = (secret: string) =>
+      Effect.flatMap(Clock.currentTimeMillis, (ms) =>
+        Effect.promise(() => generate({ secret, epoch: Math.floor(ms / 1000) }))
+      )
+    const inTenant = <A, E, R>(eff: Effect.Effect<A, E, R>) => asTenant(tenant, eff).pipe(Effect.provide(testActor))
+    const { secret } = yield* inTenant(Mfa.use((m) => m.enroll(userId, Redacted.make(password))))
+    yield* inTenant(Effect.flatMap(code(secret), (c) => Mfa.use((m) => m.confirm(userId, c))))
+    // The confirming code's time step is spent: the step-up code comes from the next one.
+    yield* TestClock.adjust(Duration.seconds(30))
+    yield* inTenant(Effect.flatMap(code(secret), (c) => Mfa.use((m) => m.stepUp(userId, sessionId, c))))
+    return { kind: "user", id: userId, sessionId, userType: login.tokens.user.user_type } as const
+  })
 
 /** Runs an effect as `actor` (a plain `Actor` record: kind, id, and for users sessionId, userType, ip…). */
 export const as = (actor: Record<string, unknown>) => Effect.provideService(CurrentActor, actor as never)
