@@ -10,7 +10,10 @@
  *   bind a second factor); an administrator's MFA reset (`UserAdmin.resetMfa`)
  *   is permission-checked, step-up-guarded and audited;
  * - a user's `school_id` must name a live school of the tenant (it lands in
- *   the JWT `school_id` claim).
+ *   the JWT `school_id` claim);
+ * - a user's device identifiers (the NFC credential) are shown only to the
+ *   user and to `users:write` holders; other readers get `devices: []` and
+ *   `devices_hidden: true`.
  */
 import * as NodeCrypto from "node:crypto"
 import { expect, layer } from "@effect/vitest"
@@ -437,6 +440,46 @@ for (const dialect of testDialects()) {
         expect(moved.school_id).toBe(second)
         const none = yield* UserAdmin.update(teacher, { school_id: null }).pipe(policyUse("users:write"), as(t))
         expect(none.school_id).toBeNull()
+      })
+    )
+
+    it.effect("issue 15 §4: a teacher (users:read) reading a student gets no device identifiers", () =>
+      Effect.gen(function* () {
+        const t = yield* onboard("authz-devices-teacher")
+        const student = yield* newUser(t, "student", { devices: ["nfc:04a2b3c4"] })
+        const teacherId = yield* newUser(t, "teacher")
+        const teacher: Actor = { kind: "user", id: teacherId, userType: "teacher" }
+        const one = yield* UserAdmin.get(student).pipe(policyUse("users:read"), as(t, teacher))
+        expect(one).toMatchObject({ devices: [], devices_hidden: true })
+        const viaAccount = yield* Account.user(student).pipe(as(t, teacher))
+        expect(viaAccount).toMatchObject({ devices: [], devices_hidden: true })
+        const page = yield* UserAdmin.list({ user_type: "student" }).pipe(policyUse("users:read"), as(t, teacher))
+        expect(page.items.map((u) => u.devices)).toEqual([[]])
+        expect(JSON.stringify(page)).not.toContain("04a2b3c4")
+      })
+    )
+
+    it.effect("issue 15 §4: a read-only API key gets no device identifiers", () =>
+      Effect.gen(function* () {
+        const t = yield* onboard("authz-devices-key")
+        const student = yield* newUser(t, "student", { devices: ["nfc:04a2b3c4"] })
+        const key: Actor = { kind: "apiKey", id: "key-ro", permissions: ["users:read"] }
+        const one = yield* UserAdmin.get(student).pipe(policyUse("users:read"), as(t, key))
+        expect(one).toMatchObject({ devices: [], devices_hidden: true })
+      })
+    )
+
+    it.effect("issue 15 §4: the student themselves and a users:write holder see the device identifiers", () =>
+      Effect.gen(function* () {
+        const t = yield* onboard("authz-devices-shown")
+        const student = yield* newUser(t, "student", { devices: ["nfc:04a2b3c4"] })
+        const self: Actor = { kind: "user", id: student, userType: "student" }
+        const own = yield* Account.user(student).pipe(as(t, self))
+        expect(own.devices).toEqual(["nfc:04a2b3c4"])
+        expect(own.devices_hidden).toBeUndefined()
+        const admin = yield* adminSession(t)
+        const managed = yield* UserAdmin.get(student).pipe(policyUse("users:read"), as(t, admin))
+        expect(managed.devices).toEqual(["nfc:04a2b3c4"])
       })
     )
   })

@@ -170,6 +170,44 @@ for (const dialect of testDialects()) {
           })
       )
 
+      it.effect(
+        "issue 15 §4: a teacher reading a student over HTTP gets no device identifiers; the operator does",
+        () =>
+          Effect.gen(function* () {
+            const slug = "authz-http-devices"
+            yield* onboard(slug)
+            const create = (local: string, user_type: string, extra: Record<string, unknown> = {}) =>
+              Effect.map(
+                call("POST", `/api/v1/tenants/${slug}/users`, {
+                  body: {
+                    email: `${local}@${slug}.example.edu`,
+                    given_name: "N",
+                    family_name: "U",
+                    user_type,
+                    ...extra
+                  }
+                }),
+                (r) => {
+                  expect(r.status).toBe(201)
+                  return r.body.id as string
+                }
+              )
+            const student = yield* create("stu", "student", { devices: ["nfc:04a2b3c4"] })
+            yield* create("tea", "teacher", { password: PASSWORD })
+            const teacher = yield* login(slug, `tea@${slug}.example.edu`)
+            const seen = yield* call("GET", `/api/v1/tenants/${slug}/users/${student}`, { auth: teacher.access_token })
+            expect(seen.status).toBe(200)
+            expect(seen.body).toMatchObject({ devices: [], devices_hidden: true })
+            const listed = yield* call("GET", `/api/v1/tenants/${slug}/users?user_type=student`, {
+              auth: teacher.access_token
+            })
+            expect(listed.text).not.toContain("04a2b3c4")
+            const managed = yield* call("GET", `/api/v1/tenants/${slug}/users/${student}`)
+            expect(managed.body.devices).toEqual(["nfc:04a2b3c4"])
+            expect(managed.body).not.toHaveProperty("devices_hidden")
+          })
+      )
+
       it.scoped("issue 15 §4: RPC ResetUserMfa resets a user's MFA; an unknown user is UserNotFound", () =>
         Effect.gen(function* () {
           const slug = "authz-rpc-reset"

@@ -71,7 +71,13 @@ export class User extends Schema.Class<User>("User")({
   status: UserStatus,
   school_id: Schema.NullOr(Schema.String),
   student_number: Schema.NullOr(Schema.String),
-  devices: Schema.Array(Schema.String),
+  devices: Schema.Array(Schema.String).annotations({
+    description:
+      "Registered device identifiers (students). Shown to the user themselves and to users:write holders; empty with devices_hidden for other readers"
+  }),
+  devices_hidden: Schema.optional(Schema.Literal(true)).annotations({
+    description: "Present (true) when the caller may not see the device identifiers (issue 15 §4)"
+  }),
   mfa_enabled: Schema.Boolean,
   locked_until: Schema.NullOr(Schema.String),
   last_login_at: Schema.NullOr(Schema.String),

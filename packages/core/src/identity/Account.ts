@@ -18,6 +18,7 @@ import { Auth } from "./Auth.js"
 import { SigningKeys } from "./Keys.js"
 import { Mfa } from "./Mfa.js"
 import { Identity } from "./Users.js"
+import { withDeviceView } from "./Visibility.js"
 
 /**
  * `self` when the actor is the user `userId`, otherwise `self` too but only
@@ -94,12 +95,12 @@ export const Account = {
     Effect.flatMap(currentUser, ({ sessionId, userId }) =>
       sessionId ? Mfa.use((m) => m.stepUp(userId, sessionId, code)) : Effect.die("a user token always has a session")
     ),
-  /** A user: themselves, or anyone for a `users:read` holder. @errors UserNotFound, Forbidden */
-  user: (id: string) =>
-    selfOrUsersRead(
-      id,
-      Identity.use((i) => i.get(id))
-    ),
+  /**
+   * A user: themselves, or anyone for a `users:read` holder; device
+   * identifiers only to the user and `users:write` holders (`Visibility.ts`).
+   * @errors UserNotFound, Forbidden
+   */
+  user: (id: string) => selfOrUsersRead(id, withDeviceView(Identity.use((i) => i.get(id)))),
   /** Seed 004 `GetUserLite`, self or `users:read`. */
   userLite: (id: string) =>
     selfOrUsersRead(

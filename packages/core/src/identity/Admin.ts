@@ -19,7 +19,8 @@
  * | ⚑ `createApiKey`, `revokeApiKey` | `apikeys:write` |
  *
  * Every operation acts in the `CurrentTenant`; mutations also need the
- * `CurrentActor` (audit).
+ * `CurrentActor` (audit). Reads show a user's device identifiers only to
+ * `users:write` holders and the user themselves (`Visibility.ts`, issue 15 §4).
  *
  * No escalation through administration ("nobody grants what they do not
  * hold"): `create` refuses a user whose type's default role
@@ -52,6 +53,7 @@ import { ApiKeys } from "./ApiKeys.js"
 import { Auth } from "./Auth.js"
 import { Mfa } from "./Mfa.js"
 import { Identity, type ListUsers } from "./Users.js"
+import { withDeviceView, withDeviceViewPage } from "./Visibility.js"
 
 const usersRead = policyRequire("users", "read")
 const usersWrite = policyRequire("users", "write")
@@ -82,10 +84,14 @@ const administratorTypes: ReadonlySet<string> = new Set(["admin", "dev"])
 
 /** Administrative user and API-key operations; see the module comment for their permissions. */
 export const UserAdmin = {
-  /** A page of the tenant's users (`users:read`). @errors ValidationError (bad cursor or filter) */
-  list: (params: ListUsers = {}) => usersRead(Identity.use((i) => i.list(params))),
-  /** One user (`users:read`). @errors UserNotFound */
-  get: (id: string) => usersRead(Identity.use((i) => i.get(id))),
+  /**
+   * A page of the tenant's users (`users:read`); device identifiers only for
+   * `users:write` holders and the caller's own record (`Visibility.ts`).
+   * @errors ValidationError (bad cursor or filter)
+   */
+  list: (params: ListUsers = {}) => usersRead(withDeviceViewPage(Identity.use((i) => i.list(params)))),
+  /** One user (`users:read`); device identifiers as in `list`. @errors UserNotFound */
+  get: (id: string) => usersRead(withDeviceView(Identity.use((i) => i.get(id)))),
   /** A user's short profile, seed 004 `GetUserLite` (`users:read`). @errors UserNotFound */
   getLite: (id: string) => usersRead(Identity.use((i) => i.getLite(id))),
   /** Whether a user exists, seed 004 `Exists` (`users:read`). */
