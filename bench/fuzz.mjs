@@ -439,7 +439,7 @@ export const operationsOf = (spec) =>
 
 /** Operations whose path ids must come from the spare objects (they destroy or lock out what they touch). */
 const DESTRUCTIVE =
-  /^(DELETE \/api\/v1\/tenants\/\{slug\}\/(users|schools|classrooms|groups|courses|roles|teams|api-keys|feeds)\/\{id\}$|POST \/api\/v1\/tenants\/\{slug\}\/(users\/\{id\}\/(disable|password)|beacons\/\{id\}\/revoke)$)/
+  /^(DELETE \/api\/v1\/tenants\/\{slug\}\/(users|schools|classrooms|groups|courses|roles|teams|api-keys|feeds)\/\{id\}$|DELETE \/api\/v1\/tenants\/\{slug\}\/users\/\{id\}\/mfa$|POST \/api\/v1\/tenants\/\{slug\}\/(users\/\{id\}\/(disable|password)|beacons\/\{id\}\/revoke)$)/
 /** Tenant lifecycle operations kept off the fuzz tenant. */
 const TENANT_KILLERS = new Set(["DELETE /api/v1/tenants/{slug}", "POST /api/v1/tenants/{slug}/suspend"])
 /** Sent only without a usable token. */
@@ -932,7 +932,7 @@ export const setup = async (base, operatorToken, { slug = "fuzz", victim = "fuzz
   const victimAdmin = (await login(`admin@${victim}.example.edu`, victim)).access_token
   const post = (path, body, token = admin) => call("POST", T + path, token, body)
   // Role and grant changes need a recent MFA verification: the admin enrols TOTP and steps up.
-  const { secret } = await post("/me/mfa/totp")
+  const { secret } = await post("/me/mfa/totp", { password: PASSWORD })
   let lastStep = Math.floor(Date.now() / 30_000) - 1
   await post("/me/mfa/totp/confirm", { code: totp(secret, lastStep) })
   const stepUp = async () => {

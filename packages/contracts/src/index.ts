@@ -17,7 +17,7 @@ import { AuditApi } from "./audit/Api.js"
 import { BeaconDeviceApi, BeaconsApi } from "./beacon/Api.js"
 import { EventsApi } from "./events/Api.js"
 import { ApiKeysApi, AuthApi, PlatformApi, SessionApi, UsersApi } from "./identity/Api.js"
-import { AuthService, IdentityQuery, RpcTenantAuth } from "./identity/Rpc.js"
+import { AuthService, IdentityCommand, IdentityQuery, RpcTenantAuth } from "./identity/Rpc.js"
 import { UserAuth } from "./kernel/Security.js"
 import { SystemApi } from "./system/Api.js"
 import { TenantsApi } from "./tenancy/Api.js"
@@ -79,6 +79,7 @@ export class SignetApi extends HttpApi.make("signet")
 export const SignetRpcs = TenantQuery.merge(
   TenantCommand,
   IdentityQuery,
+  IdentityCommand,
   AuthService,
   AccessQuery.middleware(RpcTenantAuth),
   AccessCommand.middleware(RpcTenantAuth),

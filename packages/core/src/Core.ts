@@ -224,6 +224,20 @@ const accessPorts = Layer.mergeAll(
   )
 )
 
+/**
+ * Identity's schools port ({@link SchoolCheck} in `identity/Users.ts`): a
+ * user's `school_id` must name a live school of the tenant, answered by
+ * academics (which owns `schools` and imports identity, hence a port set
+ * here rather than an import).
+ */
+const schoolWiring = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const identity = yield* Identity
+    const academics = yield* Academics
+    yield* identity.setSchoolCheck((schoolId) => Effect.isSuccess(academics.getSchool(schoolId)))
+  })
+)
+
 /** The module services, given a `SqlClient` and an `Envelope`. */
 export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = Layer.mergeAll(
   Timetable.Default,
@@ -231,6 +245,7 @@ export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient
   Beacons.Default
 ).pipe(
   Layer.provideMerge(Attendance.Default),
+  Layer.provideMerge(schoolWiring),
   Layer.provideMerge(Academics.Default),
   Layer.provideMerge(firstAdminStep),
   Layer.provideMerge(accessWiring),

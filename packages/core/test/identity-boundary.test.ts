@@ -6,7 +6,9 @@ import { expect, layer } from "@effect/vitest"
 import { AccessAdmin, ApiKeys, policyUse, UserAdmin } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Effect } from "effect"
-import { as, asTenant, onboard, operator, testCore, user } from "./support.js"
+import { as, asTenant, onboard, operator, steppedUpUser, testCore, user } from "./support.js"
+
+const PASSWORD = "correct horse battery staple"
 
 for (const dialect of testDialects()) {
   layer(testCore(dialect), { timeout: 120_000 })(`user administration on ${dialect} (issue 15 §4)`, (it) => {
@@ -46,10 +48,12 @@ for (const dialect of testDialects()) {
         yield* asTenant(
           tenant,
           Effect.gen(function* () {
-            const admin = yield* user("admin@idb-keys.example.edu", "admin")
+            const admin = yield* user("admin@idb-keys.example.edu", "admin", { password: PASSWORD })
+            // Minting a key needs step-up from a user (issue 15 §4).
+            const actor = yield* steppedUpUser(tenant, "admin@idb-keys.example.edu", PASSWORD)
             const created = yield* UserAdmin.createApiKey({ name: "sync", permissions: ["users:read"] }).pipe(
               policyUse("apikeys:write"),
-              as({ kind: "user", id: admin.id })
+              as(actor)
             )
             const key = created.key
             expect((yield* ApiKeys.use((k) => k.authenticate(key))).id).toBe(created.api_key.id)

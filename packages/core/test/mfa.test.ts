@@ -56,7 +56,7 @@ for (const dialect of testDialects()) {
         const userId = first.tokens.user.id
         const asUser = <A, E, R>(eff: Effect.Effect<A, E, R>) => asTenant(tenant, eff).pipe(Effect.provide(testActor))
 
-        const enrolment = yield* asUser(Mfa.use((m) => m.enroll(userId)))
+        const enrolment = yield* asUser(Mfa.use((m) => m.enroll(userId, Redacted.make(PASSWORD))))
         expect(enrolment.otpauth_uri).toMatch(/^otpauth:\/\/totp\/.*secret=/)
         expect(enrolment.qr_svg).toContain("<svg")
         expect((yield* Effect.flip(asUser(Mfa.use((m) => m.confirm(userId, "000000")))))._tag).toBe("ValidationError")
@@ -232,7 +232,7 @@ const mfaUser = (slug: string) =>
     if (first.status !== "authenticated") throw new Error("expected tokens")
     const userId = first.tokens.user.id
     const asUser = <A, E, R>(eff: Effect.Effect<A, E, R>) => asTenant(tenant, eff).pipe(Effect.provide(testActor))
-    const { secret } = yield* asUser(Mfa.use((m) => m.enroll(userId)))
+    const { secret } = yield* asUser(Mfa.use((m) => m.enroll(userId, Redacted.make(PASSWORD))))
     const { recovery_codes } = yield* asUser(
       Effect.flatMap(codeAt(secret), (c) => Mfa.use((m) => m.confirm(userId, c)))
     )

@@ -71,11 +71,34 @@ export const onboard = (slug: string) =>
     Effect.provide(testActor)
   )
 
-/** Creates a user of `user_type` in the current tenant as the test operator (default role of the type). */
-export const user = (email: string, user_type: string) =>
+/**
+ * Creates a user of `user_type` in the current tenant as the test operator
+ * (default role of the type); `extra` adds `CreateUser` fields (`password`, `devices`…).
+ */
+export const user = (email: string, user_type: string, extra: Record<string, unknown> = {}) =>
   Identity.use((i) =>
-    i.create(Schema.decodeUnknownSync(CreateUser)({ email, given_name: "G", family_name: "F", user_type }))
+    i.create(Schema.decodeUnknownSync(CreateUser)({ email, given_name: "G", family_name: "F", user_type, ...extra }))
   ).pipe(Effect.provide(testActor))
+
+/**
+ * Logs `email` (password `password`) into `tenant`, enrols TOTP and records a
+ * step-up on the new session: the `user` actor answered passes
+ * `Access.requireStepUp` (issue 15 §4: admin users, API keys, team members…).
+ * Uses the test clock (advances it by one 30-second TOTP step).
+ */
+export const steppedUpUser = (tenant: TenantRef, email: string, password: string) =>
+  Effect.gen(function* () {
+    const login = yield* Auth.use((a) => a.login(tenant.slug, { login: email, password: Redacted.make(password) }, {}))
+    if (login.status !== "authenticated") throw new Error("expected tokens (no MFA yet)")
+    const actor = {
+      kind: "user",
+      id: login.tokens.user.id,
+      sessionId: login.tokens.session_id,
+      userType: login.tokens.user.user_type
+    } as const
+    yield* recordStepUp(tenant, actor, password)
+    return actor
+  })
 
 /** Runs an effect as `actor` (a plain `Actor` record: kind, id, and for users sessionId, userType, ip…). */
 export const as = (actor: Record<string, unknown>) => Effect.provideService(CurrentActor, actor as never)
@@ -140,11 +163,14 @@ export const totpAt = (secret: string) =>
     Effect.promise(() => generate({ secret, epoch: Math.floor(ms / 1000) }))
   )
 
-/** Enrols `actor` (a user on a session) in TOTP and records a step-up verification on their session. */
-export const recordStepUp = (tenant: TenantRef, actor: Actor) =>
+/**
+ * Enrols `actor` (a user on a session, whose password is `password`) in TOTP
+ * and records a step-up verification on their session.
+ */
+export const recordStepUp = (tenant: TenantRef, actor: Actor, password = ADMIN_PASSWORD) =>
   Effect.gen(function* () {
     const userId = actor.id!
-    const { secret } = yield* Mfa.use((m) => m.enroll(userId)).pipe(inTenant(tenant))
+    const { secret } = yield* Mfa.use((m) => m.enroll(userId, Redacted.make(password))).pipe(inTenant(tenant))
     yield* Effect.flatMap(totpAt(secret), (c) => Mfa.use((m) => m.confirm(userId, c))).pipe(inTenant(tenant))
     // The confirming code's time step is spent: the step-up code comes from the next one.
     yield* TestClock.adjust(Duration.seconds(30))

@@ -300,10 +300,15 @@ export const createSignetClient = (options: SignetClientOptions) => {
      */
     mfa: {
       /**
-       * Starts enrolment: the base32 secret, its `otpauth://` URI and the URI
-       * as an SVG QR code, to show the user. Nothing changes until confirmed.
+       * Starts enrolment with the user's current password (a token alone cannot
+       * bind a second factor): the base32 secret, its `otpauth://` URI and the
+       * URI as an SVG QR code, to show the user. Nothing changes until
+       * confirmed. Rejects with `Forbidden` on a wrong password, `RateLimited`
+       * past the account's login budget.
+       * @example `const { qr_svg } = await signet.mfa.enrollTotp(password)`
        */
-      enrollTotp: () => call((r) => r.session.enrollTotp({ path })),
+      enrollTotp: (password: string) =>
+        callWith("session", "enrollTotp", { password }, (r, payload) => r.session.enrollTotp({ path, payload })),
       /**
        * Confirms enrolment with a first code from the authenticator; answers
        * ten single-use recovery codes (show them once). Rejects with
@@ -338,7 +343,13 @@ export const createSignetClient = (options: SignetClientOptions) => {
       get: (id: string) => call((r) => r.users.get(withId(id))),
       update: (id: string, patch: PlainOf<"users", "update">) =>
         callWith("users", "update", patch, (r, payload) => r.users.update({ ...withId(id), payload })),
-      disable: (id: string) => call((r) => r.users.disable(withId(id)))
+      disable: (id: string) => call((r) => r.users.disable(withId(id))),
+      /**
+       * Resets a user's MFA (lost authenticator): removes their TOTP secret and
+       * recovery codes and revokes their sessions (`users:write`; a signed-in
+       * administrator needs a recent step-up, `signet.mfa.stepUp`).
+       */
+      resetMfa: (id: string) => call((r) => r.users.resetMfa(withId(id)))
     },
     /** API keys (shown once at creation). */
     apiKeys: {

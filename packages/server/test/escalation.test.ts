@@ -35,7 +35,40 @@ interface Tokens {
   readonly user: { readonly id: string }
 }
 
-/** Onboards `slug` with its first admin, and makes a manager (`manager` role, plus `apikeys:write`). */
+/**
+ * Logs `email` in with a second factor: enrols TOTP, then logs in again with a
+ * recovery code, so the session carries a fresh MFA verification (step-up).
+ */
+const mfaLogin = (slug: string, email: string) =>
+  Effect.gen(function* () {
+    const base = `/api/v1/tenants/${slug}`
+    const first = yield* call("POST", `${base}/auth/login`, { auth: false, body: { login: email, password: PASSWORD } })
+    expect(first.status).toBe(200)
+    const enrol = yield* call("POST", `${base}/me/mfa/totp`, {
+      auth: first.body.tokens.access_token,
+      body: { password: PASSWORD }
+    })
+    expect(enrol.status).toBe(200)
+    const code = yield* Effect.promise(() => generate({ secret: enrol.body.secret }))
+    const confirmed = yield* call("POST", `${base}/me/mfa/totp/confirm`, {
+      auth: first.body.tokens.access_token,
+      body: { code }
+    })
+    expect(confirmed.body.recovery_codes).toHaveLength(10)
+    const challenge = yield* call("POST", `${base}/auth/login`, {
+      auth: false,
+      body: { login: email, password: PASSWORD }
+    })
+    expect(challenge.body).toMatchObject({ status: "mfa_required" })
+    const verified = yield* call("POST", `${base}/auth/mfa`, {
+      auth: false,
+      body: { mfa_token: challenge.body.mfa_token, recovery_code: confirmed.body.recovery_codes[0] }
+    })
+    expect(verified.status).toBe(200)
+    return verified.body as Tokens
+  })
+
+/** Onboards `slug` with its first admin, and makes a manager (`manager` role, plus `apikeys:write`); both signed in with MFA. */
 const setup = (slug: string) =>
   Effect.gen(function* () {
     const onboarded = yield* call("POST", "/api/v1/tenants", {
@@ -46,14 +79,6 @@ const setup = (slug: string) =>
       }
     })
     expect(onboarded.status).toBe(201)
-    const login = (email: string) =>
-      Effect.map(
-        call("POST", `/api/v1/tenants/${slug}/auth/login`, { auth: false, body: { login: email, password: PASSWORD } }),
-        (r) => {
-          if (r.status !== 200) throw new Error(r.text)
-          return r.body.tokens as Tokens
-        }
-      )
     // The operator (test token) sets the manager up: roles need no step-up for operators.
     const roles = (yield* call("GET", `/api/v1/tenants/${slug}/roles?limit=50`)).body.items as Array<{
       id: string
@@ -81,8 +106,10 @@ const setup = (slug: string) =>
         body: { effect: "allow" }
       })).status
     ).toBe(200)
-    const admin = yield* login(`admin@${slug}.example.edu`)
-    const manager = yield* login(`mgr@${slug}.example.edu`)
+    // Both sign in with a second factor: creating administrators, minting keys and filling teams
+    // that grant roles need a recent MFA (issue 15 §4); these tests are about what is held.
+    const admin = yield* mfaLogin(slug, `admin@${slug}.example.edu`)
+    const manager = yield* mfaLogin(slug, `mgr@${slug}.example.edu`)
     return { admin, manager, managerId, roleId }
   })
 
@@ -355,30 +382,7 @@ for (const dialect of testDialects()) {
             const teamId = team.body.id as string
 
             // Role changes by a user need a recent MFA: enrol TOTP, then log in with a recovery code.
-            const first = yield* call("POST", `${base}/auth/login`, {
-              auth: false,
-              body: { login: `ra@${slug}.example.edu`, password: PASSWORD }
-            })
-            expect(first.status).toBe(200)
-            const enrol = yield* call("POST", `${base}/me/mfa/totp`, { auth: first.body.tokens.access_token })
-            expect(enrol.status).toBe(200)
-            const code = yield* Effect.promise(() => generate({ secret: enrol.body.secret }))
-            const confirmed = yield* call("POST", `${base}/me/mfa/totp/confirm`, {
-              auth: first.body.tokens.access_token,
-              body: { code }
-            })
-            expect(confirmed.body.recovery_codes).toHaveLength(10)
-            const challenge = yield* call("POST", `${base}/auth/login`, {
-              auth: false,
-              body: { login: `ra@${slug}.example.edu`, password: PASSWORD }
-            })
-            expect(challenge.body).toMatchObject({ status: "mfa_required" })
-            const verified = yield* call("POST", `${base}/auth/mfa`, {
-              auth: false,
-              body: { mfa_token: challenge.body.mfa_token, recovery_code: confirmed.body.recovery_codes[0] }
-            })
-            expect(verified.status).toBe(200)
-            const ra = verified.body.access_token as string
+            const ra = (yield* mfaLogin(slug, `ra@${slug}.example.edu`)).access_token
             const as = (method: string, path: string, body?: unknown) =>
               call(method, `${base}${path}`, body === undefined ? { auth: ra } : { auth: ra, body })
             const refused = (res: JsonResponse, permission: string) => {

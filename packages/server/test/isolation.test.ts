@@ -93,7 +93,7 @@ for (const dialect of testDialects()) {
               true
             )
             const team = yield* post("/teams", { name: `Team ${n}` })
-            const apikey = yield* post("/api-keys", { name: `key ${n}`, permissions: ["users:read"] })
+            const apikey = yield* post("/api-keys", { name: `key ${n}`, permissions: ["users:read"] }, true)
             const studentToken = (yield* call("POST", `${T}/auth/login`, {
               auth: false,
               body: { login: email, password: PASSWORD }

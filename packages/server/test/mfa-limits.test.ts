@@ -36,7 +36,10 @@ const mfaAdmin = (slug: string) =>
     const first = yield* login(slug)
     expect(first.body.status).toBe("authenticated")
     const { access_token, user } = first.body.tokens as { access_token: string; user: { id: string } }
-    const enrol = yield* call("POST", `/api/v1/tenants/${slug}/me/mfa/totp`, { auth: access_token })
+    const enrol = yield* call("POST", `/api/v1/tenants/${slug}/me/mfa/totp`, {
+      auth: access_token,
+      body: { password: PASSWORD }
+    })
     const secret = enrol.body.secret as string
     const confirmed = yield* call("POST", `/api/v1/tenants/${slug}/me/mfa/totp/confirm`, {
       auth: access_token,

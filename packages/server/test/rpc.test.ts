@@ -172,7 +172,8 @@ for (const dialect of testDialects()) {
         const created = yield* Effect.promise(() =>
           fetch(`${server.url}/api/v1/tenants/rpc-keys/api-keys`, {
             method: "POST",
-            headers: { authorization: `Bearer ${login.tokens.access_token}`, "content-type": "application/json" },
+            // Minted by the operator: a user minting a key needs step-up (issue 15 §4).
+            headers: { authorization: `Bearer ${server.token}`, "content-type": "application/json" },
             body: JSON.stringify({ name: "rpc sync", permissions: ["users:read"] })
           }).then((r) => r.json() as Promise<{ key: string }>)
         )

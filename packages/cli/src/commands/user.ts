@@ -216,6 +216,26 @@ const password = Command.make(
   )
 )
 
+const mfaReset = Command.make("mfa-reset", { tenant: tenantOpt, userId, json }, (o) =>
+  inTenant(
+    o.tenant,
+    Effect.flatMap(
+      // The administration path (the user's power held; audited `mfa.reset`), as over REST and RPC.
+      UserAdmin.resetMfa(o.userId).pipe(policyUse("users:write")),
+      (r) =>
+        o.json
+          ? show(plain(r), true)
+          : Console.log(
+              `${o.userId}: MFA reset (secret and recovery codes removed); ${r.sessions_revoked} sessions revoked`
+            )
+    )
+  )
+).pipe(
+  Command.withDescription(
+    "Reset a user's MFA (lost authenticator): remove their TOTP secret and recovery codes, turn MFA off and revoke their sessions; audited. They enrol again after signing in.\nExample:\n  signet user mfa-reset --tenant lycee-hugo 0193…"
+  )
+)
+
 /** Columns a user CSV may carry (header row required; unknown columns are refused). */
 export const USER_CSV_COLUMNS = [
   "email",
@@ -308,7 +328,7 @@ const importCmd = Command.make(
 /** `signet user`. */
 export const user = Command.make("user").pipe(
   Command.withDescription("Manage tenant users."),
-  Command.withSubcommands([create, list, showCmd, disable, enable, unlock, password, importCmd])
+  Command.withSubcommands([create, list, showCmd, disable, enable, unlock, password, mfaReset, importCmd])
 )
 
 const keyCreate = Command.make(

@@ -19,11 +19,13 @@ import {
   CreatedApiKey,
   CreateUser,
   DisableMfa,
+  EnrollTotp,
   InvalidCredentials,
   LoginRequest,
   LoginResult,
   MfaCode,
   MfaLoginRequest,
+  MfaReset,
   PasswordInput,
   RefreshRequest,
   ResetPassword,
@@ -155,9 +157,15 @@ export class SessionApi extends HttpApiGroup.make("session")
   )
   .add(
     HttpApiEndpoint.post("enrollTotp")`/api/v1/tenants/${slug}/me/mfa/totp`
+      .setPayload(EnrollTotp)
       .addSuccess(TotpEnrollment)
       .addError(ValidationError)
-      .annotate(OpenApi.Summary, "Start TOTP enrolment (secret, otpauth URI, QR code)")
+      .addError(RateLimited)
+      .annotate(OpenApi.Summary, "Start TOTP enrolment (current password required; secret, otpauth URI, QR code)")
+      .annotate(
+        OpenApi.Description,
+        "A wrong password is a 403 (and counts in the account's login limit, `SIGNET_RATE_LOGIN_ACCOUNT`; past it a 429)."
+      )
   )
   .add(
     HttpApiEndpoint.post("confirmTotp")`/api/v1/tenants/${slug}/me/mfa/totp/confirm`
@@ -260,6 +268,19 @@ export class UsersApi extends HttpApiGroup.make("users")
       .addError(UserNotFound)
       .addError(ValidationError)
       .annotate(OpenApi.Summary, "Set a user's password (admin reset; revokes every session)")
+  )
+  .add(
+    HttpApiEndpoint.del("resetMfa")`/api/v1/tenants/${slug}/users/${id}/mfa`
+      .addSuccess(MfaReset)
+      .addError(UserNotFound)
+      .annotate(
+        OpenApi.Summary,
+        "Reset a user's MFA (lost authenticator): removes the TOTP secret and recovery codes, revokes every session"
+      )
+      .annotate(
+        OpenApi.Description,
+        "Needs `users:write`, every permission the user holds, and from a user a recent MFA step-up (403 `mfa:step-up`). Audited (`mfa.reset`)."
+      )
   )
   .addError(Forbidden)
   .middleware(UserAuth)

@@ -71,7 +71,13 @@ export class User extends Schema.Class<User>("User")({
   status: UserStatus,
   school_id: Schema.NullOr(Schema.String),
   student_number: Schema.NullOr(Schema.String),
-  devices: Schema.Array(Schema.String),
+  devices: Schema.Array(Schema.String).annotations({
+    description:
+      "Registered device identifiers (students). Shown to the user themselves and to users:write holders; empty with devices_hidden for other readers"
+  }),
+  devices_hidden: Schema.optional(Schema.Literal(true)).annotations({
+    description: "Present (true) when the caller may not see the device identifiers (issue 15 §4)"
+  }),
   mfa_enabled: Schema.Boolean,
   locked_until: Schema.NullOr(Schema.String),
   last_login_at: Schema.NullOr(Schema.String),
@@ -238,6 +244,27 @@ export class TotpEnrollment extends Schema.Class<TotpEnrollment>("TotpEnrollment
   }),
   otpauth_uri: Schema.String,
   qr_svg: Schema.String.annotations({ description: "The otpauth URI as an SVG QR code" })
+}) {}
+
+/**
+ * Body of `POST …/me/mfa/totp` (start TOTP enrolment): the account's current
+ * password. A bearer token alone does not bind a new second factor to the
+ * account (issue 15 §4; OWASP ASVS V2.8 / V3.7.1 re-authentication before
+ * sensitive changes): a stolen access token cannot enrol the thief's
+ * authenticator.
+ */
+export const EnrollTotp = strictStruct("EnrollTotp", { password: PasswordInput })
+/** @see EnrollTotp */
+export type EnrollTotp = typeof EnrollTotp.Type
+
+/**
+ * Answer of an administrator's MFA reset (`DELETE …/users/{id}/mfa`, RPC
+ * `ResetUserMfa`): the user's TOTP secret and recovery codes are gone, MFA is
+ * off, and `sessions_revoked` sessions of theirs were ended.
+ */
+export class MfaReset extends Schema.Class<MfaReset>("MfaReset")({
+  user_id: Schema.String,
+  sessions_revoked: Schema.Number.annotations({ description: "How many of the user's sessions were revoked" })
 }) {}
 
 /** Body of `POST …/me/mfa/totp/confirm` and `POST …/auth/step-up`. */

@@ -18,6 +18,7 @@ import {
   InvalidCredentials,
   LoginRequest,
   LoginResult,
+  MfaReset,
   TokenPair,
   User,
   UserLite,
@@ -61,6 +62,21 @@ export class IdentityQuery extends RpcGroup.make(
   Rpc.make("GetUserById", {
     payload: { user_id: Schema.String },
     success: User,
+    error: Schema.Union(UserNotFound, Forbidden)
+  })
+).middleware(RpcTenantAuth) {}
+
+/**
+ * User-administration procedures over RPC, the twins of the REST endpoints.
+ * `ResetUserMfa` (REST `DELETE …/users/{id}/mfa`): an administrator removes
+ * a user's TOTP secret and recovery codes and revokes their sessions; needs
+ * `users:write`, every permission the user holds, and from a user caller a
+ * recent MFA step-up (`Forbidden`, `permission: "mfa:step-up"`).
+ */
+export class IdentityCommand extends RpcGroup.make(
+  Rpc.make("ResetUserMfa", {
+    payload: { user_id: Schema.String },
+    success: MfaReset,
     error: Schema.Union(UserNotFound, Forbidden)
   })
 ).middleware(RpcTenantAuth) {}

@@ -26,7 +26,10 @@
  *
  * **Step-up.** {@link Access} exposes `requireStepUp` (the `AccessStepUp`
  * port): the `AccessAdmin` facade (`Admin.ts`) asks it before every role or
- * permission change by a user.
+ * permission change by a user; `addTeamMember` asks it itself when the team
+ * grants roles (a membership hands them out, issue 15 §4); identity's
+ * `UserAdmin` asks it before creating an `admin`/`dev` user, minting an API
+ * key and resetting a user's MFA.
  *
  * @module
  */
@@ -65,7 +68,6 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
     const checks = yield* makeChecks(kit, state)
     const roles = makeRoles(kit, checks)
     const grants = makeUserGrants(kit, checks, roles)
-    const teams = makeTeams(kit, checks, roles)
     const stepUp = yield* AccessStepUp
 
     /**
@@ -84,6 +86,7 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
         return stepUp.requireRecentMfa(actor.sessionId)
       }
     ).pipe(Effect.withSpan("Access.requireStepUp"))
+    const teams = makeTeams(kit, checks, roles, requireStepUp)
 
     return {
       // decisions (Checks.ts)

@@ -24,7 +24,7 @@
  * | `listPermissions`, `listRoles`, `getRole`, `listUserRoles`, `listUserOverrides`, `effectivePermissions`, `explain`, `checkPermission` | `roles:read` |
  * | ⚑ `createPermission`, `deletePermission`, `createRole`, `updateRole`, `deleteRole`, `setRolePermissions`, `grant`, `revoke`, `assignRole`, `unassignRole`, `setUserOverride`, `removeUserOverride`, `assignTeamRole`, `unassignTeamRole` | `roles:write` |
  * | `listTeams`, `getTeam`, `listTeamMembers` | `teams:read` |
- * | `createTeam`, `updateTeam`, `deleteTeam`, `addTeamMember`, `removeTeamMember` | `teams:write` |
+ * | `createTeam`, `updateTeam`, `deleteTeam`, ⚑ `addTeamMember` (to a team with roles), `removeTeamMember` | `teams:write` |
  *
  * @module
  */
@@ -125,8 +125,10 @@ export const AccessAdmin = {
   /** A page of a team's members (`teams:read`). @errors TeamNotFound, ValidationError */
   listTeamMembers: (teamId: string, params: ListParams = {}) => Access.use((a) => a.listTeamMembers(teamId, params)),
   /**
-   * Adds a live user of the tenant to a team (`teams:write`); the actor must hold what the team's roles grant.
-   * @errors ValidationError, NotFound (user), TeamNotFound, Forbidden (not held)
+   * ⚑ (when the team grants roles) Adds a live user of the tenant to a team (`teams:write`); the
+   * actor must hold what the team's roles grant, and a user actor needs a recent MFA verification
+   * when the team grants any role (the membership hands them out; checked by `Access.addTeamMember`).
+   * @errors ValidationError, NotFound (user), TeamNotFound, Forbidden (step-up, or not held)
    */
   addTeamMember: (teamId: string, userId: string) => Access.use((a) => a.addTeamMember(teamId, userId)),
   /** Removes a user from a team (`teams:write`). @errors ValidationError, NotFound (user), TeamNotFound */

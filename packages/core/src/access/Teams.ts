@@ -17,6 +17,8 @@ import {
   TeamNotFound,
   type UpdateTeam
 } from "@signet/contracts/access/Domain"
+import type { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
+import type { Forbidden } from "@signet/contracts/kernel/Errors"
 import { newUuid } from "@signet/contracts/kernel/Ids"
 import { DEFAULT_LIMIT, decodeCursor, toPage } from "@signet/contracts/kernel/Pagination"
 import { Effect, Option } from "effect"
@@ -33,8 +35,16 @@ const rolesWrite = policyRequire("roles", "write")
 const teamsRead = policyRequire("teams", "read")
 const teamsWrite = policyRequire("teams", "write")
 
-/** Team operations, on `kit`, the decisions `checks` and the role lookups of `roles`. */
-export const makeTeams = (kit: Kit, checks: Checks, roles: Roles) => {
+/**
+ * Team operations, on `kit`, the decisions `checks`, the role lookups of
+ * `roles` and the step-up check `requireStepUp` (`Access.requireStepUp`).
+ */
+export const makeTeams = (
+  kit: Kit,
+  checks: Checks,
+  roles: Roles,
+  requireStepUp: Effect.Effect<void, Forbidden, CurrentTenant | CurrentActor>
+) => {
   const { repo, mutation, commit, inTenant } = kit
 
   const teamNotFound = (id: string) => new TeamNotFound({ message: `no team ${id}`, team: id })
@@ -150,9 +160,10 @@ export const makeTeams = (kit: Kit, checks: Checks, roles: Roles) => {
    * Adds a user to a team (no-op when a member). Requires `teams:write`;
    * the user must be a live user of the tenant, and the caller must hold
    * every permission the team's roles grant (checked on every call, no-ops
-   * included).
+   * included). When the team grants any role, a `user` caller also needs a
+   * recent MFA verification on its session (step-up, issue 15 §4).
    * @errors ValidationError, NotFound (no such user), TeamNotFound,
-   * Forbidden (a team role's permission not held)
+   * Forbidden (step-up `mfa:step-up`, or a team role's permission not held)
    */
   const addTeamMember = (teamId: string, userId: string) =>
     teamsWrite(
@@ -160,6 +171,9 @@ export const makeTeams = (kit: Kit, checks: Checks, roles: Roles) => {
         Effect.gen(function* () {
           yield* kit.requireUser(userId)
           const team = yield* requireTeam(teamId)
+          // A membership hands out the team's roles: like assigning a role, it needs a
+          // recent MFA verification from a user actor (issue 15 §4), before anything is written.
+          if ((yield* repo.teamRoles(teamId)).length > 0) yield* requireStepUp
           yield* checks.requireHeld(yield* repo.teamPermissions(teamId), `adding a member to team "${team.name}"`)
           const existing = yield* repo.findMember(teamId, userId)
           if (Option.isSome(existing)) return existing.value

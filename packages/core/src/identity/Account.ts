@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { ChangePassword, DisableMfa } from "@signet/contracts/identity/Domain"
+import type { ChangePassword, DisableMfa, EnrollTotp } from "@signet/contracts/identity/Domain"
 import { CurrentActor, type CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Forbidden } from "@signet/contracts/kernel/Errors"
 import { Effect } from "effect"
@@ -18,6 +18,7 @@ import { Auth } from "./Auth.js"
 import { SigningKeys } from "./Keys.js"
 import { Mfa } from "./Mfa.js"
 import { Identity } from "./Users.js"
+import { withDeviceView } from "./Visibility.js"
 
 /**
  * `self` when the actor is the user `userId`, otherwise `self` too but only
@@ -75,8 +76,13 @@ export const Account = {
         )
       )
     ),
-  /** Starts TOTP enrolment (RFC 6238) for the acting user. */
-  enrollTotp: Effect.flatMap(currentUser, ({ userId }) => Mfa.use((m) => m.enroll(userId))),
+  /**
+   * Starts TOTP enrolment (RFC 6238) for the acting user; needs their current
+   * password (issue 15 §4, see `Mfa.enroll`).
+   * @errors Forbidden (wrong or no password), RateLimited (the account's login budget), ValidationError (already enabled)
+   */
+  enrollTotp: (input: EnrollTotp) =>
+    Effect.flatMap(currentUser, ({ userId }) => Mfa.use((m) => m.enroll(userId, input.password))),
   /** Confirms TOTP enrolment with a first code; answers the recovery codes. */
   confirmTotp: (code: string) => Effect.flatMap(currentUser, ({ userId }) => Mfa.use((m) => m.confirm(userId, code))),
   /** Turns the acting user's MFA off (password and a code or a recovery code). */
@@ -89,12 +95,12 @@ export const Account = {
     Effect.flatMap(currentUser, ({ sessionId, userId }) =>
       sessionId ? Mfa.use((m) => m.stepUp(userId, sessionId, code)) : Effect.die("a user token always has a session")
     ),
-  /** A user: themselves, or anyone for a `users:read` holder. @errors UserNotFound, Forbidden */
-  user: (id: string) =>
-    selfOrUsersRead(
-      id,
-      Identity.use((i) => i.get(id))
-    ),
+  /**
+   * A user: themselves, or anyone for a `users:read` holder; device
+   * identifiers only to the user and `users:write` holders (`Visibility.ts`).
+   * @errors UserNotFound, Forbidden
+   */
+  user: (id: string) => selfOrUsersRead(id, withDeviceView(Identity.use((i) => i.get(id)))),
   /** Seed 004 `GetUserLite`, self or `users:read`. */
   userLite: (id: string) =>
     selfOrUsersRead(

@@ -13,13 +13,14 @@
  * | operation | permission |
  * |---|---|
  * | `list`, `get`, `getLite`, `exists`, `validateStudentDevice` | `users:read` |
- * | `create`, `update`, `enable`, `unlock`, `disable`, `resetPassword` | `users:write` |
+ * | `create` (⚑ for `admin`/`dev`), `update`, `enable`, `unlock`, `disable`, `resetPassword`, ⚑ `resetMfa` | `users:write` |
  * | `remove` | `users:delete` |
  * | `listApiKeys` | `apikeys:read` |
- * | `createApiKey`, `revokeApiKey` | `apikeys:write` |
+ * | ⚑ `createApiKey`, `revokeApiKey` | `apikeys:write` |
  *
  * Every operation acts in the `CurrentTenant`; mutations also need the
- * `CurrentActor` (audit).
+ * `CurrentActor` (audit). Reads show a user's device identifiers only to
+ * `users:write` holders and the user themselves (`Visibility.ts`, issue 15 §4).
  *
  * No escalation through administration ("nobody grants what they do not
  * hold"): `create` refuses a user whose type's default role
@@ -28,6 +29,16 @@
  * holds a permission the actor does not (setting a password takes over the
  * account), and `createApiKey` refuses a scope entry the actor does not hold
  * (checked by `ApiKeys.create`). Operators and the system hold everything.
+ *
+ * **Step-up** (issue 15 §4; seed 003 "MFA required for sensitive actions"):
+ * the paths that hand out administrator power — `create` of an `admin` or
+ * `dev` user (default role `admin`, `*:*`), every `createApiKey` (a key is a
+ * bearer credential carrying the actor's power), `resetMfa` — need a `user`
+ * actor to have verified MFA on its session within the tenant's
+ * `auth.step_up_minutes` (`Access.requireStepUp`), else `Forbidden`
+ * (`permission: "mfa:step-up"`), checked before anything is written.
+ * Operators, the system and API keys are not asked (as in `AccessAdmin`).
+ * (`update` cannot change a user's type: `UpdateUser` has no `user_type`.)
  *
  * @module
  */
@@ -40,7 +51,9 @@ import { Access } from "../access/Access.js"
 import { policyRequire } from "../access/Policy.js"
 import { ApiKeys } from "./ApiKeys.js"
 import { Auth } from "./Auth.js"
+import { Mfa } from "./Mfa.js"
 import { Identity, type ListUsers } from "./Users.js"
+import { withDeviceView, withDeviceViewPage } from "./Visibility.js"
 
 const usersRead = policyRequire("users", "read")
 const usersWrite = policyRequire("users", "write")
@@ -59,12 +72,26 @@ const onUser = <A, E, R>(id: string, what: string, self: Effect.Effect<A, E, R>)
     self
   )
 
+/** `self` after the step-up check (`Access.requireStepUp`; see the module comment). */
+const sensitive = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.zipRight(
+    Access.use((a) => a.requireStepUp),
+    self
+  )
+
+/** The user types whose default role is the administrator's (`admin` and `dev` → `admin`). */
+const administratorTypes: ReadonlySet<string> = new Set(["admin", "dev"])
+
 /** Administrative user and API-key operations; see the module comment for their permissions. */
 export const UserAdmin = {
-  /** A page of the tenant's users (`users:read`). @errors ValidationError (bad cursor or filter) */
-  list: (params: ListUsers = {}) => usersRead(Identity.use((i) => i.list(params))),
-  /** One user (`users:read`). @errors UserNotFound */
-  get: (id: string) => usersRead(Identity.use((i) => i.get(id))),
+  /**
+   * A page of the tenant's users (`users:read`); device identifiers only for
+   * `users:write` holders and the caller's own record (`Visibility.ts`).
+   * @errors ValidationError (bad cursor or filter)
+   */
+  list: (params: ListUsers = {}) => usersRead(withDeviceViewPage(Identity.use((i) => i.list(params)))),
+  /** One user (`users:read`); device identifiers as in `list`. @errors UserNotFound */
+  get: (id: string) => usersRead(withDeviceView(Identity.use((i) => i.get(id)))),
   /** A user's short profile, seed 004 `GetUserLite` (`users:read`). @errors UserNotFound */
   getLite: (id: string) => usersRead(Identity.use((i) => i.getLite(id))),
   /** Whether a user exists, seed 004 `Exists` (`users:read`). */
@@ -78,16 +105,21 @@ export const UserAdmin = {
    * actor must also hold every permission that role grants in the tenant
    * (`Access.requireHeldRole`): only a `*:*` holder creates `admin` or `dev`
    * users; the default manager role covers the teacher and student roles.
+   * Creating an `admin` or `dev` user hands out administrator power, so a
+   * `user` actor also needs step-up (issue 15 §4), checked first.
    * @errors ValidationError, Conflict (e-mail, username or device taken),
-   * Forbidden (403, naming the first permission of the default role not held)
+   * Forbidden (403: step-up `mfa:step-up`, or naming the first permission of the default role not held)
    */
   create: (input: CreateUser) =>
     usersWrite(
       Effect.zipRight(
-        Access.use((a) =>
-          a.requireHeldRole(DEFAULT_ROLE_OF_TYPE[input.user_type], `creating a user of type ${input.user_type}`)
-        ),
-        Identity.use((i) => i.create(input))
+        administratorTypes.has(input.user_type) ? Access.use((a) => a.requireStepUp) : Effect.void,
+        Effect.zipRight(
+          Access.use((a) =>
+            a.requireHeldRole(DEFAULT_ROLE_OF_TYPE[input.user_type], `creating a user of type ${input.user_type}`)
+          ),
+          Identity.use((i) => i.create(input))
+        )
       )
     ),
   /**
@@ -145,6 +177,25 @@ export const UserAdmin = {
         Auth.use((a) => a.resetPassword(id, password))
       )
     ),
+  /**
+   * ⚑ Resets a user's MFA (`users:write`, the user's power, step-up for a
+   * user actor): removes their TOTP secret and recovery codes, turns MFA off
+   * and revokes their sessions, audited `mfa.reset` (see `Mfa.reset`). For a
+   * user who lost their authenticator; they enrol again at their next login.
+   * Whoever resets a user's MFA weakens that account, hence the same rules as
+   * `resetPassword` plus step-up (issue 15 §4).
+   * @errors UserNotFound, Forbidden (403: step-up `mfa:step-up`, or naming the first permission of the user not held)
+   */
+  resetMfa: (id: string) =>
+    usersWrite(
+      sensitive(
+        onUser(
+          id,
+          "resetting this user's MFA",
+          Mfa.use((m) => m.reset(id))
+        )
+      )
+    ),
   /** Soft-deletes a user and revokes their sessions (`users:delete`, and the user's power). @errors UserNotFound, Forbidden */
   remove: (id: string) =>
     usersDelete(
@@ -159,9 +210,12 @@ export const UserAdmin = {
   /**
    * Creates an API key; its secret is in the answer only (`apikeys:write`).
    * Every scope entry must be a known permission the actor holds (see `ApiKeys.create`).
-   * @errors ValidationError (`permissions`: unknown permission; expiry), Forbidden (403, a scope entry not held)
+   * A key is a bearer credential that is never asked for step-up, so minting
+   * one is itself sensitive: a `user` actor needs step-up (issue 15 §4), checked first.
+   * @errors ValidationError (`permissions`: unknown permission; expiry),
+   * Forbidden (403: step-up `mfa:step-up`, or a scope entry not held)
    */
-  createApiKey: (input: CreateApiKey) => apiKeysWrite(ApiKeys.use((k) => k.create(input))),
+  createApiKey: (input: CreateApiKey) => apiKeysWrite(sensitive(ApiKeys.use((k) => k.create(input)))),
   /** Revokes an API key (`apikeys:write`). @errors NotFound */
   revokeApiKey: (id: string) => apiKeysWrite(ApiKeys.use((k) => k.revoke(id)))
 } as const

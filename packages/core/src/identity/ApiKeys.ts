@@ -27,6 +27,8 @@ import { DbJson, instant, json } from "../kernel/Sql.js"
 import { Identity } from "./Users.js"
 
 const BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
+/** A UUID's textual shape (user ids); other creators (the bootstrap operator) are no user. */
+const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const sha256 = (s: string) => Crypto.createHash("sha256").update(s).digest()
 
 /** Parses `sg_<prefix>_<secret>`; `None` for anything else. */
@@ -178,8 +180,9 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("Signet/ApiKeys", {
             if (!row || !matches || !toApiKey(row, nowMs).active) return yield* invalid
             // A key dies with its creator (issue 15 §4): a key minted by a user who has since been
             // disabled or deleted no longer authenticates. Keys made by operators or the system
-            // (no user row) are the platform's and stay until revoked or expired.
-            if (row.created_by !== null) {
+            // (no user row) are the platform's and stay until revoked or expired; the bootstrap
+            // operator's id ("bootstrap") is no UUID and must not reach a uuid column (Postgres).
+            if (row.created_by !== null && UUID_SHAPE.test(row.created_by)) {
               const creator = yield* sql<{ status: string; deleted_at: string | null }>`SELECT status, deleted_at
                 FROM users WHERE tenant_id = ${tenant.id} AND id = ${row.created_by}`.pipe(Effect.orDie)
               const user = creator[0]

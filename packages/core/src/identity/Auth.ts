@@ -592,6 +592,7 @@ export class Auth extends Effect.Service<Auth>()("Signet/Auth", {
       disableUser,
       deleteUser,
       openSession,
+      revokeSessions,
       setRoleResolver,
       accessTtlSeconds: TOKEN_KINDS.access.ttlSeconds
     } as const

@@ -57,3 +57,33 @@ export const enforceLoginLimits = (
       ),
     { discard: true }
   )
+
+/**
+ * Counts one password attempt in the account bucket `bucket` only (the
+ * password re-checks of a signed-in user: there is no anonymous client
+ * address to limit), and refuses once it is spent. The bucket is the one the
+ * login uses for that account (`login:account:<tenant>:<normalized login>`),
+ * so guesses through either path share one budget.
+ * @errors RateLimited (429, with the seconds until the window resets)
+ */
+export const enforceAccountLimit = (
+  limiter: Context.Tag.Service<RateLimiter>,
+  rules: LoginRules,
+  bucket: string
+): Effect.Effect<void, RateLimited> =>
+  Option.match(rules.account, {
+    onNone: () => Effect.void,
+    onSome: (rule) =>
+      Effect.flatMap(limiter.hit(bucket, rule), (decision) =>
+        decision.allowed
+          ? Effect.void
+          : Effect.fail(
+              new RateLimited({
+                message: `too many password attempts; retry in ${decision.resetSeconds} s`,
+                retry_after_seconds: decision.resetSeconds,
+                limit: decision.limit,
+                remaining: decision.remaining
+              })
+            )
+      )
+  })

@@ -3,7 +3,7 @@
  * "MFA support (TOTP)"; seed 003 "MFA required for sensitive actions";
  * OWASP ASVS V2.8).
  *
- * - Enrolment stores a fresh 160-bit secret envelope-encrypted (AAD
+ * - Enrolment needs the account's current password (issue 15 §4) and stores a fresh 160-bit secret envelope-encrypted (AAD
  *   `tenant:<tid>:users:<uid>:mfa`) and returns it with an `otpauth://` URI
  *   and the same URI as an SVG QR code; MFA is on only after a first code
  *   confirms the authenticator.
@@ -16,6 +16,8 @@
  * - Login with MFA is two steps: the password step returns a 5-minute
  *   challenge token (`typ: signet-mfa+jwt`), the code step exchanges it for
  *   the session.
+ * - An administrator's reset (`reset`, via `UserAdmin.resetMfa`) removes
+ *   the secret and recovery codes and revokes the user's sessions, audited.
  * - Step-up: sensitive operations ask for an MFA verification within
  *   `auth.step_up_minutes` on the current session.
  * - Attempt limit (ASVS V2.2.1, NIST SP 800-63B §5.2.2): every code
@@ -34,6 +36,7 @@
 import * as Crypto from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { RateLimited } from "@signet/contracts/identity/Api"
+import { MfaReset, UserNotFound } from "@signet/contracts/identity/Domain"
 import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Forbidden, Unauthorized, ValidationError } from "@signet/contracts/kernel/Errors"
 import { Clock, Config, Effect, Option, Redacted } from "effect"
@@ -48,8 +51,9 @@ import { instant } from "../kernel/Sql.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
 import { Auth, type ClientInfo } from "./Auth.js"
 import { SigningKeys } from "./Keys.js"
+import { enforceAccountLimit, loginRules } from "./LoginLimits.js"
 import { verifyPassword } from "./Password.js"
-import { Identity } from "./Users.js"
+import { Identity, normalize } from "./Users.js"
 
 /** TOTP parameters (RFC 6238 defaults as authenticator apps expect them). */
 export const TOTP = { period: 30, digits: 6, toleranceSteps: 1 } as const
@@ -91,6 +95,7 @@ export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
       Config.string("SIGNET_RATE_MFA").pipe(Config.withDefault("10/300"))
     )
     const attemptRule = parseRule(attemptRuleText)
+    const loginLimits = yield* loginRules
     const inTx = identity.inTx
 
     const userRow = (userId: string) =>
@@ -187,27 +192,66 @@ export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
       })
 
     /**
-     * Starts (or restarts) TOTP enrolment. MFA stays off until {@link confirm}.
-     * @errors ValidationError when MFA is already enabled
+     * Starts (or restarts) TOTP enrolment; MFA stays off until {@link confirm}.
+     *
+     * Why the password: binding a second factor is account takeover's last
+     * step — whoever enrols their authenticator owns every later step-up and
+     * login. A bearer token alone (stolen from a browser, a log, a proxy) must
+     * not be enough (issue 15 §4; OWASP ASVS V3.7.1). Each attempt counts in
+     * the account's login bucket (`SIGNET_RATE_LOGIN_ACCOUNT`, keyed by the
+     * e-mail as a login by e-mail is), counted before the password is checked
+     * and outside the transaction (see `countAttempt`), so a stolen token
+     * cannot guess passwords faster than the login form allows. A wrong
+     * password is audited (`mfa.enroll_refused`) and writes nothing else.
+     * @errors Forbidden (403: wrong password, or the account has no password —
+     *   SSO-only accounts set one first), RateLimited (429: the account's login
+     *   budget is spent), ValidationError (MFA already enabled), Unauthorized
+     *   (unknown user)
      */
-    const enroll = (userId: string) =>
-      inTx(
-        Effect.gen(function* () {
-          const tenant = yield* CurrentTenant
-          const row = yield* userRow(userId)
-          if (row.mfa_enabled) return yield* ValidationError.field("mfa", "is already enabled; disable it first")
-          const secret = generateSecret({ length: 20 })
-          const enc = yield* envelope.encrypt(secret, mfaSecretColumn.aad(row))
-          yield* sql`UPDATE users SET mfa_secret_enc = ${enc}, mfa_last_step = NULL WHERE tenant_id = ${tenant.id}
-            AND id = ${userId}`.pipe(Effect.orDie)
-          const uri = generateURI({ issuer: `Signet (${tenant.slug})`, label: row.email, secret, period: TOTP.period })
-          const svg = yield* Effect.promise(() =>
-            QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 2 })
+    const enroll = (userId: string, password: Redacted.Redacted<string>) =>
+      Effect.gen(function* () {
+        const tenant = yield* CurrentTenant
+        const current = yield* inTx(userRow(userId))
+        yield* enforceAccountLimit(limiter, loginLimits, `login:account:${tenant.id}:${normalize(current.email)}`)
+        const passwordOk = current.password_hash !== null && (yield* verifyPassword(current.password_hash, password))
+        if (!passwordOk) {
+          yield* inTx(
+            audit.record({
+              action: "mfa.enroll_refused",
+              targetType: "user",
+              targetId: userId,
+              after: { reason: current.password_hash === null ? "no_password" : "wrong_password" }
+            })
           )
-          yield* audit.record({ action: "mfa.enroll_started", targetType: "user", targetId: userId })
-          return { secret, otpauth_uri: uri, qr_svg: svg }
-        })
-      )
+          return yield* new Forbidden({
+            message:
+              current.password_hash === null
+                ? "this account has no password: set one before enrolling MFA"
+                : "the password is incorrect"
+          })
+        }
+        return yield* inTx(
+          Effect.gen(function* () {
+            const row = yield* userRow(userId)
+            if (row.mfa_enabled) return yield* ValidationError.field("mfa", "is already enabled; disable it first")
+            const secret = generateSecret({ length: 20 })
+            const enc = yield* envelope.encrypt(secret, mfaSecretColumn.aad(row))
+            yield* sql`UPDATE users SET mfa_secret_enc = ${enc}, mfa_last_step = NULL WHERE tenant_id = ${tenant.id}
+              AND id = ${userId}`.pipe(Effect.orDie)
+            const uri = generateURI({
+              issuer: `Signet (${tenant.slug})`,
+              label: row.email,
+              secret,
+              period: TOTP.period
+            })
+            const svg = yield* Effect.promise(() =>
+              QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 2 })
+            )
+            yield* audit.record({ action: "mfa.enroll_started", targetType: "user", targetId: userId })
+            return { secret, otpauth_uri: uri, qr_svg: svg }
+          })
+        )
+      })
 
     /**
      * Confirms enrolment with a first code; turns MFA on and returns the
@@ -352,6 +396,44 @@ export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
       )
 
     /**
+     * Administrator's MFA reset (a user who lost their authenticator and
+     * recovery codes): turns MFA off, removes the TOTP secret (also a pending
+     * enrolment) and every recovery code, and revokes all the user's
+     * sessions — whoever held a session may be who took the device — in one
+     * transaction with an audit row (`mfa.reset`, before/after) and a
+     * `signet.user.mfa_reset` event. Unguarded: `UserAdmin.resetMfa` adds
+     * the permission, the no-escalation rule and step-up.
+     * @errors UserNotFound (404; also another tenant's or a deleted user)
+     */
+    const reset = (userId: string) =>
+      inTx(
+        Effect.gen(function* () {
+          const tenant = yield* CurrentTenant
+          const found = yield* identity.findRow(userId)
+          if (Option.isNone(found)) return yield* new UserNotFound({ message: `no user ${userId}`, id: userId })
+          const row = found.value
+          yield* sql`UPDATE users SET mfa_enabled = ${0}, mfa_secret_enc = NULL, mfa_last_step = NULL,
+            mfa_enrolled_at = NULL WHERE tenant_id = ${tenant.id} AND id = ${userId}`.pipe(Effect.orDie)
+          const codes = yield* sql`DELETE FROM mfa_recovery_codes WHERE tenant_id = ${tenant.id}
+            AND user_id = ${userId} RETURNING code_hash`.pipe(Effect.orDie)
+          const revoked = yield* auth.revokeSessions(userId, { reason: "mfa_reset" })
+          yield* audit.record({
+            action: "mfa.reset",
+            targetType: "user",
+            targetId: userId,
+            before: { mfa_enabled: row.mfa_enabled, enrolment_pending: row.mfa_secret_enc !== null },
+            after: { mfa_enabled: false, recovery_codes_removed: codes.length, sessions_revoked: revoked }
+          })
+          yield* events.publish({
+            type: "signet.user.mfa_reset",
+            subject: userId,
+            data: { user_id: userId, sessions_revoked: revoked }
+          })
+          return new MfaReset({ user_id: userId, sessions_revoked: revoked })
+        })
+      )
+
+    /**
      * Step-up: a fresh TOTP code marks the current session as MFA-verified now.
      * Each call counts in the user's MFA attempt bucket (shared with the
      * second login step), so a stolen access token cannot guess codes freely.
@@ -412,6 +494,6 @@ export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
         })
       )
 
-    return { enroll, confirm, completeLogin, disable, stepUp, requireRecentMfa, recoveryCodesLeft } as const
+    return { enroll, confirm, completeLogin, disable, reset, stepUp, requireRecentMfa, recoveryCodesLeft } as const
   })
 }) {}

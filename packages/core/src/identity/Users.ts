@@ -96,6 +96,17 @@ export interface UserTypeChange {
 /** Normalises an e-mail or username for uniqueness and lookup. */
 export const normalize = (s: string): string => s.trim().normalize("NFKC").toLowerCase()
 
+/**
+ * The schools port (ARCHITECTURE §1: academics owns `schools`, and academics
+ * imports identity, so identity asks through this function instead):
+ * "is `schoolId` a live school of the `CurrentTenant`?" — false for another
+ * tenant's school, a deleted one, or an id that names nothing. `Core.ts`
+ * sets it from `Academics.getSchool` ({@link Identity} `setSchoolCheck`); an
+ * embedder composing its own layers sets it the same way. Until it is set
+ * every `school_id` is refused (fail closed).
+ */
+export type SchoolCheck = (schoolId: string) => Effect.Effect<boolean, never, CurrentTenant>
+
 /** The public view of a row (status shows `locked` while a lockout runs). */
 export const toUser = (row: UserRow, devices: ReadonlyArray<string>, nowMs: number): User =>
   new User(
@@ -149,6 +160,21 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
      * Registers work done in the transaction that creates a user (the access
      * module assigns the default role of the user's type).
      */
+    const schoolCheck = yield* Ref.make<SchoolCheck>(() => Effect.succeed(false))
+    /** Sets the schools port (see {@link SchoolCheck}). */
+    const setSchoolCheck = (check: SchoolCheck) => Ref.set(schoolCheck, check)
+    /**
+     * A user's `school_id` must name a live school of the current tenant (issue
+     * 15 §4: it lands in the JWT `school_id` claim, which other services trust).
+     * @errors ValidationError (`school_id`)
+     */
+    const requireSchool = (schoolId: string) =>
+      Effect.flatMap(Ref.get(schoolCheck), (check) =>
+        Effect.flatMap(check(schoolId), (found) =>
+          found ? Effect.void : Effect.fail(ValidationError.field("school_id", "names no school of this tenant"))
+        )
+      )
+
     const addCreationStep = (step: (user: User) => Effect.Effect<void, never, CurrentTenant | CurrentActor>) =>
       Ref.update(creationSteps, (s) => [...s, step])
 
@@ -262,8 +288,9 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
 
     /**
      * Creates a user (and its registered devices). Without a password the
-     * user cannot log in until an admin sets one.
-     * @errors ValidationError (password policy), Conflict (email, username or student number taken)
+     * user cannot log in until an admin sets one. A `school_id` must name a
+     * live school of the tenant ({@link SchoolCheck}).
+     * @errors ValidationError (password policy; `school_id` naming no school of the tenant), Conflict (email, username or student number taken)
      */
     const create = (input: CreateUser): Effect.Effect<User, ValidationError | Conflict, CurrentTenant | CurrentActor> =>
       Effect.gen(function* () {
@@ -275,6 +302,7 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
         if (input.devices && input.devices.length > 0 && input.user_type !== "student") {
           return yield* ValidationError.field("devices", "only students register devices")
         }
+        if (input.school_id) yield* requireSchool(input.school_id)
         const passwordHash = input.password ? yield* hashPassword(input.password) : null
         const id = yield* newUuid
         const at = instant(yield* now)
@@ -356,8 +384,9 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
 
     /**
      * Updates profile fields (not type, status or roles: the schema refuses
-     * them). Devices, when given, replace the registered set.
-     * @errors UserNotFound, Conflict, ValidationError
+     * them). Devices, when given, replace the registered set. A new
+     * `school_id` must name a live school of the tenant ({@link SchoolCheck}).
+     * @errors UserNotFound, Conflict, ValidationError (`school_id` naming no school of the tenant)
      */
     const update = (id: string, patch: UpdateUser) =>
       inTx(
@@ -372,6 +401,8 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
               "only for students"
             )
           }
+          // Checked when it changes (a school deleted since keeps its users until they are moved).
+          if (patch.school_id && patch.school_id !== row.school_id) yield* requireSchool(patch.school_id)
           const before = yield* present(row)
           const at = instant(yield* now)
           const email = patch.email ?? row.email
@@ -668,6 +699,7 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
       )
 
     return {
+      setSchoolCheck,
       addBulkCreationStep,
       addRetypeStep,
       rosterUpsert,

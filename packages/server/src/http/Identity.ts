@@ -48,7 +48,7 @@ export const SessionHttp = HttpApiBuilder.group(SignetApi, "session", (handlers)
     .handle("revokeOtherSessions", () => asPrincipal(Account.revokeOtherSessions))
     .handle("me", () => asPrincipal(Account.me))
     .handle("changePassword", ({ payload }) => asPrincipal(Account.changePassword(payload)))
-    .handle("enrollTotp", () => asPrincipal(Account.enrollTotp))
+    .handle("enrollTotp", ({ payload }) => asPrincipal(Account.enrollTotp(payload)))
     .handle("confirmTotp", ({ payload }) => asPrincipal(Account.confirmTotp(payload.code)))
     .handle("disableMfa", ({ payload }) => asPrincipal(Account.disableMfa(payload)))
     .handle("stepUp", ({ payload }) => asPrincipal(Account.stepUp(payload.code)))
@@ -74,6 +74,7 @@ export const UsersHttp = HttpApiBuilder.group(SignetApi, "users", (handlers) =>
     .handle("resetPassword", ({ path, payload }) =>
       asPrincipal(UserAdmin.resetPassword(path.id, payload.new_password).pipe(policyUse("users:write")))
     )
+    .handle("resetMfa", ({ path }) => asPrincipal(UserAdmin.resetMfa(path.id).pipe(policyUse("users:write"))))
 )
 
 /** Handlers for API keys ({@link UserAdmin}, `apikeys:read` / `apikeys:write`). */

@@ -1,10 +1,11 @@
 /**
- * RPC handlers of `IdentityQuery` and `AuthService` (`/rpc`): each one line
- * over core (`Account`: about oneself, or with `users:read`; `Auth`).
+ * RPC handlers of `IdentityQuery`, `IdentityCommand` and `AuthService`
+ * (`/rpc`): each one line over core (`Account`: about oneself, or with
+ * `users:read`; `UserAdmin`; `Auth`).
  *
  * @module
  */
-import { Account, Auth, AuthService, IdentityQuery } from "@signet/core"
+import { Account, Auth, AuthService, IdentityCommand, IdentityQuery, policyUse, UserAdmin } from "@signet/core"
 import { Effect, Layer } from "effect"
 import { asPrincipal, rpcClientInfo } from "../Auth.js"
 import type { ServerConfig } from "../Config.js"
@@ -16,6 +17,11 @@ export const IdentityQueryRpc = IdentityQuery.toLayer({
   ValidateStudentDevice: ({ device_identifier, student_id }) =>
     asPrincipal(Effect.map(Account.validateStudentDevice(student_id, device_identifier), (is_valid) => ({ is_valid }))),
   GetUserById: ({ user_id }) => asPrincipal(Account.user(user_id))
+})
+
+/** `IdentityCommand`: user administration over RPC (`UserAdmin`, permission checked by `policyUse`). */
+export const IdentityCommandRpc = IdentityCommand.toLayer({
+  ResetUserMfa: ({ user_id }) => asPrincipal(UserAdmin.resetMfa(user_id).pipe(policyUse("users:write")))
 })
 
 /**
@@ -32,5 +38,6 @@ export const AuthServiceRpc = (config: ServerConfig) =>
       Auth.use((a) => a.refresh(tenant, refresh_token, rpcClientInfo(config, headers)))
   })
 
-/** Both identity groups. */
-export const IdentityRpc = (config: ServerConfig) => Layer.mergeAll(IdentityQueryRpc, AuthServiceRpc(config))
+/** The identity groups. */
+export const IdentityRpc = (config: ServerConfig) =>
+  Layer.mergeAll(IdentityQueryRpc, IdentityCommandRpc, AuthServiceRpc(config))
