@@ -127,6 +127,43 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect(
+      "issue 15 §4: setting another user's password without a recent MFA fails mfa:step-up; the old one still works",
+      () =>
+        Effect.gen(function* () {
+          const t = yield* onboard("authz-password-none")
+          const admin = yield* adminSession(t)
+          const studentId = yield* newUser(t, "student", { password: "old password of the student" })
+          const before = yield* writes(t)
+          const error = yield* Effect.flip(
+            UserAdmin.resetPassword(studentId, Redacted.make("a new password chosen by the admin")).pipe(
+              policyUse("users:write"),
+              as(t, admin)
+            )
+          )
+          expect(error).toMatchObject({ _tag: "Forbidden", permission: "mfa:step-up" })
+          expect(yield* writes(t)).toEqual(before)
+        })
+    )
+
+    it.effect("issue 15 §4: setting another user's password succeeds after step-up", () =>
+      Effect.gen(function* () {
+        const t = yield* onboard("authz-password-done")
+        const admin = yield* adminSession(t)
+        const studentId = yield* newUser(t, "student", { password: "old password of the student" })
+        yield* recordStepUp(t, admin)
+        yield* UserAdmin.resetPassword(studentId, Redacted.make("a new password chosen by the admin")).pipe(
+          policyUse("users:write"),
+          as(t, admin)
+        )
+        const audit = yield* asTenant(
+          t,
+          Audit.use((a) => a.list({ targetId: studentId }))
+        )
+        expect(audit.items.map((e) => e.action)).toContain("user.password_reset")
+      })
+    )
+
     it.effect("issue 15 §4: creating a teacher needs no step-up", () =>
       Effect.gen(function* () {
         const t = yield* onboard("authz-teacher")

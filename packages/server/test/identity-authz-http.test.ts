@@ -4,10 +4,11 @@
  * tests show that the REST surface answers them as problem+json.
  */
 import { expect, layer } from "@effect/vitest"
-import { testDialects } from "@signet/core/testing"
+import { generateOneRoster, testDialects } from "@signet/core/testing"
 import { makeRpcClient } from "@signet/sdk"
 import { call, expectProblem, TestServer, testServer } from "@signet/server/testing"
 import { Effect } from "effect"
+import { strToU8, zipSync } from "fflate"
 import { generate } from "otplib"
 
 const PASSWORD = "correct horse battery staple"
@@ -38,10 +39,43 @@ const login = (slug: string, email: string) =>
     }
   )
 
+/** A generated OneRoster set (one school, one teacher, three students) plus an administrator, zipped. */
+const rosterWithAdministrator = () => {
+  const files = new Map(
+    generateOneRoster({ seed: 7, schools: 1, students: 3, teachers: 1, classes: 1, enrollmentsPerStudent: 1 })
+  )
+  const admin =
+    "adm-1,active,2025-08-01T00:00:00.000Z,true,org-1,administrator,pat.principal,{LDAP:adm-1},Pat,Principal,,A000001,pat.principal@example.edu,,,,,"
+  files.set("users.csv", `${files.get("users.csv")!.trimEnd()}\r\n${admin}\r\n`)
+  return zipSync(Object.fromEntries([...files].map(([k, v]) => [k, strToU8(v)])))
+}
+
 for (const dialect of testDialects()) {
   layer(testServer(dialect), { timeout: 120_000, excludeTestServices: true })(
     `Authorization gaps over HTTP (issue 15 §4) on ${dialect}`,
     (it) => {
+      it.effect("issue 15 §4: an admin without a recent MFA importing a roster with an administrator is a 403", () =>
+        Effect.gen(function* () {
+          const slug = "authz-http-roster"
+          yield* onboard(slug)
+          const admin = yield* login(slug, `admin@${slug}.example.edu`)
+          const server = yield* TestServer
+          const res = yield* Effect.promise(() =>
+            fetch(`${server.url}/api/v1/tenants/${slug}/roster/imports`, {
+              method: "POST",
+              headers: { authorization: `Bearer ${admin.access_token}`, "content-type": "application/zip" },
+              body: rosterWithAdministrator()
+            })
+          )
+          expect(res.status).toBe(403)
+          expect(((yield* Effect.promise(() => res.json())) as { permission: string }).permission).toBe("mfa:step-up")
+          const users = (yield* call("GET", `/api/v1/tenants/${slug}/users?limit=50`)).body.items as Array<{
+            email: string
+          }>
+          expect(users.map((u) => u.email)).toEqual([`admin@${slug}.example.edu`])
+        })
+      )
+
       it.effect(
         "issue 15 §4: an admin without a recent MFA minting an API key is a 403 mfa:step-up; nothing minted",
         () =>

@@ -69,10 +69,11 @@ export class Roster extends Effect.Service<Roster>()("Signet/Roster", {
      * such role (`Access.requireHeldRole`; operators and the system do),
      * checked before anything is written. The check does not look up which
      * users already exist unchanged (identity offers no lookup by source id):
-     * any live row counts.
+     * any live row counts. A plan with live `admin` users also needs
+     * the step-up of a user actor (`Access.requireStepUp`).
      * @errors RosterImportFailed (422) when the plan has errors — nothing is
      * written; Forbidden (403, naming the first permission of a default role
-     * not held) — nothing is written, dry run or not
+     * not held, or `mfa:step-up`) — nothing is written, dry run or not
      */
     const importPlan = (plan: ImportPlan, options: { readonly dryRun?: boolean } = {}) =>
       Effect.gen(function* () {
@@ -88,6 +89,9 @@ export class Roster extends Effect.Service<Roster>()("Signet/Roster", {
         // the actor must hold each such role — admins and devs: `*:*` — checked before anything
         // is written, so a refusal is a 403 for the whole import, dry run or not.
         const types = [...new Set(plan.users.filter((u) => !u.deleted).map((u) => u.userType))].sort()
+        // Issue 15 §4: importing administrators hands out administrator power, so a user actor needs
+        // the step-up too (operators, the system and API keys are not asked).
+        if (types.includes("admin")) yield* access.requireStepUp
         for (const type of types) {
           const count = plan.users.filter((u) => !u.deleted && u.userType === type).length
           yield* access.requireHeldRole(DEFAULT_ROLE_OF_TYPE[type], `importing ${count} user(s) of type ${type}`)

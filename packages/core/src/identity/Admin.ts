@@ -13,7 +13,7 @@
  * | operation | permission |
  * |---|---|
  * | `list`, `get`, `getLite`, `exists`, `validateStudentDevice` | `users:read` |
- * | `create` (⚑ for `admin`/`dev`), `update`, `enable`, `unlock`, `disable`, `resetPassword`, ⚑ `resetMfa` | `users:write` |
+ * | `create` (⚑ for `admin`/`dev`), `update`, `enable`, `unlock`, `disable`, ⚑ `resetPassword`, ⚑ `resetMfa` | `users:write` |
  * | `remove` | `users:delete` |
  * | `listApiKeys` | `apikeys:read` |
  * | ⚑ `createApiKey`, `revokeApiKey` | `apikeys:write` |
@@ -164,17 +164,20 @@ export const UserAdmin = {
       )
     ),
   /**
-   * Sets a user's password and revokes their sessions (`users:write`).
+   * ⚑ Sets a user's password and revokes their sessions (`users:write`).
    * Whoever sets a password can sign in as the user, so the actor must also
    * hold every permission the user holds (`Access.requireHeldUser`): a
-   * manager cannot take over an admin's account this way.
-   * @errors UserNotFound, ValidationError, Forbidden (403, naming the first permission of the user not held)
+   * manager cannot take over an admin's account this way; and a user actor
+   * needs the step-up (issue 15 §4), as for every other takeover-grade power.
+   * @errors UserNotFound, ValidationError, Forbidden (403: step-up, or naming the first permission of the user not held)
    */
   resetPassword: (id: string, password: Redacted.Redacted<string>) =>
     usersWrite(
-      Effect.zipRight(
-        Access.use((a) => a.requireHeldUser(id, "setting this user's password")),
-        Auth.use((a) => a.resetPassword(id, password))
+      sensitive(
+        Effect.zipRight(
+          Access.use((a) => a.requireHeldUser(id, "setting this user's password")),
+          Auth.use((a) => a.resetPassword(id, password))
+        )
       )
     ),
   /**
