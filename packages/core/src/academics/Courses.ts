@@ -51,7 +51,7 @@ type Seams = Pick<ReturnType<typeof makeSchools>, "getSchool"> &
   Pick<ReturnType<typeof makeClassrooms>, "findClassrooms"> &
   Pick<ReturnType<typeof makeGroups>, "findGroups">
 
-/** Validates and writes a course's links over the kit (caller's transaction). */
+/** Builds `writeLinks` over the kit and the seams it checks link targets with. */
 const makeLinks =
   ({ checkUsers, repo }: Kit, { findClassrooms, findGroups }: Seams) =>
   /** Validates and writes a course's links (caller's transaction). */

@@ -7,7 +7,9 @@
  * `group_members`, `group_teachers`, `courses`, `teachers_courses`,
  * `courses_classrooms`, `courses_student_groups` and `academics_versions` —
  * except the OneRoster import (`Roster.ts`), which still writes schools,
- * preferences, groups and the version in bulk with its own SQL.
+ * preferences, groups, memberships, group teachers and the version in bulk
+ * with its own SQL (and the timetable import, `Timetable.ts`, which reads
+ * courses and their links with its own SQL).
  *
  * Every method filters by the tenant of `CurrentTenant` and runs in the
  * caller's tenant transaction (`tenantTx`, which on Postgres also sets the
@@ -57,6 +59,9 @@ const unique =
       Effect.withSpan(`AcademicsRepo.${name}`)
     )
 const tid = Effect.map(CurrentTenant, (t) => t.id as string)
+/** Runs the current tenant's statement for its effect. */
+const exec = <E>(statement: (tenant: string) => Effect.Effect<unknown, E>) =>
+  Effect.asVoid(Effect.flatMap(tid, statement))
 const ByIds = Schema.Struct({ tenant: Schema.String, ids: Schema.Array(Schema.String) })
 const ByCode = Schema.Struct({ tenant: Schema.String, code: Schema.String, school: Schema.UndefinedOr(Schema.String) })
 const Page = Schema.Struct({
@@ -121,38 +126,34 @@ const schoolsSql = (sql: SqlClient.SqlClient) => {
       ).pipe(span("listSchools")),
     /** Inserts a school. @errors AcademicsUniqueViolation (code taken) */
     insertSchool: (s: School) =>
-      Effect.flatMap(
-        tid,
+      exec(
         (tenant) => sql`INSERT INTO schools (tenant_id, id, name, code, timezone, source_id, created_at, updated_at)
           VALUES (${tenant}, ${s.id}, ${s.name}, ${s.code}, ${s.timezone}, ${s.source_id}, ${s.created_at}, ${s.updated_at})`
-      ).pipe(Effect.asVoid, unique("insertSchool")),
+      ).pipe(unique("insertSchool")),
     /** Writes a school's name, code and time zone. @errors AcademicsUniqueViolation (code taken) */
     updateSchool: (s: School) =>
-      Effect.flatMap(
-        tid,
+      exec(
         (
           tenant
         ) => sql`UPDATE schools SET name = ${s.name}, code = ${s.code}, timezone = ${s.timezone}, updated_at = ${s.updated_at}
           WHERE tenant_id = ${tenant} AND id = ${s.id}`
-      ).pipe(Effect.asVoid, unique("updateSchool")),
+      ).pipe(unique("updateSchool")),
     /** A school's stored preferences. */
     findPreferences: (schoolId: string) =>
       Effect.flatMap(tid, (tenant) => preferencesQ({ tenant, school: schoolId })).pipe(span("findPreferences")),
     /** Stores a new school's preferences. */
     insertPreferences: (p: SchoolPreferences, at: string) =>
-      Effect.flatMap(
-        tid,
+      exec(
         (tenant) => sql`INSERT INTO school_preferences (tenant_id, school_id, default_signature_closing_delay_minutes,
             teacher_can_modify_closing_delay, students_can_sign_before_teacher, enable_flash,
             disable_course_modification_from_ui, enable_nfc, updated_at)
           VALUES (${tenant}, ${p.id}, ${p.default_signature_closing_delay_minutes}, ${bool(p.teacher_can_modify_closing_delay)},
             ${bool(p.students_can_sign_before_teacher)}, ${bool(p.enable_flash)},
             ${bool(p.disable_course_modification_from_ui)}, ${bool(p.enable_nfc)}, ${at})`
-      ).pipe(Effect.asVoid, span("insertPreferences")),
+      ).pipe(span("insertPreferences")),
     /** Writes a school's preferences. */
     updatePreferences: (p: SchoolPreferences, at: string) =>
-      Effect.flatMap(
-        tid,
+      exec(
         (tenant) => sql`UPDATE school_preferences SET
             default_signature_closing_delay_minutes = ${p.default_signature_closing_delay_minutes},
             teacher_can_modify_closing_delay = ${bool(p.teacher_can_modify_closing_delay)},
@@ -161,7 +162,7 @@ const schoolsSql = (sql: SqlClient.SqlClient) => {
             disable_course_modification_from_ui = ${bool(p.disable_course_modification_from_ui)},
             enable_nfc = ${bool(p.enable_nfc)}, updated_at = ${at}
           WHERE tenant_id = ${tenant} AND school_id = ${p.id}`
-      ).pipe(Effect.asVoid, span("updatePreferences")),
+      ).pipe(span("updatePreferences")),
     /** The live classrooms with these ids (valid UUIDs, at least one). */
     findClassrooms: (ids: ReadonlyArray<string>) =>
       Effect.flatMap(tid, (tenant) => classroomsQ({ tenant, ids })).pipe(span("findClassrooms")),
@@ -177,26 +178,23 @@ const schoolsSql = (sql: SqlClient.SqlClient) => {
       ),
     /** Inserts a classroom. @errors AcademicsUniqueViolation (code taken in the school) */
     insertClassroom: (c: Classroom) =>
-      Effect.flatMap(
-        tid,
+      exec(
         (tenant) => sql`INSERT INTO classrooms (tenant_id, id, school_id, name, code, capacity, created_at, updated_at)
           VALUES (${tenant}, ${c.id}, ${c.school_id}, ${c.name}, ${c.code}, ${c.capacity}, ${c.created_at}, ${c.updated_at})`
-      ).pipe(Effect.asVoid, unique("insertClassroom")),
+      ).pipe(unique("insertClassroom")),
     /** Writes a classroom's name, code and capacity. @errors AcademicsUniqueViolation (code taken in the school) */
     updateClassroom: (c: Classroom) =>
-      Effect.flatMap(
-        tid,
+      exec(
         (
           tenant
         ) => sql`UPDATE classrooms SET name = ${c.name}, code = ${c.code}, capacity = ${c.capacity}, updated_at = ${c.updated_at}
           WHERE tenant_id = ${tenant} AND id = ${c.id}`
-      ).pipe(Effect.asVoid, unique("updateClassroom")),
+      ).pipe(unique("updateClassroom")),
     /** Soft-deletes a row of `table` (stamps `deleted_at`). */
     softDelete: (table: SoftDeletable, id: string, at: string) =>
-      Effect.flatMap(
-        tid,
+      exec(
         (tenant) => sql`UPDATE ${sql(table)} SET deleted_at = ${at} WHERE tenant_id = ${tenant} AND id = ${id}`
-      ).pipe(Effect.asVoid, span("softDelete")),
+      ).pipe(span("softDelete")),
     /** The tenant's academics version (0 before its first change). */
     readVersion: Effect.flatMap(
       tid,
@@ -206,11 +204,10 @@ const schoolsSql = (sql: SqlClient.SqlClient) => {
       span("readVersion")
     ),
     /** Bumps the tenant's academics version. */
-    bumpVersion: Effect.flatMap(
-      tid,
+    bumpVersion: exec(
       (tenant) => sql`INSERT INTO academics_versions (tenant_id, version) VALUES (${tenant}, 1)
         ON CONFLICT (tenant_id) DO UPDATE SET version = academics_versions.version + 1`
-    ).pipe(Effect.asVoid, span("bumpVersion"))
+    ).pipe(span("bumpVersion"))
   } as const
 }
 
@@ -266,22 +263,20 @@ const groupsSql = (sql: SqlClient.SqlClient) => {
       groups("findGroupsByCode", (tenant) => groupCodeQ({ tenant, code, school: schoolId })),
     /** Inserts a group. @errors AcademicsUniqueViolation (code taken in the school) */
     insertGroup: (g: GroupRow) =>
-      Effect.flatMap(
-        tid,
+      exec(
         (
           tenant
         ) => sql`INSERT INTO student_groups (tenant_id, id, school_id, name, code, course_title, location, source_id, created_at, updated_at)
           VALUES (${tenant}, ${g.id}, ${g.school_id}, ${g.name}, ${g.code}, ${g.course_title},
             ${g.location}, ${g.source_id}, ${g.created_at}, ${g.updated_at})`
-      ).pipe(Effect.asVoid, unique("insertGroup")),
+      ).pipe(unique("insertGroup")),
     /** Writes a group's name, code, course title and location. @errors AcademicsUniqueViolation (code taken) */
     updateGroup: (id: string, g: GroupColumns, at: string) =>
-      Effect.flatMap(
-        tid,
+      exec(
         (tenant) => sql`UPDATE student_groups SET name = ${g.name}, code = ${g.code}, course_title = ${g.course_title},
             location = ${g.location}, updated_at = ${at}
           WHERE tenant_id = ${tenant} AND id = ${id}`
-      ).pipe(Effect.asVoid, unique("updateGroup")),
+      ).pipe(unique("updateGroup")),
     members,
     /** The members of a group, by id. */
     listMembers: (groupId: string) =>
@@ -383,26 +378,24 @@ const coursesSql = (sql: SqlClient.SqlClient) => {
       ).pipe(span("findCourses")),
     /** Inserts a course. @errors AcademicsUniqueViolation (source key taken) */
     insertCourse: (c: NewCourse) =>
-      Effect.flatMap(
-        tid,
+      exec(
         (tenant) => sql`INSERT INTO courses (tenant_id, id, school_id, name, start_at, end_at, is_online,
             signature_closing_delay_minutes, signature_closed, source_key, created_at, updated_at)
           VALUES (${tenant}, ${c.id}, ${c.school_id}, ${c.name}, ${c.start_at}, ${c.end_at}, ${bool(c.is_online)},
             ${c.signature_closing_delay_minutes}, ${bool(false)}, ${c.source_key}, ${c.created_at}, ${c.created_at})`
-      ).pipe(Effect.asVoid, unique("insertCourse")),
+      ).pipe(unique("insertCourse")),
     /** Writes a course's name, times, mode and own closing delay (null: the school's default). */
     updateCourse: (
       id: string,
       c: Pick<NewCourse, "name" | "start_at" | "end_at" | "is_online" | "signature_closing_delay_minutes">,
       at: string
     ) =>
-      Effect.flatMap(
-        tid,
+      exec(
         (tenant) => sql`UPDATE courses SET name = ${c.name}, start_at = ${c.start_at}, end_at = ${c.end_at},
             is_online = ${bool(c.is_online)}, signature_closing_delay_minutes = ${c.signature_closing_delay_minutes},
             updated_at = ${at}
           WHERE tenant_id = ${tenant} AND id = ${id}`
-      ).pipe(Effect.asVoid, span("updateCourse")),
+      ).pipe(span("updateCourse")),
     /** Links a course to these teachers, classrooms or groups; `replace` drops its current links of that kind first. */
     link: (kind: keyof typeof LINKS, courseId: string, ids: ReadonlyArray<string>, replace: boolean) =>
       Effect.gen(function* () {
