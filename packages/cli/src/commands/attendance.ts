@@ -283,7 +283,8 @@ const studentIdOf = (ref: string) =>
   UUID.test(ref)
     ? Effect.succeed(ref)
     : Effect.flatMap(
-        Identity.use((i) => i.findByLogin(ref)),
+        // In a tenant transaction: on Postgres, row-level security reads the tenant from it.
+        Identity.use((i) => i.inTx(i.findByLogin(ref))),
         Option.match({
           onNone: () => Effect.fail(new StudentNotFound({ message: `no user ${ref} in this tenant` })),
           onSome: (row) => Effect.succeed(row.id as string)

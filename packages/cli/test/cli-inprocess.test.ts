@@ -1,0 +1,156 @@
+/**
+ * The CLI's administrative writes of issue 15 §6, run in process (`run` from
+ * main.ts) against a throwaway database of each dialect, so the Postgres
+ * path is covered without a process per command: `signet user password`
+ * and `signet attendance mark`.
+ */
+import * as Crypto from "node:crypto"
+import {
+  Academics,
+  Attendance,
+  Auth,
+  Core,
+  CreateTenant,
+  CreateUser,
+  CurrentActor,
+  CurrentTenant,
+  Db,
+  Identity,
+  systemActor,
+  Tenancy,
+  type TenantId
+} from "@signet/core"
+import { makeTestDatabase, testDialects } from "@signet/core/testing"
+import { Effect, Redacted, Schema } from "effect"
+import { afterEach, describe, expect, it, vi } from "vitest"
+import { run } from "../src/main.js"
+
+const PASSWORD = "correct horse battery staple"
+const saved = { ...process.env }
+
+afterEach(() => {
+  process.env = { ...saved }
+  process.exitCode = undefined
+  vi.restoreAllMocks()
+})
+
+/** A database of `dialect` with a tenant `slug` (a school, a group with one student, a running course), the CLI pointed at it. */
+const withSchool = async <A>(
+  dialect: "sqlite" | "pg",
+  slug: string,
+  body: (ctx: {
+    readonly core: ReturnType<typeof Core.layer>
+    readonly tenant: { readonly id: TenantId; readonly slug: string }
+    readonly studentId: string
+    readonly courseId: string
+  }) => Promise<A>
+) => {
+  const db = await makeTestDatabase(dialect)
+  try {
+    process.env.DATABASE_URL = db.url
+    process.env.SIGNET_MASTER_KEY = Crypto.randomBytes(32).toString("base64")
+    delete process.env.SIGNET_CONFIG
+    const core = Core.layer({ databaseUrl: db.url, pgPoolSize: 2 })
+    const made = await Effect.runPromise(
+      Effect.gen(function* () {
+        const t = yield* Tenancy.use((x) => x.create(Schema.decodeUnknownSync(CreateTenant)({ slug, name: slug })))
+        const tenant = { id: t.id as TenantId, slug }
+        return yield* Db.tenantTx(
+          Effect.gen(function* () {
+            const student = yield* Identity.use((i) =>
+              i.create(
+                Schema.decodeUnknownSync(CreateUser)({
+                  email: `ana@${slug}.example.edu`,
+                  given_name: "Ana",
+                  family_name: "S",
+                  user_type: "student",
+                  password: PASSWORD
+                })
+              )
+            )
+            const a = yield* Academics
+            const school = yield* a.createSchool({ name: "Hugo" })
+            const group = yield* a.createGroup({ school_id: school.id, name: "2A" })
+            yield* a.setMembers(group.id, [student.id])
+            const now = Date.now()
+            const course = yield* a.createCourse({
+              school_id: school.id,
+              name: "Maths",
+              start_at: new Date(now - 5 * 60_000).toISOString(),
+              end_at: new Date(now + 55 * 60_000).toISOString(),
+              group_ids: [group.id]
+            })
+            return { tenant, studentId: student.id as string, courseId: course.id as string }
+          })
+        ).pipe(Effect.provideService(CurrentTenant, tenant))
+      }).pipe(Effect.provideService(CurrentActor, systemActor), Effect.provide(core), Effect.scoped)
+    )
+    return await body({ core, ...made })
+  } finally {
+    await db.dispose()
+  }
+}
+
+/** Runs the CLI in process; answers what it printed. */
+const cli = async (args: ReadonlyArray<string>) => {
+  const out: Array<string> = []
+  vi.spyOn(console, "log").mockImplementation((...parts: Array<unknown>) => void out.push(parts.join(" ")))
+  await Effect.runPromise(run(["node", "signet", ...args]) as Effect.Effect<void>)
+  expect(process.exitCode ?? 0).toBe(0)
+  return out.join("\n")
+}
+
+for (const dialect of testDialects()) {
+  describe(`CLI administrative writes on ${dialect}`, () => {
+    it("signet user password sets a new password: it signs in, the old one no longer does", async () => {
+      await withSchool(dialect, "cli-password", async ({ core, studentId }) => {
+        await cli([
+          "user",
+          "password",
+          "--tenant",
+          "cli-password",
+          "--password",
+          "a brand new passphrase 42",
+          studentId
+        ])
+        const login = (password: string) =>
+          Effect.runPromise(
+            Auth.use((a) =>
+              a.login("cli-password", { login: "ana@cli-password.example.edu", password: Redacted.make(password) }, {})
+            ).pipe(Effect.either, Effect.provide(core), Effect.scoped)
+          )
+        expect((await login("a brand new passphrase 42"))._tag).toBe("Right")
+        expect((await login(PASSWORD))._tag).toBe("Left")
+      })
+    }, 120_000)
+
+    it("signet attendance mark records the student's result as an ADMIN mark", async () => {
+      await withSchool(dialect, "cli-mark", async ({ core, courseId, tenant }) => {
+        const printed = await cli([
+          "attendance",
+          "mark",
+          "--tenant",
+          "cli-mark",
+          "--course",
+          courseId,
+          "--student",
+          "ana@cli-mark.example.edu",
+          "--status",
+          "PRESENT",
+          "--json"
+        ])
+        expect(printed).toContain("PRESENT")
+        const signatures = await Effect.runPromise(
+          Attendance.use((a) => a.listSignatures(courseId)).pipe(
+            Db.tenantTx,
+            Effect.provideService(CurrentTenant, tenant),
+            Effect.provideService(CurrentActor, systemActor),
+            Effect.provide(core),
+            Effect.scoped
+          )
+        )
+        expect(signatures.map((s) => s.method)).toEqual(["ADMIN"])
+      })
+    }, 120_000)
+  })
+}
