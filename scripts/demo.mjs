@@ -122,7 +122,15 @@ if (tenant.status >= 300) {
 }
 let day
 try {
-  day = await schoolDay({ root, url, slug, admin: login.tokens.access_token, dir, step })
+  day = await schoolDay({
+    root,
+    url,
+    slug,
+    admin: login.tokens.access_token,
+    operator: config.SIGNET_BOOTSTRAP_TOKEN,
+    dir,
+    step
+  })
 } catch (e) {
   console.error(`the school day failed: ${e.message}`)
   server.kill("SIGTERM")
