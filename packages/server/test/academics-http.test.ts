@@ -1,3 +1,9 @@
+/**
+ * Academics over HTTP: CRUD with the seed's validation answers (404, 409,
+ * 400), the teacher's course-edit rules and the school preferences that
+ * govern them, OneRoster and iCalendar uploads, calendar feeds — one
+ * behaviour per case, each on its own tenant.
+ */
 import { expect, layer } from "@effect/vitest"
 import { generateOneRoster, testDialects } from "@signet/core/testing"
 import { call, expectProblem, TestServer, testServer } from "@signet/server/testing"
@@ -6,168 +12,161 @@ import { strToU8, zipSync } from "fflate"
 
 const PASSWORD = "correct horse battery staple"
 
+const login = (slug: string, email: string) =>
+  Effect.map(
+    call("POST", `/api/v1/tenants/${slug}/auth/login`, { auth: false, body: { login: email, password: PASSWORD } }),
+    (r) => r.body.tokens.access_token as string
+  )
+
+/**
+ * A tenant `slug` with two schools (Hugo, Zola), a classroom in each, a
+ * teacher and a course of Hugo taught by them in its classroom; the admin's
+ * and the teacher's tokens.
+ */
+const setup = (slug: string) =>
+  Effect.gen(function* () {
+    const T = `/api/v1/tenants/${slug}`
+    yield* call("POST", "/api/v1/tenants", {
+      body: {
+        slug,
+        name: slug,
+        admin: { email: `admin@${slug}.example.edu`, password: PASSWORD, given_name: "A", family_name: "D" }
+      }
+    })
+    const admin = yield* login(slug, `admin@${slug}.example.edu`)
+    const post = (path: string, body: unknown, token = admin) => call("POST", `${T}${path}`, { auth: token, body })
+    const school = (yield* post("/schools", { name: "Hugo", code: "HUGO" })).body
+    const other = (yield* post("/schools", { name: "Zola" })).body
+    const room = (yield* post("/classrooms", { school_id: school.id, name: "101", code: "101" })).body
+    const otherRoom = (yield* post("/classrooms", { school_id: other.id, name: "1", code: "1" })).body
+    const teacher = (yield* post("/users", {
+      email: `t@${slug}.example.edu`,
+      given_name: "T",
+      family_name: "R",
+      user_type: "teacher",
+      password: PASSWORD
+    })).body
+    const course = yield* post("/courses", {
+      school_id: school.id,
+      name: "Maths",
+      start_at: "2026-11-23T08:00:00Z",
+      end_at: "2026-11-23T09:00:00Z",
+      teacher_ids: [teacher.id],
+      classroom_ids: [room.id]
+    })
+    expect(course.status).toBe(201)
+    const teacherToken = yield* login(slug, `t@${slug}.example.edu`)
+    return { T, admin, post, school, other, room, otherRoom, teacher, course: course.body, teacherToken }
+  })
+
+/** POSTs raw bytes as `type` with the admin's token; answers status and JSON body. */
+const upload = (path: string, admin: string, type: string, body: Uint8Array | string) =>
+  Effect.flatMap(TestServer, (server) =>
+    Effect.promise(async () => {
+      const res = await fetch(`${server.url}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${admin}`, "content-type": type },
+        body
+      })
+      return { status: res.status, body: (await res.json()) as any }
+    })
+  )
+
+/** A generated OneRoster set (one school, 12 students, 2 teachers, 3 classes), zipped. */
+const rosterZip = () =>
+  zipSync(
+    Object.fromEntries(
+      [
+        ...generateOneRoster({ seed: 3, schools: 1, students: 12, teachers: 2, classes: 3, enrollmentsPerStudent: 2 })
+      ].map(([k, v]) => [k, strToU8(v)])
+    )
+  )
+
 for (const dialect of testDialects()) {
   layer(testServer(dialect), { timeout: 120_000, excludeTestServices: true })(
     `Academics over HTTP on ${dialect}`,
     (it) => {
-      it.effect("CRUD with permissions; teachers edit their own courses only when the school allows; 404/409/400", () =>
+      it.effect("a course linked to another school's classroom is 409 CrossSchoolLink; an inverted period 400", () =>
         Effect.gen(function* () {
-          yield* call("POST", "/api/v1/tenants", {
-            body: {
-              slug: "aca-web",
-              name: "Aca",
-              admin: { email: "admin@aca.example.edu", password: PASSWORD, given_name: "A", family_name: "D" }
-            }
-          })
-          const login = (email: string) =>
-            Effect.map(
-              call("POST", "/api/v1/tenants/aca-web/auth/login", {
-                auth: false,
-                body: { login: email, password: PASSWORD }
-              }),
-              (r) => r.body.tokens.access_token as string
-            )
-          const admin = yield* login("admin@aca.example.edu")
-          const as = (token: string) => ({ auth: token })
-          const school = (yield* call("POST", "/api/v1/tenants/aca-web/schools", {
-            ...as(admin),
-            body: { name: "Hugo", code: "HUGO" }
-          })).body
-          const other = (yield* call("POST", "/api/v1/tenants/aca-web/schools", {
-            ...as(admin),
-            body: { name: "Zola" }
-          })).body
-          const room = (yield* call("POST", "/api/v1/tenants/aca-web/classrooms", {
-            ...as(admin),
-            body: { school_id: school.id, name: "101", code: "101" }
-          })).body
-          const otherRoom = (yield* call("POST", "/api/v1/tenants/aca-web/classrooms", {
-            ...as(admin),
-            body: { school_id: other.id, name: "1", code: "1" }
-          })).body
-          const teacher = (yield* call("POST", "/api/v1/tenants/aca-web/users", {
-            ...as(admin),
-            body: {
-              email: "t@aca.example.edu",
-              given_name: "T",
-              family_name: "R",
-              user_type: "teacher",
-              password: PASSWORD
-            }
-          })).body
-          const course = yield* call("POST", "/api/v1/tenants/aca-web/courses", {
-            ...as(admin),
-            body: {
-              school_id: school.id,
-              name: "Maths",
-              start_at: "2026-11-23T08:00:00Z",
-              end_at: "2026-11-23T09:00:00Z",
-              teacher_ids: [teacher.id],
-              classroom_ids: [room.id]
-            }
-          })
-          expect(course.status).toBe(201)
+          const { T, admin, course, otherRoom, post, school } = yield* setup("aca-rules")
           const cross = expectProblem(
-            yield* call("PATCH", `/api/v1/tenants/aca-web/courses/${course.body.id}`, {
-              ...as(admin),
-              body: { classroom_ids: [otherRoom.id] }
-            }),
+            yield* call("PATCH", `${T}/courses/${course.id}`, { auth: admin, body: { classroom_ids: [otherRoom.id] } }),
             409
           )
           expect(cross.code).toBe("CrossSchoolLink")
-          expectProblem(
-            yield* call("POST", "/api/v1/tenants/aca-web/courses", {
-              ...as(admin),
-              body: {
-                school_id: school.id,
-                name: "Bad",
-                start_at: "2026-11-23T10:00:00Z",
-                end_at: "2026-11-23T09:00:00Z"
-              }
-            }),
-            400
-          )
-          expectProblem(
-            yield* call("GET", "/api/v1/tenants/aca-web/courses/01900000-0000-7000-8000-000000000009", as(admin)),
-            404
-          )
+          const inverted = {
+            school_id: school.id,
+            name: "Bad",
+            start_at: "2026-11-23T10:00:00Z",
+            end_at: "2026-11-23T09:00:00Z"
+          }
+          expectProblem(yield* post("/courses", inverted), 400)
+          expectProblem(yield* post("/schools", { name: "X", extra: 1 }), 400)
+        })
+      )
 
-          // The teacher reads academics, may rename their course, but cannot create schools.
-          const t = yield* login("t@aca.example.edu")
-          expect((yield* call("GET", "/api/v1/tenants/aca-web/courses", as(t))).body.items).toHaveLength(1)
-          expectProblem(
-            yield* call("POST", "/api/v1/tenants/aca-web/schools", { ...as(t), body: { name: "Mine" } }),
-            403
-          )
-          const renamed = yield* call("PATCH", `/api/v1/tenants/aca-web/courses/${course.body.id}`, {
-            ...as(t),
+      it.effect("a missing course answers 404", () =>
+        Effect.gen(function* () {
+          const { T, admin } = yield* setup("aca-404")
+          expectProblem(yield* call("GET", `${T}/courses/01900000-0000-7000-8000-000000000009`, { auth: admin }), 404)
+        })
+      )
+
+      it.effect("a teacher reads academics and renames their course, but cannot create a school", () =>
+        Effect.gen(function* () {
+          const { T, course, post, teacherToken } = yield* setup("aca-teacher")
+          expect((yield* call("GET", `${T}/courses`, { auth: teacherToken })).body.items).toHaveLength(1)
+          expectProblem(yield* post("/schools", { name: "Mine" }, teacherToken), 403)
+          const renamed = yield* call("PATCH", `${T}/courses/${course.id}`, {
+            auth: teacherToken,
             body: { name: "Maths (room change)", signature_closing_delay_minutes: 10 }
           })
           expect(renamed.body).toMatchObject({ name: "Maths (room change)", signature_closing_delay_minutes: 10 })
-          yield* call("PUT", `/api/v1/tenants/aca-web/schools/${school.id}/preferences`, {
-            ...as(admin),
-            body: { teacher_can_modify_closing_delay: false }
-          })
-          expectProblem(
-            yield* call("PATCH", `/api/v1/tenants/aca-web/courses/${course.body.id}`, {
-              ...as(t),
-              body: { signature_closing_delay_minutes: 5 }
-            }),
-            403
-          )
-          yield* call("PUT", `/api/v1/tenants/aca-web/schools/${school.id}/preferences`, {
-            ...as(admin),
-            body: { disable_course_modification_from_ui: true }
-          })
-          expectProblem(
-            yield* call("PATCH", `/api/v1/tenants/aca-web/courses/${course.body.id}`, {
-              ...as(t),
-              body: { name: "Nope" }
-            }),
-            403
-          )
-          const prefs = (yield* call("GET", `/api/v1/tenants/aca-web/schools/${school.id}/preferences`, as(t))).body
-          expect(prefs).toMatchObject({
+        })
+      )
+
+      it.effect("school preferences govern the teacher's edits: the closing delay, then any change", () =>
+        Effect.gen(function* () {
+          const { T, admin, course, school, teacherToken } = yield* setup("aca-prefs")
+          const prefs = (body: unknown) => call("PUT", `${T}/schools/${school.id}/preferences`, { auth: admin, body })
+          const patch = (body: unknown) => call("PATCH", `${T}/courses/${course.id}`, { auth: teacherToken, body })
+          yield* prefs({ teacher_can_modify_closing_delay: false })
+          expectProblem(yield* patch({ signature_closing_delay_minutes: 5 }), 403)
+          expect((yield* patch({ name: "Still allowed" })).status).toBe(200)
+          yield* prefs({ disable_course_modification_from_ui: true })
+          expectProblem(yield* patch({ name: "Nope" }), 403)
+          const read = (yield* call("GET", `${T}/schools/${school.id}/preferences`, { auth: teacherToken })).body
+          expect(read).toMatchObject({
             disable_course_modification_from_ui: true,
             teacher_can_modify_closing_delay: false
           })
-          expectProblem(
-            yield* call("POST", "/api/v1/tenants/aca-web/schools", { ...as(admin), body: { name: "X", extra: 1 } }),
-            400
-          )
+        })
+      )
 
-          // OneRoster upload (zip): dry run, import, re-import, a broken zip.
-          const files = generateOneRoster({
-            seed: 3,
-            schools: 1,
-            students: 12,
-            teachers: 2,
-            classes: 3,
-            enrollmentsPerStudent: 2
-          })
-          const zip = zipSync(Object.fromEntries([...files].map(([k, v]) => [k, strToU8(v)])))
-          const upload = (query: string, body: Uint8Array) =>
-            Effect.flatMap(TestServer, (server) =>
-              Effect.promise(async () => {
-                const res = await fetch(`${server.url}/api/v1/tenants/aca-web/roster/imports${query}`, {
-                  method: "POST",
-                  headers: { authorization: `Bearer ${admin}`, "content-type": "application/zip" },
-                  body
-                })
-                return { status: res.status, body: (await res.json()) as any }
-              })
-            )
-          const dry = yield* upload("?dry_run=true", zip)
+      it.effect("a OneRoster zip: dry run, import, a re-import that changes nothing, a broken zip 400", () =>
+        Effect.gen(function* () {
+          const { T, admin } = yield* setup("aca-roster")
+          const zip = rosterZip()
+          const path = `${T}/roster/imports`
+          const dry = yield* upload(`${path}?dry_run=true`, admin, "application/zip", zip)
           expect(dry.body).toMatchObject({ dry_run: true, users: { created: 14 } })
-          const real = yield* upload("", zip)
+          const real = yield* upload(path, admin, "application/zip", zip)
           expect(real.status).toBe(200)
           expect(real.body).toMatchObject({ dry_run: false, groups: { created: 3 } })
-          expect((yield* upload("", zip)).body.users).toMatchObject({ created: 0, updated: 0 })
-          expect((yield* upload("", new TextEncoder().encode("not a zip"))).status).toBe(400)
+          expect((yield* upload(path, admin, "application/zip", zip)).body.users).toMatchObject({
+            created: 0,
+            updated: 0
+          })
+          expect((yield* upload(path, admin, "application/zip", new TextEncoder().encode("not a zip"))).status).toBe(
+            400
+          )
+        })
+      )
 
-          // Timetable upload (text/calendar) and a public calendar feed.
-          const groupId = (yield* call("GET", "/api/v1/tenants/aca-web/groups?limit=1", as(admin))).body.items[0].id
-          const groupCode = (yield* call("GET", `/api/v1/tenants/aca-web/groups/${groupId}`, as(admin))).body.code
+      it.effect("an iCalendar timetable makes a course, and a group's calendar feed serves it until revoked", () =>
+        Effect.gen(function* () {
+          const { T, admin, post, room, school } = yield* setup("aca-timetable")
+          const group = (yield* post("/groups", { school_id: school.id, name: "2nde A", code: "2A" })).body
           const ics = [
             "BEGIN:VCALENDAR",
             "VERSION:2.0",
@@ -177,40 +176,25 @@ for (const dialect of testDialects()) {
             "DTSTAMP:20261101T000000Z",
             "DTSTART:20261125T080000Z",
             "DTEND:20261125T090000Z",
-            `SUMMARY:History ${groupCode}`,
-            "LOCATION:101",
+            `SUMMARY:History ${group.code}`,
+            `LOCATION:${room.code}`,
             "END:VEVENT",
             "END:VCALENDAR"
           ].join("\r\n")
-          const groupSchool = (yield* call("GET", `/api/v1/tenants/aca-web/groups/${groupId}`, as(admin))).body
-            .school_id
-          const tt = yield* Effect.flatMap(TestServer, (server) =>
-            Effect.promise(async () => {
-              const res = await fetch(`${server.url}/api/v1/tenants/aca-web/schools/${groupSchool}/timetable/imports`, {
-                method: "POST",
-                headers: { authorization: `Bearer ${admin}`, "content-type": "text/calendar" },
-                body: ics
-              })
-              return { status: res.status, body: (await res.json()) as any }
-            })
-          )
+          const tt = yield* upload(`${T}/schools/${school.id}/timetable/imports`, admin, "text/calendar", ics)
           expect(tt.status, JSON.stringify(tt.body)).toBe(200)
           expect(tt.body.courses.created).toBe(1)
-          const feed = yield* call("POST", "/api/v1/tenants/aca-web/feeds", {
-            ...as(admin),
-            body: { kind: "group", subject_id: groupId }
-          })
+          const feed = yield* post("/feeds", { kind: "group", subject_id: group.id })
           expect(feed.status).toBe(201)
-          const calendar = yield* Effect.flatMap(TestServer, (server) =>
-            Effect.promise(async () => {
-              const res = await fetch(`${server.url}${feed.body.url}`)
-              return { status: res.status, type: res.headers.get("content-type"), text: await res.text() }
-            })
-          )
+          const server = yield* TestServer
+          const calendar = yield* Effect.promise(async () => {
+            const res = await fetch(`${server.url}${feed.body.url}`)
+            return { status: res.status, type: res.headers.get("content-type"), text: await res.text() }
+          })
           expect(calendar.status).toBe(200)
           expect(calendar.type).toContain("text/calendar")
           expect(calendar.text).toContain("BEGIN:VCALENDAR")
-          yield* call("DELETE", `/api/v1/tenants/aca-web/feeds/${feed.body.feed.id}`, as(admin))
+          yield* call("DELETE", `${T}/feeds/${feed.body.feed.id}`, { auth: admin })
           expectProblem(yield* call("GET", feed.body.url, { auth: false }), 401)
         })
       )
