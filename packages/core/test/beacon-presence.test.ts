@@ -3,12 +3,10 @@
  * default), single use, bound to the student who asked for them and their
  * device, and — when asked — to one course.
  */
-import * as Crypto from "node:crypto"
 import { expect, layer } from "@effect/vitest"
 import {
   Academics,
   Attendance,
-  BeaconProtocol,
   Beacons,
   CreateTenant,
   CreateUser,
@@ -18,22 +16,8 @@ import {
 } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Effect, Schema, TestClock } from "effect"
-import { generate } from "otplib"
+import { authRequest, deviceKey, proofBuilder } from "./beacon-support.js"
 import { asTenant, testActor, testCore } from "./support.js"
-
-const now = () => Effect.clockWith((c) => c.currentTimeMillis)
-const nonce = () => Crypto.randomBytes(16).toString("base64url")
-
-/** A P-256 device key signing with node:crypto. */
-const deviceKey = () => {
-  const pair = Crypto.generateKeyPairSync("ec", { namedCurve: "P-256" })
-  const jwk = pair.publicKey.export({ format: "jwk" }) as any
-  return {
-    jwk: { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y },
-    sign: (message: Uint8Array) =>
-      BeaconProtocol.b64url(Crypto.sign("sha256", message, { key: pair.privateKey, dsaEncoding: "ieee-p1363" }))
-  }
-}
 
 /**
  * A tenant with a classroom, its enrolled and authenticated beacon, two
@@ -83,33 +67,11 @@ const setup = (slug: string) =>
     const key = deviceKey()
     const code = yield* run(beacons.createEnrolmentCode({ classroom_id: f.room.id }))
     const enrolled = yield* beacons.enrol({ code: code.code, alg: "ES256", public_jwk: key.jwk as any })
-    const t = yield* now()
-    const fields = { tenant: slug, beacon_id: enrolled.beacon_id, timestamp_ms: t, nonce: nonce() }
-    const totp = yield* Effect.promise(() => generate({ secret: enrolled.totp_secret, epoch: Math.floor(t / 1000) }))
-    const token = yield* beacons.authenticate({
-      ...fields,
-      totp,
-      signature: key.sign(BeaconProtocol.authMessage(fields))
-    })
+    const token = yield* beacons.authenticate(yield* authRequest(slug, enrolled.beacon_id, enrolled.totp_secret, key))
     const principal = yield* beacons.verifyBeaconToken(token.token)
     yield* TestClock.setTime(Date.parse("2026-11-23T08:02:00Z"))
-    let counter = 0
-    /** A proof of the beacon carrying `presenceToken`. */
-    const proof = (presenceToken: string, over: Partial<PresenceProof> = {}) =>
-      Effect.gen(function* () {
-        const p = {
-          beacon_id: enrolled.beacon_id,
-          classroom_id: f.room.id,
-          course_id: null,
-          presence_token: presenceToken,
-          proof_type: "buzzLightyear",
-          proof_time_ms: yield* now(),
-          counter: ++counter,
-          nonce: nonce(),
-          ...over
-        }
-        return { ...p, signature: key.sign(BeaconProtocol.proofMessage(p)) } as PresenceProof
-      })
+    /** A proof of the beacon carrying a presence token. */
+    const proof = proofBuilder(enrolled.beacon_id, f.room.id, key)
     const submit = (presenceToken: string, over: Partial<PresenceProof> = {}) =>
       Effect.flatMap(proof(presenceToken, over), (p) => beacons.submitProof(principal, p))
     const refusal = (presenceToken: string, over: Partial<PresenceProof> = {}) =>

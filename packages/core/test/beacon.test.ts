@@ -3,7 +3,6 @@ import { expect, layer } from "@effect/vitest"
 import {
   Academics,
   Attendance,
-  type BeaconAlg,
   type BeaconPrincipal,
   BeaconProtocol,
   Beacons,
@@ -15,7 +14,7 @@ import {
 } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Effect, Schema, TestClock } from "effect"
-import { generate } from "otplib"
+import { authRequest, deviceKey, nonce, now, proofBuilder } from "./beacon-support.js"
 import { asTenant, testActor, testCore } from "./support.js"
 
 const onboard = (slug: string) =>
@@ -27,26 +26,6 @@ const user = (email: string, user_type: string, extra: Record<string, unknown> =
     i.create(Schema.decodeUnknownSync(CreateUser)({ email, given_name: "G", family_name: "F", user_type, ...extra }))
   )
 const at = (iso: string) => TestClock.setTime(Date.parse(iso))
-const now = () => Effect.clockWith((c) => c.currentTimeMillis)
-
-/** A device key pair signing with node:crypto (the agent signs with @noble/curves; both are standard). */
-const deviceKey = (alg: BeaconAlg) => {
-  const pair =
-    alg === "ES256" ? Crypto.generateKeyPairSync("ec", { namedCurve: "P-256" }) : Crypto.generateKeyPairSync("ed25519")
-  const jwk = pair.publicKey.export({ format: "jwk" }) as any
-  return {
-    alg,
-    jwk: alg === "ES256" ? { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y } : { kty: "OKP", crv: "Ed25519", x: jwk.x },
-    sign: (message: Uint8Array) =>
-      BeaconProtocol.b64url(
-        alg === "ES256"
-          ? Crypto.sign("sha256", message, { key: pair.privateKey, dsaEncoding: "ieee-p1363" })
-          : Crypto.sign(null, message, pair.privateKey)
-      )
-  }
-}
-const nonce = () => Crypto.randomBytes(16).toString("base64url")
-
 /**
  * A tenant with a school, two classrooms, a group of five students with
  * registered phones and a course (08:00–09:00 on 2026-11-23, in R1), at
@@ -95,16 +74,7 @@ const setup = (slug: string) =>
     })
     /** A signed-timestamp authentication of `beaconId`, with fields overridden by `over`. */
     const auth = (beaconId: string, secret: string, k = key, over: Record<string, unknown> = {}) =>
-      Effect.gen(function* () {
-        const t = yield* now()
-        const fields = { tenant: tenant.slug, beacon_id: beaconId, timestamp_ms: t, nonce: nonce(), ...over }
-        const totp = yield* Effect.promise(() => generate({ secret, epoch: Math.floor(t / 1000) }))
-        return yield* beacons.authenticate({
-          ...(fields as any),
-          totp: (over.totp as string) ?? totp,
-          signature: k.sign(BeaconProtocol.authMessage(fields as any))
-        })
-      })
+      Effect.flatMap(authRequest(tenant.slug, beaconId, secret, k, over), (req) => beacons.authenticate(req))
     /** A student's presence token for `device`. */
     const presence = (studentId: string, device: string, t: { readonly id: string; readonly slug: string } = tenant) =>
       asTenant(t, beacons.presenceToken(studentId, device)).pipe(Effect.provide(testActor))
@@ -114,22 +84,7 @@ const setup = (slug: string) =>
       const token = yield* auth(enrolled.beacon_id, enrolled.totp_secret)
       const principal: BeaconPrincipal = yield* beacons.verifyBeaconToken(token.token)
       yield* at("2026-11-23T08:02:00Z")
-      let counter = 0
-      const proof = (presenceToken: string, over: Partial<PresenceProof> = {}, k = key) =>
-        Effect.gen(function* () {
-          const fields = {
-            beacon_id: enrolled.beacon_id,
-            classroom_id: f.room.id,
-            course_id: null,
-            presence_token: presenceToken,
-            proof_type: "buzzLightyear",
-            proof_time_ms: yield* now(),
-            counter: ++counter,
-            nonce: nonce(),
-            ...over
-          }
-          return { ...fields, signature: k.sign(BeaconProtocol.proofMessage(fields)) } as PresenceProof
-        })
+      const proof = proofBuilder(enrolled.beacon_id, f.room.id, key)
       const submit = (p: PresenceProof) => beacons.submitProof(principal, p)
       const refusal = (p: PresenceProof) => Effect.map(Effect.flip(submit(p)), (e: any) => e.reason_code)
       return { enrolled, token, principal, proof, submit, refusal }
