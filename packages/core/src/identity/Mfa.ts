@@ -34,7 +34,6 @@
  */
 
 import * as Crypto from "node:crypto"
-import { SqlClient } from "@effect/sql"
 import { RateLimited } from "@signet/contracts/identity/Api"
 import { MfaReset, UserNotFound } from "@signet/contracts/identity/Domain"
 import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
@@ -53,6 +52,9 @@ import { Auth, type ClientInfo } from "./Auth.js"
 import { SigningKeys } from "./Keys.js"
 import { enforceAccountLimit, loginRules } from "./LoginLimits.js"
 import { verifyPassword } from "./Password.js"
+import { MfaRepo } from "./repo/Mfa.js"
+import { SessionsRepo } from "./repo/Sessions.js"
+import { UsersRepo } from "./repo/Users.js"
 import { Identity, normalize } from "./Users.js"
 
 /** TOTP parameters (RFC 6238 defaults as authenticator apps expect them). */
@@ -81,7 +83,9 @@ export const newRecoveryCodes = (): Array<string> =>
 /** The MFA service. Methods act on the `CurrentTenant`. */
 export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
   effect: Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
+    const repo = yield* MfaRepo
+    const users = yield* UsersRepo
+    const sessions = yield* SessionsRepo
     const envelope = yield* Envelope
     const audit = yield* Audit
     const events = yield* Events
@@ -109,7 +113,6 @@ export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
      */
     const consumeCode = (userId: string, code: string) =>
       Effect.gen(function* () {
-        const tenant = yield* CurrentTenant
         const row = yield* userRow(userId)
         if (!row.mfa_secret_enc || !/^\d{6}$/.test(code)) return false
         const secret = yield* envelope.decryptString(row.mfa_secret_enc, mfaSecretColumn.aad(row)).pipe(Effect.orDie)
@@ -126,9 +129,7 @@ export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
         )
         if (!result.valid) return false
         const step = (result as { timeStep: number }).timeStep
-        const updated = yield* sql`UPDATE users SET mfa_last_step = ${step} WHERE tenant_id = ${tenant.id}
-          AND id = ${userId} AND (mfa_last_step IS NULL OR mfa_last_step < ${step}) RETURNING id`.pipe(Effect.orDie)
-        return updated.length === 1
+        return yield* users.consumeMfaStep(userId, step)
       })
 
     /**
@@ -183,12 +184,8 @@ export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
 
     const consumeRecovery = (userId: string, code: string) =>
       Effect.gen(function* () {
-        const tenant = yield* CurrentTenant
         const at = instant(yield* Clock.currentTimeMillis)
-        const used = yield* sql`UPDATE mfa_recovery_codes SET used_at = ${at} WHERE tenant_id = ${tenant.id}
-          AND user_id = ${userId} AND code_hash = ${sha256(normalizeRecovery(code))} AND used_at IS NULL
-          RETURNING code_hash`.pipe(Effect.orDie)
-        return used.length === 1
+        return yield* repo.consume(userId, sha256(normalizeRecovery(code)), at)
       })
 
     /**
@@ -236,8 +233,7 @@ export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
             if (row.mfa_enabled) return yield* ValidationError.field("mfa", "is already enabled; disable it first")
             const secret = generateSecret({ length: 20 })
             const enc = yield* envelope.encrypt(secret, mfaSecretColumn.aad(row))
-            yield* sql`UPDATE users SET mfa_secret_enc = ${enc}, mfa_last_step = NULL WHERE tenant_id = ${tenant.id}
-              AND id = ${userId}`.pipe(Effect.orDie)
+            yield* users.setMfaSecret(userId, enc)
             const uri = generateURI({
               issuer: `Signet (${tenant.slug})`,
               label: row.email,
@@ -261,22 +257,18 @@ export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
     const confirm = (userId: string, code: string) =>
       inTx(
         Effect.gen(function* () {
-          const tenant = yield* CurrentTenant
           const row = yield* userRow(userId)
           if (row.mfa_enabled) return yield* ValidationError.field("mfa", "is already enabled")
           if (!row.mfa_secret_enc) return yield* ValidationError.field("mfa", "start enrolment first")
           if (!(yield* consumeCode(userId, code))) return yield* ValidationError.field("code", "is not valid")
           const at = instant(yield* Clock.currentTimeMillis)
-          yield* sql`UPDATE users SET mfa_enabled = ${1}, mfa_enrolled_at = ${at} WHERE tenant_id = ${tenant.id}
-            AND id = ${userId}`.pipe(Effect.orDie)
+          yield* users.enableMfa(userId, at)
           const codes = newRecoveryCodes()
-          yield* sql`DELETE FROM mfa_recovery_codes WHERE tenant_id = ${tenant.id} AND user_id = ${userId}`.pipe(
-            Effect.orDie
+          yield* repo.replace(
+            userId,
+            codes.map((c) => sha256(normalizeRecovery(c))),
+            at
           )
-          for (const c of codes) {
-            yield* sql`INSERT INTO mfa_recovery_codes (tenant_id, user_id, code_hash, created_at)
-              VALUES (${tenant.id}, ${userId}, ${sha256(normalizeRecovery(c))}, ${at})`.pipe(Effect.orDie)
-          }
           yield* audit.record({ action: "mfa.enabled", targetType: "user", targetId: userId })
           yield* events.publish({ type: "signet.user.mfa_enabled", subject: userId, data: { user_id: userId } })
           return { recovery_codes: codes }
@@ -327,8 +319,7 @@ export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
               // The login is complete only now: record it as a password-only
               // login does (Auth.login), with the session in one transaction.
               const at = instant(yield* Clock.currentTimeMillis)
-              yield* sql`UPDATE users SET last_login_at = ${at} WHERE tenant_id = ${tenant.id}
-                AND id = ${userId}`.pipe(Effect.orDie)
+              yield* users.setLastLogin(userId, at)
               const deviceLabel = typeof payload.device_label === "string" ? payload.device_label : client.deviceLabel
               const pair = yield* auth.openSession(
                 tenant,
@@ -372,7 +363,6 @@ export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
         countAttempt(userId, "disable"),
         inTx(
           Effect.gen(function* () {
-            const tenant = yield* CurrentTenant
             const row = yield* userRow(userId)
             if (!row.mfa_enabled) return yield* ValidationError.field("mfa", "is not enabled")
             if (!row.password_hash || !(yield* verifyPassword(row.password_hash, password))) {
@@ -384,11 +374,8 @@ export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
                 ? yield* consumeRecovery(userId, proof.recovery_code)
                 : false
             if (!ok) return yield* ValidationError.field("code", "is not valid")
-            yield* sql`UPDATE users SET mfa_enabled = ${0}, mfa_secret_enc = NULL, mfa_last_step = NULL,
-              mfa_enrolled_at = NULL WHERE tenant_id = ${tenant.id} AND id = ${userId}`.pipe(Effect.orDie)
-            yield* sql`DELETE FROM mfa_recovery_codes WHERE tenant_id = ${tenant.id} AND user_id = ${userId}`.pipe(
-              Effect.orDie
-            )
+            yield* users.disableMfa(userId)
+            yield* repo.deleteAll(userId)
             yield* audit.record({ action: "mfa.disabled", targetType: "user", targetId: userId })
             yield* events.publish({ type: "signet.user.mfa_disabled", subject: userId, data: { user_id: userId } })
           })
@@ -408,21 +395,18 @@ export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
     const reset = (userId: string) =>
       inTx(
         Effect.gen(function* () {
-          const tenant = yield* CurrentTenant
           const found = yield* identity.findRow(userId)
           if (Option.isNone(found)) return yield* new UserNotFound({ message: `no user ${userId}`, id: userId })
           const row = found.value
-          yield* sql`UPDATE users SET mfa_enabled = ${0}, mfa_secret_enc = NULL, mfa_last_step = NULL,
-            mfa_enrolled_at = NULL WHERE tenant_id = ${tenant.id} AND id = ${userId}`.pipe(Effect.orDie)
-          const codes = yield* sql`DELETE FROM mfa_recovery_codes WHERE tenant_id = ${tenant.id}
-            AND user_id = ${userId} RETURNING code_hash`.pipe(Effect.orDie)
+          yield* users.disableMfa(userId)
+          const codesRemoved = yield* repo.deleteAll(userId)
           const revoked = yield* auth.revokeSessions(userId, { reason: "mfa_reset" })
           yield* audit.record({
             action: "mfa.reset",
             targetType: "user",
             targetId: userId,
             before: { mfa_enabled: row.mfa_enabled, enrolment_pending: row.mfa_secret_enc !== null },
-            after: { mfa_enabled: false, recovery_codes_removed: codes.length, sessions_revoked: revoked }
+            after: { mfa_enabled: false, recovery_codes_removed: codesRemoved, sessions_revoked: revoked }
           })
           yield* events.publish({
             type: "signet.user.mfa_reset",
@@ -445,13 +429,11 @@ export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
         countAttempt(userId, "step_up"),
         inTx(
           Effect.gen(function* () {
-            const tenant = yield* CurrentTenant
             const row = yield* userRow(userId)
             if (!row.mfa_enabled) return yield* ValidationError.field("mfa", "is not enabled")
             if (!(yield* consumeCode(userId, code))) return yield* ValidationError.field("code", "is not valid")
             const at = instant(yield* Clock.currentTimeMillis)
-            yield* sql`UPDATE user_sessions SET mfa_verified_at = ${at} WHERE tenant_id = ${tenant.id} AND id = ${sessionId}
-            AND user_id = ${userId}`.pipe(Effect.orDie)
+            yield* sessions.markMfaVerified(sessionId, userId, at)
             yield* audit.record({ action: "auth.step_up", targetType: "session", targetId: sessionId })
             return { mfa_verified_at: at }
           })
@@ -468,9 +450,7 @@ export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
         Effect.gen(function* () {
           const tenant = yield* CurrentTenant
           const minutes = yield* tenancy.settingValue<number>(tenant.id, "auth.step_up_minutes")
-          const rows = yield* sql<{ mfa_verified_at: string | null }>`SELECT mfa_verified_at FROM user_sessions
-            WHERE tenant_id = ${tenant.id} AND id = ${sessionId}`.pipe(Effect.orDie)
-          const at = rows[0]?.mfa_verified_at
+          const at = Option.getOrNull(yield* sessions.mfaVerifiedAt(sessionId))
           const nowMs = yield* Clock.currentTimeMillis
           if (!at || nowMs - Date.parse(at) > minutes * 60_000) {
             return yield* new Forbidden({
@@ -482,18 +462,9 @@ export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
       )
 
     /** Number of unused recovery codes. */
-    const recoveryCodesLeft = (userId: string) =>
-      inTx(
-        Effect.gen(function* () {
-          const tenant = yield* CurrentTenant
-          const rows = yield* sql<{
-            n: unknown
-          }>`SELECT COUNT(*) AS n FROM mfa_recovery_codes WHERE tenant_id = ${tenant.id}
-            AND user_id = ${userId} AND used_at IS NULL`.pipe(Effect.orDie)
-          return Number(rows[0]?.n ?? 0)
-        })
-      )
+    const recoveryCodesLeft = (userId: string) => inTx(repo.countUnused(userId))
 
     return { enroll, confirm, completeLogin, disable, reset, stepUp, requireRecentMfa, recoveryCodesLeft } as const
-  })
+  }),
+  dependencies: [MfaRepo.Default, UsersRepo.Default, SessionsRepo.Default]
 }) {}

@@ -13,7 +13,7 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { Session } from "@signet/contracts/identity/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
-import { Effect, Schema, Struct } from "effect"
+import { Effect, Option, Schema, Struct } from "effect"
 import { repoSpan } from "../../kernel/Sql.js"
 import { UserRow } from "./Users.js"
 
@@ -76,6 +76,11 @@ export class SessionsRepo extends Effect.Service<SessionsRepo>()("Signet/Session
       Result: SessionRow,
       execute: (r) => sql`SELECT * FROM user_sessions WHERE tenant_id = ${r.tenant} AND user_id = ${r.user}
         AND revoked_at IS NULL AND expires_at > ${r.at} ORDER BY created_at DESC`
+    })
+    const mfaQ = SqlSchema.findOne({
+      Request: BySession,
+      Result: Schema.Struct({ mfa_verified_at: Schema.NullOr(Schema.String) }),
+      execute: (r) => sql`SELECT mfa_verified_at FROM user_sessions WHERE tenant_id = ${r.tenant} AND id = ${r.id}`
     })
     const redeemQ = SqlSchema.findOne({
       Request: Schema.Struct({ tenant: Schema.String, hash: Schema.String, at: Schema.String }),
@@ -142,6 +147,19 @@ export class SessionsRepo extends Effect.Service<SessionsRepo>()("Signet/Session
         ).pipe(
           Effect.map((rows) => rows.length),
           span("revokeOf")
+        ),
+
+      /** Marks the user's session as MFA-verified at `at` (step-up). */
+      markMfaVerified: (sessionId: string, userId: string, at: string) =>
+        exec(
+          (tenant) => sql`UPDATE user_sessions SET mfa_verified_at = ${at} WHERE tenant_id = ${tenant}
+            AND id = ${sessionId} AND user_id = ${userId}`
+        ).pipe(span("markMfaVerified")),
+      /** When the session was last MFA-verified (none for an unknown session, null when never). */
+      mfaVerifiedAt: (sessionId: string) =>
+        Effect.flatMap(tid, (tenant) => mfaQ({ tenant, id: sessionId })).pipe(
+          Effect.map(Option.map((r) => r.mfa_verified_at)),
+          span("mfaVerifiedAt")
         ),
 
       // ——— refresh tokens —————————————————————————————————————————————————

@@ -1,8 +1,7 @@
 /**
  * The users repository (issue 14 §2): the SQL of tenant users and their
- * registered devices. It is the only writer of `student_devices` and of the
- * profile, status, password and login-failure columns of `users` (the MFA
- * columns are still written by `Mfa.ts`).
+ * registered devices. It is the only writer of `users` and
+ * `student_devices`.
  *
  * Every method filters by the tenant of `CurrentTenant` and runs in the
  * caller's transaction (the services open `tenantTx`). Rows are decoded once
@@ -314,6 +313,39 @@ export class UsersRepo extends Effect.Service<UsersRepo>()("Signet/UsersRepo", {
               ${lastLoginAt !== null ? sql`, last_login_at = ${lastLoginAt}` : sql``}
             WHERE tenant_id = ${tenant} AND id = ${id}`
         ).pipe(span("passwordAccepted")),
+      /** Records the TOTP time step just used, unless an equal or later one was: whether it was recorded. */
+      consumeMfaStep: (id: string, step: number) =>
+        Effect.flatMap(
+          tid,
+          (tenant) => sql`UPDATE users SET mfa_last_step = ${step} WHERE tenant_id = ${tenant}
+            AND id = ${id} AND (mfa_last_step IS NULL OR mfa_last_step < ${step}) RETURNING id`
+        ).pipe(
+          Effect.map((rows) => rows.length === 1),
+          span("consumeMfaStep")
+        ),
+      /** Stores a pending TOTP secret (encrypted), forgetting the last used step. */
+      setMfaSecret: (id: string, secretEnc: string) =>
+        exec(
+          (tenant) => sql`UPDATE users SET mfa_secret_enc = ${secretEnc}, mfa_last_step = NULL
+            WHERE tenant_id = ${tenant} AND id = ${id}`
+        ).pipe(span("setMfaSecret")),
+      /** Turns MFA on (enrolled at `at`). */
+      enableMfa: (id: string, at: string) =>
+        exec(
+          (tenant) => sql`UPDATE users SET mfa_enabled = ${1}, mfa_enrolled_at = ${at} WHERE tenant_id = ${tenant}
+            AND id = ${id}`
+        ).pipe(span("enableMfa")),
+      /** Turns MFA off and forgets the TOTP secret (also a pending one). */
+      disableMfa: (id: string) =>
+        exec(
+          (tenant) => sql`UPDATE users SET mfa_enabled = ${0}, mfa_secret_enc = NULL, mfa_last_step = NULL,
+            mfa_enrolled_at = NULL WHERE tenant_id = ${tenant} AND id = ${id}`
+        ).pipe(span("disableMfa")),
+      /** Records a completed login. */
+      setLastLogin: (id: string, at: string) =>
+        exec((tenant) => sql`UPDATE users SET last_login_at = ${at} WHERE tenant_id = ${tenant} AND id = ${id}`).pipe(
+          span("setLastLogin")
+        ),
       /** Registers devices to a user. */
       insertDevices: (userId: string, devices: Iterable<string>, at: string) =>
         Effect.flatMap(tid, (tenant) => insertDevicesSql(tenant, userId, devices, at)).pipe(span("insertDevices")),
