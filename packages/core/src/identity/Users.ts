@@ -8,8 +8,9 @@
  * (`signet.user.created|updated|disabled|enabled|deleted|password_changed|…`).
  *
  * Composed from its seams (issue 14 §3): `users/Directory.ts` (reads and
- * lookups), `users/Creation.ts` (creation, roster import, other modules'
- * steps), `users/Updates.ts` (profile, devices, lifecycle, passwords),
+ * lookups), `users/Creation.ts` (creation, other modules' steps),
+ * `users/Roster.ts` (the roster import's upsert), `users/Updates.ts`
+ * (profile, devices, lifecycle, passwords),
  * sharing `users/Kit.ts`, over the repositories `repo/Users.ts` and
  * `repo/Sessions.ts`.
  *
@@ -21,6 +22,7 @@ import { UsersRepo } from "./repo/Users.js"
 import { makeCreation } from "./users/Creation.js"
 import { makeDirectory } from "./users/Directory.js"
 import { makeKit } from "./users/Kit.js"
+import { makeRoster } from "./users/Roster.js"
 import { makeUpdates } from "./users/Updates.js"
 
 export type { ListUsers } from "./users/Directory.js"
@@ -42,6 +44,7 @@ export class Identity extends Effect.Service<Identity>()("Signet/Identity", {
     const kit = yield* makeKit
     return {
       ...makeCreation(kit),
+      ...makeRoster(kit),
       ...makeDirectory(kit),
       ...makeUpdates(kit),
       findRow: kit.findRow,
