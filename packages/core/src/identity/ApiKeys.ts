@@ -10,6 +10,8 @@
  * A key's scope never exceeds what its creator holds (no escalation through
  * a key: see {@link ApiKeys} `create`).
  *
+ * The keys are stored through the repository `repo/ApiKeys.ts`.
+ *
  * @module
  */
 

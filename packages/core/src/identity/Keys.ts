@@ -23,6 +23,8 @@
  *   keys and the platform's; `/.well-known/jwks.json` the platform's only.
  *   `dropTenantKeys` returns a tenant to the platform key.
  *
+ * The keys are stored through the repository `repo/SigningKeys.ts`.
+ *
  * @module
  */
 import { SqlClient } from "@effect/sql"

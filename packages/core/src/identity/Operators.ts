@@ -13,6 +13,8 @@
  * (`SIGNET_RATE_LOGIN_IP`, `SIGNET_RATE_LOGIN_ACCOUNT`) in buckets of their
  * own. There is no refresh token: operators log in again.
  *
+ * The accounts are stored through the repository `repo/Operators.ts`.
+ *
  * @module
  */
 import { InvalidCredentials } from "@signet/contracts/identity/Domain"
