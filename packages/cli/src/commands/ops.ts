@@ -12,6 +12,7 @@ import * as Path from "node:path"
 import { Args, Command, Options } from "@effect/cli"
 import { SqlClient } from "@effect/sql"
 import { Core, Crypto, Db, Migrations } from "@signet/core"
+import { SigningKeysRepo } from "@signet/core/identity/repo/SigningKeys"
 import { Config, Console, Data, Effect, Layer } from "effect"
 import { table } from "../Output.js"
 import { configFilePath, configLayer, readConfigFile } from "../Settings.js"
@@ -125,9 +126,15 @@ export const doctor = Command.make("doctor", { json }, (opts) =>
               const r = yield* sql.unsafe<{ now: string }>("SELECT now() AS now")
               dbClock = Date.parse(String(r[0]?.now))
             }
-            const keys =
-              pending.length === 0 ? yield* sql.unsafe<{ n: number }>("SELECT COUNT(*) AS n FROM signing_keys") : []
-            return { info, pending, statuses, pragmas, dbClock, signingKeys: Number(keys[0]?.n ?? 0) }
+            // Counted by the table's owner (issue 14 §2); before migrations the table may not exist.
+            const signingKeys =
+              pending.length === 0
+                ? yield* Effect.provide(
+                    Effect.flatMap(SigningKeysRepo, (repo) => repo.count),
+                    SigningKeysRepo.Default
+                  )
+                : 0
+            return { info, pending, statuses, pragmas, dbClock, signingKeys }
           })
         )
       )

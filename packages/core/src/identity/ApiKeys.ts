@@ -10,20 +10,23 @@
  * A key's scope never exceeds what its creator holds (no escalation through
  * a key: see {@link ApiKeys} `create`).
  *
+ * The keys are stored through the repository `repo/ApiKeys.ts`.
+ *
  * @module
  */
 
 import * as Crypto from "node:crypto"
-import { SqlClient } from "@effect/sql"
 import { ApiKey, ApiKeyNotFound, type CreateApiKey, CreatedApiKey } from "@signet/contracts/identity/Domain"
-import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
+import { CurrentActor } from "@signet/contracts/kernel/Context"
 import { Unauthorized, ValidationError } from "@signet/contracts/kernel/Errors"
 import { newUuid } from "@signet/contracts/kernel/Ids"
-import { Clock, Effect, Option, Schema } from "effect"
+import { Clock, Effect, Option } from "effect"
 import { Access } from "../access/Access.js"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
-import { DbJson, instant, json } from "../kernel/Sql.js"
+import { instant } from "../kernel/Sql.js"
+import { type ApiKeyRow, ApiKeysRepo } from "./repo/ApiKeys.js"
+import { UsersRepo } from "./repo/Users.js"
 import { Identity } from "./Users.js"
 
 const BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
@@ -37,40 +40,18 @@ export const parseApiKey = (presented: string): Option.Option<{ readonly prefix:
   return m ? Option.some({ prefix: m[1]!, secret: m[2]! }) : Option.none()
 }
 
-const Row = Schema.Struct({
-  tenant_id: Schema.String,
-  id: Schema.String,
-  name: Schema.String,
-  prefix: Schema.String,
-  secret_hash: Schema.String,
-  permissions: DbJson,
-  created_by: Schema.NullOr(Schema.String),
-  created_at: Schema.String,
-  expires_at: Schema.NullOr(Schema.String),
-  last_used_at: Schema.NullOr(Schema.String),
-  revoked_at: Schema.NullOr(Schema.String)
-})
-type Row = typeof Row.Type
-const decodeRows = Schema.decodeUnknown(Schema.Array(Row))
-
-const toApiKey = (r: Row, nowMs: number) =>
+/** The public view of a row (`active`: neither revoked nor expired at `nowMs`). */
+const toApiKey = ({ secret_hash: _, ...r }: ApiKeyRow, nowMs: number) =>
   new ApiKey({
-    id: r.id,
-    name: r.name,
-    prefix: r.prefix,
-    permissions: r.permissions as ReadonlyArray<string>,
-    created_by: r.created_by,
-    created_at: r.created_at,
-    expires_at: r.expires_at,
-    last_used_at: r.last_used_at,
-    revoked_at: r.revoked_at,
+    ...r,
     active: r.revoked_at === null && (r.expires_at === null || Date.parse(r.expires_at) > nowMs)
   })
 
 /** The API key service (acts on the `CurrentTenant`). */
 export class ApiKeys extends Effect.Service<ApiKeys>()("Signet/ApiKeys", {
   effect: Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
+    const repo = yield* ApiKeysRepo
+    const users = yield* UsersRepo
     const audit = yield* Audit
     const events = yield* Events
     const identity = yield* Identity
@@ -80,19 +61,21 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("Signet/ApiKeys", {
     const insert = (input: CreateApiKey, nowMs: number, permissions: ReadonlyArray<string>) =>
       inTx(
         Effect.gen(function* () {
-          const tenant = yield* CurrentTenant
           const actor = yield* CurrentActor
           const id = yield* newUuid
           const prefix = [...Crypto.randomBytes(12)].map((b) => BASE32[b % 32]).join("")
           const secret = Crypto.randomBytes(32).toString("base64url")
-          yield* sql`INSERT INTO api_keys (tenant_id, id, name, prefix, secret_hash, permissions, created_by, created_at, expires_at)
-            VALUES (${tenant.id}, ${id}, ${input.name}, ${prefix}, ${sha256(secret).toString("hex")}, ${json(permissions)},
-              ${actor.id}, ${instant(nowMs)}, ${input.expires_at ?? null})`.pipe(Effect.orDie)
-          const rows = yield* sql`SELECT * FROM api_keys WHERE tenant_id = ${tenant.id} AND id = ${id}`.pipe(
-            Effect.flatMap(decodeRows),
-            Effect.orDie
-          )
-          const key = toApiKey(rows[0]!, nowMs)
+          yield* repo.insert({
+            id,
+            name: input.name,
+            prefix,
+            secret_hash: sha256(secret).toString("hex"),
+            permissions,
+            created_by: actor.id,
+            created_at: instant(nowMs),
+            expires_at: input.expires_at ?? null
+          })
+          const key = toApiKey(Option.getOrThrow(yield* repo.find(id)), nowMs)
           yield* audit.record({ action: "apikey.create", targetType: "api_key", targetId: id, after: key })
           yield* events.publish({ type: "signet.apikey.created", subject: id, data: key })
           return new CreatedApiKey({ api_key: key, key: `sg_${prefix}_${secret}` })
@@ -128,13 +111,8 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("Signet/ApiKeys", {
     /** Lists the tenant's keys (newest first; secrets never included). */
     const list = inTx(
       Effect.gen(function* () {
-        const tenant = yield* CurrentTenant
         const nowMs = yield* Clock.currentTimeMillis
-        const rows =
-          yield* sql`SELECT * FROM api_keys WHERE tenant_id = ${tenant.id} ORDER BY created_at DESC, id DESC`.pipe(
-            Effect.flatMap(decodeRows),
-            Effect.orDie
-          )
+        const rows = yield* repo.list
         return rows.map((r) => toApiKey(r, nowMs))
       })
     )
@@ -143,12 +121,10 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("Signet/ApiKeys", {
     const revoke = (id: string) =>
       inTx(
         Effect.gen(function* () {
-          const tenant = yield* CurrentTenant
           const nowMs = yield* Clock.currentTimeMillis
-          const rows = yield* sql`UPDATE api_keys SET revoked_at = ${instant(nowMs)} WHERE tenant_id = ${tenant.id}
-            AND id = ${id} AND revoked_at IS NULL RETURNING *`.pipe(Effect.flatMap(decodeRows), Effect.orDie)
-          if (!rows[0]) return yield* new ApiKeyNotFound({ message: `no active API key ${id}`, id })
-          const key = toApiKey(rows[0], nowMs)
+          const revoked = yield* repo.revoke(id, instant(nowMs))
+          if (Option.isNone(revoked)) return yield* new ApiKeyNotFound({ message: `no active API key ${id}`, id })
+          const key = toApiKey(revoked.value, nowMs)
           yield* audit.record({ action: "apikey.revoke", targetType: "api_key", targetId: id, after: key })
           yield* events.publish({ type: "signet.apikey.revoked", subject: id, data: { id } })
           return key
@@ -167,14 +143,8 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("Signet/ApiKeys", {
         if (Option.isNone(parsed)) return yield* invalid
         return yield* inTx(
           Effect.gen(function* () {
-            const tenant = yield* CurrentTenant
             const nowMs = yield* Clock.currentTimeMillis
-            const rows =
-              yield* sql`SELECT * FROM api_keys WHERE tenant_id = ${tenant.id} AND prefix = ${parsed.value.prefix}`.pipe(
-                Effect.flatMap(decodeRows),
-                Effect.orDie
-              )
-            const row = rows[0]
+            const row = Option.getOrUndefined(yield* repo.findByPrefix(parsed.value.prefix))
             const expected = Buffer.from(row?.secret_hash ?? "00".repeat(32), "hex")
             const matches = Crypto.timingSafeEqual(expected, sha256(parsed.value.secret))
             if (!row || !matches || !toApiKey(row, nowMs).active) return yield* invalid
@@ -183,20 +153,18 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("Signet/ApiKeys", {
             // (no user row) are the platform's and stay until revoked or expired; the bootstrap
             // operator's id ("bootstrap") is no UUID and must not reach a uuid column (Postgres).
             if (row.created_by !== null && UUID_SHAPE.test(row.created_by)) {
-              const creator = yield* sql<{ status: string; deleted_at: string | null }>`SELECT status, deleted_at
-                FROM users WHERE tenant_id = ${tenant.id} AND id = ${row.created_by}`.pipe(Effect.orDie)
-              const user = creator[0]
+              const [user] = yield* users.findMany([row.created_by])
               if (user && (user.status === "disabled" || user.deleted_at !== null)) return yield* invalid
             }
             if (row.last_used_at === null || nowMs - Date.parse(row.last_used_at) > 60_000) {
-              yield* sql`UPDATE api_keys SET last_used_at = ${instant(nowMs)} WHERE tenant_id = ${tenant.id}
-                AND id = ${row.id}`.pipe(Effect.orDie)
+              yield* repo.touch(row.id, instant(nowMs))
             }
-            return { id: row.id, permissions: row.permissions as ReadonlyArray<string> }
+            return { id: row.id, permissions: row.permissions }
           })
         )
       })
 
     return { create, list, revoke, authenticate } as const
-  })
+  }),
+  dependencies: [ApiKeysRepo.Default, UsersRepo.Default]
 }) {}

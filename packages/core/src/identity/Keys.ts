@@ -23,15 +23,18 @@
  *   keys and the platform's; `/.well-known/jwks.json` the platform's only.
  *   `dropTenantKeys` returns a tenant to the platform key.
  *
+ * The keys are stored through the repository `repo/SigningKeys.ts`.
+ *
  * @module
  */
 import { SqlClient } from "@effect/sql"
 import { Unauthorized } from "@signet/contracts/kernel/Errors"
-import { Clock, Config, Effect, Option, Ref, Schema } from "effect"
+import { Clock, Config, Effect, Option, Ref } from "effect"
 import * as Jose from "jose"
 import { Envelope } from "../kernel/Crypto.js"
 import type { EncryptedColumn } from "../kernel/KeyRotation.js"
-import { DbJson, instant, json } from "../kernel/Sql.js"
+import { instant, json } from "../kernel/Sql.js"
+import { ALGORITHMS, type SigningAlg, SigningKeysRepo } from "./repo/SigningKeys.js"
 
 /** Token kinds: each has its own `typ` header and audience (RFC 8725 §3.11, §3.9). */
 export const TOKEN_KINDS = {
@@ -45,10 +48,7 @@ export const TOKEN_KINDS = {
 /** @see TOKEN_KINDS */
 export type TokenKind = keyof typeof TOKEN_KINDS
 
-/** Accepted signature algorithms. */
-export const ALGORITHMS = ["ES256", "EdDSA"] as const
-/** @see ALGORITHMS */
-export type SigningAlg = (typeof ALGORITHMS)[number]
+export { ALGORITHMS, type SigningAlg } from "./repo/SigningKeys.js"
 
 /** The encrypted column of this file, for master-key rotation. */
 export const signingKeyColumn: EncryptedColumn = {
@@ -71,16 +71,6 @@ interface LoadedKey {
   readonly createdAt: string
   readonly retireAfter: string | null
 }
-
-const KeyRow = Schema.Struct({
-  kid: Schema.String,
-  tenant_id: Schema.NullOr(Schema.String),
-  alg: Schema.Literal(...ALGORITHMS),
-  public_jwk: DbJson,
-  private_key_enc: Schema.String,
-  created_at: Schema.String,
-  retire_after: Schema.NullOr(Schema.String)
-})
 
 /** A public key as published in the JWKS. */
 export interface PublicJwk extends Jose.JWK {
@@ -112,6 +102,7 @@ export const issuerConfig = Config.string("SIGNET_ISSUER").pipe(Config.withDefau
 export class SigningKeys extends Effect.Service<SigningKeys>()("Signet/SigningKeys", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    const repo = yield* SigningKeysRepo
     const envelope = yield* Envelope
     const issuer = yield* issuerConfig.pipe(Effect.orElseSucceed(() => "signet"))
     const preferredAlg: SigningAlg = yield* Config.literal(...ALGORITHMS)("SIGNET_JWT_ALG").pipe(
@@ -127,11 +118,7 @@ export class SigningKeys extends Effect.Service<SigningKeys>()("Signet/SigningKe
       rows.map((r) => `${r.kid}:${r.retire_after ?? ""}`).join(",")
 
     const load = Effect.gen(function* () {
-      const rows = yield* sql`SELECT kid, tenant_id, alg, public_jwk, private_key_enc, created_at, retire_after
-        FROM signing_keys ORDER BY created_at, kid`.pipe(
-        Effect.flatMap(Schema.decodeUnknown(Schema.Array(KeyRow))),
-        Effect.orDie
-      )
+      const rows = yield* repo.all
       const keys = new Map<string, LoadedKey>()
       for (const row of rows) {
         const privateJwk = JSON.parse(
@@ -162,8 +149,7 @@ export class SigningKeys extends Effect.Service<SigningKeys>()("Signet/SigningKe
         // Math.abs: a clock set back must not postpone the next look.
         if (Math.abs(now - checkedAt) < KEY_REFRESH_MS) return current
         checkedAt = now
-        const rows = yield* sql<{ kid: string; retire_after: string | null }>`SELECT kid, retire_after
-          FROM signing_keys ORDER BY created_at, kid`.pipe(Effect.orDie)
+        const rows = yield* repo.versions
         return fingerprintOf(rows) === fingerprint ? current : yield* load
       })
 
@@ -176,10 +162,14 @@ export class SigningKeys extends Effect.Service<SigningKeys>()("Signet/SigningKe
         const kid = yield* Effect.promise(() => Jose.calculateJwkThumbprint(publicJwk))
         const now = instant(yield* Clock.currentTimeMillis)
         const enc = yield* envelope.encrypt(JSON.stringify(privateJwk), signingKeyColumn.aad({ kid }))
-        yield* sql`INSERT INTO signing_keys (kid, tenant_id, alg, public_jwk, private_key_enc, created_at)
-          VALUES (${kid}, ${tenantId}, ${alg}, ${json({ ...publicJwk, kid, alg, use: "sig" })}, ${enc}, ${now})`.pipe(
-          Effect.orDie
-        )
+        yield* repo.insert({
+          kid,
+          tenant_id: tenantId,
+          alg,
+          public_jwk: json({ ...publicJwk, kid, alg, use: "sig" }),
+          private_key_enc: enc,
+          created_at: now
+        })
         return kid
       })
 
@@ -346,17 +336,9 @@ export class SigningKeys extends Effect.Service<SigningKeys>()("Signet/SigningKe
     // The longest lifetime of any token kind (access and operator tokens: 15 min), plus a
     // minute of clock skew: a retired key keeps verifying every token it signed.
     const DEFAULT_GRACE_SECONDS = Math.max(...Object.values(TOKEN_KINDS).map((k) => k.ttlSeconds)) + 60
-    /** `tenant_id IS NULL` or `tenant_id = …`: the platform's keys or one tenant's. */
-    const owner = (tenantId: string | null) =>
-      tenantId === null ? sql`tenant_id IS NULL` : sql`tenant_id = ${tenantId}`
     /** Retires the owner's signing keys (they verify for `graceSeconds` more) and drops those past their grace. */
     const retireKeys = (tenantId: string | null, graceSeconds: number, nowMs: number) =>
-      Effect.gen(function* () {
-        yield* sql`DELETE FROM signing_keys WHERE ${owner(tenantId)} AND retire_after IS NOT NULL
-          AND retire_after < ${instant(nowMs)}`
-        yield* sql`UPDATE signing_keys SET retire_after = ${instant(nowMs + graceSeconds * 1000)}
-          WHERE ${owner(tenantId)} AND retire_after IS NULL`
-      })
+      repo.retire(tenantId, instant(nowMs + graceSeconds * 1000), instant(nowMs))
 
     /**
      * Rotates the platform's key, or with `tenantId` the tenant's (giving it
@@ -407,5 +389,6 @@ export class SigningKeys extends Effect.Service<SigningKeys>()("Signet/SigningKe
       issuer,
       reload: Effect.asVoid(load)
     } as const
-  })
+  }),
+  dependencies: [SigningKeysRepo.Default]
 }) {}

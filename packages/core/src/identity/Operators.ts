@@ -13,53 +13,27 @@
  * (`SIGNET_RATE_LOGIN_IP`, `SIGNET_RATE_LOGIN_ACCOUNT`) in buckets of their
  * own. There is no refresh token: operators log in again.
  *
+ * The accounts are stored through the repository `repo/Operators.ts`.
+ *
  * @module
  */
-import { SqlClient } from "@effect/sql"
 import { InvalidCredentials } from "@signet/contracts/identity/Domain"
 import { Conflict, Unauthorized, ValidationError } from "@signet/contracts/kernel/Errors"
 import { newUuid } from "@signet/contracts/kernel/Ids"
-import { Clock, Effect, Option, type Redacted, Schema } from "effect"
-import { isUniqueViolation } from "../kernel/Database.js"
+import { Clock, Effect, Option, type Redacted } from "effect"
 import { RateLimiter } from "../kernel/RateLimit.js"
 import { instant } from "../kernel/Sql.js"
 import type { ClientInfo } from "./Auth.js"
 import { SigningKeys } from "./Keys.js"
 import { enforceLoginLimits, loginRules } from "./LoginLimits.js"
 import { dummyHash, hashPassword, passwordProblem, verifyPassword } from "./Password.js"
+import { Operator, type OperatorRow, OperatorsRepo } from "./repo/Operators.js"
 import { normalize } from "./Users.js"
 
-/** A platform operator as listed. */
-export class Operator extends Schema.Class<Operator>("Operator")({
-  id: Schema.String,
-  email: Schema.String,
-  name: Schema.String,
-  status: Schema.Literal("active", "disabled"),
-  created_at: Schema.String,
-  last_login_at: Schema.NullOr(Schema.String)
-}) {}
+export { Operator } from "./repo/Operators.js"
 
-const Row = Schema.Struct({
-  id: Schema.String,
-  email: Schema.String,
-  name: Schema.String,
-  status: Schema.Literal("active", "disabled"),
-  password_hash: Schema.String,
-  failed_logins: Schema.Number,
-  locked_until: Schema.NullOr(Schema.String),
-  created_at: Schema.String,
-  last_login_at: Schema.NullOr(Schema.String)
-})
-const decodeRows = Schema.decodeUnknown(Schema.Array(Row))
-const toOperator = (r: typeof Row.Type) =>
-  new Operator({
-    id: r.id,
-    email: r.email,
-    name: r.name,
-    status: r.status,
-    created_at: r.created_at,
-    last_login_at: r.last_login_at
-  })
+/** The listed view of a row. */
+const toOperator = ({ password_hash: _, failed_logins: _f, locked_until: _l, ...r }: OperatorRow) => new Operator(r)
 
 const LOCK_AFTER = 5
 const LOCK_MS = 15 * 60_000
@@ -67,7 +41,7 @@ const LOCK_MS = 15 * 60_000
 /** The platform-operator service. */
 export class Operators extends Effect.Service<Operators>()("Signet/Operators", {
   effect: Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
+    const repo = yield* OperatorsRepo
     const keys = yield* SigningKeys
     const limiter = yield* RateLimiter
     const rules = yield* loginRules
@@ -87,13 +61,20 @@ export class Operators extends Effect.Service<Operators>()("Signet/Operators", {
         const id = yield* newUuid
         const at = instant(yield* Clock.currentTimeMillis)
         const phc = yield* hashPassword(input.password)
-        yield* sql`INSERT INTO platform_operators (id, email, email_normalized, name, status, password_hash, failed_logins, created_at)
-          VALUES (${id}, ${input.email}, ${normalize(input.email)}, ${input.name}, 'active', ${phc}, 0, ${at})`.pipe(
-          Effect.catchIf(isUniqueViolation, () =>
-            Effect.fail(new Conflict({ message: "an operator with this e-mail already exists", field: "email" }))
-          ),
-          Effect.catchTag("SqlError", Effect.die)
-        )
+        yield* repo
+          .insert({
+            id,
+            email: input.email,
+            email_normalized: normalize(input.email),
+            name: input.name,
+            password_hash: phc,
+            created_at: at
+          })
+          .pipe(
+            Effect.mapError(
+              () => new Conflict({ message: "an operator with this e-mail already exists", field: "email" })
+            )
+          )
         return new Operator({
           id,
           email: input.email,
@@ -105,20 +86,14 @@ export class Operators extends Effect.Service<Operators>()("Signet/Operators", {
       })
 
     /** Every operator. */
-    const list = sql`SELECT * FROM platform_operators ORDER BY created_at`.pipe(
-      Effect.flatMap(decodeRows),
-      Effect.map((rows) => rows.map(toOperator)),
-      Effect.orDie
-    )
+    const list = Effect.map(repo.all, (rows) => rows.map(toOperator))
 
     /** Disables or re-enables an operator by e-mail. @errors ValidationError when unknown */
     const setStatus = (email: string, status: "active" | "disabled") =>
       Effect.gen(function* () {
-        const rows =
-          yield* sql`UPDATE platform_operators SET status = ${status} WHERE email_normalized = ${normalize(email)}
-          RETURNING *`.pipe(Effect.flatMap(decodeRows), Effect.orDie)
-        if (!rows[0]) return yield* ValidationError.field("email", "no such operator")
-        return toOperator(rows[0])
+        const row = yield* repo.setStatus(normalize(email), status)
+        if (Option.isNone(row)) return yield* ValidationError.field("email", "no such operator")
+        return toOperator(row.value)
       })
 
     /**
@@ -132,11 +107,7 @@ export class Operators extends Effect.Service<Operators>()("Signet/Operators", {
           ip: `operator-login:ip:${client.ip ?? "unknown"}`,
           account: `operator-login:account:${normalize(email)}`
         })
-        const rows = yield* sql`SELECT * FROM platform_operators WHERE email_normalized = ${normalize(email)}`.pipe(
-          Effect.flatMap(decodeRows),
-          Effect.orDie
-        )
-        const row = rows[0]
+        const row = Option.getOrUndefined(yield* repo.findByEmail(normalize(email)))
         const ok = yield* verifyPassword(row?.password_hash ?? (yield* dummyHash()), password)
         const nowMs = yield* Clock.currentTimeMillis
         if (!row || row.status !== "active" || (row.locked_until && Date.parse(row.locked_until) > nowMs)) {
@@ -145,12 +116,10 @@ export class Operators extends Effect.Service<Operators>()("Signet/Operators", {
         if (!ok) {
           const failures = row.failed_logins + 1
           const lock = failures >= LOCK_AFTER ? instant(nowMs + LOCK_MS) : null
-          yield* sql`UPDATE platform_operators SET failed_logins = ${lock ? 0 : failures}, locked_until = ${lock}
-            WHERE id = ${row.id}`.pipe(Effect.orDie)
+          yield* repo.recordFailure(row.id, lock ? 0 : failures, lock)
           return yield* InvalidCredentials.generic
         }
-        yield* sql`UPDATE platform_operators SET failed_logins = 0, locked_until = NULL, last_login_at = ${instant(nowMs)}
-          WHERE id = ${row.id}`.pipe(Effect.orDie)
+        yield* repo.recordLogin(row.id, instant(nowMs))
         const token = yield* keys.sign("operator", { sub: row.id, email: row.email })
         return { access_token: token.token, token_type: "Bearer" as const, expires_in: token.expiresIn }
       })
@@ -162,15 +131,14 @@ export class Operators extends Effect.Service<Operators>()("Signet/Operators", {
     const verify = (token: string) =>
       Effect.gen(function* () {
         const payload = yield* keys.verify("operator", token)
-        const rows = yield* sql<{
-          status: string
-        }>`SELECT status FROM platform_operators WHERE id = ${payload.sub ?? ""}`.pipe(Effect.orDie)
-        if (rows[0]?.status !== "active") return yield* new Unauthorized({ message: "invalid or expired token" })
+        const status = yield* repo.statusOf(payload.sub ?? "")
+        if (Option.getOrNull(status) !== "active")
+          return yield* new Unauthorized({ message: "invalid or expired token" })
         return { id: payload.sub as string, email: String(payload.email ?? "") }
       })
 
     /** True when at least one operator account exists. */
-    const any = Effect.map(sql`SELECT 1 AS one FROM platform_operators LIMIT 1`.pipe(Effect.orDie), (r) => r.length > 0)
+    const any = repo.any
 
     return {
       create,
@@ -182,5 +150,6 @@ export class Operators extends Effect.Service<Operators>()("Signet/Operators", {
       find: (email: string) =>
         Effect.map(list, (all) => Option.fromNullable(all.find((o) => normalize(o.email) === normalize(email))))
     } as const
-  })
+  }),
+  dependencies: [OperatorsRepo.Default]
 }) {}

@@ -1,0 +1,91 @@
+/**
+ * Passwords and account ends (issue 14 §3; seed 002): the caller's own
+ * password change, an administrator's reset, and disabling or deleting a
+ * user — each revoking the sessions it must.
+ *
+ * @module
+ */
+
+import { ValidationError } from "@signet/contracts/kernel/Errors"
+import { Effect, Option, Redacted } from "effect"
+import { verifyPassword } from "../Password.js"
+import type { Kit } from "./Kit.js"
+
+/** The password seam of the authentication service; see the module comment. */
+export const makePasswords = ({ audit, events, identity, inTx, revokeSessions }: Kit) => {
+  /**
+   * Changes the caller's password (current one required); by default signs
+   * out every other session.
+   * @errors ValidationError (`current_password` wrong, `new_password` policy)
+   */
+  const changePassword = (
+    userId: string,
+    currentSessionId: string | null,
+    current: Redacted.Redacted<string>,
+    next: Redacted.Redacted<string>,
+    signOutOthers = true
+  ) =>
+    Effect.gen(function* () {
+      const row = yield* inTx(identity.findRow(userId))
+      if (Option.isNone(row) || row.value.password_hash === null) {
+        return yield* ValidationError.field("current_password", "is incorrect")
+      }
+      if (!(yield* verifyPassword(row.value.password_hash, current))) {
+        return yield* ValidationError.field("current_password", "is incorrect")
+      }
+      if (Redacted.value(current) === Redacted.value(next)) {
+        return yield* ValidationError.field("new_password", "must differ from the current password")
+      }
+      yield* identity.checkPassword(next, row.value.email, row.value.username, "new_password")
+      return yield* inTx(
+        Effect.gen(function* () {
+          yield* identity.storePassword(userId, next)
+          const revoked = signOutOthers
+            ? yield* revokeSessions(userId, { except: currentSessionId, reason: "password_changed" })
+            : 0
+          yield* audit.record({
+            action: "user.password_change",
+            targetType: "user",
+            targetId: userId,
+            after: { other_sessions_revoked: revoked }
+          })
+          yield* events.publish({ type: "signet.user.password_changed", subject: userId, data: { by: "self" } })
+          return { other_sessions_revoked: revoked }
+        })
+      )
+    })
+
+  /**
+   * Admin password reset: sets the password and revokes every session.
+   * @errors UserNotFound, ValidationError (policy)
+   */
+  const resetPassword = (userId: string, next: Redacted.Redacted<string>) =>
+    Effect.gen(function* () {
+      const user = yield* identity.get(userId)
+      yield* identity.checkPassword(next, user.email, user.username, "new_password")
+      return yield* inTx(
+        Effect.gen(function* () {
+          yield* identity.storePassword(userId, next)
+          const revoked = yield* revokeSessions(userId, { reason: "password_reset" })
+          yield* audit.record({
+            action: "user.password_reset",
+            targetType: "user",
+            targetId: userId,
+            after: { sessions_revoked: revoked }
+          })
+          yield* events.publish({ type: "signet.user.password_changed", subject: userId, data: { by: "admin" } })
+          return { sessions_revoked: revoked }
+        })
+      )
+    })
+
+  /** Disables a user and revokes all their sessions. @errors UserNotFound */
+  const disableUser = (userId: string) =>
+    identity.lifecycle(userId, "disabled", (_t, id) => Effect.asVoid(revokeSessions(id, { reason: "user_disabled" })))
+
+  /** Soft-deletes a user and revokes all their sessions. @errors UserNotFound */
+  const deleteUser = (userId: string) =>
+    identity.lifecycle(userId, "deleted", (_t, id) => Effect.asVoid(revokeSessions(id, { reason: "user_deleted" })))
+
+  return { changePassword, resetPassword, disableUser, deleteUser } as const
+}

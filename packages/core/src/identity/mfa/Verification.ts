@@ -1,0 +1,153 @@
+/**
+ * Verifying with MFA (issue 14 §3): the second login step, step-up on the
+ * current session, the recent-verification guard of sensitive operations,
+ * and the recovery codes left.
+ *
+ * @module
+ */
+import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
+import { Forbidden, Unauthorized, ValidationError } from "@signet/contracts/kernel/Errors"
+import { Clock, Effect, Option } from "effect"
+import { instant } from "../../kernel/Sql.js"
+import type { ClientInfo } from "../Auth.js"
+import type { Kit } from "./Kit.js"
+
+/** The verification seam of the MFA service; see the module comment. */
+export const makeVerification = (kit: Kit) => {
+  const {
+    repo,
+    users,
+    sessions,
+    audit,
+    events,
+    auth,
+    keys,
+    tenancy,
+    inTx,
+    userRow,
+    consumeCode,
+    countAttempt,
+    consumeRecovery
+  } = kit
+  /**
+   * Second login step: exchanges the challenge token and a TOTP or
+   * recovery code for a session. Like a password-only login it records
+   * `last_login_at` and publishes `signet.auth.login`, in the transaction
+   * that opens the session.
+   * @errors Unauthorized (bad or expired challenge, wrong or reused code),
+   *   RateLimited (429: the user's MFA attempt budget is spent, `SIGNET_RATE_MFA`),
+   *   TenantNotFound, TenantSuspended
+   */
+  const completeLogin = (
+    slug: string,
+    mfaToken: string,
+    proof: { readonly code?: string | undefined; readonly recovery_code?: string | undefined },
+    client: ClientInfo
+  ) =>
+    Effect.gen(function* () {
+      const invalid = new Unauthorized({ message: "invalid code or expired challenge" })
+      const tenant = yield* tenancy.resolveActive(slug)
+      const payload = yield* keys.verify("mfa", mfaToken)
+      if (payload.tid !== tenant.id || typeof payload.sub !== "string") return yield* invalid
+      const userId = payload.sub
+      const actor = { kind: "user" as const, id: userId, ip: client.ip, userAgent: client.userAgent }
+      const asUser = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+        self.pipe(
+          Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }),
+          Effect.provideService(CurrentActor, actor)
+        )
+      // Counted before the code is looked at: a replayed challenge gets a
+      // bounded number of guesses (see countAttempt).
+      yield* asUser(countAttempt(userId, "login"))
+      const outcome = yield* asUser(
+        inTx(
+          Effect.gen(function* () {
+            const row = yield* userRow(userId)
+            if (!row.mfa_enabled || row.status !== "active") return { ok: false as const }
+            const ok = proof.code
+              ? yield* consumeCode(userId, proof.code)
+              : proof.recovery_code
+                ? yield* consumeRecovery(userId, proof.recovery_code)
+                : false
+            if (!ok) return { ok: false as const }
+            // The login is complete only now: record it as a password-only
+            // login does (Auth.login), with the session in one transaction.
+            const at = instant(yield* Clock.currentTimeMillis)
+            yield* users.setLastLogin(userId, at)
+            const deviceLabel = typeof payload.device_label === "string" ? payload.device_label : client.deviceLabel
+            const pair = yield* auth.openSession(
+              tenant,
+              { ...row, last_login_at: at },
+              { ...client, deviceLabel },
+              true
+            )
+            yield* audit.record({
+              action: proof.code ? "auth.login" : "auth.login_recovery_code",
+              targetType: "session",
+              targetId: pair.session_id,
+              after: { user_id: userId, mfa: true }
+            })
+            yield* events.publish({
+              type: "signet.auth.login",
+              subject: userId,
+              data: { session_id: pair.session_id }
+            })
+            return { ok: true as const, pair }
+          })
+        )
+      )
+      if (outcome.ok) return outcome.pair
+      // The failure is recorded in its own transaction, then refused.
+      yield* asUser(inTx(audit.record({ action: "auth.mfa_failed", targetType: "user", targetId: userId })))
+      return yield* invalid
+    })
+
+  /**
+   * Step-up: a fresh TOTP code marks the current session as MFA-verified now.
+   * Each call counts in the user's MFA attempt bucket (shared with the
+   * second login step), so a stolen access token cannot guess codes freely.
+   * @errors ValidationError (wrong or reused code, MFA not enabled),
+   *   RateLimited (429: the user's MFA attempt budget is spent, `SIGNET_RATE_MFA`)
+   */
+  const stepUp = (userId: string, sessionId: string, code: string) =>
+    Effect.zipRight(
+      countAttempt(userId, "step_up"),
+      inTx(
+        Effect.gen(function* () {
+          const row = yield* userRow(userId)
+          if (!row.mfa_enabled) return yield* ValidationError.field("mfa", "is not enabled")
+          if (!(yield* consumeCode(userId, code))) return yield* ValidationError.field("code", "is not valid")
+          const at = instant(yield* Clock.currentTimeMillis)
+          yield* sessions.markMfaVerified(sessionId, userId, at)
+          yield* audit.record({ action: "auth.step_up", targetType: "session", targetId: sessionId })
+          return { mfa_verified_at: at }
+        })
+      )
+    )
+
+  /**
+   * Guards a sensitive operation: the session must have an MFA verification
+   * within `auth.step_up_minutes`.
+   * @errors Forbidden (`permission: "mfa:step-up"`)
+   */
+  const requireRecentMfa = (sessionId: string) =>
+    inTx(
+      Effect.gen(function* () {
+        const tenant = yield* CurrentTenant
+        const minutes = yield* tenancy.settingValue<number>(tenant.id, "auth.step_up_minutes")
+        const at = Option.getOrNull(yield* sessions.mfaVerifiedAt(sessionId))
+        const nowMs = yield* Clock.currentTimeMillis
+        if (!at || nowMs - Date.parse(at) > minutes * 60_000) {
+          return yield* new Forbidden({
+            message: `this operation needs an MFA verification in the last ${minutes} minutes (POST …/auth/step-up)`,
+            permission: "mfa:step-up"
+          })
+        }
+      })
+    )
+
+  /** Number of unused recovery codes. */
+  const recoveryCodesLeft = (userId: string) => inTx(repo.countUnused(userId))
+
+  return { completeLogin, stepUp, requireRecentMfa, recoveryCodesLeft } as const
+}

@@ -1,0 +1,110 @@
+/**
+ * Creating users (issue 14 §3): one user with its registered devices, and
+ * the steps other modules register to run in the transactions that create
+ * (one user or a roster import's batch), retype or delete users.
+ *
+ * @module
+ */
+import type { CreateUser, User } from "@signet/contracts/identity/Domain"
+import type { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
+import { type Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
+import { newUuid } from "@signet/contracts/kernel/Ids"
+import { Effect, Option, Ref } from "effect"
+import { instant } from "../../kernel/Sql.js"
+import { hashPassword } from "../Password.js"
+import { type Kit, normalize, type SchoolCheck, type UserTypeChange } from "./Kit.js"
+
+/** Work another module does in a user service transaction. */
+type Step<A> = (a: A) => Effect.Effect<void, never, CurrentTenant | CurrentActor>
+
+/** The creation seam of the user service; see the module comment. */
+export const makeCreation = (kit: Kit) => {
+  const { repo, audit, events, steps, now, inTx } = kit
+
+  /** Sets the schools port (see {@link SchoolCheck}). */
+  const setSchoolCheck = (check: SchoolCheck) => Ref.set(kit.schoolCheck, check)
+
+  /**
+   * Registers work done in the transaction that creates a user (the access
+   * module assigns the default role of the user's type).
+   */
+  const addCreationStep = (step: Step<User>) => Ref.update(steps.creation, (s) => [...s, step])
+
+  /**
+   * Registers work done, once for a whole batch, in the transaction of a
+   * bulk user creation (roster imports), instead of once per user.
+   */
+  const addBulkCreationStep = (step: Step<ReadonlyArray<User>>) => Ref.update(steps.bulkCreation, (s) => [...s, step])
+
+  /**
+   * Registers work done, once per import, in the transaction of a roster
+   * import that changed users' `user_type` (the access module swaps the
+   * default role of the old type for the new type's).
+   */
+  const addRetypeStep = (step: Step<ReadonlyArray<UserTypeChange>>) => Ref.update(steps.retype, (s) => [...s, step])
+
+  /**
+   * Registers work done in the transaction that deletes a user (the access
+   * module removes the user's grants).
+   */
+  const addDeletionStep = (step: Step<string>) => Ref.update(steps.deletion, (s) => [...s, step])
+
+  /**
+   * Creates a user (and its registered devices). Without a password the
+   * user cannot log in until an admin sets one. A `school_id` must name a
+   * live school of the tenant ({@link SchoolCheck}).
+   * @errors ValidationError (password policy; `school_id` naming no school of the tenant), Conflict (email, username or student number taken)
+   */
+  const create = (input: CreateUser): Effect.Effect<User, ValidationError | Conflict, CurrentTenant | CurrentActor> =>
+    Effect.gen(function* () {
+      if (input.password) yield* kit.checkPassword(input.password, input.email, input.username)
+      if (input.student_number !== undefined && input.user_type !== "student") {
+        return yield* ValidationError.field("student_number", "only students have a student number")
+      }
+      if (input.devices && input.devices.length > 0 && input.user_type !== "student") {
+        return yield* ValidationError.field("devices", "only students register devices")
+      }
+      if (input.school_id) yield* kit.requireSchool(input.school_id)
+      const passwordHash = input.password ? yield* hashPassword(input.password) : null
+      const id = yield* newUuid
+      const at = instant(yield* now)
+      return yield* inTx(
+        Effect.gen(function* () {
+          yield* repo
+            .insert({
+              id,
+              email: input.email,
+              email_normalized: normalize(input.email),
+              username: input.username ?? null,
+              username_normalized: input.username ? normalize(input.username) : null,
+              given_name: input.given_name,
+              family_name: input.family_name,
+              user_type: input.user_type,
+              status: "active",
+              school_id: input.school_id ?? null,
+              student_number: input.student_number ?? null,
+              password_hash: passwordHash,
+              password_changed_at: passwordHash ? at : null,
+              source_id: null,
+              at
+            })
+            .pipe(Effect.mapError(kit.conflictFrom))
+          yield* repo.insertDevices(id, new Set(input.devices ?? []), at)
+          const user = yield* Effect.flatMap(kit.findRow(id), (r) => kit.present(Option.getOrThrow(r)))
+          yield* audit.record({ action: "user.create", targetType: "user", targetId: id, after: user })
+          for (const step of yield* Ref.get(steps.creation)) yield* step(user)
+          yield* events.publish({ type: "signet.user.created", subject: id, data: user })
+          return user
+        })
+      )
+    }).pipe(Effect.withSpan("Identity.create"))
+
+  return {
+    setSchoolCheck,
+    addCreationStep,
+    addBulkCreationStep,
+    addRetypeStep,
+    addDeletionStep,
+    create
+  } as const
+}

@@ -1,0 +1,109 @@
+/**
+ * Changing users (issue 14 §3): profile updates with the registered
+ * devices, the lifecycle (disable, enable, unlock, soft-delete) and storing
+ * a new password.
+ *
+ * @module
+ */
+import type { UpdateUser } from "@signet/contracts/identity/Domain"
+import { CurrentTenant } from "@signet/contracts/kernel/Context"
+import { ValidationError } from "@signet/contracts/kernel/Errors"
+import { Effect, Option, type Redacted, Ref } from "effect"
+import { instant } from "../../kernel/Sql.js"
+import { hashPassword } from "../Password.js"
+import { type Kit, normalize } from "./Kit.js"
+
+/** The update seam of the user service; see the module comment. */
+export const makeUpdates = (kit: Kit) => {
+  const { repo, audit, events, steps, now, inTx, findRow, present } = kit
+
+  /**
+   * Updates profile fields (not type, status or roles: the schema refuses
+   * them). Devices, when given, replace the registered set. A new
+   * `school_id` must name a live school of the tenant ({@link SchoolCheck}).
+   * @errors UserNotFound, Conflict, ValidationError (`school_id` naming no school of the tenant)
+   */
+  const update = (id: string, patch: UpdateUser) =>
+    inTx(
+      Effect.gen(function* () {
+        const row = yield* kit.getRow(id)
+        if (row.user_type !== "student" && (patch.student_number || (patch.devices && patch.devices.length > 0))) {
+          return yield* ValidationError.field(patch.student_number ? "student_number" : "devices", "only for students")
+        }
+        // Checked when it changes (a school deleted since keeps its users until they are moved).
+        if (patch.school_id && patch.school_id !== row.school_id) yield* kit.requireSchool(patch.school_id)
+        const before = yield* present(row)
+        const at = instant(yield* now)
+        const email = patch.email ?? row.email
+        const username = patch.username === undefined ? row.username : patch.username
+        yield* repo
+          .updateProfile(
+            id,
+            {
+              email,
+              email_normalized: normalize(email),
+              username,
+              username_normalized: username ? normalize(username) : null,
+              given_name: patch.given_name ?? row.given_name,
+              family_name: patch.family_name ?? row.family_name,
+              school_id: patch.school_id === undefined ? row.school_id : patch.school_id,
+              student_number: patch.student_number === undefined ? row.student_number : patch.student_number
+            },
+            at
+          )
+          .pipe(Effect.mapError(kit.conflictFrom))
+        if (patch.devices) {
+          yield* repo.deleteDevices(id)
+          yield* repo.insertDevices(id, new Set(patch.devices), at)
+        }
+        const after = yield* Effect.flatMap(findRow(id), (r) => present(Option.getOrThrow(r)))
+        yield* audit.record({ action: "user.update", targetType: "user", targetId: id, before, after })
+        yield* events.publish({ type: "signet.user.updated", subject: id, data: after })
+        return after
+      })
+    )
+
+  /**
+   * Changes status or soft-deletes, recording one audit row; `extra` runs
+   * in the same transaction (the auth service revokes sessions there).
+   */
+  const lifecycle = <E, R>(
+    id: string,
+    action: "disabled" | "enabled" | "deleted" | "unlocked",
+    extra: (tenantId: string, userId: string) => Effect.Effect<void, E, R> = () => Effect.void
+  ) =>
+    inTx(
+      Effect.gen(function* () {
+        const tenant = yield* CurrentTenant
+        const row = yield* kit.getRow(id)
+        const before = yield* present(row)
+        const at = instant(yield* now)
+        if (action === "deleted") {
+          yield* repo.softDelete(id, at)
+          for (const step of yield* Ref.get(steps.deletion)) yield* step(id)
+        } else if (action === "unlocked") {
+          yield* repo.unlock(id, at)
+        } else {
+          yield* repo.setStatus(id, action === "disabled" ? "disabled" : "active", at)
+        }
+        yield* extra(tenant.id, id)
+        const after =
+          action === "deleted" ? null : yield* Effect.flatMap(findRow(id), (r) => present(Option.getOrThrow(r)))
+        yield* audit.record({ action: `user.${action}`, targetType: "user", targetId: id, before, after })
+        yield* events.publish({ type: `signet.user.${action}`, subject: id, data: after ?? { id } })
+        return after ?? before
+      })
+    )
+
+  /**
+   * Stores a new password hash (policy already checked by the caller) in
+   * the caller's transaction.
+   */
+  const storePassword = (userId: string, password: Redacted.Redacted<string>) =>
+    Effect.gen(function* () {
+      const phc = yield* hashPassword(password)
+      yield* repo.setPassword(userId, phc, instant(yield* now))
+    })
+
+  return { update, lifecycle, checkPassword: kit.checkPassword, storePassword } as const
+}
