@@ -1,13 +1,14 @@
 /**
- * The CLI's administrative writes of issue 15 §6, run in process (`run` from
- * main.ts) against a throwaway database of each dialect, so the Postgres
- * path is covered without a process per command: `signet user password`
- * and `signet attendance mark`.
+ * The CLI's administrative writes of issue 15 §4 and §6, run in process
+ * (`run` from main.ts) against a throwaway database of each dialect, so the
+ * Postgres path is covered without a process per command: `signet user
+ * password`, `signet user mfa-reset` and `signet attendance mark`.
  */
 import * as Crypto from "node:crypto"
 import {
   Academics,
   Attendance,
+  Audit,
   Auth,
   Core,
   CreateTenant,
@@ -16,12 +17,14 @@ import {
   CurrentTenant,
   Db,
   Identity,
+  Mfa,
   systemActor,
   Tenancy,
   type TenantId
 } from "@signet/core"
 import { makeTestDatabase, testDialects } from "@signet/core/testing"
-import { Effect, Redacted, Schema } from "effect"
+import { Effect, Option, Redacted, Schema } from "effect"
+import { generate } from "otplib"
 import { afterEach, describe, expect, it, vi } from "vitest"
 import { run } from "../src/main.js"
 
@@ -121,6 +124,39 @@ for (const dialect of testDialects()) {
           )
         expect((await login("a brand new passphrase 42"))._tag).toBe("Right")
         expect((await login(PASSWORD))._tag).toBe("Left")
+      })
+    }, 120_000)
+
+    it("signet user mfa-reset turns a user's MFA off, revokes their sessions and audits the reset", async () => {
+      await withSchool(dialect, "cli-mfa", async ({ core, studentId, tenant }) => {
+        const inTenant = <A, E, R>(eff: Effect.Effect<A, E, R>) =>
+          Effect.runPromise(
+            eff.pipe(
+              Db.tenantTx,
+              Effect.provideService(CurrentTenant, tenant),
+              Effect.provideService(CurrentActor, systemActor),
+              Effect.provide(core),
+              Effect.scoped
+            ) as Effect.Effect<A, E, never>
+          )
+        // The student has TOTP on and a live session.
+        await Effect.runPromise(
+          Auth.use((a) =>
+            a.login("cli-mfa", { login: "ana@cli-mfa.example.edu", password: Redacted.make(PASSWORD) }, {})
+          ).pipe(Effect.provide(core), Effect.scoped)
+        )
+        const { secret } = await inTenant(Mfa.use((m) => m.enroll(studentId, Redacted.make(PASSWORD))))
+        const code = await generate({ secret })
+        await inTenant(Mfa.use((m) => m.confirm(studentId, code)))
+
+        expect(await cli(["user", "mfa-reset", "--tenant", "cli-mfa", studentId])).toContain("1 sessions revoked")
+
+        const row = Option.getOrThrow(await inTenant(Identity.use((i) => i.findRow(studentId))))
+        expect(row).toMatchObject({ mfa_enabled: false, mfa_secret_enc: null })
+        expect(await inTenant(Mfa.use((m) => m.recoveryCodesLeft(studentId)))).toBe(0)
+        expect(await inTenant(Auth.use((a) => a.listSessions(studentId, null)))).toEqual([])
+        const audited = await inTenant(Audit.use((a) => a.list({ action: "mfa.reset", targetId: studentId })))
+        expect(audited.items.map((e) => e.actor_kind)).toEqual(["system"])
       })
     }, 120_000)
 
