@@ -1,3 +1,9 @@
+/**
+ * Beacons over HTTP: enrolment codes and enrolment, signed-timestamp
+ * authentication, students' presence tokens, proofs decided by attendance,
+ * telemetry, the registry and revocation — refusals as 401/403/422 problem
+ * details; one behaviour per case, each on its own tenant.
+ */
 import * as Crypto from "node:crypto"
 import { expect, layer } from "@effect/vitest"
 import { BeaconProtocol } from "@signet/core"
@@ -9,147 +15,193 @@ import { generate } from "otplib"
 const PASSWORD = "correct horse battery staple"
 const iso = (offsetMinutes: number) => new Date(Date.now() + offsetMinutes * 60_000).toISOString()
 const nonce = () => Crypto.randomBytes(16).toString("base64url")
+const post = (path: string, body: unknown, auth: string | false) => call("POST", path, { auth, body })
+
+/** A P-256 device key: its public JWK and a signer (base64url). */
+const deviceKey = () => {
+  const pair = Crypto.generateKeyPairSync("ec", { namedCurve: "P-256" })
+  const jwk = pair.publicKey.export({ format: "jwk" }) as any
+  return {
+    jwk: { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y },
+    sign: (m: Uint8Array) =>
+      BeaconProtocol.b64url(Crypto.sign("sha256", m, { key: pair.privateKey, dsaEncoding: "ieee-p1363" }))
+  }
+}
+
+/**
+ * A tenant `slug` with a classroom, a student with a registered phone in a
+ * group, and a running course of that group in the classroom; the admin's
+ * and the student's tokens, and helpers to enrol and sign in a beacon.
+ */
+const setup = (slug: string) =>
+  Effect.gen(function* () {
+    const T = `/api/v1/tenants/${slug}`
+    yield* call("POST", "/api/v1/tenants", {
+      body: {
+        slug,
+        name: slug,
+        admin: { email: `admin@${slug}.example.edu`, password: PASSWORD, given_name: "A", family_name: "D" }
+      }
+    })
+    const login = (email: string) =>
+      Effect.map(
+        call("POST", `${T}/auth/login`, { auth: false, body: { login: email, password: PASSWORD } }),
+        (r) => r.body.tokens.access_token as string
+      )
+    const admin = yield* login(`admin@${slug}.example.edu`)
+    const school = (yield* post(`${T}/schools`, { name: "Hugo" }, admin)).body
+    const room = (yield* post(`${T}/classrooms`, { school_id: school.id, name: "101", code: "101" }, admin)).body
+    const student = (yield* post(
+      `${T}/users`,
+      {
+        email: `s@${slug}.example.edu`,
+        given_name: "S",
+        family_name: "T",
+        user_type: "student",
+        password: PASSWORD,
+        devices: ["phone-s"]
+      },
+      admin
+    )).body
+    const group = (yield* post(`${T}/groups`, { school_id: school.id, name: "G" }, admin)).body
+    yield* call("PUT", `${T}/groups/${group.id}/members`, { auth: admin, body: { student_ids: [student.id] } })
+    const course = (yield* post(
+      `${T}/courses`,
+      {
+        school_id: school.id,
+        name: "Maths",
+        start_at: iso(-2),
+        end_at: iso(58),
+        classroom_ids: [room.id],
+        group_ids: [group.id]
+      },
+      admin
+    )).body
+    const studentToken = yield* login(`s@${slug}.example.edu`)
+    const key = deviceKey()
+
+    /** A beacon enrolled in the classroom with `key`. */
+    const enrol = Effect.gen(function* () {
+      const code = (yield* post(`${T}/beacons/enrolment-codes`, { classroom_id: room.id }, admin)).body.code as string
+      const enrolled = yield* post(
+        "/api/v1/beacon/enroll",
+        { code, alg: "ES256", public_jwk: key.jwk, firmware_version: "1.0.0" },
+        false
+      )
+      expect(enrolled.status).toBe(201)
+      return { code, beaconId: enrolled.body.beacon_id as string, secret: enrolled.body.totp_secret as string }
+    })
+    /** A signed-timestamp authentication body of the beacon, with fields overridden by `over`. */
+    const authBody = (beaconId: string, secret: string, over: Record<string, unknown> = {}) =>
+      Effect.gen(function* () {
+        const fields = { tenant: slug, beacon_id: beaconId, timestamp_ms: Date.now(), nonce: nonce(), ...over }
+        const totp = yield* Effect.promise(() => generate({ secret }))
+        return { ...fields, totp, signature: key.sign(BeaconProtocol.authMessage(fields as any)) }
+      })
+    /** An enrolled beacon with a beacon token, a presence token of the student, and a proof builder. */
+    const signedIn = Effect.gen(function* () {
+      const { beaconId, secret } = yield* enrol
+      const token = (yield* post("/api/v1/beacon/auth/token", yield* authBody(beaconId, secret), false)).body
+        .token as string
+      const presence = (yield* post(`${T}/me/presence-token`, { device_identifier: "phone-s" }, studentToken)).body
+        .token as string
+      const proof = (over: Record<string, unknown> = {}) => {
+        const fields = {
+          beacon_id: beaconId,
+          classroom_id: room.id,
+          presence_token: presence,
+          proof_type: "buzzLightyear",
+          proof_time_ms: Date.now(),
+          counter: 1,
+          nonce: nonce(),
+          ...over
+        }
+        return { ...fields, signature: key.sign(BeaconProtocol.proofMessage(fields as any)) }
+      }
+      return { beaconId, token, proof }
+    })
+    return { T, admin, room, student, course, studentToken, key, enrol, authBody, signedIn }
+  })
 
 for (const dialect of testDialects()) {
   layer(testServer(dialect), { timeout: 120_000, excludeTestServices: true })(
     `Beacons over HTTP on ${dialect}`,
     (it) => {
-      it.effect(
-        "enrol → auth → student presence token → proof → attendance; refusals are 401/422 problem details",
-        () =>
-          Effect.gen(function* () {
-            const T = "/api/v1/tenants/bcn-web"
-            yield* call("POST", "/api/v1/tenants", {
-              body: {
-                slug: "bcn-web",
-                name: "Beacons",
-                admin: { email: "admin@bcn-web.example.edu", password: PASSWORD, given_name: "A", family_name: "D" }
-              }
-            })
-            const login = (email: string) =>
-              Effect.map(
-                call("POST", `${T}/auth/login`, { auth: false, body: { login: email, password: PASSWORD } }),
-                (r) => r.body.tokens.access_token as string
-              )
-            const admin = yield* login("admin@bcn-web.example.edu")
-            const post = (path: string, body: unknown, auth: string | false = admin) =>
-              call("POST", path, { auth, body })
-            const school = (yield* post(`${T}/schools`, { name: "Hugo" })).body
-            const room = (yield* post(`${T}/classrooms`, { school_id: school.id, name: "101", code: "101" })).body
-            const student = (yield* post(`${T}/users`, {
-              email: "s@bcn-web.example.edu",
-              given_name: "S",
-              family_name: "T",
-              user_type: "student",
-              password: PASSWORD,
-              devices: ["phone-s"]
-            })).body
-            const group = (yield* post(`${T}/groups`, { school_id: school.id, name: "G" })).body
-            yield* call("PUT", `${T}/groups/${group.id}/members`, { auth: admin, body: { student_ids: [student.id] } })
-            const course = (yield* post(`${T}/courses`, {
-              school_id: school.id,
-              name: "Maths",
-              start_at: iso(-2),
-              end_at: iso(58),
-              classroom_ids: [room.id],
-              group_ids: [group.id]
-            })).body
+      it.effect("enrolment codes are the admin's; a code enrols one beacon, a second use is 401 USED_CODE", () =>
+        Effect.gen(function* () {
+          const { T, enrol, key, room, studentToken } = yield* setup("bh-enrol")
+          expectProblem(yield* post(`${T}/beacons/enrolment-codes`, { classroom_id: room.id }, studentToken), 403)
+          const { code } = yield* enrol
+          const again = yield* post("/api/v1/beacon/enroll", { code, alg: "ES256", public_jwk: key.jwk }, false)
+          expect(expectProblem(again, 401).reason_code).toBe("USED_CODE")
+        })
+      )
 
-            // A student cannot create enrolment codes; the admin can.
-            const studentToken = yield* login("s@bcn-web.example.edu")
-            expectProblem(yield* post(`${T}/beacons/enrolment-codes`, { classroom_id: room.id }, studentToken), 403)
-            const code = (yield* post(`${T}/beacons/enrolment-codes`, { classroom_id: room.id })).body.code as string
+      it.effect("a signed timestamp gets a beacon token; a stale one is 401 STALE_TIMESTAMP, a malformed one 400", () =>
+        Effect.gen(function* () {
+          const { authBody, enrol } = yield* setup("bh-auth")
+          const { beaconId, secret } = yield* enrol
+          const ok = yield* post("/api/v1/beacon/auth/token", yield* authBody(beaconId, secret), false)
+          expect(ok.body.token).toEqual(expect.any(String))
+          const stale = yield* post(
+            "/api/v1/beacon/auth/token",
+            yield* authBody(beaconId, secret, { timestamp_ms: Date.now() - 60_000 }),
+            false
+          )
+          expect(expectProblem(stale, 401).reason_code).toBe("STALE_TIMESTAMP")
+          expectProblem(yield* post("/api/v1/beacon/auth/token", { tenant: "bh-auth" }, false), 400)
+        })
+      )
 
-            const pair = Crypto.generateKeyPairSync("ec", { namedCurve: "P-256" })
-            const jwk = pair.publicKey.export({ format: "jwk" }) as any
-            const sign = (m: Uint8Array) =>
-              BeaconProtocol.b64url(Crypto.sign("sha256", m, { key: pair.privateKey, dsaEncoding: "ieee-p1363" }))
-            const enrolled = yield* post(
-              "/api/v1/beacon/enroll",
-              {
-                code,
-                alg: "ES256",
-                public_jwk: { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y },
-                firmware_version: "1.0.0"
-              },
-              false
-            )
-            expect(enrolled.status).toBe(201)
-            const beaconId = enrolled.body.beacon_id as string
-            expect(
-              expectProblem(
-                yield* post(
-                  "/api/v1/beacon/enroll",
-                  { code, alg: "ES256", public_jwk: { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y } },
-                  false
-                ),
-                401
-              ).reason_code
-            ).toBe("USED_CODE")
+      it.effect("a student gets a presence token for their own registered device only", () =>
+        Effect.gen(function* () {
+          const { T, studentToken } = yield* setup("bh-presence")
+          expectProblem(yield* post(`${T}/me/presence-token`, { device_identifier: "not-mine" }, studentToken), 403)
+          const ok = yield* post(`${T}/me/presence-token`, { device_identifier: "phone-s" }, studentToken)
+          expect(ok.body.token).toEqual(expect.any(String))
+        })
+      )
 
-            const authBody = (over: Record<string, unknown> = {}) =>
-              Effect.gen(function* () {
-                const fields = {
-                  tenant: "bcn-web",
-                  beacon_id: beaconId,
-                  timestamp_ms: Date.now(),
-                  nonce: nonce(),
-                  ...over
-                }
-                const totp = yield* Effect.promise(() => generate({ secret: enrolled.body.totp_secret }))
-                return { ...fields, totp, signature: sign(BeaconProtocol.authMessage(fields as any)) }
-              })
-            const token = (yield* post("/api/v1/beacon/auth/token", yield* authBody(), false)).body.token as string
-            expect(
-              expectProblem(
-                yield* post("/api/v1/beacon/auth/token", yield* authBody({ timestamp_ms: Date.now() - 60_000 }), false),
-                401
-              ).reason_code
-            ).toBe("STALE_TIMESTAMP")
-            expectProblem(yield* post("/api/v1/beacon/auth/token", { tenant: "bcn-web" }, false), 400)
+      it.effect("a proof needs a beacon token; accepted, the student is PRESENT by FLASHLIGHT; a replay is 422", () =>
+        Effect.gen(function* () {
+          const { T, admin, course, signedIn, student } = yield* setup("bh-proof")
+          const { proof, token } = yield* signedIn
+          expectProblem(yield* post("/api/v1/beacon/proofs", proof(), false), 401)
+          expectProblem(yield* post("/api/v1/beacon/proofs", proof(), admin), 401)
+          const first = proof()
+          const accepted = yield* post("/api/v1/beacon/proofs", first, token)
+          expect(accepted.status).toBe(200)
+          expect(accepted.body).toMatchObject({ status: "ACCEPTED", course_id: course.id })
+          expect(expectProblem(yield* post("/api/v1/beacon/proofs", first, token), 422).reason_code).toBe(
+            "REPLAYED_PROOF"
+          )
+          expectProblem(yield* post("/api/v1/beacon/proofs", { ...proof({ counter: 2 }), counter: -1 }, token), 400)
+          const roll = (yield* call("GET", `${T}/courses/${course.id}/roll`, { auth: admin })).body
+          expect(roll.entries[0]).toMatchObject({ student_id: student.id, result: "PRESENT", method: "FLASHLIGHT" })
+        })
+      )
 
-            // The student's phone gets a presence token; the beacon signs a proof with it.
-            expectProblem(yield* post(`${T}/me/presence-token`, { device_identifier: "not-mine" }, studentToken), 403)
-            const presence = (yield* post(`${T}/me/presence-token`, { device_identifier: "phone-s" }, studentToken))
-              .body.token
-            const proof = (over: Record<string, unknown> = {}) => {
-              const fields = {
-                beacon_id: beaconId,
-                classroom_id: room.id,
-                presence_token: presence,
-                proof_type: "buzzLightyear",
-                proof_time_ms: Date.now(),
-                counter: 1,
-                nonce: nonce(),
-                ...over
-              }
-              return { ...fields, signature: sign(BeaconProtocol.proofMessage(fields as any)) }
-            }
-            expectProblem(yield* post("/api/v1/beacon/proofs", proof(), false), 401)
-            expectProblem(yield* post("/api/v1/beacon/proofs", proof(), admin), 401)
-            const first = proof()
-            const accepted = yield* post("/api/v1/beacon/proofs", first, token)
-            expect(accepted.status).toBe(200)
-            expect(accepted.body).toMatchObject({ status: "ACCEPTED", course_id: course.id })
-            const replay = expectProblem(yield* post("/api/v1/beacon/proofs", first, token), 422)
-            expect(replay.reason_code).toBe("REPLAYED_PROOF")
-            expectProblem(yield* post("/api/v1/beacon/proofs", { ...proof({ counter: 2 }), counter: -1 }, token), 400)
+      it.effect("telemetry reaches the registry: the beacon listed active in its classroom, its samples", () =>
+        Effect.gen(function* () {
+          const { T, admin, room, signedIn } = yield* setup("bh-telemetry")
+          const { beaconId, token } = yield* signedIn
+          expect((yield* post("/api/v1/beacon/telemetry", { battery_pct: 77, uptime_s: 12 }, token)).status).toBe(200)
+          const listed = (yield* call("GET", `${T}/beacons`, { auth: admin })).body.items
+          expect(listed.map((b: any) => [b.id, b.status, b.classroom_id])).toEqual([[beaconId, "active", room.id]])
+          const tele = (yield* call("GET", `${T}/beacons/${beaconId}/telemetry`, { auth: admin })).body
+          expect(tele[0].battery_pct).toBe(77)
+        })
+      )
 
-            // Telemetry and the registry.
-            expect((yield* post("/api/v1/beacon/telemetry", { battery_pct: 77, uptime_s: 12 }, token)).status).toBe(200)
-            const listed = (yield* call("GET", `${T}/beacons`, { auth: admin })).body.items
-            expect(listed.map((b: any) => [b.id, b.status, b.classroom_id])).toEqual([[beaconId, "active", room.id]])
-            const tele = (yield* call("GET", `${T}/beacons/${beaconId}/telemetry`, { auth: admin })).body
-            expect(tele[0].battery_pct).toBe(77)
-            const roll = (yield* call("GET", `${T}/courses/${course.id}/roll`, { auth: admin })).body
-            expect(roll.entries[0]).toMatchObject({ student_id: student.id, result: "PRESENT", method: "FLASHLIGHT" })
-
-            // Revoked: the beacon token stops at once.
-            expect((yield* post(`${T}/beacons/${beaconId}/revoke`, undefined)).body.status).toBe("revoked")
-            expect(expectProblem(yield* post("/api/v1/beacon/telemetry", {}, token), 401).reason_code).toBe(
-              "BEACON_REVOKED"
-            )
-          })
+      it.effect("a revoked beacon's token stops at once (401 BEACON_REVOKED)", () =>
+        Effect.gen(function* () {
+          const { T, admin, signedIn } = yield* setup("bh-revoke")
+          const { beaconId, token } = yield* signedIn
+          expect((yield* post(`${T}/beacons/${beaconId}/revoke`, undefined, admin)).body.status).toBe("revoked")
+          expect(expectProblem(yield* post("/api/v1/beacon/telemetry", {}, token), 401).reason_code).toBe(
+            "BEACON_REVOKED"
+          )
+        })
       )
     }
   )
