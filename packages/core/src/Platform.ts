@@ -24,7 +24,6 @@
  * @module
  */
 
-import type { TenantId } from "@signet/contracts/kernel/Context"
 import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Forbidden } from "@signet/contracts/kernel/Errors"
 import type { UpdateTenant } from "@signet/contracts/tenancy/Domain"
@@ -36,33 +35,6 @@ import { tenantTx } from "./kernel/Database.js"
 import { Tenancy } from "./tenancy/Tenancy.js"
 
 type AuditSvc = Context.Tag.Service<typeof Audit>
-
-/** Runs `effect` in a tenant transaction of the tenant `slug`. @errors TenantNotFound */
-const inTenant = <A, E, R>(slug: string, effect: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(
-    Tenancy.use((t) => t.get(slug)),
-    (tenant) =>
-      tenantTx(effect).pipe(Effect.provideService(CurrentTenant, { id: tenant.id as TenantId, slug: tenant.slug }))
-  )
-
-/**
- * A tenant's audit log by slug, for platform operators acting outside a
- * tenant context (the CLI). Tenant members go through {@link TenantAdmin}.
- */
-export const TenantAudit = {
-  /** A page of the tenant's audit entries, newest first, filtered by action and target. @errors TenantNotFound */
-  list: (slug: string, params: Parameters<AuditSvc["list"]>[0]) =>
-    inTenant(
-      slug,
-      Audit.use((a) => a.list(params))
-    ),
-  /** Walks the tenant's hash chain. @errors TenantNotFound */
-  verify: (slug: string) =>
-    inTenant(
-      slug,
-      Audit.use((a) => a.verify)
-    )
-} as const
 
 /** The current tenant's slug. */
 const currentSlug = Effect.map(CurrentTenant, (t) => t.slug)
