@@ -9,17 +9,14 @@
 import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
 import { TenantId } from "../kernel/Context.js"
+import { UserId } from "../kernel/Ids.js"
 import { strictStruct } from "../tenancy/Domain.js"
 
-/** Branded user id (UUIDv7). */
-export const UserId = Schema.UUID.pipe(Schema.brand("UserId"), Schema.annotations({ identifier: "UserId" }))
-/** @see UserId */
-export type UserId = typeof UserId.Type
-
-/** Branded session id (UUIDv7); the `sid` claim. */
-export const SessionId = Schema.UUID.pipe(Schema.brand("SessionId"), Schema.annotations({ identifier: "SessionId" }))
-/** @see SessionId */
-export type SessionId = typeof SessionId.Type
+/**
+ * Branded user and session ids: defined in the kernel (every module refers to
+ * users, and access must not import identity); re-exported here.
+ */
+export { SessionId, UserId } from "../kernel/Ids.js"
 
 /** User kinds (seed 004): decides the subtype data and default role. */
 export const UserType = Schema.Literal("student", "teacher", "admin", "dev").annotations({ identifier: "UserType" })

@@ -26,6 +26,20 @@ export const Uuid = Schema.String.pipe(
 export const brandedId = <const B extends string>(brand: B) =>
   Uuid.pipe(Schema.brand(brand), Schema.annotations({ identifier: brand, description: `${brand} (UUIDv7)` }))
 
+/**
+ * Branded user id (UUID; seed 001 "users"). A kernel id because every module
+ * refers to users (actors, members, grants, signatures) and the access module
+ * must not import identity. Re-exported by `identity/Domain`.
+ */
+export const UserId = Schema.UUID.pipe(Schema.brand("UserId"), Schema.annotations({ identifier: "UserId" }))
+/** @see UserId */
+export type UserId = typeof UserId.Type
+
+/** Branded session id (UUID); the access token's `sid` claim (seed 002). Re-exported by `identity/Domain`. */
+export const SessionId = Schema.UUID.pipe(Schema.brand("SessionId"), Schema.annotations({ identifier: "SessionId" }))
+/** @see SessionId */
+export type SessionId = typeof SessionId.Type
+
 let lastMs = -1
 let seq = 0
 
