@@ -3,13 +3,22 @@
  *
  * @module
  */
-import { Console, Effect } from "effect"
+import { Console, DateTime, Effect } from "effect"
+
+/** One value as a table cell or `key: value` text: instants (`DateTime`) as ISO-8601 UTC, objects as JSON. */
+const cellText = (v: unknown): string =>
+  v === null || v === undefined
+    ? "-"
+    : DateTime.isDateTime(v)
+      ? DateTime.formatIso(DateTime.toUtc(v))
+      : typeof v === "object"
+        ? JSON.stringify(v)
+        : String(v)
 
 /** Prints rows as an aligned table (human output). */
 export const table = (rows: ReadonlyArray<Record<string, unknown>>, columns: ReadonlyArray<string>) => {
   if (rows.length === 0) return Console.log("(none)")
-  const cell = (v: unknown) =>
-    v === null || v === undefined ? "-" : typeof v === "object" ? JSON.stringify(v) : String(v)
+  const cell = cellText
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)))
   const line = (vals: ReadonlyArray<string>) =>
     vals
@@ -27,10 +36,7 @@ export const show = (value: unknown, json: boolean) =>
     ? Console.log(JSON.stringify(value, null, 2))
     : Effect.forEach(
         Object.entries(value as Record<string, unknown>),
-        ([k, v]) =>
-          Console.log(
-            `${k}: ${v === null || v === undefined ? "-" : typeof v === "object" ? JSON.stringify(v) : String(v)}`
-          ),
+        ([k, v]) => Console.log(`${k}: ${cellText(v)}`),
         { discard: true }
       )
 
