@@ -8,16 +8,16 @@
 
 import type { SqlClient } from "@effect/sql"
 import { DEFAULT_ROLE_OF_TYPE } from "@signet/contracts/access/Domain"
-import { type CurrentActor, CurrentTenant, type TenantId } from "@signet/contracts/kernel/Context"
 import { ServiceUnavailable } from "@signet/contracts/kernel/Errors"
-import { Context, Effect, Layer, Option } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { Academics } from "./academics/Academics.js"
+import { userSchoolsLayer } from "./academics/IdentityPorts.js"
 import { academicsMigrations } from "./academics/Migrations.js"
 import { Roster } from "./academics/Roster.js"
 import { Timetable } from "./academics/Timetable.js"
-import { Access, policyUse } from "./access/Access.js"
+import { Access } from "./access/Access.js"
 import { accessMigrations } from "./access/Migrations.js"
-import { AccessStepUp, AccessUsers } from "./access/Ports.js"
+import type { AccessStepUp, AccessUsers } from "./access/Ports.js"
 import { Attendance } from "./attendance/Attendance.js"
 import { attendanceMigrations, qrSecretColumn } from "./attendance/Migrations.js"
 import { Audit } from "./audit/Audit.js"
@@ -26,12 +26,14 @@ import { Beacons } from "./beacon/Beacons.js"
 import { beaconMigrations, beaconTotpColumn } from "./beacon/Migrations.js"
 import { Events } from "./events/Events.js"
 import { eventsMigrations } from "./events/Migrations.js"
+import { accessPortsLayer } from "./identity/AccessPorts.js"
 import { ApiKeys } from "./identity/ApiKeys.js"
 import { Auth } from "./identity/Auth.js"
 import { SigningKeys, signingKeyColumn } from "./identity/Keys.js"
 import { Mfa, mfaSecretColumn } from "./identity/Mfa.js"
 import { identityMigrations } from "./identity/Migrations.js"
 import { Operators } from "./identity/Operators.js"
+import type { UserSchools } from "./identity/Ports.js"
 import { Identity } from "./identity/Users.js"
 import { Envelope, EnvelopeLive } from "./kernel/Crypto.js"
 import {
@@ -46,7 +48,7 @@ import { leaseMigrations } from "./kernel/Leases.js"
 import { isCurrent, kernelMigrations, type ModuleMigrations, runAll, status } from "./kernel/Migrations.js"
 import * as RateLimit from "./kernel/RateLimit.js"
 import { tenancyMigrations } from "./tenancy/Migrations.js"
-import { Tenancy } from "./tenancy/Tenancy.js"
+import { Tenancy, TenantOnboarding } from "./tenancy/Tenancy.js"
 
 /** Every module's migrations, in dependency order. */
 export const allMigrations = (appRole: string = DEFAULT_PG_APP_ROLE): ReadonlyArray<ModuleMigrations> => [
@@ -109,132 +111,43 @@ export type CoreServices =
   | Access
   | AccessUsers
   | AccessStepUp
+  | UserSchools
+  | TenantOnboarding
   | Academics
   | Roster
   | Timetable
   | Attendance
   | Beacons
 
-/** Onboarding: the first admin given with `CreateTenant.admin`. */
-const firstAdminStep = Layer.effectDiscard(
-  Effect.gen(function* () {
-    const tenancy = yield* Tenancy
-    const identity = yield* Identity
-    yield* tenancy.addOnboardingStep({
-      name: "identity.first-admin",
-      run: (_tenant, input) =>
-        input.admin
-          ? Effect.asVoid(
-              // The user-creation step below gives them the admin role.
-              identity.create({
-                email: input.admin.email,
-                given_name: input.admin.given_name,
-                family_name: input.admin.family_name,
-                user_type: "admin",
-                password: input.admin.password
-              })
-            )
-          : Effect.void
-    })
-  })
-)
-
 /** The default role a new user of each type receives (defined with the default roles). */
 export { DEFAULT_ROLE_OF_TYPE }
 
 /**
- * Access wiring: default roles seeded at onboarding (before the first admin),
- * the default role of a new user's type (and its swap when a roster import
- * changes the type), and the `roles` claim of access tokens read from RBAC.
+ * Tenancy's onboarding port ({@link TenantOnboarding}, issue 14 §5): in the
+ * transaction that creates a tenant, access seeds the default roles, then
+ * identity creates the first admin given with `CreateTenant.admin` (who
+ * receives the admin role as every new user receives their type's default
+ * role, `Access.grantDefaultRole`).
  */
-const accessWiring = Layer.effectDiscard(
+const onboarding = Layer.effect(
+  TenantOnboarding,
   Effect.gen(function* () {
-    const tenancy = yield* Tenancy
     const access = yield* Access
-    const auth = yield* Auth
     const identity = yield* Identity
-    // Seed 000 "create user … assign default role": the default role of the user's type.
-    // The creation itself was authorized (users:write); its default role follows from it, so the
-    // role-administration policy is discharged here rather than checked against the creator.
-    yield* identity.addCreationStep((user) =>
-      (
+    return {
+      run: (_tenant, input) =>
         Effect.gen(function* () {
-          const role = yield* access.findRoleByName(DEFAULT_ROLE_OF_TYPE[user.user_type])
-          if (Option.isSome(role)) yield* Effect.asVoid(access.assignRole(user.id, role.value.id))
-        }) as Effect.Effect<void, unknown, CurrentTenant | CurrentActor>
-      ).pipe(Effect.orDie)
-    )
-    // The same for bulk creations (roster imports): one assignment per role for the whole batch.
-    yield* identity.addBulkCreationStep((users) =>
-      (
-        Effect.gen(function* () {
-          for (const type of ["admin", "dev", "teacher", "student"] as const) {
-            const ids = users.filter((u) => u.user_type === type).map((u) => u.id)
-            if (ids.length === 0) continue
-            const role = yield* access.findRoleByName(DEFAULT_ROLE_OF_TYPE[type])
-            if (Option.isSome(role)) yield* access.assignRoleMany(ids, role.value.id)
-          }
-        }) as Effect.Effect<void, unknown, CurrentTenant | CurrentActor>
-      ).pipe(Effect.orDie)
-    )
-    // A roster re-import that changes a user's type swaps the default role of the old type for
-    // the new type's (other roles, e.g. ones an admin added, stay).
-    yield* identity.addRetypeStep((changes) =>
-      (
-        Effect.gen(function* () {
-          for (const change of changes) {
-            const from = yield* access.findRoleByName(DEFAULT_ROLE_OF_TYPE[change.from])
-            const to = yield* access.findRoleByName(DEFAULT_ROLE_OF_TYPE[change.to])
-            if (Option.isSome(from) && (Option.isNone(to) || to.value.id !== from.value.id))
-              yield* access.unassignRole(change.id, from.value.id)
-            if (Option.isSome(to)) yield* Effect.asVoid(access.assignRole(change.id, to.value.id))
-          }
-        }) as Effect.Effect<void, unknown, CurrentTenant | CurrentActor>
-      ).pipe(Effect.orDie)
-    )
-    // A deleted user keeps no grants (their roles, overrides and team memberships go with them).
-    yield* identity.addDeletionStep((userId) =>
-      access
-        .removeUserGrants(userId)
-        .pipe(policyUse("users:delete"), Effect.provideService(Access, access), Effect.orDie)
-    )
-    yield* tenancy.addOnboardingStep({
-      name: "access.defaults",
-      run: () => Effect.asVoid(access.seedDefaults).pipe(Effect.orDie)
-    })
-    yield* auth.setRoleResolver((tenantId, userId) =>
-      access.roleNames(userId).pipe(Effect.provideService(CurrentTenant, { id: tenantId as TenantId, slug: "" }))
-    )
-  })
-)
-
-/**
- * The access module's ports, from identity (access must not import
- * identity): "is this a live user of the tenant" (`Identity.exists`) and
- * "require a recent MFA on this session" (`Mfa.requireRecentMfa`).
- */
-const accessPorts = Layer.mergeAll(
-  Layer.effect(
-    AccessUsers,
-    Effect.map(Identity, (identity) => ({ exists: identity.exists }))
-  ),
-  Layer.effect(
-    AccessStepUp,
-    Effect.map(Mfa, (mfa) => ({ requireRecentMfa: mfa.requireRecentMfa }))
-  )
-)
-
-/**
- * Identity's schools port ({@link SchoolCheck} in `identity/Users.ts`): a
- * user's `school_id` must name a live school of the tenant, answered by
- * academics (which owns `schools` and imports identity, hence a port set
- * here rather than an import).
- */
-const schoolWiring = Layer.effectDiscard(
-  Effect.gen(function* () {
-    const identity = yield* Identity
-    const academics = yield* Academics
-    yield* identity.setSchoolCheck((schoolId) => Effect.isSuccess(academics.getSchool(schoolId)))
+          yield* access.seedDefaults
+          if (input.admin)
+            yield* identity.create({
+              email: input.admin.email,
+              given_name: input.admin.given_name,
+              family_name: input.admin.family_name,
+              user_type: "admin",
+              password: input.admin.password
+            })
+        })
+    }
   })
 )
 
@@ -245,15 +158,14 @@ export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient
   Beacons.Default
 ).pipe(
   Layer.provideMerge(Attendance.Default),
-  Layer.provideMerge(schoolWiring),
-  Layer.provideMerge(Academics.Default),
-  Layer.provideMerge(firstAdminStep),
-  Layer.provideMerge(accessWiring),
-  Layer.provideMerge(Layer.mergeAll(ApiKeys.Default, Access.Default, Operators.Default)),
-  Layer.provideMerge(accessPorts),
-  Layer.provideMerge(Mfa.Default),
+  Layer.provideMerge(Layer.mergeAll(Academics.Default, onboarding)),
+  Layer.provideMerge(Layer.mergeAll(ApiKeys.Default, Operators.Default, Mfa.Default)),
   Layer.provideMerge(Auth.Default),
   Layer.provideMerge(Identity.Default),
+  // Identity's services use access; access's ports come from identity's repositories and
+  // academics' (not their services), so the layers form no cycle (issue 14 §5).
+  Layer.provideMerge(Layer.mergeAll(Access.Default, userSchoolsLayer)),
+  Layer.provideMerge(accessPortsLayer),
   Layer.provideMerge(Layer.mergeAll(Tenancy.Default, SigningKeys.Default)),
   Layer.provideMerge(Layer.mergeAll(Audit.Default, Events.Default, RateLimit.layer)),
   Layer.provideMerge(Layer.effectContext(Effect.map(Envelope, (e) => Context.make(Envelope, e))))

@@ -79,10 +79,11 @@ export { BEACON_TABLES, beaconMigrations, beaconTotpColumn } from "./beacon/Migr
 export * as BeaconVerify from "./beacon/Verify.js"
 export * as Core from "./Core.js"
 export { backoff, type DispatcherOptions, defaultDispatcherOptions, Events, type Subscriber } from "./events/Events.js"
+export { accessPortsLayer } from "./identity/AccessPorts.js"
 export { Account } from "./identity/Account.js"
 export { UserAdmin } from "./identity/Admin.js"
 export { ApiKeys, parseApiKey } from "./identity/ApiKeys.js"
-export { Auth, type ClientInfo, newRefreshToken, REFRESH_TTL_MS, type RoleResolver } from "./identity/Auth.js"
+export { Auth, type ClientInfo, newRefreshToken, REFRESH_TTL_MS } from "./identity/Auth.js"
 export {
   ALGORITHMS,
   KEY_REFRESH_MS,
@@ -96,6 +97,8 @@ export {
 export { Mfa, newRecoveryCodes, TOTP } from "./identity/Mfa.js"
 export { Operator, Operators } from "./identity/Operators.js"
 export * as Password from "./identity/Password.js"
+export { noSchools, UserSchools } from "./identity/Ports.js"
+export { StepUp } from "./identity/StepUp.js"
 export { Identity, type ListUsers } from "./identity/Users.js"
 export * as Crypto from "./kernel/Crypto.js"
 export * as Db from "./kernel/Database.js"
@@ -107,4 +110,4 @@ export * as RateLimit from "./kernel/RateLimit.js"
 export * as Sql from "./kernel/Sql.js"
 export { TenantAdmin } from "./Platform.js"
 export { SETTINGS, type SettingDefinition } from "./tenancy/Settings.js"
-export { type ListTenants, type OnboardingStep, Tenancy } from "./tenancy/Tenancy.js"
+export { type ListTenants, noOnboarding, Tenancy, TenantOnboarding } from "./tenancy/Tenancy.js"

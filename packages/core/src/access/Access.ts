@@ -10,6 +10,8 @@
  * - `Roles.ts` — onboarding's seed, custom permissions, roles and their patterns;
  * - `UserGrants.ts` — roles assigned to users, overrides, effective permissions;
  * - `Teams.ts` — teams, members, team roles;
+ * - `Lifecycle.ts` — what identity's user lifecycle means for grants (the
+ *   default role of a new user's type, retypes, deletions), called by identity;
  * - `Kit.ts` (plumbing) and `Repo.ts` (all SQL).
  *
  * **Administration.** Every change runs in one `tenantTx` that also bumps
@@ -39,6 +41,7 @@ import { Forbidden } from "@signet/contracts/kernel/Errors"
 import { Effect } from "effect"
 import { makeCacheState, makeChecks } from "./Checks.js"
 import { makeKit } from "./Kit.js"
+import { makeLifecycle } from "./Lifecycle.js"
 import type { AccessPolicy, Discharges, PermissionString } from "./Policy.js"
 import { AccessStepUp } from "./Ports.js"
 import { AccessRepo } from "./Repo.js"
@@ -68,6 +71,7 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
     const checks = yield* makeChecks(kit, state)
     const roles = makeRoles(kit, checks)
     const grants = makeUserGrants(kit, checks, roles)
+    const lifecycle = makeLifecycle(kit, grants)
     const stepUp = yield* AccessStepUp
 
     /**
@@ -131,6 +135,11 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
       setUserOverride: grants.setUserOverride,
       removeUserOverride: grants.removeUserOverride,
       removeUserGrants: grants.removeUserGrants,
+      // identity's user lifecycle (Lifecycle.ts): default roles, retypes, deletions
+      grantDefaultRole: lifecycle.grantDefaultRole,
+      grantDefaultRoles: lifecycle.grantDefaultRoles,
+      swapDefaultRoles: lifecycle.swapDefaultRoles,
+      dropUserGrants: lifecycle.dropUserGrants,
       // teams (Teams.ts)
       listTeams: teams.listTeams,
       getTeam: teams.getTeam,

@@ -56,35 +56,36 @@ export const makeUserGrants = (kit: Kit, checks: Checks, roles: Roles) => {
    * @errors ValidationError (user id), NotFound (no such user in the tenant),
    * RoleNotFound, Forbidden (403, the first pattern of the role not held)
    */
-  const assignRole = (userId: string, roleId: string) =>
-    rolesWrite(
-      mutation("assignRole", (at) =>
-        Effect.gen(function* () {
-          yield* requireUser(userId)
-          const role = yield* roles.requireRole(roleId)
-          yield* checks.requireHeldRoleRow(role, "assigning a role to a user")
-          const existing = yield* repo.userRoles(userId, roleId)
-          if (existing[0]) return existing[0]
-          yield* repo.insertUserRoles([userId], roleId, at)
-          const assigned = new UserRole({
-            user_id: userId,
-            role_id: role.id,
-            role_name: role.name,
-            priority: role.priority,
-            assigned_at: at
-          })
-          yield* commit({
-            action: "access.user_role.assign",
-            targetType: "user",
-            targetId: userId,
-            after: assigned,
-            event: "signet.access.user.role.assigned",
-            data: assigned
-          })
-          return assigned
+  const grantRole = (userId: string, roleId: string) =>
+    mutation("assignRole", (at) =>
+      Effect.gen(function* () {
+        yield* requireUser(userId)
+        const role = yield* roles.requireRole(roleId)
+        yield* checks.requireHeldRoleRow(role, "assigning a role to a user")
+        const existing = yield* repo.userRoles(userId, roleId)
+        if (existing[0]) return existing[0]
+        yield* repo.insertUserRoles([userId], roleId, at)
+        const assigned = new UserRole({
+          user_id: userId,
+          role_id: role.id,
+          role_name: role.name,
+          priority: role.priority,
+          assigned_at: at
         })
-      )
+        yield* commit({
+          action: "access.user_role.assign",
+          targetType: "user",
+          targetId: userId,
+          after: assigned,
+          event: "signet.access.user.role.assigned",
+          data: assigned
+        })
+        return assigned
+      })
     )
+
+  /** {@link grantRole} behind its permission (see above). */
+  const assignRole = (userId: string, roleId: string) => rolesWrite(grantRole(userId, roleId))
 
   /**
    * Gives one role to many users at once (bulk imports): one version bump,
@@ -95,56 +96,58 @@ export const makeUserGrants = (kit: Kit, checks: Checks, roles: Roles) => {
    * @errors ValidationError (a user id), NotFound (a user not in the tenant),
    * RoleNotFound, Forbidden (403, the first pattern of the role not held)
    */
-  const assignRoleMany = (userIds: ReadonlyArray<string>, roleId: string) =>
-    rolesWrite(
-      mutation("assignRoleMany", (at) =>
-        Effect.gen(function* () {
-          const role = yield* roles.requireRole(roleId)
-          yield* checks.requireHeldRoleRow(role, "assigning a role to users")
-          const holders = new Set(yield* repo.roleHolders(roleId))
-          const fresh = [...new Set(userIds)].filter((u) => !holders.has(u))
-          yield* Effect.forEach(fresh, requireUser, { discard: true })
-          yield* repo.insertUserRoles(fresh, roleId, at)
-          if (fresh.length > 0) {
-            yield* commit({
-              action: "access.user_role.assign_many",
-              targetType: "role",
-              targetId: role.id,
-              after: { role: role.name, users: fresh.length },
-              event: "signet.access.role.assigned_many",
-              data: { role_id: role.id, user_ids: fresh }
-            })
-          }
-          return fresh.length
-        })
-      )
+  const grantRoleMany = (userIds: ReadonlyArray<string>, roleId: string) =>
+    mutation("assignRoleMany", (at) =>
+      Effect.gen(function* () {
+        const role = yield* roles.requireRole(roleId)
+        yield* checks.requireHeldRoleRow(role, "assigning a role to users")
+        const holders = new Set(yield* repo.roleHolders(roleId))
+        const fresh = [...new Set(userIds)].filter((u) => !holders.has(u))
+        yield* Effect.forEach(fresh, requireUser, { discard: true })
+        yield* repo.insertUserRoles(fresh, roleId, at)
+        if (fresh.length > 0) {
+          yield* commit({
+            action: "access.user_role.assign_many",
+            targetType: "role",
+            targetId: role.id,
+            after: { role: role.name, users: fresh.length },
+            event: "signet.access.role.assigned_many",
+            data: { role_id: role.id, user_ids: fresh }
+          })
+        }
+        return fresh.length
+      })
     )
+
+  /** {@link grantRoleMany} behind its permission (see above). */
+  const assignRoleMany = (userIds: ReadonlyArray<string>, roleId: string) => rolesWrite(grantRoleMany(userIds, roleId))
 
   /**
    * Removes a role from a user (no-op when not assigned). Requires
    * `roles:write` only: it takes away.
    * @errors ValidationError (user id), NotFound (no such user), RoleNotFound
    */
-  const unassignRole = (userId: string, roleId: string) =>
-    rolesWrite(
-      mutation("unassignRole", () =>
-        Effect.gen(function* () {
-          yield* requireUser(userId)
-          const role = yield* roles.requireRole(roleId)
-          const existing = yield* repo.userRoles(userId, roleId)
-          if (!existing[0]) return
-          yield* repo.deleteUserRole(userId, roleId)
-          yield* commit({
-            action: "access.user_role.unassign",
-            targetType: "user",
-            targetId: userId,
-            before: existing[0],
-            event: "signet.access.user.role.unassigned",
-            data: { user_id: userId, role_id: role.id, role_name: role.name }
-          })
+  const withdrawRole = (userId: string, roleId: string) =>
+    mutation("unassignRole", () =>
+      Effect.gen(function* () {
+        yield* requireUser(userId)
+        const role = yield* roles.requireRole(roleId)
+        const existing = yield* repo.userRoles(userId, roleId)
+        if (!existing[0]) return
+        yield* repo.deleteUserRole(userId, roleId)
+        yield* commit({
+          action: "access.user_role.unassign",
+          targetType: "user",
+          targetId: userId,
+          before: existing[0],
+          event: "signet.access.user.role.unassigned",
+          data: { user_id: userId, role_id: role.id, role_name: role.name }
         })
-      )
+      })
     )
+
+  /** {@link withdrawRole} behind its permission (see above). */
+  const unassignRole = (userId: string, roleId: string) => rolesWrite(withdrawRole(userId, roleId))
 
   /** A user's permission overrides, by permission. Requires `roles:read`. @errors ValidationError, NotFound */
   const listUserOverrides = (userId: string) =>
@@ -220,31 +223,32 @@ export const makeUserGrants = (kit: Kit, checks: Checks, roles: Roles) => {
    * more; no-op when there are none). Requires `users:delete`.
    * @errors ValidationError (user id)
    */
-  const removeUserGrants = (userId: string) =>
-    usersDelete(
-      mutation("removeUserGrants", () =>
-        Effect.gen(function* () {
-          yield* kit.requireUserId(userId)
-          const userRoles = yield* repo.userRoles(userId)
-          const overrides = yield* repo.overrides(userId)
-          const teams = yield* repo.userTeamIds(userId)
-          if (userRoles.length === 0 && overrides.length === 0 && teams.length === 0) return
-          yield* repo.deleteUserGrants(userId)
-          yield* commit({
-            action: "access.user_grants.remove",
-            targetType: "user",
-            targetId: userId,
-            before: {
-              roles: userRoles.map((r) => r.role_name),
-              overrides: overrides.map((o) => ({ permission: o.permission, effect: o.effect })),
-              teams
-            },
-            event: "signet.access.user.grants.removed",
-            data: { user_id: userId }
-          })
+  const forgetUser = (userId: string) =>
+    mutation("removeUserGrants", () =>
+      Effect.gen(function* () {
+        yield* kit.requireUserId(userId)
+        const userRoles = yield* repo.userRoles(userId)
+        const overrides = yield* repo.overrides(userId)
+        const teams = yield* repo.userTeamIds(userId)
+        if (userRoles.length === 0 && overrides.length === 0 && teams.length === 0) return
+        yield* repo.deleteUserGrants(userId)
+        yield* commit({
+          action: "access.user_grants.remove",
+          targetType: "user",
+          targetId: userId,
+          before: {
+            roles: userRoles.map((r) => r.role_name),
+            overrides: overrides.map((o) => ({ permission: o.permission, effect: o.effect })),
+            teams
+          },
+          event: "signet.access.user.grants.removed",
+          data: { user_id: userId }
         })
-      )
+      })
     )
+
+  /** {@link forgetUser} behind its permission (see above). */
+  const removeUserGrants = (userId: string) => usersDelete(forgetUser(userId))
 
   /**
    * Everything that decides a user's permissions, read fresh from the
@@ -318,6 +322,11 @@ export const makeUserGrants = (kit: Kit, checks: Checks, roles: Roles) => {
     )
 
   return {
+    // the unchecked forms, for `Lifecycle.ts` only (not exposed by the service)
+    grantRole,
+    grantRoleMany,
+    withdrawRole,
+    forgetUser,
     listUserRoles,
     assignRole,
     assignRoleMany,

@@ -39,7 +39,7 @@ import { TOKEN_KINDS } from "./Keys.js"
 import { SessionsRepo } from "./repo/Sessions.js"
 import { UsersRepo } from "./repo/Users.js"
 
-export { type ClientInfo, newRefreshToken, type Principal, REFRESH_TTL_MS, type RoleResolver } from "./auth/Kit.js"
+export { type ClientInfo, newRefreshToken, type Principal, REFRESH_TTL_MS } from "./auth/Kit.js"
 
 /** The authentication service. */
 export class Auth extends Effect.Service<Auth>()("Signet/Auth", {
@@ -52,7 +52,6 @@ export class Auth extends Effect.Service<Auth>()("Signet/Auth", {
       ...makePasswords(kit),
       openSession: kit.openSession,
       revokeSessions: kit.revokeSessions,
-      setRoleResolver: kit.setRoleResolver,
       accessTtlSeconds: TOKEN_KINDS.access.ttlSeconds
     } as const
   }),

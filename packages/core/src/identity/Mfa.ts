@@ -45,6 +45,7 @@ import { makeVerification } from "./mfa/Verification.js"
 import { MfaRepo } from "./repo/Mfa.js"
 import { SessionsRepo } from "./repo/Sessions.js"
 import { UsersRepo } from "./repo/Users.js"
+import { StepUp } from "./StepUp.js"
 
 export { mfaSecretColumn, newRecoveryCodes, TOTP } from "./mfa/Kit.js"
 
@@ -54,5 +55,5 @@ export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
     const kit = yield* makeKit
     return { ...makeEnrolment(kit), ...makeRemoval(kit), ...makeVerification(kit) } as const
   }),
-  dependencies: [MfaRepo.Default, UsersRepo.Default, SessionsRepo.Default]
+  dependencies: [MfaRepo.Default, UsersRepo.Default, SessionsRepo.Default, StepUp.Default]
 }) {}

@@ -29,7 +29,6 @@ export type { ListUsers } from "./users/Directory.js"
 export {
   normalize,
   type RosterUser,
-  type SchoolCheck,
   toUser,
   UserRow,
   type UserTypeChange

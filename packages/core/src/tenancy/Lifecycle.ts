@@ -1,6 +1,6 @@
 /**
  * Tenant onboarding and lifecycle (seed 003 "Tenant Service"; issue 14 §3):
- * create with its default settings and the registered onboarding steps,
+ * create with its default settings and the other modules' onboarding work,
  * list, update, and the status transitions
  * active ⇄ suspended → deleted → active (restore).
  *
@@ -23,28 +23,15 @@ import {
   type TenantStatus,
   type UpdateTenant
 } from "@signet/contracts/tenancy/Domain"
-import { Clock, Effect, Option, Ref } from "effect"
+import { Clock, Effect, Option } from "effect"
 import type { Audit } from "../audit/Audit.js"
 import type { Events } from "../events/Events.js"
 import { tenantTx, violatedConstraint } from "../kernel/Database.js"
 import { instant } from "../kernel/Sql.js"
 import type { Lookup } from "./Lookup.js"
+import { TenantOnboarding } from "./Ports.js"
 import type { TenancyRepo, TenantUniqueViolation } from "./Repo.js"
 import { SETTINGS } from "./Settings.js"
-
-/**
- * A step run inside the onboarding transaction, after the tenant row and its
- * settings exist (e.g. identity creates the first admin). `CurrentTenant` is
- * the new tenant.
- */
-export interface OnboardingStep {
-  readonly name: string
-  /** Runs in the onboarding transaction; a failure rolls the whole onboarding back and is returned to the caller. */
-  readonly run: (
-    tenant: Tenant,
-    input: CreateTenant
-  ) => Effect.Effect<void, ValidationError | Conflict, CurrentTenant | CurrentActor>
-}
 
 /** Filters of `Tenancy.list`. */
 export interface ListTenants {
@@ -86,19 +73,16 @@ export interface LifecycleDeps {
 /** Onboarding and lifecycle; see the module comment. */
 export const makeLifecycle = Effect.fnUntraced(function* ({ audit, events, lookup, repo, sql }: LifecycleDeps) {
   const withTenant = bindTenant(sql)
-  const steps = yield* Ref.make<ReadonlyArray<OnboardingStep>>([])
-
-  /** Registers a step of the onboarding transaction (see {@link OnboardingStep}); a step of the same name is replaced. */
-  const addOnboardingStep = (step: OnboardingStep) =>
-    Ref.update(steps, (s) => [...s.filter((x) => x.name !== step.name), step])
-
   /**
    * Onboards a tenant: the tenant row, every default setting and the
-   * registered onboarding steps, in one transaction.
+   * other modules' onboarding work ({@link TenantOnboarding}: default roles,
+   * the first admin given with `admin`), in one transaction.
    * @errors Conflict (slug or custom domain taken), ValidationError (e.g. the
    * first admin's password breaks the policy) — nothing is written then.
    */
-  const create = (input: CreateTenant): Effect.Effect<Tenant, Conflict | ValidationError, CurrentActor> =>
+  const create = (
+    input: CreateTenant
+  ): Effect.Effect<Tenant, Conflict | ValidationError, CurrentActor | TenantOnboarding> =>
     Effect.gen(function* () {
       const id = (yield* newUuid) as TenantId
       const at = yield* nowInstant
@@ -114,13 +98,13 @@ export const makeLifecycle = Effect.fnUntraced(function* ({ audit, events, looku
         updated_at: at,
         deleted_at: null
       })
-      const registered = yield* Ref.get(steps)
+      const onboarding = yield* TenantOnboarding
       yield* withTenant(
         tenant,
         Effect.gen(function* () {
           yield* repo.insert(tenant).pipe(Effect.mapError(conflictFrom))
           for (const def of SETTINGS.values()) yield* repo.upsertSetting(id, def.key, def.default, at)
-          for (const step of registered) yield* step.run(tenant, input)
+          yield* onboarding.run(tenant, input)
           yield* audit.record({ action: "tenant.create", targetType: "tenant", targetId: id, after: tenant })
           yield* events.publish({ type: "signet.tenant.created", subject: id, data: tenant })
         })
@@ -212,7 +196,6 @@ export const makeLifecycle = Effect.fnUntraced(function* ({ audit, events, looku
     ).pipe(Effect.catchTag("Conflict", (e) => Effect.die(e))) // status changes touch no unique column
 
   return {
-    addOnboardingStep,
     create,
     list,
     update,

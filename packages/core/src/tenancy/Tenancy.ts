@@ -2,7 +2,7 @@
  * The tenancy service: onboarding, lookup, lifecycle and settings (seed 003
  * "Tenant Service", seed 001 "Settings Management"), composed from its
  * seams (issue 14 §3): `Lookup.ts` (cached lookups, the active-tenant
- * rule), `Lifecycle.ts` (create with onboarding steps, list, update,
+ * rule), `Lifecycle.ts` (create with the `TenantOnboarding` port, list, update,
  * suspend/reactivate/delete/restore), `TenantSettings.ts` (effective
  * values, validated writes) over the repository `Repo.ts`.
  *
@@ -27,7 +27,8 @@ import { makeLookup } from "./Lookup.js"
 import { TenancyRepo } from "./Repo.js"
 import { makeSettings } from "./TenantSettings.js"
 
-export type { ListTenants, OnboardingStep } from "./Lifecycle.js"
+export type { ListTenants } from "./Lifecycle.js"
+export { noOnboarding, TenantOnboarding } from "./Ports.js"
 
 /** Tenancy service; see the module comment. */
 export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {

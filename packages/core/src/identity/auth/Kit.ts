@@ -11,7 +11,8 @@ import { type AccessClaims, TokenPair } from "@signet/contracts/identity/Domain"
 import { type Actor, CurrentTenant, type TenantId } from "@signet/contracts/kernel/Context"
 import { newUuid } from "@signet/contracts/kernel/Ids"
 import type { Tenant } from "@signet/contracts/tenancy/Domain"
-import { Clock, Effect, Ref } from "effect"
+import { Clock, Effect } from "effect"
+import { Access } from "../../access/Access.js"
 import { Audit } from "../../audit/Audit.js"
 import { Events } from "../../events/Events.js"
 import { tenantTx } from "../../kernel/Database.js"
@@ -33,9 +34,6 @@ export interface ClientInfo {
   readonly userAgent?: string | undefined
   readonly deviceLabel?: string | undefined
 }
-
-/** Resolves the role names put in the `roles` claim (wired to the access module). */
-export type RoleResolver = (tenantId: string, userId: string) => Effect.Effect<ReadonlyArray<string>>
 
 /** A verified access token and what it stands for. */
 export interface Principal {
@@ -63,7 +61,7 @@ export const makeKit = Effect.gen(function* () {
   const limiter = yield* RateLimiter
   // Login limits: per client address and per account (tenant + login).
   const rules = yield* loginRules
-  const roleResolver = yield* Ref.make<RoleResolver>(() => Effect.succeed([]))
+  const access = yield* Access
 
   /** Runs `self` in a transaction of the current tenant. */
   const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
@@ -75,7 +73,7 @@ export const makeKit = Effect.gen(function* () {
   /** Signs an access token for the user's session (roles resolved now; the MFA enrolment restriction applied). */
   const issueAccess = (tenant: Tenant, user: UserRow, sessionId: string) =>
     Effect.gen(function* () {
-      const roles = yield* Effect.flatMap(Ref.get(roleResolver), (f) => f(tenant.id, user.id))
+      const roles = yield* withTenant(tenant, access.roleNames(user.id))
       // Tenant policy `auth.mfa_required_for_admins`: an administrator — of type admin or dev
       // (whose default role is admin), or holding the admin role — without MFA gets a token
       // that only reaches their profile and MFA enrolment (see UserAuth).
@@ -153,9 +151,6 @@ export const makeKit = Effect.gen(function* () {
       sessions.revokeOf(userId, options, options.reason, instant(nowMs))
     )
 
-  /** Installs the function that yields a user's role names for the `roles` claim. */
-  const setRoleResolver = (f: RoleResolver) => Ref.set(roleResolver, f)
-
   return {
     sessions,
     users,
@@ -171,8 +166,7 @@ export const makeKit = Effect.gen(function* () {
     issueAccess,
     storeRefresh,
     openSession,
-    revokeSessions,
-    setRoleResolver
+    revokeSessions
   } as const
 })
 

@@ -24,6 +24,7 @@ import { loginRules } from "../LoginLimits.js"
 import { MfaRepo } from "../repo/Mfa.js"
 import { SessionsRepo } from "../repo/Sessions.js"
 import { UsersRepo } from "../repo/Users.js"
+import { StepUp } from "../StepUp.js"
 import { Identity } from "../Users.js"
 
 /** TOTP parameters (RFC 6238 defaults as authenticator apps expect them). */
@@ -63,6 +64,7 @@ export const makeKit = Effect.gen(function* () {
   const auth = yield* Auth
   const keys = yield* SigningKeys
   const tenancy = yield* Tenancy
+  const stepUp = yield* StepUp
   const limiter = yield* RateLimiter
   // MFA code attempts per tenant + user, "count/seconds" or "off" (like SIGNET_RATE_LOGIN_*).
   const attemptRuleText: string = yield* Effect.orDie(
@@ -159,6 +161,7 @@ export const makeKit = Effect.gen(function* () {
     })
 
   return {
+    stepUp,
     repo,
     users,
     sessions,

@@ -6,8 +6,8 @@
  * @module
  */
 import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
-import { Forbidden, Unauthorized, ValidationError } from "@signet/contracts/kernel/Errors"
-import { Clock, Effect, Option } from "effect"
+import { Unauthorized, ValidationError } from "@signet/contracts/kernel/Errors"
+import { Clock, Effect } from "effect"
 import { instant } from "../../kernel/Sql.js"
 import type { ClientInfo } from "../Auth.js"
 import type { Kit } from "./Kit.js"
@@ -127,24 +127,10 @@ export const makeVerification = (kit: Kit) => {
 
   /**
    * Guards a sensitive operation: the session must have an MFA verification
-   * within `auth.step_up_minutes`.
+   * within `auth.step_up_minutes` ({@link StepUp}).
    * @errors Forbidden (`permission: "mfa:step-up"`)
    */
-  const requireRecentMfa = (sessionId: string) =>
-    inTx(
-      Effect.gen(function* () {
-        const tenant = yield* CurrentTenant
-        const minutes = yield* tenancy.settingValue<number>(tenant.id, "auth.step_up_minutes")
-        const at = Option.getOrNull(yield* sessions.mfaVerifiedAt(sessionId))
-        const nowMs = yield* Clock.currentTimeMillis
-        if (!at || nowMs - Date.parse(at) > minutes * 60_000) {
-          return yield* new Forbidden({
-            message: `this operation needs an MFA verification in the last ${minutes} minutes (POST …/auth/step-up)`,
-            permission: "mfa:step-up"
-          })
-        }
-      })
-    )
+  const requireRecentMfa = kit.stepUp.requireRecentMfa
 
   /** Number of unused recovery codes. */
   const recoveryCodesLeft = (userId: string) => inTx(repo.countUnused(userId))

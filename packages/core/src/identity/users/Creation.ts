@@ -1,7 +1,6 @@
 /**
- * Creating users (issue 14 §3): one user with its registered devices, and
- * the steps other modules register to run in the transactions that create
- * (one user or a roster import's batch), retype or delete users.
+ * Creating users (issue 14 §3): one user with its registered devices and
+ * the default role of their type.
  *
  * @module
  */
@@ -9,50 +8,20 @@ import type { CreateUser, User } from "@signet/contracts/identity/Domain"
 import type { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import { type Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
 import { newUuid } from "@signet/contracts/kernel/Ids"
-import { Effect, Option, Ref } from "effect"
+import { Effect, Option } from "effect"
 import { instant } from "../../kernel/Sql.js"
 import { hashPassword } from "../Password.js"
-import { type Kit, normalize, type SchoolCheck, type UserTypeChange } from "./Kit.js"
-
-/** Work another module does in a user service transaction. */
-type Step<A> = (a: A) => Effect.Effect<void, never, CurrentTenant | CurrentActor>
+import { type Kit, normalize } from "./Kit.js"
 
 /** The creation seam of the user service; see the module comment. */
 export const makeCreation = (kit: Kit) => {
-  const { repo, audit, events, steps, now, inTx } = kit
-
-  /** Sets the schools port (see {@link SchoolCheck}). */
-  const setSchoolCheck = (check: SchoolCheck) => Ref.set(kit.schoolCheck, check)
-
-  /**
-   * Registers work done in the transaction that creates a user (the access
-   * module assigns the default role of the user's type).
-   */
-  const addCreationStep = (step: Step<User>) => Ref.update(steps.creation, (s) => [...s, step])
-
-  /**
-   * Registers work done, once for a whole batch, in the transaction of a
-   * bulk user creation (roster imports), instead of once per user.
-   */
-  const addBulkCreationStep = (step: Step<ReadonlyArray<User>>) => Ref.update(steps.bulkCreation, (s) => [...s, step])
-
-  /**
-   * Registers work done, once per import, in the transaction of a roster
-   * import that changed users' `user_type` (the access module swaps the
-   * default role of the old type for the new type's).
-   */
-  const addRetypeStep = (step: Step<ReadonlyArray<UserTypeChange>>) => Ref.update(steps.retype, (s) => [...s, step])
-
-  /**
-   * Registers work done in the transaction that deletes a user (the access
-   * module removes the user's grants).
-   */
-  const addDeletionStep = (step: Step<string>) => Ref.update(steps.deletion, (s) => [...s, step])
+  const { repo, audit, events, access, now, inTx } = kit
 
   /**
    * Creates a user (and its registered devices). Without a password the
    * user cannot log in until an admin sets one. A `school_id` must name a
-   * live school of the tenant ({@link SchoolCheck}).
+   * live school of the tenant (the `UserSchools` port). The new user receives
+   * the default role of their type (`Access.grantDefaultRole`) in the same transaction.
    * @errors ValidationError (password policy; `school_id` naming no school of the tenant), Conflict (email, username or student number taken)
    */
   const create = (input: CreateUser): Effect.Effect<User, ValidationError | Conflict, CurrentTenant | CurrentActor> =>
@@ -92,7 +61,7 @@ export const makeCreation = (kit: Kit) => {
           yield* repo.insertDevices(id, new Set(input.devices ?? []), at)
           const user = yield* Effect.flatMap(kit.findRow(id), (r) => kit.present(Option.getOrThrow(r)))
           yield* audit.record({ action: "user.create", targetType: "user", targetId: id, after: user })
-          for (const step of yield* Ref.get(steps.creation)) yield* step(user)
+          yield* access.grantDefaultRole(user)
           yield* events.publish({ type: "signet.user.created", subject: id, data: user })
           return user
         })
@@ -100,11 +69,6 @@ export const makeCreation = (kit: Kit) => {
     }).pipe(Effect.withSpan("Identity.create"))
 
   return {
-    setSchoolCheck,
-    addCreationStep,
-    addBulkCreationStep,
-    addRetypeStep,
-    addDeletionStep,
     create
   } as const
 }

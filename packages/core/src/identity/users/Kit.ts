@@ -1,20 +1,22 @@
 /**
  * What the user service's seams share (issue 14 §3): the repositories, the
- * services it calls, the registered steps of other modules, the schools
- * port, reading and presenting rows, and the typed refusals.
+ * services it calls (access for the grants that follow a user's lifecycle),
+ * the schools port, reading and presenting rows, and the typed refusals.
  *
  * @module
  */
 import { SqlClient } from "@effect/sql"
 import { User, UserNotFound, type UserType } from "@signet/contracts/identity/Domain"
-import { type CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
+import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
-import { Clock, Effect, Option, type Redacted, Ref } from "effect"
+import { Clock, Effect, Option, type Redacted } from "effect"
+import { Access } from "../../access/Access.js"
 import { Audit } from "../../audit/Audit.js"
 import { Events } from "../../events/Events.js"
 import { tenantTx, violatedConstraint } from "../../kernel/Database.js"
 import { Tenancy } from "../../tenancy/Tenancy.js"
 import { passwordProblem } from "../Password.js"
+import { UserSchools } from "../Ports.js"
 import { SessionsRepo } from "../repo/Sessions.js"
 import { findIfId, type UserRow, UsersRepo, type UserUniqueViolation } from "../repo/Users.js"
 
@@ -36,7 +38,7 @@ export interface RosterUser {
 
 /**
  * A user whose `user_type` a roster import changed (e.g. a student who became
- * a teacher): handed to the steps registered with `Identity.addRetypeStep`.
+ * a teacher): handed to `Access.swapDefaultRoles`.
  */
 export interface UserTypeChange {
   readonly id: string
@@ -46,17 +48,6 @@ export interface UserTypeChange {
 
 /** Normalises an e-mail or username for uniqueness and lookup. */
 export const normalize = (s: string): string => s.trim().normalize("NFKC").toLowerCase()
-
-/**
- * The schools port (ARCHITECTURE §1: academics owns `schools`, and academics
- * imports identity, so identity asks through this function instead):
- * "is `schoolId` a live school of the `CurrentTenant`?" — false for another
- * tenant's school, a deleted one, or an id that names nothing. `Core.ts`
- * sets it from `Academics.getSchool` ({@link Identity} `setSchoolCheck`); an
- * embedder composing its own layers sets it the same way. Until it is set
- * every `school_id` is refused (fail closed).
- */
-export type SchoolCheck = (schoolId: string) => Effect.Effect<boolean, never, CurrentTenant>
 
 /** The public view of a row (status shows `locked` while a lockout runs). */
 export const toUser = (row: UserRow, devices: ReadonlyArray<string>, nowMs: number): User =>
@@ -86,9 +77,6 @@ export const toUser = (row: UserRow, devices: ReadonlyArray<string>, nowMs: numb
     true
   )
 
-/** Work another module does in a user service transaction. */
-type Step<A> = (a: A) => Effect.Effect<void, never, CurrentTenant | CurrentActor>
-
 /** The shared kit of the user service's seams; see the module comment. */
 export const makeKit = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
@@ -97,15 +85,9 @@ export const makeKit = Effect.gen(function* () {
   const audit = yield* Audit
   const events = yield* Events
   const tenancy = yield* Tenancy
+  const access = yield* Access
+  const schools = yield* UserSchools
   const now = Clock.currentTimeMillis
-  const steps = {
-    creation: yield* Ref.make<ReadonlyArray<Step<User>>>([]),
-    bulkCreation: yield* Ref.make<ReadonlyArray<Step<ReadonlyArray<User>>>>([]),
-    retype: yield* Ref.make<ReadonlyArray<Step<ReadonlyArray<UserTypeChange>>>>([]),
-    deletion: yield* Ref.make<ReadonlyArray<Step<string>>>([])
-  }
-  const schoolCheck = yield* Ref.make<SchoolCheck>(() => Effect.succeed(false))
-
   /** Runs `self` in a transaction of the current tenant. */
   const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
     tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql))
@@ -116,10 +98,8 @@ export const makeKit = Effect.gen(function* () {
    * @errors ValidationError (`school_id`)
    */
   const requireSchool = (schoolId: string) =>
-    Effect.flatMap(Ref.get(schoolCheck), (check) =>
-      Effect.flatMap(check(schoolId), (found) =>
-        found ? Effect.void : Effect.fail(ValidationError.field("school_id", "names no school of this tenant"))
-      )
+    Effect.flatMap(schools.exists(schoolId), (found) =>
+      found ? Effect.void : Effect.fail(ValidationError.field("school_id", "names no school of this tenant"))
     )
 
   /** Reads a user row (not deleted) of the current tenant, with secrets. Internal to identity. */
@@ -166,8 +146,7 @@ export const makeKit = Effect.gen(function* () {
     events,
     tenancy,
     now,
-    steps,
-    schoolCheck,
+    access,
     inTx,
     requireSchool,
     findRow,

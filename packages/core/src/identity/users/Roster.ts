@@ -6,14 +6,14 @@
  * @module
  */
 import { newUuid } from "@signet/contracts/kernel/Ids"
-import { Effect, Ref } from "effect"
+import { Effect } from "effect"
 import { instant } from "../../kernel/Sql.js"
 import type { UserRow } from "../repo/Users.js"
 import { type Kit, normalize, type RosterUser, toUser, type UserTypeChange } from "./Kit.js"
 
 /** The roster seam of the user service; see the module comment. */
 export const makeRoster = (kit: Kit) => {
-  const { repo, sessions, steps, now } = kit
+  const { repo, sessions, access, now } = kit
 
   /**
    * Roster upsert (OneRoster import): creates, updates or soft-deletes users
@@ -111,19 +111,19 @@ export const makeRoster = (kit: Kit) => {
         }
         counts.updated++
       }
-      for (const id of removed) for (const step of yield* Ref.get(steps.deletion)) yield* step(id)
+      for (const id of removed) yield* access.dropUserGrants(id)
       const ended = [
         ...removed.map((id) => ({ id, reason: "user_deleted" })),
         ...disabled.map((id) => ({ id, reason: "user_disabled" }))
       ]
       for (const { id, reason } of ended) yield* sessions.revokeOf(id, {}, reason, at)
-      if (retyped.length > 0) for (const step of yield* Ref.get(steps.retype)) yield* step(retyped)
+      if (retyped.length > 0) yield* access.swapDefaultRoles(retyped)
       const granted = [...created, ...restored]
       if (granted.length > 0) {
         const nowMs = yield* now
         const rows = yield* repo.findMany(granted)
         const fresh = rows.map((r) => toUser(r, [], nowMs))
-        for (const step of yield* Ref.get(steps.bulkCreation)) yield* step(fresh)
+        yield* access.grantDefaultRoles(fresh)
       }
       return { ...counts, ids: ids as ReadonlyMap<string, string> }
     })

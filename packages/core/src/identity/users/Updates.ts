@@ -8,14 +8,14 @@
 import type { UpdateUser } from "@signet/contracts/identity/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
-import { Effect, Option, type Redacted, Ref } from "effect"
+import { Effect, Option, type Redacted } from "effect"
 import { instant } from "../../kernel/Sql.js"
 import { hashPassword } from "../Password.js"
 import { type Kit, normalize } from "./Kit.js"
 
 /** The update seam of the user service; see the module comment. */
 export const makeUpdates = (kit: Kit) => {
-  const { repo, audit, events, steps, now, inTx, findRow, present } = kit
+  const { repo, audit, events, now, inTx, findRow, present } = kit
 
   /**
    * Updates profile fields (not type, status or roles: the schema refuses
@@ -80,7 +80,7 @@ export const makeUpdates = (kit: Kit) => {
         const at = instant(yield* now)
         if (action === "deleted") {
           yield* repo.softDelete(id, at)
-          for (const step of yield* Ref.get(steps.deletion)) yield* step(id)
+          yield* kit.access.dropUserGrants(id)
         } else if (action === "unlocked") {
           yield* repo.unlock(id, at)
         } else {

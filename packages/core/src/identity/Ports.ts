@@ -1,0 +1,29 @@
+/**
+ * What identity needs from modules that import it, as ports (issue 14 §5;
+ * ARCHITECTURE §1 "modules form no cycle").
+ *
+ * Academics owns `schools` and imports identity, so identity cannot import
+ * academics: it asks through {@link UserSchools}, which academics provides
+ * from its own repository (`academics/IdentityPorts.ts`) and `Core.ts`
+ * composes. An embedder composing its own layers provides it the same way,
+ * or {@link noSchools} (every `school_id` refused) when it has no academics.
+ *
+ * @module
+ */
+import type { CurrentTenant } from "@signet/contracts/kernel/Context"
+import { Context, Effect, Layer } from "effect"
+
+/**
+ * "Is `schoolId` a live school of the `CurrentTenant`?" — false for another
+ * tenant's school, a deleted one, or an id that names nothing. A user's
+ * `school_id` must pass it (issue 15 §4: it lands in the JWT `school_id`
+ * claim, which other services trust). Runs in the caller's transaction when
+ * there is one.
+ */
+export class UserSchools extends Context.Tag("Signet/UserSchools")<
+  UserSchools,
+  { readonly exists: (schoolId: string) => Effect.Effect<boolean, never, CurrentTenant> }
+>() {}
+
+/** {@link UserSchools} for an installation without academics: no school exists, so every `school_id` is refused. */
+export const noSchools: Layer.Layer<UserSchools> = Layer.succeed(UserSchools, { exists: () => Effect.succeed(false) })
