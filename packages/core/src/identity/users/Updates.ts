@@ -20,7 +20,7 @@ export const makeUpdates = (kit: Kit) => {
   /**
    * Updates profile fields (not type, status or roles: the schema refuses
    * them). Devices, when given, replace the registered set. A new
-   * `school_id` must name a live school of the tenant ({@link SchoolCheck}).
+   * `school_id` must name a live school of the tenant (the `UserSchools` port).
    * @errors UserNotFound, Conflict, ValidationError (`school_id` naming no school of the tenant)
    */
   const update = (id: string, patch: UpdateUser) =>
