@@ -1,15 +1,15 @@
 /**
- * The facade's account and access groups (`client.mfa`, `tenants`, `users`, `apiKeys`, `roles`), one factory per
- * group over the client's {@link Session}; composed by `createSignetClient`.
+ * The facade's account and access groups (`client.mfa`, `tenants`, `users`,
+ * `apiKeys`, `roles`): one factory per group over the client's
+ * {@link Session}, composed by `createSignetClient`.
  *
  * @module
  */
-
 import type { Session } from "./Session.js"
 import type { ParamsOf, PlainOf, Raw } from "./Transport.js"
 
 /**
- * The signed-in user's TOTP second factor (RFC 6238). Once confirmed,
+ * `client.mfa`: the signed-in user's TOTP second factor (RFC 6238). Once confirmed,
  * password logins answer a challenge that `login` completes with
  * `credentials.totp`.
  */
@@ -38,7 +38,10 @@ export const mfaApi = ({ call, callWith, path }: Session) => ({
     callWith("session", "disableMfa", input, (r, payload) => r.session.disableMfa({ path, payload }))
 })
 
-/** Platform tenants (operator token). `client.tenants`: made from the client's {@link Session}. */
+/**
+ * `client.tenants`: Platform tenants (operator token).
+ * Made from the client's {@link Session}.
+ */
 export const tenantsApi = ({ call, callWith }: Session) => ({
   /** Onboards a tenant. @example `await signet.tenants.create({ slug: "lycee-hugo", name: "Lycée Hugo" })` */
   create: (input: PlainOf<"tenants", "create">) =>
@@ -49,7 +52,10 @@ export const tenantsApi = ({ call, callWith }: Session) => ({
   list: (params: ParamsOf<"tenants", "list"> = {}) => call((r) => r.tenants.list({ urlParams: params }))
 })
 
-/** Tenant users. `client.users`: made from the client's {@link Session}. */
+/**
+ * `client.users`: Tenant users.
+ * Made from the client's {@link Session}.
+ */
 export const usersApi = ({ call, callWith, path, withId }: Session) => ({
   /** A page of users (filters: `user_type`, `status`, `school_id`, `q`). */
   list: (params: ParamsOf<"users", "list"> = {}) => call((r) => r.users.list({ path, urlParams: params })),
@@ -68,7 +74,10 @@ export const usersApi = ({ call, callWith, path, withId }: Session) => ({
   resetMfa: (id: string) => call((r) => r.users.resetMfa(withId(id)))
 })
 
-/** API keys (shown once at creation). `client.apiKeys`: made from the client's {@link Session}. */
+/**
+ * `client.apiKeys`: API keys (shown once at creation).
+ * Made from the client's {@link Session}.
+ */
 export const apiKeysApi = ({ call, callWith, path, withId }: Session) => ({
   create: (input: PlainOf<"apikeys", "create">) =>
     callWith("apikeys", "create", input, (r, payload) => r.apikeys.create({ path, payload })),
@@ -76,7 +85,10 @@ export const apiKeysApi = ({ call, callWith, path, withId }: Session) => ({
   revoke: (id: string) => call((r) => r.apikeys.revoke(withId(id)))
 })
 
-/** Roles and assignments (RBAC). `client.roles`: made from the client's {@link Session}. */
+/**
+ * `client.roles`: Roles and assignments (RBAC).
+ * Made from the client's {@link Session}.
+ */
 export const rolesApi = ({ call, callWith, path, slug }: Session) => ({
   list: (params: ParamsOf<"access", "listRoles"> = {}) => call((r) => r.access.listRoles({ path, urlParams: params })),
   create: (input: PlainOf<"access", "createRole">) =>

@@ -1,14 +1,17 @@
 /**
- * The facade's school groups (`client.academics`, `attendance`, `beacons`), one factory per
- * group over the client's {@link Session}; composed by `createSignetClient`.
+ * The facade's school groups (`client.academics`, `attendance`, `beacons`):
+ * one factory per group over the client's {@link Session}, composed by
+ * `createSignetClient`.
  *
  * @module
  */
-
 import type { Session } from "./Session.js"
 import type { ParamsOf, PayloadOf, PlainOf, ResultOf } from "./Transport.js"
 
-/** Schools, classrooms, groups, courses, rosters and timetables. `client.academics`: made from the client's {@link Session}. */
+/**
+ * `client.academics`: Schools, classrooms, groups, courses, rosters and timetables.
+ * Made from the client's {@link Session}.
+ */
 export const academicsApi = ({ call, callWith, path, withId }: Session) => ({
   createSchool: (input: PlainOf<"academics", "createSchool">) =>
     callWith("academics", "createSchool", input, (r, payload) => r.academics.createSchool({ path, payload })),
@@ -47,7 +50,10 @@ export const academicsApi = ({ call, callWith, path, withId }: Session) => ({
     >
 })
 
-/** Signatures, rolls, QR codes, excuses and reports. `client.attendance`: made from the client's {@link Session}. */
+/**
+ * `client.attendance`: Signatures, rolls, QR codes, excuses and reports.
+ * Made from the client's {@link Session}.
+ */
 export const attendanceApi = ({ call, callWith, path, withId }: Session) => ({
   /**
    * `CreateSignatureAttempt`: a refusal resolves with `status: "REFUSED"` and a `reason_code`.
@@ -79,7 +85,10 @@ export const attendanceApi = ({ call, callWith, path, withId }: Session) => ({
   close: () => call((r) => r.attendance.closeExpiredCourses({ path }))
 })
 
-/** Classroom beacons (registry side). `client.beacons`: made from the client's {@link Session}. */
+/**
+ * `client.beacons`: Classroom beacons (registry side).
+ * Made from the client's {@link Session}.
+ */
 export const beaconsApi = ({ call, callWith, path, withId }: Session) => ({
   /** A one-time enrolment code for `signet-beacon enroll`. */
   createEnrolmentCode: (input: PlainOf<"beacons", "createEnrolmentCode">) =>
