@@ -103,17 +103,21 @@ describe("signet CLI", () => {
     SPAWNING_TEST_TIMEOUT
   )
 
-  it(
-    "user, apikey and signing-key commands",
-    async () => {
+  // One folder, one tenant: each case runs one command (or a command and the read that shows its
+  // effect) on what the cases before it made; a failure does not hide the cases after it.
+  describe("user, apikey, role, roster, academics, operator and signing-key commands", () => {
+    const T = ["--tenant", "cli-users"]
+    let created: { code: number | null; stdout: string; stderr: string }
+    let teacher: { id: string; email: string; user_type: string }
+    let school: { id: string }
+    beforeAll(async () => {
       expect((await signet(dir, ["tenant", "create", "cli-users", "--name", "Users"])).code).toBe(0)
-      const created = await signet(
+      created = await signet(
         dir,
         [
           "user",
           "create",
-          "--tenant",
-          "cli-users",
+          ...T,
           "--email",
           "t.martin@cli.example.edu",
           "--given-name",
@@ -124,202 +128,274 @@ describe("signet CLI", () => {
           "teacher",
           "--json"
         ],
-        {
-          SIGNET_NEW_PASSWORD: "teacher passphrase 2026"
-        }
+        { SIGNET_NEW_PASSWORD: "teacher passphrase 2026" }
       )
+      teacher = created.code === 0 ? JSON.parse(created.stdout) : { id: "", email: "", user_type: "" }
+    }, SPAWNING_TEST_TIMEOUT)
+
+    it("user create makes a teacher (password from SIGNET_NEW_PASSWORD) and prints it as JSON", () => {
       expect(created.code, created.stderr).toBe(0)
-      const teacher = JSON.parse(created.stdout)
       expect(teacher).toMatchObject({ email: "t.martin@cli.example.edu", user_type: "teacher" })
-      const csv = Path.join(dir, "students.csv")
-      Fs.writeFileSync(
-        csv,
-        "\ufeffemail,given_name,family_name,user_type,student_number,devices\r\n" +
-          "ana@cli.example.edu,Ana,Lopez,student,S-001,nfc-1;phone-1\r\n" +
-          "ben@cli.example.edu,Ben,Okafor,student,S-002,\r\n"
+    })
+
+    it(
+      "user import refuses a CSV with bad rows, naming each row's line",
+      async () => {
+        const bad = Path.join(dir, "bad.csv")
+        Fs.writeFileSync(
+          bad,
+          "email,given_name,family_name,user_type\nnot-an-email,A,B,student\nok@cli.example.edu,O,K,wizard\n"
+        )
+        const refused = await signet(dir, ["user", "import", ...T, bad])
+        expect(refused.code).toBe(1)
+        expect(refused.stderr).toContain("bad.csv:2")
+        expect(refused.stderr).toContain("bad.csv:3")
+      },
+      SPAWNING_TEST_TIMEOUT
+    )
+
+    describe("user import of a valid CSV", () => {
+      let csv: string
+      beforeAll(() => {
+        csv = Path.join(dir, "students.csv")
+        Fs.writeFileSync(
+          csv,
+          "\ufeffemail,given_name,family_name,user_type,student_number,devices\r\n" +
+            "ana@cli.example.edu,Ana,Lopez,student,S-001,nfc-1;phone-1\r\n" +
+            "ben@cli.example.edu,Ben,Okafor,student,S-002,\r\n"
+        )
+      })
+
+      it(
+        "--dry-run validates the rows",
+        async () => {
+          expect((await signet(dir, ["user", "import", ...T, csv, "--dry-run"])).stdout).toContain("2 row(s) valid")
+        },
+        SPAWNING_TEST_TIMEOUT
       )
-      const bad = Path.join(dir, "bad.csv")
-      Fs.writeFileSync(
-        bad,
-        "email,given_name,family_name,user_type\nnot-an-email,A,B,student\nok@cli.example.edu,O,K,wizard\n"
+
+      it(
+        "creates the users, listed by type with their devices",
+        async () => {
+          const imported = await signet(dir, ["user", "import", ...T, csv, "--json"])
+          expect(imported.code, imported.stderr).toBe(0)
+          expect(JSON.parse(imported.stdout).created).toBe(2)
+          const students = JSON.parse((await signet(dir, ["user", "list", ...T, "--type", "student", "--json"])).stdout)
+          expect(students.map((u: any) => u.email).sort()).toEqual(["ana@cli.example.edu", "ben@cli.example.edu"])
+          expect(students.find((u: any) => u.email === "ana@cli.example.edu").devices).toEqual(["nfc-1", "phone-1"])
+        },
+        SPAWNING_TEST_TIMEOUT
       )
-      const refused = await signet(dir, ["user", "import", "--tenant", "cli-users", bad])
-      expect(refused.code).toBe(1)
-      expect(refused.stderr).toContain("bad.csv:2")
-      expect(refused.stderr).toContain("bad.csv:3")
-      expect((await signet(dir, ["user", "import", "--tenant", "cli-users", csv, "--dry-run"])).stdout).toContain(
-        "2 row(s) valid"
+    })
+
+    it(
+      "user disable disables the user",
+      async () => {
+        expect((await signet(dir, ["user", "disable", ...T, teacher.id])).stdout).toContain("disabled")
+      },
+      SPAWNING_TEST_TIMEOUT
+    )
+
+    it(
+      "apikey create prints the key once (sg_…); apikey list lists it",
+      async () => {
+        const key = await signet(dir, [
+          "apikey",
+          "create",
+          ...T,
+          "--name",
+          "sync",
+          "--permission",
+          "users:read",
+          "--json"
+        ])
+        expect(key.code, key.stderr).toBe(0)
+        expect(JSON.parse(key.stdout).key).toMatch(/^sg_/)
+        expect(JSON.parse((await signet(dir, ["apikey", "list", ...T, "--json"])).stdout)[0].name).toBe("sync")
+      },
+      SPAWNING_TEST_TIMEOUT
+    )
+
+    it(
+      "role list lists the default roles",
+      async () => {
+        const roles = JSON.parse((await signet(dir, ["role", "list", ...T, "--json"])).stdout)
+        expect(roles.map((r: any) => r.name)).toContain("teacher")
+      },
+      SPAWNING_TEST_TIMEOUT
+    )
+
+    describe("role create, grant, assign and explain", () => {
+      it(
+        "role create makes a role; role grant adds a permission to it",
+        async () => {
+          expect((await signet(dir, ["role", "create", "registrar", ...T, "--permission", "users:read"])).code).toBe(0)
+          expect((await signet(dir, ["role", "grant", "registrar", "users:write", ...T])).stdout).toContain(
+            "users:write"
+          )
+        },
+        SPAWNING_TEST_TIMEOUT
       )
-      const imported = await signet(dir, ["user", "import", "--tenant", "cli-users", csv, "--json"])
-      expect(imported.code, imported.stderr).toBe(0)
-      expect(JSON.parse(imported.stdout).created).toBe(2)
-      const students = JSON.parse(
-        (await signet(dir, ["user", "list", "--tenant", "cli-users", "--type", "student", "--json"])).stdout
+
+      it(
+        "role assign gives it to a user; role explain says the user is allowed",
+        async () => {
+          expect((await signet(dir, ["role", "assign", "registrar", teacher.id, ...T])).code).toBe(0)
+          const explained = JSON.parse(
+            (await signet(dir, ["role", "explain", teacher.id, "users:write", ...T, "--json"])).stdout
+          )
+          expect(explained).toMatchObject({ allowed: true, decision: "allow" })
+        },
+        SPAWNING_TEST_TIMEOUT
       )
-      expect(students.map((u: any) => u.email).sort()).toEqual(["ana@cli.example.edu", "ben@cli.example.edu"])
-      expect(students.find((u: any) => u.email === "ana@cli.example.edu").devices).toEqual(["nfc-1", "phone-1"])
-      expect((await signet(dir, ["user", "disable", "--tenant", "cli-users", teacher.id])).stdout).toContain("disabled")
-      const key = await signet(dir, [
-        "apikey",
-        "create",
-        "--tenant",
-        "cli-users",
-        "--name",
-        "sync",
-        "--permission",
-        "users:read",
-        "--json"
-      ])
-      expect(key.code, key.stderr).toBe(0)
-      expect(JSON.parse(key.stdout).key).toMatch(/^sg_/)
-      expect(
-        JSON.parse((await signet(dir, ["apikey", "list", "--tenant", "cli-users", "--json"])).stdout)[0].name
-      ).toBe("sync")
-      const roles = JSON.parse((await signet(dir, ["role", "list", "--tenant", "cli-users", "--json"])).stdout)
-      expect(roles.map((r: any) => r.name)).toContain("teacher")
-      expect(
-        (await signet(dir, ["role", "create", "registrar", "--tenant", "cli-users", "--permission", "users:read"])).code
-      ).toBe(0)
-      expect(
-        (await signet(dir, ["role", "grant", "registrar", "users:write", "--tenant", "cli-users"])).stdout
-      ).toContain("users:write")
-      expect((await signet(dir, ["role", "assign", "registrar", teacher.id, "--tenant", "cli-users"])).code).toBe(0)
-      const explained = JSON.parse(
-        (await signet(dir, ["role", "explain", teacher.id, "users:write", "--tenant", "cli-users", "--json"])).stdout
-      )
-      expect(explained).toMatchObject({ allowed: true, decision: "allow" })
-      const sds = "/work/shared/data/oneroster/microsoft-sds-v2.1"
-      if (Fs.existsSync(sds)) {
+    })
+
+    const sds = "/work/shared/data/oneroster/microsoft-sds-v2.1"
+    it.skipIf(!Fs.existsSync(sds))(
+      "roster import imports a OneRoster folder; importing it again changes nothing",
+      async () => {
         expect((await signet(dir, ["tenant", "create", "cli-roster", "--name", "Roster"])).code).toBe(0)
         const imported = await signet(dir, ["roster", "import", sds, "--tenant", "cli-roster", "--json"])
         expect(imported.code, imported.stderr).toBe(0)
         expect(JSON.parse(imported.stdout)).toMatchObject({ version: "sds", users: { created: 6 } })
         const again = await signet(dir, ["roster", "import", sds, "--tenant", "cli-roster", "--quiet"])
         expect(again.stdout).toMatch(/users\s+0\s+0\s+0\s+6/)
-      } else console.warn(`${sds} absent: roster CLI test skipped`)
-      const school = JSON.parse(
-        (
-          await signet(dir, [
-            "school",
-            "create",
-            "--tenant",
-            "cli-users",
-            "--name",
-            "Leeds ITS",
-            "--timezone",
-            "Europe/London",
-            "--json"
-          ])
-        ).stdout
-      )
-      expect(
-        (
-          await signet(dir, [
-            "classroom",
-            "create",
-            "--tenant",
-            "cli-users",
+      },
+      SPAWNING_TEST_TIMEOUT
+    )
+
+    it(
+      "school create and classroom create",
+      async () => {
+        const made = await signet(dir, [
+          "school",
+          "create",
+          ...T,
+          "--name",
+          "Leeds ITS",
+          "--timezone",
+          "Europe/London",
+          "--json"
+        ])
+        expect(made.code, made.stderr).toBe(0)
+        school = JSON.parse(made.stdout)
+        expect(
+          (await signet(dir, ["classroom", "create", ...T, "--school", school.id, "--name", "7.96", "--code", "7.96"]))
+            .code
+        ).toBe(0)
+      },
+      SPAWNING_TEST_TIMEOUT
+    )
+
+    const leeds = "/work/shared/data/ics/ITSLeeds-TDS/timetable.ics"
+    describe.skipIf(!Fs.existsSync(leeds))("timetable commands", () => {
+      it(
+        "timetable import creates the courses in the school's classrooms; course list lists them",
+        async () => {
+          const tt = await signet(dir, [
+            "timetable",
+            "import",
+            leeds,
+            ...T,
             "--school",
             school.id,
-            "--name",
-            "7.96",
-            "--code",
-            "7.96"
+            "--classroom-pattern",
+            "\\(?(\\d+\\.\\d+)\\)?$",
+            "--json"
           ])
-        ).code
-      ).toBe(0)
-      const leeds = "/work/shared/data/ics/ITSLeeds-TDS/timetable.ics"
-      if (Fs.existsSync(leeds)) {
-        const tt = await signet(dir, [
-          "timetable",
-          "import",
-          leeds,
-          "--tenant",
-          "cli-users",
-          "--school",
-          school.id,
-          "--classroom-pattern",
-          "\\(?(\\d+\\.\\d+)\\)?$",
-          "--json"
-        ])
-        expect(tt.code, tt.stderr).toBe(0)
-        expect(JSON.parse(tt.stdout).courses.created).toBe(11)
-        const courses = JSON.parse((await signet(dir, ["course", "list", "--tenant", "cli-users", "--json"])).stdout)
-        expect(courses).toHaveLength(11)
-        const group = JSON.parse(
-          (
-            await signet(dir, [
-              "group",
-              "create",
-              "--tenant",
-              "cli-users",
-              "--school",
-              school.id,
-              "--name",
-              "TDS",
-              "--json"
-            ])
-          ).stdout
+          expect(tt.code, tt.stderr).toBe(0)
+          expect(JSON.parse(tt.stdout).courses.created).toBe(11)
+          const courses = JSON.parse((await signet(dir, ["course", "list", ...T, "--json"])).stdout)
+          expect(courses).toHaveLength(11)
+        },
+        SPAWNING_TEST_TIMEOUT
+      )
+
+      it(
+        "timetable feed create answers a calendar path; timetable export prints the group's calendar",
+        async () => {
+          const group = JSON.parse(
+            (await signet(dir, ["group", "create", ...T, "--school", school.id, "--name", "TDS", "--json"])).stdout
+          )
+          const feed = await signet(dir, [
+            "timetable",
+            "feed",
+            "create",
+            ...T,
+            "--kind",
+            "group",
+            "--id",
+            group.id,
+            "--json"
+          ])
+          expect(JSON.parse(feed.stdout).path).toMatch(/\/calendar\/sgc_[A-Za-z0-9_-]+\.ics$/)
+          const exported = await signet(dir, ["timetable", "export", ...T, "--kind", "group", "--id", group.id])
+          expect(exported.stdout).toContain("BEGIN:VCALENDAR")
+        },
+        SPAWNING_TEST_TIMEOUT
+      )
+    })
+
+    it(
+      "operator create, list and disable",
+      async () => {
+        const op = await signet(dir, ["operator", "create", "--email", "ops@cli.example.org", "--name", "Ops"], {
+          SIGNET_NEW_PASSWORD: "operator passphrase 2026"
+        })
+        expect(op.code, op.stderr).toBe(0)
+        expect(JSON.parse((await signet(dir, ["operator", "list", "--json"])).stdout)[0]).toMatchObject({
+          email: "ops@cli.example.org",
+          status: "active"
+        })
+        expect((await signet(dir, ["operator", "disable", "--email", "ops@cli.example.org"])).stdout).toContain(
+          "disabled"
         )
-        const feed = await signet(dir, [
-          "timetable",
-          "feed",
-          "create",
-          "--tenant",
-          "cli-users",
-          "--kind",
-          "group",
-          "--id",
-          group.id,
-          "--json"
-        ])
-        expect(JSON.parse(feed.stdout).path).toMatch(/\/calendar\/sgc_[A-Za-z0-9_-]+\.ics$/)
-        const exported = await signet(dir, [
-          "timetable",
-          "export",
-          "--tenant",
-          "cli-users",
-          "--kind",
-          "group",
-          "--id",
-          group.id
-        ])
-        expect(exported.stdout).toContain("BEGIN:VCALENDAR")
-      } else console.warn(`${leeds} absent: timetable CLI test skipped`)
-      const op = await signet(dir, ["operator", "create", "--email", "ops@cli.example.org", "--name", "Ops"], {
-        SIGNET_NEW_PASSWORD: "operator passphrase 2026"
-      })
-      expect(op.code, op.stderr).toBe(0)
-      expect(JSON.parse((await signet(dir, ["operator", "list", "--json"])).stdout)[0]).toMatchObject({
-        email: "ops@cli.example.org",
-        status: "active"
-      })
-      expect((await signet(dir, ["operator", "disable", "--email", "ops@cli.example.org"])).stdout).toContain(
-        "disabled"
-      )
-      // Without --alg the new key takes SIGNET_JWT_ALG (as the first key does).
-      const rotated = await signet(dir, ["keys", "rotate", "--json"], { SIGNET_JWT_ALG: "EdDSA" })
-      expect(rotated.code, rotated.stderr).toBe(0)
-      const platformKey = JSON.parse(rotated.stdout)
-      expect(platformKey.jwks.keys.length).toBeGreaterThanOrEqual(2)
-      expect(platformKey.jwks.keys.find((k: any) => k.kid === platformKey.kid)).toMatchObject({ alg: "EdDSA" })
-      // A tenant's own signing key: first in its JWKS, listed with its tenant, dropped back to the platform's.
-      const tenantKey = await signet(dir, ["keys", "rotate", "--tenant", "cli-users", "--alg", "EdDSA", "--json"])
-      expect(tenantKey.code, tenantKey.stderr).toBe(0)
-      const own = JSON.parse(tenantKey.stdout)
-      expect(own.jwks.keys[0]).toMatchObject({ kid: own.kid, alg: "EdDSA" })
-      const listed = JSON.parse((await signet(dir, ["keys", "list", "--json"])).stdout)
-      expect(listed.find((k: any) => k.kid === own.kid)).toMatchObject({ tenant_id: own.tenant_id, retire_after: null })
-      expect(listed.filter((k: any) => k.tenant_id === null).length).toBeGreaterThanOrEqual(2)
-      expect((await signet(dir, ["keys", "drop-tenant", "--tenant", "cli-users"])).stdout).toContain(
-        "signed with the platform key again"
-      )
-      const unknown = await signet(dir, ["keys", "rotate", "--tenant", "no-such-school"])
-      expect(unknown.code).toBe(1)
-      expect(unknown.stderr.trim()).toBe('signet: no tenant "no-such-school"')
-    },
-    SPAWNING_TEST_TIMEOUT
-  )
+      },
+      SPAWNING_TEST_TIMEOUT
+    )
+
+    it(
+      "keys rotate without --alg takes SIGNET_JWT_ALG for the new platform key",
+      async () => {
+        const rotated = await signet(dir, ["keys", "rotate", "--json"], { SIGNET_JWT_ALG: "EdDSA" })
+        expect(rotated.code, rotated.stderr).toBe(0)
+        const platformKey = JSON.parse(rotated.stdout)
+        expect(platformKey.jwks.keys.length).toBeGreaterThanOrEqual(2)
+        expect(platformKey.jwks.keys.find((k: any) => k.kid === platformKey.kid)).toMatchObject({ alg: "EdDSA" })
+      },
+      SPAWNING_TEST_TIMEOUT
+    )
+
+    it(
+      "keys rotate --tenant: the tenant's own key is first in its JWKS, listed with its tenant; drop-tenant drops it",
+      async () => {
+        const tenantKey = await signet(dir, ["keys", "rotate", ...T, "--alg", "EdDSA", "--json"])
+        expect(tenantKey.code, tenantKey.stderr).toBe(0)
+        const own = JSON.parse(tenantKey.stdout)
+        expect(own.jwks.keys[0]).toMatchObject({ kid: own.kid, alg: "EdDSA" })
+        const listed = JSON.parse((await signet(dir, ["keys", "list", "--json"])).stdout)
+        expect(listed.find((k: any) => k.kid === own.kid)).toMatchObject({
+          tenant_id: own.tenant_id,
+          retire_after: null
+        })
+        expect(listed.filter((k: any) => k.tenant_id === null).length).toBeGreaterThanOrEqual(2)
+        expect((await signet(dir, ["keys", "drop-tenant", ...T])).stdout).toContain(
+          "signed with the platform key again"
+        )
+      },
+      SPAWNING_TEST_TIMEOUT
+    )
+
+    it(
+      "keys rotate for an unknown tenant fails with one line",
+      async () => {
+        const unknown = await signet(dir, ["keys", "rotate", "--tenant", "no-such-school"])
+        expect(unknown.code).toBe(1)
+        expect(unknown.stderr.trim()).toBe('signet: no tenant "no-such-school"')
+      },
+      SPAWNING_TEST_TIMEOUT
+    )
+  })
 
   it(
     "bad configuration gives one clear line and a non-zero exit",

@@ -24,7 +24,7 @@
 import { expect, layer } from "@effect/vitest"
 import { generateOneRoster, testDialects } from "@signet/core/testing"
 import { call, expectProblem, type JsonResponse, TestServer, testServer } from "@signet/server/testing"
-import { Effect } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { strToU8, zipSync } from "fflate"
 import { generate } from "otplib"
 
@@ -160,6 +160,72 @@ const upload = (slug: string, token: string, zip: Uint8Array, dryRun = false) =>
       return { status: res.status, body: (await res.json()) as any }
     })
   )
+
+/** Expects a 403 problem naming `permission`. */
+const refused = (res: JsonResponse, permission: string) => {
+  expect(expectProblem(res, 403).permission).toBe(permission)
+}
+
+/** The names of the roles assigned directly to `userId`, sorted (as the operator). */
+const roleNames = (base: string, userId: string) =>
+  Effect.map(call("GET", `${base}/users/${userId}/roles`), (r) => (r.body as Array<any>).map((x) => x.role_name).sort())
+
+/** A new user `<local>@…` of `type` (as the operator) given the role `roleId` too; answers its id. */
+const userWithRole = (base: string, local: string, type: string, roleId: string) =>
+  Effect.gen(function* () {
+    const slug = base.split("/").pop()!
+    const created = yield* call("POST", `${base}/users`, { body: newUser(slug, local, type) })
+    expect(created.status).toBe(201)
+    const id = created.body.id as string
+    expect((yield* call("POST", `${base}/users/${id}/roles`, { body: { role_id: roleId } })).status).toBe(200)
+    return id
+  })
+
+/**
+ * The role-administration fixture: {@link setup}, plus a role administrator
+ * without `*:*` made by the operator (no step-up for operators) — "ra", a
+ * teacher with the `role-admin` role (priority 70: `roles:read`,
+ * `roles:write`, `users:read`), signed in with MFA (role changes by a user
+ * need a recent MFA) — and an empty team "Office". `as` calls the API as ra.
+ */
+class RoleAdminFixture extends Context.Tag("test/RoleAdminFixture")<
+  RoleAdminFixture,
+  {
+    readonly base: string
+    readonly managerId: string
+    readonly roleId: (name: string) => string
+    readonly roleAdminId: string
+    readonly raId: string
+    readonly teamId: string
+    readonly as: (method: string, path: string, body?: unknown) => Effect.Effect<JsonResponse, never, TestServer>
+  }
+>() {
+  static layer = (slug: string) =>
+    Layer.effect(
+      RoleAdminFixture,
+      Effect.gen(function* () {
+        const { managerId, roleId } = yield* setup(slug)
+        const base = `/api/v1/tenants/${slug}`
+        const roleAdmin = yield* call("POST", `${base}/roles`, {
+          body: { name: "role-admin", priority: 70, permissions: ["roles:read", "roles:write", "users:read"] }
+        })
+        expect(roleAdmin.status).toBe(201)
+        const roleAdminId = roleAdmin.body.id as string
+        const created = yield* call("POST", `${base}/users`, { body: newUser(slug, "ra", "teacher") })
+        expect(created.status).toBe(201)
+        const raId = created.body.id as string
+        expect((yield* call("POST", `${base}/users/${raId}/roles`, { body: { role_id: roleAdminId } })).status).toBe(
+          200
+        )
+        const team = yield* call("POST", `${base}/teams`, { body: { name: "Office" } })
+        expect(team.status).toBe(201)
+        const ra = (yield* mfaLogin(slug, `ra@${slug}.example.edu`)).access_token
+        const as = (method: string, path: string, body?: unknown) =>
+          call(method, `${base}${path}`, body === undefined ? { auth: ra } : { auth: ra, body })
+        return { base, managerId, roleId, roleAdminId, raId, teamId: team.body.id as string, as }
+      })
+    )
+}
 
 for (const dialect of testDialects()) {
   layer(testServer(dialect), { timeout: 120_000, excludeTestServices: true })(
@@ -358,43 +424,33 @@ for (const dialect of testDialects()) {
         })
       )
 
-      it.effect(
-        "role administration: roles:write alone cannot assign, grant or allow what its holder lacks; within it, allowed",
-        () =>
+      // Role administration: one role administrator (set up once), one rule per case. The refusals
+      // come first and each checks that nothing was written; the allowed cases work on objects of
+      // their own, so that a failure in one does not hide the others.
+      it.layer(RoleAdminFixture.layer("esc-roles"), { timeout: 120_000 })("role administration", (it) => {
+        it.effect("ra cannot assign the admin role, to oneself or anyone: 403 naming *:*; no role assigned", () =>
           Effect.gen(function* () {
-            const slug = "esc-roles"
-            const { managerId, roleId } = yield* setup(slug)
-            const base = `/api/v1/tenants/${slug}`
-            // The operator (no step-up) makes a role administrator without *:*: a teacher plus "role-admin".
-            const roleAdmin = yield* call("POST", `${base}/roles`, {
-              body: { name: "role-admin", priority: 70, permissions: ["roles:read", "roles:write", "users:read"] }
-            })
-            expect(roleAdmin.status).toBe(201)
-            const roleAdminId = roleAdmin.body.id as string
-            const created = yield* call("POST", `${base}/users`, { body: newUser(slug, "ra", "teacher") })
-            expect(created.status).toBe(201)
-            const raId = created.body.id as string
-            expect(
-              (yield* call("POST", `${base}/users/${raId}/roles`, { body: { role_id: roleAdminId } })).status
-            ).toBe(200)
-            const team = yield* call("POST", `${base}/teams`, { body: { name: "Office" } })
-            expect(team.status).toBe(201)
-            const teamId = team.body.id as string
-
-            // Role changes by a user need a recent MFA: enrol TOTP, then log in with a recovery code.
-            const ra = (yield* mfaLogin(slug, `ra@${slug}.example.edu`)).access_token
-            const as = (method: string, path: string, body?: unknown) =>
-              call(method, `${base}${path}`, body === undefined ? { auth: ra } : { auth: ra, body })
-            const refused = (res: JsonResponse, permission: string) => {
-              expect(expectProblem(res, 403).permission).toBe(permission)
-            }
-
-            // Assigning the admin role, to oneself or anyone: 403 naming *:*.
+            const { as, base, managerId, raId, roleId } = yield* RoleAdminFixture
             refused(yield* as("POST", `/users/${raId}/roles`, { role_id: roleId("admin") }), "*:*")
             refused(yield* as("POST", `/users/${managerId}/roles`, { role_id: roleId("admin") }), "*:*")
-            // The manager role: the first of its permissions (by name) that ra lacks is named.
+            expect(yield* roleNames(base, raId)).toEqual(["role-admin", "teacher"])
+            expect(yield* roleNames(base, managerId)).toEqual(["manager", "teacher"])
+            const effective = yield* call("GET", `${base}/users/${raId}/effective-permissions`)
+            expect(effective.body.allow).not.toContain("*:*")
+          })
+        )
+
+        it.effect("ra cannot assign the manager role: 403 naming the first of its permissions (by name) ra lacks", () =>
+          Effect.gen(function* () {
+            const { as, base, raId, roleId } = yield* RoleAdminFixture
             refused(yield* as("POST", `/users/${raId}/roles`, { role_id: roleId("manager") }), "academics:*")
-            // Granting *:* (or anything not held) to one's own role, by grant, replacement or creation.
+            expect(yield* roleNames(base, raId)).toEqual(["role-admin", "teacher"])
+          })
+        )
+
+        it.effect("ra cannot put a permission ra lacks in a role: by grant, replacement or creation", () =>
+          Effect.gen(function* () {
+            const { as, base, roleAdminId } = yield* RoleAdminFixture
             refused(yield* as("POST", `/roles/${roleAdminId}/permissions`, { permission: "*:*" }), "*:*")
             refused(
               yield* as("PUT", `/roles/${roleAdminId}/permissions`, {
@@ -406,75 +462,137 @@ for (const dialect of testDialects()) {
               yield* as("POST", "/roles", { name: "sneaky", permissions: ["users:read", "users:delete"] }),
               "users:delete"
             )
-            // An allow override of a permission not held; its deny form takes away and is allowed.
-            refused(yield* as("PUT", `/users/${raId}/permissions/users:delete`, { effect: "allow" }), "users:delete")
-            refused(yield* as("PUT", `/users/${managerId}/permissions/*:*`, { effect: "allow" }), "*:*")
-            // The admin role to a team.
-            refused(yield* as("PUT", `/teams/${teamId}/roles/${roleId("admin")}`), "*:*")
-            // Lifting a deny hands the permission back: it must be held too.
-            expect(
-              (yield* call("PUT", `${base}/users/${managerId}/permissions/users:delete`, { body: { effect: "deny" } }))
-                .status
-            ).toBe(200)
-            refused(yield* as("DELETE", `/users/${managerId}/permissions/users:delete`), "users:delete")
-
-            // Nothing was written by the refusals.
-            const raRoles = (yield* call("GET", `${base}/users/${raId}/roles`)).body.map((r: any) => r.role_name)
-            expect(raRoles.sort()).toEqual(["role-admin", "teacher"])
             expect((yield* call("GET", `${base}/roles/${roleAdminId}`)).body.permissions).toEqual([
               "roles:read",
               "roles:write",
               "users:read"
             ])
-            expect((yield* call("GET", `${base}/users/${raId}/permissions`)).body).toEqual([])
-            expect((yield* call("GET", `${base}/teams/${teamId}`)).body.roles).toEqual([])
-            expect((yield* call("GET", `${base}/users/${managerId}/permissions`)).body).toMatchObject([
-              { permission: "apikeys:write", effect: "allow" },
-              { permission: "users:delete", effect: "deny" }
-            ])
             const found = yield* call("GET", `${base}/roles?limit=50`)
             expect(found.body.items.map((r: any) => r.name)).not.toContain("sneaky")
-            const effective = yield* call("GET", `${base}/users/${raId}/effective-permissions`)
-            expect(effective.body.allow).not.toContain("*:*")
+          })
+        )
 
-            // Within what ra holds: a role of users:read only is created, assigned, given to a team, granted more.
+        it.effect("ra cannot allow by override a permission ra lacks, to oneself or anyone; no override written", () =>
+          Effect.gen(function* () {
+            const { as, base, managerId, raId } = yield* RoleAdminFixture
+            refused(yield* as("PUT", `/users/${raId}/permissions/users:delete`, { effect: "allow" }), "users:delete")
+            refused(yield* as("PUT", `/users/${managerId}/permissions/*:*`, { effect: "allow" }), "*:*")
+            expect((yield* call("GET", `${base}/users/${raId}/permissions`)).body).toEqual([])
+            expect((yield* call("GET", `${base}/users/${managerId}/permissions`)).body).toMatchObject([
+              { permission: "apikeys:write", effect: "allow" }
+            ])
+          })
+        )
+
+        it.effect("ra cannot give a team the admin role: 403 naming *:*; the team keeps no role", () =>
+          Effect.gen(function* () {
+            const { as, base, roleId, teamId } = yield* RoleAdminFixture
+            refused(yield* as("PUT", `/teams/${teamId}/roles/${roleId("admin")}`), "*:*")
+            expect((yield* call("GET", `${base}/teams/${teamId}`)).body.roles).toEqual([])
+          })
+        )
+
+        it.effect("ra cannot lift a deny of a permission ra lacks (it hands the permission back); the deny stays", () =>
+          Effect.gen(function* () {
+            const { as, base, roleId } = yield* RoleAdminFixture
+            const target = yield* userWithRole(base, "lift", "teacher", roleId("manager"))
+            expect(
+              (yield* call("PUT", `${base}/users/${target}/permissions/users:delete`, { body: { effect: "deny" } }))
+                .status
+            ).toBe(200)
+            refused(yield* as("DELETE", `/users/${target}/permissions/users:delete`), "users:delete")
+            expect((yield* call("GET", `${base}/users/${target}/permissions`)).body).toMatchObject([
+              { permission: "users:delete", effect: "deny" }
+            ])
+          })
+        )
+
+        it.effect("within what ra holds, a role is created, assigned, given to a team and granted more", () =>
+          Effect.gen(function* () {
+            const { as, base, roleId } = yield* RoleAdminFixture
+            const target = yield* userWithRole(base, "within", "student", roleId("viewer"))
+            const team = yield* call("POST", `${base}/teams`, { body: { name: "Readers" } })
+            expect(team.status).toBe(201)
             const reader = yield* as("POST", "/roles", { name: "reader", priority: 10, permissions: ["users:read"] })
             expect(reader.status).toBe(201)
             const readerId = reader.body.id as string
-            expect((yield* as("POST", `/users/${managerId}/roles`, { role_id: readerId })).status).toBe(200)
-            expect((yield* as("POST", `/users/${raId}/roles`, { role_id: readerId })).status).toBe(200)
-            expect((yield* as("PUT", `/teams/${teamId}/roles/${readerId}`)).status).toBe(200)
+            expect((yield* as("POST", `/users/${target}/roles`, { role_id: readerId })).status).toBe(200)
+            expect((yield* as("PUT", `/teams/${team.body.id}/roles/${readerId}`)).status).toBe(200)
             expect((yield* as("POST", `/roles/${readerId}/permissions`, { permission: "academics:read" })).status).toBe(
               200
             )
             // The teacher role's permissions are ra's too (ra is a teacher).
-            expect((yield* as("POST", `/users/${managerId}/roles`, { role_id: roleId("teacher") })).status).toBe(200)
-            expect((yield* as("PUT", `/users/${managerId}/permissions/users:read`, { effect: "allow" })).status).toBe(
-              200
-            )
-            expect((yield* as("PUT", `/users/${raId}/permissions/users:delete`, { effect: "deny" })).status).toBe(200)
-            expect(
-              (yield* call("PUT", `${base}/users/${managerId}/permissions/teams:read`, { body: { effect: "deny" } }))
-                .status
-            ).toBe(200)
-            expect((yield* as("DELETE", `/users/${managerId}/permissions/teams:read`)).status).toBe(204)
-            // Taking away needs nothing more: revoke, unassign, remove an allow override, withdraw a team role.
-            expect((yield* as("DELETE", `/roles/${readerId}/permissions/academics:read`)).status).toBe(200)
-            expect((yield* as("DELETE", `/users/${managerId}/roles/${roleId("manager")}`)).status).toBe(204)
-            expect((yield* as("DELETE", `/users/${managerId}/permissions/apikeys:write`)).status).toBe(204)
-            expect((yield* as("DELETE", `/teams/${teamId}/roles/${readerId}`)).status).toBe(200)
-            const managerRoles = (yield* call("GET", `${base}/users/${managerId}/roles`)).body.map(
-              (r: any) => r.role_name
-            )
-            expect(managerRoles.sort()).toEqual(["reader", "teacher"])
-
-            // The operator still may do what ra may not.
-            expect(
-              (yield* call("POST", `${base}/roles/${roleAdminId}/permissions`, { body: { permission: "*:*" } })).status
-            ).toBe(200)
-            expect((yield* call("PUT", `${base}/teams/${teamId}/roles/${roleId("admin")}`)).status).toBe(200)
+            expect((yield* as("POST", `/users/${target}/roles`, { role_id: roleId("teacher") })).status).toBe(200)
+            expect(yield* roleNames(base, target)).toEqual(["reader", "student", "teacher", "viewer"])
           })
-      )
+        )
+
+        it.effect(
+          "within what ra holds, overrides are set: an allow of a held permission, any deny, a lifted deny",
+          () =>
+            Effect.gen(function* () {
+              const { as, base, roleId } = yield* RoleAdminFixture
+              const target = yield* userWithRole(base, "overrides", "teacher", roleId("viewer"))
+              expect((yield* as("PUT", `/users/${target}/permissions/users:read`, { effect: "allow" })).status).toBe(
+                200
+              )
+              expect((yield* as("PUT", `/users/${target}/permissions/users:delete`, { effect: "deny" })).status).toBe(
+                200
+              )
+              expect(
+                (yield* call("PUT", `${base}/users/${target}/permissions/teams:read`, { body: { effect: "deny" } }))
+                  .status
+              ).toBe(200)
+              expect((yield* as("DELETE", `/users/${target}/permissions/teams:read`)).status).toBe(204)
+              expect((yield* call("GET", `${base}/users/${target}/permissions`)).body).toMatchObject([
+                { permission: "users:delete", effect: "deny" },
+                { permission: "users:read", effect: "allow" }
+              ])
+            })
+        )
+
+        it.effect(
+          "taking away needs nothing more: revoke, unassign, remove an allow override, withdraw a team role",
+          () =>
+            Effect.gen(function* () {
+              const { as, base, roleId } = yield* RoleAdminFixture
+              // Set up by the operator: nothing of it is ra's to give.
+              const target = yield* userWithRole(base, "take", "teacher", roleId("manager"))
+              expect(
+                (yield* call("PUT", `${base}/users/${target}/permissions/apikeys:write`, { body: { effect: "allow" } }))
+                  .status
+              ).toBe(200)
+              const role = yield* call("POST", `${base}/roles`, {
+                body: { name: "archivist", priority: 10, permissions: ["users:read", "audit:read"] }
+              })
+              expect(role.status).toBe(201)
+              const team = yield* call("POST", `${base}/teams`, { body: { name: "Archive" } })
+              expect((yield* call("PUT", `${base}/teams/${team.body.id}/roles/${role.body.id}`)).status).toBe(200)
+
+              expect((yield* as("DELETE", `/roles/${role.body.id}/permissions/audit:read`)).status).toBe(200)
+              expect((yield* as("DELETE", `/users/${target}/roles/${roleId("manager")}`)).status).toBe(204)
+              expect((yield* as("DELETE", `/users/${target}/permissions/apikeys:write`)).status).toBe(204)
+              expect((yield* as("DELETE", `/teams/${team.body.id}/roles/${role.body.id}`)).status).toBe(200)
+              expect(yield* roleNames(base, target)).toEqual(["teacher"])
+              expect((yield* call("GET", `${base}/users/${target}/permissions`)).body).toEqual([])
+              expect((yield* call("GET", `${base}/roles/${role.body.id}`)).body.permissions).toEqual(["users:read"])
+              expect((yield* call("GET", `${base}/teams/${team.body.id}`)).body.roles).toEqual([])
+            })
+        )
+
+        it.effect("the operator still may do what ra may not: grant *:* to a role, give a team the admin role", () =>
+          Effect.gen(function* () {
+            const { base, roleId } = yield* RoleAdminFixture
+            const role = yield* call("POST", `${base}/roles`, { body: { name: "deputy", priority: 65 } })
+            expect(role.status).toBe(201)
+            expect(
+              (yield* call("POST", `${base}/roles/${role.body.id}/permissions`, { body: { permission: "*:*" } })).status
+            ).toBe(200)
+            const team = yield* call("POST", `${base}/teams`, { body: { name: "Board" } })
+            expect((yield* call("PUT", `${base}/teams/${team.body.id}/roles/${roleId("admin")}`)).status).toBe(200)
+          })
+        )
+      })
 
       it.effect("role listings: highest priority first, then name, across pages", () =>
         Effect.gen(function* () {

@@ -1,0 +1,173 @@
+/**
+ * The session under the Promise facade (`Client.ts`): the credentials, the
+ * token state (login with the TOTP step, refresh shortly before expiry and
+ * once more on a 401, single flight), and `call`/`callWith`, through which
+ * every facade method reaches the REST API.
+ *
+ * @module
+ */
+import { type Effect, Redacted } from "effect"
+import { decodePayload, type Group, type PayloadOf, type Raw, rawClient, toPromise } from "./Transport.js"
+
+/** How the client authenticates. */
+export type Credentials =
+  | {
+      /** E-mail or username, and password (`POST …/auth/login`). */
+      readonly login: string
+      readonly password: string
+      /** Asked for the TOTP code when the account has MFA. */
+      readonly totp?: (() => Promise<string>) | undefined
+    }
+  | { /** An API key (`sg_…`), scoped to permissions. */ readonly apiKey: string }
+  | {
+      /** Tokens you already hold (e.g. from your own login flow). */ readonly accessToken: string
+      readonly refreshToken?: string | undefined
+    }
+  | { /** The operator token (platform endpoints: tenants). */ readonly operatorToken: string }
+
+/** Options of {@link createSignetClient}. */
+export interface SignetClientOptions {
+  /** Server base URL, e.g. `http://127.0.0.1:8080`. */
+  readonly baseUrl: string
+  /** The tenant (slug) the tenant-scoped methods act on. */
+  readonly tenant: string
+  readonly credentials?: Credentials | undefined
+  /** Refresh the access token when it expires within this many seconds (default 30). */
+  readonly refreshLeewaySeconds?: number | undefined
+  /**
+   * Called with every token pair the client receives (login, MFA step,
+   * refresh). Refresh tokens rotate on every use and the previous one is then
+   * dead, so an application that keeps sessions across restarts persists the
+   * pair here and passes it back as `credentials: { accessToken, refreshToken }`.
+   * The client waits for the returned promise before going on.
+   */
+  readonly onTokens?:
+    | ((tokens: {
+        readonly access_token: string
+        readonly refresh_token: string
+        readonly expires_in: number
+      }) => void | Promise<void>)
+    | undefined
+}
+
+/**
+ * The authenticated session of one client: `call(f)` runs a REST call `f`
+ * with authentication (first login, refresh before expiry, one refresh and
+ * retry on 401) and rejects with the server's tagged error; `callWith` first
+ * decodes a plain payload with the endpoint's schema (a `ValidationError`,
+ * nothing sent, when invalid). `path`/`withId(id)` are the tenant's path
+ * parameters.
+ */
+export const makeSession = (options: SignetClientOptions) => {
+  const slug = options.tenant
+  const leewayMs = (options.refreshLeewaySeconds ?? 30) * 1000
+  const creds = options.credentials
+  const state: { access?: string | undefined; refresh?: string | undefined; expiresAt: number } = {
+    access:
+      creds && "apiKey" in creds
+        ? creds.apiKey
+        : creds && "accessToken" in creds
+          ? creds.accessToken
+          : creds && "operatorToken" in creds
+            ? creds.operatorToken
+            : undefined,
+    refresh: creds && "accessToken" in creds ? creds.refreshToken : undefined,
+    expiresAt: Number.POSITIVE_INFINITY
+  }
+  let rawPromise: Promise<Raw> | undefined
+  const raw = () => (rawPromise ??= toPromise(rawClient(options.baseUrl.replace(/\/$/, ""), () => state.access)))
+
+  const store = async (tokens: { access_token: string; refresh_token: string; expires_in: number }) => {
+    state.access = tokens.access_token
+    state.refresh = tokens.refresh_token
+    state.expiresAt = Date.now() + tokens.expires_in * 1000
+    await options.onTokens?.(tokens)
+  }
+
+  /**
+   * Single flight: one login or refresh at a time for all concurrent calls.
+   * Two refreshes with the same refresh token would look like a replay to the
+   * server, which then revokes the session; four first calls would log in
+   * four times.
+   */
+  let inFlight: Promise<unknown> | undefined
+  const once = <A>(f: () => Promise<A>): Promise<A> => {
+    if (!inFlight) inFlight = f().finally(() => (inFlight = undefined))
+    return inFlight as Promise<A>
+  }
+
+  /**
+   * Logs in with a password (and the TOTP code when asked). Called on the
+   * first request when the credentials are a password; call it yourself to
+   * switch users. Answers the user.
+   */
+  const login = async (loginName: string, password: string, totp?: () => Promise<string>) => {
+    const r = await raw()
+    const result = await toPromise(
+      r.auth.login({ path: { slug }, payload: { login: loginName, password: Redacted.make(password) } })
+    )
+    if (result.status === "authenticated") {
+      await store(result.tokens)
+      return result.tokens.user
+    }
+    if (!totp) throw new Error("this account has MFA: pass credentials.totp to answer the TOTP challenge")
+    const tokens = await toPromise(
+      r.auth.mfa({ path: { slug }, payload: { mfa_token: result.mfa_token, code: await totp() } })
+    )
+    await store(tokens)
+    return tokens.user
+  }
+
+  const refreshNow = () =>
+    once(async () => {
+      if (!state.refresh) return false
+      const r = await raw()
+      await store(await toPromise(r.auth.refresh({ path: { slug }, payload: { refresh_token: state.refresh } })))
+      return true
+    })
+
+  const ensureAuth = async () => {
+    if (state.access === undefined && creds && "password" in creds)
+      await once(async () => {
+        if (state.access === undefined) await login(creds.login, creds.password, creds.totp)
+      })
+    else if (state.refresh && Date.now() > state.expiresAt - leewayMs) await refreshNow()
+  }
+
+  /** Runs one REST call with authentication, refresh-on-401 once, and tagged-error rejection. */
+  const call = async <A>(f: (r: Raw) => Effect.Effect<A, unknown>): Promise<A> => {
+    await ensureAuth()
+    const r = await raw()
+    const used = state.access
+    try {
+      return await toPromise(f(r))
+    } catch (e) {
+      if ((e as { _tag?: string })?._tag !== "Unauthorized") throw e
+      // Another call may have refreshed meanwhile: then retry with its token, without a second refresh.
+      if (state.access !== used || (await refreshNow().catch(() => false))) return await toPromise(f(r))
+      throw e
+    }
+  }
+
+  /** {@link call} for an endpoint with a payload: decoded first (see `decodePayload`), nothing sent when invalid. */
+  const callWith = <G extends keyof Raw, E extends keyof Group<G>, A>(
+    group: G,
+    endpoint: E,
+    input: unknown,
+    f: (r: Raw, payload: PayloadOf<G, E>) => Effect.Effect<A, unknown>
+  ): Promise<A> => toPromise(decodePayload(group, endpoint, input)).then((payload) => call((r) => f(r, payload)))
+  const path = { slug }
+  const withId = (id: string) => ({ path: { slug, id } })
+
+  /** Ends the session (`POST …/auth/logout`) and forgets the tokens. */
+  const logout = async () => {
+    await call((r) => r.session.logout({ path }))
+    state.access = undefined
+    state.refresh = undefined
+  }
+
+  return { slug, path, withId, raw, login, logout, call, callWith, accessToken: () => state.access }
+}
+
+/** The session a facade group works through (see {@link makeSession}). */
+export type Session = ReturnType<typeof makeSession>
