@@ -26,7 +26,7 @@
  * @module
  */
 import { FetchHttpClient, HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
-import { FieldIssue, SignetApi, ValidationError } from "@signet/contracts"
+import { type BeaconId, FieldIssue, SignetApi, ValidationError } from "@signet/contracts"
 import { Cause, Effect, Exit, ParseResult, Redacted, Schema } from "effect"
 
 /** How the client authenticates. */
@@ -276,7 +276,7 @@ export const createSignetClient = (options: SignetClientOptions) => {
     f: (r: Raw, payload: PayloadOf<G, E>) => Effect.Effect<A, unknown>
   ): Promise<A> => toPromise(decodePayload(group, endpoint, input)).then((payload) => call((r) => f(r, payload)))
   const path = { slug }
-  const withId = (id: string) => ({ path: { slug, id } })
+  const withId = <I extends string>(id: I) => ({ path: { slug, id } })
 
   return {
     /** The Effect REST client underneath (every endpoint; `{ path: { slug } }` is yours to pass). */
@@ -459,7 +459,7 @@ export const createSignetClient = (options: SignetClientOptions) => {
         ),
       list: (params: ParamsOf<"beacons", "listBeacons"> = {}) =>
         call((r) => r.beacons.listBeacons({ path, urlParams: params })),
-      revoke: (id: string) => call((r) => r.beacons.revokeBeacon(withId(id))),
+      revoke: (id: string) => call((r) => r.beacons.revokeBeacon(withId(id as BeaconId))),
       /** A student's presence token for one of their registered devices. */
       presenceToken: (deviceIdentifier: string) =>
         call((r) => r.beacons.presenceToken({ path, payload: { device_identifier: deviceIdentifier } }))

@@ -6,9 +6,11 @@
  *
  * @module
  */
+import type { CourseId } from "@signet/contracts/academics/Domain"
 import { PresenceToken } from "@signet/contracts/beacon/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Forbidden, ValidationError } from "@signet/contracts/kernel/Errors"
+import type { UserId } from "@signet/contracts/kernel/Ids"
 import { Effect, Either } from "effect"
 import { deviceBinding, type Kit, presenceTokenTtl, refused } from "./Kit.js"
 
@@ -25,7 +27,7 @@ export const makePresenceTokens = Effect.fnUntraced(function* ({ academics, iden
    * another course is refused).
    * @errors Forbidden (not a student, or the device is not registered to them), ValidationError (course_id)
    */
-  const presenceToken = (studentId: string, deviceIdentifier: string, courseId?: string) =>
+  const presenceToken = (studentId: UserId, deviceIdentifier: string, courseId?: CourseId) =>
     Effect.gen(function* () {
       const tenant = yield* CurrentTenant
       if (!(yield* identity.validateStudentDevice(studentId, deviceIdentifier)))

@@ -7,10 +7,12 @@
  *
  * @module
  */
+import { CourseId } from "@signet/contracts/academics/Domain"
 import type { PresenceProof } from "@signet/contracts/beacon/Domain"
 import { proofMessage } from "@signet/contracts/beacon/Protocol"
 import { CurrentActor } from "@signet/contracts/kernel/Context"
-import { Clock, Effect, Option } from "effect"
+import { UserId } from "@signet/contracts/kernel/Ids"
+import { Clock, DateTime, Effect, Option, Schema } from "effect"
 import { systemPrincipal } from "../attendance/Attendance.js"
 import { instant } from "../kernel/Sql.js"
 import {
@@ -25,6 +27,9 @@ import {
 } from "./Kit.js"
 import type { PresenceClaims, PresenceTokens } from "./PresenceTokens.js"
 import type { BeaconRow } from "./Repo.js"
+
+const isUserId = Schema.is(UserId)
+const isCourseId = Schema.is(CourseId)
 
 /** Proof submission over the kit and the presence tokens' claims check; see the module comment. */
 export const makeProofs = (
@@ -57,7 +62,7 @@ export const makeProofs = (
         return yield* prior.value === digest
           ? refused("REPLAYED_PROOF", "this proof was already submitted")
           : refused("REUSED_NONCE", "this nonce was already used")
-      if (!(yield* repo.advanceCounter(b.id, proof.counter, instant(nowMs))))
+      if (!(yield* repo.advanceCounter(b.id, proof.counter, DateTime.unsafeMake(nowMs))))
         return yield* refused("COUNTER_REPLAY", `the counter must exceed ${b.last_counter}`)
       return b
     })
@@ -70,11 +75,12 @@ export const makeProofs = (
    */
   const signFor = (b: BeaconRow, proof: PresenceProof, claims: PresenceClaims, nowMs: number, window: number) =>
     Effect.gen(function* () {
-      const studentId = String(claims.sub)
+      const studentId = claims.sub
+      if (!isUserId(studentId)) return yield* refused("PRESENCE_TOKEN_INVALID", "the presence token names no student")
       const user = yield* Effect.option(identity.get(studentId))
       if (Option.isNone(user) || !user.value.devices.some((d) => deviceBinding(d) === claims.dev))
         return yield* refused("DEVICE_NOT_REGISTERED", "the student's device is no longer registered")
-      const boundCourse = typeof claims.crs === "string" ? claims.crs : null
+      const boundCourse = isCourseId(claims.crs) ? claims.crs : null
       if (boundCourse !== null && proof.course_id && proof.course_id !== boundCourse)
         return yield* refused("PRESENCE_TOKEN_WRONG_COURSE", "the presence token was issued for another course")
       // One token, one signature, however it travelled.
