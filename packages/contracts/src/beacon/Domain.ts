@@ -260,6 +260,6 @@ export class EnrolmentRefused extends Schema.TaggedError<EnrolmentRefused>()(
 /** 404 — no such beacon in the caller's tenant. */
 export class BeaconNotFound extends Schema.TaggedError<BeaconNotFound>()(
   "BeaconNotFound",
-  { message: Schema.String, id: Schema.String },
+  { message: Schema.String, id: BeaconId },
   HttpApiSchema.annotations({ status: 404, description: "No such beacon" })
 ) {}
