@@ -59,7 +59,7 @@ export class FlashlightDecodeError extends Data.TaggedError("FlashlightDecodeErr
   readonly message: string
 }> {}
 
-/** Options of {@link encode} and {@link encodeText} (Signet's flashlight channel spec, `docs/flashlight.md` §1). */
+/** Options of `Flashlight.encode` and `Flashlight.encodeText` (Signet's flashlight channel spec, `docs/flashlight.md` §1). */
 export interface EncodeOptions {
   /**
    * Bit period in milliseconds (one Manchester bit = two half-bits of
@@ -72,10 +72,10 @@ export interface EncodeOptions {
 /** Default bit period in milliseconds (a half-bit is 10 ms), per `docs/flashlight.md`. */
 export const DEFAULT_BIT_MS = 20
 
-/** Smallest bit period {@link encode} accepts, in milliseconds (`docs/flashlight.md` §1). */
+/** Smallest bit period `Flashlight.encode` accepts, in milliseconds (`docs/flashlight.md` §1). */
 export const MIN_BIT_MS = 2
 
-/** Largest bit period {@link encode} accepts, in milliseconds (`docs/flashlight.md` §1). */
+/** Largest bit period `Flashlight.encode` accepts, in milliseconds (`docs/flashlight.md` §1). */
 export const MAX_BIT_MS = 1000
 
 /** Largest payload, in bytes, a frame may carry (encoder and decoder), per `docs/flashlight.md`. */
@@ -83,7 +83,7 @@ export const MAX_PAYLOAD_BYTES = 1024
 
 /**
  * The version/flags byte every frame of Signet's flashlight channel spec (`docs/flashlight.md` §3)
- * starts with: version 1 in the high nibble, no flags. {@link decode} refuses any other value
+ * starts with: version 1 in the high nibble, no flags. `Flashlight.decode` refuses any other value
  * (`UnsupportedVersion`).
  */
 export const FRAME_VERSION_BYTE = 0x10

@@ -235,7 +235,7 @@ const frameAt = (
 
 /**
  * Decodes a flashlight frame from measured light pulses and returns its
- * payload bytes, exactly as given to {@link encode}.
+ * payload bytes, exactly as given to `Flashlight.encode`.
  *
  * Implements the receiver side of Signet's flashlight channel spec,
  * `docs/flashlight.md`: finds the preamble (at least 16 one-half-bit
