@@ -18,88 +18,35 @@
  * Every event is one JSON line on standard output (`{"event": …}`); retries and warnings are
  * human lines on standard error.
  *
+ * The loop is composed of its seams under `agent/` (issue 14 §3): `Startup.ts` (files, counter
+ * recovery, the authentication session), `Proofs.ts` (items → signed, journaled proofs),
+ * `Delivery.ts` (the sender, re-authentication and backoff) and `Telemetry.ts`, sharing
+ * `Shared.ts`.
+ *
  * @module
  */
-import * as BeaconProtocol from "@signet/contracts/beacon/Protocol"
-import { Deferred, Duration, Effect, Either, Fiber, Queue, Runtime, type Scope } from "effect"
+import { Deferred, Effect, Either, Fiber, Queue, type Scope } from "effect"
+import { sender } from "./agent/Delivery.js"
+import { makeItemHandler } from "./agent/Proofs.js"
+import type { RunOptions } from "./agent/Shared.js"
+import { credentials, startUp } from "./agent/Startup.js"
+import { telemetryLoop } from "./agent/Telemetry.js"
 import * as Client from "./Client.js"
 import { AgentError, readKeyFile } from "./Files.js"
-import * as Flashlight from "./Flashlight.js"
-import type * as Input from "./Input.js"
-import { type Outcome, openJournal, readJournal, type SignedProof } from "./Journal.js"
-import * as Keys from "./Keys.js"
-import { type BeaconState, readState, saveState } from "./State.js"
+import { readJournal, type SignedProof } from "./Journal.js"
+import type * as Keys from "./Keys.js"
+import { readState } from "./State.js"
 
-/** A JSON event printed by the agent (one line on standard output). */
-export type AgentEvent = { readonly event: string } & Record<string, unknown>
-
-/** Prints an event as one JSON line on standard output. */
-export const printEvent = (e: AgentEvent): void => {
-  process.stdout.write(`${JSON.stringify(e)}\n`)
-}
-
-/** Prints a human warning on standard error (`signet-beacon: …`). */
-export const warn = (message: string): void => {
-  process.stderr.write(`signet-beacon: ${message}\n`)
-}
-
-/** `proof_type` values the server accepts. */
-export const PROOF_TYPE = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/
-
-/** The `proof_type` of flashlight proofs (attendance method `FLASHLIGHT`). */
-export const FLASHLIGHT_PROOF_TYPE = "buzzLightyear"
-
-/** Longest presence token the server accepts. */
-export const MAX_TOKEN_LENGTH = 2048
-
-/** Backoff of deliveries: first delay and cap (ms). */
-export const BACKOFF_MS = { first: 500, max: 30_000 } as const
-
-/** Options of {@link run}. */
-export interface RunOptions {
-  /** State file (`enroll` wrote it; the counter is kept there). */
-  readonly statePath: string
-  /** Key file (mode `0600`). */
-  readonly keyPath: string
-  /** Proof journal (JSON Lines, see `Journal`). */
-  readonly journalPath: string
-  /** Where the items come from. */
-  readonly input: Input.InputAdapter
-  /** Items are flashlight pulse recordings (decoded to the token); proof type `buzzLightyear`. */
-  readonly flashlight: boolean
-  /** Overrides the proof type (default: `buzzLightyear` with `flashlight`, else the adapter's). */
-  readonly proofType?: string | undefined
-  /** Seconds between telemetry reports; 0 disables them. */
-  readonly telemetryIntervalS: number
-  /** Overrides the server URL of the state file. */
-  readonly url?: string | undefined
-  /** Overrides (or supplies) the classroom of the state file. */
-  readonly classroomId?: string | undefined
-  /** Where events go (default {@link printEvent}). */
-  readonly emit?: (event: AgentEvent) => void
-}
-
-const outcomeOf = (status: unknown): Outcome =>
-  status === "ACCEPTED" ? "accepted" : status === "LATE" ? "late" : "refused"
-
-const int = (n: number, max: number) => Math.max(-max, Math.min(max, Math.round(n)))
-
-/** Checks the key against the state and builds the credentials. */
-const credentials = (state: BeaconState, key: Keys.BeaconKeyPair, url: string) =>
-  key.alg === state.alg
-    ? Effect.succeed<Client.Credentials>({
-        url,
-        tenant: state.tenant,
-        beacon_id: state.beacon_id,
-        totp_secret: state.totp_secret,
-        key
-      })
-    : Effect.fail(
-        new AgentError({
-          message: `the key file holds an ${key.alg} key but the beacon was enrolled with ${state.alg}`,
-          reason: "KEY_MISMATCH"
-        })
-      )
+export {
+  type AgentEvent,
+  BACKOFF_MS,
+  FLASHLIGHT_PROOF_TYPE,
+  MAX_TOKEN_LENGTH,
+  PROOF_TYPE,
+  printEvent,
+  type RunOptions,
+  warn
+} from "./agent/Shared.js"
 
 /** Normalises a server base URL (http or https, no trailing slash). */
 export const normaliseUrl = (url: string): Either.Either<string, string> => {
@@ -120,36 +67,8 @@ export const normaliseUrl = (url: string): Either.Either<string, string> => {
  */
 export const run = (o: RunOptions): Effect.Effect<void, AgentError, Scope.Scope> =>
   Effect.gen(function* () {
-    const emit = o.emit ?? printEvent
-    const startedAt = Date.now()
-    const key = yield* readKeyFile(o.keyPath)
-    let state = yield* readState(o.statePath)
-    const url = o.url ?? state.url
-    const creds = yield* credentials(state, key, url)
-    const classroomId = o.classroomId ?? state.classroom_id
-    if (classroomId === null)
-      return yield* new AgentError({
-        message:
-          "this beacon is not assigned to a classroom; ask an admin to assign it (PATCH …/beacons/{id}) and pass --classroom <id>",
-        reason: "BEACON_NOT_ASSIGNED"
-      })
-    const proofType = o.proofType ?? (o.flashlight ? FLASHLIGHT_PROOF_TYPE : o.input.proofType)
-    if (!PROOF_TYPE.test(proofType))
-      return yield* new AgentError({ message: `proof type "${proofType}" must match ${PROOF_TYPE.source}` })
-
-    const journal = yield* openJournal(o.journalPath)
-    if (journal.initial.skipped > 0)
-      warn(`journal ${o.journalPath}: ignored ${journal.initial.skipped} unreadable line(s) (torn write?)`)
-    // The counter never goes back: a crash between the state and the journal write is covered.
-    const recovered = Math.max(state.counter, journal.initial.lastCounter)
-    if (recovered !== state.counter) {
-      state = { ...state, counter: recovered }
-      yield* saveState(o.statePath, state)
-    }
-
-    const session = yield* Client.makeSession(creds, (a) =>
-      Effect.sync(() => emit({ event: "authenticated", clock_drift_ms: a.clock_drift_ms, expires_in: a.expires_in }))
-    )
+    const ctx = yield* startUp(o)
+    const { emit, journal, state } = ctx
     const fatal = yield* Deferred.make<never, AgentError>()
     const queue = yield* Queue.unbounded<SignedProof | null>()
     const resent = new Set<string>()
@@ -159,204 +78,31 @@ export const run = (o: RunOptions): Effect.Effect<void, AgentError, Scope.Scope>
     }
     emit({
       event: "started",
-      beacon_id: state.beacon_id,
-      tenant: state.tenant,
-      url,
-      classroom_id: classroomId,
+      beacon_id: state.current.beacon_id,
+      tenant: state.current.tenant,
+      url: ctx.url,
+      classroom_id: ctx.classroomId,
       input: o.input.name,
-      proof_type: proofType,
-      counter: state.counter,
+      proof_type: ctx.proofType,
+      counter: state.current.counter,
       queue_depth: journal.initial.pending.length
     })
-
-    // ——— Items → signed, journaled proofs ————————————————————————————————————————
-    let stopping = false
-    const itemMutex = yield* Effect.makeSemaphore(1)
-    const reject = (reason: string, message: string, origin: string): Input.ItemResult => {
-      emit({ event: "rejected", reason, message, origin })
-      return { status: "rejected", reason, message }
-    }
-    const handleItem = (item: Input.InputItem): Effect.Effect<Input.ItemResult, AgentError> =>
-      Effect.gen(function* () {
-        if (stopping) return { status: "rejected", reason: "Stopping", message: "the agent is stopping" }
-        let token = item.text
-        if (o.flashlight) {
-          const decoded = Flashlight.decodeText(item.text)
-          if (Either.isLeft(decoded)) return reject(decoded.left.reason, decoded.left.message, item.origin)
-          try {
-            token = new TextDecoder("utf-8", { fatal: true }).decode(decoded.right).trim()
-          } catch {
-            return reject("NotText", "the decoded frame is not UTF-8 text", item.origin)
-          }
-        }
-        if (token === "" || token.length > MAX_TOKEN_LENGTH || /\s/.test(token))
-          return reject(
-            "BadToken",
-            `a presence token is 1 to ${MAX_TOKEN_LENGTH} characters without spaces`,
-            item.origin
-          )
-        const itemProofType = item.proofType ?? proofType
-        if (!PROOF_TYPE.test(itemProofType))
-          return reject("BadProofType", `proof type "${itemProofType}" must match ${PROOF_TYPE.source}`, item.origin)
-        const drift = (yield* session.clockDriftMs) ?? 0
-        const counter = state.counter + 1
-        state = { ...state, counter }
-        yield* saveState(o.statePath, state) // before the proof exists anywhere else
-        const fields = {
-          beacon_id: state.beacon_id,
-          classroom_id: classroomId,
-          presence_token: token,
-          proof_type: itemProofType,
-          proof_time_ms: Math.round(item.receivedAtMs - drift),
-          counter,
-          nonce: Client.newNonce()
-        }
-        const signature = BeaconProtocol.b64url(Keys.sign(key.alg, key.privateKey, BeaconProtocol.proofMessage(fields)))
-        const proof: SignedProof = { ...fields, signature }
-        yield* journal.appendProof(proof)
-        yield* Queue.offer(queue, proof)
-        emit({ event: "journaled", counter, nonce: proof.nonce, origin: item.origin })
-        return { status: "journaled", counter, nonce: proof.nonce }
-      })
-    const runtime = yield* Effect.runtime<never>()
-    const onItem = (item: Input.InputItem): Promise<Input.ItemResult> =>
-      Runtime.runPromise(runtime)(
-        itemMutex
-          .withPermits(1)(handleItem(item))
-          .pipe(
-            Effect.catchAll((e) =>
-              Effect.as(Deferred.fail(fatal, e), {
-                status: "rejected" as const,
-                reason: e.reason ?? "Error",
-                message: e.message
-              })
-            )
-          )
-      )
-
-    // ——— Delivery ————————————————————————————————————————————————————————————
-    const deliver = (proof: SignedProof): Effect.Effect<void, AgentError> =>
-      Effect.gen(function* () {
-        let delay: number = BACKOFF_MS.first
-        const retry = (why: string) =>
-          Effect.gen(function* () {
-            const wait = Math.round(delay * (0.75 + Math.random() * 0.5))
-            warn(`proof ${proof.counter}: ${why}; retrying in ${(wait / 1000).toFixed(1)} s`)
-            yield* Effect.sleep(Duration.millis(wait))
-            delay = Math.min(delay * 2, BACKOFF_MS.max)
-          })
-        const stopFatal = (e: Client.ServerError) =>
-          new AgentError({ message: Client.explain(e), reason: e.reason_code ?? e.code ?? "HTTP" })
-        for (;;) {
-          const token = yield* Effect.either(session.token)
-          if (Either.isLeft(token)) {
-            const e = token.left
-            if (e._tag === "ServerError" && e.reason_code !== null && Client.FATAL_AUTH_REASONS.has(e.reason_code))
-              return yield* stopFatal(e)
-            yield* retry(`cannot authenticate: ${Client.explain(e)}`)
-            continue
-          }
-          const sent = yield* Effect.either(Client.submitProof(url, token.right, proof))
-          if (Either.isLeft(sent)) {
-            yield* retry(sent.left.message)
-            continue
-          }
-          const answer = sent.right
-          if (answer.status === 401) {
-            yield* session.invalidate
-            const e = Client.toServerError(url, "/api/v1/beacon/proofs", answer)
-            if (e.reason_code !== null && Client.FATAL_AUTH_REASONS.has(e.reason_code)) return yield* stopFatal(e)
-            yield* retry(`beacon token refused (${e.reason_code ?? e.code ?? "401"}); authenticating again`)
-            continue
-          }
-          const failed = answer.status >= 300 ? Client.toServerError(url, "/api/v1/beacon/proofs", answer) : undefined
-          if (failed !== undefined && Client.isTransient(failed)) {
-            yield* retry(Client.explain(failed))
-            continue
-          }
-          const ok = failed === undefined
-          const body = answer.body ?? {}
-          const error = failed
-          const outcome: Outcome = ok ? outcomeOf(body.status) : "refused"
-          const reason_code: string | null = ok
-            ? typeof body.reason_code === "string"
-              ? body.reason_code
-              : null
-            : (error!.reason_code ?? error!.code)
-          yield* journal.appendDone(proof, { outcome, reason_code, http_status: answer.status })
-          emit({
-            event: "proof",
-            outcome,
-            counter: proof.counter,
-            nonce: proof.nonce,
-            status: ok ? (body.status ?? null) : null,
-            reason_code,
-            message: ok ? (body.message ?? null) : error!.message,
-            course_id: ok ? (body.course_id ?? null) : null,
-            http_status: answer.status,
-            ...(resent.has(proof.nonce) ? { resent: true } : {})
-          })
-          if (reason_code === "BEACON_REVOKED" || reason_code === "UNKNOWN_BEACON") return yield* stopFatal(error!)
-          if (reason_code === "BEACON_NOT_ASSIGNED" || reason_code === "CLASSROOM_MISMATCH")
-            warn(
-              `the server has this beacon in ${reason_code === "BEACON_NOT_ASSIGNED" ? "no" : "another"} classroom: ` +
-                "ask an admin to assign it (PATCH …/beacons/{id}) and restart with --classroom <id>"
-            )
-          return
-        }
-      })
-    const sender = Effect.gen(function* () {
-      for (;;) {
-        const next = yield* Queue.take(queue)
-        if (next === null) return
-        yield* deliver(next)
-      }
-    })
-
-    // ——— Telemetry ——————————————————————————————————————————————————————————
-    const telemetryOnce = Effect.gen(function* () {
-      const result = yield* Effect.either(
-        Effect.flatMap(session.token, (token) =>
-          Effect.gen(function* () {
-            const drift = yield* session.clockDriftMs
-            const report: Client.Telemetry = {
-              ...(drift !== undefined ? { clock_drift_ms: int(drift, 86_400_000) } : {}),
-              queue_depth: yield* journal.pendingCount,
-              uptime_s: Math.floor((Date.now() - startedAt) / 1000),
-              ...(state.firmware_version !== undefined ? { firmware_version: state.firmware_version } : {})
-            }
-            yield* Client.sendTelemetry(url, token, report)
-            return report
-          })
-        )
-      )
-      if (Either.isRight(result)) emit({ event: "telemetry", ...result.right })
-      else {
-        if (result.left._tag === "ServerError" && result.left.status === 401) yield* session.invalidate
-        warn(`telemetry not sent: ${Client.explain(result.left)}`)
-      }
-    })
-    const telemetry =
-      o.telemetryIntervalS > 0
-        ? Effect.forever(Effect.zipRight(telemetryOnce, Effect.sleep(Duration.seconds(o.telemetryIntervalS))))
-        : Effect.never
-
-    // ——— Input ————————————————————————————————————————————————————————————————
+    const items = yield* makeItemHandler(ctx, queue, fatal)
     const input = Effect.tryPromise({
       try: (signal) =>
         o.input.run({
-          onItem,
+          onItem: items.onItem,
           signal,
           report: (e) => emit({ ...e, event: String(e.event ?? "input"), input: o.input.name })
         }),
       catch: (e) => new AgentError({ message: e instanceof Error ? e.message : String(e), reason: "INPUT" })
     })
 
-    const senderFiber = yield* Effect.fork(sender)
-    yield* Effect.fork(telemetry)
+    const senderFiber = yield* Effect.fork(sender(ctx, queue, resent))
+    yield* Effect.fork(telemetryLoop(ctx))
     const untilInputEnds = Effect.gen(function* () {
       yield* input
-      stopping = true
+      items.stop()
       emit({ event: "input_ended", queue_depth: yield* journal.pendingCount })
       yield* Queue.offer(queue, null)
       yield* Fiber.join(senderFiber)
@@ -366,9 +112,9 @@ export const run = (o: RunOptions): Effect.Effect<void, AgentError, Scope.Scope>
       Effect.raceFirst(Fiber.join(senderFiber)),
       Effect.onExit(() =>
         Effect.gen(function* () {
-          stopping = true
+          items.stop()
           yield* Fiber.interrupt(senderFiber)
-          emit({ event: "stopped", counter: state.counter, queue_depth: yield* journal.pendingCount })
+          emit({ event: "stopped", counter: state.current.counter, queue_depth: yield* journal.pendingCount })
         })
       )
     )

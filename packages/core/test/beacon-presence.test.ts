@@ -8,11 +8,14 @@ import {
   Academics,
   Attendance,
   Beacons,
+  ClassroomId,
+  CourseId,
   CreateTenant,
   CreateUser,
   Identity,
   type PresenceProof,
-  Tenancy
+  Tenancy,
+  UserId
 } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Effect, Schema, TestClock } from "effect"
@@ -65,7 +68,7 @@ const setup = (slug: string) =>
     )
     const beacons = yield* Beacons
     const key = deviceKey()
-    const code = yield* run(beacons.createEnrolmentCode({ classroom_id: f.room.id }))
+    const code = yield* run(beacons.createEnrolmentCode({ classroom_id: ClassroomId.make(f.room.id) }))
     const enrolled = yield* beacons.enrol({ code: code.code, alg: "ES256", public_jwk: key.jwk as any })
     const token = yield* beacons.authenticate(yield* authRequest(slug, enrolled.beacon_id, enrolled.totp_secret, key))
     const principal = yield* beacons.verifyBeaconToken(token.token)
@@ -77,7 +80,13 @@ const setup = (slug: string) =>
     const refusal = (presenceToken: string, over: Partial<PresenceProof> = {}) =>
       Effect.map(Effect.flip(submit(presenceToken, over)), (e: any) => e.reason_code ?? e._tag)
     const presence = (studentId: string, device: string, courseId?: string) =>
-      run(beacons.presenceToken(studentId, device, courseId))
+      run(
+        beacons.presenceToken(
+          UserId.make(studentId),
+          device,
+          courseId === undefined ? undefined : CourseId.make(courseId)
+        )
+      )
     const signatures = (courseId: string) => run(Attendance.use((a) => a.listSignatures(courseId)))
     return { ...f, run, presence, submit, refusal, signatures }
   }).pipe(Effect.provide(testActor))
@@ -131,7 +140,7 @@ for (const dialect of testDialects()) {
       Effect.gen(function* () {
         const f = yield* setup("pt-course")
         const bound = (yield* f.presence(f.s1.id, "phone-1", f.second.id)).token
-        expect(yield* f.refusal(bound, { course_id: f.first.id })).toBe("PRESENCE_TOKEN_WRONG_COURSE")
+        expect(yield* f.refusal(bound, { course_id: CourseId.make(f.first.id) })).toBe("PRESENCE_TOKEN_WRONG_COURSE")
         const other = yield* f.presence(f.s1.id, "phone-1", f.first.id)
         expect((yield* f.submit(other.token)).course_id).toBe(f.first.id)
         // A course the student does not follow cannot be bound.

@@ -3,14 +3,17 @@ import { expect, layer } from "@effect/vitest"
 import {
   Academics,
   Attendance,
+  BeaconId,
   type BeaconPrincipal,
   BeaconProtocol,
   Beacons,
+  ClassroomId,
   CreateTenant,
   CreateUser,
   Identity,
   type PresenceProof,
-  Tenancy
+  Tenancy,
+  type UserId
 } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Effect, Schema, TestClock } from "effect"
@@ -69,14 +72,16 @@ const setup = (slug: string) =>
 
     /** Enrols a beacon with `key` in R1. */
     const enrol = Effect.gen(function* () {
-      const code = yield* run(beacons.createEnrolmentCode({ classroom_id: f.room.id, name: "Front door" }))
+      const code = yield* run(
+        beacons.createEnrolmentCode({ classroom_id: ClassroomId.make(f.room.id), name: "Front door" })
+      )
       return yield* beacons.enrol({ code: code.code, alg: "ES256", public_jwk: key.jwk as any })
     })
     /** A signed-timestamp authentication of `beaconId`, with fields overridden by `over`. */
     const auth = (beaconId: string, secret: string, k = key, over: Record<string, unknown> = {}) =>
       Effect.flatMap(authRequest(tenant.slug, beaconId, secret, k, over), (req) => beacons.authenticate(req))
     /** A student's presence token for `device`. */
-    const presence = (studentId: string, device: string, t: { readonly id: string; readonly slug: string } = tenant) =>
+    const presence = (studentId: UserId, device: string, t: { readonly id: string; readonly slug: string } = tenant) =>
       asTenant(t, beacons.presenceToken(studentId, device)).pipe(Effect.provide(testActor))
     /** An enrolled, authenticated beacon at 08:02 with proof builders. */
     const signedIn = Effect.gen(function* () {
@@ -99,7 +104,9 @@ for (const dialect of testDialects()) {
       () =>
         Effect.gen(function* () {
           const { beacons, key, room, run } = yield* setup("bcn-enrol")
-          const code = yield* run(beacons.createEnrolmentCode({ classroom_id: room.id, name: "Front door" }))
+          const code = yield* run(
+            beacons.createEnrolmentCode({ classroom_id: ClassroomId.make(room.id), name: "Front door" })
+          )
           expect(code.code.startsWith("bcn-enrol.")).toBe(true)
           expect(
             yield* Effect.flip(
@@ -180,8 +187,12 @@ for (const dialect of testDialects()) {
         expect(
           yield* refusal(yield* proof("not.a.token", { nonce: badSignature.nonce, counter: badSignature.counter }))
         ).toBe("PRESENCE_TOKEN_INVALID")
-        expect(yield* refusal(yield* proof(tok2, { classroom_id: room2.id }))).toBe("CLASSROOM_MISMATCH")
-        expect(yield* refusal(yield* proof(tok2, { beacon_id: Crypto.randomUUID() }))).toBe("BEACON_MISMATCH")
+        expect(yield* refusal(yield* proof(tok2, { classroom_id: ClassroomId.make(room2.id) }))).toBe(
+          "CLASSROOM_MISMATCH"
+        )
+        expect(yield* refusal(yield* proof(tok2, { beacon_id: BeaconId.make(Crypto.randomUUID()) }))).toBe(
+          "BEACON_MISMATCH"
+        )
       })
     )
 

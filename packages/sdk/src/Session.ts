@@ -157,7 +157,10 @@ export const makeSession = (options: SignetClientOptions) => {
     f: (r: Raw, payload: PayloadOf<G, E>) => Effect.Effect<A, unknown>
   ): Promise<A> => toPromise(decodePayload(group, endpoint, input)).then((payload) => call((r) => f(r, payload)))
   const path = { slug }
-  const withId = (id: string) => ({ path: { slug, id } })
+  // Ids are plain strings to SDK callers (they come from earlier responses or the caller's own
+  // records); the path's branded id type (`UserId`, `BeaconId`, …) is taken from the endpoint it is
+  // passed to. The server validates it: a malformed id is a 400 ValidationError.
+  const withId = <Id extends string = never>(id: string) => ({ path: { slug, id: id as Id } })
 
   /** Ends the session (`POST …/auth/logout`) and forgets the tokens. */
   const logout = async () => {

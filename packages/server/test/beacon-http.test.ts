@@ -193,6 +193,36 @@ for (const dialect of testDialects()) {
         })
       )
 
+      it.effect("a beacon id in a path: a malformed one is 400, a well-formed unknown or other tenant's one 404", () =>
+        Effect.gen(function* () {
+          const { T, admin } = yield* setup("bh-ids")
+          const other = yield* setup("bh-ids-other")
+          const { beaconId } = yield* other.enrol
+          expect(expectProblem(yield* call("GET", `${T}/beacons/not-a-uuid`, { auth: admin }), 400).code).toBe(
+            "ValidationError"
+          )
+          expectProblem(yield* call("GET", `${T}/beacons/${Crypto.randomUUID()}`, { auth: admin }), 404)
+          expectProblem(yield* call("GET", `${T}/beacons/${beaconId}`, { auth: admin }), 404)
+          expect((yield* call("GET", `${other.T}/beacons/${beaconId}`, { auth: other.admin })).body.id).toBe(beaconId)
+        })
+      )
+
+      it.effect("instants travel as ISO-8601 UTC with milliseconds (registry, enrolment code, telemetry)", () =>
+        Effect.gen(function* () {
+          const { T, admin, signedIn } = yield* setup("bh-instants")
+          const { beaconId, token } = yield* signedIn
+          const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+          const code = (yield* post(`${T}/beacons/enrolment-codes`, {}, admin)).body
+          expect(code.expires_at).toMatch(ISO)
+          const receipt = (yield* post("/api/v1/beacon/telemetry", { battery_pct: 50 }, token)).body
+          expect(receipt.received_at).toMatch(ISO)
+          const beacon = (yield* call("GET", `${T}/beacons/${beaconId}`, { auth: admin })).body
+          expect([beacon.created_at, beacon.last_seen_at]).toEqual([expect.stringMatching(ISO), receipt.received_at])
+          const tele = (yield* call("GET", `${T}/beacons/${beaconId}/telemetry`, { auth: admin })).body
+          expect(tele[0].at).toBe(receipt.received_at)
+        })
+      )
+
       it.effect("a revoked beacon's token stops at once (401 BEACON_REVOKED)", () =>
         Effect.gen(function* () {
           const { T, admin, signedIn } = yield* setup("bh-revoke")

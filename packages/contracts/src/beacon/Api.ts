@@ -19,6 +19,7 @@ import {
   OpenApi
 } from "@effect/platform"
 import { Context, Schema } from "effect"
+import { ClassroomId } from "../academics/Domain.js"
 import { AttendanceNotFound, SignatureAttemptResult } from "../attendance/Domain.js"
 import type { TenantId } from "../kernel/Context.js"
 import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
@@ -28,6 +29,7 @@ import {
   Beacon,
   BeaconAuthFailed,
   BeaconAuthRequest,
+  BeaconId,
   BeaconNotFound,
   BeaconToken,
   CreateEnrolmentCode,
@@ -48,7 +50,7 @@ import {
 /** The beacon a verified beacon token stands for (provided by {@link BeaconAuth}). */
 export class AuthenticatedBeacon extends Context.Tag("Signet/AuthenticatedBeacon")<
   AuthenticatedBeacon,
-  { readonly tenant: { readonly id: TenantId; readonly slug: string }; readonly beaconId: string }
+  { readonly tenant: { readonly id: TenantId; readonly slug: string }; readonly beaconId: BeaconId }
 >() {}
 
 /**
@@ -63,7 +65,7 @@ export class BeaconAuth extends HttpApiMiddleware.Tag<BeaconAuth>()("Signet/Beac
 }) {}
 
 const slug = HttpApiSchema.param("slug", Schema.String)
-const id = HttpApiSchema.param("id", Schema.String)
+const id = HttpApiSchema.param("id", BeaconId)
 
 /** `beacon` group: what devices call. */
 export class BeaconDeviceApi extends HttpApiGroup.make("beacon")
@@ -98,7 +100,7 @@ export class BeaconDeviceApi extends HttpApiGroup.make("beacon")
   .add(
     HttpApiEndpoint.post("reportTelemetry")`/api/v1/beacon/telemetry`
       .setPayload(TelemetryReport)
-      .addSuccess(Schema.Struct({ received_at: Schema.String }))
+      .addSuccess(Schema.Struct({ received_at: Schema.DateTimeUtc }))
       .middleware(BeaconAuth)
   )
   .add(
@@ -126,7 +128,7 @@ export class BeaconsApi extends HttpApiGroup.make("beacons")
   )
   .add(
     HttpApiEndpoint.get("listBeacons")`/api/v1/tenants/${slug}/beacons`
-      .setUrlParams(Schema.Struct({ ...PageParams.fields, classroom_id: Schema.optional(Schema.String) }))
+      .setUrlParams(Schema.Struct({ ...PageParams.fields, classroom_id: Schema.optional(ClassroomId) }))
       .addSuccess(Page(Beacon))
   )
   .add(HttpApiEndpoint.get("getBeacon")`/api/v1/tenants/${slug}/beacons/${id}`.addSuccess(Beacon))

@@ -8,7 +8,21 @@
  */
 import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
+import { ClassroomId, CourseId } from "../academics/Domain.js"
 import { strictStruct } from "../tenancy/Domain.js"
+
+/** Branded beacon id (UUID; `beacons.id`, the `sub` of a beacon token). */
+export const BeaconId = Schema.UUID.pipe(Schema.brand("BeaconId"), Schema.annotations({ identifier: "BeaconId" }))
+/** @see BeaconId */
+export type BeaconId = typeof BeaconId.Type
+
+/** Branded enrolment-code id (UUID; `beacon_enrolment_codes.id`, never shown: the code itself is the credential). */
+export const EnrolmentCodeId = Schema.UUID.pipe(
+  Schema.brand("EnrolmentCodeId"),
+  Schema.annotations({ identifier: "EnrolmentCodeId" })
+)
+/** @see EnrolmentCodeId */
+export type EnrolmentCodeId = typeof EnrolmentCodeId.Type
 
 /** Signature algorithm of a beacon key. */
 export const BeaconAlg = Schema.Literal("ES256", "EdDSA").annotations({ identifier: "BeaconAlg" })
@@ -35,26 +49,26 @@ export type BeaconJwk = typeof BeaconJwk.Type
 /** Lifecycle: `provisioned` (enrolled, never authenticated), `active`, `revoked`. */
 export const BeaconStatus = Schema.Literal("provisioned", "active", "revoked")
 
-/** A registered beacon. */
+/** A registered beacon (instants ISO-8601 UTC on the wire, `DateTime.Utc` in memory). */
 export class Beacon extends Schema.Class<Beacon>("Beacon")({
-  id: Schema.String,
+  id: BeaconId,
   name: Schema.NullOr(Schema.String),
-  classroom_id: Schema.NullOr(Schema.String),
+  classroom_id: Schema.NullOr(ClassroomId),
   alg: BeaconAlg,
   public_jwk: Schema.Unknown,
   firmware_version: Schema.NullOr(Schema.String),
   status: BeaconStatus,
   last_counter: Schema.Number,
-  last_seen_at: Schema.NullOr(Schema.String),
+  last_seen_at: Schema.NullOr(Schema.DateTimeUtc),
   clock_drift_ms: Schema.NullOr(Schema.Number),
-  key_rotated_at: Schema.NullOr(Schema.String),
-  created_at: Schema.String,
-  revoked_at: Schema.NullOr(Schema.String)
+  key_rotated_at: Schema.NullOr(Schema.DateTimeUtc),
+  created_at: Schema.DateTimeUtc,
+  revoked_at: Schema.NullOr(Schema.DateTimeUtc)
 }) {}
 
 /** Body of `POST …/beacons/enrolment-codes`. */
 export const CreateEnrolmentCode = strictStruct("CreateEnrolmentCode", {
-  classroom_id: Schema.optional(Schema.String.pipe(Schema.maxLength(64))),
+  classroom_id: Schema.optional(ClassroomId),
   name: Schema.optional(Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100))),
   expires_in_minutes: Schema.optional(Schema.Int.pipe(Schema.between(5, 10_080))).annotations({
     description: "Default 1440 (a day)"
@@ -66,8 +80,8 @@ export type CreateEnrolmentCode = typeof CreateEnrolmentCode.Type
 /** A one-time enrolment code (shown once). */
 export class EnrolmentCode extends Schema.Class<EnrolmentCode>("EnrolmentCode")({
   code: Schema.String.annotations({ description: "`<tenant>.<secret>`: give it to `signet-beacon enroll`" }),
-  classroom_id: Schema.NullOr(Schema.String),
-  expires_at: Schema.String
+  classroom_id: Schema.NullOr(ClassroomId),
+  expires_at: Schema.DateTimeUtc
 }) {}
 
 /** Body of `POST /api/v1/beacon/enroll` (the code is the credential). */
@@ -82,9 +96,9 @@ export type EnrolBeacon = typeof EnrolBeacon.Type
 
 /** What an enrolled agent keeps (the TOTP secret is shown this once). */
 export class Enrolled extends Schema.Class<Enrolled>("Enrolled")({
-  beacon_id: Schema.String,
+  beacon_id: BeaconId,
   tenant: Schema.String,
-  classroom_id: Schema.NullOr(Schema.String),
+  classroom_id: Schema.NullOr(ClassroomId),
   totp_secret: Schema.String.annotations({ description: "Base32 RFC 6238 secret (SHA-1, 6 digits, 30 s)" }),
   server_time_ms: Schema.Number
 }) {}
@@ -92,7 +106,7 @@ export class Enrolled extends Schema.Class<Enrolled>("Enrolled")({
 /** Body of `POST /api/v1/beacon/auth/token`: a signed timestamp (see `Protocol.authMessage`). */
 export const BeaconAuthRequest = strictStruct("BeaconAuthRequest", {
   tenant: Schema.String.pipe(Schema.maxLength(63)),
-  beacon_id: Schema.String.pipe(Schema.maxLength(64)),
+  beacon_id: BeaconId,
   timestamp_ms: Schema.Int,
   nonce: Schema.String.pipe(
     Schema.pattern(/^[A-Za-z0-9_-]{16,64}$/, { message: () => "must be 16-64 base64url characters" })
@@ -112,9 +126,9 @@ export class BeaconToken extends Schema.Class<BeaconToken>("BeaconToken")({
 
 /** Body of `POST /api/v1/beacon/proofs` (see `Protocol.proofMessage`). */
 export const PresenceProof = strictStruct("PresenceProof", {
-  beacon_id: Schema.String.pipe(Schema.maxLength(64)),
-  classroom_id: Schema.String.pipe(Schema.maxLength(64)),
-  course_id: Schema.optional(Schema.NullOr(Schema.String.pipe(Schema.maxLength(64)))),
+  beacon_id: BeaconId,
+  classroom_id: ClassroomId,
+  course_id: Schema.optional(Schema.NullOr(CourseId)),
   presence_token: Schema.String.pipe(Schema.maxLength(2048)),
   proof_type: Schema.String.pipe(Schema.pattern(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/)),
   proof_time_ms: Schema.Int,
@@ -139,9 +153,9 @@ export const TelemetryReport = strictStruct("TelemetryReport", {
 /** @see TelemetryReport */
 export type TelemetryReport = typeof TelemetryReport.Type
 
-/** One telemetry sample. */
+/** One telemetry sample (`at`: when the server received it). */
 export class TelemetrySample extends Schema.Class<TelemetrySample>("TelemetrySample")({
-  at: Schema.String,
+  at: Schema.DateTimeUtc,
   battery_pct: Schema.NullOr(Schema.Number),
   temperature_c: Schema.NullOr(Schema.Number),
   clock_drift_ms: Schema.NullOr(Schema.Number),
@@ -162,7 +176,7 @@ export type RotateBeaconKey = typeof RotateBeaconKey.Type
 /** Body of `PATCH …/beacons/{id}`. */
 export const UpdateBeacon = strictStruct("UpdateBeacon", {
   name: Schema.optional(Schema.NullOr(Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100)))),
-  classroom_id: Schema.optional(Schema.NullOr(Schema.String.pipe(Schema.maxLength(64))))
+  classroom_id: Schema.optional(Schema.NullOr(ClassroomId))
 })
 /** @see UpdateBeacon */
 export type UpdateBeacon = typeof UpdateBeacon.Type
@@ -171,7 +185,7 @@ export type UpdateBeacon = typeof UpdateBeacon.Type
 export const PresenceTokenRequest = strictStruct("PresenceTokenRequest", {
   device_identifier: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)),
   course_id: Schema.optional(
-    Schema.String.pipe(Schema.maxLength(64)).annotations({
+    CourseId.annotations({
       description:
         "Binds the token to this course (one the student is enrolled in): a proof of another course is refused"
     })
@@ -246,6 +260,6 @@ export class EnrolmentRefused extends Schema.TaggedError<EnrolmentRefused>()(
 /** 404 — no such beacon in the caller's tenant. */
 export class BeaconNotFound extends Schema.TaggedError<BeaconNotFound>()(
   "BeaconNotFound",
-  { message: Schema.String, id: Schema.String },
+  { message: Schema.String, id: BeaconId },
   HttpApiSchema.annotations({ status: 404, description: "No such beacon" })
 ) {}

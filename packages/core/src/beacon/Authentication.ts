@@ -7,17 +7,19 @@
  *
  * @module
  */
-import { type BeaconAuthRequest, BeaconToken, type RotateBeaconKey } from "@signet/contracts/beacon/Domain"
+import { type BeaconAuthRequest, BeaconId, BeaconToken, type RotateBeaconKey } from "@signet/contracts/beacon/Domain"
 import { authMessage, rotateMessage } from "@signet/contracts/beacon/Protocol"
 import { CurrentActor, type TenantId } from "@signet/contracts/kernel/Context"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
-import { Clock, Effect, Either, Option, Redacted } from "effect"
+import { Clock, DateTime, Effect, Either, Option, Redacted, Schema } from "effect"
 import { verify as verifyTotp } from "otplib"
-import { instant } from "../kernel/Sql.js"
 import { asTenant, authFailed, BEACON_TOTP, type BeaconPrincipal, beaconActor, type Kit } from "./Kit.js"
 import { beaconTotpColumn } from "./Migrations.js"
 import { present } from "./Repo.js"
 import { importBeaconKey } from "./Verify.js"
+
+/** Whether a token's `sub` is a beacon id. */
+const isBeaconId = Schema.is(BeaconId)
 
 /** Authentication and key rotation over the kit; see the module comment. */
 export const makeAuthentication = ({
@@ -79,7 +81,7 @@ export const makeAuthentication = ({
             return yield* authFailed("BAD_TOTP", "the TOTP code is wrong")
           if (Option.isSome(yield* repo.useNonce(b.id, `auth:${req.nonce}`, null, nowMs + 2 * window, nowMs)))
             return yield* authFailed("REUSED_NONCE", "this nonce was already used")
-          yield* repo.markAuthenticated(b.id, instant(nowMs), req.timestamp_ms - nowMs)
+          yield* repo.markAuthenticated(b.id, DateTime.unsafeMake(nowMs), req.timestamp_ms - nowMs)
           const signed = yield* keys.sign("beacon", { sub: b.id, tid: tenant.id, tenant_slug: tenant.slug })
           return new BeaconToken({ token: signed.token, expires_in: signed.expiresIn, server_time_ms: nowMs })
         })
@@ -94,13 +96,15 @@ export const makeAuthentication = ({
     Effect.gen(function* () {
       const bad = () => authFailed("UNKNOWN_BEACON", "invalid or expired beacon token")
       const claims = yield* keys.verify("beacon", token).pipe(Effect.mapError(bad))
-      if (typeof claims.sub !== "string" || typeof claims.tid !== "string") return yield* bad()
+      const beaconId = claims.sub
+      if (!isBeaconId(beaconId) || typeof claims.tid !== "string") return yield* bad()
       const tenant = yield* tenancy.getById(claims.tid).pipe(Effect.mapError(bad))
       if (tenant.status !== "active") return yield* bad()
-      const row = yield* inTx(findBeacon(claims.sub)).pipe(asTenant(tenant))
+      const row = yield* inTx(findBeacon(beaconId)).pipe(asTenant(tenant))
       if (Option.isNone(row)) return yield* bad()
       if (row.value.status === "revoked") return yield* authFailed("BEACON_REVOKED", "this beacon was revoked")
-      return { tenant: { id: tenant.id as TenantId, slug: tenant.slug }, beaconId: claims.sub } as BeaconPrincipal
+      const principal: BeaconPrincipal = { tenant: { id: tenant.id as TenantId, slug: tenant.slug }, beaconId }
+      return principal
     })
 
   /**
@@ -121,7 +125,7 @@ export const makeAuthentication = ({
           return yield* authFailed("BAD_SIGNATURE", "old_key_signature does not verify with the current key")
         if (!verifySig({ alg: input.alg }, next.right, message, input.new_key_signature))
           return yield* authFailed("BAD_SIGNATURE", "new_key_signature does not verify with the new key")
-        const at = instant(yield* Clock.currentTimeMillis)
+        const at = yield* DateTime.now
         yield* repo.rotateKey(b.id, input.alg, input.public_jwk, at)
         yield* audit
           .record({

@@ -7,18 +7,19 @@
  */
 import * as Crypto from "node:crypto"
 import {
+  BeaconId,
   type CreateEnrolmentCode,
   type EnrolBeacon,
   Enrolled,
   EnrolmentCode,
+  EnrolmentCodeId,
   EnrolmentRefused
 } from "@signet/contracts/beacon/Domain"
 import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
-import { newUuid } from "@signet/contracts/kernel/Ids"
-import { Clock, Effect, Either, Option } from "effect"
+import { newId } from "@signet/contracts/kernel/Ids"
+import { Clock, DateTime, Effect, Either, Option } from "effect"
 import { generateSecret } from "otplib"
-import { instant } from "../kernel/Sql.js"
 import { asTenant, beaconActor, type Kit, sha256 } from "./Kit.js"
 import { beaconTotpColumn } from "./Migrations.js"
 import { importBeaconKey } from "./Verify.js"
@@ -44,11 +45,10 @@ export const makeEnrolment = ({ academics, audit, envelope, events, inTx, repo, 
             )
         }
         const code = `${tenant.slug}.${Crypto.randomBytes(20).toString("base64url")}`
-        const nowMs = yield* Clock.currentTimeMillis
-        const expiresAt = instant(nowMs + (input.expires_in_minutes ?? CODE_MINUTES) * 60_000)
+        const expiresAt = DateTime.add(yield* DateTime.now, { minutes: input.expires_in_minutes ?? CODE_MINUTES })
         const actor = yield* CurrentActor
         yield* repo.insertEnrolmentCode({
-          id: yield* newUuid,
+          id: yield* newId(EnrolmentCodeId),
           codeHash: sha256(code),
           classroomId: input.classroom_id ?? null,
           name: input.name ?? null,
@@ -85,11 +85,11 @@ export const makeEnrolment = ({ academics, audit, envelope, events, inTx, repo, 
           if (code.used_at)
             return yield* new EnrolmentRefused({ reason_code: "USED_CODE", message: "this code was already used" })
           const nowMs = yield* Clock.currentTimeMillis
-          if (Date.parse(code.expires_at) < nowMs)
+          const now = DateTime.unsafeMake(nowMs)
+          if (DateTime.lessThan(code.expires_at, now))
             return yield* new EnrolmentRefused({ reason_code: "EXPIRED_CODE", message: "this code has expired" })
-          const id = yield* newUuid
+          const id = yield* newId(BeaconId)
           const totp = generateSecret({ length: 20 })
-          const at = instant(nowMs)
           yield* repo.insert({
             id,
             name: code.name,
@@ -103,10 +103,10 @@ export const makeEnrolment = ({ academics, audit, envelope, events, inTx, repo, 
             last_seen_at: null,
             clock_drift_ms: null,
             key_rotated_at: null,
-            created_at: at,
+            created_at: now,
             revoked_at: null
           })
-          yield* repo.useEnrolmentCode(code.id, id, at)
+          yield* repo.useEnrolmentCode(code.id, id, now)
           yield* audit
             .record({
               action: "beacon.enrolled",

@@ -11,13 +11,14 @@ import { SqlClient } from "@effect/sql"
 import {
   type BeaconAlg,
   BeaconAuthFailed,
+  type BeaconId,
   BeaconNotFound,
   type ProofRefusalReason,
   ProofRefused
 } from "@signet/contracts/beacon/Domain"
 import { fromB64url } from "@signet/contracts/beacon/Protocol"
 import { type Actor, CurrentTenant, type TenantId } from "@signet/contracts/kernel/Context"
-import { Config, Effect, Either, Option } from "effect"
+import { Config, DateTime, Effect, Either, Option } from "effect"
 import { Academics } from "../academics/Academics.js"
 import { Attendance } from "../attendance/Attendance.js"
 import { Audit } from "../audit/Audit.js"
@@ -33,7 +34,7 @@ import { importBeaconKey, verifyBeaconSignature } from "./Verify.js"
 /** The beacon a verified beacon token stands for. */
 export interface BeaconPrincipal {
   readonly tenant: { readonly id: TenantId; readonly slug: string }
-  readonly beaconId: string
+  readonly beaconId: BeaconId
 }
 
 /** TOTP parameters of beacons (RFC 6238: SHA-1, 6 digits, 30 s, ±1 step). */
@@ -64,7 +65,7 @@ export const sha256 = (s: string | Uint8Array) => Crypto.createHash("sha256").up
 export const deviceBinding = (deviceIdentifier: string): string => sha256(`signet-device:${deviceIdentifier}`)
 
 /** The actor of what a beacon does (audit rows, signatures). */
-export const beaconActor = (id: string): Actor => ({ kind: "beacon", id })
+export const beaconActor = (id: BeaconId): Actor => ({ kind: "beacon", id })
 
 /** A refused beacon authentication. */
 export const authFailed = (reason_code: BeaconAuthFailed["reason_code"], message: string) =>
@@ -77,7 +78,6 @@ export const refused = (reason_code: ProofRefusalReason, message: string) => new
 export const asTenant = (tenant: { readonly id: string; readonly slug: string }) =>
   Effect.provideService(CurrentTenant, { id: tenant.id as TenantId, slug: tenant.slug })
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 /** At most this many imported public keys are cached. */
 const KEY_CACHE_ENTRIES = 10_000
 
@@ -100,11 +100,11 @@ export const makeKit = Effect.gen(function* () {
   const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
     tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql))
 
-  /** The beacon with this id in the current tenant (none for a malformed id). */
-  const findBeacon = (id: string) => (UUID.test(id) ? repo.find(id) : Effect.succeed(Option.none<BeaconRow>()))
+  /** The beacon with this id in the current tenant. */
+  const findBeacon = (id: BeaconId) => repo.find(id)
 
   /** The beacon with this id. @errors BeaconNotFound */
-  const getRow = (id: string) =>
+  const getRow = (id: BeaconId) =>
     Effect.flatMap(findBeacon(id), (o) =>
       Option.match(o, {
         onNone: () => Effect.fail(new BeaconNotFound({ message: `no beacon ${id}`, id })),
@@ -116,7 +116,7 @@ export const makeKit = Effect.gen(function* () {
   const keyCache = new Map<string, KeyObject>()
   /** The beacon's imported public key (null when it does not import). */
   const keyOf = (row: BeaconRow): KeyObject | null => {
-    const cacheKey = `${row.id}:${row.key_rotated_at ?? ""}`
+    const cacheKey = `${row.id}:${row.key_rotated_at === null ? "" : DateTime.toEpochMillis(row.key_rotated_at)}`
     const hit = keyCache.get(cacheKey)
     if (hit) return hit
     const imported = importBeaconKey(row.alg, row.public_jwk)

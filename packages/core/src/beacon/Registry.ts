@@ -6,11 +6,11 @@
  *
  * @module
  */
-import type { TelemetryReport, UpdateBeacon } from "@signet/contracts/beacon/Domain"
+import type { ClassroomId } from "@signet/contracts/academics/Domain"
+import type { BeaconId, TelemetryReport, UpdateBeacon } from "@signet/contracts/beacon/Domain"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
 import { DEFAULT_LIMIT, decodeCursor, toPage } from "@signet/contracts/kernel/Pagination"
-import { Clock, Effect } from "effect"
-import { instant } from "../kernel/Sql.js"
+import { DateTime, Effect } from "effect"
 import { asTenant, type BeaconPrincipal, type Kit } from "./Kit.js"
 import { present } from "./Repo.js"
 
@@ -20,17 +20,17 @@ const TELEMETRY_LIMIT = 100
 /** The registry over the kit; see the module comment. */
 export const makeRegistry = ({ academics, audit, events, getRow, inTx, repo, tenancy }: Kit) => {
   /** Fails unless the classroom exists in the current tenant. @errors ValidationError */
-  const requireClassroom = (id: string) =>
+  const requireClassroom = (id: ClassroomId) =>
     academics
       .getClassroom(id)
       .pipe(Effect.catchTag("AcademicsNotFound", () => ValidationError.field("classroom_id", "no such classroom")))
 
   /** One beacon. @errors BeaconNotFound */
-  const getBeacon = (id: string) => inTx(Effect.map(getRow(id), present))
+  const getBeacon = (id: BeaconId) => inTx(Effect.map(getRow(id), present))
 
   /** Beacons of the tenant (by id, cursor pagination), optionally of one classroom. @errors ValidationError (cursor) */
   const listBeacons = (params: {
-    readonly classroom_id?: string | undefined
+    readonly classroom_id?: ClassroomId | undefined
     readonly cursor?: string | undefined
     readonly limit?: number | undefined
   }) =>
@@ -48,7 +48,7 @@ export const makeRegistry = ({ academics, audit, events, getRow, inTx, repo, ten
     )
 
   /** Renames or (re)assigns a beacon. @errors BeaconNotFound, ValidationError (no such classroom) */
-  const updateBeacon = (id: string, patch: UpdateBeacon) =>
+  const updateBeacon = (id: BeaconId, patch: UpdateBeacon) =>
     inTx(
       Effect.gen(function* () {
         const before = yield* getRow(id)
@@ -71,11 +71,11 @@ export const makeRegistry = ({ academics, audit, events, getRow, inTx, repo, ten
     )
 
   /** Revokes a beacon: its tokens and proofs stop working at once. @errors BeaconNotFound */
-  const revokeBeacon = (id: string) =>
+  const revokeBeacon = (id: BeaconId) =>
     inTx(
       Effect.gen(function* () {
         const before = yield* getRow(id)
-        const at = instant(yield* Clock.currentTimeMillis)
+        const at = yield* DateTime.now
         yield* repo.revoke(id, at)
         const after = present({ ...before, status: "revoked", revoked_at: at })
         yield* audit.record({
@@ -91,17 +91,17 @@ export const makeRegistry = ({ academics, audit, events, getRow, inTx, repo, ten
     )
 
   /** A beacon's telemetry, newest first (100 samples by default). @errors BeaconNotFound */
-  const telemetry = (id: string, params: { readonly limit?: number | undefined } = {}) =>
+  const telemetry = (id: BeaconId, params: { readonly limit?: number | undefined } = {}) =>
     inTx(Effect.zipRight(getRow(id), repo.telemetry(id, params.limit ?? TELEMETRY_LIMIT)))
 
   /** `POST /api/v1/beacon/telemetry`: one sample; prunes samples past the tenant's retention. */
   const reportTelemetry = (principal: BeaconPrincipal, t: TelemetryReport) =>
     inTx(
       Effect.gen(function* () {
-        const nowMs = yield* Clock.currentTimeMillis
+        const now = yield* DateTime.now
         const retention = yield* tenancy.settingValue<number>(principal.tenant.id, "beacon.telemetry_retention_days")
-        yield* repo.recordTelemetry(principal.beaconId, t, instant(nowMs), instant(nowMs - retention * 86_400_000))
-        return { received_at: instant(nowMs) }
+        yield* repo.recordTelemetry(principal.beaconId, t, now, DateTime.subtract(now, { days: retention }))
+        return { received_at: now }
       })
     ).pipe(asTenant(principal.tenant))
 
