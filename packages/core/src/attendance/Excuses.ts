@@ -21,8 +21,8 @@ import { type AttachmentFile, type AttachmentType, checkAttachment, sanitizeFile
 import { forbidden, notFound, type Shared, UUID } from "./Shared.js"
 import type { Signatures } from "./Signatures.js"
 
-/** The excuse operations of the attendance service. */
-export const makeExcuses = (s: Shared, sigs: Signatures) => {
+/** Reading excuses: one (with who may read it), their list, an attachment's file. */
+const excuseReads = (s: Shared) => {
   const findExcuse = (id: string) =>
     Effect.gen(function* () {
       if (!UUID.test(id)) return yield* notFound("excuse", id)
@@ -61,6 +61,70 @@ export const makeExcuses = (s: Shared, sigs: Signatures) => {
       })
     )
 
+  /**
+   * An excuse's attachment as a file (as {@link getExcuse} decides who may
+   * read it): its name sanitized again on the way out (rows stored before
+   * names were sanitized), its checked type (`application/octet-stream` for
+   * any other), its exact bytes.
+   * @errors AttendanceNotFound (excuse, or it has none)
+   */
+  const excuseAttachment = (id: string) =>
+    Effect.gen(function* () {
+      const excuse = yield* getExcuse(id)
+      if (!excuse.attachment) return yield* notFound("excuse", `${id}/attachment`)
+      const bytes = yield* s.inTx(s.repo.excuseAttachment(id))
+      if (Option.isNone(bytes)) return yield* notFound("excuse", `${id}/attachment`)
+      const type = excuse.attachment.content_type
+      const checked = (ATTACHMENT_TYPES as ReadonlyArray<string>).includes(type) ? (type as AttachmentType) : undefined
+      const file: AttachmentFile = {
+        filename: checked ? sanitizeFilename(excuse.attachment.filename, checked) : "attachment.bin",
+        content_type: checked ?? "application/octet-stream",
+        bytes: new Uint8Array(bytes.value)
+      }
+      return file
+    })
+
+  /**
+   * Excuses (filters: status, course, student; cursor pagination). Students
+   * see their own only; a narrowed teacher (issue 15 §4) those of the
+   * courses they teach.
+   * @errors Forbidden (another student's, without `attendance:read`), ValidationError (bad cursor)
+   */
+  const listExcuses = (params: {
+    readonly status?: "pending" | "approved" | "rejected" | undefined
+    readonly course_id?: string | undefined
+    readonly student_id?: string | undefined
+    readonly cursor?: string | undefined
+    readonly limit?: number | undefined
+  }) =>
+    s.inTx(
+      Effect.gen(function* () {
+        const actor = yield* CurrentActor
+        const all = yield* s.can("attendance:read")
+        const student = all ? params.student_id : actor.kind === "user" ? actor.id : null
+        if (!all && (student === null || (params.student_id && params.student_id !== student)))
+          return yield* forbidden("missing permission attendance:read", "attendance:read")
+        const limit = params.limit ?? DEFAULT_LIMIT
+        const after = yield* decodeCursor(params.cursor)
+        const teacher = all ? yield* s.narrowedTo : null
+        const courseIds = teacher === null ? undefined : [...(yield* s.taughtCourseIds(teacher))]
+        const rows = yield* s.repo.listExcuses({
+          status: params.status,
+          course_id: params.course_id,
+          course_ids: courseIds,
+          student_id: student,
+          after,
+          limit: limit + 1
+        })
+        return toPage(rows, limit)
+      })
+    )
+
+  return { findExcuse, mayRead, getExcuse, excuseAttachment, listExcuses } as const
+}
+
+/** Submitting an excuse (the student, or the course's staff for them). */
+const excuseSubmission = (s: Shared) => {
   /**
    * Submits an excuse for a student's absence from a course (the student
    * themselves, or the course's staff for them).
@@ -116,29 +180,11 @@ export const makeExcuses = (s: Shared, sigs: Signatures) => {
       )
     })
 
-  /**
-   * An excuse's attachment as a file (as {@link getExcuse} decides who may
-   * read it): its name sanitized again on the way out (rows stored before
-   * names were sanitized), its checked type (`application/octet-stream` for
-   * any other), its exact bytes.
-   * @errors AttendanceNotFound (excuse, or it has none)
-   */
-  const excuseAttachment = (id: string) =>
-    Effect.gen(function* () {
-      const excuse = yield* getExcuse(id)
-      if (!excuse.attachment) return yield* notFound("excuse", `${id}/attachment`)
-      const bytes = yield* s.inTx(s.repo.excuseAttachment(id))
-      if (Option.isNone(bytes)) return yield* notFound("excuse", `${id}/attachment`)
-      const type = excuse.attachment.content_type
-      const checked = (ATTACHMENT_TYPES as ReadonlyArray<string>).includes(type) ? (type as AttachmentType) : undefined
-      const file: AttachmentFile = {
-        filename: checked ? sanitizeFilename(excuse.attachment.filename, checked) : "attachment.bin",
-        content_type: checked ?? "application/octet-stream",
-        bytes: new Uint8Array(bytes.value)
-      }
-      return file
-    })
+  return { submitExcuse } as const
+}
 
+/** Deciding an excuse (the course's staff); approval sets the student's result EXCUSED. */
+const excuseDecision = (s: Shared, sigs: Signatures, { findExcuse, mayRead }: ReturnType<typeof excuseReads>) => {
   /**
    * Approves or rejects a pending excuse (the course's staff). Approval
    * makes the student's result EXCUSED. Audit row for every decision.
@@ -179,41 +225,14 @@ export const makeExcuses = (s: Shared, sigs: Signatures) => {
       })
     )
 
-  /**
-   * Excuses (filters: status, course, student; cursor pagination). Students
-   * see their own only; a narrowed teacher (issue 15 §4) those of the
-   * courses they teach.
-   * @errors Forbidden (another student's, without `attendance:read`), ValidationError (bad cursor)
-   */
-  const listExcuses = (params: {
-    readonly status?: "pending" | "approved" | "rejected" | undefined
-    readonly course_id?: string | undefined
-    readonly student_id?: string | undefined
-    readonly cursor?: string | undefined
-    readonly limit?: number | undefined
-  }) =>
-    s.inTx(
-      Effect.gen(function* () {
-        const actor = yield* CurrentActor
-        const all = yield* s.can("attendance:read")
-        const student = all ? params.student_id : actor.kind === "user" ? actor.id : null
-        if (!all && (student === null || (params.student_id && params.student_id !== student)))
-          return yield* forbidden("missing permission attendance:read", "attendance:read")
-        const limit = params.limit ?? DEFAULT_LIMIT
-        const after = yield* decodeCursor(params.cursor)
-        const teacher = all ? yield* s.narrowedTo : null
-        const courseIds = teacher === null ? undefined : [...(yield* s.taughtCourseIds(teacher))]
-        const rows = yield* s.repo.listExcuses({
-          status: params.status,
-          course_id: params.course_id,
-          course_ids: courseIds,
-          student_id: student,
-          after,
-          limit: limit + 1
-        })
-        return toPage(rows, limit)
-      })
-    )
+  return { decideExcuse } as const
+}
 
+/** The excuse operations of the attendance service: reads, submission and decision. */
+export const makeExcuses = (s: Shared, sigs: Signatures) => {
+  const reads = excuseReads(s)
+  const { decideExcuse } = excuseDecision(s, sigs, reads)
+  const { submitExcuse } = excuseSubmission(s)
+  const { excuseAttachment, getExcuse, listExcuses } = reads
   return { getExcuse, submitExcuse, excuseAttachment, decideExcuse, listExcuses } as const
 }

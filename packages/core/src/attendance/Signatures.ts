@@ -114,8 +114,8 @@ const changeSignatureWith = (s: Shared, before: Signature, change: SignatureChan
     })
   )
 
-/** The signature operations of the attendance service. */
-export const makeSignatures = (s: Shared) => {
+/** Reading signatures and refusals: one signature (as a reader sees it), a course's signatures and refusals. */
+const signatureReads = (s: Shared) => {
   const findSignature = (key: SignatureKey) => s.repo.findSignature(key)
 
   /** One signature. @errors AttendanceNotFound */
@@ -163,6 +163,11 @@ export const makeSignatures = (s: Shared) => {
       })
     )
 
+  return { findSignature, getSignature, readSignature, listSignatures, listRefusals } as const
+}
+
+/** Writing attempts: refusals, new signatures with their roll result, changes and PATCH. */
+const signatureWrites = (s: Shared, { findSignature, getSignature }: ReturnType<typeof signatureReads>) => {
   /**
    * Records a refused attempt (its own transaction) and answers the REFUSED
    * result; a signer who already signed the course gets their signature
@@ -262,18 +267,13 @@ export const makeSignatures = (s: Shared) => {
       })
     })
 
-  return {
-    findSignature,
-    getSignature,
-    readSignature,
-    listSignatures,
-    listRefusals,
-    refuse,
-    setRoll,
-    insertSignature,
-    changeSignature,
-    patchSignature
-  } as const
+  return { refuse, setRoll, insertSignature, changeSignature, patchSignature } as const
+}
+
+/** The signature operations of the attendance service: reads and writes. */
+export const makeSignatures = (s: Shared) => {
+  const reads = signatureReads(s)
+  return { ...reads, ...signatureWrites(s, reads) } as const
 }
 
 /** The signature seam's operations. */
