@@ -10,22 +10,27 @@
  * @module
  */
 
-import { ATTACHMENT_TYPES, type DecideExcuse, Excuse, type SubmitExcuse } from "@signet/contracts/attendance/Domain"
+import type { CourseId } from "@signet/contracts/academics/Domain"
+import {
+  ATTACHMENT_TYPES,
+  type DecideExcuse,
+  Excuse,
+  ExcuseId,
+  type SubmitExcuse
+} from "@signet/contracts/attendance/Domain"
 import { CurrentActor } from "@signet/contracts/kernel/Context"
 import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
-import { newUuid } from "@signet/contracts/kernel/Ids"
+import { newId, type UserId } from "@signet/contracts/kernel/Ids"
 import { DEFAULT_LIMIT, decodeCursor, toPage } from "@signet/contracts/kernel/Pagination"
-import { Clock, Effect, Option } from "effect"
-import { instant } from "../kernel/Sql.js"
+import { DateTime, Effect, Option } from "effect"
 import { type AttachmentFile, type AttachmentType, checkAttachment, sanitizeFilename } from "./Attachments.js"
-import { forbidden, notFound, type Shared, UUID } from "./Shared.js"
+import { courseRef, forbidden, notFound, type Shared, userOf } from "./Shared.js"
 import type { Signatures } from "./Signatures.js"
 
 /** Reading excuses: one (with who may read it), their list, an attachment's file. */
 const excuseReads = (s: Shared) => {
-  const findExcuse = (id: string) =>
+  const findExcuse = (id: ExcuseId) =>
     Effect.gen(function* () {
-      if (!UUID.test(id)) return yield* notFound("excuse", id)
       const r = yield* s.repo.findExcuse(id)
       return Option.isSome(r) ? r.value : yield* notFound("excuse", id)
     })
@@ -52,7 +57,7 @@ const excuseReads = (s: Shared) => {
    * One excuse (the student, the course's staff, or `attendance:read` on its
    * course). @errors AttendanceNotFound (missing, or not the caller's to read)
    */
-  const getExcuse = (id: string) =>
+  const getExcuse = (id: ExcuseId) =>
     s.inTx(
       Effect.gen(function* () {
         const r = yield* findExcuse(id)
@@ -68,7 +73,7 @@ const excuseReads = (s: Shared) => {
    * any other), its exact bytes.
    * @errors AttendanceNotFound (excuse, or it has none)
    */
-  const excuseAttachment = (id: string) =>
+  const excuseAttachment = (id: ExcuseId) =>
     Effect.gen(function* () {
       const excuse = yield* getExcuse(id)
       if (!excuse.attachment) return yield* notFound("excuse", `${id}/attachment`)
@@ -92,8 +97,8 @@ const excuseReads = (s: Shared) => {
    */
   const listExcuses = (params: {
     readonly status?: "pending" | "approved" | "rejected" | undefined
-    readonly course_id?: string | undefined
-    readonly student_id?: string | undefined
+    readonly course_id?: CourseId | undefined
+    readonly student_id?: UserId | undefined
     readonly cursor?: string | undefined
     readonly limit?: number | undefined
   }) =>
@@ -101,7 +106,7 @@ const excuseReads = (s: Shared) => {
       Effect.gen(function* () {
         const actor = yield* CurrentActor
         const all = yield* s.can("attendance:read")
-        const student = all ? params.student_id : actor.kind === "user" ? actor.id : null
+        const student = all ? params.student_id : userOf(actor)
         if (!all && (student === null || (params.student_id && params.student_id !== student)))
           return yield* forbidden("missing permission attendance:read", "attendance:read")
         const limit = params.limit ?? DEFAULT_LIMIT
@@ -133,9 +138,10 @@ const excuseSubmission = (s: Shared) => {
   const submitExcuse = (input: SubmitExcuse) =>
     Effect.gen(function* () {
       const actor = yield* CurrentActor
-      const studentId = input.student_id ?? (actor.kind === "user" ? actor.id : null)
+      const studentId = input.student_id ?? userOf(actor)
       if (!studentId) return yield* ValidationError.field("student_id", "is required")
       const course = yield* s.courseOr404(input.course_id)
+      const courseId = courseRef(course).id
       const self = actor.kind === "user" && actor.id === studentId
       if (!self && !(yield* s.isStaffOf(course.id)))
         return yield* forbidden("students submit their own excuses; staff those of their courses")
@@ -144,11 +150,11 @@ const excuseSubmission = (s: Shared) => {
       const bytes = input.attachment ? yield* checkAttachment(input.attachment) : null
       return yield* s.inTx(
         Effect.gen(function* () {
-          if (yield* s.repo.hasOpenExcuse(course.id, studentId))
+          if (yield* s.repo.hasOpenExcuse(courseId, studentId))
             return yield* new Conflict({ message: "an excuse for this course is already pending or approved" })
           const excuse = new Excuse({
-            id: yield* newUuid,
-            course_id: course.id,
+            id: yield* newId(ExcuseId),
+            course_id: courseId,
             student_id: studentId,
             reason: input.reason,
             note: input.note ?? null,
@@ -161,10 +167,10 @@ const excuseSubmission = (s: Shared) => {
                     size: bytes.length
                   }
                 : null,
-            submitted_by: actor.kind === "user" ? actor.id : null,
+            submitted_by: userOf(actor),
             decided_by: null,
             decision_comment: null,
-            created_at: instant(yield* Clock.currentTimeMillis),
+            created_at: yield* DateTime.now,
             decided_at: null
           })
           yield* s.repo.insertExcuse(excuse, bytes)
@@ -190,7 +196,7 @@ const excuseDecision = (s: Shared, sigs: Signatures, { findExcuse, mayRead }: Re
    * makes the student's result EXCUSED. Audit row for every decision.
    * @errors AttendanceNotFound, Forbidden, Conflict (already decided)
    */
-  const decideExcuse = (id: string, input: DecideExcuse) =>
+  const decideExcuse = (id: ExcuseId, input: DecideExcuse) =>
     s.inTx(
       Effect.gen(function* () {
         const before = yield* findExcuse(id)
@@ -201,7 +207,7 @@ const excuseDecision = (s: Shared, sigs: Signatures, { findExcuse, mayRead }: Re
         }
         if (before.status !== "pending")
           return yield* new Conflict({ message: `this excuse was already ${before.status}` })
-        const at = instant(yield* Clock.currentTimeMillis)
+        const at = yield* DateTime.now
         const status = input.decision === "approve" ? "approved" : "rejected"
         const after = new Excuse({
           ...before,

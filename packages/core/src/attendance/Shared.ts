@@ -10,11 +10,18 @@
  * @module
  */
 import { SqlClient } from "@effect/sql"
-import type { AcademicsNotFound, Course, SchoolPreferences } from "@signet/contracts/academics/Domain"
+import {
+  type AcademicsNotFound,
+  type Course,
+  CourseId,
+  SchoolId,
+  type SchoolPreferences
+} from "@signet/contracts/academics/Domain"
 import { AttendanceNotFound } from "@signet/contracts/attendance/Domain"
-import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
+import { type Actor, CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Forbidden } from "@signet/contracts/kernel/Errors"
-import { Effect, Option } from "effect"
+import { UserId } from "@signet/contracts/kernel/Ids"
+import { DateTime, Effect, Option } from "effect"
 import { Academics } from "../academics/Academics.js"
 import { Access } from "../access/Access.js"
 import { Audit } from "../audit/Audit.js"
@@ -33,6 +40,24 @@ export const MINUTE = 60_000
 /** The 404 of attendance: `resource` `id` does not exist in the tenant. */
 export const notFound = (resource: AttendanceNotFound["resource"], id: string): AttendanceNotFound =>
   new AttendanceNotFound({ message: `no ${resource} ${id}`, resource, id })
+
+/**
+ * The user an actor is (null for API keys, operators, the system and
+ * beacons): a `user` actor's id is a user id by construction (the verified
+ * token's subject), branded here once.
+ */
+export const userOf = (actor: Actor): UserId | null =>
+  actor.kind === "user" && actor.id !== null ? (actor.id as UserId) : null
+
+/**
+ * An instant as attendance's domain holds it (`DateTime.Utc`), from an
+ * academics instant (ISO-8601 string, or already a `DateTime.Utc`).
+ */
+export const utc = (instant: string | DateTime.Utc): DateTime.Utc => DateTime.unsafeMake(instant)
+
+/** An academics course's id and school as attendance's branded ids. */
+export const courseRef = (course: { readonly id: string; readonly school_id: string }) =>
+  ({ id: CourseId.make(course.id), school_id: SchoolId.make(course.school_id) }) as const
 
 /** A 403, naming the permission that would have allowed it when there is one. */
 export const forbidden = (message: string, permission?: string): Forbidden =>
@@ -57,7 +82,7 @@ const makeBase = Effect.gen(function* () {
   /** Whether the current actor holds `permission`. */
   const can = (permission: string) => Effect.flatMap(CurrentActor, (actor) => access.checkActor(actor, permission))
   /** The acting user's id (null for API keys, operators, the system and beacons). */
-  const actingUser = Effect.map(CurrentActor, (a) => (a.kind === "user" ? a.id : null))
+  const actingUser = Effect.map(CurrentActor, userOf)
 
   return {
     sql,
@@ -235,10 +260,10 @@ const enrolment = ({ academics }: Base) => {
   /** The students enrolled in a course (members of its live groups). */
   const enrolled = (course: Course) =>
     Effect.gen(function* () {
-      const out = new Set<string>()
+      const out = new Set<UserId>()
       for (const g of course.group_ids) {
         const members = yield* academics.listMembers(g).pipe(Effect.orElseSucceed(() => [] as Array<string>))
-        for (const m of members) out.add(m)
+        for (const m of members) out.add(UserId.make(m))
       }
       return out
     })

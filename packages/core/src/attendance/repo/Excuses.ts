@@ -4,8 +4,10 @@
  * @module
  */
 import { SqlSchema } from "@effect/sql"
-import { Excuse, ExcuseStatus } from "@signet/contracts/attendance/Domain"
-import { Effect, Option, Schema } from "effect"
+import type { CourseId } from "@signet/contracts/academics/Domain"
+import { Excuse, type ExcuseId, ExcuseReason, ExcuseStatus } from "@signet/contracts/attendance/Domain"
+import type { UserId } from "@signet/contracts/kernel/Ids"
+import { DateTime, Effect, Option, Schema } from "effect"
 import type { RepoContext } from "./Context.js"
 
 /** An `excuses` row (without the attachment bytes) as the domain's {@link Excuse}. */
@@ -14,7 +16,7 @@ const ExcuseFromRow = Schema.transform(
     id: Schema.String,
     course_id: Schema.String,
     student_id: Schema.String,
-    reason: Schema.String,
+    reason: ExcuseReason,
     note: Schema.NullOr(Schema.String),
     status: ExcuseStatus,
     attachment_name: Schema.NullOr(Schema.String),
@@ -44,11 +46,12 @@ const ExcuseFromRow = Schema.transform(
     })
   }
 )
+
 /** Filters of {@link AttendanceRepo.listExcuses}. */
 export interface ExcuseFilter {
   readonly status?: "pending" | "approved" | "rejected" | undefined
-  readonly course_id?: string | undefined
-  readonly student_id?: string | null | undefined
+  readonly course_id?: CourseId | undefined
+  readonly student_id?: UserId | null | undefined
   /** Only excuses of these courses (a narrowed teacher's, issue 15 §4); empty: none. */
   readonly course_ids?: ReadonlyArray<string> | undefined
   /** Keyset cursor: ids after this one. */
@@ -85,9 +88,9 @@ export const excusesRepo = ({ span, sql, tid }: RepoContext) => {
 
   return {
     /** One excuse (without its attachment bytes). */
-    findExcuse: (id: string) => Effect.flatMap(tid, (tenant) => findExcuseQ({ tenant, id })).pipe(span("findExcuse")),
+    findExcuse: (id: ExcuseId) => Effect.flatMap(tid, (tenant) => findExcuseQ({ tenant, id })).pipe(span("findExcuse")),
     /** Whether the student has a pending or approved excuse for the course. */
-    hasOpenExcuse: (courseId: string, studentId: string) =>
+    hasOpenExcuse: (courseId: CourseId, studentId: UserId) =>
       Effect.flatMap(
         tid,
         (t) => sql`SELECT id FROM excuses WHERE tenant_id = ${t} AND course_id = ${courseId}
@@ -104,10 +107,10 @@ export const excusesRepo = ({ span, sql, tid }: RepoContext) => {
             attachment_type, attachment_size, attachment, submitted_by, created_at)
           VALUES (${t}, ${e.id}, ${e.course_id}, ${e.student_id}, ${e.reason}, ${e.note}, ${e.status},
             ${e.attachment?.filename ?? null}, ${e.attachment?.content_type ?? null}, ${e.attachment?.size ?? null},
-            ${bytes}, ${e.submitted_by}, ${e.created_at})`
+            ${bytes}, ${e.submitted_by}, ${DateTime.formatIso(e.created_at)})`
       ).pipe(Effect.asVoid, span("insertExcuse")),
     /** An excuse's attachment bytes (none when it has no attachment). */
-    excuseAttachment: (id: string) =>
+    excuseAttachment: (id: ExcuseId) =>
       Effect.flatMap(
         tid,
         (t) =>
@@ -121,7 +124,7 @@ export const excusesRepo = ({ span, sql, tid }: RepoContext) => {
       Effect.flatMap(
         tid,
         (t) => sql`UPDATE excuses SET status = ${e.status}, decided_by = ${e.decided_by},
-            decision_comment = ${e.decision_comment}, decided_at = ${e.decided_at}
+            decision_comment = ${e.decision_comment}, decided_at = ${e.decided_at === null ? null : DateTime.formatIso(e.decided_at)}
           WHERE tenant_id = ${t} AND id = ${e.id}`
       ).pipe(Effect.asVoid, span("decideExcuse")),
     /** Excuses matching a filter, by id. */

@@ -4,6 +4,7 @@
  * @module
  */
 import { SqlSchema } from "@effect/sql"
+import type { SchoolId } from "@signet/contracts/academics/Domain"
 import { AttendancePolicy } from "@signet/contracts/attendance/Domain"
 import { Effect, Option, Schema } from "effect"
 import { DbJson, json } from "../../kernel/Sql.js"
@@ -51,7 +52,7 @@ export const settingsRepo = ({ span, sql, tid }: RepoContext) => {
       ).pipe(Effect.asVoid, span("insertQrKey")),
 
     /** A school's stored policy (none: the tenant settings apply). */
-    findPolicy: (schoolId: string) =>
+    findPolicy: (schoolId: SchoolId) =>
       Effect.flatMap(tid, (tenant) => findPolicyQ({ tenant, school: schoolId })).pipe(span("findPolicy")),
     /** Creates or replaces a school's policy. */
     upsertPolicy: (p: AttendancePolicy, at: string) =>

@@ -4,28 +4,37 @@
  * @module
  */
 import { SqlSchema } from "@effect/sql"
-import { Signature, SignatureRefusal } from "@signet/contracts/attendance/Domain"
-import { Effect, Schema } from "effect"
+import type { CourseId } from "@signet/contracts/academics/Domain"
+import {
+  type RefusalReason,
+  Signature,
+  type SignatureId,
+  type SignatureMethod,
+  SignatureRefusal,
+  type SignatureRefusalId
+} from "@signet/contracts/attendance/Domain"
+import type { UserId } from "@signet/contracts/kernel/Ids"
+import { DateTime, Effect, Schema } from "effect"
 import { json } from "../../kernel/Sql.js"
 import type { RepoContext } from "./Context.js"
 
 /** How a signature is looked up: by id, by idempotency key, or by signer and course. */
 export type SignatureKey =
-  | { readonly id: string }
+  | { readonly id: SignatureId }
   | { readonly idempotency_key: string }
-  | { readonly course_id: string; readonly signer_id: string }
+  | { readonly course_id: CourseId; readonly signer_id: UserId }
 
 /** A refused attempt as {@link AttendanceRepo.insertRefusal} stores it. */
 export interface RefusalRow {
-  readonly id: string
-  readonly course_id: string
-  readonly signer_id: string | null
-  readonly method: string
-  readonly reason_code: string
+  readonly id: SignatureRefusalId
+  readonly course_id: CourseId
+  readonly signer_id: UserId | null
+  readonly method: SignatureMethod
+  readonly reason_code: RefusalReason
   readonly message: string
   readonly actor_id: string | null
   readonly ip: string | null
-  readonly received_at: string
+  readonly received_at: DateTime.Utc
 }
 /** `signatures` and `signature_refusals`. */
 export const signaturesRepo = ({ span, sql, tid }: RepoContext) => {
@@ -71,10 +80,10 @@ export const signaturesRepo = ({ span, sql, tid }: RepoContext) => {
     findSignature: (key: SignatureKey) =>
       Effect.flatMap(tid, (tenant) => findSignatureQ({ tenant, key })).pipe(span("findSignature")),
     /** A course's signatures (every signer), oldest first. */
-    courseSignatures: (courseId: string) =>
+    courseSignatures: (courseId: CourseId) =>
       Effect.flatMap(tid, (tenant) => courseSignaturesQ({ tenant, course: courseId })).pipe(span("courseSignatures")),
     /** Whether a teacher has signed the course. */
-    teacherSigned: (courseId: string) =>
+    teacherSigned: (courseId: CourseId) =>
       Effect.flatMap(
         tid,
         (t) => sql`SELECT 1 AS ok FROM signatures WHERE tenant_id = ${t} AND course_id = ${courseId}
@@ -97,7 +106,8 @@ export const signaturesRepo = ({ span, sql, tid }: RepoContext) => {
           VALUES (${t}, ${s.id}, ${s.course_id}, ${s.school_id}, ${s.signer_id}, ${s.signer_kind}, ${s.method},
             ${s.status}, ${s.reason_code}, ${s.message}, ${s.proof_ref}, ${proof === undefined ? null : json(proof)},
             ${s.administrator_id}, ${s.admin_reason}, ${s.changed_by}, ${s.previous_status}, ${idempotencyKey},
-            ${s.received_at}, ${s.decided_at}, ${s.updated_at})
+            ${DateTime.formatIso(s.received_at)}, ${DateTime.formatIso(s.decided_at)},
+            ${DateTime.formatIso(s.updated_at)})
           ON CONFLICT DO NOTHING RETURNING id`
       ).pipe(
         Effect.map((r) => r.length > 0),
@@ -110,7 +120,8 @@ export const signaturesRepo = ({ span, sql, tid }: RepoContext) => {
         (t) => sql`UPDATE signatures SET status = ${s.status}, method = ${s.method}, message = ${s.message},
             reason_code = ${s.reason_code}, administrator_id = ${s.administrator_id},
             admin_reason = ${s.admin_reason}, changed_by = ${s.changed_by},
-            previous_status = ${s.previous_status}, decided_at = ${s.decided_at}, updated_at = ${s.updated_at}
+            previous_status = ${s.previous_status}, decided_at = ${DateTime.formatIso(s.decided_at)},
+            updated_at = ${DateTime.formatIso(s.updated_at)}
           WHERE tenant_id = ${t} AND id = ${s.id}`
       ).pipe(Effect.asVoid, span("updateSignature")),
 
@@ -121,10 +132,10 @@ export const signaturesRepo = ({ span, sql, tid }: RepoContext) => {
         (t) => sql`INSERT INTO signature_refusals (tenant_id, id, course_id, signer_id, method, reason_code, message,
             actor_id, ip, received_at)
           VALUES (${t}, ${r.id}, ${r.course_id}, ${r.signer_id}, ${r.method}, ${r.reason_code}, ${r.message},
-            ${r.actor_id}, ${r.ip}, ${r.received_at})`
+            ${r.actor_id}, ${r.ip}, ${DateTime.formatIso(r.received_at)})`
       ).pipe(Effect.asVoid, span("insertRefusal")),
     /** Refusals of a course, by id (keyset: after `after`), at most `limit`. */
-    listRefusals: (courseId: string, after: string | null, limit: number) =>
+    listRefusals: (courseId: CourseId, after: string | null, limit: number) =>
       Effect.flatMap(tid, (tenant) => refusalsQ({ tenant, course: courseId, after, limit })).pipe(span("listRefusals")),
     /** How many refusals one signer has in one course since `since` (ISO instant). */
     countRefusals: (courseId: string, signerId: string, since: string) =>
