@@ -8,6 +8,7 @@ import {
   Academics,
   Attendance,
   Beacons,
+  CourseId,
   CreateTenant,
   CreateUser,
   Identity,
@@ -78,7 +79,7 @@ const setup = (slug: string) =>
       Effect.map(Effect.flip(submit(presenceToken, over)), (e: any) => e.reason_code ?? e._tag)
     const presence = (studentId: string, device: string, courseId?: string) =>
       run(beacons.presenceToken(studentId, device, courseId))
-    const signatures = (courseId: string) => run(Attendance.use((a) => a.listSignatures(courseId)))
+    const signatures = (courseId: string) => run(Attendance.use((a) => a.listSignatures(CourseId.make(courseId))))
     return { ...f, run, presence, submit, refusal, signatures }
   }).pipe(Effect.provide(testActor))
 

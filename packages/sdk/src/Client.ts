@@ -27,7 +27,7 @@
  */
 import { FetchHttpClient, HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { FieldIssue, SignetApi, ValidationError } from "@signet/contracts"
-import { Cause, Effect, Exit, ParseResult, Redacted, Schema } from "effect"
+import { type Brand, Cause, Effect, Exit, ParseResult, Redacted, Schema } from "effect"
 
 /** How the client authenticates. */
 export type Credentials =
@@ -73,10 +73,12 @@ export interface SignetClientOptions {
 /**
  * A payload as the facade takes it: plain values, i.e. strings where the
  * contracts hold secrets as `Redacted` (`password`, `current_password`,
- * `new_password`, …). A `Redacted` is accepted too.
+ * `new_password`, …). A `Redacted` is accepted too. Branded ids
+ * (`CourseId`, …) are plain strings (the facade decodes the payload).
  */
-export type Plain<T> =
-  T extends Redacted.Redacted<infer A>
+export type Plain<T> = T extends string & Brand.Brand<any>
+  ? string
+  : T extends Redacted.Redacted<infer A>
     ? A | Redacted.Redacted<A>
     : T extends Uint8Array
       ? T
@@ -276,7 +278,8 @@ export const createSignetClient = (options: SignetClientOptions) => {
     f: (r: Raw, payload: PayloadOf<G, E>) => Effect.Effect<A, unknown>
   ): Promise<A> => toPromise(decodePayload(group, endpoint, input)).then((payload) => call((r) => f(r, payload)))
   const path = { slug }
-  const withId = (id: string) => ({ path: { slug, id } })
+  // Path ids are typed as the API's branded ids (CourseId, …); the server validates them, the SDK takes strings.
+  const withId = <I extends string = string>(id: string) => ({ path: { slug, id: id as I } })
 
   return {
     /** The Effect REST client underneath (every endpoint; `{ path: { slug } }` is yours to pass). */

@@ -9,10 +9,12 @@
  *
  * @module
  */
+import { ClassroomId, type CourseId } from "@signet/contracts/academics/Domain"
 import { type PresenceProof, PresenceToken } from "@signet/contracts/beacon/Domain"
 import { proofMessage } from "@signet/contracts/beacon/Protocol"
 import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Forbidden, ValidationError } from "@signet/contracts/kernel/Errors"
+import { UserId } from "@signet/contracts/kernel/Ids"
 import { Clock, Effect, Either, Option } from "effect"
 import { systemPrincipal } from "../attendance/Attendance.js"
 import { instant } from "../kernel/Sql.js"
@@ -153,11 +155,12 @@ export const makePresence = Effect.fnUntraced(function* (kit: Kit) {
         .createSignatureAttempt(
           {
             method: proof.proof_type === "buzzLightyear" ? "FLASHLIGHT" : "BEACON",
-            student_id: studentId,
-            ...(courseId ? { course_id: courseId } : {}),
+            student_id: UserId.make(studentId),
+            // Unchecked here: attendance answers a malformed or unknown course as a refused attempt and 404.
+            ...(courseId ? { course_id: courseId as CourseId } : {}),
             beacon_proof: {
               beacon_id: b.id,
-              classroom_id: proof.classroom_id,
+              classroom_id: ClassroomId.make(proof.classroom_id),
               proof_type: proof.proof_type,
               proof_payload: proof.nonce,
               proof_time: instant(proof.proof_time_ms)
