@@ -11,6 +11,7 @@ import {
   Audit,
   Auth,
   Core,
+  CourseId,
   CreateTenant,
   CreateUser,
   CurrentActor,
@@ -177,7 +178,7 @@ for (const dialect of testDialects()) {
         ])
         expect(printed).toContain("PRESENT")
         const signatures = await Effect.runPromise(
-          Attendance.use((a) => a.listSignatures(courseId)).pipe(
+          Attendance.use((a) => a.listSignatures(CourseId.make(courseId))).pipe(
             Db.tenantTx,
             Effect.provideService(CurrentTenant, tenant),
             Effect.provideService(CurrentActor, systemActor),

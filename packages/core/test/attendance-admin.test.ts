@@ -12,12 +12,14 @@ import {
   Attendance,
   AttendanceAdmin,
   Audit,
+  CourseId,
   CreateTenant,
   CreateUser,
   CurrentActor,
   type CurrentTenant,
   Identity,
   policyUse,
+  SchoolId,
   Tenancy
 } from "@signet/core"
 import { tenantTx } from "@signet/core/kernel/Database"
@@ -26,6 +28,9 @@ import { Effect, Schema, TestClock } from "effect"
 import { asTenant, testActor, testCore } from "./support.js"
 
 const at = (iso: string) => TestClock.setTime(Date.parse(iso))
+/** Academics fixtures with their ids branded as attendance takes them. */
+const asCourse = <C extends { readonly id: string }>(c: C) => ({ ...c, id: CourseId.make(c.id) })
+const asSchool = <C extends { readonly id: string }>(c: C) => ({ ...c, id: SchoolId.make(c.id) })
 const user = (email: string, user_type: string) =>
   Identity.use((i) =>
     i.create(Schema.decodeUnknownSync(CreateUser)({ email, given_name: "G", family_name: email, user_type }))
@@ -54,7 +59,7 @@ const fixture = (slug: string) =>
           teacher_ids: [teacher.id],
           group_ids: [group.id]
         })
-        return { school, other, s1, s2, teacher, course }
+        return { school: asSchool(school), other: asSchool(other), s1, s2, teacher, course: asCourse(course) }
       })
     )
     /** Runs `eff` in the tenant as `actor`. */
@@ -95,12 +100,12 @@ const twoTeachers = (f: Effect.Effect.Success<ReturnType<typeof fixture>>) =>
             teacher_ids: [otherTeacher.id],
             group_ids: f.course.group_ids
           })
-          return { theirs, otherTeacher }
+          return { theirs: asCourse(theirs), otherTeacher }
         })
       )
       .pipe(Effect.provide(testActor))
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]).toString("base64")
-    const excuse = (courseId: string) =>
+    const excuse = (courseId: CourseId) =>
       f.as(
         f.student(f.s1.id),
         AttendanceAdmin.submitExcuse({

@@ -87,7 +87,7 @@ const setup = (slug: string) =>
           courseId === undefined ? undefined : CourseId.make(courseId)
         )
       )
-    const signatures = (courseId: string) => run(Attendance.use((a) => a.listSignatures(courseId)))
+    const signatures = (courseId: string) => run(Attendance.use((a) => a.listSignatures(CourseId.make(courseId))))
     return { ...f, run, presence, submit, refusal, signatures }
   }).pipe(Effect.provide(testActor))
 

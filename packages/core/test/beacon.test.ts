@@ -8,6 +8,7 @@ import {
   BeaconProtocol,
   Beacons,
   ClassroomId,
+  CourseId,
   CreateTenant,
   CreateUser,
   Identity,
@@ -216,7 +217,7 @@ for (const dialect of testDialects()) {
         const tok4 = (yield* presence(p4.id, "phone-4")).token
         yield* TestClock.adjust("3 minutes")
         expect(yield* refusal(yield* proof(tok4))).toBe("PRESENCE_TOKEN_EXPIRED")
-        expect(yield* run(Attendance.use((a) => a.listSignatures(course.id)))).toHaveLength(0)
+        expect(yield* run(Attendance.use((a) => a.listSignatures(CourseId.make(course.id))))).toHaveLength(0)
       })
     )
 

@@ -3,7 +3,16 @@
  * operations hold for an in-process caller of the facades too (no HTTP involved).
  */
 import { expect, layer } from "@effect/vitest"
-import { AcademicsAdmin, AccessAdmin, AttendanceAdmin, CreateUser, Identity, policyUse } from "@signet/core"
+import {
+  AcademicsAdmin,
+  AccessAdmin,
+  AttendanceAdmin,
+  CourseId,
+  CreateUser,
+  Identity,
+  policyUse,
+  SchoolId
+} from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Effect, Schema, TestClock } from "effect"
 import { as, asTenant, onboard, operator, testCore, user } from "./support.js"
@@ -157,13 +166,13 @@ for (const dialect of testDialects()) {
               group_ids: [group.id]
             }).pipe(write, as(operator))
             const tap = AttendanceAdmin.createSignatureAttempt({
-              course_id: course.id,
+              course_id: CourseId.make(course.id),
               method: "NFC",
               device_identifier: "phone-1"
             }).pipe(as({ kind: "user", id: student.id, userType: "student", ip: "203.0.113.5" }))
             expect(yield* tap).toMatchObject({ status: "REFUSED", reason_code: "METHOD_DISABLED" })
             yield* AcademicsAdmin.updateSchoolPreferences(school.id, { enable_nfc: true }).pipe(write, as(operator))
-            yield* AttendanceAdmin.updatePolicy(school.id, { ip_allowlist: ["10.0.0.0/8"] }).pipe(
+            yield* AttendanceAdmin.updatePolicy(SchoolId.make(school.id), { ip_allowlist: ["10.0.0.0/8"] }).pipe(
               policyUse("attendance:admin"),
               as(operator)
             )
@@ -200,13 +209,16 @@ for (const dialect of testDialects()) {
               teacher_ids: [teacher.id],
               group_ids: [group.id]
             }).pipe(write, as(operator))
-            yield* AttendanceAdmin.markRoll(course.id, { marks: [{ student_id: s1.id, result: "PRESENT" }] }).pipe(
-              as({ kind: "user", id: teacher.id, userType: "teacher" })
-            )
-            yield* AttendanceAdmin.markRoll(course.id, { marks: [{ student_id: s2.id, result: "PRESENT" }] }).pipe(
+            yield* AttendanceAdmin.markRoll(CourseId.make(course.id), {
+              marks: [{ student_id: s1.id, result: "PRESENT" }]
+            }).pipe(as({ kind: "user", id: teacher.id, userType: "teacher" }))
+            yield* AttendanceAdmin.markRoll(CourseId.make(course.id), {
+              marks: [{ student_id: s2.id, result: "PRESENT" }]
+            }).pipe(as(operator))
+            const roll = yield* AttendanceAdmin.getRoll(CourseId.make(course.id)).pipe(
+              policyUse("attendance:read"),
               as(operator)
             )
-            const roll = yield* AttendanceAdmin.getRoll(course.id).pipe(policyUse("attendance:read"), as(operator))
             const methodOf = (id: string) => roll.entries.find((e) => e.student_id === id)?.method
             expect([methodOf(s1.id), methodOf(s2.id)]).toEqual(["TEACHER", "ADMIN"])
           })

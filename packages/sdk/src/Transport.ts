@@ -8,15 +8,17 @@
  */
 import { FetchHttpClient, HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { FieldIssue, SignetApi, ValidationError } from "@signet/contracts"
-import { Cause, Effect, Exit, ParseResult, Redacted, Schema } from "effect"
+import { type Brand, Cause, Effect, Exit, ParseResult, Redacted, Schema } from "effect"
 
 /**
  * A payload as the facade takes it: plain values, i.e. strings where the
  * contracts hold secrets as `Redacted` (`password`, `current_password`,
- * `new_password`, …). A `Redacted` is accepted too.
+ * `new_password`, …). A `Redacted` is accepted too. Branded ids
+ * (`CourseId`, …) are plain strings (the facade decodes the payload).
  */
-export type Plain<T> =
-  T extends Redacted.Redacted<infer A>
+export type Plain<T> = T extends string & Brand.Brand<any>
+  ? string
+  : T extends Redacted.Redacted<infer A>
     ? A | Redacted.Redacted<A>
     : T extends Uint8Array
       ? T

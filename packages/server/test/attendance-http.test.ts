@@ -161,6 +161,17 @@ for (const dialect of testDialects()) {
         })
       )
 
+      it.effect("issue 14 §4: a malformed id in a path or a body answers 400 ValidationError", () =>
+        Effect.gen(function* () {
+          const { get, post, t2 } = yield* setup("ah-badid")
+          for (const path of ["/signatures/not-a-uuid", "/courses/not-a-uuid/roll", "/excuses/not-a-uuid"]) {
+            expect(expectProblem(yield* get(path), 400).code).toBe("ValidationError")
+          }
+          const body = { course_id: "not-a-uuid", method: "QR", qr_code: "12345678" }
+          expect(expectProblem(yield* post("/signatures", body, t2), 400).code).toBe("ValidationError")
+        })
+      )
+
       it.effect("another tenant's course and signature answer 404, as a missing one does", () =>
         Effect.gen(function* () {
           const { course, get, post, qrCode, t1, t2 } = yield* setup("ah-foreign")

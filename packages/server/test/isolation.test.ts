@@ -1,4 +1,6 @@
 import { expect, layer } from "@effect/vitest"
+import { CourseId } from "@signet/contracts/academics/Domain"
+import { UserId } from "@signet/contracts/kernel/Ids"
 import { testDialects } from "@signet/core/testing"
 import { makeRpcClient } from "@signet/sdk"
 import { call, TestServer, testServer } from "@signet/server/testing"
@@ -225,16 +227,16 @@ for (const dialect of testDialects()) {
           expect(
             (yield* Effect.flip(
               rpc.CreateSignatureAttempt({
-                course_id: tenants[2]!.ids.course!,
+                course_id: CourseId.make(tenants[2]!.ids.course!),
                 method: "ADMIN",
-                student_id: tenants[0]!.ids.user!,
+                student_id: UserId.make(tenants[0]!.ids.user!),
                 reason: "cross-tenant"
               })
             ))._tag
           ).toBe("AttendanceNotFound")
-          expect((yield* Effect.flip(rpc.GetCourseRoll({ course_id: tenants[1]!.ids.course! })))._tag).toBe(
-            "AttendanceNotFound"
-          )
+          expect(
+            (yield* Effect.flip(rpc.GetCourseRoll({ course_id: CourseId.make(tenants[1]!.ids.course!) })))._tag
+          ).toBe("AttendanceNotFound")
           expect((yield* Effect.flip(rpc.GetUserById({ user_id: tenants[1]!.ids.user! })))._tag).toBe("UserNotFound")
 
           // The victims' objects are as they were.

@@ -14,18 +14,21 @@ import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import {
   AttendanceAdmin,
   type AttendanceCounts,
+  AttendanceNotFound,
   type AttendanceReport,
+  CourseId,
   type CourseRoll,
   CurrentTenant,
   historyCsv,
   Identity,
+  Ids,
   policyUse,
   reportCsv,
   rollCsv,
   type StudentHistory,
   Tenancy
 } from "@signet/core"
-import { Console, Data, Effect, Option } from "effect"
+import { Console, Data, DateTime, Effect, Option, Schema } from "effect"
 import { plain, show, table } from "../Output.js"
 import { local } from "../Runtime.js"
 import { configLayer } from "../Settings.js"
@@ -121,8 +124,22 @@ export const percent = (rate: number | null): string => (rate === null ? "-" : `
 const countsLine = (t: AttendanceCounts) =>
   `present ${t.present}, late ${t.late}, absent ${t.absent}, excused ${t.excused}, unmarked ${t.unmarked}; rate ${percent(t.rate)}`
 
-const rangeText = (from: string | null, to: string | null) =>
-  from || to ? ` from ${from ?? "the start"} to ${to ?? "now"}` : ""
+const rangeText = (from: DateTime.Utc | null, to: DateTime.Utc | null) =>
+  from || to ? ` from ${from ? DateTime.formatIso(from) : "the start"} to ${to ? DateTime.formatIso(to) : "now"}` : ""
+
+/**
+ * A course or student id given on the command line, as its branded id; a
+ * malformed one answers the same 404 as a missing one ("no course …").
+ */
+const idArg = <A extends string>(
+  schema: Schema.Schema<A, string>,
+  resource: "course" | "student",
+  value: string
+): Effect.Effect<A, AttendanceNotFound> =>
+  Option.match(Schema.decodeUnknownOption(schema)(value), {
+    onNone: () => Effect.fail(new AttendanceNotFound({ message: `no ${resource} ${value}`, resource, id: value })),
+    onSome: Effect.succeed
+  })
 
 /** The human rendering of a report: a header, one row per student and a totals line. */
 const reportTable = (r: AttendanceReport) =>
@@ -221,7 +238,7 @@ const report = Command.make("report", { tenant: tenantOpt, target: scopeOpt, ran
     o.tenant,
     Effect.gen(function* () {
       if (o.target.scope === "student") {
-        const history = yield* AttendanceAdmin.studentHistory(o.target.id, o.range)
+        const history = yield* AttendanceAdmin.studentHistory(yield* idArg(Ids.UserId, "student", o.target.id), o.range)
         if (o.format === "csv") return yield* emit(historyCsv(history), o.output)
         if (o.format === "json") return yield* emit(JSON.stringify(plain(history), null, 2), o.output)
         const who = (yield* people([history.student_id])).get(history.student_id)
@@ -258,7 +275,9 @@ const roll = Command.make(
     inTenant(
       o.tenant,
       Effect.gen(function* () {
-        const r = yield* AttendanceAdmin.getRoll(o.course).pipe(policyUse("attendance:read"))
+        const r = yield* AttendanceAdmin.getRoll(yield* idArg(CourseId, "course", o.course)).pipe(
+          policyUse("attendance:read")
+        )
         if (o.format === "csv") return yield* emit(rollCsv(r), o.output)
         if (o.format === "json") return yield* emit(JSON.stringify(plain(r), null, 2), o.output)
         const names = yield* people(r.entries.map((e) => e.student_id))
@@ -281,13 +300,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 /** The user id of `ref` — an id as given, an email or username looked up in the tenant. */
 const studentIdOf = (ref: string) =>
   UUID.test(ref)
-    ? Effect.succeed(ref)
+    ? Effect.succeed(Ids.UserId.make(ref))
     : Effect.flatMap(
         // In a tenant transaction: on Postgres, row-level security reads the tenant from it.
         Identity.use((i) => i.inTx(i.findByLogin(ref))),
         Option.match({
           onNone: () => Effect.fail(new StudentNotFound({ message: `no user ${ref} in this tenant` })),
-          onSome: (row) => Effect.succeed(row.id as string)
+          onSome: (row) => Effect.succeed(Ids.UserId.make(row.id))
         })
       )
 
@@ -317,7 +336,7 @@ const mark = Command.make(
       o.tenant,
       Effect.gen(function* () {
         const studentId = yield* studentIdOf(o.student)
-        const r = yield* AttendanceAdmin.markRoll(o.course, {
+        const r = yield* AttendanceAdmin.markRoll(yield* idArg(CourseId, "course", o.course), {
           marks: [{ student_id: studentId, result: o.status }],
           ...(Option.isSome(o.note) ? { note: o.note.value } : {})
         })

@@ -12,9 +12,10 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { Instant } from "../academics/Domain.js"
+import { CourseId, Instant, SchoolId } from "../academics/Domain.js"
 import { RateLimited } from "../identity/Api.js"
 import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
+import { UserId } from "../kernel/Ids.js"
 import { Page, PageParams } from "../kernel/Pagination.js"
 import { UserAuth } from "../kernel/Security.js"
 import {
@@ -26,6 +27,7 @@ import {
   CreateSignatureAttempt,
   DecideExcuse,
   Excuse,
+  ExcuseId,
   ExcuseStatus,
   MarkRoll,
   PatchSignature,
@@ -33,6 +35,7 @@ import {
   RollMarked,
   Signature,
   SignatureAttemptResult,
+  SignatureId,
   SignatureRefusal,
   StudentHistory,
   SubmitExcuse,
@@ -40,7 +43,12 @@ import {
 } from "./Domain.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
-const id = HttpApiSchema.param("id", Schema.String)
+// Every path's `{id}` names the object the path is about, as its branded id (a malformed one answers 400).
+const signatureId = HttpApiSchema.param("id", SignatureId)
+const courseId = HttpApiSchema.param("id", CourseId)
+const schoolId = HttpApiSchema.param("id", SchoolId)
+const excuseId = HttpApiSchema.param("id", ExcuseId)
+const studentId = HttpApiSchema.param("id", UserId)
 
 /** Date range of reports: courses starting in [from, to). */
 export const ReportRange = Schema.Struct({
@@ -82,41 +90,41 @@ export class AttendanceApi extends HttpApiGroup.make("attendance")
           "Student attempts (QR, NFC) are rate-limited per student and per course (429 RateLimited)."
       )
   )
-  .add(HttpApiEndpoint.get("getSignature")`/api/v1/tenants/${slug}/signatures/${id}`.addSuccess(Signature))
+  .add(HttpApiEndpoint.get("getSignature")`/api/v1/tenants/${slug}/signatures/${signatureId}`.addSuccess(Signature))
   .add(
-    HttpApiEndpoint.patch("patchSignature")`/api/v1/tenants/${slug}/signatures/${id}`
+    HttpApiEndpoint.patch("patchSignature")`/api/v1/tenants/${slug}/signatures/${signatureId}`
       .setPayload(PatchSignature)
       .addSuccess(Signature)
       .annotate(OpenApi.Summary, "Change a signature's status (the course's teachers and admins; admin fields: admins)")
   )
   .add(
-    HttpApiEndpoint.get("listCourseSignatures")`/api/v1/tenants/${slug}/courses/${id}/signatures`
+    HttpApiEndpoint.get("listCourseSignatures")`/api/v1/tenants/${slug}/courses/${courseId}/signatures`
       .addSuccess(Schema.Array(Signature))
       .annotate(OpenApi.Summary, "Signatures of a course (attendance:read)")
   )
   .add(
-    HttpApiEndpoint.get("listCourseRefusals")`/api/v1/tenants/${slug}/courses/${id}/refusals`
+    HttpApiEndpoint.get("listCourseRefusals")`/api/v1/tenants/${slug}/courses/${courseId}/refusals`
       .setUrlParams(PageParams)
       .addSuccess(Page(SignatureRefusal))
       .annotate(OpenApi.Summary, "Refused attempts of a course, with their reason codes (attendance:read)")
   )
   .add(
-    HttpApiEndpoint.get("getQrCode")`/api/v1/tenants/${slug}/courses/${id}/qr`
+    HttpApiEndpoint.get("getQrCode")`/api/v1/tenants/${slug}/courses/${courseId}/qr`
       .addSuccess(QrCode)
       .annotate(OpenApi.Summary, "The course's current rotating QR code and image, for the teacher's screen")
   )
   .add(
-    HttpApiEndpoint.get("getRoll")`/api/v1/tenants/${slug}/courses/${id}/roll`
+    HttpApiEndpoint.get("getRoll")`/api/v1/tenants/${slug}/courses/${courseId}/roll`
       .addSuccess(CourseRoll)
       .annotate(OpenApi.Summary, "A course's roll: every enrolled student and their result (attendance:read)")
   )
   .add(
-    HttpApiEndpoint.get("getRollCsv")`/api/v1/tenants/${slug}/courses/${id}/roll.csv`
+    HttpApiEndpoint.get("getRollCsv")`/api/v1/tenants/${slug}/courses/${courseId}/roll.csv`
       .addSuccess(HttpApiSchema.Text({ contentType: "text/csv; charset=utf-8" }))
       .annotate(OpenApi.Summary, "A course's roll as CSV")
   )
   .add(
-    HttpApiEndpoint.post("markRoll")`/api/v1/tenants/${slug}/courses/${id}/roll`
+    HttpApiEndpoint.post("markRoll")`/api/v1/tenants/${slug}/courses/${courseId}/roll`
       .setPayload(MarkRoll)
       .addSuccess(RollMarked)
       .annotate(OpenApi.Summary, "Roll call: mark students PRESENT, LATE, ABSENT or EXCUSED (the course's teacher)")
@@ -130,12 +138,12 @@ export class AttendanceApi extends HttpApiGroup.make("attendance")
       )
   )
   .add(
-    HttpApiEndpoint.get("getAttendancePolicy")`/api/v1/tenants/${slug}/schools/${id}/attendance-policy`.addSuccess(
-      AttendancePolicy
-    )
+    HttpApiEndpoint.get(
+      "getAttendancePolicy"
+    )`/api/v1/tenants/${slug}/schools/${schoolId}/attendance-policy`.addSuccess(AttendancePolicy)
   )
   .add(
-    HttpApiEndpoint.put("updateAttendancePolicy")`/api/v1/tenants/${slug}/schools/${id}/attendance-policy`
+    HttpApiEndpoint.put("updateAttendancePolicy")`/api/v1/tenants/${slug}/schools/${schoolId}/attendance-policy`
       .setPayload(UpdateAttendancePolicy)
       .addSuccess(AttendancePolicy)
       .annotate(OpenApi.Summary, "Late policy, grace, QR rotation and IP allow-list of a school (attendance:admin)")
@@ -152,15 +160,15 @@ export class AttendanceApi extends HttpApiGroup.make("attendance")
         Schema.Struct({
           ...PageParams.fields,
           status: Schema.optional(ExcuseStatus),
-          course_id: Schema.optional(Schema.String),
-          student_id: Schema.optional(Schema.String)
+          course_id: Schema.optional(CourseId),
+          student_id: Schema.optional(UserId)
         })
       )
       .addSuccess(Page(Excuse))
   )
-  .add(HttpApiEndpoint.get("getExcuse")`/api/v1/tenants/${slug}/excuses/${id}`.addSuccess(Excuse))
+  .add(HttpApiEndpoint.get("getExcuse")`/api/v1/tenants/${slug}/excuses/${excuseId}`.addSuccess(Excuse))
   .add(
-    HttpApiEndpoint.get("getExcuseAttachment")`/api/v1/tenants/${slug}/excuses/${id}/attachment`
+    HttpApiEndpoint.get("getExcuseAttachment")`/api/v1/tenants/${slug}/excuses/${excuseId}/attachment`
       .addSuccess(ExcuseAttachment)
       .annotate(
         OpenApi.Summary,
@@ -168,13 +176,13 @@ export class AttendanceApi extends HttpApiGroup.make("attendance")
       )
   )
   .add(
-    HttpApiEndpoint.post("decideExcuse")`/api/v1/tenants/${slug}/excuses/${id}/decision`
+    HttpApiEndpoint.post("decideExcuse")`/api/v1/tenants/${slug}/excuses/${excuseId}/decision`
       .setPayload(DecideExcuse)
       .addSuccess(Excuse)
       .annotate(OpenApi.Summary, "Approve (result becomes EXCUSED) or reject an excuse (the course's staff)")
   )
   .add(
-    HttpApiEndpoint.get("studentHistory")`/api/v1/tenants/${slug}/students/${id}/attendance`
+    HttpApiEndpoint.get("studentHistory")`/api/v1/tenants/${slug}/students/${studentId}/attendance`
       .setUrlParams(ReportRange)
       .addSuccess(StudentHistory)
       .annotate(OpenApi.Summary, "A student's attendance history and rate (the student, or attendance:read)")

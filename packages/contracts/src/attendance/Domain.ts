@@ -12,8 +12,30 @@
  */
 import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
-import { Instant } from "../academics/Domain.js"
+import { ClassroomId, CourseId, Instant, SchoolId } from "../academics/Domain.js"
+import { UserId } from "../kernel/Ids.js"
 import { strictStruct } from "../tenancy/Domain.js"
+
+/** Branded signature id (UUIDv7; `signatures.id`). */
+export const SignatureId = Schema.UUID.pipe(
+  Schema.brand("SignatureId"),
+  Schema.annotations({ identifier: "SignatureId" })
+)
+/** @see SignatureId */
+export type SignatureId = typeof SignatureId.Type
+
+/** Branded id of a refused signature attempt (UUIDv7; `signature_refusals.id`). */
+export const SignatureRefusalId = Schema.UUID.pipe(
+  Schema.brand("SignatureRefusalId"),
+  Schema.annotations({ identifier: "SignatureRefusalId" })
+)
+/** @see SignatureRefusalId */
+export type SignatureRefusalId = typeof SignatureRefusalId.Type
+
+/** Branded excuse id (UUIDv7; `excuses.id`; an excuse's attachment is addressed through it). */
+export const ExcuseId = Schema.UUID.pipe(Schema.brand("ExcuseId"), Schema.annotations({ identifier: "ExcuseId" }))
+/** @see ExcuseId */
+export type ExcuseId = typeof ExcuseId.Type
 
 /** `SignatureMethod` (attendance.proto), without the `SIGNATURE_METHOD_` prefix. */
 export const SignatureMethod = Schema.Literal("QR", "NFC", "FLASHLIGHT", "BEACON", "TEACHER", "ADMIN").annotations({
@@ -70,7 +92,7 @@ export type SignerKind = typeof SignerKind.Type
 /** `BeaconProof` (attendance.proto): what the beacon module verified before submitting. */
 export const BeaconProof = Schema.Struct({
   beacon_id: Schema.String.pipe(Schema.maxLength(64)),
-  classroom_id: Schema.String.pipe(Schema.maxLength(64)),
+  classroom_id: ClassroomId,
   proof_type: Schema.String.pipe(Schema.maxLength(64)).annotations({
     description: '"buzzLightyear", "signedTimestamp", …'
   }),
@@ -84,10 +106,10 @@ export type BeaconProof = typeof BeaconProof.Type
 
 /** A signature (attendance truth): one per signer and course. */
 export class Signature extends Schema.Class<Signature>("Signature")({
-  id: Schema.String,
-  course_id: Schema.String,
-  school_id: Schema.String,
-  signer_id: Schema.String,
+  id: SignatureId,
+  course_id: CourseId,
+  school_id: SchoolId,
+  signer_id: UserId,
   signer_kind: SignerKind,
   method: SignatureMethod,
   status: SignatureStatus,
@@ -96,26 +118,28 @@ export class Signature extends Schema.Class<Signature>("Signature")({
   proof_ref: Schema.NullOr(Schema.String).annotations({
     description: "Proof reference: QR time step, device identifier, beacon id"
   }),
-  administrator_id: Schema.NullOr(Schema.String),
+  administrator_id: Schema.NullOr(UserId),
   admin_reason: Schema.NullOr(Schema.String),
-  changed_by: Schema.NullOr(Schema.String),
+  changed_by: Schema.NullOr(UserId),
   previous_status: Schema.NullOr(SignatureStatus),
-  received_at: Schema.String,
-  decided_at: Schema.String,
-  updated_at: Schema.String
+  received_at: Schema.DateTimeUtc,
+  decided_at: Schema.DateTimeUtc,
+  updated_at: Schema.DateTimeUtc
 }) {}
 
 /** A refused attempt: only this record is written (no signature, no roll result). */
 export class SignatureRefusal extends Schema.Class<SignatureRefusal>("SignatureRefusal")({
-  id: Schema.String,
-  course_id: Schema.String,
-  signer_id: Schema.NullOr(Schema.String),
+  id: SignatureRefusalId,
+  course_id: CourseId.annotations({
+    description: "The course; for a beacon attempt in a classroom where no course ran, the classroom's id"
+  }),
+  signer_id: Schema.NullOr(UserId),
   method: SignatureMethod,
   reason_code: RefusalReason,
   message: Schema.String,
-  actor_id: Schema.NullOr(Schema.String),
+  actor_id: Schema.NullOr(Schema.String).annotations({ description: "The acting user, API key, beacon, …" }),
   ip: Schema.NullOr(Schema.String),
-  received_at: Schema.String
+  received_at: Schema.DateTimeUtc
 }) {}
 
 /**
@@ -124,19 +148,17 @@ export class SignatureRefusal extends Schema.Class<SignatureRefusal>("SignatureR
  * plus the per-method proof fields).
  */
 export const CreateSignatureAttempt = strictStruct("CreateSignatureAttempt", {
-  course_id: Schema.String.pipe(Schema.maxLength(64))
-    .annotations({
-      description: "Target course; optional for beacon methods (resolved from the classroom and time)"
-    })
-    .pipe(Schema.optional),
+  course_id: CourseId.annotations({
+    description: "Target course; optional for beacon methods (resolved from the classroom and time)"
+  }).pipe(Schema.optional),
   student_id: Schema.optional(
-    Schema.String.pipe(Schema.maxLength(64)).annotations({
+    UserId.annotations({
       description: "The signing student. Students may omit it (themselves); a teacher signing the course omits it"
     })
   ),
   method: SignatureMethod,
-  teacher_id: Schema.optional(Schema.String.pipe(Schema.maxLength(64))),
-  administrator_id: Schema.optional(Schema.String.pipe(Schema.maxLength(64))),
+  teacher_id: Schema.optional(UserId),
+  administrator_id: Schema.optional(UserId),
   beacon_proof: Schema.optional(BeaconProof),
   received_at: Schema.optional(Instant).annotations({
     description: "When the beacon service received the proof; honoured only for beacon principals"
@@ -158,12 +180,12 @@ export type CreateSignatureAttempt = typeof CreateSignatureAttempt.Type
 
 /** `CreateSignatureAttemptResponse` (attendance.proto) plus the refusal's code and record id. */
 export class SignatureAttemptResult extends Schema.Class<SignatureAttemptResult>("SignatureAttemptResult")({
-  signature_id: Schema.NullOr(Schema.String).annotations({ description: "Null when refused" }),
+  signature_id: Schema.NullOr(SignatureId).annotations({ description: "Null when refused" }),
   status: SignatureStatus,
   message: Schema.String,
   reason_code: Schema.NullOr(Schema.String),
-  refusal_id: Schema.NullOr(Schema.String),
-  course_id: Schema.NullOr(Schema.String),
+  refusal_id: Schema.NullOr(SignatureRefusalId),
+  course_id: Schema.NullOr(CourseId),
   existing: Schema.Boolean.annotations({ description: "True when the signer had already signed this course" })
 }) {}
 
@@ -171,7 +193,7 @@ export class SignatureAttemptResult extends Schema.Class<SignatureAttemptResult>
 export const PatchSignature = strictStruct("PatchSignature", {
   status: Schema.optional(Schema.Literal("ACCEPTED", "LATE", "REFUSED")),
   message: Schema.optional(Schema.Trim.pipe(Schema.maxLength(1000))),
-  administrator_id: Schema.optional(Schema.NullOr(Schema.String.pipe(Schema.maxLength(64)))),
+  administrator_id: Schema.optional(Schema.NullOr(UserId)),
   admin_reason: Schema.optional(Schema.NullOr(Schema.Trim.pipe(Schema.maxLength(1000))))
 })
 /** @see PatchSignature */
@@ -179,7 +201,7 @@ export type PatchSignature = typeof PatchSignature.Type
 
 /** One mark of a teacher's roll call. */
 export const RollMark = Schema.Struct({
-  student_id: Schema.String.pipe(Schema.maxLength(64)),
+  student_id: UserId,
   result: Schema.Literal("PRESENT", "LATE", "ABSENT", "EXCUSED")
 })
 /** Body of `POST …/courses/{id}/roll` (TEACHER method, bulk). */
@@ -196,20 +218,20 @@ export type MarkRoll = typeof MarkRoll.Type
 
 /** One row of a course's roll. */
 export class RollEntry extends Schema.Class<RollEntry>("RollEntry")({
-  student_id: Schema.String,
+  student_id: UserId,
   result: Schema.NullOr(RollResult).annotations({ description: "Null while unmarked (course still open)" }),
-  signature_id: Schema.NullOr(Schema.String),
+  signature_id: Schema.NullOr(SignatureId),
   method: Schema.NullOr(SignatureMethod),
-  signed_at: Schema.NullOr(Schema.String),
-  excuse_id: Schema.NullOr(Schema.String)
+  signed_at: Schema.NullOr(Schema.DateTimeUtc),
+  excuse_id: Schema.NullOr(ExcuseId)
 }) {}
 
 /** A course's roll: every enrolled student and their result. */
 export class CourseRoll extends Schema.Class<CourseRoll>("CourseRoll")({
-  course_id: Schema.String,
+  course_id: CourseId,
   course_name: Schema.String,
-  start_at: Schema.String,
-  end_at: Schema.String,
+  start_at: Schema.DateTimeUtc,
+  end_at: Schema.DateTimeUtc,
   closed: Schema.Boolean,
   teacher_signed: Schema.Boolean,
   counts: Schema.Struct({
@@ -224,25 +246,25 @@ export class CourseRoll extends Schema.Class<CourseRoll>("CourseRoll")({
 
 /** Result of a bulk roll call. */
 export class RollMarked extends Schema.Class<RollMarked>("RollMarked")({
-  course_id: Schema.String,
+  course_id: CourseId,
   marked: Schema.Number,
   unchanged: Schema.Number
 }) {}
 
 /** The current QR code of a course, for the teacher's screen. */
 export class QrCode extends Schema.Class<QrCode>("QrCode")({
-  course_id: Schema.String,
+  course_id: CourseId,
   code: Schema.String.annotations({ description: "8 digits" }),
   step: Schema.Number,
   step_seconds: Schema.Number,
-  expires_at: Schema.String,
+  expires_at: Schema.DateTimeUtc,
   payload: Schema.String.annotations({ description: "What the QR image encodes" }),
   svg: Schema.String.annotations({ description: "The QR image (SVG)" })
 }) {}
 
 /** Per-school attendance policy (attendance-owned; defaults from the tenant settings). */
 export class AttendancePolicy extends Schema.Class<AttendancePolicy>("AttendancePolicy")({
-  school_id: Schema.String,
+  school_id: SchoolId,
   late_policy: Schema.Literal("late", "refuse").annotations({
     description: "After the closing delay: mark LATE or REFUSE"
   }),
@@ -264,20 +286,29 @@ export const UpdateAttendancePolicy = strictStruct("UpdateAttendancePolicy", {
 export type UpdateAttendancePolicy = typeof UpdateAttendancePolicy.Type
 
 /** Excuse status. */
-export const ExcuseStatus = Schema.Literal("pending", "approved", "rejected")
+export const ExcuseStatus = Schema.Literal("pending", "approved", "rejected").annotations({
+  identifier: "ExcuseStatus"
+})
+/** @see ExcuseStatus */
+export type ExcuseStatus = typeof ExcuseStatus.Type
 
 /** Attachment types accepted with an excuse (checked against the file's first bytes). */
 export const ATTACHMENT_TYPES = ["application/pdf", "image/png", "image/jpeg", "image/webp"] as const
 /** Largest accepted attachment, in bytes (5 MiB). */
 export const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 
+/** Why a student was absent (an excuse's reason). */
+export const ExcuseReason = Schema.Literal("illness", "family", "transport", "appointment", "other").annotations({
+  identifier: "ExcuseReason"
+})
+/** @see ExcuseReason */
+export type ExcuseReason = typeof ExcuseReason.Type
+
 /** Body of `POST …/excuses`. */
 export const SubmitExcuse = strictStruct("SubmitExcuse", {
-  course_id: Schema.String.pipe(Schema.maxLength(64)),
-  student_id: Schema.optional(
-    Schema.String.pipe(Schema.maxLength(64)).annotations({ description: "Default: the caller (a student)" })
-  ),
-  reason: Schema.Literal("illness", "family", "transport", "appointment", "other"),
+  course_id: CourseId,
+  student_id: Schema.optional(UserId.annotations({ description: "Default: the caller (a student)" })),
+  reason: ExcuseReason,
   note: Schema.optional(Schema.Trim.pipe(Schema.maxLength(2000))),
   attachment: Schema.optional(
     Schema.Struct({
@@ -296,20 +327,20 @@ export type SubmitExcuse = typeof SubmitExcuse.Type
 
 /** An excuse request for an absence. */
 export class Excuse extends Schema.Class<Excuse>("Excuse")({
-  id: Schema.String,
-  course_id: Schema.String,
-  student_id: Schema.String,
-  reason: Schema.String,
+  id: ExcuseId,
+  course_id: CourseId,
+  student_id: UserId,
+  reason: ExcuseReason,
   note: Schema.NullOr(Schema.String),
   status: ExcuseStatus,
   attachment: Schema.NullOr(
     Schema.Struct({ filename: Schema.String, content_type: Schema.String, size: Schema.Number })
   ),
-  submitted_by: Schema.NullOr(Schema.String),
-  decided_by: Schema.NullOr(Schema.String),
+  submitted_by: Schema.NullOr(UserId),
+  decided_by: Schema.NullOr(UserId),
   decision_comment: Schema.NullOr(Schema.String),
-  created_at: Schema.String,
-  decided_at: Schema.NullOr(Schema.String)
+  created_at: Schema.DateTimeUtc,
+  decided_at: Schema.NullOr(Schema.DateTimeUtc)
 }) {}
 
 /** Body of `POST …/excuses/{id}/decision`. */
@@ -322,9 +353,9 @@ export type DecideExcuse = typeof DecideExcuse.Type
 
 /** One course of a student's history. */
 export class HistoryEntry extends Schema.Class<HistoryEntry>("HistoryEntry")({
-  course_id: Schema.String,
+  course_id: CourseId,
   course_name: Schema.String,
-  start_at: Schema.String,
+  start_at: Schema.DateTimeUtc,
   result: Schema.NullOr(RollResult)
 }) {}
 
@@ -341,16 +372,16 @@ export class AttendanceCounts extends Schema.Class<AttendanceCounts>("Attendance
 
 /** A student's attendance over a date range. */
 export class StudentHistory extends Schema.Class<StudentHistory>("StudentHistory")({
-  student_id: Schema.String,
-  from: Schema.NullOr(Schema.String),
-  to: Schema.NullOr(Schema.String),
+  student_id: UserId,
+  from: Schema.NullOr(Schema.DateTimeUtc),
+  to: Schema.NullOr(Schema.DateTimeUtc),
   totals: AttendanceCounts,
   entries: Schema.Array(HistoryEntry)
 }) {}
 
 /** One line of a group or school report. */
 export class ReportLine extends Schema.Class<ReportLine>("ReportLine")({
-  student_id: Schema.String,
+  student_id: UserId,
   email: Schema.NullOr(Schema.String),
   name: Schema.NullOr(Schema.String),
   totals: AttendanceCounts
@@ -359,9 +390,9 @@ export class ReportLine extends Schema.Class<ReportLine>("ReportLine")({
 /** Attendance report of a school or group over a date range. */
 export class AttendanceReport extends Schema.Class<AttendanceReport>("AttendanceReport")({
   scope: Schema.Literal("school", "group", "course"),
-  scope_id: Schema.String,
-  from: Schema.NullOr(Schema.String),
-  to: Schema.NullOr(Schema.String),
+  scope_id: Schema.String.annotations({ description: "The school, group or course id" }),
+  from: Schema.NullOr(Schema.DateTimeUtc),
+  to: Schema.NullOr(Schema.DateTimeUtc),
   courses: Schema.Number,
   totals: AttendanceCounts,
   lines: Schema.Array(ReportLine)
@@ -370,7 +401,7 @@ export class AttendanceReport extends Schema.Class<AttendanceReport>("Attendance
 /** Result of `CloseExpiredCourses` as run by attendance (courses closed and absences set). */
 export class CloseResult extends Schema.Class<CloseResult>("CloseResult")({
   closed_count: Schema.Number,
-  course_ids: Schema.Array(Schema.String),
+  course_ids: Schema.Array(CourseId),
   absences: Schema.Number
 }) {}
 

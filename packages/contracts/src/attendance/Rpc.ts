@@ -10,9 +10,11 @@
  */
 import { Rpc, RpcGroup } from "@effect/rpc"
 import { Schema } from "effect"
+import { CourseId } from "../academics/Domain.js"
 import { RateLimited } from "../identity/Api.js"
 import { RpcTenantAuth } from "../identity/Rpc.js"
 import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
+import { UserId } from "../kernel/Ids.js"
 import { ReportParams, ReportRange } from "./Api.js"
 import {
   AttendanceNotFound,
@@ -21,11 +23,13 @@ import {
   CreateSignatureAttempt,
   DecideExcuse,
   Excuse,
+  ExcuseId,
   MarkRoll,
   PatchSignature,
   RollMarked,
   Signature,
   SignatureAttemptResult,
+  SignatureId,
   StudentHistory,
   SubmitExcuse
 } from "./Domain.js"
@@ -40,14 +44,14 @@ export class AttendanceCommand extends RpcGroup.make(
     error: Schema.Union(AttendanceNotFound, Forbidden, ValidationError, Conflict, RateLimited)
   }),
   Rpc.make("PatchSignature", {
-    payload: { signature_id: Schema.String, patch: PatchSignature },
+    payload: { signature_id: SignatureId, patch: PatchSignature },
     success: Signature,
     error: Errors
   }),
-  Rpc.make("MarkRoll", { payload: { course_id: Schema.String, roll: MarkRoll }, success: RollMarked, error: Errors }),
+  Rpc.make("MarkRoll", { payload: { course_id: CourseId, roll: MarkRoll }, success: RollMarked, error: Errors }),
   Rpc.make("SubmitExcuse", { payload: SubmitExcuse, success: Excuse, error: Errors }),
   Rpc.make("DecideExcuse", {
-    payload: { excuse_id: Schema.String, decision: DecideExcuse },
+    payload: { excuse_id: ExcuseId, decision: DecideExcuse },
     success: Excuse,
     error: Errors
   })
@@ -55,10 +59,10 @@ export class AttendanceCommand extends RpcGroup.make(
 
 /** Attendance reads. */
 export class AttendanceQuery extends RpcGroup.make(
-  Rpc.make("GetSignature", { payload: { signature_id: Schema.String }, success: Signature, error: Errors }),
-  Rpc.make("GetCourseRoll", { payload: { course_id: Schema.String }, success: CourseRoll, error: Errors }),
+  Rpc.make("GetSignature", { payload: { signature_id: SignatureId }, success: Signature, error: Errors }),
+  Rpc.make("GetCourseRoll", { payload: { course_id: CourseId }, success: CourseRoll, error: Errors }),
   Rpc.make("GetStudentHistory", {
-    payload: { student_id: Schema.String, ...ReportRange.fields },
+    payload: { student_id: UserId, ...ReportRange.fields },
     success: StudentHistory,
     error: Errors
   }),

@@ -26,15 +26,19 @@
  * @module
  */
 
+import type { CourseId, SchoolId } from "@signet/contracts/academics/Domain"
 import type {
   CreateSignatureAttempt,
   DecideExcuse,
+  ExcuseId,
   MarkRoll,
   PatchSignature,
+  SignatureId,
   SubmitExcuse,
   UpdateAttendancePolicy
 } from "@signet/contracts/attendance/Domain"
 import { CurrentActor } from "@signet/contracts/kernel/Context"
+import type { UserId } from "@signet/contracts/kernel/Ids"
 import { Clock, Effect } from "effect"
 import { policyRequire } from "../access/Policy.js"
 import { instant } from "../kernel/Sql.js"
@@ -47,8 +51,8 @@ const attendanceAdmin = policyRequire("attendance", "admin")
 /** Filters of {@link AttendanceAdmin.listExcuses}. */
 export interface ListExcuses {
   readonly status?: "pending" | "approved" | "rejected" | undefined
-  readonly course_id?: string | undefined
-  readonly student_id?: string | undefined
+  readonly course_id?: CourseId | undefined
+  readonly student_id?: UserId | undefined
   readonly cursor?: string | undefined
   readonly limit?: number | undefined
 }
@@ -81,25 +85,26 @@ export const AttendanceAdmin = {
       )
     ),
   /** One signature (`attendance:read`). @errors AttendanceNotFound */
-  getSignature: (id: string) => attendanceRead(Attendance.use((a) => a.getSignature(id))),
+  getSignature: (id: SignatureId) => attendanceRead(Attendance.use((a) => a.getSignature(id))),
   /** Changes a signature (the course's teachers and admins; seed rule 6). @errors AttendanceNotFound, Forbidden */
-  patchSignature: (id: string, patch: PatchSignature) => Attendance.use((a) => a.patchSignature(id, patch)),
+  patchSignature: (id: SignatureId, patch: PatchSignature) => Attendance.use((a) => a.patchSignature(id, patch)),
   /** A course's signatures, oldest first (`attendance:read`). @errors AttendanceNotFound (course) */
-  listCourseSignatures: (courseId: string) => attendanceRead(Attendance.use((a) => a.listSignatures(courseId))),
+  listCourseSignatures: (courseId: CourseId) => attendanceRead(Attendance.use((a) => a.listSignatures(courseId))),
   /** A course's refused attempts, a page (`attendance:read`). @errors AttendanceNotFound, ValidationError (cursor) */
-  listCourseRefusals: (courseId: string, params: PageQuery = {}) =>
+  listCourseRefusals: (courseId: CourseId, params: PageQuery = {}) =>
     attendanceRead(Attendance.use((a) => a.listRefusals(courseId, params))),
   /** The current QR code of a course (its teachers and admins). @errors AttendanceNotFound, Forbidden, Conflict (closed) */
-  getQrCode: (courseId: string) => Attendance.use((a) => a.currentQrCode(courseId)),
+  getQrCode: (courseId: CourseId) => Attendance.use((a) => a.currentQrCode(courseId)),
   /** A course's roll (`attendance:read`). @errors AttendanceNotFound */
-  getRoll: (courseId: string) => attendanceRead(Attendance.use((a) => a.courseRoll(courseId))),
+  getRoll: (courseId: CourseId) => attendanceRead(Attendance.use((a) => a.courseRoll(courseId))),
   /** A course's roll as CSV, RFC 4180 with a header row (`attendance:read`). @errors AttendanceNotFound */
-  getRollCsv: (courseId: string) => attendanceRead(Attendance.use((a) => Effect.map(a.courseRoll(courseId), rollCsv))),
+  getRollCsv: (courseId: CourseId) =>
+    attendanceRead(Attendance.use((a) => Effect.map(a.courseRoll(courseId), rollCsv))),
   /**
    * The teacher's roll call (the course's teachers and admins).
    * @errors AttendanceNotFound, Forbidden, ValidationError (a student not enrolled), Conflict (closed)
    */
-  markRoll: (courseId: string, input: MarkRoll) => Attendance.use((a) => a.markRoll(courseId, input)),
+  markRoll: (courseId: CourseId, input: MarkRoll) => Attendance.use((a) => a.markRoll(courseId, input)),
   /**
    * `CloseExpiredCourses` at the server's clock (`attendance:admin`): ended
    * courses close and their unmarked students become ABSENT.
@@ -109,9 +114,9 @@ export const AttendanceAdmin = {
       Attendance.use((a) => Effect.flatMap(Clock.currentTimeMillis, (now) => a.closeExpiredCourses(instant(now))))
     ),
   /** A school's attendance policy (`attendance:read`). @errors AttendanceNotFound (school) */
-  getPolicy: (schoolId: string) => attendanceRead(Attendance.use((a) => a.getPolicy(schoolId))),
+  getPolicy: (schoolId: SchoolId) => attendanceRead(Attendance.use((a) => a.getPolicy(schoolId))),
   /** Changes a school's attendance policy (`attendance:admin`). @errors AttendanceNotFound (school), ValidationError */
-  updatePolicy: (schoolId: string, patch: UpdateAttendancePolicy) =>
+  updatePolicy: (schoolId: SchoolId, patch: UpdateAttendancePolicy) =>
     attendanceAdmin(Attendance.use((a) => a.updatePolicy(schoolId, patch))),
   /**
    * Submits an excuse (the student, or the course's staff for them).
@@ -121,18 +126,18 @@ export const AttendanceAdmin = {
   /** Excuses, a page (students: their own). @errors Forbidden, ValidationError (cursor) */
   listExcuses: (params: ListExcuses = {}) => Attendance.use((a) => a.listExcuses(params)),
   /** One excuse (the student, the course's staff, or `attendance:read`). @errors AttendanceNotFound */
-  getExcuse: (id: string) => Attendance.use((a) => a.getExcuse(id)),
+  getExcuse: (id: ExcuseId) => Attendance.use((a) => a.getExcuse(id)),
   /**
    * An excuse's attachment as a file — sanitized name, checked type, exact
    * bytes (as {@link getExcuse} decides who may read it); REST serves it as a
    * download through `attachmentResponse` (issue 15 §5).
    * @errors AttendanceNotFound (excuse, or it has none)
    */
-  getExcuseAttachment: (id: string) => Attendance.use((a) => a.excuseAttachment(id)),
+  getExcuseAttachment: (id: ExcuseId) => Attendance.use((a) => a.excuseAttachment(id)),
   /** Approves or rejects an excuse (the course's staff). @errors AttendanceNotFound, Forbidden, Conflict */
-  decideExcuse: (id: string, input: DecideExcuse) => Attendance.use((a) => a.decideExcuse(id, input)),
+  decideExcuse: (id: ExcuseId, input: DecideExcuse) => Attendance.use((a) => a.decideExcuse(id, input)),
   /** A student's history (the student themselves or `attendance:read`). @errors Forbidden, AttendanceNotFound */
-  studentHistory: (studentId: string, range: DateRange = {}) =>
+  studentHistory: (studentId: UserId, range: DateRange = {}) =>
     Attendance.use((a) => a.studentHistory(studentId, range)),
   /** Report of a school, group or course (`attendance:read`). @errors AttendanceNotFound (scope), ValidationError */
   report: (params: ReportQuery) => attendanceRead(Attendance.use((a) => a.report(params))),

@@ -9,6 +9,7 @@
  * @module
  */
 import { BlockList, isIP } from "node:net"
+import type { SchoolId } from "@signet/contracts/academics/Domain"
 import { AttendancePolicy, type UpdateAttendancePolicy } from "@signet/contracts/attendance/Domain"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
 import { Clock, Effect, Option } from "effect"
@@ -52,7 +53,7 @@ export const makePolicies = (s: Shared) => {
   const policies = new Map<string, PolicyEntry>()
 
   /** A school's attendance policy: its row, else the tenant's settings (cached for a second). */
-  const policyOf = (schoolId: string) =>
+  const policyOf = (schoolId: SchoolId) =>
     Effect.gen(function* () {
       const tid = yield* s.tenantId
       const cacheKey = `${tid}:${schoolId}`
@@ -77,7 +78,7 @@ export const makePolicies = (s: Shared) => {
     })
 
   /** `GET …/schools/{id}/attendance-policy`. @errors AttendanceNotFound (school) */
-  const getPolicy = (schoolId: string) =>
+  const getPolicy = (schoolId: SchoolId) =>
     Effect.gen(function* () {
       yield* s.academics
         .getSchool(schoolId)
@@ -89,7 +90,7 @@ export const makePolicies = (s: Shared) => {
    * `PUT …/schools/{id}/attendance-policy` (partial). Audit row `attendance.policy.updated`.
    * @errors AttendanceNotFound (school), ValidationError (an allow-list entry that is not an IP or CIDR range)
    */
-  const updatePolicy = (schoolId: string, patch: UpdateAttendancePolicy) =>
+  const updatePolicy = (schoolId: SchoolId, patch: UpdateAttendancePolicy) =>
     s.inTx(
       Effect.gen(function* () {
         const before = yield* getPolicy(schoolId)

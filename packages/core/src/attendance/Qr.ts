@@ -8,14 +8,15 @@
  * @module
  */
 import * as Crypto from "node:crypto"
+import type { CourseId } from "@signet/contracts/academics/Domain"
 import { QrCode } from "@signet/contracts/attendance/Domain"
 import { Conflict } from "@signet/contracts/kernel/Errors"
-import { Clock, Effect, Option } from "effect"
+import { Clock, DateTime, Effect, Option } from "effect"
 import QRCode from "qrcode"
 import { instant } from "../kernel/Sql.js"
 import { qrSecretColumn } from "./Migrations.js"
 import type { Policies } from "./Policies.js"
-import { forbidden, type Shared } from "./Shared.js"
+import { courseRef, forbidden, type Shared } from "./Shared.js"
 
 /** Number of digits of a QR code. */
 export const QR_DIGITS = 8
@@ -74,14 +75,14 @@ export const makeQr = (s: Shared, policies: Policies) => {
    * The current QR code of a course and its image, for the teacher's screen.
    * @errors AttendanceNotFound, Forbidden (not the course's teacher or an admin), Conflict (course closed)
    */
-  const currentQrCode = (courseId: string) =>
+  const currentQrCode = (courseId: CourseId) =>
     Effect.gen(function* () {
       const course = yield* s.courseOr404(courseId)
       if (!(yield* s.isStaffOf(course.id)))
         return yield* forbidden("only the course's teachers and admins display its code", "attendance:write")
       if (course.signature_closed) return yield* new Conflict({ message: "signing is closed for this course" })
       const tid = yield* s.tenantId
-      const { policy } = yield* policies.policyOf(course.school_id)
+      const { policy } = yield* policies.policyOf(courseRef(course).school_id)
       const nowMs = yield* Clock.currentTimeMillis
       const stepMs = policy.qr_step_seconds * 1000
       const step = Math.floor(nowMs / stepMs)
@@ -98,11 +99,11 @@ export const makeQr = (s: Shared, policies: Policies) => {
         svg = drawn
       }
       return new QrCode({
-        course_id: course.id,
+        course_id: courseRef(course).id,
         code,
         step,
         step_seconds: policy.qr_step_seconds,
-        expires_at: instant((step + 1) * stepMs),
+        expires_at: DateTime.unsafeMake((step + 1) * stepMs),
         payload,
         svg
       })

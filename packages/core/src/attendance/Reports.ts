@@ -20,10 +20,10 @@ import {
 } from "@signet/contracts/attendance/Domain"
 import { CurrentActor } from "@signet/contracts/kernel/Context"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
-import { Effect } from "effect"
+import type { UserId } from "@signet/contracts/kernel/Ids"
+import { DateTime, Effect } from "effect"
 import { toCsv } from "../kernel/Csv.js"
-import { instant } from "../kernel/Sql.js"
-import { forbidden, notFound, type Shared, UUID } from "./Shared.js"
+import { courseRef, forbidden, notFound, type Shared, UUID, utc } from "./Shared.js"
 
 /** Counts and rate of a set of results (see {@link AttendanceCounts}); `null` counts as unmarked. */
 export const countResults = (results: ReadonlyArray<RollResult | null>): AttendanceCounts => {
@@ -40,9 +40,15 @@ export const countResults = (results: ReadonlyArray<RollResult | null>): Attenda
 }
 
 const range = (from?: string, to?: string) => ({
-  from: from ? instant(Date.parse(from)) : null,
-  to: to ? instant(Date.parse(to)) : null
+  from: from ? DateTime.unsafeMake(from) : null,
+  to: to ? DateTime.unsafeMake(to) : null
 })
+
+/** Whether an academics course starts in [from, to) (either bound open when null). */
+const startsIn = (course: Course, from: DateTime.Utc | null, to: DateTime.Utc | null) => {
+  const start = utc(course.start_at)
+  return (!from || !DateTime.lessThan(start, from)) && (!to || DateTime.lessThan(start, to))
+}
 
 /** Parameters of a report: its scope and the date range. */
 export interface ReportQuery {
@@ -66,7 +72,7 @@ export const makeReports = (s: Shared) => {
    * @errors Forbidden, AttendanceNotFound (student)
    */
   const studentHistory = (
-    studentId: string,
+    studentId: UserId,
     params: { readonly from?: string | undefined; readonly to?: string | undefined } = {}
   ) =>
     s.inTx(
@@ -88,11 +94,16 @@ export const makeReports = (s: Shared) => {
         const courses = yield* s.academics.getCourses(ids)
         const entries = courses
           .flatMap((c) => {
-            if ((from && c.start_at < from) || (to && c.start_at >= to)) return []
-            const result = resultOf.get(c.id) ?? null
-            return [new HistoryEntry({ course_id: c.id, course_name: c.name, start_at: c.start_at, result })]
+            if (!startsIn(c, from, to)) return []
+            const course_id = courseRef(c).id
+            const result = resultOf.get(course_id) ?? null
+            return [new HistoryEntry({ course_id, course_name: c.name, start_at: utc(c.start_at), result })]
           })
-          .sort((a, b) => a.start_at.localeCompare(b.start_at) || a.course_id.localeCompare(b.course_id))
+          .sort(
+            (a, b) =>
+              DateTime.toEpochMillis(a.start_at) - DateTime.toEpochMillis(b.start_at) ||
+              a.course_id.localeCompare(b.course_id)
+          )
         return new StudentHistory({
           student_id: studentId,
           from,
@@ -104,7 +115,7 @@ export const makeReports = (s: Shared) => {
     )
 
   /** The courses of a report's scope starting in [from, to). */
-  const scopeCourses = (params: ReportQuery, from: string | null, to: string | null) =>
+  const scopeCourses = (params: ReportQuery, from: DateTime.Utc | null, to: DateTime.Utc | null) =>
     Effect.gen(function* () {
       if (params.scope === "course") return [yield* s.readableCourse(params.id)]
       if (params.scope === "school")
@@ -120,15 +131,15 @@ export const makeReports = (s: Shared) => {
       do {
         const page = yield* s.academics.listCourses({
           ...(params.scope === "school" ? { school_id: params.id } : { group_id: params.id }),
-          ...(from ? { from } : {}),
-          ...(to ? { to } : {}),
+          ...(from ? { from: DateTime.formatIso(from) } : {}),
+          ...(to ? { to: DateTime.formatIso(to) } : {}),
           limit: 200,
           ...(cursor ? { cursor } : {})
         })
         courses.push(...page.items)
         cursor = page.next_cursor ?? undefined
       } while (cursor)
-      const inRange = courses.filter((c) => (!from || c.start_at >= from) && (!to || c.start_at < to))
+      const inRange = courses.filter((c) => startsIn(c, from, to))
       const teacher = yield* s.narrowedTo
       if (teacher === null) return inRange
       const taught = yield* s.taughtCourseIds(teacher)
@@ -148,11 +159,11 @@ export const makeReports = (s: Shared) => {
     s.inTx(
       Effect.gen(function* () {
         const { from, to } = range(params.from, params.to)
-        if (from && to && from >= to) return yield* ValidationError.field("to", "must be after from")
+        if (from && to && !DateTime.lessThan(from, to)) return yield* ValidationError.field("to", "must be after from")
         const courses = yield* scopeCourses(params, from, to)
-        const results = yield* s.repo.rollsOfCourses(courses.map((c) => c.id))
+        const results = yield* s.repo.rollsOfCourses(courses.map((c) => courseRef(c).id))
         const resultOfPair = new Map(results.map((r) => [`${r.course_id}|${r.student_id}`, r.result]))
-        const perStudent = new Map<string, Array<RollResult | null>>()
+        const perStudent = new Map<UserId, Array<RollResult | null>>()
         for (const c of courses) {
           const students = yield* s.enrolled(c)
           for (const r of results) if (r.course_id === c.id) students.add(r.student_id)
@@ -215,12 +226,18 @@ export const reportCsv = (r: AttendanceReport): string =>
 export const historyCsv = (h: StudentHistory): string =>
   toCsv(
     ["course_id", "course_name", "start_at", "result"],
-    h.entries.map((e) => [e.course_id, e.course_name, e.start_at, e.result ?? "UNMARKED"])
+    h.entries.map((e) => [e.course_id, e.course_name, DateTime.formatIso(e.start_at), e.result ?? "UNMARKED"])
   )
 
 /** CSV of a course roll (RFC 4180, header row, formula-safe). */
 export const rollCsv = (roll: CourseRoll): string =>
   toCsv(
     ["student_id", "result", "method", "signed_at", "excuse_id"],
-    roll.entries.map((e) => [e.student_id, e.result ?? "UNMARKED", e.method, e.signed_at, e.excuse_id])
+    roll.entries.map((e) => [
+      e.student_id,
+      e.result ?? "UNMARKED",
+      e.method,
+      e.signed_at === null ? null : DateTime.formatIso(e.signed_at),
+      e.excuse_id
+    ])
   )

@@ -9,31 +9,33 @@
  */
 import * as Crypto from "node:crypto"
 import { SqlClient } from "@effect/sql"
+import { CourseId, type SchoolId } from "@signet/contracts/academics/Domain"
 import {
   CloseResult,
   CourseRoll,
   type MarkRoll,
   RollEntry,
   RollMarked,
-  Signature
+  Signature,
+  SignatureId
 } from "@signet/contracts/attendance/Domain"
 import { CurrentActor, CurrentTenant, systemActor, type TenantId } from "@signet/contracts/kernel/Context"
 import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
-import { newUuid } from "@signet/contracts/kernel/Ids"
-import { Clock, Effect, Option } from "effect"
+import { newId, type UserId } from "@signet/contracts/kernel/Ids"
+import { Clock, DateTime, Effect, Option } from "effect"
 import { acquireLease, releaseLease } from "../kernel/Leases.js"
 import { instant } from "../kernel/Sql.js"
-import { forbidden, type Shared } from "./Shared.js"
+import { courseRef, forbidden, type Shared, userOf, utc } from "./Shared.js"
 import type { Signatures } from "./Signatures.js"
 
 /** Writes one mark of a roll call (caller's transaction). Answers whether it changed anything. */
 const applyMark = (
   s: Shared,
   sigs: Signatures,
-  course: { readonly id: string; readonly school_id: string },
+  course: { readonly id: CourseId; readonly school_id: SchoolId },
   mark: MarkRoll["marks"][number],
-  by: string | null,
-  at: string,
+  by: UserId | null,
+  at: DateTime.Utc,
   method: "TEACHER" | "ADMIN"
 ) =>
   Effect.gen(function* () {
@@ -49,7 +51,7 @@ const applyMark = (
     else
       yield* sigs.insertSignature(
         new Signature({
-          id: yield* newUuid,
+          id: yield* newId(SignatureId),
           course_id: course.id,
           school_id: course.school_id,
           signer_id: mark.student_id,
@@ -82,9 +84,10 @@ export const makeRoll = (s: Shared, sigs: Signatures) => {
    * Audit row `attendance.roll.marked` when anything changed.
    * @errors AttendanceNotFound, Forbidden (not the course's teacher), ValidationError (a student not enrolled), Conflict (course closed)
    */
-  const markRoll = (courseId: string, input: MarkRoll) =>
+  const markRoll = (courseId: CourseId, input: MarkRoll) =>
     Effect.gen(function* () {
       const course = yield* s.courseOr404(courseId)
+      const ref = courseRef(course)
       if (!(yield* s.isStaffOf(course.id)))
         return yield* forbidden("only the course's teachers and admins take the roll", "attendance:write")
       if (course.signature_closed && !(yield* s.can("attendance:admin")))
@@ -105,9 +108,9 @@ export const makeRoll = (s: Shared, sigs: Signatures) => {
           : ("ADMIN" as const)
       return yield* s.inTx(
         Effect.gen(function* () {
-          const at = instant(yield* Clock.currentTimeMillis)
+          const at = yield* DateTime.now
           let marked = 0
-          for (const mark of input.marks) if (yield* applyMark(s, sigs, course, mark, actor.id, at, method)) marked++
+          for (const mark of input.marks) if (yield* applyMark(s, sigs, ref, mark, userOf(actor), at, method)) marked++
           if (marked > 0)
             yield* s.audit.record({
               action: "attendance.roll.marked",
@@ -115,7 +118,7 @@ export const makeRoll = (s: Shared, sigs: Signatures) => {
               targetId: course.id,
               after: { marks: input.marks, ...(input.note ? { note: input.note } : {}) }
             })
-          return new RollMarked({ course_id: course.id, marked, unchanged: input.marks.length - marked })
+          return new RollMarked({ course_id: ref.id, marked, unchanged: input.marks.length - marked })
         })
       )
     })
@@ -126,13 +129,14 @@ export const makeRoll = (s: Shared, sigs: Signatures) => {
    * reads only the rolls of the courses they teach.
    * @errors AttendanceNotFound (course: missing, or another teacher's)
    */
-  const courseRoll = (courseId: string) =>
+  const courseRoll = (courseId: CourseId) =>
     s.inTx(
       Effect.gen(function* () {
         const course = yield* s.readableCourse(courseId)
+        const ref = courseRef(course)
         const students = yield* s.enrolled(course)
-        const results = yield* s.repo.rollsOfCourses([course.id])
-        const sigList = yield* s.repo.courseSignatures(course.id)
+        const results = yield* s.repo.rollsOfCourses([ref.id])
+        const sigList = yield* s.repo.courseSignatures(ref.id)
         for (const r of results) students.add(r.student_id)
         const byStudent = new Map(results.map((r) => [r.student_id, r]))
         const sigOf = new Map(sigList.filter((x) => x.signer_kind === "student").map((x) => [x.signer_id, x]))
@@ -151,10 +155,10 @@ export const makeRoll = (s: Shared, sigs: Signatures) => {
         const counts = { PRESENT: 0, LATE: 0, ABSENT: 0, EXCUSED: 0, UNMARKED: 0 }
         for (const e of entries) counts[e.result ?? "UNMARKED"]++
         return new CourseRoll({
-          course_id: course.id,
+          course_id: ref.id,
           course_name: course.name,
-          start_at: course.start_at,
-          end_at: course.end_at,
+          start_at: utc(course.start_at),
+          end_at: utc(course.end_at),
           closed: course.signature_closed,
           teacher_signed: sigList.some((x) => x.signer_kind === "teacher"),
           counts,
@@ -175,19 +179,20 @@ export const makeRoll = (s: Shared, sigs: Signatures) => {
       Effect.gen(function* () {
         const closed = yield* s.academics.closeExpiredCourses(nowIso)
         if (closed.course_ids.length === 0) return new CloseResult({ closed_count: 0, course_ids: [], absences: 0 })
-        const at = instant(Date.parse(nowIso))
+        const at = DateTime.unsafeMake(nowIso)
         const courses = yield* s.academics.getCourses(closed.course_ids)
         let absences = 0
         for (const course of courses) {
+          const courseId = courseRef(course).id
           const students = yield* s.enrolled(course)
-          const marked = new Set((yield* s.repo.rollsOfCourses([course.id])).map((r) => r.student_id))
+          const marked = new Set((yield* s.repo.rollsOfCourses([courseId])).map((r) => r.student_id))
           const missing = [...students].filter((st) => !marked.has(st))
-          yield* s.repo.insertAbsences(course.id, missing, at)
+          yield* s.repo.insertAbsences(courseId, missing, at)
           absences += missing.length
           yield* s.events.publish({
             type: "signet.attendance.course.closed",
             subject: course.id,
-            data: { course_id: course.id, closed_at: at, absent: missing.length }
+            data: { course_id: course.id, closed_at: DateTime.formatIso(at), absent: missing.length }
           })
         }
         yield* s.audit.record({
@@ -196,7 +201,11 @@ export const makeRoll = (s: Shared, sigs: Signatures) => {
           targetId: null,
           after: { closed: closed.course_ids, absences }
         })
-        return new CloseResult({ closed_count: closed.closed_count, course_ids: closed.course_ids, absences })
+        return new CloseResult({
+          closed_count: closed.closed_count,
+          course_ids: closed.course_ids.map((id) => CourseId.make(id)),
+          absences
+        })
       })
     )
 

@@ -10,11 +10,18 @@
  * @module
  */
 import { SqlClient } from "@effect/sql"
-import type { AcademicsNotFound, Course, SchoolPreferences } from "@signet/contracts/academics/Domain"
+import {
+  type AcademicsNotFound,
+  type Course,
+  CourseId,
+  SchoolId,
+  type SchoolPreferences
+} from "@signet/contracts/academics/Domain"
 import { AttendanceNotFound } from "@signet/contracts/attendance/Domain"
-import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
+import { type Actor, CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Forbidden } from "@signet/contracts/kernel/Errors"
-import { Effect, Option } from "effect"
+import { UserId } from "@signet/contracts/kernel/Ids"
+import { DateTime, Effect, Option } from "effect"
 import { Academics } from "../academics/Academics.js"
 import { Access } from "../access/Access.js"
 import { Audit } from "../audit/Audit.js"
@@ -34,16 +41,30 @@ export const MINUTE = 60_000
 export const notFound = (resource: AttendanceNotFound["resource"], id: string): AttendanceNotFound =>
   new AttendanceNotFound({ message: `no ${resource} ${id}`, resource, id })
 
+/**
+ * The user an actor is (null for API keys, operators, the system and
+ * beacons): a `user` actor's id is a user id by construction (the verified
+ * token's subject), branded here once.
+ */
+export const userOf = (actor: Actor): UserId | null =>
+  actor.kind === "user" && actor.id !== null ? (actor.id as UserId) : null
+
+/**
+ * An instant as attendance's domain holds it (`DateTime.Utc`), from an
+ * academics instant (ISO-8601 string, or already a `DateTime.Utc`).
+ */
+export const utc = (instant: string | DateTime.Utc): DateTime.Utc => DateTime.unsafeMake(instant)
+
+/** An academics course's id and school as attendance's branded ids. */
+export const courseRef = (course: { readonly id: string; readonly school_id: string }) =>
+  ({ id: CourseId.make(course.id), school_id: SchoolId.make(course.school_id) }) as const
+
 /** A 403, naming the permission that would have allowed it when there is one. */
 export const forbidden = (message: string, permission?: string): Forbidden =>
   new Forbidden({ message, ...(permission ? { permission } : {}) })
 
-/**
- * Builds the shared dependencies and helpers (see the module comment).
- * Needs the services of academics, access, audit, events, identity, tenancy,
- * the envelope and the attendance repository.
- */
-export const makeShared = Effect.gen(function* () {
+/** The services and the tenant's transaction every seam reaches (the first layer of {@link makeShared}). */
+const makeBase = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const repo = yield* AttendanceRepo
   const academics = yield* Academics
@@ -60,7 +81,30 @@ export const makeShared = Effect.gen(function* () {
   const tenantId = Effect.map(CurrentTenant, (t) => t.id as string)
   /** Whether the current actor holds `permission`. */
   const can = (permission: string) => Effect.flatMap(CurrentActor, (actor) => access.checkActor(actor, permission))
+  /** The acting user's id (null for API keys, operators, the system and beacons). */
+  const actingUser = Effect.map(CurrentActor, userOf)
 
+  return {
+    sql,
+    repo,
+    academics,
+    identity,
+    access,
+    audit,
+    events,
+    envelope,
+    tenancy,
+    inTx,
+    tenantId,
+    can,
+    actingUser
+  } as const
+})
+
+type Base = Effect.Effect.Success<typeof makeBase>
+
+/** Course and school-preference lookups: the 404 of a course, and the caches the signing rules read. */
+const courseLookups = ({ academics, tenantId }: Base) => {
   /** A course of the tenant, else `AttendanceNotFound` (course). */
   const courseOr404 = (courseId: string) =>
     academics.getCourse(courseId).pipe(Effect.catchTag("AcademicsNotFound", () => notFound("course", courseId)))
@@ -93,6 +137,11 @@ export const makeShared = Effect.gen(function* () {
       return prefs
     })
 
+  return { courseOr404, cachedCourse, cachedPrefs } as const
+}
+
+/** Who may act on or read a course or a student: staff, the narrowed teacher (issue 15 §4), the student. */
+const readScope = ({ academics, can, identity }: Base, { courseOr404 }: ReturnType<typeof courseLookups>) => {
   /** Whether the caller may act as staff on a course: `attendance:admin`, or a teacher assigned to it. */
   const isStaffOf = (courseId: string) =>
     Effect.gen(function* () {
@@ -141,6 +190,18 @@ export const makeShared = Effect.gen(function* () {
       return course
     })
 
+  /** Whether the caller may see a student's attendance: themselves, or `attendance:read`. */
+  const maySee = (studentId: string) =>
+    Effect.gen(function* () {
+      const actor = yield* CurrentActor
+      return (actor.kind === "user" && actor.id === studentId) || (yield* can("attendance:read"))
+    })
+
+  return { isStaffOf, narrowedTo, mayReadCourse, readableCourse, maySee } as const
+}
+
+/** Who teaches and who attends which course (paged through academics). */
+const enrolment = ({ academics }: Base) => {
   /** The ids of the courses a teacher teaches: directly, or through a group they teach. */
   const taughtCourseIds = (teacherId: string) =>
     Effect.gen(function* () {
@@ -163,13 +224,6 @@ export const makeShared = Effect.gen(function* () {
       } while (cursor)
       return ids
     }).pipe(Effect.orDie)
-
-  /** Whether the caller may see a student's attendance: themselves, or `attendance:read`. */
-  const maySee = (studentId: string) =>
-    Effect.gen(function* () {
-      const actor = yield* CurrentActor
-      return (actor.kind === "user" && actor.id === studentId) || (yield* can("attendance:read"))
-    })
 
   /**
    * The ids of a student's courses — the one definition every report uses
@@ -206,43 +260,27 @@ export const makeShared = Effect.gen(function* () {
   /** The students enrolled in a course (members of its live groups). */
   const enrolled = (course: Course) =>
     Effect.gen(function* () {
-      const out = new Set<string>()
+      const out = new Set<UserId>()
       for (const g of course.group_ids) {
         const members = yield* academics.listMembers(g).pipe(Effect.orElseSucceed(() => [] as Array<string>))
-        for (const m of members) out.add(m)
+        for (const m of members) out.add(UserId.make(m))
       }
       return out
     })
 
-  /** The acting user's id (null for API keys, operators, the system and beacons). */
-  const actingUser = Effect.map(CurrentActor, (a) => (a.kind === "user" ? a.id : null))
+  return { taughtCourseIds, coursesOfStudent, enrolled } as const
+}
 
-  return {
-    sql,
-    repo,
-    academics,
-    identity,
-    access,
-    audit,
-    events,
-    envelope,
-    tenancy,
-    inTx,
-    tenantId,
-    can,
-    courseOr404,
-    cachedCourse,
-    cachedPrefs,
-    isStaffOf,
-    narrowedTo,
-    mayReadCourse,
-    readableCourse,
-    taughtCourseIds,
-    maySee,
-    enrolled,
-    coursesOfStudent,
-    actingUser
-  } as const
+/**
+ * Builds the shared dependencies and helpers (see the module comment):
+ * the services and transaction, then the course lookups, the read scope
+ * and the enrolment helpers built on them.
+ * Needs the services of academics, access, audit, events, identity, tenancy,
+ * the envelope and the attendance repository.
+ */
+export const makeShared = Effect.map(makeBase, (base) => {
+  const lookups = courseLookups(base)
+  return { ...base, ...lookups, ...readScope(base, lookups), ...enrolment(base) } as const
 })
 
 /** The shared dependencies and helpers of the attendance seams. */

@@ -7,29 +7,32 @@
  * @module
  */
 
+import type { CourseId } from "@signet/contracts/academics/Domain"
 import {
+  type ExcuseId,
   type PatchSignature,
   type RefusalReason,
   type RollResult,
   Signature,
   SignatureAttemptResult,
+  type SignatureId,
   type SignatureMethod,
+  SignatureRefusalId,
   type SignatureStatus
 } from "@signet/contracts/attendance/Domain"
 import { CurrentActor } from "@signet/contracts/kernel/Context"
-import { newUuid } from "@signet/contracts/kernel/Ids"
+import { newId, type UserId } from "@signet/contracts/kernel/Ids"
 import { DEFAULT_LIMIT, decodeCursor, toPage } from "@signet/contracts/kernel/Pagination"
-import { Clock, Effect, Option } from "effect"
-import { instant } from "../kernel/Sql.js"
+import { DateTime, Effect, Option } from "effect"
 import { rollOf, type SignatureKey } from "./Repo.js"
-import { forbidden, notFound, type Shared, UUID } from "./Shared.js"
+import { forbidden, notFound, type Shared, userOf } from "./Shared.js"
 
 /** An attempt as a refusal records it. */
 export interface Attempt {
-  readonly course_id: string
-  readonly signer_id: string | null
+  readonly course_id: CourseId
+  readonly signer_id: UserId | null
   readonly method: SignatureMethod
-  readonly at: string
+  readonly at: DateTime.Utc
 }
 
 /** The answer to an attempt that a signature decides (new, or `existing`). */
@@ -54,18 +57,18 @@ export interface SignatureChange {
   readonly status?: SignatureStatus | undefined
   readonly method?: SignatureMethod | undefined
   readonly message?: string | null | undefined
-  readonly administrator_id?: string | null | undefined
+  readonly administrator_id?: UserId | null | undefined
   readonly admin_reason?: string | null | undefined
 }
 
 /** Upserts a roll result (caller's transaction). `null` removes it (the student is unmarked again). */
 const setRollWith = (
   s: Shared,
-  courseId: string,
-  studentId: string,
+  courseId: CourseId,
+  studentId: UserId,
   result: RollResult | null,
-  refs: { readonly signature_id?: string | null; readonly excuse_id?: string | null },
-  at: string
+  refs: { readonly signature_id?: SignatureId | null; readonly excuse_id?: ExcuseId | null },
+  at: DateTime.Utc
 ) =>
   result === null
     ? s.repo.deleteRoll(courseId, studentId)
@@ -83,7 +86,7 @@ const changeSignatureWith = (s: Shared, before: Signature, change: SignatureChan
   s.inTx(
     Effect.gen(function* () {
       const actor = yield* CurrentActor
-      const at = instant(yield* Clock.currentTimeMillis)
+      const at = yield* DateTime.now
       const status = change.status ?? before.status
       const after = new Signature({
         ...before,
@@ -93,7 +96,7 @@ const changeSignatureWith = (s: Shared, before: Signature, change: SignatureChan
         reason_code: status === before.status ? before.reason_code : null,
         administrator_id: change.administrator_id === undefined ? before.administrator_id : change.administrator_id,
         admin_reason: change.admin_reason === undefined ? before.admin_reason : change.admin_reason,
-        changed_by: actor.kind === "user" ? actor.id : before.changed_by,
+        changed_by: actor.kind === "user" ? userOf(actor) : before.changed_by,
         previous_status: status === before.status ? before.previous_status : before.status,
         decided_at: status === before.status ? before.decided_at : at,
         updated_at: at
@@ -114,14 +117,14 @@ const changeSignatureWith = (s: Shared, before: Signature, change: SignatureChan
     })
   )
 
-/** The signature operations of the attendance service. */
-export const makeSignatures = (s: Shared) => {
+/** Reading signatures and refusals: one signature (as a reader sees it), a course's signatures and refusals. */
+const signatureReads = (s: Shared) => {
   const findSignature = (key: SignatureKey) => s.repo.findSignature(key)
 
   /** One signature. @errors AttendanceNotFound */
-  const getSignature = (id: string) =>
+  const getSignature = (id: SignatureId) =>
     s.inTx(
-      Effect.flatMap(UUID.test(id) ? findSignature({ id }) : Effect.succeed(Option.none<Signature>()), (o) =>
+      Effect.flatMap(findSignature({ id }), (o) =>
         Option.match(o, { onNone: () => Effect.fail(notFound("signature", id)), onSome: Effect.succeed })
       )
     )
@@ -131,7 +134,7 @@ export const makeSignatures = (s: Shared) => {
    * `Shared.narrowedTo`) only those of the courses they teach.
    * @errors AttendanceNotFound (missing, or of another teacher's course)
    */
-  const readSignature = (id: string) =>
+  const readSignature = (id: SignatureId) =>
     Effect.gen(function* () {
       const sig = yield* getSignature(id)
       if (!(yield* s.mayReadCourse(sig.course_id))) return yield* notFound("signature", id)
@@ -142,7 +145,7 @@ export const makeSignatures = (s: Shared) => {
    * Signatures of a course (every signer), oldest first; a narrowed teacher
    * only of a course they teach. @errors AttendanceNotFound (course)
    */
-  const listSignatures = (courseId: string) =>
+  const listSignatures = (courseId: CourseId) =>
     s.inTx(Effect.zipRight(s.readableCourse(courseId), s.repo.courseSignatures(courseId)))
 
   /**
@@ -151,7 +154,7 @@ export const makeSignatures = (s: Shared) => {
    * @errors AttendanceNotFound, ValidationError
    */
   const listRefusals = (
-    courseId: string,
+    courseId: CourseId,
     params: { readonly cursor?: string | undefined; readonly limit?: number | undefined } = {}
   ) =>
     s.inTx(
@@ -163,6 +166,11 @@ export const makeSignatures = (s: Shared) => {
       })
     )
 
+  return { findSignature, getSignature, readSignature, listSignatures, listRefusals } as const
+}
+
+/** Writing attempts: refusals, new signatures with their roll result, changes and PATCH. */
+const signatureWrites = (s: Shared, { findSignature, getSignature }: ReturnType<typeof signatureReads>) => {
   /**
    * Records a refused attempt (its own transaction) and answers the REFUSED
    * result; a signer who already signed the course gets their signature
@@ -182,7 +190,7 @@ export const makeSignatures = (s: Shared) => {
         if (Option.isSome(prior)) return resultOf(prior.value, true)
       }
       const actor = yield* CurrentActor
-      const id = yield* newUuid
+      const id = yield* newId(SignatureRefusalId)
       if (options.store !== false)
         yield* s.inTx(
           s.repo.insertRefusal({
@@ -204,7 +212,7 @@ export const makeSignatures = (s: Shared) => {
           message,
           reason_code: reason,
           refusal_id: options.store === false ? null : id,
-          course_id: UUID.test(attempt.course_id) ? attempt.course_id : null,
+          course_id: attempt.course_id,
           existing: false
         },
         true
@@ -244,7 +252,7 @@ export const makeSignatures = (s: Shared) => {
    * admins change a status; the administrator fields only admins.
    * @errors AttendanceNotFound, Forbidden
    */
-  const patchSignature = (id: string, patch: PatchSignature) =>
+  const patchSignature = (id: SignatureId, patch: PatchSignature) =>
     Effect.gen(function* () {
       const before = yield* getSignature(id)
       if (!(yield* s.isStaffOf(before.course_id)))
@@ -262,18 +270,13 @@ export const makeSignatures = (s: Shared) => {
       })
     })
 
-  return {
-    findSignature,
-    getSignature,
-    readSignature,
-    listSignatures,
-    listRefusals,
-    refuse,
-    setRoll,
-    insertSignature,
-    changeSignature,
-    patchSignature
-  } as const
+  return { refuse, setRoll, insertSignature, changeSignature, patchSignature } as const
+}
+
+/** The signature operations of the attendance service: reads and writes. */
+export const makeSignatures = (s: Shared) => {
+  const reads = signatureReads(s)
+  return { ...reads, ...signatureWrites(s, reads) } as const
 }
 
 /** The signature seam's operations. */

@@ -17,25 +17,25 @@
  * @module
  */
 
-import type { Course } from "@signet/contracts/academics/Domain"
+import { type Course, CourseId } from "@signet/contracts/academics/Domain"
 import {
   type AttendancePolicy,
   type CreateSignatureAttempt,
   type RefusalReason,
   Signature,
   type SignatureAttemptResult,
+  SignatureId,
   type SignatureMethod,
   type SignatureStatus
 } from "@signet/contracts/attendance/Domain"
 import { type Actor, CurrentActor } from "@signet/contracts/kernel/Context"
 import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
-import { newUuid } from "@signet/contracts/kernel/Ids"
-import { Clock, Effect, Option } from "effect"
-import { instant } from "../kernel/Sql.js"
+import { newId, type UserId } from "@signet/contracts/kernel/Ids"
+import { Clock, DateTime, Effect, Option } from "effect"
 import type { SigningLimits } from "./Limits.js"
 import { ipAllowed, type Policies, type PolicyEntry } from "./Policies.js"
 import type { Qr } from "./Qr.js"
-import { forbidden, MINUTE, notFound, type Shared, UUID } from "./Shared.js"
+import { courseRef, forbidden, MINUTE, notFound, type Shared, UUID, userOf, utc } from "./Shared.js"
 import { type Attempt, resultOf, type Signatures } from "./Signatures.js"
 
 /**
@@ -60,7 +60,7 @@ export const principalOfActor = (actor: Actor): AttendancePrincipal => ({
 
 /** Who signs, once the caller is authorized for the method. */
 interface Signer {
-  readonly id: string
+  readonly id: UserId
   readonly kind: "student" | "teacher"
 }
 
@@ -99,7 +99,7 @@ const authorize = ({ s }: SigningDeps, input: CreateSignatureAttempt, principal:
     const trusted = isTrusted(actor)
     if (!trusted && !(yield* s.can("attendance:write")))
       return yield* forbidden("missing permission attendance:write", "attendance:write")
-    let signerId: string | null
+    let signerId: UserId | null
     let kind: Signer["kind"] = "student"
     switch (input.method) {
       case "QR":
@@ -108,7 +108,7 @@ const authorize = ({ s }: SigningDeps, input: CreateSignatureAttempt, principal:
           return yield* forbidden(`${input.method} signatures are made by the signing student`)
         if (input.student_id !== undefined && input.student_id !== actor.id)
           return yield* forbidden("students sign for themselves only")
-        signerId = actor.id
+        signerId = userOf(actor)
         if (input.method === "QR" && !input.qr_code)
           return yield* ValidationError.field("qr_code", "is required for QR")
         if (input.method === "NFC" && !input.device_identifier)
@@ -125,7 +125,7 @@ const authorize = ({ s }: SigningDeps, input: CreateSignatureAttempt, principal:
         break
       }
       case "TEACHER": {
-        const teacherId = input.teacher_id ?? (isUser ? actor.id : null)
+        const teacherId = input.teacher_id ?? userOf(actor)
         if (!teacherId) return yield* ValidationError.field("teacher_id", "is required")
         if (teacherId !== actor.id && !(yield* s.can("attendance:admin")))
           return yield* forbidden("teachers act for themselves only", "attendance:admin")
@@ -153,18 +153,24 @@ const authorize = ({ s }: SigningDeps, input: CreateSignatureAttempt, principal:
  * Rule (1), first half: the course named, or for beacon methods the one
  * running in the proof's classroom. Answers the course, or the refusal.
  */
-const resolveCourse = ({ refuseAttempt, s }: SigningDeps, input: CreateSignatureAttempt, signer: Signer, at: string) =>
+const resolveCourse = (
+  { refuseAttempt, s }: SigningDeps,
+  input: CreateSignatureAttempt,
+  signer: Signer,
+  at: DateTime.Utc
+) =>
   Effect.gen(function* () {
     const method = input.method
     if (input.course_id === undefined) {
       const classroom = input.beacon_proof?.classroom_id
       if ((method !== "BEACON" && method !== "FLASHLIGHT") || !classroom)
         return yield* ValidationError.field("course_id", "is required")
-      const running = yield* s.academics.coursesInClassroomAt(classroom, at, 0)
+      const running = yield* s.academics.coursesInClassroomAt(classroom, DateTime.formatIso(at), 0)
       if (running.length === 0)
         return yield* Effect.map(
           refuseAttempt(
-            { course_id: classroom, signer_id: signer.id, method, at },
+            // No course ran: the refusal is filed under the classroom's id (as it always was).
+            { course_id: CourseId.make(classroom), signer_id: signer.id, method, at },
             "COURSE_NOT_FOUND",
             "no course runs in this classroom now",
             { courseKnown: false }
@@ -204,13 +210,15 @@ const timing = (
     if (course.signature_closed)
       return yield* refuseAttempt(attempt, "COURSE_CLOSED", "signing is closed for this course")
     if (method === "TEACHER") return ok
-    const startMs = Date.parse(course.start_at)
-    const endMs = Date.parse(course.end_at)
+    const start = utc(course.start_at)
+    const end = utc(course.end_at)
+    const startMs = DateTime.toEpochMillis(start)
+    const endMs = DateTime.toEpochMillis(end)
     const grace = policy.window_grace_minutes * MINUTE
     if (atMs < startMs - grace)
-      return yield* refuseAttempt(attempt, "COURSE_NOT_STARTED", `the course starts at ${course.start_at}`)
+      return yield* refuseAttempt(attempt, "COURSE_NOT_STARTED", `the course starts at ${DateTime.formatIso(start)}`)
     if (atMs > endMs + grace)
-      return yield* refuseAttempt(attempt, "COURSE_ENDED", `the course ended at ${course.end_at}`)
+      return yield* refuseAttempt(attempt, "COURSE_ENDED", `the course ended at ${DateTime.formatIso(end)}`)
     const delay = course.signature_closing_delay_minutes
     if (atMs <= startMs + delay * MINUTE) return ok
     if (policy.late_policy === "refuse")
@@ -247,7 +255,7 @@ const proofs = (
       if (!v.is_allowed) return yield* refuse("NOT_ENROLLED", "the student is in none of the course's groups")
     }
     if (method === "TEACHER") {
-      const teacherId = input.teacher_id ?? actor.id!
+      const teacherId = input.teacher_id ?? userOf(actor)!
       if (!(yield* s.academics.validateTeacherCourse(teacherId, course.id)))
         return yield* refuse("TEACHER_NOT_ASSIGNED", "the teacher is not assigned to this course")
     }
@@ -279,7 +287,7 @@ const proofs = (
       proofRef = `beacon:${proof.beacon_id}`
     }
     if (signer.kind === "student" && method !== "TEACHER" && method !== "ADMIN") {
-      if (!prefs.students_can_sign_before_teacher && !(yield* s.inTx(s.repo.teacherSigned(course.id))))
+      if (!prefs.students_can_sign_before_teacher && !(yield* s.inTx(s.repo.teacherSigned(courseRef(course).id))))
         return yield* refuse("TEACHER_NOT_SIGNED", "the teacher has not signed this course yet")
     }
     return { proofRef } as const
@@ -314,10 +322,10 @@ export const makeSigning = (s: Shared, sigs: Signatures, policies: Policies, qr:
       // The decision time: now, or the beacon service's reception time when it is recent.
       let atMs = nowMs
       if (isTrusted(actor) && input.received_at) {
-        const r = Date.parse(input.received_at)
+        const r = DateTime.toEpochMillis(DateTime.unsafeMake(input.received_at))
         if (r <= nowMs + 5_000 && r >= nowMs - 10 * MINUTE) atMs = r
       }
-      const at = instant(atMs)
+      const at = DateTime.unsafeMake(atMs)
 
       // Idempotency key: the same key answers the same signature.
       if (input.idempotency_key) {
@@ -335,7 +343,8 @@ export const makeSigning = (s: Shared, sigs: Signatures, policies: Policies, qr:
       const resolved = yield* resolveCourse(d, input, signer, at)
       if ("refused" in resolved) return resolved.refused
       const course = resolved.course
-      const attempt: Attempt = { course_id: course.id, signer_id: signer.id, method, at }
+      const ref = courseRef(course)
+      const attempt: Attempt = { course_id: ref.id, signer_id: signer.id, method, at }
       if (principal.schoolId && course.school_id !== principal.schoolId)
         return yield* d.refuseAttempt(attempt, "COURSE_OTHER_SCHOOL", "this course belongs to another school")
 
@@ -343,16 +352,16 @@ export const makeSigning = (s: Shared, sigs: Signatures, policies: Policies, qr:
       // other methods it is answered as it is (by the insert's conflict, or by `refuse`).
       const existing =
         method === "TEACHER" || method === "ADMIN"
-          ? yield* s.inTx(sigs.findSignature({ course_id: course.id, signer_id: signer.id }))
+          ? yield* s.inTx(sigs.findSignature({ course_id: ref.id, signer_id: signer.id }))
           : Option.none<Signature>()
-      const entry = yield* policies.policyOf(course.school_id)
+      const entry = yield* policies.policyOf(ref.school_id)
       const time = yield* timing(d, course, entry.policy, method, atMs, attempt, input.status ?? "ACCEPTED")
       if (!("reasonCode" in time)) return time
       const proof = yield* proofs(d, input, signer, course, entry, attempt, actor, atMs)
       if ("refused" in proof) return proof.refused
 
       const adminFields =
-        method === "ADMIN" ? { administrator_id: actor.id, admin_reason: input.reason ?? null } : undefined
+        method === "ADMIN" ? { administrator_id: userOf(actor), admin_reason: input.reason ?? null } : undefined
       const message = method === "ADMIN" || method === "TEACHER" ? (input.reason ?? time.message) : time.message
       if (Option.isSome(existing)) {
         const after = yield* sigs.changeSignature(existing.value, {
@@ -364,9 +373,9 @@ export const makeSigning = (s: Shared, sigs: Signatures, policies: Policies, qr:
         return resultOf(after, false)
       }
       const signature = new Signature({
-        id: yield* newUuid,
-        course_id: course.id,
-        school_id: course.school_id,
+        id: yield* newId(SignatureId),
+        course_id: ref.id,
+        school_id: ref.school_id,
         signer_id: signer.id,
         signer_kind: signer.kind,
         method,
@@ -376,11 +385,11 @@ export const makeSigning = (s: Shared, sigs: Signatures, policies: Policies, qr:
         proof_ref: proof.proofRef,
         administrator_id: adminFields?.administrator_id ?? null,
         admin_reason: adminFields?.admin_reason ?? null,
-        changed_by: method === "TEACHER" || method === "ADMIN" ? actor.id : null,
+        changed_by: method === "TEACHER" || method === "ADMIN" ? userOf(actor) : null,
         previous_status: null,
         received_at: at,
-        decided_at: instant(nowMs),
-        updated_at: instant(nowMs)
+        decided_at: DateTime.unsafeMake(nowMs),
+        updated_at: DateTime.unsafeMake(nowMs)
       })
       return yield* sigs.insertSignature(signature, input.beacon_proof, input.idempotency_key ?? null)
     })

@@ -1,0 +1,151 @@
+/**
+ * `signatures` and `signature_refusals` queries of `AttendanceRepo`.
+ *
+ * @module
+ */
+import { SqlSchema } from "@effect/sql"
+import type { CourseId } from "@signet/contracts/academics/Domain"
+import {
+  type RefusalReason,
+  Signature,
+  type SignatureId,
+  type SignatureMethod,
+  SignatureRefusal,
+  type SignatureRefusalId
+} from "@signet/contracts/attendance/Domain"
+import type { UserId } from "@signet/contracts/kernel/Ids"
+import { DateTime, Effect, Schema } from "effect"
+import { json } from "../../kernel/Sql.js"
+import type { RepoContext } from "./Context.js"
+
+/** How a signature is looked up: by id, by idempotency key, or by signer and course. */
+export type SignatureKey =
+  | { readonly id: SignatureId }
+  | { readonly idempotency_key: string }
+  | { readonly course_id: CourseId; readonly signer_id: UserId }
+
+/** A refused attempt as {@link AttendanceRepo.insertRefusal} stores it. */
+export interface RefusalRow {
+  readonly id: SignatureRefusalId
+  readonly course_id: CourseId
+  readonly signer_id: UserId | null
+  readonly method: SignatureMethod
+  readonly reason_code: RefusalReason
+  readonly message: string
+  readonly actor_id: string | null
+  readonly ip: string | null
+  readonly received_at: DateTime.Utc
+}
+/** `signatures` and `signature_refusals`. */
+export const signaturesRepo = ({ span, sql, tid }: RepoContext) => {
+  // ——— signatures ———————————————————————————————————————————————————————————
+
+  const findSignatureQ = SqlSchema.findOne({
+    Request: Schema.Struct({ tenant: Schema.String, key: Schema.Unknown }),
+    Result: Signature,
+    execute: ({ key, tenant }) => {
+      const k = key as SignatureKey
+      const cond =
+        "id" in k
+          ? sql`id = ${k.id}`
+          : "idempotency_key" in k
+            ? sql`idempotency_key = ${k.idempotency_key}`
+            : sql`course_id = ${k.course_id} AND signer_id = ${k.signer_id}`
+      return sql`SELECT * FROM signatures WHERE tenant_id = ${tenant} AND ${cond}`
+    }
+  })
+  const courseSignaturesQ = SqlSchema.findAll({
+    Request: Schema.Struct({ tenant: Schema.String, course: Schema.String }),
+    Result: Signature,
+    execute: (r) => sql`SELECT * FROM signatures WHERE tenant_id = ${r.tenant} AND course_id = ${r.course}
+      ORDER BY received_at, id`
+  })
+
+  // ——— signature_refusals ——————————————————————————————————————————————————
+
+  const refusalsQ = SqlSchema.findAll({
+    Request: Schema.Struct({
+      tenant: Schema.String,
+      course: Schema.String,
+      after: Schema.NullOr(Schema.String),
+      limit: Schema.Number
+    }),
+    Result: SignatureRefusal,
+    execute: (r) => sql`SELECT * FROM signature_refusals WHERE tenant_id = ${r.tenant} AND course_id = ${r.course}
+      ${r.after ? sql`AND id > ${r.after}` : sql``} ORDER BY id LIMIT ${r.limit}`
+  })
+
+  return {
+    /** One signature by id, idempotency key, or signer and course. */
+    findSignature: (key: SignatureKey) =>
+      Effect.flatMap(tid, (tenant) => findSignatureQ({ tenant, key })).pipe(span("findSignature")),
+    /** A course's signatures (every signer), oldest first. */
+    courseSignatures: (courseId: CourseId) =>
+      Effect.flatMap(tid, (tenant) => courseSignaturesQ({ tenant, course: courseId })).pipe(span("courseSignatures")),
+    /** Whether a teacher has signed the course. */
+    teacherSigned: (courseId: CourseId) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`SELECT 1 AS ok FROM signatures WHERE tenant_id = ${t} AND course_id = ${courseId}
+          AND signer_kind = 'teacher' LIMIT 1`
+      ).pipe(
+        Effect.map((r) => r.length > 0),
+        span("teacherSigned")
+      ),
+    /**
+     * Inserts a signature unless the signer already signed the course (or
+     * the idempotency key is taken): one statement decides a race. Answers
+     * whether the row was inserted.
+     */
+    insertSignature: (s: Signature, proof: unknown, idempotencyKey: string | null) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql<{ id: string }>`INSERT INTO signatures (tenant_id, id, course_id, school_id,
+            signer_id, signer_kind, method, status, reason_code, message, proof_ref, proof, administrator_id,
+            admin_reason, changed_by, previous_status, idempotency_key, received_at, decided_at, updated_at)
+          VALUES (${t}, ${s.id}, ${s.course_id}, ${s.school_id}, ${s.signer_id}, ${s.signer_kind}, ${s.method},
+            ${s.status}, ${s.reason_code}, ${s.message}, ${s.proof_ref}, ${proof === undefined ? null : json(proof)},
+            ${s.administrator_id}, ${s.admin_reason}, ${s.changed_by}, ${s.previous_status}, ${idempotencyKey},
+            ${DateTime.formatIso(s.received_at)}, ${DateTime.formatIso(s.decided_at)},
+            ${DateTime.formatIso(s.updated_at)})
+          ON CONFLICT DO NOTHING RETURNING id`
+      ).pipe(
+        Effect.map((r) => r.length > 0),
+        span("insertSignature")
+      ),
+    /** Writes a signature's changed fields (status, method, message, administrator fields, history). */
+    updateSignature: (s: Signature) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`UPDATE signatures SET status = ${s.status}, method = ${s.method}, message = ${s.message},
+            reason_code = ${s.reason_code}, administrator_id = ${s.administrator_id},
+            admin_reason = ${s.admin_reason}, changed_by = ${s.changed_by},
+            previous_status = ${s.previous_status}, decided_at = ${DateTime.formatIso(s.decided_at)},
+            updated_at = ${DateTime.formatIso(s.updated_at)}
+          WHERE tenant_id = ${t} AND id = ${s.id}`
+      ).pipe(Effect.asVoid, span("updateSignature")),
+
+    /** Records a refused attempt. */
+    insertRefusal: (r: RefusalRow) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`INSERT INTO signature_refusals (tenant_id, id, course_id, signer_id, method, reason_code, message,
+            actor_id, ip, received_at)
+          VALUES (${t}, ${r.id}, ${r.course_id}, ${r.signer_id}, ${r.method}, ${r.reason_code}, ${r.message},
+            ${r.actor_id}, ${r.ip}, ${DateTime.formatIso(r.received_at)})`
+      ).pipe(Effect.asVoid, span("insertRefusal")),
+    /** Refusals of a course, by id (keyset: after `after`), at most `limit`. */
+    listRefusals: (courseId: CourseId, after: string | null, limit: number) =>
+      Effect.flatMap(tid, (tenant) => refusalsQ({ tenant, course: courseId, after, limit })).pipe(span("listRefusals")),
+    /** How many refusals one signer has in one course since `since` (ISO instant). */
+    countRefusals: (courseId: string, signerId: string, since: string) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM signature_refusals WHERE tenant_id = ${t}
+          AND course_id = ${courseId} AND signer_id = ${signerId} AND received_at >= ${since}`
+      ).pipe(
+        Effect.map((r) => Number(r[0]?.n ?? 0)),
+        span("countRefusals")
+      )
+  } as const
+}
