@@ -22,29 +22,20 @@ import type { Forbidden } from "@signet/contracts/kernel/Errors"
 import { newUuid } from "@signet/contracts/kernel/Ids"
 import { DEFAULT_LIMIT, decodeCursor, toPage } from "@signet/contracts/kernel/Pagination"
 import { Effect, Option } from "effect"
-import type { makeChecks } from "./Checks.js"
+import type { Checks } from "./Checks.js"
 import type { ListParams } from "./Config.js"
 import type { Kit } from "./Kit.js"
 import { policyRequire } from "./Policy.js"
 import type { makeRoles } from "./Roles.js"
 
-type Checks = Effect.Effect.Success<ReturnType<typeof makeChecks>>
 type Roles = ReturnType<typeof makeRoles>
 
 const rolesWrite = policyRequire("roles", "write")
 const teamsRead = policyRequire("teams", "read")
 const teamsWrite = policyRequire("teams", "write")
 
-/**
- * Team operations, on `kit`, the decisions `checks`, the role lookups of
- * `roles` and the step-up check `requireStepUp` (`Access.requireStepUp`).
- */
-export const makeTeams = (
-  kit: Kit,
-  checks: Checks,
-  roles: Roles,
-  requireStepUp: Effect.Effect<void, Forbidden, CurrentTenant | CurrentActor>
-) => {
+/** Team lookups and CRUD, on `kit`. */
+const makeTeamCrud = (kit: Kit) => {
   const { repo, mutation, commit, inTenant } = kit
 
   const teamNotFound = (id: string) => new TeamNotFound({ message: `no team ${id}`, team: id })
@@ -141,6 +132,21 @@ export const makeTeams = (
       )
     )
 
+  return { requireTeam, teamDetail, listTeams, getTeam, createTeam, updateTeam, deleteTeam } as const
+}
+
+type TeamCrud = ReturnType<typeof makeTeamCrud>
+
+/** Team members, on `kit`, the decisions `checks`, the team lookups `crud` and the step-up check. */
+const makeTeamMembers = (
+  kit: Kit,
+  checks: Checks,
+  crud: TeamCrud,
+  requireStepUp: Effect.Effect<void, Forbidden, CurrentTenant | CurrentActor>
+) => {
+  const { repo, mutation, commit, inTenant } = kit
+  const { requireTeam } = crud
+
   /** A team's members by user id, with cursor pagination. Requires `teams:read`. @errors TeamNotFound, ValidationError */
   const listTeamMembers = (teamId: string, params: ListParams = {}) =>
     teamsRead(
@@ -216,6 +222,14 @@ export const makeTeams = (
       )
     )
 
+  return { listTeamMembers, addTeamMember, removeTeamMember } as const
+}
+
+/** The roles a team grants, on `kit`, the decisions `checks`, the team lookups `crud` and the role lookups of `roles`. */
+const makeTeamRoles = (kit: Kit, checks: Checks, crud: TeamCrud, roles: Roles) => {
+  const { repo, mutation, commit } = kit
+  const { requireTeam, teamDetail } = crud
+
   /**
    * Grants a role to every member of a team (no-op when granted). Requires
    * `roles:write`, and the caller must hold every permission pattern of the
@@ -270,16 +284,32 @@ export const makeTeams = (
       )
     )
 
+  return { assignTeamRole, unassignTeamRole } as const
+}
+
+/**
+ * Team operations, on `kit`, the decisions `checks`, the role lookups of
+ * `roles` and the step-up check `requireStepUp` (`Access.requireStepUp`).
+ */
+export const makeTeams = (
+  kit: Kit,
+  checks: Checks,
+  roles: Roles,
+  requireStepUp: Effect.Effect<void, Forbidden, CurrentTenant | CurrentActor>
+) => {
+  const crud = makeTeamCrud(kit)
+  const members = makeTeamMembers(kit, checks, crud, requireStepUp)
+  const teamRoles = makeTeamRoles(kit, checks, crud, roles)
   return {
-    listTeams,
-    getTeam,
-    createTeam,
-    updateTeam,
-    deleteTeam,
-    listTeamMembers,
-    addTeamMember,
-    removeTeamMember,
-    assignTeamRole,
-    unassignTeamRole
+    listTeams: crud.listTeams,
+    getTeam: crud.getTeam,
+    createTeam: crud.createTeam,
+    updateTeam: crud.updateTeam,
+    deleteTeam: crud.deleteTeam,
+    listTeamMembers: members.listTeamMembers,
+    addTeamMember: members.addTeamMember,
+    removeTeamMember: members.removeTeamMember,
+    assignTeamRole: teamRoles.assignTeamRole,
+    unassignTeamRole: teamRoles.unassignTeamRole
   } as const
 }

@@ -13,32 +13,23 @@
  * @module
  */
 
-import {
-  EffectivePermissions,
-  type GrantEffect,
-  type Role,
-  RoleGrant,
-  type Team,
-  UserOverride,
-  UserRole
-} from "@signet/contracts/access/Domain"
+import { type GrantEffect, UserOverride, UserRole } from "@signet/contracts/access/Domain"
 import { Effect } from "effect"
-import type { makeChecks } from "./Checks.js"
+import type { Checks } from "./Checks.js"
+import { makeEffectivePermissions } from "./Effective.js"
 import type { Kit } from "./Kit.js"
-import { compilePolicy, policyRequire } from "./Policy.js"
+import { policyRequire } from "./Policy.js"
 import type { makeRoles } from "./Roles.js"
 
-type Checks = Effect.Effect.Success<ReturnType<typeof makeChecks>>
 type Roles = ReturnType<typeof makeRoles>
 
 const rolesRead = policyRequire("roles", "read")
 const rolesWrite = policyRequire("roles", "write")
 const usersDelete = policyRequire("users", "delete")
 
-/** User-role and override operations, on `kit`, the decisions `checks` and the role lookups of `roles`. */
-export const makeUserGrants = (kit: Kit, checks: Checks, roles: Roles) => {
-  const { repo, mutation, commit, inTenant } = kit
-  const requireUser = kit.requireUser
+/** Roles assigned to users, on `kit`, the decisions `checks` and the role lookups of `roles`. */
+const makeUserRoles = (kit: Kit, checks: Checks, roles: Roles) => {
+  const { repo, mutation, commit, inTenant, requireUser } = kit
 
   /** The roles assigned directly to a user (highest priority first). Requires `roles:read`. @errors ValidationError, NotFound */
   const listUserRoles = (userId: string) =>
@@ -149,6 +140,13 @@ export const makeUserGrants = (kit: Kit, checks: Checks, roles: Roles) => {
   /** {@link withdrawRole} behind its permission (see above). */
   const unassignRole = (userId: string, roleId: string) => rolesWrite(withdrawRole(userId, roleId))
 
+  return { grantRole, grantRoleMany, withdrawRole, listUserRoles, assignRole, assignRoleMany, unassignRole } as const
+}
+
+/** User-level overrides (allow / deny), on `kit` and the decisions `checks`. */
+const makeUserOverrides = (kit: Kit, checks: Checks) => {
+  const { repo, mutation, commit, inTenant, requireUser } = kit
+
   /** A user's permission overrides, by permission. Requires `roles:read`. @errors ValidationError, NotFound */
   const listUserOverrides = (userId: string) =>
     rolesRead(
@@ -217,6 +215,13 @@ export const makeUserGrants = (kit: Kit, checks: Checks, roles: Roles) => {
       )
     )
 
+  return { listUserOverrides, setUserOverride, removeUserOverride } as const
+}
+
+/** What a deleted user leaves behind, on `kit`. */
+const makeForgetUser = (kit: Kit) => {
+  const { repo, mutation, commit } = kit
+
   /**
    * Forgets a user: their roles, overrides and team memberships (called by
    * identity while the user is deleted, so the user need not exist any
@@ -250,91 +255,34 @@ export const makeUserGrants = (kit: Kit, checks: Checks, roles: Roles) => {
   /** {@link forgetUser} behind its permission (see above). */
   const removeUserGrants = (userId: string) => usersDelete(forgetUser(userId))
 
-  /**
-   * Everything that decides a user's permissions, read fresh from the
-   * database: roles (direct and through teams), overrides, the allow and
-   * deny patterns in force, and the known concrete permissions held.
-   * Requires `roles:read`.
-   * @errors ValidationError (user id), NotFound (no such user)
-   */
-  const effectivePermissions = (userId: string) =>
-    rolesRead(
-      inTenant(
-        Effect.gen(function* () {
-          yield* requireUser(userId)
-          const { direct, viaTeams, overrides, grants } = yield* repo.userRules(userId)
-          const known = yield* kit.knownPermissions
-          const held = new Map(
-            [...direct, ...viaTeams].map((r) => [
-              r.id,
-              { ...r, permissions: grants.filter((g) => g.role_id === r.id).map((g) => g.permission) }
-            ])
-          )
-          const teams = new Map(viaTeams.map((t) => [t.team_id, { id: t.team_id, name: t.team_name }]))
-          const policy = compilePolicy({
-            roles: [...held.values()].map((r) => ({
-              id: r.id,
-              name: r.name,
-              priority: r.priority,
-              permissions: r.permissions
-            })),
-            userRoles: direct.map((r) => ({ userId, roleId: r.id })),
-            teams: [...teams.values()],
-            teamMembers: [...teams.keys()].map((teamId) => ({ teamId, userId })),
-            teamRoles: viaTeams.map((t) => ({ teamId: t.team_id, roleId: t.id })),
-            overrides: overrides.map((o) => ({ userId, permission: o.permission, effect: o.effect }))
-          })
-          const g = policy.grants(userId)
-          const roleGrants = [
-            ...direct.map(
-              (r) =>
-                new RoleGrant({
-                  role_id: r.id as Role["id"],
-                  role_name: r.name,
-                  priority: r.priority,
-                  via: "direct",
-                  team_id: null,
-                  team_name: null
-                })
-            ),
-            ...viaTeams.map(
-              (r) =>
-                new RoleGrant({
-                  role_id: r.id as Role["id"],
-                  role_name: r.name,
-                  priority: r.priority,
-                  via: "team",
-                  team_id: r.team_id as Team["id"],
-                  team_name: r.team_name
-                })
-            )
-          ].sort((a, b) => b.priority - a.priority || a.role_name.localeCompare(b.role_name))
-          return new EffectivePermissions({
-            user_id: userId,
-            roles: roleGrants,
-            overrides: overrides.map((o) => ({ permission: o.permission, effect: o.effect })),
-            allow: g.allow.map((s) => s.pattern),
-            deny: g.deny.map((s) => s.pattern),
-            permissions: [...policy.effective(userId, [...known.keys()].sort())]
-          })
-        })
-      ).pipe(Effect.withSpan("Access.effectivePermissions"))
-    )
+  return { forgetUser, removeUserGrants } as const
+}
 
+/**
+ * User-role, override and effective-permission operations, on `kit`, the
+ * decisions `checks` and the role lookups of `roles`. `grantRole`,
+ * `grantRoleMany`, `withdrawRole` and `forgetUser` are the unchecked forms,
+ * for `Lifecycle.ts` only (not exposed by the service).
+ */
+export const makeUserGrants = (kit: Kit, checks: Checks, roles: Roles) => {
+  const userRoles = makeUserRoles(kit, checks, roles)
+  const overrides = makeUserOverrides(kit, checks)
+  const forget = makeForgetUser(kit)
+  const effective = makeEffectivePermissions(kit)
   return {
     // the unchecked forms, for `Lifecycle.ts` only (not exposed by the service)
-    grantRole,
-    grantRoleMany,
-    withdrawRole,
-    forgetUser,
-    listUserRoles,
-    assignRole,
-    assignRoleMany,
-    unassignRole,
-    listUserOverrides,
-    setUserOverride,
-    removeUserOverride,
-    removeUserGrants,
-    effectivePermissions
+    grantRole: userRoles.grantRole,
+    grantRoleMany: userRoles.grantRoleMany,
+    withdrawRole: userRoles.withdrawRole,
+    forgetUser: forget.forgetUser,
+    listUserRoles: userRoles.listUserRoles,
+    assignRole: userRoles.assignRole,
+    assignRoleMany: userRoles.assignRoleMany,
+    unassignRole: userRoles.unassignRole,
+    listUserOverrides: overrides.listUserOverrides,
+    setUserOverride: overrides.setUserOverride,
+    removeUserOverride: overrides.removeUserOverride,
+    removeUserGrants: forget.removeUserGrants,
+    effectivePermissions: effective.effectivePermissions
   } as const
 }

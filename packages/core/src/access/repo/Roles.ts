@@ -49,8 +49,71 @@ export interface RoleValues {
 
 const tenantId = Effect.map(CurrentTenant, (t) => t.id)
 
-/** The role, permission and version queries, on `sql`. */
-export const roleQueries = (sql: SqlClient.SqlClient) => {
+/** The per-tenant policy version (`access_versions`), on `sql`. */
+const versionQueries = (sql: SqlClient.SqlClient) =>
+  ({
+    /** Adds 1 to the tenant's policy version (creating it at 1). */
+    bumpVersion: Effect.fn("AccessRepo.bumpVersion")(function* () {
+      const tenant = yield* tenantId
+      yield* sql`INSERT INTO access_versions (tenant_id, version) VALUES (${tenant}, 1)
+        ON CONFLICT (tenant_id) DO UPDATE SET version = access_versions.version + 1`
+    }, Effect.orDie),
+
+    /** The tenant's policy version (0 before the first change). */
+    readVersion: Effect.fn("AccessRepo.readVersion")(function* () {
+      const tenant = yield* tenantId
+      const rows = yield* sql<{ version: unknown }>`SELECT version FROM access_versions WHERE tenant_id = ${tenant}`
+      return Number(rows[0]?.version ?? 0)
+    }, Effect.orDie)
+  }) as const
+
+/** The tenant's `permissions` rows, on `sql`. */
+const permissionQueries = (sql: SqlClient.SqlClient) =>
+  ({
+    /** The tenant's `permissions` rows (declared by modules when seeded, or created by the tenant). */
+    permissionRows: Effect.fn("AccessRepo.permissionRows")(function* () {
+      const tenant = yield* tenantId
+      const rows = yield* sql`SELECT name, description, is_system FROM permissions WHERE tenant_id = ${tenant}`
+      return yield* Schema.decodeUnknown(Schema.Array(PermissionFromRow))(rows)
+    }, Effect.orDie),
+
+    /** Inserts permission rows (seeding); `at` is the ISO instant. */
+    insertPermissions: Effect.fn("AccessRepo.insertPermissions")(function* (
+      rows: ReadonlyArray<PermissionInfo>,
+      at: string
+    ) {
+      if (rows.length === 0) return
+      const tenant = yield* tenantId
+      yield* sql`INSERT INTO permissions ${sql.insert(
+        rows.map((p) => ({
+          tenant_id: tenant,
+          name: p.name,
+          description: p.description,
+          is_system: bool(p.is_system),
+          created_at: at
+        }))
+      )}`
+    }, Effect.orDie),
+
+    /** Inserts one permission row. Keeps `SqlError` (a unique violation means the name is taken). */
+    insertPermission: (info: PermissionInfo, at: string) =>
+      Effect.flatMap(
+        tenantId,
+        (tenant) => sql`INSERT INTO permissions (tenant_id, name, description, is_system, created_at)
+          VALUES (${tenant}, ${info.name}, ${info.description}, ${bool(info.is_system)}, ${at})`
+      ).pipe(Effect.asVoid, Effect.withSpan("AccessRepo.insertPermission")),
+
+    /** Deletes a permission and every exact grant of it (role grants and user overrides). */
+    deletePermission: Effect.fn("AccessRepo.deletePermission")(function* (name: string) {
+      const tenant = yield* tenantId
+      yield* sql`DELETE FROM role_permissions WHERE tenant_id = ${tenant} AND permission = ${name}`
+      yield* sql`DELETE FROM user_permissions WHERE tenant_id = ${tenant} AND permission = ${name}`
+      yield* sql`DELETE FROM permissions WHERE tenant_id = ${tenant} AND name = ${name}`
+    }, Effect.orDie)
+  }) as const
+
+/** Role reads (roles and their patterns), on `sql`. */
+const roleReads = (sql: SqlClient.SqlClient) => {
   const rolesWhere = SqlSchema.findAll({
     Request: Schema.Struct({
       tenant: Schema.String,
@@ -70,22 +133,7 @@ export const roleQueries = (sql: SqlClient.SqlClient) => {
     execute: (r) => sql`SELECT permission FROM role_permissions
       WHERE tenant_id = ${r.tenant} AND role_id = ${r.role} ORDER BY permission`
   })
-
   return {
-    /** Adds 1 to the tenant's policy version (creating it at 1). */
-    bumpVersion: Effect.fn("AccessRepo.bumpVersion")(function* () {
-      const tenant = yield* tenantId
-      yield* sql`INSERT INTO access_versions (tenant_id, version) VALUES (${tenant}, 1)
-        ON CONFLICT (tenant_id) DO UPDATE SET version = access_versions.version + 1`
-    }, Effect.orDie),
-
-    /** The tenant's policy version (0 before the first change). */
-    readVersion: Effect.fn("AccessRepo.readVersion")(function* () {
-      const tenant = yield* tenantId
-      const rows = yield* sql<{ version: unknown }>`SELECT version FROM access_versions WHERE tenant_id = ${tenant}`
-      return Number(rows[0]?.version ?? 0)
-    }, Effect.orDie),
-
     /** The role with this id (none for another tenant's id or a non-UUID). */
     findRole: Effect.fn("AccessRepo.findRole")(function* (id: string) {
       if (!isUuid(id)) return Option.none<Role>()
@@ -128,49 +176,13 @@ export const roleQueries = (sql: SqlClient.SqlClient) => {
         JOIN role_permissions rp ON rp.tenant_id = r.tenant_id AND rp.role_id = r.id
         WHERE r.tenant_id = ${tenant} AND r.name = ${name} ORDER BY rp.permission`
       return rows.map((r) => r.permission)
-    }, Effect.orDie),
+    }, Effect.orDie)
+  } as const
+}
 
-    /** The tenant's `permissions` rows (declared by modules when seeded, or created by the tenant). */
-    permissionRows: Effect.fn("AccessRepo.permissionRows")(function* () {
-      const tenant = yield* tenantId
-      const rows = yield* sql`SELECT name, description, is_system FROM permissions WHERE tenant_id = ${tenant}`
-      return yield* Schema.decodeUnknown(Schema.Array(PermissionFromRow))(rows)
-    }, Effect.orDie),
-
-    /** Inserts permission rows (seeding); `at` is the ISO instant. */
-    insertPermissions: Effect.fn("AccessRepo.insertPermissions")(function* (
-      rows: ReadonlyArray<PermissionInfo>,
-      at: string
-    ) {
-      if (rows.length === 0) return
-      const tenant = yield* tenantId
-      yield* sql`INSERT INTO permissions ${sql.insert(
-        rows.map((p) => ({
-          tenant_id: tenant,
-          name: p.name,
-          description: p.description,
-          is_system: bool(p.is_system),
-          created_at: at
-        }))
-      )}`
-    }, Effect.orDie),
-
-    /** Inserts one permission row. Keeps `SqlError` (a unique violation means the name is taken). */
-    insertPermission: (info: PermissionInfo, at: string) =>
-      Effect.flatMap(
-        tenantId,
-        (tenant) => sql`INSERT INTO permissions (tenant_id, name, description, is_system, created_at)
-          VALUES (${tenant}, ${info.name}, ${info.description}, ${bool(info.is_system)}, ${at})`
-      ).pipe(Effect.asVoid, Effect.withSpan("AccessRepo.insertPermission")),
-
-    /** Deletes a permission and every exact grant of it (role grants and user overrides). */
-    deletePermission: Effect.fn("AccessRepo.deletePermission")(function* (name: string) {
-      const tenant = yield* tenantId
-      yield* sql`DELETE FROM role_permissions WHERE tenant_id = ${tenant} AND permission = ${name}`
-      yield* sql`DELETE FROM user_permissions WHERE tenant_id = ${tenant} AND permission = ${name}`
-      yield* sql`DELETE FROM permissions WHERE tenant_id = ${tenant} AND name = ${name}`
-    }, Effect.orDie),
-
+/** Role writes (roles, their patterns and assignments), on `sql`. */
+const roleWrites = (sql: SqlClient.SqlClient) =>
+  ({
     /** Inserts a role. Keeps `SqlError` (a unique violation means the name is taken). */
     insertRole: (role: RoleValues, at: string) =>
       Effect.flatMap(
@@ -232,5 +244,8 @@ export const roleQueries = (sql: SqlClient.SqlClient) => {
       yield* sql`DELETE FROM role_permissions WHERE tenant_id = ${tenant} AND role_id = ${roleId}
         AND ${sql.in("permission", permissions)}`
     }, Effect.orDie)
-  } as const
-}
+  }) as const
+
+/** The role, permission and version queries, on `sql`. */
+export const roleQueries = (sql: SqlClient.SqlClient) =>
+  ({ ...versionQueries(sql), ...roleReads(sql), ...permissionQueries(sql), ...roleWrites(sql) }) as const

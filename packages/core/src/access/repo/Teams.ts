@@ -17,22 +17,13 @@ import type { PolicyInput } from "../Policy.js"
 import { isUuid } from "./Roles.js"
 
 const tenantId = Effect.map(CurrentTenant, (t) => t.id)
-
-/** The team, membership, team-role and whole-policy queries, on `sql`. */
-export const teamQueries = (sql: SqlClient.SqlClient) => {
+/** Team rows (`teams`), on `sql`. */
+const teamRows = (sql: SqlClient.SqlClient) => {
   const teamById = SqlSchema.findOne({
     Request: Schema.Struct({ tenant: Schema.String, id: Schema.String }),
     Result: Team,
     execute: (r) => sql`SELECT * FROM teams WHERE tenant_id = ${r.tenant} AND id = ${r.id}`
   })
-
-  const memberRow = SqlSchema.findOne({
-    Request: Schema.Struct({ tenant: Schema.String, team: Schema.String, user: Schema.String }),
-    Result: TeamMember,
-    execute: (r) => sql`SELECT team_id, user_id, created_at AS added_at FROM team_members
-      WHERE tenant_id = ${r.tenant} AND team_id = ${r.team} AND user_id = ${r.user}`
-  })
-
   return {
     /** The team with this id (none for another tenant's id or a non-UUID). */
     findTeam: Effect.fn("AccessRepo.findTeam")(function* (id: string) {
@@ -46,15 +37,6 @@ export const teamQueries = (sql: SqlClient.SqlClient) => {
       const rows = yield* sql`SELECT * FROM teams WHERE tenant_id = ${tenant}
         ${after ? sql`AND id > ${after}` : sql``} ORDER BY id LIMIT ${limit}`
       return yield* Schema.decodeUnknown(Schema.Array(Team))(rows)
-    }, Effect.orDie),
-
-    /** The roles a team grants, highest priority first, then by name. */
-    teamRoles: Effect.fn("AccessRepo.teamRoles")(function* (teamId: string) {
-      const tenant = yield* tenantId
-      const rows = yield* sql`SELECT r.id, r.name FROM team_roles tr
-        JOIN roles r ON r.tenant_id = tr.tenant_id AND r.id = tr.role_id
-        WHERE tr.tenant_id = ${tenant} AND tr.team_id = ${teamId} ORDER BY r.priority DESC, r.name`
-      return yield* Schema.decodeUnknown(Schema.Array(RoleRef))(rows)
     }, Effect.orDie),
 
     /** Inserts a team. Keeps `SqlError` (a unique violation means the name is taken). */
@@ -80,8 +62,19 @@ export const teamQueries = (sql: SqlClient.SqlClient) => {
       yield* sql`DELETE FROM team_members WHERE tenant_id = ${tenant} AND team_id = ${teamId}`
       yield* sql`DELETE FROM team_roles WHERE tenant_id = ${tenant} AND team_id = ${teamId}`
       yield* sql`DELETE FROM teams WHERE tenant_id = ${tenant} AND id = ${teamId}`
-    }, Effect.orDie),
+    }, Effect.orDie)
+  } as const
+}
 
+/** Team memberships (`team_members`), on `sql`. */
+const memberRows = (sql: SqlClient.SqlClient) => {
+  const memberRow = SqlSchema.findOne({
+    Request: Schema.Struct({ tenant: Schema.String, team: Schema.String, user: Schema.String }),
+    Result: TeamMember,
+    execute: (r) => sql`SELECT team_id, user_id, created_at AS added_at FROM team_members
+      WHERE tenant_id = ${r.tenant} AND team_id = ${r.team} AND user_id = ${r.user}`
+  })
+  return {
     /** Up to `limit` members of a team with a user id after `after`, by user id. */
     pageMembers: Effect.fn("AccessRepo.pageMembers")(function* (
       teamId: string,
@@ -111,9 +104,21 @@ export const teamQueries = (sql: SqlClient.SqlClient) => {
     deleteMember: Effect.fn("AccessRepo.deleteMember")(function* (teamId: string, userId: string) {
       const tenant = yield* tenantId
       yield* sql`DELETE FROM team_members WHERE tenant_id = ${tenant} AND team_id = ${teamId} AND user_id = ${userId}`
-    }, Effect.orDie),
+    }, Effect.orDie)
+  } as const
+}
 
-    /** Every permission pattern a team's roles grant, sorted, each once. */
+/** The roles teams grant (`team_roles`), on `sql`. */
+const teamRoleRows = (sql: SqlClient.SqlClient) =>
+  ({
+    /** The roles a team grants, highest priority first, then by name. */
+    teamRoles: Effect.fn("AccessRepo.teamRoles")(function* (teamId: string) {
+      const tenant = yield* tenantId
+      const rows = yield* sql`SELECT r.id, r.name FROM team_roles tr
+        JOIN roles r ON r.tenant_id = tr.tenant_id AND r.id = tr.role_id
+        WHERE tr.tenant_id = ${tenant} AND tr.team_id = ${teamId} ORDER BY r.priority DESC, r.name`
+      return yield* Schema.decodeUnknown(Schema.Array(RoleRef))(rows)
+    }, Effect.orDie) /** Every permission pattern a team's roles grant, sorted, each once. */,
     teamPermissions: Effect.fn("AccessRepo.teamPermissions")(function* (teamId: string) {
       const tenant = yield* tenantId
       const rows = yield* sql<{ permission: string }>`SELECT DISTINCT rp.permission FROM team_roles tr
@@ -141,8 +146,12 @@ export const teamQueries = (sql: SqlClient.SqlClient) => {
     deleteTeamRole: Effect.fn("AccessRepo.deleteTeamRole")(function* (teamId: string, roleId: string) {
       const tenant = yield* tenantId
       yield* sql`DELETE FROM team_roles WHERE tenant_id = ${tenant} AND team_id = ${teamId} AND role_id = ${roleId}`
-    }, Effect.orDie),
+    }, Effect.orDie)
+  }) as const
 
+/** Every rule of the tenant, for the compiled policy, on `sql`. */
+const policyRows = (sql: SqlClient.SqlClient) =>
+  ({
     /**
      * Every rule of the tenant, as the input of `compilePolicy`: roles with
      * their patterns, user roles, overrides, teams, members and team roles.
@@ -183,5 +192,8 @@ export const teamQueries = (sql: SqlClient.SqlClient) => {
       }
       return input
     }, Effect.orDie)
-  } as const
-}
+  }) as const
+
+/** The team, membership, team-role and whole-policy queries, on `sql`. */
+export const teamQueries = (sql: SqlClient.SqlClient) =>
+  ({ ...teamRows(sql), ...memberRows(sql), ...teamRoleRows(sql), ...policyRows(sql) }) as const
