@@ -3,7 +3,7 @@
  * operations hold for an in-process caller of the facades too (no HTTP involved).
  */
 import { expect, layer } from "@effect/vitest"
-import { AcademicsAdmin, AccessAdmin, AttendanceAdmin, CreateUser, Identity, policyUse } from "@signet/core"
+import { AcademicsAdmin, AccessAdmin, AttendanceAdmin, CreateUser, Identity, policyUse, UserId } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Effect, Schema, TestClock } from "effect"
 import { as, asTenant, onboard, operator, testCore, user } from "./support.js"
@@ -22,7 +22,7 @@ for (const dialect of testDialects()) {
           Effect.gen(function* () {
             const roles = yield* AccessAdmin.listRoles().pipe(policyUse("roles:read"))
             const role = roles.items.find((r) => r.name === "manager")!
-            for (const id of [stranger.id, "0193a5b0-0000-7000-8000-000000000000"]) {
+            for (const id of [stranger.id, UserId.make("0193a5b0-0000-7000-8000-000000000000")]) {
               const e = yield* Effect.flip(AccessAdmin.assignRole(id, role.id).pipe(policyUse("roles:write")))
               expect(e).toMatchObject({ _tag: "NotFound", resource: "user" })
             }

@@ -20,7 +20,7 @@
 import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
 import { TenantId } from "../kernel/Context.js"
-import { brandedId, Uuid } from "../kernel/Ids.js"
+import { brandedId, UserId } from "../kernel/Ids.js"
 import { strictStruct } from "../tenancy/Domain.js"
 
 // ---------------------------------------------------------------------------
@@ -38,13 +38,11 @@ export const TeamId = brandedId("TeamId")
 export type TeamId = typeof TeamId.Type
 
 /**
- * A user id as seen by the access module: a lowercase UUID. Users belong to
- * the identity module; access refers to them by id only (module rule,
- * ARCHITECTURE §1) and never checks that the user exists.
+ * Users belong to the identity module; access refers to them by the kernel's
+ * branded {@link UserId} only (module rule, ARCHITECTURE §1: access does not
+ * import identity). Re-exported for the access contracts' users.
  */
-export const SubjectId = Uuid.pipe(Schema.annotations({ identifier: "UserRef", description: "User id (UUIDv7)" }))
-/** @see SubjectId */
-export type SubjectId = typeof SubjectId.Type
+export { UserId }
 
 // ---------------------------------------------------------------------------
 // Permissions
@@ -261,8 +259,10 @@ export class Role extends Schema.Class<Role>("Role")({
   description: Schema.String,
   priority: Schema.Number,
   is_system: Schema.Boolean,
-  created_at: Schema.String,
-  updated_at: Schema.String
+  /** When the role was created (wire: ISO-8601 UTC). */
+  created_at: Schema.DateTimeUtc,
+  /** When the role was last changed (wire: ISO-8601 UTC). */
+  updated_at: Schema.DateTimeUtc
 }) {}
 
 /** A role with the permission patterns it grants (sorted). */
@@ -277,8 +277,10 @@ export class Team extends Schema.Class<Team>("Team")({
   tenant_id: TenantId,
   name: Schema.String,
   description: Schema.String,
-  created_at: Schema.String,
-  updated_at: Schema.String
+  /** When the team was created (wire: ISO-8601 UTC). */
+  created_at: Schema.DateTimeUtc,
+  /** When the team was last changed (wire: ISO-8601 UTC). */
+  updated_at: Schema.DateTimeUtc
 }) {}
 
 /** Reference to a role: id and name. */
@@ -293,17 +295,19 @@ export class TeamDetail extends Schema.Class<TeamDetail>("TeamDetail")({
 /** A user's membership of a team. */
 export class TeamMember extends Schema.Class<TeamMember>("TeamMember")({
   team_id: TeamId,
-  user_id: Schema.String,
-  added_at: Schema.String
+  user_id: UserId,
+  /** When the user joined the team (wire: ISO-8601 UTC). */
+  added_at: Schema.DateTimeUtc
 }) {}
 
 /** A role assigned directly to a user. */
 export class UserRole extends Schema.Class<UserRole>("UserRole")({
-  user_id: Schema.String,
+  user_id: UserId,
   role_id: RoleId,
   role_name: Schema.String,
   priority: Schema.Number,
-  assigned_at: Schema.String
+  /** When the role was assigned (wire: ISO-8601 UTC). */
+  assigned_at: Schema.DateTimeUtc
 }) {}
 
 /** Effect of a user-level override: `deny` beats every allow. */
@@ -313,10 +317,11 @@ export type GrantEffect = typeof GrantEffect.Type
 
 /** A user-level permission override (seed 001 `user_permissions`). */
 export class UserOverride extends Schema.Class<UserOverride>("UserOverride")({
-  user_id: Schema.String,
+  user_id: UserId,
   permission: Schema.String,
   effect: GrantEffect,
-  updated_at: Schema.String
+  /** When the override was last set (wire: ISO-8601 UTC). */
+  updated_at: Schema.DateTimeUtc
 }) {}
 
 /** Where a role of a user comes from: assigned directly or through a team. */
@@ -335,7 +340,7 @@ export class RoleGrant extends Schema.Class<RoleGrant>("RoleGrant")({
  * concrete permissions the user holds after denies.
  */
 export class EffectivePermissions extends Schema.Class<EffectivePermissions>("EffectivePermissions")({
-  user_id: Schema.String,
+  user_id: UserId,
   roles: Schema.Array(RoleGrant),
   overrides: Schema.Array(Schema.Struct({ permission: Schema.String, effect: GrantEffect })),
   allow: Schema.Array(Schema.String),
@@ -369,7 +374,7 @@ export type DecisionSource = typeof DecisionSource.Type
 
 /** The answer of `explain`: the decision and the rule behind it (`null` for `default-deny`). */
 export class Explanation extends Schema.Class<Explanation>("Explanation")({
-  user_id: Schema.String,
+  user_id: UserId,
   permission: Schema.String,
   allowed: Schema.Boolean,
   decision: Decision,

@@ -39,6 +39,7 @@
  * @module
  */
 
+import type { UserId } from "@signet/contracts/access/Domain"
 import { CurrentActor, type CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Forbidden } from "@signet/contracts/kernel/Errors"
 import { Effect } from "effect"
@@ -107,13 +108,13 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
       requireHeld: checks.requireHeld,
       requireHeldRole: (roleName: string, what: string) =>
         Effect.withSpan(checks.requireHeldRole(roleName, what), "Access.requireHeldRole"),
-      requireHeldUser: (userId: string, what: string) =>
+      requireHeldUser: (userId: UserId, what: string) =>
         Effect.withSpan(checks.requireHeldUser(userId, what), "Access.requireHeldUser"),
       validatePermissions: (patterns: ReadonlyArray<string>, field: string) =>
         Effect.withSpan(checks.validatePermissions(patterns, field), "Access.validatePermissions"),
-      explain: (userId: string, permission: string) =>
+      explain: (userId: UserId, permission: string) =>
         Effect.withSpan(checks.explain(userId, permission), "Access.explain"),
-      roleNames: (userId: string) => Effect.withSpan(checks.roleNames(userId), "Access.roleNames"),
+      roleNames: (userId: UserId) => Effect.withSpan(checks.roleNames(userId), "Access.roleNames"),
       policyFor: checks.policyFor,
       requireStepUp,
       /** Drops this replica's compiled policy of a tenant (the next check reloads it). */

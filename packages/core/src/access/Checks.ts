@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { Explanation, type Role } from "@signet/contracts/access/Domain"
+import { Explanation, type Role, type UserId } from "@signet/contracts/access/Domain"
 import { type Actor, CurrentActor, type CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Forbidden, type ValidationError } from "@signet/contracts/kernel/Errors"
 import { Effect } from "effect"
@@ -32,7 +32,7 @@ const makeDecisions = (kit: Kit, policyFor: PolicyFor) => {
    * current tenant: explicit deny > allow > default deny. In memory except
    * for a version query once per TTL per tenant.
    */
-  const check = (userId: string, permission: string): Effect.Effect<boolean, never, CurrentTenant> =>
+  const check = (userId: UserId, permission: string): Effect.Effect<boolean, never, CurrentTenant> =>
     Effect.map(policyFor, (p) => p.check(userId, permission))
 
   /**
@@ -78,7 +78,7 @@ const makeDecisions = (kit: Kit, policyFor: PolicyFor) => {
    * of the tenant.
    * @errors ValidationError (user id), NotFound (`resource: "user"`)
    */
-  const explain = (userId: string, permission: string) =>
+  const explain = (userId: UserId, permission: string) =>
     policyRequire(
       "roles",
       "read"
@@ -95,7 +95,7 @@ const makeDecisions = (kit: Kit, policyFor: PolicyFor) => {
    * compiled policy. Needs no permission: it is read for the user being
    * authenticated, never returned to another caller.
    */
-  const roleNames = (userId: string): Effect.Effect<ReadonlyArray<string>, never, CurrentTenant> =>
+  const roleNames = (userId: UserId): Effect.Effect<ReadonlyArray<string>, never, CurrentTenant> =>
     isUuid(userId) ? Effect.map(policyFor, (p) => p.roleNames(userId)) : Effect.succeed([])
 
   return { check, checkActor, validatePermissions, explain, roleNames } as const
@@ -164,7 +164,7 @@ const makeNoEscalation = (
    * @errors Forbidden (403) naming the first pattern of the user not held
    */
   const requireHeldUser = (
-    userId: string,
+    userId: UserId,
     what: string
   ): Effect.Effect<void, Forbidden, CurrentTenant | CurrentActor> =>
     Effect.flatMap(policyFor, (p) =>

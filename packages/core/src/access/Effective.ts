@@ -7,7 +7,7 @@
  * @module
  */
 
-import { EffectivePermissions, type Role, RoleGrant, type Team } from "@signet/contracts/access/Domain"
+import { EffectivePermissions, RoleGrant, type UserId } from "@signet/contracts/access/Domain"
 import { Effect } from "effect"
 import type { Kit } from "./Kit.js"
 import { compilePolicy, policyRequire } from "./Policy.js"
@@ -25,7 +25,7 @@ export const makeEffectivePermissions = (kit: Kit) => {
    * Requires `roles:read`.
    * @errors ValidationError (user id), NotFound (no such user)
    */
-  const effectivePermissions = (userId: string) =>
+  const effectivePermissions = (userId: UserId) =>
     rolesRead(
       inTenant(
         Effect.gen(function* () {
@@ -57,7 +57,7 @@ export const makeEffectivePermissions = (kit: Kit) => {
             ...direct.map(
               (r) =>
                 new RoleGrant({
-                  role_id: r.id as Role["id"],
+                  role_id: r.id,
                   role_name: r.name,
                   priority: r.priority,
                   via: "direct",
@@ -68,11 +68,11 @@ export const makeEffectivePermissions = (kit: Kit) => {
             ...viaTeams.map(
               (r) =>
                 new RoleGrant({
-                  role_id: r.id as Role["id"],
+                  role_id: r.id,
                   role_name: r.name,
                   priority: r.priority,
                   via: "team",
-                  team_id: r.team_id as Team["id"],
+                  team_id: r.team_id,
                   team_name: r.team_name
                 })
             )

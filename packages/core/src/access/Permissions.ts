@@ -13,11 +13,12 @@ import {
   defaultRolePermissions,
   PermissionInfo,
   PermissionNotFound,
-  type RoleDetail
+  type RoleDetail,
+  RoleId
 } from "@signet/contracts/access/Domain"
 import { type CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Conflict } from "@signet/contracts/kernel/Errors"
-import { newUuid } from "@signet/contracts/kernel/Ids"
+import { newId } from "@signet/contracts/kernel/Ids"
 import { Effect } from "effect"
 import { dedupe, describe, type Kit } from "./Kit.js"
 import { policyRequire } from "./Policy.js"
@@ -53,7 +54,7 @@ export const makePermissions = (kit: Kit, roles: Roles) => {
         const created: Array<string> = []
         for (const def of options.defaultRoles) {
           if (byName.has(def.name)) continue
-          const id = yield* newUuid
+          const id = yield* newId(RoleId)
           yield* repo.insertRole(
             { id, name: def.name, description: def.description, priority: def.priority, is_system: true },
             at

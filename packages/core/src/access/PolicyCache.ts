@@ -12,6 +12,7 @@
  * @module
  */
 import { SqlClient } from "@effect/sql"
+import type { UserId } from "@signet/contracts/access/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Deferred, Duration, Effect, Option } from "effect"
 import type { Kit } from "./Kit.js"
@@ -135,7 +136,7 @@ export const makePolicyCache = (kit: Kit, state: CacheState) =>
      * of `tenantId`, or `undefined` when there is none or it is older than the
      * TTL (then call {@link check}). For hot loops and benchmarks.
      */
-    const checkCompiled = (tenantId: string, userId: string, permission: string): boolean | undefined => {
+    const checkCompiled = (tenantId: string, userId: UserId, permission: string): boolean | undefined => {
       const entry = cache.get(tenantId)
       if (entry === undefined || clock.unsafeCurrentTimeMillis() - entry.checkedAt >= ttlMs) return undefined
       return entry.policy.check(userId, permission)

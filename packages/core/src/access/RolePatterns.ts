@@ -7,7 +7,7 @@
  * @module
  */
 
-import { ALL_PERMISSIONS, type Role } from "@signet/contracts/access/Domain"
+import { ALL_PERMISSIONS, type Role, type RoleId } from "@signet/contracts/access/Domain"
 import { Conflict } from "@signet/contracts/kernel/Errors"
 import { Effect } from "effect"
 import type { Checks } from "./Checks.js"
@@ -35,7 +35,7 @@ export const makeRolePatterns = (kit: Kit, checks: Checks, roles: Roles) => {
   /** A change of a role's patterns: only what it adds is validated and must be held. */
   const changePermissions = (
     name: string,
-    roleId: string,
+    roleId: RoleId,
     next: (current: ReadonlyArray<string>) => ReadonlyArray<string>,
     action: string,
     event: string
@@ -72,7 +72,7 @@ export const makeRolePatterns = (kit: Kit, checks: Checks, roles: Roles) => {
    * @errors RoleNotFound, ValidationError (unknown permission), Forbidden
    * (403, the first added pattern not held), Conflict (admin without `*:*`)
    */
-  const setRolePermissions = (roleId: string, permissions: ReadonlyArray<string>) =>
+  const setRolePermissions = (roleId: RoleId, permissions: ReadonlyArray<string>) =>
     rolesWrite(
       changePermissions(
         "setRolePermissions",
@@ -88,7 +88,7 @@ export const makeRolePatterns = (kit: Kit, checks: Checks, roles: Roles) => {
    * `roles:write`, and the caller must hold the pattern when it is new.
    * @errors RoleNotFound, ValidationError, Forbidden (403, the pattern not held)
    */
-  const grant = (roleId: string, permission: string) =>
+  const grant = (roleId: RoleId, permission: string) =>
     rolesWrite(
       changePermissions(
         "grant",
@@ -104,7 +104,7 @@ export const makeRolePatterns = (kit: Kit, checks: Checks, roles: Roles) => {
    * `roles:write` only: it takes away.
    * @errors RoleNotFound, Conflict (admin's `*:*`)
    */
-  const revoke = (roleId: string, permission: string) =>
+  const revoke = (roleId: RoleId, permission: string) =>
     rolesWrite(
       changePermissions(
         "revoke",

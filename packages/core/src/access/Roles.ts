@@ -9,9 +9,16 @@
  * @module
  */
 
-import { type CreateRole, Role, RoleDetail, RoleNotFound, type UpdateRole } from "@signet/contracts/access/Domain"
+import {
+  type CreateRole,
+  Role,
+  RoleDetail,
+  RoleId,
+  RoleNotFound,
+  type UpdateRole
+} from "@signet/contracts/access/Domain"
 import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
-import { newUuid } from "@signet/contracts/kernel/Ids"
+import { newId } from "@signet/contracts/kernel/Ids"
 import { DEFAULT_LIMIT } from "@signet/contracts/kernel/Pagination"
 import { Effect, Option } from "effect"
 import type { Checks } from "./Checks.js"
@@ -54,10 +61,10 @@ const rolesWrite = policyRequire("roles", "write")
 const makeRoleLookup = (kit: Kit) => {
   const { repo } = kit
 
-  const roleNotFound = (id: string) => new RoleNotFound({ message: `no role ${id}`, role: id })
+  const roleNotFound = (id: RoleId) => new RoleNotFound({ message: `no role ${id}`, role: id })
 
   /** The role, or RoleNotFound (another tenant's role too). */
-  const requireRole = (id: string) =>
+  const requireRole = (id: RoleId) =>
     Effect.flatMap(repo.findRole(id), (r) =>
       Option.isSome(r) ? Effect.succeed(r.value) : Effect.fail(roleNotFound(id))
     )
@@ -96,7 +103,7 @@ const makeRoleReads = (kit: Kit, lookup: RoleLookup) => {
     )
 
   /** One role with its permission patterns. Requires `roles:read`. @errors RoleNotFound */
-  const getRole = (id: string) =>
+  const getRole = (id: RoleId) =>
     rolesRead(inTenant(Effect.flatMap(requireRole(id), roleDetail)).pipe(Effect.withSpan("Access.getRole")))
 
   /** The role with this name, if any. Requires `roles:read`. */
@@ -130,7 +137,7 @@ const makeRoleWrites = (kit: Kit, checks: Checks, lookup: RoleLookup) => {
           const permissions = dedupe(input.permissions ?? [])
           yield* kit.validatePatterns(permissions, "permissions")
           yield* checks.requireHeld(permissions, `creating role "${input.name}"`)
-          const id = yield* newUuid
+          const id = yield* newId(RoleId)
           yield* repo
             .insertRole(
               {
@@ -163,7 +170,7 @@ const makeRoleWrites = (kit: Kit, checks: Checks, lookup: RoleLookup) => {
    * nothing. System roles keep their name. Requires `roles:write`.
    * @errors RoleNotFound, Conflict (name taken, or renaming a system role)
    */
-  const updateRole = (id: string, input: UpdateRole) =>
+  const updateRole = (id: RoleId, input: UpdateRole) =>
     rolesWrite(
       mutation("updateRole", (at) =>
         Effect.gen(function* () {
@@ -204,7 +211,7 @@ const makeRoleWrites = (kit: Kit, checks: Checks, lookup: RoleLookup) => {
    * Requires `roles:write`.
    * @errors RoleNotFound, Conflict (system role)
    */
-  const deleteRole = (id: string) =>
+  const deleteRole = (id: RoleId) =>
     rolesWrite(
       mutation("deleteRole", () =>
         Effect.gen(function* () {

@@ -11,15 +11,18 @@
 
 import {
   type CreateTeam,
+  type RoleId,
   Team,
   TeamDetail,
+  TeamId,
   TeamMember,
   TeamNotFound,
-  type UpdateTeam
+  type UpdateTeam,
+  type UserId
 } from "@signet/contracts/access/Domain"
 import type { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import type { Forbidden } from "@signet/contracts/kernel/Errors"
-import { newUuid } from "@signet/contracts/kernel/Ids"
+import { newId } from "@signet/contracts/kernel/Ids"
 import { DEFAULT_LIMIT, decodeCursor, toPage } from "@signet/contracts/kernel/Pagination"
 import { Effect, Option } from "effect"
 import type { Checks } from "./Checks.js"
@@ -38,10 +41,10 @@ const teamsWrite = policyRequire("teams", "write")
 const makeTeamCrud = (kit: Kit) => {
   const { repo, mutation, commit, inTenant } = kit
 
-  const teamNotFound = (id: string) => new TeamNotFound({ message: `no team ${id}`, team: id })
+  const teamNotFound = (id: TeamId) => new TeamNotFound({ message: `no team ${id}`, team: id })
 
   /** The team, or TeamNotFound (another tenant's team too). */
-  const requireTeam = (id: string) =>
+  const requireTeam = (id: TeamId) =>
     Effect.flatMap(repo.findTeam(id), (t) =>
       Option.isSome(t) ? Effect.succeed(t.value) : Effect.fail(teamNotFound(id))
     )
@@ -59,7 +62,7 @@ const makeTeamCrud = (kit: Kit) => {
     )
 
   /** One team with the roles it grants. Requires `teams:read`. @errors TeamNotFound */
-  const getTeam = (id: string) =>
+  const getTeam = (id: TeamId) =>
     teamsRead(inTenant(Effect.flatMap(requireTeam(id), teamDetail)).pipe(Effect.withSpan("Access.getTeam")))
 
   /** Creates a team. Requires `teams:write`. @errors Conflict (name taken) */
@@ -67,7 +70,7 @@ const makeTeamCrud = (kit: Kit) => {
     teamsWrite(
       mutation("createTeam", (at) =>
         Effect.gen(function* () {
-          const id = yield* newUuid
+          const id = yield* newId(TeamId)
           yield* repo
             .insertTeam({ id, name: input.name, description: input.description ?? "" }, at)
             .pipe(Effect.catchAll(kit.uniqueConflict("name", `a team named "${input.name}" already exists`)))
@@ -86,7 +89,7 @@ const makeTeamCrud = (kit: Kit) => {
     )
 
   /** Renames or redescribes a team; an empty patch changes nothing. Requires `teams:write`. @errors TeamNotFound, Conflict */
-  const updateTeam = (id: string, input: UpdateTeam) =>
+  const updateTeam = (id: TeamId, input: UpdateTeam) =>
     teamsWrite(
       mutation("updateTeam", (at) =>
         Effect.gen(function* () {
@@ -113,7 +116,7 @@ const makeTeamCrud = (kit: Kit) => {
     )
 
   /** Deletes a team with its memberships and role grants. Requires `teams:write`. @errors TeamNotFound */
-  const deleteTeam = (id: string) =>
+  const deleteTeam = (id: TeamId) =>
     teamsWrite(
       mutation("deleteTeam", () =>
         Effect.gen(function* () {
@@ -148,7 +151,7 @@ const makeTeamMembers = (
   const { requireTeam } = crud
 
   /** A team's members by user id, with cursor pagination. Requires `teams:read`. @errors TeamNotFound, ValidationError */
-  const listTeamMembers = (teamId: string, params: ListParams = {}) =>
+  const listTeamMembers = (teamId: TeamId, params: ListParams = {}) =>
     teamsRead(
       Effect.gen(function* () {
         const limit = params.limit ?? DEFAULT_LIMIT
@@ -171,7 +174,7 @@ const makeTeamMembers = (
    * @errors ValidationError, NotFound (no such user), TeamNotFound,
    * Forbidden (step-up `mfa:step-up`, or a team role's permission not held)
    */
-  const addTeamMember = (teamId: string, userId: string) =>
+  const addTeamMember = (teamId: TeamId, userId: UserId) =>
     teamsWrite(
       mutation("addTeamMember", (at) =>
         Effect.gen(function* () {
@@ -202,7 +205,7 @@ const makeTeamMembers = (
    * Removes a user from a team (no-op when not a member). Requires `teams:write`.
    * @errors ValidationError, NotFound (no such user), TeamNotFound
    */
-  const removeTeamMember = (teamId: string, userId: string) =>
+  const removeTeamMember = (teamId: TeamId, userId: UserId) =>
     teamsWrite(
       mutation("removeTeamMember", () =>
         Effect.gen(function* () {
@@ -236,7 +239,7 @@ const makeTeamRoles = (kit: Kit, checks: Checks, crud: TeamCrud, roles: Roles) =
    * role (checked on every call, no-ops included).
    * @errors TeamNotFound, RoleNotFound, Forbidden (403, the first pattern of the role not held)
    */
-  const assignTeamRole = (teamId: string, roleId: string) =>
+  const assignTeamRole = (teamId: TeamId, roleId: RoleId) =>
     rolesWrite(
       mutation("assignTeamRole", (at) =>
         Effect.gen(function* () {
@@ -261,7 +264,7 @@ const makeTeamRoles = (kit: Kit, checks: Checks, crud: TeamCrud, roles: Roles) =
     )
 
   /** Withdraws a role from a team (no-op when not granted). Requires `roles:write` only: it takes away. @errors TeamNotFound, RoleNotFound */
-  const unassignTeamRole = (teamId: string, roleId: string) =>
+  const unassignTeamRole = (teamId: TeamId, roleId: RoleId) =>
     rolesWrite(
       mutation("unassignTeamRole", () =>
         Effect.gen(function* () {

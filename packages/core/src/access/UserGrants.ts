@@ -13,7 +13,7 @@
  * @module
  */
 
-import { type GrantEffect, UserOverride, UserRole } from "@signet/contracts/access/Domain"
+import { type GrantEffect, type RoleId, type UserId, UserOverride, UserRole } from "@signet/contracts/access/Domain"
 import { Effect } from "effect"
 import type { Checks } from "./Checks.js"
 import { makeEffectivePermissions } from "./Effective.js"
@@ -32,7 +32,7 @@ const makeUserRoles = (kit: Kit, checks: Checks, roles: Roles) => {
   const { repo, mutation, commit, inTenant, requireUser } = kit
 
   /** The roles assigned directly to a user (highest priority first). Requires `roles:read`. @errors ValidationError, NotFound */
-  const listUserRoles = (userId: string) =>
+  const listUserRoles = (userId: UserId) =>
     rolesRead(
       inTenant(Effect.zipRight(requireUser(userId), repo.userRoles(userId))).pipe(
         Effect.withSpan("Access.listUserRoles")
@@ -47,7 +47,7 @@ const makeUserRoles = (kit: Kit, checks: Checks, roles: Roles) => {
    * @errors ValidationError (user id), NotFound (no such user in the tenant),
    * RoleNotFound, Forbidden (403, the first pattern of the role not held)
    */
-  const grantRole = (userId: string, roleId: string) =>
+  const grantRole = (userId: UserId, roleId: RoleId) =>
     mutation("assignRole", (at) =>
       Effect.gen(function* () {
         yield* requireUser(userId)
@@ -76,7 +76,7 @@ const makeUserRoles = (kit: Kit, checks: Checks, roles: Roles) => {
     )
 
   /** {@link grantRole} behind its permission (see above). */
-  const assignRole = (userId: string, roleId: string) => rolesWrite(grantRole(userId, roleId))
+  const assignRole = (userId: UserId, roleId: RoleId) => rolesWrite(grantRole(userId, roleId))
 
   /**
    * Gives one role to many users at once (bulk imports): one version bump,
@@ -87,7 +87,7 @@ const makeUserRoles = (kit: Kit, checks: Checks, roles: Roles) => {
    * @errors ValidationError (a user id), NotFound (a user not in the tenant),
    * RoleNotFound, Forbidden (403, the first pattern of the role not held)
    */
-  const grantRoleMany = (userIds: ReadonlyArray<string>, roleId: string) =>
+  const grantRoleMany = (userIds: ReadonlyArray<UserId>, roleId: RoleId) =>
     mutation("assignRoleMany", (at) =>
       Effect.gen(function* () {
         const role = yield* roles.requireRole(roleId)
@@ -111,14 +111,14 @@ const makeUserRoles = (kit: Kit, checks: Checks, roles: Roles) => {
     )
 
   /** {@link grantRoleMany} behind its permission (see above). */
-  const assignRoleMany = (userIds: ReadonlyArray<string>, roleId: string) => rolesWrite(grantRoleMany(userIds, roleId))
+  const assignRoleMany = (userIds: ReadonlyArray<UserId>, roleId: RoleId) => rolesWrite(grantRoleMany(userIds, roleId))
 
   /**
    * Removes a role from a user (no-op when not assigned). Requires
    * `roles:write` only: it takes away.
    * @errors ValidationError (user id), NotFound (no such user), RoleNotFound
    */
-  const withdrawRole = (userId: string, roleId: string) =>
+  const withdrawRole = (userId: UserId, roleId: RoleId) =>
     mutation("unassignRole", () =>
       Effect.gen(function* () {
         yield* requireUser(userId)
@@ -138,7 +138,7 @@ const makeUserRoles = (kit: Kit, checks: Checks, roles: Roles) => {
     )
 
   /** {@link withdrawRole} behind its permission (see above). */
-  const unassignRole = (userId: string, roleId: string) => rolesWrite(withdrawRole(userId, roleId))
+  const unassignRole = (userId: UserId, roleId: RoleId) => rolesWrite(withdrawRole(userId, roleId))
 
   return { grantRole, grantRoleMany, withdrawRole, listUserRoles, assignRole, assignRoleMany, unassignRole } as const
 }
@@ -148,7 +148,7 @@ const makeUserOverrides = (kit: Kit, checks: Checks) => {
   const { repo, mutation, commit, inTenant, requireUser } = kit
 
   /** A user's permission overrides, by permission. Requires `roles:read`. @errors ValidationError, NotFound */
-  const listUserOverrides = (userId: string) =>
+  const listUserOverrides = (userId: UserId) =>
     rolesRead(
       inTenant(Effect.zipRight(requireUser(userId), repo.overrides(userId))).pipe(
         Effect.withSpan("Access.listUserOverrides")
@@ -163,7 +163,7 @@ const makeUserOverrides = (kit: Kit, checks: Checks) => {
    * @errors ValidationError (user id, unknown permission), NotFound (no such
    * user), Forbidden (403, an allowed pattern not held)
    */
-  const setUserOverride = (userId: string, permission: string, effect: GrantEffect) =>
+  const setUserOverride = (userId: UserId, permission: string, effect: GrantEffect) =>
     rolesWrite(
       mutation("setUserOverride", (at) =>
         Effect.gen(function* () {
@@ -194,7 +194,7 @@ const makeUserOverrides = (kit: Kit, checks: Checks) => {
    * must then hold it.
    * @errors ValidationError, NotFound (no such user), Forbidden (403, a lifted deny's pattern not held)
    */
-  const removeUserOverride = (userId: string, permission: string) =>
+  const removeUserOverride = (userId: UserId, permission: string) =>
     rolesWrite(
       mutation("removeUserOverride", () =>
         Effect.gen(function* () {
@@ -228,7 +228,7 @@ const makeForgetUser = (kit: Kit) => {
    * more; no-op when there are none). Requires `users:delete`.
    * @errors ValidationError (user id)
    */
-  const forgetUser = (userId: string) =>
+  const forgetUser = (userId: UserId) =>
     mutation("removeUserGrants", () =>
       Effect.gen(function* () {
         yield* kit.requireUserId(userId)
@@ -253,7 +253,7 @@ const makeForgetUser = (kit: Kit) => {
     )
 
   /** {@link forgetUser} behind its permission (see above). */
-  const removeUserGrants = (userId: string) => usersDelete(forgetUser(userId))
+  const removeUserGrants = (userId: UserId) => usersDelete(forgetUser(userId))
 
   return { forgetUser, removeUserGrants } as const
 }
