@@ -1,8 +1,9 @@
 /**
  * The access service's user grants (seed 001 "user_roles /
  * user_permissions"): roles assigned to a user, user-level overrides
- * (allow / deny), what a user is left with when deleted, and the full
- * account of a user's permissions.
+ * (allow / deny), and what a user is left with when deleted; with the full
+ * account of a user's permissions (`Effective.ts`) they make the service's
+ * user operations.
  *
  * Every operation that names a user requires a live user of the current
  * tenant (`Kit.requireUser`, issue 14): another tenant's user or nobody
