@@ -20,7 +20,8 @@ import {
   type CurrentActor,
   type CurrentTenant,
   Identity,
-  policyUse
+  policyUse,
+  UserId
 } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Effect, Option, Schema } from "effect"
@@ -47,7 +48,7 @@ const newUser = (tenant: TenantRef) =>
       })
     )
   ).pipe(
-    Effect.map((u) => u.id as string),
+    Effect.map((u) => u.id),
     as(tenant)
   )
 
@@ -55,7 +56,7 @@ const newUser = (tenant: TenantRef) =>
 const roleId = (tenant: TenantRef, name: string) =>
   AccessAdmin.findRoleByName(name).pipe(
     policyUse("roles:read"),
-    Effect.map((r) => Option.getOrThrow(r).id as string),
+    Effect.map((r) => Option.getOrThrow(r).id),
     as(tenant)
   )
 
@@ -68,7 +69,7 @@ for (const dialect of testDialects()) {
       Effect.gen(function* () {
         const t = yield* onboard("rules-assign-none")
         const viewer = yield* roleId(t, "viewer")
-        const nobody = NodeCrypto.randomUUID()
+        const nobody = UserId.make(NodeCrypto.randomUUID())
         const before = yield* writes(t)
         const error = yield* Effect.flip(AccessAdmin.assignRole(nobody, viewer).pipe(policyUse("roles:write"), as(t)))
         expect(error).toMatchObject({ _tag: "NotFound", resource: "user", id: nobody })
@@ -95,7 +96,7 @@ for (const dialect of testDialects()) {
       Effect.gen(function* () {
         const t = yield* onboard("rules-service")
         const viewer = yield* roleId(t, "viewer")
-        const nobody = NodeCrypto.randomUUID()
+        const nobody = UserId.make(NodeCrypto.randomUUID())
         const error = yield* Effect.flip(
           Access.use((a) => a.assignRole(nobody, viewer)).pipe(policyUse("roles:write"), as(t))
         )
@@ -106,7 +107,7 @@ for (const dialect of testDialects()) {
     it.effect("issue 14: an override for a user who does not exist fails NotFound and writes nothing", () =>
       Effect.gen(function* () {
         const t = yield* onboard("rules-override-none")
-        const nobody = NodeCrypto.randomUUID()
+        const nobody = UserId.make(NodeCrypto.randomUUID())
         const before = yield* writes(t)
         const error = yield* Effect.flip(
           AccessAdmin.setUserOverride(nobody, "users:read", "allow").pipe(policyUse("roles:write"), as(t))
@@ -135,7 +136,7 @@ for (const dialect of testDialects()) {
       Effect.gen(function* () {
         const t = yield* onboard("rules-team-none")
         const team = yield* AccessAdmin.createTeam({ name: "Office" }).pipe(policyUse("teams:write"), as(t))
-        const nobody = NodeCrypto.randomUUID()
+        const nobody = UserId.make(NodeCrypto.randomUUID())
         const before = yield* writes(t)
         const error = yield* Effect.flip(
           AccessAdmin.addTeamMember(team.id, nobody).pipe(policyUse("teams:write"), as(t))
@@ -165,7 +166,7 @@ for (const dialect of testDialects()) {
     it.effect("issue 14: reads about a user who does not exist fail NotFound (roles, overrides, explain)", () =>
       Effect.gen(function* () {
         const t = yield* onboard("rules-reads")
-        const nobody = NodeCrypto.randomUUID()
+        const nobody = UserId.make(NodeCrypto.randomUUID())
         const refused = <A, E>(read: Effect.Effect<A, E, Access | CurrentTenant | CurrentActor>) =>
           Effect.flip(read.pipe(as(t)))
         for (const error of [

@@ -9,7 +9,14 @@
 import * as NodeCrypto from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
-import { corePermissions, permissionsOf, type RoleDetail } from "@signet/contracts/access/Domain"
+import {
+  corePermissions,
+  permissionsOf,
+  type RoleDetail,
+  type RoleId,
+  type TeamId,
+  type UserId
+} from "@signet/contracts/access/Domain"
 import {
   type Actor,
   Audit,
@@ -89,7 +96,7 @@ const newUser = (tenant: TenantRef) =>
       )
     )
     yield* Access.use((a) => a.removeUserGrants(user.id)).pipe(asAdmin)
-    return user.id as string
+    return user.id
   }).pipe(inTenant(tenant), Effect.provide(testActor))
 
 const roleNamed = (name: string) =>
@@ -198,7 +205,7 @@ for (const dialect of testDialects()) {
             expect(unknown._tag).toBe("ValidationError")
             const unknownResource = yield* Effect.flip(access.grant(role.id, "payroll:*").pipe(asAdmin))
             expect(unknownResource._tag).toBe("ValidationError")
-            const badUser = yield* Effect.flip(access.assignRole("not-a-uuid", role.id).pipe(asAdmin))
+            const badUser = yield* Effect.flip(access.assignRole("not-a-uuid" as UserId, role.id).pipe(asAdmin))
             expect(badUser._tag).toBe("ValidationError")
             const dup = yield* Effect.flip(access.createRole({ name: "registrar" }).pipe(asAdmin))
             expect(dup).toMatchObject({ _tag: "Conflict", field: "name" })
@@ -386,7 +393,7 @@ for (const dialect of testDialects()) {
             expect(yield* Effect.flip(access.addTeamMember(teamA.id, halOfB).pipe(asAdmin))).toMatchObject({
               _tag: "TeamNotFound"
             })
-            expect((yield* Effect.flip(access.getRole("nonsense").pipe(asAdmin)))._tag).toBe("RoleNotFound")
+            expect((yield* Effect.flip(access.getRole("nonsense" as RoleId).pipe(asAdmin)))._tag).toBe("RoleNotFound")
             // B's own manager role is another row.
             expect((yield* roleNamed("manager")).id).not.toBe(roleA.id)
           })
@@ -429,7 +436,7 @@ for (const dialect of testDialects()) {
         yield* step(run(access.setUserOverride(ivy, "audit:read", "allow")), 1)
         yield* step(run(access.removeUserOverride(ivy, "audit:read")), 1)
         const team = yield* step(run(access.createTeam({ name: "Auditors" })), 1)
-        const teamId = (team as { right: { id: string } }).right.id
+        const teamId = (team as { right: { id: TeamId } }).right.id
         yield* step(run(access.updateTeam(teamId, { description: "Internal audit" })), 1)
         yield* step(run(access.addTeamMember(teamId, ivy)), 1)
         yield* step(run(access.assignTeamRole(teamId, id)), 1)

@@ -11,7 +11,8 @@ import {
   CreateUser,
   Identity,
   policyUse,
-  SchoolId
+  SchoolId,
+  UserId
 } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Effect, Schema, TestClock } from "effect"
@@ -31,7 +32,7 @@ for (const dialect of testDialects()) {
           Effect.gen(function* () {
             const roles = yield* AccessAdmin.listRoles().pipe(policyUse("roles:read"))
             const role = roles.items.find((r) => r.name === "manager")!
-            for (const id of [stranger.id, "0193a5b0-0000-7000-8000-000000000000"]) {
+            for (const id of [stranger.id, UserId.make("0193a5b0-0000-7000-8000-000000000000")]) {
               const e = yield* Effect.flip(AccessAdmin.assignRole(id, role.id).pipe(policyUse("roles:write")))
               expect(e).toMatchObject({ _tag: "NotFound", resource: "user" })
             }

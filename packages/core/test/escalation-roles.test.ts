@@ -9,7 +9,7 @@
  * nothing written; within it, and for taking away, ra may.
  */
 import { expect, layer } from "@effect/vitest"
-import { AccessAdmin, policyUse } from "@signet/core"
+import { AccessAdmin, policyUse, type UserId } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Effect } from "effect"
 import { newUser, PASSWORD, roleId, roleNamesOf, setup, writes } from "./escalation-support.js"
@@ -178,7 +178,7 @@ for (const dialect of testDialects()) {
         yield* AccessAdmin.setUserOverride(raId, "users:delete", "deny").pipe(policyUse("roles:write"), asRa)
         yield* AccessAdmin.setUserOverride(managerId, "teams:read", "deny").pipe(policyUse("roles:write"), as(tenant))
         yield* AccessAdmin.removeUserOverride(managerId, "teams:read").pipe(policyUse("roles:write"), asRa)
-        const overrides = (userId: string) =>
+        const overrides = (userId: UserId) =>
           AccessAdmin.listUserOverrides(userId).pipe(
             policyUse("roles:read"),
             Effect.map((list) => list.map((o) => [o.permission, o.effect])),

@@ -5,7 +5,7 @@
  * recorded step-up, as the HTTP escalation suite sets them up.
  */
 import * as NodeCrypto from "node:crypto"
-import { AccessAdmin, type Actor, CreateUser, policyUse, UserAdmin } from "@signet/core"
+import { AccessAdmin, type Actor, CreateUser, policyUse, UserAdmin, type UserId } from "@signet/core"
 import { generateOneRoster } from "@signet/core/testing"
 import { Effect, Option, Schema } from "effect"
 import { strToU8, zipSync } from "fflate"
@@ -62,7 +62,7 @@ export const usersMatching = (tenant: TenantRef, q: string) =>
   )
 
 /** The names of the roles assigned directly to `userId`, sorted (read by the operator). */
-export const roleNamesOf = (tenant: TenantRef, userId: string) =>
+export const roleNamesOf = (tenant: TenantRef, userId: UserId) =>
   AccessAdmin.listUserRoles(userId).pipe(
     policyUse("roles:read"),
     Effect.map((roles) => roles.map((r) => r.role_name).sort()),
@@ -76,7 +76,7 @@ export interface Fixture {
   readonly admin: Actor
   /** A teacher given the `manager` role and an `apikeys:write` allow, on a session with a recent step-up. */
   readonly manager: Actor
-  readonly managerId: string
+  readonly managerId: UserId
 }
 
 /**
@@ -99,7 +99,7 @@ export const setup = (slug: string) =>
     const manager = yield* steppedUpUser(tenant, `mgr@${slug}.example.edu`, PASSWORD)
     const admin = yield* adminSession(tenant)
     yield* recordStepUp(tenant, admin)
-    return { tenant, admin, manager, managerId: managerId as string } satisfies Fixture
+    return { tenant, admin, manager, managerId } satisfies Fixture
   })
 
 /** A OneRoster administrator row (`adm-1`, pat.principal@example.edu) for `users.csv`. */

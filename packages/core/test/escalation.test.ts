@@ -18,7 +18,16 @@
  * `escalation-roles.test.ts`.
  */
 import { expect, layer } from "@effect/vitest"
-import { AcademicsAdmin, AccessAdmin, type Actor, ApiKeys, CreateApiKey, policyUse, UserAdmin } from "@signet/core"
+import {
+  AcademicsAdmin,
+  AccessAdmin,
+  type Actor,
+  ApiKeys,
+  CreateApiKey,
+  policyUse,
+  UserAdmin,
+  type UserId
+} from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Effect, Redacted, Schema } from "effect"
 import {
@@ -202,7 +211,7 @@ for (const dialect of testDialects()) {
         Effect.gen(function* () {
           const { admin, manager, managerId, tenant } = yield* setup("cesc-password-within")
           const teacher = yield* newUser(tenant, "teacher")
-          const reset = (actor: Actor, userId: string) =>
+          const reset = (actor: Actor, userId: UserId) =>
             UserAdmin.resetPassword(userId, Redacted.make("a brand new passphrase 7")).pipe(
               policyUse("users:write"),
               as(tenant, actor)

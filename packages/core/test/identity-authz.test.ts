@@ -66,7 +66,7 @@ const newUserInput = (user_type: string, extra: Record<string, unknown> = {}) =>
 const newUser = (tenant: TenantRef, user_type = "student", extra: Record<string, unknown> = {}) =>
   UserAdmin.create(newUserInput(user_type, extra)).pipe(
     policyUse("users:write"),
-    Effect.map((u) => u.id as string),
+    Effect.map((u) => u.id),
     as(tenant)
   )
 
@@ -77,7 +77,7 @@ const writes = (tenant: TenantRef) => Effect.all([auditCount(tenant), outboxCoun
 const roleId = (tenant: TenantRef, name: string) =>
   AccessAdmin.findRoleByName(name).pipe(
     policyUse("roles:read"),
-    Effect.map((r) => Option.getOrThrow(r).id as string),
+    Effect.map((r) => Option.getOrThrow(r).id),
     as(tenant)
   )
 
@@ -86,7 +86,7 @@ const teamWithRole = (tenant: TenantRef, role: string) =>
   Effect.gen(function* () {
     const team = yield* AccessAdmin.createTeam({ name: `Team ${role}` }).pipe(policyUse("teams:write"), as(tenant))
     yield* AccessAdmin.assignTeamRole(team.id, yield* roleId(tenant, role)).pipe(policyUse("roles:write"), as(tenant))
-    return team.id as string
+    return team.id
   })
 
 /** A school of `tenant` (created by the operator); answers its id. */

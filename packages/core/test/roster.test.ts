@@ -1,7 +1,17 @@
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { expect, layer } from "@effect/vitest"
-import { Academics, Access, CreateTenant, Identity, OneRoster, policyUse, Roster, Tenancy } from "@signet/core"
+import {
+  Academics,
+  Access,
+  CreateTenant,
+  Identity,
+  OneRoster,
+  policyUse,
+  Roster,
+  Tenancy,
+  type UserId
+} from "@signet/core"
 import { generateOneRoster, testDialects } from "@signet/core/testing"
 import { Effect, Option, Schema } from "effect"
 import { asTenant, auditCount, testActor, testCore } from "./support.js"
@@ -124,7 +134,7 @@ for (const dialect of testDialects()) {
           Access.use((a) => a.listUserRoles(student.id).pipe(policyUse("roles:read")))
         ).pipe(Effect.provide(testActor))
         expect(roles.map((r) => r.role_name)).toEqual(["student"])
-        const rolesOf = (id: string) =>
+        const rolesOf = (id: UserId) =>
           asTenant(
             tenant,
             Access.use((a) => a.listUserRoles(id).pipe(policyUse("roles:read")))

@@ -8,7 +8,7 @@
  * @module
  */
 import { Args, Command, Options } from "@effect/cli"
-import { AccessAdmin, CreateRole, CurrentTenant, policyUse, Tenancy } from "@signet/core"
+import { AccessAdmin, CreateRole, CurrentTenant, policyUse, Tenancy, UserId } from "@signet/core"
 import { Console, Effect, Option, Schema } from "effect"
 import { plain, table } from "../Output.js"
 import { local } from "../Runtime.js"
@@ -102,22 +102,30 @@ const permissionCommand = (name: "grant" | "revoke", description: string) =>
   )
 
 const assignment = (name: "assign" | "unassign", description: string) =>
-  Command.make(name, { tenant: tenantOpt, role: roleName, user: Args.text({ name: "user-id" }) }, (o) =>
-    inTenant(
-      o.tenant,
-      Effect.gen(function* () {
-        const id = yield* roleId(o.role)
-        yield* (
-          name === "assign" ? Effect.asVoid(AccessAdmin.assignRole(o.user, id)) : AccessAdmin.unassignRole(o.user, id)
-        ).pipe(policyUse("roles:write"))
-        yield* Console.log(`${o.role} ${name === "assign" ? "assigned to" : "removed from"} ${o.user}`)
-      })
-    )
+  Command.make(
+    name,
+    { tenant: tenantOpt, role: roleName, user: Args.text({ name: "user-id" }).pipe(Args.withSchema(UserId)) },
+    (o) =>
+      inTenant(
+        o.tenant,
+        Effect.gen(function* () {
+          const id = yield* roleId(o.role)
+          yield* (
+            name === "assign" ? Effect.asVoid(AccessAdmin.assignRole(o.user, id)) : AccessAdmin.unassignRole(o.user, id)
+          ).pipe(policyUse("roles:write"))
+          yield* Console.log(`${o.role} ${name === "assign" ? "assigned to" : "removed from"} ${o.user}`)
+        })
+      )
   ).pipe(Command.withDescription(`${description}\nExample:\n  signet role ${name} manager 0193… --tenant lycee-hugo`))
 
 const explain = Command.make(
   "explain",
-  { tenant: tenantOpt, user: Args.text({ name: "user-id" }), permission: Args.text({ name: "permission" }), json },
+  {
+    tenant: tenantOpt,
+    user: Args.text({ name: "user-id" }).pipe(Args.withSchema(UserId)),
+    permission: Args.text({ name: "permission" }),
+    json
+  },
   (o) =>
     inTenant(
       o.tenant,

@@ -34,7 +34,6 @@ import {
   RoleNotFound,
   SetRolePermissions,
   SetUserOverride,
-  SubjectId,
   Team,
   TeamDetail,
   TeamId,
@@ -42,6 +41,7 @@ import {
   TeamNotFound,
   UpdateRole,
   UpdateTeam,
+  UserId,
   UserOverride,
   UserRole
 } from "./Domain.js"
@@ -56,7 +56,7 @@ const slug = HttpApiSchema.param("slug", Schema.String)
 const roleId = HttpApiSchema.param("id", RoleId)
 const roleIdRef = HttpApiSchema.param("roleId", RoleId)
 const teamId = HttpApiSchema.param("id", TeamId)
-const userId = HttpApiSchema.param("userId", SubjectId)
+const userId = HttpApiSchema.param("userId", UserId)
 const permission = HttpApiSchema.param("permission", Permission)
 const concrete = HttpApiSchema.param("permission", ConcretePermission)
 

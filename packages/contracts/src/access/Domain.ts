@@ -12,16 +12,20 @@
  *   one `explain` reports. It never turns a deny into an allow.
  * - Decision: explicit deny > allow > default deny.
  *
- * This file is contract-only (no SQL, no Node module): `@signet/core/api`
- * and the SDK may import it.
+ * Permissions as data (grammar, catalogue, default roles) live in
+ * `Catalog.ts`, re-exported here. This file is contract-only (no SQL, no
+ * Node module): `@signet/core/api` and the SDK may import it.
  *
  * @module
  */
 import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
 import { TenantId } from "../kernel/Context.js"
-import { brandedId, Uuid } from "../kernel/Ids.js"
+import { brandedId, UserId } from "../kernel/Ids.js"
 import { strictStruct } from "../tenancy/Domain.js"
+import { ConcretePermission, Permission } from "./Catalog.js"
+
+export * from "./Catalog.js"
 
 // ---------------------------------------------------------------------------
 // Ids
@@ -38,199 +42,11 @@ export const TeamId = brandedId("TeamId")
 export type TeamId = typeof TeamId.Type
 
 /**
- * A user id as seen by the access module: a lowercase UUID. Users belong to
- * the identity module; access refers to them by id only (module rule,
- * ARCHITECTURE §1) and never checks that the user exists.
+ * Users belong to the identity module; access refers to them by the kernel's
+ * branded {@link UserId} only (module rule, ARCHITECTURE §1: access does not
+ * import identity). Re-exported for the access contracts' users.
  */
-export const SubjectId = Uuid.pipe(Schema.annotations({ identifier: "UserRef", description: "User id (UUIDv7)" }))
-/** @see SubjectId */
-export type SubjectId = typeof SubjectId.Type
-
-// ---------------------------------------------------------------------------
-// Permissions
-// ---------------------------------------------------------------------------
-
-/**
- * Grammar of a grantable permission pattern: `resource:action`,
- * `resource:*` or `*:*`. Resources and actions are lowercase identifiers
- * (`[a-z][a-z0-9_-]*`).
- */
-export const PERMISSION_PATTERN = /^(?:\*:\*|[a-z][a-z0-9_-]*:(?:[a-z][a-z0-9_-]*|\*))$/
-
-/** Grammar of a concrete permission (what an operation requires): no wildcard. */
-export const CONCRETE_PERMISSION_PATTERN = /^[a-z][a-z0-9_-]*:[a-z][a-z0-9_-]*$/
-
-/** The `*:*` pattern: every action on every resource (the admin grant). */
-export const ALL_PERMISSIONS = "*:*"
-
-/**
- * A permission pattern as granted to a role or a user: `attendance:write`,
- * `attendance:*` or `*:*` (at most 128 characters).
- */
-export const Permission = Schema.String.pipe(
-  Schema.maxLength(128, { message: () => "must be at most 128 characters" }),
-  Schema.pattern(PERMISSION_PATTERN, {
-    message: () => "must be resource:action, resource:* or *:* (lowercase letters, digits, _ and -)"
-  }),
-  Schema.annotations({ identifier: "Permission", examples: ["attendance:write", "attendance:*", "*:*"] })
-)
-/** @see Permission */
-export type Permission = typeof Permission.Type
-
-/**
- * A concrete permission, as an operation requires it and as `check`
- * evaluates it: `resource:action`, no wildcard.
- */
-export const ConcretePermission = Schema.String.pipe(
-  Schema.maxLength(128, { message: () => "must be at most 128 characters" }),
-  Schema.pattern(CONCRETE_PERMISSION_PATTERN, {
-    message: () => "must be resource:action without wildcards (lowercase letters, digits, _ and -)"
-  }),
-  Schema.annotations({ identifier: "ConcretePermission", examples: ["attendance:write"] })
-)
-/** @see ConcretePermission */
-export type ConcretePermission = typeof ConcretePermission.Type
-
-/**
- * Permissions declared as data by a module (better-auth style):
- * `{ attendance: ["read", "write", "admin"] } as const`. Keys are resources,
- * values their actions.
- */
-export type PermissionCatalog = { readonly [resource: string]: ReadonlyArray<string> }
-
-/** The `resource:action` strings of a catalog, as a union type. */
-export type CatalogPermission<C extends PermissionCatalog> = {
-  [R in keyof C & string]: `${R}:${C[R][number]}`
-}[keyof C & string]
-
-/**
- * The permissions of the modules of `@signet/core` (ARCHITECTURE §1). Each
- * module's actions, as data; the access module seeds them into every tenant.
- */
-export const corePermissions = {
-  tenants: ["read", "write"],
-  users: ["read", "write", "delete"],
-  roles: ["read", "write"],
-  teams: ["read", "write"],
-  apikeys: ["read", "write"],
-  audit: ["read"],
-  settings: ["read", "write"],
-  academics: ["read", "write"],
-  attendance: ["read", "write", "admin"],
-  beacons: ["read", "write"]
-} as const satisfies PermissionCatalog
-
-/** A permission declared by {@link corePermissions}, e.g. `"attendance:write"`. */
-export type CorePermission = CatalogPermission<typeof corePermissions>
-
-/**
- * The `resource:action` strings of one or more catalogs, sorted and without
- * duplicates: `permissionsOf({ a: ["read"] }, { b: ["write"] })` →
- * `["a:read", "b:write"]`.
- */
-export const permissionsOf = (...catalogs: ReadonlyArray<PermissionCatalog>): ReadonlyArray<string> => {
-  const out = new Set<string>()
-  for (const catalog of catalogs) {
-    for (const [resource, actions] of Object.entries(catalog)) {
-      for (const action of actions) out.add(`${resource}:${action}`)
-    }
-  }
-  return [...out].sort()
-}
-
-/**
- * Merges catalogs (union of actions per resource), e.g. the core catalog with
- * an embedding application's own.
- */
-export const mergeCatalogs = (...catalogs: ReadonlyArray<PermissionCatalog>): PermissionCatalog => {
-  const out = new Map<string, Set<string>>()
-  for (const catalog of catalogs) {
-    for (const [resource, actions] of Object.entries(catalog)) {
-      const set = out.get(resource) ?? new Set<string>()
-      for (const a of actions) set.add(a)
-      out.set(resource, set)
-    }
-  }
-  return Object.fromEntries([...out].map(([r, a]) => [r, [...a].sort()]))
-}
-
-/** One default role: created by onboarding in every tenant (`is_system`). */
-export interface DefaultRole {
-  readonly name: string
-  readonly description: string
-  readonly priority: number
-  /** Permission patterns granted, or a function of the catalog's permissions. */
-  readonly permissions: ReadonlyArray<string> | ((catalogPermissions: ReadonlyArray<string>) => ReadonlyArray<string>)
-}
-
-/**
- * The default role a new user of each type receives (`dev` users are
- * administrators). Used by user creation, roster imports and the checks that
- * nobody hands out a role they do not hold.
- */
-export const DEFAULT_ROLE_OF_TYPE = { admin: "admin", dev: "admin", teacher: "teacher", student: "student" } as const
-
-/**
- * The default roles seeded at onboarding (seed 001 "Default roles: admin,
- * manager, user, viewer" + the school vertical's teacher and student), as
- * data. Only `admin` can change roles by default (`roles:write`), so no
- * other default role can grant itself more.
- */
-export const DEFAULT_ROLES: ReadonlyArray<DefaultRole> = [
-  { name: "admin", description: "Everything in the tenant", priority: 100, permissions: [ALL_PERMISSIONS] },
-  {
-    name: "manager",
-    description:
-      "Runs the organisation: users, teams, academics, attendance and beacons; reads roles and the audit log",
-    priority: 80,
-    permissions: [
-      "users:read",
-      "users:write",
-      "roles:read",
-      "teams:*",
-      "academics:*",
-      "attendance:*",
-      "beacons:*",
-      "audit:read",
-      "settings:read"
-    ]
-  },
-  {
-    name: "teacher",
-    description: "Teaches courses: reads academics and users, takes attendance",
-    priority: 60,
-    permissions: ["users:read", "teams:read", "academics:read", "attendance:read", "attendance:write", "beacons:read"]
-  },
-  {
-    name: "user",
-    description: "A member of the organisation: reads the directory and academics",
-    priority: 40,
-    permissions: ["users:read", "teams:read", "academics:read"]
-  },
-  {
-    name: "student",
-    description: "Follows courses: reads academics, signs attendance",
-    priority: 30,
-    permissions: ["academics:read", "attendance:write"]
-  },
-  {
-    name: "viewer",
-    description: "Read-only: every read permission",
-    priority: 20,
-    permissions: (all) => all.filter((p) => p.endsWith(":read"))
-  }
-]
-
-/** The permission patterns of a default role for a catalog's permissions. */
-export const defaultRolePermissions = (role: DefaultRole, catalogPermissions: ReadonlyArray<string>) =>
-  typeof role.permissions === "function" ? role.permissions(catalogPermissions) : role.permissions
-
-/** A permission known to a tenant: declared by a module (`is_system`) or created by the tenant. */
-export class PermissionInfo extends Schema.Class<PermissionInfo>("PermissionInfo")({
-  name: ConcretePermission,
-  description: Schema.String,
-  is_system: Schema.Boolean
-}) {}
+export { UserId }
 
 // ---------------------------------------------------------------------------
 // Roles, teams, grants
@@ -261,8 +77,10 @@ export class Role extends Schema.Class<Role>("Role")({
   description: Schema.String,
   priority: Schema.Number,
   is_system: Schema.Boolean,
-  created_at: Schema.String,
-  updated_at: Schema.String
+  /** When the role was created (wire: ISO-8601 UTC). */
+  created_at: Schema.DateTimeUtc,
+  /** When the role was last changed (wire: ISO-8601 UTC). */
+  updated_at: Schema.DateTimeUtc
 }) {}
 
 /** A role with the permission patterns it grants (sorted). */
@@ -277,8 +95,10 @@ export class Team extends Schema.Class<Team>("Team")({
   tenant_id: TenantId,
   name: Schema.String,
   description: Schema.String,
-  created_at: Schema.String,
-  updated_at: Schema.String
+  /** When the team was created (wire: ISO-8601 UTC). */
+  created_at: Schema.DateTimeUtc,
+  /** When the team was last changed (wire: ISO-8601 UTC). */
+  updated_at: Schema.DateTimeUtc
 }) {}
 
 /** Reference to a role: id and name. */
@@ -293,17 +113,19 @@ export class TeamDetail extends Schema.Class<TeamDetail>("TeamDetail")({
 /** A user's membership of a team. */
 export class TeamMember extends Schema.Class<TeamMember>("TeamMember")({
   team_id: TeamId,
-  user_id: Schema.String,
-  added_at: Schema.String
+  user_id: UserId,
+  /** When the user joined the team (wire: ISO-8601 UTC). */
+  added_at: Schema.DateTimeUtc
 }) {}
 
 /** A role assigned directly to a user. */
 export class UserRole extends Schema.Class<UserRole>("UserRole")({
-  user_id: Schema.String,
+  user_id: UserId,
   role_id: RoleId,
   role_name: Schema.String,
   priority: Schema.Number,
-  assigned_at: Schema.String
+  /** When the role was assigned (wire: ISO-8601 UTC). */
+  assigned_at: Schema.DateTimeUtc
 }) {}
 
 /** Effect of a user-level override: `deny` beats every allow. */
@@ -313,10 +135,11 @@ export type GrantEffect = typeof GrantEffect.Type
 
 /** A user-level permission override (seed 001 `user_permissions`). */
 export class UserOverride extends Schema.Class<UserOverride>("UserOverride")({
-  user_id: Schema.String,
+  user_id: UserId,
   permission: Schema.String,
   effect: GrantEffect,
-  updated_at: Schema.String
+  /** When the override was last set (wire: ISO-8601 UTC). */
+  updated_at: Schema.DateTimeUtc
 }) {}
 
 /** Where a role of a user comes from: assigned directly or through a team. */
@@ -335,7 +158,7 @@ export class RoleGrant extends Schema.Class<RoleGrant>("RoleGrant")({
  * concrete permissions the user holds after denies.
  */
 export class EffectivePermissions extends Schema.Class<EffectivePermissions>("EffectivePermissions")({
-  user_id: Schema.String,
+  user_id: UserId,
   roles: Schema.Array(RoleGrant),
   overrides: Schema.Array(Schema.Struct({ permission: Schema.String, effect: GrantEffect })),
   allow: Schema.Array(Schema.String),
@@ -369,7 +192,7 @@ export type DecisionSource = typeof DecisionSource.Type
 
 /** The answer of `explain`: the decision and the rule behind it (`null` for `default-deny`). */
 export class Explanation extends Schema.Class<Explanation>("Explanation")({
-  user_id: Schema.String,
+  user_id: UserId,
   permission: Schema.String,
   allowed: Schema.Boolean,
   decision: Decision,

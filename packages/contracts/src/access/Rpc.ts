@@ -30,18 +30,18 @@ import {
   RoleDetail,
   RoleId,
   RoleNotFound,
-  SubjectId,
   TeamDetail,
   TeamId,
   TeamMember,
   TeamNotFound,
   UpdateRole,
   UpdateTeam,
+  UserId,
   UserOverride,
   UserRole
 } from "./Domain.js"
 
-const User = { user_id: SubjectId }
+const User = { user_id: UserId }
 const RoleKey = { role_id: RoleId }
 const TeamKey = { team_id: TeamId }
 
@@ -149,12 +149,12 @@ export class AccessCommand extends RpcGroup.make(
   }),
   Rpc.make("DeleteTeam", { payload: TeamKey, error: Schema.Union(...Base, TeamNotFound) }),
   Rpc.make("AddTeamMember", {
-    payload: { ...TeamKey, user_id: SubjectId },
+    payload: { ...TeamKey, user_id: UserId },
     success: TeamMember,
     error: Schema.Union(...Base, TeamNotFound)
   }),
   Rpc.make("RemoveTeamMember", {
-    payload: { ...TeamKey, user_id: SubjectId },
+    payload: { ...TeamKey, user_id: UserId },
     error: Schema.Union(...Base, TeamNotFound)
   }),
   Rpc.make("AssignTeamRole", {

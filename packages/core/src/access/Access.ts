@@ -4,11 +4,14 @@
  * teams" and "Permission Check Flow"; ARCHITECTURE §3 "RBAC").
  *
  * The service is assembled from one file per seam of the domain:
- * - `Checks.ts` — the per-tenant compiled-policy cache, `check` /
- *   `checkActor`, explanations, the token's role names, and the
- *   no-escalation rule (`requireHeld*`: nobody hands out what they do not hold);
- * - `Roles.ts` — onboarding's seed, custom permissions, roles and their patterns;
- * - `UserGrants.ts` — roles assigned to users, overrides, effective permissions;
+ * - `PolicyCache.ts` — the per-tenant compiled-policy cache;
+ * - `Checks.ts` — `check` / `checkActor`, explanations, the token's role
+ *   names, and the no-escalation rule (`requireHeld*`: nobody hands out
+ *   what they do not hold);
+ * - `Permissions.ts` — onboarding's seed and the permission catalogue;
+ * - `Roles.ts` — roles; `RolePatterns.ts` — the patterns a role grants;
+ * - `UserGrants.ts` — roles assigned to users, overrides; `Effective.ts` —
+ *   a user's effective permissions;
  * - `Teams.ts` — teams, members, team roles;
  * - `Lifecycle.ts` — what identity's user lifecycle means for grants (the
  *   default role of a new user's type, retypes, deletions), called by identity;
@@ -36,15 +39,18 @@
  * @module
  */
 
+import type { UserId } from "@signet/contracts/access/Domain"
 import { CurrentActor, type CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Forbidden } from "@signet/contracts/kernel/Errors"
 import { Effect } from "effect"
 import { makeCacheState, makeChecks } from "./Checks.js"
 import { makeKit } from "./Kit.js"
 import { makeLifecycle } from "./Lifecycle.js"
+import { makePermissions } from "./Permissions.js"
 import type { AccessPolicy, Discharges, PermissionString } from "./Policy.js"
 import { AccessStepUp } from "./Ports.js"
 import { AccessRepo } from "./Repo.js"
+import { makeRolePatterns } from "./RolePatterns.js"
 import { makeRoles } from "./Roles.js"
 import { makeTeams } from "./Teams.js"
 import { makeUserGrants } from "./UserGrants.js"
@@ -70,6 +76,8 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
     const kit = yield* makeKit(state.invalidate)
     const checks = yield* makeChecks(kit, state)
     const roles = makeRoles(kit, checks)
+    const permissions = makePermissions(kit, roles)
+    const patterns = makeRolePatterns(kit, checks, roles)
     const grants = makeUserGrants(kit, checks, roles)
     const lifecycle = makeLifecycle(kit, grants)
     const stepUp = yield* AccessStepUp
@@ -100,31 +108,32 @@ export class Access extends Effect.Service<Access>()("Signet/Access", {
       requireHeld: checks.requireHeld,
       requireHeldRole: (roleName: string, what: string) =>
         Effect.withSpan(checks.requireHeldRole(roleName, what), "Access.requireHeldRole"),
-      requireHeldUser: (userId: string, what: string) =>
+      requireHeldUser: (userId: UserId, what: string) =>
         Effect.withSpan(checks.requireHeldUser(userId, what), "Access.requireHeldUser"),
       validatePermissions: (patterns: ReadonlyArray<string>, field: string) =>
         Effect.withSpan(checks.validatePermissions(patterns, field), "Access.validatePermissions"),
-      explain: (userId: string, permission: string) =>
+      explain: (userId: UserId, permission: string) =>
         Effect.withSpan(checks.explain(userId, permission), "Access.explain"),
-      roleNames: (userId: string) => Effect.withSpan(checks.roleNames(userId), "Access.roleNames"),
+      roleNames: (userId: UserId) => Effect.withSpan(checks.roleNames(userId), "Access.roleNames"),
       policyFor: checks.policyFor,
       requireStepUp,
       /** Drops this replica's compiled policy of a tenant (the next check reloads it). */
       invalidate: (tenantId: string): Effect.Effect<void> => Effect.sync(() => state.invalidate(tenantId)),
-      // onboarding, permissions, roles (Roles.ts)
-      seedDefaults: roles.seedDefaults,
-      listPermissions: roles.listPermissions,
-      createPermission: roles.createPermission,
-      deletePermission: roles.deletePermission,
+      // onboarding and the permission catalogue (Permissions.ts)
+      seedDefaults: permissions.seedDefaults,
+      listPermissions: permissions.listPermissions,
+      createPermission: permissions.createPermission,
+      deletePermission: permissions.deletePermission,
+      // roles (Roles.ts) and their patterns (RolePatterns.ts)
       listRoles: roles.listRoles,
       getRole: roles.getRole,
       findRoleByName: roles.findRoleByName,
       createRole: roles.createRole,
       updateRole: roles.updateRole,
       deleteRole: roles.deleteRole,
-      setRolePermissions: roles.setRolePermissions,
-      grant: roles.grant,
-      revoke: roles.revoke,
+      setRolePermissions: patterns.setRolePermissions,
+      grant: patterns.grant,
+      revoke: patterns.revoke,
       // users (UserGrants.ts)
       effectivePermissions: grants.effectivePermissions,
       listUserRoles: grants.listUserRoles,

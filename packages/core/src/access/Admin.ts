@@ -34,8 +34,11 @@ import type {
   CreateRole,
   CreateTeam,
   GrantEffect,
+  RoleId,
+  TeamId,
   UpdateRole,
-  UpdateTeam
+  UpdateTeam,
+  UserId
 } from "@signet/contracts/access/Domain"
 import { Effect } from "effect"
 import { Access } from "./Access.js"
@@ -59,7 +62,7 @@ export const AccessAdmin = {
   /** A page of roles, highest priority first (`roles:read`). @errors ValidationError (cursor) */
   listRoles: (params: ListParams = {}) => Access.use((a) => a.listRoles(params)),
   /** One role with its patterns (`roles:read`). @errors RoleNotFound */
-  getRole: (id: string) => Access.use((a) => a.getRole(id)),
+  getRole: (id: RoleId) => Access.use((a) => a.getRole(id)),
   /** The role with this name, if any (`roles:read`). */
   findRoleByName: (name: string) => Access.use((a) => a.findRoleByName(name)),
   /**
@@ -68,73 +71,73 @@ export const AccessAdmin = {
    */
   createRole: (input: CreateRole) => sensitive((a) => a.createRole(input)),
   /** ⚑ Changes a role's name, description or priority (`roles:write`). @errors Forbidden (step-up), RoleNotFound, Conflict */
-  updateRole: (id: string, input: UpdateRole) => sensitive((a) => a.updateRole(id, input)),
+  updateRole: (id: RoleId, input: UpdateRole) => sensitive((a) => a.updateRole(id, input)),
   /** ⚑ Deletes a custom role with its grants and assignments (`roles:write`). @errors Forbidden (step-up), RoleNotFound, Conflict */
-  deleteRole: (id: string) => sensitive((a) => a.deleteRole(id)),
+  deleteRole: (id: RoleId) => sensitive((a) => a.deleteRole(id)),
   /**
    * ⚑ Replaces a role's patterns (`roles:write`); the actor must hold what is added.
    * @errors Forbidden (step-up, or an added pattern not held), RoleNotFound, ValidationError, Conflict
    */
-  setRolePermissions: (roleId: string, permissions: ReadonlyArray<string>) =>
+  setRolePermissions: (roleId: RoleId, permissions: ReadonlyArray<string>) =>
     sensitive((a) => a.setRolePermissions(roleId, permissions)),
   /** ⚑ Adds a pattern to a role (`roles:write`). @errors Forbidden (step-up, or not held), RoleNotFound, ValidationError */
-  grant: (roleId: string, permission: string) => sensitive((a) => a.grant(roleId, permission)),
+  grant: (roleId: RoleId, permission: string) => sensitive((a) => a.grant(roleId, permission)),
   /** ⚑ Removes a pattern from a role (`roles:write`). @errors Forbidden (step-up), RoleNotFound, Conflict */
-  revoke: (roleId: string, permission: string) => sensitive((a) => a.revoke(roleId, permission)),
+  revoke: (roleId: RoleId, permission: string) => sensitive((a) => a.revoke(roleId, permission)),
 
   // Users
   /** The roles assigned directly to a user (`roles:read`). @errors ValidationError, NotFound (user) */
-  listUserRoles: (userId: string) => Access.use((a) => a.listUserRoles(userId)),
+  listUserRoles: (userId: UserId) => Access.use((a) => a.listUserRoles(userId)),
   /**
    * ⚑ Assigns a role to a live user of the tenant (`roles:write`); the actor must hold the role's patterns.
    * @errors Forbidden (step-up, or a pattern not held), ValidationError, NotFound (user), RoleNotFound
    */
-  assignRole: (userId: string, roleId: string) => sensitive((a) => a.assignRole(userId, roleId)),
+  assignRole: (userId: UserId, roleId: RoleId) => sensitive((a) => a.assignRole(userId, roleId)),
   /** ⚑ Removes a role from a user (`roles:write`). @errors Forbidden (step-up), ValidationError, NotFound (user), RoleNotFound */
-  unassignRole: (userId: string, roleId: string) => sensitive((a) => a.unassignRole(userId, roleId)),
+  unassignRole: (userId: UserId, roleId: RoleId) => sensitive((a) => a.unassignRole(userId, roleId)),
   /** A user's overrides (`roles:read`). @errors ValidationError, NotFound (user) */
-  listUserOverrides: (userId: string) => Access.use((a) => a.listUserOverrides(userId)),
+  listUserOverrides: (userId: UserId) => Access.use((a) => a.listUserOverrides(userId)),
   /**
    * ⚑ Sets a user's allow or deny override (`roles:write`); an allow needs the pattern held.
    * @errors Forbidden (step-up, or not held), ValidationError, NotFound (user)
    */
-  setUserOverride: (userId: string, permission: string, effect: GrantEffect) =>
+  setUserOverride: (userId: UserId, permission: string, effect: GrantEffect) =>
     sensitive((a) => a.setUserOverride(userId, permission, effect)),
   /** ⚑ Removes a user's override (`roles:write`). @errors Forbidden (step-up, or a lifted deny not held), ValidationError, NotFound (user) */
-  removeUserOverride: (userId: string, permission: string) =>
+  removeUserOverride: (userId: UserId, permission: string) =>
     sensitive((a) => a.removeUserOverride(userId, permission)),
   /** Everything deciding a user's permissions (`roles:read`). @errors ValidationError, NotFound (user) */
-  effectivePermissions: (userId: string) => Access.use((a) => a.effectivePermissions(userId)),
+  effectivePermissions: (userId: UserId) => Access.use((a) => a.effectivePermissions(userId)),
   /** Why a user holds a permission or not (`roles:read`). @errors ValidationError, NotFound (user) */
-  explain: (userId: string, permission: string) => Access.use((a) => a.explain(userId, permission)),
+  explain: (userId: UserId, permission: string) => Access.use((a) => a.explain(userId, permission)),
   /** Whether a user holds a concrete permission, seed 001 "Permission Check Flow" (`roles:read`). @errors ValidationError, NotFound (user) */
-  checkPermission: (userId: string, permission: string) =>
+  checkPermission: (userId: UserId, permission: string) =>
     Access.use((a) => Effect.map(a.explain(userId, permission), (e) => e.allowed)),
 
   // Teams
   /** A page of teams, by id (`teams:read`). @errors ValidationError (cursor) */
   listTeams: (params: ListParams = {}) => Access.use((a) => a.listTeams(params)),
   /** One team with its roles (`teams:read`). @errors TeamNotFound */
-  getTeam: (id: string) => Access.use((a) => a.getTeam(id)),
+  getTeam: (id: TeamId) => Access.use((a) => a.getTeam(id)),
   /** Creates a team (`teams:write`). @errors Conflict */
   createTeam: (input: CreateTeam) => Access.use((a) => a.createTeam(input)),
   /** Renames or redescribes a team (`teams:write`). @errors TeamNotFound, Conflict */
-  updateTeam: (id: string, input: UpdateTeam) => Access.use((a) => a.updateTeam(id, input)),
+  updateTeam: (id: TeamId, input: UpdateTeam) => Access.use((a) => a.updateTeam(id, input)),
   /** Deletes a team with its memberships and role grants (`teams:write`). @errors TeamNotFound */
-  deleteTeam: (id: string) => Access.use((a) => a.deleteTeam(id)),
+  deleteTeam: (id: TeamId) => Access.use((a) => a.deleteTeam(id)),
   /** A page of a team's members (`teams:read`). @errors TeamNotFound, ValidationError */
-  listTeamMembers: (teamId: string, params: ListParams = {}) => Access.use((a) => a.listTeamMembers(teamId, params)),
+  listTeamMembers: (teamId: TeamId, params: ListParams = {}) => Access.use((a) => a.listTeamMembers(teamId, params)),
   /**
    * ⚑ (when the team grants roles) Adds a live user of the tenant to a team (`teams:write`); the
    * actor must hold what the team's roles grant, and a user actor needs a recent MFA verification
    * when the team grants any role (the membership hands them out; checked by `Access.addTeamMember`).
    * @errors ValidationError, NotFound (user), TeamNotFound, Forbidden (step-up, or not held)
    */
-  addTeamMember: (teamId: string, userId: string) => Access.use((a) => a.addTeamMember(teamId, userId)),
+  addTeamMember: (teamId: TeamId, userId: UserId) => Access.use((a) => a.addTeamMember(teamId, userId)),
   /** Removes a user from a team (`teams:write`). @errors ValidationError, NotFound (user), TeamNotFound */
-  removeTeamMember: (teamId: string, userId: string) => Access.use((a) => a.removeTeamMember(teamId, userId)),
+  removeTeamMember: (teamId: TeamId, userId: UserId) => Access.use((a) => a.removeTeamMember(teamId, userId)),
   /** ⚑ Grants a role to a team's members (`roles:write`). @errors Forbidden (step-up, or not held), TeamNotFound, RoleNotFound */
-  assignTeamRole: (teamId: string, roleId: string) => sensitive((a) => a.assignTeamRole(teamId, roleId)),
+  assignTeamRole: (teamId: TeamId, roleId: RoleId) => sensitive((a) => a.assignTeamRole(teamId, roleId)),
   /** ⚑ Withdraws a role from a team (`roles:write`). @errors Forbidden (step-up), TeamNotFound, RoleNotFound */
-  unassignTeamRole: (teamId: string, roleId: string) => sensitive((a) => a.unassignTeamRole(teamId, roleId))
+  unassignTeamRole: (teamId: TeamId, roleId: RoleId) => sensitive((a) => a.unassignTeamRole(teamId, roleId))
 } as const

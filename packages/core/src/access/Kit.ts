@@ -9,14 +9,19 @@
  */
 import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
-import { ALL_PERMISSIONS, PERMISSION_PATTERN, PermissionInfo, permissionsOf } from "@signet/contracts/access/Domain"
+import {
+  ALL_PERMISSIONS,
+  PERMISSION_PATTERN,
+  PermissionInfo,
+  permissionsOf,
+  type UserId
+} from "@signet/contracts/access/Domain"
 import { type CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Conflict, NotFound, ValidationError } from "@signet/contracts/kernel/Errors"
-import { Clock, Effect } from "effect"
+import { DateTime, Effect } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { isUniqueViolation, tenantTx } from "../kernel/Database.js"
-import { instant } from "../kernel/Sql.js"
 import { AccessConfig, type AccessOptions } from "./Config.js"
 import { AccessUsers } from "./Ports.js"
 import { AccessRepo, isUuid } from "./Repo.js"
@@ -85,17 +90,17 @@ export const makeKit = (invalidate: (tenantId: string) => void) =>
       })
 
     /**
-     * A mutation: `body` (given the ISO instant of the change) runs in one
+     * A mutation: `body` (given the instant of the change, from the `Clock`) runs in one
      * tenant transaction; afterwards this replica's compiled policy of the
      * tenant is dropped. Spanned `Access.<name>`.
      */
     const mutation = <A, E, R>(
       name: string,
-      body: (at: string) => Effect.Effect<A, E | SqlError, R>
+      body: (at: DateTime.Utc) => Effect.Effect<A, E | SqlError, R>
     ): Effect.Effect<A, Exclude<E, SqlError>, R | CurrentTenant | CurrentActor> =>
       Effect.gen(function* () {
         const tenant = yield* CurrentTenant
-        const at = instant(yield* Clock.currentTimeMillis)
+        const at = yield* DateTime.now
         const result = yield* inTenant(body(at))
         invalidate(tenant.id)
         return result
@@ -110,7 +115,7 @@ export const makeKit = (invalidate: (tenantId: string) => void) =>
       isUniqueViolation(error) ? Effect.fail(new Conflict({ message, field })) : Effect.die(error)
 
     /** A user id must be a lowercase UUID. @errors ValidationError on `user_id` */
-    const requireUserId = (userId: string): Effect.Effect<void, ValidationError> =>
+    const requireUserId = (userId: UserId): Effect.Effect<void, ValidationError> =>
       isUuid(userId) ? Effect.void : Effect.fail(ValidationError.field("user_id", "must be a lowercase UUID"))
 
     /**
@@ -121,7 +126,7 @@ export const makeKit = (invalidate: (tenantId: string) => void) =>
      * is written. Runs in the caller's transaction when there is one.
      * @errors ValidationError, NotFound
      */
-    const requireUser = (userId: string): Effect.Effect<void, ValidationError | NotFound, CurrentTenant> =>
+    const requireUser = (userId: UserId): Effect.Effect<void, ValidationError | NotFound, CurrentTenant> =>
       Effect.zipRight(
         requireUserId(userId),
         Effect.flatMap(users.exists(userId), (found) =>

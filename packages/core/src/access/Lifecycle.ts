@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { DEFAULT_ROLE_OF_TYPE } from "@signet/contracts/access/Domain"
+import { DEFAULT_ROLE_OF_TYPE, type UserId } from "@signet/contracts/access/Domain"
 import type { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Effect, Option } from "effect"
 import type { Kit } from "./Kit.js"
@@ -33,7 +33,7 @@ export type DefaultRoleType = keyof typeof DEFAULT_ROLE_OF_TYPE
 
 /** A user whose type a roster import changed (`from` → `to`). */
 export interface TypeChange {
-  readonly id: string
+  readonly id: UserId
   readonly from: DefaultRoleType
   readonly to: DefaultRoleType
 }
@@ -48,7 +48,7 @@ export const makeLifecycle = (kit: Kit, grants: Grants) => {
 
   /** A new user receives the default role of their type, in the caller's transaction. */
   const grantDefaultRole = (user: {
-    readonly id: string
+    readonly id: UserId
     readonly user_type: DefaultRoleType
   }): Effect.Effect<void, never, CurrentTenant | CurrentActor> =>
     Effect.gen(function* () {
@@ -62,7 +62,7 @@ export const makeLifecycle = (kit: Kit, grants: Grants) => {
    * and event per role), in the caller's transaction.
    */
   const grantDefaultRoles = (
-    users: ReadonlyArray<{ readonly id: string; readonly user_type: DefaultRoleType }>
+    users: ReadonlyArray<{ readonly id: UserId; readonly user_type: DefaultRoleType }>
   ): Effect.Effect<void, never, CurrentTenant | CurrentActor> =>
     Effect.gen(function* () {
       for (const type of ["admin", "dev", "teacher", "student"] as const) {
@@ -94,7 +94,7 @@ export const makeLifecycle = (kit: Kit, grants: Grants) => {
     ).pipe(kit.inTenant, Effect.orDie, Effect.withSpan("Access.swapDefaultRoles"))
 
   /** A deleted user keeps no grants: their roles, overrides and team memberships go. */
-  const dropUserGrants = (userId: string): Effect.Effect<void, never, CurrentTenant | CurrentActor> =>
+  const dropUserGrants = (userId: UserId): Effect.Effect<void, never, CurrentTenant | CurrentActor> =>
     grants.forgetUser(userId).pipe(Effect.orDie, Effect.withSpan("Access.dropUserGrants"))
 
   return { grantDefaultRole, grantDefaultRoles, swapDefaultRoles, dropUserGrants } as const

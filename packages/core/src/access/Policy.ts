@@ -20,51 +20,44 @@
  * concrete permissions (`resource:action`); anything else — wildcards,
  * malformed strings — is a default deny (fail closed).
  *
- * Also here, because they are pure types: the policy requirement
- * {@link AccessPolicy} and {@link policyRequire} (STYLE.md "policy pattern").
+ * Pattern matching and fixed scopes live in `Patterns.ts`, the policy
+ * requirement in the types ({@link AccessPolicy}, {@link policyRequire};
+ * STYLE.md "policy pattern") in `Requirement.ts`; both are re-exported here.
  * `policyUse`, which discharges a requirement by checking the actor, lives in
  * `Access.ts` because it needs the service.
  *
- * This module has no runtime import, so benchmarks load it alone.
+ * This module imports only those two pure modules, so benchmarks load it alone.
  *
  * @module
  */
-import type { Effect } from "effect"
+import {
+  ALL,
+  DEFAULT_DENY,
+  type PolicyExplanation,
+  RESOURCE_PATTERN,
+  resourceWildcard,
+  type Source
+} from "./Patterns.js"
 
-/** `*:*`: every action on every resource. */
-const ALL = "*:*"
-
-const CONCRETE = /^[a-z][a-z0-9_-]*:[a-z][a-z0-9_-]*$/
-const PATTERN = /^[a-z][a-z0-9_-]*:\*$/
+export {
+  checkScoped,
+  compileScope,
+  explainScoped,
+  holdsScoped,
+  type PermissionScope,
+  type PolicyExplanation,
+  patternMatches,
+  resourceWildcard,
+  type Source
+} from "./Patterns.js"
+export {
+  type AccessPolicy,
+  type Discharges,
+  type PermissionString,
+  policyRequire
+} from "./Requirement.js"
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
-
-// Queries are a small set of literal strings in practice (the permissions
-// services require); caching their `resource:*` key avoids a string
-// allocation per check. Bounded so that arbitrary input cannot grow it.
-const wildcardCache = new Map<string, string | null>()
-const WILDCARD_CACHE_MAX = 10_000
-
-/**
- * The `resource:*` key of a concrete permission, or `null` when the string
- * is not a concrete `resource:action` (such queries are denied).
- */
-export const resourceWildcard = (permission: string): string | null => {
-  const cached = wildcardCache.get(permission)
-  if (cached !== undefined) return cached
-  const key = CONCRETE.test(permission) ? `${permission.slice(0, permission.indexOf(":"))}:*` : null
-  if (wildcardCache.size < WILDCARD_CACHE_MAX) wildcardCache.set(permission, key)
-  return key
-}
-
-/**
- * True when a grant pattern covers a concrete permission: equal, the
- * resource's `resource:*`, or `*:*`.
- */
-export const patternMatches = (pattern: string, permission: string): boolean => {
-  if (pattern === ALL || pattern === permission) return CONCRETE.test(permission)
-  return pattern.endsWith(":*") && CONCRETE.test(permission) && permission.startsWith(pattern.slice(0, -1))
-}
 
 // ---------------------------------------------------------------------------
 // Input
@@ -115,26 +108,6 @@ export const emptyPolicyInput: PolicyInput = {
 // Output
 // ---------------------------------------------------------------------------
 
-/**
- * The rule that decided (same shape as `DecisionSource` in `Domain.ts`):
- * `user_override` (`id` = user id), `role`, `team_role` (`team` set), or
- * `scope` (a fixed permission set, e.g. an API key's).
- */
-export interface Source {
-  readonly kind: "user_override" | "role" | "team_role" | "scope"
-  readonly id: string
-  readonly name: string
-  readonly pattern: string
-  readonly team: { readonly id: string; readonly name: string } | null
-}
-
-/** Result of {@link CompiledPolicy.explain}. */
-export interface PolicyExplanation {
-  readonly allowed: boolean
-  readonly decision: "deny" | "allow" | "default-deny"
-  readonly source: Source | null
-}
-
 /** A user's grants as compiled: deny and allow patterns, each with the rule that put it there. */
 export interface SubjectGrants {
   readonly deny: ReadonlyArray<Source>
@@ -156,8 +129,6 @@ interface Subject {
 
 /** Users holding more roles than this get one merged pattern map (shared by users with the same roles). */
 const MERGE_ABOVE = 4
-
-const DEFAULT_DENY: PolicyExplanation = { allowed: false, decision: "default-deny", source: null }
 
 const firstMatch = (map: Map<string, Source> | null, exact: string, wildcard: string): Source | undefined =>
   map === null ? undefined : (map.get(exact) ?? map.get(wildcard) ?? map.get(ALL))
@@ -317,7 +288,7 @@ export class CompiledPolicy {
     if (!pattern.endsWith(":*")) return this.check(userId, pattern)
     const s = this.#subject(userId)
     if (s === undefined) return false
-    if (pattern !== ALL && !PATTERN.test(pattern)) return false
+    if (pattern !== ALL && !RESOURCE_PATTERN.test(pattern)) return false
     if (s.deny !== null) {
       if (pattern === ALL && s.deny.size > 0) return false
       const prefix = pattern.slice(0, -1)
@@ -423,103 +394,3 @@ export const compilePolicy = (input: PolicyInput): CompiledPolicy => {
   for (const r of input.roles) ruleCount += r.permissions.length
   return new CompiledPolicy({ links, deny, allow, userCount: users.size }, ruleCount)
 }
-
-// ---------------------------------------------------------------------------
-// Scoped actors (API keys): a fixed permission set
-// ---------------------------------------------------------------------------
-
-/** A fixed set of permission patterns (an API key's scope), compiled for lookups. */
-export type PermissionScope = ReadonlySet<string>
-
-/** Compiles a scope: the set of its patterns. */
-export const compileScope = (permissions: Iterable<string>): PermissionScope => new Set(permissions)
-
-/**
- * Whether a fixed permission set allows a concrete permission: the set holds
- * it, its `resource:*`, or `*:*`. No deny in a scope; malformed queries are
- * denied.
- */
-export const checkScoped = (scope: PermissionScope | ReadonlyArray<string>, permission: string): boolean => {
-  const wildcard = resourceWildcard(permission)
-  if (wildcard === null) return false
-  if (Array.isArray(scope)) {
-    const list = scope as ReadonlyArray<string>
-    return list.includes(permission) || list.includes(wildcard) || list.includes(ALL)
-  }
-  const set = scope as PermissionScope
-  return set.has(permission) || set.has(wildcard) || set.has(ALL)
-}
-
-/**
- * Whether a fixed permission set holds a whole pattern: a concrete
- * permission as {@link checkScoped}; `resource:*` when the set holds it or
- * `*:*`; `*:*` only when the set holds `*:*`.
- */
-export const holdsScoped = (scope: PermissionScope | ReadonlyArray<string>, pattern: string): boolean => {
-  if (!pattern.endsWith(":*")) return checkScoped(scope, pattern)
-  if (pattern !== ALL && !PATTERN.test(pattern)) return false
-  const has = (p: string) =>
-    Array.isArray(scope) ? (scope as ReadonlyArray<string>).includes(p) : (scope as PermissionScope).has(p)
-  return has(ALL) || has(pattern)
-}
-
-/** {@link checkScoped} with the matching pattern; `source.kind` is `scope` and `id` is `scopeId`. */
-export const explainScoped = (
-  scope: PermissionScope | ReadonlyArray<string>,
-  permission: string,
-  scopeId: string
-): PolicyExplanation => {
-  const wildcard = resourceWildcard(permission)
-  if (wildcard === null) return DEFAULT_DENY
-  const set = Array.isArray(scope) ? new Set(scope as ReadonlyArray<string>) : (scope as PermissionScope)
-  const pattern = set.has(permission) ? permission : set.has(wildcard) ? wildcard : set.has(ALL) ? ALL : null
-  return pattern === null
-    ? DEFAULT_DENY
-    : { allowed: true, decision: "allow", source: { kind: "scope", id: scopeId, name: "scope", pattern, team: null } }
-}
-
-// ---------------------------------------------------------------------------
-// Policy requirements in the types (STYLE.md "policy pattern")
-// ---------------------------------------------------------------------------
-
-declare const AccessPolicyTypeId: unique symbol
-
-/**
- * A requirement, in an Effect's context type, that the current actor holds
- * permission `P`. It exists only in the types: {@link policyRequire} adds it
- * to a service operation, and `policyUse(P)` (Access.ts) removes it after
- * checking the actor, so calling the operation without the check does not
- * type-check. `AccessPolicy<\`roles:${string}\`>` stands for any `roles:`
- * permission (what `policyUse("roles:*")` discharges).
- */
-export interface AccessPolicy<P extends string> {
-  readonly [AccessPolicyTypeId]: { readonly _P: P }
-}
-
-/** A concrete permission as a type: `"resource:action"`. */
-export type PermissionString = `${string}:${string}`
-
-/**
- * The requirements a check of pattern `P` discharges: `"*:*"` every
- * permission, `"roles:*"` every `roles:` permission, otherwise exactly `P`.
- */
-export type Discharges<P extends string> = P extends "*:*"
-  ? AccessPolicy<string>
-  : P extends `${infer R}:*`
-    ? AccessPolicy<`${R}:${string}`>
-    : AccessPolicy<P>
-
-/**
- * Marks an operation as requiring `resource:action`: returns `effect`
- * unchanged at run time, with `AccessPolicy<"resource:action">` added to its
- * requirements.
- *
- * ```ts
- * const createRole = (input: CreateRole) => policyRequire("roles", "write")(doCreateRole(input))
- * // Effect<RoleDetail, Conflict, … | AccessPolicy<"roles:write">>
- * ```
- */
-export const policyRequire =
-  <const Resource extends string, const Action extends string>(_resource: Resource, _action: Action) =>
-  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | AccessPolicy<`${Resource}:${Action}`>> =>
-    effect

@@ -10,6 +10,7 @@
 
 import type { CurrentTenant } from "@signet/contracts/kernel/Context"
 import type { Forbidden } from "@signet/contracts/kernel/Errors"
+import type { UserId } from "@signet/contracts/kernel/Ids"
 import { Context, type Effect } from "effect"
 
 /**
@@ -21,7 +22,7 @@ import { Context, type Effect } from "effect"
  */
 export class AccessUsers extends Context.Tag("Signet/AccessUsers")<
   AccessUsers,
-  { readonly exists: (userId: string) => Effect.Effect<boolean, never, CurrentTenant> }
+  { readonly exists: (userId: UserId) => Effect.Effect<boolean, never, CurrentTenant> }
 >() {}
 
 /**

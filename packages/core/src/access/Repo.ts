@@ -10,9 +10,12 @@
  * service maps to `Conflict` (`insertPermission`, `insertRole`,
  * `updateRole`, `insertTeam`, `updateTeam`).
  *
- * The queries live in `repo/Roles.ts` (roles, permissions, versions),
- * `repo/Users.ts` (user roles, overrides, effective reads) and
- * `repo/Teams.ts` (teams, members, team roles, the whole policy).
+ * The queries live in `repo/Roles.ts` (versions, role reads, permissions,
+ * role writes), `repo/Users.ts` (user roles, overrides, effective reads)
+ * and `repo/Teams.ts` (teams, members, team roles, the whole policy), one
+ * small factory per table group. Rows decode into the contract classes
+ * (branded ids, `DateTime.Utc` instants); instants are written with
+ * `kernel/Sql.instant` (ISO-8601 UTC).
  *
  * @module
  */

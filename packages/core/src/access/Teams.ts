@@ -11,46 +11,40 @@
 
 import {
   type CreateTeam,
+  type RoleId,
   Team,
   TeamDetail,
+  TeamId,
   TeamMember,
   TeamNotFound,
-  type UpdateTeam
+  type UpdateTeam,
+  type UserId
 } from "@signet/contracts/access/Domain"
 import type { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import type { Forbidden } from "@signet/contracts/kernel/Errors"
-import { newUuid } from "@signet/contracts/kernel/Ids"
+import { newId } from "@signet/contracts/kernel/Ids"
 import { DEFAULT_LIMIT, decodeCursor, toPage } from "@signet/contracts/kernel/Pagination"
 import { Effect, Option } from "effect"
-import type { makeChecks } from "./Checks.js"
+import type { Checks } from "./Checks.js"
 import type { ListParams } from "./Config.js"
 import type { Kit } from "./Kit.js"
 import { policyRequire } from "./Policy.js"
 import type { makeRoles } from "./Roles.js"
 
-type Checks = Effect.Effect.Success<ReturnType<typeof makeChecks>>
 type Roles = ReturnType<typeof makeRoles>
 
 const rolesWrite = policyRequire("roles", "write")
 const teamsRead = policyRequire("teams", "read")
 const teamsWrite = policyRequire("teams", "write")
 
-/**
- * Team operations, on `kit`, the decisions `checks`, the role lookups of
- * `roles` and the step-up check `requireStepUp` (`Access.requireStepUp`).
- */
-export const makeTeams = (
-  kit: Kit,
-  checks: Checks,
-  roles: Roles,
-  requireStepUp: Effect.Effect<void, Forbidden, CurrentTenant | CurrentActor>
-) => {
+/** Team lookups and CRUD, on `kit`. */
+const makeTeamCrud = (kit: Kit) => {
   const { repo, mutation, commit, inTenant } = kit
 
-  const teamNotFound = (id: string) => new TeamNotFound({ message: `no team ${id}`, team: id })
+  const teamNotFound = (id: TeamId) => new TeamNotFound({ message: `no team ${id}`, team: id })
 
   /** The team, or TeamNotFound (another tenant's team too). */
-  const requireTeam = (id: string) =>
+  const requireTeam = (id: TeamId) =>
     Effect.flatMap(repo.findTeam(id), (t) =>
       Option.isSome(t) ? Effect.succeed(t.value) : Effect.fail(teamNotFound(id))
     )
@@ -68,7 +62,7 @@ export const makeTeams = (
     )
 
   /** One team with the roles it grants. Requires `teams:read`. @errors TeamNotFound */
-  const getTeam = (id: string) =>
+  const getTeam = (id: TeamId) =>
     teamsRead(inTenant(Effect.flatMap(requireTeam(id), teamDetail)).pipe(Effect.withSpan("Access.getTeam")))
 
   /** Creates a team. Requires `teams:write`. @errors Conflict (name taken) */
@@ -76,7 +70,7 @@ export const makeTeams = (
     teamsWrite(
       mutation("createTeam", (at) =>
         Effect.gen(function* () {
-          const id = yield* newUuid
+          const id = yield* newId(TeamId)
           yield* repo
             .insertTeam({ id, name: input.name, description: input.description ?? "" }, at)
             .pipe(Effect.catchAll(kit.uniqueConflict("name", `a team named "${input.name}" already exists`)))
@@ -95,7 +89,7 @@ export const makeTeams = (
     )
 
   /** Renames or redescribes a team; an empty patch changes nothing. Requires `teams:write`. @errors TeamNotFound, Conflict */
-  const updateTeam = (id: string, input: UpdateTeam) =>
+  const updateTeam = (id: TeamId, input: UpdateTeam) =>
     teamsWrite(
       mutation("updateTeam", (at) =>
         Effect.gen(function* () {
@@ -122,7 +116,7 @@ export const makeTeams = (
     )
 
   /** Deletes a team with its memberships and role grants. Requires `teams:write`. @errors TeamNotFound */
-  const deleteTeam = (id: string) =>
+  const deleteTeam = (id: TeamId) =>
     teamsWrite(
       mutation("deleteTeam", () =>
         Effect.gen(function* () {
@@ -141,8 +135,23 @@ export const makeTeams = (
       )
     )
 
+  return { requireTeam, teamDetail, listTeams, getTeam, createTeam, updateTeam, deleteTeam } as const
+}
+
+type TeamCrud = ReturnType<typeof makeTeamCrud>
+
+/** Team members, on `kit`, the decisions `checks`, the team lookups `crud` and the step-up check. */
+const makeTeamMembers = (
+  kit: Kit,
+  checks: Checks,
+  crud: TeamCrud,
+  requireStepUp: Effect.Effect<void, Forbidden, CurrentTenant | CurrentActor>
+) => {
+  const { repo, mutation, commit, inTenant } = kit
+  const { requireTeam } = crud
+
   /** A team's members by user id, with cursor pagination. Requires `teams:read`. @errors TeamNotFound, ValidationError */
-  const listTeamMembers = (teamId: string, params: ListParams = {}) =>
+  const listTeamMembers = (teamId: TeamId, params: ListParams = {}) =>
     teamsRead(
       Effect.gen(function* () {
         const limit = params.limit ?? DEFAULT_LIMIT
@@ -165,7 +174,7 @@ export const makeTeams = (
    * @errors ValidationError, NotFound (no such user), TeamNotFound,
    * Forbidden (step-up `mfa:step-up`, or a team role's permission not held)
    */
-  const addTeamMember = (teamId: string, userId: string) =>
+  const addTeamMember = (teamId: TeamId, userId: UserId) =>
     teamsWrite(
       mutation("addTeamMember", (at) =>
         Effect.gen(function* () {
@@ -196,7 +205,7 @@ export const makeTeams = (
    * Removes a user from a team (no-op when not a member). Requires `teams:write`.
    * @errors ValidationError, NotFound (no such user), TeamNotFound
    */
-  const removeTeamMember = (teamId: string, userId: string) =>
+  const removeTeamMember = (teamId: TeamId, userId: UserId) =>
     teamsWrite(
       mutation("removeTeamMember", () =>
         Effect.gen(function* () {
@@ -216,13 +225,21 @@ export const makeTeams = (
       )
     )
 
+  return { listTeamMembers, addTeamMember, removeTeamMember } as const
+}
+
+/** The roles a team grants, on `kit`, the decisions `checks`, the team lookups `crud` and the role lookups of `roles`. */
+const makeTeamRoles = (kit: Kit, checks: Checks, crud: TeamCrud, roles: Roles) => {
+  const { repo, mutation, commit } = kit
+  const { requireTeam, teamDetail } = crud
+
   /**
    * Grants a role to every member of a team (no-op when granted). Requires
    * `roles:write`, and the caller must hold every permission pattern of the
    * role (checked on every call, no-ops included).
    * @errors TeamNotFound, RoleNotFound, Forbidden (403, the first pattern of the role not held)
    */
-  const assignTeamRole = (teamId: string, roleId: string) =>
+  const assignTeamRole = (teamId: TeamId, roleId: RoleId) =>
     rolesWrite(
       mutation("assignTeamRole", (at) =>
         Effect.gen(function* () {
@@ -247,7 +264,7 @@ export const makeTeams = (
     )
 
   /** Withdraws a role from a team (no-op when not granted). Requires `roles:write` only: it takes away. @errors TeamNotFound, RoleNotFound */
-  const unassignTeamRole = (teamId: string, roleId: string) =>
+  const unassignTeamRole = (teamId: TeamId, roleId: RoleId) =>
     rolesWrite(
       mutation("unassignTeamRole", () =>
         Effect.gen(function* () {
@@ -270,16 +287,32 @@ export const makeTeams = (
       )
     )
 
+  return { assignTeamRole, unassignTeamRole } as const
+}
+
+/**
+ * Team operations, on `kit`, the decisions `checks`, the role lookups of
+ * `roles` and the step-up check `requireStepUp` (`Access.requireStepUp`).
+ */
+export const makeTeams = (
+  kit: Kit,
+  checks: Checks,
+  roles: Roles,
+  requireStepUp: Effect.Effect<void, Forbidden, CurrentTenant | CurrentActor>
+) => {
+  const crud = makeTeamCrud(kit)
+  const members = makeTeamMembers(kit, checks, crud, requireStepUp)
+  const teamRoles = makeTeamRoles(kit, checks, crud, roles)
   return {
-    listTeams,
-    getTeam,
-    createTeam,
-    updateTeam,
-    deleteTeam,
-    listTeamMembers,
-    addTeamMember,
-    removeTeamMember,
-    assignTeamRole,
-    unassignTeamRole
+    listTeams: crud.listTeams,
+    getTeam: crud.getTeam,
+    createTeam: crud.createTeam,
+    updateTeam: crud.updateTeam,
+    deleteTeam: crud.deleteTeam,
+    listTeamMembers: members.listTeamMembers,
+    addTeamMember: members.addTeamMember,
+    removeTeamMember: members.removeTeamMember,
+    assignTeamRole: teamRoles.assignTeamRole,
+    unassignTeamRole: teamRoles.unassignTeamRole
   } as const
 }

@@ -1,8 +1,9 @@
 /**
  * The access service's user grants (seed 001 "user_roles /
  * user_permissions"): roles assigned to a user, user-level overrides
- * (allow / deny), what a user is left with when deleted, and the full
- * account of a user's permissions.
+ * (allow / deny), and what a user is left with when deleted; with the full
+ * account of a user's permissions (`Effective.ts`) they make the service's
+ * user operations.
  *
  * Every operation that names a user requires a live user of the current
  * tenant (`Kit.requireUser`, issue 14): another tenant's user or nobody
@@ -13,35 +14,26 @@
  * @module
  */
 
-import {
-  EffectivePermissions,
-  type GrantEffect,
-  type Role,
-  RoleGrant,
-  type Team,
-  UserOverride,
-  UserRole
-} from "@signet/contracts/access/Domain"
+import { type GrantEffect, type RoleId, type UserId, UserOverride, UserRole } from "@signet/contracts/access/Domain"
 import { Effect } from "effect"
-import type { makeChecks } from "./Checks.js"
+import type { Checks } from "./Checks.js"
+import { makeEffectivePermissions } from "./Effective.js"
 import type { Kit } from "./Kit.js"
-import { compilePolicy, policyRequire } from "./Policy.js"
+import { policyRequire } from "./Policy.js"
 import type { makeRoles } from "./Roles.js"
 
-type Checks = Effect.Effect.Success<ReturnType<typeof makeChecks>>
 type Roles = ReturnType<typeof makeRoles>
 
 const rolesRead = policyRequire("roles", "read")
 const rolesWrite = policyRequire("roles", "write")
 const usersDelete = policyRequire("users", "delete")
 
-/** User-role and override operations, on `kit`, the decisions `checks` and the role lookups of `roles`. */
-export const makeUserGrants = (kit: Kit, checks: Checks, roles: Roles) => {
-  const { repo, mutation, commit, inTenant } = kit
-  const requireUser = kit.requireUser
+/** Roles assigned to users, on `kit`, the decisions `checks` and the role lookups of `roles`. */
+const makeUserRoles = (kit: Kit, checks: Checks, roles: Roles) => {
+  const { repo, mutation, commit, inTenant, requireUser } = kit
 
   /** The roles assigned directly to a user (highest priority first). Requires `roles:read`. @errors ValidationError, NotFound */
-  const listUserRoles = (userId: string) =>
+  const listUserRoles = (userId: UserId) =>
     rolesRead(
       inTenant(Effect.zipRight(requireUser(userId), repo.userRoles(userId))).pipe(
         Effect.withSpan("Access.listUserRoles")
@@ -56,7 +48,7 @@ export const makeUserGrants = (kit: Kit, checks: Checks, roles: Roles) => {
    * @errors ValidationError (user id), NotFound (no such user in the tenant),
    * RoleNotFound, Forbidden (403, the first pattern of the role not held)
    */
-  const grantRole = (userId: string, roleId: string) =>
+  const grantRole = (userId: UserId, roleId: RoleId) =>
     mutation("assignRole", (at) =>
       Effect.gen(function* () {
         yield* requireUser(userId)
@@ -85,7 +77,7 @@ export const makeUserGrants = (kit: Kit, checks: Checks, roles: Roles) => {
     )
 
   /** {@link grantRole} behind its permission (see above). */
-  const assignRole = (userId: string, roleId: string) => rolesWrite(grantRole(userId, roleId))
+  const assignRole = (userId: UserId, roleId: RoleId) => rolesWrite(grantRole(userId, roleId))
 
   /**
    * Gives one role to many users at once (bulk imports): one version bump,
@@ -96,7 +88,7 @@ export const makeUserGrants = (kit: Kit, checks: Checks, roles: Roles) => {
    * @errors ValidationError (a user id), NotFound (a user not in the tenant),
    * RoleNotFound, Forbidden (403, the first pattern of the role not held)
    */
-  const grantRoleMany = (userIds: ReadonlyArray<string>, roleId: string) =>
+  const grantRoleMany = (userIds: ReadonlyArray<UserId>, roleId: RoleId) =>
     mutation("assignRoleMany", (at) =>
       Effect.gen(function* () {
         const role = yield* roles.requireRole(roleId)
@@ -120,14 +112,14 @@ export const makeUserGrants = (kit: Kit, checks: Checks, roles: Roles) => {
     )
 
   /** {@link grantRoleMany} behind its permission (see above). */
-  const assignRoleMany = (userIds: ReadonlyArray<string>, roleId: string) => rolesWrite(grantRoleMany(userIds, roleId))
+  const assignRoleMany = (userIds: ReadonlyArray<UserId>, roleId: RoleId) => rolesWrite(grantRoleMany(userIds, roleId))
 
   /**
    * Removes a role from a user (no-op when not assigned). Requires
    * `roles:write` only: it takes away.
    * @errors ValidationError (user id), NotFound (no such user), RoleNotFound
    */
-  const withdrawRole = (userId: string, roleId: string) =>
+  const withdrawRole = (userId: UserId, roleId: RoleId) =>
     mutation("unassignRole", () =>
       Effect.gen(function* () {
         yield* requireUser(userId)
@@ -147,10 +139,17 @@ export const makeUserGrants = (kit: Kit, checks: Checks, roles: Roles) => {
     )
 
   /** {@link withdrawRole} behind its permission (see above). */
-  const unassignRole = (userId: string, roleId: string) => rolesWrite(withdrawRole(userId, roleId))
+  const unassignRole = (userId: UserId, roleId: RoleId) => rolesWrite(withdrawRole(userId, roleId))
+
+  return { grantRole, grantRoleMany, withdrawRole, listUserRoles, assignRole, assignRoleMany, unassignRole } as const
+}
+
+/** User-level overrides (allow / deny), on `kit` and the decisions `checks`. */
+const makeUserOverrides = (kit: Kit, checks: Checks) => {
+  const { repo, mutation, commit, inTenant, requireUser } = kit
 
   /** A user's permission overrides, by permission. Requires `roles:read`. @errors ValidationError, NotFound */
-  const listUserOverrides = (userId: string) =>
+  const listUserOverrides = (userId: UserId) =>
     rolesRead(
       inTenant(Effect.zipRight(requireUser(userId), repo.overrides(userId))).pipe(
         Effect.withSpan("Access.listUserOverrides")
@@ -165,7 +164,7 @@ export const makeUserGrants = (kit: Kit, checks: Checks, roles: Roles) => {
    * @errors ValidationError (user id, unknown permission), NotFound (no such
    * user), Forbidden (403, an allowed pattern not held)
    */
-  const setUserOverride = (userId: string, permission: string, effect: GrantEffect) =>
+  const setUserOverride = (userId: UserId, permission: string, effect: GrantEffect) =>
     rolesWrite(
       mutation("setUserOverride", (at) =>
         Effect.gen(function* () {
@@ -196,7 +195,7 @@ export const makeUserGrants = (kit: Kit, checks: Checks, roles: Roles) => {
    * must then hold it.
    * @errors ValidationError, NotFound (no such user), Forbidden (403, a lifted deny's pattern not held)
    */
-  const removeUserOverride = (userId: string, permission: string) =>
+  const removeUserOverride = (userId: UserId, permission: string) =>
     rolesWrite(
       mutation("removeUserOverride", () =>
         Effect.gen(function* () {
@@ -217,13 +216,20 @@ export const makeUserGrants = (kit: Kit, checks: Checks, roles: Roles) => {
       )
     )
 
+  return { listUserOverrides, setUserOverride, removeUserOverride } as const
+}
+
+/** What a deleted user leaves behind, on `kit`. */
+const makeForgetUser = (kit: Kit) => {
+  const { repo, mutation, commit } = kit
+
   /**
    * Forgets a user: their roles, overrides and team memberships (called by
    * identity while the user is deleted, so the user need not exist any
    * more; no-op when there are none). Requires `users:delete`.
    * @errors ValidationError (user id)
    */
-  const forgetUser = (userId: string) =>
+  const forgetUser = (userId: UserId) =>
     mutation("removeUserGrants", () =>
       Effect.gen(function* () {
         yield* kit.requireUserId(userId)
@@ -248,93 +254,36 @@ export const makeUserGrants = (kit: Kit, checks: Checks, roles: Roles) => {
     )
 
   /** {@link forgetUser} behind its permission (see above). */
-  const removeUserGrants = (userId: string) => usersDelete(forgetUser(userId))
+  const removeUserGrants = (userId: UserId) => usersDelete(forgetUser(userId))
 
-  /**
-   * Everything that decides a user's permissions, read fresh from the
-   * database: roles (direct and through teams), overrides, the allow and
-   * deny patterns in force, and the known concrete permissions held.
-   * Requires `roles:read`.
-   * @errors ValidationError (user id), NotFound (no such user)
-   */
-  const effectivePermissions = (userId: string) =>
-    rolesRead(
-      inTenant(
-        Effect.gen(function* () {
-          yield* requireUser(userId)
-          const { direct, viaTeams, overrides, grants } = yield* repo.userRules(userId)
-          const known = yield* kit.knownPermissions
-          const held = new Map(
-            [...direct, ...viaTeams].map((r) => [
-              r.id,
-              { ...r, permissions: grants.filter((g) => g.role_id === r.id).map((g) => g.permission) }
-            ])
-          )
-          const teams = new Map(viaTeams.map((t) => [t.team_id, { id: t.team_id, name: t.team_name }]))
-          const policy = compilePolicy({
-            roles: [...held.values()].map((r) => ({
-              id: r.id,
-              name: r.name,
-              priority: r.priority,
-              permissions: r.permissions
-            })),
-            userRoles: direct.map((r) => ({ userId, roleId: r.id })),
-            teams: [...teams.values()],
-            teamMembers: [...teams.keys()].map((teamId) => ({ teamId, userId })),
-            teamRoles: viaTeams.map((t) => ({ teamId: t.team_id, roleId: t.id })),
-            overrides: overrides.map((o) => ({ userId, permission: o.permission, effect: o.effect }))
-          })
-          const g = policy.grants(userId)
-          const roleGrants = [
-            ...direct.map(
-              (r) =>
-                new RoleGrant({
-                  role_id: r.id as Role["id"],
-                  role_name: r.name,
-                  priority: r.priority,
-                  via: "direct",
-                  team_id: null,
-                  team_name: null
-                })
-            ),
-            ...viaTeams.map(
-              (r) =>
-                new RoleGrant({
-                  role_id: r.id as Role["id"],
-                  role_name: r.name,
-                  priority: r.priority,
-                  via: "team",
-                  team_id: r.team_id as Team["id"],
-                  team_name: r.team_name
-                })
-            )
-          ].sort((a, b) => b.priority - a.priority || a.role_name.localeCompare(b.role_name))
-          return new EffectivePermissions({
-            user_id: userId,
-            roles: roleGrants,
-            overrides: overrides.map((o) => ({ permission: o.permission, effect: o.effect })),
-            allow: g.allow.map((s) => s.pattern),
-            deny: g.deny.map((s) => s.pattern),
-            permissions: [...policy.effective(userId, [...known.keys()].sort())]
-          })
-        })
-      ).pipe(Effect.withSpan("Access.effectivePermissions"))
-    )
+  return { forgetUser, removeUserGrants } as const
+}
 
+/**
+ * User-role, override and effective-permission operations, on `kit`, the
+ * decisions `checks` and the role lookups of `roles`. `grantRole`,
+ * `grantRoleMany`, `withdrawRole` and `forgetUser` are the unchecked forms,
+ * for `Lifecycle.ts` only (not exposed by the service).
+ */
+export const makeUserGrants = (kit: Kit, checks: Checks, roles: Roles) => {
+  const userRoles = makeUserRoles(kit, checks, roles)
+  const overrides = makeUserOverrides(kit, checks)
+  const forget = makeForgetUser(kit)
+  const effective = makeEffectivePermissions(kit)
   return {
     // the unchecked forms, for `Lifecycle.ts` only (not exposed by the service)
-    grantRole,
-    grantRoleMany,
-    withdrawRole,
-    forgetUser,
-    listUserRoles,
-    assignRole,
-    assignRoleMany,
-    unassignRole,
-    listUserOverrides,
-    setUserOverride,
-    removeUserOverride,
-    removeUserGrants,
-    effectivePermissions
+    grantRole: userRoles.grantRole,
+    grantRoleMany: userRoles.grantRoleMany,
+    withdrawRole: userRoles.withdrawRole,
+    forgetUser: forget.forgetUser,
+    listUserRoles: userRoles.listUserRoles,
+    assignRole: userRoles.assignRole,
+    assignRoleMany: userRoles.assignRoleMany,
+    unassignRole: userRoles.unassignRole,
+    listUserOverrides: overrides.listUserOverrides,
+    setUserOverride: overrides.setUserOverride,
+    removeUserOverride: overrides.removeUserOverride,
+    removeUserGrants: forget.removeUserGrants,
+    effectivePermissions: effective.effectivePermissions
   } as const
 }

@@ -45,6 +45,7 @@
 
 import { DEFAULT_ROLE_OF_TYPE } from "@signet/contracts/access/Domain"
 import type { CreateApiKey, CreateUser, UpdateUser } from "@signet/contracts/identity/Domain"
+import type { UserId } from "@signet/contracts/kernel/Ids"
 import type { Redacted } from "effect"
 import { Effect } from "effect"
 import { Access } from "../access/Access.js"
@@ -68,7 +69,7 @@ const apiKeysWrite = policyRequire("apikeys", "write")
  */
 const onUser = <A, E, R>(id: string, what: string, self: Effect.Effect<A, E, R>) =>
   Effect.zipRight(
-    Access.use((a) => a.requireHeldUser(id, what)),
+    Access.use((a) => a.requireHeldUser(id as UserId, what)),
     self
   )
 
@@ -175,7 +176,7 @@ export const UserAdmin = {
     usersWrite(
       sensitive(
         Effect.zipRight(
-          Access.use((a) => a.requireHeldUser(id, "setting this user's password")),
+          Access.use((a) => a.requireHeldUser(id as UserId, "setting this user's password")),
           Auth.use((a) => a.resetPassword(id, password))
         )
       )

@@ -9,14 +9,23 @@
  * @module
  */
 import { type SqlClient, SqlSchema } from "@effect/sql"
-import { PermissionInfo, Role } from "@signet/contracts/access/Domain"
+import { PermissionInfo, Role, type RoleId } from "@signet/contracts/access/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
-import { Effect, Option, Schema } from "effect"
-import { bool, DbBool, DbCount } from "../../kernel/Sql.js"
+import { type DateTime, Effect, Option, Schema } from "effect"
+import { bool, DbBool, DbCount, instant } from "../../kernel/Sql.js"
 
-/** A `roles` row decoded into {@link Role} (booleans and counts read portably). */
+/**
+ * A `roles` row decoded into {@link Role} (booleans and counts read
+ * portably; the instants, ISO strings in both dialects, are decoded by `Role`).
+ */
 export const RoleFromRow = Schema.compose(
-  Schema.Struct({ ...Role.fields, priority: DbCount, is_system: DbBool }),
+  Schema.Struct({
+    ...Role.fields,
+    priority: DbCount,
+    is_system: DbBool,
+    created_at: Schema.String,
+    updated_at: Schema.String
+  }),
   Role,
   { strict: false }
 )
@@ -40,7 +49,7 @@ export interface RoleCursor {
 
 /** The columns a role is written with. */
 export interface RoleValues {
-  readonly id: string
+  readonly id: RoleId
   readonly name: string
   readonly description: string
   readonly priority: number
@@ -49,8 +58,71 @@ export interface RoleValues {
 
 const tenantId = Effect.map(CurrentTenant, (t) => t.id)
 
-/** The role, permission and version queries, on `sql`. */
-export const roleQueries = (sql: SqlClient.SqlClient) => {
+/** The per-tenant policy version (`access_versions`), on `sql`. */
+const versionQueries = (sql: SqlClient.SqlClient) =>
+  ({
+    /** Adds 1 to the tenant's policy version (creating it at 1). */
+    bumpVersion: Effect.fn("AccessRepo.bumpVersion")(function* () {
+      const tenant = yield* tenantId
+      yield* sql`INSERT INTO access_versions (tenant_id, version) VALUES (${tenant}, 1)
+        ON CONFLICT (tenant_id) DO UPDATE SET version = access_versions.version + 1`
+    }, Effect.orDie),
+
+    /** The tenant's policy version (0 before the first change). */
+    readVersion: Effect.fn("AccessRepo.readVersion")(function* () {
+      const tenant = yield* tenantId
+      const rows = yield* sql<{ version: unknown }>`SELECT version FROM access_versions WHERE tenant_id = ${tenant}`
+      return Number(rows[0]?.version ?? 0)
+    }, Effect.orDie)
+  }) as const
+
+/** The tenant's `permissions` rows, on `sql`. */
+const permissionQueries = (sql: SqlClient.SqlClient) =>
+  ({
+    /** The tenant's `permissions` rows (declared by modules when seeded, or created by the tenant). */
+    permissionRows: Effect.fn("AccessRepo.permissionRows")(function* () {
+      const tenant = yield* tenantId
+      const rows = yield* sql`SELECT name, description, is_system FROM permissions WHERE tenant_id = ${tenant}`
+      return yield* Schema.decodeUnknown(Schema.Array(PermissionFromRow))(rows)
+    }, Effect.orDie),
+
+    /** Inserts permission rows (seeding); `at` is the instant. */
+    insertPermissions: Effect.fn("AccessRepo.insertPermissions")(function* (
+      rows: ReadonlyArray<PermissionInfo>,
+      at: DateTime.Utc
+    ) {
+      if (rows.length === 0) return
+      const tenant = yield* tenantId
+      yield* sql`INSERT INTO permissions ${sql.insert(
+        rows.map((p) => ({
+          tenant_id: tenant,
+          name: p.name,
+          description: p.description,
+          is_system: bool(p.is_system),
+          created_at: instant(at)
+        }))
+      )}`
+    }, Effect.orDie),
+
+    /** Inserts one permission row. Keeps `SqlError` (a unique violation means the name is taken). */
+    insertPermission: (info: PermissionInfo, at: DateTime.Utc) =>
+      Effect.flatMap(
+        tenantId,
+        (tenant) => sql`INSERT INTO permissions (tenant_id, name, description, is_system, created_at)
+          VALUES (${tenant}, ${info.name}, ${info.description}, ${bool(info.is_system)}, ${instant(at)})`
+      ).pipe(Effect.asVoid, Effect.withSpan("AccessRepo.insertPermission")),
+
+    /** Deletes a permission and every exact grant of it (role grants and user overrides). */
+    deletePermission: Effect.fn("AccessRepo.deletePermission")(function* (name: string) {
+      const tenant = yield* tenantId
+      yield* sql`DELETE FROM role_permissions WHERE tenant_id = ${tenant} AND permission = ${name}`
+      yield* sql`DELETE FROM user_permissions WHERE tenant_id = ${tenant} AND permission = ${name}`
+      yield* sql`DELETE FROM permissions WHERE tenant_id = ${tenant} AND name = ${name}`
+    }, Effect.orDie)
+  }) as const
+
+/** Role reads (roles and their patterns), on `sql`. */
+const roleReads = (sql: SqlClient.SqlClient) => {
   const rolesWhere = SqlSchema.findAll({
     Request: Schema.Struct({
       tenant: Schema.String,
@@ -70,24 +142,9 @@ export const roleQueries = (sql: SqlClient.SqlClient) => {
     execute: (r) => sql`SELECT permission FROM role_permissions
       WHERE tenant_id = ${r.tenant} AND role_id = ${r.role} ORDER BY permission`
   })
-
   return {
-    /** Adds 1 to the tenant's policy version (creating it at 1). */
-    bumpVersion: Effect.fn("AccessRepo.bumpVersion")(function* () {
-      const tenant = yield* tenantId
-      yield* sql`INSERT INTO access_versions (tenant_id, version) VALUES (${tenant}, 1)
-        ON CONFLICT (tenant_id) DO UPDATE SET version = access_versions.version + 1`
-    }, Effect.orDie),
-
-    /** The tenant's policy version (0 before the first change). */
-    readVersion: Effect.fn("AccessRepo.readVersion")(function* () {
-      const tenant = yield* tenantId
-      const rows = yield* sql<{ version: unknown }>`SELECT version FROM access_versions WHERE tenant_id = ${tenant}`
-      return Number(rows[0]?.version ?? 0)
-    }, Effect.orDie),
-
     /** The role with this id (none for another tenant's id or a non-UUID). */
-    findRole: Effect.fn("AccessRepo.findRole")(function* (id: string) {
+    findRole: Effect.fn("AccessRepo.findRole")(function* (id: RoleId) {
       if (!isUuid(id)) return Option.none<Role>()
       const rows = yield* rolesWhere({ tenant: yield* tenantId, id })
       return Option.fromNullable(rows[0])
@@ -116,7 +173,7 @@ export const roleQueries = (sql: SqlClient.SqlClient) => {
     }, Effect.orDie),
 
     /** A role's permission patterns, sorted. */
-    rolePermissions: Effect.fn("AccessRepo.rolePermissions")(function* (roleId: string) {
+    rolePermissions: Effect.fn("AccessRepo.rolePermissions")(function* (roleId: RoleId) {
       const rows = yield* permissionStrings({ tenant: yield* tenantId, role: roleId })
       return rows.map((r) => r.permission)
     }, Effect.orDie),
@@ -128,57 +185,21 @@ export const roleQueries = (sql: SqlClient.SqlClient) => {
         JOIN role_permissions rp ON rp.tenant_id = r.tenant_id AND rp.role_id = r.id
         WHERE r.tenant_id = ${tenant} AND r.name = ${name} ORDER BY rp.permission`
       return rows.map((r) => r.permission)
-    }, Effect.orDie),
+    }, Effect.orDie)
+  } as const
+}
 
-    /** The tenant's `permissions` rows (declared by modules when seeded, or created by the tenant). */
-    permissionRows: Effect.fn("AccessRepo.permissionRows")(function* () {
-      const tenant = yield* tenantId
-      const rows = yield* sql`SELECT name, description, is_system FROM permissions WHERE tenant_id = ${tenant}`
-      return yield* Schema.decodeUnknown(Schema.Array(PermissionFromRow))(rows)
-    }, Effect.orDie),
-
-    /** Inserts permission rows (seeding); `at` is the ISO instant. */
-    insertPermissions: Effect.fn("AccessRepo.insertPermissions")(function* (
-      rows: ReadonlyArray<PermissionInfo>,
-      at: string
-    ) {
-      if (rows.length === 0) return
-      const tenant = yield* tenantId
-      yield* sql`INSERT INTO permissions ${sql.insert(
-        rows.map((p) => ({
-          tenant_id: tenant,
-          name: p.name,
-          description: p.description,
-          is_system: bool(p.is_system),
-          created_at: at
-        }))
-      )}`
-    }, Effect.orDie),
-
-    /** Inserts one permission row. Keeps `SqlError` (a unique violation means the name is taken). */
-    insertPermission: (info: PermissionInfo, at: string) =>
-      Effect.flatMap(
-        tenantId,
-        (tenant) => sql`INSERT INTO permissions (tenant_id, name, description, is_system, created_at)
-          VALUES (${tenant}, ${info.name}, ${info.description}, ${bool(info.is_system)}, ${at})`
-      ).pipe(Effect.asVoid, Effect.withSpan("AccessRepo.insertPermission")),
-
-    /** Deletes a permission and every exact grant of it (role grants and user overrides). */
-    deletePermission: Effect.fn("AccessRepo.deletePermission")(function* (name: string) {
-      const tenant = yield* tenantId
-      yield* sql`DELETE FROM role_permissions WHERE tenant_id = ${tenant} AND permission = ${name}`
-      yield* sql`DELETE FROM user_permissions WHERE tenant_id = ${tenant} AND permission = ${name}`
-      yield* sql`DELETE FROM permissions WHERE tenant_id = ${tenant} AND name = ${name}`
-    }, Effect.orDie),
-
+/** Role writes (roles, their patterns and assignments), on `sql`. */
+const roleWrites = (sql: SqlClient.SqlClient) =>
+  ({
     /** Inserts a role. Keeps `SqlError` (a unique violation means the name is taken). */
-    insertRole: (role: RoleValues, at: string) =>
+    insertRole: (role: RoleValues, at: DateTime.Utc) =>
       Effect.flatMap(
         tenantId,
         (
           tenant
         ) => sql`INSERT INTO roles (tenant_id, id, name, description, priority, is_system, created_at, updated_at)
-          VALUES (${tenant}, ${role.id}, ${role.name}, ${role.description}, ${role.priority}, ${bool(role.is_system)}, ${at}, ${at})`
+          VALUES (${tenant}, ${role.id}, ${role.name}, ${role.description}, ${role.priority}, ${bool(role.is_system)}, ${instant(at)}, ${instant(at)})`
       ).pipe(Effect.asVoid, Effect.withSpan("AccessRepo.insertRole")),
 
     /** Writes a role's name, description, priority and `updated_at`. Keeps `SqlError` (name taken). */
@@ -186,12 +207,12 @@ export const roleQueries = (sql: SqlClient.SqlClient) => {
       Effect.flatMap(
         tenantId,
         (tenant) => sql`UPDATE roles SET name = ${role.name}, description = ${role.description},
-            priority = ${role.priority}, updated_at = ${role.updated_at}
+            priority = ${role.priority}, updated_at = ${instant(role.updated_at)}
           WHERE tenant_id = ${tenant} AND id = ${role.id}`
       ).pipe(Effect.asVoid, Effect.withSpan("AccessRepo.updateRole")),
 
     /** How many users and teams hold the role. */
-    countRoleHolders: Effect.fn("AccessRepo.countRoleHolders")(function* (roleId: string) {
+    countRoleHolders: Effect.fn("AccessRepo.countRoleHolders")(function* (roleId: RoleId) {
       const tenant = yield* tenantId
       const [users] = yield* sql<{ n: unknown }>`SELECT COUNT(*) AS n FROM user_roles
         WHERE tenant_id = ${tenant} AND role_id = ${roleId}`
@@ -201,7 +222,7 @@ export const roleQueries = (sql: SqlClient.SqlClient) => {
     }, Effect.orDie),
 
     /** Deletes a role with its assignments (users, teams) and grants. */
-    deleteRole: Effect.fn("AccessRepo.deleteRole")(function* (roleId: string) {
+    deleteRole: Effect.fn("AccessRepo.deleteRole")(function* (roleId: RoleId) {
       const tenant = yield* tenantId
       yield* sql`DELETE FROM user_roles WHERE tenant_id = ${tenant} AND role_id = ${roleId}`
       yield* sql`DELETE FROM team_roles WHERE tenant_id = ${tenant} AND role_id = ${roleId}`
@@ -211,20 +232,20 @@ export const roleQueries = (sql: SqlClient.SqlClient) => {
 
     /** Adds permission patterns to a role (none already present). */
     insertRolePermissions: Effect.fn("AccessRepo.insertRolePermissions")(function* (
-      roleId: string,
+      roleId: RoleId,
       permissions: ReadonlyArray<string>,
-      at: string
+      at: DateTime.Utc
     ) {
       if (permissions.length === 0) return
       const tenant = yield* tenantId
       yield* sql`INSERT INTO role_permissions ${sql.insert(
-        permissions.map((permission) => ({ tenant_id: tenant, role_id: roleId, permission, created_at: at }))
+        permissions.map((permission) => ({ tenant_id: tenant, role_id: roleId, permission, created_at: instant(at) }))
       )}`
     }, Effect.orDie),
 
     /** Removes permission patterns from a role. */
     deleteRolePermissions: Effect.fn("AccessRepo.deleteRolePermissions")(function* (
-      roleId: string,
+      roleId: RoleId,
       permissions: ReadonlyArray<string>
     ) {
       if (permissions.length === 0) return
@@ -232,5 +253,8 @@ export const roleQueries = (sql: SqlClient.SqlClient) => {
       yield* sql`DELETE FROM role_permissions WHERE tenant_id = ${tenant} AND role_id = ${roleId}
         AND ${sql.in("permission", permissions)}`
     }, Effect.orDie)
-  } as const
-}
+  }) as const
+
+/** The role, permission and version queries, on `sql`. */
+export const roleQueries = (sql: SqlClient.SqlClient) =>
+  ({ ...versionQueries(sql), ...roleReads(sql), ...permissionQueries(sql), ...roleWrites(sql) }) as const

@@ -5,6 +5,8 @@
  *
  * @module
  */
+
+import type { UserId } from "@signet/contracts/kernel/Ids"
 import { newUuid } from "@signet/contracts/kernel/Ids"
 import { Effect } from "effect"
 import { instant } from "../../kernel/Sql.js"
@@ -111,13 +113,13 @@ export const makeRoster = (kit: Kit) => {
         }
         counts.updated++
       }
-      for (const id of removed) yield* access.dropUserGrants(id)
+      for (const id of removed) yield* access.dropUserGrants(id as UserId)
       const ended = [
         ...removed.map((id) => ({ id, reason: "user_deleted" })),
         ...disabled.map((id) => ({ id, reason: "user_disabled" }))
       ]
       for (const { id, reason } of ended) yield* sessions.revokeOf(id, {}, reason, at)
-      if (retyped.length > 0) yield* access.swapDefaultRoles(retyped)
+      if (retyped.length > 0) yield* access.swapDefaultRoles(retyped.map((c) => ({ ...c, id: c.id as UserId })))
       const granted = [...created, ...restored]
       if (granted.length > 0) {
         const nowMs = yield* now
