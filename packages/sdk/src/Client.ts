@@ -26,7 +26,7 @@
  * @module
  */
 import { FetchHttpClient, HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
-import { FieldIssue, SignetApi, ValidationError } from "@signet/contracts"
+import { type ApiKeyId, FieldIssue, SignetApi, type UserId, ValidationError } from "@signet/contracts"
 import { Cause, Effect, Exit, ParseResult, Redacted, Schema } from "effect"
 
 /** How the client authenticates. */
@@ -276,7 +276,9 @@ export const createSignetClient = (options: SignetClientOptions) => {
     f: (r: Raw, payload: PayloadOf<G, E>) => Effect.Effect<A, unknown>
   ): Promise<A> => toPromise(decodePayload(group, endpoint, input)).then((payload) => call((r) => f(r, payload)))
   const path = { slug }
-  const withId = (id: string) => ({ path: { slug, id } })
+  // The SDK takes ids as plain strings; the paths' ids are branded (UserId, ApiKeyId): one cast here,
+  // the id's shape is still checked when the request is encoded (and by the server).
+  const withId = (id: string) => ({ path: { slug, id: id as UserId & ApiKeyId } })
 
   return {
     /** The Effect REST client underneath (every endpoint; `{ path: { slug } }` is yours to pass). */

@@ -1,4 +1,5 @@
 import { expect, layer } from "@effect/vitest"
+import { UserId } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { makeRpcClient } from "@signet/sdk"
 import { call, TestServer, testServer } from "@signet/server/testing"
@@ -235,7 +236,9 @@ for (const dialect of testDialects()) {
           expect((yield* Effect.flip(rpc.GetCourseRoll({ course_id: tenants[1]!.ids.course! })))._tag).toBe(
             "AttendanceNotFound"
           )
-          expect((yield* Effect.flip(rpc.GetUserById({ user_id: tenants[1]!.ids.user! })))._tag).toBe("UserNotFound")
+          expect((yield* Effect.flip(rpc.GetUserById({ user_id: UserId.make(tenants[1]!.ids.user!) })))._tag).toBe(
+            "UserNotFound"
+          )
 
           // The victims' objects are as they were.
           for (const t of tenants) {

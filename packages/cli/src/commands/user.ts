@@ -18,6 +18,7 @@ import {
   Tenancy,
   type User,
   UserAdmin,
+  UserId,
   UserStatus,
   UserType
 } from "@signet/core"
@@ -29,7 +30,7 @@ import { configLayer } from "../Settings.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON"))
 const tenantOpt = Options.text("tenant").pipe(Options.withDescription("Tenant slug"))
-const userId = Args.text({ name: "user-id" })
+const userId = Args.text({ name: "user-id" }).pipe(Args.withSchema(UserId))
 const columns = ["id", "email", "user_type", "status", "given_name", "family_name", "student_number"]
 
 /**

@@ -7,7 +7,7 @@
  */
 import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Forbidden, Unauthorized, ValidationError } from "@signet/contracts/kernel/Errors"
-import { Clock, Effect, Option } from "effect"
+import { Clock, DateTime, Effect, Option } from "effect"
 import { instant } from "../../kernel/Sql.js"
 import type { ClientInfo } from "../Auth.js"
 import type { Kit } from "./Kit.js"
@@ -77,7 +77,7 @@ export const makeVerification = (kit: Kit) => {
             const deviceLabel = typeof payload.device_label === "string" ? payload.device_label : client.deviceLabel
             const pair = yield* auth.openSession(
               tenant,
-              { ...row, last_login_at: at },
+              { ...row, last_login_at: DateTime.unsafeMake(at) },
               { ...client, deviceLabel },
               true
             )
@@ -137,7 +137,7 @@ export const makeVerification = (kit: Kit) => {
         const minutes = yield* tenancy.settingValue<number>(tenant.id, "auth.step_up_minutes")
         const at = Option.getOrNull(yield* sessions.mfaVerifiedAt(sessionId))
         const nowMs = yield* Clock.currentTimeMillis
-        if (!at || nowMs - Date.parse(at) > minutes * 60_000) {
+        if (!at || nowMs - DateTime.toEpochMillis(at) > minutes * 60_000) {
           return yield* new Forbidden({
             message: `this operation needs an MFA verification in the last ${minutes} minutes (POST …/auth/step-up)`,
             permission: "mfa:step-up"
