@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { TenantId } from "@signet/contracts/kernel/Context"
 import { Effect } from "effect"
 import type { LoadedKey, PublicJwk, SigningKeyInfo } from "./Shared.js"
 import type { KeyStore } from "./Store.js"
@@ -23,7 +24,7 @@ export const makePublication = (store: KeyStore) => {
    * A tenant's JWKS: its own keys, then the platform's (its tokens are
    * signed with one or the other).
    */
-  const jwksFor = (tenantId: string) =>
+  const jwksFor = (tenantId: TenantId) =>
     Effect.map(ensure, (keys) => {
       const all = [...keys.values()]
       return {

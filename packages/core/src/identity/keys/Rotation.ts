@@ -8,6 +8,7 @@
  * @module
  */
 import type { SqlClient } from "@effect/sql"
+import type { TenantId } from "@signet/contracts/kernel/Context"
 import { Clock, Effect } from "effect"
 import { instant } from "../../kernel/Sql.js"
 import type { SigningAlg, SigningKeysRepo } from "../repo/SigningKeys.js"
@@ -25,7 +26,7 @@ export const makeRotation = (
   const { ensure, load, generate } = store
 
   /** Retires the owner's signing keys (they verify for `graceSeconds` more) and drops those past their grace. */
-  const retireKeys = (tenantId: string | null, graceSeconds: number, nowMs: number) =>
+  const retireKeys = (tenantId: TenantId | null, graceSeconds: number, nowMs: number) =>
     repo.retire(tenantId, instant(nowMs + graceSeconds * 1000), instant(nowMs))
 
   /**
@@ -38,7 +39,7 @@ export const makeRotation = (
   const rotate = (
     alg: SigningAlg = preferredAlg,
     graceSeconds = DEFAULT_GRACE_SECONDS,
-    tenantId: string | null = null
+    tenantId: TenantId | null = null
   ) =>
     Effect.gen(function* () {
       yield* ensure
@@ -55,7 +56,7 @@ export const makeRotation = (
    * keep verifying its tokens for `graceSeconds`. Answers how many keys
    * were retired (0 when the tenant had none signing).
    */
-  const dropTenantKeys = (tenantId: string, graceSeconds = DEFAULT_GRACE_SECONDS) =>
+  const dropTenantKeys = (tenantId: TenantId, graceSeconds = DEFAULT_GRACE_SECONDS) =>
     Effect.gen(function* () {
       yield* ensure
       const nowMs = yield* Clock.currentTimeMillis

@@ -7,6 +7,9 @@
  *
  * @module
  */
+import type { SigningKeyId } from "@signet/contracts/identity/Domain"
+import type { TenantId } from "@signet/contracts/kernel/Context"
+import type { DateTime } from "effect"
 import type * as Jose from "jose"
 import type { EncryptedColumn } from "../../kernel/KeyRotation.js"
 import type { SigningAlg } from "../repo/SigningKeys.js"
@@ -34,17 +37,17 @@ export const signingKeyColumn: EncryptedColumn = {
 /** A key imported by `jose` (public or private). */
 export type KeyLike = Awaited<ReturnType<typeof Jose.importJWK>>
 
-/** A signing key as held in memory: imported public and private parts, instants as stored (ISO-8601). */
+/** A signing key as held in memory: imported public and private parts. */
 export interface LoadedKey {
-  readonly kid: string
+  readonly kid: SigningKeyId
   /** The tenant whose tokens the key signs, or null for the platform key. */
-  readonly tenantId: string | null
+  readonly tenantId: TenantId | null
   readonly alg: SigningAlg
   readonly publicJwk: Jose.JWK
   readonly publicKey: KeyLike
   readonly privateKey: KeyLike
-  readonly createdAt: string
-  readonly retireAfter: string | null
+  readonly createdAt: DateTime.Utc
+  readonly retireAfter: DateTime.Utc | null
 }
 
 /** A public key as published in the JWKS. */
@@ -59,12 +62,12 @@ export const KEY_REFRESH_MS = 30_000
 
 /** A signing key as listed by `SigningKeys.list` (no private part). */
 export interface SigningKeyInfo {
-  readonly kid: string
-  readonly tenant_id: string | null
+  readonly kid: SigningKeyId
+  readonly tenant_id: TenantId | null
   readonly alg: SigningAlg
-  readonly created_at: string
+  readonly created_at: DateTime.Utc
   /** When the key stops verifying; null while it signs. */
-  readonly retire_after: string | null
+  readonly retire_after: DateTime.Utc | null
 }
 
 /**

@@ -8,7 +8,9 @@
  *
  * @module
  */
-import { Clock, type Context, Effect, Option, Ref } from "effect"
+import { SigningKeyId } from "@signet/contracts/identity/Domain"
+import type { TenantId } from "@signet/contracts/kernel/Context"
+import { Clock, type Context, DateTime, Effect, Option, Ref } from "effect"
 import * as Jose from "jose"
 import type { Envelope } from "../../kernel/Crypto.js"
 import { instant, json } from "../../kernel/Sql.js"
@@ -27,8 +29,8 @@ export const makeKeyStore = (
     // When the table was last compared with `state`, and what it held then.
     let checkedAt = 0
     let fingerprint = ""
-    const fingerprintOf = (rows: ReadonlyArray<{ readonly kid: string; readonly retire_after: string | null }>) =>
-      rows.map((r) => `${r.kid}:${r.retire_after ?? ""}`).join(",")
+    const fingerprintOf = (rows: ReadonlyArray<{ readonly kid: string; readonly retire_after: DateTime.Utc | null }>) =>
+      rows.map((r) => `${r.kid}:${r.retire_after === null ? "" : DateTime.formatIso(r.retire_after)}`).join(",")
 
     /** Reads every key of the table into memory (and answers them by `kid`). */
     const load = Effect.gen(function* () {
@@ -68,12 +70,12 @@ export const makeKeyStore = (
       })
 
     /** Generates and stores a new key, the platform's or a tenant's (it becomes the signing key). */
-    const generate = (alg: SigningAlg, tenantId: string | null = null) =>
+    const generate = (alg: SigningAlg, tenantId: TenantId | null = null) =>
       Effect.gen(function* () {
         const pair = yield* Effect.promise(() => Jose.generateKeyPair(alg, { extractable: true }))
         const publicJwk = yield* Effect.promise(() => Jose.exportJWK(pair.publicKey))
         const privateJwk = yield* Effect.promise(() => Jose.exportJWK(pair.privateKey))
-        const kid = yield* Effect.promise(() => Jose.calculateJwkThumbprint(publicJwk))
+        const kid = SigningKeyId.make(yield* Effect.promise(() => Jose.calculateJwkThumbprint(publicJwk)))
         const now = instant(yield* Clock.currentTimeMillis)
         const enc = yield* envelope.encrypt(JSON.stringify(privateJwk), signingKeyColumn.aad({ kid }))
         yield* repo.insert({
