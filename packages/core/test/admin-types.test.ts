@@ -35,11 +35,11 @@ describe("UserAdmin permissions in the types", () => {
     const wrong: Effect.Effect<unknown, unknown, never> = unmet(UserAdmin.create(input).pipe(policyUse("users:read")))
     const right: Effect.Effect<unknown, unknown, never> = unmet(UserAdmin.create(input).pipe(policyUse("users:write")))
     const wildcard: Effect.Effect<unknown, unknown, never> = unmet(
-      UserAdmin.remove(UserId.make("id")).pipe(policyUse("users:*"))
+      UserAdmin.remove(UserId.make("01900000-0000-7000-8000-000000000000")).pipe(policyUse("users:*"))
     )
     // @ts-expect-error "users:write" does not discharge "users:delete"
     const notDelete: Effect.Effect<unknown, unknown, never> = unmet(
-      UserAdmin.remove(UserId.make("id")).pipe(policyUse("users:write"))
+      UserAdmin.remove(UserId.make("01900000-0000-7000-8000-000000000000")).pipe(policyUse("users:write"))
     )
     // @ts-expect-error API keys need apikeys:*, not users:*
     const keys: Effect.Effect<unknown, unknown, never> = unmet(UserAdmin.listApiKeys.pipe(policyUse("users:*")))

@@ -448,7 +448,7 @@ for (const dialect of testDialects()) {
         const teacher: Actor = { kind: "user", id: teacherId, userType: "teacher" }
         const one = yield* UserAdmin.get(UserId.make(student)).pipe(policyUse("users:read"), as(t, teacher))
         expect(one).toMatchObject({ devices: [], devices_hidden: true })
-        const viaAccount = yield* Account.user(student).pipe(as(t, teacher))
+        const viaAccount = yield* Account.user(UserId.make(student)).pipe(as(t, teacher))
         expect(viaAccount).toMatchObject({ devices: [], devices_hidden: true })
         const page = yield* UserAdmin.list({ user_type: "student" }).pipe(policyUse("users:read"), as(t, teacher))
         expect(page.items.map((u) => u.devices)).toEqual([[]])
@@ -471,7 +471,7 @@ for (const dialect of testDialects()) {
         const t = yield* onboard("authz-devices-shown")
         const student = yield* newUser(t, "student", { devices: ["nfc:04a2b3c4"] })
         const self: Actor = { kind: "user", id: student, userType: "student" }
-        const own = yield* Account.user(student).pipe(as(t, self))
+        const own = yield* Account.user(UserId.make(student)).pipe(as(t, self))
         expect(own.devices).toEqual(["nfc:04a2b3c4"])
         expect(own.devices_hidden).toBeUndefined()
         const admin = yield* adminSession(t)

@@ -9,7 +9,8 @@ import {
   KEY_REFRESH_MS,
   SigningKeys,
   signingKeyColumn,
-  Tenancy
+  Tenancy,
+  UserId
 } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Clock, DateTime, Duration, Effect, Redacted, Schema, TestClock } from "effect"
@@ -358,13 +359,13 @@ for (const dialect of testDialects()) {
         const t = tokensOf(yield* login("id-hotel", "admin@id-hotel.example.edu", PASSWORD))
         yield* asTenant(
           tenant,
-          Auth.use((a) => a.resetPassword(t.user.id, pw("fresh reset passphrase")))
+          Auth.use((a) => a.resetPassword(UserId.make(t.user.id), pw("fresh reset passphrase")))
         ).pipe(Effect.provide(testActor))
         expect((yield* Effect.flip(Auth.use((a) => a.validateToken(t.access_token))))._tag).toBe("Unauthorized")
         const t2 = tokensOf(yield* login("id-hotel", "admin@id-hotel.example.edu", "fresh reset passphrase"))
         yield* asTenant(
           tenant,
-          Auth.use((a) => a.disableUser(t2.user.id))
+          Auth.use((a) => a.disableUser(UserId.make(t2.user.id)))
         ).pipe(Effect.provide(testActor))
         expect((yield* Effect.flip(Auth.use((a) => a.validateToken(t2.access_token))))._tag).toBe("Unauthorized")
         expect(

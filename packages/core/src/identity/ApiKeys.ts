@@ -16,10 +16,10 @@
  */
 
 import * as Crypto from "node:crypto"
-import { ApiKey, ApiKeyNotFound, type CreateApiKey, CreatedApiKey } from "@signet/contracts/identity/Domain"
+import { ApiKey, ApiKeyId, ApiKeyNotFound, type CreateApiKey, CreatedApiKey } from "@signet/contracts/identity/Domain"
 import { CurrentActor } from "@signet/contracts/kernel/Context"
 import { Unauthorized, ValidationError } from "@signet/contracts/kernel/Errors"
-import { newUuid } from "@signet/contracts/kernel/Ids"
+import { newId } from "@signet/contracts/kernel/Ids"
 import { Clock, DateTime, Effect, Option } from "effect"
 import { Access } from "../access/Access.js"
 import { Audit } from "../audit/Audit.js"
@@ -62,7 +62,7 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("Signet/ApiKeys", {
       inTx(
         Effect.gen(function* () {
           const actor = yield* CurrentActor
-          const id = yield* newUuid
+          const id = yield* newId(ApiKeyId)
           const prefix = [...Crypto.randomBytes(12)].map((b) => BASE32[b % 32]).join("")
           const secret = Crypto.randomBytes(32).toString("base64url")
           yield* repo.insert({
@@ -118,7 +118,7 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("Signet/ApiKeys", {
     )
 
     /** Revokes a key. @errors ApiKeyNotFound */
-    const revoke = (id: string) =>
+    const revoke = (id: ApiKeyId) =>
       inTx(
         Effect.gen(function* () {
           const nowMs = yield* Clock.currentTimeMillis
