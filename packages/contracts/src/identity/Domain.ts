@@ -107,7 +107,7 @@ export class User extends Schema.Class<User>("User")({
 
 /** The seed's `UserLite` (identity.proto): what other modules need of a user. */
 export class UserLite extends Schema.Class<UserLite>("UserLite")({
-  id: Schema.String,
+  id: UserId,
   school_id: Schema.String,
   email: Schema.String,
   firstname: Schema.String,
