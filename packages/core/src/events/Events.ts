@@ -69,7 +69,7 @@ export class Events extends Effect.Service<Events>()("Signet/Events", {
         const id = yield* newId(EventId)
         const now = instant(yield* Clock.currentTimeMillis)
         const source = `/signet/${input.type.split(".")[1] ?? "core"}`
-        const tenantId = Option.match(tenant, { onNone: () => null, onSome: (t) => t.id as string })
+        const tenantId = Option.match(tenant, { onNone: () => null, onSome: (t) => t.id })
         yield* repo.insert({
           id,
           tenantId,

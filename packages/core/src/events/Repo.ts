@@ -12,13 +12,14 @@
  */
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { CloudEvent, EventId, OutboxStatus } from "@signet/contracts/events/Domain"
+import { TenantId } from "@signet/contracts/kernel/Context"
 import { Effect, Option, Schema } from "effect"
 import { DbCount, DbJson, json, repoSpan } from "../kernel/Sql.js"
 
 /** An `outbox` row. */
 export const OutboxRow = Schema.Struct({
   id: EventId,
-  tenant_id: Schema.NullOr(Schema.String),
+  tenant_id: Schema.NullOr(TenantId),
   type: Schema.String,
   source: Schema.String,
   subject: Schema.NullOr(Schema.String),
@@ -36,7 +37,7 @@ export type OutboxRow = typeof OutboxRow.Type
 /** A new event as stored: the CloudEvent's fields, its tenant (if any) and when it is first due. */
 export interface NewOutboxEvent {
   readonly id: EventId
-  readonly tenantId: string | null
+  readonly tenantId: TenantId | null
   readonly type: string
   readonly source: string
   readonly subject: string | null
