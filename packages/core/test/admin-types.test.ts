@@ -12,7 +12,8 @@ import {
   type CurrentTenant,
   type Identity,
   policyUse,
-  UserAdmin
+  UserAdmin,
+  UserId
 } from "@signet/core"
 import type { CreateUser } from "@signet/core/api"
 import type { Effect } from "effect"
@@ -33,10 +34,12 @@ describe("UserAdmin permissions in the types", () => {
     // @ts-expect-error "users:read" does not discharge "users:write"
     const wrong: Effect.Effect<unknown, unknown, never> = unmet(UserAdmin.create(input).pipe(policyUse("users:read")))
     const right: Effect.Effect<unknown, unknown, never> = unmet(UserAdmin.create(input).pipe(policyUse("users:write")))
-    const wildcard: Effect.Effect<unknown, unknown, never> = unmet(UserAdmin.remove("id").pipe(policyUse("users:*")))
+    const wildcard: Effect.Effect<unknown, unknown, never> = unmet(
+      UserAdmin.remove(UserId.make("01900000-0000-7000-8000-000000000000")).pipe(policyUse("users:*"))
+    )
     // @ts-expect-error "users:write" does not discharge "users:delete"
     const notDelete: Effect.Effect<unknown, unknown, never> = unmet(
-      UserAdmin.remove("id").pipe(policyUse("users:write"))
+      UserAdmin.remove(UserId.make("01900000-0000-7000-8000-000000000000")).pipe(policyUse("users:write"))
     )
     // @ts-expect-error API keys need apikeys:*, not users:*
     const keys: Effect.Effect<unknown, unknown, never> = unmet(UserAdmin.listApiKeys.pipe(policyUse("users:*")))

@@ -26,7 +26,7 @@ import {
   CreateApiKey,
   policyUse,
   UserAdmin,
-  type UserId
+  UserId
 } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Effect, Redacted, Schema } from "effect"
@@ -197,7 +197,7 @@ for (const dialect of testDialects()) {
           const { admin, manager, tenant } = yield* setup("cesc-password-held")
           const before = yield* writes(tenant)
           const error = yield* Effect.flip(
-            UserAdmin.resetPassword(admin.id!, Redacted.make("a brand new passphrase 7")).pipe(
+            UserAdmin.resetPassword(UserId.make(admin.id!), Redacted.make("a brand new passphrase 7")).pipe(
               policyUse("users:write"),
               as(tenant, manager)
             )

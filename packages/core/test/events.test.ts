@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it, layer } from "@effect/vitest"
-import { backoff, CurrentTenant, defaultDispatcherOptions, Events, type TenantId } from "@signet/core"
+import { backoff, CurrentTenant, defaultDispatcherOptions, EventId, Events, type TenantId } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Duration, Effect, Ref, TestClock } from "effect"
 import { outboxCount, testCore } from "./support.js"
@@ -107,7 +107,9 @@ for (const dialect of testDialects()) {
         yield* events.dispatchOnce
         expect((yield* events.get(ev.id)).status).toBe("delivered")
         expect(yield* Ref.get(seen)).toBe(1)
-        expect((yield* Effect.flip(events.replay("01900000-0000-7000-8000-00000000ffff")))._tag).toBe("NotFound")
+        expect((yield* Effect.flip(events.replay(EventId.make("01900000-0000-7000-8000-00000000ffff"))))._tag).toBe(
+          "NotFound"
+        )
         yield* events.configure({ maxAttempts: defaultDispatcherOptions.maxAttempts })
       })
     )

@@ -30,7 +30,8 @@ import {
   Identity,
   Mfa,
   policyUse,
-  UserAdmin
+  UserAdmin,
+  UserId
 } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Effect, Option, Redacted, Schema } from "effect"
@@ -136,7 +137,7 @@ for (const dialect of testDialects()) {
           const studentId = yield* newUser(t, "student", { password: "old password of the student" })
           const before = yield* writes(t)
           const error = yield* Effect.flip(
-            UserAdmin.resetPassword(studentId, Redacted.make("a new password chosen by the admin")).pipe(
+            UserAdmin.resetPassword(UserId.make(studentId), Redacted.make("a new password chosen by the admin")).pipe(
               policyUse("users:write"),
               as(t, admin)
             )
@@ -152,10 +153,10 @@ for (const dialect of testDialects()) {
         const admin = yield* adminSession(t)
         const studentId = yield* newUser(t, "student", { password: "old password of the student" })
         yield* recordStepUp(t, admin)
-        yield* UserAdmin.resetPassword(studentId, Redacted.make("a new password chosen by the admin")).pipe(
-          policyUse("users:write"),
-          as(t, admin)
-        )
+        yield* UserAdmin.resetPassword(
+          UserId.make(studentId),
+          Redacted.make("a new password chosen by the admin")
+        ).pipe(policyUse("users:write"), as(t, admin))
         const audit = yield* asTenant(
           t,
           Audit.use((a) => a.list({ targetId: studentId }))
@@ -289,7 +290,9 @@ for (const dialect of testDialects()) {
         const admin = yield* adminSession(t)
         const teacher = yield* newUser(t, "teacher", { password: PASSWORD })
         const before = yield* writes(t)
-        const error = yield* Effect.flip(UserAdmin.resetMfa(teacher).pipe(policyUse("users:write"), as(t, admin)))
+        const error = yield* Effect.flip(
+          UserAdmin.resetMfa(UserId.make(teacher)).pipe(policyUse("users:write"), as(t, admin))
+        )
         expect(error).toMatchObject({ _tag: "Forbidden", permission: "mfa:step-up" })
         expect(yield* writes(t)).toEqual(before)
       })
@@ -312,7 +315,7 @@ for (const dialect of testDialects()) {
           const { secret } = yield* Mfa.use((m) => m.enroll(teacher, Redacted.make(PASSWORD))).pipe(as(t))
           yield* Effect.flatMap(codeAt(secret), (c) => Mfa.use((m) => m.confirm(teacher, c))).pipe(as(t))
 
-          const reset = yield* UserAdmin.resetMfa(teacher).pipe(policyUse("users:write"), as(t, admin))
+          const reset = yield* UserAdmin.resetMfa(UserId.make(teacher)).pipe(policyUse("users:write"), as(t, admin))
           expect(reset).toMatchObject({ user_id: teacher, sessions_revoked: 1 })
           const row = Option.getOrThrow(
             yield* asTenant(
@@ -349,7 +352,9 @@ for (const dialect of testDialects()) {
           const t = yield* onboard("authz-reset-held")
           const head = yield* adminSession(t)
           const clerk: Actor = { kind: "apiKey", id: "key-clerk", permissions: ["users:read", "users:write"] }
-          const error = yield* Effect.flip(UserAdmin.resetMfa(head.id!).pipe(policyUse("users:write"), as(t, clerk)))
+          const error = yield* Effect.flip(
+            UserAdmin.resetMfa(UserId.make(head.id!)).pipe(policyUse("users:write"), as(t, clerk))
+          )
           expect(error).toMatchObject({ _tag: "Forbidden", permission: "*:*" })
         })
     )
@@ -358,7 +363,7 @@ for (const dialect of testDialects()) {
       Effect.gen(function* () {
         const t = yield* onboard("authz-reset-nobody")
         const nobody = NodeCrypto.randomUUID()
-        const error = yield* Effect.flip(UserAdmin.resetMfa(nobody).pipe(policyUse("users:write"), as(t)))
+        const error = yield* Effect.flip(UserAdmin.resetMfa(UserId.make(nobody)).pipe(policyUse("users:write"), as(t)))
         expect(error).toMatchObject({ _tag: "UserNotFound" })
       })
     )
@@ -408,11 +413,11 @@ for (const dialect of testDialects()) {
         const teacher = yield* newUser(t, "teacher", { school_id: own })
         for (const school_id of [foreign, NodeCrypto.randomUUID()]) {
           const error = yield* Effect.flip(
-            UserAdmin.update(teacher, { school_id }).pipe(policyUse("users:write"), as(t))
+            UserAdmin.update(UserId.make(teacher), { school_id }).pipe(policyUse("users:write"), as(t))
           )
           expect(error).toMatchObject({ _tag: "ValidationError", issues: [{ field: "school_id" }] })
         }
-        expect((yield* UserAdmin.get(teacher).pipe(policyUse("users:read"), as(t))).school_id).toBe(own)
+        expect((yield* UserAdmin.get(UserId.make(teacher)).pipe(policyUse("users:read"), as(t))).school_id).toBe(own)
       })
     )
 
@@ -422,9 +427,15 @@ for (const dialect of testDialects()) {
         const first = yield* newSchool(t, "First")
         const second = yield* newSchool(t, "Second")
         const teacher = yield* newUser(t, "teacher", { school_id: first })
-        const moved = yield* UserAdmin.update(teacher, { school_id: second }).pipe(policyUse("users:write"), as(t))
+        const moved = yield* UserAdmin.update(UserId.make(teacher), { school_id: second }).pipe(
+          policyUse("users:write"),
+          as(t)
+        )
         expect(moved.school_id).toBe(second)
-        const none = yield* UserAdmin.update(teacher, { school_id: null }).pipe(policyUse("users:write"), as(t))
+        const none = yield* UserAdmin.update(UserId.make(teacher), { school_id: null }).pipe(
+          policyUse("users:write"),
+          as(t)
+        )
         expect(none.school_id).toBeNull()
       })
     )
@@ -435,9 +446,9 @@ for (const dialect of testDialects()) {
         const student = yield* newUser(t, "student", { devices: ["nfc:04a2b3c4"] })
         const teacherId = yield* newUser(t, "teacher")
         const teacher: Actor = { kind: "user", id: teacherId, userType: "teacher" }
-        const one = yield* UserAdmin.get(student).pipe(policyUse("users:read"), as(t, teacher))
+        const one = yield* UserAdmin.get(UserId.make(student)).pipe(policyUse("users:read"), as(t, teacher))
         expect(one).toMatchObject({ devices: [], devices_hidden: true })
-        const viaAccount = yield* Account.user(student).pipe(as(t, teacher))
+        const viaAccount = yield* Account.user(UserId.make(student)).pipe(as(t, teacher))
         expect(viaAccount).toMatchObject({ devices: [], devices_hidden: true })
         const page = yield* UserAdmin.list({ user_type: "student" }).pipe(policyUse("users:read"), as(t, teacher))
         expect(page.items.map((u) => u.devices)).toEqual([[]])
@@ -450,7 +461,7 @@ for (const dialect of testDialects()) {
         const t = yield* onboard("authz-devices-key")
         const student = yield* newUser(t, "student", { devices: ["nfc:04a2b3c4"] })
         const key: Actor = { kind: "apiKey", id: "key-ro", permissions: ["users:read"] }
-        const one = yield* UserAdmin.get(student).pipe(policyUse("users:read"), as(t, key))
+        const one = yield* UserAdmin.get(UserId.make(student)).pipe(policyUse("users:read"), as(t, key))
         expect(one).toMatchObject({ devices: [], devices_hidden: true })
       })
     )
@@ -460,11 +471,11 @@ for (const dialect of testDialects()) {
         const t = yield* onboard("authz-devices-shown")
         const student = yield* newUser(t, "student", { devices: ["nfc:04a2b3c4"] })
         const self: Actor = { kind: "user", id: student, userType: "student" }
-        const own = yield* Account.user(student).pipe(as(t, self))
+        const own = yield* Account.user(UserId.make(student)).pipe(as(t, self))
         expect(own.devices).toEqual(["nfc:04a2b3c4"])
         expect(own.devices_hidden).toBeUndefined()
         const admin = yield* adminSession(t)
-        const managed = yield* UserAdmin.get(student).pipe(policyUse("users:read"), as(t, admin))
+        const managed = yield* UserAdmin.get(UserId.make(student)).pipe(policyUse("users:read"), as(t, admin))
         expect(managed.devices).toEqual(["nfc:04a2b3c4"])
       })
     )

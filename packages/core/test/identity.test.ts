@@ -9,10 +9,11 @@ import {
   KEY_REFRESH_MS,
   SigningKeys,
   signingKeyColumn,
-  Tenancy
+  Tenancy,
+  UserId
 } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
-import { Clock, Duration, Effect, Redacted, Schema, TestClock } from "effect"
+import { Clock, DateTime, Duration, Effect, Redacted, Schema, TestClock } from "effect"
 import * as Jose from "jose"
 import { asTenant, auditCount, testActor, testCore } from "./support.js"
 
@@ -279,7 +280,7 @@ for (const dialect of testDialects()) {
           (k) => k.kid === Jose.decodeProtectedHeader(before).kid
         )
         const now = yield* Clock.currentTimeMillis
-        expect(Date.parse(old!.retire_after!) - now).toBeGreaterThanOrEqual(15 * 60 * 1000)
+        expect(DateTime.toEpochMillis(old!.retire_after!) - now).toBeGreaterThanOrEqual(15 * 60 * 1000)
       })
     )
 
@@ -358,13 +359,13 @@ for (const dialect of testDialects()) {
         const t = tokensOf(yield* login("id-hotel", "admin@id-hotel.example.edu", PASSWORD))
         yield* asTenant(
           tenant,
-          Auth.use((a) => a.resetPassword(t.user.id, pw("fresh reset passphrase")))
+          Auth.use((a) => a.resetPassword(UserId.make(t.user.id), pw("fresh reset passphrase")))
         ).pipe(Effect.provide(testActor))
         expect((yield* Effect.flip(Auth.use((a) => a.validateToken(t.access_token))))._tag).toBe("Unauthorized")
         const t2 = tokensOf(yield* login("id-hotel", "admin@id-hotel.example.edu", "fresh reset passphrase"))
         yield* asTenant(
           tenant,
-          Auth.use((a) => a.disableUser(t2.user.id))
+          Auth.use((a) => a.disableUser(UserId.make(t2.user.id)))
         ).pipe(Effect.provide(testActor))
         expect((yield* Effect.flip(Auth.use((a) => a.validateToken(t2.access_token))))._tag).toBe("Unauthorized")
         expect(

@@ -4,9 +4,12 @@ import { SqlClient } from "@effect/sql"
 import { expect, layer, it as plainIt } from "@effect/vitest"
 import { Audit, Auth, CreateTenant, CurrentTenant, Identity, Mfa, Tenancy, type TenantId } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
-import { Clock, Duration, Effect, Redacted, Schema, TestClock } from "effect"
+import { Clock, DateTime, Duration, Effect, Redacted, Schema, TestClock } from "effect"
 import { generate } from "otplib"
 import { asTenant, testActor, testCore } from "./support.js"
+
+/** An optional instant as its ISO-8601 string (null when absent). */
+const iso = (at: DateTime.Utc | null) => (at === null ? null : DateTime.formatIso(at))
 
 const PASSWORD = "correct horse battery staple"
 
@@ -138,19 +141,25 @@ for (const dialect of testDialects()) {
           yield* TestClock.setTime(Date.parse("2026-11-21T09:00:00Z"))
           const { tenant, userId, secret, recovery_codes } = yield* mfaUser("mfa-bookkeeping")
           const asUser = <A, E, R>(eff: Effect.Effect<A, E, R>) => asTenant(tenant, eff).pipe(Effect.provide(testActor))
-          expect((yield* asUser(Identity.use((i) => i.get(userId)))).last_login_at).toBe("2026-11-21T09:00:00.000Z")
+          expect(iso((yield* asUser(Identity.use((i) => i.get(userId)))).last_login_at)).toBe(
+            "2026-11-21T09:00:00.000Z"
+          )
           const loginEvents = () => loginEventsOf(userId)
           expect(yield* loginEvents()).toHaveLength(1) // the password-only login before MFA
 
           yield* TestClock.adjust(Duration.minutes(2))
           const viaCode = yield* mfaLogin("mfa-bookkeeping", { code: yield* codeAt(secret) })
-          expect(viaCode.user.last_login_at).toBe("2026-11-21T09:02:30.000Z")
-          expect((yield* asUser(Identity.use((i) => i.get(userId)))).last_login_at).toBe("2026-11-21T09:02:30.000Z")
+          expect(iso(viaCode.user.last_login_at)).toBe("2026-11-21T09:02:30.000Z")
+          expect(iso((yield* asUser(Identity.use((i) => i.get(userId)))).last_login_at)).toBe(
+            "2026-11-21T09:02:30.000Z"
+          )
           expect(yield* loginEvents()).toContainEqual({ session_id: viaCode.session_id })
 
           yield* TestClock.adjust(Duration.minutes(2))
           const viaRecovery = yield* mfaLogin("mfa-bookkeeping", { recovery_code: recovery_codes[0]! })
-          expect((yield* asUser(Identity.use((i) => i.get(userId)))).last_login_at).toBe("2026-11-21T09:04:30.000Z")
+          expect(iso((yield* asUser(Identity.use((i) => i.get(userId)))).last_login_at)).toBe(
+            "2026-11-21T09:04:30.000Z"
+          )
           expect(yield* loginEvents()).toContainEqual({ session_id: viaRecovery.session_id })
           expect(yield* loginEvents()).toHaveLength(3)
         })

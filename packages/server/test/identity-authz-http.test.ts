@@ -4,6 +4,7 @@
  * tests show that the REST surface answers them as problem+json.
  */
 import { expect, layer } from "@effect/vitest"
+import { UserId } from "@signet/core"
 import { generateOneRoster, testDialects } from "@signet/core/testing"
 import { makeRpcClient } from "@signet/sdk"
 import { call, expectProblem, TestServer, testServer } from "@signet/server/testing"
@@ -249,9 +250,11 @@ for (const dialect of testDialects()) {
           const admin = yield* login(slug, `admin@${slug}.example.edu`)
           const server = yield* TestServer
           const rpc = yield* makeRpcClient({ baseUrl: server.url, token: server.token, tenant: slug })
-          const reset = yield* rpc.ResetUserMfa({ user_id: admin.user.id })
+          const reset = yield* rpc.ResetUserMfa({ user_id: UserId.make(admin.user.id) })
           expect(reset).toMatchObject({ user_id: admin.user.id, sessions_revoked: 1 })
-          const missing = yield* Effect.flip(rpc.ResetUserMfa({ user_id: "01a1fd1e-8c00-7180-8656-000000000000" }))
+          const missing = yield* Effect.flip(
+            rpc.ResetUserMfa({ user_id: UserId.make("01a1fd1e-8c00-7180-8656-000000000000") })
+          )
           expect(missing._tag).toBe("UserNotFound")
         })
       )

@@ -237,7 +237,9 @@ for (const dialect of testDialects()) {
           expect(
             (yield* Effect.flip(rpc.GetCourseRoll({ course_id: CourseId.make(tenants[1]!.ids.course!) })))._tag
           ).toBe("AttendanceNotFound")
-          expect((yield* Effect.flip(rpc.GetUserById({ user_id: tenants[1]!.ids.user! })))._tag).toBe("UserNotFound")
+          expect((yield* Effect.flip(rpc.GetUserById({ user_id: UserId.make(tenants[1]!.ids.user!) })))._tag).toBe(
+            "UserNotFound"
+          )
 
           // The victims' objects are as they were.
           for (const t of tenants) {

@@ -1,4 +1,5 @@
 import { expect, layer } from "@effect/vitest"
+import { UserId } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { makeRpcClient } from "@signet/sdk"
 import { TestServer, testServer } from "@signet/server/testing"
@@ -100,7 +101,9 @@ for (const dialect of testDialects()) {
         const lite = yield* asUser.GetUserLite({ user_id: login.tokens.user.id })
         expect(lite).toMatchObject({ email: "admin@rpc-ident.example.edu", user_type: "admin", firstname: "A" })
         expect(yield* asUser.Exists({ user_id: login.tokens.user.id })).toEqual({ exists: true })
-        expect(yield* asUser.Exists({ user_id: "01900000-0000-7000-8000-000000000000" })).toEqual({ exists: false })
+        expect(yield* asUser.Exists({ user_id: UserId.make("01900000-0000-7000-8000-000000000000") })).toEqual({
+          exists: false
+        })
         const asOperator = yield* client(undefined, "rpc-ident")
         expect((yield* asOperator.GetUserById({ user_id: login.tokens.user.id })).id).toBe(login.tokens.user.id)
         const noTenant = yield* client()
@@ -129,9 +132,14 @@ for (const dialect of testDialects()) {
         })
         if (pupilLogin.status !== "authenticated") throw new Error("expected tokens")
         const asStudent = yield* client(pupilLogin.tokens.access_token)
-        expect((yield* asStudent.GetUserById({ user_id: student.id })).email).toBe("pupil@rpc-ident.example.edu")
+        expect((yield* asStudent.GetUserById({ user_id: UserId.make(student.id) })).email).toBe(
+          "pupil@rpc-ident.example.edu"
+        )
         expect(
-          yield* asStudent.ValidateStudentDevice({ student_id: student.id, device_identifier: "pupil-phone" })
+          yield* asStudent.ValidateStudentDevice({
+            student_id: UserId.make(student.id),
+            device_identifier: "pupil-phone"
+          })
         ).toEqual({ is_valid: true })
         for (const denied of [
           asStudent.GetUserById({ user_id: login.tokens.user.id }) as Effect.Effect<unknown, unknown>,
@@ -142,7 +150,7 @@ for (const dialect of testDialects()) {
           expect(yield* Effect.flip(denied)).toMatchObject({ _tag: "Forbidden", permission: "users:read" })
         }
         // The administrator (users:read) reads anyone.
-        expect((yield* asUser.GetUserById({ user_id: student.id })).user_type).toBe("student")
+        expect((yield* asUser.GetUserById({ user_id: UserId.make(student.id) })).user_type).toBe("student")
         const refreshed = yield* op.Refresh({ tenant: "rpc-ident", refresh_token: login.tokens.refresh_token })
         expect(refreshed.session_id).toBe(login.tokens.session_id)
       })

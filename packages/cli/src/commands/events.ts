@@ -4,7 +4,7 @@
  * @module
  */
 import { Args, Command, Options } from "@effect/cli"
-import { Events } from "@signet/core"
+import { EventId, Events } from "@signet/core"
 import { Console, Effect } from "effect"
 import { plain, table } from "../Output.js"
 import { local } from "../Runtime.js"
@@ -35,14 +35,19 @@ const dead = Command.make("dead", { json }, (o) =>
   Command.withDescription("List events that exhausted their delivery attempts.\nExample:\n  signet events dead --json")
 )
 
-const replay = Command.make("replay", { id: Args.text({ name: "event-id" }), json }, (o) =>
-  local(
-    Effect.flatMap(
-      Events.use((e) => e.replay(o.id)),
-      (entry) =>
-        o.json ? Console.log(JSON.stringify(plain(entry), null, 2)) : Console.log(`${entry.event.id}: ${entry.status}`)
-    )
-  ).pipe(Effect.provide(configLayer()))
+const replay = Command.make(
+  "replay",
+  { id: Args.text({ name: "event-id" }).pipe(Args.withSchema(EventId)), json },
+  (o) =>
+    local(
+      Effect.flatMap(
+        Events.use((e) => e.replay(o.id)),
+        (entry) =>
+          o.json
+            ? Console.log(JSON.stringify(plain(entry), null, 2))
+            : Console.log(`${entry.event.id}: ${entry.status}`)
+      )
+    ).pipe(Effect.provide(configLayer()))
 ).pipe(
   Command.withDescription(
     "Queue a dead event for delivery again (a running server delivers it).\nExample:\n  signet events replay 0193…"

@@ -80,7 +80,7 @@ const tenantIdOf = (slug: Option.Option<string>) =>
     onSome: (s) =>
       Effect.map(
         Tenancy.use((t) => t.get(s)),
-        (t) => t.id as string
+        (t) => t.id
       )
   })
 

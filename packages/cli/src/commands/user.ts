@@ -8,6 +8,7 @@
 import * as Fs from "node:fs"
 import { Args, Command, Options } from "@effect/cli"
 import {
+  ApiKeyId,
   ApiKeys,
   Auth,
   CreateApiKey,
@@ -18,6 +19,7 @@ import {
   Tenancy,
   type User,
   UserAdmin,
+  UserId,
   UserStatus,
   UserType
 } from "@signet/core"
@@ -29,7 +31,7 @@ import { configLayer } from "../Settings.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON"))
 const tenantOpt = Options.text("tenant").pipe(Options.withDescription("Tenant slug"))
-const userId = Args.text({ name: "user-id" })
+const userId = Args.text({ name: "user-id" }).pipe(Args.withSchema(UserId))
 const columns = ["id", "email", "user_type", "status", "given_name", "family_name", "student_number"]
 
 /**
@@ -377,14 +379,17 @@ const keyList = Command.make("list", { tenant: tenantOpt, json }, (o) =>
   )
 ).pipe(Command.withDescription("List API keys.\nExample:\n  signet apikey list --tenant lycee-hugo"))
 
-const keyRevoke = Command.make("revoke", { tenant: tenantOpt, id: Args.text({ name: "key-id" }) }, (o) =>
-  inTenant(
-    o.tenant,
-    Effect.flatMap(
-      ApiKeys.use((k) => k.revoke(o.id)),
-      (k) => Console.log(`${k.name}: revoked`)
+const keyRevoke = Command.make(
+  "revoke",
+  { tenant: tenantOpt, id: Args.text({ name: "key-id" }).pipe(Args.withSchema(ApiKeyId)) },
+  (o) =>
+    inTenant(
+      o.tenant,
+      Effect.flatMap(
+        ApiKeys.use((k) => k.revoke(o.id)),
+        (k) => Console.log(`${k.name}: revoked`)
+      )
     )
-  )
 ).pipe(Command.withDescription("Revoke an API key.\nExample:\n  signet apikey revoke --tenant lycee-hugo 0193…"))
 
 /** `signet apikey`. */

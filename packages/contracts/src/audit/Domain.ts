@@ -6,9 +6,17 @@
 import { Schema } from "effect"
 import { ActorKind, TenantId } from "../kernel/Context.js"
 
+/** Branded audit-entry id (UUIDv7; seed 001 "audit_logs"). Entries are also numbered per tenant by `seq`. */
+export const AuditEntryId = Schema.UUID.pipe(
+  Schema.brand("AuditEntryId"),
+  Schema.annotations({ identifier: "AuditEntryId" })
+)
+/** @see AuditEntryId */
+export type AuditEntryId = typeof AuditEntryId.Type
+
 /** One audit row as exposed by the API (before/after already redacted). */
 export class AuditEntry extends Schema.Class<AuditEntry>("AuditEntry")({
-  id: Schema.String,
+  id: AuditEntryId,
   tenant_id: TenantId,
   seq: Schema.Number,
   actor_kind: ActorKind,
@@ -21,7 +29,7 @@ export class AuditEntry extends Schema.Class<AuditEntry>("AuditEntry")({
   ip: Schema.NullOr(Schema.String),
   user_agent: Schema.NullOr(Schema.String),
   request_id: Schema.NullOr(Schema.String),
-  occurred_at: Schema.String,
+  occurred_at: Schema.DateTimeUtc,
   prev_hash: Schema.String,
   hash: Schema.String
 }) {}

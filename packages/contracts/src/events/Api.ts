@@ -7,9 +7,9 @@ import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/p
 import { Schema } from "effect"
 import { NotFound } from "../kernel/Errors.js"
 import { OperatorAuth } from "../kernel/Security.js"
-import { OutboxEntry } from "./Domain.js"
+import { EventId, OutboxEntry } from "./Domain.js"
 
-const id = HttpApiSchema.param("id", Schema.UUID)
+const id = HttpApiSchema.param("id", EventId)
 
 /** `events` group: dead-letter listing and replay. */
 export class EventsApi extends HttpApiGroup.make("events")

@@ -11,13 +11,21 @@
 import { Schema } from "effect"
 
 /**
+ * Branded event id (UUIDv7): the CloudEvent `id`, also the outbox row's key
+ * and the `event_id` of its deliveries.
+ */
+export const EventId = Schema.UUID.pipe(Schema.brand("EventId"), Schema.annotations({ identifier: "EventId" }))
+/** @see EventId */
+export type EventId = typeof EventId.Type
+
+/**
  * A CloudEvent 1.0 as delivered to subscribers and exposed by the API.
  * `tenantid` is a CloudEvents extension attribute (lowercase alphanumerics,
  * as the spec requires for extension names).
  */
 export class CloudEvent extends Schema.Class<CloudEvent>("CloudEvent")({
   specversion: Schema.Literal("1.0"),
-  id: Schema.String,
+  id: EventId,
   source: Schema.String,
   type: Schema.String,
   subject: Schema.optional(Schema.String),
@@ -37,9 +45,9 @@ export class OutboxEntry extends Schema.Class<OutboxEntry>("OutboxEntry")({
   event: CloudEvent,
   status: OutboxStatus,
   attempts: Schema.Number,
-  next_attempt_at: Schema.NullOr(Schema.String),
+  next_attempt_at: Schema.NullOr(Schema.DateTimeUtc),
   last_error: Schema.NullOr(Schema.String),
-  delivered_at: Schema.NullOr(Schema.String)
+  delivered_at: Schema.NullOr(Schema.DateTimeUtc)
 }) {}
 
 /** What a service passes to `Events.publish`. */

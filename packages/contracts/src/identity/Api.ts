@@ -13,6 +13,7 @@ import { UserAuth } from "../kernel/Security.js"
 import { strictStruct, TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
 import {
   ApiKey,
+  ApiKeyId,
   ApiKeyNotFound,
   ChangePassword,
   CreateApiKey,
@@ -30,17 +31,24 @@ import {
   RefreshRequest,
   ResetPassword,
   Session,
+  SessionId,
   TokenPair,
   TotpEnrollment,
   UpdateUser,
   User,
+  UserId,
   UserNotFound,
   UserStatus,
   UserType
 } from "./Domain.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
-const id = HttpApiSchema.param("id", Schema.String)
+/** `{id}` of a user's paths: a UserId (a malformed one answers 400). */
+const id = HttpApiSchema.param("id", UserId)
+/** `{id}` of a session's path: a SessionId. */
+const sessionId = HttpApiSchema.param("id", SessionId)
+/** `{id}` of an API key's path: an ApiKeyId. */
+const apiKeyId = HttpApiSchema.param("id", ApiKeyId)
 
 /** The JWKS document (RFC 7517). */
 export const Jwks = Schema.Struct({
@@ -131,7 +139,7 @@ export class SessionApi extends HttpApiGroup.make("session")
       .annotate(OpenApi.Summary, "List my live sessions (devices)")
   )
   .add(
-    HttpApiEndpoint.del("revokeSession")`/api/v1/tenants/${slug}/auth/sessions/${id}`
+    HttpApiEndpoint.del("revokeSession")`/api/v1/tenants/${slug}/auth/sessions/${sessionId}`
       .addSuccess(HttpApiSchema.NoContent)
       .addError(ValidationError)
       .addError(NotFound)
@@ -301,7 +309,7 @@ export class ApiKeysApi extends HttpApiGroup.make("apikeys")
       .annotate(OpenApi.Summary, "Create an API key scoped to permissions (the key is shown once)")
   )
   .add(
-    HttpApiEndpoint.del("revoke")`/api/v1/tenants/${slug}/api-keys/${id}`
+    HttpApiEndpoint.del("revoke")`/api/v1/tenants/${slug}/api-keys/${apiKeyId}`
       .addSuccess(ApiKey)
       .addError(ApiKeyNotFound)
       .annotate(OpenApi.Summary, "Revoke an API key")

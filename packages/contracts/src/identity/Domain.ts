@@ -9,7 +9,7 @@
 import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
 import { TenantId } from "../kernel/Context.js"
-import { UserId } from "../kernel/Ids.js"
+import { SessionId, UserId } from "../kernel/Ids.js"
 import { strictStruct } from "../tenancy/Domain.js"
 
 /**
@@ -17,6 +17,29 @@ import { strictStruct } from "../tenancy/Domain.js"
  * users, and access must not import identity); re-exported here.
  */
 export { SessionId, UserId } from "../kernel/Ids.js"
+
+/** Branded API-key id (UUIDv7; seed 001 "api_keys"). */
+export const ApiKeyId = Schema.UUID.pipe(Schema.brand("ApiKeyId"), Schema.annotations({ identifier: "ApiKeyId" }))
+/** @see ApiKeyId */
+export type ApiKeyId = typeof ApiKeyId.Type
+
+/** Branded platform-operator id (UUIDv7; `platform_operators`). */
+export const OperatorId = Schema.UUID.pipe(Schema.brand("OperatorId"), Schema.annotations({ identifier: "OperatorId" }))
+/** @see OperatorId */
+export type OperatorId = typeof OperatorId.Type
+
+/**
+ * Branded signing-key id: the JWT header's `kid`, the key's RFC 7638 JWK
+ * thumbprint (base64url, not a UUID), so a branded string of at most 128
+ * characters.
+ */
+export const SigningKeyId = Schema.String.pipe(
+  Schema.maxLength(128),
+  Schema.brand("SigningKeyId"),
+  Schema.annotations({ identifier: "SigningKeyId" })
+)
+/** @see SigningKeyId */
+export type SigningKeyId = typeof SigningKeyId.Type
 
 /** User kinds (seed 004): decides the subtype data and default role. */
 export const UserType = Schema.Literal("student", "teacher", "admin", "dev").annotations({ identifier: "UserType" })
@@ -76,15 +99,15 @@ export class User extends Schema.Class<User>("User")({
     description: "Present (true) when the caller may not see the device identifiers (issue 15 §4)"
   }),
   mfa_enabled: Schema.Boolean,
-  locked_until: Schema.NullOr(Schema.String),
-  last_login_at: Schema.NullOr(Schema.String),
-  created_at: Schema.String,
-  updated_at: Schema.String
+  locked_until: Schema.NullOr(Schema.DateTimeUtc),
+  last_login_at: Schema.NullOr(Schema.DateTimeUtc),
+  created_at: Schema.DateTimeUtc,
+  updated_at: Schema.DateTimeUtc
 }) {}
 
 /** The seed's `UserLite` (identity.proto): what other modules need of a user. */
 export class UserLite extends Schema.Class<UserLite>("UserLite")({
-  id: Schema.String,
+  id: UserId,
   school_id: Schema.String,
   email: Schema.String,
   firstname: Schema.String,
@@ -140,7 +163,7 @@ export class TokenPair extends Schema.Class<TokenPair>("TokenPair")({
   token_type: Schema.Literal("Bearer"),
   expires_in: Schema.Number.annotations({ description: "Access token lifetime in seconds" }),
   refresh_expires_in: Schema.Number,
-  session_id: Schema.String,
+  session_id: SessionId,
   user: User
 }) {}
 
@@ -173,14 +196,14 @@ export const ResetPassword = strictStruct("ResetPassword", { new_password: Passw
 
 /** A session as shown to its owner. */
 export class Session extends Schema.Class<Session>("Session")({
-  id: Schema.String,
-  user_id: Schema.String,
+  id: SessionId,
+  user_id: UserId,
   device_label: Schema.NullOr(Schema.String),
   user_agent: Schema.NullOr(Schema.String),
   ip: Schema.NullOr(Schema.String),
-  created_at: Schema.String,
-  last_seen_at: Schema.String,
-  expires_at: Schema.String,
+  created_at: Schema.DateTimeUtc,
+  last_seen_at: Schema.DateTimeUtc,
+  expires_at: Schema.DateTimeUtc,
   current: Schema.Boolean
 }) {}
 
@@ -260,7 +283,7 @@ export type EnrollTotp = typeof EnrollTotp.Type
  * off, and `sessions_revoked` sessions of theirs were ended.
  */
 export class MfaReset extends Schema.Class<MfaReset>("MfaReset")({
-  user_id: Schema.String,
+  user_id: UserId,
   sessions_revoked: Schema.Number.annotations({ description: "How many of the user's sessions were revoked" })
 }) {}
 
@@ -295,15 +318,17 @@ export type CreateApiKey = typeof CreateApiKey.Type
 
 /** An API key as listed (never its secret). */
 export class ApiKey extends Schema.Class<ApiKey>("ApiKey")({
-  id: Schema.String,
+  id: ApiKeyId,
   name: Schema.String,
   prefix: Schema.String,
   permissions: Schema.Array(Schema.String),
-  created_by: Schema.NullOr(Schema.String),
-  created_at: Schema.String,
-  expires_at: Schema.NullOr(Schema.String),
-  last_used_at: Schema.NullOr(Schema.String),
-  revoked_at: Schema.NullOr(Schema.String),
+  created_by: Schema.NullOr(Schema.String).annotations({
+    description: "Who created the key: a user id, or an operator's id for platform keys"
+  }),
+  created_at: Schema.DateTimeUtc,
+  expires_at: Schema.NullOr(Schema.DateTimeUtc),
+  last_used_at: Schema.NullOr(Schema.DateTimeUtc),
+  revoked_at: Schema.NullOr(Schema.DateTimeUtc),
   active: Schema.Boolean
 }) {}
 

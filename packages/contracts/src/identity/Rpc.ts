@@ -21,6 +21,7 @@ import {
   MfaReset,
   TokenPair,
   User,
+  UserId,
   UserLite,
   UserNotFound
 } from "./Domain.js"
@@ -45,22 +46,22 @@ export class RpcTenantAuth extends RpcMiddleware.Tag<RpcTenantAuth>()("Signet/Rp
  */
 export class IdentityQuery extends RpcGroup.make(
   Rpc.make("GetUserLite", {
-    payload: { user_id: Schema.String },
+    payload: { user_id: UserId },
     success: UserLite,
     error: Schema.Union(UserNotFound, Forbidden)
   }),
   Rpc.make("Exists", {
-    payload: { user_id: Schema.String },
+    payload: { user_id: UserId },
     success: Schema.Struct({ exists: Schema.Boolean }),
     error: Forbidden
   }),
   Rpc.make("ValidateStudentDevice", {
-    payload: { student_id: Schema.String, device_identifier: Schema.String },
+    payload: { student_id: UserId, device_identifier: Schema.String },
     success: Schema.Struct({ is_valid: Schema.Boolean }),
     error: Forbidden
   }),
   Rpc.make("GetUserById", {
-    payload: { user_id: Schema.String },
+    payload: { user_id: UserId },
     success: User,
     error: Schema.Union(UserNotFound, Forbidden)
   })
@@ -75,7 +76,7 @@ export class IdentityQuery extends RpcGroup.make(
  */
 export class IdentityCommand extends RpcGroup.make(
   Rpc.make("ResetUserMfa", {
-    payload: { user_id: Schema.String },
+    payload: { user_id: UserId },
     success: MfaReset,
     error: Schema.Union(UserNotFound, Forbidden)
   })

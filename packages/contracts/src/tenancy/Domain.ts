@@ -102,9 +102,9 @@ export class Tenant extends Schema.Class<Tenant>("Tenant")({
   plan: PlanTier,
   status: TenantStatus,
   custom_domain: Schema.NullOr(Schema.String),
-  created_at: Schema.String,
-  updated_at: Schema.String,
-  deleted_at: Schema.NullOr(Schema.String)
+  created_at: Schema.DateTimeUtc,
+  updated_at: Schema.DateTimeUtc,
+  deleted_at: Schema.NullOr(Schema.DateTimeUtc)
 }) {}
 
 /**
@@ -170,7 +170,7 @@ export class TenantSetting extends Schema.Class<TenantSetting>("TenantSetting")(
   default: Schema.Unknown,
   is_default: Schema.Boolean,
   description: Schema.String,
-  updated_at: Schema.NullOr(Schema.String)
+  updated_at: Schema.NullOr(Schema.DateTimeUtc)
 }) {}
 
 /** Body of `PUT /api/v1/tenants/{slug}/settings/{key}`. */

@@ -17,12 +17,12 @@
  */
 
 import * as Crypto from "node:crypto"
-import { AuditEntry, type AuditInput, ChainVerification } from "@signet/contracts/audit/Domain"
+import { AuditEntry, AuditEntryId, type AuditInput, ChainVerification } from "@signet/contracts/audit/Domain"
 import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
-import { newUuid } from "@signet/contracts/kernel/Ids"
+import { newId } from "@signet/contracts/kernel/Ids"
 import { decodeCursor, toPage } from "@signet/contracts/kernel/Pagination"
 import canonicalizeModule from "canonicalize"
-import { Clock, Effect, Option } from "effect"
+import { Clock, DateTime, Effect, Option } from "effect"
 import { instant } from "../kernel/Sql.js"
 import { AuditRepo } from "./Repo.js"
 
@@ -70,6 +70,15 @@ interface ChainFields {
   readonly request_id: string | null
   readonly occurred_at: string
 }
+
+/**
+ * The chained fields of a stored entry: its instant as the ISO-8601 string it
+ * was hashed with (`DateTime.formatIso`, the same form `toISOString` gave).
+ */
+const chainFieldsOf = (entry: AuditEntry): ChainFields => ({
+  ...entry,
+  occurred_at: DateTime.formatIso(entry.occurred_at)
+})
 
 /** The chained hash of one row given its predecessor's hash. */
 export const chainHash = (prevHash: string, row: ChainFields): string => {
@@ -126,7 +135,7 @@ export class Audit extends Effect.Service<Audit>()("Signet/Audit", {
         const tenant = yield* CurrentTenant
         const actor = yield* CurrentActor
         const now = yield* Clock.currentTimeMillis
-        const id = yield* newUuid
+        const id = yield* newId(AuditEntryId)
         const head = yield* repo.lockHead(tenant.id, GENESIS_HASH)
         const fields: ChainFields = {
           tenant_id: tenant.id,
@@ -147,6 +156,8 @@ export class Audit extends Effect.Service<Audit>()("Signet/Audit", {
         const hash = chainHash(head.hash, fields)
         const entry = new AuditEntry({
           ...fields,
+          id,
+          occurred_at: DateTime.unsafeMake(now),
           tenant_id: tenant.id,
           actor_kind: actor.kind,
           prev_hash: head.hash,
@@ -179,7 +190,7 @@ export class Audit extends Effect.Service<Audit>()("Signet/Audit", {
             })
           if (row.seq !== expectedSeq) return fail("sequence_gap")
           if (row.prev_hash !== prev) return fail("prev_hash_mismatch")
-          if (chainHash(prev, row) !== row.hash) return fail("hash_mismatch")
+          if (chainHash(prev, chainFieldsOf(row)) !== row.hash) return fail("hash_mismatch")
           prev = row.hash
           expectedSeq++
           checked++

@@ -12,7 +12,7 @@
  */
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { AuditEntry } from "@signet/contracts/audit/Domain"
-import { Effect, Option, Schema } from "effect"
+import { DateTime, Effect, Option, Schema } from "effect"
 import { DbCount, DbJsonNullable, json, repoSpan } from "../kernel/Sql.js"
 
 /**
@@ -21,7 +21,14 @@ import { DbCount, DbJsonNullable, json, repoSpan } from "../kernel/Sql.js"
  * JSON columns as text on SQLite).
  */
 const AuditEntryFromRow = Schema.compose(
-  Schema.Struct({ ...AuditEntry.fields, seq: DbCount, before: DbJsonNullable, after: DbJsonNullable }),
+  Schema.Struct({
+    ...AuditEntry.fields,
+    seq: DbCount,
+    before: DbJsonNullable,
+    after: DbJsonNullable,
+    // Decoded to DateTime.Utc by AuditEntry itself: the row side keeps the stored ISO-8601 string.
+    occurred_at: Schema.String
+  }),
   AuditEntry,
   { strict: false }
 )
@@ -105,7 +112,7 @@ export class AuditRepo extends Effect.Service<AuditRepo>()("Signet/AuditRepo", {
               before, after, ip, user_agent, request_id, occurred_at, prev_hash, hash)
             VALUES (${row.tenant_id}, ${row.seq}, ${row.id}, ${row.actor_kind}, ${row.actor_id}, ${row.action},
               ${row.target_type}, ${row.target_id}, ${json(row.before)}, ${json(row.after)}, ${row.ip},
-              ${row.user_agent}, ${row.request_id}, ${row.occurred_at}, ${row.prev_hash}, ${row.hash})`,
+              ${row.user_agent}, ${row.request_id}, ${DateTime.formatIso(row.occurred_at)}, ${row.prev_hash}, ${row.hash})`,
           sql`UPDATE audit_heads SET seq = ${row.seq}, hash = ${row.hash} WHERE tenant_id = ${row.tenant_id}`
         ).pipe(Effect.asVoid, span("append")),
       /** Up to `limit` rows from `seq` on, in chain order. */

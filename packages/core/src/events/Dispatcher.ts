@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { CloudEvent } from "@signet/contracts/events/Domain"
+import type { CloudEvent, EventId } from "@signet/contracts/events/Domain"
 import { Clock, Duration, Effect, Ref } from "effect"
 import { instant } from "../kernel/Sql.js"
 import { type EventsRepo, type OutboxRow, toCloudEvent } from "./Repo.js"
@@ -110,7 +110,7 @@ export const makeDispatcher = ({ instance, options: optionsRef, repo, subscriber
     const options = yield* Ref.get(optionsRef)
     const nowMs = yield* Clock.currentTimeMillis
     const rows = yield* repo.claim(instance, instant(nowMs), instant(nowMs + LEASE_MS), options.batchSize)
-    const delivered: Array<string> = []
+    const delivered: Array<EventId> = []
     for (const row of rows) if ((yield* deliver(row, options)) === "delivered") delivered.push(row.id)
     // One write (one commit, one fsync on SQLite) marks the whole batch; a crash before it
     // redelivers the batch, which at-least-once consumers tolerate (event_deliveries dedupes).

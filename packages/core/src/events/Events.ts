@@ -16,10 +16,10 @@
  *
  * @module
  */
-import { CloudEvent, type EventInput, OutboxEntry } from "@signet/contracts/events/Domain"
+import { CloudEvent, EventId, type EventInput, OutboxEntry } from "@signet/contracts/events/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { NotFound } from "@signet/contracts/kernel/Errors"
-import { newUuid } from "@signet/contracts/kernel/Ids"
+import { newId, newUuid } from "@signet/contracts/kernel/Ids"
 import { Clock, Effect, Option, Ref } from "effect"
 import { instant } from "../kernel/Sql.js"
 import { type DispatcherOptions, defaultDispatcherOptions, makeDispatcher, type Subscriber } from "./Dispatcher.js"
@@ -66,10 +66,10 @@ export class Events extends Effect.Service<Events>()("Signet/Events", {
     const publish = (input: EventInput): Effect.Effect<CloudEvent> =>
       Effect.gen(function* () {
         const tenant = yield* Effect.serviceOption(CurrentTenant)
-        const id = yield* newUuid
+        const id = yield* newId(EventId)
         const now = instant(yield* Clock.currentTimeMillis)
         const source = `/signet/${input.type.split(".")[1] ?? "core"}`
-        const tenantId = Option.match(tenant, { onNone: () => null, onSome: (t) => t.id as string })
+        const tenantId = Option.match(tenant, { onNone: () => null, onSome: (t) => t.id })
         yield* repo.insert({
           id,
           tenantId,
@@ -107,7 +107,7 @@ export class Events extends Effect.Service<Events>()("Signet/Events", {
       Effect.map(repo.dead(limit), (rows) => rows.map(toEntry))
 
     /** Reads one outbox entry. @errors NotFound */
-    const get = (id: string): Effect.Effect<OutboxEntry, NotFound> =>
+    const get = (id: EventId): Effect.Effect<OutboxEntry, NotFound> =>
       Effect.flatMap(repo.find(id), (row) =>
         Option.isSome(row)
           ? Effect.succeed(toEntry(row.value))
@@ -120,7 +120,7 @@ export class Events extends Effect.Service<Events>()("Signet/Events", {
      * that is not dead is returned as it is.
      * @errors NotFound
      */
-    const replay = (id: string): Effect.Effect<OutboxEntry, NotFound> =>
+    const replay = (id: EventId): Effect.Effect<OutboxEntry, NotFound> =>
       Effect.gen(function* () {
         const now = instant(yield* Clock.currentTimeMillis)
         const requeued = yield* repo.requeueDead(id, now)

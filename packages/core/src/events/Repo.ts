@@ -11,14 +11,15 @@
  * @module
  */
 import { SqlClient, SqlSchema } from "@effect/sql"
-import { CloudEvent, OutboxStatus } from "@signet/contracts/events/Domain"
+import { CloudEvent, EventId, OutboxStatus } from "@signet/contracts/events/Domain"
+import { TenantId } from "@signet/contracts/kernel/Context"
 import { Effect, Option, Schema } from "effect"
 import { DbCount, DbJson, json, repoSpan } from "../kernel/Sql.js"
 
 /** An `outbox` row. */
 export const OutboxRow = Schema.Struct({
-  id: Schema.String,
-  tenant_id: Schema.NullOr(Schema.String),
+  id: EventId,
+  tenant_id: Schema.NullOr(TenantId),
   type: Schema.String,
   source: Schema.String,
   subject: Schema.NullOr(Schema.String),
@@ -26,17 +27,17 @@ export const OutboxRow = Schema.Struct({
   data: DbJson,
   status: OutboxStatus,
   attempts: DbCount,
-  next_attempt_at: Schema.NullOr(Schema.String),
+  next_attempt_at: Schema.NullOr(Schema.DateTimeUtc),
   last_error: Schema.NullOr(Schema.String),
-  delivered_at: Schema.NullOr(Schema.String)
+  delivered_at: Schema.NullOr(Schema.DateTimeUtc)
 })
 /** @see OutboxRow */
 export type OutboxRow = typeof OutboxRow.Type
 
 /** A new event as stored: the CloudEvent's fields, its tenant (if any) and when it is first due. */
 export interface NewOutboxEvent {
-  readonly id: string
-  readonly tenantId: string | null
+  readonly id: EventId
+  readonly tenantId: TenantId | null
   readonly type: string
   readonly source: string
   readonly subject: string | null
@@ -65,7 +66,7 @@ export class EventsRepo extends Effect.Service<EventsRepo>()("Signet/EventsRepo"
     const rows = Schema.decodeUnknown(Schema.Array(OutboxRow))
 
     const findQ = SqlSchema.findOne({
-      Request: Schema.String,
+      Request: EventId,
       Result: OutboxRow,
       execute: (id) => sql`SELECT * FROM outbox WHERE id = ${id}`
     })
@@ -75,7 +76,7 @@ export class EventsRepo extends Effect.Service<EventsRepo>()("Signet/EventsRepo"
       execute: (limit) => sql`SELECT * FROM outbox WHERE status = 'dead' ORDER BY time, id LIMIT ${limit}`
     })
     const doneQ = SqlSchema.findAll({
-      Request: Schema.String,
+      Request: EventId,
       Result: Schema.Struct({ subscriber: Schema.String }),
       execute: (id) => sql`SELECT subscriber FROM event_deliveries WHERE event_id = ${id}`
     })
@@ -118,25 +119,25 @@ export class EventsRepo extends Effect.Service<EventsRepo>()("Signet/EventsRepo"
           .pipe(Effect.flatMap(rows), span("claim")),
 
       /** The subscribers that already processed event `id`. */
-      processedBy: (id: string) =>
+      processedBy: (id: EventId) =>
         doneQ(id).pipe(
           Effect.map((r) => new Set(r.map((x) => x.subscriber))),
           span("processedBy")
         ),
 
       /** Records that `subscriber` processed event `id` (idempotent). */
-      recordDelivery: (id: string, subscriber: string, at: string) =>
+      recordDelivery: (id: EventId, subscriber: string, at: string) =>
         sql`INSERT INTO event_deliveries (event_id, subscriber, delivered_at) VALUES (${id}, ${subscriber}, ${at})
           ON CONFLICT (event_id, subscriber) DO NOTHING`.pipe(Effect.asVoid, span("recordDelivery")),
 
       /** Records a failed attempt: the next try at `next`, or `dead` when the budget is spent. */
-      recordFailure: (id: string, attempts: number, dead: boolean, next: string, error: string) =>
+      recordFailure: (id: EventId, attempts: number, dead: boolean, next: string, error: string) =>
         sql`UPDATE outbox SET attempts = ${attempts}, status = ${dead ? "dead" : "pending"},
             next_attempt_at = ${next}, last_error = ${error}, locked_by = NULL, locked_until = NULL
           WHERE id = ${id}`.pipe(Effect.asVoid, span("recordFailure")),
 
       /** Marks a batch of events delivered, in one statement (one commit). */
-      markDelivered: (ids: ReadonlyArray<string>, at: string) =>
+      markDelivered: (ids: ReadonlyArray<EventId>, at: string) =>
         sql`UPDATE outbox SET status = 'delivered', delivered_at = ${at}, locked_by = NULL, locked_until = NULL
           WHERE ${sql.in("id", ids)}`.pipe(Effect.asVoid, span("markDelivered")),
 
@@ -144,10 +145,10 @@ export class EventsRepo extends Effect.Service<EventsRepo>()("Signet/EventsRepo"
       dead: (limit: number) => deadQ(limit).pipe(span("dead")),
 
       /** One outbox row. */
-      find: (id: string) => findQ(id).pipe(span("find")),
+      find: (id: EventId) => findQ(id).pipe(span("find")),
 
       /** Puts a dead event back in the queue with a fresh attempt budget; none when it is not dead. */
-      requeueDead: (id: string, now: string) =>
+      requeueDead: (id: EventId, now: string) =>
         sql`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ${now},
             locked_by = NULL, locked_until = NULL
           WHERE id = ${id} AND status = 'dead' RETURNING *`.pipe(

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { ChangePassword, DisableMfa, EnrollTotp } from "@signet/contracts/identity/Domain"
+import type { ChangePassword, DisableMfa, EnrollTotp, SessionId, UserId } from "@signet/contracts/identity/Domain"
 import { CurrentActor, type CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Forbidden } from "@signet/contracts/kernel/Errors"
 import { Effect } from "effect"
@@ -54,7 +54,7 @@ export const Account = {
   /** The acting user's sessions, the current one marked. */
   sessions: Effect.flatMap(currentUser, ({ sessionId, userId }) => Auth.use((a) => a.listSessions(userId, sessionId))),
   /** Revokes one of the acting user's sessions. @errors NotFound */
-  revokeSession: (id: string) =>
+  revokeSession: (id: SessionId) =>
     Effect.flatMap(currentUser, ({ userId }) => Auth.use((a) => a.revokeSession(userId, id))),
   /** Revokes every session of the acting user but the current one; answers how many. */
   revokeOtherSessions: Effect.flatMap(currentUser, ({ sessionId, userId }) =>
@@ -100,21 +100,21 @@ export const Account = {
    * identifiers only to the user and `users:write` holders (`Visibility.ts`).
    * @errors UserNotFound, Forbidden
    */
-  user: (id: string) => selfOrUsersRead(id, withDeviceView(Identity.use((i) => i.get(id)))),
+  user: (id: UserId) => selfOrUsersRead(id, withDeviceView(Identity.use((i) => i.get(id)))),
   /** Seed 004 `GetUserLite`, self or `users:read`. */
-  userLite: (id: string) =>
+  userLite: (id: UserId) =>
     selfOrUsersRead(
       id,
       Identity.use((i) => i.getLite(id))
     ),
   /** Seed 004 `Exists`, self or `users:read`. */
-  userExists: (id: string) =>
+  userExists: (id: UserId) =>
     selfOrUsersRead(
       id,
       Identity.use((i) => i.exists(id))
     ),
   /** Seed 004 `ValidateStudentDevice`, self or `users:read`. */
-  validateStudentDevice: (studentId: string, deviceIdentifier: string) =>
+  validateStudentDevice: (studentId: UserId, deviceIdentifier: string) =>
     selfOrUsersRead(
       studentId,
       Identity.use((i) => i.validateStudentDevice(studentId, deviceIdentifier))

@@ -44,8 +44,7 @@
  */
 
 import { DEFAULT_ROLE_OF_TYPE } from "@signet/contracts/access/Domain"
-import type { CreateApiKey, CreateUser, UpdateUser } from "@signet/contracts/identity/Domain"
-import type { UserId } from "@signet/contracts/kernel/Ids"
+import type { ApiKeyId, CreateApiKey, CreateUser, UpdateUser, UserId } from "@signet/contracts/identity/Domain"
 import type { Redacted } from "effect"
 import { Effect } from "effect"
 import { Access } from "../access/Access.js"
@@ -67,9 +66,9 @@ const apiKeysWrite = policyRequire("apikeys", "write")
  * holds (what the actor could otherwise take over or switch off).
  * @errors Forbidden (naming the first permission not held)
  */
-const onUser = <A, E, R>(id: string, what: string, self: Effect.Effect<A, E, R>) =>
+const onUser = <A, E, R>(id: UserId, what: string, self: Effect.Effect<A, E, R>) =>
   Effect.zipRight(
-    Access.use((a) => a.requireHeldUser(id as UserId, what)),
+    Access.use((a) => a.requireHeldUser(id, what)),
     self
   )
 
@@ -92,13 +91,13 @@ export const UserAdmin = {
    */
   list: (params: ListUsers = {}) => usersRead(withDeviceViewPage(Identity.use((i) => i.list(params)))),
   /** One user (`users:read`); device identifiers as in `list`. @errors UserNotFound */
-  get: (id: string) => usersRead(withDeviceView(Identity.use((i) => i.get(id)))),
+  get: (id: UserId) => usersRead(withDeviceView(Identity.use((i) => i.get(id)))),
   /** A user's short profile, seed 004 `GetUserLite` (`users:read`). @errors UserNotFound */
-  getLite: (id: string) => usersRead(Identity.use((i) => i.getLite(id))),
+  getLite: (id: UserId) => usersRead(Identity.use((i) => i.getLite(id))),
   /** Whether a user exists, seed 004 `Exists` (`users:read`). */
-  exists: (id: string) => usersRead(Identity.use((i) => i.exists(id))),
+  exists: (id: UserId) => usersRead(Identity.use((i) => i.exists(id))),
   /** Whether a device is registered to a student, seed 004 `ValidateStudentDevice` (`users:read`). */
-  validateStudentDevice: (studentId: string, deviceIdentifier: string) =>
+  validateStudentDevice: (studentId: UserId, deviceIdentifier: string) =>
     usersRead(Identity.use((i) => i.validateStudentDevice(studentId, deviceIdentifier))),
   /**
    * Creates a user (`users:write`). The user's type brings its default role
@@ -129,7 +128,7 @@ export const UserAdmin = {
    * manager cannot edit, disable, unlock or delete the tenant's administrator.
    * @errors UserNotFound, ValidationError, Conflict, Forbidden
    */
-  update: (id: string, patch: UpdateUser) =>
+  update: (id: UserId, patch: UpdateUser) =>
     usersWrite(
       onUser(
         id,
@@ -138,7 +137,7 @@ export const UserAdmin = {
       )
     ),
   /** Re-enables a disabled user (`users:write`, and the user's power). @errors UserNotFound, Forbidden */
-  enable: (id: string) =>
+  enable: (id: UserId) =>
     usersWrite(
       onUser(
         id,
@@ -147,7 +146,7 @@ export const UserAdmin = {
       )
     ),
   /** Lifts a lockout (`users:write`, and the user's power). @errors UserNotFound, Forbidden */
-  unlock: (id: string) =>
+  unlock: (id: UserId) =>
     usersWrite(
       onUser(
         id,
@@ -156,7 +155,7 @@ export const UserAdmin = {
       )
     ),
   /** Disables a user and revokes their sessions (`users:write`, and the user's power). @errors UserNotFound, Forbidden */
-  disable: (id: string) =>
+  disable: (id: UserId) =>
     usersWrite(
       onUser(
         id,
@@ -172,7 +171,7 @@ export const UserAdmin = {
    * needs the step-up (issue 15 §4), as for every other takeover-grade power.
    * @errors UserNotFound, ValidationError, Forbidden (403: step-up, or naming the first permission of the user not held)
    */
-  resetPassword: (id: string, password: Redacted.Redacted<string>) =>
+  resetPassword: (id: UserId, password: Redacted.Redacted<string>) =>
     usersWrite(
       sensitive(
         Effect.zipRight(
@@ -190,7 +189,7 @@ export const UserAdmin = {
    * `resetPassword` plus step-up (issue 15 §4).
    * @errors UserNotFound, Forbidden (403: step-up `mfa:step-up`, or naming the first permission of the user not held)
    */
-  resetMfa: (id: string) =>
+  resetMfa: (id: UserId) =>
     usersWrite(
       sensitive(
         onUser(
@@ -201,7 +200,7 @@ export const UserAdmin = {
       )
     ),
   /** Soft-deletes a user and revokes their sessions (`users:delete`, and the user's power). @errors UserNotFound, Forbidden */
-  remove: (id: string) =>
+  remove: (id: UserId) =>
     usersDelete(
       onUser(
         id,
@@ -221,5 +220,5 @@ export const UserAdmin = {
    */
   createApiKey: (input: CreateApiKey) => apiKeysWrite(sensitive(ApiKeys.use((k) => k.create(input)))),
   /** Revokes an API key (`apikeys:write`). @errors NotFound */
-  revokeApiKey: (id: string) => apiKeysWrite(ApiKeys.use((k) => k.revoke(id)))
+  revokeApiKey: (id: ApiKeyId) => apiKeysWrite(ApiKeys.use((k) => k.revoke(id)))
 } as const

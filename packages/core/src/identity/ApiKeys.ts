@@ -16,11 +16,11 @@
  */
 
 import * as Crypto from "node:crypto"
-import { ApiKey, ApiKeyNotFound, type CreateApiKey, CreatedApiKey } from "@signet/contracts/identity/Domain"
+import { ApiKey, ApiKeyId, ApiKeyNotFound, type CreateApiKey, CreatedApiKey } from "@signet/contracts/identity/Domain"
 import { CurrentActor } from "@signet/contracts/kernel/Context"
 import { Unauthorized, ValidationError } from "@signet/contracts/kernel/Errors"
-import { newUuid } from "@signet/contracts/kernel/Ids"
-import { Clock, Effect, Option } from "effect"
+import { newId } from "@signet/contracts/kernel/Ids"
+import { Clock, DateTime, Effect, Option } from "effect"
 import { Access } from "../access/Access.js"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
@@ -44,7 +44,7 @@ export const parseApiKey = (presented: string): Option.Option<{ readonly prefix:
 const toApiKey = ({ secret_hash: _, ...r }: ApiKeyRow, nowMs: number) =>
   new ApiKey({
     ...r,
-    active: r.revoked_at === null && (r.expires_at === null || Date.parse(r.expires_at) > nowMs)
+    active: r.revoked_at === null && (r.expires_at === null || DateTime.toEpochMillis(r.expires_at) > nowMs)
   })
 
 /** The API key service (acts on the `CurrentTenant`). */
@@ -62,7 +62,7 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("Signet/ApiKeys", {
       inTx(
         Effect.gen(function* () {
           const actor = yield* CurrentActor
-          const id = yield* newUuid
+          const id = yield* newId(ApiKeyId)
           const prefix = [...Crypto.randomBytes(12)].map((b) => BASE32[b % 32]).join("")
           const secret = Crypto.randomBytes(32).toString("base64url")
           yield* repo.insert({
@@ -118,7 +118,7 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("Signet/ApiKeys", {
     )
 
     /** Revokes a key. @errors ApiKeyNotFound */
-    const revoke = (id: string) =>
+    const revoke = (id: ApiKeyId) =>
       inTx(
         Effect.gen(function* () {
           const nowMs = yield* Clock.currentTimeMillis
@@ -156,7 +156,7 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("Signet/ApiKeys", {
               const [user] = yield* users.findMany([row.created_by])
               if (user && (user.status === "disabled" || user.deleted_at !== null)) return yield* invalid
             }
-            if (row.last_used_at === null || nowMs - Date.parse(row.last_used_at) > 60_000) {
+            if (row.last_used_at === null || nowMs - DateTime.toEpochMillis(row.last_used_at) > 60_000) {
               yield* repo.touch(row.id, instant(nowMs))
             }
             return { id: row.id, permissions: row.permissions }

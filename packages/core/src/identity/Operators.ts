@@ -17,10 +17,10 @@
  *
  * @module
  */
-import { InvalidCredentials } from "@signet/contracts/identity/Domain"
+import { InvalidCredentials, OperatorId } from "@signet/contracts/identity/Domain"
 import { Conflict, Unauthorized, ValidationError } from "@signet/contracts/kernel/Errors"
-import { newUuid } from "@signet/contracts/kernel/Ids"
-import { Clock, Effect, Option, type Redacted } from "effect"
+import { newId } from "@signet/contracts/kernel/Ids"
+import { Clock, DateTime, Effect, Option, type Redacted } from "effect"
 import { RateLimiter } from "../kernel/RateLimit.js"
 import { instant } from "../kernel/Sql.js"
 import type { ClientInfo } from "./Auth.js"
@@ -58,8 +58,9 @@ export class Operators extends Effect.Service<Operators>()("Signet/Operators", {
       Effect.gen(function* () {
         const problem = yield* passwordProblem(input.password, { minLength: 12, email: input.email })
         if (problem) return yield* ValidationError.field("password", problem)
-        const id = yield* newUuid
-        const at = instant(yield* Clock.currentTimeMillis)
+        const id = yield* newId(OperatorId)
+        const nowMs = yield* Clock.currentTimeMillis
+        const at = instant(nowMs)
         const phc = yield* hashPassword(input.password)
         yield* repo
           .insert({
@@ -80,7 +81,7 @@ export class Operators extends Effect.Service<Operators>()("Signet/Operators", {
           email: input.email,
           name: input.name,
           status: "active",
-          created_at: at,
+          created_at: DateTime.unsafeMake(nowMs),
           last_login_at: null
         })
       })
@@ -110,7 +111,7 @@ export class Operators extends Effect.Service<Operators>()("Signet/Operators", {
         const row = Option.getOrUndefined(yield* repo.findByEmail(normalize(email)))
         const ok = yield* verifyPassword(row?.password_hash ?? (yield* dummyHash()), password)
         const nowMs = yield* Clock.currentTimeMillis
-        if (!row || row.status !== "active" || (row.locked_until && Date.parse(row.locked_until) > nowMs)) {
+        if (!row || row.status !== "active" || (row.locked_until && DateTime.toEpochMillis(row.locked_until) > nowMs)) {
           return yield* InvalidCredentials.generic
         }
         if (!ok) {

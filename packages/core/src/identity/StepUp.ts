@@ -11,7 +11,7 @@
 import { SqlClient } from "@effect/sql"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Forbidden } from "@signet/contracts/kernel/Errors"
-import { Clock, Effect, Option } from "effect"
+import { Clock, DateTime, Effect, Option } from "effect"
 import { tenantTx } from "../kernel/Database.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
 import { SessionsRepo } from "./repo/Sessions.js"
@@ -36,7 +36,7 @@ export class StepUp extends Effect.Service<StepUp>()("Signet/StepUp", {
           const minutes = yield* tenancy.settingValue<number>(tenant.id, "auth.step_up_minutes")
           const at = Option.getOrNull(yield* sessions.mfaVerifiedAt(sessionId))
           const nowMs = yield* Clock.currentTimeMillis
-          if (!at || nowMs - Date.parse(at) > minutes * 60_000) {
+          if (!at || nowMs - DateTime.toEpochMillis(at) > minutes * 60_000) {
             return yield* new Forbidden({
               message: `this operation needs an MFA verification in the last ${minutes} minutes (POST …/auth/step-up)`,
               permission: "mfa:step-up"

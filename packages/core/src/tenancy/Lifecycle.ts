@@ -23,11 +23,10 @@ import {
   type TenantStatus,
   type UpdateTenant
 } from "@signet/contracts/tenancy/Domain"
-import { Clock, Effect, Option } from "effect"
+import { Clock, DateTime, Effect, Option } from "effect"
 import type { Audit } from "../audit/Audit.js"
 import type { Events } from "../events/Events.js"
 import { tenantTx, violatedConstraint } from "../kernel/Database.js"
-import { instant } from "../kernel/Sql.js"
 import type { Lookup } from "./Lookup.js"
 import { TenantOnboarding } from "./Ports.js"
 import type { TenancyRepo, TenantUniqueViolation } from "./Repo.js"
@@ -40,8 +39,8 @@ export interface ListTenants {
   readonly limit?: number | undefined
 }
 
-/** The current time as an ISO-8601 UTC instant. */
-export const nowInstant = Effect.map(Clock.currentTimeMillis, instant)
+/** The current time as a `DateTime.Utc` (stored as its ISO-8601 string). */
+export const nowInstant = Effect.map(Clock.currentTimeMillis, (ms) => DateTime.unsafeMake(ms))
 
 /** Runs `self` on `sql` in a transaction bound to `tenant` (row-level security on Postgres). */
 export const bindTenant =
@@ -128,7 +127,7 @@ export const makeLifecycle = Effect.fnUntraced(function* ({ audit, events, looku
   const mutate = <E>(
     slug: string,
     action: string,
-    change: (t: Tenant, at: string) => Effect.Effect<Option.Option<Partial<Omit<Tenant, "id">>>, E>,
+    change: (t: Tenant, at: DateTime.Utc) => Effect.Effect<Option.Option<Partial<Omit<Tenant, "id">>>, E>,
     options: { readonly includeDeleted?: boolean } = {}
   ) =>
     Effect.gen(function* () {

@@ -14,7 +14,7 @@
  */
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { Tenant, type TenantStatus } from "@signet/contracts/tenancy/Domain"
-import { Data, Effect, Schema } from "effect"
+import { Data, DateTime, Effect, Schema } from "effect"
 import { isUniqueViolation } from "../kernel/Database.js"
 import { DbJson, json, repoSpan } from "../kernel/Sql.js"
 
@@ -37,7 +37,7 @@ const TenantFromRow = Schema.compose(
 )
 
 /** A stored setting: its key, JSON value and last change (ISO-8601 UTC). */
-export const SettingRow = Schema.Struct({ key: Schema.String, value: DbJson, updated_at: Schema.String })
+export const SettingRow = Schema.Struct({ key: Schema.String, value: DbJson, updated_at: Schema.DateTimeUtc })
 /** @see SettingRow */
 export type SettingRow = typeof SettingRow.Type
 
@@ -100,18 +100,22 @@ export class TenancyRepo extends Effect.Service<TenancyRepo>()("Signet/TenancyRe
       insert: (t: Tenant) =>
         sql`INSERT INTO tenants (id, slug, name, region, plan, status, custom_domain, created_at, updated_at)
           VALUES (${t.id}, ${t.slug}, ${t.name}, ${t.region}, ${t.plan}, ${t.status}, ${t.custom_domain},
-            ${t.created_at}, ${t.updated_at})`.pipe(Effect.asVoid, unique("insert")),
+            ${DateTime.formatIso(t.created_at)}, ${DateTime.formatIso(t.updated_at)})`.pipe(
+          Effect.asVoid,
+          unique("insert")
+        ),
       /** Writes a tenant's mutable columns. @errors TenantUniqueViolation (custom domain taken) */
       update: (t: Tenant) =>
         sql`UPDATE tenants SET name = ${t.name}, region = ${t.region}, plan = ${t.plan}, status = ${t.status},
-            custom_domain = ${t.custom_domain}, updated_at = ${t.updated_at}, deleted_at = ${t.deleted_at}
+            custom_domain = ${t.custom_domain}, updated_at = ${DateTime.formatIso(t.updated_at)},
+            deleted_at = ${t.deleted_at === null ? null : DateTime.formatIso(t.deleted_at)}
           WHERE id = ${t.id}`.pipe(Effect.asVoid, unique("update")),
       /** A tenant's stored settings (in the tenant's transaction). */
       readSettings: (tenantId: string) => settingsQ(tenantId).pipe(span("readSettings")),
       /** Creates or replaces one stored setting (in the tenant's transaction). */
-      upsertSetting: (tenantId: string, key: string, value: unknown, at: string) =>
+      upsertSetting: (tenantId: string, key: string, value: unknown, at: DateTime.Utc) =>
         sql`INSERT INTO tenant_settings (tenant_id, key, value, updated_at)
-          VALUES (${tenantId}, ${key}, ${json(value)}, ${at})
+          VALUES (${tenantId}, ${key}, ${json(value)}, ${DateTime.formatIso(at)})
           ON CONFLICT (tenant_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`.pipe(
           Effect.asVoid,
           span("upsertSetting")

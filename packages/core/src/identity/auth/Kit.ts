@@ -9,8 +9,7 @@ import * as Crypto from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { type AccessClaims, TokenPair } from "@signet/contracts/identity/Domain"
 import { type Actor, CurrentTenant, type TenantId } from "@signet/contracts/kernel/Context"
-import type { UserId } from "@signet/contracts/kernel/Ids"
-import { newUuid } from "@signet/contracts/kernel/Ids"
+import { newId, SessionId, type UserId } from "@signet/contracts/kernel/Ids"
 import type { Tenant } from "@signet/contracts/tenancy/Domain"
 import { Clock, Effect } from "effect"
 import { Access } from "../../access/Access.js"
@@ -110,7 +109,7 @@ export const makeKit = Effect.gen(function* () {
   const openSession = (tenant: Tenant, user: UserRow, client: ClientInfo, mfaVerified: boolean) =>
     Effect.gen(function* () {
       const nowMs = yield* Clock.currentTimeMillis
-      const sessionId = yield* newUuid
+      const sessionId = yield* newId(SessionId)
       yield* sessions.insert({
         id: sessionId,
         user_id: user.id,

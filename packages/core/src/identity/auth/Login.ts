@@ -8,7 +8,7 @@
  */
 import { InvalidCredentials, type LoginRequest, type LoginResult } from "@signet/contracts/identity/Domain"
 import { type Actor, CurrentActor } from "@signet/contracts/kernel/Context"
-import { Clock, Effect, Option } from "effect"
+import { Clock, DateTime, Effect, Option } from "effect"
 import { instant } from "../../kernel/Sql.js"
 import { enforceLoginLimits } from "../LoginLimits.js"
 import { dummyHash, needsRehash, verifyPassword } from "../Password.js"
@@ -65,7 +65,7 @@ export const makeLogin = (kit: Kit) => {
           if (user.status !== "active") {
             return yield* fail("auth.login_failed", user.id, { reason: `account_${user.status}` })
           }
-          if (user.locked_until !== null && Date.parse(user.locked_until) > nowMs) {
+          if (user.locked_until !== null && DateTime.toEpochMillis(user.locked_until) > nowMs) {
             return yield* fail("auth.login_failed", user.id, {
               reason: "account_locked",
               locked_until: user.locked_until
@@ -116,7 +116,12 @@ export const makeLogin = (kit: Kit) => {
             Effect.gen(function* () {
               yield* users.passwordAccepted(user.id, instant(nowMs))
               if (rehash) yield* identity.storePassword(user.id, request.password)
-              const pair = yield* kit.openSession(tenant, { ...user, last_login_at: instant(nowMs) }, client, false)
+              const pair = yield* kit.openSession(
+                tenant,
+                { ...user, last_login_at: DateTime.unsafeMake(nowMs) },
+                client,
+                false
+              )
               yield* audit.record({
                 action: "auth.login",
                 targetType: "session",

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { UserId } from "@signet/contracts/identity/Domain"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
 import { Effect, Option, Redacted } from "effect"
 import { verifyPassword } from "../Password.js"
@@ -59,7 +60,7 @@ export const makePasswords = ({ audit, events, identity, inTx, revokeSessions }:
    * Admin password reset: sets the password and revokes every session.
    * @errors UserNotFound, ValidationError (policy)
    */
-  const resetPassword = (userId: string, next: Redacted.Redacted<string>) =>
+  const resetPassword = (userId: UserId, next: Redacted.Redacted<string>) =>
     Effect.gen(function* () {
       const user = yield* identity.get(userId)
       yield* identity.checkPassword(next, user.email, user.username, "new_password")
@@ -80,11 +81,11 @@ export const makePasswords = ({ audit, events, identity, inTx, revokeSessions }:
     })
 
   /** Disables a user and revokes all their sessions. @errors UserNotFound */
-  const disableUser = (userId: string) =>
+  const disableUser = (userId: UserId) =>
     identity.lifecycle(userId, "disabled", (_t, id) => Effect.asVoid(revokeSessions(id, { reason: "user_disabled" })))
 
   /** Soft-deletes a user and revokes all their sessions. @errors UserNotFound */
-  const deleteUser = (userId: string) =>
+  const deleteUser = (userId: UserId) =>
     identity.lifecycle(userId, "deleted", (_t, id) => Effect.asVoid(revokeSessions(id, { reason: "user_deleted" })))
 
   return { changePassword, resetPassword, disableUser, deleteUser } as const

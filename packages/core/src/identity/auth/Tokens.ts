@@ -13,7 +13,7 @@
 import { AccessClaims, TokenPair } from "@signet/contracts/identity/Domain"
 import { type Actor, CurrentActor } from "@signet/contracts/kernel/Context"
 import { Unauthorized } from "@signet/contracts/kernel/Errors"
-import { Clock, Effect, Option, Schema } from "effect"
+import { Clock, DateTime, Effect, Option, Schema } from "effect"
 import { instant } from "../../kernel/Sql.js"
 import { type ClientInfo, type Kit, REFRESH_TTL_MS, sha256 } from "./Kit.js"
 
@@ -48,7 +48,7 @@ export const makeTokens = (kit: Kit) => {
               if (
                 Option.isNone(found) ||
                 found.value.session_revoked_at !== null ||
-                Date.parse(found.value.session_expires_at) <= nowMs
+                DateTime.toEpochMillis(found.value.session_expires_at) <= nowMs
               ) {
                 return { kind: "invalid" as const }
               }
@@ -125,7 +125,7 @@ export const makeTokens = (kit: Kit) => {
       const state = yield* withTenant(tenant, inTx(sessions.findState(claims.sid, claims.sub)))
       const ok = Option.match(state, {
         onNone: () => false,
-        onSome: (r) => r.status === "active" && r.revoked_at === null && Date.parse(r.expires_at) > nowMs
+        onSome: (r) => r.status === "active" && r.revoked_at === null && DateTime.toEpochMillis(r.expires_at) > nowMs
       })
       if (!ok) return yield* invalid()
       return claims

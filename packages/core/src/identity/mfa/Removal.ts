@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { MfaReset, UserNotFound } from "@signet/contracts/identity/Domain"
+import { MfaReset, type UserId, UserNotFound } from "@signet/contracts/identity/Domain"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
 import { Effect, Option, type Redacted } from "effect"
 import { verifyPassword } from "../Password.js"
@@ -57,7 +57,7 @@ export const makeRemoval = (kit: Kit) => {
    * the permission, the no-escalation rule and step-up.
    * @errors UserNotFound (404; also another tenant's or a deleted user)
    */
-  const reset = (userId: string) =>
+  const reset = (userId: UserId) =>
     inTx(
       Effect.gen(function* () {
         const found = yield* identity.findRow(userId)

@@ -7,7 +7,7 @@
  */
 import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Unauthorized, ValidationError } from "@signet/contracts/kernel/Errors"
-import { Clock, Effect } from "effect"
+import { Clock, DateTime, Effect } from "effect"
 import { instant } from "../../kernel/Sql.js"
 import type { ClientInfo } from "../Auth.js"
 import type { Kit } from "./Kit.js"
@@ -77,7 +77,7 @@ export const makeVerification = (kit: Kit) => {
             const deviceLabel = typeof payload.device_label === "string" ? payload.device_label : client.deviceLabel
             const pair = yield* auth.openSession(
               tenant,
-              { ...row, last_login_at: at },
+              { ...row, last_login_at: DateTime.unsafeMake(at) },
               { ...client, deviceLabel },
               true
             )

@@ -10,18 +10,19 @@
  * @module
  */
 import { SqlClient, SqlSchema } from "@effect/sql"
+import { OperatorId } from "@signet/contracts/identity/Domain"
 import { Data, Effect, Option, Schema } from "effect"
 import { isUniqueViolation } from "../../kernel/Database.js"
 import { repoSpan } from "../../kernel/Sql.js"
 
 /** A platform operator as listed. */
 export class Operator extends Schema.Class<Operator>("Operator")({
-  id: Schema.String,
+  id: OperatorId,
   email: Schema.String,
   name: Schema.String,
   status: Schema.Literal("active", "disabled"),
-  created_at: Schema.String,
-  last_login_at: Schema.NullOr(Schema.String)
+  created_at: Schema.DateTimeUtc,
+  last_login_at: Schema.NullOr(Schema.DateTimeUtc)
 }) {}
 
 /** A `platform_operators` row: the {@link Operator} with its password hash and lockout state. */
@@ -29,7 +30,7 @@ export const OperatorRow = Schema.Struct({
   ...Operator.fields,
   password_hash: Schema.String,
   failed_logins: Schema.Number,
-  locked_until: Schema.NullOr(Schema.String)
+  locked_until: Schema.NullOr(Schema.DateTimeUtc)
 })
 /** @see OperatorRow */
 export type OperatorRow = typeof OperatorRow.Type
@@ -39,7 +40,7 @@ export class OperatorUniqueViolation extends Data.TaggedError("OperatorUniqueVio
 
 /** A new operator as stored (active, no failures). */
 export interface NewOperator {
-  readonly id: string
+  readonly id: OperatorId
   readonly email: string
   readonly email_normalized: string
   readonly name: string
@@ -100,11 +101,11 @@ export class OperatorsRepo extends Effect.Service<OperatorsRepo>()("Signet/Opera
       setStatus: (emailNormalized: string, status: "active" | "disabled") =>
         setStatusQ({ email: emailNormalized, status }).pipe(span("setStatus")),
       /** Records a failed login: the failure count, and the lock when one starts. */
-      recordFailure: (id: string, failures: number, lockedUntil: string | null) =>
+      recordFailure: (id: OperatorId, failures: number, lockedUntil: string | null) =>
         sql`UPDATE platform_operators SET failed_logins = ${failures}, locked_until = ${lockedUntil}
           WHERE id = ${id}`.pipe(Effect.asVoid, span("recordFailure")),
       /** Records a successful login (failures and lock cleared). */
-      recordLogin: (id: string, at: string) =>
+      recordLogin: (id: OperatorId, at: string) =>
         sql`UPDATE platform_operators SET failed_logins = 0, locked_until = NULL, last_login_at = ${at}
           WHERE id = ${id}`.pipe(Effect.asVoid, span("recordLogin"))
     } as const

@@ -11,7 +11,7 @@
  * @module
  */
 import { SqlClient, SqlSchema } from "@effect/sql"
-import { Session } from "@signet/contracts/identity/Domain"
+import { Session, SessionId } from "@signet/contracts/identity/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Effect, Option, Schema, Struct } from "effect"
 import { repoSpan } from "../../kernel/Sql.js"
@@ -25,8 +25,8 @@ export type SessionRow = typeof SessionRow.Type
 /** A session joined with its (live) user: the user's row and the session's state. */
 const SessionUserRow = Schema.Struct({
   ...UserRow.fields,
-  session_revoked_at: Schema.NullOr(Schema.String),
-  session_expires_at: Schema.String,
+  session_revoked_at: Schema.NullOr(Schema.DateTimeUtc),
+  session_expires_at: Schema.DateTimeUtc,
   session_ip: Schema.NullOr(Schema.String)
 })
 
@@ -64,8 +64,8 @@ export class SessionsRepo extends Effect.Service<SessionsRepo>()("Signet/Session
       Request: Schema.Struct({ tenant: Schema.String, id: Schema.String, user: Schema.String }),
       Result: Schema.Struct({
         status: Schema.String,
-        revoked_at: Schema.NullOr(Schema.String),
-        expires_at: Schema.String
+        revoked_at: Schema.NullOr(Schema.DateTimeUtc),
+        expires_at: Schema.DateTimeUtc
       }),
       execute: (r) => sql`SELECT u.status, s.revoked_at, s.expires_at
         FROM user_sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
@@ -79,19 +79,19 @@ export class SessionsRepo extends Effect.Service<SessionsRepo>()("Signet/Session
     })
     const mfaQ = SqlSchema.findOne({
       Request: BySession,
-      Result: Schema.Struct({ mfa_verified_at: Schema.NullOr(Schema.String) }),
+      Result: Schema.Struct({ mfa_verified_at: Schema.NullOr(Schema.DateTimeUtc) }),
       execute: (r) => sql`SELECT mfa_verified_at FROM user_sessions WHERE tenant_id = ${r.tenant} AND id = ${r.id}`
     })
     const redeemQ = SqlSchema.findOne({
       Request: Schema.Struct({ tenant: Schema.String, hash: Schema.String, at: Schema.String }),
-      Result: Schema.Struct({ session_id: Schema.String }),
+      Result: Schema.Struct({ session_id: SessionId }),
       execute: (r) => sql`UPDATE refresh_tokens SET used_at = ${r.at}
         WHERE tenant_id = ${r.tenant} AND token_hash = ${r.hash} AND used_at IS NULL
           AND expires_at > ${r.at} RETURNING session_id`
     })
     const refreshQ = SqlSchema.findOne({
       Request: Schema.Struct({ tenant: Schema.String, hash: Schema.String }),
-      Result: Schema.Struct({ session_id: Schema.String, used_at: Schema.NullOr(Schema.String) }),
+      Result: Schema.Struct({ session_id: SessionId, used_at: Schema.NullOr(Schema.DateTimeUtc) }),
       execute: (r) => sql`SELECT session_id, used_at FROM refresh_tokens
         WHERE tenant_id = ${r.tenant} AND token_hash = ${r.hash}`
     })

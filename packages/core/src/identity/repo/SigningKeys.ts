@@ -8,6 +8,8 @@
  * @module
  */
 import { SqlClient, SqlSchema } from "@effect/sql"
+import { SigningKeyId } from "@signet/contracts/identity/Domain"
+import { TenantId } from "@signet/contracts/kernel/Context"
 import { Effect, Option, Schema } from "effect"
 import { DbCount, DbJson, repoSpan } from "../../kernel/Sql.js"
 
@@ -18,21 +20,21 @@ export type SigningAlg = (typeof ALGORITHMS)[number]
 
 /** A `signing_keys` row (the private key envelope-encrypted). */
 export const KeyRow = Schema.Struct({
-  kid: Schema.String,
-  tenant_id: Schema.NullOr(Schema.String),
+  kid: SigningKeyId,
+  tenant_id: Schema.NullOr(TenantId),
   alg: Schema.Literal(...ALGORITHMS),
   public_jwk: DbJson,
   private_key_enc: Schema.String,
-  created_at: Schema.String,
-  retire_after: Schema.NullOr(Schema.String)
+  created_at: Schema.DateTimeUtc,
+  retire_after: Schema.NullOr(Schema.DateTimeUtc)
 })
 /** @see KeyRow */
 export type KeyRow = typeof KeyRow.Type
 
 /** A new key as stored. */
 export interface NewKey {
-  readonly kid: string
-  readonly tenant_id: string | null
+  readonly kid: SigningKeyId
+  readonly tenant_id: TenantId | null
   readonly alg: SigningAlg
   /** The public JWK, JSON text. */
   readonly public_jwk: string
@@ -53,7 +55,7 @@ export class SigningKeysRepo extends Effect.Service<SigningKeysRepo>()("Signet/S
     })
     const versionsQ = SqlSchema.findAll({
       Request: Schema.Void,
-      Result: Schema.Struct({ kid: Schema.String, retire_after: Schema.NullOr(Schema.String) }),
+      Result: Schema.Struct({ kid: SigningKeyId, retire_after: Schema.NullOr(Schema.DateTimeUtc) }),
       execute: () => sql`SELECT kid, retire_after FROM signing_keys ORDER BY created_at, kid`
     })
     const countQ = SqlSchema.findOne({
@@ -62,7 +64,7 @@ export class SigningKeysRepo extends Effect.Service<SigningKeysRepo>()("Signet/S
       execute: () => sql`SELECT COUNT(*) AS n FROM signing_keys`
     })
     /** `tenant_id IS NULL` or `tenant_id = …`: the platform's keys or one tenant's. */
-    const owner = (tenantId: string | null) =>
+    const owner = (tenantId: TenantId | null) =>
       tenantId === null ? sql`tenant_id IS NULL` : sql`tenant_id = ${tenantId}`
 
     return {
@@ -83,7 +85,7 @@ export class SigningKeysRepo extends Effect.Service<SigningKeysRepo>()("Signet/S
        * Retires the owner's signing keys (they verify until `retireAfter`)
        * and drops those whose retirement passed before `at`.
        */
-      retire: (tenantId: string | null, retireAfter: string, at: string) =>
+      retire: (tenantId: TenantId | null, retireAfter: string, at: string) =>
         Effect.zipRight(
           sql`DELETE FROM signing_keys WHERE ${owner(tenantId)} AND retire_after IS NOT NULL AND retire_after < ${at}`,
           sql`UPDATE signing_keys SET retire_after = ${retireAfter} WHERE ${owner(tenantId)} AND retire_after IS NULL`

@@ -13,8 +13,8 @@
  * @module
  */
 import { SqlClient, SqlSchema } from "@effect/sql"
-import { User, type UserStatus, type UserType } from "@signet/contracts/identity/Domain"
-import { CurrentTenant } from "@signet/contracts/kernel/Context"
+import { User, UserId, type UserStatus, type UserType } from "@signet/contracts/identity/Domain"
+import { CurrentTenant, TenantId } from "@signet/contracts/kernel/Context"
 import { Data, Effect, Option, Schema, Struct } from "effect"
 import { isUniqueViolation } from "../../kernel/Database.js"
 import { DbBool, repoSpan } from "../../kernel/Sql.js"
@@ -22,15 +22,15 @@ import { DbBool, repoSpan } from "../../kernel/Sql.js"
 /** A user row including the secret columns (never leaves the identity module). */
 export const UserRow = Schema.Struct({
   ...Struct.omit(User.fields, "id", "tenant_id", "devices", "devices_hidden", "mfa_enabled", "status"),
-  tenant_id: Schema.String,
-  id: Schema.String,
+  tenant_id: TenantId,
+  id: UserId,
   status: Schema.Literal("active", "disabled", "locked"),
   password_hash: Schema.NullOr(Schema.String),
   failed_logins: Schema.Number,
   mfa_enabled: DbBool,
   mfa_secret_enc: Schema.NullOr(Schema.String),
   mfa_last_step: Schema.NullOr(Schema.Number),
-  deleted_at: Schema.NullOr(Schema.String)
+  deleted_at: Schema.NullOr(Schema.DateTimeUtc)
 })
 /** @see UserRow */
 export type UserRow = typeof UserRow.Type

@@ -9,7 +9,7 @@ import { SqlClient } from "@effect/sql"
 import { User, UserNotFound, type UserType } from "@signet/contracts/identity/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
-import { Clock, Effect, Option, type Redacted } from "effect"
+import { Clock, DateTime, Effect, Option, type Redacted } from "effect"
 import { Access } from "../../access/Access.js"
 import { Audit } from "../../audit/Audit.js"
 import { Events } from "../../events/Events.js"
@@ -61,14 +61,15 @@ export const toUser = (row: UserRow, devices: ReadonlyArray<string>, nowMs: numb
       family_name: row.family_name,
       user_type: row.user_type,
       status:
-        row.status === "active" && row.locked_until !== null && Date.parse(row.locked_until) > nowMs
+        row.status === "active" && row.locked_until !== null && DateTime.toEpochMillis(row.locked_until) > nowMs
           ? "locked"
           : row.status,
       school_id: row.school_id,
       student_number: row.student_number,
       devices,
       mfa_enabled: row.mfa_enabled,
-      locked_until: row.locked_until !== null && Date.parse(row.locked_until) > nowMs ? row.locked_until : null,
+      locked_until:
+        row.locked_until !== null && DateTime.toEpochMillis(row.locked_until) > nowMs ? row.locked_until : null,
       last_login_at: row.last_login_at,
       created_at: row.created_at,
       updated_at: row.updated_at
