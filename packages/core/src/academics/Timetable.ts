@@ -20,26 +20,28 @@
 
 import * as Crypto from "node:crypto"
 import { SqlClient } from "@effect/sql"
+import type { SqlError } from "@effect/sql/SqlError"
 import {
   AcademicsNotFound,
   CalendarFeed,
-  FeedKind,
+  type FeedKind,
   ImportCounts,
   ImportMessage,
   TimetableImportFailed,
   TimetableSummary
 } from "@signet/contracts/academics/Domain"
-import { CurrentTenant } from "@signet/contracts/kernel/Context"
+import type { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Unauthorized, ValidationError } from "@signet/contracts/kernel/Errors"
 import { newUuid } from "@signet/contracts/kernel/Ids"
-import { Clock, Data, Effect, Option, Schema } from "effect"
+import { Clock, Data, Effect, Option } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { Identity } from "../identity/Users.js"
 import { tenantTx } from "../kernel/Database.js"
 import { instant } from "../kernel/Sql.js"
 import { Academics } from "./Academics.js"
-import { type FeedEvent, LIMIT_CODES, renderFeed, type TimetablePlan } from "./ICalendar.js"
+import { type FeedEvent, LIMIT_CODES, type Occurrence, renderFeed, type TimetablePlan } from "./ICalendar.js"
+import { AcademicsRepo } from "./Repo.js"
 
 class DryRun extends Data.TaggedError("DryRun")<{ readonly summary: TimetableSummary }> {}
 
@@ -51,297 +53,301 @@ const issue = (i: {
   readonly message: string
 }) => new ImportMessage({ file: i.uid ?? "calendar", line: i.line ?? 0, code: i.code, message: i.message })
 
+/** What the timetable's seams use: the repository, the services, the tenant transaction. */
+interface Deps {
+  readonly repo: AcademicsRepo
+  readonly audit: Audit
+  readonly events: Events
+  readonly academics: Academics
+  readonly identity: Identity
+  readonly inTx: <A, E, R>(
+    self: Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, Exclude<E, SqlError>, CurrentTenant | Exclude<R, SqlClient.SqlClient>>
+}
+
+/** A course's links as an occurrence names them (at most one of each kind). */
+interface Links {
+  readonly classroom_ids: ReadonlyArray<string>
+  readonly group_ids: ReadonlyArray<string>
+  readonly teacher_ids: ReadonlyArray<string>
+}
+
+/**
+ * Resolves occurrences' classroom and group codes (in the school) and
+ * teacher e-mails to ids, each looked up once per import; an unresolved one
+ * adds an UNRESOLVED warning and leaves that link out.
+ */
+const makeResolver = ({ academics, identity }: Deps, schoolId: string, warnings: Array<ImportMessage>) => {
+  const caches = { classroom: new Map<string, string | null>(), group: new Map(), teacher: new Map() }
+  const resolve = (
+    what: keyof typeof caches,
+    key: string,
+    find: Effect.Effect<Option.Option<{ readonly id: string }>, never, CurrentTenant>,
+    uid: string
+  ) =>
+    Effect.gen(function* () {
+      const cache: Map<string, string | null> = caches[what]
+      if (!cache.has(key)) cache.set(key, Option.match(yield* find, { onNone: () => null, onSome: (x) => x.id }))
+      const id = cache.get(key) ?? null
+      if (!id)
+        warnings.push(
+          new ImportMessage({
+            file: uid,
+            line: 0,
+            code: "UNRESOLVED",
+            message: `no ${what} "${key}" in this school; course created without it`
+          })
+        )
+      return id
+    })
+  return (o: Occurrence) =>
+    Effect.gen(function* () {
+      const classroomId = o.classroomCode
+        ? yield* resolve("classroom", o.classroomCode, academics.findClassroomByCode(o.classroomCode, schoolId), o.uid)
+        : null
+      const groupId = o.groupCode
+        ? yield* resolve("group", o.groupCode, academics.findGroupByCode(o.groupCode, schoolId), o.uid)
+        : null
+      const teacherId = o.teacherEmail
+        ? yield* resolve(
+            "teacher",
+            o.teacherEmail,
+            Effect.map(
+              identity.findByLogin(o.teacherEmail),
+              Option.map((r) => ({ id: r.id }))
+            ),
+            o.uid
+          )
+        : null
+      const links: Links = {
+        classroom_ids: classroomId ? [classroomId] : [],
+        group_ids: groupId ? [groupId] : [],
+        teacher_ids: teacherId ? [teacherId] : []
+      }
+      return links
+    })
+}
+
+/** The import of a parsed timetable into a school's courses. */
+const makeImport = (deps: Deps) => {
+  const { repo, audit, events, academics, inTx } = deps
+
+  /** Whether the course already matches the occurrence and its links. */
+  const unchanged = (courseId: string, o: Occurrence, links: Links) =>
+    Effect.map(
+      academics.getCourse(courseId),
+      (current) =>
+        current.name === o.name &&
+        current.start_at === new Date(o.startAt).toISOString() &&
+        current.end_at === new Date(o.endAt).toISOString() &&
+        [...current.classroom_ids].sort().join() === links.classroom_ids.join() &&
+        [...current.group_ids].sort().join() === links.group_ids.join() &&
+        [...current.teacher_ids].sort().join() === links.teacher_ids.join()
+    )
+
+  /** Upserts (or, cancelled, deletes) the course of each occurrence; answers the counts. */
+  const applyOccurrences = (schoolId: string, plan: TimetablePlan, warnings: Array<ImportMessage>) =>
+    Effect.gen(function* () {
+      const counts = { created: 0, updated: 0, deleted: 0, unchanged: 0 }
+      const linksOf = makeResolver(deps, schoolId, warnings)
+      for (const o of plan.occurrences) {
+        const courseId = Option.getOrUndefined(yield* repo.findCourseIdBySourceKey(o.sourceKey))
+        if (o.cancelled) {
+          if (courseId) {
+            yield* academics.deleteCourse(courseId)
+            counts.deleted++
+          }
+          continue
+        }
+        const links = yield* linksOf(o)
+        const fields = { name: o.name, start_at: o.startAt, end_at: o.endAt, ...links }
+        if (!courseId) {
+          yield* academics.createCourse({ school_id: schoolId, ...fields }, o.sourceKey)
+          counts.created++
+        } else if (yield* unchanged(courseId, o, links)) {
+          counts.unchanged++
+        } else {
+          yield* academics.updateCourse(courseId, fields)
+          counts.updated++
+        }
+      }
+      return counts
+    })
+
+  /**
+   * Applies a parsed timetable to a school.
+   * @errors AcademicsNotFound (school), ValidationError (400: the file passed a limit of
+   *   `ICalendar.LIMIT_CODES`, the message names it and its value; nothing written),
+   *   TimetableImportFailed (422: the file has errors; nothing written)
+   */
+  const importPlan = (schoolId: string, plan: TimetablePlan, options: { readonly dryRun?: boolean } = {}) =>
+    Effect.gen(function* () {
+      const warnings = plan.warnings.map(issue)
+      const overLimit = plan.errors.find((e) => LIMIT_CODES.has(e.code))
+      if (overLimit !== undefined) return yield* ValidationError.field("calendar", overLimit.message)
+      if (plan.errors.length > 0) {
+        return yield* new TimetableImportFailed({
+          message: `${plan.errors.length} error(s) in the calendar; nothing was imported`,
+          errors: plan.errors.map(issue),
+          warnings
+        })
+      }
+      const run = Effect.gen(function* () {
+        yield* academics.getSchool(schoolId)
+        const counts = yield* applyOccurrences(schoolId, plan, warnings)
+        const summary = new TimetableSummary({
+          dry_run: options.dryRun === true,
+          courses: new ImportCounts(counts),
+          warnings,
+          errors: []
+        })
+        yield* audit.record({
+          action: "academics.timetable.imported",
+          targetType: "school",
+          targetId: schoolId,
+          after: { ...counts, warnings: warnings.length }
+        })
+        yield* events.publish({
+          type: "signet.academics.timetable.imported",
+          subject: schoolId,
+          data: { ...counts, warnings: warnings.length }
+        })
+        if (options.dryRun) return yield* new DryRun({ summary })
+        return summary
+      })
+      return yield* inTx(run).pipe(Effect.catchTag("DryRun", (d) => Effect.succeed(d.summary)))
+    }).pipe(Effect.withSpan("Timetable.importPlan"))
+
+  return { importPlan } as const
+}
+
+/** Rendering a subject's timetable as iCalendar. */
+const makeRender = ({ repo, academics, inTx }: Deps) => {
+  /** The feed event of a course (its location: its classrooms' names, else "Online" for an online course). */
+  const feedEvents = (ids: ReadonlyArray<string>) =>
+    Effect.gen(function* () {
+      const events: Array<FeedEvent> = []
+      const rooms = new Map<string, string>()
+      for (const id of ids) {
+        const c = yield* academics.getCourse(id).pipe(Effect.orDie) // listed just before, in this transaction
+        const location: Array<string> = []
+        for (const roomId of c.classroom_ids) {
+          if (!rooms.has(roomId))
+            rooms.set(
+              roomId,
+              (yield* academics.getClassroom(roomId).pipe(Effect.orElseSucceed(() => null)))?.name ?? ""
+            )
+          location.push(rooms.get(roomId)!)
+        }
+        events.push({
+          id: c.id,
+          name: c.name,
+          startAt: c.start_at,
+          endAt: c.end_at,
+          location: location.filter(Boolean).join(", ") || (c.is_online ? "Online" : null),
+          description: null,
+          cancelled: false,
+          updatedAt: c.updated_at
+        })
+      }
+      return events
+    })
+
+  /** Renders the calendar of a subject (used by feeds and `signet timetable export`). */
+  const renderSubject = (
+    kind: FeedKind,
+    subjectId: string,
+    options: { readonly from?: string; readonly to?: string; readonly name?: string } = {}
+  ) =>
+    inTx(
+      Effect.gen(function* () {
+        const nowMs = yield* Clock.currentTimeMillis
+        const from = options.from ?? instant(nowMs - 30 * 86_400_000)
+        const to = options.to ?? instant(nowMs + 180 * 86_400_000)
+        const events = yield* feedEvents(yield* repo.subjectCourseIds(kind, subjectId, from, to))
+        return renderFeed({ name: options.name ?? `Signet ${kind} timetable`, events, refreshIntervalMinutes: 60 })
+      })
+    )
+
+  return { renderSubject } as const
+}
+
+/** Calendar feeds: creation, listing, revocation, serving by token. */
+const makeFeeds = (deps: Deps, renderSubject: ReturnType<typeof makeRender>["renderSubject"]) => {
+  const { repo, audit, events, academics, identity, inTx } = deps
+
+  /**
+   * Creates a feed for a student, teacher, group or classroom; the token is
+   * shown once. @errors AcademicsNotFound (subject)
+   */
+  const createFeed = (kind: FeedKind, subjectId: string) =>
+    inTx(
+      Effect.gen(function* () {
+        if (kind === "group") yield* academics.getGroup(subjectId)
+        else if (kind === "classroom") yield* academics.getClassroom(subjectId)
+        else if (!(yield* identity.exists(subjectId)))
+          return yield* new AcademicsNotFound({ message: `no user ${subjectId}`, resource: "user", id: subjectId })
+        const id = yield* newUuid
+        const token = `sgc_${Crypto.randomBytes(32).toString("base64url")}`
+        const at = instant(yield* Clock.currentTimeMillis)
+        const feed = new CalendarFeed({ id, kind, subject_id: subjectId, created_at: at, revoked_at: null })
+        yield* repo.insertFeed(feed, sha256(token))
+        yield* audit.record({
+          action: "academics.feed.created",
+          targetType: "calendar_feed",
+          targetId: id,
+          after: feed
+        })
+        yield* events.publish({ type: "signet.academics.feed.created", subject: id, data: feed })
+        return { feed, token }
+      })
+    )
+
+  /** Lists feeds (never their tokens). */
+  const listFeeds = inTx(repo.listFeeds)
+
+  /** Revokes a feed (its URL stops working). @errors AcademicsNotFound */
+  const revokeFeed = (id: string) =>
+    inTx(
+      Effect.gen(function* () {
+        const at = instant(yield* Clock.currentTimeMillis)
+        const revoked = yield* repo.revokeFeed(id, at)
+        if (Option.isNone(revoked))
+          return yield* new AcademicsNotFound({ message: `no active feed ${id}`, resource: "course", id })
+        yield* audit.record({ action: "academics.feed.revoked", targetType: "calendar_feed", targetId: id })
+        return revoked.value
+      })
+    )
+
+  /** Serves a feed by its token. @errors Unauthorized (unknown or revoked token) */
+  const feedByToken = (token: string) =>
+    inTx(
+      Effect.gen(function* () {
+        const feed = Option.getOrNull(yield* repo.findFeedByTokenHash(sha256(token)))
+        if (!feed || feed.revoked_at !== null)
+          return yield* new Unauthorized({ message: "unknown or revoked calendar feed" })
+        return yield* renderSubject(feed.kind, feed.subject_id)
+      })
+    )
+
+  return { createFeed, listFeeds, revokeFeed, feedByToken } as const
+}
+
 /** The timetable service (acts on the `CurrentTenant`). */
 export class Timetable extends Effect.Service<Timetable>()("Signet/Timetable", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const audit = yield* Audit
-    const events = yield* Events
-    const academics = yield* Academics
-    const identity = yield* Identity
-    const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-      tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql))
-
-    /**
-     * Applies a parsed timetable to a school.
-     * @errors AcademicsNotFound (school), ValidationError (400: the file passed a limit of
-     *   `ICalendar.LIMIT_CODES`, the message names it and its value; nothing written),
-     *   TimetableImportFailed (422: the file has errors; nothing written)
-     */
-    const importPlan = (schoolId: string, plan: TimetablePlan, options: { readonly dryRun?: boolean } = {}) =>
-      Effect.gen(function* () {
-        const warnings = plan.warnings.map(issue)
-        const overLimit = plan.errors.find((e) => LIMIT_CODES.has(e.code))
-        if (overLimit !== undefined) return yield* ValidationError.field("calendar", overLimit.message)
-        if (plan.errors.length > 0) {
-          return yield* new TimetableImportFailed({
-            message: `${plan.errors.length} error(s) in the calendar; nothing was imported`,
-            errors: plan.errors.map(issue),
-            warnings
-          })
-        }
-        const run = Effect.gen(function* () {
-          yield* academics.getSchool(schoolId)
-          const tid = (yield* CurrentTenant).id
-          const counts = { created: 0, updated: 0, deleted: 0, unchanged: 0 }
-          const rooms = new Map<string, string | null>()
-          const groups = new Map<string, string | null>()
-          const teachers = new Map<string, string | null>()
-          const resolve = (
-            cache: Map<string, string | null>,
-            key: string,
-            find: Effect.Effect<Option.Option<{ readonly id: string }>, never, CurrentTenant>,
-            what: string,
-            uid: string
-          ) =>
-            Effect.gen(function* () {
-              if (!cache.has(key))
-                cache.set(key, Option.match(yield* find, { onNone: () => null, onSome: (x) => x.id }))
-              const id = cache.get(key) ?? null
-              if (!id)
-                warnings.push(
-                  new ImportMessage({
-                    file: uid,
-                    line: 0,
-                    code: "UNRESOLVED",
-                    message: `no ${what} "${key}" in this school; course created without it`
-                  })
-                )
-              return id
-            })
-          for (const o of plan.occurrences) {
-            const existing = yield* sql<{
-              id: string
-            }>`SELECT id FROM courses WHERE tenant_id = ${tid} AND source_key = ${o.sourceKey}
-              AND deleted_at IS NULL`.pipe(Effect.orDie)
-            const courseId = existing[0]?.id
-            if (o.cancelled) {
-              if (courseId) {
-                yield* academics.deleteCourse(courseId)
-                counts.deleted++
-              }
-              continue
-            }
-            const classroomId = o.classroomCode
-              ? yield* resolve(
-                  rooms,
-                  o.classroomCode,
-                  academics.findClassroomByCode(o.classroomCode, schoolId),
-                  "classroom",
-                  o.uid
-                )
-              : null
-            const groupId = o.groupCode
-              ? yield* resolve(groups, o.groupCode, academics.findGroupByCode(o.groupCode, schoolId), "group", o.uid)
-              : null
-            const teacherId = o.teacherEmail
-              ? yield* resolve(
-                  teachers,
-                  o.teacherEmail,
-                  Effect.map(
-                    identity.findByLogin(o.teacherEmail),
-                    Option.map((r) => ({ id: r.id }))
-                  ),
-                  "teacher",
-                  o.uid
-                )
-              : null
-            const links = {
-              classroom_ids: classroomId ? [classroomId] : [],
-              group_ids: groupId ? [groupId] : [],
-              teacher_ids: teacherId ? [teacherId] : []
-            }
-            if (!courseId) {
-              yield* academics.createCourse(
-                { school_id: schoolId, name: o.name, start_at: o.startAt, end_at: o.endAt, ...links },
-                o.sourceKey
-              )
-              counts.created++
-              continue
-            }
-            const current = yield* academics.getCourse(courseId)
-            const same =
-              current.name === o.name &&
-              current.start_at === new Date(o.startAt).toISOString() &&
-              current.end_at === new Date(o.endAt).toISOString() &&
-              [...current.classroom_ids].sort().join() === links.classroom_ids.join() &&
-              [...current.group_ids].sort().join() === links.group_ids.join() &&
-              [...current.teacher_ids].sort().join() === links.teacher_ids.join()
-            if (same) {
-              counts.unchanged++
-              continue
-            }
-            yield* academics.updateCourse(courseId, { name: o.name, start_at: o.startAt, end_at: o.endAt, ...links })
-            counts.updated++
-          }
-          const summary = new TimetableSummary({
-            dry_run: options.dryRun === true,
-            courses: new ImportCounts(counts),
-            warnings,
-            errors: []
-          })
-          yield* audit.record({
-            action: "academics.timetable.imported",
-            targetType: "school",
-            targetId: schoolId,
-            after: { ...counts, warnings: warnings.length }
-          })
-          yield* events.publish({
-            type: "signet.academics.timetable.imported",
-            subject: schoolId,
-            data: { ...counts, warnings: warnings.length }
-          })
-          if (options.dryRun) return yield* new DryRun({ summary })
-          return summary
-        })
-        return yield* inTx(run).pipe(Effect.catchTag("DryRun", (d) => Effect.succeed(d.summary)))
-      }).pipe(Effect.withSpan("Timetable.importPlan"))
-
-    const feedRow = Schema.Struct({
-      id: Schema.String,
-      kind: FeedKind,
-      subject_id: Schema.String,
-      created_at: Schema.String,
-      revoked_at: Schema.NullOr(Schema.String)
-    })
-
-    /**
-     * Creates a feed for a student, teacher, group or classroom; the token is
-     * shown once. @errors AcademicsNotFound (subject)
-     */
-    const createFeed = (kind: FeedKind, subjectId: string) =>
-      inTx(
-        Effect.gen(function* () {
-          if (kind === "group") yield* academics.getGroup(subjectId)
-          else if (kind === "classroom") yield* academics.getClassroom(subjectId)
-          else if (!(yield* identity.exists(subjectId)))
-            return yield* new AcademicsNotFound({ message: `no user ${subjectId}`, resource: "user", id: subjectId })
-          const tid = (yield* CurrentTenant).id
-          const id = yield* newUuid
-          const token = `sgc_${Crypto.randomBytes(32).toString("base64url")}`
-          const at = instant(yield* Clock.currentTimeMillis)
-          yield* sql`INSERT INTO calendar_feeds (tenant_id, id, kind, subject_id, token_hash, created_at)
-            VALUES (${tid}, ${id}, ${kind}, ${subjectId}, ${sha256(token)}, ${at})`.pipe(Effect.orDie)
-          const feed = new CalendarFeed({ id, kind, subject_id: subjectId, created_at: at, revoked_at: null })
-          yield* audit.record({
-            action: "academics.feed.created",
-            targetType: "calendar_feed",
-            targetId: id,
-            after: feed
-          })
-          yield* events.publish({ type: "signet.academics.feed.created", subject: id, data: feed })
-          return { feed, token }
-        })
-      )
-
-    /** Lists feeds (never their tokens). */
-    const listFeeds = inTx(
-      Effect.gen(function* () {
-        const tid = (yield* CurrentTenant).id
-        const r =
-          yield* sql`SELECT id, kind, subject_id, created_at, revoked_at FROM calendar_feeds WHERE tenant_id = ${tid}
-          ORDER BY created_at`.pipe(Effect.flatMap(Schema.decodeUnknown(Schema.Array(feedRow))), Effect.orDie)
-        return r.map((x) => new CalendarFeed(x))
-      })
-    )
-
-    /** Revokes a feed (its URL stops working). @errors AcademicsNotFound */
-    const revokeFeed = (id: string) =>
-      inTx(
-        Effect.gen(function* () {
-          const tid = (yield* CurrentTenant).id
-          const at = instant(yield* Clock.currentTimeMillis)
-          const r = yield* sql`UPDATE calendar_feeds SET revoked_at = ${at} WHERE tenant_id = ${tid} AND id = ${id}
-            AND revoked_at IS NULL RETURNING id, kind, subject_id, created_at, revoked_at`.pipe(
-            Effect.flatMap(Schema.decodeUnknown(Schema.Array(feedRow))),
-            Effect.orDie
-          )
-          if (!r[0]) return yield* new AcademicsNotFound({ message: `no active feed ${id}`, resource: "course", id })
-          yield* audit.record({ action: "academics.feed.revoked", targetType: "calendar_feed", targetId: id })
-          return new CalendarFeed(r[0])
-        })
-      )
-
-    /** The courses a feed subject takes part in, in a window. */
-    const subjectCourses = (kind: FeedKind, subjectId: string, from: string, to: string) =>
-      Effect.gen(function* () {
-        const tid = (yield* CurrentTenant).id
-        const match =
-          kind === "group"
-            ? sql`EXISTS (SELECT 1 FROM courses_student_groups x WHERE x.tenant_id = c.tenant_id AND x.course_id = c.id AND x.group_id = ${subjectId})`
-            : kind === "classroom"
-              ? sql`EXISTS (SELECT 1 FROM courses_classrooms x WHERE x.tenant_id = c.tenant_id AND x.course_id = c.id AND x.classroom_id = ${subjectId})`
-              : kind === "teacher"
-                ? sql`(EXISTS (SELECT 1 FROM teachers_courses x WHERE x.tenant_id = c.tenant_id AND x.course_id = c.id AND x.teacher_id = ${subjectId})
-                    OR EXISTS (SELECT 1 FROM courses_student_groups x JOIN group_teachers gt ON gt.tenant_id = x.tenant_id AND gt.group_id = x.group_id
-                      WHERE x.tenant_id = c.tenant_id AND x.course_id = c.id AND gt.teacher_id = ${subjectId}))`
-                : sql`EXISTS (SELECT 1 FROM courses_student_groups x JOIN group_members gm ON gm.tenant_id = x.tenant_id AND gm.group_id = x.group_id
-                    WHERE x.tenant_id = c.tenant_id AND x.course_id = c.id AND gm.student_id = ${subjectId})`
-        const r = yield* sql<{
-          id: string
-        }>`SELECT c.id FROM courses c WHERE c.tenant_id = ${tid} AND c.deleted_at IS NULL
-          AND c.end_at > ${from} AND c.start_at < ${to} AND ${match} ORDER BY c.start_at LIMIT 5000`.pipe(Effect.orDie)
-        return r.map((x) => x.id)
-      })
-
-    /** Renders the calendar of a subject (used by feeds and `signet timetable export`). */
-    const renderSubject = (
-      kind: FeedKind,
-      subjectId: string,
-      options: { readonly from?: string; readonly to?: string; readonly name?: string } = {}
-    ) =>
-      inTx(
-        Effect.gen(function* () {
-          const nowMs = yield* Clock.currentTimeMillis
-          const from = options.from ?? instant(nowMs - 30 * 86_400_000)
-          const to = options.to ?? instant(nowMs + 180 * 86_400_000)
-          const ids = yield* subjectCourses(kind, subjectId, from, to)
-          const events: Array<FeedEvent> = []
-          const rooms = new Map<string, string>()
-          for (const id of ids) {
-            const c = yield* academics.getCourse(id).pipe(Effect.orDie) // listed just before, in this transaction
-            const location: Array<string> = []
-            for (const roomId of c.classroom_ids) {
-              if (!rooms.has(roomId))
-                rooms.set(
-                  roomId,
-                  (yield* academics.getClassroom(roomId).pipe(Effect.orElseSucceed(() => null)))?.name ?? ""
-                )
-              location.push(rooms.get(roomId)!)
-            }
-            events.push({
-              id: c.id,
-              name: c.name,
-              startAt: c.start_at,
-              endAt: c.end_at,
-              location: location.filter(Boolean).join(", ") || (c.is_online ? "Online" : null),
-              description: null,
-              cancelled: false,
-              updatedAt: c.updated_at
-            })
-          }
-          return renderFeed({ name: options.name ?? `Signet ${kind} timetable`, events, refreshIntervalMinutes: 60 })
-        })
-      )
-
-    /** Serves a feed by its token. @errors Unauthorized (unknown or revoked token) */
-    const feedByToken = (token: string) =>
-      inTx(
-        Effect.gen(function* () {
-          const tid = (yield* CurrentTenant).id
-          const r =
-            yield* sql`SELECT id, kind, subject_id, created_at, revoked_at FROM calendar_feeds WHERE tenant_id = ${tid}
-            AND token_hash = ${sha256(token)}`.pipe(
-              Effect.flatMap(Schema.decodeUnknown(Schema.Array(feedRow))),
-              Effect.orDie
-            )
-          const feed = r[0]
-          if (!feed || feed.revoked_at !== null)
-            return yield* new Unauthorized({ message: "unknown or revoked calendar feed" })
-          return yield* renderSubject(feed.kind, feed.subject_id)
-        })
-      )
-
-    return { importPlan, createFeed, listFeeds, revokeFeed, renderSubject, feedByToken } as const
-  })
+    const deps: Deps = {
+      repo: yield* AcademicsRepo,
+      audit: yield* Audit,
+      events: yield* Events,
+      academics: yield* Academics,
+      identity: yield* Identity,
+      inTx: (self) => tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+    }
+    const { importPlan } = makeImport(deps)
+    const { renderSubject } = makeRender(deps)
+    return { importPlan, renderSubject, ...makeFeeds(deps, renderSubject) } as const
+  }),
+  dependencies: [AcademicsRepo.Default]
 }) {}

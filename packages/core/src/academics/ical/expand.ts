@@ -19,9 +19,288 @@ import {
 } from "./limits.js"
 import type { Issues } from "./lines.js"
 import { applyRule, type Compiled, textProp } from "./mapping.js"
-import { type EndSpec, type EventInfo, endOf, errorText, instantOf, iso } from "./parse.js"
+import { type EventInfo, endOf, errorText, instantOf, iso } from "./parse.js"
 import type { Occurrence, TimetableMapping } from "./types.js"
 import { HOUR } from "./zones.js"
+
+/** The expansion window: [`start`, `end`) in ms, and whether the mapping gave it. */
+interface Window {
+  readonly explicit: boolean
+  readonly start: number
+  readonly end: number
+}
+
+/**
+ * The window occurrences are kept in: the mapping's, else from the first
+ * event's start for a year; never further than MAX_WINDOW_YEARS after its start.
+ */
+const windowOf = (events: ReadonlyArray<EventInfo>, m: TimetableMapping): Window => {
+  const firstStart = events.reduce((min, e) => Math.min(min, e.startMs), Number.POSITIVE_INFINITY)
+  const start = m.windowStart !== undefined ? Date.parse(m.windowStart) : firstStart
+  // The horizon: never further than MAX_WINDOW_YEARS after the window start.
+  const end = Math.min(
+    m.windowEnd !== undefined ? Date.parse(m.windowEnd) : addYears(start, 1),
+    addYears(start, MAX_WINDOW_YEARS)
+  )
+  return { explicit: m.windowStart !== undefined || m.windowEnd !== undefined, start, end }
+}
+
+/** The state of one file's expansion, shared by its steps. */
+interface Expansion {
+  readonly compiled: Compiled
+  readonly issues: Issues
+  readonly meter: Meter
+  readonly window: Window
+  /** The occurrences so far (before de-duplication). */
+  readonly out: Array<Occurrence>
+  /** Events already mapped once (their mapping warnings are given once). */
+  readonly mapped: Set<EventInfo>
+  /** Set once the file passed MAX_FILE_OCCURRENCES or MAX_FILE_RULE_STEPS: expansion stops everywhere. */
+  overFileLimit: boolean
+}
+
+const inWindow = (w: Window, ms: number) => ms >= w.start && ms < w.end
+
+/** Maps one instance of an event (its mapping rules, summary and status) to an occurrence. */
+const emit = (
+  x: Expansion,
+  info: EventInfo,
+  startMs: number,
+  endMs: number,
+  originalMs: number,
+  recurring: boolean
+) => {
+  const { compiled, issues, mapped } = x
+  const comp = info.comp
+  const pick = (field: string, r: Compiled["classroom"]) => {
+    if (r === null) return null
+    const { value, unmatched } = applyRule(comp, r)
+    if (unmatched && !mapped.has(info)) {
+      issues.warn("MAPPING_NO_MATCH", `${field} pattern does not match ${r.from}`, info.line, info.uid)
+    }
+    return value
+  }
+  let name = pick("courseName", compiled.courseName) ?? textProp(comp, "summary")?.trim() ?? ""
+  if (name === "") {
+    if (!mapped.has(info)) issues.warn("MISSING_SUMMARY", 'no SUMMARY; named "(untitled)"', info.line, info.uid)
+    name = "(untitled)"
+  }
+  x.meter.slice++
+  x.out.push({
+    uid: info.uid,
+    recurrenceId: recurring ? iso(originalMs) : null,
+    sourceKey: `${info.uid}|${iso(originalMs)}`,
+    name,
+    startAt: iso(startMs),
+    endAt: iso(Math.max(endMs, startMs)),
+    classroomCode: pick("classroom", compiled.classroom),
+    groupCode: pick("group", compiled.group),
+    teacherEmail: pick("teacher", compiled.teacher),
+    cancelled: (textProp(comp, "status") ?? "").trim().toUpperCase() === "CANCELLED",
+    line: info.line
+  })
+  mapped.add(info)
+}
+
+/** Reports an exception of ical.js's iterator: a step budget ran out, or the rule is invalid. */
+const reportFailure = (x: Expansion, e: unknown, master: EventInfo, uid: string) => {
+  if (e instanceof RuleBudgetExceeded && e.scope === "file") {
+    x.issues.error(
+      "FILE_TOO_COSTLY",
+      `the calendar's recurrence rules need more than ${MAX_FILE_RULE_STEPS} iteration steps (MAX_FILE_RULE_STEPS, the limit per file); split it or simplify its rules`,
+      master.line,
+      uid
+    )
+    x.overFileLimit = true
+  } else if (e instanceof RuleBudgetExceeded) {
+    x.issues.error(
+      "RRULE_TOO_COSTLY",
+      `the recurrence rule needs more than ${MAX_EVENT_RULE_STEPS} iteration steps (MAX_EVENT_RULE_STEPS, the limit per event): it matches too rarely or never; event skipped`,
+      master.line,
+      uid
+    )
+  } else {
+    x.issues.error("INVALID_RRULE", `recurrence cannot be expanded: ${errorText(e)}`, master.line, uid)
+  }
+}
+
+/**
+ * Whether the expansion of a master must stop before `originalMs` (the end
+ * of the window, the file's occurrence limit, the per-event caps); reports
+ * why. `"capped"` when the per-event cap stopped it.
+ */
+const stopBefore = (
+  x: Expansion,
+  master: EventInfo,
+  uid: string,
+  originalMs: number,
+  bounded: boolean,
+  recurring: boolean,
+  counts: { readonly iterations: number; readonly emitted: number }
+): "go" | "stop" | "capped" => {
+  const { issues } = x
+  if (bounded && originalMs >= x.window.end) {
+    if (recurring) {
+      issues.warn(
+        "RRULE_TRUNCATED",
+        `recurrence expanded up to ${iso(x.window.end)}; later occurrences ignored`,
+        master.line,
+        uid
+      )
+    }
+    return "stop"
+  }
+  if (x.out.length >= MAX_FILE_OCCURRENCES) {
+    if (!x.overFileLimit)
+      issues.error(
+        "TOO_MANY_OCCURRENCES",
+        `the calendar expands to more than ${MAX_FILE_OCCURRENCES} occurrences (the limit per file); split it or give a narrower window`,
+        master.line,
+        uid
+      )
+    x.overFileLimit = true
+    return "stop"
+  }
+  if (counts.iterations > MAX_ITERATIONS || counts.emitted >= MAX_OCCURRENCES) {
+    issues.warn(
+      "OCCURRENCE_CAP",
+      `more than ${MAX_OCCURRENCES} occurrences (or ${MAX_ITERATIONS} iterations); expansion stopped`,
+      master.line,
+      uid
+    )
+    return "capped"
+  }
+  return "go"
+}
+
+/**
+ * Expands one master's recurrence set (RRULE, RDATE, EXDATE) with its
+ * overrides (`related`), marking the overrides it placed in `consumed`.
+ * Answers whether the per-event cap stopped it.
+ */
+function* expandMaster(
+  x: Expansion,
+  uid: string,
+  master: EventInfo,
+  related: ReadonlyArray<EventInfo>,
+  consumed: Set<EventInfo>
+): Generator<void, boolean> {
+  const { compiled, meter } = x
+  const byComp = new Map(related.map((o) => [o.comp, o]))
+  includeDtstart(master.comp)
+  const event = new ICAL.Event(master.comp, { exceptions: related.map((o) => o.comp) })
+  const recurring = event.isRecurring()
+  const bounded = recurring || x.window.explicit
+  const spec = master.ownEnd!
+  const counts = { emitted: 0, iterations: 0 }
+  meter.event = 0
+  meterRules(master.comp, meter)
+  let iterator: ICAL.RecurExpansion
+  try {
+    iterator = event.iterator()
+  } catch (e) {
+    reportFailure(x, e, master, uid)
+    return false
+  }
+  for (;;) {
+    yield* slice(meter)
+    let next: ICAL.Time | null
+    try {
+      next = iterator.next()
+    } catch (e) {
+      reportFailure(x, e, master, uid)
+      return false
+    }
+    if (!next) return false
+    const originalMs = instantOf(next, compiled.defaultZone)
+    counts.iterations++
+    const stop = stopBefore(x, master, uid, originalMs, bounded, recurring, counts)
+    if (stop !== "go") return stop === "capped"
+    if (bounded && !inWindow(x.window, originalMs)) continue
+    const details = event.getOccurrenceDetails(next)
+    const override = details.item === event ? undefined : byComp.get(details.item.component)
+    // details.startDate is the override's DTSTART, or for a
+    // RANGE=THISANDFUTURE override this instance shifted by it.
+    const start = details.startDate
+    const startMs = instantOf(start, compiled.defaultZone)
+    if (override !== undefined) {
+      consumed.add(override)
+      const overrideSpec = override.ownEnd ?? spec
+      emit(x, override, startMs, endOf(start, startMs, overrideSpec, compiled.defaultZone), originalMs, true)
+    } else {
+      emit(x, master, startMs, endOf(start, startMs, spec, compiled.defaultZone), originalMs, recurring)
+    }
+    counts.emitted++
+  }
+}
+
+/**
+ * Keeps the overrides that match no generated instance (no master,
+ * EXDATE'd, not in the RRULE): calendar apps still show them. Each starts
+ * and ends on its own (the master's duration when it has no end of its own).
+ */
+const keepOrphans = (
+  x: Expansion,
+  uid: string,
+  masters: ReadonlyArray<EventInfo>,
+  overrides: ReadonlyArray<EventInfo>,
+  consumed: ReadonlySet<EventInfo>
+) => {
+  const { compiled, issues } = x
+  for (const o of overrides) {
+    if (consumed.has(o)) continue
+    const recurrenceId = o.comp.getFirstPropertyValue("recurrence-id") as ICAL.Time
+    const originalMs = instantOf(recurrenceId, compiled.defaultZone)
+    if ((masters.length > 0 || x.window.explicit) && !inWindow(x.window, originalMs)) continue
+    issues.warn(
+      "ORPHAN_OVERRIDE",
+      masters.length === 0
+        ? `RECURRENCE-ID ${iso(originalMs)} without a master event; imported on its own`
+        : `RECURRENCE-ID ${iso(originalMs)} matches no instance of the master; imported on its own`,
+      o.line,
+      uid
+    )
+    const start = o.comp.getFirstPropertyValue("dtstart") as ICAL.Time
+    const spec = o.ownEnd ?? masters[0]?.ownEnd ?? { kind: "exact" as const, ms: HOUR }
+    emit(x, o, o.startMs, endOf(start, o.startMs, spec, compiled.defaultZone), originalMs, true)
+  }
+}
+
+/** Expands the events of one UID: each master (the first with the overrides), then the orphan overrides. */
+function* expandGroup(x: Expansion, uid: string, group: ReadonlyArray<EventInfo>): Generator<void, void> {
+  const masters = group.filter((e) => !e.isOverride)
+  const overrides = group.filter((e) => e.isOverride)
+  if (masters.length > 1) {
+    x.issues.warn(
+      "DUPLICATE_UID",
+      `${masters.length} VEVENTs share UID ${uid}; each is expanded`,
+      masters[1]!.line,
+      uid
+    )
+  }
+  const consumed = new Set<EventInfo>()
+  let capped = false
+  for (const [index, master] of masters.entries()) {
+    if (x.overFileLimit) break
+    const stopped = yield* expandMaster(x, uid, master, index === 0 ? overrides : [], consumed)
+    if (stopped) capped = index === 0
+  }
+  if (!capped) keepOrphans(x, uid, masters, overrides, consumed)
+}
+
+/** The occurrences without duplicates (a warning for each), by start then source key. */
+const dedupe = (out: ReadonlyArray<Occurrence>, issues: Issues) => {
+  const seen = new Map<string, Occurrence>()
+  for (const o of out) {
+    if (seen.has(o.sourceKey)) {
+      issues.warn("DUPLICATE_OCCURRENCE", `duplicate occurrence ${o.sourceKey} ignored`, o.line, o.uid)
+    } else {
+      seen.set(o.sourceKey, o)
+    }
+  }
+  const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+  return [...seen.values()].sort((a, b) => compare(a.startAt, b.startAt) || compare(a.sourceKey, b.sourceKey))
+}
 
 /** Expands every master with its overrides, applies the window, mapping and de-duplication. */
 export function* expand(
@@ -31,220 +310,28 @@ export function* expand(
   issues: Issues,
   meter: Meter
 ): Generator<void, Array<Occurrence>> {
-  const explicitWindow = m.windowStart !== undefined || m.windowEnd !== undefined
-  const firstStart = events.reduce((min, e) => Math.min(min, e.startMs), Number.POSITIVE_INFINITY)
-  const windowStart = m.windowStart !== undefined ? Date.parse(m.windowStart) : firstStart
-  // The horizon: never further than MAX_WINDOW_YEARS after the window start.
-  const windowEnd = Math.min(
-    m.windowEnd !== undefined ? Date.parse(m.windowEnd) : addYears(windowStart, 1),
-    addYears(windowStart, MAX_WINDOW_YEARS)
-  )
-  const inWindow = (ms: number) => ms >= windowStart && ms < windowEnd
-
+  const x: Expansion = {
+    compiled,
+    issues,
+    meter,
+    window: windowOf(events, m),
+    out: [],
+    mapped: new Set(),
+    overFileLimit: false
+  }
   const byUid = new Map<string, Array<EventInfo>>()
   for (const e of events) byUid.set(e.uid, [...(byUid.get(e.uid) ?? []), e])
-
-  const out: Array<Occurrence> = []
-  const mapped = new Set<EventInfo>()
-  /** Set once the file passed MAX_FILE_OCCURRENCES: expansion stops everywhere. */
-  let overFileLimit = false
-  const emit = (info: EventInfo, startMs: number, endMs: number, originalMs: number, recurring: boolean) => {
-    const comp = info.comp
-    const warnOnce = (field: string, r: { readonly from: string }) => {
-      if (!mapped.has(info)) {
-        issues.warn("MAPPING_NO_MATCH", `${field} pattern does not match ${r.from}`, info.line, info.uid)
-      }
-    }
-    const pick = (field: string, r: Compiled["classroom"]) => {
-      if (r === null) return null
-      const { value, unmatched } = applyRule(comp, r)
-      if (unmatched) warnOnce(field, r)
-      return value
-    }
-    let name = pick("courseName", compiled.courseName) ?? textProp(comp, "summary")?.trim() ?? ""
-    if (name === "") {
-      if (!mapped.has(info)) issues.warn("MISSING_SUMMARY", 'no SUMMARY; named "(untitled)"', info.line, info.uid)
-      name = "(untitled)"
-    }
-    meter.slice++
-    out.push({
-      uid: info.uid,
-      recurrenceId: recurring ? iso(originalMs) : null,
-      sourceKey: `${info.uid}|${iso(originalMs)}`,
-      name,
-      startAt: iso(startMs),
-      endAt: iso(Math.max(endMs, startMs)),
-      classroomCode: pick("classroom", compiled.classroom),
-      groupCode: pick("group", compiled.group),
-      teacherEmail: pick("teacher", compiled.teacher),
-      cancelled: (textProp(comp, "status") ?? "").trim().toUpperCase() === "CANCELLED",
-      line: info.line
-    })
-    mapped.add(info)
-  }
-
-  /** An override with its own start/end (master's duration when it has no end of its own). */
-  const emitOverride = (o: EventInfo, fallback: EndSpec | null, originalMs: number) => {
-    const start = o.comp.getFirstPropertyValue("dtstart") as ICAL.Time
-    const spec = o.ownEnd ?? fallback ?? { kind: "exact" as const, ms: HOUR }
-    emit(o, o.startMs, endOf(start, o.startMs, spec, compiled.defaultZone), originalMs, true)
-  }
-
-  function* expandGroup(uid: string, group: ReadonlyArray<EventInfo>): Generator<void, void> {
-    const masters = group.filter((e) => !e.isOverride)
-    const overrides = group.filter((e) => e.isOverride)
-    if (masters.length > 1) {
-      issues.warn(
-        "DUPLICATE_UID",
-        `${masters.length} VEVENTs share UID ${uid}; each is expanded`,
-        masters[1]!.line,
-        uid
-      )
-    }
-    const consumed = new Set<EventInfo>()
-    let capped = false
-    for (const [index, master] of masters.entries()) {
-      if (overFileLimit) break
-      const related = index === 0 ? overrides : []
-      const byComp = new Map(related.map((o) => [o.comp, o]))
-      includeDtstart(master.comp)
-      const event = new ICAL.Event(master.comp, { exceptions: related.map((o) => o.comp) })
-      const recurring = event.isRecurring()
-      const bounded = recurring || explicitWindow
-      const spec = master.ownEnd!
-      let emitted = 0
-      let iterations = 0
-      /** Reports an exception of ical.js's iterator: a step budget ran out, or the rule is invalid. */
-      const failed = (e: unknown) => {
-        if (e instanceof RuleBudgetExceeded && e.scope === "file") {
-          issues.error(
-            "FILE_TOO_COSTLY",
-            `the calendar's recurrence rules need more than ${MAX_FILE_RULE_STEPS} iteration steps (MAX_FILE_RULE_STEPS, the limit per file); split it or simplify its rules`,
-            master.line,
-            uid
-          )
-          overFileLimit = true
-        } else if (e instanceof RuleBudgetExceeded) {
-          issues.error(
-            "RRULE_TOO_COSTLY",
-            `the recurrence rule needs more than ${MAX_EVENT_RULE_STEPS} iteration steps (MAX_EVENT_RULE_STEPS, the limit per event): it matches too rarely or never; event skipped`,
-            master.line,
-            uid
-          )
-        } else {
-          issues.error("INVALID_RRULE", `recurrence cannot be expanded: ${errorText(e)}`, master.line, uid)
-        }
-      }
-      meter.event = 0
-      meterRules(master.comp, meter)
-      let iterator: ICAL.RecurExpansion
-      try {
-        iterator = event.iterator()
-      } catch (e) {
-        failed(e)
-        continue
-      }
-      for (;;) {
-        yield* slice(meter)
-        let next: ICAL.Time | null
-        try {
-          next = iterator.next()
-        } catch (e) {
-          failed(e)
-          break
-        }
-        if (!next) break
-        const originalMs = instantOf(next, compiled.defaultZone)
-        if (bounded && originalMs >= windowEnd) {
-          if (recurring) {
-            issues.warn(
-              "RRULE_TRUNCATED",
-              `recurrence expanded up to ${iso(windowEnd)}; later occurrences ignored`,
-              master.line,
-              uid
-            )
-          }
-          break
-        }
-        if (out.length >= MAX_FILE_OCCURRENCES) {
-          if (!overFileLimit)
-            issues.error(
-              "TOO_MANY_OCCURRENCES",
-              `the calendar expands to more than ${MAX_FILE_OCCURRENCES} occurrences (the limit per file); split it or give a narrower window`,
-              master.line,
-              uid
-            )
-          overFileLimit = true
-          break
-        }
-        if (++iterations > MAX_ITERATIONS || emitted >= MAX_OCCURRENCES) {
-          issues.warn(
-            "OCCURRENCE_CAP",
-            `more than ${MAX_OCCURRENCES} occurrences (or ${MAX_ITERATIONS} iterations); expansion stopped`,
-            master.line,
-            uid
-          )
-          capped = index === 0
-          break
-        }
-        if (bounded && !inWindow(originalMs)) continue
-        const details = event.getOccurrenceDetails(next)
-        const override = details.item === event ? undefined : byComp.get(details.item.component)
-        if (override !== undefined) {
-          // details.startDate is the override's DTSTART, or for a
-          // RANGE=THISANDFUTURE override this instance shifted by it.
-          consumed.add(override)
-          const start = details.startDate
-          const startMs = instantOf(start, compiled.defaultZone)
-          const overrideSpec = override.ownEnd ?? spec
-          emit(override, startMs, endOf(start, startMs, overrideSpec, compiled.defaultZone), originalMs, true)
-        } else {
-          const start = details.startDate
-          const startMs = instantOf(start, compiled.defaultZone)
-          emit(master, startMs, endOf(start, startMs, spec, compiled.defaultZone), originalMs, recurring)
-        }
-        emitted++
-      }
-    }
-    // Overrides that match no generated instance (no master, EXDATE'd, not in
-    // the RRULE): calendar apps still show them, so they are kept.
-    for (const o of overrides) {
-      if (consumed.has(o) || capped) continue
-      const recurrenceId = o.comp.getFirstPropertyValue("recurrence-id") as ICAL.Time
-      const originalMs = instantOf(recurrenceId, compiled.defaultZone)
-      if ((masters.length > 0 || explicitWindow) && !inWindow(originalMs)) continue
-      issues.warn(
-        "ORPHAN_OVERRIDE",
-        masters.length === 0
-          ? `RECURRENCE-ID ${iso(originalMs)} without a master event; imported on its own`
-          : `RECURRENCE-ID ${iso(originalMs)} matches no instance of the master; imported on its own`,
-        o.line,
-        uid
-      )
-      emitOverride(o, masters[0]?.ownEnd ?? null, originalMs)
-    }
-  }
   for (const [uid, group] of byUid) {
-    if (overFileLimit) break
-    const mark = out.length
+    if (x.overFileLimit) break
+    const mark = x.out.length
     try {
-      yield* expandGroup(uid, group)
+      yield* expandGroup(x, uid, group)
     } catch (e) {
-      out.length = mark // all or nothing per UID
+      x.out.length = mark // all or nothing per UID
       issues.error("EVENT_INVALID", `event skipped: ${errorText(e)}`, group[0]!.line, uid)
     }
   }
-
-  const seen = new Map<string, Occurrence>()
-  for (const o of out) {
-    if (seen.has(o.sourceKey)) {
-      issues.warn("DUPLICATE_OCCURRENCE", `duplicate occurrence ${o.sourceKey} ignored`, o.line, o.uid)
-    } else {
-      seen.set(o.sourceKey, o)
-    }
-  }
-  const compare = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0)
-  return [...seen.values()].sort((a, b) => compare(a.startAt, b.startAt) || compare(a.sourceKey, b.sourceKey))
+  return dedupe(x.out, issues)
 }
 
 /**

@@ -1,0 +1,146 @@
+/**
+ * The academics repository's SQL of courses and their links to teachers,
+ * classrooms and student groups (issue 14 §2), and how a course row is
+ * presented with its links and effective closing delay.
+ *
+ * @module
+ */
+import type { SqlClient } from "@effect/sql"
+import { Course, DEFAULT_PREFERENCES } from "@signet/contracts/academics/Domain"
+import { Effect, Option, Schema } from "effect"
+import { bool } from "../../kernel/Sql.js"
+import { type CourseFilters, CourseRow, type NewCourse } from "../Rows.js"
+import { byIdsOf, exec, span, tid, unique } from "./Shared.js"
+
+/** The link tables of a course: table and column of each kind. */
+const LINKS = {
+  teacher: ["teachers_courses", "teacher_id"],
+  classroom: ["courses_classrooms", "classroom_id"],
+  group: ["courses_student_groups", "group_id"]
+} as const
+
+/** Courses with their links and effective closing delay (the school's default when not overridden). */
+export const presentCourses = (sql: SqlClient.SqlClient, tenant: string, raw: ReadonlyArray<CourseRow>) =>
+  Effect.gen(function* () {
+    if (raw.length === 0) return [] as Array<Course>
+    const ids = raw.map((c) => c.id)
+    const schools = [...new Set(raw.map((c) => c.school_id))]
+    const prefs = yield* sql<{
+      school_id: string
+      d: number
+    }>`SELECT school_id, default_signature_closing_delay_minutes AS d
+      FROM school_preferences WHERE tenant_id = ${tenant} AND ${sql.in("school_id", schools)}`
+    const [teachers, rooms, groups] = yield* Effect.all([
+      sql<{ course_id: string; ref: string }>`SELECT course_id, teacher_id AS ref FROM teachers_courses
+        WHERE tenant_id = ${tenant} AND ${sql.in("course_id", ids)} ORDER BY teacher_id`,
+      sql<{ course_id: string; ref: string }>`SELECT course_id, classroom_id AS ref FROM courses_classrooms
+        WHERE tenant_id = ${tenant} AND ${sql.in("course_id", ids)} ORDER BY classroom_id`,
+      sql<{ course_id: string; ref: string }>`SELECT course_id, group_id AS ref FROM courses_student_groups
+        WHERE tenant_id = ${tenant} AND ${sql.in("course_id", ids)} ORDER BY group_id`
+    ])
+    const of = (list: ReadonlyArray<{ course_id: string; ref: string }>, id: string) =>
+      list.filter((l) => l.course_id === id).map((l) => l.ref)
+    return raw.map(
+      (c) =>
+        new Course({
+          ...c,
+          signature_closing_delay_minutes:
+            c.signature_closing_delay_minutes ??
+            prefs.find((p) => p.school_id === c.school_id)?.d ??
+            DEFAULT_PREFERENCES.default_signature_closing_delay_minutes,
+          closing_delay_overridden: c.signature_closing_delay_minutes !== null,
+          teacher_ids: of(teachers, c.id),
+          classroom_ids: of(rooms, c.id),
+          group_ids: of(groups, c.id)
+        })
+    )
+  })
+
+/** The conditions of a course list's filters over `courses c`. */
+const courseConditions = (sql: SqlClient.SqlClient, tenant: string, f: CourseFilters) => {
+  const c = [sql`c.tenant_id = ${tenant}`, sql`c.deleted_at IS NULL`]
+  if (f.school_id) c.push(sql`c.school_id = ${f.school_id}`)
+  if (f.from) c.push(sql`c.end_at > ${f.from}`)
+  if (f.to) c.push(sql`c.start_at < ${f.to}`)
+  if (f.teacher_id) {
+    c.push(
+      sql`EXISTS (SELECT 1 FROM teachers_courses x WHERE x.tenant_id = c.tenant_id AND x.course_id = c.id AND x.teacher_id = ${f.teacher_id})`
+    )
+  }
+  if (f.group_id) {
+    c.push(
+      sql`EXISTS (SELECT 1 FROM courses_student_groups x WHERE x.tenant_id = c.tenant_id AND x.course_id = c.id AND x.group_id = ${f.group_id})`
+    )
+  }
+  if (f.classroom_id) {
+    c.push(
+      sql`EXISTS (SELECT 1 FROM courses_classrooms x WHERE x.tenant_id = c.tenant_id AND x.course_id = c.id AND x.classroom_id = ${f.classroom_id})`
+    )
+  }
+  if (f.after) c.push(sql`(c.start_at > ${f.after.start} OR (c.start_at = ${f.after.start} AND c.id > ${f.after.id}))`)
+  return c
+}
+
+/** SQL of courses and their links. */
+export const courseQueries = (sql: SqlClient.SqlClient) => {
+  const coursesQ = byIdsOf(sql, "courses", CourseRow)
+
+  return {
+    /** The live courses with these ids (valid UUIDs, at least one). */
+    findCourses: (ids: ReadonlyArray<string>) =>
+      Effect.flatMap(tid, (tenant) =>
+        Effect.flatMap(coursesQ({ tenant, ids }), (r) => presentCourses(sql, tenant, r))
+      ).pipe(span("findCourses")),
+    /** The id of the live course imported under this source key (timetable import), if any. */
+    findCourseIdBySourceKey: (sourceKey: string) =>
+      Effect.flatMap(
+        tid,
+        (tenant) => sql<{ id: string }>`SELECT id FROM courses WHERE tenant_id = ${tenant} AND source_key = ${sourceKey}
+          AND deleted_at IS NULL`
+      ).pipe(
+        Effect.map((r) => Option.fromNullable(r[0]?.id)),
+        span("findCourseIdBySourceKey")
+      ),
+    /** Inserts a course. @errors AcademicsUniqueViolation (source key taken) */
+    insertCourse: (c: NewCourse) =>
+      exec(
+        (tenant) => sql`INSERT INTO courses (tenant_id, id, school_id, name, start_at, end_at, is_online,
+            signature_closing_delay_minutes, signature_closed, source_key, created_at, updated_at)
+          VALUES (${tenant}, ${c.id}, ${c.school_id}, ${c.name}, ${c.start_at}, ${c.end_at}, ${bool(c.is_online)},
+            ${c.signature_closing_delay_minutes}, ${bool(false)}, ${c.source_key}, ${c.created_at}, ${c.created_at})`
+      ).pipe(unique("insertCourse")),
+    /** Writes a course's name, times, mode and own closing delay (null: the school's default). */
+    updateCourse: (
+      id: string,
+      c: Pick<NewCourse, "name" | "start_at" | "end_at" | "is_online" | "signature_closing_delay_minutes">,
+      at: string
+    ) =>
+      exec(
+        (tenant) => sql`UPDATE courses SET name = ${c.name}, start_at = ${c.start_at}, end_at = ${c.end_at},
+            is_online = ${bool(c.is_online)}, signature_closing_delay_minutes = ${c.signature_closing_delay_minutes},
+            updated_at = ${at}
+          WHERE tenant_id = ${tenant} AND id = ${id}`
+      ).pipe(span("updateCourse")),
+    /** Links a course to these teachers, classrooms or groups; `replace` drops its current links of that kind first. */
+    link: (kind: keyof typeof LINKS, courseId: string, ids: ReadonlyArray<string>, replace: boolean) =>
+      Effect.gen(function* () {
+        const tenant = yield* tid
+        const [table, column] = LINKS[kind]
+        if (replace) yield* sql`DELETE FROM ${sql(table)} WHERE tenant_id = ${tenant} AND course_id = ${courseId}`
+        for (let i = 0; i < ids.length; i += 200) {
+          const rows = ids.slice(i, i + 200).map((ref) => ({ tenant_id: tenant, course_id: courseId, [column]: ref }))
+          yield* sql`INSERT INTO ${sql(table)} ${sql.insert(rows)}`
+        }
+      }).pipe(span("link")),
+    /** Up to `limit` live courses by start time and id, filtered; `more` when another page follows. */
+    listCourses: (f: CourseFilters) =>
+      Effect.gen(function* () {
+        const tenant = yield* tid
+        const r = yield* sql`SELECT c.* FROM courses c WHERE ${sql.and(courseConditions(sql, tenant, f))}
+          ORDER BY c.start_at, c.id LIMIT ${f.limit + 1}`.pipe(
+          Effect.flatMap(Schema.decodeUnknown(Schema.Array(CourseRow)))
+        )
+        return { items: yield* presentCourses(sql, tenant, r.slice(0, f.limit)), more: r.length > f.limit }
+      }).pipe(span("listCourses"))
+  } as const
+}

@@ -1,0 +1,120 @@
+/**
+ * The academics repository's SQL of schools, their preferences, soft
+ * deletion and the tenant's academics version (issue 14 §2), including the
+ * reads and writes of the OneRoster import (schools by source id).
+ *
+ * @module
+ */
+import { type SqlClient, SqlSchema } from "@effect/sql"
+import { School, type SchoolPreferences } from "@signet/contracts/academics/Domain"
+import { Effect, Schema } from "effect"
+import { bool } from "../../kernel/Sql.js"
+import { type PageParams, PreferencesFromRow, type SoftDeletable } from "../Rows.js"
+import { exec, pageOf, span, tid, unique } from "./Shared.js"
+
+/** An imported school as the OneRoster import compares it (live or soft-deleted). */
+const SourcedSchool = Schema.Struct({
+  id: Schema.String,
+  source_id: Schema.String,
+  name: Schema.String,
+  code: Schema.NullOr(Schema.String),
+  deleted_at: Schema.NullOr(Schema.String)
+})
+/** @see SourcedSchool */
+export type SourcedSchool = typeof SourcedSchool.Type
+
+/** SQL of schools, their preferences, soft deletion and the academics version. */
+export const schoolQueries = (sql: SqlClient.SqlClient) => {
+  const schoolQ = SqlSchema.findOne({
+    Request: Schema.Struct({ tenant: Schema.String, id: Schema.String }),
+    Result: School,
+    execute: (r) => sql`SELECT * FROM schools WHERE tenant_id = ${r.tenant} AND id = ${r.id} AND deleted_at IS NULL`
+  })
+  const preferencesQ = SqlSchema.findOne({
+    Request: Schema.Struct({ tenant: Schema.String, school: Schema.String }),
+    Result: PreferencesFromRow,
+    execute: (r) => sql`SELECT * FROM school_preferences WHERE tenant_id = ${r.tenant} AND school_id = ${r.school}`
+  })
+  const sourcedQ = SqlSchema.findAll({
+    Request: Schema.String,
+    Result: SourcedSchool,
+    execute: (tenant) => sql`SELECT id, source_id, name, code, deleted_at FROM schools
+      WHERE tenant_id = ${tenant} AND source_id IS NOT NULL`
+  })
+  const schoolPageQ = pageOf(sql, "schools", School)
+
+  return {
+    /** One live school. */
+    findSchool: (id: string) => Effect.flatMap(tid, (tenant) => schoolQ({ tenant, id })).pipe(span("findSchool")),
+    /** A page of live schools. */
+    listSchools: (p: PageParams) =>
+      Effect.flatMap(tid, (tenant) =>
+        schoolPageQ({ tenant, school_id: undefined, after: p.after, limit: p.limit })
+      ).pipe(span("listSchools")),
+    /** Inserts a school. @errors AcademicsUniqueViolation (code taken) */
+    insertSchool: (s: School) =>
+      exec(
+        (tenant) => sql`INSERT INTO schools (tenant_id, id, name, code, timezone, source_id, created_at, updated_at)
+          VALUES (${tenant}, ${s.id}, ${s.name}, ${s.code}, ${s.timezone}, ${s.source_id}, ${s.created_at}, ${s.updated_at})`
+      ).pipe(unique("insertSchool")),
+    /** Writes a school's name, code and time zone. @errors AcademicsUniqueViolation (code taken) */
+    updateSchool: (s: School) =>
+      exec(
+        (
+          tenant
+        ) => sql`UPDATE schools SET name = ${s.name}, code = ${s.code}, timezone = ${s.timezone}, updated_at = ${s.updated_at}
+          WHERE tenant_id = ${tenant} AND id = ${s.id}`
+      ).pipe(unique("updateSchool")),
+    /** Every imported school (with a source id), live or soft-deleted. */
+    sourcedSchools: Effect.flatMap(tid, sourcedQ).pipe(span("sourcedSchools")),
+    /** Renames an imported school and brings it back if it was soft-deleted. */
+    restoreSchool: (id: string, name: string, at: string) =>
+      exec(
+        (tenant) => sql`UPDATE schools SET name = ${name}, deleted_at = NULL, updated_at = ${at}
+          WHERE tenant_id = ${tenant} AND id = ${id}`
+      ).pipe(span("restoreSchool")),
+    /** A school's stored preferences. */
+    findPreferences: (schoolId: string) =>
+      Effect.flatMap(tid, (tenant) => preferencesQ({ tenant, school: schoolId })).pipe(span("findPreferences")),
+    /** Stores a new school's preferences. */
+    insertPreferences: (p: SchoolPreferences, at: string) =>
+      exec(
+        (tenant) => sql`INSERT INTO school_preferences (tenant_id, school_id, default_signature_closing_delay_minutes,
+            teacher_can_modify_closing_delay, students_can_sign_before_teacher, enable_flash,
+            disable_course_modification_from_ui, enable_nfc, updated_at)
+          VALUES (${tenant}, ${p.id}, ${p.default_signature_closing_delay_minutes}, ${bool(p.teacher_can_modify_closing_delay)},
+            ${bool(p.students_can_sign_before_teacher)}, ${bool(p.enable_flash)},
+            ${bool(p.disable_course_modification_from_ui)}, ${bool(p.enable_nfc)}, ${at})`
+      ).pipe(span("insertPreferences")),
+    /** Writes a school's preferences. */
+    updatePreferences: (p: SchoolPreferences, at: string) =>
+      exec(
+        (tenant) => sql`UPDATE school_preferences SET
+            default_signature_closing_delay_minutes = ${p.default_signature_closing_delay_minutes},
+            teacher_can_modify_closing_delay = ${bool(p.teacher_can_modify_closing_delay)},
+            students_can_sign_before_teacher = ${bool(p.students_can_sign_before_teacher)},
+            enable_flash = ${bool(p.enable_flash)},
+            disable_course_modification_from_ui = ${bool(p.disable_course_modification_from_ui)},
+            enable_nfc = ${bool(p.enable_nfc)}, updated_at = ${at}
+          WHERE tenant_id = ${tenant} AND school_id = ${p.id}`
+      ).pipe(span("updatePreferences")),
+    /** Soft-deletes a row of `table` (stamps `deleted_at`). */
+    softDelete: (table: SoftDeletable, id: string, at: string) =>
+      exec(
+        (tenant) => sql`UPDATE ${sql(table)} SET deleted_at = ${at} WHERE tenant_id = ${tenant} AND id = ${id}`
+      ).pipe(span("softDelete")),
+    /** The tenant's academics version (0 before its first change). */
+    readVersion: Effect.flatMap(
+      tid,
+      (tenant) => sql<{ version: number }>`SELECT version FROM academics_versions WHERE tenant_id = ${tenant}`
+    ).pipe(
+      Effect.map((r) => Number(r[0]?.version ?? 0)),
+      span("readVersion")
+    ),
+    /** Bumps the tenant's academics version. */
+    bumpVersion: exec(
+      (tenant) => sql`INSERT INTO academics_versions (tenant_id, version) VALUES (${tenant}, 1)
+        ON CONFLICT (tenant_id) DO UPDATE SET version = academics_versions.version + 1`
+    ).pipe(span("bumpVersion"))
+  } as const
+}
