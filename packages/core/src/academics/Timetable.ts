@@ -31,7 +31,7 @@ import {
 } from "@signet/contracts/academics/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Unauthorized, ValidationError } from "@signet/contracts/kernel/Errors"
-import { newUuid } from "@signet/contracts/kernel/Ids"
+import { newUuid, UserId } from "@signet/contracts/kernel/Ids"
 import { Clock, Data, Effect, Option, Schema } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
@@ -214,7 +214,7 @@ export class Timetable extends Effect.Service<Timetable>()("Signet/Timetable", {
         Effect.gen(function* () {
           if (kind === "group") yield* academics.getGroup(subjectId)
           else if (kind === "classroom") yield* academics.getClassroom(subjectId)
-          else if (!(yield* identity.exists(subjectId)))
+          else if (!Schema.is(UserId)(subjectId) || !(yield* identity.exists(subjectId)))
             return yield* new AcademicsNotFound({ message: `no user ${subjectId}`, resource: "user", id: subjectId })
           const tid = (yield* CurrentTenant).id
           const id = yield* newUuid
