@@ -7,6 +7,7 @@ import {
   Crypto,
   Identity,
   KEY_REFRESH_MS,
+  SessionId,
   SigningKeys,
   signingKeyColumn,
   Tenancy,
@@ -194,7 +195,7 @@ for (const dialect of testDialects()) {
         const a = tokensOf(yield* login("id-echo", "admin@id-echo.example.edu", PASSWORD))
         const b = tokensOf(yield* login("id-echo", "admin@id-echo.example.edu", PASSWORD))
         const c = tokensOf(yield* login("id-echo", "admin@id-echo.example.edu", PASSWORD))
-        const userId = a.user.id
+        const userId = UserId.make(a.user.id)
         const sessions = yield* asTenant(
           tenant,
           Auth.use((s) => s.listSessions(userId, a.session_id))
@@ -203,7 +204,7 @@ for (const dialect of testDialects()) {
         expect(sessions.find((s) => s.current)?.id).toBe(a.session_id)
         yield* asTenant(
           tenant,
-          Auth.use((s) => s.revokeSession(userId, c.session_id))
+          Auth.use((s) => s.revokeSession(userId, SessionId.make(c.session_id)))
         ).pipe(Effect.provide(testActor))
         expect((yield* Effect.flip(Auth.use((s) => s.validateToken(c.access_token))))._tag).toBe("Unauthorized")
         const changed = yield* asTenant(

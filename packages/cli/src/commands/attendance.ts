@@ -26,7 +26,8 @@ import {
   reportCsv,
   rollCsv,
   type StudentHistory,
-  Tenancy
+  Tenancy,
+  type UserId
 } from "@signet/core"
 import { Console, Data, DateTime, Effect, Option, Schema } from "effect"
 import { plain, show, table } from "../Output.js"
@@ -231,7 +232,7 @@ const captured = <E, R>(render: Effect.Effect<void, E, R>) =>
 const emitTable = <E, R>(render: Effect.Effect<void, E, R>, file: Option.Option<string>) =>
   Option.isNone(file) ? render : Effect.flatMap(captured(render), (text) => emit(text, file))
 
-const people = (ids: ReadonlyArray<string>) => Identity.use((i) => i.liteMany(ids))
+const people = (ids: ReadonlyArray<UserId>) => Identity.use((i) => i.liteMany(ids))
 
 const report = Command.make("report", { tenant: tenantOpt, target: scopeOpt, range, format, output }, (o) =>
   inTenant(

@@ -209,13 +209,13 @@ export class Session extends Schema.Class<Session>("Session")({
 
 /** Claims of a verified access token (seed 002 "JWT token structure", ARCHITECTURE §3). */
 export class AccessClaims extends Schema.Class<AccessClaims>("AccessClaims")({
-  sub: Schema.String,
-  tid: Schema.String,
+  sub: UserId,
+  tid: TenantId,
   tenant_slug: Schema.String,
   school_id: Schema.NullOr(Schema.String),
   user_type: UserType,
   roles: Schema.Array(Schema.String),
-  sid: Schema.String,
+  sid: SessionId,
   plan: Schema.String,
   iss: Schema.String,
   aud: Schema.String,

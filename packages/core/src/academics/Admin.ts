@@ -19,7 +19,8 @@ import type { UpdateCourse } from "@signet/contracts/academics/Domain"
 import { AcademicsNotFound } from "@signet/contracts/academics/Domain"
 import { CurrentActor } from "@signet/contracts/kernel/Context"
 import { Forbidden } from "@signet/contracts/kernel/Errors"
-import { type Context, Effect } from "effect"
+import { UserId } from "@signet/contracts/kernel/Ids"
+import { type Context, Effect, Schema } from "effect"
 import { Access } from "../access/Access.js"
 import { policyRequire } from "../access/Policy.js"
 import { Identity } from "../identity/Users.js"
@@ -118,7 +119,7 @@ export const AcademicsAdmin = {
       Effect.gen(function* () {
         const academics = yield* Academics
         yield* academics.getCourse(courseId)
-        if (!(yield* Identity.use((i) => i.exists(studentId))))
+        if (!Schema.is(UserId)(studentId) || !(yield* Identity.use((i) => i.exists(studentId))))
           return yield* new AcademicsNotFound({ message: `no user ${studentId}`, resource: "user", id: studentId })
         return yield* academics.validateStudentCourse(studentId, courseId)
       })

@@ -11,7 +11,8 @@ import { SqlClient } from "@effect/sql"
 import { AcademicsNotFound, CrossSchoolLink } from "@signet/contracts/academics/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
-import { Clock, Effect } from "effect"
+import { UserId } from "@signet/contracts/kernel/Ids"
+import { Clock, Effect, Schema } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { Identity } from "../identity/Users.js"
@@ -124,7 +125,7 @@ export const makeKit = Effect.gen(function* () {
    */
   const checkUsers = (ids: ReadonlyArray<string>, types: ReadonlyArray<string>, schoolId: string, role: string) =>
     Effect.gen(function* () {
-      const found = yield* identity.liteMany(ids)
+      const found = yield* identity.liteMany(ids.filter(Schema.is(UserId)))
       const elsewhere = ids.filter((id) => {
         const u = found.get(id)
         return u !== undefined && u.school_id !== null && u.school_id !== schoolId

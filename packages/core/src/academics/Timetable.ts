@@ -32,8 +32,8 @@ import {
 } from "@signet/contracts/academics/Domain"
 import type { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Unauthorized, ValidationError } from "@signet/contracts/kernel/Errors"
-import { newUuid } from "@signet/contracts/kernel/Ids"
-import { Clock, Data, Effect, Option } from "effect"
+import { newUuid, UserId } from "@signet/contracts/kernel/Ids"
+import { Clock, Data, Effect, Option, Schema } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { Identity } from "../identity/Users.js"
@@ -285,7 +285,7 @@ const makeFeeds = (deps: Deps, renderSubject: ReturnType<typeof makeRender>["ren
       Effect.gen(function* () {
         if (kind === "group") yield* academics.getGroup(subjectId)
         else if (kind === "classroom") yield* academics.getClassroom(subjectId)
-        else if (!(yield* identity.exists(subjectId)))
+        else if (!Schema.is(UserId)(subjectId) || !(yield* identity.exists(subjectId)))
           return yield* new AcademicsNotFound({ message: `no user ${subjectId}`, resource: "user", id: subjectId })
         const id = yield* newUuid
         const token = `sgc_${Crypto.randomBytes(32).toString("base64url")}`

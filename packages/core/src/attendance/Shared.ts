@@ -21,7 +21,7 @@ import { AttendanceNotFound } from "@signet/contracts/attendance/Domain"
 import { type Actor, CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Forbidden } from "@signet/contracts/kernel/Errors"
 import { UserId } from "@signet/contracts/kernel/Ids"
-import { DateTime, Effect, Option } from "effect"
+import { DateTime, Effect, Option, Schema } from "effect"
 import { Academics } from "../academics/Academics.js"
 import { Access } from "../access/Access.js"
 import { Audit } from "../audit/Audit.js"
@@ -78,7 +78,7 @@ const makeBase = Effect.gen(function* () {
   /** Runs `self` in a transaction of the current tenant (RLS tenant set; SQL errors are defects). */
   const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
     tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql))
-  const tenantId = Effect.map(CurrentTenant, (t) => t.id as string)
+  const tenantId = Effect.map(CurrentTenant, (t) => t.id)
   /** Whether the current actor holds `permission`. */
   const can = (permission: string) => Effect.flatMap(CurrentActor, (actor) => access.checkActor(actor, permission))
   /** The acting user's id (null for API keys, operators, the system and beacons). */
@@ -165,7 +165,7 @@ const readScope = ({ academics, can, identity }: Base, { courseOr404 }: ReturnTy
    */
   const narrowedTo = Effect.gen(function* () {
     const actor = yield* CurrentActor
-    if (actor.kind !== "user" || !actor.id) return null
+    if (actor.kind !== "user" || !actor.id || !Schema.is(UserId)(actor.id)) return null
     if (yield* can("attendance:admin")) return null
     const type = actor.userType ?? (yield* identity.liteMany([actor.id])).get(actor.id)?.user_type
     return type === "teacher" ? actor.id : null

@@ -9,7 +9,7 @@
  */
 import { type BeaconAuthRequest, BeaconId, BeaconToken, type RotateBeaconKey } from "@signet/contracts/beacon/Domain"
 import { authMessage, rotateMessage } from "@signet/contracts/beacon/Protocol"
-import { CurrentActor, type TenantId } from "@signet/contracts/kernel/Context"
+import { CurrentActor, TenantId } from "@signet/contracts/kernel/Context"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
 import { Clock, DateTime, Effect, Either, Option, Redacted, Schema } from "effect"
 import { verify as verifyTotp } from "otplib"
@@ -97,7 +97,7 @@ export const makeAuthentication = ({
       const bad = () => authFailed("UNKNOWN_BEACON", "invalid or expired beacon token")
       const claims = yield* keys.verify("beacon", token).pipe(Effect.mapError(bad))
       const beaconId = claims.sub
-      if (!isBeaconId(beaconId) || typeof claims.tid !== "string") return yield* bad()
+      if (!isBeaconId(beaconId) || !Schema.is(TenantId)(claims.tid)) return yield* bad()
       const tenant = yield* tenancy.getById(claims.tid).pipe(Effect.mapError(bad))
       if (tenant.status !== "active") return yield* bad()
       const row = yield* inTx(findBeacon(beaconId)).pipe(asTenant(tenant))

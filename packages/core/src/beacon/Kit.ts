@@ -138,7 +138,7 @@ export const makeKit = Effect.gen(function* () {
   }
 
   /** The tenant's proof window (`beacon.proof_window_seconds`), in milliseconds. */
-  const windowMs = (tid: string) =>
+  const windowMs = (tid: TenantId) =>
     Effect.map(tenancy.settingValue<number>(tid, "beacon.proof_window_seconds"), (s) => s * 1000)
 
   return { ...services, repo, tenancy, inTx, findBeacon, getRow, keyOf, verifySig, windowMs } as const

@@ -129,7 +129,7 @@ export const makeProofs = (
     Effect.gen(function* () {
       if (proof.beacon_id !== principal.beaconId)
         return yield* refused("BEACON_MISMATCH", "the proof names another beacon than the token")
-      const tid = principal.tenant.id as string
+      const tid = principal.tenant.id
       const nowMs = yield* Clock.currentTimeMillis
       const window = yield* windowMs(tid)
       const presence = yield* Effect.either(presenceClaims(proof.presence_token, tid))

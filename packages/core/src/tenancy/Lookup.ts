@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { TenantId } from "@signet/contracts/kernel/Context"
 import { TenantNotFound, TenantSuspended } from "@signet/contracts/kernel/Errors"
 import type { Tenant } from "@signet/contracts/tenancy/Domain"
 import { Clock, Effect, Option } from "effect"
@@ -45,7 +46,7 @@ export const makeLookup = (repo: TenancyRepo) => {
   const get = (slug: string): Effect.Effect<Tenant, TenantNotFound> => Effect.flatMap(findBySlug(slug), live(slug))
 
   /** The tenant with this id; deleted tenants answer `TenantNotFound`. */
-  const getById = (id: string): Effect.Effect<Tenant, TenantNotFound> =>
+  const getById = (id: TenantId): Effect.Effect<Tenant, TenantNotFound> =>
     Effect.flatMap(cached(`id:${id}`, repo.findById(id)), live(id))
 
   /**

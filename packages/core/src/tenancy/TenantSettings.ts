@@ -8,6 +8,7 @@
  * @module
  */
 import type { SqlClient } from "@effect/sql"
+import type { TenantId } from "@signet/contracts/kernel/Context"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
 import { SettingNotFound, TenantSetting } from "@signet/contracts/tenancy/Domain"
 import { Clock, Effect, Either, Option, Schema } from "effect"
@@ -83,7 +84,7 @@ export const makeSettings = ({ audit, events, lookup, repo, sql }: SettingsDeps)
    * kept for `TENANT_CACHE_MS` per tenant (a change in this process is seen
    * at once, on other replicas within it). An unknown key is a defect.
    */
-  const settingValue = <A>(tenantId: string, key: string): Effect.Effect<A> =>
+  const settingValue = <A>(tenantId: TenantId, key: string): Effect.Effect<A> =>
     Effect.gen(function* () {
       const def = SETTINGS.get(key)
       if (!def) return yield* Effect.dieMessage(`unknown setting ${key}`)

@@ -6,6 +6,7 @@
  */
 import { Session } from "@signet/contracts/identity/Domain"
 import { NotFound } from "@signet/contracts/kernel/Errors"
+import type { SessionId, UserId } from "@signet/contracts/kernel/Ids"
 import { Clock, Effect } from "effect"
 import { instant } from "../../kernel/Sql.js"
 import type { Kit } from "./Kit.js"
@@ -26,7 +27,7 @@ export const makeSessions = ({ sessions, audit, events, inTx, revokeSessions }: 
    * Revokes one of the caller's sessions (logout when it is the current
    * one). @errors NotFound (404) when the id is not one of their live sessions
    */
-  const revokeSession = (userId: string, sessionId: string) =>
+  const revokeSession = (userId: UserId, sessionId: SessionId) =>
     inTx(
       Effect.gen(function* () {
         const n = yield* revokeSessions(userId, { only: sessionId, reason: "revoked_by_user" })

@@ -13,6 +13,7 @@ import {
   type UserType
 } from "@signet/contracts/identity/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
+import type { UserId } from "@signet/contracts/kernel/Ids"
 import { DEFAULT_LIMIT, decodeCursor, toPage } from "@signet/contracts/kernel/Pagination"
 import { Effect, Option } from "effect"
 import { instant } from "../../kernel/Sql.js"
@@ -42,7 +43,7 @@ export interface LiteUser {
 /** The directory reads of the user service; see the module comment. */
 export const makeDirectory = ({ repo, inTx, findRow, present, getRow, now }: Kit) => {
   /** One user. @errors UserNotFound (also for another tenant's id) */
-  const get = (id: string): Effect.Effect<User, UserNotFound, CurrentTenant> =>
+  const get = (id: UserId): Effect.Effect<User, UserNotFound, CurrentTenant> =>
     inTx(Effect.flatMap(getRow(id), present))
 
   /** Finds a login by e-mail or username (not deleted). Internal to identity. */
@@ -84,7 +85,7 @@ export const makeDirectory = ({ repo, inTx, findRow, present, getRow, now }: Kit
     })
 
   /** `IdentityQuery.GetUserLite` (seed 004). @errors UserNotFound */
-  const getLite = (id: string) =>
+  const getLite = (id: UserId) =>
     Effect.map(
       get(id),
       (u) =>
@@ -103,7 +104,7 @@ export const makeDirectory = ({ repo, inTx, findRow, present, getRow, now }: Kit
    * tenant only; unknown ids are absent from the map). For other modules'
    * batch checks, e.g. academics linking teachers and students.
    */
-  const liteMany = (ids: ReadonlyArray<string>) =>
+  const liteMany = (ids: ReadonlyArray<UserId>) =>
     inTx(
       Effect.map(repo.findLite([...new Set(ids)].filter(isUserId)), (rows) => {
         const out = new Map<string, LiteUser>()
@@ -120,13 +121,13 @@ export const makeDirectory = ({ repo, inTx, findRow, present, getRow, now }: Kit
     )
 
   /** `IdentityQuery.Exists` (seed 004): true for a live user of the current tenant. */
-  const exists = (id: string) => inTx(Effect.map(findRow(id), Option.isSome))
+  const exists = (id: UserId) => inTx(Effect.map(findRow(id), Option.isSome))
 
   /**
    * `IdentityQuery.ValidateStudentDevice` (seed 004): true when the user is
    * an active student of the current tenant and the device is registered to them.
    */
-  const validateStudentDevice = (studentId: string, deviceIdentifier: string) =>
+  const validateStudentDevice = (studentId: UserId, deviceIdentifier: string) =>
     inTx(
       Effect.gen(function* () {
         const row = yield* findRow(studentId)
