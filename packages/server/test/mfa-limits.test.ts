@@ -144,6 +144,20 @@ for (const dialect of testDialects()) {
         })
       )
 
+      it.effect("step-up with a correct code answers mfa_verified_at as an ISO-8601 UTC instant", () =>
+        Effect.gen(function* () {
+          const { access_token, secret } = yield* mfaAdmin("mfa-stepup-ok")
+          const startedAt = Date.now()
+          const r = yield* call("POST", "/api/v1/tenants/mfa-stepup-ok/auth/step-up", {
+            auth: access_token,
+            body: { code: yield* nextCode(secret) }
+          })
+          expect(r.status).toBe(200)
+          expect(r.body.mfa_verified_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
+          expect(Date.parse(r.body.mfa_verified_at)).toBeGreaterThanOrEqual(startedAt - 1000)
+        })
+      )
+
       it.effect(
         "regression (MFA login bookkeeping): a login completed with a code sets last_login_at and publishes signet.auth.login",
         () =>

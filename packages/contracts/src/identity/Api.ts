@@ -193,7 +193,7 @@ export class SessionApi extends HttpApiGroup.make("session")
   .add(
     HttpApiEndpoint.post("stepUp")`/api/v1/tenants/${slug}/auth/step-up`
       .setPayload(MfaCode)
-      .addSuccess(Schema.Struct({ mfa_verified_at: Schema.String }))
+      .addSuccess(Schema.Struct({ mfa_verified_at: Schema.DateTimeUtc }))
       .addError(ValidationError)
       .addError(RateLimited)
       .annotate(OpenApi.Summary, "Re-verify MFA on this session before a sensitive operation")

@@ -117,10 +117,10 @@ export const makeVerification = (kit: Kit) => {
           const row = yield* userRow(userId)
           if (!row.mfa_enabled) return yield* ValidationError.field("mfa", "is not enabled")
           if (!(yield* consumeCode(userId, code))) return yield* ValidationError.field("code", "is not valid")
-          const at = instant(yield* Clock.currentTimeMillis)
-          yield* sessions.markMfaVerified(sessionId, userId, at)
+          const nowMs = yield* Clock.currentTimeMillis
+          yield* sessions.markMfaVerified(sessionId, userId, instant(nowMs))
           yield* audit.record({ action: "auth.step_up", targetType: "session", targetId: sessionId })
-          return { mfa_verified_at: at }
+          return { mfa_verified_at: DateTime.unsafeMake(nowMs) }
         })
       )
     )
