@@ -9,8 +9,9 @@ import {
   OneRoster,
   policyUse,
   Roster,
+  SchoolId,
   Tenancy,
-  type UserId
+  UserId
 } from "@signet/core"
 import { generateOneRoster, testDialects } from "@signet/core/testing"
 import { Effect, Option, Schema } from "effect"
@@ -283,11 +284,11 @@ for (const dialect of testDialects()) {
               tenant,
               Academics.use((a) =>
                 a.createCourse({
-                  school_id: school,
+                  school_id: SchoolId.make(school),
                   name: "PE",
                   start_at: "2026-11-23T08:00:00Z",
                   end_at: "2026-11-23T09:00:00Z",
-                  teacher_ids: [teacher]
+                  teacher_ids: [UserId.make(teacher)]
                 })
               )
             ).pipe(Effect.provide(testActor))

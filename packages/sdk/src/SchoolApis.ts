@@ -25,7 +25,9 @@ export const academicsApi = ({ call, callWith, path, withId }: Session) => ({
     call((r) => r.academics.listGroups({ path, urlParams: params })),
   /** Replaces a group's students. */
   setMembers: (groupId: string, studentIds: ReadonlyArray<string>) =>
-    call((r) => r.academics.setMembers({ ...withId(groupId), payload: { student_ids: studentIds } })),
+    callWith("academics", "setMembers", { student_ids: studentIds }, (r, payload) =>
+      r.academics.setMembers({ ...withId(groupId), payload })
+    ),
   createCourse: (input: PlainOf<"academics", "createCourse">) =>
     callWith("academics", "createCourse", input, (r, payload) => r.academics.createCourse({ path, payload })),
   getCourse: (id: string) => call((r) => r.academics.getCourse(withId(id))),

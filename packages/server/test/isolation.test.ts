@@ -221,7 +221,7 @@ for (const dialect of testDialects()) {
 
           // RPC: the same with the RPC twins.
           const rpc = yield* makeRpcClient({ baseUrl: server.url, token: tenants[0]!.token })
-          expect((yield* Effect.flip(rpc.GetCourse({ course_id: tenants[1]!.ids.course! })))._tag).toBe(
+          expect((yield* Effect.flip(rpc.GetCourse({ course_id: CourseId.make(tenants[1]!.ids.course!) })))._tag).toBe(
             "AcademicsNotFound"
           )
           expect(

@@ -5,8 +5,8 @@
  * @module
  */
 import { Args, Command, Options } from "@effect/cli"
-import { Academics, CurrentTenant, Tenancy } from "@signet/core"
-import { Console, Effect, Option } from "effect"
+import { Academics, ClassroomId, CurrentTenant, GroupId, SchoolId, Tenancy, UserId } from "@signet/core"
+import { Console, Effect, Option, Schema } from "effect"
 import { plain, show, table } from "../Output.js"
 import { local } from "../Runtime.js"
 import { configLayer } from "../Settings.js"
@@ -14,9 +14,14 @@ import { configLayer } from "../Settings.js"
 const tenantOpt = Options.text("tenant").pipe(Options.withDescription("Tenant slug"))
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON"))
 /** A repeatable option that may be left out (help shows it in brackets); absent = none. */
-const listOpt = (name: string, description: string) =>
-  Options.text(name).pipe(Options.withDescription(description), Options.repeated, Options.optional)
-const schoolOpt = Options.text("school").pipe(Options.withDescription("School id"))
+const listOpt = <A>(name: string, description: string, id: Schema.Schema<A, string>) =>
+  Options.text(name).pipe(
+    Options.withDescription(description),
+    Options.repeated,
+    Options.withSchema(Schema.mutable(Schema.Array(id))),
+    Options.optional
+  )
+const schoolOpt = Options.text("school").pipe(Options.withDescription("School id"), Options.withSchema(SchoolId))
 
 const inTenant = <A, E, R>(slug: string, effect: Effect.Effect<A, E, R>) =>
   local(
@@ -144,14 +149,17 @@ const group = Command.make("group").pipe(
         )
       )
     ).pipe(Command.withDescription("List groups.\nExample:\n  signet group list --tenant lycee-hugo")),
-    Command.make("members", { tenant: tenantOpt, id: Args.text({ name: "group-id" }), json }, (o) =>
-      inTenant(
-        o.tenant,
-        Effect.flatMap(
-          Academics.use((a) => a.listMembers(o.id)),
-          (m) => (o.json ? Console.log(JSON.stringify(m)) : Console.log(m.join("\n") || "(none)"))
+    Command.make(
+      "members",
+      { tenant: tenantOpt, id: Args.text({ name: "group-id" }).pipe(Args.withSchema(GroupId)), json },
+      (o) =>
+        inTenant(
+          o.tenant,
+          Effect.flatMap(
+            Academics.use((a) => a.listMembers(o.id)),
+            (m) => (o.json ? Console.log(JSON.stringify(m)) : Console.log(m.join("\n") || "(none)"))
+          )
         )
-      )
     ).pipe(
       Command.withDescription("List a group's student ids.\nExample:\n  signet group members --tenant lycee-hugo 0193…")
     )
@@ -198,11 +206,12 @@ const course = Command.make("course").pipe(
         name: Options.text("name"),
         start: Options.text("start"),
         end: Options.text("end"),
-        group: listOpt("group", "Student group id (repeatable)"),
-        classroom: listOpt("classroom", "Classroom id (repeatable)"),
+        group: listOpt("group", "Student group id (repeatable)", GroupId),
+        classroom: listOpt("classroom", "Classroom id (repeatable)", ClassroomId),
         teacher: listOpt(
           "teacher",
-          "Teacher user id (repeatable; a teacher of another school of the tenant counts when they teach one of this school's groups)"
+          "Teacher user id (repeatable; a teacher of another school of the tenant counts when they teach one of this school's groups)",
+          UserId
         ),
         json
       },

@@ -7,7 +7,16 @@
 
 import * as Fs from "node:fs"
 import { Args, Command, Options } from "@effect/cli"
-import { Academics, CurrentTenant, FeedKind, ICalendar, Tenancy, Timetable } from "@signet/core"
+import {
+  Academics,
+  CalendarFeedId,
+  CurrentTenant,
+  FeedKind,
+  ICalendar,
+  SchoolId,
+  Tenancy,
+  Timetable
+} from "@signet/core"
 import { Console, Data, Effect, Option } from "effect"
 import { plain, table } from "../Output.js"
 import { local } from "../Runtime.js"
@@ -32,7 +41,7 @@ const importCmd = Command.make(
   {
     file: Args.file({ name: "calendar.ics", exists: "yes" }),
     tenant: tenantOpt,
-    school: Options.text("school").pipe(Options.withDescription("School id")),
+    school: Options.text("school").pipe(Options.withDescription("School id"), Options.withSchema(SchoolId)),
     mapping: Options.file("mapping", { exists: "yes" }).pipe(
       Options.withDescription("JSON mapping file (timezone, classroom/group/teacher/courseName rules)"),
       Options.optional
@@ -178,7 +187,7 @@ const feedList = (o: { readonly tenant: string; readonly json: boolean }) =>
     )
   )
 
-const feedRevoke = (o: { readonly tenant: string; readonly feedId: Option.Option<string> }) =>
+const feedRevoke = (o: { readonly tenant: string; readonly feedId: Option.Option<CalendarFeedId> }) =>
   Effect.flatMap(required(o.feedId, "<feed-id>", "revoke"), (id) =>
     inTenant(
       o.tenant,
@@ -206,7 +215,11 @@ const feed = Command.make(
       ] as const,
       { name: "action" }
     ),
-    feedId: Args.text({ name: "feed-id" }).pipe(Args.withDescription("Feed to revoke (revoke only)"), Args.optional),
+    feedId: Args.text({ name: "feed-id" }).pipe(
+      Args.withDescription("Feed to revoke (revoke only)"),
+      Args.withSchema(CalendarFeedId),
+      Args.optional
+    ),
     tenant: tenantOpt,
     kind: Options.choice("kind", FeedKind.literals).pipe(
       Options.withDescription("Whose timetable (create only)"),

@@ -9,24 +9,30 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { Conflict, Forbidden, Unauthorized, ValidationError } from "../kernel/Errors.js"
+import { UserId } from "../kernel/Ids.js"
 import { Page, PageParams } from "../kernel/Pagination.js"
 import { UserAuth } from "../kernel/Security.js"
 import { TenantNotFound } from "../tenancy/Domain.js"
 import {
   AcademicsNotFound,
   CalendarFeed,
+  CalendarFeedId,
   Classroom,
+  ClassroomId,
   Course,
+  CourseId,
   CreateClassroom,
   CreateCourse,
   CreateGroup,
   CreateSchool,
   CrossSchoolLink,
   FeedKind,
+  GroupId,
   Instant,
   RosterImportFailed,
   RosterSummary,
   School,
+  SchoolId,
   SchoolPreferences,
   SetMembers,
   StudentCourseValidation,
@@ -41,7 +47,11 @@ import {
 } from "./Domain.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
-const id = HttpApiSchema.param("id", Schema.String)
+const schoolId = HttpApiSchema.param("id", SchoolId)
+const classroomId = HttpApiSchema.param("id", ClassroomId)
+const groupId = HttpApiSchema.param("id", GroupId)
+const courseId = HttpApiSchema.param("id", CourseId)
+const feedId = HttpApiSchema.param("id", CalendarFeedId)
 
 const ListBy = (extra: Schema.Struct.Fields = {}) => Schema.Struct({ ...PageParams.fields, ...extra })
 
@@ -56,7 +66,7 @@ export const CoursePage = Page(Course)
 
 /** Result of `PUT …/groups/{id}/members`. */
 export class MembershipChange extends Schema.Class<MembershipChange>("MembershipChange")({
-  group_id: Schema.String,
+  group_id: GroupId,
   added: Schema.Number,
   removed: Schema.Number,
   members: Schema.Number
@@ -74,28 +84,28 @@ export class AcademicsApi extends HttpApiGroup.make("academics")
       .addSuccess(School, { status: 201 })
       .addError(Conflict)
   )
-  .add(HttpApiEndpoint.get("getSchool")`/api/v1/tenants/${slug}/schools/${id}`.addSuccess(School))
+  .add(HttpApiEndpoint.get("getSchool")`/api/v1/tenants/${slug}/schools/${schoolId}`.addSuccess(School))
   .add(
-    HttpApiEndpoint.patch("updateSchool")`/api/v1/tenants/${slug}/schools/${id}`
+    HttpApiEndpoint.patch("updateSchool")`/api/v1/tenants/${slug}/schools/${schoolId}`
       .setPayload(UpdateSchool)
       .addSuccess(School)
       .addError(Conflict)
   )
-  .add(HttpApiEndpoint.del("deleteSchool")`/api/v1/tenants/${slug}/schools/${id}`.addSuccess(School))
+  .add(HttpApiEndpoint.del("deleteSchool")`/api/v1/tenants/${slug}/schools/${schoolId}`.addSuccess(School))
   .add(
-    HttpApiEndpoint.get("getPreferences")`/api/v1/tenants/${slug}/schools/${id}/preferences`.addSuccess(
+    HttpApiEndpoint.get("getPreferences")`/api/v1/tenants/${slug}/schools/${schoolId}/preferences`.addSuccess(
       SchoolPreferences
     )
   )
   .add(
-    HttpApiEndpoint.put("updatePreferences")`/api/v1/tenants/${slug}/schools/${id}/preferences`
+    HttpApiEndpoint.put("updatePreferences")`/api/v1/tenants/${slug}/schools/${schoolId}/preferences`
       .setPayload(UpdatePreferences)
       .addSuccess(SchoolPreferences)
   )
   // Classrooms
   .add(
     HttpApiEndpoint.get("listClassrooms")`/api/v1/tenants/${slug}/classrooms`
-      .setUrlParams(ListBy({ school_id: Schema.optional(Schema.UUID) }))
+      .setUrlParams(ListBy({ school_id: Schema.optional(SchoolId) }))
       .addSuccess(ClassroomPage)
   )
   .add(
@@ -104,18 +114,18 @@ export class AcademicsApi extends HttpApiGroup.make("academics")
       .addSuccess(Classroom, { status: 201 })
       .addError(Conflict)
   )
-  .add(HttpApiEndpoint.get("getClassroom")`/api/v1/tenants/${slug}/classrooms/${id}`.addSuccess(Classroom))
+  .add(HttpApiEndpoint.get("getClassroom")`/api/v1/tenants/${slug}/classrooms/${classroomId}`.addSuccess(Classroom))
   .add(
-    HttpApiEndpoint.patch("updateClassroom")`/api/v1/tenants/${slug}/classrooms/${id}`
+    HttpApiEndpoint.patch("updateClassroom")`/api/v1/tenants/${slug}/classrooms/${classroomId}`
       .setPayload(UpdateClassroom)
       .addSuccess(Classroom)
       .addError(Conflict)
   )
-  .add(HttpApiEndpoint.del("deleteClassroom")`/api/v1/tenants/${slug}/classrooms/${id}`.addSuccess(Classroom))
+  .add(HttpApiEndpoint.del("deleteClassroom")`/api/v1/tenants/${slug}/classrooms/${classroomId}`.addSuccess(Classroom))
   // Groups
   .add(
     HttpApiEndpoint.get("listGroups")`/api/v1/tenants/${slug}/groups`
-      .setUrlParams(ListBy({ school_id: Schema.optional(Schema.UUID) }))
+      .setUrlParams(ListBy({ school_id: Schema.optional(SchoolId) }))
       .addSuccess(GroupPage)
   )
   .add(
@@ -124,28 +134,28 @@ export class AcademicsApi extends HttpApiGroup.make("academics")
       .addSuccess(StudentGroup, { status: 201 })
       .addError(Conflict)
   )
-  .add(HttpApiEndpoint.get("getGroup")`/api/v1/tenants/${slug}/groups/${id}`.addSuccess(StudentGroup))
+  .add(HttpApiEndpoint.get("getGroup")`/api/v1/tenants/${slug}/groups/${groupId}`.addSuccess(StudentGroup))
   .add(
-    HttpApiEndpoint.patch("updateGroup")`/api/v1/tenants/${slug}/groups/${id}`
+    HttpApiEndpoint.patch("updateGroup")`/api/v1/tenants/${slug}/groups/${groupId}`
       .setPayload(UpdateGroup)
       .addSuccess(StudentGroup)
       .addError(Conflict)
   )
-  .add(HttpApiEndpoint.del("deleteGroup")`/api/v1/tenants/${slug}/groups/${id}`.addSuccess(StudentGroup))
+  .add(HttpApiEndpoint.del("deleteGroup")`/api/v1/tenants/${slug}/groups/${groupId}`.addSuccess(StudentGroup))
   .add(
-    HttpApiEndpoint.get("listMembers")`/api/v1/tenants/${slug}/groups/${id}/members`.addSuccess(
-      Schema.Array(Schema.String)
+    HttpApiEndpoint.get("listMembers")`/api/v1/tenants/${slug}/groups/${groupId}/members`.addSuccess(
+      Schema.Array(UserId)
     )
   )
   .add(
-    HttpApiEndpoint.put("setMembers")`/api/v1/tenants/${slug}/groups/${id}/members`
+    HttpApiEndpoint.put("setMembers")`/api/v1/tenants/${slug}/groups/${groupId}/members`
       .setPayload(SetMembers)
       .addSuccess(MembershipChange)
       .addError(CrossSchoolLink)
   )
   .add(
-    HttpApiEndpoint.put("setGroupTeachers")`/api/v1/tenants/${slug}/groups/${id}/teachers`
-      .setPayload(Schema.Struct({ teacher_ids: Schema.Array(Schema.UUID).pipe(Schema.maxItems(50)) }))
+    HttpApiEndpoint.put("setGroupTeachers")`/api/v1/tenants/${slug}/groups/${groupId}/teachers`
+      .setPayload(Schema.Struct({ teacher_ids: Schema.Array(UserId).pipe(Schema.maxItems(50)) }))
       .addSuccess(StudentGroup)
       .addError(CrossSchoolLink)
   )
@@ -154,10 +164,10 @@ export class AcademicsApi extends HttpApiGroup.make("academics")
     HttpApiEndpoint.get("listCourses")`/api/v1/tenants/${slug}/courses`
       .setUrlParams(
         ListBy({
-          school_id: Schema.optional(Schema.UUID),
-          teacher_id: Schema.optional(Schema.UUID),
-          group_id: Schema.optional(Schema.UUID),
-          classroom_id: Schema.optional(Schema.UUID),
+          school_id: Schema.optional(SchoolId),
+          teacher_id: Schema.optional(UserId),
+          group_id: Schema.optional(GroupId),
+          classroom_id: Schema.optional(ClassroomId),
           from: Schema.optional(Instant),
           to: Schema.optional(Instant)
         })
@@ -171,9 +181,9 @@ export class AcademicsApi extends HttpApiGroup.make("academics")
       .addSuccess(Course, { status: 201 })
       .addError(CrossSchoolLink)
   )
-  .add(HttpApiEndpoint.get("getCourse")`/api/v1/tenants/${slug}/courses/${id}`.addSuccess(Course))
+  .add(HttpApiEndpoint.get("getCourse")`/api/v1/tenants/${slug}/courses/${courseId}`.addSuccess(Course))
   .add(
-    HttpApiEndpoint.patch("updateCourse")`/api/v1/tenants/${slug}/courses/${id}`
+    HttpApiEndpoint.patch("updateCourse")`/api/v1/tenants/${slug}/courses/${courseId}`
       .setPayload(UpdateCourse)
       .addSuccess(Course)
       .addError(CrossSchoolLink)
@@ -182,11 +192,11 @@ export class AcademicsApi extends HttpApiGroup.make("academics")
         "academics:write, or a teacher of the course when the school allows course modification from the UI (the closing delay only when teacher_can_modify_closing_delay)."
       )
   )
-  .add(HttpApiEndpoint.del("deleteCourse")`/api/v1/tenants/${slug}/courses/${id}`.addSuccess(Course))
+  .add(HttpApiEndpoint.del("deleteCourse")`/api/v1/tenants/${slug}/courses/${courseId}`.addSuccess(Course))
   .add(
     HttpApiEndpoint.get(
       "validateStudentCourse"
-    )`/api/v1/tenants/${slug}/courses/${id}/students/${HttpApiSchema.param("studentId", Schema.String)}`
+    )`/api/v1/tenants/${slug}/courses/${courseId}/students/${HttpApiSchema.param("studentId", UserId)}`
       .addSuccess(StudentCourseValidation)
       .annotate(OpenApi.Summary, "Is the student in any group of the course? (ValidateStudentCourse)")
   )
@@ -203,7 +213,7 @@ export class AcademicsApi extends HttpApiGroup.make("academics")
       )
   )
   .add(
-    HttpApiEndpoint.post("importTimetable")`/api/v1/tenants/${slug}/schools/${id}/timetable/imports`
+    HttpApiEndpoint.post("importTimetable")`/api/v1/tenants/${slug}/schools/${schoolId}/timetable/imports`
       .setUrlParams(
         Schema.Struct({
           dry_run: Schema.optional(Schema.BooleanFromString),
@@ -224,7 +234,7 @@ export class AcademicsApi extends HttpApiGroup.make("academics")
       .annotate(OpenApi.Summary, "Create a calendar feed URL for a student, teacher, group or classroom (shown once)")
   )
   .add(HttpApiEndpoint.get("listFeeds")`/api/v1/tenants/${slug}/feeds`.addSuccess(Schema.Array(CalendarFeed)))
-  .add(HttpApiEndpoint.del("revokeFeed")`/api/v1/tenants/${slug}/feeds/${id}`.addSuccess(CalendarFeed))
+  .add(HttpApiEndpoint.del("revokeFeed")`/api/v1/tenants/${slug}/feeds/${feedId}`.addSuccess(CalendarFeed))
   .addError(AcademicsNotFound)
   .addError(ValidationError)
   .addError(Conflict)

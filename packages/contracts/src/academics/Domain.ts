@@ -10,6 +10,7 @@
  */
 import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
+import { UserId } from "../kernel/Ids.js"
 import { strictStruct } from "../tenancy/Domain.js"
 
 /** Branded ids (UUIDv7). */
@@ -31,6 +32,13 @@ export type GroupId = typeof GroupId.Type
 export const CourseId = Schema.UUID.pipe(Schema.brand("CourseId"), Schema.annotations({ identifier: "CourseId" }))
 /** @see CourseId */
 export type CourseId = typeof CourseId.Type
+/** Calendar feed id. */
+export const CalendarFeedId = Schema.UUID.pipe(
+  Schema.brand("CalendarFeedId"),
+  Schema.annotations({ identifier: "CalendarFeedId" })
+)
+/** @see CalendarFeedId */
+export type CalendarFeedId = typeof CalendarFeedId.Type
 
 const Name = Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(200))
 const Code = Schema.Trim.pipe(
@@ -38,7 +46,11 @@ const Code = Schema.Trim.pipe(
   Schema.maxLength(64),
   Schema.pattern(/^[^\s].*$/, { message: () => "must not be blank" })
 )
-/** An ISO-8601 instant (with offset or Z), normalised to UTC milliseconds by the service. */
+/**
+ * An ISO-8601 instant (with offset or Z), normalised to UTC milliseconds by
+ * the service. Client input (bodies, query filters) stays a validated string;
+ * responses carry instants as `Schema.DateTimeUtc` (the same ISO-8601 on the wire).
+ */
 export const Instant = Schema.String.pipe(
   Schema.filter(
     (s) => (/T/.test(s) && !Number.isNaN(Date.parse(s))) || "must be an ISO-8601 instant such as 2026-09-01T08:00:00Z"
@@ -51,7 +63,7 @@ export const Instant = Schema.String.pipe(
  * of a school, used by the attendance module.
  */
 export class SchoolPreferences extends Schema.Class<SchoolPreferences>("SchoolPreferences")({
-  id: Schema.String.annotations({ description: "The school id" }),
+  id: SchoolId.annotations({ description: "The school id" }),
   default_signature_closing_delay_minutes: Schema.Number,
   teacher_can_modify_closing_delay: Schema.Boolean,
   students_can_sign_before_teacher: Schema.Boolean,
@@ -75,60 +87,60 @@ export const DEFAULT_PREFERENCES = {
 
 /** A school (a OneRoster org of type school). */
 export class School extends Schema.Class<School>("School")({
-  id: Schema.String,
+  id: SchoolId,
   name: Schema.String,
   code: Schema.NullOr(Schema.String),
   timezone: Schema.String,
   source_id: Schema.NullOr(Schema.String).annotations({ description: "OneRoster sourcedId when imported" }),
-  created_at: Schema.String,
-  updated_at: Schema.String
+  created_at: Schema.DateTimeUtc,
+  updated_at: Schema.DateTimeUtc
 }) {}
 
 /** A classroom of a school (beacons are installed in classrooms). */
 export class Classroom extends Schema.Class<Classroom>("Classroom")({
-  id: Schema.String,
-  school_id: Schema.String,
+  id: ClassroomId,
+  school_id: SchoolId,
   name: Schema.String,
   code: Schema.String,
   capacity: Schema.NullOr(Schema.Number),
-  created_at: Schema.String,
-  updated_at: Schema.String
+  created_at: Schema.DateTimeUtc,
+  updated_at: Schema.DateTimeUtc
 }) {}
 
 /** A student group (a OneRoster class; a "course template" through its course title and location). */
 export class StudentGroup extends Schema.Class<StudentGroup>("StudentGroup")({
-  id: Schema.String,
-  school_id: Schema.String,
+  id: GroupId,
+  school_id: SchoolId,
   name: Schema.String,
   code: Schema.NullOr(Schema.String),
   course_title: Schema.NullOr(Schema.String),
   location: Schema.NullOr(Schema.String),
   source_id: Schema.NullOr(Schema.String),
   member_count: Schema.Number,
-  teacher_ids: Schema.Array(Schema.String),
-  created_at: Schema.String,
-  updated_at: Schema.String
+  teacher_ids: Schema.Array(UserId),
+  created_at: Schema.DateTimeUtc,
+  updated_at: Schema.DateTimeUtc
 }) {}
 
 /** A course: one session of teaching, with its attendance settings (academics.proto `Course`). */
 export class Course extends Schema.Class<Course>("Course")({
-  id: Schema.String,
-  school_id: Schema.String,
+  id: CourseId,
+  school_id: SchoolId,
   name: Schema.String,
-  start_at: Schema.String,
-  end_at: Schema.String,
+  start_at: Schema.DateTimeUtc,
+  end_at: Schema.DateTimeUtc,
   is_online: Schema.Boolean,
   signature_closing_delay_minutes: Schema.Number.annotations({
     description: "Effective delay: the course's override, else the school's default"
   }),
   closing_delay_overridden: Schema.Boolean,
   signature_closed: Schema.Boolean,
-  teacher_ids: Schema.Array(Schema.String),
-  classroom_ids: Schema.Array(Schema.String),
-  group_ids: Schema.Array(Schema.String),
+  teacher_ids: Schema.Array(UserId),
+  classroom_ids: Schema.Array(ClassroomId),
+  group_ids: Schema.Array(GroupId),
   source_key: Schema.NullOr(Schema.String),
-  created_at: Schema.String,
-  updated_at: Schema.String
+  created_at: Schema.DateTimeUtc,
+  updated_at: Schema.DateTimeUtc
 }) {}
 
 /** Body of `POST …/schools`. */
@@ -184,7 +196,7 @@ export type UpdatePreferences = typeof UpdatePreferences.Type
 
 /** Body of `POST …/classrooms`. */
 export const CreateClassroom = strictStruct("CreateClassroom", {
-  school_id: Schema.UUID,
+  school_id: SchoolId,
   name: Name,
   code: Code,
   capacity: Schema.optional(Schema.Int.pipe(Schema.between(1, 10_000)))
@@ -203,7 +215,7 @@ export type UpdateClassroom = typeof UpdateClassroom.Type
 
 /** Body of `POST …/groups`. */
 export const CreateGroup = strictStruct("CreateGroup", {
-  school_id: Schema.UUID,
+  school_id: SchoolId,
   name: Name,
   code: Schema.optional(Code),
   course_title: Schema.optional(Name),
@@ -224,20 +236,20 @@ export type UpdateGroup = typeof UpdateGroup.Type
 
 /** Body of `PUT …/groups/{id}/members`: the full membership (student ids). */
 export const SetMembers = strictStruct("SetMembers", {
-  student_ids: Schema.Array(Schema.UUID).pipe(Schema.maxItems(5000))
+  student_ids: Schema.Array(UserId).pipe(Schema.maxItems(5000))
 })
 
 /** Body of `POST …/courses`. */
 export const CreateCourse = strictStruct("CreateCourse", {
-  school_id: Schema.UUID,
+  school_id: SchoolId,
   name: Name,
   start_at: Instant,
   end_at: Instant,
   is_online: Schema.optional(Schema.Boolean),
   signature_closing_delay_minutes: Schema.optional(Schema.Int.pipe(Schema.between(0, 600))),
-  teacher_ids: Schema.optional(Schema.Array(Schema.UUID).pipe(Schema.maxItems(50))),
-  classroom_ids: Schema.optional(Schema.Array(Schema.UUID).pipe(Schema.maxItems(50))),
-  group_ids: Schema.optional(Schema.Array(Schema.UUID).pipe(Schema.maxItems(200)))
+  teacher_ids: Schema.optional(Schema.Array(UserId).pipe(Schema.maxItems(50))),
+  classroom_ids: Schema.optional(Schema.Array(ClassroomId).pipe(Schema.maxItems(50))),
+  group_ids: Schema.optional(Schema.Array(GroupId).pipe(Schema.maxItems(200)))
 })
 /** @see CreateCourse */
 export type CreateCourse = typeof CreateCourse.Type
@@ -253,9 +265,9 @@ export const UpdateCourse = strictStruct("UpdateCourse", {
   end_at: Schema.optional(Instant),
   is_online: Schema.optional(Schema.Boolean),
   signature_closing_delay_minutes: Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(0, 600)))),
-  teacher_ids: Schema.optional(Schema.Array(Schema.UUID).pipe(Schema.maxItems(50))),
-  classroom_ids: Schema.optional(Schema.Array(Schema.UUID).pipe(Schema.maxItems(50))),
-  group_ids: Schema.optional(Schema.Array(Schema.UUID).pipe(Schema.maxItems(200)))
+  teacher_ids: Schema.optional(Schema.Array(UserId).pipe(Schema.maxItems(50))),
+  classroom_ids: Schema.optional(Schema.Array(ClassroomId).pipe(Schema.maxItems(50))),
+  group_ids: Schema.optional(Schema.Array(GroupId).pipe(Schema.maxItems(200)))
 })
 /** @see UpdateCourse */
 export type UpdateCourse = typeof UpdateCourse.Type
@@ -281,7 +293,7 @@ export class CrossSchoolLink extends Schema.TaggedError<CrossSchoolLink>()(
 /** `ValidateStudentCourse` answer (academics.proto). */
 export class StudentCourseValidation extends Schema.Class<StudentCourseValidation>("StudentCourseValidation")({
   is_allowed: Schema.Boolean,
-  matched_group_ids: Schema.Array(Schema.String)
+  matched_group_ids: Schema.Array(GroupId)
 }) {}
 
 /** Created/updated/deleted/unchanged counts of one kind of object. */
@@ -344,9 +356,11 @@ export type FeedKind = typeof FeedKind.Type
 
 /** A calendar feed (its token is shown only at creation). */
 export class CalendarFeed extends Schema.Class<CalendarFeed>("CalendarFeed")({
-  id: Schema.String,
+  id: CalendarFeedId,
   kind: FeedKind,
-  subject_id: Schema.String,
-  created_at: Schema.String,
-  revoked_at: Schema.NullOr(Schema.String)
+  subject_id: Schema.UUID.annotations({
+    description: "The student's or teacher's UserId, or the GroupId or ClassroomId"
+  }),
+  created_at: Schema.DateTimeUtc,
+  revoked_at: Schema.NullOr(Schema.DateTimeUtc)
 }) {}

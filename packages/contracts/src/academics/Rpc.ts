@@ -9,13 +9,25 @@ import { Rpc, RpcGroup } from "@effect/rpc"
 import { Schema } from "effect"
 import { RpcTenantAuth } from "../identity/Rpc.js"
 import { Forbidden, ValidationError } from "../kernel/Errors.js"
-import { AcademicsNotFound, Course, Instant, SchoolPreferences, StudentCourseValidation } from "./Domain.js"
+import {
+  AcademicsNotFound,
+  Course,
+  CourseId,
+  Instant,
+  SchoolId,
+  SchoolPreferences,
+  StudentCourseValidation
+} from "./Domain.js"
 
 const Errors = Schema.Union(AcademicsNotFound, Forbidden, ValidationError)
 
-/** `AcademicsQueryService` (seed 004). */
+/**
+ * `AcademicsQueryService` (seed 004). The `Validate…Course` payloads keep
+ * plain string ids: a malformed id answers "not assigned / not allowed /
+ * not linked" as before rather than a validation error.
+ */
 export class AcademicsQuery extends RpcGroup.make(
-  Rpc.make("GetCourse", { payload: { course_id: Schema.String }, success: Course, error: Errors }),
+  Rpc.make("GetCourse", { payload: { course_id: CourseId }, success: Course, error: Errors }),
   Rpc.make("ValidateTeacherCourse", {
     payload: { teacher_id: Schema.String, course_id: Schema.String },
     success: Schema.Struct({ is_assigned: Schema.Boolean }),
@@ -31,7 +43,7 @@ export class AcademicsQuery extends RpcGroup.make(
     success: Schema.Struct({ is_linked: Schema.Boolean }),
     error: Errors
   }),
-  Rpc.make("GetSchoolPreferences", { payload: { school_id: Schema.String }, success: SchoolPreferences, error: Errors })
+  Rpc.make("GetSchoolPreferences", { payload: { school_id: SchoolId }, success: SchoolPreferences, error: Errors })
 ).middleware(RpcTenantAuth) {}
 
 /** `AcademicsCommandService` (seed 004). */

@@ -15,8 +15,15 @@
  *
  * @module
  */
-import type { UpdateCourse } from "@signet/contracts/academics/Domain"
-import { AcademicsNotFound } from "@signet/contracts/academics/Domain"
+import {
+  AcademicsNotFound,
+  type CalendarFeedId,
+  type ClassroomId,
+  CourseId,
+  type GroupId,
+  type SchoolId,
+  type UpdateCourse
+} from "@signet/contracts/academics/Domain"
 import { CurrentActor } from "@signet/contracts/kernel/Context"
 import { Forbidden } from "@signet/contracts/kernel/Errors"
 import { UserId } from "@signet/contracts/kernel/Ids"
@@ -44,7 +51,7 @@ const denied = (message: string) => new Forbidden({ message, permission: "academ
  * teachers, classrooms or groups.
  * @errors AcademicsNotFound, ValidationError, Forbidden
  */
-const updateCourse = (courseId: string, patch: UpdateCourse) =>
+const updateCourse = (courseId: CourseId, patch: UpdateCourse) =>
   Effect.gen(function* () {
     const actor = yield* CurrentActor
     const academics = yield* Academics
@@ -68,40 +75,40 @@ const updateCourse = (courseId: string, patch: UpdateCourse) =>
 export const AcademicsAdmin = {
   listSchools: (params: Parameters<Svc["listSchools"]>[0] = {}) => read(Academics.use((a) => a.listSchools(params))),
   createSchool: (input: Parameters<Svc["createSchool"]>[0]) => write(Academics.use((a) => a.createSchool(input))),
-  getSchool: (id: string) => read(Academics.use((a) => a.getSchool(id))),
-  updateSchool: (id: string, patch: Parameters<Svc["updateSchool"]>[1]) =>
+  getSchool: (id: SchoolId) => read(Academics.use((a) => a.getSchool(id))),
+  updateSchool: (id: SchoolId, patch: Parameters<Svc["updateSchool"]>[1]) =>
     write(Academics.use((a) => a.updateSchool(id, patch))),
-  deleteSchool: (id: string) => write(Academics.use((a) => a.deleteSchool(id))),
+  deleteSchool: (id: SchoolId) => write(Academics.use((a) => a.deleteSchool(id))),
   /** Seed 004 `GetSchoolPreferences`. @errors AcademicsNotFound */
-  getSchoolPreferences: (schoolId: string) => read(Academics.use((a) => a.getSchoolPreferences(schoolId))),
-  updateSchoolPreferences: (schoolId: string, patch: Parameters<Svc["updateSchoolPreferences"]>[1]) =>
+  getSchoolPreferences: (schoolId: SchoolId) => read(Academics.use((a) => a.getSchoolPreferences(schoolId))),
+  updateSchoolPreferences: (schoolId: SchoolId, patch: Parameters<Svc["updateSchoolPreferences"]>[1]) =>
     write(Academics.use((a) => a.updateSchoolPreferences(schoolId, patch))),
   listClassrooms: (params: Parameters<Svc["listClassrooms"]>[0] = {}) =>
     read(Academics.use((a) => a.listClassrooms(params))),
   createClassroom: (input: Parameters<Svc["createClassroom"]>[0]) =>
     write(Academics.use((a) => a.createClassroom(input))),
-  getClassroom: (id: string) => read(Academics.use((a) => a.getClassroom(id))),
-  updateClassroom: (id: string, patch: Parameters<Svc["updateClassroom"]>[1]) =>
+  getClassroom: (id: ClassroomId) => read(Academics.use((a) => a.getClassroom(id))),
+  updateClassroom: (id: ClassroomId, patch: Parameters<Svc["updateClassroom"]>[1]) =>
     write(Academics.use((a) => a.updateClassroom(id, patch))),
-  deleteClassroom: (id: string) => write(Academics.use((a) => a.deleteClassroom(id))),
+  deleteClassroom: (id: ClassroomId) => write(Academics.use((a) => a.deleteClassroom(id))),
   listGroups: (params: Parameters<Svc["listGroups"]>[0] = {}) => read(Academics.use((a) => a.listGroups(params))),
   createGroup: (input: Parameters<Svc["createGroup"]>[0]) => write(Academics.use((a) => a.createGroup(input))),
-  getGroup: (id: string) => read(Academics.use((a) => a.getGroup(id))),
-  updateGroup: (id: string, patch: Parameters<Svc["updateGroup"]>[1]) =>
+  getGroup: (id: GroupId) => read(Academics.use((a) => a.getGroup(id))),
+  updateGroup: (id: GroupId, patch: Parameters<Svc["updateGroup"]>[1]) =>
     write(Academics.use((a) => a.updateGroup(id, patch))),
-  deleteGroup: (id: string) => write(Academics.use((a) => a.deleteGroup(id))),
-  listMembers: (groupId: string) => read(Academics.use((a) => a.listMembers(groupId))),
+  deleteGroup: (id: GroupId) => write(Academics.use((a) => a.deleteGroup(id))),
+  listMembers: (groupId: GroupId) => read(Academics.use((a) => a.listMembers(groupId))),
   /** Replaces a group's students. @errors AcademicsNotFound, ValidationError */
-  setMembers: (groupId: string, studentIds: ReadonlyArray<string>) =>
+  setMembers: (groupId: GroupId, studentIds: ReadonlyArray<UserId>) =>
     write(Academics.use((a) => a.setMembers(groupId, studentIds))),
-  setGroupTeachers: (groupId: string, teacherIds: ReadonlyArray<string>) =>
+  setGroupTeachers: (groupId: GroupId, teacherIds: ReadonlyArray<UserId>) =>
     write(Academics.use((a) => a.setGroupTeachers(groupId, teacherIds))),
   listCourses: (params: Parameters<Svc["listCourses"]>[0] = {}) => read(Academics.use((a) => a.listCourses(params))),
   createCourse: (input: Parameters<Svc["createCourse"]>[0]) => write(Academics.use((a) => a.createCourse(input))),
   /** Seed 004 `GetCourse`. @errors AcademicsNotFound */
-  getCourse: (id: string) => read(Academics.use((a) => a.getCourse(id))),
+  getCourse: (id: CourseId) => read(Academics.use((a) => a.getCourse(id))),
   updateCourse,
-  deleteCourse: (id: string) => write(Academics.use((a) => a.deleteCourse(id))),
+  deleteCourse: (id: CourseId) => write(Academics.use((a) => a.deleteCourse(id))),
   /** Seed 004 `ValidateTeacherCourse`: whether the teacher is assigned to the course. */
   validateTeacherCourse: (teacherId: string, courseId: string) =>
     read(Academics.use((a) => a.validateTeacherCourse(teacherId, courseId))),
@@ -118,6 +125,8 @@ export const AcademicsAdmin = {
     read(
       Effect.gen(function* () {
         const academics = yield* Academics
+        if (!Schema.is(CourseId)(courseId))
+          return yield* new AcademicsNotFound({ message: `no course ${courseId}`, resource: "course", id: courseId })
         yield* academics.getCourse(courseId)
         if (!Schema.is(UserId)(studentId) || !(yield* Identity.use((i) => i.exists(studentId))))
           return yield* new AcademicsNotFound({ message: `no user ${studentId}`, resource: "user", id: studentId })
@@ -148,7 +157,7 @@ export const AcademicsAdmin = {
    *   value; nothing written), TimetableImportFailed (422), Forbidden
    */
   importTimetable: (
-    schoolId: string,
+    schoolId: SchoolId,
     ics: string,
     options: { readonly timezone?: string | undefined; readonly dryRun?: boolean } = {}
   ) =>
@@ -163,7 +172,7 @@ export const AcademicsAdmin = {
   createFeed: (kind: Parameters<Feeds["createFeed"]>[0], subjectId: string) =>
     write(Timetable.use((t) => t.createFeed(kind, subjectId))),
   listFeeds: read(Timetable.use((t) => t.listFeeds)),
-  revokeFeed: (id: string) => write(Timetable.use((t) => t.revokeFeed(id))),
+  revokeFeed: (id: CalendarFeedId) => write(Timetable.use((t) => t.revokeFeed(id))),
   /**
    * A public calendar feed by its token (the token is the credential; no
    * permission). @errors Unauthorized (unknown or revoked feed)

@@ -8,25 +8,29 @@
  */
 import {
   type AcademicsNotFound,
+  type ClassroomId,
   type Course,
+  CourseId,
   type CreateCourse,
   CrossSchoolLink,
+  type GroupId,
+  type SchoolId,
   type UpdateCourse
 } from "@signet/contracts/academics/Domain"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
-import { newUuid } from "@signet/contracts/kernel/Ids"
+import { newId, type UserId } from "@signet/contracts/kernel/Ids"
 import { DEFAULT_LIMIT } from "@signet/contracts/kernel/Pagination"
-import { Effect } from "effect"
+import { DateTime, Effect } from "effect"
 import type { makeGroups } from "./Groups.js"
-import { conflict, iso, type Kit, notFound, validId } from "./Kit.js"
+import { conflict, iso, type Kit, notFound, utc, validId } from "./Kit.js"
 import type { makeClassrooms, makeSchools } from "./Schools.js"
 
 /** Filters of {@link Academics.listCourses}. */
 export interface ListCourses {
-  readonly school_id?: string | undefined
-  readonly teacher_id?: string | undefined
-  readonly group_id?: string | undefined
-  readonly classroom_id?: string | undefined
+  readonly school_id?: SchoolId | undefined
+  readonly teacher_id?: UserId | undefined
+  readonly group_id?: GroupId | undefined
+  readonly classroom_id?: ClassroomId | undefined
   /** Courses ending after this instant. */
   readonly from?: string | undefined
   /** Courses starting before this instant. */
@@ -35,9 +39,9 @@ export interface ListCourses {
   readonly limit?: number | undefined
 }
 
-/** Course list cursor: base64url of `start_at|id`. */
-const encodeCourseCursor = (c: { readonly start_at: string; readonly id: string }) =>
-  Buffer.from(`${c.start_at}|${c.id}`).toString("base64url")
+/** Course list cursor: base64url of `start_at|id` (`start_at` as ISO-8601 UTC). */
+const encodeCourseCursor = (c: { readonly start_at: DateTime.Utc; readonly id: string }) =>
+  Buffer.from(`${DateTime.formatIso(c.start_at)}|${c.id}`).toString("base64url")
 const decodeCourseCursor = (cursor: string | undefined) => {
   if (!cursor) return Effect.succeed(undefined)
   const [start, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|")
@@ -56,12 +60,12 @@ const makeLinks =
   ({ checkUsers, repo }: Kit, { findClassrooms, findGroups }: Seams) =>
   /** Validates and writes a course's links (caller's transaction). */
   (
-    courseId: string,
-    schoolId: string,
+    courseId: CourseId,
+    schoolId: SchoolId,
     links: {
-      readonly teacher_ids?: ReadonlyArray<string> | undefined
-      readonly classroom_ids?: ReadonlyArray<string> | undefined
-      readonly group_ids?: ReadonlyArray<string> | undefined
+      readonly teacher_ids?: ReadonlyArray<UserId> | undefined
+      readonly classroom_ids?: ReadonlyArray<ClassroomId> | undefined
+      readonly group_ids?: ReadonlyArray<GroupId> | undefined
     },
     replace: boolean
   ) =>
@@ -114,17 +118,17 @@ export const makeCourses = (kit: Kit, seams: Seams) => {
   const writeLinks = makeLinks(kit, seams)
 
   /** The live courses with these ids (malformed ids name none). */
-  const findCourses = (ids: ReadonlyArray<string>) => {
+  const findCourses = (ids: ReadonlyArray<CourseId>) => {
     const valid = ids.filter(validId)
     return valid.length === 0 ? Effect.succeed([] as ReadonlyArray<Course>) : repo.findCourses(valid)
   }
 
   /** `AcademicsQuery.GetCourse` (seed 004). @errors AcademicsNotFound */
-  const getCourse = (id: string) =>
+  const getCourse = (id: CourseId) =>
     inTx(Effect.flatMap(findCourses([id]), (r) => (r[0] ? Effect.succeed(r[0]) : Effect.fail(notFound("course", id)))))
 
   /** Several courses at once (live courses of the current tenant; unknown ids are left out). */
-  const getCourses = (ids: ReadonlyArray<string>) =>
+  const getCourses = (ids: ReadonlyArray<CourseId>) =>
     inTx(
       Effect.gen(function* () {
         const out: Array<Course> = []
@@ -142,11 +146,11 @@ export const makeCourses = (kit: Kit, seams: Seams) => {
     inTx(
       Effect.gen(function* () {
         yield* getSchool(input.school_id)
-        const start = iso(input.start_at)
-        const end = iso(input.end_at)
-        if (Date.parse(end) <= Date.parse(start))
+        const start = utc(input.start_at)
+        const end = utc(input.end_at)
+        if (DateTime.lessThanOrEqualTo(end, start))
           return yield* ValidationError.field("end_at", "must be after start_at")
-        const id = yield* newUuid
+        const id = yield* newId(CourseId)
         yield* repo
           .insertCourse({
             id,
@@ -171,13 +175,13 @@ export const makeCourses = (kit: Kit, seams: Seams) => {
    * Updates a course; link lists given replace the current links.
    * @errors AcademicsNotFound, ValidationError, CrossSchoolLink
    */
-  const updateCourse = (id: string, patch: UpdateCourse) =>
+  const updateCourse = (id: CourseId, patch: UpdateCourse) =>
     inTx(
       Effect.gen(function* () {
         const before = yield* getCourse(id)
-        const start = patch.start_at ? iso(patch.start_at) : before.start_at
-        const end = patch.end_at ? iso(patch.end_at) : before.end_at
-        if (Date.parse(end) <= Date.parse(start))
+        const start = patch.start_at ? utc(patch.start_at) : before.start_at
+        const end = patch.end_at ? utc(patch.end_at) : before.end_at
+        if (DateTime.lessThanOrEqualTo(end, start))
           return yield* ValidationError.field("end_at", "must be after start_at")
         const delay =
           patch.signature_closing_delay_minutes === undefined
@@ -204,7 +208,7 @@ export const makeCourses = (kit: Kit, seams: Seams) => {
     )
 
   /** Soft-deletes a course. @errors AcademicsNotFound */
-  const deleteCourse = (id: string) => softDelete("courses", "course", getCourse(id))
+  const deleteCourse = (id: CourseId) => softDelete("courses", "course", getCourse(id))
 
   /**
    * Lists courses by start time with filters (school, teacher, group,

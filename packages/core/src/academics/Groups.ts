@@ -5,8 +5,14 @@
  *
  * @module
  */
-import type { CreateGroup, StudentGroup, UpdateGroup } from "@signet/contracts/academics/Domain"
-import { newUuid } from "@signet/contracts/kernel/Ids"
+import {
+  type CreateGroup,
+  GroupId,
+  type SchoolId,
+  type StudentGroup,
+  type UpdateGroup
+} from "@signet/contracts/academics/Domain"
+import { newId, type UserId } from "@signet/contracts/kernel/Ids"
 import { toPage } from "@signet/contracts/kernel/Pagination"
 import { Effect, Option } from "effect"
 import { conflict, type Kit, notFound, validId } from "./Kit.js"
@@ -18,13 +24,13 @@ export const makeGroups = (
   { getSchool }: Pick<ReturnType<typeof makeSchools>, "getSchool">
 ) => {
   /** The live groups with these ids (malformed ids name none). */
-  const findGroups = (ids: ReadonlyArray<string>) => {
+  const findGroups = (ids: ReadonlyArray<GroupId>) => {
     const valid = ids.filter(validId)
     return valid.length === 0 ? Effect.succeed([] as ReadonlyArray<StudentGroup>) : repo.findGroups(valid)
   }
 
   /** One group. @errors AcademicsNotFound */
-  const getGroup = (id: string) =>
+  const getGroup = (id: GroupId) =>
     inTx(Effect.flatMap(findGroups([id]), (r) => (r[0] ? Effect.succeed(r[0]) : Effect.fail(notFound("group", id)))))
 
   /** Creates a student group in a school. @errors AcademicsNotFound (school), Conflict (code) */
@@ -32,7 +38,7 @@ export const makeGroups = (
     inTx(
       Effect.gen(function* () {
         yield* getSchool(input.school_id)
-        const id = yield* newUuid
+        const id = yield* newId(GroupId)
         const at = yield* now
         yield* repo
           .insertGroup({
@@ -63,7 +69,7 @@ export const makeGroups = (
     )
 
   /** Finds a group by code (in a school, or tenant-wide when unique). */
-  const findGroupByCode = (code: string, schoolId?: string) =>
+  const findGroupByCode = (code: string, schoolId?: SchoolId) =>
     inTx(
       Effect.map(repo.findGroupsByCode(code, schoolId), (r) =>
         r.length === 1 ? Option.fromNullable(r[0]) : Option.none<StudentGroup>()
@@ -71,7 +77,7 @@ export const makeGroups = (
     )
 
   /** Updates a group. @errors AcademicsNotFound, Conflict */
-  const updateGroup = (id: string, patch: UpdateGroup) =>
+  const updateGroup = (id: GroupId, patch: UpdateGroup) =>
     inTx(
       Effect.gen(function* () {
         const before = yield* getGroup(id)
@@ -91,10 +97,10 @@ export const makeGroups = (
     )
 
   /** Soft-deletes a group. @errors AcademicsNotFound */
-  const deleteGroup = (id: string) => softDelete("student_groups", "group", getGroup(id))
+  const deleteGroup = (id: GroupId) => softDelete("student_groups", "group", getGroup(id))
 
   /** Replaces a group's student membership. @errors AcademicsNotFound, ValidationError, CrossSchoolLink */
-  const setMembers = (groupId: string, studentIds: ReadonlyArray<string>) =>
+  const setMembers = (groupId: GroupId, studentIds: ReadonlyArray<UserId>) =>
     inTx(
       Effect.gen(function* () {
         const group = yield* getGroup(groupId)
@@ -102,8 +108,9 @@ export const makeGroups = (
         yield* checkUsers(unique, ["student"], group.school_id, "student")
         const at = yield* now
         const current = yield* repo.members(groupId)
+        const wanted = new Set<string>(unique)
         const add = unique.filter((s) => !current.includes(s))
-        const remove = current.filter((s) => !unique.includes(s))
+        const remove = current.filter((s) => !wanted.has(s))
         yield* repo.changeMembers(groupId, remove, add, at)
         if (add.length > 0 || remove.length > 0)
           yield* changed("group.members_changed", "group", groupId, { removed: remove }, { added: add })
@@ -112,10 +119,10 @@ export const makeGroups = (
     )
 
   /** A group's student ids. @errors AcademicsNotFound */
-  const listMembers = (groupId: string) => inTx(Effect.zipRight(getGroup(groupId), repo.listMembers(groupId)))
+  const listMembers = (groupId: GroupId) => inTx(Effect.zipRight(getGroup(groupId), repo.listMembers(groupId)))
 
   /** Replaces a group's teachers. @errors AcademicsNotFound, ValidationError, CrossSchoolLink */
-  const setGroupTeachers = (groupId: string, teacherIds: ReadonlyArray<string>) =>
+  const setGroupTeachers = (groupId: GroupId, teacherIds: ReadonlyArray<UserId>) =>
     inTx(
       Effect.gen(function* () {
         const group = yield* getGroup(groupId)

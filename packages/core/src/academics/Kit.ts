@@ -8,16 +8,15 @@
  * @module
  */
 import { SqlClient } from "@effect/sql"
-import { AcademicsNotFound, CrossSchoolLink } from "@signet/contracts/academics/Domain"
+import { AcademicsNotFound, CrossSchoolLink, type GroupId } from "@signet/contracts/academics/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
 import { UserId } from "@signet/contracts/kernel/Ids"
-import { Clock, Effect, Schema } from "effect"
+import { Clock, DateTime, Effect, Schema } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { Identity } from "../identity/Users.js"
 import { tenantTx } from "../kernel/Database.js"
-import { instant } from "../kernel/Sql.js"
 import { AcademicsRepo } from "./Repo.js"
 import type { AcademicsUniqueViolation, SoftDeletable } from "./Rows.js"
 
@@ -25,8 +24,11 @@ import type { AcademicsUniqueViolation, SoftDeletable } from "./Rows.js"
 export const merge = <A extends object>(base: A, patch: { readonly [K in keyof A]?: A[K] | undefined }): A =>
   ({ ...base, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) }) as A
 
-/** An instant as ISO-8601 UTC with milliseconds. */
+/** An instant as ISO-8601 UTC with milliseconds (query filters, compared as stored). */
 export const iso = (s: string) => new Date(s).toISOString()
+
+/** A client's validated ISO-8601 instant (`Instant`) as a `DateTime.Utc`. */
+export const utc = (s: string): DateTime.Utc => DateTime.unsafeMake(s)
 
 /** Whether `id` is a UUID (other ids name nothing). */
 export const validId = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
@@ -45,7 +47,7 @@ export const conflict =
 export interface TenantCache {
   version: number
   checkedAt: number
-  readonly courseGroups: Map<string, ReadonlyArray<string>>
+  readonly courseGroups: Map<string, ReadonlyArray<GroupId>>
   readonly groupMembers: Map<string, ReadonlySet<string>>
 }
 
@@ -59,7 +61,8 @@ export const makeKit = Effect.gen(function* () {
   /** Runs `self` in a transaction of the current tenant. */
   const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
     tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql))
-  const now = Effect.map(Clock.currentTimeMillis, instant)
+  /** The current instant (from the `Clock`). */
+  const now = DateTime.now
   const tenantId = Effect.map(CurrentTenant, (t) => t.id as string)
 
   // Membership cache for ValidateStudentCourse (attendance calls it on every signature):

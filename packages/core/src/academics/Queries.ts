@@ -9,10 +9,9 @@
  *
  * @module
  */
-import { type Course, StudentCourseValidation } from "@signet/contracts/academics/Domain"
-import { Effect } from "effect"
-import { instant } from "../kernel/Sql.js"
-import { iso, type Kit, validId } from "./Kit.js"
+import { type Course, type GroupId, StudentCourseValidation } from "@signet/contracts/academics/Domain"
+import { DateTime, Effect } from "effect"
+import { iso, type Kit, utc, validId } from "./Kit.js"
 
 /** The query operations over the kit; see the module comment. */
 export const makeQueries = ({ audit, bump, cacheFor, events, inTx, repo, tenantId }: Kit) => {
@@ -36,7 +35,7 @@ export const makeQueries = ({ audit, bump, cacheFor, events, inTx, repo, tenantI
         groups = yield* inTx(repo.courseGroups(courseId))
         cache.courseGroups.set(courseId, groups)
       }
-      const matched: Array<string> = []
+      const matched: Array<GroupId> = []
       for (const g of groups) {
         let members = cache.groupMembers.get(g)
         if (!members) {
@@ -61,11 +60,11 @@ export const makeQueries = ({ audit, bump, cacheFor, events, inTx, repo, tenantI
     inTx(
       Effect.suspend(() => {
         if (!validId(classroomId)) return Effect.succeed([] as Array<Course>)
-        const t = Date.parse(at)
+        const t = utc(at)
         return repo.coursesInClassroom(
           classroomId,
-          instant(t - graceMinutes * 60_000),
-          instant(t + graceMinutes * 60_000)
+          DateTime.formatIso(DateTime.subtract(t, { minutes: graceMinutes })),
+          DateTime.formatIso(DateTime.add(t, { minutes: graceMinutes }))
         )
       })
     )
@@ -77,7 +76,7 @@ export const makeQueries = ({ audit, bump, cacheFor, events, inTx, repo, tenantI
   const closeExpiredCourses = (nowIso: string) =>
     inTx(
       Effect.gen(function* () {
-        const closed = yield* repo.closeEnded(iso(nowIso))
+        const closed = yield* repo.closeEnded(utc(nowIso))
         if (closed.length > 0) {
           yield* bump
           yield* audit.record({

@@ -26,24 +26,25 @@
 import { SqlClient } from "@effect/sql"
 import {
   DEFAULT_PREFERENCES,
+  GroupId,
   ImportCounts,
   ImportMessage,
   RosterImportFailed,
   RosterSummary,
   School,
+  SchoolId,
   SchoolPreferences
 } from "@signet/contracts/academics/Domain"
 import { DEFAULT_ROLE_OF_TYPE } from "@signet/contracts/access/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
-import { newUuid } from "@signet/contracts/kernel/Ids"
-import { Clock, Data, Effect } from "effect"
+import { newId } from "@signet/contracts/kernel/Ids"
+import { Data, DateTime, Effect } from "effect"
 import { Access } from "../access/Access.js"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { Identity } from "../identity/Users.js"
 import type { RosterUser } from "../identity/users/Kit.js"
 import { tenantTx } from "../kernel/Database.js"
-import { instant } from "../kernel/Sql.js"
 import { Academics } from "./Academics.js"
 import type { ImportIssue, ImportPlan } from "./OneRoster.js"
 import { AcademicsRepo, type GroupPeople } from "./Repo.js"
@@ -61,16 +62,16 @@ type Tally = { added: number; removed: number }
  * ones, renames or restores the changed ones. Answers the counts and the
  * school id of each source id.
  */
-const applySchools = (repo: AcademicsRepo, plan: ImportPlan, at: string) =>
+const applySchools = (repo: AcademicsRepo, plan: ImportPlan, at: DateTime.Utc) =>
   Effect.gen(function* () {
     const counts = zero()
-    const ids = new Map<string, string>()
+    const ids = new Map<string, SchoolId>()
     const bySource = new Map((yield* repo.sourcedSchools).map((s) => [s.source_id, s]))
     for (const s of plan.schools) {
       const found = bySource.get(s.sourcedId)
       if (!found) {
         if (s.deleted) continue
-        const id = yield* newUuid
+        const id = yield* newId(SchoolId)
         yield* repo
           .insertSchool(
             new School({
@@ -124,10 +125,15 @@ const rosterUsers = (plan: ImportPlan, schoolIds: ReadonlyMap<string, string>): 
  * creates, soft-deletes, rewrites or restores them (a class of an unknown
  * school is skipped). Answers the counts and the group id of each source id.
  */
-const applyGroups = (repo: AcademicsRepo, plan: ImportPlan, schoolIds: ReadonlyMap<string, string>, at: string) =>
+const applyGroups = (
+  repo: AcademicsRepo,
+  plan: ImportPlan,
+  schoolIds: ReadonlyMap<string, SchoolId>,
+  at: DateTime.Utc
+) =>
   Effect.gen(function* () {
     const counts = zero()
-    const ids = new Map<string, string>()
+    const ids = new Map<string, GroupId>()
     const bySource = new Map((yield* repo.sourcedGroups).map((g) => [g.source_id, g]))
     for (const g of plan.groups) {
       const schoolId = schoolIds.get(g.schoolSourcedId)
@@ -135,7 +141,7 @@ const applyGroups = (repo: AcademicsRepo, plan: ImportPlan, schoolIds: ReadonlyM
       const columns = { name: g.title, code: g.classCode, course_title: g.courseTitle, location: g.location }
       if (!found) {
         if (g.deleted || !schoolId) continue
-        const id = yield* newUuid
+        const id = yield* newId(GroupId)
         yield* repo
           .insertGroup({
             id,
@@ -204,7 +210,7 @@ const wantedPeople = (
 const applyEnrollments = (
   repo: AcademicsRepo,
   wanted: ReadonlyMap<string, { students: Set<string>; teachers: Set<string> }>,
-  at: string
+  at: DateTime.Utc
 ) =>
   Effect.gen(function* () {
     const memberships: Tally = { added: 0, removed: 0 }
@@ -287,7 +293,7 @@ export class Roster extends Effect.Service<Roster>()("Signet/Roster", {
     /** Writes the plan (caller's transaction), records it, and answers its summary. */
     const apply = (plan: ImportPlan, dryRun: boolean, warnings: ReadonlyArray<ImportMessage>) =>
       Effect.gen(function* () {
-        const at = instant(yield* Clock.currentTimeMillis)
+        const at = yield* DateTime.now
         const schools = yield* applySchools(repo, plan, at)
         const users = yield* identity.rosterUpsert(rosterUsers(plan, schools.ids))
         const groups = yield* applyGroups(repo, plan, schools.ids, at)

@@ -2,19 +2,26 @@
  * The academics repository's row schemas and parameter shapes (issue 14 §2):
  * rows are decoded once into the contracts' domain classes, the schemas
  * built from the domain classes' fields with the database's own column
- * types (`DbBool`). Only `Repo.ts` reads and writes the rows.
+ * types (`DbBool`). Only the repository (`Repo.ts`, `repo/*.ts`) reads and writes the rows.
  *
  * @module
  */
-import { Course, SchoolPreferences, StudentGroup } from "@signet/contracts/academics/Domain"
-import { Data, Schema, Struct } from "effect"
+import {
+  Course,
+  type CourseId,
+  SchoolId,
+  type SchoolId as SchoolIdType,
+  SchoolPreferences,
+  StudentGroup
+} from "@signet/contracts/academics/Domain"
+import { Data, type DateTime, Schema, Struct } from "effect"
 import { DbBool } from "../kernel/Sql.js"
 
 /** A `school_preferences` row as the domain's {@link SchoolPreferences} (whose `id` is the school's). */
 export const PreferencesFromRow = Schema.transform(
   Schema.Struct({
     ...Struct.omit(SchoolPreferences.fields, "id"),
-    school_id: Schema.String,
+    school_id: SchoolId,
     teacher_can_modify_closing_delay: DbBool,
     students_can_sign_before_teacher: DbBool,
     enable_flash: DbBool,
@@ -74,15 +81,15 @@ export interface CourseFilters {
 
 /** A new course as stored (signing open, created and updated at `created_at`). */
 export interface NewCourse {
-  readonly id: string
-  readonly school_id: string
+  readonly id: CourseId
+  readonly school_id: SchoolIdType
   readonly name: string
-  readonly start_at: string
-  readonly end_at: string
+  readonly start_at: DateTime.Utc
+  readonly end_at: DateTime.Utc
   readonly is_online: boolean
   readonly signature_closing_delay_minutes: number | null
   readonly source_key: string | null
-  readonly created_at: string
+  readonly created_at: DateTime.Utc
 }
 
 /** A group's writable columns. */

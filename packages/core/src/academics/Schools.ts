@@ -7,24 +7,26 @@
  */
 import {
   Classroom,
+  ClassroomId,
   type CreateClassroom,
   type CreateSchool,
   DEFAULT_PREFERENCES,
   School,
+  SchoolId,
   SchoolPreferences,
   type UpdateClassroom,
   type UpdatePreferences,
   type UpdateSchool
 } from "@signet/contracts/academics/Domain"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
-import { newUuid } from "@signet/contracts/kernel/Ids"
+import { newId } from "@signet/contracts/kernel/Ids"
 import { DEFAULT_LIMIT, decodeCursor, toPage } from "@signet/contracts/kernel/Pagination"
 import { Effect, Option } from "effect"
 import { conflict, type Kit, merge, notFound, validId } from "./Kit.js"
 
 /** Paging parameters of a list, optionally of one school. */
 export interface ListParams {
-  readonly school_id?: string | undefined
+  readonly school_id?: SchoolId | undefined
   readonly cursor?: string | undefined
   readonly limit?: number | undefined
 }
@@ -42,10 +44,10 @@ export const pageOf = (params: ListParams) =>
 
 /** The school operations over the kit; see the module comment. */
 export const makeSchools = ({ changed, inTx, now, repo, softDelete }: Kit) => {
-  const findSchool = (id: string) => (validId(id) ? repo.findSchool(id) : Effect.succeed(Option.none<School>()))
+  const findSchool = (id: SchoolId) => (validId(id) ? repo.findSchool(id) : Effect.succeed(Option.none<School>()))
 
   /** One school. @errors AcademicsNotFound */
-  const getSchool = (id: string) =>
+  const getSchool = (id: SchoolId) =>
     inTx(
       Effect.flatMap(
         findSchool(id),
@@ -57,7 +59,7 @@ export const makeSchools = ({ changed, inTx, now, repo, softDelete }: Kit) => {
   const createSchool = (input: CreateSchool, sourceId: string | null = null) =>
     inTx(
       Effect.gen(function* () {
-        const id = yield* newUuid
+        const id = yield* newId(SchoolId)
         const at = yield* now
         const school = new School({
           id,
@@ -86,7 +88,7 @@ export const makeSchools = ({ changed, inTx, now, repo, softDelete }: Kit) => {
     )
 
   /** Updates a school. @errors AcademicsNotFound, Conflict, ValidationError (time zone) */
-  const updateSchool = (id: string, patch: UpdateSchool) =>
+  const updateSchool = (id: SchoolId, patch: UpdateSchool) =>
     inTx(
       Effect.gen(function* () {
         const before = yield* getSchool(id)
@@ -112,10 +114,10 @@ export const makeSchools = ({ changed, inTx, now, repo, softDelete }: Kit) => {
     )
 
   /** Soft-deletes a school. @errors AcademicsNotFound */
-  const deleteSchool = (id: string) => softDelete("schools", "school", getSchool(id))
+  const deleteSchool = (id: SchoolId) => softDelete("schools", "school", getSchool(id))
 
   /** `AcademicsQuery.GetSchoolPreferences`. @errors AcademicsNotFound */
-  const getSchoolPreferences = (schoolId: string) =>
+  const getSchoolPreferences = (schoolId: SchoolId) =>
     inTx(
       Effect.gen(function* () {
         yield* getSchool(schoolId)
@@ -125,7 +127,7 @@ export const makeSchools = ({ changed, inTx, now, repo, softDelete }: Kit) => {
     )
 
   /** Updates a school's preferences (partial). @errors AcademicsNotFound */
-  const updateSchoolPreferences = (schoolId: string, patch: UpdatePreferences) =>
+  const updateSchoolPreferences = (schoolId: SchoolId, patch: UpdatePreferences) =>
     inTx(
       Effect.gen(function* () {
         const before = yield* getSchoolPreferences(schoolId)
@@ -153,13 +155,13 @@ export const makeClassrooms = (
   { getSchool }: Pick<ReturnType<typeof makeSchools>, "getSchool">
 ) => {
   /** The live classrooms with these ids (malformed ids name none). */
-  const findClassrooms = (ids: ReadonlyArray<string>) => {
+  const findClassrooms = (ids: ReadonlyArray<ClassroomId>) => {
     const valid = ids.filter(validId)
     return valid.length === 0 ? Effect.succeed([] as ReadonlyArray<Classroom>) : repo.findClassrooms(valid)
   }
 
   /** One classroom. @errors AcademicsNotFound */
-  const getClassroom = (id: string) =>
+  const getClassroom = (id: ClassroomId) =>
     inTx(
       Effect.flatMap(findClassrooms([id]), (r) =>
         r[0] ? Effect.succeed(r[0]) : Effect.fail(notFound("classroom", id))
@@ -171,7 +173,7 @@ export const makeClassrooms = (
     inTx(
       Effect.gen(function* () {
         yield* getSchool(input.school_id)
-        const id = yield* newUuid
+        const id = yield* newId(ClassroomId)
         const at = yield* now
         const room = new Classroom({
           id,
@@ -200,7 +202,7 @@ export const makeClassrooms = (
     )
 
   /** Finds a classroom by code (in a school, or tenant-wide when unique). */
-  const findClassroomByCode = (code: string, schoolId?: string) =>
+  const findClassroomByCode = (code: string, schoolId?: SchoolId) =>
     inTx(
       Effect.map(repo.findClassroomsByCode(code, schoolId), (r) =>
         r.length === 1 ? Option.some(r[0]!) : Option.none<Classroom>()
@@ -208,7 +210,7 @@ export const makeClassrooms = (
     )
 
   /** Updates a classroom. @errors AcademicsNotFound, Conflict */
-  const updateClassroom = (id: string, patch: UpdateClassroom) =>
+  const updateClassroom = (id: ClassroomId, patch: UpdateClassroom) =>
     inTx(
       Effect.gen(function* () {
         const before = yield* getClassroom(id)
@@ -229,7 +231,7 @@ export const makeClassrooms = (
     )
 
   /** Soft-deletes a classroom. @errors AcademicsNotFound */
-  const deleteClassroom = (id: string) => softDelete("classrooms", "classroom", getClassroom(id))
+  const deleteClassroom = (id: ClassroomId) => softDelete("classrooms", "classroom", getClassroom(id))
 
   return {
     findClassrooms,

@@ -24,16 +24,21 @@ import type { SqlError } from "@effect/sql/SqlError"
 import {
   AcademicsNotFound,
   CalendarFeed,
+  CalendarFeedId,
+  ClassroomId,
+  type CourseId,
   type FeedKind,
+  GroupId,
   ImportCounts,
   ImportMessage,
+  type SchoolId,
   TimetableImportFailed,
   TimetableSummary
 } from "@signet/contracts/academics/Domain"
 import type { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Unauthorized, ValidationError } from "@signet/contracts/kernel/Errors"
-import { newUuid, UserId } from "@signet/contracts/kernel/Ids"
-import { Clock, Data, Effect, Option, Schema } from "effect"
+import { newId, UserId } from "@signet/contracts/kernel/Ids"
+import { Clock, Data, DateTime, Effect, Option, Schema } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { Identity } from "../identity/Users.js"
@@ -41,6 +46,7 @@ import { tenantTx } from "../kernel/Database.js"
 import { instant } from "../kernel/Sql.js"
 import { Academics } from "./Academics.js"
 import { type FeedEvent, LIMIT_CODES, type Occurrence, renderFeed, type TimetablePlan } from "./ICalendar.js"
+import { notFound, utc } from "./Kit.js"
 import { AcademicsRepo } from "./Repo.js"
 
 class DryRun extends Data.TaggedError("DryRun")<{ readonly summary: TimetableSummary }> {}
@@ -67,9 +73,9 @@ interface Deps {
 
 /** A course's links as an occurrence names them (at most one of each kind). */
 interface Links {
-  readonly classroom_ids: ReadonlyArray<string>
-  readonly group_ids: ReadonlyArray<string>
-  readonly teacher_ids: ReadonlyArray<string>
+  readonly classroom_ids: ReadonlyArray<ClassroomId>
+  readonly group_ids: ReadonlyArray<GroupId>
+  readonly teacher_ids: ReadonlyArray<UserId>
 }
 
 /**
@@ -77,16 +83,20 @@ interface Links {
  * teacher e-mails to ids, each looked up once per import; an unresolved one
  * adds an UNRESOLVED warning and leaves that link out.
  */
-const makeResolver = ({ academics, identity }: Deps, schoolId: string, warnings: Array<ImportMessage>) => {
-  const caches = { classroom: new Map<string, string | null>(), group: new Map(), teacher: new Map() }
-  const resolve = (
+const makeResolver = ({ academics, identity }: Deps, schoolId: SchoolId, warnings: Array<ImportMessage>) => {
+  const caches = {
+    classroom: new Map<string, ClassroomId | null>(),
+    group: new Map<string, GroupId | null>(),
+    teacher: new Map<string, UserId | null>()
+  }
+  const resolve = <Id extends string>(
     what: keyof typeof caches,
+    cache: Map<string, Id | null>,
     key: string,
-    find: Effect.Effect<Option.Option<{ readonly id: string }>, never, CurrentTenant>,
+    find: Effect.Effect<Option.Option<{ readonly id: Id }>, never, CurrentTenant>,
     uid: string
   ) =>
     Effect.gen(function* () {
-      const cache: Map<string, string | null> = caches[what]
       if (!cache.has(key)) cache.set(key, Option.match(yield* find, { onNone: () => null, onSome: (x) => x.id }))
       const id = cache.get(key) ?? null
       if (!id)
@@ -103,14 +113,21 @@ const makeResolver = ({ academics, identity }: Deps, schoolId: string, warnings:
   return (o: Occurrence) =>
     Effect.gen(function* () {
       const classroomId = o.classroomCode
-        ? yield* resolve("classroom", o.classroomCode, academics.findClassroomByCode(o.classroomCode, schoolId), o.uid)
+        ? yield* resolve(
+            "classroom",
+            caches.classroom,
+            o.classroomCode,
+            academics.findClassroomByCode(o.classroomCode, schoolId),
+            o.uid
+          )
         : null
       const groupId = o.groupCode
-        ? yield* resolve("group", o.groupCode, academics.findGroupByCode(o.groupCode, schoolId), o.uid)
+        ? yield* resolve("group", caches.group, o.groupCode, academics.findGroupByCode(o.groupCode, schoolId), o.uid)
         : null
       const teacherId = o.teacherEmail
         ? yield* resolve(
             "teacher",
+            caches.teacher,
             o.teacherEmail,
             Effect.map(
               identity.findByLogin(o.teacherEmail),
@@ -133,20 +150,20 @@ const makeImport = (deps: Deps) => {
   const { repo, audit, events, academics, inTx } = deps
 
   /** Whether the course already matches the occurrence and its links. */
-  const unchanged = (courseId: string, o: Occurrence, links: Links) =>
+  const unchanged = (courseId: CourseId, o: Occurrence, links: Links) =>
     Effect.map(
       academics.getCourse(courseId),
       (current) =>
         current.name === o.name &&
-        current.start_at === new Date(o.startAt).toISOString() &&
-        current.end_at === new Date(o.endAt).toISOString() &&
+        DateTime.Equivalence(current.start_at, utc(o.startAt)) &&
+        DateTime.Equivalence(current.end_at, utc(o.endAt)) &&
         [...current.classroom_ids].sort().join() === links.classroom_ids.join() &&
         [...current.group_ids].sort().join() === links.group_ids.join() &&
         [...current.teacher_ids].sort().join() === links.teacher_ids.join()
     )
 
   /** Upserts (or, cancelled, deletes) the course of each occurrence; answers the counts. */
-  const applyOccurrences = (schoolId: string, plan: TimetablePlan, warnings: Array<ImportMessage>) =>
+  const applyOccurrences = (schoolId: SchoolId, plan: TimetablePlan, warnings: Array<ImportMessage>) =>
     Effect.gen(function* () {
       const counts = { created: 0, updated: 0, deleted: 0, unchanged: 0 }
       const linksOf = makeResolver(deps, schoolId, warnings)
@@ -180,7 +197,7 @@ const makeImport = (deps: Deps) => {
    *   `ICalendar.LIMIT_CODES`, the message names it and its value; nothing written),
    *   TimetableImportFailed (422: the file has errors; nothing written)
    */
-  const importPlan = (schoolId: string, plan: TimetablePlan, options: { readonly dryRun?: boolean } = {}) =>
+  const importPlan = (schoolId: SchoolId, plan: TimetablePlan, options: { readonly dryRun?: boolean } = {}) =>
     Effect.gen(function* () {
       const warnings = plan.warnings.map(issue)
       const overLimit = plan.errors.find((e) => LIMIT_CODES.has(e.code))
@@ -224,7 +241,7 @@ const makeImport = (deps: Deps) => {
 /** Rendering a subject's timetable as iCalendar. */
 const makeRender = ({ repo, academics, inTx }: Deps) => {
   /** The feed event of a course (its location: its classrooms' names, else "Online" for an online course). */
-  const feedEvents = (ids: ReadonlyArray<string>) =>
+  const feedEvents = (ids: ReadonlyArray<CourseId>) =>
     Effect.gen(function* () {
       const events: Array<FeedEvent> = []
       const rooms = new Map<string, string>()
@@ -242,12 +259,12 @@ const makeRender = ({ repo, academics, inTx }: Deps) => {
         events.push({
           id: c.id,
           name: c.name,
-          startAt: c.start_at,
-          endAt: c.end_at,
+          startAt: DateTime.formatIso(c.start_at),
+          endAt: DateTime.formatIso(c.end_at),
           location: location.filter(Boolean).join(", ") || (c.is_online ? "Online" : null),
           description: null,
           cancelled: false,
-          updatedAt: c.updated_at
+          updatedAt: DateTime.formatIso(c.updated_at)
         })
       }
       return events
@@ -283,13 +300,18 @@ const makeFeeds = (deps: Deps, renderSubject: ReturnType<typeof makeRender>["ren
   const createFeed = (kind: FeedKind, subjectId: string) =>
     inTx(
       Effect.gen(function* () {
-        if (kind === "group") yield* academics.getGroup(subjectId)
-        else if (kind === "classroom") yield* academics.getClassroom(subjectId)
-        else if (!Schema.is(UserId)(subjectId) || !(yield* identity.exists(subjectId)))
+        // A malformed subject id names nothing: not found, as a well-formed unknown one.
+        if (kind === "group") {
+          if (!Schema.is(GroupId)(subjectId)) return yield* notFound("group", subjectId)
+          yield* academics.getGroup(subjectId)
+        } else if (kind === "classroom") {
+          if (!Schema.is(ClassroomId)(subjectId)) return yield* notFound("classroom", subjectId)
+          yield* academics.getClassroom(subjectId)
+        } else if (!Schema.is(UserId)(subjectId) || !(yield* identity.exists(subjectId)))
           return yield* new AcademicsNotFound({ message: `no user ${subjectId}`, resource: "user", id: subjectId })
-        const id = yield* newUuid
+        const id = yield* newId(CalendarFeedId)
         const token = `sgc_${Crypto.randomBytes(32).toString("base64url")}`
-        const at = instant(yield* Clock.currentTimeMillis)
+        const at = yield* DateTime.now
         const feed = new CalendarFeed({ id, kind, subject_id: subjectId, created_at: at, revoked_at: null })
         yield* repo.insertFeed(feed, sha256(token))
         yield* audit.record({
@@ -307,10 +329,10 @@ const makeFeeds = (deps: Deps, renderSubject: ReturnType<typeof makeRender>["ren
   const listFeeds = inTx(repo.listFeeds)
 
   /** Revokes a feed (its URL stops working). @errors AcademicsNotFound */
-  const revokeFeed = (id: string) =>
+  const revokeFeed = (id: CalendarFeedId) =>
     inTx(
       Effect.gen(function* () {
-        const at = instant(yield* Clock.currentTimeMillis)
+        const at = yield* DateTime.now
         const revoked = yield* repo.revokeFeed(id, at)
         if (Option.isNone(revoked))
           return yield* new AcademicsNotFound({ message: `no active feed ${id}`, resource: "course", id })

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Course } from "@signet/contracts/academics/Domain"
+import { type Course, GroupId, SchoolId } from "@signet/contracts/academics/Domain"
 import {
   AttendanceCounts,
   AttendanceReport,
@@ -21,7 +21,7 @@ import {
 import { CurrentActor } from "@signet/contracts/kernel/Context"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
 import type { UserId } from "@signet/contracts/kernel/Ids"
-import { DateTime, Effect } from "effect"
+import { DateTime, Effect, Schema } from "effect"
 import { toCsv } from "../kernel/Csv.js"
 import { courseRef, forbidden, notFound, type Shared, UUID, utc } from "./Shared.js"
 
@@ -118,19 +118,23 @@ export const makeReports = (s: Shared) => {
   const scopeCourses = (params: ReportQuery, from: DateTime.Utc | null, to: DateTime.Utc | null) =>
     Effect.gen(function* () {
       if (params.scope === "course") return [yield* s.readableCourse(params.id)]
-      if (params.scope === "school")
-        yield* s.academics
-          .getSchool(params.id)
-          .pipe(Effect.catchTag("AcademicsNotFound", () => notFound("school", params.id)))
-      else
-        yield* s.academics
-          .getGroup(params.id)
-          .pipe(Effect.catchTag("AcademicsNotFound", () => notFound("group", params.id)))
+      // A malformed scope id names nothing: the same 404 as an unknown one.
+      const id = params.id
+      let scope: { readonly school_id: SchoolId } | { readonly group_id: GroupId }
+      if (params.scope === "school") {
+        if (!Schema.is(SchoolId)(id)) return yield* notFound("school", id)
+        yield* s.academics.getSchool(id).pipe(Effect.catchTag("AcademicsNotFound", () => notFound("school", id)))
+        scope = { school_id: id }
+      } else {
+        if (!Schema.is(GroupId)(id)) return yield* notFound("group", id)
+        yield* s.academics.getGroup(id).pipe(Effect.catchTag("AcademicsNotFound", () => notFound("group", id)))
+        scope = { group_id: id }
+      }
       const courses: Array<Course> = []
       let cursor: string | undefined
       do {
         const page = yield* s.academics.listCourses({
-          ...(params.scope === "school" ? { school_id: params.id } : { group_id: params.id }),
+          ...scope,
           ...(from ? { from: DateTime.formatIso(from) } : {}),
           ...(to ? { to: DateTime.formatIso(to) } : {}),
           limit: 200,
@@ -169,7 +173,9 @@ export const makeReports = (s: Shared) => {
           for (const r of results) if (r.course_id === c.id) students.add(r.student_id)
           for (const st of students) {
             if (params.scope === "group") {
-              const inGroup = (yield* s.academics.validateStudentCourse(st, c.id)).matched_group_ids.includes(params.id)
+              const inGroup = (yield* s.academics.validateStudentCourse(st, c.id)).matched_group_ids.some(
+                (g) => g === params.id
+              )
               if (!inGroup) continue
             }
             const list = perStudent.get(st) ?? []

@@ -14,6 +14,7 @@ import {
   type AcademicsNotFound,
   type Course,
   CourseId,
+  type GroupId,
   SchoolId,
   type SchoolPreferences
 } from "@signet/contracts/academics/Domain"
@@ -107,7 +108,9 @@ type Base = Effect.Effect.Success<typeof makeBase>
 const courseLookups = ({ academics, tenantId }: Base) => {
   /** A course of the tenant, else `AttendanceNotFound` (course). */
   const courseOr404 = (courseId: string) =>
-    academics.getCourse(courseId).pipe(Effect.catchTag("AcademicsNotFound", () => notFound("course", courseId)))
+    Schema.is(CourseId)(courseId)
+      ? academics.getCourse(courseId).pipe(Effect.catchTag("AcademicsNotFound", () => notFound("course", courseId)))
+      : Effect.fail(notFound("course", courseId))
 
   // Courses and school preferences as the rules read them, cached per tenant and keyed on
   // the academics version (every academics change bumps it: seen at once in this process,
@@ -120,12 +123,14 @@ const courseLookups = ({ academics, tenantId }: Base) => {
       const version = yield* academics.version
       const hit = courseCache.get(key)
       if (hit && hit.version === version) return Option.some(hit.course)
-      const found = yield* academics.getCourse(courseId).pipe(Effect.option)
+      const found = Schema.is(CourseId)(courseId)
+        ? yield* academics.getCourse(courseId).pipe(Effect.option)
+        : Option.none<Course>()
       if (courseCache.size > 20_000) courseCache.clear()
       if (Option.isSome(found)) courseCache.set(key, { version, course: found.value })
       return found
     })
-  const cachedPrefs = (schoolId: string) =>
+  const cachedPrefs = (schoolId: SchoolId) =>
     Effect.gen(function* () {
       const key = `${yield* tenantId}:${schoolId}`
       const version = yield* academics.version
@@ -203,10 +208,10 @@ const readScope = ({ academics, can, identity }: Base, { courseOr404 }: ReturnTy
 /** Who teaches and who attends which course (paged through academics). */
 const enrolment = ({ academics }: Base) => {
   /** The ids of the courses a teacher teaches: directly, or through a group they teach. */
-  const taughtCourseIds = (teacherId: string) =>
+  const taughtCourseIds = (teacherId: UserId) =>
     Effect.gen(function* () {
-      const ids = new Set<string>()
-      const collect = (filter: { readonly teacher_id: string } | { readonly group_id: string }) =>
+      const ids = new Set<CourseId>()
+      const collect = (filter: { readonly teacher_id: UserId } | { readonly group_id: GroupId }) =>
         Effect.gen(function* () {
           let cursor: string | undefined
           do {
@@ -232,15 +237,15 @@ const enrolment = ({ academics }: Base) => {
    * (`resultCourseIds`). From a course's side the same relation is
    * {@link enrolled} plus the students with a result.
    */
-  const coursesOfStudent = (studentId: string, resultCourseIds: Iterable<string>) =>
+  const coursesOfStudent = (studentId: string, resultCourseIds: Iterable<CourseId>) =>
     Effect.gen(function* () {
-      const ids = new Set(resultCourseIds)
+      const ids = new Set<CourseId>(resultCourseIds)
       let cursor: string | undefined
       do {
         const page = yield* academics.listGroups({ limit: 200, ...(cursor ? { cursor } : {}) })
         for (const g of page.items) {
-          const members = yield* academics.listMembers(g.id).pipe(Effect.orElseSucceed(() => [] as Array<string>))
-          if (!members.includes(studentId)) continue
+          const members = yield* academics.listMembers(g.id).pipe(Effect.orElseSucceed(() => [] as Array<UserId>))
+          if (!members.some((m) => m === studentId)) continue
           let courseCursor: string | undefined
           do {
             const courses = yield* academics.listCourses({
@@ -262,8 +267,8 @@ const enrolment = ({ academics }: Base) => {
     Effect.gen(function* () {
       const out = new Set<UserId>()
       for (const g of course.group_ids) {
-        const members = yield* academics.listMembers(g).pipe(Effect.orElseSucceed(() => [] as Array<string>))
-        for (const m of members) out.add(UserId.make(m))
+        const members = yield* academics.listMembers(g).pipe(Effect.orElseSucceed(() => [] as Array<UserId>))
+        for (const m of members) out.add(m)
       }
       return out
     })

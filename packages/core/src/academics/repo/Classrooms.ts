@@ -7,7 +7,7 @@ import type { SqlClient } from "@effect/sql"
 import { Classroom } from "@signet/contracts/academics/Domain"
 import { Effect } from "effect"
 import type { PageParams } from "../Rows.js"
-import { byCodeOf, byIdsOf, exec, pageOf, span, tid, unique } from "./Shared.js"
+import { byCodeOf, byIdsOf, exec, iso, pageOf, span, tid, unique } from "./Shared.js"
 
 /** SQL of classrooms. */
 export const classroomQueries = (sql: SqlClient.SqlClient) => {
@@ -33,14 +33,14 @@ export const classroomQueries = (sql: SqlClient.SqlClient) => {
     insertClassroom: (c: Classroom) =>
       exec(
         (tenant) => sql`INSERT INTO classrooms (tenant_id, id, school_id, name, code, capacity, created_at, updated_at)
-          VALUES (${tenant}, ${c.id}, ${c.school_id}, ${c.name}, ${c.code}, ${c.capacity}, ${c.created_at}, ${c.updated_at})`
+          VALUES (${tenant}, ${c.id}, ${c.school_id}, ${c.name}, ${c.code}, ${c.capacity}, ${iso(c.created_at)}, ${iso(c.updated_at)})`
       ).pipe(unique("insertClassroom")),
     /** Writes a classroom's name, code and capacity. @errors AcademicsUniqueViolation (code taken in the school) */
     updateClassroom: (c: Classroom) =>
       exec(
         (
           tenant
-        ) => sql`UPDATE classrooms SET name = ${c.name}, code = ${c.code}, capacity = ${c.capacity}, updated_at = ${c.updated_at}
+        ) => sql`UPDATE classrooms SET name = ${c.name}, code = ${c.code}, capacity = ${c.capacity}, updated_at = ${iso(c.updated_at)}
           WHERE tenant_id = ${tenant} AND id = ${c.id}`
       ).pipe(unique("updateClassroom"))
   } as const

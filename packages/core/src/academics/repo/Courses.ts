@@ -6,11 +6,12 @@
  * @module
  */
 import type { SqlClient } from "@effect/sql"
-import { Course, DEFAULT_PREFERENCES } from "@signet/contracts/academics/Domain"
-import { Effect, Option, Schema } from "effect"
+import { ClassroomId, Course, CourseId, DEFAULT_PREFERENCES, GroupId } from "@signet/contracts/academics/Domain"
+import { UserId } from "@signet/contracts/kernel/Ids"
+import { type DateTime, Effect, Option, Schema } from "effect"
 import { bool } from "../../kernel/Sql.js"
 import { type CourseFilters, CourseRow, type NewCourse } from "../Rows.js"
-import { byIdsOf, exec, span, tid, unique } from "./Shared.js"
+import { byIdsOf, exec, iso, span, tid, unique } from "./Shared.js"
 
 /** The link tables of a course: table and column of each kind. */
 const LINKS = {
@@ -18,6 +19,13 @@ const LINKS = {
   classroom: ["courses_classrooms", "classroom_id"],
   group: ["courses_student_groups", "group_id"]
 } as const
+
+/** Rows of course ids, decoded as `CourseId`. */
+export const CourseIds = Schema.Array(Schema.Struct({ id: CourseId }))
+
+/** Link rows of a course (`course_id`, `ref`), the ref decoded as its branded id. */
+const LinkRows = <A>(Ref: Schema.Schema<A, string>) =>
+  Schema.Array(Schema.Struct({ course_id: Schema.String, ref: Ref }))
 
 /** Courses with their links and effective closing delay (the school's default when not overridden). */
 export const presentCourses = (sql: SqlClient.SqlClient, tenant: string, raw: ReadonlyArray<CourseRow>) =>
@@ -31,14 +39,20 @@ export const presentCourses = (sql: SqlClient.SqlClient, tenant: string, raw: Re
     }>`SELECT school_id, default_signature_closing_delay_minutes AS d
       FROM school_preferences WHERE tenant_id = ${tenant} AND ${sql.in("school_id", schools)}`
     const [teachers, rooms, groups] = yield* Effect.all([
-      sql<{ course_id: string; ref: string }>`SELECT course_id, teacher_id AS ref FROM teachers_courses
-        WHERE tenant_id = ${tenant} AND ${sql.in("course_id", ids)} ORDER BY teacher_id`,
-      sql<{ course_id: string; ref: string }>`SELECT course_id, classroom_id AS ref FROM courses_classrooms
-        WHERE tenant_id = ${tenant} AND ${sql.in("course_id", ids)} ORDER BY classroom_id`,
-      sql<{ course_id: string; ref: string }>`SELECT course_id, group_id AS ref FROM courses_student_groups
-        WHERE tenant_id = ${tenant} AND ${sql.in("course_id", ids)} ORDER BY group_id`
+      sql`SELECT course_id, teacher_id AS ref FROM teachers_courses
+        WHERE tenant_id = ${tenant} AND ${sql.in("course_id", ids)} ORDER BY teacher_id`.pipe(
+        Effect.flatMap(Schema.decodeUnknown(LinkRows(UserId)))
+      ),
+      sql`SELECT course_id, classroom_id AS ref FROM courses_classrooms
+        WHERE tenant_id = ${tenant} AND ${sql.in("course_id", ids)} ORDER BY classroom_id`.pipe(
+        Effect.flatMap(Schema.decodeUnknown(LinkRows(ClassroomId)))
+      ),
+      sql`SELECT course_id, group_id AS ref FROM courses_student_groups
+        WHERE tenant_id = ${tenant} AND ${sql.in("course_id", ids)} ORDER BY group_id`.pipe(
+        Effect.flatMap(Schema.decodeUnknown(LinkRows(GroupId)))
+      )
     ])
-    const of = (list: ReadonlyArray<{ course_id: string; ref: string }>, id: string) =>
+    const of = <Ref>(list: ReadonlyArray<{ readonly course_id: string; readonly ref: Ref }>, id: string) =>
       list.filter((l) => l.course_id === id).map((l) => l.ref)
     return raw.map(
       (c) =>
@@ -95,9 +109,10 @@ export const courseQueries = (sql: SqlClient.SqlClient) => {
     findCourseIdBySourceKey: (sourceKey: string) =>
       Effect.flatMap(
         tid,
-        (tenant) => sql<{ id: string }>`SELECT id FROM courses WHERE tenant_id = ${tenant} AND source_key = ${sourceKey}
+        (tenant) => sql`SELECT id FROM courses WHERE tenant_id = ${tenant} AND source_key = ${sourceKey}
           AND deleted_at IS NULL`
       ).pipe(
+        Effect.flatMap(Schema.decodeUnknown(CourseIds)),
         Effect.map((r) => Option.fromNullable(r[0]?.id)),
         span("findCourseIdBySourceKey")
       ),
@@ -106,19 +121,19 @@ export const courseQueries = (sql: SqlClient.SqlClient) => {
       exec(
         (tenant) => sql`INSERT INTO courses (tenant_id, id, school_id, name, start_at, end_at, is_online,
             signature_closing_delay_minutes, signature_closed, source_key, created_at, updated_at)
-          VALUES (${tenant}, ${c.id}, ${c.school_id}, ${c.name}, ${c.start_at}, ${c.end_at}, ${bool(c.is_online)},
-            ${c.signature_closing_delay_minutes}, ${bool(false)}, ${c.source_key}, ${c.created_at}, ${c.created_at})`
+          VALUES (${tenant}, ${c.id}, ${c.school_id}, ${c.name}, ${iso(c.start_at)}, ${iso(c.end_at)}, ${bool(c.is_online)},
+            ${c.signature_closing_delay_minutes}, ${bool(false)}, ${c.source_key}, ${iso(c.created_at)}, ${iso(c.created_at)})`
       ).pipe(unique("insertCourse")),
     /** Writes a course's name, times, mode and own closing delay (null: the school's default). */
     updateCourse: (
       id: string,
       c: Pick<NewCourse, "name" | "start_at" | "end_at" | "is_online" | "signature_closing_delay_minutes">,
-      at: string
+      at: DateTime.Utc
     ) =>
       exec(
-        (tenant) => sql`UPDATE courses SET name = ${c.name}, start_at = ${c.start_at}, end_at = ${c.end_at},
+        (tenant) => sql`UPDATE courses SET name = ${c.name}, start_at = ${iso(c.start_at)}, end_at = ${iso(c.end_at)},
             is_online = ${bool(c.is_online)}, signature_closing_delay_minutes = ${c.signature_closing_delay_minutes},
-            updated_at = ${at}
+            updated_at = ${iso(at)}
           WHERE tenant_id = ${tenant} AND id = ${id}`
       ).pipe(span("updateCourse")),
     /** Links a course to these teachers, classrooms or groups; `replace` drops its current links of that kind first. */

@@ -6,8 +6,8 @@
  */
 import { type SqlClient, SqlSchema } from "@effect/sql"
 import { CalendarFeed } from "@signet/contracts/academics/Domain"
-import { Effect, Option, Schema } from "effect"
-import { exec, span, tid } from "./Shared.js"
+import { type DateTime, Effect, Option, Schema } from "effect"
+import { exec, iso, span, tid } from "./Shared.js"
 
 /** SQL of calendar feeds. */
 export const feedQueries = (sql: SqlClient.SqlClient) => {
@@ -35,7 +35,7 @@ export const feedQueries = (sql: SqlClient.SqlClient) => {
     insertFeed: (feed: CalendarFeed, tokenHash: string) =>
       exec(
         (tenant) => sql`INSERT INTO calendar_feeds (tenant_id, id, kind, subject_id, token_hash, created_at)
-          VALUES (${tenant}, ${feed.id}, ${feed.kind}, ${feed.subject_id}, ${tokenHash}, ${feed.created_at})`
+          VALUES (${tenant}, ${feed.id}, ${feed.kind}, ${feed.subject_id}, ${tokenHash}, ${iso(feed.created_at)})`
       ).pipe(span("insertFeed")),
     /** Every feed of the tenant, oldest first. */
     listFeeds: Effect.flatMap(tid, listQ).pipe(span("listFeeds")),
@@ -43,8 +43,8 @@ export const feedQueries = (sql: SqlClient.SqlClient) => {
     findFeedByTokenHash: (hash: string) =>
       Effect.flatMap(tid, (tenant) => byHashQ({ tenant, hash })).pipe(span("findFeedByTokenHash")),
     /** Revokes a live feed at `at`; answers it as revoked, or none when there is no live feed with this id. */
-    revokeFeed: (id: string, at: string) =>
-      Effect.flatMap(tid, (tenant) => revokeQ({ tenant, id, at })).pipe(
+    revokeFeed: (id: string, at: DateTime.Utc) =>
+      Effect.flatMap(tid, (tenant) => revokeQ({ tenant, id, at: iso(at) })).pipe(
         Effect.map((r) => Option.fromNullable(r[0])),
         span("revokeFeed")
       )

@@ -6,16 +6,17 @@
  * @module
  */
 import { type SqlClient, SqlSchema } from "@effect/sql"
-import { StudentGroup } from "@signet/contracts/academics/Domain"
-import { Effect, Schema } from "effect"
+import { GroupId, SchoolId, StudentGroup } from "@signet/contracts/academics/Domain"
+import { UserId } from "@signet/contracts/kernel/Ids"
+import { type DateTime, Effect, Schema } from "effect"
 import { type GroupColumns, GroupRow, type PageParams } from "../Rows.js"
-import { byCodeOf, byIdsOf, exec, pageOf, span, tid, unique } from "./Shared.js"
+import { byCodeOf, byIdsOf, exec, iso, pageOf, span, tid, unique } from "./Shared.js"
 
 /** An imported group as the OneRoster import compares it (live or soft-deleted). */
 const SourcedGroup = Schema.Struct({
-  id: Schema.String,
+  id: GroupId,
   source_id: Schema.String,
-  school_id: Schema.String,
+  school_id: SchoolId,
   name: Schema.String,
   code: Schema.NullOr(Schema.String),
   course_title: Schema.NullOr(Schema.String),
@@ -32,6 +33,12 @@ const PEOPLE = {
 } as const
 /** @see PEOPLE */
 export type GroupPeople = keyof typeof PEOPLE
+
+/** `group_teachers` rows, the teacher decoded as a `UserId`. */
+const TeacherRows = Schema.Array(Schema.Struct({ group_id: Schema.String, teacher_id: UserId }))
+
+/** `group_members` rows, the student decoded as a `UserId`. */
+const MemberRows = Schema.Array(Schema.Struct({ student_id: UserId }))
 
 /** SQL of student groups, their members and teachers. */
 export const groupQueries = (sql: SqlClient.SqlClient) => {
@@ -52,11 +59,10 @@ export const groupQueries = (sql: SqlClient.SqlClient) => {
       const ids = raw.map((g) => g.id)
       const counts = yield* sql<{ group_id: string; n: unknown }>`SELECT group_id, COUNT(*) AS n FROM group_members
         WHERE tenant_id = ${tenant} AND ${sql.in("group_id", ids)} GROUP BY group_id`
-      const teachers = yield* sql<{
-        group_id: string
-        teacher_id: string
-      }>`SELECT group_id, teacher_id FROM group_teachers
-        WHERE tenant_id = ${tenant} AND ${sql.in("group_id", ids)} ORDER BY teacher_id`
+      const teachers = yield* sql`SELECT group_id, teacher_id FROM group_teachers
+        WHERE tenant_id = ${tenant} AND ${sql.in("group_id", ids)} ORDER BY teacher_id`.pipe(
+        Effect.flatMap(Schema.decodeUnknown(TeacherRows))
+      )
       return raw.map(
         (g) =>
           new StudentGroup({
@@ -96,22 +102,22 @@ export const groupQueries = (sql: SqlClient.SqlClient) => {
           tenant
         ) => sql`INSERT INTO student_groups (tenant_id, id, school_id, name, code, course_title, location, source_id, created_at, updated_at)
           VALUES (${tenant}, ${g.id}, ${g.school_id}, ${g.name}, ${g.code}, ${g.course_title},
-            ${g.location}, ${g.source_id}, ${g.created_at}, ${g.updated_at})`
+            ${g.location}, ${g.source_id}, ${iso(g.created_at)}, ${iso(g.updated_at)})`
       ).pipe(unique("insertGroup")),
     /** Writes a group's name, code, course title and location. @errors AcademicsUniqueViolation (code taken) */
-    updateGroup: (id: string, g: GroupColumns, at: string) =>
+    updateGroup: (id: string, g: GroupColumns, at: DateTime.Utc) =>
       exec(
         (tenant) => sql`UPDATE student_groups SET name = ${g.name}, code = ${g.code}, course_title = ${g.course_title},
-            location = ${g.location}, updated_at = ${at}
+            location = ${g.location}, updated_at = ${iso(at)}
           WHERE tenant_id = ${tenant} AND id = ${id}`
       ).pipe(unique("updateGroup")),
     /** Every imported group (with a source id), live or soft-deleted. */
     sourcedGroups: Effect.flatMap(tid, sourcedQ).pipe(span("sourcedGroups")),
     /** Rewrites an imported group (its school too) and brings it back if it was soft-deleted. */
-    restoreGroup: (id: string, g: GroupColumns & { readonly school_id: string }, at: string) =>
+    restoreGroup: (id: string, g: GroupColumns & { readonly school_id: string }, at: DateTime.Utc) =>
       exec(
         (tenant) => sql`UPDATE student_groups SET name = ${g.name}, code = ${g.code}, course_title = ${g.course_title},
-            location = ${g.location}, school_id = ${g.school_id}, deleted_at = NULL, updated_at = ${at}
+            location = ${g.location}, school_id = ${g.school_id}, deleted_at = NULL, updated_at = ${iso(at)}
           WHERE tenant_id = ${tenant} AND id = ${id}`
       ).pipe(span("restoreGroup")),
     /** The members of a group (unordered). */
@@ -122,21 +128,22 @@ export const groupQueries = (sql: SqlClient.SqlClient) => {
     listMembers: (groupId: string) =>
       Effect.flatMap(
         tid,
-        (tenant) => sql<{ student_id: string }>`SELECT student_id FROM group_members WHERE tenant_id = ${tenant}
+        (tenant) => sql`SELECT student_id FROM group_members WHERE tenant_id = ${tenant}
           AND group_id = ${groupId} ORDER BY student_id`
       ).pipe(
+        Effect.flatMap(Schema.decodeUnknown(MemberRows)),
         Effect.map((r) => r.map((x) => x.student_id)),
         span("listMembers")
       ),
     /** Adds these members or teachers to a group (linked at `at`), 200 rows a statement. */
-    addPeople: (kind: GroupPeople, groupId: string, ids: ReadonlyArray<string>, at: string) =>
+    addPeople: (kind: GroupPeople, groupId: string, ids: ReadonlyArray<string>, at: DateTime.Utc) =>
       Effect.gen(function* () {
         const tenant = yield* tid
         const [table, column] = PEOPLE[kind]
         for (let i = 0; i < ids.length; i += 200) {
           const rows = ids
             .slice(i, i + 200)
-            .map((u) => ({ tenant_id: tenant, group_id: groupId, [column]: u, created_at: at }))
+            .map((u) => ({ tenant_id: tenant, group_id: groupId, [column]: u, created_at: iso(at) }))
           yield* sql`INSERT INTO ${sql(table)} ${sql.insert(rows)}`
         }
       }).pipe(span("addPeople")),
@@ -149,21 +156,21 @@ export const groupQueries = (sql: SqlClient.SqlClient) => {
           yield* sql`DELETE FROM ${sql(table)} WHERE tenant_id = ${tenant} AND group_id = ${groupId} AND ${sql(column)} = ${u}`
       }).pipe(span("removePeople")),
     /** Removes these students from a group and adds those (joined at `at`). */
-    changeMembers: (groupId: string, remove: ReadonlyArray<string>, add: ReadonlyArray<string>, at: string) =>
+    changeMembers: (groupId: string, remove: ReadonlyArray<string>, add: ReadonlyArray<string>, at: DateTime.Utc) =>
       Effect.gen(function* () {
         const tenant = yield* tid
         for (const s of remove)
           yield* sql`DELETE FROM group_members WHERE tenant_id = ${tenant} AND group_id = ${groupId} AND student_id = ${s}`
         for (const s of add)
-          yield* sql`INSERT INTO group_members (tenant_id, group_id, student_id, created_at) VALUES (${tenant}, ${groupId}, ${s}, ${at})`
+          yield* sql`INSERT INTO group_members (tenant_id, group_id, student_id, created_at) VALUES (${tenant}, ${groupId}, ${s}, ${iso(at)})`
       }).pipe(span("changeMembers")),
     /** Replaces a group's teachers (linked at `at`). */
-    replaceTeachers: (groupId: string, teacherIds: ReadonlyArray<string>, at: string) =>
+    replaceTeachers: (groupId: string, teacherIds: ReadonlyArray<string>, at: DateTime.Utc) =>
       Effect.gen(function* () {
         const tenant = yield* tid
         yield* sql`DELETE FROM group_teachers WHERE tenant_id = ${tenant} AND group_id = ${groupId}`
         for (const t of teacherIds)
-          yield* sql`INSERT INTO group_teachers (tenant_id, group_id, teacher_id, created_at) VALUES (${tenant}, ${groupId}, ${t}, ${at})`
+          yield* sql`INSERT INTO group_teachers (tenant_id, group_id, teacher_id, created_at) VALUES (${tenant}, ${groupId}, ${t}, ${iso(at)})`
       }).pipe(span("replaceTeachers")),
     /** Of `ids`, the teachers of a live group of the school. */
     teachingIn: (ids: ReadonlyArray<string>, schoolId: string) =>

@@ -7,12 +7,12 @@
  * @module
  */
 import { type SqlClient, SqlSchema } from "@effect/sql"
-import type { FeedKind } from "@signet/contracts/academics/Domain"
-import { Effect, Schema } from "effect"
+import { type FeedKind, GroupId } from "@signet/contracts/academics/Domain"
+import { type DateTime, Effect, Schema } from "effect"
 import { bool } from "../../kernel/Sql.js"
 import { CourseRow } from "../Rows.js"
-import { presentCourses } from "./Courses.js"
-import { span, tid } from "./Shared.js"
+import { CourseIds, presentCourses } from "./Courses.js"
+import { iso, span, tid } from "./Shared.js"
 
 /** The condition that a course `c` involves the subject of a timetable. */
 const subjectMatch = (sql: SqlClient.SqlClient, kind: FeedKind, subjectId: string) =>
@@ -77,10 +77,11 @@ export const readQueries = (sql: SqlClient.SqlClient) => {
     courseGroups: (courseId: string) =>
       Effect.flatMap(
         tid,
-        (tenant) => sql<{ group_id: string }>`SELECT cg.group_id FROM courses_student_groups cg
+        (tenant) => sql`SELECT cg.group_id FROM courses_student_groups cg
           JOIN student_groups g ON g.tenant_id = cg.tenant_id AND g.id = cg.group_id AND g.deleted_at IS NULL
           WHERE cg.tenant_id = ${tenant} AND cg.course_id = ${courseId} ORDER BY cg.group_id`
       ).pipe(
+        Effect.flatMap(Schema.decodeUnknown(Schema.Array(Schema.Struct({ group_id: GroupId })))),
         Effect.map((r) => r.map((x) => x.group_id)),
         span("courseGroups")
       ),
@@ -93,24 +94,24 @@ export const readQueries = (sql: SqlClient.SqlClient) => {
     subjectCourseIds: (kind: FeedKind, subjectId: string, from: string, to: string) =>
       Effect.flatMap(
         tid,
-        (tenant) => sql<{
-          id: string
-        }>`SELECT c.id FROM courses c WHERE c.tenant_id = ${tenant} AND c.deleted_at IS NULL
+        (tenant) => sql`SELECT c.id FROM courses c WHERE c.tenant_id = ${tenant} AND c.deleted_at IS NULL
           AND c.end_at > ${from} AND c.start_at < ${to} AND ${subjectMatch(sql, kind, subjectId)}
           ORDER BY c.start_at LIMIT 5000`
       ).pipe(
+        Effect.flatMap(Schema.decodeUnknown(CourseIds)),
         Effect.map((r) => r.map((x) => x.id)),
         span("subjectCourseIds")
       ),
     /** Closes signing (at `at`) on every live, still open course ended by `at`; answers their ids. */
-    closeEnded: (at: string) =>
+    closeEnded: (at: DateTime.Utc) =>
       Effect.flatMap(
         tid,
-        (tenant) => sql<{ id: string }>`UPDATE courses SET signature_closed = ${bool(true)}, closed_at = ${at},
-            updated_at = ${at}
-          WHERE tenant_id = ${tenant} AND deleted_at IS NULL AND signature_closed = ${bool(false)} AND end_at <= ${at}
+        (tenant) => sql`UPDATE courses SET signature_closed = ${bool(true)}, closed_at = ${iso(at)},
+            updated_at = ${iso(at)}
+          WHERE tenant_id = ${tenant} AND deleted_at IS NULL AND signature_closed = ${bool(false)} AND end_at <= ${iso(at)}
           RETURNING id`
       ).pipe(
+        Effect.flatMap(Schema.decodeUnknown(CourseIds)),
         Effect.map((r) => r.map((x) => x.id)),
         span("closeEnded")
       )

@@ -6,15 +6,15 @@
  * @module
  */
 import { type SqlClient, SqlSchema } from "@effect/sql"
-import { School, type SchoolPreferences } from "@signet/contracts/academics/Domain"
-import { Effect, Schema } from "effect"
+import { School, SchoolId, type SchoolPreferences } from "@signet/contracts/academics/Domain"
+import { type DateTime, Effect, Schema } from "effect"
 import { bool } from "../../kernel/Sql.js"
 import { type PageParams, PreferencesFromRow, type SoftDeletable } from "../Rows.js"
-import { exec, pageOf, span, tid, unique } from "./Shared.js"
+import { exec, iso, pageOf, span, tid, unique } from "./Shared.js"
 
 /** An imported school as the OneRoster import compares it (live or soft-deleted). */
 const SourcedSchool = Schema.Struct({
-  id: Schema.String,
+  id: SchoolId,
   source_id: Schema.String,
   name: Schema.String,
   code: Schema.NullOr(Schema.String),
@@ -55,39 +55,39 @@ export const schoolQueries = (sql: SqlClient.SqlClient) => {
     insertSchool: (s: School) =>
       exec(
         (tenant) => sql`INSERT INTO schools (tenant_id, id, name, code, timezone, source_id, created_at, updated_at)
-          VALUES (${tenant}, ${s.id}, ${s.name}, ${s.code}, ${s.timezone}, ${s.source_id}, ${s.created_at}, ${s.updated_at})`
+          VALUES (${tenant}, ${s.id}, ${s.name}, ${s.code}, ${s.timezone}, ${s.source_id}, ${iso(s.created_at)}, ${iso(s.updated_at)})`
       ).pipe(unique("insertSchool")),
     /** Writes a school's name, code and time zone. @errors AcademicsUniqueViolation (code taken) */
     updateSchool: (s: School) =>
       exec(
         (
           tenant
-        ) => sql`UPDATE schools SET name = ${s.name}, code = ${s.code}, timezone = ${s.timezone}, updated_at = ${s.updated_at}
+        ) => sql`UPDATE schools SET name = ${s.name}, code = ${s.code}, timezone = ${s.timezone}, updated_at = ${iso(s.updated_at)}
           WHERE tenant_id = ${tenant} AND id = ${s.id}`
       ).pipe(unique("updateSchool")),
     /** Every imported school (with a source id), live or soft-deleted. */
     sourcedSchools: Effect.flatMap(tid, sourcedQ).pipe(span("sourcedSchools")),
     /** Renames an imported school and brings it back if it was soft-deleted. */
-    restoreSchool: (id: string, name: string, at: string) =>
+    restoreSchool: (id: string, name: string, at: DateTime.Utc) =>
       exec(
-        (tenant) => sql`UPDATE schools SET name = ${name}, deleted_at = NULL, updated_at = ${at}
+        (tenant) => sql`UPDATE schools SET name = ${name}, deleted_at = NULL, updated_at = ${iso(at)}
           WHERE tenant_id = ${tenant} AND id = ${id}`
       ).pipe(span("restoreSchool")),
     /** A school's stored preferences. */
     findPreferences: (schoolId: string) =>
       Effect.flatMap(tid, (tenant) => preferencesQ({ tenant, school: schoolId })).pipe(span("findPreferences")),
     /** Stores a new school's preferences. */
-    insertPreferences: (p: SchoolPreferences, at: string) =>
+    insertPreferences: (p: SchoolPreferences, at: DateTime.Utc) =>
       exec(
         (tenant) => sql`INSERT INTO school_preferences (tenant_id, school_id, default_signature_closing_delay_minutes,
             teacher_can_modify_closing_delay, students_can_sign_before_teacher, enable_flash,
             disable_course_modification_from_ui, enable_nfc, updated_at)
           VALUES (${tenant}, ${p.id}, ${p.default_signature_closing_delay_minutes}, ${bool(p.teacher_can_modify_closing_delay)},
             ${bool(p.students_can_sign_before_teacher)}, ${bool(p.enable_flash)},
-            ${bool(p.disable_course_modification_from_ui)}, ${bool(p.enable_nfc)}, ${at})`
+            ${bool(p.disable_course_modification_from_ui)}, ${bool(p.enable_nfc)}, ${iso(at)})`
       ).pipe(span("insertPreferences")),
     /** Writes a school's preferences. */
-    updatePreferences: (p: SchoolPreferences, at: string) =>
+    updatePreferences: (p: SchoolPreferences, at: DateTime.Utc) =>
       exec(
         (tenant) => sql`UPDATE school_preferences SET
             default_signature_closing_delay_minutes = ${p.default_signature_closing_delay_minutes},
@@ -95,13 +95,13 @@ export const schoolQueries = (sql: SqlClient.SqlClient) => {
             students_can_sign_before_teacher = ${bool(p.students_can_sign_before_teacher)},
             enable_flash = ${bool(p.enable_flash)},
             disable_course_modification_from_ui = ${bool(p.disable_course_modification_from_ui)},
-            enable_nfc = ${bool(p.enable_nfc)}, updated_at = ${at}
+            enable_nfc = ${bool(p.enable_nfc)}, updated_at = ${iso(at)}
           WHERE tenant_id = ${tenant} AND school_id = ${p.id}`
       ).pipe(span("updatePreferences")),
     /** Soft-deletes a row of `table` (stamps `deleted_at`). */
-    softDelete: (table: SoftDeletable, id: string, at: string) =>
+    softDelete: (table: SoftDeletable, id: string, at: DateTime.Utc) =>
       exec(
-        (tenant) => sql`UPDATE ${sql(table)} SET deleted_at = ${at} WHERE tenant_id = ${tenant} AND id = ${id}`
+        (tenant) => sql`UPDATE ${sql(table)} SET deleted_at = ${iso(at)} WHERE tenant_id = ${tenant} AND id = ${id}`
       ).pipe(span("softDelete")),
     /** The tenant's academics version (0 before its first change). */
     readVersion: Effect.flatMap(

@@ -7,7 +7,7 @@
  */
 import { type SqlClient, SqlSchema } from "@effect/sql"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
-import { Effect, Schema } from "effect"
+import { DateTime, Effect, Schema } from "effect"
 import { isUniqueViolation } from "../../kernel/Database.js"
 import { repoSpan } from "../../kernel/Sql.js"
 import { AcademicsUniqueViolation, type SoftDeletable } from "../Rows.js"
@@ -25,6 +25,9 @@ export const unique =
       ),
       Effect.withSpan(`AcademicsRepo.${name}`)
     )
+
+/** Binds an instant as ISO-8601 UTC with milliseconds (what the instant columns store). */
+export const iso = (d: DateTime.Utc): string => DateTime.formatIso(d)
 
 /** The current tenant's id. */
 export const tid = Effect.map(CurrentTenant, (t) => t.id as string)
