@@ -106,6 +106,14 @@ describe("signet attendance", () => {
   })
   afterAll(() => Fs.rmSync(dir, { recursive: true, force: true }))
 
+  it("roll (human output) heads the table with the course's ISO-8601 start and end", async () => {
+    const out = await ok(dir, ["attendance", "roll", "--tenant", TENANT, "--course", futureCourse])
+    const header = out.split("\n")[0]!
+    expect(header).toMatch(
+      /^Physique \([0-9a-f-]{36}\) \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z – \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z; open;/
+    )
+  })
+
   it("close marks the ended course's students absent; report, roll and history show it", async () => {
     const closed = await ok(dir, ["attendance", "close", "--tenant", TENANT])
     expect(closed.trim()).toBe("closed 1 course(s); marked 2 student(s) absent")

@@ -179,7 +179,7 @@ const historyTable = (h: StudentHistory, who: { readonly name: string; readonly 
 const rollTable = (roll: CourseRoll, people: ReadonlyMap<string, { readonly name: string; readonly email: string }>) =>
   Effect.gen(function* () {
     yield* Console.log(
-      `${roll.course_name} (${roll.course_id}) ${roll.start_at} – ${roll.end_at}; ` +
+      `${roll.course_name} (${roll.course_id}) ${DateTime.formatIso(roll.start_at)} – ${DateTime.formatIso(roll.end_at)}; ` +
         `${roll.closed ? "closed" : "open"}; teacher ${roll.teacher_signed ? "signed" : "has not signed"}`
     )
     yield* table(
