@@ -96,6 +96,36 @@ export const call = (
     })
   )
 
+/** The password the HTTP fixtures give the users they create (passes the default password policy). */
+export const TEST_PASSWORD = "correct horse battery staple"
+
+/**
+ * Logs `email` in to tenant `slug` (`POST …/auth/login`, no MFA) and
+ * answers the access token.
+ */
+export const loginToken = (slug: string, email: string, password: string = TEST_PASSWORD) =>
+  Effect.map(
+    call("POST", `/api/v1/tenants/${slug}/auth/login`, { auth: false, body: { login: email, password } }),
+    (r) => r.body.tokens.access_token as string
+  )
+
+/**
+ * Onboards tenant `slug` through the operator API with its first admin
+ * (`admin@<slug>.example.edu`, {@link TEST_PASSWORD}) and answers the
+ * admin's access token.
+ */
+export const onboardTenant = (slug: string) =>
+  Effect.gen(function* () {
+    yield* call("POST", "/api/v1/tenants", {
+      body: {
+        slug,
+        name: slug,
+        admin: { email: `admin@${slug}.example.edu`, password: TEST_PASSWORD, given_name: "A", family_name: "D" }
+      }
+    })
+    return yield* loginToken(slug, `admin@${slug}.example.edu`)
+  })
+
 /** Asserts the RFC 9457 shape and returns the body. */
 export const expectProblem = (res: JsonResponse, status: number) => {
   if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${res.text}`)

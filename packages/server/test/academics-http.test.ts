@@ -6,17 +6,21 @@
  */
 import { expect, layer } from "@effect/vitest"
 import { generateOneRoster, testDialects } from "@signet/core/testing"
-import { call, expectProblem, TestServer, testServer } from "@signet/server/testing"
+import {
+  call,
+  expectProblem,
+  loginToken,
+  onboardTenant,
+  TEST_PASSWORD,
+  TestServer,
+  testServer
+} from "@signet/server/testing"
 import { Effect } from "effect"
 import { strToU8, zipSync } from "fflate"
 
-const PASSWORD = "correct horse battery staple"
+const PASSWORD = TEST_PASSWORD
 
-const login = (slug: string, email: string) =>
-  Effect.map(
-    call("POST", `/api/v1/tenants/${slug}/auth/login`, { auth: false, body: { login: email, password: PASSWORD } }),
-    (r) => r.body.tokens.access_token as string
-  )
+const login = loginToken
 
 /**
  * A tenant `slug` with two schools (Hugo, Zola), a classroom in each, a
@@ -26,14 +30,7 @@ const login = (slug: string, email: string) =>
 const setup = (slug: string) =>
   Effect.gen(function* () {
     const T = `/api/v1/tenants/${slug}`
-    yield* call("POST", "/api/v1/tenants", {
-      body: {
-        slug,
-        name: slug,
-        admin: { email: `admin@${slug}.example.edu`, password: PASSWORD, given_name: "A", family_name: "D" }
-      }
-    })
-    const admin = yield* login(slug, `admin@${slug}.example.edu`)
+    const admin = yield* onboardTenant(slug)
     const post = (path: string, body: unknown, token = admin) => call("POST", `${T}${path}`, { auth: token, body })
     const school = (yield* post("/schools", { name: "Hugo", code: "HUGO" })).body
     const other = (yield* post("/schools", { name: "Zola" })).body

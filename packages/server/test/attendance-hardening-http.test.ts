@@ -5,10 +5,18 @@
  */
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
-import { call, expectProblem, TestServer, testServer } from "@signet/server/testing"
+import {
+  call,
+  expectProblem,
+  loginToken,
+  onboardTenant,
+  TEST_PASSWORD,
+  TestServer,
+  testServer
+} from "@signet/server/testing"
 import { Effect } from "effect"
 
-const PASSWORD = "correct horse battery staple"
+const PASSWORD = TEST_PASSWORD
 const iso = (offsetMinutes: number) => new Date(Date.now() + offsetMinutes * 60_000).toISOString()
 
 /**
@@ -19,19 +27,8 @@ const iso = (offsetMinutes: number) => new Date(Date.now() + offsetMinutes * 60_
 const setup = (slug: string) =>
   Effect.gen(function* () {
     const T = `/api/v1/tenants/${slug}`
-    yield* call("POST", "/api/v1/tenants", {
-      body: {
-        slug,
-        name: slug,
-        admin: { email: `admin@${slug}.example.edu`, password: PASSWORD, given_name: "A", family_name: "D" }
-      }
-    })
-    const login = (email: string) =>
-      Effect.map(
-        call("POST", `${T}/auth/login`, { auth: false, body: { login: email, password: PASSWORD } }),
-        (r) => r.body.tokens.access_token as string
-      )
-    const admin = yield* login(`admin@${slug}.example.edu`)
+    const admin = yield* onboardTenant(slug)
+    const login = (email: string) => loginToken(slug, email)
     const post = (path: string, body: unknown, token = admin) => call("POST", `${T}${path}`, { auth: token, body })
     const get = (path: string, token = admin) => call("GET", `${T}${path}`, { auth: token })
     const school = (yield* post("/schools", { name: "Hugo" })).body

@@ -7,30 +7,23 @@
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
 import { makeRpcClient } from "@signet/sdk"
-import { call, expectProblem, TestServer, testServer } from "@signet/server/testing"
+import {
+  call,
+  expectProblem,
+  loginToken,
+  onboardTenant,
+  TEST_PASSWORD,
+  TestServer,
+  testServer
+} from "@signet/server/testing"
 import { Effect } from "effect"
 
-const PASSWORD = "correct horse battery staple"
+const PASSWORD = TEST_PASSWORD
 const iso = (offsetMinutes: number) => new Date(Date.now() + offsetMinutes * 60_000).toISOString()
 
-/** Onboards `slug` with its admin and returns the admin's access token. */
-const onboard = (slug: string) =>
-  Effect.gen(function* () {
-    yield* call("POST", "/api/v1/tenants", {
-      body: {
-        slug,
-        name: slug,
-        admin: { email: `admin@${slug}.example.edu`, password: PASSWORD, given_name: "A", family_name: "D" }
-      }
-    })
-    return yield* login(slug, `admin@${slug}.example.edu`)
-  })
+const onboard = onboardTenant
 
-const login = (slug: string, email: string) =>
-  Effect.map(
-    call("POST", `/api/v1/tenants/${slug}/auth/login`, { auth: false, body: { login: email, password: PASSWORD } }),
-    (r) => r.body.tokens.access_token as string
-  )
+const login = loginToken
 
 /**
  * A tenant `slug` with a school, three students in a group, a teacher, a

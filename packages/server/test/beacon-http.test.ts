@@ -8,11 +8,11 @@ import * as Crypto from "node:crypto"
 import { expect, layer } from "@effect/vitest"
 import { BeaconProtocol } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
-import { call, expectProblem, testServer } from "@signet/server/testing"
+import { call, expectProblem, loginToken, onboardTenant, TEST_PASSWORD, testServer } from "@signet/server/testing"
 import { Effect } from "effect"
 import { generate } from "otplib"
 
-const PASSWORD = "correct horse battery staple"
+const PASSWORD = TEST_PASSWORD
 const iso = (offsetMinutes: number) => new Date(Date.now() + offsetMinutes * 60_000).toISOString()
 const nonce = () => Crypto.randomBytes(16).toString("base64url")
 const post = (path: string, body: unknown, auth: string | false) => call("POST", path, { auth, body })
@@ -36,19 +36,8 @@ const deviceKey = () => {
 const setup = (slug: string) =>
   Effect.gen(function* () {
     const T = `/api/v1/tenants/${slug}`
-    yield* call("POST", "/api/v1/tenants", {
-      body: {
-        slug,
-        name: slug,
-        admin: { email: `admin@${slug}.example.edu`, password: PASSWORD, given_name: "A", family_name: "D" }
-      }
-    })
-    const login = (email: string) =>
-      Effect.map(
-        call("POST", `${T}/auth/login`, { auth: false, body: { login: email, password: PASSWORD } }),
-        (r) => r.body.tokens.access_token as string
-      )
-    const admin = yield* login(`admin@${slug}.example.edu`)
+    const admin = yield* onboardTenant(slug)
+    const login = (email: string) => loginToken(slug, email)
     const school = (yield* post(`${T}/schools`, { name: "Hugo" }, admin)).body
     const room = (yield* post(`${T}/classrooms`, { school_id: school.id, name: "101", code: "101" }, admin)).body
     const student = (yield* post(
