@@ -248,7 +248,7 @@ export const resolveCaller = (config: ServerConfig, request: CallerRequest) =>
       })
     }
     return principal(
-      { id: claims.tid as TenantId, slug: claims.tenant_slug },
+      { id: claims.tid, slug: claims.tenant_slug },
       {
         kind: "user",
         id: claims.sub,

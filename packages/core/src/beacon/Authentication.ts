@@ -103,7 +103,7 @@ export const makeAuthentication = ({
       const row = yield* inTx(findBeacon(beaconId)).pipe(asTenant(tenant))
       if (Option.isNone(row)) return yield* bad()
       if (row.value.status === "revoked") return yield* authFailed("BEACON_REVOKED", "this beacon was revoked")
-      const principal: BeaconPrincipal = { tenant: { id: tenant.id as TenantId, slug: tenant.slug }, beaconId }
+      const principal: BeaconPrincipal = { tenant: { id: tenant.id, slug: tenant.slug }, beaconId }
       return principal
     })
 

@@ -175,7 +175,7 @@ export const UserAdmin = {
     usersWrite(
       sensitive(
         Effect.zipRight(
-          Access.use((a) => a.requireHeldUser(id as UserId, "setting this user's password")),
+          Access.use((a) => a.requireHeldUser(id, "setting this user's password")),
           Auth.use((a) => a.resetPassword(id, password))
         )
       )

@@ -11,9 +11,9 @@
  * @module
  */
 import { SqlClient } from "@effect/sql"
-import { type CurrentActor, CurrentTenant, type TenantId } from "@signet/contracts/kernel/Context"
+import { type CurrentActor, CurrentTenant, TenantId } from "@signet/contracts/kernel/Context"
 import { Conflict, type ValidationError } from "@signet/contracts/kernel/Errors"
-import { newUuid } from "@signet/contracts/kernel/Ids"
+import { newId } from "@signet/contracts/kernel/Ids"
 import { DEFAULT_LIMIT, decodeCursor, toPage } from "@signet/contracts/kernel/Pagination"
 import {
   type CreateTenant,
@@ -83,7 +83,7 @@ export const makeLifecycle = Effect.fnUntraced(function* ({ audit, events, looku
     input: CreateTenant
   ): Effect.Effect<Tenant, Conflict | ValidationError, CurrentActor | TenantOnboarding> =>
     Effect.gen(function* () {
-      const id = (yield* newUuid) as TenantId
+      const id = yield* newId(TenantId)
       const at = yield* nowInstant
       const tenant = new Tenant({
         id,

@@ -9,7 +9,7 @@ import * as Crypto from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { type AccessClaims, TokenPair } from "@signet/contracts/identity/Domain"
 import { type Actor, CurrentTenant, type TenantId } from "@signet/contracts/kernel/Context"
-import { newId, SessionId, type UserId } from "@signet/contracts/kernel/Ids"
+import { newId, SessionId } from "@signet/contracts/kernel/Ids"
 import type { Tenant } from "@signet/contracts/tenancy/Domain"
 import { Clock, Effect } from "effect"
 import { Access } from "../../access/Access.js"
@@ -73,7 +73,7 @@ export const makeKit = Effect.gen(function* () {
   /** Signs an access token for the user's session (roles resolved now; the MFA enrolment restriction applied). */
   const issueAccess = (tenant: Tenant, user: UserRow, sessionId: string) =>
     Effect.gen(function* () {
-      const roles = yield* withTenant(tenant, access.roleNames(user.id as UserId))
+      const roles = yield* withTenant(tenant, access.roleNames(user.id))
       // Tenant policy `auth.mfa_required_for_admins`: an administrator — of type admin or dev
       // (whose default role is admin), or holding the admin role — without MFA gets a token
       // that only reaches their profile and MFA enrolment (see UserAuth).
