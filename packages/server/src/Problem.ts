@@ -197,8 +197,7 @@ export const toProblem = (
         keepHeaders["ratelimit-reset"] = String(parsed.retry_after_seconds)
       }
       const detail = typeof parsed.message === "string" && parsed.message.length > 0 ? parsed.message : parsed._tag
-      const status = response.status >= 500 ? response.status : response.status
-      return problemResponse(status, parsed._tag, detail, path, requestId, parsed, keepHeaders)
+      return problemResponse(response.status, parsed._tag, detail, path, requestId, parsed, keepHeaders)
     }
     if (parsed && typeof parsed === "object" && typeof parsed.type === "string" && typeof parsed.status === "number") {
       return response // already problem details
