@@ -6,7 +6,7 @@
  * @module
  */
 import { SqlClient } from "@effect/sql"
-import { User, UserNotFound, type UserType } from "@signet/contracts/identity/Domain"
+import { User, type UserId, UserNotFound, type UserType } from "@signet/contracts/identity/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
 import { Clock, DateTime, Effect, Option, type Redacted } from "effect"
@@ -41,7 +41,7 @@ export interface RosterUser {
  * a teacher): handed to `Access.swapDefaultRoles`.
  */
 export interface UserTypeChange {
-  readonly id: string
+  readonly id: UserId
   readonly from: UserType
   readonly to: UserType
 }

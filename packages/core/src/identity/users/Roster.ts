@@ -41,7 +41,7 @@ export const makeRoster = (kit: Kit) => {
       const created: Array<string> = []
       const retyped: Array<UserTypeChange> = []
       // Soft-deleted by this import: their grants go and their sessions end, as with DELETE …/users/{id}.
-      const removed: Array<string> = []
+      const removed: Array<UserId> = []
       // Disabled by this import: their sessions end, as with POST …/users/{id}/disable.
       const disabled: Array<string> = []
       // Restored by this import (deleted before, listed again): they get the default role again.
@@ -113,13 +113,13 @@ export const makeRoster = (kit: Kit) => {
         }
         counts.updated++
       }
-      for (const id of removed) yield* access.dropUserGrants(id as UserId)
+      for (const id of removed) yield* access.dropUserGrants(id)
       const ended = [
         ...removed.map((id) => ({ id, reason: "user_deleted" })),
         ...disabled.map((id) => ({ id, reason: "user_disabled" }))
       ]
       for (const { id, reason } of ended) yield* sessions.revokeOf(id, {}, reason, at)
-      if (retyped.length > 0) yield* access.swapDefaultRoles(retyped.map((c) => ({ ...c, id: c.id as UserId })))
+      if (retyped.length > 0) yield* access.swapDefaultRoles(retyped)
       const granted = [...created, ...restored]
       if (granted.length > 0) {
         const nowMs = yield* now

@@ -8,7 +8,6 @@
 import type { UpdateUser } from "@signet/contracts/identity/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
-import type { UserId } from "@signet/contracts/kernel/Ids"
 import { Effect, Option, type Redacted } from "effect"
 import { instant } from "../../kernel/Sql.js"
 import { hashPassword } from "../Password.js"
@@ -81,7 +80,7 @@ export const makeUpdates = (kit: Kit) => {
         const at = instant(yield* now)
         if (action === "deleted") {
           yield* repo.softDelete(id, at)
-          yield* kit.access.dropUserGrants(id as UserId)
+          yield* kit.access.dropUserGrants(row.id)
         } else if (action === "unlocked") {
           yield* repo.unlock(id, at)
         } else {
