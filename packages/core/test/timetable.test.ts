@@ -98,6 +98,60 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect("issue 16: one export imported into a second school creates its courses and leaves the first's", () =>
+      Effect.gen(function* () {
+        const tenant = yield* onboard("tt-two-schools")
+        yield* asTenant(
+          tenant,
+          Effect.gen(function* () {
+            const a = yield* Academics
+            const rooms = { from: "LOCATION", pattern: "^(\\w+)$" } as const
+            const ics = [
+              "BEGIN:VCALENDAR",
+              "VERSION:2.0",
+              "PRODID:-//test//EN",
+              "BEGIN:VEVENT",
+              "UID:weekly-physics",
+              "DTSTAMP:20261101T000000Z",
+              "DTSTART:20261123T080000Z",
+              "DTEND:20261123T090000Z",
+              "RRULE:FREQ=WEEKLY;COUNT=2",
+              "SUMMARY:Physics",
+              "LOCATION:R1",
+              "END:VEVENT",
+              "END:VCALENDAR"
+            ].join("\r\n")
+            const schoolA = yield* a.createSchool({ name: "A" })
+            const roomA = yield* a.createClassroom({ school_id: schoolA.id, name: "R1", code: "R1" })
+            const schoolB = yield* a.createSchool({ name: "B" })
+            const roomB = yield* a.createClassroom({ school_id: schoolB.id, name: "R1", code: "R1" })
+            const plan = ICalendar.parseTimetable(ics, { classroom: rooms })
+            expect((yield* Timetable.use((t) => t.importPlan(schoolA.id, plan))).courses.created).toBe(2)
+            const intoB = yield* Timetable.use((t) => t.importPlan(schoolB.id, plan))
+            expect(intoB.courses).toMatchObject({ created: 2, updated: 0, deleted: 0 })
+            const coursesOf = (schoolId: typeof schoolA.id) =>
+              Effect.map(a.listCourses({ school_id: schoolId, limit: 100 }), (page) => page.items)
+            expect((yield* coursesOf(schoolA.id)).map((c) => c.classroom_ids)).toEqual([[roomA.id], [roomA.id]])
+            expect((yield* coursesOf(schoolB.id)).map((c) => c.classroom_ids)).toEqual([[roomB.id], [roomB.id]])
+            // Cancelling in B removes B's occurrence only.
+            const cancelled = ICalendar.parseTimetable(
+              ics.replace(
+                "END:VCALENDAR",
+                "BEGIN:VEVENT\r\nUID:weekly-physics\r\nDTSTAMP:20261101T000000Z\r\nRECURRENCE-ID:20261130T080000Z\r\nDTSTART:20261130T080000Z\r\nDTEND:20261130T090000Z\r\nSUMMARY:Physics\r\nLOCATION:R1\r\nSTATUS:CANCELLED\r\nEND:VEVENT\r\nEND:VCALENDAR"
+              ),
+              { classroom: rooms }
+            )
+            expect((yield* Timetable.use((t) => t.importPlan(schoolB.id, cancelled))).courses).toMatchObject({
+              deleted: 1,
+              unchanged: 1
+            })
+            expect(yield* coursesOf(schoolA.id)).toHaveLength(2)
+            expect(yield* coursesOf(schoolB.id)).toHaveLength(1)
+          }).pipe(Effect.provide(testActor))
+        )
+      })
+    )
+
     it.effect(
       "a calendar past a limit (a never-matching RRULE) is a ValidationError naming it; nothing is written",
       () =>

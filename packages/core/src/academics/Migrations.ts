@@ -181,6 +181,15 @@ export const academicsMigrations: ModuleMigrations = {
         UNIQUE (tenant_id, token_hash)
       )`)
       yield* enableTenantRls("calendar_feeds")
+    }),
+    // Issue 16: a timetable's UIDs name courses within the school it is imported into, not the
+    // whole tenant (importing one export into a second school must not touch the first's courses).
+    "0003_course_source_key_per_school": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      yield* sql.unsafe(`DROP INDEX courses_source_key`)
+      yield* sql.unsafe(
+        `CREATE UNIQUE INDEX courses_source_key ON courses (tenant_id, school_id, source_key) WHERE source_key IS NOT NULL`
+      )
     })
   }
 }

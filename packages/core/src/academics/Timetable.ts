@@ -168,7 +168,7 @@ const makeImport = (deps: Deps) => {
       const counts = { created: 0, updated: 0, deleted: 0, unchanged: 0 }
       const linksOf = makeResolver(deps, schoolId, warnings)
       for (const o of plan.occurrences) {
-        const courseId = Option.getOrUndefined(yield* repo.findCourseIdBySourceKey(o.sourceKey))
+        const courseId = Option.getOrUndefined(yield* repo.findCourseIdBySourceKey(schoolId, o.sourceKey))
         if (o.cancelled) {
           if (courseId) {
             yield* academics.deleteCourse(courseId)

@@ -6,7 +6,14 @@
  * @module
  */
 import type { SqlClient } from "@effect/sql"
-import { ClassroomId, Course, CourseId, DEFAULT_PREFERENCES, GroupId } from "@signet/contracts/academics/Domain"
+import {
+  ClassroomId,
+  Course,
+  CourseId,
+  DEFAULT_PREFERENCES,
+  GroupId,
+  type SchoolId
+} from "@signet/contracts/academics/Domain"
 import { UserId } from "@signet/contracts/kernel/Ids"
 import { type DateTime, Effect, Option, Schema } from "effect"
 import { bool } from "../../kernel/Sql.js"
@@ -105,12 +112,12 @@ export const courseQueries = (sql: SqlClient.SqlClient) => {
       Effect.flatMap(tid, (tenant) =>
         Effect.flatMap(coursesQ({ tenant, ids }), (r) => presentCourses(sql, tenant, r))
       ).pipe(span("findCourses")),
-    /** The id of the live course imported under this source key (timetable import), if any. */
-    findCourseIdBySourceKey: (sourceKey: string) =>
+    /** The id of the school's live course imported under this source key (timetable import), if any. */
+    findCourseIdBySourceKey: (schoolId: SchoolId, sourceKey: string) =>
       Effect.flatMap(
         tid,
-        (tenant) => sql`SELECT id FROM courses WHERE tenant_id = ${tenant} AND source_key = ${sourceKey}
-          AND deleted_at IS NULL`
+        (tenant) => sql`SELECT id FROM courses WHERE tenant_id = ${tenant} AND school_id = ${schoolId}
+          AND source_key = ${sourceKey} AND deleted_at IS NULL`
       ).pipe(
         Effect.flatMap(Schema.decodeUnknown(CourseIds)),
         Effect.map((r) => Option.fromNullable(r[0]?.id)),
