@@ -287,6 +287,37 @@ describe("signet CLI", () => {
       SPAWNING_TEST_TIMEOUT
     )
 
+    it(
+      "issue 16: timetable import --json prints a refused file's errors on stdout (as roster import --json does)",
+      async () => {
+        const file = Path.join(dir, "backwards.ics")
+        Fs.writeFileSync(
+          file,
+          [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            "PRODID:-//test//EN",
+            "BEGIN:VEVENT",
+            "UID:backwards",
+            "DTSTAMP:20261101T000000Z",
+            "DTSTART:20261123T090000Z",
+            "DTEND:20261123T080000Z",
+            "SUMMARY:Backwards",
+            "END:VEVENT",
+            "END:VCALENDAR",
+            ""
+          ].join("\r\n")
+        )
+        const r = await signet(dir, ["timetable", "import", file, ...T, "--school", school.id, "--json"])
+        expect(r.code).not.toBe(0)
+        const out = JSON.parse(r.stdout)
+        expect(out.errors.length).toBeGreaterThan(0)
+        expect(out.errors[0]).toMatchObject({ code: expect.any(String), message: expect.any(String) })
+        expect(out.warnings).toEqual(expect.any(Array))
+      },
+      SPAWNING_TEST_TIMEOUT
+    )
+
     const leeds = "/work/shared/data/ics/ITSLeeds-TDS/timetable.ics"
     describe.skipIf(!Fs.existsSync(leeds))("timetable commands", () => {
       it(

@@ -91,8 +91,19 @@ const importCmd = Command.make(
           if (!o.json) yield* Console.error(`error ${e.uid ?? "-"} line ${e.line ?? "-"} ${e.code}: ${e.message}`)
         const summary = yield* Timetable.use((t) => t.importPlan(school.id, plan, { dryRun: o.dryRun })).pipe(
           Effect.catchTags({
-            TimetableImportFailed: (f) => Effect.fail(new TimetableRefused({ message: f.message })),
-            ValidationError: (f) => Effect.fail(new TimetableRefused({ message: f.message }))
+            // With --json the refusal's details go to stdout as JSON, as `roster import --json` does.
+            TimetableImportFailed: (f) =>
+              Effect.zipRight(
+                o.json
+                  ? Console.log(JSON.stringify({ errors: plain(f.errors), warnings: plain(f.warnings) }, null, 2))
+                  : Effect.void,
+                Effect.fail(new TimetableRefused({ message: f.message }))
+              ),
+            ValidationError: (f) =>
+              Effect.zipRight(
+                o.json ? Console.log(JSON.stringify({ errors: plain(f.issues), warnings: [] }, null, 2)) : Effect.void,
+                Effect.fail(new TimetableRefused({ message: f.message }))
+              )
           })
         )
         if (o.json) return yield* Console.log(JSON.stringify(plain(summary), null, 2))
