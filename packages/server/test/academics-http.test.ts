@@ -18,10 +18,6 @@ import {
 import { Effect } from "effect"
 import { strToU8, zipSync } from "fflate"
 
-const PASSWORD = TEST_PASSWORD
-
-const login = loginToken
-
 /**
  * A tenant `slug` with two schools (Hugo, Zola), a classroom in each, a
  * teacher and a course of Hugo taught by them in its classroom; the admin's
@@ -41,7 +37,7 @@ const setup = (slug: string) =>
       given_name: "T",
       family_name: "R",
       user_type: "teacher",
-      password: PASSWORD
+      password: TEST_PASSWORD
     })).body
     const course = yield* post("/courses", {
       school_id: school.id,
@@ -52,7 +48,7 @@ const setup = (slug: string) =>
       classroom_ids: [room.id]
     })
     expect(course.status).toBe(201)
-    const teacherToken = yield* login(slug, `t@${slug}.example.edu`)
+    const teacherToken = yield* loginToken(slug, `t@${slug}.example.edu`)
     return { T, admin, post, school, other, room, otherRoom, teacher, course: course.body, teacherToken }
   })
 

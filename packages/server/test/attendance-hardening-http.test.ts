@@ -16,7 +16,6 @@ import {
 } from "@signet/server/testing"
 import { Effect } from "effect"
 
-const PASSWORD = TEST_PASSWORD
 const iso = (offsetMinutes: number) => new Date(Date.now() + offsetMinutes * 60_000).toISOString()
 
 /**
@@ -39,7 +38,7 @@ const setup = (slug: string) =>
           given_name: "G",
           family_name: email,
           user_type,
-          password: PASSWORD,
+          password: TEST_PASSWORD,
           school_id: school.id
         }),
         (r) => r.body

@@ -18,12 +18,7 @@ import {
 } from "@signet/server/testing"
 import { Effect } from "effect"
 
-const PASSWORD = TEST_PASSWORD
 const iso = (offsetMinutes: number) => new Date(Date.now() + offsetMinutes * 60_000).toISOString()
-
-const onboard = onboardTenant
-
-const login = loginToken
 
 /**
  * A tenant `slug` with a school, three students in a group, a teacher, a
@@ -33,7 +28,7 @@ const login = loginToken
 const setup = (slug: string) =>
   Effect.gen(function* () {
     const T = `/api/v1/tenants/${slug}`
-    const admin = yield* onboard(slug)
+    const admin = yield* onboardTenant(slug)
     const post = (path: string, body: unknown, token = admin) => call("POST", `${T}${path}`, { auth: token, body })
     const get = (path: string, token = admin) => call("GET", `${T}${path}`, { auth: token })
     const school = (yield* post("/schools", { name: "Hugo" })).body
@@ -44,7 +39,7 @@ const setup = (slug: string) =>
           given_name: "G",
           family_name: name,
           user_type,
-          password: PASSWORD,
+          password: TEST_PASSWORD,
           school_id: school.id
         }),
         (r) => r.body
@@ -73,10 +68,10 @@ const setup = (slug: string) =>
       group_ids: [group.id]
     })).body
     const tokens = {
-      t1: yield* login(slug, `s1@${slug}.example.edu`),
-      t2: yield* login(slug, `s2@${slug}.example.edu`),
-      t3: yield* login(slug, `s3@${slug}.example.edu`),
-      tTeacher: yield* login(slug, `t@${slug}.example.edu`)
+      t1: yield* loginToken(slug, `s1@${slug}.example.edu`),
+      t2: yield* loginToken(slug, `s2@${slug}.example.edu`),
+      t3: yield* loginToken(slug, `s3@${slug}.example.edu`),
+      tTeacher: yield* loginToken(slug, `t@${slug}.example.edu`)
     }
     /** The code on the teacher's screen for the running course. */
     const qrCode = Effect.map(get(`/courses/${course.id}/qr`, tokens.tTeacher), (r) => r.body.code as string)
@@ -86,7 +81,7 @@ const setup = (slug: string) =>
 /** A course of another tenant (`${slug}-other`) and that tenant's admin token. */
 const foreignCourse = (slug: string) =>
   Effect.gen(function* () {
-    const otherAdmin = yield* onboard(`${slug}-other`)
+    const otherAdmin = yield* onboardTenant(`${slug}-other`)
     const T = `/api/v1/tenants/${slug}-other`
     const otherSchool = (yield* call("POST", `${T}/schools`, { auth: otherAdmin, body: { name: "O" } })).body
     const foreign = (yield* call("POST", `${T}/courses`, {

@@ -12,7 +12,6 @@ import { call, expectProblem, loginToken, onboardTenant, TEST_PASSWORD, testServ
 import { Effect } from "effect"
 import { generate } from "otplib"
 
-const PASSWORD = TEST_PASSWORD
 const iso = (offsetMinutes: number) => new Date(Date.now() + offsetMinutes * 60_000).toISOString()
 const nonce = () => Crypto.randomBytes(16).toString("base64url")
 const post = (path: string, body: unknown, auth: string | false) => call("POST", path, { auth, body })
@@ -47,7 +46,7 @@ const setup = (slug: string) =>
         given_name: "S",
         family_name: "T",
         user_type: "student",
-        password: PASSWORD,
+        password: TEST_PASSWORD,
         devices: ["phone-s"]
       },
       admin
