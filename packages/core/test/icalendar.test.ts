@@ -66,7 +66,7 @@ describe("University of Leeds timetable (shared data)", () => {
       endAt: "2024-02-08T12:00:00.000Z",
       classroomCode: "Irene Manton North Cluster (7.96)",
       groupCode: null,
-      teacherEmail: null,
+      teacherRef: null,
       cancelled: false,
       line: 14
     })
@@ -710,7 +710,7 @@ describe("mapping", () => {
       name: "Maths",
       classroomCode: "B12",
       groupCode: "9B",
-      teacherEmail: "ada@school.example"
+      teacherRef: "ada@school.example"
     })
     const other = parseTimetable(text, {
       teacher: { from: "DESCRIPTION", pattern: "<([^>]+)>" },
@@ -720,9 +720,9 @@ describe("mapping", () => {
       name: "9B Maths (Set 2)",
       classroomCode: "Room B12, Science block",
       groupCode: "9B",
-      teacherEmail: "ada@school.example"
+      teacherRef: "ada@school.example"
     })
-    expect(parseTimetable(text, { teacher: { from: "ORGANIZER" } }).occurrences[0]!.teacherEmail).toBe(
+    expect(parseTimetable(text, { teacher: { from: "ORGANIZER" } }).occurrences[0]!.teacherRef).toBe(
       "timetable@school.example"
     )
   })

@@ -111,7 +111,14 @@ export const parseTimetableEffect = (text: string, mapping: TimetableMapping = {
     }).pipe(Effect.onInterrupt(() => Effect.sync(() => steps.return(emptyPlan))))
   })
 
-const emptyPlan: TimetablePlan = { calendarName: null, occurrences: [], warnings: [], errors: [] }
+const emptyPlan: TimetablePlan = {
+  calendarName: null,
+  occurrences: [],
+  warnings: [],
+  errors: [],
+  cancelledSeries: [],
+  floatingZone: null
+}
 
 /** The parse as a generator: each `yield` is a slice boundary (see {@link parseTimetableEffect}). */
 function* parsePlan(text: string, mapping: TimetableMapping): Generator<void, TimetablePlan> {
@@ -125,7 +132,9 @@ function* parsePlan(text: string, mapping: TimetableMapping): Generator<void, Ti
     calendarName,
     occurrences,
     warnings,
-    errors
+    errors,
+    cancelledSeries: [],
+    floatingZone: null
   })
 
   const decoded = Schema.decodeUnknownEither(MappingSchema, { errors: "all" })(mapping)

@@ -95,7 +95,7 @@ const emit = (
     endAt: iso(Math.max(endMs, startMs)),
     classroomCode: pick("classroom", compiled.classroom),
     groupCode: pick("group", compiled.group),
-    teacherEmail: pick("teacher", compiled.teacher),
+    teacherRef: pick("teacher", compiled.teacher),
     cancelled: (textProp(comp, "status") ?? "").trim().toUpperCase() === "CANCELLED",
     line: info.line
   })

@@ -66,6 +66,8 @@ export interface TimetableMapping {
  *   set (what a RECURRENCE-ID names); null for a one-off event.
  * - `sourceKey`: `<uid>|<original start>` — stable across re-imports of the
  *   same file and unaffected by RECURRENCE-ID overrides, for idempotent upsert.
+ * - `teacherRef`: what the teacher rule picked — an e-mail address, a name
+ *   ("DR. D. W. KAMOTHO") or a short code; the importer resolves it.
  * - `cancelled`: STATUS:CANCELLED on the component that produced it.
  * - `line`: the `BEGIN:VEVENT` line of that component (master or override).
  */
@@ -78,7 +80,7 @@ export interface Occurrence {
   readonly endAt: string
   readonly classroomCode: string | null
   readonly groupCode: string | null
-  readonly teacherEmail: string | null
+  readonly teacherRef: string | null
   readonly cancelled: boolean
   readonly line: number | null
 }
@@ -95,6 +97,13 @@ export interface TimetablePlan {
   readonly occurrences: ReadonlyArray<Occurrence>
   readonly warnings: ReadonlyArray<IcsIssue>
   readonly errors: ReadonlyArray<IcsIssue>
+  /**
+   * Whole series cancelled (RFC 5546: `METHOD:CANCEL` on an event without
+   * RECURRENCE-ID): the importer removes every course of these UIDs in the school.
+   */
+  readonly cancelledSeries: ReadonlyArray<{ readonly uid: string; readonly line: number | null }>
+  /** The IANA zone floating times and all-day dates were read in, when the file had any; else null. */
+  readonly floatingZone: string | null
 }
 
 /**
