@@ -117,6 +117,7 @@ const emptyPlan: TimetablePlan = {
   warnings: [],
   errors: [],
   cancelledSeries: [],
+  teacherAliases: {},
   floatingZone: null
 }
 
@@ -134,6 +135,7 @@ function* parsePlan(text: string, mapping: TimetableMapping): Generator<void, Ti
     warnings,
     errors,
     cancelledSeries: [],
+    teacherAliases: {},
     floatingZone: null
   })
 

@@ -96,7 +96,9 @@ const emit = (
     classroomCode: pick("classroom", compiled.classroom),
     groupCode: pick("group", compiled.group),
     teacherRef: pick("teacher", compiled.teacher),
-    cancelled: (textProp(comp, "status") ?? "").trim().toUpperCase() === "CANCELLED",
+    ...((textProp(comp, "status") ?? "").trim().toUpperCase() === "CANCELLED"
+      ? { cancelled: true, cancelledBy: "STATUS" as const }
+      : { cancelled: false, cancelledBy: null }),
     line: info.line
   })
   mapped.add(info)

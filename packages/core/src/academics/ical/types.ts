@@ -82,6 +82,12 @@ export interface Occurrence {
   readonly groupCode: string | null
   readonly teacherRef: string | null
   readonly cancelled: boolean
+  /**
+   * Why the occurrence is cancelled: `STATUS` (STATUS:CANCELLED), `METHOD`
+   * (an RFC 5546 `METHOD:CANCEL` calendar), `MARKER` (a cancellation pattern
+   * of the mapping matched its text); null when not cancelled.
+   */
+  readonly cancelledBy: "STATUS" | "METHOD" | "MARKER" | null
   readonly line: number | null
 }
 
@@ -102,6 +108,11 @@ export interface TimetablePlan {
    * RECURRENCE-ID): the importer removes every course of these UIDs in the school.
    */
   readonly cancelledSeries: ReadonlyArray<{ readonly uid: string; readonly line: number | null }>
+  /**
+   * Teacher aliases from the mapping: normalized name or code (see
+   * `normalizeTeacherRef`) → the login or e-mail of the user it names.
+   */
+  readonly teacherAliases: Readonly<Record<string, string>>
   /** The IANA zone floating times and all-day dates were read in, when the file had any; else null. */
   readonly floatingZone: string | null
 }
