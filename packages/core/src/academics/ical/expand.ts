@@ -18,7 +18,7 @@ import {
   slice
 } from "./limits.js"
 import type { Issues } from "./lines.js"
-import { applyRule, type Compiled, textProp } from "./mapping.js"
+import { applyRule, type Compiled, markedCancelled, textProp } from "./mapping.js"
 import { type EventInfo, endOf, errorText, instantOf, iso } from "./parse.js"
 import type { Occurrence, TimetableMapping } from "./types.js"
 import { HOUR } from "./zones.js"
@@ -32,17 +32,28 @@ interface Window {
 
 /**
  * The window occurrences are kept in: the mapping's, else from the first
- * event's start for a year; never further than MAX_WINDOW_YEARS after its start.
+ * event's start up to `seriesEnd` (when it is after that start) or else for a
+ * year; never further than MAX_WINDOW_YEARS after its start.
  */
-const windowOf = (events: ReadonlyArray<EventInfo>, m: TimetableMapping): Window => {
+const windowOf = (events: ReadonlyArray<EventInfo>, m: TimetableMapping, seriesEnd: number | null): Window => {
   const firstStart = events.reduce((min, e) => Math.min(min, e.startMs), Number.POSITIVE_INFINITY)
   const start = m.windowStart !== undefined ? Date.parse(m.windowStart) : firstStart
+  const defaultEnd = seriesEnd !== null && seriesEnd > start ? seriesEnd : addYears(start, 1)
   // The horizon: never further than MAX_WINDOW_YEARS after the window start.
   const end = Math.min(
-    m.windowEnd !== undefined ? Date.parse(m.windowEnd) : addYears(start, 1),
+    m.windowEnd !== undefined ? Date.parse(m.windowEnd) : defaultEnd,
     addYears(start, MAX_WINDOW_YEARS)
   )
   return { explicit: m.windowStart !== undefined || m.windowEnd !== undefined, start, end }
+}
+
+/** What the mapping makes of one VEVENT: the same for all of its occurrences. */
+interface Mapped {
+  readonly name: string
+  readonly classroomCode: string | null
+  readonly groupCode: string | null
+  readonly teacherRef: string | null
+  readonly cancelledBy: Occurrence["cancelledBy"]
 }
 
 /** The state of one file's expansion, shared by its steps. */
@@ -53,15 +64,49 @@ interface Expansion {
   readonly window: Window
   /** The occurrences so far (before de-duplication). */
   readonly out: Array<Occurrence>
-  /** Events already mapped once (their mapping warnings are given once). */
-  readonly mapped: Set<EventInfo>
+  /** Events mapped so far: each is mapped (and warned about) once, not once per occurrence. */
+  readonly mapped: Map<EventInfo, Mapped>
   /** Set once the file passed MAX_FILE_OCCURRENCES or MAX_FILE_RULE_STEPS: expansion stops everywhere. */
   overFileLimit: boolean
 }
 
 const inWindow = (w: Window, ms: number) => ms >= w.start && ms < w.end
 
-/** Maps one instance of an event (its mapping rules, summary and status) to an occurrence. */
+/**
+ * Maps one event (master or override) by the mapping's rules; warnings
+ * (MAPPING_NO_MATCH, MISSING_SUMMARY) are given here, so once per event.
+ */
+const mapEvent = (x: Expansion, info: EventInfo): Mapped => {
+  const { compiled, issues } = x
+  const comp = info.comp
+  const pick = (field: string, r: Compiled["classroom"]) => {
+    if (r === null) return null
+    const { value, unmatched } = applyRule(comp, r)
+    if (unmatched) issues.warn("MAPPING_NO_MATCH", `${field} pattern does not match ${r.from}`, info.line, info.uid)
+    return value
+  }
+  let name = pick("courseName", compiled.courseName) ?? textProp(comp, "summary")?.trim() ?? ""
+  if (name === "") {
+    issues.warn("MISSING_SUMMARY", 'no SUMMARY; named "(untitled)"', info.line, info.uid)
+    name = "(untitled)"
+  }
+  const cancelledBy = info.methodCancel
+    ? "METHOD"
+    : (textProp(comp, "status") ?? "").trim().toUpperCase() === "CANCELLED"
+      ? "STATUS"
+      : compiled.cancelled !== null && markedCancelled(comp, compiled.cancelled)
+        ? "MARKER"
+        : null
+  return {
+    name,
+    classroomCode: pick("classroom", compiled.classroom),
+    groupCode: pick("group", compiled.group),
+    teacherRef: pick("teacher", compiled.teacher),
+    cancelledBy
+  }
+}
+
+/** Adds one instance of an event (mapped once per event, see {@link mapEvent}) as an occurrence. */
 const emit = (
   x: Expansion,
   info: EventInfo,
@@ -70,38 +115,26 @@ const emit = (
   originalMs: number,
   recurring: boolean
 ) => {
-  const { compiled, issues, mapped } = x
-  const comp = info.comp
-  const pick = (field: string, r: Compiled["classroom"]) => {
-    if (r === null) return null
-    const { value, unmatched } = applyRule(comp, r)
-    if (unmatched && !mapped.has(info)) {
-      issues.warn("MAPPING_NO_MATCH", `${field} pattern does not match ${r.from}`, info.line, info.uid)
-    }
-    return value
-  }
-  let name = pick("courseName", compiled.courseName) ?? textProp(comp, "summary")?.trim() ?? ""
-  if (name === "") {
-    if (!mapped.has(info)) issues.warn("MISSING_SUMMARY", 'no SUMMARY; named "(untitled)"', info.line, info.uid)
-    name = "(untitled)"
+  let mapped = x.mapped.get(info)
+  if (mapped === undefined) {
+    mapped = mapEvent(x, info)
+    x.mapped.set(info, mapped)
   }
   x.meter.slice++
   x.out.push({
     uid: info.uid,
     recurrenceId: recurring ? iso(originalMs) : null,
     sourceKey: `${info.uid}|${iso(originalMs)}`,
-    name,
+    name: mapped.name,
     startAt: iso(startMs),
     endAt: iso(Math.max(endMs, startMs)),
-    classroomCode: pick("classroom", compiled.classroom),
-    groupCode: pick("group", compiled.group),
-    teacherRef: pick("teacher", compiled.teacher),
-    ...((textProp(comp, "status") ?? "").trim().toUpperCase() === "CANCELLED"
-      ? { cancelled: true, cancelledBy: "STATUS" as const }
-      : { cancelled: false, cancelledBy: null }),
+    classroomCode: mapped.classroomCode,
+    groupCode: mapped.groupCode,
+    teacherRef: mapped.teacherRef,
+    cancelled: mapped.cancelledBy !== null,
+    cancelledBy: mapped.cancelledBy,
     line: info.line
   })
-  mapped.add(info)
 }
 
 /** Reports an exception of ical.js's iterator: a step budget ran out, or the rule is invalid. */
@@ -109,9 +142,8 @@ const reportFailure = (x: Expansion, e: unknown, master: EventInfo, uid: string)
   if (e instanceof RuleBudgetExceeded && e.scope === "file") {
     x.issues.error(
       "FILE_TOO_COSTLY",
-      `the calendar's recurrence rules need more than ${MAX_FILE_RULE_STEPS} iteration steps (MAX_FILE_RULE_STEPS, the limit per file); split it or simplify its rules`,
-      master.line,
-      uid
+      `the calendar's recurrence rules need more than ${MAX_FILE_RULE_STEPS} iteration steps (MAX_FILE_RULE_STEPS, the limit per file; passed at the event of line ${master.line}); split it or simplify its rules`,
+      master.line
     )
     x.overFileLimit = true
   } else if (e instanceof RuleBudgetExceeded) {
@@ -122,7 +154,7 @@ const reportFailure = (x: Expansion, e: unknown, master: EventInfo, uid: string)
       uid
     )
   } else {
-    x.issues.error("INVALID_RRULE", `recurrence cannot be expanded: ${errorText(e)}`, master.line, uid)
+    x.issues.error("INVALID_RRULE", `recurrence cannot be expanded (${errorText(e)}); event skipped`, master.line, uid)
   }
 }
 
@@ -156,9 +188,8 @@ const stopBefore = (
     if (!x.overFileLimit)
       issues.error(
         "TOO_MANY_OCCURRENCES",
-        `the calendar expands to more than ${MAX_FILE_OCCURRENCES} occurrences (the limit per file); split it or give a narrower window`,
-        master.line,
-        uid
+        `the calendar expands to more than ${MAX_FILE_OCCURRENCES} occurrences (MAX_FILE_OCCURRENCES, the limit per file; passed at the event of line ${master.line}); split it or give a narrower window`,
+        master.line
       )
     x.overFileLimit = true
     return "stop"
@@ -197,12 +228,17 @@ function* expandMaster(
   const counts = { emitted: 0, iterations: 0 }
   meter.event = 0
   meterRules(master.comp, meter)
+  const mark = x.out.length
+  const fail = (e: unknown) => {
+    x.out.length = mark // the event is skipped: none of its occurrences stays
+    reportFailure(x, e, master, uid)
+    return false
+  }
   let iterator: ICAL.RecurExpansion
   try {
     iterator = event.iterator()
   } catch (e) {
-    reportFailure(x, e, master, uid)
-    return false
+    return fail(e)
   }
   for (;;) {
     yield* slice(meter)
@@ -210,8 +246,7 @@ function* expandMaster(
     try {
       next = iterator.next()
     } catch (e) {
-      reportFailure(x, e, master, uid)
-      return false
+      return fail(e)
     }
     if (!next) return false
     const originalMs = instantOf(next, compiled.defaultZone)
@@ -238,7 +273,9 @@ function* expandMaster(
 
 /**
  * Keeps the overrides that match no generated instance (no master,
- * EXDATE'd, not in the RRULE): calendar apps still show them. Each starts
+ * EXDATE'd, not in the RRULE): calendar apps still show them (warning
+ * ORPHAN_OVERRIDE, except for a METHOD:CANCEL instance cancellation, which
+ * comes without its master by design). Each starts
  * and ends on its own (the master's duration when it has no end of its own).
  */
 const keepOrphans = (
@@ -254,14 +291,17 @@ const keepOrphans = (
     const recurrenceId = o.comp.getFirstPropertyValue("recurrence-id") as ICAL.Time
     const originalMs = instantOf(recurrenceId, compiled.defaultZone)
     if ((masters.length > 0 || x.window.explicit) && !inWindow(x.window, originalMs)) continue
-    issues.warn(
-      "ORPHAN_OVERRIDE",
-      masters.length === 0
-        ? `RECURRENCE-ID ${iso(originalMs)} without a master event; imported on its own`
-        : `RECURRENCE-ID ${iso(originalMs)} matches no instance of the master; imported on its own`,
-      o.line,
-      uid
-    )
+    // An RFC 5546 instance cancellation comes without its master by design.
+    if (!(o.methodCancel && masters.length === 0)) {
+      issues.warn(
+        "ORPHAN_OVERRIDE",
+        masters.length === 0
+          ? `RECURRENCE-ID ${iso(originalMs)} without a master event; imported on its own`
+          : `RECURRENCE-ID ${iso(originalMs)} matches no instance of the master; imported on its own`,
+        o.line,
+        uid
+      )
+    }
     const start = o.comp.getFirstPropertyValue("dtstart") as ICAL.Time
     const spec = o.ownEnd ?? masters[0]?.ownEnd ?? { kind: "exact" as const, ms: HOUR }
     emit(x, o, o.startMs, endOf(start, o.startMs, spec, compiled.defaultZone), originalMs, true)
@@ -290,25 +330,44 @@ function* expandGroup(x: Expansion, uid: string, group: ReadonlyArray<EventInfo>
   if (!capped) keepOrphans(x, uid, masters, overrides, consumed)
 }
 
-/** The occurrences without duplicates (a warning for each), by start then source key. */
+/**
+ * The occurrences without duplicates, by start then source key. Duplicates
+ * (two VEVENTs of one UID giving the same instance) are reported once per
+ * UID with their count and the first one's source key.
+ */
 const dedupe = (out: ReadonlyArray<Occurrence>, issues: Issues) => {
   const seen = new Map<string, Occurrence>()
+  const dropped = new Map<string, { first: Occurrence; count: number }>()
   for (const o of out) {
-    if (seen.has(o.sourceKey)) {
-      issues.warn("DUPLICATE_OCCURRENCE", `duplicate occurrence ${o.sourceKey} ignored`, o.line, o.uid)
-    } else {
+    if (!seen.has(o.sourceKey)) {
       seen.set(o.sourceKey, o)
+      continue
     }
+    const d = dropped.get(o.uid)
+    if (d === undefined) dropped.set(o.uid, { first: o, count: 1 })
+    else d.count++
+  }
+  for (const [uid, { first, count }] of dropped) {
+    issues.warn(
+      "DUPLICATE_OCCURRENCE",
+      `${count} duplicate occurrence(s) of UID ${uid} ignored (the first: ${first.sourceKey})`,
+      first.line,
+      uid
+    )
   }
   const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
   return [...seen.values()].sort((a, b) => compare(a.startAt, b.startAt) || compare(a.sourceKey, b.sourceKey))
 }
 
-/** Expands every master with its overrides, applies the window, mapping and de-duplication. */
+/**
+ * Expands every master with its overrides, applies the window (see
+ * {@link windowOf}; `seriesEnd` in ms or null), mapping and de-duplication.
+ */
 export function* expand(
   events: ReadonlyArray<EventInfo>,
   compiled: Compiled,
   m: TimetableMapping,
+  seriesEnd: number | null,
   issues: Issues,
   meter: Meter
 ): Generator<void, Array<Occurrence>> {
@@ -316,9 +375,9 @@ export function* expand(
     compiled,
     issues,
     meter,
-    window: windowOf(events, m),
+    window: windowOf(events, m, seriesEnd),
     out: [],
-    mapped: new Set(),
+    mapped: new Map(),
     overFileLimit: false
   }
   const byUid = new Map<string, Array<EventInfo>>()

@@ -50,6 +50,106 @@ const mappingRule = <const L extends ReadonlyArray<string>>(identifier: string, 
     pattern: Schema.optionalWith(Pattern, { exact: true })
   }).annotations({ identifier })
 
+/** Entries of the mapping's `teachers` object at most (an alias is a name or a code of one teacher). */
+export const MAX_TEACHER_ALIASES = 5000
+/** Characters of one `teachers` alias (the key) at most. */
+export const MAX_TEACHER_ALIAS_LENGTH = 200
+/** Characters of one `teachers` target (a login or an e-mail address) at most. */
+export const MAX_TEACHER_TARGET_LENGTH = 320
+/** Patterns of the mapping's `cancelled` rule at most. */
+export const MAX_CANCEL_PATTERNS = 50
+/** Characters of one `cancelled` pattern at most. */
+export const MAX_CANCEL_PATTERN_LENGTH = 500
+
+/**
+ * A teacher name or code as the importer compares it with the mapping's
+ * `teachers` aliases: Unicode NFKC, every run of white space (JavaScript
+ * `\s`) becomes one space, leading and trailing spaces, dots, commas and
+ * semicolons are removed, then letters are case-folded
+ * (`toUpperCase().toLowerCase()`, so "ß" ≡ "SS"). `"  Dr. D.  W. KAMOTHO. "`
+ * → `"dr. d. w. kamotho"`; `"KMT,"` → `"kmt"`. Inner punctuation stays.
+ */
+export const normalizeTeacherRef = (s: string): string =>
+  s
+    .normalize("NFKC")
+    .replace(/\s+/g, " ")
+    .replace(/^[\s.,;]+|[\s.,;]+$/g, "")
+    .toUpperCase()
+    .toLowerCase()
+
+const TeacherAliases = Schema.Record({
+  key: Schema.String,
+  value: Schema.String.pipe(
+    Schema.filter(
+      (v) =>
+        (v.trim() !== "" && v.length <= MAX_TEACHER_TARGET_LENGTH) ||
+        `expected a login or an e-mail address of 1 to ${MAX_TEACHER_TARGET_LENGTH} characters, got ${JSON.stringify(v.slice(0, 40))}`
+    )
+  )
+}).pipe(
+  Schema.filter((aliases) => {
+    const entries = Object.entries(aliases)
+    if (entries.length > MAX_TEACHER_ALIASES) {
+      return `at most ${MAX_TEACHER_ALIASES} aliases (MAX_TEACHER_ALIASES), got ${entries.length}; put the rest in another mapping`
+    }
+    const seen = new Map<string, readonly [string, string]>()
+    for (const [alias, target] of entries) {
+      const key = normalizeTeacherRef(alias)
+      if (key === "" || alias.length > MAX_TEACHER_ALIAS_LENGTH) {
+        return {
+          path: [alias],
+          message: `an alias has 1 to ${MAX_TEACHER_ALIAS_LENGTH} characters (MAX_TEACHER_ALIAS_LENGTH) besides spaces, dots and commas`
+        }
+      }
+      const before = seen.get(key)
+      if (before !== undefined && before[1].trim() !== target.trim()) {
+        return {
+          path: [alias],
+          message: `"${alias}" and "${before[0]}" are the same alias ("${key}") for different teachers`
+        }
+      }
+      seen.set(key, [alias, target])
+    }
+    return true
+  }),
+  Schema.annotations({ identifier: "TeacherAliases" })
+)
+
+/** Sources a cancellation marker is looked for in (the `cancelled` rule's `from`). */
+const CANCEL_SOURCES = ["SUMMARY", "DESCRIPTION", "STATUS", "CATEGORIES", "LOCATION", "COMMENT"] as const
+
+const CancelPattern = Schema.String.pipe(
+  Schema.filter(
+    (p) =>
+      (p !== "" && p.length <= MAX_CANCEL_PATTERN_LENGTH) ||
+      `a pattern has 1 to ${MAX_CANCEL_PATTERN_LENGTH} characters (MAX_CANCEL_PATTERN_LENGTH)`
+  ),
+  Schema.filter(isRegExp),
+  Schema.annotations({ identifier: "Pattern" })
+)
+
+const CancelledRule = Schema.Struct({
+  patterns: Schema.Array(CancelPattern).pipe(
+    Schema.filter(
+      (ps) =>
+        (ps.length >= 1 && ps.length <= MAX_CANCEL_PATTERNS) ||
+        `expected 1 to ${MAX_CANCEL_PATTERNS} patterns (MAX_CANCEL_PATTERNS), got ${ps.length}`
+    )
+  ),
+  from: Schema.optionalWith(
+    Schema.Array(
+      Schema.Literal(...CANCEL_SOURCES).annotations({
+        message: (issue) => ({
+          message: `expected one of ${CANCEL_SOURCES.map((f) => `"${f}"`).join(", ")}, got ${JSON.stringify(issue.actual)}`,
+          override: true
+        })
+      })
+    ).pipe(Schema.filter((f) => f.length >= 1 || "expected at least one source")),
+    { exact: true }
+  ),
+  caseSensitive: Schema.optionalWith(Schema.Boolean, { exact: true })
+}).annotations({ identifier: "CancelledRule" })
+
 /** Schema of a {@link TimetableMapping}: known keys only, compiling patterns, IANA zone, a window of at most MAX_WINDOW_YEARS. */
 export const MappingSchema = Schema.Struct({
   timezone: Schema.optionalWith(Zone, { exact: true }),
@@ -59,9 +159,12 @@ export const MappingSchema = Schema.Struct({
   group: Schema.optionalWith(mappingRule("GroupRule", "LOCATION", "SUMMARY", "DESCRIPTION", "CATEGORIES"), {
     exact: true
   }),
-  teacher: Schema.optionalWith(mappingRule("TeacherRule", "ORGANIZER", "ATTENDEE", "DESCRIPTION", "SUMMARY"), {
-    exact: true
-  }),
+  teacher: Schema.optionalWith(
+    mappingRule("TeacherRule", "ORGANIZER", "ATTENDEE", "ORGANIZER_NAME", "ATTENDEE_NAME", "DESCRIPTION", "SUMMARY"),
+    { exact: true }
+  ),
+  teachers: Schema.optionalWith(TeacherAliases, { exact: true }),
+  cancelled: Schema.optionalWith(CancelledRule, { exact: true }),
   courseName: Schema.optionalWith(mappingRule("CourseNameRule", "SUMMARY", "DESCRIPTION"), { exact: true }),
   windowStart: Schema.optionalWith(Instant, { exact: true }),
   windowEnd: Schema.optionalWith(Instant, { exact: true })
@@ -113,11 +216,47 @@ export interface Compiled {
   readonly group: { readonly from: string; readonly regex: RegExp | null } | null
   readonly teacher: { readonly from: string; readonly regex: RegExp | null } | null
   readonly courseName: { readonly from: string; readonly regex: RegExp | null }
+  /** The cancellation markers; null when the mapping has no `cancelled` rule. */
+  readonly cancelled: { readonly from: ReadonlyArray<string>; readonly regexes: ReadonlyArray<RegExp> } | null
 }
 
 /** Compiles a mapping rule's pattern; undefined when the rule is absent. @throws SyntaxError on a bad pattern */
 export const compileRule = (r: { readonly from: string; readonly pattern?: string } | undefined) =>
   r === undefined ? null : { from: r.from, regex: r.pattern === undefined ? null : new RegExp(r.pattern) }
+
+/** Default sources of the `cancelled` rule. */
+const CANCEL_DEFAULT_FROM: ReadonlyArray<string> = ["SUMMARY", "STATUS", "DESCRIPTION"]
+
+/** Compiles the `cancelled` rule (flag `i` unless `caseSensitive`). @throws SyntaxError on a bad pattern */
+export const compileCancelled = (r: TimetableMapping["cancelled"]): Compiled["cancelled"] =>
+  r === undefined
+    ? null
+    : {
+        from: r.from ?? CANCEL_DEFAULT_FROM,
+        regexes: r.patterns.map((p) => new RegExp(p, r.caseSensitive === true ? "" : "i"))
+      }
+
+/** Whether a cancellation marker of the mapping appears in one of its sources of `comp`. */
+export const markedCancelled = (comp: ICAL.Component, rule: NonNullable<Compiled["cancelled"]>): boolean =>
+  rule.from.some((from) => sourceValues(comp, from).some((v) => rule.regexes.some((re) => re.test(v))))
+
+/**
+ * The mapping's teacher aliases with normalized keys ({@link normalizeTeacherRef}),
+ * targets trimmed, as an object without prototype.
+ */
+export const teacherAliasesOf = (m: TimetableMapping): Record<string, string> => {
+  // No prototype: a name such as "constructor" must not find Object.prototype's.
+  const out: Record<string, string> = Object.create(null)
+  for (const [alias, target] of Object.entries(m.teachers ?? {})) out[normalizeTeacherRef(alias)] = target.trim()
+  return out
+}
+
+/** The ORGANIZER or ATTENDEE properties of `comp`, those with ROLE=CHAIR first. */
+const chairsFirst = (comp: ICAL.Component, name: string): Array<ICAL.Property> => {
+  const props = comp.getAllProperties(name.toLowerCase())
+  const isChair = (p: ICAL.Property) => String(p.getParameter("role") ?? "").toUpperCase() === "CHAIR"
+  return [...props.filter(isChair), ...props.filter((p) => !isChair(p))]
+}
 
 /** Candidate values of a mapping source, in preference order. */
 const sourceValues = (comp: ICAL.Component, from: string): Array<string> => {
@@ -125,14 +264,14 @@ const sourceValues = (comp: ICAL.Component, from: string): Array<string> => {
     case "CATEGORIES":
       return comp.getAllProperties("categories").flatMap((p) => p.getValues().map(String))
     case "ORGANIZER":
-    case "ATTENDEE": {
-      const props = comp.getAllProperties(from.toLowerCase())
-      const chairsFirst = [
-        ...props.filter((p) => String(p.getParameter("role") ?? "").toUpperCase() === "CHAIR"),
-        ...props.filter((p) => String(p.getParameter("role") ?? "").toUpperCase() !== "CHAIR")
-      ]
-      return chairsFirst.map((p) => String(p.getFirstValue() ?? "").replace(/^mailto:/i, ""))
-    }
+    case "ATTENDEE":
+      return chairsFirst(comp, from).map((p) => String(p.getFirstValue() ?? "").replace(/^mailto:/i, ""))
+    case "ORGANIZER_NAME":
+    case "ATTENDEE_NAME":
+      return chairsFirst(comp, from.slice(0, -"_NAME".length)).map((p) => {
+        const cn = p.getParameter("cn")
+        return typeof cn === "string" ? cn : Array.isArray(cn) ? cn.join(",") : ""
+      })
     default: {
       const v = textProp(comp, from.toLowerCase())
       return v === null ? [] : [v]

@@ -36,10 +36,48 @@ const propName = (text: string) => (/^[A-Za-z0-9-]+/.exec(text)?.[0] ?? "").toUp
 
 const parseComponent = (lines: ReadonlyArray<Line>): JComp => ICAL.parse(lines.map((l) => l.text).join("\r\n")) as JComp
 
+const fnv1a64 = (s: string): string => {
+  let h = 0xcbf29ce484222325n
+  for (const byte of new TextEncoder().encode(s)) h = ((h ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffffffn
+  return h.toString(16).padStart(16, "0")
+}
+
+/**
+ * The UID of a VEVENT block, read from its raw lines so that an event that
+ * cannot be parsed still has one: the UID property as ical.js reads it
+ * (text unescaped, trimmed), else — for a line ical.js rejects — the raw
+ * value after the first colon. Null when the block has no (non-empty) UID.
+ */
 const rawUid = (lines: ReadonlyArray<Line>): string | null => {
   const l = lines.find((x) => propName(x.text) === "UID")
-  const value = l === undefined ? "" : l.text.slice(l.text.indexOf(":") + 1).trim()
+  if (l === undefined) return null
+  let value: string
+  try {
+    const parsed = parseComponent([{ text: "BEGIN:VEVENT", line: 0 }, l, { text: "END:VEVENT", line: 0 }])
+    const v = parsed[1].find(([n]) => n === "uid")?.[3]
+    value = typeof v === "string" ? v : ""
+  } catch {
+    value = unescapeText(l.text.slice(l.text.indexOf(":") + 1))
+  }
+  value = value.trim()
   return value === "" ? null : value
+}
+
+/**
+ * The UID an event's issues and occurrences carry: its own, or — when it has
+ * none — one synthesized from its DTSTART and SUMMARY lines (stable across
+ * re-imports of the same file), with the warning MISSING_UID.
+ */
+const eventUid = (block: Block, issues: Issues): string => {
+  const own = rawUid(block.lines)
+  if (own !== null) return own
+  const basis = block.lines
+    .filter((l) => ["DTSTART", "SUMMARY"].includes(propName(l.text)))
+    .map((l) => l.text.trim())
+    .join("\n")
+  const uid = `${fnv1a64(basis)}@synthesized.signet`
+  issues.warn("MISSING_UID", `no UID; synthesized ${uid} from DTSTART and SUMMARY`, block.line, uid)
+  return uid
 }
 
 /** The message of a caught value, for issue texts. */
@@ -48,14 +86,14 @@ export const errorText = (e: unknown) => (e instanceof Error ? e.message : Strin
 /**
  * Parses one VEVENT block; when ical.js rejects it, retries property by
  * property: a bad non-essential property (e.g. `SEQUENCE:abc`) is dropped
- * with a warning, a bad essential one (e.g. `RRULE:FREQ=FOO`) makes the
- * event an error. Returns null when the event is skipped.
+ * with a warning (on that property's line), a bad essential one (e.g.
+ * `RRULE:FREQ=FOO`) makes the event an error (on its BEGIN:VEVENT line, with
+ * its `uid`). Returns null when the event is skipped.
  */
-const parseEvent = (block: Block, issues: Issues): JComp | null => {
+const parseEvent = (block: Block, uid: string, issues: Issues): JComp | null => {
   try {
     return parseComponent(block.lines)
   } catch (whole) {
-    const uid = rawUid(block.lines)
     const kept: Array<Line> = []
     for (const l of block.lines) {
       if (/^(BEGIN|END):/i.test(l.text)) {
@@ -68,7 +106,12 @@ const parseEvent = (block: Block, issues: Issues): JComp | null => {
       } catch (e) {
         const name = propName(l.text)
         if (ESSENTIAL.has(name)) {
-          issues.error("INVALID_PROPERTY", `${name} cannot be parsed (${errorText(e)}); event skipped`, l.line, uid)
+          issues.error(
+            "INVALID_PROPERTY",
+            `${name} (line ${l.line}) cannot be parsed (${errorText(e)}); event skipped`,
+            block.line,
+            uid
+          )
           return null
         }
         issues.warn("INVALID_PROPERTY", `${name} cannot be parsed (${errorText(e)}); property ignored`, l.line, uid)
@@ -77,7 +120,7 @@ const parseEvent = (block: Block, issues: Issues): JComp | null => {
     try {
       return parseComponent(kept)
     } catch {
-      issues.error("PARSE_ERROR", `event cannot be parsed: ${errorText(whole)}`, block.line, uid)
+      issues.error("EVENT_INVALID", `event cannot be parsed (${errorText(whole)}); event skipped`, block.line, uid)
       return null
     }
   }
@@ -126,6 +169,7 @@ interface ZoneContext {
   readonly fileZones: ReadonlySet<string>
   readonly defaultZone: string
   readonly ensure: (zone: string) => void
+  readonly facts: FileFacts
 }
 
 /**
@@ -156,7 +200,10 @@ const normalizeTimes = (
     ) {
       return `${name.toUpperCase()} has an invalid ${type} value ${JSON.stringify(values)}`
     }
-    if (type === "date") continue
+    if (type === "date") {
+      ctx.facts.usedDefaultZone = true // a DATE is a whole day in the mapping's zone
+      continue
+    }
     if (type === "period") {
       // ical.js's expansion yields PERIOD values as they are (not as start
       // times), so each period becomes its start; the event's duration applies.
@@ -173,6 +220,7 @@ const normalizeTimes = (
           `TZID "${tzid}" has no VTIMEZONE and is not an IANA zone; times read in ${ctx.defaultZone}`
         )
         params.tzid = ctx.defaultZone
+        ctx.facts.usedDefaultZone = true
       } else {
         if (iana.aliased) warnOnce("TZID_ALIASED", `TZID "${tzid}" read as IANA zone ${iana.zone}`)
         params.tzid = iana.zone
@@ -181,6 +229,7 @@ const normalizeTimes = (
     } else if (!(instants as Array<string>).every((v) => v.endsWith("Z"))) {
       warnOnce("FLOATING_TIME", `floating (zone-less) times read in ${ctx.defaultZone}`)
       params.tzid = ctx.defaultZone
+      ctx.facts.usedDefaultZone = true
       ctx.ensure(ctx.defaultZone)
     }
   }
@@ -205,26 +254,35 @@ export interface EventInfo {
   /** The event's own end rule; null when it has neither DTEND nor DURATION. */
   readonly ownEnd: EndSpec | null
   readonly startMs: number
-}
-
-const fnv1a64 = (s: string): string => {
-  let h = 0xcbf29ce484222325n
-  for (const byte of new TextEncoder().encode(s)) h = ((h ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffffffn
-  return h.toString(16).padStart(16, "0")
+  /** The event came in an RFC 5546 `METHOD:CANCEL` calendar: each of its occurrences is cancelled. */
+  readonly methodCancel: boolean
 }
 
 /** ISO-8601 UTC text of an instant in milliseconds. */
 export const iso = (ms: number) => new Date(ms).toISOString()
 
-/** Parses one VCALENDAR's VTIMEZONE and VEVENT blocks into validated events. */
-export function* readCalendar(
-  raw: RawCalendar,
-  props: Array<JProp>,
-  compiled: Compiled,
-  ensure: (zone: string) => void,
-  issues: Issues,
-  meter: Meter
-): Generator<void, Array<EventInfo>> {
+/**
+ * What a parse learns about the file beside its events; filled by
+ * {@link readCalendar}, read into the plan by `ICalendar.ts`.
+ */
+export interface FileFacts {
+  /** RFC 5546 series cancellations (METHOD:CANCEL, no RECURRENCE-ID): one per UID, its first BEGIN:VEVENT line. */
+  readonly cancelledSeries: Array<{ readonly uid: string; readonly line: number | null }>
+  /** Set when a time was read in the mapping's zone: a floating DATE-TIME, a DATE, or a TZID that did not resolve. */
+  usedDefaultZone: boolean
+}
+
+/** What {@link readCalendar} works with, shared by all calendars of one file. */
+export interface ReadContext {
+  readonly compiled: Compiled
+  readonly ensure: (zone: string) => void
+  readonly issues: Issues
+  readonly meter: Meter
+  readonly facts: FileFacts
+}
+
+/** Parses the VTIMEZONE blocks of one VCALENDAR; an unusable one is ignored with a warning. */
+const readZones = (raw: RawCalendar, issues: Issues) => {
   const zones: Array<JComp> = []
   const fileZones = new Set<string>()
   for (const block of raw.blocks) {
@@ -239,26 +297,57 @@ export function* readCalendar(
       issues.warn("INVALID_VTIMEZONE", `VTIMEZONE ignored: ${errorText(e)}`, block.line)
     }
   }
+  return { zones, fileZones }
+}
 
-  const ctx: ZoneContext = { fileZones, defaultZone: compiled.defaultZone, ensure }
+/**
+ * RFC 5546 §3.2.5 (METHOD:CANCEL): an event without RECURRENCE-ID cancels its
+ * whole series — recorded once per UID in `facts.cancelledSeries`; one with
+ * RECURRENCE-ID cancels that instance. RFC 5546 makes DTSTART optional in a
+ * CANCEL: a series cancellation without it yields no occurrence (answers
+ * false: nothing to expand), an instance cancellation without it starts at
+ * its RECURRENCE-ID.
+ */
+const cancelMethod = (jcal: JComp, uid: string, line: number, facts: FileFacts): boolean => {
+  const recurrenceId = jcal[1].find(([n]) => n === "recurrence-id")
+  const hasStart = jcal[1].some(([n]) => n === "dtstart")
+  if (recurrenceId === undefined) {
+    if (!facts.cancelledSeries.some((c) => c.uid === uid)) facts.cancelledSeries.push({ uid, line })
+    return hasStart
+  }
+  if (!hasStart) {
+    const { range: _range, ...params } = recurrenceId[1]
+    jcal[1].push(["dtstart", params, recurrenceId[2], ...recurrenceId.slice(3)])
+  }
+  return true
+}
+
+/**
+ * Parses one VCALENDAR's VTIMEZONE and VEVENT blocks into validated events.
+ * In a `METHOD:CANCEL` calendar every event is marked `methodCancel` (see
+ * {@link cancelMethod}).
+ */
+export function* readCalendar(
+  raw: RawCalendar,
+  props: Array<JProp>,
+  rc: ReadContext
+): Generator<void, Array<EventInfo>> {
+  const { compiled, ensure, issues, meter, facts } = rc
+  const { zones, fileZones } = readZones(raw, issues)
+  const method = props.find(([n]) => n === "method")?.[3]
+  const methodCancel = typeof method === "string" && method.trim().toUpperCase() === "CANCEL"
+
+  const ctx: ZoneContext = { fileZones, defaultZone: compiled.defaultZone, ensure, facts }
   const parsed: Array<{ readonly block: Block; readonly jcal: JComp; readonly uid: string }> = []
   for (const block of raw.blocks) {
     if (block.name !== "VEVENT") continue
     meter.slice += block.lines.length
     yield* slice(meter)
-    const jcal = parseEvent(block, issues)
+    const uid = eventUid(block, issues)
+    const jcal = parseEvent(block, uid, issues)
     if (jcal === null) continue
-    const prop = (n: string) => jcal[1].find(([p]) => p === n)
-    let uid = typeof prop("uid")?.[3] === "string" ? (prop("uid")![3] as string).trim() : ""
-    if (uid === "") {
-      const basis = block.lines
-        .filter((l) => ["DTSTART", "SUMMARY"].includes(propName(l.text)))
-        .map((l) => l.text.trim())
-        .join("\n")
-      uid = `${fnv1a64(basis)}@synthesized.signet`
-      issues.warn("MISSING_UID", `no UID; synthesized ${uid} from DTSTART and SUMMARY`, block.line, uid)
-    }
-    if (prop("dtstamp") === undefined) issues.warn("MISSING_DTSTAMP", "no DTSTAMP", block.line, uid)
+    if (methodCancel && !cancelMethod(jcal, uid, block.line, facts)) continue
+    if (!jcal[1].some(([n]) => n === "dtstamp")) issues.warn("MISSING_DTSTAMP", "no DTSTAMP", block.line, uid)
     const warned = new Set<string>()
     const failure = normalizeTimes(jcal, ctx, (code, message) => {
       if (!warned.has(code)) issues.warn(code, message, block.line, uid)
@@ -279,7 +368,7 @@ export function* readCalendar(
     meter.slice += 10
     yield* slice(meter)
     try {
-      const info = validateEvent(comp, block.line, uid, compiled, issues)
+      const info = validateEvent(comp, block.line, uid, compiled, issues, methodCancel)
       if (info !== null) events.push(info)
     } catch (e) {
       issues.error("EVENT_INVALID", `event skipped: ${errorText(e)}`, block.line, uid)
@@ -297,7 +386,8 @@ const validateEvent = (
   line: number,
   uid: string,
   compiled: Compiled,
-  issues: Issues
+  issues: Issues,
+  methodCancel: boolean
 ): EventInfo | null => {
   const start = comp.getFirstPropertyValue("dtstart")
   if (!(start instanceof ICAL.Time)) {
@@ -369,7 +459,7 @@ const validateEvent = (
   if (ownEnd !== null && (ownEnd.kind === "exact" ? ownEnd.ms : ownEnd.duration.toSeconds()) === 0) {
     issues.warn("ZERO_DURATION", "the event ends when it starts", line, uid)
   }
-  return { comp, line, uid, isOverride, ownEnd, startMs }
+  return { comp, line, uid, isOverride, ownEnd, startMs, methodCancel }
 }
 
 /** End instant (ms) of an occurrence starting at `start`, by the event's end rule. */
