@@ -514,3 +514,32 @@ describe("warnings once per event, not per occurrence (issue 16)", () => {
     expect(plan.warnings[1]!.message).toMatch(/^40 duplicate occurrence\(s\) of UID twice/)
   })
 })
+
+describe("docs/timetables.md (issue 16)", () => {
+  const doc = Fs.readFileSync(Path.resolve(__dirname, "../../../docs/timetables.md"), "utf8")
+
+  it("every JSON example of the mapping reference is a valid mapping", () => {
+    const examples = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]!)
+    expect(examples.length).toBeGreaterThanOrEqual(7)
+    for (const json of examples) expect(() => parseMapping(json)).not.toThrow()
+  })
+
+  it("lists every mapping key and says which errors are fatal", () => {
+    const headings = doc.split("\n").filter((l) => l.startsWith("### "))
+    const keys = [
+      "timezone",
+      "classroom",
+      "group",
+      "courseName",
+      "teacher",
+      "teachers",
+      "cancelled",
+      "windowStart",
+      "windowEnd"
+    ]
+    for (const key of keys) expect(headings.some((h) => h.includes(`\`${key}\``))).toBe(true)
+    for (const code of ["DTEND_BEFORE_DTSTART", "INVALID_OPTIONS", "TOO_MANY_OCCURRENCES", ...LIMIT_CODES]) {
+      expect(doc).toMatch(new RegExp(`\\| \`${code}\` \\| (event|limit|limit, file|file) \\|`))
+    }
+  })
+})
