@@ -19,6 +19,7 @@ import {
   type TimetableMapping
 } from "@signet/core/academics/ICalendar"
 import { Effect } from "effect"
+import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 
 const SHARED = Path.resolve(__dirname, "../../../../shared/data/ics")
@@ -366,6 +367,16 @@ describe("teachers by name (issue 16)", () => {
     expect(normalizeTeacherRef("...Müller;")).toBe("müller")
     expect(normalizeTeacherRef("STRAUSS")).toBe(normalizeTeacherRef("Strauß"))
     expect(normalizeTeacherRef(" . , ")).toBe("")
+  })
+
+  it("property: normalizeTeacherRef is idempotent and ignores case, spacing and surrounding dots or commas", () => {
+    fc.assert(
+      fc.property(fc.string(), fc.constantFrom("", " ", ".", ", ", " .\t"), (s, pad) => {
+        const n = normalizeTeacherRef(s)
+        expect(normalizeTeacherRef(n)).toBe(n)
+        expect(normalizeTeacherRef(`${pad}${s.toUpperCase().replace(/ /g, "  ")}${pad}`)).toBe(n)
+      })
+    )
   })
 
   it("the mapping's teachers fill plan.teacherAliases with normalized keys, resolving the rule's picks", () => {

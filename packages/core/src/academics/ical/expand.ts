@@ -389,7 +389,8 @@ export function* expand(
       yield* expandGroup(x, uid, group)
     } catch (e) {
       x.out.length = mark // all or nothing per UID
-      issues.error("EVENT_INVALID", `event skipped: ${errorText(e)}`, group[0]!.line, uid)
+      const what = group.length > 1 ? `the ${group.length} VEVENTs of this UID` : "the event"
+      issues.error("EVENT_INVALID", `${what} cannot be expanded (${errorText(e)}); event skipped`, group[0]!.line, uid)
     }
   }
   return dedupe(x.out, issues)

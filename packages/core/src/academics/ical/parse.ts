@@ -371,7 +371,7 @@ export function* readCalendar(
       const info = validateEvent(comp, block.line, uid, compiled, issues, methodCancel)
       if (info !== null) events.push(info)
     } catch (e) {
-      issues.error("EVENT_INVALID", `event skipped: ${errorText(e)}`, block.line, uid)
+      issues.error("EVENT_INVALID", `the event cannot be read (${errorText(e)}); event skipped`, block.line, uid)
     }
   }
   return events
