@@ -196,7 +196,10 @@ const decodeMappingFile = Schema.decodeUnknownSync(Schema.parseJson(MappingSchem
  * Unknown keys are rejected (a typo such as `"clasroom"` must not silently
  * fall back to the default), patterns must compile, `timezone` must be an
  * IANA zone known to `Intl`, window bounds ISO-8601 instants with
- * `windowStart < windowEnd`.
+ * `windowStart < windowEnd`; `teachers` within {@link MAX_TEACHER_ALIASES}
+ * entries of bounded length, no two aliases that normalize alike naming
+ * different teachers; `cancelled` with 1 to {@link MAX_CANCEL_PATTERNS}
+ * patterns. Reference: docs/timetables.md "Mapping".
  *
  * @throws ParseError (effect/ParseResult) whose message names the bad field,
  *   e.g. `["classroom"]["from"] Expected "LOCATION" | …, actual "ROOM"`.
