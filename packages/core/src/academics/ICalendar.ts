@@ -7,9 +7,9 @@
  *   resolved, instants in UTC), mapped to classroom / group / teacher / course
  *   name references by a {@link TimetableMapping}. Messy input is tolerated
  *   with warnings; broken events become errors; the function never throws.
- * - {@link isFatal}: whether an error of a plan concerns the whole file (do
- *   not import) or one event (that event was skipped, the rest can be
- *   imported).
+ * - {@link isFatal}: whether an error of a plan forbids importing it (a file
+ *   error or a resource limit) or only means that one event was skipped (the
+ *   rest can be imported).
  * - {@link parseMapping}: the JSON mapping file of `signet … import ics`;
  *   {@link normalizeTeacherRef}: how teacher names and codes are compared
  *   with the mapping's `teachers` aliases.
