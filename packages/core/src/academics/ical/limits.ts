@@ -17,10 +17,11 @@ export const MAX_ITERATIONS = 100_000
  * Occurrences one calendar may expand to, all events together (issue 15 §1:
  * twenty events of `COUNT=5000` — a 3 KB file — expanded to 100,000 courses
  * and took the server's CPU for half a minute). Beyond it the file is refused
- * (`TOO_MANY_OCCURRENCES`) before anything is planned; a school's year of
- * weekly lessons stays far below it.
+ * (`TOO_MANY_OCCURRENCES`) before anything is planned. Sized for a large
+ * secondary school's year: 1,300 weekly lessons over 46 weeks (issue 16 —
+ * the first limit, 20,000, refused a 500-lesson timetable's 22,900).
  */
-export const MAX_FILE_OCCURRENCES = 20_000
+export const MAX_FILE_OCCURRENCES = 60_000
 /** Size of an `.ics` text in UTF-8 bytes (8 MiB); beyond it: FILE_TOO_LARGE, nothing parsed. */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024
 /** Physical lines of an `.ics` text; beyond it: TOO_MANY_LINES, nothing parsed. */
@@ -38,7 +39,7 @@ export const MAX_FILE_EVENTS = 20_000
  */
 export const MAX_EVENT_RULE_STEPS = 10_000
 /** Recurrence-rule steps for the whole file (all events together); beyond it: FILE_TOO_COSTLY, expansion stops. */
-export const MAX_FILE_RULE_STEPS = 100_000
+export const MAX_FILE_RULE_STEPS = 300_000
 /**
  * Horizon: no occurrence is expanded later than this many years after the
  * window start (the mapping's `windowStart`, else the file's earliest
