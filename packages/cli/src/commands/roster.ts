@@ -1,13 +1,23 @@
 /**
  * `signet roster import <dir|zip> --tenant <slug>` — OneRoster 1.1/1.2 bulk
  * import on the local database, all-or-nothing, with file:line warnings and
- * errors and a summary (`--json` for scripts). The directory or zip is read with
+ * errors and a summary (`--json` for scripts). Warnings are printed grouped by
+ * kind (`warning <code> ×<count>, e.g. file:line …`); `--json` lists every one. The directory or zip is read with
  * `OneRoster.readRosterSource`, under the upload limits (`OneRoster.DEFAULT_ZIP_LIMITS`).
  *
  * @module
  */
 import { Args, Command, Options } from "@effect/cli"
-import { CurrentTenant, OneRoster, Roster, type RosterSummary, Tenancy } from "@signet/core"
+import {
+  CurrentTenant,
+  ImportMessage,
+  type MessageGroup,
+  OneRoster,
+  Roster,
+  type RosterSummary,
+  Tenancy
+} from "@signet/core"
+import { groupMessages } from "@signet/core/academics/Kit"
 import { Console, Data, Effect } from "effect"
 import { plain } from "../Output.js"
 import { local } from "../Runtime.js"
@@ -18,6 +28,18 @@ export class RosterRefused extends Data.TaggedError("RosterRefused")<{ readonly 
 
 const progress = (text: string) =>
   Effect.sync(() => process.stderr.isTTY && process.stderr.write(`\r${text.padEnd(60)}`))
+
+/**
+ * One line per group of warnings: `warning <code> ×<count>, e.g. <file:line> <file:line> …: <first message>`
+ * (issue 16). The examples are the group's first locations.
+ */
+export const groupLines = (groups: ReadonlyArray<MessageGroup>): Array<string> =>
+  groups.map((g) => {
+    const first = g.examples[0]
+    const where = g.examples.map((e) => `${e.file}:${e.line}`).join(" ")
+    const more = g.count > g.examples.length ? " …" : ""
+    return `warning ${g.code} ×${g.count}, e.g. ${where}${more}${first ? `: ${first.message}` : ""}`
+  })
 
 const printSummary = (s: RosterSummary) => {
   const row = (name: string, c: { created: number; updated: number; deleted: number; unchanged: number }) =>
@@ -30,7 +52,7 @@ const printSummary = (s: RosterSummary) => {
       row("users", s.users),
       row("groups", s.groups),
       `  memberships +${s.memberships.added} −${s.memberships.removed}   teacher assignments +${s.teacher_assignments.added} −${s.teacher_assignments.removed}`,
-      `  ${s.warnings.length} warning(s), ${s.errors.length} error(s)`
+      `  ${s.warnings.length} warning(s) of ${s.warning_groups.length} kind(s), ${s.errors.length} error(s)`
     ].join("\n")
   )
 }
@@ -54,8 +76,10 @@ const importCmd = Command.make(
         )
         yield* progress(`parsing ${files.size} file(s)…`)
         const plan = OneRoster.parseOneRoster(files)
+        // Issue 16: warnings by kind (count and a few examples), not one line each; --json keeps them all.
         if (!o.json && !o.quiet) {
-          for (const w of plan.warnings) yield* Console.error(`warning ${w.file}:${w.line} ${w.code}: ${w.message}`)
+          for (const line of groupLines(groupMessages(plan.warnings.map((w) => new ImportMessage(w)))))
+            yield* Console.error(line)
         }
         for (const e of plan.errors)
           if (!o.json) yield* Console.error(`error ${e.file}:${e.line} ${e.code}: ${e.message}`)

@@ -312,6 +312,17 @@ export class ImportMessage extends Schema.Class<ImportMessage>("ImportMessage")(
   message: Schema.String
 }) {}
 
+/**
+ * The messages of an import that share a `code`, counted, with the first few as
+ * examples (issue 16: thousands of identical warnings must not hide the one that
+ * matters). Built by core's `groupMessages`; the raw messages stay in `warnings`.
+ */
+export class MessageGroup extends Schema.Class<MessageGroup>("MessageGroup")({
+  code: Schema.String,
+  count: Schema.Number,
+  examples: Schema.Array(ImportMessage)
+}) {}
+
 /** What an import did (or would do, for a dry run). */
 export class RosterSummary extends Schema.Class<RosterSummary>("RosterSummary")({
   version: Schema.String,
@@ -322,7 +333,9 @@ export class RosterSummary extends Schema.Class<RosterSummary>("RosterSummary")(
   memberships: Schema.Struct({ added: Schema.Number, removed: Schema.Number }),
   teacher_assignments: Schema.Struct({ added: Schema.Number, removed: Schema.Number }),
   warnings: Schema.Array(ImportMessage),
-  errors: Schema.Array(ImportMessage)
+  errors: Schema.Array(ImportMessage),
+  /** `warnings` grouped by code, in order of first appearance (issue 16). */
+  warning_groups: Schema.Array(MessageGroup)
 }) {}
 
 /** 422 — the files have errors (each with file:line); nothing was written. */

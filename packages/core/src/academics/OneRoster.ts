@@ -54,7 +54,8 @@
  * - `short-row` — a row has fewer cells than the header; the missing cells are read as empty.
  * - `empty-row` — a row with only empty cells was skipped.
  * - `whitespace-trimmed` — cells with leading/trailing blanks were trimmed (once per file, with a count).
- * - `empty-status` — empty `status` read as `active`.
+ * - `empty-status` — empty `status` in a delta file read as `active` (in bulk files an empty
+ *   status is allowed by the spec and says nothing: no warning).
  * - `inactive-status` — OneRoster 1.0 `inactive` read as `tobedeleted` (soft delete).
  * - `value-normalized` — an enumeration or boolean in a non-canonical spelling (`TRUE`, `Scheduled`) was normalized.
  * - `unknown-value` — an enumeration value outside the vocabulary (org/session/class type) was kept as is.
