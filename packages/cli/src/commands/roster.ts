@@ -51,6 +51,7 @@ const printSummary = (s: RosterSummary) => {
       row("schools", s.schools),
       row("users", s.users),
       row("groups", s.groups),
+      row("sessions", s.sessions),
       `  memberships +${s.memberships.added} −${s.memberships.removed}   teacher assignments +${s.teacher_assignments.added} −${s.teacher_assignments.removed}`,
       `  ${s.warnings.length} warning(s) of ${s.warning_groups.length} kind(s), ${s.errors.length} error(s)`
     ].join("\n")

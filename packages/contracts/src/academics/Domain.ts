@@ -335,7 +335,9 @@ export class RosterSummary extends Schema.Class<RosterSummary>("RosterSummary")(
   warnings: Schema.Array(ImportMessage),
   errors: Schema.Array(ImportMessage),
   /** `warnings` grouped by code, in order of first appearance (issue 16). */
-  warning_groups: Schema.Array(MessageGroup)
+  warning_groups: Schema.Array(MessageGroup),
+  /** Academic sessions (school years, terms…) stored per school (issue 16). */
+  sessions: ImportCounts
 }) {}
 
 /** 422 — the files have errors (each with file:line); nothing was written. */
@@ -376,4 +378,45 @@ export class CalendarFeed extends Schema.Class<CalendarFeed>("CalendarFeed")({
   }),
   created_at: Schema.DateTimeUtc,
   revoked_at: Schema.NullOr(Schema.DateTimeUtc)
+}) {}
+
+/** Academic session id (issue 16). */
+export const AcademicSessionId = Schema.UUID.pipe(
+  Schema.brand("AcademicSessionId"),
+  Schema.annotations({ identifier: "AcademicSessionId" })
+)
+/** @see AcademicSessionId */
+export type AcademicSessionId = typeof AcademicSessionId.Type
+
+/** A calendar date `YYYY-MM-DD` (no time, no zone: the school's local date). */
+export const CalendarDate = Schema.String.pipe(
+  Schema.pattern(/^\d{4}-\d{2}-\d{2}$/),
+  Schema.annotations({ identifier: "CalendarDate" })
+)
+
+/**
+ * A OneRoster academic session stored by a roster import (issue 16): a school year,
+ * term, semester or grading period (`type` as the file spells it, normalized to the
+ * OneRoster vocabulary when it matches), with its dates as written (`YYYY-MM-DD`, the
+ * end date inclusive). `school_id` null: the session belongs to several or no known
+ * school and applies to every school of the tenant. `parent_source_id` is the OneRoster
+ * `parentSourcedId` (a term's school year…).
+ */
+export class AcademicSession extends Schema.Class<AcademicSession>("AcademicSession")({
+  id: AcademicSessionId,
+  school_id: Schema.NullOr(SchoolId),
+  source_id: Schema.String,
+  type: Schema.String,
+  title: Schema.String,
+  start_date: Schema.NullOr(CalendarDate),
+  end_date: Schema.NullOr(CalendarDate),
+  parent_source_id: Schema.NullOr(Schema.String),
+  school_year: Schema.NullOr(Schema.String)
+}) {}
+
+/** A school year as the timetable needs it (issue 16): its title and first and last day (inclusive). */
+export class SchoolYear extends Schema.Class<SchoolYear>("SchoolYear")({
+  title: Schema.String,
+  start_date: CalendarDate,
+  end_date: CalendarDate
 }) {}

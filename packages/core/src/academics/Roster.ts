@@ -1,8 +1,10 @@
 /**
  * Applying a OneRoster import plan (see `OneRoster.ts` for parsing):
- * orgs → schools, classes → student groups (with their course title and
+ * orgs → schools (`identifier` → `code`), academic sessions → the school's
+ * sessions (issue 16), classes → student groups (with their course title and
  * location), users → tenant users (through the identity service), student
  * enrollments → group memberships, teacher enrollments → group teachers.
+ * The summary groups the warnings by code (`warning_groups`).
  *
  * All-or-nothing: the whole plan is written in one transaction, and a plan
  * with errors writes nothing. Upserts go by `sourcedId`, so importing the same
@@ -25,6 +27,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import {
+  AcademicSessionId,
   DEFAULT_PREFERENCES,
   GroupId,
   ImportCounts,
@@ -48,7 +51,7 @@ import { tenantTx } from "../kernel/Database.js"
 import { Academics } from "./Academics.js"
 import { groupMessages } from "./Kit.js"
 import type { ImportIssue, ImportPlan, PlanSchool } from "./OneRoster.js"
-import { AcademicsRepo, type GroupPeople } from "./Repo.js"
+import { AcademicsRepo, type GroupPeople, type SessionColumns } from "./Repo.js"
 
 class DryRun extends Data.TaggedError("DryRun")<{ readonly summary: RosterSummary }> {}
 
@@ -138,6 +141,56 @@ const applySchools = (repo: AcademicsRepo, plan: ImportPlan, at: DateTime.Utc, w
       } else counts.unchanged++
     }
     return { counts, ids }
+  })
+
+/**
+ * Applies the plan's academic sessions (by source id, issue 16): creates, rewrites,
+ * restores or soft-deletes them, each in the school of its org (`PlanSession.orgSourcedId`;
+ * none: tenant-wide). Sessions absent from the file stay as they are.
+ */
+const applySessions = (
+  repo: AcademicsRepo,
+  plan: ImportPlan,
+  schoolIds: ReadonlyMap<string, SchoolId>,
+  at: DateTime.Utc
+) =>
+  Effect.gen(function* () {
+    const counts = zero()
+    const bySource = new Map((yield* repo.sourcedSessions).map((s) => [s.source_id, s]))
+    for (const s of plan.sessions) {
+      const found = bySource.get(s.sourcedId)
+      if (s.deleted) {
+        if (found && found.deleted_at === null) {
+          yield* repo.deleteSession(found.id, at)
+          counts.deleted++
+        } else if (found) counts.unchanged++
+        continue
+      }
+      const columns: SessionColumns = {
+        school_id: (s.orgSourcedId === null ? undefined : schoolIds.get(s.orgSourcedId)) ?? null,
+        source_id: s.sourcedId,
+        type: s.type,
+        title: s.title,
+        start_date: s.startDate,
+        end_date: s.endDate,
+        parent_source_id: s.parentSourcedId,
+        school_year: s.schoolYear
+      }
+      if (!found) {
+        yield* repo.insertSession(yield* newId(AcademicSessionId), columns, at)
+        counts.created++
+        continue
+      }
+      const same =
+        found.deleted_at === null &&
+        (Object.keys(columns) as Array<keyof SessionColumns>).every((k) => found[k] === columns[k])
+      if (same) counts.unchanged++
+      else {
+        yield* repo.updateSession(found.id, columns, at)
+        counts.updated++
+      }
+    }
+    return counts
   })
 
 /** The plan's users as the identity module's roster upsert takes them (schools resolved). */
@@ -272,7 +325,12 @@ const applyEnrollments = (
 const summarise = (
   plan: ImportPlan,
   dryRun: boolean,
-  counts: { readonly schools: Counts; readonly users: Counts; readonly groups: Counts },
+  counts: {
+    readonly schools: Counts
+    readonly users: Counts
+    readonly groups: Counts
+    readonly sessions: Counts
+  },
   people: { readonly memberships: Tally; readonly teachers: Tally },
   warnings: ReadonlyArray<ImportMessage>
 ) =>
@@ -286,7 +344,8 @@ const summarise = (
     teacher_assignments: people.teachers,
     warnings,
     errors: [],
-    warning_groups: groupMessages(warnings)
+    warning_groups: groupMessages(warnings),
+    sessions: new ImportCounts(counts.sessions)
   })
 
 /** The roster import service. */
@@ -335,13 +394,14 @@ export class Roster extends Effect.Service<Roster>()("Signet/Roster", {
         const warnings = [...planWarnings]
         const schools = yield* applySchools(repo, plan, at, warnings)
         const users = yield* identity.rosterUpsert(rosterUsers(plan, schools.ids))
+        const sessions = yield* applySessions(repo, plan, schools.ids, at)
         const groups = yield* applyGroups(repo, plan, schools.ids, at)
         const people = yield* applyEnrollments(repo, wantedPeople(plan, groups.ids, users.ids), at)
         const { ids: _ids, ...userCounts } = users
         const summary = summarise(
           plan,
           dryRun,
-          { schools: schools.counts, users: userCounts, groups: groups.counts },
+          { schools: schools.counts, users: userCounts, groups: groups.counts, sessions },
           people,
           warnings
         )

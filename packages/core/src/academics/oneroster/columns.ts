@@ -25,7 +25,9 @@ export const ONEROSTER_COLUMNS: Readonly<Record<Entity, ReadonlyArray<string>>> 
     "startDate",
     "endDate",
     "parentSourcedId",
-    "schoolYear"
+    "schoolYear",
+    // not a 1.1 column: read when present (the org of the session, issue 16)
+    "orgSourcedId"
   ],
   courses: [
     "sourcedId",

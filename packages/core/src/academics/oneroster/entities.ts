@@ -113,6 +113,9 @@ export const readSessions = (
       type,
       startDate,
       endDate,
+      parentSourcedId: orNull(row.get("parentSourcedId")),
+      schoolYear: orNull(row.get("schoolYear")),
+      orgSourcedId: orNull(row.get("orgSourcedId")),
       deleted: status.deleted,
       at: row.at
     })

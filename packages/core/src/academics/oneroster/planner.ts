@@ -22,6 +22,7 @@ import {
   readManifest
 } from "./reader.js"
 import type { Coverage } from "./references.js"
+import { assignSessionOrgs } from "./sessions.js"
 import { inferDateOrder } from "./values.js"
 
 /** A known file of the set: its base name as given and its bytes. */
@@ -226,7 +227,7 @@ export const parseOneRoster = (files: ReadonlyMap<string, Uint8Array>): ImportPl
   return {
     version: layout.version,
     schools,
-    sessions,
+    sessions: assignSessionOrgs(sessions, tables),
     groups,
     users,
     enrollments,
