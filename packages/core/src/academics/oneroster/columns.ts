@@ -181,7 +181,7 @@ export interface Row {
 }
 
 /** The header mapped to canonical columns: position → column (null = ignored), column → position. */
-interface Header {
+export interface Header {
   readonly columns: ReadonlyArray<string | null>
   readonly index: ReadonlyMap<string, number>
   readonly ok: boolean
@@ -261,8 +261,8 @@ const mapHeader = (raw: RawTable, entity: Entity, dialect: Dialect, issues: Issu
   return { columns, index, ok }
 }
 
-/** Reads the data rows through the mapped header (shifted, short, empty rows; trimming). */
-const readRows = (raw: RawTable, header: Header, issues: Issues): Array<Row> => {
+/** Reads the data rows through the mapped header (shifted, short, empty rows; trimming). Also used by the Clever reader. */
+export const readRows = (raw: RawTable, header: Header, issues: Issues): Array<Row> => {
   const { file } = raw
   const { columns, index } = header
   const rows: Array<Row> = []
