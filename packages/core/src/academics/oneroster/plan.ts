@@ -80,7 +80,8 @@ export interface PlanSession {
   /**
    * The org the session belongs to (issue 16): its `orgSourcedId` column when the file
    * has one, else the one org its classes (`termSourcedIds`), courses
-   * (`schoolYearSourcedId`) and child sessions point to; null when none or several.
+   * (`schoolYearSourcedId`) and child sessions point to, else its parent's; null when
+   * several or none.
    */
   readonly orgSourcedId: string | null
   readonly deleted: boolean

@@ -4,7 +4,8 @@
  * points at it: the `schoolSourcedId` of the classes listing it in `termSourcedIds`,
  * the `orgSourcedId` of the courses naming it `schoolYearSourcedId`, and the orgs of
  * its child sessions (a term's school is its school year's). A session that ends up
- * with exactly one org belongs to it; with none or several it is tenant-wide (null).
+ * with exactly one org belongs to it; with several it is tenant-wide (null); with none
+ * it takes its nearest ancestor's org (a semester of a school's year), else null.
  * An `orgSourcedId` column, when a file has one, wins.
  *
  * @module
@@ -39,9 +40,23 @@ export const assignSessionOrgs = (
       parent = parentOf.get(parent) ?? null
     }
   }
+  const single = (id: string) => {
+    const found = orgs.get(id)
+    return found !== undefined && found.size === 1 ? [...found][0] : null
+  }
+  // A session nothing points at takes the org of its nearest ancestor that has one (a school year's semester).
+  const inherited = (s: PlanSession): string | null => {
+    let parent = s.parentSourcedId
+    for (let hops = 0; parent !== null && hops < sessions.length; hops++) {
+      const found = orgs.get(parent)
+      if (found === undefined || found.size > 1) return null
+      if (found.size === 1) return [...found][0]
+      parent = parentOf.get(parent) ?? null
+    }
+    return null
+  }
   return sessions.map((s) => {
     if (s.orgSourcedId !== null) return s
-    const found = orgs.get(s.sourcedId)!
-    return { ...s, orgSourcedId: found.size === 1 ? [...found][0] : null }
+    return { ...s, orgSourcedId: orgs.get(s.sourcedId)!.size === 0 ? inherited(s) : single(s.sourcedId) }
   })
 }
