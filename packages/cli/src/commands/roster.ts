@@ -1,6 +1,6 @@
 /**
- * `signet roster import <dir|zip> --tenant <slug>` — OneRoster 1.1/1.2 bulk
- * import on the local database, all-or-nothing, with file:line warnings and
+ * `signet roster import <dir|zip> --tenant <slug>` — OneRoster 1.1/1.2, Microsoft
+ * SDS or Clever CSV bulk import on the local database, all-or-nothing, with file:line warnings and
  * errors and a summary (`--json` for scripts). Warnings are printed grouped by
  * kind (`warning <code> ×<count>, e.g. file:line …`); `--json` lists every one. The directory or zip is read with
  * `OneRoster.readRosterSource`, under the upload limits (`OneRoster.DEFAULT_ZIP_LIMITS`).
@@ -41,12 +41,15 @@ export const groupLines = (groups: ReadonlyArray<MessageGroup>): Array<string> =
     return `warning ${g.code} ×${g.count}, e.g. ${where}${more}${first ? `: ${first.message}` : ""}`
   })
 
+/** The dialect a summary's `version` names. */
+const DIALECTS: Readonly<Record<string, string>> = { sds: "Microsoft SDS v2.1", clever: "Clever CSV" }
+
 const printSummary = (s: RosterSummary) => {
   const row = (name: string, c: { created: number; updated: number; deleted: number; unchanged: number }) =>
     `  ${name.padEnd(8)} ${String(c.created).padStart(7)} ${String(c.updated).padStart(8)} ${String(c.deleted).padStart(8)} ${String(c.unchanged).padStart(10)}`
   return Console.log(
     [
-      `OneRoster ${s.version}${s.dry_run ? " (dry run: nothing written)" : ""}`,
+      `${DIALECTS[s.version] ?? `OneRoster ${s.version}`}${s.dry_run ? " (dry run: nothing written)" : ""}`,
       "           created  updated  deleted  unchanged",
       row("schools", s.schools),
       row("users", s.users),
@@ -106,8 +109,10 @@ const importCmd = Command.make(
     ).pipe(Effect.provide(configLayer()))
 ).pipe(
   Command.withDescription(
-    "Import a OneRoster 1.1/1.2 bulk set (a directory of CSV files or a zip): orgs → schools, classes → groups, users, enrollments.\n" +
-      "All-or-nothing; re-importing the same files changes nothing; warnings and errors name file:line.\n" +
+    "Import a roster (a directory of CSV files or a zip): OneRoster 1.1/1.2, Microsoft SDS v2.1 or Clever CSV,\n" +
+      "detected from the file names and headers. orgs/schools → schools, classes/sections → groups, users, enrollments,\n" +
+      "academic sessions. All-or-nothing; re-importing the same files changes nothing; errors name file:line;\n" +
+      "warnings are printed grouped by kind with a count and examples (--json lists every one). See docs/rosters.md.\n" +
       "Limits: 100 zip entries, 256 MiB per CSV file, 512 MiB in total, compression ratio 100:1.\n" +
       "Examples:\n  signet roster import ./export --tenant lycee-hugo --dry-run\n  signet roster import export.zip --tenant lycee-hugo --json"
   )
@@ -115,6 +120,6 @@ const importCmd = Command.make(
 
 /** `signet roster`. */
 export const roster = Command.make("roster").pipe(
-  Command.withDescription("Rosters (OneRoster CSV bulk import)."),
+  Command.withDescription("Rosters (OneRoster, Microsoft SDS and Clever CSV bulk import)."),
   Command.withSubcommands([importCmd])
 )
