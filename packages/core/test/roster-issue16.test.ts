@@ -169,6 +169,20 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect("a refused import (422) carries its warnings grouped too", () =>
+      Effect.gen(function* () {
+        const tenant = yield* onboard("i16-refused")
+        const plan = generated({
+          "users.csv": (t) => t.replace(/@example\.edu,/g, ".example.edu,"),
+          "enrollments.csv": (t) => `${t}e-x,active,2025-08-01,cls-404,,stu-1,student,false,,\r\n`
+        })
+        expect(plan.errors.map((e) => e.code)).toEqual(["dangling-reference"])
+        const failure = yield* Effect.flip(importAs(tenant, plan))
+        if (failure._tag !== "RosterImportFailed") throw new Error(`expected RosterImportFailed, got ${failure._tag}`)
+        expect(failure.warning_groups?.map((g) => [g.code, g.count])).toEqual([["invalid-email", 22]])
+      })
+    )
+
     it.effect("an import stores the sessions per school; findSchoolYear answers the year at an instant", () =>
       Effect.gen(function* () {
         const tenant = yield* onboard("i16-sessions")

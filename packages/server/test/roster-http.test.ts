@@ -68,6 +68,7 @@ for (const dialect of testDialects()) {
           expect(res.body.errors[0].code).toBe("unknown-dialect")
           expect(res.body.errors[0].message).toContain("pupils.csv")
           expect(res.body.errors[0].message).toContain("Clever needs schools.csv")
+          expect(res.body.warning_groups).toEqual([])
         })
       )
 

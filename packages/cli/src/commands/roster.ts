@@ -96,7 +96,17 @@ const importCmd = Command.make(
           Effect.catchTag("RosterImportFailed", (f) =>
             o.json
               ? Effect.zipRight(
-                  Console.log(JSON.stringify({ errors: plain(f.errors), warnings: plain(f.warnings) }, null, 2)),
+                  Console.log(
+                    JSON.stringify(
+                      {
+                        errors: plain(f.errors),
+                        warnings: plain(f.warnings),
+                        warning_groups: plain(f.warning_groups ?? [])
+                      },
+                      null,
+                      2
+                    )
+                  ),
                   Effect.fail(new RosterRefused({ message: f.message }))
                 )
               : Effect.fail(new RosterRefused({ message: f.message }))

@@ -343,7 +343,13 @@ export class RosterSummary extends Schema.Class<RosterSummary>("RosterSummary")(
 /** 422 — the files have errors (each with file:line); nothing was written. */
 export class RosterImportFailed extends Schema.TaggedError<RosterImportFailed>()(
   "RosterImportFailed",
-  { message: Schema.String, errors: Schema.Array(ImportMessage), warnings: Schema.Array(ImportMessage) },
+  {
+    message: Schema.String,
+    errors: Schema.Array(ImportMessage),
+    warnings: Schema.Array(ImportMessage),
+    /** `warnings` grouped by code, as in `RosterSummary` (issue 16). */
+    warning_groups: Schema.optional(Schema.Array(MessageGroup))
+  },
   HttpApiSchema.annotations({ status: 422, description: "The roster files have errors; nothing was written" })
 ) {}
 

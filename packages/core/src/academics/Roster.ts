@@ -370,7 +370,8 @@ export class Roster extends Effect.Service<Roster>()("Signet/Roster", {
           return yield* new RosterImportFailed({
             message: `${plan.errors.length} error(s) in the roster files; nothing was imported`,
             errors: plan.errors.map(message),
-            warnings
+            warnings,
+            warning_groups: groupMessages(warnings)
           })
         }
         // Every live user gets the default role of their type (created, retyped or restored):
