@@ -402,7 +402,7 @@ export const generateOneRoster = (options: GenerateOneRosterOptions): ReadonlyMa
   return new Map([
     ["manifest.csv", csvText(["propertyName", "value"], manifestRowsOf(options.seed))],
     ["orgs.csv", csvText(C.orgs, orgRows)],
-    ["academicSessions.csv", csvText(C.academicSessions, sessionRows)],
+    ["academicSessions.csv", csvText(C.academicSessions.slice(0, 9), sessionRows)],
     ["courses.csv", csvText(C.courses.slice(0, 10), courseRows)],
     ["classes.csv", csvText(C.classes.slice(0, 14), classRows)],
     ["users.csv", csvText(C.users.slice(0, 18), userRows)],

@@ -34,7 +34,9 @@ export const academicsApi = ({ call, callWith, path, withId }: Session) => ({
   listCourses: (params: ParamsOf<"academics", "listCourses"> = {}) =>
     call((r) => r.academics.listCourses({ path, urlParams: params })),
   /**
-   * Imports a OneRoster 1.1/1.2 bulk set (a zip of CSV files); all-or-nothing.
+   * Imports a roster zip — OneRoster 1.1/1.2, Microsoft SDS v2.1 or Clever CSV, detected
+   * from the files (docs/rosters.md); all-or-nothing. Warnings come grouped by kind in
+   * `warning_groups` as well as one by one in `warnings`.
    * @example `await signet.academics.importRoster(fs.readFileSync("roster.zip"))`
    */
   importRoster: (zip: Uint8Array, options: { readonly dryRun?: boolean } = {}) =>
@@ -45,6 +47,8 @@ export const academicsApi = ({ call, callWith, path, withId }: Session) => ({
         urlParams: options.dryRun ? { dry_run: true } : {}
       } as any)
     ) as Promise<ResultOf<"academics", "importRoster">>,
+  /** A school's academic sessions (school years, terms…) from roster imports, by start date (issue 16). */
+  listSessions: (schoolId: string) => call((r) => r.academics.listSessions(withId(schoolId))),
   /** Imports an iCalendar timetable into a school's courses (LOCATION → classroom code). */
   importTimetable: (schoolId: string, ics: string) =>
     call((r) => r.academics.importTimetable({ ...withId(schoolId), payload: ics, urlParams: {} } as any)) as Promise<

@@ -14,6 +14,7 @@ import { Page, PageParams } from "../kernel/Pagination.js"
 import { UserAuth } from "../kernel/Security.js"
 import { TenantNotFound } from "../tenancy/Domain.js"
 import {
+  AcademicSession,
   AcademicsNotFound,
   CalendarFeed,
   CalendarFeedId,
@@ -206,7 +207,10 @@ export class AcademicsApi extends HttpApiGroup.make("academics")
       .setPayload(HttpApiSchema.Uint8Array({ contentType: "application/zip" }))
       .addSuccess(RosterSummary)
       .addError(RosterImportFailed)
-      .annotate(OpenApi.Summary, "Import a OneRoster 1.1/1.2 bulk set (zip of CSV files)")
+      .annotate(
+        OpenApi.Summary,
+        "Import a roster: OneRoster 1.1/1.2 bulk set, Microsoft SDS v2.1 or Clever CSV (zip of CSV files)"
+      )
       .annotate(
         OpenApi.Description,
         "All-or-nothing; upserts by sourcedId (re-importing the same files changes nothing). Errors (422) and warnings carry file:line. `dry_run=true` validates and reports without writing. Body limit: SIGNET_MAX_UPLOAD_BYTES."
@@ -235,6 +239,15 @@ export class AcademicsApi extends HttpApiGroup.make("academics")
   )
   .add(HttpApiEndpoint.get("listFeeds")`/api/v1/tenants/${slug}/feeds`.addSuccess(Schema.Array(CalendarFeed)))
   .add(HttpApiEndpoint.del("revokeFeed")`/api/v1/tenants/${slug}/feeds/${feedId}`.addSuccess(CalendarFeed))
+  .add(
+    HttpApiEndpoint.get("listSessions")`/api/v1/tenants/${slug}/schools/${schoolId}/sessions`
+      .addSuccess(Schema.Array(AcademicSession))
+      .annotate(OpenApi.Summary, "A school's academic sessions (school years, terms…) from roster imports")
+      .annotate(
+        OpenApi.Description,
+        "The school's own sessions and the tenant-wide ones (`school_id` null), by start date (issue 16)."
+      )
+  )
   .addError(AcademicsNotFound)
   .addError(ValidationError)
   .addError(Conflict)

@@ -312,6 +312,17 @@ export class ImportMessage extends Schema.Class<ImportMessage>("ImportMessage")(
   message: Schema.String
 }) {}
 
+/**
+ * The messages of an import that share a `code`, counted, with the first few as
+ * examples (issue 16: thousands of identical warnings must not hide the one that
+ * matters). Built by core's `groupMessages`; the raw messages stay in `warnings`.
+ */
+export class MessageGroup extends Schema.Class<MessageGroup>("MessageGroup")({
+  code: Schema.String,
+  count: Schema.Number,
+  examples: Schema.Array(ImportMessage)
+}) {}
+
 /** What an import did (or would do, for a dry run). */
 export class RosterSummary extends Schema.Class<RosterSummary>("RosterSummary")({
   version: Schema.String,
@@ -322,13 +333,23 @@ export class RosterSummary extends Schema.Class<RosterSummary>("RosterSummary")(
   memberships: Schema.Struct({ added: Schema.Number, removed: Schema.Number }),
   teacher_assignments: Schema.Struct({ added: Schema.Number, removed: Schema.Number }),
   warnings: Schema.Array(ImportMessage),
-  errors: Schema.Array(ImportMessage)
+  errors: Schema.Array(ImportMessage),
+  /** `warnings` grouped by code, in order of first appearance (issue 16). */
+  warning_groups: Schema.Array(MessageGroup),
+  /** Academic sessions (school years, terms…) stored per school (issue 16). */
+  sessions: ImportCounts
 }) {}
 
 /** 422 — the files have errors (each with file:line); nothing was written. */
 export class RosterImportFailed extends Schema.TaggedError<RosterImportFailed>()(
   "RosterImportFailed",
-  { message: Schema.String, errors: Schema.Array(ImportMessage), warnings: Schema.Array(ImportMessage) },
+  {
+    message: Schema.String,
+    errors: Schema.Array(ImportMessage),
+    warnings: Schema.Array(ImportMessage),
+    /** `warnings` grouped by code, as in `RosterSummary` (issue 16). */
+    warning_groups: Schema.optional(Schema.Array(MessageGroup))
+  },
   HttpApiSchema.annotations({ status: 422, description: "The roster files have errors; nothing was written" })
 ) {}
 
@@ -363,4 +384,45 @@ export class CalendarFeed extends Schema.Class<CalendarFeed>("CalendarFeed")({
   }),
   created_at: Schema.DateTimeUtc,
   revoked_at: Schema.NullOr(Schema.DateTimeUtc)
+}) {}
+
+/** Academic session id (issue 16). */
+export const AcademicSessionId = Schema.UUID.pipe(
+  Schema.brand("AcademicSessionId"),
+  Schema.annotations({ identifier: "AcademicSessionId" })
+)
+/** @see AcademicSessionId */
+export type AcademicSessionId = typeof AcademicSessionId.Type
+
+/** A calendar date `YYYY-MM-DD` (no time, no zone: the school's local date). */
+export const CalendarDate = Schema.String.pipe(
+  Schema.pattern(/^\d{4}-\d{2}-\d{2}$/),
+  Schema.annotations({ identifier: "CalendarDate" })
+)
+
+/**
+ * A OneRoster academic session stored by a roster import (issue 16): a school year,
+ * term, semester or grading period (`type` as the file spells it, normalized to the
+ * OneRoster vocabulary when it matches), with its dates as written (`YYYY-MM-DD`, the
+ * end date inclusive). `school_id` null: the session belongs to several or no known
+ * school and applies to every school of the tenant. `parent_source_id` is the OneRoster
+ * `parentSourcedId` (a term's school year…).
+ */
+export class AcademicSession extends Schema.Class<AcademicSession>("AcademicSession")({
+  id: AcademicSessionId,
+  school_id: Schema.NullOr(SchoolId),
+  source_id: Schema.String,
+  type: Schema.String,
+  title: Schema.String,
+  start_date: Schema.NullOr(CalendarDate),
+  end_date: Schema.NullOr(CalendarDate),
+  parent_source_id: Schema.NullOr(Schema.String),
+  school_year: Schema.NullOr(Schema.String)
+}) {}
+
+/** A school year as the timetable needs it (issue 16): its title and first and last day (inclusive). */
+export class SchoolYear extends Schema.Class<SchoolYear>("SchoolYear")({
+  title: Schema.String,
+  start_date: CalendarDate,
+  end_date: CalendarDate
 }) {}

@@ -13,7 +13,8 @@
  * Composed from its seams (issue 14 §3): `Schools.ts` (schools and
  * preferences, classrooms), `Groups.ts` (groups, members, teachers),
  * `Courses.ts` (courses and links), `Queries.ts` (the seed's validations,
- * CloseExpiredCourses, the academics version), sharing `Kit.ts`, over the
+ * CloseExpiredCourses, the academics version), `Sessions.ts` (academic
+ * sessions, the school year at an instant), sharing `Kit.ts`, over the
  * repository `Repo.ts`.
  *
  * @module
@@ -26,6 +27,7 @@ import { makeKit } from "./Kit.js"
 import { makeQueries } from "./Queries.js"
 import { AcademicsRepo } from "./Repo.js"
 import { makeClassrooms, makeSchools } from "./Schools.js"
+import { makeSessions } from "./Sessions.js"
 
 export type { ListCourses } from "./Courses.js"
 
@@ -44,6 +46,8 @@ export class Academics extends Effect.Service<Academics>()("Signet/Academics", {
       ...courses,
       // seed contract (and the academics version)
       ...makeQueries(kit),
+      // academic sessions of roster imports (issue 16): listSessions, findSchoolYear
+      ...makeSessions(kit),
       // for importers
       inTx: kit.inTx,
       /** Drops this process's membership cache of a tenant (after bulk writes). */

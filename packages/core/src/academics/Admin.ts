@@ -6,7 +6,7 @@
  *
  * | operation | permission |
  * |---|---|
- * | reads (schools, preferences, classrooms, groups, members, courses, feeds) and the seed 004 queries (`GetCourse`, `Validate…Course`, `GetSchoolPreferences`) | `academics:read` |
+ * | reads (schools, preferences, classrooms, groups, members, courses, feeds, academic sessions) and the seed 004 queries (`GetCourse`, `Validate…Course`, `GetSchoolPreferences`) | `academics:read` |
  * | writes, imports, feeds | `academics:write` |
  * | `updateCourse` | none in the type: `academics:write`, or the course's teacher under the school's rules (below) |
  *
@@ -27,7 +27,7 @@ import {
 import { CurrentActor } from "@signet/contracts/kernel/Context"
 import { Forbidden } from "@signet/contracts/kernel/Errors"
 import { UserId } from "@signet/contracts/kernel/Ids"
-import { type Context, Effect, Schema } from "effect"
+import { type Context, type DateTime, Effect, Schema } from "effect"
 import { Access } from "../access/Access.js"
 import { policyRequire } from "../access/Policy.js"
 import { Identity } from "../identity/Users.js"
@@ -168,6 +168,17 @@ export const AcademicsAdmin = {
         return yield* Timetable.use((t) => t.importPlan(school.id, plan, { dryRun: options.dryRun === true }))
       })
     ),
+  /**
+   * A school's academic sessions from roster imports (issue 16): its own and the
+   * tenant-wide ones, by start date. @errors AcademicsNotFound
+   */
+  listSessions: (schoolId: SchoolId) => read(Academics.use((a) => a.listSessions(schoolId))),
+  /**
+   * The school year of a school at an instant (issue 16; see `Academics.findSchoolYear`):
+   * the one covering it, else the next one; none without a dated `schoolYear` session.
+   * @errors AcademicsNotFound
+   */
+  findSchoolYear: (schoolId: SchoolId, at: DateTime.Utc) => read(Academics.use((a) => a.findSchoolYear(schoolId, at))),
   /** A revocable calendar subscription feed; the token is in the answer only. */
   createFeed: (kind: Parameters<Feeds["createFeed"]>[0], subjectId: string) =>
     write(Timetable.use((t) => t.createFeed(kind, subjectId))),

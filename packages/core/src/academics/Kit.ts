@@ -8,7 +8,13 @@
  * @module
  */
 import { SqlClient } from "@effect/sql"
-import { AcademicsNotFound, CrossSchoolLink, type GroupId } from "@signet/contracts/academics/Domain"
+import {
+  AcademicsNotFound,
+  CrossSchoolLink,
+  type GroupId,
+  type ImportMessage,
+  MessageGroup
+} from "@signet/contracts/academics/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
 import { UserId } from "@signet/contracts/kernel/Ids"
@@ -162,3 +168,25 @@ export const makeKit = Effect.gen(function* () {
 
 /** What {@link makeKit} builds. */
 export type Kit = Effect.Effect.Success<typeof makeKit>
+
+/**
+ * Groups an import's messages by `code` (issue 16: group warnings by kind with counts
+ * and a few examples). Pure. Groups come in the order their code first appears; each
+ * keeps its first `examples` messages (input order) and the count of all of them.
+ *
+ * @param messages the raw messages (kept whole elsewhere: `--json`, `warnings`).
+ * @param examples how many messages each group keeps (default 5; 0 keeps none).
+ */
+export const groupMessages = (messages: ReadonlyArray<ImportMessage>, examples = 5): Array<MessageGroup> => {
+  const groups = new Map<string, { count: number; examples: Array<ImportMessage> }>()
+  for (const m of messages) {
+    let g = groups.get(m.code)
+    if (g === undefined) {
+      g = { count: 0, examples: [] }
+      groups.set(m.code, g)
+    }
+    g.count++
+    if (g.examples.length < examples) g.examples.push(m)
+  }
+  return [...groups].map(([code, g]) => new MessageGroup({ code, count: g.count, examples: g.examples }))
+}

@@ -22,7 +22,8 @@ export const ACADEMICS_TABLES = [
   "courses_classrooms",
   "courses_student_groups",
   "academics_versions",
-  "calendar_feeds"
+  "calendar_feeds",
+  "academic_sessions"
 ] as const
 
 /** Academics module migrations. */
@@ -190,6 +191,35 @@ export const academicsMigrations: ModuleMigrations = {
       yield* sql.unsafe(
         `CREATE UNIQUE INDEX courses_source_key ON courses (tenant_id, school_id, source_key) WHERE source_key IS NOT NULL`
       )
+    }),
+    // Issue 16: the OneRoster academic sessions (school years, terms, semesters, grading periods)
+    // of a roster import, per school (`school_id` NULL: a session of several or no known school,
+    // which applies to every school of the tenant). Dates are ISO `YYYY-MM-DD` as written.
+    "0004_academic_sessions": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE academic_sessions (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        school_id ${t.uuid},
+        source_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        title TEXT NOT NULL,
+        start_date TEXT,
+        end_date TEXT,
+        parent_source_id TEXT,
+        school_year TEXT,
+        created_at ${t.ts} NOT NULL,
+        updated_at ${t.ts} NOT NULL,
+        deleted_at ${t.ts},
+        PRIMARY KEY (tenant_id, id),
+        FOREIGN KEY (tenant_id, school_id) REFERENCES schools (tenant_id, id)
+      )`)
+      yield* sql.unsafe(`CREATE UNIQUE INDEX academic_sessions_source_key ON academic_sessions (tenant_id, source_id)`)
+      yield* sql.unsafe(
+        `CREATE INDEX academic_sessions_by_school ON academic_sessions (tenant_id, school_id, type, start_date)`
+      )
+      yield* enableTenantRls("academic_sessions")
     })
   }
 }

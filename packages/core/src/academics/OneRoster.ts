@@ -18,6 +18,16 @@
  * is OneRoster-derived but has no manifest, no `status`/`dateLastModified`, renamed
  * columns and enrollments without `sourcedId`.
  *
+ * And, as a dialect of its own (issue 16): Clever SFTP CSV ("clever": `schools.csv`,
+ * `teachers.csv`, `students.csv`, `sections.csv`, `enrollments.csv`; `./oneroster/clever.ts`),
+ * mapped to the same plan. The dialect is detected from the file names and, for a lone
+ * `enrollments.csv`, its header (`./oneroster/dialect.ts`): OneRoster / SDS when the set
+ * has `manifest.csv`, `orgs.csv` or `users.csv`; Clever when it has Clever's own files;
+ * otherwise one `unknown-dialect` error names the files and what each dialect needs.
+ *
+ * Academic sessions carry their org (`PlanSession.orgSourcedId`), read from the classes,
+ * courses and child sessions that point at them (`./oneroster/sessions.ts`).
+ *
  * The reader is split along its seams in `./oneroster/`: `reader` (files, decoding, CSV,
  * manifest) · `columns` (OneRoster 1.1 / 1.2 and SDS columns, header mapping, role
  * vocabularies) · `values` (status, enums, booleans, dates, ids) · `references` ·
@@ -54,7 +64,8 @@
  * - `short-row` — a row has fewer cells than the header; the missing cells are read as empty.
  * - `empty-row` — a row with only empty cells was skipped.
  * - `whitespace-trimmed` — cells with leading/trailing blanks were trimmed (once per file, with a count).
- * - `empty-status` — empty `status` read as `active`.
+ * - `empty-status` — empty `status` in a delta file read as `active` (in bulk files an empty
+ *   status is allowed by the spec and says nothing: no warning).
  * - `inactive-status` — OneRoster 1.0 `inactive` read as `tobedeleted` (soft delete).
  * - `value-normalized` — an enumeration or boolean in a non-canonical spelling (`TRUE`, `Scheduled`) was normalized.
  * - `unknown-value` — an enumeration value outside the vocabulary (org/session/class type) was kept as is.
@@ -84,6 +95,7 @@
  * - `invalid-email` — an email without `@` was dropped (null).
  * - `duplicate-email` — several users share an email address.
  * - `no-contact` — a user has neither email nor username.
+ * - `file-ignored` — a Clever `staff.csv` / `admins.csv`: staff and administrators are not imported.
  *
  * Errors (the plan must not be applied):
  * - `csv-syntax` — the file is not parseable CSV (unclosed quote…); the file is not read.
@@ -96,8 +108,11 @@
  * - `duplicate-sourced-id` — a `sourcedId` repeated within a file (at the repeat; the first row is kept).
  * - `dangling-reference` — a reference the import needs (class → school/course, user → org,
  *   enrollment → class/user/school, course → org, role → user/org) into a complete file does not resolve.
- * - `file-missing` — a file the manifest declares, or `orgs.csv`/`users.csv` without a manifest, is absent.
+ * - `file-missing` — a file the manifest declares, or `orgs.csv`/`users.csv` without a manifest, or
+ *   one of Clever's five files, is absent.
  * - `duplicate-file` — two input files have the same (case-insensitive) name.
+ * - `unknown-dialect` — the set is none of OneRoster, SDS and Clever (file `(set)`, line 0; the
+ *   message names the files found and what each dialect needs).
  *
  * @module
  */

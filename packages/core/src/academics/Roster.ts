@@ -1,8 +1,10 @@
 /**
  * Applying a OneRoster import plan (see `OneRoster.ts` for parsing):
- * orgs → schools, classes → student groups (with their course title and
+ * orgs → schools (`identifier` → `code`), academic sessions → the school's
+ * sessions (issue 16), classes → student groups (with their course title and
  * location), users → tenant users (through the identity service), student
  * enrollments → group memberships, teacher enrollments → group teachers.
+ * The summary groups the warnings by code (`warning_groups`).
  *
  * All-or-nothing: the whole plan is written in one transaction, and a plan
  * with errors writes nothing. Upserts go by `sourcedId`, so importing the same
@@ -25,6 +27,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import {
+  AcademicSessionId,
   DEFAULT_PREFERENCES,
   GroupId,
   ImportCounts,
@@ -46,8 +49,9 @@ import { Identity } from "../identity/Users.js"
 import type { RosterUser } from "../identity/users/Kit.js"
 import { tenantTx } from "../kernel/Database.js"
 import { Academics } from "./Academics.js"
-import type { ImportIssue, ImportPlan } from "./OneRoster.js"
-import { AcademicsRepo, type GroupPeople } from "./Repo.js"
+import { groupMessages } from "./Kit.js"
+import type { ImportIssue, ImportPlan, PlanSchool } from "./OneRoster.js"
+import { AcademicsRepo, type GroupPeople, type SessionColumns } from "./Repo.js"
 
 class DryRun extends Data.TaggedError("DryRun")<{ readonly summary: RosterSummary }> {}
 
@@ -57,16 +61,48 @@ type Counts = ReturnType<typeof zero>
 type Tally = { added: number; removed: number }
 
 /**
+ * The school codes of an import (issue 16: `code` from OneRoster `orgs.identifier`, on
+ * create and update). Codes are unique among a tenant's live schools: a code another
+ * school holds is not taken (warning `school-code-taken`, the school keeps its code); an
+ * empty identifier leaves the code as it is (an admin may have set it).
+ */
+const schoolCodes = (taken: ReadonlyMap<string, string>, warnings: Array<ImportMessage>) => {
+  const owner = new Map([...taken].map(([id, code]) => [code, id]))
+  return (schoolId: string, s: PlanSchool, current: string | null): string | null => {
+    const keep = current !== null && (owner.get(current) ?? schoolId) === schoolId ? current : null
+    const wanted = s.identifier
+    if (wanted === null || wanted === keep) return keep
+    const holder = owner.get(wanted)
+    if (holder !== undefined && holder !== schoolId) {
+      warnings.push(
+        new ImportMessage({
+          file: s.at.file,
+          line: s.at.line,
+          code: "school-code-taken",
+          message: `${s.at.file}:${s.at.line}: identifier '${wanted}' is already the code of another school; the code of '${s.sourcedId}' is left ${keep === null ? "empty" : `'${keep}'`}`
+        })
+      )
+      return keep
+    }
+    if (keep !== null) owner.delete(keep)
+    owner.set(wanted, schoolId)
+    return wanted
+  }
+}
+
+/**
  * Applies the plan's orgs to the tenant's schools (by source id): creates the
  * new ones (with the default preferences), soft-deletes the `tobedeleted`
- * ones, renames or restores the changed ones. Answers the counts and the
+ * ones, renames, re-codes or restores the changed ones. A school's `code` is
+ * the org's `identifier` (see {@link schoolCodes}). Answers the counts and the
  * school id of each source id.
  */
-const applySchools = (repo: AcademicsRepo, plan: ImportPlan, at: DateTime.Utc) =>
+const applySchools = (repo: AcademicsRepo, plan: ImportPlan, at: DateTime.Utc, warnings: Array<ImportMessage>) =>
   Effect.gen(function* () {
     const counts = zero()
     const ids = new Map<string, SchoolId>()
     const bySource = new Map((yield* repo.sourcedSchools).map((s) => [s.source_id, s]))
+    const codeOf = schoolCodes(yield* repo.schoolCodes, warnings)
     for (const s of plan.schools) {
       const found = bySource.get(s.sourcedId)
       if (!found) {
@@ -77,7 +113,7 @@ const applySchools = (repo: AcademicsRepo, plan: ImportPlan, at: DateTime.Utc) =
             new School({
               id,
               name: s.name,
-              code: null,
+              code: codeOf(id, s, null),
               timezone: "UTC",
               source_id: s.sourcedId,
               created_at: at,
@@ -96,12 +132,65 @@ const applySchools = (repo: AcademicsRepo, plan: ImportPlan, at: DateTime.Utc) =
           yield* repo.softDelete("schools", found.id, at)
           counts.deleted++
         } else counts.unchanged++
-      } else if (found.name !== s.name || found.deleted_at !== null) {
-        yield* repo.restoreSchool(found.id, s.name, at)
+        continue
+      }
+      const code = codeOf(found.id, s, found.code)
+      if (found.name !== s.name || found.code !== code || found.deleted_at !== null) {
+        yield* repo.restoreSchool(found.id, s.name, code, at)
         counts.updated++
       } else counts.unchanged++
     }
     return { counts, ids }
+  })
+
+/**
+ * Applies the plan's academic sessions (by source id, issue 16): creates, rewrites,
+ * restores or soft-deletes them, each in the school of its org (`PlanSession.orgSourcedId`;
+ * none: tenant-wide). Sessions absent from the file stay as they are.
+ */
+const applySessions = (
+  repo: AcademicsRepo,
+  plan: ImportPlan,
+  schoolIds: ReadonlyMap<string, SchoolId>,
+  at: DateTime.Utc
+) =>
+  Effect.gen(function* () {
+    const counts = zero()
+    const bySource = new Map((yield* repo.sourcedSessions).map((s) => [s.source_id, s]))
+    for (const s of plan.sessions) {
+      const found = bySource.get(s.sourcedId)
+      if (s.deleted) {
+        if (found && found.deleted_at === null) {
+          yield* repo.deleteSession(found.id, at)
+          counts.deleted++
+        } else if (found) counts.unchanged++
+        continue
+      }
+      const columns: SessionColumns = {
+        school_id: (s.orgSourcedId === null ? undefined : schoolIds.get(s.orgSourcedId)) ?? null,
+        source_id: s.sourcedId,
+        type: s.type,
+        title: s.title,
+        start_date: s.startDate,
+        end_date: s.endDate,
+        parent_source_id: s.parentSourcedId,
+        school_year: s.schoolYear
+      }
+      if (!found) {
+        yield* repo.insertSession(yield* newId(AcademicSessionId), columns, at)
+        counts.created++
+        continue
+      }
+      const same =
+        found.deleted_at === null &&
+        (Object.keys(columns) as Array<keyof SessionColumns>).every((k) => found[k] === columns[k])
+      if (same) counts.unchanged++
+      else {
+        yield* repo.updateSession(found.id, columns, at)
+        counts.updated++
+      }
+    }
+    return counts
   })
 
 /** The plan's users as the identity module's roster upsert takes them (schools resolved). */
@@ -236,7 +325,12 @@ const applyEnrollments = (
 const summarise = (
   plan: ImportPlan,
   dryRun: boolean,
-  counts: { readonly schools: Counts; readonly users: Counts; readonly groups: Counts },
+  counts: {
+    readonly schools: Counts
+    readonly users: Counts
+    readonly groups: Counts
+    readonly sessions: Counts
+  },
   people: { readonly memberships: Tally; readonly teachers: Tally },
   warnings: ReadonlyArray<ImportMessage>
 ) =>
@@ -249,7 +343,9 @@ const summarise = (
     memberships: people.memberships,
     teacher_assignments: people.teachers,
     warnings,
-    errors: []
+    errors: [],
+    warning_groups: groupMessages(warnings),
+    sessions: new ImportCounts(counts.sessions)
   })
 
 /** The roster import service. */
@@ -274,7 +370,8 @@ export class Roster extends Effect.Service<Roster>()("Signet/Roster", {
           return yield* new RosterImportFailed({
             message: `${plan.errors.length} error(s) in the roster files; nothing was imported`,
             errors: plan.errors.map(message),
-            warnings
+            warnings,
+            warning_groups: groupMessages(warnings)
           })
         }
         // Every live user gets the default role of their type (created, retyped or restored):
@@ -291,23 +388,26 @@ export class Roster extends Effect.Service<Roster>()("Signet/Roster", {
       })
 
     /** Writes the plan (caller's transaction), records it, and answers its summary. */
-    const apply = (plan: ImportPlan, dryRun: boolean, warnings: ReadonlyArray<ImportMessage>) =>
+    const apply = (plan: ImportPlan, dryRun: boolean, planWarnings: ReadonlyArray<ImportMessage>) =>
       Effect.gen(function* () {
         const at = yield* DateTime.now
-        const schools = yield* applySchools(repo, plan, at)
+        // The plan's warnings, then those of applying it (a school code already taken…).
+        const warnings = [...planWarnings]
+        const schools = yield* applySchools(repo, plan, at, warnings)
         const users = yield* identity.rosterUpsert(rosterUsers(plan, schools.ids))
+        const sessions = yield* applySessions(repo, plan, schools.ids, at)
         const groups = yield* applyGroups(repo, plan, schools.ids, at)
         const people = yield* applyEnrollments(repo, wantedPeople(plan, groups.ids, users.ids), at)
         const { ids: _ids, ...userCounts } = users
         const summary = summarise(
           plan,
           dryRun,
-          { schools: schools.counts, users: userCounts, groups: groups.counts },
+          { schools: schools.counts, users: userCounts, groups: groups.counts, sessions },
           people,
           warnings
         )
         yield* repo.bumpVersion
-        const { warnings: _w, ...counts } = summary
+        const { warnings: _w, warning_groups: _g, ...counts } = summary
         yield* audit.record({
           action: "academics.roster.imported",
           targetType: "roster",

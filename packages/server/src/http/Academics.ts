@@ -66,6 +66,7 @@ export const AcademicsHttp = HttpApiBuilder.group(SignetApi, "academics", (h) =>
     )
     .handle("listFeeds", () => asPrincipal(A.listFeeds.pipe(read)))
     .handle("revokeFeed", ({ path }) => asPrincipal(A.revokeFeed(path.id).pipe(write)))
+    .handle("listSessions", ({ path }) => asPrincipal(A.listSessions(path.id).pipe(read)))
     .handle("validateStudentCourse", ({ path }) =>
       asPrincipal(A.validateStudentCourse(path.studentId, path.id).pipe(read))
     )

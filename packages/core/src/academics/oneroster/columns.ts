@@ -25,7 +25,9 @@ export const ONEROSTER_COLUMNS: Readonly<Record<Entity, ReadonlyArray<string>>> 
     "startDate",
     "endDate",
     "parentSourcedId",
-    "schoolYear"
+    "schoolYear",
+    // not a 1.1 column: read when present (the org of the session, issue 16)
+    "orgSourcedId"
   ],
   courses: [
     "sourcedId",
@@ -179,7 +181,7 @@ export interface Row {
 }
 
 /** The header mapped to canonical columns: position → column (null = ignored), column → position. */
-interface Header {
+export interface Header {
   readonly columns: ReadonlyArray<string | null>
   readonly index: ReadonlyMap<string, number>
   readonly ok: boolean
@@ -259,8 +261,8 @@ const mapHeader = (raw: RawTable, entity: Entity, dialect: Dialect, issues: Issu
   return { columns, index, ok }
 }
 
-/** Reads the data rows through the mapped header (shifted, short, empty rows; trimming). */
-const readRows = (raw: RawTable, header: Header, issues: Issues): Array<Row> => {
+/** Reads the data rows through the mapped header (shifted, short, empty rows; trimming). Also used by the Clever reader. */
+export const readRows = (raw: RawTable, header: Header, issues: Issues): Array<Row> => {
   const { file } = raw
   const { columns, index } = header
   const rows: Array<Row> = []

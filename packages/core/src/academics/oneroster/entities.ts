@@ -27,10 +27,13 @@ export interface PlanContext {
 /** The rows of an entity's table (none when the file is absent or unusable). */
 export const rowsOf = (ctx: PlanContext, entity: Entity): ReadonlyArray<Row> => ctx.tables.get(entity)?.rows ?? []
 
-/** Status + dateLastModified of a row; null when the row is skipped (invalid status). */
+/**
+ * Status + dateLastModified of a row; null when the row is skipped (invalid status). An
+ * empty status warns only in a delta file (see `readStatusOf`).
+ */
 export const common = (ctx: PlanContext, entity: Entity, row: Row): { readonly deleted: boolean } | null => {
   const table = ctx.tables.get(entity)!
-  const status = readStatusOf(table, row, ctx.issues)
+  const status = readStatusOf(table, row, ctx.issues, ctx.coverage.get(entity) === "delta")
   readDate(row, "dateLastModified", ctx.dateOrder, ctx.issues)
   return status
 }
@@ -110,6 +113,9 @@ export const readSessions = (
       type,
       startDate,
       endDate,
+      parentSourcedId: orNull(row.get("parentSourcedId")),
+      schoolYear: orNull(row.get("schoolYear")),
+      orgSourcedId: orNull(row.get("orgSourcedId")),
       deleted: status.deleted,
       at: row.at
     })

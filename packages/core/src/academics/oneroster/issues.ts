@@ -64,6 +64,7 @@ export type WarningCode =
   | "invalid-email"
   | "duplicate-email"
   | "no-contact"
+  | "file-ignored"
 
 /** Error codes: a plan holding any of them must not be applied (module doc of `OneRoster`). */
 export type ErrorCode =
@@ -78,6 +79,7 @@ export type ErrorCode =
   | "dangling-reference"
   | "file-missing"
   | "duplicate-file"
+  | "unknown-dialect"
 
 /** Collects the warnings and errors of one `parseOneRoster` run, in the order they are found. */
 export class Issues {

@@ -73,6 +73,17 @@ export interface PlanSession {
   readonly type: string
   readonly startDate: string | null
   readonly endDate: string | null
+  /** `parentSourcedId` (a term's school year…), as written. */
+  readonly parentSourcedId: string | null
+  /** `schoolYear` (the year it ends, `2025`), as written. */
+  readonly schoolYear: string | null
+  /**
+   * The org the session belongs to (issue 16): its `orgSourcedId` column when the file
+   * has one, else the one org its classes (`termSourcedIds`), courses
+   * (`schoolYearSourcedId`) and child sessions point to, else its parent's; null when
+   * several or none.
+   */
+  readonly orgSourcedId: string | null
   readonly deleted: boolean
   readonly at: SourceLocation
 }
@@ -82,8 +93,11 @@ export interface PlanSession {
  * a non-empty `errors` must not be applied (all-or-nothing); `warnings` are informational.
  */
 export interface ImportPlan {
-  /** From the manifest (`oneroster.version`), else detected from the headers; `sds` = Microsoft SDS v2.1. */
-  readonly version: "1.1" | "1.2" | "sds"
+  /**
+   * From the manifest (`oneroster.version`), else detected from the headers; `sds` =
+   * Microsoft SDS v2.1; `clever` = Clever SFTP CSV (issue 16).
+   */
+  readonly version: "1.1" | "1.2" | "sds" | "clever"
   readonly schools: ReadonlyArray<PlanSchool>
   readonly sessions: ReadonlyArray<PlanSession>
   readonly groups: ReadonlyArray<PlanGroup>

@@ -6,7 +6,9 @@
  *
  * @module
  */
+import { parseClever } from "./clever.js"
 import { buildTable, type Dialect, requiredColumns, type Table } from "./columns.js"
+import { detectSet, unknownDialectMessage } from "./dialect.js"
 import { type PlanContext, readClasses, readCourses, readOrgs, readSessions } from "./entities.js"
 import { byFileThenLine, Issues, loc, where } from "./issues.js"
 import { readEnrollments, readUsers } from "./people.js"
@@ -22,6 +24,7 @@ import {
   readManifest
 } from "./reader.js"
 import type { Coverage } from "./references.js"
+import { assignSessionOrgs } from "./sessions.js"
 import { inferDateOrder } from "./values.js"
 
 /** A known file of the set: its base name as given and its bytes. */
@@ -170,18 +173,38 @@ const buildTables = (
   return tables
 }
 
+/** The plan of a set that matches no dialect: one `unknown-dialect` error naming the files and what each dialect needs. */
+const noDialect = (files: ReadonlyMap<string, Uint8Array>): ImportPlan => ({
+  version: "1.1",
+  schools: [],
+  sessions: [],
+  groups: [],
+  users: [],
+  enrollments: [],
+  warnings: [],
+  errors: [{ file: "(set)", line: 0, code: "unknown-dialect", message: unknownDialectMessage(files) }],
+  ignoredFiles: [...files.keys()]
+})
+
 /**
- * Reads a OneRoster 1.1 / 1.2 CSV set (or a Microsoft SDS v2.1 set) from in-memory files
- * and returns the import plan. Pure and deterministic: the same bytes give the same plan.
+ * Reads a OneRoster 1.1 / 1.2 CSV set, a Microsoft SDS v2.1 set or a Clever SFTP set
+ * (issue 16; the dialect is detected by `./dialect.ts`) from in-memory files and returns
+ * the import plan. Pure and deterministic: the same bytes give the same plan.
  *
  * @param files file name → bytes. Names are matched case-insensitively on their base name
  *   (`users.csv`, `Users.CSV` and `export/users.csv` are the same file); non-CSV and
  *   unknown CSV files go to `ignoredFiles`.
+ *   A set with none of OneRoster's files (`manifest.csv`, `orgs.csv`, `users.csv`) but
+ *   Clever's is read as Clever; one with neither is an `unknown-dialect` error.
  * @returns the plan; never throws on bad input — problems are `warnings` / `errors` with
  *   `file:line` (codes in the module documentation of `OneRoster`). Apply it only when
  *   `errors` is empty.
  */
 export const parseOneRoster = (files: ReadonlyMap<string, Uint8Array>): ImportPlan => {
+  // Issue 16: Clever sets have their own reader; a set of no known dialect is one clear error.
+  const kind = detectSet(files)
+  if (kind === "clever") return parseClever(files)
+  if (kind === "none") return noDialect(files)
   const issues = new Issues()
   const ignoredFiles: Array<string> = []
   const inputs = collectInputs(files, issues, ignoredFiles)
@@ -226,7 +249,7 @@ export const parseOneRoster = (files: ReadonlyMap<string, Uint8Array>): ImportPl
   return {
     version: layout.version,
     schools,
-    sessions,
+    sessions: assignSessionOrgs(sessions, tables),
     groups,
     users,
     enrollments,

@@ -40,10 +40,16 @@ export const readStatus = (row: Row, issues: Issues): { readonly deleted: boolea
   return null
 }
 
-/** Reads `status` of a row of `table`, warning `empty-status` when the file has the column but the cell is empty. */
-export const readStatusOf = (table: Table, row: Row, issues: Issues) => {
-  if (table.has("status") && row.get("status") === "") {
-    issues.warn(row.at, "empty-status", `${where(row.at)}: empty status read as 'active'`)
+/**
+ * Reads `status` of a row of `table`. An empty cell is `active`; it is worth an
+ * `empty-status` warning only in a delta file (`warnEmpty`), where OneRoster 1.1 / 1.2
+ * require status and dateLastModified on every row. In a bulk file (or a set without
+ * manifest, read as bulk) they may be left empty, so an empty status says nothing
+ * (issue 16: 4,631 such warnings hid the one invalid e-mail).
+ */
+export const readStatusOf = (table: Table, row: Row, issues: Issues, warnEmpty: boolean) => {
+  if (warnEmpty && table.has("status") && row.get("status") === "") {
+    issues.warn(row.at, "empty-status", `${where(row.at)}: empty status in a delta file read as 'active'`)
   }
   return readStatus(row, issues)
 }

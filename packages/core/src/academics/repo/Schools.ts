@@ -42,6 +42,12 @@ export const schoolQueries = (sql: SqlClient.SqlClient) => {
       WHERE tenant_id = ${tenant} AND source_id IS NOT NULL`
   })
   const schoolPageQ = pageOf(sql, "schools", School)
+  const schoolCodesQ = SqlSchema.findAll({
+    Request: Schema.String,
+    Result: Schema.Struct({ id: SchoolId, code: Schema.String }),
+    execute: (tenant) => sql`SELECT id, code FROM schools
+      WHERE tenant_id = ${tenant} AND code IS NOT NULL AND deleted_at IS NULL`
+  })
 
   return {
     /** One live school. */
@@ -67,12 +73,20 @@ export const schoolQueries = (sql: SqlClient.SqlClient) => {
       ).pipe(unique("updateSchool")),
     /** Every imported school (with a source id), live or soft-deleted. */
     sourcedSchools: Effect.flatMap(tid, sourcedQ).pipe(span("sourcedSchools")),
-    /** Renames an imported school and brings it back if it was soft-deleted. */
-    restoreSchool: (id: string, name: string, at: DateTime.Utc) =>
+    /**
+     * Renames an imported school, sets its code (OneRoster `orgs.identifier`; issue 16)
+     * and brings it back if it was soft-deleted. The caller checks the code is free.
+     */
+    restoreSchool: (id: string, name: string, code: string | null, at: DateTime.Utc) =>
       exec(
-        (tenant) => sql`UPDATE schools SET name = ${name}, deleted_at = NULL, updated_at = ${iso(at)}
+        (tenant) => sql`UPDATE schools SET name = ${name}, code = ${code}, deleted_at = NULL, updated_at = ${iso(at)}
           WHERE tenant_id = ${tenant} AND id = ${id}`
       ).pipe(span("restoreSchool")),
+    /** The code of every live school that has one (school id → code), for the import's uniqueness check. */
+    schoolCodes: Effect.flatMap(tid, schoolCodesQ).pipe(
+      Effect.map((rows) => new Map(rows.map((r) => [r.id as string, r.code]))),
+      span("schoolCodes")
+    ),
     /** A school's stored preferences. */
     findPreferences: (schoolId: string) =>
       Effect.flatMap(tid, (tenant) => preferencesQ({ tenant, school: schoolId })).pipe(span("findPreferences")),
