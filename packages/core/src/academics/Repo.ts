@@ -3,8 +3,8 @@
  * §1 "Repo.ts"; issue 14 §2). Of core's services it is the only writer of
  * `schools`, `school_preferences`, `classrooms`, `student_groups`,
  * `group_members`, `group_teachers`, `courses`, `teachers_courses`,
- * `courses_classrooms`, `courses_student_groups`, `academics_versions` and
- * `calendar_feeds` — for the academics service, the OneRoster import
+ * `courses_classrooms`, `courses_student_groups`, `academics_versions`,
+ * `calendar_feeds` and `timetable_sources` — for the academics service, the OneRoster import
  * (`Roster.ts`) and the timetable (`Timetable.ts`) alike.
  *
  * Every method filters by the tenant of `CurrentTenant` and runs in the
@@ -20,7 +20,8 @@
  * deletion, the version), `repo/Classrooms.ts`, `repo/Groups.ts` (groups,
  * members, teachers), `repo/Courses.ts` (courses and links),
  * `repo/Reads.ts` (the seed's queries, timetable subjects) and
- * `repo/Feeds.ts` (calendar feeds), sharing `repo/Shared.ts`.
+ * `repo/Feeds.ts` (calendar feeds) and `repo/Sources.ts` (timetable sync:
+ * sourced courses, `timetable_sources`), sharing `repo/Shared.ts`.
  *
  * @module
  */
@@ -32,6 +33,7 @@ import { feedQueries } from "./repo/Feeds.js"
 import { groupQueries } from "./repo/Groups.js"
 import { readQueries } from "./repo/Reads.js"
 import { schoolQueries } from "./repo/Schools.js"
+import { sourceQueries } from "./repo/Sources.js"
 
 export type { GroupPeople, SourcedGroup } from "./repo/Groups.js"
 export type { SourcedSchool } from "./repo/Schools.js"
@@ -44,6 +46,7 @@ export class AcademicsRepo extends Effect.Service<AcademicsRepo>()("Signet/Acade
     ...groupQueries(sql),
     ...courseQueries(sql),
     ...readQueries(sql),
-    ...feedQueries(sql)
+    ...feedQueries(sql),
+    ...sourceQueries(sql)
   }))
 }) {}
