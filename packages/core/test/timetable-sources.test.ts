@@ -161,12 +161,11 @@ for (const dialect of testDialects()) {
         yield* inFreshTenant(
           "src-other",
           Effect.gen(function* () {
-            for (const op of [
-              Timetable.use((t) => t.getSource(source.id)),
-              Timetable.use((t) => t.removeSource(source.id)),
-              Timetable.use((t) => t.pullSource(source.id, insecure))
-            ])
-              expect((yield* Effect.flip(op))._tag).toBe("TimetableSourceNotFound")
+            const notFound = <A, E extends { readonly _tag: string }, R>(op: Effect.Effect<A, E, R>) =>
+              Effect.map(Effect.flip(op), (e) => expect(e._tag).toBe("TimetableSourceNotFound"))
+            yield* notFound(Timetable.use((t) => t.getSource(source.id)))
+            yield* notFound(Timetable.use((t) => t.removeSource(source.id)))
+            yield* notFound(Timetable.use((t) => t.pullSource(source.id, insecure)))
           })
         )
       })
