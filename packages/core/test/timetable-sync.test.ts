@@ -3,10 +3,20 @@
  * the window a snapshot covers — on calendars generated here, on both dialects.
  */
 import { expect, layer } from "@effect/vitest"
-import { Academics, Attendance, Audit, ICalendar, type SchoolId, SYNC_LIST_CAP, Timetable } from "@signet/core"
+import {
+  Academics,
+  AcademicsAdmin,
+  Attendance,
+  Audit,
+  ICalendar,
+  policyUse,
+  type SchoolId,
+  SYNC_LIST_CAP,
+  Timetable
+} from "@signet/core"
 import { testDialects } from "@signet/core/testing"
-import { Effect } from "effect"
-import { asTenant, onboard, outboxCount, testActor, testCore, user } from "./support.js"
+import { Effect, Redacted } from "effect"
+import { as, asTenant, onboard, outboxCount, testActor, testCore, user } from "./support.js"
 
 /** One VEVENT: UID, start and end as `YYYYMMDDTHHMMSSZ`, SUMMARY ("<subject> <group>"), LOCATION (room code). */
 interface Ev {
@@ -299,6 +309,36 @@ for (const dialect of testDialects()) {
           const e = yield* Effect.flip(sync(s.id, [maths, broken, history]))
           expect(e._tag).toBe("TimetableImportFailed")
           expect(yield* coursesOf(s.id)).toHaveLength(3)
+        })
+      )
+    )
+    it.effect("the facade needs academics:write to sync or add a source, and reads the mapping's window", () =>
+      inFreshTenant(
+        "sync-facade",
+        Effect.gen(function* () {
+          const s = yield* school("S")
+          const teacher = yield* user("teacher@sync.example.edu", "teacher")
+          const asTeacher = as({ kind: "user", id: teacher.id })
+          const ics = calendar(WEEK)
+          const denied = yield* Effect.flip(
+            AcademicsAdmin.syncTimetable(s.id, ics).pipe(policyUse("academics:write"), asTeacher)
+          )
+          expect(denied._tag).toBe("Forbidden")
+          const source = { school_id: s.id, url: Redacted.make("https://timetable.example.org/a.ics") }
+          const refused = yield* Effect.flip(
+            AcademicsAdmin.addTimetableSource(source).pipe(policyUse("academics:write"), asTeacher)
+          )
+          expect(refused._tag).toBe("Forbidden")
+          yield* AcademicsAdmin.syncTimetable(s.id, ics, { mapping }).pipe(policyUse("academics:write"))
+          const windowed = yield* AcademicsAdmin.syncTimetable(s.id, calendar([history]), {
+            mapping: { ...mapping, windowStart: "2026-12-07", windowEnd: "2026-12-09" },
+            dryRun: true
+          }).pipe(policyUse("academics:write"))
+          expect(windowed.counts).toMatchObject({ removed: 2, unchanged: 1 })
+          const bad = yield* Effect.flip(
+            AcademicsAdmin.syncTimetable(s.id, ics, { mapping: { room: {} } }).pipe(policyUse("academics:write"))
+          )
+          expect(bad).toMatchObject({ _tag: "ValidationError" })
         })
       )
     )
