@@ -35,6 +35,7 @@ import { CourseAttendance } from "./timetable/AttendancePort.js"
 import type { Deps } from "./timetable/Deps.js"
 import { makeFeeds } from "./timetable/Feeds.js"
 import { makeImport } from "./timetable/Import.js"
+import { makePulls } from "./timetable/Pull.js"
 import { makeRender } from "./timetable/Render.js"
 import { makeSources } from "./timetable/Sources.js"
 import { makeSync } from "./timetable/Sync.js"
@@ -55,8 +56,10 @@ export class Timetable extends Effect.Service<Timetable>()("Signet/Timetable", {
     const { renderSubject } = makeRender(deps)
     // Issue 16 "Sync mode": snapshot sync and scheduled sources (timetable/Sync.ts, timetable/Sources.ts).
     const { syncPlan } = makeSync(deps, yield* CourseAttendance)
-    const sources = makeSources(deps, yield* Envelope, sql, syncPlan)
-    return { importPlan, renderSubject, ...makeFeeds(deps, renderSubject), syncPlan, ...sources } as const
+    const envelope = yield* Envelope
+    const { findRow, ...sources } = makeSources(deps, envelope)
+    const pulls = makePulls(deps, envelope, sql, syncPlan, { findRow })
+    return { importPlan, renderSubject, ...makeFeeds(deps, renderSubject), syncPlan, ...sources, ...pulls } as const
   }),
   dependencies: [AcademicsRepo.Default]
 }) {}

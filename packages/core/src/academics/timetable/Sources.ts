@@ -17,36 +17,28 @@
  *   is the sync's) and syncs, then keeps the answer's `ETag` /
  *   `Last-Modified`. A failed pull records `failed` and its reason and
  *   keeps the old validators, so the next pull fetches again.
- * - The job (`sourcesJob`) runs on one replica at a time (lease
- *   `timetable.sources`), every `intervalMs` pulling the due sources of
- *   every active tenant as the system actor.
+ * - The job (`sourcesJob`, in `Pull.ts` with the pulls) runs on one
+ *   replica at a time (lease `timetable.sources`), every `intervalMs`
+ *   pulling the due sources of every active tenant as the system actor.
  *
  * @module
  */
-import * as Crypto from "node:crypto"
-import { SqlClient } from "@effect/sql"
 import {
   type CreateTimetableSource,
-  type SchoolId,
-  TimetablePullFailed,
-  TimetablePullResult,
   TimetableSource,
   TimetableSourceId,
   TimetableSourceNotFound
 } from "@signet/contracts/academics/Domain"
-import { CurrentActor, CurrentTenant, systemActor, type TenantId } from "@signet/contracts/kernel/Context"
+import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
 import { newId } from "@signet/contracts/kernel/Ids"
-import { DateTime, Duration, Effect, Option, Redacted, Schema, Struct } from "effect"
+import { DateTime, Effect, Option, Redacted, Schema, Struct } from "effect"
 import type { Envelope } from "../../kernel/Crypto.js"
 import type { EncryptedColumn } from "../../kernel/KeyRotation.js"
-import { acquireLease, releaseLease } from "../../kernel/Leases.js"
-import { Tenancy } from "../../tenancy/Tenancy.js"
-import { parseMapping, parseTimetableEffect, type TimetableMapping } from "../ICalendar.js"
+import { parseMapping, type TimetableMapping } from "../ICalendar.js"
 import type { SourceRow } from "../repo/Sources.js"
 import type { Deps } from "./Deps.js"
-import { checkSourceUrl, type FetchOptions, fetchCalendar, urlHint } from "./Fetch.js"
-import type { makeSync } from "./Sync.js"
+import { checkSourceUrl, type FetchOptions, urlHint } from "./Fetch.js"
 
 /** Shortest pull interval, in minutes. */
 export const MIN_INTERVAL_MINUTES = 15
@@ -57,8 +49,8 @@ export const MAX_SOURCES = 100
 /** Characters of a source's mapping JSON at most. */
 export const MAX_MAPPING_CHARS = 65_536
 
-/** The AAD of a source's URL ciphertext. */
-const urlAad = (tenant: string, id: string) => `tenant:${tenant}:timetable_sources:${id}:url`
+/** The AAD of a source's URL ciphertext (`tenant:<id>:timetable_sources:<id>:url`). */
+export const urlAad = (tenant: string, id: string) => `tenant:${tenant}:timetable_sources:${id}:url`
 
 /** The encrypted column of source URLs (master-key rotation re-wraps it). */
 export const timetableSourceUrlColumn: EncryptedColumn = {
@@ -80,13 +72,8 @@ const notFound = (id: string) => new TimetableSourceNotFound({ message: `no time
 /** Input of `addSource`: the contract's body, the URL in clear or `Redacted`. */
 export type AddSource = Omit<CreateTimetableSource, "url"> & { readonly url: string | Redacted.Redacted<string> }
 
-/** Timetable sources over the timetable's dependencies, the envelope and the sync. */
-export const makeSources = (
-  deps: Deps,
-  envelope: Envelope["Type"],
-  sql: SqlClient.SqlClient,
-  syncPlan: ReturnType<typeof makeSync>["syncPlan"]
-) => {
+/** Timetable sources (add, get, list, remove) over the timetable's dependencies and the envelope. */
+export const makeSources = (deps: Deps, envelope: Envelope["Type"]) => {
   const { repo, audit, events, academics, inTx } = deps
   const tenantId = Effect.map(CurrentTenant, (t) => t.id as string)
 
@@ -173,111 +160,5 @@ export const makeSources = (
       })
     )
 
-  /** Records a pull's outcome on its source, the next pull one interval later. */
-  const record = (
-    row: SourceRow,
-    state: {
-      status: "not_modified" | "synced" | "failed"
-      error?: string
-      etag?: string | null
-      lastModified?: string | null
-    }
-  ) =>
-    Effect.gen(function* () {
-      const at = yield* DateTime.now
-      yield* repo.recordPull(row.id, {
-        last_pulled_at: at,
-        next_pull_at: DateTime.addDuration(at, Duration.minutes(row.interval_minutes)),
-        last_status: state.status,
-        last_error: state.error ?? null,
-        ...(state.status === "synced" ? { etag: state.etag ?? null, last_modified: state.lastModified ?? null } : {})
-      })
-    })
-
-  /**
-   * Pulls a source now (see the module comment); `options.allowInsecureHttp`
-   * as in `Fetch.ts` (the job's setting; never from a request).
-   * @errors TimetableSourceNotFound, TimetablePullFailed (fetch failed; recorded on the source),
-   *   and the sync's errors (ValidationError, TimetableImportFailed; recorded on the source)
-   */
-  const pullSource = (id: string, options: FetchOptions = {}) =>
-    Effect.gen(function* () {
-      const row = yield* inTx(findRow(id))
-      const school = yield* academics.getSchool(row.school_id as SchoolId)
-      const url = yield* envelope.decryptString(row.url_enc, urlAad(yield* tenantId, row.id)).pipe(Effect.orDie)
-      const fetched = yield* fetchCalendar(
-        Redacted.value(url),
-        { etag: row.etag, lastModified: row.last_modified },
-        options
-      ).pipe(
-        Effect.tapError((e) => inTx(record(row, { status: "failed", error: e.message }))),
-        Effect.mapError((e) => new TimetablePullFailed({ message: e.message, source_id: row.id }))
-      )
-      if (fetched.status === "not_modified") {
-        yield* inTx(record(row, { status: "not_modified" }))
-        return new TimetablePullResult({ source_id: row.id, status: "not_modified", summary: null })
-      }
-      const mapping = (row.mapping ?? {}) as TimetableMapping
-      const plan = yield* parseTimetableEffect(fetched.body, {
-        ...mapping,
-        timezone: mapping.timezone ?? school.timezone
-      })
-      const window =
-        mapping.windowStart !== undefined && mapping.windowEnd !== undefined
-          ? { start: mapping.windowStart, end: mapping.windowEnd }
-          : undefined
-      const summary = yield* inTx(
-        Effect.tap(syncPlan(row.school_id as SchoolId, plan, { window }), () =>
-          record(row, { status: "synced", etag: fetched.etag, lastModified: fetched.lastModified })
-        )
-      ).pipe(Effect.tapError((e) => inTx(record(row, { status: "failed", error: e.message }))))
-      return new TimetablePullResult({ source_id: row.id, status: "synced", summary })
-    }).pipe(Effect.withSpan("Timetable.pullSource"))
-
-  /** Pulls the current tenant's due sources; answers how many were pulled (failures are recorded on them, and logged without their URL). */
-  const pullDue = (options: FetchOptions = {}) =>
-    Effect.gen(function* () {
-      const due = yield* inTx(repo.dueSources(yield* DateTime.now))
-      for (const row of due)
-        yield* pullSource(row.id, options).pipe(
-          Effect.catchAll((e) =>
-            Effect.logWarning("timetable source pull failed", { source: row.id, reason: e.message })
-          )
-        )
-      return due.length
-    })
-
-  /**
-   * The pull scheduler: every `intervalMs` (default one minute) the replica
-   * holding the `timetable.sources` lease pulls the due sources of every
-   * active tenant as the system actor. Runs until interrupted, then
-   * releases the lease. Requires `Tenancy`.
-   */
-  const sourcesJob = (options: FetchOptions & { readonly intervalMs?: number | undefined } = {}) => {
-    const intervalMs = options.intervalMs ?? 60_000
-    const holder = `${process.pid}-${Crypto.randomUUID()}`
-    const lease = "timetable.sources"
-    const withSql = Effect.provideService(SqlClient.SqlClient, sql)
-    const tick = Effect.gen(function* () {
-      if (!(yield* withSql(acquireLease(lease, holder, intervalMs * 2)))) return
-      const tenancy = yield* Tenancy
-      let cursor: string | undefined
-      do {
-        const page = yield* tenancy
-          .list({ status: "active", limit: 200, ...(cursor ? { cursor } : {}) })
-          .pipe(Effect.orDie)
-        for (const t of page.items)
-          yield* pullDue(options).pipe(
-            Effect.provideService(CurrentTenant, { id: t.id as TenantId, slug: t.slug }),
-            Effect.provideService(CurrentActor, systemActor)
-          )
-        cursor = page.next_cursor ?? undefined
-      } while (cursor)
-    }).pipe(Effect.catchAllCause((cause) => Effect.logError("timetable sources job failed", cause)))
-    return Effect.forever(Effect.zipRight(tick, Effect.sleep(intervalMs))).pipe(
-      Effect.ensuring(withSql(releaseLease(lease, holder)))
-    )
-  }
-
-  return { addSource, getSource, listSources, removeSource, pullSource, pullDue, sourcesJob } as const
+  return { addSource, getSource, listSources, removeSource, findRow } as const
 }

@@ -81,34 +81,35 @@ const itemOfCourse = (c: Course, changes: TimetableSyncItem["changes"] = []) =>
     changes
   })
 
+/**
+ * The sourced courses of the school a sync looks at (those of the
+ * snapshot's keys, of its one-off events' UIDs, of the window, of a
+ * cancelled series), and the ones it replaces (in the window or of a
+ * cancelled series).
+ */
+const existing = (
+  { repo, academics }: Deps,
+  schoolId: SchoolId,
+  window: { start: string; end: string } | null,
+  planned: Array<Planned>,
+  series: ReadonlySet<string>
+) =>
+  Effect.gen(function* () {
+    const sourced = yield* repo.sourcedCourses(schoolId)
+    const wanted = new Set(planned.map((p) => p.o.sourceKey))
+    const oneOffs = new Set(planned.filter((p) => p.o.recurrenceId === null).map((p) => p.o.uid))
+    const replaced = (c: { readonly source_key: string | null; readonly start_at: DateTime.Utc }) =>
+      (window !== null && startsIn(c, window)) || series.has(uidOf(c.source_key ?? ""))
+    const ids = sourced
+      .filter((c) => wanted.has(c.source_key) || oneOffs.has(uidOf(c.source_key)) || replaced(c))
+      .map((c) => c.id)
+    const courses = yield* academics.getCourses(ids)
+    return { courses, replaced: courses.filter(replaced) }
+  })
+
 /** The timetable sync over the timetable's dependencies and attendance's port. */
 export const makeSync = (deps: Deps, attendance: Context.Tag.Service<typeof CourseAttendance>) => {
   const { repo, audit, events, academics, inTx } = deps
-
-  /**
-   * The sourced courses of the school a sync looks at (those of the
-   * snapshot's keys, of its one-off events' UIDs, of the window, of a
-   * cancelled series), and the ones it replaces (in the window or of a
-   * cancelled series).
-   */
-  const existing = (
-    schoolId: SchoolId,
-    window: { start: string; end: string } | null,
-    planned: Array<Planned>,
-    series: ReadonlySet<string>
-  ) =>
-    Effect.gen(function* () {
-      const sourced = yield* repo.sourcedCourses(schoolId)
-      const wanted = new Set(planned.map((p) => p.o.sourceKey))
-      const oneOffs = new Set(planned.filter((p) => p.o.recurrenceId === null).map((p) => p.o.uid))
-      const replaced = (c: { readonly source_key: string | null; readonly start_at: DateTime.Utc }) =>
-        (window !== null && startsIn(c, window)) || series.has(uidOf(c.source_key ?? ""))
-      const ids = sourced
-        .filter((c) => wanted.has(c.source_key) || oneOffs.has(uidOf(c.source_key)) || replaced(c))
-        .map((c) => c.id)
-      const courses = yield* academics.getCourses(ids)
-      return { courses, replaced: courses.filter(replaced) }
-    })
 
   /** Applies the snapshot; answers counts and the capped lists. */
   const apply = (schoolId: SchoolId, plan: TimetablePlan, options: SyncOptions, warnings: Array<ImportMessage>) =>
@@ -124,7 +125,7 @@ export const makeSync = (deps: Deps, attendance: Context.Tag.Service<typeof Cour
       }
       yield* repo.releaseDeletedSourceKeys(schoolId)
       const series = new Set(plan.cancelledSeries.map((s) => s.uid))
-      const { courses, replaced } = yield* existing(schoolId, window, planned, series)
+      const { courses, replaced } = yield* existing(deps, schoolId, window, planned, series)
       const { matched, vanished } = matchSnapshot(planned, courses, replaced)
       const counts = { created: 0, updated: 0, unchanged: 0, removed: 0, kept_with_attendance: 0, rekeyed: 0 }
       const lists = { created: new Capped(), updated: new Capped(), removed: new Capped(), kept: new Capped() }
