@@ -242,3 +242,45 @@ for (const dialect of testDialects()) {
     )
   })
 }
+
+/** Polls `check` every 50 ms of real time, at most `tries` times (the job's fetch is real I/O). */
+const eventually = <E, R>(check: Effect.Effect<boolean, E, R>, tries = 400) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < tries; i++) {
+      if (yield* check) return true
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 50)))
+    }
+    return false
+  })
+
+for (const dialect of testDialects()) {
+  // A database of its own: the job pulls every tenant's due sources.
+  layer(testCore(dialect), { timeout: 120_000 })(`Timetable sources job on ${dialect} (issue 16)`, (it) => {
+    it.scoped("the job (Timetable.sourcesJob, run by Core.jobs) pulls a due source and syncs it", () =>
+      Effect.gen(function* () {
+        const srv = yield* server
+        const tenant = yield* onboard("src-job")
+        const { schoolId, sourceId } = yield* asTenant(
+          tenant,
+          Effect.gen(function* () {
+            const schoolId = yield* newSchool
+            const source = yield* add(schoolId, `${srv.base}/cal.ics?token=job`)
+            return { schoolId, sourceId: source.id }
+          }).pipe(Effect.provide(testActor))
+        )
+        yield* Effect.forkScoped(Timetable.use((t) => t.sourcesJob({ intervalMs: 60_000, ...insecure })))
+        const read = asTenant(
+          tenant,
+          Effect.all([
+            Timetable.use((t) => t.getSource(sourceId)),
+            Academics.use((a) => a.listCourses({ school_id: schoolId }))
+          ]).pipe(Effect.provide(testActor))
+        )
+        expect(yield* eventually(Effect.map(read, ([s]) => s.last_status === "synced"))).toBe(true)
+        const [, courses] = yield* read
+        expect(courses.items).toHaveLength(4)
+        expect(srv.seen.map((s) => s.url)).toEqual(["/cal.ics?token=job"])
+      })
+    )
+  })
+}
