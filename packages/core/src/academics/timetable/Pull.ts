@@ -53,25 +53,16 @@ export const makePulls = (
       })
     })
 
-  /**
-   * Pulls a source now (see the module comment); `options.allowInsecureHttp`
-   * as in `Fetch.ts` (the job's setting; never from a request).
-   * @errors TimetableSourceNotFound, TimetablePullFailed (fetch failed; recorded on the source),
-   *   and the sync's errors (ValidationError, TimetableImportFailed; recorded on the source)
-   */
-  const pullSource = (id: string, options: FetchOptions = {}) =>
+  /** One pull of a found source: fetch, then (when changed) parse and sync, recording the outcome. */
+  const pullRow = (row: SourceRow, options: FetchOptions) =>
     Effect.gen(function* () {
-      const row = yield* inTx(findRow(id))
       const school = yield* academics.getSchool(row.school_id as SchoolId)
       const url = yield* envelope.decryptString(row.url_enc, urlAad(yield* tenantId, row.id)).pipe(Effect.orDie)
       const fetched = yield* fetchCalendar(
         Redacted.value(url),
         { etag: row.etag, lastModified: row.last_modified },
         options
-      ).pipe(
-        Effect.tapError((e) => inTx(record(row, { status: "failed", error: e.message }))),
-        Effect.mapError((e) => new TimetablePullFailed({ message: e.message, source_id: row.id }))
-      )
+      ).pipe(Effect.mapError((e) => new TimetablePullFailed({ message: e.message, source_id: row.id })))
       if (fetched.status === "not_modified") {
         yield* inTx(record(row, { status: "not_modified" }))
         return new TimetablePullResult({ source_id: row.id, status: "not_modified", summary: null })
@@ -86,12 +77,26 @@ export const makePulls = (
           ? { start: mapping.windowStart, end: mapping.windowEnd }
           : undefined
       const summary = yield* inTx(
-        Effect.tap(syncPlan(row.school_id as SchoolId, plan, { window }), () =>
+        Effect.tap(syncPlan(school.id, plan, { window }), () =>
           record(row, { status: "synced", etag: fetched.etag, lastModified: fetched.lastModified })
         )
-      ).pipe(Effect.tapError((e) => inTx(record(row, { status: "failed", error: e.message }))))
+      )
       return new TimetablePullResult({ source_id: row.id, status: "synced", summary })
-    }).pipe(Effect.withSpan("Timetable.pullSource"))
+    }).pipe(
+      // Whatever failed (the school gone, the fetch, the calendar, the sync) is recorded on the
+      // source; its validators stay, so the next pull fetches again.
+      Effect.tapError((e) => inTx(record(row, { status: "failed", error: e.message })))
+    )
+
+  /**
+   * Pulls a source now (see the module comment); `options.allowInsecureHttp`
+   * as in `Fetch.ts` (the job's setting; never from a request).
+   * @errors TimetableSourceNotFound, and recorded on the source: AcademicsNotFound (its school
+   *   was deleted), TimetablePullFailed (the fetch failed), the sync's errors (ValidationError,
+   *   TimetableImportFailed)
+   */
+  const pullSource = (id: string, options: FetchOptions = {}) =>
+    Effect.flatMap(inTx(findRow(id)), (row) => pullRow(row, options)).pipe(Effect.withSpan("Timetable.pullSource"))
 
   /** Pulls the current tenant's due sources; answers how many were pulled (failures are recorded on them, and logged without their URL). */
   const pullDue = (options: FetchOptions = {}) =>
