@@ -137,7 +137,7 @@ for (const dialect of testDialects()) {
       )
     )
 
-    it.effect("the interval is at least 15 minutes and the mapping must be valid", () =>
+    it.effect("the interval is at least 15 minutes; the mapping must be valid and is kept", () =>
       inFreshTenant(
         "src-interval",
         Effect.gen(function* () {
@@ -148,6 +148,8 @@ for (const dialect of testDialects()) {
           const e2 = yield* Effect.flip(add(schoolId, url, { mapping: { clasroom: { from: "LOCATION" } } }))
           expect(e2).toMatchObject({ _tag: "ValidationError" })
           expect((yield* add(schoolId, url, { interval_minutes: 15 })).interval_minutes).toBe(15)
+          const mapped = yield* add(schoolId, url, { mapping: { timezone: "Europe/Paris" } })
+          expect((yield* Timetable.use((t) => t.getSource(mapped.id))).mapping).toEqual({ timezone: "Europe/Paris" })
         })
       )
     )
