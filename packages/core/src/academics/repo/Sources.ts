@@ -70,11 +70,23 @@ export const sourceQueries = (sql: SqlClient.SqlClient) => {
         (tenant) => sql`SELECT id, source_key, start_at FROM courses WHERE tenant_id = ${tenant}
           AND school_id = ${schoolId} AND source_key IS NOT NULL AND deleted_at IS NULL`
       ).pipe(Effect.flatMap(Schema.decodeUnknown(Schema.Array(SourcedCourse))), span("sourcedCourses")),
-    /** Replaces a course's source key (a sync matched it by its stable key). */
-    setCourseSourceKey: (id: CourseId, sourceKey: string) =>
-      exec(
-        (tenant) => sql`UPDATE courses SET source_key = ${sourceKey} WHERE tenant_id = ${tenant} AND id = ${id}`
-      ).pipe(span("setCourseSourceKey")),
+    /**
+     * Replaces the source keys of courses (a sync matched them by UID or
+     * stable key), 500 per statement. The new keys must be free in the school.
+     */
+    setCourseSourceKeys: (pairs: ReadonlyArray<{ readonly id: CourseId; readonly sourceKey: string }>) =>
+      Effect.gen(function* () {
+        const tenant = yield* tid
+        for (let i = 0; i < pairs.length; i += 500) {
+          const chunk = pairs.slice(i, i + 500)
+          const cases = sql.join(" ", false)(chunk.map((p) => sql`WHEN ${p.id} THEN ${p.sourceKey}`))
+          yield* sql`UPDATE courses SET source_key = CASE id ${cases} END
+            WHERE tenant_id = ${tenant} AND ${sql.in(
+              "id",
+              chunk.map((p) => p.id)
+            )}`
+        }
+      }).pipe(span("setCourseSourceKeys")),
     /**
      * Clears the source keys of the school's deleted courses, so a key that
      * reappears in a later export creates a course again (the unique index on

@@ -147,6 +147,7 @@ export const makeSync = (deps: Deps, attendance: Context.Tag.Service<typeof Cour
         }
         step()
       }
+      const rekeys: Array<{ readonly id: CourseId; readonly sourceKey: string }> = []
       for (const [i, p] of planned.entries()) {
         const fields = { name: p.o.name, start_at: p.o.startAt, end_at: p.o.endAt, ...p.links }
         const m = matched[i]
@@ -156,10 +157,7 @@ export const makeSync = (deps: Deps, attendance: Context.Tag.Service<typeof Cour
           lists.created.push(() => itemOfCourse(c))
         } else {
           const changes = changesOf(m.course, p)
-          if (m.rekeyed) {
-            yield* repo.setCourseSourceKey(m.course.id as CourseId, p.o.sourceKey)
-            counts.rekeyed++
-          }
+          if (m.rekeyed) rekeys.push({ id: m.course.id, sourceKey: p.o.sourceKey })
           if (changes.length === 0) counts.unchanged++
           else {
             const after = yield* academics.updateCourse(m.course.id, fields)
@@ -178,6 +176,9 @@ export const makeSync = (deps: Deps, attendance: Context.Tag.Service<typeof Cour
         }
         step()
       }
+      // Re-keyed in bulk (a regenerated export re-keys every course on every run).
+      yield* repo.setCourseSourceKeys(rekeys)
+      counts.rekeyed = rekeys.length
       return { window, counts: new TimetableSyncCounts(counts), lists }
     })
 
