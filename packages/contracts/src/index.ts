@@ -7,7 +7,7 @@
  */
 import { HttpApi, OpenApi } from "@effect/platform"
 import type { RpcGroup } from "@effect/rpc"
-import { AcademicsApi, CalendarApi } from "./academics/Api.js"
+import { AcademicsApi, CalendarApi, TimetableSyncApi } from "./academics/Api.js"
 import { AcademicsCommand, AcademicsQuery } from "./academics/Rpc.js"
 import { AccessApi } from "./access/Api.js"
 import { AccessCommand, AccessQuery } from "./access/Rpc.js"
@@ -63,6 +63,7 @@ export class SignetApi extends HttpApi.make("signet")
   .add(AccessApi.middleware(UserAuth))
   .add(AcademicsApi)
   .add(CalendarApi)
+  .add(TimetableSyncApi)
   .add(AttendanceApi)
   .add(BeaconDeviceApi)
   .add(BeaconsApi)

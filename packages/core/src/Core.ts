@@ -15,9 +15,11 @@ import { userSchoolsLayer } from "./academics/IdentityPorts.js"
 import { academicsMigrations } from "./academics/Migrations.js"
 import { Roster } from "./academics/Roster.js"
 import { Timetable } from "./academics/Timetable.js"
+import { timetableSourceUrlColumn } from "./academics/timetable/Sources.js"
 import { Access } from "./access/Access.js"
 import { accessMigrations } from "./access/Migrations.js"
 import type { AccessStepUp, AccessUsers } from "./access/Ports.js"
+import { courseAttendanceLayer } from "./attendance/AcademicsPorts.js"
 import { Attendance } from "./attendance/Attendance.js"
 import { attendanceMigrations, qrSecretColumn } from "./attendance/Migrations.js"
 import { Audit } from "./audit/Audit.js"
@@ -71,7 +73,8 @@ export const encryptedColumns: ReadonlyArray<EncryptedColumn> = [
   signingKeyColumn,
   mfaSecretColumn,
   qrSecretColumn,
-  beaconTotpColumn
+  beaconTotpColumn,
+  timetableSourceUrlColumn
 ]
 
 /** Options of {@link layer}. */
@@ -157,7 +160,7 @@ export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient
   Roster.Default,
   Beacons.Default
 ).pipe(
-  Layer.provideMerge(Attendance.Default),
+  Layer.provideMerge(Layer.mergeAll(Attendance.Default, courseAttendanceLayer)),
   Layer.provideMerge(Layer.mergeAll(Academics.Default, onboarding)),
   Layer.provideMerge(Layer.mergeAll(ApiKeys.Default, Operators.Default, Mfa.Default)),
   Layer.provideMerge(Auth.Default),
@@ -235,6 +238,17 @@ export interface JobOptions {
   readonly closeIntervalMs?: number | undefined
   /** Run the outbox dispatcher (CloudEvents to subscribers; default true). */
   readonly outbox?: boolean | undefined
+  /**
+   * Period of the timetable sources job (pulls due iCalendar URLs and syncs
+   * them, issue 16), in ms; `0` leaves it off (default 60 000).
+   */
+  readonly timetableSourcesIntervalMs?: number | undefined
+  /**
+   * Let the timetable sources job fetch plain `http` from a loopback host
+   * (and loopback/private literal addresses): tests and development only.
+   * Default false: https only.
+   */
+  readonly allowInsecureHttp?: boolean | undefined
 }
 
 /**
@@ -242,7 +256,9 @@ export interface JobOptions {
  * the outbox dispatcher (at-least-once delivery of published events to
  * subscribers) and the attendance close job (every `closeIntervalMs`: ended
  * courses close and their unmarked students become ABSENT; one replica at a
- * time holds its lease). `signet serve` runs them; an embedder that wants
+ * time holds its lease) and the timetable sources job (every
+ * `timetableSourcesIntervalMs`: due iCalendar URLs are pulled and synced,
+ * issue 16; one replica at a time). `signet serve` runs them; an embedder that wants
  * them provides this layer beside {@link layer}:
  *
  * ```ts
@@ -250,12 +266,19 @@ export interface JobOptions {
  * const app = Layer.merge(core, Core.jobs({ closeIntervalMs: 60_000 }).pipe(Layer.provide(core)))
  * ```
  */
-export const jobs = (options: JobOptions = {}): Layer.Layer<never, never, Events | Attendance> =>
+export const jobs = (options: JobOptions = {}): Layer.Layer<never, never, Events | Attendance | Timetable | Tenancy> =>
   Layer.scopedDiscard(
     Effect.gen(function* () {
       if (options.outbox !== false) yield* Effect.forkScoped(Effect.flatMap(Events, (e) => e.run))
       const interval = options.closeIntervalMs ?? 60_000
       if (interval > 0)
         yield* Effect.forkScoped(Effect.flatMap(Attendance, (a) => a.closeJob({ intervalMs: interval })))
+      const pullEvery = options.timetableSourcesIntervalMs ?? 60_000
+      if (pullEvery > 0)
+        yield* Effect.forkScoped(
+          Effect.flatMap(Timetable, (t) =>
+            t.sourcesJob({ intervalMs: pullEvery, allowInsecureHttp: options.allowInsecureHttp === true })
+          )
+        )
     })
   )

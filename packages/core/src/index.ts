@@ -24,6 +24,15 @@ export { ACADEMICS_TABLES, academicsMigrations } from "./academics/Migrations.js
 export * as OneRoster from "./academics/OneRoster.js"
 export { Roster } from "./academics/Roster.js"
 export { Timetable } from "./academics/Timetable.js"
+export { CourseAttendance } from "./academics/timetable/AttendancePort.js"
+export { FETCH_TIMEOUT_MS, MAX_REDIRECTS } from "./academics/timetable/Fetch.js"
+export {
+  MAX_INTERVAL_MINUTES,
+  MAX_SOURCES,
+  MIN_INTERVAL_MINUTES,
+  timetableSourceUrlColumn
+} from "./academics/timetable/Sources.js"
+export { SYNC_LIST_CAP, type SyncOptions } from "./academics/timetable/Sync.js"
 export {
   Access,
   AccessConfig,

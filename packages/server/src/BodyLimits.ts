@@ -76,7 +76,7 @@ const drain = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<void
 const expectedContentType = (path: string): string =>
   /\/roster\/imports$/.test(path)
     ? "application/zip"
-    : /\/timetable\/imports$/.test(path)
+    : /\/timetable\/(imports|syncs)$/.test(path)
       ? "text/calendar"
       : "application/json"
 

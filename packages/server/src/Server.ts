@@ -31,7 +31,7 @@ import {
   UserAuthLive
 } from "./Auth.js"
 import type { ServerConfig } from "./Config.js"
-import { AcademicsHttp, CalendarHttp } from "./http/Academics.js"
+import { AcademicsHttp, CalendarHttp, TimetableSyncHttp } from "./http/Academics.js"
 import { AccessHttp } from "./http/Access.js"
 import { AttendanceHttp } from "./http/Attendance.js"
 import { AuditHttp } from "./http/Audit.js"
@@ -60,6 +60,7 @@ const apiRoutes = (config: ServerConfig) =>
       PlatformHttp(config),
       AcademicsHttp,
       CalendarHttp,
+      TimetableSyncHttp,
       AttendanceHttp,
       BeaconDeviceHttp,
       BeaconsHttp

@@ -21,6 +21,7 @@ import { Console, Data, Effect, Option } from "effect"
 import { plain, table } from "../Output.js"
 import { local } from "../Runtime.js"
 import { configLayer } from "../Settings.js"
+import { timetableSyncCommands } from "./timetable-sync.js"
 
 /** The import refused the calendar. */
 export class TimetableRefused extends Data.TaggedError("TimetableRefused")<{ readonly message: string }> {}
@@ -252,5 +253,5 @@ const feed = Command.make(
 /** `signet timetable`. */
 export const timetable = Command.make("timetable").pipe(
   Command.withDescription("iCalendar timetables: import, export, subscription feeds."),
-  Command.withSubcommands([importCmd, exportCmd, feed])
+  Command.withSubcommands([importCmd, exportCmd, feed, ...timetableSyncCommands])
 )

@@ -26,6 +26,7 @@ import {
   CreateCourse,
   CreateGroup,
   CreateSchool,
+  CreateTimetableSource,
   CrossSchoolLink,
   FeedKind,
   GroupId,
@@ -39,7 +40,13 @@ import {
   StudentCourseValidation,
   StudentGroup,
   TimetableImportFailed,
+  TimetablePullFailed,
+  TimetablePullResult,
+  TimetableSource,
+  TimetableSourceId,
+  TimetableSourceNotFound,
   TimetableSummary,
+  TimetableSyncSummary,
   UpdateClassroom,
   UpdateCourse,
   UpdateGroup,
@@ -267,3 +274,77 @@ export class CalendarApi extends HttpApiGroup.make("calendar")
       .annotate(OpenApi.Summary, "A read-only iCalendar feed (`<token>.ics`) to subscribe to from a calendar app")
   )
   .annotate(OpenApi.Title, "Calendar feeds") {}
+
+const sourceId = HttpApiSchema.param("id", TimetableSourceId)
+
+/**
+ * `timetableSync` group (issue 16 "Sync mode"): sync an iCalendar snapshot
+ * into a school, and the school's scheduled iCalendar URLs (timetable
+ * sources). Sync and source writes need `academics:write`, reads
+ * `academics:read`.
+ */
+export class TimetableSyncApi extends HttpApiGroup.make("timetableSync")
+  .add(
+    HttpApiEndpoint.post("syncTimetable")`/api/v1/tenants/${slug}/schools/${schoolId}/timetable/syncs`
+      .setUrlParams(
+        Schema.Struct({
+          dry_run: Schema.optional(Schema.BooleanFromString),
+          timezone: Schema.optional(
+            Schema.String.annotations({
+              description: "IANA zone for floating times (default: the mapping's, else the school's)"
+            })
+          ),
+          mapping: Schema.optional(
+            Schema.parseJson().annotations({ description: 'The mapping file\'s JSON (timetables.md "Mapping")' })
+          )
+        })
+      )
+      .setPayload(HttpApiSchema.Text({ contentType: "text/calendar" }))
+      .addSuccess(TimetableSyncSummary)
+      .addError(TimetableImportFailed)
+      .annotate(
+        OpenApi.Summary,
+        "Sync an iCalendar snapshot: replace the school's imported courses in the window it covers"
+      )
+      .annotate(
+        OpenApi.Description,
+        "New occurrences are created, changed ones updated, vanished ones removed — except those with attendance, kept and listed under kept_with_attendance. Courses created by hand are never touched. `dry_run=true` answers the diff (lists capped at list_cap) and writes nothing."
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("listTimetableSources")`/api/v1/tenants/${slug}/timetable/sources`.addSuccess(
+      Schema.Array(TimetableSource)
+    )
+  )
+  .add(
+    HttpApiEndpoint.post("addTimetableSource")`/api/v1/tenants/${slug}/timetable/sources`
+      .setPayload(CreateTimetableSource)
+      .addSuccess(TimetableSource, { status: 201 })
+      .annotate(OpenApi.Summary, "Add a school's iCalendar URL, pulled every interval_minutes (≥ 15; https only)")
+  )
+  .add(
+    HttpApiEndpoint.get("getTimetableSource")`/api/v1/tenants/${slug}/timetable/sources/${sourceId}`.addSuccess(
+      TimetableSource
+    )
+  )
+  .add(
+    HttpApiEndpoint.del("removeTimetableSource")`/api/v1/tenants/${slug}/timetable/sources/${sourceId}`.addSuccess(
+      TimetableSource
+    )
+  )
+  .add(
+    HttpApiEndpoint.post("pullTimetableSource")`/api/v1/tenants/${slug}/timetable/sources/${sourceId}/pulls`
+      .addSuccess(TimetablePullResult)
+      .addError(TimetablePullFailed)
+      .addError(TimetableImportFailed)
+      .annotate(OpenApi.Summary, "Pull a source now (conditional GET; 304 → not_modified) and sync it when it changed")
+  )
+  .addError(TimetableSourceNotFound)
+  .addError(AcademicsNotFound)
+  .addError(ValidationError)
+  .addError(Conflict)
+  .addError(CrossSchoolLink)
+  .addError(Forbidden)
+  .middleware(UserAuth)
+  .annotate(OpenApi.Title, "Timetable sync")
+  .annotate(OpenApi.Description, "Timetable snapshots synced into a school, and scheduled iCalendar sources.") {}

@@ -426,3 +426,120 @@ export class SchoolYear extends Schema.Class<SchoolYear>("SchoolYear")({
   start_date: CalendarDate,
   end_date: CalendarDate
 }) {}
+
+// ---------------------------------------------------------------------------
+// Timetable sync and sources (issue 16 "Sync mode")
+// ---------------------------------------------------------------------------
+
+/** Timetable source id (a scheduled iCalendar URL of a school). */
+export const TimetableSourceId = Schema.UUID.pipe(
+  Schema.brand("TimetableSourceId"),
+  Schema.annotations({ identifier: "TimetableSourceId" })
+)
+/** @see TimetableSourceId */
+export type TimetableSourceId = typeof TimetableSourceId.Type
+
+/** One changed field of a synced course: its value before and after (instants ISO-8601, link ids comma-joined). */
+export class TimetableFieldChange extends Schema.Class<TimetableFieldChange>("TimetableFieldChange")({
+  field: Schema.Literal("name", "start_at", "end_at", "classroom_ids", "group_ids", "teacher_ids", "source_key"),
+  before: Schema.String,
+  after: Schema.String
+}) {}
+
+/**
+ * A course a sync created, updated, removed or kept: `course_id` is null for
+ * a course a dry run would create; `changes` lists the changed fields of an
+ * updated course (empty otherwise).
+ */
+export class TimetableSyncItem extends Schema.Class<TimetableSyncItem>("TimetableSyncItem")({
+  course_id: Schema.NullOr(CourseId),
+  source_key: Schema.String,
+  name: Schema.String,
+  start_at: Schema.String,
+  end_at: Schema.String,
+  changes: Schema.Array(TimetableFieldChange)
+}) {}
+
+/**
+ * Counts of a sync. `rekeyed` counts courses matched by their stable key
+ * (start, end, classroom, group, name) because the export regenerated its
+ * UIDs; their source key was replaced (they also count as updated or
+ * unchanged). `kept_with_attendance`: vanished courses kept because
+ * attendance was recorded for them.
+ */
+export class TimetableSyncCounts extends Schema.Class<TimetableSyncCounts>("TimetableSyncCounts")({
+  created: Schema.Number,
+  updated: Schema.Number,
+  unchanged: Schema.Number,
+  removed: Schema.Number,
+  kept_with_attendance: Schema.Number,
+  rekeyed: Schema.Number
+}) {}
+
+/**
+ * What a timetable sync did (or would do, `dry_run`): the window it replaced
+ * (`null` when the file covered nothing and no window was given: nothing
+ * removed), counts, and the lists of items (each capped at `list_cap`
+ * entries; the counts are complete).
+ */
+export class TimetableSyncSummary extends Schema.Class<TimetableSyncSummary>("TimetableSyncSummary")({
+  dry_run: Schema.Boolean,
+  window: Schema.NullOr(Schema.Struct({ start: Schema.String, end: Schema.String })),
+  counts: TimetableSyncCounts,
+  list_cap: Schema.Number,
+  created: Schema.Array(TimetableSyncItem),
+  updated: Schema.Array(TimetableSyncItem),
+  removed: Schema.Array(TimetableSyncItem),
+  kept_with_attendance: Schema.Array(TimetableSyncItem),
+  warnings: Schema.Array(ImportMessage),
+  errors: Schema.Array(ImportMessage)
+}) {}
+
+/**
+ * A school's scheduled iCalendar URL. The URL is stored encrypted and never
+ * shown again: `url_hint` is its scheme and host only.
+ */
+export class TimetableSource extends Schema.Class<TimetableSource>("TimetableSource")({
+  id: TimetableSourceId,
+  school_id: SchoolId,
+  url_hint: Schema.String,
+  mapping: Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+  interval_minutes: Schema.Number,
+  enabled: Schema.Boolean,
+  last_pulled_at: Schema.NullOr(Schema.DateTimeUtc),
+  next_pull_at: Schema.DateTimeUtc,
+  last_status: Schema.NullOr(Schema.Literal("not_modified", "synced", "failed")),
+  last_error: Schema.NullOr(Schema.String),
+  created_at: Schema.DateTimeUtc,
+  updated_at: Schema.DateTimeUtc
+}) {}
+
+/** Body of `POST …/timetable/sources`: the URL (https; may embed a secret token) and its schedule. */
+export class CreateTimetableSource extends Schema.Class<CreateTimetableSource>("CreateTimetableSource")({
+  school_id: SchoolId,
+  url: Schema.Redacted(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(2048))),
+  mapping: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+  interval_minutes: Schema.optional(Schema.Int),
+  enabled: Schema.optional(Schema.Boolean)
+}) {}
+
+/** What one pull of a source did: `not_modified` (HTTP 304, nothing synced) or `synced` with the sync's summary. */
+export class TimetablePullResult extends Schema.Class<TimetablePullResult>("TimetablePullResult")({
+  source_id: TimetableSourceId,
+  status: Schema.Literal("not_modified", "synced"),
+  summary: Schema.NullOr(TimetableSyncSummary)
+}) {}
+
+/** 404 — no timetable source with this id in this tenant. */
+export class TimetableSourceNotFound extends Schema.TaggedError<TimetableSourceNotFound>()(
+  "TimetableSourceNotFound",
+  { message: Schema.String, id: Schema.String },
+  HttpApiSchema.annotations({ status: 404, description: "No such timetable source" })
+) {}
+
+/** 502 — fetching a timetable source failed (timeout, refused redirect, too large, HTTP error); nothing synced. */
+export class TimetablePullFailed extends Schema.TaggedError<TimetablePullFailed>()(
+  "TimetablePullFailed",
+  { message: Schema.String, source_id: Schema.String },
+  HttpApiSchema.annotations({ status: 502, description: "The timetable source could not be fetched" })
+) {}

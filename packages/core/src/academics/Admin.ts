@@ -7,7 +7,7 @@
  * | operation | permission |
  * |---|---|
  * | reads (schools, preferences, classrooms, groups, members, courses, feeds, academic sessions) and the seed 004 queries (`GetCourse`, `Validate…Course`, `GetSchoolPreferences`) | `academics:read` |
- * | writes, imports, feeds | `academics:write` |
+ * | writes, imports, feeds, timetable sync and sources (list: `academics:read`) | `academics:write` |
  * | `updateCourse` | none in the type: `academics:write`, or the course's teacher under the school's rules (below) |
  *
  * Tenant and actor come from `CurrentTenant` / `CurrentActor`, never from
@@ -20,12 +20,13 @@ import {
   type CalendarFeedId,
   type ClassroomId,
   CourseId,
+  type CreateTimetableSource,
   type GroupId,
   type SchoolId,
   type UpdateCourse
 } from "@signet/contracts/academics/Domain"
 import { CurrentActor } from "@signet/contracts/kernel/Context"
-import { Forbidden } from "@signet/contracts/kernel/Errors"
+import { Forbidden, ValidationError } from "@signet/contracts/kernel/Errors"
 import { UserId } from "@signet/contracts/kernel/Ids"
 import { type Context, type DateTime, Effect, Schema } from "effect"
 import { Access } from "../access/Access.js"
@@ -179,6 +180,64 @@ export const AcademicsAdmin = {
    * @errors AcademicsNotFound
    */
   findSchoolYear: (schoolId: SchoolId, at: DateTime.Utc) => read(Academics.use((a) => a.findSchoolYear(schoolId, at))),
+  /**
+   * Syncs an iCalendar snapshot into a school (issue 16 "Sync mode";
+   * `timetable/Sync.ts`): the school's imported courses in the window the
+   * file covers (or the mapping's `windowStart`/`windowEnd`) are replaced;
+   * vanished courses with attendance are kept. `mapping` as the JSON mapping
+   * file (`ICalendar.parseMapping`); floating times in `timezone`, else the
+   * mapping's, else the school's. A dry run answers the diff and writes nothing.
+   * @errors AcademicsNotFound (school), ValidationError (mapping, a limit passed),
+   *   TimetableImportFailed (422), Forbidden
+   */
+  syncTimetable: (
+    schoolId: SchoolId,
+    ics: string,
+    options: {
+      readonly mapping?: unknown
+      readonly timezone?: string | undefined
+      readonly dryRun?: boolean | undefined
+      readonly onProgress?: ((done: number, total: number) => void) | undefined
+    } = {}
+  ) =>
+    write(
+      Effect.gen(function* () {
+        const school = yield* Academics.use((a) => a.getSchool(schoolId))
+        const mapping: ICalendar.TimetableMapping =
+          options.mapping === undefined || options.mapping === null
+            ? {}
+            : yield* Effect.try({
+                try: () => ICalendar.parseMapping(JSON.stringify(options.mapping)),
+                catch: (e) => ValidationError.field("mapping", (e as Error).message)
+              })
+        const timezone = options.timezone ?? mapping.timezone ?? school.timezone
+        const plan = yield* ICalendar.parseTimetableEffect(ics, { ...mapping, timezone })
+        const window =
+          mapping.windowStart !== undefined && mapping.windowEnd !== undefined
+            ? { start: mapping.windowStart, end: mapping.windowEnd }
+            : undefined
+        return yield* Timetable.use((t) =>
+          t.syncPlan(school.id, plan, { dryRun: options.dryRun === true, window, onProgress: options.onProgress })
+        )
+      })
+    ),
+  /** The tenant's timetable sources (never their URLs). */
+  listTimetableSources: read(Timetable.use((t) => t.listSources)),
+  /** A timetable source. @errors TimetableSourceNotFound */
+  getTimetableSource: (id: string) => read(Timetable.use((t) => t.getSource(id))),
+  /**
+   * Adds a school's scheduled iCalendar URL (https only; stored encrypted).
+   * @errors AcademicsNotFound (school), ValidationError (URL, interval, mapping, limit), Forbidden
+   */
+  addTimetableSource: (input: CreateTimetableSource) => write(Timetable.use((t) => t.addSource(input))),
+  /** Removes a timetable source (its courses stay). @errors TimetableSourceNotFound, Forbidden */
+  removeTimetableSource: (id: string) => write(Timetable.use((t) => t.removeSource(id))),
+  /**
+   * Pulls a source now (https only) and syncs it when it changed.
+   * @errors TimetableSourceNotFound, TimetablePullFailed (502), ValidationError,
+   *   TimetableImportFailed, Forbidden
+   */
+  pullTimetableSource: (id: string) => write(Timetable.use((t) => t.pullSource(id))),
   /** A revocable calendar subscription feed; the token is in the answer only. */
   createFeed: (kind: Parameters<Feeds["createFeed"]>[0], subjectId: string) =>
     write(Timetable.use((t) => t.createFeed(kind, subjectId))),

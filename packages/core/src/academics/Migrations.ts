@@ -23,7 +23,8 @@ export const ACADEMICS_TABLES = [
   "courses_student_groups",
   "academics_versions",
   "calendar_feeds",
-  "academic_sessions"
+  "academic_sessions",
+  "timetable_sources"
 ] as const
 
 /** Academics module migrations. */
@@ -220,6 +221,35 @@ export const academicsMigrations: ModuleMigrations = {
         `CREATE INDEX academic_sessions_by_school ON academic_sessions (tenant_id, school_id, type, start_date)`
       )
       yield* enableTenantRls("academic_sessions")
+    }),
+    // Issue 16 "Sync mode": a school's scheduled iCalendar URLs (the URL envelope-encrypted,
+    // `timetableSourceUrlColumn`), with the validators of the last answer for conditional requests.
+    // Numbered 0005: 0004 is kept for academic sessions (issue 16, parallel work).
+    "0005_timetable_sources": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE timetable_sources (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        school_id ${t.uuid} NOT NULL,
+        url_enc TEXT NOT NULL,
+        url_hint TEXT NOT NULL,
+        mapping ${t.json},
+        interval_minutes INTEGER NOT NULL CHECK (interval_minutes >= 15),
+        enabled ${t.bool} NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        last_pulled_at ${t.ts},
+        next_pull_at ${t.ts} NOT NULL,
+        last_status TEXT CHECK (last_status IN ('not_modified', 'synced', 'failed')),
+        last_error TEXT,
+        created_at ${t.ts} NOT NULL,
+        updated_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, id),
+        FOREIGN KEY (tenant_id, school_id) REFERENCES schools (tenant_id, id)
+      )`)
+      yield* sql.unsafe(`CREATE INDEX timetable_sources_due ON timetable_sources (tenant_id, enabled, next_pull_at)`)
+      yield* enableTenantRls("timetable_sources")
     })
   }
 }

@@ -4,7 +4,7 @@
  * `schools`, `school_preferences`, `classrooms`, `student_groups`,
  * `group_members`, `group_teachers`, `courses`, `teachers_courses`,
  * `courses_classrooms`, `courses_student_groups`, `academics_versions`,
- * `calendar_feeds` and `academic_sessions` — for the academics service, the OneRoster import
+ * `calendar_feeds`, `academic_sessions` and `timetable_sources` — for the academics service, the OneRoster import
  * (`Roster.ts`) and the timetable (`Timetable.ts`) alike.
  *
  * Every method filters by the tenant of `CurrentTenant` and runs in the
@@ -20,8 +20,9 @@
  * deletion, the version), `repo/Classrooms.ts`, `repo/Groups.ts` (groups,
  * members, teachers), `repo/Courses.ts` (courses and links),
  * `repo/Reads.ts` (the seed's queries, timetable subjects),
- * `repo/Feeds.ts` (calendar feeds) and `repo/Sessions.ts` (academic sessions,
- * issue 16), sharing `repo/Shared.ts`.
+ * `repo/Feeds.ts` (calendar feeds), `repo/Sessions.ts` (academic sessions,
+ * issue 16) and `repo/Sources.ts` (timetable sync: sourced courses,
+ * `timetable_sources`), sharing `repo/Shared.ts`.
  *
  * @module
  */
@@ -34,6 +35,7 @@ import { groupQueries } from "./repo/Groups.js"
 import { readQueries } from "./repo/Reads.js"
 import { schoolQueries } from "./repo/Schools.js"
 import { sessionQueries } from "./repo/Sessions.js"
+import { sourceQueries } from "./repo/Sources.js"
 
 export type { GroupPeople, SourcedGroup } from "./repo/Groups.js"
 export type { SourcedSchool } from "./repo/Schools.js"
@@ -48,6 +50,7 @@ export class AcademicsRepo extends Effect.Service<AcademicsRepo>()("Signet/Acade
     ...courseQueries(sql),
     ...readQueries(sql),
     ...feedQueries(sql),
-    ...sessionQueries(sql)
+    ...sessionQueries(sql),
+    ...sourceQueries(sql)
   }))
 }) {}

@@ -15,6 +15,10 @@
  * student, teacher, group or classroom from 30 days back to 180 days ahead.
  * Tokens (`sgc_…`, 256 bits) are stored as SHA-256 hashes.
  *
+ * Sync (issue 16): `syncPlan` replaces the school's timetable in the window
+ * a snapshot covers (`timetable/Sync.ts`); timetable sources pull an https
+ * iCalendar URL on a schedule and sync it (`timetable/Sources.ts`).
+ *
  * @module
  */
 
@@ -23,13 +27,18 @@ import { Effect } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { Identity } from "../identity/Users.js"
+import { Envelope } from "../kernel/Crypto.js"
 import { tenantTx } from "../kernel/Database.js"
 import { Academics } from "./Academics.js"
 import { AcademicsRepo } from "./Repo.js"
+import { CourseAttendance } from "./timetable/AttendancePort.js"
 import type { Deps } from "./timetable/Deps.js"
 import { makeFeeds } from "./timetable/Feeds.js"
 import { makeImport } from "./timetable/Import.js"
+import { makePulls } from "./timetable/Pull.js"
 import { makeRender } from "./timetable/Render.js"
+import { makeSources } from "./timetable/Sources.js"
+import { makeSync } from "./timetable/Sync.js"
 
 /** The timetable service (acts on the `CurrentTenant`). */
 export class Timetable extends Effect.Service<Timetable>()("Signet/Timetable", {
@@ -45,7 +54,12 @@ export class Timetable extends Effect.Service<Timetable>()("Signet/Timetable", {
     }
     const { importPlan } = makeImport(deps)
     const { renderSubject } = makeRender(deps)
-    return { importPlan, renderSubject, ...makeFeeds(deps, renderSubject) } as const
+    // Issue 16 "Sync mode": snapshot sync and scheduled sources (timetable/Sync.ts, timetable/Sources.ts).
+    const { syncPlan } = makeSync(deps, yield* CourseAttendance)
+    const envelope = yield* Envelope
+    const { findRow, ...sources } = makeSources(deps, envelope)
+    const pulls = makePulls(deps, envelope, sql, syncPlan, { findRow })
+    return { importPlan, renderSubject, ...makeFeeds(deps, renderSubject), syncPlan, ...sources, ...pulls } as const
   }),
   dependencies: [AcademicsRepo.Default]
 }) {}

@@ -87,3 +87,22 @@ export const CalendarHttp = HttpApiBuilder.group(SignetApi, "calendar", (h) =>
     )
   )
 )
+
+/** Handlers for `/api/v1/tenants/{slug}/schools/{id}/timetable/syncs` and `/api/v1/tenants/{slug}/timetable/sources` (issue 16). */
+export const TimetableSyncHttp = HttpApiBuilder.group(SignetApi, "timetableSync", (h) =>
+  h
+    .handle("syncTimetable", ({ path, payload, urlParams }) =>
+      asPrincipal(
+        A.syncTimetable(path.id, payload, {
+          mapping: urlParams.mapping,
+          timezone: urlParams.timezone,
+          dryRun: urlParams.dry_run === true
+        }).pipe(write)
+      )
+    )
+    .handle("listTimetableSources", () => asPrincipal(A.listTimetableSources.pipe(read)))
+    .handle("addTimetableSource", ({ payload }) => asPrincipal(A.addTimetableSource(payload).pipe(write)))
+    .handle("getTimetableSource", ({ path }) => asPrincipal(A.getTimetableSource(path.id).pipe(read)))
+    .handle("removeTimetableSource", ({ path }) => asPrincipal(A.removeTimetableSource(path.id).pipe(write)))
+    .handle("pullTimetableSource", ({ path }) => asPrincipal(A.pullTimetableSource(path.id).pipe(write)))
+)
