@@ -19,7 +19,8 @@
  * The queries live in `repo/Schools.ts` (schools, preferences, soft
  * deletion, the version), `repo/Classrooms.ts`, `repo/Groups.ts` (groups,
  * members, teachers), `repo/Courses.ts` (courses and links),
- * `repo/Reads.ts` (the seed's queries, timetable subjects),
+ * `repo/CoursesBulk.ts` (bulk course inserts of imports), `repo/Reads.ts`
+ * (the seed's queries, timetable subjects),
  * `repo/Feeds.ts` (calendar feeds), `repo/Sessions.ts` (academic sessions,
  * issue 16) and `repo/Sources.ts` (timetable sync: sourced courses,
  * `timetable_sources`), sharing `repo/Shared.ts`.
@@ -30,6 +31,7 @@ import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { classroomQueries } from "./repo/Classrooms.js"
 import { courseQueries } from "./repo/Courses.js"
+import { bulkCourseQueries } from "./repo/CoursesBulk.js"
 import { feedQueries } from "./repo/Feeds.js"
 import { groupQueries } from "./repo/Groups.js"
 import { readQueries } from "./repo/Reads.js"
@@ -48,6 +50,7 @@ export class AcademicsRepo extends Effect.Service<AcademicsRepo>()("Signet/Acade
     ...classroomQueries(sql),
     ...groupQueries(sql),
     ...courseQueries(sql),
+    ...bulkCourseQueries(sql),
     ...readQueries(sql),
     ...feedQueries(sql),
     ...sessionQueries(sql),
