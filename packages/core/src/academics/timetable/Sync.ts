@@ -42,6 +42,7 @@ import {
 } from "@signet/contracts/academics/Domain"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
 import { type Context, Data, DateTime, Effect } from "effect"
+import type { NewBulkCourse } from "../Courses.js"
 import { LIMIT_CODES, type TimetablePlan } from "../ICalendar.js"
 import type { CourseAttendance } from "./AttendancePort.js"
 import { type Deps, issue } from "./Deps.js"
@@ -148,13 +149,12 @@ export const makeSync = (deps: Deps, attendance: Context.Tag.Service<typeof Cour
         step()
       }
       const rekeys: Array<{ readonly id: CourseId; readonly sourceKey: string }> = []
+      const creates: Array<NewBulkCourse & { readonly source_key: string }> = []
       for (const [i, p] of planned.entries()) {
         const fields = { name: p.o.name, start_at: p.o.startAt, end_at: p.o.endAt, ...p.links }
         const m = matched[i]
         if (!m) {
-          const c = yield* academics.createCourse({ school_id: schoolId, ...fields }, p.o.sourceKey)
-          counts.created++
-          lists.created.push(() => itemOfCourse(c))
+          creates.push({ ...fields, source_key: p.o.sourceKey })
         } else {
           const changes = changesOf(m.course, p)
           if (m.rekeyed) rekeys.push({ id: m.course.id, sourceKey: p.o.sourceKey })
@@ -175,6 +175,22 @@ export const makeSync = (deps: Deps, attendance: Context.Tag.Service<typeof Cour
           }
         }
         step()
+      }
+      // Created in bulk (a first sync is a whole school year).
+      const createdIds = yield* academics.createCourses(schoolId, creates)
+      for (const [i, c] of creates.entries()) {
+        counts.created++
+        lists.created.push(
+          () =>
+            new TimetableSyncItem({
+              course_id: createdIds[i]!,
+              source_key: c.source_key,
+              name: c.name,
+              start_at: new Date(c.start_at).toISOString(),
+              end_at: new Date(c.end_at).toISOString(),
+              changes: []
+            })
+        )
       }
       // Re-keyed in bulk (a regenerated export re-keys every course on every run).
       yield* repo.setCourseSourceKeys(rekeys)
