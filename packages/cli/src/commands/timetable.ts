@@ -132,6 +132,16 @@ const exportCmd = Command.make(
   {
     tenant: tenantOpt,
     ...subject,
+    from: Options.text("from").pipe(
+      Options.withDescription("Start of the window: ISO date (UTC midnight) or instant (default: 30 days ago)"),
+      Options.optional
+    ),
+    to: Options.text("to").pipe(
+      Options.withDescription(
+        "End of the window: ISO date or instant (default: 180 days ahead; at most 731 days after --from)"
+      ),
+      Options.optional
+    ),
     output: Options.file("output").pipe(
       Options.withDescription("Write to this file (default stdout)"),
       Options.optional
@@ -141,17 +151,24 @@ const exportCmd = Command.make(
     inTenant(
       o.tenant,
       Effect.gen(function* () {
-        const text = yield* Timetable.use((t) => t.renderSubject(o.kind, o.id))
+        const exported = yield* Timetable.use((t) =>
+          t.exportSubject(o.kind, o.id, { from: Option.getOrUndefined(o.from), to: Option.getOrUndefined(o.to) })
+        )
+        const window = `${exported.from} and ${exported.to}`
+        if (exported.courses === 0) yield* Console.error(`no course between ${window}: the calendar is empty`)
         if (Option.isSome(o.output)) {
-          Fs.writeFileSync(o.output.value, text)
-          return yield* Console.log(`wrote ${o.output.value}`)
+          Fs.writeFileSync(o.output.value, exported.calendar)
+          return yield* Console.log(`wrote ${o.output.value}: ${exported.courses} course(s) between ${window}`)
         }
-        process.stdout.write(text)
+        process.stdout.write(exported.calendar)
       })
     )
 ).pipe(
   Command.withDescription(
-    "Export a timetable as .ics.\nExample:\n  signet timetable export --tenant lycee-hugo --kind group --id 0193… --output 1A.ics"
+    "Export a timetable as .ics: the courses of a student, teacher, group or classroom overlapping the window\n" +
+      "--from … --to … (default: 30 days back to 180 days ahead, the window of subscription feeds; at most\n" +
+      "731 days and 5,000 courses). An empty window gives a valid empty calendar and a note on stderr.\n" +
+      "Example:\n  signet timetable export --tenant lycee-hugo --kind group --id 0193… --from 2027-09-01 --to 2028-07-15 --output 1A.ics"
   )
 )
 

@@ -53,13 +53,21 @@ export class Timetable extends Effect.Service<Timetable>()("Signet/Timetable", {
       inTx: (self) => tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql))
     }
     const { importPlan } = makeImport(deps)
-    const { renderSubject } = makeRender(deps)
+    const { renderSubject, exportSubject } = makeRender(deps)
     // Issue 16 "Sync mode": snapshot sync and scheduled sources (timetable/Sync.ts, timetable/Sources.ts).
     const { syncPlan } = makeSync(deps, yield* CourseAttendance)
     const envelope = yield* Envelope
     const { findRow, ...sources } = makeSources(deps, envelope)
     const pulls = makePulls(deps, envelope, sql, syncPlan, { findRow })
-    return { importPlan, renderSubject, ...makeFeeds(deps, renderSubject), syncPlan, ...sources, ...pulls } as const
+    return {
+      importPlan,
+      renderSubject,
+      exportSubject,
+      ...makeFeeds(deps, renderSubject),
+      syncPlan,
+      ...sources,
+      ...pulls
+    } as const
   }),
   dependencies: [AcademicsRepo.Default]
 }) {}

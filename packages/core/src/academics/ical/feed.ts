@@ -59,6 +59,22 @@ const foldLine = (line: string): string => {
   return parts.join("\r\n")
 }
 
+/** A VTIMEZONE for UTC: the component an otherwise empty calendar holds (RFC 5545 §3.6 `1*component`). */
+const utcZone = () => {
+  const zone = new ICAL.Component("vtimezone")
+  zone.addPropertyWithValue("tzid", "UTC")
+  const standard = new ICAL.Component("standard")
+  standard.addPropertyWithValue(
+    "dtstart",
+    ICAL.Time.fromData({ year: 1970, month: 1, day: 1, hour: 0, minute: 0, second: 0 })
+  )
+  standard.addProperty(new ICAL.Property(["tzoffsetfrom", {}, "utc-offset", "+00:00"]))
+  standard.addProperty(new ICAL.Property(["tzoffsetto", {}, "utc-offset", "+00:00"]))
+  standard.addProperty(textProperty("tzname", "UTC"))
+  zone.addSubcomponent(standard)
+  return zone
+}
+
 /**
  * Renders a read-only VCALENDAR feed (RFC 5545; RFC 7986 REFRESH-INTERVAL):
  * METHOD:PUBLISH, PRODID `-//Signet//Timetable//EN`, X-WR-CALNAME, and one
@@ -68,6 +84,11 @@ const foldLine = (line: string): string => {
  * DESCRIPTION, STATUS (CONFIRMED | CANCELLED) and SEQUENCE = seconds from
  * 2020-01-01Z to `updatedAt`. With `refreshIntervalMinutes`, REFRESH-INTERVAL
  * and X-PUBLISHED-TTL tell subscribers how often to poll.
+ *
+ * A calendar with no event still holds one component, as RFC 5545 §3.6
+ * requires (`1*component`): a VTIMEZONE for UTC (TZID `UTC`, offset +00:00),
+ * which no event refers to and calendar apps ignore — so an empty export or
+ * feed is a valid, empty calendar rather than a malformed one (issue 16).
  *
  * Components are built and serialized by ical.js (text escaping per
  * RFC 5545 §3.3.11); lines are then re-folded at 75 octets, CRLF-terminated.
@@ -116,6 +137,7 @@ export const renderFeed = (options: {
     event.addPropertyWithValue("sequence", Math.min(Math.max(sequence, 0), 2 ** 31 - 1))
     calendar.addSubcomponent(event)
   }
+  if (options.events.length === 0) calendar.addSubcomponent(utcZone())
   const unfolded = calendar.toString().replace(/\r\n[ \t]/g, "")
   return `${unfolded.split("\r\n").map(foldLine).join("\r\n")}\r\n`
 }

@@ -102,12 +102,16 @@ export const readQueries = (sql: SqlClient.SqlClient) => {
         Effect.map((r) => r.map((x) => x.id)),
         span("subjectCourseIds")
       ),
-    /** Closes signing (at `at`) on every live, still open course ended by `at`; answers their ids. */
+    /**
+     * Closes signing (at `at`) on every live, still open course ended by `at`; answers their ids.
+     * Stamps `closed_at`, not `updated_at`: closing changes nothing a timetable shows, and feeds
+     * derive SEQUENCE and LAST-MODIFIED from `updated_at` (issue 16: the close job at start-up
+     * re-versioned every past course, and calendar apps re-synced them all).
+     */
     closeEnded: (at: DateTime.Utc) =>
       Effect.flatMap(
         tid,
-        (tenant) => sql`UPDATE courses SET signature_closed = ${bool(true)}, closed_at = ${iso(at)},
-            updated_at = ${iso(at)}
+        (tenant) => sql`UPDATE courses SET signature_closed = ${bool(true)}, closed_at = ${iso(at)}
           WHERE tenant_id = ${tenant} AND deleted_at IS NULL AND signature_closed = ${bool(false)} AND end_at <= ${iso(at)}
           RETURNING id`
       ).pipe(

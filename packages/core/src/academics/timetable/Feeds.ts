@@ -81,7 +81,8 @@ export const makeFeeds = (deps: Deps, renderSubject: ReturnType<typeof makeRende
         const feed = Option.getOrNull(yield* repo.findFeedByTokenHash(sha256(token)))
         if (!feed || feed.revoked_at !== null)
           return yield* new Unauthorized({ message: "unknown or revoked calendar feed" })
-        return yield* renderSubject(feed.kind, feed.subject_id)
+        // The default window always reads: a ValidationError here would be a defect.
+        return yield* renderSubject(feed.kind, feed.subject_id).pipe(Effect.catchTag("ValidationError", Effect.die))
       })
     )
 

@@ -4,6 +4,7 @@
  * @module
  */
 import type { CourseId, FeedKind } from "@signet/contracts/academics/Domain"
+import { ValidationError } from "@signet/contracts/kernel/Errors"
 import { Clock, DateTime, Effect } from "effect"
 import { instant } from "../../kernel/Sql.js"
 import { type FeedEvent, renderFeed } from "../ICalendar.js"
@@ -41,21 +42,75 @@ export const makeRender = ({ repo, academics, inTx }: Deps) => {
       return events
     })
 
-  /** Renders the calendar of a subject (used by feeds and `signet timetable export`). */
+  /**
+   * Renders the calendar of a subject between `from` and `to` (ISO-8601
+   * instants; courses overlapping the window). Feeds use the default window,
+   * {@link FEED_DAYS_BEFORE} days back to {@link FEED_DAYS_AFTER} days ahead of now.
+   */
   const renderSubject = (
     kind: FeedKind,
     subjectId: string,
     options: { readonly from?: string; readonly to?: string; readonly name?: string } = {}
+  ) => Effect.map(exportSubject(kind, subjectId, options), (e) => e.calendar)
+
+  /**
+   * Exports a subject's calendar (`signet timetable export`): the `.ics` text,
+   * the number of courses in it and the window used. `from`/`to` are ISO
+   * dates (`2027-09-01`, UTC midnight) or instants; each defaults as feeds do
+   * (30 days back, 180 ahead); the window may span at most
+   * {@link MAX_EXPORT_DAYS} days and {@link MAX_EXPORT_COURSES} courses are
+   * exported at most (the earliest).
+   * @errors ValidationError (`from`/`to` unreadable, `to` not after `from`, span too long)
+   */
+  const exportSubject = (
+    kind: FeedKind,
+    subjectId: string,
+    options: { readonly from?: string | undefined; readonly to?: string | undefined; readonly name?: string } = {}
   ) =>
     inTx(
       Effect.gen(function* () {
         const nowMs = yield* Clock.currentTimeMillis
-        const from = options.from ?? instant(nowMs - 30 * 86_400_000)
-        const to = options.to ?? instant(nowMs + 180 * 86_400_000)
+        const fromMs = yield* bound("from", options.from, nowMs - FEED_DAYS_BEFORE * DAY)
+        const toMs = yield* bound("to", options.to, nowMs + FEED_DAYS_AFTER * DAY)
+        if (toMs <= fromMs) return yield* ValidationError.field("to", "must be after from")
+        if (toMs - fromMs > MAX_EXPORT_DAYS * DAY)
+          return yield* ValidationError.field("to", `the window may span at most ${MAX_EXPORT_DAYS} days`)
+        const from = instant(fromMs)
+        const to = instant(toMs)
         const events = yield* feedEvents(yield* repo.subjectCourseIds(kind, subjectId, from, to))
-        return renderFeed({ name: options.name ?? `Signet ${kind} timetable`, events, refreshIntervalMinutes: 60 })
+        const calendar = renderFeed({
+          name: options.name ?? `Signet ${kind} timetable`,
+          events,
+          refreshIntervalMinutes: 60
+        })
+        return { calendar, courses: events.length, from, to }
       })
     )
 
-  return { renderSubject } as const
+  return { renderSubject, exportSubject } as const
+}
+
+const DAY = 86_400_000
+
+/** Days before now a feed (and an export without `from`) starts. */
+export const FEED_DAYS_BEFORE = 30
+/** Days after now a feed (and an export without `to`) ends. */
+export const FEED_DAYS_AFTER = 180
+/** Longest window of an export, in days (two school years). */
+export const MAX_EXPORT_DAYS = 731
+/** Courses one export or feed holds at most (`AcademicsRepo.subjectCourseIds`' limit). */
+export const MAX_EXPORT_COURSES = 5000
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/
+
+/** A window bound: an ISO date (UTC midnight) or an instant with its offset; the default when absent. */
+const bound = (field: "from" | "to", value: string | undefined, fallback: number) => {
+  if (value === undefined) return Effect.succeed(fallback)
+  const ms = DATE.test(value) ? Date.parse(`${value}T00:00:00Z`) : INSTANT.test(value) ? Date.parse(value) : Number.NaN
+  return Number.isNaN(ms)
+    ? Effect.fail(
+        ValidationError.field(field, `expected an ISO date such as "2027-09-01" or an instant, got "${value}"`)
+      )
+    : Effect.succeed(ms)
 }
