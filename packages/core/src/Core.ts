@@ -18,6 +18,7 @@ import { Timetable } from "./academics/Timetable.js"
 import { Access } from "./access/Access.js"
 import { accessMigrations } from "./access/Migrations.js"
 import type { AccessStepUp, AccessUsers } from "./access/Ports.js"
+import { courseAttendanceLayer } from "./attendance/AcademicsPorts.js"
 import { Attendance } from "./attendance/Attendance.js"
 import { attendanceMigrations, qrSecretColumn } from "./attendance/Migrations.js"
 import { Audit } from "./audit/Audit.js"
@@ -157,7 +158,7 @@ export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient
   Roster.Default,
   Beacons.Default
 ).pipe(
-  Layer.provideMerge(Attendance.Default),
+  Layer.provideMerge(Layer.mergeAll(Attendance.Default, courseAttendanceLayer)),
   Layer.provideMerge(Layer.mergeAll(Academics.Default, onboarding)),
   Layer.provideMerge(Layer.mergeAll(ApiKeys.Default, Operators.Default, Mfa.Default)),
   Layer.provideMerge(Auth.Default),

@@ -8,7 +8,6 @@
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
 import { Academics, AcademicsAdmin, ICalendar, policyUse, type SchoolId, Timetable } from "@signet/core"
-import { courseAttendanceLayer } from "@signet/core/attendance/AcademicsPorts"
 import { testDialects } from "@signet/core/testing"
 import { DateTime, Effect } from "effect"
 import { as, asTenant, onboard, operator, testActor, testCore, user } from "./support.js"
@@ -168,9 +167,7 @@ for (const dialect of testDialects()) {
             VALUES (${tenantId}, ${"0193a5b0-0000-7000-8000-00000000c0de"}, ${first!.id}, ${schoolId}, ${student.id},
               'student', 'QR', 'ACCEPTED', ${at}, ${at}, ${at})`
           const cancel = event("weekly", "DTSTART:20261123T080000Z", "DTEND:20261123T090000Z", "SUMMARY:Physics")
-          const summary = yield* importIcs(schoolId, calendar([cancel], "CANCEL")).pipe(
-            Effect.provide(courseAttendanceLayer)
-          )
+          const summary = yield* importIcs(schoolId, calendar([cancel], "CANCEL"))
           expect(summary.courses.deleted).toBe(1)
           expect(summary.warnings.filter((w) => w.code === "KEPT_WITH_ATTENDANCE")).toHaveLength(1)
           expect((yield* coursesOf(schoolId)).map((c) => c.id)).toEqual([first!.id])
