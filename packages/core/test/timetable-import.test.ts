@@ -175,6 +175,19 @@ for (const dialect of testDialects()) {
       )
     )
 
+    it.effect("a cancelled occurrence that comes back in a later import is created again", () =>
+      inSchool("ti-restored", (schoolId) =>
+        Effect.gen(function* () {
+          yield* importIcs(schoolId, calendar([lesson("r1", 8)]))
+          const cancelled = yield* importIcs(schoolId, calendar([lesson("r1", 8, "STATUS:CANCELLED")]))
+          expect(cancelled.courses.deleted).toBe(1)
+          const restored = yield* importIcs(schoolId, calendar([lesson("r1", 8)]))
+          expect(restored.courses.created).toBe(1)
+          expect(yield* coursesOf(schoolId)).toHaveLength(1)
+        })
+      )
+    )
+
     it.effect("a lesson cancelled by a marker in its text is not created as a course", () =>
       inSchool("ti-marker", (schoolId) =>
         Effect.gen(function* () {

@@ -142,6 +142,17 @@ export const courseQueries = (sql: SqlClient.SqlClient) => {
       exec(
         (tenant) => sql`UPDATE courses SET source_key = ${sourceKey} WHERE tenant_id = ${tenant} AND id = ${id}`
       ).pipe(span("setCourseSourceKey")),
+    /**
+     * Clears the source keys of the school's deleted courses, so a key that
+     * reappears in a later export creates a course again (the unique index on
+     * source keys does not look at `deleted_at`). Same statement as the sync's
+     * (`repo/Sources.ts` on the sync branch); one of the two goes at merge.
+     */
+    releaseDeletedSourceKeys: (schoolId: SchoolId) =>
+      exec(
+        (tenant) => sql`UPDATE courses SET source_key = NULL WHERE tenant_id = ${tenant} AND school_id = ${schoolId}
+          AND source_key IS NOT NULL AND deleted_at IS NOT NULL`
+      ).pipe(span("releaseDeletedSourceKeys")),
     /** Inserts a course. @errors AcademicsUniqueViolation (source key taken) */
     insertCourse: (c: NewCourse) =>
       exec(

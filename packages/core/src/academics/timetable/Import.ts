@@ -28,7 +28,7 @@ import { groupMessages, utc } from "../Kit.js"
 import { CourseAttendance } from "./AttendancePort.js"
 import { findClashes } from "./Clashes.js"
 import { type Deps, issue } from "./Deps.js"
-import { type Links, makeResolver } from "./Resolver.js"
+import { type Links, makeLinkResolver } from "./Resolver.js"
 import { parseTeacherCodes } from "./TeacherCodes.js"
 
 class DryRun extends Data.TaggedError("DryRun")<{ readonly summary: TimetableSummary }> {}
@@ -144,11 +144,14 @@ export const makeImport = (deps: Deps) => {
     Effect.gen(function* () {
       const counts = { created: 0, updated: 0, deleted: 0, unchanged: 0 }
       const touched = new Set<string>()
-      const resolver = makeResolver(deps, schoolId, {
+      const resolver = makeLinkResolver(deps, schoolId, {
         teacherAliases: plan.teacherAliases,
         teacherCodes,
         createMissing: options.createMissing === true
       })
+      // Keys of deleted courses are released first: an occurrence cancelled earlier (or a
+      // course deleted by hand) that is back in this file is created again.
+      yield* repo.releaseDeletedSourceKeys(schoolId)
       const removed = new Set<string>()
       for (const series of plan.cancelledSeries) {
         for (const id of yield* repo.findCourseIdsByUid(schoolId, series.uid)) {

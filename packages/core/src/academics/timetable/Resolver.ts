@@ -33,6 +33,8 @@ export interface ResolveOptions {
   readonly teacherCodes: ReadonlyMap<string, string>
   /** Create classrooms and groups that do not exist (by code, named after it). */
   readonly createMissing: boolean
+  /** Called with an UNRESOLVED warning (without count) when a value first fails to resolve. */
+  readonly onFirstMiss?: (warning: ImportMessage) => void
 }
 
 type Kind = "classroom" | "group" | "teacher"
@@ -40,14 +42,31 @@ type Kind = "classroom" | "group" | "teacher"
 /** Whether a code can name a new classroom or group (a non-blank trimmed code of at most 64 characters). */
 const creatable = (code: string) => code === code.trim() && code.length > 0 && code.length <= 64
 
+/** The UNRESOLVED warning of a value (with the number of occurrences that named it, when `counted`). */
+const unresolved = (
+  m: { readonly kind: Kind; readonly key: string; readonly count: number; readonly uid: string; readonly line: number },
+  counted: boolean
+) => {
+  const times = counted ? ` in ${m.count} occurrence(s)` : ""
+  return new ImportMessage({
+    file: m.uid,
+    line: m.line,
+    code: "UNRESOLVED",
+    message:
+      m.kind === "teacher"
+        ? `no teacher "${m.key}" (login, e-mail, mapping alias or code)${times}; courses created without it`
+        : `no ${m.kind} "${m.key}" in this school${times}; courses created without it`
+  })
+}
+
 /**
  * Resolves occurrences' classroom and group codes (in the school) and
- * teacher references to ids, each looked up once per import. `linksOf` gives
+ * teacher references to ids, each looked up once per import (issue 16). `linksOf` gives
  * an occurrence's links (an unresolved reference is left out); `report`
  * answers one UNRESOLVED warning per distinct value (with its count and the
  * first UID that named it) and how many classrooms and groups were created.
  */
-export const makeResolver = ({ academics, identity }: Deps, schoolId: SchoolId, options: ResolveOptions) => {
+export const makeLinkResolver = ({ academics, identity }: Deps, schoolId: SchoolId, options: ResolveOptions) => {
   const caches: Record<Kind, Map<string, string | null>> = {
     classroom: new Map(),
     group: new Map(),
@@ -100,7 +119,11 @@ export const makeResolver = ({ academics, identity }: Deps, schoolId: SchoolId, 
         const missKey = `${kind}\u0000${key}`
         const miss = misses.get(missKey)
         if (miss) miss.count++
-        else misses.set(missKey, { kind, key, count: 1, uid: o.uid, line: o.line ?? 0 })
+        else {
+          const first = { kind, key, count: 1, uid: o.uid, line: o.line ?? 0 }
+          misses.set(missKey, first)
+          options.onFirstMiss?.(unresolved(first, false))
+        }
       }
       return id
     })
@@ -120,21 +143,21 @@ export const makeResolver = ({ academics, identity }: Deps, schoolId: SchoolId, 
       return links
     })
 
-  const report = () => ({
-    warnings: [...misses.values()].map(
-      (m) =>
-        new ImportMessage({
-          file: m.uid,
-          line: m.line,
-          code: "UNRESOLVED",
-          message:
-            m.kind === "teacher"
-              ? `no teacher "${m.key}" (login, e-mail, mapping alias or code) in ${m.count} occurrence(s); courses created without it`
-              : `no ${m.kind} "${m.key}" in this school in ${m.count} occurrence(s); courses created without it`
-        })
-    ),
-    created: { ...created }
-  })
+  const report = () => ({ warnings: [...misses.values()].map((m) => unresolved(m, true)), created: { ...created } })
 
   return { linksOf, report } as const
 }
+
+/**
+ * The resolver of the timetable sync (`Sync.ts`): codes in the school and
+ * teachers by login or e-mail, nothing created; an unresolved value adds one
+ * UNRESOLVED warning to `warnings` the first time it is met (not once per
+ * occurrence). Answers the function giving an occurrence's links.
+ */
+export const makeResolver = (deps: Deps, schoolId: SchoolId, warnings: Array<ImportMessage>) =>
+  makeLinkResolver(deps, schoolId, {
+    teacherAliases: {},
+    teacherCodes: new Map(),
+    createMissing: false,
+    onFirstMiss: (m) => warnings.push(m)
+  }).linksOf
