@@ -84,6 +84,7 @@ for (const dialect of testDialects()) {
             importIcs(schoolId, calendar([lesson("a", 8), badEvent]), {}, { skipInvalid: false })
           )
           expect(refused._tag).toBe("TimetableImportFailed")
+          expect(refused).toMatchObject({ warning_groups: expect.any(Array) })
           expect(refused.message).toBe(
             "1 event(s) could not be read; strict import (skipInvalid false): nothing was imported"
           )

@@ -140,7 +140,17 @@ const importCmd = Command.make(
             TimetableImportFailed: (f) =>
               Effect.zipRight(
                 o.json
-                  ? Console.log(JSON.stringify({ errors: plain(f.errors), warnings: plain(f.warnings) }, null, 2))
+                  ? Console.log(
+                      JSON.stringify(
+                        {
+                          errors: plain(f.errors),
+                          warnings: plain(f.warnings),
+                          warning_groups: plain(f.warning_groups ?? [])
+                        },
+                        null,
+                        2
+                      )
+                    )
                   : Effect.forEach(f.errors, (e) => Console.error(`error ${e.file}:${e.line} ${e.code}: ${e.message}`)),
                 Effect.fail(new TimetableRefused({ message: f.message }))
               ),

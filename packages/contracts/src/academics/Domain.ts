@@ -378,7 +378,13 @@ export class TimetableSummary extends Schema.Class<TimetableSummary>("TimetableS
 /** 422 — the calendar has errors; nothing was written. */
 export class TimetableImportFailed extends Schema.TaggedError<TimetableImportFailed>()(
   "TimetableImportFailed",
-  { message: Schema.String, errors: Schema.Array(ImportMessage), warnings: Schema.Array(ImportMessage) },
+  {
+    message: Schema.String,
+    errors: Schema.Array(ImportMessage),
+    warnings: Schema.Array(ImportMessage),
+    /** `warnings` grouped by code, as in `TimetableSummary` (issue 16). */
+    warning_groups: Schema.optional(Schema.Array(MessageGroup))
+  },
   HttpApiSchema.annotations({ status: 422, description: "The calendar has errors; nothing was written" })
 ) {}
 

@@ -62,14 +62,16 @@ const refuse = (plan: TimetablePlan, skipInvalid: boolean) =>
       return yield* new TimetableImportFailed({
         message: `${fatal.length} error(s) in the calendar; nothing was imported`,
         errors: plan.errors.map(issue),
-        warnings
+        warnings,
+        warning_groups: groupMessages(warnings)
       })
     }
     if (!skipInvalid && plan.errors.length > 0) {
       return yield* new TimetableImportFailed({
         message: `${plan.errors.length} event(s) could not be read; strict import (skipInvalid false): nothing was imported`,
         errors: plan.errors.map(issue),
-        warnings
+        warnings,
+        warning_groups: groupMessages(warnings)
       })
     }
   })
