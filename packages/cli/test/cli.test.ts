@@ -308,12 +308,62 @@ describe("signet CLI", () => {
             ""
           ].join("\r\n")
         )
-        const r = await signet(dir, ["timetable", "import", file, ...T, "--school", school.id, "--json"])
+        const r = await signet(dir, ["timetable", "import", file, ...T, "--school", school.id, "--strict", "--json"])
         expect(r.code).not.toBe(0)
         const out = JSON.parse(r.stdout)
         expect(out.errors.length).toBeGreaterThan(0)
         expect(out.errors[0]).toMatchObject({ code: expect.any(String), message: expect.any(String) })
         expect(out.warnings).toEqual(expect.any(Array))
+      },
+      SPAWNING_TEST_TIMEOUT
+    )
+
+    it(
+      "issue 16: timetable import skips an unreadable event (uid:line), prints grouped warnings, --create-missing makes the room",
+      async () => {
+        const file = Path.join(dir, "skip.ics")
+        const ev = (uid: string, start: string, end: string) =>
+          [
+            "BEGIN:VEVENT",
+            `UID:${uid}`,
+            "DTSTAMP:20261101T000000Z",
+            `DTSTART:${start}`,
+            `DTEND:${end}`,
+            "SUMMARY:Lab",
+            "LOCATION:Z9",
+            "END:VEVENT"
+          ].join("\r\n")
+        Fs.writeFileSync(
+          file,
+          [
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN",
+            ev("lab-bad", "20261124T090000Z", "20261124T080000Z"),
+            ev("lab-1", "20261124T080000Z", "20261124T090000Z"),
+            ev("lab-2", "20261125T080000Z", "20261125T090000Z"),
+            "END:VCALENDAR\r\n"
+          ].join("\r\n")
+        )
+        const text = await signet(dir, ["timetable", "import", file, ...T, "--school", school.id, "--dry-run"])
+        expect(text.code, text.stderr).toBe(0)
+        expect(text.stderr).toContain("skipped lab-bad:4 DTEND_BEFORE_DTSTART")
+        expect(text.stderr).toContain("warning UNRESOLVED ×1")
+        expect(text.stdout).toContain("courses created 2")
+        expect(text.stdout).toContain("1 event(s) skipped")
+        const made = await signet(dir, [
+          "timetable",
+          "import",
+          file,
+          ...T,
+          "--school",
+          school.id,
+          "--create-missing",
+          "--dry-run",
+          "--json"
+        ])
+        expect(made.code, made.stderr).toBe(0)
+        const summary = JSON.parse(made.stdout)
+        expect(summary.created_missing).toEqual({ classrooms: 1, groups: 0 })
+        expect(summary.skipped).toEqual([expect.objectContaining({ file: "lab-bad", line: 4 })])
       },
       SPAWNING_TEST_TIMEOUT
     )

@@ -49,11 +49,40 @@ export const academicsApi = ({ call, callWith, path, withId }: Session) => ({
     ) as Promise<ResultOf<"academics", "importRoster">>,
   /** A school's academic sessions (school years, terms…) from roster imports, by start date (issue 16). */
   listSessions: (schoolId: string) => call((r) => r.academics.listSessions(withId(schoolId))),
-  /** Imports an iCalendar timetable into a school's courses (LOCATION → classroom code). */
-  importTimetable: (schoolId: string, ics: string) =>
-    call((r) => r.academics.importTimetable({ ...withId(schoolId), payload: ics, urlParams: {} } as any)) as Promise<
-      ResultOf<"academics", "importTimetable">
-    >
+  /**
+   * Imports an iCalendar timetable into a school's courses (LOCATION → classroom code by
+   * default). Options (issue 16, docs/timetables.md "Import"): `mapping` (the mapping
+   * file's object or JSON text), `skipInvalid` (default true: unreadable events are skipped
+   * and listed in `skipped`; false refuses the file, 422), `createMissing` (create
+   * classrooms and groups by code), `timezone`, `dryRun`.
+   * @example `await signet.academics.importTimetable(schoolId, ics, { createMissing: true })`
+   */
+  importTimetable: (
+    schoolId: string,
+    ics: string,
+    options: {
+      readonly dryRun?: boolean
+      readonly timezone?: string
+      readonly mapping?: object | string
+      readonly skipInvalid?: boolean
+      readonly createMissing?: boolean
+    } = {}
+  ) =>
+    call((r) =>
+      r.academics.importTimetable({
+        ...withId(schoolId),
+        payload: ics,
+        urlParams: {
+          ...(options.dryRun !== undefined ? { dry_run: options.dryRun } : {}),
+          ...(options.timezone !== undefined ? { timezone: options.timezone } : {}),
+          ...(options.mapping !== undefined
+            ? { mapping: typeof options.mapping === "string" ? options.mapping : JSON.stringify(options.mapping) }
+            : {}),
+          ...(options.skipInvalid !== undefined ? { skip_invalid: options.skipInvalid } : {}),
+          ...(options.createMissing !== undefined ? { create_missing: options.createMissing } : {})
+        }
+      } as any)
+    ) as Promise<Exclude<ResultOf<"academics", "importTimetable">, ReadonlyArray<unknown>>>
 })
 
 /**

@@ -8,14 +8,16 @@
 import * as Fs from "node:fs"
 import { Args, Command, Options } from "@effect/cli"
 import {
-  Academics,
+  AcademicsAdmin,
   CalendarFeedId,
   CurrentTenant,
   FeedKind,
   ICalendar,
+  policyUse,
   SchoolId,
   Tenancy,
-  Timetable
+  Timetable,
+  type TimetableSummary
 } from "@signet/core"
 import { Console, Data, Effect, Option } from "effect"
 import { plain, table } from "../Output.js"
@@ -37,6 +39,29 @@ const inTenant = <A, E, R>(slug: string, effect: Effect.Effect<A, E, R>) =>
     )
   ).pipe(Effect.provide(configLayer()))
 
+/** The text report of an import: skipped events, warnings grouped by code, the counts (issue 16). */
+const printSummary = (file: string, summary: TimetableSummary) =>
+  Effect.gen(function* () {
+    for (const s of summary.skipped ?? []) yield* Console.error(`skipped ${s.file}:${s.line} ${s.code}: ${s.message}`)
+    for (const g of summary.warning_groups ?? []) {
+      yield* Console.error(`warning ${g.code} ×${g.count}`)
+      for (const w of g.examples) yield* Console.error(`  ${w.file}${w.line ? `:${w.line}` : ""} ${w.message}`)
+      if (g.count > g.examples.length)
+        yield* Console.error(`  … ${g.count - g.examples.length} more (--json lists all)`)
+    }
+    const c = summary.courses
+    const made = summary.created_missing
+    yield* Console.log(
+      `${file}: courses created ${c.created}, updated ${c.updated}, deleted ${c.deleted}, unchanged ${c.unchanged}` +
+        (summary.skipped?.length ? `; ${summary.skipped.length} event(s) skipped` : "") +
+        (made && made.classrooms + made.groups > 0
+          ? `; created ${made.classrooms} classroom(s), ${made.groups} group(s)`
+          : "") +
+        (summary.floating_zone ? `; floating times read in ${summary.floating_zone}` : "") +
+        `${summary.dry_run ? " (dry run: nothing written)" : ""}; ${summary.warnings.length} warning(s)`
+    )
+  })
+
 const importCmd = Command.make(
   "import",
   {
@@ -48,7 +73,7 @@ const importCmd = Command.make(
       Options.optional
     ),
     timezone: Options.text("timezone").pipe(
-      Options.withDescription("IANA zone for floating times (default: the school's)"),
+      Options.withDescription("IANA zone for floating times (default: the mapping's, else the school's)"),
       Options.optional
     ),
     classroomPattern: Options.text("classroom-pattern").pipe(
@@ -59,6 +84,22 @@ const importCmd = Command.make(
       Options.withDescription("Regex with one capture group applied to SUMMARY to find the group code"),
       Options.optional
     ),
+    teachers: Options.file("teachers", { exists: "yes" }).pipe(
+      Options.withDescription(
+        "CSV of teacher codes: header code,login, one row per code (at most 5,000 rows, 1 MiB); codes the timetable gives resolve to those users"
+      ),
+      Options.optional
+    ),
+    strict: Options.boolean("strict").pipe(
+      Options.withDescription(
+        "Refuse the whole file when any event cannot be read (default: skip such events and list them with uid:line)"
+      )
+    ),
+    createMissing: Options.boolean("create-missing").pipe(
+      Options.withDescription(
+        "Create the classrooms and groups the file names (by code, named after it) instead of reporting them unresolved; teachers are never created"
+      )
+    ),
     dryRun: Options.boolean("dry-run"),
     json
   },
@@ -66,7 +107,6 @@ const importCmd = Command.make(
     inTenant(
       o.tenant,
       Effect.gen(function* () {
-        const school = yield* Academics.use((a) => a.getSchool(o.school))
         const mappingFile = Option.getOrUndefined(o.mapping)
         const base = mappingFile
           ? yield* Effect.try({
@@ -79,7 +119,6 @@ const importCmd = Command.make(
           : {}
         const mapping = {
           ...base,
-          timezone: Option.getOrElse(o.timezone, () => base.timezone ?? school.timezone),
           ...(Option.isSome(o.classroomPattern)
             ? { classroom: { from: "LOCATION" as const, pattern: o.classroomPattern.value } }
             : {}),
@@ -87,17 +126,33 @@ const importCmd = Command.make(
             ? { group: { from: "SUMMARY" as const, pattern: o.groupPattern.value } }
             : {})
         }
-        const plan = yield* ICalendar.parseTimetableEffect(Fs.readFileSync(o.file, "utf8"), mapping)
-        for (const e of plan.errors)
-          if (!o.json) yield* Console.error(`error ${e.uid ?? "-"} line ${e.line ?? "-"} ${e.code}: ${e.message}`)
-        const summary = yield* Timetable.use((t) => t.importPlan(school.id, plan, { dryRun: o.dryRun })).pipe(
+        const teachersFile = Option.getOrUndefined(o.teachers)
+        const summary = yield* AcademicsAdmin.importTimetable(o.school, Fs.readFileSync(o.file, "utf8"), {
+          timezone: Option.getOrUndefined(o.timezone),
+          mapping: JSON.stringify(mapping),
+          dryRun: o.dryRun,
+          skipInvalid: !o.strict,
+          createMissing: o.createMissing,
+          teacherCodes: teachersFile === undefined ? undefined : Fs.readFileSync(teachersFile, "utf8")
+        }).pipe(
+          policyUse("academics:write"),
           Effect.catchTags({
             // With --json the refusal's details go to stdout as JSON, as `roster import --json` does.
             TimetableImportFailed: (f) =>
               Effect.zipRight(
                 o.json
-                  ? Console.log(JSON.stringify({ errors: plain(f.errors), warnings: plain(f.warnings) }, null, 2))
-                  : Effect.void,
+                  ? Console.log(
+                      JSON.stringify(
+                        {
+                          errors: plain(f.errors),
+                          warnings: plain(f.warnings),
+                          warning_groups: plain(f.warning_groups ?? [])
+                        },
+                        null,
+                        2
+                      )
+                    )
+                  : Effect.forEach(f.errors, (e) => Console.error(`error ${e.file}:${e.line} ${e.code}: ${e.message}`)),
                 Effect.fail(new TimetableRefused({ message: f.message }))
               ),
             ValidationError: (f) =>
@@ -108,17 +163,14 @@ const importCmd = Command.make(
           })
         )
         if (o.json) return yield* Console.log(JSON.stringify(plain(summary), null, 2))
-        for (const w of summary.warnings) yield* Console.error(`warning ${w.file} ${w.code}: ${w.message}`)
-        const c = summary.courses
-        yield* Console.log(
-          `${o.file}: ${plan.occurrences.length} occurrence(s) → courses created ${c.created}, updated ${c.updated}, deleted ${c.deleted}, unchanged ${c.unchanged}${summary.dry_run ? " (dry run: nothing written)" : ""}; ${summary.warnings.length} warning(s)`
-        )
+        yield* printSummary(o.file, summary)
       })
     )
 ).pipe(
   Command.withDescription(
     "Import an iCalendar timetable into a school's courses (one per occurrence; RRULE/EXDATE/RECURRENCE-ID/time zones).\n" +
-      "Examples:\n  signet timetable import week.ics --tenant lycee-hugo --school 0193… --classroom-pattern '^Salle (\\\\w+)$'\n  signet timetable import week.ics --tenant lycee-hugo --school 0193… --mapping mapping.json --dry-run"
+      "Events that cannot be read are skipped and listed (uid:line) unless --strict; open-ended series end with the school year (roster sessions) when known.\n" +
+      "Examples:\n  signet timetable import week.ics --tenant lycee-hugo --school 0193… --classroom-pattern '^Salle (\\\\w+)$'\n  signet timetable import week.ics --tenant lycee-hugo --school 0193… --mapping mapping.json --teachers teachers.csv --create-missing --dry-run"
   )
 )
 

@@ -230,6 +230,23 @@ export class AcademicsApi extends HttpApiGroup.make("academics")
           dry_run: Schema.optional(Schema.BooleanFromString),
           timezone: Schema.optional(
             Schema.String.annotations({ description: "IANA zone for floating times (default: the school's)" })
+          ),
+          mapping: Schema.optional(
+            Schema.String.annotations({
+              description:
+                'The mapping file\'s JSON (docs/timetables.md "Mapping"), validated by core; a bad one is 400'
+            })
+          ),
+          skip_invalid: Schema.optional(
+            Schema.BooleanFromString.annotations({
+              description:
+                "Default true: import the readable events and list the skipped ones; false refuses the file (422)"
+            })
+          ),
+          create_missing: Schema.optional(
+            Schema.BooleanFromString.annotations({
+              description: "Create classrooms and groups the file names by code and the school lacks"
+            })
           )
         })
       )

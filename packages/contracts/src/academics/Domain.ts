@@ -358,13 +358,33 @@ export class TimetableSummary extends Schema.Class<TimetableSummary>("TimetableS
   dry_run: Schema.Boolean,
   courses: ImportCounts,
   warnings: Schema.Array(ImportMessage),
-  errors: Schema.Array(ImportMessage)
+  errors: Schema.Array(ImportMessage),
+  /**
+   * Events left out because they could not be read (issue 16 `skipInvalid`): one
+   * message per skipped VEVENT, `file` = its UID, `line` = its BEGIN:VEVENT line.
+   */
+  skipped: Schema.optional(Schema.Array(ImportMessage)),
+  /** `warnings` grouped by code, in order of first appearance (issue 16). */
+  warning_groups: Schema.optional(Schema.Array(MessageGroup)),
+  /**
+   * The IANA zone floating times, all-day dates and unknown TZIDs were read in
+   * (issue 16); null when every time of the file carried its own zone.
+   */
+  floating_zone: Schema.optional(Schema.NullOr(Schema.String)),
+  /** Classrooms and groups created by `createMissing` (issue 16), by code. */
+  created_missing: Schema.optional(Schema.Struct({ classrooms: Schema.Number, groups: Schema.Number }))
 }) {}
 
 /** 422 — the calendar has errors; nothing was written. */
 export class TimetableImportFailed extends Schema.TaggedError<TimetableImportFailed>()(
   "TimetableImportFailed",
-  { message: Schema.String, errors: Schema.Array(ImportMessage), warnings: Schema.Array(ImportMessage) },
+  {
+    message: Schema.String,
+    errors: Schema.Array(ImportMessage),
+    warnings: Schema.Array(ImportMessage),
+    /** `warnings` grouped by code, as in `TimetableSummary` (issue 16). */
+    warning_groups: Schema.optional(Schema.Array(MessageGroup))
+  },
   HttpApiSchema.annotations({ status: 422, description: "The calendar has errors; nothing was written" })
 ) {}
 

@@ -28,7 +28,7 @@ import {
 import { CurrentActor } from "@signet/contracts/kernel/Context"
 import { Forbidden, ValidationError } from "@signet/contracts/kernel/Errors"
 import { UserId } from "@signet/contracts/kernel/Ids"
-import { type Context, type DateTime, Effect, Schema } from "effect"
+import { type Context, DateTime, Effect, Option, Schema } from "effect"
 import { Access } from "../access/Access.js"
 import { policyRequire } from "../access/Policy.js"
 import { Identity } from "../identity/Users.js"
@@ -37,11 +37,18 @@ import * as ICalendar from "./ICalendar.js"
 import * as OneRoster from "./OneRoster.js"
 import { Roster } from "./Roster.js"
 import { Timetable } from "./Timetable.js"
+import { seriesEndOf } from "./timetable/Import.js"
 
 type Svc = Context.Tag.Service<typeof Academics>
 type Feeds = Context.Tag.Service<typeof Timetable>
 const read = policyRequire("academics", "read")
 const write = policyRequire("academics", "write")
+/** A mapping JSON text, validated. @errors ValidationError (field `mapping`) */
+const decodeMapping = (json: string) =>
+  Effect.try({
+    try: () => ICalendar.parseMapping(json),
+    catch: (e) => ValidationError.field("mapping", e instanceof Error ? e.message : String(e))
+  })
 const denied = (message: string) => new Forbidden({ message, permission: "academics:write" })
 
 /**
@@ -150,23 +157,52 @@ export const AcademicsAdmin = {
     ),
   /**
    * Imports an iCalendar timetable into a school's courses, in the school's
-   * time zone unless `timezone` says otherwise. The calendar is read in slices
-   * that leave the event loop free (`ICalendar.parseTimetableEffect`) and
-   * within the limits of `ICalendar` (size, lines, events, occurrences,
-   * recurrence steps, horizon).
+   * time zone unless `timezone` (or the mapping's `timezone`) says otherwise.
+   * The calendar is read in slices that leave the event loop free
+   * (`ICalendar.parseTimetableEffect`) and within the limits of `ICalendar`
+   * (size, lines, events, occurrences, recurrence steps, horizon).
+   *
+   * Issue 16: `mapping` is a mapping JSON text (`ICalendar.parseMapping`);
+   * open-ended series end with the school year (`findSchoolYear` at now:
+   * the midnight after its last day in the school's zone) when the mapping
+   * sets no `windowEnd`; `skipInvalid` (default true), `createMissing` and
+   * `teacherCodes` (CSV `code,login`) as in `Timetable.importPlan`.
    * @errors AcademicsNotFound (school), ValidationError (400: a limit passed, named with its
-   *   value; nothing written), TimetableImportFailed (422), Forbidden
+   *   value; a bad mapping or teacher codes CSV; nothing written), TimetableImportFailed (422), Forbidden
    */
   importTimetable: (
     schoolId: SchoolId,
     ics: string,
-    options: { readonly timezone?: string | undefined; readonly dryRun?: boolean } = {}
+    options: {
+      readonly timezone?: string | undefined
+      readonly dryRun?: boolean
+      readonly mapping?: string | undefined
+      readonly skipInvalid?: boolean | undefined
+      readonly createMissing?: boolean | undefined
+      readonly teacherCodes?: string | undefined
+    } = {}
   ) =>
     write(
       Effect.gen(function* () {
         const school = yield* Academics.use((a) => a.getSchool(schoolId))
-        const plan = yield* ICalendar.parseTimetableEffect(ics, { timezone: options.timezone ?? school.timezone })
-        return yield* Timetable.use((t) => t.importPlan(school.id, plan, { dryRun: options.dryRun === true }))
+        const mapping = options.mapping === undefined ? {} : yield* decodeMapping(options.mapping)
+        const timezone = options.timezone ?? mapping.timezone ?? school.timezone
+        const now = yield* DateTime.now
+        const year = yield* Academics.use((a) => a.findSchoolYear(school.id, now))
+        const seriesEnd = Option.getOrUndefined(Option.flatMapNullable(year, (y) => seriesEndOf(y.end_date, timezone)))
+        const plan = yield* ICalendar.parseTimetableEffect(
+          ics,
+          { ...mapping, timezone },
+          seriesEnd === undefined ? {} : { seriesEnd }
+        )
+        return yield* Timetable.use((t) =>
+          t.importPlan(school.id, plan, {
+            dryRun: options.dryRun === true,
+            skipInvalid: options.skipInvalid,
+            createMissing: options.createMissing,
+            teacherCodes: options.teacherCodes
+          })
+        )
       })
     ),
   /**

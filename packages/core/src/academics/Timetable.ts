@@ -5,10 +5,12 @@
  * Import: one course per occurrence in a given school, upserted by the
  * occurrence's `sourceKey` (UID + original start), so importing the same file
  * again changes nothing. Mapped codes resolve to the school's classrooms and
- * groups, teacher e-mails to users; an unresolved reference is a warning and
- * the course is created without that link. `STATUS:CANCELLED` occurrences
- * delete their course. All-or-nothing; one audit row and one CloudEvent
- * summarise the import.
+ * groups, teachers (login, e-mail, alias or code) to users; an unresolved
+ * reference is a warning and the course is created without that link.
+ * Cancelled occurrences delete their course (kept when it has attendance);
+ * unreadable events are skipped and listed unless `skipInvalid` is false
+ * (issue 16, `timetable/Import.ts`). One transaction; one audit row and one
+ * CloudEvent summarise the import.
  *
  * Feeds: a feed is a revocable secret URL
  * (`/api/v1/tenants/{slug}/feeds/{token}.ics`) publishing the courses of one

@@ -51,9 +51,13 @@ export const AcademicsHttp = HttpApiBuilder.group(SignetApi, "academics", (h) =>
     )
     .handle("importTimetable", ({ path, payload, urlParams }) =>
       asPrincipal(
-        A.importTimetable(path.id, payload, { timezone: urlParams.timezone, dryRun: urlParams.dry_run === true }).pipe(
-          write
-        )
+        A.importTimetable(path.id, payload, {
+          timezone: urlParams.timezone,
+          dryRun: urlParams.dry_run === true,
+          mapping: urlParams.mapping,
+          skipInvalid: urlParams.skip_invalid,
+          createMissing: urlParams.create_missing
+        }).pipe(write)
       )
     )
     .handle("createFeed", ({ path, payload }) =>

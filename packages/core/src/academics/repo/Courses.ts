@@ -123,6 +123,36 @@ export const courseQueries = (sql: SqlClient.SqlClient) => {
         Effect.map((r) => Option.fromNullable(r[0]?.id)),
         span("findCourseIdBySourceKey")
       ),
+    /**
+     * The ids of the school's live imported courses whose source key starts with
+     * `<uid>|` (every occurrence of that UID, issue 16), LIKE wildcards in the UID escaped.
+     */
+    findCourseIdsByUid: (schoolId: SchoolId, uid: string) =>
+      Effect.flatMap(tid, (tenant) => {
+        const prefix = `${uid.replace(/[\\%_]/g, (c) => `\\${c}`)}|%`
+        return sql`SELECT id FROM courses WHERE tenant_id = ${tenant} AND school_id = ${schoolId}
+          AND source_key LIKE ${prefix} ESCAPE '\\' AND deleted_at IS NULL ORDER BY start_at, id`
+      }).pipe(
+        Effect.flatMap(Schema.decodeUnknown(CourseIds)),
+        Effect.map((r) => r.map((x) => x.id)),
+        span("findCourseIdsByUid")
+      ),
+    /** Sets the source key of a course (a moved one-off event keeps its course, issue 16). */
+    setCourseSourceKey: (id: string, sourceKey: string) =>
+      exec(
+        (tenant) => sql`UPDATE courses SET source_key = ${sourceKey} WHERE tenant_id = ${tenant} AND id = ${id}`
+      ).pipe(span("setCourseSourceKey")),
+    /**
+     * Clears the source keys of the school's deleted courses, so a key that
+     * reappears in a later export creates a course again (the unique index on
+     * source keys does not look at `deleted_at`). Same statement as the sync's
+     * (`repo/Sources.ts` on the sync branch); one of the two goes at merge.
+     */
+    releaseDeletedSourceKeys: (schoolId: SchoolId) =>
+      exec(
+        (tenant) => sql`UPDATE courses SET source_key = NULL WHERE tenant_id = ${tenant} AND school_id = ${schoolId}
+          AND source_key IS NOT NULL AND deleted_at IS NOT NULL`
+      ).pipe(span("releaseDeletedSourceKeys")),
     /** Inserts a course. @errors AcademicsUniqueViolation (source key taken) */
     insertCourse: (c: NewCourse) =>
       exec(

@@ -2,24 +2,88 @@
  * The import of a parsed timetable into a school's courses. Internal to
  * `academics/Timetable.ts`.
  *
+ * Issue 16: events that could not be read are skipped and listed
+ * (`skipInvalid`, the default) or refuse the file; a moved one-off event
+ * updates its course; RFC 5546 series cancellations remove every course of
+ * the UID in the school; cancelled occurrences never become courses, and a
+ * course with attendance is kept (attendance's `CourseAttendance` port);
+ * teachers resolve by login, mapping alias or codes CSV; `createMissing`
+ * creates classrooms and groups; double bookings are warned about;
+ * warnings come grouped.
+ *
  * @module
  */
 import {
   type CourseId,
   ImportCounts,
-  type ImportMessage,
+  ImportMessage,
   type SchoolId,
   TimetableImportFailed,
   TimetableSummary
 } from "@signet/contracts/academics/Domain"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
 import { Data, DateTime, Effect, Option } from "effect"
-import { LIMIT_CODES, type Occurrence, type TimetablePlan } from "../ICalendar.js"
-import { utc } from "../Kit.js"
+import { isFatal, LIMIT_CODES, type Occurrence, type TimetablePlan } from "../ICalendar.js"
+import { groupMessages, utc } from "../Kit.js"
+import { CourseAttendance } from "./AttendancePort.js"
+import { findClashes } from "./Clashes.js"
 import { type Deps, issue } from "./Deps.js"
-import { type Links, makeResolver } from "./Resolver.js"
+import { type Links, makeLinkResolver } from "./Resolver.js"
+import { parseTeacherCodes } from "./TeacherCodes.js"
 
 class DryRun extends Data.TaggedError("DryRun")<{ readonly summary: TimetableSummary }> {}
+
+/**
+ * Options of a timetable import (validated here: core is the boundary).
+ *
+ * - `dryRun`: report without writing.
+ * - `skipInvalid` (default true): import the readable events and list the
+ *   skipped ones in `TimetableSummary.skipped`; false refuses the file when
+ *   any event could not be read. Fatal errors (`ICalendar.isFatal`) always refuse.
+ * - `createMissing`: create the classrooms and groups the file names by code
+ *   and the school lacks (named after the code); teachers are never created.
+ * - `teacherCodes`: a CSV `code,login` (see `TeacherCodes.ts` for its limits).
+ */
+export interface ImportOptions {
+  readonly dryRun?: boolean | undefined
+  readonly skipInvalid?: boolean | undefined
+  readonly createMissing?: boolean | undefined
+  readonly teacherCodes?: string | undefined
+}
+
+/** Refuses a plan that must not be imported (limits, file errors, strict mode with event errors). */
+const refuse = (plan: TimetablePlan, skipInvalid: boolean) =>
+  Effect.gen(function* () {
+    const overLimit = plan.errors.find((e) => LIMIT_CODES.has(e.code))
+    if (overLimit !== undefined) return yield* ValidationError.field("calendar", overLimit.message)
+    const warnings = plan.warnings.map(issue)
+    const fatal = plan.errors.filter(isFatal)
+    if (fatal.length > 0) {
+      return yield* new TimetableImportFailed({
+        message: `${fatal.length} error(s) in the calendar; nothing was imported`,
+        errors: plan.errors.map(issue),
+        warnings,
+        warning_groups: groupMessages(warnings)
+      })
+    }
+    if (!skipInvalid && plan.errors.length > 0) {
+      return yield* new TimetableImportFailed({
+        message: `${plan.errors.length} event(s) could not be read; strict import (skipInvalid false): nothing was imported`,
+        errors: plan.errors.map(issue),
+        warnings,
+        warning_groups: groupMessages(warnings)
+      })
+    }
+  })
+
+/** The instants a plan's occurrences span (ISO), or null without occurrences. */
+const spanOf = (plan: TimetablePlan) => {
+  const live = plan.occurrences.filter((o) => !o.cancelled)
+  if (live.length === 0) return null
+  const from = live.reduce((m, o) => (o.startAt < m ? o.startAt : m), live[0]!.startAt)
+  const to = live.reduce((m, o) => (o.endAt > m ? o.endAt : m), live[0]!.endAt)
+  return { from, to }
+}
 
 /** The import of a parsed timetable into a school's courses. */
 export const makeImport = (deps: Deps) => {
@@ -38,73 +102,132 @@ export const makeImport = (deps: Deps) => {
         [...current.teacher_ids].sort().join() === links.teacher_ids.join()
     )
 
+  /** Deletes a course unless it has attendance (then kept, with a KEPT_WITH_ATTENDANCE warning). */
+  const removeCourse = (courseId: CourseId, uid: string, line: number | null, warnings: Array<ImportMessage>) =>
+    Effect.gen(function* () {
+      const port = yield* Effect.serviceOption(CourseAttendance)
+      if (Option.isSome(port) && (yield* port.value.withAttendance([courseId])).has(courseId)) {
+        warnings.push(
+          new ImportMessage({
+            file: uid,
+            line: line ?? 0,
+            code: "KEPT_WITH_ATTENDANCE",
+            message: `course ${courseId} is cancelled by the calendar but has attendance recorded; it was kept`
+          })
+        )
+        return 0
+      }
+      yield* academics.deleteCourse(courseId)
+      return 1
+    })
+
+  /**
+   * The course of an occurrence: by source key, else (a one-off event that
+   * moved) the school's only course of that UID, re-keyed.
+   */
+  const courseOf = (schoolId: SchoolId, o: Occurrence) =>
+    Effect.gen(function* () {
+      const byKey = Option.getOrUndefined(yield* repo.findCourseIdBySourceKey(schoolId, o.sourceKey))
+      if (byKey || o.recurrenceId !== null) return byKey
+      const ofUid = yield* repo.findCourseIdsByUid(schoolId, o.uid)
+      if (ofUid.length !== 1) return undefined
+      if (!o.cancelled) yield* repo.setCourseSourceKey(ofUid[0]!, o.sourceKey)
+      return ofUid[0]
+    })
+
   /** Upserts (or, cancelled, deletes) the course of each occurrence; answers the counts. */
-  const applyOccurrences = (schoolId: SchoolId, plan: TimetablePlan, warnings: Array<ImportMessage>) =>
+  const applyOccurrences = (
+    schoolId: SchoolId,
+    plan: TimetablePlan,
+    options: ImportOptions,
+    teacherCodes: ReadonlyMap<string, string>,
+    warnings: Array<ImportMessage>
+  ) =>
     Effect.gen(function* () {
       const counts = { created: 0, updated: 0, deleted: 0, unchanged: 0 }
-      const linksOf = makeResolver(deps, schoolId, warnings)
+      const touched = new Set<string>()
+      const resolver = makeLinkResolver(deps, schoolId, {
+        teacherAliases: plan.teacherAliases,
+        teacherCodes,
+        createMissing: options.createMissing === true
+      })
+      // Keys of deleted courses are released first: an occurrence cancelled earlier (or a
+      // course deleted by hand) that is back in this file is created again.
+      yield* repo.releaseDeletedSourceKeys(schoolId)
+      const removed = new Set<string>()
+      for (const series of plan.cancelledSeries) {
+        for (const id of yield* repo.findCourseIdsByUid(schoolId, series.uid)) {
+          removed.add(id)
+          counts.deleted += yield* removeCourse(id, series.uid, series.line, warnings)
+        }
+      }
       for (const o of plan.occurrences) {
-        const courseId = Option.getOrUndefined(yield* repo.findCourseIdBySourceKey(schoolId, o.sourceKey))
+        const courseId = yield* courseOf(schoolId, o)
         if (o.cancelled) {
-          if (courseId) {
-            yield* academics.deleteCourse(courseId)
-            counts.deleted++
+          if (courseId && !removed.has(courseId)) {
+            removed.add(courseId)
+            counts.deleted += yield* removeCourse(courseId, o.uid, o.line, warnings)
           }
           continue
         }
-        const links = yield* linksOf(o)
+        const links = yield* resolver.linksOf(o)
         const fields = { name: o.name, start_at: o.startAt, end_at: o.endAt, ...links }
         if (!courseId) {
-          yield* academics.createCourse({ school_id: schoolId, ...fields }, o.sourceKey)
+          const course = yield* academics.createCourse({ school_id: schoolId, ...fields }, o.sourceKey)
+          touched.add(course.id)
           counts.created++
         } else if (yield* unchanged(courseId, o, links)) {
           counts.unchanged++
         } else {
           yield* academics.updateCourse(courseId, fields)
+          touched.add(courseId)
           counts.updated++
         }
       }
-      return counts
+      const { warnings: unresolved, created } = resolver.report()
+      warnings.push(...unresolved)
+      return { counts, touched, created }
     })
 
   /**
-   * Applies a parsed timetable to a school.
+   * Applies a parsed timetable to a school (see {@link ImportOptions}).
    * @errors AcademicsNotFound (school), ValidationError (400: the file passed a limit of
-   *   `ICalendar.LIMIT_CODES`, the message names it and its value; nothing written),
-   *   TimetableImportFailed (422: the file has errors; nothing written)
+   *   `ICalendar.LIMIT_CODES`, the message names it and its value; or a bad teacher codes CSV;
+   *   nothing written), TimetableImportFailed (422: a fatal error, or with `skipInvalid`
+   *   false any event error; nothing written)
    */
-  const importPlan = (schoolId: SchoolId, plan: TimetablePlan, options: { readonly dryRun?: boolean } = {}) =>
+  const importPlan = (schoolId: SchoolId, plan: TimetablePlan, options: ImportOptions = {}) =>
     Effect.gen(function* () {
+      const skipInvalid = options.skipInvalid !== false
+      yield* refuse(plan, skipInvalid)
+      const teacherCodes =
+        options.teacherCodes === undefined ? new Map<string, string>() : yield* parseTeacherCodes(options.teacherCodes)
       const warnings = plan.warnings.map(issue)
-      const overLimit = plan.errors.find((e) => LIMIT_CODES.has(e.code))
-      if (overLimit !== undefined) return yield* ValidationError.field("calendar", overLimit.message)
-      if (plan.errors.length > 0) {
-        return yield* new TimetableImportFailed({
-          message: `${plan.errors.length} error(s) in the calendar; nothing was imported`,
-          errors: plan.errors.map(issue),
-          warnings
-        })
-      }
+      const skipped = plan.errors.map(issue)
       const run = Effect.gen(function* () {
         yield* academics.getSchool(schoolId)
-        const counts = yield* applyOccurrences(schoolId, plan, warnings)
+        const { counts, touched, created } = yield* applyOccurrences(schoolId, plan, options, teacherCodes, warnings)
+        const span = spanOf(plan)
+        if (span && touched.size > 0)
+          warnings.push(...(yield* findClashes(deps, schoolId, touched, span.from, span.to)))
         const summary = new TimetableSummary({
           dry_run: options.dryRun === true,
           courses: new ImportCounts(counts),
           warnings,
-          errors: []
+          errors: [],
+          skipped,
+          warning_groups: groupMessages(warnings),
+          floating_zone: plan.floatingZone,
+          created_missing: created
         })
+        const facts = { ...counts, warnings: warnings.length, skipped: skipped.length, created_missing: created }
         yield* audit.record({
           action: "academics.timetable.imported",
           targetType: "school",
           targetId: schoolId,
-          after: { ...counts, warnings: warnings.length }
+          after: facts
         })
-        yield* events.publish({
-          type: "signet.academics.timetable.imported",
-          subject: schoolId,
-          data: { ...counts, warnings: warnings.length }
-        })
+        yield* events.publish({ type: "signet.academics.timetable.imported", subject: schoolId, data: facts })
         if (options.dryRun) return yield* new DryRun({ summary })
         return summary
       })
@@ -112,4 +235,22 @@ export const makeImport = (deps: Deps) => {
     }).pipe(Effect.withSpan("Timetable.importPlan"))
 
   return { importPlan } as const
+}
+
+/**
+ * Where open-ended series of a school's timetable end (issue 16): the
+ * midnight that starts the day after the school year's last day (`endDate`,
+ * `YYYY-MM-DD`, inclusive) in the school's zone, as an ISO-8601 UTC instant
+ * (`TimetableParseOptions.seriesEnd`); undefined when the zone or date is unusable.
+ */
+export const seriesEndOf = (endDate: string, timeZone: string): string | undefined => {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(endDate)
+  if (!m) return undefined
+  const next = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1))
+  const local = { year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() }
+  return Option.getOrUndefined(
+    Option.map(DateTime.makeZoned(local, { timeZone, adjustForTimeZone: true }), (z) =>
+      DateTime.formatIso(DateTime.toUtc(z))
+    )
+  )
 }
