@@ -87,16 +87,6 @@ export const sourceQueries = (sql: SqlClient.SqlClient) => {
             )}`
         }
       }).pipe(span("setCourseSourceKeys")),
-    /**
-     * Clears the source keys of the school's deleted courses, so a key that
-     * reappears in a later export creates a course again (the unique index on
-     * source keys does not look at `deleted_at`).
-     */
-    releaseDeletedSourceKeys: (schoolId: SchoolId) =>
-      exec(
-        (tenant) => sql`UPDATE courses SET source_key = NULL WHERE tenant_id = ${tenant} AND school_id = ${schoolId}
-          AND source_key IS NOT NULL AND deleted_at IS NOT NULL`
-      ).pipe(span("releaseDeletedSourceKeys")),
     /** Stores a new source. */
     insertSource: (s: NewSource) =>
       exec(
