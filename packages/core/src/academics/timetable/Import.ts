@@ -14,6 +14,7 @@
  * @module
  */
 import {
+  type Course,
   type CourseId,
   ImportCounts,
   ImportMessage,
@@ -90,10 +91,10 @@ const spanOf = (plan: TimetablePlan) => {
 export const makeImport = (deps: Deps) => {
   const { repo, audit, events, academics, inTx } = deps
 
-  /** Whether the course already matches the occurrence and its links. */
-  const unchanged = (courseId: CourseId, o: Occurrence, links: Links) =>
+  /** Whether the course (read before, else now) already matches the occurrence and its links. */
+  const unchanged = (courseId: CourseId, o: Occurrence, links: Links, known: ReadonlyMap<string, Course>) =>
     Effect.map(
-      academics.getCourse(courseId),
+      known.has(courseId) ? Effect.succeed(known.get(courseId)!) : academics.getCourse(courseId),
       (current) =>
         current.name === o.name &&
         DateTime.Equivalence(current.start_at, utc(o.startAt)) &&
@@ -126,9 +127,10 @@ export const makeImport = (deps: Deps) => {
    * The course of an occurrence: by source key, else (a one-off event that
    * moved) the school's only course of that UID, re-keyed.
    */
-  const courseOf = (schoolId: SchoolId, o: Occurrence) =>
+  const courseOf = (schoolId: SchoolId, o: Occurrence, keys: ReadonlyMap<string, CourseId>) =>
     Effect.gen(function* () {
-      const byKey = Option.getOrUndefined(yield* repo.findCourseIdBySourceKey(schoolId, o.sourceKey))
+      const byKey =
+        keys.get(o.sourceKey) ?? Option.getOrUndefined(yield* repo.findCourseIdBySourceKey(schoolId, o.sourceKey))
       if (byKey || o.recurrenceId !== null) return byKey
       const ofUid = yield* repo.findCourseIdsByUid(schoolId, o.uid)
       if (ofUid.length !== 1) return undefined
@@ -163,8 +165,15 @@ export const makeImport = (deps: Deps) => {
           counts.deleted += yield* removeCourse(id, series.uid, series.line, warnings)
         }
       }
+      // The school's sourced courses, read once (not one lookup and one read per occurrence).
+      const keys = new Map((yield* repo.sourcedCourses(schoolId)).map((c) => [c.source_key, c.id] as const))
+      const known = new Map(
+        (yield* academics.getCourses(
+          plan.occurrences.flatMap((o) => (o.cancelled ? [] : [keys.get(o.sourceKey)].filter((id) => id !== undefined)))
+        )).map((c) => [c.id as string, c] as const)
+      )
       for (const o of plan.occurrences) {
-        const courseId = yield* courseOf(schoolId, o)
+        const courseId = yield* courseOf(schoolId, o, keys)
         if (o.cancelled) {
           if (courseId && !removed.has(courseId)) {
             removed.add(courseId)
@@ -176,7 +185,7 @@ export const makeImport = (deps: Deps) => {
         const fields = { name: o.name, start_at: o.startAt, end_at: o.endAt, ...links }
         if (!courseId) {
           creates.push({ ...fields, source_key: o.sourceKey })
-        } else if (yield* unchanged(courseId, o, links)) {
+        } else if (yield* unchanged(courseId, o, links, known)) {
           counts.unchanged++
         } else {
           yield* academics.updateCourse(courseId, fields)
