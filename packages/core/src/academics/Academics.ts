@@ -12,7 +12,7 @@
  *
  * Composed from its seams (issue 14 §3): `Schools.ts` (schools and
  * preferences, classrooms), `Groups.ts` (groups, members, teachers),
- * `Courses.ts` (courses and links), `Queries.ts` (the seed's validations,
+ * `Courses.ts` (courses and links), `CoursesBulk.ts` (bulk creation), `Queries.ts` (the seed's validations,
  * CloseExpiredCourses, the academics version), `Sessions.ts` (academic
  * sessions, the school year at an instant), sharing `Kit.ts`, over the
  * repository `Repo.ts`.
@@ -22,6 +22,7 @@
 import { Effect } from "effect"
 import { violatedConstraint } from "../kernel/Database.js"
 import { makeCourses } from "./Courses.js"
+import { makeBulkCourses } from "./CoursesBulk.js"
 import { makeGroups } from "./Groups.js"
 import { makeKit } from "./Kit.js"
 import { makeQueries } from "./Queries.js"
@@ -39,11 +40,14 @@ export class Academics extends Effect.Service<Academics>()("Signet/Academics", {
     const { findClassrooms, ...classrooms } = makeClassrooms(kit, schools)
     const { findGroups, ...groups } = makeGroups(kit, schools)
     const courses = makeCourses(kit, { ...schools, findClassrooms, findGroups })
+    const bulk = makeBulkCourses(kit, { ...schools, findClassrooms, findGroups })
     return {
       ...schools,
       ...classrooms,
       ...groups,
       ...courses,
+      // bulk creation for timetable imports and syncs (issue 16)
+      ...bulk,
       // seed contract (and the academics version)
       ...makeQueries(kit),
       // academic sessions of roster imports (issue 16): listSessions, findSchoolYear

@@ -23,7 +23,6 @@ import { DEFAULT_LIMIT } from "@signet/contracts/kernel/Pagination"
 import { DateTime, Effect } from "effect"
 import type { makeGroups } from "./Groups.js"
 import { conflict, iso, type Kit, notFound, utc, validId } from "./Kit.js"
-import type { NewCourse } from "./Rows.js"
 import type { makeClassrooms, makeSchools } from "./Schools.js"
 
 /** Filters of {@link Academics.listCourses}. */
@@ -51,23 +50,8 @@ const decodeCourseCursor = (cursor: string | undefined) => {
     : Effect.fail(ValidationError.field("cursor", "is not a valid page cursor"))
 }
 
-/** Courses per audit row and CloudEvent of a bulk creation ({@link makeCourses}' `createCourses`). */
-export const BULK_RECORD = 500
-
-/**
- * One course of a bulk creation (`createCourses`): `CreateCourse` without
- * the school (one for all), with the importer's source key; instants ISO-8601.
- */
-export interface NewBulkCourse extends CourseLinks {
-  readonly name: string
-  readonly start_at: string
-  readonly end_at: string
-  readonly is_online?: boolean | undefined
-  readonly source_key: string | null
-}
-
 /** What the course seam uses of the other seams. */
-type Seams = Pick<ReturnType<typeof makeSchools>, "getSchool"> &
+export type Seams = Pick<ReturnType<typeof makeSchools>, "getSchool"> &
   Pick<ReturnType<typeof makeClassrooms>, "findClassrooms"> &
   Pick<ReturnType<typeof makeGroups>, "findGroups">
 
@@ -139,10 +123,9 @@ const makeLinks = (kit: Kit, seams: Seams) => {
 
 /** The course operations over the kit and the other seams; see the module comment. */
 export const makeCourses = (kit: Kit, seams: Seams) => {
-  const { audit, bump, changed, events, inTx, now, repo, softDelete } = kit
+  const { changed, inTx, now, repo, softDelete } = kit
   const { getSchool } = seams
   const writeLinks = makeLinks(kit, seams)
-  const checkLinks = makeLinkCheck(kit, seams)
 
   /** The live courses with these ids (malformed ids name none). */
   const findCourses = (ids: ReadonlyArray<CourseId>) => {
@@ -195,81 +178,6 @@ export const makeCourses = (kit: Kit, seams: Seams) => {
         const course = yield* getCourse(id)
         yield* changed("course.created", "course", id, null, course)
         return course
-      })
-    )
-
-  /**
-   * Creates many courses of one school at once (timetable imports and syncs,
-   * issue 16: a school year is tens of thousands of occurrences, and one
-   * {@link createCourse} each cost ~15 ms). The same checks as `createCourse`
-   * — the school exists, each end is after its start, links stay in the school
-   * (each distinct target checked once) — then multi-row inserts, one version
-   * bump, and one audit row `academics.courses.created` plus one CloudEvent
-   * `signet.academics.courses.created` per {@link BULK_RECORD} courses,
-   * naming the school and the created ids (not one per course). Answers the
-   * new ids in input order.
-   * @errors AcademicsNotFound (school, link target), ValidationError
-   *   (`courses[i].end_at`), CrossSchoolLink, Conflict (a source key held)
-   */
-  const createCourses = (schoolId: SchoolId, inputs: ReadonlyArray<NewBulkCourse>) =>
-    inTx(
-      Effect.gen(function* () {
-        yield* getSchool(schoolId)
-        if (inputs.length === 0) return [] as ReadonlyArray<CourseId>
-        const at = yield* now
-        const rows: Array<NewCourse> = []
-        for (const [i, input] of inputs.entries()) {
-          const start = utc(input.start_at)
-          const end = utc(input.end_at)
-          if (DateTime.lessThanOrEqualTo(end, start))
-            return yield* ValidationError.field(`courses[${i}].end_at`, "must be after start_at")
-          rows.push({
-            id: yield* newId(CourseId),
-            school_id: schoolId,
-            name: input.name,
-            start_at: start,
-            end_at: end,
-            is_online: input.is_online ?? false,
-            signature_closing_delay_minutes: null,
-            source_key: input.source_key,
-            created_at: at
-          })
-        }
-        yield* checkLinks(schoolId, {
-          teacher_ids: inputs.flatMap((c) => c.teacher_ids ?? []),
-          classroom_ids: inputs.flatMap((c) => c.classroom_ids ?? []),
-          group_ids: inputs.flatMap((c) => c.group_ids ?? [])
-        })
-        yield* repo
-          .insertCourses(rows)
-          .pipe(conflict("source_key", "a course with one of these source keys already exists"))
-        const pairs = (pick: (c: NewBulkCourse) => ReadonlyArray<string> | undefined) =>
-          inputs.flatMap((c, i) => [...new Set(pick(c) ?? [])].map((ref) => ({ course_id: rows[i]!.id, ref })))
-        yield* repo.insertLinks(
-          "teacher",
-          pairs((c) => c.teacher_ids)
-        )
-        yield* repo.insertLinks(
-          "classroom",
-          pairs((c) => c.classroom_ids)
-        )
-        yield* repo.insertLinks(
-          "group",
-          pairs((c) => c.group_ids)
-        )
-        yield* bump
-        for (let i = 0; i < rows.length; i += BULK_RECORD) {
-          const ids = rows.slice(i, i + BULK_RECORD).map((r) => r.id)
-          const data = { school_id: schoolId, count: ids.length, course_ids: ids }
-          yield* audit.record({
-            action: "academics.courses.created",
-            targetType: "school",
-            targetId: schoolId,
-            after: data
-          })
-          yield* events.publish({ type: "signet.academics.courses.created", subject: schoolId, data })
-        }
-        return rows.map((r) => r.id)
       })
     )
 
@@ -336,5 +244,5 @@ export const makeCourses = (kit: Kit, seams: Seams) => {
       })
     )
 
-  return { getCourse, getCourses, createCourse, createCourses, updateCourse, deleteCourse, listCourses } as const
+  return { getCourse, getCourses, createCourse, updateCourse, deleteCourse, listCourses } as const
 }

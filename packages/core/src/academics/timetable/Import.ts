@@ -24,7 +24,7 @@ import {
 } from "@signet/contracts/academics/Domain"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
 import { Data, DateTime, Effect, Option } from "effect"
-import type { NewBulkCourse } from "../Courses.js"
+import type { NewBulkCourse } from "../CoursesBulk.js"
 import { isFatal, LIMIT_CODES, type Occurrence, type TimetablePlan } from "../ICalendar.js"
 import { groupMessages, utc } from "../Kit.js"
 import { CourseAttendance } from "./AttendancePort.js"
@@ -87,9 +87,9 @@ const spanOf = (plan: TimetablePlan) => {
   return { from, to }
 }
 
-/** The import of a parsed timetable into a school's courses. */
-export const makeImport = (deps: Deps) => {
-  const { repo, audit, events, academics, inTx } = deps
+/** How the import finds, compares and removes a school's courses. */
+const makeLookups = (deps: Deps) => {
+  const { repo, academics } = deps
 
   /** Whether the course (read before, else now) already matches the occurrence and its links. */
   const unchanged = (courseId: CourseId, o: Occurrence, links: Links, known: ReadonlyMap<string, Course>) =>
@@ -137,6 +137,14 @@ export const makeImport = (deps: Deps) => {
       if (!o.cancelled) yield* repo.setCourseSourceKey(ofUid[0]!, o.sourceKey)
       return ofUid[0]
     })
+
+  return { unchanged, removeCourse, courseOf } as const
+}
+
+/** The import of a parsed timetable into a school's courses. */
+export const makeImport = (deps: Deps) => {
+  const { repo, audit, events, academics, inTx } = deps
+  const { unchanged, removeCourse, courseOf } = makeLookups(deps)
 
   /** Upserts (or, cancelled, deletes) the course of each occurrence; answers the counts. */
   const applyOccurrences = (

@@ -42,7 +42,7 @@ import {
 } from "@signet/contracts/academics/Domain"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
 import { type Context, Data, DateTime, Effect } from "effect"
-import type { NewBulkCourse } from "../Courses.js"
+import type { NewBulkCourse } from "../CoursesBulk.js"
 import { LIMIT_CODES, type TimetablePlan } from "../ICalendar.js"
 import type { CourseAttendance } from "./AttendancePort.js"
 import { type Deps, issue } from "./Deps.js"
