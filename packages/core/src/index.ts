@@ -25,7 +25,7 @@ export * as OneRoster from "./academics/OneRoster.js"
 export { Roster } from "./academics/Roster.js"
 export { Timetable } from "./academics/Timetable.js"
 export { CourseAttendance } from "./academics/timetable/AttendancePort.js"
-export { FETCH_TIMEOUT_MS, MAX_REDIRECTS } from "./academics/timetable/Fetch.js"
+export { FETCH_TIMEOUT_MS, isInternalAddress, MAX_REDIRECTS } from "./academics/timetable/Fetch.js"
 export {
   MAX_INTERVAL_MINUTES,
   MAX_SOURCES,

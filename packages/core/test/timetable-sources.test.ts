@@ -6,8 +6,8 @@
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { SqlClient } from "@effect/sql"
-import { expect, layer } from "@effect/vitest"
-import { Academics, MIN_INTERVAL_MINUTES, type SchoolId, Timetable } from "@signet/core"
+import { describe, expect, it, layer } from "@effect/vitest"
+import { Academics, isInternalAddress, MIN_INTERVAL_MINUTES, type SchoolId, Timetable } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Effect, Redacted, TestClock } from "effect"
 import { asTenant, onboard, testActor, testCore } from "./support.js"
@@ -196,6 +196,28 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect("a host name that resolves to a private address is refused before any request", () =>
+      inFreshTenant(
+        "src-resolved",
+        Effect.gen(function* () {
+          const schoolId = yield* newSchool
+          const url = "https://timetables.school.example/cal.ics?token=s3cret"
+          const source = yield* Timetable.use((t) => t.addSource({ school_id: schoolId, url: Redacted.make(url) }))
+          const asked: Array<string> = []
+          // The school's DNS points the name inside the network.
+          const lookup = async (host: string) => {
+            asked.push(host)
+            return [{ address: "10.1.2.3" }]
+          }
+          const e = yield* Effect.flip(Timetable.use((t) => t.pullSource(source.id, { lookup })))
+          expect(e._tag).toBe("TimetablePullFailed")
+          expect(e.message).toContain("resolves to a loopback, private or link-local address")
+          expect(e.message).not.toContain("s3cret")
+          expect(asked).toEqual(["timetables.school.example"])
+        })
+      )
+    )
+
     it.scoped("an answer larger than the parser's MAX_FILE_BYTES is refused and nothing is synced", () =>
       Effect.gen(function* () {
         const srv = yield* server
@@ -286,3 +308,17 @@ for (const dialect of testDialects()) {
     )
   })
 }
+
+describe("internal addresses a timetable source may not resolve to (issue 16)", () => {
+  it("loopback, private, link-local, CGNAT, unspecified and unique-local addresses are internal", () => {
+    for (const a of ["127.0.0.1", "10.0.0.7", "172.20.1.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0"])
+      expect(isInternalAddress(a)).toBe(true)
+    for (const a of ["::1", "::", "fd00::1", "fe80::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1"])
+      expect(isInternalAddress(a)).toBe(true)
+  })
+
+  it("public addresses are not", () => {
+    for (const a of ["93.184.216.34", "8.8.8.8", "172.32.0.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"])
+      expect(isInternalAddress(a)).toBe(false)
+  })
+})

@@ -4,9 +4,13 @@
  *
  * Limits: `https` only — plain `http` only to a loopback host and only with
  * `allowInsecureHttp` (tests, development); no credentials in the URL; no
- * literal private, loopback or link-local address unless `allowInsecureHttp`
- * (host names are not resolved here: a name that resolves to a private
- * address is not caught); at most {@link MAX_REDIRECTS} redirects, each
+ * private, loopback or link-local address unless `allowInsecureHttp` — a
+ * literal one is refused when the source is added, and before each request
+ * (the URL and every redirect target) the host name is resolved and refused
+ * when any of its addresses is one (`localhost.`, a name in /etc/hosts or a
+ * DNS name pointing inside the network). The check precedes the connection,
+ * so a DNS server answering differently the second time (rebinding) is not
+ * caught; at most {@link MAX_REDIRECTS} redirects, each
  * target checked like the URL; the whole exchange within
  * {@link FETCH_TIMEOUT_MS}; a body of at most the parser's `MAX_FILE_BYTES`.
  * A conditional request sends `If-None-Match` / `If-Modified-Since` from the
@@ -16,6 +20,8 @@
  *
  * @module
  */
+import * as Dns from "node:dns"
+import * as Net from "node:net"
 import { Data, Duration, Effect } from "effect"
 import { MAX_FILE_BYTES } from "../ICalendar.js"
 
@@ -36,6 +42,12 @@ export type Fetched =
 export interface FetchOptions {
   /** Allow `http:` to a loopback host and loopback / private literal addresses (tests, development only). */
   readonly allowInsecureHttp?: boolean | undefined
+  /**
+   * Resolves a host name to its addresses before each request (default:
+   * `node:dns` `lookup`, the system resolver); an embedder with its own
+   * resolver, or a test, passes its own.
+   */
+  readonly lookup?: ((host: string) => Promise<ReadonlyArray<{ readonly address: string }>>) | undefined
 }
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i
@@ -61,6 +73,48 @@ export const checkSourceUrl = (raw: string, options: FetchOptions = {}): URL | s
   if (!insecure && (LOOPBACK.test(url.hostname) || PRIVATE.test(url.hostname)))
     return "must not name a loopback, private or link-local address"
   return url
+}
+
+/** Addresses a source may not resolve to: loopback, private, link-local, CGNAT, unspecified, unique-local. */
+const INTERNAL = (() => {
+  const list = new Net.BlockList()
+  for (const [net, bits] of [
+    ["0.0.0.0", 8],
+    ["10.0.0.0", 8],
+    ["100.64.0.0", 10],
+    ["127.0.0.0", 8],
+    ["169.254.0.0", 16],
+    ["172.16.0.0", 12],
+    ["192.168.0.0", 16]
+  ] as const)
+    list.addSubnet(net, bits, "ipv4")
+  for (const [net, bits] of [
+    ["::", 128],
+    ["::1", 128],
+    ["fc00::", 7],
+    ["fe80::", 10]
+  ] as const)
+    list.addSubnet(net, bits, "ipv6")
+  return list
+})()
+
+/** Whether an address (IPv4, IPv6 or IPv4-mapped IPv6) is internal. */
+export const isInternalAddress = (address: string): boolean => {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
+  if (mapped) return INTERNAL.check(mapped[1]!, "ipv4")
+  return Net.isIPv6(address) ? INTERNAL.check(address, "ipv6") : INTERNAL.check(address, "ipv4")
+}
+
+/** Refuses a host that resolves to an internal address (unless `allowInsecureHttp`). @throws FetchFailed */
+const checkResolved = async (url: URL, options: FetchOptions) => {
+  if (options.allowInsecureHttp === true) return
+  const host = url.hostname.replace(/^\[(.*)\]$/, "$1")
+  const lookup = options.lookup ?? ((h: string) => Dns.promises.lookup(h, { all: true, verbatim: true }))
+  const addresses = await lookup(host).catch(() => {
+    throw new FetchFailed({ message: "the source's host name could not be resolved" })
+  })
+  if (addresses.some((a) => isInternalAddress(a.address)))
+    throw new FetchFailed({ message: "the source's host resolves to a loopback, private or link-local address" })
 }
 
 /** `scheme://host/…`: what may be shown of a source URL. */
@@ -95,6 +149,7 @@ const networkError = (e: unknown) => {
 const exchange = async (start: URL, headers: Record<string, string>, options: FetchOptions, signal: AbortSignal) => {
   let url = start
   for (let hop = 0; ; hop++) {
+    await checkResolved(url, options)
     const res = await fetch(url, { headers, redirect: "manual", signal })
     if (res.status < 300 || res.status >= 400 || res.status === 304) return res
     await res.body?.cancel()
