@@ -18,6 +18,7 @@ import { BeaconDeviceApi, BeaconsApi } from "./beacon/Api.js"
 import { EventsApi } from "./events/Api.js"
 import { ApiKeysApi, AuthApi, PlatformApi, SessionApi, UsersApi } from "./identity/Api.js"
 import { AuthService, IdentityCommand, IdentityQuery, RpcTenantAuth } from "./identity/Rpc.js"
+import { WebSessionApi } from "./identity/WebApi.js"
 import { UserAuth } from "./kernel/Security.js"
 import { SystemApi } from "./system/Api.js"
 import { TenantsApi } from "./tenancy/Api.js"
@@ -42,6 +43,7 @@ export { CloudEvent, EventId, OutboxEntry, OutboxStatus } from "./events/Domain.
 export * from "./identity/Api.js"
 export * from "./identity/Domain.js"
 export * from "./identity/Rpc.js"
+export * from "./identity/WebApi.js"
 export { ActorKind, TenantId } from "./kernel/Context.js"
 export * from "./kernel/Errors.js"
 export { Page, PageParams } from "./kernel/Pagination.js"
@@ -57,6 +59,7 @@ export class SignetApi extends HttpApi.make("signet")
   .add(TenantsApi)
   .add(PlatformApi)
   .add(AuthApi)
+  .add(WebSessionApi)
   .add(SessionApi)
   .add(UsersApi)
   .add(ApiKeysApi)

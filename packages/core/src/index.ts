@@ -74,8 +74,10 @@ export {
   principalOfActor,
   QR_DIGITS,
   qrCodeFor,
+  qrPayload,
   reportCsv,
   rollCsv,
+  SignLinkOrigin,
   systemPrincipal
 } from "./attendance/Attendance.js"
 export { DEFAULT_SIGNING_RULES, type SigningRules, signingRules } from "./attendance/Limits.js"

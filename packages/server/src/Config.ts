@@ -17,6 +17,8 @@
  * | `SIGNET_PG_APP_ROLE` | `signet_app` | Postgres role the pool assumes (RLS) |
  * | `SIGNET_SHUTDOWN_GRACE_MS` | `10000` | how long SIGTERM waits for in-flight requests |
  * | `SIGNET_TRACING` | `false` | create Effect spans (for an OpenTelemetry exporter) |
+ * | `SIGNET_PUBLIC_URL` | `http://{host}:{port}` | the URL people reach the server at (QR sign links, cookies' `Secure`) |
+ * | `SIGNET_WEB` | `true` | serve the web app at `/` |
  *
  * @module
  */
@@ -46,6 +48,15 @@ export interface ServerConfig {
    * this replica). One replica at a time runs it (a lease row in the database).
    */
   readonly closeJobIntervalMs: number
+  /**
+   * The URL people reach this server at (`SIGNET_PUBLIC_URL`, e.g.
+   * `https://attendance.school.example`; default `http://{host}:{port}`):
+   * the origin of the QR codes' sign links and of the web app; an `https`
+   * URL makes the browser session's cookies `Secure`.
+   */
+  readonly publicUrl: Option.Option<string>
+  /** Serve the web app at `/` (`SIGNET_WEB`, default true). */
+  readonly web: boolean
 }
 
 const list = (name: string) =>
@@ -86,7 +97,24 @@ export const serverConfig: Config.Config<ServerConfig> = Config.all({
   closeJobIntervalMs: Config.integer("SIGNET_CLOSE_JOB_INTERVAL_MS").pipe(
     Config.validate({ message: "must be 0 (off) or at least 1000", validation: (n) => n === 0 || n >= 1000 }),
     Config.withDefault(60_000)
-  )
+  ),
+  publicUrl: Config.option(
+    Config.string("SIGNET_PUBLIC_URL").pipe(
+      Config.validate({
+        message: "must be an http(s) URL without a path, query or fragment (https://attendance.school.example)",
+        validation: (s) => {
+          try {
+            const u = new URL(s)
+            return /^https?:$/.test(u.protocol) && (u.pathname === "/" || u.pathname === "") && !u.search && !u.hash
+          } catch {
+            return false
+          }
+        }
+      }),
+      Config.map((s) => s.replace(/\/+$/, ""))
+    )
+  ),
+  web: Config.boolean("SIGNET_WEB").pipe(Config.withDefault(true))
 }) as Config.Config<ServerConfig>
 
 /** Builds a config value directly (tests, embedding). */
@@ -106,6 +134,8 @@ export const makeServerConfig = (
   shutdownGraceMs: 10_000,
   tracing: false,
   closeJobIntervalMs: 0,
+  publicUrl: Option.none(),
+  web: true,
   ...overrides
 })
 

@@ -15,12 +15,14 @@ import {
   HttpServerResponse
 } from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
+import { SignLinkOrigin } from "@signet/core"
 import { Cause, Clock, Effect, FiberRef, Option } from "effect"
 import { bodyLimit, guardBody } from "./BodyLimits.js"
 import type { ServerConfig } from "./Config.js"
 import { Metrics } from "./Metrics.js"
 import { sanitizeRpcResponse, toProblem } from "./Problem.js"
 import { redactPath, routeLabel } from "./Routes.js"
+import { isWebPath } from "./WebApp.js"
 
 export { DRAIN_LIMIT_BYTES, jsonDepthExceeds, MAX_JSON_DEPTH } from "./BodyLimits.js"
 export {
@@ -84,6 +86,32 @@ const DOCS_CSP =
   "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; " +
   "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
+/**
+ * The web app's policy (issue 17 "Browser security"): scripts, styles,
+ * fonts, workers and the manifest of this origin only — no `unsafe-inline`,
+ * no `unsafe-eval`, no other host; images also inline (`data:`, QR codes)
+ * and `blob:`; API calls to this origin only; never framed.
+ */
+const WEB_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self'; " +
+  "connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; " +
+  "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+/**
+ * The origin people reach this server at, for the QR codes' sign links
+ * ({@link SignLinkOrigin}): `SIGNET_PUBLIC_URL`, else the scheme and `Host`
+ * the request came with (`X-Forwarded-Proto` only from a trusted proxy).
+ */
+export const publicOrigin = (config: ServerConfig, request: HttpServerRequest.HttpServerRequest): string => {
+  if (Option.isSome(config.publicUrl)) return config.publicUrl.value
+  const host = request.headers["host"]
+  if (!host || !/^[A-Za-z0-9.:[\]-]{1,300}$/.test(host)) return `http://${config.host}:${config.port}`
+  const peer = Option.getOrUndefined(request.remoteAddress)?.replace(/^::ffff:/, "")
+  const proto =
+    peer && config.trustedProxies.includes(peer) && request.headers["x-forwarded-proto"] === "https" ? "https" : "http"
+  return `${proto}://${host}`
+}
+
 /** The request id to use: the client's `X-Request-ID` when it is a safe token, else a fresh UUID. */
 const resolveRequestId = (request: HttpServerRequest.HttpServerRequest): string => {
   const incoming = request.headers["x-request-id"]
@@ -145,7 +173,7 @@ const secureResponse = (
   const isDocs = path === "/docs" || path.startsWith("/docs/")
   return HttpServerResponse.setHeaders(path === "/rpc" ? sanitizeRpcResponse(response) : response, {
     ...SECURITY_HEADERS,
-    "content-security-policy": isDocs ? DOCS_CSP : API_CSP,
+    "content-security-policy": isDocs ? DOCS_CSP : isWebPath(path) ? WEB_CSP : API_CSP,
     ...(response.headers["cache-control"] ? {} : { "cache-control": "no-store" }),
     "x-request-id": requestId
   })
@@ -229,6 +257,7 @@ export const globalMiddleware = <R = never>(
           )
           const handled = guardBody({ config, request, path, requestId, limit, authenticate, context }, route)
           const response = yield* Effect.locally(handled, CurrentRequestId, requestId).pipe(
+            Effect.provideService(SignLinkOrigin, publicOrigin(config, request)),
             Effect.annotateLogs("request_id", requestId)
           )
           const secured = secureResponse(response, path, requestId)

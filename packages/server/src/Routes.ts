@@ -12,12 +12,13 @@
  * @module
  */
 import { SignetApi } from "@signet/core"
+import { WEB_ROUTES } from "./WebApp.js"
 
 /** Path parameters that are credentials: never logged, never a label. */
 const SECRET_PARAMS = new Set(["file", "token"])
 
 /** Routes served outside the HttpApi (each also matches its sub-paths when it ends in `/*`). */
-const FIXED = ["/rpc", "/metrics", "/openapi.json", "/docs", "/docs/*"]
+const FIXED = ["/rpc", "/metrics", "/openapi.json", "/docs", "/docs/*", ...WEB_ROUTES]
 
 interface Template {
   readonly template: string

@@ -40,9 +40,11 @@ import { EventsHttp } from "./http/Events.js"
 import { ApiKeysHttp, AuthHttp, PlatformHttp, SessionHttp, UsersHttp } from "./http/Identity.js"
 import { SystemHttp } from "./http/System.js"
 import { TenantsHttp } from "./http/Tenancy.js"
+import { WebHttp } from "./http/Web.js"
 import { Metrics, MetricsLive } from "./Metrics.js"
 import { globalMiddleware } from "./Middleware.js"
 import { RpcHandlers } from "./rpc/Handlers.js"
+import { loadWebFiles, webRoutes } from "./WebApp.js"
 
 /** REST routes + OpenAPI document. */
 const apiRoutes = (config: ServerConfig) =>
@@ -53,6 +55,7 @@ const apiRoutes = (config: ServerConfig) =>
       EventsHttp,
       SystemHttp(config.pgAppRole),
       AuthHttp(config),
+      WebHttp(config),
       SessionHttp,
       UsersHttp,
       ApiKeysHttp,
@@ -153,7 +156,14 @@ const authenticateUpload = (config: ServerConfig) => (request: HttpServerRequest
 
 /** Every route and global middleware, needing the core services. */
 export const routes = (config: ServerConfig, inflight: { n: number } = { n: 0 }) =>
-  Layer.mergeAll(apiRoutes(config), openApiRoute, docsRoute, metricsRoute, rpcRoute(config)).pipe(
+  Layer.mergeAll(
+    apiRoutes(config),
+    openApiRoute,
+    docsRoute,
+    metricsRoute,
+    rpcRoute(config),
+    config.web ? webRoutes(loadWebFiles()) : Layer.empty
+  ).pipe(
     Layer.provide(globalMiddleware(config, inflight, authenticateUpload(config))),
     Layer.provide(
       config.corsOrigins.length > 0

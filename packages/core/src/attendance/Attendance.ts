@@ -40,7 +40,7 @@ import { as404, makeShared } from "./Shared.js"
 import { makeSignatures } from "./Signatures.js"
 import { type AttendancePrincipal, makeSigning } from "./Signing.js"
 
-export { QR_DIGITS, qrCodeFor } from "./Qr.js"
+export { QR_DIGITS, qrCodeFor, qrPayload, SignLinkOrigin } from "./Qr.js"
 export { historyCsv, reportCsv, rollCsv } from "./Reports.js"
 export { type AttendancePrincipal, principalOfActor, systemPrincipal } from "./Signing.js"
 

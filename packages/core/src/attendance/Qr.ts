@@ -11,7 +11,8 @@ import * as Crypto from "node:crypto"
 import type { CourseId } from "@signet/contracts/academics/Domain"
 import { QrCode } from "@signet/contracts/attendance/Domain"
 import { Conflict } from "@signet/contracts/kernel/Errors"
-import { Clock, DateTime, Effect, Option } from "effect"
+import { CurrentTenant } from "@signet/contracts/kernel/Context"
+import { Clock, Context, DateTime, Effect, Option } from "effect"
 import QRCode from "qrcode"
 import { instant } from "../kernel/Sql.js"
 import { qrSecretColumn } from "./Migrations.js"
@@ -32,6 +33,25 @@ export const qrCodeFor = (key: Uint8Array, courseId: string, step: number): stri
   const n = mac.readUInt32BE(offset) & 0x7fffffff
   return String(n % 10 ** QR_DIGITS).padStart(QR_DIGITS, "0")
 }
+
+/**
+ * Where the QR codes' links point (issue 17 "signing by QR"): the origin
+ * people reach the server at (`https://attendance.school.example`). With an
+ * origin, a code's payload is the web app's sign URL
+ * `{origin}/t/{slug}/sign?c={course}&k={code}`, which a phone's camera opens;
+ * without one (an embedder that serves no web app) it is
+ * `signet:attend?course={course}&code={code}`. `signet serve` provides its
+ * public URL (`SIGNET_PUBLIC_URL`, else the address it was reached at).
+ */
+export class SignLinkOrigin extends Context.Reference<SignLinkOrigin>()("Signet/SignLinkOrigin", {
+  defaultValue: (): string | undefined => undefined
+}) {}
+
+/** The payload of a course's code: the sign URL under `origin`, else the `signet:` form. */
+export const qrPayload = (origin: string | undefined, slug: string, courseId: string, code: string): string =>
+  origin === undefined
+    ? `signet:attend?course=${courseId}&code=${code}`
+    : `${origin.replace(/\/+$/, "")}/t/${encodeURIComponent(slug)}/sign?c=${courseId}&k=${code}`
 
 /** What {@link makeQr}'s `checkQr` decides about a presented code. */
 export type QrCheck = { readonly ok: true; readonly step: number } | { readonly ok: false; readonly expired: boolean }
@@ -87,7 +107,7 @@ export const makeQr = (s: Shared, policies: Policies) => {
       const stepMs = policy.qr_step_seconds * 1000
       const step = Math.floor(nowMs / stepMs)
       const code = qrCodeFor(yield* qrKey(tid), course.id, step)
-      const payload = `signet:attend?course=${course.id}&code=${code}`
+      const payload = qrPayload(yield* SignLinkOrigin, (yield* CurrentTenant).slug, course.id, code)
       // Every screen showing the course polls; the image is drawn once per step.
       let svg = qrImages.get(payload)
       if (svg === undefined) {

@@ -1,0 +1,175 @@
+/**
+ * The web app's access to the Signet API: typed clients derived from the
+ * contracts' `HttpApi` groups (`HttpApiClient`, no hand-written fetch
+ * wrappers), a browser session whose access token lives in memory only and
+ * whose refresh token is an HttpOnly cookie (`…/web/refresh`, CSRF
+ * double-submit), and one error shape for the pages.
+ *
+ * @module
+ */
+import {
+  FetchHttpClient,
+  HttpApi,
+  type HttpApiGroup,
+  HttpApiClient,
+  HttpClient,
+  HttpClientRequest
+} from "@effect/platform"
+import { SessionApi } from "@signet/contracts/identity/Api"
+import type { User } from "@signet/contracts/identity/Domain"
+import { CSRF_HEADER, WebSessionApi, type WebTokens } from "@signet/contracts/identity/WebApi"
+import { Effect, ManagedRuntime } from "effect"
+
+const runtime = ManagedRuntime.make(FetchHttpClient.layer)
+
+/** A failed call, as pages show it. */
+export class ApiError extends Error {
+  constructor(
+    /** The server's error tag (`InvalidCredentials`, `RateLimited`, …) or `NetworkError`. */
+    readonly tag: string,
+    message: string,
+    /** Seconds to wait, for `RateLimited`. */
+    readonly retryAfter?: number
+  ) {
+    super(message)
+  }
+}
+
+const toApiError = (e: unknown): ApiError => {
+  if (e instanceof ApiError) return e
+  const o = e as { _tag?: string; message?: string; retry_after_seconds?: number; reason?: unknown }
+  if (o?._tag === "RequestError") return new ApiError("NetworkError", "The server cannot be reached.")
+  if (o?._tag === "ResponseError") return new ApiError("ResponseError", o.message ?? "Unexpected answer.")
+  if (o?._tag === "ParseError") return new ApiError("ParseError", "Unexpected answer from the server.")
+  return new ApiError(o?._tag ?? "Error", o?.message ?? String(e), o?.retry_after_seconds)
+}
+
+// ---------------------------------------------------------------- session
+
+interface SessionState {
+  readonly slug: string
+  readonly token: string
+  readonly expiresAt: number
+  readonly user: User
+}
+
+let state: SessionState | undefined
+const listeners = new Set<() => void>()
+const emit = () => {
+  for (const l of listeners) l()
+}
+
+/** Subscribes to sign-in / sign-out; returns the unsubscribe. */
+export const onSessionChange = (l: () => void) => {
+  listeners.add(l)
+  return () => listeners.delete(l)
+}
+
+/** The signed-in user of `slug`, if any. */
+export const currentUser = (slug: string): User | undefined => (state?.slug === slug ? state.user : undefined)
+
+const csrfToken = () =>
+  document.cookie
+    .split("; ")
+    .find((c) => c.startsWith("signet_csrf="))
+    ?.slice("signet_csrf=".length) ?? ""
+
+/** Keeps a browser session's access token (memory only). */
+export const adopt = (slug: string, tokens: WebTokens) => {
+  state = { slug, token: tokens.access_token, expiresAt: Date.now() + tokens.expires_in * 1000, user: tokens.user }
+  try {
+    localStorage.setItem("signet.tenant", slug)
+  } catch {}
+  emit()
+}
+
+const bare = HttpApiClient.make(HttpApi.make("web").add(WebSessionApi), { baseUrl: location.origin })
+
+let refreshing: Promise<boolean> | undefined
+/**
+ * Exchanges the refresh cookie for a new access token (`…/web/refresh`);
+ * answers false when there is no live browser session. Concurrent callers
+ * share one request (the cookie rotates on use).
+ */
+export const resume = (slug: string): Promise<boolean> => {
+  if (refreshing) return refreshing
+  refreshing = runtime
+    .runPromise(
+      Effect.flatMap(bare, (c) =>
+        c.web.refresh({ path: { slug }, headers: { [CSRF_HEADER]: csrfToken() } })
+      ).pipe(
+        Effect.map((tokens) => {
+          adopt(slug, tokens)
+          return true
+        }),
+        Effect.catchAll(() => Effect.succeed(false))
+      )
+    )
+    .finally(() => {
+      refreshing = undefined
+    })
+  return refreshing
+}
+
+/** Signs out: revokes the session, clears the cookies, forgets the token. */
+export const signOut = async (slug: string) => {
+  await call(SessionApi, (c) => c.session.logout({ path: { slug } })).catch(() => undefined)
+  await runtime
+    .runPromise(
+      Effect.flatMap(bare, (c) => c.web.logout({ path: { slug }, headers: { [CSRF_HEADER]: csrfToken() } }))
+    )
+    .catch(() => undefined)
+  state = undefined
+  emit()
+}
+
+/** Browser login, first step (password). */
+export const webClient = () => runtime.runPromise(bare).catch((e) => Promise.reject(toApiError(e)))
+
+/** Runs an effect of the web session client; rejects with {@link ApiError}. */
+export const runWeb = <A, E>(f: (c: Effect.Effect.Success<typeof bare>) => Effect.Effect<A, E>): Promise<A> =>
+  runtime.runPromise(Effect.flatMap(bare, f)).catch((e) => Promise.reject(toApiError(e)))
+
+const withAuth = (client: HttpClient.HttpClient) =>
+  HttpClient.mapRequest(client, (req) => (state ? HttpClientRequest.bearerToken(req, state.token) : req))
+
+const clients = new WeakMap<object, Promise<unknown>>()
+
+/**
+ * Runs `f` with the typed client of `api` (an `HttpApi`, or one
+ * `HttpApiGroup` wrapped into one), authenticated as the signed-in user;
+ * refreshes the access token shortly before it expires and once on a 401.
+ * Rejects with {@link ApiError}.
+ */
+export const call = async <Groups extends HttpApiGroup.HttpApiGroup.Any, A, E>(
+  group: Groups,
+  f: (client: HttpApiClient.Client<Groups, never, never>) => Effect.Effect<A, E>
+): Promise<A> => {
+  let made = clients.get(group) as Promise<HttpApiClient.Client<Groups, never, never>> | undefined
+  if (!made) {
+    made = runtime.runPromise(
+      HttpApiClient.make(HttpApi.make("signet").add(group as never), {
+        baseUrl: location.origin,
+        transformClient: withAuth
+      }) as never
+    ) as Promise<HttpApiClient.Client<Groups, never, never>>
+    clients.set(group, made)
+  }
+  const client = await made
+  if (state && state.expiresAt - Date.now() < 30_000) await resume(state.slug)
+  const attempt = () => runtime.runPromise(f(client) as Effect.Effect<A, unknown>)
+  try {
+    return await attempt()
+  } catch (e) {
+    const err = toApiError(e)
+    if ((err.tag === "Unauthorized" || err.tag === "Unauthenticated") && state && (await resume(state.slug)))
+      return attempt().catch((e2) => Promise.reject(toApiError(e2)))
+    throw err
+  }
+}
+
+/** The current access token, for the live roll's event stream. */
+export const accessToken = () => state?.token
+
+/** The session's CSRF header value (for cookie-authenticated requests). */
+export { csrfToken }

@@ -1,0 +1,78 @@
+/**
+ * The web app's entry: routes of the sign-in page and of each area
+ * (student, teacher, admin, account), the areas loaded on demand so the
+ * student's sign path stays small.
+ *
+ * Routes: `/` (choose the school), `/t/{slug}/login`, `/t/{slug}` (home of
+ * the user's type), `/t/{slug}/sign?c=…&k=…` (the QR codes' link),
+ * `/t/{slug}/student/*`, `/t/{slug}/teacher/*`, `/t/{slug}/admin/*`,
+ * `/t/{slug}/account/*`.
+ *
+ * @module
+ */
+import "./styles.css"
+import "./app/i18n.js"
+import { render } from "preact"
+import { ErrorBoundary, LocationProvider, lazy, Route, Router, useLocation } from "preact-iso"
+import { useEffect } from "preact/hooks"
+import { useT } from "./app/i18n.js"
+import { RequireUser } from "./app/ui.js"
+import { Login } from "./pages/Login.js"
+import { TenantPicker } from "./pages/Tenant.js"
+
+const Sign = lazy(() => import("./pages/student/Sign.js").then((m) => m.Sign))
+const Student = lazy(() => import("./pages/student/index.js").then((m) => m.StudentArea))
+const Teacher = lazy(() => import("./pages/teacher/index.js").then((m) => m.TeacherArea))
+const Admin = lazy(() => import("./pages/admin/index.js").then((m) => m.AdminArea))
+const Account = lazy(() => import("./pages/account/index.js").then((m) => m.AccountArea))
+
+/** `/t/{slug}`: sends the user to the home of their type. */
+const Home = ({ slug }: { slug: string }) => (
+  <RequireUser slug={slug}>{(user) => <GoHome slug={slug} type={user.user_type} />}</RequireUser>
+)
+const GoHome = ({ slug, type }: { slug: string; type: string }) => {
+  const { route } = useLocation()
+  useEffect(() => {
+    const area = type === "student" ? "student" : type === "teacher" ? "teacher" : "admin"
+    route(`/t/${encodeURIComponent(slug)}/${area}`, true)
+  }, [])
+  return null
+}
+
+const NotFound = () => {
+  const t = useT()
+  return (
+    <main id="main" class="narrow">
+      <h1>{t("notFound")}</h1>
+      <p>
+        <a href="/">Signet</a>
+      </p>
+    </main>
+  )
+}
+
+const App = () => (
+  <LocationProvider>
+    <ErrorBoundary>
+      <Router>
+        <Route path="/" component={TenantPicker} />
+        <Route path="/t/:slug/login" component={Login} />
+        <Route path="/t/:slug/sign" component={Sign} />
+        <Route path="/t/:slug/student/*" component={Student} />
+        <Route path="/t/:slug/student" component={Student} />
+        <Route path="/t/:slug/teacher/*" component={Teacher} />
+        <Route path="/t/:slug/teacher" component={Teacher} />
+        <Route path="/t/:slug/admin/*" component={Admin} />
+        <Route path="/t/:slug/admin" component={Admin} />
+        <Route path="/t/:slug/account/*" component={Account} />
+        <Route path="/t/:slug/account" component={Account} />
+        <Route path="/t/:slug" component={Home} />
+        <Route default component={NotFound} />
+      </Router>
+    </ErrorBoundary>
+  </LocationProvider>
+)
+
+render(<App />, document.getElementById("app")!)
+
+if ("serviceWorker" in navigator && window.isSecureContext) void navigator.serviceWorker.register("/sw.js")

@@ -1,0 +1,126 @@
+/**
+ * Sign-in (`/t/{slug}/login`): login or e-mail and password, then the TOTP
+ * (or recovery code) step when the account has MFA; clear errors for wrong
+ * credentials, rate limits (with the wait), suspended or unknown schools.
+ * Returns to `?next=` (a path of this app only) or the user's home.
+ *
+ * @module
+ */
+import { Redacted } from "effect"
+import { useLocation } from "preact-iso"
+import { useState } from "preact/hooks"
+import { type ApiError, adopt, runWeb } from "../app/api.js"
+import { useT } from "../app/i18n.js"
+
+/** Where to go after signing in: `next` when it is a path of this tenant, else its home. */
+const destination = (slug: string, next: string | undefined) => {
+  const home = `/t/${encodeURIComponent(slug)}`
+  return next?.startsWith(`${home}/`) && !next.startsWith("//") ? next : home
+}
+
+/** The sign-in page. */
+export const Login = ({ slug }: { slug: string }) => {
+  const t = useT()
+  const { route, query } = useLocation()
+  const [mfa, setMfa] = useState<string | undefined>(undefined)
+  const [useRecovery, setUseRecovery] = useState(false)
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | undefined>(undefined)
+  document.title = `${t("login.title")} · Signet`
+
+  const explain = (e: ApiError) => {
+    if (e.tag === "RateLimited") return t("login.rateLimited", { seconds: Math.ceil(e.retryAfter ?? 60) })
+    if (e.tag === "TenantSuspended") return t("login.suspended")
+    if (e.tag === "TenantNotFound") return t("login.unknownTenant")
+    if (e.tag === "InvalidCredentials") return t("login.invalid")
+    if (e.tag === "Unauthorized") return mfa ? t("login.badCode") : t("login.expired")
+    if (e.tag === "NetworkError") return t("error.network")
+    return t("error.generic", { message: e.message })
+  }
+
+  const submit = async (ev: Event) => {
+    ev.preventDefault()
+    const form = new FormData(ev.target as HTMLFormElement)
+    setBusy(true)
+    setError(undefined)
+    try {
+      if (mfa === undefined) {
+        const result = await runWeb((c) =>
+          c.web.login({
+            path: { slug },
+            payload: { login: String(form.get("login")), password: Redacted.make(String(form.get("password"))) }
+          })
+        )
+        if (result.status === "mfa_required") {
+          setMfa(result.mfa_token)
+          return
+        }
+        adopt(slug, result.tokens)
+      } else {
+        const code = String(form.get("code") ?? "").trim()
+        const tokens = await runWeb((c) =>
+          c.web.mfa({
+            path: { slug },
+            payload: useRecovery ? { mfa_token: mfa, recovery_code: code } : { mfa_token: mfa, code }
+          })
+        )
+        adopt(slug, tokens)
+      }
+      route(destination(slug, query["next"]), true)
+    } catch (e) {
+      const err = e as ApiError
+      if (mfa !== undefined && err.tag === "Unauthorized" && /expired|challenge/i.test(err.message)) setMfa(undefined)
+      setError(explain(err))
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <main id="main" class="narrow">
+      <p class="brand-big">
+        Signet <span class="tenant">{slug}</span>
+      </p>
+      <h1>{mfa === undefined ? t("login.title") : t("login.totpTitle")}</h1>
+      <form onSubmit={submit} class="card stack" novalidate={false}>
+        {mfa === undefined ? (
+          <>
+            <label>
+              {t("login.login")}
+              <input name="login" autocomplete="username" required maxLength={254} />
+            </label>
+            <label>
+              {t("login.password")}
+              <input name="password" type="password" autocomplete="current-password" required maxLength={1024} />
+            </label>
+          </>
+        ) : (
+          <>
+            <label>
+              {useRecovery ? t("login.recoveryCode") : t("login.totp")}
+              <input
+                name="code"
+                autocomplete="one-time-code"
+                inputMode={useRecovery ? "text" : "numeric"}
+                pattern={useRecovery ? undefined : "[0-9]{6}"}
+                maxLength={40}
+                required
+              />
+            </label>
+            <button type="button" class="link" onClick={() => setUseRecovery(!useRecovery)}>
+              {t("login.recovery")}
+            </button>
+          </>
+        )}
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" disabled={busy}>
+          {mfa === undefined ? t("login.submit") : t("login.verify")}
+        </button>
+      </form>
+    </main>
+  )
+}

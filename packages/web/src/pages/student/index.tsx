@@ -1,0 +1,67 @@
+/**
+ * The student area (`/t/{slug}/student/*`): today's courses with their
+ * status; history and excuses.
+ *
+ * @module
+ */
+import type { User } from "@signet/contracts/identity/Domain"
+import { AttendanceApi } from "@signet/contracts/attendance/Api"
+import { Route, Router } from "preact-iso"
+import { call } from "../../app/api.js"
+import { formatDateTime, useT } from "../../app/i18n.js"
+import { ErrorNote, Frame, Loading, RequireUser, useLoad } from "../../app/ui.js"
+
+/** Midnight to midnight of the current day in the browser's zone, as instants. */
+const todayRange = () => {
+  const start = new Date()
+  start.setHours(0, 0, 0, 0)
+  const end = new Date(start)
+  end.setDate(end.getDate() + 1)
+  return { from: start.toISOString(), to: end.toISOString() }
+}
+
+/** Today's courses with the student's result. */
+const Today = ({ slug, user }: { slug: string; user: User }) => {
+  const t = useT("student")
+  const { data, error, loading } = useLoad(
+    () =>
+      call(AttendanceApi, (c) =>
+        c.attendance.studentHistory({ path: { slug, id: user.id }, urlParams: todayRange() })
+      ),
+    [slug, user.id]
+  )
+  return (
+    <Frame slug={slug} user={user} title={t("today.title")}>
+      {loading && <Loading />}
+      <ErrorNote error={error} />
+      {data && data.entries.length === 0 && <p class="muted">{t("today.none")}</p>}
+      {data && data.entries.length > 0 && (
+        <ul class="list">
+          {data.entries.map((e) => (
+            <li key={e.course_id} class="row">
+              <span>
+                <strong>{e.course_name}</strong>
+                <br />
+                <span class="muted">{formatDateTime(e.start_at, undefined, "time")}</span>
+              </span>
+              <span class={`badge badge-${(e.result ?? "none").toLowerCase()}`}>
+                {t(`today.status.${e.result ?? "none"}`)}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Frame>
+  )
+}
+
+/** The student area's routes. */
+export const StudentArea = ({ slug }: { slug: string }) => (
+  <RequireUser slug={slug}>
+    {(user) => (
+      <Router>
+        {[<Route key="today" default component={() => <Today slug={slug} user={user} />} />]}
+      </Router>
+    )}
+  </RequireUser>
+)

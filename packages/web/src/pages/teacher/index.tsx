@@ -1,0 +1,32 @@
+/**
+ * The teacher area (`/t/{slug}/teacher/*`).
+ *
+ * @module
+ */
+import { Route, Router } from "preact-iso"
+import { useT } from "../../app/i18n.js"
+import { Frame, RequireUser } from "../../app/ui.js"
+
+/** The teacher area's routes. */
+export const TeacherArea = ({ slug }: { slug: string }) => {
+  const t = useT()
+  return (
+    <RequireUser slug={slug}>
+      {(user) => (
+        <Router>
+          {[
+            <Route
+              key="home"
+              default
+              component={() => (
+                <Frame slug={slug} user={user} title={t("nav.home")}>
+                  <p />
+                </Frame>
+              )}
+            />
+          ]}
+        </Router>
+      )}
+    </RequireUser>
+  )
+}
