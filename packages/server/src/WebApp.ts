@@ -164,8 +164,7 @@ export const webRoutes = (files: WebFiles | undefined) => {
   const asset = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
     const path = decodeURIComponent(new URL(request.url, "http://x").pathname)
     const file = files?.get(path)
-    if (!file || path.includes(".."))
-      return Effect.succeed(HttpServerResponse.empty({ status: 404 }))
+    if (!file || path.includes("..")) return Effect.succeed(HttpServerResponse.empty({ status: 404 }))
     return Effect.succeed(respond(request, file, path.startsWith("/assets/") ? IMMUTABLE : "no-cache"))
   })
   return Layer.mergeAll(

@@ -4,7 +4,12 @@
  */
 const CACHE = "signet-shell-v1"
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(["/"])).then(() => self.skipWaiting()))
+  event.waitUntil(
+    caches
+      .open(CACHE)
+      .then((c) => c.addAll(["/"]))
+      .then(() => self.skipWaiting())
+  )
 })
 self.addEventListener("activate", (event) => {
   event.waitUntil(

@@ -66,7 +66,10 @@ export class WebSessionApi extends HttpApiGroup.make("web")
       .addError(TenantNotFound)
       .addError(TenantSuspended)
       .addError(ValidationError)
-      .annotate(OpenApi.Summary, "Browser login: sets the refresh cookie, answers the access token (or an MFA challenge)")
+      .annotate(
+        OpenApi.Summary,
+        "Browser login: sets the refresh cookie, answers the access token (or an MFA challenge)"
+      )
   )
   .add(
     HttpApiEndpoint.post("mfa")`/api/v1/tenants/${slug}/web/mfa`
@@ -93,6 +96,9 @@ export class WebSessionApi extends HttpApiGroup.make("web")
       .setHeaders(CsrfHeaders)
       .addSuccess(HttpApiSchema.NoContent)
       .addError(Forbidden)
-      .annotate(OpenApi.Summary, "Clear the browser session's cookies (X-CSRF-Token required); revoke the session first with …/auth/logout")
+      .annotate(
+        OpenApi.Summary,
+        "Clear the browser session's cookies (X-CSRF-Token required); revoke the session first with …/auth/logout"
+      )
   )
   .annotate(OpenApi.Title, "Browser sessions") {}

@@ -151,7 +151,5 @@ export const WebHttp = (config: ServerConfig) =>
           return tokensOf(pair)
         })
       )
-      .handle("logout", ({ path }) =>
-        Effect.zipRight(checkCsrf(config), clearSessionCookies(config, path.slug))
-      )
+      .handle("logout", ({ path }) => Effect.zipRight(checkCsrf(config), clearSessionCookies(config, path.slug)))
   )

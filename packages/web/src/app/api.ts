@@ -10,8 +10,8 @@
 import {
   FetchHttpClient,
   HttpApi,
-  type HttpApiGroup,
   HttpApiClient,
+  type HttpApiGroup,
   HttpClient,
   HttpClientRequest
 } from "@effect/platform"
@@ -39,10 +39,24 @@ const toApiError = (e: unknown): ApiError => {
   if (e instanceof ApiError) return e
   const o = e as { _tag?: string; message?: string; retry_after_seconds?: number; reason?: unknown }
   if (o?._tag === "RequestError") return new ApiError("NetworkError", "The server cannot be reached.")
-  if (o?._tag === "ResponseError") return new ApiError("ResponseError", o.message ?? "Unexpected answer.")
+  if (o?._tag === "ResponseError") {
+    // An error the endpoint's contract does not list: classify it by status.
+    const status = (e as { response?: { status?: number } }).response?.status ?? 0
+    const tag = { 400: "ValidationError", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict" }[
+      status
+    ]
+    return new ApiError(tag ?? "ResponseError", o.message ?? "Unexpected answer.")
+  }
   if (o?._tag === "ParseError") return new ApiError("ParseError", "Unexpected answer from the server.")
   return new ApiError(o?._tag ?? "Error", o?.message ?? String(e), o?.retry_after_seconds)
 }
+
+/** Runs an effect; a failure rejects with the failure itself as an {@link ApiError} (not a FiberFailure). */
+const exec = <A, E>(effect: Effect.Effect<A, E, HttpClient.HttpClient>): Promise<A> =>
+  runtime.runPromise(Effect.either(effect)).then(
+    (r) => (r._tag === "Right" ? r.right : Promise.reject(toApiError(r.left))),
+    (defect) => Promise.reject(new ApiError("Error", String(defect)))
+  )
 
 // ---------------------------------------------------------------- session
 
@@ -95,9 +109,7 @@ export const resume = (slug: string): Promise<boolean> => {
   if (refreshing) return refreshing
   refreshing = runtime
     .runPromise(
-      Effect.flatMap(bare, (c) =>
-        c.web.refresh({ path: { slug }, headers: { [CSRF_HEADER]: csrfToken() } })
-      ).pipe(
+      Effect.flatMap(bare, (c) => c.web.refresh({ path: { slug }, headers: { [CSRF_HEADER]: csrfToken() } })).pipe(
         Effect.map((tokens) => {
           adopt(slug, tokens)
           return true
@@ -115,20 +127,15 @@ export const resume = (slug: string): Promise<boolean> => {
 export const signOut = async (slug: string) => {
   await call(SessionApi, (c) => c.session.logout({ path: { slug } })).catch(() => undefined)
   await runtime
-    .runPromise(
-      Effect.flatMap(bare, (c) => c.web.logout({ path: { slug }, headers: { [CSRF_HEADER]: csrfToken() } }))
-    )
+    .runPromise(Effect.flatMap(bare, (c) => c.web.logout({ path: { slug }, headers: { [CSRF_HEADER]: csrfToken() } })))
     .catch(() => undefined)
   state = undefined
   emit()
 }
 
-/** Browser login, first step (password). */
-export const webClient = () => runtime.runPromise(bare).catch((e) => Promise.reject(toApiError(e)))
-
 /** Runs an effect of the web session client; rejects with {@link ApiError}. */
 export const runWeb = <A, E>(f: (c: Effect.Effect.Success<typeof bare>) => Effect.Effect<A, E>): Promise<A> =>
-  runtime.runPromise(Effect.flatMap(bare, f)).catch((e) => Promise.reject(toApiError(e)))
+  exec(Effect.flatMap(bare, f))
 
 const withAuth = (client: HttpClient.HttpClient) =>
   HttpClient.mapRequest(client, (req) => (state ? HttpClientRequest.bearerToken(req, state.token) : req))
@@ -157,13 +164,12 @@ export const call = async <Groups extends HttpApiGroup.HttpApiGroup.Any, A, E>(
   }
   const client = await made
   if (state && state.expiresAt - Date.now() < 30_000) await resume(state.slug)
-  const attempt = () => runtime.runPromise(f(client) as Effect.Effect<A, unknown>)
+  const attempt = () => exec(f(client) as Effect.Effect<A, unknown>)
   try {
     return await attempt()
   } catch (e) {
-    const err = toApiError(e)
-    if ((err.tag === "Unauthorized" || err.tag === "Unauthenticated") && state && (await resume(state.slug)))
-      return attempt().catch((e2) => Promise.reject(toApiError(e2)))
+    const err = e as ApiError
+    if (err.tag === "Unauthorized" && state && (await resume(state.slug))) return attempt()
     throw err
   }
 }

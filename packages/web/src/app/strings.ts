@@ -2,7 +2,12 @@
 export const common = {
   en: {
     brand: "Signet",
-    tenant: { title: "Your school", label: "School code", hint: "The short name in your school's Signet address", go: "Continue" },
+    tenant: {
+      title: "Your school",
+      label: "School code",
+      hint: "The short name in your school's Signet address",
+      go: "Continue"
+    },
     login: {
       title: "Sign in",
       login: "E-mail or username",
@@ -43,11 +48,19 @@ export const common = {
     cancel: "Cancel",
     close: "Close",
     notFound: "This page does not exist.",
-    error: { network: "The server cannot be reached. Check your connection.", generic: "Something went wrong: {{message}}" }
+    error: {
+      network: "The server cannot be reached. Check your connection.",
+      generic: "Something went wrong: {{message}}"
+    }
   },
   fr: {
     brand: "Signet",
-    tenant: { title: "Votre établissement", label: "Code de l'établissement", hint: "Le nom court dans l'adresse Signet de votre établissement", go: "Continuer" },
+    tenant: {
+      title: "Votre établissement",
+      label: "Code de l'établissement",
+      hint: "Le nom court dans l'adresse Signet de votre établissement",
+      go: "Continuer"
+    },
     login: {
       title: "Connexion",
       login: "E-mail ou identifiant",
@@ -88,6 +101,9 @@ export const common = {
     cancel: "Annuler",
     close: "Fermer",
     notFound: "Cette page n'existe pas.",
-    error: { network: "Le serveur est injoignable. Vérifiez votre connexion.", generic: "Une erreur est survenue : {{message}}" }
+    error: {
+      network: "Le serveur est injoignable. Vérifiez votre connexion.",
+      generic: "Une erreur est survenue : {{message}}"
+    }
   }
 } as const

@@ -6,8 +6,8 @@
  */
 import type { User } from "@signet/contracts/identity/Domain"
 import type { ComponentChildren } from "preact"
-import { useLocation } from "preact-iso"
 import { useCallback, useEffect, useState } from "preact/hooks"
+import { useLocation } from "preact-iso"
 import { ApiError, currentUser, onSessionChange, resume, signOut } from "./api.js"
 import { LANGUAGES, type Language, language, setLanguage, useT } from "./i18n.js"
 
@@ -35,12 +35,7 @@ export const RequireUser = ({ slug, children }: { slug: string; children: (user:
       if (!ok) route(`/t/${encodeURIComponent(slug)}/login?next=${encodeURIComponent(url)}`, true)
     })
   }, [slug, user, tried])
-  if (!user)
-    return (
-      <p class="muted" role="status">
-        {t("loading")}
-      </p>
-    )
+  if (!user) return <output class="muted block">{t("loading")}</output>
   return <>{children(user)}</>
 }
 
@@ -196,9 +191,5 @@ export const ErrorNote = ({ error }: { error: ApiError | undefined }) => {
 /** A loading line (`role="status"`). */
 export const Loading = () => {
   const t = useT()
-  return (
-    <p class="muted" role="status">
-      {t("loading")}
-    </p>
-  )
+  return <output class="muted block">{t("loading")}</output>
 }

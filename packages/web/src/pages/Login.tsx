@@ -7,8 +7,8 @@
  * @module
  */
 import { Redacted } from "effect"
-import { useLocation } from "preact-iso"
 import { useState } from "preact/hooks"
+import { useLocation } from "preact-iso"
 import { type ApiError, adopt, runWeb } from "../app/api.js"
 import { useT } from "../app/i18n.js"
 

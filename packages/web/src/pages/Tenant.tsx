@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { useLocation } from "preact-iso"
+
 import { useEffect } from "preact/hooks"
+import { useLocation } from "preact-iso"
 import { useT } from "../app/i18n.js"
 
 /** The school chooser. */

@@ -7,11 +7,12 @@
  *
  * @module
  */
+
+import type { CourseId } from "@signet/contracts/academics/Domain"
 import { AttendanceApi } from "@signet/contracts/attendance/Api"
 import type { SignatureAttemptResult } from "@signet/contracts/attendance/Domain"
-import type { CourseId } from "@signet/contracts/academics/Domain"
-import { useLocation } from "preact-iso"
 import { useEffect, useState } from "preact/hooks"
+import { useLocation } from "preact-iso"
 import { type ApiError, call } from "../../app/api.js"
 import { useT } from "../../app/i18n.js"
 import { Frame, RequireUser } from "../../app/ui.js"
@@ -50,10 +51,11 @@ const SignFor = ({ slug, user }: { slug: string; user: Parameters<typeof Frame>[
       setResult(await attempt(slug, courseId, k))
     } catch (e) {
       const err = e as ApiError
+      console.warn("sign failed", err.tag, err.message)
       setError(
         err.tag === "RateLimited"
           ? t("sign.rateLimited", { seconds: Math.ceil(err.retryAfter ?? 60) })
-          : err.tag === "ValidationError" || err.tag === "AttendanceNotFound" || err.tag === "NotFound"
+          : err.tag === "ValidationError" || err.tag.endsWith("NotFound")
             ? t("sign.reason.COURSE_NOT_FOUND")
             : err.message
       )
@@ -75,20 +77,16 @@ const SignFor = ({ slug, user }: { slug: string; user: Parameters<typeof Frame>[
   const reason = result?.reason_code ? t(`sign.reason.${result.reason_code}`, { defaultValue: result.message }) : ""
   return (
     <Frame slug={slug} user={user} title={t("sign.title")}>
-      {busy && (
-        <p class="muted" role="status">
-          {t("sign.signing")}
-        </p>
-      )}
+      {busy && <output class="muted block">{t("sign.signing")}</output>}
       {result && (
-        <section class={`result result-${result.status.toLowerCase()}`} role="status" aria-live="polite">
+        <output class={`block result result-${result.status.toLowerCase()}`} aria-live="polite">
           <p class="result-status" data-status={result.status}>
             {result.status}
           </p>
           <p>{t(`sign.${result.status}`)}</p>
           {result.status === "REFUSED" || result.status === "LATE" ? <p>{reason}</p> : null}
           {result.existing && <p class="muted">{t("sign.already")}</p>}
-        </section>
+        </output>
       )}
       {error && (
         <p class="error" role="alert">

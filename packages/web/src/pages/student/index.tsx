@@ -4,8 +4,9 @@
  *
  * @module
  */
-import type { User } from "@signet/contracts/identity/Domain"
+
 import { AttendanceApi } from "@signet/contracts/attendance/Api"
+import type { User } from "@signet/contracts/identity/Domain"
 import { Route, Router } from "preact-iso"
 import { call } from "../../app/api.js"
 import { formatDateTime, useT } from "../../app/i18n.js"
@@ -25,9 +26,7 @@ const Today = ({ slug, user }: { slug: string; user: User }) => {
   const t = useT("student")
   const { data, error, loading } = useLoad(
     () =>
-      call(AttendanceApi, (c) =>
-        c.attendance.studentHistory({ path: { slug, id: user.id }, urlParams: todayRange() })
-      ),
+      call(AttendanceApi, (c) => c.attendance.studentHistory({ path: { slug, id: user.id }, urlParams: todayRange() })),
     [slug, user.id]
   )
   return (
@@ -58,10 +57,6 @@ const Today = ({ slug, user }: { slug: string; user: User }) => {
 /** The student area's routes. */
 export const StudentArea = ({ slug }: { slug: string }) => (
   <RequireUser slug={slug}>
-    {(user) => (
-      <Router>
-        {[<Route key="today" default component={() => <Today slug={slug} user={user} />} />]}
-      </Router>
-    )}
+    {(user) => <Router>{[<Route key="today" default component={() => <Today slug={slug} user={user} />} />]}</Router>}
   </RequireUser>
 )
