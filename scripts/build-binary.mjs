@@ -6,7 +6,7 @@
  *   tsc -b → esbuild CJS bundle → V8 code cache (scripts/sea/code-cache.cjs,
  *   trained on init + serve) → `node --experimental-sea-config` blob (main
  *   script scripts/sea/main.cjs; bundle, code cache, native addons and the
- *   Scalar /docs script as assets) → postject into a stripped copy of the
+ *   Scalar /docs script and the web app's files as assets) → postject into a stripped copy of the
  *   Node 22 base binary → dist/signet
  *
  * and, when packages/beacon-agent/bin/signet-beacon.js exists, dist/signet-beacon.
@@ -380,6 +380,31 @@ const buildOne = async ({ name, entry, train, v8Flags = [] }, base, addonFiles) 
     } else {
       assets[`${asset}.br`] = brotli(Buffer.from(what.text, "utf8"))
     }
+  }
+
+  // The web app (issue 17): packages/web/dist as assets `web/<path>` (with
+  // their .br/.gz forms), listed in `web.json`; the server reads them from
+  // the blob (packages/server/src/WebApp.ts).
+  if (name === "signet") {
+    const webDist = Path.join(root, "packages/web/dist")
+    if (!Fs.existsSync(Path.join(webDist, "index.html"))) fail("packages/web/dist is missing: run `npm run build` first")
+    const listed = []
+    const walk = (d) => {
+      for (const e of Fs.readdirSync(d, { withFileTypes: true })) {
+        const p = Path.join(d, e.name)
+        if (e.isDirectory()) walk(p)
+        else {
+          const rel = `/${Path.relative(webDist, p).split(Path.sep).join("/")}`
+          assets[`web${rel}`] = p
+          if (!/\.(br|gz)$/.test(e.name)) listed.push(rel)
+        }
+      }
+    }
+    walk(webDist)
+    const webJson = Path.join(dir, "web.json")
+    Fs.writeFileSync(webJson, JSON.stringify(listed))
+    assets["web.json"] = webJson
+    step(`${name}: web app, ${listed.length} files`)
   }
 
   // The application runs from the asset app.js through scripts/sea/main.cjs

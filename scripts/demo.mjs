@@ -8,7 +8,8 @@
  * 4. runs a school day on it (scripts/school-day.mjs): roster and timetable
  *    imports, beacons, signatures by beacon and QR, latecomers, roll calls,
  *    an excuse, the close job, and prints the day's report (and a CSV);
- * 5. prints the URL, the /docs link and the credentials, and keeps serving
+ * 5. prints the web app's URL with an admin's, a teacher's and a student's
+ *    credentials, the /docs link, and keeps serving
  *    until Ctrl-C (`--exit` stops after step 4, for scripts and tests).
  */
 import { spawn, spawnSync } from "node:child_process"
@@ -141,6 +142,13 @@ const verify = await api("GET", `/api/v1/tenants/${slug}/audit-logs/verify`)
 
 console.log(`
 Signet is running.
+  Web app        ${url}/t/${slug}/login
+                 admin    ${admin.email} / ${admin.password}
+                 teacher  ${day.browser.teacher.email} / ${day.browser.teacher.password}
+                          (Today → ${day.browser.course.name}: classroom screen with the rotating QR, live roll)
+                 student  ${day.browser.student.email} / ${day.browser.student.password}
+                          (open the screen's QR link in another browser window and sign; for phones, serve on
+                          your network: SIGNET_HOST=0.0.0.0 SIGNET_PUBLIC_URL=http://<this machine>:8080)
   URL            ${url}
   API docs       ${url}/docs   (OpenAPI: ${url}/openapi.json)
   Operator token ${config.SIGNET_BOOTSTRAP_TOKEN}
@@ -163,7 +171,7 @@ if (exitAfter) {
   await new Promise((r) => server.once("exit", r))
   step(`stopped (--exit); the whole run took ${((Date.now() - started) / 1000).toFixed(1)} s`)
 } else {
-  console.log("Press Ctrl-C to stop.")
+  console.log(`Open the web app: ${url}/t/${slug}/login\nPress Ctrl-C to stop.`)
   const stop = () => server.kill("SIGTERM")
   process.on("SIGINT", stop)
   process.on("SIGTERM", stop)

@@ -153,8 +153,10 @@ export async function schoolDay({ root, url, slug, admin, operator, dir, step })
   // People: passwords for those who log in today (set by the operator: an admin would need an MFA
   // step-up to hand out passwords), phones registered for period 2's class.
   const password = () => `Day-${randomBytes(12).toString("base64url")}`
+  const passwords = new Map()
   const loginAs = async (userId) => {
     const pw = password()
+    passwords.set(userId, pw)
     await ok("POST", `${T}/users/${userId}/password`, { token: operator, body: { new_password: pw } })
     const r = await ok("POST", `${T}/auth/login`, {
       token: null,
@@ -297,7 +299,12 @@ export async function schoolDay({ root, url, slug, admin, operator, dir, step })
   const csvFile = Path.join(dir, `attendance-${run.toISOString().slice(0, 10)}.csv`)
   Fs.writeFileSync(csvFile, csv)
   const report = await ok("GET", `${T}/attendance/report?scope=school&id=${school.id}&from=${from}`)
-  return { school, courses, rolls, report, csvFile, outcomes, beacons: beacons.length }
+  // For the browser: period 2's teacher, and a period 2 student who has not signed yet.
+  const waiting = g2[g2.length - 1]
+  await loginAs(waiting)
+  const person = (id) => ({ email: usersById.get(id).email, password: passwords.get(id) })
+  const browser = { teacher: person(teacherOf(groups[1], 1)), student: person(waiting), course: p2 }
+  return { school, courses, rolls, report, csvFile, outcomes, beacons: beacons.length, browser }
 }
 
 /** The day's report as text: one line per course, then the school's totals. */
