@@ -395,8 +395,12 @@ const buildOne = async ({ name, entry, train, v8Flags = [] }, base, addonFiles) 
         if (e.isDirectory()) walk(p)
         else {
           const rel = `/${Path.relative(webDist, p).split(Path.sep).join("/")}`
-          assets[`web${rel}`] = p
-          if (!/\.(br|gz)$/.test(e.name)) listed.push(rel)
+          if (/\.(br|gz)$/.test(e.name)) assets[`web${rel}`] = p
+          else {
+            listed.push(rel)
+            // A file with a gzip form is embedded compressed only (the server gunzips it once at start).
+            if (!Fs.existsSync(`${p}.gz`)) assets[`web${rel}`] = p
+          }
         }
       }
     }

@@ -15,7 +15,8 @@ export default defineConfig({
     assetsInlineLimit: 0,
     sourcemap: false,
     modulePreload: { polyfill: false },
-    chunkSizeWarningLimit: 800
+    chunkSizeWarningLimit: 800,
+    manifest: true
   },
   server: { proxy: { "/api": "http://127.0.0.1:8080" } }
 })

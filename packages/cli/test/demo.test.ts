@@ -27,6 +27,9 @@ it("npm start's script initialises, serves, onboards the demo tenant and prints 
     expect(r.stdout).toContain("admin login: authenticated")
     expect(r.stdout).toMatch(/Tenant admin\s+admin@demo-school\.example\.edu \/ demo-/)
     expect(r.stdout).toMatch(/API docs\s+http:\/\/127\.0\.0\.1:\d+\/docs/)
+    expect(r.stdout).toMatch(/Web app\s+http:\/\/127\.0\.0\.1:\d+\/t\/demo-school\/login/)
+    expect(r.stdout).toMatch(/teacher\s+\S+@demo-school\.example\.edu \/ Day-\S+/)
+    expect(r.stdout).toMatch(/student\s+\S+@demo-school\.example\.edu \/ Day-\S+/)
     expect(r.stdout).toMatch(/Operator token\s+sgop_/)
     expect(r.stdout).toMatch(/Audit chain {4}verified \(\d+ rows\)/)
     // The school day: imports, beacons, signatures, roll calls, an excuse, the close job and the report.

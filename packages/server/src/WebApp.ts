@@ -18,6 +18,7 @@
 import * as Fs from "node:fs"
 import { createRequire } from "node:module"
 import * as Path from "node:path"
+import * as Zlib from "node:zlib"
 import { HttpLayerRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect, Layer } from "effect"
 
@@ -87,8 +88,10 @@ const readSea = (): WebFiles | undefined => {
     }
     const files = new Map<string, WebFile>()
     for (const path of list) {
-      const body = raw(`web${path}`)
-      if (body) files.set(path, { body, br: raw(`web${path}.br`), gz: raw(`web${path}.gz`), type: typeOf(path) })
+      const gz = raw(`web${path}.gz`)
+      // Files with a gzip form are embedded compressed only: the plain body is their gunzip.
+      const body = raw(`web${path}`) ?? (gz ? new Uint8Array(Zlib.gunzipSync(gz)) : undefined)
+      if (body) files.set(path, { body, br: raw(`web${path}.br`), gz, type: typeOf(path) })
     }
     return files
   } catch {
