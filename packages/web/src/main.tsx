@@ -18,9 +18,10 @@ import { ErrorBoundary, LocationProvider, lazy, Route, Router, useLocation } fro
 import { useT } from "./app/i18n.js"
 import { RequireUser } from "./app/ui.js"
 import { Login } from "./pages/Login.js"
+// The sign page is the hottest path (a phone opening a QR link): in the entry chunk, no second round trip.
+import { Sign } from "./pages/student/Sign.js"
 import { TenantPicker } from "./pages/Tenant.js"
 
-const Sign = lazy(() => import("./pages/student/Sign.js").then((m) => m.Sign))
 const Student = lazy(() => import("./pages/student/index.js").then((m) => m.StudentArea))
 const Teacher = lazy(() => import("./pages/teacher/index.js").then((m) => m.TeacherArea))
 const Admin = lazy(() => import("./pages/admin/index.js").then((m) => m.AdminArea))

@@ -169,7 +169,12 @@ export const call = async <Groups extends HttpApiGroup.HttpApiGroup.Any, A, E>(
     return await attempt()
   } catch (e) {
     const err = e as ApiError
-    if (err.tag === "Unauthorized" && state && (await resume(state.slug))) return attempt()
+    if (err.tag === "Unauthorized" && state) {
+      if (await resume(state.slug)) return attempt()
+      // The session is over (revoked, expired): forget it, so pages send the user to sign in again.
+      state = undefined
+      emit()
+    }
     throw err
   }
 }

@@ -23,7 +23,8 @@ export const common = {
       suspended: "This school's account is suspended. Contact your administrator.",
       unknownTenant: "No school with this code.",
       badCode: "That code is not valid. Try the next one shown by your app.",
-      expired: "Your sign-in took too long. Start again."
+      expired: "Your sign-in took too long. Start again.",
+      continue: "Sign in to continue where you were."
     },
     nav: {
       home: "Today",
@@ -76,7 +77,8 @@ export const common = {
       suspended: "Le compte de cet établissement est suspendu. Contactez votre administrateur.",
       unknownTenant: "Aucun établissement avec ce code.",
       badCode: "Ce code n'est pas valide. Essayez le suivant affiché par votre application.",
-      expired: "La connexion a pris trop de temps. Recommencez."
+      expired: "La connexion a pris trop de temps. Recommencez.",
+      continue: "Connectez-vous pour reprendre là où vous en étiez."
     },
     nav: {
       home: "Aujourd'hui",

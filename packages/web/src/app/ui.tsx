@@ -27,14 +27,17 @@ export const RequireUser = ({ slug, children }: { slug: string; children: (user:
   const user = useUser(slug)
   const { route, url } = useLocation()
   const t = useT()
-  const [tried, setTried] = useState(false)
   useEffect(() => {
-    if (user || tried) return
+    if (user) return
+    // No session in memory (a reload, or it ended): resume from the refresh cookie, else sign in and come back.
+    let live = true
     void resume(slug).then((ok) => {
-      setTried(true)
-      if (!ok) route(`/t/${encodeURIComponent(slug)}/login?next=${encodeURIComponent(url)}`, true)
+      if (live && !ok) route(`/t/${encodeURIComponent(slug)}/login?next=${encodeURIComponent(url)}`, true)
     })
-  }, [slug, user, tried])
+    return () => {
+      live = false
+    }
+  }, [slug, user])
   if (!user) return <output class="muted block">{t("loading")}</output>
   return <>{children(user)}</>
 }

@@ -82,6 +82,7 @@ export const Login = ({ slug }: { slug: string }) => {
         Signet <span class="tenant">{slug}</span>
       </p>
       <h1>{mfa === undefined ? t("login.title") : t("login.totpTitle")}</h1>
+      {query["next"] && mfa === undefined && <p class="muted">{t("login.continue")}</p>}
       <form onSubmit={submit} class="card stack" novalidate={false}>
         {mfa === undefined ? (
           <>
