@@ -387,7 +387,8 @@ const buildOne = async ({ name, entry, train, v8Flags = [] }, base, addonFiles) 
   // the blob (packages/server/src/WebApp.ts).
   if (name === "signet") {
     const webDist = Path.join(root, "packages/web/dist")
-    if (!Fs.existsSync(Path.join(webDist, "index.html"))) fail("packages/web/dist is missing: run `npm run build` first")
+    if (!Fs.existsSync(Path.join(webDist, "index.html")))
+      fail("packages/web/dist is missing: run `npm run build` first")
     const listed = []
     const walk = (d) => {
       for (const e of Fs.readdirSync(d, { withFileTypes: true })) {

@@ -1,155 +1,21 @@
 /**
- * Handlers of the `web` group (issue 17 "Browser security"): browser
- * sessions whose refresh token lives in an `HttpOnly`, `SameSite=Strict`
- * cookie scoped to `/api/v1/tenants/{slug}/web`, and whose access token the
- * page keeps in memory. Login, MFA and rotation are core's ({@link Auth},
- * {@link Mfa}); this file only moves the refresh token between the body and
- * the cookie and checks CSRF (double-submit cookie + `Origin`).
+ * Handlers of the `web` group (issue 17 "Browser security"): browser login,
+ * MFA, refresh and logout, one line each over `WebSession.ts` (cookies and
+ * CSRF) and core's authentication.
  *
  * @module
  */
-import * as Crypto from "node:crypto"
-import { HttpApiBuilder, HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import {
-  Auth,
-  CSRF_COOKIE,
-  CSRF_HEADER,
-  Forbidden,
-  Mfa,
-  REFRESH_COOKIE,
-  SignetApi,
-  type TokenPair,
-  Unauthorized,
-  WebTokens
-} from "@signet/core"
-import { Duration, Effect, Option } from "effect"
-import { clientInfo } from "../Auth.js"
+import { HttpApiBuilder } from "@effect/platform"
+import { SignetApi } from "@signet/core"
 import type { ServerConfig } from "../Config.js"
-
-const cookiePath = (slug: string) => `/api/v1/tenants/${encodeURIComponent(slug)}/web`
-
-/** Whether cookies get `Secure`: when the public URL is https. */
-const secure = (config: ServerConfig) => Option.exists(config.publicUrl, (u) => u.startsWith("https:"))
-
-/** Sets the session's cookies on the response: the refresh token (HttpOnly) and a fresh CSRF token. */
-const setSessionCookies = (config: ServerConfig, slug: string, pair: TokenPair) =>
-  HttpApp.appendPreResponseHandler((_request, response) =>
-    Effect.orDie(
-      HttpServerResponse.setCookies(response, [
-        [
-          REFRESH_COOKIE,
-          pair.refresh_token,
-          {
-            httpOnly: true,
-            secure: secure(config),
-            sameSite: "strict",
-            path: cookiePath(slug),
-            maxAge: Duration.seconds(pair.refresh_expires_in)
-          }
-        ],
-        [
-          CSRF_COOKIE,
-          Crypto.randomBytes(24).toString("base64url"),
-          { httpOnly: false, secure: secure(config), sameSite: "strict", path: "/" }
-        ]
-      ])
-    )
-  )
-
-/** Expires both cookies. */
-const clearSessionCookies = (config: ServerConfig, slug: string) =>
-  HttpApp.appendPreResponseHandler((_request, response) =>
-    Effect.orDie(
-      HttpServerResponse.setCookies(response, [
-        [
-          REFRESH_COOKIE,
-          "",
-          { httpOnly: true, secure: secure(config), sameSite: "strict", path: cookiePath(slug), maxAge: 0 }
-        ],
-        [CSRF_COOKIE, "", { secure: secure(config), sameSite: "strict", path: "/", maxAge: 0 }]
-      ])
-    )
-  )
-
-const tokensOf = (pair: TokenPair) =>
-  new WebTokens({
-    access_token: pair.access_token,
-    token_type: "Bearer",
-    expires_in: pair.expires_in,
-    session_id: pair.session_id,
-    user: pair.user
-  })
-
-const digest = (s: string) => Crypto.createHash("sha256").update(s).digest()
-
-/**
- * The CSRF check of a cookie-authenticated request: the `X-CSRF-Token`
- * header equals the `signet_csrf` cookie (compared in constant time) and the
- * `Origin`, when sent, is this server's (its public URL or the `Host` the
- * request was sent to). @errors Forbidden
- */
-const checkCsrf = (config: ServerConfig) =>
-  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-    const refuse = (why: string) => Effect.fail(new Forbidden({ message: `cross-site request refused: ${why}` }))
-    const origin = request.headers["origin"]
-    if (origin !== undefined) {
-      const own = Option.map(config.publicUrl, (u) => new URL(u).origin)
-      let host: string | undefined
-      try {
-        host = new URL(origin).host
-      } catch {
-        return refuse("malformed Origin")
-      }
-      if (host !== request.headers["host"] && !Option.contains(own, origin)) return refuse("foreign Origin")
-    }
-    const cookie = request.cookies[CSRF_COOKIE] ?? ""
-    const header = request.headers[CSRF_HEADER] ?? ""
-    if (cookie.length < 16 || !Crypto.timingSafeEqual(digest(cookie), digest(header)))
-      return refuse(`the ${CSRF_HEADER} header must repeat the ${CSRF_COOKIE} cookie`)
-    return Effect.succeed(request)
-  })
+import { webLogin, webLogout, webMfa, webRefresh } from "../WebSession.js"
 
 /** Handlers of browser login, MFA, refresh and logout. */
 export const WebHttp = (config: ServerConfig) =>
   HttpApiBuilder.group(SignetApi, "web", (handlers) =>
     handlers
-      .handle("login", ({ path, payload }) =>
-        Effect.gen(function* () {
-          const client = yield* clientInfo(config, payload.device_label)
-          const result = yield* Auth.use((a) => a.login(path.slug, payload, client))
-          if (result.status === "mfa_required") return result
-          yield* setSessionCookies(config, path.slug, result.tokens)
-          return { status: "authenticated" as const, tokens: tokensOf(result.tokens) }
-        })
-      )
-      .handle("mfa", ({ path, payload }) =>
-        Effect.gen(function* () {
-          const client = yield* clientInfo(config)
-          const pair = yield* Mfa.use((m) =>
-            m.completeLogin(
-              path.slug,
-              payload.mfa_token,
-              { code: payload.code, recovery_code: payload.recovery_code },
-              client
-            )
-          )
-          yield* setSessionCookies(config, path.slug, pair)
-          return tokensOf(pair)
-        })
-      )
-      .handle("refresh", ({ path }) =>
-        Effect.gen(function* () {
-          const request = yield* checkCsrf(config)
-          const token = request.cookies[REFRESH_COOKIE]
-          if (token === undefined || token === "")
-            return yield* new Unauthorized({ message: "no browser session: sign in again" })
-          const client = yield* clientInfo(config)
-          const pair = yield* Auth.use((a) => a.refresh(path.slug, token, client)).pipe(
-            Effect.tapError(() => clearSessionCookies(config, path.slug))
-          )
-          yield* setSessionCookies(config, path.slug, pair)
-          return tokensOf(pair)
-        })
-      )
-      .handle("logout", ({ path }) => Effect.zipRight(checkCsrf(config), clearSessionCookies(config, path.slug)))
+      .handle("login", ({ path, payload }) => webLogin(config, path.slug, payload))
+      .handle("mfa", ({ path, payload }) => webMfa(config, path.slug, payload))
+      .handle("refresh", ({ path }) => webRefresh(config, path.slug))
+      .handle("logout", ({ path }) => webLogout(config, path.slug))
   )
