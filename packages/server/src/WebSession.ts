@@ -20,8 +20,10 @@ import {
   Mfa,
   type MfaLoginRequest,
   REFRESH_COOKIE,
+  Tenancy,
   type TokenPair,
   Unauthorized,
+  WebTenant,
   WebTokens
 } from "@signet/core"
 import { Duration, Effect, Option } from "effect"
@@ -158,3 +160,10 @@ export const webRefresh = (config: ServerConfig, slug: string) =>
 /** Clears the browser session's cookies (CSRF-checked). @errors Forbidden */
 export const webLogout = (config: ServerConfig, slug: string) =>
   Effect.zipRight(checkCsrf(config), clearSessionCookies(config, slug))
+
+/** The tenant whose custom domain is the request's `Host`. @errors TenantNotFound */
+export const webTenant = (host: string | undefined) =>
+  Effect.map(
+    Tenancy.use((t) => t.getByDomain(host ?? "")),
+    (t) => new WebTenant({ slug: t.slug, name: t.name })
+  )

@@ -5,6 +5,7 @@
  * on every cookie-authenticated request; rotation and reuse; the app's files
  * with their cache rules, compression and CSP.
  */
+import * as Http from "node:http"
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
 import { call, expectProblem, onboardTenant, TEST_PASSWORD, TestServer, testServer } from "@signet/server/testing"
@@ -181,6 +182,45 @@ for (const dialect of testDialects()) {
           expect((yield* call("GET", "/assets/nope-123.js", { auth: false })).status).toBe(404)
           expect((yield* call("GET", "/assets/../package.json", { auth: false })).status).toBe(404)
           expectProblem(yield* call("GET", "/api/v1/nothing-here", { auth: false }), 404)
+        })
+      )
+    }
+  )
+}
+
+/** GET with an explicit Host header (fetch cannot set one). */
+const getWithHost = (url: string, path: string, host: string) =>
+  Effect.promise(
+    () =>
+      new Promise<{ status: number; body: any }>((resolve, reject) => {
+        const u = new URL(url)
+        const req = Http.request({ host: u.hostname, port: u.port, path, headers: { host } }, (res) => {
+          let text = ""
+          res.on("data", (d) => (text += d))
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }))
+        })
+        req.on("error", reject)
+        req.end()
+      })
+  )
+
+for (const dialect of testDialects()) {
+  layer(testServer(dialect), { timeout: 120_000, excludeTestServices: true })(
+    `A school's custom domain on ${dialect}`,
+    (it) => {
+      it.effect("the web app learns the school from the Host it was reached at; an unknown host is a 404", () =>
+        Effect.gen(function* () {
+          yield* onboardTenant("ws-domain")
+          const patched = yield* call("PATCH", "/api/v1/tenants/ws-domain", {
+            body: { custom_domain: "attendance.hugo.example" }
+          })
+          expect(patched.status).toBe(200)
+          const server = yield* TestServer
+          const found = yield* getWithHost(server.url, "/api/v1/web/tenant", "Attendance.Hugo.example:8443")
+          expect(found.status).toBe(200)
+          expect(found.body).toEqual({ slug: "ws-domain", name: "ws-domain" })
+          const unknown = yield* getWithHost(server.url, "/api/v1/web/tenant", "elsewhere.example")
+          expect(unknown.status).toBe(404)
         })
       )
     }

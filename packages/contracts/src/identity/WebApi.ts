@@ -55,6 +55,12 @@ export const WebLoginResult = Schema.Union(
 /** @see WebLoginResult */
 export type WebLoginResult = typeof WebLoginResult.Type
 
+/** The school a custom domain serves (`GET /api/v1/web/tenant`): what the app needs to route to it. */
+export class WebTenant extends Schema.Class<WebTenant>("WebTenant")({
+  slug: Schema.String,
+  name: Schema.String
+}) {}
+
 /** `web` group: browser sessions (cookie-held refresh token, CSRF-checked). */
 export class WebSessionApi extends HttpApiGroup.make("web")
   .add(
@@ -99,6 +105,16 @@ export class WebSessionApi extends HttpApiGroup.make("web")
       .annotate(
         OpenApi.Summary,
         "Clear the browser session's cookies (X-CSRF-Token required); revoke the session first with …/auth/logout"
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("tenant", "/api/v1/web/tenant")
+      .setHeaders(Schema.Struct({ host: Schema.optional(Schema.String.pipe(Schema.maxLength(300))) }))
+      .addSuccess(WebTenant)
+      .addError(TenantNotFound)
+      .annotate(
+        OpenApi.Summary,
+        "The school whose custom domain this request was sent to (the web app's `/` routes to it)"
       )
   )
   .annotate(OpenApi.Title, "Browser sessions") {}

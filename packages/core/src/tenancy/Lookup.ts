@@ -45,6 +45,16 @@ export const makeLookup = (repo: TenancyRepo) => {
   /** The tenant with this slug; deleted tenants answer `TenantNotFound`. */
   const get = (slug: string): Effect.Effect<Tenant, TenantNotFound> => Effect.flatMap(findBySlug(slug), live(slug))
 
+  /**
+   * The tenant whose custom domain is `host` (a `Host` header: lower-cased,
+   * port dropped); deleted tenants answer `TenantNotFound`.
+   */
+  const getByDomain = (host: string): Effect.Effect<Tenant, TenantNotFound> => {
+    const domain = host.toLowerCase().replace(/:\d+$/, "")
+    if (!/^[a-z0-9.-]{1,253}$/.test(domain)) return Effect.fail(notFound(domain))
+    return Effect.flatMap(cached(`domain:${domain}`, repo.findByDomain(domain)), live(domain))
+  }
+
   /** The tenant with this id; deleted tenants answer `TenantNotFound`. */
   const getById = (id: TenantId): Effect.Effect<Tenant, TenantNotFound> =>
     Effect.flatMap(cached(`id:${id}`, repo.findById(id)), live(id))
@@ -62,7 +72,15 @@ export const makeLookup = (repo: TenancyRepo) => {
         : Effect.succeed(t)
     )
 
-  return { findBySlug, get, getById, resolveActive, notFound, invalidate: Effect.sync(() => cache.clear()) } as const
+  return {
+    findBySlug,
+    get,
+    getById,
+    getByDomain,
+    resolveActive,
+    notFound,
+    invalidate: Effect.sync(() => cache.clear())
+  } as const
 }
 
 /** What {@link makeLookup} returns. */

@@ -64,6 +64,11 @@ export class TenancyRepo extends Effect.Service<TenancyRepo>()("Signet/TenancyRe
       Result: TenantFromRow,
       execute: (slug) => sql`SELECT * FROM tenants WHERE slug = ${slug}`
     })
+    const byDomainQ = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: TenantFromRow,
+      execute: (domain) => sql`SELECT * FROM tenants WHERE custom_domain = ${domain}`
+    })
     const byIdQ = SqlSchema.findOne({
       Request: Schema.String,
       Result: TenantFromRow,
@@ -91,6 +96,8 @@ export class TenancyRepo extends Effect.Service<TenancyRepo>()("Signet/TenancyRe
     return {
       /** The tenant with this slug, deleted ones included. */
       findBySlug: (slug: string) => bySlugQ(slug).pipe(span("findBySlug")),
+      /** The tenant whose custom domain this is, deleted ones included. */
+      findByDomain: (domain: string) => byDomainQ(domain).pipe(span("findByDomain")),
       /** The tenant with this id, deleted ones included. */
       findById: (id: string) => byIdQ(id).pipe(span("findById")),
       /** Up to `limit` tenants by id after `after`, of `status` (default: every status but deleted). */

@@ -42,8 +42,8 @@ export class Tenancy extends Effect.Service<Tenancy>()("Signet/Tenancy", {
     const lookup = makeLookup(deps.repo)
     const lifecycle = yield* makeLifecycle({ ...deps, lookup })
     const settings = makeSettings({ ...deps, lookup })
-    const { findBySlug, get, getById, resolveActive } = lookup
-    return { get, getById, resolveActive, findBySlug, ...lifecycle, ...settings } as const
+    const { findBySlug, get, getById, getByDomain, resolveActive } = lookup
+    return { get, getById, getByDomain, resolveActive, findBySlug, ...lifecycle, ...settings } as const
   }),
   dependencies: [TenancyRepo.Default]
 }) {}

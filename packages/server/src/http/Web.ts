@@ -8,7 +8,7 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { SignetApi } from "@signet/core"
 import type { ServerConfig } from "../Config.js"
-import { webLogin, webLogout, webMfa, webRefresh } from "../WebSession.js"
+import { webLogin, webLogout, webMfa, webRefresh, webTenant } from "../WebSession.js"
 
 /** Handlers of browser login, MFA, refresh and logout. */
 export const WebHttp = (config: ServerConfig) =>
@@ -18,4 +18,5 @@ export const WebHttp = (config: ServerConfig) =>
       .handle("mfa", ({ path, payload }) => webMfa(config, path.slug, payload))
       .handle("refresh", ({ path }) => webRefresh(config, path.slug))
       .handle("logout", ({ path }) => webLogout(config, path.slug))
+      .handle("tenant", ({ headers }) => webTenant(headers.host))
   )

@@ -1,12 +1,14 @@
 /**
- * `/`: choose the school (the tenant's slug), remembered for next time; a
- * remembered school goes straight to its home.
+ * `/`: choose the school (the tenant's slug), remembered for next time. On a
+ * school's custom domain, or with a remembered school, `/` goes straight to
+ * its home.
  *
  * @module
  */
 
 import { useEffect } from "preact/hooks"
 import { useLocation } from "preact-iso"
+import { runWeb } from "../app/api.js"
 import { useT } from "../app/i18n.js"
 
 /** The school chooser. */
@@ -22,7 +24,13 @@ export const TenantPicker = () => {
   })()
   useEffect(() => {
     document.title = `${t("tenant.title")} · Signet`
-    if (remembered) route(`/t/${encodeURIComponent(remembered)}`, true)
+    // A school's own domain names the school; else the one chosen last time.
+    void runWeb((c) => c.web.tenant({ headers: {} })).then(
+      (tenant) => route(`/t/${encodeURIComponent(tenant.slug)}`, true),
+      () => {
+        if (remembered) route(`/t/${encodeURIComponent(remembered)}`, true)
+      }
+    )
   }, [])
   const submit = (ev: Event) => {
     ev.preventDefault()
