@@ -15,6 +15,7 @@ import "./app/i18n.js"
 import { render } from "preact"
 import { useEffect } from "preact/hooks"
 import { ErrorBoundary, LocationProvider, lazy, Route, Router, useLocation } from "preact-iso"
+import { resume } from "./app/api.js"
 import { useT } from "./app/i18n.js"
 import { RequireUser } from "./app/ui.js"
 import { Login } from "./pages/Login.js"
@@ -73,6 +74,11 @@ const App = () => (
     </ErrorBoundary>
   </LocationProvider>
 )
+
+// A page of a school opened with no session in memory (a QR link, a reload): ask for the access token at
+// once, while the page renders (the guard then shares this request).
+const opened = /^\/t\/([^/]+)\/(?!login)/.exec(location.pathname)
+if (opened?.[1]) void resume(decodeURIComponent(opened[1]))
 
 render(<App />, document.getElementById("app")!)
 
