@@ -70,7 +70,7 @@ export const Audit = ({ slug, user }: { slug: string; user: User }) => {
       <ErrorNote error={list.error} />
       {list.data && list.data.items.length === 0 && <p class="muted">{t("audit.none")}</p>}
       {list.data && list.data.items.length > 0 && (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label={t("table")}>
           <table>
             <caption class="sr-only">{t("audit.title")}</caption>
             <thead>

@@ -44,7 +44,7 @@ export const Beacons = ({ slug, user }: { slug: string; user: User }) => {
         <ActionNotes action={action} />
         {list.data && list.data.items.length === 0 && <p class="muted">{t("beacons.none")}</p>}
         {list.data && list.data.items.length > 0 && (
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0} role="region" aria-label={t("table")}>
             <table>
               <caption class="sr-only">{t("beacons.list")}</caption>
               <thead>

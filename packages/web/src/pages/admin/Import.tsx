@@ -139,7 +139,7 @@ const RosterResult = ({ summary }: { summary: RosterSummary }) => {
       <output class="ok block">
         {summary.dry_run ? t("import.dryDone") : t("import.done")} ({summary.version})
       </output>
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-label={t("table")}>
         <table>
           <caption>{t("import.summary")}</caption>
           <tbody>

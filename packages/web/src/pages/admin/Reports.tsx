@@ -129,7 +129,7 @@ const ReportView = ({ report }: { report: AttendanceReport }) => {
       {report.lines.length === 0 ? (
         <p class="muted">{t("reports.empty")}</p>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label={t("table")}>
           <table>
             <caption>{t("reports.students")}</caption>
             <thead>

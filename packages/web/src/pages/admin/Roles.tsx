@@ -34,7 +34,7 @@ export const Roles = ({ slug, user }: { slug: string; user: User }) => {
         {roles.loading && <Loading />}
         <ErrorNote error={roles.error} />
         {roles.data && (
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0} role="region" aria-label={t("table")}>
             <table>
               <caption class="sr-only">{t("roles.roles")}</caption>
               <thead>

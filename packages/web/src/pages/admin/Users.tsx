@@ -117,7 +117,7 @@ const UsersTable = ({ slug, users, onChange }: { slug: string; users: ReadonlyAr
   return (
     <>
       <ActionNotes action={action} />
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-label={t("table")}>
         <table>
           <caption class="sr-only">{t("users.title")}</caption>
           <thead>

@@ -3,6 +3,7 @@ export const admin = {
   en: {
     save: "Save",
     close: "Close",
+    table: "Table (scrolls sideways)",
     forbidden: { title: "Administration", text: "This area is for the school's administrators." },
     pager: { label: "Pages", prev: "Previous", next: "Next", page: "Page {{n}}" },
     type: { student: "Student", teacher: "Teacher", admin: "Administrator", dev: "Developer" },
@@ -207,6 +208,7 @@ export const admin = {
   fr: {
     save: "Enregistrer",
     close: "Fermer",
+    table: "Tableau (défile horizontalement)",
     forbidden: { title: "Administration", text: "Cet espace est réservé aux administrateurs de l'établissement." },
     pager: { label: "Pages", prev: "Précédent", next: "Suivant", page: "Page {{n}}" },
     type: { student: "Élève", teacher: "Enseignant", admin: "Administrateur", dev: "Développeur" },

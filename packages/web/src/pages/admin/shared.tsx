@@ -79,7 +79,7 @@ export const MessagesTable = ({ caption, messages }: { caption: string; messages
   const t = useT("admin")
   if (messages.length === 0) return null
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-label={t("table")}>
       <table class="messages">
         <caption>{caption}</caption>
         <thead>
