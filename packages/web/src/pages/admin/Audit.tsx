@@ -13,7 +13,7 @@ import { useState } from "preact/hooks"
 import { call } from "../../app/api.js"
 import { formatDateTime, useT } from "../../app/i18n.js"
 import { ErrorNote, Frame, Loading, useLoad } from "../../app/ui.js"
-import { field, Pager, useAction, useCursor } from "./shared.js"
+import { field, Pager, TableWrap, useAction, useCursor } from "./shared.js"
 
 /** The audit page. */
 export const Audit = ({ slug, user }: { slug: string; user: User }) => {
@@ -70,7 +70,7 @@ export const Audit = ({ slug, user }: { slug: string; user: User }) => {
       <ErrorNote error={list.error} />
       {list.data && list.data.items.length === 0 && <p class="muted">{t("audit.none")}</p>}
       {list.data && list.data.items.length > 0 && (
-        <div class="table-wrap" tabIndex={0} role="region" aria-label={t("table")}>
+        <TableWrap>
           <table>
             <caption class="sr-only">{t("audit.title")}</caption>
             <thead>
@@ -102,7 +102,7 @@ export const Audit = ({ slug, user }: { slug: string; user: User }) => {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <Pager pager={pager} next={list.data?.next_cursor} />
     </Frame>

@@ -16,7 +16,7 @@ import { useState } from "preact/hooks"
 import { call } from "../../app/api.js"
 import { formatDateTime, useT } from "../../app/i18n.js"
 import { ErrorNote, Frame, Loading, useLoad } from "../../app/ui.js"
-import { ActionNotes, field, LineChart, Pager, Section, useAction, useCursor } from "./shared.js"
+import { ActionNotes, field, LineChart, Pager, Section, TableWrap, useAction, useCursor } from "./shared.js"
 
 /** The beacons page. */
 export const Beacons = ({ slug, user }: { slug: string; user: User }) => {
@@ -44,7 +44,7 @@ export const Beacons = ({ slug, user }: { slug: string; user: User }) => {
         <ActionNotes action={action} />
         {list.data && list.data.items.length === 0 && <p class="muted">{t("beacons.none")}</p>}
         {list.data && list.data.items.length > 0 && (
-          <div class="table-wrap" tabIndex={0} role="region" aria-label={t("table")}>
+          <TableWrap>
             <table>
               <caption class="sr-only">{t("beacons.list")}</caption>
               <thead>
@@ -77,7 +77,7 @@ export const Beacons = ({ slug, user }: { slug: string; user: User }) => {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
         <Pager pager={pager} next={list.data?.next_cursor} />
       </Section>

@@ -26,7 +26,7 @@ import { useState } from "preact/hooks"
 import { call } from "../../app/api.js"
 import { useT } from "../../app/i18n.js"
 import { ErrorNote, Frame } from "../../app/ui.js"
-import { GroupsList, MessagesTable, SchoolSelect, Section, useAction } from "./shared.js"
+import { GroupsList, MessagesTable, SchoolSelect, Section, TableWrap, useAction } from "./shared.js"
 
 /** The files' errors, when the server refused them (422: nothing was written). */
 interface Refused {
@@ -139,7 +139,7 @@ const RosterResult = ({ summary }: { summary: RosterSummary }) => {
       <output class="ok block">
         {summary.dry_run ? t("import.dryDone") : t("import.done")} ({summary.version})
       </output>
-      <div class="table-wrap" tabIndex={0} role="region" aria-label={t("table")}>
+      <TableWrap>
         <table>
           <caption>{t("import.summary")}</caption>
           <tbody>
@@ -151,7 +151,7 @@ const RosterResult = ({ summary }: { summary: RosterSummary }) => {
             <CountsRow label={t("import.teachers")} counts={summary.teacher_assignments} />
           </tbody>
         </table>
-      </div>
+      </TableWrap>
       {summary.warnings.length === 0 && <p class="muted">{t("import.noWarnings")}</p>}
       <GroupsList groups={summary.warning_groups} />
       <MessagesTable caption={t("import.warnings", { count: summary.warnings.length })} messages={summary.warnings} />

@@ -15,7 +15,7 @@ import { useState } from "preact/hooks"
 import { call } from "../../app/api.js"
 import { useT } from "../../app/i18n.js"
 import { ErrorNote, Frame, useLoad } from "../../app/ui.js"
-import { BarChart, download, field, SchoolSelect, useAction, useSchools } from "./shared.js"
+import { BarChart, download, field, SchoolSelect, TableWrap, useAction, useSchools } from "./shared.js"
 
 const ymd = (d: Date) =>
   `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`
@@ -129,7 +129,7 @@ const ReportView = ({ report }: { report: AttendanceReport }) => {
       {report.lines.length === 0 ? (
         <p class="muted">{t("reports.empty")}</p>
       ) : (
-        <div class="table-wrap" tabIndex={0} role="region" aria-label={t("table")}>
+        <TableWrap>
           <table>
             <caption>{t("reports.students")}</caption>
             <thead>
@@ -155,7 +155,7 @@ const ReportView = ({ report }: { report: AttendanceReport }) => {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </section>
   )

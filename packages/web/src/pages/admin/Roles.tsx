@@ -16,7 +16,7 @@ import { useState } from "preact/hooks"
 import { call } from "../../app/api.js"
 import { useT } from "../../app/i18n.js"
 import { ErrorNote, Frame, Loading, useLoad } from "../../app/ui.js"
-import { field, Section, useAction } from "./shared.js"
+import { field, Section, TableWrap, useAction } from "./shared.js"
 
 /** The roles page. */
 export const Roles = ({ slug, user }: { slug: string; user: User }) => {
@@ -34,7 +34,7 @@ export const Roles = ({ slug, user }: { slug: string; user: User }) => {
         {roles.loading && <Loading />}
         <ErrorNote error={roles.error} />
         {roles.data && (
-          <div class="table-wrap" tabIndex={0} role="region" aria-label={t("table")}>
+          <TableWrap>
             <table>
               <caption class="sr-only">{t("roles.roles")}</caption>
               <thead>
@@ -71,7 +71,7 @@ export const Roles = ({ slug, user }: { slug: string; user: User }) => {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
       </Section>
       <Explain slug={slug} />

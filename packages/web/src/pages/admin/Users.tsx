@@ -14,7 +14,7 @@ import { useState } from "preact/hooks"
 import { call } from "../../app/api.js"
 import { formatDateTime, useT } from "../../app/i18n.js"
 import { ErrorNote, Frame, Loading, useLoad } from "../../app/ui.js"
-import { ActionNotes, field, Pager, SchoolSelect, Section, useAction, useCursor } from "./shared.js"
+import { ActionNotes, field, Pager, SchoolSelect, Section, TableWrap, useAction, useCursor } from "./shared.js"
 
 const TYPES: ReadonlyArray<UserType> = ["student", "teacher", "admin", "dev"]
 const STATUSES: ReadonlyArray<UserStatus> = ["active", "disabled", "locked"]
@@ -117,7 +117,7 @@ const UsersTable = ({ slug, users, onChange }: { slug: string; users: ReadonlyAr
   return (
     <>
       <ActionNotes action={action} />
-      <div class="table-wrap" tabIndex={0} role="region" aria-label={t("table")}>
+      <TableWrap>
         <table>
           <caption class="sr-only">{t("users.title")}</caption>
           <thead>
@@ -171,7 +171,7 @@ const UsersTable = ({ slug, users, onChange }: { slug: string; users: ReadonlyAr
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
       {resetFor && <ResetPassword slug={slug} target={resetFor} onDone={() => setResetFor(undefined)} />}
     </>
   )

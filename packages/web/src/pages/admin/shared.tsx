@@ -74,12 +74,27 @@ export const Pager = ({ pager, next }: { pager: ReturnType<typeof useCursor>; ne
   )
 }
 
+/**
+ * The scrolling box of a wide table: a labelled region that takes the focus,
+ * so keyboard users can scroll it (axe `scrollable-region-focusable`).
+ */
+export const TableWrap = ({ children }: { children: ComponentChildren }) => {
+  const t = useT("admin")
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be focusable (WCAG 2.1.1)
+    // biome-ignore lint/a11y/useSemanticElements: a <section> would add a landmark per table
+    <div class="table-wrap" tabIndex={0} role="region" aria-label={t("table")}>
+      {children}
+    </div>
+  )
+}
+
 /** A table of import messages: file:line, code, message. */
 export const MessagesTable = ({ caption, messages }: { caption: string; messages: ReadonlyArray<ImportMessage> }) => {
   const t = useT("admin")
   if (messages.length === 0) return null
   return (
-    <div class="table-wrap" tabIndex={0} role="region" aria-label={t("table")}>
+    <TableWrap>
       <table class="messages">
         <caption>{caption}</caption>
         <thead>
@@ -103,7 +118,7 @@ export const MessagesTable = ({ caption, messages }: { caption: string; messages
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   )
 }
 
