@@ -307,6 +307,36 @@ describe.runIf(browserAvailable())("web app: admin", () => {
         )
 
         it.scoped(
+          "roles: a user's effective permissions and why one is allowed or denied",
+          () =>
+            Effect.gen(function* () {
+              const slug = "wa-roles"
+              yield* schoolDay(slug)
+              const t = yield* openPage("desktop")
+              yield* signIn(t, slug, `admin@${slug}.example.edu`)
+              yield* adminPage(t, slug, "/roles", "Roles")
+              const explain = (who: string, permission: string) =>
+                step(async () => {
+                  await t.page.getByLabel("User (name or e-mail)").fill(who)
+                  await t.page.getByRole("button", { name: "Show", exact: true }).click()
+                  await t.page.locator(".card strong", { hasText: who }).waitFor()
+                  await t.page.getByLabel("Permission", { exact: true }).fill(permission)
+                  await t.page.getByRole("button", { name: "Explain why" }).click()
+                  const out = t.page.locator("output[data-allowed]")
+                  await out.waitFor()
+                  return [await out.getAttribute("data-allowed"), await out.textContent()] as const
+                })
+              const [adminAllowed, adminWhy] = yield* explain(`admin@${slug}.example.edu`, "users:write")
+              expect(adminAllowed).toBe("true")
+              expect(adminWhy).toMatch(/^Allowed\. Role /)
+              const [teacherAllowed] = yield* explain(`t@${slug}.example.edu`, "users:write")
+              expect(teacherAllowed).toBe("false")
+              expect(yield* axeViolations(t)).toEqual([])
+            }),
+          120_000
+        )
+
+        it.scoped(
           "every admin page passes axe, stays on the server, at phone and desktop sizes",
           () =>
             Effect.gen(function* () {
