@@ -61,7 +61,9 @@ const groupId = HttpApiSchema.param("id", GroupId)
 const courseId = HttpApiSchema.param("id", CourseId)
 const feedId = HttpApiSchema.param("id", CalendarFeedId)
 
-const ListBy = (extra: Schema.Struct.Fields = {}) => Schema.Struct({ ...PageParams.fields, ...extra })
+/** Query of a list endpoint: page params and `extra` filters (their types kept, so typed clients may pass them). */
+const ListBy = <F extends Schema.Struct.Fields = {}>(extra: F = {} as F) =>
+  Schema.Struct({ ...PageParams.fields, ...extra })
 
 /** Page types. */
 export const SchoolPage = Page(School)

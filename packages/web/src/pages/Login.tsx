@@ -103,7 +103,7 @@ export const Login = ({ slug }: { slug: string }) => {
                 name="code"
                 autocomplete="one-time-code"
                 inputMode={useRecovery ? "text" : "numeric"}
-                pattern={useRecovery ? undefined : "[0-9]{6}"}
+                pattern={useRecovery ? ".+" : "[0-9]{6}"}
                 maxLength={40}
                 required
               />
