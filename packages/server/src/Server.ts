@@ -41,6 +41,7 @@ import { ApiKeysHttp, AuthHttp, PlatformHttp, SessionHttp, UsersHttp } from "./h
 import { SystemHttp } from "./http/System.js"
 import { TenantsHttp } from "./http/Tenancy.js"
 import { WebHttp } from "./http/Web.js"
+import { liveRollRoute } from "./LiveRoll.js"
 import { Metrics, MetricsLive } from "./Metrics.js"
 import { globalMiddleware } from "./Middleware.js"
 import { RpcHandlers } from "./rpc/Handlers.js"
@@ -162,6 +163,7 @@ export const routes = (config: ServerConfig, inflight: { n: number } = { n: 0 })
     docsRoute,
     metricsRoute,
     rpcRoute(config),
+    liveRollRoute(config),
     config.web ? webRoutes(loadWebFiles()) : Layer.empty
   ).pipe(
     Layer.provide(globalMiddleware(config, inflight, authenticateUpload(config))),
