@@ -108,9 +108,12 @@ const encoder = new TextEncoder()
 
 /**
  * The route (a layer): registers the `live-roll` subscriber and its PubSub
- * for the server's lifetime and serves {@link LIVE_ROLL_PATH}.
+ * for the server's lifetime and serves {@link LIVE_ROLL_PATH}. `closing`
+ * aborts when the server starts shutting down: every open stream then ends
+ * (the browser reconnects, to another replica or after the restart), so
+ * the graceful drain does not wait its whole grace period on them.
  */
-export const liveRollRoute = (config: ServerConfig) =>
+export const liveRollRoute = (config: ServerConfig, closing: AbortSignal = new AbortController().signal) =>
   Layer.unwrapScoped(
     Effect.gen(function* () {
       const hub = yield* PubSub.sliding<RollEvent>(1024)
@@ -199,10 +202,19 @@ export const liveRollRoute = (config: ServerConfig) =>
         const heartbeat = Stream.fromSchedule(Schedule.spaced(`${HEARTBEAT_SECONDS} seconds`)).pipe(
           Stream.map(() => ": ping\n\n")
         )
+        const ended = Effect.async<void>((resume) => {
+          const done = () => resume(Effect.void)
+          if (closing.aborted) return done()
+          closing.addEventListener("abort", done, { once: true })
+          return Effect.sync(() => closing.removeEventListener("abort", done))
+        })
         const body = Stream.concat(
           Stream.make("retry: 2000\n: live roll\n\n"),
           Stream.merge(mine, heartbeat, { haltStrategy: "either" })
-        ).pipe(Stream.map((s) => encoder.encode(s)))
+        ).pipe(
+          Stream.interruptWhen(ended),
+          Stream.map((s) => encoder.encode(s))
+        )
         return HttpServerResponse.stream(body, {
           contentType: "text/event-stream",
           headers: { "cache-control": "no-cache, no-transform", "x-accel-buffering": "no" }
