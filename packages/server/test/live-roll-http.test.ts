@@ -4,7 +4,7 @@
  * appears on the teacher's stream; another tenant's course, a student and a
  * missing token open no stream. SQLite and Postgres.
  */
-import { expect, layer } from "@effect/vitest"
+import { expect, it, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
 import {
   call,
@@ -15,7 +15,7 @@ import {
   TestServer,
   testServer
 } from "@signet/server/testing"
-import { Effect } from "effect"
+import { Context, Effect, Exit, Layer, Scope } from "effect"
 
 const iso = (offsetMinutes: number) => new Date(Date.now() + offsetMinutes * 60_000).toISOString()
 
@@ -142,3 +142,37 @@ for (const dialect of testDialects()) {
     }
   )
 }
+
+it.live(
+  "shutdown ends open streams and does not wait the drain's grace period on them (issue 17)",
+  () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const ctx = yield* Layer.buildWithScope(testServer("sqlite", { shutdownGraceMs: 30_000 }), scope)
+      const server = Context.get(ctx, TestServer)
+      const { T, course, tTeacher } = yield* setup("lr-shutdown").pipe(Effect.provide(ctx))
+      const res = yield* Effect.promise(() =>
+        fetch(`${server.url}${T}/courses/${course.id}/roll/events`, {
+          headers: { authorization: `Bearer ${tTeacher}` }
+        })
+      )
+      expect(res.status).toBe(200)
+      const reader = res.body!.getReader()
+      yield* Effect.promise(() => reader.read())
+      const start = Date.now()
+      yield* Scope.close(scope, Exit.void)
+      const closedIn = Date.now() - start
+      // The stream ended (done, or the connection closed under it) and the drain did not wait 30 s.
+      const end = yield* Effect.promise(() =>
+        (async () => {
+          for (;;) {
+            const r = await reader.read()
+            if (r.done) return "done"
+          }
+        })().catch(() => "closed")
+      )
+      expect(["done", "closed"]).toContain(end)
+      expect(closedIn).toBeLessThan(15_000)
+    }),
+  120_000
+)
