@@ -187,11 +187,20 @@ describe.runIf(browserAvailable())("web app: teacher", () => {
             yield* step(() => t.page.getByText("No excuse waiting for a decision.").waitFor({ timeout: 30_000 }))
             yield* screenshots(t, "teacher-excuses", dialect)
             yield* pageChecks(t)
+            // One signature, so the report has a rate to draw.
+            const tS1 = yield* loginToken("wt-pages", "s1@wt-pages.example.edu")
+            yield* call("POST", `${day.T}/signatures`, {
+              auth: tS1,
+              body: { course_id: day.course.id, method: "QR", qr_code: (yield* day.qr).code }
+            })
             yield* step(() => t.page.goto("/t/wt-pages/teacher/reports"))
             yield* step(() =>
               t.page.getByRole("img", { name: "Attendance rate per course" }).waitFor({ timeout: 30_000 })
             )
             expect(yield* step(() => t.page.getByRole("rowheader").first().textContent())).toMatch(/^Maths/)
+            // PRESENT 1, ABSENT 0: a rate of 100 % in the table and on the chart.
+            expect(yield* step(() => t.page.locator("tbody tr td").last().textContent())).toBe("100 %")
+            expect(yield* step(() => t.page.locator("svg.bars").textContent())).toContain("100 %")
             yield* screenshots(t, "teacher-reports", dialect)
             yield* pageChecks(t)
           })
