@@ -11,8 +11,8 @@
  *    `policyUse("attendance:read")`, run as the principal. Another tenant's
  *    course answers 404, a caller without the permission 403 — as
  *    problem+json, and no stream is opened.
- * 3. At most {@link MAX_STREAMS_PER_TENANT} streams per tenant at a time on
- *    this process; one more answers 429 with `Retry-After`.
+ * 3. At most `config.liveRollMaxStreams` ({@link MAX_STREAMS_PER_TENANT} by
+ *    default) streams per tenant at a time on this process; one more answers 429 with `Retry-After`.
  * 4. The stream: `retry:` and a comment first, then `event: roll` with
  *    `{ type, student_id, status, signature_id }` for each signature created
  *    or changed in this course (incl. the teacher's PRESENT/LATE roll marks,
@@ -54,7 +54,7 @@ import { problemResponse } from "./Problem.js"
 /** The route's path template (also a fixed metrics label, `Routes.ts`). */
 export const LIVE_ROLL_PATH = "/api/v1/tenants/:slug/courses/:id/roll/events"
 
-/** Concurrent live-roll streams one tenant may hold on this process (429 beyond). */
+/** Default of `liveRollMaxStreams` (`SIGNET_LIVE_ROLL_MAX_STREAMS`): streams one tenant may hold on this process (429 beyond). */
 export const MAX_STREAMS_PER_TENANT = 200
 
 /** Seconds between heartbeat comments. */
@@ -175,11 +175,11 @@ export const liveRollRoute = (config: ServerConfig, closing: AbortSignal = new A
         }
         const { courseId, tenant } = authorized.right
         const n = open.get(tenant.id) ?? 0
-        if (n >= MAX_STREAMS_PER_TENANT)
+        if (n >= config.liveRollMaxStreams)
           return problemResponse(
             429,
             "RateLimited",
-            `at most ${MAX_STREAMS_PER_TENANT} live rolls per tenant at a time`,
+            `at most ${config.liveRollMaxStreams} live rolls per tenant at a time`,
             path,
             requestId,
             {},

@@ -176,3 +176,40 @@ it.live(
     }),
   120_000
 )
+
+it.live(
+  "streams per tenant are limited (429 with Retry-After), and a client that leaves frees its slot (issue 17)",
+  () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const ctx = yield* Layer.buildWithScope(testServer("sqlite", { liveRollMaxStreams: 1 }), scope)
+      const server = Context.get(ctx, TestServer)
+      const { T, course, tTeacher } = yield* setup("lr-limit").pipe(Effect.provide(ctx))
+      const open = (signal?: AbortSignal) =>
+        Effect.promise(() =>
+          fetch(`${server.url}${T}/courses/${course.id}/roll/events`, {
+            headers: { authorization: `Bearer ${tTeacher}` },
+            ...(signal ? { signal } : {})
+          })
+        )
+      const first = new AbortController()
+      expect((yield* open(first.signal)).status).toBe(200)
+      const refused = yield* open()
+      expect(refused.status).toBe(429)
+      expect(refused.headers.get("retry-after")).toBe("30")
+      expect(refused.headers.get("content-type")).toMatch(/^application\/problem\+json/)
+      first.abort()
+      // The server notices the closed connection and frees the slot.
+      let again = 0
+      for (let i = 0; i < 50 && again !== 200; i++) {
+        yield* Effect.sleep("100 millis")
+        const third = new AbortController()
+        const res = yield* open(third.signal)
+        again = res.status
+        third.abort()
+      }
+      expect(again).toBe(200)
+      yield* Scope.close(scope, Exit.void)
+    }),
+  120_000
+)
