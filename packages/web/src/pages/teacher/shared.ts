@@ -31,7 +31,8 @@ export const download = (name: string, text: string, type = "text/csv;charset=ut
 
 /** What one `event: roll` of the live roll says (server `LiveRoll.ts`). */
 export interface RollEvent {
-  readonly type: "signature" | "closed"
+  /** `reconnected`: made by the page after a reconnection (events may have been missed: re-read). */
+  readonly type: "signature" | "closed" | "reconnected"
   readonly student_id?: string
   readonly status?: string
   readonly signature_id?: string
@@ -44,9 +45,10 @@ class Fatal extends Error {}
 
 /**
  * Follows `GET …/courses/{id}/roll/events` (Server-Sent Events, bearer
- * token from memory) and calls `onEvent` for each roll event; reconnects with
- * exponential backoff (1 s doubling to 30 s), refreshing the access token
- * before each attempt; stops for good on 403/404. Answers the stream's state.
+ * token from memory) and calls `onEvent` for each roll event (and once after
+ * each reconnection, as events may have been missed); reconnects with
+ * exponential backoff (1 s doubling to 30 s), each attempt with the current
+ * access token (refreshed after a 401); stops for good on 403/404. Answers the stream's state.
  */
 export const useLiveRoll = (slug: string, courseId: string, onEvent: (e: RollEvent) => void): LiveState => {
   const [state, setState] = useState<LiveState>("connecting")
@@ -55,6 +57,7 @@ export const useLiveRoll = (slug: string, courseId: string, onEvent: (e: RollEve
   useEffect(() => {
     const ctrl = new AbortController()
     let delay = 1000
+    let opened = false
     const url = `/api/v1/tenants/${encodeURIComponent(slug)}/courses/${encodeURIComponent(courseId)}/roll/events`
     void fetchEventSource(url, {
       signal: ctrl.signal,
@@ -66,6 +69,8 @@ export const useLiveRoll = (slug: string, courseId: string, onEvent: (e: RollEve
         if (res.ok && (res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
           delay = 1000
           setState("live")
+          if (opened) handler.current({ type: "reconnected" })
+          opened = true
           return
         }
         if (res.status === 401) {
