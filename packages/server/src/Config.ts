@@ -40,6 +40,8 @@ export interface ServerConfig {
   readonly logLevel: "debug" | "info" | "warn" | "error" | "none"
   readonly pgAppRole: string
   readonly shutdownGraceMs: number
+  /** Live-roll event streams one tenant may hold open on this process (`SIGNET_LIVE_ROLL_MAX_STREAMS`, default 200; issue 17). */
+  readonly liveRollMaxStreams: number
   /** Create Effect spans for requests and service calls (`SIGNET_TRACING`, default off). */
   readonly tracing: boolean
   /**
@@ -93,6 +95,7 @@ export const serverConfig: Config.Config<ServerConfig> = Config.all({
   )("SIGNET_LOG_LEVEL").pipe(Config.withDefault("info")),
   pgAppRole: Db.pgAppRoleConfig,
   shutdownGraceMs: Config.integer("SIGNET_SHUTDOWN_GRACE_MS").pipe(Config.withDefault(10_000)),
+  liveRollMaxStreams: Config.integer("SIGNET_LIVE_ROLL_MAX_STREAMS").pipe(Config.withDefault(200)),
   tracing: Config.boolean("SIGNET_TRACING").pipe(Config.withDefault(false)),
   closeJobIntervalMs: Config.integer("SIGNET_CLOSE_JOB_INTERVAL_MS").pipe(
     Config.validate({ message: "must be 0 (off) or at least 1000", validation: (n) => n === 0 || n >= 1000 }),
@@ -132,6 +135,7 @@ export const makeServerConfig = (
   logLevel: "none",
   pgAppRole: Db.DEFAULT_PG_APP_ROLE,
   shutdownGraceMs: 10_000,
+  liveRollMaxStreams: 200,
   tracing: false,
   closeJobIntervalMs: 0,
   publicUrl: Option.none(),

@@ -18,7 +18,16 @@ import { WEB_ROUTES } from "./WebApp.js"
 const SECRET_PARAMS = new Set(["file", "token"])
 
 /** Routes served outside the HttpApi (each also matches its sub-paths when it ends in `/*`). */
-const FIXED = ["/rpc", "/metrics", "/openapi.json", "/docs", "/docs/*", ...WEB_ROUTES]
+const FIXED = [
+  "/rpc",
+  "/metrics",
+  "/openapi.json",
+  "/docs",
+  "/docs/*",
+  // The live roll's event stream (LiveRoll.ts, issue 17).
+  "/api/v1/tenants/:slug/courses/:id/roll/events",
+  ...WEB_ROUTES
+]
 
 interface Template {
   readonly template: string

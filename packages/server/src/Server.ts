@@ -41,6 +41,7 @@ import { ApiKeysHttp, AuthHttp, PlatformHttp, SessionHttp, UsersHttp } from "./h
 import { SystemHttp } from "./http/System.js"
 import { TenantsHttp } from "./http/Tenancy.js"
 import { WebHttp } from "./http/Web.js"
+import { liveRollRoute } from "./LiveRoll.js"
 import { Metrics, MetricsLive } from "./Metrics.js"
 import { globalMiddleware } from "./Middleware.js"
 import { RpcHandlers } from "./rpc/Handlers.js"
@@ -155,13 +156,19 @@ const authenticateUpload = (config: ServerConfig) => (request: HttpServerRequest
   )
 
 /** Every route and global middleware, needing the core services. */
-export const routes = (config: ServerConfig, inflight: { n: number } = { n: 0 }) =>
+export const routes = (
+  config: ServerConfig,
+  inflight: { n: number } = { n: 0 },
+  /** Aborted when shutdown starts: ends the live roll's event streams (LiveRoll.ts). */
+  closing: AbortSignal = new AbortController().signal
+) =>
   Layer.mergeAll(
     apiRoutes(config),
     openApiRoute,
     docsRoute,
     metricsRoute,
     rpcRoute(config),
+    liveRollRoute(config, closing),
     config.web ? webRoutes(loadWebFiles()) : Layer.empty
   ).pipe(
     Layer.provide(globalMiddleware(config, inflight, authenticateUpload(config))),
@@ -234,6 +241,7 @@ const answerWhileStarting = (node: Server) => {
  */
 export const serverLayer = (config: ServerConfig, core = coreLayer(config)) => {
   const inflight = { n: 0 }
+  const closing = new AbortController()
   let node: Server | undefined
   // Built last, so its finalizer runs first on shutdown: stop accepting new
   // connections, close idle keep-alive ones, then wait (up to the grace
@@ -243,6 +251,8 @@ export const serverLayer = (config: ServerConfig, core = coreLayer(config)) => {
       Effect.gen(function* () {
         node?.close()
         node?.closeIdleConnections()
+        // Event streams never end by themselves: end them now, then drain.
+        closing.abort()
         const deadline = Date.now() + config.shutdownGraceMs
         while (inflight.n > 0 && Date.now() < deadline) yield* Effect.sleep("20 millis")
       })
@@ -250,7 +260,7 @@ export const serverLayer = (config: ServerConfig, core = coreLayer(config)) => {
   )
   return drain.pipe(
     Layer.provideMerge(
-      HttpLayerRouter.serve(routes(config, inflight), { disableLogger: true, disableListenLog: true })
+      HttpLayerRouter.serve(routes(config, inflight, closing.signal), { disableLogger: true, disableListenLog: true })
     ),
     Layer.provide(Layer.mergeAll(MetricsLive, jobs(config))),
     Layer.provideMerge(core),
