@@ -73,10 +73,19 @@ export const makeQueries = ({ audit, bump, cacheFor, events, inTx, repo, tenantI
    * `AcademicsCommand.CloseExpiredCourses(now)`: closes signing on every
    * course of the current tenant that has ended; returns how many were closed.
    */
-  const closeExpiredCourses = (nowIso: string) =>
+  const closeExpiredCourses = (nowIso: string) => closeWith(repo.closeEnded(utc(nowIso)), nowIso)
+
+  /**
+   * `CloseCourse`: closes signing on one course of the current tenant now
+   * (its teacher ends the class; issue 17); answers it in `course_ids`, or
+   * nothing when it was already closed. Who may is attendance's rule.
+   */
+  const closeCourse = (courseId: string, nowIso: string) => closeWith(repo.closeOne(courseId, utc(nowIso)), nowIso)
+
+  const closeWith = (close: ReturnType<typeof repo.closeEnded>, nowIso: string) =>
     inTx(
       Effect.gen(function* () {
-        const closed = yield* repo.closeEnded(utc(nowIso))
+        const closed = yield* close
         if (closed.length > 0) {
           yield* bump
           yield* audit.record({
@@ -109,6 +118,7 @@ export const makeQueries = ({ audit, bump, cacheFor, events, inTx, repo, tenantI
     validateClassroomCourse,
     coursesInClassroomAt,
     closeExpiredCourses,
+    closeCourse,
     version
   } as const
 }

@@ -108,6 +108,18 @@ export const readQueries = (sql: SqlClient.SqlClient) => {
      * derive SEQUENCE and LAST-MODIFIED from `updated_at` (issue 16: the close job at start-up
      * re-versioned every past course, and calendar apps re-synced them all).
      */
+    /** Closes signing on one live, still open course (at `at`); answers its id, or nothing when already closed. */
+    closeOne: (courseId: string, at: DateTime.Utc) =>
+      Effect.flatMap(
+        tid,
+        (tenant) => sql`UPDATE courses SET signature_closed = ${bool(true)}, closed_at = ${iso(at)}
+          WHERE tenant_id = ${tenant} AND id = ${courseId} AND deleted_at IS NULL AND signature_closed = ${bool(false)}
+          RETURNING id`
+      ).pipe(
+        Effect.flatMap(Schema.decodeUnknown(CourseIds)),
+        Effect.map((r) => r.map((x) => x.id)),
+        span("closeOne")
+      ),
     closeEnded: (at: DateTime.Utc) =>
       Effect.flatMap(
         tid,
