@@ -81,52 +81,55 @@ export const Sessions = ({ slug, version }: { slug: string; version: number }) =
         </output>
       )}
       {list.data && (
-        <div class="table-wrap">
-          <table class="sessions">
-            <thead>
-              <tr>
-                <th scope="col">{t("sessions.device")}</th>
-                <th scope="col">{t("sessions.address")}</th>
-                <th scope="col">{t("sessions.started")}</th>
-                <th scope="col">{t("sessions.lastSeen")}</th>
-                <th scope="col">{t("sessions.action")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {sessions.map((s) => {
-                const device = deviceName(s) ?? t("sessions.unknownDevice")
-                return (
-                  <tr key={s.id} data-session={s.id} data-current={s.current ? "true" : undefined}>
-                    <td>
-                      {device}
-                      {s.current && (
-                        <>
-                          {" "}
-                          <span class="badge badge-accepted">{t("sessions.current")}</span>
-                        </>
-                      )}
-                    </td>
-                    <td>{s.ip ?? ""}</td>
-                    <td>{formatDateTime(s.created_at)}</td>
-                    <td>{formatDateTime(s.last_seen_at)}</td>
-                    <td>
-                      {!s.current && (
-                        <button
-                          type="button"
-                          class="secondary"
-                          aria-label={t("sessions.revokeLabel", { device })}
-                          onClick={() => void revoke(s.id)}
-                        >
-                          {t("sessions.revoke")}
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                )
-              })}
-            </tbody>
-          </table>
-        </div>
+        <>
+          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a table that scrolls sideways must be reachable by keyboard (axe scrollable-region-focusable) */}
+          <section class="table-wrap" tabIndex={0} aria-label={t("sessions.title")}>
+            <table class="sessions">
+              <thead>
+                <tr>
+                  <th scope="col">{t("sessions.device")}</th>
+                  <th scope="col">{t("sessions.address")}</th>
+                  <th scope="col">{t("sessions.started")}</th>
+                  <th scope="col">{t("sessions.lastSeen")}</th>
+                  <th scope="col">{t("sessions.action")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {sessions.map((s) => {
+                  const device = deviceName(s) ?? t("sessions.unknownDevice")
+                  return (
+                    <tr key={s.id} data-session={s.id} data-current={s.current ? "true" : undefined}>
+                      <td>
+                        {device}
+                        {s.current && (
+                          <>
+                            {" "}
+                            <span class="badge badge-accepted">{t("sessions.current")}</span>
+                          </>
+                        )}
+                      </td>
+                      <td>{s.ip ?? ""}</td>
+                      <td>{formatDateTime(s.created_at)}</td>
+                      <td>{formatDateTime(s.last_seen_at)}</td>
+                      <td>
+                        {!s.current && (
+                          <button
+                            type="button"
+                            class="secondary"
+                            aria-label={t("sessions.revokeLabel", { device })}
+                            onClick={() => void revoke(s.id)}
+                          >
+                            {t("sessions.revoke")}
+                          </button>
+                        )}
+                      </td>
+                    </tr>
+                  )
+                })}
+              </tbody>
+            </table>
+          </section>
+        </>
       )}
       {list.data &&
         (others > 0 ? (

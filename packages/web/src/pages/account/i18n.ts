@@ -88,7 +88,10 @@ export const account = {
       action: "Action",
       revoke: "Revoke",
       revokeLabel: "Revoke the key {{name}}",
-      none: "No API key yet."
+      none: "No API key yet.",
+      stepUp: "For your security, confirm with a code from your authenticator app, then try again.",
+      stepUpSubmit: "Confirm",
+      needMfa: "Managing API keys needs two-step verification: turn it on above, then try again."
     }
   },
   fr: {
@@ -183,7 +186,10 @@ export const account = {
       action: "Action",
       revoke: "Révoquer",
       revokeLabel: "Révoquer la clé {{name}}",
-      none: "Aucune clé d'API."
+      none: "Aucune clé d'API.",
+      stepUp: "Pour votre sécurité, confirmez avec un code de votre application d'authentification, puis réessayez.",
+      stepUpSubmit: "Confirmer",
+      needMfa: "La gestion des clés d'API demande la validation en deux étapes : activez-la ci-dessus, puis réessayez."
     }
   }
 } as const

@@ -34,7 +34,7 @@ const AccountPage = ({ slug, user }: { slug: string; user: User }) => {
         <PasswordForm slug={slug} onDone={() => setVersion((v) => v + 1)} />
         <Sessions slug={slug} version={version} />
         <Mfa slug={slug} me={current} onChange={me.reload} />
-        <ApiKeys slug={slug} />
+        <ApiKeys slug={slug} mfaEnabled={current.mfa_enabled} />
       </div>
     </Frame>
   )
