@@ -52,7 +52,7 @@ describe.runIf(browserAvailable())("web app: account", () => {
             yield* signIn(t, slug, login)
             yield* openAccount(t, slug)
             expect(yield* step(() => t.page.getByText(login).isVisible())).toBe(true)
-            expect(yield* step(() => t.page.getByText("Lycée Hugo").isVisible())).toBe(true)
+            yield* step(() => t.page.getByText("Lycée Hugo").waitFor())
             yield* screenshot(t, "account", "desktop", dialect)
             yield* step(async () => {
               await t.page.getByLabel("Current password", { exact: true }).first().fill(TEST_PASSWORD)

@@ -41,7 +41,7 @@ const Today = ({ slug, user }: { slug: string; user: User }) => {
       {data && data.entries.length > 0 && (
         <ul class="list today">
           {data.entries.map((e) => (
-            <li key={e.course_id} class="row">
+            <li key={e.course_id} class="row" data-course={e.course_id}>
               <span>
                 <strong>{e.course_name}</strong>
                 <br />
