@@ -53,6 +53,7 @@ export const Mfa = ({ slug, me, onChange }: { slug: string; me: User; onChange: 
       setStep({ _tag: "Scan", secret: r.secret, uri: r.otpauth_uri })
     })
   }
+  // Each form has its own key: Preact would otherwise reuse the password input (and its value) for the code.
   const confirm = (ev: Event) => {
     ev.preventDefault()
     const code = field(ev, "code")
@@ -94,7 +95,7 @@ export const Mfa = ({ slug, me, onChange }: { slug: string; me: User; onChange: 
         <>
           <p>{t("mfa.isOn")}</p>
           <p class="muted">{t("mfa.disableIntro")}</p>
-          <form class="stack" onSubmit={disable}>
+          <form key="disable" class="stack" onSubmit={disable}>
             <label>
               {t("mfa.password")}
               <input name="password" type="password" autocomplete="current-password" required />
@@ -115,7 +116,7 @@ export const Mfa = ({ slug, me, onChange }: { slug: string; me: User; onChange: 
           <p>
             {t("mfa.secret")}: <code class="secret">{step.secret}</code>
           </p>
-          <form class="stack" onSubmit={confirm}>
+          <form key="confirm" class="stack" onSubmit={confirm}>
             <label>
               {t("mfa.code")}
               <input
@@ -140,7 +141,7 @@ export const Mfa = ({ slug, me, onChange }: { slug: string; me: User; onChange: 
       ) : (
         <>
           <p class="muted">{t("mfa.intro")}</p>
-          <form class="stack" onSubmit={enroll}>
+          <form key="enroll" class="stack" onSubmit={enroll}>
             <label>
               {t("mfa.password")}
               <input name="password" type="password" autocomplete="current-password" required />
