@@ -5,7 +5,9 @@
  * - `/`, `/t/{slug}/…`: the app's `index.html` (`Cache-Control: no-cache`),
  *   the client-side router takes it from there;
  * - `/assets/…`: hashed, immutable files (`max-age` one year, `immutable`);
- * - `/sw.js`, `/manifest.webmanifest`, `/icon.svg`: the PWA's files.
+ * - `/sw.js`, `/manifest.webmanifest`, `/icon.svg`, `/icon-192.png`,
+ *   `/icon-512.png`: the PWA's files (Chromium's installability wants PNG
+ *   icons of 192 and 512 pixels).
  *
  * Files are read once at start and kept in memory with their brotli and gzip
  * forms (written at build time by `scripts/compress.mjs`), chosen by
@@ -142,17 +144,18 @@ const respond = (request: HttpServerRequest.HttpServerRequest, file: WebFile, ca
 
 const NO_BUILD = `<!doctype html><meta charset="utf-8"><title>Signet</title><p>The web app is not built. Run <code>npm run build</code> (or <code>npm ci</code>) and restart <code>signet serve</code>; the API is at <a href="/docs">/docs</a>.</p>`
 
+/** The PWA's files at the root (served as they are, `no-cache`). */
+const PWA_FILES = ["/sw.js", "/manifest.webmanifest", "/icon.svg", "/icon-192.png", "/icon-512.png"] as const
+
 /** Paths the web app answers (for route labels): its own files and its client-side routes. */
-export const WEB_ROUTES = ["/", "/t/*", "/assets/*", "/sw.js", "/manifest.webmanifest", "/icon.svg"] as const
+export const WEB_ROUTES = ["/", "/t/*", "/assets/*", ...PWA_FILES] as const
 
 /** Whether a request path is one of the web app's (its responses get the web app's CSP). */
 export const isWebPath = (path: string): boolean =>
   path === "/" ||
   path.startsWith("/t/") ||
   path.startsWith("/assets/") ||
-  path === "/sw.js" ||
-  path === "/manifest.webmanifest" ||
-  path === "/icon.svg"
+  (PWA_FILES as ReadonlyArray<string>).includes(path)
 
 /** The web app's routes over `files` (a page saying how to build it when there are none). */
 export const webRoutes = (files: WebFiles | undefined) => {
@@ -174,8 +177,6 @@ export const webRoutes = (files: WebFiles | undefined) => {
     HttpLayerRouter.add("GET", "/", page),
     HttpLayerRouter.add("GET", "/t/*", page),
     HttpLayerRouter.add("GET", "/assets/*", asset),
-    HttpLayerRouter.add("GET", "/sw.js", asset),
-    HttpLayerRouter.add("GET", "/manifest.webmanifest", asset),
-    HttpLayerRouter.add("GET", "/icon.svg", asset)
+    ...PWA_FILES.map((path) => HttpLayerRouter.add("GET", path, asset))
   )
 }

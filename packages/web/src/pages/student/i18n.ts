@@ -33,9 +33,61 @@ export const student = {
         CLASSROOM_NOT_LINKED: "This classroom is not linked to the course."
       }
     },
+    history: {
+      title: "My attendance",
+      from: "From",
+      to: "To",
+      show: "Show",
+      badRange: "The start date must be before the end date.",
+      totals: "Totals",
+      courses: "Courses",
+      present: "Present",
+      late: "Late",
+      absent: "Absent",
+      excused: "Excused",
+      unmarked: "Not marked yet",
+      rateTitle: "Attendance rate",
+      rate: "You attended {{attended}} of {{counted}} counted courses: {{percent}}.",
+      rateNone: "No course counts yet in this period (excused and unmarked courses are left out).",
+      date: "Date",
+      course: "Course",
+      result: "Result",
+      none: "No course in this period."
+    },
+    excuses: {
+      title: "My excuses",
+      submitTitle: "Submit an excuse",
+      course: "Course",
+      chooseCourse: "Choose a course",
+      noCourses: "You have no course in the last 30 days to excuse.",
+      reason: "Reason",
+      reasons: {
+        illness: "Illness",
+        family: "Family reasons",
+        transport: "Transport problem",
+        appointment: "Appointment",
+        other: "Other"
+      },
+      note: "Note (optional)",
+      attachment: "Attachment (optional): PDF, PNG, JPEG or WebP, up to 5 MiB",
+      submit: "Submit the excuse",
+      sent: "Your excuse is sent. Your teacher will decide on it.",
+      tooLarge: "The file {{name}} is too large ({{size}}): attachments may be up to 5 MiB. Nothing was sent.",
+      badType: "The file {{name}} is not a PDF, PNG, JPEG or WebP image. Nothing was sent.",
+      serverTooLarge: "The server refused the attachment: it is too large (up to 5 MiB). Nothing was sent.",
+      serverBadType: "The server refused the attachment: this type of file is not accepted. Nothing was sent.",
+      listTitle: "Excuses sent",
+      none: "You have not sent any excuse.",
+      submitted: "Sent",
+      status: "Status",
+      file: "Attachment",
+      noFile: "None",
+      statuses: { pending: "Waiting for a decision", approved: "Approved", rejected: "Rejected" }
+    },
     today: {
       title: "Today",
       none: "No course today.",
+      signHint: "To sign, scan the QR code on the classroom screen with your phone's camera.",
       status: { PRESENT: "Present", LATE: "Late", ABSENT: "Absent", EXCUSED: "Excused", none: "Not signed" }
     }
   },
@@ -72,9 +124,63 @@ export const student = {
         CLASSROOM_NOT_LINKED: "Cette salle n'est pas liée au cours."
       }
     },
+    history: {
+      title: "Mes présences",
+      from: "Du",
+      to: "Au",
+      show: "Afficher",
+      badRange: "La date de début doit précéder la date de fin.",
+      totals: "Totaux",
+      courses: "Cours",
+      present: "Présent",
+      late: "En retard",
+      absent: "Absent",
+      excused: "Excusé",
+      unmarked: "Pas encore noté",
+      rateTitle: "Taux de présence",
+      rate: "Vous avez assisté à {{attended}} cours sur {{counted}} comptés : {{percent}}.",
+      rateNone: "Aucun cours ne compte encore sur cette période (les cours excusés ou non notés ne comptent pas).",
+      date: "Date",
+      course: "Cours",
+      result: "Résultat",
+      none: "Aucun cours sur cette période."
+    },
+    excuses: {
+      title: "Mes justificatifs",
+      submitTitle: "Envoyer un justificatif",
+      course: "Cours",
+      chooseCourse: "Choisissez un cours",
+      noCourses: "Vous n'avez aucun cours ces 30 derniers jours à justifier.",
+      reason: "Motif",
+      reasons: {
+        illness: "Maladie",
+        family: "Raisons familiales",
+        transport: "Problème de transport",
+        appointment: "Rendez-vous",
+        other: "Autre"
+      },
+      note: "Commentaire (facultatif)",
+      attachment: "Pièce jointe (facultative) : PDF, PNG, JPEG ou WebP, 5 Mio au plus",
+      submit: "Envoyer le justificatif",
+      sent: "Votre justificatif est envoyé. Votre enseignant va l'examiner.",
+      tooLarge:
+        "Le fichier {{name}} est trop volumineux ({{size}}) : les pièces jointes font 5 Mio au plus. Rien n'a été envoyé.",
+      badType: "Le fichier {{name}} n'est pas un PDF ni une image PNG, JPEG ou WebP. Rien n'a été envoyé.",
+      serverTooLarge:
+        "Le serveur a refusé la pièce jointe : elle est trop volumineuse (5 Mio au plus). Rien n'a été envoyé.",
+      serverBadType: "Le serveur a refusé la pièce jointe : ce type de fichier n'est pas accepté. Rien n'a été envoyé.",
+      listTitle: "Justificatifs envoyés",
+      none: "Vous n'avez envoyé aucun justificatif.",
+      submitted: "Envoyé le",
+      status: "État",
+      file: "Pièce jointe",
+      noFile: "Aucune",
+      statuses: { pending: "En attente de décision", approved: "Accepté", rejected: "Refusé" }
+    },
     today: {
       title: "Aujourd'hui",
       none: "Aucun cours aujourd'hui.",
+      signHint: "Pour signer, scannez le QR code affiché en classe avec l'appareil photo de votre téléphone.",
       status: { PRESENT: "Présent", LATE: "En retard", ABSENT: "Absent", EXCUSED: "Excusé", none: "Non signé" }
     }
   }

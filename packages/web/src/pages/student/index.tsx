@@ -1,9 +1,10 @@
 /**
  * The student area (`/t/{slug}/student/*`): today's courses with their
- * status; history and excuses.
+ * status; history (`/history`) and excuses (`/excuses`).
  *
  * @module
  */
+import "./student.css"
 
 import { AttendanceApi } from "@signet/contracts/attendance/Api"
 import type { User } from "@signet/contracts/identity/Domain"
@@ -11,6 +12,8 @@ import { Route, Router } from "preact-iso"
 import { call } from "../../app/api.js"
 import { formatDateTime, useT } from "../../app/i18n.js"
 import { ErrorNote, Frame, Loading, RequireUser, useLoad } from "../../app/ui.js"
+import { Excuses } from "./Excuses.js"
+import { History } from "./History.js"
 
 /** Midnight to midnight of the current day in the browser's zone, as instants. */
 const todayRange = () => {
@@ -33,11 +36,12 @@ const Today = ({ slug, user }: { slug: string; user: User }) => {
     <Frame slug={slug} user={user} title={t("today.title")}>
       {loading && <Loading />}
       <ErrorNote error={error} />
+      <p class="muted">{t("today.signHint")}</p>
       {data && data.entries.length === 0 && <p class="muted">{t("today.none")}</p>}
       {data && data.entries.length > 0 && (
-        <ul class="list">
+        <ul class="list today">
           {data.entries.map((e) => (
-            <li key={e.course_id} class="row">
+            <li key={e.course_id} class="row" data-course={e.course_id}>
               <span>
                 <strong>{e.course_name}</strong>
                 <br />
@@ -57,6 +61,14 @@ const Today = ({ slug, user }: { slug: string; user: User }) => {
 /** The student area's routes. */
 export const StudentArea = ({ slug }: { slug: string }) => (
   <RequireUser slug={slug}>
-    {(user) => <Router>{[<Route key="today" default component={() => <Today slug={slug} user={user} />} />]}</Router>}
+    {(user) => (
+      <Router>
+        {[
+          <Route key="history" path="/history" component={() => <History slug={slug} user={user} />} />,
+          <Route key="excuses" path="/excuses" component={() => <Excuses slug={slug} user={user} />} />,
+          <Route key="today" default component={() => <Today slug={slug} user={user} />} />
+        ]}
+      </Router>
+    )}
   </RequireUser>
 )
