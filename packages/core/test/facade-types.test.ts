@@ -30,6 +30,7 @@ const attendance: AllRequire<
   | "createSignatureAttempt"
   | "patchSignature"
   | "markRoll"
+  | "closeCourse"
   | "getQrCode"
   | "submitExcuse"
   | "listExcuses"

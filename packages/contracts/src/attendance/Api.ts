@@ -130,6 +130,14 @@ export class AttendanceApi extends HttpApiGroup.make("attendance")
       .annotate(OpenApi.Summary, "Roll call: mark students PRESENT, LATE, ABSENT or EXCUSED (the course's teacher)")
   )
   .add(
+    HttpApiEndpoint.post("closeCourse")`/api/v1/tenants/${slug}/courses/${courseId}/close`
+      .addSuccess(CloseResult)
+      .annotate(
+        OpenApi.Summary,
+        "CloseCourse: close signing on this course now; its unmarked students become ABSENT (the course's teacher)"
+      )
+  )
+  .add(
     HttpApiEndpoint.post("closeExpiredCourses")`/api/v1/tenants/${slug}/attendance/close`
       .addSuccess(CloseResult)
       .annotate(

@@ -12,7 +12,7 @@
  * |---|---|
  * | `getSignature`, `listCourseSignatures`, `listCourseRefusals`, `getRoll`, `getRollCsv`, `getPolicy`, `report`, `reportCsv` | `attendance:read` |
  * | `closeExpiredCourses`, `updatePolicy` | `attendance:admin` |
- * | `createSignatureAttempt`, `patchSignature`, `getQrCode`, `markRoll`, `submitExcuse`, `listExcuses`, `getExcuse`, `getExcuseAttachment`, `decideExcuse`, `studentHistory` | none: the service decides (the method's signer, the course's teachers, the student themselves; see `Attendance.ts`) |
+ * | `createSignatureAttempt`, `patchSignature`, `getQrCode`, `markRoll`, `closeCourse`, `submitExcuse`, `listExcuses`, `getExcuse`, `getExcuseAttachment`, `decideExcuse`, `studentHistory` | none: the service decides (the method's signer, the course's teachers, the student themselves; see `Attendance.ts`) |
  *
  * `closeExpiredCourses` closes at the server's clock (Effect's `Clock`),
  * never a caller's `now` (issue 15 §3: over RPC a caller's `now` a month
@@ -105,6 +105,12 @@ export const AttendanceAdmin = {
    * @errors AttendanceNotFound, Forbidden, ValidationError (a student not enrolled), Conflict (closed)
    */
   markRoll: (courseId: CourseId, input: MarkRoll) => Attendance.use((a) => a.markRoll(courseId, input)),
+  /**
+   * `CloseCourse` now (the course's teachers and admins; issue 17): signing
+   * closes, unmarked students become ABSENT.
+   * @errors AttendanceNotFound, Forbidden, Conflict (not started)
+   */
+  closeCourse: (courseId: CourseId) => Attendance.use((a) => a.closeCourse(courseId)),
   /**
    * `CloseExpiredCourses` at the server's clock (`attendance:admin`): ended
    * courses close and their unmarked students become ABSENT.

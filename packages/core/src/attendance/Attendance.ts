@@ -84,6 +84,7 @@ export class Attendance extends Effect.Service<Attendance>()("Signet/Attendance"
       currentQrCode: qr.currentQrCode,
       courseRoll: roll.courseRoll,
       closeExpiredCourses: roll.closeExpiredCourses,
+      closeCourse: roll.closeCourse,
       closeAllTenants: roll.closeAllTenants,
       closeJob: roll.closeJob,
       getPolicy: policies.getPolicy,

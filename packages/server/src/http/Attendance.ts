@@ -34,6 +34,7 @@ export const AttendanceHttp = HttpApiBuilder.group(SignetApi, "attendance", (h) 
       asPrincipal(AttendanceAdmin.getRollCsv(path.id).pipe(policyUse("attendance:read")))
     )
     .handle("markRoll", ({ path, payload }) => asPrincipal(AttendanceAdmin.markRoll(path.id, payload)))
+    .handle("closeCourse", ({ path }) => asPrincipal(AttendanceAdmin.closeCourse(path.id)))
     .handle("closeExpiredCourses", () =>
       asPrincipal(AttendanceAdmin.closeExpiredCourses().pipe(policyUse("attendance:admin")))
     )

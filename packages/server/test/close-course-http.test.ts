@@ -1,0 +1,113 @@
+/**
+ * CloseCourse over HTTP (issue 17, the teacher's "close the course"): the
+ * course's teacher closes signing now and the unmarked become ABSENT; a
+ * student, another teacher, another tenant and a course not yet started are
+ * refused and change nothing.
+ */
+import { expect, layer } from "@effect/vitest"
+import { testDialects } from "@signet/core/testing"
+import { call, expectProblem, loginToken, onboardTenant, TEST_PASSWORD, testServer } from "@signet/server/testing"
+import { Effect } from "effect"
+
+const iso = (offsetMinutes: number) => new Date(Date.now() + offsetMinutes * 60_000).toISOString()
+
+/** A tenant with a school, two students in a group, two teachers, a running course of `t1` and a future one. */
+const setup = (slug: string) =>
+  Effect.gen(function* () {
+    const T = `/api/v1/tenants/${slug}`
+    const admin = yield* onboardTenant(slug)
+    const post = (path: string, body: unknown, token = admin) => call("POST", `${T}${path}`, { auth: token, body })
+    const school = (yield* post("/schools", { name: "Hugo" })).body
+    const user = (name: string, user_type: string) =>
+      Effect.map(
+        post("/users", {
+          email: `${name}@${slug}.example.edu`,
+          given_name: "G",
+          family_name: name,
+          user_type,
+          password: TEST_PASSWORD,
+          school_id: school.id
+        }),
+        (r) => r.body
+      )
+    const [s1, s2, t1] = [yield* user("s1", "student"), yield* user("s2", "student"), yield* user("t1", "teacher")]
+    yield* user("t2", "teacher")
+    const group = (yield* post("/groups", { school_id: school.id, name: "2A" })).body
+    yield* call("PUT", `${T}/groups/${group.id}/members`, { auth: admin, body: { student_ids: [s1.id, s2.id] } })
+    const course = (yield* post("/courses", {
+      school_id: school.id,
+      name: "Maths",
+      start_at: iso(-10),
+      end_at: iso(50),
+      teacher_ids: [t1.id],
+      group_ids: [group.id]
+    })).body
+    const later = (yield* post("/courses", {
+      school_id: school.id,
+      name: "Later",
+      start_at: iso(60),
+      end_at: iso(120),
+      teacher_ids: [t1.id],
+      group_ids: [group.id]
+    })).body
+    const tokens = {
+      tS1: yield* loginToken(slug, `s1@${slug}.example.edu`),
+      tT1: yield* loginToken(slug, `t1@${slug}.example.edu`),
+      tT2: yield* loginToken(slug, `t2@${slug}.example.edu`)
+    }
+    const roll = (id: string) => Effect.map(call("GET", `${T}/courses/${id}/roll`, { auth: admin }), (r) => r.body)
+    return { T, admin, post, s1, s2, course, later, roll, ...tokens }
+  })
+
+for (const dialect of testDialects()) {
+  layer(testServer(dialect), { timeout: 120_000, excludeTestServices: true })(`CloseCourse on ${dialect}`, (it) => {
+    it.effect(
+      "the course's teacher closes it: signing closes, the unmarked become ABSENT, a second close changes nothing",
+      () =>
+        Effect.gen(function* () {
+          const { T, course, post, roll, s1, tT1: t1 } = yield* setup("cc-close")
+          const marked = yield* post(
+            `/courses/${course.id}/roll`,
+            { marks: [{ student_id: s1.id, result: "PRESENT" }] },
+            t1
+          )
+          expect(marked.status, marked.text).toBe(200)
+          const closed = yield* post(`/courses/${course.id}/close`, {}, t1)
+          expect(closed.status).toBe(200)
+          expect(closed.body).toEqual({ closed_count: 1, course_ids: [course.id], absences: 1 })
+          const after = yield* roll(course.id)
+          expect(after.closed).toBe(true)
+          expect(after.counts).toMatchObject({ PRESENT: 1, ABSENT: 1, UNMARKED: 0 })
+          expect((yield* post(`/courses/${course.id}/close`, {}, t1)).body).toEqual({
+            closed_count: 0,
+            course_ids: [],
+            absences: 0
+          })
+          expectProblem(yield* call("GET", `${T}/courses/${course.id}/qr`, { auth: t1 }), 409)
+        })
+    )
+
+    it.effect("a student or another teacher is refused (403) and the course stays open", () =>
+      Effect.gen(function* () {
+        const { course, post, roll, tS1: s1, tT2: t2 } = yield* setup("cc-who")
+        expectProblem(yield* post(`/courses/${course.id}/close`, {}, s1), 403)
+        expectProblem(yield* post(`/courses/${course.id}/close`, {}, t2), 403)
+        expect((yield* roll(course.id)).closed).toBe(false)
+      })
+    )
+
+    it.effect("a course that has not started is a 409; another tenant's course is a 404", () =>
+      Effect.gen(function* () {
+        const { course, later, post, roll, tT1: t1 } = yield* setup("cc-when")
+        expectProblem(yield* post(`/courses/${later.id}/close`, {}, t1), 409)
+        expect((yield* roll(later.id)).closed).toBe(false)
+        const other = yield* onboardTenant("cc-when-other")
+        expectProblem(
+          yield* call("POST", `/api/v1/tenants/cc-when-other/courses/${course.id}/close`, { auth: other, body: {} }),
+          404
+        )
+        expect((yield* roll(course.id)).closed).toBe(false)
+      })
+    )
+  })
+}
