@@ -170,6 +170,26 @@ describe.runIf(browserAvailable())("web app: teacher", () => {
           })
         )
 
+        it.scoped("a teacher closes the course from the roll: the unmarked become absent and signing stops", () =>
+          Effect.gen(function* () {
+            const day = yield* schoolDay("wt-close")
+            const t = yield* openPage("desktop")
+            yield* signIn(t, "wt-close", "t@wt-close.example.edu")
+            yield* step(() => t.page.goto(`/t/wt-close/teacher/courses/${day.course.id}`))
+            yield* step(() => t.page.locator("tbody tr").first().waitFor({ timeout: 30_000 }))
+            t.page.once("dialog", (d) => void d.accept())
+            yield* step(() => t.page.getByRole("button", { name: "Close the course" }).click())
+            yield* step(() =>
+              t.page.getByText("The course is closed; 3 students marked absent.").waitFor({ timeout: 30_000 })
+            )
+            const roll = (yield* day.get(`/courses/${day.course.id}/roll`)).body
+            expect(roll.closed).toBe(true)
+            expect(roll.counts).toMatchObject({ ABSENT: 3, UNMARKED: 0 })
+            expect(yield* step(() => t.page.getByRole("button", { name: "Close the course" }).count())).toBe(0)
+            yield* pageChecks(t)
+          })
+        )
+
         it.scoped("today's courses, excuses and reports pages list the teacher's own things, accessibly", () =>
           Effect.gen(function* () {
             const day = yield* schoolDay("wt-pages")

@@ -5,9 +5,8 @@
  * Events) says a signature changed; bulk marking PRESENT / LATE / ABSENT /
  * EXCUSED (checkboxes + `markRoll`); the roll as a CSV download.
  *
- * Closing one course: core has no command a teacher can use for that (the
- * close job and `POST …/attendance/close` close every ended course and need
- * `attendance:admin`), so the page shows whether the course is closed.
+ * "Close the course" (`closeCourse`, the course's teachers): signing closes
+ * and the students still unmarked become ABSENT, after a confirmation.
  *
  * @module
  */
@@ -141,6 +140,21 @@ export const Roll = ({ slug, user, id }: { slug: string; user: User; id: string 
       setBusy(false)
     }
   }
+  const close = async () => {
+    if (!window.confirm(t("roll.closeConfirm", { count: roll.data?.counts.UNMARKED ?? 0 }))) return
+    setBusy(true)
+    setError(undefined)
+    setDone(undefined)
+    try {
+      const r = await call(AttendanceApi, (c) => c.attendance.closeCourse({ path: { slug, id: courseId } }))
+      setDone(t("roll.closedNow", { count: r.absences }))
+      roll.reload()
+    } catch (e) {
+      setError(e instanceof ApiError ? e : new ApiError("Error", String(e)))
+    } finally {
+      setBusy(false)
+    }
+  }
   const csv = async () => {
     try {
       const text = await call(AttendanceApi, (c) => c.attendance.getRollCsv({ path: { slug, id: courseId } }))
@@ -183,6 +197,11 @@ export const Roll = ({ slug, user, id }: { slug: string; user: User; id: string 
               {t("roll.csv")}
             </button>
             <a href={`/t/${encodeURIComponent(slug)}/teacher/courses/${id}/screen`}>{t("today.screen")}</a>
+            {!data.closed && (
+              <button type="button" class="danger" disabled={busy} onClick={() => void close()}>
+                {t("roll.close")}
+              </button>
+            )}
           </div>
           <ErrorNote error={error} />
           {done && <output class="block">{done}</output>}

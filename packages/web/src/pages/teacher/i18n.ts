@@ -32,6 +32,11 @@ export const teacher = {
       marked_other: "{{count}} students marked.",
       csv: "Download CSV",
       closed: "closed",
+      close: "Close the course",
+      closeConfirm_one: "Close signing now? {{count}} student not marked yet will be marked absent.",
+      closeConfirm_other: "Close signing now? {{count}} students not marked yet will be marked absent.",
+      closedNow_one: "The course is closed; {{count}} student marked absent.",
+      closedNow_other: "The course is closed; {{count}} students marked absent.",
       live: { connecting: "connecting…", live: "live", retrying: "reconnecting…" }
     },
     result: {
@@ -99,6 +104,11 @@ export const teacher = {
       marked_other: "{{count}} élèves marqués.",
       csv: "Télécharger le CSV",
       closed: "clos",
+      close: "Clôturer le cours",
+      closeConfirm_one: "Fermer la signature maintenant ? {{count}} élève non marqué sera noté absent.",
+      closeConfirm_other: "Fermer la signature maintenant ? {{count}} élèves non marqués seront notés absents.",
+      closedNow_one: "Le cours est clôturé ; {{count}} élève noté absent.",
+      closedNow_other: "Le cours est clôturé ; {{count}} élèves notés absents.",
       live: { connecting: "connexion…", live: "en direct", retrying: "reconnexion…" }
     },
     result: {
