@@ -187,7 +187,7 @@ console.log(`sign URL → result: median ${median.toFixed(0)} ms, worst ${worst.
 // 3. Classroom screen memory -----------------------------------------------------------
 let screen = "not measured: the classroom screen page is not in this build"
 const screenPath = `/t/${slug}/teacher/courses/${course.id}/screen`
-const hasScreen = Object.keys(manifest).some((k) => /pages\/teacher\/.*Screen/i.test(k))
+const hasScreen = Object.keys(manifest).some((k) => k.includes("pages/teacher/"))
 if (hasScreen && SCREEN_MINUTES > 0) {
   await api("PUT", `${T}/schools/${school.id}/attendance-policy`, { qr_step_seconds: 5 }, admin)
   const context = await browser.newContext({

@@ -12,10 +12,11 @@
  */
 import "./styles.css"
 import "./app/i18n.js"
+import { AttendanceApi } from "@signet/contracts/attendance/Api"
 import { render } from "preact"
 import { useEffect } from "preact/hooks"
 import { ErrorBoundary, LocationProvider, lazy, Route, Router, useLocation } from "preact-iso"
-import { resume } from "./app/api.js"
+import { resume, warm } from "./app/api.js"
 import { useT } from "./app/i18n.js"
 import { RequireUser } from "./app/ui.js"
 import { Login } from "./pages/Login.js"
@@ -79,6 +80,7 @@ const App = () => (
 // once, while the page renders (the guard then shares this request).
 const opened = /^\/t\/([^/]+)\/(?!login)/.exec(location.pathname)
 if (opened?.[1]) void resume(decodeURIComponent(opened[1]))
+if (/^\/t\/[^/]+\/sign$/.test(location.pathname)) warm(AttendanceApi)
 
 render(<App />, document.getElementById("app")!)
 

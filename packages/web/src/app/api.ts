@@ -97,7 +97,10 @@ export const adopt = (slug: string, tokens: WebTokens) => {
   emit()
 }
 
-const bare = HttpApiClient.make(HttpApi.make("web").add(WebSessionApi), { baseUrl: location.origin })
+/** The `web` group's client (no bearer token), made once and kept. */
+const bare = Effect.cached(
+  HttpApiClient.make(HttpApi.make("web").add(WebSessionApi), { baseUrl: location.origin })
+).pipe(Effect.runSync)
 
 let refreshing: Promise<boolean> | undefined
 /**
@@ -142,16 +145,10 @@ const withAuth = (client: HttpClient.HttpClient) =>
 
 const clients = new WeakMap<object, Promise<unknown>>()
 
-/**
- * Runs `f` with the typed client of `api` (an `HttpApi`, or one
- * `HttpApiGroup` wrapped into one), authenticated as the signed-in user;
- * refreshes the access token shortly before it expires and once on a 401.
- * Rejects with {@link ApiError}.
- */
-export const call = async <Groups extends HttpApiGroup.HttpApiGroup.Any, A, E>(
-  group: Groups,
-  f: (client: HttpApiClient.Client<Groups, never, never>) => Effect.Effect<A, E>
-): Promise<A> => {
+/** The typed client of one group, made once per page. */
+const clientOf = <Groups extends HttpApiGroup.HttpApiGroup.Any>(
+  group: Groups
+): Promise<HttpApiClient.Client<Groups, never, never>> => {
   let made = clients.get(group) as Promise<HttpApiClient.Client<Groups, never, never>> | undefined
   if (!made) {
     made = runtime.runPromise(
@@ -162,7 +159,20 @@ export const call = async <Groups extends HttpApiGroup.HttpApiGroup.Any, A, E>(
     ) as Promise<HttpApiClient.Client<Groups, never, never>>
     clients.set(group, made)
   }
-  const client = await made
+  return made
+}
+
+/**
+ * Runs `f` with the typed client of `api` (an `HttpApi`, or one
+ * `HttpApiGroup` wrapped into one), authenticated as the signed-in user;
+ * refreshes the access token shortly before it expires and once on a 401.
+ * Rejects with {@link ApiError}.
+ */
+export const call = async <Groups extends HttpApiGroup.HttpApiGroup.Any, A, E>(
+  group: Groups,
+  f: (client: HttpApiClient.Client<Groups, never, never>) => Effect.Effect<A, E>
+): Promise<A> => {
+  const client = await clientOf(group)
   if (state && state.expiresAt - Date.now() < 30_000) await resume(state.slug)
   const attempt = () => exec(f(client) as Effect.Effect<A, unknown>)
   try {
@@ -177,6 +187,15 @@ export const call = async <Groups extends HttpApiGroup.HttpApiGroup.Any, A, E>(
     }
     throw err
   }
+}
+
+/**
+ * Makes the typed client of `group` now (building its encoders and decoders
+ * takes a while on a slow phone), so the first {@link call} does not wait
+ * for it: the sign page warms the attendance client while the session resumes.
+ */
+export const warm = (group: HttpApiGroup.HttpApiGroup.Any): void => {
+  void clientOf(group)
 }
 
 /** The current access token, for the live roll's event stream. */
