@@ -25,27 +25,52 @@ const runtime = ManagedRuntime.make(FetchHttpClient.layer)
 /** A failed call, as pages show it. */
 export class ApiError extends Error {
   constructor(
-    /** The server's error tag (`InvalidCredentials`, `RateLimited`, …) or `NetworkError`. */
+    /** The server's error tag or problem `code` (`InvalidCredentials`, `RateLimited`, …), or `NetworkError`. */
     readonly tag: string,
     message: string,
     /** Seconds to wait, for `RateLimited`. */
-    readonly retryAfter?: number
+    readonly retryAfter?: number,
+    /** The HTTP status, when the server answered. */
+    readonly status?: number
   ) {
     super(message)
   }
 }
 
-const toApiError = (e: unknown): ApiError => {
+const BY_STATUS: Record<number, string> = {
+  400: "ValidationError",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "NotFound",
+  409: "Conflict",
+  413: "PayloadTooLarge",
+  415: "UnsupportedMediaType",
+  429: "RateLimited"
+}
+
+/**
+ * The {@link ApiError} of a failure. An error the endpoint's contract does
+ * not list (a 413 from the body limit, say) arrives as a `ResponseError`: its
+ * RFC 9457 body is read for the problem's `code` and `detail`.
+ */
+const toApiError = async (e: unknown): Promise<ApiError> => {
   if (e instanceof ApiError) return e
-  const o = e as { _tag?: string; message?: string; retry_after_seconds?: number; reason?: unknown }
+  const o = e as { _tag?: string; message?: string; retry_after_seconds?: number }
   if (o?._tag === "RequestError") return new ApiError("NetworkError", "The server cannot be reached.")
   if (o?._tag === "ResponseError") {
-    // An error the endpoint's contract does not list: classify it by status.
-    const status = (e as { response?: { status?: number } }).response?.status ?? 0
-    const tag = { 400: "ValidationError", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict" }[
+    const response = (e as { response?: { status?: number; json?: Effect.Effect<unknown, unknown> } }).response
+    const status = response?.status ?? 0
+    const problem = response?.json
+      ? ((await Effect.runPromise(Effect.orElseSucceed(response.json, () => undefined))) as
+          | { code?: string; detail?: string }
+          | undefined)
+      : undefined
+    return new ApiError(
+      problem?.code ?? BY_STATUS[status] ?? "ResponseError",
+      problem?.detail ?? o.message ?? "Unexpected answer.",
+      undefined,
       status
-    ]
-    return new ApiError(tag ?? "ResponseError", o.message ?? "Unexpected answer.")
+    )
   }
   if (o?._tag === "ParseError") return new ApiError("ParseError", "Unexpected answer from the server.")
   return new ApiError(o?._tag ?? "Error", o?.message ?? String(e), o?.retry_after_seconds)
@@ -54,7 +79,10 @@ const toApiError = (e: unknown): ApiError => {
 /** Runs an effect; a failure rejects with the failure itself as an {@link ApiError} (not a FiberFailure). */
 const exec = <A, E>(effect: Effect.Effect<A, E, HttpClient.HttpClient>): Promise<A> =>
   runtime.runPromise(Effect.either(effect)).then(
-    (r) => (r._tag === "Right" ? r.right : Promise.reject(toApiError(r.left))),
+    async (r) => {
+      if (r._tag === "Right") return r.right
+      throw await toApiError(r.left)
+    },
     (defect) => Promise.reject(new ApiError("Error", String(defect)))
   )
 

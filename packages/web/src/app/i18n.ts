@@ -64,17 +64,33 @@ export const useT = (ns: "common" | "student" | "teacher" | "admin" | "account" 
   return i18next.getFixedT(null, ns)
 }
 
+let schoolTimeZone: string | undefined
+
+/**
+ * Sets the zone dates and times are shown in when a page names none (the
+ * signed-in user's school's; `Frame` sets it), and re-renders the pages.
+ */
+export const setTimeZone = (zone: string | undefined) => {
+  if (zone === schoolTimeZone) return
+  schoolTimeZone = zone
+  // Components re-render on i18next's languageChanged (useT): same language, new zone.
+  void i18next.changeLanguage(i18next.language)
+}
+
 /** The current language. */
 export const language = (): Language => (i18next.language === "fr" ? "fr" : "en")
 
-/** Date and time in `zone` (an IANA zone; the browser's when absent), in the current language. */
+/**
+ * Date and time in `zone` (an IANA zone; else the school's, {@link setTimeZone};
+ * else the browser's), in the current language.
+ */
 export const formatDateTime = (
   instant: DateTime.DateTime | Date | number,
   zone?: string,
   style: "short" | "time" | "date" = "short"
 ) =>
   new Intl.DateTimeFormat(language(), {
-    timeZone: zone,
+    timeZone: zone ?? schoolTimeZone,
     ...(style === "time"
       ? { timeStyle: "short" }
       : style === "date"

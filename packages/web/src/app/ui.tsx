@@ -9,7 +9,7 @@ import type { ComponentChildren } from "preact"
 import { useCallback, useEffect, useState } from "preact/hooks"
 import { useLocation } from "preact-iso"
 import { ApiError, currentUser, onSessionChange, resume, signOut } from "./api.js"
-import { LANGUAGES, type Language, language, setLanguage, useT } from "./i18n.js"
+import { LANGUAGES, type Language, language, setLanguage, setTimeZone, useT } from "./i18n.js"
 
 /** The signed-in user of `slug`, re-rendering on sign-in and sign-out. */
 export const useUser = (slug: string): User | undefined => {
@@ -96,6 +96,11 @@ export const Frame = ({
   useEffect(() => {
     document.title = `${title} · Signet`
   }, [title])
+  useEffect(() => {
+    // Dates and times in the school's time zone (loaded apart: the sign page needs none).
+    if (user.school_id)
+      void import("./school.js").then((m) => m.schoolZone(slug, user.school_id as string)).then(setTimeZone)
+  }, [slug, user.school_id])
   return (
     <>
       <header class="top">

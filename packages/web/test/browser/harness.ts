@@ -80,13 +80,22 @@ export interface TestPage {
  * with the scope; records every request and uncaught error.
  */
 export const openPage = (
-  size: keyof typeof VIEWPORTS = "phone"
+  size: keyof typeof VIEWPORTS = "phone",
+  /** The device's time zone (IANA), when a test needs one other than the machine's. */
+  timezoneId?: string
 ): Effect.Effect<TestPage, never, Browser | TestServer | Scope.Scope> =>
   Effect.gen(function* () {
     const browser = yield* Browser
     const server = yield* TestServer
     const context = yield* Effect.acquireRelease(
-      Effect.promise(() => browser.newContext({ ...VIEWPORTS[size], baseURL: server.url, locale: "en-GB" })),
+      Effect.promise(() =>
+        browser.newContext({
+          ...VIEWPORTS[size],
+          baseURL: server.url,
+          locale: "en-GB",
+          ...(timezoneId ? { timezoneId } : {})
+        })
+      ),
       (c) => Effect.promise(() => c.close())
     )
     const page = yield* Effect.promise(() => context.newPage())

@@ -44,6 +44,30 @@ describe.runIf(browserAvailable())("web app: student area", () => {
     layer(Layer.merge(testServer(dialect), BrowserLive), { timeout: 180_000, excludeTestServices: true })(
       `student pages on ${dialect}`,
       (it) => {
+        it.scoped("times are shown in the school's time zone, not the device's", () =>
+          Effect.gen(function* () {
+            const slug = "ws-zone"
+            const day = yield* schoolDay(slug)
+            // The school is in Europe/Paris; the phone thinks it is in New York.
+            const t = yield* openPage("phone", "America/New_York")
+            yield* signIn(t, slug, `s1@${slug}.example.edu`)
+            const paris = new Intl.DateTimeFormat("en", { timeZone: "Europe/Paris", timeStyle: "short" })
+            const expected = paris.format(new Date(day.course.start_at)).replace(/\s/g, " ")
+            const row = t.page.locator(`li[data-course="${day.course.id}"]`)
+            yield* step(() =>
+              t.page.waitForFunction(
+                ([id, text]) =>
+                  (document.querySelector(`li[data-course="${id}"]`)?.textContent ?? "")
+                    .replace(/\s/g, " ")
+                    .includes(text!),
+                [day.course.id, expected] as const,
+                { timeout: 30_000 }
+              )
+            )
+            expect((yield* step(() => row.textContent()))?.replace(/\s/g, " ")).toContain(expected)
+          })
+        )
+
         it.scoped("after signing, the student sees today's course with its status", () =>
           Effect.gen(function* () {
             const slug = "ws-today"

@@ -156,9 +156,8 @@ const ExcuseForm = ({
       onSent()
     } catch (e) {
       const err = e as ApiError
-      // 413 and 415 are not in the endpoint's contract: the client reports them by status.
-      if (/\b413\b/.test(err.message)) setProblem(t("excuses.serverTooLarge"))
-      else if (/\b415\b/.test(err.message)) setProblem(t("excuses.serverBadType"))
+      if (err.status === 413) setProblem(t("excuses.serverTooLarge"))
+      else if (err.status === 415) setProblem(t("excuses.serverBadType"))
       else setError(err)
     } finally {
       setBusy(false)
