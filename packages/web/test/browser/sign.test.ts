@@ -5,7 +5,7 @@
  */
 import { describe, expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
-import { TestServer, testServer } from "@signet/server/testing"
+import { call, TestServer, testServer } from "@signet/server/testing"
 import { Effect, Layer } from "effect"
 import {
   axeViolations,
@@ -66,6 +66,46 @@ describe.runIf(browserAvailable())("web app: signing", () => {
             const history = yield* day.get(`/courses/${day.course.id}/roll`)
             const entry = history.body.entries.find((e: any) => e.student_id === day.s2.id)
             expect(entry.result).toBe("PRESENT")
+          })
+        )
+
+        it.scoped("an expired code is REFUSED with a plain reason and records no presence", () =>
+          Effect.gen(function* () {
+            const day = yield* schoolDay("wb-expired")
+            yield* call("PUT", `${day.T}/schools/${day.school.id}/attendance-policy`, {
+              auth: day.admin,
+              body: { qr_step_seconds: 5 }
+            })
+            const qr = yield* day.qr
+            // Codes live for their step and the next: three steps later this one is expired.
+            yield* Effect.sleep("16 seconds")
+            const t = yield* openPage("phone")
+            yield* signIn(t, "wb-expired", "s1@wb-expired.example.edu")
+            yield* step(() => t.page.goto(qr.payload))
+            yield* step(() => t.page.locator('.result-status[data-status="REFUSED"]').waitFor())
+            expect(
+              yield* step(() =>
+                t.page.getByText("This code has expired. Scan the code on the screen again.").isVisible()
+              )
+            ).toBe(true)
+            expect((yield* day.get(`/courses/${day.course.id}/roll`)).body.counts.PRESENT).toBe(0)
+          })
+        )
+
+        it.scoped("a course its teacher closed refuses the link with the reason", () =>
+          Effect.gen(function* () {
+            const day = yield* schoolDay("wb-closed")
+            const qr = yield* day.qr
+            const closed = yield* day.post(`/courses/${day.course.id}/close`, {}, day.tTeacher)
+            expect(closed.status).toBe(200)
+            const t = yield* openPage("phone")
+            yield* signIn(t, "wb-closed", "s2@wb-closed.example.edu")
+            yield* step(() => t.page.goto(qr.payload))
+            yield* step(() => t.page.locator('.result-status[data-status="REFUSED"]').waitFor())
+            const text = yield* step(() => t.page.locator("main").textContent())
+            expect(text).toMatch(/closed/)
+            const roll = (yield* day.get(`/courses/${day.course.id}/roll`)).body
+            expect(roll.entries.find((e: any) => e.student_id === day.s2.id).result).toBe("ABSENT")
           })
         )
 
