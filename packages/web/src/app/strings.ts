@@ -43,6 +43,13 @@ export const common = {
       language: "Language",
       menu: "Menu"
     },
+    stepUp: {
+      why: "For your security, this needs a code from your authenticator app. Enter it, then try again.",
+      code: "Code from your authenticator app",
+      submit: "Confirm",
+      done: "Confirmed. Try again now.",
+      setup: "No authenticator app yet? Set up two-step verification in your account."
+    },
     loading: "Loading…",
     retry: "Retry",
     save: "Save",
@@ -96,6 +103,13 @@ export const common = {
       signOut: "Se déconnecter",
       language: "Langue",
       menu: "Menu"
+    },
+    stepUp: {
+      why: "Pour votre sécurité, cette action demande un code de votre application d'authentification. Saisissez-le, puis réessayez.",
+      code: "Code de votre application d'authentification",
+      submit: "Confirmer",
+      done: "Confirmé. Réessayez maintenant.",
+      setup: "Pas encore d'application d'authentification ? Activez la vérification en deux étapes dans votre compte."
     },
     loading: "Chargement…",
     retry: "Réessayer",

@@ -4,11 +4,13 @@
  *
  * @module
  */
+
+import { SessionApi } from "@signet/contracts/identity/Api"
 import type { User } from "@signet/contracts/identity/Domain"
 import type { ComponentChildren } from "preact"
 import { useCallback, useEffect, useState } from "preact/hooks"
 import { useLocation } from "preact-iso"
-import { ApiError, currentUser, onSessionChange, resume, signOut } from "./api.js"
+import { ApiError, call, currentUser, onSessionChange, resume, signOut } from "./api.js"
 import { LANGUAGES, type Language, language, setLanguage, setTimeZone, useT } from "./i18n.js"
 
 /** The signed-in user of `slug`, re-rendering on sign-in and sign-out. */
@@ -184,15 +186,64 @@ export const useLoad = <A,>(load: () => Promise<A>, deps: ReadonlyArray<unknown>
   return { data, error, loading, reload }
 }
 
-/** An error message in plain words (`role="alert"`). */
+/** Whether a refusal asks for a recent MFA verification on this session (`Forbidden`, permission `mfa:step-up`). */
+export const needsStepUp = (error: ApiError | undefined): boolean =>
+  error?.tag === "Forbidden" && /step-up/.test(error.message)
+
+/**
+ * An error message in plain words (`role="alert"`). A refusal that asks for
+ * a recent MFA verification (administrator power: resetting MFA, setting a
+ * password, changing settings) shows a code field instead: the code is
+ * verified on this session (`stepUp`) and the user tries again.
+ */
 export const ErrorNote = ({ error }: { error: ApiError | undefined }) => {
   const t = useT()
   if (!error) return null
+  if (needsStepUp(error)) return <StepUp />
   const text = error.tag === "NetworkError" ? t("error.network") : error.message
   return (
     <p class="error" role="alert">
       {text}
     </p>
+  )
+}
+
+/** The step-up form of {@link ErrorNote}. */
+const StepUp = () => {
+  const t = useT()
+  const { path } = useLocation()
+  const slug = decodeURIComponent(/^\/t\/([^/]+)/.exec(path)?.[1] ?? "")
+  const [state, setState] = useState<"ask" | "done">("ask")
+  const [error, setError] = useState<ApiError | undefined>(undefined)
+  const submit = async (ev: Event) => {
+    ev.preventDefault()
+    const code = String(new FormData(ev.target as HTMLFormElement).get("code") ?? "").trim()
+    setError(undefined)
+    try {
+      await call(SessionApi, (c) => c.session.stepUp({ path: { slug }, payload: { code } }))
+      setState("done")
+    } catch (e) {
+      setError(e as ApiError)
+    }
+  }
+  if (state === "done") return <output class="block">{t("stepUp.done")}</output>
+  return (
+    <form class="card stack" onSubmit={submit}>
+      <p role="alert">{t("stepUp.why")}</p>
+      <label>
+        {t("stepUp.code")}
+        <input name="code" inputMode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxLength={6} required />
+      </label>
+      <button type="submit">{t("stepUp.submit")}</button>
+      {error && (
+        <p class="error" role="alert">
+          {error.message}
+        </p>
+      )}
+      <p class="muted">
+        <a href={`/t/${encodeURIComponent(slug)}/account`}>{t("stepUp.setup")}</a>
+      </p>
+    </form>
   )
 }
 

@@ -210,6 +210,67 @@ describe.runIf(browserAvailable())("web app: admin actions", () => {
         )
 
         it.scoped(
+          "an admin whose session has no recent MFA check is asked for a code; the action then goes through",
+          () =>
+            Effect.gen(function* () {
+              const slug = "waa-stepup"
+              const day = yield* schoolDay(slug)
+              const email = `s2@${slug}.example.edu`
+              const fresh = "another new passphrase 23"
+              const t = yield* openPage("desktop")
+              // Signed in with a password only; the second factor is enrolled afterwards, elsewhere.
+              yield* signIn(t, slug, `admin@${slug}.example.edu`)
+              const token = yield* loginToken(slug, `admin@${slug}.example.edu`)
+              const base = `/api/v1/tenants/${slug}`
+              const enrol = yield* call("POST", `${base}/me/mfa/totp`, {
+                auth: token,
+                body: { password: TEST_PASSWORD }
+              })
+              const first = yield* Effect.promise(() => generate({ secret: enrol.body.secret }))
+              yield* call("POST", `${base}/me/mfa/totp/confirm`, { auth: token, body: { code: first } })
+              yield* adminPage(t, slug, "", "Users")
+              const setPassword = () =>
+                step(async () => {
+                  await t.page
+                    .locator(`tr[data-email="${email}"]`)
+                    .getByRole("button", { name: "Set password" })
+                    .click()
+                  const form = t.page.locator("form", {
+                    has: t.page.getByRole("heading", { name: `New password for ${email}` })
+                  })
+                  await form.getByLabel("New password").fill(fresh)
+                  await form.getByRole("button", { name: "Set password" }).click()
+                })
+              yield* setPassword()
+              const codeField = t.page.getByLabel("Code from your authenticator app")
+              yield* step(() => codeField.waitFor({ timeout: 30_000 }))
+              // Nothing changed yet: the old password still signs in.
+              expect(
+                (yield* call("POST", `${day.T}/auth/login`, {
+                  auth: false,
+                  body: { login: email, password: TEST_PASSWORD }
+                })).status
+              ).toBe(200)
+              // The confirm used this period's code (each code works once): the next period's is accepted.
+              const code = yield* Effect.promise(() =>
+                generate({ secret: enrol.body.secret, epoch: Math.floor(Date.now() / 1000) + 30 })
+              )
+              yield* step(() => codeField.fill(code))
+              yield* step(() => t.page.getByRole("button", { name: "Confirm" }).click())
+              yield* step(() => t.page.getByText("Confirmed. Try again now.").waitFor({ timeout: 30_000 }))
+              yield* setPassword()
+              yield* step(() => t.page.getByText(`Password of ${email} set`).waitFor({ timeout: 30_000 }))
+              const ok = yield* call("POST", `${day.T}/auth/login`, {
+                auth: false,
+                body: { login: email, password: fresh }
+              })
+              expect(ok.status).toBe(200)
+              yield* pageIsClean(t)
+            }),
+          120_000
+        )
+
+        it.scoped(
           "users: the admin sets a user's password and it signs in",
           () =>
             Effect.gen(function* () {
