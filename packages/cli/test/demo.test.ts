@@ -11,7 +11,7 @@ const runDemo = (env: NodeJS.ProcessEnv) =>
     execFile(
       process.execPath,
       [Path.resolve(__dirname, "../../../scripts/demo.mjs"), "--exit"],
-      { env, encoding: "utf8", timeout: 60_000 },
+      { env, encoding: "utf8", timeout: 150_000 },
       (error, stdout, stderr) =>
         resolve({ status: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr })
     )
@@ -58,4 +58,5 @@ it("npm start's script initialises, serves, onboards the demo tenant and prints 
   } finally {
     Fs.rmSync(dir, { recursive: true, force: true })
   }
-})
+  // Two whole runs; the suite's browser tests may share the machine's two cores meanwhile.
+}, 360_000)

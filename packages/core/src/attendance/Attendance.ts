@@ -11,6 +11,7 @@
  * | signatures as stored, PATCH | `Signatures.ts` |
  * | QR codes | `Qr.ts` |
  * | roll call, course roll, close job | `Roll.ts` |
+ * | closing courses (CloseExpiredCourses, CloseCourse) | `Close.ts` |
  * | excuses | `Excuses.ts` |
  * | reports and CSV | `Reports.ts` |
  * | school policies | `Policies.ts` |
