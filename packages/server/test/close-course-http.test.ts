@@ -2,11 +2,21 @@
  * CloseCourse over HTTP (issue 17, the teacher's "close the course"): the
  * course's teacher closes signing now and the unmarked become ABSENT; a
  * student, another teacher, another tenant and a course not yet started are
- * refused and change nothing.
+ * refused and change nothing. The same command over RPC
+ * (`AttendanceCommand.CloseCourse`).
  */
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
-import { call, expectProblem, loginToken, onboardTenant, TEST_PASSWORD, testServer } from "@signet/server/testing"
+import { makeRpcClient } from "@signet/sdk"
+import {
+  call,
+  expectProblem,
+  loginToken,
+  onboardTenant,
+  TEST_PASSWORD,
+  TestServer,
+  testServer
+} from "@signet/server/testing"
 import { Effect } from "effect"
 
 const iso = (offsetMinutes: number) => new Date(Date.now() + offsetMinutes * 60_000).toISOString()
@@ -107,6 +117,20 @@ for (const dialect of testDialects()) {
           404
         )
         expect((yield* roll(course.id)).closed).toBe(false)
+      })
+    )
+  
+    it.scoped("CloseCourse over RPC: the teacher closes the course; a student gets Forbidden and nothing changes", () =>
+      Effect.gen(function* () {
+        const { course, roll, tS1, tT1 } = yield* setup("cc-rpc")
+        const server = yield* TestServer
+        const rpc = (token: string) => makeRpcClient({ baseUrl: server.url, token, tenant: "cc-rpc" })
+        const refused = yield* Effect.flip((yield* rpc(tS1)).CloseCourse({ course_id: course.id }))
+        expect(refused._tag).toBe("Forbidden")
+        expect((yield* roll(course.id)).closed).toBe(false)
+        const closed = yield* (yield* rpc(tT1)).CloseCourse({ course_id: course.id })
+        expect(closed).toEqual({ closed_count: 1, course_ids: [course.id], absences: 2 })
+        expect((yield* roll(course.id)).closed).toBe(true)
       })
     )
   })

@@ -2,9 +2,11 @@
  * RPC contract of the attendance module: `AttendanceCommand` with the seed's
  * `CreateSignatureAttempt` (attendance.proto, consumed by the beacon
  * service) and the staff commands; `AttendanceQuery` for rolls, histories
- * and reports. Same semantics and errors as the REST twins. (The close
- * command is `AcademicsCommand.CloseExpiredCourses`, which the server runs
- * through attendance so that unmarked students become ABSENT.)
+ * and reports. Same semantics and errors as the REST twins. `CloseCourse`
+ * closes one running course now (its teacher or an admin; the unmarked
+ * become ABSENT); the scheduled close of every expired course is
+ * `AcademicsCommand.CloseExpiredCourses`, which the server runs through
+ * attendance for the same reason.
  *
  * @module
  */
@@ -19,6 +21,7 @@ import { ReportParams, ReportRange } from "./Api.js"
 import {
   AttendanceNotFound,
   AttendanceReport,
+  CloseResult,
   CourseRoll,
   CreateSignatureAttempt,
   DecideExcuse,
@@ -48,6 +51,7 @@ export class AttendanceCommand extends RpcGroup.make(
     success: Signature,
     error: Errors
   }),
+  Rpc.make("CloseCourse", { payload: { course_id: CourseId }, success: CloseResult, error: Errors }),
   Rpc.make("MarkRoll", { payload: { course_id: CourseId, roll: MarkRoll }, success: RollMarked, error: Errors }),
   Rpc.make("SubmitExcuse", { payload: SubmitExcuse, success: Excuse, error: Errors }),
   Rpc.make("DecideExcuse", {

@@ -11,6 +11,7 @@ import { asPrincipal } from "../Auth.js"
 export const AttendanceRpc = AttendanceCommand.merge(AttendanceQuery).toLayer({
   CreateSignatureAttempt: (input) => asPrincipal(AttendanceAdmin.createSignatureAttempt(input)),
   PatchSignature: ({ patch, signature_id }) => asPrincipal(AttendanceAdmin.patchSignature(signature_id, patch)),
+  CloseCourse: ({ course_id }) => asPrincipal(AttendanceAdmin.closeCourse(course_id)),
   MarkRoll: ({ course_id, roll }) => asPrincipal(AttendanceAdmin.markRoll(course_id, roll)),
   SubmitExcuse: (input) => asPrincipal(AttendanceAdmin.submitExcuse(input)),
   DecideExcuse: ({ decision, excuse_id }) => asPrincipal(AttendanceAdmin.decideExcuse(excuse_id, decision)),
