@@ -16,20 +16,19 @@
  * 4. The stream: `retry:` and a comment first, then `event: roll` with
  *    `{ type, student_id, status, signature_id }` for each signature created
  *    or changed in this course (incl. the teacher's PRESENT/LATE roll marks,
- *    which are signatures) and `{ type: "closed" }` when the course closes;
+ *    which are signatures), `{ type: "marks" }` when the roll is marked
+ *    (`signet.attendance.roll.marked`: any result, ABSENT and EXCUSED
+ *    included) and `{ type: "closed" }` when the course closes;
  *    a `: ping` comment every 15 s (proxies and browsers drop idle
  *    connections). The page re-reads the roll with the typed client on each
  *    event. Closing the connection interrupts the stream and frees its slot.
  *
  * Feed: one in-process subscriber (`Events.subscribe`, name `live-roll`,
- * types `signet.attendance.signature.` and `signet.attendance.course.closed`)
+ * types `signet.attendance.signature.`, `signet.attendance.roll.marked` and
+ * `signet.attendance.course.closed`)
  * publishes every event into a sliding `PubSub` (a slow client loses old
  * events, never grows the server's memory); each stream takes the events of
  * its tenant and course only.
- *
- * Not carried: ABSENT and EXCUSED roll marks publish no domain event (core
- * sets the roll result without one), so they do not appear on the stream; the
- * page that made them re-reads the roll itself.
  *
  * Known limitation — several replicas: the outbox dispatcher delivers each
  * event on the one replica that claimed it (lease, `FOR UPDATE SKIP
@@ -65,7 +64,7 @@ interface RollEvent {
   readonly tenantId: string | undefined
   readonly courseId: string | undefined
   readonly body: {
-    readonly type: "signature" | "closed"
+    readonly type: "signature" | "marks" | "closed"
     readonly student_id?: string
     readonly status?: string
     readonly signature_id?: string
@@ -87,6 +86,8 @@ const toRollEvent = (event: CloudEvent): RollEvent | undefined => {
         ...(str(data.id) ? { signature_id: str(data.id) as string } : {})
       }
     }
+  if (event.type === "signet.attendance.roll.marked")
+    return { tenantId: event.tenantid, courseId: str(data.course_id), body: { type: "marks" } }
   if (event.type === "signet.attendance.course.closed")
     return { tenantId: event.tenantid, courseId: str(data.course_id), body: { type: "closed" } }
   return undefined
@@ -121,7 +122,7 @@ export const liveRollRoute = (config: ServerConfig, closing: AbortSignal = new A
       const events = yield* Events
       yield* events.subscribe({
         name: "live-roll",
-        types: ["signet.attendance.signature.", "signet.attendance.course.closed"],
+        types: ["signet.attendance.signature.", "signet.attendance.roll.marked", "signet.attendance.course.closed"],
         // Never fails: a live view must not hold up or retry the outbox.
         handle: (event) => {
           const e = toRollEvent(event)

@@ -108,6 +108,32 @@ for (const dialect of testDialects()) {
         })
       )
 
+      it.scoped('an ABSENT roll mark appears on the stream as `{ type: "marks" }`', () =>
+        Effect.gen(function* () {
+          const { T, course, post, s1, tTeacher } = yield* setup("lr-mark")
+          const server = yield* TestServer
+          const controller = new AbortController()
+          const res = yield* Effect.promise(() =>
+            fetch(`${server.url}${T}/courses/${course.id}/roll/events`, {
+              headers: { authorization: `Bearer ${tTeacher}` },
+              signal: controller.signal
+            })
+          )
+          yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
+          expect(res.status).toBe(200)
+          const marked = yield* post(
+            `/courses/${course.id}/roll`,
+            { marks: [{ student_id: s1.id, result: "ABSENT" }] },
+            tTeacher
+          )
+          expect(marked.status, marked.text).toBe(200)
+          const text = yield* readUntil(res.body!, (t) => t.includes("event: roll"), 20_000)
+          const data = /event: roll\ndata: (.*)\n/.exec(text)?.[1]
+          expect(data).toBeDefined()
+          expect(JSON.parse(data!)).toEqual({ type: "marks" })
+        })
+      )
+
       it.effect("another tenant's course answers 404 problem+json and opens no stream", () =>
         Effect.gen(function* () {
           const home = yield* setup("lr-home")

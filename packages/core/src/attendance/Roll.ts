@@ -112,13 +112,24 @@ export const makeRoll = (s: Shared, sigs: Signatures) => {
           const at = yield* DateTime.now
           let marked = 0
           for (const mark of input.marks) if (yield* applyMark(s, sigs, ref, mark, userOf(actor), at, method)) marked++
-          if (marked > 0)
+          if (marked > 0) {
             yield* s.audit.record({
               action: "attendance.roll.marked",
               targetType: "course",
               targetId: course.id,
               after: { marks: input.marks, ...(input.note ? { note: input.note } : {}) }
             })
+            // Every mark, ABSENT and EXCUSED included (PRESENT/LATE also change a signature): live rolls re-read.
+            yield* s.events.publish({
+              type: "signet.attendance.roll.marked",
+              subject: course.id,
+              data: {
+                course_id: course.id,
+                marks: input.marks.map((m) => ({ student_id: m.student_id, result: m.result })),
+                marked
+              }
+            })
+          }
           return new RollMarked({ course_id: ref.id, marked, unchanged: input.marks.length - marked })
         })
       )
