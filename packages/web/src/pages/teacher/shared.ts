@@ -31,8 +31,8 @@ export const download = (name: string, text: string, type = "text/csv;charset=ut
 
 /** What one `event: roll` of the live roll says (server `LiveRoll.ts`). */
 export interface RollEvent {
-  /** `reconnected`: made by the page after a reconnection (events may have been missed: re-read). */
-  readonly type: "signature" | "closed" | "reconnected"
+  /** `marks`: a roll call changed results (any result); `reconnected`: made by the page after a reconnection (events may have been missed: re-read). */
+  readonly type: "signature" | "marks" | "closed" | "reconnected"
   readonly student_id?: string
   readonly status?: string
   readonly signature_id?: string
