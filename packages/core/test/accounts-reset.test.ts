@@ -5,22 +5,25 @@
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it, layer } from "@effect/vitest"
 import {
+  ACCOUNTS_TABLES,
   Accounts,
   Auth,
   Core,
   Crypto,
   Events,
+  logMailer,
   MAIL_QUEUED,
+  Mailer,
   MailTemplates,
   RESET_REQUESTED_MESSAGE,
   smtpMailer,
   Tenancy
 } from "@signet/core"
 import { makeTestDatabase, testDialects } from "@signet/core/testing"
-import { Context, Duration, Effect, Layer, Redacted, TestClock } from "effect"
+import { Context, Duration, Effect, HashMap, Layer, Logger, Option, Redacted, TestClock } from "effect"
 import type { ParsedMail } from "mailparser"
 import { type SmtpSink, startSmtpSink } from "./smtp-sink.js"
-import { ADMIN_PASSWORD, onboardWithAdmin, type TenantRef, testActor } from "./support.js"
+import { ADMIN_PASSWORD, asTenant, onboardWithAdmin, type TenantRef, testActor } from "./support.js"
 
 class Sink extends Context.Tag("test/SmtpSink")<Sink, SmtpSink>() {}
 
@@ -91,6 +94,29 @@ describe("mail templates", () => {
     expect(mail.html).toContain(`href="${ORIGIN}/t/acme/reset?token=abc&amp;x=&quot;y&quot;"`)
     expect(mail.text).toContain(`<script>alert("x")</script> & Co`)
   })
+})
+
+describe("log transport", () => {
+  it.effect("prints each message, warning once that it is for development only", () =>
+    Effect.gen(function* () {
+      const lines: Array<{ level: string; message: string; text: unknown }> = []
+      const capture = Logger.make(({ annotations, logLevel, message }) => {
+        lines.push({ level: logLevel.label, message: String(message), text: HashMap.get(annotations, "text") })
+      })
+      const mail = { messageId: "m1@signet", to: "a@b.example", subject: "Hello", text: "link", html: "<p>link</p>" }
+      yield* Effect.flatMap(Mailer, (m) => Effect.zipRight(m.send(mail), m.send(mail))).pipe(
+        Effect.provide(logMailer({ from: "x@y.example", publicOrigin: ORIGIN })),
+        Effect.provide(Logger.replace(Logger.defaultLogger, capture))
+      )
+      expect(lines.filter((l) => l.level === "WARN").map((l) => l.message)).toEqual([
+        expect.stringContaining("development only")
+      ])
+      expect(lines.filter((l) => l.level === "INFO").map((l) => Option.getOrUndefined(l.text as never))).toEqual([
+        "link",
+        "link"
+      ])
+    })
+  )
 })
 
 for (const dialect of testDialects()) {
@@ -194,6 +220,20 @@ for (const dialect of testDialects()) {
         expect(refused._tag).toBe("RateLimited")
         yield* drain
         expect(sink.to(adminEmail(t)).length).toBe(5)
+      })
+    )
+
+    it.effect("reset tokens and queued mails are visible only inside their tenant (RLS on Postgres)", () =>
+      Effect.gen(function* () {
+        const t = yield* onboardWithAdmin(`reset-rls-${dialect}`)
+        const sql = yield* SqlClient.SqlClient
+        yield* request(t, adminEmail(t))
+        const count = (table: string) =>
+          sql.unsafe<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).pipe(Effect.map((r) => Number(r[0]!.n)))
+        for (const table of ACCOUNTS_TABLES) {
+          expect(yield* asTenant(t, count(table))).toBeGreaterThan(0)
+          if (dialect === "pg") expect(yield* count(table)).toBe(0)
+        }
       })
     )
 

@@ -71,29 +71,32 @@ export const DEFAULT_MAIL_FROM = "signet@localhost"
  * links and their tokens.
  */
 export const logMailer = (options: MailerOptions): Layer.Layer<Mailer> =>
-  Layer.effect(
-    Mailer,
-    Effect.as(
-      Effect.logWarning(
-        "mail: log transport (development only) — messages, links and tokens included, are printed to this log; set SIGNET_SMTP_URL in production"
-      ),
-      {
-        transport: "log" as const,
-        from: options.from,
-        publicOrigin: options.publicOrigin,
-        send: (mail: OutgoingMail) =>
-          Effect.logInfo("mail (log transport, development only)").pipe(
-            Effect.annotateLogs({
-              message_id: mail.messageId,
-              to: mail.to,
-              subject: mail.subject,
-              text: mail.text
-            })
-          ),
-        verify: Effect.void
-      }
-    )
-  )
+  Layer.sync(Mailer, () => {
+    // The warning comes with the first message, not at start: building the core (every CLI
+    // command does) must print nothing, and a process that sends no mail needs no warning.
+    let warned = false
+    return {
+      transport: "log" as const,
+      from: options.from,
+      publicOrigin: options.publicOrigin,
+      send: (mail: OutgoingMail) =>
+        Effect.suspend(() => {
+          const warning = warned
+            ? Effect.void
+            : Effect.logWarning(
+                "mail: log transport (development only) — messages, links and tokens included, are printed to this log; set SIGNET_SMTP_URL in production"
+              )
+          warned = true
+          return Effect.zipRight(
+            warning,
+            Effect.logInfo("mail (log transport, development only)").pipe(
+              Effect.annotateLogs({ message_id: mail.messageId, to: mail.to, subject: mail.subject, text: mail.text })
+            )
+          )
+        }),
+      verify: Effect.void
+    }
+  })
 
 /**
  * The SMTP transport through nodemailer, from `url` (`smtp://` or
