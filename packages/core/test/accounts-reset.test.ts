@@ -223,6 +223,20 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect("of two concurrent confirmations with one token exactly one succeeds", () =>
+      Effect.gen(function* () {
+        const t = yield* onboardWithAdmin(`reset-race-${dialect}`)
+        const token = tokenOf(yield* resetMail(t), t.slug)
+        const results = yield* Effect.all(
+          [Effect.either(confirm(t, token)), Effect.either(confirm(t, token, "the other racing passphrase 9"))],
+          { concurrency: 2 }
+        )
+        expect(results.map((r) => r._tag).sort()).toEqual(["Left", "Right"])
+        const lost = results.find((r) => r._tag === "Left")!
+        expect(lost._tag === "Left" && lost.left._tag).toBe("InvalidResetToken")
+      })
+    )
+
     it.effect("reset tokens and queued mails are visible only inside their tenant (RLS on Postgres)", () =>
       Effect.gen(function* () {
         const t = yield* onboardWithAdmin(`reset-rls-${dialect}`)
