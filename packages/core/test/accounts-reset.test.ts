@@ -15,12 +15,13 @@ import {
   MAIL_QUEUED,
   Mailer,
   MailTemplates,
+  mailerFromEnv,
   RESET_REQUESTED_MESSAGE,
   smtpMailer,
   Tenancy
 } from "@signet/core"
 import { makeTestDatabase, testDialects } from "@signet/core/testing"
-import { Context, Duration, Effect, HashMap, Layer, Logger, Option, Redacted, TestClock } from "effect"
+import { ConfigProvider, Context, Duration, Effect, HashMap, Layer, Logger, Option, Redacted, TestClock } from "effect"
 import type { ParsedMail } from "mailparser"
 import { type SmtpSink, startSmtpSink } from "./smtp-sink.js"
 import { ADMIN_PASSWORD, asTenant, onboardWithAdmin, type TenantRef, testActor } from "./support.js"
@@ -115,6 +116,30 @@ describe("log transport", () => {
         "link",
         "link"
       ])
+    })
+  )
+})
+
+describe("mailer from the environment", () => {
+  const build = (env: Record<string, string>) =>
+    Effect.provide(Mailer, mailerFromEnv).pipe(
+      Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+    )
+  it.effect("uses the log transport without SIGNET_SMTP_URL and SMTP with one", () =>
+    Effect.gen(function* () {
+      expect((yield* build({})).transport).toBe("log")
+      const smtp = yield* build({ SIGNET_SMTP_URL: "smtp://u:p@127.0.0.1:1", SIGNET_PUBLIC_URL: "https://x.example/" })
+      expect(smtp.transport).toBe("smtp")
+      expect(smtp.publicOrigin).toBe("https://x.example")
+    }).pipe(Effect.scoped)
+  )
+  it.effect("a malformed SMTP URL does not stop the core: every send fails with the configuration error", () =>
+    Effect.gen(function* () {
+      const mailer = yield* build({ SIGNET_SMTP_URL: "http://not-smtp.example" })
+      const mail = { messageId: "m@signet", to: "a@b.example", subject: "s", text: "t", html: "<p>t</p>" }
+      const error = yield* Effect.flip(mailer.send(mail))
+      expect(error._tag).toBe("MailDeliveryError")
+      expect(error.message).toContain("smtp:// or smtps://")
     })
   )
 })

@@ -181,16 +181,29 @@ export const mailerLayer = (config: MailConfig, publicOrigin: string): Layer.Lay
 /**
  * The mailer from the environment (`SIGNET_SMTP_URL`, `SIGNET_MAIL_FROM`,
  * `SIGNET_PUBLIC_URL`, default origin `http://127.0.0.1:8080`): what
- * `Core.layer` uses when the embedder gives none.
+ * `Core.layer` uses when the embedder gives none. A malformed setting does
+ * not stop the core from starting (CLI commands that send no mail keep
+ * working): every send then fails with the configuration error, so queued
+ * mail waits in the outbox, and `signet doctor` reports it.
  */
 export const mailerFromEnv: Layer.Layer<Mailer> = Layer.unwrapEffect(
-  Effect.map(
-    Effect.orDie(
-      Config.all({
-        mail: mailConfig,
-        origin: Config.string("SIGNET_PUBLIC_URL").pipe(Config.withDefault("http://127.0.0.1:8080"))
-      })
-    ),
-    ({ mail, origin }) => mailerLayer(mail, origin.replace(/\/+$/, ""))
+  Effect.match(
+    Config.all({
+      mail: mailConfig,
+      origin: Config.string("SIGNET_PUBLIC_URL").pipe(Config.withDefault("http://127.0.0.1:8080"))
+    }),
+    {
+      onFailure: (error) => {
+        const refused = Effect.fail(new MailDeliveryError({ message: `mail configuration: ${String(error)}` }))
+        return Layer.succeed(Mailer, {
+          transport: "log",
+          from: DEFAULT_MAIL_FROM,
+          publicOrigin: "http://127.0.0.1:8080",
+          send: () => refused,
+          verify: refused
+        })
+      },
+      onSuccess: ({ mail, origin }) => mailerLayer(mail, origin.replace(/\/+$/, ""))
+    }
   )
 )
