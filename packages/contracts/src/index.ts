@@ -11,7 +11,7 @@ import { AcademicsApi, CalendarApi, TimetableSyncApi } from "./academics/Api.js"
 import { AcademicsCommand, AcademicsQuery } from "./academics/Rpc.js"
 import { AccessApi } from "./access/Api.js"
 import { AccessCommand, AccessQuery } from "./access/Rpc.js"
-import { AccountsApi } from "./accounts/Api.js"
+import { AccountsApi, AccountsSelfApi } from "./accounts/Api.js"
 import { AttendanceApi } from "./attendance/Api.js"
 import { AttendanceCommand, AttendanceQuery } from "./attendance/Rpc.js"
 import { AuditApi } from "./audit/Api.js"
@@ -63,6 +63,7 @@ export class SignetApi extends HttpApi.make("signet")
   .add(PlatformApi)
   .add(AuthApi)
   .add(AccountsApi)
+  .add(AccountsSelfApi)
   .add(WebSessionApi)
   .add(SessionApi)
   .add(UsersApi)

@@ -59,3 +59,39 @@ export class InvalidResetToken extends Schema.TaggedError<InvalidResetToken>()(
   /** The single message every bad token gets. */
   static readonly generic = new InvalidResetToken({ message: "this reset link is invalid or has expired" })
 }
+
+/** Answer of a verification request: the mail is queued for the account's current address. */
+export class EmailVerificationRequested extends Schema.Class<EmailVerificationRequested>("EmailVerificationRequested")({
+  message: Schema.String
+}) {}
+
+/** Body of `POST /api/v1/tenants/{slug}/auth/email-verification/confirm`. */
+export const EmailVerificationConfirm = strictStruct("EmailVerificationConfirm", { token: ResetToken })
+/** @see EmailVerificationConfirm */
+export type EmailVerificationConfirm = typeof EmailVerificationConfirm.Type
+
+/**
+ * Whether the user's current e-mail address is verified. `verified_at` is
+ * when it was (absent when it is not).
+ */
+export class EmailVerificationStatus extends Schema.Class<EmailVerificationStatus>("EmailVerificationStatus")({
+  email: Schema.String,
+  verified: Schema.Boolean,
+  verified_at: Schema.optional(Schema.DateTimeUtc)
+}) {}
+
+/**
+ * A verification token that is unknown, expired, already used, from
+ * another tenant, tampered with, or for an address the account no longer
+ * has: one generic 400, nothing changed.
+ */
+export class InvalidVerificationToken extends Schema.TaggedError<InvalidVerificationToken>()(
+  "InvalidVerificationToken",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 400, description: "Invalid or expired verification link" })
+) {
+  /** The single message every bad token gets. */
+  static readonly generic = new InvalidVerificationToken({
+    message: "this verification link is invalid or has expired"
+  })
+}

@@ -28,22 +28,21 @@
  *
  * @module
  */
-import * as NodeCrypto from "node:crypto"
 import type { PasswordResetConfirm, PasswordResetRequest } from "@signet/contracts/accounts/Domain"
 import { InvalidResetToken, PasswordResetDone, PasswordResetRequested } from "@signet/contracts/accounts/Domain"
-import { RateLimited } from "@signet/contracts/identity/Api"
 import { type Actor, CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import { newUuid } from "@signet/contracts/kernel/Ids"
-import { Clock, Config, Effect, Option } from "effect"
+import { Clock, Effect, Option } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { tenantTx } from "../kernel/Database.js"
-import { parseRule, RateLimiter, type RateLimitRule } from "../kernel/RateLimit.js"
+import { RateLimiter, type RateLimitRule } from "../kernel/RateLimit.js"
 import { instant } from "../kernel/Sql.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
 import { Mailer } from "./Mailer.js"
 import type { makeMailQueue } from "./MailQueue.js"
 import { type AccountUser, AccountUsers } from "./Ports.js"
 import { AccountsRepo } from "./Repo.js"
+import { enforceLimit, hashLinkToken, isLinkToken, linkRules, newLinkToken } from "./Shared.js"
 import { mailLocale, passwordResetMail } from "./Templates.js"
 
 /** How long a reset link stays valid (minutes; the issue asks 15–60). */
@@ -60,23 +59,10 @@ export interface ResetClient {
 }
 
 /** A new token (base64url, 43 characters) and its stored SHA-256 (hex). */
-export const newResetToken = (): { readonly token: string; readonly hash: string } => {
-  const token = NodeCrypto.randomBytes(32).toString("base64url")
-  return { token, hash: hashResetToken(token) }
-}
+export const newResetToken = newLinkToken
 
 /** SHA-256 (hex) of a token, as stored. */
-export const hashResetToken = (token: string): string => NodeCrypto.createHash("sha256").update(token).digest("hex")
-
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/
-
-/** Reset rules from the configuration (`None`: that limit is off; dies on a malformed rule). */
-const resetRules = Effect.orDie(
-  Config.all({
-    ip: Config.string("SIGNET_RATE_RESET_IP").pipe(Config.withDefault("30/900")),
-    account: Config.string("SIGNET_RATE_RESET_ACCOUNT").pipe(Config.withDefault("5/900"))
-  })
-).pipe(Effect.map(({ account, ip }) => ({ ip: parseRule(ip), account: parseRule(account) })))
+export const hashResetToken = hashLinkToken
 
 /** The password-reset seam of the accounts service; see the module comment. */
 export const makePasswordReset = (queue: Effect.Effect.Success<typeof makeMailQueue>) =>
@@ -87,25 +73,10 @@ export const makePasswordReset = (queue: Effect.Effect.Success<typeof makeMailQu
     const limiter = yield* RateLimiter
     const audit = yield* Audit
     const mailer = yield* Mailer
-    const rules = yield* resetRules
+    const rules = yield* linkRules
 
-    const limit = (bucket: string, rule: Option.Option<RateLimitRule>): Effect.Effect<void, RateLimited, never> =>
-      Option.match(rule, {
-        onNone: () => Effect.void,
-        onSome: (r) =>
-          Effect.flatMap(limiter.hit(bucket, r), (d) =>
-            d.allowed
-              ? Effect.void
-              : Effect.fail(
-                  new RateLimited({
-                    message: `too many password reset attempts; retry in ${d.resetSeconds} s`,
-                    retry_after_seconds: d.resetSeconds,
-                    limit: d.limit,
-                    remaining: d.remaining
-                  })
-                )
-          )
-      })
+    const limit = (bucket: string, rule: Option.Option<RateLimitRule>) =>
+      enforceLimit(limiter, bucket, rule, "password reset attempts")
 
     const inTenant =
       (tenant: { readonly id: string; readonly slug: string }, actor: Actor) =>
@@ -187,7 +158,7 @@ export const makePasswordReset = (queue: Effect.Effect.Success<typeof makeMailQu
       Effect.gen(function* () {
         const tenant = yield* tenancy.resolveActive(slug)
         yield* limit(`pwreset-confirm:ip:${client.ip ?? "unknown"}`, rules.ip)
-        if (!TOKEN_SHAPE.test(input.token)) return yield* InvalidResetToken.generic
+        if (!isLinkToken(input.token)) return yield* InvalidResetToken.generic
         const base: Actor = { kind: "user", id: null, ip: client.ip, userAgent: client.userAgent }
         const now = instant(yield* Clock.currentTimeMillis)
         const row = yield* tenantTx(repo.findLiveResetToken(hashResetToken(input.token), now)).pipe(

@@ -1,6 +1,7 @@
 /**
- * The accounts module's SQL: `password_reset_tokens` and `mail_messages`
- * (the only writer of both). Every method takes the tenant from
+ * The accounts module's SQL: `password_reset_tokens`, `mail_messages`,
+ * `email_verification_tokens` and `email_verifications` (the only writer of
+ * each). Every method takes the tenant from
  * `CurrentTenant`, runs inside the caller's transaction and has a span; SQL
  * errors become defects here.
  *
@@ -74,6 +75,74 @@ export class AccountsRepo extends Effect.Service<AccountsRepo>()("Signet/Account
           (tenant) => sql`UPDATE password_reset_tokens SET used_at = ${now}
               WHERE tenant_id = ${tenant} AND user_id = ${userId} AND used_at IS NULL`
         ).pipe(Effect.asVoid, span("voidResetTokens")),
+
+      /** Stores a new e-mail verification token's hash and the address it verifies. */
+      insertVerifyToken: (row: {
+        id: string
+        userId: string
+        email: string
+        tokenHash: string
+        createdAt: string
+        expiresAt: string
+      }) =>
+        Effect.flatMap(
+          tid,
+          (tenant) =>
+            sql`INSERT INTO email_verification_tokens (tenant_id, id, user_id, email, token_hash, created_at, expires_at)
+                VALUES (${tenant}, ${row.id}, ${row.userId}, ${row.email}, ${row.tokenHash}, ${row.createdAt}, ${row.expiresAt})`
+        ).pipe(Effect.asVoid, span("insertVerifyToken")),
+
+      /** The unused, unexpired verification token with this hash, if any. */
+      findLiveVerifyToken: (tokenHash: string, now: string) =>
+        Effect.flatMap(
+          tid,
+          (tenant) => sql<ResetTokenRow & { email: string }>`SELECT CAST(id AS TEXT) AS id,
+              CAST(user_id AS TEXT) AS user_id, email FROM email_verification_tokens
+              WHERE tenant_id = ${tenant} AND token_hash = ${tokenHash} AND used_at IS NULL AND expires_at > ${now}`
+        ).pipe(
+          Effect.map((rows) => Option.fromNullable(rows[0])),
+          span("findLiveVerifyToken")
+        ),
+
+      /** Marks one verification token used if it still is live; true when this call used it. */
+      useVerifyToken: (id: string, now: string) =>
+        Effect.flatMap(
+          tid,
+          (tenant) => sql<{ id: string }>`UPDATE email_verification_tokens SET used_at = ${now}
+              WHERE tenant_id = ${tenant} AND id = ${id} AND used_at IS NULL AND expires_at > ${now}
+              RETURNING CAST(id AS TEXT) AS id`
+        ).pipe(
+          Effect.map((rows) => rows.length === 1),
+          span("useVerifyToken")
+        ),
+
+      /** Marks every still-unused verification token of a user used. */
+      voidVerifyTokens: (userId: string, now: string) =>
+        Effect.flatMap(
+          tid,
+          (tenant) => sql`UPDATE email_verification_tokens SET used_at = ${now}
+              WHERE tenant_id = ${tenant} AND user_id = ${userId} AND used_at IS NULL`
+        ).pipe(Effect.asVoid, span("voidVerifyTokens")),
+
+      /** Records `email` as the user's verified address (replacing an earlier one). */
+      saveVerified: (userId: string, email: string, now: string) =>
+        Effect.flatMap(
+          tid,
+          (tenant) => sql`INSERT INTO email_verifications (tenant_id, user_id, email, verified_at)
+              VALUES (${tenant}, ${userId}, ${email}, ${now})
+              ON CONFLICT (tenant_id, user_id) DO UPDATE SET email = excluded.email, verified_at = excluded.verified_at`
+        ).pipe(Effect.asVoid, span("saveVerified")),
+
+      /** The address the user last verified and when, if any. */
+      verifiedRow: (userId: string) =>
+        Effect.flatMap(
+          tid,
+          (tenant) => sql<{ email: string; verified_at: string | Date }>`SELECT email, verified_at
+              FROM email_verifications WHERE tenant_id = ${tenant} AND user_id = ${userId}`
+        ).pipe(
+          Effect.map((rows) => Option.fromNullable(rows[0])),
+          span("verifiedRow")
+        ),
 
       /** Stores a queued mail (content envelope-encrypted by the caller). */
       insertMail: (row: { id: string; kind: string; contentEnc: string; createdAt: string }) =>

@@ -38,19 +38,22 @@ export interface RenderedMail {
   readonly html: string
 }
 
-/** What a password-reset mail shows. */
-export interface PasswordResetVars extends Branding {
-  /** The reset link (`{publicOrigin}/t/{slug}/reset?token=…`). */
+/** What a mail carrying a single-use link shows (password reset, e-mail verification). */
+export interface LinkMailVars extends Branding {
+  /** The link (`{publicOrigin}/t/{slug}/reset?token=…`, `…/verify-email?token=…`). */
   readonly link: string
   /** How long the link stays valid, minutes. */
   readonly minutes: number
 }
 
+/** @see LinkMailVars */
+export type PasswordResetVars = LinkMailVars
+
 interface Strings {
-  readonly subject: (v: PasswordResetVars) => string
-  readonly intro: (v: PasswordResetVars) => string
+  readonly subject: (v: LinkMailVars) => string
+  readonly intro: (v: LinkMailVars) => string
   readonly action: string
-  readonly validity: (v: PasswordResetVars) => string
+  readonly validity: (v: LinkMailVars) => string
   readonly ignore: string
   readonly support: (address: string) => string
 }
@@ -74,6 +77,25 @@ const PASSWORD_RESET: Record<MailLocale, Strings> = {
   }
 }
 
+const EMAIL_VERIFICATION: Record<MailLocale, Strings> = {
+  en: {
+    subject: (v) => `Confirm your e-mail address for ${v.tenantName}`,
+    intro: (v) => `Please confirm that this address belongs to your ${v.tenantName} account.`,
+    action: "Confirm my e-mail address",
+    validity: (v) => `This link works once and expires in ${v.minutes} minutes.`,
+    ignore: "If you did not ask for this, ignore this e-mail.",
+    support: (a) => `Questions? Write to ${a}.`
+  },
+  fr: {
+    subject: (v) => `Confirmez votre adresse e-mail pour ${v.tenantName}`,
+    intro: (v) => `Merci de confirmer que cette adresse appartient à votre compte ${v.tenantName}.`,
+    action: "Confirmer mon adresse e-mail",
+    validity: (v) => `Ce lien ne fonctionne qu'une fois et expire dans ${v.minutes} minutes.`,
+    ignore: "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.",
+    support: (a) => `Une question ? Écrivez à ${a}.`
+  }
+}
+
 /** The shared HTML frame: language, title, body paragraphs, footer. */
 const frame = (locale: MailLocale, title: string, body: string, footer: string) =>
   `<!doctype html>
@@ -84,9 +106,9 @@ ${body}
 <p style="font-size:0.875rem;color:#555">${footer}</p>
 </body></html>`
 
-/** The password-reset mail in `locale`. */
-export const passwordResetMail = (locale: MailLocale, v: PasswordResetVars): RenderedMail => {
-  const s = PASSWORD_RESET[locale]
+/** A single-use-link mail from its strings. */
+const linkMail = (strings: Record<MailLocale, Strings>, locale: MailLocale, v: LinkMailVars): RenderedMail => {
+  const s = strings[locale]
   const support = v.supportEmail ? s.support(v.supportEmail) : ""
   const text = [s.intro(v), "", `${s.action}:`, v.link, "", s.validity(v), s.ignore, "", `— ${v.tenantName}`, support]
     .filter((line, i, all) => !(line === "" && i === all.length - 1))
@@ -107,3 +129,11 @@ export const passwordResetMail = (locale: MailLocale, v: PasswordResetVars): Ren
 <p>${escapeHtml(s.ignore)}</p>`
   return { subject: s.subject(v), text: `${text}\n`, html: frame(locale, s.subject(v), body, footerParts.join("<br>")) }
 }
+
+/** The password-reset mail in `locale`. */
+export const passwordResetMail = (locale: MailLocale, v: LinkMailVars): RenderedMail =>
+  linkMail(PASSWORD_RESET, locale, v)
+
+/** The e-mail verification mail in `locale`. */
+export const emailVerificationMail = (locale: MailLocale, v: LinkMailVars): RenderedMail =>
+  linkMail(EMAIL_VERIFICATION, locale, v)
