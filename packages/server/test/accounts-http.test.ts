@@ -51,11 +51,11 @@ const server = (dialect: "sqlite" | "pg") =>
   )
 
 /** Waits (real time: the server's dispatcher polls every 250 ms) for a mail to `address`. */
-const mailTo = (address: string) =>
+const mailTo = (address: string, marker = "/reset?token=") =>
   Effect.flatMap(Inbox, (inbox) =>
     Effect.gen(function* () {
       for (let i = 0; i < 400; i++) {
-        const found = inbox.find((m) => m.text?.includes("/reset?token=") && JSON.stringify(m.to).includes(address))
+        const found = inbox.find((m) => m.text?.includes(marker) && JSON.stringify(m.to).includes(address))
         if (found) return found
         yield* Effect.sleep("50 millis")
       }
@@ -65,7 +65,7 @@ const mailTo = (address: string) =>
 
 for (const dialect of testDialects()) {
   layer(server(dialect), { timeout: 120_000, excludeTestServices: true })(
-    `Password reset over REST on ${dialect}`,
+    `Accounts (password reset, e-mail verification) over REST on ${dialect}`,
     (it) => {
       it.effect(
         "202 for known and unknown addresses alike; the mailed token confirms once; a bad token is a problem+json 400",
@@ -110,6 +110,29 @@ for (const dialect of testDialects()) {
               body: { login: email, password: "a brand new passphrase 42" }
             })
             expect(newLogin.status).toBe(200)
+          })
+      )
+
+      it.effect(
+        "a signed-in user asks for a verification mail; its link verifies the address; a bad token is a problem+json 400",
+        () =>
+          Effect.gen(function* () {
+            const slug = `verify-http-${dialect}`
+            const email = `admin@${slug}.example.edu`
+            const access = yield* onboardTenant(slug)
+            const me = `/api/v1/tenants/${slug}/me/email-verification`
+            expect((yield* call("GET", me, { auth: access })).body).toMatchObject({ email, verified: false })
+            expect((yield* call("POST", me, { auth: false })).status).toBe(401)
+            expect((yield* call("POST", me, { auth: access })).status).toBe(202)
+            const mail = yield* mailTo(email, "/verify-email?token=")
+            const token = /verify-email\?token=([A-Za-z0-9_-]+)/.exec(mail.text ?? "")![1]!
+            const confirmUrl = `/api/v1/tenants/${slug}/auth/email-verification/confirm`
+            const bad = yield* call("POST", confirmUrl, { auth: false, body: { token: "y".repeat(43) } })
+            expect(expectProblem(bad, 400).code).toBe("InvalidVerificationToken")
+            const ok = yield* call("POST", confirmUrl, { auth: false, body: { token } })
+            expect(ok.status).toBe(200)
+            expect(ok.body).toMatchObject({ email, verified: true })
+            expect((yield* call("GET", me, { auth: access })).body).toMatchObject({ email, verified: true })
           })
       )
     }
