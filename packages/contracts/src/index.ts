@@ -11,6 +11,7 @@ import { AcademicsApi, CalendarApi, TimetableSyncApi } from "./academics/Api.js"
 import { AcademicsCommand, AcademicsQuery } from "./academics/Rpc.js"
 import { AccessApi } from "./access/Api.js"
 import { AccessCommand, AccessQuery } from "./access/Rpc.js"
+import { AccountsApi, AccountsSelfApi } from "./accounts/Api.js"
 import { AttendanceApi } from "./attendance/Api.js"
 import { AttendanceCommand, AttendanceQuery } from "./attendance/Rpc.js"
 import { AuditApi } from "./audit/Api.js"
@@ -30,6 +31,8 @@ export * from "./academics/Rpc.js"
 export * from "./access/Api.js"
 export * from "./access/Domain.js"
 export * from "./access/Rpc.js"
+export * from "./accounts/Api.js"
+export * from "./accounts/Domain.js"
 export * from "./attendance/Api.js"
 export * from "./attendance/Domain.js"
 export * from "./attendance/Rpc.js"
@@ -59,6 +62,8 @@ export class SignetApi extends HttpApi.make("signet")
   .add(TenantsApi)
   .add(PlatformApi)
   .add(AuthApi)
+  .add(AccountsApi)
+  .add(AccountsSelfApi)
   .add(WebSessionApi)
   .add(SessionApi)
   .add(UsersApi)

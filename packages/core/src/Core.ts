@@ -19,6 +19,9 @@ import { timetableSourceUrlColumn } from "./academics/timetable/Sources.js"
 import { Access } from "./access/Access.js"
 import { accessMigrations } from "./access/Migrations.js"
 import type { AccessStepUp, AccessUsers } from "./access/Ports.js"
+import { Accounts } from "./accounts/Accounts.js"
+import { type Mailer, mailerFromEnv } from "./accounts/Mailer.js"
+import { accountsMigrations } from "./accounts/Migrations.js"
 import { courseAttendanceLayer } from "./attendance/AcademicsPorts.js"
 import { Attendance } from "./attendance/Attendance.js"
 import { attendanceMigrations, qrSecretColumn } from "./attendance/Migrations.js"
@@ -29,6 +32,7 @@ import { beaconMigrations, beaconTotpColumn } from "./beacon/Migrations.js"
 import { Events } from "./events/Events.js"
 import { eventsMigrations } from "./events/Migrations.js"
 import { accessPortsLayer } from "./identity/AccessPorts.js"
+import { accountUsersLayer } from "./identity/AccountsPorts.js"
 import { ApiKeys } from "./identity/ApiKeys.js"
 import { Auth } from "./identity/Auth.js"
 import { SigningKeys, signingKeyColumn } from "./identity/Keys.js"
@@ -65,7 +69,8 @@ export const allMigrations = (appRole: string = DEFAULT_PG_APP_ROLE): ReadonlyAr
   accessMigrations(appRole),
   academicsMigrations,
   attendanceMigrations,
-  beaconMigrations
+  beaconMigrations,
+  accountsMigrations
 ]
 
 /** Every envelope-encrypted column of every module (master-key rotation re-wraps them). */
@@ -96,6 +101,12 @@ export interface CoreOptions {
    * `SIGNET_MASTER_KEY` or the key file (`Crypto.EnvelopeLive`).
    */
   readonly envelope?: Layer.Layer<Envelope, unknown> | undefined
+  /**
+   * The mail transport (`accounts/Mailer.ts`). Default: from the
+   * environment (`SIGNET_SMTP_URL`, `SIGNET_MAIL_FROM`, `SIGNET_PUBLIC_URL`),
+   * the development-only log transport when no SMTP URL is set.
+   */
+  readonly mailer?: Layer.Layer<Mailer> | undefined
 }
 
 /** All module services. */
@@ -121,6 +132,16 @@ export type CoreServices =
   | Timetable
   | Attendance
   | Beacons
+
+/** The accounts services (issue 18), built above the core services by {@link layer}. */
+export type AccountsServices = Accounts | Mailer
+
+/**
+ * The accounts service over the core services: identity provides its
+ * `AccountUsers` port; the mailer is the caller's.
+ */
+export const accountsLayer: Layer.Layer<Accounts, never, CoreServices | Mailer | SqlClient.SqlClient> =
+  Accounts.Default.pipe(Layer.provide(accountUsersLayer))
 
 /** The default role a new user of each type receives (defined with the default roles). */
 export { DEFAULT_ROLE_OF_TYPE }
@@ -181,7 +202,7 @@ export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient
  */
 export const layer = (
   options: CoreOptions
-): Layer.Layer<CoreServices | SqlClient.SqlClient | Database, DatabaseStartupError> => {
+): Layer.Layer<CoreServices | AccountsServices | SqlClient.SqlClient | Database, DatabaseStartupError> => {
   const sets = allMigrations(options.pgAppRole)
   const beforeStart =
     options.migrate === false
@@ -200,7 +221,9 @@ export const layer = (
       : Effect.map(runAll(sets), (applied) => {
           if (applied.length > 0) options.onMigrated?.(applied)
         })
-  return servicesLayer.pipe(
+  return accountsLayer.pipe(
+    Layer.provideMerge(servicesLayer),
+    Layer.provideMerge(options.mailer ?? mailerFromEnv),
     Layer.provideMerge(
       (options.envelope ?? EnvelopeLive).pipe(
         Layer.mapError(

@@ -61,6 +61,31 @@ export {
 } from "./access/Policy.js"
 export { AccessStepUp, AccessUsers } from "./access/Ports.js"
 export { AccessRepo } from "./access/Repo.js"
+export { Accounts } from "./accounts/Accounts.js"
+export {
+  DEFAULT_MAIL_FROM,
+  logMailer,
+  type MailConfig,
+  MailDeliveryError,
+  Mailer,
+  type MailerOptions,
+  mailConfig,
+  mailerFromEnv,
+  mailerLayer,
+  type OutgoingMail,
+  smtpMailer
+} from "./accounts/Mailer.js"
+export { MAIL_QUEUED, MAIL_SUBSCRIBER } from "./accounts/MailQueue.js"
+export { ACCOUNTS_TABLES, accountsMigrations } from "./accounts/Migrations.js"
+export {
+  hashResetToken,
+  newResetToken,
+  RESET_REQUESTED_MESSAGE,
+  RESET_TTL_MINUTES,
+  type ResetClient
+} from "./accounts/PasswordReset.js"
+export { type AccountUser, AccountUsers } from "./accounts/Ports.js"
+export * as MailTemplates from "./accounts/Templates.js"
 export {
   AttendanceAdmin,
   type DateRange as AttendanceDateRange,

@@ -19,10 +19,12 @@
  * | `SIGNET_TRACING` | `false` | create Effect spans (for an OpenTelemetry exporter) |
  * | `SIGNET_PUBLIC_URL` | `http://{host}:{port}` | the URL people reach the server at (QR sign links, cookies' `Secure`) |
  * | `SIGNET_WEB` | `true` | serve the web app at `/` |
+ * | `SIGNET_SMTP_URL` | — (log transport, development only) | `smtp://user:pass@host:587` or `smtps://user:pass@host:465` |
+ * | `SIGNET_MAIL_FROM` | `signet@localhost` | sender address of every mail |
  *
  * @module
  */
-import { Db } from "@signet/core"
+import { Db, DEFAULT_MAIL_FROM, type MailConfig, mailConfig } from "@signet/core"
 import { Config, Option, Redacted } from "effect"
 
 /** Resolved server settings. */
@@ -59,6 +61,12 @@ export interface ServerConfig {
   readonly publicUrl: Option.Option<string>
   /** Serve the web app at `/` (`SIGNET_WEB`, default true). */
   readonly web: boolean
+  /**
+   * Mail delivery (`SIGNET_SMTP_URL`, `SIGNET_MAIL_FROM`; issue 18): SMTP
+   * when a URL is set, else the development-only log transport, which
+   * prints messages (reset links included) to the log.
+   */
+  readonly mail: MailConfig
 }
 
 const list = (name: string) =>
@@ -117,7 +125,8 @@ export const serverConfig: Config.Config<ServerConfig> = Config.all({
       Config.map((s) => s.replace(/\/+$/, ""))
     )
   ),
-  web: Config.boolean("SIGNET_WEB").pipe(Config.withDefault(true))
+  web: Config.boolean("SIGNET_WEB").pipe(Config.withDefault(true)),
+  mail: mailConfig
 }) as Config.Config<ServerConfig>
 
 /** Builds a config value directly (tests, embedding). */
@@ -140,8 +149,17 @@ export const makeServerConfig = (
   closeJobIntervalMs: 0,
   publicUrl: Option.none(),
   web: true,
+  mail: { smtpUrl: Option.none(), from: DEFAULT_MAIL_FROM },
   ...overrides
 })
+
+/**
+ * The origin of the links in mails (reset links): `SIGNET_PUBLIC_URL`, else
+ * `http://{host}:{port}`. Never the request's `Host` header — a forged one
+ * would send a victim a link to the attacker's site carrying their token.
+ */
+export const mailOrigin = (config: ServerConfig): string =>
+  Option.getOrElse(config.publicUrl, () => `http://${config.host}:${config.port}`)
 
 /** Reads a bootstrap token value (for messages), never logged. */
 export const tokenValue = (t: Redacted.Redacted<string>): string => Redacted.value(t)

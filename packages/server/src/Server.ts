@@ -20,7 +20,7 @@ import {
 } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { RpcSerialization, RpcServer } from "@effect/rpc"
-import { Core, type Crypto, SignetApi, SignetRpcs } from "@signet/core"
+import { Core, type Crypto, mailerLayer, SignetApi, SignetRpcs } from "@signet/core"
 import { Effect, Layer, Scope } from "effect"
 import {
   clientInfo,
@@ -30,9 +30,10 @@ import {
   resolveCaller,
   UserAuthLive
 } from "./Auth.js"
-import type { ServerConfig } from "./Config.js"
+import { mailOrigin, type ServerConfig } from "./Config.js"
 import { AcademicsHttp, CalendarHttp, TimetableSyncHttp } from "./http/Academics.js"
 import { AccessHttp } from "./http/Access.js"
+import { AccountsHttp, AccountsSelfHttp } from "./http/Accounts.js"
 import { AttendanceHttp } from "./http/Attendance.js"
 import { AuditHttp } from "./http/Audit.js"
 import { BeaconAuthLive, BeaconDeviceHttp, BeaconsHttp } from "./http/Beacon.js"
@@ -56,6 +57,8 @@ const apiRoutes = (config: ServerConfig) =>
       EventsHttp,
       SystemHttp(config.pgAppRole),
       AuthHttp(config),
+      AccountsHttp(config),
+      AccountsSelfHttp,
       WebHttp(config),
       SessionHttp,
       UsersHttp,
@@ -201,7 +204,8 @@ export const coreLayer = (
     migrate: config.migrate,
     pgAppRole: config.pgAppRole,
     onMigrated,
-    envelope
+    envelope,
+    mailer: mailerLayer(config.mail, mailOrigin(config))
   })
 
 /** The RFC 9457 body of a request that arrives before the routes are installed. */

@@ -11,9 +11,9 @@ import * as Net from "node:net"
 import * as Path from "node:path"
 import { Args, Command, Options } from "@effect/cli"
 import { SqlClient } from "@effect/sql"
-import { Core, Crypto, Db, Migrations } from "@signet/core"
+import { Core, Crypto, Db, Mailer, Migrations, mailConfig, smtpMailer } from "@signet/core"
 import { SigningKeysRepo } from "@signet/core/identity/repo/SigningKeys"
-import { Config, Console, Data, Effect, Layer } from "effect"
+import { Config, Console, Context, Data, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { table } from "../Output.js"
 import { configFilePath, configLayer, readConfigFile } from "../Settings.js"
 
@@ -66,6 +66,40 @@ const portFree = (host: string, port: number) =>
     s.once("error", () => resume(Effect.succeed(false)))
     s.listen(port, host, () => s.close(() => resume(Effect.succeed(true))))
   })
+
+/**
+ * The mail check (issue 18): with `SIGNET_SMTP_URL`, connect and
+ * authenticate (no mail sent) within 20 s — `fail` when that does not
+ * work; without it, `warn`: the development-only log transport prints
+ * messages (reset links included) to the log.
+ */
+export const smtpCheck: Effect.Effect<Check> = Effect.gen(function* () {
+  const config = yield* Effect.either(mailConfig)
+  if (config._tag === "Left") return { check: "smtp", status: "fail", detail: String(config.left) } as const
+  if (Option.isNone(config.right.smtpUrl))
+    return {
+      check: "smtp",
+      status: "warn",
+      detail: "SIGNET_SMTP_URL unset: mails go to the log transport (development only: it prints reset links)"
+    } as const
+  const target = new URL(Redacted.value(config.right.smtpUrl.value))
+  const where = `${target.protocol}//${target.host} as ${config.right.from}`
+  const verified = yield* Effect.either(
+    Effect.scoped(
+      Effect.flatMap(
+        Layer.build(smtpMailer(config.right.smtpUrl.value, { from: config.right.from, publicOrigin: "" })),
+        (ctx) =>
+          Effect.timeoutFail(Context.get(ctx, Mailer).verify, {
+            duration: Duration.seconds(20),
+            onTimeout: () => ({ message: "no answer within 20 s" })
+          })
+      )
+    )
+  )
+  return verified._tag === "Right"
+    ? ({ check: "smtp", status: "ok", detail: `${where}: connected and accepted` } as const)
+    : ({ check: "smtp", status: "fail", detail: `${where}: ${verified.left.message}` } as const)
+})
 
 /** `signet doctor`: configuration, master key, database, migrations, signing keys, clock, port. */
 export const doctor = Command.make("doctor", { json }, (opts) =>
@@ -180,6 +214,7 @@ export const doctor = Command.make("doctor", { json }, (opts) =>
             : `readable by others: ${wide.join(", ")} (chmod 700 the directory, 600 the files)`
         )
       }
+      checks.push(yield* smtpCheck)
       const free = yield* portFree(host, port)
       add(
         "port",
@@ -194,7 +229,7 @@ export const doctor = Command.make("doctor", { json }, (opts) =>
   }).pipe(Effect.provide(configLayer()))
 ).pipe(
   Command.withDescription(
-    "Check an installation: config file, master key, database (SQLite pragmas and quick_check), migrations, signing keys, clock, port.\nExit code 1 when a check fails.\nExamples:\n  signet doctor\n  signet doctor --json"
+    "Check an installation: config file, master key, database (SQLite pragmas and quick_check), migrations, signing keys, clock, SMTP, port.\nExit code 1 when a check fails.\nExamples:\n  signet doctor\n  signet doctor --json"
   )
 )
 

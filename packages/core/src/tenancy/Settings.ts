@@ -49,6 +49,15 @@ export const SETTINGS: ReadonlyMap<string, SettingDefinition> = new Map(
       "Time zone (IANA) used for reports and timetables"
     ),
     define(
+      "general.support_email",
+      Schema.Union(
+        Schema.Literal(""),
+        Schema.String.pipe(Schema.maxLength(254), Schema.pattern(/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/))
+      ),
+      "",
+      "Support e-mail address shown in the mails Signet sends for this tenant (empty: none)"
+    ),
+    define(
       "auth.password_min_length",
       Schema.Int.pipe(Schema.between(8, 128)),
       12,

@@ -1,0 +1,97 @@
+/**
+ * Accounts contract (issue 18; seed 001 `password_reset_tokens`): the
+ * self-service password reset's requests, answer and error.
+ *
+ * @module
+ */
+import { HttpApiSchema } from "@effect/platform"
+import { Schema } from "effect"
+import { PasswordInput } from "../identity/Domain.js"
+import { strictStruct } from "../tenancy/Domain.js"
+
+/**
+ * Body of `POST /api/v1/tenants/{slug}/auth/password-reset`: the e-mail
+ * address or username of the account (1–254 characters).
+ */
+export const PasswordResetRequest = strictStruct("PasswordResetRequest", {
+  login: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(254))
+})
+/** @see PasswordResetRequest */
+export type PasswordResetRequest = typeof PasswordResetRequest.Type
+
+/**
+ * The one answer to a reset request, whether or not an account matched
+ * (no account enumeration).
+ */
+export class PasswordResetRequested extends Schema.Class<PasswordResetRequested>("PasswordResetRequested")({
+  message: Schema.String
+}) {}
+
+/**
+ * A reset token as it travels in the link: 43 base64url characters
+ * (32 random bytes). Anything else is refused as {@link InvalidResetToken}
+ * by the service, not as a schema error, so every bad token looks the same.
+ */
+export const ResetToken = Schema.String.pipe(Schema.maxLength(200)).annotations({ identifier: "ResetToken" })
+
+/** Body of `POST /api/v1/tenants/{slug}/auth/password-reset/confirm`. */
+export const PasswordResetConfirm = strictStruct("PasswordResetConfirm", {
+  token: ResetToken,
+  new_password: PasswordInput
+})
+/** @see PasswordResetConfirm */
+export type PasswordResetConfirm = typeof PasswordResetConfirm.Type
+
+/** Answer of a confirmed reset: every session of the user was signed out. */
+export class PasswordResetDone extends Schema.Class<PasswordResetDone>("PasswordResetDone")({
+  sessions_revoked: Schema.Number
+}) {}
+
+/**
+ * A reset token that is unknown, expired, already used, from another tenant
+ * or tampered with: one generic 400, nothing changed.
+ */
+export class InvalidResetToken extends Schema.TaggedError<InvalidResetToken>()(
+  "InvalidResetToken",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 400, description: "Invalid or expired reset link" })
+) {
+  /** The single message every bad token gets. */
+  static readonly generic = new InvalidResetToken({ message: "this reset link is invalid or has expired" })
+}
+
+/** Answer of a verification request: the mail is queued for the account's current address. */
+export class EmailVerificationRequested extends Schema.Class<EmailVerificationRequested>("EmailVerificationRequested")({
+  message: Schema.String
+}) {}
+
+/** Body of `POST /api/v1/tenants/{slug}/auth/email-verification/confirm`. */
+export const EmailVerificationConfirm = strictStruct("EmailVerificationConfirm", { token: ResetToken })
+/** @see EmailVerificationConfirm */
+export type EmailVerificationConfirm = typeof EmailVerificationConfirm.Type
+
+/**
+ * Whether the user's current e-mail address is verified. `verified_at` is
+ * when it was (absent when it is not).
+ */
+export class EmailVerificationStatus extends Schema.Class<EmailVerificationStatus>("EmailVerificationStatus")({
+  email: Schema.String,
+  verified: Schema.Boolean,
+  verified_at: Schema.optional(Schema.DateTimeUtc)
+}) {}
+
+/**
+ * A verification token that is unknown, expired, already used, from
+ * another tenant, tampered with, or for an address the account no longer
+ * has: one generic 400, nothing changed.
+ */
+export class InvalidVerificationToken extends Schema.TaggedError<InvalidVerificationToken>()(
+  "InvalidVerificationToken",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 400, description: "Invalid or expired verification link" })
+) {
+  /** The single message every bad token gets. */
+  static readonly generic = new InvalidVerificationToken({
+    message: "this verification link is invalid or has expired"
+  })
+}

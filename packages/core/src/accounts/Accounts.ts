@@ -1,0 +1,39 @@
+/**
+ * The accounts service (issue 18; ARCHITECTURE §1 module `accounts`): mail
+ * delivery through the outbox, the self-service password reset and e-mail
+ * verification. Invitations and passkeys are to come.
+ *
+ * Composed from its seams: `MailQueue.ts` (queuing and the sending
+ * subscriber), `PasswordReset.ts` (request and confirm), `EmailVerification.ts`, over
+ * `Repo.ts`, `Templates.ts` and the {@link Mailer} transport. Users and
+ * passwords are identity's, reached through the {@link AccountUsers} port.
+ *
+ * Building the service registers the mail subscriber with the events
+ * dispatcher, so whichever process runs `Core.jobs` sends queued mail.
+ *
+ * @module
+ */
+import { Effect } from "effect"
+import { makeEmailVerification } from "./EmailVerification.js"
+import { makeMailQueue } from "./MailQueue.js"
+import { makePasswordReset } from "./PasswordReset.js"
+import { AccountsRepo } from "./Repo.js"
+
+/** The accounts service; needs `Mailer`, `AccountUsers`, `Events`, `Envelope`, `Tenancy`, `Audit`, `RateLimiter`. */
+export class Accounts extends Effect.Service<Accounts>()("Signet/Accounts", {
+  effect: Effect.gen(function* () {
+    const queue = yield* makeMailQueue
+    yield* queue.register
+    const reset = yield* makePasswordReset(queue)
+    const verification = yield* makeEmailVerification(queue)
+    return {
+      requestPasswordReset: reset.request,
+      confirmPasswordReset: reset.confirm,
+      requestEmailVerification: verification.request,
+      confirmEmailVerification: verification.confirm,
+      emailVerificationStatus: verification.status,
+      enqueueMail: queue.enqueue
+    } as const
+  }),
+  dependencies: [AccountsRepo.Default]
+}) {}

@@ -1,0 +1,87 @@
+/**
+ * Accounts tables (issue 18). Tenant-owned: `tenant_id` first in every key,
+ * row-level security on Postgres.
+ *
+ * - `password_reset_tokens` (seed 001): one row per reset link. Only the
+ *   SHA-256 of the token is stored; `used_at` makes it single use,
+ *   `expires_at` short lived.
+ * - `mail_messages`: a rendered mail waiting for (or past) delivery. The
+ *   outbox event that asks for it carries only its id; the message itself
+ *   (which may hold a token link) is envelope-encrypted and erased once sent.
+ * - `email_verification_tokens` (seed 001): like reset tokens, plus the
+ *   address being verified.
+ * - `email_verifications`: the address each user last verified and when. A
+ *   user's address counts as verified while it equals this one, so changing
+ *   it (identity's) makes it unverified without accounts touching `users`.
+ *
+ * @module
+ */
+import { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+import { ddl, enableTenantRls, type ModuleMigrations } from "../kernel/Migrations.js"
+
+/** Every tenant-owned accounts table (for RLS and tests). */
+export const ACCOUNTS_TABLES = [
+  "password_reset_tokens",
+  "mail_messages",
+  "email_verification_tokens",
+  "email_verifications"
+] as const
+
+/** Accounts module migrations. */
+export const accountsMigrations: ModuleMigrations = {
+  module: "accounts",
+  migrations: {
+    "0001_reset_and_mail": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE password_reset_tokens (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        user_id ${t.uuid} NOT NULL,
+        token_hash TEXT NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        expires_at ${t.ts} NOT NULL,
+        used_at ${t.ts},
+        PRIMARY KEY (tenant_id, id),
+        UNIQUE (tenant_id, token_hash)
+      )`)
+      yield* sql.unsafe(`CREATE INDEX password_reset_tokens_user ON password_reset_tokens (tenant_id, user_id)`)
+      yield* sql.unsafe(`CREATE TABLE mail_messages (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        kind TEXT NOT NULL,
+        content_enc TEXT,
+        created_at ${t.ts} NOT NULL,
+        sent_at ${t.ts},
+        PRIMARY KEY (tenant_id, id)
+      )`)
+      for (const table of ["password_reset_tokens", "mail_messages"]) yield* enableTenantRls(table)
+    }),
+    "0002_email_verification": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE email_verification_tokens (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        user_id ${t.uuid} NOT NULL,
+        email TEXT NOT NULL,
+        token_hash TEXT NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        expires_at ${t.ts} NOT NULL,
+        used_at ${t.ts},
+        PRIMARY KEY (tenant_id, id),
+        UNIQUE (tenant_id, token_hash)
+      )`)
+      yield* sql.unsafe(`CREATE INDEX email_verification_tokens_user ON email_verification_tokens (tenant_id, user_id)`)
+      yield* sql.unsafe(`CREATE TABLE email_verifications (
+        tenant_id ${t.uuid} NOT NULL,
+        user_id ${t.uuid} NOT NULL,
+        email TEXT NOT NULL,
+        verified_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, user_id)
+      )`)
+      for (const table of ["email_verification_tokens", "email_verifications"]) yield* enableTenantRls(table)
+    })
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * What the accounts flows share: single-use link tokens and rate-limit
+ * enforcement (issue 18; Lucia's token rules).
+ *
+ * @module
+ */
+import * as NodeCrypto from "node:crypto"
+import { RateLimited } from "@signet/contracts/identity/Api"
+import { Config, type Context, Effect, Option } from "effect"
+import { parseRule, type RateLimiter, type RateLimitRule } from "../kernel/RateLimit.js"
+
+/** A new link token (32 CSPRNG bytes, base64url: 43 characters) and its stored SHA-256 (hex). */
+export const newLinkToken = (): { readonly token: string; readonly hash: string } => {
+  const token = NodeCrypto.randomBytes(32).toString("base64url")
+  return { token, hash: hashLinkToken(token) }
+}
+
+/** SHA-256 (hex) of a link token, as stored. */
+export const hashLinkToken = (token: string): string => NodeCrypto.createHash("sha256").update(token).digest("hex")
+
+/** The shape of a link token; anything else is refused before any lookup. */
+export const isLinkToken = (token: string): boolean => /^[A-Za-z0-9_-]{43}$/.test(token)
+
+/**
+ * Counts one hit on `bucket` under `rule` (`None`: no limit) and refuses past it.
+ * @errors RateLimited (429, with the seconds until the window resets)
+ */
+export const enforceLimit = (
+  limiter: Context.Tag.Service<RateLimiter>,
+  bucket: string,
+  rule: Option.Option<RateLimitRule>,
+  what: string
+): Effect.Effect<void, RateLimited> =>
+  Option.match(rule, {
+    onNone: () => Effect.void,
+    onSome: (r) =>
+      Effect.flatMap(limiter.hit(bucket, r), (d) =>
+        d.allowed
+          ? Effect.void
+          : Effect.fail(
+              new RateLimited({
+                message: `too many ${what}; retry in ${d.resetSeconds} s`,
+                retry_after_seconds: d.resetSeconds,
+                limit: d.limit,
+                remaining: d.remaining
+              })
+            )
+      )
+  })
+
+/**
+ * The limits of the link flows (password reset, e-mail verification), from
+ * `SIGNET_RATE_RESET_IP` (default `30/900`, per client address) and
+ * `SIGNET_RATE_RESET_ACCOUNT` (default `5/900`, per account); `None`: off.
+ * Dies on a malformed rule.
+ */
+export const linkRules = Effect.orDie(
+  Config.all({
+    ip: Config.string("SIGNET_RATE_RESET_IP").pipe(Config.withDefault("30/900")),
+    account: Config.string("SIGNET_RATE_RESET_ACCOUNT").pipe(Config.withDefault("5/900"))
+  })
+).pipe(Effect.map(({ account, ip }) => ({ ip: parseRule(ip), account: parseRule(account) })))

@@ -1,0 +1,139 @@
+/**
+ * Mail templates (issue 18 "templates per message kind with plain-text and
+ * HTML parts, localized, tenant branding"). Each kind has an English and a
+ * French text; both parts are built from the same strings. Every value
+ * interpolated into HTML goes through {@link escapeHtml} (element text and
+ * double-quoted attribute values alike); links are built by the service,
+ * never taken from a request.
+ *
+ * @module
+ */
+
+/** Languages mails are written in. */
+export type MailLocale = "en" | "fr"
+
+/** A tenant's language setting (BCP 47, `general.locale`) → the mail language (French for `fr*`, else English). */
+export const mailLocale = (tag: string | null | undefined): MailLocale =>
+  tag?.toLowerCase().startsWith("fr") ? "fr" : "en"
+
+/** Escapes `&`, `<`, `>`, `"` and `'` for HTML text and quoted attribute values. */
+export const escapeHtml = (value: string): string =>
+  value.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string
+  )
+
+/** Tenant branding every mail carries. */
+export interface Branding {
+  /** The tenant's display name (sender name, greeting, footer). */
+  readonly tenantName: string
+  /** Address for help (`general.support_email`), shown in the footer when set. */
+  readonly supportEmail?: string | undefined
+}
+
+/** A rendered message: subject, plain-text part and HTML part. */
+export interface RenderedMail {
+  readonly subject: string
+  readonly text: string
+  readonly html: string
+}
+
+/** What a mail carrying a single-use link shows (password reset, e-mail verification). */
+export interface LinkMailVars extends Branding {
+  /** The link (`{publicOrigin}/t/{slug}/reset?token=…`, `…/verify-email?token=…`). */
+  readonly link: string
+  /** How long the link stays valid, minutes. */
+  readonly minutes: number
+}
+
+/** @see LinkMailVars */
+export type PasswordResetVars = LinkMailVars
+
+interface Strings {
+  readonly subject: (v: LinkMailVars) => string
+  readonly intro: (v: LinkMailVars) => string
+  readonly action: string
+  readonly validity: (v: LinkMailVars) => string
+  readonly ignore: string
+  readonly support: (address: string) => string
+}
+
+const PASSWORD_RESET: Record<MailLocale, Strings> = {
+  en: {
+    subject: (v) => `Reset your ${v.tenantName} password`,
+    intro: (v) => `Someone asked to reset the password of your ${v.tenantName} account.`,
+    action: "Choose a new password",
+    validity: (v) => `This link works once and expires in ${v.minutes} minutes.`,
+    ignore: "If you did not ask for this, ignore this e-mail: your password stays as it is.",
+    support: (a) => `Questions? Write to ${a}.`
+  },
+  fr: {
+    subject: (v) => `Réinitialisez votre mot de passe ${v.tenantName}`,
+    intro: (v) => `Quelqu'un a demandé la réinitialisation du mot de passe de votre compte ${v.tenantName}.`,
+    action: "Choisir un nouveau mot de passe",
+    validity: (v) => `Ce lien ne fonctionne qu'une fois et expire dans ${v.minutes} minutes.`,
+    ignore: "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de passe reste inchangé.",
+    support: (a) => `Une question ? Écrivez à ${a}.`
+  }
+}
+
+const EMAIL_VERIFICATION: Record<MailLocale, Strings> = {
+  en: {
+    subject: (v) => `Confirm your e-mail address for ${v.tenantName}`,
+    intro: (v) => `Please confirm that this address belongs to your ${v.tenantName} account.`,
+    action: "Confirm my e-mail address",
+    validity: (v) => `This link works once and expires in ${v.minutes} minutes.`,
+    ignore: "If you did not ask for this, ignore this e-mail.",
+    support: (a) => `Questions? Write to ${a}.`
+  },
+  fr: {
+    subject: (v) => `Confirmez votre adresse e-mail pour ${v.tenantName}`,
+    intro: (v) => `Merci de confirmer que cette adresse appartient à votre compte ${v.tenantName}.`,
+    action: "Confirmer mon adresse e-mail",
+    validity: (v) => `Ce lien ne fonctionne qu'une fois et expire dans ${v.minutes} minutes.`,
+    ignore: "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.",
+    support: (a) => `Une question ? Écrivez à ${a}.`
+  }
+}
+
+/** The shared HTML frame: language, title, body paragraphs, footer. */
+const frame = (locale: MailLocale, title: string, body: string, footer: string) =>
+  `<!doctype html>
+<html lang="${locale}"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
+<body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1a1a1a;max-width:36rem;margin:0 auto;padding:1rem">
+${body}
+<hr style="border:none;border-top:1px solid #ddd;margin:2rem 0 1rem">
+<p style="font-size:0.875rem;color:#555">${footer}</p>
+</body></html>`
+
+/** A single-use-link mail from its strings. */
+const linkMail = (strings: Record<MailLocale, Strings>, locale: MailLocale, v: LinkMailVars): RenderedMail => {
+  const s = strings[locale]
+  const support = v.supportEmail ? s.support(v.supportEmail) : ""
+  const text = [s.intro(v), "", `${s.action}:`, v.link, "", s.validity(v), s.ignore, "", `— ${v.tenantName}`, support]
+    .filter((line, i, all) => !(line === "" && i === all.length - 1))
+    .join("\n")
+    .trimEnd()
+  const footerParts = [escapeHtml(v.tenantName)]
+  if (v.supportEmail)
+    footerParts.push(
+      escapeHtml(s.support(v.supportEmail)).replace(
+        escapeHtml(v.supportEmail),
+        `<a href="mailto:${escapeHtml(v.supportEmail)}">${escapeHtml(v.supportEmail)}</a>`
+      )
+    )
+  const body = `<p>${escapeHtml(s.intro(v))}</p>
+<p><a href="${escapeHtml(v.link)}" style="display:inline-block;padding:0.6rem 1rem;background:#1d4ed8;color:#fff;text-decoration:none;border-radius:0.375rem">${escapeHtml(s.action)}</a></p>
+<p style="font-size:0.875rem;word-break:break-all">${escapeHtml(v.link)}</p>
+<p>${escapeHtml(s.validity(v))}</p>
+<p>${escapeHtml(s.ignore)}</p>`
+  return { subject: s.subject(v), text: `${text}\n`, html: frame(locale, s.subject(v), body, footerParts.join("<br>")) }
+}
+
+/** The password-reset mail in `locale`. */
+export const passwordResetMail = (locale: MailLocale, v: LinkMailVars): RenderedMail =>
+  linkMail(PASSWORD_RESET, locale, v)
+
+/** The e-mail verification mail in `locale`. */
+export const emailVerificationMail = (locale: MailLocale, v: LinkMailVars): RenderedMail =>
+  linkMail(EMAIL_VERIFICATION, locale, v)
