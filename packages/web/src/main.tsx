@@ -3,7 +3,9 @@
  * (student, teacher, admin, account), the areas loaded on demand so the
  * student's sign path stays small.
  *
- * Routes: `/` (choose the school), `/t/{slug}/login`, `/t/{slug}` (home of
+ * Routes: `/` (choose the school), `/t/{slug}/login`, `/t/{slug}/forgot`,
+ * `/t/{slug}/reset?token=…`, `/t/{slug}/verify-email?token=…` (the account
+ * mails' links, `pages/Recovery.tsx`), `/t/{slug}` (home of
  * the user's type), `/t/{slug}/sign?c=…&k=…` (the QR codes' link),
  * `/t/{slug}/student/*`, `/t/{slug}/teacher/*`, `/t/{slug}/admin/*`,
  * `/t/{slug}/account/*`.
@@ -28,6 +30,9 @@ const Student = lazy(() => import("./pages/student/index.js").then((m) => m.Stud
 const Teacher = lazy(() => import("./pages/teacher/index.js").then((m) => m.TeacherArea))
 const Admin = lazy(() => import("./pages/admin/index.js").then((m) => m.AdminArea))
 const Account = lazy(() => import("./pages/account/index.js").then((m) => m.AccountArea))
+const Forgot = lazy(() => import("./pages/Recovery.js").then((m) => m.Forgot))
+const Reset = lazy(() => import("./pages/Recovery.js").then((m) => m.Reset))
+const VerifyEmail = lazy(() => import("./pages/Recovery.js").then((m) => m.VerifyEmail))
 
 /** `/t/{slug}`: sends the user to the home of their type. */
 const Home = ({ slug }: { slug: string }) => (
@@ -61,6 +66,9 @@ const App = () => (
         <Route path="/" component={TenantPicker} />
         <Route path="/t/:slug/login" component={Login} />
         <Route path="/t/:slug/sign" component={Sign} />
+        <Route path="/t/:slug/forgot" component={Forgot} />
+        <Route path="/t/:slug/reset" component={Reset} />
+        <Route path="/t/:slug/verify-email" component={VerifyEmail} />
         <Route path="/t/:slug/student/*" component={Student} />
         <Route path="/t/:slug/student" component={Student} />
         <Route path="/t/:slug/teacher/*" component={Teacher} />
@@ -78,7 +86,7 @@ const App = () => (
 
 // A page of a school opened with no session in memory (a QR link, a reload): ask for the access token at
 // once, while the page renders (the guard then shares this request).
-const opened = /^\/t\/([^/]+)\/(?!login)/.exec(location.pathname)
+const opened = /^\/t\/([^/]+)\/(?!login|forgot|reset|verify-email)/.exec(location.pathname)
 if (opened?.[1]) void resume(decodeURIComponent(opened[1]))
 if (/^\/t\/[^/]+\/sign$/.test(location.pathname)) warm(AttendanceApi)
 

@@ -26,6 +26,29 @@ export const common = {
       expired: "Your sign-in took too long. Start again.",
       continue: "Sign in to continue where you were."
     },
+    recovery: {
+      forgot: "Forgot your password?",
+      forgotTitle: "Reset your password",
+      forgotHint:
+        "Enter the e-mail address or username of your account. If it has an e-mail address, we send it a link to choose a new password.",
+      send: "Send the link",
+      sent: "If an account matches, a link is on its way. It works once, for 30 minutes. Check your spam folder if nothing arrives.",
+      resetTitle: "Choose a new password",
+      newPassword: "New password",
+      confirmPassword: "New password again",
+      mismatch: "The two passwords differ.",
+      save: "Set the password",
+      done: "Your password is changed and your other sessions are signed out. Sign in with the new password.",
+      invalid: "This link is invalid or has expired. Ask for a new one.",
+      again: "Ask for a new link",
+      noToken: "This page opens from the link in the e-mail.",
+      toLogin: "Back to sign-in",
+      rateLimited: "Too many requests. Try again in {{seconds}} s.",
+      verifyTitle: "E-mail address",
+      verifying: "Checking the link…",
+      verified: "Your e-mail address {{email}} is confirmed.",
+      verifyInvalid: "This confirmation link is invalid or has expired. Ask for a new one from your account page."
+    },
     nav: {
       home: "Today",
       history: "My attendance",
@@ -86,6 +109,30 @@ export const common = {
       badCode: "Ce code n'est pas valide. Essayez le suivant affiché par votre application.",
       expired: "La connexion a pris trop de temps. Recommencez.",
       continue: "Connectez-vous pour reprendre là où vous en étiez."
+    },
+    recovery: {
+      forgot: "Mot de passe oublié ?",
+      forgotTitle: "Réinitialiser le mot de passe",
+      forgotHint:
+        "Saisissez l'adresse e-mail ou l'identifiant de votre compte. S'il a une adresse e-mail, nous y envoyons un lien pour choisir un nouveau mot de passe.",
+      send: "Envoyer le lien",
+      sent: "Si un compte correspond, un lien est en route. Il sert une fois, pendant 30 minutes. Regardez dans les indésirables si rien n'arrive.",
+      resetTitle: "Choisir un nouveau mot de passe",
+      newPassword: "Nouveau mot de passe",
+      confirmPassword: "Nouveau mot de passe, encore",
+      mismatch: "Les deux mots de passe diffèrent.",
+      save: "Enregistrer le mot de passe",
+      done: "Votre mot de passe est changé et vos autres sessions sont fermées. Connectez-vous avec le nouveau mot de passe.",
+      invalid: "Ce lien n'est pas valide ou a expiré. Demandez-en un nouveau.",
+      again: "Demander un nouveau lien",
+      noToken: "Cette page s'ouvre depuis le lien de l'e-mail.",
+      toLogin: "Retour à la connexion",
+      rateLimited: "Trop de demandes. Réessayez dans {{seconds}} s.",
+      verifyTitle: "Adresse e-mail",
+      verifying: "Vérification du lien…",
+      verified: "Votre adresse e-mail {{email}} est confirmée.",
+      verifyInvalid:
+        "Ce lien de confirmation n'est pas valide ou a expiré. Demandez-en un nouveau depuis la page de votre compte."
     },
     nav: {
       home: "Aujourd'hui",

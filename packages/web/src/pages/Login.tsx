@@ -122,6 +122,11 @@ export const Login = ({ slug }: { slug: string }) => {
           {mfa === undefined ? t("login.submit") : t("login.verify")}
         </button>
       </form>
+      {mfa === undefined && (
+        <p>
+          <a href={`/t/${encodeURIComponent(slug)}/forgot`}>{t("recovery.forgot")}</a>
+        </p>
+      )}
     </main>
   )
 }
