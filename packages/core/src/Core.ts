@@ -37,6 +37,8 @@ import { identityMigrations } from "./identity/Migrations.js"
 import { Operators } from "./identity/Operators.js"
 import type { UserSchools } from "./identity/Ports.js"
 import { Identity } from "./identity/Users.js"
+import { integrationsMigrations, webhookPreviousSecretColumn, webhookSecretColumn } from "./integrations/Migrations.js"
+import { Webhooks } from "./integrations/Webhooks.js"
 import { Envelope, EnvelopeLive } from "./kernel/Crypto.js"
 import {
   type Database,
@@ -65,7 +67,8 @@ export const allMigrations = (appRole: string = DEFAULT_PG_APP_ROLE): ReadonlyAr
   accessMigrations(appRole),
   academicsMigrations,
   attendanceMigrations,
-  beaconMigrations
+  beaconMigrations,
+  integrationsMigrations
 ]
 
 /** Every envelope-encrypted column of every module (master-key rotation re-wraps them). */
@@ -74,7 +77,9 @@ export const encryptedColumns: ReadonlyArray<EncryptedColumn> = [
   mfaSecretColumn,
   qrSecretColumn,
   beaconTotpColumn,
-  timetableSourceUrlColumn
+  timetableSourceUrlColumn,
+  webhookSecretColumn,
+  webhookPreviousSecretColumn
 ]
 
 /** Options of {@link layer}. */
@@ -121,6 +126,7 @@ export type CoreServices =
   | Timetable
   | Attendance
   | Beacons
+  | Webhooks
 
 /** The default role a new user of each type receives (defined with the default roles). */
 export { DEFAULT_ROLE_OF_TYPE }
@@ -158,7 +164,8 @@ const onboarding = Layer.effect(
 export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = Layer.mergeAll(
   Timetable.Default,
   Roster.Default,
-  Beacons.Default
+  Beacons.Default,
+  Webhooks.Default
 ).pipe(
   Layer.provideMerge(Layer.mergeAll(Attendance.Default, courseAttendanceLayer)),
   Layer.provideMerge(Layer.mergeAll(Academics.Default, onboarding)),
@@ -249,6 +256,8 @@ export interface JobOptions {
    * Default false: https only.
    */
   readonly allowInsecureHttp?: boolean | undefined
+  /** Run the webhook delivery job (issue 21 §1; default true). */
+  readonly webhooks?: boolean | undefined
 }
 
 /**
@@ -266,10 +275,16 @@ export interface JobOptions {
  * const app = Layer.merge(core, Core.jobs({ closeIntervalMs: 60_000 }).pipe(Layer.provide(core)))
  * ```
  */
-export const jobs = (options: JobOptions = {}): Layer.Layer<never, never, Events | Attendance | Timetable | Tenancy> =>
+export const jobs = (
+  options: JobOptions = {}
+): Layer.Layer<never, never, Events | Attendance | Timetable | Tenancy | Webhooks> =>
   Layer.scopedDiscard(
     Effect.gen(function* () {
       if (options.outbox !== false) yield* Effect.forkScoped(Effect.flatMap(Events, (e) => e.run))
+      if (options.webhooks !== false) {
+        const tenancy = yield* Tenancy
+        yield* Effect.forkScoped(Effect.flatMap(Webhooks, (w) => w.run(tenancy)))
+      }
       const interval = options.closeIntervalMs ?? 60_000
       if (interval > 0)
         yield* Effect.forkScoped(Effect.flatMap(Attendance, (a) => a.closeJob({ intervalMs: interval })))
