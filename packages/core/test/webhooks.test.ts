@@ -12,7 +12,7 @@ import { SqlClient } from "@effect/sql"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { CreateWebhookEndpoint } from "@signet/contracts/integrations/Domain"
 import { CurrentTenant, type TenantId } from "@signet/contracts/kernel/Context"
-import { Db, defaultWebhookOptions, Events, isPublicAddress, retryDelayMs, Webhooks } from "@signet/core"
+import { Db, defaultWebhookOptions, Events, isPublicAddress, retryDelayMs, Tenancy, Webhooks } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Clock, Effect, Schema } from "effect"
 import { Webhook } from "standardwebhooks"
@@ -176,6 +176,49 @@ for (const dialect of testDialects()) {
           })
         ).pipe(Effect.ensuring(Webhooks.use((w) => w.configure({ maxAttempts: defaultWebhookOptions.maxAttempts }))))
       })
+    )
+
+    it.scoped("a disabled endpoint's pending deliveries wait; enabling it again sends them", () =>
+      Effect.gen(function* () {
+        const rx = yield* receiver
+        yield* allowLoopback
+        yield* inFreshTenant(
+          "wh-paused",
+          Effect.gen(function* () {
+            const { endpoint } = yield* create({ url: rx.url, event_types: ["signet.test."] })
+            yield* publish("signet.test.paused")
+            yield* Webhooks.use((w) => w.update(endpoint.id, { enabled: false }))
+            expect(yield* Webhooks.use((w) => w.deliverDue)).toBe(0)
+            expect(rx.got).toHaveLength(0)
+            yield* Webhooks.use((w) => w.update(endpoint.id, { enabled: true }))
+            expect(yield* Webhooks.use((w) => w.deliverDue)).toBe(1)
+            expect(rx.got.map((g) => JSON.parse(g.body).type)).toEqual(["signet.test.paused"])
+          })
+        )
+      })
+    )
+
+    it.scoped("the delivery job (as `signet serve` runs it) sends a tenant's due deliveries", () =>
+      Effect.gen(function* () {
+        const rx = yield* receiver
+        yield* allowLoopback
+        yield* Webhooks.use((w) => w.configure({ pollIntervalMs: 50 }))
+        yield* inFreshTenant(
+          "wh-job",
+          Effect.gen(function* () {
+            yield* create({ url: rx.url, event_types: ["signet.test.job"] })
+            yield* publish("signet.test.job")
+          })
+        )
+        const tenancy = yield* Tenancy
+        yield* Effect.forkScoped(Webhooks.use((w) => w.run(tenancy)).pipe(Effect.withClock(Clock.make())))
+        yield* Effect.promise(async () => {
+          for (let i = 0; i < 600 && rx.got.length === 0; i++) await new Promise((r) => setTimeout(r, 50))
+        })
+        expect(rx.got.map((g) => JSON.parse(g.body).type)).toEqual(["signet.test.job"])
+      }).pipe(
+        Effect.ensuring(Webhooks.use((w) => w.configure({ pollIntervalMs: defaultWebhookOptions.pollIntervalMs })))
+      )
     )
 
     it.scoped("another tenant's endpoint answers WebhookEndpointNotFound", () =>

@@ -17,12 +17,15 @@ import {
 } from "@signet/contracts/integrations/Domain"
 import { CurrentActor, CurrentTenant, systemActor, type TenantId } from "@signet/contracts/kernel/Context"
 import { newId, newUuid } from "@signet/contracts/kernel/Ids"
-import { DateTime, Effect, Ref } from "effect"
+import { Clock, DateTime, Effect, Ref } from "effect"
 import { acquireLease, releaseLease } from "../kernel/Leases.js"
 import type { Tenancy } from "../tenancy/Tenancy.js"
 import type { makeDelivery } from "./Delivery.js"
 import type { EndpointDeps } from "./Endpoints.js"
 import type { EndpointRow } from "./Repo.js"
+
+/** How long the delivery job's lease lasts without renewal (ms). */
+const LEASE_MS = 60_000
 
 /** Deliveries listed per endpoint at most. */
 export const MAX_LISTED_DELIVERIES = 100
@@ -121,9 +124,17 @@ export const makeDeliveryLog = (
       const withSql = Effect.provideService(SqlClient.SqlClient, sql)
       const holder = `${process.pid}-${NodeCrypto.randomUUID()}`
       const lease = "webhooks.delivery"
+      // The lease is renewed when half its time has passed, not every round: on SQLite each renewal is a write.
+      let leaderUntil = 0
+      const leader = Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        if (now < leaderUntil - LEASE_MS / 2) return true
+        const won = yield* withSql(acquireLease(lease, holder, LEASE_MS))
+        leaderUntil = won ? now + LEASE_MS : 0
+        return won
+      })
       const round = Effect.gen(function* () {
-        const o = yield* Ref.get(options)
-        if (!(yield* withSql(acquireLease(lease, holder, Math.max(60_000, o.timeoutMs * o.batchSize))))) return 0
+        if (!(yield* leader)) return 0
         let total = 0
         let cursor: string | undefined
         do {

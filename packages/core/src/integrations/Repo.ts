@@ -175,12 +175,18 @@ export class IntegrationsRepo extends Effect.Service<IntegrationsRepo>()("Signet
           Effect.map((r) => r.length > 0),
           span("insertDelivery")
         ),
-      /** Pending deliveries due at `now`, oldest first, at most `limit`. */
+      /**
+       * Pending deliveries of enabled endpoints due at `now`, oldest first, at
+       * most `limit` (a disabled endpoint's wait until it is enabled again).
+       */
       dueDeliveries: (now: DateTime.Utc, limit: number) =>
         Effect.flatMap(
           tid,
-          (t) => sql`SELECT * FROM webhook_deliveries WHERE tenant_id = ${t} AND status = 'pending'
-            AND next_attempt_at <= ${iso(now)} ORDER BY next_attempt_at, id LIMIT ${limit}`
+          (t) => sql`SELECT d.* FROM webhook_deliveries d JOIN webhook_endpoints e
+              ON e.tenant_id = d.tenant_id AND e.id = d.endpoint_id
+            WHERE d.tenant_id = ${t} AND d.status = 'pending' AND d.next_attempt_at <= ${iso(now)}
+              AND e.enabled = ${bool(true)}
+            ORDER BY d.next_attempt_at, d.id LIMIT ${limit}`
         ).pipe(Effect.flatMap(deliveries), span("dueDeliveries")),
       /** An endpoint's deliveries, newest first, at most `limit`. */
       listDeliveries: (endpointId: string, limit: number) =>
