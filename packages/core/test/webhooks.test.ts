@@ -245,6 +245,8 @@ for (const dialect of testDialects()) {
             expect((yield* refused("https://169.254.169.254/latest/meta-data")).message).toContain("non-public")
             expect((yield* refused("https://localhost/hook")).message).toContain("loopback")
             expect((yield* refused("http://example.com/hook")).message).toContain("https")
+            // A name that resolves to loopback (the machine's own, in /etc/hosts) is refused when created.
+            expect((yield* refused(`https://${Os.hostname()}/hook`)).message).toContain("resolves to a loopback")
             expect(yield* Webhooks.use((w) => w.list)).toEqual([])
           })
         ).pipe(Effect.ensuring(allowLoopback))

@@ -3,7 +3,9 @@
  * delete, rotate the secret. Internal to `Webhooks.ts`.
  *
  * - The URL is checked by `Target.checkEndpointUrl` (https; no literal
- *   non-public address unless the operator allows private targets); the
+ *   non-public address unless the operator allows private targets) and its
+ *   host resolved (`Target.checkResolvedHost`: refused when unresolvable or
+ *   when any address is non-public); the
  *   filter by the contract's grammar; at most `MAX_WEBHOOK_ENDPOINTS` per
  *   tenant.
  * - The secret is generated here (`whsec_` + base64 of 32 random bytes, the
@@ -39,7 +41,7 @@ import type { Envelope } from "../kernel/Crypto.js"
 import { secretAad } from "./Migrations.js"
 import type { WebhookOptions } from "./Options.js"
 import type { EndpointRow, IntegrationsRepo } from "./Repo.js"
-import { checkEndpointUrl } from "./Target.js"
+import { checkEndpointUrl, checkResolvedHost } from "./Target.js"
 
 /** What the endpoint operations are built from. */
 export interface EndpointDeps {
@@ -66,9 +68,13 @@ const notFound = (id: string) => new WebhookEndpointNotFound({ message: `no webh
 /** The endpoint operations over `deps`; see the module comment. */
 export const makeEndpoints = ({ audit, envelope, events, inTx, options, repo }: EndpointDeps) => {
   const validUrl = (raw: string) =>
-    Effect.flatMap(Ref.get(options), (o) => {
+    Effect.gen(function* () {
+      const o = yield* Ref.get(options)
       const url = checkEndpointUrl(raw, o)
-      return typeof url === "string" ? Effect.fail(ValidationError.field("url", url)) : Effect.succeed(url.href)
+      if (typeof url === "string") return yield* ValidationError.field("url", url)
+      const refused = yield* Effect.promise(() => checkResolvedHost(url, o))
+      if (refused !== null) return yield* ValidationError.field("url", refused)
+      return url.href
     })
 
   /** An endpoint row of the current tenant (inside a transaction). @errors WebhookEndpointNotFound */

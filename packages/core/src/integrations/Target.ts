@@ -82,6 +82,23 @@ export const checkEndpointUrl = (raw: string, options: TargetOptions): URL | str
   return url
 }
 
+/**
+ * Resolves a URL's host now and answers why it is refused (a message naming
+ * the rule), or null when every address is public or private targets are
+ * allowed. Used when an endpoint is created or its URL changed; the guarded
+ * lookup checks again at every connection.
+ */
+export const checkResolvedHost = async (url: URL, options: TargetOptions): Promise<string | null> => {
+  if (options.allowPrivateTargets) return null
+  const host = bareHost(url)
+  if (ipaddr.isValid(host)) return null // literal addresses: checkEndpointUrl
+  const addresses = await Dns.promises.lookup(host, { all: true, verbatim: true }).catch(() => null)
+  if (addresses === null || addresses.length === 0) return "host name could not be resolved"
+  return addresses.some((a) => !isPublicAddress(a.address))
+    ? "host resolves to a loopback, private, link-local or otherwise non-public address"
+    : null
+}
+
 /** Why a connection was refused by the guarded lookup. */
 export const REFUSED_RESOLUTION = "the host resolves to a loopback, private, link-local or otherwise non-public address"
 
