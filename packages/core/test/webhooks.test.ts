@@ -221,6 +221,29 @@ for (const dialect of testDialects()) {
       )
     )
 
+    it.scoped("pruning deletes finished deliveries past the retention and keeps pending ones", () =>
+      Effect.gen(function* () {
+        const rx = yield* receiver
+        yield* allowLoopback
+        yield* inFreshTenant(
+          "wh-prune",
+          Effect.gen(function* () {
+            const { endpoint } = yield* create({ url: rx.url, event_types: ["signet.test."] })
+            yield* publish("signet.test.done")
+            yield* Webhooks.use((w) => w.deliverDue)
+            rx.status = 500
+            yield* publish("signet.test.waiting")
+            yield* Webhooks.use((w) => w.deliverDue)
+            expect(yield* Webhooks.use((w) => w.prune)).toBe(0)
+            yield* Webhooks.use((w) => w.configure({ retentionMs: -60_000 }))
+            expect(yield* Webhooks.use((w) => w.prune)).toBe(1)
+            const left = yield* Webhooks.use((w) => w.listDeliveries(endpoint.id))
+            expect(left.map((d) => [d.event_type, d.status])).toEqual([["signet.test.waiting", "pending"]])
+          })
+        ).pipe(Effect.ensuring(Webhooks.use((w) => w.configure({ retentionMs: defaultWebhookOptions.retentionMs }))))
+      })
+    )
+
     it.scoped("another tenant's endpoint answers WebhookEndpointNotFound", () =>
       Effect.gen(function* () {
         const rx = yield* receiver

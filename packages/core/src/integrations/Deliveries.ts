@@ -27,6 +27,9 @@ import type { EndpointRow } from "./Repo.js"
 /** How long the delivery job's lease lasts without renewal (ms). */
 const LEASE_MS = 60_000
 
+/** How often the job prunes finished deliveries past the retention (ms). */
+const PRUNE_EVERY_MS = 3_600_000
+
 /** Deliveries listed per endpoint at most. */
 export const MAX_LISTED_DELIVERIES = 100
 
@@ -37,7 +40,7 @@ export const makeDeliveryLog = (
   delivery: ReturnType<typeof makeDelivery>
 ) => {
   const { inTx, options, repo } = deps
-  const { attempt, deliverDue, findDelivery } = delivery
+  const { attempt, deliverDue, findDelivery, prune } = delivery
 
   /** A delivery of an endpoint with its attempts. @errors WebhookEndpointNotFound, WebhookDeliveryNotFound */
   const getDelivery = (endpointId: string, deliveryId: string) =>
@@ -133,8 +136,12 @@ export const makeDeliveryLog = (
         leaderUntil = won ? now + LEASE_MS : 0
         return won
       })
+      let prunedAt = 0
       const round = Effect.gen(function* () {
         if (!(yield* leader)) return 0
+        const now = yield* Clock.currentTimeMillis
+        const pruning = now - prunedAt >= PRUNE_EVERY_MS
+        if (pruning) prunedAt = now
         let total = 0
         let cursor: string | undefined
         do {
@@ -142,7 +149,7 @@ export const makeDeliveryLog = (
             .list({ status: "active", limit: 200, ...(cursor ? { cursor } : {}) })
             .pipe(Effect.orDie)
           for (const t of page.items)
-            total += yield* deliverDue.pipe(
+            total += yield* (pruning ? Effect.tap(deliverDue, () => prune) : deliverDue).pipe(
               Effect.provideService(CurrentTenant, { id: t.id as TenantId, slug: t.slug }),
               Effect.provideService(CurrentActor, systemActor)
             )

@@ -157,5 +157,12 @@ export const makeDelivery = (
     return due.length
   }).pipe(Effect.withSpan("Webhooks.deliverDue"))
 
-  return { enqueue, attempt, deliverDue, findDelivery } as const
+  /** Deletes the current tenant's finished deliveries older than `retentionMs`; answers how many. */
+  const prune = Effect.gen(function* () {
+    const o = yield* Ref.get(options)
+    const before = DateTime.subtractDuration(yield* DateTime.now, `${o.retentionMs} millis`)
+    return yield* inTx(repo.pruneDeliveries(before))
+  }).pipe(Effect.withSpan("Webhooks.prune"))
+
+  return { enqueue, attempt, deliverDue, findDelivery, prune } as const
 }

@@ -25,6 +25,8 @@ export interface WebhookOptions extends TargetOptions {
   readonly secretOverlapMs: number
   /** Idle poll interval of the delivery job, ms (default 1 000). */
   readonly pollIntervalMs: number
+  /** How long finished deliveries and their attempts are kept, ms (default 30 days); the job prunes hourly. */
+  readonly retentionMs: number
 }
 
 /** Default webhook tuning. */
@@ -36,7 +38,8 @@ export const defaultWebhookOptions: WebhookOptions = {
   maxDelayMs: Duration.toMillis(Duration.hours(12)),
   batchSize: 50,
   secretOverlapMs: Duration.toMillis(Duration.hours(24)),
-  pollIntervalMs: 1_000
+  pollIntervalMs: 1_000,
+  retentionMs: Duration.toMillis(Duration.days(30))
 }
 
 /**

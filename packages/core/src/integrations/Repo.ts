@@ -83,13 +83,97 @@ export interface AttemptRecord {
 const iso = (d: DateTime.Utc) => DateTime.formatIso(d)
 const tid = Effect.map(CurrentTenant, (t) => t.id as string)
 
+/** The SQL of `webhook_deliveries` and `webhook_attempts` (part of {@link IntegrationsRepo}). */
+const deliveryQueries = (sql: SqlClient.SqlClient) => {
+  const span = repoSpan("IntegrationsRepo")
+  const deliveries = Schema.decodeUnknown(Schema.Array(DeliveryRow))
+  const attempts = Schema.decodeUnknown(Schema.Array(WebhookAttempt))
+  return {
+    /** Enqueues a delivery unless the endpoint already has one for the event; answers whether it did. */
+    insertDelivery: (d: NewDelivery) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`INSERT INTO webhook_deliveries (tenant_id, id, endpoint_id, event_id, event_type, payload,
+          status, attempts, next_attempt_at, created_at)
+          VALUES (${t}, ${d.id}, ${d.endpoint_id}, ${d.event_id}, ${d.event_type}, ${d.payload},
+            'pending', 0, ${iso(d.at)}, ${iso(d.at)})
+          ON CONFLICT (tenant_id, endpoint_id, event_id) DO NOTHING RETURNING id`
+      ).pipe(
+        Effect.map((r) => r.length > 0),
+        span("insertDelivery")
+      ),
+    /**
+     * Pending deliveries of enabled endpoints due at `now`, oldest first, at
+     * most `limit` (a disabled endpoint's wait until it is enabled again).
+     */
+    dueDeliveries: (now: DateTime.Utc, limit: number) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`SELECT d.* FROM webhook_deliveries d JOIN webhook_endpoints e
+            ON e.tenant_id = d.tenant_id AND e.id = d.endpoint_id
+          WHERE d.tenant_id = ${t} AND d.status = 'pending' AND d.next_attempt_at <= ${iso(now)}
+            AND e.enabled = ${bool(true)}
+          ORDER BY d.next_attempt_at, d.id LIMIT ${limit}`
+      ).pipe(Effect.flatMap(deliveries), span("dueDeliveries")),
+    /** An endpoint's deliveries, newest first, at most `limit`. */
+    listDeliveries: (endpointId: string, limit: number) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`SELECT * FROM webhook_deliveries WHERE tenant_id = ${t} AND endpoint_id = ${endpointId}
+          ORDER BY created_at DESC, id DESC LIMIT ${limit}`
+      ).pipe(Effect.flatMap(deliveries), span("listDeliveries")),
+    /** One delivery of the tenant. */
+    findDelivery: (id: string) =>
+      Effect.flatMap(tid, (t) => sql`SELECT * FROM webhook_deliveries WHERE tenant_id = ${t} AND id = ${id}`).pipe(
+        Effect.flatMap(deliveries),
+        Effect.map((r) => Option.fromNullable(r[0])),
+        span("findDelivery")
+      ),
+    /** A delivery's attempts, oldest first. */
+    listAttempts: (deliveryId: string) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`SELECT delivery_id, attempt, at, status_code, latency_ms, response_excerpt, error
+          FROM webhook_attempts WHERE tenant_id = ${t} AND delivery_id = ${deliveryId} ORDER BY attempt`
+      ).pipe(Effect.flatMap(attempts), span("listAttempts")),
+    /** Logs an attempt and records its outcome on the delivery. */
+    recordAttempt: (a: AttemptRecord) =>
+      Effect.gen(function* () {
+        const t = yield* tid
+        yield* sql`INSERT INTO webhook_attempts (tenant_id, delivery_id, attempt, at, status_code, latency_ms,
+          response_excerpt, error) VALUES (${t}, ${a.delivery_id}, ${a.attempt}, ${iso(a.at)}, ${a.status_code},
+          ${a.latency_ms}, ${a.response_excerpt}, ${a.error})`
+        yield* sql`UPDATE webhook_deliveries SET status = ${a.status}, attempts = ${a.attempt},
+          next_attempt_at = ${a.next_attempt_at === null ? null : iso(a.next_attempt_at)},
+          last_status_code = ${a.status_code}, last_error = ${a.error},
+          delivered_at = ${a.status === "succeeded" ? iso(a.at) : null}
+          WHERE tenant_id = ${t} AND id = ${a.delivery_id}`
+      }).pipe(span("recordAttempt")),
+    /** Deletes finished (succeeded or failed) deliveries created before `before`, with their attempts; answers how many. */
+    pruneDeliveries: (before: DateTime.Utc) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`DELETE FROM webhook_deliveries WHERE tenant_id = ${t} AND status <> 'pending'
+          AND created_at < ${iso(before)} RETURNING id`
+      ).pipe(
+        Effect.map((r) => r.length),
+        span("pruneDeliveries")
+      ),
+    /** Puts a delivery back in the queue, due at `at` (its attempt count and log stay). */
+    requeueDelivery: (id: WebhookDeliveryId, at: DateTime.Utc) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ${iso(at)}
+          WHERE tenant_id = ${t} AND id = ${id}`
+      ).pipe(Effect.asVoid, span("requeueDelivery"))
+  } as const
+}
+
 /** The integrations module's SQL; see the module comment. */
 export class IntegrationsRepo extends Effect.Service<IntegrationsRepo>()("Signet/IntegrationsRepo", {
   effect: Effect.map(SqlClient.SqlClient, (sql) => {
     const span = repoSpan("IntegrationsRepo")
     const endpoints = Schema.decodeUnknown(Schema.Array(EndpointRow))
-    const deliveries = Schema.decodeUnknown(Schema.Array(DeliveryRow))
-    const attempts = Schema.decodeUnknown(Schema.Array(WebhookAttempt))
     const count = Schema.decodeUnknown(Schema.Array(Schema.Struct({ n: DbCount })))
 
     return {
@@ -162,73 +246,7 @@ export class IntegrationsRepo extends Effect.Service<IntegrationsRepo>()("Signet
           Effect.map((r) => r.length > 0),
           span("deleteEndpoint")
         ),
-      /** Enqueues a delivery unless the endpoint already has one for the event; answers whether it did. */
-      insertDelivery: (d: NewDelivery) =>
-        Effect.flatMap(
-          tid,
-          (t) => sql`INSERT INTO webhook_deliveries (tenant_id, id, endpoint_id, event_id, event_type, payload,
-            status, attempts, next_attempt_at, created_at)
-            VALUES (${t}, ${d.id}, ${d.endpoint_id}, ${d.event_id}, ${d.event_type}, ${d.payload},
-              'pending', 0, ${iso(d.at)}, ${iso(d.at)})
-            ON CONFLICT (tenant_id, endpoint_id, event_id) DO NOTHING RETURNING id`
-        ).pipe(
-          Effect.map((r) => r.length > 0),
-          span("insertDelivery")
-        ),
-      /**
-       * Pending deliveries of enabled endpoints due at `now`, oldest first, at
-       * most `limit` (a disabled endpoint's wait until it is enabled again).
-       */
-      dueDeliveries: (now: DateTime.Utc, limit: number) =>
-        Effect.flatMap(
-          tid,
-          (t) => sql`SELECT d.* FROM webhook_deliveries d JOIN webhook_endpoints e
-              ON e.tenant_id = d.tenant_id AND e.id = d.endpoint_id
-            WHERE d.tenant_id = ${t} AND d.status = 'pending' AND d.next_attempt_at <= ${iso(now)}
-              AND e.enabled = ${bool(true)}
-            ORDER BY d.next_attempt_at, d.id LIMIT ${limit}`
-        ).pipe(Effect.flatMap(deliveries), span("dueDeliveries")),
-      /** An endpoint's deliveries, newest first, at most `limit`. */
-      listDeliveries: (endpointId: string, limit: number) =>
-        Effect.flatMap(
-          tid,
-          (t) => sql`SELECT * FROM webhook_deliveries WHERE tenant_id = ${t} AND endpoint_id = ${endpointId}
-            ORDER BY created_at DESC, id DESC LIMIT ${limit}`
-        ).pipe(Effect.flatMap(deliveries), span("listDeliveries")),
-      /** One delivery of the tenant. */
-      findDelivery: (id: string) =>
-        Effect.flatMap(tid, (t) => sql`SELECT * FROM webhook_deliveries WHERE tenant_id = ${t} AND id = ${id}`).pipe(
-          Effect.flatMap(deliveries),
-          Effect.map((r) => Option.fromNullable(r[0])),
-          span("findDelivery")
-        ),
-      /** A delivery's attempts, oldest first. */
-      listAttempts: (deliveryId: string) =>
-        Effect.flatMap(
-          tid,
-          (t) => sql`SELECT delivery_id, attempt, at, status_code, latency_ms, response_excerpt, error
-            FROM webhook_attempts WHERE tenant_id = ${t} AND delivery_id = ${deliveryId} ORDER BY attempt`
-        ).pipe(Effect.flatMap(attempts), span("listAttempts")),
-      /** Logs an attempt and records its outcome on the delivery. */
-      recordAttempt: (a: AttemptRecord) =>
-        Effect.gen(function* () {
-          const t = yield* tid
-          yield* sql`INSERT INTO webhook_attempts (tenant_id, delivery_id, attempt, at, status_code, latency_ms,
-            response_excerpt, error) VALUES (${t}, ${a.delivery_id}, ${a.attempt}, ${iso(a.at)}, ${a.status_code},
-            ${a.latency_ms}, ${a.response_excerpt}, ${a.error})`
-          yield* sql`UPDATE webhook_deliveries SET status = ${a.status}, attempts = ${a.attempt},
-            next_attempt_at = ${a.next_attempt_at === null ? null : iso(a.next_attempt_at)},
-            last_status_code = ${a.status_code}, last_error = ${a.error},
-            delivered_at = ${a.status === "succeeded" ? iso(a.at) : null}
-            WHERE tenant_id = ${t} AND id = ${a.delivery_id}`
-        }).pipe(span("recordAttempt")),
-      /** Puts a delivery back in the queue, due at `at` (its attempt count and log stay). */
-      requeueDelivery: (id: WebhookDeliveryId, at: DateTime.Utc) =>
-        Effect.flatMap(
-          tid,
-          (t) => sql`UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ${iso(at)}
-            WHERE tenant_id = ${t} AND id = ${id}`
-        ).pipe(Effect.asVoid, span("requeueDelivery"))
+      ...deliveryQueries(sql)
     } as const
   })
 }) {}

@@ -65,7 +65,14 @@ export class Webhooks extends Effect.Service<Webhooks>()("Signet/Webhooks", {
 
     const { findRow: _findRow, ...endpointOps } = endpoints
     const { job: _job, ...logOps } = log
-    return { ...endpointOps, ...logOps, deliverDue: delivery.deliverDue, configure, run } as const
+    return {
+      ...endpointOps,
+      ...logOps,
+      deliverDue: delivery.deliverDue,
+      prune: delivery.prune,
+      configure,
+      run
+    } as const
   }),
   dependencies: [IntegrationsRepo.Default]
 }) {}
