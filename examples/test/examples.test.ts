@@ -41,3 +41,12 @@ it("(c) simulates a classroom: phones flash presence tokens at a real signet-bea
   )
   expect(r.stdout).toMatch(/beacon active, last counter 11, clock drift -?\d+ ms/)
 })
+
+it("(d) receives Signet's webhooks: a ping and a school event, each verified with standardwebhooks (issue 21)", async () => {
+  const r = await example("webhook-receiver.mjs")
+  expect(r.code, r.stderr).toBe(0)
+  expect(r.stdout).toContain("ping answered HTTP 204")
+  expect(r.stdout).toMatch(/verified signet\.integrations\.endpoint\.ping/)
+  expect(r.stdout).toContain("school event delivered: signet.academics.school.created")
+  expect(r.stdout).not.toContain("refused a request")
+})

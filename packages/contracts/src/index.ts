@@ -20,6 +20,7 @@ import { EventsApi } from "./events/Api.js"
 import { ApiKeysApi, AuthApi, PlatformApi, SessionApi, UsersApi } from "./identity/Api.js"
 import { AuthService, IdentityCommand, IdentityQuery, RpcTenantAuth } from "./identity/Rpc.js"
 import { WebSessionApi } from "./identity/WebApi.js"
+import { WebhooksApi } from "./integrations/Api.js"
 import { UserAuth } from "./kernel/Security.js"
 import { SystemApi } from "./system/Api.js"
 import { TenantsApi } from "./tenancy/Api.js"
@@ -47,6 +48,8 @@ export * from "./identity/Api.js"
 export * from "./identity/Domain.js"
 export * from "./identity/Rpc.js"
 export * from "./identity/WebApi.js"
+export * from "./integrations/Api.js"
+export * from "./integrations/Domain.js"
 export { ActorKind, TenantId } from "./kernel/Context.js"
 export * from "./kernel/Errors.js"
 export { Page, PageParams } from "./kernel/Pagination.js"
@@ -77,6 +80,7 @@ export class SignetApi extends HttpApi.make("signet")
   .add(BeaconsApi)
   .add(AuditApi)
   .add(EventsApi)
+  .add(WebhooksApi)
   .annotate(OpenApi.Title, "Signet API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(

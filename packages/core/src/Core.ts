@@ -21,6 +21,7 @@ import { accessMigrations } from "./access/Migrations.js"
 import type { AccessStepUp, AccessUsers } from "./access/Ports.js"
 import { Accounts } from "./accounts/Accounts.js"
 import { type Mailer, mailerFromEnv } from "./accounts/Mailer.js"
+import { mailContentColumn } from "./accounts/MailQueue.js"
 import { accountsMigrations } from "./accounts/Migrations.js"
 import { courseAttendanceLayer } from "./attendance/AcademicsPorts.js"
 import { Attendance } from "./attendance/Attendance.js"
@@ -41,6 +42,8 @@ import { identityMigrations } from "./identity/Migrations.js"
 import { Operators } from "./identity/Operators.js"
 import type { UserSchools } from "./identity/Ports.js"
 import { Identity } from "./identity/Users.js"
+import { integrationsMigrations, webhookPreviousSecretColumn, webhookSecretColumn } from "./integrations/Migrations.js"
+import { Webhooks } from "./integrations/Webhooks.js"
 import { Envelope, EnvelopeLive } from "./kernel/Crypto.js"
 import {
   type Database,
@@ -70,7 +73,8 @@ export const allMigrations = (appRole: string = DEFAULT_PG_APP_ROLE): ReadonlyAr
   academicsMigrations,
   attendanceMigrations,
   beaconMigrations,
-  accountsMigrations
+  accountsMigrations,
+  integrationsMigrations
 ]
 
 /** Every envelope-encrypted column of every module (master-key rotation re-wraps them). */
@@ -79,7 +83,10 @@ export const encryptedColumns: ReadonlyArray<EncryptedColumn> = [
   mfaSecretColumn,
   qrSecretColumn,
   beaconTotpColumn,
-  timetableSourceUrlColumn
+  timetableSourceUrlColumn,
+  webhookSecretColumn,
+  webhookPreviousSecretColumn,
+  mailContentColumn
 ]
 
 /** Options of {@link layer}. */
@@ -132,6 +139,7 @@ export type CoreServices =
   | Timetable
   | Attendance
   | Beacons
+  | Webhooks
 
 /** The accounts services (issue 18), built above the core services by {@link layer}. */
 export type AccountsServices = Accounts | Mailer
@@ -179,7 +187,8 @@ const onboarding = Layer.effect(
 export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = Layer.mergeAll(
   Timetable.Default,
   Roster.Default,
-  Beacons.Default
+  Beacons.Default,
+  Webhooks.Default
 ).pipe(
   Layer.provideMerge(Layer.mergeAll(Attendance.Default, courseAttendanceLayer)),
   Layer.provideMerge(Layer.mergeAll(Academics.Default, onboarding)),
@@ -272,6 +281,8 @@ export interface JobOptions {
    * Default false: https only.
    */
   readonly allowInsecureHttp?: boolean | undefined
+  /** Run the webhook delivery job (issue 21 §1; default true). */
+  readonly webhooks?: boolean | undefined
 }
 
 /**
@@ -289,10 +300,16 @@ export interface JobOptions {
  * const app = Layer.merge(core, Core.jobs({ closeIntervalMs: 60_000 }).pipe(Layer.provide(core)))
  * ```
  */
-export const jobs = (options: JobOptions = {}): Layer.Layer<never, never, Events | Attendance | Timetable | Tenancy> =>
+export const jobs = (
+  options: JobOptions = {}
+): Layer.Layer<never, never, Events | Attendance | Timetable | Tenancy | Webhooks> =>
   Layer.scopedDiscard(
     Effect.gen(function* () {
       if (options.outbox !== false) yield* Effect.forkScoped(Effect.flatMap(Events, (e) => e.run))
+      if (options.webhooks !== false) {
+        const tenancy = yield* Tenancy
+        yield* Effect.forkScoped(Effect.flatMap(Webhooks, (w) => w.run(tenancy)))
+      }
       const interval = options.closeIntervalMs ?? 60_000
       if (interval > 0)
         yield* Effect.forkScoped(Effect.flatMap(Attendance, (a) => a.closeJob({ intervalMs: interval })))

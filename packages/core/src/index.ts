@@ -136,6 +136,19 @@ export * as Password from "./identity/Password.js"
 export { noSchools, UserSchools } from "./identity/Ports.js"
 export { StepUp } from "./identity/StepUp.js"
 export { Identity, type ListUsers } from "./identity/Users.js"
+export { WebhookAdmin } from "./integrations/Admin.js"
+export { MAX_LISTED_DELIVERIES } from "./integrations/Deliveries.js"
+export { filterMatches } from "./integrations/Delivery.js"
+export { generateSecret } from "./integrations/Endpoints.js"
+export {
+  INTEGRATIONS_TABLES,
+  integrationsMigrations,
+  webhookPreviousSecretColumn,
+  webhookSecretColumn
+} from "./integrations/Migrations.js"
+export { MAX_EXCERPT_BYTES, signHeaders } from "./integrations/Send.js"
+export { checkEndpointUrl, isPublicAddress } from "./integrations/Target.js"
+export { defaultWebhookOptions, retryDelayMs, type WebhookOptions, Webhooks } from "./integrations/Webhooks.js"
 export * as Crypto from "./kernel/Crypto.js"
 export * as Db from "./kernel/Database.js"
 export * as KeyRotation from "./kernel/KeyRotation.js"

@@ -26,6 +26,7 @@
  * @module
  */
 import { apiKeysApi, mfaApi, rolesApi, tenantsApi, usersApi } from "./AccountApis.js"
+import { webhooksApi } from "./IntegrationApis.js"
 import { academicsApi, attendanceApi, beaconsApi } from "./SchoolApis.js"
 import { makeSession, type SignetClientOptions } from "./Session.js"
 
@@ -74,7 +75,9 @@ export const createSignetClient = (options: SignetClientOptions) => {
     /** Signatures, rolls, QR codes, excuses and reports. */
     attendance: attendanceApi(session),
     /** Classroom beacons (registry side). */
-    beacons: beaconsApi(session)
+    beacons: beaconsApi(session),
+    /** Outgoing webhooks: endpoints, deliveries, ping, replay (docs/webhooks.md). */
+    webhooks: webhooksApi(session)
   }
 }
 

@@ -42,6 +42,7 @@ import { ApiKeysHttp, AuthHttp, PlatformHttp, SessionHttp, UsersHttp } from "./h
 import { SystemHttp } from "./http/System.js"
 import { TenantsHttp } from "./http/Tenancy.js"
 import { WebHttp } from "./http/Web.js"
+import { WebhooksHttp } from "./http/Webhooks.js"
 import { liveRollRoute } from "./LiveRoll.js"
 import { Metrics, MetricsLive } from "./Metrics.js"
 import { globalMiddleware } from "./Middleware.js"
@@ -70,7 +71,8 @@ const apiRoutes = (config: ServerConfig) =>
       TimetableSyncHttp,
       AttendanceHttp,
       BeaconDeviceHttp,
-      BeaconsHttp
+      BeaconsHttp,
+      WebhooksHttp
     ]),
     Layer.provide([OperatorAuthLive(config), UserAuthLive(config), BeaconAuthLive])
   )

@@ -81,7 +81,8 @@ export const corePermissions = {
   settings: ["read", "write"],
   academics: ["read", "write"],
   attendance: ["read", "write", "admin"],
-  beacons: ["read", "write"]
+  beacons: ["read", "write"],
+  webhooks: ["read", "write"]
 } as const satisfies PermissionCatalog
 
 /** A permission declared by {@link corePermissions}, e.g. `"attendance:write"`. */

@@ -28,6 +28,7 @@ import { Clock, Effect, Redacted } from "effect"
 import { Events } from "../events/Events.js"
 import { Envelope } from "../kernel/Crypto.js"
 import { tenantTx } from "../kernel/Database.js"
+import type { EncryptedColumn } from "../kernel/KeyRotation.js"
 import { instant } from "../kernel/Sql.js"
 import { Mailer, type OutgoingMail } from "./Mailer.js"
 import { AccountsRepo } from "./Repo.js"
@@ -50,6 +51,14 @@ interface StoredMail {
 }
 
 const aad = (tenant: string, id: string) => `tenant:${tenant}:accounts:mail:${id}`
+
+/** The queued mails' encrypted content (master-key rotation re-wraps what is still unsent). */
+export const mailContentColumn: EncryptedColumn = {
+  table: "mail_messages",
+  keyColumns: ["tenant_id", "id"],
+  column: "content_enc",
+  aad: (row) => aad(String(row.tenant_id), String(row.id))
+}
 
 /** The mail queue: `enqueue` (in a transaction) and the subscriber that sends. */
 export const makeMailQueue = Effect.gen(function* () {

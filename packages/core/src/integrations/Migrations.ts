@@ -1,0 +1,103 @@
+/**
+ * Integrations tables (issue 21 §1), all tenant-owned with row-level
+ * security on Postgres:
+ *
+ * - `webhook_endpoints`: a tenant's endpoints — URL, event-type filter
+ *   (JSON array), description, enabled flag, the signing secret
+ *   (envelope-encrypted, {@link webhookSecretColumn}) and the previous one
+ *   while its overlap lasts ({@link webhookPreviousSecretColumn}).
+ * - `webhook_deliveries`: one event (or ping) to one endpoint, unique per
+ *   (endpoint, event) so a redelivered event enqueues nothing new; the
+ *   payload is stored so every retry sends the same bytes.
+ * - `webhook_attempts`: the delivery log, one row per HTTP attempt.
+ *
+ * @module
+ */
+import { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+import type { EncryptedColumn } from "../kernel/KeyRotation.js"
+import { ddl, enableTenantRls, type ModuleMigrations } from "../kernel/Migrations.js"
+
+/** Every integrations table (for RLS and tests). */
+export const INTEGRATIONS_TABLES = ["webhook_endpoints", "webhook_deliveries", "webhook_attempts"] as const
+
+/** The AAD of an endpoint's secret ciphertext. */
+export const secretAad = (tenant: string, id: string) => `tenant:${tenant}:webhook_endpoints:${id}:secret`
+
+/** The envelope-encrypted signing secret of each endpoint (master-key rotation re-wraps it). */
+export const webhookSecretColumn: EncryptedColumn = {
+  table: "webhook_endpoints",
+  keyColumns: ["tenant_id", "id"],
+  column: "secret_enc",
+  aad: (row) => secretAad(String(row.tenant_id), String(row.id))
+}
+
+/** The previous secret of an endpoint during a rotation's overlap (same AAD as the current one). */
+export const webhookPreviousSecretColumn: EncryptedColumn = {
+  table: "webhook_endpoints",
+  keyColumns: ["tenant_id", "id"],
+  column: "previous_secret_enc",
+  aad: (row) => secretAad(String(row.tenant_id), String(row.id))
+}
+
+/** Integrations module migrations. */
+export const integrationsMigrations: ModuleMigrations = {
+  module: "integrations",
+  migrations: {
+    "0001_webhooks": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE webhook_endpoints (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        url TEXT NOT NULL,
+        description TEXT,
+        event_types ${t.json} NOT NULL,
+        enabled ${t.bool} NOT NULL,
+        disabled_reason TEXT,
+        secret_enc TEXT NOT NULL,
+        previous_secret_enc TEXT,
+        previous_secret_until ${t.ts},
+        secret_rotated_at ${t.ts} NOT NULL,
+        last_success_at ${t.ts},
+        created_at ${t.ts} NOT NULL,
+        updated_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      )`)
+      yield* sql.unsafe(`CREATE TABLE webhook_deliveries (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        endpoint_id ${t.uuid} NOT NULL,
+        event_id TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at ${t.ts},
+        last_status_code INTEGER,
+        last_error TEXT,
+        created_at ${t.ts} NOT NULL,
+        delivered_at ${t.ts},
+        PRIMARY KEY (tenant_id, id),
+        UNIQUE (tenant_id, endpoint_id, event_id),
+        FOREIGN KEY (tenant_id, endpoint_id) REFERENCES webhook_endpoints (tenant_id, id) ON DELETE CASCADE
+      )`)
+      yield* sql.unsafe(
+        `CREATE INDEX webhook_deliveries_due ON webhook_deliveries (tenant_id, status, next_attempt_at)`
+      )
+      yield* sql.unsafe(`CREATE TABLE webhook_attempts (
+        tenant_id ${t.uuid} NOT NULL,
+        delivery_id ${t.uuid} NOT NULL,
+        attempt INTEGER NOT NULL,
+        at ${t.ts} NOT NULL,
+        status_code INTEGER,
+        latency_ms INTEGER NOT NULL,
+        response_excerpt TEXT,
+        error TEXT,
+        PRIMARY KEY (tenant_id, delivery_id, attempt),
+        FOREIGN KEY (tenant_id, delivery_id) REFERENCES webhook_deliveries (tenant_id, id) ON DELETE CASCADE
+      )`)
+      for (const table of INTEGRATIONS_TABLES) yield* enableTenantRls(table)
+    })
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The facade's integrations group (`client.webhooks`, issue 21 §1): one
+ * factory over the client's {@link Session}, composed by `Client.ts`.
+ *
+ * @module
+ */
+import type { Session } from "./Session.js"
+import type { PlainOf } from "./Transport.js"
+
+/**
+ * `client.webhooks`: the tenant's webhook endpoints (docs/webhooks.md).
+ * `create` and `rotateSecret` answer the signing secret — the only time it
+ * is shown. Made from the client's {@link Session}.
+ */
+export const webhooksApi = ({ call, callWith, path }: Session) => {
+  const at = (id: string) => ({ path: { ...path, id } })
+  const atDelivery = (id: string, deliveryId: string) => ({ path: { ...path, id, deliveryId } })
+  return {
+    /** Creates an endpoint: `{ url, event_types?, description?, enabled? }` → `{ endpoint, secret }`. */
+    create: (input: PlainOf<"webhooks", "createWebhookEndpoint">) =>
+      callWith("webhooks", "createWebhookEndpoint", input, (r, payload) =>
+        r.webhooks.createWebhookEndpoint({ path, payload })
+      ),
+    /** The tenant's endpoints, oldest first. */
+    list: () => call((r) => r.webhooks.listWebhookEndpoints({ path })),
+    get: (id: string) => call((r) => r.webhooks.getWebhookEndpoint(at(id))),
+    /** Changes `url`, `event_types`, `description` or `enabled`. */
+    update: (id: string, input: PlainOf<"webhooks", "updateWebhookEndpoint">) =>
+      callWith("webhooks", "updateWebhookEndpoint", input, (r, payload) =>
+        r.webhooks.updateWebhookEndpoint({ ...at(id), payload })
+      ),
+    remove: (id: string) => call((r) => r.webhooks.deleteWebhookEndpoint(at(id))),
+    /** A new secret (`{ endpoint, secret }`); the old one still signs for 24 h. */
+    rotateSecret: (id: string) => call((r) => r.webhooks.rotateWebhookSecret(at(id))),
+    /** The endpoint's latest deliveries, newest first. */
+    deliveries: (id: string) => call((r) => r.webhooks.listWebhookDeliveries(at(id))),
+    /** A delivery with its attempts. */
+    delivery: (id: string, deliveryId: string) =>
+      call((r) => r.webhooks.getWebhookDelivery(atDelivery(id, deliveryId))),
+    /** Sends a ping event now; answers the delivery and its attempt. */
+    ping: (id: string) => call((r) => r.webhooks.pingWebhookEndpoint(at(id))),
+    /** Sends one delivery again now. */
+    replay: (id: string, deliveryId: string) =>
+      call((r) => r.webhooks.replayWebhookDelivery(atDelivery(id, deliveryId)))
+  }
+}
