@@ -119,7 +119,7 @@ for (const dialect of testDialects()) {
         expect((yield* roll(course.id)).closed).toBe(false)
       })
     )
-  
+
     it.scoped("CloseCourse over RPC: the teacher closes the course; a student gets Forbidden and nothing changes", () =>
       Effect.gen(function* () {
         const { course, roll, tS1, tT1 } = yield* setup("cc-rpc")
