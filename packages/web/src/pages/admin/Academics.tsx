@@ -2,7 +2,9 @@
  * School structure (`/t/{slug}/admin/academics`, issue 17 "schools/
  * classrooms/groups/courses"): lists with create forms — schools (name,
  * code, time zone), classrooms and groups of a school (groups with their
- * member count), and the courses of one day (in the school's time zone).
+ * member count and student list), and the courses of one day (in the
+ * school's time zone) — each item renamed or deleted in place
+ * (`AcademicsEdit.tsx`).
  *
  * @module
  */
@@ -13,6 +15,7 @@ import { useState } from "preact/hooks"
 import { call } from "../../app/api.js"
 import { formatDateTime, useT } from "../../app/i18n.js"
 import { ErrorNote, Frame, Loading, useLoad } from "../../app/ui.js"
+import { GroupMembers, ItemActions } from "./AcademicsEdit.js"
 import { ActionNotes, field, Section, useAction, useSchools } from "./shared.js"
 
 /** The school-structure page. */
@@ -93,6 +96,14 @@ const Schools = ({
                 <strong>{s.name}</strong> {s.code && <span class="muted">({s.code})</span>}
               </span>
               <span class="muted">{s.timezone}</span>
+              <ItemActions
+                name={s.name}
+                rename={(name) =>
+                  call(AcademicsApi, (c) => c.academics.updateSchool({ path: { slug, id: s.id }, payload: { name } }))
+                }
+                remove={() => call(AcademicsApi, (c) => c.academics.deleteSchool({ path: { slug, id: s.id } }))}
+                onChanged={onCreated}
+              />
             </li>
           ))}
         </ul>
@@ -168,6 +179,16 @@ const Classrooms = ({ slug, school }: { slug: string; school: School }) => {
                 <strong>{r.name}</strong> <span class="muted">({r.code})</span>
               </span>
               <span class="muted">{r.capacity ?? ""}</span>
+              <ItemActions
+                name={r.name}
+                rename={(name) =>
+                  call(AcademicsApi, (c) =>
+                    c.academics.updateClassroom({ path: { slug, id: r.id }, payload: { name } })
+                  )
+                }
+                remove={() => call(AcademicsApi, (c) => c.academics.deleteClassroom({ path: { slug, id: r.id } }))}
+                onChanged={list.reload}
+              />
             </li>
           ))}
         </ul>
@@ -196,6 +217,7 @@ const Classrooms = ({ slug, school }: { slug: string; school: School }) => {
 
 const Groups = ({ slug, school }: { slug: string; school: School }) => {
   const t = useT("admin")
+  const [open, setOpen] = useState<string | undefined>(undefined)
   const list = useLoad(
     () =>
       call(AcademicsApi, (c) =>
@@ -237,7 +259,23 @@ const Groups = ({ slug, school }: { slug: string; school: School }) => {
               <span>
                 <strong>{g.name}</strong> {g.code && <span class="muted">({g.code})</span>}
               </span>
-              <span class="badge">{t("academics.members", { count: g.member_count })}</span>
+              <button
+                type="button"
+                class="badge"
+                aria-expanded={open === g.id}
+                onClick={() => setOpen(open === g.id ? undefined : g.id)}
+              >
+                {t("academics.members", { count: g.member_count })}
+              </button>
+              <ItemActions
+                name={g.name}
+                rename={(name) =>
+                  call(AcademicsApi, (c) => c.academics.updateGroup({ path: { slug, id: g.id }, payload: { name } }))
+                }
+                remove={() => call(AcademicsApi, (c) => c.academics.deleteGroup({ path: { slug, id: g.id } }))}
+                onChanged={list.reload}
+              />
+              {open === g.id && <GroupMembers slug={slug} school={school} groupId={g.id} onChanged={list.reload} />}
             </li>
           ))}
         </ul>
@@ -326,6 +364,14 @@ const Courses = ({ slug, school }: { slug: string; school: School }) => {
                 </span>
               </span>
               <span class="muted">{x.signature_closed ? t("academics.closed") : ""}</span>
+              <ItemActions
+                name={x.name}
+                rename={(name) =>
+                  call(AcademicsApi, (c) => c.academics.updateCourse({ path: { slug, id: x.id }, payload: { name } }))
+                }
+                remove={() => call(AcademicsApi, (c) => c.academics.deleteCourse({ path: { slug, id: x.id } }))}
+                onChanged={list.reload}
+              />
             </li>
           ))}
         </ul>
