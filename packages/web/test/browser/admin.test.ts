@@ -286,7 +286,7 @@ describe.runIf(browserAvailable())("web app: admin", () => {
               yield* adminPage(t, slug, "/reports", "Reports")
               yield* step(() => t.page.getByLabel("Group").selectOption({ label: "2A" }))
               yield* step(() => t.page.getByRole("button", { name: "Show report" }).click())
-              const chart = t.page.locator("svg[role=img]")
+              const chart = t.page.locator("canvas[role=img]")
               yield* step(() => chart.waitFor())
               expect(yield* step(() => chart.getAttribute("aria-label"))).toContain("Present 1")
               const download = yield* step(async () => {

@@ -223,7 +223,7 @@ describe.runIf(browserAvailable())("web app: teacher", () => {
             expect(yield* step(() => t.page.getByRole("rowheader").first().textContent())).toMatch(/^Maths/)
             // PRESENT 1, ABSENT 0: a rate of 100 % in the table and on the chart.
             expect(yield* step(() => t.page.locator("tbody tr td").last().textContent())).toBe("100 %")
-            expect(yield* step(() => t.page.locator("svg.bars").textContent())).toContain("100 %")
+            expect(yield* step(() => t.page.locator(".chart-values").textContent())).toContain("Maths: 100 %")
             yield* screenshots(t, "teacher-reports", dialect)
             yield* pageChecks(t)
           })

@@ -2,7 +2,7 @@
  * Beacons (`/t/{slug}/admin/beacons`, issue 17 "beacons (enrolment code,
  * status, last seen, telemetry chart)"): the tenant's beacons with status and
  * last contact, a one-time enrolment code (shown once), revoke, and one
- * beacon's telemetry (battery, clock drift) as SVG line charts.
+ * beacon's telemetry (battery, clock drift) as Chart.js line charts.
  *
  * @module
  */
@@ -14,9 +14,10 @@ import type { User } from "@signet/contracts/identity/Domain"
 import { DateTime } from "effect"
 import { useState } from "preact/hooks"
 import { call } from "../../app/api.js"
+import { LineChart } from "../../app/Chart.js"
 import { formatDateTime, useT } from "../../app/i18n.js"
 import { ErrorNote, Frame, Loading, useLoad } from "../../app/ui.js"
-import { ActionNotes, field, LineChart, Pager, Section, TableWrap, useAction, useCursor } from "./shared.js"
+import { ActionNotes, field, Pager, Section, TableWrap, useAction, useCursor } from "./shared.js"
 
 /** The beacons page. */
 export const Beacons = ({ slug, user }: { slug: string; user: User }) => {
@@ -157,14 +158,15 @@ const Telemetry = ({ slug, beacon }: { slug: string; beacon: Beacon }) => {
       .filter((s) => s[k] !== null)
       .map((s) => ({ x: DateTime.toEpochMillis(s.at), y: s[k] as number }))
       .sort((a, b) => a.x - b.x)
+  const when = (ms: number) => formatDateTime(ms, undefined, "time")
   return (
     <Section title={t("beacons.telemetryOf", { name: beacon.name ?? beacon.id.slice(0, 8) })}>
       {data.loading && <Loading />}
       <ErrorNote error={data.error} />
       {data.data && data.data.length === 0 && <p class="muted">{t("beacons.noTelemetry")}</p>}
-      <LineChart title={t("beacons.battery")} unit="%" points={series("battery_pct")} />
-      <LineChart title={t("beacons.drift")} unit="ms" points={series("clock_drift_ms")} />
-      <LineChart title={t("beacons.temperature")} unit="°C" points={series("temperature_c")} />
+      <LineChart title={t("beacons.battery")} unit="%" points={series("battery_pct")} formatX={when} />
+      <LineChart title={t("beacons.drift")} unit="ms" points={series("clock_drift_ms")} formatX={when} />
+      <LineChart title={t("beacons.temperature")} unit="°C" points={series("temperature_c")} formatX={when} />
     </Section>
   )
 }

@@ -1,7 +1,7 @@
 /**
  * Attendance reports (`/t/{slug}/admin/reports`, issue 17 "attendance
  * reports with charts and CSV download"): a school or one of its groups over
- * a date range (`attendance.report`), the totals as an accessible SVG bar
+ * a date range (`attendance.report`), the totals as a Chart.js bar
  * chart and a per-student table, and the same report as a CSV file
  * (`attendance.reportCsv`, saved through a Blob link).
  *
@@ -13,9 +13,10 @@ import type { AttendanceReport } from "@signet/contracts/attendance/Domain"
 import type { User } from "@signet/contracts/identity/Domain"
 import { useState } from "preact/hooks"
 import { call } from "../../app/api.js"
+import { BarChart } from "../../app/Chart.js"
 import { useT } from "../../app/i18n.js"
 import { ErrorNote, Frame, useLoad } from "../../app/ui.js"
-import { BarChart, download, field, SchoolSelect, TableWrap, useAction, useSchools } from "./shared.js"
+import { download, field, SchoolSelect, TableWrap, useAction, useSchools } from "./shared.js"
 
 const ymd = (d: Date) =>
   `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`
@@ -113,6 +114,15 @@ export const Reports = ({ slug, user }: { slug: string; user: User }) => {
 
 const KINDS = ["present", "late", "absent", "excused", "unmarked"] as const
 
+/** Each kind's colour (the app's CSS variables). */
+const TONE: Record<(typeof KINDS)[number], string> = {
+  present: "--ok",
+  late: "--late",
+  absent: "--bad",
+  excused: "--muted",
+  unmarked: "--muted"
+}
+
 const ReportView = ({ report }: { report: AttendanceReport }) => {
   const t = useT("admin")
   const rate = (r: number | null) => (r === null ? "—" : `${Math.round(r * 100)} %`)
@@ -124,7 +134,7 @@ const ReportView = ({ report }: { report: AttendanceReport }) => {
       </p>
       <BarChart
         title={t("reports.chart")}
-        bars={KINDS.map((k) => ({ label: t(`reports.kind.${k}`), value: report.totals[k], tone: `tone-${k}` }))}
+        bars={KINDS.map((k) => ({ label: t(`reports.kind.${k}`), value: report.totals[k], tone: TONE[k] }))}
       />
       {report.lines.length === 0 ? (
         <p class="muted">{t("reports.empty")}</p>

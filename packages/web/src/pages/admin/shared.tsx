@@ -1,7 +1,7 @@
 /**
  * Building blocks of the admin pages (issue 17 "Admin"): one-shot actions
  * with their busy/error/done state, cursor pagination, the import messages
- * table (file:line), accessible SVG charts, file downloads and the school list.
+ * table (file:line), file downloads and the school list.
  *
  * @module
  */
@@ -145,74 +145,6 @@ export const GroupsList = ({ groups }: { groups: ReadonlyArray<MessageGroup> | u
         ))}
       </ul>
     </section>
-  )
-}
-
-/** One bar of a {@link BarChart}. */
-export interface Bar {
-  readonly label: string
-  readonly value: number
-  /** CSS class of the bar (its colour). */
-  readonly tone?: string
-}
-
-/** An accessible SVG bar chart (`role="img"`, the numbers in its label and beside each bar). */
-export const BarChart = ({ title, bars }: { title: string; bars: ReadonlyArray<Bar> }) => {
-  const max = Math.max(1, ...bars.map((b) => b.value))
-  const row = 28
-  const label = `${title}: ${bars.map((b) => `${b.label} ${b.value}`).join(", ")}`
-  return (
-    <figure class="chart">
-      <svg viewBox={`0 0 320 ${bars.length * row + 4}`} role="img" aria-label={label} class="bars">
-        {bars.map((b, i) => (
-          <g key={b.label} transform={`translate(0 ${i * row + 2})`}>
-            <text x="0" y="17" class="bar-label">
-              {b.label}
-            </text>
-            <rect x="96" y="4" height="18" width={Math.max(1, (b.value / max) * 180)} class={`bar ${b.tone ?? ""}`} />
-            <text x={100 + (b.value / max) * 180} y="17" class="bar-value">
-              {b.value}
-            </text>
-          </g>
-        ))}
-      </svg>
-      <figcaption>{title}</figcaption>
-    </figure>
-  )
-}
-
-/** An accessible SVG line chart of `points` (x ascending); the label says the range and the last value. */
-export const LineChart = ({
-  title,
-  points,
-  unit
-}: {
-  title: string
-  points: ReadonlyArray<{ readonly x: number; readonly y: number }>
-  unit: string
-}) => {
-  if (points.length === 0) return null
-  const xs = points.map((p) => p.x)
-  const ys = points.map((p) => p.y)
-  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)]
-  const sx = (x: number) => 8 + ((x - x0) / Math.max(1, x1 - x0)) * 304
-  const sy = (y: number) => 112 - ((y - y0) / Math.max(1e-9, y1 - y0 || 1)) * 104
-  const d = points.map((p, i) => `${i === 0 ? "M" : "L"}${sx(p.x).toFixed(1)} ${sy(p.y).toFixed(1)}`).join(" ")
-  const last = ys[ys.length - 1]
-  return (
-    <figure class="chart">
-      <svg
-        viewBox="0 0 320 120"
-        role="img"
-        aria-label={`${title}: ${y0}–${y1} ${unit}, ${last} ${unit} (${points.length})`}
-        class="line"
-      >
-        <path d={d} class="line-path" />
-      </svg>
-      <figcaption>
-        {title} ({y0}–{y1} {unit})
-      </figcaption>
-    </figure>
   )
 }
 

@@ -14,6 +14,7 @@ import { AttendanceApi } from "@signet/contracts/attendance/Api"
 import type { CourseRoll } from "@signet/contracts/attendance/Domain"
 import type { User } from "@signet/contracts/identity/Domain"
 import { call } from "../../app/api.js"
+import { BarChart } from "../../app/Chart.js"
 import { formatDateTime, useT } from "../../app/i18n.js"
 import { ErrorNote, Frame, Loading, useLoad } from "../../app/ui.js"
 import { download } from "./shared.js"
@@ -41,33 +42,14 @@ const loadRolls = (slug: string, user: User) => {
   )
 }
 
-/** Horizontal bars of the attendance rate per course (SVG with a text alternative per bar). */
+/** The attendance rate per course as bars (courses without a rate yet are left out; the table has them). */
 const RateChart = ({ rolls }: { rolls: ReadonlyArray<CourseRoll> }) => {
   const t = useT("teacher")
-  const row = 28
-  const label = 180
-  const width = 600
-  return (
-    <svg class="bars" viewBox={`0 0 ${width} ${rolls.length * row + 10}`} role="img" aria-labelledby="chart-title">
-      <title id="chart-title">{t("reports.chart")}</title>
-      {rolls.map((r, i) => {
-        const rate = rateOf(r)
-        const w = rate === null ? 0 : Math.round(rate * (width - label - 60))
-        const y = i * row + 5
-        return (
-          <g key={r.course_id}>
-            <text x={0} y={y + 18} font-size="14" fill="#1a1a1a">
-              {r.course_name.slice(0, 22)}
-            </text>
-            <rect x={label} y={y + 4} width={w} height={row - 10} fill="#1d4ed8" />
-            <text x={label + w + 6} y={y + 18} font-size="14" fill="#1a1a1a">
-              {rate === null ? "–" : `${Math.round(rate * 100)} %`}
-            </text>
-          </g>
-        )
-      })}
-    </svg>
-  )
+  const bars = rolls.flatMap((r) => {
+    const rate = rateOf(r)
+    return rate === null ? [] : [{ label: r.course_name.slice(0, 22), value: Math.round(rate * 100) }]
+  })
+  return bars.length === 0 ? null : <BarChart title={t("reports.chart")} bars={bars} unit=" %" max={100} />
 }
 
 /** The reports page. */
