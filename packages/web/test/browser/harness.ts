@@ -82,7 +82,9 @@ export interface TestPage {
 export const openPage = (
   size: keyof typeof VIEWPORTS = "phone",
   /** The device's time zone (IANA), when a test needs one other than the machine's. */
-  timezoneId?: string
+  timezoneId?: string,
+  /** The browser's language (BCP 47); English (`en-GB`) unless a test needs another. */
+  locale = "en-GB"
 ): Effect.Effect<TestPage, never, Browser | TestServer | Scope.Scope> =>
   Effect.gen(function* () {
     const browser = yield* Browser
@@ -92,7 +94,7 @@ export const openPage = (
         browser.newContext({
           ...VIEWPORTS[size],
           baseURL: server.url,
-          locale: "en-GB",
+          locale,
           ...(timezoneId ? { timezoneId } : {})
         })
       ),
