@@ -223,7 +223,10 @@ const ARGON2_KEYS = [
 ]
 
 /** CommonJS packages loaded on first use of an export (see embedAssets). */
-const LAZY_CJS = /^(undici|ws)$/
+const LAZY_CJS = /^(undici|ws|nodemailer)$/
+/** Importers whose LAZY_CJS imports become lazy: @effect/platform-node, and core's mailer and webhook sender. */
+const LAZY_IMPORTERS =
+  /[\\/]@effect[\\/]platform-node(-shared)?[\\/]|[\\/]packages[\\/]core[\\/]dist[\\/](accounts|integrations)[\\/]/
 
 /** The Scalar API reference (3.3 MB of JavaScript) that @effect/platform inlines for /docs. */
 const SCALAR = /[\\/]@effect[\\/]platform[\\/]dist[\\/](esm|cjs)[\\/]internal[\\/]httpApiScalar\.js$/
@@ -244,6 +247,9 @@ const SCALAR = /[\\/]@effect[\\/]platform[\\/]dist[\\/](esm|cjs)[\\/]internal[\\
  *   upgrades but uses only inside functions, become objects whose exports load
  *   the real module on first use: `signet serve` opens no WebSocket and makes
  *   no undici request, and loading undici cost some 20 ms of every start.
+ *   Core's mailer (`nodemailer`) and webhook sender (`undici`) get the same
+ *   treatment: they load with the first mail or delivery, which keeps them
+ *   out of the start-up code cache and the binary under 120 MB.
  * Every other `.node` require is an error, so an unhandled addon cannot slip in.
  * `used` collects the assets the bundle needs: name → { addon: true } or { text }.
  */
@@ -285,7 +291,7 @@ const embedAssets = (used) => ({
       resolveDir: root
     }))
     b.onResolve({ filter: LAZY_CJS }, (a) => {
-      if (!/[\\/]@effect[\\/]platform-node(-shared)?[\\/]/.test(a.importer)) return undefined
+      if (!LAZY_IMPORTERS.test(a.importer)) return undefined
       return { path: createRequire(a.importer).resolve(a.path), namespace: "signet-lazy" }
     })
     b.onLoad({ filter: /.*/, namespace: "signet-lazy" }, (a) => {
@@ -396,7 +402,10 @@ const buildOne = async ({ name, entry, train, v8Flags = [] }, base, addonFiles) 
         if (e.isDirectory()) walk(p)
         else {
           const rel = `/${Path.relative(webDist, p).split(Path.sep).join("/")}`
-          if (/\.(br|gz)$/.test(e.name)) assets[`web${rel}`] = p
+          // Only the gzip forms: every browser accepts gzip (Chromium sends `br` over HTTPS only), and
+          // the brotli copies would cost the binary 0.2 MB for a few kilobytes less per page.
+          if (e.name.endsWith(".gz")) assets[`web${rel}`] = p
+          else if (e.name.endsWith(".br")) continue
           else {
             listed.push(rel)
             // A file with a gzip form is embedded compressed only (the server gunzips it once at start).
