@@ -231,6 +231,9 @@ const LAZY_IMPORTERS =
 /** The Scalar API reference (3.3 MB of JavaScript) that @effect/platform inlines for /docs. */
 const SCALAR = /[\\/]@effect[\\/]platform[\\/]dist[\\/](esm|cjs)[\\/]internal[\\/]httpApiScalar\.js$/
 
+/** zxcvbn-ts's common-password list (identity's password policy): one ~370 KB string literal. */
+const ZXCVBN_PASSWORDS = /[\\/]@zxcvbn-ts[\\/]language-common[\\/]dist[\\/]passwords\.json\.cjs$/
+
 /**
  * esbuild plugin: native addons and large assets come from the SEA assets
  * through scripts/sea/runtime.cjs instead of node_modules.
@@ -250,6 +253,9 @@ const SCALAR = /[\\/]@effect[\\/]platform[\\/]dist[\\/](esm|cjs)[\\/]internal[\\
  *   Core's mailer (`nodemailer`) and webhook sender (`undici`) get the same
  *   treatment: they load with the first mail or delivery, which keeps them
  *   out of the start-up code cache and the binary under 120 MB.
+ * - @zxcvbn-ts/language-common's passwords.json.cjs (one ~370 KB string)
+ *   reads that string from the brotli asset zxcvbn-passwords.txt.br when it
+ *   first loads.
  * Every other `.node` require is an error, so an unhandled addon cannot slip in.
  * `used` collects the assets the bundle needs: name → { addon: true } or { text }.
  */
@@ -274,6 +280,21 @@ const embedAssets = (used) => ({
         contents: `module.exports = function bindings() { return require(${JSON.stringify(seaRuntime)}).loadAddon(${JSON.stringify(a.path)}) }`,
         loader: "js",
         resolveDir: root
+      }
+    })
+    b.onLoad({ filter: ZXCVBN_PASSWORDS }, (a) => {
+      // The module's one long string literal becomes the brotli asset zxcvbn-passwords.txt, read when
+      // the module first loads (the first password checked), not kept in the bundle.
+      const source = Fs.readFileSync(a.path, "utf8")
+      const literals = [...source.matchAll(/"((?:[^"\\\n]|\\.)*)"/g)]
+      const longest = literals.reduce((x, y) => (y[0].length > (x?.[0].length ?? 0) ? y : x), undefined)
+      if (!longest || longest[0].length < 100_000) return undefined
+      used.set("zxcvbn-passwords.txt", { text: JSON.parse(longest[0]) })
+      const read = `require(${JSON.stringify(seaRuntime)}).assetText("zxcvbn-passwords.txt.br")`
+      return {
+        contents: source.slice(0, longest.index) + read + source.slice(longest.index + longest[0].length),
+        loader: "js",
+        resolveDir: Path.dirname(a.path)
       }
     })
     b.onLoad({ filter: SCALAR }, (a) => {
