@@ -232,6 +232,8 @@ async function main() {
       DATABASE_URL: databaseUrl,
       SIGNET_MASTER_KEY: masterKey,
       SIGNET_BOOTSTRAP_TOKEN: bootstrap,
+      SIGNET_RATE_API_USER: "off",
+      SIGNET_RATE_API_KEY: "off",
       SIGNET_LOG_LEVEL: "none",
       SIGNET_CLOSE_JOB_INTERVAL_MS: "0"
     }

@@ -42,6 +42,8 @@ const env = {
   ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SIGNET_") && k !== "DATABASE_URL")),
   DATABASE_URL: databaseUrl,
   SIGNET_MASTER_KEY: masterKey,
+  SIGNET_RATE_API_USER: "off",
+  SIGNET_RATE_API_KEY: "off",
   SIGNET_LOG_LEVEL: "none",
   SIGNET_CLOSE_JOB_INTERVAL_MS: "0"
 }

@@ -71,6 +71,8 @@ export async function crashRun({ databaseUrl, kills, perCycle = 40, log = () => 
     ),
     DATABASE_URL: databaseUrl,
     SIGNET_MASTER_KEY: masterKey,
+    SIGNET_RATE_API_USER: "off",
+    SIGNET_RATE_API_KEY: "off",
     SIGNET_LOG_LEVEL: "none",
     SIGNET_CLOSE_JOB_INTERVAL_MS: "0"
   }

@@ -1174,6 +1174,8 @@ const main = async () => {
     ...Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !k.startsWith("SIGNET_") && k !== "DATABASE_URL")
     ),
+    SIGNET_RATE_API_USER: "off",
+    SIGNET_RATE_API_KEY: "off",
     SIGNET_LOG_LEVEL: "warn"
   }
   spawnSync(process.execPath, [bin, "init"], { cwd: dir, env, stdio: "ignore" })

@@ -33,6 +33,8 @@ const env = {
   ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SIGNET_") && k !== "DATABASE_URL")),
   SIGNET_RATE_LOGIN_IP: "off",
   SIGNET_RATE_LOGIN_ACCOUNT: "off",
+  SIGNET_RATE_API_USER: "off",
+  SIGNET_RATE_API_KEY: "off",
   SIGNET_LOG_LEVEL: "none"
 }
 spawnSync(process.execPath, [bin, "init"], { cwd: dir, env, stdio: "ignore" })

@@ -68,6 +68,8 @@ const bin = Path.join(root, "packages/cli/bin/signet.js")
 const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-bench-web-"))
 const env = {
   ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SIGNET_") && k !== "DATABASE_URL")),
+  SIGNET_RATE_API_USER: "off",
+  SIGNET_RATE_API_KEY: "off",
   SIGNET_LOG_LEVEL: "none",
   SIGNET_RATE_LOGIN_IP: "off",
   SIGNET_RATE_LOGIN_ACCOUNT: "off"

@@ -24,6 +24,8 @@ import {
   Forbidden,
   OperatorAuth,
   Operators,
+  RateLimit,
+  type RateLimited,
   RpcOperatorAuth,
   RpcTenantAuth,
   Tenancy,
@@ -32,8 +34,11 @@ import {
   Unauthorized,
   UserAuth
 } from "@signet/core"
-import { Effect, FiberRef, Layer, Option, Redacted } from "effect"
+import { Context, Effect, FiberRef, Layer, Option, Redacted } from "effect"
+import { limitPrincipal } from "./ApiRateLimits.js"
+import { clientIp } from "./ClientIp.js"
 import type { ServerConfig } from "./Config.js"
+import { Metrics } from "./Metrics.js"
 import { CurrentRequestId, RPC_FORWARDED_HEADER, RPC_PEER_HEADER } from "./Middleware.js"
 
 const digest = (s: string) => Crypto.createHash("sha256").update(s).digest()
@@ -42,29 +47,7 @@ const digest = (s: string) => Crypto.createHash("sha256").update(s).digest()
 export const tokenMatches = (expected: Redacted.Redacted<string>, presented: string): boolean =>
   Crypto.timingSafeEqual(digest(Redacted.value(expected)), digest(presented))
 
-/**
- * The client address: the socket peer, or — only when the peer is a
- * configured trusted proxy — the right-most `X-Forwarded-For` entry that is
- * not itself a trusted proxy. A client cannot choose its address by sending
- * the header directly.
- */
-export const clientIp = (
-  remote: string | undefined,
-  forwardedFor: string | undefined,
-  trusted: ReadonlyArray<string>
-): string | undefined => {
-  const norm = (ip: string | undefined) => ip?.replace(/^::ffff:/, "")
-  const peer = norm(remote)
-  if (!peer || !trusted.includes(peer) || !forwardedFor) return peer
-  const hops = forwardedFor
-    .split(",")
-    .map((s) => norm(s.trim())!)
-    .filter((s) => s.length > 0)
-  for (let i = hops.length - 1; i >= 0; i--) {
-    if (!trusted.includes(hops[i]!)) return hops[i]
-  }
-  return peer
-}
+export { clientIp } from "./ClientIp.js"
 
 const unauthorized = new Unauthorized({ message: "missing or invalid operator credentials" })
 
@@ -268,20 +251,35 @@ export const resolveCaller = (config: ServerConfig, request: CallerRequest) =>
 export const UserAuthLive = (config: ServerConfig) =>
   Layer.effect(
     UserAuth,
-    Effect.map(Effect.context<Auth | Tenancy | ApiKeys | Operators>(), (services) => ({
-      bearer: (token: Redacted.Redacted<string>) =>
-        Effect.gen(function* () {
-          const request = yield* HttpServerRequest.HttpServerRequest
-          return yield* resolveCaller(config, {
-            token: Redacted.value(token),
-            slug: decodeURIComponent(TENANT_PATH.exec(request.url)?.[1] ?? ""),
-            client: yield* clientInfo(config),
-            requestId: yield* FiberRef.get(CurrentRequestId),
-            enrolmentStep: ENROLMENT_ROUTE.test(request.url)
-          })
-        }).pipe(Effect.provide(services))
-    }))
+    Effect.map(Effect.context<Auth | Tenancy | ApiKeys | Operators | RateLimit.RateLimiter | Metrics>(), (services) => {
+      const limit = principalLimiter(config, services)
+      return {
+        bearer: (token: Redacted.Redacted<string>) =>
+          Effect.gen(function* () {
+            const request = yield* HttpServerRequest.HttpServerRequest
+            const principal = yield* resolveCaller(config, {
+              token: Redacted.value(token),
+              slug: decodeURIComponent(TENANT_PATH.exec(request.url)?.[1] ?? ""),
+              client: yield* clientInfo(config),
+              requestId: yield* FiberRef.get(CurrentRequestId),
+              enrolmentStep: ENROLMENT_ROUTE.test(request.url)
+            })
+            yield* limit(principal)
+            return principal
+          }).pipe(Effect.provide(services))
+      }
+    })
   )
+
+/** The API rate limits of a resolved caller (issue 21 §5), with this server's limiter and metrics. */
+const principalLimiter = (
+  config: ServerConfig,
+  services: Context.Context<RateLimit.RateLimiter | Metrics>
+): ((principal: Context.Tag.Service<Authenticated>) => Effect.Effect<void, RateLimited>) => {
+  const limiter = Context.get(services, RateLimit.RateLimiter)
+  const metrics = Context.get(services, Metrics)
+  return (principal) => limitPrincipal(config.apiRateLimits, limiter, metrics.rateLimited, principal)
+}
 
 /** Runs a handler as the authenticated principal: provides `CurrentTenant` and `CurrentActor`. */
 export const asPrincipal = <A, E, R>(self: Effect.Effect<A, E, R>) =>
@@ -297,18 +295,21 @@ export const asPrincipal = <A, E, R>(self: Effect.Effect<A, E, R>) =>
 export const RpcTenantAuthLive = (config: ServerConfig) =>
   Layer.effect(
     RpcTenantAuth,
-    Effect.map(Effect.context<Auth | Tenancy | ApiKeys | Operators>(), (services) =>
-      RpcTenantAuth.of(({ headers }) =>
+    Effect.map(Effect.context<Auth | Tenancy | ApiKeys | Operators | RateLimit.RateLimiter | Metrics>(), (services) => {
+      const limit = principalLimiter(config, services)
+      return RpcTenantAuth.of(({ headers }) =>
         Effect.gen(function* () {
           const header = headers["authorization"] ?? ""
-          return yield* resolveCaller(config, {
+          const principal = yield* resolveCaller(config, {
             token: header.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : "",
             slug: headers["x-signet-tenant"],
             client: rpcClientInfo(config, headers),
             requestId: yield* FiberRef.get(CurrentRequestId),
             enrolmentStep: false
           })
+          yield* limit(principal)
+          return principal
         }).pipe(Effect.provide(services))
       )
-    )
+    })
   )

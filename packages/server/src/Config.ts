@@ -21,11 +21,16 @@
  * | `SIGNET_WEB` | `true` | serve the web app at `/` |
  * | `SIGNET_SMTP_URL` | — (log transport, development only) | `smtp://user:pass@host:587` or `smtps://user:pass@host:465` |
  * | `SIGNET_MAIL_FROM` | `signet@localhost` | sender address of every mail |
+ * | `SIGNET_RATE_API_USER` | `600/60` | API requests per user per window (`count/seconds` or `off`) |
+ * | `SIGNET_RATE_API_KEY` | `1200/60` | API requests per API key per window |
+ * | `SIGNET_RATE_API_TENANT` | `off` | API requests per tenant (all users and keys) per window |
+ * | `SIGNET_RATE_API_ADDRESS` | `off` | API, RPC and web-session requests per client address per window |
  *
  * @module
  */
 import { Db, DEFAULT_MAIL_FROM, type MailConfig, mailConfig } from "@signet/core"
 import { Config, Option, Redacted } from "effect"
+import { type ApiRateLimits, apiRateLimitsConfig, NO_API_RATE_LIMITS } from "./ApiRateLimits.js"
 
 /** Resolved server settings. */
 export interface ServerConfig {
@@ -67,6 +72,8 @@ export interface ServerConfig {
    * prints messages (reset links included) to the log.
    */
   readonly mail: MailConfig
+  /** API rate limits per address, user, API key and tenant (`SIGNET_RATE_API_*`; issue 21 §5). */
+  readonly apiRateLimits: ApiRateLimits
 }
 
 const list = (name: string) =>
@@ -126,7 +133,8 @@ export const serverConfig: Config.Config<ServerConfig> = Config.all({
     )
   ),
   web: Config.boolean("SIGNET_WEB").pipe(Config.withDefault(true)),
-  mail: mailConfig
+  mail: mailConfig,
+  apiRateLimits: apiRateLimitsConfig
 }) as Config.Config<ServerConfig>
 
 /** Builds a config value directly (tests, embedding). */
@@ -150,6 +158,7 @@ export const makeServerConfig = (
   publicUrl: Option.none(),
   web: true,
   mail: { smtpUrl: Option.none(), from: DEFAULT_MAIL_FROM },
+  apiRateLimits: NO_API_RATE_LIMITS,
   ...overrides
 })
 

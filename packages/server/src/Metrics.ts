@@ -6,6 +6,8 @@
  * - `signet_http_request_duration_seconds{method,route}` (histogram)
  * - `signet_db_pool_connections{state}` (Postgres: total, idle, waiting)
  * - `signet_outbox_pending`, `signet_outbox_lag_seconds`, `signet_outbox_dead`
+ * - `signet_rate_limited_total{scope}` — requests refused by the API rate
+ *   limits (`address`, `user`, `api_key`, `tenant`)
  * - Node process metrics (`process_*`, `nodejs_*`)
  *
  * @module
@@ -19,6 +21,8 @@ export class Metrics extends Context.Tag("Signet/Server/Metrics")<
   Metrics,
   {
     readonly observeRequest: (method: string, route: string, status: number, seconds: number) => void
+    /** Counts one request refused by an API rate limit of `scope`. */
+    readonly rateLimited: (scope: "address" | "user" | "api_key" | "tenant") => void
     /** Renders the exposition text, refreshing gauges first. */
     readonly render: Effect.Effect<{ readonly contentType: string; readonly body: string }>
   }
@@ -62,11 +66,18 @@ export const MetricsLive: Layer.Layer<Metrics, never, Events | Db.Database> = La
       registers: [registry]
     })
     const dead = new Prom.Gauge({ name: "signet_outbox_dead", help: "Dead-lettered events", registers: [registry] })
+    const limited = new Prom.Counter({
+      name: "signet_rate_limited_total",
+      help: "Requests refused by the API rate limits, by scope",
+      labelNames: ["scope"],
+      registers: [registry]
+    })
     return {
       observeRequest: (method, route, status, seconds) => {
         requests.inc({ method, route, status: String(status) })
         latency.observe({ method, route }, seconds)
       },
+      rateLimited: (scope) => limited.inc({ scope }),
       render: Effect.gen(function* () {
         const stats = yield* events.stats
         pending.set(stats.pending)

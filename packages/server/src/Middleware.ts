@@ -15,12 +15,14 @@ import {
   HttpServerResponse
 } from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
-import { SignLinkOrigin } from "@signet/core"
+import { RateLimit, SignLinkOrigin } from "@signet/core"
 import { Cause, Clock, Effect, FiberRef, Option } from "effect"
+import { CurrentRateLimit, hitBucket, rateLimitHeaders } from "./ApiRateLimits.js"
 import { bodyLimit, guardBody } from "./BodyLimits.js"
+import { clientIp } from "./ClientIp.js"
 import type { ServerConfig } from "./Config.js"
 import { Metrics } from "./Metrics.js"
-import { sanitizeRpcResponse, toProblem } from "./Problem.js"
+import { problemResponse, sanitizeRpcResponse, toProblem } from "./Problem.js"
 import { redactPath, routeLabel } from "./Routes.js"
 import { isWebPath } from "./WebApp.js"
 
@@ -218,8 +220,13 @@ const logRequest = (
  *    multipart bodies (415: the API takes JSON, zip and iCalendar), and JSON
  *    nested deeper than {@link MAX_JSON_DEPTH} (400); cap what is read
  *    through `HttpIncomingMessage.MaxBodySize`;
- * 3. run the route; convert failures and error responses to problem+json;
- * 4. add security headers and `X-Request-ID`; record metrics; log one line.
+ * 3. count `/api/…` and `/rpc` requests against the client address's API
+ *    rate limit when one is set (`SIGNET_RATE_API_ADDRESS`; 429 before any
+ *    body is read); the caller's own limits are counted by the auth
+ *    middleware, into the same per-request cell;
+ * 4. run the route; convert failures and error responses to problem+json;
+ * 5. add security headers, `X-Request-ID` and the `RateLimit-*` fields of
+ *    the tightest bucket counted; record metrics; log one line.
  *
  * `inflight` counts requests being handled, for the graceful-shutdown drain.
  */
@@ -238,6 +245,8 @@ export const globalMiddleware = <R = never>(
   HttpLayerRouter.middleware(
     Effect.gen(function* () {
       const metrics = yield* Metrics
+      const limiter = yield* RateLimit.RateLimiter
+      const addressRule = config.apiRateLimits.address
       const context = yield* Effect.context<R>()
       return (httpEffect) =>
         Effect.gen(function* () {
@@ -255,12 +264,52 @@ export const globalMiddleware = <R = never>(
             path,
             requestId
           )
-          const handled = guardBody({ config, request, path, requestId, limit, authenticate, context }, route)
+          const guarded = guardBody({ config, request, path, requestId, limit, authenticate, context }, route)
+          const handled =
+            Option.isSome(addressRule) && (path.startsWith("/api/") || path === "/rpc")
+              ? hitBucket(
+                  limiter,
+                  metrics.rateLimited,
+                  "address",
+                  `api:addr:${clientIp(Option.getOrUndefined(request.remoteAddress), request.headers["x-forwarded-for"], config.trustedProxies) ?? "unknown"}`,
+                  addressRule.value
+                ).pipe(
+                  Effect.zipRight(guarded),
+                  Effect.catchTag("RateLimited", (e) =>
+                    Effect.succeed(
+                      problemResponse(
+                        429,
+                        e._tag,
+                        e.message,
+                        path,
+                        requestId,
+                        {
+                          retry_after_seconds: e.retry_after_seconds,
+                          limit: e.limit,
+                          remaining: e.remaining
+                        },
+                        {
+                          "retry-after": String(e.retry_after_seconds),
+                          "ratelimit-limit": String(e.limit),
+                          "ratelimit-remaining": "0",
+                          "ratelimit-reset": String(e.retry_after_seconds)
+                        }
+                      )
+                    )
+                  )
+                )
+              : guarded
+          const cell: { decision: RateLimit.RateLimitDecision | undefined } = { decision: undefined }
           const response = yield* Effect.locally(handled, CurrentRequestId, requestId).pipe(
+            Effect.locally(CurrentRateLimit, cell),
             Effect.provideService(SignLinkOrigin, publicOrigin(config, request)),
             Effect.annotateLogs("request_id", requestId)
           )
-          const secured = secureResponse(response, path, requestId)
+          const counted =
+            cell.decision !== undefined && response.headers["ratelimit-limit"] === undefined
+              ? HttpServerResponse.setHeaders(response, rateLimitHeaders(cell.decision))
+              : response
+          const secured = secureResponse(counted, path, requestId)
           const elapsed = Number((yield* Clock.currentTimeNanos) - start) / 1e9
           metrics.observeRequest(request.method, routeLabel(path), secured.status, elapsed)
           logRequest(config, request, path, requestId, secured.status, elapsed)

@@ -6,8 +6,7 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { RateLimited } from "../identity/Api.js"
-import { Forbidden, NotFound, ValidationError } from "../kernel/Errors.js"
+import { Forbidden, NotFound, RateLimited, ValidationError } from "../kernel/Errors.js"
 import { UserAuth } from "../kernel/Security.js"
 import { TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
 import {

@@ -13,9 +13,8 @@
 import { Rpc, RpcGroup } from "@effect/rpc"
 import { Schema } from "effect"
 import { CourseId } from "../academics/Domain.js"
-import { RateLimited } from "../identity/Api.js"
 import { RpcTenantAuth } from "../identity/Rpc.js"
-import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
+import { Conflict, Forbidden, RateLimited, ValidationError } from "../kernel/Errors.js"
 import { UserId } from "../kernel/Ids.js"
 import { ReportParams, ReportRange } from "./Api.js"
 import {

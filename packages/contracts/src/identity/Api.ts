@@ -7,7 +7,7 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { Conflict, Forbidden, NotFound, Unauthorized, ValidationError } from "../kernel/Errors.js"
+import { Conflict, Forbidden, NotFound, RateLimited, Unauthorized, ValidationError } from "../kernel/Errors.js"
 import { Page, PageParams } from "../kernel/Pagination.js"
 import { UserAuth } from "../kernel/Security.js"
 import { strictStruct, TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
@@ -54,13 +54,6 @@ const apiKeyId = HttpApiSchema.param("id", ApiKeyId)
 export const Jwks = Schema.Struct({
   keys: Schema.Array(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
 }).annotations({ identifier: "JWKS" })
-
-/** Rate-limit refusal (429); `Retry-After` and `RateLimit-*` headers say when to retry. */
-export class RateLimited extends Schema.TaggedError<RateLimited>()(
-  "RateLimited",
-  { message: Schema.String, retry_after_seconds: Schema.Number, limit: Schema.Number, remaining: Schema.Number },
-  HttpApiSchema.annotations({ status: 429, description: "Too many requests" })
-) {}
 
 /** `auth` group: unauthenticated token endpoints and the JWKS. */
 export class AuthApi extends HttpApiGroup.make("auth")

@@ -9,10 +9,9 @@
  */
 import { Rpc, RpcGroup, RpcMiddleware } from "@effect/rpc"
 import { Schema } from "effect"
-import { Forbidden, Unauthorized, ValidationError } from "../kernel/Errors.js"
+import { Forbidden, RateLimited, Unauthorized, ValidationError } from "../kernel/Errors.js"
 import { Authenticated } from "../kernel/Security.js"
 import { TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
-import { RateLimited } from "./Api.js"
 import {
   AccessClaims,
   InvalidCredentials,
@@ -34,7 +33,8 @@ import {
 export class RpcTenantAuth extends RpcMiddleware.Tag<RpcTenantAuth>()("Signet/RpcTenantAuth", {
   // Forbidden: an administrator's token issued only for MFA enrolment (tenant policy
   // `auth.mfa_required_for_admins`) reaches no RPC — enrolment is over REST.
-  failure: Schema.Union(Unauthorized, Forbidden, TenantNotFound, TenantSuspended),
+  // RateLimited: the caller's API rate limits (issue 21 §5), counted as over REST.
+  failure: Schema.Union(Unauthorized, Forbidden, TenantNotFound, TenantSuspended, RateLimited),
   provides: Authenticated,
   requiredForClient: true
 }) {}

@@ -15,9 +15,8 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { Forbidden, Unauthorized, ValidationError } from "../kernel/Errors.js"
+import { Forbidden, RateLimited, Unauthorized, ValidationError } from "../kernel/Errors.js"
 import { TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
-import { RateLimited } from "./Api.js"
 import { InvalidCredentials, LoginRequest, MfaLoginRequest, SessionId, User } from "./Domain.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)

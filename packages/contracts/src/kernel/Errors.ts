@@ -96,3 +96,16 @@ export class TenantSuspended extends Schema.TaggedError<TenantSuspended>()(
   { message: Schema.String, tenant: Schema.String },
   HttpApiSchema.annotations({ status: 403, description: "Tenant suspended" })
 ) {}
+
+/**
+ * 429 — a rate limit refused the request (logins, MFA codes, mail requests,
+ * the API limits per user, API key, tenant and address). The server adds
+ * `Retry-After` (RFC 9110 §10.2.3) and the IETF `RateLimit-Limit`,
+ * `RateLimit-Remaining` and `RateLimit-Reset` header fields from
+ * `retry_after_seconds`, `limit` and `remaining`.
+ */
+export class RateLimited extends Schema.TaggedError<RateLimited>()(
+  "RateLimited",
+  { message: Schema.String, retry_after_seconds: Schema.Number, limit: Schema.Number, remaining: Schema.Number },
+  HttpApiSchema.annotations({ status: 429, description: "Too many requests" })
+) {}

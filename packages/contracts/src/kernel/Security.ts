@@ -7,7 +7,7 @@
 import { HttpApiMiddleware, HttpApiSecurity } from "@effect/platform"
 import { Context, Schema } from "effect"
 import { type Actor, CurrentActor, type TenantId } from "./Context.js"
-import { Forbidden, TenantNotFound, TenantSuspended, Unauthorized } from "./Errors.js"
+import { Forbidden, RateLimited, TenantNotFound, TenantSuspended, Unauthorized } from "./Errors.js"
 
 /**
  * Platform-operator authentication (`Authorization: Bearer <token>`). Until
@@ -47,10 +47,12 @@ export class Authenticated extends Context.Tag("Signet/Authenticated")<
  * the verified token must agree (ARCHITECTURE §5).
  * A token marked `mfa_enroll` (tenant policy requires MFA and the user has
  * none) reaches only `…/me` and `…/me/mfa/…`; anything else is 403.
- * Failure: 401 {@link Unauthorized}, 403 `Forbidden` / `TenantSuspended`, 404 `TenantNotFound`.
+ * The caller's API rate limits (per user, API key and tenant; issue 21 §5)
+ * are counted here too: over a limit → 429 {@link RateLimited}.
+ * Failure: 401 {@link Unauthorized}, 403 `Forbidden` / `TenantSuspended`, 404 `TenantNotFound`, 429 `RateLimited`.
  */
 export class UserAuth extends HttpApiMiddleware.Tag<UserAuth>()("Signet/UserAuth", {
-  failure: Schema.Union(Unauthorized, Forbidden, TenantNotFound, TenantSuspended),
+  failure: Schema.Union(Unauthorized, Forbidden, TenantNotFound, TenantSuspended, RateLimited),
   provides: Authenticated,
   security: { bearer: HttpApiSecurity.bearer }
 }) {}

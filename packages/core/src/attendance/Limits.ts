@@ -22,8 +22,8 @@
  * @module
  */
 
-import { RateLimited } from "@signet/contracts/identity/Api"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
+import { RateLimited } from "@signet/contracts/kernel/Errors"
 import { Config, Effect, Option } from "effect"
 import { parseRule, RateLimiter, type RateLimitRule } from "../kernel/RateLimit.js"
 

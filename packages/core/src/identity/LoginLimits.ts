@@ -8,7 +8,7 @@
  * @module
  */
 
-import { RateLimited } from "@signet/contracts/identity/Api"
+import { RateLimited } from "@signet/contracts/kernel/Errors"
 import { Config, type Context, Effect, Option } from "effect"
 import { parseRule, type RateLimiter, type RateLimitRule } from "../kernel/RateLimit.js"
 

@@ -6,9 +6,8 @@
  * @module
  */
 import * as Crypto from "node:crypto"
-import { RateLimited } from "@signet/contracts/identity/Api"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
-import { Unauthorized } from "@signet/contracts/kernel/Errors"
+import { RateLimited, Unauthorized } from "@signet/contracts/kernel/Errors"
 import { Clock, Config, Effect, Option, Redacted } from "effect"
 import { verify as verifyTotp } from "otplib"
 import { Audit } from "../../audit/Audit.js"
