@@ -21,6 +21,7 @@ import { ApiKeysApi, AuthApi, PlatformApi, SessionApi, UsersApi } from "./identi
 import { AuthService, IdentityCommand, IdentityQuery, RpcTenantAuth } from "./identity/Rpc.js"
 import { WebSessionApi } from "./identity/WebApi.js"
 import { WebhooksApi } from "./integrations/Api.js"
+import { WebhooksCommand, WebhooksQuery } from "./integrations/Rpc.js"
 import { UserAuth } from "./kernel/Security.js"
 import { SystemApi } from "./system/Api.js"
 import { TenantsApi } from "./tenancy/Api.js"
@@ -50,6 +51,7 @@ export * from "./identity/Rpc.js"
 export * from "./identity/WebApi.js"
 export * from "./integrations/Api.js"
 export * from "./integrations/Domain.js"
+export * from "./integrations/Rpc.js"
 export { ActorKind, TenantId } from "./kernel/Context.js"
 export * from "./kernel/Errors.js"
 export { Page, PageParams } from "./kernel/Pagination.js"
@@ -99,7 +101,9 @@ export const SignetRpcs = TenantQuery.merge(
   AcademicsQuery,
   AcademicsCommand,
   AttendanceQuery,
-  AttendanceCommand
+  AttendanceCommand,
+  WebhooksQuery,
+  WebhooksCommand
 )
 /** @see SignetRpcs */
 export type SignetRpcs = RpcGroup.Rpcs<typeof SignetRpcs>

@@ -10,11 +10,11 @@ import type { AddressInfo } from "node:net"
 import * as Os from "node:os"
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it, layer } from "@effect/vitest"
-import { CreateWebhookEndpoint } from "@signet/contracts/integrations/Domain"
+import { CreateWebhookEndpoint, RecoverWebhookDeliveries } from "@signet/contracts/integrations/Domain"
 import { CurrentTenant, type TenantId } from "@signet/contracts/kernel/Context"
 import { Db, defaultWebhookOptions, Events, isPublicAddress, retryDelayMs, Tenancy, Webhooks } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
-import { Clock, Effect, Schema } from "effect"
+import { Clock, DateTime, Effect, Schema } from "effect"
 import { Webhook } from "standardwebhooks"
 import { onboard, testActor, testCore } from "./support.js"
 
@@ -365,6 +365,81 @@ for (const dialect of testDialects()) {
             expect(detail.attempts).toHaveLength(2)
             expect(rx.got.map((g) => g.headers["webhook-id"])).toEqual([delivery!.event_id, delivery!.event_id])
             expect(rx.got[0]!.body).toBe(rx.got[1]!.body)
+          })
+        )
+      })
+    )
+
+    it.scoped("recover queues again the failed deliveries of a time range, with the same webhook-ids", () =>
+      Effect.gen(function* () {
+        const rx = yield* receiver
+        yield* allowLoopback
+        yield* Webhooks.use((w) => w.configure({ maxAttempts: 1 }))
+        rx.status = 503
+        yield* inFreshTenant(
+          "wh-recover",
+          Effect.gen(function* () {
+            const { endpoint } = yield* create({ url: rx.url, event_types: ["signet.test."] })
+            const since = yield* DateTime.now
+            yield* publish("signet.test.one")
+            yield* publish("signet.test.two")
+            yield* Webhooks.use((w) => w.deliverDue)
+            const failed = yield* Webhooks.use((w) => w.listDeliveries(endpoint.id))
+            expect(failed.map((d) => d.status)).toEqual(["failed", "failed"])
+            // The receiver is back; the endpoint (disabled by the failures) is enabled again.
+            rx.status = 200
+            rx.got.length = 0
+            yield* Webhooks.use((w) => w.update(endpoint.id, { enabled: true }))
+            const recovered = yield* Webhooks.use((w) =>
+              w.recover(endpoint.id, new RecoverWebhookDeliveries({ since }))
+            )
+            expect(recovered).toMatchObject({ requeued: 2, more: false })
+            expect(yield* Webhooks.use((w) => w.deliverDue)).toBe(2)
+            expect(rx.got.map((g) => g.headers["webhook-id"]).sort()).toEqual(failed.map((d) => d.event_id).sort())
+          })
+        ).pipe(Effect.ensuring(Webhooks.use((w) => w.configure({ maxAttempts: defaultWebhookOptions.maxAttempts }))))
+      })
+    )
+
+    it.scoped("recover takes succeeded deliveries only with include all, and only inside the range", () =>
+      Effect.gen(function* () {
+        const rx = yield* receiver
+        yield* allowLoopback
+        yield* inFreshTenant(
+          "wh-recover-all",
+          Effect.gen(function* () {
+            const { endpoint } = yield* create({ url: rx.url, event_types: ["signet.test."] })
+            const since = yield* DateTime.now
+            yield* publish("signet.test.ok")
+            yield* Webhooks.use((w) => w.deliverDue)
+            const recover = (input: ConstructorParameters<typeof RecoverWebhookDeliveries>[0]) =>
+              Webhooks.use((w) => w.recover(endpoint.id, new RecoverWebhookDeliveries(input)))
+            expect((yield* recover({ since })).requeued).toBe(0)
+            // A range that ends before the delivery was created takes nothing.
+            expect(
+              (yield* recover({ since: DateTime.subtract(since, { hours: 1 }), until: since, include: "all" })).requeued
+            ).toBe(0)
+            expect((yield* recover({ since, include: "all" })).requeued).toBe(1)
+            expect(yield* Webhooks.use((w) => w.deliverDue)).toBe(1)
+            expect(rx.got).toHaveLength(2)
+          })
+        )
+      })
+    )
+
+    it.scoped("recover with since not before until is refused and queues nothing", () =>
+      Effect.gen(function* () {
+        const rx = yield* receiver
+        yield* allowLoopback
+        yield* inFreshTenant(
+          "wh-recover-bad",
+          Effect.gen(function* () {
+            const { endpoint } = yield* create({ url: rx.url })
+            const later = DateTime.add(yield* DateTime.now, { hours: 1 })
+            const error = yield* Effect.flip(
+              Webhooks.use((w) => w.recover(endpoint.id, new RecoverWebhookDeliveries({ since: later })))
+            )
+            expect(error._tag).toBe("ValidationError")
           })
         )
       })

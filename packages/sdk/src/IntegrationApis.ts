@@ -41,6 +41,11 @@ export const webhooksApi = ({ call, callWith, path }: Session) => {
     ping: (id: string) => call((r) => r.webhooks.pingWebhookEndpoint(at(id))),
     /** Sends one delivery again now. */
     replay: (id: string, deliveryId: string) =>
-      call((r) => r.webhooks.replayWebhookDelivery(atDelivery(id, deliveryId)))
+      call((r) => r.webhooks.replayWebhookDelivery(atDelivery(id, deliveryId))),
+    /** Queues again the deliveries created in `[since, until)`: `{ since, until?, include?: "failed" | "all" }` → `{ requeued, more }`. */
+    recover: (id: string, input: PlainOf<"webhooks", "recoverWebhookDeliveries">) =>
+      callWith("webhooks", "recoverWebhookDeliveries", input, (r, payload) =>
+        r.webhooks.recoverWebhookDeliveries({ ...at(id), payload })
+      )
   }
 }

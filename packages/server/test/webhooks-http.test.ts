@@ -9,8 +9,18 @@
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { expect, layer } from "@effect/vitest"
+import { UpdateWebhookEndpoint } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
-import { call, expectProblem, onboardTenant, testServer } from "@signet/server/testing"
+import { makeRpcClient } from "@signet/sdk"
+import {
+  call,
+  expectProblem,
+  loginToken,
+  onboardTenant,
+  TEST_PASSWORD,
+  TestServer,
+  testServer
+} from "@signet/server/testing"
 import { Effect } from "effect"
 import { Webhook } from "standardwebhooks"
 
@@ -108,6 +118,61 @@ for (const dialect of testDialects()) {
         expectProblem(yield* call("GET", path, { auth: other }), 404)
         expectProblem(yield* call("DELETE", path, { auth: other }), 404)
         expectProblem(yield* call("POST", `${path}/ping`, { auth: other }), 404)
+      })
+    )
+
+    it.effect("recover over REST: a range answers what it queued; since after until is 400 problem+json", () =>
+      Effect.gen(function* () {
+        const admin = yield* onboardTenant("http-hooks-recover")
+        const E = "/api/v1/tenants/http-hooks-recover/webhooks/endpoints"
+        const created = yield* call("POST", E, { auth: admin, body: { url: "https://hooks.example.com/in" } })
+        const recover = (body: unknown) =>
+          call("POST", `${E}/${created.body.endpoint.id}/recover`, { auth: admin, body })
+        const ok = yield* recover({ since: "2026-01-01T00:00:00Z", include: "all" })
+        expect(ok.status, ok.text).toBe(200)
+        expect(ok.body).toEqual({ requeued: 0, more: false })
+        const bad = expectProblem(yield* recover({ since: "2026-02-01T00:00:00Z", until: "2026-01-01T00:00:00Z" }), 400)
+        expect(bad.detail).toContain("since")
+        expectProblem(yield* recover({ since: "yesterday" }), 400)
+      })
+    )
+
+    it.scoped("the webhook procedures over RPC mirror REST; a student is refused with Forbidden", () =>
+      Effect.gen(function* () {
+        const rx = yield* receiver
+        const admin = yield* onboardTenant("rpc-hooks")
+        const server = yield* TestServer
+        const rpc = yield* makeRpcClient({ baseUrl: server.url, token: admin, tenant: "rpc-hooks" })
+        const { endpoint, secret } = yield* rpc.CreateWebhookEndpoint({ url: rx.url, event_types: ["signet.test."] })
+        expect(secret).toMatch(/^whsec_/)
+        expect((yield* rpc.ListWebhookEndpoints()).map((e) => e.id)).toEqual([endpoint.id])
+        const ping = yield* rpc.PingWebhookEndpoint({ endpoint_id: endpoint.id })
+        expect(ping.attempts[0]?.status_code).toBe(200)
+        new Webhook(secret).verify(rx.got[0]!.body, rx.got[0]!.headers)
+        const updated = yield* rpc.UpdateWebhookEndpoint({
+          endpoint_id: endpoint.id,
+          patch: new UpdateWebhookEndpoint({ description: "LMS" })
+        })
+        expect(updated.description).toBe("LMS")
+        const missing = yield* Effect.flip(
+          rpc.GetWebhookEndpoint({ endpoint_id: "0193a000-0000-7000-8000-000000000000" })
+        )
+        expect(missing._tag).toBe("WebhookEndpointNotFound")
+
+        yield* call("POST", "/api/v1/tenants/rpc-hooks/users", {
+          body: {
+            email: "kid@rpc-hooks.example.edu",
+            given_name: "K",
+            family_name: "D",
+            user_type: "student",
+            password: TEST_PASSWORD
+          }
+        })
+        const kid = yield* loginToken("rpc-hooks", "kid@rpc-hooks.example.edu")
+        const asKid = yield* makeRpcClient({ baseUrl: server.url, token: kid, tenant: "rpc-hooks" })
+        expect((yield* Effect.flip(asKid.ListWebhookEndpoints()))._tag).toBe("Forbidden")
+        yield* rpc.DeleteWebhookEndpoint({ endpoint_id: endpoint.id })
+        expect(yield* rpc.ListWebhookEndpoints()).toEqual([])
       })
     )
   })

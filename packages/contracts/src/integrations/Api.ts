@@ -2,7 +2,8 @@
  * REST contract of outgoing webhooks (issue 21 §1), under
  * `/api/v1/tenants/{slug}/webhooks/endpoints…`: endpoints (create, list,
  * get, update, delete, rotate the secret), an endpoint's deliveries and
- * their attempts, a test ping and the replay of one delivery. Reads need
+ * their attempts, a test ping, the replay of one delivery and of a time
+ * range (`recover`). Reads need
  * `webhooks:read`, everything else `webhooks:write`.
  *
  * @module
@@ -13,13 +14,15 @@ import { Forbidden, ValidationError } from "../kernel/Errors.js"
 import { UserAuth } from "../kernel/Security.js"
 import {
   CreateWebhookEndpoint,
+  RecoverWebhookDeliveries,
   UpdateWebhookEndpoint,
   WebhookDelivery,
   WebhookDeliveryDetail,
   WebhookDeliveryNotFound,
   WebhookEndpoint,
   WebhookEndpointNotFound,
-  WebhookEndpointWithSecret
+  WebhookEndpointWithSecret,
+  WebhookRecovery
 } from "./Domain.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
@@ -80,6 +83,16 @@ export class WebhooksApi extends HttpApiGroup.make("webhooks")
     )`/api/v1/tenants/${slug}/webhooks/endpoints/${id}/deliveries/${deliveryId}/replay`
       .addSuccess(WebhookDeliveryDetail)
       .annotate(OpenApi.Summary, "Send one delivery again now (same webhook-id and body)")
+  )
+  .add(
+    HttpApiEndpoint.post("recoverWebhookDeliveries")`/api/v1/tenants/${slug}/webhooks/endpoints/${id}/recover`
+      .setPayload(RecoverWebhookDeliveries)
+      .addSuccess(WebhookRecovery)
+      .annotate(OpenApi.Summary, "Queue again the deliveries of a time range (failed ones, or all)")
+      .annotate(
+        OpenApi.Description,
+        "Deliveries created in [since, until) go back in the queue (at most 10,000 per call; `more` says when the range held more). Deliveries are kept 30 days."
+      )
   )
   .addError(WebhookEndpointNotFound)
   .addError(WebhookDeliveryNotFound)

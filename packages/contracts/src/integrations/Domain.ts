@@ -157,6 +157,28 @@ export class WebhookDeliveryDetail extends Schema.Class<WebhookDeliveryDetail>("
   attempts: Schema.Array(WebhookAttempt)
 }) {}
 
+/** Deliveries one recover call puts back in the queue at most; `more` says when the range held more. */
+export const MAX_RECOVERED_DELIVERIES = 10_000
+
+/**
+ * Replay of a time range (issue 21 §1, Svix's "recover"): the endpoint's
+ * deliveries created in `[since, until)` (`until` defaults to now) go back
+ * in the queue, sent again by the delivery job with the same `webhook-id`
+ * and body. `include`: `failed` (default) only those that gave up, `all`
+ * the succeeded ones too. Deliveries still pending are left as they are.
+ */
+export class RecoverWebhookDeliveries extends Schema.Class<RecoverWebhookDeliveries>("RecoverWebhookDeliveries")({
+  since: Schema.DateTimeUtc,
+  until: Schema.optional(Schema.DateTimeUtc),
+  include: Schema.optional(Schema.Literal("failed", "all"))
+}) {}
+
+/** What a recover call queued: how many deliveries, and whether the range held more than {@link MAX_RECOVERED_DELIVERIES}. */
+export class WebhookRecovery extends Schema.Class<WebhookRecovery>("WebhookRecovery")({
+  requeued: Schema.Number,
+  more: Schema.Boolean
+}) {}
+
 /** 404 — no such webhook endpoint in the tenant. */
 export class WebhookEndpointNotFound extends Schema.TaggedError<WebhookEndpointNotFound>()(
   "WebhookEndpointNotFound",

@@ -2,11 +2,15 @@
  * The webhooks facade (issue 21 §1): each operation carries its permission
  * in its type — `webhooks:read` to list and read endpoints and their
  * deliveries, `webhooks:write` to create, change, delete, rotate secrets,
- * ping and replay. Tenant and actor come from context.
+ * ping, replay and recover. Tenant and actor come from context.
  *
  * @module
  */
-import type { CreateWebhookEndpoint, UpdateWebhookEndpoint } from "@signet/contracts/integrations/Domain"
+import type {
+  CreateWebhookEndpoint,
+  RecoverWebhookDeliveries,
+  UpdateWebhookEndpoint
+} from "@signet/contracts/integrations/Domain"
 import { policyRequire } from "../access/Policy.js"
 import { Webhooks } from "./Webhooks.js"
 
@@ -28,5 +32,7 @@ export const WebhookAdmin = {
   /** Sends a ping event to the endpoint now. */
   ping: (id: string) => write(Webhooks.use((w) => w.ping(id))),
   /** Sends one delivery again now. */
-  replay: (id: string, deliveryId: string) => write(Webhooks.use((w) => w.replay(id, deliveryId)))
+  replay: (id: string, deliveryId: string) => write(Webhooks.use((w) => w.replay(id, deliveryId))),
+  /** Queues again an endpoint's deliveries of a time range (failed ones, or all). */
+  recover: (id: string, input: RecoverWebhookDeliveries) => write(Webhooks.use((w) => w.recover(id, input)))
 } as const

@@ -1,7 +1,7 @@
 /**
  * The delivery log and manual sends (issue 21 §1): an endpoint's
- * deliveries and their attempts, a test ping, the replay of one delivery,
- * and the delivery job over every tenant. Internal to `Webhooks.ts`.
+ * deliveries and their attempts, a test ping, the replay of one delivery
+ * or of a time range, and the delivery job over every tenant. Internal to `Webhooks.ts`.
  *
  * @module
  */
@@ -10,12 +10,16 @@ import * as NodeCrypto from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import type { WebhookEndpointNotFound } from "@signet/contracts/integrations/Domain"
 import {
+  MAX_RECOVERED_DELIVERIES,
+  type RecoverWebhookDeliveries,
   WebhookDelivery,
   WebhookDeliveryDetail,
   WebhookDeliveryId,
-  WebhookDeliveryNotFound
+  WebhookDeliveryNotFound,
+  WebhookRecovery
 } from "@signet/contracts/integrations/Domain"
 import { CurrentActor, CurrentTenant, systemActor, type TenantId } from "@signet/contracts/kernel/Context"
+import { ValidationError } from "@signet/contracts/kernel/Errors"
 import { newId, newUuid } from "@signet/contracts/kernel/Ids"
 import { Clock, DateTime, Effect, Ref } from "effect"
 import { acquireLease, releaseLease } from "../kernel/Leases.js"
@@ -96,11 +100,13 @@ export const makeDeliveryLog = (
           event_id: eventId,
           event_type: event.type,
           payload: JSON.stringify(event),
-          at: yield* DateTime.now
+          at: yield* DateTime.now,
+          // Attempted right here: the delivery job never takes it.
+          due: null
         })
       )
       const delivery = yield* inTx(findDelivery(id)).pipe(Effect.orDie)
-      yield* attempt(delivery)
+      yield* attempt(delivery, "now")
       return yield* getDelivery(endpoint.id, id).pipe(Effect.orDie)
     }).pipe(Effect.withSpan("Webhooks.ping"))
 
@@ -113,9 +119,51 @@ export const makeDeliveryLog = (
     Effect.gen(function* () {
       const detail = yield* getDelivery(endpointId, deliveryId)
       const row = yield* inTx(findDelivery(detail.delivery.id)).pipe(Effect.orDie)
-      yield* attempt(row)
+      yield* attempt(row, "now")
       return yield* getDelivery(endpointId, deliveryId)
     }).pipe(Effect.withSpan("Webhooks.replay"))
+
+  /**
+   * Replays a time range (Svix's "recover"): the endpoint's finished
+   * deliveries created in `[since, until)` — failed ones, or all with
+   * `include: "all"` — go back in the queue, due now, oldest first, at most
+   * {@link MAX_RECOVERED_DELIVERIES} per call. The job sends them with the
+   * same `webhook-id` and body; each gets one more attempt when it had used
+   * them all. Audited (`integrations.endpoint.recovered`). Deliveries are
+   * pruned after the retention (30 days by default): older ones are gone.
+   * @errors WebhookEndpointNotFound, ValidationError (`since` not before `until`)
+   */
+  const recover = (endpointId: string, input: RecoverWebhookDeliveries) =>
+    inTx(
+      Effect.gen(function* () {
+        const endpoint = yield* findRow(endpointId)
+        const now = yield* DateTime.now
+        const until = input.until ?? now
+        if (!DateTime.lessThan(input.since, until))
+          return yield* ValidationError.field("since", "must be before until (or before now when until is omitted)")
+        const include = input.include ?? "failed"
+        const requeued = yield* repo.requeueRange({
+          endpointId: endpoint.id,
+          since: input.since,
+          until,
+          statuses: include === "all" ? ["failed", "succeeded"] : ["failed"],
+          limit: MAX_RECOVERED_DELIVERIES,
+          at: now
+        })
+        yield* deps.audit.record({
+          action: "integrations.endpoint.recovered",
+          targetType: "webhook_endpoint",
+          targetId: endpoint.id,
+          after: {
+            since: DateTime.formatIso(input.since),
+            until: DateTime.formatIso(until),
+            include,
+            requeued
+          }
+        })
+        return new WebhookRecovery({ requeued, more: requeued === MAX_RECOVERED_DELIVERIES })
+      })
+    ).pipe(Effect.withSpan("Webhooks.recover"))
 
   /**
    * The delivery job: on the replica holding the `webhooks.delivery` lease,
@@ -164,5 +212,5 @@ export const makeDeliveryLog = (
       ).pipe(Effect.ensuring(withSql(releaseLease(lease, holder))))
     })
 
-  return { getDelivery, listDeliveries, ping, replay, job } as const
+  return { getDelivery, listDeliveries, ping, replay, recover, job } as const
 }

@@ -99,12 +99,27 @@ export const makeDelivery = (
       yield* events.publish({ type: "signet.integrations.endpoint.disabled", subject: row.id, data: after })
     })
 
-  /** Makes one attempt of a delivery (whatever its state) and records it; answers the updated delivery. */
-  const attempt = (delivery: DeliveryRow) =>
+  /**
+   * Makes one attempt of a delivery and records it; answers the updated
+   * delivery. The attempt is claimed first (`claimDelivery`): `due` (the
+   * job) only while the delivery is still due; otherwise (a ping, a replay)
+   * whatever its state. When another sender claimed it first, nothing is
+   * sent and the delivery is answered as it stands.
+   */
+  const attempt = (delivery: DeliveryRow, mode: "due" | "now") =>
     Effect.gen(function* () {
       const o = yield* Ref.get(options)
       const row = yield* inTx(findRow(delivery.endpoint_id)).pipe(Effect.orDie)
       const at = yield* DateTime.now
+      const claimed = yield* inTx(
+        repo.claimDelivery(
+          delivery.id,
+          delivery.attempts,
+          DateTime.addDuration(at, `${o.timeoutMs + 60_000} millis`),
+          mode === "due" ? at : null
+        )
+      )
+      if (!claimed) return yield* inTx(findDelivery(delivery.id))
       const secrets = yield* inTx(secretsOf(row, at))
       const result = yield* send(
         { url: row.url, msgId: delivery.event_id, payload: delivery.payload, secrets, at: DateTime.toDate(at) },
@@ -153,7 +168,7 @@ export const makeDelivery = (
   const deliverDue = Effect.gen(function* () {
     const o = yield* Ref.get(options)
     const due = yield* inTx(Effect.flatMap(DateTime.now, (now) => repo.dueDeliveries(now, o.batchSize)))
-    for (const d of due) yield* attempt(d)
+    for (const d of due) yield* attempt(d, "due")
     return due.length
   }).pipe(Effect.withSpan("Webhooks.deliverDue"))
 

@@ -65,6 +65,12 @@ export interface NewDelivery {
   readonly event_type: string
   readonly payload: string
   readonly at: DateTime.Utc
+  /**
+   * When the delivery job may take it: `at` by default; `null` for a
+   * delivery the caller attempts itself at once (a ping), which the job
+   * never takes.
+   */
+  readonly due?: DateTime.Utc | null
 }
 
 /** What one attempt records on its delivery and in the log. */
@@ -96,7 +102,7 @@ const deliveryQueries = (sql: SqlClient.SqlClient) => {
         (t) => sql`INSERT INTO webhook_deliveries (tenant_id, id, endpoint_id, event_id, event_type, payload,
           status, attempts, next_attempt_at, created_at)
           VALUES (${t}, ${d.id}, ${d.endpoint_id}, ${d.event_id}, ${d.event_type}, ${d.payload},
-            'pending', 0, ${iso(d.at)}, ${iso(d.at)})
+            'pending', 0, ${d.due === null ? null : iso(d.due ?? d.at)}, ${iso(d.at)})
           ON CONFLICT (tenant_id, endpoint_id, event_id) DO NOTHING RETURNING id`
       ).pipe(
         Effect.map((r) => r.length > 0),
@@ -158,6 +164,51 @@ const deliveryQueries = (sql: SqlClient.SqlClient) => {
       ).pipe(
         Effect.map((r) => r.length),
         span("pruneDeliveries")
+      ),
+    /**
+     * Puts back in the queue, due at `at`, up to `limit` finished deliveries
+     * of an endpoint created in `[since, until)` (`failed` ones, or
+     * `succeeded` ones too), oldest first; answers how many.
+     */
+    requeueRange: (input: {
+      readonly endpointId: string
+      readonly since: DateTime.Utc
+      readonly until: DateTime.Utc
+      readonly statuses: ReadonlyArray<"failed" | "succeeded">
+      readonly limit: number
+      readonly at: DateTime.Utc
+    }) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ${iso(input.at)}
+          WHERE tenant_id = ${t} AND id IN (
+            SELECT id FROM webhook_deliveries WHERE tenant_id = ${t} AND endpoint_id = ${input.endpointId}
+              AND ${sql.in("status", input.statuses)} AND created_at >= ${iso(input.since)}
+              AND created_at < ${iso(input.until)}
+            ORDER BY created_at, id LIMIT ${input.limit}) RETURNING id`
+      ).pipe(
+        Effect.map((r) => r.length),
+        span("requeueRange")
+      ),
+    /**
+     * Claims the next attempt of a delivery: counts it (`attempts + 1`) and
+     * moves `next_attempt_at` to `until`, if the delivery still has
+     * `attempts` attempts — and, for the job (`dueBy` given), is still due
+     * (`next_attempt_at <= dueBy`). Answers whether this caller won: the job,
+     * a ping and a replay (on any replica) never make the same attempt twice.
+     * A claim that outlives a crash expires at `until`, when the job takes
+     * the delivery again (at least once; the lost attempt leaves a gap in
+     * the log's numbers).
+     */
+    claimDelivery: (id: WebhookDeliveryId, attempts: number, until: DateTime.Utc, dueBy: DateTime.Utc | null) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ${iso(until)}
+          WHERE tenant_id = ${t} AND id = ${id} AND attempts = ${attempts}
+            ${dueBy === null ? sql`` : sql`AND next_attempt_at <= ${iso(dueBy)}`} RETURNING id`
+      ).pipe(
+        Effect.map((r) => r.length > 0),
+        span("claimDelivery")
       ),
     /** Puts a delivery back in the queue, due at `at` (its attempt count and log stay). */
     requeueDelivery: (id: WebhookDeliveryId, at: DateTime.Utc) =>

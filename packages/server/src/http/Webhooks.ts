@@ -25,4 +25,5 @@ export const WebhooksHttp = HttpApiBuilder.group(SignetApi, "webhooks", (h) =>
     .handle("getWebhookDelivery", ({ path }) => asPrincipal(W.getDelivery(path.id, path.deliveryId).pipe(read)))
     .handle("pingWebhookEndpoint", ({ path }) => asPrincipal(W.ping(path.id).pipe(write)))
     .handle("replayWebhookDelivery", ({ path }) => asPrincipal(W.replay(path.id, path.deliveryId).pipe(write)))
+    .handle("recoverWebhookDeliveries", ({ path, payload }) => asPrincipal(W.recover(path.id, payload).pipe(write)))
 )

@@ -9,8 +9,9 @@ import { AcademicsRpc } from "./Academics.js"
 import { AccessRpc } from "./Access.js"
 import { AttendanceRpc } from "./Attendance.js"
 import { IdentityRpc } from "./Identity.js"
+import { IntegrationsRpc } from "./Integrations.js"
 import { TenancyRpc } from "./Tenancy.js"
 
 /** Handlers of every RPC group in `SignetRpcs`. */
 export const RpcHandlers = (config: ServerConfig) =>
-  Layer.mergeAll(TenancyRpc, IdentityRpc(config), AccessRpc, AcademicsRpc, AttendanceRpc)
+  Layer.mergeAll(TenancyRpc, IdentityRpc(config), AccessRpc, AcademicsRpc, AttendanceRpc, IntegrationsRpc)
