@@ -33,6 +33,7 @@ const subcommands: ReadonlyArray<readonly [name: string, load: () => Promise<Any
   ["tenant", () => import("./commands/tenant.js").then((m) => m.tenant)],
   ["user", () => import("./commands/user.js").then((m) => m.user)],
   ["role", () => import("./commands/role.js").then((m) => m.role)],
+  ["webhook", () => import("./commands/webhook.js").then((m) => m.webhook)],
   ["apikey", () => import("./commands/user.js").then((m) => m.apikey)],
   ["operator", () => import("./commands/operator.js").then((m) => m.operator)],
   ["school", () => import("./commands/academics.js").then((m) => m.academicsCommands[0])],
