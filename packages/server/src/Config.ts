@@ -21,10 +21,12 @@
  * | `SIGNET_WEB` | `true` | serve the web app at `/` |
  * | `SIGNET_SMTP_URL` | — (log transport, development only) | `smtp://user:pass@host:587` or `smtps://user:pass@host:465` |
  * | `SIGNET_MAIL_FROM` | `signet@localhost` | sender address of every mail |
+ * | `SIGNET_NATS_URL` | — (no relay) | relay every event to NATS JetStream: `nats://[user:pass@]host:4222` |
+ * | `SIGNET_NATS_PREFIX` | — | prefix of the relay's stream names and subjects (`[a-z0-9_-]{0,32}`) |
  *
  * @module
  */
-import { Db, DEFAULT_MAIL_FROM, type MailConfig, mailConfig } from "@signet/core"
+import { Db, DEFAULT_MAIL_FROM, type MailConfig, mailConfig, PREFIX_PATTERN } from "@signet/core"
 import { Config, Option, Redacted } from "effect"
 
 /** Resolved server settings. */
@@ -67,6 +69,13 @@ export interface ServerConfig {
    * prints messages (reset links included) to the log.
    */
   readonly mail: MailConfig
+  /**
+   * The broker relay (issue 21 §2): `SIGNET_NATS_URL`
+   * (`nats://[user:pass@|token@]host:4222`, comma-separated for a cluster;
+   * a secret, never logged) turns on the relay of every event to NATS
+   * JetStream; `SIGNET_NATS_PREFIX` prefixes its stream names and subjects.
+   */
+  readonly nats: Option.Option<{ readonly url: Redacted.Redacted<string>; readonly prefix: string }>
 }
 
 const list = (name: string) =>
@@ -126,7 +135,19 @@ export const serverConfig: Config.Config<ServerConfig> = Config.all({
     )
   ),
   web: Config.boolean("SIGNET_WEB").pipe(Config.withDefault(true)),
-  mail: mailConfig
+  mail: mailConfig,
+  nats: Config.option(
+    Config.all({
+      url: Config.redacted("SIGNET_NATS_URL"),
+      prefix: Config.string("SIGNET_NATS_PREFIX").pipe(
+        Config.validate({
+          message: "must be at most 32 of a-z, 0-9, _ and -",
+          validation: (s) => PREFIX_PATTERN.test(s)
+        }),
+        Config.withDefault("")
+      )
+    })
+  )
 }) as Config.Config<ServerConfig>
 
 /** Builds a config value directly (tests, embedding). */
@@ -150,6 +171,7 @@ export const makeServerConfig = (
   publicUrl: Option.none(),
   web: true,
   mail: { smtpUrl: Option.none(), from: DEFAULT_MAIL_FROM },
+  nats: Option.none(),
   ...overrides
 })
 
