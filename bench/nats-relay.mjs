@@ -70,7 +70,9 @@ const run = async (dialect) => {
         const relay = yield* core.BrokerRelay
         const sql = yield* SqlClient.SqlClient
         for (let i = 0; i < N; i += 1_000)
-          yield* sql.withTransaction(Effect.forEach(events.slice(i, i + 1_000), (e) => relay.enqueue(e))).pipe(Effect.orDie)
+          yield* sql
+            .withTransaction(Effect.forEach(events.slice(i, i + 1_000), (e) => relay.enqueue(e)))
+            .pipe(Effect.orDie)
       })
     )
     const timed = await runtime.runPromise(
@@ -122,7 +124,8 @@ const lines = [
   "| database | relayed events / s | JetStream alone, events / s | relay total |",
   "|---|---:|---:|---:|",
   ...results.map(
-    (r) => `| ${r.dialect === "pg" ? "Postgres 15" : "SQLite (synchronous=FULL)"} | ${rate(r.relayMs)} | ${rate(r.rawMs)} | ${(r.relayMs / 1000).toFixed(2)} s |`
+    (r) =>
+      `| ${r.dialect === "pg" ? "Postgres 15" : "SQLite (synchronous=FULL)"} | ${rate(r.relayMs)} | ${rate(r.rawMs)} | ${(r.relayMs / 1000).toFixed(2)} s |`
   ),
   "",
   `Figures vary with the machine's other load: 1-minute load average at the end of the run ${Os.loadavg()[0].toFixed(2)} on ${Os.cpus().length} CPUs.`

@@ -137,6 +137,12 @@ export { noSchools, UserSchools } from "./identity/Ports.js"
 export { StepUp } from "./identity/StepUp.js"
 export { Identity, type ListUsers } from "./identity/Users.js"
 export { WebhookAdmin } from "./integrations/Admin.js"
+export {
+  BrokerError,
+  type BrokerMessage,
+  type BrokerPublisher,
+  type PublishOutcome
+} from "./integrations/Broker.js"
 export { MAX_LISTED_DELIVERIES } from "./integrations/Deliveries.js"
 export { filterMatches } from "./integrations/Delivery.js"
 export { generateSecret } from "./integrations/Endpoints.js"
@@ -146,12 +152,6 @@ export {
   webhookPreviousSecretColumn,
   webhookSecretColumn
 } from "./integrations/Migrations.js"
-export {
-  BrokerError,
-  type BrokerMessage,
-  type BrokerPublisher,
-  type PublishOutcome
-} from "./integrations/Broker.js"
 export {
   DEFAULT_DUPLICATE_WINDOW_MS,
   DEFAULT_MAX_AGE_MS,

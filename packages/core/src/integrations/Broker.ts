@@ -30,7 +30,10 @@ export interface PublishOutcome {
 }
 
 /** The broker is unreachable or refused its set-up (connection, stream creation). */
-export class BrokerError extends Data.TaggedError("BrokerError")<{ readonly message: string; readonly cause?: unknown }> {}
+export class BrokerError extends Data.TaggedError("BrokerError")<{
+  readonly message: string
+  readonly cause?: unknown
+}> {}
 
 /**
  * A connected broker. `publish` resolves once every message of the batch is

@@ -50,7 +50,10 @@ export const parseNatsUrl = (url: string) => {
   const servers: Array<string> = []
   let user: string | undefined
   let pass: string | undefined
-  for (const part of url.split(",").map((s) => s.trim()).filter((s) => s.length > 0)) {
+  for (const part of url
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)) {
     const u = new URL(part.includes("://") ? part : `nats://${part}`)
     if (!/^(nats|tls):$/.test(u.protocol)) throw new Error(`unsupported NATS URL scheme ${u.protocol}`)
     if (u.username) {
