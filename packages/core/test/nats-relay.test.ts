@@ -6,6 +6,9 @@
  */
 import { spawn } from "node:child_process"
 import * as Crypto from "node:crypto"
+import * as Fs from "node:fs"
+import * as Net from "node:net"
+import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { SqlClient } from "@effect/sql"
@@ -26,6 +29,7 @@ import { connect, type JsMsg, type NatsConnection } from "nats"
 import { asTenant, onboard, TestDbUrl, testCore, user } from "./support.js"
 
 const NATS_URL = process.env.SIGNET_TEST_NATS_URL ?? "nats://127.0.0.1:4222"
+const NATS_SERVER = process.env.SIGNET_TEST_NATS_SERVER ?? "/usr/sbin/nats-server"
 const CHILD = Path.join(Path.dirname(fileURLToPath(import.meta.url)), "fixtures", "nats-relay-child.mjs")
 
 /** A fresh prefix for this test's streams and subjects. */
@@ -83,6 +87,29 @@ const exited = (p: ReturnType<typeof child>) =>
   Effect.async<{ code: number | null; signal: NodeJS.Signals | null }>((resume) => {
     p.once("exit", (code, signal) => resume(Effect.succeed({ code, signal })))
   })
+
+/** A free loopback TCP port (bound then released). */
+const freePort = Effect.async<number>((resume) => {
+  const srv = Net.createServer().listen(0, "127.0.0.1", () => {
+    const port = (srv.address() as Net.AddressInfo).port
+    srv.close(() => resume(Effect.succeed(port)))
+  })
+})
+
+/** Starts a NATS server of our own with JetStream on `port` (Debian's nats-server), stopped with the scope. */
+const ownNatsServer = (port: number) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-nats-"))
+      const proc = spawn(NATS_SERVER, ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir], { stdio: "ignore" })
+      return { proc, dir }
+    }),
+    ({ dir, proc }) =>
+      Effect.async<void>((resume) => {
+        proc.once("exit", () => resume(Effect.void))
+        proc.kill("SIGTERM")
+      }).pipe(Effect.ensuring(Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))))
+  )
 
 describe("topic families and subjects (issue 21 §2)", () => {
   it("maps each module's event types to the seeds' topic families", () => {
@@ -203,6 +230,35 @@ for (const dialect of testDialects()) {
         expect(error._tag).toBe("BrokerError")
         expect(error.message).toMatch(/NATS connection failed/)
       })
+    )
+
+    it.scoped("with NATS down the relay keeps every event pending and relays them all once NATS is up", () =>
+      // Real time: the relay job sleeps between its retries.
+      Effect.withClock(
+        Effect.gen(function* () {
+          const prefix = freshPrefix()
+          const port = yield* freePort
+          const url = `nats://127.0.0.1:${port}`
+          yield* onboard("nats-down")
+          const pending = yield* handOver
+          const relay = yield* BrokerRelay
+          const options = { leaseMs: 2_000, pollIntervalMs: 50, retryBaseMs: 100, retryMaxMs: 500 }
+          yield* Effect.forkScoped(relay.run(natsPublisher({ url: Redacted.make(url), prefix }), options))
+          yield* Effect.sleep("1 second")
+          expect(yield* relay.pending).toBe(pending)
+          yield* ownNatsServer(port)
+          yield* relay.pending.pipe(
+            Effect.repeat({ until: (n) => n === 0, schedule: Schedule.spaced("100 millis") }),
+            Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error("relay did not catch up") })
+          )
+          const nc = yield* Effect.acquireRelease(
+            Effect.promise(() => connect({ servers: url })),
+            (c) => Effect.promise(() => c.close())
+          )
+          expect(total(yield* streamCounts(nc, prefix))).toBe(pending)
+        }),
+        Clock.make()
+      )
     )
 
     it.scoped(
