@@ -6,11 +6,13 @@
  * - `signet_http_request_duration_seconds{method,route}` (histogram)
  * - `signet_db_pool_connections{state}` (Postgres: total, idle, waiting)
  * - `signet_outbox_pending`, `signet_outbox_lag_seconds`, `signet_outbox_dead`
+ * - `signet_broker_relay_pending`: events handed to the NATS relay and not yet
+ *   acknowledged by the broker (issue 21 §2; 0 without `SIGNET_NATS_URL`)
  * - Node process metrics (`process_*`, `nodejs_*`)
  *
  * @module
  */
-import { Db, Events } from "@signet/core"
+import { BrokerRelay, Db, Events } from "@signet/core"
 import { Context, Effect, Layer } from "effect"
 import * as Prom from "prom-client"
 
@@ -25,10 +27,11 @@ export class Metrics extends Context.Tag("Signet/Server/Metrics")<
 >() {}
 
 /** Builds the registry; gauges are refreshed from the database on each scrape. */
-export const MetricsLive: Layer.Layer<Metrics, never, Events | Db.Database> = Layer.effect(
+export const MetricsLive: Layer.Layer<Metrics, never, Events | BrokerRelay | Db.Database> = Layer.effect(
   Metrics,
   Effect.gen(function* () {
     const events = yield* Events
+    const relay = yield* BrokerRelay
     const database = yield* Db.Database
     const registry = new Prom.Registry()
     Prom.collectDefaultMetrics({ register: registry })
@@ -62,6 +65,11 @@ export const MetricsLive: Layer.Layer<Metrics, never, Events | Db.Database> = La
       registers: [registry]
     })
     const dead = new Prom.Gauge({ name: "signet_outbox_dead", help: "Dead-lettered events", registers: [registry] })
+    const relayPending = new Prom.Gauge({
+      name: "signet_broker_relay_pending",
+      help: "Events waiting for the broker's acknowledgement (NATS relay)",
+      registers: [registry]
+    })
     return {
       observeRequest: (method, route, status, seconds) => {
         requests.inc({ method, route, status: String(status) })
@@ -72,6 +80,7 @@ export const MetricsLive: Layer.Layer<Metrics, never, Events | Db.Database> = La
         pending.set(stats.pending)
         lag.set(stats.lagSeconds)
         dead.set(stats.dead)
+        relayPending.set(yield* relay.pending)
         const p = yield* database.poolStats
         pool.set({ state: "total" }, p.total)
         pool.set({ state: "idle" }, p.idle)
