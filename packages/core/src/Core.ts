@@ -43,6 +43,8 @@ import { Operators } from "./identity/Operators.js"
 import type { UserSchools } from "./identity/Ports.js"
 import { Identity } from "./identity/Users.js"
 import { integrationsMigrations, webhookPreviousSecretColumn, webhookSecretColumn } from "./integrations/Migrations.js"
+import { type NatsOptions, natsPublisher } from "./integrations/NatsRelay.js"
+import { BrokerRelay, type RelayOptions } from "./integrations/Relay.js"
 import { Webhooks } from "./integrations/Webhooks.js"
 import { Envelope, EnvelopeLive } from "./kernel/Crypto.js"
 import {
@@ -140,6 +142,7 @@ export type CoreServices =
   | Attendance
   | Beacons
   | Webhooks
+  | BrokerRelay
 
 /** The accounts services (issue 18), built above the core services by {@link layer}. */
 export type AccountsServices = Accounts | Mailer
@@ -188,7 +191,8 @@ export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient
   Timetable.Default,
   Roster.Default,
   Beacons.Default,
-  Webhooks.Default
+  Webhooks.Default,
+  BrokerRelay.Default
 ).pipe(
   Layer.provideMerge(Layer.mergeAll(Attendance.Default, courseAttendanceLayer)),
   Layer.provideMerge(Layer.mergeAll(Academics.Default, onboarding)),
@@ -283,6 +287,13 @@ export interface JobOptions {
   readonly allowInsecureHttp?: boolean | undefined
   /** Run the webhook delivery job (issue 21 §1; default true). */
   readonly webhooks?: boolean | undefined
+  /**
+   * Relay every event to NATS JetStream (issue 21 §2; `SIGNET_NATS_URL`):
+   * the connection and stream settings plus relay tuning. Absent: no relay.
+   * Set it on every replica (each replica's dispatcher hands events over;
+   * one replica at a time publishes).
+   */
+  readonly nats?: (NatsOptions & Partial<RelayOptions>) | undefined
 }
 
 /**
@@ -292,7 +303,9 @@ export interface JobOptions {
  * courses close and their unmarked students become ABSENT; one replica at a
  * time holds its lease) and the timetable sources job (every
  * `timetableSourcesIntervalMs`: due iCalendar URLs are pulled and synced,
- * issue 16; one replica at a time). `signet serve` runs them; an embedder that wants
+ * issue 16; one replica at a time) and, when `nats` is given, the broker
+ * relay to NATS JetStream (issue 21 §2; one replica at a time publishes).
+ * `signet serve` runs them; an embedder that wants
  * them provides this layer beside {@link layer}:
  *
  * ```ts
@@ -302,9 +315,16 @@ export interface JobOptions {
  */
 export const jobs = (
   options: JobOptions = {}
-): Layer.Layer<never, never, Events | Attendance | Timetable | Tenancy | Webhooks> =>
+): Layer.Layer<never, never, Events | Attendance | Timetable | Tenancy | Webhooks | BrokerRelay> =>
   Layer.scopedDiscard(
     Effect.gen(function* () {
+      const nats = options.nats
+      if (nats) {
+        // Subscribed before the dispatcher starts, so no event is dispatched without the relay.
+        const relay = yield* BrokerRelay
+        yield* Effect.flatMap(Events, (e) => e.subscribe({ name: "broker-relay", types: ["*"], handle: relay.enqueue }))
+        yield* Effect.forkScoped(relay.run(natsPublisher(nats), nats))
+      }
       if (options.outbox !== false) yield* Effect.forkScoped(Effect.flatMap(Events, (e) => e.run))
       if (options.webhooks !== false) {
         const tenancy = yield* Tenancy

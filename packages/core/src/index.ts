@@ -137,6 +137,12 @@ export { noSchools, UserSchools } from "./identity/Ports.js"
 export { StepUp } from "./identity/StepUp.js"
 export { Identity, type ListUsers } from "./identity/Users.js"
 export { WebhookAdmin } from "./integrations/Admin.js"
+export {
+  BrokerError,
+  type BrokerMessage,
+  type BrokerPublisher,
+  type PublishOutcome
+} from "./integrations/Broker.js"
 export { MAX_LISTED_DELIVERIES } from "./integrations/Deliveries.js"
 export { filterMatches } from "./integrations/Delivery.js"
 export { generateSecret } from "./integrations/Endpoints.js"
@@ -146,8 +152,31 @@ export {
   webhookPreviousSecretColumn,
   webhookSecretColumn
 } from "./integrations/Migrations.js"
+export {
+  DEFAULT_DUPLICATE_WINDOW_MS,
+  DEFAULT_MAX_AGE_MS,
+  type NatsOptions,
+  natsPublisher,
+  parseNatsUrl
+} from "./integrations/NatsRelay.js"
+export {
+  BrokerRelay,
+  defaultRelayOptions,
+  RELAY_LEASE,
+  type RelayOptions,
+  relayRetryDelayMs
+} from "./integrations/Relay.js"
 export { MAX_EXCERPT_BYTES, signHeaders } from "./integrations/Send.js"
 export { checkEndpointUrl, isPublicAddress } from "./integrations/Target.js"
+export {
+  familyOf,
+  PREFIX_PATTERN,
+  streamName,
+  streamSubjects,
+  subjectOf,
+  TOPIC_FAMILIES,
+  type TopicFamily
+} from "./integrations/Topics.js"
 export { defaultWebhookOptions, retryDelayMs, type WebhookOptions, Webhooks } from "./integrations/Webhooks.js"
 export * as Crypto from "./kernel/Crypto.js"
 export * as Db from "./kernel/Database.js"

@@ -25,10 +25,12 @@
  * | `SIGNET_RATE_API_KEY` | `1200/60` | API requests per API key per window |
  * | `SIGNET_RATE_API_TENANT` | `off` | API requests per tenant (all users and keys) per window |
  * | `SIGNET_RATE_API_ADDRESS` | `off` | API, RPC and web-session requests per client address per window |
+ * | `SIGNET_NATS_URL` | — (no relay) | relay every event to NATS JetStream: `nats://[user:pass@]host:4222` |
+ * | `SIGNET_NATS_PREFIX` | — | prefix of the relay's stream names and subjects (`[a-z0-9_-]{0,32}`) |
  *
  * @module
  */
-import { Db, DEFAULT_MAIL_FROM, type MailConfig, mailConfig } from "@signet/core"
+import { Db, DEFAULT_MAIL_FROM, type MailConfig, mailConfig, PREFIX_PATTERN } from "@signet/core"
 import { Config, Option, Redacted } from "effect"
 import { type ApiRateLimits, apiRateLimitsConfig, NO_API_RATE_LIMITS } from "./ApiRateLimits.js"
 
@@ -74,6 +76,13 @@ export interface ServerConfig {
   readonly mail: MailConfig
   /** API rate limits per address, user, API key and tenant (`SIGNET_RATE_API_*`; issue 21 §5). */
   readonly apiRateLimits: ApiRateLimits
+  /**
+   * The broker relay (issue 21 §2): `SIGNET_NATS_URL`
+   * (`nats://[user:pass@|token@]host:4222`, comma-separated for a cluster;
+   * a secret, never logged) turns on the relay of every event to NATS
+   * JetStream; `SIGNET_NATS_PREFIX` prefixes its stream names and subjects.
+   */
+  readonly nats: Option.Option<{ readonly url: Redacted.Redacted<string>; readonly prefix: string }>
 }
 
 const list = (name: string) =>
@@ -134,7 +143,19 @@ export const serverConfig: Config.Config<ServerConfig> = Config.all({
   ),
   web: Config.boolean("SIGNET_WEB").pipe(Config.withDefault(true)),
   mail: mailConfig,
-  apiRateLimits: apiRateLimitsConfig
+  apiRateLimits: apiRateLimitsConfig,
+  nats: Config.option(
+    Config.all({
+      url: Config.redacted("SIGNET_NATS_URL"),
+      prefix: Config.string("SIGNET_NATS_PREFIX").pipe(
+        Config.validate({
+          message: "must be at most 32 of a-z, 0-9, _ and -",
+          validation: (s) => PREFIX_PATTERN.test(s)
+        }),
+        Config.withDefault("")
+      )
+    })
+  )
 }) as Config.Config<ServerConfig>
 
 /** Builds a config value directly (tests, embedding). */
@@ -159,6 +180,7 @@ export const makeServerConfig = (
   web: true,
   mail: { smtpUrl: Option.none(), from: DEFAULT_MAIL_FROM },
   apiRateLimits: NO_API_RATE_LIMITS,
+  nats: Option.none(),
   ...overrides
 })
 

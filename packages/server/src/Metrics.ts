@@ -8,11 +8,13 @@
  * - `signet_outbox_pending`, `signet_outbox_lag_seconds`, `signet_outbox_dead`
  * - `signet_rate_limited_total{scope}` — requests refused by the API rate
  *   limits (`address`, `user`, `api_key`, `tenant`)
+ * - `signet_broker_relay_pending`: events handed to the NATS relay and not yet
+ *   acknowledged by the broker (issue 21 §2; 0 without `SIGNET_NATS_URL`)
  * - Node process metrics (`process_*`, `nodejs_*`)
  *
  * @module
  */
-import { Db, Events } from "@signet/core"
+import { BrokerRelay, Db, Events } from "@signet/core"
 import { Context, Effect, Layer } from "effect"
 import * as Prom from "prom-client"
 
@@ -29,10 +31,11 @@ export class Metrics extends Context.Tag("Signet/Server/Metrics")<
 >() {}
 
 /** Builds the registry; gauges are refreshed from the database on each scrape. */
-export const MetricsLive: Layer.Layer<Metrics, never, Events | Db.Database> = Layer.effect(
+export const MetricsLive: Layer.Layer<Metrics, never, Events | BrokerRelay | Db.Database> = Layer.effect(
   Metrics,
   Effect.gen(function* () {
     const events = yield* Events
+    const relay = yield* BrokerRelay
     const database = yield* Db.Database
     const registry = new Prom.Registry()
     Prom.collectDefaultMetrics({ register: registry })
@@ -72,6 +75,11 @@ export const MetricsLive: Layer.Layer<Metrics, never, Events | Db.Database> = La
       labelNames: ["scope"],
       registers: [registry]
     })
+    const relayPending = new Prom.Gauge({
+      name: "signet_broker_relay_pending",
+      help: "Events waiting for the broker's acknowledgement (NATS relay)",
+      registers: [registry]
+    })
     return {
       observeRequest: (method, route, status, seconds) => {
         requests.inc({ method, route, status: String(status) })
@@ -83,6 +91,7 @@ export const MetricsLive: Layer.Layer<Metrics, never, Events | Db.Database> = La
         pending.set(stats.pending)
         lag.set(stats.lagSeconds)
         dead.set(stats.dead)
+        relayPending.set(yield* relay.pending)
         const p = yield* database.poolStats
         pool.set({ state: "total" }, p.total)
         pool.set({ state: "idle" }, p.idle)

@@ -21,7 +21,7 @@ import {
 import { NodeHttpServer } from "@effect/platform-node"
 import { RpcSerialization, RpcServer } from "@effect/rpc"
 import { Core, type Crypto, mailerLayer, SignetApi, SignetRpcs } from "@signet/core"
-import { Effect, Layer, Scope } from "effect"
+import { Effect, Layer, Option, Scope } from "effect"
 import {
   clientInfo,
   OperatorAuthLive,
@@ -136,8 +136,12 @@ const rpcRoute = (config: ServerConfig) =>
     Layer.provide(RpcSerialization.layerNdjson)
   )
 
-/** Background jobs for the server's lifetime (core's `Core.jobs`: outbox dispatcher, close job). */
-const jobs = (config: ServerConfig) => Core.jobs({ closeIntervalMs: config.closeJobIntervalMs })
+/** Background jobs for the server's lifetime (core's `Core.jobs`: outbox dispatcher, close job, NATS relay when configured). */
+const jobs = (config: ServerConfig) =>
+  Core.jobs({
+    closeIntervalMs: config.closeJobIntervalMs,
+    nats: Option.getOrUndefined(config.nats)
+  })
 
 /**
  * Before an upload's body is read: the caller must resolve (a token of the

@@ -10,6 +10,10 @@
  *   (endpoint, event) so a redelivered event enqueues nothing new; the
  *   payload is stored so every retry sends the same bytes.
  * - `webhook_attempts`: the delivery log, one row per HTTP attempt.
+ * - `broker_relay` (issue 21 §2): the broker relay's per-event sent marker —
+ *   one row per event handed to the relay (its CloudEvent JSON), marked
+ *   `relayed_at` once the broker acknowledged it. Infrastructure like the
+ *   outbox: `tenant_id` for filtering, no row-level security.
  *
  * @module
  */
@@ -98,6 +102,25 @@ export const integrationsMigrations: ModuleMigrations = {
         FOREIGN KEY (tenant_id, delivery_id) REFERENCES webhook_deliveries (tenant_id, id) ON DELETE CASCADE
       )`)
       for (const table of INTEGRATIONS_TABLES) yield* enableTenantRls(table)
+    }),
+    "0002_broker_relay": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE broker_relay (
+        event_id ${t.uuid} NOT NULL PRIMARY KEY,
+        tenant_id ${t.uuid},
+        type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        next_attempt_at ${t.ts} NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        relayed_at ${t.ts}
+      )`)
+      yield* sql.unsafe(
+        `CREATE INDEX broker_relay_pending ON broker_relay (created_at, event_id) WHERE relayed_at IS NULL`
+      )
+      yield* sql.unsafe(`CREATE INDEX broker_relay_relayed ON broker_relay (relayed_at) WHERE relayed_at IS NOT NULL`)
     })
   }
 }
