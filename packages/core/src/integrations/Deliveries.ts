@@ -10,22 +10,19 @@ import * as NodeCrypto from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import type { WebhookEndpointNotFound } from "@signet/contracts/integrations/Domain"
 import {
-  MAX_RECOVERED_DELIVERIES,
-  type RecoverWebhookDeliveries,
   WebhookDelivery,
   WebhookDeliveryDetail,
   WebhookDeliveryId,
-  WebhookDeliveryNotFound,
-  WebhookRecovery
+  WebhookDeliveryNotFound
 } from "@signet/contracts/integrations/Domain"
 import { CurrentActor, CurrentTenant, systemActor, type TenantId } from "@signet/contracts/kernel/Context"
-import { ValidationError } from "@signet/contracts/kernel/Errors"
 import { newId, newUuid } from "@signet/contracts/kernel/Ids"
 import { Clock, DateTime, Effect, Ref } from "effect"
 import { acquireLease, releaseLease } from "../kernel/Leases.js"
 import type { Tenancy } from "../tenancy/Tenancy.js"
 import type { makeDelivery } from "./Delivery.js"
 import type { EndpointDeps } from "./Endpoints.js"
+import { makeRecover } from "./Recovery.js"
 import type { EndpointRow } from "./Repo.js"
 
 /** How long the delivery job's lease lasts without renewal (ms). */
@@ -124,48 +121,6 @@ export const makeDeliveryLog = (
     }).pipe(Effect.withSpan("Webhooks.replay"))
 
   /**
-   * Replays a time range (Svix's "recover"): the endpoint's finished
-   * deliveries created in `[since, until)` — failed ones, or all with
-   * `include: "all"` — go back in the queue, due now, oldest first, at most
-   * {@link MAX_RECOVERED_DELIVERIES} per call. The job sends them with the
-   * same `webhook-id` and body; each gets one more attempt when it had used
-   * them all. Audited (`integrations.endpoint.recovered`). Deliveries are
-   * pruned after the retention (30 days by default): older ones are gone.
-   * @errors WebhookEndpointNotFound, ValidationError (`since` not before `until`)
-   */
-  const recover = (endpointId: string, input: RecoverWebhookDeliveries) =>
-    inTx(
-      Effect.gen(function* () {
-        const endpoint = yield* findRow(endpointId)
-        const now = yield* DateTime.now
-        const until = input.until ?? now
-        if (!DateTime.lessThan(input.since, until))
-          return yield* ValidationError.field("since", "must be before until (or before now when until is omitted)")
-        const include = input.include ?? "failed"
-        const requeued = yield* repo.requeueRange({
-          endpointId: endpoint.id,
-          since: input.since,
-          until,
-          statuses: include === "all" ? ["failed", "succeeded"] : ["failed"],
-          limit: MAX_RECOVERED_DELIVERIES,
-          at: now
-        })
-        yield* deps.audit.record({
-          action: "integrations.endpoint.recovered",
-          targetType: "webhook_endpoint",
-          targetId: endpoint.id,
-          after: {
-            since: DateTime.formatIso(input.since),
-            until: DateTime.formatIso(until),
-            include,
-            requeued
-          }
-        })
-        return new WebhookRecovery({ requeued, more: requeued === MAX_RECOVERED_DELIVERIES })
-      })
-    ).pipe(Effect.withSpan("Webhooks.recover"))
-
-  /**
    * The delivery job: on the replica holding the `webhooks.delivery` lease,
    * attempts every active tenant's due deliveries, then sleeps
    * `pollIntervalMs` when none was due. Runs until interrupted.
@@ -212,5 +167,5 @@ export const makeDeliveryLog = (
       ).pipe(Effect.ensuring(withSql(releaseLease(lease, holder))))
     })
 
-  return { getDelivery, listDeliveries, ping, replay, recover, job } as const
+  return { getDelivery, listDeliveries, ping, replay, recover: makeRecover(deps, findRow), job } as const
 }
