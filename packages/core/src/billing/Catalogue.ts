@@ -77,9 +77,15 @@ export const requireOperator = Effect.flatMap(CurrentActor, (actor) =>
       )
 )
 
-/** The catalogue operations over `deps`; see the module comment. */
-export const makeCatalogue = ({ events, repo, sql }: CatalogueDeps) => {
-  const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) => tx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+/** Runs `self` in a plain transaction on the service's database (platform tables). */
+const inTxOf =
+  (sql: SqlClient.SqlClient) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>) =>
+    tx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+
+/** The plan operations over `deps`. */
+const makePlans = ({ events, repo, sql }: CatalogueDeps) => {
+  const inTx = inTxOf(sql)
 
   /** Every charge names an existing platform meter, each at most once. @errors ValidationError */
   const checkCharges = (input: PlanVersionInput | CreatePlan) =>
@@ -188,6 +194,13 @@ export const makeCatalogue = ({ events, repo, sql }: CatalogueDeps) => {
       )
     )
 
+  return { createPlan, updatePlan, findLatest, getPlan: findLatest, listPlans, listPlanVersions } as const
+}
+
+/** The platform meter operations over `deps`. */
+const makePlatformMeters = ({ events, repo, sql }: CatalogueDeps) => {
+  const inTx = inTxOf(sql)
+
   /**
    * Defines a platform meter (its code is what plan charges name).
    * @errors Forbidden (not an operator), Conflict (code taken), ValidationError (MAX_METERS)
@@ -233,15 +246,8 @@ export const makeCatalogue = ({ events, repo, sql }: CatalogueDeps) => {
       })
     )
 
-  return {
-    createPlan,
-    updatePlan,
-    findLatest,
-    getPlan: findLatest,
-    listPlans,
-    listPlanVersions,
-    createPlatformMeter,
-    listPlatformMeters,
-    getPlatformMeter
-  } as const
+  return { createPlatformMeter, listPlatformMeters, getPlatformMeter } as const
 }
+
+/** The catalogue operations over `deps`; see the module comment. */
+export const makeCatalogue = (deps: CatalogueDeps) => ({ ...makePlans(deps), ...makePlatformMeters(deps) }) as const

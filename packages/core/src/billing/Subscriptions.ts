@@ -66,10 +66,36 @@ const seconds = (d: DateTime.Utc) => Math.floor(DateTime.toEpochMillis(d) / 1000
 
 const encodeSubscription = Schema.encodeSync(Subscription)
 
+/** The proration of an immediate change from `current` to `target` at `now` (see `Pricing.prorate`). */
+const prorationOf = (row: SubscriptionRow, current: Plan, target: Plan, now: DateTime.Utc): Proration => {
+  const f = prorate({
+    periodStart: seconds(row.current_period_start),
+    periodEnd: seconds(row.current_period_end),
+    at: seconds(now),
+    oldAmount: current.fixed_amount,
+    newAmount: target.fixed_amount
+  })
+  return new Proration({
+    currency: current.currency,
+    changed_at: now,
+    period_start: row.current_period_start,
+    period_end: row.current_period_end,
+    seconds_in_period: f.secondsInPeriod,
+    seconds_remaining: f.secondsRemaining,
+    old_fixed_amount: current.fixed_amount,
+    new_fixed_amount: target.fixed_amount,
+    credit: f.credit,
+    charge: f.charge,
+    net: f.net,
+    rounding: "half_up",
+    computation: f.computation
+  })
+}
+
 const noSubscription = new SubscriptionNotFound({ message: "the tenant has no live subscription" })
 
-/** The subscription operations over `deps`; see the module comment. */
-export const makeSubscriptions = ({ audit, catalogue, events, repo }: SubscriptionDeps) => {
+/** Reading, presenting and saving the live subscription (audit row and event with every save). */
+const makeStore = ({ audit, events, repo }: SubscriptionDeps) => {
   const planOf = (id: string) => Effect.map(repo.planById(id), (row) => presentPlan(Option.getOrThrow(row)))
 
   const present = (id: SubscriptionId, s: SubscriptionState, created: DateTime.Utc, updated: DateTime.Utc) =>
@@ -129,6 +155,15 @@ export const makeSubscriptions = ({ audit, catalogue, events, repo }: Subscripti
   /** The live subscription. @errors SubscriptionNotFound */
   const get = Effect.flatMap(live, (row) => present(row.id, stateOf(row), row.created_at, row.updated_at))
 
+  return { planOf, present, live, stateOf, save, get } as const
+}
+type Store = ReturnType<typeof makeStore>
+
+/** Creation and plan changes. */
+const makeChanges = (
+  { audit, catalogue, events, repo }: SubscriptionDeps,
+  { live, planOf, present, save, stateOf }: Store
+) => {
   /**
    * Subscribes the current tenant to the latest version of `plan_code`.
    * @errors PlanNotFound, Conflict (a live subscription exists)
@@ -199,39 +234,18 @@ export const makeSubscriptions = ({ audit, catalogue, events, repo }: Subscripti
           `${target.code} bills every ${target.interval}, the subscription every ${current.interval}: change at period_end`
         )
       const now = yield* DateTime.now
-      const proration =
-        row.status === "trial"
-          ? null
-          : (() => {
-              const f = prorate({
-                periodStart: seconds(row.current_period_start),
-                periodEnd: seconds(row.current_period_end),
-                at: seconds(now),
-                oldAmount: current.fixed_amount,
-                newAmount: target.fixed_amount
-              })
-              return new Proration({
-                currency: current.currency,
-                changed_at: now,
-                period_start: row.current_period_start,
-                period_end: row.current_period_end,
-                seconds_in_period: f.secondsInPeriod,
-                seconds_remaining: f.secondsRemaining,
-                old_fixed_amount: current.fixed_amount,
-                new_fixed_amount: target.fixed_amount,
-                credit: f.credit,
-                charge: f.charge,
-                net: f.net,
-                rounding: "half_up",
-                computation: f.computation
-              })
-            })()
+      const proration = row.status === "trial" ? null : prorationOf(row, current, target, now)
       const subscription = yield* save(row, { ...state, plan_id: target.id, scheduled_plan_id: null }, "plan_changed", {
         proration: proration === null ? null : Schema.encodeSync(Proration)(proration)
       })
       return new PlanChangeResult({ subscription, proration })
     }).pipe(Effect.withSpan("Billing.changePlan"))
 
+  return { create, changePlan } as const
+}
+
+/** Cancellation, reactivation and the period-end step. */
+const makeEnds = ({ live, planOf, present, save, stateOf }: Store) => {
   /** Schedules cancellation at the period's end (idempotent). @errors SubscriptionNotFound */
   const cancel = Effect.gen(function* () {
     const row = yield* live
@@ -282,5 +296,11 @@ export const makeSubscriptions = ({ audit, catalogue, events, repo }: Subscripti
     return yield* save(row, state, state.status === "canceled" ? "canceled" : "renewed", { periods: renewals })
   }).pipe(Effect.withSpan("Billing.advance"))
 
-  return { get, create, changePlan, cancel, reactivate, advance } as const
+  return { cancel, reactivate, advance } as const
+}
+
+/** The subscription operations over `deps`; see the module comment. */
+export const makeSubscriptions = (deps: SubscriptionDeps) => {
+  const store = makeStore(deps)
+  return { get: store.get, ...makeChanges(deps, store), ...makeEnds(store) } as const
 }
