@@ -89,6 +89,21 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect("an id sent at once by two batches with different content: one is stored, the other is a 409", () =>
+      Effect.gen(function* () {
+        const t = yield* withMeter("meter-race", "sum")
+        const results = yield* Effect.all(
+          [1, 2].map((n) => Effect.either(ingest(t, [tokens("same", "carol", n, "small", "2026-03-03T00:00:00Z")]))),
+          { concurrency: 2 }
+        )
+        expect(results.filter((r) => r._tag === "Left").map((r) => (r.left as { _tag: string })._tag)).toEqual([
+          "Conflict"
+        ])
+        const total = (yield* usage(t, "m")).rows[0]!.value
+        expect([53, 54]).toContain(total)
+      })
+    )
+
     it.effect("a negative or non-numeric value for a sum meter is refused and nothing is stored", () =>
       Effect.gen(function* () {
         const t = yield* withMeter("meter-bad", "sum")

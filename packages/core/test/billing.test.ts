@@ -216,6 +216,20 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect("two subscriptions created at once: one succeeds, the other is a 409", () =>
+      Effect.gen(function* () {
+        const t = yield* setup("bill-race")
+        const results = yield* Effect.all(
+          [subscribe("starter"), subscribe("pro")].map((e) => Effect.either(e.pipe(inTenant(t)))),
+          { concurrency: 2 }
+        )
+        expect(results.filter((r) => r._tag === "Right")).toHaveLength(1)
+        expect(results.filter((r) => r._tag === "Left").map((r) => (r.left as { _tag: string })._tag)).toEqual([
+          "Conflict"
+        ])
+      })
+    )
+
     it.effect("an admin without a fresh MFA step-up cannot subscribe; after the step-up they can", () =>
       Effect.gen(function* () {
         const t = yield* setup("bill-stepup")

@@ -105,6 +105,16 @@ export const makeMetering = (repo: BillingRepo, meters: ReturnType<typeof makeMe
           })
       }
       const accepted = fresh.length === 0 ? 0 : yield* repo.insertEvents(fresh, now)
+      if (accepted < fresh.length) {
+        // Another batch stored some of these ids meanwhile: a replay is a duplicate, other content a 409.
+        const raced = yield* repo.eventDigests(fresh.map((e) => e.id))
+        const differs = fresh.find((e) => raced.get(e.id) !== e.digest)
+        if (differs !== undefined)
+          return yield* new Conflict({
+            message: `event id ${differs.id} was received before with different content`,
+            field: "id"
+          })
+      }
       return new IngestResult({ accepted, duplicates: batch.length - accepted })
     }).pipe(Effect.withSpan("Billing.ingest", { attributes: { events: batch.length } }))
 

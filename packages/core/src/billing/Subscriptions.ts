@@ -42,6 +42,7 @@ import { newId } from "@signet/contracts/kernel/Ids"
 import { DateTime, Effect, Option, Schema } from "effect"
 import type { Audit } from "../audit/Audit.js"
 import type { Events } from "../events/Events.js"
+import { isUniqueViolation } from "../kernel/Database.js"
 import type { makeCatalogue } from "./Catalogue.js"
 import { presentPlan } from "./Catalogue.js"
 import { prorate } from "./Pricing.js"
@@ -187,7 +188,14 @@ const makeChanges = (
         canceled_at: null
       }
       const id = yield* newId(SubscriptionId)
-      yield* repo.insertSubscription(id, state, now)
+      yield* repo.insertSubscription(id, state, now).pipe(
+        // Another request subscribed meanwhile (the partial unique index on live subscriptions).
+        Effect.catchAllDefect((d) =>
+          isUniqueViolation(d)
+            ? Effect.fail(new Conflict({ message: "the tenant has a live subscription" }))
+            : Effect.die(d)
+        )
+      )
       const subscription = yield* present(id, state, now, now)
       yield* audit.record({
         action: "billing.subscription.created",
