@@ -17,6 +17,7 @@ import { AttendanceCommand, AttendanceQuery } from "./attendance/Rpc.js"
 import { AuditApi } from "./audit/Api.js"
 import { BeaconDeviceApi, BeaconsApi } from "./beacon/Api.js"
 import { BillingApi, BillingPlatformApi } from "./billing/Api.js"
+import { BillingCommand, BillingQuery } from "./billing/Rpc.js"
 import { EventsApi } from "./events/Api.js"
 import { ApiKeysApi, AuthApi, PlatformApi, SessionApi, UsersApi } from "./identity/Api.js"
 import { AuthService, IdentityCommand, IdentityQuery, RpcTenantAuth } from "./identity/Rpc.js"
@@ -45,6 +46,7 @@ export * from "./beacon/Domain.js"
 export * as BeaconProtocol from "./beacon/Protocol.js"
 export * from "./billing/Api.js"
 export * from "./billing/Domain.js"
+export * from "./billing/Rpc.js"
 export * from "./events/Api.js"
 export { CloudEvent, EventId, OutboxEntry, OutboxStatus } from "./events/Domain.js"
 export * from "./identity/Api.js"
@@ -104,7 +106,9 @@ export const SignetRpcs = TenantQuery.merge(
   AcademicsQuery,
   AcademicsCommand,
   AttendanceQuery,
-  AttendanceCommand
+  AttendanceCommand,
+  BillingQuery.middleware(RpcTenantAuth),
+  BillingCommand.middleware(RpcTenantAuth)
 )
 /** @see SignetRpcs */
 export type SignetRpcs = RpcGroup.Rpcs<typeof SignetRpcs>

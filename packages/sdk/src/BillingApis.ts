@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { CreateMeter } from "@signet/contracts/billing/Domain"
 import { DateTime } from "effect"
 import type { Session } from "./Session.js"
 import type { PlainOf } from "./Transport.js"
@@ -22,10 +23,13 @@ export interface UsageEventInput {
   readonly data?: Record<string, unknown>
 }
 
-/** A usage query: `from ≤ time < to` (ISO 8601 or `Date`), optional window, subject and group-by names. */
+/**
+ * A usage query: `from ≤ time < to` (ISO 8601 or `Date`; default the
+ * current UTC month), optional window, subject and group-by names.
+ */
 export interface UsageQueryInput {
-  readonly from: string | Date
-  readonly to: string | Date
+  readonly from?: string | Date
+  readonly to?: string | Date
   readonly window?: "hour" | "day" | "month"
   readonly subject?: string
   readonly group_by?: ReadonlyArray<string>
@@ -57,19 +61,19 @@ export const billingApi = ({ call, callWith, path }: Session) => {
     /** The meters the tenant sees (its own and the platform's). */
     meters: () => call((r) => r.billing.listMeters({ path })),
     /** Defines a tenant meter: `{ code, name, event_type, aggregation, value_path?, dimensions? }`. */
-    createMeter: (input: PlainOf<"billing", "createMeter">) =>
+    createMeter: (input: typeof CreateMeter.Encoded) =>
       callWith("billing", "createMeter", input, (r, payload) => r.billing.createMeter({ path, payload })),
     /** Stores 1–1,000 usage events, idempotently by id: answers `{ accepted, duplicates }`. */
     ingest: (events: ReadonlyArray<UsageEventInput>) =>
       callWith("billing", "ingestUsage", events, (r, payload) => r.billing.ingestUsage({ path, payload })),
     /** A meter's usage by window and group. */
-    usage: (code: string, q: UsageQueryInput) =>
+    usage: (code: string, q: UsageQueryInput = {}) =>
       call((r) =>
         r.billing.meterUsage({
           ...at(code),
           urlParams: {
-            from: DateTime.unsafeMake(q.from),
-            to: DateTime.unsafeMake(q.to),
+            ...(q.from ? { from: DateTime.unsafeMake(q.from) } : {}),
+            ...(q.to ? { to: DateTime.unsafeMake(q.to) } : {}),
             ...(q.window ? { window: q.window } : {}),
             ...(q.subject ? { subject: q.subject } : {}),
             ...(q.group_by ? { group_by: q.group_by.join(",") } : {})

@@ -6,9 +6,11 @@
  * isolation — on SQLite and Postgres.
  */
 import { expect, layer } from "@effect/vitest"
+import { UsageBatch } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
-import { call, expectProblem, onboardTenant, TEST_PASSWORD, testServer } from "@signet/server/testing"
-import { Effect } from "effect"
+import { makeRpcClient } from "@signet/sdk"
+import { call, expectProblem, onboardTenant, TEST_PASSWORD, TestServer, testServer } from "@signet/server/testing"
+import { DateTime, Effect, Schema } from "effect"
 import { generate } from "otplib"
 
 /**
@@ -216,6 +218,36 @@ for (const dialect of testDialects()) {
           )
           expect(usage.body.rows.map((r: { value: number }) => r.value)).toEqual([10])
         })
+      )
+
+      it.scoped(
+        "over RPC: IngestUsage is idempotent and GetMeterUsage reads it; a missing subscription is the same tagged error",
+        () =>
+          Effect.gen(function* () {
+            const admin = yield* onboardTenant("billrpc")
+            yield* call("POST", "/api/v1/tenants/billrpc/billing/meters", {
+              auth: admin,
+              body: {
+                code: "tokens",
+                name: "Tokens",
+                event_type: "ai.tokens",
+                aggregation: "sum",
+                value_path: "$.tokens"
+              }
+            })
+            const server = yield* TestServer
+            const rpc = yield* makeRpcClient({ baseUrl: server.url, token: admin })
+            const decoded = Schema.decodeUnknownSync(UsageBatch)([event("r1", 4), event("r2", 6)])
+            expect(yield* rpc.IngestUsage({ events: decoded })).toMatchObject({ accepted: 2, duplicates: 0 })
+            expect(yield* rpc.IngestUsage({ events: decoded })).toMatchObject({ accepted: 0, duplicates: 2 })
+            const usage = yield* rpc.GetMeterUsage({
+              code: "tokens",
+              from: DateTime.unsafeMake("2026-03-01T00:00:00Z"),
+              to: DateTime.unsafeMake("2026-04-01T00:00:00Z")
+            })
+            expect(usage.rows.map((r) => r.value)).toEqual([10])
+            expect((yield* Effect.flip(rpc.GetSubscription()))._tag).toBe("SubscriptionNotFound")
+          })
       )
 
       it.effect("another tenant's billing answers 404", () =>

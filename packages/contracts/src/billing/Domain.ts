@@ -356,14 +356,17 @@ export const UsageWindow = Schema.Literal("hour", "day", "month")
 export type UsageWindow = typeof UsageWindow.Type
 
 /**
- * A usage query (URL parameters): events with `from ≤ time < to`, bucketed
+ * A usage query (URL parameters): events with `from ≤ time < to` (default:
+ * the current UTC calendar month), bucketed
  * by `window` (UTC; whole range when absent), optionally of one `subject`,
  * grouped by `group_by` (comma-separated meter dimension names and/or
  * `subject`).
  */
 export const UsageQuery = Schema.Struct({
-  from: Schema.DateTimeUtc,
-  to: Schema.DateTimeUtc,
+  /** Start, inclusive (default: the start of the current UTC month). */
+  from: Schema.optional(Schema.DateTimeUtc),
+  /** End, exclusive (default: the start of the next UTC month). */
+  to: Schema.optional(Schema.DateTimeUtc),
   window: Schema.optional(UsageWindow),
   subject: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
   /** Comma-separated dimension names and/or `subject`. */

@@ -37,7 +37,7 @@ import {
 import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
 import canonicalizeModule from "canonicalize"
 import { DateTime, Effect } from "effect"
-import { aggregate, type makeMeters, measureProblem } from "./Meters.js"
+import { aggregate, type makeMeters, measureProblem, windowEnd, windowStart } from "./Meters.js"
 import type { BillingRepo, NewEvent } from "./Repo.js"
 
 // `canonicalize` is CommonJS (`module.exports = fn`) with an ESM-style d.ts (see audit/Audit.ts).
@@ -125,8 +125,9 @@ export const makeMetering = (repo: BillingRepo, meters: ReturnType<typeof makeMe
   const usage = (code: string, query: UsageQuery) =>
     Effect.gen(function* () {
       const meter = yield* meters.resolve(code)
-      const from = DateTime.toEpochMillis(query.from)
-      const to = DateTime.toEpochMillis(query.to)
+      const month = windowStart(DateTime.toEpochMillis(yield* DateTime.now), "month")
+      const from = query.from ? DateTime.toEpochMillis(query.from) : month
+      const to = query.to ? DateTime.toEpochMillis(query.to) : windowEnd(month, "month")
       if (from >= to) return yield* ValidationError.field("to", "must be after from")
       const groupBy = (query.group_by ?? "")
         .split(",")
@@ -135,7 +136,13 @@ export const makeMetering = (repo: BillingRepo, meters: ReturnType<typeof makeMe
       for (const name of groupBy)
         if (name !== "subject" && !Object.hasOwn(meter.dimensions, name))
           return yield* ValidationError.field("group_by", `${name} is neither subject nor a dimension of ${code}`)
-      const events = yield* repo.scanEvents(meter.event_type, query.from, query.to, query.subject, MAX_QUERY_EVENTS + 1)
+      const events = yield* repo.scanEvents(
+        meter.event_type,
+        DateTime.unsafeMake(from),
+        DateTime.unsafeMake(to),
+        query.subject,
+        MAX_QUERY_EVENTS + 1
+      )
       if (events.length > MAX_QUERY_EVENTS)
         return yield* ValidationError.field(
           "from",
