@@ -16,6 +16,8 @@ import { AttendanceApi } from "./attendance/Api.js"
 import { AttendanceCommand, AttendanceQuery } from "./attendance/Rpc.js"
 import { AuditApi } from "./audit/Api.js"
 import { BeaconDeviceApi, BeaconsApi } from "./beacon/Api.js"
+import { BillingApi, BillingPlatformApi } from "./billing/Api.js"
+import { BillingCommand, BillingQuery } from "./billing/Rpc.js"
 import { EventsApi } from "./events/Api.js"
 import { ApiKeysApi, AuthApi, PlatformApi, SessionApi, UsersApi } from "./identity/Api.js"
 import { AuthService, IdentityCommand, IdentityQuery, RpcTenantAuth } from "./identity/Rpc.js"
@@ -43,6 +45,9 @@ export { AuditEntry, AuditEntryId, ChainVerification } from "./audit/Domain.js"
 export * from "./beacon/Api.js"
 export * from "./beacon/Domain.js"
 export * as BeaconProtocol from "./beacon/Protocol.js"
+export * from "./billing/Api.js"
+export * from "./billing/Domain.js"
+export * from "./billing/Rpc.js"
 export * from "./events/Api.js"
 export { CloudEvent, EventId, OutboxEntry, OutboxStatus } from "./events/Domain.js"
 export * from "./identity/Api.js"
@@ -83,6 +88,8 @@ export class SignetApi extends HttpApi.make("signet")
   .add(AuditApi)
   .add(EventsApi)
   .add(WebhooksApi)
+  .add(BillingPlatformApi)
+  .add(BillingApi)
   .annotate(OpenApi.Title, "Signet API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(
@@ -103,7 +110,9 @@ export const SignetRpcs = TenantQuery.merge(
   AttendanceQuery,
   AttendanceCommand,
   WebhooksQuery,
-  WebhooksCommand
+  WebhooksCommand,
+  BillingQuery.middleware(RpcTenantAuth),
+  BillingCommand.middleware(RpcTenantAuth)
 )
 /** @see SignetRpcs */
 export type SignetRpcs = RpcGroup.Rpcs<typeof SignetRpcs>

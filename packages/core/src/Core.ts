@@ -30,6 +30,8 @@ import { Audit } from "./audit/Audit.js"
 import { auditMigrations } from "./audit/Migrations.js"
 import { Beacons } from "./beacon/Beacons.js"
 import { beaconMigrations, beaconTotpColumn } from "./beacon/Migrations.js"
+import { Billing } from "./billing/Billing.js"
+import { billingMigrations } from "./billing/Migrations.js"
 import { Events } from "./events/Events.js"
 import { eventsMigrations } from "./events/Migrations.js"
 import { accessPortsLayer } from "./identity/AccessPorts.js"
@@ -76,7 +78,8 @@ export const allMigrations = (appRole: string = DEFAULT_PG_APP_ROLE): ReadonlyAr
   attendanceMigrations,
   beaconMigrations,
   accountsMigrations,
-  integrationsMigrations
+  integrationsMigrations,
+  billingMigrations
 ]
 
 /** Every envelope-encrypted column of every module (master-key rotation re-wraps them). */
@@ -143,6 +146,7 @@ export type CoreServices =
   | Beacons
   | Webhooks
   | BrokerRelay
+  | Billing
 
 /** The accounts services (issue 18), built above the core services by {@link layer}. */
 export type AccountsServices = Accounts | Mailer
@@ -192,7 +196,8 @@ export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient
   Roster.Default,
   Beacons.Default,
   Webhooks.Default,
-  BrokerRelay.Default
+  BrokerRelay.Default,
+  Billing.Default
 ).pipe(
   Layer.provideMerge(Layer.mergeAll(Attendance.Default, courseAttendanceLayer)),
   Layer.provideMerge(Layer.mergeAll(Academics.Default, onboarding)),

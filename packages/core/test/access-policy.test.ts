@@ -77,7 +77,9 @@ describe("permission grammar and catalog", () => {
     ])
     const viewer = DEFAULT_ROLES.find((r) => r.name === "viewer")!
     const reads = defaultRolePermissions(viewer, all)
-    expect(reads.length).toBe(Object.keys(corePermissions).length)
+    // Every resource's read but billing's (issue 20: billing is for the tenant's admins only).
+    expect(reads.length).toBe(Object.keys(corePermissions).length - 1)
+    expect(reads).not.toContain("billing:read")
     expect(reads.every((p) => p.endsWith(":read"))).toBe(true)
     expect(defaultRolePermissions(DEFAULT_ROLES.find((r) => r.name === "admin")!, all)).toEqual(["*:*"])
   })

@@ -26,10 +26,12 @@
  * @module
  */
 import { apiKeysApi, mfaApi, rolesApi, tenantsApi, usersApi } from "./AccountApis.js"
+import { billingApi } from "./BillingApis.js"
 import { webhooksApi } from "./IntegrationApis.js"
 import { academicsApi, attendanceApi, beaconsApi } from "./SchoolApis.js"
 import { makeSession, type SignetClientOptions } from "./Session.js"
 
+export type { UsageEventInput, UsageQueryInput } from "./BillingApis.js"
 export type { Credentials, SignetClientOptions } from "./Session.js"
 export type { Plain } from "./Transport.js"
 
@@ -77,7 +79,9 @@ export const createSignetClient = (options: SignetClientOptions) => {
     /** Classroom beacons (registry side). */
     beacons: beaconsApi(session),
     /** Outgoing webhooks: endpoints, deliveries, ping, replay (docs/webhooks.md). */
-    webhooks: webhooksApi(session)
+    webhooks: webhooksApi(session),
+    /** Subscription, meters and usage ingestion (`billing.ingest`, docs/billing.md). */
+    billing: billingApi(session)
   }
 }
 

@@ -90,11 +90,12 @@ const acceptsContentType = (path: string, contentType: string): boolean =>
 
 /**
  * The body limit of a route, in bytes: `maxUploadBytes` for the uploads
- * (roster zips, excuse attachments), `maxBodyBytes` for everything else.
+ * (roster zips, excuse attachments, usage-event batches of up to 1,000
+ * events — issue 20), `maxBodyBytes` for everything else.
  */
 export const bodyLimit = (config: ServerConfig, path: string): number =>
-  // Roster uploads (zip) may exceed the general JSON body limit.
-  /\/(roster\/imports|excuses)$/.test(path) ? config.maxUploadBytes : config.maxBodyBytes
+  // Roster uploads (zip) and usage batches may exceed the general JSON body limit.
+  /\/(roster\/imports|excuses|billing\/events)$/.test(path) ? config.maxUploadBytes : config.maxBodyBytes
 
 /** What {@link guardBody} needs to know about the request. */
 export interface BodyGuardInput<R> {

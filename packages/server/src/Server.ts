@@ -37,6 +37,7 @@ import { AccountsHttp, AccountsSelfHttp } from "./http/Accounts.js"
 import { AttendanceHttp } from "./http/Attendance.js"
 import { AuditHttp } from "./http/Audit.js"
 import { BeaconAuthLive, BeaconDeviceHttp, BeaconsHttp } from "./http/Beacon.js"
+import { BillingHttp, BillingPlatformHttp } from "./http/Billing.js"
 import { EventsHttp } from "./http/Events.js"
 import { ApiKeysHttp, AuthHttp, PlatformHttp, SessionHttp, UsersHttp } from "./http/Identity.js"
 import { SystemHttp } from "./http/System.js"
@@ -72,7 +73,9 @@ const apiRoutes = (config: ServerConfig) =>
       AttendanceHttp,
       BeaconDeviceHttp,
       BeaconsHttp,
-      WebhooksHttp
+      WebhooksHttp,
+      BillingPlatformHttp,
+      BillingHttp
     ]),
     Layer.provide([OperatorAuthLive(config), UserAuthLive(config), BeaconAuthLive])
   )

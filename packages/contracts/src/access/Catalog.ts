@@ -82,7 +82,8 @@ export const corePermissions = {
   academics: ["read", "write"],
   attendance: ["read", "write", "admin"],
   beacons: ["read", "write"],
-  webhooks: ["read", "write"]
+  webhooks: ["read", "write"],
+  billing: ["read", "write", "ingest"]
 } as const satisfies PermissionCatalog
 
 /** A permission declared by {@link corePermissions}, e.g. `"attendance:write"`. */
@@ -180,9 +181,9 @@ export const DEFAULT_ROLES: ReadonlyArray<DefaultRole> = [
   },
   {
     name: "viewer",
-    description: "Read-only: every read permission",
+    description: "Read-only: every read permission but billing's (admins only)",
     priority: 20,
-    permissions: (all) => all.filter((p) => p.endsWith(":read"))
+    permissions: (all) => all.filter((p) => p.endsWith(":read") && !p.startsWith("billing:"))
   }
 ]
 

@@ -8,10 +8,11 @@ import type { ServerConfig } from "../Config.js"
 import { AcademicsRpc } from "./Academics.js"
 import { AccessRpc } from "./Access.js"
 import { AttendanceRpc } from "./Attendance.js"
+import { BillingRpc } from "./Billing.js"
 import { IdentityRpc } from "./Identity.js"
 import { IntegrationsRpc } from "./Integrations.js"
 import { TenancyRpc } from "./Tenancy.js"
 
 /** Handlers of every RPC group in `SignetRpcs`. */
 export const RpcHandlers = (config: ServerConfig) =>
-  Layer.mergeAll(TenancyRpc, IdentityRpc(config), AccessRpc, AcademicsRpc, AttendanceRpc, IntegrationsRpc)
+  Layer.mergeAll(TenancyRpc, IdentityRpc(config), AccessRpc, AcademicsRpc, AttendanceRpc, IntegrationsRpc, BillingRpc)

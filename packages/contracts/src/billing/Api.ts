@@ -1,0 +1,138 @@
+/**
+ * REST contract of billing, first slice (issue 20):
+ *
+ * - `billingPlatform` (operator token) under `/api/v1/billing/…`: the plan
+ *   catalogue (create, list, get, edit = new version, versions) and platform
+ *   meters; `POST /api/v1/tenants/{slug}/billing/subscription/advance` runs
+ *   the period-end step for one tenant.
+ * - `billing` (a tenant's users, `billing:*`; operators too) under
+ *   `/api/v1/tenants/{slug}/billing/…`: plans, the subscription (create,
+ *   change plan, cancel, reactivate — these four need a fresh MFA step-up),
+ *   meters, usage ingestion (`billing:ingest`) and usage queries.
+ *
+ * @module
+ */
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import { Schema } from "effect"
+import { Conflict, Forbidden, TenantNotFound, ValidationError } from "../kernel/Errors.js"
+import { OperatorAuth, UserAuth } from "../kernel/Security.js"
+import {
+  ChangePlan,
+  CreateMeter,
+  CreatePlan,
+  CreateSubscription,
+  IngestResult,
+  Meter,
+  MeterNotFound,
+  Plan,
+  PlanChangeResult,
+  PlanNotFound,
+  PlanVersionInput,
+  Subscription,
+  SubscriptionNotFound,
+  UsageBatch,
+  UsageQuery,
+  UsageReport
+} from "./Domain.js"
+
+const slug = HttpApiSchema.param("slug", Schema.String)
+const code = HttpApiSchema.param("code", Schema.String)
+
+/** `billingPlatform` group: the catalogue and platform meters (platform operators only). */
+export class BillingPlatformApi extends HttpApiGroup.make("billingPlatform")
+  .add(
+    HttpApiEndpoint.post("createPlan", "/api/v1/billing/plans")
+      .setPayload(CreatePlan)
+      .addSuccess(Plan, { status: 201 })
+      .annotate(OpenApi.Summary, "Create a plan (version 1)")
+  )
+  .add(HttpApiEndpoint.get("listPlans", "/api/v1/billing/plans").addSuccess(Schema.Array(Plan)))
+  .add(HttpApiEndpoint.get("getPlan")`/api/v1/billing/plans/${code}`.addSuccess(Plan))
+  .add(
+    HttpApiEndpoint.put("updatePlan")`/api/v1/billing/plans/${code}`
+      .setPayload(PlanVersionInput)
+      .addSuccess(Plan, { status: 201 })
+      .annotate(OpenApi.Summary, "Edit a plan: stores the next version; subscriptions keep theirs")
+  )
+  .add(HttpApiEndpoint.get("listPlanVersions")`/api/v1/billing/plans/${code}/versions`.addSuccess(Schema.Array(Plan)))
+  .add(
+    HttpApiEndpoint.post("createPlatformMeter", "/api/v1/billing/meters")
+      .setPayload(CreateMeter)
+      .addSuccess(Meter, { status: 201 })
+  )
+  .add(HttpApiEndpoint.get("listPlatformMeters", "/api/v1/billing/meters").addSuccess(Schema.Array(Meter)))
+  .add(
+    HttpApiEndpoint.post("advanceSubscription")`/api/v1/tenants/${slug}/billing/subscription/advance`
+      .addSuccess(Subscription)
+      .annotate(
+        OpenApi.Summary,
+        "Period-end step of one tenant's subscription (renewal, scheduled change or cancellation)"
+      )
+  )
+  .addError(PlanNotFound)
+  .addError(SubscriptionNotFound)
+  .addError(Conflict)
+  .addError(ValidationError)
+  .addError(Forbidden)
+  .addError(TenantNotFound)
+  .middleware(OperatorAuth)
+  .annotate(OpenApi.Title, "Billing catalogue")
+  .annotate(OpenApi.Description, "Plans (versioned) and platform meters, managed by platform operators.") {}
+
+/** `billing` group: a tenant's subscription, meters and usage. */
+export class BillingApi extends HttpApiGroup.make("billing")
+  .add(HttpApiEndpoint.get("listTenantPlans")`/api/v1/tenants/${slug}/billing/plans`.addSuccess(Schema.Array(Plan)))
+  .add(HttpApiEndpoint.get("getSubscription")`/api/v1/tenants/${slug}/billing/subscription`.addSuccess(Subscription))
+  .add(
+    HttpApiEndpoint.post("createSubscription")`/api/v1/tenants/${slug}/billing/subscription`
+      .setPayload(CreateSubscription)
+      .addSuccess(Subscription, { status: 201 })
+      .annotate(OpenApi.Summary, "Subscribe (trial or active); needs billing:write and a fresh MFA step-up")
+  )
+  .add(
+    HttpApiEndpoint.post("changePlan")`/api/v1/tenants/${slug}/billing/subscription/change-plan`
+      .setPayload(ChangePlan)
+      .addSuccess(PlanChangeResult)
+      .annotate(OpenApi.Summary, "Change plan now (prorated, figures answered) or at period end; step-up")
+  )
+  .add(
+    HttpApiEndpoint.post("cancelSubscription")`/api/v1/tenants/${slug}/billing/subscription/cancel`
+      .addSuccess(Subscription)
+      .annotate(OpenApi.Summary, "Cancel at the period's end; step-up")
+  )
+  .add(
+    HttpApiEndpoint.post("reactivateSubscription")`/api/v1/tenants/${slug}/billing/subscription/reactivate`
+      .addSuccess(Subscription)
+      .annotate(OpenApi.Summary, "Undo a scheduled cancellation; step-up")
+  )
+  .add(HttpApiEndpoint.get("listMeters")`/api/v1/tenants/${slug}/billing/meters`.addSuccess(Schema.Array(Meter)))
+  .add(
+    HttpApiEndpoint.post("createMeter")`/api/v1/tenants/${slug}/billing/meters`
+      .setPayload(CreateMeter)
+      .addSuccess(Meter, { status: 201 })
+  )
+  .add(HttpApiEndpoint.get("getMeter")`/api/v1/tenants/${slug}/billing/meters/${code}`.addSuccess(Meter))
+  .add(
+    HttpApiEndpoint.get("meterUsage")`/api/v1/tenants/${slug}/billing/meters/${code}/usage`
+      .setUrlParams(UsageQuery)
+      .addSuccess(UsageReport)
+      .annotate(OpenApi.Summary, "Usage of a meter by window (hour/day/month) and group")
+  )
+  .add(
+    HttpApiEndpoint.post("ingestUsage")`/api/v1/tenants/${slug}/billing/events`
+      .setPayload(UsageBatch)
+      .addSuccess(IngestResult)
+      .annotate(OpenApi.Summary, "Ingest 1–1,000 usage events, idempotent by event id (billing:ingest)")
+  )
+  .addError(PlanNotFound)
+  .addError(MeterNotFound)
+  .addError(SubscriptionNotFound)
+  .addError(Conflict)
+  .addError(ValidationError)
+  .addError(Forbidden)
+  .middleware(UserAuth)
+  .annotate(OpenApi.Title, "Billing")
+  .annotate(
+    OpenApi.Description,
+    "A tenant's subscription, meters and usage. Money is in integer minor units of an ISO 4217 currency."
+  ) {}

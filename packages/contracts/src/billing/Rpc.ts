@@ -1,0 +1,67 @@
+/**
+ * RPC contract of billing, first slice (issue 20): `BillingQuery` and
+ * `BillingCommand`, the tenant side of the REST `billing` group with the
+ * same payloads, results and tagged errors. Payloads name no tenant: it is
+ * the one the caller authenticated for (the server wires `RpcTenantAuth`).
+ * Permissions as on REST: `billing:read` for queries, `billing:ingest` for
+ * `IngestUsage`, `billing:write` plus a fresh MFA step-up for subscription
+ * changes. Contract only: no SQL, no Node module.
+ *
+ * @module
+ */
+import { Rpc, RpcGroup } from "@effect/rpc"
+import { Schema } from "effect"
+import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
+import {
+  ChangePlan,
+  Code,
+  CreateSubscription,
+  IngestResult,
+  Meter,
+  MeterNotFound,
+  PlanChangeResult,
+  PlanNotFound,
+  Subscription,
+  SubscriptionNotFound,
+  UsageBatch,
+  UsageQuery,
+  UsageReport
+} from "./Domain.js"
+
+/** Errors every billing procedure can answer (tenant and credential errors come from the middleware). */
+const Base = [Forbidden, ValidationError] as const
+
+/** Read-only billing procedures (`billing:read`). */
+export class BillingQuery extends RpcGroup.make(
+  Rpc.make("GetSubscription", { success: Subscription, error: Schema.Union(...Base, SubscriptionNotFound) }),
+  Rpc.make("ListMeters", { success: Schema.Array(Meter), error: Schema.Union(...Base) }),
+  Rpc.make("GetMeterUsage", {
+    payload: { code: Code, ...UsageQuery.fields },
+    success: UsageReport,
+    error: Schema.Union(...Base, MeterNotFound)
+  })
+) {}
+
+/** Billing changes: usage ingestion (`billing:ingest`) and subscription changes (`billing:write`, step-up). */
+export class BillingCommand extends RpcGroup.make(
+  Rpc.make("IngestUsage", {
+    payload: { events: UsageBatch },
+    success: IngestResult,
+    error: Schema.Union(...Base, Conflict)
+  }),
+  Rpc.make("CreateSubscription", {
+    payload: CreateSubscription,
+    success: Subscription,
+    error: Schema.Union(...Base, Conflict, PlanNotFound)
+  }),
+  Rpc.make("ChangePlan", {
+    payload: ChangePlan,
+    success: PlanChangeResult,
+    error: Schema.Union(...Base, Conflict, PlanNotFound, SubscriptionNotFound)
+  }),
+  Rpc.make("CancelSubscription", { success: Subscription, error: Schema.Union(...Base, SubscriptionNotFound) }),
+  Rpc.make("ReactivateSubscription", {
+    success: Subscription,
+    error: Schema.Union(...Base, Conflict, SubscriptionNotFound)
+  })
+) {}

@@ -1,0 +1,129 @@
+/**
+ * The billing facades (issue 20, first slice). Core is the security
+ * boundary: REST handlers, the SDK's server and in-process embedders all
+ * go through these.
+ *
+ * {@link BillingAdmin} — the current tenant's billing; each operation
+ * carries its permission in its type (`policyRequire`). The `billing`
+ * permissions are granted to the tenant's admins only (the `admin` role's
+ * `*:*`; no other default role holds them, the viewer role included).
+ * ⚑ marks the step-up of seed 003 "MFA required for billing changes": a
+ * `user` actor needs an MFA verification on its session within the tenant's
+ * `auth.step_up_minutes` (`Access.requireStepUp`, as for role grants), else
+ * `Forbidden` (`permission: "mfa:step-up"`) before anything is read or
+ * written. Operators, the system and API keys are not asked.
+ *
+ * | operation | permission |
+ * |---|---|
+ * | `listPlans`, `getSubscription`, `listMeters`, `getMeter`, `usage` | `billing:read` |
+ * | ⚑ `createSubscription`, ⚑ `changePlan`, ⚑ `cancel`, ⚑ `reactivate`, `createMeter` | `billing:write` |
+ * | `ingest` | `billing:ingest` (an API key can hold it alone) |
+ *
+ * {@link BillingPlatform} — the plan catalogue, platform meters and the
+ * period-end step: platform operators (or `system`) only, checked in core
+ * (`Forbidden` for anyone else).
+ *
+ * @module
+ */
+import type {
+  ChangePlan,
+  CreateMeter,
+  CreatePlan,
+  CreateSubscription,
+  PlanVersionInput,
+  UsageEvent,
+  UsageQuery
+} from "@signet/contracts/billing/Domain"
+import { CurrentTenant } from "@signet/contracts/kernel/Context"
+import { Effect } from "effect"
+import { Access } from "../access/Access.js"
+import { policyRequire } from "../access/Policy.js"
+import { Tenancy } from "../tenancy/Tenancy.js"
+import { Billing } from "./Billing.js"
+import { requireOperator } from "./Catalogue.js"
+
+const read = policyRequire("billing", "read")
+const write = policyRequire("billing", "write")
+const ingest = policyRequire("billing", "ingest")
+
+/** Runs `f` after the step-up check (see the module comment). */
+const sensitive = <A, E, R>(f: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(Access, (access) => Effect.zipRight(access.requireStepUp, f))
+
+/** The current tenant's billing; see the module comment for permissions and step-up. */
+export const BillingAdmin = {
+  /** The latest version of every plan (`billing:read`). */
+  listPlans: () => read(Billing.use((b) => b.listPlans)),
+  /** The tenant's live subscription (`billing:read`). @errors SubscriptionNotFound */
+  getSubscription: () => read(Billing.use((b) => b.getSubscription)),
+  /** ⚑ Subscribes the tenant (`billing:write`). @errors Forbidden (step-up), PlanNotFound, Conflict */
+  createSubscription: (input: CreateSubscription) => write(sensitive(Billing.use((b) => b.createSubscription(input)))),
+  /**
+   * ⚑ Changes the plan now (prorated, figures answered) or at period end (`billing:write`).
+   * @errors Forbidden (step-up), SubscriptionNotFound, PlanNotFound, Conflict, ValidationError (currency, interval)
+   */
+  changePlan: (input: ChangePlan) => write(sensitive(Billing.use((b) => b.changePlan(input)))),
+  /** ⚑ Cancels at the period's end (`billing:write`). @errors Forbidden (step-up), SubscriptionNotFound */
+  cancel: () => write(sensitive(Billing.use((b) => b.cancel))),
+  /** ⚑ Undoes a scheduled cancellation (`billing:write`). @errors Forbidden (step-up), SubscriptionNotFound, Conflict */
+  reactivate: () => write(sensitive(Billing.use((b) => b.reactivate))),
+  /** The meters the tenant sees, its own and the platform's (`billing:read`). */
+  listMeters: () => read(Billing.use((b) => b.listMeters)),
+  /** One meter (`billing:read`). @errors MeterNotFound */
+  getMeter: (code: string) => read(Billing.use((b) => b.getMeter(code))),
+  /** Defines a tenant meter (`billing:write`). @errors Conflict, ValidationError (MAX_METERS) */
+  createMeter: (input: CreateMeter) => write(Billing.use((b) => b.createMeter(input))),
+  /** Stores usage events idempotently (`billing:ingest`). @errors ValidationError, Conflict (id reused) */
+  ingest: (batch: ReadonlyArray<UsageEvent>) => ingest(Billing.use((b) => b.ingest(batch))),
+  /** A meter's usage by window and group (`billing:read`). @errors MeterNotFound, ValidationError */
+  usage: (code: string, query: UsageQuery) => read(Billing.use((b) => b.usage(code, query)))
+} as const
+
+/** The catalogue and platform billing operations; platform operators only (see the module comment). */
+export const BillingPlatform = {
+  /** Stores version 1 of a plan. @errors Forbidden, Conflict, ValidationError */
+  createPlan: (input: CreatePlan) => Billing.use((b) => b.createPlan(input)),
+  /** Stores the next version of a plan. @errors Forbidden, PlanNotFound, ValidationError */
+  updatePlan: (code: string, input: PlanVersionInput) => Billing.use((b) => b.updatePlan(code, input)),
+  /** The latest version of a plan. @errors Forbidden, PlanNotFound */
+  getPlan: (code: string) =>
+    Effect.zipRight(
+      requireOperator,
+      Billing.use((b) => b.getPlan(code))
+    ),
+  /** The latest version of every plan. @errors Forbidden */
+  listPlans: () =>
+    Effect.zipRight(
+      requireOperator,
+      Billing.use((b) => b.listPlans)
+    ),
+  /** Every version of a plan, oldest first. @errors Forbidden, PlanNotFound */
+  listPlanVersions: (code: string) => Billing.use((b) => b.listPlanVersions(code)),
+  /** Defines a platform meter. @errors Forbidden, Conflict, ValidationError */
+  createPlatformMeter: (input: CreateMeter) => Billing.use((b) => b.createPlatformMeter(input)),
+  /** Every platform meter. @errors Forbidden */
+  listPlatformMeters: () =>
+    Effect.zipRight(
+      requireOperator,
+      Billing.use((b) => b.listPlatformMeters)
+    ),
+  /**
+   * The period-end step for the current tenant's subscription (renewal,
+   * scheduled plan, trial end, scheduled cancellation). @errors Forbidden, SubscriptionNotFound
+   */
+  advance: () =>
+    Effect.zipRight(
+      requireOperator,
+      Billing.use((b) => b.advance)
+    ),
+  /** {@link BillingPlatform.advance} for the tenant `slug`. @errors Forbidden, TenantNotFound, SubscriptionNotFound */
+  advanceTenant: (slug: string) =>
+    Effect.zipRight(
+      requireOperator,
+      Effect.flatMap(
+        Tenancy.use((t) => t.get(slug)),
+        (tenant) =>
+          Billing.use((b) => b.advance).pipe(Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }))
+      )
+    )
+} as const

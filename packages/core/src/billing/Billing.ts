@@ -1,0 +1,83 @@
+/**
+ * The billing service, first slice (issue 20; seed 003 "Billing Service"):
+ * the plan catalogue and platform meters (`Catalogue.ts`, platform
+ * operators only), a tenant's subscription (`Subscriptions.ts`), its meters
+ * (`Meters.ts`) and usage ingestion and queries (`Metering.ts`), priced by
+ * the pure functions of `Pricing.ts`.
+ *
+ * Tenant operations take the tenant (and, for audit rows, the actor) from
+ * context and run in one transaction of the `CurrentTenant` each (row-level
+ * security on Postgres); permissions and the MFA step-up are on the facade
+ * (`Admin.ts`).
+ *
+ * Not in this slice: entitlement enforcement and quotas, invoices and their
+ * PDF, payment providers (Stripe), the period-close job.
+ *
+ * @module
+ */
+import { SqlClient } from "@effect/sql"
+import type { SqlError } from "@effect/sql/SqlError"
+import type {
+  ChangePlan,
+  CreateMeter,
+  CreatePlan,
+  CreateSubscription,
+  PlanVersionInput,
+  UsageEvent,
+  UsageQuery
+} from "@signet/contracts/billing/Domain"
+import type { CurrentTenant } from "@signet/contracts/kernel/Context"
+import { Effect } from "effect"
+import { Audit } from "../audit/Audit.js"
+import { Events } from "../events/Events.js"
+import { tenantTx } from "../kernel/Database.js"
+import { makeCatalogue } from "./Catalogue.js"
+import { makeMetering } from "./Metering.js"
+import { makeMeters } from "./Meters.js"
+import { BillingRepo } from "./Repo.js"
+import { makeSubscriptions } from "./Subscriptions.js"
+
+/** Billing; see the module comment. */
+export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
+  effect: Effect.gen(function* () {
+    const repo = yield* BillingRepo
+    const audit = yield* Audit
+    const events = yield* Events
+    const sql = yield* SqlClient.SqlClient
+    const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+      tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql)) as Effect.Effect<
+        A,
+        Exclude<E, SqlError>,
+        Exclude<R, SqlClient.SqlClient> | CurrentTenant
+      >
+    const catalogue = makeCatalogue({ repo, events, sql })
+    const subscriptions = makeSubscriptions({ repo, audit, events, catalogue })
+    const meters = makeMeters(repo)
+    const metering = makeMetering(repo, meters)
+
+    return {
+      // catalogue (platform operators; checked in Catalogue.ts)
+      createPlan: (input: CreatePlan) => catalogue.createPlan(input),
+      updatePlan: (code: string, input: PlanVersionInput) => catalogue.updatePlan(code, input),
+      getPlan: (code: string) => catalogue.getPlan(code),
+      listPlans: catalogue.listPlans,
+      listPlanVersions: (code: string) => catalogue.listPlanVersions(code),
+      createPlatformMeter: (input: CreateMeter) => catalogue.createPlatformMeter(input),
+      listPlatformMeters: catalogue.listPlatformMeters,
+      getPlatformMeter: (code: string) => catalogue.getPlatformMeter(code),
+      // the current tenant
+      getSubscription: inTx(subscriptions.get),
+      createSubscription: (input: CreateSubscription) => inTx(subscriptions.create(input)),
+      changePlan: (input: ChangePlan) => inTx(subscriptions.changePlan(input)),
+      cancel: inTx(subscriptions.cancel),
+      reactivate: inTx(subscriptions.reactivate),
+      advance: inTx(subscriptions.advance),
+      createMeter: (input: CreateMeter) => inTx(meters.create(input)),
+      listMeters: inTx(meters.list),
+      getMeter: (code: string) => inTx(meters.resolve(code)),
+      ingest: (batch: ReadonlyArray<UsageEvent>) => inTx(metering.ingest(batch)),
+      usage: (code: string, query: UsageQuery) => inTx(metering.usage(code, query))
+    } as const
+  }),
+  dependencies: [BillingRepo.Default]
+}) {}

@@ -1,0 +1,98 @@
+/**
+ * Billing tables (issue 20, first slice).
+ *
+ * Platform-level (the catalogue, written by platform operators; no
+ * `tenant_id`, no row-level security, readable in every tenant's
+ * transaction):
+ * - `billing_plans`: one row per plan version, unique `(code, version)`;
+ *   versions are never updated.
+ * - `billing_platform_meters`: meters every tenant's events are measured by
+ *   (the ones plan charges refer to).
+ *
+ * Tenant-owned (`tenant_id` in every key, row-level security on Postgres):
+ * - `billing_meters`: a tenant's own meters.
+ * - `billing_subscriptions`: at most one live (not canceled) subscription
+ *   per tenant (partial unique index), pointing at a plan version.
+ * - `billing_usage_events`: usage events, primary key `(tenant_id, id)` so
+ *   a re-sent event is stored once; `digest` (SHA-256 of the canonical JSON,
+ *   RFC 8785) tells a replay from a different event reusing the id.
+ *
+ * @module
+ */
+import { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+import { ddl, enableTenantRls, type ModuleMigrations } from "../kernel/Migrations.js"
+
+/** Tenant-owned billing tables (RLS on Postgres). */
+export const BILLING_TENANT_TABLES = ["billing_meters", "billing_subscriptions", "billing_usage_events"] as const
+
+/** Billing module migrations. */
+export const billingMigrations: ModuleMigrations = {
+  module: "billing",
+  migrations: {
+    "0001_catalogue_subscriptions_usage": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE billing_plans (
+        id ${t.uuid} PRIMARY KEY,
+        code TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        billing_interval TEXT NOT NULL CHECK (billing_interval IN ('month', 'year')),
+        currency TEXT NOT NULL,
+        fixed_amount ${t.bigint} NOT NULL CHECK (fixed_amount >= 0),
+        charges ${t.json} NOT NULL,
+        entitlements ${t.json} NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        UNIQUE (code, version)
+      )`)
+      const meterColumns = `code TEXT NOT NULL,
+        name TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        aggregation TEXT NOT NULL CHECK (aggregation IN ('count', 'sum', 'max', 'unique_count', 'latest')),
+        value_path TEXT,
+        dimensions ${t.json} NOT NULL,
+        created_at ${t.ts} NOT NULL`
+      yield* sql.unsafe(`CREATE TABLE billing_platform_meters (${meterColumns}, PRIMARY KEY (code))`)
+      yield* sql.unsafe(`CREATE TABLE billing_meters (
+        tenant_id ${t.uuid} NOT NULL,
+        ${meterColumns},
+        PRIMARY KEY (tenant_id, code)
+      )`)
+      yield* sql.unsafe(`CREATE TABLE billing_subscriptions (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        plan_id ${t.uuid} NOT NULL REFERENCES billing_plans (id),
+        scheduled_plan_id ${t.uuid} REFERENCES billing_plans (id),
+        status TEXT NOT NULL CHECK (status IN ('trial', 'active', 'past_due', 'canceled')),
+        current_period_start ${t.ts} NOT NULL,
+        current_period_end ${t.ts} NOT NULL,
+        trial_end ${t.ts},
+        cancel_at_period_end ${t.bool} NOT NULL,
+        canceled_at ${t.ts},
+        created_at ${t.ts} NOT NULL,
+        updated_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      )`)
+      yield* sql.unsafe(
+        `CREATE UNIQUE INDEX billing_subscriptions_live ON billing_subscriptions (tenant_id) WHERE status <> 'canceled'`
+      )
+      yield* sql.unsafe(`CREATE TABLE billing_usage_events (
+        tenant_id ${t.uuid} NOT NULL,
+        id TEXT NOT NULL,
+        source TEXT NOT NULL,
+        type TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        occurred_at ${t.ts} NOT NULL,
+        data ${t.json} NOT NULL,
+        digest TEXT NOT NULL,
+        received_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      )`)
+      yield* sql.unsafe(
+        `CREATE INDEX billing_usage_events_by_type ON billing_usage_events (tenant_id, type, occurred_at)`
+      )
+      for (const table of BILLING_TENANT_TABLES) yield* enableTenantRls(table)
+    })
+  }
+}

@@ -1,0 +1,348 @@
+/**
+ * The billing module's SQL (issue 20, first slice): the only writer of
+ * `billing_plans`, `billing_platform_meters`, `billing_meters`,
+ * `billing_subscriptions` and `billing_usage_events`. Tenant-owned tables
+ * are read and written for the `CurrentTenant` only; callers run those
+ * methods inside `tenantTx` (row-level security on Postgres). Rows are
+ * decoded once into the domain shapes.
+ *
+ * @module
+ */
+import { SqlClient } from "@effect/sql"
+import {
+  BillingInterval,
+  Entitlements,
+  MeterAggregation,
+  type PlanId,
+  SubscriptionId,
+  SubscriptionStatus,
+  UsageCharge
+} from "@signet/contracts/billing/Domain"
+import { CurrentTenant } from "@signet/contracts/kernel/Context"
+import { type DateTime, Effect, Option, Schema } from "effect"
+import { bool, DbBool, DbCount, DbJson, instant, json, repoSpan } from "../kernel/Sql.js"
+
+/** A `billing_plans` row (one version). */
+export const PlanRow = Schema.Struct({
+  id: Schema.String,
+  code: Schema.String,
+  version: DbCount,
+  name: Schema.String,
+  billing_interval: BillingInterval,
+  currency: Schema.String,
+  fixed_amount: DbCount,
+  charges: Schema.compose(DbJson, Schema.Array(UsageCharge)),
+  entitlements: Schema.compose(DbJson, Entitlements),
+  created_at: Schema.DateTimeUtc
+})
+/** @see PlanRow */
+export type PlanRow = typeof PlanRow.Type
+
+/** A meter row (platform or tenant). */
+export const MeterRow = Schema.Struct({
+  code: Schema.String,
+  name: Schema.String,
+  event_type: Schema.String,
+  aggregation: MeterAggregation,
+  value_path: Schema.NullOr(Schema.String),
+  dimensions: Schema.compose(DbJson, Schema.Record({ key: Schema.String, value: Schema.String })),
+  created_at: Schema.DateTimeUtc
+})
+/** @see MeterRow */
+export type MeterRow = typeof MeterRow.Type
+
+/** A `billing_subscriptions` row. */
+export const SubscriptionRow = Schema.Struct({
+  id: SubscriptionId,
+  plan_id: Schema.String,
+  scheduled_plan_id: Schema.NullOr(Schema.String),
+  status: SubscriptionStatus,
+  current_period_start: Schema.DateTimeUtc,
+  current_period_end: Schema.DateTimeUtc,
+  trial_end: Schema.NullOr(Schema.DateTimeUtc),
+  cancel_at_period_end: DbBool,
+  canceled_at: Schema.NullOr(Schema.DateTimeUtc),
+  created_at: Schema.DateTimeUtc,
+  updated_at: Schema.DateTimeUtc
+})
+/** @see SubscriptionRow */
+export type SubscriptionRow = typeof SubscriptionRow.Type
+
+/** A stored usage event as a meter reads it. */
+export const EventRow = Schema.Struct({
+  id: Schema.String,
+  subject: Schema.String,
+  occurred_at: Schema.DateTimeUtc,
+  data: DbJson
+})
+/** @see EventRow */
+export type EventRow = typeof EventRow.Type
+
+/** A new plan version as stored. */
+export interface NewPlan {
+  readonly id: PlanId
+  readonly code: string
+  readonly version: number
+  readonly name: string
+  readonly interval: BillingInterval
+  readonly currency: string
+  readonly fixed_amount: number
+  readonly charges: unknown
+  readonly entitlements: unknown
+  readonly at: DateTime.Utc
+}
+
+/** A new meter as stored. */
+export interface NewMeter {
+  readonly code: string
+  readonly name: string
+  readonly event_type: string
+  readonly aggregation: MeterAggregation
+  readonly value_path: string | null
+  readonly dimensions: Readonly<Record<string, string>>
+  readonly at: DateTime.Utc
+}
+
+/** Fields of a subscription an operation sets (all of them: the service computes the next state). */
+export interface SubscriptionState {
+  readonly plan_id: string
+  readonly scheduled_plan_id: string | null
+  readonly status: SubscriptionStatus
+  readonly current_period_start: DateTime.Utc
+  readonly current_period_end: DateTime.Utc
+  readonly trial_end: DateTime.Utc | null
+  readonly cancel_at_period_end: boolean
+  readonly canceled_at: DateTime.Utc | null
+}
+
+/** A new usage event as stored. */
+export interface NewEvent {
+  readonly id: string
+  readonly source: string
+  readonly type: string
+  readonly subject: string
+  readonly time: DateTime.Utc
+  readonly data: unknown
+  readonly digest: string
+}
+
+const tid = Effect.map(CurrentTenant, (t) => t.id as string)
+const at = (d: DateTime.Utc | null) => (d === null ? null : instant(d))
+const first = <A>(rows: ReadonlyArray<A>) => Option.fromNullable(rows[0])
+/** Rows per multi-row INSERT (well under SQLite's and Postgres' parameter limits). */
+const INSERT_CHUNK = 500
+
+/** Decoders and helpers the query groups share. */
+const kit = (sql: SqlClient.SqlClient) => ({
+  sql,
+  span: repoSpan("BillingRepo"),
+  plans: Schema.decodeUnknown(Schema.Array(PlanRow)),
+  meters: Schema.decodeUnknown(Schema.Array(MeterRow)),
+  subs: Schema.decodeUnknown(Schema.Array(SubscriptionRow)),
+  events: Schema.decodeUnknown(Schema.Array(EventRow)),
+  count: Schema.decodeUnknown(Schema.Array(Schema.Struct({ n: DbCount }))),
+  n: (rows: ReadonlyArray<{ readonly n: number }>) => rows[0]?.n ?? 0,
+  meterValues: (m: NewMeter) =>
+    sql`${m.code}, ${m.name}, ${m.event_type}, ${m.aggregation}, ${m.value_path}, ${json(m.dimensions)}, ${instant(m.at)}`
+})
+type Kit = ReturnType<typeof kit>
+
+/** The catalogue's SQL (platform tables). */
+const catalogueQueries = ({ count, meterValues, meters, n, plans, span, sql }: Kit) => ({
+  // ---- catalogue (platform) ----
+  /** Stores a plan version. */
+  insertPlan: (p: NewPlan) =>
+    sql`INSERT INTO billing_plans (id, code, version, name, billing_interval, currency, fixed_amount,
+            charges, entitlements, created_at)
+          VALUES (${p.id}, ${p.code}, ${p.version}, ${p.name}, ${p.interval}, ${p.currency}, ${p.fixed_amount},
+            ${json(p.charges)}, ${json(p.entitlements)}, ${instant(p.at)})`.pipe(Effect.asVoid, span("insertPlan")),
+  /** The latest version of plan `code`. */
+  latestPlan: (code: string) =>
+    sql`SELECT * FROM billing_plans WHERE code = ${code} ORDER BY version DESC LIMIT 1`.pipe(
+      Effect.flatMap(plans),
+      Effect.map(first),
+      span("latestPlan")
+    ),
+  /** One plan version by id. */
+  planById: (id: string) =>
+    sql`SELECT * FROM billing_plans WHERE id = ${id}`.pipe(Effect.flatMap(plans), Effect.map(first), span("planById")),
+  /** The latest version of every plan, by code. */
+  listLatestPlans: sql`SELECT p.* FROM billing_plans p
+          WHERE p.version = (SELECT MAX(q.version) FROM billing_plans q WHERE q.code = p.code)
+          ORDER BY p.code`.pipe(Effect.flatMap(plans), span("listLatestPlans")),
+  /** Every version of plan `code`, oldest first. */
+  listPlanVersions: (code: string) =>
+    sql`SELECT * FROM billing_plans WHERE code = ${code} ORDER BY version`.pipe(
+      Effect.flatMap(plans),
+      span("listPlanVersions")
+    ),
+  /** How many plan codes the catalogue has. */
+  countPlanCodes: sql`SELECT COUNT(DISTINCT code) AS n FROM billing_plans`.pipe(
+    Effect.flatMap(count),
+    Effect.map(n),
+    span("countPlanCodes")
+  ),
+  /** Stores a platform meter. */
+  insertPlatformMeter: (m: NewMeter) =>
+    sql`INSERT INTO billing_platform_meters (code, name, event_type, aggregation, value_path, dimensions,
+            created_at) VALUES (${meterValues(m)})`.pipe(Effect.asVoid, span("insertPlatformMeter")),
+  /** One platform meter. */
+  findPlatformMeter: (code: string) =>
+    sql`SELECT * FROM billing_platform_meters WHERE code = ${code}`.pipe(
+      Effect.flatMap(meters),
+      Effect.map(first),
+      span("findPlatformMeter")
+    ),
+  /** Every platform meter, by code. */
+  listPlatformMeters: sql`SELECT * FROM billing_platform_meters ORDER BY code`.pipe(
+    Effect.flatMap(meters),
+    span("listPlatformMeters")
+  ),
+  /** How many platform meters there are. */
+  countPlatformMeters: sql`SELECT COUNT(*) AS n FROM billing_platform_meters`.pipe(
+    Effect.flatMap(count),
+    Effect.map(n),
+    span("countPlatformMeters")
+  )
+})
+
+/** Tenant meters' and subscriptions' SQL. */
+const tenantQueries = ({ count, meterValues, meters, n, span, sql, subs }: Kit) => ({
+  // ---- tenant meters ----
+  /** Stores a meter of the current tenant. */
+  insertMeter: (m: NewMeter) =>
+    Effect.flatMap(
+      tid,
+      (t) => sql`INSERT INTO billing_meters (tenant_id, code, name, event_type, aggregation, value_path,
+              dimensions, created_at) VALUES (${t}, ${meterValues(m)})`
+    ).pipe(Effect.asVoid, span("insertMeter")),
+  /** One meter of the current tenant. */
+  findMeter: (code: string) =>
+    Effect.flatMap(tid, (t) => sql`SELECT * FROM billing_meters WHERE tenant_id = ${t} AND code = ${code}`).pipe(
+      Effect.flatMap(meters),
+      Effect.map(first),
+      span("findMeter")
+    ),
+  /** The current tenant's meters, by code. */
+  listMeters: Effect.flatMap(tid, (t) => sql`SELECT * FROM billing_meters WHERE tenant_id = ${t} ORDER BY code`).pipe(
+    Effect.flatMap(meters),
+    span("listMeters")
+  ),
+  /** How many meters the current tenant has. */
+  countMeters: Effect.flatMap(tid, (t) => sql`SELECT COUNT(*) AS n FROM billing_meters WHERE tenant_id = ${t}`).pipe(
+    Effect.flatMap(count),
+    Effect.map(n),
+    span("countMeters")
+  ),
+  /** Meters (platform and tenant) of any of the event `types`. */
+  metersOfTypes: (types: ReadonlyArray<string>) =>
+    Effect.flatMap(tid, (t) =>
+      types.length === 0
+        ? Effect.succeed([])
+        : sql`SELECT code, name, event_type, aggregation, value_path, dimensions, created_at
+                FROM billing_meters WHERE tenant_id = ${t} AND event_type IN ${sql.in(types)}
+              UNION ALL
+              SELECT code, name, event_type, aggregation, value_path, dimensions, created_at
+                FROM billing_platform_meters WHERE event_type IN ${sql.in(types)}`.pipe(Effect.flatMap(meters))
+    ).pipe(span("metersOfTypes")),
+
+  // ---- subscriptions ----
+  /** The current tenant's live (not canceled) subscription. */
+  liveSubscription: Effect.flatMap(
+    tid,
+    (t) => sql`SELECT * FROM billing_subscriptions WHERE tenant_id = ${t} AND status <> 'canceled'`
+  ).pipe(Effect.flatMap(subs), Effect.map(first), span("liveSubscription")),
+  /** Stores a subscription of the current tenant. */
+  insertSubscription: (id: SubscriptionId, s: SubscriptionState, now: DateTime.Utc) =>
+    Effect.flatMap(
+      tid,
+      (t) => sql`INSERT INTO billing_subscriptions (tenant_id, id, plan_id, scheduled_plan_id, status,
+              current_period_start, current_period_end, trial_end, cancel_at_period_end, canceled_at,
+              created_at, updated_at)
+            VALUES (${t}, ${id}, ${s.plan_id}, ${s.scheduled_plan_id}, ${s.status},
+              ${instant(s.current_period_start)}, ${instant(s.current_period_end)}, ${at(s.trial_end)},
+              ${bool(s.cancel_at_period_end)}, ${at(s.canceled_at)}, ${instant(now)}, ${instant(now)})`
+    ).pipe(Effect.asVoid, span("insertSubscription")),
+  /** Replaces a subscription's state. */
+  updateSubscription: (id: SubscriptionId, s: SubscriptionState, now: DateTime.Utc) =>
+    Effect.flatMap(
+      tid,
+      (t) => sql`UPDATE billing_subscriptions SET plan_id = ${s.plan_id},
+              scheduled_plan_id = ${s.scheduled_plan_id}, status = ${s.status},
+              current_period_start = ${instant(s.current_period_start)},
+              current_period_end = ${instant(s.current_period_end)}, trial_end = ${at(s.trial_end)},
+              cancel_at_period_end = ${bool(s.cancel_at_period_end)}, canceled_at = ${at(s.canceled_at)},
+              updated_at = ${instant(now)}
+            WHERE tenant_id = ${t} AND id = ${id}`
+    ).pipe(Effect.asVoid, span("updateSubscription"))
+})
+
+/** Usage events' SQL. */
+const eventQueries = ({ events, span, sql }: Kit) => ({
+  // ---- usage events ----
+  /** The digests of the events of the current tenant among `ids`, by id. */
+  eventDigests: (ids: ReadonlyArray<string>) =>
+    Effect.flatMap(tid, (t) =>
+      Effect.forEach(
+        chunks(ids, INSERT_CHUNK),
+        (part) =>
+          sql<{
+            id: string
+            digest: string
+          }>`SELECT id, digest FROM billing_usage_events WHERE tenant_id = ${t} AND id IN ${sql.in(part)}`
+      )
+    ).pipe(
+      Effect.map((parts) => new Map(parts.flat().map((r) => [r.id, r.digest] as const))),
+      span("eventDigests")
+    ),
+  /** Stores events of the current tenant (ids already stored are skipped); answers how many were new. */
+  insertEvents: (rows: ReadonlyArray<NewEvent>, receivedAt: DateTime.Utc) =>
+    Effect.flatMap(tid, (t) =>
+      Effect.forEach(chunks(rows, INSERT_CHUNK), (part) =>
+        sql`INSERT INTO billing_usage_events ${sql.insert(
+          part.map((e) => ({
+            tenant_id: t,
+            id: e.id,
+            source: e.source,
+            type: e.type,
+            subject: e.subject,
+            occurred_at: instant(e.time),
+            data: json(e.data),
+            digest: e.digest,
+            received_at: instant(receivedAt)
+          }))
+        )} ON CONFLICT (tenant_id, id) DO NOTHING RETURNING id`.pipe(Effect.map((r) => r.length))
+      )
+    ).pipe(
+      Effect.map((counts) => counts.reduce((a, b) => a + b, 0)),
+      span("insertEvents")
+    ),
+  /**
+   * Events of `type` with `from ≤ time < to` (optionally of one subject),
+   * oldest first, at most `limit`.
+   */
+  scanEvents: (type: string, from: DateTime.Utc, to: DateTime.Utc, subject: string | undefined, limit: number) =>
+    Effect.flatMap(
+      tid,
+      (t) => sql`SELECT id, subject, occurred_at, data FROM billing_usage_events
+            WHERE tenant_id = ${t} AND type = ${type}
+              AND occurred_at >= ${instant(from)} AND occurred_at < ${instant(to)}
+              ${subject === undefined ? sql`` : sql`AND subject = ${subject}`}
+            ORDER BY occurred_at, id LIMIT ${limit}`
+    ).pipe(Effect.flatMap(events), span("scanEvents"))
+})
+
+/** The billing module's SQL; see the module comment. */
+export class BillingRepo extends Effect.Service<BillingRepo>()("Signet/BillingRepo", {
+  effect: Effect.map(SqlClient.SqlClient, (sql) => {
+    const k = kit(sql)
+    return { ...catalogueQueries(k), ...tenantQueries(k), ...eventQueries(k) } as const
+  })
+}) {}
+
+/** `items` in runs of at most `size`. */
+const chunks = <A>(items: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> => {
+  const out: Array<ReadonlyArray<A>> = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}

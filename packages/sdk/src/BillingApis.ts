@@ -1,0 +1,84 @@
+/**
+ * The facade's billing group (`client.billing`, issue 20, first slice): one
+ * factory over the client's {@link Session}, composed by `Client.ts`.
+ *
+ * @module
+ */
+import type { CreateMeter } from "@signet/contracts/billing/Domain"
+import { DateTime } from "effect"
+import type { Session } from "./Session.js"
+import type { PlainOf } from "./Transport.js"
+
+/**
+ * One usage event as an integrator sends it (CloudEvents-shaped): `id`
+ * unique per tenant (a re-sent event is counted once), `time` an ISO 8601
+ * instant (receipt time when absent), `data` a JSON object.
+ */
+export interface UsageEventInput {
+  readonly id: string
+  readonly source: string
+  readonly type: string
+  readonly subject: string
+  readonly time?: string
+  readonly data?: Record<string, unknown>
+}
+
+/**
+ * A usage query: `from ≤ time < to` (ISO 8601 or `Date`; default the
+ * current UTC month), optional window, subject and group-by names.
+ */
+export interface UsageQueryInput {
+  readonly from?: string | Date
+  readonly to?: string | Date
+  readonly window?: "hour" | "day" | "month"
+  readonly subject?: string
+  readonly group_by?: ReadonlyArray<string>
+}
+
+/**
+ * `client.billing`: the tenant's subscription, meters and usage
+ * (docs/billing.md). Reading needs `billing:read`; subscription changes
+ * `billing:write` and a session with a fresh MFA verification; `ingest`
+ * needs `billing:ingest` (an API key scoped to it is enough).
+ */
+export const billingApi = ({ call, callWith, path }: Session) => {
+  const at = (code: string) => ({ path: { ...path, code } })
+  return {
+    /** The plans on offer (latest version of each). */
+    plans: () => call((r) => r.billing.listTenantPlans({ path })),
+    /** The tenant's live subscription (rejects `SubscriptionNotFound` when none). */
+    subscription: () => call((r) => r.billing.getSubscription({ path })),
+    /** Subscribes: `{ plan_code, trial_days? }`. */
+    subscribe: (input: PlainOf<"billing", "createSubscription">) =>
+      callWith("billing", "createSubscription", input, (r, payload) => r.billing.createSubscription({ path, payload })),
+    /** Changes plan `now` (answers the proration) or at `period_end`. */
+    changePlan: (input: PlainOf<"billing", "changePlan">) =>
+      callWith("billing", "changePlan", input, (r, payload) => r.billing.changePlan({ path, payload })),
+    /** Cancels at the period's end. */
+    cancel: () => call((r) => r.billing.cancelSubscription({ path })),
+    /** Undoes a scheduled cancellation. */
+    reactivate: () => call((r) => r.billing.reactivateSubscription({ path })),
+    /** The meters the tenant sees (its own and the platform's). */
+    meters: () => call((r) => r.billing.listMeters({ path })),
+    /** Defines a tenant meter: `{ code, name, event_type, aggregation, value_path?, dimensions? }`. */
+    createMeter: (input: typeof CreateMeter.Encoded) =>
+      callWith("billing", "createMeter", input, (r, payload) => r.billing.createMeter({ path, payload })),
+    /** Stores 1–1,000 usage events, idempotently by id: answers `{ accepted, duplicates }`. */
+    ingest: (events: ReadonlyArray<UsageEventInput>) =>
+      callWith("billing", "ingestUsage", events, (r, payload) => r.billing.ingestUsage({ path, payload })),
+    /** A meter's usage by window and group. */
+    usage: (code: string, q: UsageQueryInput = {}) =>
+      call((r) =>
+        r.billing.meterUsage({
+          ...at(code),
+          urlParams: {
+            ...(q.from ? { from: DateTime.unsafeMake(q.from) } : {}),
+            ...(q.to ? { to: DateTime.unsafeMake(q.to) } : {}),
+            ...(q.window ? { window: q.window } : {}),
+            ...(q.subject ? { subject: q.subject } : {}),
+            ...(q.group_by ? { group_by: q.group_by.join(",") } : {})
+          }
+        })
+      )
+  }
+}

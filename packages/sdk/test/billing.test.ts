@@ -1,0 +1,68 @@
+/**
+ * Issue 20 through the Promise facade (`client.billing`): an API key scoped
+ * to `billing:ingest` sends usage with `billing.ingest` (a re-sent batch is
+ * counted once) and may not read it; the tenant admin reads the usage.
+ */
+import { expect, layer } from "@effect/vitest"
+import { createSignetClient } from "@signet/sdk"
+import { TestServer, testServer } from "@signet/server/testing"
+import { Effect, Redacted } from "effect"
+
+const PASSWORD = "correct horse battery staple"
+
+layer(testServer("sqlite"), { timeout: 60_000, excludeTestServices: true })(
+  "client.billing against a real server",
+  (it) => {
+    it.effect("billing.ingest with an ingest-only API key is idempotent; the admin reads the usage", () =>
+      Effect.gen(function* () {
+        const server = yield* TestServer
+        const run = <A>(f: () => Promise<A>) => Effect.promise(f)
+        const operator = createSignetClient({
+          baseUrl: server.url,
+          tenant: "sdk-bill",
+          credentials: { operatorToken: server.token }
+        })
+        yield* run(() =>
+          operator.tenants.create({
+            slug: "sdk-bill",
+            name: "Bill",
+            admin: {
+              email: "admin@bill.example.edu",
+              password: Redacted.make(PASSWORD),
+              given_name: "A",
+              family_name: "D"
+            }
+          })
+        )
+        const { key } = yield* run(() =>
+          operator.apiKeys.create({ name: "meter feed", permissions: ["billing:ingest"] })
+        )
+        const admin = createSignetClient({
+          baseUrl: server.url,
+          tenant: "sdk-bill",
+          credentials: { login: "admin@bill.example.edu", password: PASSWORD }
+        })
+        yield* run(() =>
+          admin.billing.createMeter({ code: "calls", name: "Calls", event_type: "app.call", aggregation: "count" })
+        )
+        const feed = createSignetClient({ baseUrl: server.url, tenant: "sdk-bill", credentials: { apiKey: key } })
+        const events = [
+          { id: "1", source: "/app", type: "app.call", subject: "acme", time: "2026-03-01T10:00:00Z" },
+          { id: "2", source: "/app", type: "app.call", subject: "acme", time: "2026-03-01T11:00:00Z" }
+        ]
+        expect(yield* run(() => feed.billing.ingest(events))).toMatchObject({ accepted: 2, duplicates: 0 })
+        expect(yield* run(() => feed.billing.ingest(events))).toMatchObject({ accepted: 0, duplicates: 2 })
+        const refused = yield* Effect.flip(
+          Effect.tryPromise(() =>
+            feed.billing.usage("calls", { from: "2026-03-01T00:00:00Z", to: "2026-04-01T00:00:00Z" })
+          )
+        )
+        expect((refused.error as { _tag: string })._tag).toBe("Forbidden")
+        const usage = yield* run(() =>
+          admin.billing.usage("calls", { from: "2026-03-01T00:00:00Z", to: "2026-04-01T00:00:00Z", window: "hour" })
+        )
+        expect(usage.rows.map((r) => r.value)).toEqual([1, 1])
+      })
+    )
+  }
+)

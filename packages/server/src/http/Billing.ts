@@ -1,0 +1,44 @@
+/**
+ * Handlers of the `billingPlatform` group (operator token; core's
+ * `BillingPlatform` checks the operator again) and of the `billing` group
+ * over `BillingAdmin` (core checks `billing:read|write|ingest` and, for
+ * subscription changes, the MFA step-up). One line each (issue 20).
+ *
+ * @module
+ */
+import { HttpApiBuilder } from "@effect/platform"
+import { BillingAdmin as B, BillingPlatform as P, policyUse, SignetApi } from "@signet/core"
+import { asPrincipal } from "../Auth.js"
+
+const read = policyUse("billing:read")
+const write = policyUse("billing:write")
+const ingest = policyUse("billing:ingest")
+
+/** The catalogue under `/api/v1/billing/…` (platform operators). */
+export const BillingPlatformHttp = HttpApiBuilder.group(SignetApi, "billingPlatform", (h) =>
+  h
+    .handle("createPlan", ({ payload }) => P.createPlan(payload))
+    .handle("listPlans", () => P.listPlans())
+    .handle("getPlan", ({ path }) => P.getPlan(path.code))
+    .handle("updatePlan", ({ path, payload }) => P.updatePlan(path.code, payload))
+    .handle("listPlanVersions", ({ path }) => P.listPlanVersions(path.code))
+    .handle("createPlatformMeter", ({ payload }) => P.createPlatformMeter(payload))
+    .handle("listPlatformMeters", () => P.listPlatformMeters())
+    .handle("advanceSubscription", ({ path }) => P.advanceTenant(path.slug))
+)
+
+/** A tenant's billing under `/api/v1/tenants/{slug}/billing/…`. */
+export const BillingHttp = HttpApiBuilder.group(SignetApi, "billing", (h) =>
+  h
+    .handle("listTenantPlans", () => asPrincipal(B.listPlans().pipe(read)))
+    .handle("getSubscription", () => asPrincipal(B.getSubscription().pipe(read)))
+    .handle("createSubscription", ({ payload }) => asPrincipal(B.createSubscription(payload).pipe(write)))
+    .handle("changePlan", ({ payload }) => asPrincipal(B.changePlan(payload).pipe(write)))
+    .handle("cancelSubscription", () => asPrincipal(B.cancel().pipe(write)))
+    .handle("reactivateSubscription", () => asPrincipal(B.reactivate().pipe(write)))
+    .handle("listMeters", () => asPrincipal(B.listMeters().pipe(read)))
+    .handle("createMeter", ({ payload }) => asPrincipal(B.createMeter(payload).pipe(write)))
+    .handle("getMeter", ({ path }) => asPrincipal(B.getMeter(path.code).pipe(read)))
+    .handle("meterUsage", ({ path, urlParams }) => asPrincipal(B.usage(path.code, urlParams).pipe(read)))
+    .handle("ingestUsage", ({ payload }) => asPrincipal(B.ingest(payload).pipe(ingest)))
+)

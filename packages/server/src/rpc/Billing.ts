@@ -1,0 +1,30 @@
+/**
+ * RPC handlers of `BillingQuery` and `BillingCommand` (`/rpc`, issue 20):
+ * one line each, the same core operations as the REST handlers
+ * (`BillingAdmin`, which enforces the permission in its types and the
+ * step-up of subscription changes).
+ *
+ * @module
+ */
+import { BillingAdmin as B, BillingCommand, BillingQuery, policyUse, RpcTenantAuth } from "@signet/core"
+import { Effect } from "effect"
+import { asPrincipal } from "../Auth.js"
+
+const read = policyUse("billing:read")
+const write = policyUse("billing:write")
+
+/** The billing procedures over `BillingAdmin`. */
+export const BillingRpc = BillingQuery.merge(BillingCommand)
+  .middleware(RpcTenantAuth)
+  .toLayer(
+    Effect.succeed({
+      GetSubscription: () => asPrincipal(B.getSubscription().pipe(read)),
+      ListMeters: () => asPrincipal(B.listMeters().pipe(read)),
+      GetMeterUsage: ({ code, ...q }) => asPrincipal(B.usage(code, q).pipe(read)),
+      IngestUsage: ({ events }) => asPrincipal(B.ingest(events).pipe(policyUse("billing:ingest"))),
+      CreateSubscription: (input) => asPrincipal(B.createSubscription(input).pipe(write)),
+      ChangePlan: (input) => asPrincipal(B.changePlan(input).pipe(write)),
+      CancelSubscription: () => asPrincipal(B.cancel().pipe(write)),
+      ReactivateSubscription: () => asPrincipal(B.reactivate().pipe(write))
+    })
+  )
