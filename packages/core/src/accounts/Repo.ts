@@ -1,7 +1,7 @@
 /**
  * The accounts module's SQL: `password_reset_tokens`, `mail_messages`,
- * `email_verification_tokens` and `email_verifications` (the only writer of
- * each). Every method takes the tenant from
+ * `email_verification_tokens`, `email_verifications` and `invitations` (the
+ * only writer of each). Every method takes the tenant from
  * `CurrentTenant`, runs inside the caller's transaction and has a span; SQL
  * errors become defects here.
  *
@@ -9,8 +9,8 @@
  */
 import { SqlClient } from "@effect/sql"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
-import { Effect, Option } from "effect"
-import { repoSpan } from "../kernel/Sql.js"
+import { Effect, Option, Schema } from "effect"
+import { DbCount, repoSpan } from "../kernel/Sql.js"
 
 const span = repoSpan("AccountsRepo")
 const tid = Effect.map(CurrentTenant, (t) => t.id as string)
@@ -20,6 +20,26 @@ export interface ResetTokenRow {
   readonly id: string
   readonly user_id: string
 }
+
+/** An `invitations` row, decoded once (instants are ISO strings in both dialects). */
+export const InvitationRow = Schema.Struct({
+  id: Schema.String,
+  user_id: Schema.String,
+  email: Schema.String,
+  user_type: Schema.Literal("student", "teacher", "admin", "dev"),
+  school_id: Schema.NullOr(Schema.String),
+  sent_count: DbCount,
+  created_at: Schema.String,
+  expires_at: Schema.String,
+  accepted_at: Schema.NullOr(Schema.String),
+  revoked_at: Schema.NullOr(Schema.String)
+})
+/** @see InvitationRow */
+export type InvitationRow = typeof InvitationRow.Type
+
+const decodeInvitations = Schema.decodeUnknown(Schema.Array(InvitationRow))
+const INVITATION_COLUMNS = `CAST(id AS TEXT) AS id, CAST(user_id AS TEXT) AS user_id, email, user_type,
+  CAST(school_id AS TEXT) AS school_id, sent_count, created_at, expires_at, accepted_at, revoked_at`
 
 /** The accounts repository. */
 export class AccountsRepo extends Effect.Service<AccountsRepo>()("Signet/AccountsRepo", {
@@ -169,7 +189,127 @@ export class AccountsRepo extends Effect.Service<AccountsRepo>()("Signet/Account
           tid,
           (tenant) => sql`UPDATE mail_messages SET sent_at = ${now}, content_enc = NULL
               WHERE tenant_id = ${tenant} AND id = ${id}`
-        ).pipe(Effect.asVoid, span("markMailSent"))
+        ).pipe(Effect.asVoid, span("markMailSent")),
+
+      /** Stores a new invitation (its token's hash only). */
+      insertInvitation: (row: {
+        id: string
+        userId: string
+        email: string
+        userType: string
+        schoolId: string | null
+        tokenHash: string
+        invitedBy: string | null
+        createdAt: string
+        expiresAt: string
+      }) =>
+        Effect.flatMap(
+          tid,
+          (tenant) => sql`INSERT INTO invitations (tenant_id, id, user_id, email, user_type, school_id, token_hash,
+                invited_by, sent_count, created_at, expires_at)
+              VALUES (${tenant}, ${row.id}, ${row.userId}, ${row.email}, ${row.userType}, ${row.schoolId},
+                ${row.tokenHash}, ${row.invitedBy}, 1, ${row.createdAt}, ${row.expiresAt})`
+        ).pipe(Effect.asVoid, span("insertInvitation")),
+
+      /** One invitation of the tenant, if any. */
+      findInvitation: (id: string) =>
+        Effect.flatMap(
+          tid,
+          (tenant) =>
+            sql`SELECT ${sql.literal(INVITATION_COLUMNS)} FROM invitations WHERE tenant_id = ${tenant} AND id = ${id}`
+        ).pipe(
+          Effect.flatMap(decodeInvitations),
+          Effect.map((rows) => Option.fromNullable(rows[0])),
+          span("findInvitation")
+        ),
+
+      /** The live (not accepted, not revoked, unexpired) invitation whose current token has this hash. */
+      findLiveInvitation: (tokenHash: string, now: string) =>
+        Effect.flatMap(
+          tid,
+          (tenant) => sql`SELECT ${sql.literal(INVITATION_COLUMNS)} FROM invitations
+              WHERE tenant_id = ${tenant} AND token_hash = ${tokenHash} AND accepted_at IS NULL
+                AND revoked_at IS NULL AND expires_at > ${now}`
+        ).pipe(
+          Effect.flatMap(decodeInvitations),
+          Effect.map((rows) => Option.fromNullable(rows[0])),
+          span("findLiveInvitation")
+        ),
+
+      /** Ids of the users among `userIds` who hold a live invitation at `now`. */
+      pendingInvitees: (userIds: ReadonlyArray<string>, now: string) =>
+        userIds.length === 0
+          ? Effect.succeed(new Set<string>())
+          : Effect.flatMap(
+              tid,
+              (tenant) => sql<{ user_id: string }>`SELECT CAST(user_id AS TEXT) AS user_id FROM invitations
+                  WHERE tenant_id = ${tenant} AND ${sql.in("user_id", userIds)} AND accepted_at IS NULL
+                    AND revoked_at IS NULL AND expires_at > ${now}`
+            ).pipe(
+              Effect.map((rows) => new Set(rows.map((r) => r.user_id))),
+              span("pendingInvitees")
+            ),
+
+      /** Invitations of the tenant, newest first; `status` filters as {@link InvitationRow} reads at `now`. */
+      listInvitations: (filter: { status?: string | undefined; now: string; limit: number }) =>
+        Effect.flatMap(tid, (tenant) => {
+          const c = [sql`tenant_id = ${tenant}`]
+          if (filter.status === "accepted") c.push(sql`accepted_at IS NOT NULL`)
+          if (filter.status === "revoked") c.push(sql`revoked_at IS NOT NULL AND accepted_at IS NULL`)
+          if (filter.status === "pending")
+            c.push(sql`accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ${filter.now}`)
+          if (filter.status === "expired")
+            c.push(sql`accepted_at IS NULL AND revoked_at IS NULL AND expires_at <= ${filter.now}`)
+          return sql`SELECT ${sql.literal(INVITATION_COLUMNS)} FROM invitations WHERE ${sql.and(c)}
+              ORDER BY created_at DESC, id DESC LIMIT ${filter.limit}`
+        }).pipe(Effect.flatMap(decodeInvitations), span("listInvitations")),
+
+      /** Replaces a live invitation's token and expiry (resend); true when it was live. */
+      renewInvitation: (id: string, tokenHash: string, expiresAt: string) =>
+        Effect.flatMap(
+          tid,
+          (tenant) => sql<{ id: string }>`UPDATE invitations SET token_hash = ${tokenHash}, expires_at = ${expiresAt},
+                sent_count = sent_count + 1
+              WHERE tenant_id = ${tenant} AND id = ${id} AND accepted_at IS NULL AND revoked_at IS NULL
+              RETURNING CAST(id AS TEXT) AS id`
+        ).pipe(
+          Effect.map((rows) => rows.length === 1),
+          span("renewInvitation")
+        ),
+
+      /** Revokes an invitation not yet accepted; true when this call revoked it. */
+      revokeInvitation: (id: string, now: string) =>
+        Effect.flatMap(
+          tid,
+          (tenant) => sql<{ id: string }>`UPDATE invitations SET revoked_at = ${now}
+              WHERE tenant_id = ${tenant} AND id = ${id} AND accepted_at IS NULL AND revoked_at IS NULL
+              RETURNING CAST(id AS TEXT) AS id`
+        ).pipe(
+          Effect.map((rows) => rows.length === 1),
+          span("revokeInvitation")
+        ),
+
+      /** Marks a live invitation accepted; true when this call did (of two concurrent accepts one wins). */
+      acceptInvitation: (id: string, now: string) =>
+        Effect.flatMap(
+          tid,
+          (tenant) => sql<{ id: string }>`UPDATE invitations SET accepted_at = ${now}
+              WHERE tenant_id = ${tenant} AND id = ${id} AND accepted_at IS NULL AND revoked_at IS NULL
+                AND expires_at > ${now}
+              RETURNING CAST(id AS TEXT) AS id`
+        ).pipe(
+          Effect.map((rows) => rows.length === 1),
+          span("acceptInvitation")
+        ),
+
+      /** Revokes every other live invitation of a user (accepting one ends the others). */
+      revokeOtherInvitations: (userId: string, keep: string, now: string) =>
+        Effect.flatMap(
+          tid,
+          (tenant) => sql`UPDATE invitations SET revoked_at = ${now}
+              WHERE tenant_id = ${tenant} AND user_id = ${userId} AND id <> ${keep}
+                AND accepted_at IS NULL AND revoked_at IS NULL`
+        ).pipe(Effect.asVoid, span("revokeOtherInvitations"))
     } as const
   })
 }) {}
