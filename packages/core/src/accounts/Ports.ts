@@ -35,7 +35,7 @@ export class AccountUsers extends Context.Tag("Signet/AccountUsers")<
     readonly findByLogin: (login: string) => Effect.Effect<Option.Option<AccountUser>, never, CurrentTenant>
     /** The (not deleted) user with this id. */
     readonly find: (id: string) => Effect.Effect<Option.Option<AccountUser>, never, CurrentTenant>
-    /** The (not deleted) user with this id or e-mail address, as an invitation needs it. */
+    /** The (not deleted) user with this id, e-mail address or username, as an invitation needs it. */
     readonly invitee: (login: string) => Effect.Effect<Option.Option<Invitee>, never, CurrentTenant>
     /**
      * Creates a user through identity (its validation, default role of the

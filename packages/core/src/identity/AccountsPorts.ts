@@ -45,7 +45,14 @@ export const accountUsersLayer: Layer.Layer<AccountUsers, never, Identity | Auth
           identity.checkPassword(password, user.email, user.username, "new_password")
         ),
       resetPassword: (id, password) => auth.resetPassword(id, password),
-      invitee: (login) => identity.inTx(identity.findByLogin(login)).pipe(Effect.map(Option.map(toInvitee))),
+      invitee: (login) =>
+        identity
+          .inTx(
+            Effect.flatMap(identity.findRow(login), (byId) =>
+              Option.isSome(byId) ? Effect.succeed(byId) : identity.findByLogin(login)
+            )
+          )
+          .pipe(Effect.map(Option.map(toInvitee))),
       create: (input) =>
         Effect.flatMap(identity.create(input), (user) =>
           identity.inTx(identity.findRow(user.id)).pipe(
