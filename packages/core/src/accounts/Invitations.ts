@@ -5,7 +5,9 @@
  * - **Who may invite**: the facade (`Admin.ts`) asks `users:write` (listing:
  *   `users:read`); here, as for `UserAdmin.create`, the actor must also hold
  *   every permission of the invitee type's default role
- *   (`Access.requireHeldRole`), so nobody invites above their own power.
+ *   (`Access.requireHeldRole`), so nobody invites above their own power;
+ *   inviting an `admin` or `dev` needs a recent step-up for a user actor
+ *   (issue 15 §4, as creating one does).
  * - **The user**: identity's (through the {@link AccountUsers} port). A new
  *   address becomes a user without a password; an existing user is invited
  *   only while it has no password, is active and has no pending invitation.
@@ -66,6 +68,9 @@ export interface InviteClient {
   readonly ip?: string | undefined
   readonly userAgent?: string | undefined
 }
+
+/** Types whose default role is the administrator's: inviting one hands out that power (step-up, as `UserAdmin.create`). */
+const administratorTypes: ReadonlySet<UserType> = new Set(["admin", "dev"])
 
 /** Users read per page while a bulk call looks for candidates. */
 const PAGE = 500
@@ -203,13 +208,14 @@ export const makeInvitations = (queue: Effect.Effect.Success<typeof makeMailQueu
      * stores the invitation and queues its mail.
      * @errors ValidationError, Conflict (the user already has a password, is
      * disabled, or has a pending invitation — resend it), Forbidden (the type's
-     * default role not held), RateLimited
+     * default role not held, or step-up missing for an admin), RateLimited
      */
     const create = (input: CreateInvitation) =>
       Effect.gen(function* () {
         yield* limitCall
         const existing = yield* users.invitee(input.email)
         const userType: UserType = Option.match(existing, { onNone: () => input.user_type, onSome: (u) => u.userType })
+        if (administratorTypes.has(userType)) yield* Access.use((a) => a.requireStepUp)
         yield* Access.use((a) => a.requireHeldRole(DEFAULT_ROLE_OF_TYPE[userType], `inviting a ${userType}`))
         if (Option.isSome(existing)) yield* Access.use((a) => a.requireHeldUser(existing.value.id, "inviting this user"))
         const ctx = yield* mailContext
@@ -280,6 +286,7 @@ export const makeInvitations = (queue: Effect.Effect.Success<typeof makeMailQueu
           }
           for (const type of new Set(chosen.map((u) => u.userType)))
             if (!checked.has(type)) {
+              if (administratorTypes.has(type)) yield* Access.use((a) => a.requireStepUp)
               yield* Access.use((a) => a.requireHeldRole(DEFAULT_ROLE_OF_TYPE[type], `inviting a ${type}`))
               checked.add(type)
             }
