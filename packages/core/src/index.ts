@@ -63,7 +63,7 @@ export { AccessStepUp, AccessUsers } from "./access/Ports.js"
 export { AccessRepo } from "./access/Repo.js"
 export { Accounts } from "./accounts/Accounts.js"
 export { InvitationAdmin } from "./accounts/Admin.js"
-export { type InviteClient, type Invitations, makeInvitations } from "./accounts/Invitations.js"
+export { type Invitations, type InviteClient, makeInvitations } from "./accounts/Invitations.js"
 export {
   DEFAULT_MAIL_FROM,
   logMailer,

@@ -211,6 +211,19 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect("a bulk call with a limit says where to resume, and the next call invites the rest", () =>
+      Effect.gen(function* () {
+        const t = yield* onboardWithAdmin(`inv-resume-${dialect}`)
+        for (const n of [1, 2, 3]) yield* user(`r${n}@${t.slug}.example.edu`, "student").pipe(inTenant(t))
+        const bulk = (input: { limit: number; after?: string }) =>
+          InvitationAdmin.bulk(input).pipe(policyUse("users:write"), inTenant(t))
+        const first = yield* bulk({ limit: 2 })
+        expect(first).toMatchObject({ invited: 2, more: true })
+        const second = yield* bulk({ limit: 2, after: first.next! })
+        expect(second).toMatchObject({ invited: 1, more: false, next: null, skipped_count: 0 })
+      })
+    )
+
     it.effect("a student may not invite: Forbidden, nothing sent", () =>
       Effect.gen(function* () {
         const t = yield* onboardWithAdmin(`inv-student-${dialect}`)
@@ -234,8 +247,9 @@ for (const dialect of testDialects()) {
     it.effect("flooding the invite endpoint answers RateLimited with the seconds to wait", () =>
       Effect.gen(function* () {
         const t = yield* onboardWithAdmin(`inv-flood-${dialect}`)
-        const results = yield* Effect.forEach(Array.from({ length: 31 }, (_, i) => i), (i) =>
-          Effect.either(invite(t, `f${i}@${t.slug}.example.edu`))
+        const results = yield* Effect.forEach(
+          Array.from({ length: 31 }, (_, i) => i),
+          (i) => Effect.either(invite(t, `f${i}@${t.slug}.example.edu`))
         )
         const last = results[30]!
         if (last._tag !== "Left" || last.left._tag !== "RateLimited") throw new Error("expected RateLimited")

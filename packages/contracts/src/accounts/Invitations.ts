@@ -66,9 +66,11 @@ export const MAX_BULK_INVITATIONS = 5000
 /**
  * Body of `POST /api/v1/tenants/{slug}/invitations/bulk`: invite every user
  * with an e-mail address, no password and no pending invitation, optionally
- * only of one type or school; at most `limit` (≤ 5,000, the default) per call.
+ * only of one type or school; at most `limit` (≤ 5,000, the default) per
+ * call. `after` resumes where a previous call's `next` left off.
  */
 export const BulkInvite = strictStruct("BulkInvite", {
+  after: Schema.optional(Schema.UUID),
   user_type: Schema.optional(UserType),
   school_id: Schema.optional(Schema.UUID),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, MAX_BULK_INVITATIONS)))
@@ -83,13 +85,17 @@ export class BulkInviteSkip extends Schema.Class<BulkInviteSkip>("BulkInviteSkip
 }) {}
 
 /**
- * Summary of a bulk call: how many were invited, who was skipped and why,
- * and whether more candidates remain past the call's limit (call again).
+ * Summary of a bulk call: how many were invited, who was skipped and why
+ * (the first 1,000; `skipped_count` counts them all), and whether
+ * candidates remain past the call's limit: then `next` is the `after` of
+ * the next call.
  */
 export class BulkInviteSummary extends Schema.Class<BulkInviteSummary>("BulkInviteSummary")({
   invited: Schema.Number,
   skipped: Schema.Array(BulkInviteSkip),
-  more: Schema.Boolean
+  skipped_count: Schema.Number,
+  more: Schema.Boolean,
+  next: Schema.NullOr(Schema.String)
 }) {}
 
 /** Query of `GET /api/v1/tenants/{slug}/invitations`. */

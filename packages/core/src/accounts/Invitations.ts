@@ -217,7 +217,8 @@ export const makeInvitations = (queue: Effect.Effect.Success<typeof makeMailQueu
         const userType: UserType = Option.match(existing, { onNone: () => input.user_type, onSome: (u) => u.userType })
         if (administratorTypes.has(userType)) yield* Access.use((a) => a.requireStepUp)
         yield* Access.use((a) => a.requireHeldRole(DEFAULT_ROLE_OF_TYPE[userType], `inviting a ${userType}`))
-        if (Option.isSome(existing)) yield* Access.use((a) => a.requireHeldUser(existing.value.id, "inviting this user"))
+        if (Option.isSome(existing))
+          yield* Access.use((a) => a.requireHeldUser(existing.value.id, "inviting this user"))
         const ctx = yield* mailContext
         return yield* tenantTx(
           Effect.gen(function* () {
@@ -251,8 +252,9 @@ export const makeInvitations = (queue: Effect.Effect.Success<typeof makeMailQueu
     /**
      * Invites every user of the tenant with an e-mail address, no password
      * and no pending invitation (optionally of one type or school), at most
-     * `limit` (≤ {@link MAX_BULK_INVITATIONS}); `more` says whether
-     * candidates remain. One audit row for the call; one event per invitation.
+     * `limit` (≤ {@link MAX_BULK_INVITATIONS}), users ordered by id from
+     * `after`; `more`/`next` say whether candidates remain and where the next
+     * call resumes. One audit row for the call; one event per invitation.
      * @errors Forbidden (a candidate type's default role not held), RateLimited
      */
     const bulk = (input: BulkInvite) =>
@@ -263,26 +265,32 @@ export const makeInvitations = (queue: Effect.Effect.Success<typeof makeMailQueu
         const skipped: Array<BulkInviteSkip> = []
         const checked = new Set<UserType>()
         let invited = 0
-        let after: string | undefined
+        let skippedCount = 0
+        let after: string | undefined = input.after
         let more = false
         const nowMs = yield* Clock.currentTimeMillis
-        while (true) {
+        while (!more) {
           const page = yield* users.page({ after, userType: input.user_type, schoolId: input.school_id, limit: PAGE })
           if (page.length === 0) break
-          after = page[page.length - 1]!.id
-          const pending = yield* tenantTx(repo.pendingInvitees(page.map((u) => u.id), instant(nowMs)))
+          const pending = yield* tenantTx(
+            repo.pendingInvitees(
+              page.map((u) => u.id),
+              instant(nowMs)
+            )
+          )
           const chosen: Array<Invitee> = []
           for (const user of page) {
             const why = obstacle(user, pending)
-            if (why !== undefined) {
-              if (skipped.length < MAX_LISTED_SKIPS) skipped.push(BulkInviteSkip.make({ user_id: user.id, reason: why }))
-              continue
-            }
-            if (invited + chosen.length >= max) {
+            if (why === undefined && invited + chosen.length >= max) {
               more = true
               break
             }
-            chosen.push(user)
+            if (why !== undefined) {
+              skippedCount++
+              if (skipped.length < MAX_LISTED_SKIPS)
+                skipped.push(BulkInviteSkip.make({ user_id: user.id, reason: why }))
+            } else chosen.push(user)
+            after = user.id
           }
           for (const type of new Set(chosen.map((u) => u.userType)))
             if (!checked.has(type)) {
@@ -292,9 +300,10 @@ export const makeInvitations = (queue: Effect.Effect.Success<typeof makeMailQueu
             }
           yield* tenantTx(Effect.forEach(chosen, (user) => issue(ctx, user, nowMs), { discard: true }))
           invited += chosen.length
-          if (more || page.length < PAGE) break
+          if (page.length < PAGE) break
         }
-        const summary = BulkInviteSummary.make({ invited, skipped, more })
+        const next = more ? (after ?? null) : null
+        const summary = BulkInviteSummary.make({ invited, skipped, skipped_count: skippedCount, more, next })
         yield* tenantTx(
           audit.record({
             action: "account.invitations_bulk",
@@ -302,7 +311,7 @@ export const makeInvitations = (queue: Effect.Effect.Success<typeof makeMailQueu
             targetId: (yield* CurrentTenant).id,
             after: {
               invited,
-              skipped: skipped.length,
+              skipped: skippedCount,
               more,
               user_type: input.user_type ?? null,
               school_id: input.school_id ?? null

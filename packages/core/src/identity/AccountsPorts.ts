@@ -55,10 +55,9 @@ export const accountUsersLayer: Layer.Layer<AccountUsers, never, Identity | Auth
           .pipe(Effect.map(Option.map(toInvitee))),
       create: (input) =>
         Effect.flatMap(identity.create(input), (user) =>
-          identity.inTx(identity.findRow(user.id)).pipe(
-            Effect.map(Option.getOrThrowWith(() => new Error("created user not found"))),
-            Effect.map(toInvitee)
-          )
+          identity
+            .inTx(identity.findRow(user.id))
+            .pipe(Effect.map(Option.getOrThrowWith(() => new Error("created user not found"))), Effect.map(toInvitee))
         ),
       page: (filter) =>
         Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
@@ -73,9 +72,9 @@ export const accountUsersLayer: Layer.Layer<AccountUsers, never, Identity | Auth
           )
         ).pipe(Effect.map((rows) => rows.map(toInvitee))),
       signIn: (slug, login, password, client) =>
-        auth.login(slug, { login, password }, client).pipe(
-          Effect.catchAll((e) => (e._tag === "RateLimited" ? Effect.fail(e) : Effect.die(e)))
-        )
+        auth
+          .login(slug, { login, password }, client)
+          .pipe(Effect.catchAll((e) => (e._tag === "RateLimited" ? Effect.fail(e) : Effect.die(e))))
     }
   })
 )
