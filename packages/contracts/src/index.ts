@@ -12,6 +12,7 @@ import { AcademicsCommand, AcademicsQuery } from "./academics/Rpc.js"
 import { AccessApi } from "./access/Api.js"
 import { AccessCommand, AccessQuery } from "./access/Rpc.js"
 import { AccountsApi, AccountsSelfApi, InvitationsApi } from "./accounts/Api.js"
+import { AccountsCommand } from "./accounts/Rpc.js"
 import { AttendanceApi } from "./attendance/Api.js"
 import { AttendanceCommand, AttendanceQuery } from "./attendance/Rpc.js"
 import { AuditApi } from "./audit/Api.js"
@@ -35,6 +36,7 @@ export * from "./access/Rpc.js"
 export * from "./accounts/Api.js"
 export * from "./accounts/Domain.js"
 export * from "./accounts/Invitations.js"
+export * from "./accounts/Rpc.js"
 export * from "./attendance/Api.js"
 export * from "./attendance/Domain.js"
 export * from "./attendance/Rpc.js"
@@ -98,6 +100,7 @@ export const SignetRpcs = TenantQuery.merge(
   AuthService,
   AccessQuery.middleware(RpcTenantAuth),
   AccessCommand.middleware(RpcTenantAuth),
+  AccountsCommand,
   AcademicsQuery,
   AcademicsCommand,
   AttendanceQuery,

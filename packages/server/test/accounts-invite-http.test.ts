@@ -7,7 +7,8 @@
 import type { AddressInfo } from "node:net"
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
-import { call, expectProblem, onboardTenant, testServer } from "@signet/server/testing"
+import { makeRpcClient } from "@signet/sdk"
+import { call, expectProblem, onboardTenant, TestServer, testServer } from "@signet/server/testing"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { type ParsedMail, simpleParser } from "mailparser"
 import { SMTPServer } from "smtp-server"
@@ -143,6 +144,25 @@ for (const dialect of testDialects()) {
           expect(res.status).toBe(200)
           expect(res.body.tokens.refresh_token).toBeUndefined()
           expect(res.headers.get("set-cookie")).toContain("HttpOnly")
+        })
+      )
+
+      it.scoped("AccountsCommand over RPC invites, lists, resends and revokes as REST does", () =>
+        Effect.gen(function* () {
+          const slug = `inv-rpc-${dialect}`
+          const access = yield* onboardTenant(slug)
+          const server = yield* TestServer
+          const rpc = yield* makeRpcClient({ baseUrl: server.url, token: access })
+          const email = `rpc@${slug}.example.edu`
+          const created = yield* rpc.CreateInvitation({ email, user_type: "teacher" })
+          expect(created).toMatchObject({ email, status: "pending" })
+          expect((yield* Effect.flip(rpc.CreateInvitation({ email, user_type: "teacher" })))._tag).toBe("Conflict")
+          expect((yield* rpc.ResendInvitation({ invitation_id: created.id })).sent_count).toBe(2)
+          expect((yield* rpc.RevokeInvitation({ invitation_id: created.id })).status).toBe("revoked")
+          const listed = yield* rpc.ListInvitations({ status: "revoked" })
+          expect(listed.map((i) => i.id)).toEqual([created.id])
+          const missing = yield* Effect.flip(rpc.RevokeInvitation({ invitation_id: "nope" }))
+          expect(missing._tag).toBe("NotFound")
         })
       )
 
