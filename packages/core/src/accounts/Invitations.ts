@@ -61,7 +61,15 @@ import type { makeMailQueue } from "./MailQueue.js"
 import { AccountUsers, type Invitee } from "./Ports.js"
 import { AccountsRepo, type InvitationRow } from "./Repo.js"
 import { enforceLimit, hashLinkToken, isLinkToken, linkRules, newLinkToken } from "./Shared.js"
-import { invitationMail, mailLocale } from "./Templates.js"
+import { invitationMail, type MailLocale, mailLocale } from "./Templates.js"
+
+/** What every invitation mail of a tenant shares. */
+interface MailContext {
+  readonly slug: string
+  readonly name: string
+  readonly locale: MailLocale
+  readonly support: string | undefined
+}
 
 /** Where an acceptance comes from. */
 export interface InviteClient {
@@ -105,8 +113,8 @@ const toInvitation = (row: InvitationRow, nowMs: number): Invitation => {
   })
 }
 
-/** The invitations seam of the accounts service; see the module comment. */
-export const makeInvitations = (queue: Effect.Effect.Success<typeof makeMailQueue>) =>
+/** What every invitation operation shares: services, configuration, the mail and issue steps. */
+const makeKit = (queue: Effect.Effect.Success<typeof makeMailQueue>) =>
   Effect.gen(function* () {
     const repo = yield* AccountsRepo
     const users = yield* AccountUsers
@@ -140,7 +148,6 @@ export const makeInvitations = (queue: Effect.Effect.Success<typeof makeMailQueu
       const support = (yield* tenancy.settingValue<string>(tenant.id, "general.support_email")) || undefined
       return { slug: tenant.slug, name, locale, support }
     })
-    type MailContext = Effect.Effect.Success<typeof mailContext>
 
     /** A new token and its mail, queued in the current transaction; answers the token's hash. */
     const sendMail = (ctx: MailContext, email: string) =>
@@ -202,244 +209,281 @@ export const makeInvitations = (queue: Effect.Effect.Success<typeof makeMailQueu
           onSome: Effect.succeed
         })
       )
+    return {
+      repo,
+      users,
+      tenancy,
+      limiter,
+      audit,
+      events,
+      rules,
+      ttlMs,
+      limitCall,
+      mailContext,
+      sendMail,
+      issue,
+      obstacle,
+      requireInvitation
+    } as const
+  })
 
-    /**
-     * Invites one address: creates the user (no password) when none has it,
-     * stores the invitation and queues its mail.
-     * @errors ValidationError, Conflict (the user already has a password, is
-     * disabled, or has a pending invitation — resend it), Forbidden (the type's
-     * default role not held, or step-up missing for an admin), RateLimited
-     */
-    const create = (input: CreateInvitation) =>
-      Effect.gen(function* () {
-        yield* limitCall
-        const existing = yield* users.invitee(input.email)
-        const userType: UserType = Option.match(existing, { onNone: () => input.user_type, onSome: (u) => u.userType })
-        if (administratorTypes.has(userType)) yield* Access.use((a) => a.requireStepUp)
-        yield* Access.use((a) => a.requireHeldRole(DEFAULT_ROLE_OF_TYPE[userType], `inviting a ${userType}`))
-        if (Option.isSome(existing))
-          yield* Access.use((a) => a.requireHeldUser(existing.value.id, "inviting this user"))
-        const ctx = yield* mailContext
-        return yield* tenantTx(
-          Effect.gen(function* () {
-            const nowMs = yield* Clock.currentTimeMillis
-            const user = Option.isSome(existing)
-              ? existing.value
-              : yield* users.create({
-                  email: input.email,
-                  user_type: input.user_type,
-                  given_name: input.given_name ?? input.email.split("@")[0]!.slice(0, 100),
-                  family_name: input.family_name ?? "-",
-                  ...(input.school_id === undefined ? {} : { school_id: input.school_id })
-                })
-            const pending = yield* repo.pendingInvitees([user.id], instant(nowMs))
-            const why = obstacle(user, pending)
-            if (why !== undefined)
-              return yield* new Conflict({ message: `this user cannot be invited: ${why}`, field: "email" })
-            const id = yield* issue(ctx, user, nowMs)
-            yield* audit.record({
-              action: "account.invitation_created",
-              targetType: "user",
-              targetId: user.id,
-              after: { invitation_id: id, user_type: user.userType, created_user: Option.isNone(existing) }
-            })
-            const row = yield* repo.findInvitation(id)
-            return toInvitation(Option.getOrThrow(row), nowMs)
+type Kit = Effect.Effect.Success<ReturnType<typeof makeKit>>
+
+/** Inviting one address, listing, revoking and resending. */
+const makeAdmin = (kit: Kit) => {
+  const { audit, events, issue, limitCall, mailContext, obstacle, repo, requireInvitation, sendMail, ttlMs, users } =
+    kit
+  /**
+   * Invites one address: creates the user (no password) when none has it,
+   * stores the invitation and queues its mail.
+   * @errors ValidationError, Conflict (the user already has a password, is
+   * disabled, or has a pending invitation — resend it), Forbidden (the type's
+   * default role not held, or step-up missing for an admin), RateLimited
+   */
+  const create = (input: CreateInvitation) =>
+    Effect.gen(function* () {
+      yield* limitCall
+      const existing = yield* users.invitee(input.email)
+      const userType: UserType = Option.match(existing, { onNone: () => input.user_type, onSome: (u) => u.userType })
+      if (administratorTypes.has(userType)) yield* Access.use((a) => a.requireStepUp)
+      yield* Access.use((a) => a.requireHeldRole(DEFAULT_ROLE_OF_TYPE[userType], `inviting a ${userType}`))
+      if (Option.isSome(existing)) yield* Access.use((a) => a.requireHeldUser(existing.value.id, "inviting this user"))
+      const ctx = yield* mailContext
+      return yield* tenantTx(
+        Effect.gen(function* () {
+          const nowMs = yield* Clock.currentTimeMillis
+          const user = Option.isSome(existing)
+            ? existing.value
+            : yield* users.create({
+                email: input.email,
+                user_type: input.user_type,
+                given_name: input.given_name ?? input.email.split("@")[0]!.slice(0, 100),
+                family_name: input.family_name ?? "-",
+                ...(input.school_id === undefined ? {} : { school_id: input.school_id })
+              })
+          const pending = yield* repo.pendingInvitees([user.id], instant(nowMs))
+          const why = obstacle(user, pending)
+          if (why !== undefined)
+            return yield* new Conflict({ message: `this user cannot be invited: ${why}`, field: "email" })
+          const id = yield* issue(ctx, user, nowMs)
+          yield* audit.record({
+            action: "account.invitation_created",
+            targetType: "user",
+            targetId: user.id,
+            after: { invitation_id: id, user_type: user.userType, created_user: Option.isNone(existing) }
           })
-        )
-      }).pipe(Effect.withSpan("Accounts.createInvitation"))
+          const row = yield* repo.findInvitation(id)
+          return toInvitation(Option.getOrThrow(row), nowMs)
+        })
+      )
+    }).pipe(Effect.withSpan("Accounts.createInvitation"))
 
-    /**
-     * Invites every user of the tenant with an e-mail address, no password
-     * and no pending invitation (optionally of one type or school), at most
-     * `limit` (≤ {@link MAX_BULK_INVITATIONS}), users ordered by id from
-     * `after`; `more`/`next` say whether candidates remain and where the next
-     * call resumes. One audit row for the call; one event per invitation.
-     * @errors Forbidden (a candidate type's default role not held), RateLimited
-     */
-    const bulk = (input: BulkInvite) =>
+  /** The tenant's invitations, newest first (at most `limit`, default 100). */
+  const list = (params: ListInvitations) =>
+    Effect.gen(function* () {
+      const nowMs = yield* Clock.currentTimeMillis
+      const rows = yield* tenantTx(
+        repo.listInvitations({ status: params.status, now: instant(nowMs), limit: params.limit ?? 100 })
+      )
+      return rows.map((r) => toInvitation(r, nowMs))
+    }).pipe(Effect.withSpan("Accounts.listInvitations"))
+
+  /**
+   * Revokes a pending (or expired) invitation: its link stops working.
+   * @errors NotFound (also another tenant's), Conflict (already accepted or revoked)
+   */
+  const revoke = (id: string) =>
+    tenantTx(
       Effect.gen(function* () {
-        yield* limitCall
-        const max = Math.min(input.limit ?? MAX_BULK_INVITATIONS, MAX_BULK_INVITATIONS)
-        const ctx = yield* mailContext
-        const skipped: Array<BulkInviteSkip> = []
-        const checked = new Set<UserType>()
-        let invited = 0
-        let skippedCount = 0
-        let after: string | undefined = input.after
-        let more = false
+        const row = yield* requireInvitation(id)
         const nowMs = yield* Clock.currentTimeMillis
-        while (!more) {
-          const page = yield* users.page({ after, userType: input.user_type, schoolId: input.school_id, limit: PAGE })
-          if (page.length === 0) break
-          const pending = yield* tenantTx(
-            repo.pendingInvitees(
-              page.map((u) => u.id),
-              instant(nowMs)
-            )
-          )
-          const chosen: Array<Invitee> = []
-          for (const user of page) {
-            const why = obstacle(user, pending)
-            if (why === undefined && invited + chosen.length >= max) {
-              more = true
-              break
-            }
-            if (why !== undefined) {
-              skippedCount++
-              if (skipped.length < MAX_LISTED_SKIPS)
-                skipped.push(BulkInviteSkip.make({ user_id: user.id, reason: why }))
-            } else chosen.push(user)
-            after = user.id
-          }
-          for (const type of new Set(chosen.map((u) => u.userType)))
-            if (!checked.has(type)) {
-              if (administratorTypes.has(type)) yield* Access.use((a) => a.requireStepUp)
-              yield* Access.use((a) => a.requireHeldRole(DEFAULT_ROLE_OF_TYPE[type], `inviting a ${type}`))
-              checked.add(type)
-            }
-          yield* tenantTx(Effect.forEach(chosen, (user) => issue(ctx, user, nowMs), { discard: true }))
-          invited += chosen.length
-          if (page.length < PAGE) break
-        }
-        const next = more ? (after ?? null) : null
-        const summary = BulkInviteSummary.make({ invited, skipped, skipped_count: skippedCount, more, next })
-        yield* tenantTx(
-          audit.record({
-            action: "account.invitations_bulk",
-            targetType: "tenant",
-            targetId: (yield* CurrentTenant).id,
-            after: {
-              invited,
-              skipped: skippedCount,
-              more,
-              user_type: input.user_type ?? null,
-              school_id: input.school_id ?? null
-            }
-          })
-        )
-        return summary
-      }).pipe(Effect.withSpan("Accounts.bulkInvite"))
+        if (!(yield* repo.revokeInvitation(row.id, instant(nowMs))))
+          return yield* new Conflict({ message: "this invitation was already accepted or revoked" })
+        yield* audit.record({ action: "account.invitation_revoked", targetType: "user", targetId: row.user_id })
+        yield* events.publish({
+          type: "signet.accounts.invitation.revoked",
+          subject: row.id,
+          data: { invitation_id: row.id, user_id: row.user_id }
+        })
+        return toInvitation(Option.getOrThrow(yield* repo.findInvitation(row.id)), nowMs)
+      })
+    ).pipe(Effect.withSpan("Accounts.revokeInvitation"))
 
-    /** The tenant's invitations, newest first (at most `limit`, default 100). */
-    const list = (params: ListInvitations) =>
-      Effect.gen(function* () {
-        const nowMs = yield* Clock.currentTimeMillis
-        const rows = yield* tenantTx(
-          repo.listInvitations({ status: params.status, now: instant(nowMs), limit: params.limit ?? 100 })
-        )
-        return rows.map((r) => toInvitation(r, nowMs))
-      }).pipe(Effect.withSpan("Accounts.listInvitations"))
-
-    /**
-     * Revokes a pending (or expired) invitation: its link stops working.
-     * @errors NotFound (also another tenant's), Conflict (already accepted or revoked)
-     */
-    const revoke = (id: string) =>
-      tenantTx(
+  /**
+   * Sends a pending or expired invitation again with a new token and a
+   * new expiry; the previous link stops working.
+   * @errors NotFound (also another tenant's), Conflict (accepted or revoked), RateLimited
+   */
+  const resend = (id: string) =>
+    Effect.gen(function* () {
+      yield* limitCall
+      const ctx = yield* mailContext
+      return yield* tenantTx(
         Effect.gen(function* () {
           const row = yield* requireInvitation(id)
           const nowMs = yield* Clock.currentTimeMillis
-          if (!(yield* repo.revokeInvitation(row.id, instant(nowMs))))
+          const tokenHash = yield* sendMail(ctx, row.email)
+          if (!(yield* repo.renewInvitation(row.id, tokenHash, instant(nowMs + ttlMs))))
             return yield* new Conflict({ message: "this invitation was already accepted or revoked" })
-          yield* audit.record({ action: "account.invitation_revoked", targetType: "user", targetId: row.user_id })
+          yield* audit.record({ action: "account.invitation_resent", targetType: "user", targetId: row.user_id })
           yield* events.publish({
-            type: "signet.accounts.invitation.revoked",
+            type: "signet.accounts.invitation.resent",
             subject: row.id,
             data: { invitation_id: row.id, user_id: row.user_id }
           })
           return toInvitation(Option.getOrThrow(yield* repo.findInvitation(row.id)), nowMs)
         })
-      ).pipe(Effect.withSpan("Accounts.revokeInvitation"))
-
-    /**
-     * Sends a pending or expired invitation again with a new token and a
-     * new expiry; the previous link stops working.
-     * @errors NotFound (also another tenant's), Conflict (accepted or revoked), RateLimited
-     */
-    const resend = (id: string) =>
-      Effect.gen(function* () {
-        yield* limitCall
-        const ctx = yield* mailContext
-        return yield* tenantTx(
-          Effect.gen(function* () {
-            const row = yield* requireInvitation(id)
-            const nowMs = yield* Clock.currentTimeMillis
-            const tokenHash = yield* sendMail(ctx, row.email)
-            if (!(yield* repo.renewInvitation(row.id, tokenHash, instant(nowMs + ttlMs))))
-              return yield* new Conflict({ message: "this invitation was already accepted or revoked" })
-            yield* audit.record({ action: "account.invitation_resent", targetType: "user", targetId: row.user_id })
-            yield* events.publish({
-              type: "signet.accounts.invitation.resent",
-              subject: row.id,
-              data: { invitation_id: row.id, user_id: row.user_id }
-            })
-            return toInvitation(Option.getOrThrow(yield* repo.findInvitation(row.id)), nowMs)
-          })
-        )
-      }).pipe(Effect.withSpan("Accounts.resendInvitation"))
-
-    /**
-     * Accepts an invitation: sets the password, marks the address verified,
-     * ends the invitation and signs in (the login's answer).
-     * @errors InvalidInvitationToken (unknown, expired, used, revoked,
-     * replaced, foreign or malformed — nothing changed), ValidationError
-     * (password refused by the policy; the link stays live), RateLimited,
-     * TenantNotFound, TenantSuspended
-     */
-    const accept = (slug: string, input: AcceptInvitation, client: InviteClient) =>
-      Effect.gen(function* () {
-        const tenant = yield* tenancy.resolveActive(slug)
-        yield* enforceLimit(limiter, `invite-accept:ip:${client.ip ?? "unknown"}`, rules.ip, "invitation attempts")
-        if (!isLinkToken(input.token)) return yield* InvalidInvitationToken.generic
-        const base: Actor = { kind: "user", id: null, ip: client.ip, userAgent: client.userAgent }
-        const scoped = <A, E, R>(eff: Effect.Effect<A, E, R>, actor: Actor) =>
-          eff.pipe(
-            Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }),
-            Effect.provideService(CurrentActor, actor)
-          )
-        const now = instant(yield* Clock.currentTimeMillis)
-        const row = yield* scoped(tenantTx(repo.findLiveInvitation(hashLinkToken(input.token), now)), base)
-        if (Option.isNone(row)) return yield* InvalidInvitationToken.generic
-        const found = yield* scoped(users.invitee(row.value.user_id), base)
-        if (Option.isNone(found)) return yield* InvalidInvitationToken.generic
-        const user = found.value
-        if (!user.active || user.hasPassword || user.email !== row.value.email)
-          return yield* InvalidInvitationToken.generic
-        const actor: Actor = { ...base, id: user.id }
-        // Policy first, outside the write transaction: a refused password leaves the link live.
-        yield* scoped(users.checkPassword(user.id, input.new_password), actor)
-        yield* scoped(
-          tenantTx(
-            Effect.gen(function* () {
-              const at = instant(yield* Clock.currentTimeMillis)
-              if (!(yield* repo.acceptInvitation(row.value.id, at))) return yield* InvalidInvitationToken.generic
-              yield* repo.revokeOtherInvitations(user.id, row.value.id, at)
-              yield* users.resetPassword(user.id, input.new_password)
-              yield* repo.saveVerified(user.id, user.email, at)
-              yield* audit.record({
-                action: "account.invitation_accepted",
-                targetType: "user",
-                targetId: user.id,
-                after: { invitation_id: row.value.id }
-              })
-              yield* events.publish({
-                type: "signet.accounts.invitation.accepted",
-                subject: row.value.id,
-                data: { invitation_id: row.value.id, user_id: user.id }
-              })
-            })
-          ),
-          actor
-        )
-        return yield* users.signIn(slug, user.email, input.new_password, client)
-      }).pipe(
-        Effect.catchTag("UserNotFound", () => Effect.fail(InvalidInvitationToken.generic)),
-        Effect.withSpan("Accounts.acceptInvitation")
       )
+    }).pipe(Effect.withSpan("Accounts.resendInvitation"))
 
-    return { create, bulk, list, revoke, resend, accept } as const
-  })
+  return { create, list, revoke, resend } as const
+}
+
+/** Inviting every pending user. */
+const makeBulk = (kit: Kit) => {
+  const { audit, issue, limitCall, mailContext, obstacle, repo, users } = kit
+  /**
+   * Invites every user of the tenant with an e-mail address, no password
+   * and no pending invitation (optionally of one type or school), at most
+   * `limit` (≤ {@link MAX_BULK_INVITATIONS}), users ordered by id from
+   * `after`; `more`/`next` say whether candidates remain and where the next
+   * call resumes. One audit row for the call; one event per invitation.
+   * @errors Forbidden (a candidate type's default role not held), RateLimited
+   */
+  const bulk = (input: BulkInvite) =>
+    Effect.gen(function* () {
+      yield* limitCall
+      const max = Math.min(input.limit ?? MAX_BULK_INVITATIONS, MAX_BULK_INVITATIONS)
+      const ctx = yield* mailContext
+      const skipped: Array<BulkInviteSkip> = []
+      const checked = new Set<UserType>()
+      let invited = 0
+      let skippedCount = 0
+      let after: string | undefined = input.after
+      let more = false
+      const nowMs = yield* Clock.currentTimeMillis
+      while (!more) {
+        const page = yield* users.page({ after, userType: input.user_type, schoolId: input.school_id, limit: PAGE })
+        if (page.length === 0) break
+        const pending = yield* tenantTx(
+          repo.pendingInvitees(
+            page.map((u) => u.id),
+            instant(nowMs)
+          )
+        )
+        const chosen: Array<Invitee> = []
+        for (const user of page) {
+          const why = obstacle(user, pending)
+          if (why === undefined && invited + chosen.length >= max) {
+            more = true
+            break
+          }
+          if (why !== undefined) {
+            skippedCount++
+            if (skipped.length < MAX_LISTED_SKIPS) skipped.push(BulkInviteSkip.make({ user_id: user.id, reason: why }))
+          } else chosen.push(user)
+          after = user.id
+        }
+        for (const type of new Set(chosen.map((u) => u.userType)))
+          if (!checked.has(type)) {
+            if (administratorTypes.has(type)) yield* Access.use((a) => a.requireStepUp)
+            yield* Access.use((a) => a.requireHeldRole(DEFAULT_ROLE_OF_TYPE[type], `inviting a ${type}`))
+            checked.add(type)
+          }
+        yield* tenantTx(Effect.forEach(chosen, (user) => issue(ctx, user, nowMs), { discard: true }))
+        invited += chosen.length
+        if (page.length < PAGE) break
+      }
+      const next = more ? (after ?? null) : null
+      const summary = BulkInviteSummary.make({ invited, skipped, skipped_count: skippedCount, more, next })
+      yield* tenantTx(
+        audit.record({
+          action: "account.invitations_bulk",
+          targetType: "tenant",
+          targetId: (yield* CurrentTenant).id,
+          after: {
+            invited,
+            skipped: skippedCount,
+            more,
+            user_type: input.user_type ?? null,
+            school_id: input.school_id ?? null
+          }
+        })
+      )
+      return summary
+    }).pipe(Effect.withSpan("Accounts.bulkInvite"))
+
+  return bulk
+}
+
+/** Accepting an invitation with the mailed token. */
+const makeAccept = (kit: Kit) => {
+  const { audit, events, limiter, repo, rules, tenancy, users } = kit
+  /**
+   * Accepts an invitation: sets the password, marks the address verified,
+   * ends the invitation and signs in (the login's answer).
+   * @errors InvalidInvitationToken (unknown, expired, used, revoked,
+   * replaced, foreign or malformed — nothing changed), ValidationError
+   * (password refused by the policy; the link stays live), RateLimited,
+   * TenantNotFound, TenantSuspended
+   */
+  const accept = (slug: string, input: AcceptInvitation, client: InviteClient) =>
+    Effect.gen(function* () {
+      const tenant = yield* tenancy.resolveActive(slug)
+      yield* enforceLimit(limiter, `invite-accept:ip:${client.ip ?? "unknown"}`, rules.ip, "invitation attempts")
+      if (!isLinkToken(input.token)) return yield* InvalidInvitationToken.generic
+      const base: Actor = { kind: "user", id: null, ip: client.ip, userAgent: client.userAgent }
+      const scoped = <A, E, R>(eff: Effect.Effect<A, E, R>, actor: Actor) =>
+        eff.pipe(
+          Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }),
+          Effect.provideService(CurrentActor, actor)
+        )
+      const now = instant(yield* Clock.currentTimeMillis)
+      const row = yield* scoped(tenantTx(repo.findLiveInvitation(hashLinkToken(input.token), now)), base)
+      if (Option.isNone(row)) return yield* InvalidInvitationToken.generic
+      const found = yield* scoped(users.invitee(row.value.user_id), base)
+      if (Option.isNone(found)) return yield* InvalidInvitationToken.generic
+      const user = found.value
+      if (!user.active || user.hasPassword || user.email !== row.value.email)
+        return yield* InvalidInvitationToken.generic
+      const actor: Actor = { ...base, id: user.id }
+      // Policy first, outside the write transaction: a refused password leaves the link live.
+      yield* scoped(users.checkPassword(user.id, input.new_password), actor)
+      yield* scoped(
+        tenantTx(
+          Effect.gen(function* () {
+            const at = instant(yield* Clock.currentTimeMillis)
+            if (!(yield* repo.acceptInvitation(row.value.id, at))) return yield* InvalidInvitationToken.generic
+            yield* repo.revokeOtherInvitations(user.id, row.value.id, at)
+            yield* users.resetPassword(user.id, input.new_password)
+            yield* repo.saveVerified(user.id, user.email, at)
+            yield* audit.record({
+              action: "account.invitation_accepted",
+              targetType: "user",
+              targetId: user.id,
+              after: { invitation_id: row.value.id }
+            })
+            yield* events.publish({
+              type: "signet.accounts.invitation.accepted",
+              subject: row.value.id,
+              data: { invitation_id: row.value.id, user_id: user.id }
+            })
+          })
+        ),
+        actor
+      )
+      return yield* users.signIn(slug, user.email, input.new_password, client)
+    }).pipe(
+      Effect.catchTag("UserNotFound", () => Effect.fail(InvalidInvitationToken.generic)),
+      Effect.withSpan("Accounts.acceptInvitation")
+    )
+
+  return accept
+}
+
+/** The invitations seam of the accounts service; see the module comment. */
+export const makeInvitations = (queue: Effect.Effect.Success<typeof makeMailQueue>) =>
+  Effect.map(makeKit(queue), (kit) => ({ ...makeAdmin(kit), bulk: makeBulk(kit), accept: makeAccept(kit) }) as const)
 
 /** The invitation operations. */
 export type Invitations = Effect.Effect.Success<ReturnType<typeof makeInvitations>>
