@@ -12,7 +12,9 @@
  * call's duration, the time until the last mail, and mails delivered per
  * second. One invitation is then accepted to check that the links work.
  *
- *   node bench/invite.mjs [--users 1000]
+ * `--smtp-pool` keeps SMTP connections open (`?pool=true` on the URL).
+ *
+ *   node bench/invite.mjs [--users 1000] [--smtp-pool]
  */
 import { spawn, spawnSync } from "node:child_process"
 import * as Fs from "node:fs"
@@ -27,6 +29,7 @@ const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 const bin = Path.join(root, "packages/cli/bin/signet.js")
 const usersAt = process.argv.indexOf("--users")
 const N = usersAt < 0 ? 1000 : Number(process.argv[usersAt + 1])
+const pool = process.argv.includes("--smtp-pool")
 const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-bench-invite-"))
 
 const inbox = []
@@ -48,7 +51,7 @@ const smtpPort = await new Promise((resolve) => smtp.listen(0, "127.0.0.1", () =
 
 const env = {
   ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SIGNET_") && k !== "DATABASE_URL")),
-  SIGNET_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+  SIGNET_SMTP_URL: `smtp://127.0.0.1:${smtpPort}${pool ? "?pool=true" : ""}`,
   SIGNET_MAIL_FROM: "no-reply@bench.example",
   SIGNET_PUBLIC_URL: "https://signet.bench.example",
   SIGNET_RATE_LOGIN_IP: "off",
@@ -127,7 +130,7 @@ Fs.rmSync(dir, { recursive: true, force: true })
 
 const s = (ms) => (ms / 1000).toFixed(2)
 const lines = [
-  `\`node bench/invite.mjs --users ${N}\`: a real \`signet serve\` (SQLite, synchronous=FULL) mailing to an`,
+  `\`node bench/invite.mjs --users ${N}${pool ? " --smtp-pool" : ""}\`: a real \`signet serve\` (SQLite, synchronous=FULL) mailing to an`,
   "`smtp-server` sink on loopback (no TLS); the users without a password are created over REST first (not timed).",
   "",
   "| step | figure |",
