@@ -244,6 +244,25 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect("a signed-in admin without a recent step-up may invite a teacher but not an admin", () =>
+      Effect.gen(function* () {
+        const t = yield* onboardWithAdmin(`inv-stepup-${dialect}`)
+        const session = yield* login(t, `head@${t.slug}.example.edu`, ADMIN_PASSWORD)
+        if (session.status !== "authenticated") throw new Error("expected tokens")
+        const actor = {
+          kind: "user",
+          id: session.tokens.user.id,
+          sessionId: session.tokens.session_id,
+          userType: "admin"
+        }
+        const asAdmin = (email: string, user_type: "teacher" | "admin") =>
+          InvitationAdmin.create({ email, user_type }).pipe(policyUse("users:write"), as(actor), inTenant(t))
+        expect((yield* asAdmin(`tt@${t.slug}.example.edu`, "teacher")).status).toBe("pending")
+        const refused = yield* Effect.flip(asAdmin(`aa@${t.slug}.example.edu`, "admin"))
+        expect(refused).toMatchObject({ _tag: "Forbidden", permission: "mfa:step-up" })
+      })
+    )
+
     it.effect("flooding the invite endpoint answers RateLimited with the seconds to wait", () =>
       Effect.gen(function* () {
         const t = yield* onboardWithAdmin(`inv-flood-${dialect}`)
