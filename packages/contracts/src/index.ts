@@ -11,7 +11,8 @@ import { AcademicsApi, CalendarApi, TimetableSyncApi } from "./academics/Api.js"
 import { AcademicsCommand, AcademicsQuery } from "./academics/Rpc.js"
 import { AccessApi } from "./access/Api.js"
 import { AccessCommand, AccessQuery } from "./access/Rpc.js"
-import { AccountsApi, AccountsSelfApi } from "./accounts/Api.js"
+import { AccountsApi, AccountsSelfApi, InvitationsApi } from "./accounts/Api.js"
+import { AccountsCommand } from "./accounts/Rpc.js"
 import { AttendanceApi } from "./attendance/Api.js"
 import { AttendanceCommand, AttendanceQuery } from "./attendance/Rpc.js"
 import { AuditApi } from "./audit/Api.js"
@@ -37,6 +38,8 @@ export * from "./access/Domain.js"
 export * from "./access/Rpc.js"
 export * from "./accounts/Api.js"
 export * from "./accounts/Domain.js"
+export * from "./accounts/Invitations.js"
+export * from "./accounts/Rpc.js"
 export * from "./attendance/Api.js"
 export * from "./attendance/Domain.js"
 export * from "./attendance/Rpc.js"
@@ -74,6 +77,7 @@ export class SignetApi extends HttpApi.make("signet")
   .add(AuthApi)
   .add(AccountsApi)
   .add(AccountsSelfApi)
+  .add(InvitationsApi)
   .add(WebSessionApi)
   .add(SessionApi)
   .add(UsersApi)
@@ -105,6 +109,7 @@ export const SignetRpcs = TenantQuery.merge(
   AuthService,
   AccessQuery.middleware(RpcTenantAuth),
   AccessCommand.middleware(RpcTenantAuth),
+  AccountsCommand,
   AcademicsQuery,
   AcademicsCommand,
   AttendanceQuery,

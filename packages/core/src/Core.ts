@@ -43,6 +43,7 @@ import { Mfa, mfaSecretColumn } from "./identity/Mfa.js"
 import { identityMigrations } from "./identity/Migrations.js"
 import { Operators } from "./identity/Operators.js"
 import type { UserSchools } from "./identity/Ports.js"
+import { UsersRepo } from "./identity/repo/Users.js"
 import { Identity } from "./identity/Users.js"
 import { integrationsMigrations, webhookPreviousSecretColumn, webhookSecretColumn } from "./integrations/Migrations.js"
 import { type NatsOptions, natsPublisher } from "./integrations/NatsRelay.js"
@@ -156,7 +157,7 @@ export type AccountsServices = Accounts | Mailer
  * `AccountUsers` port; the mailer is the caller's.
  */
 export const accountsLayer: Layer.Layer<Accounts, never, CoreServices | Mailer | SqlClient.SqlClient> =
-  Accounts.Default.pipe(Layer.provide(accountUsersLayer))
+  Accounts.Default.pipe(Layer.provide(accountUsersLayer), Layer.provide(UsersRepo.Default))
 
 /** The default role a new user of each type receives (defined with the default roles). */
 export { DEFAULT_ROLE_OF_TYPE }

@@ -62,6 +62,8 @@ export {
 export { AccessStepUp, AccessUsers } from "./access/Ports.js"
 export { AccessRepo } from "./access/Repo.js"
 export { Accounts } from "./accounts/Accounts.js"
+export { InvitationAdmin } from "./accounts/Admin.js"
+export { type Invitations, type InviteClient, makeInvitations } from "./accounts/Invitations.js"
 export {
   DEFAULT_MAIL_FROM,
   logMailer,
@@ -84,7 +86,7 @@ export {
   RESET_TTL_MINUTES,
   type ResetClient
 } from "./accounts/PasswordReset.js"
-export { type AccountUser, AccountUsers } from "./accounts/Ports.js"
+export { type AccountUser, AccountUsers, type Invitee } from "./accounts/Ports.js"
 export * as MailTemplates from "./accounts/Templates.js"
 export {
   AttendanceAdmin,

@@ -28,6 +28,7 @@
 import { apiKeysApi, mfaApi, rolesApi, tenantsApi, usersApi } from "./AccountApis.js"
 import { billingApi } from "./BillingApis.js"
 import { webhooksApi } from "./IntegrationApis.js"
+import { invitationsApi } from "./InvitationApis.js"
 import { academicsApi, attendanceApi, beaconsApi } from "./SchoolApis.js"
 import { makeSession, type SignetClientOptions } from "./Session.js"
 
@@ -70,6 +71,8 @@ export const createSignetClient = (options: SignetClientOptions) => {
     users: usersApi(session),
     /** API keys (shown once at creation). */
     apiKeys: apiKeysApi(session),
+    /** Invitations by e-mail: invite, bulk, list, revoke, resend, accept (docs/accounts.md). */
+    invitations: invitationsApi(session),
     /** Roles and assignments (RBAC). */
     roles: rolesApi(session),
     /** Schools, classrooms, groups, courses, rosters and timetables. */

@@ -33,7 +33,7 @@ import {
 import { mailOrigin, type ServerConfig } from "./Config.js"
 import { AcademicsHttp, CalendarHttp, TimetableSyncHttp } from "./http/Academics.js"
 import { AccessHttp } from "./http/Access.js"
-import { AccountsHttp, AccountsSelfHttp } from "./http/Accounts.js"
+import { AccountsHttp, AccountsSelfHttp, InvitationsHttp } from "./http/Accounts.js"
 import { AttendanceHttp } from "./http/Attendance.js"
 import { AuditHttp } from "./http/Audit.js"
 import { BeaconAuthLive, BeaconDeviceHttp, BeaconsHttp } from "./http/Beacon.js"
@@ -61,6 +61,7 @@ const apiRoutes = (config: ServerConfig) =>
       AuthHttp(config),
       AccountsHttp(config),
       AccountsSelfHttp,
+      InvitationsHttp,
       WebHttp(config),
       SessionHttp,
       UsersHttp,

@@ -12,6 +12,8 @@
 import * as Crypto from "node:crypto"
 import { HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import {
+  type AcceptInvitation,
+  Accounts,
   Auth,
   CSRF_COOKIE,
   CSRF_HEADER,
@@ -122,6 +124,20 @@ export const webLogin = (config: ServerConfig, slug: string, payload: typeof Log
   Effect.gen(function* () {
     const client = yield* clientInfo(config, payload.device_label)
     const result = yield* Auth.use((a) => a.login(slug, payload, client))
+    if (result.status === "mfa_required") return result
+    yield* setSessionCookies(config, slug, result.tokens)
+    return { status: "authenticated" as const, tokens: tokensOf(result.tokens) }
+  })
+
+/**
+ * Browser invitation acceptance (issue 18): core sets the password and signs
+ * in; the session goes into cookies exactly as after {@link webLogin}.
+ * @errors InvalidInvitationToken, ValidationError, RateLimited, TenantNotFound, TenantSuspended
+ */
+export const webAcceptInvitation = (config: ServerConfig, slug: string, payload: typeof AcceptInvitation.Type) =>
+  Effect.gen(function* () {
+    const client = yield* clientInfo(config)
+    const result = yield* Accounts.use((a) => a.acceptInvitation(slug, payload, client))
     if (result.status === "mfa_required") return result
     yield* setSessionCookies(config, slug, result.tokens)
     return { status: "authenticated" as const, tokens: tokensOf(result.tokens) }

@@ -5,7 +5,7 @@
  *
  * Routes: `/` (choose the school), `/t/{slug}/login`, `/t/{slug}/forgot`,
  * `/t/{slug}/reset?token=…`, `/t/{slug}/verify-email?token=…` (the account
- * mails' links, `pages/Recovery.tsx`), `/t/{slug}` (home of
+ * mails' links, `pages/Recovery.tsx`), `/t/{slug}/invite?token=…` (`pages/Invite.tsx`), `/t/{slug}` (home of
  * the user's type), `/t/{slug}/sign?c=…&k=…` (the QR codes' link),
  * `/t/{slug}/student/*`, `/t/{slug}/teacher/*`, `/t/{slug}/admin/*`,
  * `/t/{slug}/account/*`.
@@ -33,6 +33,7 @@ const Account = lazy(() => import("./pages/account/index.js").then((m) => m.Acco
 const Forgot = lazy(() => import("./pages/Recovery.js").then((m) => m.Forgot))
 const Reset = lazy(() => import("./pages/Recovery.js").then((m) => m.Reset))
 const VerifyEmail = lazy(() => import("./pages/Recovery.js").then((m) => m.VerifyEmail))
+const Invite = lazy(() => import("./pages/Invite.js").then((m) => m.Invite))
 
 /** `/t/{slug}`: sends the user to the home of their type. */
 const Home = ({ slug }: { slug: string }) => (
@@ -69,6 +70,7 @@ const App = () => (
         <Route path="/t/:slug/forgot" component={Forgot} />
         <Route path="/t/:slug/reset" component={Reset} />
         <Route path="/t/:slug/verify-email" component={VerifyEmail} />
+        <Route path="/t/:slug/invite" component={Invite} />
         <Route path="/t/:slug/student/*" component={Student} />
         <Route path="/t/:slug/student" component={Student} />
         <Route path="/t/:slug/teacher/*" component={Teacher} />

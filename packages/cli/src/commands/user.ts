@@ -28,6 +28,7 @@ import { Console, Effect, Option, Redacted, Schema } from "effect"
 import { plain, show, table } from "../Output.js"
 import { local, localRead } from "../Runtime.js"
 import { configLayer } from "../Settings.js"
+import { invite } from "./invite.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON"))
 const tenantOpt = Options.text("tenant").pipe(Options.withDescription("Tenant slug"))
@@ -330,7 +331,7 @@ const importCmd = Command.make(
 /** `signet user`. */
 export const user = Command.make("user").pipe(
   Command.withDescription("Manage tenant users."),
-  Command.withSubcommands([create, list, showCmd, disable, enable, unlock, password, mfaReset, importCmd])
+  Command.withSubcommands([create, list, showCmd, disable, enable, unlock, password, mfaReset, importCmd, invite])
 )
 
 const keyCreate = Command.make(

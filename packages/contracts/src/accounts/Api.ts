@@ -1,12 +1,16 @@
 /**
  * REST contract of the accounts module (issue 18): the self-service password
- * reset. Both endpoints are unauthenticated and tenant-scoped by `{slug}`.
+ * reset, e-mail verification and invitation acceptance (unauthenticated,
+ * tenant-scoped by `{slug}`), the signed-in user's verification, and the
+ * administration of invitations (`users:read` / `users:write`).
  *
  * @module
  */
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { Forbidden, NotFound, RateLimited, ValidationError } from "../kernel/Errors.js"
+import { LoginResult } from "../identity/Domain.js"
+import { WebLoginResult } from "../identity/WebApi.js"
+import { Conflict, Forbidden, NotFound, RateLimited, ValidationError } from "../kernel/Errors.js"
 import { UserAuth } from "../kernel/Security.js"
 import { TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
 import {
@@ -20,8 +24,18 @@ import {
   PasswordResetRequest,
   PasswordResetRequested
 } from "./Domain.js"
+import {
+  AcceptInvitation,
+  BulkInvite,
+  BulkInviteSummary,
+  CreateInvitation,
+  InvalidInvitationToken,
+  Invitation,
+  ListInvitations
+} from "./Invitations.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
+const id = HttpApiSchema.param("id", Schema.String)
 
 /** `accounts` group: password reset by e-mail. */
 export class AccountsApi extends HttpApiGroup.make("accounts")
@@ -67,6 +81,87 @@ export class AccountsApi extends HttpApiGroup.make("accounts")
         "Unauthenticated: holding the mailed link proves the address. An unknown, expired, used or foreign token, or one for an address the account no longer has, is one generic 400."
       )
   )
+  .add(
+    HttpApiEndpoint.post("acceptInvitation")`/api/v1/tenants/${slug}/auth/invitation/accept`
+      .setPayload(AcceptInvitation)
+      .addSuccess(LoginResult)
+      .addError(InvalidInvitationToken)
+      .addError(ValidationError)
+      .addError(RateLimited)
+      .addError(TenantNotFound)
+      .addError(TenantSuspended)
+      .annotate(OpenApi.Summary, "Accept an invitation: set the password with the link's token and sign in")
+      .annotate(
+        OpenApi.Description,
+        "Unauthenticated: holding the mailed link proves the address (recorded as verified). Answers as the login does. An unknown, expired, used, revoked, replaced or foreign token is one generic 400, nothing changed; a password the policy refuses is a 400 ValidationError and leaves the link usable. Limited per client address (`SIGNET_RATE_RESET_IP`)."
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("acceptInvitationWeb")`/api/v1/tenants/${slug}/web/invitation/accept`
+      .setPayload(AcceptInvitation)
+      .addSuccess(WebLoginResult)
+      .addError(InvalidInvitationToken)
+      .addError(ValidationError)
+      .addError(RateLimited)
+      .addError(TenantNotFound)
+      .addError(TenantSuspended)
+      .annotate(
+        OpenApi.Summary,
+        "Browser invitation acceptance: as acceptInvitation, the refresh token set as the browser login's cookie"
+      )
+  )
+  .annotate(OpenApi.Title, "Accounts") {}
+
+/**
+ * `invitations` group: a tenant's invitations. Listing needs `users:read`;
+ * inviting (one or in bulk), revoking and resending `users:write`, plus
+ * every permission of the invitee type's default role.
+ */
+export class InvitationsApi extends HttpApiGroup.make("invitations")
+  .add(
+    HttpApiEndpoint.post("createInvitation")`/api/v1/tenants/${slug}/invitations`
+      .setPayload(CreateInvitation)
+      .addSuccess(Invitation, { status: 201 })
+      .addError(Conflict)
+      .annotate(OpenApi.Summary, "Invite a user by e-mail (creates the user without a password if needed)")
+      .annotate(
+        OpenApi.Description,
+        "Mails a single-use link `/t/{slug}/invite?token=…` valid `SIGNET_INVITE_TTL_HOURS` (default 7 days). 409 when the user already has a password, is disabled or has a pending invitation (resend it)."
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("bulkInvite")`/api/v1/tenants/${slug}/invitations/bulk`
+      .setPayload(BulkInvite)
+      .addSuccess(BulkInviteSummary)
+      .annotate(OpenApi.Summary, "Invite every pending user (e-mail, no password, no live invitation)")
+      .annotate(
+        OpenApi.Description,
+        "At most 5,000 per call (`limit`); `more` says whether candidates remain. Skipped users are listed with a reason (first 1,000)."
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("listInvitations")`/api/v1/tenants/${slug}/invitations`
+      .setUrlParams(ListInvitations)
+      .addSuccess(Schema.Array(Invitation))
+      .annotate(OpenApi.Summary, "The tenant's invitations, newest first (users:read)")
+  )
+  .add(
+    HttpApiEndpoint.post("revokeInvitation")`/api/v1/tenants/${slug}/invitations/${id}/revoke`
+      .addSuccess(Invitation)
+      .addError(Conflict)
+      .annotate(OpenApi.Summary, "Revoke an invitation: its link stops working")
+  )
+  .add(
+    HttpApiEndpoint.post("resendInvitation")`/api/v1/tenants/${slug}/invitations/${id}/resend`
+      .addSuccess(Invitation)
+      .addError(Conflict)
+      .annotate(OpenApi.Summary, "Mail a new link (new expiry); the previous link stops working")
+  )
+  .addError(NotFound)
+  .addError(ValidationError)
+  .addError(Forbidden)
+  .addError(RateLimited)
+  .middleware(UserAuth)
   .annotate(OpenApi.Title, "Accounts") {}
 
 /** `accountsSelf` group: the signed-in user's e-mail verification. */

@@ -1,7 +1,8 @@
 /**
  * The accounts service (issue 18; ARCHITECTURE §1 module `accounts`): mail
  * delivery through the outbox, the self-service password reset and e-mail
- * verification. Invitations and passkeys are to come.
+ * verification, invitations (`Invitations.ts`, guarded by the `Admin.ts`
+ * facade). Passkeys are to come.
  *
  * Composed from its seams: `MailQueue.ts` (queuing and the sending
  * subscriber), `PasswordReset.ts` (request and confirm), `EmailVerification.ts`, over
@@ -15,6 +16,7 @@
  */
 import { Effect } from "effect"
 import { makeEmailVerification } from "./EmailVerification.js"
+import { makeInvitations } from "./Invitations.js"
 import { makeMailQueue } from "./MailQueue.js"
 import { makePasswordReset } from "./PasswordReset.js"
 import { AccountsRepo } from "./Repo.js"
@@ -26,13 +28,17 @@ export class Accounts extends Effect.Service<Accounts>()("Signet/Accounts", {
     yield* queue.register
     const reset = yield* makePasswordReset(queue)
     const verification = yield* makeEmailVerification(queue)
+    const invitations = yield* makeInvitations(queue)
     return {
       requestPasswordReset: reset.request,
       confirmPasswordReset: reset.confirm,
       requestEmailVerification: verification.request,
       confirmEmailVerification: verification.confirm,
       emailVerificationStatus: verification.status,
-      enqueueMail: queue.enqueue
+      enqueueMail: queue.enqueue,
+      /** Unguarded: call through `InvitationAdmin` (permission in the type). */
+      invitations,
+      acceptInvitation: invitations.accept
     } as const
   }),
   dependencies: [AccountsRepo.Default]

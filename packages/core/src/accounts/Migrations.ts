@@ -13,6 +13,9 @@
  * - `email_verifications`: the address each user last verified and when. A
  *   user's address counts as verified while it equals this one, so changing
  *   it (identity's) makes it unverified without accounts touching `users`.
+ * - `invitations` (seed 002 "org invites"): one row per invitation. Only
+ *   the SHA-256 of the current token is stored (a resend replaces it);
+ *   `accepted_at` / `revoked_at` end it, `expires_at` bounds it.
  *
  * @module
  */
@@ -25,7 +28,8 @@ export const ACCOUNTS_TABLES = [
   "password_reset_tokens",
   "mail_messages",
   "email_verification_tokens",
-  "email_verifications"
+  "email_verifications",
+  "invitations"
 ] as const
 
 /** Accounts module migrations. */
@@ -82,6 +86,29 @@ export const accountsMigrations: ModuleMigrations = {
         PRIMARY KEY (tenant_id, user_id)
       )`)
       for (const table of ["email_verification_tokens", "email_verifications"]) yield* enableTenantRls(table)
+    }),
+    "0003_invitations": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE invitations (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        user_id ${t.uuid} NOT NULL,
+        email TEXT NOT NULL,
+        user_type TEXT NOT NULL,
+        school_id ${t.uuid},
+        token_hash TEXT NOT NULL,
+        invited_by TEXT,
+        sent_count INTEGER NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        expires_at ${t.ts} NOT NULL,
+        accepted_at ${t.ts},
+        revoked_at ${t.ts},
+        PRIMARY KEY (tenant_id, id),
+        UNIQUE (tenant_id, token_hash)
+      )`)
+      yield* sql.unsafe(`CREATE INDEX invitations_user ON invitations (tenant_id, user_id)`)
+      yield* enableTenantRls("invitations")
     })
   }
 }

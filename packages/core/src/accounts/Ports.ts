@@ -6,9 +6,10 @@
  *
  * @module
  */
-import type { UserId, UserNotFound } from "@signet/contracts/identity/Domain"
+
+import type { CreateUser, LoginResult, UserId, UserNotFound, UserType } from "@signet/contracts/identity/Domain"
 import type { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
-import type { ValidationError } from "@signet/contracts/kernel/Errors"
+import type { Conflict, Forbidden, RateLimited, ValidationError } from "@signet/contracts/kernel/Errors"
 import { Context, type Effect, type Option, type Redacted } from "effect"
 
 /** A user as accounts sees one: enough to address a mail and decide whether to. */
@@ -19,6 +20,13 @@ export interface AccountUser {
   readonly active: boolean
 }
 
+/** A user as invitations see one: an {@link AccountUser} with its type, school and whether it has a password. */
+export interface Invitee extends AccountUser {
+  readonly userType: UserType
+  readonly schoolId: string | null
+  readonly hasPassword: boolean
+}
+
 /** Identity's side of the accounts flows, in the `CurrentTenant`. */
 export class AccountUsers extends Context.Tag("Signet/AccountUsers")<
   AccountUsers,
@@ -27,6 +35,37 @@ export class AccountUsers extends Context.Tag("Signet/AccountUsers")<
     readonly findByLogin: (login: string) => Effect.Effect<Option.Option<AccountUser>, never, CurrentTenant>
     /** The (not deleted) user with this id. */
     readonly find: (id: string) => Effect.Effect<Option.Option<AccountUser>, never, CurrentTenant>
+    /** The (not deleted) user with this id, e-mail address or username, as an invitation needs it. */
+    readonly invitee: (login: string) => Effect.Effect<Option.Option<Invitee>, never, CurrentTenant>
+    /**
+     * Creates a user through identity (its validation, default role of the
+     * type, audit row and event), in the caller's transaction.
+     * @errors ValidationError, Conflict (address taken), Forbidden
+     */
+    readonly create: (
+      input: CreateUser
+    ) => Effect.Effect<Invitee, ValidationError | Conflict | Forbidden, CurrentTenant | CurrentActor>
+    /**
+     * The tenant's live users (not deleted), ordered by id after `after`, at
+     * most `limit`, optionally of one type or school: a bulk invitation's candidates.
+     */
+    readonly page: (filter: {
+      readonly after?: string | undefined
+      readonly userType?: UserType | undefined
+      readonly schoolId?: string | undefined
+      readonly limit: number
+    }) => Effect.Effect<ReadonlyArray<Invitee>, never, CurrentTenant>
+    /**
+     * Signs in with the password just set, as `POST …/auth/login` does
+     * (session, tokens, audit row, `signet.auth.login`).
+     * @errors RateLimited
+     */
+    readonly signIn: (
+      slug: string,
+      login: string,
+      password: Redacted.Redacted<string>,
+      client: { readonly ip?: string | undefined; readonly userAgent?: string | undefined }
+    ) => Effect.Effect<LoginResult, RateLimited>
     /**
      * Checks `password` against the tenant's password policy for this user.
      * @errors ValidationError (field `new_password`), UserNotFound

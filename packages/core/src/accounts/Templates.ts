@@ -96,6 +96,33 @@ const EMAIL_VERIFICATION: Record<MailLocale, Strings> = {
   }
 }
 
+/** A link's validity in words: days when it is a whole number of days, else minutes. */
+const span = (minutes: number, locale: MailLocale) => {
+  if (minutes % 1440 !== 0) return `${minutes} minutes`
+  const days = minutes / 1440
+  return locale === "fr" ? `${days} jour${days > 1 ? "s" : ""}` : `${days} day${days > 1 ? "s" : ""}`
+}
+
+const INVITATION: Record<MailLocale, Strings> = {
+  en: {
+    subject: (v) => `You are invited to ${v.tenantName}`,
+    intro: (v) => `An account was prepared for you at ${v.tenantName}. Choose a password to start using it.`,
+    action: "Accept the invitation",
+    validity: (v) => `This link works once and expires in ${span(v.minutes, "en")}.`,
+    ignore: "If you did not expect this, ignore this e-mail: nothing happens without the link.",
+    support: (a) => `Questions? Write to ${a}.`
+  },
+  fr: {
+    subject: (v) => `Vous êtes invité(e) sur ${v.tenantName}`,
+    intro: (v) =>
+      `Un compte a été préparé pour vous sur ${v.tenantName}. Choisissez un mot de passe pour commencer à l'utiliser.`,
+    action: "Accepter l'invitation",
+    validity: (v) => `Ce lien ne fonctionne qu'une fois et expire dans ${span(v.minutes, "fr")}.`,
+    ignore: "Si vous ne vous attendiez pas à ce message, ignorez-le : rien ne se passe sans le lien.",
+    support: (a) => `Une question ? Écrivez à ${a}.`
+  }
+}
+
 /** The shared HTML frame: language, title, body paragraphs, footer. */
 const frame = (locale: MailLocale, title: string, body: string, footer: string) =>
   `<!doctype html>
@@ -137,3 +164,6 @@ export const passwordResetMail = (locale: MailLocale, v: LinkMailVars): Rendered
 /** The e-mail verification mail in `locale`. */
 export const emailVerificationMail = (locale: MailLocale, v: LinkMailVars): RenderedMail =>
   linkMail(EMAIL_VERIFICATION, locale, v)
+
+/** The invitation mail in `locale` (issue 18 "Invitations"; `minutes` shown in days when whole days). */
+export const invitationMail = (locale: MailLocale, v: LinkMailVars): RenderedMail => linkMail(INVITATION, locale, v)

@@ -7,9 +7,11 @@
  *
  * @module
  */
-import { Effect, Layer, Option } from "effect"
-import { type AccountUser, AccountUsers } from "../accounts/Ports.js"
+import { Clock, Effect, Layer, Option } from "effect"
+import { type AccountUser, AccountUsers, type Invitee } from "../accounts/Ports.js"
+import { instant } from "../kernel/Sql.js"
 import { Auth } from "./Auth.js"
+import { UsersRepo } from "./repo/Users.js"
 import { Identity } from "./Users.js"
 import type { UserRow } from "./users/Kit.js"
 
@@ -20,12 +22,21 @@ const toAccountUser = (row: UserRow): AccountUser => ({
   active: row.status !== "disabled" && row.deleted_at === null
 })
 
+/** A user row as invitations see it. */
+const toInvitee = (row: UserRow): Invitee => ({
+  ...toAccountUser(row),
+  userType: row.user_type,
+  schoolId: row.school_id,
+  hasPassword: row.password_hash !== null
+})
+
 /** {@link AccountUsers} over `Identity` and `Auth`. */
-export const accountUsersLayer: Layer.Layer<AccountUsers, never, Identity | Auth> = Layer.effect(
+export const accountUsersLayer: Layer.Layer<AccountUsers, never, Identity | Auth | UsersRepo> = Layer.effect(
   AccountUsers,
   Effect.gen(function* () {
     const identity = yield* Identity
     const auth = yield* Auth
+    const repo = yield* UsersRepo
     return {
       findByLogin: (login) => identity.inTx(identity.findByLogin(login)).pipe(Effect.map(Option.map(toAccountUser))),
       find: (id) => identity.inTx(identity.findRow(id)).pipe(Effect.map(Option.map(toAccountUser))),
@@ -33,7 +44,37 @@ export const accountUsersLayer: Layer.Layer<AccountUsers, never, Identity | Auth
         Effect.flatMap(identity.get(id), (user) =>
           identity.checkPassword(password, user.email, user.username, "new_password")
         ),
-      resetPassword: (id, password) => auth.resetPassword(id, password)
+      resetPassword: (id, password) => auth.resetPassword(id, password),
+      invitee: (login) =>
+        identity
+          .inTx(
+            Effect.flatMap(identity.findRow(login), (byId) =>
+              Option.isSome(byId) ? Effect.succeed(byId) : identity.findByLogin(login)
+            )
+          )
+          .pipe(Effect.map(Option.map(toInvitee))),
+      create: (input) =>
+        Effect.flatMap(identity.create(input), (user) =>
+          identity
+            .inTx(identity.findRow(user.id))
+            .pipe(Effect.map(Option.getOrThrowWith(() => new Error("created user not found"))), Effect.map(toInvitee))
+        ),
+      page: (filter) =>
+        Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
+          identity.inTx(
+            repo.list({
+              after: filter.after,
+              user_type: filter.userType,
+              school_id: filter.schoolId,
+              at: instant(nowMs),
+              limit: filter.limit
+            })
+          )
+        ).pipe(Effect.map((rows) => rows.map(toInvitee))),
+      signIn: (slug, login, password, client) =>
+        auth
+          .login(slug, { login, password }, client)
+          .pipe(Effect.catchAll((e) => (e._tag === "RateLimited" ? Effect.fail(e) : Effect.die(e))))
     }
   })
 )

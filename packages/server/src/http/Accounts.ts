@@ -1,15 +1,17 @@
 /**
- * Handlers of the `accounts` and `accountsSelf` groups (issue 18): the
- * self-service password reset and e-mail verification. Core enforces every rule (limits, tokens, policy); the server only
+ * Handlers of the `accounts`, `accountsSelf` and `invitations` groups
+ * (issue 18): the self-service password reset, e-mail verification,
+ * invitations (administration over `InvitationAdmin`, acceptance). Core enforces every rule (limits, tokens, policy); the server only
  * derives the client address.
  *
  * @module
  */
 import { HttpApiBuilder } from "@effect/platform"
-import { Accounts, SignetApi } from "@signet/core"
+import { Accounts, InvitationAdmin as I, policyUse, SignetApi } from "@signet/core"
 import { Effect } from "effect"
 import { asPrincipal, clientInfo } from "../Auth.js"
 import type { ServerConfig } from "../Config.js"
+import { webAcceptInvitation } from "../WebSession.js"
 
 /** Handlers for requesting and confirming a password reset. */
 export const AccountsHttp = (config: ServerConfig) =>
@@ -26,6 +28,10 @@ export const AccountsHttp = (config: ServerConfig) =>
           Accounts.use((a) => a.confirmEmailVerification(path.slug, payload, c))
         )
       )
+      .handle("acceptInvitation", ({ path, payload }) =>
+        Effect.flatMap(clientInfo(config), (c) => Accounts.use((a) => a.acceptInvitation(path.slug, payload, c)))
+      )
+      .handle("acceptInvitationWeb", ({ path, payload }) => webAcceptInvitation(config, path.slug, payload))
   )
 
 /** Handlers for the signed-in user's e-mail verification (tenant and actor from the verified token). */
@@ -33,4 +39,17 @@ export const AccountsSelfHttp = HttpApiBuilder.group(SignetApi, "accountsSelf", 
   handlers
     .handle("requestEmailVerification", () => asPrincipal(Accounts.use((a) => a.requestEmailVerification)))
     .handle("emailVerificationStatus", () => asPrincipal(Accounts.use((a) => a.emailVerificationStatus)))
+)
+
+const read = policyUse("users:read")
+const write = policyUse("users:write")
+
+/** Handlers of invitation administration (`users:read` to list, `users:write` for the rest). */
+export const InvitationsHttp = HttpApiBuilder.group(SignetApi, "invitations", (h) =>
+  h
+    .handle("createInvitation", ({ payload }) => asPrincipal(I.create(payload).pipe(write)))
+    .handle("bulkInvite", ({ payload }) => asPrincipal(I.bulk(payload).pipe(write)))
+    .handle("listInvitations", ({ urlParams }) => asPrincipal(I.list(urlParams).pipe(read)))
+    .handle("revokeInvitation", ({ path }) => asPrincipal(I.revoke(path.id).pipe(write)))
+    .handle("resendInvitation", ({ path }) => asPrincipal(I.resend(path.id).pipe(write)))
 )

@@ -7,6 +7,7 @@ import { Layer } from "effect"
 import type { ServerConfig } from "../Config.js"
 import { AcademicsRpc } from "./Academics.js"
 import { AccessRpc } from "./Access.js"
+import { AccountsRpc } from "./Accounts.js"
 import { AttendanceRpc } from "./Attendance.js"
 import { BillingRpc } from "./Billing.js"
 import { IdentityRpc } from "./Identity.js"
@@ -15,4 +16,13 @@ import { TenancyRpc } from "./Tenancy.js"
 
 /** Handlers of every RPC group in `SignetRpcs`. */
 export const RpcHandlers = (config: ServerConfig) =>
-  Layer.mergeAll(TenancyRpc, IdentityRpc(config), AccessRpc, AcademicsRpc, AttendanceRpc, IntegrationsRpc, BillingRpc)
+  Layer.mergeAll(
+    TenancyRpc,
+    IdentityRpc(config),
+    AccessRpc,
+    AcademicsRpc,
+    AttendanceRpc,
+    IntegrationsRpc,
+    BillingRpc,
+    AccountsRpc
+  )

@@ -49,6 +49,12 @@ export const common = {
       verified: "Your e-mail address {{email}} is confirmed.",
       verifyInvalid: "This confirmation link is invalid or has expired. Ask for a new one from your account page."
     },
+    invite: {
+      title: "Welcome",
+      hint: "You are invited to {{school}}. Choose a password to finish setting up your account.",
+      invalid: "This invitation link is invalid, has expired or was already used. Ask your school for a new one.",
+      save: "Set my password and sign in"
+    },
     nav: {
       home: "Today",
       history: "My attendance",
@@ -133,6 +139,13 @@ export const common = {
       verified: "Votre adresse e-mail {{email}} est confirmée.",
       verifyInvalid:
         "Ce lien de confirmation n'est pas valide ou a expiré. Demandez-en un nouveau depuis la page de votre compte."
+    },
+    invite: {
+      title: "Bienvenue",
+      hint: "Vous êtes invité(e) sur {{school}}. Choisissez un mot de passe pour terminer la création de votre compte.",
+      invalid:
+        "Ce lien d'invitation n'est pas valide, a expiré ou a déjà servi. Demandez-en un nouveau à votre établissement.",
+      save: "Choisir mon mot de passe et me connecter"
     },
     nav: {
       home: "Aujourd'hui",
