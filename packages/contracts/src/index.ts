@@ -18,6 +18,7 @@ import { AuditApi } from "./audit/Api.js"
 import { BeaconDeviceApi, BeaconsApi } from "./beacon/Api.js"
 import { EventsApi } from "./events/Api.js"
 import { ApiKeysApi, AuthApi, PlatformApi, SessionApi, UsersApi } from "./identity/Api.js"
+import { PasskeyAuthApi, PasskeysApi } from "./identity/PasskeysApi.js"
 import { AuthService, IdentityCommand, IdentityQuery, RpcTenantAuth } from "./identity/Rpc.js"
 import { WebSessionApi } from "./identity/WebApi.js"
 import { WebhooksApi } from "./integrations/Api.js"
@@ -46,6 +47,7 @@ export * from "./events/Api.js"
 export { CloudEvent, EventId, OutboxEntry, OutboxStatus } from "./events/Domain.js"
 export * from "./identity/Api.js"
 export * from "./identity/Domain.js"
+export * from "./identity/PasskeysApi.js"
 export * from "./identity/Rpc.js"
 export * from "./identity/WebApi.js"
 export * from "./integrations/Api.js"
@@ -71,6 +73,8 @@ export class SignetApi extends HttpApi.make("signet")
   .add(SessionApi)
   .add(UsersApi)
   .add(ApiKeysApi)
+  .add(PasskeyAuthApi)
+  .add(PasskeysApi)
   .add(AccessApi.middleware(UserAuth))
   .add(AcademicsApi)
   .add(CalendarApi)
