@@ -101,6 +101,7 @@ export class PasskeysApi extends HttpApiGroup.make("passkeys")
       .setPayload(PasskeyRename)
       .addSuccess(Passkey)
       .addError(PasskeyNotFound)
+      .addError(ValidationError)
       .annotate(OpenApi.Summary, "Rename one of my passkeys")
   )
   .add(

@@ -17,6 +17,18 @@ import { verifyPassword } from "../Password.js"
 import { normalize } from "../Users.js"
 import { CHALLENGE_TTL_MS, type Kit, MAX_PASSKEYS_PER_USER, present, webauthn } from "./Kit.js"
 
+/**
+ * A passkey name as stored: trimmed, 1..64 characters (the contract's
+ * `PasskeyName`, enforced here too for in-process callers).
+ * @errors ValidationError
+ */
+const checkName = (name: string) => {
+  const trimmed = name.trim()
+  return trimmed.length >= 1 && trimmed.length <= 64
+    ? Effect.succeed(trimmed)
+    : Effect.fail(ValidationError.field("name", "must be 1 to 64 characters"))
+}
+
 /** The registration and management seam of the passkeys service; see the module comment. */
 export const makeRegistration = (kit: Kit) => {
   const { passkeys, audit, events, limiter, loginLimits, inTx, userRow, stepUp } = kit
@@ -85,7 +97,7 @@ export const makeRegistration = (kit: Kit) => {
               userID: new TextEncoder().encode(userId),
               userName: user.email,
               userDisplayName: `${user.given_name} ${user.family_name}`.trim() || user.email,
-              challenge,
+              challenge: new Uint8Array(Buffer.from(challenge, "base64url")),
               timeout: CHALLENGE_TTL_MS,
               attestationType: "none",
               excludeCredentials: existing.map((p) => ({ id: p.credential_id })),
@@ -111,6 +123,7 @@ export const makeRegistration = (kit: Kit) => {
   const register = (userId: string, credential: WebAuthnCredential, name: string | undefined) =>
     inTx(
       Effect.gen(function* () {
+        const label = name === undefined ? undefined : yield* checkName(name)
         const refused = (why: string) => ValidationError.field("credential", why)
         const challenge = yield* kit.takeChallenge(credential, "register")
         if (Option.isNone(challenge) || challenge.value.user_id !== userId) {
@@ -149,7 +162,7 @@ export const makeRegistration = (kit: Kit) => {
           backup_eligible: info.credentialDeviceType === "multiDevice",
           backed_up: info.credentialBackedUp,
           rp_id: challenge.value.rp_id,
-          name: name ?? `Passkey ${instant(nowMs).slice(0, 10)}`,
+          name: label ?? `Passkey ${instant(nowMs).slice(0, 10)}`,
           created_at: instant(nowMs)
         })
         yield* audit.record({
@@ -172,22 +185,24 @@ export const makeRegistration = (kit: Kit) => {
 
   /**
    * Renames one of the user's passkeys.
-   * @errors PasskeyNotFound (404; also another user's or tenant's)
+   * @errors PasskeyNotFound (404; also another user's or tenant's), ValidationError (name)
    */
   const rename = (userId: string, id: PasskeyId, name: string) =>
     inTx(
-      Effect.flatMap(passkeys.rename(userId, id, name), (row) =>
-        Option.isSome(row)
-          ? Effect.as(
-              audit.record({
-                action: "passkey.renamed",
-                targetType: "user",
-                targetId: userId,
-                after: { passkey_id: id }
-              }),
-              present(row.value)
-            )
-          : Effect.fail(new PasskeyNotFound({ message: `no passkey ${id}`, id }))
+      Effect.flatMap(
+        Effect.flatMap(checkName(name), (label) => passkeys.rename(userId, id, label)),
+        (row) =>
+          Option.isSome(row)
+            ? Effect.as(
+                audit.record({
+                  action: "passkey.renamed",
+                  targetType: "user",
+                  targetId: userId,
+                  after: { passkey_id: id }
+                }),
+                present(row.value)
+              )
+            : Effect.fail(new PasskeyNotFound({ message: `no passkey ${id}`, id }))
       )
     )
 

@@ -70,7 +70,7 @@ export const makeSignIn = (kit: Kit) => {
       Effect.promise(() =>
         lib.generateAuthenticationOptions({
           rpID: rpId,
-          challenge,
+          challenge: new Uint8Array(Buffer.from(challenge, "base64url")),
           timeout: CHALLENGE_TTL_MS,
           userVerification: allow === null ? "required" : "preferred",
           ...(allow === null ? {} : { allowCredentials: allow.map((p) => ({ id: p.credential_id })) })
