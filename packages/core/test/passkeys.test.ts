@@ -1,7 +1,7 @@
 /**
  * Passkeys (issue 18 "Passkeys / WebAuthn") through the core services on
  * SQLite and Postgres, with the software authenticator of
- * `webauthn-authenticator.ts`: registration, passwordless sign-in, second
+ * `SoftwareAuthenticator` (`@signet/core/testing`): registration, passwordless sign-in, second
  * factor, step-up, and the refusals (replay, wrong origin, removed,
  * foreign-tenant and cloned credentials, another user's challenge).
  */
@@ -17,7 +17,7 @@ import {
   UserAdmin,
   WebAuthnCredential
 } from "@signet/core"
-import { testDialects } from "@signet/core/testing"
+import { SoftwareAuthenticator, testDialects } from "@signet/core/testing"
 import { Effect, Redacted, Schema } from "effect"
 import {
   ADMIN_PASSWORD,
@@ -31,7 +31,6 @@ import {
   testCore,
   user
 } from "./support.js"
-import { SoftwareAuthenticator } from "./webauthn-authenticator.js"
 
 /** The origin the core uses when no `PasskeyOrigin` is provided. */
 const ORIGIN = "http://localhost"

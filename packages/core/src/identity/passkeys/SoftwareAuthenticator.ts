@@ -5,7 +5,11 @@
  * over `authenticatorData ‖ SHA-256(clientDataJSON)` (WebAuthn Level 3
  * §6.1, §6.5.4, §8.7). It answers the JSON options the server sends with the
  * JSON `PublicKeyCredential.toJSON()` would give, and lets a test lie about
- * the origin, the RP ID or the counter to exercise refusals.
+ * the origin, the RP ID or the counter to exercise refusals. Exported by
+ * `@signet/core/testing` for Signet's suites and integrators' tests; never
+ * used by the services.
+ *
+ * @module
  */
 import * as Crypto from "node:crypto"
 import { isoCBOR } from "@simplewebauthn/server/helpers"
