@@ -16,8 +16,9 @@
  *   step-up accepts a passkey. Counters must grow (a cloned authenticator is
  *   refused); backup flags are stored and kept current.
  *
- * Composed from its seams: `passkeys/Registration.ts` (registration, list,
- * rename, remove) and `passkeys/SignIn.ts` (sign-in, step-up), sharing
+ * Composed from its seams: `passkeys/Registration.ts` (registration),
+ * `passkeys/Management.ts` (list, rename, remove), `passkeys/SignIn.ts`
+ * (sign-in) and `passkeys/StepUp.ts` (step-up), sharing
  * `passkeys/Kit.ts`, over the repositories `repo/Passkeys.ts`,
  * `repo/Users.ts` and `repo/Sessions.ts`.
  *
@@ -25,8 +26,10 @@
  */
 import { Effect } from "effect"
 import { makeKit } from "./passkeys/Kit.js"
+import { makeManagement } from "./passkeys/Management.js"
 import { makeRegistration } from "./passkeys/Registration.js"
 import { makeSignIn } from "./passkeys/SignIn.js"
+import { makeStepUp } from "./passkeys/StepUp.js"
 import { MfaRepo } from "./repo/Mfa.js"
 import { PasskeysRepo } from "./repo/Passkeys.js"
 import { SessionsRepo } from "./repo/Sessions.js"
@@ -45,7 +48,7 @@ export {
 export class Passkeys extends Effect.Service<Passkeys>()("Signet/Passkeys", {
   effect: Effect.gen(function* () {
     const kit = yield* makeKit
-    return { ...makeRegistration(kit), ...makeSignIn(kit) } as const
+    return { ...makeRegistration(kit), ...makeManagement(kit), ...makeSignIn(kit), ...makeStepUp(kit) } as const
   }),
   dependencies: [PasskeysRepo.Default, MfaRepo.Default, UsersRepo.Default, SessionsRepo.Default, StepUp.Default]
 }) {}

@@ -12,6 +12,7 @@
 import * as Crypto from "node:crypto"
 import { Passkey, type WebAuthnCredential } from "@signet/contracts/identity/Domain"
 import { CurrentTenant, type TenantId } from "@signet/contracts/kernel/Context"
+import { ValidationError } from "@signet/contracts/kernel/Errors"
 import type { Tenant } from "@signet/contracts/tenancy/Domain"
 import { Clock, Context, Effect, Option } from "effect"
 import { instant } from "../../kernel/Sql.js"
@@ -100,6 +101,18 @@ export const present = (row: PasskeyRow): Passkey =>
     },
     true
   )
+
+/**
+ * A passkey name as stored: trimmed, 1..64 characters (the contract's
+ * `PasskeyName`, enforced here too for in-process callers).
+ * @errors ValidationError
+ */
+export const checkName = (name: string) => {
+  const trimmed = name.trim()
+  return trimmed.length >= 1 && trimmed.length <= 64
+    ? Effect.succeed(trimmed)
+    : Effect.fail(ValidationError.field("name", "must be 1 to 64 characters"))
+}
 
 /** The shared kit of the passkey seams; see the module comment. */
 export const makeKit = Effect.gen(function* () {
@@ -190,10 +203,38 @@ export const makeKit = Effect.gen(function* () {
       )
     })
 
+  /** Request options (`navigator.credentials.get()`) for the given challenge and credentials. */
+  const requestOptions = (rpId: string, challenge: string, allow: ReadonlyArray<{ credential_id: string }> | null) =>
+    Effect.flatMap(webauthn, (lib) =>
+      Effect.promise(() =>
+        lib.generateAuthenticationOptions({
+          rpID: rpId,
+          challenge: new Uint8Array(Buffer.from(challenge, "base64url")),
+          timeout: CHALLENGE_TTL_MS,
+          userVerification: allow === null ? "required" : "preferred",
+          ...(allow === null ? {} : { allowCredentials: allow.map((p) => ({ id: p.credential_id })) })
+        })
+      )
+    ).pipe(
+      Effect.map((options) => ({
+        options: options as unknown as Record<string, unknown>,
+        expires_in: CHALLENGE_TTL_MS / 1000
+      }))
+    )
+
   /** The tenant of the context as the audit and sessions need it. */
   const tenantRef = CurrentTenant
 
-  return { ...mfa, passkeys, relyingParty, issueChallenge, takeChallenge, verifyAssertion, tenantRef } as const
+  return {
+    ...mfa,
+    passkeys,
+    relyingParty,
+    issueChallenge,
+    takeChallenge,
+    verifyAssertion,
+    requestOptions,
+    tenantRef
+  } as const
 })
 
 /** What {@link makeKit} builds. */

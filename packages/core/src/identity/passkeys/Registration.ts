@@ -1,12 +1,11 @@
 /**
- * Registering and managing passkeys (issue 18 "Passkeys / WebAuthn"; WebAuthn
- * Level 3 §7.1 "Registering a New Credential"): registration options (a
- * recent authentication required), verifying and storing the new credential,
- * and a user's list, rename and removal.
+ * Registering passkeys (issue 18 "Passkeys / WebAuthn"; WebAuthn Level 3
+ * §7.1 "Registering a New Credential"): registration options (a recent
+ * authentication required), verifying and storing the new credential.
  *
  * @module
  */
-import { PasskeyId, PasskeyNotFound, type WebAuthnCredential } from "@signet/contracts/identity/Domain"
+import { PasskeyId, type WebAuthnCredential } from "@signet/contracts/identity/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Forbidden, ValidationError } from "@signet/contracts/kernel/Errors"
 import { newId } from "@signet/contracts/kernel/Ids"
@@ -15,53 +14,47 @@ import { instant } from "../../kernel/Sql.js"
 import { enforceAccountLimit } from "../LoginLimits.js"
 import { verifyPassword } from "../Password.js"
 import { normalize } from "../Users.js"
-import { CHALLENGE_TTL_MS, type Kit, MAX_PASSKEYS_PER_USER, present, webauthn } from "./Kit.js"
+import { CHALLENGE_TTL_MS, checkName, type Kit, MAX_PASSKEYS_PER_USER, present, webauthn } from "./Kit.js"
 
 /**
- * A passkey name as stored: trimmed, 1..64 characters (the contract's
- * `PasskeyName`, enforced here too for in-process callers).
- * @errors ValidationError
+ * Re-authentication before binding a new credential (as TOTP enrolment,
+ * issue 15 §4): the account's password — counted in the account's login
+ * bucket before it is checked, a wrong one audited — or, without one, an
+ * MFA verification on this session within `auth.step_up_minutes` (a
+ * passkey sign-in counts), so a user without a password can add a second
+ * passkey from a passkey session.
  */
-const checkName = (name: string) => {
-  const trimmed = name.trim()
-  return trimmed.length >= 1 && trimmed.length <= 64
-    ? Effect.succeed(trimmed)
-    : Effect.fail(ValidationError.field("name", "must be 1 to 64 characters"))
-}
+const reauthenticate = (
+  kit: Kit,
+  userId: string,
+  sessionId: string | null,
+  password: Redacted.Redacted<string> | undefined
+) =>
+  Effect.gen(function* () {
+    const { audit, limiter, loginLimits, inTx, userRow, stepUp } = kit
+    if (password === undefined) {
+      if (sessionId === null)
+        return yield* new Forbidden({ message: "a password is required", permission: "mfa:step-up" })
+      return yield* stepUp.requireRecentMfa(sessionId)
+    }
+    const tenant = yield* CurrentTenant
+    const current = yield* inTx(userRow(userId))
+    yield* enforceAccountLimit(limiter, loginLimits, `login:account:${tenant.id}:${normalize(current.email)}`)
+    if (current.password_hash !== null && (yield* verifyPassword(current.password_hash, password))) return
+    yield* inTx(
+      audit.record({
+        action: "passkey.register_refused",
+        targetType: "user",
+        targetId: userId,
+        after: { reason: current.password_hash === null ? "no_password" : "wrong_password" }
+      })
+    )
+    return yield* new Forbidden({ message: "the password is incorrect" })
+  })
 
-/** The registration and management seam of the passkeys service; see the module comment. */
+/** The registration seam of the passkeys service; see the module comment. */
 export const makeRegistration = (kit: Kit) => {
-  const { passkeys, audit, events, limiter, loginLimits, inTx, userRow, stepUp } = kit
-
-  /**
-   * Re-authentication before binding a new credential (as TOTP enrolment,
-   * issue 15 §4): the account's password — counted in the account's login
-   * bucket before it is checked, a wrong one audited — or, without one, an
-   * MFA verification on this session within `auth.step_up_minutes` (a
-   * passkey sign-in counts), so a user without a password can add a second
-   * passkey from a passkey session.
-   */
-  const reauthenticate = (userId: string, sessionId: string | null, password: Redacted.Redacted<string> | undefined) =>
-    Effect.gen(function* () {
-      if (password === undefined) {
-        if (sessionId === null)
-          return yield* new Forbidden({ message: "a password is required", permission: "mfa:step-up" })
-        return yield* stepUp.requireRecentMfa(sessionId)
-      }
-      const tenant = yield* CurrentTenant
-      const current = yield* inTx(userRow(userId))
-      yield* enforceAccountLimit(limiter, loginLimits, `login:account:${tenant.id}:${normalize(current.email)}`)
-      if (current.password_hash !== null && (yield* verifyPassword(current.password_hash, password))) return
-      yield* inTx(
-        audit.record({
-          action: "passkey.register_refused",
-          targetType: "user",
-          targetId: userId,
-          after: { reason: current.password_hash === null ? "no_password" : "wrong_password" }
-        })
-      )
-      return yield* new Forbidden({ message: "the password is incorrect" })
-    })
+  const { passkeys, audit, events, inTx, userRow } = kit
 
   /**
    * Registration options for the acting user (`navigator.credentials.create()`):
@@ -78,7 +71,7 @@ export const makeRegistration = (kit: Kit) => {
     password: Redacted.Redacted<string> | undefined
   ) =>
     Effect.gen(function* () {
-      yield* reauthenticate(userId, sessionId, password)
+      yield* reauthenticate(kit, userId, sessionId, password)
       const tenant = yield* CurrentTenant
       const rp = yield* kit.relyingParty(tenant.id)
       const lib = yield* webauthn
@@ -180,54 +173,5 @@ export const makeRegistration = (kit: Kit) => {
       })
     )
 
-  /** A user's passkeys, oldest first. */
-  const list = (userId: string) => inTx(Effect.map(passkeys.listOfUser(userId), (rows) => rows.map(present)))
-
-  /**
-   * Renames one of the user's passkeys.
-   * @errors PasskeyNotFound (404; also another user's or tenant's), ValidationError (name)
-   */
-  const rename = (userId: string, id: PasskeyId, name: string) =>
-    inTx(
-      Effect.flatMap(
-        Effect.flatMap(checkName(name), (label) => passkeys.rename(userId, id, label)),
-        (row) =>
-          Option.isSome(row)
-            ? Effect.as(
-                audit.record({
-                  action: "passkey.renamed",
-                  targetType: "user",
-                  targetId: userId,
-                  after: { passkey_id: id }
-                }),
-                present(row.value)
-              )
-            : Effect.fail(new PasskeyNotFound({ message: `no passkey ${id}`, id }))
-      )
-    )
-
-  /**
-   * Removes one of the user's passkeys (audited, `signet.user.passkey_removed`).
-   * @errors PasskeyNotFound (404; also another user's or tenant's)
-   */
-  const remove = (userId: string, id: PasskeyId) =>
-    inTx(
-      Effect.gen(function* () {
-        if (!(yield* passkeys.remove(userId, id)))
-          return yield* new PasskeyNotFound({ message: `no passkey ${id}`, id })
-        yield* audit.record({
-          action: "passkey.removed",
-          targetType: "user",
-          targetId: userId,
-          after: { passkey_id: id }
-        })
-        yield* events.publish({
-          type: "signet.user.passkey_removed",
-          subject: userId,
-          data: { user_id: userId, passkey_id: id }
-        })
-      })
-    )
-
-  return { registrationOptions, register, list, rename, remove } as const
+  return { registrationOptions, register } as const
 }

@@ -6,8 +6,8 @@
  *   credentials, user verification required), the user resolved by the
  *   credential id within the tenant;
  * - the login's second step: options for the user named by the MFA
- *   challenge token (`typ: signet-mfa+jwt`), accepted where a TOTP code is;
- * - step-up on the current session.
+ *   challenge token (`typ: signet-mfa+jwt`), accepted where a TOTP code is.
+ * (Step-up is `passkeys/StepUp.ts`.)
  *
  * Every sign-in refusal is one `Unauthorized` (401, same body) — unknown,
  * removed or foreign credential, challenge used, expired, another user's or
@@ -21,20 +21,20 @@
  */
 import type { WebAuthnCredential } from "@signet/contracts/identity/Domain"
 import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
-import { Unauthorized, ValidationError } from "@signet/contracts/kernel/Errors"
+import { Unauthorized } from "@signet/contracts/kernel/Errors"
 import type { Tenant } from "@signet/contracts/tenancy/Domain"
 import { Clock, DateTime, Effect, Option } from "effect"
 import { instant } from "../../kernel/Sql.js"
 import type { ClientInfo } from "../Auth.js"
 import { enforceLoginLimits } from "../LoginLimits.js"
-import { CHALLENGE_TTL_MS, type Kit, webauthn } from "./Kit.js"
+import type { Kit } from "./Kit.js"
 
 /** The one answer to a refused passkey sign-in. */
 const refused = () => new Unauthorized({ message: "passkey sign-in failed" })
 
-/** The sign-in and step-up seam of the passkeys service; see the module comment. */
+/** The sign-in seam of the passkeys service; see the module comment. */
 export const makeSignIn = (kit: Kit) => {
-  const { passkeys, users, sessions, audit, events, auth, keys, tenancy, limiter, loginLimits, inTx, userRow } = kit
+  const { passkeys, users, audit, events, auth, keys, tenancy, limiter, loginLimits, inTx, userRow } = kit
 
   /** Provides `tenant` and an actor for the (yet anonymous) client. */
   const asClient =
@@ -64,25 +64,6 @@ export const makeSignIn = (kit: Kit) => {
         : Effect.fail(refused())
     )
 
-  /** Request options (`navigator.credentials.get()`) for the given challenge and credentials. */
-  const requestOptions = (rpId: string, challenge: string, allow: ReadonlyArray<{ credential_id: string }> | null) =>
-    Effect.flatMap(webauthn, (lib) =>
-      Effect.promise(() =>
-        lib.generateAuthenticationOptions({
-          rpID: rpId,
-          challenge: new Uint8Array(Buffer.from(challenge, "base64url")),
-          timeout: CHALLENGE_TTL_MS,
-          userVerification: allow === null ? "required" : "preferred",
-          ...(allow === null ? {} : { allowCredentials: allow.map((p) => ({ id: p.credential_id })) })
-        })
-      )
-    ).pipe(
-      Effect.map((options) => ({
-        options: options as unknown as Record<string, unknown>,
-        expires_in: CHALLENGE_TTL_MS / 1000
-      }))
-    )
-
   /**
    * Options for a passkey sign-in in tenant `slug`: passwordless (no
    * `mfaToken`; the challenge is bound to the tenant only) or the login's
@@ -104,7 +85,7 @@ export const makeSignIn = (kit: Kit) => {
           return { challenge, allow }
         })
       ).pipe(asClient(tenant, client, forUser))
-      return yield* requestOptions(rp.rpId, challenge, allow)
+      return yield* kit.requestOptions(rp.rpId, challenge, allow)
     })
 
   /**
@@ -186,63 +167,5 @@ export const makeSignIn = (kit: Kit) => {
       return yield* refused()
     })
 
-  /**
-   * Step-up options for the acting user on session `sessionId`: their
-   * passkeys allowed, the challenge bound to the user and the session.
-   * @errors ValidationError (the user has no passkey)
-   */
-  const stepUpOptions = (userId: string, sessionId: string) =>
-    Effect.gen(function* () {
-      const tenant = yield* CurrentTenant
-      const rp = yield* kit.relyingParty(tenant.id)
-      const { challenge, allow } = yield* inTx(
-        Effect.gen(function* () {
-          const allow = yield* passkeys.listOfUser(userId)
-          if (allow.length === 0) return yield* ValidationError.field("passkey", "none registered")
-          const challenge = yield* kit.issueChallenge(rp, "step_up", userId, sessionId)
-          return { challenge, allow }
-        })
-      )
-      return yield* requestOptions(rp.rpId, challenge, allow)
-    })
-
-  /**
-   * Step-up with a passkey: an assertion answering this session's step-up
-   * challenge, by one of the user's passkeys, marks the session
-   * MFA-verified now (as a TOTP step-up does). Counts in the user's MFA
-   * attempt bucket.
-   * @errors ValidationError (no such challenge, another user's passkey, an
-   *   assertion that does not verify), RateLimited (the user's MFA budget)
-   */
-  const stepUp = (userId: string, sessionId: string, credential: WebAuthnCredential) =>
-    Effect.zipRight(
-      kit.countAttempt(userId, "step_up"),
-      inTx(
-        Effect.gen(function* () {
-          const invalid = ValidationError.field("credential", "is not valid")
-          const challenge = yield* kit.takeChallenge(credential, "step_up")
-          if (
-            Option.isNone(challenge) ||
-            challenge.value.user_id !== userId ||
-            challenge.value.session_id !== sessionId
-          ) {
-            return yield* invalid
-          }
-          const stored = yield* passkeys.findByCredentialId(credential.id)
-          if (Option.isNone(stored) || stored.value.user_id !== userId) return yield* invalid
-          if (!(yield* kit.verifyAssertion(stored.value, challenge.value, credential, false))) return yield* invalid
-          const nowMs = yield* Clock.currentTimeMillis
-          yield* sessions.markMfaVerified(sessionId, userId, instant(nowMs))
-          yield* audit.record({
-            action: "auth.step_up",
-            targetType: "session",
-            targetId: sessionId,
-            after: { method: "passkey", passkey_id: stored.value.id }
-          })
-          return { mfa_verified_at: DateTime.unsafeMake(nowMs) }
-        })
-      )
-    )
-
-  return { signInOptions, signIn, stepUpOptions, stepUp } as const
+  return { signInOptions, signIn } as const
 }
