@@ -25,7 +25,7 @@
  *
  * @module
  */
-import { apiKeysApi, mfaApi, rolesApi, tenantsApi, usersApi } from "./AccountApis.js"
+import { apiKeysApi, mfaApi, passkeysApi, rolesApi, tenantsApi, usersApi } from "./AccountApis.js"
 import { webhooksApi } from "./IntegrationApis.js"
 import { academicsApi, attendanceApi, beaconsApi } from "./SchoolApis.js"
 import { makeSession, type SignetClientOptions } from "./Session.js"
@@ -62,6 +62,8 @@ export const createSignetClient = (options: SignetClientOptions) => {
      * `credentials.totp`.
      */
     mfa: mfaApi(session),
+    /** The signed-in user's passkeys (WebAuthn) and step-up with one; a user's passkeys for administrators. */
+    passkeys: passkeysApi(session),
     /** Platform tenants (operator token). */
     tenants: tenantsApi(session),
     /** Tenant users. */

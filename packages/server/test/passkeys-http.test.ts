@@ -5,7 +5,9 @@
  * step-up, and refusals as problem+json.
  */
 import { expect, layer } from "@effect/vitest"
+import { PasskeyId, UserId } from "@signet/contracts/identity/Domain"
 import { SoftwareAuthenticator, testDialects } from "@signet/core/testing"
+import { makeRpcClient } from "@signet/sdk"
 import { call, expectProblem, onboardTenant, TEST_PASSWORD, TestServer, testServer } from "@signet/server/testing"
 import { Effect } from "effect"
 
@@ -125,6 +127,28 @@ for (const dialect of testDialects()) {
           const own = yield* call("DELETE", `/api/v1/tenants/${slug}/me/passkeys/${passkey.id}`, { auth: token })
           expect(own.status).toBe(204)
         })
+      )
+
+      it.effect(
+        "RPC ListUserPasskeys and RemoveUserPasskey (operator); another user's passkey is PasskeyNotFound",
+        () =>
+          Effect.gen(function* () {
+            const server = yield* TestServer
+            const slug = "pkh-rpc"
+            const token = yield* onboardTenant(slug)
+            const passkey = yield* register(slug, token, new SoftwareAuthenticator(), server.url)
+            const me = yield* call("GET", `/api/v1/tenants/${slug}/me`, { auth: token })
+            const rpc = yield* makeRpcClient({ baseUrl: server.url, token: server.token, tenant: slug })
+            const user_id = UserId.make(me.body.id)
+            const listed = yield* rpc.ListUserPasskeys({ user_id })
+            expect(listed.map((p) => p.id)).toEqual([passkey.id])
+            const other = yield* Effect.flip(
+              rpc.RemoveUserPasskey({ user_id, passkey_id: PasskeyId.make("01a1fd1e-8c00-7180-8656-000000000000") })
+            )
+            expect(other._tag).toBe("PasskeyNotFound")
+            yield* rpc.RemoveUserPasskey({ user_id, passkey_id: PasskeyId.make(passkey.id) })
+            expect(yield* rpc.ListUserPasskeys({ user_id })).toEqual([])
+          }).pipe(Effect.scoped)
       )
     }
   )
