@@ -148,6 +148,19 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect("a disabled user's passkey is refused with the generic failure", () =>
+      Effect.gen(function* () {
+        const tenant = yield* onboardWithAdmin("pk-disabled")
+        const actor = yield* adminSession(tenant)
+        const auth = new SoftwareAuthenticator()
+        const passkey = yield* registerPasskey(tenant, actor, auth)
+        yield* UserAdmin.disable(actor.id as never).pipe(policyUse("users:write"), inTenant(tenant))
+        const refused = yield* Effect.flip(Effect.flatMap(assertion(tenant, auth), (c) => signIn(tenant, c)))
+        expect(refused).toMatchObject({ _tag: "Unauthorized", message: "passkey sign-in failed" })
+        expect(yield* stored(tenant, passkey.credential_id)).toEqual({ counter: 0, used: false })
+      })
+    )
+
     it.effect("another tenant's credential is a generic failure", () =>
       Effect.gen(function* () {
         const home = yield* onboardWithAdmin("pk-home")

@@ -34,7 +34,7 @@ const refused = () => new Unauthorized({ message: "passkey sign-in failed" })
 
 /** The sign-in seam of the passkeys service; see the module comment. */
 export const makeSignIn = (kit: Kit) => {
-  const { passkeys, users, audit, events, auth, keys, tenancy, limiter, loginLimits, inTx, userRow } = kit
+  const { passkeys, users, audit, events, auth, keys, tenancy, limiter, loginLimits, inTx } = kit
 
   /** Provides `tenant` and an actor for the (yet anonymous) client. */
   const asClient =
@@ -127,7 +127,9 @@ export const makeSignIn = (kit: Kit) => {
             if (token !== null && (challenge.value.user_id !== userId || token.userId !== userId)) {
               return { ok: false as const, reason: "other_user" }
             }
-            const row = yield* userRow(userId)
+            const found = yield* kit.identity.findRow(userId)
+            if (Option.isNone(found)) return { ok: false as const, reason: "unknown_user" }
+            const row = found.value
             if (row.status !== "active") return { ok: false as const, reason: `account_${row.status}` }
             if (token !== null && !row.mfa_enabled) return { ok: false as const, reason: "mfa_off" }
             if (!(yield* kit.verifyAssertion(stored, challenge.value, credential, token === null))) {
