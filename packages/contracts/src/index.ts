@@ -21,6 +21,7 @@ import { BillingApi, BillingPlatformApi } from "./billing/Api.js"
 import { BillingCommand, BillingQuery } from "./billing/Rpc.js"
 import { EventsApi } from "./events/Api.js"
 import { ApiKeysApi, AuthApi, PlatformApi, SessionApi, UsersApi } from "./identity/Api.js"
+import { PasskeyAuthApi, PasskeysApi } from "./identity/PasskeysApi.js"
 import { AuthService, IdentityCommand, IdentityQuery, RpcTenantAuth } from "./identity/Rpc.js"
 import { WebSessionApi } from "./identity/WebApi.js"
 import { WebhooksApi } from "./integrations/Api.js"
@@ -55,6 +56,7 @@ export * from "./events/Api.js"
 export { CloudEvent, EventId, OutboxEntry, OutboxStatus } from "./events/Domain.js"
 export * from "./identity/Api.js"
 export * from "./identity/Domain.js"
+export * from "./identity/PasskeysApi.js"
 export * from "./identity/Rpc.js"
 export * from "./identity/WebApi.js"
 export * from "./integrations/Api.js"
@@ -82,6 +84,8 @@ export class SignetApi extends HttpApi.make("signet")
   .add(SessionApi)
   .add(UsersApi)
   .add(ApiKeysApi)
+  .add(PasskeyAuthApi)
+  .add(PasskeysApi)
   .add(AccessApi.middleware(UserAuth))
   .add(AcademicsApi)
   .add(CalendarApi)

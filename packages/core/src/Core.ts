@@ -42,6 +42,7 @@ import { SigningKeys, signingKeyColumn } from "./identity/Keys.js"
 import { Mfa, mfaSecretColumn } from "./identity/Mfa.js"
 import { identityMigrations } from "./identity/Migrations.js"
 import { Operators } from "./identity/Operators.js"
+import { Passkeys } from "./identity/Passkeys.js"
 import type { UserSchools } from "./identity/Ports.js"
 import { UsersRepo } from "./identity/repo/Users.js"
 import { Identity } from "./identity/Users.js"
@@ -130,6 +131,7 @@ export type CoreServices =
   | Identity
   | Auth
   | Mfa
+  | Passkeys
   | Operators
   | ApiKeys
   | SigningKeys
@@ -202,7 +204,7 @@ export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient
 ).pipe(
   Layer.provideMerge(Layer.mergeAll(Attendance.Default, courseAttendanceLayer)),
   Layer.provideMerge(Layer.mergeAll(Academics.Default, onboarding)),
-  Layer.provideMerge(Layer.mergeAll(ApiKeys.Default, Operators.Default, Mfa.Default)),
+  Layer.provideMerge(Layer.mergeAll(ApiKeys.Default, Operators.Default, Mfa.Default, Passkeys.Default)),
   Layer.provideMerge(Auth.Default),
   Layer.provideMerge(Identity.Default),
   // Identity's services use access; access's ports come from identity's repositories and

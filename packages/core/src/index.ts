@@ -140,6 +140,14 @@ export {
 } from "./identity/Keys.js"
 export { Mfa, newRecoveryCodes, TOTP } from "./identity/Mfa.js"
 export { Operator, Operators } from "./identity/Operators.js"
+export {
+  CHALLENGE_TTL_MS,
+  MAX_PASSKEYS_PER_USER,
+  PasskeyOrigin,
+  Passkeys,
+  type RelyingParty,
+  relyingPartyOf
+} from "./identity/Passkeys.js"
 export * as Password from "./identity/Password.js"
 export { noSchools, UserSchools } from "./identity/Ports.js"
 export { StepUp } from "./identity/StepUp.js"

@@ -9,7 +9,9 @@
  * tests fail — they never skip silently.
  *
  * Also the synthetic OneRoster generator {@link generateOneRoster} (benchmarks, property
- * tests, the demo and the examples).
+ * tests, the demo and the examples), and a software WebAuthn authenticator
+ * (`SoftwareAuthenticator`, issue 18) that answers passkey ceremonies with
+ * real ES256 attestations and assertions.
  *
  * @module
  */
@@ -19,6 +21,13 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import Pg from "pg"
 import { ONEROSTER_COLUMNS } from "./academics/oneroster/columns.js"
+
+export {
+  type AuthenticatorOptions,
+  type SoftCredential,
+  SoftwareAuthenticator,
+  type Tamper
+} from "./identity/passkeys/SoftwareAuthenticator.js"
 
 /** A database dialect under test. */
 export type TestDialect = "sqlite" | "pg"

@@ -1,5 +1,5 @@
 /**
- * The facade's account and access groups (`client.mfa`, `tenants`, `users`,
+ * The facade's account and access groups (`client.mfa`, `passkeys`, `tenants`, `users`,
  * `apiKeys`, `roles`): one factory per group over the client's
  * {@link Session}, composed by `createSignetClient`.
  *
@@ -36,6 +36,50 @@ export const mfaApi = ({ call, callWith, path }: Session) => ({
   /** Turns MFA off: the password and a current code or a recovery code. */
   disable: (input: PlainOf<"session", "disableMfa">) =>
     callWith("session", "disableMfa", input, (r, payload) => r.session.disableMfa({ path, payload }))
+})
+
+/**
+ * `client.passkeys`: the signed-in user's passkeys (WebAuthn; issue 18) and
+ * step-up with one. Each ceremony is two calls: the options go to
+ * `navigator.credentials.create()` / `.get()` (e.g. through
+ * `@simplewebauthn/browser`), whose JSON answer goes back.
+ */
+export const passkeysApi = ({ call, callWith, path, withId }: Session) => ({
+  /**
+   * Registration options; needs the password, or a recent MFA verification
+   * on this session when `password` is omitted. Rejects with `Forbidden`
+   * (wrong password, no recent MFA), `ValidationError` (20 passkeys already).
+   * @example `const { options } = await signet.passkeys.registrationOptions(password)`
+   */
+  registrationOptions: (password?: string) =>
+    callWith("passkeys", "registrationOptions", password === undefined ? {} : { password }, (r, payload) =>
+      r.passkeys.registrationOptions({ path, payload })
+    ),
+  /**
+   * Stores the passkey the authenticator created (its `toJSON()` form).
+   * @example `await signet.passkeys.register({ credential: created.toJSON(), name: "Laptop" })`
+   */
+  register: (input: PlainOf<"passkeys", "register">) =>
+    callWith("passkeys", "register", input, (r, payload) => r.passkeys.register({ path, payload })),
+  /** The signed-in user's passkeys. */
+  list: () => call((r) => r.passkeys.list({ path })),
+  /** Renames one of the signed-in user's passkeys. */
+  rename: (id: string, name: string) =>
+    callWith("passkeys", "rename", { name }, (r, payload) =>
+      r.passkeys.rename({ path: { ...path, passkey: id as never }, payload })
+    ),
+  /** Removes one of the signed-in user's passkeys. */
+  remove: (id: string) => call((r) => r.passkeys.remove({ path: { ...path, passkey: id as never } })),
+  /** Step-up options (the user's passkeys allowed). */
+  stepUpOptions: () => call((r) => r.passkeys.stepUpOptions({ path })),
+  /** Re-verifies this session with a passkey assertion (its `toJSON()` form). */
+  stepUp: (input: PlainOf<"passkeys", "stepUp">) =>
+    callWith("passkeys", "stepUp", input, (r, payload) => r.passkeys.stepUp({ path, payload })),
+  /** A user's passkeys (`users:read`). */
+  listOfUser: (userId: string) => call((r) => r.passkeys.listOfUser(withId(userId))),
+  /** Removes a user's passkey (`users:write`; a signed-in administrator needs a recent step-up). */
+  removeOfUser: (userId: string, id: string) =>
+    call((r) => r.passkeys.removeOfUser({ path: { ...withId(userId).path, passkey: id as never } }))
 })
 
 /**

@@ -25,7 +25,7 @@
  *
  * @module
  */
-import { apiKeysApi, mfaApi, rolesApi, tenantsApi, usersApi } from "./AccountApis.js"
+import { apiKeysApi, mfaApi, passkeysApi, rolesApi, tenantsApi, usersApi } from "./AccountApis.js"
 import { billingApi } from "./BillingApis.js"
 import { webhooksApi } from "./IntegrationApis.js"
 import { invitationsApi } from "./InvitationApis.js"
@@ -65,6 +65,8 @@ export const createSignetClient = (options: SignetClientOptions) => {
      * `credentials.totp`.
      */
     mfa: mfaApi(session),
+    /** The signed-in user's passkeys (WebAuthn) and step-up with one; a user's passkeys for administrators. */
+    passkeys: passkeysApi(session),
     /** Platform tenants (operator token). */
     tenants: tenantsApi(session),
     /** Tenant users. */

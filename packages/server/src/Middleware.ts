@@ -15,7 +15,7 @@ import {
   HttpServerResponse
 } from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
-import { RateLimit, SignLinkOrigin } from "@signet/core"
+import { PasskeyOrigin, RateLimit, SignLinkOrigin } from "@signet/core"
 import { Cause, Clock, Effect, FiberRef, Option } from "effect"
 import { CurrentRateLimit, hitBucket, rateLimitHeaders } from "./ApiRateLimits.js"
 import { bodyLimit, guardBody } from "./BodyLimits.js"
@@ -108,6 +108,21 @@ export const publicOrigin = (config: ServerConfig, request: HttpServerRequest.Ht
   if (Option.isSome(config.publicUrl)) return config.publicUrl.value
   const host = request.headers["host"]
   if (!host || !/^[A-Za-z0-9.:[\]-]{1,300}$/.test(host)) return `http://${config.host}:${config.port}`
+  const peer = Option.getOrUndefined(request.remoteAddress)?.replace(/^::ffff:/, "")
+  const proto =
+    peer && config.trustedProxies.includes(peer) && request.headers["x-forwarded-proto"] === "https" ? "https" : "http"
+  return `${proto}://${host}`
+}
+
+/**
+ * The origin this request was addressed to (scheme and `Host`; `https` only
+ * from a trusted proxy's `X-Forwarded-Proto`), or null without a usable
+ * `Host`. Passkeys accept it as their relying party only when it is the
+ * public origin or the tenant's custom domain ({@link PasskeyOrigin}).
+ */
+const requestOrigin = (config: ServerConfig, request: HttpServerRequest.HttpServerRequest): string | null => {
+  const host = request.headers["host"]
+  if (!host || !/^[A-Za-z0-9.:[\]-]{1,300}$/.test(host)) return null
   const peer = Option.getOrUndefined(request.remoteAddress)?.replace(/^::ffff:/, "")
   const proto =
     peer && config.trustedProxies.includes(peer) && request.headers["x-forwarded-proto"] === "https" ? "https" : "http"
@@ -303,6 +318,10 @@ export const globalMiddleware = <R = never>(
           const response = yield* Effect.locally(handled, CurrentRequestId, requestId).pipe(
             Effect.locally(CurrentRateLimit, cell),
             Effect.provideService(SignLinkOrigin, publicOrigin(config, request)),
+            Effect.provideService(PasskeyOrigin, {
+              configured: publicOrigin(config, request),
+              request: requestOrigin(config, request)
+            }),
             Effect.annotateLogs("request_id", requestId)
           )
           const counted =

@@ -40,6 +40,7 @@ import { BeaconAuthLive, BeaconDeviceHttp, BeaconsHttp } from "./http/Beacon.js"
 import { BillingHttp, BillingPlatformHttp } from "./http/Billing.js"
 import { EventsHttp } from "./http/Events.js"
 import { ApiKeysHttp, AuthHttp, PlatformHttp, SessionHttp, UsersHttp } from "./http/Identity.js"
+import { PasskeyAuthHttp, PasskeysHttp } from "./http/Passkeys.js"
 import { SystemHttp } from "./http/System.js"
 import { TenantsHttp } from "./http/Tenancy.js"
 import { WebHttp } from "./http/Web.js"
@@ -66,6 +67,8 @@ const apiRoutes = (config: ServerConfig) =>
       SessionHttp,
       UsersHttp,
       ApiKeysHttp,
+      PasskeyAuthHttp(config),
+      PasskeysHttp,
       AccessHttp,
       PlatformHttp(config),
       AcademicsHttp,

@@ -344,3 +344,123 @@ export class ApiKeyNotFound extends Schema.TaggedError<ApiKeyNotFound>()(
   { message: Schema.String, id: Schema.String },
   HttpApiSchema.annotations({ status: 404, description: "No such API key" })
 ) {}
+
+/** Id of a registered passkey (a `webauthn_credentials` row; not the authenticator's credential id). */
+export const PasskeyId = Schema.UUID.pipe(Schema.brand("PasskeyId"), Schema.annotations({ identifier: "PasskeyId" }))
+/** @see PasskeyId */
+export type PasskeyId = typeof PasskeyId.Type
+
+/** A passkey's display name, 1..64 characters (trimmed). */
+export const PasskeyName = Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(64))
+
+/**
+ * A registered passkey (WebAuthn Level 3 public-key credential; issue 18
+ * "Passkeys"). `credential_id` is the authenticator's credential id
+ * (base64url); `backup_eligible` / `backed_up` are the BE / BS flags of its
+ * authenticator data (a synced passkey is backed up).
+ */
+export class Passkey extends Schema.Class<Passkey>("Passkey")({
+  id: PasskeyId,
+  user_id: UserId,
+  name: Schema.String,
+  credential_id: Schema.String,
+  transports: Schema.Array(Schema.String),
+  backup_eligible: Schema.Boolean,
+  backed_up: Schema.Boolean,
+  created_at: Schema.DateTimeUtc,
+  last_used_at: Schema.NullOr(Schema.DateTimeUtc)
+}) {}
+
+/** base64url text of at most `max` characters (WebAuthn JSON serialisation of binary fields). */
+const Base64Url = (max: number) =>
+  Schema.String.pipe(
+    Schema.maxLength(max),
+    Schema.pattern(/^[A-Za-z0-9_-]*={0,2}$/, { message: () => "must be base64url" })
+  )
+
+/**
+ * A WebAuthn credential as the browser serialises it (`PublicKeyCredential.toJSON()`,
+ * WebAuthn Level 3 §5.1): the registration (`attestationObject`) or the
+ * assertion (`authenticatorData`, `signature`, `userHandle`) fields. Sizes are
+ * bounded; unknown members are ignored.
+ */
+export const WebAuthnCredential = Schema.Struct({
+  id: Base64Url(1366),
+  rawId: Base64Url(1366),
+  type: Schema.Literal("public-key"),
+  authenticatorAttachment: Schema.optional(Schema.NullOr(Schema.String.pipe(Schema.maxLength(32)))),
+  clientExtensionResults: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), {
+    default: () => ({})
+  }),
+  response: Schema.Struct({
+    clientDataJSON: Base64Url(8192),
+    attestationObject: Schema.optional(Base64Url(32768)),
+    authenticatorData: Schema.optional(Base64Url(8192)),
+    signature: Schema.optional(Base64Url(2048)),
+    userHandle: Schema.optional(Schema.NullOr(Base64Url(128))),
+    transports: Schema.optional(Schema.Array(Schema.String.pipe(Schema.maxLength(32))).pipe(Schema.maxItems(10))),
+    publicKeyAlgorithm: Schema.optional(Schema.Number),
+    publicKey: Schema.optional(Base64Url(8192))
+  }).annotations({ parseOptions: { onExcessProperty: "ignore" } })
+}).annotations({ identifier: "WebAuthnCredential", parseOptions: { onExcessProperty: "ignore" } })
+/** @see WebAuthnCredential */
+export type WebAuthnCredential = typeof WebAuthnCredential.Type
+
+/**
+ * WebAuthn options for `navigator.credentials.create()` / `.get()` in their
+ * JSON form (`PublicKeyCredentialCreationOptionsJSON` /
+ * `PublicKeyCredentialRequestOptionsJSON`, WebAuthn Level 3 §5.4, §5.5): pass
+ * `options` to `PublicKeyCredential.parse…OptionsFromJSON` or to
+ * `@simplewebauthn/browser`. The challenge is single use and expires after
+ * `expires_in` seconds.
+ */
+export class PasskeyOptions extends Schema.Class<PasskeyOptions>("PasskeyOptions")({
+  options: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  expires_in: Schema.Number
+}) {}
+
+/**
+ * Body of `POST …/me/passkeys/options` (start registering a passkey):
+ * re-authentication — the account's password, or none when the session has
+ * an MFA verification within `auth.step_up_minutes` (a passkey sign-in or a
+ * step-up counts).
+ */
+export const PasskeyRegistrationStart = strictStruct("PasskeyRegistrationStart", {
+  password: Schema.optional(PasswordInput)
+})
+
+/** Body of `POST …/me/passkeys`: the authenticator's answer and a name for it. */
+export const PasskeyRegistration = strictStruct("PasskeyRegistration", {
+  credential: WebAuthnCredential,
+  name: Schema.optional(PasskeyName)
+})
+
+/** Body of `PATCH …/me/passkeys/{id}`. */
+export const PasskeyRename = strictStruct("PasskeyRename", { name: PasskeyName })
+
+/**
+ * Body of `POST …/auth/passkey/options`: without `mfa_token`, options for a
+ * passwordless sign-in (discoverable credentials, no `allowCredentials`);
+ * with the login's MFA challenge token, options for the second login step
+ * (the user's own passkeys).
+ */
+export const PasskeySignInStart = strictStruct("PasskeySignInStart", {
+  mfa_token: Schema.optional(Schema.String.pipe(Schema.maxLength(4096)))
+})
+
+/** Body of `POST …/auth/passkey`: the assertion, and the MFA challenge token when it is the second login step. */
+export const PasskeySignIn = strictStruct("PasskeySignIn", {
+  credential: WebAuthnCredential,
+  mfa_token: Schema.optional(Schema.String.pipe(Schema.maxLength(4096))),
+  device_label: Schema.optional(Schema.String.pipe(Schema.maxLength(100)))
+})
+
+/** Body of `POST …/auth/step-up/passkey`: an assertion answering a step-up challenge. */
+export const PasskeyAssertion = strictStruct("PasskeyAssertion", { credential: WebAuthnCredential })
+
+/** A user's passkey that does not exist in the tenant (also another user's or tenant's): 404. */
+export class PasskeyNotFound extends Schema.TaggedError<PasskeyNotFound>()(
+  "PasskeyNotFound",
+  { message: Schema.String, id: Schema.String },
+  HttpApiSchema.annotations({ status: 404 })
+) {}

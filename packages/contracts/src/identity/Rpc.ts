@@ -18,6 +18,9 @@ import {
   LoginRequest,
   LoginResult,
   MfaReset,
+  Passkey,
+  PasskeyId,
+  PasskeyNotFound,
   TokenPair,
   User,
   UserId,
@@ -73,12 +76,25 @@ export class IdentityQuery extends RpcGroup.make(
  * a user's TOTP secret and recovery codes and revokes their sessions; needs
  * `users:write`, every permission the user holds, and from a user caller a
  * recent MFA step-up (`Forbidden`, `permission: "mfa:step-up"`).
+ * `ListUserPasskeys` (`users:read`) and `RemoveUserPasskey` (`users:write`,
+ * the user's power, step-up) are the twins of `GET` / `DELETE
+ * …/users/{id}/passkeys…` (issue 18).
  */
 export class IdentityCommand extends RpcGroup.make(
   Rpc.make("ResetUserMfa", {
     payload: { user_id: UserId },
     success: MfaReset,
     error: Schema.Union(UserNotFound, Forbidden)
+  }),
+  Rpc.make("ListUserPasskeys", {
+    payload: { user_id: UserId },
+    success: Schema.Array(Passkey),
+    error: Schema.Union(UserNotFound, Forbidden)
+  }),
+  Rpc.make("RemoveUserPasskey", {
+    payload: { user_id: UserId, passkey_id: PasskeyId },
+    success: Schema.Void,
+    error: Schema.Union(UserNotFound, PasskeyNotFound, Forbidden)
   })
 ).middleware(RpcTenantAuth) {}
 

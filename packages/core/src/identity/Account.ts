@@ -1,5 +1,5 @@
 /**
- * The acting user's own account — profile, sessions, password, TOTP — and
+ * The acting user's own account — profile, sessions, password, TOTP, passkeys — and
  * reads of a user that are allowed to the user themselves or to `users:read`
  * holders; plus the public JWKS. The user is always the verified actor
  * (`CurrentActor`), never an argument (issue 14 "core is the security
@@ -7,16 +7,25 @@
  *
  * @module
  */
-import type { ChangePassword, DisableMfa, EnrollTotp, SessionId, UserId } from "@signet/contracts/identity/Domain"
+import type {
+  ChangePassword,
+  DisableMfa,
+  EnrollTotp,
+  PasskeyId,
+  SessionId,
+  UserId,
+  WebAuthnCredential
+} from "@signet/contracts/identity/Domain"
 import { CurrentActor, type CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Forbidden } from "@signet/contracts/kernel/Errors"
-import { Effect } from "effect"
+import { Effect, type Redacted } from "effect"
 import { Access } from "../access/Access.js"
 import { currentUser } from "../kernel/Principal.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
 import { Auth } from "./Auth.js"
 import { SigningKeys } from "./Keys.js"
 import { Mfa } from "./Mfa.js"
+import { Passkeys } from "./Passkeys.js"
 import { Identity } from "./Users.js"
 import { withDeviceView } from "./Visibility.js"
 
@@ -94,6 +103,39 @@ export const Account = {
   stepUp: (code: string) =>
     Effect.flatMap(currentUser, ({ sessionId, userId }) =>
       sessionId ? Mfa.use((m) => m.stepUp(userId, sessionId, code)) : Effect.die("a user token always has a session")
+    ),
+  /**
+   * Registration options for a new passkey of the acting user (issue 18);
+   * needs `password` or, without it, a recent MFA verification on the session.
+   * @errors Forbidden, RateLimited, ValidationError (20 passkeys already)
+   */
+  passkeyOptions: (password: Redacted.Redacted<string> | undefined) =>
+    Effect.flatMap(currentUser, ({ sessionId, userId }) =>
+      Passkeys.use((p) => p.registrationOptions(userId, sessionId, password))
+    ),
+  /** Verifies and stores the acting user's new passkey. @errors ValidationError */
+  registerPasskey: (credential: WebAuthnCredential, name: string | undefined) =>
+    Effect.flatMap(currentUser, ({ userId }) => Passkeys.use((p) => p.register(userId, credential, name))),
+  /** The acting user's passkeys. */
+  passkeys: Effect.flatMap(currentUser, ({ userId }) => Passkeys.use((p) => p.list(userId))),
+  /** Renames one of the acting user's passkeys. @errors PasskeyNotFound */
+  renamePasskey: (id: PasskeyId, name: string) =>
+    Effect.flatMap(currentUser, ({ userId }) => Passkeys.use((p) => p.rename(userId, id, name))),
+  /** Removes one of the acting user's passkeys. @errors PasskeyNotFound */
+  removePasskey: (id: PasskeyId) =>
+    Effect.flatMap(currentUser, ({ userId }) => Passkeys.use((p) => p.remove(userId, id))),
+  /** Step-up options with one of the acting user's passkeys. @errors ValidationError (no passkey) */
+  passkeyStepUpOptions: Effect.flatMap(currentUser, ({ sessionId, userId }) =>
+    sessionId
+      ? Passkeys.use((p) => p.stepUpOptions(userId, sessionId))
+      : Effect.die("a user token always has a session")
+  ),
+  /** Step-up with a passkey assertion on the acting session. @errors ValidationError, RateLimited */
+  passkeyStepUp: (credential: WebAuthnCredential) =>
+    Effect.flatMap(currentUser, ({ sessionId, userId }) =>
+      sessionId
+        ? Passkeys.use((p) => p.stepUp(userId, sessionId, credential))
+        : Effect.die("a user token always has a session")
     ),
   /**
    * A user: themselves, or anyone for a `users:read` holder; device

@@ -12,8 +12,8 @@
  *
  * | operation | permission |
  * |---|---|
- * | `list`, `get`, `getLite`, `exists`, `validateStudentDevice` | `users:read` |
- * | `create` (⚑ for `admin`/`dev`), `update`, `enable`, `unlock`, `disable`, ⚑ `resetPassword`, ⚑ `resetMfa` | `users:write` |
+ * | `list`, `get`, `getLite`, `exists`, `validateStudentDevice`, `listPasskeys` | `users:read` |
+ * | `create` (⚑ for `admin`/`dev`), `update`, `enable`, `unlock`, `disable`, ⚑ `resetPassword`, ⚑ `resetMfa`, ⚑ `removePasskey` | `users:write` |
  * | `remove` | `users:delete` |
  * | `listApiKeys` | `apikeys:read` |
  * | ⚑ `createApiKey`, `revokeApiKey` | `apikeys:write` |
@@ -44,7 +44,14 @@
  */
 
 import { DEFAULT_ROLE_OF_TYPE } from "@signet/contracts/access/Domain"
-import type { ApiKeyId, CreateApiKey, CreateUser, UpdateUser, UserId } from "@signet/contracts/identity/Domain"
+import type {
+  ApiKeyId,
+  CreateApiKey,
+  CreateUser,
+  PasskeyId,
+  UpdateUser,
+  UserId
+} from "@signet/contracts/identity/Domain"
 import type { Redacted } from "effect"
 import { Effect } from "effect"
 import { Access } from "../access/Access.js"
@@ -52,6 +59,7 @@ import { policyRequire } from "../access/Policy.js"
 import { ApiKeys } from "./ApiKeys.js"
 import { Auth } from "./Auth.js"
 import { Mfa } from "./Mfa.js"
+import { Passkeys } from "./Passkeys.js"
 import { Identity, type ListUsers } from "./Users.js"
 import { withDeviceView, withDeviceViewPage } from "./Visibility.js"
 
@@ -196,6 +204,33 @@ export const UserAdmin = {
           id,
           "resetting this user's MFA",
           Mfa.use((m) => m.reset(id))
+        )
+      )
+    ),
+  /** A user's passkeys (`users:read`; issue 18). @errors UserNotFound (404; also another tenant's user) */
+  listPasskeys: (id: UserId) =>
+    usersRead(
+      Effect.zipRight(
+        Identity.use((i) => i.get(id)),
+        Passkeys.use((p) => p.list(id))
+      )
+    ),
+  /**
+   * ⚑ Removes a user's passkey (`users:write`, the user's power, step-up for
+   * a user actor — removing a credential weakens the account as `resetMfa`
+   * does). Audited `passkey.removed`.
+   * @errors UserNotFound, PasskeyNotFound (404; also another user's), Forbidden
+   */
+  removePasskey: (id: UserId, passkey: PasskeyId) =>
+    usersWrite(
+      sensitive(
+        onUser(
+          id,
+          "removing this user's passkey",
+          Effect.zipRight(
+            Identity.use((i) => i.get(id)),
+            Passkeys.use((p) => p.remove(id, passkey))
+          )
         )
       )
     ),

@@ -1,6 +1,6 @@
 /**
  * Identity tables. Tenant-owned (RLS): `users`, `student_devices`,
- * `user_sessions`, `refresh_tokens`. Platform-level: `signing_keys` (global
+ * `user_sessions`, `refresh_tokens`, `webauthn_credentials`, `webauthn_challenges`. Platform-level: `signing_keys` (global
  * keys have no tenant; optional per-tenant keys carry one).
  *
  * @module
@@ -157,6 +157,51 @@ export const identityMigrations: ModuleMigrations = {
       yield* sql.unsafe(
         `CREATE UNIQUE INDEX users_source_key ON users (tenant_id, source_id) WHERE source_id IS NOT NULL`
       )
+    }),
+    "0006_webauthn": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      // Passkeys (issue 18): one row per registered WebAuthn credential. The
+      // credential id is unique per tenant (a passwordless sign-in resolves the
+      // user by it); the public key is the authenticator's COSE key (not secret).
+      yield* sql.unsafe(`CREATE TABLE webauthn_credentials (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        user_id ${t.uuid} NOT NULL,
+        credential_id TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        counter ${t.bigint} NOT NULL DEFAULT 0,
+        transports TEXT NOT NULL DEFAULT '[]',
+        backup_eligible ${t.bool} NOT NULL,
+        backed_up ${t.bool} NOT NULL,
+        rp_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        last_used_at ${t.ts},
+        PRIMARY KEY (tenant_id, id),
+        UNIQUE (tenant_id, credential_id),
+        FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
+      )`)
+      yield* sql.unsafe(`CREATE INDEX webauthn_credentials_user ON webauthn_credentials (tenant_id, user_id)`)
+      yield* enableTenantRls("webauthn_credentials")
+      // Ceremony challenges: server-side, single use (used_at), 5 minutes, bound
+      // to the tenant, the purpose, the user (except passwordless sign-in), the
+      // session (step-up) and the origin / RP ID the options named.
+      yield* sql.unsafe(`CREATE TABLE webauthn_challenges (
+        tenant_id ${t.uuid} NOT NULL,
+        challenge TEXT NOT NULL,
+        purpose TEXT NOT NULL CHECK (purpose IN ('register', 'sign_in', 'mfa', 'step_up')),
+        user_id ${t.uuid},
+        session_id ${t.uuid},
+        rp_id TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        expires_at ${t.ts} NOT NULL,
+        used_at ${t.ts},
+        PRIMARY KEY (tenant_id, challenge)
+      )`)
+      yield* sql.unsafe(`CREATE INDEX webauthn_challenges_expiry ON webauthn_challenges (tenant_id, expires_at)`)
+      yield* enableTenantRls("webauthn_challenges")
     })
   }
 }

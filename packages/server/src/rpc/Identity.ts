@@ -21,7 +21,10 @@ export const IdentityQueryRpc = IdentityQuery.toLayer({
 
 /** `IdentityCommand`: user administration over RPC (`UserAdmin`, permission checked by `policyUse`). */
 export const IdentityCommandRpc = IdentityCommand.toLayer({
-  ResetUserMfa: ({ user_id }) => asPrincipal(UserAdmin.resetMfa(user_id).pipe(policyUse("users:write")))
+  ResetUserMfa: ({ user_id }) => asPrincipal(UserAdmin.resetMfa(user_id).pipe(policyUse("users:write"))),
+  ListUserPasskeys: ({ user_id }) => asPrincipal(UserAdmin.listPasskeys(user_id).pipe(policyUse("users:read"))),
+  RemoveUserPasskey: ({ passkey_id, user_id }) =>
+    asPrincipal(UserAdmin.removePasskey(user_id, passkey_id).pipe(policyUse("users:write")))
 })
 
 /**

@@ -1,0 +1,173 @@
+/**
+ * Signing in and stepping up with a passkey (issue 18 "Passkeys / WebAuthn";
+ * WebAuthn Level 3 §7.2 "Verifying an Authentication Assertion"):
+ *
+ * - passwordless: options without `allowCredentials` (discoverable
+ *   credentials, user verification required), the user resolved by the
+ *   credential id within the tenant;
+ * - the login's second step: options for the user named by the MFA
+ *   challenge token (`typ: signet-mfa+jwt`), accepted where a TOTP code is.
+ * (Step-up is `passkeys/StepUp.ts`.)
+ *
+ * Every sign-in refusal is one `Unauthorized` (401, same body) — unknown,
+ * removed or foreign credential, challenge used, expired, another user's or
+ * tenant's, wrong origin or RP ID, bad signature, a counter that did not grow
+ * — audited in a transaction of its own after the ceremony's transaction
+ * rolled back (nothing else changes). Options are limited per client address
+ * (`SIGNET_RATE_LOGIN_IP`); assertions count in the user's MFA bucket
+ * (`SIGNET_RATE_MFA`), as TOTP codes do.
+ *
+ * @module
+ */
+import type { WebAuthnCredential } from "@signet/contracts/identity/Domain"
+import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
+import { Unauthorized } from "@signet/contracts/kernel/Errors"
+import type { Tenant } from "@signet/contracts/tenancy/Domain"
+import { Clock, DateTime, Effect, Option } from "effect"
+import { instant } from "../../kernel/Sql.js"
+import type { ClientInfo } from "../Auth.js"
+import { enforceLoginLimits } from "../LoginLimits.js"
+import type { Kit } from "./Kit.js"
+
+/** The one answer to a refused passkey sign-in. */
+const refused = () => new Unauthorized({ message: "passkey sign-in failed" })
+
+/** The sign-in seam of the passkeys service; see the module comment. */
+export const makeSignIn = (kit: Kit) => {
+  const { passkeys, users, audit, events, auth, keys, tenancy, limiter, loginLimits, inTx } = kit
+
+  /** Provides `tenant` and an actor for the (yet anonymous) client. */
+  const asClient =
+    (tenant: Tenant, client: ClientInfo, userId: string | null) =>
+    <A, E, R>(self: Effect.Effect<A, E, R>) =>
+      self.pipe(
+        Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }),
+        Effect.provideService(CurrentActor, { kind: "user", id: userId, ip: client.ip, userAgent: client.userAgent })
+      )
+
+  /** The client address bucket of the login (before any WebAuthn work). */
+  const limitAddress = (client: ClientInfo) =>
+    enforceLoginLimits(
+      limiter,
+      { ip: loginLimits.ip, account: Option.none() },
+      {
+        ip: `login:ip:${client.ip ?? "unknown"}`,
+        account: ""
+      }
+    )
+
+  /** The user of a valid MFA challenge token of `tenant`. */
+  const mfaUser = (tenant: Tenant, mfaToken: string) =>
+    Effect.flatMap(keys.verify("mfa", mfaToken).pipe(Effect.mapError(refused)), (payload) =>
+      payload.tid === tenant.id && typeof payload.sub === "string"
+        ? Effect.succeed({ userId: payload.sub, deviceLabel: payload.device_label })
+        : Effect.fail(refused())
+    )
+
+  /**
+   * Options for a passkey sign-in in tenant `slug`: passwordless (no
+   * `mfaToken`; the challenge is bound to the tenant only) or the login's
+   * second step (the challenge is bound to the token's user, whose passkeys
+   * are listed).
+   * @errors Unauthorized (bad or expired MFA token), RateLimited (the client
+   *   address's login budget), TenantNotFound, TenantSuspended
+   */
+  const signInOptions = (slug: string, mfaToken: string | undefined, client: ClientInfo) =>
+    Effect.gen(function* () {
+      const tenant = yield* tenancy.resolveActive(slug)
+      yield* limitAddress(client)
+      const rp = yield* kit.relyingParty(tenant.id)
+      const forUser = mfaToken === undefined ? null : (yield* mfaUser(tenant, mfaToken)).userId
+      const { challenge, allow } = yield* inTx(
+        Effect.gen(function* () {
+          const allow = forUser === null ? null : yield* passkeys.listOfUser(forUser)
+          const challenge = yield* kit.issueChallenge(rp, forUser === null ? "sign_in" : "mfa", forUser, null)
+          return { challenge, allow }
+        })
+      ).pipe(asClient(tenant, client, forUser))
+      return yield* kit.requestOptions(rp.rpId, challenge, allow)
+    })
+
+  /**
+   * Signs in with a passkey assertion: passwordless, or with `mfaToken` as
+   * the login's second step. Opens a session marked MFA-verified, records
+   * `last_login_at`, audits `auth.login` (`method: passkey`) and publishes
+   * `signet.auth.login`, in one transaction with the challenge's consumption
+   * and the credential's new counter.
+   * @errors Unauthorized (every refusal, see the module comment), RateLimited
+   *   (the client address's login budget, or the user's MFA budget),
+   *   TenantNotFound, TenantSuspended
+   */
+  const signIn = (slug: string, credential: WebAuthnCredential, mfaToken: string | undefined, client: ClientInfo) =>
+    Effect.gen(function* () {
+      const tenant = yield* tenancy.resolveActive(slug)
+      yield* limitAddress(client)
+      const token = mfaToken === undefined ? null : yield* mfaUser(tenant, mfaToken)
+      const found = yield* inTx(passkeys.findByCredentialId(credential.id)).pipe(asClient(tenant, client, null))
+      if (Option.isNone(found)) {
+        yield* inTx(
+          audit.record({
+            action: "auth.passkey_failed",
+            targetType: "user",
+            targetId: null,
+            after: { reason: "unknown_credential" }
+          })
+        ).pipe(asClient(tenant, client, null))
+        return yield* refused()
+      }
+      const stored = found.value
+      const userId = stored.user_id
+      const as = asClient(tenant, client, userId)
+      yield* as(kit.countAttempt(userId, "login"))
+      const outcome = yield* as(
+        inTx(
+          Effect.gen(function* () {
+            const challenge = yield* kit.takeChallenge(credential, token === null ? "sign_in" : "mfa")
+            if (Option.isNone(challenge)) return { ok: false as const, reason: "challenge" }
+            if (token !== null && (challenge.value.user_id !== userId || token.userId !== userId)) {
+              return { ok: false as const, reason: "other_user" }
+            }
+            const found = yield* kit.identity.findRow(userId)
+            if (Option.isNone(found)) return { ok: false as const, reason: "unknown_user" }
+            const row = found.value
+            if (row.status !== "active") return { ok: false as const, reason: `account_${row.status}` }
+            if (token !== null && !row.mfa_enabled) return { ok: false as const, reason: "mfa_off" }
+            if (!(yield* kit.verifyAssertion(stored, challenge.value, credential, token === null))) {
+              return { ok: false as const, reason: "assertion" }
+            }
+            const nowMs = yield* Clock.currentTimeMillis
+            yield* users.setLastLogin(userId, instant(nowMs))
+            const deviceLabel = typeof token?.deviceLabel === "string" ? token.deviceLabel : client.deviceLabel
+            const pair = yield* auth.openSession(
+              tenant,
+              { ...row, last_login_at: DateTime.unsafeMake(nowMs) },
+              { ...client, deviceLabel },
+              true
+            )
+            yield* audit.record({
+              action: "auth.login",
+              targetType: "session",
+              targetId: pair.session_id,
+              after: { user_id: userId, method: "passkey", passkey_id: stored.id, mfa: true }
+            })
+            yield* events.publish({ type: "signet.auth.login", subject: userId, data: { session_id: pair.session_id } })
+            return { ok: true as const, pair }
+          })
+        )
+      )
+      if (outcome.ok) return outcome.pair
+      yield* as(
+        inTx(
+          audit.record({
+            action: "auth.passkey_failed",
+            targetType: "user",
+            targetId: userId,
+            after: { reason: outcome.reason, passkey_id: stored.id }
+          })
+        )
+      )
+      return yield* refused()
+    })
+
+  return { signInOptions, signIn } as const
+}
