@@ -12,6 +12,7 @@ import { AcademicsCommand, AcademicsQuery } from "./academics/Rpc.js"
 import { AccessApi } from "./access/Api.js"
 import { AccessCommand, AccessQuery } from "./access/Rpc.js"
 import { AccountsApi, AccountsSelfApi } from "./accounts/Api.js"
+import { ActivitiesApi } from "./activities/Api.js"
 import { AttendanceApi } from "./attendance/Api.js"
 import { AttendanceCommand, AttendanceQuery } from "./attendance/Rpc.js"
 import { AuditApi } from "./audit/Api.js"
@@ -34,6 +35,8 @@ export * from "./access/Domain.js"
 export * from "./access/Rpc.js"
 export * from "./accounts/Api.js"
 export * from "./accounts/Domain.js"
+export * from "./activities/Api.js"
+export * from "./activities/Domain.js"
 export * from "./attendance/Api.js"
 export * from "./attendance/Domain.js"
 export * from "./attendance/Rpc.js"
@@ -81,6 +84,7 @@ export class SignetApi extends HttpApi.make("signet")
   .add(AuditApi)
   .add(EventsApi)
   .add(WebhooksApi)
+  .add(ActivitiesApi)
   .annotate(OpenApi.Title, "Signet API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(

@@ -25,7 +25,9 @@
  *
  * @module
  */
+
 import { apiKeysApi, mfaApi, rolesApi, tenantsApi, usersApi } from "./AccountApis.js"
+import { activitiesApi } from "./ActivityApis.js"
 import { webhooksApi } from "./IntegrationApis.js"
 import { academicsApi, attendanceApi, beaconsApi } from "./SchoolApis.js"
 import { makeSession, type SignetClientOptions } from "./Session.js"
@@ -77,7 +79,9 @@ export const createSignetClient = (options: SignetClientOptions) => {
     /** Classroom beacons (registry side). */
     beacons: beaconsApi(session),
     /** Outgoing webhooks: endpoints, deliveries, ping, replay (docs/webhooks.md). */
-    webhooks: webhooksApi(session)
+    webhooks: webhooksApi(session),
+    /** Notes, tasks, reviews and timelines of any target (docs/activities.md). */
+    activities: activitiesApi(session)
   }
 }
 

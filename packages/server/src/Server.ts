@@ -34,6 +34,7 @@ import { mailOrigin, type ServerConfig } from "./Config.js"
 import { AcademicsHttp, CalendarHttp, TimetableSyncHttp } from "./http/Academics.js"
 import { AccessHttp } from "./http/Access.js"
 import { AccountsHttp, AccountsSelfHttp } from "./http/Accounts.js"
+import { ActivitiesHttp } from "./http/Activities.js"
 import { AttendanceHttp } from "./http/Attendance.js"
 import { AuditHttp } from "./http/Audit.js"
 import { BeaconAuthLive, BeaconDeviceHttp, BeaconsHttp } from "./http/Beacon.js"
@@ -72,7 +73,8 @@ const apiRoutes = (config: ServerConfig) =>
       AttendanceHttp,
       BeaconDeviceHttp,
       BeaconsHttp,
-      WebhooksHttp
+      WebhooksHttp,
+      ActivitiesHttp
     ]),
     Layer.provide([OperatorAuthLive(config), UserAuthLive(config), BeaconAuthLive])
   )

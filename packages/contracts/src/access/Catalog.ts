@@ -82,7 +82,8 @@ export const corePermissions = {
   academics: ["read", "write"],
   attendance: ["read", "write", "admin"],
   beacons: ["read", "write"],
-  webhooks: ["read", "write"]
+  webhooks: ["read", "write"],
+  activities: ["read", "write", "admin"]
 } as const satisfies PermissionCatalog
 
 /** A permission declared by {@link corePermissions}, e.g. `"attendance:write"`. */
@@ -156,6 +157,7 @@ export const DEFAULT_ROLES: ReadonlyArray<DefaultRole> = [
       "academics:*",
       "attendance:*",
       "beacons:*",
+      "activities:*",
       "audit:read",
       "settings:read"
     ]
@@ -164,13 +166,22 @@ export const DEFAULT_ROLES: ReadonlyArray<DefaultRole> = [
     name: "teacher",
     description: "Teaches courses: reads academics and users, takes attendance",
     priority: 60,
-    permissions: ["users:read", "teams:read", "academics:read", "attendance:read", "attendance:write", "beacons:read"]
+    permissions: [
+      "users:read",
+      "teams:read",
+      "academics:read",
+      "attendance:read",
+      "attendance:write",
+      "beacons:read",
+      "activities:read",
+      "activities:write"
+    ]
   },
   {
     name: "user",
     description: "A member of the organisation: reads the directory and academics",
     priority: 40,
-    permissions: ["users:read", "teams:read", "academics:read"]
+    permissions: ["users:read", "teams:read", "academics:read", "activities:read"]
   },
   {
     name: "student",

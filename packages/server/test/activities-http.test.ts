@@ -1,0 +1,70 @@
+/**
+ * Issue 22 (activities, first slice) over HTTP: notes, tasks and reviews on
+ * a school, the school's timeline, the review figures, problem+json for bad
+ * input, and another tenant's note and school answering 404.
+ */
+import { expect, layer } from "@effect/vitest"
+import { testDialects } from "@signet/core/testing"
+import { call, expectProblem, onboardTenant, testServer } from "@signet/server/testing"
+import { Effect } from "effect"
+
+for (const dialect of testDialects()) {
+  layer(testServer(dialect), { timeout: 120_000, excludeTestServices: true })(
+    `Activities over HTTP on ${dialect} (issue 22)`,
+    (it) => {
+      it.effect("notes, tasks and reviews on a school make its timeline; another tenant gets 404", () =>
+        Effect.gen(function* () {
+          const admin = yield* onboardTenant("http-act")
+          const school = yield* call("POST", "/api/v1/tenants/http-act/schools", { auth: admin, body: { name: "S" } })
+          expect(school.status, school.text).toBe(201)
+          const target = { target_type: "school", target_id: school.body.id }
+          const A = "/api/v1/tenants/http-act/activities"
+          const q = `target_type=school&target_id=${school.body.id}`
+
+          const note = yield* call("POST", `${A}/notes`, {
+            auth: admin,
+            body: { ...target, body: "See [x](javascript:alert(1)) <script>alert(1)</script> **now**" }
+          })
+          expect(note.status, note.text).toBe(201)
+          expect(note.body.body_html).toContain("<strong>now</strong>")
+          expect(note.body.body_html).not.toMatch(/<script|javascript:/)
+          const task = yield* call("POST", `${A}/tasks`, { auth: admin, body: { ...target, title: "Fire drill" } })
+          expect(task.status, task.text).toBe(201)
+          const done = yield* call("PATCH", `${A}/tasks/${task.body.id}`, { auth: admin, body: { status: "done" } })
+          expect(done.body.status).toBe("done")
+          const rev = yield* call("PUT", `${A}/reviews`, { auth: admin, body: { ...target, rating: 4 } })
+          expect(rev.status, rev.text).toBe(200)
+
+          const timeline = yield* call("GET", `${A}/timeline?${q}`, { auth: admin })
+          expect(timeline.status, timeline.text).toBe(200)
+          expect(timeline.body.items.map((i: { _tag: string }) => i._tag)).toEqual(["review", "task", "note"])
+          const summary = yield* call("GET", `${A}/reviews/summary?${q}`, { auth: admin })
+          expect(summary.body).toMatchObject({ count: 1, average: 4 })
+
+          const other = yield* onboardTenant("http-act-b")
+          const B = "/api/v1/tenants/http-act-b/activities"
+          expectProblem(yield* call("GET", `${B}/notes/${note.body.id}`, { auth: other }), 404)
+          expectProblem(yield* call("GET", `${B}/timeline?${q}`, { auth: other }), 404)
+          expectProblem(yield* call("POST", `${B}/notes`, { auth: other, body: { ...target, body: "x" } }), 404)
+        })
+      )
+
+      it.effect("bad input answers problem+json 400 and writes nothing", () =>
+        Effect.gen(function* () {
+          const admin = yield* onboardTenant("http-act-bad")
+          const A = "/api/v1/tenants/http-act-bad/activities"
+          const target = { target_type: "tenant", target_id: "not-a-uuid" }
+          expectProblem(yield* call("PUT", `${A}/reviews`, { auth: admin, body: { ...target, rating: 9 } }), 400)
+          expectProblem(
+            yield* call("POST", `${A}/notes`, { auth: admin, body: { ...target, body: "x".repeat(65_537) } }),
+            400
+          )
+          expectProblem(
+            yield* call("GET", `${A}/timeline?target_type=school&target_id=a&limit=500`, { auth: admin }),
+            400
+          )
+        })
+      )
+    }
+  )
+}
