@@ -186,6 +186,7 @@ for (const dialect of testDialects()) {
       Effect.gen(function* () {
         const w = yield* world("act-hidden")
         yield* Access.use((a) => a.setUserOverride(w.ids.other as never, "academics:read", "deny")).pipe(
+          policyUse("roles:write"),
           inTenant(w.tenant)
         )
         const refused = yield* A.timeline(w.school).pipe(read, w.as(w.other), Effect.flip)
@@ -274,6 +275,12 @@ for (const dialect of testDialects()) {
         expect(s).toMatchObject({ count: 2, average: 4.5, distribution: { "1": 0, "2": 0, "3": 0, "4": 1, "5": 1 } })
       })
     )
+
+    it("a note body over 64 KiB of UTF-8 is refused by the contract", () => {
+      const base = { target_type: "tenant", target_id: "t" }
+      expect(() => note({ ...base, body: "é".repeat(32_769) })).toThrow(/65536 bytes/)
+      expect(note({ ...base, body: "é".repeat(32_768) }).body).toHaveLength(32_768)
+    })
 
     it("a rating outside 1–5 is refused by the contract", () => {
       expect(() => review({ target_type: "school", target_id: "x", rating: 6 })).toThrow()
