@@ -13,6 +13,7 @@ import { AccessApi } from "./access/Api.js"
 import { AccessCommand, AccessQuery } from "./access/Rpc.js"
 import { AccountsApi, AccountsSelfApi } from "./accounts/Api.js"
 import { ActivitiesApi } from "./activities/Api.js"
+import { ActivitiesCommand, ActivitiesQuery } from "./activities/Rpc.js"
 import { AttendanceApi } from "./attendance/Api.js"
 import { AttendanceCommand, AttendanceQuery } from "./attendance/Rpc.js"
 import { AuditApi } from "./audit/Api.js"
@@ -37,6 +38,7 @@ export * from "./accounts/Api.js"
 export * from "./accounts/Domain.js"
 export * from "./activities/Api.js"
 export * from "./activities/Domain.js"
+export * from "./activities/Rpc.js"
 export * from "./attendance/Api.js"
 export * from "./attendance/Domain.js"
 export * from "./attendance/Rpc.js"
@@ -103,7 +105,9 @@ export const SignetRpcs = TenantQuery.merge(
   AcademicsQuery,
   AcademicsCommand,
   AttendanceQuery,
-  AttendanceCommand
+  AttendanceCommand,
+  ActivitiesQuery,
+  ActivitiesCommand
 )
 /** @see SignetRpcs */
 export type SignetRpcs = RpcGroup.Rpcs<typeof SignetRpcs>

@@ -5,8 +5,12 @@
  */
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
-import { call, expectProblem, onboardTenant, testServer } from "@signet/server/testing"
+import { makeRpcClient } from "@signet/sdk"
+import { call, expectProblem, onboardTenant, TestServer, testServer } from "@signet/server/testing"
 import { Effect } from "effect"
+
+/** An RPC client for the test server (the SDK's), sending `token` as the bearer. */
+const rpcAs = (token: string) => Effect.flatMap(TestServer, (s) => makeRpcClient({ baseUrl: s.url, token }))
 
 for (const dialect of testDialects()) {
   layer(testServer(dialect), { timeout: 120_000, excludeTestServices: true })(
@@ -46,6 +50,23 @@ for (const dialect of testDialects()) {
           expectProblem(yield* call("GET", `${B}/notes/${note.body.id}`, { auth: other }), 404)
           expectProblem(yield* call("GET", `${B}/timeline?${q}`, { auth: other }), 404)
           expectProblem(yield* call("POST", `${B}/notes`, { auth: other, body: { ...target, body: "x" } }), 404)
+        })
+      )
+
+      it.scoped("the RPC twins act alike: a note made over RPC is in the REST timeline; another tenant gets 404", () =>
+        Effect.gen(function* () {
+          const admin = yield* onboardTenant("rpc-act")
+          const rpc = yield* rpcAs(admin)
+          const me = yield* call("GET", "/api/v1/tenants/rpc-act/me", { auth: admin })
+          const target = { target_type: "user", target_id: me.body.id }
+          const note = yield* rpc.CreateNote({ ...target, body: "over *RPC*" })
+          expect(note.body_html).toContain("<em>RPC</em>")
+          const q = `target_type=user&target_id=${me.body.id}`
+          const timeline = yield* call("GET", `/api/v1/tenants/rpc-act/activities/timeline?${q}`, { auth: admin })
+          expect(timeline.body.items.map((i: { note: { id: string } }) => i.note.id)).toEqual([note.id])
+          const other = yield* rpcAs(yield* onboardTenant("rpc-act-b"))
+          expect((yield* Effect.flip(other.GetNote({ id: note.id })))._tag).toBe("ActivityNotFound")
+          expect((yield* Effect.flip(other.GetTimeline(target)))._tag).toBe("TargetNotFound")
         })
       )
 

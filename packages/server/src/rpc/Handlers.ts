@@ -7,10 +7,11 @@ import { Layer } from "effect"
 import type { ServerConfig } from "../Config.js"
 import { AcademicsRpc } from "./Academics.js"
 import { AccessRpc } from "./Access.js"
+import { ActivitiesRpc } from "./Activities.js"
 import { AttendanceRpc } from "./Attendance.js"
 import { IdentityRpc } from "./Identity.js"
 import { TenancyRpc } from "./Tenancy.js"
 
 /** Handlers of every RPC group in `SignetRpcs`. */
 export const RpcHandlers = (config: ServerConfig) =>
-  Layer.mergeAll(TenancyRpc, IdentityRpc(config), AccessRpc, AcademicsRpc, AttendanceRpc)
+  Layer.mergeAll(TenancyRpc, IdentityRpc(config), AccessRpc, AcademicsRpc, AttendanceRpc, ActivitiesRpc)
