@@ -18,6 +18,7 @@ import {
 } from "@signet/contracts/activities/Domain"
 import { CurrentActor, type CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Forbidden, ValidationError } from "@signet/contracts/kernel/Errors"
+import type { UserId } from "@signet/contracts/kernel/Ids"
 import { decodeCursor, encodeCursor } from "@signet/contracts/kernel/Pagination"
 import { type Context, Effect } from "effect"
 import type { Academics } from "../academics/Academics.js"
@@ -89,3 +90,11 @@ export const toPage = <A extends { readonly id: string }>(rows: ReadonlyArray<A>
   const items = rows.slice(0, limit)
   return { items, next_cursor: rows.length > limit ? encodeCursor(items[items.length - 1]!.id) : null }
 }
+
+/** Passes when `id` is absent or a user of the current tenant. @errors ValidationError (assignee_id) */
+export const checkAssignee = (identity: Identity, id: UserId | null | undefined) =>
+  id === null || id === undefined
+    ? Effect.void
+    : Effect.flatMap(identity.exists(id), (ok) =>
+        ok ? Effect.void : ValidationError.field("assignee_id", "is not a user of the tenant")
+      )

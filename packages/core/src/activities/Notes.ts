@@ -30,11 +30,13 @@ import {
 import { ValidationError } from "@signet/contracts/kernel/Errors"
 import { newId, UserId } from "@signet/contracts/kernel/Ids"
 import { DateTime, Effect, Option, Schema } from "effect"
+import type { Identity } from "../identity/Users.js"
 import {
   type ActivityDeps,
   activityNotFound,
   actorRef,
   type CheckTarget,
+  checkAssignee,
   paging,
   requireAuthorOrAdmin,
   toPage
@@ -55,32 +57,24 @@ export const presentNote = (row: NoteRow): Note => new Note({ ...row, body_html:
 
 const isUserId = Schema.is(UserId)
 
+/** The tenant's users mentioned in `body` (see the module comment). */
+const resolveMentions = (identity: Identity, body: string) =>
+  Effect.gen(function* () {
+    const found: Array<UserId> = []
+    for (const token of mentionTokens(body)) {
+      if (found.length >= MAX_MENTIONS) break
+      const id = isUserId(token)
+        ? (yield* identity.exists(token))
+          ? Option.some(token)
+          : Option.none()
+        : Option.map(yield* identity.inTx(identity.findByLogin(token)), (u) => u.id as UserId)
+      if (Option.isSome(id) && !found.includes(id.value)) found.push(id.value)
+    }
+    return found
+  })
+
 /** The note operations over `deps`; `check` is the target check of `Targets.ts`. */
 export const makeNotes = ({ access, audit, events, identity, inTx, repo }: ActivityDeps, check: CheckTarget) => {
-  /** The tenant's users mentioned in `body` (see the module comment). */
-  const resolveMentions = (body: string) =>
-    Effect.gen(function* () {
-      const found: Array<UserId> = []
-      for (const token of mentionTokens(body)) {
-        if (found.length >= MAX_MENTIONS) break
-        const id = isUserId(token)
-          ? (yield* identity.exists(token))
-            ? Option.some(token)
-            : Option.none()
-          : Option.map(yield* identity.inTx(identity.findByLogin(token)), (u) => u.id as UserId)
-        if (Option.isSome(id) && !found.includes(id.value)) found.push(id.value)
-      }
-      return found
-    })
-
-  /** The assignee if it is a user of the tenant. @errors ValidationError (assignee_id) */
-  const checkAssignee = (id: UserId | null | undefined) =>
-    id === null || id === undefined
-      ? Effect.void
-      : Effect.flatMap(identity.exists(id), (ok) =>
-          ok ? Effect.void : ValidationError.field("assignee_id", "is not a user of the tenant")
-        )
-
   /** A live note whose target the caller can see. @errors ActivityNotFound */
   const findVisible = (id: string) =>
     Effect.gen(function* () {
@@ -125,8 +119,8 @@ export const makeNotes = ({ access, audit, events, identity, inTx, repo }: Activ
     Effect.gen(function* () {
       const target = { target_type: input.target_type, target_id: input.target_id }
       yield* check(target)
-      yield* checkAssignee(input.assignee_id)
-      const mentions = yield* resolveMentions(input.body)
+      yield* checkAssignee(identity, input.assignee_id)
+      const mentions = yield* resolveMentions(identity, input.body)
       const author = yield* actorRef
       return yield* inTx(
         Effect.gen(function* () {
@@ -170,8 +164,8 @@ export const makeNotes = ({ access, audit, events, identity, inTx, repo }: Activ
     Effect.gen(function* () {
       const row = yield* findVisible(id)
       yield* requireAuthorOrAdmin(access, row.author_id)
-      yield* checkAssignee(patch.assignee_id)
-      const mentions = patch.body === undefined ? row.mentions : yield* resolveMentions(patch.body)
+      yield* checkAssignee(identity, patch.assignee_id)
+      const mentions = patch.body === undefined ? row.mentions : yield* resolveMentions(identity, patch.body)
       return yield* inTx(
         Effect.gen(function* () {
           const before = presentNote(row)

@@ -38,6 +38,7 @@ import {
   activityNotFound,
   actorRef,
   type CheckTarget,
+  checkAssignee,
   paging,
   requireAuthorOrAdmin,
   toPage
@@ -64,15 +65,44 @@ const checkZone = (zone: string | null) =>
     ? Effect.succeed(zone)
     : ValidationError.field("due_time_zone", "is not an IANA time zone")
 
-/** The task operations over `deps`; `check` is the target check of `Targets.ts`. */
-export const makeTasks = ({ access, audit, events, identity, inTx, repo }: ActivityDeps, check: CheckTarget) => {
-  const checkAssignee = (id: UserId | null | undefined) =>
-    id === null || id === undefined
-      ? Effect.void
-      : Effect.flatMap(identity.exists(id), (ok) =>
-          ok ? Effect.void : ValidationError.field("assignee_id", "is not a user of the tenant")
-        )
+/** Tasks by target, assignee, status; see the module comment. @errors TargetNotFound, ValidationError */
+const makeTaskList =
+  ({ inTx, repo }: ActivityDeps, check: CheckTarget) =>
+  (q: ListTasks) =>
+    Effect.gen(function* () {
+      const { after, limit } = yield* paging(q)
+      const actor = yield* CurrentActor
+      const assignee = q.mine === true ? (actor.id ?? "") : q.assignee_id
+      if ((q.target_type === undefined) !== (q.target_id === undefined))
+        return yield* ValidationError.field("target_id", "target_type and target_id go together")
+      const target =
+        q.target_type !== undefined && q.target_id !== undefined
+          ? { target_type: q.target_type, target_id: q.target_id }
+          : undefined
+      if (target) yield* check(target)
+      const rows = yield* inTx(repo.listTasks({ target, assignee_id: assignee, status: q.status }, after, limit + 1))
+      if (target) return toPage(rows, limit)
+      // Not bound to one target: keep the tasks whose target the caller can see (one check per target).
+      const seen = new Map<string, boolean>()
+      const visible: Array<Task> = []
+      for (const task of rows.slice(0, limit)) {
+        const key = `${task.target_type}\u0000${task.target_id}`
+        if (!seen.has(key))
+          seen.set(
+            key,
+            yield* check(task).pipe(
+              Effect.as(true),
+              Effect.catchAll(() => Effect.succeed(false))
+            )
+          )
+        if (seen.get(key)) visible.push(task)
+      }
+      return { items: visible, next_cursor: rows.length > limit ? encodeCursor(rows[limit - 1]!.id) : null }
+    })
 
+/** The task operations over `deps`; `check` is the target check of `Targets.ts`. */
+export const makeTasks = (deps: ActivityDeps, check: CheckTarget) => {
+  const { access, audit, events, identity, inTx, repo } = deps
   /** A live task whose target the caller can see. @errors ActivityNotFound */
   const findVisible = (id: string) =>
     Effect.gen(function* () {
@@ -102,7 +132,7 @@ export const makeTasks = ({ access, audit, events, identity, inTx, repo }: Activ
     Effect.gen(function* () {
       const target = { target_type: input.target_type, target_id: input.target_id }
       yield* check(target)
-      yield* checkAssignee(input.assignee_id)
+      yield* checkAssignee(identity, input.assignee_id)
       const zone = yield* checkZone(input.due_at === undefined ? null : (input.due_time_zone ?? "UTC"))
       const author = yield* actorRef
       return yield* inTx(
@@ -136,38 +166,7 @@ export const makeTasks = ({ access, audit, events, identity, inTx, repo }: Activ
   /** One task. @errors ActivityNotFound (also when its target is not visible) */
   const get = (id: string) => findVisible(id)
 
-  /** Tasks by target, assignee, status; see the module comment. @errors TargetNotFound, ValidationError */
-  const list = (q: ListTasks) =>
-    Effect.gen(function* () {
-      const { after, limit } = yield* paging(q)
-      const actor = yield* CurrentActor
-      const assignee = q.mine === true ? (actor.id ?? "") : q.assignee_id
-      if ((q.target_type === undefined) !== (q.target_id === undefined))
-        return yield* ValidationError.field("target_id", "target_type and target_id go together")
-      const target =
-        q.target_type !== undefined && q.target_id !== undefined
-          ? { target_type: q.target_type, target_id: q.target_id }
-          : undefined
-      if (target) yield* check(target)
-      const rows = yield* inTx(repo.listTasks({ target, assignee_id: assignee, status: q.status }, after, limit + 1))
-      if (target) return toPage(rows, limit)
-      // Not bound to one target: keep the tasks whose target the caller can see (one check per target).
-      const seen = new Map<string, boolean>()
-      const visible: Array<Task> = []
-      for (const task of rows.slice(0, limit)) {
-        const key = `${task.target_type}\u0000${task.target_id}`
-        if (!seen.has(key))
-          seen.set(
-            key,
-            yield* check(task).pipe(
-              Effect.as(true),
-              Effect.catchAll(() => Effect.succeed(false))
-            )
-          )
-        if (seen.get(key)) visible.push(task)
-      }
-      return { items: visible, next_cursor: rows.length > limit ? encodeCursor(rows[limit - 1]!.id) : null }
-    })
+  const list = makeTaskList(deps, check)
 
   /**
    * Changes a task (its author, its assignee or `activities:admin`); a new
@@ -182,7 +181,7 @@ export const makeTasks = ({ access, audit, events, identity, inTx, repo }: Activ
       const status = patch.status ?? before.status
       if (status !== before.status && !TASK_TRANSITIONS[before.status].includes(status))
         return yield* ValidationError.field("status", `cannot go from ${before.status} to ${status}`)
-      yield* checkAssignee(patch.assignee_id)
+      yield* checkAssignee(identity, patch.assignee_id)
       const dueAt = patch.due_at === undefined ? before.due_at : patch.due_at
       const zone = yield* checkZone(
         dueAt === null

@@ -30,14 +30,18 @@ export const makeTimeline = ({ inTx, repo }: ActivityDeps, check: CheckTarget) =
           repo.listReviews(target, after, limit + 1)
         ])
       )
-      const merged: Array<{ readonly id: string; readonly item: TimelineItem }> = [
-        ...notes.map((n) => ({ id: n.id, item: { _tag: "note", at: n.created_at, note: presentNote(n) } as const })),
-        ...tasks.map((t) => ({ id: t.id, item: { _tag: "task", at: t.created_at, task: t } as const })),
-        ...reviews.map((r) => ({ id: r.id, item: { _tag: "review", at: r.created_at, review: r } as const }))
+      // Merge by id (creation order); notes are rendered only once they are on the page.
+      const merged = [
+        ...notes.map((n) => ({
+          id: n.id,
+          item: () => ({ _tag: "note", at: n.created_at, note: presentNote(n) }) as const
+        })),
+        ...tasks.map((t) => ({ id: t.id, item: () => ({ _tag: "task", at: t.created_at, task: t }) as const })),
+        ...reviews.map((r) => ({ id: r.id, item: () => ({ _tag: "review", at: r.created_at, review: r }) as const }))
       ].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
       const items = merged.slice(0, limit)
       return {
-        items: items.map((m) => m.item),
+        items: items.map((m): TimelineItem => m.item()),
         next_cursor: merged.length > limit ? encodeCursor(items[items.length - 1]!.id) : null
       }
     }).pipe(Effect.withSpan("Activities.timeline"))
