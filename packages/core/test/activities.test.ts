@@ -5,6 +5,7 @@
  * isolation, authorship, markdown sanitizing, review figures — on both
  * dialects.
  */
+import { SqlClient } from "@effect/sql"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { CreateSchool } from "@signet/contracts/academics/Domain"
 import {
@@ -24,9 +25,10 @@ import {
   policyUse,
   renderMarkdown
 } from "@signet/core"
-import { testDialects } from "@signet/core/testing"
+import { ACTIVITIES_TABLES } from "@signet/core/activities/Migrations"
+import { ownerQuery, testDialects } from "@signet/core/testing"
 import { Effect, Schema } from "effect"
-import { inTenant, onboard, outboxCount, type TenantRef, testCore, user } from "./support.js"
+import { inTenant, onboard, outboxCount, type TenantRef, TestDbUrl, testCore, user } from "./support.js"
 
 const note = (input: Record<string, unknown>) => Schema.decodeUnknownSync(CreateNote)(input)
 const task = (input: Record<string, unknown>) => Schema.decodeUnknownSync(CreateTask)(input)
@@ -303,6 +305,23 @@ for (const dialect of testDialects()) {
         expect(p2.next_cursor).toBeNull()
       })
     )
+
+    if (dialect === "pg")
+      it.effect("every activities table forces row-level security; the app role sees no row without a tenant", () =>
+        Effect.gen(function* () {
+          const w = yield* world("act-rls")
+          yield* A.createNote(note({ ...w.school, body: "x" })).pipe(write, w.as(w.teacher))
+          const url = yield* TestDbUrl
+          const forced = yield* Effect.promise(() =>
+            ownerQuery(url, "SELECT relname FROM pg_class WHERE relforcerowsecurity AND relname = ANY($1)", [
+              [...ACTIVITIES_TABLES]
+            ])
+          )
+          expect(forced.map((r: { relname: string }) => r.relname).sort()).toEqual([...ACTIVITIES_TABLES].sort())
+          const sql = yield* SqlClient.SqlClient
+          expect(yield* sql.unsafe("SELECT * FROM activity_notes")).toHaveLength(0)
+        })
+      )
 
     it.effect("a page size over 100 is refused (400)", () =>
       Effect.gen(function* () {
