@@ -6,7 +6,8 @@
  *
  * - **Mentions**: `@<user id>` or `@<username>` in the body, resolved at
  *   write time against the tenant's users (unknown names stay plain text;
- *   at most `MAX_MENTIONS`). Each newly mentioned user gets one
+ *   at most `MAX_MENTIONS` users, from the first `MAX_MENTION_LOOKUPS`
+ *   tokens). Each newly mentioned user gets one
  *   `signet.activities.note.mentioned` event through the outbox
  *   (data: note id, target, mentioned user id, author).
  * - **Rights**: reading needs the target to be visible to the caller
@@ -57,11 +58,14 @@ export const presentNote = (row: NoteRow): Note => new Note({ ...row, body_html:
 
 const isUserId = Schema.is(UserId)
 
+/** `@` tokens of one body looked up at most (each is a query): the first ones count, the rest stay text. */
+export const MAX_MENTION_LOOKUPS = 2 * MAX_MENTIONS
+
 /** The tenant's users mentioned in `body` (see the module comment). */
 const resolveMentions = (identity: Identity, body: string) =>
   Effect.gen(function* () {
     const found: Array<UserId> = []
-    for (const token of mentionTokens(body)) {
+    for (const token of mentionTokens(body).slice(0, MAX_MENTION_LOOKUPS)) {
       if (found.length >= MAX_MENTIONS) break
       const id = isUserId(token)
         ? (yield* identity.exists(token))
