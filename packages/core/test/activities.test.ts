@@ -160,6 +160,17 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect("only the first 40 @-tokens of a note are looked up: a username after them is not mentioned", () =>
+      Effect.gen(function* () {
+        const w = yield* world("act-mention-cap")
+        const ghosts = Array.from({ length: 40 }, (_, i) => `@ghost${i}`).join(" ")
+        const late = yield* A.createNote(note({ ...w.school, body: `${ghosts} @otto` })).pipe(write, w.as(w.teacher))
+        expect(late.mentions).toEqual([])
+        const early = yield* A.createNote(note({ ...w.school, body: `@otto ${ghosts}` })).pipe(write, w.as(w.teacher))
+        expect(early.mentions).toEqual([w.ids.other])
+      })
+    )
+
     it.effect("an assignee that is not a user of the tenant is refused (400), nothing written", () =>
       Effect.gen(function* () {
         const w = yield* world("act-assignee")

@@ -43,9 +43,9 @@ export const MAX_TASK_DESCRIPTION_CHARS = 10_000
 /** Characters of a review comment at most. */
 export const MAX_REVIEW_COMMENT_CHARS = 5_000
 /** Live (not deleted) notes per target at most. */
-export const MAX_NOTES_PER_TARGET = 1_000
+export const MAX_NOTES_PER_TARGET = 10_000
 /** Live (not deleted) tasks per target at most. */
-export const MAX_TASKS_PER_TARGET = 1_000
+export const MAX_TASKS_PER_TARGET = 10_000
 /** Custom target types per tenant at most. */
 export const MAX_CUSTOM_TARGET_TYPES = 50
 /** Users mentioned by one note at most (more `@…` are kept as text, not notified). */
