@@ -6,6 +6,10 @@ import { makeRpcClient } from "@signet/sdk"
 import { call, TestServer, testServer } from "@signet/server/testing"
 import { Effect } from "effect"
 import fc from "fast-check"
+import { vi } from "vitest"
+
+// The layer's budget for the scenario test: three tenants' fixtures and every scenario on a shared, loaded machine.
+vi.setConfig({ testTimeout: 300_000 })
 
 /**
  * Issue 8 §2: tenant isolation, property-based. Three tenants with the same
@@ -51,239 +55,234 @@ for (const dialect of testDialects()) {
   layer(testServer(dialect), { timeout: 300_000, excludeTestServices: true })(
     `Tenant isolation on ${dialect}`,
     (it) => {
-      it.scoped(
-        `${RUNS} random cross-tenant scenarios over every id-bearing endpoint: 404, no leak, no change`,
-        () =>
-          Effect.gen(function* () {
-            const server = yield* TestServer
-            const tenants: Array<TenantFixture> = []
-            for (const n of [1, 2, 3]) {
-              const slug = `iso-${dialect}-${n}`
-              const admin = `admin@${slug}.example.edu`
-              const created = yield* call("POST", "/api/v1/tenants", {
-                body: {
-                  slug,
-                  name: slug,
-                  admin: { email: admin, password: PASSWORD, given_name: "A", family_name: "D" }
-                }
-              })
-              const token = (yield* call("POST", `/api/v1/tenants/${slug}/auth/login`, {
-                auth: false,
-                body: { login: admin, password: PASSWORD }
-              })).body.tokens.access_token as string
-              const T = `/api/v1/tenants/${slug}`
-              const post = (path: string, body: unknown, auth: string | true = token) =>
-                Effect.map(call("POST", `${T}${path}`, { auth, body }), (r) => {
-                  if (r.status >= 300) throw new Error(`${path}: ${r.status} ${r.text}`)
-                  return r.body
-                })
-              const school = yield* post("/schools", { name: `School ${n}`, code: `S${n}` })
-              const classroom = yield* post("/classrooms", { school_id: school.id, name: `Room ${n}`, code: `R${n}` })
-              const group = yield* post("/groups", { school_id: school.id, name: `Group ${n}` })
-              const email = `student${n}@${slug}.example.edu`
-              const student = yield* post("/users", {
-                email,
-                given_name: "S",
-                family_name: `${n}`,
-                user_type: "student",
-                password: PASSWORD,
-                school_id: school.id
-              })
-              yield* call("PUT", `${T}/groups/${group.id}/members`, {
-                auth: token,
-                body: { student_ids: [student.id] }
-              })
-              const course = yield* post("/courses", {
-                school_id: school.id,
-                name: `Course ${n}`,
-                start_at: iso(-5),
-                end_at: iso(55),
-                classroom_ids: [classroom.id],
-                group_ids: [group.id]
-              })
-              const role = yield* post(
-                "/roles",
-                { name: `role-${n}`, description: "r", permissions: ["users:read"] },
-                true
-              )
-              const team = yield* post("/teams", { name: `Team ${n}` })
-              const apikey = yield* post("/api-keys", { name: `key ${n}`, permissions: ["users:read"] }, true)
-              const studentToken = (yield* call("POST", `${T}/auth/login`, {
-                auth: false,
-                body: { login: email, password: PASSWORD }
-              })).body.tokens.access_token as string
-              const qr = (yield* call("GET", `${T}/courses/${course.id}/qr`, { auth: token })).body.code
-              const signature = (yield* call("POST", `${T}/signatures`, {
-                auth: studentToken,
-                body: { course_id: course.id, method: "QR", qr_code: qr }
-              })).body
-              const excuse = (yield* call("POST", `${T}/excuses`, {
-                auth: studentToken,
-                body: { course_id: course.id, reason: "other" }
-              })).body
-              yield* post("/beacons/enrolment-codes", { classroom_id: classroom.id })
-              // Issue 22: activities on the school.
-              const onSchool = { target_type: "school", target_id: school.id }
-              const note = yield* post("/activities/notes", { ...onSchool, body: `Note ${n}` })
-              const task = yield* post("/activities/tasks", { ...onSchool, title: `Task ${n}` })
-              const review = (yield* call("PUT", `${T}/activities/reviews`, {
-                auth: token,
-                body: { ...onSchool, rating: 3 }
-              })).body
-              const ids = {
-                school: school.id,
-                classroom: classroom.id,
-                group: group.id,
-                course: course.id,
-                user: student.id,
-                role: role.id,
-                team: team.id,
-                apikey: apikey.api_key.id,
-                signature: signature.signature_id,
-                excuse: excuse.id,
-                note: note.id,
-                task: task.id,
-                review: review.id
+      it.scoped(`${RUNS} random cross-tenant scenarios over every id-bearing endpoint: 404, no leak, no change`, () =>
+        Effect.gen(function* () {
+          const server = yield* TestServer
+          const tenants: Array<TenantFixture> = []
+          for (const n of [1, 2, 3]) {
+            const slug = `iso-${dialect}-${n}`
+            const admin = `admin@${slug}.example.edu`
+            const created = yield* call("POST", "/api/v1/tenants", {
+              body: {
+                slug,
+                name: slug,
+                admin: { email: admin, password: PASSWORD, given_name: "A", family_name: "D" }
               }
-              for (const [k, v] of Object.entries(ids)) if (typeof v !== "string") throw new Error(`fixture ${k}: ${v}`)
-              tenants.push({ slug, token, ids, secrets: [...Object.values(ids), email, admin, created.body.id] })
-            }
-
-            // Every id-bearing endpoint under a tenant, from the server's own OpenAPI document.
-            const doc = (yield* call("GET", "/openapi.json", { auth: false })).body
-            const endpoints: Array<{ method: string; path: string; body: boolean }> = []
-            for (const [path, item] of Object.entries<any>(doc.paths)) {
-              if (!path.startsWith("/api/v1/tenants/{slug}/")) continue
-              const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).filter((p) => p !== "slug")
-              if (params.length === 0 || params.includes("key") || params.includes("file")) continue // tenant settings are operator endpoints (401 for users)
-              for (const method of ["get", "post", "put", "patch", "delete"])
-                if (item[method])
-                  endpoints.push({ method: method.toUpperCase(), path, body: !!item[method].requestBody })
-            }
-            expect(endpoints.length).toBeGreaterThan(40)
-
-            const fill = (path: string, victim: TenantFixture, attackerSlug: string) =>
-              path.replace(/\{(\w+)\}/g, (_, name: string, offset: number) => {
-                if (name === "slug") return attackerSlug
-                if (name === "permission") return "users:read"
-                if (name === "file") return "x.ics"
-                const before = path.slice(0, offset).split("/").filter(Boolean)
-                const kind =
-                  KIND[before[before.length - 1] ?? ""] ??
-                  (name === "userId" || name === "studentId" ? "user" : name === "roleId" ? "role" : "course")
-                return victim.ids[kind] ?? victim.ids.course!
-              })
-
-            const bodies: Record<string, unknown> = {
-              PATCH: { name: "hijacked" },
-              PUT: { student_ids: [], teacher_ids: [], permissions: [], effect: "allow" },
-              POST: {
-                decision: "approve",
-                marks: [{ student_id: "00000000-0000-7000-8000-000000000000", result: "ABSENT" }],
-                role_id: "00000000-0000-7000-8000-000000000000",
-                status: "ACCEPTED",
-                device_identifier: "x",
-                new_password: "another long passphrase 2026"
-              }
-            }
-            const scenario = fc.record({
-              attacker: fc.integer({ min: 0, max: 2 }),
-              shift: fc.integer({ min: 1, max: 2 }),
-              endpoint: fc.integer({ min: 0, max: endpoints.length - 1 }),
-              forge: fc.constantFrom("none", "header", "host", "victim-path")
             })
-            const failures: Array<string> = []
-            let requests = 0
-            yield* Effect.promise(() =>
-              fc.assert(
-                fc.asyncProperty(fc.array(scenario, { minLength: 1, maxLength: 4 }), async (steps) => {
-                  for (const s of steps) {
-                    const attacker = tenants[s.attacker]!
-                    const victim = tenants[(s.attacker + s.shift) % 3]!
-                    const e = endpoints[s.endpoint]!
-                    // With "victim-path" the attacker's token names the victim's tenant in the path.
-                    const path = fill(e.path, victim, s.forge === "victim-path" ? victim.slug : attacker.slug)
-                    const headers: Record<string, string> = { authorization: `Bearer ${attacker.token}` }
-                    if (s.forge === "header") headers["x-signet-tenant"] = victim.slug
-                    if (s.forge === "host") headers["x-forwarded-host"] = `${victim.slug}.signet.example`
-                    const hasBody = e.body || ["PUT", "PATCH"].includes(e.method)
-                    if (hasBody) headers["content-type"] = "application/json"
-                    const res = await fetch(server.url + path, {
-                      method: e.method,
-                      headers,
-                      ...(hasBody ? { body: JSON.stringify(bodies[e.method] ?? {}) } : {})
-                    })
-                    requests++
-                    const text = await res.text()
-                    // Role changes by a user need a recent MFA step-up: that 403 comes before any lookup, so it
-                    // says nothing about the object and is accepted in place of 404.
-                    const where = `${e.method} ${path} (${s.forge}) → ${res.status}`
-                    if (res.status < 400) failures.push(`${where}: succeeded across tenants: ${text.slice(0, 200)}`)
-                    if (res.status >= 500) failures.push(`${where}: server error ${text.slice(0, 200)}`)
-                    if (
-                      !hasBody &&
-                      res.status !== 404 &&
-                      !(res.status === 403 && text.includes('"permission":"mfa:step-up"'))
-                    )
-                      failures.push(`${where}: expected 404, got ${res.status} ${text.slice(0, 200)}`)
-                    // Problem details echo the request's own path; anything else of the victim's is a leak.
-                    for (const secret of victim.secrets)
-                      if (!path.includes(secret) && text.includes(secret))
-                        failures.push(`${where}: body contains the victim's ${secret}`)
-                  }
-                  return failures.length === 0
-                }),
-                { numRuns: RUNS, seed: Number(process.env.SIGNET_ISOLATION_SEED ?? Date.now() % 2 ** 31) }
-              )
-            ).pipe(
-              Effect.catchAllDefect((d) =>
-                Effect.sync(() => failures.push(`property failed: ${String(d).slice(0, 500)}`))
-              )
+            const token = (yield* call("POST", `/api/v1/tenants/${slug}/auth/login`, {
+              auth: false,
+              body: { login: admin, password: PASSWORD }
+            })).body.tokens.access_token as string
+            const T = `/api/v1/tenants/${slug}`
+            const post = (path: string, body: unknown, auth: string | true = token) =>
+              Effect.map(call("POST", `${T}${path}`, { auth, body }), (r) => {
+                if (r.status >= 300) throw new Error(`${path}: ${r.status} ${r.text}`)
+                return r.body
+              })
+            const school = yield* post("/schools", { name: `School ${n}`, code: `S${n}` })
+            const classroom = yield* post("/classrooms", { school_id: school.id, name: `Room ${n}`, code: `R${n}` })
+            const group = yield* post("/groups", { school_id: school.id, name: `Group ${n}` })
+            const email = `student${n}@${slug}.example.edu`
+            const student = yield* post("/users", {
+              email,
+              given_name: "S",
+              family_name: `${n}`,
+              user_type: "student",
+              password: PASSWORD,
+              school_id: school.id
+            })
+            yield* call("PUT", `${T}/groups/${group.id}/members`, {
+              auth: token,
+              body: { student_ids: [student.id] }
+            })
+            const course = yield* post("/courses", {
+              school_id: school.id,
+              name: `Course ${n}`,
+              start_at: iso(-5),
+              end_at: iso(55),
+              classroom_ids: [classroom.id],
+              group_ids: [group.id]
+            })
+            const role = yield* post(
+              "/roles",
+              { name: `role-${n}`, description: "r", permissions: ["users:read"] },
+              true
             )
-            expect(failures.slice(0, 10)).toEqual([])
-            expect(requests).toBeGreaterThanOrEqual(RUNS)
-
-            // RPC: the same with the RPC twins.
-            const rpc = yield* makeRpcClient({ baseUrl: server.url, token: tenants[0]!.token })
-            expect(
-              (yield* Effect.flip(rpc.GetCourse({ course_id: CourseId.make(tenants[1]!.ids.course!) })))._tag
-            ).toBe("AcademicsNotFound")
-            expect(
-              (yield* Effect.flip(
-                rpc.CreateSignatureAttempt({
-                  course_id: CourseId.make(tenants[2]!.ids.course!),
-                  method: "ADMIN",
-                  student_id: UserId.make(tenants[0]!.ids.user!),
-                  reason: "cross-tenant"
-                })
-              ))._tag
-            ).toBe("AttendanceNotFound")
-            expect(
-              (yield* Effect.flip(rpc.GetCourseRoll({ course_id: CourseId.make(tenants[1]!.ids.course!) })))._tag
-            ).toBe("AttendanceNotFound")
-            expect((yield* Effect.flip(rpc.GetUserById({ user_id: UserId.make(tenants[1]!.ids.user!) })))._tag).toBe(
-              "UserNotFound"
-            )
-
-            // The victims' objects are as they were.
-            for (const t of tenants) {
-              const get = (path: string) => call("GET", `/api/v1/tenants/${t.slug}${path}`, { auth: t.token })
-              expect((yield* get(`/schools/${t.ids.school}`)).body.name).toMatch(/^School \d$/)
-              expect((yield* get(`/courses/${t.ids.course}`)).body.name).toMatch(/^Course \d$/)
-              expect((yield* get(`/groups/${t.ids.group}/members`)).body).toEqual([t.ids.user])
-              expect((yield* get(`/users/${t.ids.user}`)).body.status).toBe("active")
-              expect((yield* get(`/excuses/${t.ids.excuse}`)).body.status).toBe("pending")
-              expect((yield* get(`/signatures/${t.ids.signature}`)).body.status).toBe("ACCEPTED")
-              expect((yield* get(`/activities/notes/${t.ids.note}`)).body.body).toMatch(/^Note \d$/)
-              expect((yield* get(`/activities/tasks/${t.ids.task}`)).body).toMatchObject({ status: "todo" })
-              const q = `target_type=school&target_id=${t.ids.school}`
-              expect((yield* get(`/activities/reviews?${q}`)).body.items.map((r: { id: string }) => r.id)).toEqual([
-                t.ids.review
-              ])
+            const team = yield* post("/teams", { name: `Team ${n}` })
+            const apikey = yield* post("/api-keys", { name: `key ${n}`, permissions: ["users:read"] }, true)
+            const studentToken = (yield* call("POST", `${T}/auth/login`, {
+              auth: false,
+              body: { login: email, password: PASSWORD }
+            })).body.tokens.access_token as string
+            const qr = (yield* call("GET", `${T}/courses/${course.id}/qr`, { auth: token })).body.code
+            const signature = (yield* call("POST", `${T}/signatures`, {
+              auth: studentToken,
+              body: { course_id: course.id, method: "QR", qr_code: qr }
+            })).body
+            const excuse = (yield* call("POST", `${T}/excuses`, {
+              auth: studentToken,
+              body: { course_id: course.id, reason: "other" }
+            })).body
+            yield* post("/beacons/enrolment-codes", { classroom_id: classroom.id })
+            // Issue 22: activities on the school.
+            const onSchool = { target_type: "school", target_id: school.id }
+            const note = yield* post("/activities/notes", { ...onSchool, body: `Note ${n}` })
+            const task = yield* post("/activities/tasks", { ...onSchool, title: `Task ${n}` })
+            const review = (yield* call("PUT", `${T}/activities/reviews`, {
+              auth: token,
+              body: { ...onSchool, rating: 3 }
+            })).body
+            const ids = {
+              school: school.id,
+              classroom: classroom.id,
+              group: group.id,
+              course: course.id,
+              user: student.id,
+              role: role.id,
+              team: team.id,
+              apikey: apikey.api_key.id,
+              signature: signature.signature_id,
+              excuse: excuse.id,
+              note: note.id,
+              task: task.id,
+              review: review.id
             }
-          }),
-        // The layer's budget: three tenants' fixtures and every scenario on a shared, loaded machine.
-        300_000
+            for (const [k, v] of Object.entries(ids)) if (typeof v !== "string") throw new Error(`fixture ${k}: ${v}`)
+            tenants.push({ slug, token, ids, secrets: [...Object.values(ids), email, admin, created.body.id] })
+          }
+
+          // Every id-bearing endpoint under a tenant, from the server's own OpenAPI document.
+          const doc = (yield* call("GET", "/openapi.json", { auth: false })).body
+          const endpoints: Array<{ method: string; path: string; body: boolean }> = []
+          for (const [path, item] of Object.entries<any>(doc.paths)) {
+            if (!path.startsWith("/api/v1/tenants/{slug}/")) continue
+            const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).filter((p) => p !== "slug")
+            if (params.length === 0 || params.includes("key") || params.includes("file")) continue // tenant settings are operator endpoints (401 for users)
+            for (const method of ["get", "post", "put", "patch", "delete"])
+              if (item[method]) endpoints.push({ method: method.toUpperCase(), path, body: !!item[method].requestBody })
+          }
+          expect(endpoints.length).toBeGreaterThan(40)
+
+          const fill = (path: string, victim: TenantFixture, attackerSlug: string) =>
+            path.replace(/\{(\w+)\}/g, (_, name: string, offset: number) => {
+              if (name === "slug") return attackerSlug
+              if (name === "permission") return "users:read"
+              if (name === "file") return "x.ics"
+              const before = path.slice(0, offset).split("/").filter(Boolean)
+              const kind =
+                KIND[before[before.length - 1] ?? ""] ??
+                (name === "userId" || name === "studentId" ? "user" : name === "roleId" ? "role" : "course")
+              return victim.ids[kind] ?? victim.ids.course!
+            })
+
+          const bodies: Record<string, unknown> = {
+            PATCH: { name: "hijacked" },
+            PUT: { student_ids: [], teacher_ids: [], permissions: [], effect: "allow" },
+            POST: {
+              decision: "approve",
+              marks: [{ student_id: "00000000-0000-7000-8000-000000000000", result: "ABSENT" }],
+              role_id: "00000000-0000-7000-8000-000000000000",
+              status: "ACCEPTED",
+              device_identifier: "x",
+              new_password: "another long passphrase 2026"
+            }
+          }
+          const scenario = fc.record({
+            attacker: fc.integer({ min: 0, max: 2 }),
+            shift: fc.integer({ min: 1, max: 2 }),
+            endpoint: fc.integer({ min: 0, max: endpoints.length - 1 }),
+            forge: fc.constantFrom("none", "header", "host", "victim-path")
+          })
+          const failures: Array<string> = []
+          let requests = 0
+          yield* Effect.promise(() =>
+            fc.assert(
+              fc.asyncProperty(fc.array(scenario, { minLength: 1, maxLength: 4 }), async (steps) => {
+                for (const s of steps) {
+                  const attacker = tenants[s.attacker]!
+                  const victim = tenants[(s.attacker + s.shift) % 3]!
+                  const e = endpoints[s.endpoint]!
+                  // With "victim-path" the attacker's token names the victim's tenant in the path.
+                  const path = fill(e.path, victim, s.forge === "victim-path" ? victim.slug : attacker.slug)
+                  const headers: Record<string, string> = { authorization: `Bearer ${attacker.token}` }
+                  if (s.forge === "header") headers["x-signet-tenant"] = victim.slug
+                  if (s.forge === "host") headers["x-forwarded-host"] = `${victim.slug}.signet.example`
+                  const hasBody = e.body || ["PUT", "PATCH"].includes(e.method)
+                  if (hasBody) headers["content-type"] = "application/json"
+                  const res = await fetch(server.url + path, {
+                    method: e.method,
+                    headers,
+                    ...(hasBody ? { body: JSON.stringify(bodies[e.method] ?? {}) } : {})
+                  })
+                  requests++
+                  const text = await res.text()
+                  // Role changes by a user need a recent MFA step-up: that 403 comes before any lookup, so it
+                  // says nothing about the object and is accepted in place of 404.
+                  const where = `${e.method} ${path} (${s.forge}) → ${res.status}`
+                  if (res.status < 400) failures.push(`${where}: succeeded across tenants: ${text.slice(0, 200)}`)
+                  if (res.status >= 500) failures.push(`${where}: server error ${text.slice(0, 200)}`)
+                  if (
+                    !hasBody &&
+                    res.status !== 404 &&
+                    !(res.status === 403 && text.includes('"permission":"mfa:step-up"'))
+                  )
+                    failures.push(`${where}: expected 404, got ${res.status} ${text.slice(0, 200)}`)
+                  // Problem details echo the request's own path; anything else of the victim's is a leak.
+                  for (const secret of victim.secrets)
+                    if (!path.includes(secret) && text.includes(secret))
+                      failures.push(`${where}: body contains the victim's ${secret}`)
+                }
+                return failures.length === 0
+              }),
+              { numRuns: RUNS, seed: Number(process.env.SIGNET_ISOLATION_SEED ?? Date.now() % 2 ** 31) }
+            )
+          ).pipe(
+            Effect.catchAllDefect((d) =>
+              Effect.sync(() => failures.push(`property failed: ${String(d).slice(0, 500)}`))
+            )
+          )
+          expect(failures.slice(0, 10)).toEqual([])
+          expect(requests).toBeGreaterThanOrEqual(RUNS)
+
+          // RPC: the same with the RPC twins.
+          const rpc = yield* makeRpcClient({ baseUrl: server.url, token: tenants[0]!.token })
+          expect((yield* Effect.flip(rpc.GetCourse({ course_id: CourseId.make(tenants[1]!.ids.course!) })))._tag).toBe(
+            "AcademicsNotFound"
+          )
+          expect(
+            (yield* Effect.flip(
+              rpc.CreateSignatureAttempt({
+                course_id: CourseId.make(tenants[2]!.ids.course!),
+                method: "ADMIN",
+                student_id: UserId.make(tenants[0]!.ids.user!),
+                reason: "cross-tenant"
+              })
+            ))._tag
+          ).toBe("AttendanceNotFound")
+          expect(
+            (yield* Effect.flip(rpc.GetCourseRoll({ course_id: CourseId.make(tenants[1]!.ids.course!) })))._tag
+          ).toBe("AttendanceNotFound")
+          expect((yield* Effect.flip(rpc.GetUserById({ user_id: UserId.make(tenants[1]!.ids.user!) })))._tag).toBe(
+            "UserNotFound"
+          )
+
+          // The victims' objects are as they were.
+          for (const t of tenants) {
+            const get = (path: string) => call("GET", `/api/v1/tenants/${t.slug}${path}`, { auth: t.token })
+            expect((yield* get(`/schools/${t.ids.school}`)).body.name).toMatch(/^School \d$/)
+            expect((yield* get(`/courses/${t.ids.course}`)).body.name).toMatch(/^Course \d$/)
+            expect((yield* get(`/groups/${t.ids.group}/members`)).body).toEqual([t.ids.user])
+            expect((yield* get(`/users/${t.ids.user}`)).body.status).toBe("active")
+            expect((yield* get(`/excuses/${t.ids.excuse}`)).body.status).toBe("pending")
+            expect((yield* get(`/signatures/${t.ids.signature}`)).body.status).toBe("ACCEPTED")
+            expect((yield* get(`/activities/notes/${t.ids.note}`)).body.body).toMatch(/^Note \d$/)
+            expect((yield* get(`/activities/tasks/${t.ids.task}`)).body).toMatchObject({ status: "todo" })
+            const q = `target_type=school&target_id=${t.ids.school}`
+            expect((yield* get(`/activities/reviews?${q}`)).body.items.map((r: { id: string }) => r.id)).toEqual([
+              t.ids.review
+            ])
+          }
+        })
       )
     }
   )
