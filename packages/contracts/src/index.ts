@@ -13,6 +13,8 @@ import { AccessApi } from "./access/Api.js"
 import { AccessCommand, AccessQuery } from "./access/Rpc.js"
 import { AccountsApi, AccountsSelfApi, InvitationsApi } from "./accounts/Api.js"
 import { AccountsCommand } from "./accounts/Rpc.js"
+import { ActivitiesApi } from "./activities/Api.js"
+import { ActivitiesCommand, ActivitiesQuery } from "./activities/Rpc.js"
 import { AttendanceApi } from "./attendance/Api.js"
 import { AttendanceCommand, AttendanceQuery } from "./attendance/Rpc.js"
 import { AuditApi } from "./audit/Api.js"
@@ -41,6 +43,9 @@ export * from "./accounts/Api.js"
 export * from "./accounts/Domain.js"
 export * from "./accounts/Invitations.js"
 export * from "./accounts/Rpc.js"
+export * from "./activities/Api.js"
+export * from "./activities/Domain.js"
+export * from "./activities/Rpc.js"
 export * from "./attendance/Api.js"
 export * from "./attendance/Domain.js"
 export * from "./attendance/Rpc.js"
@@ -98,6 +103,7 @@ export class SignetApi extends HttpApi.make("signet")
   .add(WebhooksApi)
   .add(BillingPlatformApi)
   .add(BillingApi)
+  .add(ActivitiesApi)
   .annotate(OpenApi.Title, "Signet API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(
@@ -121,7 +127,9 @@ export const SignetRpcs = TenantQuery.merge(
   WebhooksQuery,
   WebhooksCommand,
   BillingQuery.middleware(RpcTenantAuth),
-  BillingCommand.middleware(RpcTenantAuth)
+  BillingCommand.middleware(RpcTenantAuth),
+  ActivitiesQuery,
+  ActivitiesCommand
 )
 /** @see SignetRpcs */
 export type SignetRpcs = RpcGroup.Rpcs<typeof SignetRpcs>

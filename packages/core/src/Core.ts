@@ -23,6 +23,8 @@ import { Accounts } from "./accounts/Accounts.js"
 import { type Mailer, mailerFromEnv } from "./accounts/Mailer.js"
 import { mailContentColumn } from "./accounts/MailQueue.js"
 import { accountsMigrations } from "./accounts/Migrations.js"
+import { Activities } from "./activities/Activities.js"
+import { activitiesMigrations } from "./activities/Migrations.js"
 import { courseAttendanceLayer } from "./attendance/AcademicsPorts.js"
 import { Attendance } from "./attendance/Attendance.js"
 import { attendanceMigrations, qrSecretColumn } from "./attendance/Migrations.js"
@@ -81,7 +83,8 @@ export const allMigrations = (appRole: string = DEFAULT_PG_APP_ROLE): ReadonlyAr
   beaconMigrations,
   accountsMigrations,
   integrationsMigrations,
-  billingMigrations
+  billingMigrations,
+  activitiesMigrations
 ]
 
 /** Every envelope-encrypted column of every module (master-key rotation re-wraps them). */
@@ -150,6 +153,7 @@ export type CoreServices =
   | Webhooks
   | BrokerRelay
   | Billing
+  | Activities
 
 /** The accounts services (issue 18), built above the core services by {@link layer}. */
 export type AccountsServices = Accounts | Mailer
@@ -194,14 +198,18 @@ const onboarding = Layer.effect(
 )
 
 /** The module services, given a `SqlClient` and an `Envelope`. */
-export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = Layer.mergeAll(
-  Timetable.Default,
-  Roster.Default,
-  Beacons.Default,
-  Webhooks.Default,
-  BrokerRelay.Default,
-  Billing.Default
-).pipe(
+export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = Activities.Default.pipe(
+  // Activities checks targets through academics', identity's and beacons' facades (issue 22).
+  Layer.provideMerge(
+    Layer.mergeAll(
+      Timetable.Default,
+      Roster.Default,
+      Beacons.Default,
+      Webhooks.Default,
+      BrokerRelay.Default,
+      Billing.Default
+    )
+  ),
   Layer.provideMerge(Layer.mergeAll(Attendance.Default, courseAttendanceLayer)),
   Layer.provideMerge(Layer.mergeAll(Academics.Default, onboarding)),
   Layer.provideMerge(Layer.mergeAll(ApiKeys.Default, Operators.Default, Mfa.Default, Passkeys.Default)),

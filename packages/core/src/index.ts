@@ -88,6 +88,11 @@ export {
 } from "./accounts/PasswordReset.js"
 export { type AccountUser, AccountUsers, type Invitee } from "./accounts/Ports.js"
 export * as MailTemplates from "./accounts/Templates.js"
+export { Activities, type ListTasks } from "./activities/Activities.js"
+export { ActivitiesAdmin } from "./activities/Admin.js"
+export { renderMarkdown } from "./activities/Markdown.js"
+export { ACTIVITIES_TABLES, activitiesMigrations } from "./activities/Migrations.js"
+export { mentionTokens } from "./activities/Notes.js"
 export {
   AttendanceAdmin,
   type DateRange as AttendanceDateRange,

@@ -26,6 +26,7 @@
  * @module
  */
 import { apiKeysApi, mfaApi, passkeysApi, rolesApi, tenantsApi, usersApi } from "./AccountApis.js"
+import { activitiesApi } from "./ActivityApis.js"
 import { billingApi } from "./BillingApis.js"
 import { webhooksApi } from "./IntegrationApis.js"
 import { invitationsApi } from "./InvitationApis.js"
@@ -86,7 +87,9 @@ export const createSignetClient = (options: SignetClientOptions) => {
     /** Outgoing webhooks: endpoints, deliveries, ping, replay (docs/webhooks.md). */
     webhooks: webhooksApi(session),
     /** Subscription, meters and usage ingestion (`billing.ingest`, docs/billing.md). */
-    billing: billingApi(session)
+    billing: billingApi(session),
+    /** Notes, tasks, reviews and timelines of any target (docs/activities.md). */
+    activities: activitiesApi(session)
   }
 }
 

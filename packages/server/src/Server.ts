@@ -34,6 +34,7 @@ import { mailOrigin, type ServerConfig } from "./Config.js"
 import { AcademicsHttp, CalendarHttp, TimetableSyncHttp } from "./http/Academics.js"
 import { AccessHttp } from "./http/Access.js"
 import { AccountsHttp, AccountsSelfHttp, InvitationsHttp } from "./http/Accounts.js"
+import { ActivitiesHttp } from "./http/Activities.js"
 import { AttendanceHttp } from "./http/Attendance.js"
 import { AuditHttp } from "./http/Audit.js"
 import { BeaconAuthLive, BeaconDeviceHttp, BeaconsHttp } from "./http/Beacon.js"
@@ -79,7 +80,8 @@ const apiRoutes = (config: ServerConfig) =>
       BeaconsHttp,
       WebhooksHttp,
       BillingPlatformHttp,
-      BillingHttp
+      BillingHttp,
+      ActivitiesHttp
     ]),
     Layer.provide([OperatorAuthLive(config), UserAuthLive(config), BeaconAuthLive])
   )

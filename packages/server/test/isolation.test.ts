@@ -6,6 +6,10 @@ import { makeRpcClient } from "@signet/sdk"
 import { call, TestServer, testServer } from "@signet/server/testing"
 import { Effect } from "effect"
 import fc from "fast-check"
+import { vi } from "vitest"
+
+// The layer's budget for the scenario test: three tenants' fixtures and every scenario on a shared, loaded machine.
+vi.setConfig({ testTimeout: 300_000 })
 
 /**
  * Issue 8 §2: tenant isolation, property-based. Three tenants with the same
@@ -41,7 +45,10 @@ const KIND: Record<string, string> = {
   signatures: "signature",
   excuses: "excuse",
   "api-keys": "apikey",
-  feeds: "feed"
+  feeds: "feed",
+  notes: "note",
+  tasks: "task",
+  reviews: "review"
 }
 
 for (const dialect of testDialects()) {
@@ -56,7 +63,11 @@ for (const dialect of testDialects()) {
             const slug = `iso-${dialect}-${n}`
             const admin = `admin@${slug}.example.edu`
             const created = yield* call("POST", "/api/v1/tenants", {
-              body: { slug, name: slug, admin: { email: admin, password: PASSWORD, given_name: "A", family_name: "D" } }
+              body: {
+                slug,
+                name: slug,
+                admin: { email: admin, password: PASSWORD, given_name: "A", family_name: "D" }
+              }
             })
             const token = (yield* call("POST", `/api/v1/tenants/${slug}/auth/login`, {
               auth: false,
@@ -80,7 +91,10 @@ for (const dialect of testDialects()) {
               password: PASSWORD,
               school_id: school.id
             })
-            yield* call("PUT", `${T}/groups/${group.id}/members`, { auth: token, body: { student_ids: [student.id] } })
+            yield* call("PUT", `${T}/groups/${group.id}/members`, {
+              auth: token,
+              body: { student_ids: [student.id] }
+            })
             const course = yield* post("/courses", {
               school_id: school.id,
               name: `Course ${n}`,
@@ -110,6 +124,14 @@ for (const dialect of testDialects()) {
               body: { course_id: course.id, reason: "other" }
             })).body
             yield* post("/beacons/enrolment-codes", { classroom_id: classroom.id })
+            // Issue 22: activities on the school.
+            const onSchool = { target_type: "school", target_id: school.id }
+            const note = yield* post("/activities/notes", { ...onSchool, body: `Note ${n}` })
+            const task = yield* post("/activities/tasks", { ...onSchool, title: `Task ${n}` })
+            const review = (yield* call("PUT", `${T}/activities/reviews`, {
+              auth: token,
+              body: { ...onSchool, rating: 3 }
+            })).body
             const ids = {
               school: school.id,
               classroom: classroom.id,
@@ -120,7 +142,10 @@ for (const dialect of testDialects()) {
               team: team.id,
               apikey: apikey.api_key.id,
               signature: signature.signature_id,
-              excuse: excuse.id
+              excuse: excuse.id,
+              note: note.id,
+              task: task.id,
+              review: review.id
             }
             for (const [k, v] of Object.entries(ids)) if (typeof v !== "string") throw new Error(`fixture ${k}: ${v}`)
             tenants.push({ slug, token, ids, secrets: [...Object.values(ids), email, admin, created.body.id] })
@@ -250,6 +275,12 @@ for (const dialect of testDialects()) {
             expect((yield* get(`/users/${t.ids.user}`)).body.status).toBe("active")
             expect((yield* get(`/excuses/${t.ids.excuse}`)).body.status).toBe("pending")
             expect((yield* get(`/signatures/${t.ids.signature}`)).body.status).toBe("ACCEPTED")
+            expect((yield* get(`/activities/notes/${t.ids.note}`)).body.body).toMatch(/^Note \d$/)
+            expect((yield* get(`/activities/tasks/${t.ids.task}`)).body).toMatchObject({ status: "todo" })
+            const q = `target_type=school&target_id=${t.ids.school}`
+            expect((yield* get(`/activities/reviews?${q}`)).body.items.map((r: { id: string }) => r.id)).toEqual([
+              t.ids.review
+            ])
           }
         })
       )

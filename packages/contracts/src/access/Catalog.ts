@@ -83,7 +83,8 @@ export const corePermissions = {
   attendance: ["read", "write", "admin"],
   beacons: ["read", "write"],
   webhooks: ["read", "write"],
-  billing: ["read", "write", "ingest"]
+  billing: ["read", "write", "ingest"],
+  activities: ["read", "write", "admin"]
 } as const satisfies PermissionCatalog
 
 /** A permission declared by {@link corePermissions}, e.g. `"attendance:write"`. */
@@ -157,6 +158,7 @@ export const DEFAULT_ROLES: ReadonlyArray<DefaultRole> = [
       "academics:*",
       "attendance:*",
       "beacons:*",
+      "activities:*",
       "audit:read",
       "settings:read"
     ]
@@ -165,13 +167,22 @@ export const DEFAULT_ROLES: ReadonlyArray<DefaultRole> = [
     name: "teacher",
     description: "Teaches courses: reads academics and users, takes attendance",
     priority: 60,
-    permissions: ["users:read", "teams:read", "academics:read", "attendance:read", "attendance:write", "beacons:read"]
+    permissions: [
+      "users:read",
+      "teams:read",
+      "academics:read",
+      "attendance:read",
+      "attendance:write",
+      "beacons:read",
+      "activities:read",
+      "activities:write"
+    ]
   },
   {
     name: "user",
     description: "A member of the organisation: reads the directory and academics",
     priority: 40,
-    permissions: ["users:read", "teams:read", "academics:read"]
+    permissions: ["users:read", "teams:read", "academics:read", "activities:read"]
   },
   {
     name: "student",

@@ -8,6 +8,7 @@ import type { ServerConfig } from "../Config.js"
 import { AcademicsRpc } from "./Academics.js"
 import { AccessRpc } from "./Access.js"
 import { AccountsRpc } from "./Accounts.js"
+import { ActivitiesRpc } from "./Activities.js"
 import { AttendanceRpc } from "./Attendance.js"
 import { BillingRpc } from "./Billing.js"
 import { IdentityRpc } from "./Identity.js"
@@ -24,5 +25,6 @@ export const RpcHandlers = (config: ServerConfig) =>
     AttendanceRpc,
     IntegrationsRpc,
     BillingRpc,
-    AccountsRpc
+    AccountsRpc,
+    ActivitiesRpc
   )

@@ -1,0 +1,159 @@
+/**
+ * REST contract of activities, first slice (issue 22), under
+ * `/api/v1/tenants/{slug}/activities/…`: notes, tasks, reviews, a target's
+ * timeline and the tenant's custom target types. Reads need
+ * `activities:read`, writes `activities:write`; changing or deleting
+ * someone else's note or task also needs `activities:admin`. Targets are
+ * given as `target_type` + `target_id` (query or body) and checked through
+ * their owning module: an unknown, foreign or invisible target answers 404.
+ *
+ * @module
+ */
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import { Schema } from "effect"
+import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
+import { UserId } from "../kernel/Ids.js"
+import { UserAuth } from "../kernel/Security.js"
+import {
+  ActivityNotFound,
+  CreateNote,
+  CreateTask,
+  CustomTargetType,
+  MAX_ACTIVITY_PAGE,
+  Note,
+  NotePage,
+  PutReview,
+  RegisterTargetType,
+  Review,
+  ReviewPage,
+  ReviewSummary,
+  TargetIdString,
+  TargetNotFound,
+  TargetType,
+  Task,
+  TaskPage,
+  TaskStatus,
+  TimelinePage,
+  UpdateNote,
+  UpdateTask
+} from "./Domain.js"
+
+const slug = HttpApiSchema.param("slug", Schema.String)
+const id = HttpApiSchema.param("id", Schema.String)
+
+const paging = {
+  cursor: Schema.optional(Schema.String),
+  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, MAX_ACTIVITY_PAGE)))
+}
+
+/** Query of a per-target list: the target and paging. */
+export const TargetQuery = Schema.Struct({ target_type: TargetType, target_id: TargetIdString, ...paging })
+/** @see TargetQuery */
+export type TargetQuery = typeof TargetQuery.Type
+
+/**
+ * Query of the task list: by target (both given), by assignee, `mine=true`
+ * (assigned to the caller), by status; combined with AND.
+ */
+export const TaskQuery = Schema.Struct({
+  target_type: Schema.optional(TargetType),
+  target_id: Schema.optional(TargetIdString),
+  assignee_id: Schema.optional(UserId),
+  mine: Schema.optional(Schema.Literal("true", "false")),
+  status: Schema.optional(TaskStatus),
+  ...paging
+})
+/** @see TaskQuery */
+export type TaskQuery = typeof TaskQuery.Type
+
+/** `activities` group: notes, tasks, reviews and timelines of any target. */
+export class ActivitiesApi extends HttpApiGroup.make("activities")
+  .add(
+    HttpApiEndpoint.get("listTargetTypes")`/api/v1/tenants/${slug}/activities/target-types`.addSuccess(
+      Schema.Array(CustomTargetType)
+    )
+  )
+  .add(
+    HttpApiEndpoint.post("registerTargetType")`/api/v1/tenants/${slug}/activities/target-types`
+      .setPayload(RegisterTargetType)
+      .addSuccess(CustomTargetType, { status: 201 })
+      .annotate(OpenApi.Summary, "Register a custom target type x-… (activities:admin; at most 50)")
+  )
+  .add(
+    HttpApiEndpoint.get("timeline")`/api/v1/tenants/${slug}/activities/timeline`
+      .setUrlParams(TargetQuery)
+      .addSuccess(TimelinePage)
+      .annotate(OpenApi.Summary, "A target's notes, tasks and reviews, newest first")
+  )
+  .add(
+    HttpApiEndpoint.post("createNote")`/api/v1/tenants/${slug}/activities/notes`
+      .setPayload(CreateNote)
+      .addSuccess(Note, { status: 201 })
+  )
+  .add(
+    HttpApiEndpoint.get("listNotes")`/api/v1/tenants/${slug}/activities/notes`
+      .setUrlParams(TargetQuery)
+      .addSuccess(NotePage)
+      .annotate(OpenApi.Summary, "A target's notes: pinned first, then newest first")
+  )
+  .add(HttpApiEndpoint.get("getNote")`/api/v1/tenants/${slug}/activities/notes/${id}`.addSuccess(Note))
+  .add(
+    HttpApiEndpoint.patch("updateNote")`/api/v1/tenants/${slug}/activities/notes/${id}`
+      .setPayload(UpdateNote)
+      .addSuccess(Note)
+  )
+  .add(
+    HttpApiEndpoint.del("deleteNote")`/api/v1/tenants/${slug}/activities/notes/${id}`.addSuccess(
+      HttpApiSchema.NoContent
+    )
+  )
+  .add(
+    HttpApiEndpoint.post("createTask")`/api/v1/tenants/${slug}/activities/tasks`
+      .setPayload(CreateTask)
+      .addSuccess(Task, { status: 201 })
+  )
+  .add(
+    HttpApiEndpoint.get("listTasks")`/api/v1/tenants/${slug}/activities/tasks`
+      .setUrlParams(TaskQuery)
+      .addSuccess(TaskPage)
+  )
+  .add(HttpApiEndpoint.get("getTask")`/api/v1/tenants/${slug}/activities/tasks/${id}`.addSuccess(Task))
+  .add(
+    HttpApiEndpoint.patch("updateTask")`/api/v1/tenants/${slug}/activities/tasks/${id}`
+      .setPayload(UpdateTask)
+      .addSuccess(Task)
+  )
+  .add(
+    HttpApiEndpoint.del("deleteTask")`/api/v1/tenants/${slug}/activities/tasks/${id}`.addSuccess(
+      HttpApiSchema.NoContent
+    )
+  )
+  .add(
+    HttpApiEndpoint.put("putReview")`/api/v1/tenants/${slug}/activities/reviews`
+      .setPayload(PutReview)
+      .addSuccess(Review)
+      .annotate(OpenApi.Summary, "The caller's review of a target (replaces their previous one)")
+  )
+  .add(
+    HttpApiEndpoint.get("listReviews")`/api/v1/tenants/${slug}/activities/reviews`
+      .setUrlParams(TargetQuery)
+      .addSuccess(ReviewPage)
+  )
+  .add(
+    HttpApiEndpoint.get("reviewSummary")`/api/v1/tenants/${slug}/activities/reviews/summary`
+      .setUrlParams(TargetQuery)
+      .addSuccess(ReviewSummary)
+  )
+  .add(
+    HttpApiEndpoint.del("deleteReview")`/api/v1/tenants/${slug}/activities/reviews/${id}`.addSuccess(
+      HttpApiSchema.NoContent
+    )
+  )
+  .addError(ActivityNotFound)
+  .addError(TargetNotFound)
+  .addError(ValidationError)
+  .addError(Conflict)
+  .addError(Forbidden)
+  .middleware(UserAuth)
+  .annotate(OpenApi.Title, "Activities")
+  .annotate(OpenApi.Description, "Notes, tasks and reviews attached to any entity, and each entity's timeline.") {}

@@ -1,0 +1,57 @@
+/**
+ * RPC contract of activities, first slice (issue 22): `ActivitiesQuery`
+ * (timeline, notes, tasks, reviews, figures) and `ActivitiesCommand`
+ * (create, update, delete; put review). Same semantics, permissions and
+ * errors as the REST twins (`Api.ts`).
+ *
+ * @module
+ */
+import { Rpc, RpcGroup } from "@effect/rpc"
+import { Schema } from "effect"
+import { RpcTenantAuth } from "../identity/Rpc.js"
+import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
+import { TargetQuery, TaskQuery } from "./Api.js"
+import {
+  ActivityNotFound,
+  CreateNote,
+  CreateTask,
+  Note,
+  NotePage,
+  PutReview,
+  Review,
+  ReviewPage,
+  ReviewSummary,
+  Target,
+  TargetNotFound,
+  Task,
+  TaskPage,
+  TimelinePage,
+  UpdateNote,
+  UpdateTask
+} from "./Domain.js"
+
+const Errors = Schema.Union(ActivityNotFound, TargetNotFound, Forbidden, ValidationError, Conflict)
+const ById = { id: Schema.String }
+
+/** Activities reads (`activities:read`). */
+export class ActivitiesQuery extends RpcGroup.make(
+  Rpc.make("GetTimeline", { payload: TargetQuery, success: TimelinePage, error: Errors }),
+  Rpc.make("ListNotes", { payload: TargetQuery, success: NotePage, error: Errors }),
+  Rpc.make("GetNote", { payload: ById, success: Note, error: Errors }),
+  Rpc.make("ListTasks", { payload: TaskQuery, success: TaskPage, error: Errors }),
+  Rpc.make("GetTask", { payload: ById, success: Task, error: Errors }),
+  Rpc.make("ListReviews", { payload: TargetQuery, success: ReviewPage, error: Errors }),
+  Rpc.make("GetReviewSummary", { payload: Target, success: ReviewSummary, error: Errors })
+).middleware(RpcTenantAuth) {}
+
+/** Activities changes (`activities:write`). */
+export class ActivitiesCommand extends RpcGroup.make(
+  Rpc.make("CreateNote", { payload: CreateNote, success: Note, error: Errors }),
+  Rpc.make("UpdateNote", { payload: { id: Schema.String, patch: UpdateNote }, success: Note, error: Errors }),
+  Rpc.make("DeleteNote", { payload: ById, error: Errors }),
+  Rpc.make("CreateTask", { payload: CreateTask, success: Task, error: Errors }),
+  Rpc.make("UpdateTask", { payload: { id: Schema.String, patch: UpdateTask }, success: Task, error: Errors }),
+  Rpc.make("DeleteTask", { payload: ById, error: Errors }),
+  Rpc.make("PutReview", { payload: PutReview, success: Review, error: Errors }),
+  Rpc.make("DeleteReview", { payload: ById, error: Errors })
+).middleware(RpcTenantAuth) {}

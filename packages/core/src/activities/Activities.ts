@@ -1,0 +1,61 @@
+/**
+ * The activities service, first slice (issue 22; seed 001 "Extended
+ * Tables"): notes (`Notes.ts`), tasks (`Tasks.ts`), reviews (`Reviews.ts`)
+ * and the timeline (`Timeline.ts`) of any target (`Targets.ts`), over
+ * `ActivitiesRepo`. Operations take the tenant and actor from context;
+ * permissions are on the facade (`Admin.ts`). Targets of Signet's own types
+ * are checked through their owning module's facade with the caller's
+ * permissions, so the service holds the owners' services (academics,
+ * identity, beacons, access) and provides them to those calls.
+ *
+ * Not in this slice: attachments, calendar events, call logs, carbon
+ * footprints, channel configs, full-text search, task reminders and
+ * recurrence, restore of soft-deleted activities.
+ *
+ * @module
+ */
+import { SqlClient } from "@effect/sql"
+import type { SqlError } from "@effect/sql/SqlError"
+import type { CurrentTenant } from "@signet/contracts/kernel/Context"
+import { Effect } from "effect"
+import { Access } from "../access/Access.js"
+import { Audit } from "../audit/Audit.js"
+import { Events } from "../events/Events.js"
+import { Identity } from "../identity/Users.js"
+import { tenantTx } from "../kernel/Database.js"
+import type { Owners } from "./Kit.js"
+import { makeNotes } from "./Notes.js"
+import { ActivitiesRepo } from "./Repo.js"
+import { makeReviews } from "./Reviews.js"
+import { makeTargets } from "./Targets.js"
+import { makeTasks } from "./Tasks.js"
+import { makeTimeline } from "./Timeline.js"
+
+export type { ListTasks } from "./Tasks.js"
+
+/** Notes, tasks, reviews and timelines of any target; see the module comment. */
+export class Activities extends Effect.Service<Activities>()("Signet/Activities", {
+  effect: Effect.gen(function* () {
+    const repo = yield* ActivitiesRepo
+    const audit = yield* Audit
+    const events = yield* Events
+    const identity = yield* Identity
+    const access = yield* Access
+    const ctx = yield* Effect.context<Owners>()
+    const sql = yield* SqlClient.SqlClient
+    const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+      tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql)) as Effect.Effect<
+        A,
+        Exclude<E, SqlError>,
+        Exclude<R, SqlClient.SqlClient> | CurrentTenant
+      >
+    const deps = { repo, audit, events, identity, access, ctx, inTx }
+    const targets = makeTargets(deps)
+    const notes = makeNotes(deps, targets.check)
+    const tasks = makeTasks(deps, targets.check)
+    const reviews = makeReviews(deps, targets.check)
+    const { timeline } = makeTimeline(deps, targets.check)
+    return { targets, notes, tasks, reviews, timeline } as const
+  }),
+  dependencies: [ActivitiesRepo.Default]
+}) {}

@@ -1,0 +1,97 @@
+/**
+ * Activities tables, first slice (issue 22; seed 001 "Extended Tables":
+ * `notes`, `tasks`, `reviews` with polymorphic relations), all tenant-owned
+ * with row-level security on Postgres:
+ *
+ * - `activity_target_types`: the tenant's registered custom target types.
+ * - `activity_notes`: markdown notes on a target (soft delete, `deleted_at`).
+ * - `activity_tasks`: tasks on a target with status, priority, due instant
+ *   and its IANA zone, assignee (soft delete).
+ * - `activity_reviews`: one review per reviewer per target.
+ *
+ * Targets are `(target_type, target_id)` — references by id to other
+ * modules' entities, never foreign keys (ARCHITECTURE §1 "Module rule").
+ *
+ * @module
+ */
+import { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+import { ddl, enableTenantRls, type ModuleMigrations } from "../kernel/Migrations.js"
+
+/** Every activities table (for RLS and tests). */
+export const ACTIVITIES_TABLES = [
+  "activity_target_types",
+  "activity_notes",
+  "activity_tasks",
+  "activity_reviews"
+] as const
+
+/** Activities module migrations. */
+export const activitiesMigrations: ModuleMigrations = {
+  module: "activities",
+  migrations: {
+    "0001_notes_tasks_reviews": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE activity_target_types (
+        tenant_id ${t.uuid} NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT,
+        created_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, name)
+      )`)
+      yield* sql.unsafe(`CREATE TABLE activity_notes (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        target_type TEXT NOT NULL,
+        target_id TEXT NOT NULL,
+        author_id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        priority TEXT NOT NULL CHECK (priority IN ('low', 'normal', 'high', 'urgent')),
+        pinned ${t.bool} NOT NULL,
+        assignee_id ${t.uuid},
+        mentions ${t.json} NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        updated_at ${t.ts} NOT NULL,
+        deleted_at ${t.ts},
+        PRIMARY KEY (tenant_id, id)
+      )`)
+      yield* sql.unsafe(`CREATE INDEX activity_notes_target ON activity_notes (tenant_id, target_type, target_id, id)`)
+      yield* sql.unsafe(`CREATE TABLE activity_tasks (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        target_type TEXT NOT NULL,
+        target_id TEXT NOT NULL,
+        author_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        description TEXT,
+        status TEXT NOT NULL CHECK (status IN ('todo', 'in_progress', 'done', 'canceled')),
+        priority TEXT NOT NULL CHECK (priority IN ('low', 'normal', 'high', 'urgent')),
+        due_at ${t.ts},
+        due_time_zone TEXT,
+        assignee_id ${t.uuid},
+        completed_at ${t.ts},
+        created_at ${t.ts} NOT NULL,
+        updated_at ${t.ts} NOT NULL,
+        deleted_at ${t.ts},
+        PRIMARY KEY (tenant_id, id)
+      )`)
+      yield* sql.unsafe(`CREATE INDEX activity_tasks_target ON activity_tasks (tenant_id, target_type, target_id, id)`)
+      yield* sql.unsafe(`CREATE INDEX activity_tasks_assignee ON activity_tasks (tenant_id, assignee_id, id)`)
+      yield* sql.unsafe(`CREATE TABLE activity_reviews (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        target_type TEXT NOT NULL,
+        target_id TEXT NOT NULL,
+        reviewer_id ${t.uuid} NOT NULL,
+        rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+        comment TEXT,
+        created_at ${t.ts} NOT NULL,
+        updated_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, id),
+        UNIQUE (tenant_id, target_type, target_id, reviewer_id)
+      )`)
+      for (const table of ACTIVITIES_TABLES) yield* enableTenantRls(table)
+    })
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The timeline of a target (issue 22 "one timeline per target merging all
+ * kinds in time order"; Twenty's and Frappe CRM's record timelines): its
+ * live notes, tasks and reviews, newest first by creation (their UUIDv7
+ * ids), one cursor across the three kinds. Internal to `Activities.ts`.
+ *
+ * Each page reads at most `limit + 1` rows of each kind (by the target's
+ * index) and merges them, so a page costs three index range scans whatever
+ * the number of activities.
+ *
+ * @module
+ */
+import type { ActivityPaging, Target, TimelineItem } from "@signet/contracts/activities/Domain"
+import { encodeCursor } from "@signet/contracts/kernel/Pagination"
+import { Effect } from "effect"
+import { type ActivityDeps, type CheckTarget, paging } from "./Kit.js"
+import { presentNote } from "./Notes.js"
+
+/** The timeline operation over `deps`; `check` is the target check of `Targets.ts`. */
+export const makeTimeline = ({ inTx, repo }: ActivityDeps, check: CheckTarget) => {
+  /** A visible target's timeline page, newest first. @errors TargetNotFound, ValidationError (cursor, limit) */
+  const timeline = (target: Target, page: ActivityPaging) =>
+    Effect.gen(function* () {
+      const { after, limit } = yield* paging(page)
+      yield* check(target)
+      const [notes, tasks, reviews] = yield* inTx(
+        Effect.all([
+          repo.listNotes(target, after, limit + 1),
+          repo.listTasks({ target }, after, limit + 1),
+          repo.listReviews(target, after, limit + 1)
+        ])
+      )
+      // Merge by id (creation order); notes are rendered only once they are on the page.
+      const merged = [
+        ...notes.map((n) => ({
+          id: n.id,
+          item: () => ({ _tag: "note", at: n.created_at, note: presentNote(n) }) as const
+        })),
+        ...tasks.map((t) => ({ id: t.id, item: () => ({ _tag: "task", at: t.created_at, task: t }) as const })),
+        ...reviews.map((r) => ({ id: r.id, item: () => ({ _tag: "review", at: r.created_at, review: r }) as const }))
+      ].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      const items = merged.slice(0, limit)
+      return {
+        items: items.map((m): TimelineItem => m.item()),
+        next_cursor: merged.length > limit ? encodeCursor(items[items.length - 1]!.id) : null
+      }
+    }).pipe(Effect.withSpan("Activities.timeline"))
+
+  return { timeline } as const
+}

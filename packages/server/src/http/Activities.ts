@@ -1,0 +1,43 @@
+/**
+ * Handlers of the `activities` group (issue 22, first slice) over
+ * `ActivitiesAdmin` (core): reads need `activities:read`, changes
+ * `activities:write`, custom target types `activities:admin`; targets,
+ * authorship and tenant are checked in core.
+ *
+ * @module
+ */
+import { HttpApiBuilder } from "@effect/platform"
+import { ActivitiesAdmin as A, policyUse, SignetApi } from "@signet/core"
+import { asPrincipal } from "../Auth.js"
+
+const read = policyUse("activities:read")
+const write = policyUse("activities:write")
+const admin = policyUse("activities:admin")
+
+/** The target of a per-target query. */
+const target = (q: { readonly target_type: string; readonly target_id: string }) => ({
+  target_type: q.target_type,
+  target_id: q.target_id
+})
+
+/** Notes, tasks, reviews and timelines under `/api/v1/tenants/{slug}/activities/…`. */
+export const ActivitiesHttp = HttpApiBuilder.group(SignetApi, "activities", (h) =>
+  h
+    .handle("listTargetTypes", () => asPrincipal(A.listTargetTypes().pipe(read)))
+    .handle("registerTargetType", ({ payload }) => asPrincipal(A.registerTargetType(payload).pipe(admin)))
+    .handle("timeline", ({ urlParams: q }) => asPrincipal(A.timeline(target(q), q).pipe(read)))
+    .handle("createNote", ({ payload }) => asPrincipal(A.createNote(payload).pipe(write)))
+    .handle("listNotes", ({ urlParams: q }) => asPrincipal(A.listNotes(target(q), q).pipe(read)))
+    .handle("getNote", ({ path }) => asPrincipal(A.getNote(path.id).pipe(read)))
+    .handle("updateNote", ({ path, payload }) => asPrincipal(A.updateNote(path.id, payload).pipe(write)))
+    .handle("deleteNote", ({ path }) => asPrincipal(A.deleteNote(path.id).pipe(write)))
+    .handle("createTask", ({ payload }) => asPrincipal(A.createTask(payload).pipe(write)))
+    .handle("listTasks", ({ urlParams: q }) => asPrincipal(A.listTasks({ ...q, mine: q.mine === "true" }).pipe(read)))
+    .handle("getTask", ({ path }) => asPrincipal(A.getTask(path.id).pipe(read)))
+    .handle("updateTask", ({ path, payload }) => asPrincipal(A.updateTask(path.id, payload).pipe(write)))
+    .handle("deleteTask", ({ path }) => asPrincipal(A.deleteTask(path.id).pipe(write)))
+    .handle("putReview", ({ payload }) => asPrincipal(A.putReview(payload).pipe(write)))
+    .handle("listReviews", ({ urlParams: q }) => asPrincipal(A.listReviews(target(q), q).pipe(read)))
+    .handle("reviewSummary", ({ urlParams: q }) => asPrincipal(A.reviewSummary(target(q)).pipe(read)))
+    .handle("deleteReview", ({ path }) => asPrincipal(A.deleteReview(path.id).pipe(write)))
+)

@@ -1,0 +1,37 @@
+/**
+ * RPC handlers of `ActivitiesQuery` and `ActivitiesCommand` (`/rpc`, issue
+ * 22): one line each, the same facade calls (`ActivitiesAdmin`) and
+ * permissions as the REST handlers.
+ *
+ * @module
+ */
+import { ActivitiesAdmin as A, ActivitiesCommand, ActivitiesQuery, policyUse } from "@signet/core"
+import { asPrincipal } from "../Auth.js"
+
+const read = policyUse("activities:read")
+const write = policyUse("activities:write")
+
+/** The target of a per-target query. */
+const target = (q: { readonly target_type: string; readonly target_id: string }) => ({
+  target_type: q.target_type,
+  target_id: q.target_id
+})
+
+/** Handlers of every activities RPC. */
+export const ActivitiesRpc = ActivitiesQuery.merge(ActivitiesCommand).toLayer({
+  GetTimeline: (q) => asPrincipal(A.timeline(target(q), q).pipe(read)),
+  ListNotes: (q) => asPrincipal(A.listNotes(target(q), q).pipe(read)),
+  GetNote: ({ id }) => asPrincipal(A.getNote(id).pipe(read)),
+  ListTasks: (q) => asPrincipal(A.listTasks({ ...q, mine: q.mine === "true" }).pipe(read)),
+  GetTask: ({ id }) => asPrincipal(A.getTask(id).pipe(read)),
+  ListReviews: (q) => asPrincipal(A.listReviews(target(q), q).pipe(read)),
+  GetReviewSummary: (q) => asPrincipal(A.reviewSummary(target(q)).pipe(read)),
+  CreateNote: (input) => asPrincipal(A.createNote(input).pipe(write)),
+  UpdateNote: ({ id, patch }) => asPrincipal(A.updateNote(id, patch).pipe(write)),
+  DeleteNote: ({ id }) => asPrincipal(A.deleteNote(id).pipe(write)),
+  CreateTask: (input) => asPrincipal(A.createTask(input).pipe(write)),
+  UpdateTask: ({ id, patch }) => asPrincipal(A.updateTask(id, patch).pipe(write)),
+  DeleteTask: ({ id }) => asPrincipal(A.deleteTask(id).pipe(write)),
+  PutReview: (input) => asPrincipal(A.putReview(input).pipe(write)),
+  DeleteReview: ({ id }) => asPrincipal(A.deleteReview(id).pipe(write))
+})
