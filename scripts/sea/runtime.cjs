@@ -187,4 +187,27 @@ const lazyText = (key, name) => {
   return Object.defineProperty({}, key, { enumerable: true, get: () => (text ??= read()) })
 }
 
-module.exports = { loadAddon, lazyAddon, lazyText, assetText }
+/**
+ * `module.exports` of a CommonJS bundle embedded as the brotli text asset
+ * `name` (a module the build made lazy, such as undici or nodemailer),
+ * evaluated once, on first use: the bundle and its code cache do not carry
+ * it, and the binary holds it compressed. Its `require` is the single
+ * executable's own (Node's built-in modules); everything else is inside it.
+ */
+const lazyModule = (name) => {
+  let exports = loaded.get(name)
+  if (exports === undefined) {
+    const file = trainingFile(name)
+    const code = file ? Zlib.brotliDecompressSync(Fs.readFileSync(file)).toString("utf8") : assetText(name)
+    const module = { exports: {} }
+    const run = require("node:vm").compileFunction(code, ["exports", "require", "module", "__filename", "__dirname"], {
+      filename: name
+    })
+    run(module.exports, require, module, name, ".")
+    exports = module.exports
+    loaded.set(name, exports)
+  }
+  return exports
+}
+
+module.exports = { loadAddon, lazyAddon, lazyText, lazyModule, assetText }
