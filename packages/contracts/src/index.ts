@@ -22,7 +22,7 @@ import { BeaconDeviceApi, BeaconsApi } from "./beacon/Api.js"
 import { BillingApi, BillingPlatformApi } from "./billing/Api.js"
 import { BillingCommand, BillingQuery } from "./billing/Rpc.js"
 import { EventsApi } from "./events/Api.js"
-import { ApiKeysApi, AuthApi, PlatformApi, SessionApi, UsersApi } from "./identity/Api.js"
+import { ApiKeysApi, AuthApi, IntrospectionApi, PlatformApi, SessionApi, UsersApi } from "./identity/Api.js"
 import { PasskeyAuthApi, PasskeysApi } from "./identity/PasskeysApi.js"
 import { AuthService, IdentityCommand, IdentityQuery, RpcTenantAuth } from "./identity/Rpc.js"
 import { WebSessionApi } from "./identity/WebApi.js"
@@ -89,6 +89,7 @@ export class SignetApi extends HttpApi.make("signet")
   .add(SessionApi)
   .add(UsersApi)
   .add(ApiKeysApi)
+  .add(IntrospectionApi)
   .add(PasskeyAuthApi)
   .add(PasskeysApi)
   .add(AccessApi.middleware(UserAuth))

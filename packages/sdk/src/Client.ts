@@ -74,6 +74,13 @@ export const createSignetClient = (options: SignetClientOptions) => {
     users: usersApi(session),
     /** API keys (shown once at creation). */
     apiKeys: apiKeysApi(session),
+    /**
+     * OAuth 2.0 token introspection (RFC 7662) of an access token of this
+     * tenant: `{ active: false }` unless it is live, else its claims. Needs
+     * `tokens:introspect` (e.g. an API key scoped to it).
+     */
+    introspect: (token: string) =>
+      session.call((r) => r.introspection.introspect({ path: session.path, payload: { token } })),
     /** Invitations by e-mail: invite, bulk, list, revoke, resend, accept (docs/accounts.md). */
     invitations: invitationsApi(session),
     /** Roles and assignments (RBAC). */

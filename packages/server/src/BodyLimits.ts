@@ -78,7 +78,9 @@ const expectedContentType = (path: string): string =>
     ? "application/zip"
     : /\/timetable\/(imports|syncs)$/.test(path)
       ? "text/calendar"
-      : "application/json"
+      : /^\/api\/v1\/tenants\/[^/]+\/oauth\/introspect$/.test(path)
+        ? "application/x-www-form-urlencoded" // RFC 7662 §2.1
+        : "application/json"
 
 /**
  * Whether a request body's `Content-Type` is the endpoint's (issue 15 §5:

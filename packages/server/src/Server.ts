@@ -40,7 +40,7 @@ import { AuditHttp } from "./http/Audit.js"
 import { BeaconAuthLive, BeaconDeviceHttp, BeaconsHttp } from "./http/Beacon.js"
 import { BillingHttp, BillingPlatformHttp } from "./http/Billing.js"
 import { EventsHttp } from "./http/Events.js"
-import { ApiKeysHttp, AuthHttp, PlatformHttp, SessionHttp, UsersHttp } from "./http/Identity.js"
+import { ApiKeysHttp, AuthHttp, IntrospectionHttp, PlatformHttp, SessionHttp, UsersHttp } from "./http/Identity.js"
 import { PasskeyAuthHttp, PasskeysHttp } from "./http/Passkeys.js"
 import { SystemHttp } from "./http/System.js"
 import { TenantsHttp } from "./http/Tenancy.js"
@@ -68,6 +68,7 @@ const apiRoutes = (config: ServerConfig) =>
       SessionHttp,
       UsersHttp,
       ApiKeysHttp,
+      IntrospectionHttp,
       PasskeyAuthHttp(config),
       PasskeysHttp,
       AccessHttp,

@@ -77,6 +77,7 @@ export const corePermissions = {
   roles: ["read", "write"],
   teams: ["read", "write"],
   apikeys: ["read", "write"],
+  tokens: ["introspect"],
   audit: ["read"],
   settings: ["read", "write"],
   academics: ["read", "write"],

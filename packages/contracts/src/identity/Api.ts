@@ -21,6 +21,8 @@ import {
   CreateUser,
   DisableMfa,
   EnrollTotp,
+  IntrospectionRequest,
+  IntrospectionResponse,
   InvalidCredentials,
   LoginRequest,
   LoginResult,
@@ -310,6 +312,25 @@ export class ApiKeysApi extends HttpApiGroup.make("apikeys")
   .addError(Forbidden)
   .middleware(UserAuth)
   .annotate(OpenApi.Title, "API keys") {}
+
+/**
+ * `introspection` group: OAuth 2.0 token introspection (RFC 7662) for
+ * resource servers that cannot verify Signet's JWTs themselves, the REST twin
+ * of seed 000's `AuthService.ValidateToken`. The caller authenticates (an
+ * API key scoped to `tokens:introspect` is the usual credential) and learns
+ * about its own tenant's access tokens only.
+ */
+export class IntrospectionApi extends HttpApiGroup.make("introspection")
+  .add(
+    HttpApiEndpoint.post("introspect")`/api/v1/tenants/${slug}/oauth/introspect`
+      .setPayload(HttpApiSchema.withEncoding(IntrospectionRequest, { kind: "UrlParams" }))
+      .addSuccess(IntrospectionResponse)
+      .addError(ValidationError)
+      .annotate(OpenApi.Summary, "Introspect an access token (RFC 7662; form-encoded `token`)")
+  )
+  .addError(Forbidden)
+  .middleware(UserAuth)
+  .annotate(OpenApi.Title, "Token introspection") {}
 
 /** Body of `POST /api/v1/platform/auth/login`. */
 export const OperatorLogin = strictStruct("OperatorLogin", {

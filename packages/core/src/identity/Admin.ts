@@ -17,6 +17,7 @@
  * | `remove` | `users:delete` |
  * | `listApiKeys` | `apikeys:read` |
  * | ⚑ `createApiKey`, `revokeApiKey` | `apikeys:write` |
+ * | `introspectToken` (RFC 7662) | `tokens:introspect` |
  *
  * Every operation acts in the `CurrentTenant`; mutations also need the
  * `CurrentActor` (audit). Reads show a user's device identifiers only to
@@ -52,8 +53,10 @@ import type {
   UpdateUser,
   UserId
 } from "@signet/contracts/identity/Domain"
+import { IntrospectionResponse } from "@signet/contracts/identity/Domain"
+import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import type { Redacted } from "effect"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { Access } from "../access/Access.js"
 import { policyRequire } from "../access/Policy.js"
 import { ApiKeys } from "./ApiKeys.js"
@@ -68,6 +71,7 @@ const usersWrite = policyRequire("users", "write")
 const usersDelete = policyRequire("users", "delete")
 const apiKeysRead = policyRequire("apikeys", "read")
 const apiKeysWrite = policyRequire("apikeys", "write")
+const tokensIntrospect = policyRequire("tokens", "introspect")
 
 /**
  * `self` after checking that the actor holds every permission the user `id`
@@ -255,5 +259,26 @@ export const UserAdmin = {
    */
   createApiKey: (input: CreateApiKey) => apiKeysWrite(sensitive(ApiKeys.use((k) => k.create(input)))),
   /** Revokes an API key (`apikeys:write`). @errors NotFound */
-  revokeApiKey: (id: ApiKeyId) => apiKeysWrite(ApiKeys.use((k) => k.revoke(id)))
+  revokeApiKey: (id: ApiKeyId) => apiKeysWrite(ApiKeys.use((k) => k.revoke(id))),
+  /**
+   * OAuth 2.0 token introspection (RFC 7662 §2; issue 19 §4, the REST twin of
+   * seed 000's `AuthService.ValidateToken`) for a resource server of the
+   * current tenant (`tokens:introspect`). Verifies `token` as an access token
+   * — signature, expiry, its tenant active, its session live, its user
+   * active — and answers `active: true` with its claims only when it belongs
+   * to the `CurrentTenant`. Anything else (garbage, expired, revoked, a
+   * refresh token, another tenant's token) is `{ active: false }` and nothing
+   * more, so the endpoint tells no tenant about another's tokens.
+   * Never fails for a bad token.
+   */
+  introspectToken: (token: string) =>
+    tokensIntrospect(
+      Effect.gen(function* () {
+        const tenant = yield* CurrentTenant
+        const found = yield* Auth.use((a) => a.validateToken(token)).pipe(Effect.option)
+        if (Option.isNone(found) || found.value.tid !== tenant.id) return new IntrospectionResponse({ active: false })
+        const { mfa_enroll: _, ...claims } = found.value
+        return new IntrospectionResponse({ active: true, token_type: "access_token", ...claims })
+      }).pipe(Effect.withSpan("UserAdmin.introspectToken"))
+    )
 } as const

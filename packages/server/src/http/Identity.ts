@@ -85,6 +85,13 @@ export const ApiKeysHttp = HttpApiBuilder.group(SignetApi, "apikeys", (handlers)
     .handle("revoke", ({ path }) => asPrincipal(UserAdmin.revokeApiKey(path.id).pipe(policyUse("apikeys:write"))))
 )
 
+/** Handler for token introspection ({@link UserAdmin} `introspectToken`, `tokens:introspect`; RFC 7662). */
+export const IntrospectionHttp = HttpApiBuilder.group(SignetApi, "introspection", (handlers) =>
+  handlers.handle("introspect", ({ payload }) =>
+    asPrincipal(UserAdmin.introspectToken(payload.token).pipe(policyUse("tokens:introspect")))
+  )
+)
+
 /** Handler for platform-operator login. */
 export const PlatformHttp = (config: ServerConfig) =>
   HttpApiBuilder.group(SignetApi, "platform", (handlers) =>
