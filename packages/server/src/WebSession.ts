@@ -21,6 +21,8 @@ import {
   type LoginRequest,
   Mfa,
   type MfaLoginRequest,
+  type PasskeySignIn,
+  Passkeys,
   REFRESH_COOKIE,
   Tenancy,
   type TokenPair,
@@ -150,6 +152,20 @@ export const webMfa = (config: ServerConfig, slug: string, payload: typeof MfaLo
     const pair = yield* Mfa.use((m) =>
       m.completeLogin(slug, payload.mfa_token, { code: payload.code, recovery_code: payload.recovery_code }, client)
     )
+    yield* setSessionCookies(config, slug, pair)
+    return tokensOf(pair)
+  })
+
+/**
+ * Browser sign-in with a passkey (issue 18): core verifies the assertion
+ * (passwordless, or the login's second step with `mfa_token`) and opens the
+ * session; it goes into cookies exactly as after {@link webLogin}.
+ * @errors Unauthorized (every refusal), RateLimited, TenantNotFound, TenantSuspended
+ */
+export const webPasskey = (config: ServerConfig, slug: string, payload: typeof PasskeySignIn.Type) =>
+  Effect.gen(function* () {
+    const client = yield* clientInfo(config, payload.device_label)
+    const pair = yield* Passkeys.use((p) => p.signIn(slug, payload.credential, payload.mfa_token, client))
     yield* setSessionCookies(config, slug, pair)
     return tokensOf(pair)
   })

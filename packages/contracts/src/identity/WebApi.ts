@@ -17,7 +17,7 @@ import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/p
 import { Schema } from "effect"
 import { Forbidden, RateLimited, Unauthorized, ValidationError } from "../kernel/Errors.js"
 import { TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
-import { InvalidCredentials, LoginRequest, MfaLoginRequest, SessionId, User } from "./Domain.js"
+import { InvalidCredentials, LoginRequest, MfaLoginRequest, PasskeySignIn, SessionId, User } from "./Domain.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
 
@@ -85,6 +85,19 @@ export class WebSessionApi extends HttpApiGroup.make("web")
       .addError(TenantNotFound)
       .addError(TenantSuspended)
       .annotate(OpenApi.Summary, "Browser login, second step (TOTP or recovery code): sets the refresh cookie")
+  )
+  .add(
+    HttpApiEndpoint.post("passkey")`/api/v1/tenants/${slug}/web/passkey`
+      .setPayload(PasskeySignIn)
+      .addSuccess(WebTokens)
+      .addError(Unauthorized)
+      .addError(RateLimited)
+      .addError(TenantNotFound)
+      .addError(TenantSuspended)
+      .annotate(
+        OpenApi.Summary,
+        "Browser sign-in with a passkey (passwordless, or the second login step with `mfa_token`): sets the refresh cookie"
+      )
   )
   .add(
     HttpApiEndpoint.post("refresh")`/api/v1/tenants/${slug}/web/refresh`

@@ -24,7 +24,11 @@ export const common = {
       unknownTenant: "No school with this code.",
       badCode: "That code is not valid. Try the next one shown by your app.",
       expired: "Your sign-in took too long. Start again.",
-      continue: "Sign in to continue where you were."
+      continue: "Sign in to continue where you were.",
+      or: "or",
+      passkey: "Sign in with a passkey",
+      passkeyMfa: "Use a passkey instead",
+      passkeyFailed: "No passkey of this school was used, or it was not accepted. Try again or use your password."
     },
     recovery: {
       forgot: "Forgot your password?",
@@ -114,7 +118,12 @@ export const common = {
       unknownTenant: "Aucun établissement avec ce code.",
       badCode: "Ce code n'est pas valide. Essayez le suivant affiché par votre application.",
       expired: "La connexion a pris trop de temps. Recommencez.",
-      continue: "Connectez-vous pour reprendre là où vous en étiez."
+      continue: "Connectez-vous pour reprendre là où vous en étiez.",
+      or: "ou",
+      passkey: "Se connecter avec une clé d'accès",
+      passkeyMfa: "Utiliser une clé d'accès",
+      passkeyFailed:
+        "Aucune clé d'accès de cet établissement n'a été utilisée, ou elle a été refusée. Réessayez ou utilisez votre mot de passe."
     },
     recovery: {
       forgot: "Mot de passe oublié ?",

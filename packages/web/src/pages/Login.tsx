@@ -2,14 +2,18 @@
  * Sign-in (`/t/{slug}/login`): login or e-mail and password, then the TOTP
  * (or recovery code) step when the account has MFA; clear errors for wrong
  * credentials, rate limits (with the wait), suspended or unknown schools.
+ * A passkey signs in without a password (discoverable credential) or
+ * answers the second step in place of the code (issue 18); the WebAuthn
+ * library is loaded only when the button is pressed.
  * Returns to `?next=` (a path of this app only) or the user's home.
  *
  * @module
  */
+import { PasskeyAuthApi } from "@signet/contracts/identity/PasskeysApi"
 import { Redacted } from "effect"
 import { useState } from "preact/hooks"
 import { useLocation } from "preact-iso"
-import { type ApiError, adopt, runWeb } from "../app/api.js"
+import { type ApiError, adopt, call, runWeb } from "../app/api.js"
 import { useT } from "../app/i18n.js"
 
 /** Where to go after signing in: `next` when it is a path of this tenant, else its home. */
@@ -76,6 +80,40 @@ export const Login = ({ slug }: { slug: string }) => {
     }
   }
 
+  /** Passkey sign-in: passwordless, or the second step when `mfa` holds the challenge token. */
+  const passkey = async () => {
+    setBusy(true)
+    setError(undefined)
+    try {
+      const start = await call(PasskeyAuthApi, (c) =>
+        c.passkeyAuth.signInOptions({ path: { slug }, payload: mfa === undefined ? {} : { mfa_token: mfa } })
+      )
+      const { startAuthentication } = await import("@simplewebauthn/browser")
+      let credential: unknown
+      try {
+        credential = await startAuthentication({ optionsJSON: start.options as never })
+      } catch {
+        // Cancelled, timed out, or no passkey of this site on the device.
+        setError(t("login.passkeyFailed"))
+        return
+      }
+      const tokens = await runWeb((c) =>
+        c.web.passkey({
+          path: { slug },
+          payload: { credential: credential as never, ...(mfa === undefined ? {} : { mfa_token: mfa }) }
+        })
+      )
+      adopt(slug, tokens)
+      route(destination(slug, query["next"]), true)
+    } catch (e) {
+      const err = e as ApiError
+      setError(err.tag === "Unauthorized" ? t("login.passkeyFailed") : explain(err))
+    } finally {
+      setBusy(false)
+    }
+  }
+  const webAuthn = typeof window !== "undefined" && window.PublicKeyCredential !== undefined
+
   return (
     <main id="main" class="narrow">
       <p class="brand-big">
@@ -122,6 +160,13 @@ export const Login = ({ slug }: { slug: string }) => {
           {mfa === undefined ? t("login.submit") : t("login.verify")}
         </button>
       </form>
+      {webAuthn && (
+        <p>
+          <button type="button" class="secondary" disabled={busy} onClick={() => void passkey()}>
+            {mfa === undefined ? t("login.passkey") : t("login.passkeyMfa")}
+          </button>
+        </p>
+      )}
       {mfa === undefined && (
         <p>
           <a href={`/t/${encodeURIComponent(slug)}/forgot`}>{t("recovery.forgot")}</a>

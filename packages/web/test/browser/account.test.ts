@@ -115,7 +115,7 @@ describe.runIf(browserAvailable())("web app: account", () => {
                 await other.page.goto(`/t/${slug}/login`)
                 await other.page.getByLabel(/E-mail or username/).fill(login)
                 await other.page.getByLabel(/^Password/).fill(TEST_PASSWORD)
-                await other.page.getByRole("button", { name: "Sign in" }).click()
+                await other.page.getByRole("button", { name: "Sign in", exact: true }).click()
               })
               const codeField = other.page.getByLabel(/code/i).first()
               yield* step(() => codeField.waitFor())

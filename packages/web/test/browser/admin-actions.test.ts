@@ -65,7 +65,7 @@ const adminSignInWithMfa = (t: TestPage, slug: string) =>
       await t.page.goto(`/t/${slug}/login`)
       await t.page.getByLabel(/E-mail or username/).fill(`admin@${slug}.example.edu`)
       await t.page.getByLabel(/^Password/).fill(TEST_PASSWORD)
-      await t.page.getByRole("button", { name: "Sign in" }).click()
+      await t.page.getByRole("button", { name: "Sign in", exact: true }).click()
       await t.page.getByRole("button", { name: "Use a recovery code instead" }).click()
       await t.page.getByLabel("Recovery code").fill(recovery)
       await t.page.getByRole("button", { name: "Verify" }).click()

@@ -27,7 +27,7 @@ const connexion = (t: TestPage, login: string) =>
   step(async () => {
     await t.page.getByLabel("E-mail ou identifiant").fill(login)
     await t.page.getByLabel(/^Mot de passe/).fill(TEST_PASSWORD)
-    await t.page.getByRole("button", { name: "Se connecter" }).click()
+    await t.page.getByRole("button", { name: "Se connecter", exact: true }).click()
     await t.page.waitForURL((u) => !u.pathname.endsWith("/login"), { timeout: 20_000 })
   })
 

@@ -84,16 +84,23 @@ export const openPage = (
   /** The device's time zone (IANA), when a test needs one other than the machine's. */
   timezoneId?: string,
   /** The browser's language (BCP 47); English (`en-GB`) unless a test needs another. */
-  locale = "en-GB"
+  locale = "en-GB",
+  /**
+   * The host name to reach the server by, when not its address: WebAuthn
+   * refuses an IP address as relying party ID, so passkey tests use `localhost`.
+   */
+  hostName?: string
 ): Effect.Effect<TestPage, never, Browser | TestServer | Scope.Scope> =>
   Effect.gen(function* () {
     const browser = yield* Browser
     const server = yield* TestServer
+    const base = new URL(server.url)
+    if (hostName) base.hostname = hostName
     const context = yield* Effect.acquireRelease(
       Effect.promise(() =>
         browser.newContext({
           ...VIEWPORTS[size],
-          baseURL: server.url,
+          baseURL: base.origin,
           locale,
           ...(timezoneId ? { timezoneId } : {})
         })
@@ -110,7 +117,7 @@ export const openPage = (
     page.on("pageerror", (e) => {
       errors.push(e.message)
     })
-    return { page, context, origin: new URL(server.url).origin, requests, errors }
+    return { page, context, origin: base.origin, requests, errors }
   })
 
 /** Runs an async step on a page as an Effect. */
@@ -122,7 +129,7 @@ export const signIn = (t: TestPage, slug: string, login: string, password: strin
     if (!t.page.url().includes(`/t/${slug}/login`)) await t.page.goto(`/t/${slug}/login`)
     await t.page.getByLabel(/E-mail or username/).fill(login)
     await t.page.getByLabel(/^Password/).fill(password)
-    await t.page.getByRole("button", { name: "Sign in" }).click()
+    await t.page.getByRole("button", { name: "Sign in", exact: true }).click()
     await t.page.waitForURL((u) => !u.pathname.endsWith("/login"), { timeout: 20_000 })
   })
 

@@ -31,7 +31,7 @@ describe.runIf(browserAvailable())("web app: sign-in", () => {
           yield* step(() => t.page.goto("/t/wl-wrong/login"))
           yield* step(() => t.page.getByLabel(/E-mail or username/).fill("s1@wl-wrong.example.edu"))
           yield* step(() => t.page.getByLabel(/^Password/).fill("not the password"))
-          yield* step(() => t.page.getByRole("button", { name: "Sign in" }).click())
+          yield* step(() => t.page.getByRole("button", { name: "Sign in", exact: true }).click())
           const alert = t.page.getByRole("alert")
           yield* step(() => alert.waitFor())
           expect(yield* step(() => alert.textContent())).toBe(
@@ -51,7 +51,7 @@ describe.runIf(browserAvailable())("web app: sign-in", () => {
           yield* step(() => t.page.getByLabel(/E-mail or username/).fill("s2@wl-limit.example.edu"))
           for (let i = 0; i < 4; i++) {
             yield* step(() => t.page.getByLabel(/^Password/).fill(`wrong password ${i}`))
-            yield* step(() => t.page.getByRole("button", { name: "Sign in" }).click())
+            yield* step(() => t.page.getByRole("button", { name: "Sign in", exact: true }).click())
             yield* step(() => t.page.getByRole("alert").waitFor())
             yield* step(() =>
               t.page.waitForFunction(() => !document.querySelector("button[type=submit]")?.hasAttribute("disabled"))
@@ -70,7 +70,7 @@ describe.runIf(browserAvailable())("web app: sign-in", () => {
           yield* step(() => t.page.goto("/t/wl-susp/login"))
           yield* step(() => t.page.getByLabel(/E-mail or username/).fill("s1@wl-susp.example.edu"))
           yield* step(() => t.page.getByLabel(/^Password/).fill(TEST_PASSWORD))
-          yield* step(() => t.page.getByRole("button", { name: "Sign in" }).click())
+          yield* step(() => t.page.getByRole("button", { name: "Sign in", exact: true }).click())
           yield* step(() => t.page.getByRole("alert").waitFor())
           expect(yield* step(() => t.page.getByRole("alert").textContent())).toContain("suspended")
         })

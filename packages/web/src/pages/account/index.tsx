@@ -1,7 +1,7 @@
 /**
  * The account area (`/t/{slug}/account`, issue 17 "Account"): profile,
  * password change, sessions with devices and revoke, two-step verification
- * (TOTP with a QR image and recovery codes), API keys for users who may
+ * (TOTP with a QR image and recovery codes), passkeys, API keys for users who may
  * read them.
  *
  * @module
@@ -16,6 +16,7 @@ import { useT } from "../../app/i18n.js"
 import { ErrorNote, Frame, Loading, RequireUser, useLoad } from "../../app/ui.js"
 import { ApiKeys } from "./ApiKeys.js"
 import { Mfa } from "./Mfa.js"
+import { Passkeys } from "./Passkeys.js"
 import { PasswordForm, Profile } from "./Profile.js"
 import { Sessions } from "./Sessions.js"
 
@@ -34,6 +35,7 @@ const AccountPage = ({ slug, user }: { slug: string; user: User }) => {
         <PasswordForm slug={slug} onDone={() => setVersion((v) => v + 1)} />
         <Sessions slug={slug} version={version} />
         <Mfa slug={slug} me={current} onChange={me.reload} />
+        <Passkeys slug={slug} />
         <ApiKeys slug={slug} mfaEnabled={current.mfa_enabled} />
       </div>
     </Frame>
