@@ -14,6 +14,7 @@ import {
   Passkeys,
   policyUse,
   relyingPartyOf,
+  Tenancy,
   UserAdmin,
   WebAuthnCredential
 } from "@signet/core"
@@ -28,6 +29,7 @@ import {
   onboardWithAdmin,
   recordStepUp,
   type TenantRef,
+  testActor,
   testCore,
   user
 } from "./support.js"
@@ -325,6 +327,44 @@ for (const dialect of testDialects()) {
         expect(foreign._tag).toBe("UserNotFound")
         yield* UserAdmin.removePasskey(userId, passkey.id).pipe(policyUse("users:write"), inTenant(tenant, admin))
         expect(yield* UserAdmin.listPasskeys(userId).pipe(policyUse("users:read"), inTenant(tenant))).toEqual([])
+      })
+    )
+
+    it.effect("an administrator with a passkey is not asked to enrol MFA when the tenant requires it", () =>
+      Effect.gen(function* () {
+        const tenant = yield* onboardWithAdmin("pk-required")
+        yield* Tenancy.use((x) => x.putSetting(tenant.slug, "auth.mfa_required_for_admins", true)).pipe(
+          Effect.provide(testActor)
+        )
+        const login = () =>
+          Auth.use((a) =>
+            a.login(
+              tenant.slug,
+              { login: `head@${tenant.slug}.example.edu`, password: Redacted.make(ADMIN_PASSWORD) },
+              {}
+            )
+          )
+        const claimsOf = (l: Effect.Effect.Success<ReturnType<typeof login>>) =>
+          l.status === "authenticated" ? Auth.use((a) => a.validateToken(l.tokens.access_token)) : Effect.die("mfa")
+        const before = yield* Effect.flatMap(login(), claimsOf)
+        expect(before.mfa_enroll).toBe(true)
+        yield* registerPasskey(tenant, yield* adminSession(tenant), new SoftwareAuthenticator())
+        const after = yield* Effect.flatMap(login(), claimsOf)
+        expect(after.mfa_enroll).toBeUndefined()
+      })
+    )
+
+    it.effect("an administrator's MFA reset removes the user's passkeys too", () =>
+      Effect.gen(function* () {
+        const tenant = yield* onboardWithAdmin("pk-reset")
+        const admin = yield* adminSession(tenant)
+        const auth = new SoftwareAuthenticator()
+        yield* registerPasskey(tenant, admin, auth)
+        const userId = admin.id as never
+        yield* UserAdmin.resetMfa(userId).pipe(policyUse("users:write"), inTenant(tenant))
+        expect(yield* UserAdmin.listPasskeys(userId).pipe(policyUse("users:read"), inTenant(tenant))).toEqual([])
+        const refused = yield* Effect.flip(Effect.flatMap(assertion(tenant, auth), (c) => signIn(tenant, c)))
+        expect(refused._tag).toBe("Unauthorized")
       })
     )
   })

@@ -152,8 +152,12 @@ export const clientInfo = (
   }))
 
 const TENANT_PATH = /^\/api\/v1\/tenants\/([^/?#]+)/
-/** REST routes an `mfa_enroll` token may reach: the caller's profile and MFA enrolment. */
-const ENROLMENT_ROUTE = /^\/api\/v1\/tenants\/[^/]+\/(me|me\/mfa\/[^?]*)(\?|$)/
+/**
+ * REST routes an `mfa_enroll` token may reach: the caller's profile and MFA
+ * enrolment — TOTP, or registering a passkey (issue 18: a passkey is a
+ * second factor for `auth.mfa_required_for_admins`).
+ */
+const ENROLMENT_ROUTE = /^\/api\/v1\/tenants\/[^/]+\/(me|me\/mfa\/[^?]*|me\/passkeys(\/options)?)(\?|$)/
 
 /** What a transport hands to {@link resolveCaller}. */
 export interface CallerRequest {

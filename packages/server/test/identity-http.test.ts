@@ -246,6 +246,13 @@ for (const dialect of testDialects()) {
           )
           expect(blocked.permission).toBe("mfa:enroll")
           expect((yield* call("GET", "/api/v1/tenants/web-mfa/me", { auth: t.access_token })).status).toBe(200)
+          // Registering a passkey is an enrolment step too (issue 18): its options are reachable.
+          const passkeyStart = yield* call("POST", "/api/v1/tenants/web-mfa/me/passkeys/options", {
+            auth: t.access_token,
+            body: { password: PASSWORD }
+          })
+          expect(passkeyStart.status).toBe(200)
+          expect(passkeyStart.body.options.challenge).toBeTypeOf("string")
           // The policy follows the admin role, not only the admin type: a teacher given it must enrol too.
           const teacher = yield* call("POST", "/api/v1/tenants/web-mfa/users", {
             body: {

@@ -36,6 +36,7 @@ import { makePasswords } from "./auth/Passwords.js"
 import { makeSessions } from "./auth/Sessions.js"
 import { makeTokens } from "./auth/Tokens.js"
 import { TOKEN_KINDS } from "./Keys.js"
+import { PasskeysRepo } from "./repo/Passkeys.js"
 import { SessionsRepo } from "./repo/Sessions.js"
 import { UsersRepo } from "./repo/Users.js"
 
@@ -55,5 +56,5 @@ export class Auth extends Effect.Service<Auth>()("Signet/Auth", {
       accessTtlSeconds: TOKEN_KINDS.access.ttlSeconds
     } as const
   }),
-  dependencies: [SessionsRepo.Default, UsersRepo.Default]
+  dependencies: [SessionsRepo.Default, UsersRepo.Default, PasskeysRepo.Default]
 }) {}

@@ -43,6 +43,7 @@ import { makeKit } from "./mfa/Kit.js"
 import { makeRemoval } from "./mfa/Removal.js"
 import { makeVerification } from "./mfa/Verification.js"
 import { MfaRepo } from "./repo/Mfa.js"
+import { PasskeysRepo } from "./repo/Passkeys.js"
 import { SessionsRepo } from "./repo/Sessions.js"
 import { UsersRepo } from "./repo/Users.js"
 import { StepUp } from "./StepUp.js"
@@ -55,5 +56,5 @@ export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
     const kit = yield* makeKit
     return { ...makeEnrolment(kit), ...makeRemoval(kit), ...makeVerification(kit) } as const
   }),
-  dependencies: [MfaRepo.Default, UsersRepo.Default, SessionsRepo.Default, StepUp.Default]
+  dependencies: [MfaRepo.Default, UsersRepo.Default, SessionsRepo.Default, PasskeysRepo.Default, StepUp.Default]
 }) {}

@@ -21,6 +21,7 @@ import { instant } from "../../kernel/Sql.js"
 import { Tenancy } from "../../tenancy/Tenancy.js"
 import { SigningKeys } from "../Keys.js"
 import { loginRules } from "../LoginLimits.js"
+import { PasskeysRepo } from "../repo/Passkeys.js"
 import { SessionsRepo } from "../repo/Sessions.js"
 import { type UserRow, UsersRepo } from "../repo/Users.js"
 import { Identity } from "../Users.js"
@@ -62,6 +63,7 @@ export const makeKit = Effect.gen(function* () {
   // Login limits: per client address and per account (tenant + login).
   const rules = yield* loginRules
   const access = yield* Access
+  const passkeys = yield* PasskeysRepo
 
   /** Runs `self` in a transaction of the current tenant. */
   const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
@@ -77,10 +79,12 @@ export const makeKit = Effect.gen(function* () {
       // Tenant policy `auth.mfa_required_for_admins`: an administrator — of type admin or dev
       // (whose default role is admin), or holding the admin role — without MFA gets a token
       // that only reaches their profile and MFA enrolment (see UserAuth).
+      // A passkey is a second factor too (issue 18): an administrator with one is not asked to enrol.
       const mustEnroll =
         (user.user_type === "admin" || user.user_type === "dev" || roles.includes("admin")) &&
         !user.mfa_enabled &&
-        (yield* tenancy.settingValue<boolean>(tenant.id, "auth.mfa_required_for_admins"))
+        (yield* tenancy.settingValue<boolean>(tenant.id, "auth.mfa_required_for_admins")) &&
+        (yield* withTenant(tenant, passkeys.countOfUser(user.id))) === 0
       return yield* keys.sign("access", {
         ...(mustEnroll ? { mfa_enroll: true } : {}),
         sub: user.id,

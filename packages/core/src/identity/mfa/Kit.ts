@@ -21,6 +21,7 @@ import { Auth } from "../Auth.js"
 import { SigningKeys } from "../Keys.js"
 import { loginRules } from "../LoginLimits.js"
 import { MfaRepo } from "../repo/Mfa.js"
+import { PasskeysRepo } from "../repo/Passkeys.js"
 import { SessionsRepo } from "../repo/Sessions.js"
 import { UsersRepo } from "../repo/Users.js"
 import { StepUp } from "../StepUp.js"
@@ -56,6 +57,7 @@ export const makeKit = Effect.gen(function* () {
   const repo = yield* MfaRepo
   const users = yield* UsersRepo
   const sessions = yield* SessionsRepo
+  const passkeys = yield* PasskeysRepo
   const envelope = yield* Envelope
   const audit = yield* Audit
   const events = yield* Events
@@ -164,6 +166,7 @@ export const makeKit = Effect.gen(function* () {
     repo,
     users,
     sessions,
+    passkeys,
     envelope,
     audit,
     events,

@@ -12,7 +12,20 @@ import type { Kit } from "./Kit.js"
 
 /** The removal seam of the MFA service; see the module comment. */
 export const makeRemoval = (kit: Kit) => {
-  const { repo, users, audit, events, identity, auth, inTx, userRow, consumeCode, countAttempt, consumeRecovery } = kit
+  const {
+    repo,
+    users,
+    passkeys,
+    audit,
+    events,
+    identity,
+    auth,
+    inTx,
+    userRow,
+    consumeCode,
+    countAttempt,
+    consumeRecovery
+  } = kit
   /**
    * Turns MFA off after re-authentication (password and a current code or
    * a recovery code). Each call counts in the user's MFA attempt bucket.
@@ -50,7 +63,7 @@ export const makeRemoval = (kit: Kit) => {
   /**
    * Administrator's MFA reset (a user who lost their authenticator and
    * recovery codes): turns MFA off, removes the TOTP secret (also a pending
-   * enrolment) and every recovery code, and revokes all the user's
+   * enrolment), every recovery code and every passkey, and revokes all the user's
    * sessions — whoever held a session may be who took the device — in one
    * transaction with an audit row (`mfa.reset`, before/after) and a
    * `signet.user.mfa_reset` event. Unguarded: `UserAdmin.resetMfa` adds
@@ -65,13 +78,20 @@ export const makeRemoval = (kit: Kit) => {
         const row = found.value
         yield* users.disableMfa(userId)
         const codesRemoved = yield* repo.deleteAll(userId)
+        // Passkeys are second factors too (issue 18): a reset leaves the account with the password only.
+        const passkeysRemoved = yield* passkeys.removeAll(userId)
         const revoked = yield* auth.revokeSessions(userId, { reason: "mfa_reset" })
         yield* audit.record({
           action: "mfa.reset",
           targetType: "user",
           targetId: userId,
           before: { mfa_enabled: row.mfa_enabled, enrolment_pending: row.mfa_secret_enc !== null },
-          after: { mfa_enabled: false, recovery_codes_removed: codesRemoved, sessions_revoked: revoked }
+          after: {
+            mfa_enabled: false,
+            recovery_codes_removed: codesRemoved,
+            passkeys_removed: passkeysRemoved,
+            sessions_revoked: revoked
+          }
         })
         yield* events.publish({
           type: "signet.user.mfa_reset",
