@@ -22,6 +22,30 @@ const destination = (slug: string, next: string | undefined) => {
   return next?.startsWith(`${home}/`) && !next.startsWith("//") ? next : home
 }
 
+/**
+ * A passkey sign-in's browser session tokens (passwordless, or the login's
+ * second step with `mfa`), or undefined when the device's ceremony was
+ * cancelled, timed out or found no passkey. Rejects with {@link ApiError}.
+ */
+const passkeyTokens = async (slug: string, mfa: string | undefined) => {
+  const start = await call(PasskeyAuthApi, (c) =>
+    c.passkeyAuth.signInOptions({ path: { slug }, payload: mfa === undefined ? {} : { mfa_token: mfa } })
+  )
+  const { startAuthentication } = await import("@simplewebauthn/browser")
+  let credential: unknown
+  try {
+    credential = await startAuthentication({ optionsJSON: start.options as never })
+  } catch {
+    return undefined
+  }
+  return runWeb((c) =>
+    c.web.passkey({
+      path: { slug },
+      payload: { credential: credential as never, ...(mfa === undefined ? {} : { mfa_token: mfa }) }
+    })
+  )
+}
+
 /** The sign-in page. */
 export const Login = ({ slug }: { slug: string }) => {
   const t = useT()
@@ -85,24 +109,8 @@ export const Login = ({ slug }: { slug: string }) => {
     setBusy(true)
     setError(undefined)
     try {
-      const start = await call(PasskeyAuthApi, (c) =>
-        c.passkeyAuth.signInOptions({ path: { slug }, payload: mfa === undefined ? {} : { mfa_token: mfa } })
-      )
-      const { startAuthentication } = await import("@simplewebauthn/browser")
-      let credential: unknown
-      try {
-        credential = await startAuthentication({ optionsJSON: start.options as never })
-      } catch {
-        // Cancelled, timed out, or no passkey of this site on the device.
-        setError(t("login.passkeyFailed"))
-        return
-      }
-      const tokens = await runWeb((c) =>
-        c.web.passkey({
-          path: { slug },
-          payload: { credential: credential as never, ...(mfa === undefined ? {} : { mfa_token: mfa }) }
-        })
-      )
+      const tokens = await passkeyTokens(slug, mfa)
+      if (tokens === undefined) return setError(t("login.passkeyFailed"))
       adopt(slug, tokens)
       route(destination(slug, query["next"]), true)
     } catch (e) {
