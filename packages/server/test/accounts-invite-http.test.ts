@@ -4,66 +4,20 @@
  * link's token is accepted (API and browser), listed, bulk-invited, and the
  * acceptance endpoint answers 429 with Retry-After when flooded.
  */
-import type { AddressInfo } from "node:net"
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
+import { waitForMail } from "@signet/core/testing/smtp"
 import { makeRpcClient } from "@signet/sdk"
-import { call, expectProblem, onboardTenant, TestServer, testServer } from "@signet/server/testing"
-import { Context, Effect, Layer, Option, Redacted } from "effect"
-import { type ParsedMail, simpleParser } from "mailparser"
-import { SMTPServer } from "smtp-server"
+import { call, expectProblem, onboardTenant, TestServer } from "@signet/server/testing"
+import { MAIL_ORIGIN, testServerWithMail } from "@signet/server/testing/mail"
+import { Effect } from "effect"
+import type { ParsedMail } from "mailparser"
 
-/** Messages the loopback SMTP server accepted. */
-class Inbox extends Context.Tag("test/Inbox")<Inbox, Array<ParsedMail>>() {}
+const ORIGIN = MAIL_ORIGIN
+const server = (dialect: "sqlite" | "pg") => testServerWithMail(dialect)
 
-const ORIGIN = "https://signet.test"
-
-const server = (dialect: "sqlite" | "pg") =>
-  Layer.unwrapScoped(
-    Effect.gen(function* () {
-      const inbox: Array<ParsedMail> = []
-      const smtp = new SMTPServer({
-        authOptional: true,
-        disabledCommands: ["STARTTLS", "AUTH"],
-        logger: false,
-        onData: (stream, _session, callback) => {
-          simpleParser(stream).then(
-            (m) => {
-              inbox.push(m)
-              callback()
-            },
-            (e) => callback(e as Error)
-          )
-        }
-      })
-      const port = yield* Effect.acquireRelease(
-        Effect.async<number>((resume) => {
-          smtp.listen(0, "127.0.0.1", () => resume(Effect.succeed((smtp.server.address() as AddressInfo).port)))
-        }),
-        () => Effect.promise(() => new Promise<void>((done) => smtp.close(() => done())))
-      )
-      return Layer.merge(
-        testServer(dialect, {
-          publicUrl: Option.some(ORIGIN),
-          mail: { smtpUrl: Option.some(Redacted.make(`smtp://127.0.0.1:${port}`)), from: "no-reply@signet.test" }
-        }),
-        Layer.succeed(Inbox, inbox)
-      )
-    })
-  )
-
-/** Waits (real time: the server's dispatcher polls every 250 ms) for a mail to `address`. */
-const mailTo = (address: string, marker = "/invite?token=") =>
-  Effect.flatMap(Inbox, (inbox) =>
-    Effect.gen(function* () {
-      for (let i = 0; i < 400; i++) {
-        const found = inbox.find((m) => m.text?.includes(marker) && JSON.stringify(m.to).includes(address))
-        if (found) return found
-        yield* Effect.sleep("50 millis")
-      }
-      throw new Error(`no mail to ${address}`)
-    })
-  )
+/** Waits for the server's outbox to deliver a mail to `address` containing `marker`. */
+const mailTo = (address: string, marker = "/invite?token=") => waitForMail(address, marker)
 
 const PASSWORD = "a brand new passphrase 42"
 const tokenIn = (mail: ParsedMail) => /invite\?token=([A-Za-z0-9_-]+)/.exec(mail.text ?? "")![1]!

@@ -4,67 +4,24 @@
  * server on loopback → its link → a password → signed in and on the home
  * page. A used link says so.
  */
-import type { AddressInfo } from "node:net"
 import { describe, expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
-import { call, loginToken, testServer } from "@signet/server/testing"
-import { Context, Effect, Layer, Option, Redacted } from "effect"
-import { type ParsedMail, simpleParser } from "mailparser"
-import { SMTPServer } from "smtp-server"
+import { waitForMail } from "@signet/core/testing/smtp"
+import { call, loginToken } from "@signet/server/testing"
+import { testServerWithMail } from "@signet/server/testing/mail"
+import { Effect, Layer } from "effect"
 import { axeViolations, BrowserLive, browserAvailable, openPage, screenshot, step, type TestPage } from "./harness.js"
 
-/** Messages the loopback SMTP server accepted. */
-class Inbox extends Context.Tag("test/Inbox")<Inbox, Array<ParsedMail>>() {}
-
 /** The server, its mail going to an SMTP server on loopback; links name `https://signet.test`. */
-const serverWithMail = (dialect: "sqlite" | "pg") =>
-  Layer.unwrapScoped(
-    Effect.gen(function* () {
-      const inbox: Array<ParsedMail> = []
-      const smtp = new SMTPServer({
-        authOptional: true,
-        disabledCommands: ["STARTTLS", "AUTH"],
-        logger: false,
-        onData: (stream, _session, callback) => {
-          simpleParser(stream).then(
-            (m) => {
-              inbox.push(m)
-              callback()
-            },
-            (e) => callback(e as Error)
-          )
-        }
-      })
-      const port = yield* Effect.acquireRelease(
-        Effect.async<number>((resume) => {
-          smtp.listen(0, "127.0.0.1", () => resume(Effect.succeed((smtp.server.address() as AddressInfo).port)))
-        }),
-        () => Effect.promise(() => new Promise<void>((done) => smtp.close(() => done())))
-      )
-      return Layer.mergeAll(
-        testServer(dialect, {
-          publicUrl: Option.some("https://signet.test"),
-          mail: { smtpUrl: Option.some(Redacted.make(`smtp://127.0.0.1:${port}`)), from: "no-reply@signet.test" }
-        }),
-        Layer.succeed(Inbox, inbox),
-        BrowserLive
-      )
-    })
-  )
+const serverWithMail = (dialect: "sqlite" | "pg") => Layer.merge(testServerWithMail(dialect), BrowserLive)
 
 /** The path and query of the invitation link mailed to `address` (waits for the outbox). */
 const inviteLinkTo = (address: string) =>
-  Effect.flatMap(Inbox, (inbox) =>
-    Effect.gen(function* () {
-      for (let i = 0; i < 600; i++) {
-        const mail = inbox.find((m) => JSON.stringify(m.to).includes(address) && m.text?.includes("/invite?token="))
-        const link = mail?.text?.match(/https:\/\/signet\.test(\/t\/[^\s]+\/invite\?token=[A-Za-z0-9_-]+)/)?.[1]
-        if (link) return link
-        yield* Effect.sleep("50 millis")
-      }
-      throw new Error(`no invitation mail to ${address}`)
-    })
-  )
+  Effect.map(waitForMail(address, "/invite?token="), (mail) => {
+    const link = mail.text?.match(/https:\/\/signet\.test(\/t\/[^\s]+\/invite\?token=[A-Za-z0-9_-]+)/)?.[1]
+    if (!link) throw new Error(`no invitation link in the mail to ${address}`)
+    return link
+  })
 
 /** Onboards `slug` and invites `email` as a student; answers the mailed link. */
 const invited = (slug: string, email: string) =>

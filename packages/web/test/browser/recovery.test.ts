@@ -4,13 +4,12 @@
  * server's outbox to a real SMTP server on loopback → its link → a new
  * password → sign-in with it. A used link says so and changes nothing.
  */
-import type { AddressInfo } from "node:net"
 import { describe, expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
-import { TEST_PASSWORD, testServer } from "@signet/server/testing"
-import { Context, Effect, Layer, Option, Redacted } from "effect"
-import { type ParsedMail, simpleParser } from "mailparser"
-import { SMTPServer } from "smtp-server"
+import { waitForMail } from "@signet/core/testing/smtp"
+import { TEST_PASSWORD } from "@signet/server/testing"
+import { testServerWithMail } from "@signet/server/testing/mail"
+import { Effect, Layer } from "effect"
 import {
   axeViolations,
   BrowserLive,
@@ -24,58 +23,16 @@ import {
   type TestPage
 } from "./harness.js"
 
-/** Messages the loopback SMTP server accepted. */
-class Inbox extends Context.Tag("test/Inbox")<Inbox, Array<ParsedMail>>() {}
-
 /** The server, its mail going to an SMTP server on loopback; links name `https://signet.test`. */
-const serverWithMail = (dialect: "sqlite" | "pg") =>
-  Layer.unwrapScoped(
-    Effect.gen(function* () {
-      const inbox: Array<ParsedMail> = []
-      const smtp = new SMTPServer({
-        authOptional: true,
-        disabledCommands: ["STARTTLS", "AUTH"],
-        logger: false,
-        onData: (stream, _session, callback) => {
-          simpleParser(stream).then(
-            (m) => {
-              inbox.push(m)
-              callback()
-            },
-            (e) => callback(e as Error)
-          )
-        }
-      })
-      const port = yield* Effect.acquireRelease(
-        Effect.async<number>((resume) => {
-          smtp.listen(0, "127.0.0.1", () => resume(Effect.succeed((smtp.server.address() as AddressInfo).port)))
-        }),
-        () => Effect.promise(() => new Promise<void>((done) => smtp.close(() => done())))
-      )
-      return Layer.mergeAll(
-        testServer(dialect, {
-          publicUrl: Option.some("https://signet.test"),
-          mail: { smtpUrl: Option.some(Redacted.make(`smtp://127.0.0.1:${port}`)), from: "no-reply@signet.test" }
-        }),
-        Layer.succeed(Inbox, inbox),
-        BrowserLive
-      )
-    })
-  )
+const serverWithMail = (dialect: "sqlite" | "pg") => Layer.merge(testServerWithMail(dialect), BrowserLive)
 
 /** The path and query of the reset link mailed to `address` (waits for the outbox). */
 const resetLinkTo = (address: string) =>
-  Effect.flatMap(Inbox, (inbox) =>
-    Effect.gen(function* () {
-      for (let i = 0; i < 600; i++) {
-        const mail = inbox.find((m) => JSON.stringify(m.to).includes(address) && m.text?.includes("/reset?token="))
-        const link = mail?.text?.match(/https:\/\/signet\.test(\/t\/[^\s]+\/reset\?token=[A-Za-z0-9_-]+)/)?.[1]
-        if (link) return link
-        yield* Effect.sleep("50 millis")
-      }
-      throw new Error(`no reset mail to ${address}`)
-    })
-  )
+  Effect.map(waitForMail(address, "/reset?token="), (mail) => {
+    const link = mail.text?.match(/https:\/\/signet\.test(\/t\/[^\s]+\/reset\?token=[A-Za-z0-9_-]+)/)?.[1]
+    if (!link) throw new Error(`no reset link in the mail to ${address}`)
+    return link
+  })
 
 /** Fills the reset form with `password` twice and submits it. */
 const choosePassword = (t: TestPage, password: string, again = password) =>
