@@ -223,10 +223,10 @@ const ARGON2_KEYS = [
 ]
 
 /** CommonJS packages loaded on first use of an export (see embedAssets). */
-const LAZY_CJS = /^(undici|ws|nodemailer|nats)$/
-/** Importers whose LAZY_CJS imports become lazy: @effect/platform-node, and core's mailer, webhook sender and NATS relay. */
+const LAZY_CJS = /^(undici|ws|nodemailer|nats|@grpc\/grpc-js|@grpc\/proto-loader)$/
+/** Importers whose LAZY_CJS imports become lazy: @effect/platform-node, core's mailer, webhook sender and NATS relay, and the gRPC listener. */
 const LAZY_IMPORTERS =
-  /[\\/]@effect[\\/]platform-node(-shared)?[\\/]|[\\/]packages[\\/]core[\\/]dist[\\/](accounts|integrations)[\\/]/
+  /[\\/]@effect[\\/]platform-node(-shared)?[\\/]|[\\/]packages[\\/]core[\\/]dist[\\/](accounts|integrations)[\\/]|[\\/]packages[\\/]server[\\/]dist[\\/]grpc[\\/]/
 
 /** The Scalar API reference (3.3 MB of JavaScript) that @effect/platform inlines for /docs. */
 const SCALAR = /[\\/]@effect[\\/]platform[\\/]dist[\\/](esm|cjs)[\\/]internal[\\/]httpApiScalar\.js$/
@@ -461,6 +461,11 @@ const buildOne = async ({ name, entry, train, v8Flags = [] }, base, addonFiles) 
     Fs.writeFileSync(webJson, JSON.stringify(listed))
     assets["web.json"] = webJson
     step(`${name}: web app, ${listed.length} files`)
+    // The seeds' proto files for the gRPC listener (packages/server/src/grpc/Protos.ts reads them as assets).
+    const protoSrc = Path.join(root, "packages/contracts/proto")
+    for (const f of Fs.readdirSync(protoSrc).filter((f) => f.endsWith(".proto"))) {
+      assets[`proto/${f}`] = Path.join(protoSrc, f)
+    }
   }
 
   // The application runs from the asset app.js through scripts/sea/main.cjs

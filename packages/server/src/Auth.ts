@@ -317,3 +317,17 @@ export const RpcTenantAuthLive = (config: ServerConfig) =>
       )
     })
   )
+
+/**
+ * gRPC (issue 21 §3): {@link resolveCaller}, then the caller's API rate
+ * limits — the same two steps as `UserAuth` and `RpcTenantAuth`.
+ * @errors Unauthorized, Forbidden, TenantNotFound, TenantSuspended, RateLimited
+ */
+export const resolveLimitedCaller = (config: ServerConfig, request: CallerRequest) =>
+  Effect.gen(function* () {
+    const principal = yield* resolveCaller(config, request)
+    const limiter = yield* RateLimit.RateLimiter
+    const metrics = yield* Metrics
+    yield* limitPrincipal(config.apiRateLimits, limiter, metrics.rateLimited, principal)
+    return principal
+  })

@@ -27,6 +27,7 @@
  * | `SIGNET_RATE_API_ADDRESS` | `off` | API, RPC and web-session requests per client address per window |
  * | `SIGNET_NATS_URL` | — (no relay) | relay every event to NATS JetStream: `nats://[user:pass@]host:4222` |
  * | `SIGNET_NATS_PREFIX` | — | prefix of the relay's stream names and subjects (`[a-z0-9_-]{0,32}`) |
+ * | `SIGNET_GRPC_PORT` | — (no gRPC) | serve the seeds' gRPC services (issue 21 §3) on this port of `SIGNET_HOST` (0 = ephemeral) |
  *
  * @module
  */
@@ -38,6 +39,11 @@ import { type ApiRateLimits, apiRateLimitsConfig, NO_API_RATE_LIMITS } from "./A
 export interface ServerConfig {
   readonly host: string
   readonly port: number
+  /**
+   * The port of the gRPC listener (`SIGNET_GRPC_PORT`; seed 000 uses 50051),
+   * on `host`; none = no gRPC. 0 picks a free port (tests).
+   */
+  readonly grpcPort: Option.Option<number>
   readonly databaseUrl: string
   readonly migrate: boolean
   readonly bootstrapToken: Option.Option<Redacted.Redacted<string>>
@@ -103,6 +109,11 @@ export const serverConfig: Config.Config<ServerConfig> = Config.all({
     Config.validate({ message: "must be a TCP port between 0 and 65535", validation: (n) => n >= 0 && n <= 65535 }),
     Config.withDefault(8080)
   ),
+  grpcPort: Config.option(
+    Config.integer("SIGNET_GRPC_PORT").pipe(
+      Config.validate({ message: "must be a TCP port between 0 and 65535", validation: (n) => n >= 0 && n <= 65535 })
+    )
+  ),
   databaseUrl: Db.databaseUrlConfig,
   migrate: Config.boolean("SIGNET_MIGRATE").pipe(Config.withDefault(true)),
   bootstrapToken: Config.option(Config.redacted("SIGNET_BOOTSTRAP_TOKEN")),
@@ -164,6 +175,7 @@ export const makeServerConfig = (
 ): ServerConfig => ({
   host: "127.0.0.1",
   port: 0,
+  grpcPort: Option.none(),
   migrate: true,
   bootstrapToken: Option.none(),
   corsOrigins: [],

@@ -31,6 +31,7 @@ import {
   UserAuthLive
 } from "./Auth.js"
 import { mailOrigin, type ServerConfig } from "./Config.js"
+import { grpcLayer } from "./grpc/Server.js"
 import { AcademicsHttp, CalendarHttp, TimetableSyncHttp } from "./http/Academics.js"
 import { AccessHttp } from "./http/Access.js"
 import { AccountsHttp, AccountsSelfHttp, InvitationsHttp } from "./http/Accounts.js"
@@ -282,6 +283,8 @@ export const serverLayer = (config: ServerConfig, core = coreLayer(config)) => {
     Layer.provideMerge(
       HttpLayerRouter.serve(routes(config, inflight, closing.signal), { disableLogger: true, disableListenLog: true })
     ),
+    // The seeds' gRPC services on SIGNET_GRPC_PORT (issue 21 §3), when set.
+    Layer.provideMerge(grpcLayer(config)),
     Layer.provide(Layer.mergeAll(MetricsLive, jobs(config))),
     Layer.provideMerge(core),
     Layer.provideMerge(

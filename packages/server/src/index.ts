@@ -6,6 +6,8 @@
  */
 export * from "./Auth.js"
 export * from "./Config.js"
+export { LOADER_OPTIONS, PROTO_FILES, protoDir } from "./grpc/Protos.js"
+export { GRPC_MAX_MESSAGE_BYTES, GrpcEndpoint, grpcLayer } from "./grpc/Server.js"
 export { VERSION } from "./http/System.js"
 export { jsonLineLogger, jsonLines } from "./Logging.js"
 export { Metrics } from "./Metrics.js"

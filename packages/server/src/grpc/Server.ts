@@ -1,0 +1,157 @@
+/**
+ * The gRPC listener (issue 21 §3): the seeds' services (`Services.ts`) on
+ * `SIGNET_GRPC_PORT` with `@grpc/grpc-js`, loaded only when the port is set.
+ *
+ * Per call:
+ * - **Caller**: metadata `authorization: Bearer <access token | API key |
+ *   operator token>` and `x-signet-tenant: <slug>` (required for API keys and
+ *   operators, optional for user tokens — as `/rpc`), resolved by the one
+ *   caller resolution of REST and RPC (`resolveLimitedCaller`: API rate
+ *   limits included). `core.api.v1.AuthService/ValidateToken` takes none.
+ * - **Request id**: `x-request-id` from the metadata (when well-formed) or a
+ *   new one; in the logs of the call and sent back in the initial metadata.
+ * - **Deadline**: the client's `grpc-timeout` bounds the work; past it the
+ *   call ends with `DEADLINE_EXCEEDED` and the work is interrupted. A
+ *   cancelled call interrupts its work too.
+ * - **Errors**: `Codec.failureOf` (tagged errors by their HTTP status,
+ *   malformed messages `INVALID_ARGUMENT`, defects `INTERNAL` without details).
+ * - **Limits**: messages up to 64 KiB either way.
+ *
+ * Plaintext HTTP/2 (h2c) on `SIGNET_HOST`: put it behind a TLS-terminating
+ * proxy or a service mesh for mTLS (seed 004) — see docs/integrations.md.
+ *
+ * @module
+ */
+import * as Crypto from "node:crypto"
+import type * as GrpcJs from "@grpc/grpc-js"
+import { Authenticated, type Core } from "@signet/core"
+import { Context, Duration, Effect, Exit, Layer, Option, Runtime } from "effect"
+import { resolveLimitedCaller } from "../Auth.js"
+import type { ServerConfig } from "../Config.js"
+import type { Metrics } from "../Metrics.js"
+import { CurrentRequestId } from "../Middleware.js"
+import { DeadlineExceeded, failureOf } from "./Codec.js"
+import { loadProtos } from "./Protos.js"
+import { type Method, SERVICES } from "./Services.js"
+
+/** Largest request or response message, in bytes. */
+export const GRPC_MAX_MESSAGE_BYTES = 64 * 1024
+
+/** The gRPC listener's bound port (none when `SIGNET_GRPC_PORT` is not set). */
+export class GrpcEndpoint extends Context.Tag("signet/GrpcEndpoint")<
+  GrpcEndpoint,
+  { readonly port: Option.Option<number> }
+>() {}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** The first value of a metadata key, as text. */
+const first = (md: GrpcJs.Metadata, key: string): string | undefined => {
+  const v = md.get(key)[0]
+  return v === undefined ? undefined : String(v)
+}
+
+/** Milliseconds left before the call's deadline (undefined: no deadline). */
+const remaining = (deadline: GrpcJs.Deadline): number | undefined => {
+  const at = deadline instanceof Date ? deadline.getTime() : deadline
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined
+}
+
+/** The client's address as `resolveCaller` wants it (`ipv4:1.2.3.4:5678` → `1.2.3.4`). */
+const peerIp = (peer: string): string | undefined =>
+  /^ipv4:([0-9.]+):\d+$/.exec(peer)?.[1] ?? /^ipv6:\[([0-9a-f:.]+)\]:\d+$/i.exec(peer)?.[1]
+
+/** A grpc-js unary handler running `method` on `runtime`. */
+const unary =
+  // biome-ignore lint/suspicious/noExplicitAny: the runtime holds the core's and the server's services
+    (grpc: typeof GrpcJs, config: ServerConfig, runtime: Runtime.Runtime<any>, method: Method) =>
+    // biome-ignore lint/suspicious/noExplicitAny: proto-loader messages are untyped
+    (call: GrpcJs.ServerUnaryCall<any, any>, callback: GrpcJs.sendUnaryData<any>) => {
+      const requestId = ((id) => (id && REQUEST_ID.test(id) ? id : Crypto.randomUUID()))(
+        first(call.metadata, "x-request-id")
+      )
+      const header = first(call.metadata, "authorization") ?? ""
+      const withCaller = method.authenticated
+        ? Effect.flatMap(
+            resolveLimitedCaller(config, {
+              token: header.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : "",
+              slug: first(call.metadata, "x-signet-tenant"),
+              client: { ip: peerIp(call.getPeer()), userAgent: first(call.metadata, "user-agent") },
+              requestId,
+              enrolmentStep: false
+            }),
+            (principal) => Effect.provideService(method.handle(call.request), Authenticated, principal)
+          )
+        : method.handle(call.request)
+      const left = remaining(call.getDeadline())
+      const bounded =
+        left === undefined
+          ? withCaller
+          : withCaller.pipe(
+              Effect.timeoutFail({
+                duration: Duration.millis(left),
+                onTimeout: () => new DeadlineExceeded({ message: "the call's deadline passed" })
+              })
+            )
+      const controller = new AbortController()
+      call.on("cancelled", () => controller.abort())
+      const out = new grpc.Metadata()
+      out.set("x-request-id", requestId)
+      void Runtime.runPromiseExit(runtime)(
+        Effect.locally(bounded, CurrentRequestId, requestId).pipe(Effect.annotateLogs("request_id", requestId)),
+        { signal: controller.signal }
+      ).then((exit) => {
+        if (controller.signal.aborted) return
+        call.sendMetadata(out)
+        if (Exit.isSuccess(exit)) return callback(null, exit.value)
+        const failure = failureOf(exit.cause)
+        if (failure.code === 13) void Runtime.runPromise(runtime)(Effect.logError("gRPC call failed", exit.cause))
+        callback({ code: failure.code, details: failure.details, metadata: out })
+      })
+    }
+
+/**
+ * The gRPC listener as a layer: binds `host:grpcPort` when the port is set,
+ * registers every service of `SERVICES`, and on close stops accepting and
+ * lets in-flight calls finish (forcing after the shutdown grace). Provides
+ * {@link GrpcEndpoint} with the bound port.
+ */
+export const grpcLayer = (config: ServerConfig) =>
+  Layer.scoped(
+    GrpcEndpoint,
+    Effect.gen(function* () {
+      if (Option.isNone(config.grpcPort)) return { port: Option.none<number>() }
+      const wanted = config.grpcPort.value
+      const grpc = yield* Effect.promise(() => import("@grpc/grpc-js"))
+      const loader = yield* Effect.promise(() => import("@grpc/proto-loader"))
+      const definition = loadProtos(loader)
+      const runtime = yield* Effect.runtime<Core.CoreServices | Metrics>()
+      const server = new grpc.Server({
+        "grpc.max_receive_message_length": GRPC_MAX_MESSAGE_BYTES,
+        "grpc.max_send_message_length": GRPC_MAX_MESSAGE_BYTES
+      })
+      for (const [name, methods] of Object.entries(SERVICES)) {
+        const service = definition[name] as GrpcJs.ServiceDefinition | undefined
+        if (service === undefined) return yield* Effect.dieMessage(`${name} is not in the proto files`)
+        const impl: GrpcJs.UntypedServiceImplementation = {}
+        for (const [rpc, method] of Object.entries(methods)) impl[rpc] = unary(grpc, config, runtime, method)
+        server.addService(service, impl)
+      }
+      const port = yield* Effect.async<number, Error>((resume) => {
+        server.bindAsync(`${config.host}:${wanted}`, grpc.ServerCredentials.createInsecure(), (e, p) =>
+          resume(e ? Effect.fail(e) : Effect.succeed(p))
+        )
+      }).pipe(Effect.orDie)
+      yield* Effect.addFinalizer(() =>
+        Effect.async<void>((resume) => {
+          const force = setTimeout(() => server.forceShutdown(), config.shutdownGraceMs)
+          server.tryShutdown(() => {
+            clearTimeout(force)
+            resume(Effect.void)
+          })
+        })
+      )
+      yield* Effect.logInfo(`gRPC on ${config.host}:${port}`)
+      return { port: Option.some(port) }
+    })
+  )
