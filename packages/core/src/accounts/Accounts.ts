@@ -18,6 +18,7 @@ import { Effect } from "effect"
 import { makeEmailVerification } from "./EmailVerification.js"
 import { makeInvitations } from "./Invitations.js"
 import { makeMailQueue } from "./MailQueue.js"
+import { makeNotices } from "./Notices.js"
 import { makePasswordReset } from "./PasswordReset.js"
 import { AccountsRepo } from "./Repo.js"
 
@@ -26,6 +27,7 @@ export class Accounts extends Effect.Service<Accounts>()("Signet/Accounts", {
   effect: Effect.gen(function* () {
     const queue = yield* makeMailQueue
     yield* queue.register
+    yield* Effect.flatMap(makeNotices(queue), (n) => n.register)
     const reset = yield* makePasswordReset(queue)
     const verification = yield* makeEmailVerification(queue)
     const invitations = yield* makeInvitations(queue)

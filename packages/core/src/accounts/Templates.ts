@@ -167,3 +167,57 @@ export const emailVerificationMail = (locale: MailLocale, v: LinkMailVars): Rend
 
 /** The invitation mail in `locale` (issue 18 "Invitations"; `minutes` shown in days when whole days). */
 export const invitationMail = (locale: MailLocale, v: LinkMailVars): RenderedMail => linkMail(INVITATION, locale, v)
+
+/** What the "webhook endpoint disabled" mail shows (issue 21 §1). */
+export interface WebhookDisabledVars extends Branding {
+  readonly tenantSlug: string
+  readonly endpointId: string
+  readonly url: string
+  readonly reason: string
+}
+
+const WEBHOOK_DISABLED: Record<
+  MailLocale,
+  {
+    readonly subject: (v: WebhookDisabledVars) => string
+    readonly intro: (v: WebhookDisabledVars) => string
+    readonly why: string
+    readonly next: string
+    readonly support: (a: string) => string
+  }
+> = {
+  en: {
+    subject: (v) => `A webhook endpoint of ${v.tenantName} was disabled`,
+    intro: (v) => `Signet stopped sending events to ${v.url}: every delivery attempt failed for days.`,
+    why: "Reason",
+    next: "Events keep being recorded. Once the receiver answers again, enable the endpoint and replay what it missed:",
+    support: (a) => `Questions? Write to ${a}.`
+  },
+  fr: {
+    subject: (v) => `Un point de réception webhook de ${v.tenantName} a été désactivé`,
+    intro: (v) =>
+      `Signet n'envoie plus d'événements à ${v.url} : toutes les tentatives de livraison ont échoué pendant plusieurs jours.`,
+    why: "Raison",
+    next: "Les événements restent enregistrés. Quand le récepteur répond de nouveau, réactivez le point de réception et rejouez ce qu'il a manqué :",
+    support: (a) => `Une question ? Écrivez à ${a}.`
+  }
+}
+
+/** The mail to a tenant's administrators when a webhook endpoint was disabled after repeated failure, in `locale`. */
+export const webhookDisabledMail = (locale: MailLocale, v: WebhookDisabledVars): RenderedMail => {
+  const s = WEBHOOK_DISABLED[locale]
+  const commands = [
+    `signet webhook enable --tenant ${v.tenantSlug} ${v.endpointId}`,
+    `signet webhook recover --tenant ${v.tenantSlug} ${v.endpointId} --since <time>`
+  ]
+  const support = v.supportEmail ? s.support(v.supportEmail) : ""
+  const text = [s.intro(v), "", `${s.why}: ${v.reason}`, "", s.next, ...commands, "", `— ${v.tenantName}`, support]
+    .join("\n")
+    .trimEnd()
+  const body = `<p>${escapeHtml(s.intro(v))}</p>
+<p><strong>${escapeHtml(s.why)}</strong>: ${escapeHtml(v.reason)}</p>
+<p>${escapeHtml(s.next)}</p>
+<pre style="background:#f4f4f5;padding:0.75rem;overflow-x:auto">${commands.map(escapeHtml).join("\n")}</pre>`
+  const footer = [escapeHtml(v.tenantName), ...(support ? [escapeHtml(support)] : [])].join("<br>")
+  return { subject: s.subject(v), text: `${text}\n`, html: frame(locale, s.subject(v), body, footer) }
+}
