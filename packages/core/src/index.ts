@@ -187,7 +187,7 @@ export {
   type RelayOptions,
   relayRetryDelayMs
 } from "./integrations/Relay.js"
-export { MAX_EXCERPT_BYTES, signHeaders } from "./integrations/Send.js"
+export { MAX_EXCERPT_BYTES, MAX_WEBHOOK_REDIRECTS, redirectTarget, signHeaders } from "./integrations/Send.js"
 export { checkEndpointUrl, isPublicAddress } from "./integrations/Target.js"
 export {
   familyOf,

@@ -7,9 +7,17 @@
  * the same on every retry), `webhook-timestamp` (Unix seconds) and
  * `webhook-signature` (`v1,<base64 HMAC-SHA256>` of `id.timestamp.body`,
  * computed by the `standardwebhooks` package; one per valid secret,
- * space-separated, while a rotation's overlap lasts). Redirects are not
- * followed: only a 2xx answer is a success. The connection goes through
- * `Target.guardedAgent` (SSRF defence).
+ * space-separated, while a rotation's overlap lasts). Only a 2xx answer is
+ * a success. Every connection goes through `Target.guardedAgent` (SSRF
+ * defence: the resolved addresses are checked at each connection).
+ *
+ * Redirects: a 307 or 308 (which keep the method and the body) is followed
+ * up to {@link MAX_WEBHOOK_REDIRECTS} times, each `Location` checked by
+ * {@link redirectTarget} (the endpoint URL's rules: https, no credentials,
+ * no private or loopback literal) before it is connected to — whose
+ * resolution the guarded agent checks again. A 301, 302 or 303 is not
+ * followed (a client would turn the POST into a GET): the attempt fails
+ * naming the new location, for the administrator to update the URL.
  *
  * @module
  */
@@ -17,6 +25,24 @@ import { Effect } from "effect"
 import { Webhook } from "standardwebhooks"
 import { request } from "undici"
 import { checkEndpointUrl, guardedAgent, REFUSED_RESOLUTION, type TargetOptions } from "./Target.js"
+
+/** Redirects (307/308) followed at most per attempt. */
+export const MAX_WEBHOOK_REDIRECTS = 3
+
+/**
+ * Where a redirect from `current` to `location` leads, or why it is refused
+ * (a message naming the rule, as for an endpoint's URL).
+ */
+export const redirectTarget = (current: URL, location: string | undefined, options: TargetOptions): URL | string => {
+  if (location === undefined || location === "") return "is missing (no Location header)"
+  let next: URL
+  try {
+    next = new URL(location, current)
+  } catch {
+    return "is not a URL"
+  }
+  return checkEndpointUrl(next.href, options)
+}
 
 /** Bytes of an answer's body kept in the delivery log at most. */
 export const MAX_EXCERPT_BYTES = 1024
@@ -87,22 +113,39 @@ export const send = (req: SendRequest, options: TargetOptions & { readonly timeo
     const agent = guardedAgent(options, options.timeoutMs)
     const started = performance.now()
     try {
-      const res = await request(url, {
-        method: "POST",
-        headers: signHeaders(req),
-        body: req.payload,
-        dispatcher: agent,
-        signal: AbortSignal.timeout(options.timeoutMs)
-      })
-      const latencyMs = Math.round(performance.now() - started)
-      const excerpt = await excerptOf(res.body).catch(() => null)
-      const ok = res.statusCode >= 200 && res.statusCode < 300
-      const error = ok
-        ? null
-        : res.statusCode >= 300 && res.statusCode < 400
-          ? `HTTP ${res.statusCode}: redirects are not followed`
-          : `HTTP ${res.statusCode}`
-      return { statusCode: res.statusCode, latencyMs, excerpt, error }
+      let target = url
+      for (let hops = 0; ; hops++) {
+        const res = await request(target, {
+          method: "POST",
+          headers: signHeaders(req),
+          body: req.payload,
+          dispatcher: agent,
+          signal: AbortSignal.timeout(options.timeoutMs)
+        })
+        const status = res.statusCode
+        const location = typeof res.headers.location === "string" ? res.headers.location : undefined
+        if ((status === 307 || status === 308) && hops < MAX_WEBHOOK_REDIRECTS) {
+          await res.body.dump().catch(() => undefined)
+          const next = redirectTarget(target, location, options)
+          if (typeof next === "string") {
+            const latencyMs = Math.round(performance.now() - started)
+            return { statusCode: status, latencyMs, excerpt: null, error: `HTTP ${status}: the redirect ${next}` }
+          }
+          target = next
+          continue
+        }
+        const latencyMs = Math.round(performance.now() - started)
+        const excerpt = await excerptOf(res.body).catch(() => null)
+        const ok = status >= 200 && status < 300
+        const error = ok
+          ? null
+          : status === 307 || status === 308
+            ? `HTTP ${status}: more than ${MAX_WEBHOOK_REDIRECTS} redirects`
+            : status >= 300 && status < 400
+              ? `HTTP ${status}: not followed (only 307/308 keep the POST); update the endpoint's URL${location ? ` to ${location.slice(0, 200)}` : ""}`
+              : `HTTP ${status}`
+        return { statusCode: status, latencyMs, excerpt, error }
+      }
     } catch (e) {
       return {
         statusCode: null,
