@@ -76,6 +76,9 @@ const create = Command.make(
       Options.withDescription("`*`, an exact type or a prefix ending with a dot; repeatable (default *)")
     ),
     description: Options.text("description").pipe(Options.optional),
+    ordered: Options.boolean("ordered").pipe(
+      Options.withDescription("Deliver one at a time in the order of the events (a failing one holds the rest)")
+    ),
     json
   },
   (o) =>
@@ -85,7 +88,8 @@ const create = Command.make(
         const input = yield* decode(CreateWebhookEndpoint, "endpoint", {
           url: o.url,
           ...(o.eventType.length > 0 ? { event_types: o.eventType } : {}),
-          ...(Option.isSome(o.description) ? { description: o.description.value } : {})
+          ...(Option.isSome(o.description) ? { description: o.description.value } : {}),
+          ...(o.ordered ? { ordered: true } : {})
         })
         const created = yield* W.createEndpoint(input).pipe(write)
         yield* print(

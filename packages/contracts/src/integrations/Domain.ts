@@ -80,6 +80,12 @@ export class WebhookEndpoint extends Schema.Class<WebhookEndpoint>("WebhookEndpo
   description: Schema.NullOr(Schema.String),
   event_types: Schema.Array(Schema.String),
   enabled: Schema.Boolean,
+  /**
+   * Deliveries to this endpoint go out one at a time in the order their
+   * events happened: a later one waits while an earlier one is pending
+   * (retrying included). Issue 21 §1 "ordered per endpoint where asked".
+   */
+  ordered: Schema.Boolean,
   /** Why the endpoint was disabled automatically (null when enabled or disabled by hand). */
   disabled_reason: Schema.NullOr(Schema.String),
   /** When the current secret was generated. */
@@ -89,12 +95,13 @@ export class WebhookEndpoint extends Schema.Class<WebhookEndpoint>("WebhookEndpo
   updated_at: Schema.DateTimeUtc
 }) {}
 
-/** Body of endpoint creation. `event_types` defaults to `["*"]`, `enabled` to true. */
+/** Body of endpoint creation. `event_types` defaults to `["*"]`, `enabled` to true, `ordered` to false. */
 export class CreateWebhookEndpoint extends Schema.Class<CreateWebhookEndpoint>("CreateWebhookEndpoint")({
   url: Url,
   description: Schema.optional(Description),
   event_types: Schema.optional(WebhookEventFilters),
-  enabled: Schema.optional(Schema.Boolean)
+  enabled: Schema.optional(Schema.Boolean),
+  ordered: Schema.optional(Schema.Boolean)
 }) {}
 
 /** Body of an endpoint update: the fields to change. Re-enabling clears `disabled_reason`. */
@@ -102,7 +109,8 @@ export class UpdateWebhookEndpoint extends Schema.Class<UpdateWebhookEndpoint>("
   url: Schema.optional(Url),
   description: Schema.optional(Schema.NullOr(Description)),
   event_types: Schema.optional(WebhookEventFilters),
-  enabled: Schema.optional(Schema.Boolean)
+  enabled: Schema.optional(Schema.Boolean),
+  ordered: Schema.optional(Schema.Boolean)
 }) {}
 
 /**

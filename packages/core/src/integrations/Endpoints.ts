@@ -114,6 +114,7 @@ export const makeEndpoints = ({ audit, envelope, events, inTx, options, repo }: 
           description: input.description ?? null,
           event_types: input.event_types ?? ["*"],
           enabled: input.enabled ?? true,
+          ordered: input.ordered ?? false,
           secret_enc: yield* envelope.encrypt(secret, secretAad(tenant, id)),
           at: yield* DateTime.now
         })
@@ -145,6 +146,7 @@ export const makeEndpoints = ({ audit, envelope, events, inTx, options, repo }: 
             description: patch.description,
             event_types: patch.event_types,
             enabled: patch.enabled,
+            ordered: patch.ordered,
             ...(patch.enabled === true ? { disabled_reason: null } : {})
           },
           yield* DateTime.now

@@ -121,6 +121,14 @@ export const integrationsMigrations: ModuleMigrations = {
         `CREATE INDEX broker_relay_pending ON broker_relay (created_at, event_id) WHERE relayed_at IS NULL`
       )
       yield* sql.unsafe(`CREATE INDEX broker_relay_relayed ON broker_relay (relayed_at) WHERE relayed_at IS NOT NULL`)
+    }),
+    "0003_webhook_ordered": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      // Issue 21 §1 "ordered per endpoint where asked": existing endpoints stay unordered.
+      yield* sql.unsafe(
+        `ALTER TABLE webhook_endpoints ADD COLUMN ordered ${t.bool} NOT NULL DEFAULT ${t.pg ? "FALSE" : "0"}`
+      )
     })
   }
 }

@@ -21,8 +21,9 @@ import { bool, DbBool, DbCount, DbJson, json, repoSpan } from "../kernel/Sql.js"
 
 /** A `webhook_endpoints` row: the domain's endpoint plus its secret ciphertexts. */
 export const EndpointRow = Schema.Struct({
-  ...Struct.omit(WebhookEndpoint.fields, "enabled", "event_types"),
+  ...Struct.omit(WebhookEndpoint.fields, "enabled", "ordered", "event_types"),
   enabled: DbBool,
+  ordered: DbBool,
   event_types: Schema.compose(DbJson, Schema.Array(Schema.String)),
   secret_enc: Schema.String,
   previous_secret_enc: Schema.NullOr(Schema.String),
@@ -43,6 +44,7 @@ export interface NewEndpoint {
   readonly description: string | null
   readonly event_types: ReadonlyArray<string>
   readonly enabled: boolean
+  readonly ordered: boolean
   readonly secret_enc: string
   readonly at: DateTime.Utc
 }
@@ -53,6 +55,7 @@ export interface EndpointPatch {
   readonly description?: string | null | undefined
   readonly event_types?: ReadonlyArray<string> | undefined
   readonly enabled?: boolean | undefined
+  readonly ordered?: boolean | undefined
   readonly disabled_reason?: string | null | undefined
   readonly last_success_at?: DateTime.Utc | undefined
 }
@@ -119,6 +122,10 @@ const deliveryQueries = (sql: SqlClient.SqlClient) => {
             ON e.tenant_id = d.tenant_id AND e.id = d.endpoint_id
           WHERE d.tenant_id = ${t} AND d.status = 'pending' AND d.next_attempt_at <= ${iso(now)}
             AND e.enabled = ${bool(true)}
+            AND (e.ordered = ${bool(false)} OR NOT EXISTS (
+              SELECT 1 FROM webhook_deliveries p WHERE p.tenant_id = d.tenant_id AND p.endpoint_id = d.endpoint_id
+                AND p.status = 'pending' AND p.next_attempt_at IS NOT NULL
+                AND (p.created_at < d.created_at OR (p.created_at = d.created_at AND p.id < d.id))))
           ORDER BY d.next_attempt_at, d.id LIMIT ${limit}`
       ).pipe(Effect.flatMap(deliveries), span("dueDeliveries")),
     /** An endpoint's deliveries, newest first, at most `limit`. */
@@ -234,10 +241,10 @@ export class IntegrationsRepo extends Effect.Service<IntegrationsRepo>()("Signet
       insertEndpoint: (e: NewEndpoint) =>
         Effect.flatMap(
           tid,
-          (t) => sql`INSERT INTO webhook_endpoints (tenant_id, id, url, description, event_types, enabled,
+          (t) => sql`INSERT INTO webhook_endpoints (tenant_id, id, url, description, event_types, enabled, ordered,
             secret_enc, secret_rotated_at, created_at, updated_at)
             VALUES (${t}, ${e.id}, ${e.url}, ${e.description}, ${json(e.event_types)}, ${bool(e.enabled)},
-              ${e.secret_enc}, ${iso(e.at)}, ${iso(e.at)}, ${iso(e.at)})`
+              ${bool(e.ordered)}, ${e.secret_enc}, ${iso(e.at)}, ${iso(e.at)}, ${iso(e.at)})`
         ).pipe(Effect.asVoid, span("insertEndpoint")),
       /** The tenant's endpoints, oldest first. */
       listEndpoints: Effect.flatMap(
@@ -274,6 +281,7 @@ export class IntegrationsRepo extends Effect.Service<IntegrationsRepo>()("Signet
             ${p.description !== undefined ? sql`description = ${p.description},` : sql``}
             ${p.event_types !== undefined ? sql`event_types = ${json(p.event_types)},` : sql``}
             ${p.enabled !== undefined ? sql`enabled = ${bool(p.enabled)},` : sql``}
+            ${p.ordered !== undefined ? sql`ordered = ${bool(p.ordered)},` : sql``}
             ${p.disabled_reason !== undefined ? sql`disabled_reason = ${p.disabled_reason},` : sql``}
             ${p.last_success_at !== undefined ? sql`last_success_at = ${iso(p.last_success_at)},` : sql``}
             updated_at = ${iso(at)}
