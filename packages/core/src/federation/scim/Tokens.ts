@@ -10,7 +10,8 @@
  * user types SCIM provisions (a new user receives their type's default role,
  * and nobody grants what they do not hold; `Scim.ts`); the
  * server's other routes do not accept it (their resolver knows no `scim_`
- * format) and the SCIM routes accept nothing else.
+ * format) and the SCIM routes accept nothing else. A token stops working
+ * when the user who minted it is disabled or deleted (as API keys do).
  *
  * @module
  */
@@ -21,11 +22,14 @@ import { newId } from "@signet/contracts/kernel/Ids"
 import { Clock, Effect, Option } from "effect"
 import { Audit } from "../../audit/Audit.js"
 import { Events } from "../../events/Events.js"
+import { Identity } from "../../identity/Users.js"
 import { tenantTx } from "../../kernel/Database.js"
 import { instant } from "../../kernel/Sql.js"
 import { ScimRepo, type ScimTokenRow } from "./Repo.js"
 
 const BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
+/** A UUID's textual shape (user ids); other creators (operators, the system) are no user. */
+const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const sha256 = (s: string) => Crypto.createHash("sha256").update(s).digest()
 
 /** What a SCIM token may do: users (read, write, delete) and teams (read, write). Nothing else. */
@@ -52,6 +56,7 @@ export const makeTokens = Effect.gen(function* () {
   const repo = yield* ScimRepo
   const audit = yield* Audit
   const events = yield* Events
+  const identity = yield* Identity
 
   /** Mints a token for the current tenant; the secret is in the answer only. */
   const create = (name: string, permissions: ReadonlyArray<string>) =>
@@ -113,6 +118,12 @@ export const makeTokens = Effect.gen(function* () {
       const row = found.value
       const expected = Buffer.from(row.secret_hash, "hex")
       if (!Crypto.timingSafeEqual(sha256(parsed.value.secret), expected)) return Option.none<Actor>()
+      // A token dies with the user who minted it (as API keys do): disabled or deleted → refused.
+      if (row.created_by !== null && UUID_SHAPE.test(row.created_by)) {
+        const creator = yield* tenantTx(identity.findRow(row.created_by))
+        if (Option.isSome(creator) && (creator.value.status === "disabled" || creator.value.deleted_at !== null))
+          return Option.none<Actor>()
+      }
       const nowMs = yield* Clock.currentTimeMillis
       const last = row.last_used_at ? row.last_used_at.epochMillis : 0
       if (nowMs - last > 60_000) yield* tenantTx(repo.touchToken(row.id, instant(nowMs)))
