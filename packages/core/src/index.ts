@@ -132,6 +132,7 @@ export {
   DEFAULT_SCIM_OPTIONS,
   ERROR_SCHEMA as SCIM_ERROR_SCHEMA,
   type ListQuery as ScimListQuery,
+  project as scimProject,
   resourceType as scimResourceType,
   resourceTypesList as scimResourceTypes,
   SCIM_LIMITS,

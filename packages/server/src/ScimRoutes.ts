@@ -27,6 +27,7 @@ import {
   SCIM_ERROR_SCHEMA,
   SCIM_LIMITS,
   ScimAuth,
+  scimProject,
   scimResourceType,
   scimResourceTypes,
   scimSchema,
@@ -241,7 +242,20 @@ export const scimRoutes = (config: ServerConfig) =>
             yield* Effect.logError("SCIM request failed", outcome.left)
             return errorReply(500, "internal error")
           }
-          return respond(outcome.right)
+          // `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5) shape what a read answers.
+          const shaped = Either.map(outcome.right, (r) =>
+            request.method === "GET" && r.body !== undefined
+              ? {
+                  ...r,
+                  body: scimProject(
+                    r.body,
+                    url.searchParams.get("attributes") ?? undefined,
+                    url.searchParams.get("excludedAttributes") ?? undefined
+                  )
+                }
+              : r
+          )
+          return respond(shaped)
         })
 
       return HttpLayerRouter.addAll(

@@ -209,6 +209,9 @@ for (const dialect of testDialects()) {
           })
           expect(added.status, added.text).toBe(200)
           expect(added.body.members.map((m: { value: string }) => m.value).sort()).toEqual([a, b].sort())
+          const slim = yield* scim("GET", "scim-grp", `/Groups/${gid}?excludedAttributes=members`, token)
+          expect(slim.body.members).toBeUndefined()
+          expect(slim.body).toMatchObject({ id: gid, displayName: "Maths department" })
           const team = yield* call("GET", `/api/v1/tenants/scim-grp/teams/${gid}/members`)
           expect(team.body.items.length).toBe(2)
           const removed = yield* scim("PATCH", "scim-grp", `/Groups/${gid}`, token, {

@@ -227,3 +227,42 @@ export const meta = (
   created: string,
   lastModified: string
 ): Record<string, unknown> => ({ resourceType, created, lastModified, location })
+
+/** Attributes every representation keeps (RFC 7643 §7 `returned: always`). */
+const ALWAYS = new Set(["id", "schemas", "meta"])
+
+/**
+ * A resource (or every resource of a ListResponse) limited by the
+ * `attributes` / `excludedAttributes` query parameters (RFC 7644 §3.4.2.5),
+ * top-level attribute names compared case-insensitively (a dotted name
+ * counts for its top-level attribute); `id`, `schemas` and `meta` stay.
+ */
+export const project = (body: unknown, attributes: string | undefined, excluded: string | undefined): unknown => {
+  const names = (s: string | undefined) =>
+    s === undefined || s.trim() === ""
+      ? undefined
+      : new Set(
+          s
+            .split(",")
+            .slice(0, 50)
+            .map((a) => a.trim().split(".")[0]!.toLowerCase())
+        )
+  const keep = names(attributes)
+  const drop = names(excluded)
+  if (!keep && !drop) return body
+  const one = (r: unknown) => {
+    const obj = asObject(r)
+    if (!obj) return r
+    return Object.fromEntries(
+      Object.entries(obj).filter(([k]) => {
+        const key = k.toLowerCase()
+        if (ALWAYS.has(key)) return true
+        if (keep) return keep.has(key)
+        return !drop!.has(key)
+      })
+    )
+  }
+  const list = asObject(body)
+  if (list && Array.isArray(list.Resources)) return { ...list, Resources: list.Resources.map(one) }
+  return one(body)
+}
