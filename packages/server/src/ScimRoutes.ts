@@ -170,10 +170,21 @@ const respond = (inner: Either.Either<ScimReply, unknown>): HttpServerResponse.H
     if (r.location) headers.location = r.location
     return reply(r.status, r.body, headers)
   }
-  const e = inner.left as { _tag?: string; status?: number; scimType?: string; detail?: string; message?: string }
+  const e = inner.left as {
+    _tag?: string
+    status?: number
+    scimType?: string
+    detail?: string
+    message?: string
+    retryAfterSeconds?: number
+  }
   if (e._tag === "ScimError") {
     const headers: Record<string, string> =
-      e.status === 401 ? { "www-authenticate": 'Bearer realm="scim"' } : e.status === 429 ? { "retry-after": "60" } : {}
+      e.status === 401
+        ? { "www-authenticate": 'Bearer realm="scim"' }
+        : e.status === 429
+          ? { "retry-after": String(e.retryAfterSeconds ?? 60) }
+          : {}
     return errorReply(e.status ?? 400, e.detail ?? "error", e.scimType, headers)
   }
   if (e._tag === "Forbidden") return errorReply(403, e.message ?? "forbidden")
@@ -226,7 +237,9 @@ export const scimRoutes = (config: ServerConfig) =>
             const principal = yield* ScimAuth.authenticate(slug, token)
             const caller = { ...principal, sessionId: null, userType: null, schoolId: null, roles: [] }
             yield* limitPrincipal(config.apiRateLimits, limiter, metrics.rateLimited, caller).pipe(
-              Effect.mapError((e) => new ScimError({ status: 429, detail: e.message, scimType: undefined }))
+              Effect.mapError(
+                (e) => new ScimError({ status: 429, detail: e.message, retryAfterSeconds: e.retry_after_seconds })
+              )
             )
             const body = yield* readBody(request)
             const query: Record<string, string | undefined> = {}

@@ -8,7 +8,7 @@
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
 import { call, expectProblem, loginToken, onboardTenant, TEST_PASSWORD, testServer } from "@signet/server/testing"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import fc from "fast-check"
 
 const ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
@@ -136,6 +136,9 @@ for (const dialect of testDialects()) {
           })
           const dup = yield* scim("POST", "scim-entra", "/Users", token, entraUser("ada@school.example"))
           expectScimError(dup, 409, "uniqueness")
+          const audit = yield* call("GET", `/api/v1/tenants/scim-entra/audit-logs?target_id=${id}`)
+          const actions = audit.body.items.map((e: { action: string }) => e.action)
+          expect(actions).toEqual(expect.arrayContaining(["user.create", "scim.user.created", "scim.user.updated"]))
         })
       )
 
@@ -186,6 +189,19 @@ for (const dialect of testDialects()) {
             const kept = yield* call("GET", `/api/v1/tenants/scim-off/users/${made.body.id}`)
             expect(kept.body.status).toBe("disabled")
           })
+      )
+
+      it.effect("a user an administrator deleted in Signet answers 404 to SCIM and can be provisioned again", () =>
+        Effect.gen(function* () {
+          yield* onboardTenant("scim-gone")
+          const token = yield* scimToken("scim-gone")
+          const first = (yield* scim("POST", "scim-gone", "/Users", token, entraUser("g@school.example"))).body
+          expect((yield* call("DELETE", `/api/v1/tenants/scim-gone/users/${first.id}`)).status).toBe(200)
+          expectScimError(yield* scim("GET", "scim-gone", `/Users/${first.id}`, token), 404)
+          const again = yield* scim("POST", "scim-gone", "/Users", token, entraUser("g@school.example"))
+          expect(again.status, again.text).toBe(201)
+          expect(again.body.id).not.toBe(first.id)
+        })
       )
 
       it.effect("groups: create with a member, PATCH add and remove (members[value eq …]), delete", () =>
@@ -400,6 +416,26 @@ for (const dialect of testDialects()) {
             const res = yield* scim("GET", "scim-fuzz", `/Users?filter=${encodeURIComponent(f)}&sortBy=userName`, token)
             expect([200, 400], `${f} → ${res.text}`).toContain(res.status)
           }
+        })
+      )
+    }
+  )
+}
+
+for (const dialect of testDialects()) {
+  const day = (count: number) => Option.some({ count, windowSeconds: 86_400 })
+  const limits = { address: Option.none(), user: Option.none(), apiKey: day(3), tenant: Option.none() }
+  layer(testServer(dialect, { apiRateLimits: limits }), { timeout: 180_000, excludeTestServices: true })(
+    `SCIM rate limit on ${dialect} (issue 19 §3)`,
+    (it) => {
+      it.effect("a SCIM token counts like an API key: beyond its bucket, a SCIM 429 with Retry-After", () =>
+        Effect.gen(function* () {
+          yield* onboardTenant("scim-rate")
+          const token = yield* scimToken("scim-rate")
+          for (let i = 0; i < 3; i++) expect((yield* scim("GET", "scim-rate", "/Users", token)).status).toBe(200)
+          const limited = yield* scim("GET", "scim-rate", "/Users", token)
+          expectScimError(limited, 429)
+          expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0)
         })
       )
     }

@@ -86,5 +86,7 @@ export type ScimType = typeof ScimType.Type
 export class ScimError extends Schema.TaggedError<ScimError>()("ScimError", {
   status: Schema.Int,
   scimType: Schema.optional(ScimType),
-  detail: Schema.String
+  detail: Schema.String,
+  /** For 429: seconds until the rate-limit bucket allows another request (`Retry-After`). */
+  retryAfterSeconds: Schema.optional(Schema.Number)
 }) {}

@@ -145,13 +145,25 @@ const userKit = Effect.gen(function* () {
   const requireUnique = (input: UserInput, self: string | undefined) =>
     Effect.gen(function* () {
       const byName = yield* repo.userByName(normalizeName(input.userName))
-      if (Option.isSome(byName) && byName.value.user_id !== self)
+      if (Option.isSome(byName) && byName.value.user_id !== self && (yield* live(byName.value.user_id)))
         return yield* scimError(409, `userName "${input.userName}" is taken`, "uniqueness")
       if (input.externalId !== null) {
-        const byExt = yield* repo.usersByExternalId(input.externalId)
-        if (byExt.some((r) => r.user_id !== self))
-          return yield* scimError(409, `externalId "${input.externalId}" is taken`, "uniqueness")
+        for (const other of yield* repo.usersByExternalId(input.externalId))
+          if (other.user_id !== self && (yield* live(other.user_id)))
+            return yield* scimError(409, `externalId "${input.externalId}" is taken`, "uniqueness")
       }
+    })
+
+  /**
+   * Whether a linked user still exists in identity; a link to a user an
+   * administrator deleted is dropped here, so the IdP can provision the name again.
+   */
+  const live = (userId: string) =>
+    Effect.gen(function* () {
+      const row = yield* identity.findRow(userId)
+      if (Option.isSome(row) && row.value.deleted_at === null) return true
+      yield* repo.deleteUser(userId)
+      return false
     })
 
   /** Brings the Signet user to `input`: profile, then status (disable revokes sessions). */
