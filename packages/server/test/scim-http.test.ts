@@ -204,6 +204,24 @@ for (const dialect of testDialects()) {
         })
       )
 
+      it.effect(
+        "the tenant's administrator is out of SCIM's reach: adopting them by e-mail answers 403, nothing changes",
+        () =>
+          Effect.gen(function* () {
+            const admin = yield* onboardTenant("scim-admin")
+            const token = yield* scimToken("scim-admin")
+            const takeover = yield* scim("POST", "scim-admin", "/Users", token, {
+              userName: "admin@scim-admin.example.edu",
+              emails: [{ value: "admin@scim-admin.example.edu", primary: true }],
+              active: false
+            })
+            expectScimError(takeover, 403)
+            expect((yield* call("GET", "/api/v1/tenants/scim-admin/me", { auth: admin })).status).toBe(200)
+            const listed = yield* scim("GET", "scim-admin", "/Users", token)
+            expect(listed.body.totalResults).toBe(0)
+          })
+      )
+
       it.effect("groups: create with a member, PATCH add and remove (members[value eq …]), delete", () =>
         Effect.gen(function* () {
           yield* onboardTenant("scim-grp")

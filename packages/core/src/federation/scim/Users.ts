@@ -15,12 +15,16 @@
  *   and the SCIM link dropped (the id answers 404 afterwards); the Signet
  *   user, its history and grants stay for an administrator to delete.
  * - `userType` cannot change once provisioned (400 `mutability`).
+ * - Acting on an existing user (adopt, change, deprovision) needs the power
+ *   that user holds: the token's scope covers students and teachers, so the
+ *   tenant's administrators are out of SCIM's reach (403).
  *
  * @module
  */
 import type { ScimError } from "@signet/contracts/federation/ScimDomain"
 import type { User, UserId } from "@signet/contracts/identity/Domain"
 import { Clock, DateTime, Effect, Option } from "effect"
+import { Access } from "../../access/Access.js"
 import { Audit } from "../../audit/Audit.js"
 import { Events } from "../../events/Events.js"
 import { Auth } from "../../identity/Auth.js"
@@ -106,6 +110,7 @@ const userKit = Effect.gen(function* () {
   const repo = yield* ScimRepo
   const identity = yield* Identity
   const auth = yield* Auth
+  const access = yield* Access
   const audit = yield* Audit
   const events = yield* Events
 
@@ -166,9 +171,17 @@ const userKit = Effect.gen(function* () {
       return false
     })
 
+  /**
+   * Acting on an existing user needs the power that user holds
+   * (`Access.requireHeldUser`, as in `UserAdmin`): an IdP cannot adopt,
+   * edit, disable or delete the tenant's administrator with a SCIM token.
+   */
+  const requirePower = (userId: UserId) => access.requireHeldUser(userId, "provisioning this user over SCIM")
+
   /** Brings the Signet user to `input`: profile, then status (disable revokes sessions). */
   const applyToUser = (user: User, input: UserInput) =>
     Effect.gen(function* () {
+      yield* requirePower(user.id)
       const names = namesOf(input)
       const patch = {
         ...(input.email.toLowerCase() !== user.email.toLowerCase() ? { email: input.email } : {}),
@@ -184,12 +197,12 @@ const userKit = Effect.gen(function* () {
       }
     })
 
-  return { repo, identity, auth, commit, load, link, requireUnique, applyToUser } as const
+  return { repo, identity, auth, commit, load, link, requireUnique, applyToUser, requirePower } as const
 })
 
 /** The `/Users` seam of the SCIM service; see the module comment. */
 export const makeUsers = Effect.gen(function* () {
-  const { repo, identity, auth, commit, load, link, requireUnique, applyToUser } = yield* userKit
+  const { repo, identity, auth, commit, load, link, requireUnique, applyToUser, requirePower } = yield* userKit
 
   /**
    * Creates (or adopts, see the module comment) a user from a User body; answers it with 201.
@@ -269,6 +282,7 @@ export const makeUsers = Effect.gen(function* () {
       Effect.gen(function* () {
         const current = yield* load(id, base)
         yield* checkIfMatch(ifMatch, current.etag)
+        yield* requirePower(current.user.id)
         if (current.user.status !== "disabled") yield* auth.disableUser(current.user.id)
         yield* repo.deleteUser(current.user.id)
         yield* commit("deprovisioned", current.user.id, { reason: "delete" })
