@@ -436,6 +436,54 @@ for (const dialect of testDialects()) {
           }
         })
       )
+
+      it.effect("arbitrary PATCH operations never answer 500 (fast-check)", () =>
+        Effect.gen(function* () {
+          yield* onboardTenant("scim-fuzz-patch")
+          const token = yield* scimToken("scim-fuzz-patch")
+          const user = (yield* scim("POST", "scim-fuzz-patch", "/Users", token, entraUser("p@school.example"))).body
+          const path = fc.oneof(
+            fc.constantFrom(
+              "active",
+              "name.givenName",
+              "emails",
+              'emails[type eq "work"].value',
+              "members",
+              "userName",
+              `${ENTERPRISE}:department`,
+              "name[",
+              'emails[value co "@"]',
+              "displayName",
+              "externalId",
+              "x.y.z"
+            ),
+            fc.string({ maxLength: 30 })
+          )
+          const value = fc.oneof(
+            fc.string({ maxLength: 20 }),
+            fc.boolean(),
+            fc.integer(),
+            fc.constant(null),
+            fc.array(fc.record({ value: fc.string({ maxLength: 10 }) }), { maxLength: 2 }),
+            fc.dictionary(
+              fc.constantFrom("active", "displayName", "name.familyName", "bogus"),
+              fc.string({ maxLength: 8 })
+            )
+          )
+          const op = fc.record(
+            { op: fc.constantFrom("add", "Replace", "remove", "REMOVE", "move"), path, value },
+            { requiredKeys: ["op"] }
+          )
+          const samples = fc.sample(fc.array(op, { minLength: 1, maxLength: 3 }), { numRuns: 60, seed: 19 })
+          for (const Operations of samples) {
+            const res = yield* scim("PATCH", "scim-fuzz-patch", `/Users/${user.id}`, token, {
+              schemas: [PATCH],
+              Operations
+            })
+            expect([200, 400, 409], `${JSON.stringify(Operations)} → ${res.text}`).toContain(res.status)
+          }
+        })
+      )
     }
   )
 }
