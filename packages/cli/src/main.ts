@@ -35,6 +35,7 @@ const subcommands: ReadonlyArray<readonly [name: string, load: () => Promise<Any
   ["role", () => import("./commands/role.js").then((m) => m.role)],
   ["webhook", () => import("./commands/webhook.js").then((m) => m.webhook)],
   ["apikey", () => import("./commands/user.js").then((m) => m.apikey)],
+  ["scim-token", () => import("./commands/scim.js").then((m) => m.scimToken)],
   ["operator", () => import("./commands/operator.js").then((m) => m.operator)],
   ["school", () => import("./commands/academics.js").then((m) => m.academicsCommands[0])],
   ["classroom", () => import("./commands/academics.js").then((m) => m.academicsCommands[1])],

@@ -22,6 +22,7 @@ import { BeaconDeviceApi, BeaconsApi } from "./beacon/Api.js"
 import { BillingApi, BillingPlatformApi } from "./billing/Api.js"
 import { BillingCommand, BillingQuery } from "./billing/Rpc.js"
 import { EventsApi } from "./events/Api.js"
+import { ScimTokensApi } from "./federation/ScimApi.js"
 import { ApiKeysApi, AuthApi, IntrospectionApi, PlatformApi, SessionApi, UsersApi } from "./identity/Api.js"
 import { PasskeyAuthApi, PasskeysApi } from "./identity/PasskeysApi.js"
 import { AuthService, IdentityCommand, IdentityQuery, RpcTenantAuth } from "./identity/Rpc.js"
@@ -59,6 +60,8 @@ export * from "./billing/Domain.js"
 export * from "./billing/Rpc.js"
 export * from "./events/Api.js"
 export { CloudEvent, EventId, OutboxEntry, OutboxStatus } from "./events/Domain.js"
+export * from "./federation/ScimApi.js"
+export * from "./federation/ScimDomain.js"
 export * from "./identity/Api.js"
 export * from "./identity/Domain.js"
 export * from "./identity/PasskeysApi.js"
@@ -105,6 +108,7 @@ export class SignetApi extends HttpApi.make("signet")
   .add(BillingPlatformApi)
   .add(BillingApi)
   .add(ActivitiesApi)
+  .add(ScimTokensApi)
   .annotate(OpenApi.Title, "Signet API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(

@@ -36,6 +36,8 @@ import { Billing } from "./billing/Billing.js"
 import { billingMigrations } from "./billing/Migrations.js"
 import { Events } from "./events/Events.js"
 import { eventsMigrations } from "./events/Migrations.js"
+import { Scim } from "./federation/Scim.js"
+import { scimMigrations } from "./federation/scim/Migrations.js"
 import { accessPortsLayer } from "./identity/AccessPorts.js"
 import { accountUsersLayer } from "./identity/AccountsPorts.js"
 import { ApiKeys } from "./identity/ApiKeys.js"
@@ -84,7 +86,8 @@ export const allMigrations = (appRole: string = DEFAULT_PG_APP_ROLE): ReadonlyAr
   accountsMigrations,
   integrationsMigrations,
   billingMigrations,
-  activitiesMigrations
+  activitiesMigrations,
+  scimMigrations
 ]
 
 /** Every envelope-encrypted column of every module (master-key rotation re-wraps them). */
@@ -154,6 +157,7 @@ export type CoreServices =
   | BrokerRelay
   | Billing
   | Activities
+  | Scim
 
 /** The accounts services (issue 18), built above the core services by {@link layer}. */
 export type AccountsServices = Accounts | Mailer
@@ -198,7 +202,11 @@ const onboarding = Layer.effect(
 )
 
 /** The module services, given a `SqlClient` and an `Envelope`. */
-export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = Activities.Default.pipe(
+export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = Layer.mergeAll(
+  Activities.Default,
+  // SCIM provisions users through identity's and access's services (issue 19 §3).
+  Scim.Default
+).pipe(
   // Activities checks targets through academics', identity's and beacons' facades (issue 22).
   Layer.provideMerge(
     Layer.mergeAll(

@@ -128,6 +128,27 @@ export { BILLING_TENANT_TABLES, billingMigrations } from "./billing/Migrations.j
 export * as Pricing from "./billing/Pricing.js"
 export * as Core from "./Core.js"
 export { backoff, type DispatcherOptions, defaultDispatcherOptions, Events, type Subscriber } from "./events/Events.js"
+export {
+  DEFAULT_SCIM_OPTIONS,
+  ERROR_SCHEMA as SCIM_ERROR_SCHEMA,
+  type ListQuery as ScimListQuery,
+  project as scimProject,
+  resourceType as scimResourceType,
+  resourceTypesList as scimResourceTypes,
+  SCIM_LIMITS,
+  SCIM_SCOPE,
+  SCIM_TABLES,
+  Scim,
+  ScimAuth,
+  ScimOptions,
+  type ScimOptionsShape,
+  ScimProvisioning,
+  ScimTokensAdmin,
+  schema as scimSchema,
+  schemasList as scimSchemas,
+  scimMigrations,
+  serviceProviderConfig as scimServiceProviderConfig
+} from "./federation/Scim.js"
 export { accessPortsLayer } from "./identity/AccessPorts.js"
 export { Account } from "./identity/Account.js"
 export { UserAdmin } from "./identity/Admin.js"

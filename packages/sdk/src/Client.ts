@@ -31,6 +31,7 @@ import { billingApi } from "./BillingApis.js"
 import { webhooksApi } from "./IntegrationApis.js"
 import { invitationsApi } from "./InvitationApis.js"
 import { academicsApi, attendanceApi, beaconsApi } from "./SchoolApis.js"
+import { scimTokensApi } from "./ScimApis.js"
 import { makeSession, type SignetClientOptions } from "./Session.js"
 
 export type { UsageEventInput, UsageQueryInput } from "./BillingApis.js"
@@ -96,7 +97,9 @@ export const createSignetClient = (options: SignetClientOptions) => {
     /** Subscription, meters and usage ingestion (`billing.ingest`, docs/billing.md). */
     billing: billingApi(session),
     /** Notes, tasks, reviews and timelines of any target (docs/activities.md). */
-    activities: activitiesApi(session)
+    activities: activitiesApi(session),
+    /** SCIM 2.0 provisioning tokens for Entra ID or Okta (docs/scim.md). */
+    scimTokens: scimTokensApi(session)
   }
 }
 

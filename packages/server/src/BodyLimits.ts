@@ -87,8 +87,15 @@ const expectedContentType = (path: string): string =>
  * form-encoded bodies were accepted on JSON endpoints, and bodies without a
  * type skipped the JSON depth guard). Parameters such as `charset` are ignored.
  */
-const acceptsContentType = (path: string, contentType: string): boolean =>
-  contentType.split(";")[0]!.trim() === expectedContentType(path)
+const acceptsContentType = (path: string, contentType: string): boolean => {
+  const type = contentType.split(";")[0]!.trim()
+  // SCIM (RFC 7644 §3.8): application/scim+json, and application/json as clients also send.
+  if (SCIM_PATH.test(path)) return type === "application/scim+json" || type === "application/json"
+  return type === expectedContentType(path)
+}
+
+/** Paths of the SCIM endpoints (`ScimRoutes.ts`). */
+const SCIM_PATH = /^\/t\/[^/]+\/scim\/v2\//
 
 /**
  * The body limit of a route, in bytes: `maxUploadBytes` for the uploads

@@ -160,6 +160,9 @@ export const toProblem = (
   requestId: string
 ): HttpServerResponse.HttpServerResponse => {
   if (response.status < 400) return response
+  // SCIM answers its own error format (RFC 7644 §3.12; ScimRoutes.ts).
+  if (response.body._tag === "Uint8Array" && response.body.contentType.startsWith("application/scim+json"))
+    return response
   const keepHeaders: Record<string, string> = {}
   for (const h of [
     "retry-after",

@@ -26,6 +26,8 @@ const FIXED = [
   "/docs/*",
   // The live roll's event stream (LiveRoll.ts, issue 17).
   "/api/v1/tenants/:slug/courses/:id/roll/events",
+  // SCIM 2.0 (ScimRoutes.ts, issue 19 §3).
+  "/t/:slug/scim/v2/*",
   ...WEB_ROUTES
 ]
 

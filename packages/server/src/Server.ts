@@ -43,6 +43,7 @@ import { BillingHttp, BillingPlatformHttp } from "./http/Billing.js"
 import { EventsHttp } from "./http/Events.js"
 import { ApiKeysHttp, AuthHttp, IntrospectionHttp, PlatformHttp, SessionHttp, UsersHttp } from "./http/Identity.js"
 import { PasskeyAuthHttp, PasskeysHttp } from "./http/Passkeys.js"
+import { ScimTokensHttp } from "./http/Scim.js"
 import { SystemHttp } from "./http/System.js"
 import { TenantsHttp } from "./http/Tenancy.js"
 import { WebHttp } from "./http/Web.js"
@@ -51,6 +52,7 @@ import { liveRollRoute } from "./LiveRoll.js"
 import { Metrics, MetricsLive } from "./Metrics.js"
 import { globalMiddleware } from "./Middleware.js"
 import { RpcHandlers } from "./rpc/Handlers.js"
+import { scimRoutes } from "./ScimRoutes.js"
 import { loadWebFiles, webRoutes } from "./WebApp.js"
 
 /** REST routes + OpenAPI document. */
@@ -83,7 +85,8 @@ const apiRoutes = (config: ServerConfig) =>
       WebhooksHttp,
       BillingPlatformHttp,
       BillingHttp,
-      ActivitiesHttp
+      ActivitiesHttp,
+      ScimTokensHttp
     ]),
     Layer.provide([OperatorAuthLive(config), UserAuthLive(config), BeaconAuthLive])
   )
@@ -189,6 +192,7 @@ export const routes = (
     metricsRoute,
     rpcRoute(config),
     liveRollRoute(config, closing),
+    scimRoutes(config),
     config.web ? webRoutes(loadWebFiles()) : Layer.empty
   ).pipe(
     Layer.provide(globalMiddleware(config, inflight, authenticateUpload(config))),

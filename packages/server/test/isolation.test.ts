@@ -48,7 +48,8 @@ const KIND: Record<string, string> = {
   feeds: "feed",
   notes: "note",
   tasks: "task",
-  reviews: "review"
+  reviews: "review",
+  tokens: "scimtoken"
 }
 
 for (const dialect of testDialects()) {
@@ -110,6 +111,8 @@ for (const dialect of testDialects()) {
             )
             const team = yield* post("/teams", { name: `Team ${n}` })
             const apikey = yield* post("/api-keys", { name: `key ${n}`, permissions: ["users:read"] }, true)
+            // Issue 19 §3: a SCIM token (`…/scim/tokens/{id}`).
+            const scimToken = yield* post("/scim/tokens", { name: `scim ${n}` }, true)
             const studentToken = (yield* call("POST", `${T}/auth/login`, {
               auth: false,
               body: { login: email, password: PASSWORD }
@@ -145,7 +148,8 @@ for (const dialect of testDialects()) {
               excuse: excuse.id,
               note: note.id,
               task: task.id,
-              review: review.id
+              review: review.id,
+              scimtoken: scimToken.scim_token.id
             }
             for (const [k, v] of Object.entries(ids)) if (typeof v !== "string") throw new Error(`fixture ${k}: ${v}`)
             tenants.push({ slug, token, ids, secrets: [...Object.values(ids), email, admin, created.body.id] })
