@@ -171,6 +171,9 @@ const recover = Command.make(
     since: Options.text("since").pipe(Options.withDescription("ISO 8601 instant, e.g. 2026-12-01T00:00:00Z")),
     until: Options.text("until").pipe(Options.optional, Options.withDescription("ISO 8601 instant (default now)")),
     all: Options.boolean("all").pipe(Options.withDescription("Succeeded deliveries too, not only failed ones")),
+    missed: Options.boolean("missed").pipe(
+      Options.withDescription("Events that never had a delivery to this endpoint (disabled or filtered out then)")
+    ),
     json
   },
   (o) =>
@@ -180,7 +183,7 @@ const recover = Command.make(
         const range = yield* decode(RecoverWebhookDeliveries, "range", {
           since: o.since,
           ...(Option.isSome(o.until) ? { until: o.until.value } : {}),
-          include: o.all ? "all" : "failed"
+          include: o.missed ? "missed" : o.all ? "all" : "failed"
         })
         const result = yield* W.recover(o.id, range).pipe(write)
         const until = range.until ? DateTime.formatIso(range.until) : "now"

@@ -174,11 +174,14 @@ export const MAX_RECOVERED_DELIVERIES = 10_000
  * in the queue, sent again by the delivery job with the same `webhook-id`
  * and body. `include`: `failed` (default) only those that gave up, `all`
  * the succeeded ones too. Deliveries still pending are left as they are.
+ * `missed`: the tenant's events of the range that never had a delivery to
+ * this endpoint (it was disabled, or its filter did not match then) and that
+ * its current filter matches get one now.
  */
 export class RecoverWebhookDeliveries extends Schema.Class<RecoverWebhookDeliveries>("RecoverWebhookDeliveries")({
   since: Schema.DateTimeUtc,
   until: Schema.optional(Schema.DateTimeUtc),
-  include: Schema.optional(Schema.Literal("failed", "all"))
+  include: Schema.optional(Schema.Literal("failed", "all", "missed"))
 }) {}
 
 /** What a recover call queued: how many deliveries, and whether the range held more than {@link MAX_RECOVERED_DELIVERIES}. */

@@ -20,7 +20,7 @@ import { CloudEvent, EventId, type EventInput, OutboxEntry } from "@signet/contr
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { NotFound } from "@signet/contracts/kernel/Errors"
 import { newId, newUuid } from "@signet/contracts/kernel/Ids"
-import { Clock, Effect, Option, Ref } from "effect"
+import { Clock, DateTime, Effect, Option, Ref } from "effect"
 import { instant } from "../kernel/Sql.js"
 import { type DispatcherOptions, defaultDispatcherOptions, makeDispatcher, type Subscriber } from "./Dispatcher.js"
 import { EventsRepo, type OutboxRow, toCloudEvent } from "./Repo.js"
@@ -140,7 +140,24 @@ export class Events extends Effect.Service<Events>()("Signet/Events", {
       }
     })
 
-    return { publish, subscribe, configure, dispatchOnce, run, dead, get, replay, stats } as const
+    /**
+     * The current tenant's events with `time` in `[since, until)`, oldest
+     * first, at most `limit` (webhook recovery of events an endpoint missed).
+     */
+    const inRange = (
+      since: DateTime.Utc,
+      until: DateTime.Utc,
+      limit: number
+    ): Effect.Effect<ReadonlyArray<CloudEvent>, never, CurrentTenant> =>
+      Effect.gen(function* () {
+        const tenant = yield* CurrentTenant
+        const found = yield* repo
+          .tenantRange(tenant.id, DateTime.formatIso(since), DateTime.formatIso(until), limit)
+          .pipe(Effect.orDie)
+        return found.map(toCloudEvent)
+      })
+
+    return { publish, subscribe, configure, dispatchOnce, run, dead, get, replay, stats, inRange } as const
   }),
   dependencies: [EventsRepo.Default]
 }) {}

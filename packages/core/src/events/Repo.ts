@@ -144,6 +144,11 @@ export class EventsRepo extends Effect.Service<EventsRepo>()("Signet/EventsRepo"
       /** Dead events, oldest first. */
       dead: (limit: number) => deadQ(limit).pipe(span("dead")),
 
+      /** A tenant's events with `time` in `[since, until)` (ISO instants), oldest first, at most `limit`. */
+      tenantRange: (tenant: string, since: string, until: string, limit: number) =>
+        sql`SELECT * FROM outbox WHERE tenant_id = ${tenant} AND time >= ${since} AND time < ${until}
+          ORDER BY time, id LIMIT ${limit}`.pipe(Effect.flatMap(rows), span("tenantRange")),
+
       /** One outbox row. */
       find: (id: EventId) => findQ(id).pipe(span("find")),
 

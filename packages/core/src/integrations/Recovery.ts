@@ -8,13 +8,18 @@ import type { WebhookEndpointNotFound } from "@signet/contracts/integrations/Dom
 import {
   MAX_RECOVERED_DELIVERIES,
   type RecoverWebhookDeliveries,
+  WebhookDeliveryId,
   WebhookRecovery
 } from "@signet/contracts/integrations/Domain"
 import type { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
-import { DateTime, Effect } from "effect"
+import { newId } from "@signet/contracts/kernel/Ids"
+import { DateTime, Effect, Schema } from "effect"
+import { filterMatches } from "./Delivery.js"
 import type { EndpointDeps } from "./Endpoints.js"
 import type { EndpointRow } from "./Repo.js"
+
+const encodeEvent = Schema.encodeSync(Schema.parseJson(Schema.Any))
 
 /** The recover operation over `deps` and the endpoints' `findRow`. */
 export const makeRecover = (
@@ -32,6 +37,32 @@ export const makeRecover = (
    * pruned after the retention (30 days by default): older ones are gone.
    * @errors WebhookEndpointNotFound, ValidationError (`since` not before `until`)
    */
+  /**
+   * New deliveries, due now, for the tenant's events of `[since, until)`
+   * that the endpoint's current filter matches and that never had a delivery
+   * to it (it was disabled, or filtered them out, when they happened).
+   */
+  const queueMissed = (endpoint: EndpointRow, since: DateTime.Utc, until: DateTime.Utc, now: DateTime.Utc) =>
+    Effect.gen(function* () {
+      const events = (yield* deps.events.inRange(since, until, MAX_RECOVERED_DELIVERIES)).filter((e) =>
+        filterMatches(endpoint.event_types, e.type)
+      )
+      let queued = 0
+      for (const event of events) {
+        // One delivery per endpoint and event (the insert does nothing when there is one).
+        const inserted = yield* repo.insertDelivery({
+          id: yield* newId(WebhookDeliveryId),
+          endpoint_id: endpoint.id,
+          event_id: event.id,
+          event_type: event.type,
+          payload: encodeEvent(event),
+          at: now
+        })
+        if (inserted) queued++
+      }
+      return queued
+    })
+
   const recover = (endpointId: string, input: RecoverWebhookDeliveries) =>
     inTx(
       Effect.gen(function* () {
@@ -41,14 +72,17 @@ export const makeRecover = (
         if (!DateTime.lessThan(input.since, until))
           return yield* ValidationError.field("since", "must be before until (or before now when until is omitted)")
         const include = input.include ?? "failed"
-        const requeued = yield* repo.requeueRange({
-          endpointId: endpoint.id,
-          since: input.since,
-          until,
-          statuses: include === "all" ? ["failed", "succeeded"] : ["failed"],
-          limit: MAX_RECOVERED_DELIVERIES,
-          at: now
-        })
+        const requeued =
+          include === "missed"
+            ? yield* queueMissed(endpoint, input.since, until, now)
+            : yield* repo.requeueRange({
+                endpointId: endpoint.id,
+                since: input.since,
+                until,
+                statuses: include === "all" ? ["failed", "succeeded"] : ["failed"],
+                limit: MAX_RECOVERED_DELIVERIES,
+                at: now
+              })
         yield* deps.audit.record({
           action: "integrations.endpoint.recovered",
           targetType: "webhook_endpoint",
