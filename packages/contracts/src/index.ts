@@ -22,6 +22,7 @@ import { BeaconDeviceApi, BeaconsApi } from "./beacon/Api.js"
 import { BillingApi, BillingPlatformApi } from "./billing/Api.js"
 import { BillingCommand, BillingQuery } from "./billing/Rpc.js"
 import { EventsApi } from "./events/Api.js"
+import { OidcClientsApi } from "./federation/OidcApi.js"
 import { ApiKeysApi, AuthApi, PlatformApi, SessionApi, UsersApi } from "./identity/Api.js"
 import { PasskeyAuthApi, PasskeysApi } from "./identity/PasskeysApi.js"
 import { AuthService, IdentityCommand, IdentityQuery, RpcTenantAuth } from "./identity/Rpc.js"
@@ -104,6 +105,7 @@ export class SignetApi extends HttpApi.make("signet")
   .add(BillingPlatformApi)
   .add(BillingApi)
   .add(ActivitiesApi)
+  .add(OidcClientsApi)
   .annotate(OpenApi.Title, "Signet API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(

@@ -128,6 +128,15 @@ export { BILLING_TENANT_TABLES, billingMigrations } from "./billing/Migrations.j
 export * as Pricing from "./billing/Pricing.js"
 export * as Core from "./Core.js"
 export { backoff, type DispatcherOptions, defaultDispatcherOptions, Events, type Subscriber } from "./events/Events.js"
+export {
+  federationOidcMigrations,
+  interactionPath,
+  OIDC_ROUTES,
+  OidcClients,
+  OidcClientsAdmin,
+  OidcProviders,
+  type TenantProvider
+} from "./federation/Oidc.js"
 export { accessPortsLayer } from "./identity/AccessPorts.js"
 export { Account } from "./identity/Account.js"
 export { UserAdmin } from "./identity/Admin.js"

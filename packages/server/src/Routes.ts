@@ -26,6 +26,9 @@ const FIXED = [
   "/docs/*",
   // The live roll's event stream (LiveRoll.ts, issue 17).
   "/api/v1/tenants/:slug/courses/:id/roll/events",
+  // The tenants' OpenID Connect providers (issue 19 §1).
+  "/t/:slug/.well-known/openid-configuration",
+  "/t/:slug/oidc/*",
   ...WEB_ROUTES
 ]
 

@@ -41,6 +41,7 @@ import { BeaconAuthLive, BeaconDeviceHttp, BeaconsHttp } from "./http/Beacon.js"
 import { BillingHttp, BillingPlatformHttp } from "./http/Billing.js"
 import { EventsHttp } from "./http/Events.js"
 import { ApiKeysHttp, AuthHttp, PlatformHttp, SessionHttp, UsersHttp } from "./http/Identity.js"
+import { OidcClientsHttp } from "./http/OidcClients.js"
 import { PasskeyAuthHttp, PasskeysHttp } from "./http/Passkeys.js"
 import { SystemHttp } from "./http/System.js"
 import { TenantsHttp } from "./http/Tenancy.js"
@@ -49,6 +50,7 @@ import { WebhooksHttp } from "./http/Webhooks.js"
 import { liveRollRoute } from "./LiveRoll.js"
 import { Metrics, MetricsLive } from "./Metrics.js"
 import { globalMiddleware } from "./Middleware.js"
+import { oidcRoutes } from "./OidcProvider.js"
 import { RpcHandlers } from "./rpc/Handlers.js"
 import { loadWebFiles, webRoutes } from "./WebApp.js"
 
@@ -79,6 +81,7 @@ const apiRoutes = (config: ServerConfig) =>
       BeaconDeviceHttp,
       BeaconsHttp,
       WebhooksHttp,
+      OidcClientsHttp,
       BillingPlatformHttp,
       BillingHttp,
       ActivitiesHttp
@@ -187,6 +190,7 @@ export const routes = (
     metricsRoute,
     rpcRoute(config),
     liveRollRoute(config, closing),
+    oidcRoutes(config),
     config.web ? webRoutes(loadWebFiles()) : Layer.empty
   ).pipe(
     Layer.provide(globalMiddleware(config, inflight, authenticateUpload(config))),
