@@ -30,6 +30,7 @@ import { activitiesApi } from "./ActivityApis.js"
 import { billingApi } from "./BillingApis.js"
 import { webhooksApi } from "./IntegrationApis.js"
 import { invitationsApi } from "./InvitationApis.js"
+import { oidcClientsApi } from "./OidcApis.js"
 import { academicsApi, attendanceApi, beaconsApi } from "./SchoolApis.js"
 import { makeSession, type SignetClientOptions } from "./Session.js"
 
@@ -89,7 +90,9 @@ export const createSignetClient = (options: SignetClientOptions) => {
     /** Subscription, meters and usage ingestion (`billing.ingest`, docs/billing.md). */
     billing: billingApi(session),
     /** Notes, tasks, reviews and timelines of any target (docs/activities.md). */
-    activities: activitiesApi(session)
+    activities: activitiesApi(session),
+    /** Relying parties of the tenant's OpenID Connect provider (docs/federation.md). */
+    oidcClients: oidcClientsApi(session)
   }
 }
 

@@ -10,7 +10,8 @@
  */
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
-import { call, expectProblem, onboardTenant, TestServer, testServer } from "@signet/server/testing"
+import { createSignetClient } from "@signet/sdk"
+import { call, expectProblem, onboardTenant, TEST_PASSWORD, TestServer, testServer } from "@signet/server/testing"
 import { Effect } from "effect"
 import * as Jose from "jose"
 import * as oidc from "openid-client"
@@ -356,6 +357,31 @@ for (const dialect of testDialects()) {
             expect(yield* refusal(() => oidc.clientCredentialsGrant(atB))).toBe("invalid_client")
             const viaRest = yield* call("GET", `/api/v1/tenants/op-iso-b/oidc/clients/${client.client_id}`)
             expectProblem(viaRest, 404)
+          }),
+        240_000
+      )
+
+      it.effect(
+        "the SDK's client.oidcClients registers, lists and deletes; a deleted client is refused at the token endpoint",
+        () =>
+          Effect.gen(function* () {
+            const server = yield* TestServer
+            yield* onboardTenant("op-sdk")
+            const sdk = createSignetClient({
+              baseUrl: server.url,
+              tenant: "op-sdk",
+              credentials: { login: "admin@op-sdk.example.edu", password: TEST_PASSWORD }
+            })
+            const created = yield* Effect.promise(() =>
+              sdk.oidcClients.create({ name: "Portal", redirect_uris: [], grant_types: ["client_credentials"] })
+            )
+            expect(created.client_secret).toBeTruthy()
+            const listed = yield* Effect.promise(() => sdk.oidcClients.list())
+            expect(listed.map((c) => c.client_id)).toEqual([created.client.client_id])
+            const config = yield* discover("op-sdk", created.client.client_id, created.client_secret)
+            yield* Effect.promise(() => oidc.clientCredentialsGrant(config))
+            yield* Effect.promise(() => sdk.oidcClients.remove(created.client.client_id))
+            expect(yield* refusal(() => oidc.clientCredentialsGrant(config))).toBe("invalid_client")
           }),
         240_000
       )
