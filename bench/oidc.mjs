@@ -41,7 +41,11 @@ const env = {
 }
 spawnSync(process.execPath, [bin, "init"], { cwd: dir, env, stdio: "ignore" })
 const config = JSON.parse(Fs.readFileSync(Path.join(dir, "signet.json"), "utf8"))
-const server = spawn(process.execPath, [bin, "serve", "--port", "0"], { cwd: dir, env, stdio: ["ignore", "pipe", "inherit"] })
+const server = spawn(process.execPath, [bin, "serve", "--port", "0"], {
+  cwd: dir,
+  env,
+  stdio: ["ignore", "pipe", "inherit"]
+})
 const url = await new Promise((resolve) => {
   let out = ""
   server.stdout.on("data", (b) => {
@@ -61,11 +65,16 @@ const post = async (path, body, token) => {
 const PASSWORD = "benchmark passphrase 2026"
 await post(
   "/api/v1/tenants",
-  { slug: "bench", name: "Bench", admin: { email: "admin@bench.example.edu", password: PASSWORD, given_name: "A", family_name: "B" } },
+  {
+    slug: "bench",
+    name: "Bench",
+    admin: { email: "admin@bench.example.edu", password: PASSWORD, given_name: "A", family_name: "B" }
+  },
   config.SIGNET_BOOTSTRAP_TOKEN
 )
 const login = async () =>
-  (await post("/api/v1/tenants/bench/auth/login", { login: "admin@bench.example.edu", password: PASSWORD })).tokens.access_token
+  (await post("/api/v1/tenants/bench/auth/login", { login: "admin@bench.example.edu", password: PASSWORD })).tokens
+    .access_token
 const admin = await login()
 const REDIRECT = "http://127.0.0.1:9/cb"
 const created = await post("/api/v1/tenants/bench/oidc/clients", { name: "Bench RP", redirect_uris: [REDIRECT] }, admin)
@@ -108,7 +117,10 @@ const codeLogin = async (accessToken) => {
     const res = await go(next)
     if (res.location?.includes("/login?next=")) {
       const interaction = decodeURIComponent(res.location.split("next=")[1])
-      const done = await go(`${interaction}/login`, { method: "POST", headers: { authorization: `Bearer ${accessToken}` } })
+      const done = await go(`${interaction}/login`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${accessToken}` }
+      })
       next = JSON.parse(done.text).redirect_to
     } else if (res.status === 200 && res.text.includes("Allow")) {
       next = (await go(`${new URL(next, url).pathname}/confirm`, { method: "POST" })).location
