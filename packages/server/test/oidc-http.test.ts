@@ -221,6 +221,41 @@ for (const dialect of testDialects()) {
       )
 
       it.effect(
+        "a disabled user's refresh token and access token are refused",
+        () =>
+          Effect.gen(function* () {
+            const admin = yield* onboardTenant("op-dis")
+            const created = yield* call("POST", "/api/v1/tenants/op-dis/users", {
+              auth: admin,
+              body: {
+                email: "t@op-dis.example.edu",
+                given_name: "T",
+                family_name: "Eacher",
+                user_type: "teacher",
+                password: TEST_PASSWORD
+              }
+            })
+            expect(created.status, created.text).toBe(201)
+            const teacher = yield* call("POST", "/api/v1/tenants/op-dis/auth/login", {
+              auth: false,
+              body: { login: "t@op-dis.example.edu", password: TEST_PASSWORD }
+            })
+            const { client, client_secret } = yield* register(admin, "op-dis", {})
+            const config = yield* discover("op-dis", client.client_id, client_secret)
+            const { tokens } = yield* login(config, teacher.body.tokens.access_token)
+            const disabled = yield* call("POST", `/api/v1/tenants/op-dis/users/${created.body.id}/disable`, {
+              auth: admin
+            })
+            expect(disabled.status, disabled.text).toBeLessThan(300)
+            expect(yield* refusal(() => oidc.refreshTokenGrant(config, tokens.refresh_token!))).toBe("invalid_grant")
+            expect(
+              yield* refusal(() => oidc.fetchUserInfo(config, tokens.access_token, oidc.skipSubjectCheck))
+            ).not.toBe("accepted")
+          }),
+        240_000
+      )
+
+      it.effect(
         "consent is remembered per user and client: a new browser signs in without the consent page",
         () =>
           Effect.gen(function* () {

@@ -190,6 +190,10 @@ export class OidcProviders extends Effect.Service<OidcProviders>()("Signet/OidcP
         if (cached && cached.fingerprint === fingerprint) return yield* Effect.promise(() => cached.built)
         const built = run(build(tenant, issuer, jwks as { keys: Array<object> }))
         cache.set(tenant.id, { fingerprint, built })
+        // A failed build is not kept: the next request tries again.
+        built.catch(() => {
+          if (cache.get(tenant.id)?.built === built) cache.delete(tenant.id)
+        })
         return yield* Effect.promise(() => built)
       }).pipe(Effect.withSpan("OidcProviders.forTenant"))
 
