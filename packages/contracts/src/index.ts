@@ -23,6 +23,7 @@ import { BillingApi, BillingPlatformApi } from "./billing/Api.js"
 import { BillingCommand, BillingQuery } from "./billing/Rpc.js"
 import { EventsApi } from "./events/Api.js"
 import { OidcClientsApi } from "./federation/OidcApi.js"
+import { OidcClientsCommand, OidcClientsQuery } from "./federation/OidcRpc.js"
 import { ApiKeysApi, AuthApi, PlatformApi, SessionApi, UsersApi } from "./identity/Api.js"
 import { PasskeyAuthApi, PasskeysApi } from "./identity/PasskeysApi.js"
 import { AuthService, IdentityCommand, IdentityQuery, RpcTenantAuth } from "./identity/Rpc.js"
@@ -61,6 +62,7 @@ export * from "./billing/Rpc.js"
 export * from "./events/Api.js"
 export { CloudEvent, EventId, OutboxEntry, OutboxStatus } from "./events/Domain.js"
 export * from "./federation/OidcDomain.js"
+export * from "./federation/OidcRpc.js"
 export * from "./identity/Api.js"
 export * from "./identity/Domain.js"
 export * from "./identity/PasskeysApi.js"
@@ -131,6 +133,8 @@ export const SignetRpcs = TenantQuery.merge(
   WebhooksCommand,
   BillingQuery.middleware(RpcTenantAuth),
   BillingCommand.middleware(RpcTenantAuth),
+  OidcClientsQuery.middleware(RpcTenantAuth),
+  OidcClientsCommand.middleware(RpcTenantAuth),
   ActivitiesQuery,
   ActivitiesCommand
 )

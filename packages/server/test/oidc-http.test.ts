@@ -9,10 +9,11 @@
  * client) — on SQLite and Postgres.
  */
 import { expect, layer } from "@effect/vitest"
+import { CreateOidcClient } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
-import { createSignetClient } from "@signet/sdk"
+import { createSignetClient, makeRpcClient } from "@signet/sdk"
 import { call, expectProblem, onboardTenant, TEST_PASSWORD, TestServer, testServer } from "@signet/server/testing"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import * as Jose from "jose"
 import * as oidc from "openid-client"
 
@@ -417,6 +418,27 @@ for (const dialect of testDialects()) {
             yield* Effect.promise(() => oidc.clientCredentialsGrant(config))
             yield* Effect.promise(() => sdk.oidcClients.remove(created.client.client_id))
             expect(yield* refusal(() => oidc.clientCredentialsGrant(config))).toBe("invalid_client")
+          }),
+        240_000
+      )
+
+      it.scoped(
+        "RPC twins: register, list, delete; another tenant's client answers OidcClientNotFound",
+        () =>
+          Effect.gen(function* () {
+            const server = yield* TestServer
+            const adminA = yield* onboardTenant("op-rpc-a")
+            const adminB = yield* onboardTenant("op-rpc-b")
+            const rpcA = yield* makeRpcClient({ baseUrl: server.url, token: adminA })
+            const rpcB = yield* makeRpcClient({ baseUrl: server.url, token: adminB })
+            const input = Schema.decodeUnknownSync(CreateOidcClient)({ name: "Portal", redirect_uris: [REDIRECT] })
+            const created = yield* rpcA.CreateOidcClient(input)
+            expect(created.client_secret).toBeTruthy()
+            expect((yield* rpcA.ListOidcClients()).map((c) => c.client_id)).toEqual([created.client.client_id])
+            const other = yield* Effect.flip(rpcB.GetOidcClient({ client_id: created.client.client_id }))
+            expect(other._tag).toBe("OidcClientNotFound")
+            yield* rpcA.DeleteOidcClient({ client_id: created.client.client_id })
+            expect(yield* rpcA.ListOidcClients()).toEqual([])
           }),
         240_000
       )
