@@ -29,7 +29,10 @@ import { problemResponse } from "./Problem.js"
 const PROVIDER_HEADERS: Record<string, string> = {
   "x-content-type-options": "nosniff",
   "x-frame-options": "DENY",
-  "referrer-policy": "no-referrer"
+  "referrer-policy": "no-referrer",
+  // Framing and <base> refused; scripts are not restricted here because the
+  // provider's form_post response submits itself with an inline script.
+  "content-security-policy": "frame-ancestors 'none'; base-uri 'none'"
 }
 
 /** Resolves when `res` is finished (or the connection closed). */

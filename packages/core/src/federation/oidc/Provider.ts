@@ -42,6 +42,7 @@ import { makeAdapterFactory } from "./Adapter.js"
 import { accountClaims, claimsConfig } from "./Claims.js"
 import { OidcClients } from "./Clients.js"
 import { oidcCookieKeyColumn } from "./Migrations.js"
+import { errorPage, logoutPage, logoutSuccessPage } from "./Pages.js"
 import { OidcRepo } from "./Repo.js"
 
 /** The provider's endpoints, relative to the issuer `${publicUrl}/t/{slug}`. */
@@ -130,7 +131,17 @@ export class OidcProviders extends Effect.Service<OidcProviders>()("Signet/OidcP
             clientCredentials: { enabled: true },
             revocation: { enabled: true },
             userinfo: { enabled: true },
-            rpInitiatedLogout: { enabled: true }
+            rpInitiatedLogout: {
+              enabled: true,
+              logoutSource: async (ctx, form) => {
+                ctx.type = "html"
+                ctx.body = logoutPage(tenant.slug, form)
+              },
+              postLogoutSuccessSource: async (ctx) => {
+                ctx.type = "html"
+                ctx.body = logoutSuccessPage(ctx.oidc.client?.clientName)
+              }
+            }
           },
           routes: OIDC_ROUTES,
           interactions: { url: (_ctx, interaction) => interactionPath(tenant.slug, interaction.uid) },
@@ -204,10 +215,3 @@ export class OidcProviders extends Effect.Service<OidcProviders>()("Signet/OidcP
   }),
   dependencies: [OidcRepo.Default, OidcClients.Default]
 }) {}
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!)
-
-/** The provider's error page (no script; the error code and description only). */
-const errorPage = (out: { readonly error: string; readonly error_description?: string | undefined }) =>
-  `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Sign-in error</title></head><body><main><h1>Sign-in error</h1><p><code>${escapeHtml(out.error)}</code></p><p>${escapeHtml(out.error_description ?? "")}</p></main></body></html>`
