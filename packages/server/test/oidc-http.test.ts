@@ -13,7 +13,7 @@ import { CreateOidcClient } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { createSignetClient, makeRpcClient } from "@signet/sdk"
 import { call, expectProblem, onboardTenant, TEST_PASSWORD, TestServer, testServer } from "@signet/server/testing"
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import * as Jose from "jose"
 import * as oidc from "openid-client"
 
@@ -461,3 +461,34 @@ for (const dialect of testDialects()) {
     }
   )
 }
+
+layer(
+  testServer("sqlite", {
+    apiRateLimits: {
+      address: Option.some({ count: 3, windowSeconds: 86_400 }),
+      user: Option.none(),
+      apiKey: Option.none(),
+      tenant: Option.none()
+    }
+  }),
+  { timeout: 240_000, excludeTestServices: true }
+)("OpenID Connect provider under the address rate limit (issue 19 §1)", (it) => {
+  it.effect(
+    "the provider's endpoints count against the client address's API limit: 429 with Retry-After",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* TestServer
+        const statuses: Array<number> = []
+        let retryAfter: string | null = null
+        for (let i = 0; i < 5; i++) {
+          const res = yield* Effect.promise(() => fetch(`${server.url}/t/nobody/.well-known/openid-configuration`))
+          statuses.push(res.status)
+          if (res.status === 429) retryAfter = res.headers.get("retry-after")
+        }
+        expect(statuses.slice(0, 3)).toEqual([404, 404, 404])
+        expect(statuses.slice(3)).toEqual([429, 429])
+        expect(Number(retryAfter)).toBeGreaterThan(0)
+      }),
+    240_000
+  )
+})
