@@ -444,6 +444,40 @@ for (const dialect of testDialects()) {
       )
 
       it.effect(
+        "malformed requests to the provider answer 4xx, never 5xx",
+        () =>
+          Effect.gen(function* () {
+            const server = yield* TestServer
+            yield* onboardTenant("op-bad")
+            const T = `${server.url}/t/op-bad`
+            const send = (path: string, init: RequestInit = {}) =>
+              Effect.promise(() => fetch(`${T}${path}`, { redirect: "manual", ...init }).then((r) => r.status))
+            const form = { "content-type": "application/x-www-form-urlencoded" }
+            expect(
+              yield* send("/oidc/token", {
+                method: "POST",
+                headers: { "content-type": "application/json" },
+                body: "{}"
+              })
+            ).toBe(415)
+            expect(
+              yield* send("/oidc/token", { method: "POST", headers: form, body: "%%%&&&=grant_type" })
+            ).toBeGreaterThanOrEqual(400)
+            expect(
+              yield* send("/oidc/token", { method: "POST", headers: form, body: "grant_type=password&username=a" })
+            ).toBeLessThan(500)
+            expect(yield* send("/oidc/interaction/unknown-uid")).toBe(400)
+            expect(yield* send("/oidc/interaction/unknown-uid/login", { method: "POST" })).toBe(400)
+            expect(yield* send("/oidc/auth?client_id=nope&response_type=code&scope=openid")).toBe(400)
+            expect(yield* send("/oidc/userinfo", { headers: { authorization: "Bearer nonsense" } })).toBe(401)
+            expect(
+              yield* Effect.promise(() => fetch(`${server.url}/t/no-such-tenant/oidc/jwks`).then((r) => r.status))
+            ).toBe(404)
+          }),
+        240_000
+      )
+
+      it.effect(
         "registration refuses a non-loopback http redirect URI and stores nothing",
         () =>
           Effect.gen(function* () {
