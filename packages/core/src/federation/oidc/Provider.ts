@@ -19,7 +19,8 @@
  *   userinfo, RP-initiated logout, revocation.
  * - Consent: remembered per user and client — `loadExistingGrant` finds the
  *   user's newest grant for the client even from another browser session.
- * - Cache: one provider per tenant, rebuilt when the tenant's signing keys
+ * - Cache: one provider per tenant (at most {@link MAX_CACHED_PROVIDERS},
+ *   the least recently built dropped first), rebuilt when the tenant's signing keys
  *   change (clients are read through the adapter on each use, so a new or
  *   deleted client needs no rebuild).
  *
@@ -65,6 +66,9 @@ export const OIDC_ROUTES = {
 /** The interaction page of a tenant's provider (sign-in and consent), `uid` the interaction's. */
 export const interactionPath = (slug: string, uid: string) =>
   `/t/${encodeURIComponent(slug)}/oidc/interaction/${encodeURIComponent(uid)}`
+
+/** Most tenant providers kept built in memory (each holds its keystore and routes). */
+export const MAX_CACHED_PROVIDERS = 500
 
 /** A tenant's built provider. */
 export interface TenantProvider {
@@ -200,6 +204,9 @@ export class OidcProviders extends Effect.Service<OidcProviders>()("Signet/OidcP
         const cached = cache.get(tenant.id)
         if (cached && cached.fingerprint === fingerprint) return yield* Effect.promise(() => cached.built)
         const built = run(build(tenant, issuer, jwks as { keys: Array<object> }))
+        cache.delete(tenant.id)
+        // At most MAX_CACHED_PROVIDERS in memory: the least recently built one goes first.
+        if (cache.size >= MAX_CACHED_PROVIDERS) cache.delete(cache.keys().next().value!)
         cache.set(tenant.id, { fingerprint, built })
         // A failed build is not kept: the next request tries again.
         built.catch(() => {
