@@ -79,6 +79,13 @@ for (const dialect of testDialects()) {
           { client_id: id, name: "Library", redirect_uris: ["https://library.example.org/callback"] }
         ])
         expect(listed.stdout).not.toContain(secret!)
+        if (dialect === "sqlite") {
+          // At rest the secret is envelope-encrypted: not in the database file nor its WAL.
+          const data = Path.join(dir, "data")
+          const files = Fs.readdirSync(data).filter((n) => n.startsWith("signet.db"))
+          expect(files.length).toBeGreaterThan(0)
+          for (const f of files) expect(Fs.readFileSync(Path.join(data, f)).includes(Buffer.from(secret!))).toBe(false)
+        }
         const deleted = await signet(["oidc-client", "delete", ...T, id!])
         expect(deleted.code, deleted.stderr).toBe(0)
         expect(JSON.parse((await signet(["oidc-client", "list", ...T, "--json"])).stdout)).toEqual([])
