@@ -50,3 +50,11 @@ it("(d) receives Signet's webhooks: a ping and a school event, each verified wit
   expect(r.stdout).toContain("school event delivered: signet.academics.school.created")
   expect(r.stdout).not.toContain("refused a request")
 })
+
+it("(e) a second application signs a user in with Signet's OpenID Connect provider (issue 19 §1)", async () => {
+  const r = await example("oidc-client/index.mjs")
+  expect(r.code, r.stderr).toBe(0)
+  expect(r.stdout).toContain("Signet asks the user to sign in")
+  expect(r.stdout).toContain("consent page: Library asks to:")
+  expect(r.stdout).toMatch(/Signed in as Ada Lovelace <admin@oidc-[a-z0-9]+\.example\.edu>, admin, roles admin/)
+})

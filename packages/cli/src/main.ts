@@ -34,6 +34,7 @@ const subcommands: ReadonlyArray<readonly [name: string, load: () => Promise<Any
   ["user", () => import("./commands/user.js").then((m) => m.user)],
   ["role", () => import("./commands/role.js").then((m) => m.role)],
   ["webhook", () => import("./commands/webhook.js").then((m) => m.webhook)],
+  ["oidc-client", () => import("./commands/oidc-client.js").then((m) => m.oidcClient)],
   ["apikey", () => import("./commands/user.js").then((m) => m.apikey)],
   ["scim-token", () => import("./commands/scim.js").then((m) => m.scimToken)],
   ["operator", () => import("./commands/operator.js").then((m) => m.operator)],

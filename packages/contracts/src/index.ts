@@ -22,6 +22,8 @@ import { BeaconDeviceApi, BeaconsApi } from "./beacon/Api.js"
 import { BillingApi, BillingPlatformApi } from "./billing/Api.js"
 import { BillingCommand, BillingQuery } from "./billing/Rpc.js"
 import { EventsApi } from "./events/Api.js"
+import { OidcClientsApi } from "./federation/OidcApi.js"
+import { OidcClientsCommand, OidcClientsQuery } from "./federation/OidcRpc.js"
 import { ScimTokensApi } from "./federation/ScimApi.js"
 import { ApiKeysApi, AuthApi, IntrospectionApi, PlatformApi, SessionApi, UsersApi } from "./identity/Api.js"
 import { PasskeyAuthApi, PasskeysApi } from "./identity/PasskeysApi.js"
@@ -60,6 +62,8 @@ export * from "./billing/Domain.js"
 export * from "./billing/Rpc.js"
 export * from "./events/Api.js"
 export { CloudEvent, EventId, OutboxEntry, OutboxStatus } from "./events/Domain.js"
+export * from "./federation/OidcDomain.js"
+export * from "./federation/OidcRpc.js"
 export * from "./federation/ScimApi.js"
 export * from "./federation/ScimDomain.js"
 export * from "./identity/Api.js"
@@ -109,6 +113,7 @@ export class SignetApi extends HttpApi.make("signet")
   .add(BillingApi)
   .add(ActivitiesApi)
   .add(ScimTokensApi)
+  .add(OidcClientsApi)
   .annotate(OpenApi.Title, "Signet API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(
@@ -133,6 +138,8 @@ export const SignetRpcs = TenantQuery.merge(
   WebhooksCommand,
   BillingQuery.middleware(RpcTenantAuth),
   BillingCommand.middleware(RpcTenantAuth),
+  OidcClientsQuery.middleware(RpcTenantAuth),
+  OidcClientsCommand.middleware(RpcTenantAuth),
   ActivitiesQuery,
   ActivitiesCommand
 )

@@ -36,6 +36,9 @@ import { Billing } from "./billing/Billing.js"
 import { billingMigrations } from "./billing/Migrations.js"
 import { Events } from "./events/Events.js"
 import { eventsMigrations } from "./events/Migrations.js"
+import { OidcClients } from "./federation/oidc/Clients.js"
+import { federationOidcMigrations, oidcClientSecretColumn, oidcCookieKeyColumn } from "./federation/oidc/Migrations.js"
+import { OidcProviders } from "./federation/oidc/Provider.js"
 import { Scim } from "./federation/Scim.js"
 import { scimMigrations } from "./federation/scim/Migrations.js"
 import { accessPortsLayer } from "./identity/AccessPorts.js"
@@ -87,7 +90,8 @@ export const allMigrations = (appRole: string = DEFAULT_PG_APP_ROLE): ReadonlyAr
   integrationsMigrations,
   billingMigrations,
   activitiesMigrations,
-  scimMigrations
+  scimMigrations,
+  federationOidcMigrations
 ]
 
 /** Every envelope-encrypted column of every module (master-key rotation re-wraps them). */
@@ -99,7 +103,9 @@ export const encryptedColumns: ReadonlyArray<EncryptedColumn> = [
   timetableSourceUrlColumn,
   webhookSecretColumn,
   webhookPreviousSecretColumn,
-  mailContentColumn
+  mailContentColumn,
+  oidcClientSecretColumn,
+  oidcCookieKeyColumn
 ]
 
 /** Options of {@link layer}. */
@@ -159,8 +165,12 @@ export type CoreServices =
   | Activities
   | Scim
 
-/** The accounts services (issue 18), built above the core services by {@link layer}. */
-export type AccountsServices = Accounts | Mailer
+/**
+ * The accounts services (issue 18) and the OpenID Connect provider's
+ * (issue 19 §1: it reads `email_verified` through accounts), built above
+ * the core services by {@link layer}.
+ */
+export type AccountsServices = Accounts | Mailer | OidcClients | OidcProviders
 
 /**
  * The accounts service over the core services: identity provides its
@@ -168,6 +178,10 @@ export type AccountsServices = Accounts | Mailer
  */
 export const accountsLayer: Layer.Layer<Accounts, never, CoreServices | Mailer | SqlClient.SqlClient> =
   Accounts.Default.pipe(Layer.provide(accountUsersLayer), Layer.provide(UsersRepo.Default))
+
+/** The OpenID Connect provider's services (issue 19 §1) over the core and accounts services. */
+export const oidcLayer: Layer.Layer<OidcClients | OidcProviders, never, CoreServices | Accounts | SqlClient.SqlClient> =
+  OidcProviders.Default.pipe(Layer.provideMerge(OidcClients.Default))
 
 /** The default role a new user of each type receives (defined with the default roles). */
 export { DEFAULT_ROLE_OF_TYPE }
@@ -258,7 +272,8 @@ export const layer = (
       : Effect.map(runAll(sets), (applied) => {
           if (applied.length > 0) options.onMigrated?.(applied)
         })
-  return accountsLayer.pipe(
+  return oidcLayer.pipe(
+    Layer.provideMerge(accountsLayer),
     Layer.provideMerge(servicesLayer),
     Layer.provideMerge(options.mailer ?? mailerFromEnv),
     Layer.provideMerge(

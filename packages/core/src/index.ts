@@ -129,6 +129,15 @@ export * as Pricing from "./billing/Pricing.js"
 export * as Core from "./Core.js"
 export { backoff, type DispatcherOptions, defaultDispatcherOptions, Events, type Subscriber } from "./events/Events.js"
 export {
+  federationOidcMigrations,
+  interactionPath,
+  OIDC_ROUTES,
+  OidcClients,
+  OidcClientsAdmin,
+  OidcProviders,
+  type TenantProvider
+} from "./federation/Oidc.js"
+export {
   DEFAULT_SCIM_OPTIONS,
   ERROR_SCHEMA as SCIM_ERROR_SCHEMA,
   type ListQuery as ScimListQuery,

@@ -30,6 +30,7 @@ import { activitiesApi } from "./ActivityApis.js"
 import { billingApi } from "./BillingApis.js"
 import { webhooksApi } from "./IntegrationApis.js"
 import { invitationsApi } from "./InvitationApis.js"
+import { oidcClientsApi } from "./OidcApis.js"
 import { academicsApi, attendanceApi, beaconsApi } from "./SchoolApis.js"
 import { scimTokensApi } from "./ScimApis.js"
 import { makeSession, type SignetClientOptions } from "./Session.js"
@@ -99,7 +100,9 @@ export const createSignetClient = (options: SignetClientOptions) => {
     /** Notes, tasks, reviews and timelines of any target (docs/activities.md). */
     activities: activitiesApi(session),
     /** SCIM 2.0 provisioning tokens for Entra ID or Okta (docs/scim.md). */
-    scimTokens: scimTokensApi(session)
+    scimTokens: scimTokensApi(session),
+    /** Relying parties of the tenant's OpenID Connect provider (docs/federation.md). */
+    oidcClients: oidcClientsApi(session)
   }
 }
 

@@ -74,13 +74,16 @@ const drain = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<void
 
 /** The body type an endpoint takes: the imports' own, JSON for everything else. */
 const expectedContentType = (path: string): string =>
-  /\/roster\/imports$/.test(path)
-    ? "application/zip"
-    : /\/timetable\/(imports|syncs)$/.test(path)
-      ? "text/calendar"
-      : /^\/api\/v1\/tenants\/[^/]+\/oauth\/introspect$/.test(path)
-        ? "application/x-www-form-urlencoded" // RFC 7662 §2.1
-        : "application/json"
+  // The OIDC provider's endpoints (issue 19 §1) take form-encoded bodies (RFC 6749 §4.1.3).
+  /^\/t\/[^/]+\/oidc\//.test(path)
+    ? "application/x-www-form-urlencoded"
+    : /\/roster\/imports$/.test(path)
+      ? "application/zip"
+      : /\/timetable\/(imports|syncs)$/.test(path)
+        ? "text/calendar"
+        : /^\/api\/v1\/tenants\/[^/]+\/oauth\/introspect$/.test(path)
+          ? "application/x-www-form-urlencoded" // RFC 7662 §2.1
+          : "application/json"
 
 /**
  * Whether a request body's `Content-Type` is the endpoint's (issue 15 §5:

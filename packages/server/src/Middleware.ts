@@ -227,6 +227,9 @@ const logRequest = (
   )
 }
 
+/** The tenants' OpenID Connect provider endpoints (issue 19 §1), counted like the API. */
+const OIDC_PATH = /^\/t\/[^/]+\/(oidc\/|\.well-known\/openid-configuration$)/
+
 /**
  * The global middleware. Order of work per request:
  * 1. resolve the request id (and make it the fiber's log annotation);
@@ -235,7 +238,7 @@ const logRequest = (
  *    multipart bodies (415: the API takes JSON, zip and iCalendar), and JSON
  *    nested deeper than {@link MAX_JSON_DEPTH} (400); cap what is read
  *    through `HttpIncomingMessage.MaxBodySize`;
- * 3. count `/api/…` and `/rpc` requests against the client address's API
+ * 3. count `/api/…`, `/rpc` and OIDC provider (`/t/{slug}/oidc/…`) requests against the client address's API
  *    rate limit when one is set (`SIGNET_RATE_API_ADDRESS`; 429 before any
  *    body is read); the caller's own limits are counted by the auth
  *    middleware, into the same per-request cell;
@@ -281,7 +284,7 @@ export const globalMiddleware = <R = never>(
           )
           const guarded = guardBody({ config, request, path, requestId, limit, authenticate, context }, route)
           const handled =
-            Option.isSome(addressRule) && (path.startsWith("/api/") || path === "/rpc")
+            Option.isSome(addressRule) && (path.startsWith("/api/") || path === "/rpc" || OIDC_PATH.test(path))
               ? hitBucket(
                   limiter,
                   metrics.rateLimited,

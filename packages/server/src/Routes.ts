@@ -28,6 +28,9 @@ const FIXED = [
   "/api/v1/tenants/:slug/courses/:id/roll/events",
   // SCIM 2.0 (ScimRoutes.ts, issue 19 §3).
   "/t/:slug/scim/v2/*",
+  // The tenants' OpenID Connect providers (issue 19 §1).
+  "/t/:slug/.well-known/openid-configuration",
+  "/t/:slug/oidc/*",
   ...WEB_ROUTES
 ]
 

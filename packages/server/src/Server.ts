@@ -42,6 +42,7 @@ import { BeaconAuthLive, BeaconDeviceHttp, BeaconsHttp } from "./http/Beacon.js"
 import { BillingHttp, BillingPlatformHttp } from "./http/Billing.js"
 import { EventsHttp } from "./http/Events.js"
 import { ApiKeysHttp, AuthHttp, IntrospectionHttp, PlatformHttp, SessionHttp, UsersHttp } from "./http/Identity.js"
+import { OidcClientsHttp } from "./http/OidcClients.js"
 import { PasskeyAuthHttp, PasskeysHttp } from "./http/Passkeys.js"
 import { ScimTokensHttp } from "./http/Scim.js"
 import { SystemHttp } from "./http/System.js"
@@ -51,6 +52,7 @@ import { WebhooksHttp } from "./http/Webhooks.js"
 import { liveRollRoute } from "./LiveRoll.js"
 import { Metrics, MetricsLive } from "./Metrics.js"
 import { globalMiddleware } from "./Middleware.js"
+import { oidcRoutes } from "./OidcProvider.js"
 import { RpcHandlers } from "./rpc/Handlers.js"
 import { scimRoutes } from "./ScimRoutes.js"
 import { loadWebFiles, webRoutes } from "./WebApp.js"
@@ -83,6 +85,7 @@ const apiRoutes = (config: ServerConfig) =>
       BeaconDeviceHttp,
       BeaconsHttp,
       WebhooksHttp,
+      OidcClientsHttp,
       BillingPlatformHttp,
       BillingHttp,
       ActivitiesHttp,
@@ -193,6 +196,7 @@ export const routes = (
     rpcRoute(config),
     liveRollRoute(config, closing),
     scimRoutes(config),
+    oidcRoutes(config),
     config.web ? webRoutes(loadWebFiles()) : Layer.empty
   ).pipe(
     Layer.provide(globalMiddleware(config, inflight, authenticateUpload(config))),

@@ -49,7 +49,9 @@ const KIND: Record<string, string> = {
   notes: "note",
   tasks: "task",
   reviews: "review",
-  tokens: "scimtoken"
+  tokens: "scimtoken",
+  // Issue 19 §1: …/oidc/clients/{clientId}.
+  clients: "oidcclient"
 }
 
 for (const dialect of testDialects()) {
@@ -135,7 +137,13 @@ for (const dialect of testDialects()) {
               auth: token,
               body: { ...onSchool, rating: 3 }
             })).body
+            // Issue 19 §1: a relying party of the tenant's OpenID Connect provider.
+            const oidcClient = yield* post("/oidc/clients", {
+              name: `RP ${n}`,
+              redirect_uris: ["https://rp.example/cb"]
+            })
             const ids = {
+              oidcclient: oidcClient.client.client_id,
               school: school.id,
               classroom: classroom.id,
               group: group.id,
@@ -280,6 +288,7 @@ for (const dialect of testDialects()) {
             expect((yield* get(`/excuses/${t.ids.excuse}`)).body.status).toBe("pending")
             expect((yield* get(`/signatures/${t.ids.signature}`)).body.status).toBe("ACCEPTED")
             expect((yield* get(`/activities/notes/${t.ids.note}`)).body.body).toMatch(/^Note \d$/)
+            expect((yield* get(`/oidc/clients/${t.ids.oidcclient}`)).body.name).toMatch(/^RP \d$/)
             expect((yield* get(`/activities/tasks/${t.ids.task}`)).body).toMatchObject({ status: "todo" })
             const q = `target_type=school&target_id=${t.ids.school}`
             expect((yield* get(`/activities/reviews?${q}`)).body.items.map((r: { id: string }) => r.id)).toEqual([

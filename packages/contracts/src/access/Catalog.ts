@@ -85,7 +85,9 @@ export const corePermissions = {
   beacons: ["read", "write"],
   webhooks: ["read", "write"],
   billing: ["read", "write", "ingest"],
-  activities: ["read", "write", "admin"]
+  activities: ["read", "write", "admin"],
+  /** Relying parties of the tenant's OpenID Connect provider (issue 19 §1). */
+  oidc_clients: ["read", "write"]
 } as const satisfies PermissionCatalog
 
 /** A permission declared by {@link corePermissions}, e.g. `"attendance:write"`. */

@@ -68,7 +68,7 @@ export class SigningKeys extends Effect.Service<SigningKeys>()("Signet/SigningKe
     )
     const store = yield* makeKeyStore(repo, envelope, preferredAlg)
     const { sign, verify, verifyIgnoringExpiry } = makeJwt(store, issuer)
-    const { jwks, jwksFor, list } = makePublication(store)
+    const { jwks, jwksFor, privateJwksFor, list } = makePublication(store)
     const { rotate, dropTenantKeys } = makeRotation(sql, repo, store, list, preferredAlg)
 
     return {
@@ -77,6 +77,7 @@ export class SigningKeys extends Effect.Service<SigningKeys>()("Signet/SigningKe
       verifyIgnoringExpiry,
       jwks,
       jwksFor,
+      privateJwksFor,
       list,
       rotate,
       dropTenantKeys,

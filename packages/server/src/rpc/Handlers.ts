@@ -13,6 +13,7 @@ import { AttendanceRpc } from "./Attendance.js"
 import { BillingRpc } from "./Billing.js"
 import { IdentityRpc } from "./Identity.js"
 import { IntegrationsRpc } from "./Integrations.js"
+import { OidcClientsRpc } from "./Oidc.js"
 import { TenancyRpc } from "./Tenancy.js"
 
 /** Handlers of every RPC group in `SignetRpcs`. */
@@ -25,6 +26,7 @@ export const RpcHandlers = (config: ServerConfig) =>
     AttendanceRpc,
     IntegrationsRpc,
     BillingRpc,
+    OidcClientsRpc,
     AccountsRpc,
     ActivitiesRpc
   )

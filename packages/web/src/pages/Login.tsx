@@ -5,7 +5,11 @@
  * A passkey signs in without a password (discoverable credential) or
  * answers the second step in place of the code (issue 18); the WebAuthn
  * library is loaded only when the button is pressed.
- * Returns to `?next=` (a path of this app only) or the user's home.
+ * Returns to `?next=` (a path of this app only) or the user's home. A
+ * `next` that is an interaction of the tenant's OpenID Connect provider
+ * (`/t/{slug}/oidc/interaction/{uid}`, issue 19 §1: a server path, not a
+ * page of this app) completes that sign-in with the new access token and
+ * navigates fully to where the provider continues.
  *
  * @module
  */
@@ -46,6 +50,22 @@ const passkeyTokens = async (slug: string, mfa: string | undefined) => {
   )
 }
 
+/** Whether `next` is an interaction of this tenant's OpenID Connect provider. */
+const oidcInteraction = (slug: string, next: string | undefined) =>
+  next !== undefined && new RegExp(`^/t/${encodeURIComponent(slug)}/oidc/interaction/[A-Za-z0-9_-]+$`).test(next)
+
+/** Completes a provider sign-in with the access token; the browser goes where the provider continues. */
+const finishOidc = async (next: string, accessToken: string) => {
+  const res = await fetch(`${next}/login`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${accessToken}` },
+    credentials: "same-origin"
+  })
+  if (!res.ok) throw { tag: "Unauthorized", message: "the sign-in request expired; start again from the application" }
+  const { redirect_to } = (await res.json()) as { redirect_to: string }
+  window.location.assign(redirect_to)
+}
+
 /** The sign-in page. */
 export const Login = ({ slug }: { slug: string }) => {
   const t = useT()
@@ -84,6 +104,7 @@ export const Login = ({ slug }: { slug: string }) => {
           return
         }
         adopt(slug, result.tokens)
+        if (oidcInteraction(slug, query["next"])) return await finishOidc(query["next"]!, result.tokens.access_token)
       } else {
         const code = String(form.get("code") ?? "").trim()
         const tokens = await runWeb((c) =>
@@ -93,6 +114,7 @@ export const Login = ({ slug }: { slug: string }) => {
           })
         )
         adopt(slug, tokens)
+        if (oidcInteraction(slug, query["next"])) return await finishOidc(query["next"]!, tokens.access_token)
       }
       route(destination(slug, query["next"]), true)
     } catch (e) {
@@ -112,6 +134,7 @@ export const Login = ({ slug }: { slug: string }) => {
       const tokens = await passkeyTokens(slug, mfa)
       if (tokens === undefined) return setError(t("login.passkeyFailed"))
       adopt(slug, tokens)
+      if (oidcInteraction(slug, query["next"])) return await finishOidc(query["next"]!, tokens.access_token)
       route(destination(slug, query["next"]), true)
     } catch (e) {
       const err = e as ApiError

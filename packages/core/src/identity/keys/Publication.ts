@@ -32,6 +32,22 @@ export const makePublication = (store: KeyStore) => {
       }
     })
 
+  /**
+   * The private JWKs that sign a tenant's tokens now (issue 19 §1: the OIDC
+   * provider's keystore): the tenant's current key if it has one, else the
+   * platform's, then the other keys that still verify (retired keys last).
+   * Secret material: never log it.
+   */
+  const privateJwksFor = (tenantId: TenantId) =>
+    Effect.map(ensure, (keys) => {
+      const all = [...keys.values()].sort((a, b) => Number(a.retireAfter !== null) - Number(b.retireAfter !== null))
+      const own = all.filter((k) => k.tenantId === tenantId)
+      const ordered = own.some((k) => k.retireAfter === null)
+        ? [...own, ...all.filter((k) => k.tenantId === null)]
+        : [...all.filter((k) => k.tenantId === null), ...own]
+      return { keys: ordered.map((k) => k.privateJwk()) }
+    })
+
   /** Every stored key, platform and tenants', oldest first, without private parts. */
   const list = Effect.map(
     ensure,
@@ -45,5 +61,5 @@ export const makePublication = (store: KeyStore) => {
       }))
   )
 
-  return { jwks, jwksFor, list } as const
+  return { jwks, jwksFor, privateJwksFor, list } as const
 }

@@ -46,6 +46,12 @@ export interface LoadedKey {
   readonly publicJwk: Jose.JWK
   readonly publicKey: KeyLike
   readonly privateKey: KeyLike
+  /**
+   * The private JWK as decrypted, for the OIDC provider's keystore only
+   * (issue 19 §1, `SigningKeys.privateJwksFor`); a function, so a JSON
+   * rendering of the key (a log line) never carries it.
+   */
+  readonly privateJwk: () => Jose.JWK
   readonly createdAt: DateTime.Utc
   readonly retireAfter: DateTime.Utc | null
 }

@@ -48,6 +48,7 @@ export const makeKeyStore = (
           publicJwk,
           publicKey: yield* Effect.promise(() => Jose.importJWK(publicJwk, row.alg)),
           privateKey: yield* Effect.promise(() => Jose.importJWK(privateJwk, row.alg)),
+          privateJwk: () => ({ ...privateJwk, kid: row.kid, alg: row.alg, use: "sig" }),
           createdAt: row.created_at,
           retireAfter: row.retire_after
         })
