@@ -1,7 +1,7 @@
 /**
  * The admin area (`/t/{slug}/admin/*`, issue 17 "Admin"): users (the area's
- * home), imports, school structure, beacons, reports, audit log, roles and
- * settings, one file per page. Pages other than users are loaded on demand
+ * home), imports, school structure, beacons, connected apps (OIDC clients),
+ * reports, audit log, roles and settings, one file per page. Pages other than users are loaded on demand
  * (charts and import views stay out of the first admin chunk).
  *
  * @module
@@ -22,12 +22,14 @@ const Beacons = lazy(() => import("./Beacons.js").then((m) => m.Beacons as Page)
 const Reports = lazy(() => import("./Reports.js").then((m) => m.Reports as Page))
 const Audit = lazy(() => import("./Audit.js").then((m) => m.Audit as Page))
 const Roles = lazy(() => import("./Roles.js").then((m) => m.Roles as Page))
+const Apps = lazy(() => import("./Apps.js").then((m) => m.Apps as Page))
 const Settings = lazy(() => import("./Settings.js").then((m) => m.Settings as Page))
 
 const PAGES: ReadonlyArray<readonly [string, Page]> = [
   ["/import", Import],
   ["/academics", Academics],
   ["/beacons", Beacons],
+  ["/apps", Apps],
   ["/reports", Reports],
   ["/audit", Audit],
   ["/roles", Roles],
