@@ -77,8 +77,13 @@ describe("permission grammar and catalog", () => {
     ])
     const viewer = DEFAULT_ROLES.find((r) => r.name === "viewer")!
     const reads = defaultRolePermissions(viewer, all)
-    // Every resource's read but billing's (issue 20: billing is for the tenant's admins only).
-    expect(reads.length).toBe(Object.keys(corePermissions).length - 1)
+    // Every resource's read but billing's (issue 20: billing is for the tenant's admins only);
+    // `tokens` (issue 19 §4) has no read, only `introspect`.
+    const readable = Object.entries(corePermissions).filter(([, actions]) =>
+      (actions as ReadonlyArray<string>).includes("read")
+    )
+    expect(reads.length).toBe(readable.length - 1)
+    expect(reads).not.toContain("tokens:introspect")
     expect(reads).not.toContain("billing:read")
     expect(reads.every((p) => p.endsWith(":read"))).toBe(true)
     expect(defaultRolePermissions(DEFAULT_ROLES.find((r) => r.name === "admin")!, all)).toEqual(["*:*"])
