@@ -185,7 +185,17 @@ export class OidcProviders extends Effect.Service<OidcProviders>()("Signet/OidcP
             ctx.body = errorPage(out)
           }
         }
-        return { provider: new Provider(issuer, configuration), issuer, tenant } satisfies TenantProvider
+        const provider = new Provider(issuer, configuration)
+        // oidc-provider answers an unexpected failure with its own 500 page and reports it only as
+        // this event: log it (the error and the route, no request parameters, which hold secrets).
+        provider.on("server_error", (ctx: KoaContextWithOIDC, error: Error) => {
+          void run(
+            Effect.logError("oidc provider error").pipe(
+              Effect.annotateLogs({ tenant: tenant.slug, route: ctx.oidc?.route ?? ctx.path, error: String(error) })
+            )
+          )
+        })
+        return { provider, issuer, tenant } satisfies TenantProvider
       })
 
     /**
