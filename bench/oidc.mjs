@@ -12,7 +12,7 @@
  * exchanged at the token endpoint by `openid-client` (confidential client,
  * client_secret_basic) — six HTTP requests, all state in the database.
  *
- *   node bench/oidc.mjs [--seconds 15] [--clients 8]
+ *   node bench/oidc.mjs [--seconds 15] [--clients 8] [--binary dist/signet]
  */
 import { spawn, spawnSync } from "node:child_process"
 import * as Fs from "node:fs"
@@ -28,6 +28,11 @@ const arg = (name, dflt) => {
   const at = process.argv.indexOf(`--${name}`)
   return at < 0 ? dflt : Number(process.argv[at + 1])
 }
+/** `--binary dist/signet`: measure the single executable instead of the repository's CLI. */
+const binary = process.argv.includes("--binary")
+  ? Path.resolve(process.argv[process.argv.indexOf("--binary") + 1])
+  : undefined
+const command = (...args) => (binary ? [binary, args] : [process.execPath, [bin, ...args]])
 const seconds = arg("seconds", 15)
 const clients = arg("clients", 8)
 const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-bench-oidc-"))
@@ -39,9 +44,9 @@ const env = {
   SIGNET_RATE_API_KEY: "off",
   SIGNET_LOG_LEVEL: "none"
 }
-spawnSync(process.execPath, [bin, "init"], { cwd: dir, env, stdio: "ignore" })
+spawnSync(...command("init"), { cwd: dir, env, stdio: "ignore" })
 const config = JSON.parse(Fs.readFileSync(Path.join(dir, "signet.json"), "utf8"))
-const server = spawn(process.execPath, [bin, "serve", "--port", "0"], {
+const server = spawn(...command("serve", "--port", "0"), {
   cwd: dir,
   env,
   stdio: ["ignore", "pipe", "inherit"]

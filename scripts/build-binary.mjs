@@ -36,7 +36,7 @@ import * as Fs from "node:fs"
 import { createRequire } from "node:module"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { fileURLToPath } from "node:url"
+import { fileURLToPath, pathToFileURL } from "node:url"
 import * as Zlib from "node:zlib"
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
@@ -223,10 +223,31 @@ const ARGON2_KEYS = [
 ]
 
 /** CommonJS packages loaded on first use of an export (see embedAssets). */
-const LAZY_CJS = /^(undici|ws|nodemailer|nats|@grpc\/grpc-js|@grpc\/proto-loader)$/
-/** Importers whose LAZY_CJS imports become lazy: @effect/platform-node, core's mailer, webhook sender and NATS relay, and the gRPC listener. */
+const LAZY_CJS = /^(undici|ws|nodemailer|nats|@grpc\/grpc-js|@grpc\/proto-loader|markdown-it|sanitize-html|yaml|toml)$/
+/**
+ * Importers whose LAZY_CJS imports become lazy: @effect/platform-node, core's mailer, webhook
+ * sender and NATS relay, the gRPC listener, the notes' markdown renderer, and @effect/cli's
+ * option-file parsers (YAML, TOML: Signet's commands read no such file).
+ */
 const LAZY_IMPORTERS =
-  /[\\/]@effect[\\/]platform-node(-shared)?[\\/]|[\\/]packages[\\/]core[\\/]dist[\\/](accounts|integrations)[\\/]|[\\/]packages[\\/]server[\\/]dist[\\/]grpc[\\/]/
+  /[\\/]@effect[\\/]platform-node(-shared)?[\\/]|[\\/]packages[\\/]core[\\/]dist[\\/](accounts|integrations)[\\/]|[\\/]packages[\\/]core[\\/]dist[\\/]activities[\\/]Markdown\.js$|[\\/]packages[\\/]server[\\/]dist[\\/]grpc[\\/]|[\\/]@effect[\\/]cli[\\/]dist[\\/](esm|cjs)[\\/]internal[\\/]files\.js$/
+
+/**
+ * Packages Signet loads with `import()` on first use (the OIDC provider, WebAuthn, the Redis
+ * client): bundled on their own as brotli assets instead of inline in the main bundle.
+ */
+const LAZY_DYNAMIC = /^(oidc-provider|@simplewebauthn\/server|ioredis)$/
+
+/** Whether a resolved file is an ES module (`.mjs`, or `.js` in a package of `"type": "module"`). */
+const isEsm = (file) => {
+  if (file.endsWith(".mjs")) return true
+  if (file.endsWith(".cjs")) return false
+  for (let dir = Path.dirname(file); dir !== Path.dirname(dir); dir = Path.dirname(dir)) {
+    const manifest = Path.join(dir, "package.json")
+    if (Fs.existsSync(manifest)) return JSON.parse(Fs.readFileSync(manifest, "utf8")).type === "module"
+  }
+  return false
+}
 
 /** The Scalar API reference (3.3 MB of JavaScript) that @effect/platform inlines for /docs. */
 const SCALAR = /[\\/]@effect[\\/]platform[\\/]dist[\\/](esm|cjs)[\\/]internal[\\/]httpApiScalar\.js$/
@@ -318,11 +339,9 @@ const embedAssets = (used) => ({
       if (!LAZY_IMPORTERS.test(a.importer)) return undefined
       return { path: createRequire(a.importer).resolve(a.path), namespace: "signet-lazy", pluginData: a.path }
     })
-    b.onLoad({ filter: /.*/, namespace: "signet-lazy" }, async (a) => {
-      // The export names, read from the module itself (in this build process).
-      const keys = Object.keys(createRequire(a.path)(a.path))
-      // The module with everything it requires, bundled on its own and embedded as a brotli asset
-      // evaluated on first use (scripts/sea/runtime.cjs lazyModule).
+    // The module with everything it requires, bundled on its own and embedded as a brotli asset
+    // evaluated on first use (scripts/sea/runtime.cjs lazyModule); answers the asset's name.
+    const embedModule = async (a) => {
       const asset = `lazy-${String(a.pluginData).replace(/[^a-z0-9]+/gi, "-")}-${Crypto.createHash("sha256").update(a.path).digest("hex").slice(0, 8)}.js`
       const sub = await b.esbuild.build({
         entryPoints: [a.path],
@@ -335,15 +354,57 @@ const embedAssets = (used) => ({
         minifySyntax: opts.minify,
         legalComments: "none",
         charset: "ascii",
+        // Class and function names as written: bundling renames colliding ones (`IdToken2`), and
+        // oidc-provider looks up its `ttl.IdToken` configuration by `this.name`.
+        keepNames: true,
         supported: { "dynamic-import": false },
         logLevel: "silent"
       })
       used.set(asset, { text: sub.outputFiles[0].text })
+      return `${asset}.br`
+    }
+    b.onLoad({ filter: /.*/, namespace: "signet-lazy" }, async (a) => {
+      // The export names, read from the module itself (in this build process).
+      const real = createRequire(a.path)(a.path)
+      const keys = Object.keys(real)
+      const asset = await embedModule(a)
+      // A module that exports a function or class (markdown-it, sanitize-html) gets a function
+      // that calls or constructs the real one; its static properties become getters.
+      const target = typeof real === "function" ? "lazy" : "module.exports"
       return {
         contents: [
           "let real",
-          `const load = () => (real ??= require(${JSON.stringify(seaRuntime)}).lazyModule(${JSON.stringify(`${asset}.br`)}))`,
-          `for (const key of ${JSON.stringify(keys)}) Object.defineProperty(module.exports, key, { enumerable: true, get: () => load()[key] })`
+          `const load = () => (real ??= require(${JSON.stringify(seaRuntime)}).lazyModule(${JSON.stringify(asset)}))`,
+          ...(typeof real === "function"
+            ? [
+                "function lazy(...args) { return new.target ? Reflect.construct(load(), args) : load().apply(this, args) }",
+                "module.exports = lazy"
+              ]
+            : []),
+          `for (const key of ${JSON.stringify(keys)}) Object.defineProperty(${target}, key, { enumerable: true, get: () => load()[key] })`
+        ].join("\n"),
+        loader: "js",
+        resolveDir: root
+      }
+    })
+    // A LAZY_DYNAMIC package reached by `import()`: the import already runs on first use, so the
+    // stand-in evaluates the embedded asset when it is required (no getters needed).
+    b.onResolve({ filter: LAZY_DYNAMIC }, (a) => {
+      if (a.kind !== "dynamic-import") return undefined
+      return { path: createRequire(a.importer).resolve(a.path), namespace: "signet-lazy-dynamic", pluginData: a.path }
+    })
+    b.onLoad({ filter: /.*/, namespace: "signet-lazy-dynamic" }, async (a) => {
+      const load = `require(${JSON.stringify(seaRuntime)}).lazyModule(${JSON.stringify(await embedModule(a))})`
+      if (!isEsm(a.path)) return { contents: `module.exports = ${load}`, loader: "js", resolveDir: root }
+      // An ES module (oidc-provider): an ES stand-in re-exporting the asset's names, so that
+      // `(await import(…)).default` is the module's default export, as it is unbundled.
+      const keys = Object.keys(await import(pathToFileURL(a.path).href))
+      const named = keys.filter((k) => k !== "default" && /^[A-Za-z_$][\w$]*$/.test(k))
+      return {
+        contents: [
+          `const ns = ${load}`,
+          ...(keys.includes("default") ? ["export default ns.default"] : []),
+          ...(named.length > 0 ? [`export const { ${named.join(", ")} } = ns`] : [])
         ].join("\n"),
         loader: "js",
         resolveDir: root

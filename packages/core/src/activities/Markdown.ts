@@ -17,7 +17,8 @@
 import MarkdownIt from "markdown-it"
 import sanitizeHtml from "sanitize-html"
 
-const md = new MarkdownIt({ html: false, linkify: false, typographer: false })
+/** The renderer, built on the first note rendered (so loading Signet does not load markdown-it). */
+let md: MarkdownIt | undefined
 
 const ALLOWED_TAGS = [
   "p",
@@ -49,7 +50,7 @@ const ALLOWED_TAGS = [
   "td"
 ]
 
-const SANITIZE: sanitizeHtml.IOptions = {
+const sanitizeOptions = (): sanitizeHtml.IOptions => ({
   allowedTags: ALLOWED_TAGS,
   allowedAttributes: {
     a: ["href", "title", "rel"],
@@ -63,10 +64,15 @@ const SANITIZE: sanitizeHtml.IOptions = {
   allowedSchemesByTag: { img: ["http", "https"] },
   allowProtocolRelative: false,
   transformTags: { a: sanitizeHtml.simpleTransform("a", { rel: "nofollow noopener noreferrer" }) }
-}
+})
+let SANITIZE: sanitizeHtml.IOptions | undefined
 
 /**
  * Renders a note's markdown to sanitized HTML (see the module comment).
  * Pure; input at most `MAX_NOTE_BODY_BYTES` (the contract's limit).
  */
-export const renderMarkdown = (markdown: string): string => sanitizeHtml(md.render(markdown), SANITIZE)
+export const renderMarkdown = (markdown: string): string => {
+  md ??= new MarkdownIt({ html: false, linkify: false, typographer: false })
+  SANITIZE ??= sanitizeOptions()
+  return sanitizeHtml(md.render(markdown), SANITIZE)
+}
