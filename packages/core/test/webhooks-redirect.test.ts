@@ -10,18 +10,12 @@
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { describe, expect, it, layer } from "@effect/vitest"
-import {
-  CreateWebhookEndpoint,
-  CurrentTenant,
-  MAX_WEBHOOK_REDIRECTS,
-  redirectTarget,
-  type TenantId,
-  Webhooks
-} from "@signet/core"
+import { CreateWebhookEndpoint, MAX_WEBHOOK_REDIRECTS, redirectTarget, Webhooks } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
-import { Clock, Effect, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { Webhook } from "standardwebhooks"
-import { onboard, testActor, testCore } from "./support.js"
+import { testCore } from "./support.js"
+import { inFreshTenant } from "./webhook-support.js"
 
 /** A loopback receiver: `/hook` → 307 to `/final`, `/moved` → 302, `/loop` → 307 to itself, `/final` → 200. */
 const receiver = Effect.acquireRelease(
@@ -48,15 +42,6 @@ const receiver = Effect.acquireRelease(
   }),
   (s) => Effect.sync(() => s.srv.close())
 )
-
-const inFreshTenant = <A, E, R>(slug: string, body: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(onboard(slug), (t) =>
-    body.pipe(
-      Effect.provideService(CurrentTenant, { id: t.id as TenantId, slug: t.slug }),
-      Effect.provide(testActor),
-      Effect.withClock(Clock.make())
-    )
-  )
 
 /** Creates an endpoint at `url` and pings it once; answers the first attempt and the secret. */
 const pingAt = (url: string) =>

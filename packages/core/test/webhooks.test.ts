@@ -5,75 +5,19 @@
  * delivery log, automatic disabling, SSRF refusals — on both dialects.
  */
 import * as Dns from "node:dns"
-import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
 import * as Os from "node:os"
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { CreateWebhookEndpoint, RecoverWebhookDeliveries } from "@signet/contracts/integrations/Domain"
-import { CurrentTenant, type TenantId } from "@signet/contracts/kernel/Context"
-import { Db, defaultWebhookOptions, Events, isPublicAddress, retryDelayMs, Tenancy, Webhooks } from "@signet/core"
+import { Db, defaultWebhookOptions, isPublicAddress, retryDelayMs, Tenancy, Webhooks } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Clock, DateTime, Effect, Schema } from "effect"
 import { Webhook } from "standardwebhooks"
-import { onboard, testActor, testCore } from "./support.js"
-
-/** One request the receiver got. */
-interface Received {
-  readonly headers: Http.IncomingHttpHeaders
-  readonly body: string
-}
-
-/** A loopback receiver answering `status` (changeable) and recording every request. */
-const receiver = Effect.acquireRelease(
-  Effect.async<{ readonly url: string; readonly got: Array<Received>; status: number; readonly srv: Http.Server }>(
-    (resume) => {
-      const state = { url: "", got: [] as Array<Received>, status: 200, srv: undefined as unknown as Http.Server }
-      state.srv = Http.createServer((req, res) => {
-        const chunks: Array<Buffer> = []
-        req.on("data", (c: Buffer) => chunks.push(c))
-        req.on("end", () => {
-          state.got.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") })
-          res
-            .writeHead(state.status, { "content-type": "text/plain" })
-            .end(`answer ${state.status} ${"x".repeat(3000)}`)
-        })
-      })
-      state.srv.listen(0, "127.0.0.1", () => {
-        state.url = `http://127.0.0.1:${(state.srv.address() as AddressInfo).port}/hook`
-        resume(Effect.succeed(state))
-      })
-    }
-  ),
-  (s) => Effect.sync(() => s.srv.close())
-)
+import { testCore } from "./support.js"
+import { inFreshTenant, publish, type Received, receiver } from "./webhook-support.js"
 
 const create = (input: Record<string, unknown>) =>
   Webhooks.use((w) => w.create(Schema.decodeUnknownSync(CreateWebhookEndpoint)(input)))
-
-/**
- * Runs `body` as the test operator in a fresh tenant, on the real clock:
- * signatures carry the time, and receivers (`Webhook.verify`) refuse one
- * more than five minutes from theirs.
- */
-const inFreshTenant = <A, E, R>(slug: string, body: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(onboard(slug), (t) =>
-    body.pipe(
-      Effect.provideService(CurrentTenant, { id: t.id as TenantId, slug: t.slug }),
-      Effect.provide(testActor),
-      Effect.withClock(Clock.make())
-    )
-  )
-
-/** Publishes an event in the current tenant and lets the outbox dispatcher run the subscribers. */
-const publish = (type: string, data: unknown = { ok: true }) =>
-  Effect.gen(function* () {
-    const events = yield* Events
-    const sql = yield* SqlClient.SqlClient
-    const event = yield* sql.withTransaction(events.publish({ type, data })).pipe(Effect.orDie)
-    while ((yield* events.dispatchOnce) > 0);
-    return event
-  })
 
 const allowLoopback = Webhooks.use((w) => w.configure({ allowPrivateTargets: true, baseDelayMs: 0, maxDelayMs: 0 }))
 
@@ -81,7 +25,7 @@ for (const dialect of testDialects()) {
   layer(testCore(dialect), { timeout: 120_000 })(`Webhooks on ${dialect} (issue 21)`, (it) => {
     it.scoped("an event is posted as its CloudEvent, signed so that standardwebhooks' Webhook.verify accepts it", () =>
       Effect.gen(function* () {
-        const rx = yield* receiver
+        const rx = yield* receiver()
         yield* allowLoopback
         yield* inFreshTenant(
           "wh-sign",
@@ -104,7 +48,7 @@ for (const dialect of testDialects()) {
 
     it.scoped("an event whose type the filter does not take is not delivered", () =>
       Effect.gen(function* () {
-        const rx = yield* receiver
+        const rx = yield* receiver()
         yield* allowLoopback
         yield* inFreshTenant(
           "wh-filter",
@@ -123,7 +67,7 @@ for (const dialect of testDialects()) {
 
     it.scoped("a receiver answering 500 is retried; every attempt is logged with status, latency and ≤ 1 KiB", () =>
       Effect.gen(function* () {
-        const rx = yield* receiver
+        const rx = yield* receiver()
         yield* allowLoopback
         rx.status = 500
         yield* inFreshTenant(
@@ -151,7 +95,7 @@ for (const dialect of testDialects()) {
 
     it.scoped("a delivery that exhausts its attempts disables the endpoint and emits endpoint.disabled", () =>
       Effect.gen(function* () {
-        const rx = yield* receiver
+        const rx = yield* receiver()
         yield* allowLoopback
         yield* Webhooks.use((w) => w.configure({ maxAttempts: 2 }))
         rx.status = 503
@@ -180,7 +124,7 @@ for (const dialect of testDialects()) {
 
     it.scoped("a disabled endpoint's pending deliveries wait; enabling it again sends them", () =>
       Effect.gen(function* () {
-        const rx = yield* receiver
+        const rx = yield* receiver()
         yield* allowLoopback
         yield* inFreshTenant(
           "wh-paused",
@@ -200,7 +144,7 @@ for (const dialect of testDialects()) {
 
     it.scoped("the delivery job (as `signet serve` runs it) sends a tenant's due deliveries", () =>
       Effect.gen(function* () {
-        const rx = yield* receiver
+        const rx = yield* receiver()
         yield* allowLoopback
         yield* Webhooks.use((w) => w.configure({ pollIntervalMs: 50 }))
         yield* inFreshTenant(
@@ -223,7 +167,7 @@ for (const dialect of testDialects()) {
 
     it.scoped("pruning deletes finished deliveries past the retention and keeps pending ones", () =>
       Effect.gen(function* () {
-        const rx = yield* receiver
+        const rx = yield* receiver()
         yield* allowLoopback
         yield* inFreshTenant(
           "wh-prune",
@@ -246,7 +190,7 @@ for (const dialect of testDialects()) {
 
     it.scoped("another tenant's endpoint answers WebhookEndpointNotFound", () =>
       Effect.gen(function* () {
-        const rx = yield* receiver
+        const rx = yield* receiver()
         yield* allowLoopback
         const { endpoint } = yield* inFreshTenant("wh-owner", create({ url: rx.url }))
         const err = yield* inFreshTenant("wh-other", Effect.flip(Webhooks.use((w) => w.get(endpoint.id))))
@@ -278,7 +222,7 @@ for (const dialect of testDialects()) {
 
     it.scoped("a host name resolving to loopback is refused at connection time without the allowance", () =>
       Effect.gen(function* () {
-        const rx = yield* receiver
+        const rx = yield* receiver()
         yield* allowLoopback
         yield* inFreshTenant(
           "wh-dns",
@@ -302,7 +246,7 @@ for (const dialect of testDialects()) {
 
     it.scoped("rotating the secret changes the signature; the old secret still verifies during the overlap", () =>
       Effect.gen(function* () {
-        const rx = yield* receiver
+        const rx = yield* receiver()
         yield* allowLoopback
         yield* inFreshTenant(
           "wh-rotate",
@@ -352,7 +296,7 @@ for (const dialect of testDialects()) {
 
     it.scoped("a replay sends the same delivery again with the same webhook-id", () =>
       Effect.gen(function* () {
-        const rx = yield* receiver
+        const rx = yield* receiver()
         yield* allowLoopback
         yield* inFreshTenant(
           "wh-replay",
@@ -372,7 +316,7 @@ for (const dialect of testDialects()) {
 
     it.scoped("recover queues again the failed deliveries of a time range, with the same webhook-ids", () =>
       Effect.gen(function* () {
-        const rx = yield* receiver
+        const rx = yield* receiver()
         yield* allowLoopback
         yield* Webhooks.use((w) => w.configure({ maxAttempts: 1 }))
         rx.status = 503
@@ -403,7 +347,7 @@ for (const dialect of testDialects()) {
 
     it.scoped("recover takes succeeded deliveries only with include all, and only inside the range", () =>
       Effect.gen(function* () {
-        const rx = yield* receiver
+        const rx = yield* receiver()
         yield* allowLoopback
         yield* inFreshTenant(
           "wh-recover-all",
@@ -429,7 +373,7 @@ for (const dialect of testDialects()) {
 
     it.scoped("recover with since not before until is refused and queues nothing", () =>
       Effect.gen(function* () {
-        const rx = yield* receiver
+        const rx = yield* receiver()
         yield* allowLoopback
         yield* inFreshTenant(
           "wh-recover-bad",
