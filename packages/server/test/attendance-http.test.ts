@@ -7,18 +7,9 @@
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
 import { makeRpcClient } from "@signet/sdk"
-import {
-  call,
-  expectProblem,
-  loginToken,
-  onboardTenant,
-  TEST_PASSWORD,
-  TestServer,
-  testServer
-} from "@signet/server/testing"
+import { call, expectProblem, onboardTenant, TestServer, testServer } from "@signet/server/testing"
+import { isoFromNow, school } from "@signet/server/testing/school"
 import { Effect } from "effect"
-
-const iso = (offsetMinutes: number) => new Date(Date.now() + offsetMinutes * 60_000).toISOString()
 
 /**
  * A tenant `slug` with a school, three students in a group, a teacher, a
@@ -27,55 +18,21 @@ const iso = (offsetMinutes: number) => new Date(Date.now() + offsetMinutes * 60_
  */
 const setup = (slug: string) =>
   Effect.gen(function* () {
-    const T = `/api/v1/tenants/${slug}`
-    const admin = yield* onboardTenant(slug)
-    const post = (path: string, body: unknown, token = admin) => call("POST", `${T}${path}`, { auth: token, body })
-    const get = (path: string, token = admin) => call("GET", `${T}${path}`, { auth: token })
-    const school = (yield* post("/schools", { name: "Hugo" })).body
-    const mkUser = (name: string, user_type: string) =>
-      Effect.map(
-        post("/users", {
-          email: `${name}@${slug}.example.edu`,
-          given_name: "G",
-          family_name: name,
-          user_type,
-          password: TEST_PASSWORD,
-          school_id: school.id
-        }),
-        (r) => r.body
-      )
-    const [s1, s2, s3, teacher] = [
-      yield* mkUser("s1", "student"),
-      yield* mkUser("s2", "student"),
-      yield* mkUser("s3", "student"),
-      yield* mkUser("t", "teacher")
-    ]
-    const group = (yield* post("/groups", { school_id: school.id, name: "2A" })).body
-    yield* call("PUT", `${T}/groups/${group.id}/members`, { auth: admin, body: { student_ids: [s1.id, s2.id, s3.id] } })
-    const course = (yield* post("/courses", {
-      school_id: school.id,
-      name: "Maths",
-      start_at: iso(-5),
-      end_at: iso(55),
-      teacher_ids: [teacher.id],
-      group_ids: [group.id]
-    })).body
-    const past = (yield* post("/courses", {
-      school_id: school.id,
-      name: "Earlier",
-      start_at: iso(-180),
-      end_at: iso(-120),
-      group_ids: [group.id]
-    })).body
+    const s = yield* school(slug, { students: ["s1", "s2", "s3"], teachers: ["t"] }, [
+      { name: "Maths", startIn: -5, endIn: 55, teachers: ["t"] },
+      { name: "Earlier", startIn: -180, endIn: -120 }
+    ])
+    const [course, past] = s.courses
     const tokens = {
-      t1: yield* loginToken(slug, `s1@${slug}.example.edu`),
-      t2: yield* loginToken(slug, `s2@${slug}.example.edu`),
-      t3: yield* loginToken(slug, `s3@${slug}.example.edu`),
-      tTeacher: yield* loginToken(slug, `t@${slug}.example.edu`)
+      t1: yield* s.token("s1"),
+      t2: yield* s.token("s2"),
+      t3: yield* s.token("s3"),
+      tTeacher: yield* s.token("t")
     }
     /** The code on the teacher's screen for the running course. */
-    const qrCode = Effect.map(get(`/courses/${course.id}/qr`, tokens.tTeacher), (r) => r.body.code as string)
-    return { T, admin, post, get, school, s1, s2, s3, teacher, group, course, past, ...tokens, qrCode }
+    const qrCode = Effect.map(s.get(`/courses/${course!.id}/qr`, tokens.tTeacher), (r) => r.body.code as string)
+    const { s1, s2, s3, t: teacher } = s.users
+    return { ...s, s1: s1!, s2: s2!, s3: s3!, teacher: teacher!, course: course!, past: past!, ...tokens, qrCode }
   })
 
 /** A course of another tenant (`${slug}-other`) and that tenant's admin token. */
@@ -86,7 +43,7 @@ const foreignCourse = (slug: string) =>
     const otherSchool = (yield* call("POST", `${T}/schools`, { auth: otherAdmin, body: { name: "O" } })).body
     const foreign = (yield* call("POST", `${T}/courses`, {
       auth: otherAdmin,
-      body: { school_id: otherSchool.id, name: "F", start_at: iso(-5), end_at: iso(55) }
+      body: { school_id: otherSchool.id, name: "F", start_at: isoFromNow(-5), end_at: isoFromNow(55) }
     })).body
     return { otherAdmin, foreign, otherPath: T }
   })

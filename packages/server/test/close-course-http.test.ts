@@ -8,65 +8,31 @@
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
 import { makeRpcClient } from "@signet/sdk"
-import {
-  call,
-  expectProblem,
-  loginToken,
-  onboardTenant,
-  TEST_PASSWORD,
-  TestServer,
-  testServer
-} from "@signet/server/testing"
+import { call, expectProblem, onboardTenant, TestServer, testServer } from "@signet/server/testing"
+import { school } from "@signet/server/testing/school"
 import { Effect } from "effect"
-
-const iso = (offsetMinutes: number) => new Date(Date.now() + offsetMinutes * 60_000).toISOString()
 
 /** A tenant with a school, two students in a group, two teachers, a running course of `t1` and a future one. */
 const setup = (slug: string) =>
   Effect.gen(function* () {
-    const T = `/api/v1/tenants/${slug}`
-    const admin = yield* onboardTenant(slug)
-    const post = (path: string, body: unknown, token = admin) => call("POST", `${T}${path}`, { auth: token, body })
-    const school = (yield* post("/schools", { name: "Hugo" })).body
-    const user = (name: string, user_type: string) =>
-      Effect.map(
-        post("/users", {
-          email: `${name}@${slug}.example.edu`,
-          given_name: "G",
-          family_name: name,
-          user_type,
-          password: TEST_PASSWORD,
-          school_id: school.id
-        }),
-        (r) => r.body
-      )
-    const [s1, s2, t1] = [yield* user("s1", "student"), yield* user("s2", "student"), yield* user("t1", "teacher")]
-    yield* user("t2", "teacher")
-    const group = (yield* post("/groups", { school_id: school.id, name: "2A" })).body
-    yield* call("PUT", `${T}/groups/${group.id}/members`, { auth: admin, body: { student_ids: [s1.id, s2.id] } })
-    const course = (yield* post("/courses", {
-      school_id: school.id,
-      name: "Maths",
-      start_at: iso(-10),
-      end_at: iso(50),
-      teacher_ids: [t1.id],
-      group_ids: [group.id]
-    })).body
-    const later = (yield* post("/courses", {
-      school_id: school.id,
-      name: "Later",
-      start_at: iso(60),
-      end_at: iso(120),
-      teacher_ids: [t1.id],
-      group_ids: [group.id]
-    })).body
-    const tokens = {
-      tS1: yield* loginToken(slug, `s1@${slug}.example.edu`),
-      tT1: yield* loginToken(slug, `t1@${slug}.example.edu`),
-      tT2: yield* loginToken(slug, `t2@${slug}.example.edu`)
+    const s = yield* school(slug, { students: ["s1", "s2"], teachers: ["t1", "t2"] }, [
+      { name: "Maths", startIn: -10, endIn: 50, teachers: ["t1"] },
+      { name: "Later", startIn: 60, endIn: 120, teachers: ["t1"] }
+    ])
+    const [course, later] = s.courses
+    const tokens = { tS1: yield* s.token("s1"), tT1: yield* s.token("t1"), tT2: yield* s.token("t2") }
+    const roll = (id: string) => Effect.map(s.get(`/courses/${id}/roll`), (r) => r.body)
+    return {
+      T: s.T,
+      admin: s.admin,
+      post: s.post,
+      s1: s.users.s1!,
+      s2: s.users.s2!,
+      course: course!,
+      later: later!,
+      roll,
+      ...tokens
     }
-    const roll = (id: string) => Effect.map(call("GET", `${T}/courses/${id}/roll`, { auth: admin }), (r) => r.body)
-    return { T, admin, post, s1, s2, course, later, roll, ...tokens }
   })
 
 for (const dialect of testDialects()) {

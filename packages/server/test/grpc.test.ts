@@ -12,7 +12,8 @@ import * as Grpc from "@grpc/grpc-js"
 import * as ProtoLoader from "@grpc/proto-loader"
 import { testDialects } from "@signet/core/testing"
 import { GrpcEndpoint, LOADER_OPTIONS, PROTO_FILES, protoDir } from "@signet/server"
-import { call, loginToken, onboardTenant, TEST_PASSWORD, testServer } from "@signet/server/testing"
+import { call, loginToken, testServer } from "@signet/server/testing"
+import { school } from "@signet/server/testing/school"
 import { Effect, Option } from "effect"
 
 const dir = protoDir()
@@ -66,47 +67,30 @@ const rpc = (
     )
   )
 
-const iso = (offsetMinutes: number) => new Date(Date.now() + offsetMinutes * 60_000).toISOString()
-
 /** A tenant with a school, a student in a group, a teacher, the teacher's running course, and an `academics:read` key. */
 const setup = (slug: string) =>
   Effect.gen(function* () {
-    const T = `/api/v1/tenants/${slug}`
-    const admin = yield* onboardTenant(slug)
-    const post = (path: string, body: unknown) => call("POST", `${T}${path}`, { auth: admin, body })
-    const school = (yield* post("/schools", { name: "Hugo" })).body
-    const user = (name: string, user_type: string) =>
-      Effect.map(
-        post("/users", {
-          email: `${name}@${slug}.example.edu`,
-          given_name: "G",
-          family_name: name,
-          user_type,
-          password: TEST_PASSWORD,
-          school_id: school.id
-        }),
-        (r) => r.body
-      )
-    const student = yield* user("s1", "student")
-    const outsider = yield* user("s2", "student")
-    const teacher = yield* user("t1", "teacher")
-    const group = (yield* post("/groups", { school_id: school.id, name: "2A" })).body
-    yield* call("PUT", `${T}/groups/${group.id}/members`, { auth: admin, body: { student_ids: [student.id] } })
-    const course = (yield* post("/courses", {
-      school_id: school.id,
-      name: "Maths",
-      start_at: iso(-5),
-      end_at: iso(55),
-      teacher_ids: [teacher.id],
-      group_ids: [group.id]
-    })).body
+    const s = yield* school(slug, { students: ["s1", "s2"], teachers: ["t1"], grouped: ["s1"] }, [
+      { name: "Maths", startIn: -5, endIn: 55, teachers: ["t1"] }
+    ])
     // Minted by the operator (a signed-in admin would need a step-up first).
-    const minted = yield* call("POST", `${T}/api-keys`, {
+    const minted = yield* call("POST", `${s.T}/api-keys`, {
       body: { name: "attendance-svc", permissions: ["academics:read", "users:read"] }
     })
     const key = minted.body.key as string
     const auth = { authorization: `Bearer ${key}`, "x-signet-tenant": slug }
-    return { slug, school, student, outsider, teacher, group, course, key, auth }
+    const { s1: student, s2: outsider, t1: teacher } = s.users
+    return {
+      slug,
+      school: s.school,
+      student: student!,
+      outsider: outsider!,
+      teacher: teacher!,
+      group: s.group,
+      course: s.courses[0]!,
+      key,
+      auth
+    }
   })
 
 const Q = "academics.api.v1.AcademicsQueryService"

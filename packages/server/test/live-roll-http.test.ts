@@ -6,53 +6,19 @@
  */
 import { expect, it, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
-import {
-  call,
-  expectProblem,
-  loginToken,
-  onboardTenant,
-  TEST_PASSWORD,
-  TestServer,
-  testServer
-} from "@signet/server/testing"
+import { call, expectProblem, TestServer, testServer } from "@signet/server/testing"
+import { school } from "@signet/server/testing/school"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
-
-const iso = (offsetMinutes: number) => new Date(Date.now() + offsetMinutes * 60_000).toISOString()
 
 /** A tenant with a school, a student in a group, a teacher and the teacher's running course; tokens. */
 const setup = (slug: string) =>
   Effect.gen(function* () {
-    const T = `/api/v1/tenants/${slug}`
-    const admin = yield* onboardTenant(slug)
-    const post = (path: string, body: unknown, token = admin) => call("POST", `${T}${path}`, { auth: token, body })
-    const school = (yield* post("/schools", { name: "Hugo" })).body
-    const mkUser = (name: string, user_type: string) =>
-      Effect.map(
-        post("/users", {
-          email: `${name}@${slug}.example.edu`,
-          given_name: "G",
-          family_name: name,
-          user_type,
-          password: TEST_PASSWORD,
-          school_id: school.id
-        }),
-        (r) => r.body
-      )
-    const s1 = yield* mkUser("s1", "student")
-    const teacher = yield* mkUser("t", "teacher")
-    const group = (yield* post("/groups", { school_id: school.id, name: "2A" })).body
-    yield* call("PUT", `${T}/groups/${group.id}/members`, { auth: admin, body: { student_ids: [s1.id] } })
-    const tTeacher = yield* loginToken(slug, `t@${slug}.example.edu`)
-    const course = (yield* post("/courses", {
-      school_id: school.id,
-      name: "Maths",
-      start_at: iso(-5),
-      end_at: iso(55),
-      teacher_ids: [teacher.id],
-      group_ids: [group.id]
-    })).body
-    const tStudent = yield* loginToken(slug, `s1@${slug}.example.edu`)
-    return { T, admin, post, course, s1, tTeacher, tStudent }
+    const s = yield* school(slug, { students: ["s1"], teachers: ["t"] }, [
+      { name: "Maths", startIn: -5, endIn: 55, teachers: ["t"] }
+    ])
+    const tTeacher = yield* s.token("t")
+    const tStudent = yield* s.token("s1")
+    return { T: s.T, admin: s.admin, post: s.post, course: s.courses[0]!, s1: s.users.s1!, tTeacher, tStudent }
   })
 
 /** Reads the stream until `pred` holds for the text so far or `ms` pass; answers the text. */
