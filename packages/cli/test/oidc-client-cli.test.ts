@@ -1,60 +1,14 @@
-/**
- * `signet oidc-client …` (issue 19 §1) as an administrator runs it: a
- * process per command on the local database (SQLite, and Postgres when
- * configured) — create prints the secret once, list shows the client
- * without it, a non-loopback http redirect URI is refused with nothing
- * stored, delete removes it.
- */
-import { execFile } from "node:child_process"
-import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
-import { makeTestDatabase, testDialects } from "@signet/core/testing"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-
-const BIN = Path.resolve(__dirname, "../bin/signet.js")
-/** Each case starts the CLI (~2 s idle, several times that on a loaded machine). */
-const TIMEOUT = 300_000
-
-const cleanEnv = () =>
-  Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SIGNET_") && k !== "DATABASE_URL"))
-
-const run = (cwd: string, args: ReadonlyArray<string>, env: Record<string, string>) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd, env: { ...cleanEnv(), ...env }, encoding: "utf8", timeout: 120_000 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr })
-    )
-  })
+import { testDialects } from "@signet/core/testing"
+import { describe, expect, it } from "vitest"
+import { cliTenant, TIMEOUT } from "./cli-support.js"
 
 for (const dialect of testDialects()) {
   describe(`signet oidc-client on ${dialect}`, () => {
-    let dir: string
-    let env: Record<string, string> = {}
-    let dispose = async () => {}
+    const cli = cliTenant(dialect, "cli-oidc")
+    const { signet } = cli
     const T = ["--tenant", "cli-oidc"]
-    const signet = (args: ReadonlyArray<string>) => run(dir, args, env)
-
-    beforeAll(async () => {
-      dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-cli-oidc-"))
-      if (dialect === "pg") {
-        const db = await makeTestDatabase(dialect)
-        dispose = () => db.dispose()
-        env = { DATABASE_URL: db.url, SIGNET_MASTER_KEY: Crypto.randomBytes(32).toString("base64") }
-      }
-      if (dialect === "sqlite") expect((await signet(["init"])).code).toBe(0)
-      const tenant = await signet(["tenant", "create", "cli-oidc", "--name", "OIDC"])
-      expect(tenant.code, tenant.stderr).toBe(0)
-    }, TIMEOUT)
-
-    afterAll(async () => {
-      Fs.rmSync(dir, { recursive: true, force: true })
-      await dispose()
-    })
 
     it(
       "create prints the secret once; list shows the client without it; delete removes it",
@@ -81,7 +35,7 @@ for (const dialect of testDialects()) {
         expect(listed.stdout).not.toContain(secret!)
         if (dialect === "sqlite") {
           // At rest the secret is envelope-encrypted: not in the database file nor its WAL.
-          const data = Path.join(dir, "data")
+          const data = Path.join(cli.dir, "data")
           const files = Fs.readdirSync(data).filter((n) => n.startsWith("signet.db"))
           expect(files.length).toBeGreaterThan(0)
           for (const f of files) expect(Fs.readFileSync(Path.join(data, f)).includes(Buffer.from(secret!))).toBe(false)

@@ -1,60 +1,21 @@
-/**
- * `signet webhook …` (issue 21 §1) as an administrator runs it: a process per
- * command on the local database (SQLite, and Postgres when configured),
- * pinging a real receiver on loopback that verifies the Standard Webhooks
- * signature with the secret the CLI printed.
- */
-import { execFile } from "node:child_process"
-import * as Crypto from "node:crypto"
-import * as Fs from "node:fs"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
-import * as Os from "node:os"
-import * as Path from "node:path"
-import { makeTestDatabase, testDialects } from "@signet/core/testing"
+import { testDialects } from "@signet/core/testing"
 import { Webhook } from "standardwebhooks"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-
-const BIN = Path.resolve(__dirname, "../bin/signet.js")
-/** Each case starts the CLI (~2 s idle, several times that on a loaded machine). */
-const TIMEOUT = 300_000
-
-const cleanEnv = () =>
-  Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SIGNET_") && k !== "DATABASE_URL"))
-
-const run = (cwd: string, args: ReadonlyArray<string>, env: Record<string, string>) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd, env: { ...cleanEnv(), ...env }, encoding: "utf8", timeout: 120_000 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr })
-    )
-  })
+import { cliTenant, TIMEOUT } from "./cli-support.js"
 
 for (const dialect of testDialects()) {
   describe(`signet webhook on ${dialect}`, () => {
-    let dir: string
-    let env: Record<string, string>
-    let dispose = async () => {}
+    const { signet } = cliTenant(dialect, "cli-hooks", { SIGNET_WEBHOOKS_ALLOW_PRIVATE_TARGETS: "true" })
     let receiver: Http.Server
     let url: string
     const got: Array<{ headers: Record<string, string>; body: string }> = []
     let endpoint: { id: string }
     let secret: string
     const T = ["--tenant", "cli-hooks"]
-    const signet = (args: ReadonlyArray<string>, extra: Record<string, string> = {}) =>
-      run(dir, args, { ...env, ...extra })
 
     beforeAll(async () => {
-      dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-cli-hooks-"))
-      env = { SIGNET_WEBHOOKS_ALLOW_PRIVATE_TARGETS: "true" }
-      if (dialect === "pg") {
-        const db = await makeTestDatabase(dialect)
-        dispose = () => db.dispose()
-        env = { ...env, DATABASE_URL: db.url, SIGNET_MASTER_KEY: Crypto.randomBytes(32).toString("base64") }
-      }
       receiver = Http.createServer((req, res) => {
         const chunks: Array<Buffer> = []
         req.on("data", (c: Buffer) => chunks.push(c))
@@ -65,15 +26,10 @@ for (const dialect of testDialects()) {
       })
       await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve))
       url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/in`
-      if (dialect === "sqlite") expect((await signet(["init"])).code).toBe(0)
-      const tenant = await signet(["tenant", "create", "cli-hooks", "--name", "Hooks"])
-      expect(tenant.code, tenant.stderr).toBe(0)
     }, TIMEOUT)
 
     afterAll(async () => {
       receiver.close()
-      Fs.rmSync(dir, { recursive: true, force: true })
-      await dispose()
     })
 
     it(
