@@ -58,7 +58,7 @@ const logins = num(/password logins\/s[^|]*\| ([\d.,]+)/)
 const refreshPerCore = num(/refresh rotations per server CPU-second \(per core\) \| ([\d.,]+)/)
 const signCpuMs = num(/\| Signet, SQLite \(synchronous=FULL\) \| [\d,]+\/s \| [\d.]+ ms \| [\d.]+ ms \| ([\d.]+) ms/)
 const signPgCpuMs = num(/\| Signet, Postgres \| [\d,]+\/s \| [\d.]+ ms \| [\d.]+ ms \| ([\d.]+) ms/)
-const verifyEs256 = num(/\| ES256 [^|]*\| ([\d,]+)/)
+const verifyEs256 = num(/\| ES256 \(ECDSA P-256[^|]*\| ([\d,]+)/)
 const proofCpuMs = num(/server CPU per proof \| ([\d.]+) ms/)
 // The binary's idle RSS in the steady state (after V8's memory reducer), else the first idle RSS figure.
 const rssBinary = num(/idle RSS \d+ s after ready, one run[^|]*\| ([\d.]+) MB/) ?? num(/idle RSS[^|]*\| ([\d.]+) MB/)
