@@ -53,8 +53,18 @@ import { Passkeys } from "./identity/Passkeys.js"
 import type { UserSchools } from "./identity/Ports.js"
 import { UsersRepo } from "./identity/repo/Users.js"
 import { Identity } from "./identity/Users.js"
-import { integrationsMigrations, webhookPreviousSecretColumn, webhookSecretColumn } from "./integrations/Migrations.js"
+import {
+  integrationsMigrations,
+  oauthAccessTokenColumn,
+  oauthRefreshTokenColumn,
+  oauthVerifierColumn,
+  platformCredentialSecretColumn,
+  webhookPreviousSecretColumn,
+  webhookSecretColumn
+} from "./integrations/Migrations.js"
 import { type NatsOptions, natsPublisher } from "./integrations/NatsRelay.js"
+import { OAuthBindings } from "./integrations/OAuthBindings.js"
+import { OAuthRepo } from "./integrations/OAuthRepo.js"
 import { BrokerRelay, type RelayOptions } from "./integrations/Relay.js"
 import { Webhooks } from "./integrations/Webhooks.js"
 import { Envelope, EnvelopeLive } from "./kernel/Crypto.js"
@@ -105,7 +115,11 @@ export const encryptedColumns: ReadonlyArray<EncryptedColumn> = [
   webhookPreviousSecretColumn,
   mailContentColumn,
   oidcClientSecretColumn,
-  oidcCookieKeyColumn
+  oidcCookieKeyColumn,
+  platformCredentialSecretColumn,
+  oauthAccessTokenColumn,
+  oauthRefreshTokenColumn,
+  oauthVerifierColumn
 ]
 
 /** Options of {@link layer}. */
@@ -160,6 +174,7 @@ export type CoreServices =
   | Attendance
   | Beacons
   | Webhooks
+  | OAuthBindings
   | BrokerRelay
   | Billing
   | Activities
@@ -228,6 +243,7 @@ export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient
       Roster.Default,
       Beacons.Default,
       Webhooks.Default,
+      OAuthBindings.Default.pipe(Layer.provide(OAuthRepo.Default)),
       BrokerRelay.Default,
       Billing.Default
     )
@@ -326,6 +342,8 @@ export interface JobOptions {
   readonly allowInsecureHttp?: boolean | undefined
   /** Run the webhook delivery job (issue 21 §1; default true). */
   readonly webhooks?: boolean | undefined
+  /** Run the `refresh_oauth` job (OAuth bindings' tokens, every 10 minutes, issue 21 §4; default true). */
+  readonly oauthRefresh?: boolean | undefined
   /**
    * Relay every event to NATS JetStream (issue 21 §2; `SIGNET_NATS_URL`):
    * the connection and stream settings plus relay tuning. Absent: no relay.
@@ -354,7 +372,7 @@ export interface JobOptions {
  */
 export const jobs = (
   options: JobOptions = {}
-): Layer.Layer<never, never, Events | Attendance | Timetable | Tenancy | Webhooks | BrokerRelay> =>
+): Layer.Layer<never, never, Events | Attendance | Timetable | Tenancy | Webhooks | OAuthBindings | BrokerRelay> =>
   Layer.scopedDiscard(
     Effect.gen(function* () {
       const nats = options.nats
@@ -368,6 +386,10 @@ export const jobs = (
       if (options.webhooks !== false) {
         const tenancy = yield* Tenancy
         yield* Effect.forkScoped(Effect.flatMap(Webhooks, (w) => w.run(tenancy)))
+      }
+      if (options.oauthRefresh !== false) {
+        const tenancy = yield* Tenancy
+        yield* Effect.forkScoped(Effect.flatMap(OAuthBindings, (o) => o.job(tenancy)))
       }
       const interval = options.closeIntervalMs ?? 60_000
       if (interval > 0)

@@ -210,6 +210,16 @@ export {
   natsPublisher,
   parseNatsUrl
 } from "./integrations/NatsRelay.js"
+export { OAuthAdmin } from "./integrations/OAuthAdmin.js"
+export { OAuthBindings } from "./integrations/OAuthBindings.js"
+export {
+  acceptableOAuthUrl,
+  BINDING_STATE_TTL_MS,
+  MAX_PENDING_BINDINGS,
+  REFRESH_AHEAD_MS,
+  REFRESH_JOB_PERIOD_MS,
+  REFRESH_MARGIN_MS
+} from "./integrations/OAuthKit.js"
 export {
   BrokerRelay,
   defaultRelayOptions,

@@ -87,7 +87,12 @@ export const corePermissions = {
   billing: ["read", "write", "ingest"],
   activities: ["read", "write", "admin"],
   /** Relying parties of the tenant's OpenID Connect provider (issue 19 §1). */
-  oidc_clients: ["read", "write"]
+  oidc_clients: ["read", "write"],
+  /**
+   * OAuth bindings (issue 21 §4): provider credentials and users' bindings
+   * (`read`, `write`), another user's access token at a provider (`use`).
+   */
+  oauth: ["read", "write", "use"]
 } as const satisfies PermissionCatalog
 
 /** A permission declared by {@link corePermissions}, e.g. `"attendance:write"`. */

@@ -14,6 +14,13 @@
  *   one row per event handed to the relay (its CloudEvent JSON), marked
  *   `relayed_at` once the broker acknowledged it. Infrastructure like the
  *   outbox: `tenant_id` for filtering, no row-level security.
+ * - `platform_credentials`, `oauth_bindings`, `oauth_binding_states`
+ *   (issue 21 §4, seed 000 `platform_credential` / `oauth_binding`): a
+ *   tenant's client at each outside OAuth provider (secret
+ *   envelope-encrypted, {@link platformCredentialSecretColumn}), each user's
+ *   tokens there (envelope-encrypted, {@link oauthAccessTokenColumn},
+ *   {@link oauthRefreshTokenColumn}), and the pending authorization
+ *   requests (state hashed, PKCE verifier encrypted, ten minutes, single use).
  *
  * @module
  */
@@ -42,6 +49,44 @@ export const webhookPreviousSecretColumn: EncryptedColumn = {
   keyColumns: ["tenant_id", "id"],
   column: "previous_secret_enc",
   aad: (row) => secretAad(String(row.tenant_id), String(row.id))
+}
+
+/** The OAuth bindings' tables (issue 21 §4), tenant-owned with row-level security. */
+export const OAUTH_TABLES = ["platform_credentials", "oauth_bindings", "oauth_binding_states"] as const
+
+/** A provider credential's client secret (AAD: tenant, table, provider). */
+export const platformCredentialSecretColumn: EncryptedColumn = {
+  table: "platform_credentials",
+  keyColumns: ["tenant_id", "provider"],
+  column: "client_secret_enc",
+  aad: (row) => `tenant:${String(row.tenant_id)}:platform_credentials:${String(row.provider)}:client_secret`
+}
+
+const bindingAad = (what: string) => (row: Record<string, unknown>) =>
+  `tenant:${String(row.tenant_id)}:oauth_bindings:${String(row.user_id)}:${String(row.provider)}:${what}`
+
+/** A binding's access token (seed 000 `access_token_encrypted`). */
+export const oauthAccessTokenColumn: EncryptedColumn = {
+  table: "oauth_bindings",
+  keyColumns: ["tenant_id", "user_id", "provider"],
+  column: "access_token_enc",
+  aad: bindingAad("access_token")
+}
+
+/** A binding's refresh token (seed 000 `refresh_token_encrypted`). */
+export const oauthRefreshTokenColumn: EncryptedColumn = {
+  table: "oauth_bindings",
+  keyColumns: ["tenant_id", "user_id", "provider"],
+  column: "refresh_token_enc",
+  aad: bindingAad("refresh_token")
+}
+
+/** A pending binding's PKCE code verifier (lives ten minutes). */
+export const oauthVerifierColumn: EncryptedColumn = {
+  table: "oauth_binding_states",
+  keyColumns: ["tenant_id", "state_hash"],
+  column: "verifier_enc",
+  aad: (row) => `tenant:${String(row.tenant_id)}:oauth_binding_states:${String(row.state_hash)}:verifier`
 }
 
 /** Integrations module migrations. */
@@ -129,6 +174,50 @@ export const integrationsMigrations: ModuleMigrations = {
       yield* sql.unsafe(
         `ALTER TABLE webhook_endpoints ADD COLUMN ordered ${t.bool} NOT NULL DEFAULT ${t.pg ? "FALSE" : "0"}`
       )
+    }),
+    "0004_oauth_bindings": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE platform_credentials (
+        tenant_id ${t.uuid} NOT NULL,
+        provider TEXT NOT NULL,
+        issuer TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        client_secret_enc TEXT NOT NULL,
+        scopes ${t.json} NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        updated_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, provider)
+      )`)
+      yield* sql.unsafe(`CREATE TABLE oauth_bindings (
+        tenant_id ${t.uuid} NOT NULL,
+        user_id ${t.uuid} NOT NULL,
+        provider TEXT NOT NULL,
+        subject TEXT,
+        scopes ${t.json} NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('active', 'refresh_failed')),
+        access_token_enc TEXT NOT NULL,
+        refresh_token_enc TEXT,
+        expires_at ${t.ts},
+        created_at ${t.ts} NOT NULL,
+        refreshed_at ${t.ts},
+        PRIMARY KEY (tenant_id, user_id, provider),
+        FOREIGN KEY (tenant_id, provider) REFERENCES platform_credentials (tenant_id, provider) ON DELETE CASCADE
+      )`)
+      yield* sql.unsafe(`CREATE INDEX oauth_bindings_due ON oauth_bindings (tenant_id, status, expires_at)`)
+      yield* sql.unsafe(`CREATE TABLE oauth_binding_states (
+        tenant_id ${t.uuid} NOT NULL,
+        state_hash TEXT NOT NULL,
+        user_id ${t.uuid} NOT NULL,
+        provider TEXT NOT NULL,
+        verifier_enc TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        redirect_uri TEXT NOT NULL,
+        expires_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, state_hash),
+        FOREIGN KEY (tenant_id, provider) REFERENCES platform_credentials (tenant_id, provider) ON DELETE CASCADE
+      )`)
+      for (const table of OAUTH_TABLES) yield* enableTenantRls(table)
     })
   }
 }

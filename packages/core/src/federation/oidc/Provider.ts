@@ -77,6 +77,19 @@ export interface TenantProvider {
   readonly tenant: Context.Tag.Service<CurrentTenant>
 }
 
+/**
+ * oidc-provider answers an unexpected failure with its own 500 page and reports it only as its
+ * `server_error` event: log it (tenant, route, error; no request parameters, which hold secrets).
+ */
+const logServerErrors = (provider: OidcProvider, slug: string, run: (effect: Effect.Effect<void>) => Promise<void>) =>
+  provider.on("server_error", (ctx: KoaContextWithOIDC, error: Error) => {
+    void run(
+      Effect.logError("oidc provider error").pipe(
+        Effect.annotateLogs({ tenant: slug, route: ctx.oidc?.route ?? ctx.path, error: String(error) })
+      )
+    )
+  })
+
 /** Per-tenant provider cache; see the module comment. */
 export class OidcProviders extends Effect.Service<OidcProviders>()("Signet/OidcProviders", {
   effect: Effect.gen(function* () {
@@ -186,15 +199,7 @@ export class OidcProviders extends Effect.Service<OidcProviders>()("Signet/OidcP
           }
         }
         const provider = new Provider(issuer, configuration)
-        // oidc-provider answers an unexpected failure with its own 500 page and reports it only as
-        // this event: log it (the error and the route, no request parameters, which hold secrets).
-        provider.on("server_error", (ctx: KoaContextWithOIDC, error: Error) => {
-          void run(
-            Effect.logError("oidc provider error").pipe(
-              Effect.annotateLogs({ tenant: tenant.slug, route: ctx.oidc?.route ?? ctx.path, error: String(error) })
-            )
-          )
-        })
+        logServerErrors(provider, tenant.slug, run)
         return { provider, issuer, tenant } satisfies TenantProvider
       })
 

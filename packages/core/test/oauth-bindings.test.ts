@@ -1,0 +1,259 @@
+/**
+ * OAuth bindings (issue 21 §4) against a real OAuth 2.0 / OpenID Connect
+ * server: `oidc-provider` started here on loopback, its sign-in and consent
+ * answered by the test (the user "alice" consents), a cookie-keeping
+ * "browser" following its redirects. Both dialects.
+ */
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
+import { expect, layer } from "@effect/vitest"
+import { PutPlatformCredential } from "@signet/contracts/integrations/OAuthDomain"
+import { CurrentActor as CurrentActorTag } from "@signet/contracts/kernel/Context"
+import { OAuthAdmin, OAuthBindings } from "@signet/core"
+import { testDialects } from "@signet/core/testing"
+import { Effect, Exit, Redacted, Schema } from "effect"
+import Provider from "oidc-provider"
+import { testCore } from "./support.js"
+import { inFreshTenant } from "./webhook-support.js"
+
+const REDIRECT = "http://127.0.0.1/oauth/callback"
+const CLIENT = { client_id: "signet", client_secret: "a-long-enough-client-secret-0123456789" }
+
+/** A loopback OAuth server; `accessTtl` (seconds) applies to access tokens issued from then on. */
+const oauthServer = Effect.acquireRelease(
+  Effect.promise(async () => {
+    const state = { accessTtl: 3600, issuer: "", provider: undefined as unknown as Provider }
+    const srv = Http.createServer(async (req, res) => {
+      const provider = state.provider
+      if (req.url?.startsWith("/interaction/")) {
+        // Sign-in and consent, answered at once: "alice" grants what the client asked.
+        const details = await provider.interactionDetails(req, res)
+        const grant = new provider.Grant({ accountId: "alice", clientId: String(details.params.client_id) })
+        grant.addOIDCScope(String(details.params.scope))
+        const grantId = await grant.save()
+        await provider.interactionFinished(
+          req,
+          res,
+          { login: { accountId: "alice" }, consent: { grantId } },
+          { mergeWithLastSubmission: false }
+        )
+        return
+      }
+      provider.callback()(req, res)
+    })
+    await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve))
+    state.issuer = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`
+    state.provider = new Provider(state.issuer, {
+      clients: [
+        {
+          ...CLIENT,
+          redirect_uris: [REDIRECT],
+          grant_types: ["authorization_code", "refresh_token"],
+          response_types: ["code"]
+        }
+      ],
+      findAccount: async (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
+      features: { devInteractions: { enabled: false }, revocation: { enabled: true }, userinfo: { enabled: true } },
+      interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+      issueRefreshToken: async () => true,
+      cookies: { keys: ["test-cookie-key"] },
+      ttl: {
+        AccessToken: () => state.accessTtl,
+        AuthorizationCode: 60,
+        Grant: 3600,
+        IdToken: 3600,
+        Interaction: 600,
+        RefreshToken: 86_400,
+        Session: 3600
+      }
+    })
+    return { state, srv }
+  }),
+  ({ srv }) => Effect.sync(() => srv.close())
+)
+
+/** Follows redirects from `url` with a cookie jar until one leaves for Signet's callback; answers that URL. */
+const browse = (url: string) =>
+  Effect.promise(async () => {
+    const jar = new Map<string, string>()
+    let next = url
+    for (let hop = 0; hop < 10; hop++) {
+      if (next.startsWith(REDIRECT)) return next
+      const res = await fetch(next, {
+        redirect: "manual",
+        headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; ") }
+      })
+      for (const c of res.headers.getSetCookie()) {
+        const [pair] = c.split(";")
+        const at = pair!.indexOf("=")
+        jar.set(pair!.slice(0, at), pair!.slice(at + 1))
+      }
+      const location = res.headers.get("location")
+      if (!location) throw new Error(`no redirect from ${next}: ${res.status} ${await res.text()}`)
+      next = new URL(location, next).href
+    }
+    throw new Error("too many redirects")
+  })
+
+/** The provider's userinfo for `token`: its status. */
+const userinfo = (issuer: string, token: string) =>
+  Effect.promise(() => fetch(`${issuer}/me`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status))
+
+const credential = (issuer: string, scopes = ["openid", "offline_access"]) =>
+  Schema.decodeUnknownSync(PutPlatformCredential)({ issuer, ...CLIENT, scopes })
+
+const USER = "01900000-0000-7000-8000-00000000a11c"
+
+/** Registers the credential "lms" and binds USER through the browser; answers the callback URL used. */
+const bind = (issuer: string) =>
+  Effect.gen(function* () {
+    const o = yield* OAuthBindings
+    yield* o.configure({ allowHttpLoopback: true })
+    yield* o.putCredential("lms", credential(issuer))
+    const started = yield* o.start(USER, "lms", REDIRECT)
+    const callback = yield* browse(started.authorization_url)
+    const binding = yield* o.complete(callback)
+    return { callback, binding }
+  })
+
+for (const dialect of testDialects()) {
+  layer(testCore(dialect), { timeout: 120_000 })(`OAuth bindings on ${dialect}`, (it) => {
+    it.scoped(
+      "the authorization-code flow binds the user: an active binding whose access token the provider accepts",
+      () =>
+        Effect.gen(function* () {
+          const { state } = yield* oauthServer
+          yield* inFreshTenant(
+            "oab-bind",
+            Effect.gen(function* () {
+              const { binding } = yield* bind(state.issuer)
+              expect(binding).toMatchObject({ provider: "lms", user_id: USER, subject: "alice", status: "active" })
+              expect(binding.has_refresh_token).toBe(true)
+              const token = yield* OAuthBindings.use((o) => o.accessToken(USER, "lms"))
+              expect(yield* userinfo(state.issuer, Redacted.value(token))).toBe(200)
+            })
+          )
+        })
+    )
+
+    it.scoped("a callback's state works once: the same redirect again, or a made-up state, is refused", () =>
+      Effect.gen(function* () {
+        const { state } = yield* oauthServer
+        yield* inFreshTenant(
+          "oab-once",
+          Effect.gen(function* () {
+            const { callback } = yield* bind(state.issuer)
+            const again = yield* Effect.exit(OAuthBindings.use((o) => o.complete(callback)))
+            expect(again).toStrictEqual(Exit.fail(expect.objectContaining({ _tag: "OAuthStateInvalid" })))
+            const forged = `${REDIRECT}?code=x&state=made-up`
+            const made = yield* Effect.exit(OAuthBindings.use((o) => o.complete(forged)))
+            expect(Exit.isFailure(made) && JSON.stringify(made.cause)).toContain("OAuthStateInvalid")
+          })
+        )
+      })
+    )
+
+    it.scoped("another tenant cannot complete a tenant's binding request", () =>
+      Effect.gen(function* () {
+        const { state } = yield* oauthServer
+        const started = yield* inFreshTenant(
+          "oab-home",
+          Effect.gen(function* () {
+            const o = yield* OAuthBindings
+            yield* o.configure({ allowHttpLoopback: true })
+            yield* o.putCredential("lms", credential(state.issuer))
+            return yield* o.start(USER, "lms", REDIRECT)
+          })
+        )
+        const callback = yield* browse(started.authorization_url)
+        const elsewhere = yield* inFreshTenant("oab-away", Effect.exit(OAuthBindings.use((o) => o.complete(callback))))
+        expect(Exit.isFailure(elsewhere) && JSON.stringify(elsewhere.cause)).toContain("OAuthStateInvalid")
+      })
+    )
+
+    it.scoped("an access token about to expire is refreshed before it is handed out", () =>
+      Effect.gen(function* () {
+        const { state } = yield* oauthServer
+        state.accessTtl = 30
+        yield* inFreshTenant(
+          "oab-refresh",
+          Effect.gen(function* () {
+            yield* bind(state.issuer)
+            state.accessTtl = 3600
+            const token = yield* OAuthBindings.use((o) => o.accessToken(USER, "lms"))
+            const binding = yield* OAuthBindings.use((o) => o.getBinding(USER, "lms"))
+            expect(binding.refreshed_at).not.toBeNull()
+            expect(yield* userinfo(state.issuer, Redacted.value(token))).toBe(200)
+          })
+        )
+      })
+    )
+
+    it.scoped("the refresh job's round refreshes the tenant's tokens that expire within 15 minutes", () =>
+      Effect.gen(function* () {
+        const { state } = yield* oauthServer
+        state.accessTtl = 300
+        yield* inFreshTenant(
+          "oab-job",
+          Effect.gen(function* () {
+            yield* bind(state.issuer)
+            const round = yield* OAuthBindings.use((o) => o.refreshDue)
+            expect(round).toEqual({ refreshed: 1, failed: 0 })
+          })
+        )
+      })
+    )
+
+    it.scoped("unbinding revokes the grant at the provider and removes the binding", () =>
+      Effect.gen(function* () {
+        const { state } = yield* oauthServer
+        state.accessTtl = 3600
+        yield* inFreshTenant(
+          "oab-unbind",
+          Effect.gen(function* () {
+            yield* bind(state.issuer)
+            const token = Redacted.value(yield* OAuthBindings.use((o) => o.accessToken(USER, "lms")))
+            yield* OAuthBindings.use((o) => o.unbind(USER, "lms"))
+            expect(yield* userinfo(state.issuer, token)).toBe(401)
+            const gone = yield* Effect.exit(OAuthBindings.use((o) => o.getBinding(USER, "lms")))
+            expect(Exit.isFailure(gone) && JSON.stringify(gone.cause)).toContain("OAuthBindingNotFound")
+          })
+        )
+      })
+    )
+
+    it.scoped("another user's access token needs oauth:use: a user without it is refused", () =>
+      Effect.gen(function* () {
+        const { state } = yield* oauthServer
+        yield* inFreshTenant(
+          "oab-perm",
+          Effect.gen(function* () {
+            yield* bind(state.issuer)
+            const other = { kind: "user", id: "01900000-0000-7000-8000-0000000000b0" } as const
+            const refused = yield* Effect.exit(
+              OAuthAdmin.accessToken(USER, "lms").pipe(Effect.provideService(CurrentActorTag, other))
+            )
+            expect(Exit.isFailure(refused) && JSON.stringify(refused.cause)).toContain("oauth:use")
+          })
+        )
+      })
+    )
+
+    it.effect(
+      "an issuer that is plain http off loopback, or http at all by default, is refused and nothing stored",
+      () =>
+        inFreshTenant(
+          "oab-issuer",
+          Effect.gen(function* () {
+            const o = yield* OAuthBindings
+            yield* o.configure({ allowHttpLoopback: false })
+            for (const issuer of ["http://127.0.0.1:9/", "http://idp.example.org", "https://u:p@idp.example.org"]) {
+              const refused = yield* Effect.exit(o.putCredential("lms", credential(issuer)))
+              expect(Exit.isFailure(refused) && JSON.stringify(refused.cause)).toContain("ValidationError")
+            }
+            expect(yield* o.listCredentials).toEqual([])
+          })
+        )
+    )
+  })
+}
