@@ -30,6 +30,7 @@ import { PasskeyAuthApi, PasskeysApi } from "./identity/PasskeysApi.js"
 import { AuthService, IdentityCommand, IdentityQuery, RpcTenantAuth } from "./identity/Rpc.js"
 import { WebSessionApi } from "./identity/WebApi.js"
 import { WebhooksApi } from "./integrations/Api.js"
+import { OAuthCallbackApi, OAuthProvidersApi, OAuthSelfApi } from "./integrations/OAuthApi.js"
 import { WebhooksCommand, WebhooksQuery } from "./integrations/Rpc.js"
 import { UserAuth } from "./kernel/Security.js"
 import { SystemApi } from "./system/Api.js"
@@ -73,6 +74,7 @@ export * from "./identity/Rpc.js"
 export * from "./identity/WebApi.js"
 export * from "./integrations/Api.js"
 export * from "./integrations/Domain.js"
+export * from "./integrations/OAuthApi.js"
 export * from "./integrations/OAuthDomain.js"
 export * from "./integrations/Rpc.js"
 export { ActorKind, TenantId } from "./kernel/Context.js"
@@ -110,6 +112,9 @@ export class SignetApi extends HttpApi.make("signet")
   .add(AuditApi)
   .add(EventsApi)
   .add(WebhooksApi)
+  .add(OAuthProvidersApi)
+  .add(OAuthSelfApi)
+  .add(OAuthCallbackApi)
   .add(BillingPlatformApi)
   .add(BillingApi)
   .add(ActivitiesApi)

@@ -1,99 +1,18 @@
-/**
- * OAuth bindings (issue 21 §4) against a real OAuth 2.0 / OpenID Connect
- * server: `oidc-provider` started here on loopback, its sign-in and consent
- * answered by the test (the user "alice" consents), a cookie-keeping
- * "browser" following its redirects. Both dialects.
- */
-import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
 import { expect, layer } from "@effect/vitest"
 import { PutPlatformCredential } from "@signet/contracts/integrations/OAuthDomain"
 import { CurrentActor as CurrentActorTag } from "@signet/contracts/kernel/Context"
 import { OAuthAdmin, OAuthBindings } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
+import { followRedirects, OAUTH_TEST_CLIENT, oauthTestServer } from "@signet/core/testing/oauth"
 import { Effect, Exit, Redacted, Schema } from "effect"
-import Provider from "oidc-provider"
 import { testCore } from "./support.js"
 import { inFreshTenant } from "./webhook-support.js"
 
 const REDIRECT = "http://127.0.0.1/oauth/callback"
-const CLIENT = { client_id: "signet", client_secret: "a-long-enough-client-secret-0123456789" }
+const CLIENT = OAUTH_TEST_CLIENT
 
-/** A loopback OAuth server; `accessTtl` (seconds) applies to access tokens issued from then on. */
-const oauthServer = Effect.acquireRelease(
-  Effect.promise(async () => {
-    const state = { accessTtl: 3600, issuer: "", provider: undefined as unknown as Provider }
-    const srv = Http.createServer(async (req, res) => {
-      const provider = state.provider
-      if (req.url?.startsWith("/interaction/")) {
-        // Sign-in and consent, answered at once: "alice" grants what the client asked.
-        const details = await provider.interactionDetails(req, res)
-        const grant = new provider.Grant({ accountId: "alice", clientId: String(details.params.client_id) })
-        grant.addOIDCScope(String(details.params.scope))
-        const grantId = await grant.save()
-        await provider.interactionFinished(
-          req,
-          res,
-          { login: { accountId: "alice" }, consent: { grantId } },
-          { mergeWithLastSubmission: false }
-        )
-        return
-      }
-      provider.callback()(req, res)
-    })
-    await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve))
-    state.issuer = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`
-    state.provider = new Provider(state.issuer, {
-      clients: [
-        {
-          ...CLIENT,
-          redirect_uris: [REDIRECT],
-          grant_types: ["authorization_code", "refresh_token"],
-          response_types: ["code"]
-        }
-      ],
-      findAccount: async (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
-      features: { devInteractions: { enabled: false }, revocation: { enabled: true }, userinfo: { enabled: true } },
-      interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-      issueRefreshToken: async () => true,
-      cookies: { keys: ["test-cookie-key"] },
-      ttl: {
-        AccessToken: () => state.accessTtl,
-        AuthorizationCode: 60,
-        Grant: 3600,
-        IdToken: 3600,
-        Interaction: 600,
-        RefreshToken: 86_400,
-        Session: 3600
-      }
-    })
-    return { state, srv }
-  }),
-  ({ srv }) => Effect.sync(() => srv.close())
-)
-
-/** Follows redirects from `url` with a cookie jar until one leaves for Signet's callback; answers that URL. */
-const browse = (url: string) =>
-  Effect.promise(async () => {
-    const jar = new Map<string, string>()
-    let next = url
-    for (let hop = 0; hop < 10; hop++) {
-      if (next.startsWith(REDIRECT)) return next
-      const res = await fetch(next, {
-        redirect: "manual",
-        headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; ") }
-      })
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(";")
-        const at = pair!.indexOf("=")
-        jar.set(pair!.slice(0, at), pair!.slice(at + 1))
-      }
-      const location = res.headers.get("location")
-      if (!location) throw new Error(`no redirect from ${next}: ${res.status} ${await res.text()}`)
-      next = new URL(location, next).href
-    }
-    throw new Error("too many redirects")
-  })
+const oauthServer = oauthTestServer([REDIRECT])
+const browse = (url: string) => followRedirects(url, REDIRECT)
 
 /** The provider's userinfo for `token`: its status. */
 const userinfo = (issuer: string, token: string) =>

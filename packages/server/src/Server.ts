@@ -42,6 +42,7 @@ import { BeaconAuthLive, BeaconDeviceHttp, BeaconsHttp } from "./http/Beacon.js"
 import { BillingHttp, BillingPlatformHttp } from "./http/Billing.js"
 import { EventsHttp } from "./http/Events.js"
 import { ApiKeysHttp, AuthHttp, IntrospectionHttp, PlatformHttp, SessionHttp, UsersHttp } from "./http/Identity.js"
+import { OAuthCallbackHttp, OAuthProvidersHttp, OAuthSelfHttp } from "./http/OAuthBindings.js"
 import { OidcClientsHttp } from "./http/OidcClients.js"
 import { PasskeyAuthHttp, PasskeysHttp } from "./http/Passkeys.js"
 import { ScimTokensHttp } from "./http/Scim.js"
@@ -85,6 +86,9 @@ const apiRoutes = (config: ServerConfig) =>
       BeaconDeviceHttp,
       BeaconsHttp,
       WebhooksHttp,
+      OAuthProvidersHttp,
+      OAuthSelfHttp(config),
+      OAuthCallbackHttp,
       OidcClientsHttp,
       BillingPlatformHttp,
       BillingHttp,

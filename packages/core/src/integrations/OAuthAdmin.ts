@@ -16,11 +16,12 @@
  * @module
  */
 import type { PutPlatformCredential } from "@signet/contracts/integrations/OAuthDomain"
-import { CurrentActor, type CurrentTenant } from "@signet/contracts/kernel/Context"
-import { Forbidden } from "@signet/contracts/kernel/Errors"
+import { CurrentActor, CurrentTenant, systemActor } from "@signet/contracts/kernel/Context"
+import { Forbidden, TenantNotFound } from "@signet/contracts/kernel/Errors"
 import { Effect } from "effect"
 import { Access } from "../access/Access.js"
 import { policyRequire } from "../access/Policy.js"
+import { Tenancy } from "../tenancy/Tenancy.js"
 import { OAuthBindings } from "./OAuthBindings.js"
 
 const read = policyRequire("oauth", "read")
@@ -69,8 +70,25 @@ export const OAuthAdmin = {
   listMine: () => Effect.flatMap(actingUser, (userId) => OAuthBindings.use((o) => o.listBindings(userId))),
   removeMine: (provider: string) =>
     Effect.flatMap(actingUser, (userId) => OAuthBindings.use((o) => o.unbind(userId, provider))),
-  /** Completes a binding from the provider's redirect (see the module comment). */
-  complete: (callbackUrl: string) => OAuthBindings.use((o) => o.complete(callbackUrl)),
+  /** Completes a binding from the provider's redirect, in the current tenant (see the module comment). */
+  complete: (callback: string) => OAuthBindings.use((o) => o.complete(callback)),
+  /**
+   * Completes a binding in the active tenant `slug`, as Signet itself (the
+   * HTTP callback: no credentials). @errors TenantNotFound (unknown or
+   * suspended tenant), OAuthStateInvalid, OAuthProviderError
+   */
+  completeIn: (slug: string, callback: string) =>
+    Tenancy.use((t) => t.resolveActive(slug)).pipe(
+      Effect.catchTag("TenantSuspended", () =>
+        Effect.fail(new TenantNotFound({ message: `no tenant "${slug}"`, tenant: slug }))
+      ),
+      Effect.flatMap((tenant) =>
+        OAuthBindings.use((o) => o.complete(callback)).pipe(
+          Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }),
+          Effect.provideService(CurrentActor, systemActor)
+        )
+      )
+    ),
 
   /** The user's access token at `provider` (Redacted), refreshed when due; the user or an `oauth:use` holder. */
   accessToken: (userId: string, provider: string) =>

@@ -158,21 +158,18 @@ const makeFlow = ({ repo, envelope, audit, events, client, now, aad, decrypt, cr
 
   /**
    * Completes a binding from the provider's redirect to the callback
-   * (`callbackUrl`, the full URL with `code` and `state`): exchanges the
+   * (`callback`: its URL or only its query string, with `code` and `state`,
+   * or `error`): exchanges the
    * code (PKCE, state, nonce checked by openid-client) and stores the
    * tokens for the user who started it.
    * @errors OAuthStateInvalid, OAuthProviderError (refusal or failed exchange)
    */
-  const complete = (callbackUrl: string) =>
+  const complete = (callback: string) =>
     Effect.gen(function* () {
       const invalid = new OAuthStateInvalid({ message: "unknown, used or expired binding request" })
-      let url: URL
-      try {
-        url = new URL(callbackUrl)
-      } catch {
-        return yield* invalid
-      }
-      const state = url.searchParams.get("state")
+      if (callback.length > 8192) return yield* invalid
+      const query = new URLSearchParams(callback.includes("?") ? callback.slice(callback.indexOf("?") + 1) : callback)
+      const state = query.get("state")
       if (state === null || state.length > 512) return yield* invalid
       const stateHash = sha256(state)
       const taken = yield* tenantTx(repo.takeState(stateHash))
@@ -182,6 +179,10 @@ const makeFlow = ({ repo, envelope, audit, events, client, now, aad, decrypt, cr
       const row = yield* Effect.catchTag(credentialOf(pending.provider), "PlatformCredentialNotFound", () => invalid)
       const config = yield* configuration(row)
       const oidc = yield* client
+      // The redirect URI this binding was started with, carrying the provider's answer: what
+      // openid-client checks and sends back to the token endpoint (not a caller-supplied base).
+      const url = new URL(pending.redirect_uri)
+      url.search = query.toString()
       const verifier = yield* decrypt(pending.verifier_enc, yield* aad(oauthVerifierColumn, { state_hash: stateHash }))
       const openid = row.scopes.includes("openid")
       const tokens = yield* Effect.tryPromise({

@@ -15,7 +15,7 @@ import {
   PlatformCredentialNotFound
 } from "@signet/contracts/integrations/OAuthDomain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
-import { Clock, DateTime, Effect, Option, Ref, Schema } from "effect"
+import { Clock, Config, DateTime, Effect, Option, Ref, Schema } from "effect"
 import type * as Oidc from "openid-client"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
@@ -94,7 +94,12 @@ export const makeKit = Effect.gen(function* () {
   const audit = yield* Audit
   const events = yield* Events
   const sql = yield* SqlClient.SqlClient
-  const options = yield* Ref.make({ allowHttpLoopback: false })
+  // `SIGNET_OAUTH_ALLOW_HTTP_ISSUERS=true`: plain http issuers on a loopback host (tests, development).
+  const allowHttpLoopback = yield* Config.boolean("SIGNET_OAUTH_ALLOW_HTTP_ISSUERS").pipe(
+    Config.withDefault(false),
+    Effect.orElseSucceed(() => false)
+  )
+  const options = yield* Ref.make({ allowHttpLoopback })
   const client = Effect.promise(() => import("openid-client"))
   /** Discovered configurations by tenant, provider and credential version (at most 200). */
   const discovered = new Map<string, Promise<Oidc.Configuration>>()
