@@ -49,3 +49,39 @@ export const webhooksApi = ({ call, callWith, path }: Session) => {
       )
   }
 }
+
+/**
+ * `client.oauth`: OAuth bindings (issue 21 §4, docs/integrations.md): the
+ * tenant's credentials at outside providers (`oauth:write` / `oauth:read`;
+ * the client secret is sent, never answered), everyone's bindings, and the
+ * signed-in user's own. Tokens are never answered over HTTP. Made from the
+ * client's {@link Session}.
+ */
+export const oauthApi = ({ call, callWith, path }: Session) => {
+  const at = (provider: string) => ({ path: { ...path, provider } })
+  return {
+    /** Registers or replaces the credential at `provider`: `{ issuer, client_id, client_secret, scopes }`. */
+    putProvider: (provider: string, input: PlainOf<"oauthProviders", "putOAuthProvider">) =>
+      callWith("oauthProviders", "putOAuthProvider", input, (r, payload) =>
+        r.oauthProviders.putOAuthProvider({ ...at(provider), payload })
+      ),
+    providers: () => call((r) => r.oauthProviders.listOAuthProviders({ path })),
+    provider: (provider: string) => call((r) => r.oauthProviders.getOAuthProvider(at(provider))),
+    /** Deletes the credential and every binding to it. */
+    removeProvider: (provider: string) => call((r) => r.oauthProviders.deleteOAuthProvider(at(provider))),
+    /** The tenant's bindings, or one user's. */
+    bindings: (userId?: string) =>
+      call((r) =>
+        r.oauthProviders.listOAuthBindings({ path, urlParams: userId === undefined ? {} : { user_id: userId } })
+      ),
+    /** Removes a user's binding (revoked at the provider when it can). */
+    removeBinding: (userId: string, provider: string) =>
+      call((r) => r.oauthProviders.deleteOAuthBinding({ path: { ...path, userId, provider } })),
+    /** Starts binding the signed-in user: `{ authorization_url, expires_at }` — send the browser there. */
+    startBinding: (provider: string) => call((r) => r.oauthSelf.startOAuthBinding(at(provider))),
+    /** The signed-in user's bindings. */
+    myBindings: () => call((r) => r.oauthSelf.listMyOAuthBindings({ path })),
+    /** Removes the signed-in user's binding to `provider`. */
+    removeMyBinding: (provider: string) => call((r) => r.oauthSelf.deleteMyOAuthBinding(at(provider)))
+  }
+}
