@@ -233,10 +233,10 @@ const LAZY_IMPORTERS =
   /[\\/]@effect[\\/]platform-node(-shared)?[\\/]|[\\/]packages[\\/]core[\\/]dist[\\/](accounts|integrations)[\\/]|[\\/]packages[\\/]core[\\/]dist[\\/]activities[\\/]Markdown\.js$|[\\/]packages[\\/]server[\\/]dist[\\/]grpc[\\/]|[\\/]@effect[\\/]cli[\\/]dist[\\/](esm|cjs)[\\/]internal[\\/]files\.js$/
 
 /**
- * Packages Signet loads with `import()` on first use (the OIDC provider, WebAuthn, the Redis
- * client): bundled on their own as brotli assets instead of inline in the main bundle.
+ * Packages Signet loads with `import()` on first use (the OIDC provider, the OAuth client, WebAuthn,
+ * the Redis client): bundled on their own as brotli assets instead of inline in the main bundle.
  */
-const LAZY_DYNAMIC = /^(oidc-provider|@simplewebauthn\/server|ioredis)$/
+const LAZY_DYNAMIC = /^(oidc-provider|openid-client|@simplewebauthn\/server|ioredis)$/
 
 /** Whether a resolved file is an ES module (`.mjs`, or `.js` in a package of `"type": "module"`). */
 const isEsm = (file) => {
