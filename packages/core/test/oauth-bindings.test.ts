@@ -1,11 +1,11 @@
 import { expect, layer } from "@effect/vitest"
 import { PutPlatformCredential } from "@signet/contracts/integrations/OAuthDomain"
 import { CurrentActor as CurrentActorTag } from "@signet/contracts/kernel/Context"
-import { OAuthAdmin, OAuthBindings } from "@signet/core"
+import { Auth, Events, OAuthAdmin, OAuthBindings } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { followRedirects, OAUTH_TEST_CLIENT, oauthTestServer } from "@signet/core/testing/oauth"
 import { Effect, Exit, Redacted, Schema } from "effect"
-import { testCore } from "./support.js"
+import { testCore, user } from "./support.js"
 import { inFreshTenant } from "./webhook-support.js"
 
 const REDIRECT = "http://127.0.0.1/oauth/callback"
@@ -153,6 +153,29 @@ for (const dialect of testDialects()) {
               OAuthAdmin.accessToken(USER, "lms").pipe(Effect.provideService(CurrentActorTag, other))
             )
             expect(Exit.isFailure(refused) && JSON.stringify(refused.cause)).toContain("oauth:use")
+          })
+        )
+      })
+    )
+
+    it.scoped("a deleted user's bindings are revoked and removed (event signet.user.deleted)", () =>
+      Effect.gen(function* () {
+        const { state } = yield* oauthServer
+        yield* inFreshTenant(
+          "oab-gone",
+          Effect.gen(function* () {
+            const o = yield* OAuthBindings
+            yield* o.configure({ allowHttpLoopback: true })
+            yield* o.putCredential("lms", credential(state.issuer))
+            const someone = yield* user("gone@oab.example.edu", "teacher")
+            const started = yield* o.start(someone.id, "lms", REDIRECT)
+            yield* o.complete(yield* browse(started.authorization_url))
+            const token = Redacted.value(yield* o.accessToken(someone.id, "lms"))
+            yield* Auth.use((a) => a.deleteUser(someone.id))
+            const events = yield* Events
+            while ((yield* events.dispatchOnce) > 0);
+            expect(yield* o.listBindings(someone.id)).toEqual([])
+            expect(yield* userinfo(state.issuer, token)).toBe(401)
           })
         )
       })

@@ -1,3 +1,34 @@
+/**
+ * OAuth bindings (issue 21 §4; seed 000 §7 "OAuth Binding Flow", job
+ * `refresh_oauth`; anchor: Nango's token storage and refresh). The OAuth
+ * protocol itself is `openid-client`'s (certified relying party): discovery,
+ * PKCE, the code exchange with state and nonce checks, refresh, revocation.
+ * Core enforces:
+ *
+ * - credentials: at most `MAX_PLATFORM_CREDENTIALS` per tenant; the issuer
+ *   is `https://` (plain `http` only on a loopback host when the operator
+ *   allowed it: `SIGNET_OAUTH_ALLOW_HTTP_ISSUERS`, or `configure`); the
+ *   client secret is envelope-encrypted and never answered;
+ * - the flow (this file): `start` stores the state (SHA-256 at rest), the
+ *   PKCE verifier (encrypted) and the nonce for ten minutes, at most
+ *   `MAX_PENDING_BINDINGS` per user; `complete` takes the state once —
+ *   unknown, used or expired states answer one generic `OAuthStateInvalid`
+ *   — and binds the user who started it, whoever follows the link;
+ * - tokens (`OAuthTokens.ts`): envelope-encrypted with AAD naming tenant,
+ *   user and provider; decrypted only when used (`accessToken`, refreshed
+ *   first when it expires within `REFRESH_MARGIN_MS`), answered as
+ *   `Redacted`; the `refresh_oauth` job refreshes what expires within
+ *   `REFRESH_AHEAD_MS` on one replica; `invalid_grant` marks the binding
+ *   `refresh_failed`.
+ *
+ * Credential changes, bindings, unbindings and failed refreshes are
+ * audited and published (`signet.integrations.oauth_*`) in the same
+ * transaction. Shared parts: `OAuthKit.ts`; SQL: `OAuthRepo.ts`.
+ *
+ * @module
+ */
+
+import { SqlClient } from "@effect/sql"
 import {
   MAX_PLATFORM_CREDENTIALS,
   OAuthBindingStart,
@@ -6,10 +37,11 @@ import {
   PlatformCredentialNotFound,
   type PutPlatformCredential
 } from "@signet/contracts/integrations/OAuthDomain"
-import { CurrentActor } from "@signet/contracts/kernel/Context"
+import { CurrentActor, CurrentTenant, systemActor, type TenantId } from "@signet/contracts/kernel/Context"
 import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
 import { DateTime, Effect, Option, Redacted, Ref, Schema } from "effect"
 import { tenantTx } from "../kernel/Database.js"
+import { Tenancy } from "../tenancy/Tenancy.js"
 import {
   oauthAccessTokenColumn,
   oauthRefreshTokenColumn,
@@ -236,7 +268,7 @@ const makeFlow = ({ repo, envelope, audit, events, client, now, aad, decrypt, cr
   return { start, complete }
 }
 
-/** The OAuth bindings service; see the module comment. */
+/** The OAuth bindings service; see the module comment. A deleted user's bindings are unbound (event `signet.user.deleted`). */
 export class OAuthBindings extends Effect.Service<OAuthBindings>()("Signet/OAuthBindings", {
   effect: Effect.gen(function* () {
     const kit = yield* makeKit
@@ -246,6 +278,28 @@ export class OAuthBindings extends Effect.Service<OAuthBindings>()("Signet/OAuth
     const tokens = makeTokens(kit)
     const { bindingOf, accessToken } = tokens
     const { unbind, refreshDue, job } = makeUpkeep(kit, tokens)
+    const tenancy = yield* Tenancy
+
+    // A deleted user's bindings go with them: revoked at the provider when it can, then removed.
+    yield* kit.events.subscribe({
+      name: "oauth-bindings",
+      types: ["signet.user.deleted"],
+      handle: (event) =>
+        Effect.gen(function* () {
+          const userId = event.subject
+          if (event.tenantid === undefined || typeof userId !== "string" || !Schema.is(UserId)(userId)) return
+          const tenant = yield* tenancy.getById(event.tenantid as TenantId)
+          yield* Effect.gen(function* () {
+            for (const binding of yield* tenantTx(repo.listBindings(userId)))
+              yield* unbind(userId, binding.provider).pipe(Effect.catchTag("OAuthBindingNotFound", () => Effect.void))
+          }).pipe(
+            Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }),
+            Effect.provideService(CurrentActor, systemActor),
+            Effect.provideService(SqlClient.SqlClient, kit.sql)
+          )
+        })
+    })
+
     return {
       /** Operator settings: `allowHttpLoopback` lets issuers be plain http on a loopback host (tests, development). */
       configure: (o: { readonly allowHttpLoopback: boolean }) => Ref.set(options, o),
