@@ -35,6 +35,8 @@ const subcommands: ReadonlyArray<readonly [name: string, load: () => Promise<Any
   ["role", () => import("./commands/role.js").then((m) => m.role)],
   ["webhook", () => import("./commands/webhook.js").then((m) => m.webhook)],
   ["oidc-client", () => import("./commands/oidc-client.js").then((m) => m.oidcClient)],
+  ["oauth-provider", () => import("./commands/oauth.js").then((m) => m.oauthProvider)],
+  ["oauth-binding", () => import("./commands/oauth.js").then((m) => m.oauthBinding)],
   ["apikey", () => import("./commands/user.js").then((m) => m.apikey)],
   ["scim-token", () => import("./commands/scim.js").then((m) => m.scimToken)],
   ["operator", () => import("./commands/operator.js").then((m) => m.operator)],
