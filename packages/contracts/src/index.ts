@@ -31,6 +31,7 @@ import { AuthService, IdentityCommand, IdentityQuery, RpcTenantAuth } from "./id
 import { WebSessionApi } from "./identity/WebApi.js"
 import { WebhooksApi } from "./integrations/Api.js"
 import { OAuthCallbackApi, OAuthProvidersApi, OAuthSelfApi } from "./integrations/OAuthApi.js"
+import { OAuthCommand, OAuthQuery } from "./integrations/OAuthRpc.js"
 import { WebhooksCommand, WebhooksQuery } from "./integrations/Rpc.js"
 import { UserAuth } from "./kernel/Security.js"
 import { SystemApi } from "./system/Api.js"
@@ -76,6 +77,7 @@ export * from "./integrations/Api.js"
 export * from "./integrations/Domain.js"
 export * from "./integrations/OAuthApi.js"
 export * from "./integrations/OAuthDomain.js"
+export * from "./integrations/OAuthRpc.js"
 export * from "./integrations/Rpc.js"
 export { ActorKind, TenantId } from "./kernel/Context.js"
 export * from "./kernel/Errors.js"
@@ -146,6 +148,8 @@ export const SignetRpcs = TenantQuery.merge(
   BillingCommand.middleware(RpcTenantAuth),
   OidcClientsQuery.middleware(RpcTenantAuth),
   OidcClientsCommand.middleware(RpcTenantAuth),
+  OAuthQuery.middleware(RpcTenantAuth),
+  OAuthCommand.middleware(RpcTenantAuth),
   ActivitiesQuery,
   ActivitiesCommand
 )

@@ -8,8 +8,10 @@
  * (`SIGNET_OAUTH_ALLOW_HTTP_ISSUERS`).
  */
 import { expect, layer } from "@effect/vitest"
+import { PutPlatformCredential } from "@signet/contracts/integrations/OAuthDomain"
 import { testDialects } from "@signet/core/testing"
 import { followRedirects, OAUTH_TEST_CLIENT, oauthTestServer } from "@signet/core/testing/oauth"
+import { makeRpcClient } from "@signet/sdk"
 import {
   call,
   expectProblem,
@@ -19,7 +21,7 @@ import {
   TestServer,
   testServer
 } from "@signet/server/testing"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 
 const SLUG = "oab-http"
 const T = `/api/v1/tenants/${SLUG}`
@@ -74,6 +76,29 @@ for (const dialect of testDialects()) {
         const removed = yield* call("DELETE", `${T}/me/oauth-bindings/lms`, { auth: tTeacher })
         expect(removed.status).toBe(204)
         expect((yield* call("GET", `${T}/me/oauth-bindings`, { auth: tTeacher })).body).toEqual([])
+      })
+    )
+
+    it.scoped("over RPC: put, list, get, delete a credential; another tenant's GetOAuthProvider fails not found", () =>
+      Effect.gen(function* () {
+        const server = yield* TestServer
+        const adminA = yield* onboardTenant("oab-rpc-a")
+        const adminB = yield* onboardTenant("oab-rpc-b")
+        const rpcA = yield* makeRpcClient({ baseUrl: server.url, token: adminA })
+        const rpcB = yield* makeRpcClient({ baseUrl: server.url, token: adminB })
+        const credential = Schema.decodeUnknownSync(PutPlatformCredential)({
+          issuer: "https://idp.example.org",
+          ...OAUTH_TEST_CLIENT,
+          scopes: ["openid"]
+        })
+        const put = yield* rpcA.PutOAuthProvider({ provider: "lms", credential })
+        expect(put).toMatchObject({ provider: "lms", issuer: "https://idp.example.org" })
+        expect((yield* rpcA.ListOAuthProviders()).map((p) => p.provider)).toEqual(["lms"])
+        expect(yield* rpcA.ListOAuthBindings({})).toEqual([])
+        const other = yield* Effect.flip(rpcB.GetOAuthProvider({ provider: "lms" }))
+        expect(other._tag).toBe("PlatformCredentialNotFound")
+        yield* rpcA.DeleteOAuthProvider({ provider: "lms" })
+        expect(yield* rpcA.ListOAuthProviders()).toEqual([])
       })
     )
 

@@ -13,6 +13,7 @@ import { AttendanceRpc } from "./Attendance.js"
 import { BillingRpc } from "./Billing.js"
 import { IdentityRpc } from "./Identity.js"
 import { IntegrationsRpc } from "./Integrations.js"
+import { OAuthRpc } from "./OAuth.js"
 import { OidcClientsRpc } from "./Oidc.js"
 import { TenancyRpc } from "./Tenancy.js"
 
@@ -27,6 +28,7 @@ export const RpcHandlers = (config: ServerConfig) =>
     IntegrationsRpc,
     BillingRpc,
     OidcClientsRpc,
+    OAuthRpc,
     AccountsRpc,
     ActivitiesRpc
   )
