@@ -5,11 +5,10 @@
  * @module
  */
 import { Args, Command, Options } from "@effect/cli"
-import { Academics, ClassroomId, CurrentTenant, GroupId, SchoolId, Tenancy, UserId } from "@signet/core"
+import { Academics, ClassroomId, GroupId, SchoolId, UserId } from "@signet/core"
 import { Console, Effect, Option, Schema } from "effect"
 import { plain, show, table } from "../Output.js"
-import { local } from "../Runtime.js"
-import { configLayer } from "../Settings.js"
+import { inTenant } from "../Tenant.js"
 
 const tenantOpt = Options.text("tenant").pipe(Options.withDescription("Tenant slug"))
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON"))
@@ -22,14 +21,6 @@ const listOpt = <A>(name: string, description: string, id: Schema.Schema<A, stri
     Options.optional
   )
 const schoolOpt = Options.text("school").pipe(Options.withDescription("School id"), Options.withSchema(SchoolId))
-
-const inTenant = <A, E, R>(slug: string, effect: Effect.Effect<A, E, R>) =>
-  local(
-    Effect.flatMap(
-      Tenancy.use((t) => t.get(slug)),
-      (tenant) => Effect.provideService(effect, CurrentTenant, { id: tenant.id, slug: tenant.slug })
-    )
-  ).pipe(Effect.provide(configLayer()))
 
 const out = (value: unknown, asJson: boolean) => show(plain(value), asJson)
 const list = (rows: ReadonlyArray<unknown>, asJson: boolean, columns: ReadonlyArray<string>) =>

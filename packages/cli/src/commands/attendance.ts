@@ -18,7 +18,6 @@ import {
   type AttendanceReport,
   CourseId,
   type CourseRoll,
-  CurrentTenant,
   historyCsv,
   Identity,
   Ids,
@@ -26,13 +25,11 @@ import {
   reportCsv,
   rollCsv,
   type StudentHistory,
-  Tenancy,
   type UserId
 } from "@signet/core"
 import { Console, Data, DateTime, Effect, Option, Schema } from "effect"
 import { plain, show, table } from "../Output.js"
-import { local } from "../Runtime.js"
-import { configLayer } from "../Settings.js"
+import { inTenant } from "../Tenant.js"
 
 /** The output file of `--output` could not be written (exit code 1). */
 export class OutputFileError extends Data.TaggedError("OutputFileError")<{ readonly message: string }> {}
@@ -109,15 +106,6 @@ const scopeOpt = Options.all({
     )
   })
 )
-
-/** Runs `effect` on the local database bound to the tenant `slug`. */
-const inTenant = <A, E, R>(slug: string, effect: Effect.Effect<A, E, R>) =>
-  local(
-    Effect.flatMap(
-      Tenancy.use((t) => t.get(slug)),
-      (tenant) => Effect.provideService(effect, CurrentTenant, { id: tenant.id, slug: tenant.slug })
-    )
-  ).pipe(Effect.provide(configLayer()))
 
 /** A rate (0..1) as a percentage with one decimal; `-` when nothing was counted. */
 export const percent = (rate: number | null): string => (rate === null ? "-" : `${(rate * 100).toFixed(1)}%`)

@@ -7,31 +7,12 @@
  * @module
  */
 import { Command, Options } from "@effect/cli"
-import {
-  BulkInvite,
-  CreateInvitation,
-  CurrentTenant,
-  InvitationAdmin,
-  MAX_BULK_INVITATIONS,
-  policyUse,
-  Tenancy,
-  UserType
-} from "@signet/core"
+import { BulkInvite, CreateInvitation, InvitationAdmin, MAX_BULK_INVITATIONS, policyUse, UserType } from "@signet/core"
 import { Console, Effect, Option, Schema } from "effect"
 import { plain } from "../Output.js"
-import { local } from "../Runtime.js"
-import { configLayer } from "../Settings.js"
+import { inTenant } from "../Tenant.js"
 
 const describeError = (e: { readonly message?: string }) => (e.message ?? String(e)).split("\n").slice(-1)[0]!.trim()
-
-/** Runs `effect` on the local database bound to the tenant `slug`. */
-const inTenant = <A, E, R>(slug: string, effect: Effect.Effect<A, E, R>) =>
-  local(
-    Effect.flatMap(
-      Tenancy.use((t) => t.get(slug)),
-      (tenant) => Effect.provideService(effect, CurrentTenant, { id: tenant.id, slug: tenant.slug })
-    )
-  ).pipe(Effect.provide(configLayer()))
 
 /** Progress on stderr when it is a terminal (one rewritten line). */
 const progress = (text: string) =>

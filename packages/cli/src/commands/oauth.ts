@@ -11,11 +11,10 @@
  */
 import * as Fs from "node:fs"
 import { Args, Command, Options } from "@effect/cli"
-import { CurrentTenant, OAuthAdmin as O, PutPlatformCredential, policyUse, Tenancy } from "@signet/core"
+import { OAuthAdmin as O, PutPlatformCredential, policyUse } from "@signet/core"
 import { Console, Effect, Schema } from "effect"
 import { plain, table } from "../Output.js"
-import { local } from "../Runtime.js"
-import { configLayer } from "../Settings.js"
+import { inTenant } from "../Tenant.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON"))
 const tenantOpt = Options.text("tenant").pipe(Options.withDescription("Tenant slug"))
@@ -23,15 +22,6 @@ const providerArg = Args.text({ name: "provider" }).pipe(Args.withDescription("T
 
 const read = policyUse("oauth:read")
 const write = policyUse("oauth:write")
-
-/** Runs `effect` on the local database bound to the tenant `slug`. */
-const inTenant = <A, E, R>(slug: string, effect: Effect.Effect<A, E, R>) =>
-  local(
-    Effect.flatMap(
-      Tenancy.use((t) => t.get(slug)),
-      (tenant) => Effect.provideService(effect, CurrentTenant, { id: tenant.id, slug: tenant.slug })
-    )
-  ).pipe(Effect.provide(configLayer()))
 
 const listProviders = Command.make("list", { tenant: tenantOpt, json }, (o) =>
   inTenant(

@@ -9,26 +9,16 @@
  * @module
  */
 import { Args, Command, Options } from "@effect/cli"
-import { OidcClientsAdmin as C, CreateOidcClient, CurrentTenant, policyUse, Tenancy } from "@signet/core"
+import { OidcClientsAdmin as C, CreateOidcClient, policyUse } from "@signet/core"
 import { Console, Effect, Schema } from "effect"
 import { plain, table } from "../Output.js"
-import { local } from "../Runtime.js"
-import { configLayer } from "../Settings.js"
+import { inTenant } from "../Tenant.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON"))
 const tenantOpt = Options.text("tenant").pipe(Options.withDescription("Tenant slug"))
 
 const read = policyUse("oidc_clients:read")
 const write = policyUse("oidc_clients:write")
-
-/** Runs `effect` on the local database bound to the tenant `slug`. */
-const inTenant = <A, E, R>(slug: string, effect: Effect.Effect<A, E, R>) =>
-  local(
-    Effect.flatMap(
-      Tenancy.use((t) => t.get(slug)),
-      (tenant) => Effect.provideService(effect, CurrentTenant, { id: tenant.id, slug: tenant.slug })
-    )
-  ).pipe(Effect.provide(configLayer()))
 
 const list = Command.make("list", { tenant: tenantOpt, json }, (o) =>
   inTenant(

@@ -8,24 +8,14 @@
  * @module
  */
 import { Args, Command, Options } from "@effect/cli"
-import { AccessAdmin, CreateRole, CurrentTenant, policyUse, Tenancy, UserId } from "@signet/core"
+import { AccessAdmin, CreateRole, policyUse, UserId } from "@signet/core"
 import { Console, Effect, Option, Schema } from "effect"
 import { plain, table } from "../Output.js"
-import { local } from "../Runtime.js"
-import { configLayer } from "../Settings.js"
+import { inTenant } from "../Tenant.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON"))
 const tenantOpt = Options.text("tenant").pipe(Options.withDescription("Tenant slug"))
 const roleName = Args.text({ name: "role" }).pipe(Args.withDescription("Role name"))
-
-/** Runs `effect` on the local database bound to the tenant `slug`. */
-const inTenant = <A, E, R>(slug: string, effect: Effect.Effect<A, E, R>) =>
-  local(
-    Effect.flatMap(
-      Tenancy.use((t) => t.get(slug)),
-      (tenant) => Effect.provideService(effect, CurrentTenant, { id: tenant.id, slug: tenant.slug })
-    )
-  ).pipe(Effect.provide(configLayer()))
 
 /** Resolves a role name to its id. */
 const roleId = (name: string) =>

@@ -8,23 +8,13 @@
  * @module
  */
 import { Args, Command, Options } from "@effect/cli"
-import { CurrentTenant, policyUse, ScimTokenId, ScimTokensAdmin, Tenancy } from "@signet/core"
+import { policyUse, ScimTokenId, ScimTokensAdmin } from "@signet/core"
 import { Console, Effect } from "effect"
 import { plain, table } from "../Output.js"
-import { local, localRead } from "../Runtime.js"
-import { configLayer } from "../Settings.js"
+import { inTenant } from "../Tenant.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON"))
 const tenantOpt = Options.text("tenant").pipe(Options.withDescription("Tenant slug"))
-
-/** Runs `effect` on the local database bound to the tenant `slug`. */
-const inTenant = <A, E, R>(slug: string, effect: Effect.Effect<A, E, R>, readOnly = false) =>
-  (readOnly ? localRead : local)(
-    Effect.flatMap(
-      Tenancy.use((t) => t.get(slug)),
-      (tenant) => Effect.provideService(effect, CurrentTenant, { id: tenant.id, slug: tenant.slug })
-    )
-  ).pipe(Effect.provide(configLayer()))
 
 const create = Command.make(
   "create",

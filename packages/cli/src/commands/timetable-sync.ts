@@ -11,18 +11,15 @@ import * as Fs from "node:fs"
 import { Args, Command, Options } from "@effect/cli"
 import {
   Academics,
-  CurrentTenant,
   ICalendar,
   SchoolId,
-  Tenancy,
   Timetable,
   type TimetableSyncItem,
   type TimetableSyncSummary
 } from "@signet/core"
 import { Console, Data, Effect, Option, type Redacted } from "effect"
 import { plain, table } from "../Output.js"
-import { local } from "../Runtime.js"
-import { configLayer } from "../Settings.js"
+import { inTenant } from "../Tenant.js"
 
 /** The sync or source command refused its input. */
 export class TimetableSyncRefused extends Data.TaggedError("TimetableSyncRefused")<{ readonly message: string }> {}
@@ -35,14 +32,6 @@ const mappingOpt = Options.file("mapping", { exists: "yes" }).pipe(
   ),
   Options.optional
 )
-
-const inTenant = <A, E, R>(slug: string, effect: Effect.Effect<A, E, R>) =>
-  local(
-    Effect.flatMap(
-      Tenancy.use((t) => t.get(slug)),
-      (tenant) => Effect.provideService(effect, CurrentTenant, { id: tenant.id, slug: tenant.slug })
-    )
-  ).pipe(Effect.provide(configLayer()))
 
 /** Reads and validates a mapping file. */
 const readMapping = (file: Option.Option<string>) =>

@@ -10,19 +10,16 @@ import { Args, Command, Options } from "@effect/cli"
 import {
   AcademicsAdmin,
   CalendarFeedId,
-  CurrentTenant,
   FeedKind,
   ICalendar,
   policyUse,
   SchoolId,
-  Tenancy,
   Timetable,
   type TimetableSummary
 } from "@signet/core"
 import { Console, Data, Effect, Option } from "effect"
 import { plain, table } from "../Output.js"
-import { local } from "../Runtime.js"
-import { configLayer } from "../Settings.js"
+import { inTenant } from "../Tenant.js"
 import { timetableSyncCommands } from "./timetable-sync.js"
 
 /** The import refused the calendar. */
@@ -30,14 +27,6 @@ export class TimetableRefused extends Data.TaggedError("TimetableRefused")<{ rea
 
 const tenantOpt = Options.text("tenant").pipe(Options.withDescription("Tenant slug"))
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON"))
-
-const inTenant = <A, E, R>(slug: string, effect: Effect.Effect<A, E, R>) =>
-  local(
-    Effect.flatMap(
-      Tenancy.use((t) => t.get(slug)),
-      (tenant) => Effect.provideService(effect, CurrentTenant, { id: tenant.id, slug: tenant.slug })
-    )
-  ).pipe(Effect.provide(configLayer()))
 
 /** The text report of an import: skipped events, warnings grouped by code, the counts (issue 16). */
 const printSummary = (file: string, summary: TimetableSummary) =>

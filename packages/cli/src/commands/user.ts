@@ -13,10 +13,8 @@ import {
   Auth,
   CreateApiKey,
   CreateUser,
-  CurrentTenant,
   Identity,
   policyUse,
-  Tenancy,
   type User,
   UserAdmin,
   UserId,
@@ -26,8 +24,7 @@ import {
 import { parse } from "csv-parse/sync"
 import { Console, Effect, Option, Redacted, Schema } from "effect"
 import { plain, show, table } from "../Output.js"
-import { local, localRead } from "../Runtime.js"
-import { configLayer } from "../Settings.js"
+import { inTenant } from "../Tenant.js"
 import { invite } from "./invite.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON"))
@@ -39,13 +36,6 @@ const columns = ["id", "email", "user_type", "status", "given_name", "family_nam
  * Runs `effect` on the local database bound to the tenant `slug`; `readOnly`
  * commands create and migrate nothing (see `localRead`).
  */
-const inTenant = <A, E, R>(slug: string, effect: Effect.Effect<A, E, R>, readOnly = false) =>
-  (readOnly ? localRead : local)(
-    Effect.flatMap(
-      Tenancy.use((t) => t.get(slug)),
-      (tenant) => Effect.provideService(effect, CurrentTenant, { id: tenant.id, slug: tenant.slug })
-    )
-  ).pipe(Effect.provide(configLayer()))
 
 const describeError = (e: { readonly message?: string }) => (e.message ?? String(e)).split("\n").slice(-1)[0]!.trim()
 

@@ -11,17 +11,14 @@
 import { Args, Command, Options } from "@effect/cli"
 import {
   CreateWebhookEndpoint,
-  CurrentTenant,
   policyUse,
   RecoverWebhookDeliveries,
-  Tenancy,
   UpdateWebhookEndpoint,
   WebhookAdmin as W
 } from "@signet/core"
 import { Console, DateTime, Effect, Option, Schema } from "effect"
 import { plain, table } from "../Output.js"
-import { local } from "../Runtime.js"
-import { configLayer } from "../Settings.js"
+import { inTenant } from "../Tenant.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON"))
 const tenantOpt = Options.text("tenant").pipe(Options.withDescription("Tenant slug"))
@@ -31,15 +28,6 @@ const endpointId = Args.text({ name: "endpoint-id" }).pipe(
 
 const read = policyUse("webhooks:read")
 const write = policyUse("webhooks:write")
-
-/** Runs `effect` on the local database bound to the tenant `slug`. */
-const inTenant = <A, E, R>(slug: string, effect: Effect.Effect<A, E, R>) =>
-  local(
-    Effect.flatMap(
-      Tenancy.use((t) => t.get(slug)),
-      (tenant) => Effect.provideService(effect, CurrentTenant, { id: tenant.id, slug: tenant.slug })
-    )
-  ).pipe(Effect.provide(configLayer()))
 
 /** Decodes command-line input with the contract's schema; the last line of a refusal becomes the message. */
 const decode = <A, I>(schema: Schema.Schema<A, I>, what: string, input: unknown) =>
