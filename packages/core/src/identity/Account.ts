@@ -16,10 +16,8 @@ import type {
   UserId,
   WebAuthnCredential
 } from "@signet/contracts/identity/Domain"
-import { CurrentActor, type CurrentTenant } from "@signet/contracts/kernel/Context"
-import { Forbidden } from "@signet/contracts/kernel/Errors"
 import { Effect, type Redacted } from "effect"
-import { Access } from "../access/Access.js"
+import { selfOrPermission } from "../access/SelfOr.js"
 import { currentUser } from "../kernel/Principal.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
 import { Auth } from "./Auth.js"
@@ -29,24 +27,9 @@ import { Passkeys } from "./Passkeys.js"
 import { Identity } from "./Users.js"
 import { withDeviceView } from "./Visibility.js"
 
-/**
- * `self` when the actor is the user `userId`, otherwise `self` too but only
- * for a `users:read` holder (Forbidden naming the permission otherwise).
- */
+/** `self` for the user `userId` themself or a `users:read` holder. @errors Forbidden */
 const selfOrUsersRead = <A, E, R>(userId: string, self: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(
-    CurrentActor,
-    (actor): Effect.Effect<A, E | Forbidden, R | Access | CurrentTenant> =>
-      actor.kind === "user" && actor.id === userId
-        ? self
-        : Effect.flatMap(
-            Access.use((a) => a.checkActor(actor, "users:read")),
-            (allowed): Effect.Effect<A, E | Forbidden, R> =>
-              allowed
-                ? self
-                : Effect.fail(new Forbidden({ message: "missing permission users:read", permission: "users:read" }))
-          )
-  )
+  selfOrPermission(userId, "users:read", self)
 
 const toJwks = (j: { readonly keys: ReadonlyArray<object> }) => ({
   keys: j.keys.map((key) => ({ ...key }) as Record<string, unknown>)

@@ -19,8 +19,8 @@ import type { PutPlatformCredential } from "@signet/contracts/integrations/OAuth
 import { CurrentActor, CurrentTenant, systemActor } from "@signet/contracts/kernel/Context"
 import { Forbidden, TenantNotFound } from "@signet/contracts/kernel/Errors"
 import { Effect } from "effect"
-import { Access } from "../access/Access.js"
 import { policyRequire } from "../access/Policy.js"
+import { selfOrPermission } from "../access/SelfOr.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
 import { OAuthBindings } from "./OAuthBindings.js"
 
@@ -33,22 +33,6 @@ const actingUser = Effect.flatMap(CurrentActor, (actor) =>
     ? Effect.succeed(actor.id)
     : Effect.fail(new Forbidden({ message: "only a signed-in user has OAuth bindings of their own" }))
 )
-
-/** `self` when the actor is user `userId`, otherwise only for an `oauth:use` holder. */
-const selfOrUse = <A, E, R>(userId: string, self: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(
-    CurrentActor,
-    (actor): Effect.Effect<A, E | Forbidden, R | Access | CurrentTenant> =>
-      actor.kind === "user" && actor.id === userId
-        ? self
-        : Effect.flatMap(
-            Access.use((a) => a.checkActor(actor, "oauth:use")),
-            (allowed): Effect.Effect<A, E | Forbidden, R> =>
-              allowed
-                ? self
-                : Effect.fail(new Forbidden({ message: "missing permission oauth:use", permission: "oauth:use" }))
-          )
-  )
 
 /** OAuth bindings; see the module comment for who may do what. */
 export const OAuthAdmin = {
@@ -92,8 +76,9 @@ export const OAuthAdmin = {
 
   /** The user's access token at `provider` (Redacted), refreshed when due; the user or an `oauth:use` holder. */
   accessToken: (userId: string, provider: string) =>
-    selfOrUse(
+    selfOrPermission(
       userId,
+      "oauth:use",
       OAuthBindings.use((o) => o.accessToken(userId, provider))
     )
 } as const
