@@ -33,6 +33,7 @@ import { auditMigrations } from "./audit/Migrations.js"
 import { Beacons } from "./beacon/Beacons.js"
 import { beaconMigrations, beaconTotpColumn } from "./beacon/Migrations.js"
 import { Billing } from "./billing/Billing.js"
+import { billingQuotas, Entitlements } from "./billing/Entitlements.js"
 import { billingMigrations } from "./billing/Migrations.js"
 import { Events } from "./events/Events.js"
 import { eventsMigrations } from "./events/Migrations.js"
@@ -78,6 +79,7 @@ import {
 import type { EncryptedColumn } from "./kernel/KeyRotation.js"
 import { leaseMigrations } from "./kernel/Leases.js"
 import { isCurrent, kernelMigrations, type ModuleMigrations, runAll, status } from "./kernel/Migrations.js"
+import type { Quotas } from "./kernel/Quotas.js"
 import * as RateLimit from "./kernel/RateLimit.js"
 import { tenancyMigrations } from "./tenancy/Migrations.js"
 import { Tenancy, TenantOnboarding } from "./tenancy/Tenancy.js"
@@ -177,6 +179,8 @@ export type CoreServices =
   | OAuthBindings
   | BrokerRelay
   | Billing
+  | Entitlements
+  | Quotas
   | Activities
   | Scim
 
@@ -218,13 +222,16 @@ const onboarding = Layer.effect(
         Effect.gen(function* () {
           yield* access.seedDefaults
           if (input.admin)
-            yield* identity.create({
-              email: input.admin.email,
-              given_name: input.admin.given_name,
-              family_name: input.admin.family_name,
-              user_type: "admin",
-              password: input.admin.password
-            })
+            yield* identity
+              .create({
+                email: input.admin.email,
+                given_name: input.admin.given_name,
+                family_name: input.admin.family_name,
+                user_type: "admin",
+                password: input.admin.password
+              })
+              // A tenant being created has no subscription, so no plan limits it.
+              .pipe(Effect.catchTag("QuotaExceeded", (e) => Effect.die(e)))
         })
     }
   })
@@ -256,6 +263,9 @@ export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient
   // Identity's services use access; access's ports come from identity's repositories and
   // academics' (not their services), so the layers form no cycle (issue 14 §5).
   Layer.provideMerge(Layer.mergeAll(Access.Default, userSchoolsLayer)),
+  // Billing's entitlements answer the quota port identity, beacons and attendance ask (issue 20).
+  Layer.provideMerge(billingQuotas),
+  Layer.provideMerge(Entitlements.Default),
   Layer.provideMerge(accessPortsLayer),
   Layer.provideMerge(Layer.mergeAll(Tenancy.Default, SigningKeys.Default)),
   Layer.provideMerge(Layer.mergeAll(Audit.Default, Events.Default, RateLimit.layer)),

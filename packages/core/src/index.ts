@@ -122,6 +122,13 @@ export { BEACON_TABLES, beaconMigrations, beaconTotpColumn } from "./beacon/Migr
 export * as BeaconVerify from "./beacon/Verify.js"
 export { BillingAdmin, BillingPlatform } from "./billing/Admin.js"
 export { Billing } from "./billing/Billing.js"
+export {
+  billingQuotas,
+  CACHE_TTL_MS as ENTITLEMENTS_CACHE_TTL_MS,
+  type CompiledPlan,
+  Entitlements,
+  WARNING_THRESHOLDS
+} from "./billing/Entitlements.js"
 export { eventDigest } from "./billing/Metering.js"
 export { aggregate, measureProblem, numericValue, valueAt, windowEnd, windowStart } from "./billing/Meters.js"
 export { BILLING_TENANT_TABLES, billingMigrations } from "./billing/Migrations.js"
@@ -245,6 +252,13 @@ export * as KeyRotation from "./kernel/KeyRotation.js"
 export * as Leases from "./kernel/Leases.js"
 export * as Migrations from "./kernel/Migrations.js"
 export { currentUser } from "./kernel/Principal.js"
+export {
+  CurrentQuotaNotices,
+  type QuotaNotice,
+  Quotas,
+  type QuotasApi,
+  unlimitedQuotas
+} from "./kernel/Quotas.js"
 export * as RateLimit from "./kernel/RateLimit.js"
 export * as Sql from "./kernel/Sql.js"
 export { TenantAdmin } from "./Platform.js"

@@ -15,7 +15,7 @@ import {
   HttpServerResponse
 } from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
-import { PasskeyOrigin, RateLimit, SignLinkOrigin } from "@signet/core"
+import { CurrentQuotaNotices, PasskeyOrigin, type QuotaNotice, RateLimit, SignLinkOrigin } from "@signet/core"
 import { Cause, Clock, Effect, FiberRef, Option } from "effect"
 import { CurrentRateLimit, hitBucket, rateLimitHeaders } from "./ApiRateLimits.js"
 import { bodyLimit, guardBody } from "./BodyLimits.js"
@@ -51,6 +51,15 @@ export const RPC_PEER_HEADER = `x-signet-peer-${Crypto.randomBytes(8).toString("
  * override the forwarded address the trusted-proxy rule reads (issue 15 §4).
  */
 export const RPC_FORWARDED_HEADER = `${RPC_PEER_HEADER}-forwarded`
+
+/**
+ * The `Signet-Quota-Warning` header of a response whose request came close
+ * to or past plan limits (issue 20 "soft limit → a warning header"): one
+ * `<limit>=<used>/<value>` item per limit, comma-separated
+ * (`users.max=9/10`).
+ */
+export const quotaWarning = (notices: ReadonlyArray<QuotaNotice>): string =>
+  notices.map((n) => `${n.limit}=${n.used}/${n.value}`).join(", ")
 
 /**
  * The request id of the request being handled: the client's `X-Request-ID`
@@ -318,8 +327,10 @@ export const globalMiddleware = <R = never>(
                 )
               : guarded
           const cell: { decision: RateLimit.RateLimitDecision | undefined } = { decision: undefined }
+          const quota: { notices: Array<QuotaNotice> } = { notices: [] }
           const response = yield* Effect.locally(handled, CurrentRequestId, requestId).pipe(
             Effect.locally(CurrentRateLimit, cell),
+            Effect.locally(CurrentQuotaNotices, quota),
             Effect.provideService(SignLinkOrigin, publicOrigin(config, request)),
             Effect.provideService(PasskeyOrigin, {
               configured: publicOrigin(config, request),
@@ -331,7 +342,11 @@ export const globalMiddleware = <R = never>(
             cell.decision !== undefined && response.headers["ratelimit-limit"] === undefined
               ? HttpServerResponse.setHeaders(response, rateLimitHeaders(cell.decision))
               : response
-          const secured = secureResponse(counted, path, requestId)
+          const warned =
+            quota.notices.length > 0 && response.status < 300
+              ? HttpServerResponse.setHeader(counted, "signet-quota-warning", quotaWarning(quota.notices))
+              : counted
+          const secured = secureResponse(warned, path, requestId)
           const elapsed = Number((yield* Clock.currentTimeNanos) - start) / 1e9
           metrics.observeRequest(request.method, routeLabel(path), secured.status, elapsed)
           logRequest(config, request, path, requestId, secured.status, elapsed)

@@ -8,7 +8,7 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { Conflict, Forbidden, Unauthorized, ValidationError } from "../kernel/Errors.js"
+import { Conflict, Forbidden, QuotaExceeded, Unauthorized, ValidationError } from "../kernel/Errors.js"
 import { UserId } from "../kernel/Ids.js"
 import { Page, PageParams } from "../kernel/Pagination.js"
 import { UserAuth } from "../kernel/Security.js"
@@ -216,13 +216,14 @@ export class AcademicsApi extends HttpApiGroup.make("academics")
       .setPayload(HttpApiSchema.Uint8Array({ contentType: "application/zip" }))
       .addSuccess(RosterSummary)
       .addError(RosterImportFailed)
+      .addError(QuotaExceeded)
       .annotate(
         OpenApi.Summary,
         "Import a roster: OneRoster 1.1/1.2 bulk set, Microsoft SDS v2.1 or Clever CSV (zip of CSV files)"
       )
       .annotate(
         OpenApi.Description,
-        "All-or-nothing; upserts by sourcedId (re-importing the same files changes nothing). Errors (422) and warnings carry file:line. `dry_run=true` validates and reports without writing. Body limit: SIGNET_MAX_UPLOAD_BYTES."
+        "All-or-nothing; upserts by sourcedId (re-importing the same files changes nothing). Errors (422) and warnings carry file:line. `dry_run=true` validates and reports without writing. 402 QuotaExceeded when the users it adds would pass the plan's `users.max`. Body limit: SIGNET_MAX_UPLOAD_BYTES."
       )
   )
   .add(

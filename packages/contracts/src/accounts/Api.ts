@@ -10,7 +10,7 @@ import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/p
 import { Schema } from "effect"
 import { LoginResult } from "../identity/Domain.js"
 import { WebLoginResult } from "../identity/WebApi.js"
-import { Conflict, Forbidden, NotFound, RateLimited, ValidationError } from "../kernel/Errors.js"
+import { Conflict, Forbidden, NotFound, QuotaExceeded, RateLimited, ValidationError } from "../kernel/Errors.js"
 import { UserAuth } from "../kernel/Security.js"
 import { TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
 import {
@@ -123,10 +123,11 @@ export class InvitationsApi extends HttpApiGroup.make("invitations")
       .setPayload(CreateInvitation)
       .addSuccess(Invitation, { status: 201 })
       .addError(Conflict)
+      .addError(QuotaExceeded)
       .annotate(OpenApi.Summary, "Invite a user by e-mail (creates the user without a password if needed)")
       .annotate(
         OpenApi.Description,
-        "Mails a single-use link `/t/{slug}/invite?token=…` valid `SIGNET_INVITE_TTL_HOURS` (default 7 days). 409 when the user already has a password, is disabled or has a pending invitation (resend it)."
+        "Mails a single-use link `/t/{slug}/invite?token=…` valid `SIGNET_INVITE_TTL_HOURS` (default 7 days). 409 when the user already has a password, is disabled or has a pending invitation (resend it). 402 QuotaExceeded when creating the user would pass the plan's `users.max`."
       )
   )
   .add(

@@ -11,7 +11,7 @@
 import { Rpc, RpcGroup } from "@effect/rpc"
 import { Schema } from "effect"
 import { RpcTenantAuth } from "../identity/Rpc.js"
-import { Conflict, Forbidden, NotFound, RateLimited, ValidationError } from "../kernel/Errors.js"
+import { Conflict, Forbidden, NotFound, QuotaExceeded, RateLimited, ValidationError } from "../kernel/Errors.js"
 import { BulkInvite, BulkInviteSummary, CreateInvitation, Invitation, InvitationStatus } from "./Invitations.js"
 
 /** Errors every invitation procedure can answer (tenant and credential errors come from the middleware). */
@@ -25,7 +25,7 @@ export class AccountsCommand extends RpcGroup.make(
   Rpc.make("CreateInvitation", {
     payload: CreateInvitation,
     success: Invitation,
-    error: Schema.Union(...Base, Conflict)
+    error: Schema.Union(...Base, Conflict, QuotaExceeded)
   }),
   Rpc.make("BulkInvite", { payload: BulkInvite, success: BulkInviteSummary, error: Schema.Union(...Base) }),
   Rpc.make("ListInvitations", {
@@ -39,11 +39,11 @@ export class AccountsCommand extends RpcGroup.make(
   Rpc.make("RevokeInvitation", {
     payload: { invitation_id: Schema.String },
     success: Invitation,
-    error: Schema.Union(...Base, Conflict)
+    error: Schema.Union(...Base, Conflict, QuotaExceeded)
   }),
   Rpc.make("ResendInvitation", {
     payload: { invitation_id: Schema.String },
     success: Invitation,
-    error: Schema.Union(...Base, Conflict)
+    error: Schema.Union(...Base, Conflict, QuotaExceeded)
   })
 ).middleware(RpcTenantAuth) {}

@@ -22,7 +22,7 @@ import { Context, Schema } from "effect"
 import { ClassroomId } from "../academics/Domain.js"
 import { AttendanceNotFound, SignatureAttemptResult } from "../attendance/Domain.js"
 import type { TenantId } from "../kernel/Context.js"
-import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
+import { Conflict, Forbidden, QuotaExceeded, ValidationError } from "../kernel/Errors.js"
 import { Page, PageParams } from "../kernel/Pagination.js"
 import { UserAuth } from "../kernel/Security.js"
 import {
@@ -74,6 +74,7 @@ export class BeaconDeviceApi extends HttpApiGroup.make("beacon")
       .setPayload(EnrolBeacon)
       .addSuccess(Enrolled, { status: 201 })
       .addError(EnrolmentRefused)
+      .addError(QuotaExceeded)
       .annotate(OpenApi.Summary, "Enrol a beacon: its public key and a one-time code (answers the TOTP secret once)")
   )
   .add(
@@ -124,6 +125,7 @@ export class BeaconsApi extends HttpApiGroup.make("beacons")
     HttpApiEndpoint.post("createEnrolmentCode")`/api/v1/tenants/${slug}/beacons/enrolment-codes`
       .setPayload(CreateEnrolmentCode)
       .addSuccess(EnrolmentCode, { status: 201 })
+      .addError(QuotaExceeded)
       .annotate(OpenApi.Summary, "A one-time enrolment code for a new beacon (beacons:write)")
   )
   .add(

@@ -155,10 +155,25 @@ export class UsageCharge extends Schema.Class<UsageCharge>("UsageCharge")({
   price: Price
 }) {}
 
-/** What a plan entitles a tenant to: feature flags and numeric limits (`users.max`, `beacons.max`…). */
+/**
+ * What a plan entitles a tenant to (issue 20 "Entitlements and quotas"):
+ * - `features`: flags; a feature set to `false` is refused (402
+ *   `FeatureNotEntitled`), one absent or `true` is allowed.
+ * - `limits`: numeric limits. Signet enforces `users.max` (users not
+ *   deleted), `beacons.max` (beacons not revoked) and `signatures.monthly`
+ *   (attendance signatures per UTC calendar month); a limit absent from
+ *   the plan is unlimited. Reaching 80 % and 100 % of a limit publishes
+ *   `signet.billing.quota.warning` once per threshold.
+ * - `soft_limits`: keys of `limits` that only warn: passing them is
+ *   allowed (with the warning); every other limit is hard (402
+ *   `QuotaExceeded`, nothing written).
+ */
 export class Entitlements extends Schema.Class<Entitlements>("Entitlements")({
   features: Schema.Record({ key: EntitlementKey, value: Schema.Boolean }),
-  limits: Schema.Record({ key: EntitlementKey, value: Schema.Int.pipe(Schema.nonNegative()) })
+  limits: Schema.Record({ key: EntitlementKey, value: Schema.Int.pipe(Schema.nonNegative()) }),
+  soft_limits: Schema.optionalWith(Schema.Array(EntitlementKey).pipe(Schema.maxItems(50)), {
+    default: () => []
+  })
 }) {}
 
 const Name = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))

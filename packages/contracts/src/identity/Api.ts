@@ -7,7 +7,15 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { Conflict, Forbidden, NotFound, RateLimited, Unauthorized, ValidationError } from "../kernel/Errors.js"
+import {
+  Conflict,
+  Forbidden,
+  NotFound,
+  QuotaExceeded,
+  RateLimited,
+  Unauthorized,
+  ValidationError
+} from "../kernel/Errors.js"
 import { Page, PageParams } from "../kernel/Pagination.js"
 import { UserAuth } from "../kernel/Security.js"
 import { strictStruct, TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
@@ -223,7 +231,9 @@ export class UsersApi extends HttpApiGroup.make("users")
       .addSuccess(User, { status: 201 })
       .addError(ValidationError)
       .addError(Conflict)
+      .addError(QuotaExceeded)
       .annotate(OpenApi.Summary, "Create a user")
+      .annotate(OpenApi.Description, "402 QuotaExceeded when the tenant's plan limit `users.max` is reached.")
   )
   .add(
     HttpApiEndpoint.get("get")`/api/v1/tenants/${slug}/users/${id}`

@@ -10,7 +10,7 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { Forbidden, ValidationError } from "../kernel/Errors.js"
+import { FeatureNotEntitled, Forbidden, ValidationError } from "../kernel/Errors.js"
 import { UserAuth } from "../kernel/Security.js"
 import {
   CreateWebhookEndpoint,
@@ -35,7 +35,9 @@ export class WebhooksApi extends HttpApiGroup.make("webhooks")
     HttpApiEndpoint.post("createWebhookEndpoint")`/api/v1/tenants/${slug}/webhooks/endpoints`
       .setPayload(CreateWebhookEndpoint)
       .addSuccess(WebhookEndpointWithSecret, { status: 201 })
+      .addError(FeatureNotEntitled)
       .annotate(OpenApi.Summary, "Create an endpoint; the answer holds its signing secret, shown once (webhooks:write)")
+      .annotate(OpenApi.Description, "402 FeatureNotEntitled when the tenant's plan switches `webhooks` off.")
   )
   .add(
     HttpApiEndpoint.get("listWebhookEndpoints")`/api/v1/tenants/${slug}/webhooks/endpoints`.addSuccess(

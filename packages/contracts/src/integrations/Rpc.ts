@@ -10,7 +10,7 @@
 import { Rpc, RpcGroup } from "@effect/rpc"
 import { Schema } from "effect"
 import { RpcTenantAuth } from "../identity/Rpc.js"
-import { Forbidden, ValidationError } from "../kernel/Errors.js"
+import { FeatureNotEntitled, Forbidden, ValidationError } from "../kernel/Errors.js"
 import {
   CreateWebhookEndpoint,
   RecoverWebhookDeliveries,
@@ -53,7 +53,7 @@ export class WebhooksCommand extends RpcGroup.make(
   Rpc.make("CreateWebhookEndpoint", {
     payload: CreateWebhookEndpoint,
     success: WebhookEndpointWithSecret,
-    error: Schema.Union(...Base)
+    error: Schema.Union(...Base, FeatureNotEntitled)
   }),
   Rpc.make("UpdateWebhookEndpoint", {
     payload: { ...Endpoint, patch: UpdateWebhookEndpoint },

@@ -109,3 +109,44 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()(
   { message: Schema.String, retry_after_seconds: Schema.Number, limit: Schema.Number, remaining: Schema.Number },
   HttpApiSchema.annotations({ status: 429, description: "Too many requests" })
 ) {}
+
+/**
+ * 402 — the tenant's plan does not allow this: adding `adding` to `used`
+ * would pass the plan's hard limit `limit` (e.g. `users.max`,
+ * `beacons.max`, `signatures.monthly`), and nothing was written (issue 20
+ * "Entitlements and quotas"; seed 003 "free-tier … limits"). `plan` is the
+ * tenant's plan code; `upgrade_plan` the cheapest plan of the catalogue
+ * whose limit would admit the request, when one does. Periodic limits
+ * (`….monthly`) name the UTC calendar month in `period` (`2026-12`).
+ */
+export class QuotaExceeded extends Schema.TaggedError<QuotaExceeded>()(
+  "QuotaExceeded",
+  {
+    message: Schema.String,
+    limit: Schema.String,
+    value: Schema.Number,
+    used: Schema.Number,
+    adding: Schema.Number,
+    plan: Schema.String,
+    period: Schema.optional(Schema.String),
+    upgrade_plan: Schema.optional(Schema.String)
+  },
+  HttpApiSchema.annotations({ status: 402, description: "The plan's limit is reached" })
+) {}
+
+/**
+ * 402 — the tenant's plan switches feature `feature` off (its entitlements
+ * set the flag to `false`), so the request was refused and nothing written
+ * (issue 20 "Entitlements"). `upgrade_plan` names the cheapest plan that
+ * turns it on, when one does.
+ */
+export class FeatureNotEntitled extends Schema.TaggedError<FeatureNotEntitled>()(
+  "FeatureNotEntitled",
+  {
+    message: Schema.String,
+    feature: Schema.String,
+    plan: Schema.String,
+    upgrade_plan: Schema.optional(Schema.String)
+  },
+  HttpApiSchema.annotations({ status: 402, description: "The plan does not include this feature" })
+) {}

@@ -9,7 +9,7 @@
 
 import type { CreateUser, LoginResult, UserId, UserNotFound, UserType } from "@signet/contracts/identity/Domain"
 import type { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
-import type { Conflict, Forbidden, RateLimited, ValidationError } from "@signet/contracts/kernel/Errors"
+import type { Conflict, Forbidden, QuotaExceeded, RateLimited, ValidationError } from "@signet/contracts/kernel/Errors"
 import { Context, type Effect, type Option, type Redacted } from "effect"
 
 /** A user as accounts sees one: enough to address a mail and decide whether to. */
@@ -40,11 +40,11 @@ export class AccountUsers extends Context.Tag("Signet/AccountUsers")<
     /**
      * Creates a user through identity (its validation, default role of the
      * type, audit row and event), in the caller's transaction.
-     * @errors ValidationError, Conflict (address taken), Forbidden
+     * @errors ValidationError, Conflict (address taken), Forbidden, QuotaExceeded (the plan's `users.max`)
      */
     readonly create: (
       input: CreateUser
-    ) => Effect.Effect<Invitee, ValidationError | Conflict | Forbidden, CurrentTenant | CurrentActor>
+    ) => Effect.Effect<Invitee, ValidationError | Conflict | Forbidden | QuotaExceeded, CurrentTenant | CurrentActor>
     /**
      * The tenant's live users (not deleted), ordered by id after `after`, at
      * most `limit`, optionally of one type or school: a bulk invitation's candidates.

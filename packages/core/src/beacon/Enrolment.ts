@@ -28,15 +28,21 @@ import { importBeaconKey } from "./Verify.js"
 const CODE_MINUTES = 1440
 
 /** The enrolment operations over the kit; see the module comment. */
-export const makeEnrolment = ({ academics, audit, envelope, events, inTx, repo, tenancy }: Kit) => {
+export const makeEnrolment = ({ academics, audit, envelope, events, inTx, quotas, repo, tenancy }: Kit) => {
+  /** The plan admits one more beacon (`beacons.max`, issue 20). @errors QuotaExceeded */
+  const admitBeacon = quotas.admit("beacons.max", 1, repo.countLive)
+
   /**
    * Creates a one-time enrolment code (`<tenant>.<secret>`, stored hashed),
-   * optionally for a classroom. @errors ValidationError (no such classroom)
+   * optionally for a classroom. Refused when the plan's `beacons.max` is
+   * already reached (the enrolment checks again).
+   * @errors ValidationError (no such classroom), QuotaExceeded (402)
    */
   const createEnrolmentCode = (input: CreateEnrolmentCode) =>
     inTx(
       Effect.gen(function* () {
         const tenant = yield* CurrentTenant
+        yield* admitBeacon
         if (input.classroom_id !== undefined) {
           yield* academics
             .getClassroom(input.classroom_id)
@@ -68,7 +74,7 @@ export const makeEnrolment = ({ academics, audit, envelope, events, inTx, repo, 
   /**
    * `POST /api/v1/beacon/enroll`: the agent registers its public key with a
    * one-time code. Answers the beacon id and its TOTP secret (shown once).
-   * @errors EnrolmentRefused (unknown, used or expired code), ValidationError (key does not match the algorithm)
+   * @errors EnrolmentRefused (unknown, used or expired code), ValidationError (key does not match the algorithm), QuotaExceeded (402, the plan's `beacons.max`; the code stays unused)
    */
   const enrol = (input: EnrolBeacon) =>
     Effect.gen(function* () {
@@ -88,6 +94,7 @@ export const makeEnrolment = ({ academics, audit, envelope, events, inTx, repo, 
           const now = DateTime.unsafeMake(nowMs)
           if (DateTime.lessThan(code.expires_at, now))
             return yield* new EnrolmentRefused({ reason_code: "EXPIRED_CODE", message: "this code has expired" })
+          yield* admitBeacon
           const id = yield* newId(BeaconId)
           const totp = generateSecret({ length: 20 })
           yield* repo.insert({

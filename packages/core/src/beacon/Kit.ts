@@ -27,6 +27,7 @@ import { SigningKeys } from "../identity/Keys.js"
 import { Identity } from "../identity/Users.js"
 import { Envelope } from "../kernel/Crypto.js"
 import { tenantTx } from "../kernel/Database.js"
+import { Quotas } from "../kernel/Quotas.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
 import { BeaconRepo, type BeaconRow } from "./Repo.js"
 import { importBeaconKey, verifyBeaconSignature } from "./Verify.js"
@@ -93,7 +94,8 @@ export const makeKit = Effect.gen(function* () {
     academics: yield* Academics,
     attendance: yield* Attendance,
     audit: yield* Audit,
-    events: yield* Events
+    events: yield* Events,
+    quotas: yield* Quotas
   }
 
   /** Runs `self` in a transaction of the current tenant. */

@@ -102,6 +102,16 @@ const beaconStatements = ({ sql, tid, span }: RepoContext) => {
       ${r.after ? sql`AND id > ${r.after}` : sql``} ORDER BY id LIMIT ${r.limit}`
   })
   return {
+    /** How many beacons (not revoked) the tenant has — the `beacons.max` quota's count. */
+    countLive: Effect.flatMap(
+      tid,
+      (tenant) => sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM beacons
+        WHERE tenant_id = ${tenant} AND status <> 'revoked'`
+    ).pipe(
+      Effect.map((rows) => Number(rows[0]?.n ?? 0)),
+      Effect.orDie,
+      span("countLive")
+    ),
     /** One beacon of the tenant. */
     find: (id: BeaconId) => Effect.flatMap(tid, (tenant) => findQ({ tenant, id })).pipe(span("find")),
     /** Up to `limit` beacons by id after `after`, optionally of one classroom. */

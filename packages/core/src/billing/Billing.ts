@@ -10,8 +10,12 @@
  * security on Postgres); permissions and the MFA step-up are on the facade
  * (`Admin.ts`).
  *
- * Not in this slice: entitlement enforcement and quotas, invoices and their
- * PDF, payment providers (Stripe), the period-close job.
+ * Entitlements and quotas are `Entitlements.ts` (shared with the `Quotas`
+ * port other modules call); a subscription change here drops this
+ * process's cached plan of the tenant at once.
+ *
+ * Not in this slice: invoices and their PDF, payment providers (Stripe),
+ * the period-close job.
  *
  * @module
  */
@@ -26,12 +30,13 @@ import type {
   UsageEvent,
   UsageQuery
 } from "@signet/contracts/billing/Domain"
-import type { CurrentTenant } from "@signet/contracts/kernel/Context"
+import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Effect } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { tenantTx } from "../kernel/Database.js"
 import { makeCatalogue } from "./Catalogue.js"
+import { Entitlements } from "./Entitlements.js"
 import { makeMetering } from "./Metering.js"
 import { makeMeters } from "./Meters.js"
 import { BillingRepo } from "./Repo.js"
@@ -44,6 +49,13 @@ export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
     const audit = yield* Audit
     const events = yield* Events
     const sql = yield* SqlClient.SqlClient
+    const entitlements = yield* Entitlements
+    /** Runs a subscription change, then drops the tenant's cached plan (whatever the outcome). */
+    const changing = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+      Effect.ensuring(
+        self,
+        Effect.flatMap(CurrentTenant, (t) => entitlements.invalidate(t.id))
+      )
     const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
       tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql)) as Effect.Effect<
         A,
@@ -67,16 +79,18 @@ export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
       getPlatformMeter: (code: string) => catalogue.getPlatformMeter(code),
       // the current tenant
       getSubscription: inTx(subscriptions.get),
-      createSubscription: (input: CreateSubscription) => inTx(subscriptions.create(input)),
-      changePlan: (input: ChangePlan) => inTx(subscriptions.changePlan(input)),
-      cancel: inTx(subscriptions.cancel),
-      reactivate: inTx(subscriptions.reactivate),
-      advance: inTx(subscriptions.advance),
+      createSubscription: (input: CreateSubscription) => changing(inTx(subscriptions.create(input))),
+      changePlan: (input: ChangePlan) => changing(inTx(subscriptions.changePlan(input))),
+      cancel: changing(inTx(subscriptions.cancel)),
+      reactivate: changing(inTx(subscriptions.reactivate)),
+      advance: changing(inTx(subscriptions.advance)),
       createMeter: (input: CreateMeter) => inTx(meters.create(input)),
       listMeters: inTx(meters.list),
       getMeter: (code: string) => inTx(meters.resolve(code)),
       ingest: (batch: ReadonlyArray<UsageEvent>) => inTx(metering.ingest(batch)),
-      usage: (code: string, query: UsageQuery) => inTx(metering.usage(code, query))
+      usage: (code: string, query: UsageQuery) => inTx(metering.usage(code, query)),
+      /** The current tenant's compiled plan (what the quota checks use). */
+      entitlements: entitlements.current
     } as const
   }),
   dependencies: [BillingRepo.Default]

@@ -16,6 +16,9 @@
  * - `billing_usage_events`: usage events, primary key `(tenant_id, id)` so
  *   a re-sent event is stored once; `digest` (SHA-256 of the canonical JSON,
  *   RFC 8785) tells a replay from a different event reusing the id.
+ * - `billing_quota_warnings` (0002): one row per limit, limit value, period
+ *   and threshold a tenant reached, so `signet.billing.quota.warning` is
+ *   published once per threshold.
  *
  * @module
  */
@@ -24,7 +27,12 @@ import { Effect } from "effect"
 import { ddl, enableTenantRls, type ModuleMigrations } from "../kernel/Migrations.js"
 
 /** Tenant-owned billing tables (RLS on Postgres). */
-export const BILLING_TENANT_TABLES = ["billing_meters", "billing_subscriptions", "billing_usage_events"] as const
+export const BILLING_TENANT_TABLES = [
+  "billing_meters",
+  "billing_subscriptions",
+  "billing_usage_events",
+  "billing_quota_warnings"
+] as const
 
 /** Billing module migrations. */
 export const billingMigrations: ModuleMigrations = {
@@ -92,7 +100,22 @@ export const billingMigrations: ModuleMigrations = {
       yield* sql.unsafe(
         `CREATE INDEX billing_usage_events_by_type ON billing_usage_events (tenant_id, type, occurred_at)`
       )
-      for (const table of BILLING_TENANT_TABLES) yield* enableTenantRls(table)
+      for (const table of ["billing_meters", "billing_subscriptions", "billing_usage_events"])
+        yield* enableTenantRls(table)
+    }),
+    "0002_quota_warnings": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE billing_quota_warnings (
+        tenant_id ${t.uuid} NOT NULL,
+        limit_key TEXT NOT NULL,
+        limit_value ${t.bigint} NOT NULL,
+        period TEXT NOT NULL,
+        threshold INTEGER NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, limit_key, limit_value, period, threshold)
+      )`)
+      yield* enableTenantRls("billing_quota_warnings")
     })
   }
 }

@@ -332,11 +332,30 @@ const eventQueries = ({ events, span, sql }: Kit) => ({
     ).pipe(Effect.flatMap(events), span("scanEvents"))
 })
 
+/** Quota warnings' SQL (issue 20 "Entitlements and quotas"). */
+const quotaQueries = ({ sql, span }: Kit) => ({
+  /**
+   * Records that the current tenant reached `threshold` % of `limit` (at
+   * value `value`, in `period`, `""` for limits without one); answers
+   * whether this is the first time (false: recorded before).
+   */
+  recordQuotaWarning: (limit: string, value: number, period: string, threshold: number, now: DateTime.Utc) =>
+    Effect.flatMap(
+      tid,
+      (t) => sql`INSERT INTO billing_quota_warnings (tenant_id, limit_key, limit_value, period, threshold, created_at)
+            VALUES (${t}, ${limit}, ${value}, ${period}, ${threshold}, ${instant(now)})
+            ON CONFLICT DO NOTHING RETURNING threshold`
+    ).pipe(
+      Effect.map((rows) => rows.length > 0),
+      span("recordQuotaWarning")
+    )
+})
+
 /** The billing module's SQL; see the module comment. */
 export class BillingRepo extends Effect.Service<BillingRepo>()("Signet/BillingRepo", {
   effect: Effect.map(SqlClient.SqlClient, (sql) => {
     const k = kit(sql)
-    return { ...catalogueQueries(k), ...tenantQueries(k), ...eventQueries(k) } as const
+    return { ...catalogueQueries(k), ...tenantQueries(k), ...eventQueries(k), ...quotaQueries(k) } as const
   })
 }) {}
 

@@ -38,6 +38,7 @@ import { DateTime, Effect, Option, Ref, Schema, Struct } from "effect"
 import type { Audit } from "../audit/Audit.js"
 import type { Events } from "../events/Events.js"
 import type { Envelope } from "../kernel/Crypto.js"
+import type { QuotasApi } from "../kernel/Quotas.js"
 import { secretAad } from "./Migrations.js"
 import type { WebhookOptions } from "./Options.js"
 import type { EndpointRow, IntegrationsRepo } from "./Repo.js"
@@ -50,6 +51,8 @@ export interface EndpointDeps {
   readonly audit: Audit
   readonly events: Events
   readonly options: Ref.Ref<WebhookOptions>
+  /** The plan's entitlements (issue 20): feature `webhooks` set to false refuses new endpoints. */
+  readonly quotas: QuotasApi
   /** Runs an effect in a transaction of the current tenant on the service's database. */
   readonly inTx: <A, E, R>(
     self: Effect.Effect<A, E, R>
@@ -66,7 +69,7 @@ export const presentEndpoint = (row: EndpointRow): WebhookEndpoint =>
 const notFound = (id: string) => new WebhookEndpointNotFound({ message: `no webhook endpoint ${id}`, id })
 
 /** The endpoint operations over `deps`; see the module comment. */
-export const makeEndpoints = ({ audit, envelope, events, inTx, options, repo }: EndpointDeps) => {
+export const makeEndpoints = ({ audit, envelope, events, inTx, options, quotas, repo }: EndpointDeps) => {
   const validUrl = (raw: string) =>
     Effect.gen(function* () {
       const o = yield* Ref.get(options)
@@ -97,11 +100,13 @@ export const makeEndpoints = ({ audit, envelope, events, inTx, options, repo }: 
 
   /**
    * Creates an endpoint; answers it with its secret (the only time the secret is shown).
-   * @errors ValidationError (url, MAX_WEBHOOK_ENDPOINTS)
+   * Refused when the tenant's plan switches the `webhooks` feature off.
+   * @errors ValidationError (url, MAX_WEBHOOK_ENDPOINTS), FeatureNotEntitled (402)
    */
   const create = (input: CreateWebhookEndpoint) =>
     inTx(
       Effect.gen(function* () {
+        yield* quotas.feature("webhooks")
         const url = yield* validUrl(input.url)
         if ((yield* repo.countEndpoints) >= MAX_WEBHOOK_ENDPOINTS)
           return yield* ValidationError.field("url", `a tenant has at most ${MAX_WEBHOOK_ENDPOINTS} webhook endpoints`)

@@ -22,6 +22,7 @@ import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { Envelope } from "../kernel/Crypto.js"
 import { tenantTx } from "../kernel/Database.js"
+import { Quotas } from "../kernel/Quotas.js"
 import type { Tenancy } from "../tenancy/Tenancy.js"
 import { makeDeliveryLog } from "./Deliveries.js"
 import { makeDelivery } from "./Delivery.js"
@@ -50,7 +51,8 @@ export class Webhooks extends Effect.Service<Webhooks>()("Signet/Webhooks", {
         Exclude<E, SqlError>,
         Exclude<R, SqlClient.SqlClient> | CurrentTenant
       >
-    const deps = { repo, envelope, audit, events, options, inTx }
+    const quotas = yield* Quotas
+    const deps = { repo, envelope, audit, events, options, inTx, quotas }
     const endpoints = makeEndpoints(deps)
     const delivery = makeDelivery(deps, endpoints.findRow)
     const log = makeDeliveryLog(deps, endpoints.findRow, delivery)

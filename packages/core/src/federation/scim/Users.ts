@@ -69,6 +69,9 @@ export const toScimError = (e: { readonly _tag: string; readonly message?: strin
       return scimError(400, e.message ?? "invalid value", "invalidValue")
     case "Forbidden":
       return scimError(403, e.message ?? "forbidden")
+    // The plan's `users.max` (issue 20): RFC 7644 §3.12 has no quota type; 403 "operation not permitted".
+    case "QuotaExceeded":
+      return scimError(403, e.message ?? "the plan's user limit is reached")
     default:
       return scimError(404, e.message ?? "not found")
   }

@@ -198,6 +198,16 @@ const userReads = (sql: SqlClient.SqlClient) => {
 
   return {
     // ——— reads ——————————————————————————————————————————————————————————
+    /** How many users (not deleted: active, disabled or locked) the tenant has — the `users.max` quota's count. */
+    countLive: Effect.flatMap(
+      tid,
+      (tenant) => sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM users
+        WHERE tenant_id = ${tenant} AND deleted_at IS NULL`
+    ).pipe(
+      Effect.map((rows) => Number(rows[0]?.n ?? 0)),
+      Effect.orDie,
+      span("countLive")
+    ),
     /** A live (not deleted) user of the tenant, with secrets. */
     find: (id: string) => Effect.flatMap(tid, (tenant) => findQ({ tenant, id })).pipe(span("find")),
     /** A live user whose normalised e-mail or username is `login` (the e-mail match first). */

@@ -6,7 +6,7 @@
  */
 import type { CreateUser, User } from "@signet/contracts/identity/Domain"
 import type { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
-import { type Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
+import { type Conflict, type QuotaExceeded, ValidationError } from "@signet/contracts/kernel/Errors"
 import { newUuid } from "@signet/contracts/kernel/Ids"
 import { Effect, Option } from "effect"
 import { instant } from "../../kernel/Sql.js"
@@ -22,9 +22,12 @@ export const makeCreation = (kit: Kit) => {
    * user cannot log in until an admin sets one. A `school_id` must name a
    * live school of the tenant (the `UserSchools` port). The new user receives
    * the default role of their type (`Access.grantDefaultRole`) in the same transaction.
-   * @errors ValidationError (password policy; `school_id` naming no school of the tenant), Conflict (email, username or student number taken)
+   * The tenant's plan must admit one more user (`users.max`).
+   * @errors ValidationError (password policy; `school_id` naming no school of the tenant), Conflict (email, username or student number taken), QuotaExceeded (402)
    */
-  const create = (input: CreateUser): Effect.Effect<User, ValidationError | Conflict, CurrentTenant | CurrentActor> =>
+  const create = (
+    input: CreateUser
+  ): Effect.Effect<User, ValidationError | Conflict | QuotaExceeded, CurrentTenant | CurrentActor> =>
     Effect.gen(function* () {
       if (input.password) yield* kit.checkPassword(input.password, input.email, input.username)
       if (input.student_number !== undefined && input.user_type !== "student") {
@@ -39,6 +42,7 @@ export const makeCreation = (kit: Kit) => {
       const at = instant(yield* now)
       return yield* inTx(
         Effect.gen(function* () {
+          yield* kit.admitUsers(1)
           yield* repo
             .insert({
               id,

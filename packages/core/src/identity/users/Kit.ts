@@ -14,6 +14,7 @@ import { Access } from "../../access/Access.js"
 import { Audit } from "../../audit/Audit.js"
 import { Events } from "../../events/Events.js"
 import { tenantTx, violatedConstraint } from "../../kernel/Database.js"
+import { Quotas } from "../../kernel/Quotas.js"
 import { Tenancy } from "../../tenancy/Tenancy.js"
 import { passwordProblem } from "../Password.js"
 import { UserSchools } from "../Ports.js"
@@ -88,6 +89,7 @@ export const makeKit = Effect.gen(function* () {
   const tenancy = yield* Tenancy
   const access = yield* Access
   const schools = yield* UserSchools
+  const quotas = yield* Quotas
   const now = Clock.currentTimeMillis
   /** Runs `self` in a transaction of the current tenant. */
   const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
@@ -102,6 +104,17 @@ export const makeKit = Effect.gen(function* () {
     Effect.flatMap(schools.exists(schoolId), (found) =>
       found ? Effect.void : Effect.fail(ValidationError.field("school_id", "names no school of this tenant"))
     )
+
+  /**
+   * The plan admits `n` more users (`users.max`, counted in the caller's
+   * transaction; issue 20). `written`: the `n` rows are already in the
+   * transaction (a roster import checks after applying, before commit).
+   * @errors QuotaExceeded
+   */
+  const admitUsers = (n: number, written = false) =>
+    n > 0
+      ? quotas.admit("users.max", n, written ? Effect.map(repo.countLive, (c) => c - n) : repo.countLive)
+      : Effect.void
 
   /** Reads a user row (not deleted) of the current tenant, with secrets. Internal to identity. */
   const findRow = (id: string) => findIfId(id, repo.find)
@@ -150,6 +163,7 @@ export const makeKit = Effect.gen(function* () {
     access,
     inTx,
     requireSchool,
+    admitUsers,
     findRow,
     present,
     notFound,

@@ -29,7 +29,9 @@ export const makeRoster = (kit: Kit) => {
    * one it lists again after a deletion gets the default role back (the
    * creation steps). A user without e-mail gets
    * `<sourcedId>@oneroster.invalid` (RFC 2606), so the unique-per-tenant
-   * e-mail rule holds; they log in by username.
+   * e-mail rule holds; they log in by username. The users it adds, net of
+   * those it deletes, must fit the plan's `users.max` (402 `QuotaExceeded`,
+   * the caller's transaction rolls back).
    */
   const rosterUpsert = (users: ReadonlyArray<RosterUser>) =>
     Effect.gen(function* () {
@@ -113,6 +115,8 @@ export const makeRoster = (kit: Kit) => {
         }
         counts.updated++
       }
+      // The plan's `users.max` (issue 20) on what the import adds, net: a refusal rolls the import back.
+      yield* kit.admitUsers(created.length + restored.length - removed.length, true)
       for (const id of removed) yield* access.dropUserGrants(id)
       const ended = [
         ...removed.map((id) => ({ id, reason: "user_deleted" })),
