@@ -8,6 +8,7 @@
 
 import type { SqlClient } from "@effect/sql"
 import { DEFAULT_ROLE_OF_TYPE } from "@signet/contracts/access/Domain"
+import type { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { ServiceUnavailable } from "@signet/contracts/kernel/Errors"
 import { Context, Effect, Layer } from "effect"
 import { Academics } from "./academics/Academics.js"
@@ -32,6 +33,7 @@ import { Audit } from "./audit/Audit.js"
 import { auditMigrations } from "./audit/Migrations.js"
 import { Beacons } from "./beacon/Beacons.js"
 import { beaconMigrations, beaconTotpColumn } from "./beacon/Migrations.js"
+import { BeaconRepo } from "./beacon/Repo.js"
 import { Billing } from "./billing/Billing.js"
 import { billingQuotas, Entitlements } from "./billing/Entitlements.js"
 import { billingMigrations } from "./billing/Migrations.js"
@@ -79,7 +81,7 @@ import {
 import type { EncryptedColumn } from "./kernel/KeyRotation.js"
 import { leaseMigrations } from "./kernel/Leases.js"
 import { isCurrent, kernelMigrations, type ModuleMigrations, runAll, status } from "./kernel/Migrations.js"
-import type { Quotas } from "./kernel/Quotas.js"
+import { type Quotas, QuotaUsage } from "./kernel/Quotas.js"
 import * as RateLimit from "./kernel/RateLimit.js"
 import { tenancyMigrations } from "./tenancy/Migrations.js"
 import { Tenancy, TenantOnboarding } from "./tenancy/Tenancy.js"
@@ -237,6 +239,24 @@ const onboarding = Layer.effect(
   })
 )
 
+/**
+ * The `QuotaUsage` port (issue 20): what a tenant holds under each counted
+ * limit, from identity's and beacons' repositories, so billing refuses a
+ * downgrade below it.
+ */
+const quotaUsage = Layer.effect(
+  QuotaUsage,
+  Effect.gen(function* () {
+    const users = yield* UsersRepo
+    const beacons = yield* BeaconRepo
+    const counters: Record<string, Effect.Effect<number, never, CurrentTenant>> = {
+      "users.max": users.countLive,
+      "beacons.max": beacons.countLive
+    }
+    return { count: (limit: string) => counters[limit] ?? Effect.succeed(undefined) }
+  })
+).pipe(Layer.provide(Layer.mergeAll(UsersRepo.Default, BeaconRepo.Default)))
+
 /** The module services, given a `SqlClient` and an `Envelope`. */
 export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = Layer.mergeAll(
   Activities.Default,
@@ -252,7 +272,7 @@ export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient
       Webhooks.Default,
       OAuthBindings.Default.pipe(Layer.provide(OAuthRepo.Default)),
       BrokerRelay.Default,
-      Billing.Default
+      Billing.Default.pipe(Layer.provide(quotaUsage))
     )
   ),
   Layer.provideMerge(Layer.mergeAll(Attendance.Default, courseAttendanceLayer)),

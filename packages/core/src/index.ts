@@ -254,9 +254,11 @@ export * as Migrations from "./kernel/Migrations.js"
 export { currentUser } from "./kernel/Principal.js"
 export {
   CurrentQuotaNotices,
+  noQuotaUsage,
   type QuotaNotice,
   Quotas,
   type QuotasApi,
+  QuotaUsage,
   unlimitedQuotas
 } from "./kernel/Quotas.js"
 export * as RateLimit from "./kernel/RateLimit.js"

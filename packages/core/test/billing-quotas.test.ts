@@ -8,6 +8,7 @@
  */
 import { expect, layer } from "@effect/vitest"
 import {
+  Auth,
   Beacons,
   BillingAdmin,
   BillingPlatform,
@@ -20,10 +21,10 @@ import {
   Webhooks
 } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
-import { Effect, Schema } from "effect"
+import { Effect, Redacted, Schema } from "effect"
 import { deviceKey } from "./beacon-support.js"
-import { asOperator, billingWrite, planBody } from "./billing-support.js"
-import { inTenant, onboardWithAdmin, outboxCount, type TenantRef, testCore, user } from "./support.js"
+import { asOperator, billingRead, billingWrite, planBody } from "./billing-support.js"
+import { ADMIN_PASSWORD, inTenant, onboardWithAdmin, outboxCount, type TenantRef, testCore, user } from "./support.js"
 
 /** Plans of these tests (created once per database): `q_small` (3 users, 1 beacon, no webhooks), `q_big` (10 users), `q_soft` (2 users, soft). */
 const quotaPlans = Effect.gen(function* () {
@@ -137,6 +138,40 @@ for (const dialect of testDialects()) {
         )
         yield* addUser(t, 4)
         expect(yield* userCount(t)).toBe(4)
+      })
+    )
+
+    it.effect("a downgrade below what the tenant holds is refused with the numbers, now or at period end", () =>
+      Effect.gen(function* () {
+        const t = yield* subscribed("q-downgrade", "q_big")
+        for (let n = 2; n <= 5; n++) yield* addUser(t, n)
+        for (const when of ["now", "period_end"] as const) {
+          const refused = yield* Effect.flip(
+            BillingAdmin.changePlan(Schema.decodeUnknownSync(ChangePlan)({ plan_code: "q_small", when })).pipe(
+              billingWrite,
+              inTenant(t)
+            )
+          )
+          expect(refused._tag === "QuotaExceeded" && [refused.limit, refused.value, refused.used]).toEqual([
+            "users.max",
+            3,
+            5
+          ])
+        }
+        const sub = yield* BillingAdmin.getSubscription().pipe(billingRead, inTenant(t))
+        expect([sub.plan.code, sub.scheduled_plan]).toEqual(["q_big", null])
+      })
+    )
+
+    it.effect("the access token's plan claim is the live subscription's plan (seed 002)", () =>
+      Effect.gen(function* () {
+        const t = yield* subscribed("q-claim", "q_big")
+        const login = yield* Auth.use((a) =>
+          a.login(t.slug, { login: `head@${t.slug}.example.edu`, password: Redacted.make(ADMIN_PASSWORD) }, {})
+        )
+        if (login.status !== "authenticated") throw new Error("expected tokens")
+        const claims = JSON.parse(Buffer.from(login.tokens.access_token.split(".")[1]!, "base64url").toString())
+        expect(claims.plan).toBe("q_big")
       })
     )
 

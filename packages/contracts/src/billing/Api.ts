@@ -14,7 +14,7 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { Conflict, Forbidden, TenantNotFound, ValidationError } from "../kernel/Errors.js"
+import { Conflict, Forbidden, QuotaExceeded, TenantNotFound, ValidationError } from "../kernel/Errors.js"
 import { OperatorAuth, UserAuth } from "../kernel/Security.js"
 import {
   ChangePlan,
@@ -93,7 +93,12 @@ export class BillingApi extends HttpApiGroup.make("billing")
     HttpApiEndpoint.post("changePlan")`/api/v1/tenants/${slug}/billing/subscription/change-plan`
       .setPayload(ChangePlan)
       .addSuccess(PlanChangeResult)
+      .addError(QuotaExceeded)
       .annotate(OpenApi.Summary, "Change plan now (prorated, figures answered) or at period end; step-up")
+      .annotate(
+        OpenApi.Description,
+        "402 QuotaExceeded (with the numbers) when the plan's hard limits are below what the tenant holds now."
+      )
   )
   .add(
     HttpApiEndpoint.post("cancelSubscription")`/api/v1/tenants/${slug}/billing/subscription/cancel`

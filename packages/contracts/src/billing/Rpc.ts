@@ -11,7 +11,7 @@
  */
 import { Rpc, RpcGroup } from "@effect/rpc"
 import { Schema } from "effect"
-import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
+import { Conflict, Forbidden, QuotaExceeded, ValidationError } from "../kernel/Errors.js"
 import {
   ChangePlan,
   Code,
@@ -57,7 +57,7 @@ export class BillingCommand extends RpcGroup.make(
   Rpc.make("ChangePlan", {
     payload: ChangePlan,
     success: PlanChangeResult,
-    error: Schema.Union(...Base, Conflict, PlanNotFound, SubscriptionNotFound)
+    error: Schema.Union(...Base, Conflict, PlanNotFound, SubscriptionNotFound, QuotaExceeded)
   }),
   Rpc.make("CancelSubscription", { success: Subscription, error: Schema.Union(...Base, SubscriptionNotFound) }),
   Rpc.make("ReactivateSubscription", {

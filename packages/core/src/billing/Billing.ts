@@ -35,6 +35,7 @@ import { Effect } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { tenantTx } from "../kernel/Database.js"
+import { QuotaUsage } from "../kernel/Quotas.js"
 import { makeCatalogue } from "./Catalogue.js"
 import { Entitlements } from "./Entitlements.js"
 import { makeMetering } from "./Metering.js"
@@ -63,7 +64,8 @@ export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
         Exclude<R, SqlClient.SqlClient> | CurrentTenant
       >
     const catalogue = makeCatalogue({ repo, events, sql })
-    const subscriptions = makeSubscriptions({ repo, audit, events, catalogue })
+    const usage = yield* QuotaUsage
+    const subscriptions = makeSubscriptions({ repo, audit, events, catalogue, usage })
     const meters = makeMeters(repo)
     const metering = makeMetering(repo, meters)
 

@@ -37,12 +37,13 @@ import {
   SubscriptionId,
   SubscriptionNotFound
 } from "@signet/contracts/billing/Domain"
-import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
+import { Conflict, QuotaExceeded, ValidationError } from "@signet/contracts/kernel/Errors"
 import { newId } from "@signet/contracts/kernel/Ids"
 import { DateTime, Effect, Option, Schema } from "effect"
 import type { Audit } from "../audit/Audit.js"
 import type { Events } from "../events/Events.js"
 import { isUniqueViolation } from "../kernel/Database.js"
+import type { QuotaUsage } from "../kernel/Quotas.js"
 import type { makeCatalogue } from "./Catalogue.js"
 import { presentPlan } from "./Catalogue.js"
 import { prorate } from "./Pricing.js"
@@ -54,6 +55,8 @@ export interface SubscriptionDeps {
   readonly audit: Audit
   readonly events: Events
   readonly catalogue: ReturnType<typeof makeCatalogue>
+  /** What the tenant holds under counted limits (a downgrade below it is refused). */
+  readonly usage: QuotaUsage["Type"]
 }
 
 /** Periods `advance` rolls over in one call at most (a subscription idle for longer catches up in several calls). */
@@ -162,7 +165,7 @@ type Store = ReturnType<typeof makeStore>
 
 /** Creation and plan changes. */
 const makeChanges = (
-  { audit, catalogue, events, repo }: SubscriptionDeps,
+  { audit, catalogue, events, repo, usage }: SubscriptionDeps,
   { live, planOf, present, save, stateOf }: Store
 ) => {
   /**
@@ -212,9 +215,38 @@ const makeChanges = (
     }).pipe(Effect.withSpan("Billing.createSubscription"))
 
   /**
+   * Refuses a plan whose hard limits are below what the tenant holds now
+   * (`QuotaUsage`; periodic limits are not compared), naming the first
+   * such limit with the numbers. @errors QuotaExceeded
+   */
+  const fitsUsage = (target: Plan) =>
+    Effect.forEach(
+      Object.entries(target.entitlements.limits).filter(
+        ([key]) => !target.entitlements.soft_limits.includes(key) && !key.endsWith(".monthly")
+      ),
+      ([limit, value]) =>
+        Effect.flatMap(usage.count(limit), (used) =>
+          used === undefined || used <= value
+            ? Effect.void
+            : Effect.fail(
+                new QuotaExceeded({
+                  message: `the ${target.code} plan allows ${value} for ${limit}; the tenant has ${used}: remove ${used - value} first`,
+                  limit,
+                  value,
+                  used,
+                  adding: 0,
+                  plan: target.code
+                })
+              )
+        ),
+      { discard: true }
+    )
+
+  /**
    * Moves the live subscription to the latest version of `plan_code`, now
-   * (prorated) or at the period's end.
-   * @errors SubscriptionNotFound, PlanNotFound, Conflict (already on that version), ValidationError (currency or, now, interval differs)
+   * (prorated) or at the period's end. A plan whose hard limits are below
+   * the tenant's current usage is refused, now or scheduled.
+   * @errors SubscriptionNotFound, PlanNotFound, Conflict (already on that version), ValidationError (currency or, now, interval differs), QuotaExceeded (402, a downgrade below usage)
    */
   const changePlan = (input: ChangePlan) =>
     Effect.gen(function* () {
@@ -231,6 +263,7 @@ const makeChanges = (
           "plan_code",
           `${target.code} is priced in ${target.currency}, the subscription in ${current.currency}`
         )
+      yield* fitsUsage(target)
       const state = stateOf(row)
       if (input.when === "period_end") {
         const subscription = yield* save(row, { ...state, scheduled_plan_id: target.id }, "plan_change_scheduled")

@@ -79,3 +79,21 @@ export const unlimitedQuotas: Layer.Layer<Quotas> = Layer.succeed(Quotas, {
 export const CurrentQuotaNotices: FiberRef.FiberRef<{ notices: Array<QuotaNotice> } | undefined> = FiberRef.unsafeMake<
   { notices: Array<QuotaNotice> } | undefined
 >(undefined)
+
+/**
+ * What the tenant holds under each counted limit (issue 20 "a downgrade
+ * below current usage (refused with the numbers)"): billing asks it before
+ * moving a subscription to a plan with lower limits. `Core.ts` composes it
+ * from the modules' repositories (`users.max`: users not deleted;
+ * `beacons.max`: beacons not revoked); a limit it does not count answers
+ * `undefined`. Runs in the caller's transaction.
+ */
+export class QuotaUsage extends Context.Tag("Signet/QuotaUsage")<
+  QuotaUsage,
+  { readonly count: (limit: string) => Effect.Effect<number | undefined, never, CurrentTenant> }
+>() {}
+
+/** {@link QuotaUsage} counting nothing (an embedder without those modules): no downgrade is refused for usage. */
+export const noQuotaUsage: Layer.Layer<QuotaUsage> = Layer.succeed(QuotaUsage, {
+  count: () => Effect.succeed(undefined)
+})

@@ -16,6 +16,7 @@ import { Access } from "../../access/Access.js"
 import { Audit } from "../../audit/Audit.js"
 import { Events } from "../../events/Events.js"
 import { tenantTx } from "../../kernel/Database.js"
+import { Quotas } from "../../kernel/Quotas.js"
 import { RateLimiter } from "../../kernel/RateLimit.js"
 import { instant } from "../../kernel/Sql.js"
 import { Tenancy } from "../../tenancy/Tenancy.js"
@@ -64,6 +65,7 @@ export const makeKit = Effect.gen(function* () {
   const rules = yield* loginRules
   const access = yield* Access
   const passkeys = yield* PasskeysRepo
+  const quotas = yield* Quotas
 
   /** Runs `self` in a transaction of the current tenant. */
   const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
@@ -72,7 +74,11 @@ export const makeKit = Effect.gen(function* () {
   const withTenant = <A, E, R>(tenant: Tenant, self: Effect.Effect<A, E, R>) =>
     Effect.provideService(self, CurrentTenant, { id: tenant.id, slug: tenant.slug })
 
-  /** Signs an access token for the user's session (roles resolved now; the MFA enrolment restriction applied). */
+  /**
+   * Signs an access token for the user's session (roles resolved now; the
+   * MFA enrolment restriction applied; `plan` from the tenant's live
+   * subscription when it has one).
+   */
   const issueAccess = (tenant: Tenant, user: UserRow, sessionId: string) =>
     Effect.gen(function* () {
       const roles = yield* withTenant(tenant, access.roleNames(user.id))
@@ -94,7 +100,8 @@ export const makeKit = Effect.gen(function* () {
         user_type: user.user_type,
         roles: [...roles],
         sid: sessionId,
-        plan: tenant.plan
+        // Seed 002 `plan` claim: the live subscription's plan (issue 20), else the tenant's own label.
+        plan: (yield* withTenant(tenant, quotas.plan)) ?? tenant.plan
       })
     })
 
