@@ -9,6 +9,7 @@
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
 import { call, expectProblem, onboardTenant, testServer } from "@signet/server/testing"
+import { school } from "@signet/server/testing/school"
 import { Effect } from "effect"
 import { mfaAdmin } from "./billing-support.js"
 
@@ -26,6 +27,11 @@ const catalogue = Effect.gen(function* () {
   if ((yield* call("GET", "/api/v1/billing/plans/walk_free")).status === 200) return
   expect((yield* call("POST", "/api/v1/billing/plans", { body: plan("walk_free", 0, 3) })).status).toBe(201)
   expect((yield* call("POST", "/api/v1/billing/plans", { body: plan("walk_pro", 2000, 5) })).status).toBe(201)
+  const signatures = {
+    ...plan("walk_sign", 5000, 100),
+    entitlements: { features: {}, limits: { "signatures.monthly": 2 } }
+  }
+  expect((yield* call("POST", "/api/v1/billing/plans", { body: signatures })).status).toBe(201)
 })
 
 const teacher = (slug: string, n: number) => ({
@@ -95,6 +101,30 @@ for (const dialect of testDialects()) {
           expect(down).toMatchObject({ limit: "users.max", value: 3, used: 4, plan: "walk_free" })
           const now = yield* call("GET", `${T}/billing/subscription`, { auth: admin })
           expect(now.body).toMatchObject({ plan: { code: "walk_pro" }, scheduled_plan: null })
+        })
+      )
+
+      it.effect("signatures.monthly: a roll call past the month's limit is refused whole (402), nothing marked", () =>
+        Effect.gen(function* () {
+          yield* catalogue
+          const f = yield* school("walk-sign", { students: ["ann", "bob", "cyd"], teachers: [] }, [
+            { name: "Maths", startIn: -10, endIn: 50 },
+            { name: "Art", startIn: -5, endIn: 55 }
+          ])
+          const admin = yield* mfaAdmin("walk-sign")
+          const sub = yield* f.post("/billing/subscription", { plan_code: "walk_sign" }, admin)
+          expect(sub.status, sub.text).toBe(201)
+          const [maths, art] = f.courses
+          const mark = (names: ReadonlyArray<string>) => ({
+            marks: names.map((n) => ({ student_id: f.users[n].id, result: "PRESENT" }))
+          })
+          const first = yield* f.post(`/courses/${maths.id}/roll`, mark(["ann"]), admin)
+          expect(first.status, first.text).toBe(200)
+          const refused = expectProblem(yield* f.post(`/courses/${art.id}/roll`, mark(["ann", "bob"]), admin), 402)
+          expect(refused).toMatchObject({ limit: "signatures.monthly", value: 2, used: 2, adding: 1 })
+          expect(refused.period).toMatch(/^\d{4}-\d{2}$/)
+          const roll = yield* f.get(`/courses/${art.id}/roll`, admin)
+          expect(roll.body.counts.PRESENT).toBe(0)
         })
       )
 

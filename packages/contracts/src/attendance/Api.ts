@@ -13,7 +13,7 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { CourseId, Instant, SchoolId } from "../academics/Domain.js"
-import { Conflict, Forbidden, RateLimited, ValidationError } from "../kernel/Errors.js"
+import { Conflict, Forbidden, QuotaExceeded, RateLimited, ValidationError } from "../kernel/Errors.js"
 import { UserId } from "../kernel/Ids.js"
 import { Page, PageParams } from "../kernel/Pagination.js"
 import { UserAuth } from "../kernel/Security.js"
@@ -78,6 +78,7 @@ export class AttendanceApi extends HttpApiGroup.make("attendance")
       .setPayload(CreateSignatureAttempt)
       .addSuccess(SignatureAttemptResult)
       .addError(RateLimited)
+      .addError(QuotaExceeded)
       .annotate(
         OpenApi.Summary,
         "Sign a course (CreateSignatureAttempt): QR, NFC, FLASHLIGHT, BEACON, TEACHER or ADMIN"
@@ -86,7 +87,8 @@ export class AttendanceApi extends HttpApiGroup.make("attendance")
         OpenApi.Description,
         "Applies the seed's rules in order; a refusal answers 200 with status REFUSED and a reason_code. " +
           "Signing twice answers the first signature with existing=true. " +
-          "Student attempts (QR, NFC) are rate-limited per student and per course (429 RateLimited)."
+          "Student attempts (QR, NFC) are rate-limited per student and per course (429 RateLimited). " +
+          "402 QuotaExceeded when the tenant's plan limit `signatures.monthly` is reached."
       )
   )
   .add(HttpApiEndpoint.get("getSignature")`/api/v1/tenants/${slug}/signatures/${signatureId}`.addSuccess(Signature))
@@ -126,6 +128,7 @@ export class AttendanceApi extends HttpApiGroup.make("attendance")
     HttpApiEndpoint.post("markRoll")`/api/v1/tenants/${slug}/courses/${courseId}/roll`
       .setPayload(MarkRoll)
       .addSuccess(RollMarked)
+      .addError(QuotaExceeded)
       .annotate(OpenApi.Summary, "Roll call: mark students PRESENT, LATE, ABSENT or EXCUSED (the course's teacher)")
   )
   .add(

@@ -14,7 +14,7 @@ import { Rpc, RpcGroup } from "@effect/rpc"
 import { Schema } from "effect"
 import { CourseId } from "../academics/Domain.js"
 import { RpcTenantAuth } from "../identity/Rpc.js"
-import { Conflict, Forbidden, RateLimited, ValidationError } from "../kernel/Errors.js"
+import { Conflict, Forbidden, QuotaExceeded, RateLimited, ValidationError } from "../kernel/Errors.js"
 import { UserId } from "../kernel/Ids.js"
 import { ReportParams, ReportRange } from "./Api.js"
 import {
@@ -43,7 +43,7 @@ export class AttendanceCommand extends RpcGroup.make(
   Rpc.make("CreateSignatureAttempt", {
     payload: CreateSignatureAttempt,
     success: SignatureAttemptResult,
-    error: Schema.Union(AttendanceNotFound, Forbidden, ValidationError, Conflict, RateLimited)
+    error: Schema.Union(AttendanceNotFound, Forbidden, ValidationError, Conflict, RateLimited, QuotaExceeded)
   }),
   Rpc.make("PatchSignature", {
     payload: { signature_id: SignatureId, patch: PatchSignature },
@@ -51,7 +51,11 @@ export class AttendanceCommand extends RpcGroup.make(
     error: Errors
   }),
   Rpc.make("CloseCourse", { payload: { course_id: CourseId }, success: CloseResult, error: Errors }),
-  Rpc.make("MarkRoll", { payload: { course_id: CourseId, roll: MarkRoll }, success: RollMarked, error: Errors }),
+  Rpc.make("MarkRoll", {
+    payload: { course_id: CourseId, roll: MarkRoll },
+    success: RollMarked,
+    error: Schema.Union(Errors, QuotaExceeded)
+  }),
   Rpc.make("SubmitExcuse", { payload: SubmitExcuse, success: Excuse, error: Errors }),
   Rpc.make("DecideExcuse", {
     payload: { excuse_id: ExcuseId, decision: DecideExcuse },

@@ -142,6 +142,10 @@ export const attendanceMigrations: ModuleMigrations = {
         holder TEXT NOT NULL,
         expires_at ${t.bigint} NOT NULL
       )`)
-    })
+    }),
+    // Issue 20: the `signatures.monthly` quota counts a tenant's signatures since the month's start.
+    "0002_signatures_received_index": Effect.flatMap(SqlClient.SqlClient, (sql) =>
+      sql.unsafe(`CREATE INDEX signatures_received ON signatures (tenant_id, received_at)`)
+    )
   }
 }

@@ -30,6 +30,7 @@ import { Events } from "../events/Events.js"
 import { Identity } from "../identity/Users.js"
 import { Envelope } from "../kernel/Crypto.js"
 import { tenantTx } from "../kernel/Database.js"
+import { Quotas } from "../kernel/Quotas.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
 import { AttendanceRepo } from "./Repo.js"
 
@@ -75,6 +76,7 @@ const makeBase = Effect.gen(function* () {
   const events = yield* Events
   const envelope = yield* Envelope
   const tenancy = yield* Tenancy
+  const quotas = yield* Quotas
 
   /** Runs `self` in a transaction of the current tenant (RLS tenant set; SQL errors are defects). */
   const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
@@ -95,6 +97,7 @@ const makeBase = Effect.gen(function* () {
     events,
     envelope,
     tenancy,
+    quotas,
     inTx,
     tenantId,
     can,

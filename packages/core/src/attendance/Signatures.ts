@@ -223,13 +223,17 @@ const signatureWrites = (s: Shared, { findSignature, getSignature }: ReturnType<
   const changeSignature = (before: Signature, change: SignatureChange) => changeSignatureWith(s, before, change)
 
   /**
-   * Inserts a new signature with its roll result and event (one transaction).
+   * Inserts a new signature with its roll result and event (one transaction),
+   * when the tenant's plan admits one more this UTC month
+   * (`signatures.monthly`, issue 20; 402 `QuotaExceeded` otherwise).
    * A concurrent insert of the same signer and course (or idempotency key)
    * loses the race gracefully: the winner's row is answered as `existing`.
    */
   const insertSignature = (sig: Signature, proof: unknown, idempotencyKey: string | null) =>
     s.inTx(
       Effect.gen(function* () {
+        const month = DateTime.startOf(DateTime.toUtc(yield* DateTime.now), "month")
+        yield* s.quotas.admit("signatures.monthly", 1, s.repo.countSignaturesSince(month))
         if (!(yield* s.repo.insertSignature(sig, proof, idempotencyKey))) {
           const byKey =
             idempotencyKey !== null ? yield* findSignature({ idempotency_key: idempotencyKey }) : Option.none()

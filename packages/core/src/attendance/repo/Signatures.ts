@@ -93,6 +93,20 @@ export const signaturesRepo = ({ span, sql, tid }: RepoContext) => {
         span("teacherSigned")
       ),
     /**
+     * How many signatures the tenant received since `from` (the
+     * `signatures.monthly` quota's count, from the start of the UTC month).
+     */
+    countSignaturesSince: (from: DateTime.Utc) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM signatures
+          WHERE tenant_id = ${t} AND received_at >= ${DateTime.formatIso(from)}`
+      ).pipe(
+        Effect.map((rows) => Number(rows[0]?.n ?? 0)),
+        Effect.orDie,
+        span("countSignaturesSince")
+      ),
+    /**
      * Inserts a signature unless the signer already signed the course (or
      * the idempotency key is taken): one statement decides a race. Answers
      * whether the row was inserted.
