@@ -10,7 +10,7 @@ import type { SqlClient } from "@effect/sql"
 import { DEFAULT_ROLE_OF_TYPE } from "@signet/contracts/access/Domain"
 import type { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { ServiceUnavailable } from "@signet/contracts/kernel/Errors"
-import { Context, Effect, Layer } from "effect"
+import { Context, DateTime, Effect, Layer } from "effect"
 import { Academics } from "./academics/Academics.js"
 import { userSchoolsLayer } from "./academics/IdentityPorts.js"
 import { academicsMigrations } from "./academics/Migrations.js"
@@ -29,6 +29,7 @@ import { activitiesMigrations } from "./activities/Migrations.js"
 import { courseAttendanceLayer } from "./attendance/AcademicsPorts.js"
 import { Attendance } from "./attendance/Attendance.js"
 import { attendanceMigrations, qrSecretColumn } from "./attendance/Migrations.js"
+import { AttendanceRepo } from "./attendance/Repo.js"
 import { Audit } from "./audit/Audit.js"
 import { auditMigrations } from "./audit/Migrations.js"
 import { Beacons } from "./beacon/Beacons.js"
@@ -241,21 +242,25 @@ const onboarding = Layer.effect(
 
 /**
  * The `QuotaUsage` port (issue 20): what a tenant holds under each counted
- * limit, from identity's and beacons' repositories, so billing refuses a
- * downgrade below it.
+ * limit, from identity's, beacons' and attendance's repositories, so
+ * billing refuses a downgrade below it and reports usage.
  */
 const quotaUsage = Layer.effect(
   QuotaUsage,
   Effect.gen(function* () {
     const users = yield* UsersRepo
     const beacons = yield* BeaconRepo
+    const attendance = yield* AttendanceRepo
     const counters: Record<string, Effect.Effect<number, never, CurrentTenant>> = {
       "users.max": users.countLive,
-      "beacons.max": beacons.countLive
+      "beacons.max": beacons.countLive,
+      "signatures.monthly": Effect.flatMap(DateTime.now, (now) =>
+        attendance.countSignaturesSince(DateTime.startOf(now, "month"))
+      )
     }
     return { count: (limit: string) => counters[limit] ?? Effect.succeed(undefined) }
   })
-).pipe(Layer.provide(Layer.mergeAll(UsersRepo.Default, BeaconRepo.Default)))
+).pipe(Layer.provide(Layer.mergeAll(UsersRepo.Default, BeaconRepo.Default, AttendanceRepo.Default)))
 
 /** The module services, given a `SqlClient` and an `Envelope`. */
 export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = Layer.mergeAll(

@@ -48,6 +48,8 @@ export const billingApi = ({ call, callWith, path }: Session) => {
     plans: () => call((r) => r.billing.listTenantPlans({ path })),
     /** The tenant's live subscription (rejects `SubscriptionNotFound` when none). */
     subscription: () => call((r) => r.billing.getSubscription({ path })),
+    /** The plan's features and limits as enforced now, with the tenant's usage of each (`EntitlementStatus`). */
+    entitlements: () => call((r) => r.billing.getEntitlements({ path })),
     /** Subscribes: `{ plan_code, trial_days? }`. */
     subscribe: (input: PlainOf<"billing", "createSubscription">) =>
       callWith("billing", "createSubscription", input, (r, payload) => r.billing.createSubscription({ path, payload })),

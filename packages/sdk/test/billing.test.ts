@@ -1,7 +1,8 @@
 /**
  * Issue 20 through the Promise facade (`client.billing`): an API key scoped
  * to `billing:ingest` sends usage with `billing.ingest` (a re-sent batch is
- * counted once) and may not read it; the tenant admin reads the usage.
+ * counted once) and may not read it; the tenant admin reads the usage and
+ * the tenant's entitlements.
  */
 import { expect, layer } from "@effect/vitest"
 import { createSignetClient } from "@signet/sdk"
@@ -62,6 +63,41 @@ layer(testServer("sqlite"), { timeout: 60_000, excludeTestServices: true })(
           admin.billing.usage("calls", { from: "2026-03-01T00:00:00Z", to: "2026-04-01T00:00:00Z", window: "hour" })
         )
         expect(usage.rows.map((r) => r.value)).toEqual([1, 1])
+      })
+    )
+
+    it.effect("billing.entitlements: a tenant without a subscription has no plan and no limit", () =>
+      Effect.gen(function* () {
+        const server = yield* TestServer
+        const run = <A>(f: () => Promise<A>) => Effect.promise(f)
+        const operator = createSignetClient({
+          baseUrl: server.url,
+          tenant: "sdk-ent",
+          credentials: { operatorToken: server.token }
+        })
+        yield* run(() =>
+          operator.tenants.create({
+            slug: "sdk-ent",
+            name: "Ent",
+            admin: {
+              email: "admin@ent.example.edu",
+              password: Redacted.make(PASSWORD),
+              given_name: "A",
+              family_name: "D"
+            }
+          })
+        )
+        const admin = createSignetClient({
+          baseUrl: server.url,
+          tenant: "sdk-ent",
+          credentials: { login: "admin@ent.example.edu", password: PASSWORD }
+        })
+        expect(yield* run(() => admin.billing.entitlements())).toEqual({
+          plan: null,
+          version: null,
+          features_off: [],
+          limits: []
+        })
       })
     )
   }

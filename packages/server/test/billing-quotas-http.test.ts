@@ -101,6 +101,13 @@ for (const dialect of testDialects()) {
           expect(down).toMatchObject({ limit: "users.max", value: 3, used: 4, plan: "walk_free" })
           const now = yield* call("GET", `${T}/billing/subscription`, { auth: admin })
           expect(now.body).toMatchObject({ plan: { code: "walk_pro" }, scheduled_plan: null })
+          const status = yield* call("GET", `${T}/billing/entitlements`, { auth: admin })
+          expect(status.body).toEqual({
+            plan: "walk_pro",
+            version: 1,
+            features_off: [],
+            limits: [{ limit: "users.max", value: 5, used: 4, soft: false }]
+          })
         })
       )
 
@@ -125,6 +132,10 @@ for (const dialect of testDialects()) {
           expect(refused.period).toMatch(/^\d{4}-\d{2}$/)
           const roll = yield* f.get(`/courses/${art.id}/roll`, admin)
           expect(roll.body.counts.PRESENT).toBe(0)
+          const status = yield* f.get("/billing/entitlements", admin)
+          expect(status.body.limits).toEqual([
+            { limit: "signatures.monthly", value: 2, used: 1, soft: false, period: refused.period }
+          ])
         })
       )
 

@@ -21,6 +21,7 @@ import {
   CreateMeter,
   CreatePlan,
   CreateSubscription,
+  EntitlementStatus,
   IngestResult,
   Meter,
   MeterNotFound,
@@ -83,6 +84,14 @@ export class BillingPlatformApi extends HttpApiGroup.make("billingPlatform")
 export class BillingApi extends HttpApiGroup.make("billing")
   .add(HttpApiEndpoint.get("listTenantPlans")`/api/v1/tenants/${slug}/billing/plans`.addSuccess(Schema.Array(Plan)))
   .add(HttpApiEndpoint.get("getSubscription")`/api/v1/tenants/${slug}/billing/subscription`.addSuccess(Subscription))
+  .add(
+    HttpApiEndpoint.get("getEntitlements")`/api/v1/tenants/${slug}/billing/entitlements`
+      .addSuccess(EntitlementStatus)
+      .annotate(
+        OpenApi.Summary,
+        "The plan's features and limits as enforced now, with the tenant's usage (billing:read)"
+      )
+  )
   .add(
     HttpApiEndpoint.post("createSubscription")`/api/v1/tenants/${slug}/billing/subscription`
       .setPayload(CreateSubscription)

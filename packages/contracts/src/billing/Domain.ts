@@ -96,6 +96,32 @@ const EntitlementKey = Schema.String.pipe(
   Schema.pattern(ENTITLEMENT_KEY_PATTERN, { message: () => "must be dotted lowercase segments like users.max" })
 )
 
+/**
+ * One limit of the tenant's plan and where the tenant stands (issue 20
+ * "Entitlements and quotas"): `used` is what the tenant holds now (users
+ * not deleted, beacons not revoked, signatures this UTC month — `period`),
+ * `null` for a limit Signet does not count.
+ */
+export class QuotaStatus extends Schema.Class<QuotaStatus>("QuotaStatus")({
+  limit: Schema.String,
+  value: Schema.Number,
+  used: Schema.NullOr(Schema.Number),
+  soft: Schema.Boolean,
+  period: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * The tenant's entitlements as enforced now (`GET …/billing/entitlements`):
+ * its plan (`null` without a live subscription: nothing is limited), the
+ * features the plan switches off, and each limit with its usage.
+ */
+export class EntitlementStatus extends Schema.Class<EntitlementStatus>("EntitlementStatus")({
+  plan: Schema.NullOr(Schema.String),
+  version: Schema.NullOr(Schema.Number),
+  features_off: Schema.Array(Schema.String),
+  limits: Schema.Array(QuotaStatus)
+}) {}
+
 /** Billing interval of a plan. */
 export const BillingInterval = Schema.Literal("month", "year")
 /** @see BillingInterval */

@@ -16,6 +16,7 @@ import {
   ChangePlan,
   Code,
   CreateSubscription,
+  EntitlementStatus,
   IngestResult,
   Meter,
   MeterNotFound,
@@ -34,6 +35,7 @@ const Base = [Forbidden, ValidationError] as const
 /** Read-only billing procedures (`billing:read`). */
 export class BillingQuery extends RpcGroup.make(
   Rpc.make("GetSubscription", { success: Subscription, error: Schema.Union(...Base, SubscriptionNotFound) }),
+  Rpc.make("GetEntitlements", { success: EntitlementStatus, error: Schema.Union(...Base) }),
   Rpc.make("ListMeters", { success: Schema.Array(Meter), error: Schema.Union(...Base) }),
   Rpc.make("GetMeterUsage", {
     payload: { code: Code, ...UsageQuery.fields },

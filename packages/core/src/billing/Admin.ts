@@ -15,7 +15,7 @@
  *
  * | operation | permission |
  * |---|---|
- * | `listPlans`, `getSubscription`, `listMeters`, `getMeter`, `usage` | `billing:read` |
+ * | `listPlans`, `getSubscription`, `getEntitlements`, `listMeters`, `getMeter`, `usage` | `billing:read` |
  * | ⚑ `createSubscription`, ⚑ `changePlan`, ⚑ `cancel`, ⚑ `reactivate`, `createMeter` | `billing:write` |
  * | `ingest` | `billing:ingest` (an API key can hold it alone) |
  *
@@ -56,6 +56,8 @@ export const BillingAdmin = {
   listPlans: () => read(Billing.use((b) => b.listPlans)),
   /** The tenant's live subscription (`billing:read`). @errors SubscriptionNotFound */
   getSubscription: () => read(Billing.use((b) => b.getSubscription)),
+  /** The plan's features and limits as enforced now, with the tenant's usage of each limit (`billing:read`). */
+  getEntitlements: () => read(Billing.use((b) => b.entitlementStatus)),
   /** ⚑ Subscribes the tenant (`billing:write`). @errors Forbidden (step-up), PlanNotFound, Conflict */
   createSubscription: (input: CreateSubscription) => write(sensitive(Billing.use((b) => b.createSubscription(input)))),
   /**

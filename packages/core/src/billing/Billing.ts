@@ -21,23 +21,25 @@
  */
 import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
-import type {
-  ChangePlan,
-  CreateMeter,
-  CreatePlan,
-  CreateSubscription,
-  PlanVersionInput,
-  UsageEvent,
-  UsageQuery
+import {
+  type ChangePlan,
+  type CreateMeter,
+  type CreatePlan,
+  type CreateSubscription,
+  EntitlementStatus,
+  type PlanVersionInput,
+  QuotaStatus,
+  type UsageEvent,
+  type UsageQuery
 } from "@signet/contracts/billing/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
-import { Effect } from "effect"
+import { DateTime, Effect } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { tenantTx } from "../kernel/Database.js"
 import { QuotaUsage } from "../kernel/Quotas.js"
 import { makeCatalogue } from "./Catalogue.js"
-import { Entitlements } from "./Entitlements.js"
+import { Entitlements, periodOf } from "./Entitlements.js"
 import { makeMetering } from "./Metering.js"
 import { makeMeters } from "./Meters.js"
 import { BillingRepo } from "./Repo.js"
@@ -91,8 +93,33 @@ export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
       getMeter: (code: string) => inTx(meters.resolve(code)),
       ingest: (batch: ReadonlyArray<UsageEvent>) => inTx(metering.ingest(batch)),
       usage: (code: string, query: UsageQuery) => inTx(metering.usage(code, query)),
-      /** The current tenant's compiled plan (what the quota checks use). */
-      entitlements: entitlements.current
+      /** The current tenant's plan as enforced, with its usage per limit. */
+      entitlementStatus: inTx(
+        Effect.gen(function* () {
+          const compiled = yield* entitlements.current
+          const now = yield* DateTime.now
+          const limits = yield* Effect.forEach(
+            [...compiled.limits].sort(([a], [b]) => a.localeCompare(b)),
+            ([limit, value]) =>
+              Effect.map(usage.count(limit), (used) => {
+                const period = periodOf(limit, now)
+                return new QuotaStatus({
+                  limit,
+                  value,
+                  used: used ?? null,
+                  soft: compiled.soft.has(limit),
+                  ...(period ? { period } : {})
+                })
+              })
+          )
+          return new EntitlementStatus({
+            plan: compiled.plan,
+            version: compiled.version,
+            features_off: [...compiled.off].sort(),
+            limits
+          })
+        })
+      )
     } as const
   }),
   dependencies: [BillingRepo.Default]

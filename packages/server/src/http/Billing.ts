@@ -32,6 +32,7 @@ export const BillingHttp = HttpApiBuilder.group(SignetApi, "billing", (h) =>
   h
     .handle("listTenantPlans", () => asPrincipal(B.listPlans().pipe(read)))
     .handle("getSubscription", () => asPrincipal(B.getSubscription().pipe(read)))
+    .handle("getEntitlements", () => asPrincipal(B.getEntitlements().pipe(read)))
     .handle("createSubscription", ({ payload }) => asPrincipal(B.createSubscription(payload).pipe(write)))
     .handle("changePlan", ({ payload }) => asPrincipal(B.changePlan(payload).pipe(write)))
     .handle("cancelSubscription", () => asPrincipal(B.cancel().pipe(write)))

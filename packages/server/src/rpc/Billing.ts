@@ -19,6 +19,7 @@ export const BillingRpc = BillingQuery.merge(BillingCommand)
   .toLayer(
     Effect.succeed({
       GetSubscription: () => asPrincipal(B.getSubscription().pipe(read)),
+      GetEntitlements: () => asPrincipal(B.getEntitlements().pipe(read)),
       ListMeters: () => asPrincipal(B.listMeters().pipe(read)),
       GetMeterUsage: ({ code, ...q }) => asPrincipal(B.usage(code, q).pipe(read)),
       IngestUsage: ({ events }) => asPrincipal(B.ingest(events).pipe(policyUse("billing:ingest"))),
