@@ -29,7 +29,7 @@ import { SqlClient } from "@effect/sql"
 import type { Plan } from "@signet/contracts/billing/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { FeatureNotEntitled, QuotaExceeded } from "@signet/contracts/kernel/Errors"
-import { Clock, DateTime, Effect, FiberRef, Layer, Option } from "effect"
+import { DateTime, Effect, FiberRef, Layer, Option } from "effect"
 import { Events } from "../events/Events.js"
 import { tenantTx } from "../kernel/Database.js"
 import { CurrentQuotaNotices, type QuotaNotice, Quotas } from "../kernel/Quotas.js"
@@ -99,16 +99,18 @@ export class Entitlements extends Effect.Service<Entitlements>()("Signet/Entitle
     )
 
     /** The current tenant's compiled plan (cached). */
-    const current: Effect.Effect<CompiledPlan, never, CurrentTenant> = Effect.gen(function* () {
-      const tenant = yield* CurrentTenant
-      const now = yield* Clock.currentTimeMillis
+    // The cache's expiry reads the process clock, not Effect's `Clock`: it is not business time
+    // (a test moving the TestClock must not expire it), and it is the hot path's one clock read.
+    const current: Effect.Effect<CompiledPlan, never, CurrentTenant> = Effect.flatMap(CurrentTenant, (tenant) => {
       const hit = cache.get(tenant.id)
-      if (hit !== undefined && hit.until > now) return hit.compiled
-      const compiled = yield* load
-      if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!)
-      cache.delete(tenant.id)
-      cache.set(tenant.id, { until: now + CACHE_TTL_MS, compiled })
-      return compiled
+      const now = Date.now()
+      if (hit !== undefined && hit.until > now) return Effect.succeed(hit.compiled)
+      return Effect.map(load, (compiled) => {
+        if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!)
+        cache.delete(tenant.id)
+        cache.set(tenant.id, { until: now + CACHE_TTL_MS, compiled })
+        return compiled
+      })
     })
 
     /** The cheapest plan (latest versions, by fixed charge) other than `current` that `ok` accepts. */
@@ -121,17 +123,14 @@ export class Entitlements extends Effect.Service<Entitlements>()("Signet/Entitle
         return fits[0]?.code
       }).pipe(Effect.orDie)
 
+    const pg = sql.onDialectOrElse({ pg: () => true, orElse: () => false })
     /** Postgres: serialises this tenant's checks of `limit` until the caller's transaction ends. */
     const lock = (limit: string) =>
       Effect.flatMap(CurrentTenant, (tenant) =>
-        sql.onDialectOrElse({
-          pg: () =>
-            sql`SELECT pg_advisory_xact_lock(hashtext(${`signet.quota:${tenant.id}:${limit}`}))`.pipe(
-              Effect.asVoid,
-              Effect.orDie
-            ),
-          orElse: () => Effect.void
-        })
+        sql`SELECT pg_advisory_xact_lock(hashtext(${`signet.quota:${tenant.id}:${limit}`}))`.pipe(
+          Effect.asVoid,
+          Effect.orDie
+        )
       )
 
     const warn = (compiled: CompiledPlan, limit: string, value: number, used: number) =>
@@ -167,34 +166,38 @@ export class Entitlements extends Effect.Service<Entitlements>()("Signet/Entitle
      * @errors QuotaExceeded
      */
     const admit = <R>(limit: string, adding: number, count: Effect.Effect<number, never, R>) =>
-      Effect.gen(function* () {
-        const compiled = yield* current
+      // Combinators rather than a generator, and no span: a hot path, like the permission check.
+      Effect.flatMap(current, (compiled) => {
         const value = compiled.limits.get(limit)
-        if (value === undefined) return
-        yield* lock(limit)
-        const used = yield* count
+        if (value === undefined) return Effect.void
+        return Effect.flatMap(pg ? Effect.zipRight(lock(limit), count) : count, (used) => {
+          const after = used + adding
+          if (after > value && !compiled.soft.has(limit)) return refuse(compiled, limit, value, used, adding)
+          return after * 100 >= WARNING_THRESHOLDS[0] * value ? warn(compiled, limit, value, after) : Effect.void
+        })
+      })
+
+    /** The `QuotaExceeded` of passing `limit`, naming the cheapest plan that admits it. */
+    const refuse = (compiled: CompiledPlan, limit: string, value: number, used: number, adding: number) =>
+      Effect.gen(function* () {
         const after = used + adding
-        if (after > value && !compiled.soft.has(limit)) {
-          const now = yield* DateTime.now
-          const period = periodOf(limit, now)
-          const plan = compiled.plan ?? ""
-          const lift = yield* upgrade(plan, (p) => {
-            const v = p.limits.get(limit)
-            return v === undefined || v >= after
-          })
-          return yield* new QuotaExceeded({
-            message: `the ${plan} plan allows ${value} for ${limit}${period ? ` in ${period}` : ""}; ${used} used, ${adding} more asked${lift ? `; the ${lift} plan allows it` : ""}`,
-            limit,
-            value,
-            used,
-            adding,
-            plan,
-            ...(period ? { period } : {}),
-            ...(lift ? { upgrade_plan: lift } : {})
-          })
-        }
-        if (after * 100 >= WARNING_THRESHOLDS[0] * value) yield* warn(compiled, limit, value, after)
-      }).pipe(Effect.withSpan("Entitlements.admit", { attributes: { limit } }))
+        const period = periodOf(limit, yield* DateTime.now)
+        const plan = compiled.plan ?? ""
+        const lift = yield* upgrade(plan, (p) => {
+          const v = p.limits.get(limit)
+          return v === undefined || v >= after
+        })
+        return yield* new QuotaExceeded({
+          message: `the ${plan} plan allows ${value} for ${limit}${period ? ` in ${period}` : ""}; ${used} used, ${adding} more asked${lift ? `; the ${lift} plan allows it` : ""}`,
+          limit,
+          value,
+          used,
+          adding,
+          plan,
+          ...(period ? { period } : {}),
+          ...(lift ? { upgrade_plan: lift } : {})
+        })
+      })
 
     /** Admits `feature` unless the plan switches it off. @errors FeatureNotEntitled */
     const feature = (name: string) =>
