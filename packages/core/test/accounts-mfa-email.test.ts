@@ -129,6 +129,18 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect("the mail is in French when the tenant's locale is French", () =>
+      Effect.gen(function* () {
+        const t = yield* setup(`mailcode-fr-${dialect}`)
+        yield* Tenancy.use((x) => x.putSetting(t.slug, "general.locale", "fr-FR")).pipe(Effect.provide(testActor))
+        const { code, mail } = yield* mailedCode(t, yield* challenge(t))
+        expect(mail.subject).toBe(`Votre code de connexion ${t.slug}`)
+        expect(mail.text).toContain("expire dans 10 minutes")
+        expect(mail.html).toContain(`<html lang="fr">`)
+        expect(mail.html).toContain(code)
+      })
+    )
+
     it.effect("a wrong code is refused and the right one still works; a resend ends the earlier code", () =>
       Effect.gen(function* () {
         const t = yield* setup(`mailcode-wrong-${dialect}`)
