@@ -17,6 +17,15 @@ export type Credentials =
       readonly password: string
       /** Asked for the TOTP code when the account has MFA. */
       readonly totp?: (() => Promise<string>) | undefined
+      /**
+       * Without `totp`: answers the MFA challenge with an e-mail code instead
+       * (issue 18; the tenant setting `auth.mfa_email_codes` must be on and the
+       * address verified). The client asks the server to mail a 6-digit code
+       * (`POST …/auth/mfa/email-code`), then calls this for it and sends it
+       * (`…/email-code/verify`). Rejects with `MfaEmailCodesDisabled` (403),
+       * `Unauthorized` (wrong, expired, used or burned code), `RateLimited`.
+       */
+      readonly emailCode?: (() => Promise<string>) | undefined
     }
   | { /** An API key (`sg_…`), scoped to permissions. */ readonly apiKey: string }
   | {
@@ -97,11 +106,16 @@ export const makeSession = (options: SignetClientOptions) => {
   }
 
   /**
-   * Logs in with a password (and the TOTP code when asked). Called on the
+   * Logs in with a password (and the TOTP code, or an e-mail code, when asked). Called on the
    * first request when the credentials are a password; call it yourself to
    * switch users. Answers the user.
    */
-  const login = async (loginName: string, password: string, totp?: () => Promise<string>) => {
+  const login = async (
+    loginName: string,
+    password: string,
+    totp?: () => Promise<string>,
+    emailCode?: () => Promise<string>
+  ) => {
     const r = await raw()
     const result = await toPromise(
       r.auth.login({ path: { slug }, payload: { login: loginName, password: Redacted.make(password) } })
@@ -110,7 +124,16 @@ export const makeSession = (options: SignetClientOptions) => {
       await store(result.tokens)
       return result.tokens.user
     }
-    if (!totp) throw new Error("this account has MFA: pass credentials.totp to answer the TOTP challenge")
+    if (!totp && emailCode) {
+      const mfa_token = result.mfa_token
+      await toPromise(r.accounts.sendMfaEmailCode({ path: { slug }, payload: { mfa_token } }))
+      const code = await emailCode()
+      const tokens = await toPromise(r.accounts.verifyMfaEmailCode({ path: { slug }, payload: { mfa_token, code } }))
+      await store(tokens)
+      return tokens.user
+    }
+    if (!totp)
+      throw new Error("this account has MFA: pass credentials.totp (or credentials.emailCode) to answer the challenge")
     const tokens = await toPromise(
       r.auth.mfa({ path: { slug }, payload: { mfa_token: result.mfa_token, code: await totp() } })
     )
@@ -129,7 +152,7 @@ export const makeSession = (options: SignetClientOptions) => {
   const ensureAuth = async () => {
     if (state.access === undefined && creds && "password" in creds)
       await once(async () => {
-        if (state.access === undefined) await login(creds.login, creds.password, creds.totp)
+        if (state.access === undefined) await login(creds.login, creds.password, creds.totp, creds.emailCode)
       })
     else if (state.refresh && Date.now() > state.expiresAt - leewayMs) await refreshNow()
   }

@@ -8,9 +8,17 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { LoginResult } from "../identity/Domain.js"
+import { LoginResult, TokenPair } from "../identity/Domain.js"
 import { WebLoginResult } from "../identity/WebApi.js"
-import { Conflict, Forbidden, NotFound, QuotaExceeded, RateLimited, ValidationError } from "../kernel/Errors.js"
+import {
+  Conflict,
+  Forbidden,
+  NotFound,
+  QuotaExceeded,
+  RateLimited,
+  Unauthorized,
+  ValidationError
+} from "../kernel/Errors.js"
 import { UserAuth } from "../kernel/Security.js"
 import { TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
 import {
@@ -19,6 +27,10 @@ import {
   EmailVerificationStatus,
   InvalidResetToken,
   InvalidVerificationToken,
+  MfaEmailCodeRequest,
+  MfaEmailCodeSent,
+  MfaEmailCodesDisabled,
+  MfaEmailCodeVerify,
   PasswordResetConfirm,
   PasswordResetDone,
   PasswordResetRequest,
@@ -65,6 +77,39 @@ export class AccountsApi extends HttpApiGroup.make("accounts")
       .annotate(
         OpenApi.Description,
         "An unknown, expired, used or foreign token is one generic 400. A password the tenant's policy refuses is a 400 ValidationError and leaves the token usable. On success every session of the user is revoked."
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("sendMfaEmailCode")`/api/v1/tenants/${slug}/auth/mfa/email-code`
+      .setPayload(MfaEmailCodeRequest)
+      .addSuccess(MfaEmailCodeSent, { status: 202 })
+      .addError(MfaEmailCodesDisabled)
+      .addError(Unauthorized)
+      .addError(RateLimited)
+      .addError(TenantNotFound)
+      .addError(TenantSuspended)
+      .annotate(OpenApi.Summary, "Second login step by e-mail: mail a 6-digit code for the login's MFA challenge")
+      .annotate(
+        OpenApi.Description,
+        "Needs the tenant setting `auth.mfa_email_codes` (else 403 MfaEmailCodesDisabled). The same 202 whether or not a code was mailed: only to a verified address. The code is valid 10 minutes, once, 5 wrong tries; a new request ends the earlier code. Limited per user (`SIGNET_RATE_MFA_EMAIL`, default 5 per 15 minutes)."
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("verifyMfaEmailCode")`/api/v1/tenants/${slug}/auth/mfa/email-code/verify`
+      .setPayload(MfaEmailCodeVerify)
+      .addSuccess(TokenPair)
+      .addError(MfaEmailCodesDisabled)
+      .addError(Unauthorized)
+      .addError(RateLimited)
+      .addError(TenantNotFound)
+      .addError(TenantSuspended)
+      .annotate(
+        OpenApi.Summary,
+        "Second login step by e-mail: exchange the MFA challenge and the mailed code for tokens"
+      )
+      .annotate(
+        OpenApi.Description,
+        "The same tokens as `POST …/auth/mfa`. A wrong, expired, used or burned code, or a bad challenge, is one 401. Attempts count in the user's MFA budget (`SIGNET_RATE_MFA`)."
       )
   )
   .add(

@@ -95,3 +95,49 @@ export class InvalidVerificationToken extends Schema.TaggedError<InvalidVerifica
     message: "this verification link is invalid or has expired"
   })
 }
+
+/**
+ * An MFA challenge token as returned by a password login that needs a second
+ * factor (`mfa_token`, a `typ: signet-mfa+jwt` JWT, 5 minutes).
+ */
+const MfaChallengeToken = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(4096))
+
+/**
+ * Body of `POST /api/v1/tenants/{slug}/auth/mfa/email-code` (issue 18,
+ * e-mail login codes; seed 002 "MFA by e-mail"): the login's `mfa_token`.
+ */
+export const MfaEmailCodeRequest = strictStruct("MfaEmailCodeRequest", { mfa_token: MfaChallengeToken })
+/** @see MfaEmailCodeRequest */
+export type MfaEmailCodeRequest = typeof MfaEmailCodeRequest.Type
+
+/**
+ * Body of `POST /api/v1/tenants/{slug}/auth/mfa/email-code/verify`: the
+ * login's `mfa_token` and the 6-digit code from the mail. A code of another
+ * shape is refused by the service as a wrong code, not as a schema error.
+ */
+export const MfaEmailCodeVerify = strictStruct("MfaEmailCodeVerify", {
+  mfa_token: MfaChallengeToken,
+  code: Schema.String.pipe(Schema.maxLength(32))
+})
+/** @see MfaEmailCodeVerify */
+export type MfaEmailCodeVerify = typeof MfaEmailCodeVerify.Type
+
+/**
+ * The one answer to a code request, whether or not a code was mailed (the
+ * account may have no verified address): nothing is revealed about it.
+ */
+export class MfaEmailCodeSent extends Schema.Class<MfaEmailCodeSent>("MfaEmailCodeSent")({
+  message: Schema.String
+}) {}
+
+/** The tenant has not enabled e-mail login codes (setting `auth.mfa_email_codes`): 403, nothing sent or checked. */
+export class MfaEmailCodesDisabled extends Schema.TaggedError<MfaEmailCodesDisabled>()(
+  "MfaEmailCodesDisabled",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 403, description: "E-mail login codes are not enabled for this tenant" })
+) {
+  /** The single instance every refusal uses. */
+  static readonly instance = new MfaEmailCodesDisabled({
+    message: "e-mail login codes are not enabled for this tenant"
+  })
+}

@@ -5,7 +5,8 @@
  * facade). Passkeys are to come.
  *
  * Composed from its seams: `MailQueue.ts` (queuing and the sending
- * subscriber), `PasswordReset.ts` (request and confirm), `EmailVerification.ts`, over
+ * subscriber), `PasswordReset.ts` (request and confirm), `EmailVerification.ts`,
+ * `MfaEmailCodes.ts` (e-mail login codes as a second factor), over
  * `Repo.ts`, `Templates.ts` and the {@link Mailer} transport. Users and
  * passwords are identity's, reached through the {@link AccountUsers} port.
  *
@@ -18,6 +19,7 @@ import { Effect } from "effect"
 import { makeEmailVerification } from "./EmailVerification.js"
 import { makeInvitations } from "./Invitations.js"
 import { makeMailQueue } from "./MailQueue.js"
+import { makeMfaEmailCodes } from "./MfaEmailCodes.js"
 import { makeNotices } from "./Notices.js"
 import { makePasswordReset } from "./PasswordReset.js"
 import { AccountsRepo } from "./Repo.js"
@@ -31,12 +33,15 @@ export class Accounts extends Effect.Service<Accounts>()("Signet/Accounts", {
     const reset = yield* makePasswordReset(queue)
     const verification = yield* makeEmailVerification(queue)
     const invitations = yield* makeInvitations(queue)
+    const emailCodes = yield* makeMfaEmailCodes(queue)
     return {
       requestPasswordReset: reset.request,
       confirmPasswordReset: reset.confirm,
       requestEmailVerification: verification.request,
       confirmEmailVerification: verification.confirm,
       emailVerificationStatus: verification.status,
+      sendMfaEmailCode: emailCodes.send,
+      verifyMfaEmailCode: emailCodes.verify,
       enqueueMail: queue.enqueue,
       /** Unguarded: call through `InvitationAdmin` (permission in the type). */
       invitations,

@@ -16,6 +16,10 @@
  * - `invitations` (seed 002 "org invites"): one row per invitation. Only
  *   the SHA-256 of the current token is stored (a resend replaces it);
  *   `accepted_at` / `revoked_at` end it, `expires_at` bounds it.
+ * - `mfa_email_codes` (seed 002 "MFA by e-mail"): one row per mailed login
+ *   code. Only a SHA-256 of the code (salted with the row id) is stored;
+ *   `used_at` ends it (use, resend or too many wrong tries), `attempts`
+ *   counts wrong tries, `expires_at` bounds it.
  *
  * @module
  */
@@ -29,7 +33,8 @@ export const ACCOUNTS_TABLES = [
   "mail_messages",
   "email_verification_tokens",
   "email_verifications",
-  "invitations"
+  "invitations",
+  "mfa_email_codes"
 ] as const
 
 /** Accounts module migrations. */
@@ -109,6 +114,23 @@ export const accountsMigrations: ModuleMigrations = {
       )`)
       yield* sql.unsafe(`CREATE INDEX invitations_user ON invitations (tenant_id, user_id)`)
       yield* enableTenantRls("invitations")
+    }),
+    "0004_mfa_email_codes": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE mfa_email_codes (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        user_id ${t.uuid} NOT NULL,
+        code_hash TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        expires_at ${t.ts} NOT NULL,
+        used_at ${t.ts},
+        PRIMARY KEY (tenant_id, id)
+      )`)
+      yield* sql.unsafe(`CREATE INDEX mfa_email_codes_user ON mfa_email_codes (tenant_id, user_id)`)
+      yield* enableTenantRls("mfa_email_codes")
     })
   }
 }

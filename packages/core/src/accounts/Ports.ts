@@ -7,9 +7,25 @@
  * @module
  */
 
-import type { CreateUser, LoginResult, UserId, UserNotFound, UserType } from "@signet/contracts/identity/Domain"
+import type {
+  CreateUser,
+  LoginResult,
+  TokenPair,
+  UserId,
+  UserNotFound,
+  UserType
+} from "@signet/contracts/identity/Domain"
 import type { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
-import type { Conflict, Forbidden, QuotaExceeded, RateLimited, ValidationError } from "@signet/contracts/kernel/Errors"
+import type {
+  Conflict,
+  Forbidden,
+  QuotaExceeded,
+  RateLimited,
+  TenantNotFound,
+  TenantSuspended,
+  Unauthorized,
+  ValidationError
+} from "@signet/contracts/kernel/Errors"
 import { Context, type Effect, type Option, type Redacted } from "effect"
 
 /** A user as accounts sees one: enough to address a mail and decide whether to. */
@@ -87,5 +103,27 @@ export class AccountUsers extends Context.Tag("Signet/AccountUsers")<
       ValidationError | UserNotFound,
       CurrentTenant | CurrentActor
     >
+    /**
+     * The user an MFA challenge token (`typ: signet-mfa+jwt`, from a password
+     * login) names, if it is valid and of tenant `tenantId`; else `None`.
+     */
+    readonly mfaChallengeUser: (tenantId: string, mfaToken: string) => Effect.Effect<Option.Option<UserId>>
+    /**
+     * Completes the login's second step with a factor accounts checks
+     * (`Mfa.completeLoginWith`): `check` runs in the transaction that opens
+     * the session; false refuses (audited `auth.mfa_failed`, what `check`
+     * wrote is kept). Same session and tokens as the TOTP step.
+     * @errors Unauthorized, RateLimited (`SIGNET_RATE_MFA`), TenantNotFound, TenantSuspended
+     */
+    readonly completeMfaLogin: (
+      slug: string,
+      mfaToken: string,
+      client: {
+        readonly ip?: string | undefined
+        readonly userAgent?: string | undefined
+        readonly deviceLabel?: string | undefined
+      },
+      check: (userId: UserId) => Effect.Effect<boolean, never, CurrentTenant | CurrentActor>
+    ) => Effect.Effect<TokenPair, Unauthorized | RateLimited | TenantNotFound | TenantSuspended>
   }
 >() {}

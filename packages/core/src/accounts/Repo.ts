@@ -1,6 +1,7 @@
 /**
  * The accounts module's SQL: `password_reset_tokens`, `mail_messages`,
- * `email_verification_tokens`, `email_verifications` and `invitations` (the
+ * `email_verification_tokens`, `email_verifications`, `invitations` and
+ * `mfa_email_codes` (`EmailCodeRepo.ts`) (the
  * only writer of each). Every method takes the tenant from
  * `CurrentTenant`, runs inside the caller's transaction and has a span; SQL
  * errors become defects here.
@@ -11,6 +12,7 @@ import { SqlClient } from "@effect/sql"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Effect, Option, Schema } from "effect"
 import { DbCount, repoSpan } from "../kernel/Sql.js"
+import { emailCodeQueries } from "./EmailCodeRepo.js"
 
 const span = repoSpan("AccountsRepo")
 const tid = Effect.map(CurrentTenant, (t) => t.id as string)
@@ -310,5 +312,8 @@ const invitationQueries = (sql: SqlClient.SqlClient) =>
 
 /** The accounts repository. */
 export class AccountsRepo extends Effect.Service<AccountsRepo>()("Signet/AccountsRepo", {
-  effect: Effect.map(SqlClient.SqlClient, (sql) => ({ ...linkQueries(sql), ...invitationQueries(sql) }) as const)
+  effect: Effect.map(
+    SqlClient.SqlClient,
+    (sql) => ({ ...linkQueries(sql), ...invitationQueries(sql), ...emailCodeQueries(sql) }) as const
+  )
 }) {}

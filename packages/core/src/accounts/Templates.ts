@@ -221,3 +221,53 @@ export const webhookDisabledMail = (locale: MailLocale, v: WebhookDisabledVars):
   const footer = [escapeHtml(v.tenantName), ...(support ? [escapeHtml(support)] : [])].join("<br>")
   return { subject: s.subject(v), text: `${text}\n`, html: frame(locale, s.subject(v), body, footer) }
 }
+
+/** What the e-mail login code mail shows (issue 18, e-mail codes as a second factor). */
+export interface LoginCodeVars extends Branding {
+  /** The 6-digit code. */
+  readonly code: string
+  /** How long the code stays valid, minutes. */
+  readonly minutes: number
+}
+
+const LOGIN_CODE: Record<
+  MailLocale,
+  {
+    readonly subject: (v: LoginCodeVars) => string
+    readonly intro: (v: LoginCodeVars) => string
+    readonly validity: (v: LoginCodeVars) => string
+    readonly ignore: string
+    readonly support: (a: string) => string
+  }
+> = {
+  en: {
+    subject: (v) => `Your ${v.tenantName} sign-in code`,
+    intro: (v) => `Enter this code to finish signing in to ${v.tenantName}:`,
+    validity: (v) => `It works once and expires in ${v.minutes} minutes. Never share it with anyone.`,
+    ignore: "If you are not signing in, someone knows your password: change it now.",
+    support: (a) => `Questions? Write to ${a}.`
+  },
+  fr: {
+    subject: (v) => `Votre code de connexion ${v.tenantName}`,
+    intro: (v) => `Saisissez ce code pour terminer votre connexion à ${v.tenantName} :`,
+    validity: (v) => `Il ne fonctionne qu'une fois et expire dans ${v.minutes} minutes. Ne le communiquez à personne.`,
+    ignore:
+      "Si vous n'êtes pas en train de vous connecter, quelqu'un connaît votre mot de passe : changez-le maintenant.",
+    support: (a) => `Une question ? Écrivez à ${a}.`
+  }
+}
+
+/** The e-mail login code mail in `locale` (plain text and HTML). */
+export const loginCodeMail = (locale: MailLocale, v: LoginCodeVars): RenderedMail => {
+  const s = LOGIN_CODE[locale]
+  const support = v.supportEmail ? s.support(v.supportEmail) : ""
+  const text = [s.intro(v), "", v.code, "", s.validity(v), s.ignore, "", `— ${v.tenantName}`, support]
+    .join("\n")
+    .trimEnd()
+  const body = `<p>${escapeHtml(s.intro(v))}</p>
+<p style="font-size:2rem;font-weight:bold;letter-spacing:0.3em;font-family:monospace">${escapeHtml(v.code)}</p>
+<p>${escapeHtml(s.validity(v))}</p>
+<p>${escapeHtml(s.ignore)}</p>`
+  const footer = [escapeHtml(v.tenantName), ...(support ? [escapeHtml(support)] : [])].join("<br>")
+  return { subject: s.subject(v), text: `${text}\n`, html: frame(locale, s.subject(v), body, footer) }
+}

@@ -7,10 +7,14 @@
  *
  * @module
  */
+
+import type { UserId } from "@signet/contracts/identity/Domain"
 import { Clock, Effect, Layer, Option } from "effect"
 import { type AccountUser, AccountUsers, type Invitee } from "../accounts/Ports.js"
 import { instant } from "../kernel/Sql.js"
 import { Auth } from "./Auth.js"
+import { SigningKeys } from "./Keys.js"
+import { Mfa } from "./Mfa.js"
 import { UsersRepo } from "./repo/Users.js"
 import { Identity } from "./Users.js"
 import type { UserRow } from "./users/Kit.js"
@@ -31,50 +35,62 @@ const toInvitee = (row: UserRow): Invitee => ({
 })
 
 /** {@link AccountUsers} over `Identity` and `Auth`. */
-export const accountUsersLayer: Layer.Layer<AccountUsers, never, Identity | Auth | UsersRepo> = Layer.effect(
-  AccountUsers,
-  Effect.gen(function* () {
-    const identity = yield* Identity
-    const auth = yield* Auth
-    const repo = yield* UsersRepo
-    return {
-      findByLogin: (login) => identity.inTx(identity.findByLogin(login)).pipe(Effect.map(Option.map(toAccountUser))),
-      find: (id) => identity.inTx(identity.findRow(id)).pipe(Effect.map(Option.map(toAccountUser))),
-      checkPassword: (id, password) =>
-        Effect.flatMap(identity.get(id), (user) =>
-          identity.checkPassword(password, user.email, user.username, "new_password")
-        ),
-      resetPassword: (id, password) => auth.resetPassword(id, password),
-      invitee: (login) =>
-        identity
-          .inTx(
-            Effect.flatMap(identity.findRow(login), (byId) =>
-              Option.isSome(byId) ? Effect.succeed(byId) : identity.findByLogin(login)
-            )
-          )
-          .pipe(Effect.map(Option.map(toInvitee))),
-      create: (input) =>
-        Effect.flatMap(identity.create(input), (user) =>
+export const accountUsersLayer: Layer.Layer<AccountUsers, never, Identity | Auth | UsersRepo | Mfa | SigningKeys> =
+  Layer.effect(
+    AccountUsers,
+    Effect.gen(function* () {
+      const identity = yield* Identity
+      const auth = yield* Auth
+      const repo = yield* UsersRepo
+      const mfa = yield* Mfa
+      const keys = yield* SigningKeys
+      return {
+        mfaChallengeUser: (tenantId, mfaToken) =>
+          keys.verify("mfa", mfaToken).pipe(
+            Effect.map((p) =>
+              p.tid === tenantId && typeof p.sub === "string" ? Option.some(p.sub as UserId) : Option.none()
+            ),
+            Effect.orElseSucceed(() => Option.none<UserId>())
+          ),
+        completeMfaLogin: (slug, mfaToken, client, check) =>
+          mfa.completeLoginWith(slug, mfaToken, client, "email_code", (userId) => check(userId as UserId)),
+        findByLogin: (login) => identity.inTx(identity.findByLogin(login)).pipe(Effect.map(Option.map(toAccountUser))),
+        find: (id) => identity.inTx(identity.findRow(id)).pipe(Effect.map(Option.map(toAccountUser))),
+        checkPassword: (id, password) =>
+          Effect.flatMap(identity.get(id), (user) =>
+            identity.checkPassword(password, user.email, user.username, "new_password")
+          ),
+        resetPassword: (id, password) => auth.resetPassword(id, password),
+        invitee: (login) =>
           identity
-            .inTx(identity.findRow(user.id))
-            .pipe(Effect.map(Option.getOrThrowWith(() => new Error("created user not found"))), Effect.map(toInvitee))
-        ),
-      page: (filter) =>
-        Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
-          identity.inTx(
-            repo.list({
-              after: filter.after,
-              user_type: filter.userType,
-              school_id: filter.schoolId,
-              at: instant(nowMs),
-              limit: filter.limit
-            })
-          )
-        ).pipe(Effect.map((rows) => rows.map(toInvitee))),
-      signIn: (slug, login, password, client) =>
-        auth
-          .login(slug, { login, password }, client)
-          .pipe(Effect.catchAll((e) => (e._tag === "RateLimited" ? Effect.fail(e) : Effect.die(e))))
-    }
-  })
-)
+            .inTx(
+              Effect.flatMap(identity.findRow(login), (byId) =>
+                Option.isSome(byId) ? Effect.succeed(byId) : identity.findByLogin(login)
+              )
+            )
+            .pipe(Effect.map(Option.map(toInvitee))),
+        create: (input) =>
+          Effect.flatMap(identity.create(input), (user) =>
+            identity
+              .inTx(identity.findRow(user.id))
+              .pipe(Effect.map(Option.getOrThrowWith(() => new Error("created user not found"))), Effect.map(toInvitee))
+          ),
+        page: (filter) =>
+          Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
+            identity.inTx(
+              repo.list({
+                after: filter.after,
+                user_type: filter.userType,
+                school_id: filter.schoolId,
+                at: instant(nowMs),
+                limit: filter.limit
+              })
+            )
+          ).pipe(Effect.map((rows) => rows.map(toInvitee))),
+        signIn: (slug, login, password, client) =>
+          auth
+            .login(slug, { login, password }, client)
+            .pipe(Effect.catchAll((e) => (e._tag === "RateLimited" ? Effect.fail(e) : Effect.die(e))))
+      }
+    })
+  )

@@ -82,6 +82,12 @@ export const SETTINGS: ReadonlyMap<string, SettingDefinition> = new Map(
       "Require TOTP MFA for administrators (users of type admin or dev, or holding the admin role)"
     ),
     define(
+      "auth.mfa_email_codes",
+      Schema.Boolean,
+      false,
+      "Let users with MFA and a verified e-mail address finish a login with a code mailed to them (issue 18)"
+    ),
+    define(
       "auth.step_up_minutes",
       Schema.Int.pipe(Schema.between(1, 60)),
       10,

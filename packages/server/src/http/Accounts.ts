@@ -1,6 +1,7 @@
 /**
  * Handlers of the `accounts`, `accountsSelf` and `invitations` groups
  * (issue 18): the self-service password reset, e-mail verification,
+ * e-mail login codes (the login's second step by mail),
  * invitations (administration over `InvitationAdmin`, acceptance). Core enforces every rule (limits, tokens, policy); the server only
  * derives the client address.
  *
@@ -22,6 +23,12 @@ export const AccountsHttp = (config: ServerConfig) =>
       )
       .handle("confirmPasswordReset", ({ path, payload }) =>
         Effect.flatMap(clientInfo(config), (c) => Accounts.use((a) => a.confirmPasswordReset(path.slug, payload, c)))
+      )
+      .handle("sendMfaEmailCode", ({ path, payload }) =>
+        Effect.flatMap(clientInfo(config), (c) => Accounts.use((a) => a.sendMfaEmailCode(path.slug, payload, c)))
+      )
+      .handle("verifyMfaEmailCode", ({ path, payload }) =>
+        Effect.flatMap(clientInfo(config), (c) => Accounts.use((a) => a.verifyMfaEmailCode(path.slug, payload, c)))
       )
       .handle("confirmEmailVerification", ({ path, payload }) =>
         Effect.flatMap(clientInfo(config), (c) =>

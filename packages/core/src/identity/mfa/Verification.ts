@@ -30,19 +30,25 @@ export const makeVerification = (kit: Kit) => {
     consumeRecovery
   } = kit
   /**
-   * Second login step: exchanges the challenge token and a TOTP or
-   * recovery code for a session. Like a password-only login it records
-   * `last_login_at` and publishes `signet.auth.login`, in the transaction
-   * that opens the session.
-   * @errors Unauthorized (bad or expired challenge, wrong or reused code),
+   * Second login step with any second factor: verifies the challenge token,
+   * counts the attempt in the user's MFA bucket, then — in one transaction —
+   * runs `check` (true: the factor is proven) and opens the session. Like a
+   * password-only login it records `last_login_at` and publishes
+   * `signet.auth.login`. A refused factor is audited `auth.mfa_failed`
+   * (`after.method`) in its own transaction; what `check` wrote before
+   * answering false (an attempt counter) is committed, not rolled back.
+   * Used by {@link completeLogin} (TOTP, recovery codes) and by accounts'
+   * e-mail codes (through the `AccountUsers` port).
+   * @errors Unauthorized (bad or expired challenge, factor refused),
    *   RateLimited (429: the user's MFA attempt budget is spent, `SIGNET_RATE_MFA`),
    *   TenantNotFound, TenantSuspended
    */
-  const completeLogin = (
+  const completeLoginWith = <E, R>(
     slug: string,
     mfaToken: string,
-    proof: { readonly code?: string | undefined; readonly recovery_code?: string | undefined },
-    client: ClientInfo
+    client: ClientInfo,
+    method: "totp" | "recovery_code" | "email_code",
+    check: (userId: string) => Effect.Effect<boolean, E, R>
   ) =>
     Effect.gen(function* () {
       const invalid = new Unauthorized({ message: "invalid code or expired challenge" })
@@ -51,7 +57,7 @@ export const makeVerification = (kit: Kit) => {
       if (payload.tid !== tenant.id || typeof payload.sub !== "string") return yield* invalid
       const userId = payload.sub
       const actor = { kind: "user" as const, id: userId, ip: client.ip, userAgent: client.userAgent }
-      const asUser = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+      const asUser = <A, E2, R2>(self: Effect.Effect<A, E2, R2>) =>
         self.pipe(
           Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }),
           Effect.provideService(CurrentActor, actor)
@@ -64,12 +70,7 @@ export const makeVerification = (kit: Kit) => {
           Effect.gen(function* () {
             const row = yield* userRow(userId)
             if (!row.mfa_enabled || row.status !== "active") return { ok: false as const }
-            const ok = proof.code
-              ? yield* consumeCode(userId, proof.code)
-              : proof.recovery_code
-                ? yield* consumeRecovery(userId, proof.recovery_code)
-                : false
-            if (!ok) return { ok: false as const }
+            if (!(yield* check(userId))) return { ok: false as const }
             // The login is complete only now: record it as a password-only
             // login does (Auth.login), with the session in one transaction.
             const at = instant(yield* Clock.currentTimeMillis)
@@ -82,10 +83,10 @@ export const makeVerification = (kit: Kit) => {
               true
             )
             yield* audit.record({
-              action: proof.code ? "auth.login" : "auth.login_recovery_code",
+              action: method === "recovery_code" ? "auth.login_recovery_code" : "auth.login",
               targetType: "session",
               targetId: pair.session_id,
-              after: { user_id: userId, mfa: true }
+              after: { user_id: userId, mfa: true, ...(method === "email_code" ? { method } : {}) }
             })
             yield* events.publish({
               type: "signet.auth.login",
@@ -98,9 +99,28 @@ export const makeVerification = (kit: Kit) => {
       )
       if (outcome.ok) return outcome.pair
       // The failure is recorded in its own transaction, then refused.
-      yield* asUser(inTx(audit.record({ action: "auth.mfa_failed", targetType: "user", targetId: userId })))
+      const after = method === "email_code" ? { after: { method } } : {}
+      yield* asUser(inTx(audit.record({ action: "auth.mfa_failed", targetType: "user", targetId: userId, ...after })))
       return yield* invalid
     })
+
+  /**
+   * Second login step with a TOTP or recovery code ({@link completeLoginWith}).
+   * @errors as {@link completeLoginWith} (Unauthorized: wrong or reused code)
+   */
+  const completeLogin = (
+    slug: string,
+    mfaToken: string,
+    proof: { readonly code?: string | undefined; readonly recovery_code?: string | undefined },
+    client: ClientInfo
+  ) =>
+    completeLoginWith(slug, mfaToken, client, proof.code ? "totp" : "recovery_code", (userId) =>
+      proof.code
+        ? consumeCode(userId, proof.code)
+        : proof.recovery_code
+          ? consumeRecovery(userId, proof.recovery_code)
+          : Effect.succeed(false)
+    )
 
   /**
    * Step-up: a fresh TOTP code marks the current session as MFA-verified now.
@@ -135,5 +155,5 @@ export const makeVerification = (kit: Kit) => {
   /** Number of unused recovery codes. */
   const recoveryCodesLeft = (userId: string) => inTx(repo.countUnused(userId))
 
-  return { completeLogin, stepUp, requireRecentMfa, recoveryCodesLeft } as const
+  return { completeLogin, completeLoginWith, stepUp, requireRecentMfa, recoveryCodesLeft } as const
 }
