@@ -10,7 +10,9 @@
  *   client address (after the trusted-proxy rule), before authentication;
  * - **user** — one user's requests with their access tokens;
  * - **API key** — one API key's requests;
- * - **tenant** — all users' and keys' requests of one tenant together.
+ * - **tenant** — all users' and keys' requests of one tenant together;
+ *   and, when the tenant's plan sets `api.requests_per_minute` (issue 20),
+ *   a second tenant bucket of that many requests per 60 s.
  *
  * Platform operators are not limited. A refusal is 429 `RateLimited` (REST:
  * problem+json with `Retry-After` and `RateLimit-Limit/Remaining/Reset`;
@@ -20,7 +22,7 @@
  *
  * @module
  */
-import { type Authenticated, RateLimit, RateLimited } from "@signet/core"
+import { type Authenticated, CurrentTenant, type QuotasApi, RateLimit, RateLimited } from "@signet/core"
 import { Config, ConfigError, type Context, Effect, Either, FiberRef, Option } from "effect"
 
 /** The four API limits; `Option.none()` turns one off. */
@@ -119,14 +121,17 @@ export const hitBucket = (
 
 /**
  * Counts an authenticated request against the caller's buckets: the user's
- * or the API key's, then the tenant's. Operators pass unlimited.
+ * or the API key's, then the tenant's, then the tenant plan's
+ * `api.requests_per_minute` when `quotas` is given and the plan sets it.
+ * Operators pass unlimited.
  * @errors RateLimited
  */
 export const limitPrincipal = (
   limits: ApiRateLimits,
   limiter: Context.Tag.Service<RateLimit.RateLimiter>,
   count: CountRefusal,
-  principal: Context.Tag.Service<Authenticated>
+  principal: Context.Tag.Service<Authenticated>,
+  quotas?: QuotasApi
 ): Effect.Effect<void, RateLimited> =>
   Effect.gen(function* () {
     const { actor, tenant } = principal
@@ -138,4 +143,16 @@ export const limitPrincipal = (
     if (actor.kind !== "operator" && Option.isSome(limits.tenant)) {
       yield* hitBucket(limiter, count, "tenant", `api:tenant:${tenant.id}`, limits.tenant.value)
     }
+    // The plan's `api.requests_per_minute` (issue 20; issue 21 §5 "plan-driven"): the tenant's
+    // requests per minute, beside the configured tenant limit.
+    if (actor.kind !== "operator" && quotas !== undefined) {
+      const perMinute = yield* quotas
+        .limitOf(PLAN_RATE_LIMIT)
+        .pipe(Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }))
+      if (perMinute !== undefined)
+        yield* hitBucket(limiter, count, "tenant", `api:plan:${tenant.id}`, { count: perMinute, windowSeconds: 60 })
+    }
   })
+
+/** The plan limit the API rate limiter applies per tenant: requests per minute. */
+export const PLAN_RATE_LIMIT = "api.requests_per_minute"

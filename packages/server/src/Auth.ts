@@ -24,6 +24,7 @@ import {
   Forbidden,
   OperatorAuth,
   Operators,
+  Quotas,
   RateLimit,
   type RateLimited,
   RpcOperatorAuth,
@@ -255,7 +256,7 @@ export const resolveCaller = (config: ServerConfig, request: CallerRequest) =>
 export const UserAuthLive = (config: ServerConfig) =>
   Layer.effect(
     UserAuth,
-    Effect.map(Effect.context<Auth | Tenancy | ApiKeys | Operators | RateLimit.RateLimiter | Metrics>(), (services) => {
+    Effect.map(Effect.context<Auth | Tenancy | ApiKeys | Operators | RateLimit.RateLimiter | Metrics | Quotas>(), (services) => {
       const limit = principalLimiter(config, services)
       return {
         bearer: (token: Redacted.Redacted<string>) =>
@@ -278,11 +279,12 @@ export const UserAuthLive = (config: ServerConfig) =>
 /** The API rate limits of a resolved caller (issue 21 §5), with this server's limiter and metrics. */
 const principalLimiter = (
   config: ServerConfig,
-  services: Context.Context<RateLimit.RateLimiter | Metrics>
+  services: Context.Context<RateLimit.RateLimiter | Metrics | Quotas>
 ): ((principal: Context.Tag.Service<Authenticated>) => Effect.Effect<void, RateLimited>) => {
   const limiter = Context.get(services, RateLimit.RateLimiter)
   const metrics = Context.get(services, Metrics)
-  return (principal) => limitPrincipal(config.apiRateLimits, limiter, metrics.rateLimited, principal)
+  const quotas = Context.get(services, Quotas)
+  return (principal) => limitPrincipal(config.apiRateLimits, limiter, metrics.rateLimited, principal, quotas)
 }
 
 /** Runs a handler as the authenticated principal: provides `CurrentTenant` and `CurrentActor`. */
@@ -299,7 +301,7 @@ export const asPrincipal = <A, E, R>(self: Effect.Effect<A, E, R>) =>
 export const RpcTenantAuthLive = (config: ServerConfig) =>
   Layer.effect(
     RpcTenantAuth,
-    Effect.map(Effect.context<Auth | Tenancy | ApiKeys | Operators | RateLimit.RateLimiter | Metrics>(), (services) => {
+    Effect.map(Effect.context<Auth | Tenancy | ApiKeys | Operators | RateLimit.RateLimiter | Metrics | Quotas>(), (services) => {
       const limit = principalLimiter(config, services)
       return RpcTenantAuth.of(({ headers }) =>
         Effect.gen(function* () {
@@ -328,6 +330,7 @@ export const resolveLimitedCaller = (config: ServerConfig, request: CallerReques
     const principal = yield* resolveCaller(config, request)
     const limiter = yield* RateLimit.RateLimiter
     const metrics = yield* Metrics
-    yield* limitPrincipal(config.apiRateLimits, limiter, metrics.rateLimited, principal)
+    const quotas = yield* Quotas
+    yield* limitPrincipal(config.apiRateLimits, limiter, metrics.rateLimited, principal, quotas)
     return principal
   })

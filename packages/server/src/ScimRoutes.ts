@@ -23,6 +23,7 @@ import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import {
   ScimProvisioning as P,
   policyUse,
+  Quotas,
   RateLimit,
   SCIM_ERROR_SCHEMA,
   SCIM_LIMITS,
@@ -217,6 +218,7 @@ export const scimRoutes = (config: ServerConfig) =>
     Effect.gen(function* () {
       const limiter = yield* RateLimit.RateLimiter
       const metrics = yield* Metrics
+      const quotas = yield* Quotas
       const context =
         yield* Effect.context<
           Exclude<
@@ -236,7 +238,7 @@ export const scimRoutes = (config: ServerConfig) =>
           const outcome = yield* Effect.gen(function* () {
             const principal = yield* ScimAuth.authenticate(slug, token)
             const caller = { ...principal, sessionId: null, userType: null, schoolId: null, roles: [] }
-            yield* limitPrincipal(config.apiRateLimits, limiter, metrics.rateLimited, caller).pipe(
+            yield* limitPrincipal(config.apiRateLimits, limiter, metrics.rateLimited, caller, quotas).pipe(
               Effect.mapError(
                 (e) => new ScimError({ status: 429, detail: e.message, retryAfterSeconds: e.retry_after_seconds })
               )

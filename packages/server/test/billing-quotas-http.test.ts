@@ -32,6 +32,11 @@ const catalogue = Effect.gen(function* () {
     entitlements: { features: {}, limits: { "signatures.monthly": 2 } }
   }
   expect((yield* call("POST", "/api/v1/billing/plans", { body: signatures })).status).toBe(201)
+  const rate = {
+    ...plan("walk_rate", 6000, 100),
+    entitlements: { features: {}, limits: { "api.requests_per_minute": 5 } }
+  }
+  expect((yield* call("POST", "/api/v1/billing/plans", { body: rate })).status).toBe(201)
 })
 
 const teacher = (slug: string, n: number) => ({
@@ -136,6 +141,31 @@ for (const dialect of testDialects()) {
           expect(status.body.limits).toEqual([
             { limit: "signatures.monthly", value: 2, used: 1, soft: false, period: refused.period }
           ])
+        })
+      )
+
+      it.effect("api.requests_per_minute: the plan's rate refuses the tenant's requests past it with 429", () =>
+        Effect.gen(function* () {
+          yield* catalogue
+          yield* onboardTenant("walk-rate")
+          const admin = yield* mfaAdmin("walk-rate")
+          const T = "/api/v1/tenants/walk-rate"
+          const sub = yield* call("POST", `${T}/billing/subscription`, {
+            auth: admin,
+            body: { plan_code: "walk_rate" }
+          })
+          expect(sub.status, sub.text).toBe(201)
+          // 12 requests: at most 5 per fixed 60 s window, so at most 10 pass even across a window's edge.
+          const answers = []
+          for (let n = 0; n < 12; n++) answers.push(yield* call("GET", `${T}/users`, { auth: admin }))
+          expect(answers.filter((r) => r.status === 200).length).toBeLessThanOrEqual(10)
+          const refused = answers.find((r) => r.status === 429)
+          if (refused === undefined) throw new Error("no request was refused")
+          expect(expectProblem(refused, 429).code).toBe("RateLimited")
+          expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0)
+          // Another tenant without that plan is not held back.
+          const other = yield* onboardTenant("walk-rate-b")
+          expect((yield* call("GET", "/api/v1/tenants/walk-rate-b/users", { auth: other })).status).toBe(200)
         })
       )
 

@@ -231,5 +231,10 @@ export class Entitlements extends Effect.Service<Entitlements>()("Signet/Entitle
 /** The {@link Quotas} port from billing's {@link Entitlements} (composed by `Core.ts`). */
 export const billingQuotas: Layer.Layer<Quotas, never, Entitlements> = Layer.effect(
   Quotas,
-  Effect.map(Entitlements, (e) => ({ admit: e.admit, feature: e.feature, plan: e.plan }))
+  Effect.map(Entitlements, (e) => ({
+    admit: e.admit,
+    feature: e.feature,
+    plan: e.plan,
+    limitOf: (limit: string) => Effect.map(e.current, (c) => c.limits.get(limit))
+  }))
 )

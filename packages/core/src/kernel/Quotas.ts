@@ -59,6 +59,12 @@ export interface QuotasApi {
   readonly feature: (feature: string) => Effect.Effect<void, FeatureNotEntitled, CurrentTenant>
   /** The code of the tenant's plan (seed 002 `plan` claim); `null` without a live subscription. */
   readonly plan: Effect.Effect<string | null, never, CurrentTenant>
+  /**
+   * The value of the plan's limit `limit` (e.g. `api.requests_per_minute`,
+   * which the server's API rate limiter applies per tenant); `undefined`
+   * when the plan does not set it.
+   */
+  readonly limitOf: (limit: string) => Effect.Effect<number | undefined, never, CurrentTenant>
 }
 
 /** The quota port; see the module comment. */
@@ -68,7 +74,8 @@ export class Quotas extends Context.Tag("Signet/Quotas")<Quotas, QuotasApi>() {}
 export const unlimitedQuotas: Layer.Layer<Quotas> = Layer.succeed(Quotas, {
   admit: () => Effect.void,
   feature: () => Effect.void,
-  plan: Effect.succeed(null)
+  plan: Effect.succeed(null),
+  limitOf: () => Effect.succeed(undefined)
 })
 
 /**
