@@ -122,6 +122,7 @@ export { BEACON_TABLES, beaconMigrations, beaconTotpColumn } from "./beacon/Migr
 export * as BeaconVerify from "./beacon/Verify.js"
 export { BillingAdmin, BillingPlatform } from "./billing/Admin.js"
 export { Billing } from "./billing/Billing.js"
+export { METERED_TYPES, usageOf } from "./billing/DomainUsage.js"
 export {
   billingQuotas,
   CACHE_TTL_MS as ENTITLEMENTS_CACHE_TTL_MS,

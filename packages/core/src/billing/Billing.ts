@@ -10,7 +10,8 @@
  * security on Postgres); permissions and the MFA step-up are on the facade
  * (`Admin.ts`).
  *
- * Entitlements and quotas are `Entitlements.ts` (shared with the `Quotas`
+ * Signet's own domain events become usage events through the outbox
+ * (`DomainUsage.ts`). Entitlements and quotas are `Entitlements.ts` (shared with the `Quotas`
  * port other modules call); a subscription change here drops this
  * process's cached plan of the tenant at once.
  *
@@ -38,7 +39,9 @@ import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { tenantTx } from "../kernel/Database.js"
 import { QuotaUsage } from "../kernel/Quotas.js"
+import { Tenancy } from "../tenancy/Tenancy.js"
 import { makeCatalogue } from "./Catalogue.js"
+import { subscribeDomainUsage } from "./DomainUsage.js"
 import { Entitlements, periodOf } from "./Entitlements.js"
 import { makeMetering } from "./Metering.js"
 import { makeMeters } from "./Meters.js"
@@ -70,6 +73,8 @@ export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
     const subscriptions = makeSubscriptions({ repo, audit, events, catalogue, usage })
     const meters = makeMeters(repo)
     const metering = makeMetering(repo, meters)
+    // Usage from Signet's own domain (logins, signatures, beacons, users) through the outbox.
+    yield* subscribeDomainUsage(events, yield* Tenancy, (batch) => inTx(metering.ingest(batch)))
 
     return {
       // catalogue (platform operators; checked in Catalogue.ts)

@@ -1,0 +1,91 @@
+/**
+ * Usage from Signet's own domain (issue 20 "Metering … from three places:
+ * Signet's own domain … emitted from the outbox, never counted twice"): an
+ * outbox subscriber turns domain events into usage events of their tenant,
+ * so platform meters can price them like integrators' events.
+ *
+ * | Outbox event | Usage event `type` | `data` |
+ * |---|---|---|
+ * | `signet.auth.login` | `signet.auth.login` | `{ user_id }` — monthly active users: `unique_count` over `$.user_id` |
+ * | `signet.attendance.signature.created` | `signet.attendance.signature.created` | `{ signature_id, course_id, method, count: 1 }` |
+ * | `signet.beacon.enrolled` | `signet.beacon.enrolled` | `{ beacon_id, count: 1 }` |
+ * | `signet.user.created` | `signet.user.created` | `{ user_id, user_type, count: 1 }` |
+ *
+ * Each usage event's id is `signet:<outbox event id>` and its content is a
+ * function of the outbox event, so a redelivered event (the dispatcher
+ * delivers at least once) is stored once. `source` is `signet`, `subject`
+ * the event's subject, `time` the event's time. An event a meter cannot
+ * measure (a tenant meter expecting another shape) is logged and skipped,
+ * not retried for ever.
+ *
+ * API requests are not metered here: one outbox row per request would
+ * double the write load (see docs/billing.md).
+ *
+ * @module
+ */
+import { UsageEvent } from "@signet/contracts/billing/Domain"
+import type { CloudEvent } from "@signet/contracts/events/Domain"
+import { CurrentActor, CurrentTenant, systemActor, type TenantId } from "@signet/contracts/kernel/Context"
+import type { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
+import { Effect, Schema } from "effect"
+import type { Events } from "../events/Events.js"
+import type { Tenancy } from "../tenancy/Tenancy.js"
+
+/** The outbox event types metered, and the `data` of their usage events. */
+const METERED: Record<string, (e: CloudEvent) => Record<string, unknown>> = {
+  "signet.auth.login": (e) => ({ user_id: e.subject }),
+  "signet.attendance.signature.created": (e) => {
+    const d = (e.data ?? {}) as { id?: unknown; course_id?: unknown; method?: unknown }
+    return { signature_id: d.id ?? e.subject, course_id: d.course_id ?? null, method: d.method ?? null, count: 1 }
+  },
+  "signet.beacon.enrolled": (e) => ({ beacon_id: e.subject, count: 1 }),
+  "signet.user.created": (e) => {
+    const d = (e.data ?? {}) as { user_type?: unknown }
+    return { user_id: e.subject, user_type: d.user_type ?? null, count: 1 }
+  }
+}
+
+/** The domain event types metered. */
+export const METERED_TYPES: ReadonlyArray<string> = Object.keys(METERED)
+
+/** The usage event of a metered domain event (`undefined` for another type or one without tenant). */
+export const usageOf = (event: CloudEvent): UsageEvent | undefined => {
+  const data = METERED[event.type]
+  if (data === undefined || event.tenantid === undefined) return undefined
+  return Schema.decodeUnknownSync(UsageEvent)({
+    id: `signet:${event.id}`,
+    source: "signet",
+    type: event.type,
+    subject: event.subject ?? event.type,
+    time: event.time,
+    data: data(event)
+  })
+}
+
+/**
+ * Subscribes billing to the metered domain events: each becomes a usage
+ * event of its tenant through `ingest` (idempotent by id).
+ */
+export const subscribeDomainUsage = (
+  events: Events,
+  tenancy: Tenancy,
+  ingest: (batch: ReadonlyArray<UsageEvent>) => Effect.Effect<unknown, ValidationError | Conflict, CurrentTenant>
+) =>
+  events.subscribe({
+    name: "billing-domain-usage",
+    types: METERED_TYPES,
+    handle: (event) =>
+      Effect.gen(function* () {
+        const usage = usageOf(event)
+        if (usage === undefined) return
+        const tenant = yield* tenancy.getById(event.tenantid as TenantId)
+        yield* ingest([usage]).pipe(
+          Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }),
+          Effect.provideService(CurrentActor, systemActor),
+          Effect.catchTags({
+            ValidationError: (e) => Effect.logWarning(`billing: domain event ${event.id} not metered: ${e.message}`),
+            Conflict: (e) => Effect.logWarning(`billing: domain event ${event.id} not metered: ${e.message}`)
+          })
+        )
+      })
+  })
