@@ -76,7 +76,8 @@ export const navFor = (slug: string, user: User, t: (k: string) => string): Read
       { href: `${base}/admin/reports`, label: t("nav.reports") },
       { href: `${base}/admin/audit`, label: t("nav.audit") },
       { href: `${base}/admin/roles`, label: t("nav.roles") },
-      { href: `${base}/admin/settings`, label: t("nav.settings") }
+      { href: `${base}/admin/settings`, label: t("nav.settings") },
+      { href: `${base}/admin/billing`, label: t("nav.billing") }
     )
   items.push({ href: `${base}/account`, label: t("nav.account") })
   return items

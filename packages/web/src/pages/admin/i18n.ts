@@ -169,6 +169,38 @@ export const admin = {
       target: "Target",
       actor: "By"
     },
+    billing: {
+      title: "Plan and usage",
+      intro:
+        "The school's subscription and what its plan allows beside what the school uses. Changing the plan needs a fresh two-factor check: use the API or the signet subscription command.",
+      subscription: "Subscription",
+      noSubscription: "No subscription: nothing is limited.",
+      plan: "Plan",
+      price: "Price",
+      interval: { month: "month", year: "year" },
+      status: "Status",
+      statuses: { trial: "Trial", active: "Active", past_due: "Payment overdue", canceled: "Canceled" },
+      period: "Current period",
+      scheduled: "At the period's end, changes to",
+      cancel: "Cancellation",
+      cancelAtEnd: "Ends at the period's end",
+      usage: "Usage",
+      limits: "Limits of the plan",
+      noLimits: "The plan sets no limit.",
+      limit: "Limit",
+      used: "Used",
+      kind: "Kind",
+      ofLimit: "{{used}} of {{value}}",
+      soft: "Warning only",
+      hard: "Refused beyond",
+      featuresOff: "Not included in the plan: {{features}}",
+      limitNames: {
+        users_max: "Users",
+        beacons_max: "Beacons",
+        signatures_monthly: "Signatures this month",
+        api_requests_per_minute: "API requests per minute"
+      }
+    },
     apps: {
       title: "Connected apps",
       intro:
@@ -419,6 +451,38 @@ export const admin = {
       when: "Quand",
       target: "Cible",
       actor: "Par"
+    },
+    billing: {
+      title: "Abonnement et consommation",
+      intro:
+        "L'abonnement de l'établissement et ce que son offre permet, à côté de ce que l'établissement utilise. Changer d'offre demande une vérification à deux facteurs récente : passez par l'API ou la commande signet subscription.",
+      subscription: "Abonnement",
+      noSubscription: "Aucun abonnement : rien n'est limité.",
+      plan: "Offre",
+      price: "Prix",
+      interval: { month: "mois", year: "an" },
+      status: "État",
+      statuses: { trial: "Essai", active: "Actif", past_due: "Paiement en retard", canceled: "Résilié" },
+      period: "Période en cours",
+      scheduled: "À la fin de la période, passe à",
+      cancel: "Résiliation",
+      cancelAtEnd: "Prend fin à la fin de la période",
+      usage: "Consommation",
+      limits: "Limites de l'offre",
+      noLimits: "L'offre ne fixe aucune limite.",
+      limit: "Limite",
+      used: "Utilisé",
+      kind: "Type",
+      ofLimit: "{{used}} sur {{value}}",
+      soft: "Avertissement seulement",
+      hard: "Refusé au-delà",
+      featuresOff: "Non inclus dans l'offre : {{features}}",
+      limitNames: {
+        users_max: "Utilisateurs",
+        beacons_max: "Balises",
+        signatures_monthly: "Signatures ce mois-ci",
+        api_requests_per_minute: "Requêtes API par minute"
+      }
     },
     apps: {
       title: "Applications connectées",

@@ -1,7 +1,7 @@
 /**
  * The admin area (`/t/{slug}/admin/*`, issue 17 "Admin"): users (the area's
  * home), imports, school structure, beacons, connected apps (OIDC clients),
- * reports, audit log, roles and settings, one file per page. Pages other than users are loaded on demand
+ * reports, audit log, roles, settings and plan and usage, one file per page. Pages other than users are loaded on demand
  * (charts and import views stay out of the first admin chunk).
  *
  * @module
@@ -24,6 +24,7 @@ const Audit = lazy(() => import("./Audit.js").then((m) => m.Audit as Page))
 const Roles = lazy(() => import("./Roles.js").then((m) => m.Roles as Page))
 const Apps = lazy(() => import("./Apps.js").then((m) => m.Apps as Page))
 const Settings = lazy(() => import("./Settings.js").then((m) => m.Settings as Page))
+const Billing = lazy(() => import("./Billing.js").then((m) => m.Billing as Page))
 
 const PAGES: ReadonlyArray<readonly [string, Page]> = [
   ["/import", Import],
@@ -33,7 +34,8 @@ const PAGES: ReadonlyArray<readonly [string, Page]> = [
   ["/reports", Reports],
   ["/audit", Audit],
   ["/roles", Roles],
-  ["/settings", Settings]
+  ["/settings", Settings],
+  ["/billing", Billing]
 ]
 
 /** Refuses the area to users who are not admins (the API refuses them too). */
