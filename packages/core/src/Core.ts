@@ -59,6 +59,7 @@ import {
   oauthRefreshTokenColumn,
   oauthVerifierColumn,
   platformCredentialSecretColumn,
+  ssoClientSecretColumn,
   webhookPreviousSecretColumn,
   webhookSecretColumn
 } from "./integrations/Migrations.js"
@@ -66,6 +67,8 @@ import { type NatsOptions, natsPublisher } from "./integrations/NatsRelay.js"
 import { OAuthBindings } from "./integrations/OAuthBindings.js"
 import { OAuthRepo } from "./integrations/OAuthRepo.js"
 import { BrokerRelay, type RelayOptions } from "./integrations/Relay.js"
+import { SsoConnections } from "./integrations/SsoConnections.js"
+import { SsoRepo } from "./integrations/SsoRepo.js"
 import { Webhooks } from "./integrations/Webhooks.js"
 import { Envelope, EnvelopeLive } from "./kernel/Crypto.js"
 import {
@@ -119,7 +122,8 @@ export const encryptedColumns: ReadonlyArray<EncryptedColumn> = [
   platformCredentialSecretColumn,
   oauthAccessTokenColumn,
   oauthRefreshTokenColumn,
-  oauthVerifierColumn
+  oauthVerifierColumn,
+  ssoClientSecretColumn
 ]
 
 /** Options of {@link layer}. */
@@ -175,6 +179,7 @@ export type CoreServices =
   | Beacons
   | Webhooks
   | OAuthBindings
+  | SsoConnections
   | BrokerRelay
   | Billing
   | Activities
@@ -244,6 +249,7 @@ export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient
       Beacons.Default,
       Webhooks.Default,
       OAuthBindings.Default.pipe(Layer.provide(OAuthRepo.Default)),
+      SsoConnections.Default.pipe(Layer.provide(SsoRepo.Default)),
       BrokerRelay.Default,
       Billing.Default
     )
