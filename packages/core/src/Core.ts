@@ -53,6 +53,7 @@ import { Passkeys } from "./identity/Passkeys.js"
 import type { UserSchools } from "./identity/Ports.js"
 import { UsersRepo } from "./identity/repo/Users.js"
 import { Identity } from "./identity/Users.js"
+import { ssoOnlyDomainsLayer } from "./integrations/IdentityPorts.js"
 import {
   integrationsMigrations,
   oauthAccessTokenColumn,
@@ -263,6 +264,8 @@ export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient
   // academics' (not their services), so the layers form no cycle (issue 14 §5).
   Layer.provideMerge(Layer.mergeAll(Access.Default, userSchoolsLayer)),
   Layer.provideMerge(accessPortsLayer),
+  // Password login asks integrations' SSO connections through identity's port (issue 19 §2).
+  Layer.provideMerge(ssoOnlyDomainsLayer.pipe(Layer.provide(SsoRepo.Default))),
   Layer.provideMerge(Layer.mergeAll(Tenancy.Default, SigningKeys.Default)),
   Layer.provideMerge(Layer.mergeAll(Audit.Default, Events.Default, RateLimit.layer)),
   Layer.provideMerge(Layer.effectContext(Effect.map(Envelope, (e) => Context.make(Envelope, e))))

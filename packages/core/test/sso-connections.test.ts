@@ -7,10 +7,10 @@
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
 import { MAX_SSO_CONNECTIONS, PutSsoConnection } from "@signet/contracts/integrations/SsoDomain"
-import { CurrentActor } from "@signet/contracts/kernel/Context"
-import { Db, policyUse, SsoAdmin, SsoConnections } from "@signet/core"
+import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
+import { Auth, Db, policyUse, SsoAdmin, SsoConnections } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
-import { Effect, Exit, Schema } from "effect"
+import { Effect, Exit, Redacted, Schema } from "effect"
 import { testCore, user } from "./support.js"
 import { inFreshTenant } from "./webhook-support.js"
 
@@ -131,6 +131,32 @@ for (const dialect of testDialects()) {
           })
         )
       })
+    )
+
+    it.effect("sso_only: a password login of the domain answers SsoRequired, by e-mail or username (issue 19 §2)", () =>
+      inFreshTenant(
+        "sso-only",
+        Effect.gen(function* () {
+          const { slug } = yield* CurrentTenant
+          const password = "plum-kettle-orbit-9941"
+          yield* user("ann@school.example", "teacher", { password, username: "ann.staff" })
+          yield* user("bob@other.example", "teacher", { password })
+          const login = (name: string) =>
+            Auth.use((a) => a.login(slug, { login: name, password: Redacted.make(password) }, { ip: "203.0.113.7" }))
+          expect((yield* login("ann@school.example")).status).toBe("authenticated")
+          yield* W.put("google", put(["school.example"], { sso_only: true }))
+          for (const name of ["ann@school.example", "ANN@School.Example", "ann.staff"])
+            failsWith(yield* Effect.exit(login(name)), "SsoRequired")
+          // A wrong password for a username still answers the generic failure (nothing learned).
+          const wrong = Auth.use((a) =>
+            a.login(slug, { login: "ann.staff", password: Redacted.make("wrong-password-123") }, { ip: "203.0.113.7" })
+          )
+          failsWith(yield* Effect.exit(wrong), "InvalidCredentials")
+          expect((yield* login("bob@other.example")).status).toBe("authenticated")
+          yield* W.put("google", put(["school.example"], { sso_only: false }))
+          expect((yield* login("ann@school.example")).status).toBe("authenticated")
+        })
+      )
     )
   })
 }

@@ -34,6 +34,7 @@ import {
   ResetPassword,
   Session,
   SessionId,
+  SsoRequired,
   TokenPair,
   TotpEnrollment,
   UpdateUser,
@@ -64,6 +65,7 @@ export class AuthApi extends HttpApiGroup.make("auth")
       .setPayload(LoginRequest)
       .addSuccess(LoginResult)
       .addError(InvalidCredentials)
+      .addError(SsoRequired)
       .addError(RateLimited)
       .addError(TenantNotFound)
       .addError(TenantSuspended)

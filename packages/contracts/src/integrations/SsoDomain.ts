@@ -96,10 +96,3 @@ export class SsoConnectionNotFound extends Schema.TaggedError<SsoConnectionNotFo
   { message: Schema.String, connection: Schema.String },
   HttpApiSchema.annotations({ status: 404, description: "No such SSO connection" })
 ) {}
-
-/** 403 — the address's domain signs in only through SSO (`connection`); passwords are refused. */
-export class SsoRequired extends Schema.TaggedError<SsoRequired>()(
-  "SsoRequired",
-  { message: Schema.String, connection: Schema.String },
-  HttpApiSchema.annotations({ status: 403, description: "This account signs in through SSO only" })
-) {}

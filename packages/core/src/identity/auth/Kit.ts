@@ -21,6 +21,7 @@ import { instant } from "../../kernel/Sql.js"
 import { Tenancy } from "../../tenancy/Tenancy.js"
 import { SigningKeys } from "../Keys.js"
 import { loginRules } from "../LoginLimits.js"
+import { SsoOnlyDomains } from "../Ports.js"
 import { PasskeysRepo } from "../repo/Passkeys.js"
 import { SessionsRepo } from "../repo/Sessions.js"
 import { type UserRow, UsersRepo } from "../repo/Users.js"
@@ -64,6 +65,7 @@ export const makeKit = Effect.gen(function* () {
   const rules = yield* loginRules
   const access = yield* Access
   const passkeys = yield* PasskeysRepo
+  const ssoOnly = yield* SsoOnlyDomains
 
   /** Runs `self` in a transaction of the current tenant. */
   const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
@@ -165,6 +167,7 @@ export const makeKit = Effect.gen(function* () {
     keys,
     limiter,
     rules,
+    ssoOnly,
     inTx,
     withTenant,
     issueAccess,
