@@ -33,6 +33,7 @@ import { WebhooksApi } from "./integrations/Api.js"
 import { OAuthCallbackApi, OAuthProvidersApi, OAuthSelfApi } from "./integrations/OAuthApi.js"
 import { OAuthCommand, OAuthQuery } from "./integrations/OAuthRpc.js"
 import { WebhooksCommand, WebhooksQuery } from "./integrations/Rpc.js"
+import { SsoConnectionsApi, SsoDiscoveryApi } from "./integrations/SsoApi.js"
 import { UserAuth } from "./kernel/Security.js"
 import { SystemApi } from "./system/Api.js"
 import { TenantsApi } from "./tenancy/Api.js"
@@ -79,6 +80,8 @@ export * from "./integrations/OAuthApi.js"
 export * from "./integrations/OAuthDomain.js"
 export * from "./integrations/OAuthRpc.js"
 export * from "./integrations/Rpc.js"
+export * from "./integrations/SsoApi.js"
+export * from "./integrations/SsoDomain.js"
 export { ActorKind, TenantId } from "./kernel/Context.js"
 export * from "./kernel/Errors.js"
 export { Page, PageParams } from "./kernel/Pagination.js"
@@ -117,6 +120,8 @@ export class SignetApi extends HttpApi.make("signet")
   .add(OAuthProvidersApi)
   .add(OAuthSelfApi)
   .add(OAuthCallbackApi)
+  .add(SsoConnectionsApi)
+  .add(SsoDiscoveryApi)
   .add(BillingPlatformApi)
   .add(BillingApi)
   .add(ActivitiesApi)

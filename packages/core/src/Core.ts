@@ -57,12 +57,14 @@ import { Passkeys } from "./identity/Passkeys.js"
 import type { UserSchools } from "./identity/Ports.js"
 import { UsersRepo } from "./identity/repo/Users.js"
 import { Identity } from "./identity/Users.js"
+import { ssoOnlyDomainsLayer } from "./integrations/IdentityPorts.js"
 import {
   integrationsMigrations,
   oauthAccessTokenColumn,
   oauthRefreshTokenColumn,
   oauthVerifierColumn,
   platformCredentialSecretColumn,
+  ssoClientSecretColumn,
   webhookPreviousSecretColumn,
   webhookSecretColumn
 } from "./integrations/Migrations.js"
@@ -70,6 +72,8 @@ import { type NatsOptions, natsPublisher } from "./integrations/NatsRelay.js"
 import { OAuthBindings } from "./integrations/OAuthBindings.js"
 import { OAuthRepo } from "./integrations/OAuthRepo.js"
 import { BrokerRelay, type RelayOptions } from "./integrations/Relay.js"
+import { SsoConnections } from "./integrations/SsoConnections.js"
+import { SsoRepo } from "./integrations/SsoRepo.js"
 import { Webhooks } from "./integrations/Webhooks.js"
 import { Envelope, EnvelopeLive } from "./kernel/Crypto.js"
 import {
@@ -124,7 +128,8 @@ export const encryptedColumns: ReadonlyArray<EncryptedColumn> = [
   platformCredentialSecretColumn,
   oauthAccessTokenColumn,
   oauthRefreshTokenColumn,
-  oauthVerifierColumn
+  oauthVerifierColumn,
+  ssoClientSecretColumn
 ]
 
 /** Options of {@link layer}. */
@@ -180,6 +185,7 @@ export type CoreServices =
   | Beacons
   | Webhooks
   | OAuthBindings
+  | SsoConnections
   | BrokerRelay
   | Billing
   | Entitlements
@@ -276,6 +282,7 @@ export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient
       Beacons.Default,
       Webhooks.Default,
       OAuthBindings.Default.pipe(Layer.provide(OAuthRepo.Default)),
+      SsoConnections.Default.pipe(Layer.provide(SsoRepo.Default)),
       BrokerRelay.Default,
       Billing.Default.pipe(Layer.provide(quotaUsage))
     )
@@ -292,6 +299,8 @@ export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient
   Layer.provideMerge(billingQuotas),
   Layer.provideMerge(Entitlements.Default),
   Layer.provideMerge(accessPortsLayer),
+  // Password login asks integrations' SSO connections through identity's port (issue 19 §2).
+  Layer.provideMerge(ssoOnlyDomainsLayer.pipe(Layer.provide(SsoRepo.Default))),
   Layer.provideMerge(Layer.mergeAll(Tenancy.Default, SigningKeys.Default)),
   Layer.provideMerge(Layer.mergeAll(Audit.Default, Events.Default, RateLimit.layer)),
   Layer.provideMerge(Layer.effectContext(Effect.map(Envelope, (e) => Context.make(Envelope, e))))

@@ -236,6 +236,8 @@ export {
   relayRetryDelayMs
 } from "./integrations/Relay.js"
 export { MAX_EXCERPT_BYTES, MAX_WEBHOOK_REDIRECTS, redirectTarget, signHeaders } from "./integrations/Send.js"
+export { SsoAdmin } from "./integrations/SsoAdmin.js"
+export { emailDomain, SsoConnections } from "./integrations/SsoConnections.js"
 export { checkEndpointUrl, isPublicAddress } from "./integrations/Target.js"
 export {
   familyOf,

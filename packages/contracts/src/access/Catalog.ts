@@ -92,7 +92,9 @@ export const corePermissions = {
    * OAuth bindings (issue 21 §4): provider credentials and users' bindings
    * (`read`, `write`), another user's access token at a provider (`use`).
    */
-  oauth: ["read", "write", "use"]
+  oauth: ["read", "write", "use"],
+  /** SSO connections to outside OpenID Connect IdPs (issue 19 §2): list (`read`), register and delete (`write`). */
+  sso: ["read", "write"]
 } as const satisfies PermissionCatalog
 
 /** A permission declared by {@link corePermissions}, e.g. `"attendance:write"`. */

@@ -42,6 +42,7 @@ import {
   ResetPassword,
   Session,
   SessionId,
+  SsoRequired,
   TokenPair,
   TotpEnrollment,
   UpdateUser,
@@ -72,6 +73,7 @@ export class AuthApi extends HttpApiGroup.make("auth")
       .setPayload(LoginRequest)
       .addSuccess(LoginResult)
       .addError(InvalidCredentials)
+      .addError(SsoRequired)
       .addError(RateLimited)
       .addError(TenantNotFound)
       .addError(TenantSuspended)

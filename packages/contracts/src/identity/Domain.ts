@@ -283,6 +283,17 @@ export class InvalidCredentials extends Schema.TaggedError<InvalidCredentials>()
   static readonly generic = new InvalidCredentials({ message: "invalid login or password" })
 }
 
+/**
+ * 403 — the account's e-mail domain signs in only through the tenant's SSO
+ * connection `connection` (its `sso_only` flag, issue 19 §2); passwords are
+ * refused.
+ */
+export class SsoRequired extends Schema.TaggedError<SsoRequired>()(
+  "SsoRequired",
+  { message: Schema.String, connection: Schema.String },
+  HttpApiSchema.annotations({ status: 403, description: "This account signs in through SSO only" })
+) {}
+
 /** A TOTP code: 6 digits. */
 export const TotpCode = Schema.String.pipe(Schema.pattern(/^\d{6}$/, { message: () => "must be 6 digits" }))
 

@@ -21,6 +21,7 @@ import {
   Passkey,
   PasskeyId,
   PasskeyNotFound,
+  SsoRequired,
   TokenPair,
   User,
   UserId,
@@ -108,7 +109,7 @@ export class AuthService extends RpcGroup.make(
   Rpc.make("Login", {
     payload: { tenant: Schema.String, request: LoginRequest },
     success: LoginResult,
-    error: Schema.Union(InvalidCredentials, RateLimited, TenantNotFound, TenantSuspended, ValidationError)
+    error: Schema.Union(InvalidCredentials, SsoRequired, RateLimited, TenantNotFound, TenantSuspended, ValidationError)
   }),
   Rpc.make("Refresh", {
     payload: { tenant: Schema.String, refresh_token: Schema.String },

@@ -17,7 +17,15 @@ import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/p
 import { Schema } from "effect"
 import { Forbidden, RateLimited, Unauthorized, ValidationError } from "../kernel/Errors.js"
 import { TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
-import { InvalidCredentials, LoginRequest, MfaLoginRequest, PasskeySignIn, SessionId, User } from "./Domain.js"
+import {
+  InvalidCredentials,
+  LoginRequest,
+  MfaLoginRequest,
+  PasskeySignIn,
+  SessionId,
+  SsoRequired,
+  User
+} from "./Domain.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
 
@@ -67,6 +75,7 @@ export class WebSessionApi extends HttpApiGroup.make("web")
       .setPayload(LoginRequest)
       .addSuccess(WebLoginResult)
       .addError(InvalidCredentials)
+      .addError(SsoRequired)
       .addError(RateLimited)
       .addError(TenantNotFound)
       .addError(TenantSuspended)

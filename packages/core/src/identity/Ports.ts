@@ -11,7 +11,7 @@
  * @module
  */
 import type { CurrentTenant } from "@signet/contracts/kernel/Context"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 
 /**
  * "Is `schoolId` a live school of the `CurrentTenant`?" — false for another
@@ -27,3 +27,22 @@ export class UserSchools extends Context.Tag("Signet/UserSchools")<
 
 /** {@link UserSchools} for an installation without academics: no school exists, so every `school_id` is refused. */
 export const noSchools: Layer.Layer<UserSchools> = Layer.succeed(UserSchools, { exists: () => Effect.succeed(false) })
+
+/**
+ * "Does `email`'s domain sign in only through SSO in the `CurrentTenant`?"
+ * — the name of the SSO connection whose `sso_only` flag covers the domain,
+ * or none (issue 19 §2). Password login refuses such addresses with
+ * `SsoRequired`. The integrations module owns SSO connections and imports
+ * identity, so it provides this port (`integrations/IdentityPorts.ts`,
+ * composed by `Core.ts`); an embedder without SSO provides
+ * {@link noSsoOnly}. Runs in the caller's transaction.
+ */
+export class SsoOnlyDomains extends Context.Tag("Signet/SsoOnlyDomains")<
+  SsoOnlyDomains,
+  { readonly connectionFor: (email: string) => Effect.Effect<Option.Option<string>, never, CurrentTenant> }
+>() {}
+
+/** {@link SsoOnlyDomains} for an installation without SSO: every address may use a password. */
+export const noSsoOnly: Layer.Layer<SsoOnlyDomains> = Layer.succeed(SsoOnlyDomains, {
+  connectionFor: () => Effect.succeed(Option.none())
+})

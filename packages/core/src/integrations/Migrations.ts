@@ -21,6 +21,10 @@
  *   tokens there (envelope-encrypted, {@link oauthAccessTokenColumn},
  *   {@link oauthRefreshTokenColumn}), and the pending authorization
  *   requests (state hashed, PKCE verifier encrypted, ten minutes, single use).
+ * - `sso_connections` (issue 19 §2): a tenant's connections to outside
+ *   OpenID Connect IdPs for its users' sign-in — issuer, client (secret
+ *   envelope-encrypted, {@link ssoClientSecretColumn}), scopes, e-mail
+ *   domains (JSON array), provisioning mode and the `sso_only` flag.
  *
  * @module
  */
@@ -87,6 +91,17 @@ export const oauthVerifierColumn: EncryptedColumn = {
   keyColumns: ["tenant_id", "state_hash"],
   column: "verifier_enc",
   aad: (row) => `tenant:${String(row.tenant_id)}:oauth_binding_states:${String(row.state_hash)}:verifier`
+}
+
+/** The SSO connections' table (issue 19 §2), tenant-owned with row-level security. */
+export const SSO_TABLES = ["sso_connections"] as const
+
+/** An SSO connection's client secret (AAD: tenant, table, connection name). */
+export const ssoClientSecretColumn: EncryptedColumn = {
+  table: "sso_connections",
+  keyColumns: ["tenant_id", "name"],
+  column: "client_secret_enc",
+  aad: (row) => `tenant:${String(row.tenant_id)}:sso_connections:${String(row.name)}:client_secret`
 }
 
 /** Integrations module migrations. */
@@ -218,6 +233,27 @@ export const integrationsMigrations: ModuleMigrations = {
         FOREIGN KEY (tenant_id, provider) REFERENCES platform_credentials (tenant_id, provider) ON DELETE CASCADE
       )`)
       for (const table of OAUTH_TABLES) yield* enableTenantRls(table)
+    }),
+    "0005_sso_connections": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      // `domains` is a JSON array; discovery and the sso_only check scan the (at most 20) rows of a tenant.
+      yield* sql.unsafe(`CREATE TABLE sso_connections (
+        tenant_id ${t.uuid} NOT NULL,
+        name TEXT NOT NULL,
+        issuer TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        client_secret_enc TEXT NOT NULL,
+        scopes ${t.json} NOT NULL,
+        domains ${t.json} NOT NULL,
+        provisioning TEXT NOT NULL CHECK (provisioning IN ('jit', 'link_only')),
+        default_user_type TEXT NOT NULL CHECK (default_user_type IN ('student', 'teacher', 'admin', 'dev')),
+        sso_only ${t.bool} NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        updated_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, name)
+      )`)
+      for (const table of SSO_TABLES) yield* enableTenantRls(table)
     })
   }
 }

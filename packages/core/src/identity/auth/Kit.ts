@@ -22,6 +22,7 @@ import { instant } from "../../kernel/Sql.js"
 import { Tenancy } from "../../tenancy/Tenancy.js"
 import { SigningKeys } from "../Keys.js"
 import { loginRules } from "../LoginLimits.js"
+import { SsoOnlyDomains } from "../Ports.js"
 import { PasskeysRepo } from "../repo/Passkeys.js"
 import { SessionsRepo } from "../repo/Sessions.js"
 import { type UserRow, UsersRepo } from "../repo/Users.js"
@@ -66,6 +67,7 @@ export const makeKit = Effect.gen(function* () {
   const access = yield* Access
   const passkeys = yield* PasskeysRepo
   const quotas = yield* Quotas
+  const ssoOnly = yield* SsoOnlyDomains
 
   /** Runs `self` in a transaction of the current tenant. */
   const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
@@ -172,6 +174,7 @@ export const makeKit = Effect.gen(function* () {
     keys,
     limiter,
     rules,
+    ssoOnly,
     inTx,
     withTenant,
     issueAccess,

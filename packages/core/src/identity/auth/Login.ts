@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { InvalidCredentials, type LoginRequest, type LoginResult } from "@signet/contracts/identity/Domain"
+import { InvalidCredentials, type LoginRequest, type LoginResult, SsoRequired } from "@signet/contracts/identity/Domain"
 import { type Actor, CurrentActor } from "@signet/contracts/kernel/Context"
 import { Clock, DateTime, Effect, Option } from "effect"
 import { instant } from "../../kernel/Sql.js"
@@ -17,11 +17,29 @@ import type { ClientInfo, Kit } from "./Kit.js"
 
 /** The login seam of the authentication service; see the module comment. */
 export const makeLogin = (kit: Kit) => {
-  const { audit, events, tenancy, identity, keys, users, inTx, withTenant } = kit
+  const { audit, events, tenancy, identity, keys, users, inTx, withTenant, ssoOnly } = kit
 
   /**
-   * Password login for the tenant `slug`.
-   * @errors InvalidCredentials (401, the one generic failure), TenantNotFound, TenantSuspended
+   * Refuses `email` when its domain signs in only through SSO (issue 19 §2).
+   * @errors SsoRequired
+   */
+  const refuseSsoOnly = (email: string) =>
+    Effect.flatMap(
+      inTx(ssoOnly.connectionFor(email)),
+      Option.match({
+        onNone: () => Effect.void,
+        onSome: (connection) =>
+          Effect.fail(new SsoRequired({ message: "this account signs in through SSO only", connection }))
+      })
+    )
+
+  /**
+   * Password login for the tenant `slug`. An address of an `sso_only`
+   * domain is refused before any password work; a login by username is
+   * refused only once its password was right (so the refusal tells nothing
+   * about an account to someone without its password).
+   * @errors InvalidCredentials (401, the one generic failure), SsoRequired
+   *   (403), TenantNotFound, TenantSuspended
    */
   const login = (slug: string, request: LoginRequest, client: ClientInfo) =>
     Effect.gen(function* () {
@@ -36,6 +54,7 @@ export const makeLogin = (kit: Kit) => {
       return yield* withTenant(
         tenant,
         Effect.gen(function* () {
+          yield* refuseSsoOnly(request.login)
           const found = yield* inTx(identity.findByLogin(request.login))
           const user = Option.getOrUndefined(found)
           const phc = user?.password_hash ?? (yield* dummyHash())
@@ -91,6 +110,7 @@ export const makeLogin = (kit: Kit) => {
               users.setFailedLogins(user.id, failures)
             )
           }
+          yield* refuseSsoOnly(user.email)
           // Success. Transparently upgrade hashes made with older parameters.
           const rehash = needsRehash(user.password_hash)
           if (user.mfa_enabled) {

@@ -1,0 +1,71 @@
+/**
+ * REST contract of SSO connections (issue 19 §2):
+ *
+ * - `ssoConnections`: a tenant's connections to outside OpenID Connect IdPs
+ *   under `/api/v1/tenants/{slug}/sso/connections/{connection}` (`sso:read`
+ *   to read, `sso:write` to register, replace or delete); the client secret
+ *   is never answered;
+ * - `ssoDiscovery`: `POST …/sso/discover` with an e-mail address — which
+ *   connection, if any, serves its domain (the login page's "Sign in with
+ *   SSO"); no credentials.
+ *
+ * @module
+ */
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import { Schema } from "effect"
+import { Conflict, Forbidden, TenantNotFound, ValidationError } from "../kernel/Errors.js"
+import { UserAuth } from "../kernel/Security.js"
+import { PutSsoConnection, SsoConnection, SsoConnectionNotFound, SsoDiscovery } from "./SsoDomain.js"
+
+const slug = HttpApiSchema.param("slug", Schema.String)
+const connection = HttpApiSchema.param("connection", Schema.String)
+
+/** Body of `POST …/sso/discover`. */
+export class SsoDiscoverRequest extends Schema.Class<SsoDiscoverRequest>("SsoDiscoverRequest")({
+  email: Schema.String.pipe(Schema.minLength(3), Schema.maxLength(254))
+}) {}
+
+/** `ssoConnections` group: the tenant's SSO connections (admins). */
+export class SsoConnectionsApi extends HttpApiGroup.make("ssoConnections")
+  .add(
+    HttpApiEndpoint.put("putSsoConnection")`/api/v1/tenants/${slug}/sso/connections/${connection}`
+      .setPayload(PutSsoConnection)
+      .addSuccess(SsoConnection)
+      .annotate(OpenApi.Summary, "Register or replace an SSO connection; the secret is never answered (sso:write)")
+  )
+  .add(
+    HttpApiEndpoint.get("listSsoConnections")`/api/v1/tenants/${slug}/sso/connections`.addSuccess(
+      Schema.Array(SsoConnection)
+    )
+  )
+  .add(
+    HttpApiEndpoint.get("getSsoConnection")`/api/v1/tenants/${slug}/sso/connections/${connection}`.addSuccess(
+      SsoConnection
+    )
+  )
+  .add(
+    HttpApiEndpoint.del("deleteSsoConnection")`/api/v1/tenants/${slug}/sso/connections/${connection}`
+      .addSuccess(HttpApiSchema.NoContent)
+      .annotate(OpenApi.Summary, "Delete an SSO connection (sso:write)")
+  )
+  .addError(SsoConnectionNotFound)
+  .addError(ValidationError)
+  .addError(Conflict)
+  .addError(Forbidden)
+  .middleware(UserAuth)
+  .annotate(OpenApi.Title, "SSO connections")
+  .annotate(
+    OpenApi.Description,
+    "A tenant's connections to outside OpenID Connect identity providers for its users' sign-in (issue 19 §2)."
+  ) {}
+
+/** `ssoDiscovery` group: which connection serves an e-mail address (no credentials). */
+export class SsoDiscoveryApi extends HttpApiGroup.make("ssoDiscovery")
+  .add(
+    HttpApiEndpoint.post("discoverSso")`/api/v1/tenants/${slug}/sso/discover`
+      .setPayload(SsoDiscoverRequest)
+      .addSuccess(SsoDiscovery)
+      .addError(TenantNotFound)
+      .annotate(OpenApi.Summary, "Which SSO connection, if any, serves this e-mail address's domain")
+  )
+  .annotate(OpenApi.Title, "SSO discovery") {}

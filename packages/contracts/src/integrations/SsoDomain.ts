@@ -1,0 +1,98 @@
+/**
+ * SSO connections (issue 19 §2, "staff sign in with Google Workspace /
+ * Entra"): a tenant's connections to outside OpenID Connect identity
+ * providers, through which its users sign in to Signet (Signet as relying
+ * party). Each connection names the e-mail domains it serves, how users are
+ * provisioned (`jit` or `link_only`) and whether those domains may still use
+ * a password (`sso_only`).
+ *
+ * Contract only (no SQL, no Node module).
+ *
+ * @module
+ */
+import { HttpApiSchema } from "@effect/platform"
+import { Schema } from "effect"
+import { OAuthScope } from "./OAuthDomain.js"
+
+/** SSO connections per tenant at most. */
+export const MAX_SSO_CONNECTIONS = 20
+/** E-mail domains of one connection at most. */
+export const MAX_SSO_DOMAINS = 50
+/** Scopes of one connection at most. */
+export const MAX_SSO_SCOPES = 30
+
+/** A connection's name (its slug in URLs): 1–40 of `[a-z0-9-]`, starting with a letter (`google`, `entra-staff`). */
+export const SsoConnectionName = Schema.String.pipe(
+  Schema.pattern(/^[a-z][a-z0-9-]{0,39}$/, {
+    message: () => "must be 1–40 lowercase letters, digits or -, starting with a letter"
+  }),
+  Schema.annotations({ identifier: "SsoConnectionName", examples: ["google", "entra-staff"] })
+)
+
+/** An e-mail domain a connection serves, lowercase (`school.example`). */
+export const SsoEmailDomain = Schema.String.pipe(
+  Schema.pattern(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+    message: () => "must be a lowercase DNS domain name"
+  }),
+  Schema.annotations({ identifier: "SsoEmailDomain", examples: ["school.example"] })
+)
+
+/**
+ * How a connection provisions users: `jit` creates an unknown user on first
+ * sign-in (with the default role of `default_user_type`); `link_only` only
+ * signs in existing users, matched by their verified e-mail.
+ */
+export const SsoProvisioning = Schema.Literal("jit", "link_only")
+/** @see SsoProvisioning */
+export type SsoProvisioning = typeof SsoProvisioning.Type
+
+/** The user type a `jit` connection gives new users. */
+export const SsoUserType = Schema.Literal("student", "teacher", "admin", "dev")
+
+/** A tenant's SSO connection; the client secret is never answered. */
+export class SsoConnection extends Schema.Class<SsoConnection>("SsoConnection")({
+  name: SsoConnectionName,
+  /** The IdP's issuer; its endpoints come from `/.well-known/openid-configuration`. */
+  issuer: Schema.String,
+  client_id: Schema.String,
+  scopes: Schema.Array(Schema.String),
+  /** E-mail domains whose users this connection signs in. */
+  domains: Schema.Array(Schema.String),
+  provisioning: SsoProvisioning,
+  default_user_type: SsoUserType,
+  /** Users of `domains` may no longer sign in with a password. */
+  sso_only: Schema.Boolean,
+  created_at: Schema.DateTimeUtc,
+  updated_at: Schema.DateTimeUtc
+}) {}
+
+/** Registering (or replacing) a tenant's SSO connection. */
+export class PutSsoConnection extends Schema.Class<PutSsoConnection>("PutSsoConnection")({
+  /** `https://` issuer URL (plain `http` only on a loopback host when the operator allows it). */
+  issuer: Schema.String.pipe(Schema.maxLength(2048)),
+  client_id: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(512)),
+  /** Stored envelope-encrypted; never answered. */
+  client_secret: Schema.Redacted(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(2048))),
+  /** Must include `openid` and `email`. */
+  scopes: Schema.Array(OAuthScope).pipe(Schema.maxItems(MAX_SSO_SCOPES)),
+  domains: Schema.Array(SsoEmailDomain).pipe(Schema.minItems(1), Schema.maxItems(MAX_SSO_DOMAINS)),
+  provisioning: SsoProvisioning,
+  /** For `jit`: the type (and so the default role) of new users; `teacher` when absent. */
+  default_user_type: Schema.optionalWith(SsoUserType, { default: () => "teacher" as const }),
+  sso_only: Schema.optionalWith(Schema.Boolean, { default: () => false })
+}) {}
+
+/** Which connection serves an e-mail address (the login page's "Sign in with SSO"). */
+export class SsoDiscovery extends Schema.Class<SsoDiscovery>("SsoDiscovery")({
+  /** The connection's name, or null when no connection serves the address's domain. */
+  connection: Schema.NullOr(Schema.String),
+  /** Whether the address may sign in only through that connection. */
+  sso_only: Schema.Boolean
+}) {}
+
+/** 404 — the tenant has no SSO connection of this name. */
+export class SsoConnectionNotFound extends Schema.TaggedError<SsoConnectionNotFound>()(
+  "SsoConnectionNotFound",
+  { message: Schema.String, connection: Schema.String },
+  HttpApiSchema.annotations({ status: 404, description: "No such SSO connection" })
+) {}

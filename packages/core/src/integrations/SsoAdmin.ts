@@ -1,0 +1,47 @@
+/**
+ * The SSO connections facade (issue 19 §2). Tenant and actor come from
+ * context; `sso:read` lists and reads connections, `sso:write` registers,
+ * replaces and deletes them. Discovery (which connection serves an e-mail
+ * address) needs no permission: the login page asks it before anyone has
+ * signed in, and it answers only a connection name.
+ *
+ * @module
+ */
+import type { PutSsoConnection } from "@signet/contracts/integrations/SsoDomain"
+import { CurrentActor, CurrentTenant, systemActor } from "@signet/contracts/kernel/Context"
+import { TenantNotFound } from "@signet/contracts/kernel/Errors"
+import { Effect } from "effect"
+import { policyRequire } from "../access/Policy.js"
+import { Tenancy } from "../tenancy/Tenancy.js"
+import { SsoConnections } from "./SsoConnections.js"
+
+const read = policyRequire("sso", "read")
+const write = policyRequire("sso", "write")
+
+/** SSO connections; see the module comment for who may do what. */
+export const SsoAdmin = {
+  /** Registers or replaces the connection `name` (the secret is never answered). */
+  put: (name: string, input: PutSsoConnection) => write(SsoConnections.use((s) => s.put(name, input))),
+  list: () => read(SsoConnections.use((s) => s.list)),
+  get: (name: string) => read(SsoConnections.use((s) => s.get(name))),
+  delete: (name: string) => write(SsoConnections.use((s) => s.delete(name))),
+  /** Which connection, if any, serves `email` (no permission; see the module comment). */
+  discover: (email: string) => SsoConnections.use((s) => s.discover(email)),
+  /**
+   * {@link SsoAdmin.discover} in the active tenant `slug`, as Signet itself
+   * (the login page: no credentials). @errors TenantNotFound (unknown or
+   * suspended tenant: one answer)
+   */
+  discoverIn: (slug: string, email: string) =>
+    Tenancy.use((t) => t.resolveActive(slug)).pipe(
+      Effect.catchTag("TenantSuspended", () =>
+        Effect.fail(new TenantNotFound({ message: `no tenant "${slug}"`, tenant: slug }))
+      ),
+      Effect.flatMap((tenant) =>
+        SsoConnections.use((s) => s.discover(email)).pipe(
+          Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }),
+          Effect.provideService(CurrentActor, systemActor)
+        )
+      )
+    )
+} as const

@@ -1,0 +1,191 @@
+/**
+ * SSO connections (issue 19 §2): a tenant's connections to outside OpenID
+ * Connect IdPs (Google Workspace, Microsoft Entra ID, any issuer with
+ * discovery) through which its users sign in. Core enforces:
+ *
+ * - at most `MAX_SSO_CONNECTIONS` per tenant; the issuer is `https://`
+ *   (plain `http` only on a loopback host when the operator allowed it:
+ *   `SIGNET_OAUTH_ALLOW_HTTP_ISSUERS`, or `configure`), the rule of the
+ *   OAuth bindings; scopes include `openid` and `email` (the sign-in needs
+ *   a verified e-mail from the IdP);
+ * - the client secret is envelope-encrypted ({@link ssoClientSecretColumn})
+ *   and never answered;
+ * - an e-mail domain is served by at most one connection of the tenant, so
+ *   discovery and the `sso_only` password check have one answer.
+ *
+ * Changes are audited and published (`signet.integrations.sso_connection.*`)
+ * in the same transaction. SQL: `SsoRepo.ts`.
+ *
+ * @module
+ */
+import {
+  MAX_SSO_CONNECTIONS,
+  type PutSsoConnection,
+  SsoConnection,
+  SsoConnectionNotFound,
+  SsoDiscovery
+} from "@signet/contracts/integrations/SsoDomain"
+import { CurrentTenant } from "@signet/contracts/kernel/Context"
+import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
+import { Clock, Config, DateTime, Effect, Option, Redacted, Ref } from "effect"
+import { Audit } from "../audit/Audit.js"
+import { Events } from "../events/Events.js"
+import { Envelope } from "../kernel/Crypto.js"
+import { tenantTx } from "../kernel/Database.js"
+import { ssoClientSecretColumn } from "./Migrations.js"
+import { acceptableOAuthUrl } from "./OAuthKit.js"
+import { type ConnectionRow, SsoRepo } from "./SsoRepo.js"
+
+/** The public form of a stored connection (no secret). */
+export const presentConnection = (row: ConnectionRow) =>
+  new SsoConnection({
+    name: row.name,
+    issuer: row.issuer,
+    client_id: row.client_id,
+    scopes: row.scopes,
+    domains: row.domains,
+    provisioning: row.provisioning,
+    default_user_type: row.default_user_type,
+    sso_only: row.sso_only,
+    created_at: row.created_at,
+    updated_at: row.updated_at
+  })
+
+/** The lowercase domain of an e-mail address, or undefined when it has none. */
+export const emailDomain = (email: string): string | undefined => {
+  const at = email.lastIndexOf("@")
+  return at < 1 || at === email.length - 1 ? undefined : email.slice(at + 1).toLowerCase()
+}
+
+/** SSO connections of the current tenant; see the module comment. */
+export class SsoConnections extends Effect.Service<SsoConnections>()("Signet/SsoConnections", {
+  effect: Effect.gen(function* () {
+    const repo = yield* SsoRepo
+    const envelope = yield* Envelope
+    const audit = yield* Audit
+    const events = yield* Events
+    const allowHttpLoopback = yield* Config.boolean("SIGNET_OAUTH_ALLOW_HTTP_ISSUERS").pipe(
+      Config.withDefault(false),
+      Effect.orElseSucceed(() => false)
+    )
+    const options = yield* Ref.make({ allowHttpLoopback })
+    const now = Effect.map(Clock.currentTimeMillis, (ms) => DateTime.unsafeMake(ms))
+
+    /** The stored connection `name`. @errors SsoConnectionNotFound */
+    const rowOf = (name: string) =>
+      Effect.flatMap(tenantTx(repo.find(name)), (found) =>
+        Option.match(found, {
+          onNone: () => Effect.fail(new SsoConnectionNotFound({ message: "no such SSO connection", connection: name })),
+          onSome: Effect.succeed
+        })
+      )
+
+    /**
+     * Registers or replaces the tenant's connection `name`.
+     * @errors ValidationError (issuer, scopes), Conflict (MAX_SSO_CONNECTIONS
+     *   reached, a domain served by another connection)
+     */
+    const put = (name: string, input: PutSsoConnection) =>
+      Effect.gen(function* () {
+        if (!acceptableOAuthUrl(input.issuer, (yield* Ref.get(options)).allowHttpLoopback))
+          return yield* ValidationError.field("issuer", "must be an https:// URL without credentials or fragment")
+        if (!input.scopes.includes("openid") || !input.scopes.includes("email"))
+          return yield* ValidationError.field("scopes", "must include openid and email")
+        const tenant = yield* CurrentTenant
+        const at = yield* now
+        const secretEnc = yield* envelope.encrypt(
+          Redacted.value(input.client_secret),
+          ssoClientSecretColumn.aad({ tenant_id: tenant.id, name })
+        )
+        const domains = [...new Set(input.domains)]
+        return yield* tenantTx(
+          Effect.gen(function* () {
+            const all = yield* repo.list
+            const before = Option.fromNullable(all.find((c) => c.name === name))
+            if (Option.isNone(before) && all.length >= MAX_SSO_CONNECTIONS)
+              return yield* new Conflict({
+                message: `at most ${MAX_SSO_CONNECTIONS} SSO connections per tenant`,
+                field: "name"
+              })
+            const taken = all.find((c) => c.name !== name && c.domains.some((d) => domains.includes(d)))
+            if (taken !== undefined)
+              return yield* new Conflict({
+                message: `a domain is already served by the SSO connection "${taken.name}"`,
+                field: "domains"
+              })
+            yield* repo.upsert(
+              {
+                name,
+                issuer: input.issuer,
+                client_id: input.client_id,
+                client_secret_enc: secretEnc,
+                scopes: input.scopes,
+                domains,
+                provisioning: input.provisioning,
+                default_user_type: input.default_user_type,
+                sso_only: input.sso_only
+              },
+              at
+            )
+            const after = presentConnection(Option.getOrThrow(yield* repo.find(name)))
+            yield* audit.record({
+              action: Option.isNone(before) ? "sso.connection.created" : "sso.connection.updated",
+              targetType: "sso_connection",
+              targetId: name,
+              before: Option.getOrUndefined(Option.map(before, presentConnection)),
+              after
+            })
+            yield* events.publish({
+              type: "signet.integrations.sso_connection.updated",
+              subject: name,
+              data: { name, issuer: after.issuer, domains: after.domains, sso_only: after.sso_only }
+            })
+            return after
+          })
+        )
+      }).pipe(Effect.withSpan("SsoConnections.put"))
+
+    /** Deletes a connection. @errors SsoConnectionNotFound */
+    const remove = (name: string) =>
+      tenantTx(
+        Effect.gen(function* () {
+          if (!(yield* repo.delete(name)))
+            return yield* new SsoConnectionNotFound({ message: "no such SSO connection", connection: name })
+          yield* audit.record({ action: "sso.connection.deleted", targetType: "sso_connection", targetId: name })
+          yield* events.publish({
+            type: "signet.integrations.sso_connection.deleted",
+            subject: name,
+            data: { name }
+          })
+        })
+      ).pipe(Effect.withSpan("SsoConnections.delete"))
+
+    /** The stored connection serving `email`'s domain, if any. */
+    const serving = (email: string) =>
+      Effect.map(tenantTx(repo.list), (all) => {
+        const domain = emailDomain(email)
+        return Option.fromNullable(domain === undefined ? undefined : all.find((c) => c.domains.includes(domain)))
+      })
+
+    return {
+      /** Sets service options (tests, development): plain-http loopback issuers. */
+      configure: (o: { readonly allowHttpLoopback: boolean }) => Ref.set(options, o),
+      put,
+      delete: remove,
+      get: (name: string) => Effect.map(rowOf(name), presentConnection),
+      list: Effect.map(tenantTx(repo.list), (rows) => rows.map(presentConnection)),
+      /** The stored connection `name` (with its encrypted secret), for the sign-in flow. */
+      rowOf,
+      serving,
+      /** Which connection, if any, serves `email` (the login page's "Sign in with SSO"). */
+      discover: (email: string) =>
+        Effect.map(
+          serving(email),
+          Option.match({
+            onNone: () => new SsoDiscovery({ connection: null, sso_only: false }),
+            onSome: (c) => new SsoDiscovery({ connection: c.name, sso_only: c.sso_only })
+          })
+        )
+    } as const
+  })
+}) {}

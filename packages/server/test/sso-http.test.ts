@@ -1,0 +1,76 @@
+/**
+ * SSO connections over HTTP (issue 19 §2): an admin registers, lists and
+ * deletes a connection (the secret never answered), a teacher is refused,
+ * discovery answers without credentials, and an sso_only domain's password
+ * login answers 403 SsoRequired.
+ */
+import { expect, layer } from "@effect/vitest"
+import { testDialects } from "@signet/core/testing"
+import { call, loginToken, onboardTenant, TEST_PASSWORD, TestServer, testServer } from "@signet/server/testing"
+import { Effect } from "effect"
+
+const SLUG = "sso-http"
+const T = `/api/v1/tenants/${SLUG}`
+const SECRET = "sso-secret-never-answered"
+
+for (const dialect of testDialects()) {
+  layer(testServer(dialect), { timeout: 120_000, excludeTestServices: true })(
+    `SSO connections over HTTP on ${dialect} (issue 19 §2)`,
+    (it) => {
+      it.scoped("admin CRUD without the secret, teacher refused, discovery, sso_only login refused", () =>
+        Effect.gen(function* () {
+          yield* TestServer
+          const admin = yield* onboardTenant(SLUG)
+          const body = {
+            issuer: "https://login.microsoftonline.com/tid/v2.0",
+            client_id: "c",
+            client_secret: SECRET,
+            scopes: ["openid", "email"],
+            domains: ["staff.example"],
+            provisioning: "link_only",
+            sso_only: true
+          }
+          const put = yield* call("PUT", `${T}/sso/connections/entra`, { auth: admin, body })
+          expect(put.status, put.text).toBe(200)
+          expect(put.text).not.toContain(SECRET)
+          const list = yield* call("GET", `${T}/sso/connections`, { auth: admin })
+          expect(list.body).toMatchObject([{ name: "entra", sso_only: true }])
+          expect(list.text).not.toContain(SECRET)
+
+          const email = `t@${SLUG}.example.edu`
+          const created = yield* call("POST", `${T}/users`, {
+            auth: admin,
+            body: { email, given_name: "T", family_name: "T", user_type: "teacher", password: TEST_PASSWORD }
+          })
+          expect(created.status, created.text).toBe(201)
+          const teacher = yield* loginToken(SLUG, email)
+          expect((yield* call("GET", `${T}/sso/connections`, { auth: teacher })).status).toBe(403)
+
+          const found = yield* call("POST", `${T}/sso/discover`, { auth: false, body: { email: "x@staff.example" } })
+          expect(found.body).toMatchObject({ connection: "entra", sso_only: true })
+
+          const staff = yield* call("POST", `${T}/users`, {
+            auth: admin,
+            body: {
+              email: "s@staff.example",
+              given_name: "S",
+              family_name: "S",
+              user_type: "teacher",
+              password: TEST_PASSWORD
+            }
+          })
+          expect(staff.status, staff.text).toBe(201)
+          const login = yield* call("POST", `${T}/auth/login`, {
+            auth: false,
+            body: { login: "s@staff.example", password: TEST_PASSWORD }
+          })
+          expect(login.status, login.text).toBe(403)
+          expect(login.text).toContain("SsoRequired")
+
+          expect((yield* call("DELETE", `${T}/sso/connections/entra`, { auth: admin })).status).toBe(204)
+          expect((yield* call("GET", `${T}/sso/connections/entra`, { auth: admin })).status).toBe(404)
+        })
+      )
+    }
+  )
+}
