@@ -256,24 +256,27 @@ export const resolveCaller = (config: ServerConfig, request: CallerRequest) =>
 export const UserAuthLive = (config: ServerConfig) =>
   Layer.effect(
     UserAuth,
-    Effect.map(Effect.context<Auth | Tenancy | ApiKeys | Operators | RateLimit.RateLimiter | Metrics | Quotas>(), (services) => {
-      const limit = principalLimiter(config, services)
-      return {
-        bearer: (token: Redacted.Redacted<string>) =>
-          Effect.gen(function* () {
-            const request = yield* HttpServerRequest.HttpServerRequest
-            const principal = yield* resolveCaller(config, {
-              token: Redacted.value(token),
-              slug: decodeURIComponent(TENANT_PATH.exec(request.url)?.[1] ?? ""),
-              client: yield* clientInfo(config),
-              requestId: yield* FiberRef.get(CurrentRequestId),
-              enrolmentStep: ENROLMENT_ROUTE.test(request.url)
-            })
-            yield* limit(principal)
-            return principal
-          }).pipe(Effect.provide(services))
+    Effect.map(
+      Effect.context<Auth | Tenancy | ApiKeys | Operators | RateLimit.RateLimiter | Metrics | Quotas>(),
+      (services) => {
+        const limit = principalLimiter(config, services)
+        return {
+          bearer: (token: Redacted.Redacted<string>) =>
+            Effect.gen(function* () {
+              const request = yield* HttpServerRequest.HttpServerRequest
+              const principal = yield* resolveCaller(config, {
+                token: Redacted.value(token),
+                slug: decodeURIComponent(TENANT_PATH.exec(request.url)?.[1] ?? ""),
+                client: yield* clientInfo(config),
+                requestId: yield* FiberRef.get(CurrentRequestId),
+                enrolmentStep: ENROLMENT_ROUTE.test(request.url)
+              })
+              yield* limit(principal)
+              return principal
+            }).pipe(Effect.provide(services))
+        }
       }
-    })
+    )
   )
 
 /** The API rate limits of a resolved caller (issue 21 §5), with this server's limiter and metrics. */
@@ -301,23 +304,26 @@ export const asPrincipal = <A, E, R>(self: Effect.Effect<A, E, R>) =>
 export const RpcTenantAuthLive = (config: ServerConfig) =>
   Layer.effect(
     RpcTenantAuth,
-    Effect.map(Effect.context<Auth | Tenancy | ApiKeys | Operators | RateLimit.RateLimiter | Metrics | Quotas>(), (services) => {
-      const limit = principalLimiter(config, services)
-      return RpcTenantAuth.of(({ headers }) =>
-        Effect.gen(function* () {
-          const header = headers["authorization"] ?? ""
-          const principal = yield* resolveCaller(config, {
-            token: header.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : "",
-            slug: headers["x-signet-tenant"],
-            client: rpcClientInfo(config, headers),
-            requestId: yield* FiberRef.get(CurrentRequestId),
-            enrolmentStep: false
-          })
-          yield* limit(principal)
-          return principal
-        }).pipe(Effect.provide(services))
-      )
-    })
+    Effect.map(
+      Effect.context<Auth | Tenancy | ApiKeys | Operators | RateLimit.RateLimiter | Metrics | Quotas>(),
+      (services) => {
+        const limit = principalLimiter(config, services)
+        return RpcTenantAuth.of(({ headers }) =>
+          Effect.gen(function* () {
+            const header = headers["authorization"] ?? ""
+            const principal = yield* resolveCaller(config, {
+              token: header.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : "",
+              slug: headers["x-signet-tenant"],
+              client: rpcClientInfo(config, headers),
+              requestId: yield* FiberRef.get(CurrentRequestId),
+              enrolmentStep: false
+            })
+            yield* limit(principal)
+            return principal
+          }).pipe(Effect.provide(services))
+        )
+      }
+    )
   )
 
 /**
