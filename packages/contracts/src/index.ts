@@ -34,6 +34,7 @@ import { OAuthCallbackApi, OAuthProvidersApi, OAuthSelfApi } from "./integration
 import { OAuthCommand, OAuthQuery } from "./integrations/OAuthRpc.js"
 import { WebhooksCommand, WebhooksQuery } from "./integrations/Rpc.js"
 import { SsoConnectionsApi, SsoDiscoveryApi } from "./integrations/SsoApi.js"
+import { SsoSignInApi } from "./integrations/SsoSignIn.js"
 import { UserAuth } from "./kernel/Security.js"
 import { SystemApi } from "./system/Api.js"
 import { TenantsApi } from "./tenancy/Api.js"
@@ -82,6 +83,7 @@ export * from "./integrations/OAuthRpc.js"
 export * from "./integrations/Rpc.js"
 export * from "./integrations/SsoApi.js"
 export * from "./integrations/SsoDomain.js"
+export * from "./integrations/SsoSignIn.js"
 export { ActorKind, TenantId } from "./kernel/Context.js"
 export * from "./kernel/Errors.js"
 export { Page, PageParams } from "./kernel/Pagination.js"
@@ -122,6 +124,7 @@ export class SignetApi extends HttpApi.make("signet")
   .add(OAuthCallbackApi)
   .add(SsoConnectionsApi)
   .add(SsoDiscoveryApi)
+  .add(SsoSignInApi)
   .add(BillingPlatformApi)
   .add(BillingApi)
   .add(ActivitiesApi)

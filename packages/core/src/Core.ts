@@ -65,6 +65,7 @@ import {
   oauthVerifierColumn,
   platformCredentialSecretColumn,
   ssoClientSecretColumn,
+  ssoVerifierColumn,
   webhookPreviousSecretColumn,
   webhookSecretColumn
 } from "./integrations/Migrations.js"
@@ -74,6 +75,7 @@ import { OAuthRepo } from "./integrations/OAuthRepo.js"
 import { BrokerRelay, type RelayOptions } from "./integrations/Relay.js"
 import { SsoConnections } from "./integrations/SsoConnections.js"
 import { SsoRepo } from "./integrations/SsoRepo.js"
+import { SsoSignIn } from "./integrations/SsoSignIn.js"
 import { Webhooks } from "./integrations/Webhooks.js"
 import { Envelope, EnvelopeLive } from "./kernel/Crypto.js"
 import {
@@ -129,7 +131,8 @@ export const encryptedColumns: ReadonlyArray<EncryptedColumn> = [
   oauthAccessTokenColumn,
   oauthRefreshTokenColumn,
   oauthVerifierColumn,
-  ssoClientSecretColumn
+  ssoClientSecretColumn,
+  ssoVerifierColumn
 ]
 
 /** Options of {@link layer}. */
@@ -186,6 +189,7 @@ export type CoreServices =
   | Webhooks
   | OAuthBindings
   | SsoConnections
+  | SsoSignIn
   | BrokerRelay
   | Billing
   | Entitlements
@@ -272,7 +276,9 @@ const quotaUsage = Layer.effect(
 export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = Layer.mergeAll(
   Activities.Default,
   // SCIM provisions users through identity's and access's services (issue 19 §3).
-  Scim.Default
+  Scim.Default,
+  // SSO sign-in: integrations' connections, identity's users and sessions (issue 19 §2).
+  SsoSignIn.Default
 ).pipe(
   // Activities checks targets through academics', identity's and beacons' facades (issue 22).
   Layer.provideMerge(

@@ -238,6 +238,7 @@ export {
 export { MAX_EXCERPT_BYTES, MAX_WEBHOOK_REDIRECTS, redirectTarget, signHeaders } from "./integrations/Send.js"
 export { SsoAdmin } from "./integrations/SsoAdmin.js"
 export { emailDomain, SsoConnections } from "./integrations/SsoConnections.js"
+export { type SsoSignedIn, SsoSignIn, type SsoStartRequest } from "./integrations/SsoSignIn.js"
 export { checkEndpointUrl, isPublicAddress } from "./integrations/Target.js"
 export {
   familyOf,

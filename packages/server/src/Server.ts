@@ -46,7 +46,7 @@ import { OAuthCallbackHttp, OAuthProvidersHttp, OAuthSelfHttp } from "./http/OAu
 import { OidcClientsHttp } from "./http/OidcClients.js"
 import { PasskeyAuthHttp, PasskeysHttp } from "./http/Passkeys.js"
 import { ScimTokensHttp } from "./http/Scim.js"
-import { SsoConnectionsHttp, SsoDiscoveryHttp } from "./http/Sso.js"
+import { SsoConnectionsHttp, SsoDiscoveryHttp, SsoSignInHttp } from "./http/Sso.js"
 import { SystemHttp } from "./http/System.js"
 import { TenantsHttp } from "./http/Tenancy.js"
 import { WebHttp } from "./http/Web.js"
@@ -92,6 +92,7 @@ const apiRoutes = (config: ServerConfig) =>
       OAuthCallbackHttp,
       SsoConnectionsHttp,
       SsoDiscoveryHttp,
+      SsoSignInHttp(config),
       OidcClientsHttp,
       BillingPlatformHttp,
       BillingHttp,

@@ -37,10 +37,10 @@ import type { ServerConfig } from "./Config.js"
 const cookiePath = (slug: string) => `/api/v1/tenants/${encodeURIComponent(slug)}/web`
 
 /** Whether cookies get `Secure`: when the public URL is https. */
-const secure = (config: ServerConfig) => Option.exists(config.publicUrl, (u) => u.startsWith("https:"))
+export const secure = (config: ServerConfig) => Option.exists(config.publicUrl, (u) => u.startsWith("https:"))
 
 /** Sets the session's cookies on the response: the refresh token (HttpOnly) and a fresh CSRF token. */
-const setSessionCookies = (config: ServerConfig, slug: string, pair: TokenPair) =>
+export const setSessionCookies = (config: ServerConfig, slug: string, pair: TokenPair) =>
   HttpApp.appendPreResponseHandler((_request, response) =>
     Effect.orDie(
       HttpServerResponse.setCookies(response, [

@@ -23,13 +23,15 @@
  * Composed from its seams (issue 14 §3): `auth/Login.ts` (login and
  * lockout), `auth/Tokens.ts` (refresh rotation, token validation),
  * `auth/Sessions.ts` (listing and revoking sessions), `auth/Passwords.ts`
- * (password change and reset, disabling and deleting users), sharing
+ * (password change and reset, disabling and deleting users),
+ * `auth/Federated.ts` (a session for a user an SSO IdP authenticated), sharing
  * `auth/Kit.ts` (access tokens, opening and revoking sessions), over the
  * repositories `repo/Sessions.ts` and `repo/Users.ts`.
  *
  * @module
  */
 import { Effect } from "effect"
+import { makeFederated } from "./auth/Federated.js"
 import { makeKit } from "./auth/Kit.js"
 import { makeLogin } from "./auth/Login.js"
 import { makePasswords } from "./auth/Passwords.js"
@@ -40,6 +42,7 @@ import { PasskeysRepo } from "./repo/Passkeys.js"
 import { SessionsRepo } from "./repo/Sessions.js"
 import { UsersRepo } from "./repo/Users.js"
 
+export type { FederatedProof } from "./auth/Federated.js"
 export { type ClientInfo, newRefreshToken, type Principal, REFRESH_TTL_MS } from "./auth/Kit.js"
 
 /** The authentication service. */
@@ -51,6 +54,7 @@ export class Auth extends Effect.Service<Auth>()("Signet/Auth", {
       ...makeTokens(kit),
       ...makeSessions(kit),
       ...makePasswords(kit),
+      ...makeFederated(kit),
       openSession: kit.openSession,
       revokeSessions: kit.revokeSessions,
       accessTtlSeconds: TOKEN_KINDS.access.ttlSeconds

@@ -24,7 +24,10 @@
  * - `sso_connections` (issue 19 §2): a tenant's connections to outside
  *   OpenID Connect IdPs for its users' sign-in — issuer, client (secret
  *   envelope-encrypted, {@link ssoClientSecretColumn}), scopes, e-mail
- *   domains (JSON array), provisioning mode and the `sso_only` flag.
+ *   domains (JSON array), provisioning mode and the `sso_only` flag;
+ * - `sso_sign_in_states` and `sso_identities` (0006): started sign-ins
+ *   (hashed state, encrypted PKCE verifier, nonce; ten minutes) and the link
+ *   from an IdP's subject to a Signet user.
  *
  * @module
  */
@@ -93,8 +96,8 @@ export const oauthVerifierColumn: EncryptedColumn = {
   aad: (row) => `tenant:${String(row.tenant_id)}:oauth_binding_states:${String(row.state_hash)}:verifier`
 }
 
-/** The SSO connections' table (issue 19 §2), tenant-owned with row-level security. */
-export const SSO_TABLES = ["sso_connections"] as const
+/** The SSO tables (issue 19 §2), tenant-owned with row-level security. */
+export const SSO_TABLES = ["sso_connections", "sso_sign_in_states", "sso_identities"] as const
 
 /** An SSO connection's client secret (AAD: tenant, table, connection name). */
 export const ssoClientSecretColumn: EncryptedColumn = {
@@ -102,6 +105,14 @@ export const ssoClientSecretColumn: EncryptedColumn = {
   keyColumns: ["tenant_id", "name"],
   column: "client_secret_enc",
   aad: (row) => `tenant:${String(row.tenant_id)}:sso_connections:${String(row.name)}:client_secret`
+}
+
+/** A started SSO sign-in's PKCE code verifier (lives ten minutes). */
+export const ssoVerifierColumn: EncryptedColumn = {
+  table: "sso_sign_in_states",
+  keyColumns: ["tenant_id", "state_hash"],
+  column: "verifier_enc",
+  aad: (row) => `tenant:${String(row.tenant_id)}:sso_sign_in_states:${String(row.state_hash)}:verifier`
 }
 
 /** Integrations module migrations. */
@@ -253,7 +264,39 @@ export const integrationsMigrations: ModuleMigrations = {
         updated_at ${t.ts} NOT NULL,
         PRIMARY KEY (tenant_id, name)
       )`)
-      for (const table of SSO_TABLES) yield* enableTenantRls(table)
+      yield* enableTenantRls("sso_connections")
+    }),
+    "0006_sso_sign_in": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      // A started sign-in: the state (SHA-256), the PKCE verifier (encrypted), the nonce.
+      yield* sql.unsafe(`CREATE TABLE sso_sign_in_states (
+        tenant_id ${t.uuid} NOT NULL,
+        state_hash TEXT NOT NULL,
+        connection TEXT NOT NULL,
+        verifier_enc TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        redirect_uri TEXT NOT NULL,
+        return_to TEXT,
+        expires_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, state_hash),
+        FOREIGN KEY (tenant_id, connection) REFERENCES sso_connections (tenant_id, name) ON DELETE CASCADE
+      )`)
+      yield* sql.unsafe(`CREATE INDEX sso_sign_in_states_expiry ON sso_sign_in_states (tenant_id, expires_at)`)
+      // Who an IdP's subject is in Signet (OpenID Connect Core §5.7: iss + sub identify the person).
+      yield* sql.unsafe(`CREATE TABLE sso_identities (
+        tenant_id ${t.uuid} NOT NULL,
+        connection TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        user_id ${t.uuid} NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        last_login_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, connection, subject),
+        FOREIGN KEY (tenant_id, connection) REFERENCES sso_connections (tenant_id, name) ON DELETE CASCADE
+      )`)
+      yield* sql.unsafe(`CREATE INDEX sso_identities_user ON sso_identities (tenant_id, user_id)`)
+      yield* enableTenantRls("sso_sign_in_states")
+      yield* enableTenantRls("sso_identities")
     })
   }
 }

@@ -87,6 +87,44 @@ export const reasonOf = (e: unknown): string => {
   return typeof err.message === "string" ? err.message.slice(0, 200) : "unknown"
 }
 
+/** `openid-client`, loaded once on first use. */
+export const openidClient = Effect.promise(() => import("openid-client"))
+
+/** What {@link makeDiscovery}'s lookup needs: a cache key (tenant, client, version) and the client's credentials. */
+export interface DiscoveryRequest<R = never> {
+  readonly key: string
+  readonly issuer: string
+  readonly clientId: string
+  readonly secret: Effect.Effect<string, never, R>
+  /** Plain-http issuer on loopback, allowed by the operator. */
+  readonly insecure: boolean
+}
+
+/**
+ * A cache of OpenID providers' configurations discovered through
+ * `openid-client` (`/.well-known/openid-configuration`), by key; at most
+ * 200 kept, a failed discovery is not kept. Fails with `onError(cause)`.
+ */
+export const makeDiscovery = () => {
+  const discovered = new Map<string, Promise<Oidc.Configuration>>()
+  return <E, R>(r: DiscoveryRequest<R>, onError: (cause: unknown) => E): Effect.Effect<Oidc.Configuration, E, R> =>
+    Effect.gen(function* () {
+      let pending = discovered.get(r.key)
+      if (pending === undefined) {
+        const oidc = yield* openidClient
+        const secret = yield* r.secret
+        pending = oidc.discovery(new URL(r.issuer), r.clientId, secret, undefined, {
+          ...(r.insecure ? { execute: [oidc.allowInsecureRequests] } : {})
+        })
+        if (discovered.size >= 200) discovered.delete(discovered.keys().next().value!)
+        discovered.set(r.key, pending)
+        pending.catch(() => discovered.delete(r.key))
+      }
+      const p = pending
+      return yield* Effect.tryPromise({ try: () => p, catch: onError })
+    })
+}
+
 /** What the service's parts share: repository, crypto, clock, the provider's configuration. */
 export const makeKit = Effect.gen(function* () {
   const repo = yield* OAuthRepo
@@ -100,9 +138,8 @@ export const makeKit = Effect.gen(function* () {
     Effect.orElseSucceed(() => false)
   )
   const options = yield* Ref.make({ allowHttpLoopback })
-  const client = Effect.promise(() => import("openid-client"))
-  /** Discovered configurations by tenant, provider and credential version (at most 200). */
-  const discovered = new Map<string, Promise<Oidc.Configuration>>()
+  const client = openidClient
+  const discover = makeDiscovery()
 
   const now = Effect.map(Clock.currentTimeMillis, (ms) => DateTime.unsafeMake(ms))
   const aad = (column: { aad: (row: Record<string, unknown>) => string }, row: Record<string, unknown>) =>
@@ -123,33 +160,20 @@ export const makeKit = Effect.gen(function* () {
   const configuration = (row: CredentialRow) =>
     Effect.gen(function* () {
       const tenant = yield* CurrentTenant
-      const key = `${tenant.id} ${row.provider} ${DateTime.formatIso(row.updated_at)}`
-      let pending = discovered.get(key)
-      if (pending === undefined) {
-        const oidc = yield* client
-        const secret = yield* decrypt(
-          row.client_secret_enc,
-          yield* aad(platformCredentialSecretColumn, { provider: row.provider })
-        )
-        const { allowHttpLoopback } = yield* Ref.get(options)
-        const insecure = allowHttpLoopback && row.issuer.startsWith("http:")
-        pending = oidc.discovery(new URL(row.issuer), row.client_id, secret, undefined, {
-          ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {})
-        })
-        if (discovered.size >= 200) discovered.delete(discovered.keys().next().value!)
-        discovered.set(key, pending)
-        pending.catch(() => discovered.delete(key))
-      }
-      const p = pending
-      return yield* Effect.tryPromise({
-        try: () => p,
-        catch: (e) =>
-          new OAuthProviderError({
-            message: "provider discovery failed",
-            provider: row.provider,
-            reason: reasonOf(e)
-          })
-      })
+      const { allowHttpLoopback } = yield* Ref.get(options)
+      return yield* discover(
+        {
+          key: `${tenant.id} ${row.provider} ${DateTime.formatIso(row.updated_at)}`,
+          issuer: row.issuer,
+          clientId: row.client_id,
+          secret: Effect.flatMap(aad(platformCredentialSecretColumn, { provider: row.provider }), (label) =>
+            decrypt(row.client_secret_enc, label)
+          ),
+          insecure: allowHttpLoopback && row.issuer.startsWith("http:")
+        },
+        (e) =>
+          new OAuthProviderError({ message: "provider discovery failed", provider: row.provider, reason: reasonOf(e) })
+      )
     })
 
   return { repo, envelope, audit, events, sql, options, client, now, aad, decrypt, credentialOf, configuration }

@@ -3,7 +3,9 @@
  * context; `sso:read` lists and reads connections, `sso:write` registers,
  * replaces and deletes them. Discovery (which connection serves an e-mail
  * address) needs no permission: the login page asks it before anyone has
- * signed in, and it answers only a connection name.
+ * signed in, and it answers only a connection name. Signing in through a
+ * connection needs none either: the IdP's answer, checked by `SsoSignIn`,
+ * is the proof.
  *
  * @module
  */
@@ -12,8 +14,10 @@ import { CurrentActor, CurrentTenant, systemActor } from "@signet/contracts/kern
 import { TenantNotFound } from "@signet/contracts/kernel/Errors"
 import { Effect } from "effect"
 import { policyRequire } from "../access/Policy.js"
+import type { ClientInfo } from "../identity/Auth.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
 import { SsoConnections } from "./SsoConnections.js"
+import { SsoSignIn, type SsoStartRequest } from "./SsoSignIn.js"
 
 const read = policyRequire("sso", "read")
 const write = policyRequire("sso", "write")
@@ -43,5 +47,17 @@ export const SsoAdmin = {
           Effect.provideService(CurrentActor, systemActor)
         )
       )
-    )
+    ),
+  /**
+   * Starts a sign-in through a connection of the active tenant `slug` (no
+   * credentials: the login page). See `SsoSignIn.start` for its errors.
+   */
+  signInStart: (slug: string, request: SsoStartRequest, client: ClientInfo) =>
+    SsoSignIn.use((s) => s.start(slug, request, client)),
+  /**
+   * Completes a sign-in from the IdP's redirect and opens the session (no
+   * credentials: the state is the proof). See `SsoSignIn.complete` for its errors.
+   */
+  signInComplete: (slug: string, callback: string, client: ClientInfo) =>
+    SsoSignIn.use((s) => s.complete(slug, callback, client))
 } as const

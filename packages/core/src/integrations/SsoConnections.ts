@@ -170,6 +170,8 @@ export class SsoConnections extends Effect.Service<SsoConnections>()("Signet/Sso
     return {
       /** Sets service options (tests, development): plain-http loopback issuers. */
       configure: (o: { readonly allowHttpLoopback: boolean }) => Ref.set(options, o),
+      /** The service options in force (the sign-in's discovery reads `allowHttpLoopback`). */
+      options: Ref.get(options),
       put,
       delete: remove,
       get: (name: string) => Effect.map(rowOf(name), presentConnection),

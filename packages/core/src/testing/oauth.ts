@@ -2,7 +2,9 @@
  * `@signet/core/testing/oauth` — a real OAuth 2.0 / OpenID Connect server on
  * loopback for the OAuth bindings' tests (issue 21 §4): `oidc-provider` with
  * one confidential client, its sign-in and consent answered at once (the
- * user "alice" grants what the client asked), and a cookie-keeping
+ * account `state.accountId`, "alice" unless a test says otherwise, grants
+ * what the client asked, with the claims `state.claims` — e-mail and
+ * profile for the SSO sign-in's tests, issue 19 §2), and a cookie-keeping
  * "browser" that follows its redirects. For test suites only.
  *
  * @module
@@ -23,19 +25,28 @@ export const OAUTH_TEST_CLIENT = { client_id: "signet", client_secret: "a-long-e
 export const oauthTestServer = (redirectUris: ReadonlyArray<string>) =>
   Effect.acquireRelease(
     Effect.promise(async () => {
-      const state = { accessTtl: 3600, issuer: "", provider: undefined as unknown as Provider }
+      const state = {
+        accessTtl: 3600,
+        issuer: "",
+        provider: undefined as unknown as Provider,
+        /** The account the next sign-in at the server is. */
+        accountId: "alice",
+        /** Claims of every account beside `sub` (e.g. `email`, `email_verified`, `name`, `amr`). */
+        claims: {} as Record<string, unknown>
+      }
       const srv = Http.createServer(async (req, res) => {
         const provider = state.provider
         if (req.url?.startsWith("/interaction/")) {
-          // Sign-in and consent, answered at once: "alice" grants what the client asked.
+          // Sign-in and consent, answered at once: the account grants what the client asked.
           const details = await provider.interactionDetails(req, res)
-          const grant = new provider.Grant({ accountId: "alice", clientId: String(details.params.client_id) })
+          const accountId = state.accountId
+          const grant = new provider.Grant({ accountId, clientId: String(details.params.client_id) })
           grant.addOIDCScope(String(details.params.scope))
           const grantId = await grant.save()
           await provider.interactionFinished(
             req,
             res,
-            { login: { accountId: "alice" }, consent: { grantId } },
+            { login: { accountId }, consent: { grantId } },
             { mergeWithLastSubmission: false }
           )
           return
@@ -53,7 +64,12 @@ export const oauthTestServer = (redirectUris: ReadonlyArray<string>) =>
             response_types: ["code"]
           }
         ],
-        findAccount: async (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
+        findAccount: async (_ctx, sub) => ({ accountId: sub, claims: () => ({ ...state.claims, sub }) }),
+        claims: {
+          openid: ["sub"],
+          email: ["email", "email_verified"],
+          profile: ["name", "given_name", "family_name"]
+        },
         features: { devInteractions: { enabled: false }, revocation: { enabled: true }, userinfo: { enabled: true } },
         interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
         issueRefreshToken: async () => true,
@@ -73,10 +89,13 @@ export const oauthTestServer = (redirectUris: ReadonlyArray<string>) =>
     ({ srv }) => Effect.sync(() => srv.close())
   )
 
-/** Follows redirects from `url` with a cookie jar until one starts with `stop`; answers that URL. */
-export const followRedirects = (url: string, stop: string) =>
+/**
+ * Follows redirects from `url` with a cookie jar (one for every host, paths
+ * ignored; `jar` when given, so the caller reads and reuses it) until one
+ * starts with `stop`; answers that URL.
+ */
+export const followRedirects = (url: string, stop: string, jar = new Map<string, string>()) =>
   Effect.promise(async () => {
-    const jar = new Map<string, string>()
     let next = url
     for (let hop = 0; hop < 10; hop++) {
       if (next.startsWith(stop)) return next

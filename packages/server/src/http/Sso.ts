@@ -6,7 +6,10 @@
  */
 import { HttpApiBuilder } from "@effect/platform"
 import { policyUse, SsoAdmin as S, SignetApi } from "@signet/core"
-import { asPrincipal } from "../Auth.js"
+import { Effect } from "effect"
+import { asPrincipal, clientInfo } from "../Auth.js"
+import type { ServerConfig } from "../Config.js"
+import { webSsoCallback, webSsoLogin } from "../WebSso.js"
 
 const read = policyUse("sso:read")
 const write = policyUse("sso:write")
@@ -24,3 +27,19 @@ export const SsoConnectionsHttp = HttpApiBuilder.group(SignetApi, "ssoConnection
 export const SsoDiscoveryHttp = HttpApiBuilder.group(SignetApi, "ssoDiscovery", (h) =>
   h.handle("discoverSso", ({ path, payload }) => S.discoverIn(path.slug, payload.email))
 )
+
+/** Signing in through a connection: browsers (redirects, `WebSso.ts`) and apps (JSON). */
+export const SsoSignInHttp = (config: ServerConfig) =>
+  HttpApiBuilder.group(SignetApi, "ssoSignIn", (h) =>
+    h
+      .handle("ssoLogin", ({ path, urlParams }) => webSsoLogin(config, path.slug, urlParams))
+      .handle("ssoCallback", ({ path }) => webSsoCallback(config, path.slug))
+      .handle("startSsoSignIn", ({ path, payload }) =>
+        Effect.flatMap(clientInfo(config), (client) => S.signInStart(path.slug, payload, client))
+      )
+      .handle("completeSsoSignIn", ({ path, payload }) =>
+        Effect.flatMap(clientInfo(config), (client) =>
+          Effect.map(S.signInComplete(path.slug, payload.callback, client), (done) => done.tokens)
+        )
+      )
+  )

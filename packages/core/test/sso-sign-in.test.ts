@@ -1,0 +1,236 @@
+/**
+ * Signing in through an SSO connection (issue 19 §2) against a real OpenID
+ * Connect IdP on loopback (`oidc-provider`): the code flow with PKCE, state
+ * and nonce through `openid-client`; who is admitted (verified e-mail in the
+ * connection's domains), who signs in (linked subject, matching e-mail, or a
+ * `jit` user), and what is refused and changes nothing.
+ */
+import { SqlClient } from "@effect/sql"
+import { expect, layer } from "@effect/vitest"
+import { PutSsoConnection } from "@signet/contracts/integrations/SsoDomain"
+import { CurrentTenant } from "@signet/contracts/kernel/Context"
+import { Auth, Db, SsoConnections, SsoSignIn, type UserId } from "@signet/core"
+import { testDialects } from "@signet/core/testing"
+import { followRedirects, OAUTH_TEST_CLIENT, oauthTestServer } from "@signet/core/testing/oauth"
+import { Effect, Exit, Schema } from "effect"
+import { testCore, user } from "./support.js"
+import { inFreshTenant } from "./webhook-support.js"
+
+const REDIRECT = "http://127.0.0.1/sso/callback"
+const CLIENT = { ip: "203.0.113.9", userAgent: "test" }
+const idp = oauthTestServer([REDIRECT])
+
+type Idp = Effect.Effect.Success<typeof idp>["state"]
+
+/** Registers the connection "idp" (domain school.example) at the test IdP. */
+const connect = (issuer: string, extra: Record<string, unknown> = {}) =>
+  Effect.gen(function* () {
+    const c = yield* SsoConnections
+    yield* c.configure({ allowHttpLoopback: true })
+    yield* c.put(
+      "idp",
+      Schema.decodeUnknownSync(PutSsoConnection)({
+        issuer,
+        ...OAUTH_TEST_CLIENT,
+        scopes: ["openid", "email", "profile"],
+        domains: ["school.example"],
+        provisioning: "jit",
+        ...extra
+      })
+    )
+  })
+
+/** Signs `sub` (with `claims`) in at the IdP and back; answers the callback URL. */
+const throughIdp = (state: Idp, sub: string, claims: Record<string, unknown>) =>
+  Effect.gen(function* () {
+    state.accountId = sub
+    state.claims = claims
+    const slug = (yield* CurrentTenant).slug
+    const started = yield* SsoSignIn.use((s) => s.start(slug, { connection: "idp", redirect_uri: REDIRECT }, CLIENT))
+    return yield* followRedirects(started.authorization_url, REDIRECT)
+  })
+
+/** A whole sign-in: the IdP, then `complete` (its exit). */
+const signIn = (state: Idp, sub: string, claims: Record<string, unknown>) =>
+  Effect.gen(function* () {
+    const callback = yield* throughIdp(state, sub, claims)
+    const slug = (yield* CurrentTenant).slug
+    return yield* Effect.exit(SsoSignIn.use((s) => s.complete(slug, callback, CLIENT)))
+  })
+
+const verified = (email: string, extra: Record<string, unknown> = {}) => ({
+  email,
+  email_verified: true,
+  given_name: "Ada",
+  family_name: "Lovelace",
+  ...extra
+})
+
+const refusedWith = (exit: Exit.Exit<unknown, unknown>, reason: string) =>
+  expect(exit).toStrictEqual(Exit.fail(expect.objectContaining({ _tag: "SsoSignInRefused", reason })))
+
+const countUsers = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  Db.tenantTx(sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM users`)
+).pipe(Effect.map((r) => Number(r[0]!.n)))
+
+for (const dialect of testDialects()) {
+  layer(testCore(dialect), { timeout: 120_000 })(`SSO sign-in on ${dialect} (issue 19 §2)`, (it) => {
+    it.scoped("a jit connection creates an unknown person as its default user type and opens their session", () =>
+      Effect.gen(function* () {
+        const { state } = yield* idp
+        yield* inFreshTenant(
+          "sso-jit",
+          Effect.gen(function* () {
+            yield* connect(state.issuer)
+            const exit = yield* signIn(state, "ada-sub", verified("Ada@School.example"))
+            expect(Exit.isSuccess(exit), JSON.stringify(exit)).toBe(true)
+            const { tokens, return_to } = Exit.isSuccess(exit) ? exit.value : (undefined as never)
+            expect(tokens.user).toMatchObject({
+              email: "Ada@School.example",
+              given_name: "Ada",
+              family_name: "Lovelace",
+              user_type: "teacher"
+            })
+            expect(return_to).toBeNull()
+            const claims = yield* Auth.use((a) => a.validateToken(tokens.access_token))
+            expect(claims.sub).toBe(tokens.user.id)
+          })
+        )
+      })
+    )
+
+    it.scoped("an existing user is matched by the verified e-mail, and later by the IdP's subject", () =>
+      Effect.gen(function* () {
+        const { state } = yield* idp
+        yield* inFreshTenant(
+          "sso-match",
+          Effect.gen(function* () {
+            const existing = yield* user("grace@school.example", "teacher")
+            yield* connect(state.issuer, { provisioning: "link_only" })
+            const first = yield* signIn(state, "grace-sub", verified("grace@school.example"))
+            expect(Exit.isSuccess(first) && first.value.tokens.user.id).toBe(existing.id)
+            // The address changed at the IdP: the link by subject still finds her.
+            const second = yield* signIn(state, "grace-sub", verified("grace.hopper@school.example"))
+            expect(Exit.isSuccess(second) && second.value.tokens.user.id).toBe(existing.id)
+          })
+        )
+      })
+    )
+
+    it.scoped("a link_only connection refuses a person without an account, and creates nobody", () =>
+      Effect.gen(function* () {
+        const { state } = yield* idp
+        yield* inFreshTenant(
+          "sso-linkonly",
+          Effect.gen(function* () {
+            yield* connect(state.issuer, { provisioning: "link_only" })
+            const before = yield* countUsers
+            refusedWith(yield* signIn(state, "eve-sub", verified("eve@school.example")), "no_account")
+            expect(yield* countUsers).toBe(before)
+          })
+        )
+      })
+    )
+
+    it.scoped("an e-mail the IdP has not verified is refused, even of an existing user", () =>
+      Effect.gen(function* () {
+        const { state } = yield* idp
+        yield* inFreshTenant(
+          "sso-unverified",
+          Effect.gen(function* () {
+            yield* user("alan@school.example", "teacher")
+            yield* connect(state.issuer)
+            const exit = yield* signIn(state, "mallory", verified("alan@school.example", { email_verified: false }))
+            refusedWith(exit, "email_unverified")
+          })
+        )
+      })
+    )
+
+    it.scoped("an e-mail outside the connection's domains is refused", () =>
+      Effect.gen(function* () {
+        const { state } = yield* idp
+        yield* inFreshTenant(
+          "sso-domain",
+          Effect.gen(function* () {
+            yield* user("admin@other.example", "admin")
+            yield* connect(state.issuer)
+            refusedWith(yield* signIn(state, "x-sub", verified("admin@other.example")), "domain_not_served")
+          })
+        )
+      })
+    )
+
+    it.scoped("a disabled account is refused", () =>
+      Effect.gen(function* () {
+        const { state } = yield* idp
+        yield* inFreshTenant(
+          "sso-disabled",
+          Effect.gen(function* () {
+            const u = yield* user("ken@school.example", "teacher")
+            yield* Auth.use((a) => a.disableUser(u.id as UserId))
+            yield* connect(state.issuer)
+            refusedWith(yield* signIn(state, "ken-sub", verified("ken@school.example")), "account_disabled")
+          })
+        )
+      })
+    )
+
+    it.scoped("a callback works once: the same redirect again is refused", () =>
+      Effect.gen(function* () {
+        const { state } = yield* idp
+        yield* inFreshTenant(
+          "sso-once",
+          Effect.gen(function* () {
+            yield* connect(state.issuer)
+            const callback = yield* throughIdp(state, "ada-sub", verified("ada@school.example"))
+            const slug = (yield* CurrentTenant).slug
+            const first = yield* Effect.exit(SsoSignIn.use((s) => s.complete(slug, callback, CLIENT)))
+            expect(Exit.isSuccess(first)).toBe(true)
+            const again = yield* Effect.exit(SsoSignIn.use((s) => s.complete(slug, callback, CLIENT)))
+            expect(again).toStrictEqual(Exit.fail(expect.objectContaining({ _tag: "OAuthStateInvalid" })))
+          })
+        )
+      })
+    )
+
+    it.scoped("another tenant cannot complete a tenant's sign-in", () =>
+      Effect.gen(function* () {
+        const { state } = yield* idp
+        const callback = yield* inFreshTenant(
+          "sso-home",
+          Effect.zipRight(connect(state.issuer), throughIdp(state, "ada-sub", verified("ada@school.example")))
+        )
+        const away = yield* inFreshTenant(
+          "sso-away",
+          Effect.gen(function* () {
+            yield* connect(state.issuer)
+            const slug = (yield* CurrentTenant).slug
+            return yield* Effect.exit(SsoSignIn.use((s) => s.complete(slug, callback, CLIENT)))
+          })
+        )
+        expect(away).toStrictEqual(Exit.fail(expect.objectContaining({ _tag: "OAuthStateInvalid" })))
+      })
+    )
+
+    it.scoped("a return path must be a path of this server", () =>
+      Effect.gen(function* () {
+        const { state } = yield* idp
+        yield* inFreshTenant(
+          "sso-return",
+          Effect.gen(function* () {
+            yield* connect(state.issuer)
+            const slug = (yield* CurrentTenant).slug
+            const start = (return_to: string) =>
+              Effect.exit(
+                SsoSignIn.use((s) => s.start(slug, { connection: "idp", redirect_uri: REDIRECT, return_to }, CLIENT))
+              )
+            for (const bad of ["//evil.example/x", "https://evil.example/", "/\\evil.example"])
+              expect(yield* start(bad)).toStrictEqual(Exit.fail(expect.objectContaining({ _tag: "ValidationError" })))
+            expect(Exit.isSuccess(yield* start(`/t/${slug}/teacher`))).toBe(true)
+          })
+        )
+      })
+    )
+  })
+}
