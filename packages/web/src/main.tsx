@@ -61,7 +61,8 @@ const NotFound = () => {
 }
 
 const App = () => (
-  <LocationProvider>
+  // Links to the server's own endpoints (`/api/…`: the SSO sign-in's redirects) are full navigations.
+  <LocationProvider scope={/^\/(?!api\/)/}>
     <ErrorBoundary>
       <Router>
         <Route path="/" component={TenantPicker} />

@@ -28,7 +28,22 @@ export const common = {
       or: "or",
       passkey: "Sign in with a passkey",
       passkeyMfa: "Use a passkey instead",
-      passkeyFailed: "No passkey of this school was used, or it was not accepted. Try again or use your password."
+      passkeyFailed: "No passkey of this school was used, or it was not accepted. Try again or use your password.",
+      sso: "Continue with your school account",
+      ssoRequired: "This address signs in with your school account, not a password."
+    },
+    ssoError: {
+      email_missing: "Your school account did not share an e-mail address with Signet. Ask your administrator.",
+      email_unverified: "Your school account's e-mail address is not verified. Ask your administrator.",
+      domain_not_served: "This school account's address does not sign in to this school.",
+      no_account: "There is no Signet account for this address yet. Ask your administrator to create one.",
+      account_disabled: "This account cannot sign in. Contact your administrator.",
+      access_denied: "Sign-in was cancelled at your school account.",
+      browser_mismatch: "The sign-in did not start in this browser. Start again here.",
+      expired: "Your sign-in took too long. Start again.",
+      quota: "Your school has reached its plan's number of users. Contact your administrator.",
+      rate_limited: "Too many attempts. Wait a minute and try again.",
+      other: "Signing in with your school account failed. Try again or contact your administrator."
     },
     recovery: {
       forgot: "Forgot your password?",
@@ -125,7 +140,25 @@ export const common = {
       passkey: "Se connecter avec une clé d'accès",
       passkeyMfa: "Utiliser une clé d'accès",
       passkeyFailed:
-        "Aucune clé d'accès de cet établissement n'a été utilisée, ou elle a été refusée. Réessayez ou utilisez votre mot de passe."
+        "Aucune clé d'accès de cet établissement n'a été utilisée, ou elle a été refusée. Réessayez ou utilisez votre mot de passe.",
+      sso: "Continuer avec le compte de l'établissement",
+      ssoRequired: "Cette adresse se connecte avec le compte de l'établissement, pas avec un mot de passe."
+    },
+    ssoError: {
+      email_missing:
+        "Le compte de l'établissement n'a pas transmis d'adresse e-mail à Signet. Contactez votre administrateur.",
+      email_unverified:
+        "L'adresse e-mail du compte de l'établissement n'est pas vérifiée. Contactez votre administrateur.",
+      domain_not_served: "L'adresse de ce compte ne permet pas de se connecter à cet établissement.",
+      no_account:
+        "Aucun compte Signet n'existe encore pour cette adresse. Demandez à votre administrateur d'en créer un.",
+      account_disabled: "Ce compte ne peut pas se connecter. Contactez votre administrateur.",
+      access_denied: "La connexion a été annulée sur le compte de l'établissement.",
+      browser_mismatch: "La connexion n'a pas commencé dans ce navigateur. Recommencez ici.",
+      expired: "La connexion a pris trop de temps. Recommencez.",
+      quota: "Votre établissement a atteint le nombre d'utilisateurs de son offre. Contactez votre administrateur.",
+      rate_limited: "Trop de tentatives. Attendez une minute puis réessayez.",
+      other: "La connexion avec le compte de l'établissement a échoué. Réessayez ou contactez votre administrateur."
     },
     recovery: {
       forgot: "Mot de passe oublié ?",

@@ -11,13 +11,22 @@
  * page of this app) completes that sign-in with the new access token and
  * navigates fully to where the provider continues.
  *
+ * SSO (issue 19 §2): when the typed e-mail's domain is served by one of the
+ * tenant's SSO connections (`…/sso/discover`), or a password login answers
+ * `SsoRequired`, a "Continue with your school account" link starts the
+ * sign-in at the IdP (`…/sso/login`, a full navigation); the server brings
+ * the browser back signed in to the destination — for a provider
+ * interaction, back here with `sso=1`, where the session is resumed and the
+ * interaction completed. `?sso_error=<reason>` is explained.
+ *
  * @module
  */
 import { PasskeyAuthApi } from "@signet/contracts/identity/PasskeysApi"
+import { SsoDiscoveryApi } from "@signet/contracts/integrations/SsoApi"
 import { Redacted } from "effect"
-import { useState } from "preact/hooks"
+import { useEffect, useState } from "preact/hooks"
 import { useLocation } from "preact-iso"
-import { type ApiError, adopt, call, runWeb } from "../app/api.js"
+import { type ApiError, accessToken, adopt, call, resume, runWeb } from "../app/api.js"
 import { useT } from "../app/i18n.js"
 
 /** Where to go after signing in: `next` when it is a path of this tenant, else its home. */
@@ -66,6 +75,28 @@ const finishOidc = async (next: string, accessToken: string) => {
   window.location.assign(redirect_to)
 }
 
+/** The SSO connection serving `email`'s domain in `slug`, if any (never fails: no answer is "none"). */
+const discoverSso = (slug: string, email: string): Promise<string | undefined> =>
+  email.includes("@")
+    ? call(SsoDiscoveryApi, (c) => c.ssoDiscovery.discoverSso({ path: { slug }, payload: { email } })).then(
+        (d) => d.connection ?? undefined,
+        () => undefined
+      )
+    : Promise.resolve(undefined)
+
+const SSO_ERRORS = new Set([
+  "email_missing",
+  "email_unverified",
+  "domain_not_served",
+  "no_account",
+  "account_disabled",
+  "access_denied",
+  "browser_mismatch",
+  "expired",
+  "quota",
+  "rate_limited"
+])
+
 /** The sign-in page. */
 export const Login = ({ slug }: { slug: string }) => {
   const t = useT()
@@ -74,7 +105,34 @@ export const Login = ({ slug }: { slug: string }) => {
   const [useRecovery, setUseRecovery] = useState(false)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | undefined>(undefined)
+  const [sso, setSso] = useState<{ connection: string; email: string } | undefined>(undefined)
   document.title = `${t("login.title")} · Signet`
+  const ssoError = query["sso_error"]
+
+  // Back from an SSO sign-in started for a provider interaction: resume the session, finish it.
+  useEffect(() => {
+    const next = query["next"]
+    if (query["sso"] !== "1" || !oidcInteraction(slug, next)) return
+    void resume(slug).then((ok) => {
+      const token = accessToken()
+      if (ok && token) void finishOidc(next!, token).catch(() => setError(t("login.expired")))
+    })
+  }, [])
+
+  /** Offers the SSO link when a connection serves the typed address. */
+  const lookUp = async (login: string) => {
+    const connection = await discoverSso(slug, login.trim())
+    setSso(connection === undefined ? undefined : { connection, email: login.trim() })
+    return connection
+  }
+  const ssoHref = (s: { connection: string; email: string }) => {
+    const next = query["next"]
+    const back = oidcInteraction(slug, next)
+      ? `/t/${encodeURIComponent(slug)}/login?sso=1&next=${encodeURIComponent(next!)}`
+      : destination(slug, next)
+    const params = new URLSearchParams({ connection: s.connection, login_hint: s.email, return_to: back })
+    return `/api/v1/tenants/${encodeURIComponent(slug)}/sso/login?${params}`
+  }
 
   const explain = (e: ApiError) => {
     if (e.tag === "RateLimited") return t("login.rateLimited", { seconds: Math.ceil(e.retryAfter ?? 60) })
@@ -82,6 +140,7 @@ export const Login = ({ slug }: { slug: string }) => {
     if (e.tag === "TenantNotFound") return t("login.unknownTenant")
     if (e.tag === "InvalidCredentials") return t("login.invalid")
     if (e.tag === "Unauthorized") return mfa ? t("login.badCode") : t("login.expired")
+    if (e.tag === "SsoRequired") return t("login.ssoRequired")
     if (e.tag === "NetworkError") return t("error.network")
     return t("error.generic", { message: e.message })
   }
@@ -120,6 +179,7 @@ export const Login = ({ slug }: { slug: string }) => {
     } catch (e) {
       const err = e as ApiError
       if (mfa !== undefined && err.tag === "Unauthorized" && /expired|challenge/i.test(err.message)) setMfa(undefined)
+      if (err.tag === "SsoRequired") await lookUp(String(form.get("login")))
       setError(explain(err))
     } finally {
       setBusy(false)
@@ -152,12 +212,23 @@ export const Login = ({ slug }: { slug: string }) => {
       </p>
       <h1>{mfa === undefined ? t("login.title") : t("login.totpTitle")}</h1>
       {query["next"] && mfa === undefined && <p class="muted">{t("login.continue")}</p>}
+      {ssoError && (
+        <p class="error" role="alert">
+          {t(SSO_ERRORS.has(ssoError) ? `ssoError.${ssoError}` : "ssoError.other")}
+        </p>
+      )}
       <form onSubmit={submit} class="card stack" novalidate={false}>
         {mfa === undefined ? (
           <>
             <label>
               {t("login.login")}
-              <input name="login" autocomplete="username" required maxLength={254} />
+              <input
+                name="login"
+                autocomplete="username"
+                required
+                maxLength={254}
+                onBlur={(ev) => void lookUp((ev.target as HTMLInputElement).value)}
+              />
             </label>
             <label>
               {t("login.password")}
@@ -191,6 +262,13 @@ export const Login = ({ slug }: { slug: string }) => {
           {mfa === undefined ? t("login.submit") : t("login.verify")}
         </button>
       </form>
+      {sso && mfa === undefined && (
+        <p>
+          <a class="button" href={ssoHref(sso)}>
+            {t("login.sso")}
+          </a>
+        </p>
+      )}
       {webAuthn && (
         <p>
           <button type="button" class="secondary" disabled={busy} onClick={() => void passkey()}>

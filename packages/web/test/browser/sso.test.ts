@@ -1,0 +1,78 @@
+/**
+ * Signing in with the school's account in a real browser (issue 19 §2): on
+ * the sign-in page, an address served by an SSO connection offers "Continue
+ * with your school account"; it goes to the IdP (`oidc-provider` on
+ * loopback) and comes back signed in to the user's home. A refusal the
+ * server sends back (`sso_error`) is explained on the page.
+ */
+import { describe, expect, layer } from "@effect/vitest"
+import { testDialects } from "@signet/core/testing"
+import { OAUTH_TEST_CLIENT, oauthTestServer } from "@signet/core/testing/oauth"
+import { call, onboardTenant, TEST_PASSWORD, TestServer, testServer } from "@signet/server/testing"
+import { Effect, Layer } from "effect"
+import { axeViolations, BrowserLive, browserAvailable, openPage, screenshot, step } from "./harness.js"
+
+const serverWithBrowser = (dialect: "sqlite" | "pg") =>
+  Layer.merge(testServer(dialect, {}, { SIGNET_OAUTH_ALLOW_HTTP_ISSUERS: "true" }), BrowserLive)
+
+describe.runIf(browserAvailable())("web app: SSO sign-in", () => {
+  for (const dialect of testDialects()) {
+    layer(serverWithBrowser(dialect), { timeout: 180_000, excludeTestServices: true })(
+      `SSO sign-in page on ${dialect}`,
+      (it) => {
+        it.scoped("a teacher of an SSO domain signs in with the school account and lands on their home", () =>
+          Effect.gen(function* () {
+            const slug = `wsso-${dialect}`
+            const T = `/api/v1/tenants/${slug}`
+            const server = yield* TestServer
+            const { state } = yield* oauthTestServer([`${server.url}${T}/sso/callback`])
+            const admin = yield* onboardTenant(slug)
+            const email = `t@${slug}.example.edu`
+            const created = yield* call("POST", `${T}/users`, {
+              auth: admin,
+              body: { email, given_name: "Tom", family_name: "T", user_type: "teacher", password: TEST_PASSWORD }
+            })
+            expect(created.status, created.text).toBe(201)
+            const put = yield* call("PUT", `${T}/sso/connections/school`, {
+              auth: admin,
+              body: {
+                issuer: state.issuer,
+                ...OAUTH_TEST_CLIENT,
+                scopes: ["openid", "email", "profile"],
+                domains: [`${slug}.example.edu`],
+                provisioning: "link_only"
+              }
+            })
+            expect(put.status, put.text).toBe(200)
+            state.accountId = "tom-at-idp"
+            state.claims = { email, email_verified: true }
+
+            const t = yield* openPage("phone")
+            yield* step(() => t.page.goto(`/t/${slug}/login`))
+            yield* step(() => t.page.getByLabel(/E-mail or username/).fill(email))
+            yield* step(() => t.page.getByLabel(/^Password/).focus())
+            const sso = t.page.getByRole("link", { name: "Continue with your school account" })
+            yield* step(() => sso.waitFor())
+            expect(yield* axeViolations(t)).toEqual([])
+            yield* screenshot(t, "login-sso", "phone", dialect)
+            yield* step(() => sso.click())
+            yield* step(() => t.page.waitForURL((u) => u.pathname === `/t/${slug}/teacher`, { timeout: 30_000 }))
+            expect(t.errors).toEqual([])
+          })
+        )
+
+        it.scoped("a refused sign-in is explained on the sign-in page", () =>
+          Effect.gen(function* () {
+            const slug = `wsso-err-${dialect}`
+            yield* onboardTenant(slug)
+            const t = yield* openPage("phone")
+            yield* step(() => t.page.goto(`/t/${slug}/login?sso_error=no_account`))
+            const alert = t.page.getByRole("alert")
+            yield* step(() => alert.waitFor())
+            expect(yield* step(() => alert.textContent())).toContain("There is no Signet account for this address yet")
+          })
+        )
+      }
+    )
+  }
+})
