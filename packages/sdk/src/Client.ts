@@ -28,7 +28,7 @@
 import { apiKeysApi, mfaApi, passkeysApi, rolesApi, tenantsApi, usersApi } from "./AccountApis.js"
 import { activitiesApi } from "./ActivityApis.js"
 import { billingApi } from "./BillingApis.js"
-import { oauthApi, webhooksApi } from "./IntegrationApis.js"
+import { oauthApi, ssoApi, webhooksApi } from "./IntegrationApis.js"
 import { invitationsApi } from "./InvitationApis.js"
 import { oidcClientsApi } from "./OidcApis.js"
 import { academicsApi, attendanceApi, beaconsApi } from "./SchoolApis.js"
@@ -97,6 +97,8 @@ export const createSignetClient = (options: SignetClientOptions) => {
     webhooks: webhooksApi(session),
     /** OAuth bindings: provider credentials, users' bindings (docs/integrations.md). */
     oauth: oauthApi(session),
+    /** SSO with the school's IdP: connections, discovery, sign-in (docs/federation.md). */
+    sso: ssoApi(session),
     /** Subscription, meters and usage ingestion (`billing.ingest`, docs/billing.md). */
     billing: billingApi(session),
     /** Notes, tasks, reviews and timelines of any target (docs/activities.md). */

@@ -1,6 +1,7 @@
 /**
- * The facade's integrations group (`client.webhooks`, issue 21 §1): one
- * factory over the client's {@link Session}, composed by `Client.ts`.
+ * The facade's integrations groups (`client.webhooks`, issue 21 §1;
+ * `client.oauth`, issue 21 §4; `client.sso`, issue 19 §2): factories over
+ * the client's {@link Session}, composed by `Client.ts`.
  *
  * @module
  */
@@ -83,5 +84,46 @@ export const oauthApi = ({ call, callWith, path }: Session) => {
     myBindings: () => call((r) => r.oauthSelf.listMyOAuthBindings({ path })),
     /** Removes the signed-in user's binding to `provider`. */
     removeMyBinding: (provider: string) => call((r) => r.oauthSelf.deleteMyOAuthBinding(at(provider)))
+  }
+}
+
+/**
+ * `client.sso`: SSO with the school's OpenID Connect IdP (issue 19 §2,
+ * docs/federation.md). Connections are the tenant admin's (`sso:write` /
+ * `sso:read`; the client secret is sent, never answered). Discovery and the
+ * two sign-in steps need no credentials: `startSignIn` answers the IdP's
+ * URL for your user's browser (your `redirect_uri` must be registered at
+ * the IdP); `completeSignIn` takes the URL the IdP redirected to, makes the
+ * signed-in user's tokens this client's session, and answers the user.
+ * Errors: `SsoSignInRefused` (403, with `reason`), `OAuthStateInvalid`,
+ * `OAuthProviderError`, `QuotaExceeded`, `RateLimited`.
+ */
+export const ssoApi = ({ call, callWith, anonymous, adopt, path }: Session) => {
+  const at = (connection: string) => ({ path: { ...path, connection } })
+  return {
+    /** Registers or replaces a connection: `{ issuer, client_id, client_secret, scopes, domains, provisioning, default_user_type?, sso_only? }`. */
+    putConnection: (name: string, input: PlainOf<"ssoConnections", "putSsoConnection">) =>
+      callWith("ssoConnections", "putSsoConnection", input, (r, payload) =>
+        r.ssoConnections.putSsoConnection({ ...at(name), payload })
+      ),
+    connections: () => call((r) => r.ssoConnections.listSsoConnections({ path })),
+    connection: (name: string) => call((r) => r.ssoConnections.getSsoConnection(at(name))),
+    removeConnection: (name: string) => call((r) => r.ssoConnections.deleteSsoConnection(at(name))),
+    /** Which connection serves `email`'s domain (`{ connection, sso_only }`); no credentials. */
+    discover: (email: string) =>
+      anonymous("ssoDiscovery", "discoverSso", { email }, (r, payload) =>
+        r.ssoDiscovery.discoverSso({ path, payload })
+      ),
+    /** `{ connection, redirect_uri, login_hint? }` → `{ authorization_url, expires_at }` (ten minutes). */
+    startSignIn: (input: PlainOf<"ssoSignIn", "startSsoSignIn">) =>
+      anonymous("ssoSignIn", "startSsoSignIn", input, (r, payload) => r.ssoSignIn.startSsoSignIn({ path, payload })),
+    /** The IdP's redirect (URL or query) → the signed-in user; the tokens become this client's session. */
+    completeSignIn: async (callback: string) => {
+      const tokens = await anonymous("ssoSignIn", "completeSsoSignIn", { callback }, (r, payload) =>
+        r.ssoSignIn.completeSsoSignIn({ path, payload })
+      )
+      await adopt(tokens)
+      return tokens.user
+    }
   }
 }

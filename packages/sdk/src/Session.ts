@@ -192,7 +192,32 @@ export const makeSession = (options: SignetClientOptions) => {
     state.refresh = undefined
   }
 
-  return { slug, path, withId, raw, login, logout, call, callWith, accessToken: () => state.access }
+  /**
+   * Runs one REST call without credentials (sign-in steps), payload decoded
+   * first as {@link callWith} does; rejects with the tagged error.
+   */
+  const anonymous = <G extends keyof Raw, E extends keyof Group<G>, A>(
+    group: G,
+    endpoint: E,
+    input: unknown,
+    f: (r: Raw, payload: PayloadOf<G, E>) => Effect.Effect<A, unknown>
+  ): Promise<A> =>
+    toPromise(decodePayload(group, endpoint, input)).then(async (payload) => toPromise(f(await raw(), payload)))
+
+  return {
+    slug,
+    path,
+    withId,
+    raw,
+    login,
+    logout,
+    call,
+    callWith,
+    anonymous,
+    /** Makes a token pair obtained elsewhere (an SSO sign-in) the session's; `onTokens` is called. */
+    adopt: store,
+    accessToken: () => state.access
+  }
 }
 
 /** The session a facade group works through (see {@link makeSession}). */

@@ -1,0 +1,53 @@
+/**
+ * Issue 19 §2 through the Promise facade (`client.sso`): an operator
+ * registers a connection (the secret never comes back); an app's client
+ * without credentials discovers it, starts the sign-in, sends "the browser"
+ * through a real IdP on loopback (`oidc-provider`) and completes it — its
+ * session is then the signed-in user's.
+ */
+import { expect, layer } from "@effect/vitest"
+import { followRedirects, OAUTH_TEST_CLIENT, oauthTestServer } from "@signet/core/testing/oauth"
+import { createSignetClient } from "@signet/sdk"
+import { TestServer, testServer } from "@signet/server/testing"
+import { Effect } from "effect"
+
+const APP_REDIRECT = "http://127.0.0.1/app/sso"
+
+layer(testServer("sqlite", {}, { SIGNET_OAUTH_ALLOW_HTTP_ISSUERS: "true" }), {
+  timeout: 60_000,
+  excludeTestServices: true
+})("client.sso against a real server and IdP", (it) => {
+  it.scoped("putConnection, discover, startSignIn, completeSignIn: the client is signed in as the person", () =>
+    Effect.gen(function* () {
+      const server = yield* TestServer
+      const run = <A>(f: () => Promise<A>) => Effect.promise(f)
+      const { state } = yield* oauthTestServer([APP_REDIRECT])
+      const operator = createSignetClient({
+        baseUrl: server.url,
+        tenant: "sdk-sso",
+        credentials: { operatorToken: server.token }
+      })
+      yield* run(() => operator.tenants.create({ slug: "sdk-sso", name: "SSO" }))
+      const put = yield* run(() =>
+        operator.sso.putConnection("idp", {
+          issuer: state.issuer,
+          ...OAUTH_TEST_CLIENT,
+          scopes: ["openid", "email", "profile"],
+          domains: ["school.example"],
+          provisioning: "jit"
+        })
+      )
+      expect(JSON.stringify(put)).not.toContain(OAUTH_TEST_CLIENT.client_secret)
+      state.accountId = "ada-sub"
+      state.claims = { email: "ada@school.example", email_verified: true, name: "Ada Lovelace" }
+
+      const app = createSignetClient({ baseUrl: server.url, tenant: "sdk-sso" })
+      expect(yield* run(() => app.sso.discover("ada@school.example"))).toMatchObject({ connection: "idp" })
+      const started = yield* run(() => app.sso.startSignIn({ connection: "idp", redirect_uri: APP_REDIRECT }))
+      const callback = yield* followRedirects(started.authorization_url, APP_REDIRECT)
+      const user = yield* run(() => app.sso.completeSignIn(callback))
+      expect(user).toMatchObject({ email: "ada@school.example", given_name: "Ada", family_name: "Lovelace" })
+      expect((yield* run(() => app.me())).id).toBe(user.id)
+    })
+  )
+})
