@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { PutSsoConnection } from "@signet/contracts/integrations/SsoDomain"
 import type { Session } from "./Session.js"
 import type { PlainOf } from "./Transport.js"
 
@@ -102,7 +103,7 @@ export const ssoApi = ({ call, callWith, anonymous, adopt, path }: Session) => {
   const at = (connection: string) => ({ path: { ...path, connection } })
   return {
     /** Registers or replaces a connection: `{ issuer, client_id, client_secret, scopes, domains, provisioning, default_user_type?, sso_only? }`. */
-    putConnection: (name: string, input: PlainOf<"ssoConnections", "putSsoConnection">) =>
+    putConnection: (name: string, input: typeof PutSsoConnection.Encoded) =>
       callWith("ssoConnections", "putSsoConnection", input, (r, payload) =>
         r.ssoConnections.putSsoConnection({ ...at(name), payload })
       ),
