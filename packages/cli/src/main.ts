@@ -37,6 +37,7 @@ const subcommands: ReadonlyArray<readonly [name: string, load: () => Promise<Any
   ["oidc-client", () => import("./commands/oidc-client.js").then((m) => m.oidcClient)],
   ["oauth-provider", () => import("./commands/oauth.js").then((m) => m.oauthProvider)],
   ["oauth-binding", () => import("./commands/oauth.js").then((m) => m.oauthBinding)],
+  ["sso-connection", () => import("./commands/sso.js").then((m) => m.ssoConnection)],
   ["apikey", () => import("./commands/user.js").then((m) => m.apikey)],
   ["plan", () => import("./commands/billing.js").then((m) => m.plan)],
   ["subscription", () => import("./commands/billing.js").then((m) => m.subscription)],
