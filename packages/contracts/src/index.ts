@@ -34,6 +34,7 @@ import { OAuthCallbackApi, OAuthProvidersApi, OAuthSelfApi } from "./integration
 import { OAuthCommand, OAuthQuery } from "./integrations/OAuthRpc.js"
 import { WebhooksCommand, WebhooksQuery } from "./integrations/Rpc.js"
 import { SsoConnectionsApi, SsoDiscoveryApi } from "./integrations/SsoApi.js"
+import { SsoCommand, SsoQuery } from "./integrations/SsoRpc.js"
 import { SsoSignInApi } from "./integrations/SsoSignIn.js"
 import { UserAuth } from "./kernel/Security.js"
 import { SystemApi } from "./system/Api.js"
@@ -83,6 +84,7 @@ export * from "./integrations/OAuthRpc.js"
 export * from "./integrations/Rpc.js"
 export * from "./integrations/SsoApi.js"
 export * from "./integrations/SsoDomain.js"
+export * from "./integrations/SsoRpc.js"
 export * from "./integrations/SsoSignIn.js"
 export { ActorKind, TenantId } from "./kernel/Context.js"
 export * from "./kernel/Errors.js"
@@ -158,6 +160,8 @@ export const SignetRpcs = TenantQuery.merge(
   OidcClientsCommand.middleware(RpcTenantAuth),
   OAuthQuery.middleware(RpcTenantAuth),
   OAuthCommand.middleware(RpcTenantAuth),
+  SsoQuery.middleware(RpcTenantAuth),
+  SsoCommand.middleware(RpcTenantAuth),
   ActivitiesQuery,
   ActivitiesCommand
 )

@@ -192,18 +192,6 @@ export const makeSession = (options: SignetClientOptions) => {
     state.refresh = undefined
   }
 
-  /**
-   * Runs one REST call without credentials (sign-in steps), payload decoded
-   * first as {@link callWith} does; rejects with the tagged error.
-   */
-  const anonymous = <G extends keyof Raw, E extends keyof Group<G>, A>(
-    group: G,
-    endpoint: E,
-    input: unknown,
-    f: (r: Raw, payload: PayloadOf<G, E>) => Effect.Effect<A, unknown>
-  ): Promise<A> =>
-    toPromise(decodePayload(group, endpoint, input)).then(async (payload) => toPromise(f(await raw(), payload)))
-
   return {
     slug,
     path,
@@ -213,12 +201,26 @@ export const makeSession = (options: SignetClientOptions) => {
     logout,
     call,
     callWith,
-    anonymous,
+    anonymous: anonymousCall(raw),
     /** Makes a token pair obtained elsewhere (an SSO sign-in) the session's; `onTokens` is called. */
     adopt: store,
     accessToken: () => state.access
   }
 }
+
+/**
+ * Runs one REST call without credentials (sign-in steps), payload decoded
+ * first as `callWith` does; rejects with the tagged error.
+ */
+const anonymousCall =
+  (raw: () => Promise<Raw>) =>
+  <G extends keyof Raw, E extends keyof Group<G>, A>(
+    group: G,
+    endpoint: E,
+    input: unknown,
+    f: (r: Raw, payload: PayloadOf<G, E>) => Effect.Effect<A, unknown>
+  ): Promise<A> =>
+    toPromise(decodePayload(group, endpoint, input)).then(async (payload) => toPromise(f(await raw(), payload)))
 
 /** The session a facade group works through (see {@link makeSession}). */
 export type Session = ReturnType<typeof makeSession>

@@ -2,12 +2,15 @@
  * SSO connections over HTTP (issue 19 §2): an admin registers, lists and
  * deletes a connection (the secret never answered), a teacher is refused,
  * discovery answers without credentials, and an sso_only domain's password
- * login answers 403 SsoRequired.
+ * login answers 403 SsoRequired. Over RPC, the same operations, and
+ * another tenant's connection is not found.
  */
 import { expect, layer } from "@effect/vitest"
+import { PutSsoConnection } from "@signet/contracts/integrations/SsoDomain"
 import { testDialects } from "@signet/core/testing"
+import { makeRpcClient } from "@signet/sdk"
 import { call, loginToken, onboardTenant, TEST_PASSWORD, TestServer, testServer } from "@signet/server/testing"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 
 const SLUG = "sso-http"
 const T = `/api/v1/tenants/${SLUG}`
@@ -70,6 +73,33 @@ for (const dialect of testDialects()) {
           expect((yield* call("DELETE", `${T}/sso/connections/entra`, { auth: admin })).status).toBe(204)
           expect((yield* call("GET", `${T}/sso/connections/entra`, { auth: admin })).status).toBe(404)
         })
+      )
+
+      it.scoped(
+        "over RPC: put, list, get, delete a connection; another tenant's GetSsoConnection fails not found",
+        () =>
+          Effect.gen(function* () {
+            const server = yield* TestServer
+            const rpcA = yield* makeRpcClient({ baseUrl: server.url, token: yield* onboardTenant("sso-rpc-a") })
+            const rpcB = yield* makeRpcClient({ baseUrl: server.url, token: yield* onboardTenant("sso-rpc-b") })
+            const input = Schema.decodeUnknownSync(PutSsoConnection)({
+              issuer: "https://accounts.google.com",
+              client_id: "c",
+              client_secret: SECRET,
+              scopes: ["openid", "email"],
+              domains: ["rpc.example"],
+              provisioning: "jit"
+            })
+            const put = yield* rpcA.PutSsoConnection({ connection: "google", input })
+            expect(put).toMatchObject({ name: "google", domains: ["rpc.example"] })
+            expect(JSON.stringify(put)).not.toContain(SECRET)
+            expect((yield* rpcA.ListSsoConnections()).map((c) => c.name)).toEqual(["google"])
+            expect((yield* rpcA.GetSsoConnection({ connection: "google" })).provisioning).toBe("jit")
+            const other = yield* Effect.flip(rpcB.GetSsoConnection({ connection: "google" }))
+            expect(other._tag).toBe("SsoConnectionNotFound")
+            yield* rpcA.DeleteSsoConnection({ connection: "google" })
+            expect(yield* rpcA.ListSsoConnections()).toEqual([])
+          })
       )
     }
   )

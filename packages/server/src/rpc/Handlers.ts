@@ -15,6 +15,7 @@ import { IdentityRpc } from "./Identity.js"
 import { IntegrationsRpc } from "./Integrations.js"
 import { OAuthRpc } from "./OAuth.js"
 import { OidcClientsRpc } from "./Oidc.js"
+import { SsoRpc } from "./Sso.js"
 import { TenancyRpc } from "./Tenancy.js"
 
 /** Handlers of every RPC group in `SignetRpcs`. */
@@ -29,6 +30,7 @@ export const RpcHandlers = (config: ServerConfig) =>
     BillingRpc,
     OidcClientsRpc,
     OAuthRpc,
+    SsoRpc,
     AccountsRpc,
     ActivitiesRpc
   )

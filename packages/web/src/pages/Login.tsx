@@ -22,18 +22,12 @@
  * @module
  */
 import { PasskeyAuthApi } from "@signet/contracts/identity/PasskeysApi"
-import { SsoDiscoveryApi } from "@signet/contracts/integrations/SsoApi"
 import { Redacted } from "effect"
-import { useEffect, useState } from "preact/hooks"
+import { useState } from "preact/hooks"
 import { useLocation } from "preact-iso"
-import { type ApiError, accessToken, adopt, call, resume, runWeb } from "../app/api.js"
+import { type ApiError, adopt, call, runWeb } from "../app/api.js"
 import { useT } from "../app/i18n.js"
-
-/** Where to go after signing in: `next` when it is a path of this tenant, else its home. */
-const destination = (slug: string, next: string | undefined) => {
-  const home = `/t/${encodeURIComponent(slug)}`
-  return next?.startsWith(`${home}/`) && !next.startsWith("//") ? next : home
-}
+import { destination, finishOidc, oidcInteraction, useSso } from "./LoginSso.js"
 
 /**
  * A passkey sign-in's browser session tokens (passwordless, or the login's
@@ -59,44 +53,6 @@ const passkeyTokens = async (slug: string, mfa: string | undefined) => {
   )
 }
 
-/** Whether `next` is an interaction of this tenant's OpenID Connect provider. */
-const oidcInteraction = (slug: string, next: string | undefined) =>
-  next !== undefined && new RegExp(`^/t/${encodeURIComponent(slug)}/oidc/interaction/[A-Za-z0-9_-]+$`).test(next)
-
-/** Completes a provider sign-in with the access token; the browser goes where the provider continues. */
-const finishOidc = async (next: string, accessToken: string) => {
-  const res = await fetch(`${next}/login`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${accessToken}` },
-    credentials: "same-origin"
-  })
-  if (!res.ok) throw { tag: "Unauthorized", message: "the sign-in request expired; start again from the application" }
-  const { redirect_to } = (await res.json()) as { redirect_to: string }
-  window.location.assign(redirect_to)
-}
-
-/** The SSO connection serving `email`'s domain in `slug`, if any (never fails: no answer is "none"). */
-const discoverSso = (slug: string, email: string): Promise<string | undefined> =>
-  email.includes("@")
-    ? call(SsoDiscoveryApi, (c) => c.ssoDiscovery.discoverSso({ path: { slug }, payload: { email } })).then(
-        (d) => d.connection ?? undefined,
-        () => undefined
-      )
-    : Promise.resolve(undefined)
-
-const SSO_ERRORS = new Set([
-  "email_missing",
-  "email_unverified",
-  "domain_not_served",
-  "no_account",
-  "account_disabled",
-  "access_denied",
-  "browser_mismatch",
-  "expired",
-  "quota",
-  "rate_limited"
-])
-
 /** The sign-in page. */
 export const Login = ({ slug }: { slug: string }) => {
   const t = useT()
@@ -105,34 +61,8 @@ export const Login = ({ slug }: { slug: string }) => {
   const [useRecovery, setUseRecovery] = useState(false)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | undefined>(undefined)
-  const [sso, setSso] = useState<{ connection: string; email: string } | undefined>(undefined)
   document.title = `${t("login.title")} · Signet`
-  const ssoError = query["sso_error"]
-
-  // Back from an SSO sign-in started for a provider interaction: resume the session, finish it.
-  useEffect(() => {
-    const next = query["next"]
-    if (query["sso"] !== "1" || !oidcInteraction(slug, next)) return
-    void resume(slug).then((ok) => {
-      const token = accessToken()
-      if (ok && token) void finishOidc(next!, token).catch(() => setError(t("login.expired")))
-    })
-  }, [])
-
-  /** Offers the SSO link when a connection serves the typed address. */
-  const lookUp = async (login: string) => {
-    const connection = await discoverSso(slug, login.trim())
-    setSso(connection === undefined ? undefined : { connection, email: login.trim() })
-    return connection
-  }
-  const ssoHref = (s: { connection: string; email: string }) => {
-    const next = query["next"]
-    const back = oidcInteraction(slug, next)
-      ? `/t/${encodeURIComponent(slug)}/login?sso=1&next=${encodeURIComponent(next!)}`
-      : destination(slug, next)
-    const params = new URLSearchParams({ connection: s.connection, login_hint: s.email, return_to: back })
-    return `/api/v1/tenants/${encodeURIComponent(slug)}/sso/login?${params}`
-  }
+  const sso = useSso(slug, query, setError)
 
   const explain = (e: ApiError) => {
     if (e.tag === "RateLimited") return t("login.rateLimited", { seconds: Math.ceil(e.retryAfter ?? 60) })
@@ -179,7 +109,7 @@ export const Login = ({ slug }: { slug: string }) => {
     } catch (e) {
       const err = e as ApiError
       if (mfa !== undefined && err.tag === "Unauthorized" && /expired|challenge/i.test(err.message)) setMfa(undefined)
-      if (err.tag === "SsoRequired") await lookUp(String(form.get("login")))
+      if (err.tag === "SsoRequired") await sso.lookUp(String(form.get("login")))
       setError(explain(err))
     } finally {
       setBusy(false)
@@ -212,11 +142,7 @@ export const Login = ({ slug }: { slug: string }) => {
       </p>
       <h1>{mfa === undefined ? t("login.title") : t("login.totpTitle")}</h1>
       {query["next"] && mfa === undefined && <p class="muted">{t("login.continue")}</p>}
-      {ssoError && (
-        <p class="error" role="alert">
-          {t(SSO_ERRORS.has(ssoError) ? `ssoError.${ssoError}` : "ssoError.other")}
-        </p>
-      )}
+      {sso.error}
       <form onSubmit={submit} class="card stack" novalidate={false}>
         {mfa === undefined ? (
           <>
@@ -227,7 +153,7 @@ export const Login = ({ slug }: { slug: string }) => {
                 autocomplete="username"
                 required
                 maxLength={254}
-                onBlur={(ev) => void lookUp((ev.target as HTMLInputElement).value)}
+                onBlur={(ev) => void sso.lookUp((ev.target as HTMLInputElement).value)}
               />
             </label>
             <label>
@@ -262,13 +188,7 @@ export const Login = ({ slug }: { slug: string }) => {
           {mfa === undefined ? t("login.submit") : t("login.verify")}
         </button>
       </form>
-      {sso && mfa === undefined && (
-        <p>
-          <a class="button" href={ssoHref(sso)}>
-            {t("login.sso")}
-          </a>
-        </p>
-      )}
+      {mfa === undefined && sso.link}
       {webAuthn && (
         <p>
           <button type="button" class="secondary" disabled={busy} onClick={() => void passkey()}>
