@@ -147,6 +147,20 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.scoped("Entra ID's xms_edov stands for email_verified", () =>
+      Effect.gen(function* () {
+        const { state } = yield* idp
+        yield* inFreshTenant(
+          "sso-entra",
+          Effect.gen(function* () {
+            yield* connect(state.issuer)
+            const exit = yield* signIn(state, "entra-oid", { email: "lin@school.example", xms_edov: true })
+            expect(Exit.isSuccess(exit) && exit.value.tokens.user.email).toBe("lin@school.example")
+          })
+        )
+      })
+    )
+
     it.scoped("an e-mail outside the connection's domains is refused", () =>
       Effect.gen(function* () {
         const { state } = yield* idp

@@ -74,6 +74,15 @@ export interface SsoSignedIn {
 /** The claims of the person as the IdP told them (ID token, completed by `userinfo`). */
 type Person = Readonly<Record<string, unknown>> & { readonly sub: string }
 
+/**
+ * Whether the IdP vouches for the e-mail: `email_verified` (OpenID Connect
+ * Core §5.1), or Microsoft Entra ID's optional claim `xms_edov` (the
+ * address's domain is verified by the directory), since Entra sends no
+ * `email_verified`.
+ */
+const emailVerified = (person: Person) =>
+  person.email_verified === true || person.email_verified === "true" || person.xms_edov === true
+
 const text = (v: unknown): string | undefined => (typeof v === "string" && v.trim() !== "" ? v.trim() : undefined)
 
 /** Names for a new user from the IdP's claims, else from the address's local part (NamePart: 1–100). */
@@ -265,7 +274,8 @@ const makeComplete = (kit: Kit) => {
         catch: providerError
       })
       const claims = tokens.claims()!
-      if (claims.email !== undefined && claims.email_verified !== undefined) return claims as Person
+      if (claims.email !== undefined && (claims.email_verified !== undefined || claims.xms_edov !== undefined))
+        return claims as Person
       const info = yield* Effect.tryPromise({
         try: () => oidc.fetchUserInfo(config, tokens.access_token, claims.sub),
         catch: providerError
@@ -274,7 +284,8 @@ const makeComplete = (kit: Kit) => {
         ...info,
         ...claims,
         email: claims.email ?? info.email,
-        email_verified: claims.email_verified ?? info.email_verified
+        email_verified: claims.email_verified ?? info.email_verified,
+        xms_edov: claims.xms_edov ?? info.xms_edov
       } as Person
     })
 
@@ -339,7 +350,7 @@ const makeComplete = (kit: Kit) => {
         const email = text(person.email)
         if (email === undefined)
           return yield* refuse(row.name, "email_missing", "the IdP did not share an e-mail address", person.sub)
-        if (person.email_verified !== true && person.email_verified !== "true")
+        if (!emailVerified(person))
           return yield* refuse(row.name, "email_unverified", "the IdP has not verified this e-mail address", person.sub)
         const domain = emailDomain(email)
         if (domain === undefined || !row.domains.includes(domain))

@@ -67,7 +67,7 @@ export const oauthTestServer = (redirectUris: ReadonlyArray<string>) =>
         findAccount: async (_ctx, sub) => ({ accountId: sub, claims: () => ({ ...state.claims, sub }) }),
         claims: {
           openid: ["sub"],
-          email: ["email", "email_verified"],
+          email: ["email", "email_verified", "xms_edov"],
           profile: ["name", "given_name", "family_name"]
         },
         features: { devInteractions: { enabled: false }, revocation: { enabled: true }, userinfo: { enabled: true } },
