@@ -117,6 +117,36 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.scoped("linking by e-mail and unlinking are audited; after unlinking, the e-mail links again", () =>
+      Effect.gen(function* () {
+        const { state } = yield* idp
+        yield* inFreshTenant(
+          "sso-audit",
+          Effect.gen(function* () {
+            const existing = yield* user("rosa@school.example", "teacher")
+            yield* connect(state.issuer, { provisioning: "link_only" })
+            yield* signIn(state, "rosa-sub", verified("rosa@school.example"))
+            yield* signIn(state, "rosa-sub", verified("rosa@school.example"))
+            yield* SsoSignIn.use((s) => s.unlink(existing.id, "idp"))
+            const again = yield* signIn(state, "rosa-sub", verified("rosa@school.example"))
+            expect(Exit.isSuccess(again) && again.value.tokens.user.id).toBe(existing.id)
+            const sql = yield* SqlClient.SqlClient
+            const actions = yield* Db.tenantTx(
+              sql<{ action: string }>`SELECT action FROM audit_logs WHERE target_id = ${existing.id}
+                AND action LIKE 'sso.identity.%' ORDER BY seq`
+            )
+            expect(actions.map((a) => a.action)).toEqual([
+              "sso.identity.linked",
+              "sso.identity.unlinked",
+              "sso.identity.linked"
+            ])
+            const links = yield* SsoSignIn.use((s) => s.identitiesOf(existing.id))
+            expect(links).toMatchObject([{ connection: "idp", subject: "rosa-sub" }])
+          })
+        )
+      })
+    )
+
     it.scoped("a link_only connection refuses a person without an account, and creates nobody", () =>
       Effect.gen(function* () {
         const { state } = yield* idp

@@ -4,7 +4,8 @@
  * round trip lands signed in (the session in the web cookies), a callback
  * link opened in another browser signs nobody in (login CSRF), a refusal
  * sends the browser back to the login page with the reason, and apps
- * complete the flow over JSON with problem+json refusals.
+ * complete the flow over JSON with problem+json refusals. An admin lists and
+ * removes a user's link to their IdP account; another tenant sees none.
  */
 import { expect, layer } from "@effect/vitest"
 import { CSRF_COOKIE, CSRF_HEADER, REFRESH_COOKIE } from "@signet/contracts/identity/WebApi"
@@ -35,7 +36,7 @@ const setUp = (slug: string) =>
     expect(put.status, put.text).toBe(200)
     state.accountId = "ada-sub"
     state.claims = { email: "ada@school.example", email_verified: true, given_name: "Ada", family_name: "L" }
-    return { server, state, T }
+    return { server, state, T, admin }
   })
 
 /** A raw GET with the cookies of `jar`, without following redirects. */
@@ -126,6 +127,36 @@ for (const dialect of testDialects()) {
         const done = yield* call("POST", `${T}/sso/complete`, { auth: false, body: { callback } })
         expect(expectProblem(done, 403)).toMatchObject({ code: "SsoSignInRefused" })
         expect(done.text).toContain("domain_not_served")
+      })
+    )
+
+    it.scoped("an admin lists a user's IdP link and unlinks it; another tenant's admin sees none", () =>
+      Effect.gen(function* () {
+        const { T, admin } = yield* setUp("ssoapp-links")
+        const started = yield* call("POST", `${T}/sso/start`, {
+          auth: false,
+          body: { connection: "idp", redirect_uri: APP_REDIRECT }
+        })
+        const callback = yield* followRedirects(started.body.authorization_url, APP_REDIRECT)
+        const userId = (yield* call("POST", `${T}/sso/complete`, { auth: false, body: { callback } })).body.user.id
+        const links = yield* call("GET", `${T}/users/${userId}/sso-identities`, { auth: admin })
+        expect(links.status, links.text).toBe(200)
+        expect(links.body).toMatchObject([{ connection: "idp", subject: "ada-sub", user_id: userId }])
+        const other = yield* onboardTenant("ssoapp-links-other")
+        const foreign = yield* call("GET", `/api/v1/tenants/ssoapp-links-other/users/${userId}/sso-identities`, {
+          auth: other
+        })
+        expect(foreign.body).toEqual([])
+        expectProblem(
+          yield* call("DELETE", `/api/v1/tenants/ssoapp-links-other/users/${userId}/sso-identities/idp`, {
+            auth: other
+          }),
+          404
+        )
+        const removed = yield* call("DELETE", `${T}/users/${userId}/sso-identities/idp`, { auth: admin })
+        expect(removed.status, removed.text).toBe(204)
+        expect((yield* call("GET", `${T}/users/${userId}/sso-identities`, { auth: admin })).body).toEqual([])
+        expectProblem(yield* call("DELETE", `${T}/users/${userId}/sso-identities/idp`, { auth: admin }), 404)
       })
     )
   })

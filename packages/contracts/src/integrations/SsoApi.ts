@@ -4,7 +4,9 @@
  * - `ssoConnections`: a tenant's connections to outside OpenID Connect IdPs
  *   under `/api/v1/tenants/{slug}/sso/connections/{connection}` (`sso:read`
  *   to read, `sso:write` to register, replace or delete); the client secret
- *   is never answered;
+ *   is never answered; a user's links to IdP accounts under
+ *   `/api/v1/tenants/{slug}/users/{userId}/sso-identities[/{connection}]`
+ *   (`sso:read` to list, `sso:write` to unlink);
  * - `ssoDiscovery`: `POST …/sso/discover` with an e-mail address — which
  *   connection, if any, serves its domain (the login page's "Sign in with
  *   SSO"); no credentials.
@@ -15,10 +17,18 @@ import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/p
 import { Schema } from "effect"
 import { Conflict, Forbidden, TenantNotFound, ValidationError } from "../kernel/Errors.js"
 import { UserAuth } from "../kernel/Security.js"
-import { PutSsoConnection, SsoConnection, SsoConnectionNotFound, SsoDiscovery } from "./SsoDomain.js"
+import {
+  PutSsoConnection,
+  SsoConnection,
+  SsoConnectionNotFound,
+  SsoDiscovery,
+  SsoIdentity,
+  SsoIdentityNotFound
+} from "./SsoDomain.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
 const connection = HttpApiSchema.param("connection", Schema.String)
+const userId = HttpApiSchema.param("userId", Schema.String)
 
 /** Body of `POST …/sso/discover`. */
 export class SsoDiscoverRequest extends Schema.Class<SsoDiscoverRequest>("SsoDiscoverRequest")({
@@ -47,6 +57,17 @@ export class SsoConnectionsApi extends HttpApiGroup.make("ssoConnections")
     HttpApiEndpoint.del("deleteSsoConnection")`/api/v1/tenants/${slug}/sso/connections/${connection}`
       .addSuccess(HttpApiSchema.NoContent)
       .annotate(OpenApi.Summary, "Delete an SSO connection (sso:write)")
+  )
+  .add(
+    HttpApiEndpoint.get("listSsoIdentities")`/api/v1/tenants/${slug}/users/${userId}/sso-identities`
+      .addSuccess(Schema.Array(SsoIdentity))
+      .annotate(OpenApi.Summary, "A user's links to IdP accounts, made at SSO sign-in (sso:read)")
+  )
+  .add(
+    HttpApiEndpoint.del("deleteSsoIdentity")`/api/v1/tenants/${slug}/users/${userId}/sso-identities/${connection}`
+      .addSuccess(HttpApiSchema.NoContent)
+      .addError(SsoIdentityNotFound)
+      .annotate(OpenApi.Summary, "Unlink a user from their IdP account at a connection; audited (sso:write)")
   )
   .addError(SsoConnectionNotFound)
   .addError(ValidationError)

@@ -96,3 +96,20 @@ export class SsoConnectionNotFound extends Schema.TaggedError<SsoConnectionNotFo
   { message: Schema.String, connection: Schema.String },
   HttpApiSchema.annotations({ status: 404, description: "No such SSO connection" })
 ) {}
+
+/** A link from an IdP's person (`subject` at `connection`) to a Signet user, made at their first SSO sign-in. */
+export class SsoIdentity extends Schema.Class<SsoIdentity>("SsoIdentity")({
+  connection: Schema.String,
+  /** The IdP's `sub` of the person. */
+  subject: Schema.String,
+  user_id: Schema.String,
+  created_at: Schema.DateTimeUtc,
+  last_login_at: Schema.DateTimeUtc
+}) {}
+
+/** 404 — the user has no link through this connection. */
+export class SsoIdentityNotFound extends Schema.TaggedError<SsoIdentityNotFound>()(
+  "SsoIdentityNotFound",
+  { message: Schema.String, connection: Schema.String },
+  HttpApiSchema.annotations({ status: 404, description: "No such SSO link" })
+) {}

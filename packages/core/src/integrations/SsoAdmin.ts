@@ -29,6 +29,10 @@ export const SsoAdmin = {
   list: () => read(SsoConnections.use((s) => s.list)),
   get: (name: string) => read(SsoConnections.use((s) => s.get(name))),
   delete: (name: string) => write(SsoConnections.use((s) => s.delete(name))),
+  /** A user's links to IdP accounts (`sso:read`). */
+  identities: (userId: string) => read(SsoSignIn.use((s) => s.identitiesOf(userId))),
+  /** Unlinks a user from their IdP account at `connection` (`sso:write`). @errors SsoIdentityNotFound */
+  unlink: (userId: string, connection: string) => write(SsoSignIn.use((s) => s.unlink(userId, connection))),
   /** Which connection, if any, serves `email` (no permission; see the module comment). */
   discover: (email: string) => SsoConnections.use((s) => s.discover(email)),
   /**

@@ -28,6 +28,7 @@
 import { SqlClient } from "@effect/sql"
 import type { TokenPair } from "@signet/contracts/identity/Domain"
 import { OAuthProviderError, OAuthStateInvalid } from "@signet/contracts/integrations/OAuthDomain"
+import { SsoIdentity, SsoIdentityNotFound } from "@signet/contracts/integrations/SsoDomain"
 import {
   MAX_PENDING_SSO_SIGN_INS,
   SSO_STATE_TTL_MS,
@@ -175,6 +176,7 @@ const makeKit = Effect.gen(function* () {
     envelope,
     identity,
     auth,
+    audit,
     tenancy,
     events,
     sql,
@@ -256,7 +258,20 @@ const makeStart = ({ connections, repo, envelope, now, inTenant, limitAddress, a
 
 /** The second step: the IdP's answer, who signs in, the session. */
 const makeComplete = (kit: Kit) => {
-  const { connections, repo, envelope, identity, auth, now, inTenant, limitAddress, aad, configuration, refuse } = kit
+  const {
+    connections,
+    repo,
+    envelope,
+    identity,
+    auth,
+    audit,
+    now,
+    inTenant,
+    limitAddress,
+    aad,
+    configuration,
+    refuse
+  } = kit
   /** The code exchange and the person's claims (ID token, then `userinfo` for what it lacks). */
   const exchange = (row: ConnectionRow, config: Oidc.Configuration, url: URL, pending: PendingProof) =>
     Effect.gen(function* () {
@@ -293,9 +308,11 @@ const makeComplete = (kit: Kit) => {
   const userOf = (row: ConnectionRow, person: Person, email: string) =>
     Effect.gen(function* () {
       const linked = yield* tenantTx(repo.linkedUser(row.name, person.sub))
-      if (Option.isSome(linked) && Option.isSome(yield* tenantTx(identity.findRow(linked.value)))) return linked.value
+      if (Option.isSome(linked) && Option.isSome(yield* tenantTx(identity.findRow(linked.value))))
+        return { userId: linked.value, how: null }
       const byEmail = yield* tenantTx(identity.findByLogin(email))
-      if (Option.isSome(byEmail) && normalize(byEmail.value.email ?? "") === normalize(email)) return byEmail.value.id
+      if (Option.isSome(byEmail) && normalize(byEmail.value.email ?? "") === normalize(email))
+        return { userId: byEmail.value.id, how: "email" as const }
       if (row.provisioning === "link_only")
         return yield* refuse(
           row.name,
@@ -308,7 +325,7 @@ const makeComplete = (kit: Kit) => {
         ...namesOf(person, email),
         user_type: row.default_user_type
       })
-      return created.id
+      return { userId: created.id, how: "jit" as const }
     })
 
   /**
@@ -355,8 +372,20 @@ const makeComplete = (kit: Kit) => {
         const domain = emailDomain(email)
         if (domain === undefined || !row.domains.includes(domain))
           return yield* refuse(row.name, "domain_not_served", "this address's domain does not sign in here", person.sub)
-        const userId = yield* userOf(row, person, email)
-        yield* tenantTx(repo.link(row.name, person.sub, userId, yield* now))
+        const { userId, how } = yield* userOf(row, person, email)
+        yield* tenantTx(
+          Effect.gen(function* () {
+            yield* repo.link(row.name, person.sub, userId, yield* now)
+            // A new link (matched by e-mail, or a jit user) is audited; a known one is only touched.
+            if (how !== null)
+              yield* audit.record({
+                action: "sso.identity.linked",
+                targetType: "user",
+                targetId: userId,
+                after: { connection: row.name, subject: person.sub, matched_by: how }
+              })
+          })
+        )
         const amr = Array.isArray(person.amr) ? person.amr : []
         const tokens = yield* auth.federatedLogin(
           tenant,
@@ -395,7 +424,35 @@ export class SsoSignIn extends Effect.Service<SsoSignIn>()("Signet/SsoSignIn", {
         })
     })
 
-    return { start, complete } as const
+    /** A user's links to IdP accounts (none for a malformed id). */
+    const identitiesOf = (userId: string) =>
+      Schema.is(UserId)(userId)
+        ? Effect.map(tenantTx(repo.linksOf(userId)), (rows) => rows.map((r) => new SsoIdentity(r)))
+        : Effect.succeed([])
+
+    /**
+     * Unlinks a user from their IdP account at `connection` (their next SSO
+     * sign-in matches by e-mail again, or is refused under `link_only` when
+     * the address changed); audited `sso.identity.unlinked`.
+     * @errors SsoIdentityNotFound
+     */
+    const unlink = (userId: string, connection: string) =>
+      tenantTx(
+        Effect.gen(function* () {
+          const notFound = new SsoIdentityNotFound({ message: "no such SSO link", connection })
+          if (!Schema.is(UserId)(userId)) return yield* notFound
+          const subjects = yield* repo.unlink(userId, connection)
+          if (subjects.length === 0) return yield* notFound
+          yield* kit.audit.record({
+            action: "sso.identity.unlinked",
+            targetType: "user",
+            targetId: userId,
+            before: { connection, subjects }
+          })
+        })
+      )
+
+    return { start, complete, identitiesOf, unlink } as const
   }),
   dependencies: [SsoSignInRepo.Default]
 }) {}

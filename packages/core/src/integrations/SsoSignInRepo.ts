@@ -25,9 +25,19 @@ export const SignInStateRow = Schema.Struct({
 /** @see SignInStateRow */
 export type SignInStateRow = typeof SignInStateRow.Type
 
+/** A link (`sso_identities`). */
+export const IdentityRow = Schema.Struct({
+  connection: Schema.String,
+  subject: Schema.String,
+  user_id: Schema.String,
+  created_at: Schema.DateTimeUtc,
+  last_login_at: Schema.DateTimeUtc
+})
+
 const iso = (d: DateTime.Utc) => DateTime.formatIso(d)
 const tid = Effect.map(CurrentTenant, (t) => t.id as string)
 const states = Schema.decodeUnknown(Schema.Array(SignInStateRow))
+const identities = Schema.decodeUnknown(Schema.Array(IdentityRow))
 const userIds = Schema.decodeUnknown(Schema.Array(Schema.Struct({ user_id: Schema.String })))
 const span = repoSpan("SsoSignInRepo")
 
@@ -87,6 +97,23 @@ export class SsoSignInRepo extends Effect.Service<SsoSignInRepo>()("Signet/SsoSi
             ON CONFLICT (tenant_id, connection, subject) DO UPDATE SET last_login_at = excluded.last_login_at,
               user_id = excluded.user_id`
       ).pipe(Effect.asVoid, span("link")),
+    /** A user's links, by connection. */
+    linksOf: (userId: string) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`SELECT connection, subject, user_id, created_at, last_login_at FROM sso_identities
+            WHERE tenant_id = ${t} AND user_id = ${userId} ORDER BY connection, subject`
+      ).pipe(Effect.flatMap(identities), span("linksOf")),
+    /** Removes a user's links through `connection`; answers the subjects removed. */
+    unlink: (userId: string, connection: string) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`DELETE FROM sso_identities WHERE tenant_id = ${t} AND user_id = ${userId}
+            AND connection = ${connection} RETURNING subject`
+      ).pipe(
+        Effect.map((r) => r.map((x) => String((x as { subject: unknown }).subject))),
+        span("unlink")
+      ),
     /** Removes every link of a user (the user was deleted). */
     unlinkUser: (userId: string) =>
       Effect.flatMap(tid, (t) => sql`DELETE FROM sso_identities WHERE tenant_id = ${t} AND user_id = ${userId}`).pipe(

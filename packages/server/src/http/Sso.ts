@@ -21,6 +21,8 @@ export const SsoConnectionsHttp = HttpApiBuilder.group(SignetApi, "ssoConnection
     .handle("listSsoConnections", () => asPrincipal(S.list().pipe(read)))
     .handle("getSsoConnection", ({ path }) => asPrincipal(S.get(path.connection).pipe(read)))
     .handle("deleteSsoConnection", ({ path }) => asPrincipal(S.delete(path.connection).pipe(write)))
+    .handle("listSsoIdentities", ({ path }) => asPrincipal(S.identities(path.userId).pipe(read)))
+    .handle("deleteSsoIdentity", ({ path }) => asPrincipal(S.unlink(path.userId, path.connection).pipe(write)))
 )
 
 /** Which connection serves an e-mail address (no credentials). */
