@@ -108,7 +108,7 @@ const beaconStatements = ({ sql, tid, span }: RepoContext) => {
       (tenant) => sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM beacons
         WHERE tenant_id = ${tenant} AND status <> 'revoked'`
     ).pipe(
-      Effect.map((rows) => Number(rows[0]?.n ?? 0)),
+      Effect.flatMap((rows) => Schema.decodeUnknown(DbCount)(rows[0]?.n ?? 0)),
       Effect.orDie,
       span("countLive")
     ),

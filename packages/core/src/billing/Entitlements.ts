@@ -98,9 +98,9 @@ export class Entitlements extends Effect.Service<Entitlements>()("Signet/Entitle
       })
     )
 
-    /** The current tenant's compiled plan (cached). */
     // The cache's expiry reads the process clock, not Effect's `Clock`: it is not business time
     // (a test moving the TestClock must not expire it), and it is the hot path's one clock read.
+    /** The current tenant's compiled plan (cached). */
     const current: Effect.Effect<CompiledPlan, never, CurrentTenant> = Effect.flatMap(CurrentTenant, (tenant) => {
       const hit = cache.get(tenant.id)
       const now = Date.now()

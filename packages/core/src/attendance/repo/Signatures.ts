@@ -15,7 +15,7 @@ import {
 } from "@signet/contracts/attendance/Domain"
 import type { UserId } from "@signet/contracts/kernel/Ids"
 import { DateTime, Effect, Schema } from "effect"
-import { json } from "../../kernel/Sql.js"
+import { DbCount, json } from "../../kernel/Sql.js"
 import type { RepoContext } from "./Context.js"
 
 /** How a signature is looked up: by id, by idempotency key, or by signer and course. */
@@ -102,7 +102,7 @@ export const signaturesRepo = ({ span, sql, tid }: RepoContext) => {
         (t) => sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM signatures
           WHERE tenant_id = ${t} AND received_at >= ${DateTime.formatIso(from)}`
       ).pipe(
-        Effect.map((rows) => Number(rows[0]?.n ?? 0)),
+        Effect.flatMap((rows) => Schema.decodeUnknown(DbCount)(rows[0]?.n ?? 0)),
         Effect.orDie,
         span("countSignaturesSince")
       ),

@@ -17,7 +17,7 @@ import { User, UserId, type UserStatus, type UserType } from "@signet/contracts/
 import { CurrentTenant, TenantId } from "@signet/contracts/kernel/Context"
 import { Data, Effect, Option, Schema, Struct } from "effect"
 import { isUniqueViolation } from "../../kernel/Database.js"
-import { DbBool, repoSpan } from "../../kernel/Sql.js"
+import { DbBool, DbCount, repoSpan } from "../../kernel/Sql.js"
 
 /** A user row including the secret columns (never leaves the identity module). */
 export const UserRow = Schema.Struct({
@@ -204,7 +204,7 @@ const userReads = (sql: SqlClient.SqlClient) => {
       (tenant) => sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM users
         WHERE tenant_id = ${tenant} AND deleted_at IS NULL`
     ).pipe(
-      Effect.map((rows) => Number(rows[0]?.n ?? 0)),
+      Effect.flatMap((rows) => Schema.decodeUnknown(DbCount)(rows[0]?.n ?? 0)),
       Effect.orDie,
       span("countLive")
     ),
