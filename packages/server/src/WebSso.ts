@@ -14,6 +14,10 @@
  *   redirects to `return_to` (default `/t/{slug}/`). Any failure redirects
  *   to `/t/{slug}/login?sso_error=<reason>` instead, which the login page
  *   explains.
+ * - `POST …/sso/callback` — the same URL is a SAML connection's assertion
+ *   consumer service (HTTP-POST binding: `SAMLResponse`, `RelayState`); its
+ *   state cookie is `SameSite=None; Secure`, since a cross-site form POST
+ *   carries no other.
  *
  * @module
  */
@@ -55,20 +59,30 @@ const reasonOf = (e: { readonly _tag: string; readonly reason?: unknown }): stri
 
 const digest = (s: string) => Crypto.createHash("sha256").update(s).digest()
 
-/** Sets (or, with `""`, expires) the state cookie on the response. */
-const stateCookie = (config: ServerConfig, slug: string, state: string) =>
+/**
+ * Sets (or, with `""`, expires) the state cookie on the response. OIDC's
+ * answer comes back as a cross-site top-level GET (`SameSite=Lax` is sent);
+ * SAML's as a cross-site form POST, which only a `SameSite=None; Secure`
+ * cookie reaches (browsers accept `Secure` on http only for localhost).
+ */
+const stateCookie = (config: ServerConfig, slug: string, state: string, protocol: "oidc" | "saml" = "oidc") =>
   HttpApp.appendPreResponseHandler((_request, response) =>
     Effect.orDie(
       HttpServerResponse.setCookie(response, SSO_STATE_COOKIE, state, {
         httpOnly: true,
-        secure: secure(config),
-        // Lax: the IdP's redirect back is a cross-site top-level GET.
-        sameSite: "lax",
+        secure: protocol === "saml" || secure(config),
+        sameSite: protocol === "saml" ? "none" : "lax",
         path: callbackPath(slug),
         maxAge: state === "" ? 0 : "10 minutes"
       })
     )
   )
+
+/** Whether the browser's state cookie is `state` (compared in constant time). */
+const boundTo = (request: HttpServerRequest.HttpServerRequest, state: string) => {
+  const bound = request.cookies[SSO_STATE_COOKIE] ?? ""
+  return bound !== "" && state !== "" && Crypto.timingSafeEqual(digest(bound), digest(state))
+}
 
 /**
  * Starts a browser sign-in through `params.connection`: a 302 to the IdP
@@ -84,19 +98,20 @@ export const webSsoLogin = (
   }
 ) =>
   Effect.gen(function* () {
-    const request = yield* HttpServerRequest.HttpServerRequest
     const client = yield* clientInfo(config)
     const started = yield* SsoAdmin.signInStart(
       slug,
       {
         connection: params.connection,
-        redirect_uri: `${publicOrigin(config, request).replace(/\/$/, "")}${callbackPath(slug)}`,
+        redirect_uri: yield* ssoCallbackUrl(config, slug),
         return_to: params.return_to,
         login_hint: params.login_hint
       },
       client
     )
-    yield* stateCookie(config, slug, new URL(started.authorization_url).searchParams.get("state") ?? "")
+    const url = new URL(started.authorization_url)
+    const state = url.searchParams.get(started.protocol === "saml" ? "RelayState" : "state") ?? ""
+    yield* stateCookie(config, slug, state, started.protocol)
     return HttpServerResponse.redirect(started.authorization_url, { status: 302 })
   }).pipe(
     Effect.catchAll((e) => Effect.succeed(HttpServerResponse.redirect(loginPage(slug, reasonOf(e)), { status: 302 })))
@@ -113,9 +128,7 @@ export const webSsoCallback = (config: ServerConfig, slug: string) =>
     yield* stateCookie(config, slug, "")
     const at = request.url.indexOf("?")
     const query = at < 0 ? "" : request.url.slice(at + 1)
-    const state = new URLSearchParams(query).get("state") ?? ""
-    const bound = request.cookies[SSO_STATE_COOKIE] ?? ""
-    if (bound === "" || state === "" || !Crypto.timingSafeEqual(digest(bound), digest(state)))
+    if (!boundTo(request, new URLSearchParams(query).get("state") ?? ""))
       return HttpServerResponse.redirect(loginPage(slug, "browser_mismatch"), { status: 302 })
     const client = yield* clientInfo(config)
     const done = yield* SsoAdmin.signInComplete(slug, query, client)
@@ -123,4 +136,34 @@ export const webSsoCallback = (config: ServerConfig, slug: string) =>
     return HttpServerResponse.redirect(done.return_to ?? `/t/${encodeURIComponent(slug)}/`, { status: 302 })
   }).pipe(
     Effect.catchAll((e) => Effect.succeed(HttpServerResponse.redirect(loginPage(slug, reasonOf(e)), { status: 302 })))
+  )
+
+/**
+ * The SAML assertion consumer service (HTTP-POST binding): with the
+ * browser's state cookie matching `RelayState`, core validates the response
+ * and opens the session; then as {@link webSsoCallback}.
+ */
+export const webSsoSamlCallback = (
+  config: ServerConfig,
+  slug: string,
+  form: { readonly SAMLResponse: string; readonly RelayState: string }
+) =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    yield* stateCookie(config, slug, "", "saml")
+    if (!boundTo(request, form.RelayState))
+      return HttpServerResponse.redirect(loginPage(slug, "browser_mismatch"), { status: 302 })
+    const client = yield* clientInfo(config)
+    const done = yield* SsoAdmin.signInCompleteSaml(slug, form, client)
+    yield* setSessionCookies(config, slug, done.tokens)
+    return HttpServerResponse.redirect(done.return_to ?? `/t/${encodeURIComponent(slug)}/`, { status: 302 })
+  }).pipe(
+    Effect.catchAll((e) => Effect.succeed(HttpServerResponse.redirect(loginPage(slug, reasonOf(e)), { status: 302 })))
+  )
+
+/** The callback URL of tenant `slug` (the OIDC redirect URI and SAML assertion consumer service). */
+export const ssoCallbackUrl = (config: ServerConfig, slug: string) =>
+  Effect.map(
+    HttpServerRequest.HttpServerRequest,
+    (request) => `${publicOrigin(config, request).replace(/\/$/, "")}${callbackPath(slug)}`
   )

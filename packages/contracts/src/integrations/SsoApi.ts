@@ -18,6 +18,7 @@ import { Schema } from "effect"
 import { Conflict, Forbidden, TenantNotFound, ValidationError } from "../kernel/Errors.js"
 import { UserAuth } from "../kernel/Security.js"
 import {
+  PutSamlConnection,
   PutSsoConnection,
   SsoConnection,
   SsoConnectionNotFound,
@@ -42,6 +43,12 @@ export class SsoConnectionsApi extends HttpApiGroup.make("ssoConnections")
       .setPayload(PutSsoConnection)
       .addSuccess(SsoConnection)
       .annotate(OpenApi.Summary, "Register or replace an SSO connection; the secret is never answered (sso:write)")
+  )
+  .add(
+    HttpApiEndpoint.put("putSamlConnection")`/api/v1/tenants/${slug}/sso/saml-connections/${connection}`
+      .setPayload(PutSamlConnection)
+      .addSuccess(SsoConnection)
+      .annotate(OpenApi.Summary, "Register or replace a SAML 2.0 connection from the IdP's metadata (sso:write)")
   )
   .add(
     HttpApiEndpoint.get("listSsoConnections")`/api/v1/tenants/${slug}/sso/connections`.addSuccess(

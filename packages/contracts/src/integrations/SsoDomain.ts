@@ -49,10 +49,16 @@ export type SsoProvisioning = typeof SsoProvisioning.Type
 /** The user type a `jit` connection gives new users. */
 export const SsoUserType = Schema.Literal("student", "teacher", "admin", "dev")
 
+/** The protocol of a connection: OpenID Connect (discovery, code flow) or SAML 2.0 (Web Browser SSO profile). */
+export const SsoProtocol = Schema.Literal("oidc", "saml")
+/** @see SsoProtocol */
+export type SsoProtocol = typeof SsoProtocol.Type
+
 /** A tenant's SSO connection; the client secret is never answered. */
 export class SsoConnection extends Schema.Class<SsoConnection>("SsoConnection")({
   name: SsoConnectionName,
-  /** The IdP's issuer; its endpoints come from `/.well-known/openid-configuration`. */
+  protocol: SsoProtocol,
+  /** OIDC: the IdP's issuer (its endpoints from `/.well-known/openid-configuration`); SAML: the IdP's entity ID. */
   issuer: Schema.String,
   client_id: Schema.String,
   scopes: Schema.Array(Schema.String),
@@ -62,8 +68,37 @@ export class SsoConnection extends Schema.Class<SsoConnection>("SsoConnection")(
   default_user_type: SsoUserType,
   /** Users of `domains` may no longer sign in with a password. */
   sso_only: Schema.Boolean,
+  /** SAML: the IdP's single sign-on URL (HTTP-Redirect binding); null for OIDC. */
+  saml_sso_url: Schema.NullOr(Schema.String),
+  /** SAML: SHA-256 fingerprints of the IdP's signing certificates; empty for OIDC. */
+  saml_certificate_fingerprints: Schema.Array(Schema.String),
   created_at: Schema.DateTimeUtc,
   updated_at: Schema.DateTimeUtc
+}) {}
+
+/** IdP signing certificates of one SAML connection at most (rollover: old and new). */
+export const MAX_SAML_CERTIFICATES = 4
+
+/**
+ * Registering (or replacing) a tenant's SAML 2.0 connection (issue 19 §2):
+ * the IdP's entity ID, single sign-on URL and signing certificates (PEM),
+ * from its metadata. Signet is the service provider; its metadata is at
+ * `…/sso/connections/{name}/saml-metadata`.
+ */
+export class PutSamlConnection extends Schema.Class<PutSamlConnection>("PutSamlConnection")({
+  /** The IdP's entity ID (the `Issuer` of its responses). */
+  idp_entity_id: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(1024)),
+  /** `https://` single sign-on URL (HTTP-Redirect binding; plain `http` only on loopback when the operator allows it). */
+  sso_url: Schema.String.pipe(Schema.maxLength(2048)),
+  /** PEM X.509 certificates the IdP signs assertions with (1–4: add the new one before a rollover). */
+  certificates: Schema.Array(Schema.String.pipe(Schema.maxLength(16_384))).pipe(
+    Schema.minItems(1),
+    Schema.maxItems(MAX_SAML_CERTIFICATES)
+  ),
+  domains: Schema.Array(SsoEmailDomain).pipe(Schema.minItems(1), Schema.maxItems(MAX_SSO_DOMAINS)),
+  provisioning: SsoProvisioning,
+  default_user_type: Schema.optionalWith(SsoUserType, { default: () => "teacher" as const }),
+  sso_only: Schema.optionalWith(Schema.Boolean, { default: () => false })
 }) {}
 
 /** Registering (or replacing) a tenant's SSO connection. */

@@ -24,7 +24,7 @@ import { Schema } from "effect"
 import { TokenPair } from "../identity/Domain.js"
 import { Conflict, QuotaExceeded, RateLimited, TenantNotFound, ValidationError } from "../kernel/Errors.js"
 import { OAuthProviderError, OAuthStateInvalid } from "./OAuthDomain.js"
-import { SsoConnectionName, SsoConnectionNotFound } from "./SsoDomain.js"
+import { SsoConnectionName, SsoConnectionNotFound, SsoProtocol } from "./SsoDomain.js"
 
 /** How long a started sign-in may be completed, in ms (ten minutes). */
 export const SSO_STATE_TTL_MS = 10 * 60_000
@@ -71,6 +71,8 @@ export class StartSsoSignIn extends Schema.Class<StartSsoSignIn>("StartSsoSignIn
 
 /** A started sign-in: send the browser to `authorization_url` before `expires_at`. */
 export class SsoSignInStart extends Schema.Class<SsoSignInStart>("SsoSignInStart")({
+  /** `saml`: the IdP answers with a form POST of `SAMLResponse` and `RelayState` to the callback. */
+  protocol: SsoProtocol,
   authorization_url: Schema.String,
   expires_at: Schema.DateTimeUtc
 }) {}
@@ -81,6 +83,10 @@ export class CompleteSsoSignIn extends Schema.Class<CompleteSsoSignIn>("Complete
 }) {}
 
 const slug = HttpApiSchema.param("slug", Schema.String)
+const connection = HttpApiSchema.param("connection", SsoConnectionName)
+
+/** A base64 `SAMLResponse` at most, in characters (≈ 192 KiB of XML). */
+export const SAML_RESPONSE_MAX_CHARS = 262_144
 
 /** `ssoSignIn` group: signing in through an SSO connection (no credentials). */
 export class SsoSignInApi extends HttpApiGroup.make("ssoSignIn")
@@ -103,6 +109,28 @@ export class SsoSignInApi extends HttpApiGroup.make("ssoSignIn")
         OpenApi.Summary,
         "Where the IdP returns the browser: opens the browser session, then redirects to return_to (or the login page with sso_error)"
       )
+  )
+  .add(
+    HttpApiEndpoint.post("ssoSamlCallback")`/api/v1/tenants/${slug}/sso/callback`
+      .setPayload(
+        HttpApiSchema.withEncoding(
+          Schema.Struct({
+            SAMLResponse: Schema.String.pipe(Schema.maxLength(SAML_RESPONSE_MAX_CHARS)),
+            RelayState: Schema.String.pipe(Schema.maxLength(512))
+          }),
+          { kind: "UrlParams" }
+        )
+      )
+      .addSuccess(HttpApiSchema.Empty(302))
+      .annotate(
+        OpenApi.Summary,
+        "SAML assertion consumer service (HTTP-POST binding): opens the browser session, then redirects as the GET callback does"
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("ssoSamlMetadata")`/api/v1/tenants/${slug}/sso/connections/${connection}/saml-metadata`
+      .addSuccess(HttpApiSchema.Text({ contentType: "application/samlmetadata+xml" }))
+      .annotate(OpenApi.Summary, "The service provider metadata of a SAML connection, for the IdP")
   )
   .add(
     HttpApiEndpoint.post("startSsoSignIn")`/api/v1/tenants/${slug}/sso/start`

@@ -25,6 +25,9 @@
  *   OpenID Connect IdPs for its users' sign-in — issuer, client (secret
  *   envelope-encrypted, {@link ssoClientSecretColumn}), scopes, e-mail
  *   domains (JSON array), provisioning mode and the `sso_only` flag;
+ * - `sso_connections.protocol`, `saml_sso_url`, `saml_certificates` (0007):
+ *   SAML 2.0 connections (the IdP's entity ID in `issuer`, its signing
+ *   certificates as a JSON array of PEM);
  * - `sso_sign_in_states` and `sso_identities` (0006): started sign-ins
  *   (hashed state, encrypted PKCE verifier, nonce; ten minutes) and the link
  *   from an IdP's subject to a Signet user.
@@ -297,6 +300,16 @@ export const integrationsMigrations: ModuleMigrations = {
       yield* sql.unsafe(`CREATE INDEX sso_identities_user ON sso_identities (tenant_id, user_id)`)
       yield* enableTenantRls("sso_sign_in_states")
       yield* enableTenantRls("sso_identities")
+    }),
+    "0007_sso_saml": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      // SAML 2.0 connections beside OIDC ones: `issuer` holds the IdP's entity ID.
+      yield* sql.unsafe(
+        `ALTER TABLE sso_connections ADD COLUMN protocol TEXT NOT NULL DEFAULT 'oidc' CHECK (protocol IN ('oidc', 'saml'))`
+      )
+      yield* sql.unsafe(`ALTER TABLE sso_connections ADD COLUMN saml_sso_url TEXT`)
+      yield* sql.unsafe(`ALTER TABLE sso_connections ADD COLUMN saml_certificates ${t.json} NOT NULL DEFAULT '[]'`)
     })
   }
 }

@@ -9,23 +9,44 @@
  *
  * @module
  */
-import type { PutSsoConnection } from "@signet/contracts/integrations/SsoDomain"
+import {
+  type PutSamlConnection,
+  type PutSsoConnection,
+  SsoConnectionNotFound
+} from "@signet/contracts/integrations/SsoDomain"
 import { CurrentActor, CurrentTenant, systemActor } from "@signet/contracts/kernel/Context"
 import { TenantNotFound } from "@signet/contracts/kernel/Errors"
 import { Effect } from "effect"
 import { policyRequire } from "../access/Policy.js"
 import type { ClientInfo } from "../identity/Auth.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
+import { samlMetadata } from "./SamlSignIn.js"
 import { SsoConnections } from "./SsoConnections.js"
 import { SsoSignIn, type SsoStartRequest } from "./SsoSignIn.js"
 
 const read = policyRequire("sso", "read")
 const write = policyRequire("sso", "write")
 
+/** Runs `self` in the active tenant `slug` as Signet itself (a suspended tenant answers like an unknown one). */
+const inActiveTenant = <A, E, R>(slug: string, self: Effect.Effect<A, E, R>) =>
+  Tenancy.use((t) => t.resolveActive(slug)).pipe(
+    Effect.catchTag("TenantSuspended", () =>
+      Effect.fail(new TenantNotFound({ message: `no tenant "${slug}"`, tenant: slug }))
+    ),
+    Effect.flatMap((tenant) =>
+      self.pipe(
+        Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }),
+        Effect.provideService(CurrentActor, systemActor)
+      )
+    )
+  )
+
 /** SSO connections; see the module comment for who may do what. */
 export const SsoAdmin = {
   /** Registers or replaces the connection `name` (the secret is never answered). */
   put: (name: string, input: PutSsoConnection) => write(SsoConnections.use((s) => s.put(name, input))),
+  /** Registers or replaces the SAML 2.0 connection `name` (`sso:write`). */
+  putSaml: (name: string, input: PutSamlConnection) => write(SsoConnections.use((s) => s.putSaml(name, input))),
   list: () => read(SsoConnections.use((s) => s.list)),
   get: (name: string) => read(SsoConnections.use((s) => s.get(name))),
   delete: (name: string) => write(SsoConnections.use((s) => s.delete(name))),
@@ -41,16 +62,9 @@ export const SsoAdmin = {
    * suspended tenant: one answer)
    */
   discoverIn: (slug: string, email: string) =>
-    Tenancy.use((t) => t.resolveActive(slug)).pipe(
-      Effect.catchTag("TenantSuspended", () =>
-        Effect.fail(new TenantNotFound({ message: `no tenant "${slug}"`, tenant: slug }))
-      ),
-      Effect.flatMap((tenant) =>
-        SsoConnections.use((s) => s.discover(email)).pipe(
-          Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }),
-          Effect.provideService(CurrentActor, systemActor)
-        )
-      )
+    inActiveTenant(
+      slug,
+      SsoConnections.use((s) => s.discover(email))
     ),
   /**
    * Starts a sign-in through a connection of the active tenant `slug` (no
@@ -63,5 +77,32 @@ export const SsoAdmin = {
    * credentials: the state is the proof). See `SsoSignIn.complete` for its errors.
    */
   signInComplete: (slug: string, callback: string, client: ClientInfo) =>
-    SsoSignIn.use((s) => s.complete(slug, callback, client))
+    SsoSignIn.use((s) => s.complete(slug, callback, client)),
+  /**
+   * Completes a SAML sign-in from the IdP's form POST (no credentials: the
+   * signed assertion for this sign-in's request is the proof). See
+   * `SsoSignIn.completeSaml` for its errors.
+   */
+  signInCompleteSaml: (
+    slug: string,
+    form: { readonly SAMLResponse: string; readonly RelayState: string },
+    client: ClientInfo
+  ) => SsoSignIn.use((s) => s.completeSaml(slug, form, client)),
+  /**
+   * Signet's SP metadata for the SAML connection `name` of the active tenant
+   * `slug`, whose assertion consumer service is `acsUrl` (public, for the
+   * IdP's administrator). @errors TenantNotFound, SsoConnectionNotFound (also
+   * for an OIDC connection)
+   */
+  samlMetadataIn: (slug: string, name: string, acsUrl: string) =>
+    inActiveTenant(
+      slug,
+      Effect.flatMap(
+        SsoConnections.use((s) => s.rowOf(name)),
+        (row) =>
+          row.protocol === "saml"
+            ? Effect.succeed(samlMetadata(row, slug, acsUrl))
+            : Effect.fail(new SsoConnectionNotFound({ message: "no such SAML connection", connection: name }))
+      )
+    )
 } as const

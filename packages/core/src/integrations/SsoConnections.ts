@@ -18,14 +18,17 @@
  *
  * @module
  */
+import * as NodeCrypto from "node:crypto"
+import type { SqlClient } from "@effect/sql"
 import {
   MAX_SSO_CONNECTIONS,
+  type PutSamlConnection,
   type PutSsoConnection,
   SsoConnection,
   SsoConnectionNotFound,
   SsoDiscovery
 } from "@signet/contracts/integrations/SsoDomain"
-import { CurrentTenant } from "@signet/contracts/kernel/Context"
+import { type CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
 import { Clock, Config, DateTime, Effect, Option, Redacted, Ref } from "effect"
 import { Audit } from "../audit/Audit.js"
@@ -36,10 +39,22 @@ import { ssoClientSecretColumn } from "./Migrations.js"
 import { acceptableOAuthUrl } from "./OAuthKit.js"
 import { type ConnectionRow, SsoRepo } from "./SsoRepo.js"
 
+/** A PEM X.509 certificate, or undefined when `pem` is not one. */
+export const certificateOf = (pem: string): NodeCrypto.X509Certificate | undefined => {
+  try {
+    return new NodeCrypto.X509Certificate(pem)
+  } catch {
+    return undefined
+  }
+}
+
 /** The public form of a stored connection (no secret). */
 export const presentConnection = (row: ConnectionRow) =>
   new SsoConnection({
     name: row.name,
+    protocol: row.protocol,
+    saml_sso_url: row.saml_sso_url,
+    saml_certificate_fingerprints: row.saml_certificates.map((pem) => certificateOf(pem)?.fingerprint256 ?? "invalid"),
     issuer: row.issuer,
     client_id: row.client_id,
     scopes: row.scopes,
@@ -55,6 +70,77 @@ export const presentConnection = (row: ConnectionRow) =>
 export const emailDomain = (email: string): string | undefined => {
   const at = email.lastIndexOf("@")
   return at < 1 || at === email.length - 1 ? undefined : email.slice(at + 1).toLowerCase()
+}
+
+/** What the writers store through (see the service). */
+type Save = (
+  name: string,
+  fields: Omit<ConnectionRow, "name" | "created_at" | "updated_at">
+) => Effect.Effect<SsoConnection, Conflict, CurrentTenant | CurrentActor | SqlClient.SqlClient>
+
+/** Registering OIDC and SAML connections: their own checks, then `save`. */
+const makeWriters = (
+  save: Save,
+  encryptSecret: (name: string, secret: string) => Effect.Effect<string, never, CurrentTenant>,
+  allowHttp: Effect.Effect<boolean>
+) => {
+  /**
+   * Registers or replaces the tenant's OpenID Connect connection `name`.
+   * @errors ValidationError (issuer, scopes), Conflict (MAX_SSO_CONNECTIONS
+   *   reached, a domain served by another connection)
+   */
+  const put = (name: string, input: PutSsoConnection) =>
+    Effect.gen(function* () {
+      if (!acceptableOAuthUrl(input.issuer, yield* allowHttp))
+        return yield* ValidationError.field("issuer", "must be an https:// URL without credentials or fragment")
+      if (!input.scopes.includes("openid") || !input.scopes.includes("email"))
+        return yield* ValidationError.field("scopes", "must include openid and email")
+      return yield* save(name, {
+        issuer: input.issuer,
+        client_id: input.client_id,
+        client_secret_enc: yield* encryptSecret(name, Redacted.value(input.client_secret)),
+        scopes: input.scopes,
+        domains: input.domains,
+        provisioning: input.provisioning,
+        default_user_type: input.default_user_type,
+        sso_only: input.sso_only,
+        protocol: "oidc",
+        saml_sso_url: null,
+        saml_certificates: []
+      })
+    }).pipe(Effect.withSpan("SsoConnections.put"))
+
+  /**
+   * Registers or replaces the tenant's SAML 2.0 connection `name`.
+   * @errors ValidationError (single sign-on URL, a certificate that is not
+   *   a PEM X.509 certificate), Conflict (as {@link put})
+   */
+  const putSaml = (name: string, input: PutSamlConnection) =>
+    Effect.gen(function* () {
+      if (!acceptableOAuthUrl(input.sso_url, yield* allowHttp))
+        return yield* ValidationError.field("sso_url", "must be an https:// URL without credentials or fragment")
+      const certificates: Array<string> = []
+      for (const pem of input.certificates) {
+        const cert = certificateOf(pem)
+        if (cert === undefined) return yield* ValidationError.field("certificates", "must be PEM X.509 certificates")
+        certificates.push(cert.toString())
+      }
+      return yield* save(name, {
+        issuer: input.idp_entity_id,
+        client_id: "",
+        client_secret_enc: yield* encryptSecret(name, ""),
+        scopes: [],
+        domains: input.domains,
+        provisioning: input.provisioning,
+        default_user_type: input.default_user_type,
+        sso_only: input.sso_only,
+        protocol: "saml",
+        saml_sso_url: input.sso_url,
+        saml_certificates: certificates
+      })
+    }).pipe(Effect.withSpan("SsoConnections.putSaml"))
+
+  return { put, putSaml }
 }
 
 /** SSO connections of the current tenant; see the module comment. */
@@ -81,23 +167,13 @@ export class SsoConnections extends Effect.Service<SsoConnections>()("Signet/Sso
       )
 
     /**
-     * Registers or replaces the tenant's connection `name`.
-     * @errors ValidationError (issuer, scopes), Conflict (MAX_SSO_CONNECTIONS
-     *   reached, a domain served by another connection)
+     * Stores connection `name` (new or replacing), audited and published.
+     * @errors Conflict (MAX_SSO_CONNECTIONS reached, a domain served by another connection)
      */
-    const put = (name: string, input: PutSsoConnection) =>
+    const save = (name: string, fields: Omit<ConnectionRow, "name" | "created_at" | "updated_at">) =>
       Effect.gen(function* () {
-        if (!acceptableOAuthUrl(input.issuer, (yield* Ref.get(options)).allowHttpLoopback))
-          return yield* ValidationError.field("issuer", "must be an https:// URL without credentials or fragment")
-        if (!input.scopes.includes("openid") || !input.scopes.includes("email"))
-          return yield* ValidationError.field("scopes", "must include openid and email")
-        const tenant = yield* CurrentTenant
         const at = yield* now
-        const secretEnc = yield* envelope.encrypt(
-          Redacted.value(input.client_secret),
-          ssoClientSecretColumn.aad({ tenant_id: tenant.id, name })
-        )
-        const domains = [...new Set(input.domains)]
+        const domains = [...new Set(fields.domains)]
         return yield* tenantTx(
           Effect.gen(function* () {
             const all = yield* repo.list
@@ -113,20 +189,7 @@ export class SsoConnections extends Effect.Service<SsoConnections>()("Signet/Sso
                 message: `a domain is already served by the SSO connection "${taken.name}"`,
                 field: "domains"
               })
-            yield* repo.upsert(
-              {
-                name,
-                issuer: input.issuer,
-                client_id: input.client_id,
-                client_secret_enc: secretEnc,
-                scopes: input.scopes,
-                domains,
-                provisioning: input.provisioning,
-                default_user_type: input.default_user_type,
-                sso_only: input.sso_only
-              },
-              at
-            )
+            yield* repo.upsert({ ...fields, name, domains }, at)
             const after = presentConnection(Option.getOrThrow(yield* repo.find(name)))
             yield* audit.record({
               action: Option.isNone(before) ? "sso.connection.created" : "sso.connection.updated",
@@ -138,12 +201,30 @@ export class SsoConnections extends Effect.Service<SsoConnections>()("Signet/Sso
             yield* events.publish({
               type: "signet.integrations.sso_connection.updated",
               subject: name,
-              data: { name, issuer: after.issuer, domains: after.domains, sso_only: after.sso_only }
+              data: {
+                name,
+                protocol: after.protocol,
+                issuer: after.issuer,
+                domains: after.domains,
+                sso_only: after.sso_only
+              }
             })
             return after
           })
         )
-      }).pipe(Effect.withSpan("SsoConnections.put"))
+      })
+
+    /** The secret column's ciphertext of `secret` for connection `name`. */
+    const encryptSecret = (name: string, secret: string) =>
+      Effect.flatMap(CurrentTenant, (tenant) =>
+        envelope.encrypt(secret, ssoClientSecretColumn.aad({ tenant_id: tenant.id, name }))
+      )
+
+    const { put, putSaml } = makeWriters(
+      save,
+      encryptSecret,
+      Effect.map(Ref.get(options), (o) => o.allowHttpLoopback)
+    )
 
     /** Deletes a connection. @errors SsoConnectionNotFound */
     const remove = (name: string) =>
@@ -173,6 +254,7 @@ export class SsoConnections extends Effect.Service<SsoConnections>()("Signet/Sso
       /** The service options in force (the sign-in's discovery reads `allowHttpLoopback`). */
       options: Ref.get(options),
       put,
+      putSaml,
       delete: remove,
       get: (name: string) => Effect.map(rowOf(name), presentConnection),
       list: Effect.map(tenantTx(repo.list), (rows) => rows.map(presentConnection)),

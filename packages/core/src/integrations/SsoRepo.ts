@@ -25,6 +25,9 @@ export const ConnectionRow = Schema.Struct({
   provisioning: Schema.Literal("jit", "link_only"),
   default_user_type: Schema.Literal("student", "teacher", "admin", "dev"),
   sso_only: DbBool,
+  protocol: Schema.Literal("oidc", "saml"),
+  saml_sso_url: Schema.NullOr(Schema.String),
+  saml_certificates: Strings,
   created_at: Schema.DateTimeUtc,
   updated_at: Schema.DateTimeUtc
 })
@@ -32,7 +35,7 @@ export const ConnectionRow = Schema.Struct({
 export type ConnectionRow = typeof ConnectionRow.Type
 
 const COLUMNS = `name, issuer, client_id, client_secret_enc, scopes, domains, provisioning, default_user_type,
-  sso_only, created_at, updated_at`
+  sso_only, protocol, saml_sso_url, saml_certificates, created_at, updated_at`
 const iso = (d: DateTime.Utc) => DateTime.formatIso(d)
 const tid = Effect.map(CurrentTenant, (t) => t.id as string)
 const rows = Schema.decodeUnknown(Schema.Array(ConnectionRow))
@@ -50,15 +53,17 @@ export class SsoRepo extends Effect.Service<SsoRepo>()("Signet/SsoRepo", {
       Effect.flatMap(
         tid,
         (t) => sql`INSERT INTO sso_connections (tenant_id, name, issuer, client_id, client_secret_enc, scopes,
-            domains, provisioning, default_user_type, sso_only, created_at, updated_at)
+            domains, provisioning, default_user_type, sso_only, protocol, saml_sso_url, saml_certificates,
+            created_at, updated_at)
             VALUES (${t}, ${c.name}, ${c.issuer}, ${c.client_id}, ${c.client_secret_enc}, ${json(c.scopes)},
-              ${json(c.domains)}, ${c.provisioning}, ${c.default_user_type}, ${bool(c.sso_only)},
-              ${iso(at)}, ${iso(at)})
+              ${json(c.domains)}, ${c.provisioning}, ${c.default_user_type}, ${bool(c.sso_only)}, ${c.protocol},
+              ${c.saml_sso_url}, ${json(c.saml_certificates)}, ${iso(at)}, ${iso(at)})
             ON CONFLICT (tenant_id, name) DO UPDATE SET issuer = excluded.issuer,
               client_id = excluded.client_id, client_secret_enc = excluded.client_secret_enc,
               scopes = excluded.scopes, domains = excluded.domains, provisioning = excluded.provisioning,
               default_user_type = excluded.default_user_type, sso_only = excluded.sso_only,
-              updated_at = excluded.updated_at`
+              protocol = excluded.protocol, saml_sso_url = excluded.saml_sso_url,
+              saml_certificates = excluded.saml_certificates, updated_at = excluded.updated_at`
       ).pipe(Effect.asVoid, span("upsert")),
     find: (name: string) =>
       Effect.flatMap(

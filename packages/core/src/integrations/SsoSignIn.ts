@@ -53,9 +53,10 @@ import { RateLimiter } from "../kernel/RateLimit.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
 import { ssoClientSecretColumn, ssoVerifierColumn } from "./Migrations.js"
 import { acceptableOAuthUrl, makeDiscovery, openidClient, reasonOf, sha256, UserId } from "./OAuthKit.js"
+import { samlAuthorize, samlPerson } from "./SamlSignIn.js"
 import { emailDomain, SsoConnections } from "./SsoConnections.js"
 import type { ConnectionRow } from "./SsoRepo.js"
-import { SsoSignInRepo } from "./SsoSignInRepo.js"
+import { type SignInStateRow, SsoSignInRepo } from "./SsoSignInRepo.js"
 
 /** What `start` needs: the connection, the redirect URI registered at the IdP, and optional hints. */
 export interface SsoStartRequest {
@@ -170,6 +171,35 @@ const makeKit = Effect.gen(function* () {
       })
     ).pipe(Effect.zipRight(Effect.fail(new SsoSignInRefused({ message, connection, reason }))))
 
+  /** Stores a started sign-in (expired ones pruned first). @errors RateLimited (MAX_PENDING_SSO_SIGN_INS) */
+  const reserve = (pending: SignInStateRow) =>
+    tenantTx(
+      Effect.gen(function* () {
+        yield* repo.pruneStates(yield* now)
+        if ((yield* repo.countStates) >= MAX_PENDING_SSO_SIGN_INS)
+          return yield* new RateLimited({
+            message: "too many SSO sign-ins in progress for this tenant; retry in a minute",
+            retry_after_seconds: 60,
+            limit: MAX_PENDING_SSO_SIGN_INS,
+            remaining: 0
+          })
+        yield* repo.insertState(pending)
+      })
+    )
+
+  /** Takes the started sign-in `state` names, once, with its connection. @errors OAuthStateInvalid */
+  const takePending = (state: string | null) =>
+    Effect.gen(function* () {
+      const invalid = new OAuthStateInvalid({ message: "unknown, used or expired sign-in" })
+      if (state === null || state.length > 512) return yield* invalid
+      const taken = yield* tenantTx(repo.takeState(sha256(state)))
+      if (Option.isNone(taken) || DateTime.lessThan(taken.value.expires_at, yield* now)) return yield* invalid
+      const row = yield* Effect.catchTag(connections.rowOf(taken.value.connection), "SsoConnectionNotFound", () =>
+        Effect.fail(invalid)
+      )
+      return { pending: taken.value, row }
+    })
+
   return {
     connections,
     repo,
@@ -185,14 +215,33 @@ const makeKit = Effect.gen(function* () {
     limitAddress,
     aad,
     configuration,
-    refuse
+    refuse,
+    reserve,
+    takePending
   } as const
 })
 
 type Kit = Effect.Effect.Success<typeof makeKit>
 
 /** The first step: the IdP's authorization URL. */
-const makeStart = ({ connections, repo, envelope, now, inTenant, limitAddress, aad, configuration }: Kit) => {
+const makeStart = ({ connections, envelope, now, inTenant, limitAddress, aad, configuration, reserve }: Kit) => {
+  /** A SAML sign-in: the AuthnRequest's URL; its ID is kept with the state (the `nonce` column). */
+  const startSaml = (slug: string, row: ConnectionRow, request: SsoStartRequest, state: string) =>
+    Effect.gen(function* () {
+      const { url, requestId } = yield* samlAuthorize(row, slug, request.redirect_uri, state)
+      const expiresAt = DateTime.addDuration(yield* now, `${SSO_STATE_TTL_MS} millis`)
+      yield* reserve({
+        state_hash: sha256(state),
+        connection: row.name,
+        verifier_enc: "",
+        nonce: requestId,
+        redirect_uri: request.redirect_uri,
+        return_to: request.return_to ?? null,
+        expires_at: expiresAt
+      })
+      return new SsoSignInStart({ protocol: "saml", authorization_url: url, expires_at: expiresAt })
+    })
+
   /**
    * Starts a sign-in through `request.connection` of the active tenant
    * `slug`: the IdP's authorization URL (code flow, PKCE S256, state,
@@ -209,8 +258,9 @@ const makeStart = ({ connections, repo, envelope, now, inTenant, limitAddress, a
         if (request.return_to !== undefined && !Schema.is(SsoReturnTo)(request.return_to))
           return yield* ValidationError.field("return_to", "must be a path of this server, starting with /")
         const row = yield* connections.rowOf(request.connection)
-        const config = yield* configuration(row)
         const oidc = yield* openidClient
+        if (row.protocol === "saml") return yield* startSaml(slug, row, request, oidc.randomState())
+        const config = yield* configuration(row)
         const state = oidc.randomState()
         const nonce = oidc.randomNonce()
         const verifier = oidc.randomPKCECodeVerifier()
@@ -219,27 +269,15 @@ const makeStart = ({ connections, repo, envelope, now, inTenant, limitAddress, a
         const expiresAt = DateTime.addDuration(at, `${SSO_STATE_TTL_MS} millis`)
         const stateHash = sha256(state)
         const verifierEnc = yield* envelope.encrypt(verifier, yield* aad(stateHash))
-        yield* tenantTx(
-          Effect.gen(function* () {
-            yield* repo.pruneStates(at)
-            if ((yield* repo.countStates) >= MAX_PENDING_SSO_SIGN_INS)
-              return yield* new RateLimited({
-                message: "too many SSO sign-ins in progress for this tenant; retry in a minute",
-                retry_after_seconds: 60,
-                limit: MAX_PENDING_SSO_SIGN_INS,
-                remaining: 0
-              })
-            yield* repo.insertState({
-              state_hash: stateHash,
-              connection: row.name,
-              verifier_enc: verifierEnc,
-              nonce,
-              redirect_uri: request.redirect_uri,
-              return_to: request.return_to ?? null,
-              expires_at: expiresAt
-            })
-          })
-        )
+        yield* reserve({
+          state_hash: stateHash,
+          connection: row.name,
+          verifier_enc: verifierEnc,
+          nonce,
+          redirect_uri: request.redirect_uri,
+          return_to: request.return_to ?? null,
+          expires_at: expiresAt
+        })
         const url = oidc.buildAuthorizationUrl(config, {
           redirect_uri: request.redirect_uri,
           scope: row.scopes.join(" "),
@@ -249,29 +287,16 @@ const makeStart = ({ connections, repo, envelope, now, inTenant, limitAddress, a
           code_challenge_method: "S256",
           ...(request.login_hint === undefined ? {} : { login_hint: request.login_hint })
         })
-        return new SsoSignInStart({ authorization_url: url.href, expires_at: expiresAt })
+        return new SsoSignInStart({ protocol: "oidc", authorization_url: url.href, expires_at: expiresAt })
       })
     ).pipe(Effect.withSpan("SsoSignIn.start"))
 
   return start
 }
 
-/** The second step: the IdP's answer, who signs in, the session. */
-const makeComplete = (kit: Kit) => {
-  const {
-    connections,
-    repo,
-    envelope,
-    identity,
-    auth,
-    audit,
-    now,
-    inTenant,
-    limitAddress,
-    aad,
-    configuration,
-    refuse
-  } = kit
+/** Who the person is: the code exchange's claims, and their Signet user. */
+const makePeople = (kit: Kit) => {
+  const { repo, identity, refuse } = kit
   /** The code exchange and the person's claims (ID token, then `userinfo` for what it lacks). */
   const exchange = (row: ConnectionRow, config: Oidc.Configuration, url: URL, pending: PendingProof) =>
     Effect.gen(function* () {
@@ -328,10 +353,57 @@ const makeComplete = (kit: Kit) => {
       return { userId: created.id, how: "jit" as const }
     })
 
+  return { exchange, userOf }
+}
+
+/** The second step: the IdP's answer, who signs in, the session. */
+const makeComplete = (kit: Kit) => {
+  const { takePending, repo, envelope, auth, audit, now, inTenant, limitAddress, aad, configuration, refuse } = kit
+  const { exchange, userOf } = makePeople(kit)
+
   /**
-   * Completes a sign-in from the IdP's redirect (`callback`: its URL or
-   * only its query, with `code` and `state`, or `error`) in the active
-   * tenant `slug`, and opens the session of the person's user.
+   * Admits `person`, whom the IdP of `row` vouched for: the e-mail checks,
+   * the user (linked, matched or created), the link, the session.
+   * @errors SsoSignInRefused, QuotaExceeded, ValidationError, Conflict
+   */
+  const admit = (tenant: Tenant, row: ConnectionRow, person: Person, client: ClientInfo) =>
+    Effect.gen(function* () {
+      const email = text(person.email)
+      if (email === undefined)
+        return yield* refuse(row.name, "email_missing", "the IdP did not share an e-mail address", person.sub)
+      if (!emailVerified(person))
+        return yield* refuse(row.name, "email_unverified", "the IdP has not verified this e-mail address", person.sub)
+      const domain = emailDomain(email)
+      if (domain === undefined || !row.domains.includes(domain))
+        return yield* refuse(row.name, "domain_not_served", "this address's domain does not sign in here", person.sub)
+      const { userId, how } = yield* userOf(row, person, email)
+      yield* tenantTx(
+        Effect.gen(function* () {
+          yield* repo.link(row.name, person.sub, userId, yield* now)
+          // A new link (matched by e-mail, or a jit user) is audited; a known one is only touched.
+          if (how !== null)
+            yield* audit.record({
+              action: "sso.identity.linked",
+              targetType: "user",
+              targetId: userId,
+              after: { connection: row.name, subject: person.sub, matched_by: how }
+            })
+        })
+      )
+      const amr = Array.isArray(person.amr) ? person.amr : []
+      return yield* auth.federatedLogin(
+        tenant,
+        userId,
+        { connection: row.name, subject: person.sub, mfa: amr.includes("mfa") },
+        client
+      )
+    })
+
+  /**
+   * Completes an OpenID Connect sign-in from the IdP's redirect
+   * (`callback`: its URL or only its query, with `code` and `state`, or
+   * `error`) in the active tenant `slug`, and opens the session of the
+   * person's user.
    * @errors TenantNotFound, RateLimited, OAuthStateInvalid, OAuthProviderError
    *   (refusal or failed exchange), SsoSignInRefused, QuotaExceeded (a `jit`
    *   user beyond `users.max`), ValidationError, Conflict (a new user's
@@ -341,63 +413,51 @@ const makeComplete = (kit: Kit) => {
     inTenant(slug, (tenant) =>
       Effect.gen(function* () {
         yield* limitAddress(client)
-        const invalid = new OAuthStateInvalid({ message: "unknown, used or expired sign-in" })
-        if (callback.length > 8192) return yield* invalid
+        if (callback.length > 8192) return yield* new OAuthStateInvalid({ message: "unknown, used or expired sign-in" })
         const query = new URLSearchParams(callback.includes("?") ? callback.slice(callback.indexOf("?") + 1) : callback)
         const state = query.get("state")
-        if (state === null || state.length > 512) return yield* invalid
-        const stateHash = sha256(state)
-        const taken = yield* tenantTx(repo.takeState(stateHash))
-        if (Option.isNone(taken) || DateTime.lessThan(taken.value.expires_at, yield* now)) return yield* invalid
-        const pending = taken.value
-        const row = yield* Effect.catchTag(
-          connections.rowOf(pending.connection),
-          "SsoConnectionNotFound",
-          () => invalid
-        )
+        const { pending, row } = yield* takePending(state)
+        if (row.protocol !== "oidc")
+          return yield* new OAuthStateInvalid({ message: "unknown, used or expired sign-in" })
         const config = yield* configuration(row)
         // The redirect URI this sign-in was started with, carrying the IdP's answer.
         const url = new URL(pending.redirect_uri)
         url.search = query.toString()
-        const verifier = yield* envelope.decrypt(pending.verifier_enc, yield* aad(stateHash)).pipe(
+        const verifier = yield* envelope.decrypt(pending.verifier_enc, yield* aad(pending.state_hash)).pipe(
           Effect.map((b) => b.toString("utf8")),
           Effect.orDie
         )
-        const person = yield* exchange(row, config, url, { state, nonce: pending.nonce, verifier })
-        const email = text(person.email)
-        if (email === undefined)
-          return yield* refuse(row.name, "email_missing", "the IdP did not share an e-mail address", person.sub)
-        if (!emailVerified(person))
-          return yield* refuse(row.name, "email_unverified", "the IdP has not verified this e-mail address", person.sub)
-        const domain = emailDomain(email)
-        if (domain === undefined || !row.domains.includes(domain))
-          return yield* refuse(row.name, "domain_not_served", "this address's domain does not sign in here", person.sub)
-        const { userId, how } = yield* userOf(row, person, email)
-        yield* tenantTx(
-          Effect.gen(function* () {
-            yield* repo.link(row.name, person.sub, userId, yield* now)
-            // A new link (matched by e-mail, or a jit user) is audited; a known one is only touched.
-            if (how !== null)
-              yield* audit.record({
-                action: "sso.identity.linked",
-                targetType: "user",
-                targetId: userId,
-                after: { connection: row.name, subject: person.sub, matched_by: how }
-              })
-          })
-        )
-        const amr = Array.isArray(person.amr) ? person.amr : []
-        const tokens = yield* auth.federatedLogin(
-          tenant,
-          userId,
-          { connection: row.name, subject: person.sub, mfa: amr.includes("mfa") },
-          client
-        )
+        const person = yield* exchange(row, config, url, { state: state!, nonce: pending.nonce, verifier })
+        const tokens = yield* admit(tenant, row, person, client)
         return { tokens, return_to: pending.return_to } satisfies SsoSignedIn
       })
     ).pipe(Effect.withSpan("SsoSignIn.complete"))
 
-  return complete
+  /**
+   * Completes a SAML sign-in from the IdP's form POST (`SAMLResponse`,
+   * `RelayState`) in the active tenant `slug`; see `SamlSignIn.ts` for what
+   * the response must satisfy.
+   * @errors as {@link complete}
+   */
+  const completeSaml = (
+    slug: string,
+    form: { readonly SAMLResponse: string; readonly RelayState: string },
+    client: ClientInfo
+  ) =>
+    inTenant(slug, (tenant) =>
+      Effect.gen(function* () {
+        yield* limitAddress(client)
+        const { pending, row } = yield* takePending(form.RelayState)
+        if (row.protocol !== "saml")
+          return yield* new OAuthStateInvalid({ message: "unknown, used or expired sign-in" })
+        const createdAt = DateTime.subtractDuration(pending.expires_at, `${SSO_STATE_TTL_MS} millis`)
+        const person = yield* samlPerson(row, slug, pending.redirect_uri, form.SAMLResponse, pending.nonce, createdAt)
+        const tokens = yield* admit(tenant, row, person, client)
+        return { tokens, return_to: pending.return_to } satisfies SsoSignedIn
+      })
+    ).pipe(Effect.withSpan("SsoSignIn.completeSaml"))
+
+  return { complete, completeSaml }
 }
 
 /** The SSO sign-in service; see the module comment. */
@@ -406,7 +466,7 @@ export class SsoSignIn extends Effect.Service<SsoSignIn>()("Signet/SsoSignIn", {
     const kit = yield* makeKit
     const { events, tenancy, repo, sql } = kit
     const start = makeStart(kit)
-    const complete = makeComplete(kit)
+    const { complete, completeSaml } = makeComplete(kit)
 
     // A deleted user's links go with them.
     yield* events.subscribe({
@@ -452,7 +512,7 @@ export class SsoSignIn extends Effect.Service<SsoSignIn>()("Signet/SsoSignIn", {
         })
       )
 
-    return { start, complete, identitiesOf, unlink } as const
+    return { start, complete, completeSaml, identitiesOf, unlink } as const
   }),
   dependencies: [SsoSignInRepo.Default]
 }) {}

@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { HttpApiBuilder } from "@effect/platform"
+import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
 import { policyUse, SsoAdmin as S, SignetApi } from "@signet/core"
 import { Effect } from "effect"
 import { asPrincipal, clientInfo } from "../Auth.js"
 import type { ServerConfig } from "../Config.js"
-import { webSsoCallback, webSsoLogin } from "../WebSso.js"
+import { ssoCallbackUrl, webSsoCallback, webSsoLogin, webSsoSamlCallback } from "../WebSso.js"
 
 const read = policyUse("sso:read")
 const write = policyUse("sso:write")
@@ -18,6 +18,7 @@ const write = policyUse("sso:write")
 export const SsoConnectionsHttp = HttpApiBuilder.group(SignetApi, "ssoConnections", (h) =>
   h
     .handle("putSsoConnection", ({ path, payload }) => asPrincipal(S.put(path.connection, payload).pipe(write)))
+    .handle("putSamlConnection", ({ path, payload }) => asPrincipal(S.putSaml(path.connection, payload).pipe(write)))
     .handle("listSsoConnections", () => asPrincipal(S.list().pipe(read)))
     .handle("getSsoConnection", ({ path }) => asPrincipal(S.get(path.connection).pipe(read)))
     .handle("deleteSsoConnection", ({ path }) => asPrincipal(S.delete(path.connection).pipe(write)))
@@ -36,6 +37,14 @@ export const SsoSignInHttp = (config: ServerConfig) =>
     h
       .handle("ssoLogin", ({ path, urlParams }) => webSsoLogin(config, path.slug, urlParams))
       .handle("ssoCallback", ({ path }) => webSsoCallback(config, path.slug))
+      .handle("ssoSamlCallback", ({ path, payload }) => webSsoSamlCallback(config, path.slug, payload))
+      .handle("ssoSamlMetadata", ({ path }) =>
+        Effect.flatMap(ssoCallbackUrl(config, path.slug), (acs) =>
+          Effect.map(S.samlMetadataIn(path.slug, path.connection, acs), (xml) =>
+            HttpServerResponse.text(xml, { contentType: "application/samlmetadata+xml" })
+          )
+        )
+      )
       .handle("startSsoSignIn", ({ path, payload }) =>
         Effect.flatMap(clientInfo(config), (client) => S.signInStart(path.slug, payload, client))
       )
