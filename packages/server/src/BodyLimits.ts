@@ -83,7 +83,9 @@ const expectedContentType = (path: string): string =>
         ? "text/calendar"
         : /^\/api\/v1\/tenants\/[^/]+\/oauth\/introspect$/.test(path)
           ? "application/x-www-form-urlencoded" // RFC 7662 §2.1
-          : "application/json"
+          : /^\/api\/v1\/tenants\/[^/]+\/sso\/callback$/.test(path)
+            ? "application/x-www-form-urlencoded" // SAML HTTP-POST binding (SAML Bindings §3.5)
+            : "application/json"
 
 /**
  * Whether a request body's `Content-Type` is the endpoint's (issue 15 §5:
