@@ -6,6 +6,8 @@
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { testDialects } from "@signet/core/testing"
+import { samlTestIdp } from "@signet/core/testing/saml"
+import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { cliTenant, TIMEOUT } from "./cli-support.js"
 
@@ -65,6 +67,35 @@ for (const dialect of testDialects()) {
         expect(clash.stderr).toContain('already served by the SSO connection "entra"')
         const listed = JSON.parse((await cli.signet(["sso-connection", "list", ...T, "--json"])).stdout)
         expect(listed.map((c: { name: string }) => c.name)).toEqual(["entra"])
+      },
+      TIMEOUT
+    )
+
+    it(
+      "put-saml registers a SAML connection from the IdP's metadata file",
+      async () => {
+        const idp = await Effect.runPromise(samlTestIdp)
+        const file = Path.join(cli.dir, "idp-metadata.xml")
+        Fs.writeFileSync(file, idp.metadataXml())
+        const saved = await cli.signet([
+          "sso-connection",
+          "put-saml",
+          "adfs",
+          ...T,
+          "--metadata-file",
+          file,
+          "--domain",
+          "saml.example",
+          "--json"
+        ])
+        expect(saved.code, saved.stderr).toBe(0)
+        expect(JSON.parse(saved.stdout)).toMatchObject({
+          name: "adfs",
+          protocol: "saml",
+          issuer: idp.entityId,
+          saml_sso_url: idp.ssoUrl,
+          domains: ["saml.example"]
+        })
       },
       TIMEOUT
     )

@@ -235,6 +235,7 @@ export {
   type RelayOptions,
   relayRetryDelayMs
 } from "./integrations/Relay.js"
+export { MAX_METADATA_CHARS, parseSamlIdpMetadata, type SamlIdpMetadata } from "./integrations/SamlMetadata.js"
 export { MAX_EXCERPT_BYTES, MAX_WEBHOOK_REDIRECTS, redirectTarget, signHeaders } from "./integrations/Send.js"
 export { SsoAdmin } from "./integrations/SsoAdmin.js"
 export { emailDomain, SsoConnections } from "./integrations/SsoConnections.js"

@@ -8,7 +8,7 @@
 import { expect, layer } from "@effect/vitest"
 import { PutSamlConnection } from "@signet/contracts/integrations/SsoDomain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
-import { SsoAdmin, SsoConnections, SsoSignIn } from "@signet/core"
+import { parseSamlIdpMetadata, SsoAdmin, SsoConnections, SsoSignIn } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { type SamlAnswer, samlTestIdp } from "@signet/core/testing/saml"
 import { Effect, Exit, Schema } from "effect"
@@ -262,6 +262,27 @@ for (const dialect of testDialects()) {
             refusedBySaml(yield* post(idp.respond({ request: other, ...ada }), mine.relayState))
           })
         )
+      })
+    )
+
+    it.effect("an IdP's metadata gives the entity ID, the HTTP-Redirect URL and the signing certificate", () =>
+      Effect.gen(function* () {
+        const idp = yield* samlTestIdp
+        const parsed = yield* parseSamlIdpMetadata(idp.metadataXml())
+        expect(parsed).toMatchObject({ idp_entity_id: idp.entityId, sso_url: idp.ssoUrl })
+        expect(parsed.certificates[0]!.replace(/\s+/g, "")).toBe(idp.certificate.replace(/\s+/g, ""))
+      })
+    )
+
+    it.effect("metadata that is not XML, or has no IdP descriptor, is a ValidationError", () =>
+      Effect.gen(function* () {
+        for (const xml of [
+          "<not xml",
+          '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"/>'
+        ])
+          expect(yield* Effect.exit(parseSamlIdpMetadata(xml))).toStrictEqual(
+            Exit.fail(expect.objectContaining({ _tag: "ValidationError" }))
+          )
       })
     )
   })

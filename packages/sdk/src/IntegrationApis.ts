@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { PutSsoConnection } from "@signet/contracts/integrations/SsoDomain"
+import type { PutSamlConnection, PutSsoConnection } from "@signet/contracts/integrations/SsoDomain"
 import type { Session } from "./Session.js"
 import type { PlainOf } from "./Transport.js"
 
@@ -106,6 +106,11 @@ export const ssoApi = ({ call, callWith, anonymous, adopt, path }: Session) => {
     putConnection: (name: string, input: typeof PutSsoConnection.Encoded) =>
       callWith("ssoConnections", "putSsoConnection", input, (r, payload) =>
         r.ssoConnections.putSsoConnection({ ...at(name), payload })
+      ),
+    /** Registers or replaces a SAML 2.0 connection: `{ idp_entity_id, sso_url, certificates, domains, provisioning, … }`. */
+    putSamlConnection: (name: string, input: typeof PutSamlConnection.Encoded) =>
+      callWith("ssoConnections", "putSamlConnection", input, (r, payload) =>
+        r.ssoConnections.putSamlConnection({ ...at(name), payload })
       ),
     connections: () => call((r) => r.ssoConnections.listSsoConnections({ path })),
     connection: (name: string) => call((r) => r.ssoConnections.getSsoConnection(at(name))),

@@ -7,6 +7,7 @@
  */
 import { expect, layer } from "@effect/vitest"
 import { followRedirects, OAUTH_TEST_CLIENT, oauthTestServer } from "@signet/core/testing/oauth"
+import { samlTestIdp } from "@signet/core/testing/saml"
 import { createSignetClient } from "@signet/sdk"
 import { TestServer, testServer } from "@signet/server/testing"
 import { Effect } from "effect"
@@ -48,6 +49,33 @@ layer(testServer("sqlite", {}, { SIGNET_OAUTH_ALLOW_HTTP_ISSUERS: "true" }), {
       const user = yield* run(() => app.sso.completeSignIn(callback))
       expect(user).toMatchObject({ email: "ada@school.example", given_name: "Ada", family_name: "Lovelace" })
       expect((yield* run(() => app.me())).id).toBe(user.id)
+    })
+  )
+
+  it.effect("putSamlConnection registers a SAML connection; connections lists it with its protocol", () =>
+    Effect.gen(function* () {
+      const server = yield* TestServer
+      const run = <A>(f: () => Promise<A>) => Effect.promise(f)
+      const idp = yield* samlTestIdp
+      const operator = createSignetClient({
+        baseUrl: server.url,
+        tenant: "sdk-saml",
+        credentials: { operatorToken: server.token }
+      })
+      yield* run(() => operator.tenants.create({ slug: "sdk-saml", name: "SAML" }))
+      const saved = yield* run(() =>
+        operator.sso.putSamlConnection("adfs", {
+          idp_entity_id: idp.entityId,
+          sso_url: idp.ssoUrl,
+          certificates: [idp.certificate],
+          domains: ["saml.example"],
+          provisioning: "link_only"
+        })
+      )
+      expect(saved).toMatchObject({ name: "adfs", protocol: "saml", saml_sso_url: idp.ssoUrl })
+      expect((yield* run(() => operator.sso.connections())).map((c) => [c.name, c.protocol])).toEqual([
+        ["adfs", "saml"]
+      ])
     })
   )
 })

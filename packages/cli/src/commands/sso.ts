@@ -1,5 +1,5 @@
 /**
- * `signet sso-connection …` — SSO connections (issue 19 §2,
+ * `signet sso-connection …` — SSO connections (OpenID Connect and SAML 2.0) (issue 19 §2,
  * docs/federation.md) on the local database through the same core
  * operations as REST (`SsoAdmin`): a tenant's connections to the school's
  * OpenID Connect IdPs (list, put, delete). Runs as the system actor; core's
@@ -11,7 +11,7 @@
  */
 import * as Fs from "node:fs"
 import { Args, Command, Options } from "@effect/cli"
-import { PutSsoConnection, policyUse, SsoAdmin as S } from "@signet/core"
+import { PutSamlConnection, PutSsoConnection, parseSamlIdpMetadata, policyUse, SsoAdmin as S } from "@signet/core"
 import { Console, Effect, Option, Schema } from "effect"
 import { plain, table } from "../Output.js"
 import { inTenant } from "../Tenant.js"
@@ -99,6 +99,66 @@ const put = Command.make(
   )
 )
 
+const domainOpt = Options.text("domain").pipe(
+  Options.repeated,
+  Options.withDescription("Repeatable: an e-mail domain this connection signs in")
+)
+const provisioningOpt = Options.choice("provisioning", ["link_only", "jit"]).pipe(
+  Options.withDefault("link_only" as const),
+  Options.withDescription("link_only: existing users only (default); jit: create unknown users")
+)
+const userTypeOpt = Options.choice("default-user-type", ["teacher", "student", "admin", "dev"]).pipe(
+  Options.optional,
+  Options.withDescription("The type of users jit creates (default teacher)")
+)
+const ssoOnlyOpt = Options.boolean("sso-only").pipe(
+  Options.withDescription("The domains' users may no longer sign in with a password")
+)
+
+const putSaml = Command.make(
+  "put-saml",
+  {
+    tenant: tenantOpt,
+    name: nameArg,
+    metadataFile: Options.file("metadata-file", { exists: "yes" }).pipe(
+      Options.withDescription("The IdP's SAML metadata (XML): entity ID, single sign-on URL, signing certificates")
+    ),
+    domain: domainOpt,
+    provisioning: provisioningOpt,
+    userType: userTypeOpt,
+    ssoOnly: ssoOnlyOpt,
+    json
+  },
+  (o) =>
+    inTenant(
+      o.tenant,
+      Effect.gen(function* () {
+        const idp = yield* parseSamlIdpMetadata(Fs.readFileSync(o.metadataFile, "utf8")).pipe(
+          Effect.mapError((e) => new Error(`invalid metadata: ${e.message}`))
+        )
+        const input = yield* Schema.decodeUnknown(PutSamlConnection)({
+          ...idp,
+          domains: o.domain,
+          provisioning: o.provisioning,
+          ...Option.match(o.userType, { onNone: () => ({}), onSome: (t) => ({ default_user_type: t }) }),
+          sso_only: o.ssoOnly
+        }).pipe(Effect.mapError((e) => new Error(`invalid connection: ${e.message.split("\n").slice(-1)[0]?.trim()}`)))
+        const saved = yield* S.putSaml(o.name, input).pipe(write)
+        if (o.json) return yield* Console.log(JSON.stringify(plain(saved), null, 2))
+        yield* Console.log(
+          `${saved.name}: SAML ${saved.issuer} for ${saved.domains.join(", ")} (${saved.provisioning}${saved.sso_only ? ", SSO only" : ""})`
+        )
+        yield* Console.log(
+          `Give the IdP Signet's metadata: {public URL}/api/v1/tenants/${o.tenant}/sso/connections/${o.name}/saml-metadata`
+        )
+      })
+    )
+).pipe(
+  Command.withDescription(
+    "Register or replace a SAML 2.0 connection from the IdP's metadata file.\nExample:\n  signet sso-connection put-saml adfs --tenant lycee-hugo --metadata-file ./idp-metadata.xml --domain lycee-hugo.fr"
+  )
+)
+
 const remove = Command.make("delete", { tenant: tenantOpt, name: nameArg }, (o) =>
   inTenant(o.tenant, Effect.zipRight(S.delete(o.name).pipe(write), Console.log(`deleted ${o.name}`)))
 ).pipe(Command.withDescription("Delete an SSO connection (its users keep their accounts)."))
@@ -106,5 +166,5 @@ const remove = Command.make("delete", { tenant: tenantOpt, name: nameArg }, (o) 
 /** `signet sso-connection`: list, put, delete. */
 export const ssoConnection = Command.make("sso-connection").pipe(
   Command.withDescription("A tenant's SSO connections to its OpenID Connect IdPs (docs/federation.md)."),
-  Command.withSubcommands([list, put, remove])
+  Command.withSubcommands([list, put, putSaml, remove])
 )

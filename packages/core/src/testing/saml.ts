@@ -105,6 +105,16 @@ export const samlTestIdp = Effect.gen(function* () {
     ssoUrl: "https://idp.test.example/saml/sso",
     /** The IdP's signing certificate (PEM), as its metadata publishes it. */
     certificate: own.cert,
+    /** The IdP's metadata document (entity ID, HTTP-Redirect single sign-on URL, signing certificate). */
+    metadataXml: () =>
+      `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${entityId}">` +
+      `<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` +
+      `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>` +
+      own.cert.replace(/-----(BEGIN|END) CERTIFICATE-----/g, "").replace(/\s+/g, "") +
+      `</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
+      `<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://idp.test.example/saml/post"/>` +
+      `<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.test.example/saml/sso"/>` +
+      `</md:IDPSSODescriptor></md:EntityDescriptor>`,
     /** The AuthnRequest of Signet's redirect `url` (HTTP-Redirect binding: deflated, base64). */
     requestOf: (url: string): SamlRequest => {
       const u = new URL(url)
