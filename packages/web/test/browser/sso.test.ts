@@ -3,14 +3,15 @@
  * the sign-in page, an address served by an SSO connection offers "Continue
  * with your school account"; it goes to the IdP (`oidc-provider` on
  * loopback) and comes back signed in to the user's home. A refusal the
- * server sends back (`sso_error`) is explained on the page.
+ * server sends back (`sso_error`) is explained on the page. An admin adds
+ * and deletes a connection on the single sign-on page.
  */
 import { describe, expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
 import { OAUTH_TEST_CLIENT, oauthTestServer } from "@signet/core/testing/oauth"
 import { call, onboardTenant, TEST_PASSWORD, TestServer, testServer } from "@signet/server/testing"
 import { Effect, Layer } from "effect"
-import { axeViolations, BrowserLive, browserAvailable, openPage, screenshot, step } from "./harness.js"
+import { axeViolations, BrowserLive, browserAvailable, openPage, screenshot, signIn, step } from "./harness.js"
 
 const serverWithBrowser = (dialect: "sqlite" | "pg") =>
   Layer.merge(testServer(dialect, {}, { SIGNET_OAUTH_ALLOW_HTTP_ISSUERS: "true" }), BrowserLive)
@@ -70,6 +71,33 @@ describe.runIf(browserAvailable())("web app: SSO sign-in", () => {
             const alert = t.page.getByRole("alert")
             yield* step(() => alert.waitFor())
             expect(yield* step(() => alert.textContent())).toContain("There is no Signet account for this address yet")
+          })
+        )
+
+        it.scoped("an admin adds an OpenID Connect connection on the single sign-on page, then deletes it", () =>
+          Effect.gen(function* () {
+            const slug = `wsso-admin-${dialect}`
+            yield* onboardTenant(slug)
+            const t = yield* openPage("desktop")
+            yield* signIn(t, slug, `admin@${slug}.example.edu`)
+            yield* step(() => t.page.goto(`/t/${slug}/admin/sso`))
+            const form = t.page.locator("form", { has: t.page.getByLabel("Issuer URL") })
+            yield* step(() => form.waitFor())
+            yield* step(() => form.getByLabel("Name").fill("google"))
+            yield* step(() => form.getByLabel("Issuer URL").fill("https://accounts.google.com"))
+            yield* step(() => form.getByLabel("Client ID").fill("1234.apps.googleusercontent.com"))
+            yield* step(() => form.getByLabel("Client secret").fill("a-client-secret"))
+            yield* step(() => form.getByLabel(/E-mail domains/).fill("staff.example"))
+            yield* step(() => form.getByRole("button", { name: "Save the connection" }).click())
+            const row = t.page.getByRole("row", { name: /google/ })
+            yield* step(() => row.waitFor())
+            expect(yield* step(() => row.textContent())).toContain("staff.example")
+            expect(yield* axeViolations(t)).toEqual([])
+            yield* screenshot(t, "admin-sso", "desktop", dialect)
+            yield* step(() => t.page.getByRole("button", { name: "Delete the connection google" }).click())
+            yield* step(() => row.getByRole("button", { name: "Delete", exact: true }).click())
+            yield* step(() => t.page.getByText("No connection yet.").waitFor())
+            expect(t.errors).toEqual([])
           })
         )
       }

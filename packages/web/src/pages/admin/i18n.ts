@@ -1,6 +1,9 @@
+import { adminSso } from "./i18n-sso.js"
+
 /** Strings of the admin pages (i18next namespace `admin`), English and French (issue 17). */
 export const admin = {
   en: {
+    ...adminSso.en,
     save: "Save",
     close: "Close",
     table: "Table (scrolls sideways)",
@@ -284,6 +287,7 @@ export const admin = {
     }
   },
   fr: {
+    ...adminSso.fr,
     save: "Enregistrer",
     close: "Fermer",
     table: "Tableau (défile horizontalement)",

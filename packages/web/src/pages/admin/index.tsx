@@ -1,6 +1,7 @@
 /**
  * The admin area (`/t/{slug}/admin/*`, issue 17 "Admin"): users (the area's
  * home), imports, school structure, beacons, connected apps (OIDC clients),
+ * single sign-on (SSO connections),
  * reports, audit log, roles, settings and plan and usage, one file per page. Pages other than users are loaded on demand
  * (charts and import views stay out of the first admin chunk).
  *
@@ -25,12 +26,14 @@ const Roles = lazy(() => import("./Roles.js").then((m) => m.Roles as Page))
 const Apps = lazy(() => import("./Apps.js").then((m) => m.Apps as Page))
 const Settings = lazy(() => import("./Settings.js").then((m) => m.Settings as Page))
 const Billing = lazy(() => import("./Billing.js").then((m) => m.Billing as Page))
+const Sso = lazy(() => import("./Sso.js").then((m) => m.Sso as Page))
 
 const PAGES: ReadonlyArray<readonly [string, Page]> = [
   ["/import", Import],
   ["/academics", Academics],
   ["/beacons", Beacons],
   ["/apps", Apps],
+  ["/sso", Sso],
   ["/reports", Reports],
   ["/audit", Audit],
   ["/roles", Roles],

@@ -1,0 +1,80 @@
+/** Strings of the admin single sign-on page (namespace `admin`, key `sso`), English and French (issue 19 §2). */
+export const adminSso = {
+  en: {
+    sso: {
+      title: "Single sign-on",
+      intro:
+        "Let staff and students sign in with the school's Google Workspace, Microsoft Entra ID or any OpenID Connect or SAML 2.0 identity provider. People whose e-mail domain a connection serves see “Continue with your school account” on the sign-in page.",
+      callback: "Redirect URI (OIDC) and assertion consumer service (SAML) to register at the provider: {{url}}",
+      addOidc: "Add an OpenID Connect connection",
+      addSaml: "Add a SAML 2.0 connection",
+      name: "Name",
+      nameHint: "Lowercase letters, digits and -, e.g. google",
+      issuer: "Issuer URL",
+      clientId: "Client ID",
+      clientSecret: "Client secret",
+      entityId: "IdP entity ID",
+      ssoUrl: "IdP single sign-on URL (HTTP-Redirect)",
+      certificate: "IdP signing certificate (PEM)",
+      domains: "E-mail domains (one per line)",
+      provisioning: "New people",
+      jit: "Create their account on first sign-in",
+      linkOnly: "Only existing accounts may sign in",
+      userType: "Type of created accounts",
+      ssoOnly: "These domains may no longer sign in with a password",
+      save: "Save the connection",
+      saved: "Connection {{name}} saved.",
+      list: "Connections",
+      none: "No connection yet.",
+      protocol: "Protocol",
+      domainsCol: "Domains",
+      policy: "Policy",
+      ssoOnlyYes: "SSO only",
+      ssoOnlyNo: "Password allowed",
+      metadata: "SP metadata",
+      delete: "Delete",
+      deleteLabel: "Delete the connection {{name}}",
+      confirmDelete: "Delete {{name}}? Its users keep their accounts.",
+      cancel: "Cancel"
+    }
+  },
+  fr: {
+    sso: {
+      title: "Authentification unique",
+      intro:
+        "Permettez au personnel et aux élèves de se connecter avec le compte Google Workspace, Microsoft Entra ID ou tout fournisseur OpenID Connect ou SAML 2.0 de l'établissement. Les personnes dont le domaine e-mail est servi par une connexion voient « Continuer avec le compte de l'établissement » sur la page de connexion.",
+      callback:
+        "URI de redirection (OIDC) et service consommateur d'assertions (SAML) à déclarer chez le fournisseur : {{url}}",
+      addOidc: "Ajouter une connexion OpenID Connect",
+      addSaml: "Ajouter une connexion SAML 2.0",
+      name: "Nom",
+      nameHint: "Lettres minuscules, chiffres et -, par ex. google",
+      issuer: "URL de l'émetteur",
+      clientId: "Identifiant client",
+      clientSecret: "Secret client",
+      entityId: "Identifiant d'entité du fournisseur",
+      ssoUrl: "URL d'authentification unique du fournisseur (HTTP-Redirect)",
+      certificate: "Certificat de signature du fournisseur (PEM)",
+      domains: "Domaines e-mail (un par ligne)",
+      provisioning: "Nouvelles personnes",
+      jit: "Créer leur compte à la première connexion",
+      linkOnly: "Seuls les comptes existants peuvent se connecter",
+      userType: "Type des comptes créés",
+      ssoOnly: "Ces domaines ne peuvent plus se connecter avec un mot de passe",
+      save: "Enregistrer la connexion",
+      saved: "Connexion {{name}} enregistrée.",
+      list: "Connexions",
+      none: "Aucune connexion pour l'instant.",
+      protocol: "Protocole",
+      domainsCol: "Domaines",
+      policy: "Règle",
+      ssoOnlyYes: "SSO uniquement",
+      ssoOnlyNo: "Mot de passe permis",
+      metadata: "Métadonnées SP",
+      delete: "Supprimer",
+      deleteLabel: "Supprimer la connexion {{name}}",
+      confirmDelete: "Supprimer {{name}} ? Ses utilisateurs gardent leur compte.",
+      cancel: "Annuler"
+    }
+  }
+} as const
