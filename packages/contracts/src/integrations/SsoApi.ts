@@ -15,6 +15,7 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
+import { UserNotFound } from "../identity/Domain.js"
 import { Conflict, Forbidden, TenantNotFound, ValidationError } from "../kernel/Errors.js"
 import { UserAuth } from "../kernel/Security.js"
 import {
@@ -68,6 +69,7 @@ export class SsoConnectionsApi extends HttpApiGroup.make("ssoConnections")
   .add(
     HttpApiEndpoint.get("listSsoIdentities")`/api/v1/tenants/${slug}/users/${userId}/sso-identities`
       .addSuccess(Schema.Array(SsoIdentity))
+      .addError(UserNotFound)
       .annotate(OpenApi.Summary, "A user's links to IdP accounts, made at SSO sign-in (sso:read)")
   )
   .add(

@@ -83,7 +83,7 @@ export class CompleteSsoSignIn extends Schema.Class<CompleteSsoSignIn>("Complete
 }) {}
 
 const slug = HttpApiSchema.param("slug", Schema.String)
-const connection = HttpApiSchema.param("connection", SsoConnectionName)
+const connection = HttpApiSchema.param("connection", Schema.String)
 
 /** A base64 `SAMLResponse` at most, in characters (≈ 192 KiB of XML). */
 export const SAML_RESPONSE_MAX_CHARS = 262_144

@@ -26,7 +26,7 @@
  * @module
  */
 import { SqlClient } from "@effect/sql"
-import type { TokenPair } from "@signet/contracts/identity/Domain"
+import { type TokenPair, UserNotFound } from "@signet/contracts/identity/Domain"
 import { OAuthProviderError, OAuthStateInvalid } from "@signet/contracts/integrations/OAuthDomain"
 import { SsoIdentity, SsoIdentityNotFound } from "@signet/contracts/integrations/SsoDomain"
 import {
@@ -484,11 +484,15 @@ export class SsoSignIn extends Effect.Service<SsoSignIn>()("Signet/SsoSignIn", {
         })
     })
 
-    /** A user's links to IdP accounts (none for a malformed id). */
+    /** A user's links to IdP accounts. @errors UserNotFound (no such user in the tenant) */
     const identitiesOf = (userId: string) =>
-      Schema.is(UserId)(userId)
-        ? Effect.map(tenantTx(repo.linksOf(userId)), (rows) => rows.map((r) => new SsoIdentity(r)))
-        : Effect.succeed([])
+      tenantTx(
+        Effect.gen(function* () {
+          const notFound = new UserNotFound({ message: `no user ${userId}`, id: userId })
+          if (!Schema.is(UserId)(userId) || Option.isNone(yield* kit.identity.findRow(userId))) return yield* notFound
+          return (yield* repo.linksOf(userId)).map((r) => new SsoIdentity(r))
+        })
+      )
 
     /**
      * Unlinks a user from their IdP account at `connection` (their next SSO
