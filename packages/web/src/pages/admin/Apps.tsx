@@ -15,7 +15,7 @@ import { useState } from "preact/hooks"
 import { call } from "../../app/api.js"
 import { formatDateTime, useT } from "../../app/i18n.js"
 import { ErrorNote, Frame, Loading, useLoad } from "../../app/ui.js"
-import { ActionNotes, field, Section, TableWrap, useAction } from "./shared.js"
+import { ActionNotes, DeleteWithConfirm, field, Section, TableWrap, useAction } from "./shared.js"
 
 /** The lines of a textarea, trimmed, without blanks. */
 const lines = (text: string) =>
@@ -102,7 +102,6 @@ const RegisterForm = ({ slug, onDone }: { slug: string; onDone: () => void }) =>
 const ClientRow = ({ slug, client, onDone }: { slug: string; client: OidcClient; onDone: () => void }) => {
   const t = useT("admin")
   const action = useAction()
-  const [confirm, setConfirm] = useState(false)
   const remove = () =>
     void action
       .run(() =>
@@ -119,26 +118,14 @@ const ClientRow = ({ slug, client, onDone }: { slug: string; client: OidcClient;
       <td>{client.public ? t("apps.kindPublic") : t("apps.kindConfidential")}</td>
       <td>{formatDateTime(client.created_at)}</td>
       <td class="actions">
-        {confirm ? (
-          <span role="alert">
-            {t("apps.confirmDelete", { name: client.name })}{" "}
-            <button type="button" class="danger" disabled={action.busy} onClick={remove}>
-              {t("apps.delete")}
-            </button>{" "}
-            <button type="button" class="secondary" onClick={() => setConfirm(false)}>
-              {t("apps.cancel")}
-            </button>
-          </span>
-        ) : (
-          <button
-            type="button"
-            class="secondary"
-            aria-label={t("apps.deleteLabel", { name: client.name })}
-            onClick={() => setConfirm(true)}
-          >
-            {t("apps.delete")}
-          </button>
-        )}
+        <DeleteWithConfirm
+          label={t("apps.deleteLabel", { name: client.name })}
+          question={t("apps.confirmDelete", { name: client.name })}
+          remove={t("apps.delete")}
+          cancel={t("apps.cancel")}
+          busy={action.busy}
+          onDelete={remove}
+        />
         <ErrorNote error={action.error} />
       </td>
     </tr>

@@ -14,11 +14,10 @@ import type { User } from "@signet/contracts/identity/Domain"
 import { SsoConnectionsApi } from "@signet/contracts/integrations/SsoApi"
 import { PutSamlConnection, PutSsoConnection, type SsoConnection } from "@signet/contracts/integrations/SsoDomain"
 import { Redacted } from "effect"
-import { useState } from "preact/hooks"
 import { call } from "../../app/api.js"
 import { useT } from "../../app/i18n.js"
 import { ErrorNote, Frame, Loading, useLoad } from "../../app/ui.js"
-import { ActionNotes, field, Section, TableWrap, useAction } from "./shared.js"
+import { ActionNotes, DeleteWithConfirm, field, Section, TableWrap, useAction } from "./shared.js"
 
 const lines = (text: string) =>
   text
@@ -159,7 +158,6 @@ const AddForm = ({ slug, protocol, onDone }: { slug: string; protocol: "oidc" | 
 const ConnectionRow = ({ slug, c, onDone }: { slug: string; c: SsoConnection; onDone: () => void }) => {
   const t = useT("admin")
   const action = useAction()
-  const [confirm, setConfirm] = useState(false)
   const remove = () =>
     void action
       .run(() =>
@@ -182,26 +180,14 @@ const ConnectionRow = ({ slug, c, onDone }: { slug: string; c: SsoConnection; on
       </td>
       <td>{c.protocol === "saml" && <a href={metadata}>{t("sso.metadata")}</a>}</td>
       <td class="actions">
-        {confirm ? (
-          <span role="alert">
-            {t("sso.confirmDelete", { name: c.name })}{" "}
-            <button type="button" class="danger" disabled={action.busy} onClick={remove}>
-              {t("sso.delete")}
-            </button>{" "}
-            <button type="button" class="secondary" onClick={() => setConfirm(false)}>
-              {t("sso.cancel")}
-            </button>
-          </span>
-        ) : (
-          <button
-            type="button"
-            class="secondary"
-            aria-label={t("sso.deleteLabel", { name: c.name })}
-            onClick={() => setConfirm(true)}
-          >
-            {t("sso.delete")}
-          </button>
-        )}
+        <DeleteWithConfirm
+          label={t("sso.deleteLabel", { name: c.name })}
+          question={t("sso.confirmDelete", { name: c.name })}
+          remove={t("sso.delete")}
+          cancel={t("sso.cancel")}
+          busy={action.busy}
+          onDelete={remove}
+        />
         <ErrorNote error={action.error} />
       </td>
     </tr>

@@ -207,3 +207,41 @@ export const Section = ({ title, children }: { title: string; children: Componen
     {children}
   </section>
 )
+
+/**
+ * A row's delete button that asks first, inline (`role="alert"`): `label`
+ * names the row for screen readers, `question` is asked, `onDelete` runs
+ * on confirmation while `busy` disables it.
+ */
+export const DeleteWithConfirm = ({
+  label,
+  question,
+  remove,
+  cancel,
+  busy,
+  onDelete
+}: {
+  label: string
+  question: string
+  remove: string
+  cancel: string
+  busy: boolean
+  onDelete: () => void
+}) => {
+  const [confirm, setConfirm] = useState(false)
+  return confirm ? (
+    <span role="alert">
+      {question}{" "}
+      <button type="button" class="danger" disabled={busy} onClick={onDelete}>
+        {remove}
+      </button>{" "}
+      <button type="button" class="secondary" onClick={() => setConfirm(false)}>
+        {cancel}
+      </button>
+    </span>
+  ) : (
+    <button type="button" class="secondary" aria-label={label} onClick={() => setConfirm(true)}>
+      {remove}
+    </button>
+  )
+}
