@@ -115,6 +115,17 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect("two closes of one tenant at once make one invoice; the next number follows without a gap", () =>
+      Effect.gen(function* () {
+        const t = yield* subscribed("inv-race", "starter", 0, "2026-10-01T00:00:00Z")
+        yield* at("2026-11-01T00:00:01Z")
+        const [a, b] = yield* Effect.all([close(t), close(t)], { concurrency: 2 })
+        expect([...numbers(a!.invoices), ...numbers(b!.invoices)]).toEqual(["INV-2026-000001"])
+        yield* at("2026-12-01T00:00:01Z")
+        expect(numbers((yield* close(t)).invoices)).toEqual(["INV-2026-000002"])
+      })
+    )
+
     it.effect("each tenant has its own sequence", () =>
       Effect.gen(function* () {
         const a = yield* subscribed("inv-seq-a", "starter")
