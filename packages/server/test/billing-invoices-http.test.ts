@@ -1,7 +1,8 @@
 /**
  * Issue 20 "Invoices" over REST, on SQLite and Postgres: the operator's
  * period close, a tenant admin's list, invoice and PDF, manual payment with
- * the step-up, and tenant isolation (another tenant's number answers 404).
+ * the step-up, and tenant isolation (another tenant's number answers 404);
+ * the same over RPC (`ListInvoices`, `GetInvoice`).
  * The server runs on the real clock, so a test moves the subscription's
  * period into the past in the database, as time passing would.
  */
@@ -9,7 +10,8 @@ import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
-import { call, expectProblem, onboardTenant, testServer } from "@signet/server/testing"
+import { makeRpcClient } from "@signet/sdk"
+import { call, expectProblem, onboardTenant, TestServer, testServer } from "@signet/server/testing"
 import { Effect } from "effect"
 import { mfaAdmin } from "./billing-support.js"
 
@@ -97,13 +99,16 @@ for (const dialect of testDialects()) {
         })
       )
 
-      it.effect("another tenant's invoice number answers 404 problem+json", () =>
+      it.scoped("another tenant's invoice number answers 404 problem+json, and InvoiceNotFound over RPC", () =>
         Effect.gen(function* () {
           const { number } = yield* invoiced("invhttp-iso-a")
           const other = yield* onboardTenant("invhttp-iso-b")
           const B = "/api/v1/tenants/invhttp-iso-b/billing/invoices"
           const missing = expectProblem(yield* call("GET", `${B}/${number}`, { auth: other }), 404)
           expect(missing.code).toBe("InvoiceNotFound")
+          const rpc = yield* makeRpcClient({ baseUrl: (yield* TestServer).url, token: other })
+          expect((yield* Effect.flip(rpc.GetInvoice({ number })))._tag).toBe("InvoiceNotFound")
+          expect(yield* rpc.ListInvoices()).toEqual([])
           expectProblem(yield* call("GET", `${B}/${number}/pdf`, { auth: other }), 404)
           expect((yield* call("GET", B, { auth: other })).body).toEqual([])
         })
