@@ -8,6 +8,7 @@
 import * as Zlib from "node:zlib"
 import { expect, layer } from "@effect/vitest"
 import {
+  Billing,
   BillingAdmin,
   BillingPlatform,
   CreateSubscription,
@@ -136,7 +137,7 @@ for (const dialect of testDialects()) {
       })
     )
 
-    it.effect("a finalized invoice does not change with late usage, and is paid once, then never voided", () =>
+    it.effect("a finalized invoice does not change when late usage of its period arrives", () =>
       Effect.gen(function* () {
         const t = yield* subscribed("inv-final", "pro")
         yield* calls(t, "c", 1200, "2026-11-10T00:00:00Z")
@@ -145,7 +146,15 @@ for (const dialect of testDialects()) {
         yield* calls(t, "late", 300, "2026-11-20T00:00:00Z") // late events of the closed period
         yield* close(t)
         const again = yield* BillingAdmin.getInvoice(invoice!.number).pipe(billingRead, inTenant(t))
-        expect([again.total, again.lines[1]!.quantity]).toEqual([invoice!.total, 1200])
+        expect([again.status, again.total, again.lines[1]!.quantity]).toEqual(["finalized", invoice!.total, 1200])
+      })
+    )
+
+    it.effect("a manual payment marks a finalized invoice paid (audited); it cannot be paid again or voided", () =>
+      Effect.gen(function* () {
+        const t = yield* subscribed("inv-paid", "starter")
+        yield* at("2026-12-01T00:00:01Z")
+        const [invoice] = (yield* close(t)).invoices
         const audits = yield* auditCount(t)
         const paid = yield* BillingAdmin.payInvoice(invoice!.number, new PayInvoice({ reference: "SEPA-42" })).pipe(
           billingWrite,
@@ -153,14 +162,14 @@ for (const dialect of testDialects()) {
         )
         expect(paid).toMatchObject({ status: "paid", payment_reference: "SEPA-42", total: invoice!.total })
         expect(yield* auditCount(t)).toBe(audits + 1)
+        expect(yield* outboxCount("signet.billing.invoice.paid")).toBeGreaterThanOrEqual(1)
         const voiding = yield* Effect.flip(
           BillingAdmin.voidInvoice(invoice!.number, new VoidInvoice({ reason: "oops" })).pipe(billingWrite, inTenant(t))
         )
-        expect(voiding._tag).toBe("Conflict")
         const repay = yield* Effect.flip(
           BillingAdmin.payInvoice(invoice!.number, new PayInvoice({})).pipe(billingWrite, inTenant(t))
         )
-        expect(repay._tag).toBe("Conflict")
+        expect([voiding._tag, repay._tag]).toEqual(["Conflict", "Conflict"])
       })
     )
 
@@ -227,6 +236,15 @@ for (const dialect of testDialects()) {
             [...s.matchAll(/<([0-9A-Fa-f]+)>\s*Tj/g)].map((h) => Buffer.from(h[1]!, "hex").toString("latin1"))
           )
         expect(shown).toContain(`Invoice ${invoice!.number}`)
+      })
+    )
+
+    it.effect("the billing.close_periods job's run invoices every active tenant whose period ended", () =>
+      Effect.gen(function* () {
+        const t = yield* subscribed("inv-job", "starter", 0, "2027-02-01T00:00:00Z")
+        yield* at("2027-03-01T00:00:01Z")
+        expect(yield* Billing.use((b) => b.closeAllTenants)).toBeGreaterThanOrEqual(1)
+        expect(numbers(yield* list(t))).toEqual(["INV-2027-000001"])
       })
     )
   })

@@ -285,7 +285,21 @@ export const makeInvoices = ({ audit, events, planOf, repo, subscriptions }: Inv
   return {
     closeOne,
     /** The current tenant's invoices, newest first (at most MAX_LISTED_INVOICES). */
-    list: Effect.flatMap(repo.listInvoices(MAX_LISTED_INVOICES), (rows) => Effect.forEach(rows, present)),
+    list: Effect.flatMap(repo.listInvoices(MAX_LISTED_INVOICES), (rows) =>
+      Effect.gen(function* () {
+        // One plan read per plan version, not per invoice.
+        const plans = new Map<string, Plan>()
+        for (const id of new Set(rows.map((r) => r.plan_id))) plans.set(id, yield* planOf(id))
+        return rows.map(
+          (row) =>
+            new Invoice({
+              ...row,
+              plan_code: plans.get(row.plan_id)!.code,
+              plan_version: plans.get(row.plan_id)!.version
+            })
+        )
+      })
+    ),
     /** One invoice by number. @errors InvoiceNotFound */
     get: find,
     /** Marks a finalized invoice paid (manual payment). @errors InvoiceNotFound, Conflict */
