@@ -42,6 +42,7 @@ const subcommands: ReadonlyArray<readonly [name: string, load: () => Promise<Any
   ["plan", () => import("./commands/billing.js").then((m) => m.plan)],
   ["subscription", () => import("./commands/billing.js").then((m) => m.subscription)],
   ["usage", () => import("./commands/billing.js").then((m) => m.usage)],
+  ["invoice", () => import("./commands/invoice.js").then((m) => m.invoice)],
   ["scim-token", () => import("./commands/scim.js").then((m) => m.scimToken)],
   ["operator", () => import("./commands/operator.js").then((m) => m.operator)],
   ["school", () => import("./commands/academics.js").then((m) => m.academicsCommands[0])],

@@ -392,6 +392,12 @@ export interface JobOptions {
   readonly allowInsecureHttp?: boolean | undefined
   /** Run the webhook delivery job (issue 21 §1; default true). */
   readonly webhooks?: boolean | undefined
+  /**
+   * Period of the `billing.close_periods` job (issue 20 "Invoices": ended
+   * subscription periods are invoiced, finalized and rolled on), in ms; `0`
+   * leaves it off (default: `closeIntervalMs`, else 60 000).
+   */
+  readonly billingCloseIntervalMs?: number | undefined
   /** Run the `refresh_oauth` job (OAuth bindings' tokens, every 10 minutes, issue 21 §4; default true). */
   readonly oauthRefresh?: boolean | undefined
   /**
@@ -410,7 +416,8 @@ export interface JobOptions {
  * courses close and their unmarked students become ABSENT; one replica at a
  * time holds its lease) and the timetable sources job (every
  * `timetableSourcesIntervalMs`: due iCalendar URLs are pulled and synced,
- * issue 16; one replica at a time) and, when `nats` is given, the broker
+ * issue 16; one replica at a time), the billing period close (every
+ * `billingCloseIntervalMs`, issue 20; one replica at a time) and, when `nats` is given, the broker
  * relay to NATS JetStream (issue 21 §2; one replica at a time publishes).
  * `signet serve` runs them; an embedder that wants
  * them provides this layer beside {@link layer}:
@@ -422,7 +429,11 @@ export interface JobOptions {
  */
 export const jobs = (
   options: JobOptions = {}
-): Layer.Layer<never, never, Events | Attendance | Timetable | Tenancy | Webhooks | OAuthBindings | BrokerRelay> =>
+): Layer.Layer<
+  never,
+  never,
+  Events | Attendance | Timetable | Tenancy | Webhooks | OAuthBindings | BrokerRelay | Billing
+> =>
   Layer.scopedDiscard(
     Effect.gen(function* () {
       const nats = options.nats
@@ -444,6 +455,9 @@ export const jobs = (
       const interval = options.closeIntervalMs ?? 60_000
       if (interval > 0)
         yield* Effect.forkScoped(Effect.flatMap(Attendance, (a) => a.closeJob({ intervalMs: interval })))
+      const billingEvery = options.billingCloseIntervalMs ?? interval
+      if (billingEvery > 0)
+        yield* Effect.forkScoped(Effect.flatMap(Billing, (b) => b.closeJob({ intervalMs: billingEvery })))
       const pullEvery = options.timetableSourcesIntervalMs ?? 60_000
       if (pullEvery > 0)
         yield* Effect.forkScoped(

@@ -130,9 +130,12 @@ export {
   Entitlements,
   WARNING_THRESHOLDS
 } from "./billing/Entitlements.js"
+export { formatAmount as formatInvoiceAmount, renderInvoicePdf } from "./billing/InvoicePdf.js"
+export { computeInvoice, formatInvoiceNumber, MAX_LISTED_INVOICES } from "./billing/Invoices.js"
 export { eventDigest } from "./billing/Metering.js"
 export { aggregate, measureProblem, numericValue, valueAt, windowEnd, windowStart } from "./billing/Meters.js"
 export { BILLING_TENANT_TABLES, billingMigrations } from "./billing/Migrations.js"
+export { CLOSE_PERIODS_JOB, MAX_PERIODS_PER_RUN } from "./billing/PeriodClose.js"
 export * as Pricing from "./billing/Pricing.js"
 export * as Core from "./Core.js"
 export { backoff, type DispatcherOptions, defaultDispatcherOptions, Events, type Subscriber } from "./events/Events.js"

@@ -39,11 +39,29 @@ export interface UsageQueryInput {
  * `client.billing`: the tenant's subscription, meters and usage
  * (docs/billing.md). Reading needs `billing:read`; subscription changes
  * `billing:write` and a session with a fresh MFA verification; `ingest`
- * needs `billing:ingest` (an API key scoped to it is enough).
+ * needs `billing:ingest` (an API key scoped to it is enough). Invoices:
+ * `invoices.list/get/pdf` need `billing:read`; `invoices.pay/void` need
+ * `billing:write` and a fresh MFA verification.
  */
 export const billingApi = ({ call, callWith, path }: Session) => {
   const at = (code: string) => ({ path: { ...path, code } })
+  const inv = (number: string) => ({ ...path, number })
   return {
+    /** The tenant's invoices (issue 20 "Invoices"; amounts in integer minor units). */
+    invoices: {
+      /** The tenant's invoices, newest first (at most 500). */
+      list: () => call((r) => r.billing.listInvoices({ path })),
+      /** One invoice by number, e.g. `INV-2026-000001` (rejects `InvoiceNotFound`). */
+      get: (number: string) => call((r) => r.billing.getInvoice({ path: inv(number) })),
+      /** One invoice as PDF bytes (`application/pdf`). */
+      pdf: (number: string) => call((r) => r.billing.invoicePdf({ path: inv(number) })),
+      /** Records a manual payment of a finalized invoice: `{ reference? }` (rejects `Conflict` otherwise). */
+      pay: (number: string, input: PlainOf<"billing", "payInvoice"> = {}) =>
+        callWith("billing", "payInvoice", input, (r, payload) => r.billing.payInvoice({ path: inv(number), payload })),
+      /** Voids a finalized invoice: `{ reason }`. */
+      void: (number: string, input: PlainOf<"billing", "voidInvoice">) =>
+        callWith("billing", "voidInvoice", input, (r, payload) => r.billing.voidInvoice({ path: inv(number), payload }))
+    },
     /** The plans on offer (latest version of each). */
     plans: () => call((r) => r.billing.listTenantPlans({ path })),
     /** The tenant's live subscription (rejects `SubscriptionNotFound` when none). */

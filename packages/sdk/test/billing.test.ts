@@ -2,11 +2,13 @@
  * Issue 20 through the Promise facade (`client.billing`): an API key scoped
  * to `billing:ingest` sends usage with `billing.ingest` (a re-sent batch is
  * counted once) and may not read it; the tenant admin reads the usage and
- * the tenant's entitlements.
+ * the tenant's entitlements; `billing.invoices` lists, reads, downloads and
+ * pays the invoice of a closed period.
  */
+import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
 import { createSignetClient } from "@signet/sdk"
-import { TestServer, testServer } from "@signet/server/testing"
+import { call, TestServer, testServer } from "@signet/server/testing"
 import { Effect, Redacted } from "effect"
 
 const PASSWORD = "correct horse battery staple"
@@ -98,6 +100,46 @@ layer(testServer("sqlite"), { timeout: 60_000, excludeTestServices: true })(
           features_off: [],
           limits: []
         })
+      })
+    )
+
+    it.effect("billing.invoices: list, get, pdf and pay the invoice of a closed period", () =>
+      Effect.gen(function* () {
+        const server = yield* TestServer
+        const run = <A>(f: () => Promise<A>) => Effect.promise(f)
+        const operator = createSignetClient({
+          baseUrl: server.url,
+          tenant: "sdk-inv",
+          credentials: { operatorToken: server.token }
+        })
+        yield* run(() =>
+          operator.tenants.create({
+            slug: "sdk-inv",
+            name: "Inv",
+            admin: {
+              email: "admin@inv.example.edu",
+              password: Redacted.make(PASSWORD),
+              given_name: "A",
+              family_name: "D"
+            }
+          })
+        )
+        const plan = { code: "sdkflat", name: "Flat", interval: "month", currency: "EUR", fixed_amount: 700 }
+        expect((yield* call("POST", "/api/v1/billing/plans", { body: plan })).status).toBe(201)
+        yield* run(() => operator.billing.subscribe({ plan_code: "sdkflat" }))
+        // The period ends a second ago (the server runs on the real clock); SQLite has no row-level security.
+        const sql = yield* SqlClient.SqlClient
+        const now = Date.now()
+        yield* sql`UPDATE billing_subscriptions SET current_period_start = ${new Date(now - 86_400_000).toISOString()},
+          current_period_end = ${new Date(now - 1000).toISOString()}`.pipe(Effect.orDie)
+        expect((yield* call("POST", "/api/v1/tenants/sdk-inv/billing/close-periods")).status).toBe(200)
+        const [listed] = yield* run(() => operator.billing.invoices.list())
+        const invoice = yield* run(() => operator.billing.invoices.get(listed!.number))
+        expect(invoice).toMatchObject({ status: "finalized", total: 700 })
+        const pdf = yield* run(() => operator.billing.invoices.pdf(listed!.number))
+        expect(Buffer.from(pdf.subarray(0, 5)).toString("latin1")).toBe("%PDF-")
+        const paid = yield* run(() => operator.billing.invoices.pay(listed!.number, { reference: "wire 7" }))
+        expect(paid).toMatchObject({ status: "paid", payment_reference: "wire 7" })
       })
     )
   }

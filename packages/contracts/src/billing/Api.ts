@@ -8,7 +8,11 @@
  * - `billing` (a tenant's users, `billing:*`; operators too) under
  *   `/api/v1/tenants/{slug}/billing/…`: plans, the subscription (create,
  *   change plan, cancel, reactivate — these four need a fresh MFA step-up),
- *   meters, usage ingestion (`billing:ingest`) and usage queries.
+ *   meters, usage ingestion (`billing:ingest`) and usage queries; invoices
+ *   (list, get, PDF — `billing:read`; manual payment and void —
+ *   `billing:write` and a fresh MFA step-up).
+ * - `POST /api/v1/tenants/{slug}/billing/close-periods` (operators): the
+ *   period close the `billing.close_periods` job runs, for one tenant.
  *
  * @module
  */
@@ -23,8 +27,12 @@ import {
   CreateSubscription,
   EntitlementStatus,
   IngestResult,
+  Invoice,
+  InvoiceNotFound,
   Meter,
   MeterNotFound,
+  PayInvoice,
+  PeriodCloseResult,
   Plan,
   PlanChangeResult,
   PlanNotFound,
@@ -33,11 +41,16 @@ import {
   SubscriptionNotFound,
   UsageBatch,
   UsageQuery,
-  UsageReport
+  UsageReport,
+  VoidInvoice
 } from "./Domain.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
 const code = HttpApiSchema.param("code", Schema.String)
+const number = HttpApiSchema.param("number", Schema.String)
+
+/** An invoice as a PDF document (`GET …/billing/invoices/{number}/pdf`); clients read it as bytes. */
+export const InvoicePdf = HttpApiSchema.Uint8Array({ contentType: "application/pdf" })
 
 /** `billingPlatform` group: the catalogue and platform meters (platform operators only). */
 export class BillingPlatformApi extends HttpApiGroup.make("billingPlatform")
@@ -68,6 +81,14 @@ export class BillingPlatformApi extends HttpApiGroup.make("billingPlatform")
       .annotate(
         OpenApi.Summary,
         "Period-end step of one tenant's subscription (renewal, scheduled change or cancellation)"
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("closePeriods")`/api/v1/tenants/${slug}/billing/close-periods`
+      .addSuccess(PeriodCloseResult)
+      .annotate(
+        OpenApi.Summary,
+        "Period close of one tenant (what the billing.close_periods job runs): invoice and finalize every ended period"
       )
   )
   .addError(PlanNotFound)
@@ -138,6 +159,30 @@ export class BillingApi extends HttpApiGroup.make("billing")
       .addSuccess(IngestResult)
       .annotate(OpenApi.Summary, "Ingest 1–1,000 usage events, idempotent by event id (billing:ingest)")
   )
+  .add(
+    HttpApiEndpoint.get("listInvoices")`/api/v1/tenants/${slug}/billing/invoices`
+      .addSuccess(Schema.Array(Invoice))
+      .annotate(OpenApi.Summary, "The tenant's invoices, newest first, at most 500 (billing:read)")
+  )
+  .add(HttpApiEndpoint.get("getInvoice")`/api/v1/tenants/${slug}/billing/invoices/${number}`.addSuccess(Invoice))
+  .add(
+    HttpApiEndpoint.get("invoicePdf")`/api/v1/tenants/${slug}/billing/invoices/${number}/pdf`
+      .addSuccess(InvoicePdf)
+      .annotate(OpenApi.Summary, "An invoice as a PDF document (billing:read)")
+  )
+  .add(
+    HttpApiEndpoint.post("payInvoice")`/api/v1/tenants/${slug}/billing/invoices/${number}/pay`
+      .setPayload(PayInvoice)
+      .addSuccess(Invoice)
+      .annotate(OpenApi.Summary, "Record a manual payment of a finalized invoice; billing:write and step-up")
+  )
+  .add(
+    HttpApiEndpoint.post("voidInvoice")`/api/v1/tenants/${slug}/billing/invoices/${number}/void`
+      .setPayload(VoidInvoice)
+      .addSuccess(Invoice)
+      .annotate(OpenApi.Summary, "Void a finalized invoice with a reason; billing:write and step-up")
+  )
+  .addError(InvoiceNotFound)
   .addError(PlanNotFound)
   .addError(MeterNotFound)
   .addError(SubscriptionNotFound)

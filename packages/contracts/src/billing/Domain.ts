@@ -450,3 +450,90 @@ export class SubscriptionNotFound extends Schema.TaggedError<SubscriptionNotFoun
   { message: Schema.String },
   HttpApiSchema.annotations({ status: 404, description: "No subscription" })
 ) {}
+
+/** Branded invoice id (UUIDv7). */
+export const InvoiceId = Schema.UUID.pipe(Schema.brand("InvoiceId"), Schema.annotations({ identifier: "InvoiceId" }))
+/** @see InvoiceId */
+export type InvoiceId = typeof InvoiceId.Type
+
+/** Grammar of invoice numbers: `INV-<year>-<6+ digits>`, sequential per tenant and year, no gaps. */
+export const INVOICE_NUMBER_PATTERN = /^INV-\d{4}-\d{6,}$/
+
+/**
+ * An invoice's state (issue 20 "Invoices"): `draft` → `finalized` (immutable
+ * from then on: lines and amounts never change) → `paid` or `void`.
+ */
+export const InvoiceStatus = Schema.Literal("draft", "finalized", "paid", "void")
+/** @see InvoiceStatus */
+export type InvoiceStatus = typeof InvoiceStatus.Type
+
+/**
+ * One line of an invoice, in integer minor units of the invoice's currency:
+ * `fixed` (the plan version's fixed charge), `usage` (a usage charge: the
+ * meter's aggregate over the period × its price, `Pricing.charge`) or `tax`
+ * (the tax on the subtotal). `computation` shows how the amount was reached.
+ */
+export class InvoiceLine extends Schema.Class<InvoiceLine>("InvoiceLine")({
+  kind: Schema.Literal("fixed", "usage", "tax"),
+  description: Schema.String,
+  /** The platform meter of a usage line, else null. */
+  meter: Schema.NullOr(Schema.String),
+  /** Units measured (usage), 1 (fixed) or the taxed subtotal (tax). */
+  quantity: Schema.Number,
+  amount: Amount,
+  computation: Schema.String
+}) {}
+
+/**
+ * An invoice of one closed subscription period (issue 20 "Invoices"; seed
+ * 003 "invoicing"). `subtotal` is the sum of the fixed and usage lines;
+ * `tax = round_half_up(subtotal × tax_rate_bps / 10 000)` (basis points,
+ * the tenant's `billing.tax_rate_bps` setting when the invoice was made);
+ * `total = subtotal + tax`. Amounts in integer minor units of `currency`
+ * (ISO 4217).
+ */
+export class Invoice extends Schema.Class<Invoice>("Invoice")({
+  id: InvoiceId,
+  number: Schema.String,
+  status: InvoiceStatus,
+  subscription_id: SubscriptionId,
+  plan_code: Schema.String,
+  plan_version: Schema.Int,
+  currency: Currency,
+  period_start: Schema.DateTimeUtc,
+  period_end: Schema.DateTimeUtc,
+  lines: Schema.Array(InvoiceLine),
+  subtotal: Amount,
+  tax_rate_bps: Schema.Int,
+  tax: Amount,
+  total: Amount,
+  finalized_at: Schema.NullOr(Schema.DateTimeUtc),
+  paid_at: Schema.NullOr(Schema.DateTimeUtc),
+  payment_reference: Schema.NullOr(Schema.String),
+  voided_at: Schema.NullOr(Schema.DateTimeUtc),
+  void_reason: Schema.NullOr(Schema.String),
+  created_at: Schema.DateTimeUtc,
+  updated_at: Schema.DateTimeUtc
+}) {}
+
+/** Body of `POST …/billing/invoices/{number}/pay` (manual payment: a bank transfer's reference, say). */
+export class PayInvoice extends Schema.Class<PayInvoice>("PayInvoice")({
+  reference: Schema.optional(Schema.String.pipe(Schema.maxLength(200)))
+}) {}
+
+/** Body of `POST …/billing/invoices/{number}/void`. */
+export class VoidInvoice extends Schema.Class<VoidInvoice>("VoidInvoice")({
+  reason: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(500))
+}) {}
+
+/** What one period-close run did for a tenant: the invoices it finalized (or found already made). */
+export class PeriodCloseResult extends Schema.Class<PeriodCloseResult>("PeriodCloseResult")({
+  invoices: Schema.Array(Invoice)
+}) {}
+
+/** 404 — no such invoice for the tenant (another tenant's invoice answers this too). */
+export class InvoiceNotFound extends Schema.TaggedError<InvoiceNotFound>()(
+  "InvoiceNotFound",
+  { message: Schema.String, number: Schema.String },
+  HttpApiSchema.annotations({ status: 404, description: "No such invoice" })
+) {}

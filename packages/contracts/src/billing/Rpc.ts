@@ -5,7 +5,8 @@
  * the one the caller authenticated for (the server wires `RpcTenantAuth`).
  * Permissions as on REST: `billing:read` for queries, `billing:ingest` for
  * `IngestUsage`, `billing:write` plus a fresh MFA step-up for subscription
- * changes. Contract only: no SQL, no Node module.
+ * changes and invoice payments/voids. Invoice PDFs are REST only (bytes).
+ * Contract only: no SQL, no Node module.
  *
  * @module
  */
@@ -18,15 +19,19 @@ import {
   CreateSubscription,
   EntitlementStatus,
   IngestResult,
+  Invoice,
+  InvoiceNotFound,
   Meter,
   MeterNotFound,
+  PayInvoice,
   PlanChangeResult,
   PlanNotFound,
   Subscription,
   SubscriptionNotFound,
   UsageBatch,
   UsageQuery,
-  UsageReport
+  UsageReport,
+  VoidInvoice
 } from "./Domain.js"
 
 /** Errors every billing procedure can answer (tenant and credential errors come from the middleware). */
@@ -41,6 +46,12 @@ export class BillingQuery extends RpcGroup.make(
     payload: { code: Code, ...UsageQuery.fields },
     success: UsageReport,
     error: Schema.Union(...Base, MeterNotFound)
+  }),
+  Rpc.make("ListInvoices", { success: Schema.Array(Invoice), error: Schema.Union(...Base) }),
+  Rpc.make("GetInvoice", {
+    payload: { number: Schema.String },
+    success: Invoice,
+    error: Schema.Union(...Base, InvoiceNotFound)
   })
 ) {}
 
@@ -65,5 +76,15 @@ export class BillingCommand extends RpcGroup.make(
   Rpc.make("ReactivateSubscription", {
     success: Subscription,
     error: Schema.Union(...Base, Conflict, SubscriptionNotFound)
+  }),
+  Rpc.make("PayInvoice", {
+    payload: { number: Schema.String, ...PayInvoice.fields },
+    success: Invoice,
+    error: Schema.Union(...Base, Conflict, InvoiceNotFound)
+  }),
+  Rpc.make("VoidInvoice", {
+    payload: { number: Schema.String, ...VoidInvoice.fields },
+    success: Invoice,
+    error: Schema.Union(...Base, Conflict, InvoiceNotFound)
   })
 ) {}

@@ -18,9 +18,11 @@
  * | `listPlans`, `getSubscription`, `getEntitlements`, `listMeters`, `getMeter`, `usage` | `billing:read` |
  * | ⚑ `createSubscription`, ⚑ `changePlan`, ⚑ `cancel`, ⚑ `reactivate`, `createMeter` | `billing:write` |
  * | `ingest` | `billing:ingest` (an API key can hold it alone) |
+ * | `listInvoices`, `getInvoice`, `invoicePdf` | `billing:read` |
+ * | ⚑ `payInvoice` (manual payment), ⚑ `voidInvoice` | `billing:write` |
  *
- * {@link BillingPlatform} — the plan catalogue, platform meters and the
- * period-end step: platform operators (or `system`) only, checked in core
+ * {@link BillingPlatform} — the plan catalogue, platform meters, the
+ * period-end step and the period close (invoices): platform operators (or `system`) only, checked in core
  * (`Forbidden` for anyone else).
  *
  * @module
@@ -30,9 +32,11 @@ import type {
   CreateMeter,
   CreatePlan,
   CreateSubscription,
+  PayInvoice,
   PlanVersionInput,
   UsageEvent,
-  UsageQuery
+  UsageQuery,
+  VoidInvoice
 } from "@signet/contracts/billing/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Effect } from "effect"
@@ -78,7 +82,21 @@ export const BillingAdmin = {
   /** Stores usage events idempotently (`billing:ingest`). @errors ValidationError, Conflict (id reused) */
   ingest: (batch: ReadonlyArray<UsageEvent>) => ingest(Billing.use((b) => b.ingest(batch))),
   /** A meter's usage by window and group (`billing:read`). @errors MeterNotFound, ValidationError */
-  usage: (code: string, query: UsageQuery) => read(Billing.use((b) => b.usage(code, query)))
+  usage: (code: string, query: UsageQuery) => read(Billing.use((b) => b.usage(code, query))),
+  /** The tenant's invoices, newest first, at most 500 (`billing:read`). */
+  listInvoices: () => read(Billing.use((b) => b.listInvoices)),
+  /** One invoice by number, e.g. `INV-2026-000001` (`billing:read`). @errors InvoiceNotFound */
+  getInvoice: (number: string) => read(Billing.use((b) => b.getInvoice(number))),
+  /** One invoice as PDF bytes (`billing:read`). @errors InvoiceNotFound */
+  invoicePdf: (number: string) => read(Billing.use((b) => b.invoicePdf(number))),
+  /**
+   * ⚑ Records a manual payment (bank transfer) of a finalized invoice (`billing:write`).
+   * @errors Forbidden (step-up), InvoiceNotFound, Conflict (not finalized)
+   */
+  payInvoice: (number: string, input: PayInvoice) => write(sensitive(Billing.use((b) => b.payInvoice(number, input)))),
+  /** ⚑ Voids a finalized invoice (`billing:write`). @errors Forbidden (step-up), InvoiceNotFound, Conflict */
+  voidInvoice: (number: string, input: VoidInvoice) =>
+    write(sensitive(Billing.use((b) => b.voidInvoice(number, input))))
 } as const
 
 /** The catalogue and platform billing operations; platform operators only (see the module comment). */
@@ -117,6 +135,28 @@ export const BillingPlatform = {
     Effect.zipRight(
       requireOperator,
       Billing.use((b) => b.advance)
+    ),
+  /**
+   * The period close for the current tenant (what the `billing.close_periods`
+   * job runs): invoices and finalizes every ended period, rolling the
+   * subscription on; answers the invoices made. @errors Forbidden
+   */
+  closePeriods: () =>
+    Effect.zipRight(
+      requireOperator,
+      Billing.use((b) => b.closePeriods)
+    ),
+  /** {@link BillingPlatform.closePeriods} for the tenant `slug`. @errors Forbidden, TenantNotFound */
+  closePeriodsOf: (slug: string) =>
+    Effect.zipRight(
+      requireOperator,
+      Effect.flatMap(
+        Tenancy.use((t) => t.get(slug)),
+        (tenant) =>
+          Billing.use((b) => b.closePeriods).pipe(
+            Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug })
+          )
+      )
     ),
   /** {@link BillingPlatform.advance} for the tenant `slug`. @errors Forbidden, TenantNotFound, SubscriptionNotFound */
   advanceTenant: (slug: string) =>

@@ -15,8 +15,11 @@
  * port other modules call); a subscription change here drops this
  * process's cached plan of the tenant at once.
  *
- * Not in this slice: invoices and their PDF, payment providers (Stripe),
- * the period-close job.
+ * Invoices (`Invoices.ts`, their PDF in `InvoicePdf.ts`) are made by the
+ * period close (`PeriodClose.ts`, the `billing.close_periods` job).
+ *
+ * Not in this slice: payment providers (Stripe), credit notes, e-mailing
+ * invoices.
  *
  * @module
  */
@@ -28,23 +31,28 @@ import {
   type CreatePlan,
   type CreateSubscription,
   EntitlementStatus,
+  type PayInvoice,
   type PlanVersionInput,
   QuotaStatus,
   type UsageEvent,
-  type UsageQuery
+  type UsageQuery,
+  type VoidInvoice
 } from "@signet/contracts/billing/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
-import { DateTime, Effect } from "effect"
+import { DateTime, Effect, Option } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { tenantTx } from "../kernel/Database.js"
 import { QuotaUsage } from "../kernel/Quotas.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
-import { makeCatalogue } from "./Catalogue.js"
+import { makeCatalogue, presentPlan } from "./Catalogue.js"
 import { subscribeDomainUsage } from "./DomainUsage.js"
 import { Entitlements, periodOf } from "./Entitlements.js"
+import { renderInvoicePdf } from "./InvoicePdf.js"
+import { makeInvoices } from "./Invoices.js"
 import { makeMetering } from "./Metering.js"
 import { makeMeters } from "./Meters.js"
+import { makePeriodClose } from "./PeriodClose.js"
 import { BillingRepo } from "./Repo.js"
 import { makeSubscriptions } from "./Subscriptions.js"
 
@@ -73,8 +81,17 @@ export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
     const subscriptions = makeSubscriptions({ repo, audit, events, catalogue, usage })
     const meters = makeMeters(repo)
     const metering = makeMetering(repo, meters)
+    const tenancy = yield* Tenancy
     // Usage from Signet's own domain (logins, signatures, beacons, users) through the outbox.
-    yield* subscribeDomainUsage(events, yield* Tenancy, (batch) => inTx(metering.ingest(batch)))
+    yield* subscribeDomainUsage(events, tenancy, (batch) => inTx(metering.ingest(batch)))
+    const planOf = (id: string) => Effect.map(repo.planById(id), (row) => presentPlan(Option.getOrThrow(row)))
+    const invoices = makeInvoices({ repo, audit, events, subscriptions, planOf })
+    const periodClose = makePeriodClose({ sql, tenancy, invoices, inTx, changing })
+    /** The PDF of the current tenant's invoice `number`. @errors InvoiceNotFound */
+    const invoicePdf = (number: string) =>
+      Effect.flatMap(inTx(invoices.get(number)), (invoice) =>
+        Effect.flatMap(CurrentTenant, (t) => renderInvoicePdf(invoice, t.slug))
+      )
 
     return {
       // catalogue (platform operators; checked in Catalogue.ts)
@@ -98,6 +115,15 @@ export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
       getMeter: (code: string) => inTx(meters.resolve(code)),
       ingest: (batch: ReadonlyArray<UsageEvent>) => inTx(metering.ingest(batch)),
       usage: (code: string, query: UsageQuery) => inTx(metering.usage(code, query)),
+      // invoices (Invoices.ts, PeriodClose.ts)
+      closePeriods: periodClose.closeDue,
+      closeAllTenants: periodClose.closeAllTenants,
+      closeJob: periodClose.closeJob,
+      listInvoices: inTx(invoices.list),
+      getInvoice: (number: string) => inTx(invoices.get(number)),
+      invoicePdf,
+      payInvoice: (number: string, input: PayInvoice) => inTx(invoices.pay(number, input)),
+      voidInvoice: (number: string, input: VoidInvoice) => inTx(invoices.void(number, input)),
       /** The current tenant's plan as enforced, with its usage per limit. */
       entitlementStatus: inTx(
         Effect.gen(function* () {

@@ -19,6 +19,12 @@
  * - `billing_quota_warnings` (0002): one row per limit, limit value, period
  *   and threshold a tenant reached, so `signet.billing.quota.warning` is
  *   published once per threshold.
+ * - `billing_invoices` (0003): one row per invoice, unique
+ *   `(tenant_id, number)` and `(tenant_id, subscription_id, period_start)`
+ *   (closing a period twice finds the same invoice); lines as JSON (an
+ *   invoice is immutable once finalized).
+ * - `billing_invoice_counters` (0003): the last invoice number per tenant and
+ *   year, incremented in the invoice's own transaction (no gaps).
  *
  * @module
  */
@@ -31,7 +37,9 @@ export const BILLING_TENANT_TABLES = [
   "billing_meters",
   "billing_subscriptions",
   "billing_usage_events",
-  "billing_quota_warnings"
+  "billing_quota_warnings",
+  "billing_invoices",
+  "billing_invoice_counters"
 ] as const
 
 /** Billing module migrations. */
@@ -116,6 +124,44 @@ export const billingMigrations: ModuleMigrations = {
         PRIMARY KEY (tenant_id, limit_key, limit_value, period, threshold)
       )`)
       yield* enableTenantRls("billing_quota_warnings")
+    }),
+    "0003_invoices": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE billing_invoices (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        number TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('draft', 'finalized', 'paid', 'void')),
+        subscription_id ${t.uuid} NOT NULL,
+        plan_id ${t.uuid} NOT NULL REFERENCES billing_plans (id),
+        currency TEXT NOT NULL,
+        period_start ${t.ts} NOT NULL,
+        period_end ${t.ts} NOT NULL,
+        lines ${t.json} NOT NULL,
+        subtotal ${t.bigint} NOT NULL CHECK (subtotal >= 0),
+        tax_rate_bps INTEGER NOT NULL CHECK (tax_rate_bps BETWEEN 0 AND 10000),
+        tax ${t.bigint} NOT NULL CHECK (tax >= 0),
+        total ${t.bigint} NOT NULL CHECK (total >= 0),
+        finalized_at ${t.ts},
+        paid_at ${t.ts},
+        payment_reference TEXT,
+        voided_at ${t.ts},
+        void_reason TEXT,
+        created_at ${t.ts} NOT NULL,
+        updated_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, id),
+        UNIQUE (tenant_id, number),
+        UNIQUE (tenant_id, subscription_id, period_start),
+        FOREIGN KEY (tenant_id, subscription_id) REFERENCES billing_subscriptions (tenant_id, id)
+      )`)
+      yield* sql.unsafe(`CREATE TABLE billing_invoice_counters (
+        tenant_id ${t.uuid} NOT NULL,
+        year INTEGER NOT NULL,
+        last_number ${t.bigint} NOT NULL,
+        PRIMARY KEY (tenant_id, year)
+      )`)
+      for (const table of ["billing_invoices", "billing_invoice_counters"]) yield* enableTenantRls(table)
     })
   }
 }

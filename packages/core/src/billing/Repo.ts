@@ -1,7 +1,8 @@
 /**
  * The billing module's SQL (issue 20, first slice): the only writer of
  * `billing_plans`, `billing_platform_meters`, `billing_meters`,
- * `billing_subscriptions` and `billing_usage_events`. Tenant-owned tables
+ * `billing_subscriptions`, `billing_usage_events`, `billing_quota_warnings`,
+ * `billing_invoices` and `billing_invoice_counters`. Tenant-owned tables
  * are read and written for the `CurrentTenant` only; callers run those
  * methods inside `tenantTx` (row-level security on Postgres). Rows are
  * decoded once into the domain shapes.
@@ -12,6 +13,9 @@ import { SqlClient } from "@effect/sql"
 import {
   BillingInterval,
   Entitlements,
+  InvoiceId,
+  InvoiceLine,
+  InvoiceStatus,
   MeterAggregation,
   type PlanId,
   SubscriptionId,
@@ -77,6 +81,55 @@ export const EventRow = Schema.Struct({
 })
 /** @see EventRow */
 export type EventRow = typeof EventRow.Type
+
+/** A `billing_invoices` row. */
+export const InvoiceRow = Schema.Struct({
+  id: InvoiceId,
+  number: Schema.String,
+  status: InvoiceStatus,
+  subscription_id: SubscriptionId,
+  plan_id: Schema.String,
+  currency: Schema.String,
+  period_start: Schema.DateTimeUtc,
+  period_end: Schema.DateTimeUtc,
+  lines: Schema.compose(DbJson, Schema.Array(InvoiceLine)),
+  subtotal: DbCount,
+  tax_rate_bps: DbCount,
+  tax: DbCount,
+  total: DbCount,
+  finalized_at: Schema.NullOr(Schema.DateTimeUtc),
+  paid_at: Schema.NullOr(Schema.DateTimeUtc),
+  payment_reference: Schema.NullOr(Schema.String),
+  voided_at: Schema.NullOr(Schema.DateTimeUtc),
+  void_reason: Schema.NullOr(Schema.String),
+  created_at: Schema.DateTimeUtc,
+  updated_at: Schema.DateTimeUtc
+})
+/** @see InvoiceRow */
+export type InvoiceRow = typeof InvoiceRow.Type
+
+/** A new (draft) invoice as stored. */
+export interface NewInvoice {
+  readonly id: InvoiceId
+  readonly number: string
+  readonly subscription_id: SubscriptionId
+  readonly plan_id: string
+  readonly currency: string
+  readonly period_start: DateTime.Utc
+  readonly period_end: DateTime.Utc
+  readonly lines: ReadonlyArray<InvoiceLine>
+  readonly subtotal: number
+  readonly tax_rate_bps: number
+  readonly tax: number
+  readonly total: number
+  readonly at: DateTime.Utc
+}
+
+/** A status change of an invoice: from one of `from` to `to`, with the column it stamps. */
+export type InvoiceTransition =
+  | { readonly to: "finalized" }
+  | { readonly to: "paid"; readonly reference: string | null }
+  | { readonly to: "void"; readonly reason: string }
 
 /** A new plan version as stored. */
 export interface NewPlan {
@@ -351,11 +404,104 @@ const quotaQueries = ({ sql, span }: Kit) => ({
     )
 })
 
+/** Invoices' SQL (issue 20 "Invoices"). Lines and amounts are written once, at insert. */
+const invoiceQueries = ({ span, sql }: Kit) => {
+  const invoices = Schema.decodeUnknown(Schema.Array(InvoiceRow))
+  const encodeLines = Schema.encodeSync(Schema.Array(InvoiceLine))
+  return {
+    /**
+     * Postgres: serialises the current tenant's invoicing until the caller's
+     * transaction ends (a transaction-scoped advisory lock, as quotas do);
+     * SQLite has one writer already.
+     */
+    lockInvoicing: Effect.flatMap(tid, (t) =>
+      sql.onDialectOrElse({
+        pg: () => sql`SELECT pg_advisory_xact_lock(hashtext(${`signet.invoice:${t}`}))`.pipe(Effect.asVoid),
+        orElse: () => Effect.void
+      })
+    ).pipe(span("lockInvoicing")),
+    /**
+     * The next invoice number of the current tenant in `year` (1, 2, …):
+     * the counter row is incremented in the caller's transaction, so a
+     * rolled-back invoice gives its number back (no gaps) and concurrent
+     * transactions queue on the row.
+     */
+    nextInvoiceNumber: (year: number) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql<{ last_number: number | string }>`INSERT INTO billing_invoice_counters (tenant_id, year, last_number)
+            VALUES (${t}, ${year}, 1)
+            ON CONFLICT (tenant_id, year) DO UPDATE SET last_number = billing_invoice_counters.last_number + 1
+            RETURNING last_number`
+      ).pipe(
+        Effect.map((rows) => Number(rows[0]!.last_number)),
+        span("nextInvoiceNumber")
+      ),
+    /** Stores a draft invoice of the current tenant. */
+    insertInvoice: (i: NewInvoice) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`INSERT INTO billing_invoices (tenant_id, id, number, status, subscription_id, plan_id, currency,
+              period_start, period_end, lines, subtotal, tax_rate_bps, tax, total, created_at, updated_at)
+            VALUES (${t}, ${i.id}, ${i.number}, 'draft', ${i.subscription_id}, ${i.plan_id}, ${i.currency},
+              ${instant(i.period_start)}, ${instant(i.period_end)}, ${json(encodeLines(i.lines))}, ${i.subtotal},
+              ${i.tax_rate_bps}, ${i.tax}, ${i.total}, ${instant(i.at)}, ${instant(i.at)})`
+      ).pipe(Effect.asVoid, span("insertInvoice")),
+    /** The current tenant's invoice of a subscription's period starting at `start`. */
+    invoiceOfPeriod: (subscription: SubscriptionId, start: DateTime.Utc) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`SELECT * FROM billing_invoices WHERE tenant_id = ${t} AND subscription_id = ${subscription}
+            AND period_start = ${instant(start)}`
+      ).pipe(Effect.flatMap(invoices), Effect.map(first), span("invoiceOfPeriod")),
+    /** The current tenant's invoice `number`. */
+    invoiceByNumber: (number: string) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`SELECT * FROM billing_invoices WHERE tenant_id = ${t} AND number = ${number}`
+      ).pipe(Effect.flatMap(invoices), Effect.map(first), span("invoiceByNumber")),
+    /** The current tenant's latest `limit` invoices, newest first. */
+    listInvoices: (limit: number) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`SELECT * FROM billing_invoices WHERE tenant_id = ${t}
+            ORDER BY created_at DESC, number DESC LIMIT ${limit}`
+      ).pipe(Effect.flatMap(invoices), span("listInvoices")),
+    /**
+     * Moves invoice `id` along its life (draft → finalized → paid | void)
+     * when it is in the state the transition starts from; answers whether
+     * it moved. Nothing but the status and its stamps is ever updated.
+     */
+    transitionInvoice: (id: InvoiceId, change: InvoiceTransition, now: DateTime.Utc) =>
+      Effect.flatMap(tid, (t) => {
+        const at = instant(now)
+        const set =
+          change.to === "finalized"
+            ? sql`status = 'finalized', finalized_at = ${at}`
+            : change.to === "paid"
+              ? sql`status = 'paid', paid_at = ${at}, payment_reference = ${change.reference}`
+              : sql`status = 'void', voided_at = ${at}, void_reason = ${change.reason}`
+        const from = change.to === "finalized" ? "draft" : "finalized"
+        return sql`UPDATE billing_invoices SET ${set}, updated_at = ${at}
+            WHERE tenant_id = ${t} AND id = ${id} AND status = ${from} RETURNING id`
+      }).pipe(
+        Effect.map((rows) => rows.length > 0),
+        span("transitionInvoice")
+      )
+  } as const
+}
+
 /** The billing module's SQL; see the module comment. */
 export class BillingRepo extends Effect.Service<BillingRepo>()("Signet/BillingRepo", {
   effect: Effect.map(SqlClient.SqlClient, (sql) => {
     const k = kit(sql)
-    return { ...catalogueQueries(k), ...tenantQueries(k), ...eventQueries(k), ...quotaQueries(k) } as const
+    return {
+      ...catalogueQueries(k),
+      ...tenantQueries(k),
+      ...eventQueries(k),
+      ...quotaQueries(k),
+      ...invoiceQueries(k)
+    } as const
   })
 }) {}
 

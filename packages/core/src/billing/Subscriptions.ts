@@ -303,41 +303,46 @@ const makeEnds = ({ live, planOf, present, save, stateOf }: Store) => {
   }).pipe(Effect.withSpan("Billing.reactivate"))
 
   /**
-   * Rolls the live subscription over every period that has ended (see the
-   * module comment); answers it as it is afterwards (canceled included).
-   * @errors SubscriptionNotFound
+   * Rolls the live subscription over at most `max` periods that have ended
+   * (see the module comment); answers it as it is afterwards (canceled
+   * included). The period-close job rolls one period at a time, invoicing
+   * each first. @errors SubscriptionNotFound
    */
-  const advance = Effect.gen(function* () {
-    const row = yield* live
-    const now = yield* DateTime.now
-    let state = stateOf(row)
-    let renewals = 0
-    while (
-      state.status !== "canceled" &&
-      DateTime.lessThanOrEqualTo(state.current_period_end, now) &&
-      renewals < MAX_RENEWALS
-    ) {
-      renewals += 1
-      if (state.cancel_at_period_end) {
-        state = { ...state, status: "canceled", canceled_at: state.current_period_end, scheduled_plan_id: null }
-        break
+  const advanceBy = (max: number) =>
+    Effect.gen(function* () {
+      const row = yield* live
+      const now = yield* DateTime.now
+      let state = stateOf(row)
+      let renewals = 0
+      while (
+        state.status !== "canceled" &&
+        DateTime.lessThanOrEqualTo(state.current_period_end, now) &&
+        renewals < max
+      ) {
+        renewals += 1
+        if (state.cancel_at_period_end) {
+          state = { ...state, status: "canceled", canceled_at: state.current_period_end, scheduled_plan_id: null }
+          break
+        }
+        const planId = state.scheduled_plan_id ?? state.plan_id
+        const plan = yield* planOf(planId)
+        state = {
+          ...state,
+          plan_id: planId,
+          scheduled_plan_id: null,
+          status: state.status === "trial" ? "active" : state.status,
+          current_period_start: state.current_period_end,
+          current_period_end: addInterval(state.current_period_end, plan.interval)
+        }
       }
-      const planId = state.scheduled_plan_id ?? state.plan_id
-      const plan = yield* planOf(planId)
-      state = {
-        ...state,
-        plan_id: planId,
-        scheduled_plan_id: null,
-        status: state.status === "trial" ? "active" : state.status,
-        current_period_start: state.current_period_end,
-        current_period_end: addInterval(state.current_period_end, plan.interval)
-      }
-    }
-    if (renewals === 0) return yield* present(row.id, state, row.created_at, row.updated_at)
-    return yield* save(row, state, state.status === "canceled" ? "canceled" : "renewed", { periods: renewals })
-  }).pipe(Effect.withSpan("Billing.advance"))
+      if (renewals === 0) return yield* present(row.id, state, row.created_at, row.updated_at)
+      return yield* save(row, state, state.status === "canceled" ? "canceled" : "renewed", { periods: renewals })
+    }).pipe(Effect.withSpan("Billing.advance"))
 
-  return { cancel, reactivate, advance } as const
+  /** Every ended period at once (at most MAX_RENEWALS). @errors SubscriptionNotFound */
+  const advance = advanceBy(MAX_RENEWALS)
+
+  return { cancel, reactivate, advance, advanceBy } as const
 }
 
 /** The subscription operations over `deps`; see the module comment. */

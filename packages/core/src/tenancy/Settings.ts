@@ -118,6 +118,12 @@ export const SETTINGS: ReadonlyMap<string, SettingDefinition> = new Map(
       "How far a beacon's proof time or signed timestamp may be from the server's clock"
     ),
     define(
+      "billing.tax_rate_bps",
+      Schema.Int.pipe(Schema.between(0, 10_000)),
+      0,
+      "Tax rate applied to this tenant's invoices, in basis points (2000 = 20 %); 0: no tax line"
+    ),
+    define(
       "attendance.late_policy",
       Schema.Literal("late", "refuse"),
       "late",

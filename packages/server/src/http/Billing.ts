@@ -25,6 +25,7 @@ export const BillingPlatformHttp = HttpApiBuilder.group(SignetApi, "billingPlatf
     .handle("createPlatformMeter", ({ payload }) => P.createPlatformMeter(payload))
     .handle("listPlatformMeters", () => P.listPlatformMeters())
     .handle("advanceSubscription", ({ path }) => P.advanceTenant(path.slug))
+    .handle("closePeriods", ({ path }) => P.closePeriodsOf(path.slug))
 )
 
 /** A tenant's billing under `/api/v1/tenants/{slug}/billing/…`. */
@@ -42,4 +43,9 @@ export const BillingHttp = HttpApiBuilder.group(SignetApi, "billing", (h) =>
     .handle("getMeter", ({ path }) => asPrincipal(B.getMeter(path.code).pipe(read)))
     .handle("meterUsage", ({ path, urlParams }) => asPrincipal(B.usage(path.code, urlParams).pipe(read)))
     .handle("ingestUsage", ({ payload }) => asPrincipal(B.ingest(payload).pipe(ingest)))
+    .handle("listInvoices", () => asPrincipal(B.listInvoices().pipe(read)))
+    .handle("getInvoice", ({ path }) => asPrincipal(B.getInvoice(path.number).pipe(read)))
+    .handle("invoicePdf", ({ path }) => asPrincipal(B.invoicePdf(path.number).pipe(read)))
+    .handle("payInvoice", ({ path, payload }) => asPrincipal(B.payInvoice(path.number, payload).pipe(write)))
+    .handle("voidInvoice", ({ path, payload }) => asPrincipal(B.voidInvoice(path.number, payload).pipe(write)))
 )

@@ -6,7 +6,15 @@
  *
  * @module
  */
-import { BillingAdmin as B, BillingCommand, BillingQuery, policyUse, RpcTenantAuth } from "@signet/core"
+import {
+  BillingAdmin as B,
+  BillingCommand,
+  BillingQuery,
+  PayInvoice,
+  policyUse,
+  RpcTenantAuth,
+  VoidInvoice
+} from "@signet/core"
 import { Effect } from "effect"
 import { asPrincipal } from "../Auth.js"
 
@@ -26,6 +34,10 @@ export const BillingRpc = BillingQuery.merge(BillingCommand)
       CreateSubscription: (input) => asPrincipal(B.createSubscription(input).pipe(write)),
       ChangePlan: (input) => asPrincipal(B.changePlan(input).pipe(write)),
       CancelSubscription: () => asPrincipal(B.cancel().pipe(write)),
-      ReactivateSubscription: () => asPrincipal(B.reactivate().pipe(write))
+      ReactivateSubscription: () => asPrincipal(B.reactivate().pipe(write)),
+      ListInvoices: () => asPrincipal(B.listInvoices().pipe(read)),
+      GetInvoice: ({ number }) => asPrincipal(B.getInvoice(number).pipe(read)),
+      PayInvoice: ({ number, ...input }) => asPrincipal(B.payInvoice(number, new PayInvoice(input)).pipe(write)),
+      VoidInvoice: ({ number, reason }) => asPrincipal(B.voidInvoice(number, new VoidInvoice({ reason })).pipe(write))
     })
   )

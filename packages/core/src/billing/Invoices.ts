@@ -1,0 +1,310 @@
+/**
+ * Invoices (issue 20 "Invoices"; seed 003 "invoicing"; Stripe Billing's and
+ * Lago's invoice life). Internal to `Billing.ts`; every operation runs in
+ * the current tenant's transaction, writes an audit row and publishes
+ * `signet.billing.invoice.*` through the outbox in that transaction.
+ *
+ * - **Lines** of a subscription's closed period `[start, end)`: the plan
+ *   version's fixed charge, then one line per usage charge — the platform
+ *   meter's aggregate over the period (`Meters.aggregate`) priced by
+ *   `Pricing.charge` — then, when the rate is not 0, a tax line:
+ *   `round_half_up(subtotal × rate_bps / 10 000)`, the rate being the
+ *   tenant's `billing.tax_rate_bps` setting. Integer minor units of the
+ *   plan's ISO 4217 currency. Proration figures of immediate plan changes
+ *   are not stored by `Subscriptions.ts` (only published with the change
+ *   event), so they are not invoiced in this slice. A trial period is not
+ *   invoiced (nothing is charged in a trial).
+ * - **Numbers** `INV-<year>-<000001…>`, sequential per tenant and calendar
+ *   year (UTC, of the day the invoice is made), without gaps: the counter
+ *   row is incremented in the invoice's own transaction
+ *   (`BillingRepo.nextInvoiceNumber`), so a rolled-back invoice gives its
+ *   number back; on Postgres a transaction-scoped advisory lock per tenant
+ *   serialises invoicing first.
+ * - **States** `draft` → `finalized` → `paid` | `void`. The period close
+ *   makes the draft and finalizes it in one transaction; lines and amounts
+ *   are never updated after the insert (the repository has no such
+ *   statement). `pay` (manual payment, an optional reference) and `void`
+ *   (a reason) only move a finalized invoice (else 409).
+ * - **Period close** ({@link makeInvoices} `closeDue`): while the live
+ *   subscription's current period has ended, invoice it and roll the
+ *   subscription one period on (`Subscriptions.advanceBy(1)`: renewal,
+ *   scheduled plan, trial end, scheduled cancellation), each period in one
+ *   transaction. Idempotent: an invoice exists at most once per
+ *   `(tenant, subscription, period_start)` (unique constraint), and a
+ *   period already invoiced is found, not made again.
+ *
+ * @module
+ */
+import {
+  Invoice,
+  InvoiceId,
+  InvoiceLine,
+  InvoiceNotFound,
+  MAX_QUERY_EVENTS,
+  type PayInvoice,
+  type Plan,
+  type UsageCharge,
+  type VoidInvoice
+} from "@signet/contracts/billing/Domain"
+import { Conflict } from "@signet/contracts/kernel/Errors"
+import { newId } from "@signet/contracts/kernel/Ids"
+import { DateTime, Effect, Option, Schema } from "effect"
+import type { Audit } from "../audit/Audit.js"
+import type { Events } from "../events/Events.js"
+import { aggregate } from "./Meters.js"
+import { charge, graduatedSlices, mulDivHalfUp } from "./Pricing.js"
+import type { BillingRepo, InvoiceRow, InvoiceTransition, SubscriptionRow } from "./Repo.js"
+import type { makeSubscriptions } from "./Subscriptions.js"
+
+/** Invoices `list` answers at most (newest first). */
+export const MAX_LISTED_INVOICES = 500
+
+/** `INV-<year>-<seq>`, the sequence zero-padded to six digits. */
+export const formatInvoiceNumber = (year: number, seq: number): string => `INV-${year}-${String(seq).padStart(6, "0")}`
+
+/** What a usage line is computed from: the charge, the meter's name and the measured quantity. */
+export interface MeasuredCharge {
+  readonly charge: UsageCharge
+  readonly meterName: string
+  readonly quantity: number
+}
+
+/** The lines and totals of an invoice; see {@link computeInvoice}. */
+export interface ComputedInvoice {
+  readonly lines: ReadonlyArray<InvoiceLine>
+  readonly subtotal: number
+  readonly tax: number
+  readonly total: number
+}
+
+const day = (d: DateTime.Utc) => DateTime.formatIso(d).slice(0, 10)
+
+/** How a usage charge's amount was reached, in words and figures. */
+const usageComputation = (c: UsageCharge, q: number, amount: number): string => {
+  const p = c.price
+  switch (p._tag) {
+    case "graduated":
+      return `${graduatedSlices(p.tiers, q)
+        .map(
+          (s) => `tier ${s.tier + 1}: ${s.units} × ${p.tiers[s.tier]!.unit_amount} + ${p.tiers[s.tier]!.flat_amount}`
+        )
+        .join("; ")} = ${amount} (rounded half up)`
+    case "per_unit":
+      return `${q} × ${p.unit_amount} = ${amount}`
+    case "package":
+      return `ceil(${q} / ${p.package_size}) × ${p.package_amount} = ${amount}`
+    case "volume":
+      return `volume pricing of ${q} units = ${amount}`
+  }
+}
+
+/**
+ * The lines of an invoice for `plan` over `[start, end)` with the measured
+ * usage and a tax rate in basis points (0–10 000). Pure; amounts in integer
+ * minor units (see the module comment).
+ */
+export const computeInvoice = (
+  plan: Plan,
+  start: DateTime.Utc,
+  end: DateTime.Utc,
+  usage: ReadonlyArray<MeasuredCharge>,
+  taxRateBps: number
+): ComputedInvoice => {
+  const lines: Array<InvoiceLine> = [
+    new InvoiceLine({
+      kind: "fixed",
+      description: `${plan.name} (${plan.code} v${plan.version}), ${day(start)} – ${day(end)}`,
+      meter: null,
+      quantity: 1,
+      amount: plan.fixed_amount,
+      computation: `fixed charge ${plan.fixed_amount}`
+    })
+  ]
+  for (const u of usage) {
+    const amount = charge(u.charge.price, u.quantity)
+    lines.push(
+      new InvoiceLine({
+        kind: "usage",
+        description: `${u.meterName} (${u.charge.price._tag})`,
+        meter: u.charge.meter,
+        quantity: u.quantity,
+        amount,
+        computation: usageComputation(u.charge, u.quantity, amount)
+      })
+    )
+  }
+  const subtotal = lines.reduce((sum, l) => sum + l.amount, 0)
+  const tax = mulDivHalfUp(subtotal, taxRateBps, 10_000)
+  if (taxRateBps > 0)
+    lines.push(
+      new InvoiceLine({
+        kind: "tax",
+        description: `Tax ${taxRateBps / 100} %`,
+        meter: null,
+        quantity: subtotal,
+        amount: tax,
+        computation: `round(${subtotal} × ${taxRateBps} / 10000) = ${tax}`
+      })
+    )
+  return { lines, subtotal, tax, total: subtotal + tax }
+}
+
+/** What the invoice operations are built from. */
+export interface InvoiceDeps {
+  readonly repo: BillingRepo
+  readonly audit: Audit
+  readonly events: Events
+  readonly subscriptions: ReturnType<typeof makeSubscriptions>
+  /** A plan version by id (`Subscriptions`' reader). */
+  readonly planOf: (id: string) => Effect.Effect<Plan>
+}
+
+const encodeInvoice = Schema.encodeSync(Invoice)
+
+/** The invoice operations over `deps`; see the module comment. Run inside the tenant's transaction. */
+export const makeInvoices = ({ audit, events, planOf, repo, subscriptions }: InvoiceDeps) => {
+  const present = (row: InvoiceRow) =>
+    Effect.map(
+      planOf(row.plan_id),
+      (plan) =>
+        new Invoice({
+          ...row,
+          plan_code: plan.code,
+          plan_version: plan.version,
+          tax_rate_bps: row.tax_rate_bps
+        })
+    )
+
+  const find = (number: string) =>
+    Effect.flatMap(repo.invoiceByNumber(number), (row) =>
+      Option.match(row, {
+        onNone: () => Effect.fail(new InvoiceNotFound({ message: `no invoice ${number}`, number })),
+        onSome: present
+      })
+    )
+
+  /** The quantity a platform meter measured over `[from, to)` (0 without events). */
+  const measure = (c: UsageCharge, from: DateTime.Utc, to: DateTime.Utc) =>
+    Effect.gen(function* () {
+      const meter = Option.getOrThrowWith(
+        yield* repo.findPlatformMeter(c.meter),
+        () => new Error(`plan charge names no platform meter ${c.meter}`)
+      )
+      const rows = yield* repo.scanEvents(meter.event_type, from, to, undefined, MAX_QUERY_EVENTS + 1)
+      if (rows.length > MAX_QUERY_EVENTS)
+        return yield* Effect.dieMessage(`meter ${c.meter} has over ${MAX_QUERY_EVENTS} events in the period`)
+      const [row] = aggregate(meter, rows, {
+        from: DateTime.toEpochMillis(from),
+        to: DateTime.toEpochMillis(to),
+        groupBy: []
+      })
+      return { charge: c, meterName: meter.name, quantity: row?.value ?? 0 } satisfies MeasuredCharge
+    })
+
+  /** Records the audit row and publishes `signet.billing.invoice.<action>` for `after`. */
+  const announce = (action: "finalized" | "paid" | "voided", after: Invoice, before?: Invoice) =>
+    Effect.gen(function* () {
+      yield* audit.record({
+        action: `billing.invoice.${action}`,
+        targetType: "invoice",
+        targetId: after.id,
+        ...(before ? { before } : {}),
+        after
+      })
+      yield* events.publish({
+        type: `signet.billing.invoice.${action}`,
+        subject: after.id,
+        data: { invoice: encodeInvoice(after) }
+      })
+    })
+
+  /** The finalized invoice of the live subscription's current (ended) period; found when it exists. */
+  const invoicePeriod = (row: SubscriptionRow, taxRateBps: number) =>
+    Effect.gen(function* () {
+      const existing = yield* repo.invoiceOfPeriod(row.id, row.current_period_start)
+      if (Option.isSome(existing)) return { invoice: yield* present(existing.value), made: false }
+      const plan = yield* planOf(row.plan_id)
+      const start = row.current_period_start
+      const end = row.current_period_end
+      const usage = yield* Effect.forEach(plan.charges, (c) => measure(c, start, end))
+      const computed = computeInvoice(plan, start, end, usage, taxRateBps)
+      const now = yield* DateTime.now
+      const year = DateTime.getPartUtc(now, "year")
+      const number = formatInvoiceNumber(year, yield* repo.nextInvoiceNumber(year))
+      const id = yield* newId(InvoiceId)
+      yield* repo.insertInvoice({
+        id,
+        number,
+        subscription_id: row.id,
+        plan_id: plan.id,
+        currency: plan.currency,
+        period_start: start,
+        period_end: end,
+        ...computed,
+        tax_rate_bps: taxRateBps,
+        at: now
+      })
+      yield* repo.transitionInvoice(id, { to: "finalized" }, now)
+      const invoice = yield* find(number).pipe(Effect.orDie)
+      yield* announce("finalized", invoice)
+      return { invoice, made: true }
+    })
+
+  /**
+   * One step of the period close for the current tenant (see the module
+   * comment): `null` when the live subscription's period has not ended (or
+   * there is none), else the period's invoice (`null` for a trial) after
+   * rolling the subscription one period on.
+   */
+  const closeOne = (taxRateBps: number) =>
+    Effect.gen(function* () {
+      yield* repo.lockInvoicing
+      const live = yield* repo.liveSubscription
+      if (Option.isNone(live)) return null
+      const row = live.value
+      if (DateTime.greaterThan(row.current_period_end, yield* DateTime.now)) return null
+      const made = row.status === "trial" ? null : yield* invoicePeriod(row, taxRateBps)
+      yield* subscriptions.advanceBy(1).pipe(Effect.orDie)
+      return { invoice: made?.made ? made.invoice : null }
+    })
+
+  /** Moves a finalized invoice to `paid` or `void`. @errors InvoiceNotFound, Conflict (not finalized) */
+  const settle = (number: string, change: Exclude<InvoiceTransition, { to: "finalized" }>) =>
+    Effect.gen(function* () {
+      const before = yield* find(number)
+      const now = yield* DateTime.now
+      if (!(yield* repo.transitionInvoice(before.id, change, now)))
+        return yield* new Conflict({
+          message: `invoice ${number} is ${before.status}; only a finalized invoice can be ${change.to === "paid" ? "paid" : "voided"}`
+        })
+      const after = yield* find(number).pipe(Effect.orDie)
+      yield* announce(change.to === "paid" ? "paid" : "voided", after, before)
+      return after
+    })
+
+  return {
+    closeOne,
+    /** The current tenant's invoices, newest first (at most MAX_LISTED_INVOICES). */
+    list: Effect.flatMap(repo.listInvoices(MAX_LISTED_INVOICES), (rows) =>
+      Effect.gen(function* () {
+        // One plan read per plan version, not per invoice.
+        const plans = new Map<string, Plan>()
+        for (const id of new Set(rows.map((r) => r.plan_id))) plans.set(id, yield* planOf(id))
+        return rows.map(
+          (row) =>
+            new Invoice({
+              ...row,
+              plan_code: plans.get(row.plan_id)!.code,
+              plan_version: plans.get(row.plan_id)!.version
+            })
+        )
+      })
+    ),
+    /** One invoice by number. @errors InvoiceNotFound */
+    get: find,
+    /** Marks a finalized invoice paid (manual payment). @errors InvoiceNotFound, Conflict */
+    pay: (number: string, input: PayInvoice) => settle(number, { to: "paid", reference: input.reference ?? null }),
+    /** Voids a finalized invoice. @errors InvoiceNotFound, Conflict */
+    void: (number: string, input: VoidInvoice) => settle(number, { to: "void", reason: input.reason })
+  } as const
+}
