@@ -33,10 +33,10 @@ import {
   Task,
   TaskPage,
   TaskStatus,
-  TimelinePage,
   UpdateNote,
   UpdateTask
 } from "./Domain.js"
+import { TimelinePage } from "./Schedule.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
 const id = HttpApiSchema.param("id", Schema.String)
