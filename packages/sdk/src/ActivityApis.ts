@@ -1,10 +1,11 @@
 /**
- * The facade's activities group (`client.activities`, issue 22 first
- * slice): notes, tasks, reviews and timelines of any target; one factory
+ * The facade's activities group (`client.activities`, issue 22): notes,
+ * tasks, reviews, call logs, calendar events and timelines of any target; one factory
  * over the client's {@link Session}, composed by `Client.ts`.
  *
  * @module
  */
+import { DateTime } from "effect"
 import type { Session } from "./Session.js"
 import type { ParamsOf, PlainOf } from "./Transport.js"
 
@@ -71,6 +72,42 @@ export const activitiesApi = ({ call, callWith, path }: Session) => {
       call((r) => r.activities.listReviews({ path, urlParams: query(target, page) })),
     /** Count, average and distribution of a target's ratings. */
     reviewSummary: (target: TargetRef) => call((r) => r.activities.reviewSummary({ path, urlParams: query(target) })),
-    removeReview: (id: string) => call((r) => r.activities.deleteReview(at(id)))
+    removeReview: (id: string) => call((r) => r.activities.deleteReview(at(id))),
+    /** Logs a call: `{ target_type, target_id, direction, participants, started_at, outcome, duration_seconds?, note_id? }`. */
+    createCall: (input: PlainOf<"activities", "createCall">) =>
+      callWith("activities", "createCall", input, (r, payload) => r.activities.createCall({ path, payload })),
+    /** A target's call logs, newest first. */
+    calls: (target: TargetRef, page?: PageRef) =>
+      call((r) => r.activities.listCalls({ path, urlParams: query(target, page) })),
+    /** One call log. */
+    callLog: (id: string) => call((r) => r.activities.getCall(at(id))),
+    /** Changes a call log (its author or activities:admin). */
+    updateCall: (id: string, input: PlainOf<"activities", "updateCall">) =>
+      callWith("activities", "updateCall", input, (r, payload) => r.activities.updateCall({ ...at(id), payload })),
+    /** Soft-deletes a call log. */
+    removeCall: (id: string) => call((r) => r.activities.deleteCall(at(id))),
+    /** Creates a calendar event: `{ target_type, target_id, title, starts_at, ends_at, time_zone?, attendees?, rrule?, … }`. */
+    createEvent: (input: PlainOf<"activities", "createEvent">) =>
+      callWith("activities", "createEvent", input, (r, payload) => r.activities.createEvent({ path, payload })),
+    /** A target's calendar events, newest first. */
+    events: (target: TargetRef, page?: PageRef) =>
+      call((r) => r.activities.listEvents({ path, urlParams: query(target, page) })),
+    /** Occurrences of a target's events in [from, to) (ISO instants, ≤ 366 days; `truncated` past 1000). */
+    occurrences: (target: TargetRef, from: string | Date, to: string | Date) =>
+      call((r) =>
+        r.activities.occurrences({
+          path,
+          urlParams: { ...query(target), from: DateTime.unsafeMake(from), to: DateTime.unsafeMake(to) }
+        })
+      ),
+    /** One calendar event. */
+    event: (id: string) => call((r) => r.activities.getEvent(at(id))),
+    /** Changes a calendar event (checked as a whole). */
+    updateEvent: (id: string, input: PlainOf<"activities", "updateEvent">) =>
+      callWith("activities", "updateEvent", input, (r, payload) => r.activities.updateEvent({ ...at(id), payload })),
+    /** Soft-deletes a calendar event. */
+    removeEvent: (id: string) => call((r) => r.activities.deleteEvent(at(id))),
+    /** The caller's events (attendee or author) as an iCalendar text. */
+    calendarIcs: () => call((r) => r.activities.myEventsIcs({ path }))
   }
 }

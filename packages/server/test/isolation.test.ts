@@ -49,6 +49,8 @@ const KIND: Record<string, string> = {
   notes: "note",
   tasks: "task",
   reviews: "review",
+  calls: "call",
+  events: "event",
   tokens: "scimtoken",
   // Issue 19 §1: …/oidc/clients/{clientId}.
   clients: "oidcclient"
@@ -137,6 +139,20 @@ for (const dialect of testDialects()) {
               auth: token,
               body: { ...onSchool, rating: 3 }
             })).body
+            const callLog = yield* post("/activities/calls", {
+              ...onSchool,
+              direction: "outbound",
+              participants: [{ name: `Caller ${n}` }],
+              started_at: iso(-60),
+              outcome: "connected"
+            })
+            const event = yield* post("/activities/events", {
+              ...onSchool,
+              title: `Event ${n}`,
+              starts_at: iso(60),
+              ends_at: iso(120),
+              rrule: "FREQ=WEEKLY;COUNT=2"
+            })
             // Issue 19 §1: a relying party of the tenant's OpenID Connect provider.
             const oidcClient = yield* post("/oidc/clients", {
               name: `RP ${n}`,
@@ -157,6 +173,8 @@ for (const dialect of testDialects()) {
               note: note.id,
               task: task.id,
               review: review.id,
+              call: callLog.id,
+              event: event.id,
               scimtoken: scimToken.scim_token.id
             }
             for (const [k, v] of Object.entries(ids)) if (typeof v !== "string") throw new Error(`fixture ${k}: ${v}`)
@@ -290,6 +308,10 @@ for (const dialect of testDialects()) {
             expect((yield* get(`/activities/notes/${t.ids.note}`)).body.body).toMatch(/^Note \d$/)
             expect((yield* get(`/oidc/clients/${t.ids.oidcclient}`)).body.name).toMatch(/^RP \d$/)
             expect((yield* get(`/activities/tasks/${t.ids.task}`)).body).toMatchObject({ status: "todo" })
+            expect((yield* get(`/activities/calls/${t.ids.call}`)).body.participants).toEqual([
+              { name: expect.stringMatching(/^Caller \d$/) }
+            ])
+            expect((yield* get(`/activities/events/${t.ids.event}`)).body.title).toMatch(/^Event \d$/)
             const q = `target_type=school&target_id=${t.ids.school}`
             expect((yield* get(`/activities/reviews?${q}`)).body.items.map((r: { id: string }) => r.id)).toEqual([
               t.ids.review

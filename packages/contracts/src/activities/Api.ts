@@ -1,7 +1,8 @@
 /**
- * REST contract of activities, first slice (issue 22), under
- * `/api/v1/tenants/{slug}/activities/…`: notes, tasks, reviews, a target's
- * timeline and the tenant's custom target types. Reads need
+ * REST contract of activities (issue 22), under
+ * `/api/v1/tenants/{slug}/activities/…`: notes, tasks, reviews, call logs,
+ * calendar events (with their occurrences and the caller's `calendar.ics`),
+ * a target's timeline and the tenant's custom target types. Reads need
  * `activities:read`, writes `activities:write`; changing or deleting
  * someone else's note or task also needs `activities:admin`. Targets are
  * given as `target_type` + `target_id` (query or body) and checked through
@@ -33,10 +34,21 @@ import {
   Task,
   TaskPage,
   TaskStatus,
-  TimelinePage,
   UpdateNote,
   UpdateTask
 } from "./Domain.js"
+import {
+  CalendarEvent,
+  CalendarEventPage,
+  CallLog,
+  CallLogPage,
+  CreateCalendarEvent,
+  CreateCallLog,
+  OccurrenceList,
+  TimelinePage,
+  UpdateCalendarEvent,
+  UpdateCallLog
+} from "./Schedule.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
 const id = HttpApiSchema.param("id", Schema.String)
@@ -50,6 +62,16 @@ const paging = {
 export const TargetQuery = Schema.Struct({ target_type: TargetType, target_id: TargetIdString, ...paging })
 /** @see TargetQuery */
 export type TargetQuery = typeof TargetQuery.Type
+
+/** Query of an occurrence list: the target and the window [`from`, `to`) as ISO-8601 instants (≤ 366 days). */
+export const OccurrenceQuery = Schema.Struct({
+  target_type: TargetType,
+  target_id: TargetIdString,
+  from: Schema.DateTimeUtc,
+  to: Schema.DateTimeUtc
+})
+/** @see OccurrenceQuery */
+export type OccurrenceQuery = typeof OccurrenceQuery.Type
 
 /**
  * Query of the task list: by target (both given), by assignee, `mine=true`
@@ -66,7 +88,7 @@ export const TaskQuery = Schema.Struct({
 /** @see TaskQuery */
 export type TaskQuery = typeof TaskQuery.Type
 
-/** `activities` group: notes, tasks, reviews and timelines of any target. */
+/** `activities` group: notes, tasks, reviews, call logs, calendar events and timelines of any target. */
 export class ActivitiesApi extends HttpApiGroup.make("activities")
   .add(
     HttpApiEndpoint.get("listTargetTypes")`/api/v1/tenants/${slug}/activities/target-types`.addSuccess(
@@ -149,6 +171,70 @@ export class ActivitiesApi extends HttpApiGroup.make("activities")
       HttpApiSchema.NoContent
     )
   )
+  .add(
+    HttpApiEndpoint.post("createCall")`/api/v1/tenants/${slug}/activities/calls`
+      .setPayload(CreateCallLog)
+      .addSuccess(CallLog, { status: 201 })
+      .annotate(
+        OpenApi.Summary,
+        "Log a call on a target (participants ≤ 20, duration ≤ 86400 s, note on the same target)"
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("listCalls")`/api/v1/tenants/${slug}/activities/calls`
+      .setUrlParams(TargetQuery)
+      .addSuccess(CallLogPage)
+  )
+  .add(HttpApiEndpoint.get("getCall")`/api/v1/tenants/${slug}/activities/calls/${id}`.addSuccess(CallLog))
+  .add(
+    HttpApiEndpoint.patch("updateCall")`/api/v1/tenants/${slug}/activities/calls/${id}`
+      .setPayload(UpdateCallLog)
+      .addSuccess(CallLog)
+  )
+  .add(
+    HttpApiEndpoint.del("deleteCall")`/api/v1/tenants/${slug}/activities/calls/${id}`.addSuccess(
+      HttpApiSchema.NoContent
+    )
+  )
+  .add(
+    HttpApiEndpoint.post("createEvent")`/api/v1/tenants/${slug}/activities/events`
+      .setPayload(CreateCalendarEvent)
+      .addSuccess(CalendarEvent, { status: 201 })
+      .annotate(
+        OpenApi.Summary,
+        "Create a calendar event on a target (IANA time zone, attendees ≤ 100, optional RRULE)"
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("listEvents")`/api/v1/tenants/${slug}/activities/events`
+      .setUrlParams(TargetQuery)
+      .addSuccess(CalendarEventPage)
+  )
+  .add(
+    HttpApiEndpoint.get("occurrences")`/api/v1/tenants/${slug}/activities/occurrences`
+      .setUrlParams(OccurrenceQuery)
+      .addSuccess(OccurrenceList)
+      .annotate(OpenApi.Summary, "Occurrences of a target's events in [from, to) (≤ 366 days, ≤ 1000 occurrences)")
+  )
+  .add(HttpApiEndpoint.get("getEvent")`/api/v1/tenants/${slug}/activities/events/${id}`.addSuccess(CalendarEvent))
+  .add(
+    HttpApiEndpoint.patch("updateEvent")`/api/v1/tenants/${slug}/activities/events/${id}`
+      .setPayload(UpdateCalendarEvent)
+      .addSuccess(CalendarEvent)
+  )
+  .add(
+    HttpApiEndpoint.del("deleteEvent")`/api/v1/tenants/${slug}/activities/events/${id}`.addSuccess(
+      HttpApiSchema.NoContent
+    )
+  )
+  .add(
+    HttpApiEndpoint.get("myEventsIcs")`/api/v1/tenants/${slug}/activities/calendar.ics`
+      .addSuccess(HttpApiSchema.Text({ contentType: "text/calendar; charset=utf-8" }))
+      .annotate(
+        OpenApi.Summary,
+        "The caller's events (attendee or author) as iCalendar, 30 days back to 180 days ahead"
+      )
+  )
   .addError(ActivityNotFound)
   .addError(TargetNotFound)
   .addError(ValidationError)
@@ -156,4 +242,7 @@ export class ActivitiesApi extends HttpApiGroup.make("activities")
   .addError(Forbidden)
   .middleware(UserAuth)
   .annotate(OpenApi.Title, "Activities")
-  .annotate(OpenApi.Description, "Notes, tasks and reviews attached to any entity, and each entity's timeline.") {}
+  .annotate(
+    OpenApi.Description,
+    "Notes, tasks, reviews, call logs and calendar events attached to any entity, and each entity's timeline."
+  ) {}

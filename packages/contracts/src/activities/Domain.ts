@@ -275,21 +275,10 @@ export class ReviewSummary extends Schema.Class<ReviewSummary>("ReviewSummary")(
   distribution: Schema.Record({ key: Schema.String, value: Schema.Number })
 }) {}
 
-/** One timeline entry: a note, a task or a review, tagged by `kind`. */
-export const TimelineItem = Schema.Union(
-  Schema.TaggedStruct("note", { at: Schema.DateTimeUtc, note: Note }),
-  Schema.TaggedStruct("task", { at: Schema.DateTimeUtc, task: Task }),
-  Schema.TaggedStruct("review", { at: Schema.DateTimeUtc, review: Review })
-).annotations({ identifier: "TimelineItem" })
-/** @see TimelineItem */
-export type TimelineItem = typeof TimelineItem.Type
-
 /** A page of items, newest first; `next_cursor` is null on the last page. */
 export const ActivityPage = <S extends Schema.Schema.Any>(item: S) =>
   Schema.Struct({ items: Schema.Array(item), next_cursor: Schema.NullOr(Schema.String) })
 
-/** The timeline of a target, newest first. */
-export const TimelinePage = ActivityPage(TimelineItem).annotations({ identifier: "TimelinePage" })
 /** A page of notes, newest first. */
 export const NotePage = ActivityPage(Note).annotations({ identifier: "NotePage" })
 /** A page of tasks, newest first. */
@@ -311,13 +300,13 @@ export interface TaskFilter extends ActivityPaging {
 }
 
 /**
- * 404 — no such activity (note, task, review) in the tenant, or its target
+ * 404 — no such activity (note, task, review, call log, calendar event) in the tenant, or its target
  * is not visible to the caller. Another tenant's activity answers this.
  */
 export class ActivityNotFound extends Schema.TaggedError<ActivityNotFound>()(
   "ActivityNotFound",
   { message: Schema.String, kind: Schema.String, id: Schema.String },
-  HttpApiSchema.annotations({ status: 404, description: "No such note, task or review" })
+  HttpApiSchema.annotations({ status: 404, description: "No such note, task, review, call log or event" })
 ) {}
 
 /**

@@ -25,10 +25,10 @@ import {
   TargetNotFound,
   Task,
   TaskPage,
-  TimelinePage,
   UpdateNote,
   UpdateTask
 } from "./Domain.js"
+import { TimelinePage } from "./Schedule.js"
 
 const Errors = Schema.Union(ActivityNotFound, TargetNotFound, Forbidden, ValidationError, Conflict)
 const ById = { id: Schema.String }

@@ -8,9 +8,12 @@
  * permissions, so the service holds the owners' services (academics,
  * identity, beacons, access) and provides them to those calls.
  *
- * Not in this slice: attachments, calendar events, call logs, carbon
- * footprints, channel configs, full-text search, task reminders and
- * recurrence, restore of soft-deleted activities.
+ * Second slice: call logs (`Calls.ts`) and calendar events with RRULE
+ * occurrences and a per-user `.ics` export (`CalendarEvents.ts`,
+ * `Occurrences.ts`, `Recurrence.ts`), both in the timeline.
+ *
+ * Not yet: attachments, carbon footprints, channel configs, full-text
+ * search, task reminders and recurrence, restore of soft-deleted activities.
  *
  * @module
  */
@@ -23,8 +26,11 @@ import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { Identity } from "../identity/Users.js"
 import { tenantTx } from "../kernel/Database.js"
+import { makeCalendarEvents } from "./CalendarEvents.js"
+import { makeCalls } from "./Calls.js"
 import type { Owners } from "./Kit.js"
 import { makeNotes } from "./Notes.js"
+import { makeOccurrences } from "./Occurrences.js"
 import { ActivitiesRepo } from "./Repo.js"
 import { makeReviews } from "./Reviews.js"
 import { makeTargets } from "./Targets.js"
@@ -33,7 +39,7 @@ import { makeTimeline } from "./Timeline.js"
 
 export type { ListTasks } from "./Tasks.js"
 
-/** Notes, tasks, reviews and timelines of any target; see the module comment. */
+/** Notes, tasks, reviews, call logs, calendar events and timelines of any target; see the module comment. */
 export class Activities extends Effect.Service<Activities>()("Signet/Activities", {
   effect: Effect.gen(function* () {
     const repo = yield* ActivitiesRepo
@@ -54,8 +60,10 @@ export class Activities extends Effect.Service<Activities>()("Signet/Activities"
     const notes = makeNotes(deps, targets.check)
     const tasks = makeTasks(deps, targets.check)
     const reviews = makeReviews(deps, targets.check)
+    const calls = makeCalls(deps, targets.check)
+    const calendar = { ...makeCalendarEvents(deps, targets.check), ...makeOccurrences(deps, targets.check) }
     const { timeline } = makeTimeline(deps, targets.check)
-    return { targets, notes, tasks, reviews, timeline } as const
+    return { targets, notes, tasks, reviews, calls, calendar, timeline } as const
   }),
   dependencies: [ActivitiesRepo.Default]
 }) {}

@@ -4,8 +4,8 @@
  *
  * | operation | permission |
  * |---|---|
- * | timeline, notes/tasks/reviews reads, review summary, custom type list | `activities:read` |
- * | create/update/delete notes and tasks, put/delete own review | `activities:write` |
+ * | timeline, notes/tasks/reviews/calls/events reads, occurrences, own `.ics`, review summary, custom type list | `activities:read` |
+ * | create/update/delete notes, tasks, call logs and events, put/delete own review | `activities:write` |
  * | register a custom target type | `activities:admin` |
  *
  * Beyond the permission, every operation needs the target to be visible to
@@ -30,6 +30,13 @@ import type {
   UpdateNote,
   UpdateTask
 } from "@signet/contracts/activities/Domain"
+import type {
+  CreateCalendarEvent,
+  CreateCallLog,
+  UpdateCalendarEvent,
+  UpdateCallLog
+} from "@signet/contracts/activities/Schedule"
+import type { DateTime } from "effect"
 import { policyRequire } from "../access/Policy.js"
 import { Activities, type ListTasks } from "./Activities.js"
 
@@ -75,5 +82,32 @@ export const ActivitiesAdmin = {
   /** A target's review figures. @errors TargetNotFound */
   reviewSummary: (target: Target) => read(Activities.use((a) => a.reviews.summary(target))),
   /** Deletes a review. @errors ActivityNotFound, Forbidden */
-  deleteReview: (id: string) => write(Activities.use((a) => a.reviews.remove(id)))
+  deleteReview: (id: string) => write(Activities.use((a) => a.reviews.remove(id))),
+
+  /** Logs a call (issue 22 "Call logs"). @errors TargetNotFound, ValidationError */
+  createCall: (input: CreateCallLog) => write(Activities.use((a) => a.calls.create(input))),
+  /** A target's call logs, newest first. @errors TargetNotFound, ValidationError */
+  listCalls: (target: Target, page: ActivityPaging = {}) => read(Activities.use((a) => a.calls.list(target, page))),
+  /** One call log. @errors ActivityNotFound */
+  getCall: (id: string) => read(Activities.use((a) => a.calls.get(id))),
+  /** Changes a call log. @errors ActivityNotFound, Forbidden, ValidationError */
+  updateCall: (id: string, patch: UpdateCallLog) => write(Activities.use((a) => a.calls.update(id, patch))),
+  /** Soft-deletes a call log. @errors ActivityNotFound, Forbidden */
+  deleteCall: (id: string) => write(Activities.use((a) => a.calls.remove(id))),
+
+  /** Creates a calendar event (issue 22 "Calendar events"). @errors TargetNotFound, ValidationError */
+  createEvent: (input: CreateCalendarEvent) => write(Activities.use((a) => a.calendar.create(input))),
+  /** A target's events, newest first. @errors TargetNotFound, ValidationError */
+  listEvents: (target: Target, page: ActivityPaging = {}) => read(Activities.use((a) => a.calendar.list(target, page))),
+  /** One event. @errors ActivityNotFound */
+  getEvent: (id: string) => read(Activities.use((a) => a.calendar.get(id))),
+  /** Changes an event. @errors ActivityNotFound, Forbidden, ValidationError */
+  updateEvent: (id: string, patch: UpdateCalendarEvent) => write(Activities.use((a) => a.calendar.update(id, patch))),
+  /** Soft-deletes an event. @errors ActivityNotFound, Forbidden */
+  deleteEvent: (id: string) => write(Activities.use((a) => a.calendar.remove(id))),
+  /** Occurrences of a target's events in [from, to), bounded. @errors TargetNotFound, ValidationError */
+  occurrences: (target: Target, from: DateTime.Utc, to: DateTime.Utc) =>
+    read(Activities.use((a) => a.calendar.occurrences(target, from, to))),
+  /** The calling user's events as an iCalendar text. @errors ValidationError (not a user) */
+  myEventsIcs: () => read(Activities.use((a) => a.calendar.mineIcs))
 } as const

@@ -8,6 +8,10 @@
  * - `activity_tasks`: tasks on a target with status, priority, due instant
  *   and its IANA zone, assignee (soft delete).
  * - `activity_reviews`: one review per reviewer per target.
+ * - `activity_calls` (0002): call logs on a target (soft delete).
+ * - `activity_events` (0002): calendar events on a target (soft delete),
+ *   with `activity_event_attendees` (one row per attendee, for a user's
+ *   `.ics` export).
  *
  * Targets are `(target_type, target_id)` — references by id to other
  * modules' entities, never foreign keys (ARCHITECTURE §1 "Module rule").
@@ -23,7 +27,10 @@ export const ACTIVITIES_TABLES = [
   "activity_target_types",
   "activity_notes",
   "activity_tasks",
-  "activity_reviews"
+  "activity_reviews",
+  "activity_calls",
+  "activity_events",
+  "activity_event_attendees"
 ] as const
 
 /** Activities module migrations. */
@@ -91,7 +98,64 @@ export const activitiesMigrations: ModuleMigrations = {
         PRIMARY KEY (tenant_id, id),
         UNIQUE (tenant_id, target_type, target_id, reviewer_id)
       )`)
-      for (const table of ACTIVITIES_TABLES) yield* enableTenantRls(table)
+      for (const table of ACTIVITIES_TABLES.slice(0, 4)) yield* enableTenantRls(table)
+    }),
+    "0002_calls_events": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE activity_calls (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        target_type TEXT NOT NULL,
+        target_id TEXT NOT NULL,
+        author_id TEXT NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+        participants ${t.json} NOT NULL,
+        started_at ${t.ts} NOT NULL,
+        duration_seconds INTEGER NOT NULL CHECK (duration_seconds BETWEEN 0 AND 86400),
+        outcome TEXT NOT NULL CHECK (outcome IN ('connected', 'no_answer', 'voicemail', 'busy', 'failed')),
+        summary TEXT,
+        note_id ${t.uuid},
+        created_at ${t.ts} NOT NULL,
+        updated_at ${t.ts} NOT NULL,
+        deleted_at ${t.ts},
+        PRIMARY KEY (tenant_id, id),
+        FOREIGN KEY (tenant_id, note_id) REFERENCES activity_notes (tenant_id, id)
+      )`)
+      yield* sql.unsafe(`CREATE INDEX activity_calls_target ON activity_calls (tenant_id, target_type, target_id, id)`)
+      yield* sql.unsafe(`CREATE TABLE activity_events (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        target_type TEXT NOT NULL,
+        target_id TEXT NOT NULL,
+        author_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        description TEXT,
+        starts_at ${t.ts} NOT NULL,
+        ends_at ${t.ts} NOT NULL,
+        all_day ${t.bool} NOT NULL,
+        time_zone TEXT NOT NULL,
+        location TEXT,
+        attendees ${t.json} NOT NULL,
+        rrule TEXT,
+        created_at ${t.ts} NOT NULL,
+        updated_at ${t.ts} NOT NULL,
+        deleted_at ${t.ts},
+        PRIMARY KEY (tenant_id, id),
+        CHECK (ends_at > starts_at)
+      )`)
+      yield* sql.unsafe(
+        `CREATE INDEX activity_events_target ON activity_events (tenant_id, target_type, target_id, id)`
+      )
+      yield* sql.unsafe(`CREATE TABLE activity_event_attendees (
+        tenant_id ${t.uuid} NOT NULL,
+        event_id ${t.uuid} NOT NULL,
+        user_id ${t.uuid} NOT NULL,
+        PRIMARY KEY (tenant_id, event_id, user_id),
+        FOREIGN KEY (tenant_id, event_id) REFERENCES activity_events (tenant_id, id)
+      )`)
+      yield* sql.unsafe(`CREATE INDEX activity_event_attendees_user ON activity_event_attendees (tenant_id, user_id)`)
+      for (const table of ACTIVITIES_TABLES.slice(4)) yield* enableTenantRls(table)
     })
   }
 }

@@ -1,16 +1,17 @@
 /**
  * The timeline of a target (issue 22 "one timeline per target merging all
  * kinds in time order"; Twenty's and Frappe CRM's record timelines): its
- * live notes, tasks and reviews, newest first by creation (their UUIDv7
- * ids), one cursor across the three kinds. Internal to `Activities.ts`.
+ * live notes, tasks, reviews, call logs and calendar events, newest first
+ * by creation (their UUIDv7 ids), one cursor across the five kinds. Internal to `Activities.ts`.
  *
  * Each page reads at most `limit + 1` rows of each kind (by the target's
- * index) and merges them, so a page costs three index range scans whatever
+ * index) and merges them, so a page costs five index range scans whatever
  * the number of activities.
  *
  * @module
  */
-import type { ActivityPaging, Target, TimelineItem } from "@signet/contracts/activities/Domain"
+import type { ActivityPaging, Target } from "@signet/contracts/activities/Domain"
+import type { TimelineItem } from "@signet/contracts/activities/Schedule"
 import { encodeCursor } from "@signet/contracts/kernel/Pagination"
 import { Effect } from "effect"
 import { type ActivityDeps, type CheckTarget, paging } from "./Kit.js"
@@ -23,11 +24,13 @@ export const makeTimeline = ({ inTx, repo }: ActivityDeps, check: CheckTarget) =
     Effect.gen(function* () {
       const { after, limit } = yield* paging(page)
       yield* check(target)
-      const [notes, tasks, reviews] = yield* inTx(
+      const [notes, tasks, reviews, calls, events] = yield* inTx(
         Effect.all([
           repo.listNotes(target, after, limit + 1),
           repo.listTasks({ target }, after, limit + 1),
-          repo.listReviews(target, after, limit + 1)
+          repo.listReviews(target, after, limit + 1),
+          repo.listCalls(target, after, limit + 1),
+          repo.listEvents(target, after, limit + 1)
         ])
       )
       // Merge by id (creation order); notes are rendered only once they are on the page.
@@ -37,7 +40,9 @@ export const makeTimeline = ({ inTx, repo }: ActivityDeps, check: CheckTarget) =
           item: () => ({ _tag: "note", at: n.created_at, note: presentNote(n) }) as const
         })),
         ...tasks.map((t) => ({ id: t.id, item: () => ({ _tag: "task", at: t.created_at, task: t }) as const })),
-        ...reviews.map((r) => ({ id: r.id, item: () => ({ _tag: "review", at: r.created_at, review: r }) as const }))
+        ...reviews.map((r) => ({ id: r.id, item: () => ({ _tag: "review", at: r.created_at, review: r }) as const })),
+        ...calls.map((c) => ({ id: c.id, item: () => ({ _tag: "call", at: c.created_at, call: c }) as const })),
+        ...events.map((e) => ({ id: e.id, item: () => ({ _tag: "event", at: e.created_at, event: e }) as const }))
       ].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
       const items = merged.slice(0, limit)
       return {

@@ -1,5 +1,6 @@
 /**
- * Handlers of the `activities` group (issue 22, first slice) over
+ * Handlers of the `activities` group (issue 22: notes, tasks, reviews,
+ * call logs, calendar events, timelines) over
  * `ActivitiesAdmin` (core): reads need `activities:read`, changes
  * `activities:write`, custom target types `activities:admin`; targets,
  * authorship and tenant are checked in core.
@@ -20,7 +21,7 @@ const target = (q: { readonly target_type: string; readonly target_id: string })
   target_id: q.target_id
 })
 
-/** Notes, tasks, reviews and timelines under `/api/v1/tenants/{slug}/activities/…`. */
+/** Notes, tasks, reviews, call logs, events and timelines under `/api/v1/tenants/{slug}/activities/…`. */
 export const ActivitiesHttp = HttpApiBuilder.group(SignetApi, "activities", (h) =>
   h
     .handle("listTargetTypes", () => asPrincipal(A.listTargetTypes().pipe(read)))
@@ -40,4 +41,16 @@ export const ActivitiesHttp = HttpApiBuilder.group(SignetApi, "activities", (h) 
     .handle("listReviews", ({ urlParams: q }) => asPrincipal(A.listReviews(target(q), q).pipe(read)))
     .handle("reviewSummary", ({ urlParams: q }) => asPrincipal(A.reviewSummary(target(q)).pipe(read)))
     .handle("deleteReview", ({ path }) => asPrincipal(A.deleteReview(path.id).pipe(write)))
+    .handle("createCall", ({ payload }) => asPrincipal(A.createCall(payload).pipe(write)))
+    .handle("listCalls", ({ urlParams: q }) => asPrincipal(A.listCalls(target(q), q).pipe(read)))
+    .handle("getCall", ({ path }) => asPrincipal(A.getCall(path.id).pipe(read)))
+    .handle("updateCall", ({ path, payload }) => asPrincipal(A.updateCall(path.id, payload).pipe(write)))
+    .handle("deleteCall", ({ path }) => asPrincipal(A.deleteCall(path.id).pipe(write)))
+    .handle("createEvent", ({ payload }) => asPrincipal(A.createEvent(payload).pipe(write)))
+    .handle("listEvents", ({ urlParams: q }) => asPrincipal(A.listEvents(target(q), q).pipe(read)))
+    .handle("occurrences", ({ urlParams: q }) => asPrincipal(A.occurrences(target(q), q.from, q.to).pipe(read)))
+    .handle("getEvent", ({ path }) => asPrincipal(A.getEvent(path.id).pipe(read)))
+    .handle("updateEvent", ({ path, payload }) => asPrincipal(A.updateEvent(path.id, payload).pipe(write)))
+    .handle("deleteEvent", ({ path }) => asPrincipal(A.deleteEvent(path.id).pipe(write)))
+    .handle("myEventsIcs", () => asPrincipal(A.myEventsIcs().pipe(read)))
 )

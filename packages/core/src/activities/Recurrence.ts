@@ -1,0 +1,112 @@
+/**
+ * Recurrence of calendar events (issue 22 "Calendar events … RRULE";
+ * RFC 5545 §3.3.10 RECUR), through ical.js — the library the timetable
+ * import already uses (`academics/ical/`). Pure functions; internal to the
+ * activities module.
+ *
+ * Bounds (defence against rules that expand without end):
+ * - a rule is at most `MAX_RRULE_CHARS` characters and its frequency is
+ *   DAILY, WEEKLY, MONTHLY or YEARLY (SECONDLY, MINUTELY, HOURLY refused);
+ * - one event's expansion takes at most {@link MAX_RULE_STEPS} steps of the
+ *   rule's iterator, whatever the window;
+ * - one query answers at most `MAX_OCCURRENCES_PER_QUERY` occurrences over a
+ *   window of at most `MAX_OCCURRENCE_WINDOW_DAYS` days.
+ *
+ * A recurring event's occurrences keep its wall-clock start in its
+ * `time_zone` (a 09:00 Paris weekly meeting stays at 09:00 across DST) and
+ * its length; an all-day event recurs by dates in UTC.
+ *
+ * @module
+ */
+import type { CalendarEvent } from "@signet/contracts/activities/Schedule"
+import { MAX_RRULE_CHARS } from "@signet/contracts/activities/Schedule"
+import { DateTime, Option } from "effect"
+import ICAL from "ical.js"
+
+/** Steps of one rule's iterator at most per expansion (about 270 years of a daily rule). */
+export const MAX_RULE_STEPS = 100_000
+
+/** Frequencies an event's RRULE may have. */
+const ALLOWED_FREQUENCIES = new Set(["DAILY", "WEEKLY", "MONTHLY", "YEARLY"])
+
+/**
+ * Why `rrule` is not an acceptable RECUR value, or null when it is: too
+ * long, unreadable by ical.js, no or a refused FREQ.
+ */
+export const rruleProblem = (rrule: string): string | null => {
+  if (rrule.length > MAX_RRULE_CHARS) return `must be at most ${MAX_RRULE_CHARS} characters`
+  const value = rrule.replace(/^RRULE:/i, "").trim()
+  try {
+    const recur = ICAL.Recur.fromString(value)
+    if (recur.freq === null || recur.freq === undefined) return "needs a FREQ"
+    if (!ALLOWED_FREQUENCIES.has(recur.freq)) return "FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY"
+    // Reading the first occurrence surfaces errors ical.js only finds while iterating.
+    recur.iterator(ICAL.Time.fromData({ year: 2026, month: 1, day: 1, hour: 0, minute: 0, second: 0 })).next()
+    return null
+  } catch (e) {
+    return `is not a valid RRULE (${e instanceof Error ? e.message : String(e)})`
+  }
+}
+
+/** One occurrence, in epoch milliseconds. */
+export interface Span {
+  readonly start: number
+  readonly end: number
+}
+
+/** The wall-clock parts of `at` in `zone` as a floating ical.js time. */
+const wallTime = (at: DateTime.Utc, zone: string) => {
+  const parts = DateTime.toParts(
+    Option.match(DateTime.zoneMakeNamed(zone), {
+      onNone: () => at,
+      onSome: (z) => DateTime.setZone(at, z)
+    })
+  )
+  return ICAL.Time.fromData({
+    year: parts.year,
+    month: parts.month,
+    day: parts.day,
+    hour: parts.hours,
+    minute: parts.minutes,
+    second: parts.seconds
+  })
+}
+
+/** The instant of a floating ical.js wall time in `zone` (the earlier one in a DST overlap). */
+const instantOf = (t: ICAL.Time, zone: string): number => {
+  const z = Option.getOrUndefined(DateTime.zoneMakeNamed(zone))
+  const parts = { year: t.year, month: t.month, day: t.day, hours: t.hour, minutes: t.minute, seconds: t.second }
+  if (z === undefined) return DateTime.toEpochMillis(DateTime.unsafeMake(parts))
+  return DateTime.toEpochMillis(DateTime.unsafeMakeZoned(parts, { timeZone: z, adjustForTimeZone: true }))
+}
+
+/**
+ * The occurrences of `event` that overlap [`from`, `to`) (epoch ms), at
+ * most `max`, by start; `truncated` when `max` or {@link MAX_RULE_STEPS}
+ * cut the expansion. An event without a rule has one occurrence.
+ */
+export const expandEvent = (
+  event: CalendarEvent,
+  from: number,
+  to: number,
+  max: number
+): { readonly spans: ReadonlyArray<Span>; readonly truncated: boolean } => {
+  const start = DateTime.toEpochMillis(event.starts_at)
+  const length = DateTime.toEpochMillis(event.ends_at) - start
+  const overlaps = (s: number) => s < to && s + length > from
+  if (event.rrule === null) return { spans: overlaps(start) ? [{ start, end: start + length }] : [], truncated: false }
+  const zone = event.all_day ? "UTC" : event.time_zone
+  const recur = ICAL.Recur.fromString(event.rrule.replace(/^RRULE:/i, "").trim())
+  const iterator = recur.iterator(wallTime(event.starts_at, zone))
+  const spans: Array<Span> = []
+  for (let step = 0; step < MAX_RULE_STEPS; step++) {
+    const next = iterator.next()
+    if (!next) return { spans, truncated: false }
+    const s = instantOf(next, zone)
+    if (s >= to) return { spans, truncated: false }
+    if (!overlaps(s)) continue
+    if (spans.length >= max) return { spans, truncated: true }
+    spans.push({ start: s, end: s + length })
+  }
+  return { spans, truncated: true }
+}
