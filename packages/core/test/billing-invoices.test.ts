@@ -6,6 +6,7 @@
  * never changes and only moves to paid or void; the PDF carries the number.
  */
 import * as Zlib from "node:zlib"
+import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
 import {
   Billing,
@@ -17,8 +18,9 @@ import {
   Tenancy,
   VoidInvoice
 } from "@signet/core"
+import { tenantTx } from "@signet/core/kernel/Database"
 import { testDialects } from "@signet/core/testing"
-import { Effect, Schema, TestClock } from "effect"
+import { Cause, Effect, Exit, Schema, TestClock } from "effect"
 import { PDFDocument } from "pdf-lib"
 import { asOperator, batch, billingIngest, billingRead, billingWrite, catalogue } from "./billing-support.js"
 import { auditCount, inTenant, onboardWithAdmin as onboard, outboxCount, type TenantRef, testCore } from "./support.js"
@@ -147,6 +149,26 @@ for (const dialect of testDialects()) {
         yield* close(t)
         const again = yield* BillingAdmin.getInvoice(invoice!.number).pipe(billingRead, inTenant(t))
         expect([again.status, again.total, again.lines[1]!.quantity]).toEqual(["finalized", invoice!.total, 1200])
+      })
+    )
+
+    it.effect("the database refuses to change a finalized invoice's amounts or to delete it", () =>
+      Effect.gen(function* () {
+        const t = yield* subscribed("inv-db", "starter")
+        yield* at("2026-12-01T00:00:01Z")
+        const [invoice] = (yield* close(t)).invoices
+        const sql = yield* SqlClient.SqlClient
+        const attempt = (statement: Effect.Effect<unknown, unknown>) =>
+          tenantTx(statement).pipe(inTenant(t), Effect.exit)
+        const raised = yield* attempt(sql`UPDATE billing_invoices SET total = 1 WHERE id = ${invoice!.id}`)
+        const deleted = yield* attempt(sql`DELETE FROM billing_invoices WHERE id = ${invoice!.id}`)
+        // The driver's message is the SqlError's cause.
+        const why = (e: Exit.Exit<unknown, unknown>) =>
+          Exit.isFailure(e) ? String((Cause.squash(e.cause) as { cause?: unknown }).cause) : "succeeded"
+        expect(why(raised)).toContain("immutable")
+        expect(why(deleted)).toContain("never deleted")
+        const again = yield* BillingAdmin.getInvoice(invoice!.number).pipe(billingRead, inTenant(t))
+        expect(again.total).toBe(2900)
       })
     )
 
