@@ -19,11 +19,19 @@ import {
   VoidInvoice
 } from "@signet/core"
 import { tenantTx } from "@signet/core/kernel/Database"
-import { testDialects } from "@signet/core/testing"
+import { ownerQuery, testDialects } from "@signet/core/testing"
 import { Cause, Effect, Exit, Schema, TestClock } from "effect"
 import { PDFDocument } from "pdf-lib"
 import { asOperator, batch, billingIngest, billingRead, billingWrite, catalogue } from "./billing-support.js"
-import { auditCount, inTenant, onboardWithAdmin as onboard, outboxCount, type TenantRef, testCore } from "./support.js"
+import {
+  auditCount,
+  inTenant,
+  onboardWithAdmin as onboard,
+  outboxCount,
+  type TenantRef,
+  TestDbUrl,
+  testCore
+} from "./support.js"
 
 const at = (s: string) => TestClock.setTime(Date.parse(s))
 
@@ -269,5 +277,22 @@ for (const dialect of testDialects()) {
         expect(numbers(yield* list(t))).toEqual(["INV-2027-000001"])
       })
     )
+
+    if (dialect === "pg")
+      it.effect("row-level security covers the invoice tables: the app role sees no invoice outside a tenant", () =>
+        Effect.gen(function* () {
+          const t = yield* subscribed("inv-rls", "starter")
+          yield* at("2026-12-01T00:00:01Z")
+          yield* close(t)
+          const sql = yield* SqlClient.SqlClient
+          expect(yield* sql.unsafe("SELECT * FROM billing_invoices").pipe(Effect.orDie)).toHaveLength(0)
+          const tables = ["billing_invoice_counters", "billing_invoices"]
+          const url = yield* TestDbUrl
+          const forced = yield* Effect.promise(() =>
+            ownerQuery(url, "SELECT relname FROM pg_class WHERE relforcerowsecurity AND relname = ANY($1)", [tables])
+          )
+          expect(forced.map((r: { relname: string }) => r.relname).sort()).toEqual(tables)
+        })
+      )
   })
 }
