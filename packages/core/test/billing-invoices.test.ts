@@ -6,6 +6,7 @@
  * never changes and only moves to paid or void; the PDF carries the number.
  */
 import * as Zlib from "node:zlib"
+import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
 import {
   Billing,
@@ -17,11 +18,20 @@ import {
   Tenancy,
   VoidInvoice
 } from "@signet/core"
-import { testDialects } from "@signet/core/testing"
-import { Effect, Schema, TestClock } from "effect"
+import { tenantTx } from "@signet/core/kernel/Database"
+import { ownerQuery, testDialects } from "@signet/core/testing"
+import { Cause, Effect, Exit, Schema, TestClock } from "effect"
 import { PDFDocument } from "pdf-lib"
 import { asOperator, batch, billingIngest, billingRead, billingWrite, catalogue } from "./billing-support.js"
-import { auditCount, inTenant, onboardWithAdmin as onboard, outboxCount, type TenantRef, testCore } from "./support.js"
+import {
+  auditCount,
+  inTenant,
+  onboardWithAdmin as onboard,
+  outboxCount,
+  type TenantRef,
+  TestDbUrl,
+  testCore
+} from "./support.js"
 
 const at = (s: string) => TestClock.setTime(Date.parse(s))
 
@@ -150,6 +160,26 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect("the database refuses to change a finalized invoice's amounts or to delete it", () =>
+      Effect.gen(function* () {
+        const t = yield* subscribed("inv-db", "starter")
+        yield* at("2026-12-01T00:00:01Z")
+        const [invoice] = (yield* close(t)).invoices
+        const sql = yield* SqlClient.SqlClient
+        const attempt = (statement: Effect.Effect<unknown, unknown>) =>
+          tenantTx(statement).pipe(inTenant(t), Effect.exit)
+        const raised = yield* attempt(sql`UPDATE billing_invoices SET total = 1 WHERE id = ${invoice!.id}`)
+        const deleted = yield* attempt(sql`DELETE FROM billing_invoices WHERE id = ${invoice!.id}`)
+        // The driver's message is the SqlError's cause.
+        const why = (e: Exit.Exit<unknown, unknown>) =>
+          Exit.isFailure(e) ? String((Cause.squash(e.cause) as { cause?: unknown }).cause) : "succeeded"
+        expect(why(raised)).toContain("immutable")
+        expect(why(deleted)).toContain("never deleted")
+        const again = yield* BillingAdmin.getInvoice(invoice!.number).pipe(billingRead, inTenant(t))
+        expect(again.total).toBe(2900)
+      })
+    )
+
     it.effect("a manual payment marks a finalized invoice paid (audited); it cannot be paid again or voided", () =>
       Effect.gen(function* () {
         const t = yield* subscribed("inv-paid", "starter")
@@ -247,5 +277,22 @@ for (const dialect of testDialects()) {
         expect(numbers(yield* list(t))).toEqual(["INV-2027-000001"])
       })
     )
+
+    if (dialect === "pg")
+      it.effect("row-level security covers the invoice tables: the app role sees no invoice outside a tenant", () =>
+        Effect.gen(function* () {
+          const t = yield* subscribed("inv-rls", "starter")
+          yield* at("2026-12-01T00:00:01Z")
+          yield* close(t)
+          const sql = yield* SqlClient.SqlClient
+          expect(yield* sql.unsafe("SELECT * FROM billing_invoices").pipe(Effect.orDie)).toHaveLength(0)
+          const tables = ["billing_invoice_counters", "billing_invoices"]
+          const url = yield* TestDbUrl
+          const forced = yield* Effect.promise(() =>
+            ownerQuery(url, "SELECT relname FROM pg_class WHERE relforcerowsecurity AND relname = ANY($1)", [tables])
+          )
+          expect(forced.map((r: { relname: string }) => r.relname).sort()).toEqual(tables)
+        })
+      )
   })
 }

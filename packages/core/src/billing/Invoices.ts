@@ -163,17 +163,11 @@ const encodeInvoice = Schema.encodeSync(Invoice)
 
 /** The invoice operations over `deps`; see the module comment. Run inside the tenant's transaction. */
 export const makeInvoices = ({ audit, events, planOf, repo, subscriptions }: InvoiceDeps) => {
-  const present = (row: InvoiceRow) =>
-    Effect.map(
-      planOf(row.plan_id),
-      (plan) =>
-        new Invoice({
-          ...row,
-          plan_code: plan.code,
-          plan_version: plan.version,
-          tax_rate_bps: row.tax_rate_bps
-        })
-    )
+  /** A row as the public shape, with its plan version's code and number. */
+  const shape = ({ plan_id: _, ...row }: InvoiceRow, plan: Plan) =>
+    new Invoice({ ...row, plan_code: plan.code, plan_version: plan.version })
+
+  const present = (row: InvoiceRow) => Effect.map(planOf(row.plan_id), (plan) => shape(row, plan))
 
   const find = (number: string) =>
     Effect.flatMap(repo.invoiceByNumber(number), (row) =>
@@ -290,14 +284,7 @@ export const makeInvoices = ({ audit, events, planOf, repo, subscriptions }: Inv
         // One plan read per plan version, not per invoice.
         const plans = new Map<string, Plan>()
         for (const id of new Set(rows.map((r) => r.plan_id))) plans.set(id, yield* planOf(id))
-        return rows.map(
-          (row) =>
-            new Invoice({
-              ...row,
-              plan_code: plans.get(row.plan_id)!.code,
-              plan_version: plans.get(row.plan_id)!.version
-            })
-        )
+        return rows.map((row) => shape(row, plans.get(row.plan_id)!))
       })
     ),
     /** One invoice by number. @errors InvoiceNotFound */

@@ -25,6 +25,10 @@
  *   invoice is immutable once finalized).
  * - `billing_invoice_counters` (0003): the last invoice number per tenant and
  *   year, incremented in the invoice's own transaction (no gaps).
+ * - 0004: the database itself keeps invoices immutable (issue 20 "invoices
+ *   are immutable once finalized"): a trigger refuses any UPDATE of an
+ *   invoice's identity, period, lines or amounts, any change of a paid or
+ *   void invoice, and any DELETE — only the status and its stamps move.
  *
  * @module
  */
@@ -162,6 +166,59 @@ export const billingMigrations: ModuleMigrations = {
         PRIMARY KEY (tenant_id, year)
       )`)
       for (const table of ["billing_invoices", "billing_invoice_counters"]) yield* enableTenantRls(table)
+    }),
+    "0004_invoices_immutable": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const fixed = [
+        "tenant_id",
+        "id",
+        "number",
+        "subscription_id",
+        "plan_id",
+        "currency",
+        "period_start",
+        "period_end",
+        "lines",
+        "subtotal",
+        "tax_rate_bps",
+        "tax",
+        "total",
+        "created_at"
+      ]
+      yield* sql.onDialectOrElse({
+        pg: () =>
+          Effect.all(
+            [
+              sql.unsafe(`CREATE FUNCTION billing_invoices_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+              BEGIN
+                IF TG_OP = 'DELETE' THEN RAISE EXCEPTION 'billing_invoices: an invoice is never deleted'; END IF;
+                IF ${fixed.map((c) => `NEW.${c} IS DISTINCT FROM OLD.${c}`).join(" OR ")} THEN
+                  RAISE EXCEPTION 'billing_invoices: lines and amounts are immutable';
+                END IF;
+                IF OLD.status IN ('paid', 'void') THEN
+                  RAISE EXCEPTION 'billing_invoices: a % invoice is final', OLD.status;
+                END IF;
+                RETURN NEW;
+              END $$`),
+              sql.unsafe(`CREATE TRIGGER billing_invoices_immutable BEFORE UPDATE OR DELETE ON billing_invoices
+              FOR EACH ROW EXECUTE FUNCTION billing_invoices_immutable()`)
+            ],
+            { discard: true }
+          ),
+        orElse: () =>
+          Effect.all(
+            [
+              sql.unsafe(`CREATE TRIGGER billing_invoices_fixed BEFORE UPDATE OF ${fixed.join(", ")} ON billing_invoices
+              BEGIN SELECT RAISE(ABORT, 'billing_invoices: lines and amounts are immutable'); END`),
+              sql.unsafe(`CREATE TRIGGER billing_invoices_final BEFORE UPDATE ON billing_invoices
+              WHEN OLD.status IN ('paid', 'void')
+              BEGIN SELECT RAISE(ABORT, 'billing_invoices: a paid or void invoice is final'); END`),
+              sql.unsafe(`CREATE TRIGGER billing_invoices_no_delete BEFORE DELETE ON billing_invoices
+              BEGIN SELECT RAISE(ABORT, 'billing_invoices: an invoice is never deleted'); END`)
+            ],
+            { discard: true }
+          )
+      })
     })
   }
 }
