@@ -22,6 +22,22 @@ for (const dialect of testDialects()) {
       Fs.writeFileSync(file, `${SECRET}\n`, { mode: 0o600 })
       return file
     }
+    const putArgs = (name: string, domain: string) => [
+      "sso-connection",
+      "put",
+      name,
+      ...T,
+      "--issuer",
+      "https://accounts.google.com",
+      "--client-id",
+      "signet",
+      "--client-secret-file",
+      secretFile(),
+      "--domain",
+      domain,
+      "--provisioning",
+      "jit"
+    ]
     const put = (name: string, domain: string) =>
       cli.signet([
         "sso-connection",
@@ -54,6 +70,40 @@ for (const dialect of testDialects()) {
         const removed = await cli.signet(["sso-connection", "delete", "google", ...T])
         expect(removed.code, removed.stderr).toBe(0)
         expect(JSON.parse((await cli.signet(["sso-connection", "list", ...T, "--json"])).stdout)).toEqual([])
+      },
+      TIMEOUT
+    )
+
+    it(
+      "put --attribute-mapping-file stores the mapping; a mapping naming an unknown role is refused",
+      async () => {
+        const file = Path.join(cli.dir, "mapping.json")
+        const mapping = (role: string) =>
+          Fs.writeFileSync(
+            file,
+            JSON.stringify({
+              user_type: { claim: "groups", values: [{ value: "pupils", user_type: "student" }] },
+              school_claim: "school",
+              roles: { claim: "groups", values: [{ value: "staff", roles: [role] }], sync: "every_login" }
+            })
+          )
+        mapping("no-such-role")
+        const refused = await cli.signet([...putArgs("mapped", "mapped.example"), "--attribute-mapping-file", file])
+        expect(refused.code).not.toBe(0)
+        expect(refused.stderr).toContain('no role "no-such-role"')
+        mapping("teacher")
+        const saved = await cli.signet([
+          ...putArgs("mapped", "mapped.example"),
+          "--attribute-mapping-file",
+          file,
+          "--json"
+        ])
+        expect(saved.code, saved.stderr).toBe(0)
+        expect(JSON.parse(saved.stdout).attribute_mapping).toMatchObject({
+          school_claim: "school",
+          roles: { claim: "groups", sync: "every_login" }
+        })
+        expect((await cli.signet(["sso-connection", "delete", "mapped", ...T])).code).toBe(0)
       },
       TIMEOUT
     )

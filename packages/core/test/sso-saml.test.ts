@@ -20,7 +20,7 @@ const CLIENT = { ip: "203.0.113.10", userAgent: "test" }
 
 type Idp = Effect.Effect.Success<typeof samlTestIdp>
 
-const connect = (idp: Idp) =>
+const connect = (idp: Idp, extra: Record<string, unknown> = {}) =>
   SsoConnections.use((c) =>
     c.putSaml(
       "school",
@@ -29,7 +29,8 @@ const connect = (idp: Idp) =>
         sso_url: idp.ssoUrl,
         certificates: [idp.certificate],
         domains: ["school.example"],
-        provisioning: "jit"
+        provisioning: "jit",
+        ...extra
       })
     )
   )
@@ -92,6 +93,23 @@ for (const dialect of testDialects()) {
               given_name: "Ada",
               family_name: "Lovelace"
             })
+          })
+        )
+      })
+    )
+
+    it.effect("an assertion's attribute, by its Name, is a claim the attribute mapping reads (user type)", () =>
+      Effect.gen(function* () {
+        const idp = yield* samlTestIdp
+        const GROUPS = "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups"
+        yield* inFreshTenant(
+          "saml-map",
+          Effect.gen(function* () {
+            yield* connect(idp, {
+              attribute_mapping: { user_type: { claim: GROUPS, values: [{ value: "pupils", user_type: "student" }] } }
+            })
+            const exit = yield* signIn(idp, () => ({ ...ada, attributes: { ...ada.attributes, [GROUPS]: "pupils" } }))
+            expect(Exit.isSuccess(exit) && exit.value.tokens.user.user_type).toBe("student")
           })
         )
       })

@@ -75,6 +75,31 @@ for (const dialect of testDialects()) {
         })
       )
 
+      it.scoped("an attribute mapping naming an unknown role answers 400 problem+json and stores nothing", () =>
+        Effect.gen(function* () {
+          yield* TestServer
+          const admin = yield* onboardTenant("sso-map-http")
+          const path = "/api/v1/tenants/sso-map-http/sso/connections/google"
+          const body = (role: string) => ({
+            issuer: "https://accounts.google.com",
+            client_id: "c",
+            client_secret: SECRET,
+            scopes: ["openid", "email"],
+            domains: ["map.example"],
+            provisioning: "jit",
+            attribute_mapping: { roles: { claim: "groups", values: [{ value: "staff", roles: [role] }] } }
+          })
+          const refused = yield* call("PUT", path, { auth: admin, body: body("no-such-role") })
+          expect(refused.status, refused.text).toBe(400)
+          expect(refused.headers.get("content-type")).toContain("application/problem+json")
+          expect(refused.text).toContain('no role \\"no-such-role\\"')
+          expect((yield* call("GET", path, { auth: admin })).status).toBe(404)
+          const saved = yield* call("PUT", path, { auth: admin, body: body("teacher") })
+          expect(saved.status, saved.text).toBe(200)
+          expect(saved.body).toMatchObject({ attribute_mapping: { roles: { claim: "groups", sync: "on_create" } } })
+        })
+      )
+
       it.scoped(
         "over RPC: put, list, get, delete a connection; another tenant's GetSsoConnection fails not found",
         () =>

@@ -20,6 +20,24 @@ const json = Options.boolean("json").pipe(Options.withDescription("Print JSON"))
 const tenantOpt = Options.text("tenant").pipe(Options.withDescription("Tenant slug"))
 const nameArg = Args.text({ name: "name" }).pipe(Args.withDescription("The connection's name, e.g. google"))
 
+const mappingOpt = Options.file("attribute-mapping-file", { exists: "yes" }).pipe(
+  Options.optional,
+  Options.withDescription(
+    "A JSON file: which IdP claims set new users' type and school and give roles (docs/federation.md, Attribute mapping)"
+  )
+)
+
+/** The attribute mapping in the file `path` (JSON), for the connection's `attribute_mapping`. */
+const mappingOf = (path: Option.Option<string>) =>
+  Option.match(path, {
+    onNone: () => Effect.succeed({}),
+    onSome: (file) =>
+      Effect.try({
+        try: () => ({ attribute_mapping: JSON.parse(Fs.readFileSync(file, "utf8")) as unknown }),
+        catch: (e) => new Error(`invalid attribute mapping file: ${e instanceof Error ? e.message : String(e)}`)
+      })
+  })
+
 const read = policyUse("sso:read")
 const write = policyUse("sso:write")
 
@@ -66,6 +84,7 @@ const put = Command.make(
     ssoOnly: Options.boolean("sso-only").pipe(
       Options.withDescription("The domains' users may no longer sign in with a password")
     ),
+    mapping: mappingOpt,
     json
   },
   (o) =>
@@ -81,7 +100,8 @@ const put = Command.make(
           domains: o.domain,
           provisioning: o.provisioning,
           ...Option.match(o.userType, { onNone: () => ({}), onSome: (t) => ({ default_user_type: t }) }),
-          sso_only: o.ssoOnly
+          sso_only: o.ssoOnly,
+          ...(yield* mappingOf(o.mapping))
         }).pipe(Effect.mapError((e) => new Error(`invalid connection: ${e.message.split("\n").slice(-1)[0]?.trim()}`)))
         const saved = yield* S.put(o.name, input).pipe(write)
         if (o.json) return yield* Console.log(JSON.stringify(plain(saved), null, 2))
@@ -127,6 +147,7 @@ const putSaml = Command.make(
     provisioning: provisioningOpt,
     userType: userTypeOpt,
     ssoOnly: ssoOnlyOpt,
+    mapping: mappingOpt,
     json
   },
   (o) =>
@@ -141,7 +162,8 @@ const putSaml = Command.make(
           domains: o.domain,
           provisioning: o.provisioning,
           ...Option.match(o.userType, { onNone: () => ({}), onSome: (t) => ({ default_user_type: t }) }),
-          sso_only: o.ssoOnly
+          sso_only: o.ssoOnly,
+          ...(yield* mappingOf(o.mapping))
         }).pipe(Effect.mapError((e) => new Error(`invalid connection: ${e.message.split("\n").slice(-1)[0]?.trim()}`)))
         const saved = yield* S.putSaml(o.name, input).pipe(write)
         if (o.json) return yield* Console.log(JSON.stringify(plain(saved), null, 2))

@@ -49,6 +49,81 @@ export type SsoProvisioning = typeof SsoProvisioning.Type
 /** The user type a `jit` connection gives new users. */
 export const SsoUserType = Schema.Literal("student", "teacher", "admin", "dev")
 
+/** Mapped values of one claim at most (attribute mapping). */
+export const MAX_SSO_MAPPED_VALUES = 100
+/** Roles one claim value may give at most. */
+export const MAX_SSO_ROLES_PER_VALUE = 10
+
+/**
+ * The name of an IdP claim (OpenID Connect) or attribute (SAML) a mapping
+ * reads: `groups`, `roles`, `department`,
+ * `http://schemas.microsoft.com/ws/2008/06/identity/claims/groups`.
+ */
+export const SsoClaimName = Schema.String.pipe(
+  Schema.minLength(1),
+  Schema.maxLength(256),
+  Schema.annotations({ identifier: "SsoClaimName", examples: ["groups"] })
+)
+
+/** A value of an IdP claim a mapping names (a group's name or object id, a department). */
+const ClaimValue = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(256))
+
+/**
+ * Attribute mapping of an SSO connection (issue 19 §2 "just-in-time
+ * provisioning with attribute mapping to user type, school and roles";
+ * Keycloak's identity-provider mappers, Zitadel's actions): which claims
+ * of the IdP decide a person's user type, school and roles. A claim may be
+ * a string or an array of strings (a `groups` claim).
+ *
+ * - `user_type` — the first entry of `values` (in the order given) whose
+ *   value the claim holds sets the type of a new (`jit`) user; none held:
+ *   `default_user_type`.
+ * - `school_claim` — names the school of a new user by its id, its code or
+ *   its OneRoster `sourcedId`; a value naming no live school leaves the
+ *   user without one.
+ * - `roles` — every role of every value the claim holds is assigned
+ *   (roles by name, at most {@link MAX_SSO_ROLES_PER_VALUE} per value).
+ *   With `sync: "every_login"` the roles the mapping names are owned by the
+ *   IdP: at each sign-in the user gets the ones their claims give and loses
+ *   the others of them; with `"on_create"` they are only given to a new user.
+ *
+ * Registering a mapping requires holding every permission of every role it
+ * can give, and of the default role of every user type it can set.
+ */
+export class SsoAttributeMapping extends Schema.Class<SsoAttributeMapping>("SsoAttributeMapping")({
+  user_type: Schema.optionalWith(
+    Schema.NullOr(
+      Schema.Struct({
+        claim: SsoClaimName,
+        values: Schema.Array(Schema.Struct({ value: ClaimValue, user_type: SsoUserType })).pipe(
+          Schema.minItems(1),
+          Schema.maxItems(MAX_SSO_MAPPED_VALUES)
+        )
+      })
+    ),
+    { default: () => null }
+  ),
+  school_claim: Schema.optionalWith(Schema.NullOr(SsoClaimName), { default: () => null }),
+  roles: Schema.optionalWith(
+    Schema.NullOr(
+      Schema.Struct({
+        claim: SsoClaimName,
+        values: Schema.Array(
+          Schema.Struct({
+            value: ClaimValue,
+            roles: Schema.Array(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100))).pipe(
+              Schema.minItems(1),
+              Schema.maxItems(MAX_SSO_ROLES_PER_VALUE)
+            )
+          })
+        ).pipe(Schema.minItems(1), Schema.maxItems(MAX_SSO_MAPPED_VALUES)),
+        sync: Schema.optionalWith(Schema.Literal("on_create", "every_login"), { default: () => "on_create" as const })
+      })
+    ),
+    { default: () => null }
+  )
+}) {}
+
 /** The protocol of a connection: OpenID Connect (discovery, code flow) or SAML 2.0 (Web Browser SSO profile). */
 export const SsoProtocol = Schema.Literal("oidc", "saml")
 /** @see SsoProtocol */
@@ -72,6 +147,8 @@ export class SsoConnection extends Schema.Class<SsoConnection>("SsoConnection")(
   saml_sso_url: Schema.NullOr(Schema.String),
   /** SAML: SHA-256 fingerprints of the IdP's signing certificates; empty for OIDC. */
   saml_certificate_fingerprints: Schema.Array(Schema.String),
+  /** Which IdP claims set user type, school and roles; null when none do. */
+  attribute_mapping: Schema.NullOr(SsoAttributeMapping),
   created_at: Schema.DateTimeUtc,
   updated_at: Schema.DateTimeUtc
 }) {}
@@ -98,7 +175,9 @@ export class PutSamlConnection extends Schema.Class<PutSamlConnection>("PutSamlC
   domains: Schema.Array(SsoEmailDomain).pipe(Schema.minItems(1), Schema.maxItems(MAX_SSO_DOMAINS)),
   provisioning: SsoProvisioning,
   default_user_type: Schema.optionalWith(SsoUserType, { default: () => "teacher" as const }),
-  sso_only: Schema.optionalWith(Schema.Boolean, { default: () => false })
+  sso_only: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  /** Which IdP claims set user type, school and roles (see {@link SsoAttributeMapping}); none when absent. */
+  attribute_mapping: Schema.optionalWith(Schema.NullOr(SsoAttributeMapping), { default: () => null })
 }) {}
 
 /** Registering (or replacing) a tenant's SSO connection. */
@@ -114,7 +193,9 @@ export class PutSsoConnection extends Schema.Class<PutSsoConnection>("PutSsoConn
   provisioning: SsoProvisioning,
   /** For `jit`: the type (and so the default role) of new users; `teacher` when absent. */
   default_user_type: Schema.optionalWith(SsoUserType, { default: () => "teacher" as const }),
-  sso_only: Schema.optionalWith(Schema.Boolean, { default: () => false })
+  sso_only: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  /** Which IdP claims set user type, school and roles (see {@link SsoAttributeMapping}); none when absent. */
+  attribute_mapping: Schema.optionalWith(Schema.NullOr(SsoAttributeMapping), { default: () => null })
 }) {}
 
 /** Which connection serves an e-mail address (the login page's "Sign in with SSO"). */

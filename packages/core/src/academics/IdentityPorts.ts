@@ -14,7 +14,7 @@ import { tenantTx } from "../kernel/Database.js"
 import { validId } from "./Kit.js"
 import { AcademicsRepo } from "./Repo.js"
 
-/** `UserSchools.exists`: a live (not deleted) school of the `CurrentTenant`, in the caller's transaction when there is one. */
+/** `UserSchools.exists` and `resolve`: a live (not deleted) school of the `CurrentTenant`, in the caller's transaction when there is one. */
 export const userSchoolsLayer: Layer.Layer<UserSchools, never, SqlClient.SqlClient> = Layer.effect(
   UserSchools,
   Effect.gen(function* () {
@@ -27,7 +27,20 @@ export const userSchoolsLayer: Layer.Layer<UserSchools, never, SqlClient.SqlClie
               Effect.provideService(SqlClient.SqlClient, sql),
               Effect.withSpan("Academics.schoolExists")
             )
-          : Effect.succeed(false)
+          : Effect.succeed(false),
+      resolve: (key: string) =>
+        tenantTx(
+          Effect.gen(function* () {
+            if (validId(key) && Option.isSome(yield* repo.findSchool(key))) return Option.some(key)
+            const found = yield* repo.findSchoolsByKey(key)
+            // An ambiguous key (a code equal to another school's sourcedId) names no school.
+            return found.length === 1 ? Option.some(found[0]!.id as string) : Option.none()
+          })
+        ).pipe(
+          Effect.orDie,
+          Effect.provideService(SqlClient.SqlClient, sql),
+          Effect.withSpan("Academics.resolveSchool")
+        )
     }
   })
 ).pipe(Layer.provide(AcademicsRepo.Default))

@@ -22,11 +22,22 @@ import { Context, Effect, Layer, Option } from "effect"
  */
 export class UserSchools extends Context.Tag("Signet/UserSchools")<
   UserSchools,
-  { readonly exists: (schoolId: string) => Effect.Effect<boolean, never, CurrentTenant> }
+  {
+    readonly exists: (schoolId: string) => Effect.Effect<boolean, never, CurrentTenant>
+    /**
+     * The id of the live school of the `CurrentTenant` that `key` names —
+     * by its id, its code, or its OneRoster `sourcedId` — or none (an SSO
+     * connection's school claim, issue 19 §2).
+     */
+    readonly resolve: (key: string) => Effect.Effect<Option.Option<string>, never, CurrentTenant>
+  }
 >() {}
 
 /** {@link UserSchools} for an installation without academics: no school exists, so every `school_id` is refused. */
-export const noSchools: Layer.Layer<UserSchools> = Layer.succeed(UserSchools, { exists: () => Effect.succeed(false) })
+export const noSchools: Layer.Layer<UserSchools> = Layer.succeed(UserSchools, {
+  exists: () => Effect.succeed(false),
+  resolve: () => Effect.succeed(Option.none())
+})
 
 /**
  * "Does `email`'s domain sign in only through SSO in the `CurrentTenant`?"

@@ -25,6 +25,8 @@
  *   OpenID Connect IdPs for its users' sign-in — issuer, client (secret
  *   envelope-encrypted, {@link ssoClientSecretColumn}), scopes, e-mail
  *   domains (JSON array), provisioning mode and the `sso_only` flag;
+ * - `sso_connections.attribute_mapping` (0008): which IdP claims set a
+ *   person's user type, school and roles (JSON, null when none);
  * - `sso_connections.protocol`, `saml_sso_url`, `saml_certificates` (0007):
  *   SAML 2.0 connections (the IdP's entity ID in `issuer`, its signing
  *   certificates as a JSON array of PEM);
@@ -310,6 +312,12 @@ export const integrationsMigrations: ModuleMigrations = {
       )
       yield* sql.unsafe(`ALTER TABLE sso_connections ADD COLUMN saml_sso_url TEXT`)
       yield* sql.unsafe(`ALTER TABLE sso_connections ADD COLUMN saml_certificates ${t.json} NOT NULL DEFAULT '[]'`)
+    }),
+    "0008_sso_attribute_mapping": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      // Which IdP claims set a person's user type, school and roles (JSON; null: none).
+      yield* sql.unsafe(`ALTER TABLE sso_connections ADD COLUMN attribute_mapping ${t.json}`)
     })
   }
 }

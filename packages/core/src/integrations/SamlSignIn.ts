@@ -110,10 +110,23 @@ const first = (v: unknown): string | undefined => {
 const CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims"
 const EMAIL_NAMEID = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
 
+/** Claim names the sign-in reads itself, never taken from an assertion's attributes. */
+const RESERVED_CLAIMS = new Set([
+  "sub",
+  "email",
+  "email_verified",
+  "xms_edov",
+  "amr",
+  "name",
+  "given_name",
+  "family_name"
+])
+
 /**
  * Validates a posted `SAMLResponse` (base64) for the sign-in that sent
  * request `requestId` at `createdAt`, and answers the person as claims
- * (`sub` = NameID, `email`, names; `email_verified` as the IdP's word).
+ * (`sub` = NameID, `email`, names; `email_verified` as the IdP's word;
+ * every other attribute by its Name, for the attribute mapping).
  * @errors OAuthProviderError (signature, issuer, audience, time, InResponseTo…)
  */
 export const samlPerson = (
@@ -138,7 +151,13 @@ export const samlPerson = (
       first(profile["urn:oid:0.9.2342.19200300.100.1.3"]) ??
       first(profile[`${CLAIMS}/emailaddress`]) ??
       (profile.nameIDFormat === EMAIL_NAMEID ? profile.nameID : undefined)
+    // Every attribute of the assertion (by its Name) is a claim the attribute mapping may read,
+    // except the names the sign-in itself decides on (an attribute named `amr` is not an MFA proof).
+    const attributes = Object.entries(
+      typeof profile.attributes === "object" && profile.attributes !== null ? profile.attributes : {}
+    ).filter(([name]) => !RESERVED_CLAIMS.has(name))
     return {
+      ...Object.fromEntries(attributes),
       sub: profile.nameID,
       email,
       email_verified: email !== undefined,

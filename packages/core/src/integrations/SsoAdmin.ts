@@ -1,7 +1,10 @@
 /**
  * The SSO connections facade (issue 19 §2). Tenant and actor come from
  * context; `sso:read` lists and reads connections, `sso:write` registers,
- * replaces and deletes them. Discovery (which connection serves an e-mail
+ * replaces and deletes them — without escalation: a connection hands out
+ * roles (its attribute mapping's, and the default role of the user types
+ * it creates), so registering one needs every permission of those roles,
+ * and step-up when it can create `admin` or `dev` users. Discovery (which connection serves an e-mail
  * address) needs no permission: the login page asks it before anyone has
  * signed in, and it answers only a connection name. Signing in through a
  * connection needs none either: the IdP's answer, checked by `SsoSignIn`,
@@ -17,11 +20,13 @@ import {
 import { CurrentActor, CurrentTenant, systemActor } from "@signet/contracts/kernel/Context"
 import { TenantNotFound } from "@signet/contracts/kernel/Errors"
 import { Effect } from "effect"
+import { Access } from "../access/Access.js"
 import { policyRequire } from "../access/Policy.js"
 import type { ClientInfo } from "../identity/Auth.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
 import { samlMetadata } from "./SamlSignIn.js"
 import { SsoConnections } from "./SsoConnections.js"
+import { powersOf } from "./SsoMapping.js"
 import { SsoSignIn, type SsoStartRequest } from "./SsoSignIn.js"
 
 const read = policyRequire("sso", "read")
@@ -41,12 +46,43 @@ const inActiveTenant = <A, E, R>(slug: string, self: Effect.Effect<A, E, R>) =>
     )
   )
 
+/**
+ * No escalation through a connection: the actor must hold every permission
+ * of every role the connection can hand out (its mapping's roles, and the
+ * default role of each user type it can create), and — when it can create
+ * `admin` or `dev` users — have stepped up (as `IdentityAdmin.create`).
+ * @errors Forbidden (step-up `mfa:step-up`, or the first permission not held)
+ */
+const noEscalation = (input: PutSsoConnection | PutSamlConnection) =>
+  Effect.gen(function* () {
+    const access = yield* Access
+    const { roles, administrator } = powersOf(input)
+    if (administrator) yield* access.requireStepUp
+    for (const role of roles) yield* access.requireHeldRole(role, "registering an SSO connection that gives it")
+  })
+
 /** SSO connections; see the module comment for who may do what. */
 export const SsoAdmin = {
-  /** Registers or replaces the connection `name` (the secret is never answered). */
-  put: (name: string, input: PutSsoConnection) => write(SsoConnections.use((s) => s.put(name, input))),
-  /** Registers or replaces the SAML 2.0 connection `name` (`sso:write`). */
-  putSaml: (name: string, input: PutSamlConnection) => write(SsoConnections.use((s) => s.putSaml(name, input))),
+  /**
+   * Registers or replaces the connection `name` (`sso:write`; the secret is
+   * never answered). @errors Forbidden (see the module comment: no
+   * escalation), and those of `SsoConnections.put`
+   */
+  put: (name: string, input: PutSsoConnection) =>
+    write(
+      Effect.zipRight(
+        noEscalation(input),
+        SsoConnections.use((s) => s.put(name, input))
+      )
+    ),
+  /** Registers or replaces the SAML 2.0 connection `name` (`sso:write`; no escalation, as {@link SsoAdmin.put}). */
+  putSaml: (name: string, input: PutSamlConnection) =>
+    write(
+      Effect.zipRight(
+        noEscalation(input),
+        SsoConnections.use((s) => s.putSaml(name, input))
+      )
+    ),
   list: () => read(SsoConnections.use((s) => s.list)),
   get: (name: string) => read(SsoConnections.use((s) => s.get(name))),
   delete: (name: string) => write(SsoConnections.use((s) => s.delete(name))),

@@ -37,6 +37,7 @@ import { Envelope } from "../kernel/Crypto.js"
 import { tenantTx } from "../kernel/Database.js"
 import { ssoClientSecretColumn } from "./Migrations.js"
 import { acceptableOAuthUrl } from "./OAuthKit.js"
+import { checkMapping } from "./SsoMapping.js"
 import { type ConnectionRow, SsoRepo } from "./SsoRepo.js"
 
 /** A PEM X.509 certificate, or undefined when `pem` is not one. */
@@ -62,6 +63,7 @@ export const presentConnection = (row: ConnectionRow) =>
     provisioning: row.provisioning,
     default_user_type: row.default_user_type,
     sso_only: row.sso_only,
+    attribute_mapping: row.attribute_mapping,
     created_at: row.created_at,
     updated_at: row.updated_at
   })
@@ -86,7 +88,8 @@ const makeWriters = (
 ) => {
   /**
    * Registers or replaces the tenant's OpenID Connect connection `name`.
-   * @errors ValidationError (issuer, scopes), Conflict (MAX_SSO_CONNECTIONS
+   * @errors ValidationError (issuer, scopes, a role of the attribute mapping
+   *   that does not exist), Conflict (MAX_SSO_CONNECTIONS
    *   reached, a domain served by another connection)
    */
   const put = (name: string, input: PutSsoConnection) =>
@@ -95,6 +98,7 @@ const makeWriters = (
         return yield* ValidationError.field("issuer", "must be an https:// URL without credentials or fragment")
       if (!input.scopes.includes("openid") || !input.scopes.includes("email"))
         return yield* ValidationError.field("scopes", "must include openid and email")
+      yield* checkMapping(input.attribute_mapping)
       return yield* save(name, {
         issuer: input.issuer,
         client_id: input.client_id,
@@ -106,7 +110,8 @@ const makeWriters = (
         sso_only: input.sso_only,
         protocol: "oidc",
         saml_sso_url: null,
-        saml_certificates: []
+        saml_certificates: [],
+        attribute_mapping: input.attribute_mapping
       })
     }).pipe(Effect.withSpan("SsoConnections.put"))
 
@@ -125,6 +130,7 @@ const makeWriters = (
         if (cert === undefined) return yield* ValidationError.field("certificates", "must be PEM X.509 certificates")
         certificates.push(cert.toString())
       }
+      yield* checkMapping(input.attribute_mapping)
       return yield* save(name, {
         issuer: input.idp_entity_id,
         client_id: "",
@@ -136,7 +142,8 @@ const makeWriters = (
         sso_only: input.sso_only,
         protocol: "saml",
         saml_sso_url: input.sso_url,
-        saml_certificates: certificates
+        saml_certificates: certificates,
+        attribute_mapping: input.attribute_mapping
       })
     }).pipe(Effect.withSpan("SsoConnections.putSaml"))
 

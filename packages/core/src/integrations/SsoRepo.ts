@@ -8,6 +8,7 @@
  * @module
  */
 import { SqlClient } from "@effect/sql"
+import { SsoAttributeMapping } from "@signet/contracts/integrations/SsoDomain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { DateTime, Effect, Option, Schema } from "effect"
 import { bool, DbBool, DbCount, DbJson, json, repoSpan } from "../kernel/Sql.js"
@@ -28,6 +29,7 @@ export const ConnectionRow = Schema.Struct({
   protocol: Schema.Literal("oidc", "saml"),
   saml_sso_url: Schema.NullOr(Schema.String),
   saml_certificates: Strings,
+  attribute_mapping: Schema.NullOr(Schema.compose(DbJson, SsoAttributeMapping)),
   created_at: Schema.DateTimeUtc,
   updated_at: Schema.DateTimeUtc
 })
@@ -35,7 +37,7 @@ export const ConnectionRow = Schema.Struct({
 export type ConnectionRow = typeof ConnectionRow.Type
 
 const COLUMNS = `name, issuer, client_id, client_secret_enc, scopes, domains, provisioning, default_user_type,
-  sso_only, protocol, saml_sso_url, saml_certificates, created_at, updated_at`
+  sso_only, protocol, saml_sso_url, saml_certificates, attribute_mapping, created_at, updated_at`
 const iso = (d: DateTime.Utc) => DateTime.formatIso(d)
 const tid = Effect.map(CurrentTenant, (t) => t.id as string)
 const rows = Schema.decodeUnknown(Schema.Array(ConnectionRow))
@@ -54,16 +56,19 @@ export class SsoRepo extends Effect.Service<SsoRepo>()("Signet/SsoRepo", {
         tid,
         (t) => sql`INSERT INTO sso_connections (tenant_id, name, issuer, client_id, client_secret_enc, scopes,
             domains, provisioning, default_user_type, sso_only, protocol, saml_sso_url, saml_certificates,
-            created_at, updated_at)
+            attribute_mapping, created_at, updated_at)
             VALUES (${t}, ${c.name}, ${c.issuer}, ${c.client_id}, ${c.client_secret_enc}, ${json(c.scopes)},
               ${json(c.domains)}, ${c.provisioning}, ${c.default_user_type}, ${bool(c.sso_only)}, ${c.protocol},
-              ${c.saml_sso_url}, ${json(c.saml_certificates)}, ${iso(at)}, ${iso(at)})
+              ${c.saml_sso_url}, ${json(c.saml_certificates)},
+              ${c.attribute_mapping === null ? null : json(Schema.encodeSync(SsoAttributeMapping)(c.attribute_mapping))},
+              ${iso(at)}, ${iso(at)})
             ON CONFLICT (tenant_id, name) DO UPDATE SET issuer = excluded.issuer,
               client_id = excluded.client_id, client_secret_enc = excluded.client_secret_enc,
               scopes = excluded.scopes, domains = excluded.domains, provisioning = excluded.provisioning,
               default_user_type = excluded.default_user_type, sso_only = excluded.sso_only,
               protocol = excluded.protocol, saml_sso_url = excluded.saml_sso_url,
-              saml_certificates = excluded.saml_certificates, updated_at = excluded.updated_at`
+              saml_certificates = excluded.saml_certificates,
+              attribute_mapping = excluded.attribute_mapping, updated_at = excluded.updated_at`
       ).pipe(Effect.asVoid, span("upsert")),
     find: (name: string) =>
       Effect.flatMap(

@@ -17,6 +17,9 @@
  *   with that e-mail (then linked), else — under `jit` — a new user of the
  *   connection's `default_user_type` (created through identity, so the
  *   plan's `users.max` applies), else `SsoSignInRefused` (`no_account`);
+ * - the connection's attribute mapping (`SsoMapping.ts`) sets a new user's
+ *   type and school from the IdP's claims, and gives (with `every_login`,
+ *   also takes back) the roles it maps, at every sign-in;
  * - the session is identity's (`Auth.federatedLogin`): the account must be
  *   active; it counts as MFA-verified only when the IdP's `amr` says `mfa`.
  *
@@ -26,7 +29,7 @@
  * @module
  */
 import { SqlClient } from "@effect/sql"
-import { type TokenPair, UserNotFound } from "@signet/contracts/identity/Domain"
+import { type UserId as IdentityUserId, type TokenPair, UserNotFound } from "@signet/contracts/identity/Domain"
 import { OAuthProviderError, OAuthStateInvalid } from "@signet/contracts/integrations/OAuthDomain"
 import { SsoIdentity, SsoIdentityNotFound } from "@signet/contracts/integrations/SsoDomain"
 import {
@@ -55,6 +58,7 @@ import { ssoClientSecretColumn, ssoVerifierColumn } from "./Migrations.js"
 import { acceptableOAuthUrl, makeDiscovery, openidClient, reasonOf, sha256, UserId } from "./OAuthKit.js"
 import { samlAuthorize, samlPerson } from "./SamlSignIn.js"
 import { emailDomain, SsoConnections } from "./SsoConnections.js"
+import { mappedSchool, mappedUserType, syncRoles } from "./SsoMapping.js"
 import type { ConnectionRow } from "./SsoRepo.js"
 import { type SignInStateRow, SsoSignInRepo } from "./SsoSignInRepo.js"
 
@@ -345,10 +349,12 @@ const makePeople = (kit: Kit) => {
           "no account for this address: ask an admin to create one",
           person.sub
         )
+      const school = yield* mappedSchool(row.attribute_mapping, person)
       const created = yield* identity.create({
         email,
         ...namesOf(person, email),
-        user_type: row.default_user_type
+        user_type: Option.getOrElse(mappedUserType(row.attribute_mapping, person), () => row.default_user_type),
+        ...(Option.isSome(school) ? { school_id: school.value } : {})
       })
       return { userId: created.id, how: "jit" as const }
     })
@@ -390,6 +396,7 @@ const makeComplete = (kit: Kit) => {
             })
         })
       )
+      yield* syncRoles(row.attribute_mapping, person, userId as IdentityUserId, how === "jit")
       const amr = Array.isArray(person.amr) ? person.amr : []
       return yield* auth.federatedLogin(
         tenant,

@@ -4,7 +4,8 @@
  * one confidential client, its sign-in and consent answered at once (the
  * account `state.accountId`, "alice" unless a test says otherwise, grants
  * what the client asked, with the claims `state.claims` — e-mail and
- * profile for the SSO sign-in's tests, issue 19 §2), and a cookie-keeping
+ * profile for the SSO sign-in's tests, issue 19 §2; `groups`, `roles` and
+ * `school` under the `groups` scope, for its attribute mapping), and a cookie-keeping
  * "browser" that follows its redirects. For test suites only.
  *
  * @module
@@ -68,7 +69,9 @@ export const oauthTestServer = (redirectUris: ReadonlyArray<string>) =>
         claims: {
           openid: ["sub"],
           email: ["email", "email_verified", "xms_edov"],
-          profile: ["name", "given_name", "family_name"]
+          profile: ["name", "given_name", "family_name"],
+          // Directory claims as Entra ID and Okta send them (SSO attribute mapping).
+          groups: ["groups", "roles", "school"]
         },
         features: { devInteractions: { enabled: false }, revocation: { enabled: true }, userinfo: { enabled: true } },
         interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },

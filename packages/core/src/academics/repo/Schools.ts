@@ -49,7 +49,20 @@ export const schoolQueries = (sql: SqlClient.SqlClient) => {
       WHERE tenant_id = ${tenant} AND code IS NOT NULL AND deleted_at IS NULL`
   })
 
+  const schoolKeyQ = SqlSchema.findAll({
+    Request: Schema.Struct({ tenant: Schema.String, key: Schema.String }),
+    Result: Schema.Struct({ id: SchoolId }),
+    execute: (r) => sql`SELECT id FROM schools WHERE tenant_id = ${r.tenant} AND deleted_at IS NULL
+      AND (code = ${r.key} OR source_id = ${r.key}) ORDER BY id LIMIT 2`
+  })
+
   return {
+    /**
+     * The live schools whose code or OneRoster source id is `key` (at most
+     * two, so a caller can tell an ambiguous key from a unique one).
+     */
+    findSchoolsByKey: (key: string) =>
+      Effect.flatMap(tid, (tenant) => schoolKeyQ({ tenant, key })).pipe(span("findSchoolsByKey")),
     /** One live school. */
     findSchool: (id: string) => Effect.flatMap(tid, (tenant) => schoolQ({ tenant, id })).pipe(span("findSchool")),
     /** A page of live schools. */

@@ -65,14 +65,28 @@ const common = (f: HTMLFormElement) => ({
   sso_only: new FormData(f).get("sso_only") === "on"
 })
 
-/** Adds (or replaces) a connection of `protocol`. */
-const AddForm = ({ slug, protocol, onDone }: { slug: string; protocol: "oidc" | "saml"; onDone: () => void }) => {
+/**
+ * Adds (or replaces) a connection of `protocol`. Replacing one keeps its
+ * attribute mapping (`existing`), which this form does not edit.
+ */
+const AddForm = ({
+  slug,
+  protocol,
+  existing,
+  onDone
+}: {
+  slug: string
+  protocol: "oidc" | "saml"
+  existing: ReadonlyArray<SsoConnection>
+  onDone: () => void
+}) => {
   const t = useT("admin")
   const action = useAction()
   const submit = (ev: Event) => {
     ev.preventDefault()
     const f = ev.target as HTMLFormElement
     const name = field(f, "name")
+    const kept = { attribute_mapping: existing.find((c) => c.name === name)?.attribute_mapping ?? null }
     void action
       .run(
         () =>
@@ -85,7 +99,8 @@ const AddForm = ({ slug, protocol, onDone }: { slug: string; protocol: "oidc" | 
                     client_id: field(f, "client_id"),
                     client_secret: Redacted.make(field(f, "client_secret")),
                     scopes: ["openid", "email", "profile"],
-                    ...common(f)
+                    ...common(f),
+                    ...kept
                   })
                 })
               : c.ssoConnections.putSamlConnection({
@@ -94,7 +109,8 @@ const AddForm = ({ slug, protocol, onDone }: { slug: string; protocol: "oidc" | 
                     idp_entity_id: field(f, "idp_entity_id"),
                     sso_url: field(f, "sso_url"),
                     certificates: [field(f, "certificate")],
-                    ...common(f)
+                    ...common(f),
+                    ...kept
                   })
                 })
           ),
@@ -177,6 +193,12 @@ const ConnectionRow = ({ slug, c, onDone }: { slug: string; c: SsoConnection; on
         {c.provisioning === "jit" ? t("sso.jit") : t("sso.linkOnly")}
         {" · "}
         {c.sso_only ? t("sso.ssoOnlyYes") : t("sso.ssoOnlyNo")}
+        {c.attribute_mapping !== null && (
+          <>
+            {" · "}
+            {t("sso.mapped")}
+          </>
+        )}
       </td>
       <td>{c.protocol === "saml" && <a href={metadata}>{t("sso.metadata")}</a>}</td>
       <td class="actions">
@@ -234,8 +256,8 @@ export const Sso = ({ slug, user }: { slug: string; user: User }) => {
           </TableWrap>
         )}
       </Section>
-      <AddForm slug={slug} protocol="oidc" onDone={list.reload} />
-      <AddForm slug={slug} protocol="saml" onDone={list.reload} />
+      <AddForm slug={slug} protocol="oidc" existing={list.data ?? []} onDone={list.reload} />
+      <AddForm slug={slug} protocol="saml" existing={list.data ?? []} onDone={list.reload} />
     </Frame>
   )
 }
