@@ -7,6 +7,7 @@ import { describe, expect, it, layer } from "@effect/vitest"
 import {
   Accounts,
   Auth,
+  Identity,
   logMailer,
   MAIL_QUEUED,
   Mailer,
@@ -177,6 +178,23 @@ for (const dialect of testDialects()) {
         expect(mail.html).toContain(`<html lang="fr">`)
         expect(mail.html).toContain(`href="mailto:aide@ecole.example"`)
         expect(mail.replyTo?.value[0]?.address).toBe("aide@ecole.example")
+      })
+    )
+
+    it.effect("the mail follows the user's own language (profile) over the tenant's (issue 18 Profiles)", () =>
+      Effect.gen(function* () {
+        const t = yield* onboardWithAdmin(`reset-own-fr-${dialect}`)
+        const admin = yield* asTenant(
+          t,
+          Identity.use((i) => i.findByLogin(adminEmail(t)))
+        )
+        yield* asTenant(
+          t,
+          Identity.use((i) => i.updateMyProfile(Option.getOrThrow(admin).id, { locale: "fr" }))
+        ).pipe(Effect.provide(testActor))
+        const mail = yield* resetMail(t)
+        expect(mail.subject).toBe(`Réinitialisez votre mot de passe ${t.slug}`)
+        expect(mail.html).toContain(`<html lang="fr">`)
       })
     )
 

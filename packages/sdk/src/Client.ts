@@ -34,6 +34,7 @@ import { oidcClientsApi } from "./OidcApis.js"
 import { academicsApi, attendanceApi, beaconsApi } from "./SchoolApis.js"
 import { scimTokensApi } from "./ScimApis.js"
 import { makeSession, type SignetClientOptions } from "./Session.js"
+import type { PlainOf } from "./Transport.js"
 
 export type { UsageEventInput, UsageQueryInput } from "./BillingApis.js"
 export type { Credentials, SignetClientOptions } from "./Session.js"
@@ -60,6 +61,14 @@ export const createSignetClient = (options: SignetClientOptions) => {
     logout: session.logout,
     /** The signed-in user (`GET …/me`). */
     me: () => session.call((r) => r.session.me({ path: session.path })),
+    /**
+     * Changes the signed-in user's profile (`PATCH …/me`, issue 18): `{ display_name?, locale?,
+     * time_zone?, avatar_url? }`, `null` clears one. Rejects with `Forbidden` for a field the
+     * tenant keeps for admins (setting `profile.self_edit`).
+     * @example `await signet.updateMe({ locale: "fr", time_zone: "Europe/Paris" })`
+     */
+    updateMe: (patch: PlainOf<"session", "updateMe">) =>
+      session.callWith("session", "updateMe", patch, (r, payload) => r.session.updateMe({ path: session.path, payload })),
     /** The current access token (after the first call), e.g. to hand to another component. */
     accessToken: session.accessToken,
     /**

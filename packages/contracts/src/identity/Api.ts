@@ -45,6 +45,7 @@ import {
   SsoRequired,
   TokenPair,
   TotpEnrollment,
+  UpdateMyProfile,
   UpdateUser,
   User,
   UserId,
@@ -160,6 +161,18 @@ export class SessionApi extends HttpApiGroup.make("session")
       .addSuccess(User)
       .addError(UserNotFound)
       .annotate(OpenApi.Summary, "My profile")
+  )
+  .add(
+    HttpApiEndpoint.patch("updateMe")`/api/v1/tenants/${slug}/me`
+      .setPayload(UpdateMyProfile)
+      .addSuccess(User)
+      .addError(UserNotFound)
+      .addError(ValidationError)
+      .annotate(OpenApi.Summary, "Change my profile: display name, locale, time zone, picture (issue 18)")
+      .annotate(
+        OpenApi.Description,
+        "Only the fields the tenant's `profile.self_edit` setting lists (default: all four); another answers 403 Forbidden (`profile:<field>`) and nothing changes. `null` clears a field."
+      )
   )
   .add(
     HttpApiEndpoint.post("changePassword")`/api/v1/tenants/${slug}/me/password`

@@ -79,6 +79,83 @@ export const PasswordInput = Schema.Redacted(
 /** A registered device identifier of a student (NFC tag, phone id), 1..200 chars. */
 export const DeviceIdentifier = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))
 
+/**
+ * A BCP 47 language tag for a user's interface and mails (`fr`, `en-GB`),
+ * canonical per `Intl.getCanonicalLocales` (issue 18 "Profiles").
+ */
+export const Locale = Schema.String.pipe(
+  Schema.maxLength(35),
+  Schema.filter(
+    (tag) => {
+      try {
+        return Intl.getCanonicalLocales(tag)[0] === tag
+      } catch {
+        return false
+      }
+    },
+    { message: () => "must be a canonical BCP 47 language tag, e.g. fr or en-GB" }
+  ),
+  Schema.annotations({ identifier: "Locale", examples: ["fr", "en-GB"] })
+)
+
+/** An IANA time zone (`Europe/Paris`), as `Intl` knows it (issue 18 "Profiles"). */
+export const TimeZone = Schema.String.pipe(
+  Schema.maxLength(64),
+  Schema.filter(
+    (tz) => {
+      try {
+        new Intl.DateTimeFormat("en", { timeZone: tz })
+        return /^[A-Za-z_+\-0-9/]+$/.test(tz)
+      } catch {
+        return false
+      }
+    },
+    { message: () => "must be an IANA time zone, e.g. Europe/Paris" }
+  ),
+  Schema.annotations({ identifier: "TimeZone", examples: ["Europe/Paris"] })
+)
+
+/** An `https://` URL of a user's picture, at most 2,048 characters, without credentials. */
+export const AvatarUrl = Schema.String.pipe(
+  Schema.maxLength(2048),
+  Schema.filter(
+    (raw) => {
+      try {
+        const url = new URL(raw)
+        return url.protocol === "https:" && url.username === "" && url.password === ""
+      } catch {
+        return false
+      }
+    },
+    { message: () => "must be an https:// URL without credentials" }
+  ),
+  Schema.annotations({ identifier: "AvatarUrl" })
+)
+
+/** A name a user goes by (1–100 characters, trimmed), shown instead of given and family names. */
+export const DisplayName = Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100))
+
+/** The profile fields a user may edit themselves when the tenant allows it (setting `profile.self_edit`). */
+export const ProfileField = Schema.Literal("display_name", "locale", "time_zone", "avatar_url")
+/** @see ProfileField */
+export type ProfileField = typeof ProfileField.Type
+
+/**
+ * Body of `PATCH /api/v1/tenants/{slug}/me` (issue 18 "Profiles", seed 002
+ * "profiles"): a user's own display name, locale, time zone and picture;
+ * `null` clears a field. Only the fields the tenant's `profile.self_edit`
+ * setting lists may be sent (else 403); names, e-mail and type stay the
+ * admins' and the roster's.
+ */
+export const UpdateMyProfile = strictStruct("UpdateMyProfile", {
+  display_name: Schema.optional(Schema.NullOr(DisplayName)),
+  locale: Schema.optional(Schema.NullOr(Locale)),
+  time_zone: Schema.optional(Schema.NullOr(TimeZone)),
+  avatar_url: Schema.optional(Schema.NullOr(AvatarUrl))
+})
+/** @see UpdateMyProfile */
+export type UpdateMyProfile = typeof UpdateMyProfile.Type
+
 /** A tenant user. Secrets (password hash, TOTP seed) never appear here. */
 export class User extends Schema.Class<User>("User")({
   id: UserId,
@@ -99,6 +176,14 @@ export class User extends Schema.Class<User>("User")({
     description: "Present (true) when the caller may not see the device identifiers (issue 15 §4)"
   }),
   mfa_enabled: Schema.Boolean,
+  /** The name the user goes by (profile), or null. */
+  display_name: Schema.NullOr(Schema.String),
+  /** The user's language (BCP 47), or null: the tenant's `general.locale`. */
+  locale: Schema.NullOr(Schema.String),
+  /** The user's IANA time zone, or null: their school's. */
+  time_zone: Schema.NullOr(Schema.String),
+  /** An `https://` URL of the user's picture, or null. */
+  avatar_url: Schema.NullOr(Schema.String),
   locked_until: Schema.NullOr(Schema.DateTimeUtc),
   last_login_at: Schema.NullOr(Schema.DateTimeUtc),
   created_at: Schema.DateTimeUtc,
@@ -142,7 +227,8 @@ export const UpdateUser = strictStruct("UpdateUser", {
   family_name: Schema.optional(NamePart),
   school_id: Schema.optional(Schema.NullOr(Schema.UUID)),
   student_number: Schema.optional(Schema.NullOr(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(64)))),
-  devices: Schema.optional(Schema.Array(DeviceIdentifier).pipe(Schema.maxItems(20)))
+  devices: Schema.optional(Schema.Array(DeviceIdentifier).pipe(Schema.maxItems(20))),
+  ...UpdateMyProfile.fields
 })
 /** @see UpdateUser */
 export type UpdateUser = typeof UpdateUser.Type

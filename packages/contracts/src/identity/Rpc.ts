@@ -23,6 +23,7 @@ import {
   PasskeyNotFound,
   SsoRequired,
   TokenPair,
+  UpdateMyProfile,
   User,
   UserId,
   UserLite,
@@ -82,6 +83,15 @@ export class IdentityQuery extends RpcGroup.make(
  * …/users/{id}/passkeys…` (issue 18).
  */
 export class IdentityCommand extends RpcGroup.make(
+  Rpc.make("GetMyProfile", {
+    success: User,
+    error: Schema.Union(UserNotFound, Forbidden)
+  }),
+  Rpc.make("UpdateMyProfile", {
+    payload: { patch: UpdateMyProfile },
+    success: User,
+    error: Schema.Union(UserNotFound, Forbidden)
+  }),
   Rpc.make("ResetUserMfa", {
     payload: { user_id: UserId },
     success: MfaReset,

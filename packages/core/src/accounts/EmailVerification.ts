@@ -77,7 +77,7 @@ export const makeEmailVerification = (queue: Effect.Effect.Success<typeof makeMa
       const user = yield* me
       yield* enforceLimit(limiter, `verify:account:${tenant.id}:${user.id}`, rules.account, "verification mails")
       const { name } = yield* tenancy.getById(tenant.id).pipe(Effect.orDie)
-      const locale = mailLocale(yield* tenancy.settingValue<string>(tenant.id, "general.locale"))
+      const locale = mailLocale(user.locale ?? (yield* tenancy.settingValue<string>(tenant.id, "general.locale")))
       const support = yield* tenancy.settingValue<string>(tenant.id, "general.support_email")
       const { hash, token } = newLinkToken()
       const mail = emailVerificationMail(locale, {

@@ -148,7 +148,9 @@ export const makeMfaEmailCodes = (queue: Effect.Effect.Success<typeof makeMailQu
             after: { reason }
           })
         }
-        const locale = mailLocale(yield* tenancy.settingValue<string>(tenant.id as never, "general.locale"))
+        const locale = mailLocale(
+          user.value.locale ?? (yield* tenancy.settingValue<string>(tenant.id as never, "general.locale"))
+        )
         const support = yield* tenancy.settingValue<string>(tenant.id as never, "general.support_email")
         const nowMs = yield* Clock.currentTimeMillis
         const id = yield* newUuid

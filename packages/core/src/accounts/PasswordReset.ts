@@ -89,7 +89,9 @@ export const makePasswordReset = (queue: Effect.Effect.Success<typeof makeMailQu
     /** Queues the reset mail for `user` and stores the token, in the current transaction. */
     const issue = (tenant: { readonly slug: string; readonly name: string; readonly id: string }, user: AccountUser) =>
       Effect.gen(function* () {
-        const locale = mailLocale(yield* tenancy.settingValue<string>(tenant.id as never, "general.locale"))
+        const locale = mailLocale(
+          user.locale ?? (yield* tenancy.settingValue<string>(tenant.id as never, "general.locale"))
+        )
         const support = yield* tenancy.settingValue<string>(tenant.id as never, "general.support_email")
         const { hash, token } = newResetToken()
         const nowMs = yield* Clock.currentTimeMillis

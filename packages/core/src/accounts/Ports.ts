@@ -34,6 +34,8 @@ export interface AccountUser {
   readonly email: string
   /** `active` users only may reset a password. */
   readonly active: boolean
+  /** The user's own language (profile, BCP 47), or null: mails follow the tenant's `general.locale`. */
+  readonly locale: string | null
 }
 
 /** A user as invitations see one: an {@link AccountUser} with its type, school and whether it has a password. */

@@ -13,6 +13,7 @@ import type {
   EnrollTotp,
   PasskeyId,
   SessionId,
+  UpdateMyProfile,
   UserId,
   WebAuthnCredential
 } from "@signet/contracts/identity/Domain"
@@ -39,6 +40,13 @@ const toJwks = (j: { readonly keys: ReadonlyArray<object> }) => ({
 export const Account = {
   /** The acting user's profile (`GET …/me`). @errors Forbidden (not a user token), UserNotFound */
   me: Effect.flatMap(currentUser, ({ userId }) => Identity.use((i) => i.get(userId))),
+  /**
+   * Changes the acting user's own profile (`PATCH …/me`, issue 18
+   * "Profiles"): only the fields the tenant's `profile.self_edit` lists.
+   * @errors Forbidden (not a user token; a field the tenant keeps for admins), UserNotFound
+   */
+  updateMe: (patch: UpdateMyProfile) =>
+    Effect.flatMap(currentUser, ({ userId }) => Identity.use((i) => i.updateMyProfile(userId, patch))),
   /** Ends the acting session (`POST …/auth/logout`). */
   logout: Effect.flatMap(currentUser, ({ sessionId, userId }) =>
     sessionId ? Auth.use((a) => a.revokeSession(userId, sessionId)).pipe(Effect.orDie) : Effect.void

@@ -23,7 +23,8 @@ import type { UserRow } from "./users/Kit.js"
 const toAccountUser = (row: UserRow): AccountUser => ({
   id: row.id,
   email: row.email,
-  active: row.status !== "disabled" && row.deleted_at === null
+  active: row.status !== "disabled" && row.deleted_at === null,
+  locale: row.locale
 })
 
 /** A user row as invitations see it. */

@@ -1,7 +1,8 @@
 /**
  * Identity tables. Tenant-owned (RLS): `users`, `student_devices`,
  * `user_sessions`, `refresh_tokens`, `webauthn_credentials`, `webauthn_challenges`. Platform-level: `signing_keys` (global
- * keys have no tenant; optional per-tenant keys carry one).
+ * keys have no tenant; optional per-tenant keys carry one). `users` carries
+ * the profile (0007: display name, locale, time zone, avatar URL).
  *
  * @module
  */
@@ -202,6 +203,12 @@ export const identityMigrations: ModuleMigrations = {
       )`)
       yield* sql.unsafe(`CREATE INDEX webauthn_challenges_expiry ON webauthn_challenges (tenant_id, expires_at)`)
       yield* enableTenantRls("webauthn_challenges")
+    }),
+    "0007_user_profiles": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      // Issue 18 "Profiles" (seed 002): what a user may edit about themselves.
+      for (const column of ["display_name", "locale", "time_zone", "avatar_url"])
+        yield* sql.unsafe(`ALTER TABLE users ADD COLUMN ${column} TEXT`)
     })
   }
 }

@@ -88,6 +88,12 @@ export const SETTINGS: ReadonlyMap<string, SettingDefinition> = new Map(
       "Let users with MFA and a verified e-mail address finish a login with a code mailed to them (issue 18)"
     ),
     define(
+      "profile.self_edit",
+      Schema.Array(Schema.Literal("display_name", "locale", "time_zone", "avatar_url")).pipe(Schema.maxItems(4)),
+      ["display_name", "locale", "time_zone", "avatar_url"],
+      "The profile fields users may change themselves (issue 18); the others only admins change"
+    ),
+    define(
       "auth.step_up_minutes",
       Schema.Int.pipe(Schema.between(1, 60)),
       10,

@@ -21,6 +21,8 @@ export const IdentityQueryRpc = IdentityQuery.toLayer({
 
 /** `IdentityCommand`: user administration over RPC (`UserAdmin`, permission checked by `policyUse`). */
 export const IdentityCommandRpc = IdentityCommand.toLayer({
+  GetMyProfile: () => asPrincipal(Account.me),
+  UpdateMyProfile: ({ patch }) => asPrincipal(Account.updateMe(patch)),
   ResetUserMfa: ({ user_id }) => asPrincipal(UserAdmin.resetMfa(user_id).pipe(policyUse("users:write"))),
   ListUserPasskeys: ({ user_id }) => asPrincipal(UserAdmin.listPasskeys(user_id).pipe(policyUse("users:read"))),
   RemoveUserPasskey: ({ passkey_id, user_id }) =>

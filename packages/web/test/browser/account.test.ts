@@ -69,6 +69,29 @@ describe.runIf(browserAvailable())("web app: account", () => {
           })
         )
 
+        it.scoped("a user sets their preferences (language, time zone, display name) on a phone", () =>
+          Effect.gen(function* () {
+            const slug = "wa-prefs"
+            yield* schoolDay(slug)
+            const login = `s3@${slug}.example.edu`
+            const t = yield* openPage("phone")
+            yield* signIn(t, slug, login)
+            yield* openAccount(t, slug)
+            yield* step(async () => {
+              await t.page.getByLabel("Name shown to others (optional)").fill("Sam")
+              await t.page.getByLabel("Your language (mails and pages)").selectOption("fr")
+              await t.page.getByLabel("Time zone (empty: your school's)").fill("Europe/Paris")
+              await t.page.getByRole("button", { name: "Save preferences" }).click()
+              await t.page.getByText("Your preferences are saved.").waitFor()
+            })
+            const token = yield* loginToken(slug, login)
+            const me = yield* call("GET", `/api/v1/tenants/${slug}/me`, { auth: token })
+            expect(me.body).toMatchObject({ display_name: "Sam", locale: "fr", time_zone: "Europe/Paris" })
+            expect(yield* axeViolations(t)).toEqual([])
+            expect(t.errors).toEqual([])
+          })
+        )
+
         it.scoped(
           "TOTP enrolment through the page: QR image, recovery codes, and the next sign-in asks for a code",
           () =>

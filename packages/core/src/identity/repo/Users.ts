@@ -78,6 +78,14 @@ export interface ProfileColumns {
   readonly student_number: string | null
 }
 
+/** The profile columns a user may edit themselves (issue 18 "Profiles"). */
+export interface PersonalColumns {
+  readonly display_name: string | null
+  readonly locale: string | null
+  readonly time_zone: string | null
+  readonly avatar_url: string | null
+}
+
 /** Filters of the user list, already normalised (`like` escaped, `at` the present instant). */
 export interface UserFilters {
   readonly after?: string | undefined
@@ -271,6 +279,13 @@ const userWrites = (sql: SqlClient.SqlClient) => {
             student_number = ${p.student_number}, updated_at = ${at}
           WHERE tenant_id = ${tenant} AND id = ${id}`
       ).pipe(unique("updateProfile")),
+    /** Writes a user's profile (issue 18): display name, locale, time zone, avatar URL. */
+    updatePersonal: (id: string, p: PersonalColumns, at: string) =>
+      exec(
+        (tenant) => sql`UPDATE users SET display_name = ${p.display_name}, locale = ${p.locale},
+            time_zone = ${p.time_zone}, avatar_url = ${p.avatar_url}, updated_at = ${at}
+          WHERE tenant_id = ${tenant} AND id = ${id}`
+      ).pipe(unique("updatePersonal")),
     /** A roster import's write: profile, type and status, restoring a deleted user. */
     updateFromRoster: (
       id: string,

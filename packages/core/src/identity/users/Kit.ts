@@ -69,6 +69,10 @@ export const toUser = (row: UserRow, devices: ReadonlyArray<string>, nowMs: numb
       student_number: row.student_number,
       devices,
       mfa_enabled: row.mfa_enabled,
+      display_name: row.display_name,
+      locale: row.locale,
+      time_zone: row.time_zone,
+      avatar_url: row.avatar_url,
       locked_until:
         row.locked_until !== null && DateTime.toEpochMillis(row.locked_until) > nowMs ? row.locked_until : null,
       last_login_at: row.last_login_at,

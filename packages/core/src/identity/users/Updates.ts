@@ -1,17 +1,29 @@
 /**
  * Changing users (issue 14 §3): profile updates with the registered
- * devices, the lifecycle (disable, enable, unlock, soft-delete) and storing
+ * devices, users' own profile edits (issue 18 "Profiles"), the lifecycle (disable, enable, unlock, soft-delete) and storing
  * a new password.
  *
  * @module
  */
-import type { UpdateUser } from "@signet/contracts/identity/Domain"
+import type { ProfileField, UpdateMyProfile, UpdateUser } from "@signet/contracts/identity/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
-import { ValidationError } from "@signet/contracts/kernel/Errors"
+import { Forbidden, ValidationError } from "@signet/contracts/kernel/Errors"
 import { Effect, Option, type Redacted } from "effect"
 import { instant } from "../../kernel/Sql.js"
 import { hashPassword } from "../Password.js"
-import { type Kit, normalize } from "./Kit.js"
+import type { PersonalColumns } from "../repo/Users.js"
+import { type Kit, normalize, type UserRow } from "./Kit.js"
+
+/** The profile fields (issue 18 "Profiles"). */
+const PROFILE_FIELDS: ReadonlyArray<ProfileField> = ["display_name", "locale", "time_zone", "avatar_url"]
+
+/** The profile columns of `row` with `patch` applied (`undefined` keeps, `null` clears). */
+const personal = (row: UserRow, patch: UpdateMyProfile): PersonalColumns => ({
+  display_name: patch.display_name === undefined ? row.display_name : patch.display_name,
+  locale: patch.locale === undefined ? row.locale : patch.locale,
+  time_zone: patch.time_zone === undefined ? row.time_zone : patch.time_zone,
+  avatar_url: patch.avatar_url === undefined ? row.avatar_url : patch.avatar_url
+})
 
 /** The update seam of the user service; see the module comment. */
 export const makeUpdates = (kit: Kit) => {
@@ -52,12 +64,43 @@ export const makeUpdates = (kit: Kit) => {
             at
           )
           .pipe(Effect.mapError(kit.conflictFrom))
+        if (PROFILE_FIELDS.some((f) => patch[f] !== undefined))
+          yield* repo.updatePersonal(id, personal(row, patch), at).pipe(Effect.mapError(kit.conflictFrom))
         if (patch.devices) {
           yield* repo.deleteDevices(id)
           yield* repo.insertDevices(id, new Set(patch.devices), at)
         }
         const after = yield* Effect.flatMap(findRow(id), (r) => present(Option.getOrThrow(r)))
         yield* audit.record({ action: "user.update", targetType: "user", targetId: id, before, after })
+        yield* events.publish({ type: "signet.user.updated", subject: id, data: after })
+        return after
+      })
+    )
+
+  /**
+   * A user edits their own profile (issue 18 "Profiles", seed 002): display
+   * name, locale, time zone, avatar URL; `null` clears one. Only the fields
+   * the tenant's `profile.self_edit` setting lists (default: all four) may
+   * be sent; the others are the admins' (`update`). Audited `user.profile`
+   * with before and after; CloudEvent `signet.user.updated`.
+   * @errors UserNotFound, Forbidden (a field the tenant keeps for admins, `profile:<field>`)
+   */
+  const updateMyProfile = (id: string, patch: UpdateMyProfile) =>
+    inTx(
+      Effect.gen(function* () {
+        const tenant = yield* CurrentTenant
+        const allowed = yield* kit.tenancy.settingValue<ReadonlyArray<ProfileField>>(tenant.id, "profile.self_edit")
+        const refused = PROFILE_FIELDS.find((f) => patch[f] !== undefined && !allowed.includes(f))
+        if (refused !== undefined)
+          return yield* new Forbidden({
+            message: `this school does not let users change their ${refused.replace("_", " ")}`,
+            permission: `profile:${refused}`
+          })
+        const row = yield* kit.getRow(id)
+        const before = yield* present(row)
+        yield* repo.updatePersonal(id, personal(row, patch), instant(yield* now)).pipe(Effect.orDie)
+        const after = yield* Effect.flatMap(findRow(id), (r) => present(Option.getOrThrow(r)))
+        yield* audit.record({ action: "user.profile", targetType: "user", targetId: id, before, after })
         yield* events.publish({ type: "signet.user.updated", subject: id, data: after })
         return after
       })
@@ -105,5 +148,5 @@ export const makeUpdates = (kit: Kit) => {
       yield* repo.setPassword(userId, phc, instant(yield* now))
     })
 
-  return { update, lifecycle, checkPassword: kit.checkPassword, storePassword } as const
+  return { update, updateMyProfile, lifecycle, checkPassword: kit.checkPassword, storePassword } as const
 }

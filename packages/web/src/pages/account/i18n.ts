@@ -15,6 +15,16 @@ export const account = {
       off: "Off",
       types: { student: "Student", teacher: "Teacher", admin: "Administrator", dev: "Developer" }
     },
+    prefs: {
+      title: "Your preferences",
+      displayName: "Name shown to others (optional)",
+      locale: "Your language (mails and pages)",
+      schoolDefault: "The school's language",
+      timeZone: "Time zone (empty: your school's)",
+      avatar: "Picture URL (https, optional)",
+      save: "Save preferences",
+      saved: "Your preferences are saved."
+    },
     password: {
       title: "Change your password",
       current: "Current password",
@@ -135,6 +145,16 @@ export const account = {
       on: "Activée",
       off: "Désactivée",
       types: { student: "Élève", teacher: "Enseignant", admin: "Administrateur", dev: "Développeur" }
+    },
+    prefs: {
+      title: "Vos préférences",
+      displayName: "Nom affiché aux autres (facultatif)",
+      locale: "Votre langue (e-mails et pages)",
+      schoolDefault: "La langue de l'établissement",
+      timeZone: "Fuseau horaire (vide : celui de l'établissement)",
+      avatar: "Adresse de la photo (https, facultative)",
+      save: "Enregistrer les préférences",
+      saved: "Vos préférences sont enregistrées."
     },
     password: {
       title: "Changer de mot de passe",

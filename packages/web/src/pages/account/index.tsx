@@ -18,6 +18,7 @@ import { ApiKeys } from "./ApiKeys.js"
 import { Mfa } from "./Mfa.js"
 import { Passkeys } from "./Passkeys.js"
 import { PasswordForm, Profile } from "./Profile.js"
+import { ProfileForm } from "./ProfileForm.js"
 import { Sessions } from "./Sessions.js"
 
 /** The account page of the signed-in `user` (their profile re-read from `me`). */
@@ -32,6 +33,7 @@ const AccountPage = ({ slug, user }: { slug: string; user: User }) => {
       <ErrorNote error={me.error} />
       <div class="account">
         <Profile slug={slug} me={current} />
+        {me.data && <ProfileForm key={String(me.data.updated_at)} slug={slug} me={me.data} onSaved={me.reload} />}
         <PasswordForm slug={slug} onDone={() => setVersion((v) => v + 1)} />
         <Sessions slug={slug} version={version} />
         <Mfa slug={slug} me={current} onChange={me.reload} />
