@@ -3,7 +3,7 @@
  * `remind_at` becomes one `signet.activities.task.reminder_due` CloudEvent
  * in the outbox once it has passed — once, however often the job runs; a
  * moved reminder is sent again; a done task is not reminded; another
- * tenant's run does not emit it.
+ * tenant's run does not emit it; the leased job runs it.
  */
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
@@ -108,6 +108,23 @@ for (const dialect of testDialects()) {
         yield* TestClock.adjust(Duration.minutes(5))
         expect(yield* run(remindDue)).toBe(0)
         expect(yield* remindersOf(task.id)).toEqual([])
+      })
+    )
+
+    it.scoped("the activities.task_reminders job emits a due reminder on its first tick", () =>
+      Effect.gen(function* () {
+        const { run, tenant } = yield* tenantOf("rem-job")
+        const task = yield* run(taskReminding(tenant, 1))
+        yield* TestClock.adjust(Duration.minutes(5))
+        const tenancy = yield* Tenancy
+        yield* Effect.forkScoped(Activities.use((a) => a.reminders.remindersJob(tenancy, { intervalMs: 60_000 })))
+        // The tick's SQL is real I/O: poll on the wall clock, at most ~10 s.
+        let sent: ReadonlyArray<unknown> = []
+        for (let i = 0; i < 200 && sent.length === 0; i++) {
+          yield* Effect.promise(() => new Promise((r) => setTimeout(r, 50)))
+          sent = yield* remindersOf(task.id)
+        }
+        expect(sent).toHaveLength(1)
       })
     )
 
