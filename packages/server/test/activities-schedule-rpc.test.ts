@@ -2,10 +2,10 @@
  * Issue 22 (activities, second slice) over `@effect/rpc`: call logs and
  * calendar events through `ActivitiesQuery`/`ActivitiesCommand` act as
  * their REST twins — create, get, list, update, delete, occurrences — and
- * another tenant's ids answer `ActivityNotFound` / `TargetNotFound`.
+ * a task's `remind_at` goes through; another tenant's ids answer `ActivityNotFound` / `TargetNotFound`.
  */
 import { expect, layer } from "@effect/vitest"
-import { UpdateCalendarEvent, UpdateCallLog } from "@signet/core"
+import { UpdateCalendarEvent, UpdateCallLog, UpdateTask } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { makeRpcClient } from "@signet/sdk"
 import { call, onboardTenant, TestServer, testServer } from "@signet/server/testing"
@@ -76,6 +76,18 @@ for (const dialect of testDialects()) {
           ).toBe("Open evening")
           yield* rpc.DeleteEvent({ id: event.id })
           expect((yield* rpc.ListEvents(target)).items).toEqual([])
+        })
+      )
+
+      it.scoped("a task's remind_at goes through CreateTask and UpdateTask (issue 22 task reminders)", () =>
+        Effect.gen(function* () {
+          const { admin, target } = yield* schoolOf("rpc-remind")
+          const rpc = yield* rpcAs(admin)
+          const task = yield* rpc.CreateTask({ ...target, title: "Ring back", remind_at: tomorrowAt9() })
+          expect(task.remind_at && DateTime.formatIso(task.remind_at)).toBe(DateTime.formatIso(tomorrowAt9()))
+          expect(task.reminder_sent_at).toBeNull()
+          const cleared = yield* rpc.UpdateTask({ id: task.id, patch: new UpdateTask({ remind_at: null }) })
+          expect(cleared.remind_at).toBeNull()
         })
       )
 
