@@ -53,6 +53,8 @@ const subcommands: ReadonlyArray<readonly [name: string, load: () => Promise<Any
   ["roster", () => import("./commands/roster.js").then((m) => m.roster)],
   ["timetable", () => import("./commands/timetable.js").then((m) => m.timetable)],
   ["events", () => import("./commands/events.js").then((m) => m.events)],
+  ["call", () => import("./commands/activities.js").then((m) => m.call)],
+  ["event", () => import("./commands/activities.js").then((m) => m.event)],
   ["audit", () => import("./commands/audit.js").then((m) => m.audit)],
   ["keys", () => import("./commands/keys.js").then((m) => m.keys)],
   ["login", () => import("./commands/login.js").then((m) => m.remoteCommands[0])],

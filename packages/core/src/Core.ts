@@ -398,6 +398,12 @@ export interface JobOptions {
    * leaves it off (default: `closeIntervalMs`, else 60 000).
    */
   readonly billingCloseIntervalMs?: number | undefined
+  /**
+   * Period of the `activities.task_reminders` job (issue 22: due task
+   * reminders become `signet.activities.task.reminder_due` events), in ms;
+   * `0` leaves it off (default: `closeIntervalMs`, else 60 000).
+   */
+  readonly taskRemindersIntervalMs?: number | undefined
   /** Run the `refresh_oauth` job (OAuth bindings' tokens, every 10 minutes, issue 21 §4; default true). */
   readonly oauthRefresh?: boolean | undefined
   /**
@@ -417,7 +423,8 @@ export interface JobOptions {
  * time holds its lease) and the timetable sources job (every
  * `timetableSourcesIntervalMs`: due iCalendar URLs are pulled and synced,
  * issue 16; one replica at a time), the billing period close (every
- * `billingCloseIntervalMs`, issue 20; one replica at a time) and, when `nats` is given, the broker
+ * `billingCloseIntervalMs`, issue 20; one replica at a time), the task
+ * reminders (every `taskRemindersIntervalMs`, issue 22; one replica at a time) and, when `nats` is given, the broker
  * relay to NATS JetStream (issue 21 §2; one replica at a time publishes).
  * `signet serve` runs them; an embedder that wants
  * them provides this layer beside {@link layer}:
@@ -432,7 +439,7 @@ export const jobs = (
 ): Layer.Layer<
   never,
   never,
-  Events | Attendance | Timetable | Tenancy | Webhooks | OAuthBindings | BrokerRelay | Billing
+  Events | Attendance | Timetable | Tenancy | Webhooks | OAuthBindings | BrokerRelay | Billing | Activities
 > =>
   Layer.scopedDiscard(
     Effect.gen(function* () {
@@ -458,6 +465,13 @@ export const jobs = (
       const billingEvery = options.billingCloseIntervalMs ?? interval
       if (billingEvery > 0)
         yield* Effect.forkScoped(Effect.flatMap(Billing, (b) => b.closeJob({ intervalMs: billingEvery })))
+      const remindEvery = options.taskRemindersIntervalMs ?? interval
+      if (remindEvery > 0) {
+        const tenancy = yield* Tenancy
+        yield* Effect.forkScoped(
+          Effect.flatMap(Activities, (a) => a.reminders.remindersJob(tenancy, { intervalMs: remindEvery }))
+        )
+      }
       const pullEvery = options.timetableSourcesIntervalMs ?? 60_000
       if (pullEvery > 0)
         yield* Effect.forkScoped(

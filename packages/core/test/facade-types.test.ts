@@ -5,7 +5,15 @@
  * acting user themselves). `tsc -b` type-checks this file: a facade operation that loses its
  * requirement turns `true` below into `false` and the build fails.
  */
-import type { AcademicsAdmin, AccessAdmin, AccessPolicy, AttendanceAdmin, BeaconAdmin, UserAdmin } from "@signet/core"
+import type {
+  AcademicsAdmin,
+  AccessAdmin,
+  AccessPolicy,
+  ActivitiesAdmin,
+  AttendanceAdmin,
+  BeaconAdmin,
+  UserAdmin
+} from "@signet/core"
 import type { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 
@@ -24,7 +32,9 @@ type AllRequire<F, Exempt extends keyof F = never> = false extends {
   ? false
   : true
 
-const academics: AllRequire<typeof AcademicsAdmin, "updateCourse" | "feedByToken"> = true
+const academics: AllRequire<typeof AcademicsAdmin, "updateCourse" | "feedByToken" | "feedContentByToken"> = true
+// Issue 22: a timetable feed's token is its credential (with the user's calendar events).
+const activities: AllRequire<typeof ActivitiesAdmin, "timetableFeed"> = true
 const attendance: AllRequire<
   typeof AttendanceAdmin,
   | "createSignatureAttempt"
@@ -49,6 +59,14 @@ const caught: AllRequire<typeof unguarded> = false
 
 describe("facade operations carry their permission in their types (issue 14)", () => {
   it("type-checks (tsc -b); the values only record it", () => {
-    expect([academics, attendance, beacons, access, users, caught]).toEqual([true, true, true, true, true, false])
+    expect([academics, activities, attendance, beacons, access, users, caught]).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      false
+    ])
   })
 })

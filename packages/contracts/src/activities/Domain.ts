@@ -193,7 +193,13 @@ const Description = Schema.String.pipe(
   })
 )
 
-/** A task on a target. `due_at` is an instant; `due_time_zone` the zone it was set in. */
+/**
+ * A task on a target. `due_at` is an instant; `due_time_zone` the zone it
+ * was set in. `remind_at` (issue 22 "task reminders", third slice) is the
+ * instant its reminder is due; `reminder_sent_at` when the
+ * `activities.task_reminders` job emitted it (null until then; cleared when
+ * `remind_at` changes).
+ */
 export class Task extends Schema.Class<Task>("Task")({
   id: TaskId,
   target_type: Schema.String,
@@ -208,6 +214,8 @@ export class Task extends Schema.Class<Task>("Task")({
   due_time_zone: Schema.NullOr(Schema.String),
   assignee_id: Schema.NullOr(UserId),
   completed_at: Schema.NullOr(Schema.DateTimeUtc),
+  remind_at: Schema.NullOr(Schema.DateTimeUtc),
+  reminder_sent_at: Schema.NullOr(Schema.DateTimeUtc),
   created_at: Schema.DateTimeUtc,
   updated_at: Schema.DateTimeUtc
 }) {}
@@ -223,7 +231,9 @@ export class CreateTask extends Schema.Class<CreateTask>("CreateTask")({
   priority: Schema.optional(ActivityPriority),
   due_at: Schema.optional(Schema.DateTimeUtc),
   due_time_zone: Schema.optional(TimeZoneName),
-  assignee_id: Schema.optional(Schema.NullOr(UserId))
+  assignee_id: Schema.optional(Schema.NullOr(UserId)),
+  /** When to remind (an instant; the `signet.activities.task.reminder_due` event). */
+  remind_at: Schema.optional(Schema.NullOr(Schema.DateTimeUtc))
 }) {}
 
 /** Body of a task's update: the fields to change; `status` must follow {@link TASK_TRANSITIONS}. */
@@ -234,7 +244,9 @@ export class UpdateTask extends Schema.Class<UpdateTask>("UpdateTask")({
   priority: Schema.optional(ActivityPriority),
   due_at: Schema.optional(Schema.NullOr(Schema.DateTimeUtc)),
   due_time_zone: Schema.optional(Schema.NullOr(TimeZoneName)),
-  assignee_id: Schema.optional(Schema.NullOr(UserId))
+  assignee_id: Schema.optional(Schema.NullOr(UserId)),
+  /** A new reminder instant (it will be sent again), or null for none. */
+  remind_at: Schema.optional(Schema.NullOr(Schema.DateTimeUtc))
 }) {}
 
 /** A rating from 1 to 5 (integer). */

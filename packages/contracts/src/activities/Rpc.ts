@@ -1,8 +1,9 @@
 /**
- * RPC contract of activities, first slice (issue 22): `ActivitiesQuery`
- * (timeline, notes, tasks, reviews, figures) and `ActivitiesCommand`
- * (create, update, delete; put review). Same semantics, permissions and
- * errors as the REST twins (`Api.ts`).
+ * RPC contract of activities (issue 22): `ActivitiesQuery` (timeline,
+ * notes, tasks, reviews, figures; second slice: call logs, calendar events,
+ * occurrences) and `ActivitiesCommand` (create, update, delete; put review;
+ * second slice: call logs and calendar events). Same semantics, permissions
+ * and errors as the REST twins (`Api.ts`).
  *
  * @module
  */
@@ -10,7 +11,7 @@ import { Rpc, RpcGroup } from "@effect/rpc"
 import { Schema } from "effect"
 import { RpcTenantAuth } from "../identity/Rpc.js"
 import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
-import { TargetQuery, TaskQuery } from "./Api.js"
+import { OccurrenceQuery, TargetQuery, TaskQuery } from "./Api.js"
 import {
   ActivityNotFound,
   CreateNote,
@@ -28,12 +29,23 @@ import {
   UpdateNote,
   UpdateTask
 } from "./Domain.js"
-import { TimelinePage } from "./Schedule.js"
+import {
+  CalendarEvent,
+  CalendarEventPage,
+  CallLog,
+  CallLogPage,
+  CreateCalendarEvent,
+  CreateCallLog,
+  OccurrenceList,
+  TimelinePage,
+  UpdateCalendarEvent,
+  UpdateCallLog
+} from "./Schedule.js"
 
 const Errors = Schema.Union(ActivityNotFound, TargetNotFound, Forbidden, ValidationError, Conflict)
 const ById = { id: Schema.String }
 
-/** Activities reads (`activities:read`). */
+/** Activities reads (`activities:read`), call logs, events and occurrences included (second slice). */
 export class ActivitiesQuery extends RpcGroup.make(
   Rpc.make("GetTimeline", { payload: TargetQuery, success: TimelinePage, error: Errors }),
   Rpc.make("ListNotes", { payload: TargetQuery, success: NotePage, error: Errors }),
@@ -41,10 +53,15 @@ export class ActivitiesQuery extends RpcGroup.make(
   Rpc.make("ListTasks", { payload: TaskQuery, success: TaskPage, error: Errors }),
   Rpc.make("GetTask", { payload: ById, success: Task, error: Errors }),
   Rpc.make("ListReviews", { payload: TargetQuery, success: ReviewPage, error: Errors }),
-  Rpc.make("GetReviewSummary", { payload: Target, success: ReviewSummary, error: Errors })
+  Rpc.make("GetReviewSummary", { payload: Target, success: ReviewSummary, error: Errors }),
+  Rpc.make("ListCalls", { payload: TargetQuery, success: CallLogPage, error: Errors }),
+  Rpc.make("GetCall", { payload: ById, success: CallLog, error: Errors }),
+  Rpc.make("ListEvents", { payload: TargetQuery, success: CalendarEventPage, error: Errors }),
+  Rpc.make("GetEvent", { payload: ById, success: CalendarEvent, error: Errors }),
+  Rpc.make("ListOccurrences", { payload: OccurrenceQuery, success: OccurrenceList, error: Errors })
 ).middleware(RpcTenantAuth) {}
 
-/** Activities changes (`activities:write`). */
+/** Activities changes (`activities:write`), call logs and events included (second slice). */
 export class ActivitiesCommand extends RpcGroup.make(
   Rpc.make("CreateNote", { payload: CreateNote, success: Note, error: Errors }),
   Rpc.make("UpdateNote", { payload: { id: Schema.String, patch: UpdateNote }, success: Note, error: Errors }),
@@ -53,5 +70,15 @@ export class ActivitiesCommand extends RpcGroup.make(
   Rpc.make("UpdateTask", { payload: { id: Schema.String, patch: UpdateTask }, success: Task, error: Errors }),
   Rpc.make("DeleteTask", { payload: ById, error: Errors }),
   Rpc.make("PutReview", { payload: PutReview, success: Review, error: Errors }),
-  Rpc.make("DeleteReview", { payload: ById, error: Errors })
+  Rpc.make("DeleteReview", { payload: ById, error: Errors }),
+  Rpc.make("CreateCall", { payload: CreateCallLog, success: CallLog, error: Errors }),
+  Rpc.make("UpdateCall", { payload: { id: Schema.String, patch: UpdateCallLog }, success: CallLog, error: Errors }),
+  Rpc.make("DeleteCall", { payload: ById, error: Errors }),
+  Rpc.make("CreateEvent", { payload: CreateCalendarEvent, success: CalendarEvent, error: Errors }),
+  Rpc.make("UpdateEvent", {
+    payload: { id: Schema.String, patch: UpdateCalendarEvent },
+    success: CalendarEvent,
+    error: Errors
+  }),
+  Rpc.make("DeleteEvent", { payload: ById, error: Errors })
 ).middleware(RpcTenantAuth) {}

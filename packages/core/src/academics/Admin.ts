@@ -283,5 +283,13 @@ export const AcademicsAdmin = {
    * A public calendar feed by its token (the token is the credential; no
    * permission). @errors Unauthorized (unknown or revoked feed)
    */
-  feedByToken: (token: string) => Timetable.use((t) => t.feedByToken(token))
+  feedByToken: (token: string) => Timetable.use((t) => t.feedByToken(token)),
+  /**
+   * What a public feed publishes, by its token, before rendering: `kind`,
+   * `subject_id`, `name`, `events` (its courses as `FeedEvent`s), the window
+   * `fromMs`/`toMs` (epoch ms). The token is the credential; no permission.
+   * Used by `ActivitiesAdmin.timetableFeed` to add the user's calendar events
+   * (issue 22). @errors Unauthorized (unknown or revoked feed)
+   */
+  feedContentByToken: (token: string) => Timetable.use((t) => t.feedContentByToken(token))
 } as const

@@ -103,7 +103,10 @@ export {
   MAX_ITERATIONS,
   MAX_OCCURRENCES,
   MAX_WINDOW_YEARS,
-  REFUSED_FREQUENCIES
+  meteredIterator,
+  REFUSED_FREQUENCIES,
+  RuleBudgetExceeded,
+  refuseRule
 } from "./ical/limits.js"
 export {
   MAX_CANCEL_PATTERN_LENGTH,

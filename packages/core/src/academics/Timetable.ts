@@ -55,7 +55,7 @@ export class Timetable extends Effect.Service<Timetable>()("Signet/Timetable", {
       inTx: (self) => tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql))
     }
     const { importPlan } = makeImport(deps)
-    const { renderSubject, exportSubject } = makeRender(deps)
+    const { renderSubject, exportSubject, collectSubject } = makeRender(deps)
     // Issue 16 "Sync mode": snapshot sync and scheduled sources (timetable/Sync.ts, timetable/Sources.ts).
     const { syncPlan } = makeSync(deps, yield* CourseAttendance)
     const envelope = yield* Envelope
@@ -65,7 +65,7 @@ export class Timetable extends Effect.Service<Timetable>()("Signet/Timetable", {
       importPlan,
       renderSubject,
       exportSubject,
-      ...makeFeeds(deps, renderSubject),
+      ...makeFeeds(deps, collectSubject),
       syncPlan,
       ...sources,
       ...pulls

@@ -12,8 +12,12 @@
  * occurrences and a per-user `.ics` export (`CalendarEvents.ts`,
  * `Occurrences.ts`, `Recurrence.ts`), both in the timeline.
  *
+ * Third slice: task reminders (`Reminders.ts`: the
+ * `activities.task_reminders` job emits `signet.activities.task.reminder_due`
+ * once per reminder).
+ *
  * Not yet: attachments, carbon footprints, channel configs, full-text
- * search, task reminders and recurrence, restore of soft-deleted activities.
+ * search, task recurrence, restore of soft-deleted activities.
  *
  * @module
  */
@@ -31,6 +35,7 @@ import { makeCalls } from "./Calls.js"
 import type { Owners } from "./Kit.js"
 import { makeNotes } from "./Notes.js"
 import { makeOccurrences } from "./Occurrences.js"
+import { makeReminders } from "./Reminders.js"
 import { ActivitiesRepo } from "./Repo.js"
 import { makeReviews } from "./Reviews.js"
 import { makeTargets } from "./Targets.js"
@@ -63,7 +68,14 @@ export class Activities extends Effect.Service<Activities>()("Signet/Activities"
     const calls = makeCalls(deps, targets.check)
     const calendar = { ...makeCalendarEvents(deps, targets.check), ...makeOccurrences(deps, targets.check) }
     const { timeline } = makeTimeline(deps, targets.check)
-    return { targets, notes, tasks, reviews, calls, calendar, timeline } as const
+    const { remindDue, remindAllTenants, remindersJob } = makeReminders(deps)
+    const reminders = {
+      remindDue,
+      remindAllTenants,
+      remindersJob: (...args: Parameters<typeof remindersJob>) =>
+        remindersJob(...args).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+    }
+    return { targets, notes, tasks, reviews, calls, calendar, timeline, reminders } as const
   }),
   dependencies: [ActivitiesRepo.Default]
 }) {}

@@ -36,7 +36,8 @@ import type {
   UpdateCalendarEvent,
   UpdateCallLog
 } from "@signet/contracts/activities/Schedule"
-import type { DateTime } from "effect"
+import { type DateTime, Effect } from "effect"
+import { AcademicsAdmin } from "../academics/Admin.js"
 import { policyRequire } from "../access/Policy.js"
 import { Activities, type ListTasks } from "./Activities.js"
 
@@ -109,5 +110,21 @@ export const ActivitiesAdmin = {
   occurrences: (target: Target, from: DateTime.Utc, to: DateTime.Utc) =>
     read(Activities.use((a) => a.calendar.occurrences(target, from, to))),
   /** The calling user's events as an iCalendar text. @errors ValidationError (not a user) */
-  myEventsIcs: () => read(Activities.use((a) => a.calendar.mineIcs))
+  myEventsIcs: () => read(Activities.use((a) => a.calendar.mineIcs)),
+  /**
+   * A timetable subscription feed (`/api/v1/tenants/{slug}/calendar/{token}.ics`)
+   * by its token, as iCalendar text: its lessons (academics) and, for a
+   * student's or teacher's feed, that user's calendar events (attendee or
+   * author) in the same window (issue 22). Composed here because activities
+   * may depend on academics and not the other way round (ARCHITECTURE §1,
+   * `module-graph.test.ts`): academics resolves the token and its lessons
+   * (`AcademicsAdmin.feedContentByToken`) without reading any activities
+   * table; activities adds its own rows. The token is the credential; no
+   * permission, like `AcademicsAdmin.feedByToken`.
+   * @errors Unauthorized (unknown or revoked feed)
+   */
+  timetableFeed: (token: string) =>
+    Effect.flatMap(AcademicsAdmin.feedContentByToken(token), (content) =>
+      Activities.use((a) => a.calendar.timetableIcs(content))
+    )
 } as const

@@ -12,6 +12,9 @@
  * - `activity_events` (0002): calendar events on a target (soft delete),
  *   with `activity_event_attendees` (one row per attendee, for a user's
  *   `.ics` export).
+ * - 0005: `activity_tasks.remind_at` and `reminder_sent_at` (task reminders,
+ *   the `activities.task_reminders` job), indexed by due reminder. (0003 and
+ *   0004 are other slices' numbers.)
  *
  * Targets are `(target_type, target_id)` — references by id to other
  * modules' entities, never foreign keys (ARCHITECTURE §1 "Module rule").
@@ -156,6 +159,14 @@ export const activitiesMigrations: ModuleMigrations = {
       )`)
       yield* sql.unsafe(`CREATE INDEX activity_event_attendees_user ON activity_event_attendees (tenant_id, user_id)`)
       for (const table of ACTIVITIES_TABLES.slice(4)) yield* enableTenantRls(table)
+    }),
+    "0005_task_reminders": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`ALTER TABLE activity_tasks ADD COLUMN remind_at ${t.ts}`)
+      yield* sql.unsafe(`ALTER TABLE activity_tasks ADD COLUMN reminder_sent_at ${t.ts}`)
+      yield* sql.unsafe(`CREATE INDEX activity_tasks_reminders ON activity_tasks (tenant_id, remind_at)
+        WHERE reminder_sent_at IS NULL AND deleted_at IS NULL`)
     })
   }
 }

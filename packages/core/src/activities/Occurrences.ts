@@ -19,7 +19,7 @@ import { CurrentActor } from "@signet/contracts/kernel/Context"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
 import type { UserId } from "@signet/contracts/kernel/Ids"
 import { DateTime, Effect } from "effect"
-import { renderFeed } from "../academics/ICalendar.js"
+import { type FeedEvent, renderFeed } from "../academics/ICalendar.js"
 import type { ActivityDeps, CheckTarget } from "./Kit.js"
 import { expandEvent } from "./Recurrence.js"
 
@@ -31,6 +31,20 @@ export const ICS_PAST_DAYS = 30
 export const ICS_FUTURE_DAYS = 180
 
 const DAY_MS = 86_400_000
+
+/**
+ * What a timetable feed publishes before rendering (as
+ * `AcademicsAdmin.feedContentByToken` answers it): the feed's kind and
+ * subject, the calendar's name, its lessons and its window in epoch ms.
+ */
+export interface TimetableFeedContent {
+  readonly kind: "student" | "teacher" | "group" | "classroom"
+  readonly subject_id: string
+  readonly name: string
+  readonly events: ReadonlyArray<FeedEvent>
+  readonly fromMs: number
+  readonly toMs: number
+}
 
 /**
  * The occurrences of `events` in [`from`, `to`), by start, at most
@@ -93,6 +107,25 @@ export const makeOccurrences = ({ inTx, repo }: ActivityDeps, check: CheckTarget
   })
 
   /**
+   * The occurrences in [`fromMs`, `toMs`) of the live events `rows`, as
+   * feed events (UID `<event id>@signet`, or `<event id>-<start ms>@signet`
+   * for a recurring one), at most `MAX_OCCURRENCES_PER_QUERY`.
+   */
+  const asFeedEvents = (rows: ReadonlyArray<CalendarEvent>, fromMs: number, toMs: number): Array<FeedEvent> => {
+    const iso = (ms: number) => new Date(ms).toISOString()
+    return occurrencesOf(rows, fromMs, toMs).occurrences.map((o) => ({
+      id: o.event.rrule === null ? o.event.id : `${o.event.id}-${o.start}`,
+      name: o.event.title,
+      startAt: iso(o.start),
+      endAt: iso(o.end),
+      location: o.event.location,
+      description: o.event.description,
+      cancelled: false,
+      updatedAt: DateTime.formatIso(o.event.updated_at)
+    }))
+  }
+
+  /**
    * The calling user's events (attendee or author) as an iCalendar text
    * (RFC 5545, `METHOD:PUBLISH`, rendered by the timetable's `renderFeed`):
    * their occurrences from {@link ICS_PAST_DAYS} days back to
@@ -104,23 +137,30 @@ export const makeOccurrences = ({ inTx, repo }: ActivityDeps, check: CheckTarget
   const mineIcs = Effect.gen(function* () {
     const rows = yield* mine
     const now = DateTime.toEpochMillis(yield* DateTime.now)
-    const { occurrences: found } = occurrencesOf(rows, now - ICS_PAST_DAYS * DAY_MS, now + ICS_FUTURE_DAYS * DAY_MS)
-    const iso = (ms: number) => new Date(ms).toISOString()
     return renderFeed({
       name: "Signet events",
       refreshIntervalMinutes: 60,
-      events: found.map((o) => ({
-        id: o.event.rrule === null ? o.event.id : `${o.event.id}-${o.start}`,
-        name: o.event.title,
-        startAt: iso(o.start),
-        endAt: iso(o.end),
-        location: o.event.location,
-        description: o.event.description,
-        cancelled: false,
-        updatedAt: DateTime.formatIso(o.event.updated_at)
-      }))
+      events: asFeedEvents(rows, now - ICS_PAST_DAYS * DAY_MS, now + ICS_FUTURE_DAYS * DAY_MS)
     })
   }).pipe(Effect.withSpan("Activities.eventsIcs"))
 
-  return { occurrences, mine, mineIcs } as const
+  /**
+   * A timetable feed's `.ics` with its user's calendar events beside its
+   * lessons (issue 22): for a `student` or `teacher` feed, the live events
+   * the subject user attends or wrote (as `mineIcs` picks them, at most
+   * `MAX_EVENTS_SCANNED`), expanded in the feed's own window (30 days back,
+   * 180 ahead: the same as {@link ICS_PAST_DAYS}/{@link ICS_FUTURE_DAYS}).
+   * A group or classroom feed is its lessons only. `content` comes from
+   * `AcademicsAdmin.feedContentByToken` (the token was checked there).
+   */
+  const timetableIcs = (content: TimetableFeedContent) =>
+    Effect.gen(function* () {
+      const userId = content.kind === "student" || content.kind === "teacher" ? content.subject_id : null
+      const rows = userId === null ? [] : yield* inTx(repo.eventsOfUser(userId as UserId, MAX_EVENTS_SCANNED))
+      const events = [...content.events, ...asFeedEvents(rows, content.fromMs, content.toMs)]
+      events.sort((a, b) => (a.startAt < b.startAt ? -1 : a.startAt > b.startAt ? 1 : 0))
+      return renderFeed({ name: content.name, refreshIntervalMinutes: 60, events })
+    }).pipe(Effect.withSpan("Activities.timetableIcs"))
+
+  return { occurrences, mine, mineIcs, timetableIcs } as const
 }

@@ -8,7 +8,13 @@
  * - a rule is at most `MAX_RRULE_CHARS` characters and its frequency is
  *   DAILY, WEEKLY, MONTHLY or YEARLY (SECONDLY, MINUTELY, HOURLY refused);
  * - one event's expansion takes at most {@link MAX_RULE_STEPS} steps of the
- *   rule's iterator, whatever the window;
+ *   rule's iterator, whatever the window — counted inside ical.js (every
+ *   candidate instant it looks at), through the timetable import's bounded
+ *   iterator (`meteredIterator` of `academics/ICalendar.ts`), so a rule that
+ *   almost never matches (`FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO`)
+ *   stops at the budget instead of spinning inside one `next()`;
+ * - a rule whose BYMONTHDAY exists in none of its months is refused (the
+ *   import's `refuseRule`);
  * - one query answers at most `MAX_OCCURRENCES_PER_QUERY` occurrences over a
  *   window of at most `MAX_OCCURRENCE_WINDOW_DAYS` days.
  *
@@ -22,9 +28,22 @@ import type { CalendarEvent } from "@signet/contracts/activities/Schedule"
 import { MAX_RRULE_CHARS } from "@signet/contracts/activities/Schedule"
 import { DateTime, Option } from "effect"
 import ICAL from "ical.js"
+import { meteredIterator, RuleBudgetExceeded, refuseRule } from "../academics/ICalendar.js"
 
-/** Steps of one rule's iterator at most per expansion (about 270 years of a daily rule). */
+/**
+ * Steps of one rule's iterator at most per expansion, counted inside ical.js
+ * (candidates looked at, years expanded): a daily rule takes about one a
+ * day, so this covers about 270 years of one.
+ */
 export const MAX_RULE_STEPS = 100_000
+
+/** A step counter for {@link meteredIterator}: throws `RuleBudgetExceeded` past `max` steps. */
+const budget = (max: number) => {
+  let steps = 0
+  return () => {
+    if (++steps > max) throw new RuleBudgetExceeded("event")
+  }
+}
 
 /** Frequencies an event's RRULE may have. */
 const ALLOWED_FREQUENCIES = new Set(["DAILY", "WEEKLY", "MONTHLY", "YEARLY"])
@@ -40,10 +59,15 @@ export const rruleProblem = (rrule: string): string | null => {
     const recur = ICAL.Recur.fromString(value)
     if (recur.freq === null || recur.freq === undefined) return "needs a FREQ"
     if (!ALLOWED_FREQUENCIES.has(recur.freq)) return "FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY"
+    const refused = refuseRule(recur)
+    if (refused !== null) return "never occurs (BYMONTHDAY exists in none of its months)"
     // Reading the first occurrence surfaces errors ical.js only finds while iterating.
-    recur.iterator(ICAL.Time.fromData({ year: 2026, month: 1, day: 1, hour: 0, minute: 0, second: 0 })).next()
+    const start = ICAL.Time.fromData({ year: 2026, month: 1, day: 1, hour: 0, minute: 0, second: 0 })
+    meteredIterator(recur, start, budget(MAX_RULE_STEPS)).next()
     return null
   } catch (e) {
+    if (e instanceof RuleBudgetExceeded)
+      return `matches too rarely (more than ${MAX_RULE_STEPS} steps to its first occurrence)`
     return `is not a valid RRULE (${e instanceof Error ? e.message : String(e)})`
   }
 }
@@ -97,16 +121,20 @@ export const expandEvent = (
   if (event.rrule === null) return { spans: overlaps(start) ? [{ start, end: start + length }] : [], truncated: false }
   const zone = event.all_day ? "UTC" : event.time_zone
   const recur = ICAL.Recur.fromString(event.rrule.replace(/^RRULE:/i, "").trim())
-  const iterator = recur.iterator(wallTime(event.starts_at, zone))
+  const iterator = meteredIterator(recur, wallTime(event.starts_at, zone), budget(MAX_RULE_STEPS))
   const spans: Array<Span> = []
-  for (let step = 0; step < MAX_RULE_STEPS; step++) {
-    const next = iterator.next()
-    if (!next) return { spans, truncated: false }
-    const s = instantOf(next, zone)
-    if (s >= to) return { spans, truncated: false }
-    if (!overlaps(s)) continue
-    if (spans.length >= max) return { spans, truncated: true }
-    spans.push({ start: s, end: s + length })
+  try {
+    for (;;) {
+      const next = iterator.next()
+      if (!next) return { spans, truncated: false }
+      const s = instantOf(next, zone)
+      if (s >= to) return { spans, truncated: false }
+      if (!overlaps(s)) continue
+      if (spans.length >= max) return { spans, truncated: true }
+      spans.push({ start: s, end: s + length })
+    }
+  } catch (e) {
+    if (e instanceof RuleBudgetExceeded) return { spans, truncated: true }
+    throw e
   }
-  return { spans, truncated: true }
 }

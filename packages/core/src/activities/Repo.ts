@@ -57,6 +57,10 @@ export interface TaskFields {
   readonly due_time_zone: string | null
   readonly assignee_id: string | null
   readonly completed_at: DateTime.Utc | null
+  /** The reminder's instant (issue 22, migration 0005). */
+  readonly remind_at: DateTime.Utc | null
+  /** When the reminder was emitted; null again when `remind_at` changes. */
+  readonly reminder_sent_at: DateTime.Utc | null
 }
 
 /** Filters of a task query (combined with AND). */
@@ -166,23 +170,52 @@ const taskQueries = (sql: SqlClient.SqlClient) => {
   const tasks = Schema.decodeUnknown(Schema.Array(Task))
   const count = Schema.decodeUnknown(Schema.Array(Schema.Struct({ n: DbCount })))
   const at = (d: DateTime.Utc | null) => (d === null ? null : instant(d))
+  const taskCols = sql`id, target_type, target_id, author_id, title, description, status, priority, due_at,
+    due_time_zone, assignee_id, completed_at, remind_at, reminder_sent_at, created_at, updated_at`
   return {
+    /**
+     * Live, open (`todo`/`in_progress`) tasks of the tenant whose reminder
+     * is due at `now` and not yet sent, oldest reminder first, at most
+     * `limit` (issue 22 "task reminders").
+     */
+    dueReminders: (now: DateTime.Utc, limit: number) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`SELECT ${taskCols} FROM activity_tasks WHERE tenant_id = ${t} AND deleted_at IS NULL
+          AND reminder_sent_at IS NULL AND remind_at IS NOT NULL AND remind_at <= ${instant(now)}
+          AND status IN ('todo', 'in_progress') ORDER BY remind_at, id LIMIT ${limit}`
+      ).pipe(Effect.flatMap(tasks), span("dueReminders")),
+    /**
+     * Marks a task's reminder sent unless it already is (or its reminder
+     * moved): true when this call marked it, so one reminder is emitted once
+     * even when two runs race.
+     */
+    markReminderSent: (id: TaskId, remindAt: DateTime.Utc, now: DateTime.Utc) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`UPDATE activity_tasks SET reminder_sent_at = ${instant(now)}
+          WHERE tenant_id = ${t} AND id = ${id} AND reminder_sent_at IS NULL AND remind_at = ${instant(remindAt)}
+          RETURNING id`
+      ).pipe(
+        Effect.map((rows) => rows.length === 1),
+        span("markReminderSent")
+      ),
     /** Stores a new task. */
     insertTask: (id: TaskId, target: Target, author: string, f: TaskFields, now: DateTime.Utc) =>
       Effect.flatMap(
         tid,
         (t) => sql`INSERT INTO activity_tasks (tenant_id, id, target_type, target_id, author_id, title, description,
-          status, priority, due_at, due_time_zone, assignee_id, completed_at, created_at, updated_at)
+          status, priority, due_at, due_time_zone, assignee_id, completed_at, remind_at, reminder_sent_at,
+          created_at, updated_at)
           VALUES (${t}, ${id}, ${target.target_type}, ${target.target_id}, ${author}, ${f.title}, ${f.description},
             ${f.status}, ${f.priority}, ${at(f.due_at)}, ${f.due_time_zone}, ${f.assignee_id}, ${at(f.completed_at)},
-            ${instant(now)}, ${instant(now)})`
+            ${at(f.remind_at)}, ${at(f.reminder_sent_at)}, ${instant(now)}, ${instant(now)})`
       ).pipe(Effect.asVoid, span("insertTask")),
     /** One live task of the tenant. */
     findTask: (id: string) =>
       Effect.flatMap(
         tid,
-        (t) => sql`SELECT id, target_type, target_id, author_id, title, description, status, priority, due_at,
-          due_time_zone, assignee_id, completed_at, created_at, updated_at
+        (t) => sql`SELECT ${taskCols}
           FROM activity_tasks WHERE tenant_id = ${t} AND id = ${id} AND deleted_at IS NULL`
       ).pipe(Effect.flatMap(tasks), Effect.map(first), span("findTask")),
     /** Replaces a task's fields. */
@@ -191,7 +224,8 @@ const taskQueries = (sql: SqlClient.SqlClient) => {
         tid,
         (t) => sql`UPDATE activity_tasks SET title = ${f.title}, description = ${f.description}, status = ${f.status},
           priority = ${f.priority}, due_at = ${at(f.due_at)}, due_time_zone = ${f.due_time_zone},
-          assignee_id = ${f.assignee_id}, completed_at = ${at(f.completed_at)}, updated_at = ${instant(now)}
+          assignee_id = ${f.assignee_id}, completed_at = ${at(f.completed_at)}, remind_at = ${at(f.remind_at)},
+          reminder_sent_at = ${at(f.reminder_sent_at)}, updated_at = ${instant(now)}
           WHERE tenant_id = ${t} AND id = ${id}`
       ).pipe(Effect.asVoid, span("updateTask")),
     /** Soft-deletes a task. */
@@ -204,8 +238,7 @@ const taskQueries = (sql: SqlClient.SqlClient) => {
     listTasks: (filter: TaskQueryFilter, after: string | undefined, limit: number) =>
       Effect.flatMap(
         tid,
-        (t) => sql`SELECT id, target_type, target_id, author_id, title, description, status, priority, due_at,
-          due_time_zone, assignee_id, completed_at, created_at, updated_at
+        (t) => sql`SELECT ${taskCols}
           FROM activity_tasks WHERE tenant_id = ${t} AND deleted_at IS NULL
           ${filter.target ? sql`AND target_type = ${filter.target.target_type} AND target_id = ${filter.target.target_id}` : sql``}
           ${filter.assignee_id ? sql`AND assignee_id = ${filter.assignee_id}` : sql``}

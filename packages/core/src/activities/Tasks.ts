@@ -15,7 +15,11 @@
  * - Every change writes one audit row (before/after) and one event
  *   `signet.activities.task.created|updated|deleted`.
  *
- * Not in this slice: reminders at due time and RRULE recurrence.
+ * - `remind_at` (third slice): when the task's reminder is due; setting it
+ *   to another instant (or null) clears `reminder_sent_at`, so a moved
+ *   reminder is sent again. The reminders themselves: `Reminders.ts`.
+ *
+ * Not yet: RRULE recurrence of tasks.
  *
  * @module
  */
@@ -64,6 +68,16 @@ const checkZone = (zone: string | null) =>
   zone === null || Option.isSome(DateTime.zoneMakeNamed(zone))
     ? Effect.succeed(zone)
     : ValidationError.field("due_time_zone", "is not an IANA time zone")
+
+/** The reminder fields after `patch`: a changed `remind_at` is unsent again. */
+const reminder = (before: Task, patch: UpdateTask) => {
+  if (patch.remind_at === undefined) return { remind_at: before.remind_at, reminder_sent_at: before.reminder_sent_at }
+  const same =
+    patch.remind_at !== null &&
+    before.remind_at !== null &&
+    DateTime.toEpochMillis(patch.remind_at) === DateTime.toEpochMillis(before.remind_at)
+  return { remind_at: patch.remind_at, reminder_sent_at: same ? before.reminder_sent_at : null }
+}
 
 /** Tasks by target, assignee, status; see the module comment. @errors TargetNotFound, ValidationError */
 const makeTaskList =
@@ -152,7 +166,9 @@ export const makeTasks = (deps: ActivityDeps, check: CheckTarget) => {
               due_at: input.due_at ?? null,
               due_time_zone: zone,
               assignee_id: input.assignee_id ?? null,
-              completed_at: null
+              completed_at: null,
+              remind_at: input.remind_at ?? null,
+              reminder_sent_at: null
             },
             yield* DateTime.now
           )
@@ -203,7 +219,8 @@ export const makeTasks = (deps: ActivityDeps, check: CheckTarget) => {
               due_at: dueAt,
               due_time_zone: zone,
               assignee_id: patch.assignee_id === undefined ? before.assignee_id : patch.assignee_id,
-              completed_at: status === "done" ? (before.status === "done" ? before.completed_at : now) : null
+              completed_at: status === "done" ? (before.status === "done" ? before.completed_at : now) : null,
+              ...reminder(before, patch)
             },
             now
           )

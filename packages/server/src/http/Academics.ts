@@ -6,7 +6,15 @@
  * @module
  */
 import { HttpApiBuilder } from "@effect/platform"
-import { AcademicsAdmin, CurrentTenant, policyUse, SignetApi, Tenancy, Unauthorized } from "@signet/core"
+import {
+  AcademicsAdmin,
+  ActivitiesAdmin,
+  CurrentTenant,
+  policyUse,
+  SignetApi,
+  Tenancy,
+  Unauthorized
+} from "@signet/core"
 import { Effect } from "effect"
 import { asPrincipal } from "../Auth.js"
 
@@ -76,7 +84,12 @@ export const AcademicsHttp = HttpApiBuilder.group(SignetApi, "academics", (h) =>
     )
 )
 
-/** The public calendar feed: the tenant by its slug (a suspended one answers as an unknown feed), then the token. */
+/**
+ * The public calendar feed: the tenant by its slug (a suspended one answers
+ * as an unknown feed), then the token; lessons and, for a student's or
+ * teacher's feed, that user's calendar events (`ActivitiesAdmin.timetableFeed`,
+ * issue 22).
+ */
 export const CalendarHttp = HttpApiBuilder.group(SignetApi, "calendar", (h) =>
   h.handle("feed", ({ path }) =>
     Tenancy.use((t) => t.resolveActive(path.slug)).pipe(
@@ -84,7 +97,7 @@ export const CalendarHttp = HttpApiBuilder.group(SignetApi, "calendar", (h) =>
         Effect.fail(new Unauthorized({ message: "unknown or revoked calendar feed" }))
       ),
       Effect.flatMap((tenant) =>
-        A.feedByToken(path.file.replace(/\.ics$/, "")).pipe(
+        ActivitiesAdmin.timetableFeed(path.file.replace(/\.ics$/, "")).pipe(
           Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug })
         )
       )

@@ -1,6 +1,6 @@
 /**
  * RPC handlers of `ActivitiesQuery` and `ActivitiesCommand` (`/rpc`, issue
- * 22): one line each, the same facade calls (`ActivitiesAdmin`) and
+ * 22, notes to calendar events): one line each, the same facade calls (`ActivitiesAdmin`) and
  * permissions as the REST handlers.
  *
  * @module
@@ -26,6 +26,11 @@ export const ActivitiesRpc = ActivitiesQuery.merge(ActivitiesCommand).toLayer({
   GetTask: ({ id }) => asPrincipal(A.getTask(id).pipe(read)),
   ListReviews: (q) => asPrincipal(A.listReviews(target(q), q).pipe(read)),
   GetReviewSummary: (q) => asPrincipal(A.reviewSummary(target(q)).pipe(read)),
+  ListCalls: (q) => asPrincipal(A.listCalls(target(q), q).pipe(read)),
+  GetCall: ({ id }) => asPrincipal(A.getCall(id).pipe(read)),
+  ListEvents: (q) => asPrincipal(A.listEvents(target(q), q).pipe(read)),
+  GetEvent: ({ id }) => asPrincipal(A.getEvent(id).pipe(read)),
+  ListOccurrences: (q) => asPrincipal(A.occurrences(target(q), q.from, q.to).pipe(read)),
   CreateNote: (input) => asPrincipal(A.createNote(input).pipe(write)),
   UpdateNote: ({ id, patch }) => asPrincipal(A.updateNote(id, patch).pipe(write)),
   DeleteNote: ({ id }) => asPrincipal(A.deleteNote(id).pipe(write)),
@@ -33,5 +38,11 @@ export const ActivitiesRpc = ActivitiesQuery.merge(ActivitiesCommand).toLayer({
   UpdateTask: ({ id, patch }) => asPrincipal(A.updateTask(id, patch).pipe(write)),
   DeleteTask: ({ id }) => asPrincipal(A.deleteTask(id).pipe(write)),
   PutReview: (input) => asPrincipal(A.putReview(input).pipe(write)),
-  DeleteReview: ({ id }) => asPrincipal(A.deleteReview(id).pipe(write))
+  DeleteReview: ({ id }) => asPrincipal(A.deleteReview(id).pipe(write)),
+  CreateCall: (input) => asPrincipal(A.createCall(input).pipe(write)),
+  UpdateCall: ({ id, patch }) => asPrincipal(A.updateCall(id, patch).pipe(write)),
+  DeleteCall: ({ id }) => asPrincipal(A.deleteCall(id).pipe(write)),
+  CreateEvent: (input) => asPrincipal(A.createEvent(input).pipe(write)),
+  UpdateEvent: ({ id, patch }) => asPrincipal(A.updateEvent(id, patch).pipe(write)),
+  DeleteEvent: ({ id }) => asPrincipal(A.deleteEvent(id).pipe(write))
 })

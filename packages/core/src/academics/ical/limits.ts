@@ -152,21 +152,17 @@ export const refuseRule = (recur: ICAL.Recur): { readonly code: string; readonly
 }
 
 /**
- * Makes every RRULE of `comp` iterate under the step budgets of `meter`
- * ({@link MAX_EVENT_RULE_STEPS}, {@link MAX_FILE_RULE_STEPS}): ical.js's
- * `RecurIterator#next` loops internally until a candidate matches the rule,
- * so the budget is charged where it looks at a candidate
- * (`check_contracting_rules`) and where it expands a year
- * (`expand_year_days`), and a {@link RuleBudgetExceeded} thrown there ends the
- * loop. Only this component's rules are affected (the iterator factory of
- * its own Recur values is replaced).
+ * An ical.js recurrence iterator of `recur` from `start` whose every step —
+ * each candidate instant ical.js looks at (`check_contracting_rules`) and
+ * each year it expands (`expand_year_days`) — first calls `step`, which
+ * throws (e.g. a {@link RuleBudgetExceeded}) to end the loop. ical.js's
+ * `RecurIterator#next` loops internally until a candidate matches, so a
+ * rule that (almost) never matches cannot spin past the caller's budget.
+ * The one bounded helper of RRULE expansion: the timetable import
+ * ({@link meterRules}) and the activities module's calendar events
+ * (`activities/Recurrence.ts`, issue 22) both iterate through it.
  */
-export const meterRules = (comp: ICAL.Component, meter: Meter) => {
-  const step = () => {
-    meter.slice++
-    if (++meter.file > MAX_FILE_RULE_STEPS) throw new RuleBudgetExceeded("file")
-    if (++meter.event > MAX_EVENT_RULE_STEPS) throw new RuleBudgetExceeded("event")
-  }
+export const meteredIterator = (recur: ICAL.Recur, start: ICAL.Time, step: () => void): ICAL.RecurIterator => {
   class MeteredIterator extends ICAL.RecurIterator {
     override check_contracting_rules(): boolean {
       step()
@@ -177,8 +173,24 @@ export const meterRules = (comp: ICAL.Component, meter: Meter) => {
       return super.expand_year_days(year)
     }
   }
+  return new MeteredIterator({ rule: recur, dtstart: start })
+}
+
+/**
+ * Makes every RRULE of `comp` iterate under the step budgets of `meter`
+ * ({@link MAX_EVENT_RULE_STEPS}, {@link MAX_FILE_RULE_STEPS}) through
+ * {@link meteredIterator}; a {@link RuleBudgetExceeded} thrown there ends the
+ * loop. Only this component's rules are affected (the iterator factory of
+ * its own Recur values is replaced).
+ */
+export const meterRules = (comp: ICAL.Component, meter: Meter) => {
+  const step = () => {
+    meter.slice++
+    if (++meter.file > MAX_FILE_RULE_STEPS) throw new RuleBudgetExceeded("file")
+    if (++meter.event > MAX_EVENT_RULE_STEPS) throw new RuleBudgetExceeded("event")
+  }
   for (const p of comp.getAllProperties("rrule")) {
     const recur = p.getFirstValue() as ICAL.Recur
-    recur.iterator = (start: ICAL.Time) => new MeteredIterator({ rule: recur, dtstart: start })
+    recur.iterator = (start: ICAL.Time) => meteredIterator(recur, start, step)
   }
 }

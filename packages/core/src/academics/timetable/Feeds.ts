@@ -16,6 +16,7 @@ import {
 import { Unauthorized } from "@signet/contracts/kernel/Errors"
 import { newId, UserId } from "@signet/contracts/kernel/Ids"
 import { DateTime, Effect, Option, Schema } from "effect"
+import { renderFeed } from "../ICalendar.js"
 import { notFound } from "../Kit.js"
 import type { Deps } from "./Deps.js"
 import type { makeRender } from "./Render.js"
@@ -23,7 +24,7 @@ import type { makeRender } from "./Render.js"
 const sha256 = (s: string) => Crypto.createHash("sha256").update(s).digest("hex")
 
 /** Calendar feeds: creation, listing, revocation, serving by token. */
-export const makeFeeds = (deps: Deps, renderSubject: ReturnType<typeof makeRender>["renderSubject"]) => {
+export const makeFeeds = (deps: Deps, collectSubject: ReturnType<typeof makeRender>["collectSubject"]) => {
   const { repo, audit, events, academics, identity, inTx } = deps
 
   /**
@@ -74,17 +75,34 @@ export const makeFeeds = (deps: Deps, renderSubject: ReturnType<typeof makeRende
       })
     )
 
-  /** Serves a feed by its token. @errors Unauthorized (unknown or revoked token) */
-  const feedByToken = (token: string) =>
+  /**
+   * What a feed publishes, by its token, not yet rendered: its kind and
+   * subject, the calendar's name, the subject's courses as feed events and
+   * the window (epoch ms; 30 days back to 180 ahead). For composing the feed
+   * with another module's events (issue 22: a user's calendar events, added
+   * by the activities module, which may depend on academics — not the other
+   * way round).
+   * @errors Unauthorized (unknown or revoked token)
+   */
+  const feedContentByToken = (token: string) =>
     inTx(
       Effect.gen(function* () {
         const feed = Option.getOrNull(yield* repo.findFeedByTokenHash(sha256(token)))
         if (!feed || feed.revoked_at !== null)
           return yield* new Unauthorized({ message: "unknown or revoked calendar feed" })
         // The default window always reads: a ValidationError here would be a defect.
-        return yield* renderSubject(feed.kind, feed.subject_id).pipe(Effect.catchTag("ValidationError", Effect.die))
+        const content = yield* collectSubject(feed.kind, feed.subject_id).pipe(
+          Effect.catchTag("ValidationError", Effect.die)
+        )
+        return { kind: feed.kind, subject_id: feed.subject_id, ...content }
       })
     )
 
-  return { createFeed, listFeeds, revokeFeed, feedByToken } as const
+  /** Serves a feed by its token (its courses only). @errors Unauthorized (unknown or revoked token) */
+  const feedByToken = (token: string) =>
+    Effect.map(feedContentByToken(token), ({ name, events }) =>
+      renderFeed({ name, events, refreshIntervalMinutes: 60 })
+    )
+
+  return { createFeed, listFeeds, revokeFeed, feedByToken, feedContentByToken } as const
 }

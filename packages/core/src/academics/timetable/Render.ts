@@ -54,6 +54,32 @@ export const makeRender = ({ repo, academics, inTx }: Deps) => {
   ) => Effect.map(exportSubject(kind, subjectId, options), (e) => e.calendar)
 
   /**
+   * A subject's courses as feed events between `from` and `to` (see
+   * {@link exportSubject} for the bounds and defaults), with the window used
+   * (epoch ms) and the calendar's name; not rendered, so a caller may add
+   * events of its own before {@link renderFeed} (the timetable feed with the
+   * user's calendar events, issue 22).
+   * @errors ValidationError (`from`/`to` unreadable, `to` not after `from`, span too long)
+   */
+  const collectSubject = (
+    kind: FeedKind,
+    subjectId: string,
+    options: { readonly from?: string | undefined; readonly to?: string | undefined; readonly name?: string } = {}
+  ) =>
+    inTx(
+      Effect.gen(function* () {
+        const nowMs = yield* Clock.currentTimeMillis
+        const fromMs = yield* bound("from", options.from, nowMs - FEED_DAYS_BEFORE * DAY)
+        const toMs = yield* bound("to", options.to, nowMs + FEED_DAYS_AFTER * DAY)
+        if (toMs <= fromMs) return yield* ValidationError.field("to", "must be after from")
+        if (toMs - fromMs > MAX_EXPORT_DAYS * DAY)
+          return yield* ValidationError.field("to", `the window may span at most ${MAX_EXPORT_DAYS} days`)
+        const events = yield* feedEvents(yield* repo.subjectCourseIds(kind, subjectId, instant(fromMs), instant(toMs)))
+        return { name: options.name ?? `Signet ${kind} timetable`, events, fromMs, toMs }
+      })
+    )
+
+  /**
    * Exports a subject's calendar (`signet timetable export`): the `.ics` text,
    * the number of courses in it and the window used. `from`/`to` are ISO
    * dates (`2027-09-01`, UTC midnight) or instants; each defaults as feeds do
@@ -67,27 +93,14 @@ export const makeRender = ({ repo, academics, inTx }: Deps) => {
     subjectId: string,
     options: { readonly from?: string | undefined; readonly to?: string | undefined; readonly name?: string } = {}
   ) =>
-    inTx(
-      Effect.gen(function* () {
-        const nowMs = yield* Clock.currentTimeMillis
-        const fromMs = yield* bound("from", options.from, nowMs - FEED_DAYS_BEFORE * DAY)
-        const toMs = yield* bound("to", options.to, nowMs + FEED_DAYS_AFTER * DAY)
-        if (toMs <= fromMs) return yield* ValidationError.field("to", "must be after from")
-        if (toMs - fromMs > MAX_EXPORT_DAYS * DAY)
-          return yield* ValidationError.field("to", `the window may span at most ${MAX_EXPORT_DAYS} days`)
-        const from = instant(fromMs)
-        const to = instant(toMs)
-        const events = yield* feedEvents(yield* repo.subjectCourseIds(kind, subjectId, from, to))
-        const calendar = renderFeed({
-          name: options.name ?? `Signet ${kind} timetable`,
-          events,
-          refreshIntervalMinutes: 60
-        })
-        return { calendar, courses: events.length, from, to }
-      })
-    )
+    Effect.map(collectSubject(kind, subjectId, options), ({ name, events, fromMs, toMs }) => ({
+      calendar: renderFeed({ name, events, refreshIntervalMinutes: 60 }),
+      courses: events.length,
+      from: instant(fromMs),
+      to: instant(toMs)
+    }))
 
-  return { renderSubject, exportSubject } as const
+  return { renderSubject, exportSubject, collectSubject } as const
 }
 
 const DAY = 86_400_000
