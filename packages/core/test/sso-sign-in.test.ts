@@ -205,6 +205,37 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.scoped("an IdP whose discovery names another issuer than the connection's is refused (mix-up)", () =>
+      Effect.gen(function* () {
+        const { state } = yield* idp
+        yield* inFreshTenant(
+          "sso-issuer",
+          Effect.gen(function* () {
+            // The same server under another name: its metadata says 127.0.0.1, the connection localhost.
+            yield* connect(state.issuer.replace("127.0.0.1", "localhost"))
+            const slug = (yield* CurrentTenant).slug
+            const exit = yield* Effect.exit(
+              SsoSignIn.use((s) => s.start(slug, { connection: "idp", redirect_uri: REDIRECT }, CLIENT))
+            )
+            // openid-client compares the metadata's `issuer` with the one asked for (RFC 8414 §3.3).
+            expect(exit).toStrictEqual(
+              Exit.fail(
+                expect.objectContaining({
+                  _tag: "OAuthProviderError",
+                  reason: "OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED"
+                })
+              )
+            )
+            const sql = yield* SqlClient.SqlClient
+            const pending = yield* Db.tenantTx(
+              sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM sso_sign_in_states`
+            )
+            expect(Number(pending[0]!.n)).toBe(0)
+          })
+        )
+      })
+    )
+
     it.scoped("a disabled account is refused", () =>
       Effect.gen(function* () {
         const { state } = yield* idp
