@@ -1,7 +1,8 @@
 /**
  * The SCIM 2.0 endpoints of a tenant (issue 19 §3; RFC 7644) at
  * `/t/{slug}/scim/v2`: `/Users`, `/Groups` (list, get, create, replace,
- * patch, delete), `/ServiceProviderConfig`, `/ResourceTypes`, `/Schemas`.
+ * patch, delete, `POST …/.search`), `/ServiceProviderConfig`,
+ * `/ResourceTypes`, `/Schemas`; `/Me` answers 501 (RFC 7644 §3.11).
  *
  * Transport only (core's `ScimProvisioning` does the work and the checks):
  * 1. the bearer token must be one of the tenant's SCIM tokens
@@ -28,11 +29,13 @@ import {
   SCIM_ERROR_SCHEMA,
   SCIM_LIMITS,
   ScimAuth,
+  type ScimListQuery,
   scimProject,
   scimResourceType,
   scimResourceTypes,
   scimSchema,
   scimSchemas,
+  scimSearchRequest,
   scimServiceProviderConfig
 } from "@signet/core"
 import { Effect, Either, Layer } from "effect"
@@ -94,9 +97,31 @@ const del = policyUse("users:delete")
 const teamsRead = policyUse("teams:read")
 const teamsWrite = policyUse("teams:write")
 
+/**
+ * A `POST …/.search` (RFC 7644 §3.4.3): the body read as a list query,
+ * `list` run with it, the answer projected as the body asks.
+ */
+const search =
+  <E, R>(list: (query: ScimListQuery, base: string) => Effect.Effect<unknown, E, R>) =>
+  (r: ScimRequest) =>
+    Effect.flatMap(scimSearchRequest(r.body), (s) =>
+      Effect.map(list(s.query, r.base), (body) => ok(scimProject(body, s.attributes, s.excludedAttributes)))
+    )
+
+/** `/Me` (RFC 7644 §3.11): a SCIM token stands for a directory, not a person, so there is no "me". */
+const noMe = () =>
+  Effect.fail(new ScimError({ status: 501, detail: "/Me is not supported: SCIM tokens do not stand for a user" }))
+
 /** The routes: method, path below the base, and the operation (one line each). */
 const ROUTES = [
   ["GET", "/Users", (r: ScimRequest) => P.listUsers(r.query, r.base).pipe(read, Effect.map(ok))],
+  ["POST", "/Users/.search", (r: ScimRequest) => search(P.listUsers)(r).pipe(read)],
+  ["POST", "/Groups/.search", (r: ScimRequest) => search(P.listGroups)(r).pipe(teamsRead)],
+  ["GET", "/Me", noMe],
+  ["POST", "/Me", noMe],
+  ["PUT", "/Me", noMe],
+  ["PATCH", "/Me", noMe],
+  ["DELETE", "/Me", noMe],
   ["POST", "/Users", (r: ScimRequest) => P.createUser(r.body, r.base).pipe(write, Effect.map(one(201)))],
   ["GET", "/Users/:id", (r: ScimRequest) => P.getUser(r.id, r.base).pipe(read, Effect.map(one(200)))],
   [

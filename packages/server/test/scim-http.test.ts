@@ -371,6 +371,57 @@ for (const dialect of testDialects()) {
           })
       )
 
+      it.effect("POST /Users/.search takes the filter, paging and attributes in the body (RFC 7644 §3.4.3)", () =>
+        Effect.gen(function* () {
+          yield* onboardTenant("scim-search")
+          const token = yield* scimToken("scim-search")
+          for (const u of ["ada@school.example", "grace@school.example"])
+            expect((yield* scim("POST", "scim-search", "/Users", token, entraUser(u))).status).toBe(201)
+          const found = yield* scim("POST", "scim-search", "/Users/.search", token, {
+            schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+            filter: 'userName sw "grace"',
+            attributes: ["userName"],
+            startIndex: 1,
+            count: 10
+          })
+          expect(found.status, found.text).toBe(200)
+          expect(found.body).toMatchObject({ totalResults: 1, Resources: [{ userName: "grace@school.example" }] })
+          // `attributes` projects the answer: id and schemas always, then only userName.
+          expect(found.body.Resources[0].emails).toBeUndefined()
+          expectScimError(
+            yield* scim("POST", "scim-search", "/Users/.search", token, { filter: 'userName eq "x"' }),
+            400,
+            "invalidSyntax"
+          )
+          expectScimError(
+            yield* scim("POST", "scim-search", "/Users/.search", token, {
+              schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+              filter: "userName eq"
+            }),
+            400,
+            "invalidFilter"
+          )
+          expectScimError(
+            yield* scim("POST", "scim-search", "/Groups/.search", token, {
+              schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+              count: "ten"
+            }),
+            400,
+            "invalidValue"
+          )
+        })
+      )
+
+      it.effect("/Me answers 501: a SCIM token is a directory, not a person (RFC 7644 §3.11)", () =>
+        Effect.gen(function* () {
+          yield* onboardTenant("scim-me")
+          const token = yield* scimToken("scim-me")
+          expectScimError(yield* scim("GET", "scim-me", "/Me", token), 501)
+          // Without a valid token it is still a 401 first.
+          expect((yield* scim("GET", "scim-me", "/Me", "not-a-token")).status).toBe(401)
+        })
+      )
+
       it.effect("discovery: ServiceProviderConfig, ResourceTypes and Schemas", () =>
         Effect.gen(function* () {
           yield* onboardTenant("scim-disc")

@@ -44,7 +44,15 @@ import { ScimOptions } from "./scim/UserInput.js"
 import { makeUsers } from "./scim/Users.js"
 
 export { resourceType, resourceTypesList, schema, schemasList, serviceProviderConfig } from "./scim/Discovery.js"
-export { ERROR_SCHEMA, type ListQuery, project, SCIM_LIMITS } from "./scim/Kit.js"
+export {
+  ERROR_SCHEMA,
+  type ListQuery,
+  project,
+  SCIM_LIMITS,
+  SEARCH_REQUEST_SCHEMA,
+  type SearchRequest,
+  searchRequest
+} from "./scim/Kit.js"
 export { SCIM_TABLES, scimMigrations } from "./scim/Migrations.js"
 export { SCIM_SCOPE } from "./scim/Tokens.js"
 export { DEFAULT_SCIM_OPTIONS, ScimOptions, type ScimOptionsShape } from "./scim/UserInput.js"
