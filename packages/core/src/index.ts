@@ -90,6 +90,7 @@ export { type AccountUser, AccountUsers, type Invitee } from "./accounts/Ports.j
 export * as MailTemplates from "./accounts/Templates.js"
 export { Activities, type ListTasks } from "./activities/Activities.js"
 export { ActivitiesAdmin } from "./activities/Admin.js"
+export { AttachmentStore, type BlobKey, sha256Hex } from "./activities/AttachmentStore.js"
 export { renderMarkdown } from "./activities/Markdown.js"
 export { ACTIVITIES_TABLES, activitiesMigrations } from "./activities/Migrations.js"
 export { mentionTokens } from "./activities/Notes.js"

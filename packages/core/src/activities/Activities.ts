@@ -12,7 +12,10 @@
  * occurrences and a per-user `.ics` export (`CalendarEvents.ts`,
  * `Occurrences.ts`, `Recurrence.ts`), both in the timeline.
  *
- * Not yet: attachments, carbon footprints, channel configs, full-text
+ * Third slice: attachments (`Attachments.ts`, `AttachmentFiles.ts`), their
+ * bytes in the {@link AttachmentStore} the service is given.
+ *
+ * Not yet: carbon footprints, channel configs, full-text
  * search, task reminders and recurrence, restore of soft-deleted activities.
  *
  * @module
@@ -26,6 +29,8 @@ import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { Identity } from "../identity/Users.js"
 import { tenantTx } from "../kernel/Database.js"
+import { AttachmentStore } from "./AttachmentStore.js"
+import { makeAttachments } from "./Attachments.js"
 import { makeCalendarEvents } from "./CalendarEvents.js"
 import { makeCalls } from "./Calls.js"
 import type { Owners } from "./Kit.js"
@@ -39,7 +44,7 @@ import { makeTimeline } from "./Timeline.js"
 
 export type { ListTasks } from "./Tasks.js"
 
-/** Notes, tasks, reviews, call logs, calendar events and timelines of any target; see the module comment. */
+/** Notes, tasks, reviews, call logs, calendar events, attachments and timelines of any target; see the module comment. */
 export class Activities extends Effect.Service<Activities>()("Signet/Activities", {
   effect: Effect.gen(function* () {
     const repo = yield* ActivitiesRepo
@@ -49,6 +54,7 @@ export class Activities extends Effect.Service<Activities>()("Signet/Activities"
     const access = yield* Access
     const ctx = yield* Effect.context<Owners>()
     const sql = yield* SqlClient.SqlClient
+    const store = yield* AttachmentStore
     const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
       tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql)) as Effect.Effect<
         A,
@@ -62,8 +68,9 @@ export class Activities extends Effect.Service<Activities>()("Signet/Activities"
     const reviews = makeReviews(deps, targets.check)
     const calls = makeCalls(deps, targets.check)
     const calendar = { ...makeCalendarEvents(deps, targets.check), ...makeOccurrences(deps, targets.check) }
+    const attachments = makeAttachments(deps, store, targets.check)
     const { timeline } = makeTimeline(deps, targets.check)
-    return { targets, notes, tasks, reviews, calls, calendar, timeline } as const
+    return { targets, notes, tasks, reviews, calls, calendar, attachments, timeline } as const
   }),
   dependencies: [ActivitiesRepo.Default]
 }) {}
