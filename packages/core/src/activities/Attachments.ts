@@ -55,31 +55,17 @@ import {
   toPage
 } from "./Kit.js"
 
-/** The attachment operations over `deps` and `store`; `check` is the target check of `Targets.ts`. */
-export const makeAttachments = (deps: ActivityDeps, store: AttachmentStore["Type"], check: CheckTarget) => {
-  const { access, audit, events, inTx, repo } = deps
+/** The fields of a checked file's version row. */
+const versionOf = (file: CheckedFile, sha256: string, author: string): VersionFields => ({
+  filename: file.filename,
+  content_type: file.content_type,
+  size_bytes: file.bytes.length,
+  sha256,
+  author_id: author
+})
 
-  /** A live attachment whose target the caller can see. @errors ActivityNotFound */
-  const findVisible = (id: string) =>
-    Effect.gen(function* () {
-      const row = Schema.is(AttachmentId)(id) ? yield* inTx(repo.findAttachment(id)) : Option.none<ActivityAttachment>()
-      if (Option.isNone(row)) return yield* activityNotFound("attachment", id)
-      yield* Effect.mapError(check(row.value), () => activityNotFound("attachment", id))
-      return row.value
-    })
-
-  const changed = (action: "created" | "versioned" | "deleted", a: ActivityAttachment, before?: ActivityAttachment) =>
-    Effect.zipRight(
-      audit.record({
-        action: `activities.attachment.${action}`,
-        targetType: "activity_attachment",
-        targetId: a.id,
-        ...(before ? { before } : {}),
-        after: a
-      }),
-      events.publish({ type: `signet.activities.attachment.${action}`, subject: a.id, data: a })
-    )
-
+/** Blob bookkeeping of uploads: the tenant's blob of a file, and its removal when its write fails. */
+const blobOps = ({ inTx, repo }: ActivityDeps, store: AttachmentStore["Type"]) => {
   /**
    * Makes sure the tenant holds the blob of `file` (inside the caller's
    * transaction): nothing to do for a known hash, else the tenant's storage
@@ -121,14 +107,34 @@ export const makeAttachments = (deps: ActivityDeps, store: AttachmentStore["Type
       )
     })
 
-  /** The fields of a checked file's version row. */
-  const versionOf = (file: CheckedFile, sha256: string, author: string): VersionFields => ({
-    filename: file.filename,
-    content_type: file.content_type,
-    size_bytes: file.bytes.length,
-    sha256,
-    author_id: author
-  })
+  return { ensureBlob, withBlob } as const
+}
+
+/** The attachment operations over `deps` and `store`; `check` is the target check of `Targets.ts`. */
+export const makeAttachments = (deps: ActivityDeps, store: AttachmentStore["Type"], check: CheckTarget) => {
+  const { access, audit, events, inTx, repo } = deps
+  const { ensureBlob, withBlob } = blobOps(deps, store)
+
+  /** A live attachment whose target the caller can see. @errors ActivityNotFound */
+  const findVisible = (id: string) =>
+    Effect.gen(function* () {
+      const row = Schema.is(AttachmentId)(id) ? yield* inTx(repo.findAttachment(id)) : Option.none<ActivityAttachment>()
+      if (Option.isNone(row)) return yield* activityNotFound("attachment", id)
+      yield* Effect.mapError(check(row.value), () => activityNotFound("attachment", id))
+      return row.value
+    })
+
+  const changed = (action: "created" | "versioned" | "deleted", a: ActivityAttachment, before?: ActivityAttachment) =>
+    Effect.zipRight(
+      audit.record({
+        action: `activities.attachment.${action}`,
+        targetType: "activity_attachment",
+        targetId: a.id,
+        ...(before ? { before } : {}),
+        after: a
+      }),
+      events.publish({ type: `signet.activities.attachment.${action}`, subject: a.id, data: a })
+    )
 
   /**
    * Uploads a file to a visible target as a new attachment (version 1).
