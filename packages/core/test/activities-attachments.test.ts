@@ -9,6 +9,7 @@ import { SqlClient } from "@effect/sql"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { CreateSchool } from "@signet/contracts/academics/Domain"
 import { MAX_ACTIVITY_ATTACHMENT_BYTES } from "@signet/contracts/activities/Attachments"
+import { CreateNote } from "@signet/contracts/activities/Domain"
 import { ActivitiesAdmin as A, Academics, type Actor, Db, policyUse } from "@signet/core"
 import { sniffType, storedFilename } from "@signet/core/activities/AttachmentFiles"
 import { testDialects } from "@signet/core/testing"
@@ -203,6 +204,20 @@ for (const dialect of testDialects()) {
         expect((yield* A.listAttachments(w.school).pipe(read, w.run)).items).toEqual([])
         expect((yield* A.getAttachment(a.id).pipe(read, w.run, Effect.flip))._tag).toBe("ActivityNotFound")
         expect(yield* rows(w.tenant, "activity_attachment_blobs")).toBe(1)
+      })
+    )
+
+    it.effect("the timeline shows an attachment beside a note, newest first", () =>
+      Effect.gen(function* () {
+        const w = yield* world("att-timeline")
+        yield* A.createNote(Schema.decodeUnknownSync(CreateNote)({ ...w.school, body: "n" })).pipe(
+          policyUse("activities:write"),
+          w.run
+        )
+        const a = yield* A.uploadAttachment({ ...w.school, filename: "a.pdf" }, PDF).pipe(write, w.run)
+        const page = yield* A.timeline(w.school).pipe(policyUse("activities:read"), w.run)
+        expect(page.items.map((i) => i._tag)).toEqual(["attachment", "note"])
+        expect(page.items[0]).toMatchObject({ attachment: { id: a.id } })
       })
     )
 
