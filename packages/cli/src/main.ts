@@ -53,6 +53,7 @@ const subcommands: ReadonlyArray<readonly [name: string, load: () => Promise<Any
   ["roster", () => import("./commands/roster.js").then((m) => m.roster)],
   ["timetable", () => import("./commands/timetable.js").then((m) => m.timetable)],
   ["events", () => import("./commands/events.js").then((m) => m.events)],
+  ["attachment", () => import("./commands/attachment.js").then((m) => m.attachment)],
   ["audit", () => import("./commands/audit.js").then((m) => m.audit)],
   ["keys", () => import("./commands/keys.js").then((m) => m.keys)],
   ["login", () => import("./commands/login.js").then((m) => m.remoteCommands[0])],
