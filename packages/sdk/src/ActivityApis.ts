@@ -5,9 +5,11 @@
  *
  * @module
  */
+
+import type { ActivityAttachment } from "@signet/contracts/activities/Attachments"
 import { DateTime } from "effect"
 import type { Session } from "./Session.js"
-import type { ParamsOf, PlainOf, ResultOf } from "./Transport.js"
+import type { ParamsOf, PlainOf } from "./Transport.js"
 
 /** A target: `{ target_type, target_id }` (`course`, `user`, … or a registered `x-…` type). */
 export interface TargetRef {
@@ -122,7 +124,7 @@ export const activitiesApi = ({ call, callWith, path }: Session) => {
           urlParams: { target_type: target.target_type, target_id: target.target_id, filename },
           payload: bytes
         } as any)
-      ) as Promise<ResultOf<"activities", "uploadAttachment">>,
+      ) as Promise<ActivityAttachment>,
     /** A target's attachments (latest versions), newest first. */
     attachments: (target: TargetRef, page?: PageRef) =>
       call((r) => r.activities.listAttachments({ path, urlParams: query(target, page) })),
@@ -136,7 +138,7 @@ export const activitiesApi = ({ call, callWith, path }: Session) => {
           urlParams: filename === undefined ? {} : { filename },
           payload: bytes
         } as any)
-      ) as Promise<ResultOf<"activities", "uploadAttachmentVersion">>,
+      ) as Promise<ActivityAttachment>,
     /** An attachment's versions, newest first. */
     attachmentVersions: (id: string) => call((r) => r.activities.listAttachmentVersions(at(id))),
     /** An attachment's bytes: the latest version, or `version` (1, 2, …). */
