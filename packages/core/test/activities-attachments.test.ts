@@ -8,7 +8,7 @@
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { CreateSchool } from "@signet/contracts/academics/Domain"
-import { MAX_ACTIVITY_ATTACHMENT_BYTES } from "@signet/contracts/activities/Attachments"
+import { MAX_ACTIVITY_ATTACHMENT_BYTES, MAX_ATTACHMENT_VERSIONS } from "@signet/contracts/activities/Attachments"
 import { CreateNote } from "@signet/contracts/activities/Domain"
 import { ActivitiesAdmin as A, Academics, type Actor, Db, policyUse } from "@signet/core"
 import { sniffType, storedFilename } from "@signet/core/activities/AttachmentFiles"
@@ -204,6 +204,19 @@ for (const dialect of testDialects()) {
         expect((yield* A.listAttachments(w.school).pipe(read, w.run)).items).toEqual([])
         expect((yield* A.getAttachment(a.id).pipe(read, w.run, Effect.flip))._tag).toBe("ActivityNotFound")
         expect(yield* rows(w.tenant, "activity_attachment_blobs")).toBe(1)
+      })
+    )
+
+    it.effect(`the version after ${MAX_ATTACHMENT_VERSIONS} is refused (400) and stores nothing`, () =>
+      Effect.gen(function* () {
+        const w = yield* world("att-max-versions")
+        const text = (i: number) => bytes(`version ${i}\n`)
+        const a = yield* A.uploadAttachment({ ...w.school, filename: "v.txt" }, text(1)).pipe(write, w.run)
+        for (let i = 2; i <= MAX_ATTACHMENT_VERSIONS; i++)
+          yield* A.uploadAttachmentVersion(a.id, text(i)).pipe(write, w.run)
+        const refused = yield* A.uploadAttachmentVersion(a.id, text(0)).pipe(write, w.run, Effect.flip)
+        expect(refused).toMatchObject({ _tag: "ValidationError", issues: [{ field: "version" }] })
+        expect(yield* rows(w.tenant, "activity_attachment_blobs")).toBe(MAX_ATTACHMENT_VERSIONS)
       })
     )
 
