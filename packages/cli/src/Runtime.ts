@@ -8,14 +8,15 @@
  * @module
  */
 import { ValidationError as CliValidationError } from "@effect/cli"
-import { Core, CurrentActor, Db, systemActor } from "@signet/core"
-import { Config, Console, Effect, Layer } from "effect"
+import { AttachmentStore, Core, CurrentActor, Db, systemActor } from "@signet/core"
+import { Config, Console, Effect, Layer, Option } from "effect"
 
 /** Exit codes of the `signet` command. */
 export const ExitCode = { ok: 0, error: 1, usage: 2, integrity: 3 } as const
 
 /**
- * The core layer built from configuration (`DATABASE_URL`, `SIGNET_PG_APP_ROLE`).
+ * The core layer built from configuration (`DATABASE_URL`, `SIGNET_PG_APP_ROLE`,
+ * `SIGNET_ATTACHMENTS_DIR` — the same attachment files as `signet serve`'s).
  * `readOnly`: neither create a missing database nor migrate one (a read-only
  * command in an empty folder fails with "no database at …" and leaves nothing);
  * `create: false`: migrate an existing database but never create one.
@@ -25,11 +26,16 @@ export const coreFromConfig = (
 ) =>
   Layer.unwrapEffect(
     Effect.map(
-      Config.all({ databaseUrl: Db.databaseUrlConfig, pgAppRole: Db.pgAppRoleConfig }),
-      ({ databaseUrl, pgAppRole }) =>
+      Config.all({
+        databaseUrl: Db.databaseUrlConfig,
+        pgAppRole: Db.pgAppRoleConfig,
+        attachmentsDir: Config.option(Config.string("SIGNET_ATTACHMENTS_DIR"))
+      }),
+      ({ attachmentsDir, databaseUrl, pgAppRole }) =>
         Core.layer({
           databaseUrl,
           pgAppRole,
+          attachmentStore: Option.isSome(attachmentsDir) ? AttachmentStore.fileSystem(attachmentsDir.value) : undefined,
           migrate: options.readOnly ? false : (options.migrate ?? true),
           create: !options.readOnly && (options.create ?? true),
           pgPoolSize: 2,

@@ -25,6 +25,7 @@ import { type Mailer, mailerFromEnv } from "./accounts/Mailer.js"
 import { mailContentColumn } from "./accounts/MailQueue.js"
 import { accountsMigrations } from "./accounts/Migrations.js"
 import { Activities } from "./activities/Activities.js"
+import { AttachmentStore } from "./activities/AttachmentStore.js"
 import { activitiesMigrations } from "./activities/Migrations.js"
 import { courseAttendanceLayer } from "./attendance/AcademicsPorts.js"
 import { Attendance } from "./attendance/Attendance.js"
@@ -160,6 +161,12 @@ export interface CoreOptions {
    * the development-only log transport when no SMTP URL is set.
    */
   readonly mailer?: Layer.Layer<Mailer> | undefined
+  /**
+   * Where attachment bytes live (issue 22 "Attachments"). Default: files
+   * under `AttachmentStore.defaultDir(databaseUrl)` (`SIGNET_ATTACHMENTS_DIR`,
+   * else `attachments` beside the SQLite file, else `./data/attachments`).
+   */
+  readonly attachmentStore?: Layer.Layer<AttachmentStore> | undefined
 }
 
 /** All module services. */
@@ -272,45 +279,46 @@ const quotaUsage = Layer.effect(
   })
 ).pipe(Layer.provide(Layer.mergeAll(UsersRepo.Default, BeaconRepo.Default, AttendanceRepo.Default)))
 
-/** The module services, given a `SqlClient` and an `Envelope`. */
-export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope> = Layer.mergeAll(
-  Activities.Default,
-  // SCIM provisions users through identity's and access's services (issue 19 §3).
-  Scim.Default,
-  // SSO sign-in: integrations' connections, identity's users and sessions (issue 19 §2).
-  SsoSignIn.Default
-).pipe(
-  // Activities checks targets through academics', identity's and beacons' facades (issue 22).
-  Layer.provideMerge(
-    Layer.mergeAll(
-      Timetable.Default,
-      Roster.Default,
-      Beacons.Default,
-      Webhooks.Default,
-      OAuthBindings.Default.pipe(Layer.provide(OAuthRepo.Default)),
-      SsoConnections.Default.pipe(Layer.provide(SsoRepo.Default)),
-      BrokerRelay.Default,
-      Billing.Default.pipe(Layer.provide(quotaUsage))
-    )
-  ),
-  Layer.provideMerge(Layer.mergeAll(Attendance.Default, courseAttendanceLayer)),
-  Layer.provideMerge(Layer.mergeAll(Academics.Default, onboarding)),
-  Layer.provideMerge(Layer.mergeAll(ApiKeys.Default, Operators.Default, Mfa.Default, Passkeys.Default)),
-  Layer.provideMerge(Auth.Default),
-  Layer.provideMerge(Identity.Default),
-  // Identity's services use access; access's ports come from identity's repositories and
-  // academics' (not their services), so the layers form no cycle (issue 14 §5).
-  Layer.provideMerge(Layer.mergeAll(Access.Default, userSchoolsLayer)),
-  // Billing's entitlements answer the quota port identity, beacons and attendance ask (issue 20).
-  Layer.provideMerge(billingQuotas),
-  Layer.provideMerge(Entitlements.Default),
-  Layer.provideMerge(accessPortsLayer),
-  // Password login asks integrations' SSO connections through identity's port (issue 19 §2).
-  Layer.provideMerge(ssoOnlyDomainsLayer.pipe(Layer.provide(SsoRepo.Default))),
-  Layer.provideMerge(Layer.mergeAll(Tenancy.Default, SigningKeys.Default)),
-  Layer.provideMerge(Layer.mergeAll(Audit.Default, Events.Default, RateLimit.layer)),
-  Layer.provideMerge(Layer.effectContext(Effect.map(Envelope, (e) => Context.make(Envelope, e))))
-)
+/** The module services, given a `SqlClient`, an `Envelope` and an `AttachmentStore`. */
+export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope | AttachmentStore> =
+  Layer.mergeAll(
+    Activities.Default,
+    // SCIM provisions users through identity's and access's services (issue 19 §3).
+    Scim.Default,
+    // SSO sign-in: integrations' connections, identity's users and sessions (issue 19 §2).
+    SsoSignIn.Default
+  ).pipe(
+    // Activities checks targets through academics', identity's and beacons' facades (issue 22).
+    Layer.provideMerge(
+      Layer.mergeAll(
+        Timetable.Default,
+        Roster.Default,
+        Beacons.Default,
+        Webhooks.Default,
+        OAuthBindings.Default.pipe(Layer.provide(OAuthRepo.Default)),
+        SsoConnections.Default.pipe(Layer.provide(SsoRepo.Default)),
+        BrokerRelay.Default,
+        Billing.Default.pipe(Layer.provide(quotaUsage))
+      )
+    ),
+    Layer.provideMerge(Layer.mergeAll(Attendance.Default, courseAttendanceLayer)),
+    Layer.provideMerge(Layer.mergeAll(Academics.Default, onboarding)),
+    Layer.provideMerge(Layer.mergeAll(ApiKeys.Default, Operators.Default, Mfa.Default, Passkeys.Default)),
+    Layer.provideMerge(Auth.Default),
+    Layer.provideMerge(Identity.Default),
+    // Identity's services use access; access's ports come from identity's repositories and
+    // academics' (not their services), so the layers form no cycle (issue 14 §5).
+    Layer.provideMerge(Layer.mergeAll(Access.Default, userSchoolsLayer)),
+    // Billing's entitlements answer the quota port identity, beacons and attendance ask (issue 20).
+    Layer.provideMerge(billingQuotas),
+    Layer.provideMerge(Entitlements.Default),
+    Layer.provideMerge(accessPortsLayer),
+    // Password login asks integrations' SSO connections through identity's port (issue 19 §2).
+    Layer.provideMerge(ssoOnlyDomainsLayer.pipe(Layer.provide(SsoRepo.Default))),
+    Layer.provideMerge(Layer.mergeAll(Tenancy.Default, SigningKeys.Default)),
+    Layer.provideMerge(Layer.mergeAll(Audit.Default, Events.Default, RateLimit.layer)),
+    Layer.provideMerge(Layer.effectContext(Effect.map(Envelope, (e) => Context.make(Envelope, e))))
+  )
 
 /**
  * Database + migrations + services.
@@ -341,6 +349,9 @@ export const layer = (
   return oidcLayer.pipe(
     Layer.provideMerge(accountsLayer),
     Layer.provideMerge(servicesLayer),
+    Layer.provideMerge(
+      options.attachmentStore ?? AttachmentStore.fileSystem(AttachmentStore.defaultDir(options.databaseUrl))
+    ),
     Layer.provideMerge(options.mailer ?? mailerFromEnv),
     Layer.provideMerge(
       (options.envelope ?? EnvelopeLive).pipe(

@@ -90,6 +90,7 @@ export { type AccountUser, AccountUsers, type Invitee } from "./accounts/Ports.j
 export * as MailTemplates from "./accounts/Templates.js"
 export { Activities, type ListTasks } from "./activities/Activities.js"
 export { ActivitiesAdmin } from "./activities/Admin.js"
+export { AttachmentStore, type BlobKey, sha256Hex } from "./activities/AttachmentStore.js"
 export { renderMarkdown } from "./activities/Markdown.js"
 export { ACTIVITIES_TABLES, activitiesMigrations } from "./activities/Migrations.js"
 export { mentionTokens } from "./activities/Notes.js"
@@ -158,18 +159,18 @@ export {
   SCIM_LIMITS,
   SCIM_SCOPE,
   SCIM_TABLES,
-  SEARCH_REQUEST_SCHEMA as SCIM_SEARCH_REQUEST_SCHEMA,
-  type SearchRequest as ScimSearchRequest,
-  searchRequest as scimSearchRequest,
   Scim,
   ScimAuth,
   ScimOptions,
   type ScimOptionsShape,
   ScimProvisioning,
   ScimTokensAdmin,
+  SEARCH_REQUEST_SCHEMA as SCIM_SEARCH_REQUEST_SCHEMA,
+  type SearchRequest as ScimSearchRequest,
   schema as scimSchema,
   schemasList as scimSchemas,
   scimMigrations,
+  searchRequest as scimSearchRequest,
   serviceProviderConfig as scimServiceProviderConfig
 } from "./federation/Scim.js"
 export { accessPortsLayer } from "./identity/AccessPorts.js"

@@ -19,6 +19,7 @@ import {
 } from "@signet/contracts/access/Domain"
 import {
   type Actor,
+  AttachmentStore,
   Audit,
   Core,
   CreateTenant,
@@ -54,7 +55,9 @@ const accessCore = (dialect: TestDialect) =>
         pgPoolSize: 4,
         beforeStart: Effect.asVoid(Migrations.runAll([...Core.allMigrations(), accessMigrations()]))
       })
-      const services = Core.servicesLayer.pipe(Layer.provideMerge(Crypto.EnvelopeEphemeral))
+      const services = Core.servicesLayer.pipe(
+        Layer.provideMerge(Layer.merge(Crypto.EnvelopeEphemeral, AttachmentStore.memory))
+      )
       return Layer.merge(services.pipe(Layer.provideMerge(database)), Layer.succeed(TestDbUrl, db.url))
     })
   )

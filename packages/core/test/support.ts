@@ -4,6 +4,7 @@
 import { SqlClient } from "@effect/sql"
 import {
   type Actor,
+  AttachmentStore,
   Audit,
   Auth,
   Core,
@@ -34,7 +35,12 @@ export const testCore = (dialect: TestDialect) =>
         (d) => Effect.promise(() => d.dispose())
       )
       return Layer.merge(
-        Core.layer({ databaseUrl: db.url, pgPoolSize: 4, envelope: Crypto.EnvelopeEphemeral }),
+        Core.layer({
+          databaseUrl: db.url,
+          pgPoolSize: 4,
+          envelope: Crypto.EnvelopeEphemeral,
+          attachmentStore: AttachmentStore.memory
+        }),
         Layer.succeed(TestDbUrl, db.url)
       )
     })

@@ -5,6 +5,8 @@
  *
  * @module
  */
+
+import type { ActivityAttachment } from "@signet/contracts/activities/Attachments"
 import { DateTime } from "effect"
 import type { Session } from "./Session.js"
 import type { ParamsOf, PlainOf } from "./Transport.js"
@@ -23,8 +25,9 @@ export interface PageRef {
 
 /**
  * `client.activities` (docs/activities.md): a target's timeline, notes
- * (markdown, answered with sanitized `body_html`), tasks, reviews and the
- * tenant's custom target types. Made from the client's {@link Session}.
+ * (markdown, answered with sanitized `body_html`), tasks, reviews, call
+ * logs, calendar events, attachments (versioned files) and the tenant's
+ * custom target types. Made from the client's {@link Session}.
  */
 export const activitiesApi = ({ call, callWith, path }: Session) => {
   const at = (id: string) => ({ path: { ...path, id } })
@@ -108,6 +111,40 @@ export const activitiesApi = ({ call, callWith, path }: Session) => {
     /** Soft-deletes a calendar event. */
     removeEvent: (id: string) => call((r) => r.activities.deleteEvent(at(id))),
     /** The caller's events (attendee or author) as an iCalendar text. */
-    calendarIcs: () => call((r) => r.activities.myEventsIcs({ path }))
+    calendarIcs: () => call((r) => r.activities.myEventsIcs({ path })),
+    /**
+     * Uploads a file to a target (attachments:write): raw bytes, typed by
+     * the server from them (PDF, PNG, JPEG, GIF, WebP, text, CSV; ≤ 10 MiB).
+     * @example `await signet.activities.upload({ target_type: "course", target_id }, "plan.pdf", fs.readFileSync("plan.pdf"))`
+     */
+    upload: (target: TargetRef, filename: string, bytes: Uint8Array) =>
+      call((r) =>
+        r.activities.uploadAttachment({
+          path,
+          urlParams: { target_type: target.target_type, target_id: target.target_id, filename },
+          payload: bytes
+        } as any)
+      ) as Promise<ActivityAttachment>,
+    /** A target's attachments (latest versions), newest first. */
+    attachments: (target: TargetRef, page?: PageRef) =>
+      call((r) => r.activities.listAttachments({ path, urlParams: query(target, page) })),
+    /** One attachment (its latest version). */
+    attachment: (id: string) => call((r) => r.activities.getAttachment(at(id))),
+    /** Uploads a new version of an attachment; `filename` defaults to the latest version's. */
+    uploadVersion: (id: string, bytes: Uint8Array, filename?: string) =>
+      call((r) =>
+        r.activities.uploadAttachmentVersion({
+          ...at(id),
+          urlParams: filename === undefined ? {} : { filename },
+          payload: bytes
+        } as any)
+      ) as Promise<ActivityAttachment>,
+    /** An attachment's versions, newest first. */
+    attachmentVersions: (id: string) => call((r) => r.activities.listAttachmentVersions(at(id))),
+    /** An attachment's bytes: the latest version, or `version` (1, 2, …). */
+    download: (id: string, version?: number) =>
+      call((r) => r.activities.attachmentContent({ ...at(id), urlParams: version === undefined ? {} : { version } })),
+    /** Soft-deletes an attachment (its author or activities:admin). */
+    removeAttachment: (id: string) => call((r) => r.activities.deleteAttachment(at(id)))
   }
 }

@@ -68,7 +68,9 @@ export const createSignetClient = (options: SignetClientOptions) => {
      * @example `await signet.updateMe({ locale: "fr", time_zone: "Europe/Paris" })`
      */
     updateMe: (patch: PlainOf<"session", "updateMe">) =>
-      session.callWith("session", "updateMe", patch, (r, payload) => r.session.updateMe({ path: session.path, payload })),
+      session.callWith("session", "updateMe", patch, (r, payload) =>
+        r.session.updateMe({ path: session.path, payload })
+      ),
     /** The current access token (after the first call), e.g. to hand to another component. */
     accessToken: session.accessToken,
     /**

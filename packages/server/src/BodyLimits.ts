@@ -72,7 +72,10 @@ const drain = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<void
     message.once("close", finish)
   })
 
-/** The body type an endpoint takes: the imports' own, JSON for everything else. */
+/** Activity attachment uploads (issue 22): a new attachment or a new version, raw bytes. */
+const ATTACHMENT_UPLOAD_PATH = /^\/api\/v1\/tenants\/[^/]+\/activities\/attachments(\/[^/]+\/versions)?$/
+
+/** The body type an endpoint takes: the imports' own, raw bytes for attachments, JSON for everything else. */
 const expectedContentType = (path: string): string =>
   // The OIDC provider's endpoints (issue 19 §1) take form-encoded bodies (RFC 6749 §4.1.3).
   /^\/t\/[^/]+\/oidc\//.test(path)
@@ -81,11 +84,13 @@ const expectedContentType = (path: string): string =>
       ? "application/zip"
       : /\/timetable\/(imports|syncs)$/.test(path)
         ? "text/calendar"
-        : /^\/api\/v1\/tenants\/[^/]+\/oauth\/introspect$/.test(path)
-          ? "application/x-www-form-urlencoded" // RFC 7662 §2.1
-          : /^\/api\/v1\/tenants\/[^/]+\/sso\/callback$/.test(path)
-            ? "application/x-www-form-urlencoded" // SAML HTTP-POST binding (SAML Bindings §3.5)
-            : "application/json"
+        : ATTACHMENT_UPLOAD_PATH.test(path)
+          ? "application/octet-stream"
+          : /^\/api\/v1\/tenants\/[^/]+\/oauth\/introspect$/.test(path)
+            ? "application/x-www-form-urlencoded" // RFC 7662 §2.1
+            : /^\/api\/v1\/tenants\/[^/]+\/sso\/callback$/.test(path)
+              ? "application/x-www-form-urlencoded" // SAML HTTP-POST binding (SAML Bindings §3.5)
+              : "application/json"
 
 /**
  * Whether a request body's `Content-Type` is the endpoint's (issue 15 §5:
@@ -105,11 +110,14 @@ const SCIM_PATH = /^\/t\/[^/]+\/scim\/v2\//
 /**
  * The body limit of a route, in bytes: `maxUploadBytes` for the uploads
  * (roster zips, excuse attachments, usage-event batches of up to 1,000
- * events — issue 20), `maxBodyBytes` for everything else.
+ * events — issue 20, activity attachments — issue 22, checked again by
+ * core against its 10 MiB), `maxBodyBytes` for everything else.
  */
 export const bodyLimit = (config: ServerConfig, path: string): number =>
-  // Roster uploads (zip) and usage batches may exceed the general JSON body limit.
-  /\/(roster\/imports|excuses|billing\/events)$/.test(path) ? config.maxUploadBytes : config.maxBodyBytes
+  // Roster uploads (zip), usage batches and attachments may exceed the general JSON body limit.
+  /\/(roster\/imports|excuses|billing\/events)$/.test(path) || ATTACHMENT_UPLOAD_PATH.test(path)
+    ? config.maxUploadBytes
+    : config.maxBodyBytes
 
 /** What {@link guardBody} needs to know about the request. */
 export interface BodyGuardInput<R> {

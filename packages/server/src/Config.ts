@@ -49,8 +49,14 @@ export interface ServerConfig {
   readonly bootstrapToken: Option.Option<Redacted.Redacted<string>>
   readonly corsOrigins: ReadonlyArray<string>
   readonly maxBodyBytes: number
-  /** Body limit of file uploads (roster zips), bytes. */
+  /** Body limit of file uploads (roster zips, activity attachments), bytes. */
   readonly maxUploadBytes: number
+  /**
+   * Directory of attachment files (`SIGNET_ATTACHMENTS_DIR`, issue 22
+   * "Attachments"); none = core's default (`attachments` beside the SQLite
+   * file, else `./data/attachments`).
+   */
+  readonly attachmentsDir: Option.Option<string>
   readonly trustedProxies: ReadonlyArray<string>
   readonly logLevel: "debug" | "info" | "warn" | "error" | "none"
   readonly pgAppRole: string
@@ -120,6 +126,7 @@ export const serverConfig: Config.Config<ServerConfig> = Config.all({
   corsOrigins: list("SIGNET_CORS_ORIGINS"),
   maxBodyBytes: Config.integer("SIGNET_MAX_BODY_BYTES").pipe(Config.withDefault(1024 * 1024)),
   maxUploadBytes: Config.integer("SIGNET_MAX_UPLOAD_BYTES").pipe(Config.withDefault(64 * 1024 * 1024)),
+  attachmentsDir: Config.option(Config.string("SIGNET_ATTACHMENTS_DIR")),
   trustedProxies: list("SIGNET_TRUSTED_PROXIES"),
   logLevel: Config.literal(
     "debug",
@@ -181,6 +188,7 @@ export const makeServerConfig = (
   corsOrigins: [],
   maxBodyBytes: 1024 * 1024,
   maxUploadBytes: 64 * 1024 * 1024,
+  attachmentsDir: Option.none(),
   trustedProxies: [],
   logLevel: "none",
   pgAppRole: Db.DEFAULT_PG_APP_ROLE,

@@ -20,7 +20,7 @@ import {
 } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { RpcSerialization, RpcServer } from "@effect/rpc"
-import { Core, type Crypto, mailerLayer, SignetApi, SignetRpcs } from "@signet/core"
+import { AttachmentStore, Core, type Crypto, mailerLayer, SignetApi, SignetRpcs } from "@signet/core"
 import { Effect, Layer, Option, Scope } from "effect"
 import {
   clientInfo,
@@ -238,7 +238,10 @@ export const coreLayer = (
     pgAppRole: config.pgAppRole,
     onMigrated,
     envelope,
-    mailer: mailerLayer(config.mail, mailOrigin(config))
+    mailer: mailerLayer(config.mail, mailOrigin(config)),
+    attachmentStore: Option.isSome(config.attachmentsDir)
+      ? AttachmentStore.fileSystem(config.attachmentsDir.value)
+      : undefined
   })
 
 /** The RFC 9457 body of a request that arrives before the routes are installed. */

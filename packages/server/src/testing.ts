@@ -5,6 +5,9 @@
  *
  * @module
  */
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
 import { Crypto } from "@signet/core"
 import { makeTestDatabase, type TestDialect } from "@signet/core/testing"
 import { ConfigProvider, Context, Effect, Layer, Option, Redacted } from "effect"
@@ -32,10 +35,16 @@ export const testServer = (
         Effect.promise(() => makeTestDatabase(dialect)),
         (d) => Effect.promise(() => d.dispose())
       )
+      // Attachment files (issue 22) in a throwaway directory, whatever the dialect.
+      const files = yield* Effect.acquireRelease(
+        Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-attachments-"))),
+        (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+      )
       const config = makeServerConfig({
         databaseUrl: db.url,
         bootstrapToken: Option.some(Redacted.make(TOKEN)),
         maxBodyBytes: 64 * 1024,
+        attachmentsDir: Option.some(files),
         ...overrides
       })
       const provider = ConfigProvider.fromMap(new Map(Object.entries(env))).pipe(
@@ -59,13 +68,13 @@ export interface JsonResponse {
   readonly text: string
 }
 
-/** fetch + JSON parse; `auth: false` omits the operator token. */
+/** fetch + JSON parse; `auth: false` omits the operator token; `raw` is sent as is (text or bytes). */
 export const call = (
   method: string,
   path: string,
   options: {
     readonly body?: unknown
-    readonly raw?: string
+    readonly raw?: string | Uint8Array
     readonly auth?: boolean | string
     readonly headers?: Record<string, string>
   } = {}

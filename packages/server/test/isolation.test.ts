@@ -51,6 +51,7 @@ const KIND: Record<string, string> = {
   reviews: "review",
   calls: "call",
   events: "event",
+  attachments: "attachment",
   tokens: "scimtoken",
   // Issue 19 §1: …/oidc/clients/{clientId}.
   clients: "oidcclient"
@@ -153,6 +154,16 @@ for (const dialect of testDialects()) {
               ends_at: iso(120),
               rrule: "FREQ=WEEKLY;COUNT=2"
             })
+            // Issue 22: an attachment (raw bytes) on the school.
+            const attachment = (yield* call(
+              "POST",
+              `${T}/activities/attachments?target_type=school&target_id=${school.id}&filename=a${n}.txt`,
+              {
+                auth: token,
+                raw: new TextEncoder().encode(`Attachment ${n}\n`),
+                headers: { "content-type": "application/octet-stream" }
+              }
+            )).body
             // Issue 19 §1: a relying party of the tenant's OpenID Connect provider.
             const oidcClient = yield* post("/oidc/clients", {
               name: `RP ${n}`,
@@ -175,6 +186,7 @@ for (const dialect of testDialects()) {
               review: review.id,
               call: callLog.id,
               event: event.id,
+              attachment: attachment.id,
               scimtoken: scimToken.scim_token.id
             }
             for (const [k, v] of Object.entries(ids)) if (typeof v !== "string") throw new Error(`fixture ${k}: ${v}`)
@@ -312,6 +324,10 @@ for (const dialect of testDialects()) {
               { name: expect.stringMatching(/^Caller \d$/) }
             ])
             expect((yield* get(`/activities/events/${t.ids.event}`)).body.title).toMatch(/^Event \d$/)
+            expect((yield* get(`/activities/attachments/${t.ids.attachment}`)).body).toMatchObject({ version: 1 })
+            expect((yield* get(`/activities/attachments/${t.ids.attachment}/content`)).text).toMatch(
+              /^Attachment \d\n$/
+            )
             const q = `target_type=school&target_id=${t.ids.school}`
             expect((yield* get(`/activities/reviews?${q}`)).body.items.map((r: { id: string }) => r.id)).toEqual([
               t.ids.review

@@ -86,6 +86,8 @@ export const corePermissions = {
   webhooks: ["read", "write"],
   billing: ["read", "write", "ingest"],
   activities: ["read", "write", "admin"],
+  /** Files on activity targets (issue 22 "Attachments"): list and download (`read`), upload and delete (`write`). */
+  attachments: ["read", "write"],
   /** Relying parties of the tenant's OpenID Connect provider (issue 19 §1). */
   oidc_clients: ["read", "write"],
   /**
@@ -169,6 +171,7 @@ export const DEFAULT_ROLES: ReadonlyArray<DefaultRole> = [
       "attendance:*",
       "beacons:*",
       "activities:*",
+      "attachments:*",
       "audit:read",
       "settings:read"
     ]
@@ -185,14 +188,16 @@ export const DEFAULT_ROLES: ReadonlyArray<DefaultRole> = [
       "attendance:write",
       "beacons:read",
       "activities:read",
-      "activities:write"
+      "activities:write",
+      "attachments:read",
+      "attachments:write"
     ]
   },
   {
     name: "user",
     description: "A member of the organisation: reads the directory and academics",
     priority: 40,
-    permissions: ["users:read", "teams:read", "academics:read", "activities:read"]
+    permissions: ["users:read", "teams:read", "academics:read", "activities:read", "attachments:read"]
   },
   {
     name: "student",

@@ -2,6 +2,7 @@
  * REST contract of activities (issue 22), under
  * `/api/v1/tenants/{slug}/activities/…`: notes, tasks, reviews, call logs,
  * calendar events (with their occurrences and the caller's `calendar.ics`),
+ * attachments (versioned files, `attachments:read|write`),
  * a target's timeline and the tenant's custom target types. Reads need
  * `activities:read`, writes `activities:write`; changing or deleting
  * someone else's note or task also needs `activities:admin`. Targets are
@@ -15,6 +16,18 @@ import { Schema } from "effect"
 import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
 import { UserId } from "../kernel/Ids.js"
 import { UserAuth } from "../kernel/Security.js"
+import {
+  ActivityAttachment,
+  AttachmentContent,
+  AttachmentContentQuery,
+  AttachmentPage,
+  AttachmentTooLarge,
+  AttachmentUpload,
+  AttachmentVersionList,
+  UnsupportedAttachmentType,
+  UploadAttachmentQuery,
+  UploadVersionQuery
+} from "./Attachments.js"
 import {
   ActivityNotFound,
   CreateNote,
@@ -235,6 +248,56 @@ export class ActivitiesApi extends HttpApiGroup.make("activities")
         "The caller's events (attendee or author) as iCalendar, 30 days back to 180 days ahead"
       )
   )
+  .add(
+    HttpApiEndpoint.post("uploadAttachment")`/api/v1/tenants/${slug}/activities/attachments`
+      .setUrlParams(UploadAttachmentQuery)
+      .setPayload(AttachmentUpload)
+      .addSuccess(ActivityAttachment, { status: 201 })
+      .addError(AttachmentTooLarge)
+      .addError(UnsupportedAttachmentType)
+      .annotate(
+        OpenApi.Summary,
+        "Upload a file to a target (raw body, application/octet-stream; ≤ 10 MiB; PDF, PNG, JPEG, GIF, WebP, text, CSV by its bytes)"
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("listAttachments")`/api/v1/tenants/${slug}/activities/attachments`
+      .setUrlParams(TargetQuery)
+      .addSuccess(AttachmentPage)
+  )
+  .add(
+    HttpApiEndpoint.get("getAttachment")`/api/v1/tenants/${slug}/activities/attachments/${id}`.addSuccess(
+      ActivityAttachment
+    )
+  )
+  .add(
+    HttpApiEndpoint.del("deleteAttachment")`/api/v1/tenants/${slug}/activities/attachments/${id}`.addSuccess(
+      HttpApiSchema.NoContent
+    )
+  )
+  .add(
+    HttpApiEndpoint.post("uploadAttachmentVersion")`/api/v1/tenants/${slug}/activities/attachments/${id}/versions`
+      .setUrlParams(UploadVersionQuery)
+      .setPayload(AttachmentUpload)
+      .addSuccess(ActivityAttachment, { status: 201 })
+      .addError(AttachmentTooLarge)
+      .addError(UnsupportedAttachmentType)
+      .annotate(OpenApi.Summary, "Upload a new version of an attachment (the earlier versions are kept; ≤ 100)")
+  )
+  .add(
+    HttpApiEndpoint.get(
+      "listAttachmentVersions"
+    )`/api/v1/tenants/${slug}/activities/attachments/${id}/versions`.addSuccess(AttachmentVersionList)
+  )
+  .add(
+    HttpApiEndpoint.get("attachmentContent")`/api/v1/tenants/${slug}/activities/attachments/${id}/content`
+      .setUrlParams(AttachmentContentQuery)
+      .addSuccess(AttachmentContent)
+      .annotate(
+        OpenApi.Summary,
+        "Download an attachment's latest version (or `version=n`) as a file: checked type, Content-Disposition attachment, nosniff"
+      )
+  )
   .addError(ActivityNotFound)
   .addError(TargetNotFound)
   .addError(ValidationError)
@@ -244,5 +307,5 @@ export class ActivitiesApi extends HttpApiGroup.make("activities")
   .annotate(OpenApi.Title, "Activities")
   .annotate(
     OpenApi.Description,
-    "Notes, tasks, reviews, call logs and calendar events attached to any entity, and each entity's timeline."
+    "Notes, tasks, reviews, call logs, calendar events and attachments on any entity, and each entity's timeline."
   ) {}

@@ -19,6 +19,7 @@
  */
 import { Schema } from "effect"
 import { UserId } from "../kernel/Ids.js"
+import { ActivityAttachment } from "./Attachments.js"
 import { ActivityPage, Note, NoteId, Review, Target, Task, TimeZoneName } from "./Domain.js"
 
 /** Branded call log id (UUIDv7). */
@@ -198,13 +199,18 @@ export class OccurrenceList extends Schema.Class<OccurrenceList>("OccurrenceList
   truncated: Schema.Boolean
 }) {}
 
-/** One timeline entry: a note, a task, a review, a call log or a calendar event, tagged by `_tag`. */
+/**
+ * One timeline entry: a note, a task, a review, a call log, a calendar
+ * event or an attachment (its latest version; only for callers holding
+ * `attachments:read`), tagged by `_tag`.
+ */
 export const TimelineItem = Schema.Union(
   Schema.TaggedStruct("note", { at: Schema.DateTimeUtc, note: Note }),
   Schema.TaggedStruct("task", { at: Schema.DateTimeUtc, task: Task }),
   Schema.TaggedStruct("review", { at: Schema.DateTimeUtc, review: Review }),
   Schema.TaggedStruct("call", { at: Schema.DateTimeUtc, call: CallLog }),
-  Schema.TaggedStruct("event", { at: Schema.DateTimeUtc, event: CalendarEvent })
+  Schema.TaggedStruct("event", { at: Schema.DateTimeUtc, event: CalendarEvent }),
+  Schema.TaggedStruct("attachment", { at: Schema.DateTimeUtc, attachment: ActivityAttachment })
 ).annotations({ identifier: "TimelineItem" })
 /** @see TimelineItem */
 export type TimelineItem = typeof TimelineItem.Type

@@ -14,10 +14,11 @@
  *
  * Third slice: task reminders (`Reminders.ts`: the
  * `activities.task_reminders` job emits `signet.activities.task.reminder_due`
- * once per reminder).
+ * once per reminder); attachments (`Attachments.ts`, `AttachmentFiles.ts`),
+ * their bytes in the {@link AttachmentStore} the service is given.
  *
- * Not yet: attachments, carbon footprints, channel configs, full-text
- * search, task recurrence, restore of soft-deleted activities.
+ * Not yet: carbon footprints, channel configs, task recurrence, restore of
+ * soft-deleted activities.
  *
  * @module
  */
@@ -30,6 +31,8 @@ import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { Identity } from "../identity/Users.js"
 import { tenantTx } from "../kernel/Database.js"
+import { AttachmentStore } from "./AttachmentStore.js"
+import { makeAttachments } from "./Attachments.js"
 import { makeCalendarEvents } from "./CalendarEvents.js"
 import { makeCalls } from "./Calls.js"
 import type { Owners } from "./Kit.js"
@@ -44,7 +47,7 @@ import { makeTimeline } from "./Timeline.js"
 
 export type { ListTasks } from "./Tasks.js"
 
-/** Notes, tasks, reviews, call logs, calendar events and timelines of any target; see the module comment. */
+/** Notes, tasks, reviews, call logs, calendar events, attachments and timelines of any target; see the module comment. */
 export class Activities extends Effect.Service<Activities>()("Signet/Activities", {
   effect: Effect.gen(function* () {
     const repo = yield* ActivitiesRepo
@@ -54,6 +57,7 @@ export class Activities extends Effect.Service<Activities>()("Signet/Activities"
     const access = yield* Access
     const ctx = yield* Effect.context<Owners>()
     const sql = yield* SqlClient.SqlClient
+    const store = yield* AttachmentStore
     const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
       tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql)) as Effect.Effect<
         A,
@@ -67,6 +71,7 @@ export class Activities extends Effect.Service<Activities>()("Signet/Activities"
     const reviews = makeReviews(deps, targets.check)
     const calls = makeCalls(deps, targets.check)
     const calendar = { ...makeCalendarEvents(deps, targets.check), ...makeOccurrences(deps, targets.check) }
+    const attachments = makeAttachments(deps, store, targets.check)
     const { timeline } = makeTimeline(deps, targets.check)
     const { remindDue, remindAllTenants, remindersJob } = makeReminders(deps)
     const reminders = {
@@ -75,7 +80,7 @@ export class Activities extends Effect.Service<Activities>()("Signet/Activities"
       remindersJob: (...args: Parameters<typeof remindersJob>) =>
         remindersJob(...args).pipe(Effect.provideService(SqlClient.SqlClient, sql))
     }
-    return { targets, notes, tasks, reviews, calls, calendar, timeline, reminders } as const
+    return { targets, notes, tasks, reviews, calls, calendar, attachments, timeline, reminders } as const
   }),
   dependencies: [ActivitiesRepo.Default]
 }) {}

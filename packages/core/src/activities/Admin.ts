@@ -7,6 +7,8 @@
  * | timeline, notes/tasks/reviews/calls/events reads, occurrences, own `.ics`, review summary, custom type list | `activities:read` |
  * | create/update/delete notes, tasks, call logs and events, put/delete own review | `activities:write` |
  * | register a custom target type | `activities:admin` |
+ * | list attachments, their versions, download | `attachments:read` |
+ * | upload an attachment or a new version, delete one | `attachments:write` |
  *
  * Beyond the permission, every operation needs the target to be visible to
  * the caller through its owning module (`Targets.ts`), and changing or
@@ -20,6 +22,8 @@
  *
  * @module
  */
+
+import type { UploadAttachmentQuery } from "@signet/contracts/activities/Attachments"
 import type {
   ActivityPaging,
   CreateNote,
@@ -44,6 +48,8 @@ import { Activities, type ListTasks } from "./Activities.js"
 const read = policyRequire("activities", "read")
 const write = policyRequire("activities", "write")
 const admin = policyRequire("activities", "admin")
+const readFiles = policyRequire("attachments", "read")
+const writeFiles = policyRequire("attachments", "write")
 
 /** Activities operations; see the module comment for the permissions. */
 export const ActivitiesAdmin = {
@@ -126,5 +132,30 @@ export const ActivitiesAdmin = {
   timetableFeed: (token: string) =>
     Effect.flatMap(AcademicsAdmin.feedContentByToken(token), (content) =>
       Activities.use((a) => a.calendar.timetableIcs(content))
-    )
+    ),
+
+  /**
+   * Uploads a file to a target (issue 22 "Attachments"): the raw bytes, typed by them.
+   * @errors TargetNotFound, AttachmentTooLarge, UnsupportedAttachmentType, ValidationError
+   */
+  uploadAttachment: (query: UploadAttachmentQuery, bytes: Uint8Array) =>
+    writeFiles(Activities.use((a) => a.attachments.upload(query, bytes))),
+  /** A new version of an attachment. @errors ActivityNotFound, Forbidden, AttachmentTooLarge, UnsupportedAttachmentType, ValidationError */
+  uploadAttachmentVersion: (id: string, bytes: Uint8Array, filename?: string) =>
+    writeFiles(Activities.use((a) => a.attachments.addVersion(id, bytes, filename))),
+  /** A target's attachments, newest first. @errors TargetNotFound, ValidationError */
+  listAttachments: (target: Target, page: ActivityPaging = {}) =>
+    readFiles(Activities.use((a) => a.attachments.list(target, page))),
+  /** One attachment (its latest version). @errors ActivityNotFound */
+  getAttachment: (id: string) => readFiles(Activities.use((a) => a.attachments.get(id))),
+  /** An attachment's versions, newest first. @errors ActivityNotFound */
+  listAttachmentVersions: (id: string) => readFiles(Activities.use((a) => a.attachments.versions(id))),
+  /**
+   * An attachment's bytes (latest or `version`) with its stored name and
+   * checked type; serve it through `attachmentResponse`. @errors ActivityNotFound
+   */
+  attachmentContent: (id: string, version?: number) =>
+    readFiles(Activities.use((a) => a.attachments.content(id, version))),
+  /** Soft-deletes an attachment. @errors ActivityNotFound, Forbidden */
+  deleteAttachment: (id: string) => writeFiles(Activities.use((a) => a.attachments.remove(id)))
 } as const

@@ -50,8 +50,8 @@ export interface ActivityDeps {
 /** The target check of `Targets.ts`: the target exists in the tenant and the caller may read it. */
 export type CheckTarget = (target: Target) => Effect.Effect<void, TargetNotFound, CurrentTenant | CurrentActor>
 
-/** The 404 of a note, task, review, call log or event (also when its target is not visible to the caller). */
-export const activityNotFound = (kind: "note" | "task" | "review" | "call" | "event", id: string) =>
+/** The 404 of a note, task, review, call log, event or attachment (also when its target is not visible to the caller). */
+export const activityNotFound = (kind: "note" | "task" | "review" | "call" | "event" | "attachment", id: string) =>
   new ActivityNotFound({ message: `no ${kind} ${id}`, kind, id })
 
 /** The caller as an activity's author: its id (a user id for users), or its kind when it has none. */

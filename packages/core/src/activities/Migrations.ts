@@ -12,9 +12,14 @@
  * - `activity_events` (0002): calendar events on a target (soft delete),
  *   with `activity_event_attendees` (one row per attendee, for a user's
  *   `.ics` export).
+ * - `activity_attachment_blobs` (0003): one row per distinct file (SHA-256)
+ *   of the tenant, its bytes in the `AttachmentStore` (de-duplication and
+ *   the tenant's storage figure).
+ * - `activity_attachments` (0003): files on a target (soft delete), with
+ *   `activity_attachment_versions` (one row per uploaded version, each
+ *   referencing its blob).
  * - 0005: `activity_tasks.remind_at` and `reminder_sent_at` (task reminders,
- *   the `activities.task_reminders` job), indexed by due reminder. (0003 and
- *   0004 are other slices' numbers.)
+ *   the `activities.task_reminders` job), indexed by due reminder.
  *
  * Targets are `(target_type, target_id)` — references by id to other
  * modules' entities, never foreign keys (ARCHITECTURE §1 "Module rule").
@@ -33,8 +38,14 @@ export const ACTIVITIES_TABLES = [
   "activity_reviews",
   "activity_calls",
   "activity_events",
-  "activity_event_attendees"
+  "activity_event_attendees",
+  "activity_attachment_blobs",
+  "activity_attachments",
+  "activity_attachment_versions"
 ] as const
+
+/** The tables of migration 0003 (attachments). */
+const ATTACHMENT_TABLES = ["activity_attachment_blobs", "activity_attachments", "activity_attachment_versions"] as const
 
 /** Activities module migrations. */
 export const activitiesMigrations: ModuleMigrations = {
@@ -158,7 +169,51 @@ export const activitiesMigrations: ModuleMigrations = {
         FOREIGN KEY (tenant_id, event_id) REFERENCES activity_events (tenant_id, id)
       )`)
       yield* sql.unsafe(`CREATE INDEX activity_event_attendees_user ON activity_event_attendees (tenant_id, user_id)`)
-      for (const table of ACTIVITIES_TABLES.slice(4)) yield* enableTenantRls(table)
+      for (const table of ACTIVITIES_TABLES.slice(4, 7)) yield* enableTenantRls(table)
+    }),
+    "0003_attachments": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE activity_attachment_blobs (
+        tenant_id ${t.uuid} NOT NULL,
+        sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+        size_bytes INTEGER NOT NULL CHECK (size_bytes >= 0),
+        created_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, sha256)
+      )`)
+      yield* sql.unsafe(`CREATE TABLE activity_attachments (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        target_type TEXT NOT NULL,
+        target_id TEXT NOT NULL,
+        author_id TEXT NOT NULL,
+        latest_version INTEGER NOT NULL CHECK (latest_version >= 1),
+        created_at ${t.ts} NOT NULL,
+        updated_at ${t.ts} NOT NULL,
+        deleted_at ${t.ts},
+        PRIMARY KEY (tenant_id, id)
+      )`)
+      yield* sql.unsafe(
+        `CREATE INDEX activity_attachments_target ON activity_attachments (tenant_id, target_type, target_id, id)`
+      )
+      yield* sql.unsafe(`CREATE TABLE activity_attachment_versions (
+        tenant_id ${t.uuid} NOT NULL,
+        attachment_id ${t.uuid} NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        filename TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        size_bytes INTEGER NOT NULL CHECK (size_bytes >= 0),
+        sha256 TEXT NOT NULL,
+        author_id TEXT NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, attachment_id, version),
+        FOREIGN KEY (tenant_id, attachment_id) REFERENCES activity_attachments (tenant_id, id),
+        FOREIGN KEY (tenant_id, sha256) REFERENCES activity_attachment_blobs (tenant_id, sha256)
+      )`)
+      yield* sql.unsafe(
+        `CREATE INDEX activity_attachment_versions_blob ON activity_attachment_versions (tenant_id, sha256)`
+      )
+      for (const table of ATTACHMENT_TABLES) yield* enableTenantRls(table)
     }),
     "0005_task_reminders": Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient

@@ -1,36 +1,41 @@
 /**
  * The timeline of a target (issue 22 "one timeline per target merging all
  * kinds in time order"; Twenty's and Frappe CRM's record timelines): its
- * live notes, tasks, reviews, call logs and calendar events, newest first
- * by creation (their UUIDv7 ids), one cursor across the five kinds. Internal to `Activities.ts`.
+ * live notes, tasks, reviews, call logs, calendar events and attachments,
+ * newest first by creation (their UUIDv7 ids), one cursor across the six
+ * kinds. Attachments appear only for callers holding `attachments:read`.
+ * Internal to `Activities.ts`.
  *
  * Each page reads at most `limit + 1` rows of each kind (by the target's
- * index) and merges them, so a page costs five index range scans whatever
+ * index) and merges them, so a page costs six index range scans whatever
  * the number of activities.
  *
  * @module
  */
 import type { ActivityPaging, Target } from "@signet/contracts/activities/Domain"
 import type { TimelineItem } from "@signet/contracts/activities/Schedule"
+import { CurrentActor } from "@signet/contracts/kernel/Context"
 import { encodeCursor } from "@signet/contracts/kernel/Pagination"
 import { Effect } from "effect"
 import { type ActivityDeps, type CheckTarget, paging } from "./Kit.js"
 import { presentNote } from "./Notes.js"
 
 /** The timeline operation over `deps`; `check` is the target check of `Targets.ts`. */
-export const makeTimeline = ({ inTx, repo }: ActivityDeps, check: CheckTarget) => {
+export const makeTimeline = ({ access, inTx, repo }: ActivityDeps, check: CheckTarget) => {
   /** A visible target's timeline page, newest first. @errors TargetNotFound, ValidationError (cursor, limit) */
   const timeline = (target: Target, page: ActivityPaging) =>
     Effect.gen(function* () {
       const { after, limit } = yield* paging(page)
       yield* check(target)
-      const [notes, tasks, reviews, calls, events] = yield* inTx(
+      const files = yield* access.checkActor(yield* CurrentActor, "attachments:read")
+      const [notes, tasks, reviews, calls, events, attachments] = yield* inTx(
         Effect.all([
           repo.listNotes(target, after, limit + 1),
           repo.listTasks({ target }, after, limit + 1),
           repo.listReviews(target, after, limit + 1),
           repo.listCalls(target, after, limit + 1),
-          repo.listEvents(target, after, limit + 1)
+          repo.listEvents(target, after, limit + 1),
+          files ? repo.listAttachments(target, after, limit + 1) : Effect.succeed([])
         ])
       )
       // Merge by id (creation order); notes are rendered only once they are on the page.
@@ -42,7 +47,11 @@ export const makeTimeline = ({ inTx, repo }: ActivityDeps, check: CheckTarget) =
         ...tasks.map((t) => ({ id: t.id, item: () => ({ _tag: "task", at: t.created_at, task: t }) as const })),
         ...reviews.map((r) => ({ id: r.id, item: () => ({ _tag: "review", at: r.created_at, review: r }) as const })),
         ...calls.map((c) => ({ id: c.id, item: () => ({ _tag: "call", at: c.created_at, call: c }) as const })),
-        ...events.map((e) => ({ id: e.id, item: () => ({ _tag: "event", at: e.created_at, event: e }) as const }))
+        ...events.map((e) => ({ id: e.id, item: () => ({ _tag: "event", at: e.created_at, event: e }) as const })),
+        ...attachments.map((a) => ({
+          id: a.id,
+          item: () => ({ _tag: "attachment", at: a.created_at, attachment: a }) as const
+        }))
       ].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
       const items = merged.slice(0, limit)
       return {

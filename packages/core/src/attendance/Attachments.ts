@@ -41,8 +41,8 @@ export const ATTACHMENT_EXTENSIONS: Record<AttachmentType, ReadonlyArray<string>
 /** Longest stored file name, in characters (code points), extension included. */
 export const MAX_FILENAME_LENGTH = 100
 
-/** The magic bytes of each accepted attachment type. */
-const MAGIC: Record<AttachmentType, (b: Buffer) => boolean> = {
+/** The magic bytes of each accepted attachment type (also used by activities' attachments, issue 22). */
+export const ATTACHMENT_MAGIC: Record<AttachmentType, (b: Buffer) => boolean> = {
   "application/pdf": (b) => b.subarray(0, 5).toString("latin1") === "%PDF-",
   "image/png": (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
   "image/jpeg": (b) => b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
@@ -123,7 +123,7 @@ export const checkAttachment = (attachment: { readonly content_type: AttachmentT
     if (bytes.length === 0) return yield* ValidationError.field("attachment.data_base64", "is empty")
     if (bytes.length > MAX_ATTACHMENT_BYTES)
       return yield* ValidationError.field("attachment.data_base64", "is larger than 5 MiB")
-    if (!MAGIC[attachment.content_type](bytes))
+    if (!ATTACHMENT_MAGIC[attachment.content_type](bytes))
       return yield* ValidationError.field(
         "attachment.content_type",
         `the file is not a ${attachment.content_type} document`

@@ -1,19 +1,24 @@
 /**
  * Handlers of the `activities` group (issue 22: notes, tasks, reviews,
- * call logs, calendar events, timelines) over
+ * call logs, calendar events, timelines, attachments) over
  * `ActivitiesAdmin` (core): reads need `activities:read`, changes
- * `activities:write`, custom target types `activities:admin`; targets,
+ * `activities:write`, custom target types `activities:admin`, attachments
+ * `attachments:read|write` (downloads through `attachmentResponse`); targets,
  * authorship and tenant are checked in core.
  *
  * @module
  */
 import { HttpApiBuilder } from "@effect/platform"
 import { ActivitiesAdmin as A, policyUse, SignetApi } from "@signet/core"
+import { attachmentResponse } from "@signet/core/attendance/Attachments"
+import { Effect } from "effect"
 import { asPrincipal } from "../Auth.js"
 
 const read = policyUse("activities:read")
 const write = policyUse("activities:write")
 const admin = policyUse("activities:admin")
+const readFiles = policyUse("attachments:read")
+const writeFiles = policyUse("attachments:write")
 
 /** The target of a per-target query. */
 const target = (q: { readonly target_type: string; readonly target_id: string }) => ({
@@ -53,4 +58,17 @@ export const ActivitiesHttp = HttpApiBuilder.group(SignetApi, "activities", (h) 
     .handle("updateEvent", ({ path, payload }) => asPrincipal(A.updateEvent(path.id, payload).pipe(write)))
     .handle("deleteEvent", ({ path }) => asPrincipal(A.deleteEvent(path.id).pipe(write)))
     .handle("myEventsIcs", () => asPrincipal(A.myEventsIcs().pipe(read)))
+    .handle("uploadAttachment", ({ payload, urlParams: q }) =>
+      asPrincipal(A.uploadAttachment(q, payload).pipe(writeFiles))
+    )
+    .handle("listAttachments", ({ urlParams: q }) => asPrincipal(A.listAttachments(target(q), q).pipe(readFiles)))
+    .handle("getAttachment", ({ path }) => asPrincipal(A.getAttachment(path.id).pipe(readFiles)))
+    .handle("deleteAttachment", ({ path }) => asPrincipal(A.deleteAttachment(path.id).pipe(writeFiles)))
+    .handle("uploadAttachmentVersion", ({ path, payload, urlParams: q }) =>
+      asPrincipal(A.uploadAttachmentVersion(path.id, payload, q.filename).pipe(writeFiles))
+    )
+    .handle("listAttachmentVersions", ({ path }) => asPrincipal(A.listAttachmentVersions(path.id).pipe(readFiles)))
+    .handle("attachmentContent", ({ path, urlParams: q }) =>
+      asPrincipal(Effect.map(A.attachmentContent(path.id, q.version), attachmentResponse).pipe(readFiles))
+    )
 )
