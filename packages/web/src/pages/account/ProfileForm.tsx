@@ -20,7 +20,7 @@ const timeZones = (): ReadonlyArray<string> => {
 }
 
 /** A form value, or null when left empty (clears the field). */
-const valueOf = (form: FormData, name: string): string | null => {
+const fieldValue = (form: FormData, name: string): string | null => {
   const v = String(form.get(name) ?? "").trim()
   return v === "" ? null : v
 }
@@ -35,10 +35,10 @@ export const ProfileForm = ({ slug, me, onSaved }: { slug: string; me: User; onS
     ev.preventDefault()
     const form = new FormData(ev.target as HTMLFormElement)
     const patch = {
-      display_name: valueOf(form, "display_name"),
-      locale: valueOf(form, "locale"),
-      time_zone: valueOf(form, "time_zone"),
-      avatar_url: valueOf(form, "avatar_url")
+      display_name: fieldValue(form, "display_name"),
+      locale: fieldValue(form, "locale"),
+      time_zone: fieldValue(form, "time_zone"),
+      avatar_url: fieldValue(form, "avatar_url")
     }
     // Only what changed: a tenant may keep some fields for admins.
     const changed = Object.fromEntries(Object.entries(patch).filter(([k, v]) => me[k as keyof typeof patch] !== v))
