@@ -12,8 +12,11 @@
  * occurrences and a per-user `.ics` export (`CalendarEvents.ts`,
  * `Occurrences.ts`, `Recurrence.ts`), both in the timeline.
  *
- * Not yet: attachments, carbon footprints, channel configs, full-text
- * search, task reminders and recurrence, restore of soft-deleted activities.
+ * Full-text search across notes, tasks and events (`Search.ts`,
+ * `SearchRepo.ts`, migration 0004 in `SearchMigration.ts`).
+ *
+ * Not yet: attachments, carbon footprints, channel configs, task reminders
+ * and recurrence, restore of soft-deleted activities.
  *
  * @module
  */
@@ -33,13 +36,14 @@ import { makeNotes } from "./Notes.js"
 import { makeOccurrences } from "./Occurrences.js"
 import { ActivitiesRepo } from "./Repo.js"
 import { makeReviews } from "./Reviews.js"
+import { makeSearch } from "./Search.js"
 import { makeTargets } from "./Targets.js"
 import { makeTasks } from "./Tasks.js"
 import { makeTimeline } from "./Timeline.js"
 
 export type { ListTasks } from "./Tasks.js"
 
-/** Notes, tasks, reviews, call logs, calendar events and timelines of any target; see the module comment. */
+/** Notes, tasks, reviews, call logs, calendar events, timelines of any target and full-text search; see the module comment. */
 export class Activities extends Effect.Service<Activities>()("Signet/Activities", {
   effect: Effect.gen(function* () {
     const repo = yield* ActivitiesRepo
@@ -63,7 +67,8 @@ export class Activities extends Effect.Service<Activities>()("Signet/Activities"
     const calls = makeCalls(deps, targets.check)
     const calendar = { ...makeCalendarEvents(deps, targets.check), ...makeOccurrences(deps, targets.check) }
     const { timeline } = makeTimeline(deps, targets.check)
-    return { targets, notes, tasks, reviews, calls, calendar, timeline } as const
+    const { search } = makeSearch(deps, targets.check)
+    return { targets, notes, tasks, reviews, calls, calendar, timeline, search } as const
   }),
   dependencies: [ActivitiesRepo.Default]
 }) {}

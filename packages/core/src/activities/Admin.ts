@@ -4,7 +4,7 @@
  *
  * | operation | permission |
  * |---|---|
- * | timeline, notes/tasks/reviews/calls/events reads, occurrences, own `.ics`, review summary, custom type list | `activities:read` |
+ * | timeline, notes/tasks/reviews/calls/events reads, occurrences, own `.ics`, review summary, custom type list, full-text search | `activities:read` |
  * | create/update/delete notes, tasks, call logs and events, put/delete own review | `activities:write` |
  * | register a custom target type | `activities:admin` |
  *
@@ -36,6 +36,7 @@ import type {
   UpdateCalendarEvent,
   UpdateCallLog
 } from "@signet/contracts/activities/Schedule"
+import type { SearchOptions } from "@signet/contracts/activities/Search"
 import type { DateTime } from "effect"
 import { policyRequire } from "../access/Policy.js"
 import { Activities, type ListTasks } from "./Activities.js"
@@ -109,5 +110,13 @@ export const ActivitiesAdmin = {
   occurrences: (target: Target, from: DateTime.Utc, to: DateTime.Utc) =>
     read(Activities.use((a) => a.calendar.occurrences(target, from, to))),
   /** The calling user's events as an iCalendar text. @errors ValidationError (not a user) */
-  myEventsIcs: () => read(Activities.use((a) => a.calendar.mineIcs))
+  myEventsIcs: () => read(Activities.use((a) => a.calendar.mineIcs)),
+  /**
+   * Full-text search of live notes, tasks and events (issue 22 "Full-text
+   * search"): plain words, all must match, last one also a prefix; best
+   * first, tenant-scoped, only hits on targets the caller can see
+   * (docs/activities.md "Full-text search").
+   * @errors ValidationError (q, kinds, cursor, limit), TargetNotFound (with a target)
+   */
+  search: (q: string, options: SearchOptions = {}) => read(Activities.use((a) => a.search(q, options)))
 } as const

@@ -13,6 +13,14 @@
  *   with `activity_event_attendees` (one row per attendee, for a user's
  *   `.ics` export).
  *
+ * - Full-text search (0004, issue 22 "Full-text search"): on SQLite the
+ *   FTS5 table `activity_search` (tokenizer `unicode61 remove_diacritics
+ *   2`) with its row map `activity_search_docs`, kept in step with live
+ *   notes, tasks and events by triggers; on Postgres a generated
+ *   `search_tsv` column (`simple` configuration over lower-cased,
+ *   accent-folded text) with a GIN index on each of the three tables. See
+ *   `SearchMigration.ts`.
+ *
  * Targets are `(target_type, target_id)` — references by id to other
  * modules' entities, never foreign keys (ARCHITECTURE §1 "Module rule").
  *
@@ -21,6 +29,7 @@
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { ddl, enableTenantRls, type ModuleMigrations } from "../kernel/Migrations.js"
+import { searchMigration } from "./SearchMigration.js"
 
 /** Every activities table (for RLS and tests). */
 export const ACTIVITIES_TABLES = [
@@ -156,6 +165,8 @@ export const activitiesMigrations: ModuleMigrations = {
       )`)
       yield* sql.unsafe(`CREATE INDEX activity_event_attendees_user ON activity_event_attendees (tenant_id, user_id)`)
       for (const table of ACTIVITIES_TABLES.slice(4)) yield* enableTenantRls(table)
-    })
+    }),
+    // 0004, not 0003: 0003 is taken by a parallel change (see docs/activities.md "Full-text search").
+    "0004_search": searchMigration
   }
 }
