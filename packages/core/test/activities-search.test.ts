@@ -113,7 +113,7 @@ for (const dialect of testDialects()) {
         const v = yield* world("fts-iso-b")
         yield* A.createNote(note({ ...v.school, body: "confidential platypus" })).pipe(write, v.run)
         expect((yield* A.search("platypus").pipe(read, w.run)).items).toEqual([])
-        const foreign = yield* A.search("platypus", { target: v.school }).pipe(read, w.run, Effect.flip)
+        const foreign = yield* A.search("platypus", v.school).pipe(read, w.run, Effect.flip)
         expect(foreign._tag).toBe("TargetNotFound")
       })
     )
@@ -130,7 +130,7 @@ for (const dialect of testDialects()) {
           inTenant(w.tenant)
         )
         expect((yield* A.search("ocelot").pipe(read, w.asOther)).items.map((h) => h.id)).toEqual([mine.id])
-        const refused = yield* A.search("ocelot", { target: w.school }).pipe(read, w.asOther, Effect.flip)
+        const refused = yield* A.search("ocelot", w.school).pipe(read, w.asOther, Effect.flip)
         expect(refused._tag).toBe("TargetNotFound")
         expect((yield* A.search("ocelot").pipe(read, w.run)).items).toHaveLength(2)
       })
@@ -141,7 +141,7 @@ for (const dialect of testDialects()) {
         const w = yield* world("fts-target")
         const n = yield* A.createNote(note({ ...w.school, body: "llama" })).pipe(write, w.run)
         yield* A.createNote(note({ ...w.school2, body: "llama" })).pipe(write, w.run)
-        const page = yield* A.search("llama", { target: w.school }).pipe(read, w.run)
+        const page = yield* A.search("llama", w.school).pipe(read, w.run)
         expect(page.items.map((h) => h.id)).toEqual([n.id])
       })
     )
@@ -183,7 +183,8 @@ for (const dialect of testDialects()) {
           A.search("a".repeat(MAX_SEARCH_QUERY_CHARS + 1)),
           A.search(Array.from({ length: MAX_SEARCH_TERMS + 1 }, (_, i) => `w${i}`).join(" ")),
           A.search("x", { kinds: ["review"] }),
-          A.search("x", { cursor: "nonsense" })
+          A.search("x", { cursor: "nonsense" }),
+          A.search("x", { target_type: "school" })
         ]
         for (const q of bad) expect((yield* q.pipe(read, w.run, Effect.flip))._tag).toBe("ValidationError")
       })

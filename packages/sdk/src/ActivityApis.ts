@@ -21,10 +21,16 @@ export interface PageRef {
   readonly limit?: number
 }
 
+/** Options of {@link activitiesApi} `search`: kinds (`note`, `task`, `event`; default all), one target, paging. */
+export interface SearchRef extends PageRef {
+  readonly kinds?: ReadonlyArray<"note" | "task" | "event">
+  readonly target?: TargetRef
+}
+
 /**
  * `client.activities` (docs/activities.md): a target's timeline, notes
  * (markdown, answered with sanitized `body_html`), tasks, reviews and the
- * tenant's custom target types. Made from the client's {@link Session}.
+ * tenant's custom target types, full-text search. Made from the client's {@link Session}.
  */
 export const activitiesApi = ({ call, callWith, path }: Session) => {
   const at = (id: string) => ({ path: { ...path, id } })
@@ -108,6 +114,19 @@ export const activitiesApi = ({ call, callWith, path }: Session) => {
     /** Soft-deletes a calendar event. */
     removeEvent: (id: string) => call((r) => r.activities.deleteEvent(at(id))),
     /** The caller's events (attendee or author) as an iCalendar text. */
-    calendarIcs: () => call((r) => r.activities.myEventsIcs({ path }))
+    calendarIcs: () => call((r) => r.activities.myEventsIcs({ path })),
+    /**
+     * Full-text search of live notes, tasks and events (issue 22): plain
+     * words (≤ 200 characters, ≤ 16 words; else 400), all must match, the
+     * last one also as a prefix; best first; only targets the caller can see.
+     * Answers `{ items: [{ kind, id, target_type, target_id, title, snippet, highlights }], next_cursor }`.
+     */
+    search: (q: string, { kinds, target, ...page }: SearchRef = {}) =>
+      call((r) =>
+        r.activities.search({
+          path,
+          urlParams: { q, ...(kinds ? { kinds: [...kinds] } : {}), ...(target ? query(target, page) : page) }
+        })
+      )
   }
 }

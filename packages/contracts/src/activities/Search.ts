@@ -16,7 +16,7 @@
  * @module
  */
 import { Schema } from "effect"
-import { ActivityPage, MAX_ACTIVITY_PAGE, type Target, TargetIdString, TargetType } from "./Domain.js"
+import { ActivityPage, MAX_ACTIVITY_PAGE, TargetIdString, TargetType } from "./Domain.js"
 
 /** Characters of a search query at most. */
 export const MAX_SEARCH_QUERY_CHARS = 200
@@ -58,10 +58,15 @@ export const SearchPage = ActivityPage(SearchHit).annotations({ identifier: "Sea
 /** @see SearchPage */
 export type SearchPage = typeof SearchPage.Type
 
-/** Options of a search (core): kinds (default all; an unknown kind is a 400), one target, paging. */
+/**
+ * Options of a search (core): kinds (default all; an unknown kind is a
+ * 400), one target (`target_type` and `target_id` go together, else a 400),
+ * paging.
+ */
 export interface SearchOptions {
   readonly kinds?: ReadonlyArray<string> | undefined
-  readonly target?: Target | undefined
+  readonly target_type?: TargetType | undefined
+  readonly target_id?: string | undefined
   readonly limit?: number | undefined
   readonly cursor?: string | undefined
 }

@@ -139,7 +139,12 @@ export const makeSearch = ({ inTx, repo }: ActivityDeps, check: CheckTarget) => 
       const kinds = yield* kindsOf(options.kinds)
       const { limit } = yield* paging({ limit: options.limit })
       const offset = yield* offsetCursor.decode(options.cursor)
-      const target = options.target
+      if ((options.target_type === undefined) !== (options.target_id === undefined))
+        return yield* ValidationError.field("target_id", "target_type and target_id go together")
+      const target =
+        options.target_type !== undefined && options.target_id !== undefined
+          ? { target_type: options.target_type, target_id: options.target_id }
+          : undefined
       if (target) yield* check(target)
       const take = Math.min(limit, MAX_SEARCH_DEPTH - offset)
       const rows = yield* inTx(repo.search({ ...query, kinds, target, limit: take + 1, offset }))

@@ -21,7 +21,7 @@ const target = (q: { readonly target_type: string; readonly target_id: string })
   target_id: q.target_id
 })
 
-/** Notes, tasks, reviews, call logs, events and timelines under `/api/v1/tenants/{slug}/activities/…`. */
+/** Notes, tasks, reviews, call logs, events, timelines and search under `/api/v1/tenants/{slug}/activities/…`. */
 export const ActivitiesHttp = HttpApiBuilder.group(SignetApi, "activities", (h) =>
   h
     .handle("listTargetTypes", () => asPrincipal(A.listTargetTypes().pipe(read)))
@@ -53,4 +53,5 @@ export const ActivitiesHttp = HttpApiBuilder.group(SignetApi, "activities", (h) 
     .handle("updateEvent", ({ path, payload }) => asPrincipal(A.updateEvent(path.id, payload).pipe(write)))
     .handle("deleteEvent", ({ path }) => asPrincipal(A.deleteEvent(path.id).pipe(write)))
     .handle("myEventsIcs", () => asPrincipal(A.myEventsIcs().pipe(read)))
+    .handle("search", ({ urlParams: q }) => asPrincipal(A.search(q.q, q).pipe(read)))
 )
