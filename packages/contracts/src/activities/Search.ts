@@ -24,7 +24,11 @@ export const MAX_SEARCH_QUERY_CHARS = 200
 export const MAX_SEARCH_TERMS = 16
 /** Characters the last word needs to match as a prefix too. */
 export const MIN_PREFIX_CHARS = 3
-/** How deep a search may page: hits beyond this rank are not reachable (ranked paging is by offset). */
+/**
+ * How deep a search may page: hits beyond this rank are not reachable
+ * (ranked paging is by offset; core ranks at most the 2,000 most recent
+ * matches, so a very common word finds its best hits among those).
+ */
 export const MAX_SEARCH_DEPTH = 1_000
 
 /** Kinds of activities that are searched. */

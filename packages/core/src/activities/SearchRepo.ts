@@ -10,7 +10,11 @@
  * user text never reaches the FTS5 or tsquery parser unquoted.
  *
  * Ranking: FTS5 `bm25` (title weighs 2, body 1) on SQLite; `ts_rank` on
- * Postgres; ties by id. Paging is by offset in that ranking.
+ * Postgres; ties by id — among the {@link RANK_WINDOW} most recent matches
+ * of the tenant (SQLite: most recently indexed, i.e. created or edited;
+ * Postgres: newest ids, i.e. created), so a word found in a million notes
+ * costs a bounded ranking instead of scoring every match. Paging is by
+ * offset in that ranking.
  *
  * @module
  */
@@ -21,6 +25,13 @@ import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Effect, Schema } from "effect"
 import { repoSpan } from "../kernel/Sql.js"
 import { ACCENTED, FOLDED } from "./SearchMigration.js"
+
+/**
+ * Matches ranked per search at most (the most recent ones): bounds the cost
+ * of a common word (issue 22 figure "1 M notes ≤ 100 ms p95";
+ * docs/benchmarks.md "Activities full-text search").
+ */
+export const RANK_WINDOW = 2_000
 
 /** One ranked row of a search: the activity, its title (null for notes) and indexed body text. */
 export const SearchRow = Schema.Struct({
@@ -72,17 +83,18 @@ export const searchQueries = (sql: SqlClient.SqlClient) => {
   const rows = Schema.decodeUnknown(Schema.Array(SearchRow))
 
   /** SQLite: FTS5 match, tenant and filters through the row map, rank first, then the page's text. */
-  const sqlite = (t: string, s: SearchSpec) => sql`WITH hits AS (
-      SELECT d.doc_id, bm25(activity_search, 2.0, 1.0) AS score
+  const sqlite = (t: string, s: SearchSpec) => sql`WITH recent AS (
+      SELECT d.doc_id, d.id, bm25(activity_search, 2.0, 1.0) AS score
       FROM activity_search JOIN activity_search_docs d ON d.doc_id = activity_search.rowid
       WHERE activity_search MATCH ${fts5Match(s)} AND d.tenant_id = ${t} AND d.kind IN ${sql.in(s.kinds)}
       ${s.target ? sql`AND d.target_type = ${s.target.target_type} AND d.target_id = ${s.target.target_id}` : sql``}
-      ORDER BY score, d.id LIMIT ${s.limit} OFFSET ${s.offset})
+      ORDER BY activity_search.rowid DESC LIMIT ${RANK_WINDOW}),
+    hits AS (SELECT doc_id, id, score FROM recent ORDER BY score, id LIMIT ${s.limit} OFFSET ${s.offset})
     SELECT d.kind, d.id, d.target_type, d.target_id, f.title, f.body
     FROM hits JOIN activity_search_docs d ON d.doc_id = hits.doc_id
-    JOIN activity_search f ON f.rowid = hits.doc_id ORDER BY hits.score, d.id`
+    JOIN activity_search f ON f.rowid = hits.doc_id ORDER BY hits.score, hits.id`
 
-  /** Postgres: one branch per kind over its GIN-indexed `search_tsv`, ranked together. */
+  /** Postgres: one branch per kind over its GIN-indexed `search_tsv` (its newest matches), ranked together. */
   const pg = (t: string, s: SearchSpec) => {
     const q = tsQuery(s)
     const where = sql`tenant_id = ${t} AND deleted_at IS NULL AND search_tsv @@ to_tsquery('simple', ${q})
@@ -90,14 +102,14 @@ export const searchQueries = (sql: SqlClient.SqlClient) => {
     const rank = sql`ts_rank(search_tsv, to_tsquery('simple', ${q}))`
     const branch = {
       note: sql`SELECT 'note' AS kind, id, target_type, target_id, NULL AS title, body, ${rank} AS score
-        FROM activity_notes WHERE ${where}`,
+        FROM activity_notes WHERE ${where} ORDER BY id DESC LIMIT ${RANK_WINDOW}`,
       task: sql`SELECT 'task' AS kind, id, target_type, target_id, title, description AS body, ${rank} AS score
-        FROM activity_tasks WHERE ${where}`,
+        FROM activity_tasks WHERE ${where} ORDER BY id DESC LIMIT ${RANK_WINDOW}`,
       event: sql`SELECT 'event' AS kind, id, target_type, target_id, title,
         trim(coalesce(description, '') || ' ' || coalesce(location, '')) AS body, ${rank} AS score
-        FROM activity_events WHERE ${where}`
+        FROM activity_events WHERE ${where} ORDER BY id DESC LIMIT ${RANK_WINDOW}`
     }
-    const union = s.kinds.map((k) => branch[k]).reduce((a, b) => sql`${a} UNION ALL ${b}`)
+    const union = s.kinds.map((k) => sql`(${branch[k]})`).reduce((a, b) => sql`${a} UNION ALL ${b}`)
     return sql`SELECT kind, CAST(id AS TEXT) AS id, target_type, target_id, title, body FROM (${union}) hits
       ORDER BY score DESC, id LIMIT ${s.limit} OFFSET ${s.offset}`
   }
