@@ -143,6 +143,8 @@ for (const dialect of testDialects()) {
         yield* A.createNote(note({ ...w.school2, body: "llama" })).pipe(write, w.run)
         const page = yield* A.search("llama", w.school).pipe(read, w.run)
         expect(page.items.map((h) => h.id)).toEqual([n.id])
+        // The target's own words are not searchable text.
+        expect((yield* A.search("school").pipe(read, w.run)).items).toEqual([])
       })
     )
 

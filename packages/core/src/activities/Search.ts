@@ -16,7 +16,8 @@
  *   timeline does; 404 `TargetNotFound` when the caller may not see it).
  *   Tenant-wide, each hit's target is checked through its owning module (one
  *   check per distinct target of the page, as the task list does) and hits
- *   whose target the caller cannot see are left out — a page may then hold
+ *   whose target the caller cannot see are left out (the checks run up
+ *   to 8 at a time) — a page may then hold
  *   fewer than `limit` hits while `next_cursor` is not null.
  * - **Ranking and paging**: best first (bm25 / ts_rank); the cursor is an
  *   offset in that ranking, at most `MAX_SEARCH_DEPTH` hits deep.
@@ -44,6 +45,8 @@ const WORD = /[\p{L}\p{N}\p{M}]+/gu
 /** Words of a snippet at most, and of them before the first match. */
 const SNIPPET_WORDS = 24
 const SNIPPET_LEAD = 8
+/** Target checks of one tenant-wide page run at once at most. */
+const CHECK_CONCURRENCY = 8
 
 /** A query cut into words, and whether its last word is a prefix. */
 export interface ParsedQuery {
@@ -152,22 +155,21 @@ export const makeSearch = ({ inTx, repo }: ActivityDeps, check: CheckTarget) => 
       const next_cursor =
         rows.length > take && offset + take < MAX_SEARCH_DEPTH ? offsetCursor.encode(offset + take) : null
       if (target) return { items: page.map((r) => toHit(r, query)), next_cursor }
-      // Tenant-wide: keep the hits whose target the caller can see (one check per distinct target).
-      const seen = new Map<string, boolean>()
-      const items: Array<SearchHit> = []
-      for (const row of page) {
-        const key = `${row.target_type}\u0000${row.target_id}`
-        if (!seen.has(key))
-          seen.set(
-            key,
-            yield* check(row).pipe(
-              Effect.as(true),
-              Effect.catchAll(() => Effect.succeed(false))
-            )
-          )
-        if (seen.get(key)) items.push(toHit(row, query))
-      }
-      return { items, next_cursor }
+      // Tenant-wide: keep the hits whose target the caller can see (one check per distinct target,
+      // CHECK_CONCURRENCY at a time: on Postgres each is a transaction of the owning module).
+      const key = (r: SearchRow) => `${r.target_type}\u0000${r.target_id}`
+      const distinct = [...new Map(page.map((r) => [key(r), r] as const)).values()]
+      const visible = new Set<string>()
+      yield* Effect.forEach(
+        distinct,
+        (r) =>
+          check(r).pipe(
+            Effect.andThen(() => void visible.add(key(r))),
+            Effect.catchAll(() => Effect.void)
+          ),
+        { concurrency: CHECK_CONCURRENCY, discard: true }
+      )
+      return { items: page.filter((r) => visible.has(key(r))).map((r) => toHit(r, query)), next_cursor }
     }).pipe(Effect.withSpan("Activities.search"))
 
   return { search } as const

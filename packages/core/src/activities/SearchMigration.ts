@@ -6,8 +6,10 @@
  *
  * - **SQLite**: `activity_search_docs` maps an FTS row (`doc_id`) to its
  *   activity `(tenant_id, kind, id, target_type, target_id)`; the FTS5 table
- *   `activity_search(title, body)` (tokenizer `unicode61 remove_diacritics
- *   2`: case- and accent-insensitive) holds the text. Triggers on the three
+ *   `activity_search(title, body, target)` (tokenizer `unicode61
+ *   remove_diacritics 2`: case- and accent-insensitive) holds the text, and
+ *   in `target` the words of `target_type target_id`, so a search bound to
+ *   one target intersects its (short) posting list inside FTS5. Triggers on the three
  *   tables keep both in step: a live row is indexed on insert, re-indexed
  *   when its text, target or `deleted_at` changes, and left out once
  *   soft-deleted. What is indexed: a note's body; a task's title and
@@ -61,15 +63,16 @@ const sqlite = (sql: SqlClient.SqlClient) =>
       UNIQUE (tenant_id, kind, id)
     )`)
     yield* sql.unsafe(
-      `CREATE VIRTUAL TABLE activity_search USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2')`
+      `CREATE VIRTUAL TABLE activity_search USING fts5(title, body, target, tokenize = 'unicode61 remove_diacritics 2')`
     )
     for (const s of SOURCES) {
       const doc = (row: "new" | "old") =>
         `(SELECT doc_id FROM activity_search_docs WHERE tenant_id = ${row}.tenant_id AND kind = '${s.kind}' AND id = ${row}.id)`
       const add = `INSERT INTO activity_search_docs (tenant_id, kind, id, target_type, target_id)
           SELECT new.tenant_id, '${s.kind}', new.id, new.target_type, new.target_id WHERE new.deleted_at IS NULL;
-        INSERT INTO activity_search (rowid, title, body)
-          SELECT ${doc("new")}, ${at("new", s.title)}, ${at("new", s.body)} WHERE new.deleted_at IS NULL;`
+        INSERT INTO activity_search (rowid, title, body, target)
+          SELECT ${doc("new")}, ${at("new", s.title)}, ${at("new", s.body)}, new.target_type || ' ' || new.target_id
+          WHERE new.deleted_at IS NULL;`
       const drop = `DELETE FROM activity_search WHERE rowid = ${doc("old")};
         DELETE FROM activity_search_docs WHERE tenant_id = old.tenant_id AND kind = '${s.kind}' AND id = old.id;`
       yield* sql.unsafe(`CREATE TRIGGER ${s.table}_search_ins AFTER INSERT ON ${s.table} BEGIN ${add} END`)
@@ -81,8 +84,8 @@ const sqlite = (sql: SqlClient.SqlClient) =>
       // Backfill the rows written before this migration.
       yield* sql.unsafe(`INSERT INTO activity_search_docs (tenant_id, kind, id, target_type, target_id)
         SELECT tenant_id, '${s.kind}', id, target_type, target_id FROM ${s.table} WHERE deleted_at IS NULL`)
-      yield* sql.unsafe(`INSERT INTO activity_search (rowid, title, body)
-        SELECT d.doc_id, ${at("t", s.title)}, ${at("t", s.body)}
+      yield* sql.unsafe(`INSERT INTO activity_search (rowid, title, body, target)
+        SELECT d.doc_id, ${at("t", s.title)}, ${at("t", s.body)}, t.target_type || ' ' || t.target_id
         FROM ${s.table} t JOIN activity_search_docs d ON d.tenant_id = t.tenant_id AND d.kind = '${s.kind}' AND d.id = t.id`)
     }
   })

@@ -9,7 +9,7 @@
  * letters, digits and marks only, each quoted, bound as one parameter —
  * user text never reaches the FTS5 or tsquery parser unquoted.
  *
- * Ranking: FTS5 `bm25` (title weighs 2, body 1) on SQLite; `ts_rank` on
+ * Ranking: FTS5 `bm25` (title weighs 2, body 1, target 0) on SQLite; `ts_rank` on
  * Postgres; ties by id — among the {@link RANK_WINDOW} most recent matches
  * of the tenant (SQLite: most recently indexed, i.e. created or edited;
  * Postgres: newest ids, i.e. created), so a word found in a million notes
@@ -57,9 +57,19 @@ export interface SearchSpec {
   readonly offset: number
 }
 
-/** The FTS5 MATCH text: every word as a quoted string, AND-ed; the last one `*` when a prefix. */
-export const fts5Match = (s: Pick<SearchSpec, "terms" | "prefix">) =>
-  s.terms.map((t, i) => `"${t.replaceAll('"', '""')}"${s.prefix && i === s.terms.length - 1 ? "*" : ""}`).join(" ")
+/** A string as one FTS5 quoted string (its words then form a phrase). */
+const quoted = (text: string) => `"${text.replaceAll('"', '""')}"`
+
+/**
+ * The FTS5 MATCH text: every word quoted, AND-ed, within the title and
+ * body columns; the last one `*` when a prefix; with a target, AND the
+ * phrase of its type and id in the `target` column.
+ */
+export const fts5Match = (s: Pick<SearchSpec, "terms" | "prefix" | "target">) => {
+  const words = s.terms.map((t, i) => `${quoted(t)}${s.prefix && i === s.terms.length - 1 ? "*" : ""}`).join(" ")
+  const target = s.target ? `target : ${quoted(`${s.target.target_type} ${s.target.target_id}`)} AND ` : ""
+  return `${target}{title body} : (${words})`
+}
 
 /** Accents folded as the Postgres index folds them. */
 const foldPg = (word: string) => {
@@ -84,7 +94,7 @@ export const searchQueries = (sql: SqlClient.SqlClient) => {
 
   /** SQLite: FTS5 match, tenant and filters through the row map, rank first, then the page's text. */
   const sqlite = (t: string, s: SearchSpec) => sql`WITH recent AS (
-      SELECT d.doc_id, d.id, bm25(activity_search, 2.0, 1.0) AS score
+      SELECT d.doc_id, d.id, bm25(activity_search, 2.0, 1.0, 0.0) AS score
       FROM activity_search JOIN activity_search_docs d ON d.doc_id = activity_search.rowid
       WHERE activity_search MATCH ${fts5Match(s)} AND d.tenant_id = ${t} AND d.kind IN ${sql.in(s.kinds)}
       ${s.target ? sql`AND d.target_type = ${s.target.target_type} AND d.target_id = ${s.target.target_id}` : sql``}
