@@ -8,8 +8,9 @@
  *   activity `(tenant_id, kind, id, target_type, target_id)`; the FTS5 table
  *   `activity_search(title, body, target)` (tokenizer `unicode61
  *   remove_diacritics 2`: case- and accent-insensitive) holds the text, and
- *   in `target` the words of `target_type target_id`, so a search bound to
- *   one target intersects its (short) posting list inside FTS5. Triggers on the three
+ *   in `target` one word made of `target_type` and `target_id` without
+ *   their punctuation ({@link targetWord}), so a search bound to one target
+ *   intersects that target's own posting list inside FTS5. Triggers on the three
  *   tables keep both in step: a live row is indexed on insert, re-indexed
  *   when its text, target or `deleted_at` changes, and left out once
  *   soft-deleted. What is indexed: a note's body; a task's title and
@@ -47,6 +48,17 @@ const SOURCES = [
   }
 ] as const
 
+/**
+ * The SQL of a row's target word: type and id with `-`, `.`, `:` and `_`
+ * removed (one FTS5 token; two targets sharing a word are still told apart
+ * by the exact `target_type`/`target_id` filter of the query).
+ */
+const targetWordSql = (row: string) =>
+  `replace(replace(replace(replace(${row}.target_type || ${row}.target_id, '-', ''), '.', ''), ':', ''), '_', '')`
+
+/** A target's word as {@link targetWordSql} computes it. */
+export const targetWord = (targetType: string, targetId: string) => `${targetType}${targetId}`.replace(/[-.:_]/g, "")
+
 /** Columns of a row as `<row>.` references (`new`/`old` in triggers, an alias in the backfill). */
 const at = (row: string, expr: string) => expr.replace(/\b(body|title|description|location)\b/g, (c) => `${row}.${c}`)
 
@@ -71,7 +83,7 @@ const sqlite = (sql: SqlClient.SqlClient) =>
       const add = `INSERT INTO activity_search_docs (tenant_id, kind, id, target_type, target_id)
           SELECT new.tenant_id, '${s.kind}', new.id, new.target_type, new.target_id WHERE new.deleted_at IS NULL;
         INSERT INTO activity_search (rowid, title, body, target)
-          SELECT ${doc("new")}, ${at("new", s.title)}, ${at("new", s.body)}, new.target_type || ' ' || new.target_id
+          SELECT ${doc("new")}, ${at("new", s.title)}, ${at("new", s.body)}, ${targetWordSql("new")}
           WHERE new.deleted_at IS NULL;`
       const drop = `DELETE FROM activity_search WHERE rowid = ${doc("old")};
         DELETE FROM activity_search_docs WHERE tenant_id = old.tenant_id AND kind = '${s.kind}' AND id = old.id;`
@@ -85,7 +97,7 @@ const sqlite = (sql: SqlClient.SqlClient) =>
       yield* sql.unsafe(`INSERT INTO activity_search_docs (tenant_id, kind, id, target_type, target_id)
         SELECT tenant_id, '${s.kind}', id, target_type, target_id FROM ${s.table} WHERE deleted_at IS NULL`)
       yield* sql.unsafe(`INSERT INTO activity_search (rowid, title, body, target)
-        SELECT d.doc_id, ${at("t", s.title)}, ${at("t", s.body)}, t.target_type || ' ' || t.target_id
+        SELECT d.doc_id, ${at("t", s.title)}, ${at("t", s.body)}, ${targetWordSql("t")}
         FROM ${s.table} t JOIN activity_search_docs d ON d.tenant_id = t.tenant_id AND d.kind = '${s.kind}' AND d.id = t.id`)
     }
   })

@@ -24,7 +24,7 @@ import { SearchKind } from "@signet/contracts/activities/Search"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Effect, Schema } from "effect"
 import { repoSpan } from "../kernel/Sql.js"
-import { ACCENTED, FOLDED } from "./SearchMigration.js"
+import { ACCENTED, FOLDED, targetWord } from "./SearchMigration.js"
 
 /**
  * Matches ranked per search at most (the most recent ones): bounds the cost
@@ -63,11 +63,11 @@ const quoted = (text: string) => `"${text.replaceAll('"', '""')}"`
 /**
  * The FTS5 MATCH text: every word quoted, AND-ed, within the title and
  * body columns; the last one `*` when a prefix; with a target, AND the
- * phrase of its type and id in the `target` column.
+ * target's word in the `target` column.
  */
 export const fts5Match = (s: Pick<SearchSpec, "terms" | "prefix" | "target">) => {
   const words = s.terms.map((t, i) => `${quoted(t)}${s.prefix && i === s.terms.length - 1 ? "*" : ""}`).join(" ")
-  const target = s.target ? `target : ${quoted(`${s.target.target_type} ${s.target.target_id}`)} AND ` : ""
+  const target = s.target ? `target : ${quoted(targetWord(s.target.target_type, s.target.target_id))} AND ` : ""
   return `${target}{title body} : (${words})`
 }
 
