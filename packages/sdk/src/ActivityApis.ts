@@ -23,11 +23,17 @@ export interface PageRef {
   readonly limit?: number
 }
 
+/** Options of {@link activitiesApi} `search`: kinds (`note`, `task`, `event`; default all), one target, paging. */
+export interface SearchRef extends PageRef {
+  readonly kinds?: ReadonlyArray<"note" | "task" | "event">
+  readonly target?: TargetRef
+}
+
 /**
  * `client.activities` (docs/activities.md): a target's timeline, notes
  * (markdown, answered with sanitized `body_html`), tasks, reviews, call
- * logs, calendar events, attachments (versioned files) and the tenant's
- * custom target types. Made from the client's {@link Session}.
+ * logs, calendar events, attachments (versioned files), full-text search
+ * and the tenant's custom target types. Made from the client's {@link Session}.
  */
 export const activitiesApi = ({ call, callWith, path }: Session) => {
   const at = (id: string) => ({ path: { ...path, id } })
@@ -145,6 +151,19 @@ export const activitiesApi = ({ call, callWith, path }: Session) => {
     download: (id: string, version?: number) =>
       call((r) => r.activities.attachmentContent({ ...at(id), urlParams: version === undefined ? {} : { version } })),
     /** Soft-deletes an attachment (its author or activities:admin). */
-    removeAttachment: (id: string) => call((r) => r.activities.deleteAttachment(at(id)))
+    removeAttachment: (id: string) => call((r) => r.activities.deleteAttachment(at(id))),
+    /**
+     * Full-text search of live notes, tasks and events (issue 22): plain
+     * words (≤ 200 characters, ≤ 16 words; else 400), all must match, the
+     * last one also as a prefix; best first; only targets the caller can see.
+     * Answers `{ items: [{ kind, id, target_type, target_id, title, snippet, highlights }], next_cursor }`.
+     */
+    search: (q: string, { kinds, target, ...page }: SearchRef = {}) =>
+      call((r) =>
+        r.activities.search({
+          path,
+          urlParams: { q, ...(kinds ? { kinds: [...kinds] } : {}), ...(target ? query(target, page) : page) }
+        })
+      )
   }
 }

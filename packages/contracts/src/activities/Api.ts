@@ -3,7 +3,8 @@
  * `/api/v1/tenants/{slug}/activities/…`: notes, tasks, reviews, call logs,
  * calendar events (with their occurrences and the caller's `calendar.ics`),
  * attachments (versioned files, `attachments:read|write`),
- * a target's timeline and the tenant's custom target types. Reads need
+ * a target's timeline, full-text search across notes, tasks and events
+ * (`GET …/activities/search`) and the tenant's custom target types. Reads need
  * `activities:read`, writes `activities:write`; changing or deleting
  * someone else's note or task also needs `activities:admin`. Targets are
  * given as `target_type` + `target_id` (query or body) and checked through
@@ -62,6 +63,7 @@ import {
   UpdateCalendarEvent,
   UpdateCallLog
 } from "./Schedule.js"
+import { SearchPage, SearchQuery } from "./Search.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
 const id = HttpApiSchema.param("id", Schema.String)
@@ -298,6 +300,15 @@ export class ActivitiesApi extends HttpApiGroup.make("activities")
         "Download an attachment's latest version (or `version=n`) as a file: checked type, Content-Disposition attachment, nosniff"
       )
   )
+  .add(
+    HttpApiEndpoint.get("search")`/api/v1/tenants/${slug}/activities/search`
+      .setUrlParams(SearchQuery)
+      .addSuccess(SearchPage)
+      .annotate(
+        OpenApi.Summary,
+        "Full-text search of live notes, tasks and events: plain words (≤ 200 chars, ≤ 16 words), last one a prefix, best first; only targets the caller can see"
+      )
+  )
   .addError(ActivityNotFound)
   .addError(TargetNotFound)
   .addError(ValidationError)
@@ -307,5 +318,5 @@ export class ActivitiesApi extends HttpApiGroup.make("activities")
   .annotate(OpenApi.Title, "Activities")
   .annotate(
     OpenApi.Description,
-    "Notes, tasks, reviews, call logs, calendar events and attachments on any entity, and each entity's timeline."
+    "Notes, tasks, reviews, call logs, calendar events and attachments on any entity, each entity's timeline, and full-text search."
   ) {}

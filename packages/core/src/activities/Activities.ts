@@ -17,6 +17,9 @@
  * once per reminder); attachments (`Attachments.ts`, `AttachmentFiles.ts`),
  * their bytes in the {@link AttachmentStore} the service is given.
  *
+ * Full-text search across notes, tasks and events (`Search.ts`,
+ * `SearchRepo.ts`, migration 0004 in `SearchMigration.ts`).
+ *
  * Not yet: carbon footprints, channel configs, task recurrence, restore of
  * soft-deleted activities.
  *
@@ -41,13 +44,14 @@ import { makeOccurrences } from "./Occurrences.js"
 import { makeReminders } from "./Reminders.js"
 import { ActivitiesRepo } from "./Repo.js"
 import { makeReviews } from "./Reviews.js"
+import { makeSearch } from "./Search.js"
 import { makeTargets } from "./Targets.js"
 import { makeTasks } from "./Tasks.js"
 import { makeTimeline } from "./Timeline.js"
 
 export type { ListTasks } from "./Tasks.js"
 
-/** Notes, tasks, reviews, call logs, calendar events, attachments and timelines of any target; see the module comment. */
+/** Notes, tasks, reviews, call logs, calendar events, attachments, timelines of any target and full-text search; see the module comment. */
 export class Activities extends Effect.Service<Activities>()("Signet/Activities", {
   effect: Effect.gen(function* () {
     const repo = yield* ActivitiesRepo
@@ -80,7 +84,8 @@ export class Activities extends Effect.Service<Activities>()("Signet/Activities"
       remindersJob: (...args: Parameters<typeof remindersJob>) =>
         remindersJob(...args).pipe(Effect.provideService(SqlClient.SqlClient, sql))
     }
-    return { targets, notes, tasks, reviews, calls, calendar, attachments, timeline, reminders } as const
+    const { search } = makeSearch(deps, targets.check)
+    return { targets, notes, tasks, reviews, calls, calendar, attachments, timeline, reminders, search } as const
   }),
   dependencies: [ActivitiesRepo.Default]
 }) {}

@@ -4,7 +4,7 @@
  *
  * | operation | permission |
  * |---|---|
- * | timeline, notes/tasks/reviews/calls/events reads, occurrences, own `.ics`, review summary, custom type list | `activities:read` |
+ * | timeline, notes/tasks/reviews/calls/events reads, occurrences, own `.ics`, review summary, custom type list, full-text search | `activities:read` |
  * | create/update/delete notes, tasks, call logs and events, put/delete own review | `activities:write` |
  * | register a custom target type | `activities:admin` |
  * | list attachments, their versions, download | `attachments:read` |
@@ -40,6 +40,7 @@ import type {
   UpdateCalendarEvent,
   UpdateCallLog
 } from "@signet/contracts/activities/Schedule"
+import type { SearchOptions } from "@signet/contracts/activities/Search"
 import { type DateTime, Effect } from "effect"
 import { AcademicsAdmin } from "../academics/Admin.js"
 import { policyRequire } from "../access/Policy.js"
@@ -157,5 +158,13 @@ export const ActivitiesAdmin = {
   attachmentContent: (id: string, version?: number) =>
     readFiles(Activities.use((a) => a.attachments.content(id, version))),
   /** Soft-deletes an attachment. @errors ActivityNotFound, Forbidden */
-  deleteAttachment: (id: string) => writeFiles(Activities.use((a) => a.attachments.remove(id)))
+  deleteAttachment: (id: string) => writeFiles(Activities.use((a) => a.attachments.remove(id))),
+  /**
+   * Full-text search of live notes, tasks and events (issue 22 "Full-text
+   * search"): plain words, all must match, last one also a prefix; best
+   * first, tenant-scoped, only hits on targets the caller can see
+   * (docs/activities.md "Full-text search").
+   * @errors ValidationError (q, kinds, cursor, limit), TargetNotFound (with a target)
+   */
+  search: (q: string, options: SearchOptions = {}) => read(Activities.use((a) => a.search(q, options)))
 } as const

@@ -21,6 +21,14 @@
  * - 0005: `activity_tasks.remind_at` and `reminder_sent_at` (task reminders,
  *   the `activities.task_reminders` job), indexed by due reminder.
  *
+ * - Full-text search (0004, issue 22 "Full-text search"): on SQLite the
+ *   FTS5 table `activity_search` (tokenizer `unicode61 remove_diacritics
+ *   2`) with its row map `activity_search_docs`, kept in step with live
+ *   notes, tasks and events by triggers; on Postgres a generated
+ *   `search_tsv` column (`simple` configuration over lower-cased,
+ *   accent-folded text) with a GIN index on each of the three tables. See
+ *   `SearchMigration.ts`.
+ *
  * Targets are `(target_type, target_id)` — references by id to other
  * modules' entities, never foreign keys (ARCHITECTURE §1 "Module rule").
  *
@@ -29,6 +37,7 @@
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { ddl, enableTenantRls, type ModuleMigrations } from "../kernel/Migrations.js"
+import { searchMigration } from "./SearchMigration.js"
 
 /** Every activities table (for RLS and tests). */
 export const ACTIVITIES_TABLES = [
@@ -215,6 +224,7 @@ export const activitiesMigrations: ModuleMigrations = {
       )
       for (const table of ATTACHMENT_TABLES) yield* enableTenantRls(table)
     }),
+    "0004_search": searchMigration,
     "0005_task_reminders": Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
       const t = yield* ddl

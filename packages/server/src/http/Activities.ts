@@ -26,7 +26,7 @@ const target = (q: { readonly target_type: string; readonly target_id: string })
   target_id: q.target_id
 })
 
-/** Notes, tasks, reviews, call logs, events and timelines under `/api/v1/tenants/{slug}/activities/…`. */
+/** Notes, tasks, reviews, call logs, events, timelines and search under `/api/v1/tenants/{slug}/activities/…`. */
 export const ActivitiesHttp = HttpApiBuilder.group(SignetApi, "activities", (h) =>
   h
     .handle("listTargetTypes", () => asPrincipal(A.listTargetTypes().pipe(read)))
@@ -71,4 +71,5 @@ export const ActivitiesHttp = HttpApiBuilder.group(SignetApi, "activities", (h) 
     .handle("attachmentContent", ({ path, urlParams: q }) =>
       asPrincipal(Effect.map(A.attachmentContent(path.id, q.version), attachmentResponse).pipe(readFiles))
     )
+    .handle("search", ({ urlParams: q }) => asPrincipal(A.search(q.q, q).pipe(read)))
 )
