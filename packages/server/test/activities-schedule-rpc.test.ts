@@ -52,6 +52,25 @@ for (const dialect of testDialects()) {
         })
       )
 
+      it.scoped("SearchActivities finds an event and a note as over REST; another tenant finds nothing", () =>
+        Effect.gen(function* () {
+          const { admin, target } = yield* schoolOf("rpc-search")
+          const rpc = yield* rpcAs(admin)
+          const event = yield* rpc.CreateEvent({
+            ...target,
+            title: "Réunion parents-professeurs",
+            starts_at: tomorrowAt9(),
+            ends_at: tomorrowAt9(1)
+          })
+          const found = yield* rpc.SearchActivities({ q: "reunion", kinds: ["event"] })
+          expect(found.items.map((h) => h.id)).toEqual([event.id])
+          const refused = yield* Effect.flip(rpc.SearchActivities({ q: "   " }))
+          expect(refused._tag).toBe("ValidationError")
+          const other = yield* rpcAs(yield* onboardTenant("rpc-search-b"))
+          expect((yield* other.SearchActivities({ q: "reunion" })).items).toEqual([])
+        })
+      )
+
       it.scoped("a weekly event: create, occurrences, update, delete", () =>
         Effect.gen(function* () {
           const { admin, target } = yield* schoolOf("rpc-events")

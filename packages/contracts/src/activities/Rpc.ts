@@ -1,7 +1,7 @@
 /**
  * RPC contract of activities (issue 22): `ActivitiesQuery` (timeline,
  * notes, tasks, reviews, figures; second slice: call logs, calendar events,
- * occurrences) and `ActivitiesCommand` (create, update, delete; put review;
+ * occurrences; full-text search: `SearchActivities`) and `ActivitiesCommand` (create, update, delete; put review;
  * second slice: call logs and calendar events). Same semantics, permissions
  * and errors as the REST twins (`Api.ts`).
  *
@@ -41,6 +41,7 @@ import {
   UpdateCalendarEvent,
   UpdateCallLog
 } from "./Schedule.js"
+import { SearchPage, SearchRequest } from "./Search.js"
 
 const Errors = Schema.Union(ActivityNotFound, TargetNotFound, Forbidden, ValidationError, Conflict)
 const ById = { id: Schema.String }
@@ -58,7 +59,8 @@ export class ActivitiesQuery extends RpcGroup.make(
   Rpc.make("GetCall", { payload: ById, success: CallLog, error: Errors }),
   Rpc.make("ListEvents", { payload: TargetQuery, success: CalendarEventPage, error: Errors }),
   Rpc.make("GetEvent", { payload: ById, success: CalendarEvent, error: Errors }),
-  Rpc.make("ListOccurrences", { payload: OccurrenceQuery, success: OccurrenceList, error: Errors })
+  Rpc.make("ListOccurrences", { payload: OccurrenceQuery, success: OccurrenceList, error: Errors }),
+  Rpc.make("SearchActivities", { payload: SearchRequest, success: SearchPage, error: Errors })
 ).middleware(RpcTenantAuth) {}
 
 /** Activities changes (`activities:write`), call logs and events included (second slice). */

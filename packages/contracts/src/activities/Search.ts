@@ -90,3 +90,20 @@ export const SearchQuery = Schema.Struct({
 })
 /** @see SearchQuery */
 export type SearchQuery = typeof SearchQuery.Type
+
+/**
+ * RPC payload of `SearchActivities` (the same search as `GET
+ * …/activities/search`): `q`, optional `kinds` (`note`, `task`, `event`),
+ * one target, `limit` (1..100) and `cursor`. Length, word count and kinds
+ * are checked by the service (400).
+ */
+export const SearchRequest = Schema.Struct({
+  q: Schema.String.pipe(Schema.maxLength(4096)),
+  kinds: Schema.optional(Schema.Array(Schema.String).pipe(Schema.maxItems(10))),
+  target_type: Schema.optional(TargetType),
+  target_id: Schema.optional(TargetIdString),
+  cursor: Schema.optional(Schema.String),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, MAX_ACTIVITY_PAGE)))
+})
+/** @see SearchRequest */
+export type SearchRequest = typeof SearchRequest.Type

@@ -31,6 +31,7 @@ export const ActivitiesRpc = ActivitiesQuery.merge(ActivitiesCommand).toLayer({
   ListEvents: (q) => asPrincipal(A.listEvents(target(q), q).pipe(read)),
   GetEvent: ({ id }) => asPrincipal(A.getEvent(id).pipe(read)),
   ListOccurrences: (q) => asPrincipal(A.occurrences(target(q), q.from, q.to).pipe(read)),
+  SearchActivities: (q) => asPrincipal(A.search(q.q, q).pipe(read)),
   CreateNote: (input) => asPrincipal(A.createNote(input).pipe(write)),
   UpdateNote: ({ id, patch }) => asPrincipal(A.updateNote(id, patch).pipe(write)),
   DeleteNote: ({ id }) => asPrincipal(A.deleteNote(id).pipe(write)),
