@@ -27,7 +27,6 @@
  * @module
  */
 import {
-  type ActivityAttachment,
   AttachmentId,
   AttachmentTooLarge,
   MAX_ATTACHMENT_VERSIONS,
@@ -50,9 +49,11 @@ import {
   activityNotFound,
   actorRef,
   type CheckTarget,
+  changeRecorder,
   paging,
   requireAuthorOrAdmin,
-  toPage
+  toPage,
+  visibleFinder
 } from "./Kit.js"
 
 /** The fields of a checked file's version row. */
@@ -116,25 +117,9 @@ export const makeAttachments = (deps: ActivityDeps, store: AttachmentStore["Type
   const { ensureBlob, withBlob } = blobOps(deps, store)
 
   /** A live attachment whose target the caller can see. @errors ActivityNotFound */
-  const findVisible = (id: string) =>
-    Effect.gen(function* () {
-      const row = Schema.is(AttachmentId)(id) ? yield* inTx(repo.findAttachment(id)) : Option.none<ActivityAttachment>()
-      if (Option.isNone(row)) return yield* activityNotFound("attachment", id)
-      yield* Effect.mapError(check(row.value), () => activityNotFound("attachment", id))
-      return row.value
-    })
+  const findVisible = visibleFinder(inTx, check, "attachment", Schema.is(AttachmentId), repo.findAttachment)
 
-  const changed = (action: "created" | "versioned" | "deleted", a: ActivityAttachment, before?: ActivityAttachment) =>
-    Effect.zipRight(
-      audit.record({
-        action: `activities.attachment.${action}`,
-        targetType: "activity_attachment",
-        targetId: a.id,
-        ...(before ? { before } : {}),
-        after: a
-      }),
-      events.publish({ type: `signet.activities.attachment.${action}`, subject: a.id, data: a })
-    )
+  const changed = changeRecorder({ audit, events }, "attachment")
 
   /**
    * Uploads a file to a visible target as a new attachment (version 1).

@@ -22,7 +22,6 @@
  */
 import { type ActivityPaging, MAX_NOTES_PER_TARGET, type Target } from "@signet/contracts/activities/Domain"
 import {
-  type CalendarEvent,
   CalendarEventId,
   type CreateCalendarEvent,
   MAX_EVENT_ATTENDEES,
@@ -35,12 +34,13 @@ import { DateTime, Effect, Option, Schema } from "effect"
 import type { Identity } from "../identity/Users.js"
 import {
   type ActivityDeps,
-  activityNotFound,
   actorRef,
   type CheckTarget,
+  changeRecorder,
   paging,
   requireAuthorOrAdmin,
-  toPage
+  toPage,
+  visibleFinder
 } from "./Kit.js"
 import { rruleProblem } from "./Recurrence.js"
 import type { EventFields } from "./ScheduleRepo.js"
@@ -83,25 +83,9 @@ export const makeCalendarEvents = (
   check: CheckTarget
 ) => {
   /** A live event whose target the caller can see. @errors ActivityNotFound */
-  const findVisible = (id: string) =>
-    Effect.gen(function* () {
-      const row = Schema.is(CalendarEventId)(id) ? yield* inTx(repo.findEvent(id)) : Option.none<CalendarEvent>()
-      if (Option.isNone(row)) return yield* activityNotFound("event", id)
-      yield* Effect.mapError(check(row.value), () => activityNotFound("event", id))
-      return row.value
-    })
+  const findVisible = visibleFinder(inTx, check, "event", Schema.is(CalendarEventId), repo.findEvent)
 
-  const changed = (action: "created" | "updated" | "deleted", event: CalendarEvent, before?: CalendarEvent) =>
-    Effect.zipRight(
-      audit.record({
-        action: `activities.event.${action}`,
-        targetType: "activity_event",
-        targetId: event.id,
-        ...(before ? { before } : {}),
-        after: event
-      }),
-      events.publish({ type: `signet.activities.event.${action}`, subject: event.id, data: event })
-    )
+  const changed = changeRecorder({ audit, events }, "event")
 
   /**
    * Creates an event on a visible target.

@@ -18,7 +18,6 @@
  */
 import { type ActivityPaging, MAX_NOTES_PER_TARGET, type Target } from "@signet/contracts/activities/Domain"
 import {
-  type CallLog,
   CallLogId,
   type CallParticipant,
   type CreateCallLog,
@@ -32,12 +31,13 @@ import { DateTime, Effect, Option, Schema } from "effect"
 import type { Identity } from "../identity/Users.js"
 import {
   type ActivityDeps,
-  activityNotFound,
   actorRef,
   type CheckTarget,
+  changeRecorder,
   paging,
   requireAuthorOrAdmin,
-  toPage
+  toPage,
+  visibleFinder
 } from "./Kit.js"
 import type { ActivitiesRepo } from "./Repo.js"
 import type { CallFields } from "./ScheduleRepo.js"
@@ -80,25 +80,9 @@ const checkLinkedNote = (repo: ActivitiesRepo, target: Target, noteId: string | 
 /** The call log operations over `deps`; `check` is the target check of `Targets.ts`. */
 export const makeCalls = ({ access, audit, events, identity, inTx, repo }: ActivityDeps, check: CheckTarget) => {
   /** A live call log whose target the caller can see. @errors ActivityNotFound */
-  const findVisible = (id: string) =>
-    Effect.gen(function* () {
-      const row = Schema.is(CallLogId)(id) ? yield* inTx(repo.findCall(id)) : Option.none<CallLog>()
-      if (Option.isNone(row)) return yield* activityNotFound("call", id)
-      yield* Effect.mapError(check(row.value), () => activityNotFound("call", id))
-      return row.value
-    })
+  const findVisible = visibleFinder(inTx, check, "call", Schema.is(CallLogId), repo.findCall)
 
-  const changed = (action: "created" | "updated" | "deleted", call: CallLog, before?: CallLog) =>
-    Effect.zipRight(
-      audit.record({
-        action: `activities.call.${action}`,
-        targetType: "activity_call",
-        targetId: call.id,
-        ...(before ? { before } : {}),
-        after: call
-      }),
-      events.publish({ type: `signet.activities.call.${action}`, subject: call.id, data: call })
-    )
+  const changed = changeRecorder({ audit, events }, "call")
 
   /**
    * Logs a call on a visible target.

@@ -20,7 +20,7 @@ import { CurrentActor, type CurrentTenant } from "@signet/contracts/kernel/Conte
 import { Forbidden, ValidationError } from "@signet/contracts/kernel/Errors"
 import type { UserId } from "@signet/contracts/kernel/Ids"
 import { decodeCursor, encodeCursor } from "@signet/contracts/kernel/Pagination"
-import { type Context, Effect } from "effect"
+import { type Context, Effect, Option } from "effect"
 import type { Academics } from "../academics/Academics.js"
 import type { Access } from "../access/Access.js"
 import type { Audit } from "../audit/Audit.js"
@@ -50,9 +50,57 @@ export interface ActivityDeps {
 /** The target check of `Targets.ts`: the target exists in the tenant and the caller may read it. */
 export type CheckTarget = (target: Target) => Effect.Effect<void, TargetNotFound, CurrentTenant | CurrentActor>
 
+/**
+ * The kinds of activities: audited as target type `activity_<kind>`,
+ * published as `signet.activities.<kind>.<action>`.
+ */
+export type ActivityKind = "note" | "task" | "review" | "call" | "event" | "attachment"
+
 /** The 404 of a note, task, review, call log, event or attachment (also when its target is not visible to the caller). */
-export const activityNotFound = (kind: "note" | "task" | "review" | "call" | "event" | "attachment", id: string) =>
+export const activityNotFound = (kind: ActivityKind, id: string) =>
   new ActivityNotFound({ message: `no ${kind} ${id}`, kind, id })
+
+/**
+ * A reader of live activities of `kind` by id whose target the caller can
+ * see: `find` loads one in a tenant transaction (an id `isId` refuses loads
+ * nothing), `check` is the target check. Another tenant's, a deleted one
+ * and one on an invisible target answer the same 404.
+ * @errors ActivityNotFound
+ */
+export const visibleFinder =
+  <A extends Target, E, R>(
+    inTx: ActivityDeps["inTx"],
+    check: CheckTarget,
+    kind: ActivityKind,
+    isId: (id: string) => boolean,
+    find: (id: string) => Effect.Effect<Option.Option<A>, E, R>
+  ) =>
+  (id: string) =>
+    Effect.gen(function* () {
+      const row = isId(id) ? yield* inTx(find(id)) : Option.none<A>()
+      if (Option.isNone(row)) return yield* activityNotFound(kind, id)
+      yield* Effect.mapError(check(row.value), () => activityNotFound(kind, id))
+      return row.value
+    })
+
+/**
+ * Records a change of an activity of `kind`, in the caller's transaction:
+ * one audit row (`activities.<kind>.<action>`, before and after) and one
+ * CloudEvent (`signet.activities.<kind>.<action>`).
+ */
+export const changeRecorder =
+  ({ audit, events }: Pick<ActivityDeps, "audit" | "events">, kind: ActivityKind) =>
+  <A extends { readonly id: string }>(action: string, activity: A, before?: A) =>
+    Effect.zipRight(
+      audit.record({
+        action: `activities.${kind}.${action}`,
+        targetType: `activity_${kind}`,
+        targetId: activity.id,
+        ...(before ? { before } : {}),
+        after: activity
+      }),
+      events.publish({ type: `signet.activities.${kind}.${action}`, subject: activity.id, data: activity })
+    )
 
 /** The caller as an activity's author: its id (a user id for users), or its kind when it has none. */
 export const actorRef = Effect.map(CurrentActor, (a) => a.id ?? a.kind)

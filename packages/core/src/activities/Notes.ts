@@ -37,6 +37,7 @@ import {
   activityNotFound,
   actorRef,
   type CheckTarget,
+  changeRecorder,
   checkAssignee,
   paging,
   requireAuthorOrAdmin,
@@ -103,17 +104,7 @@ export const makeNotes = ({ access, audit, events, identity, inTx, repo }: Activ
       })
     )
 
-  const changed = (action: "created" | "updated" | "deleted", note: Note, before?: Note) =>
-    Effect.zipRight(
-      audit.record({
-        action: `activities.note.${action}`,
-        targetType: "activity_note",
-        targetId: note.id,
-        ...(before ? { before } : {}),
-        after: note
-      }),
-      events.publish({ type: `signet.activities.note.${action}`, subject: note.id, data: note })
-    )
+  const changed = changeRecorder({ audit, events }, "note")
 
   /**
    * Creates a note on a visible target.

@@ -25,21 +25,19 @@ import { CurrentActor } from "@signet/contracts/kernel/Context"
 import { Forbidden } from "@signet/contracts/kernel/Errors"
 import { newId } from "@signet/contracts/kernel/Ids"
 import { DateTime, Effect, Option, Schema } from "effect"
-import { type ActivityDeps, activityNotFound, type CheckTarget, paging, requireAuthorOrAdmin, toPage } from "./Kit.js"
+import {
+  type ActivityDeps,
+  activityNotFound,
+  type CheckTarget,
+  changeRecorder,
+  paging,
+  requireAuthorOrAdmin,
+  toPage
+} from "./Kit.js"
 
 /** The review operations over `deps`; `check` is the target check of `Targets.ts`. */
 export const makeReviews = ({ access, audit, events, inTx, repo }: ActivityDeps, check: CheckTarget) => {
-  const changed = (action: "created" | "updated" | "deleted", review: Review, before?: Review) =>
-    Effect.zipRight(
-      audit.record({
-        action: `activities.review.${action}`,
-        targetType: "activity_review",
-        targetId: review.id,
-        ...(before ? { before } : {}),
-        after: review
-      }),
-      events.publish({ type: `signet.activities.review.${action}`, subject: review.id, data: review })
-    )
+  const changed = changeRecorder({ audit, events }, "review")
 
   /**
    * The caller's review of a visible target: created, or replacing theirs.

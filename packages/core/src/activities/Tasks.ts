@@ -39,13 +39,14 @@ import { encodeCursor } from "@signet/contracts/kernel/Pagination"
 import { DateTime, Effect, Option, Schema } from "effect"
 import {
   type ActivityDeps,
-  activityNotFound,
   actorRef,
   type CheckTarget,
+  changeRecorder,
   checkAssignee,
   paging,
   requireAuthorOrAdmin,
-  toPage
+  toPage,
+  visibleFinder
 } from "./Kit.js"
 
 /**
@@ -118,25 +119,9 @@ const makeTaskList =
 export const makeTasks = (deps: ActivityDeps, check: CheckTarget) => {
   const { access, audit, events, identity, inTx, repo } = deps
   /** A live task whose target the caller can see. @errors ActivityNotFound */
-  const findVisible = (id: string) =>
-    Effect.gen(function* () {
-      const row = Schema.is(TaskId)(id) ? yield* inTx(repo.findTask(id)) : Option.none<Task>()
-      if (Option.isNone(row)) return yield* activityNotFound("task", id)
-      yield* Effect.mapError(check(row.value), () => activityNotFound("task", id))
-      return row.value
-    })
+  const findVisible = visibleFinder(inTx, check, "task", Schema.is(TaskId), repo.findTask)
 
-  const changed = (action: "created" | "updated" | "deleted", task: Task, before?: Task) =>
-    Effect.zipRight(
-      audit.record({
-        action: `activities.task.${action}`,
-        targetType: "activity_task",
-        targetId: task.id,
-        ...(before ? { before } : {}),
-        after: task
-      }),
-      events.publish({ type: `signet.activities.task.${action}`, subject: task.id, data: task })
-    )
+  const changed = changeRecorder({ audit, events }, "task")
 
   /**
    * Creates a task (status `todo`) on a visible target.
