@@ -17,6 +17,7 @@ import {
 } from "@signet/contracts/activities/Attachments"
 import { Effect } from "effect"
 import { ATTACHMENT_MAGIC, activeContent } from "../attendance/Attachments.js"
+import { safeFilename } from "../kernel/Filenames.js"
 
 /** The file name extensions of each type; the first is the one a name gets when it has none of them. */
 export const ACTIVITY_ATTACHMENT_EXTENSIONS: Record<AttachmentContentType, ReadonlyArray<string>> = {
@@ -59,31 +60,15 @@ export const sniffType = (bytes: Buffer, filename: string): AttachmentContentTyp
 }
 
 /**
- * A stored file name from a client's one (as excuses' `sanitizeFilename`):
+ * A stored file name from a client's one (the shared `safeFilename` rule):
  * the base name only, without control characters, bidirectional overrides,
  * quotes and the characters Windows refuses, without leading or trailing
  * dots and spaces, at most {@link MAX_STORED_FILENAME_CHARS} characters,
  * ending in an extension of the checked type (appended when missing).
  * Nothing left: `attachment.<ext>`.
  */
-export const storedFilename = (name: string, type: AttachmentContentType): string => {
-  const extensions = ACTIVITY_ATTACHMENT_EXTENSIONS[type]
-  const base = name.split(/[/\\]/).pop() ?? ""
-  const clean = base
-    .normalize("NFC")
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069"'`<>:|?*]/g, "")
-    .replace(/^[\s.]+|[\s.]+$/g, "")
-  const dot = clean.lastIndexOf(".")
-  const ext = dot > 0 ? clean.slice(dot + 1).toLowerCase() : ""
-  const stem = (extensions.includes(ext) ? clean.slice(0, dot) : clean).replace(/[\s.]+$/g, "")
-  const suffix = `.${extensions.includes(ext) ? ext : extensions[0]}`
-  const cut = Array.from(stem)
-    .slice(0, MAX_STORED_FILENAME_CHARS - suffix.length)
-    .join("")
-    .replace(/[\s.]+$/g, "")
-  return cut.length > 0 ? `${cut}${suffix}` : `attachment${suffix}`
-}
+export const storedFilename = (name: string, type: AttachmentContentType): string =>
+  safeFilename(name, ACTIVITY_ATTACHMENT_EXTENSIONS[type], MAX_STORED_FILENAME_CHARS)
 
 /** A checked upload: its bytes, their type, the stored name. */
 export interface CheckedFile {

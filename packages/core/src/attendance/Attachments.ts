@@ -26,6 +26,7 @@ import { HttpServerResponse } from "@effect/platform"
 import { type ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES } from "@signet/contracts/attendance/Domain"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
 import { Effect } from "effect"
+import { safeFilename } from "../kernel/Filenames.js"
 
 /** An accepted attachment type (`ATTACHMENT_TYPES`). */
 export type AttachmentType = (typeof ATTACHMENT_TYPES)[number]
@@ -88,26 +89,8 @@ export const activeContent = (bytes: Buffer, type: AttachmentType): string | und
  * {@link MAX_FILENAME_LENGTH} characters, ending in an extension of the
  * checked type (appended when missing). Nothing left: `attachment.<ext>`.
  */
-export const sanitizeFilename = (name: string, type: AttachmentType): string => {
-  const extensions = ATTACHMENT_EXTENSIONS[type]
-  const base = name.split(/[/\\]/).pop() ?? ""
-  const clean = base
-    .normalize("NFC")
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069"'`<>:|?*]/g, "")
-    .replace(/^[\s.]+|[\s.]+$/g, "")
-  const dot = clean.lastIndexOf(".")
-  const ext = dot > 0 ? clean.slice(dot + 1).toLowerCase() : ""
-  const stem = (extensions.includes(ext) ? clean.slice(0, dot) : clean).replace(/[\s.]+$/g, "")
-  const suffix = `.${extensions.includes(ext) ? ext : extensions[0]}`
-  if (stem.length === 0) return `attachment${suffix}`
-  const room = MAX_FILENAME_LENGTH - suffix.length
-  const cut = Array.from(stem)
-    .slice(0, room)
-    .join("")
-    .replace(/[\s.]+$/g, "")
-  return cut.length > 0 ? `${cut}${suffix}` : `attachment${suffix}`
-}
+export const sanitizeFilename = (name: string, type: AttachmentType): string =>
+  safeFilename(name, ATTACHMENT_EXTENSIONS[type], MAX_FILENAME_LENGTH)
 
 /**
  * The attachment's bytes, checked (see the module comment).
