@@ -8,7 +8,7 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { LoginResult, TokenPair } from "../identity/Domain.js"
+import { LoginResult, SsoRequired, TokenPair } from "../identity/Domain.js"
 import { WebLoginResult } from "../identity/WebApi.js"
 import {
   Conflict,
@@ -22,6 +22,9 @@ import {
 import { UserAuth } from "../kernel/Security.js"
 import { TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
 import {
+  EmailCodeSignInDisabled,
+  EmailCodeSignInRequest,
+  EmailCodeSignInVerify,
   EmailVerificationConfirm,
   EmailVerificationRequested,
   EmailVerificationStatus,
@@ -110,6 +113,36 @@ export class AccountsApi extends HttpApiGroup.make("accounts")
       .annotate(
         OpenApi.Description,
         "The same tokens as `POST …/auth/mfa`. A wrong, expired, used or burned code, or a bad challenge, is one 401. Attempts count in the user's MFA budget (`SIGNET_RATE_MFA`)."
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("sendSignInEmailCode")`/api/v1/tenants/${slug}/auth/email-code`
+      .setPayload(EmailCodeSignInRequest)
+      .addSuccess(MfaEmailCodeSent, { status: 202 })
+      .addError(EmailCodeSignInDisabled)
+      .addError(RateLimited)
+      .addError(TenantNotFound)
+      .addError(TenantSuspended)
+      .annotate(OpenApi.Summary, "Passwordless sign-in: mail a 6-digit sign-in code to the account's verified address")
+      .annotate(
+        OpenApi.Description,
+        "Needs the tenant setting `auth.email_code_sign_in` (else 403 EmailCodeSignInDisabled). The same 202 whether or not an account matches or a code was mailed: only to an active account's verified address, never to a domain that signs in through SSO only. The code is valid 10 minutes, once, 5 wrong tries; a new request ends the earlier code. Limited per client address (`SIGNET_RATE_RESET_IP`) and per login typed (`SIGNET_RATE_RESET_ACCOUNT`): past either a 429 and no mail."
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("verifySignInEmailCode")`/api/v1/tenants/${slug}/auth/email-code/verify`
+      .setPayload(EmailCodeSignInVerify)
+      .addSuccess(LoginResult)
+      .addError(EmailCodeSignInDisabled)
+      .addError(SsoRequired)
+      .addError(Unauthorized)
+      .addError(RateLimited)
+      .addError(TenantNotFound)
+      .addError(TenantSuspended)
+      .annotate(OpenApi.Summary, "Passwordless sign-in: exchange the login and the mailed code for tokens")
+      .annotate(
+        OpenApi.Description,
+        "The code replaces the password: the answer is `POST …/auth/login`'s. An account with MFA gets `mfa_required` and finishes with its TOTP code or a passkey (not with another e-mail code: the mailbox already proved the first factor). An unknown login, a wrong, expired, used or burned code, or a disabled or locked account is one 401; an address of an SSO-only domain is 403 SsoRequired. Tries are limited per client address and per login typed (the reset's rules, own buckets) besides the code's own five."
       )
   )
   .add(

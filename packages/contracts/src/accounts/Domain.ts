@@ -141,3 +141,41 @@ export class MfaEmailCodesDisabled extends Schema.TaggedError<MfaEmailCodesDisab
     message: "e-mail login codes are not enabled for this tenant"
   })
 }
+
+/**
+ * Body of `POST /api/v1/tenants/{slug}/auth/email-code` (issue 18,
+ * "passwordless sign-in by e-mail code"; Keycloak's and Zitadel's e-mail
+ * OTP login): the account's e-mail address or username (1–254 characters).
+ */
+export const EmailCodeSignInRequest = strictStruct("EmailCodeSignInRequest", {
+  login: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(254))
+})
+/** @see EmailCodeSignInRequest */
+export type EmailCodeSignInRequest = typeof EmailCodeSignInRequest.Type
+
+/**
+ * Body of `POST /api/v1/tenants/{slug}/auth/email-code/verify`: the same
+ * login and the 6-digit code from the mail. A code of another shape is
+ * refused by the service as a wrong code, not as a schema error.
+ */
+export const EmailCodeSignInVerify = strictStruct("EmailCodeSignInVerify", {
+  login: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(254)),
+  code: Schema.String.pipe(Schema.maxLength(32))
+})
+/** @see EmailCodeSignInVerify */
+export type EmailCodeSignInVerify = typeof EmailCodeSignInVerify.Type
+
+/**
+ * The tenant has not enabled passwordless sign-in by e-mail code (setting
+ * `auth.email_code_sign_in`): 403, nothing sent or checked.
+ */
+export class EmailCodeSignInDisabled extends Schema.TaggedError<EmailCodeSignInDisabled>()(
+  "EmailCodeSignInDisabled",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 403, description: "Sign-in by e-mail code is not enabled for this tenant" })
+) {
+  /** The single instance every refusal uses. */
+  static readonly instance = new EmailCodeSignInDisabled({
+    message: "sign-in by e-mail code is not enabled for this tenant"
+  })
+}

@@ -2,11 +2,12 @@
  * The accounts service (issue 18; ARCHITECTURE §1 module `accounts`): mail
  * delivery through the outbox, the self-service password reset and e-mail
  * verification, invitations (`Invitations.ts`, guarded by the `Admin.ts`
- * facade). Passkeys are to come.
+ * facade). Passkeys are identity's.
  *
  * Composed from its seams: `MailQueue.ts` (queuing and the sending
  * subscriber), `PasswordReset.ts` (request and confirm), `EmailVerification.ts`,
- * `MfaEmailCodes.ts` (e-mail login codes as a second factor), over
+ * `MfaEmailCodes.ts` (e-mail login codes as a second factor),
+ * `EmailCodeSignIn.ts` (passwordless sign-in by e-mail code), over
  * `Repo.ts`, `Templates.ts` and the {@link Mailer} transport. Users and
  * passwords are identity's, reached through the {@link AccountUsers} port.
  *
@@ -16,6 +17,7 @@
  * @module
  */
 import { Effect } from "effect"
+import { makeEmailCodeSignIn } from "./EmailCodeSignIn.js"
 import { makeEmailVerification } from "./EmailVerification.js"
 import { makeInvitations } from "./Invitations.js"
 import { makeMailQueue } from "./MailQueue.js"
@@ -34,6 +36,7 @@ export class Accounts extends Effect.Service<Accounts>()("Signet/Accounts", {
     const verification = yield* makeEmailVerification(queue)
     const invitations = yield* makeInvitations(queue)
     const emailCodes = yield* makeMfaEmailCodes(queue)
+    const codeSignIn = yield* makeEmailCodeSignIn(emailCodes)
     return {
       requestPasswordReset: reset.request,
       confirmPasswordReset: reset.confirm,
@@ -42,6 +45,8 @@ export class Accounts extends Effect.Service<Accounts>()("Signet/Accounts", {
       emailVerificationStatus: verification.status,
       sendMfaEmailCode: emailCodes.send,
       verifyMfaEmailCode: emailCodes.verify,
+      sendSignInEmailCode: codeSignIn.send,
+      verifySignInEmailCode: codeSignIn.verify,
       enqueueMail: queue.enqueue,
       /** Unguarded: call through `InvitationAdmin` (permission in the type). */
       invitations,

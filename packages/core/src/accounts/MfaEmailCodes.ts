@@ -29,8 +29,11 @@
  *   transaction that opens the session, so the answer is the TOTP step's
  *   {@link TokenPair}. Every refusal is one `Unauthorized`.
  * - **Audit**: `auth.mfa_email_code_sent`, `auth.mfa_email_code_verified`,
- *   `auth.mfa_email_code_failed` (with the reason), plus identity's
- *   `auth.login` / `auth.mfa_failed`.
+ *   `auth.mfa_email_code_failed` (with the reason), each with the code's
+ *   `purpose`, plus identity's `auth.login` / `auth.mfa_failed`.
+ * - **Purposes**: `issue` and `check` also serve passwordless sign-in
+ *   (`EmailCodeSignIn.ts`, purpose `sign_in`); a code answers only the
+ *   purpose it was mailed for.
  *
  * @module
  */
@@ -51,6 +54,7 @@ import { tenantTx } from "../kernel/Database.js"
 import { parseRule, RateLimiter } from "../kernel/RateLimit.js"
 import { instant } from "../kernel/Sql.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
+import type { EmailCodePurpose } from "./EmailCodeRepo.js"
 import type { makeMailQueue } from "./MailQueue.js"
 import { AccountUsers } from "./Ports.js"
 import { AccountsRepo } from "./Repo.js"
@@ -129,8 +133,16 @@ export const makeMfaEmailCodes = (queue: Effect.Effect.Success<typeof makeMailQu
         return new MfaEmailCodeSent({ message: EMAIL_CODE_SENT_MESSAGE })
       }).pipe(Effect.withSpan("Accounts.sendMfaEmailCode"))
 
-    /** Stores and queues a code for a user with a verified address; otherwise only audits. */
-    const issue = (tenant: { readonly id: string; readonly name: string }, userId: UserId) =>
+    /**
+     * Stores and queues a code for `purpose` to a user with a verified
+     * address, ending the user's earlier codes of that purpose; otherwise
+     * only audits why not. In the caller's transaction.
+     */
+    const issue = (
+      tenant: { readonly id: string; readonly name: string },
+      userId: UserId,
+      purpose: EmailCodePurpose = "mfa"
+    ) =>
       Effect.gen(function* () {
         const user = yield* users.find(userId)
         const verified = Option.isSome(user) ? yield* repo.verifiedRow(userId) : Option.none()
@@ -145,7 +157,7 @@ export const makeMfaEmailCodes = (queue: Effect.Effect.Success<typeof makeMailQu
             action: "auth.mfa_email_code_skipped",
             targetType: "user",
             targetId: userId,
-            after: { reason }
+            after: { reason, purpose }
           })
         }
         const locale = mailLocale(
@@ -155,10 +167,11 @@ export const makeMfaEmailCodes = (queue: Effect.Effect.Success<typeof makeMailQu
         const nowMs = yield* Clock.currentTimeMillis
         const id = yield* newUuid
         const code = newEmailCode()
-        yield* repo.voidEmailCodes(userId, instant(nowMs))
+        yield* repo.voidEmailCodes(userId, purpose, instant(nowMs))
         yield* repo.insertEmailCode({
           id,
           userId,
+          purpose,
           codeHash: hashEmailCode(id, code),
           createdAt: instant(nowMs),
           expiresAt: instant(nowMs + EMAIL_CODE_TTL_MINUTES * 60_000)
@@ -173,26 +186,32 @@ export const makeMfaEmailCodes = (queue: Effect.Effect.Success<typeof makeMailQu
           fromName: tenant.name,
           replyTo: support || undefined
         })
-        yield* audit.record({ action: "auth.mfa_email_code_sent", targetType: "user", targetId: userId })
+        yield* audit.record({
+          action: "auth.mfa_email_code_sent",
+          targetType: "user",
+          targetId: userId,
+          after: { purpose }
+        })
       })
 
     /**
      * Inside identity's login transaction: true when `code` is the user's
-     * live code (then used, and the user's other codes ended); a wrong code
-     * counts a try (the fifth burns it). Audited either way.
+     * live code for `purpose` (then used, and the user's other codes of that
+     * purpose ended); a wrong code counts a try (the fifth burns it). Audited
+     * either way.
      */
-    const check = (userId: UserId, code: string) =>
+    const check = (userId: UserId, code: string, purpose: EmailCodePurpose = "mfa") =>
       Effect.gen(function* () {
         const nowMs = yield* Clock.currentTimeMillis
         const now = instant(nowMs)
-        const live = yield* repo.findLiveEmailCode(userId, now)
+        const live = yield* repo.findLiveEmailCode(userId, purpose, now)
         const fail = (reason: string) =>
           Effect.as(
             audit.record({
               action: "auth.mfa_email_code_failed",
               targetType: "user",
               targetId: userId,
-              after: { reason }
+              after: { reason, purpose }
             }),
             false
           )
@@ -205,8 +224,13 @@ export const makeMfaEmailCodes = (queue: Effect.Effect.Success<typeof makeMailQu
           return yield* fail(burned ? "wrong_code_burned" : "wrong_code")
         }
         if (!(yield* repo.useEmailCode(row.id, now))) return yield* fail("already_used")
-        yield* repo.voidEmailCodes(userId, now)
-        yield* audit.record({ action: "auth.mfa_email_code_verified", targetType: "user", targetId: userId })
+        yield* repo.voidEmailCodes(userId, purpose, now)
+        yield* audit.record({
+          action: "auth.mfa_email_code_verified",
+          targetType: "user",
+          targetId: userId,
+          after: { purpose }
+        })
         return true
       })
 
@@ -223,5 +247,5 @@ export const makeMfaEmailCodes = (queue: Effect.Effect.Success<typeof makeMailQu
         return yield* users.completeMfaLogin(slug, input.mfa_token, client, (userId) => check(userId, input.code))
       }).pipe(Effect.withSpan("Accounts.verifyMfaEmailCode"))
 
-    return { send, verify } as const
+    return { send, verify, issue, check } as const
   })

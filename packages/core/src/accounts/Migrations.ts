@@ -131,6 +131,13 @@ export const accountsMigrations: ModuleMigrations = {
       )`)
       yield* sql.unsafe(`CREATE INDEX mfa_email_codes_user ON mfa_email_codes (tenant_id, user_id)`)
       yield* enableTenantRls("mfa_email_codes")
+    }),
+    // Numbered 0006: 0005 belongs to the sign-in cards slice built beside this one.
+    "0006_email_code_purpose": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      // `mfa`: a second factor after a password; `sign_in`: passwordless sign-in.
+      // A code is good only for the purpose it was mailed for.
+      yield* sql.unsafe(`ALTER TABLE mfa_email_codes ADD COLUMN purpose TEXT NOT NULL DEFAULT 'mfa'`)
     })
   }
 }

@@ -10,6 +10,7 @@
 import type {
   CreateUser,
   LoginResult,
+  SsoRequired,
   TokenPair,
   UserId,
   UserNotFound,
@@ -26,6 +27,7 @@ import type {
   Unauthorized,
   ValidationError
 } from "@signet/contracts/kernel/Errors"
+import type { Tenant } from "@signet/contracts/tenancy/Domain"
 import { Context, type Effect, type Option, type Redacted } from "effect"
 
 /** A user as accounts sees one: enough to address a mail and decide whether to. */
@@ -110,6 +112,24 @@ export class AccountUsers extends Context.Tag("Signet/AccountUsers")<
      * login) names, if it is valid and of tenant `tenantId`; else `None`.
      */
     readonly mfaChallengeUser: (tenantId: string, mfaToken: string) => Effect.Effect<Option.Option<UserId>>
+    /** Whether `email`'s domain signs in only through SSO in `tenant` (issue 19 §2): no code is mailed then. */
+    readonly ssoOnly: (tenant: Tenant, email: string) => Effect.Effect<boolean>
+    /**
+     * Passwordless sign-in (identity's `auth/CodeLogin.ts`): `check` runs in
+     * the transaction that opens the session; false refuses (what `check`
+     * wrote is kept). An account with MFA answers `mfa_required`.
+     * @errors Unauthorized (refused proof, account gone, disabled or locked), SsoRequired
+     */
+    readonly codeLogin: (
+      tenant: Tenant,
+      userId: UserId,
+      client: {
+        readonly ip?: string | undefined
+        readonly userAgent?: string | undefined
+        readonly deviceLabel?: string | undefined
+      },
+      check: (userId: UserId) => Effect.Effect<boolean, never, CurrentTenant | CurrentActor>
+    ) => Effect.Effect<LoginResult, Unauthorized | SsoRequired>
     /**
      * Completes the login's second step with a factor accounts checks
      * (`Mfa.completeLoginWith`): `check` runs in the transaction that opens

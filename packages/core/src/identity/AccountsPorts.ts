@@ -13,6 +13,7 @@ import { Clock, Effect, Layer, Option } from "effect"
 import { type AccountUser, AccountUsers, type Invitee } from "../accounts/Ports.js"
 import { instant } from "../kernel/Sql.js"
 import { Auth } from "./Auth.js"
+import { EMAIL_CODE_FIRST_FACTOR } from "./auth/CodeLogin.js"
 import { SigningKeys } from "./Keys.js"
 import { Mfa } from "./Mfa.js"
 import { UsersRepo } from "./repo/Users.js"
@@ -49,7 +50,10 @@ export const accountUsersLayer: Layer.Layer<AccountUsers, never, Identity | Auth
         mfaChallengeUser: (tenantId, mfaToken) =>
           keys.verify("mfa", mfaToken).pipe(
             Effect.map((p) =>
-              p.tid === tenantId && typeof p.sub === "string" ? Option.some(p.sub as UserId) : Option.none()
+              // A challenge whose first factor was a mailed code is not for another mailed code.
+              p.tid === tenantId && typeof p.sub === "string" && p.first !== EMAIL_CODE_FIRST_FACTOR
+                ? Option.some(p.sub as UserId)
+                : Option.none()
             ),
             Effect.orElseSucceed(() => Option.none<UserId>())
           ),
@@ -88,6 +92,8 @@ export const accountUsersLayer: Layer.Layer<AccountUsers, never, Identity | Auth
               })
             )
           ).pipe(Effect.map((rows) => rows.map(toInvitee))),
+        ssoOnly: (tenant, email) => auth.ssoOnlyConnection(tenant, email).pipe(Effect.map(Option.isSome)),
+        codeLogin: (tenant, userId, client, check) => auth.codeLogin(tenant, userId, client, check),
         signIn: (slug, login, password, client) =>
           auth
             .login(slug, { login, password }, client)

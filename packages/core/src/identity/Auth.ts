@@ -24,13 +24,15 @@
  * lockout), `auth/Tokens.ts` (refresh rotation, token validation),
  * `auth/Sessions.ts` (listing and revoking sessions), `auth/Passwords.ts`
  * (password change and reset, disabling and deleting users),
- * `auth/Federated.ts` (a session for a user an SSO IdP authenticated), sharing
+ * `auth/Federated.ts` (a session for a user an SSO IdP authenticated),
+ * `auth/CodeLogin.ts` (passwordless sign-in with a mailed code), sharing
  * `auth/Kit.ts` (access tokens, opening and revoking sessions), over the
  * repositories `repo/Sessions.ts` and `repo/Users.ts`.
  *
  * @module
  */
 import { Effect } from "effect"
+import { makeCodeLogin } from "./auth/CodeLogin.js"
 import { makeFederated } from "./auth/Federated.js"
 import { makeKit } from "./auth/Kit.js"
 import { makeLogin } from "./auth/Login.js"
@@ -55,6 +57,7 @@ export class Auth extends Effect.Service<Auth>()("Signet/Auth", {
       ...makeSessions(kit),
       ...makePasswords(kit),
       ...makeFederated(kit),
+      ...makeCodeLogin(kit),
       openSession: kit.openSession,
       revokeSessions: kit.revokeSessions,
       accessTtlSeconds: TOKEN_KINDS.access.ttlSeconds

@@ -88,6 +88,12 @@ export const SETTINGS: ReadonlyMap<string, SettingDefinition> = new Map(
       "Let users with MFA and a verified e-mail address finish a login with a code mailed to them (issue 18)"
     ),
     define(
+      "auth.email_code_sign_in",
+      Schema.Boolean,
+      false,
+      "Let users with a verified e-mail address sign in with a code mailed to them instead of a password (issue 18)"
+    ),
+    define(
       "profile.self_edit",
       Schema.Array(Schema.Literal("display_name", "locale", "time_zone", "avatar_url")).pipe(Schema.maxItems(4)),
       ["display_name", "locale", "time_zone", "avatar_url"],

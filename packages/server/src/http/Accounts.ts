@@ -30,6 +30,12 @@ export const AccountsHttp = (config: ServerConfig) =>
       .handle("verifyMfaEmailCode", ({ path, payload }) =>
         Effect.flatMap(clientInfo(config), (c) => Accounts.use((a) => a.verifyMfaEmailCode(path.slug, payload, c)))
       )
+      .handle("sendSignInEmailCode", ({ path, payload }) =>
+        Effect.flatMap(clientInfo(config), (c) => Accounts.use((a) => a.sendSignInEmailCode(path.slug, payload, c)))
+      )
+      .handle("verifySignInEmailCode", ({ path, payload }) =>
+        Effect.flatMap(clientInfo(config), (c) => Accounts.use((a) => a.verifySignInEmailCode(path.slug, payload, c)))
+      )
       .handle("confirmEmailVerification", ({ path, payload }) =>
         Effect.flatMap(clientInfo(config), (c) =>
           Accounts.use((a) => a.confirmEmailVerification(path.slug, payload, c))

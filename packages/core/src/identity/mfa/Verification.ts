@@ -10,6 +10,7 @@ import { Unauthorized, ValidationError } from "@signet/contracts/kernel/Errors"
 import { Clock, DateTime, Effect } from "effect"
 import { instant } from "../../kernel/Sql.js"
 import type { ClientInfo } from "../Auth.js"
+import { EMAIL_CODE_FIRST_FACTOR } from "../auth/CodeLogin.js"
 import type { Kit } from "./Kit.js"
 
 /** The verification seam of the MFA service; see the module comment. */
@@ -55,6 +56,8 @@ export const makeVerification = (kit: Kit) => {
       const tenant = yield* tenancy.resolveActive(slug)
       const payload = yield* keys.verify("mfa", mfaToken)
       if (payload.tid !== tenant.id || typeof payload.sub !== "string") return yield* invalid
+      // A mailed code was this login's first factor: the second must be another one.
+      if (method === "email_code" && payload.first === EMAIL_CODE_FIRST_FACTOR) return yield* invalid
       const userId = payload.sub
       const actor = { kind: "user" as const, id: userId, ip: client.ip, userAgent: client.userAgent }
       const asUser = <A, E2, R2>(self: Effect.Effect<A, E2, R2>) =>

@@ -1,0 +1,113 @@
+/**
+ * Passwordless sign-in with a proof accounts checks — a 6-digit code mailed
+ * to the account's verified address (issue 18 "E-mail one-time codes … for
+ * passwordless sign-in"; Keycloak's and Zitadel's e-mail OTP login). The
+ * code takes the password's place, nothing more:
+ *
+ * - the account must be active and not locked, and its address must not be
+ *   in a domain that signs in through SSO only (issue 19 §2);
+ * - the proof is checked inside the transaction that opens the session, so a
+ *   code is consumed by exactly the sign-in it opens; a refused proof keeps
+ *   what the check wrote (its counted try) and answers one `Unauthorized`;
+ * - an account with MFA gets the password login's `mfa_required` challenge,
+ *   marked `first: "email_code"`: its second step is TOTP, a recovery code
+ *   or a passkey — never a second e-mail code, since the mailbox already
+ *   proved the first factor (`Mfa.completeLoginWith` and the accounts port
+ *   refuse such a challenge for e-mail codes).
+ *
+ * @module
+ */
+import { type LoginResult, SsoRequired, type UserId } from "@signet/contracts/identity/Domain"
+import { CurrentActor } from "@signet/contracts/kernel/Context"
+import { Unauthorized } from "@signet/contracts/kernel/Errors"
+import type { Tenant } from "@signet/contracts/tenancy/Domain"
+import { Clock, DateTime, Effect, Option } from "effect"
+import { instant } from "../../kernel/Sql.js"
+import type { ClientInfo, Kit } from "./Kit.js"
+
+/** The `first` claim of an MFA challenge whose first factor was a mailed code. */
+export const EMAIL_CODE_FIRST_FACTOR = "email_code"
+
+/** The code-login seam of the authentication service; see the module comment. */
+export const makeCodeLogin = (kit: Kit) => {
+  const { audit, events, identity, keys, users, inTx, withTenant } = kit
+  const refused = new Unauthorized({ message: "invalid code or login" })
+
+  /** The SSO connection that `email`'s domain must sign in through, if any (issue 19 §2). */
+  const ssoOnlyConnection = (tenant: Tenant, email: string) =>
+    withTenant(tenant, inTx(kit.ssoOnly.connectionFor(email)))
+
+  /**
+   * Signs in `userId` of `tenant` once `check(userId)` (run in the session's
+   * transaction) accepts the proof; see the module comment.
+   * @errors Unauthorized (the proof refused, the account gone, disabled or
+   *   locked: one answer), SsoRequired (403: the address's domain is SSO-only)
+   */
+  const codeLogin = <R>(
+    tenant: Tenant,
+    userId: UserId,
+    client: ClientInfo,
+    check: (userId: UserId) => Effect.Effect<boolean, never, R>
+  ) =>
+    withTenant(
+      tenant,
+      Effect.gen(function* () {
+        const outcome = yield* inTx(
+          Effect.gen(function* () {
+            const nowMs = yield* Clock.currentTimeMillis
+            const row = Option.getOrUndefined(yield* identity.findRow(userId))
+            const locked = row?.locked_until != null && DateTime.toEpochMillis(row.locked_until) > nowMs
+            if (row === undefined || row.status !== "active" || locked) return { ok: false as const }
+            const sso = yield* kit.ssoOnly.connectionFor(row.email)
+            if (Option.isSome(sso)) return { ok: false as const, sso: sso.value }
+            if (!(yield* check(userId))) return { ok: false as const }
+            if (row.mfa_enabled) {
+              const challenge = yield* keys.sign("mfa", {
+                sub: userId,
+                tid: tenant.id,
+                device_label: client.deviceLabel ?? null,
+                first: EMAIL_CODE_FIRST_FACTOR
+              })
+              yield* audit.record({
+                action: "auth.mfa_challenge",
+                targetType: "user",
+                targetId: userId,
+                after: { first: EMAIL_CODE_FIRST_FACTOR }
+              })
+              return {
+                ok: true as const,
+                result: { status: "mfa_required", mfa_token: challenge.token, expires_in: challenge.expiresIn }
+              }
+            }
+            yield* users.setLastLogin(userId, instant(nowMs))
+            const tokens = yield* kit.openSession(
+              tenant,
+              { ...row, last_login_at: DateTime.unsafeMake(nowMs) },
+              client,
+              false
+            )
+            yield* audit.record({
+              action: "auth.login",
+              targetType: "session",
+              targetId: tokens.session_id,
+              after: { user_id: userId, method: EMAIL_CODE_FIRST_FACTOR, device_label: client.deviceLabel ?? null }
+            })
+            yield* events.publish({
+              type: "signet.auth.login",
+              subject: userId,
+              data: { session_id: tokens.session_id }
+            })
+            return { ok: true as const, result: { status: "authenticated", tokens } }
+          })
+        )
+        if (outcome.ok) return outcome.result as LoginResult
+        if ("sso" in outcome && outcome.sso !== undefined)
+          return yield* new SsoRequired({ message: "this account signs in through SSO only", connection: outcome.sso })
+        return yield* refused
+      }).pipe(
+        Effect.provideService(CurrentActor, { kind: "user", id: userId, ip: client.ip, userAgent: client.userAgent })
+      )
+    ).pipe(Effect.withSpan("Auth.codeLogin"))
+
+  return { ssoOnlyConnection, codeLogin } as const
+}
