@@ -12,7 +12,7 @@ import { AcademicsCommand, AcademicsQuery } from "./academics/Rpc.js"
 import { AccessApi } from "./access/Api.js"
 import { AccessCommand, AccessQuery } from "./access/Rpc.js"
 import { AccountsApi, AccountsSelfApi, InvitationsApi } from "./accounts/Api.js"
-import { AccountsCommand } from "./accounts/Rpc.js"
+import { AccountsAuthService, AccountsCommand } from "./accounts/Rpc.js"
 import { ActivitiesApi } from "./activities/Api.js"
 import { ActivitiesCommand, ActivitiesQuery } from "./activities/Rpc.js"
 import { AttendanceApi } from "./attendance/Api.js"
@@ -150,6 +150,7 @@ export const SignetRpcs = TenantQuery.merge(
   AccessQuery.middleware(RpcTenantAuth),
   AccessCommand.middleware(RpcTenantAuth),
   AccountsCommand,
+  AccountsAuthService,
   AcademicsQuery,
   AcademicsCommand,
   AttendanceQuery,

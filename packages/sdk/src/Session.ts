@@ -27,6 +27,21 @@ export type Credentials =
        */
       readonly emailCode?: (() => Promise<string>) | undefined
     }
+  | {
+      /**
+       * Passwordless sign-in by e-mail code (issue 18; the tenant setting
+       * `auth.email_code_sign_in` must be on and the address verified): the
+       * client asks the server to mail a 6-digit code to `login`'s account
+       * (`POST …/auth/email-code`), then calls `signInCode` for it and sends
+       * it (`…/email-code/verify`). Rejects with `EmailCodeSignInDisabled`
+       * (403), `Unauthorized` (unknown login; wrong, expired, used or burned
+       * code), `SsoRequired`, `RateLimited`.
+       */
+      readonly login: string
+      readonly signInCode: () => Promise<string>
+      /** Asked for the TOTP code when the account has MFA (an e-mail code is no second factor here). */
+      readonly totp?: (() => Promise<string>) | undefined
+    }
   | { /** An API key (`sg_…`), scoped to permissions. */ readonly apiKey: string }
   | {
       /** Tokens you already hold (e.g. from your own login flow). */ readonly accessToken: string
@@ -141,6 +156,30 @@ export const makeSession = (options: SignetClientOptions) => {
     return tokens.user
   }
 
+  /**
+   * Signs in without a password: mails a code to `loginName`'s verified
+   * address, asks `signInCode` for it, and answers the challenge with `totp`
+   * when the account has MFA. Answers the user.
+   */
+  const codeLogin = async (loginName: string, signInCode: () => Promise<string>, totp?: () => Promise<string>) => {
+    const r = await raw()
+    await toPromise(r.accounts.sendSignInEmailCode({ path: { slug }, payload: { login: loginName } }))
+    const code = await signInCode()
+    const result = await toPromise(
+      r.accounts.verifySignInEmailCode({ path: { slug }, payload: { login: loginName, code } })
+    )
+    if (result.status === "authenticated") {
+      await store(result.tokens)
+      return result.tokens.user
+    }
+    if (!totp) throw new Error("this account has MFA: pass credentials.totp to answer the challenge")
+    const tokens = await toPromise(
+      r.auth.mfa({ path: { slug }, payload: { mfa_token: result.mfa_token, code: await totp() } })
+    )
+    await store(tokens)
+    return tokens.user
+  }
+
   const refreshNow = () =>
     once(async () => {
       if (!state.refresh) return false
@@ -153,6 +192,10 @@ export const makeSession = (options: SignetClientOptions) => {
     if (state.access === undefined && creds && "password" in creds)
       await once(async () => {
         if (state.access === undefined) await login(creds.login, creds.password, creds.totp, creds.emailCode)
+      })
+    else if (state.access === undefined && creds && "signInCode" in creds)
+      await once(async () => {
+        if (state.access === undefined) await codeLogin(creds.login, creds.signInCode, creds.totp)
       })
     else if (state.refresh && Date.now() > state.expiresAt - leewayMs) await refreshNow()
   }

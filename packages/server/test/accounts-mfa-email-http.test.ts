@@ -6,9 +6,10 @@
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
 import { MailSink, waitForMail } from "@signet/core/testing/smtp"
-import { call, expectProblem, onboardTenant, TEST_PASSWORD } from "@signet/server/testing"
+import { makeRpcClient } from "@signet/sdk"
+import { call, expectProblem, onboardTenant, TEST_PASSWORD, TestServer } from "@signet/server/testing"
 import { testServerWithMail } from "@signet/server/testing/mail"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import { generate } from "otplib"
 
 const CODE_MARKER = "finish signing in"
@@ -105,6 +106,23 @@ for (const dialect of testDialects()) {
           const token = yield* challenge(slug, email)
           expect(expectProblem(yield* sendCode(slug, token), 403).code).toBe("MfaEmailCodesDisabled")
           expect(expectProblem(yield* verifyCode(slug, token, "123456"), 403).code).toBe("MfaEmailCodesDisabled")
+        })
+      )
+
+      it.scoped("over RPC (AccountsAuthService): Login's challenge, SendMfaEmailCode, VerifyMfaEmailCode", () =>
+        Effect.gen(function* () {
+          const slug = `mailcode-rpc-${dialect}`
+          const email = yield* setup(slug, true)
+          const rpc = yield* makeRpcClient({ baseUrl: (yield* TestServer).url })
+          const login = yield* rpc.Login({
+            tenant: slug,
+            request: { login: email, password: Redacted.make(TEST_PASSWORD) }
+          })
+          if (login.status !== "mfa_required") throw new Error("expected an MFA challenge")
+          yield* rpc.SendMfaEmailCode({ tenant: slug, request: { mfa_token: login.mfa_token } })
+          const code = yield* nthCode(email, 1)
+          const pair = yield* rpc.VerifyMfaEmailCode({ tenant: slug, request: { mfa_token: login.mfa_token, code } })
+          expect(pair.user.email).toBe(email)
         })
       )
     }

@@ -6,12 +6,35 @@
  * (`RpcTenantAuth`), never an argument. Accepting an invitation stays on
  * REST: it is unauthenticated, by the mailed link.
  *
+ * `AccountsAuthService`: the e-mail code steps of a sign-in, unauthenticated
+ * like `AuthService.Login` (the tenant is an argument; the login's
+ * `mfa_token`, or the mailed code, is the credential).
+ *
  * @module
  */
 import { Rpc, RpcGroup } from "@effect/rpc"
 import { Schema } from "effect"
+import { LoginResult, SsoRequired, TokenPair } from "../identity/Domain.js"
 import { RpcTenantAuth } from "../identity/Rpc.js"
-import { Conflict, Forbidden, NotFound, QuotaExceeded, RateLimited, ValidationError } from "../kernel/Errors.js"
+import {
+  Conflict,
+  Forbidden,
+  NotFound,
+  QuotaExceeded,
+  RateLimited,
+  Unauthorized,
+  ValidationError
+} from "../kernel/Errors.js"
+import { TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
+import {
+  EmailCodeSignInDisabled,
+  EmailCodeSignInRequest,
+  EmailCodeSignInVerify,
+  MfaEmailCodeRequest,
+  MfaEmailCodeSent,
+  MfaEmailCodesDisabled,
+  MfaEmailCodeVerify
+} from "./Domain.js"
 import { BulkInvite, BulkInviteSummary, CreateInvitation, Invitation, InvitationStatus } from "./Invitations.js"
 
 /** Errors every invitation procedure can answer (tenant and credential errors come from the middleware). */
@@ -47,3 +70,35 @@ export class AccountsCommand extends RpcGroup.make(
     error: Schema.Union(...Base, Conflict, QuotaExceeded)
   })
 ).middleware(RpcTenantAuth) {}
+
+/** Errors of every e-mail code step besides its own. */
+const CodeBase = [RateLimited, TenantNotFound, TenantSuspended] as const
+
+/**
+ * E-mail code steps of a sign-in (issue 18), as the REST endpoints
+ * `…/auth/email-code[/verify]` (passwordless, tenant setting
+ * `auth.email_code_sign_in`) and `…/auth/mfa/email-code[/verify]` (second
+ * factor, `auth.mfa_email_codes`). Same payloads, answers and errors.
+ */
+export class AccountsAuthService extends RpcGroup.make(
+  Rpc.make("SendSignInEmailCode", {
+    payload: { tenant: Schema.String, request: EmailCodeSignInRequest },
+    success: MfaEmailCodeSent,
+    error: Schema.Union(EmailCodeSignInDisabled, ...CodeBase)
+  }),
+  Rpc.make("VerifySignInEmailCode", {
+    payload: { tenant: Schema.String, request: EmailCodeSignInVerify },
+    success: LoginResult,
+    error: Schema.Union(EmailCodeSignInDisabled, Unauthorized, SsoRequired, ...CodeBase)
+  }),
+  Rpc.make("SendMfaEmailCode", {
+    payload: { tenant: Schema.String, request: MfaEmailCodeRequest },
+    success: MfaEmailCodeSent,
+    error: Schema.Union(MfaEmailCodesDisabled, Unauthorized, ...CodeBase)
+  }),
+  Rpc.make("VerifyMfaEmailCode", {
+    payload: { tenant: Schema.String, request: MfaEmailCodeVerify },
+    success: TokenPair,
+    error: Schema.Union(MfaEmailCodesDisabled, Unauthorized, ...CodeBase)
+  })
+) {}

@@ -31,6 +31,6 @@ export const RpcHandlers = (config: ServerConfig) =>
     OidcClientsRpc,
     OAuthRpc,
     SsoRpc,
-    AccountsRpc,
+    AccountsRpc(config),
     ActivitiesRpc
   )
