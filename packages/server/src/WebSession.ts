@@ -17,6 +17,7 @@ import {
   Auth,
   CSRF_COOKIE,
   CSRF_HEADER,
+  type EmailCodeSignInVerify,
   Forbidden,
   type LoginRequest,
   Mfa,
@@ -140,6 +141,21 @@ export const webAcceptInvitation = (config: ServerConfig, slug: string, payload:
   Effect.gen(function* () {
     const client = yield* clientInfo(config)
     const result = yield* Accounts.use((a) => a.acceptInvitation(slug, payload, client))
+    if (result.status === "mfa_required") return result
+    yield* setSessionCookies(config, slug, result.tokens)
+    return { status: "authenticated" as const, tokens: tokensOf(result.tokens) }
+  })
+
+/**
+ * Browser sign-in by e-mail code (issue 18): core checks the mailed code and
+ * signs in (or answers the MFA challenge); the session goes into cookies
+ * exactly as after {@link webLogin}.
+ * @errors EmailCodeSignInDisabled, Unauthorized, SsoRequired, RateLimited, TenantNotFound, TenantSuspended
+ */
+export const webSignInEmailCode = (config: ServerConfig, slug: string, payload: typeof EmailCodeSignInVerify.Type) =>
+  Effect.gen(function* () {
+    const client = yield* clientInfo(config)
+    const result = yield* Accounts.use((a) => a.verifySignInEmailCode(slug, payload, client))
     if (result.status === "mfa_required") return result
     yield* setSessionCookies(config, slug, result.tokens)
     return { status: "authenticated" as const, tokens: tokensOf(result.tokens) }

@@ -37,7 +37,8 @@ import {
   PasswordResetConfirm,
   PasswordResetDone,
   PasswordResetRequest,
-  PasswordResetRequested
+  PasswordResetRequested,
+  SignInMethods
 } from "./Domain.js"
 import {
   AcceptInvitation,
@@ -116,6 +117,13 @@ export class AccountsApi extends HttpApiGroup.make("accounts")
       )
   )
   .add(
+    HttpApiEndpoint.get("signInMethods")`/api/v1/tenants/${slug}/auth/methods`
+      .addSuccess(SignInMethods)
+      .addError(TenantNotFound)
+      .addError(TenantSuspended)
+      .annotate(OpenApi.Summary, "The optional sign-in methods the tenant enabled (unauthenticated)")
+  )
+  .add(
     HttpApiEndpoint.post("sendSignInEmailCode")`/api/v1/tenants/${slug}/auth/email-code`
       .setPayload(EmailCodeSignInRequest)
       .addSuccess(MfaEmailCodeSent, { status: 202 })
@@ -186,6 +194,21 @@ export class AccountsApi extends HttpApiGroup.make("accounts")
       .annotate(
         OpenApi.Summary,
         "Browser invitation acceptance: as acceptInvitation, the refresh token set as the browser login's cookie"
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("verifySignInEmailCodeWeb")`/api/v1/tenants/${slug}/web/email-code/verify`
+      .setPayload(EmailCodeSignInVerify)
+      .addSuccess(WebLoginResult)
+      .addError(EmailCodeSignInDisabled)
+      .addError(SsoRequired)
+      .addError(Unauthorized)
+      .addError(RateLimited)
+      .addError(TenantNotFound)
+      .addError(TenantSuspended)
+      .annotate(
+        OpenApi.Summary,
+        "Browser sign-in by e-mail code: as verifySignInEmailCode, the refresh token set as the browser login's cookie"
       )
   )
   .annotate(OpenApi.Title, "Accounts") {}

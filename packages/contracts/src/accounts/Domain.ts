@@ -179,3 +179,16 @@ export class EmailCodeSignInDisabled extends Schema.TaggedError<EmailCodeSignInD
     message: "sign-in by e-mail code is not enabled for this tenant"
   })
 }
+
+/**
+ * Answer of `GET /api/v1/tenants/{slug}/auth/methods` (issue 18): which of
+ * the optional sign-in methods the tenant enabled, so a sign-in page offers
+ * only those. Passwords and passkeys are always on; SSO is per address
+ * (`…/sso/discover`).
+ */
+export class SignInMethods extends Schema.Class<SignInMethods>("SignInMethods")({
+  /** Passwordless sign-in by e-mail code (`auth.email_code_sign_in`). */
+  email_code: Schema.Boolean,
+  /** E-mail codes as a second factor (`auth.mfa_email_codes`). */
+  mfa_email_codes: Schema.Boolean
+}) {}

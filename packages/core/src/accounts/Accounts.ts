@@ -47,6 +47,7 @@ export class Accounts extends Effect.Service<Accounts>()("Signet/Accounts", {
       verifyMfaEmailCode: emailCodes.verify,
       sendSignInEmailCode: codeSignIn.send,
       verifySignInEmailCode: codeSignIn.verify,
+      signInMethods: codeSignIn.methods,
       enqueueMail: queue.enqueue,
       /** Unguarded: call through `InvitationAdmin` (permission in the type). */
       invitations,

@@ -38,7 +38,8 @@ import {
   EmailCodeSignInDisabled,
   type EmailCodeSignInRequest,
   type EmailCodeSignInVerify,
-  MfaEmailCodeSent
+  MfaEmailCodeSent,
+  SignInMethods
 } from "@signet/contracts/accounts/Domain"
 import { type Actor, CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Unauthorized } from "@signet/contracts/kernel/Errors"
@@ -155,5 +156,19 @@ export const makeEmailCodeSignIn = (codes: Effect.Effect.Success<ReturnType<type
         )
       }).pipe(Effect.withSpan("Accounts.verifySignInEmailCode"))
 
-    return { send, verify } as const
+    /**
+     * Which optional sign-in methods the tenant `slug` enabled.
+     * @errors TenantNotFound, TenantSuspended
+     */
+    const methods = (slug: string) =>
+      Effect.gen(function* () {
+        const tenant = yield* tenancy.resolveActive(slug)
+        const on = (key: string) => Effect.map(tenancy.settingValue<boolean>(tenant.id, key), (v) => v === true)
+        return new SignInMethods({
+          email_code: yield* on("auth.email_code_sign_in"),
+          mfa_email_codes: yield* on("auth.mfa_email_codes")
+        })
+      })
+
+    return { send, verify, methods } as const
   })

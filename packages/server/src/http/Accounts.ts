@@ -12,7 +12,7 @@ import { Accounts, InvitationAdmin as I, policyUse, SignetApi } from "@signet/co
 import { Effect } from "effect"
 import { asPrincipal, clientInfo } from "../Auth.js"
 import type { ServerConfig } from "../Config.js"
-import { webAcceptInvitation } from "../WebSession.js"
+import { webAcceptInvitation, webSignInEmailCode } from "../WebSession.js"
 
 /** Handlers for requesting and confirming a password reset. */
 export const AccountsHttp = (config: ServerConfig) =>
@@ -30,6 +30,7 @@ export const AccountsHttp = (config: ServerConfig) =>
       .handle("verifyMfaEmailCode", ({ path, payload }) =>
         Effect.flatMap(clientInfo(config), (c) => Accounts.use((a) => a.verifyMfaEmailCode(path.slug, payload, c)))
       )
+      .handle("signInMethods", ({ path }) => Accounts.use((a) => a.signInMethods(path.slug)))
       .handle("sendSignInEmailCode", ({ path, payload }) =>
         Effect.flatMap(clientInfo(config), (c) => Accounts.use((a) => a.sendSignInEmailCode(path.slug, payload, c)))
       )
@@ -45,6 +46,7 @@ export const AccountsHttp = (config: ServerConfig) =>
         Effect.flatMap(clientInfo(config), (c) => Accounts.use((a) => a.acceptInvitation(path.slug, payload, c)))
       )
       .handle("acceptInvitationWeb", ({ path, payload }) => webAcceptInvitation(config, path.slug, payload))
+      .handle("verifySignInEmailCodeWeb", ({ path, payload }) => webSignInEmailCode(config, path.slug, payload))
   )
 
 /** Handlers for the signed-in user's e-mail verification (tenant and actor from the verified token). */
