@@ -3,7 +3,8 @@
  * (student, teacher, admin, account), the areas loaded on demand so the
  * student's sign path stays small.
  *
- * Routes: `/` (choose the school), `/t/{slug}/login`, `/t/{slug}/forgot`,
+ * Routes: `/` (choose the school), `/t/{slug}/login`, `/t/{slug}/login/code` (sign-in by e-mail code,
+ * `pages/LoginCode.tsx`), `/t/{slug}/forgot`,
  * `/t/{slug}/reset?token=…`, `/t/{slug}/verify-email?token=…` (the account
  * mails' links, `pages/Recovery.tsx`), `/t/{slug}/invite?token=…` (`pages/Invite.tsx`), `/t/{slug}` (home of
  * the user's type), `/t/{slug}/sign?c=…&k=…` (the QR codes' link),
@@ -30,6 +31,7 @@ const Student = lazy(() => import("./pages/student/index.js").then((m) => m.Stud
 const Teacher = lazy(() => import("./pages/teacher/index.js").then((m) => m.TeacherArea))
 const Admin = lazy(() => import("./pages/admin/index.js").then((m) => m.AdminArea))
 const Account = lazy(() => import("./pages/account/index.js").then((m) => m.AccountArea))
+const LoginCode = lazy(() => import("./pages/LoginCode.js").then((m) => m.LoginCode))
 const Forgot = lazy(() => import("./pages/Recovery.js").then((m) => m.Forgot))
 const Reset = lazy(() => import("./pages/Recovery.js").then((m) => m.Reset))
 const VerifyEmail = lazy(() => import("./pages/Recovery.js").then((m) => m.VerifyEmail))
@@ -67,6 +69,7 @@ const App = () => (
       <Router>
         <Route path="/" component={TenantPicker} />
         <Route path="/t/:slug/login" component={Login} />
+        <Route path="/t/:slug/login/code" component={LoginCode} />
         <Route path="/t/:slug/sign" component={Sign} />
         <Route path="/t/:slug/forgot" component={Forgot} />
         <Route path="/t/:slug/reset" component={Reset} />

@@ -30,7 +30,18 @@ export const common = {
       passkeyMfa: "Use a passkey instead",
       passkeyFailed: "No passkey of this school was used, or it was not accepted. Try again or use your password.",
       sso: "Continue with your school account",
-      ssoRequired: "This address signs in with your school account, not a password."
+      ssoRequired: "This address signs in with your school account, not a password.",
+      byCode: "E-mail me a sign-in code instead"
+    },
+    codeLogin: {
+      title: "Sign in with an e-mail code",
+      send: "E-mail me a code",
+      sent: "If your account has a verified e-mail address, a 6-digit code is on its way to it. It is valid for 10 minutes.",
+      code: "Code from the e-mail",
+      badCode: "That code is not valid, has expired or was already used. Ask for a new one.",
+      again: "Send a new code",
+      disabled: "Your school does not offer sign-in by e-mail code.",
+      password: "Sign in with a password instead"
     },
     ssoError: {
       email_missing: "Your school account did not share an e-mail address with Signet. Ask your administrator.",
@@ -143,7 +154,18 @@ export const common = {
       passkeyFailed:
         "Aucune clé d'accès de cet établissement n'a été utilisée, ou elle a été refusée. Réessayez ou utilisez votre mot de passe.",
       sso: "Continuer avec le compte de l'établissement",
-      ssoRequired: "Cette adresse se connecte avec le compte de l'établissement, pas avec un mot de passe."
+      ssoRequired: "Cette adresse se connecte avec le compte de l'établissement, pas avec un mot de passe.",
+      byCode: "Recevoir plutôt un code de connexion par e-mail"
+    },
+    codeLogin: {
+      title: "Connexion avec un code reçu par e-mail",
+      send: "M'envoyer un code",
+      sent: "Si votre compte a une adresse e-mail vérifiée, un code à 6 chiffres vient d'y être envoyé. Il est valable 10 minutes.",
+      code: "Code reçu par e-mail",
+      badCode: "Ce code n'est pas valide, a expiré ou a déjà servi. Demandez-en un nouveau.",
+      again: "Envoyer un nouveau code",
+      disabled: "Votre établissement ne propose pas la connexion par code e-mail.",
+      password: "Se connecter plutôt avec un mot de passe"
     },
     ssoError: {
       email_missing:

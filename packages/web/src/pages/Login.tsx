@@ -5,6 +5,8 @@
  * A passkey signs in without a password (discoverable credential) or
  * answers the second step in place of the code (issue 18); the WebAuthn
  * library is loaded only when the button is pressed.
+ * When the school enabled sign-in by e-mail code (`…/auth/methods`), a link
+ * leads to `pages/LoginCode.tsx`.
  * Returns to `?next=` (a path of this app only) or the user's home. A
  * `next` that is an interaction of the tenant's OpenID Connect provider
  * (`/t/{slug}/oidc/interaction/{uid}`, issue 19 §1: a server path, not a
@@ -21,9 +23,11 @@
  *
  * @module
  */
+
+import { AccountsApi } from "@signet/contracts/accounts/Api"
 import { PasskeyAuthApi } from "@signet/contracts/identity/PasskeysApi"
 import { Redacted } from "effect"
-import { useState } from "preact/hooks"
+import { useEffect, useState } from "preact/hooks"
 import { useLocation } from "preact-iso"
 import { type ApiError, adopt, call, runWeb } from "../app/api.js"
 import { useT } from "../app/i18n.js"
@@ -63,6 +67,14 @@ export const Login = ({ slug }: { slug: string }) => {
   const [error, setError] = useState<string | undefined>(undefined)
   document.title = `${t("login.title")} · Signet`
   const sso = useSso(slug, query, setError)
+  // Sign-in by e-mail code is offered only when the school enabled it.
+  const [byCode, setByCode] = useState(false)
+  useEffect(() => {
+    call(AccountsApi, (c) => c.accounts.signInMethods({ path: { slug } })).then(
+      (m) => setByCode(m.email_code),
+      () => setByCode(false)
+    )
+  }, [slug])
 
   const explain = (e: ApiError) => {
     if (e.tag === "RateLimited") return t("login.rateLimited", { seconds: Math.ceil(e.retryAfter ?? 60) })
@@ -194,6 +206,15 @@ export const Login = ({ slug }: { slug: string }) => {
           <button type="button" class="secondary" disabled={busy} onClick={() => void passkey()}>
             {mfa === undefined ? t("login.passkey") : t("login.passkeyMfa")}
           </button>
+        </p>
+      )}
+      {mfa === undefined && byCode && (
+        <p>
+          <a
+            href={`/t/${encodeURIComponent(slug)}/login/code${query["next"] ? `?next=${encodeURIComponent(query["next"])}` : ""}`}
+          >
+            {t("login.byCode")}
+          </a>
         </p>
       )}
       {mfa === undefined && (

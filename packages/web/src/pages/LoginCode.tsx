@@ -1,0 +1,145 @@
+/**
+ * Sign-in by e-mail code (`/t/{slug}/login/code`, issue 18): the user types
+ * their e-mail address or username, the school mails a 6-digit code to the
+ * account's verified address (`accounts.sendSignInEmailCode`, the same
+ * answer whether or not an account matched), and the code signs them in
+ * with the browser session's cookies (`accounts.verifySignInEmailCodeWeb`).
+ * An account with MFA is then asked for its authenticator code (`web.mfa`).
+ * Offered by the sign-in page only when the school enabled it
+ * (`accounts.signInMethods`); returns to `?next=` like that page.
+ *
+ * @module
+ */
+import { AccountsApi } from "@signet/contracts/accounts/Api"
+import { useState } from "preact/hooks"
+import { useLocation } from "preact-iso"
+import { type ApiError, adopt, call, runWeb } from "../app/api.js"
+import { useT } from "../app/i18n.js"
+import { destination, finishOidc, oidcInteraction } from "./LoginSso.js"
+
+/** The sign-in-by-code page. */
+export const LoginCode = ({ slug }: { slug: string }) => {
+  const t = useT()
+  const { route, query } = useLocation()
+  const [login, setLogin] = useState<string | undefined>(undefined)
+  const [mfa, setMfa] = useState<string | undefined>(undefined)
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | undefined>(undefined)
+  document.title = `${t("codeLogin.title")} · Signet`
+
+  const explain = (e: ApiError) => {
+    if (e.tag === "RateLimited") return t("login.rateLimited", { seconds: Math.ceil(e.retryAfter ?? 60) })
+    if (e.tag === "TenantSuspended") return t("login.suspended")
+    if (e.tag === "TenantNotFound") return t("login.unknownTenant")
+    if (e.tag === "EmailCodeSignInDisabled") return t("codeLogin.disabled")
+    if (e.tag === "SsoRequired") return t("login.ssoRequired")
+    if (e.tag === "Unauthorized") return mfa ? t("login.badCode") : t("codeLogin.badCode")
+    if (e.tag === "NetworkError") return t("error.network")
+    return t("error.generic", { message: e.message })
+  }
+
+  /** Signed in: the destination (or the OpenID Connect interaction that asked). */
+  const done = async (tokens: Parameters<typeof adopt>[1]) => {
+    adopt(slug, tokens)
+    if (oidcInteraction(slug, query["next"])) return await finishOidc(query["next"]!, tokens.access_token)
+    route(destination(slug, query["next"]), true)
+  }
+
+  const submit = async (ev: Event) => {
+    ev.preventDefault()
+    const form = new FormData(ev.target as HTMLFormElement)
+    setBusy(true)
+    setError(undefined)
+    try {
+      if (login === undefined) {
+        const typed = String(form.get("login") ?? "").trim()
+        await call(AccountsApi, (c) => c.accounts.sendSignInEmailCode({ path: { slug }, payload: { login: typed } }))
+        setLogin(typed)
+      } else if (mfa === undefined) {
+        const code = String(form.get("code") ?? "").trim()
+        const result = await call(AccountsApi, (c) =>
+          c.accounts.verifySignInEmailCodeWeb({ path: { slug }, payload: { login, code } })
+        )
+        if (result.status === "mfa_required") return setMfa(result.mfa_token)
+        await done(result.tokens)
+      } else {
+        const code = String(form.get("totp") ?? "").trim()
+        await done(await runWeb((c) => c.web.mfa({ path: { slug }, payload: { mfa_token: mfa, code } })))
+      }
+    } catch (e) {
+      setError(explain(e as ApiError))
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  /** Asks for a new code for the same login (the earlier one stops working). */
+  const resend = async () => {
+    setBusy(true)
+    setError(undefined)
+    try {
+      await call(AccountsApi, (c) => c.accounts.sendSignInEmailCode({ path: { slug }, payload: { login: login! } }))
+    } catch (e) {
+      setError(explain(e as ApiError))
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  const codeField = (name: string, label: string) => (
+    <label>
+      {label}
+      <input name={name} autocomplete="one-time-code" inputMode="numeric" pattern="[0-9]{6}" maxLength={6} required />
+    </label>
+  )
+
+  return (
+    <main id="main" class="narrow">
+      <p class="brand-big">
+        Signet <span class="tenant">{slug}</span>
+      </p>
+      <h1>{mfa === undefined ? t("codeLogin.title") : t("login.totpTitle")}</h1>
+      <form
+        onSubmit={submit}
+        class="card stack"
+        key={login === undefined ? "login" : mfa === undefined ? "code" : "mfa"}
+      >
+        {login === undefined ? (
+          <label>
+            {t("login.login")}
+            <input name="login" autocomplete="username" required maxLength={254} />
+          </label>
+        ) : mfa === undefined ? (
+          <>
+            <output>{t("codeLogin.sent")}</output>
+            {codeField("code", t("codeLogin.code"))}
+          </>
+        ) : (
+          codeField("totp", t("login.totp"))
+        )}
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" disabled={busy}>
+          {login === undefined ? t("codeLogin.send") : mfa === undefined ? t("login.submit") : t("login.verify")}
+        </button>
+      </form>
+      {login !== undefined && mfa === undefined && (
+        <p>
+          <button type="button" class="link" disabled={busy} onClick={() => void resend()}>
+            {t("codeLogin.again")}
+          </button>
+        </p>
+      )}
+      <p>
+        <a
+          href={`/t/${encodeURIComponent(slug)}/login${query["next"] ? `?next=${encodeURIComponent(query["next"])}` : ""}`}
+        >
+          {t("codeLogin.password")}
+        </a>
+      </p>
+    </main>
+  )
+}
