@@ -5,13 +5,14 @@
  * another tenant's group, the permission and the replacement of a pending
  * invitation.
  */
+import * as NodeCrypto from "node:crypto"
 import { describe, expect, it, layer } from "@effect/vitest"
-import { CARDS_PER_PAGE } from "@signet/contracts/accounts/Invitations"
+import { CARDS_PER_PAGE, MAX_BULK_INVITATIONS } from "@signet/contracts/accounts/Invitations"
 import type { UserId } from "@signet/contracts/kernel/Ids"
 import { Academics, Accounts, InvitationAdmin, policyUse, UserAdmin } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
+import { readCards, tokenOfLink } from "@signet/core/testing/cards"
 import { Effect, Redacted } from "effect"
-import { readCards, tokenOfLink } from "./cards-support.js"
 import { drain, mailCore, ORIGIN, Sink } from "./smtp-sink.js"
 import { ADMIN_PASSWORD, as, inTenant, onboardWithAdmin, type TenantRef, user } from "./support.js"
 
@@ -110,6 +111,16 @@ for (const dialect of testDialects()) {
         const newToken = tokenOfLink((yield* Effect.promise(() => readCards(two.pdf))).links[0]!, ORIGIN, t.slug)
         expect((yield* Effect.flip(accept(t, oldToken)))._tag).toBe("InvalidInvitationToken")
         expect((yield* accept(t, newToken)).status).toBe("authenticated")
+      })
+    )
+
+    it.effect("more than MAX_BULK_INVITATIONS students in one call is a ValidationError, nothing created", () =>
+      Effect.gen(function* () {
+        const t = yield* onboardWithAdmin(`cards-many-${dialect}`)
+        const { group } = yield* classOf(t, 1)
+        const ids = Array.from({ length: MAX_BULK_INVITATIONS + 1 }, () => NodeCrypto.randomUUID())
+        expect(yield* Effect.flip(cards(t, group, ids))).toMatchObject({ _tag: "ValidationError" })
+        expect(yield* InvitationAdmin.list({}).pipe(policyUse("users:read"), inTenant(t))).toEqual([])
       })
     )
 

@@ -1,7 +1,11 @@
 /**
- * Reads sign-in card PDFs back (issue 18 "printable sign-in cards"): the
- * page count and the link each card's QR code encodes, decoded from the
- * embedded image with `jsqr` — not from anything the renderer returns.
+ * `@signet/core/testing/cards` — reads sign-in card PDFs back (issue 18
+ * "printable sign-in cards"): the page count and the link each card's QR
+ * code encodes, decoded from the embedded image with `jsqr` (a dev
+ * dependency, so this entry point is for test suites only) — not from
+ * anything the renderer returns. Used by the core and server suites.
+ *
+ * @module
  */
 import * as Zlib from "node:zlib"
 import jsQRModule from "jsqr"
