@@ -14,7 +14,16 @@ import { testDialects } from "@signet/core/testing"
 import { readCards, tokenOfLink } from "@signet/core/testing/cards"
 import { Effect, Redacted } from "effect"
 import { drain, mailCore, ORIGIN, Sink } from "./smtp-sink.js"
-import { ADMIN_PASSWORD, as, inTenant, onboardWithAdmin, type TenantRef, user } from "./support.js"
+import {
+  ADMIN_PASSWORD,
+  as,
+  auditCount,
+  inTenant,
+  onboardWithAdmin,
+  outboxCount,
+  type TenantRef,
+  user
+} from "./support.js"
 
 const PASSWORD = "a brand new passphrase 42"
 
@@ -74,31 +83,37 @@ for (const dialect of testDialects()) {
       })
     )
 
-    it.effect("a student with a password and a disabled one are skipped and listed; a non-member too", () =>
-      Effect.gen(function* () {
-        const t = yield* onboardWithAdmin(`cards-skip-${dialect}`)
-        const { group, students } = yield* classOf(t, 3)
-        const withPassword = yield* user(`pw@${t.slug}.example.edu`, "student", { password: ADMIN_PASSWORD }).pipe(
-          inTenant(t)
-        )
-        yield* Academics.use((a) => a.setMembers(group as never, [...students.map((s) => s.id), withPassword.id])).pipe(
-          inTenant(t)
-        )
-        yield* UserAdmin.disable(students[2]!.id).pipe(policyUse("users:write"), inTenant(t))
-        const outsider = yield* user(`out@${t.slug}.example.edu`, "student").pipe(inTenant(t))
-        const all = yield* cards(t, group)
-        expect(all.created).toBe(2)
-        expect(all.skipped.map((s) => [s.user_id, s.reason]).sort()).toEqual(
-          [
-            [withPassword.id, "has_password"],
-            [students[2]!.id, "disabled"]
-          ].sort()
-        )
-        const some = yield* cards(t, group, [students[0]!.id, outsider.id])
-        expect(some.created).toBe(1)
-        expect(some.skipped).toMatchObject([{ user_id: outsider.id, reason: "not_member" }])
-        expect((yield* Effect.promise(() => readCards(some.pdf))).links.length).toBe(1)
-      })
+    it.effect(
+      "skips a student with a password, a disabled one and a non-member; one audit row, an event per card",
+      () =>
+        Effect.gen(function* () {
+          const t = yield* onboardWithAdmin(`cards-skip-${dialect}`)
+          const { group, students } = yield* classOf(t, 3)
+          const withPassword = yield* user(`pw@${t.slug}.example.edu`, "student", { password: ADMIN_PASSWORD }).pipe(
+            inTenant(t)
+          )
+          yield* Academics.use((a) =>
+            a.setMembers(group as never, [...students.map((s) => s.id), withPassword.id])
+          ).pipe(inTenant(t))
+          yield* UserAdmin.disable(students[2]!.id).pipe(policyUse("users:write"), inTenant(t))
+          const outsider = yield* user(`out@${t.slug}.example.edu`, "student").pipe(inTenant(t))
+          const audits = yield* auditCount(t)
+          const created = yield* outboxCount("signet.accounts.invitation.created")
+          const all = yield* cards(t, group)
+          expect(all.created).toBe(2)
+          expect((yield* auditCount(t)) - audits).toBe(1)
+          expect((yield* outboxCount("signet.accounts.invitation.created")) - created).toBe(2)
+          expect(all.skipped.map((s) => [s.user_id, s.reason]).sort()).toEqual(
+            [
+              [withPassword.id, "has_password"],
+              [students[2]!.id, "disabled"]
+            ].sort()
+          )
+          const some = yield* cards(t, group, [students[0]!.id, outsider.id])
+          expect(some.created).toBe(1)
+          expect(some.skipped).toMatchObject([{ user_id: outsider.id, reason: "not_member" }])
+          expect((yield* Effect.promise(() => readCards(some.pdf))).links.length).toBe(1)
+        })
     )
 
     it.effect("a new card replaces the pending one: the first card's link stops working", () =>
