@@ -12,6 +12,7 @@ import type { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { ServiceUnavailable } from "@signet/contracts/kernel/Errors"
 import { Context, DateTime, Effect, Layer } from "effect"
 import { Academics } from "./academics/Academics.js"
+import { accountGroupsLayer } from "./academics/AccountsPorts.js"
 import { userSchoolsLayer } from "./academics/IdentityPorts.js"
 import { academicsMigrations } from "./academics/Migrations.js"
 import { Roster } from "./academics/Roster.js"
@@ -213,10 +214,14 @@ export type AccountsServices = Accounts | Mailer | OidcClients | OidcProviders
 
 /**
  * The accounts service over the core services: identity provides its
- * `AccountUsers` port; the mailer is the caller's.
+ * `AccountUsers` port, academics its `AccountGroups` port; the mailer is the caller's.
  */
 export const accountsLayer: Layer.Layer<Accounts, never, CoreServices | Mailer | SqlClient.SqlClient> =
-  Accounts.Default.pipe(Layer.provide(accountUsersLayer), Layer.provide(UsersRepo.Default))
+  Accounts.Default.pipe(
+    Layer.provide(accountUsersLayer),
+    Layer.provide(accountGroupsLayer),
+    Layer.provide(UsersRepo.Default)
+  )
 
 /** The OpenID Connect provider's services (issue 19 §1) over the core and accounts services. */
 export const oidcLayer: Layer.Layer<OidcClients | OidcProviders, never, CoreServices | Accounts | SqlClient.SqlClient> =

@@ -63,6 +63,7 @@ export { AccessStepUp, AccessUsers } from "./access/Ports.js"
 export { AccessRepo } from "./access/Repo.js"
 export { Accounts } from "./accounts/Accounts.js"
 export { InvitationAdmin } from "./accounts/Admin.js"
+export { type CardContent, renderSignInCards } from "./accounts/CardsPdf.js"
 export { type Invitations, type InviteClient, makeInvitations } from "./accounts/Invitations.js"
 export {
   DEFAULT_MAIL_FROM,
@@ -86,7 +87,7 @@ export {
   RESET_TTL_MINUTES,
   type ResetClient
 } from "./accounts/PasswordReset.js"
-export { type AccountUser, AccountUsers, type Invitee } from "./accounts/Ports.js"
+export { AccountGroups, type AccountUser, AccountUsers, type CardGroup, type Invitee } from "./accounts/Ports.js"
 export * as MailTemplates from "./accounts/Templates.js"
 export { Activities, type ListTasks } from "./activities/Activities.js"
 export { ActivitiesAdmin } from "./activities/Admin.js"

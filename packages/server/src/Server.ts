@@ -218,7 +218,12 @@ export const routes = (
               "retry-after",
               "ratelimit-limit",
               "ratelimit-remaining",
-              "ratelimit-reset"
+              "ratelimit-reset",
+              // The summary of a sign-in cards download (issue 18), for SDK callers in a browser.
+              "content-disposition",
+              "signet-cards-created",
+              "signet-cards-skipped",
+              "signet-cards-skipped-users"
             ],
             maxAge: 600
           })

@@ -25,6 +25,7 @@ import { parse } from "csv-parse/sync"
 import { Console, Effect, Option, Redacted, Schema } from "effect"
 import { plain, show, table } from "../Output.js"
 import { inTenant } from "../Tenant.js"
+import { cards } from "./cards.js"
 import { invite } from "./invite.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON"))
@@ -321,7 +322,19 @@ const importCmd = Command.make(
 /** `signet user`. */
 export const user = Command.make("user").pipe(
   Command.withDescription("Manage tenant users."),
-  Command.withSubcommands([create, list, showCmd, disable, enable, unlock, password, mfaReset, importCmd, invite])
+  Command.withSubcommands([
+    create,
+    list,
+    showCmd,
+    disable,
+    enable,
+    unlock,
+    password,
+    mfaReset,
+    importCmd,
+    invite,
+    cards
+  ])
 )
 
 const keyCreate = Command.make(

@@ -8,6 +8,7 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
+import { AcademicsNotFound } from "../academics/Domain.js"
 import { LoginResult, SsoRequired, TokenPair } from "../identity/Domain.js"
 import { WebLoginResult } from "../identity/WebApi.js"
 import {
@@ -47,11 +48,15 @@ import {
   CreateInvitation,
   InvalidInvitationToken,
   Invitation,
-  ListInvitations
+  ListInvitations,
+  SignInCards
 } from "./Invitations.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
 const id = HttpApiSchema.param("id", Schema.String)
+
+/** Sign-in cards as a PDF document (`POST …/invitations/cards`); clients read it as bytes. */
+export const SignInCardsPdf = HttpApiSchema.Uint8Array({ contentType: "application/pdf" })
 
 /** `accounts` group: password reset by e-mail. */
 export class AccountsApi extends HttpApiGroup.make("accounts")
@@ -239,6 +244,17 @@ export class InvitationsApi extends HttpApiGroup.make("invitations")
       .annotate(
         OpenApi.Description,
         "At most 5,000 per call (`limit`); `more` says whether candidates remain. Skipped users are listed with a reason (first 1,000)."
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("signInCards")`/api/v1/tenants/${slug}/invitations/cards`
+      .setPayload(SignInCards)
+      .addSuccess(SignInCardsPdf)
+      .addError(AcademicsNotFound)
+      .annotate(OpenApi.Summary, "Printable sign-in cards for a student group (PDF, one QR code per student)")
+      .annotate(
+        OpenApi.Description,
+        "For students without e-mail (issue 18): each active student member of the group without a password gets a card invitation (a pending one is replaced; no mail) and one card in the PDF: name, school, a QR code of the single-use link `/t/{slug}/invite?token=…`, the link in short and the expiry date. The token is only in the PDF. Headers `Signet-Cards-Created` and `Signet-Cards-Skipped` (count) and `Signet-Cards-Skipped-Users` (`id:reason`, comma-separated, first 100) summarise the call. At most 5,000 students per call (400 beyond); another tenant's group is a 404."
       )
   )
   .add(

@@ -7,6 +7,7 @@
  */
 import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
+import { GroupId } from "../academics/Domain.js"
 import { Email, PasswordInput, UserId, UserType } from "../identity/Domain.js"
 import { strictStruct } from "../tenancy/Domain.js"
 import { ResetToken } from "./Domain.js"
@@ -29,9 +30,18 @@ export const InvitationStatus = Schema.Literal("pending", "accepted", "revoked",
 /** @see InvitationStatus */
 export type InvitationStatus = typeof InvitationStatus.Type
 
+/**
+ * How an invitation's link reaches the user: `email` (mailed) or `card`
+ * (printed on a sign-in card, `POST …/invitations/cards`).
+ */
+export const InvitationChannel = Schema.Literal("email", "card").annotations({ identifier: "InvitationChannel" })
+/** @see InvitationChannel */
+export type InvitationChannel = typeof InvitationChannel.Type
+
 /** An invitation as administrators see it (never its token). */
 export class Invitation extends Schema.Class<Invitation>("Invitation")({
   id: InvitationId,
+  channel: InvitationChannel,
   user_id: UserId,
   email: Schema.String,
   user_type: UserType,
@@ -97,6 +107,44 @@ export class BulkInviteSummary extends Schema.Class<BulkInviteSummary>("BulkInvi
   more: Schema.Boolean,
   next: Schema.NullOr(Schema.String)
 }) {}
+
+/**
+ * Body of `POST /api/v1/tenants/{slug}/invitations/cards` (issue 18
+ * "printable sign-in cards"): the student group whose students get a card,
+ * optionally only these of its members (`user_ids`, at most
+ * {@link MAX_BULK_INVITATIONS}).
+ */
+export const SignInCards = strictStruct("SignInCards", {
+  group_id: GroupId,
+  user_ids: Schema.optional(Schema.Array(UserId).pipe(Schema.maxItems(MAX_BULK_INVITATIONS)))
+})
+/** @see SignInCards */
+export type SignInCards = typeof SignInCards.Type
+
+/**
+ * A student a sign-in card call left out, and why: `has_password` (signs
+ * in already), `disabled`, `not_member` (a `user_ids` entry that is not a
+ * live student member of the group).
+ */
+export class SignInCardSkip extends Schema.Class<SignInCardSkip>("SignInCardSkip")({
+  user_id: Schema.String,
+  reason: Schema.Literal("has_password", "disabled", "not_member")
+}) {}
+
+/**
+ * What a sign-in card call made: the PDF (one card per created invitation,
+ * eight cards per A4 page), how many cards, and who was skipped and why.
+ * REST answers the PDF and puts the counts in the `Signet-Cards-Created` /
+ * `Signet-Cards-Skipped` headers.
+ */
+export interface SignInCardsResult {
+  readonly pdf: Uint8Array
+  readonly created: number
+  readonly skipped: ReadonlyArray<SignInCardSkip>
+}
+
+/** Cards a sign-in card PDF holds on one A4 page (2 columns × 4 rows). */
+export const CARDS_PER_PAGE = 8
 
 /** Query of `GET /api/v1/tenants/{slug}/invitations`. */
 export const ListInvitations = Schema.Struct({

@@ -26,6 +26,9 @@
  *   `30/60`; a bulk call counts once), acceptances per client address
  *   (`SIGNET_RATE_RESET_IP`); 429 with the seconds to wait, nothing sent.
  *   A bulk call invites at most {@link MAX_BULK_INVITATIONS}.
+ * - **Sign-in cards** (`Cards.ts`): the same invitations for students
+ *   without e-mail, channel `card`, their links printed (QR code) instead
+ *   of mailed; accepting one does not mark the address verified.
  * - Every change: one audit row (a bulk call: one for the call) and events
  *   `signet.accounts.invitation.created|resent|revoked|accepted` through the outbox.
  *
@@ -56,9 +59,10 @@ import { tenantTx } from "../kernel/Database.js"
 import { parseRule, RateLimiter } from "../kernel/RateLimit.js"
 import { instant } from "../kernel/Sql.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
+import { makeCards } from "./Cards.js"
 import { Mailer } from "./Mailer.js"
 import type { makeMailQueue } from "./MailQueue.js"
-import { AccountUsers, type Invitee } from "./Ports.js"
+import { AccountGroups, AccountUsers, type Invitee } from "./Ports.js"
 import { AccountsRepo, type InvitationRow } from "./Repo.js"
 import { enforceLimit, hashLinkToken, isLinkToken, linkRules, newLinkToken } from "./Shared.js"
 import { invitationMail, type MailLocale, mailLocale } from "./Templates.js"
@@ -100,6 +104,7 @@ const toInvitation = (row: InvitationRow, nowMs: number): Invitation => {
           : "pending"
   return Invitation.make({
     id: row.id as never,
+    channel: row.channel,
     user_id: row.user_id as UserId,
     email: row.email,
     user_type: row.user_type,
@@ -123,6 +128,7 @@ const makeKit = (queue: Effect.Effect.Success<typeof makeMailQueue>) =>
     const audit = yield* Audit
     const events = yield* Events
     const mailer = yield* Mailer
+    const groups = yield* AccountGroups
     const rules = yield* linkRules
     const config = yield* Effect.orDie(
       Config.all({
@@ -212,6 +218,8 @@ const makeKit = (queue: Effect.Effect.Success<typeof makeMailQueue>) =>
     return {
       repo,
       users,
+      groups,
+      origin: mailer.publicOrigin,
       tenancy,
       limiter,
       audit,
@@ -456,7 +464,8 @@ const makeAccept = (kit: Kit) => {
             if (!(yield* repo.acceptInvitation(row.value.id, at))) return yield* InvalidInvitationToken.generic
             yield* repo.revokeOtherInvitations(user.id, row.value.id, at)
             yield* users.resetPassword(user.id, input.new_password)
-            yield* repo.saveVerified(user.id, user.email, at)
+            // A printed card proves no mailbox: only a mailed link marks the address verified.
+            if (row.value.channel === "email") yield* repo.saveVerified(user.id, user.email, at)
             yield* audit.record({
               action: "account.invitation_accepted",
               targetType: "user",
@@ -483,7 +492,10 @@ const makeAccept = (kit: Kit) => {
 
 /** The invitations seam of the accounts service; see the module comment. */
 export const makeInvitations = (queue: Effect.Effect.Success<typeof makeMailQueue>) =>
-  Effect.map(makeKit(queue), (kit) => ({ ...makeAdmin(kit), bulk: makeBulk(kit), accept: makeAccept(kit) }) as const)
+  Effect.map(
+    makeKit(queue),
+    (kit) => ({ ...makeAdmin(kit), bulk: makeBulk(kit), accept: makeAccept(kit), ...makeCards(kit) }) as const
+  )
 
 /** The invitation operations. */
 export type Invitations = Effect.Effect.Success<ReturnType<typeof makeInvitations>>

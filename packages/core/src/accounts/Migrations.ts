@@ -15,7 +15,9 @@
  *   it (identity's) makes it unverified without accounts touching `users`.
  * - `invitations` (seed 002 "org invites"): one row per invitation. Only
  *   the SHA-256 of the current token is stored (a resend replaces it);
- *   `accepted_at` / `revoked_at` end it, `expires_at` bounds it.
+ *   `accepted_at` / `revoked_at` end it, `expires_at` bounds it; `channel`
+ *   (0005) says how the link reached the user: `email` or a printed sign-in
+ *   `card` (whose acceptance proves no mailbox).
  * - `mfa_email_codes` (seed 002 "MFA by e-mail"): one row per mailed login
  *   code. Only a SHA-256 of the code (salted with the row id) is stored;
  *   `used_at` ends it (use, resend or too many wrong tries), `attempts`
@@ -132,7 +134,10 @@ export const accountsMigrations: ModuleMigrations = {
       yield* sql.unsafe(`CREATE INDEX mfa_email_codes_user ON mfa_email_codes (tenant_id, user_id)`)
       yield* enableTenantRls("mfa_email_codes")
     }),
-    // Numbered 0006: 0005 belongs to the sign-in cards slice built beside this one.
+    "0005_invitation_channel": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      yield* sql.unsafe(`ALTER TABLE invitations ADD COLUMN channel TEXT NOT NULL DEFAULT 'email'`)
+    }),
     "0006_email_code_purpose": Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
       // `mfa`: a second factor after a password; `sign_in`: passwordless sign-in.

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { AcademicsNotFound, GroupId } from "@signet/contracts/academics/Domain"
 import type {
   CreateUser,
   LoginResult,
@@ -45,7 +46,30 @@ export interface Invitee extends AccountUser {
   readonly userType: UserType
   readonly schoolId: string | null
   readonly hasPassword: boolean
+  /** The name to print on a sign-in card (display name, else given and family name). */
+  readonly name: string
 }
+
+/** A student group as sign-in cards need it: its name and its student members' ids. */
+export interface CardGroup {
+  readonly id: string
+  readonly name: string
+  readonly schoolId: string | null
+  readonly studentIds: ReadonlyArray<UserId>
+}
+
+/**
+ * What accounts needs from academics, which owns student groups: a group's
+ * members for sign-in cards (issue 18). Academics provides it
+ * (`academics/AccountsPorts.ts`); accounts never reads academics' tables.
+ */
+export class AccountGroups extends Context.Tag("Signet/AccountGroups")<
+  AccountGroups,
+  {
+    /** The (not deleted) group of the current tenant with its student members. @errors AcademicsNotFound (also another tenant's) */
+    readonly students: (groupId: GroupId) => Effect.Effect<CardGroup, AcademicsNotFound, CurrentTenant | CurrentActor>
+  }
+>() {}
 
 /** Identity's side of the accounts flows, in the `CurrentTenant`. */
 export class AccountUsers extends Context.Tag("Signet/AccountUsers")<

@@ -28,6 +28,7 @@ export const InvitationRow = Schema.Struct({
   id: Schema.String,
   user_id: Schema.String,
   email: Schema.String,
+  channel: Schema.Literal("email", "card"),
   user_type: Schema.Literal("student", "teacher", "admin", "dev"),
   school_id: Schema.NullOr(Schema.String),
   sent_count: DbCount,
@@ -40,7 +41,7 @@ export const InvitationRow = Schema.Struct({
 export type InvitationRow = typeof InvitationRow.Type
 
 const decodeInvitations = Schema.decodeUnknown(Schema.Array(InvitationRow))
-const INVITATION_COLUMNS = `CAST(id AS TEXT) AS id, CAST(user_id AS TEXT) AS user_id, email, user_type,
+const INVITATION_COLUMNS = `CAST(id AS TEXT) AS id, CAST(user_id AS TEXT) AS user_id, email, channel, user_type,
   CAST(school_id AS TEXT) AS school_id, sent_count, created_at, expires_at, accepted_at, revoked_at`
 
 /** Reset, verification and mail queries (`sql` is the caller's client). */
@@ -200,13 +201,15 @@ const invitationQueries = (sql: SqlClient.SqlClient) =>
       invitedBy: string | null
       createdAt: string
       expiresAt: string
+      /** How the link reaches the user (default `email`). */
+      channel?: "email" | "card"
     }) =>
       Effect.flatMap(
         tid,
         (tenant) => sql`INSERT INTO invitations (tenant_id, id, user_id, email, user_type, school_id, token_hash,
-              invited_by, sent_count, created_at, expires_at)
+              invited_by, sent_count, created_at, expires_at, channel)
             VALUES (${tenant}, ${row.id}, ${row.userId}, ${row.email}, ${row.userType}, ${row.schoolId},
-              ${row.tokenHash}, ${row.invitedBy}, 1, ${row.createdAt}, ${row.expiresAt})`
+              ${row.tokenHash}, ${row.invitedBy}, 1, ${row.createdAt}, ${row.expiresAt}, ${row.channel ?? "email"})`
       ).pipe(Effect.asVoid, span("insertInvitation")),
 
     /** One invitation of the tenant, if any. */

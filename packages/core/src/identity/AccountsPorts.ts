@@ -33,7 +33,8 @@ const toInvitee = (row: UserRow): Invitee => ({
   ...toAccountUser(row),
   userType: row.user_type,
   schoolId: row.school_id,
-  hasPassword: row.password_hash !== null
+  hasPassword: row.password_hash !== null,
+  name: row.display_name ?? `${row.given_name} ${row.family_name}`
 })
 
 /** {@link AccountUsers} over `Identity` and `Auth`. */

@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { HttpApiBuilder } from "@effect/platform"
+import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
+import type { SignInCardsResult } from "@signet/contracts/accounts/Invitations"
 import { Accounts, InvitationAdmin as I, policyUse, SignetApi } from "@signet/core"
 import { Effect } from "effect"
 import { asPrincipal, clientInfo } from "../Auth.js"
@@ -56,6 +57,28 @@ export const AccountsSelfHttp = HttpApiBuilder.group(SignetApi, "accountsSelf", 
     .handle("emailVerificationStatus", () => asPrincipal(Accounts.use((a) => a.emailVerificationStatus)))
 )
 
+/** Skipped students the `Signet-Cards-Skipped-Users` header lists (the count header counts them all). */
+const LISTED_SKIPS = 100
+
+/**
+ * The sign-in cards as a download: the PDF (`Content-Disposition:
+ * attachment`) and the call's summary in headers.
+ */
+const cardsResponse = (r: SignInCardsResult) =>
+  HttpServerResponse.uint8Array(r.pdf, {
+    contentType: "application/pdf",
+    headers: {
+      "content-disposition": 'attachment; filename="sign-in-cards.pdf"',
+      "cache-control": "no-store",
+      "signet-cards-created": String(r.created),
+      "signet-cards-skipped": String(r.skipped.length),
+      "signet-cards-skipped-users": r.skipped
+        .slice(0, LISTED_SKIPS)
+        .map((s) => `${s.user_id}:${s.reason}`)
+        .join(",")
+    }
+  })
+
 const read = policyUse("users:read")
 const write = policyUse("users:write")
 
@@ -64,6 +87,7 @@ export const InvitationsHttp = HttpApiBuilder.group(SignetApi, "invitations", (h
   h
     .handle("createInvitation", ({ payload }) => asPrincipal(I.create(payload).pipe(write)))
     .handle("bulkInvite", ({ payload }) => asPrincipal(I.bulk(payload).pipe(write)))
+    .handle("signInCards", ({ payload }) => asPrincipal(I.signInCards(payload).pipe(write, Effect.map(cardsResponse))))
     .handle("listInvitations", ({ urlParams }) => asPrincipal(I.list(urlParams).pipe(read)))
     .handle("revokeInvitation", ({ path }) => asPrincipal(I.revoke(path.id).pipe(write)))
     .handle("resendInvitation", ({ path }) => asPrincipal(I.resend(path.id).pipe(write)))
