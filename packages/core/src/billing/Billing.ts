@@ -18,8 +18,13 @@
  * Invoices (`Invoices.ts`, their PDF in `InvoicePdf.ts`) are made by the
  * period close (`PeriodClose.ts`, the `billing.close_periods` job).
  *
- * Not in this slice: payment providers (Stripe), credit notes, e-mailing
- * invoices.
+ * Payments (`Payments.ts`) go through the `PaymentProvider` port
+ * (`PaymentProvider.ts`: `manual`, the default, or Stripe in
+ * `StripeProvider.ts`): Checkout and Customer Portal links and the Stripe
+ * webhook (paid invoices, `past_due` on failed payments).
+ *
+ * Not in this slice: credit notes, e-mailing invoices, the downgrade after
+ * the `past_due` grace period.
  *
  * @module
  */
@@ -52,6 +57,9 @@ import { renderInvoicePdf } from "./InvoicePdf.js"
 import { makeInvoices } from "./Invoices.js"
 import { makeMetering } from "./Metering.js"
 import { makeMeters } from "./Meters.js"
+import { PaymentProvider } from "./PaymentProvider.js"
+import { makePayments } from "./Payments.js"
+import { PaymentsRepo } from "./PaymentsRepo.js"
 import { makePeriodClose } from "./PeriodClose.js"
 import { BillingRepo } from "./Repo.js"
 import { makeSubscriptions } from "./Subscriptions.js"
@@ -87,6 +95,14 @@ export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
     const planOf = (id: string) => Effect.map(repo.planById(id), (row) => presentPlan(Option.getOrThrow(row)))
     const invoices = makeInvoices({ repo, audit, events, subscriptions, planOf })
     const periodClose = makePeriodClose({ sql, tenancy, invoices, inTx, changing })
+    const payments = makePayments({
+      provider: yield* PaymentProvider,
+      repo: yield* PaymentsRepo,
+      tenancy,
+      invoices,
+      subscriptions,
+      inTx
+    })
     /** The PDF of the current tenant's invoice `number`. @errors InvoiceNotFound */
     const invoicePdf = (number: string) =>
       Effect.flatMap(inTx(invoices.get(number)), (invoice) =>
@@ -124,6 +140,10 @@ export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
       invoicePdf,
       payInvoice: (number: string, input: PayInvoice) => inTx(invoices.pay(number, input)),
       voidInvoice: (number: string, input: VoidInvoice) => inTx(invoices.void(number, input)),
+      // payments (Payments.ts)
+      checkout: payments.checkout,
+      portal: payments.portal,
+      stripeWebhook: payments.webhook,
       /** The current tenant's plan as enforced, with its usage per limit. */
       entitlementStatus: inTx(
         Effect.gen(function* () {
@@ -153,5 +173,5 @@ export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
       )
     } as const
   }),
-  dependencies: [BillingRepo.Default]
+  dependencies: [BillingRepo.Default, PaymentsRepo.Default]
 }) {}

@@ -23,7 +23,11 @@
  *   ended, cancels (when scheduled) or renews into the next period, applying
  *   a scheduled plan and ending a trial (`trial` → `active`).
  *
- * `past_due` is a state of the contract; payments (a later slice) set it.
+ * - **markPastDue** / **recover** (payments, `Payments.ts`): a failed
+ *   payment moves an `active` (or `trial`) subscription to `past_due`,
+ *   stamping `past_due_at` (the grace period runs from it); a paid invoice
+ *   moves a `past_due` one back to `active` (events
+ *   `signet.billing.subscription.past_due` / `.recovered`).
  *
  * @module
  */
@@ -345,8 +349,40 @@ const makeEnds = ({ live, planOf, present, save, stateOf }: Store) => {
   return { cancel, reactivate, advance, advanceBy } as const
 }
 
+/** The payment-driven moves (see the module comment); both answer whether anything changed. */
+const makePaymentStates = ({ repo }: SubscriptionDeps, { live, save, stateOf }: Store) => {
+  /** `active`/`trial` → `past_due`, stamped now; anything else unchanged. @errors SubscriptionNotFound */
+  const markPastDue = (reason: Record<string, unknown>) =>
+    Effect.gen(function* () {
+      const row = yield* live
+      if (row.status !== "active" && row.status !== "trial") return false
+      const now = yield* DateTime.now
+      yield* save(row, { ...stateOf(row), status: "past_due" }, "past_due", {
+        past_due_at: DateTime.formatIso(now),
+        ...reason
+      })
+      yield* repo.setPastDueAt(row.id, now)
+      return true
+    })
+  /** `past_due` → `active`; anything else unchanged. @errors SubscriptionNotFound */
+  const recover = (reason: Record<string, unknown>) =>
+    Effect.gen(function* () {
+      const row = yield* live
+      if (row.status !== "past_due") return false
+      yield* save(row, { ...stateOf(row), status: "active" }, "recovered", reason)
+      yield* repo.setPastDueAt(row.id, null)
+      return true
+    })
+  return { markPastDue, recover } as const
+}
+
 /** The subscription operations over `deps`; see the module comment. */
 export const makeSubscriptions = (deps: SubscriptionDeps) => {
   const store = makeStore(deps)
-  return { get: store.get, ...makeChanges(deps, store), ...makeEnds(store) } as const
+  return {
+    get: store.get,
+    ...makeChanges(deps, store),
+    ...makeEnds(store),
+    ...makePaymentStates(deps, store)
+  } as const
 }
