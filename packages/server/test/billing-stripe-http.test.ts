@@ -81,6 +81,25 @@ const endPeriod = (tenantId: string) =>
       .pipe(Effect.orDie)
   })
 
+/** Moves tenant `id`'s `past_due_at` `days` days into the past, as time passing would. */
+const pastDueSince = (tenantId: string, days: number) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const setTenant: Effect.Effect<unknown, SqlError> = sql.onDialectOrElse({
+      pg: () => sql`SELECT set_config('app.tenant_id', ${tenantId}, true)`,
+      orElse: () => Effect.void
+    })
+    const since = new Date(Date.now() - days * 86_400_000).toISOString()
+    yield* sql
+      .withTransaction(
+        Effect.zipRight(
+          setTenant,
+          sql`UPDATE billing_subscriptions SET past_due_at = ${since} WHERE tenant_id = ${tenantId} AND status = 'past_due'`
+        )
+      )
+      .pipe(Effect.orDie)
+  })
+
 /** Tenant `slug` on `flat` with one finalized invoice; answers the admin tokens, tenant id and invoice number. */
 const invoiced = (slug: string) =>
   Effect.gen(function* () {
@@ -225,6 +244,22 @@ for (const dialect of testDialects()) {
           expect((yield* deliver(completed(t, "pi_test_late", now))).body.outcome).toBe("applied")
           expect((yield* call("GET", `${B}/subscription`, { auth: t.admin })).body.status).toBe("active")
           expect((yield* call("GET", `${B}/invoices/${t.number}`, { auth: t.admin })).body.status).toBe("paid")
+        })
+      )
+
+      it.effect("past the grace period (7 days by default) the period close cancels a past_due subscription", () =>
+        Effect.gen(function* () {
+          const t = yield* checkedOut(`stripe-grace-${dialect}`)
+          const S = `/api/v1/tenants/stripe-grace-${dialect}`
+          expect((yield* deliver(failed(t))).body.outcome).toBe("applied")
+          yield* pastDueSince(t.tenantId, 6)
+          expect((yield* call("POST", `${S}/billing/close-periods`)).status).toBe(200)
+          expect((yield* call("GET", `${S}/billing/subscription`, { auth: t.admin })).body.status).toBe("past_due")
+          yield* pastDueSince(t.tenantId, 8)
+          expect((yield* call("POST", `${S}/billing/close-periods`)).status).toBe(200)
+          expectProblem(yield* call("GET", `${S}/billing/subscription`, { auth: t.admin }), 404)
+          const audit = yield* call("GET", `${S}/audit-logs?action=billing.subscription.canceled`, { auth: t.admin })
+          expect(audit.body.items).toHaveLength(1)
         })
       )
 

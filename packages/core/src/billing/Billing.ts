@@ -23,8 +23,10 @@
  * `StripeProvider.ts`): Checkout and Customer Portal links and the Stripe
  * webhook (paid invoices, `past_due` on failed payments).
  *
- * Not in this slice: credit notes, e-mailing invoices, the downgrade after
- * the `past_due` grace period.
+ * A subscription `past_due` beyond `SIGNET_BILLING_PAST_DUE_GRACE_DAYS`
+ * (default 7) is canceled by the period close (`Subscriptions.endGrace`).
+ *
+ * Not in this slice: credit notes, e-mailing invoices.
  *
  * @module
  */
@@ -44,7 +46,7 @@ import {
   type VoidInvoice
 } from "@signet/contracts/billing/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
-import { DateTime, Effect, Option } from "effect"
+import { Config, DateTime, Effect, Option } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { tenantTx } from "../kernel/Database.js"
@@ -63,6 +65,12 @@ import { PaymentsRepo } from "./PaymentsRepo.js"
 import { makePeriodClose } from "./PeriodClose.js"
 import { BillingRepo } from "./Repo.js"
 import { makeSubscriptions } from "./Subscriptions.js"
+
+/** Days a `past_due` subscription keeps its plan (`SIGNET_BILLING_PAST_DUE_GRACE_DAYS`, 0–365, default 7). */
+export const pastDueGraceDays = Config.integer("SIGNET_BILLING_PAST_DUE_GRACE_DAYS").pipe(
+  Config.withDefault(7),
+  Config.validate({ message: "between 0 and 365", validation: (n) => n >= 0 && n <= 365 })
+)
 
 /** Billing; see the module comment. */
 export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
@@ -94,7 +102,8 @@ export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
     yield* subscribeDomainUsage(events, tenancy, (batch) => inTx(metering.ingest(batch)))
     const planOf = (id: string) => Effect.map(repo.planById(id), (row) => presentPlan(Option.getOrThrow(row)))
     const invoices = makeInvoices({ repo, audit, events, subscriptions, planOf })
-    const periodClose = makePeriodClose({ sql, tenancy, invoices, inTx, changing })
+    const graceDays = yield* Effect.orDie(pastDueGraceDays)
+    const periodClose = makePeriodClose({ sql, tenancy, invoices, subscriptions, graceDays, inTx, changing })
     const payments = makePayments({
       provider: yield* PaymentProvider,
       repo: yield* PaymentsRepo,

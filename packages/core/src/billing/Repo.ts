@@ -67,7 +67,9 @@ export const SubscriptionRow = Schema.Struct({
   cancel_at_period_end: DbBool,
   canceled_at: Schema.NullOr(Schema.DateTimeUtc),
   created_at: Schema.DateTimeUtc,
-  updated_at: Schema.DateTimeUtc
+  updated_at: Schema.DateTimeUtc,
+  /** When a failed payment made it `past_due` (0005); `null` otherwise. */
+  past_due_at: Schema.optionalWith(Schema.NullOr(Schema.DateTimeUtc), { default: () => null })
 })
 /** @see SubscriptionRow */
 export type SubscriptionRow = typeof SubscriptionRow.Type

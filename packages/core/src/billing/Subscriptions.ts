@@ -28,6 +28,14 @@
  *   stamping `past_due_at` (the grace period runs from it); a paid invoice
  *   moves a `past_due` one back to `active` (events
  *   `signet.billing.subscription.past_due` / `.recovered`).
+ * - **endGrace** (the period close, `PeriodClose.ts`): a subscription
+ *   `past_due` for longer than the grace period
+ *   (`SIGNET_BILLING_PAST_DUE_GRACE_DAYS`, default 7, counted from
+ *   `past_due_at`) gets the downgrade policy: plans carry no policy of
+ *   their own, so it is canceled at once (`signet.billing.subscription.canceled`
+ *   with `reason: "past_due_grace_expired"`); the tenant then has no plan
+ *   (entitlements of no plan) until it subscribes again. Its unpaid
+ *   invoices stay finalized.
  *
  * @module
  */
@@ -373,7 +381,25 @@ const makePaymentStates = ({ repo }: SubscriptionDeps, { live, save, stateOf }: 
       yield* repo.setPastDueAt(row.id, null)
       return true
     })
-  return { markPastDue, recover } as const
+  /** Cancels a subscription `past_due` for `graceDays` days or more; answers whether it did. */
+  const endGrace = (graceDays: number) =>
+    Effect.gen(function* () {
+      const found = yield* repo.liveSubscription
+      if (Option.isNone(found) || found.value.status !== "past_due") return false
+      const row = found.value
+      const now = yield* DateTime.now
+      const since = row.past_due_at ?? row.updated_at
+      if (DateTime.lessThan(now, DateTime.add(since, { days: graceDays }))) return false
+      const state = stateOf(row)
+      yield* save(
+        row,
+        { ...state, status: "canceled", canceled_at: now, cancel_at_period_end: false, scheduled_plan_id: null },
+        "canceled",
+        { reason: "past_due_grace_expired", grace_days: graceDays }
+      )
+      return true
+    })
+  return { markPastDue, recover, endGrace } as const
 }
 
 /** The subscription operations over `deps`; see the module comment. */
