@@ -10,7 +10,11 @@
  *   change plan, cancel, reactivate — these four need a fresh MFA step-up),
  *   meters, usage ingestion (`billing:ingest`) and usage queries; invoices
  *   (list, get, PDF — `billing:read`; manual payment and void —
- *   `billing:write` and a fresh MFA step-up).
+ *   `billing:write` and a fresh MFA step-up); payments: a Stripe Checkout
+ *   link for an invoice and a Customer Portal link (`billing:write`; 409
+ *   `PaymentsManual` when the provider is manual).
+ * - `billingWebhooks`: `POST /api/v1/billing/stripe/webhook`, Stripe's
+ *   signed webhook (no token; the signature is verified in core).
  * - `POST /api/v1/tenants/{slug}/billing/close-periods` (operators): the
  *   period close the `billing.close_periods` job runs, for one tenant.
  *
