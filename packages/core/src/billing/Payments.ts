@@ -54,6 +54,8 @@ export const PAID_EVENTS = ["checkout.session.completed", "checkout.session.asyn
 /** Event types that make the subscription `past_due`. */
 export const FAILED_EVENTS = ["checkout.session.async_payment_failed", "payment_intent.payment_failed"] as const
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
 /** Origin of the links Stripe sends the payer back to (`SIGNET_PUBLIC_URL`, as the mailer's). */
 const publicOrigin = Config.string("SIGNET_PUBLIC_URL").pipe(
   Config.withDefault("http://127.0.0.1:8080"),
@@ -176,7 +178,8 @@ export const makePayments = ({ inTx, invoices, provider, repo, subscriptions, te
       const failed = (FAILED_EVENTS as ReadonlyArray<string>).includes(ev.type)
       const tenantId = ev.object.metadata.signet_tenant_id
       const number = ev.object.metadata.signet_invoice_number
-      if ((!paid && !failed) || !tenantId || !number) return ignored
+      // Only ids Signet itself could have put there (a UUID) are looked up.
+      if ((!paid && !failed) || !tenantId || !UUID.test(tenantId) || !number) return ignored
       const tenant = yield* Effect.option(tenancy.getById(tenantId as TenantId))
       if (Option.isNone(tenant)) return ignored
       const outcome = yield* inTx(apply(ev, number, paid)).pipe(
