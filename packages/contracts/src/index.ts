@@ -19,7 +19,7 @@ import { AttendanceApi } from "./attendance/Api.js"
 import { AttendanceCommand, AttendanceQuery } from "./attendance/Rpc.js"
 import { AuditApi } from "./audit/Api.js"
 import { BeaconDeviceApi, BeaconsApi } from "./beacon/Api.js"
-import { BillingApi, BillingPlatformApi } from "./billing/Api.js"
+import { BillingApi, BillingPlatformApi, BillingWebhooksApi } from "./billing/Api.js"
 import { BillingCommand, BillingQuery } from "./billing/Rpc.js"
 import { EventsApi } from "./events/Api.js"
 import { OidcClientsApi } from "./federation/OidcApi.js"
@@ -66,6 +66,7 @@ export * from "./beacon/Domain.js"
 export * as BeaconProtocol from "./beacon/Protocol.js"
 export * from "./billing/Api.js"
 export * from "./billing/Domain.js"
+export * from "./billing/Payments.js"
 export * from "./billing/Rpc.js"
 export * from "./events/Api.js"
 export { CloudEvent, EventId, OutboxEntry, OutboxStatus } from "./events/Domain.js"
@@ -131,6 +132,7 @@ export class SignetApi extends HttpApi.make("signet")
   .add(SsoSignInApi)
   .add(BillingPlatformApi)
   .add(BillingApi)
+  .add(BillingWebhooksApi)
   .add(ActivitiesApi)
   .add(ScimTokensApi)
   .add(OidcClientsApi)

@@ -40,6 +40,7 @@ import { BeaconRepo } from "./beacon/Repo.js"
 import { Billing } from "./billing/Billing.js"
 import { billingQuotas, Entitlements } from "./billing/Entitlements.js"
 import { billingMigrations } from "./billing/Migrations.js"
+import { paymentProviderLayer } from "./billing/PaymentConfig.js"
 import { Events } from "./events/Events.js"
 import { eventsMigrations } from "./events/Migrations.js"
 import { OidcClients } from "./federation/oidc/Clients.js"
@@ -303,7 +304,7 @@ export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient
         OAuthBindings.Default.pipe(Layer.provide(OAuthRepo.Default)),
         SsoConnections.Default.pipe(Layer.provide(SsoRepo.Default)),
         BrokerRelay.Default,
-        Billing.Default.pipe(Layer.provide(quotaUsage))
+        Billing.Default.pipe(Layer.provide(quotaUsage), Layer.provide(paymentProviderLayer))
       )
     ),
     Layer.provideMerge(Layer.mergeAll(Attendance.Default, courseAttendanceLayer)),

@@ -39,7 +39,7 @@ import { ActivitiesHttp } from "./http/Activities.js"
 import { AttendanceHttp } from "./http/Attendance.js"
 import { AuditHttp } from "./http/Audit.js"
 import { BeaconAuthLive, BeaconDeviceHttp, BeaconsHttp } from "./http/Beacon.js"
-import { BillingHttp, BillingPlatformHttp } from "./http/Billing.js"
+import { BillingHttp, BillingPlatformHttp, BillingWebhooksHttp } from "./http/Billing.js"
 import { EventsHttp } from "./http/Events.js"
 import { ApiKeysHttp, AuthHttp, IntrospectionHttp, PlatformHttp, SessionHttp, UsersHttp } from "./http/Identity.js"
 import { OAuthCallbackHttp, OAuthProvidersHttp, OAuthSelfHttp } from "./http/OAuthBindings.js"
@@ -96,6 +96,7 @@ const apiRoutes = (config: ServerConfig) =>
       OidcClientsHttp,
       BillingPlatformHttp,
       BillingHttp,
+      BillingWebhooksHttp,
       ActivitiesHttp,
       ScimTokensHttp
     ]),

@@ -10,7 +10,11 @@
  *   change plan, cancel, reactivate — these four need a fresh MFA step-up),
  *   meters, usage ingestion (`billing:ingest`) and usage queries; invoices
  *   (list, get, PDF — `billing:read`; manual payment and void —
- *   `billing:write` and a fresh MFA step-up).
+ *   `billing:write` and a fresh MFA step-up); payments: a Stripe Checkout
+ *   link for an invoice and a Customer Portal link (`billing:write`; 409
+ *   `PaymentsManual` when the provider is manual).
+ * - `billingWebhooks`: `POST /api/v1/billing/stripe/webhook`, Stripe's
+ *   signed webhook (no token; the signature is verified in core).
  * - `POST /api/v1/tenants/{slug}/billing/close-periods` (operators): the
  *   period close the `billing.close_periods` job runs, for one tenant.
  *
@@ -44,6 +48,22 @@ import {
   UsageReport,
   VoidInvoice
 } from "./Domain.js"
+import { PaymentLink, PaymentsManual, WebhookReceipt, WebhookSignatureInvalid } from "./Payments.js"
+
+/**
+ * `billingWebhooks` group: `POST /api/v1/billing/stripe/webhook`, called by
+ * Stripe (no bearer token: the `Stripe-Signature` header over the raw body
+ * authenticates it; core verifies). 400 WebhookSignatureInvalid, nothing
+ * changed, on a bad or missing signature; 200 with what was done otherwise.
+ */
+export class BillingWebhooksApi extends HttpApiGroup.make("billingWebhooks")
+  .add(
+    HttpApiEndpoint.post("stripeWebhook", "/api/v1/billing/stripe/webhook")
+      .addSuccess(WebhookReceipt)
+      .addError(WebhookSignatureInvalid)
+      .annotate(OpenApi.Summary, "Stripe webhook (signed; raw JSON body)")
+  )
+  .annotate(OpenApi.Title, "Billing webhooks") {}
 
 const slug = HttpApiSchema.param("slug", Schema.String)
 const code = HttpApiSchema.param("code", Schema.String)
@@ -181,6 +201,19 @@ export class BillingApi extends HttpApiGroup.make("billing")
       .setPayload(VoidInvoice)
       .addSuccess(Invoice)
       .annotate(OpenApi.Summary, "Void a finalized invoice with a reason; billing:write and step-up")
+  )
+  .add(
+    HttpApiEndpoint.post("invoiceCheckout")`/api/v1/tenants/${slug}/billing/invoices/${number}/checkout`
+      .addSuccess(PaymentLink)
+      .addError(PaymentsManual)
+      .annotate(OpenApi.Summary, "A Stripe Checkout link paying a finalized invoice (billing:write)")
+      .annotate(OpenApi.Description, "409 PaymentsManual when the payments provider is manual.")
+  )
+  .add(
+    HttpApiEndpoint.post("billingPortal")`/api/v1/tenants/${slug}/billing/portal`
+      .addSuccess(PaymentLink)
+      .addError(PaymentsManual)
+      .annotate(OpenApi.Summary, "A Stripe Customer Portal link (billing:write); 409 when payments are manual")
   )
   .addError(InvoiceNotFound)
   .addError(PlanNotFound)

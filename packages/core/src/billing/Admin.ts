@@ -20,6 +20,13 @@
  * | `ingest` | `billing:ingest` (an API key can hold it alone) |
  * | `listInvoices`, `getInvoice`, `invoicePdf` | `billing:read` |
  * | ⚑ `payInvoice` (manual payment), ⚑ `voidInvoice` | `billing:write` |
+ * | `checkout` (a Stripe Checkout link), `portal` (a Customer Portal link) | `billing:write` |
+ *
+ * `checkout` and `portal` change nothing in Signet (the payment itself
+ * arrives by the signed webhook), so they ask no step-up.
+ *
+ * {@link BillingWebhooks} — the Stripe webhook: no caller identity, the
+ * signature over the raw body is the authentication (checked in core).
  *
  * {@link BillingPlatform} — the plan catalogue, platform meters, the
  * period-end step and the period close (invoices): platform operators (or `system`) only, checked in core
@@ -96,7 +103,25 @@ export const BillingAdmin = {
   payInvoice: (number: string, input: PayInvoice) => write(sensitive(Billing.use((b) => b.payInvoice(number, input)))),
   /** ⚑ Voids a finalized invoice (`billing:write`). @errors Forbidden (step-up), InvoiceNotFound, Conflict */
   voidInvoice: (number: string, input: VoidInvoice) =>
-    write(sensitive(Billing.use((b) => b.voidInvoice(number, input))))
+    write(sensitive(Billing.use((b) => b.voidInvoice(number, input)))),
+  /**
+   * A Stripe Checkout link paying a finalized invoice (`billing:write`).
+   * @errors InvoiceNotFound, Conflict (not finalized), PaymentsManual (409, payments are manual)
+   */
+  checkout: (number: string) => write(Billing.use((b) => b.checkout(number))),
+  /** A Stripe Customer Portal link (`billing:write`). @errors PaymentsManual (409) */
+  portal: () => write(Billing.use((b) => b.portal))
+} as const
+
+/** The payment provider's webhooks (issue 20 "Payments"); see `Payments.ts`. */
+export const BillingWebhooks = {
+  /**
+   * Verifies and applies one Stripe webhook delivery: `raw` is the request
+   * body exactly as received, `signature` the `Stripe-Signature` header.
+   * Answers what was done (`applied`, `duplicate`, `stale`, `ignored`).
+   * @errors WebhookSignatureInvalid (400, nothing changed)
+   */
+  stripe: (raw: string, signature: string | undefined) => Billing.use((b) => b.stripeWebhook(raw, signature))
 } as const
 
 /** The catalogue and platform billing operations; platform operators only (see the module comment). */

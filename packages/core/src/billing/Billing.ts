@@ -18,8 +18,15 @@
  * Invoices (`Invoices.ts`, their PDF in `InvoicePdf.ts`) are made by the
  * period close (`PeriodClose.ts`, the `billing.close_periods` job).
  *
- * Not in this slice: payment providers (Stripe), credit notes, e-mailing
- * invoices.
+ * Payments (`Payments.ts`) go through the `PaymentProvider` port
+ * (`PaymentProvider.ts`: `manual`, the default, or Stripe in
+ * `StripeProvider.ts`): Checkout and Customer Portal links and the Stripe
+ * webhook (paid invoices, `past_due` on failed payments).
+ *
+ * A subscription `past_due` beyond `SIGNET_BILLING_PAST_DUE_GRACE_DAYS`
+ * (default 7) is canceled by the period close (`Subscriptions.endGrace`).
+ *
+ * Not in this slice: credit notes, e-mailing invoices.
  *
  * @module
  */
@@ -39,7 +46,7 @@ import {
   type VoidInvoice
 } from "@signet/contracts/billing/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
-import { DateTime, Effect, Option } from "effect"
+import { Config, DateTime, Effect, Option } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { tenantTx } from "../kernel/Database.js"
@@ -52,9 +59,18 @@ import { renderInvoicePdf } from "./InvoicePdf.js"
 import { makeInvoices } from "./Invoices.js"
 import { makeMetering } from "./Metering.js"
 import { makeMeters } from "./Meters.js"
+import { PaymentProvider } from "./PaymentProvider.js"
+import { makePayments } from "./Payments.js"
+import { PaymentsRepo } from "./PaymentsRepo.js"
 import { makePeriodClose } from "./PeriodClose.js"
 import { BillingRepo } from "./Repo.js"
 import { makeSubscriptions } from "./Subscriptions.js"
+
+/** Days a `past_due` subscription keeps its plan (`SIGNET_BILLING_PAST_DUE_GRACE_DAYS`, 0–365, default 7). */
+export const pastDueGraceDays = Config.integer("SIGNET_BILLING_PAST_DUE_GRACE_DAYS").pipe(
+  Config.withDefault(7),
+  Config.validate({ message: "between 0 and 365", validation: (n) => n >= 0 && n <= 365 })
+)
 
 /** Billing; see the module comment. */
 export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
@@ -86,7 +102,16 @@ export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
     yield* subscribeDomainUsage(events, tenancy, (batch) => inTx(metering.ingest(batch)))
     const planOf = (id: string) => Effect.map(repo.planById(id), (row) => presentPlan(Option.getOrThrow(row)))
     const invoices = makeInvoices({ repo, audit, events, subscriptions, planOf })
-    const periodClose = makePeriodClose({ sql, tenancy, invoices, inTx, changing })
+    const graceDays = yield* Effect.orDie(pastDueGraceDays)
+    const periodClose = makePeriodClose({ sql, tenancy, invoices, subscriptions, graceDays, inTx, changing })
+    const payments = makePayments({
+      provider: yield* PaymentProvider,
+      repo: yield* PaymentsRepo,
+      tenancy,
+      invoices,
+      subscriptions,
+      inTx
+    })
     /** The PDF of the current tenant's invoice `number`. @errors InvoiceNotFound */
     const invoicePdf = (number: string) =>
       Effect.flatMap(inTx(invoices.get(number)), (invoice) =>
@@ -124,6 +149,10 @@ export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
       invoicePdf,
       payInvoice: (number: string, input: PayInvoice) => inTx(invoices.pay(number, input)),
       voidInvoice: (number: string, input: VoidInvoice) => inTx(invoices.void(number, input)),
+      // payments (Payments.ts)
+      checkout: payments.checkout,
+      portal: payments.portal,
+      stripeWebhook: payments.webhook,
       /** The current tenant's plan as enforced, with its usage per limit. */
       entitlementStatus: inTx(
         Effect.gen(function* () {
@@ -153,5 +182,5 @@ export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
       )
     } as const
   }),
-  dependencies: [BillingRepo.Default]
+  dependencies: [BillingRepo.Default, PaymentsRepo.Default]
 }) {}

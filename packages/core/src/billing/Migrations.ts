@@ -29,6 +29,15 @@
  *   are immutable once finalized"): a trigger refuses any UPDATE of an
  *   invoice's identity, period, lines or amounts, any change of a paid or
  *   void invoice, and any DELETE — only the status and its stamps move.
+ * - 0005 (payments): `billing_payment_customers` — the payment provider's
+ *   customer id of a tenant (one per tenant and provider);
+ *   `billing_payment_events` — every provider webhook event applied or
+ *   refused for a tenant, primary key `(tenant_id, event_id)` (a replay is
+ *   found, not applied again), with the event's own `created` instant and
+ *   the invoice it concerns (`object_key`) so an older event never
+ *   overrides a newer one; `billing_subscriptions.past_due_at` — when a
+ *   failed payment made the subscription `past_due` (the grace period runs
+ *   from it).
  *
  * @module
  */
@@ -43,7 +52,9 @@ export const BILLING_TENANT_TABLES = [
   "billing_usage_events",
   "billing_quota_warnings",
   "billing_invoices",
-  "billing_invoice_counters"
+  "billing_invoice_counters",
+  "billing_payment_customers",
+  "billing_payment_events"
 ] as const
 
 /** Billing module migrations. */
@@ -219,6 +230,32 @@ export const billingMigrations: ModuleMigrations = {
             { discard: true }
           )
       })
+    }),
+    "0005_payments": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE billing_payment_customers (
+        tenant_id ${t.uuid} NOT NULL,
+        provider TEXT NOT NULL CHECK (provider IN ('stripe')),
+        customer_id TEXT NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, provider)
+      )`)
+      yield* sql.unsafe(`CREATE TABLE billing_payment_events (
+        tenant_id ${t.uuid} NOT NULL,
+        event_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        object_key TEXT NOT NULL,
+        event_created ${t.ts} NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('applied', 'stale', 'ignored')),
+        processed_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, event_id)
+      )`)
+      yield* sql.unsafe(
+        `CREATE INDEX billing_payment_events_by_object ON billing_payment_events (tenant_id, object_key, event_created)`
+      )
+      yield* sql.unsafe(`ALTER TABLE billing_subscriptions ADD COLUMN past_due_at ${t.ts}`)
+      for (const table of ["billing_payment_customers", "billing_payment_events"]) yield* enableTenantRls(table)
     })
   }
 }

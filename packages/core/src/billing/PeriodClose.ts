@@ -10,6 +10,10 @@
  * {@link MAX_PERIODS_PER_RUN} periods per run). The tax rate is the tenant's
  * `billing.tax_rate_bps` setting, read once per run.
  *
+ * Before closing, a subscription `past_due` past its grace period
+ * (`graceDays`, `SIGNET_BILLING_PAST_DUE_GRACE_DAYS`) is canceled
+ * (`Subscriptions.endGrace`, payments of issue 20) — under the same lease.
+ *
  * `closeJob` runs `closeAllTenants` (every active tenant, as the system)
  * every `intervalMs` on the replica holding the `billing.close_periods`
  * lease (`kernel/Leases.ts`); a failure for one tenant is logged and the
@@ -25,6 +29,7 @@ import { Effect } from "effect"
 import { acquireLease, releaseLease } from "../kernel/Leases.js"
 import type { Tenancy } from "../tenancy/Tenancy.js"
 import type { makeInvoices } from "./Invoices.js"
+import type { makeSubscriptions } from "./Subscriptions.js"
 
 /** Periods one run closes at most per tenant (a subscription idle for longer catches up over several runs). */
 export const MAX_PERIODS_PER_RUN = 24
@@ -37,6 +42,9 @@ export interface PeriodCloseDeps {
   readonly sql: SqlClient.SqlClient
   readonly tenancy: Tenancy
   readonly invoices: ReturnType<typeof makeInvoices>
+  readonly subscriptions: ReturnType<typeof makeSubscriptions>
+  /** Days a `past_due` subscription keeps its plan before it is canceled. */
+  readonly graceDays: number
   /** Runs an effect in the current tenant's transaction (`Billing.ts`). */
   readonly inTx: <A, E, R>(
     self: Effect.Effect<A, E, R>
@@ -46,13 +54,25 @@ export interface PeriodCloseDeps {
 }
 
 /** The period close over `deps`; see the module comment. */
-export const makePeriodClose = ({ changing, inTx, invoices, sql, tenancy }: PeriodCloseDeps) => {
+export const makePeriodClose = ({
+  changing,
+  graceDays,
+  inTx,
+  invoices,
+  sql,
+  subscriptions,
+  tenancy
+}: PeriodCloseDeps) => {
   /** Closes every ended period of the current tenant's subscription; answers the invoices made. */
   const closeDue = changing(
     Effect.gen(function* () {
       const tenant = yield* CurrentTenant
       const rate = yield* tenancy.settingValue<number>(tenant.id, "billing.tax_rate_bps")
       const made: Array<Invoice> = []
+      if (yield* inTx(subscriptions.endGrace(graceDays)))
+        yield* Effect.logInfo("billing: canceled a subscription past due beyond its grace period", {
+          tenant: tenant.slug
+        })
       for (let i = 0; i < MAX_PERIODS_PER_RUN; i++) {
         const step = yield* inTx(invoices.closeOne(rate))
         if (step === null) break

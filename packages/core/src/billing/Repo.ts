@@ -67,7 +67,9 @@ export const SubscriptionRow = Schema.Struct({
   cancel_at_period_end: DbBool,
   canceled_at: Schema.NullOr(Schema.DateTimeUtc),
   created_at: Schema.DateTimeUtc,
-  updated_at: Schema.DateTimeUtc
+  updated_at: Schema.DateTimeUtc,
+  /** When a failed payment made it `past_due` (0005); `null` otherwise. */
+  past_due_at: Schema.optionalWith(Schema.NullOr(Schema.DateTimeUtc), { default: () => null })
 })
 /** @see SubscriptionRow */
 export type SubscriptionRow = typeof SubscriptionRow.Type
@@ -327,7 +329,14 @@ const tenantQueries = ({ count, meterValues, meters, n, span, sql, subs }: Kit) 
               cancel_at_period_end = ${bool(s.cancel_at_period_end)}, canceled_at = ${at(s.canceled_at)},
               updated_at = ${instant(now)}
             WHERE tenant_id = ${t} AND id = ${id}`
-    ).pipe(Effect.asVoid, span("updateSubscription"))
+    ).pipe(Effect.asVoid, span("updateSubscription")),
+  /** Stamps (or clears, `null`) when a failed payment made the subscription `past_due` (payments, 0005). */
+  setPastDueAt: (id: SubscriptionId, at: DateTime.Utc | null) =>
+    Effect.flatMap(
+      tid,
+      (t) => sql`UPDATE billing_subscriptions SET past_due_at = ${at === null ? null : instant(at)}
+            WHERE tenant_id = ${t} AND id = ${id}`
+    ).pipe(Effect.asVoid, span("setPastDueAt"))
 })
 
 /** Usage events' SQL. */

@@ -23,7 +23,19 @@
  *   ended, cancels (when scheduled) or renews into the next period, applying
  *   a scheduled plan and ending a trial (`trial` → `active`).
  *
- * `past_due` is a state of the contract; payments (a later slice) set it.
+ * - **markPastDue** / **recover** (payments, `Payments.ts`): a failed
+ *   payment moves an `active` (or `trial`) subscription to `past_due`,
+ *   stamping `past_due_at` (the grace period runs from it); a paid invoice
+ *   moves a `past_due` one back to `active` (events
+ *   `signet.billing.subscription.past_due` / `.recovered`).
+ * - **endGrace** (the period close, `PeriodClose.ts`): a subscription
+ *   `past_due` for longer than the grace period
+ *   (`SIGNET_BILLING_PAST_DUE_GRACE_DAYS`, default 7, counted from
+ *   `past_due_at`) gets the downgrade policy: plans carry no policy of
+ *   their own, so it is canceled at once (`signet.billing.subscription.canceled`
+ *   with `reason: "past_due_grace_expired"`); the tenant then has no plan
+ *   (entitlements of no plan) until it subscribes again. Its unpaid
+ *   invoices stay finalized.
  *
  * @module
  */
@@ -345,8 +357,58 @@ const makeEnds = ({ live, planOf, present, save, stateOf }: Store) => {
   return { cancel, reactivate, advance, advanceBy } as const
 }
 
+/** The payment-driven moves (see the module comment); both answer whether anything changed. */
+const makePaymentStates = ({ repo }: SubscriptionDeps, { live, save, stateOf }: Store) => {
+  /** `active`/`trial` → `past_due`, stamped now; anything else unchanged. @errors SubscriptionNotFound */
+  const markPastDue = (reason: Record<string, unknown>) =>
+    Effect.gen(function* () {
+      const row = yield* live
+      if (row.status !== "active" && row.status !== "trial") return false
+      const now = yield* DateTime.now
+      yield* save(row, { ...stateOf(row), status: "past_due" }, "past_due", {
+        past_due_at: DateTime.formatIso(now),
+        ...reason
+      })
+      yield* repo.setPastDueAt(row.id, now)
+      return true
+    })
+  /** `past_due` → `active`; anything else unchanged. @errors SubscriptionNotFound */
+  const recover = (reason: Record<string, unknown>) =>
+    Effect.gen(function* () {
+      const row = yield* live
+      if (row.status !== "past_due") return false
+      yield* save(row, { ...stateOf(row), status: "active" }, "recovered", reason)
+      yield* repo.setPastDueAt(row.id, null)
+      return true
+    })
+  /** Cancels a subscription `past_due` for `graceDays` days or more; answers whether it did. */
+  const endGrace = (graceDays: number) =>
+    Effect.gen(function* () {
+      const found = yield* repo.liveSubscription
+      if (Option.isNone(found) || found.value.status !== "past_due") return false
+      const row = found.value
+      const now = yield* DateTime.now
+      const since = row.past_due_at ?? row.updated_at
+      if (DateTime.lessThan(now, DateTime.add(since, { days: graceDays }))) return false
+      const state = stateOf(row)
+      yield* save(
+        row,
+        { ...state, status: "canceled", canceled_at: now, cancel_at_period_end: false, scheduled_plan_id: null },
+        "canceled",
+        { reason: "past_due_grace_expired", grace_days: graceDays }
+      )
+      return true
+    })
+  return { markPastDue, recover, endGrace } as const
+}
+
 /** The subscription operations over `deps`; see the module comment. */
 export const makeSubscriptions = (deps: SubscriptionDeps) => {
   const store = makeStore(deps)
-  return { get: store.get, ...makeChanges(deps, store), ...makeEnds(store) } as const
+  return {
+    get: store.get,
+    ...makeChanges(deps, store),
+    ...makeEnds(store),
+    ...makePaymentStates(deps, store)
+  } as const
 }

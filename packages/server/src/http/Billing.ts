@@ -1,4 +1,9 @@
 /**
+ * Payments (issue 20 "Payments"): `invoiceCheckout` and `billingPortal`
+ * answer Stripe links (409 `PaymentsManual` with the manual provider, the
+ * default); `billingWebhooks` hands Stripe's raw body and its
+ * `Stripe-Signature` header to core, which verifies them.
+ *
  * Handlers of the `billingPlatform` group (operator token; core's
  * `BillingPlatform` checks the operator again) and of the `billing` group
  * over `BillingAdmin` (core checks `billing:read|write|ingest` and, for
@@ -6,8 +11,9 @@
  *
  * @module
  */
-import { HttpApiBuilder } from "@effect/platform"
-import { BillingAdmin as B, BillingPlatform as P, policyUse, SignetApi } from "@signet/core"
+import { HttpApiBuilder, HttpServerRequest } from "@effect/platform"
+import { BillingAdmin as B, BillingPlatform as P, policyUse, SignetApi, BillingWebhooks as W } from "@signet/core"
+import { Effect } from "effect"
 import { asPrincipal } from "../Auth.js"
 
 const read = policyUse("billing:read")
@@ -48,4 +54,15 @@ export const BillingHttp = HttpApiBuilder.group(SignetApi, "billing", (h) =>
     .handle("invoicePdf", ({ path }) => asPrincipal(B.invoicePdf(path.number).pipe(read)))
     .handle("payInvoice", ({ path, payload }) => asPrincipal(B.payInvoice(path.number, payload).pipe(write)))
     .handle("voidInvoice", ({ path, payload }) => asPrincipal(B.voidInvoice(path.number, payload).pipe(write)))
+    .handle("invoiceCheckout", ({ path }) => asPrincipal(B.checkout(path.number).pipe(write)))
+    .handle("billingPortal", () => asPrincipal(B.portal().pipe(write)))
+)
+
+/** `POST /api/v1/billing/stripe/webhook`: the raw body (never re-serialised: the signature covers its bytes). */
+export const BillingWebhooksHttp = HttpApiBuilder.group(SignetApi, "billingWebhooks", (h) =>
+  h.handle("stripeWebhook", () =>
+    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+      Effect.flatMap(Effect.orDie(request.text), (raw) => W.stripe(raw, request.headers["stripe-signature"]))
+    )
+  )
 )

@@ -1,0 +1,146 @@
+/**
+ * The `stripe` payment provider (issue 20 "Payments") over the official
+ * `stripe` package (pinned; its default API version). What it sends:
+ *
+ * - `POST /v1/customers` — one customer per tenant: `name` = the tenant's
+ *   slug, `metadata[signet_tenant_id]`, `metadata[signet_tenant_slug]`;
+ *   `Idempotency-Key: signet-customer-<tenant id>` (a retried creation
+ *   makes no second customer).
+ * - `POST /v1/checkout/sessions` — `mode=payment` for one finalized
+ *   invoice: one line `price_data` (`currency` lower case, `unit_amount` =
+ *   the invoice total in minor units, `product_data[name]` = `Signet invoice
+ *   <number>`), `customer`, `client_reference_id` = the invoice id, and the
+ *   same `metadata` (`signet_tenant_id`, `signet_invoice_number`) on the
+ *   session and on its PaymentIntent (`payment_intent_data[metadata]`);
+ *   `Idempotency-Key: signet-checkout-<tenant id>-<invoice number>`.
+ * - `POST /v1/billing_portal/sessions` — `customer`, `return_url`.
+ * - webhooks: `stripe.webhooks.constructEvent` (HMAC-SHA256 of
+ *   `<timestamp>.<raw body>` under the endpoint secret, 300 s tolerance,
+ *   checked at Signet's clock).
+ *
+ * Network retries are off (a failed call is a 500 the caller may retry:
+ * the idempotency keys make that safe) and telemetry is off. Stripe's
+ * failures are defects (500), never shown to the caller.
+ *
+ * @module
+ */
+import { WebhookSignatureInvalid } from "@signet/contracts/billing/Payments"
+import { Effect } from "effect"
+import Stripe from "stripe"
+import type { CheckoutRequest, PaymentProviderService, ProviderEvent } from "./PaymentProvider.js"
+
+/** Seconds a webhook's signed timestamp may lag Signet's clock (Stripe's default). */
+export const WEBHOOK_TOLERANCE_SECONDS = 300
+
+/** What the stripe provider is made from; `apiUrl` overrides Stripe's API origin (tests). */
+export interface StripeSettings {
+  readonly secretKey: string
+  readonly webhookSecret: string
+  readonly apiUrl?: string | undefined
+}
+
+/** Stripe client options pointing at `apiUrl` (host, port, protocol), Stripe's own API otherwise. */
+const clientOptions = (apiUrl: string | undefined): Stripe.StripeConfig => {
+  const base: Stripe.StripeConfig = { maxNetworkRetries: 0, telemetry: false }
+  if (apiUrl === undefined) return base
+  const u = new URL(apiUrl)
+  return {
+    ...base,
+    host: u.hostname,
+    port: u.port || (u.protocol === "http:" ? 80 : 443),
+    protocol: u.protocol === "http:" ? "http" : "https"
+  }
+}
+
+const call = <A>(name: string, f: () => Promise<A>) =>
+  Effect.tryPromise({ try: f, catch: (e) => e }).pipe(Effect.orDie, Effect.withSpan(`Stripe.${name}`))
+
+const str = (v: unknown): string | null =>
+  typeof v === "string" ? v : v && typeof v === "object" && "id" in v ? String(v.id) : null
+
+/** A verified Stripe event as the port's {@link ProviderEvent}. */
+const toProviderEvent = (event: Stripe.Event): ProviderEvent => {
+  const o = event.data.object as unknown as Record<string, unknown>
+  const metadata = (o.metadata && typeof o.metadata === "object" ? o.metadata : {}) as Record<string, string>
+  return {
+    id: event.id,
+    type: event.type,
+    created: event.created,
+    object: {
+      id: String(o.id),
+      customer: str(o.customer),
+      metadata,
+      payment_status: typeof o.payment_status === "string" ? o.payment_status : undefined,
+      payment_intent: str(o.payment_intent)
+    }
+  }
+}
+
+/** The stripe provider; see the module comment. */
+export const makeStripeProvider = (settings: StripeSettings): PaymentProviderService => {
+  const stripe = new Stripe(settings.secretKey, clientOptions(settings.apiUrl))
+  return {
+    kind: "stripe",
+    createCustomer: (tenant) =>
+      call("createCustomer", () =>
+        stripe.customers.create(
+          { name: tenant.slug, metadata: { signet_tenant_id: tenant.id, signet_tenant_slug: tenant.slug } },
+          { idempotencyKey: `signet-customer-${tenant.id}` }
+        )
+      ).pipe(Effect.map((c) => c.id)),
+    checkout: (req: CheckoutRequest) => {
+      const metadata = { signet_tenant_id: req.tenantId, signet_invoice_number: req.invoiceNumber }
+      return call("checkout", () =>
+        stripe.checkout.sessions.create(
+          {
+            mode: "payment",
+            customer: req.customer,
+            client_reference_id: req.invoiceId,
+            line_items: [
+              {
+                quantity: 1,
+                price_data: {
+                  currency: req.currency.toLowerCase(),
+                  unit_amount: req.amount,
+                  product_data: { name: `Signet invoice ${req.invoiceNumber}` }
+                }
+              }
+            ],
+            metadata,
+            payment_intent_data: { metadata },
+            success_url: req.successUrl,
+            cancel_url: req.cancelUrl
+          },
+          { idempotencyKey: `signet-checkout-${req.tenantId}-${req.invoiceNumber}` }
+        )
+      ).pipe(
+        Effect.flatMap((s) =>
+          s.url ? Effect.succeed({ id: s.id, url: s.url }) : Effect.dieMessage("Stripe answered no Checkout URL")
+        )
+      )
+    },
+    portal: (customer, returnUrl) =>
+      call("portal", () => stripe.billingPortal.sessions.create({ customer, return_url: returnUrl })).pipe(
+        Effect.map((s) => ({ id: s.id, url: s.url }))
+      ),
+    verify: (raw, signature, nowMs) =>
+      Effect.try({
+        // Why the raw body: the signature covers the exact bytes Stripe sent; re-serialised JSON would not verify.
+        try: () =>
+          toProviderEvent(
+            stripe.webhooks.constructEvent(
+              raw,
+              signature ?? "",
+              settings.webhookSecret,
+              WEBHOOK_TOLERANCE_SECONDS,
+              undefined,
+              nowMs
+            )
+          ),
+        catch: (e) =>
+          new WebhookSignatureInvalid({
+            message: signature ? `webhook signature refused: ${(e as Error).message}` : "no Stripe-Signature header"
+          })
+      })
+  }
+}
