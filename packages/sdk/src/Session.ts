@@ -156,29 +156,7 @@ export const makeSession = (options: SignetClientOptions) => {
     return tokens.user
   }
 
-  /**
-   * Signs in without a password: mails a code to `loginName`'s verified
-   * address, asks `signInCode` for it, and answers the challenge with `totp`
-   * when the account has MFA. Answers the user.
-   */
-  const codeLogin = async (loginName: string, signInCode: () => Promise<string>, totp?: () => Promise<string>) => {
-    const r = await raw()
-    await toPromise(r.accounts.sendSignInEmailCode({ path: { slug }, payload: { login: loginName } }))
-    const code = await signInCode()
-    const result = await toPromise(
-      r.accounts.verifySignInEmailCode({ path: { slug }, payload: { login: loginName, code } })
-    )
-    if (result.status === "authenticated") {
-      await store(result.tokens)
-      return result.tokens.user
-    }
-    if (!totp) throw new Error("this account has MFA: pass credentials.totp to answer the challenge")
-    const tokens = await toPromise(
-      r.auth.mfa({ path: { slug }, payload: { mfa_token: result.mfa_token, code: await totp() } })
-    )
-    await store(tokens)
-    return tokens.user
-  }
+  const codeLogin = signInByCode(slug, raw, store)
 
   const refreshNow = () =>
     once(async () => {
@@ -250,6 +228,36 @@ export const makeSession = (options: SignetClientOptions) => {
     accessToken: () => state.access
   }
 }
+
+/**
+ * Signs in without a password: mails a code to `loginName`'s verified
+ * address, asks `signInCode` for it, and answers the challenge with `totp`
+ * when the account has MFA. Answers the user.
+ */
+const signInByCode =
+  (
+    slug: string,
+    raw: () => Promise<Raw>,
+    store: (tokens: { access_token: string; refresh_token: string; expires_in: number }) => Promise<void>
+  ) =>
+  async (loginName: string, signInCode: () => Promise<string>, totp?: () => Promise<string>) => {
+    const r = await raw()
+    await toPromise(r.accounts.sendSignInEmailCode({ path: { slug }, payload: { login: loginName } }))
+    const code = await signInCode()
+    const result = await toPromise(
+      r.accounts.verifySignInEmailCode({ path: { slug }, payload: { login: loginName, code } })
+    )
+    if (result.status === "authenticated") {
+      await store(result.tokens)
+      return result.tokens.user
+    }
+    if (!totp) throw new Error("this account has MFA: pass credentials.totp to answer the challenge")
+    const tokens = await toPromise(
+      r.auth.mfa({ path: { slug }, payload: { mfa_token: result.mfa_token, code: await totp() } })
+    )
+    await store(tokens)
+    return tokens.user
+  }
 
 /**
  * Runs one REST call without credentials (sign-in steps), payload decoded

@@ -89,6 +89,48 @@ export const hashEmailCode = (id: string, code: string): string =>
 const sameHash = (a: string, b: string) =>
   a.length === b.length && NodeCrypto.timingSafeEqual(Buffer.from(a, "hex"), Buffer.from(b, "hex"))
 
+/**
+ * Inside identity's login transaction: true when `code` is the user's
+ * live code for `purpose` (then used, and the user's other codes of that
+ * purpose ended); a wrong code counts a try (the fifth burns it). Audited
+ * either way.
+ */
+const makeCodeCheck =
+  (repo: AccountsRepo, audit: Audit) =>
+  (userId: UserId, code: string, purpose: EmailCodePurpose = "mfa") =>
+    Effect.gen(function* () {
+      const nowMs = yield* Clock.currentTimeMillis
+      const now = instant(nowMs)
+      const live = yield* repo.findLiveEmailCode(userId, purpose, now)
+      const fail = (reason: string) =>
+        Effect.as(
+          audit.record({
+            action: "auth.mfa_email_code_failed",
+            targetType: "user",
+            targetId: userId,
+            after: { reason, purpose }
+          }),
+          false
+        )
+      if (Option.isNone(live)) return yield* fail("no_live_code")
+      const row = live.value
+      const candidate = /^\d{6}$/.test(code) ? code : ""
+      if (!sameHash(hashEmailCode(row.id, candidate), row.code_hash)) {
+        yield* repo.failEmailCode(row.id, EMAIL_CODE_MAX_ATTEMPTS, now)
+        const burned = row.attempts + 1 >= EMAIL_CODE_MAX_ATTEMPTS
+        return yield* fail(burned ? "wrong_code_burned" : "wrong_code")
+      }
+      if (!(yield* repo.useEmailCode(row.id, now))) return yield* fail("already_used")
+      yield* repo.voidEmailCodes(userId, purpose, now)
+      yield* audit.record({
+        action: "auth.mfa_email_code_verified",
+        targetType: "user",
+        targetId: userId,
+        after: { purpose }
+      })
+      return true
+    })
+
 /** The e-mail code seam of the accounts service; see the module comment. */
 export const makeMfaEmailCodes = (queue: Effect.Effect.Success<typeof makeMailQueue>) =>
   Effect.gen(function* () {
@@ -194,45 +236,7 @@ export const makeMfaEmailCodes = (queue: Effect.Effect.Success<typeof makeMailQu
         })
       })
 
-    /**
-     * Inside identity's login transaction: true when `code` is the user's
-     * live code for `purpose` (then used, and the user's other codes of that
-     * purpose ended); a wrong code counts a try (the fifth burns it). Audited
-     * either way.
-     */
-    const check = (userId: UserId, code: string, purpose: EmailCodePurpose = "mfa") =>
-      Effect.gen(function* () {
-        const nowMs = yield* Clock.currentTimeMillis
-        const now = instant(nowMs)
-        const live = yield* repo.findLiveEmailCode(userId, purpose, now)
-        const fail = (reason: string) =>
-          Effect.as(
-            audit.record({
-              action: "auth.mfa_email_code_failed",
-              targetType: "user",
-              targetId: userId,
-              after: { reason, purpose }
-            }),
-            false
-          )
-        if (Option.isNone(live)) return yield* fail("no_live_code")
-        const row = live.value
-        const candidate = /^\d{6}$/.test(code) ? code : ""
-        if (!sameHash(hashEmailCode(row.id, candidate), row.code_hash)) {
-          yield* repo.failEmailCode(row.id, EMAIL_CODE_MAX_ATTEMPTS, now)
-          const burned = row.attempts + 1 >= EMAIL_CODE_MAX_ATTEMPTS
-          return yield* fail(burned ? "wrong_code_burned" : "wrong_code")
-        }
-        if (!(yield* repo.useEmailCode(row.id, now))) return yield* fail("already_used")
-        yield* repo.voidEmailCodes(userId, purpose, now)
-        yield* audit.record({
-          action: "auth.mfa_email_code_verified",
-          targetType: "user",
-          targetId: userId,
-          after: { purpose }
-        })
-        return true
-      })
+    const check = makeCodeCheck(repo, audit)
 
     /**
      * Completes the login with a mailed code: the same session and tokens

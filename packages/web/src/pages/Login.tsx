@@ -57,6 +57,38 @@ const passkeyTokens = async (slug: string, mfa: string | undefined) => {
   )
 }
 
+/** A sign-in failure in plain words (`inMfa`: during the second step). */
+const explainLogin = (t: ReturnType<typeof useT>, e: ApiError, inMfa: boolean) => {
+  if (e.tag === "RateLimited") return t("login.rateLimited", { seconds: Math.ceil(e.retryAfter ?? 60) })
+  if (e.tag === "TenantSuspended") return t("login.suspended")
+  if (e.tag === "TenantNotFound") return t("login.unknownTenant")
+  if (e.tag === "InvalidCredentials") return t("login.invalid")
+  if (e.tag === "Unauthorized") return inMfa ? t("login.badCode") : t("login.expired")
+  if (e.tag === "SsoRequired") return t("login.ssoRequired")
+  if (e.tag === "NetworkError") return t("error.network")
+  return t("error.generic", { message: e.message })
+}
+
+/** A link to sign-in by e-mail code, shown only when the school enabled it (`…/auth/methods`). */
+const CodeSignInLink = ({ slug, next }: { slug: string; next: string | undefined }) => {
+  const t = useT()
+  const [shown, setShown] = useState(false)
+  useEffect(() => {
+    call(AccountsApi, (c) => c.accounts.signInMethods({ path: { slug } })).then(
+      (m) => setShown(m.email_code),
+      () => setShown(false)
+    )
+  }, [slug])
+  if (!shown) return null
+  return (
+    <p>
+      <a href={`/t/${encodeURIComponent(slug)}/login/code${next ? `?next=${encodeURIComponent(next)}` : ""}`}>
+        {t("login.byCode")}
+      </a>
+    </p>
+  )
+}
+
 /** The sign-in page. */
 export const Login = ({ slug }: { slug: string }) => {
   const t = useT()
@@ -67,25 +99,8 @@ export const Login = ({ slug }: { slug: string }) => {
   const [error, setError] = useState<string | undefined>(undefined)
   document.title = `${t("login.title")} · Signet`
   const sso = useSso(slug, query, setError)
-  // Sign-in by e-mail code is offered only when the school enabled it.
-  const [byCode, setByCode] = useState(false)
-  useEffect(() => {
-    call(AccountsApi, (c) => c.accounts.signInMethods({ path: { slug } })).then(
-      (m) => setByCode(m.email_code),
-      () => setByCode(false)
-    )
-  }, [slug])
 
-  const explain = (e: ApiError) => {
-    if (e.tag === "RateLimited") return t("login.rateLimited", { seconds: Math.ceil(e.retryAfter ?? 60) })
-    if (e.tag === "TenantSuspended") return t("login.suspended")
-    if (e.tag === "TenantNotFound") return t("login.unknownTenant")
-    if (e.tag === "InvalidCredentials") return t("login.invalid")
-    if (e.tag === "Unauthorized") return mfa ? t("login.badCode") : t("login.expired")
-    if (e.tag === "SsoRequired") return t("login.ssoRequired")
-    if (e.tag === "NetworkError") return t("error.network")
-    return t("error.generic", { message: e.message })
-  }
+  const explain = (e: ApiError) => explainLogin(t, e, mfa !== undefined)
 
   const submit = async (ev: Event) => {
     ev.preventDefault()
@@ -208,15 +223,7 @@ export const Login = ({ slug }: { slug: string }) => {
           </button>
         </p>
       )}
-      {mfa === undefined && byCode && (
-        <p>
-          <a
-            href={`/t/${encodeURIComponent(slug)}/login/code${query["next"] ? `?next=${encodeURIComponent(query["next"])}` : ""}`}
-          >
-            {t("login.byCode")}
-          </a>
-        </p>
-      )}
+      {mfa === undefined && <CodeSignInLink slug={slug} next={query["next"]} />}
       {mfa === undefined && (
         <p>
           <a href={`/t/${encodeURIComponent(slug)}/forgot`}>{t("recovery.forgot")}</a>
