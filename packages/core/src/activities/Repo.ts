@@ -63,6 +63,12 @@ export interface TaskFields {
   readonly remind_at: DateTime.Utc | null
   /** When the reminder was emitted; null again when `remind_at` changes. */
   readonly reminder_sent_at: DateTime.Utc | null
+  /** The reminder's offset before `due_at` in minutes, or null (migration 0006). */
+  readonly remind_before: number | null
+  /** The RRULE of a recurring task, or null (migration 0006). */
+  readonly recurrence: string | null
+  /** The series' first due instant (the rule's DTSTART), or null. */
+  readonly recurrence_start: DateTime.Utc | null
 }
 
 /** Filters of a task query (combined with AND). */
@@ -173,7 +179,8 @@ const taskQueries = (sql: SqlClient.SqlClient) => {
   const count = Schema.decodeUnknown(Schema.Array(Schema.Struct({ n: DbCount })))
   const at = (d: DateTime.Utc | null) => (d === null ? null : instant(d))
   const taskCols = sql`id, target_type, target_id, author_id, title, description, status, priority, due_at,
-    due_time_zone, assignee_id, completed_at, remind_at, reminder_sent_at, created_at, updated_at`
+    due_time_zone, assignee_id, completed_at, remind_at, reminder_sent_at, remind_before, recurrence,
+    recurrence_start, next_task_id, created_at, updated_at`
   return {
     /**
      * Live, open (`todo`/`in_progress`) tasks of the tenant whose reminder
@@ -208,10 +215,11 @@ const taskQueries = (sql: SqlClient.SqlClient) => {
         tid,
         (t) => sql`INSERT INTO activity_tasks (tenant_id, id, target_type, target_id, author_id, title, description,
           status, priority, due_at, due_time_zone, assignee_id, completed_at, remind_at, reminder_sent_at,
-          created_at, updated_at)
+          remind_before, recurrence, recurrence_start, created_at, updated_at)
           VALUES (${t}, ${id}, ${target.target_type}, ${target.target_id}, ${author}, ${f.title}, ${f.description},
             ${f.status}, ${f.priority}, ${at(f.due_at)}, ${f.due_time_zone}, ${f.assignee_id}, ${at(f.completed_at)},
-            ${at(f.remind_at)}, ${at(f.reminder_sent_at)}, ${instant(now)}, ${instant(now)})`
+            ${at(f.remind_at)}, ${at(f.reminder_sent_at)}, ${f.remind_before}, ${f.recurrence},
+            ${at(f.recurrence_start)}, ${instant(now)}, ${instant(now)})`
       ).pipe(Effect.asVoid, span("insertTask")),
     /** One live task of the tenant. */
     findTask: (id: string) =>
@@ -227,9 +235,25 @@ const taskQueries = (sql: SqlClient.SqlClient) => {
         (t) => sql`UPDATE activity_tasks SET title = ${f.title}, description = ${f.description}, status = ${f.status},
           priority = ${f.priority}, due_at = ${at(f.due_at)}, due_time_zone = ${f.due_time_zone},
           assignee_id = ${f.assignee_id}, completed_at = ${at(f.completed_at)}, remind_at = ${at(f.remind_at)},
-          reminder_sent_at = ${at(f.reminder_sent_at)}, updated_at = ${instant(now)}
+          reminder_sent_at = ${at(f.reminder_sent_at)}, remind_before = ${f.remind_before},
+          recurrence = ${f.recurrence}, recurrence_start = ${at(f.recurrence_start)}, updated_at = ${instant(now)}
           WHERE tenant_id = ${t} AND id = ${id}`
       ).pipe(Effect.asVoid, span("updateTask")),
+    /**
+     * Records `next` as the occurrence following a completed recurring task
+     * unless one already is: true when this call recorded it. Conditional
+     * (`next_task_id IS NULL`), so completing twice or concurrently creates
+     * one next occurrence (issue 22 "recurring tasks").
+     */
+    claimNextTask: (id: TaskId, next: TaskId) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`UPDATE activity_tasks SET next_task_id = ${next}
+          WHERE tenant_id = ${t} AND id = ${id} AND next_task_id IS NULL AND deleted_at IS NULL RETURNING id`
+      ).pipe(
+        Effect.map((rows) => rows.length === 1),
+        span("claimNextTask")
+      ),
     /** Soft-deletes a task. */
     deleteTask: (id: TaskId, now: DateTime.Utc) =>
       Effect.flatMap(
