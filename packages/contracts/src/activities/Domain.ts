@@ -369,3 +369,24 @@ export class TargetNotFound extends Schema.TaggedError<TargetNotFound>()(
   { message: Schema.String, target_type: Schema.String, target_id: Schema.String },
   HttpApiSchema.annotations({ status: 404, description: "No such target (or not visible)" })
 ) {}
+
+/**
+ * Kinds of soft-deleted activities that can be restored, as their path
+ * segment (`POST …/activities/{kind}/{id}/restore`; issue 22 "soft delete
+ * and restore"). Attachments are not among them yet.
+ */
+export const RestorableKind = Schema.Literal("notes", "tasks", "calls", "events")
+/** @see RestorableKind */
+export type RestorableKind = typeof RestorableKind.Type
+
+/** Which activity to restore (RPC `RestoreActivity`). */
+export class RestoreActivity extends Schema.Class<RestoreActivity>("RestoreActivity")({
+  kind: RestorableKind,
+  id: Schema.String
+}) {}
+
+/** The answer of a restore: the activity, live again (read it with its kind's get). */
+export class ActivityRestored extends Schema.Class<ActivityRestored>("ActivityRestored")({
+  kind: RestorableKind,
+  id: Schema.String
+}) {}

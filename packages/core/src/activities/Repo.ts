@@ -130,12 +130,26 @@ const noteQueries = (sql: SqlClient.SqlClient) => {
           VALUES (${t}, ${id}, ${target.target_type}, ${target.target_id}, ${author}, ${f.body}, ${f.priority},
             ${bool(f.pinned)}, ${f.assignee_id}, ${json(f.mentions)}, ${instant(at)}, ${instant(at)})`
       ).pipe(Effect.asVoid, span("insertNote")),
-    /** One live note of the tenant. */
-    findNote: (id: string) =>
+    /** One live note of the tenant (a soft-deleted one when `deleted`). */
+    findNote: (id: string, deleted = false) =>
       Effect.flatMap(
         tid,
-        (t) => sql`SELECT * FROM activity_notes WHERE tenant_id = ${t} AND id = ${id} AND deleted_at IS NULL`
+        (t) => sql`SELECT * FROM activity_notes WHERE tenant_id = ${t} AND id = ${id}
+          AND ${deleted ? sql`deleted_at IS NOT NULL` : sql`deleted_at IS NULL`}`
       ).pipe(Effect.flatMap(notes), Effect.map(first), span("findNote")),
+    /**
+     * Clears the soft delete of a deleted note (issue 22 "restore"): true
+     * when this call restored it (conditional, so two restores restore once).
+     */
+    restoreNote: (id: NoteId) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`UPDATE activity_notes SET deleted_at = NULL
+          WHERE tenant_id = ${t} AND id = ${id} AND deleted_at IS NOT NULL RETURNING id`
+      ).pipe(
+        Effect.map((rows) => rows.length === 1),
+        span("restoreNote")
+      ),
     /** Replaces a note's fields. */
     updateNote: (id: NoteId, f: NoteFields, at: DateTime.Utc) =>
       Effect.flatMap(
@@ -221,13 +235,26 @@ const taskQueries = (sql: SqlClient.SqlClient) => {
             ${at(f.remind_at)}, ${at(f.reminder_sent_at)}, ${f.remind_before}, ${f.recurrence},
             ${at(f.recurrence_start)}, ${instant(now)}, ${instant(now)})`
       ).pipe(Effect.asVoid, span("insertTask")),
-    /** One live task of the tenant. */
-    findTask: (id: string) =>
+    /** One live task of the tenant (a soft-deleted one when `deleted`). */
+    findTask: (id: string, deleted = false) =>
       Effect.flatMap(
         tid,
-        (t) => sql`SELECT ${taskCols}
-          FROM activity_tasks WHERE tenant_id = ${t} AND id = ${id} AND deleted_at IS NULL`
+        (t) => sql`SELECT ${taskCols} FROM activity_tasks WHERE tenant_id = ${t} AND id = ${id}
+          AND ${deleted ? sql`deleted_at IS NOT NULL` : sql`deleted_at IS NULL`}`
       ).pipe(Effect.flatMap(tasks), Effect.map(first), span("findTask")),
+    /**
+     * Clears the soft delete of a deleted task (issue 22 "restore"): true
+     * when this call restored it (conditional, so two restores restore once).
+     */
+    restoreTask: (id: TaskId) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`UPDATE activity_tasks SET deleted_at = NULL
+          WHERE tenant_id = ${t} AND id = ${id} AND deleted_at IS NOT NULL RETURNING id`
+      ).pipe(
+        Effect.map((rows) => rows.length === 1),
+        span("restoreTask")
+      ),
     /** Replaces a task's fields. */
     updateTask: (id: TaskId, f: TaskFields, now: DateTime.Utc) =>
       Effect.flatMap(
