@@ -56,6 +56,7 @@ const subcommands: ReadonlyArray<readonly [name: string, load: () => Promise<Any
   ["call", () => import("./commands/activities.js").then((m) => m.call)],
   ["event", () => import("./commands/activities.js").then((m) => m.event)],
   ["attachment", () => import("./commands/attachment.js").then((m) => m.attachment)],
+  ["activity", () => import("./commands/activity.js").then((m) => m.activity)],
   ["audit", () => import("./commands/audit.js").then((m) => m.audit)],
   ["keys", () => import("./commands/keys.js").then((m) => m.keys)],
   ["login", () => import("./commands/login.js").then((m) => m.remoteCommands[0])],

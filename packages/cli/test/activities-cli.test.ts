@@ -1,6 +1,6 @@
 /**
- * `signet call …` and `signet event …` (issue 22 "Call logs and calendar
- * events") as an administrator runs them: a process per command on the
+ * `signet call …`, `signet event …` and `signet activity search|restore`
+ * (issue 22 "Call logs and calendar events", search, restore) as an administrator runs them: a process per command on the
  * local database (SQLite, and Postgres when configured), on the tenant
  * itself as the target. (The rules themselves are tested in core, over
  * REST and over RPC.)
@@ -71,6 +71,38 @@ for (const dialect of testDialects()) {
         expect((await cli.signet(["event", "delete", id, ...T])).code).toBe(0)
         const after = await cli.signet(["event", "list", ...T, ...target, "--json"])
         expect(JSON.parse(after.stdout).items).toEqual([])
+      },
+      TIMEOUT
+    )
+
+    it(
+      "signet activity search finds an event; signet activity restore brings a deleted one back once",
+      async () => {
+        const times = ["--starts-at", "2027-04-01T09:00:00Z", "--ends-at", "2027-04-01T10:00:00Z"]
+        const created = await cli.signet([
+          "event",
+          "create",
+          ...T,
+          ...target,
+          "--title",
+          "Aquarium trip",
+          ...times,
+          "--json"
+        ])
+        expect(created.code, created.stderr).toBe(0)
+        const id = JSON.parse(created.stdout).id as string
+        const found = await cli.signet(["activity", "search", ...T, "-q", "aquar", "--json"])
+        expect(found.code, found.stderr).toBe(0)
+        expect(JSON.parse(found.stdout).items.map((h: { id: string }) => h.id)).toEqual([id])
+        const table = await cli.signet(["activity", "search", ...T, "--query", "aquarium", "--kinds", "event"])
+        expect(table.stdout).toContain(id)
+        expect((await cli.signet(["event", "delete", id, ...T])).code).toBe(0)
+        const restored = await cli.signet(["activity", "restore", "events", id, ...T])
+        expect(restored.code, restored.stderr).toBe(0)
+        expect((await cli.signet(["event", "show", id, ...T])).code).toBe(0)
+        const again = await cli.signet(["activity", "restore", "events", id, ...T])
+        expect(again.code).toBe(1)
+        expect(again.stderr).toContain("not deleted")
       },
       TIMEOUT
     )

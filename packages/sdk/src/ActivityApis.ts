@@ -164,6 +164,13 @@ export const activitiesApi = ({ call, callWith, path }: Session) => {
           path,
           urlParams: { q, ...(kinds ? { kinds: [...kinds] } : {}), ...(target ? query(target, page) : page) }
         })
-      )
+      ),
+    /**
+     * Restores a soft-deleted note, task, call log or event (issue 22; its
+     * author or activities:admin): answers `{ kind, id }`; a live one fails
+     * with `Conflict` (409), another tenant's with `ActivityNotFound`.
+     */
+    restore: (kind: "notes" | "tasks" | "calls" | "events", id: string) =>
+      call((r) => r.activities.restoreActivity({ path: { ...path, kind, id } }))
   }
 }

@@ -136,6 +136,9 @@ for (const dialect of testDialects()) {
             const onSchool = { target_type: "school", target_id: school.id }
             const note = yield* post("/activities/notes", { ...onSchool, body: `Note ${n}` })
             const task = yield* post("/activities/tasks", { ...onSchool, title: `Task ${n}` })
+            // A soft-deleted note: the target of `POST …/activities/{kind}/{id}/restore`.
+            const deletedNote = yield* post("/activities/notes", { ...onSchool, body: `Deleted ${n}` })
+            yield* call("DELETE", `${T}/activities/notes/${deletedNote.id}`, { auth: token })
             const review = (yield* call("PUT", `${T}/activities/reviews`, {
               auth: token,
               body: { ...onSchool, rating: 3 }
@@ -182,6 +185,7 @@ for (const dialect of testDialects()) {
               signature: signature.signature_id,
               excuse: excuse.id,
               note: note.id,
+              deletednote: deletedNote.id,
               task: task.id,
               review: review.id,
               call: callLog.id,
@@ -210,6 +214,8 @@ for (const dialect of testDialects()) {
               if (name === "slug") return attackerSlug
               if (name === "permission") return "users:read"
               if (name === "file") return "x.ics"
+              if (name === "kind") return "notes"
+              if (name === "id" && path.endsWith("/restore")) return victim.ids.deletednote!
               const before = path.slice(0, offset).split("/").filter(Boolean)
               const kind =
                 KIND[before[before.length - 1] ?? ""] ??
@@ -308,6 +314,10 @@ for (const dialect of testDialects()) {
             "UserNotFound"
           )
 
+          expect(
+            (yield* Effect.flip(rpc.RestoreActivity({ kind: "notes", id: tenants[1]!.ids.deletednote! })))._tag
+          ).toBe("ActivityNotFound")
+
           // The victims' objects are as they were.
           for (const t of tenants) {
             const get = (path: string) => call("GET", `/api/v1/tenants/${t.slug}${path}`, { auth: t.token })
@@ -318,6 +328,7 @@ for (const dialect of testDialects()) {
             expect((yield* get(`/excuses/${t.ids.excuse}`)).body.status).toBe("pending")
             expect((yield* get(`/signatures/${t.ids.signature}`)).body.status).toBe("ACCEPTED")
             expect((yield* get(`/activities/notes/${t.ids.note}`)).body.body).toMatch(/^Note \d$/)
+            expect((yield* get(`/activities/notes/${t.ids.deletednote}`)).status).toBe(404)
             expect((yield* get(`/oidc/clients/${t.ids.oidcclient}`)).body.name).toMatch(/^RP \d$/)
             expect((yield* get(`/activities/tasks/${t.ids.task}`)).body).toMatchObject({ status: "todo" })
             expect((yield* get(`/activities/calls/${t.ids.call}`)).body.participants).toEqual([

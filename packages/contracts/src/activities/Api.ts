@@ -31,6 +31,7 @@ import {
 } from "./Attachments.js"
 import {
   ActivityNotFound,
+  ActivityRestored,
   CreateNote,
   CreateTask,
   CustomTargetType,
@@ -39,6 +40,7 @@ import {
   NotePage,
   PutReview,
   RegisterTargetType,
+  RestorableKind,
   Review,
   ReviewPage,
   ReviewSummary,
@@ -67,6 +69,7 @@ import { SearchPage, SearchQuery } from "./Search.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
 const id = HttpApiSchema.param("id", Schema.String)
+const kind = HttpApiSchema.param("kind", RestorableKind)
 
 const paging = {
   cursor: Schema.optional(Schema.String),
@@ -298,6 +301,14 @@ export class ActivitiesApi extends HttpApiGroup.make("activities")
       .annotate(
         OpenApi.Summary,
         "Download an attachment's latest version (or `version=n`) as a file: checked type, Content-Disposition attachment, nosniff"
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("restoreActivity")`/api/v1/tenants/${slug}/activities/${kind}/${id}/restore`
+      .addSuccess(ActivityRestored)
+      .annotate(
+        OpenApi.Summary,
+        "Restore a soft-deleted note, task, call log or event (its author or activities:admin; 409 when it is live)"
       )
   )
   .add(

@@ -160,6 +160,27 @@ export class UpdateNote extends Schema.Class<UpdateNote>("UpdateNote")({
   assignee_id: Schema.optional(Schema.NullOr(UserId))
 }) {}
 
+/** Largest reminder offset before a task's due instant, in minutes (28 days). */
+export const MAX_REMIND_BEFORE_MINUTES = 40_320
+
+/** A reminder offset before `due_at`, in whole minutes from 0 to {@link MAX_REMIND_BEFORE_MINUTES}. */
+export const RemindBefore = Schema.Int.pipe(
+  Schema.between(0, MAX_REMIND_BEFORE_MINUTES, {
+    message: () => `must be an integer from 0 to ${MAX_REMIND_BEFORE_MINUTES} (minutes)`
+  }),
+  Schema.annotations({ identifier: "RemindBefore" })
+)
+
+/**
+ * A task's RRULE (RFC 5545 §3.3.10, `FREQ=WEEKLY;BYDAY=MO`, optional
+ * `RRULE:` prefix); its frequency and expansion are checked by the service
+ * with the calendar events' bounds (400 when refused).
+ */
+export const TaskRecurrence = Schema.String.pipe(
+  Schema.maxLength(500, { message: () => "must be at most 500 characters" }),
+  Schema.annotations({ identifier: "TaskRecurrence" })
+)
+
 /** Status of a task. */
 export const TaskStatus = Schema.Literal("todo", "in_progress", "done", "canceled")
 /** @see TaskStatus */
@@ -199,6 +220,12 @@ const Description = Schema.String.pipe(
  * instant its reminder is due; `reminder_sent_at` when the
  * `activities.task_reminders` job emitted it (null until then; cleared when
  * `remind_at` changes).
+ *
+ * Recurring tasks (issue 22, migration 0006): `recurrence` is the RRULE,
+ * `recurrence_start` the series' first due instant (the rule's DTSTART);
+ * completing the task creates the next occurrence once, whose id is then
+ * `next_task_id`. `remind_before` (minutes) makes `remind_at` follow
+ * `due_at` (`remind_at = due_at − remind_before`).
  */
 export class Task extends Schema.Class<Task>("Task")({
   id: TaskId,
@@ -216,6 +243,10 @@ export class Task extends Schema.Class<Task>("Task")({
   completed_at: Schema.NullOr(Schema.DateTimeUtc),
   remind_at: Schema.NullOr(Schema.DateTimeUtc),
   reminder_sent_at: Schema.NullOr(Schema.DateTimeUtc),
+  remind_before: Schema.NullOr(Schema.Number),
+  recurrence: Schema.NullOr(Schema.String),
+  recurrence_start: Schema.NullOr(Schema.DateTimeUtc),
+  next_task_id: Schema.NullOr(TaskId),
   created_at: Schema.DateTimeUtc,
   updated_at: Schema.DateTimeUtc
 }) {}
@@ -233,7 +264,11 @@ export class CreateTask extends Schema.Class<CreateTask>("CreateTask")({
   due_time_zone: Schema.optional(TimeZoneName),
   assignee_id: Schema.optional(Schema.NullOr(UserId)),
   /** When to remind (an instant; the `signet.activities.task.reminder_due` event). */
-  remind_at: Schema.optional(Schema.NullOr(Schema.DateTimeUtc))
+  remind_at: Schema.optional(Schema.NullOr(Schema.DateTimeUtc)),
+  /** Remind this many minutes before `due_at` instead (needs `due_at`; not with `remind_at`). */
+  remind_before: Schema.optional(Schema.NullOr(RemindBefore)),
+  /** An RRULE making the task recurring (needs `due_at`). */
+  recurrence: Schema.optional(Schema.NullOr(TaskRecurrence))
 }) {}
 
 /** Body of a task's update: the fields to change; `status` must follow {@link TASK_TRANSITIONS}. */
@@ -245,8 +280,12 @@ export class UpdateTask extends Schema.Class<UpdateTask>("UpdateTask")({
   due_at: Schema.optional(Schema.NullOr(Schema.DateTimeUtc)),
   due_time_zone: Schema.optional(Schema.NullOr(TimeZoneName)),
   assignee_id: Schema.optional(Schema.NullOr(UserId)),
-  /** A new reminder instant (it will be sent again), or null for none. */
-  remind_at: Schema.optional(Schema.NullOr(Schema.DateTimeUtc))
+  /** A new reminder instant (it will be sent again), or null for none; clears `remind_before`. */
+  remind_at: Schema.optional(Schema.NullOr(Schema.DateTimeUtc)),
+  /** A new reminder offset before `due_at` in minutes, or null for none; not with `remind_at`. */
+  remind_before: Schema.optional(Schema.NullOr(RemindBefore)),
+  /** A new RRULE (the series restarts at the task's `due_at`), or null to end the series. */
+  recurrence: Schema.optional(Schema.NullOr(TaskRecurrence))
 }) {}
 
 /** A rating from 1 to 5 (integer). */
@@ -330,3 +369,24 @@ export class TargetNotFound extends Schema.TaggedError<TargetNotFound>()(
   { message: Schema.String, target_type: Schema.String, target_id: Schema.String },
   HttpApiSchema.annotations({ status: 404, description: "No such target (or not visible)" })
 ) {}
+
+/**
+ * Kinds of soft-deleted activities that can be restored, as their path
+ * segment (`POST …/activities/{kind}/{id}/restore`; issue 22 "soft delete
+ * and restore"). Attachments are not among them yet.
+ */
+export const RestorableKind = Schema.Literal("notes", "tasks", "calls", "events")
+/** @see RestorableKind */
+export type RestorableKind = typeof RestorableKind.Type
+
+/** Which activity to restore (RPC `RestoreActivity`). */
+export class RestoreActivity extends Schema.Class<RestoreActivity>("RestoreActivity")({
+  kind: RestorableKind,
+  id: Schema.String
+}) {}
+
+/** The answer of a restore: the activity, live again (read it with its kind's get). */
+export class ActivityRestored extends Schema.Class<ActivityRestored>("ActivityRestored")({
+  kind: RestorableKind,
+  id: Schema.String
+}) {}

@@ -14,11 +14,13 @@ import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
 import { OccurrenceQuery, TargetQuery, TaskQuery } from "./Api.js"
 import {
   ActivityNotFound,
+  ActivityRestored,
   CreateNote,
   CreateTask,
   Note,
   NotePage,
   PutReview,
+  RestoreActivity,
   Review,
   ReviewPage,
   ReviewSummary,
@@ -82,5 +84,6 @@ export class ActivitiesCommand extends RpcGroup.make(
     success: CalendarEvent,
     error: Errors
   }),
-  Rpc.make("DeleteEvent", { payload: ById, error: Errors })
+  Rpc.make("DeleteEvent", { payload: ById, error: Errors }),
+  Rpc.make("RestoreActivity", { payload: RestoreActivity, success: ActivityRestored, error: Errors })
 ).middleware(RpcTenantAuth) {}

@@ -43,6 +43,7 @@ import { makeNotes } from "./Notes.js"
 import { makeOccurrences } from "./Occurrences.js"
 import { makeReminders } from "./Reminders.js"
 import { ActivitiesRepo } from "./Repo.js"
+import { makeRestore } from "./Restore.js"
 import { makeReviews } from "./Reviews.js"
 import { makeSearch } from "./Search.js"
 import { makeTargets } from "./Targets.js"
@@ -85,7 +86,20 @@ export class Activities extends Effect.Service<Activities>()("Signet/Activities"
         remindersJob(...args).pipe(Effect.provideService(SqlClient.SqlClient, sql))
     }
     const { search } = makeSearch(deps, targets.check)
-    return { targets, notes, tasks, reviews, calls, calendar, attachments, timeline, reminders, search } as const
+    const { restore } = makeRestore(deps, targets.check)
+    return {
+      targets,
+      notes,
+      tasks,
+      reviews,
+      calls,
+      calendar,
+      attachments,
+      timeline,
+      reminders,
+      search,
+      restore
+    } as const
   }),
   dependencies: [ActivitiesRepo.Default]
 }) {}

@@ -30,6 +30,7 @@ import type {
   CreateTask,
   PutReview,
   RegisterTargetType,
+  RestorableKind,
   Target,
   UpdateNote,
   UpdateTask
@@ -166,5 +167,11 @@ export const ActivitiesAdmin = {
    * (docs/activities.md "Full-text search").
    * @errors ValidationError (q, kinds, cursor, limit), TargetNotFound (with a target)
    */
-  search: (q: string, options: SearchOptions = {}) => read(Activities.use((a) => a.search(q, options)))
+  search: (q: string, options: SearchOptions = {}) => read(Activities.use((a) => a.search(q, options))),
+  /**
+   * Restores a soft-deleted note, task, call log or event (issue 22 "soft
+   * delete and restore"; its author or `activities:admin`, as delete).
+   * @errors ActivityNotFound (also another tenant's or an invisible target's), Conflict (it is live), Forbidden, ValidationError (target limit)
+   */
+  restore: (kind: RestorableKind, id: string) => write(Activities.use((a) => a.restore(kind, id)))
 } as const

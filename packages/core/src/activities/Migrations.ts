@@ -20,6 +20,11 @@
  *   referencing its blob).
  * - 0005: `activity_tasks.remind_at` and `reminder_sent_at` (task reminders,
  *   the `activities.task_reminders` job), indexed by due reminder.
+ * - 0006: recurring tasks and reminder offsets — `activity_tasks.recurrence`
+ *   (an RRULE), `recurrence_start` (the series' first due instant, the
+ *   rule's DTSTART), `next_task_id` (the occurrence created when this one
+ *   was completed; set once, conditionally) and `remind_before` (minutes
+ *   before `due_at`).
  *
  * - Full-text search (0004, issue 22 "Full-text search"): on SQLite the
  *   FTS5 table `activity_search` (tokenizer `unicode61 remove_diacritics
@@ -232,6 +237,14 @@ export const activitiesMigrations: ModuleMigrations = {
       yield* sql.unsafe(`ALTER TABLE activity_tasks ADD COLUMN reminder_sent_at ${t.ts}`)
       yield* sql.unsafe(`CREATE INDEX activity_tasks_reminders ON activity_tasks (tenant_id, remind_at)
         WHERE reminder_sent_at IS NULL AND deleted_at IS NULL`)
+    }),
+    "0006_recurring_tasks": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`ALTER TABLE activity_tasks ADD COLUMN recurrence TEXT`)
+      yield* sql.unsafe(`ALTER TABLE activity_tasks ADD COLUMN recurrence_start ${t.ts}`)
+      yield* sql.unsafe(`ALTER TABLE activity_tasks ADD COLUMN next_task_id ${t.uuid}`)
+      yield* sql.unsafe(`ALTER TABLE activity_tasks ADD COLUMN remind_before INTEGER`)
     })
   }
 }

@@ -138,3 +138,26 @@ export const expandEvent = (
     throw e
   }
 }
+
+/**
+ * The first occurrence of a recurring task's series strictly after `after`
+ * (epoch ms), or null when the series has ended (its UNTIL or COUNT) or its
+ * iterator ran past {@link MAX_RULE_STEPS} steps before reaching one. The
+ * series starts at `start` (its DTSTART), expanded in wall time of `zone`
+ * as events are. `rrule` must have passed {@link rruleProblem}.
+ */
+export const nextOccurrenceAfter = (rrule: string, start: DateTime.Utc, zone: string, after: number): number | null => {
+  const recur = ICAL.Recur.fromString(rrule.replace(/^RRULE:/i, "").trim())
+  const iterator = meteredIterator(recur, wallTime(start, zone), budget(MAX_RULE_STEPS))
+  try {
+    for (;;) {
+      const next = iterator.next()
+      if (!next) return null
+      const s = instantOf(next, zone)
+      if (s > after) return s
+    }
+  } catch (e) {
+    if (e instanceof RuleBudgetExceeded) return null
+    throw e
+  }
+}

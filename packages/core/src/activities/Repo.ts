@@ -63,6 +63,12 @@ export interface TaskFields {
   readonly remind_at: DateTime.Utc | null
   /** When the reminder was emitted; null again when `remind_at` changes. */
   readonly reminder_sent_at: DateTime.Utc | null
+  /** The reminder's offset before `due_at` in minutes, or null (migration 0006). */
+  readonly remind_before: number | null
+  /** The RRULE of a recurring task, or null (migration 0006). */
+  readonly recurrence: string | null
+  /** The series' first due instant (the rule's DTSTART), or null. */
+  readonly recurrence_start: DateTime.Utc | null
 }
 
 /** Filters of a task query (combined with AND). */
@@ -124,12 +130,26 @@ const noteQueries = (sql: SqlClient.SqlClient) => {
           VALUES (${t}, ${id}, ${target.target_type}, ${target.target_id}, ${author}, ${f.body}, ${f.priority},
             ${bool(f.pinned)}, ${f.assignee_id}, ${json(f.mentions)}, ${instant(at)}, ${instant(at)})`
       ).pipe(Effect.asVoid, span("insertNote")),
-    /** One live note of the tenant. */
-    findNote: (id: string) =>
+    /** One live note of the tenant (a soft-deleted one when `deleted`). */
+    findNote: (id: string, deleted = false) =>
       Effect.flatMap(
         tid,
-        (t) => sql`SELECT * FROM activity_notes WHERE tenant_id = ${t} AND id = ${id} AND deleted_at IS NULL`
+        (t) => sql`SELECT * FROM activity_notes WHERE tenant_id = ${t} AND id = ${id}
+          AND ${deleted ? sql`deleted_at IS NOT NULL` : sql`deleted_at IS NULL`}`
       ).pipe(Effect.flatMap(notes), Effect.map(first), span("findNote")),
+    /**
+     * Clears the soft delete of a deleted note (issue 22 "restore"): true
+     * when this call restored it (conditional, so two restores restore once).
+     */
+    restoreNote: (id: NoteId) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`UPDATE activity_notes SET deleted_at = NULL
+          WHERE tenant_id = ${t} AND id = ${id} AND deleted_at IS NOT NULL RETURNING id`
+      ).pipe(
+        Effect.map((rows) => rows.length === 1),
+        span("restoreNote")
+      ),
     /** Replaces a note's fields. */
     updateNote: (id: NoteId, f: NoteFields, at: DateTime.Utc) =>
       Effect.flatMap(
@@ -173,7 +193,8 @@ const taskQueries = (sql: SqlClient.SqlClient) => {
   const count = Schema.decodeUnknown(Schema.Array(Schema.Struct({ n: DbCount })))
   const at = (d: DateTime.Utc | null) => (d === null ? null : instant(d))
   const taskCols = sql`id, target_type, target_id, author_id, title, description, status, priority, due_at,
-    due_time_zone, assignee_id, completed_at, remind_at, reminder_sent_at, created_at, updated_at`
+    due_time_zone, assignee_id, completed_at, remind_at, reminder_sent_at, remind_before, recurrence,
+    recurrence_start, next_task_id, created_at, updated_at`
   return {
     /**
      * Live, open (`todo`/`in_progress`) tasks of the tenant whose reminder
@@ -208,18 +229,32 @@ const taskQueries = (sql: SqlClient.SqlClient) => {
         tid,
         (t) => sql`INSERT INTO activity_tasks (tenant_id, id, target_type, target_id, author_id, title, description,
           status, priority, due_at, due_time_zone, assignee_id, completed_at, remind_at, reminder_sent_at,
-          created_at, updated_at)
+          remind_before, recurrence, recurrence_start, created_at, updated_at)
           VALUES (${t}, ${id}, ${target.target_type}, ${target.target_id}, ${author}, ${f.title}, ${f.description},
             ${f.status}, ${f.priority}, ${at(f.due_at)}, ${f.due_time_zone}, ${f.assignee_id}, ${at(f.completed_at)},
-            ${at(f.remind_at)}, ${at(f.reminder_sent_at)}, ${instant(now)}, ${instant(now)})`
+            ${at(f.remind_at)}, ${at(f.reminder_sent_at)}, ${f.remind_before}, ${f.recurrence},
+            ${at(f.recurrence_start)}, ${instant(now)}, ${instant(now)})`
       ).pipe(Effect.asVoid, span("insertTask")),
-    /** One live task of the tenant. */
-    findTask: (id: string) =>
+    /** One live task of the tenant (a soft-deleted one when `deleted`). */
+    findTask: (id: string, deleted = false) =>
       Effect.flatMap(
         tid,
-        (t) => sql`SELECT ${taskCols}
-          FROM activity_tasks WHERE tenant_id = ${t} AND id = ${id} AND deleted_at IS NULL`
+        (t) => sql`SELECT ${taskCols} FROM activity_tasks WHERE tenant_id = ${t} AND id = ${id}
+          AND ${deleted ? sql`deleted_at IS NOT NULL` : sql`deleted_at IS NULL`}`
       ).pipe(Effect.flatMap(tasks), Effect.map(first), span("findTask")),
+    /**
+     * Clears the soft delete of a deleted task (issue 22 "restore"): true
+     * when this call restored it (conditional, so two restores restore once).
+     */
+    restoreTask: (id: TaskId) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`UPDATE activity_tasks SET deleted_at = NULL
+          WHERE tenant_id = ${t} AND id = ${id} AND deleted_at IS NOT NULL RETURNING id`
+      ).pipe(
+        Effect.map((rows) => rows.length === 1),
+        span("restoreTask")
+      ),
     /** Replaces a task's fields. */
     updateTask: (id: TaskId, f: TaskFields, now: DateTime.Utc) =>
       Effect.flatMap(
@@ -227,9 +262,25 @@ const taskQueries = (sql: SqlClient.SqlClient) => {
         (t) => sql`UPDATE activity_tasks SET title = ${f.title}, description = ${f.description}, status = ${f.status},
           priority = ${f.priority}, due_at = ${at(f.due_at)}, due_time_zone = ${f.due_time_zone},
           assignee_id = ${f.assignee_id}, completed_at = ${at(f.completed_at)}, remind_at = ${at(f.remind_at)},
-          reminder_sent_at = ${at(f.reminder_sent_at)}, updated_at = ${instant(now)}
+          reminder_sent_at = ${at(f.reminder_sent_at)}, remind_before = ${f.remind_before},
+          recurrence = ${f.recurrence}, recurrence_start = ${at(f.recurrence_start)}, updated_at = ${instant(now)}
           WHERE tenant_id = ${t} AND id = ${id}`
       ).pipe(Effect.asVoid, span("updateTask")),
+    /**
+     * Records `next` as the occurrence following a completed recurring task
+     * unless one already is: true when this call recorded it. Conditional
+     * (`next_task_id IS NULL`), so completing twice or concurrently creates
+     * one next occurrence (issue 22 "recurring tasks").
+     */
+    claimNextTask: (id: TaskId, next: TaskId) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`UPDATE activity_tasks SET next_task_id = ${next}
+          WHERE tenant_id = ${t} AND id = ${id} AND next_task_id IS NULL AND deleted_at IS NULL RETURNING id`
+      ).pipe(
+        Effect.map((rows) => rows.length === 1),
+        span("claimNextTask")
+      ),
     /** Soft-deletes a task. */
     deleteTask: (id: TaskId, now: DateTime.Utc) =>
       Effect.flatMap(

@@ -82,12 +82,26 @@ export const callQueries = (sql: SqlClient.SqlClient) => {
             ${json(f.participants)}, ${instant(f.started_at)}, ${f.duration_seconds}, ${f.outcome}, ${f.summary},
             ${f.note_id}, ${instant(now)}, ${instant(now)})`
       ).pipe(Effect.asVoid, span("insertCall")),
-    /** One live call log of the tenant. */
-    findCall: (id: string) =>
+    /** One live call log of the tenant (a soft-deleted one when `deleted`). */
+    findCall: (id: string, deleted = false) =>
       Effect.flatMap(
         tid,
-        (t) => sql`SELECT ${cols} FROM activity_calls WHERE tenant_id = ${t} AND id = ${id} AND deleted_at IS NULL`
+        (t) => sql`SELECT ${cols} FROM activity_calls WHERE tenant_id = ${t} AND id = ${id}
+          AND ${deleted ? sql`deleted_at IS NOT NULL` : sql`deleted_at IS NULL`}`
       ).pipe(Effect.flatMap(calls), Effect.map(present), Effect.map(first), span("findCall")),
+    /**
+     * Clears the soft delete of a deleted call log (issue 22 "restore"): true
+     * when this call restored it (conditional, so two restores restore once).
+     */
+    restoreCall: (id: CallLogId) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`UPDATE activity_calls SET deleted_at = NULL
+          WHERE tenant_id = ${t} AND id = ${id} AND deleted_at IS NOT NULL RETURNING id`
+      ).pipe(
+        Effect.map((rows) => rows.length === 1),
+        span("restoreCall")
+      ),
     /** Replaces a call log's fields. */
     updateCall: (id: CallLogId, f: CallFields, now: DateTime.Utc) =>
       Effect.flatMap(
@@ -156,12 +170,25 @@ export const eventQueries = (sql: SqlClient.SqlClient) => {
           setAttendees(t, id, f.attendees)
         )
       ).pipe(Effect.asVoid, span("insertEvent")),
-    /** One live event of the tenant. */
-    findEvent: (id: string) =>
+    /** One live event of the tenant (a soft-deleted one when `deleted`). */
+    findEvent: (id: string, deleted = false) =>
       Effect.flatMap(
         tid,
-        (t) => sql`SELECT ${cols} FROM activity_events WHERE tenant_id = ${t} AND id = ${id} AND deleted_at IS NULL`
+        (t) => sql`SELECT ${cols} FROM activity_events WHERE tenant_id = ${t} AND id = ${id}
+          AND ${deleted ? sql`deleted_at IS NOT NULL` : sql`deleted_at IS NULL`}`
       ).pipe(Effect.flatMap(events), Effect.map(first), span("findEvent")),
+    /**
+     * Clears the soft delete of a deleted event and puts back its attendee
+     * index rows (issue 22 "restore"): true when this call restored it.
+     */
+    restoreEvent: (id: CalendarEventId, attendees: ReadonlyArray<UserId>) =>
+      Effect.flatMap(tid, (t) =>
+        Effect.flatMap(
+          sql`UPDATE activity_events SET deleted_at = NULL
+            WHERE tenant_id = ${t} AND id = ${id} AND deleted_at IS NOT NULL RETURNING id`,
+          (rows) => (rows.length === 1 ? Effect.as(setAttendees(t, id, attendees), true) : Effect.succeed(false))
+        )
+      ).pipe(span("restoreEvent")),
     /** Replaces an event's fields and attendees. */
     updateEvent: (id: CalendarEventId, f: EventFields, now: DateTime.Utc) =>
       Effect.flatMap(tid, (t) =>

@@ -19,7 +19,17 @@
  *   to another instant (or null) clears `reminder_sent_at`, so a moved
  *   reminder is sent again. The reminders themselves: `Reminders.ts`.
  *
- * Not yet: RRULE recurrence of tasks.
+ * - Recurring tasks and reminder offsets (migration 0006; the rules in
+ *   `TaskSeries.ts`): completing a recurring task (its status becoming
+ *   `done`) creates its next occurrence — same target, title, description,
+ *   priority, assignee, author, zone, rule and reminder offset; due at the
+ *   series' next instant — in the same transaction, once: the completed
+ *   task's `next_task_id` is set conditionally, so completing it again
+ *   after a reopen, or twice at once, creates no second one. The series
+ *   ends with the rule's UNTIL or COUNT, or when `recurrence` is cleared.
+ *   The next occurrence is audited and published as
+ *   `signet.activities.task.created`; it counts toward
+ *   `MAX_TASKS_PER_TARGET` (at the limit the completion is refused, 400).
  *
  * @module
  */
@@ -48,6 +58,7 @@ import {
   toPage,
   visibleFinder
 } from "./Kit.js"
+import { createSchedule, seriesContinuation, updateSchedule } from "./TaskSeries.js"
 
 /**
  * Query of {@link makeTasks} `list`: a target (`target_type` and
@@ -69,16 +80,6 @@ const checkZone = (zone: string | null) =>
   zone === null || Option.isSome(DateTime.zoneMakeNamed(zone))
     ? Effect.succeed(zone)
     : ValidationError.field("due_time_zone", "is not an IANA time zone")
-
-/** The reminder fields after `patch`: a changed `remind_at` is unsent again. */
-const reminder = (before: Task, patch: UpdateTask) => {
-  if (patch.remind_at === undefined) return { remind_at: before.remind_at, reminder_sent_at: before.reminder_sent_at }
-  const same =
-    patch.remind_at !== null &&
-    before.remind_at !== null &&
-    DateTime.toEpochMillis(patch.remind_at) === DateTime.toEpochMillis(before.remind_at)
-  return { remind_at: patch.remind_at, reminder_sent_at: same ? before.reminder_sent_at : null }
-}
 
 /** Tasks by target, assignee, status; see the module comment. @errors TargetNotFound, ValidationError */
 const makeTaskList =
@@ -133,6 +134,7 @@ export const makeTasks = (deps: ActivityDeps, check: CheckTarget) => {
       yield* check(target)
       yield* checkAssignee(identity, input.assignee_id)
       const zone = yield* checkZone(input.due_at === undefined ? null : (input.due_time_zone ?? "UTC"))
+      const schedule = yield* createSchedule(input, input.due_at ?? null)
       const author = yield* actorRef
       return yield* inTx(
         Effect.gen(function* () {
@@ -152,7 +154,7 @@ export const makeTasks = (deps: ActivityDeps, check: CheckTarget) => {
               due_time_zone: zone,
               assignee_id: input.assignee_id ?? null,
               completed_at: null,
-              remind_at: input.remind_at ?? null,
+              ...schedule,
               reminder_sent_at: null
             },
             yield* DateTime.now
@@ -168,6 +170,8 @@ export const makeTasks = (deps: ActivityDeps, check: CheckTarget) => {
   const get = (id: string) => findVisible(id)
 
   const list = makeTaskList(deps, check)
+
+  const continueSeries = seriesContinuation(repo)
 
   /**
    * Changes a task (its author, its assignee or `activities:admin`); a new
@@ -191,6 +195,7 @@ export const makeTasks = (deps: ActivityDeps, check: CheckTarget) => {
             ? (before.due_time_zone ?? "UTC")
             : (patch.due_time_zone ?? "UTC")
       )
+      const schedule = yield* updateSchedule(before, patch, dueAt)
       return yield* inTx(
         Effect.gen(function* () {
           const now = yield* DateTime.now
@@ -205,12 +210,14 @@ export const makeTasks = (deps: ActivityDeps, check: CheckTarget) => {
               due_time_zone: zone,
               assignee_id: patch.assignee_id === undefined ? before.assignee_id : patch.assignee_id,
               completed_at: status === "done" ? (before.status === "done" ? before.completed_at : now) : null,
-              ...reminder(before, patch)
+              ...schedule
             },
             now
           )
+          const next = status === "done" && before.status !== "done" ? yield* continueSeries(before.id) : null
           const after = Option.getOrThrow(yield* repo.findTask(before.id))
           yield* changed("updated", after, before)
+          if (next !== null) yield* changed("created", next)
           return after
         })
       )

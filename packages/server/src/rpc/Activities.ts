@@ -45,5 +45,6 @@ export const ActivitiesRpc = ActivitiesQuery.merge(ActivitiesCommand).toLayer({
   DeleteCall: ({ id }) => asPrincipal(A.deleteCall(id).pipe(write)),
   CreateEvent: (input) => asPrincipal(A.createEvent(input).pipe(write)),
   UpdateEvent: ({ id, patch }) => asPrincipal(A.updateEvent(id, patch).pipe(write)),
-  DeleteEvent: ({ id }) => asPrincipal(A.deleteEvent(id).pipe(write))
+  DeleteEvent: ({ id }) => asPrincipal(A.deleteEvent(id).pipe(write)),
+  RestoreActivity: ({ id, kind }) => asPrincipal(A.restore(kind, id).pipe(write))
 })
