@@ -5,10 +5,10 @@
  */
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
-import { MailSink, waitForMail } from "@signet/core/testing/smtp"
+import { MailSink } from "@signet/core/testing/smtp"
 import { createSignetClient } from "@signet/sdk"
 import { call, onboardTenant, TestServer } from "@signet/server/testing"
-import { testServerWithMail } from "@signet/server/testing/mail"
+import { testServerWithMail, verifyOwnEmail } from "@signet/server/testing/mail"
 import { Effect } from "effect"
 
 for (const dialect of testDialects()) {
@@ -22,13 +22,7 @@ for (const dialect of testDialects()) {
           const slug = `sdk-codesign-${dialect}`
           const email = `admin@${slug}.example.edu`
           const access = yield* onboardTenant(slug)
-          yield* call("POST", `/api/v1/tenants/${slug}/me/email-verification`, { auth: access })
-          const link = yield* waitForMail(email, "/verify-email?token=")
-          const token = /verify-email\?token=([A-Za-z0-9_-]+)/.exec(link.text ?? "")![1]!
-          yield* call("POST", `/api/v1/tenants/${slug}/auth/email-verification/confirm`, {
-            auth: false,
-            body: { token }
-          })
+          yield* verifyOwnEmail(slug, access, email)
           yield* call("PUT", `/api/v1/tenants/${slug}/settings/auth.email_code_sign_in`, { body: { value: true } })
 
           /** The `n`-th sign-in code mailed to the admin, once delivered. */

@@ -5,10 +5,10 @@
  */
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
-import { MailSink, waitForMail } from "@signet/core/testing/smtp"
+import { MailSink } from "@signet/core/testing/smtp"
 import { createSignetClient } from "@signet/sdk"
 import { call, onboardTenant, TEST_PASSWORD, TestServer } from "@signet/server/testing"
-import { testServerWithMail } from "@signet/server/testing/mail"
+import { testServerWithMail, verifyOwnEmail } from "@signet/server/testing/mail"
 import { Effect } from "effect"
 import { generate } from "otplib"
 
@@ -23,13 +23,7 @@ for (const dialect of testDialects()) {
           const slug = `sdk-mailcode-${dialect}`
           const email = `admin@${slug}.example.edu`
           const access = yield* onboardTenant(slug)
-          yield* call("POST", `/api/v1/tenants/${slug}/me/email-verification`, { auth: access })
-          const link = yield* waitForMail(email, "/verify-email?token=")
-          const token = /verify-email\?token=([A-Za-z0-9_-]+)/.exec(link.text ?? "")![1]!
-          yield* call("POST", `/api/v1/tenants/${slug}/auth/email-verification/confirm`, {
-            auth: false,
-            body: { token }
-          })
+          yield* verifyOwnEmail(slug, access, email)
           const enrol = yield* call("POST", `/api/v1/tenants/${slug}/me/mfa/totp`, {
             auth: access,
             body: { password: TEST_PASSWORD }

@@ -5,10 +5,10 @@
  */
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
-import { MailSink, waitForMail } from "@signet/core/testing/smtp"
+import { MailSink } from "@signet/core/testing/smtp"
 import { makeRpcClient } from "@signet/sdk"
 import { call, expectProblem, onboardTenant, TEST_PASSWORD, TestServer } from "@signet/server/testing"
-import { testServerWithMail } from "@signet/server/testing/mail"
+import { testServerWithMail, verifyOwnEmail } from "@signet/server/testing/mail"
 import { Effect, Redacted } from "effect"
 import { generate } from "otplib"
 
@@ -32,11 +32,7 @@ const setup = (slug: string, enabled: boolean) =>
   Effect.gen(function* () {
     const email = `admin@${slug}.example.edu`
     const access = yield* onboardTenant(slug)
-    expect((yield* call("POST", `/api/v1/tenants/${slug}/me/email-verification`, { auth: access })).status).toBe(202)
-    const link = yield* waitForMail(email, "/verify-email?token=")
-    const token = /verify-email\?token=([A-Za-z0-9_-]+)/.exec(link.text ?? "")![1]!
-    const confirm = `/api/v1/tenants/${slug}/auth/email-verification/confirm`
-    expect((yield* call("POST", confirm, { auth: false, body: { token } })).status).toBe(200)
+    yield* verifyOwnEmail(slug, access, email)
     const enrol = yield* call("POST", `/api/v1/tenants/${slug}/me/mfa/totp`, {
       auth: access,
       body: { password: TEST_PASSWORD }

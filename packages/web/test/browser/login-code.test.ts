@@ -6,9 +6,9 @@
  */
 import { describe, expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
-import { MailSink, waitForMail } from "@signet/core/testing/smtp"
+import { MailSink } from "@signet/core/testing/smtp"
 import { call, onboardTenant } from "@signet/server/testing"
-import { testServerWithMail } from "@signet/server/testing/mail"
+import { testServerWithMail, verifyOwnEmail } from "@signet/server/testing/mail"
 import { Effect, Layer } from "effect"
 import { axeViolations, BrowserLive, browserAvailable, openPage, screenshot, step } from "./harness.js"
 
@@ -19,10 +19,7 @@ const school = (slug: string, enabled: boolean) =>
   Effect.gen(function* () {
     const email = `admin@${slug}.example.edu`
     const access = yield* onboardTenant(slug)
-    yield* call("POST", `/api/v1/tenants/${slug}/me/email-verification`, { auth: access })
-    const link = yield* waitForMail(email, "/verify-email?token=")
-    const token = /verify-email\?token=([A-Za-z0-9_-]+)/.exec(link.text ?? "")![1]!
-    yield* call("POST", `/api/v1/tenants/${slug}/auth/email-verification/confirm`, { auth: false, body: { token } })
+    yield* verifyOwnEmail(slug, access, email)
     const put = yield* call("PUT", `/api/v1/tenants/${slug}/settings/auth.email_code_sign_in`, {
       body: { value: enabled }
     })
