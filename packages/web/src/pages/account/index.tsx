@@ -33,7 +33,8 @@ const AccountPage = ({ slug, user }: { slug: string; user: User }) => {
       <ErrorNote error={me.error} />
       <div class="account">
         <Profile slug={slug} me={current} />
-        {me.data && <ProfileForm key={String(me.data.updated_at)} slug={slug} me={me.data} onSaved={me.reload} />}
+        {/* Keyed by the user, not by `updated_at`: a remount after the reload would drop the "saved" note. */}
+        {me.data && <ProfileForm key={me.data.id} slug={slug} me={me.data} onSaved={me.reload} />}
         <PasswordForm slug={slug} onDone={() => setVersion((v) => v + 1)} />
         <Sessions slug={slug} version={version} />
         <Mfa slug={slug} me={current} onChange={me.reload} />
