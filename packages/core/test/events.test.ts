@@ -113,5 +113,68 @@ for (const dialect of testDialects()) {
         yield* events.configure({ maxAttempts: defaultDispatcherOptions.maxAttempts })
       })
     )
+    it.effect("a subscriber with concurrency > 1 handles the events of one batch at once", () =>
+      Effect.gen(function* () {
+        const events = yield* Events
+        const inFlight = yield* Ref.make(0)
+        const most = yield* Ref.make(0)
+        yield* events.subscribe({
+          name: "parallel-sender",
+          types: ["signet.parallel."],
+          concurrency: 4,
+          handle: () =>
+            Effect.gen(function* () {
+              const n = yield* Ref.updateAndGet(inFlight, (k) => k + 1)
+              yield* Ref.update(most, (m) => Math.max(m, n))
+              yield* Effect.yieldNow()
+              yield* Ref.update(inFlight, (k) => k - 1)
+            })
+        })
+        const published = yield* Effect.forEach([1, 2, 3, 4], (n) =>
+          events.publish({ type: "signet.parallel.mail", data: { n } })
+        )
+        yield* events.dispatchOnce
+        for (const ev of published) expect((yield* events.get(ev.id)).status).toBe("delivered")
+        expect(yield* Ref.get(most)).toBeGreaterThan(1)
+      })
+    )
+
+    it.effect("an ordered subscriber sees a batch's events one at a time, in order of publication time", () =>
+      Effect.gen(function* () {
+        const events = yield* Events
+        const seen = yield* Ref.make<Array<number>>([])
+        const inFlight = yield* Ref.make(0)
+        const most = yield* Ref.make(0)
+        yield* events.subscribe({
+          name: "ordered-projection",
+          types: ["signet.ordered."],
+          handle: (e) =>
+            Effect.gen(function* () {
+              const n = yield* Ref.updateAndGet(inFlight, (k) => k + 1)
+              yield* Ref.update(most, (m) => Math.max(m, n))
+              yield* Effect.yieldNow()
+              yield* Ref.update(seen, (xs) => [...xs, (e.data as { n: number }).n])
+              yield* Ref.update(inFlight, (k) => k - 1)
+            })
+        })
+        // A parallel subscriber of the same events does not change the ordered one's turn.
+        yield* events.subscribe({
+          name: "ordered-neighbour",
+          types: ["signet.ordered."],
+          concurrency: 8,
+          handle: () => Effect.void
+        })
+        // One millisecond apart: the outbox orders by publication time (then id).
+        yield* Effect.forEach([1, 2, 3, 4, 5], (n) =>
+          Effect.zipLeft(
+            events.publish({ type: "signet.ordered.step", data: { n } }),
+            TestClock.adjust(Duration.millis(1))
+          )
+        )
+        yield* events.dispatchOnce
+        expect(yield* Ref.get(seen)).toEqual([1, 2, 3, 4, 5])
+        expect(yield* Ref.get(most)).toBe(1)
+      })
+    )
   })
 }

@@ -10,7 +10,7 @@
  * other consumers (webhooks, the NATS relay) may read. So the mail exists
  * if and only if the change that asked for it committed.
  *
- * The `accounts.mail` subscriber sends it: it decrypts the message, hands it
+ * The `accounts.mail` subscriber sends it ({@link MAIL_CONCURRENCY} mails at once): it decrypts the message, hands it
  * to the {@link Mailer}, then marks it sent and erases the content. A
  * delivery failure fails the handler, and the events dispatcher retries with
  * its backoff (1 s doubling to 5 min) until `maxAttempts`, after which the
@@ -39,6 +39,16 @@ export const MAIL_QUEUED = "signet.accounts.mail.queued"
 
 /** Name of the subscriber that sends queued mail (delivery bookkeeping is keyed by it). */
 export const MAIL_SUBSCRIBER = "accounts.mail"
+
+/**
+ * How many queued mails are sent at once (each mail is independent of the
+ * others, so the dispatcher need not wait for one SMTP transaction before
+ * starting the next). Without `?pool=true` each is its own SMTP connection;
+ * with it nodemailer keeps at most `maxConnections` (default 5) open and the
+ * rest wait for one, so `?pool=true&maxConnections=2&rateLimit=…` on
+ * `SIGNET_SMTP_URL` throttles for a provider that limits senders.
+ */
+export const MAIL_CONCURRENCY = 8
 
 /** What a queued mail holds (encrypted at rest). */
 interface StoredMail {
@@ -112,8 +122,13 @@ export const makeMailQueue = Effect.gen(function* () {
       yield* inTenant(repo.markMailSent(id, instant(yield* Clock.currentTimeMillis)))
     }).pipe(Effect.withSpan("Accounts.deliverMail"))
 
-  /** Registers the sending subscriber with the events dispatcher. */
-  const register = events.subscribe({ name: MAIL_SUBSCRIBER, types: [MAIL_QUEUED], handle: deliver })
+  /** Registers the sending subscriber with the events dispatcher; mails of one batch go out {@link MAIL_CONCURRENCY} at once. */
+  const register = events.subscribe({
+    name: MAIL_SUBSCRIBER,
+    types: [MAIL_QUEUED],
+    handle: deliver,
+    concurrency: MAIL_CONCURRENCY
+  })
 
   return { enqueue, register } as const
 })

@@ -20,6 +20,13 @@ export interface Subscriber {
   readonly types: ReadonlyArray<string>
   /** Processes one event. A failure (or defect) schedules a retry. */
   readonly handle: (event: CloudEvent) => Effect.Effect<void, unknown>
+  /**
+   * How many events of one batch this subscriber may handle at once
+   * (default 1: one at a time, in the order they were published). Only for
+   * subscribers whose events are independent of each other, such as sending
+   * one queued mail each; anything that relays or projects events keeps 1.
+   */
+  readonly concurrency?: number | undefined
 }
 
 /** Dispatcher tuning. */
@@ -73,45 +80,72 @@ const matches = (sub: Subscriber, type: string) => sub.types.some((p) => p === "
 
 /** The dispatcher over `deps`; see the module comment. */
 export const makeDispatcher = ({ instance, options: optionsRef, repo, subscribers }: DispatcherDeps) => {
-  const deliver = (row: OutboxRow, options: DispatcherOptions) =>
+  /** One claimed event, the subscribers still to process it, and their errors so far. */
+  interface Pending {
+    readonly row: OutboxRow
+    readonly event: CloudEvent
+    readonly todo: ReadonlyArray<Subscriber>
+    readonly errors: Array<string>
+  }
+
+  const plan = (row: OutboxRow, all: ReadonlyArray<Subscriber>) =>
     Effect.gen(function* () {
-      const event = toCloudEvent(row)
-      const interested = [...(yield* Ref.get(subscribers)).values()].filter((s) => matches(s, row.type))
+      const interested = all.filter((s) => matches(s, row.type))
       // Subscribers that already processed this event (an earlier, partly failed attempt) are skipped.
       const done = interested.length === 0 ? new Set<string>() : yield* repo.processedBy(row.id)
-      const errors: Array<string> = []
-      for (const sub of interested.filter((s) => !done.has(s.name))) {
-        const result = yield* sub
-          .handle(event)
-          .pipe(
-            Effect.timeoutFail({ duration: options.handlerTimeout, onTimeout: () => "handler timed out" }),
-            Effect.sandbox,
-            Effect.either
-          )
-        if (result._tag === "Right")
-          yield* repo.recordDelivery(row.id, sub.name, instant(yield* Clock.currentTimeMillis))
-        else errors.push(`${sub.name}: ${String(result.left).slice(0, ERROR_CHARS)}`)
-      }
+      const todo = interested.filter((s) => !done.has(s.name))
+      return { row, event: toCloudEvent(row), todo, errors: [] } satisfies Pending as Pending
+    })
+
+  /** Hands `p`'s event to `sub`; success is recorded at once, a failure is kept on `p`. */
+  const handleOne = (p: Pending, sub: Subscriber, options: DispatcherOptions) =>
+    Effect.gen(function* () {
+      const result = yield* sub
+        .handle(p.event)
+        .pipe(
+          Effect.timeoutFail({ duration: options.handlerTimeout, onTimeout: () => "handler timed out" }),
+          Effect.sandbox,
+          Effect.either
+        )
+      if (result._tag === "Right")
+        yield* repo.recordDelivery(p.row.id, sub.name, instant(yield* Clock.currentTimeMillis))
+      else p.errors.push(`${sub.name}: ${String(result.left).slice(0, ERROR_CHARS)}`)
+    })
+
+  /** Records `p`'s outcome once every subscriber had its turn. */
+  const settle = (p: Pending, options: DispatcherOptions) =>
+    Effect.gen(function* () {
       // Delivered events are marked by the caller, one statement per batch.
-      if (errors.length === 0) return "delivered" as const
-      const attempts = row.attempts + 1
+      if (p.errors.length === 0) return "delivered" as const
+      const attempts = p.row.attempts + 1
       const dead = attempts >= options.maxAttempts
       const nowMs = yield* Clock.currentTimeMillis
       const next = instant(nowMs + Duration.toMillis(backoff(attempts, options)))
-      yield* repo.recordFailure(row.id, attempts, dead, next, errors.join("; "))
+      yield* repo.recordFailure(p.row.id, attempts, dead, next, p.errors.join("; "))
       return dead ? ("dead" as const) : ("retry" as const)
     })
 
+  const parallel = (sub: Subscriber) => (sub.concurrency ?? 1) > 1
+
   /**
    * Claims and delivers one batch of due events. Returns how many events
-   * were processed (0 when idle).
+   * were processed (0 when idle). Each ordered subscriber sees the batch's
+   * events one at a time in publication order; a subscriber with
+   * `concurrency` > 1 then handles its share of the batch that many at once.
    */
   const dispatchOnce: Effect.Effect<number> = Effect.gen(function* () {
     const options = yield* Ref.get(optionsRef)
     const nowMs = yield* Clock.currentTimeMillis
     const rows = yield* repo.claim(instance, instant(nowMs), instant(nowMs + LEASE_MS), options.batchSize)
+    const all = [...(yield* Ref.get(subscribers)).values()]
+    const batch = yield* Effect.forEach(rows, (row) => plan(row, all))
+    for (const p of batch) for (const sub of p.todo) if (!parallel(sub)) yield* handleOne(p, sub, options)
+    for (const sub of all.filter(parallel)) {
+      const share = batch.filter((p) => p.todo.includes(sub))
+      yield* Effect.forEach(share, (p) => handleOne(p, sub, options), { concurrency: sub.concurrency, discard: true })
+    }
     const delivered: Array<EventId> = []
-    for (const row of rows) if ((yield* deliver(row, options)) === "delivered") delivered.push(row.id)
+    for (const p of batch) if ((yield* settle(p, options)) === "delivered") delivered.push(p.row.id)
     // One write (one commit, one fsync on SQLite) marks the whole batch; a crash before it
     // redelivers the batch, which at-least-once consumers tolerate (event_deliveries dedupes).
     if (delivered.length > 0) yield* repo.markDelivered(delivered, instant(yield* Clock.currentTimeMillis))

@@ -59,6 +59,10 @@ export const toCloudEvent = (row: OutboxRow): CloudEvent =>
     ...(row.tenant_id !== null ? { tenantid: row.tenant_id } : {})
   })
 
+/** `rows` by publication time, then id (the outbox's `ORDER BY time, id`). */
+const oldestFirst = (rows: ReadonlyArray<OutboxRow>): ReadonlyArray<OutboxRow> =>
+  [...rows].sort((a, b) => (a.time === b.time ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.time < b.time ? -1 : 1))
+
 /** The events module's SQL; see the module comment. */
 export class EventsRepo extends Effect.Service<EventsRepo>()("Signet/EventsRepo", {
   effect: Effect.map(SqlClient.SqlClient, (sql) => {
@@ -116,7 +120,9 @@ export class EventsRepo extends Effect.Service<EventsRepo>()("Signet/EventsRepo"
                 ORDER BY time, id LIMIT ${limit})
               RETURNING *`
           })
-          .pipe(Effect.flatMap(rows), span("claim")),
+          // RETURNING does not keep the subquery's order (Postgres hands rows back in
+          // physical order), so the batch is sorted here: oldest first, as documented.
+          .pipe(Effect.flatMap(rows), Effect.map(oldestFirst), span("claim")),
 
       /** The subscribers that already processed event `id`. */
       processedBy: (id: EventId) =>
