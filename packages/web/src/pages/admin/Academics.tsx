@@ -16,7 +16,7 @@ import { call } from "../../app/api.js"
 import { formatDateTime, useT } from "../../app/i18n.js"
 import { ErrorNote, Frame, Loading, useLoad } from "../../app/ui.js"
 import { GroupMembers, ItemActions } from "./AcademicsEdit.js"
-import { ActionNotes, field, Section, useAction, useSchools } from "./shared.js"
+import { ActionNotes, field, Section, timelineHref, useAction, useSchools } from "./shared.js"
 
 /** The school-structure page. */
 export const Academics = ({ slug, user }: { slug: string; user: User }) => {
@@ -267,6 +267,12 @@ const Groups = ({ slug, school }: { slug: string; school: School }) => {
               >
                 {t("academics.members", { count: g.member_count })}
               </button>
+              <a
+                href={timelineHref(slug, "group", g.id, g.name)}
+                aria-label={t("timeline.linkLabel", { name: g.name })}
+              >
+                {t("timeline.link")}
+              </a>
               <ItemActions
                 name={g.name}
                 rename={(name) =>
@@ -364,6 +370,12 @@ const Courses = ({ slug, school }: { slug: string; school: School }) => {
                 </span>
               </span>
               <span class="muted">{x.signature_closed ? t("academics.closed") : ""}</span>
+              <a
+                href={timelineHref(slug, "course", x.id, x.name)}
+                aria-label={t("timeline.linkLabel", { name: x.name })}
+              >
+                {t("timeline.link")}
+              </a>
               <ItemActions
                 name={x.name}
                 rename={(name) =>

@@ -1,9 +1,11 @@
 import { adminSso } from "./i18n-sso.js"
+import { adminTimeline } from "./i18n-timeline.js"
 
 /** Strings of the admin pages (i18next namespace `admin`), English and French (issue 17). */
 export const admin = {
   en: {
     ...adminSso.en,
+    ...adminTimeline.en,
     save: "Save",
     close: "Close",
     table: "Table (scrolls sideways)",
@@ -288,6 +290,7 @@ export const admin = {
   },
   fr: {
     ...adminSso.fr,
+    ...adminTimeline.fr,
     save: "Enregistrer",
     close: "Fermer",
     table: "Tableau (défile horizontalement)",

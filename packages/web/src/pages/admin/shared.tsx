@@ -245,3 +245,7 @@ export const DeleteWithConfirm = ({
     </button>
   )
 }
+
+/** The href of `target`'s timeline, its name carried for the heading. */
+export const timelineHref = (slug: string, type: string, id: string, name: string) =>
+  `/t/${encodeURIComponent(slug)}/admin/timeline/${encodeURIComponent(type)}/${encodeURIComponent(id)}?name=${encodeURIComponent(name)}`

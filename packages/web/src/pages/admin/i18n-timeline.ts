@@ -1,0 +1,95 @@
+/** Strings of the admin timeline page (namespace `admin`, key `timeline`), English and French (issue 22 "web app pages"). */
+export const adminTimeline = {
+  en: {
+    timeline: {
+      title: "Timeline of {{name}}",
+      link: "Timeline",
+      linkLabel: "Timeline of {{name}}",
+      types: {
+        user: "user",
+        school: "school",
+        classroom: "classroom",
+        group: "group",
+        course: "course",
+        beacon: "beacon",
+        tenant: "school account"
+      },
+      empty: "Nothing yet: no note, task, review, call, event or file.",
+      list: "Notes, tasks and other activity, newest first",
+      kinds: {
+        note: "Note",
+        task: "Task",
+        review: "Review",
+        call: "Call",
+        event: "Event",
+        attachment: "File"
+      },
+      by: "by {{who}}",
+      pinned: "Pinned",
+      priority: { low: "Low priority", normal: "Normal priority", high: "High priority", urgent: "Urgent" },
+      newNote: "Add a note",
+      body: "Note (Markdown: **bold**, lists, links)",
+      pin: "Pin it to the top",
+      priorityLabel: "Priority",
+      noteSaved: "The note is added.",
+      newTask: "Add a task",
+      taskTitle: "Task",
+      due: "Due (your time zone)",
+      taskSaved: "The task “{{title}}” is added.",
+      status: "Status of “{{title}}”",
+      statuses: { todo: "To do", in_progress: "In progress", done: "Done", canceled: "Canceled" },
+      statusSaved: "“{{title}}” is now {{status}}.",
+      dueAt: "due {{when}}",
+      rating: "{{rating}} out of 5",
+      duration: "{{minutes}} min",
+      directions: { inbound: "incoming", outbound: "outgoing" },
+      version: "version {{n}}, {{size}} KB"
+    }
+  },
+  fr: {
+    timeline: {
+      title: "Historique de {{name}}",
+      link: "Historique",
+      linkLabel: "Historique de {{name}}",
+      types: {
+        user: "utilisateur",
+        school: "établissement",
+        classroom: "salle",
+        group: "groupe",
+        course: "cours",
+        beacon: "balise",
+        tenant: "compte de l’établissement"
+      },
+      empty: "Rien pour l’instant : aucune note, tâche, évaluation, appel, événement ni fichier.",
+      list: "Notes, tâches et autres activités, les plus récentes d’abord",
+      kinds: {
+        note: "Note",
+        task: "Tâche",
+        review: "Évaluation",
+        call: "Appel",
+        event: "Événement",
+        attachment: "Fichier"
+      },
+      by: "par {{who}}",
+      pinned: "Épinglée",
+      priority: { low: "Priorité basse", normal: "Priorité normale", high: "Priorité haute", urgent: "Urgent" },
+      newNote: "Ajouter une note",
+      body: "Note (Markdown : **gras**, listes, liens)",
+      pin: "L’épingler en haut",
+      priorityLabel: "Priorité",
+      noteSaved: "La note est ajoutée.",
+      newTask: "Ajouter une tâche",
+      taskTitle: "Tâche",
+      due: "Échéance (votre fuseau horaire)",
+      taskSaved: "La tâche « {{title}} » est ajoutée.",
+      status: "État de « {{title}} »",
+      statuses: { todo: "À faire", in_progress: "En cours", done: "Terminée", canceled: "Annulée" },
+      statusSaved: "« {{title}} » est maintenant : {{status}}.",
+      dueAt: "échéance {{when}}",
+      rating: "{{rating}} sur 5",
+      duration: "{{minutes}} min",
+      directions: { inbound: "entrant", outbound: "sortant" },
+      version: "version {{n}}, {{size}} Ko"
+    }
+  }
+} as const
