@@ -56,6 +56,8 @@ const env = {
   SIGNET_PUBLIC_URL: "https://signet.bench.example",
   SIGNET_RATE_LOGIN_IP: "off",
   SIGNET_RATE_LOGIN_ACCOUNT: "off",
+  // Setup creates N users through one admin's token: above the per-user API limit.
+  SIGNET_RATE_API_USER: "off",
   SIGNET_LOG_LEVEL: "none"
 }
 spawnSync(process.execPath, [bin, "init"], { cwd: dir, env, stdio: "ignore" })
