@@ -6,8 +6,8 @@
  */
 import { describe, expect, it, layer } from "@effect/vitest"
 import { CreateSchool } from "@signet/contracts/academics/Domain"
-import { CreateNote, CreateTask } from "@signet/contracts/activities/Domain"
-import { CreateCalendarEvent } from "@signet/contracts/activities/Schedule"
+import { CreateNote, CreateTask, PutReview } from "@signet/contracts/activities/Domain"
+import { CreateCalendarEvent, CreateCallLog } from "@signet/contracts/activities/Schedule"
 import { MAX_SEARCH_QUERY_CHARS, MAX_SEARCH_TERMS } from "@signet/contracts/activities/Search"
 import { ActivitiesAdmin as A, Academics, Access, type Actor, policyUse } from "@signet/core"
 import { snippetOf } from "@signet/core/activities/Search"
@@ -18,6 +18,15 @@ import { inTenant, onboard, type TenantRef, testCore, user } from "./support.js"
 const note = (input: Record<string, unknown>) => Schema.decodeUnknownSync(CreateNote)(input)
 const task = (input: Record<string, unknown>) => Schema.decodeUnknownSync(CreateTask)(input)
 const event = (input: Record<string, unknown>) => Schema.decodeUnknownSync(CreateCalendarEvent)(input)
+const callLog = (input: Record<string, unknown>) =>
+  Schema.decodeUnknownSync(CreateCallLog)({
+    direction: "outbound",
+    participants: [{ name: "A parent" }],
+    started_at: "2026-03-02T09:00:00Z",
+    outcome: "connected",
+    ...input
+  })
+const review = (input: Record<string, unknown>) => Schema.decodeUnknownSync(PutReview)(input)
 const write = policyUse("activities:write")
 const read = policyUse("activities:read")
 const hour = { starts_at: "2026-03-02T09:00:00Z", ends_at: "2026-03-02T10:00:00Z" }
@@ -76,6 +85,42 @@ for (const dialect of testDialects()) {
         )
         const onlyTasks = yield* A.search("aquarium", { kinds: ["task"] }).pipe(read, w.run)
         expect(onlyTasks.items.map((h) => h.id)).toEqual([t.id])
+      })
+    )
+
+    it.effect("finds a call by its summary and a review by its comment (migration 0007)", () =>
+      Effect.gen(function* () {
+        const w = yield* world("fts-calls-reviews")
+        const c = yield* A.createCall(callLog({ ...w.school, summary: "Discussed the greenhouse project" })).pipe(
+          write,
+          w.run
+        )
+        const r = yield* A.putReview(review({ ...w.school, rating: 5, comment: "Lovely greenhouse" })).pipe(
+          write,
+          w.run
+        )
+        const page = yield* A.search("greenhouse").pipe(read, w.run)
+        expect(page.items.map((h) => `${h.kind}:${h.id}`).sort()).toEqual([`call:${c.id}`, `review:${r.id}`].sort())
+        const hit = page.items.find((h) => h.kind === "call")!
+        expect(hit.title).toBeNull()
+        expect(hit.highlights.map(([a, b]) => hit.snippet.slice(a, b))).toEqual(["greenhouse"])
+        const onlyReviews = yield* A.search("greenhouse", { kinds: ["review"] }).pipe(read, w.run)
+        expect(onlyReviews.items.map((h) => h.id)).toEqual([r.id])
+      })
+    )
+
+    it.effect("a deleted call, a deleted review and a review's replaced comment are not found", () =>
+      Effect.gen(function* () {
+        const w = yield* world("fts-calls-gone")
+        const c = yield* A.createCall(callLog({ ...w.school, summary: "platypus" })).pipe(write, w.run)
+        yield* A.putReview(review({ ...w.school, rating: 2, comment: "platypus" })).pipe(write, w.run)
+        yield* A.putReview(review({ ...w.school, rating: 4, comment: "wombat" })).pipe(write, w.run)
+        yield* A.deleteCall(c.id).pipe(write, w.run)
+        expect((yield* A.search("platypus").pipe(read, w.run)).items).toEqual([])
+        const r = (yield* A.search("wombat").pipe(read, w.run)).items
+        expect(r.map((h) => h.kind)).toEqual(["review"])
+        yield* A.deleteReview(r[0]!.id).pipe(write, w.run)
+        expect((yield* A.search("wombat").pipe(read, w.run)).items).toEqual([])
       })
     )
 
@@ -184,7 +229,7 @@ for (const dialect of testDialects()) {
           A.search("   "),
           A.search("a".repeat(MAX_SEARCH_QUERY_CHARS + 1)),
           A.search(Array.from({ length: MAX_SEARCH_TERMS + 1 }, (_, i) => `w${i}`).join(" ")),
-          A.search("x", { kinds: ["review"] }),
+          A.search("x", { kinds: ["attachment"] }),
           A.search("x", { cursor: "nonsense" }),
           A.search("x", { target_type: "school" })
         ]

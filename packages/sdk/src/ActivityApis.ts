@@ -23,7 +23,7 @@ export interface PageRef {
   readonly limit?: number
 }
 
-/** Options of {@link activitiesApi} `search`: kinds (`note`, `task`, `event`; default all), one target, paging. */
+/** Options of {@link activitiesApi} `search`: kinds (`note`, `task`, `event`, `call`, `review`; default all), one target, paging. */
 export interface SearchRef extends PageRef {
   readonly kinds?: ReadonlyArray<"note" | "task" | "event">
   readonly target?: TargetRef
@@ -153,7 +153,7 @@ export const activitiesApi = ({ call, callWith, path }: Session) => {
     /** Soft-deletes an attachment (its author or activities:admin). */
     removeAttachment: (id: string) => call((r) => r.activities.deleteAttachment(at(id))),
     /**
-     * Full-text search of live notes, tasks and events (issue 22): plain
+     * Full-text search of live notes, tasks, events, call summaries and review comments (issue 22): plain
      * words (≤ 200 characters, ≤ 16 words; else 400), all must match, the
      * last one also as a prefix; best first; only targets the caller can see.
      * Answers `{ items: [{ kind, id, target_type, target_id, title, snippet, highlights }], next_cursor }`.

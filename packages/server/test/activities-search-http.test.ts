@@ -50,7 +50,7 @@ for (const dialect of testDialects()) {
           }
           expectProblem(yield* call("GET", `${A}/search?q=`, { auth: admin }), 400)
           expectProblem(yield* call("GET", `${A}/search?q=${"a".repeat(201)}`, { auth: admin }), 400)
-          expectProblem(yield* call("GET", `${A}/search?q=x&kinds=review`, { auth: admin }), 400)
+          expectProblem(yield* call("GET", `${A}/search?q=x&kinds=attachment`, { auth: admin }), 400)
           expectProblem(yield* call("GET", `${A}/search?q=x&target_type=school`, { auth: admin }), 400)
         })
       )

@@ -36,7 +36,7 @@ const search = Command.make(
       Options.withDescription("Plain words, all must match; the last one is also a prefix")
     ),
     kinds: Options.text("kinds").pipe(
-      Options.withDescription("Comma-separated kinds: note, task, event (default all)"),
+      Options.withDescription("Comma-separated kinds: note, task, event, call, review (default all)"),
       Options.optional
     ),
     targetType: Options.text("target-type").pipe(Options.withDescription("Only this target's type"), Options.optional),
@@ -76,7 +76,11 @@ const search = Command.make(
       }),
       true
     )
-).pipe(Command.withDescription("Full-text search of live notes, tasks and events, best first."))
+).pipe(
+  Command.withDescription(
+    "Full-text search of live notes, tasks, events, call summaries and review comments, best first."
+  )
+)
 
 const restore = Command.make(
   "restore",
@@ -100,7 +104,7 @@ const restore = Command.make(
     )
 ).pipe(Command.withDescription("Restore a soft-deleted note, task, call log or event (audited)."))
 
-/** `signet activity`: search across notes, tasks and events; restore a soft-deleted activity (issue 22). */
+/** `signet activity`: search across notes, tasks, events, calls and reviews; restore a soft-deleted activity (issue 22). */
 export const activity = Command.make("activity").pipe(
   Command.withDescription("Search activities and restore deleted ones (docs/activities.md)."),
   Command.withSubcommands([search, restore])

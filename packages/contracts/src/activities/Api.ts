@@ -3,7 +3,7 @@
  * `/api/v1/tenants/{slug}/activities/…`: notes, tasks, reviews, call logs,
  * calendar events (with their occurrences and the caller's `calendar.ics`),
  * attachments (versioned files, `attachments:read|write`),
- * a target's timeline, full-text search across notes, tasks and events
+ * a target's timeline, full-text search across notes, tasks, events, calls and reviews
  * (`GET …/activities/search`) and the tenant's custom target types. Reads need
  * `activities:read`, writes `activities:write`; changing or deleting
  * someone else's note or task also needs `activities:admin`. Targets are
@@ -317,7 +317,7 @@ export class ActivitiesApi extends HttpApiGroup.make("activities")
       .addSuccess(SearchPage)
       .annotate(
         OpenApi.Summary,
-        "Full-text search of live notes, tasks and events: plain words (≤ 200 chars, ≤ 16 words), last one a prefix, best first; only targets the caller can see"
+        "Full-text search of live notes, tasks, events, call summaries and review comments: plain words (≤ 200 chars, ≤ 16 words), last one a prefix, best first; only targets the caller can see"
       )
   )
   .addError(ActivityNotFound)

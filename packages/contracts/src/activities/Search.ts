@@ -32,8 +32,12 @@ export const MIN_PREFIX_CHARS = 3
 export const MAX_SEARCH_DEPTH = 1_000
 
 /** Kinds of activities that are searched. */
-export const SEARCH_KINDS = ["note", "task", "event"] as const
-/** A searchable kind: `note`, `task` (title and description) or `event` (title, description, location). */
+export const SEARCH_KINDS = ["note", "task", "event", "call", "review"] as const
+/**
+ * A searchable kind: `note` (body), `task` (title and description), `event`
+ * (title, description, location), `call` (the call log's summary) or
+ * `review` (its comment).
+ */
 export const SearchKind = Schema.Literal(...SEARCH_KINDS).annotations({ identifier: "SearchKind" })
 /** @see SearchKind */
 export type SearchKind = typeof SearchKind.Type
@@ -93,7 +97,7 @@ export type SearchQuery = typeof SearchQuery.Type
 
 /**
  * RPC payload of `SearchActivities` (the same search as `GET
- * …/activities/search`): `q`, optional `kinds` (`note`, `task`, `event`),
+ * …/activities/search`): `q`, optional `kinds` (`note`, `task`, `event`, `call`, `review`),
  * one target, `limit` (1..100) and `cursor`. Length, word count and kinds
  * are checked by the service (400).
  */

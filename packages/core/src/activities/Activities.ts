@@ -17,7 +17,7 @@
  * once per reminder); attachments (`Attachments.ts`, `AttachmentFiles.ts`),
  * their bytes in the {@link AttachmentStore} the service is given.
  *
- * Full-text search across notes, tasks and events (`Search.ts`,
+ * Full-text search across notes, tasks, events, calls and reviews (`Search.ts`,
  * `SearchRepo.ts`, migration 0004 in `SearchMigration.ts`).
  *
  * Not yet: carbon footprints, channel configs, task recurrence, restore of

@@ -161,7 +161,7 @@ export const ActivitiesAdmin = {
   /** Soft-deletes an attachment. @errors ActivityNotFound, Forbidden */
   deleteAttachment: (id: string) => writeFiles(Activities.use((a) => a.attachments.remove(id))),
   /**
-   * Full-text search of live notes, tasks and events (issue 22 "Full-text
+   * Full-text search of live notes, tasks, events, call summaries and review comments (issue 22 "Full-text
    * search"): plain words, all must match, last one also a prefix; best
    * first, tenant-scoped, only hits on targets the caller can see
    * (docs/activities.md "Full-text search").

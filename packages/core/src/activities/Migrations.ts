@@ -32,7 +32,8 @@
  *   notes, tasks and events by triggers; on Postgres a generated
  *   `search_tsv` column (`simple` configuration over lower-cased,
  *   accent-folded text) with a GIN index on each of the three tables. See
- *   `SearchMigration.ts`.
+ *   `SearchMigration.ts`. 0007 adds call-log summaries and review comments
+ *   the same way.
  *
  * Targets are `(target_type, target_id)` — references by id to other
  * modules' entities, never foreign keys (ARCHITECTURE §1 "Module rule").
@@ -42,7 +43,7 @@
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { ddl, enableTenantRls, type ModuleMigrations } from "../kernel/Migrations.js"
-import { searchMigration } from "./SearchMigration.js"
+import { searchCallsReviewsMigration, searchMigration } from "./SearchMigration.js"
 
 /** Every activities table (for RLS and tests). */
 export const ACTIVITIES_TABLES = [
@@ -245,6 +246,7 @@ export const activitiesMigrations: ModuleMigrations = {
       yield* sql.unsafe(`ALTER TABLE activity_tasks ADD COLUMN recurrence_start ${t.ts}`)
       yield* sql.unsafe(`ALTER TABLE activity_tasks ADD COLUMN next_task_id ${t.uuid}`)
       yield* sql.unsafe(`ALTER TABLE activity_tasks ADD COLUMN remind_before INTEGER`)
-    })
+    }),
+    "0007_search_calls_reviews": searchCallsReviewsMigration
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Full-text search across live notes, tasks and calendar events (issue 22
+ * Full-text search across live notes, tasks, calendar events, call-log
+ * summaries and review comments (issue 22
  * "Full-text search across notes, tasks and events (SQLite FTS5 and
  * Postgres tsvector, one interface)"). Internal to `Activities.ts`; the
  * facade (`Admin.ts`) requires `activities:read`.
@@ -132,7 +133,7 @@ const kindsOf = (kinds: ReadonlyArray<string> | undefined) => {
 /** The search operation over `deps`; `check` is the target check of `Targets.ts`. */
 export const makeSearch = ({ inTx, repo }: ActivityDeps, check: CheckTarget) => {
   /**
-   * Live notes, tasks and events of the tenant matching `q`, best first;
+   * Live notes, tasks, events, calls and reviews of the tenant matching `q`, best first;
    * see the module comment.
    * @errors ValidationError (q, kinds, cursor, limit), TargetNotFound (with a target the caller cannot see)
    */

@@ -1,5 +1,6 @@
 /**
- * The SQL of full-text search over live notes, tasks and calendar events
+ * The SQL of full-text search over live notes, tasks, calendar events, call
+ * logs (summary) and reviews (comment)
  * (issue 22 "Full-text search"), merged into `ActivitiesRepo`. The index is
  * written by the triggers and generated columns of migration 0004
  * (`SearchMigration.ts`), never by this code. Reads the tenant from
@@ -107,8 +108,10 @@ export const searchQueries = (sql: SqlClient.SqlClient) => {
   /** Postgres: one branch per kind over its GIN-indexed `search_tsv` (its newest matches), ranked together. */
   const pg = (t: string, s: SearchSpec) => {
     const q = tsQuery(s)
-    const where = sql`tenant_id = ${t} AND deleted_at IS NULL AND search_tsv @@ to_tsquery('simple', ${q})
+    const matching = sql`tenant_id = ${t} AND search_tsv @@ to_tsquery('simple', ${q})
       ${s.target ? sql`AND target_type = ${s.target.target_type} AND target_id = ${s.target.target_id}` : sql``}`
+    // Reviews are deleted outright; every other kind soft-deletes.
+    const where = sql`${matching} AND deleted_at IS NULL`
     const rank = sql`ts_rank(search_tsv, to_tsquery('simple', ${q}))`
     const branch = {
       note: sql`SELECT 'note' AS kind, id, target_type, target_id, NULL AS title, body, ${rank} AS score
@@ -117,7 +120,11 @@ export const searchQueries = (sql: SqlClient.SqlClient) => {
         FROM activity_tasks WHERE ${where} ORDER BY id DESC LIMIT ${RANK_WINDOW}`,
       event: sql`SELECT 'event' AS kind, id, target_type, target_id, title,
         trim(coalesce(description, '') || ' ' || coalesce(location, '')) AS body, ${rank} AS score
-        FROM activity_events WHERE ${where} ORDER BY id DESC LIMIT ${RANK_WINDOW}`
+        FROM activity_events WHERE ${where} ORDER BY id DESC LIMIT ${RANK_WINDOW}`,
+      call: sql`SELECT 'call' AS kind, id, target_type, target_id, NULL AS title, summary AS body, ${rank} AS score
+        FROM activity_calls WHERE ${where} ORDER BY id DESC LIMIT ${RANK_WINDOW}`,
+      review: sql`SELECT 'review' AS kind, id, target_type, target_id, NULL AS title, comment AS body, ${rank} AS score
+        FROM activity_reviews WHERE ${matching} ORDER BY id DESC LIMIT ${RANK_WINDOW}`
     }
     const union = s.kinds.map((k) => sql`(${branch[k]})`).reduce((a, b) => sql`${a} UNION ALL ${b}`)
     return sql`SELECT kind, CAST(id AS TEXT) AS id, target_type, target_id, title, body FROM (${union}) hits
@@ -125,7 +132,7 @@ export const searchQueries = (sql: SqlClient.SqlClient) => {
   }
 
   return {
-    /** Live notes, tasks and events of the tenant matching `spec`, best first. */
+    /** Live notes, tasks, events, calls and reviews of the tenant matching `spec`, best first. */
     search: (spec: SearchSpec) =>
       Effect.flatMap(CurrentTenant, (tenant) =>
         sql.onDialectOrElse({ pg: () => pg(tenant.id, spec), orElse: () => sqlite(tenant.id, spec) })
