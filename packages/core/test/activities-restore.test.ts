@@ -15,6 +15,11 @@ import { inTenant, onboard, outboxCount, type TenantRef, testCore, user } from "
 
 const write = policyUse("activities:write")
 const read = policyUse("activities:read")
+const writeFiles = policyUse("attachments:write")
+const readFiles = policyUse("attachments:read")
+const PDF = new Uint8Array(
+  Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+)
 
 /** A tenant with two teachers; `as(who)` runs an effect in it as `who`. */
 const world = (slug: string) =>
@@ -122,6 +127,33 @@ for (const dialect of testDialects()) {
         expect((yield* Effect.flip(A.getTask(t.id).pipe(read, w.as(w.teacher))))._tag).toBe("ActivityNotFound")
         yield* A.restore("tasks", t.id).pipe(write, w.as(w.teacher))
         expect((yield* A.getTask(t.id).pipe(read, w.as(w.teacher))).title).toBe("t")
+      })
+    )
+    it.effect("a deleted attachment comes back with its versions; a live one is a Conflict", () =>
+      Effect.gen(function* () {
+        const w = yield* world("rst-files")
+        const me = w.as(w.teacher)
+        const a = yield* A.uploadAttachment({ ...w.target, filename: "plan.pdf" }, PDF).pipe(writeFiles, me)
+        yield* A.uploadAttachmentVersion(a.id, PDF, "plan-v2.pdf").pipe(writeFiles, me)
+        yield* A.deleteAttachment(a.id).pipe(writeFiles, me)
+        expect((yield* Effect.flip(A.getAttachment(a.id).pipe(readFiles, me)))._tag).toBe("ActivityNotFound")
+        expect(yield* A.restoreAttachment(a.id).pipe(writeFiles, me)).toMatchObject({ kind: "attachments", id: a.id })
+        const back = yield* A.getAttachment(a.id).pipe(readFiles, me)
+        expect([back.version, back.filename]).toEqual([2, "plan-v2.pdf"])
+        expect((yield* A.listAttachmentVersions(a.id).pipe(readFiles, me)).items.map((v) => v.version)).toEqual([2, 1])
+        expect((yield* Effect.flip(A.restoreAttachment(a.id).pipe(writeFiles, me)))._tag).toBe("Conflict")
+      })
+    )
+
+    it.effect("only an attachment's author (or activities:admin) may restore it", () =>
+      Effect.gen(function* () {
+        const w = yield* world("rst-files-who")
+        const a = yield* A.uploadAttachment({ ...w.target, filename: "x.pdf" }, PDF).pipe(writeFiles, w.as(w.teacher))
+        yield* A.deleteAttachment(a.id).pipe(writeFiles, w.as(w.teacher))
+        expect((yield* Effect.flip(A.restoreAttachment(a.id).pipe(writeFiles, w.as(w.other))))._tag).toBe("Forbidden")
+        expect((yield* Effect.flip(A.getAttachment(a.id).pipe(readFiles, w.as(w.teacher))))._tag).toBe(
+          "ActivityNotFound"
+        )
       })
     )
   })

@@ -46,6 +46,38 @@ for (const dialect of testDialects()) {
           expect((yield* rpc.GetNote({ id: note.id })).body).toBe("n")
         })
       )
+      it.scoped("a deleted attachment is restored over REST and RPC (attachments:write), then downloadable", () =>
+        Effect.gen(function* () {
+          const admin = yield* onboardTenant("http-restore-files")
+          const me = yield* call("GET", "/api/v1/tenants/http-restore-files/me", { auth: admin })
+          const A = "/api/v1/tenants/http-restore-files/activities"
+          const raw = new Uint8Array(Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n", "latin1"))
+          const upload = () =>
+            call("POST", `${A}/attachments?target_type=user&target_id=${me.body.id}&filename=plan.pdf`, {
+              auth: admin,
+              raw,
+              headers: { "content-type": "application/octet-stream" }
+            })
+          const first = (yield* upload()).body
+          yield* call("DELETE", `${A}/attachments/${first.id}`, { auth: admin })
+          expectProblem(yield* call("GET", `${A}/attachments/${first.id}`, { auth: admin }), 404)
+          const restored = yield* call("POST", `${A}/attachments/${first.id}/restore`, { auth: admin })
+          expect(restored.status, restored.text).toBe(200)
+          expect(restored.body).toEqual({ kind: "attachments", id: first.id })
+          const download = yield* call("GET", `${A}/attachments/${first.id}/content`, { auth: admin })
+          expect(download.status).toBe(200)
+          expect(download.text.startsWith("%PDF-1.4")).toBe(true)
+
+          const second = (yield* upload()).body
+          yield* call("DELETE", `${A}/attachments/${second.id}`, { auth: admin })
+          const rpc = yield* rpcAs(admin)
+          expect(yield* rpc.RestoreActivity({ kind: "attachments", id: second.id })).toEqual({
+            kind: "attachments",
+            id: second.id
+          })
+          expect((yield* call("GET", `${A}/attachments/${second.id}`, { auth: admin })).status).toBe(200)
+        })
+      )
     }
   )
 }

@@ -7,7 +7,7 @@
  *   and events (`--kinds note,task`, one target with `--target-type` and
  *   `--target-id`, `--limit`, `--cursor`); best first.
  * - `restore <kind> <id> --tenant …`: brings back a soft-deleted note,
- *   task, call log or event (`kind`: notes, tasks, calls, events); a live
+ *   task, call log, event or attachment (`kind`: notes, tasks, calls, events, attachments); a live
  *   one is refused (409 over REST).
  *
  * Refusals answer as over REST: `signet: <message>`, exit code 1.
@@ -90,19 +90,22 @@ const restore = Command.make(
       ["notes", "notes"],
       ["tasks", "tasks"],
       ["calls", "calls"],
-      ["events", "events"]
-    ] as const).pipe(Args.withDescription("notes, tasks, calls or events")),
+      ["events", "events"],
+      ["attachments", "attachments"]
+    ] as const).pipe(Args.withDescription("notes, tasks, calls, events or attachments")),
     id: Args.text({ name: "id" }).pipe(Args.withDescription("The deleted activity's id"))
   },
   (o) =>
     inTenant(
       o.tenant,
       Effect.zipRight(
-        A.restore(o.kind, o.id).pipe(policyUse("activities:write")),
+        o.kind === "attachments"
+          ? A.restoreAttachment(o.id).pipe(policyUse("attachments:write"), Effect.asVoid)
+          : A.restore(o.kind, o.id).pipe(policyUse("activities:write"), Effect.asVoid),
         Console.log(`restored ${o.kind} ${o.id}`)
       )
     )
-).pipe(Command.withDescription("Restore a soft-deleted note, task, call log or event (audited)."))
+).pipe(Command.withDescription("Restore a soft-deleted note, task, call log, event or attachment (audited)."))
 
 /** `signet activity`: search across notes, tasks, events, calls and reviews; restore a soft-deleted activity (issue 22). */
 export const activity = Command.make("activity").pipe(

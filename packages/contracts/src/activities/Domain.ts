@@ -373,9 +373,10 @@ export class TargetNotFound extends Schema.TaggedError<TargetNotFound>()(
 /**
  * Kinds of soft-deleted activities that can be restored, as their path
  * segment (`POST …/activities/{kind}/{id}/restore`; issue 22 "soft delete
- * and restore"). Attachments are not among them yet.
+ * and restore"). Restoring an attachment needs `attachments:write`, the
+ * others `activities:write`.
  */
-export const RestorableKind = Schema.Literal("notes", "tasks", "calls", "events")
+export const RestorableKind = Schema.Literal("notes", "tasks", "calls", "events", "attachments")
 /** @see RestorableKind */
 export type RestorableKind = typeof RestorableKind.Type
 

@@ -171,7 +171,15 @@ export const ActivitiesAdmin = {
   /**
    * Restores a soft-deleted note, task, call log or event (issue 22 "soft
    * delete and restore"; its author or `activities:admin`, as delete).
+   * Attachments: {@link ActivitiesAdmin.restoreAttachment}.
    * @errors ActivityNotFound (also another tenant's or an invisible target's), Conflict (it is live), Forbidden, ValidationError (target limit)
    */
-  restore: (kind: RestorableKind, id: string) => write(Activities.use((a) => a.restore(kind, id)))
+  restore: (kind: Exclude<RestorableKind, "attachments">, id: string) =>
+    write(Activities.use((a) => a.restore(kind, id))),
+  /**
+   * Restores a soft-deleted attachment with all its versions
+   * (`attachments:write`; its author or `activities:admin`, as delete).
+   * @errors ActivityNotFound, Conflict (it is live), Forbidden, ValidationError (target limit)
+   */
+  restoreAttachment: (id: string) => writeFiles(Activities.use((a) => a.restore("attachments", id)))
 } as const

@@ -51,11 +51,14 @@ export const attachmentQueries = (sql: SqlClient.SqlClient) => {
     Effect.map(decodeV(rows), (rs) => rs.map((r) => new ActivityAttachmentVersion(r)))
   const count = Schema.decodeUnknown(Schema.Array(Schema.Struct({ n: DbCount })))
   const n = (rows: ReadonlyArray<unknown>) => Effect.map(count(rows), (r) => r[0]?.n ?? 0)
-  const select = (t: string) => sql`SELECT a.id, a.target_type, a.target_id, a.author_id, a.latest_version AS version,
+  const select = (
+    t: string,
+    deleted = false
+  ) => sql`SELECT a.id, a.target_type, a.target_id, a.author_id, a.latest_version AS version,
       v.filename, v.content_type, v.size_bytes, v.sha256, a.created_at, a.updated_at
     FROM activity_attachments a JOIN activity_attachment_versions v
       ON v.tenant_id = a.tenant_id AND v.attachment_id = a.id AND v.version = a.latest_version
-    WHERE a.tenant_id = ${t} AND a.deleted_at IS NULL`
+    WHERE a.tenant_id = ${t} AND ${deleted ? sql`a.deleted_at IS NOT NULL` : sql`a.deleted_at IS NULL`}`
   const insertVersion = (t: string, id: AttachmentId, version: number, f: VersionFields, now: DateTime.Utc) =>
     sql`INSERT INTO activity_attachment_versions (tenant_id, attachment_id, version, filename, content_type,
       size_bytes, sha256, author_id, created_at) VALUES (${t}, ${id}, ${version}, ${f.filename}, ${f.content_type},
@@ -102,9 +105,9 @@ export const attachmentQueries = (sql: SqlClient.SqlClient) => {
             WHERE tenant_id = ${t} AND id = ${id}`
         )
       ).pipe(Effect.asVoid, span("addVersion")),
-    /** One live attachment of the tenant, with its latest version. */
-    findAttachment: (id: string) =>
-      Effect.flatMap(tid, (t) => sql`${select(t)} AND a.id = ${id}`).pipe(
+    /** One live (or, with `deleted`, one soft-deleted) attachment of the tenant, with its latest version. */
+    findAttachment: (id: string, deleted = false) =>
+      Effect.flatMap(tid, (t) => sql`${select(t, deleted)} AND a.id = ${id}`).pipe(
         Effect.flatMap(attachments),
         Effect.map(first),
         span("findAttachment")
@@ -115,6 +118,19 @@ export const attachmentQueries = (sql: SqlClient.SqlClient) => {
         tid,
         (t) => sql`UPDATE activity_attachments SET deleted_at = ${instant(now)} WHERE tenant_id = ${t} AND id = ${id}`
       ).pipe(Effect.asVoid, span("deleteAttachment")),
+    /**
+     * Clears the soft delete of a deleted attachment (issue 22 "restore"):
+     * true when this call restored it (conditional, so two restores restore once).
+     */
+    restoreAttachment: (id: AttachmentId) =>
+      Effect.flatMap(
+        tid,
+        (t) => sql`UPDATE activity_attachments SET deleted_at = NULL
+          WHERE tenant_id = ${t} AND id = ${id} AND deleted_at IS NOT NULL RETURNING id`
+      ).pipe(
+        Effect.map((rows) => rows.length === 1),
+        span("restoreAttachment")
+      ),
     /** A target's live attachments, newest first, after `after`, at most `limit`. */
     listAttachments: (target: Target, after: string | undefined, limit: number) =>
       Effect.flatMap(

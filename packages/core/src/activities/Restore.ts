@@ -1,6 +1,7 @@
 /**
  * Restore of soft-deleted activities (issue 22 "soft delete and restore"):
- * a deleted note, task, call log or calendar event becomes live again.
+ * a deleted note, task, call log, calendar event or attachment becomes live
+ * again.
  * Internal to `Activities.ts`.
  *
  * - **Who**: the same right as deleting it — its author or a holder of
@@ -14,10 +15,12 @@
  *   update is conditional on `deleted_at IS NOT NULL`); the loser gets 409.
  * - **Limits**: a restored note or task counts again toward its target's
  *   `MAX_NOTES_PER_TARGET` / `MAX_TASKS_PER_TARGET` (400 at the limit),
- *   calls and events toward theirs.
+ *   calls, events and attachments toward theirs. A soft-deleted attachment
+ *   kept its versions and blobs, so restoring it stores nothing and the
+ *   tenant's storage total does not change.
  * - **Retention**: the activities module purges no soft-deleted note, task,
- *   call log or event, so there is no window: any deleted one can be
- *   restored.
+ *   call log, event or attachment, so there is no window: any deleted one
+ *   can be restored.
  * - Audited `activities.<kind>.restored` (before: the deleted row, after:
  *   the live one) and published `signet.activities.<kind>.restored`, in the
  *   restoring transaction. A restored event's attendees are indexed again
@@ -26,6 +29,8 @@
  *
  * @module
  */
+
+import { AttachmentId, MAX_ATTACHMENTS_PER_TARGET } from "@signet/contracts/activities/Attachments"
 import {
   ActivityRestored,
   MAX_NOTES_PER_TARGET,
@@ -102,7 +107,8 @@ export const makeRestore = ({ access, audit, events, inTx, repo }: ActivityDeps,
     note: "notes",
     task: "tasks",
     call: "calls",
-    event: "events"
+    event: "events",
+    attachment: "attachments"
   }
 
   /**
@@ -157,6 +163,18 @@ export const makeRestore = ({ access, audit, events, inTx, repo }: ActivityDeps,
             restore: (r) => orDie(repo.restoreEvent(r.id, r.attendees)),
             count: (t) => orDie(repo.countEvents(t)),
             max: MAX_EVENTS_PER_TARGET
+          },
+          id
+        )
+      case "attachments":
+        return restoreOne(
+          {
+            kind: "attachment",
+            isId: Schema.is(AttachmentId),
+            find: (i, d) => orDie(repo.findAttachment(i, d)),
+            restore: (r) => orDie(repo.restoreAttachment(r.id)),
+            count: (t) => orDie(repo.countAttachments(t)),
+            max: MAX_ATTACHMENTS_PER_TARGET
           },
           id
         )

@@ -72,5 +72,9 @@ export const ActivitiesHttp = HttpApiBuilder.group(SignetApi, "activities", (h) 
       asPrincipal(Effect.map(A.attachmentContent(path.id, q.version), attachmentResponse).pipe(readFiles))
     )
     .handle("search", ({ urlParams: q }) => asPrincipal(A.search(q.q, q).pipe(read)))
-    .handle("restoreActivity", ({ path }) => asPrincipal(A.restore(path.kind, path.id).pipe(write)))
+    .handle("restoreActivity", ({ path }) =>
+      path.kind === "attachments"
+        ? asPrincipal(A.restoreAttachment(path.id).pipe(writeFiles))
+        : asPrincipal(A.restore(path.kind, path.id).pipe(write))
+    )
 )

@@ -10,6 +10,7 @@ import { asPrincipal } from "../Auth.js"
 
 const read = policyUse("activities:read")
 const write = policyUse("activities:write")
+const writeFiles = policyUse("attachments:write")
 
 /** The target of a per-target query. */
 const target = (q: { readonly target_type: string; readonly target_id: string }) => ({
@@ -46,5 +47,8 @@ export const ActivitiesRpc = ActivitiesQuery.merge(ActivitiesCommand).toLayer({
   CreateEvent: (input) => asPrincipal(A.createEvent(input).pipe(write)),
   UpdateEvent: ({ id, patch }) => asPrincipal(A.updateEvent(id, patch).pipe(write)),
   DeleteEvent: ({ id }) => asPrincipal(A.deleteEvent(id).pipe(write)),
-  RestoreActivity: ({ id, kind }) => asPrincipal(A.restore(kind, id).pipe(write))
+  RestoreActivity: ({ id, kind }) =>
+    kind === "attachments"
+      ? asPrincipal(A.restoreAttachment(id).pipe(writeFiles))
+      : asPrincipal(A.restore(kind, id).pipe(write))
 })
