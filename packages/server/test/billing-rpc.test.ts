@@ -6,14 +6,12 @@
  * (`stripe-recorder.ts`); without Stripe settings the provider is `manual`
  * and both links answer `PaymentsManual`.
  */
-import { SqlClient } from "@effect/sql"
-import type { SqlError } from "@effect/sql/SqlError"
 import { afterAll, expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
 import { makeRpcClient } from "@signet/sdk"
 import { call, loginToken, onboardTenant, TEST_PASSWORD, TestServer, testServer } from "@signet/server/testing"
 import { Effect } from "effect"
-import { mfaAdmin } from "./billing-support.js"
+import { closeOneInvoice, mfaAdmin } from "./billing-support.js"
 import { startStripeRecorder } from "./stripe-recorder.js"
 
 const recorder = await startStripeRecorder()
@@ -43,42 +41,12 @@ const catalogue = Effect.gen(function* () {
   expect(v2.status, v2.text).toBe(201)
 })
 
-/** Ends the live subscription's current period of tenant `slug` one second ago (row-level security honoured). */
-const endPeriod = (slug: string) =>
-  Effect.gen(function* () {
-    const tenant = (yield* call("GET", `/api/v1/tenants/${slug}`)).body
-    const sql = yield* SqlClient.SqlClient
-    const now = Date.now()
-    const setTenant: Effect.Effect<unknown, SqlError> = sql.onDialectOrElse({
-      pg: () => sql`SELECT set_config('app.tenant_id', ${tenant.id}, true)`,
-      orElse: () => Effect.void
-    })
-    yield* sql
-      .withTransaction(
-        Effect.zipRight(
-          setTenant,
-          sql`UPDATE billing_subscriptions SET current_period_start = ${new Date(now - 30 * 86_400_000).toISOString()},
-            current_period_end = ${new Date(now - 1000).toISOString()} WHERE tenant_id = ${tenant.id}`
-        )
-      )
-      .pipe(Effect.orDie)
-  })
-
 /** Tenant `slug` on `flat` with one finalized invoice; answers a password-only admin token and the number. */
 const invoiced = (slug: string) =>
   Effect.gen(function* () {
     yield* catalogue
     const plain = yield* onboardTenant(slug)
-    const admin = yield* mfaAdmin(slug)
-    const sub = yield* call("POST", `/api/v1/tenants/${slug}/billing/subscription`, {
-      auth: admin,
-      body: { plan_code: "flat" }
-    })
-    expect(sub.status, sub.text).toBe(201)
-    yield* endPeriod(slug)
-    const closed = yield* call("POST", `/api/v1/tenants/${slug}/billing/close-periods`)
-    expect(closed.status, closed.text).toBe(200)
-    return { plain, number: closed.body.invoices[0].number as string }
+    return { plain, number: yield* closeOneInvoice(slug, yield* mfaAdmin(slug), "flat") }
   })
 
 /** A teacher of tenant `slug` (no `billing:*` permission); answers the access token. */
