@@ -3,16 +3,16 @@
  * a tenant sees it (`ListPlans`, `GetPlan`: latest versions, `billing:read`)
  * and the payment links (`Checkout`, `Portal`: `billing:write`, enforced in
  * core's `BillingAdmin` as over REST). Stripe's API is the local recorder
- * (`stripe-recorder.ts`); without Stripe settings the provider is `manual`
+ * (`@signet/server/testing/stripe`); without Stripe settings the provider is `manual`
  * and both links answer `PaymentsManual`.
  */
 import { afterAll, expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
 import { makeRpcClient } from "@signet/sdk"
 import { call, loginToken, onboardTenant, TEST_PASSWORD, TestServer, testServer } from "@signet/server/testing"
+import { startStripeRecorder } from "@signet/server/testing/stripe"
 import { Effect } from "effect"
 import { closeOneInvoice, mfaAdmin } from "./billing-support.js"
-import { startStripeRecorder } from "./stripe-recorder.js"
 
 const recorder = await startStripeRecorder()
 afterAll(() => recorder.close())
