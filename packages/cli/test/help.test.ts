@@ -56,4 +56,10 @@ describe("signet help (issue 15 §3)", () => {
       expect(help).toMatch(/feed .*create \| list \| revoke/)
     }
   })
+
+  it("the payment links are listed: invoice checkout and subscription portal (issue 20)", async () => {
+    expect(await helpOf("invoice")).toMatch(/checkout/)
+    expect(await helpOf("subscription")).toMatch(/portal/)
+    expect(await helpOf("invoice", "checkout")).toContain("Stripe Checkout link")
+  })
 })

@@ -41,7 +41,9 @@ export interface UsageQueryInput {
  * `billing:write` and a session with a fresh MFA verification; `ingest`
  * needs `billing:ingest` (an API key scoped to it is enough). Invoices:
  * `invoices.list/get/pdf` need `billing:read`; `invoices.pay/void` need
- * `billing:write` and a fresh MFA verification.
+ * `billing:write` and a fresh MFA verification. Payment links
+ * (`invoices.checkout`, `portal`) need `billing:write` and reject
+ * `PaymentsManual` when the server's payments are manual.
  */
 export const billingApi = ({ call, callWith, path }: Session) => {
   const at = (code: string) => ({ path: { ...path, code } })
@@ -60,10 +62,21 @@ export const billingApi = ({ call, callWith, path }: Session) => {
         callWith("billing", "payInvoice", input, (r, payload) => r.billing.payInvoice({ path: inv(number), payload })),
       /** Voids a finalized invoice: `{ reason }`. */
       void: (number: string, input: PlainOf<"billing", "voidInvoice">) =>
-        callWith("billing", "voidInvoice", input, (r, payload) => r.billing.voidInvoice({ path: inv(number), payload }))
+        callWith("billing", "voidInvoice", input, (r, payload) =>
+          r.billing.voidInvoice({ path: inv(number), payload })
+        ),
+      /**
+       * A Stripe Checkout link paying a finalized invoice: `{ provider, id, url }`
+       * (rejects `PaymentsManual` when payments are manual, `Conflict` when the invoice is paid or void).
+       */
+      checkout: (number: string) => call((r) => r.billing.invoiceCheckout({ path: inv(number) }))
     },
+    /** A Stripe Customer Portal link back to the tenant's billing page: `{ provider, id, url }` (rejects `PaymentsManual`). */
+    portal: () => call((r) => r.billing.billingPortal({ path })),
     /** The plans on offer (latest version of each). */
     plans: () => call((r) => r.billing.listTenantPlans({ path })),
+    /** One plan on offer by code, its latest version (rejects `PlanNotFound`). */
+    plan: (code: string) => call((r) => r.billing.getTenantPlan(at(code))),
     /** The tenant's live subscription (rejects `SubscriptionNotFound` when none). */
     subscription: () => call((r) => r.billing.getSubscription({ path })),
     /** The plan's features and limits as enforced now, with the tenant's usage of each (`EntitlementStatus`). */

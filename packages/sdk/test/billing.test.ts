@@ -142,5 +142,28 @@ layer(testServer("sqlite"), { timeout: 60_000, excludeTestServices: true })(
         expect(paid).toMatchObject({ status: "paid", payment_reference: "wire 7" })
       })
     )
+
+    it.effect(
+      "billing.plan reads one plan on offer; payment links reject PaymentsManual when payments are manual",
+      () =>
+        Effect.gen(function* () {
+          const run = <A>(f: () => Promise<A>) => Effect.promise(f)
+          const rejected = (f: () => Promise<unknown>) =>
+            Effect.map(Effect.flip(Effect.tryPromise(f)), (e) => (e.error as { _tag: string })._tag)
+          const server = yield* TestServer
+          const operator = createSignetClient({
+            baseUrl: server.url,
+            tenant: "sdk-pay",
+            credentials: { operatorToken: server.token }
+          })
+          yield* run(() => operator.tenants.create({ slug: "sdk-pay", name: "Pay" }))
+          const plan = { code: "sdkpay", name: "Pay", interval: "month", currency: "EUR", fixed_amount: 900 }
+          expect((yield* call("POST", "/api/v1/billing/plans", { body: plan })).status).toBe(201)
+          expect(yield* run(() => operator.billing.plan("sdkpay"))).toMatchObject({ code: "sdkpay", version: 1 })
+          expect(yield* rejected(() => operator.billing.plan("nope"))).toBe("PlanNotFound")
+          expect(yield* rejected(() => operator.billing.portal())).toBe("PaymentsManual")
+          expect(yield* rejected(() => operator.billing.invoices.checkout("INV-2026-000009"))).toBe("InvoiceNotFound")
+        })
+    )
   }
 )

@@ -1,6 +1,6 @@
 /**
  * Issue 20 "Payments" with the Stripe provider, over REST, on SQLite and
- * Postgres. Stripe's API is a local recorder (`stripe-recorder.ts`): the
+ * Postgres. Stripe's API is a local recorder (`@signet/server/testing/stripe`): the
  * tests assert what Signet sent it (paths, form parameters, metadata,
  * Idempotency-Key). Webhooks are signed with the `stripe` package's own
  * `generateTestHeaderString`. Nothing here reaches the real Stripe.
@@ -10,10 +10,10 @@ import type { SqlError } from "@effect/sql/SqlError"
 import { afterAll, expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
 import { call, expectProblem, onboardTenant, testServer } from "@signet/server/testing"
+import { startStripeRecorder } from "@signet/server/testing/stripe"
 import { Effect } from "effect"
 import Stripe from "stripe"
 import { mfaAdmin } from "./billing-support.js"
-import { startStripeRecorder } from "./stripe-recorder.js"
 
 const recorder = await startStripeRecorder()
 afterAll(() => recorder.close())

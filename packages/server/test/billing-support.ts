@@ -1,6 +1,8 @@
 /**
  * Fixtures of the billing HTTP tests (issue 20).
  */
+import { SqlClient } from "@effect/sql"
+import type { SqlError } from "@effect/sql/SqlError"
 import { expect } from "@effect/vitest"
 import { call, TEST_PASSWORD } from "@signet/server/testing"
 import { Effect } from "effect"
@@ -27,4 +29,44 @@ export const mfaAdmin = (slug: string) =>
     })
     expect(verified.status, verified.text).toBe(200)
     return verified.body.access_token as string
+  })
+
+/** Ends the live subscription's current period of tenant `slug` one second ago (row-level security honoured). */
+export const endPeriod = (slug: string) =>
+  Effect.gen(function* () {
+    const tenant = (yield* call("GET", `/api/v1/tenants/${slug}`)).body
+    const sql = yield* SqlClient.SqlClient
+    const now = Date.now()
+    const setTenant: Effect.Effect<unknown, SqlError> = sql.onDialectOrElse({
+      pg: () => sql`SELECT set_config('app.tenant_id', ${tenant.id}, true)`,
+      orElse: () => Effect.void
+    })
+    yield* sql
+      .withTransaction(
+        Effect.zipRight(
+          setTenant,
+          sql`UPDATE billing_subscriptions SET current_period_start = ${new Date(now - 30 * 86_400_000).toISOString()},
+            current_period_end = ${new Date(now - 1000).toISOString()} WHERE tenant_id = ${tenant.id}`
+        )
+      )
+      .pipe(Effect.orDie)
+  })
+
+/**
+ * Subscribes tenant `slug` to plan `plan` (as `admin`, a token with a fresh
+ * MFA step-up), ends the period and runs the operator's period close:
+ * answers the number of the one invoice finalized.
+ */
+export const closeOneInvoice = (slug: string, admin: string, plan: string) =>
+  Effect.gen(function* () {
+    const sub = yield* call("POST", `/api/v1/tenants/${slug}/billing/subscription`, {
+      auth: admin,
+      body: { plan_code: plan }
+    })
+    expect(sub.status, sub.text).toBe(201)
+    yield* endPeriod(slug)
+    const closed = yield* call("POST", `/api/v1/tenants/${slug}/billing/close-periods`)
+    expect(closed.status, closed.text).toBe(200)
+    expect(closed.body.invoices).toHaveLength(1)
+    return closed.body.invoices[0].number as string
   })

@@ -4,7 +4,8 @@
  * operations as REST (`BillingPlatform`, `BillingAdmin`), as the system
  * actor: the platform's plan catalogue (list, show, create and edit from a
  * JSON file), a tenant's subscription (show, create, change, cancel,
- * reactivate) and what its plan allows with its usage (`usage`). Core's
+ * reactivate, a Stripe Customer Portal link with `portal`) and what its
+ * plan allows with its usage (`usage`). Core's
  * rules apply as over HTTP: a downgrade below what the tenant holds is
  * refused with the numbers.
  *
@@ -184,10 +185,23 @@ const reactivate = Command.make("reactivate", { tenant: tenantOpt, json }, (o) =
   )
 ).pipe(Command.withDescription("Undo a scheduled cancellation."))
 
-/** `signet subscription`: show, create, change, cancel, reactivate. */
+const portal = Command.make("portal", { tenant: tenantOpt, json }, (o) =>
+  inTenant(
+    o.tenant,
+    Effect.flatMap(B.portal().pipe(write), (link) =>
+      Console.log(o.json ? JSON.stringify(plain(link), null, 2) : link.url)
+    )
+  )
+).pipe(
+  Command.withDescription(
+    "Print a Stripe Customer Portal link (payment methods, receipts) for the tenant; fails when payments are manual."
+  )
+)
+
+/** `signet subscription`: show, create, change, cancel, reactivate, portal. */
 export const subscription = Command.make("subscription").pipe(
   Command.withDescription("A tenant's subscription (docs/billing.md)."),
-  Command.withSubcommands([showSubscription, subscribe, change, cancel, reactivate])
+  Command.withSubcommands([showSubscription, subscribe, change, cancel, reactivate, portal])
 )
 
 const usageLine = (s: EntitlementStatus) => ({

@@ -2,7 +2,8 @@
  * `signet invoice …` — a tenant's invoices (issue 20 "Invoices",
  * docs/billing.md) on the local database through the same core operations
  * as REST (`BillingAdmin`, `BillingPlatform`), as the system actor: list,
- * show, write the PDF to a file, record a manual payment, void, and run the
+ * show, write the PDF to a file, record a manual payment, void, print a
+ * Stripe Checkout link paying one (`checkout`), and run the
  * period close now (what the `billing.close_periods` job does every
  * minute under `signet serve`).
  *
@@ -137,6 +138,19 @@ const voidInvoice = Command.make(
     )
 ).pipe(Command.withDescription("Void a finalized invoice."))
 
+const checkout = Command.make("checkout", { tenant: tenantOpt, number: numberArg, json }, (o) =>
+  inTenant(
+    o.tenant,
+    Effect.flatMap(B.checkout(o.number).pipe(write), (link) =>
+      Console.log(o.json ? JSON.stringify(plain(link), null, 2) : link.url)
+    )
+  )
+).pipe(
+  Command.withDescription(
+    "Print a Stripe Checkout link paying a finalized invoice (fails when payments are manual: record the payment with `invoice pay`)."
+  )
+)
+
 const close = Command.make("close", { tenant: tenantOpt, json }, (o) =>
   inTenant(
     o.tenant,
@@ -151,8 +165,8 @@ const close = Command.make("close", { tenant: tenantOpt, json }, (o) =>
   Command.withDescription("Invoice and finalize every ended period of the tenant's subscription now, rolling it on.")
 )
 
-/** `signet invoice`: list, show, pdf, pay, void, close. */
+/** `signet invoice`: list, show, pdf, pay, void, checkout, close. */
 export const invoice = Command.make("invoice").pipe(
   Command.withDescription("A tenant's invoices (docs/billing.md)."),
-  Command.withSubcommands([list, show, pdf, pay, voidInvoice, close])
+  Command.withSubcommands([list, show, pdf, pay, voidInvoice, checkout, close])
 )

@@ -6,7 +6,7 @@
  *   meters; `POST /api/v1/tenants/{slug}/billing/subscription/advance` runs
  *   the period-end step for one tenant.
  * - `billing` (a tenant's users, `billing:*`; operators too) under
- *   `/api/v1/tenants/{slug}/billing/…`: plans, the subscription (create,
+ *   `/api/v1/tenants/{slug}/billing/…`: plans (list, one by code), the subscription (create,
  *   change plan, cancel, reactivate — these four need a fresh MFA step-up),
  *   meters, usage ingestion (`billing:ingest`) and usage queries; invoices
  *   (list, get, PDF — `billing:read`; manual payment and void —
@@ -124,6 +124,11 @@ export class BillingPlatformApi extends HttpApiGroup.make("billingPlatform")
 /** `billing` group: a tenant's subscription, meters and usage. */
 export class BillingApi extends HttpApiGroup.make("billing")
   .add(HttpApiEndpoint.get("listTenantPlans")`/api/v1/tenants/${slug}/billing/plans`.addSuccess(Schema.Array(Plan)))
+  .add(
+    HttpApiEndpoint.get("getTenantPlan")`/api/v1/tenants/${slug}/billing/plans/${code}`
+      .addSuccess(Plan)
+      .annotate(OpenApi.Summary, "The latest version of one plan on offer (billing:read)")
+  )
   .add(HttpApiEndpoint.get("getSubscription")`/api/v1/tenants/${slug}/billing/subscription`.addSuccess(Subscription))
   .add(
     HttpApiEndpoint.get("getEntitlements")`/api/v1/tenants/${slug}/billing/entitlements`

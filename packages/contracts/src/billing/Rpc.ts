@@ -6,6 +6,11 @@
  * Permissions as on REST: `billing:read` for queries, `billing:ingest` for
  * `IngestUsage`, `billing:write` plus a fresh MFA step-up for subscription
  * changes and invoice payments/voids. Invoice PDFs are REST only (bytes).
+ * The plan catalogue as the tenant sees it (`ListPlans`, `GetPlan`: the
+ * latest version of each plan, `billing:read`, as REST's
+ * `GET …/billing/plans`) and the payment links (`Checkout` for a finalized
+ * invoice, `Portal`: `billing:write`, 409 `PaymentsManual` when payments
+ * are manual, as REST's `…/checkout` and `…/portal`).
  * Contract only: no SQL, no Node module.
  *
  * @module
@@ -24,6 +29,7 @@ import {
   Meter,
   MeterNotFound,
   PayInvoice,
+  Plan,
   PlanChangeResult,
   PlanNotFound,
   Subscription,
@@ -33,6 +39,7 @@ import {
   UsageReport,
   VoidInvoice
 } from "./Domain.js"
+import { PaymentLink, PaymentsManual } from "./Payments.js"
 
 /** Errors every billing procedure can answer (tenant and credential errors come from the middleware). */
 const Base = [Forbidden, ValidationError] as const
@@ -40,6 +47,8 @@ const Base = [Forbidden, ValidationError] as const
 /** Read-only billing procedures (`billing:read`). */
 export class BillingQuery extends RpcGroup.make(
   Rpc.make("GetSubscription", { success: Subscription, error: Schema.Union(...Base, SubscriptionNotFound) }),
+  Rpc.make("ListPlans", { success: Schema.Array(Plan), error: Schema.Union(...Base) }),
+  Rpc.make("GetPlan", { payload: { code: Code }, success: Plan, error: Schema.Union(...Base, PlanNotFound) }),
   Rpc.make("GetEntitlements", { success: EntitlementStatus, error: Schema.Union(...Base) }),
   Rpc.make("ListMeters", { success: Schema.Array(Meter), error: Schema.Union(...Base) }),
   Rpc.make("GetMeterUsage", {
@@ -55,7 +64,11 @@ export class BillingQuery extends RpcGroup.make(
   })
 ) {}
 
-/** Billing changes: usage ingestion (`billing:ingest`) and subscription changes (`billing:write`, step-up). */
+/**
+ * Billing changes: usage ingestion (`billing:ingest`), subscription changes
+ * (`billing:write`, step-up) and payment links (`billing:write`, no step-up:
+ * a link changes nothing in Signet).
+ */
 export class BillingCommand extends RpcGroup.make(
   Rpc.make("IngestUsage", {
     payload: { events: UsageBatch },
@@ -86,5 +99,11 @@ export class BillingCommand extends RpcGroup.make(
     payload: { number: Schema.String, ...VoidInvoice.fields },
     success: Invoice,
     error: Schema.Union(...Base, Conflict, InvoiceNotFound)
-  })
+  }),
+  Rpc.make("Checkout", {
+    payload: { number: Schema.String },
+    success: PaymentLink,
+    error: Schema.Union(...Base, Conflict, InvoiceNotFound, PaymentsManual)
+  }),
+  Rpc.make("Portal", { success: PaymentLink, error: Schema.Union(...Base, PaymentsManual) })
 ) {}

@@ -7,7 +7,9 @@
  * Composed from its seams: `MailQueue.ts` (queuing and the sending
  * subscriber), `PasswordReset.ts` (request and confirm), `EmailVerification.ts`,
  * `MfaEmailCodes.ts` (e-mail login codes as a second factor),
- * `EmailCodeSignIn.ts` (passwordless sign-in by e-mail code), over
+ * `EmailCodeSignIn.ts` (passwordless sign-in by e-mail code),
+ * `Notices.ts` (mails to admins) and `InvoiceMail.ts` (finalized invoices
+ * to the tenant's billing contact, PDF attached), over
  * `Repo.ts`, `Templates.ts` and the {@link Mailer} transport. Users and
  * passwords are identity's, reached through the {@link AccountUsers} port.
  *
@@ -20,6 +22,7 @@ import { Effect } from "effect"
 import { makeEmailCodeSignIn } from "./EmailCodeSignIn.js"
 import { makeEmailVerification } from "./EmailVerification.js"
 import { makeInvitations } from "./Invitations.js"
+import { makeInvoiceMail } from "./InvoiceMail.js"
 import { makeMailQueue } from "./MailQueue.js"
 import { makeMfaEmailCodes } from "./MfaEmailCodes.js"
 import { makeNotices } from "./Notices.js"
@@ -32,6 +35,7 @@ export class Accounts extends Effect.Service<Accounts>()("Signet/Accounts", {
     const queue = yield* makeMailQueue
     yield* queue.register
     yield* Effect.flatMap(makeNotices(queue), (n) => n.register)
+    yield* Effect.flatMap(makeInvoiceMail(queue), (m) => m.register)
     const reset = yield* makePasswordReset(queue)
     const verification = yield* makeEmailVerification(queue)
     const invitations = yield* makeInvitations(queue)

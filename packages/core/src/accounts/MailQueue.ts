@@ -30,7 +30,7 @@ import { Envelope } from "../kernel/Crypto.js"
 import { tenantTx } from "../kernel/Database.js"
 import type { EncryptedColumn } from "../kernel/KeyRotation.js"
 import { instant } from "../kernel/Sql.js"
-import { Mailer, type OutgoingMail } from "./Mailer.js"
+import { type MailAttachment, Mailer, type OutgoingMail } from "./Mailer.js"
 import { AccountsRepo } from "./Repo.js"
 import type { RenderedMail } from "./Templates.js"
 
@@ -58,6 +58,7 @@ interface StoredMail {
   readonly subject: string
   readonly text: string
   readonly html: string
+  readonly attachments?: ReadonlyArray<MailAttachment> | undefined
 }
 
 const aad = (tenant: string, id: string) => `tenant:${tenant}:accounts:mail:${id}`
@@ -80,13 +81,19 @@ export const makeMailQueue = Effect.gen(function* () {
 
   /**
    * Queues `mail` for `to` in the caller's transaction (the `CurrentTenant`'s);
-   * `kind` names the template (`password_reset`). Returns the mail id.
+   * `kind` names the template (`password_reset`); `meta.attachments` are
+   * files sent with it (stored encrypted with the message, erased once sent).
+   * Returns the mail id.
    */
   const enqueue = (
     kind: string,
     to: string,
     mail: RenderedMail,
-    meta: { readonly fromName?: string | undefined; readonly replyTo?: string | undefined }
+    meta: {
+      readonly fromName?: string | undefined
+      readonly replyTo?: string | undefined
+      readonly attachments?: ReadonlyArray<MailAttachment> | undefined
+    }
   ) =>
     Effect.gen(function* () {
       const tenant = yield* CurrentTenant

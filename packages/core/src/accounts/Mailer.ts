@@ -20,6 +20,17 @@
 import { Config, Context, Data, Effect, Layer, Option, Redacted } from "effect"
 import { createTransport } from "nodemailer"
 
+/**
+ * A file sent with a message (an invoice's PDF, issue 20): its name as the
+ * recipient sees it, its media type and its bytes in base64 (so a queued
+ * message stays one JSON document).
+ */
+export interface MailAttachment {
+  readonly filename: string
+  readonly contentType: string
+  readonly base64: string
+}
+
 /** One message ready to send. Addresses are plain e-mail addresses. */
 export interface OutgoingMail {
   /** `Message-ID` without angle brackets (`<mail id>@signet`): a resent duplicate is recognisable. */
@@ -31,6 +42,8 @@ export interface OutgoingMail {
   readonly subject: string
   readonly text: string
   readonly html: string
+  /** Files sent with the message (none when absent). */
+  readonly attachments?: ReadonlyArray<MailAttachment> | undefined
 }
 
 /** Delivery failed (connection refused, authentication, rejected recipient…); the queue retries. */
@@ -90,7 +103,13 @@ export const logMailer = (options: MailerOptions): Layer.Layer<Mailer> =>
           return Effect.zipRight(
             warning,
             Effect.logInfo("mail (log transport, development only)").pipe(
-              Effect.annotateLogs({ message_id: mail.messageId, to: mail.to, subject: mail.subject, text: mail.text })
+              Effect.annotateLogs({
+                message_id: mail.messageId,
+                to: mail.to,
+                subject: mail.subject,
+                text: mail.text,
+                attachments: (mail.attachments ?? []).map((a) => a.filename)
+              })
             )
           )
         }),
@@ -133,7 +152,17 @@ export const smtpMailer = (url: Redacted.Redacted<string>, options: MailerOption
                 ...(mail.replyTo ? { replyTo: mail.replyTo } : {}),
                 subject: mail.subject,
                 text: mail.text,
-                html: mail.html
+                html: mail.html,
+                ...(mail.attachments?.length
+                  ? {
+                      attachments: mail.attachments.map((a) => ({
+                        filename: a.filename,
+                        contentType: a.contentType,
+                        content: a.base64,
+                        encoding: "base64"
+                      }))
+                    }
+                  : {})
               }),
             catch: fail("SMTP delivery failed")
           }).pipe(Effect.asVoid, Effect.withSpan("Mailer.send")),

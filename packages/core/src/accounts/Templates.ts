@@ -271,3 +271,75 @@ export const loginCodeMail = (locale: MailLocale, v: LoginCodeVars): RenderedMai
   const footer = [escapeHtml(v.tenantName), ...(support ? [escapeHtml(support)] : [])].join("<br>")
   return { subject: s.subject(v), text: `${text}\n`, html: frame(locale, s.subject(v), body, footer) }
 }
+
+/** What the mail carrying a finalized invoice shows (issue 20 "Invoices": e-mail delivery). */
+export interface InvoiceMailVars extends Branding {
+  /** The invoice's number (`INV-2026-000001`). */
+  readonly number: string
+  /** The billed period, `YYYY-MM-DD` (start inclusive, end exclusive). */
+  readonly periodStart: string
+  readonly periodEnd: string
+  /** The total with its currency, as the PDF prints it (`15.00 EUR`). */
+  readonly total: string
+  /** The PDF's file name, attached to the mail. */
+  readonly filename: string
+  /** The tenant's billing page in the web app, where invoices are read and paid. */
+  readonly link: string
+}
+
+const INVOICE: Record<
+  MailLocale,
+  {
+    readonly subject: (v: InvoiceMailVars) => string
+    readonly intro: (v: InvoiceMailVars) => string
+    readonly total: string
+    readonly attached: (v: InvoiceMailVars) => string
+    readonly action: string
+    readonly support: (a: string) => string
+  }
+> = {
+  en: {
+    subject: (v) => `Invoice ${v.number} for ${v.tenantName}`,
+    intro: (v) => `Here is invoice ${v.number} of ${v.tenantName} for the period ${v.periodStart} to ${v.periodEnd}.`,
+    total: "Total",
+    attached: (v) => `The invoice is attached as ${v.filename}.`,
+    action: "See and pay your invoices",
+    support: (a) => `Questions? Write to ${a}.`
+  },
+  fr: {
+    subject: (v) => `Facture ${v.number} pour ${v.tenantName}`,
+    intro: (v) =>
+      `Voici la facture ${v.number} de ${v.tenantName} pour la période du ${v.periodStart} au ${v.periodEnd}.`,
+    total: "Total",
+    attached: (v) => `La facture est jointe (${v.filename}).`,
+    action: "Consulter et régler vos factures",
+    support: (a) => `Une question ? Écrivez à ${a}.`
+  }
+}
+
+/** The mail carrying a finalized invoice in `locale` (plain text and HTML; the PDF is attached by the sender). */
+export const invoiceMail = (locale: MailLocale, v: InvoiceMailVars): RenderedMail => {
+  const s = INVOICE[locale]
+  const support = v.supportEmail ? s.support(v.supportEmail) : ""
+  const text = [
+    s.intro(v),
+    "",
+    `${s.total}: ${v.total}`,
+    "",
+    s.attached(v),
+    "",
+    `${s.action}:`,
+    v.link,
+    "",
+    `— ${v.tenantName}`,
+    support
+  ]
+    .join("\n")
+    .trimEnd()
+  const body = `<p>${escapeHtml(s.intro(v))}</p>
+<p><strong>${escapeHtml(s.total)}</strong>: ${escapeHtml(v.total)}</p>
+<p>${escapeHtml(s.attached(v))}</p>
+<p><a href="${escapeHtml(v.link)}" style="display:inline-block;padding:0.6rem 1rem;background:#1d4ed8;color:#fff;text-decoration:none;border-radius:0.375rem">${escapeHtml(s.action)}</a></p>`
+  const footer = [escapeHtml(v.tenantName), ...(support ? [escapeHtml(support)] : [])].join("<br>")
+  return { subject: s.subject(v), text: `${text}\n`, html: frame(locale, s.subject(v), body, footer) }
+}

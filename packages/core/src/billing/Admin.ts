@@ -15,7 +15,7 @@
  *
  * | operation | permission |
  * |---|---|
- * | `listPlans`, `getSubscription`, `getEntitlements`, `listMeters`, `getMeter`, `usage` | `billing:read` |
+ * | `listPlans`, `getPlan`, `getSubscription`, `getEntitlements`, `listMeters`, `getMeter`, `usage` | `billing:read` |
  * | ⚑ `createSubscription`, ⚑ `changePlan`, ⚑ `cancel`, ⚑ `reactivate`, `createMeter` | `billing:write` |
  * | `ingest` | `billing:ingest` (an API key can hold it alone) |
  * | `listInvoices`, `getInvoice`, `invoicePdf` | `billing:read` |
@@ -65,6 +65,8 @@ const sensitive = <A, E, R>(f: Effect.Effect<A, E, R>) =>
 export const BillingAdmin = {
   /** The latest version of every plan (`billing:read`). */
   listPlans: () => read(Billing.use((b) => b.listPlans)),
+  /** The latest version of one plan, as {@link BillingAdmin.listPlans} shows it (`billing:read`). @errors PlanNotFound */
+  getPlan: (code: string) => read(Billing.use((b) => b.getPlan(code))),
   /** The tenant's live subscription (`billing:read`). @errors SubscriptionNotFound */
   getSubscription: () => read(Billing.use((b) => b.getSubscription)),
   /** The plan's features and limits as enforced now, with the tenant's usage of each limit (`billing:read`). */

@@ -26,7 +26,8 @@
  * A subscription `past_due` beyond `SIGNET_BILLING_PAST_DUE_GRACE_DAYS`
  * (default 7) is canceled by the period close (`Subscriptions.endGrace`).
  *
- * Not in this slice: credit notes, e-mailing invoices.
+ * Finalized invoices are mailed by accounts (`accounts/InvoiceMail.ts`, on
+ * `signet.billing.invoice.finalized`). Not in this slice: credit notes.
  *
  * @module
  */

@@ -35,7 +35,8 @@ const day = (d: DateTime.Utc) => DateTime.formatIso(d).slice(0, 10)
 
 /**
  * Renders `invoice` of tenant `tenant` (its slug or name) as PDF bytes
- * (`%PDF-1.7`). Never fails: the library throwing is a defect.
+ * (`%PDF-1.7`), the same bytes every time (dates are the invoice's). Never
+ * fails: the library throwing is a defect.
  */
 export const renderInvoicePdf = (invoice: Invoice, tenant: string): Effect.Effect<Uint8Array> =>
   Effect.promise(async () => {
@@ -44,6 +45,8 @@ export const renderInvoicePdf = (invoice: Invoice, tenant: string): Effect.Effec
     doc.setSubject(`Invoice ${invoice.number} for ${tenant}`)
     doc.setProducer("Signet")
     doc.setCreationDate(new Date(DateTime.toEpochMillis(invoice.created_at)))
+    // Not "now" (pdf-lib's default): the same invoice renders to the same bytes, downloaded or mailed.
+    doc.setModificationDate(new Date(DateTime.toEpochMillis(invoice.created_at)))
     const font = await doc.embedFont(StandardFonts.Helvetica)
     const bold = await doc.embedFont(StandardFonts.HelveticaBold)
     const page = doc.addPage([PAGE.width, PAGE.height])

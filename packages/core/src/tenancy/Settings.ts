@@ -130,6 +130,15 @@ export const SETTINGS: ReadonlyMap<string, SettingDefinition> = new Map(
       "How far a beacon's proof time or signed timestamp may be from the server's clock"
     ),
     define(
+      "billing.contact_email",
+      Schema.Union(
+        Schema.Literal(""),
+        Schema.String.pipe(Schema.maxLength(254), Schema.pattern(/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/))
+      ),
+      "",
+      "Billing contact: finalized invoices are mailed here with their PDF (issue 20); empty: none, nothing is mailed"
+    ),
+    define(
       "billing.tax_rate_bps",
       Schema.Int.pipe(Schema.between(0, 10_000)),
       0,

@@ -38,6 +38,7 @@ export const BillingPlatformHttp = HttpApiBuilder.group(SignetApi, "billingPlatf
 export const BillingHttp = HttpApiBuilder.group(SignetApi, "billing", (h) =>
   h
     .handle("listTenantPlans", () => asPrincipal(B.listPlans().pipe(read)))
+    .handle("getTenantPlan", ({ path }) => asPrincipal(B.getPlan(path.code).pipe(read)))
     .handle("getSubscription", () => asPrincipal(B.getSubscription().pipe(read)))
     .handle("getEntitlements", () => asPrincipal(B.getEntitlements().pipe(read)))
     .handle("createSubscription", ({ payload }) => asPrincipal(B.createSubscription(payload).pipe(write)))

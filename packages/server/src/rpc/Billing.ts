@@ -2,7 +2,8 @@
  * RPC handlers of `BillingQuery` and `BillingCommand` (`/rpc`, issue 20):
  * one line each, the same core operations as the REST handlers
  * (`BillingAdmin`, which enforces the permission in its types and the
- * step-up of subscription changes).
+ * step-up of subscription changes): the tenant's view of the plan
+ * catalogue, subscription, meters, usage, invoices and payment links.
  *
  * @module
  */
@@ -26,6 +27,8 @@ export const BillingRpc = BillingQuery.merge(BillingCommand)
   .middleware(RpcTenantAuth)
   .toLayer(
     Effect.succeed({
+      ListPlans: () => asPrincipal(B.listPlans().pipe(read)),
+      GetPlan: ({ code }) => asPrincipal(B.getPlan(code).pipe(read)),
       GetSubscription: () => asPrincipal(B.getSubscription().pipe(read)),
       GetEntitlements: () => asPrincipal(B.getEntitlements().pipe(read)),
       ListMeters: () => asPrincipal(B.listMeters().pipe(read)),
@@ -38,6 +41,8 @@ export const BillingRpc = BillingQuery.merge(BillingCommand)
       ListInvoices: () => asPrincipal(B.listInvoices().pipe(read)),
       GetInvoice: ({ number }) => asPrincipal(B.getInvoice(number).pipe(read)),
       PayInvoice: ({ number, ...input }) => asPrincipal(B.payInvoice(number, new PayInvoice(input)).pipe(write)),
-      VoidInvoice: ({ number, reason }) => asPrincipal(B.voidInvoice(number, new VoidInvoice({ reason })).pipe(write))
+      VoidInvoice: ({ number, reason }) => asPrincipal(B.voidInvoice(number, new VoidInvoice({ reason })).pipe(write)),
+      Checkout: ({ number }) => asPrincipal(B.checkout(number).pipe(write)),
+      Portal: () => asPrincipal(B.portal().pipe(write))
     })
   )

@@ -1,9 +1,13 @@
 /**
- * A local stand-in for Stripe's API (issue 20 "Payments"): an HTTP server
+ * `@signet/server/testing/stripe` — a local stand-in for Stripe's API (issue 20 "Payments"): an HTTP server
  * that records every request (method, path, form parameters, headers) and
  * answers with the documented JSON shapes of `customer`,
  * `checkout.session` and `billing_portal.session` (trimmed to the fields
  * Signet reads, plus `object`/`livemode`). Nothing here reaches Stripe.
+ * Point `SIGNET_STRIPE_API_URL` at its `url`. Shared by the server's and
+ * the CLI's test suites.
+ *
+ * @module
  */
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
