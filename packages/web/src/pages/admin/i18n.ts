@@ -1,9 +1,11 @@
+import { adminCards } from "./i18n-cards.js"
 import { adminSso } from "./i18n-sso.js"
 
 /** Strings of the admin pages (i18next namespace `admin`), English and French (issue 17). */
 export const admin = {
   en: {
     ...adminSso.en,
+    ...adminCards.en,
     save: "Save",
     close: "Close",
     table: "Table (scrolls sideways)",
@@ -288,6 +290,7 @@ export const admin = {
   },
   fr: {
     ...adminSso.fr,
+    ...adminCards.fr,
     save: "Enregistrer",
     close: "Fermer",
     table: "Tableau (défile horizontalement)",
