@@ -3,10 +3,14 @@
  * answers the PDF as an attachment with the summary headers; a card's QR
  * code, decoded from the PDF, signs the student in once; another tenant's
  * group is a problem+json 404, a student caller a 403, a malformed body a 400.
+ * The same call over RPC (`AccountsCommand.SignInCards`) answers the PDF
+ * bytes with the counts.
  */
 import { expect, layer } from "@effect/vitest"
+import { GroupId } from "@signet/contracts/academics/Domain"
 import { testDialects } from "@signet/core/testing"
 import { readCards } from "@signet/core/testing/cards"
+import { makeRpcClient } from "@signet/sdk"
 import {
   call,
   expectProblem,
@@ -89,6 +93,25 @@ for (const dialect of testDialects()) {
           expect(ids).toContain(ok.body.tokens.user.id)
           expectProblem(yield* call("POST", acceptUrl, { auth: false, body }), 400)
         })
+      )
+
+      it.scoped(
+        "SignInCards over RPC answers the PDF with the counts; another tenant's group is AcademicsNotFound",
+        () =>
+          Effect.gen(function* () {
+            const slug = `cards-rpc-${dialect}`
+            const { admin, group, withPassword } = yield* setup(slug, 2)
+            const other = yield* setup(`cards-rpc-other-${dialect}`, 1)
+            const server = yield* TestServer
+            const rpc = yield* makeRpcClient({ baseUrl: server.url, token: admin })
+            const doc = yield* rpc.SignInCards({ group_id: GroupId.make(group) })
+            expect(new TextDecoder().decode(doc.pdf.slice(0, 5))).toBe("%PDF-")
+            expect(doc.created).toBe(2)
+            expect(doc.skipped.map((s) => [s.user_id, s.reason])).toEqual([[withPassword, "has_password"]])
+            expect((yield* Effect.promise(() => readCards(doc.pdf))).links.length).toBe(2)
+            const foreign = yield* Effect.flip(rpc.SignInCards({ group_id: GroupId.make(other.group) }))
+            expect(foreign._tag).toBe("AcademicsNotFound")
+          })
       )
 
       it.effect("another tenant's group is a 404, a student a 403, a malformed id a 400", () =>

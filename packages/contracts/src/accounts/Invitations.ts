@@ -143,6 +143,18 @@ export interface SignInCardsResult {
   readonly skipped: ReadonlyArray<SignInCardSkip>
 }
 
+/**
+ * The RPC answer of `SignInCards` (`AccountsCommand`): the PDF (base64 on
+ * the wire), the number of cards in it and the students skipped with the
+ * reason — the same call as `POST …/invitations/cards`, whose headers carry
+ * the counts instead.
+ */
+export class SignInCardsDocument extends Schema.Class<SignInCardsDocument>("SignInCardsDocument")({
+  pdf: Schema.Uint8ArrayFromBase64,
+  created: Schema.Number,
+  skipped: Schema.Array(SignInCardSkip)
+}) {}
+
 /** Cards a sign-in card PDF holds on one A4 page (2 columns × 4 rows). */
 export const CARDS_PER_PAGE = 8
 

@@ -14,6 +14,7 @@
  */
 import { Rpc, RpcGroup } from "@effect/rpc"
 import { Schema } from "effect"
+import { AcademicsNotFound } from "../academics/Domain.js"
 import { LoginResult, SsoRequired, TokenPair } from "../identity/Domain.js"
 import { RpcTenantAuth } from "../identity/Rpc.js"
 import {
@@ -35,14 +36,25 @@ import {
   MfaEmailCodesDisabled,
   MfaEmailCodeVerify
 } from "./Domain.js"
-import { BulkInvite, BulkInviteSummary, CreateInvitation, Invitation, InvitationStatus } from "./Invitations.js"
+import {
+  BulkInvite,
+  BulkInviteSummary,
+  CreateInvitation,
+  Invitation,
+  InvitationStatus,
+  SignInCards,
+  SignInCardsDocument
+} from "./Invitations.js"
 
 /** Errors every invitation procedure can answer (tenant and credential errors come from the middleware). */
 const Base = [Forbidden, ValidationError, NotFound, RateLimited] as const
 
 /**
- * Invitation procedures: `CreateInvitation`, `BulkInvite`, `RevokeInvitation`,
- * `ResendInvitation` need `users:write`; `ListInvitations` needs `users:read`.
+ * Invitation procedures: `CreateInvitation`, `BulkInvite`, `SignInCards`,
+ * `RevokeInvitation`, `ResendInvitation` need `users:write`;
+ * `ListInvitations` needs `users:read`. `SignInCards` answers the printable
+ * cards PDF with the counts ({@link SignInCardsDocument}); another tenant's
+ * group is `AcademicsNotFound`.
  */
 export class AccountsCommand extends RpcGroup.make(
   Rpc.make("CreateInvitation", {
@@ -51,6 +63,11 @@ export class AccountsCommand extends RpcGroup.make(
     error: Schema.Union(...Base, Conflict, QuotaExceeded)
   }),
   Rpc.make("BulkInvite", { payload: BulkInvite, success: BulkInviteSummary, error: Schema.Union(...Base) }),
+  Rpc.make("SignInCards", {
+    payload: SignInCards,
+    success: SignInCardsDocument,
+    error: Schema.Union(...Base, AcademicsNotFound)
+  }),
   Rpc.make("ListInvitations", {
     payload: {
       status: Schema.optional(InvitationStatus),

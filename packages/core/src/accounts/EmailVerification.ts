@@ -36,7 +36,7 @@ import { Mailer } from "./Mailer.js"
 import type { makeMailQueue } from "./MailQueue.js"
 import { AccountUsers } from "./Ports.js"
 import { AccountsRepo } from "./Repo.js"
-import { enforceLimit, hashLinkToken, isLinkToken, linkRules, newLinkToken } from "./Shared.js"
+import { enforceLimit, hashLinkToken, isLinkToken, linkRules, mailLogo, newLinkToken } from "./Shared.js"
 import { emailVerificationMail, mailLocale } from "./Templates.js"
 
 /** How long a verification link stays valid (minutes). */
@@ -83,6 +83,7 @@ export const makeEmailVerification = (queue: Effect.Effect.Success<typeof makeMa
       const mail = emailVerificationMail(locale, {
         tenantName: name,
         supportEmail: support || undefined,
+        logoUrl: yield* mailLogo(tenancy, tenant.id),
         link: `${mailer.publicOrigin}/t/${encodeURIComponent(tenant.slug)}/verify-email?token=${token}`,
         minutes: VERIFY_TTL_MINUTES
       })

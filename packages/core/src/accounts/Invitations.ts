@@ -64,7 +64,7 @@ import { Mailer } from "./Mailer.js"
 import type { makeMailQueue } from "./MailQueue.js"
 import { AccountGroups, AccountUsers, type Invitee } from "./Ports.js"
 import { AccountsRepo, type InvitationRow } from "./Repo.js"
-import { enforceLimit, hashLinkToken, isLinkToken, linkRules, newLinkToken } from "./Shared.js"
+import { enforceLimit, hashLinkToken, isLinkToken, linkRules, mailLogo, newLinkToken } from "./Shared.js"
 import { invitationMail, type MailLocale, mailLocale } from "./Templates.js"
 
 /** What every invitation mail of a tenant shares. */
@@ -73,6 +73,7 @@ interface MailContext {
   readonly name: string
   readonly locale: MailLocale
   readonly support: string | undefined
+  readonly logoUrl: string | undefined
 }
 
 /** Where an acceptance comes from. */
@@ -152,7 +153,7 @@ const makeKit = (queue: Effect.Effect.Success<typeof makeMailQueue>) =>
       const { name } = yield* tenancy.getById(tenant.id).pipe(Effect.orDie)
       const locale = mailLocale(yield* tenancy.settingValue<string>(tenant.id, "general.locale"))
       const support = (yield* tenancy.settingValue<string>(tenant.id, "general.support_email")) || undefined
-      return { slug: tenant.slug, name, locale, support }
+      return { slug: tenant.slug, name, locale, support, logoUrl: yield* mailLogo(tenancy, tenant.id) }
     })
 
     /** A new token and its mail, queued in the current transaction; answers the token's hash. */
@@ -162,6 +163,7 @@ const makeKit = (queue: Effect.Effect.Success<typeof makeMailQueue>) =>
         const mail = invitationMail(ctx.locale, {
           tenantName: ctx.name,
           supportEmail: ctx.support,
+          logoUrl: ctx.logoUrl,
           link: `${mailer.publicOrigin}/t/${encodeURIComponent(ctx.slug)}/invite?token=${token}`,
           minutes: Math.round(ttlMs / 60_000)
         })

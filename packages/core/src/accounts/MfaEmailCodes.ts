@@ -58,7 +58,7 @@ import type { EmailCodePurpose } from "./EmailCodeRepo.js"
 import type { makeMailQueue } from "./MailQueue.js"
 import { AccountUsers } from "./Ports.js"
 import { AccountsRepo } from "./Repo.js"
-import { enforceLimit } from "./Shared.js"
+import { enforceLimit, mailLogo } from "./Shared.js"
 import { loginCodeMail, mailLocale } from "./Templates.js"
 
 /** How long a mailed code stays valid (minutes). */
@@ -221,6 +221,7 @@ export const makeMfaEmailCodes = (queue: Effect.Effect.Success<typeof makeMailQu
         const mail = loginCodeMail(locale, {
           tenantName: tenant.name,
           supportEmail: support || undefined,
+          logoUrl: yield* mailLogo(tenancy, tenant.id),
           code,
           minutes: EMAIL_CODE_TTL_MINUTES
         })

@@ -23,6 +23,7 @@ import { tenantTx } from "../kernel/Database.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
 import type { makeMailQueue } from "./MailQueue.js"
 import { AccountUsers } from "./Ports.js"
+import { mailLogo } from "./Shared.js"
 import { mailLocale, webhookDisabledMail } from "./Templates.js"
 
 /** The event type that disables a webhook endpoint (the integrations module's). */
@@ -54,6 +55,7 @@ export const makeNotices = (queue: Effect.Effect.Success<typeof makeMailQueue>) 
         const mail = webhookDisabledMail(locale, {
           tenantName: tenant.name,
           supportEmail: support,
+          logoUrl: yield* mailLogo(tenancy, tenant.id),
           tenantSlug: tenant.slug,
           endpointId: data.id,
           url: data.url,

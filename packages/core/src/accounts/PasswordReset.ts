@@ -42,7 +42,7 @@ import { Mailer } from "./Mailer.js"
 import type { makeMailQueue } from "./MailQueue.js"
 import { type AccountUser, AccountUsers } from "./Ports.js"
 import { AccountsRepo } from "./Repo.js"
-import { enforceLimit, hashLinkToken, isLinkToken, linkRules, newLinkToken } from "./Shared.js"
+import { enforceLimit, hashLinkToken, isLinkToken, linkRules, mailLogo, newLinkToken } from "./Shared.js"
 import { mailLocale, passwordResetMail } from "./Templates.js"
 
 /** How long a reset link stays valid (minutes; the issue asks 15–60). */
@@ -99,6 +99,7 @@ export const makePasswordReset = (queue: Effect.Effect.Success<typeof makeMailQu
         const mail = passwordResetMail(locale, {
           tenantName: tenant.name,
           supportEmail: support || undefined,
+          logoUrl: yield* mailLogo(tenancy, tenant.id),
           link,
           minutes: RESET_TTL_MINUTES
         })

@@ -1,6 +1,6 @@
 /**
- * What the accounts flows share: single-use link tokens and rate-limit
- * enforcement (issue 18; Lucia's token rules).
+ * What the accounts flows share: single-use link tokens, rate-limit
+ * enforcement (issue 18; Lucia's token rules) and the tenant's mail logo.
  *
  * @module
  */
@@ -8,6 +8,7 @@ import * as NodeCrypto from "node:crypto"
 import { RateLimited } from "@signet/contracts/kernel/Errors"
 import { Config, type Context, Effect, Option } from "effect"
 import { parseRule, type RateLimiter, type RateLimitRule } from "../kernel/RateLimit.js"
+import type { Tenancy } from "../tenancy/Tenancy.js"
 
 /** A new link token (32 CSPRNG bytes, base64url: 43 characters) and its stored SHA-256 (hex). */
 export const newLinkToken = (): { readonly token: string; readonly hash: string } => {
@@ -60,3 +61,13 @@ export const linkRules = Effect.orDie(
     account: Config.string("SIGNET_RATE_RESET_ACCOUNT").pipe(Config.withDefault("5/900"))
   })
 ).pipe(Effect.map(({ account, ip }) => ({ ip: parseRule(ip), account: parseRule(account) })))
+
+/**
+ * The tenant's mail logo (`general.logo_url`): an `https://` URL, or
+ * `undefined` when unset. The setting refuses anything else on write; a
+ * stored value that is not `https://` (written before the check) is ignored.
+ */
+export const mailLogo = (tenancy: Pick<Tenancy, "settingValue">, tenantId: string): Effect.Effect<string | undefined> =>
+  Effect.map(tenancy.settingValue<string>(tenantId as never, "general.logo_url"), (url) =>
+    typeof url === "string" && url.startsWith("https://") ? url : undefined
+  )

@@ -29,6 +29,12 @@ export interface Branding {
   readonly tenantName: string
   /** Address for help (`general.support_email`), shown in the footer when set. */
   readonly supportEmail?: string | undefined
+  /**
+   * The tenant's logo (`general.logo_url`, an `https://` URL), shown at the
+   * top of the HTML part with the tenant's name as `alt`; anything but an
+   * `https://` URL is left out (no `<img>`).
+   */
+  readonly logoUrl?: string | undefined
 }
 
 /** A rendered message: subject, plain-text part and HTML part. */
@@ -123,12 +129,18 @@ const INVITATION: Record<MailLocale, Strings> = {
   }
 }
 
-/** The shared HTML frame: language, title, body paragraphs, footer. */
-const frame = (locale: MailLocale, title: string, body: string, footer: string) =>
+/** The logo header of the HTML part: an `<img>` of an `https://` logo, alt the tenant's name; "" without one. */
+const logo = (b: Branding): string =>
+  b.logoUrl?.startsWith("https://")
+    ? `<p><img src="${escapeHtml(b.logoUrl)}" alt="${escapeHtml(b.tenantName)}" style="max-height:64px;max-width:240px"></p>\n`
+    : ""
+
+/** The shared HTML frame: language, title, logo, body paragraphs, footer. */
+const frame = (locale: MailLocale, title: string, body: string, footer: string, brand: Branding) =>
   `<!doctype html>
 <html lang="${locale}"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
 <body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1a1a1a;max-width:36rem;margin:0 auto;padding:1rem">
-${body}
+${logo(brand)}${body}
 <hr style="border:none;border-top:1px solid #ddd;margin:2rem 0 1rem">
 <p style="font-size:0.875rem;color:#555">${footer}</p>
 </body></html>`
@@ -154,7 +166,11 @@ const linkMail = (strings: Record<MailLocale, Strings>, locale: MailLocale, v: L
 <p style="font-size:0.875rem;word-break:break-all">${escapeHtml(v.link)}</p>
 <p>${escapeHtml(s.validity(v))}</p>
 <p>${escapeHtml(s.ignore)}</p>`
-  return { subject: s.subject(v), text: `${text}\n`, html: frame(locale, s.subject(v), body, footerParts.join("<br>")) }
+  return {
+    subject: s.subject(v),
+    text: `${text}\n`,
+    html: frame(locale, s.subject(v), body, footerParts.join("<br>"), v)
+  }
 }
 
 /** The password-reset mail in `locale`. */
@@ -219,7 +235,7 @@ export const webhookDisabledMail = (locale: MailLocale, v: WebhookDisabledVars):
 <p>${escapeHtml(s.next)}</p>
 <pre style="background:#f4f4f5;padding:0.75rem;overflow-x:auto">${commands.map(escapeHtml).join("\n")}</pre>`
   const footer = [escapeHtml(v.tenantName), ...(support ? [escapeHtml(support)] : [])].join("<br>")
-  return { subject: s.subject(v), text: `${text}\n`, html: frame(locale, s.subject(v), body, footer) }
+  return { subject: s.subject(v), text: `${text}\n`, html: frame(locale, s.subject(v), body, footer, v) }
 }
 
 /** What the e-mail login code mail shows (issue 18, e-mail codes as a second factor). */
@@ -269,7 +285,7 @@ export const loginCodeMail = (locale: MailLocale, v: LoginCodeVars): RenderedMai
 <p>${escapeHtml(s.validity(v))}</p>
 <p>${escapeHtml(s.ignore)}</p>`
   const footer = [escapeHtml(v.tenantName), ...(support ? [escapeHtml(support)] : [])].join("<br>")
-  return { subject: s.subject(v), text: `${text}\n`, html: frame(locale, s.subject(v), body, footer) }
+  return { subject: s.subject(v), text: `${text}\n`, html: frame(locale, s.subject(v), body, footer, v) }
 }
 
 /** What the mail carrying a finalized invoice shows (issue 20 "Invoices": e-mail delivery). */

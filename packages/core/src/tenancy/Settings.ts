@@ -33,6 +33,17 @@ const isTimeZone = (tz: string) => {
   }
 }
 
+/** Whether `s` is an absolute `https://` URL without spaces or quotes (a mail logo; issue 18 "tenant branding"). */
+export const isHttpsUrl = (s: string): boolean => {
+  if (/[\s"'<>]/.test(s)) return false
+  try {
+    const url = new URL(s)
+    return url.protocol === "https:" && url.hostname !== ""
+  } catch {
+    return false
+  }
+}
+
 /** Every setting a tenant has, by key. */
 export const SETTINGS: ReadonlyMap<string, SettingDefinition> = new Map(
   [
@@ -56,6 +67,18 @@ export const SETTINGS: ReadonlyMap<string, SettingDefinition> = new Map(
       ),
       "",
       "Support e-mail address shown in the mails Signet sends for this tenant (empty: none)"
+    ),
+    define(
+      "general.logo_url",
+      Schema.Union(
+        Schema.Literal(""),
+        Schema.String.pipe(
+          Schema.maxLength(2048),
+          Schema.filter((s) => isHttpsUrl(s) || "must be an https:// URL (or empty: no logo)")
+        )
+      ),
+      "",
+      "Logo (https:// URL of an image) shown at the top of the mails Signet sends for this tenant (empty: none)"
     ),
     define(
       "auth.password_min_length",

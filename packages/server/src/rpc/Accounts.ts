@@ -6,8 +6,10 @@
  *
  * @module
  */
+
+import { SignInCardsDocument } from "@signet/contracts/accounts/Invitations"
 import { Accounts, AccountsAuthService, AccountsCommand, InvitationAdmin as I, policyUse } from "@signet/core"
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { asPrincipal, rpcClientInfo } from "../Auth.js"
 import type { ServerConfig } from "../Config.js"
 
@@ -18,6 +20,13 @@ const write = policyUse("users:write")
 const AccountsCommandRpc = AccountsCommand.toLayer({
   CreateInvitation: (input) => asPrincipal(I.create(input).pipe(write)),
   BulkInvite: (input) => asPrincipal(I.bulk(input).pipe(write)),
+  SignInCards: (input) =>
+    asPrincipal(
+      I.signInCards(input).pipe(
+        write,
+        Effect.map((r) => new SignInCardsDocument(r))
+      )
+    ),
   ListInvitations: (params) => asPrincipal(I.list(params).pipe(read)),
   RevokeInvitation: ({ invitation_id }) => asPrincipal(I.revoke(invitation_id).pipe(write)),
   ResendInvitation: ({ invitation_id }) => asPrincipal(I.resend(invitation_id).pipe(write))

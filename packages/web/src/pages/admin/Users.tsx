@@ -2,7 +2,8 @@
  * Users (`/t/{slug}/admin`, issue 17 "Admin: users"): search and filter
  * (`users.list` url params `q`, `user_type`, `status`, `school_id`), cursor
  * pagination, a create form, and per user disable/enable, unlock, reset MFA
- * and reset password. Failures show the server's message.
+ * and reset password; printable sign-in cards per student group
+ * (`SignInCards.tsx`, issue 18). Failures show the server's message.
  *
  * @module
  */
@@ -14,6 +15,7 @@ import { useState } from "preact/hooks"
 import { call } from "../../app/api.js"
 import { formatDateTime, useT } from "../../app/i18n.js"
 import { ErrorNote, Frame, Loading, useLoad } from "../../app/ui.js"
+import { SignInCardsSection } from "./SignInCards.js"
 import { ActionNotes, field, Pager, SchoolSelect, Section, TableWrap, useAction, useCursor } from "./shared.js"
 
 const TYPES: ReadonlyArray<UserType> = ["student", "teacher", "admin", "dev"]
@@ -94,6 +96,7 @@ export const Users = ({ slug, user }: { slug: string; user: UserT }) => {
       )}
       <Pager pager={pager} next={list.data?.next_cursor} />
       <CreateUser slug={slug} onCreated={() => setN((x) => x + 1)} />
+      <SignInCardsSection slug={slug} />
     </Frame>
   )
 }

@@ -1,3 +1,4 @@
+import { adminCards } from "./i18n-cards.js"
 import { adminSso } from "./i18n-sso.js"
 import { adminTimeline } from "./i18n-timeline.js"
 
@@ -6,6 +7,7 @@ export const admin = {
   en: {
     ...adminSso.en,
     ...adminTimeline.en,
+    ...adminCards.en,
     save: "Save",
     close: "Close",
     table: "Table (scrolls sideways)",
@@ -291,6 +293,7 @@ export const admin = {
   fr: {
     ...adminSso.fr,
     ...adminTimeline.fr,
+    ...adminCards.fr,
     save: "Enregistrer",
     close: "Fermer",
     table: "Tableau (défile horizontalement)",
