@@ -55,7 +55,7 @@ for (const dialect of testDialects()) {
         expect(portal.code, portal.stderr).toBe(0)
         expect(portal.stdout.trim()).toMatch(/^https:\/\/billing\.stripe\.com\//)
         const sent = recorder.requests.slice(from).find((r) => r.path === "/v1/billing_portal/sessions")
-        expect(sent?.form.return_url).toBe("https://signet.example.edu/t/cli-pay/billing")
+        expect(sent?.form.return_url).toBe("https://signet.example.edu/t/cli-pay/admin/billing")
       },
       TIMEOUT
     )

@@ -64,8 +64,8 @@ for (const dialect of testDialects()) {
           const mail = yield* waitForMail(to, number)
           expect(mail.subject).toBe(`Invoice ${number} for ${slug}`)
           expect(mail.text).toContain("Total: 15.00 EUR")
-          expect(mail.text).toContain(`${MAIL_ORIGIN}/t/${slug}/billing`)
-          expect(mail.html).toContain(`href="${MAIL_ORIGIN}/t/${slug}/billing"`)
+          expect(mail.text).toContain(`${MAIL_ORIGIN}/t/${slug}/admin/billing`)
+          expect(mail.html).toContain(`href="${MAIL_ORIGIN}/t/${slug}/admin/billing"`)
           expect(mail.attachments.map((a) => [a.filename, a.contentType])).toEqual([
             [`${number}.pdf`, "application/pdf"]
           ])

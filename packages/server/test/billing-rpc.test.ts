@@ -126,7 +126,7 @@ for (const dialect of testDialects()) {
           const link = yield* (yield* rpcAs(yield* onboardTenant(slug))).Portal()
           expect(link).toMatchObject({ provider: "stripe", url: expect.stringMatching(/^https:\/\/billing/) })
           const sent = recorder.requests.filter((r) => r.path === "/v1/billing_portal/sessions").at(-1)
-          expect(sent?.form.return_url).toBe(`https://signet.example.edu/t/${slug}/billing`)
+          expect(sent?.form.return_url).toBe(`https://signet.example.edu/t/${slug}/admin/billing`)
         })
       )
 

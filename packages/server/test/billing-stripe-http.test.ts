@@ -190,7 +190,7 @@ for (const dialect of testDialects()) {
               "metadata[signet_tenant_id]": tenantId,
               "metadata[signet_invoice_number]": number,
               "payment_intent_data[metadata][signet_invoice_number]": number,
-              success_url: `https://signet.example.edu/t/stripe-co-${dialect}/billing?invoice=${number}&checkout=success`
+              success_url: `https://signet.example.edu/t/stripe-co-${dialect}/admin/billing?invoice=${number}&checkout=success`
             }
           })
           // The customer is stored: a second link and the portal make no second one.
@@ -202,7 +202,7 @@ for (const dialect of testDialects()) {
           expect(later.map((r) => r.path)).toEqual(["/v1/checkout/sessions", "/v1/billing_portal/sessions"])
           expect(later[1]!.form).toEqual({
             customer: session!.form.customer,
-            return_url: `https://signet.example.edu/t/stripe-co-${dialect}/billing`
+            return_url: `https://signet.example.edu/t/stripe-co-${dialect}/admin/billing`
           })
           expectProblem(yield* call("POST", `${B}/invoices/INV-1999-000001/checkout`, { auth: plain }), 404)
         })

@@ -40,6 +40,7 @@ import { tenantTx } from "../kernel/Database.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
 import { Mailer } from "./Mailer.js"
 import type { makeMailQueue } from "./MailQueue.js"
+import { mailLogo } from "./Shared.js"
 import { invoiceMail, mailLocale } from "./Templates.js"
 
 /** The event that finalizes an invoice (billing's). */
@@ -102,7 +103,8 @@ export const makeInvoiceMail = (queue: Effect.Effect.Success<typeof makeMailQueu
           periodEnd: day(inv.period_end),
           total: formatAmount(inv.total, inv.currency),
           filename,
-          link: `${mailer.publicOrigin}/t/${tenant.slug}/billing`
+          link: `${mailer.publicOrigin}/t/${tenant.slug}/admin/billing`,
+          logoUrl: yield* mailLogo(tenancy, tenant.id)
         })
         const pdf = yield* renderInvoicePdf(inv, tenant.slug)
         const attachments = [{ filename, contentType: "application/pdf", base64: Encoding.encodeBase64(pdf) }]

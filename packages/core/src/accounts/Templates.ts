@@ -357,5 +357,5 @@ export const invoiceMail = (locale: MailLocale, v: InvoiceMailVars): RenderedMai
 <p>${escapeHtml(s.attached(v))}</p>
 <p><a href="${escapeHtml(v.link)}" style="display:inline-block;padding:0.6rem 1rem;background:#1d4ed8;color:#fff;text-decoration:none;border-radius:0.375rem">${escapeHtml(s.action)}</a></p>`
   const footer = [escapeHtml(v.tenantName), ...(support ? [escapeHtml(support)] : [])].join("<br>")
-  return { subject: s.subject(v), text: `${text}\n`, html: frame(locale, s.subject(v), body, footer) }
+  return { subject: s.subject(v), text: `${text}\n`, html: frame(locale, s.subject(v), body, footer, v) }
 }

@@ -102,7 +102,7 @@ export const makePayments = ({ inTx, invoices, provider, repo, subscriptions, te
         )
       : Effect.void
 
-  const pageOf = (slug: string) => Effect.map(Effect.orDie(publicOrigin), (o) => `${o}/t/${slug}/billing`)
+  const pageOf = (slug: string) => Effect.map(Effect.orDie(publicOrigin), (o) => `${o}/t/${slug}/admin/billing`)
 
   /** @errors InvoiceNotFound, Conflict (not finalized), PaymentsManual */
   const checkout = (number: string) =>
