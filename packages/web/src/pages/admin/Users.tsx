@@ -16,7 +16,17 @@ import { call } from "../../app/api.js"
 import { formatDateTime, useT } from "../../app/i18n.js"
 import { ErrorNote, Frame, Loading, useLoad } from "../../app/ui.js"
 import { SignInCardsSection } from "./SignInCards.js"
-import { ActionNotes, field, Pager, SchoolSelect, Section, TableWrap, useAction, useCursor } from "./shared.js"
+import {
+  ActionNotes,
+  field,
+  Pager,
+  SchoolSelect,
+  Section,
+  TableWrap,
+  timelineHref,
+  useAction,
+  useCursor
+} from "./shared.js"
 
 const TYPES: ReadonlyArray<UserType> = ["student", "teacher", "admin", "dev"]
 const STATUSES: ReadonlyArray<UserStatus> = ["active", "disabled", "locked"]
@@ -169,6 +179,12 @@ const UsersTable = ({ slug, users, onChange }: { slug: string; users: ReadonlyAr
                   <button type="button" class="secondary" onClick={() => setResetFor(u)}>
                     {t("users.resetPassword")}
                   </button>
+                  <a
+                    href={timelineHref(slug, "user", u.id, `${u.given_name} ${u.family_name}`)}
+                    aria-label={t("timeline.linkLabel", { name: `${u.given_name} ${u.family_name}` })}
+                  >
+                    {t("timeline.link")}
+                  </a>
                 </td>
               </tr>
             ))}
