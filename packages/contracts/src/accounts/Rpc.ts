@@ -14,7 +14,7 @@
  */
 import { Rpc, RpcGroup } from "@effect/rpc"
 import { Schema } from "effect"
-import { LoginResult, SsoRequired, TokenPair } from "../identity/Domain.js"
+import { LoginResult, SsoRequired, TenantSsoRequired, TokenPair } from "../identity/Domain.js"
 import { RpcTenantAuth } from "../identity/Rpc.js"
 import {
   Conflict,
@@ -89,7 +89,7 @@ export class AccountsAuthService extends RpcGroup.make(
   Rpc.make("VerifySignInEmailCode", {
     payload: { tenant: Schema.String, request: EmailCodeSignInVerify },
     success: LoginResult,
-    error: Schema.Union(EmailCodeSignInDisabled, Unauthorized, SsoRequired, ...CodeBase)
+    error: Schema.Union(EmailCodeSignInDisabled, Unauthorized, SsoRequired, TenantSsoRequired, ...CodeBase)
   }),
   Rpc.make("SendMfaEmailCode", {
     payload: { tenant: Schema.String, request: MfaEmailCodeRequest },

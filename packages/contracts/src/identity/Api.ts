@@ -43,6 +43,7 @@ import {
   Session,
   SessionId,
   SsoRequired,
+  TenantSsoRequired,
   TokenPair,
   TotpEnrollment,
   UpdateMyProfile,
@@ -75,6 +76,7 @@ export class AuthApi extends HttpApiGroup.make("auth")
       .addSuccess(LoginResult)
       .addError(InvalidCredentials)
       .addError(SsoRequired)
+      .addError(TenantSsoRequired)
       .addError(RateLimited)
       .addError(TenantNotFound)
       .addError(TenantSuspended)

@@ -28,6 +28,7 @@ import {
   PasskeyRename,
   PasskeySignIn,
   PasskeySignInStart,
+  TenantSsoRequired,
   TokenPair,
   UserId,
   UserNotFound
@@ -58,6 +59,7 @@ export class PasskeyAuthApi extends HttpApiGroup.make("passkeyAuth")
       .setPayload(PasskeySignIn)
       .addSuccess(TokenPair)
       .addError(Unauthorized)
+      .addError(TenantSsoRequired)
       .addError(RateLimited)
       .addError(TenantNotFound)
       .addError(TenantSuspended)

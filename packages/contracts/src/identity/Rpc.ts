@@ -22,6 +22,7 @@ import {
   PasskeyId,
   PasskeyNotFound,
   SsoRequired,
+  TenantSsoRequired,
   TokenPair,
   UpdateMyProfile,
   User,
@@ -119,7 +120,15 @@ export class AuthService extends RpcGroup.make(
   Rpc.make("Login", {
     payload: { tenant: Schema.String, request: LoginRequest },
     success: LoginResult,
-    error: Schema.Union(InvalidCredentials, SsoRequired, RateLimited, TenantNotFound, TenantSuspended, ValidationError)
+    error: Schema.Union(
+      InvalidCredentials,
+      SsoRequired,
+      TenantSsoRequired,
+      RateLimited,
+      TenantNotFound,
+      TenantSuspended,
+      ValidationError
+    )
   }),
   Rpc.make("Refresh", {
     payload: { tenant: Schema.String, refresh_token: Schema.String },

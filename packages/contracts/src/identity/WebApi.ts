@@ -24,6 +24,7 @@ import {
   PasskeySignIn,
   SessionId,
   SsoRequired,
+  TenantSsoRequired,
   User
 } from "./Domain.js"
 
@@ -76,6 +77,7 @@ export class WebSessionApi extends HttpApiGroup.make("web")
       .addSuccess(WebLoginResult)
       .addError(InvalidCredentials)
       .addError(SsoRequired)
+      .addError(TenantSsoRequired)
       .addError(RateLimited)
       .addError(TenantNotFound)
       .addError(TenantSuspended)
@@ -100,6 +102,7 @@ export class WebSessionApi extends HttpApiGroup.make("web")
       .setPayload(PasskeySignIn)
       .addSuccess(WebTokens)
       .addError(Unauthorized)
+      .addError(TenantSsoRequired)
       .addError(RateLimited)
       .addError(TenantNotFound)
       .addError(TenantSuspended)

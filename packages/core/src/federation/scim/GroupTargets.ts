@@ -40,14 +40,16 @@ export interface TargetGroup {
  * permissions access's team operations carry in their types (the SCIM
  * facade discharges them).
  */
-export type TargetContext = CurrentTenant | CurrentActor | AccessPolicy<"teams:read"> | AccessPolicy<"teams:write">
+export type TargetContext = ReadContext | AccessPolicy<"teams:write">
+/** What the reading target operations need (the list and get facades discharge `teams:read` only). */
+export type ReadContext = CurrentTenant | CurrentActor | AccessPolicy<"teams:read">
 
 /** The operations SCIM needs of a group's owner module; every failure is a {@link ScimError}. */
 export interface GroupTarget {
   /** The group `id`. @errors ScimError 404 (gone), 403 (not permitted) */
-  readonly get: (id: string) => Effect.Effect<TargetGroup, ScimError, TargetContext>
+  readonly get: (id: string) => Effect.Effect<TargetGroup, ScimError, ReadContext>
   /** Its member user ids. */
-  readonly members: (id: string) => Effect.Effect<ReadonlyArray<string>, ScimError, TargetContext>
+  readonly members: (id: string) => Effect.Effect<ReadonlyArray<string>, ScimError, ReadContext>
   /** Creates a group named `name` (in `schoolId` for a student group); answers its id. */
   readonly create: (name: string, schoolId: string | null) => Effect.Effect<string, ScimError, TargetContext>
   /** Renames a group. */
