@@ -6,10 +6,12 @@
  *
  * @module
  */
+
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { AcademicsNotFound } from "../academics/Domain.js"
-import { LoginResult, SsoRequired, TenantSsoRequired, TokenPair } from "../identity/Domain.js"
+import { LoginResult, SsoRequired, TokenPair } from "../identity/Domain.js"
+import { TenantSsoRequired } from "../identity/SignInErrors.js"
 import { WebLoginResult } from "../identity/WebApi.js"
 import {
   Conflict,

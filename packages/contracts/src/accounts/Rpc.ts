@@ -12,10 +12,12 @@
  *
  * @module
  */
+
 import { Rpc, RpcGroup } from "@effect/rpc"
 import { Schema } from "effect"
-import { LoginResult, SsoRequired, TenantSsoRequired, TokenPair } from "../identity/Domain.js"
+import { LoginResult, SsoRequired, TokenPair } from "../identity/Domain.js"
 import { RpcTenantAuth } from "../identity/Rpc.js"
+import { TenantSsoRequired } from "../identity/SignInErrors.js"
 import {
   Conflict,
   Forbidden,

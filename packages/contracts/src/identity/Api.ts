@@ -5,6 +5,7 @@
  *
  * @module
  */
+
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import {
@@ -43,7 +44,6 @@ import {
   Session,
   SessionId,
   SsoRequired,
-  TenantSsoRequired,
   TokenPair,
   TotpEnrollment,
   UpdateMyProfile,
@@ -54,6 +54,7 @@ import {
   UserStatus,
   UserType
 } from "./Domain.js"
+import { TenantSsoRequired } from "./SignInErrors.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
 /** `{id}` of a user's paths: a UserId (a malformed one answers 400). */

@@ -12,6 +12,7 @@
  *
  * @module
  */
+
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { Forbidden, RateLimited, Unauthorized, ValidationError } from "../kernel/Errors.js"
@@ -28,11 +29,11 @@ import {
   PasskeyRename,
   PasskeySignIn,
   PasskeySignInStart,
-  TenantSsoRequired,
   TokenPair,
   UserId,
   UserNotFound
 } from "./Domain.js"
+import { TenantSsoRequired } from "./SignInErrors.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
 const userId = HttpApiSchema.param("id", UserId)

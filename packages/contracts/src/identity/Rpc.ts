@@ -7,6 +7,7 @@
  *
  * @module
  */
+
 import { Rpc, RpcGroup, RpcMiddleware } from "@effect/rpc"
 import { Schema } from "effect"
 import { Forbidden, RateLimited, Unauthorized, ValidationError } from "../kernel/Errors.js"
@@ -22,7 +23,6 @@ import {
   PasskeyId,
   PasskeyNotFound,
   SsoRequired,
-  TenantSsoRequired,
   TokenPair,
   UpdateMyProfile,
   User,
@@ -30,6 +30,7 @@ import {
   UserLite,
   UserNotFound
 } from "./Domain.js"
+import { TenantSsoRequired } from "./SignInErrors.js"
 
 /**
  * RPC tenant authentication: `authorization: Bearer <user access token>`

@@ -13,6 +13,7 @@
  *
  * @module
  */
+
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { Forbidden, RateLimited, Unauthorized, ValidationError } from "../kernel/Errors.js"
@@ -24,9 +25,9 @@ import {
   PasskeySignIn,
   SessionId,
   SsoRequired,
-  TenantSsoRequired,
   User
 } from "./Domain.js"
+import { TenantSsoRequired } from "./SignInErrors.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
 

@@ -12,12 +12,12 @@ import type {
   CreateUser,
   LoginResult,
   SsoRequired,
-  TenantSsoRequired,
   TokenPair,
   UserId,
   UserNotFound,
   UserType
 } from "@signet/contracts/identity/Domain"
+import type { TenantSsoRequired } from "@signet/contracts/identity/SignInErrors"
 import type { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import type {
   Conflict,

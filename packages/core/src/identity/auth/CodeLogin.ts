@@ -18,7 +18,9 @@
  *
  * @module
  */
-import { type LoginResult, SsoRequired, TenantSsoRequired, type UserId } from "@signet/contracts/identity/Domain"
+
+import { type LoginResult, SsoRequired, type UserId } from "@signet/contracts/identity/Domain"
+import { TenantSsoRequired } from "@signet/contracts/identity/SignInErrors"
 import { CurrentActor } from "@signet/contracts/kernel/Context"
 import { Unauthorized } from "@signet/contracts/kernel/Errors"
 import type { Tenant } from "@signet/contracts/tenancy/Domain"

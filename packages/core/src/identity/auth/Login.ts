@@ -6,13 +6,9 @@
  *
  * @module
  */
-import {
-  InvalidCredentials,
-  type LoginRequest,
-  type LoginResult,
-  SsoRequired,
-  TenantSsoRequired
-} from "@signet/contracts/identity/Domain"
+
+import { InvalidCredentials, type LoginRequest, type LoginResult, SsoRequired } from "@signet/contracts/identity/Domain"
+import { TenantSsoRequired } from "@signet/contracts/identity/SignInErrors"
 import { type Actor, CurrentActor } from "@signet/contracts/kernel/Context"
 import { Clock, DateTime, Effect, Option } from "effect"
 import { instant } from "../../kernel/Sql.js"
@@ -119,7 +115,6 @@ export const makeLogin = (kit: Kit) => {
             )
           }
           yield* refuseSsoOnly(user.email)
-          // The tenant-wide policy, also only once the password was right (issue 19 §2).
           if (yield* inTx(ssoOnly.tenantWide(user.id))) return yield* TenantSsoRequired.instance
           // Success. Transparently upgrade hashes made with older parameters.
           const rehash = needsRehash(user.password_hash)

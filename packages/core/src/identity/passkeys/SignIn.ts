@@ -24,7 +24,9 @@
  *
  * @module
  */
-import { TenantSsoRequired, type WebAuthnCredential } from "@signet/contracts/identity/Domain"
+
+import type { WebAuthnCredential } from "@signet/contracts/identity/Domain"
+import { TenantSsoRequired } from "@signet/contracts/identity/SignInErrors"
 import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Unauthorized } from "@signet/contracts/kernel/Errors"
 import type { Tenant } from "@signet/contracts/tenancy/Domain"
