@@ -38,6 +38,7 @@ const subcommands: ReadonlyArray<readonly [name: string, load: () => Promise<Any
   ["oauth-provider", () => import("./commands/oauth.js").then((m) => m.oauthProvider)],
   ["oauth-binding", () => import("./commands/oauth.js").then((m) => m.oauthBinding)],
   ["sso-connection", () => import("./commands/sso.js").then((m) => m.ssoConnection)],
+  ["sso-policy", () => import("./commands/sso-policy.js").then((m) => m.ssoPolicy)],
   ["apikey", () => import("./commands/user.js").then((m) => m.apikey)],
   ["plan", () => import("./commands/billing.js").then((m) => m.plan)],
   ["subscription", () => import("./commands/billing.js").then((m) => m.subscription)],

@@ -77,6 +77,8 @@ import { OAuthBindings } from "./integrations/OAuthBindings.js"
 import { OAuthRepo } from "./integrations/OAuthRepo.js"
 import { BrokerRelay, type RelayOptions } from "./integrations/Relay.js"
 import { SsoConnections } from "./integrations/SsoConnections.js"
+import { SsoPolicies } from "./integrations/SsoPolicy.js"
+import { SsoPolicyRepo } from "./integrations/SsoPolicyRepo.js"
 import { SsoRepo } from "./integrations/SsoRepo.js"
 import { SsoSignIn } from "./integrations/SsoSignIn.js"
 import { Webhooks } from "./integrations/Webhooks.js"
@@ -198,6 +200,7 @@ export type CoreServices =
   | Webhooks
   | OAuthBindings
   | SsoConnections
+  | SsoPolicies
   | SsoSignIn
   | BrokerRelay
   | Billing
@@ -303,6 +306,7 @@ export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient
         Webhooks.Default,
         OAuthBindings.Default.pipe(Layer.provide(OAuthRepo.Default)),
         SsoConnections.Default.pipe(Layer.provide(SsoRepo.Default)),
+        SsoPolicies.Default,
         BrokerRelay.Default,
         Billing.Default.pipe(Layer.provide(quotaUsage), Layer.provide(paymentProviderLayer))
       )
@@ -320,7 +324,7 @@ export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient
     Layer.provideMerge(Entitlements.Default),
     Layer.provideMerge(accessPortsLayer),
     // Password login asks integrations' SSO connections through identity's port (issue 19 §2).
-    Layer.provideMerge(ssoOnlyDomainsLayer.pipe(Layer.provide(SsoRepo.Default))),
+    Layer.provideMerge(ssoOnlyDomainsLayer.pipe(Layer.provide(Layer.mergeAll(SsoRepo.Default, SsoPolicyRepo.Default)))),
     Layer.provideMerge(Layer.mergeAll(Tenancy.Default, SigningKeys.Default)),
     Layer.provideMerge(Layer.mergeAll(Audit.Default, Events.Default, RateLimit.layer)),
     Layer.provideMerge(Layer.effectContext(Effect.map(Envelope, (e) => Context.make(Envelope, e))))

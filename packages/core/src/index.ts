@@ -251,6 +251,7 @@ export { MAX_METADATA_CHARS, parseSamlIdpMetadata, type SamlIdpMetadata } from "
 export { MAX_EXCERPT_BYTES, MAX_WEBHOOK_REDIRECTS, redirectTarget, signHeaders } from "./integrations/Send.js"
 export { SsoAdmin } from "./integrations/SsoAdmin.js"
 export { emailDomain, SsoConnections } from "./integrations/SsoConnections.js"
+export { SsoPolicies } from "./integrations/SsoPolicy.js"
 export { type SsoSignedIn, SsoSignIn, type SsoStartRequest } from "./integrations/SsoSignIn.js"
 export { checkEndpointUrl, isPublicAddress } from "./integrations/Target.js"
 export {

@@ -435,7 +435,8 @@ for (const dialect of testDialects()) {
           const types = yield* scim("GET", "scim-disc", "/ResourceTypes", token)
           expect(types.body.Resources.map((r: { id: string }) => r.id)).toEqual(["User", "Group"])
           const schemas = yield* scim("GET", "scim-disc", "/Schemas", token)
-          expect(schemas.body.totalResults).toBe(3)
+          // User, the enterprise extension, Group, and Signet's Group extension (kind: team | student_group).
+          expect(schemas.body.totalResults).toBe(4)
           expect((yield* scim("GET", "scim-disc", `/Schemas/${USER}`, token)).body.name).toBe("User")
           expectScimError(yield* scim("GET", "scim-disc", "/ResourceTypes/Nope", token), 404)
         })

@@ -6,10 +6,12 @@
  *
  * @module
  */
+
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { AcademicsNotFound } from "../academics/Domain.js"
 import { LoginResult, SsoRequired, TokenPair } from "../identity/Domain.js"
+import { TenantSsoRequired } from "../identity/SignInErrors.js"
 import { WebLoginResult } from "../identity/WebApi.js"
 import {
   Conflict,
@@ -148,6 +150,7 @@ export class AccountsApi extends HttpApiGroup.make("accounts")
       .addSuccess(LoginResult)
       .addError(EmailCodeSignInDisabled)
       .addError(SsoRequired)
+      .addError(TenantSsoRequired)
       .addError(Unauthorized)
       .addError(RateLimited)
       .addError(TenantNotFound)
@@ -207,6 +210,7 @@ export class AccountsApi extends HttpApiGroup.make("accounts")
       .addSuccess(WebLoginResult)
       .addError(EmailCodeSignInDisabled)
       .addError(SsoRequired)
+      .addError(TenantSsoRequired)
       .addError(Unauthorized)
       .addError(RateLimited)
       .addError(TenantNotFound)

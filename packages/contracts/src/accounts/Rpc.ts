@@ -12,11 +12,13 @@
  *
  * @module
  */
+
 import { Rpc, RpcGroup } from "@effect/rpc"
 import { Schema } from "effect"
 import { AcademicsNotFound } from "../academics/Domain.js"
 import { LoginResult, SsoRequired, TokenPair } from "../identity/Domain.js"
 import { RpcTenantAuth } from "../identity/Rpc.js"
+import { TenantSsoRequired } from "../identity/SignInErrors.js"
 import {
   Conflict,
   Forbidden,
@@ -106,7 +108,7 @@ export class AccountsAuthService extends RpcGroup.make(
   Rpc.make("VerifySignInEmailCode", {
     payload: { tenant: Schema.String, request: EmailCodeSignInVerify },
     success: LoginResult,
-    error: Schema.Union(EmailCodeSignInDisabled, Unauthorized, SsoRequired, ...CodeBase)
+    error: Schema.Union(EmailCodeSignInDisabled, Unauthorized, SsoRequired, TenantSsoRequired, ...CodeBase)
   }),
   Rpc.make("SendMfaEmailCode", {
     payload: { tenant: Schema.String, request: MfaEmailCodeRequest },

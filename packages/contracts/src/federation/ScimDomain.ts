@@ -25,7 +25,11 @@ export type ScimTokenId = typeof ScimTokenId.Type
 
 /** Body of `POST /api/v1/tenants/{slug}/scim/tokens`: a label (1–100 characters), e.g. "Entra ID". */
 export const CreateScimToken = strictStruct("CreateScimToken", {
-  name: Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100))
+  name: Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100)),
+  student_groups: Schema.optional(Schema.Boolean).annotations({
+    description:
+      "Also let the token provision academics student groups (Signet's Group extension, kind student_group): adds academics:read and academics:write to its scope"
+  })
 })
 /** @see CreateScimToken */
 export type CreateScimToken = typeof CreateScimToken.Type

@@ -5,6 +5,7 @@
  *
  * @module
  */
+
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import {
@@ -53,6 +54,7 @@ import {
   UserStatus,
   UserType
 } from "./Domain.js"
+import { TenantSsoRequired } from "./SignInErrors.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
 /** `{id}` of a user's paths: a UserId (a malformed one answers 400). */
@@ -75,6 +77,7 @@ export class AuthApi extends HttpApiGroup.make("auth")
       .addSuccess(LoginResult)
       .addError(InvalidCredentials)
       .addError(SsoRequired)
+      .addError(TenantSsoRequired)
       .addError(RateLimited)
       .addError(TenantNotFound)
       .addError(TenantSuspended)

@@ -12,6 +12,7 @@
  *
  * @module
  */
+
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { Forbidden, RateLimited, Unauthorized, ValidationError } from "../kernel/Errors.js"
@@ -32,6 +33,7 @@ import {
   UserId,
   UserNotFound
 } from "./Domain.js"
+import { TenantSsoRequired } from "./SignInErrors.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
 const userId = HttpApiSchema.param("id", UserId)
@@ -58,6 +60,7 @@ export class PasskeyAuthApi extends HttpApiGroup.make("passkeyAuth")
       .setPayload(PasskeySignIn)
       .addSuccess(TokenPair)
       .addError(Unauthorized)
+      .addError(TenantSsoRequired)
       .addError(RateLimited)
       .addError(TenantNotFound)
       .addError(TenantSuspended)

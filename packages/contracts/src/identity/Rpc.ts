@@ -7,6 +7,7 @@
  *
  * @module
  */
+
 import { Rpc, RpcGroup, RpcMiddleware } from "@effect/rpc"
 import { Schema } from "effect"
 import { Forbidden, RateLimited, Unauthorized, ValidationError } from "../kernel/Errors.js"
@@ -29,6 +30,7 @@ import {
   UserLite,
   UserNotFound
 } from "./Domain.js"
+import { TenantSsoRequired } from "./SignInErrors.js"
 
 /**
  * RPC tenant authentication: `authorization: Bearer <user access token>`
@@ -119,7 +121,15 @@ export class AuthService extends RpcGroup.make(
   Rpc.make("Login", {
     payload: { tenant: Schema.String, request: LoginRequest },
     success: LoginResult,
-    error: Schema.Union(InvalidCredentials, SsoRequired, RateLimited, TenantNotFound, TenantSuspended, ValidationError)
+    error: Schema.Union(
+      InvalidCredentials,
+      SsoRequired,
+      TenantSsoRequired,
+      RateLimited,
+      TenantNotFound,
+      TenantSuspended,
+      ValidationError
+    )
   }),
   Rpc.make("Refresh", {
     payload: { tenant: Schema.String, refresh_token: Schema.String },

@@ -13,6 +13,7 @@
  *
  * @module
  */
+
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { Forbidden, RateLimited, Unauthorized, ValidationError } from "../kernel/Errors.js"
@@ -26,6 +27,7 @@ import {
   SsoRequired,
   User
 } from "./Domain.js"
+import { TenantSsoRequired } from "./SignInErrors.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
 
@@ -76,6 +78,7 @@ export class WebSessionApi extends HttpApiGroup.make("web")
       .addSuccess(WebLoginResult)
       .addError(InvalidCredentials)
       .addError(SsoRequired)
+      .addError(TenantSsoRequired)
       .addError(RateLimited)
       .addError(TenantNotFound)
       .addError(TenantSuspended)
@@ -100,6 +103,7 @@ export class WebSessionApi extends HttpApiGroup.make("web")
       .setPayload(PasskeySignIn)
       .addSuccess(WebTokens)
       .addError(Unauthorized)
+      .addError(TenantSsoRequired)
       .addError(RateLimited)
       .addError(TenantNotFound)
       .addError(TenantSuspended)

@@ -6,7 +6,10 @@
  *   to read, `sso:write` to register, replace or delete); the client secret
  *   is never answered; a user's links to IdP accounts under
  *   `/api/v1/tenants/{slug}/users/{userId}/sso-identities[/{connection}]`
- *   (`sso:read` to list, `sso:write` to unlink);
+ *   (`sso:read` to list, `sso:write` to unlink); the tenant-wide "SSO
+ *   only" policy at `…/sso/policy` and its break-glass accounts at
+ *   `…/sso/break-glass/{userId}` (`sso:read` to read; `sso:write` and MFA
+ *   step-up to change);
  * - `ssoDiscovery`: `POST …/sso/discover` with an e-mail address — which
  *   connection, if any, serves its domain (the login page's "Sign in with
  *   SSO"); no credentials.
@@ -21,11 +24,13 @@ import { UserAuth } from "../kernel/Security.js"
 import {
   PutSamlConnection,
   PutSsoConnection,
+  PutSsoPolicy,
   SsoConnection,
   SsoConnectionNotFound,
   SsoDiscovery,
   SsoIdentity,
-  SsoIdentityNotFound
+  SsoIdentityNotFound,
+  SsoPolicy
 } from "./SsoDomain.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
@@ -77,6 +82,36 @@ export class SsoConnectionsApi extends HttpApiGroup.make("ssoConnections")
       .addSuccess(HttpApiSchema.NoContent)
       .addError(SsoIdentityNotFound)
       .annotate(OpenApi.Summary, "Unlink a user from their IdP account at a connection; audited (sso:write)")
+  )
+  .add(
+    HttpApiEndpoint.get("getSsoPolicy")`/api/v1/tenants/${slug}/sso/policy`
+      .addSuccess(SsoPolicy)
+      .annotate(OpenApi.Summary, "The tenant-wide SSO-only policy and its break-glass accounts (sso:read)")
+  )
+  .add(
+    HttpApiEndpoint.put("putSsoPolicy")`/api/v1/tenants/${slug}/sso/policy`
+      .setPayload(PutSsoPolicy)
+      .addSuccess(SsoPolicy)
+      .annotate(OpenApi.Summary, "Turn the tenant-wide SSO-only policy on or off; audited (sso:write, step-up)")
+      .annotate(
+        OpenApi.Description,
+        "Turning it on needs at least one SSO connection and at least one active break-glass account, else 409 Conflict (no lock-out). Passwords, e-mail codes and passkeys are then refused (403 TenantSsoRequired) for every other account."
+      )
+  )
+  .add(
+    HttpApiEndpoint.put("putBreakGlass")`/api/v1/tenants/${slug}/sso/break-glass/${userId}`
+      .addSuccess(SsoPolicy)
+      .addError(UserNotFound)
+      .annotate(OpenApi.Summary, "Mark an active user as a break-glass account; audited (sso:write, step-up)")
+  )
+  .add(
+    HttpApiEndpoint.del("deleteBreakGlass")`/api/v1/tenants/${slug}/sso/break-glass/${userId}`
+      .addSuccess(SsoPolicy)
+      .addError(UserNotFound)
+      .annotate(
+        OpenApi.Summary,
+        "Unmark a break-glass account; refused (409) for the last one while the policy is on (sso:write, step-up)"
+      )
   )
   .addError(SsoConnectionNotFound)
   .addError(ValidationError)

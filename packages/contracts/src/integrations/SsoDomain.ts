@@ -229,3 +229,28 @@ export class SsoIdentityNotFound extends Schema.TaggedError<SsoIdentityNotFound>
   { message: Schema.String, connection: Schema.String },
   HttpApiSchema.annotations({ status: 404, description: "No such SSO link" })
 ) {}
+
+/** A break-glass account of a tenant's "SSO only" policy: who marked it, and when. */
+export class BreakGlassAccount extends Schema.Class<BreakGlassAccount>("BreakGlassAccount")({
+  user_id: Schema.String.annotations({
+    description: "The user who may still sign in with a password, code or passkey"
+  }),
+  marked_by: Schema.NullOr(Schema.String),
+  marked_at: Schema.DateTimeUtc
+}) {}
+
+/**
+ * The tenant-wide "SSO only" policy (issue 19 §2): when `sso_only`, every
+ * account of the tenant signs in through an SSO connection only, except the
+ * `break_glass` accounts (for when the IdP is down or misconfigured).
+ */
+export class SsoPolicy extends Schema.Class<SsoPolicy>("SsoPolicy")({
+  sso_only: Schema.Boolean,
+  break_glass: Schema.Array(BreakGlassAccount),
+  updated_at: Schema.NullOr(Schema.DateTimeUtc)
+}) {}
+
+/** Body of `PUT …/sso/policy`. */
+export class PutSsoPolicy extends Schema.Class<PutSsoPolicy>("PutSsoPolicy")({
+  sso_only: Schema.Boolean
+}) {}

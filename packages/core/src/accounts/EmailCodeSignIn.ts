@@ -94,7 +94,7 @@ export const makeEmailCodeSignIn = (codes: Effect.Effect.Success<ReturnType<type
         const base: Actor = { kind: "user", id: null, ip: client.ip, userAgent: client.userAgent }
         const found = yield* users.findByLogin(login).pipe(scoped(tenant, base))
         const user = Option.filter(found, (u) => u.active)
-        const ssoOnly = Option.isSome(user) ? yield* users.ssoOnly(tenant, user.value.email) : false
+        const ssoOnly = Option.isSome(user) ? yield* users.ssoOnly(tenant, user.value.email, user.value.id) : false
         const reason = Option.isNone(found)
           ? "unknown_login"
           : Option.isNone(user)
@@ -125,7 +125,7 @@ export const makeEmailCodeSignIn = (codes: Effect.Effect.Success<ReturnType<type
      * answer (tokens, or `mfa_required` for an account with MFA).
      * @errors EmailCodeSignInDisabled (403), Unauthorized (unknown login;
      *   wrong, expired, used or burned code; disabled or locked account —
-     *   one message), SsoRequired (403), RateLimited, TenantNotFound, TenantSuspended
+     *   one message), SsoRequired (403), TenantSsoRequired (403), RateLimited, TenantNotFound, TenantSuspended
      */
     const verify = (slug: string, input: EmailCodeSignInVerify, client: EmailCodeClient) =>
       Effect.gen(function* () {

@@ -17,6 +17,7 @@ import type {
   UserNotFound,
   UserType
 } from "@signet/contracts/identity/Domain"
+import type { TenantSsoRequired } from "@signet/contracts/identity/SignInErrors"
 import type { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import type {
   Conflict,
@@ -136,13 +137,18 @@ export class AccountUsers extends Context.Tag("Signet/AccountUsers")<
      * login) names, if it is valid and of tenant `tenantId`; else `None`.
      */
     readonly mfaChallengeUser: (tenantId: string, mfaToken: string) => Effect.Effect<Option.Option<UserId>>
-    /** Whether `email`'s domain signs in only through SSO in `tenant` (issue 19 §2): no code is mailed then. */
-    readonly ssoOnly: (tenant: Tenant, email: string) => Effect.Effect<boolean>
+    /**
+     * Whether the account `userId` with address `email` signs in only through
+     * SSO in `tenant` — its domain's connection or the tenant-wide policy
+     * (issue 19 §2): no code is mailed then.
+     */
+    readonly ssoOnly: (tenant: Tenant, email: string, userId: UserId) => Effect.Effect<boolean>
     /**
      * Passwordless sign-in (identity's `auth/CodeLogin.ts`): `check` runs in
      * the transaction that opens the session; false refuses (what `check`
      * wrote is kept). An account with MFA answers `mfa_required`.
-     * @errors Unauthorized (refused proof, account gone, disabled or locked), SsoRequired
+     * @errors Unauthorized (refused proof, account gone, disabled or locked), SsoRequired,
+     *   TenantSsoRequired
      */
     readonly codeLogin: (
       tenant: Tenant,
@@ -153,7 +159,7 @@ export class AccountUsers extends Context.Tag("Signet/AccountUsers")<
         readonly deviceLabel?: string | undefined
       },
       check: (userId: UserId) => Effect.Effect<boolean, never, CurrentTenant | CurrentActor>
-    ) => Effect.Effect<LoginResult, Unauthorized | SsoRequired>
+    ) => Effect.Effect<LoginResult, Unauthorized | SsoRequired | TenantSsoRequired>
     /**
      * Completes the login's second step with a factor accounts checks
      * (`Mfa.completeLoginWith`): `check` runs in the transaction that opens

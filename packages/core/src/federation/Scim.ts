@@ -4,7 +4,8 @@
  *
  * The service {@link Scim} is composed from its seams in `scim/`:
  * `Tokens.ts` (bearer tokens), `Users.ts` (`/Users` over identity's
- * service), `Groups.ts` (`/Groups` as access teams), `Patch.ts` (PATCH via
+ * service), `Groups.ts` (`/Groups` as access teams or academics student
+ * groups, `GroupTargets.ts`), `Patch.ts` (PATCH via
  * `scim-patch`), `Kit.ts` (filters via `scim2-parse-filter`, paging,
  * ETags, limits), `Discovery.ts`, `UserInput.ts` (User bodies and the user
  * type mapping), over `Repo.ts`.
@@ -21,6 +22,7 @@
  * | `ScimProvisioning.deleteUser` | `users:delete` |
  * | `ScimProvisioning.listGroups`, `getGroup` | `teams:read` |
  * | `ScimProvisioning.createGroup`, `replaceGroup`, `patchGroup`, `deleteGroup` | `teams:write` and `teams:read` (they read the team back through access) |
+ * | … on a student group (Signet's Group extension, `scim/GroupTargets.ts`) | in addition `academics:read` / `academics:write`, checked at run time |
  *
  * A SCIM token's actor holds exactly `SCIM_SCOPE` (users and teams), so it
  * passes these checks and nothing else in core. {@link ScimAuth} turns a
@@ -39,7 +41,7 @@ import { makeGroups } from "./scim/Groups.js"
 import type { ListQuery } from "./scim/Kit.js"
 import { scimError } from "./scim/Kit.js"
 import { ScimRepo } from "./scim/Repo.js"
-import { makeTokens, SCIM_SCOPE } from "./scim/Tokens.js"
+import { makeTokens, SCIM_SCOPE, STUDENT_GROUP_SCOPE } from "./scim/Tokens.js"
 import { ScimOptions } from "./scim/UserInput.js"
 import { makeUsers } from "./scim/Users.js"
 
@@ -54,7 +56,7 @@ export {
   searchRequest
 } from "./scim/Kit.js"
 export { SCIM_TABLES, scimMigrations } from "./scim/Migrations.js"
-export { SCIM_SCOPE } from "./scim/Tokens.js"
+export { SCIM_SCOPE, STUDENT_GROUP_SCOPE } from "./scim/Tokens.js"
 export { DEFAULT_SCIM_OPTIONS, ScimOptions, type ScimOptionsShape } from "./scim/UserInput.js"
 
 /** The SCIM service (unguarded; use the facades below). */
@@ -80,7 +82,8 @@ export const ScimTokensAdmin = {
    * ⚑ Mints a SCIM token (`apikeys:write` and `roles:read`; a `user` actor
    * needs MFA step-up). Its scope is `SCIM_SCOPE` plus the patterns of the
    * default roles of the user types `ScimOptions` maps to (the roles a
-   * provisioned user receives), fixed now; the actor must hold all of it —
+   * provisioned user receives), plus `STUDENT_GROUP_SCOPE` when
+   * `student_groups` is true, fixed now; the actor must hold all of it —
    * a token never carries more than its creator. After changing those
    * roles, mint a new token. The secret is in the answer only.
    * @errors Forbidden (step-up, or a scope permission not held)
@@ -94,6 +97,7 @@ export const ScimTokensAdmin = {
           const options = yield* ScimOptions
           const types = new Set([options.defaultUserType, ...Object.values(options.userTypes)])
           const scope = new Set(SCIM_SCOPE)
+          if (input.student_groups === true) for (const p of STUDENT_GROUP_SCOPE) scope.add(p)
           for (const type of types) {
             const role = yield* access.findRoleByName(DEFAULT_ROLE_OF_TYPE[type])
             if (Option.isSome(role)) for (const p of role.value.permissions) scope.add(p)

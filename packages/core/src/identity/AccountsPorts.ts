@@ -93,7 +93,12 @@ export const accountUsersLayer: Layer.Layer<AccountUsers, never, Identity | Auth
               })
             )
           ).pipe(Effect.map((rows) => rows.map(toInvitee))),
-        ssoOnly: (tenant, email) => auth.ssoOnlyConnection(tenant, email).pipe(Effect.map(Option.isSome)),
+        ssoOnly: (tenant, email, userId) =>
+          Effect.zipWith(
+            auth.ssoOnlyConnection(tenant, email),
+            auth.tenantSsoOnly(tenant, userId),
+            (domain, tenantWide) => Option.isSome(domain) || tenantWide
+          ),
         codeLogin: (tenant, userId, client, check) => auth.codeLogin(tenant, userId, client, check),
         signIn: (slug, login, password, client) =>
           auth

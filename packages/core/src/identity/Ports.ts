@@ -47,13 +47,22 @@ export const noSchools: Layer.Layer<UserSchools> = Layer.succeed(UserSchools, {
  * identity, so it provides this port (`integrations/IdentityPorts.ts`,
  * composed by `Core.ts`); an embedder without SSO provides
  * {@link noSsoOnly}. Runs in the caller's transaction.
+ *
+ * `tenantWide(userId)` answers the tenant-wide policy: true when the
+ * `CurrentTenant` signs in through SSO only and `userId` is not one of its
+ * break-glass accounts. Password, e-mail code and passkey sign-in then
+ * refuse the account with `TenantSsoRequired`.
  */
 export class SsoOnlyDomains extends Context.Tag("Signet/SsoOnlyDomains")<
   SsoOnlyDomains,
-  { readonly connectionFor: (email: string) => Effect.Effect<Option.Option<string>, never, CurrentTenant> }
+  {
+    readonly connectionFor: (email: string) => Effect.Effect<Option.Option<string>, never, CurrentTenant>
+    readonly tenantWide: (userId: string) => Effect.Effect<boolean, never, CurrentTenant>
+  }
 >() {}
 
 /** {@link SsoOnlyDomains} for an installation without SSO: every address may use a password. */
 export const noSsoOnly: Layer.Layer<SsoOnlyDomains> = Layer.succeed(SsoOnlyDomains, {
-  connectionFor: () => Effect.succeed(Option.none())
+  connectionFor: () => Effect.succeed(Option.none()),
+  tenantWide: () => Effect.succeed(false)
 })

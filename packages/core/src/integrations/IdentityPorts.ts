@@ -9,12 +9,27 @@
 import { Effect, Layer, Option } from "effect"
 import { SsoOnlyDomains } from "../identity/Ports.js"
 import { emailDomain } from "./SsoConnections.js"
+import { SsoPolicyRepo } from "./SsoPolicyRepo.js"
 import { SsoRepo } from "./SsoRepo.js"
 
-/** {@link SsoOnlyDomains} over `sso_connections`: the `sso_only` connection serving the address's domain. */
-export const ssoOnlyDomainsLayer: Layer.Layer<SsoOnlyDomains, never, SsoRepo> = Layer.effect(
+/**
+ * {@link SsoOnlyDomains} over `sso_connections` (the `sso_only` connection
+ * serving the address's domain) and `sso_policies`/`sso_break_glass` (the
+ * tenant-wide policy, `SsoPolicy.ts`).
+ */
+export const ssoOnlyDomainsLayer: Layer.Layer<SsoOnlyDomains, never, SsoRepo | SsoPolicyRepo> = Layer.effect(
   SsoOnlyDomains,
-  Effect.map(SsoRepo, (repo) => ({
+  Effect.zipWith(SsoRepo, SsoPolicyRepo, (repo, policies) => ({
+    tenantWide: (userId: string) =>
+      policies.policy.pipe(
+        Effect.flatMap((p) =>
+          Option.isSome(p) && p.value.sso_only
+            ? Effect.map(policies.isMarked(userId), (marked) => !marked)
+            : Effect.succeed(false)
+        ),
+        // A database error is a defect here (the sign-in fails), never a "no policy" answer.
+        Effect.orDie
+      ),
     connectionFor: (email: string) => {
       const domain = emailDomain(email)
       if (domain === undefined) return Effect.succeed(Option.none<string>())

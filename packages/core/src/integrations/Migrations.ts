@@ -33,6 +33,9 @@
  * - `sso_sign_in_states` and `sso_identities` (0006): started sign-ins
  *   (hashed state, encrypted PKCE verifier, nonce; ten minutes) and the link
  *   from an IdP's subject to a Signet user.
+ * - `sso_policies` and `sso_break_glass` (0009): the tenant-wide "SSO
+ *   only" policy (one row per tenant, absent: off) and the break-glass
+ *   accounts exempt from it (user ids, who marked them and when).
  *
  * @module
  */
@@ -102,7 +105,13 @@ export const oauthVerifierColumn: EncryptedColumn = {
 }
 
 /** The SSO tables (issue 19 §2), tenant-owned with row-level security. */
-export const SSO_TABLES = ["sso_connections", "sso_sign_in_states", "sso_identities"] as const
+export const SSO_TABLES = [
+  "sso_connections",
+  "sso_sign_in_states",
+  "sso_identities",
+  "sso_policies",
+  "sso_break_glass"
+] as const
 
 /** An SSO connection's client secret (AAD: tenant, table, connection name). */
 export const ssoClientSecretColumn: EncryptedColumn = {
@@ -318,6 +327,28 @@ export const integrationsMigrations: ModuleMigrations = {
       const t = yield* ddl
       // Which IdP claims set a person's user type, school and roles (JSON; null: none).
       yield* sql.unsafe(`ALTER TABLE sso_connections ADD COLUMN attribute_mapping ${t.json}`)
+    }),
+    "0009_sso_policy": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      // The tenant-wide "SSO only" policy (issue 19 §2); no row: off.
+      yield* sql.unsafe(`CREATE TABLE sso_policies (
+        tenant_id ${t.uuid} NOT NULL,
+        sso_only ${t.bool} NOT NULL,
+        updated_by TEXT,
+        updated_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id)
+      )`)
+      // The accounts exempt from it (a user of identity, by id only: ARCHITECTURE §1).
+      yield* sql.unsafe(`CREATE TABLE sso_break_glass (
+        tenant_id ${t.uuid} NOT NULL,
+        user_id ${t.uuid} NOT NULL,
+        marked_by TEXT,
+        marked_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, user_id)
+      )`)
+      yield* enableTenantRls("sso_policies")
+      yield* enableTenantRls("sso_break_glass")
     })
   }
 }

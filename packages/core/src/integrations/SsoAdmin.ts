@@ -4,7 +4,9 @@
  * replaces and deletes them — without escalation: a connection hands out
  * roles (its attribute mapping's, and the default role of the user types
  * it creates), so registering one needs every permission of those roles,
- * and step-up when it can create `admin` or `dev` users. Discovery (which connection serves an e-mail
+ * and step-up when it can create `admin` or `dev` users. The tenant-wide
+ * "SSO only" policy and its break-glass accounts (`SsoPolicy.ts`): `sso:read`
+ * to read, `sso:write` and step-up to change. Discovery (which connection serves an e-mail
  * address) needs no permission: the login page asks it before anyone has
  * signed in, and it answers only a connection name. Signing in through a
  * connection needs none either: the IdP's answer, checked by `SsoSignIn`,
@@ -27,6 +29,7 @@ import { Tenancy } from "../tenancy/Tenancy.js"
 import { samlMetadata } from "./SamlSignIn.js"
 import { SsoConnections } from "./SsoConnections.js"
 import { powersOf } from "./SsoMapping.js"
+import { SsoPolicies } from "./SsoPolicy.js"
 import { SsoSignIn, type SsoStartRequest } from "./SsoSignIn.js"
 
 const read = policyRequire("sso", "read")
@@ -86,6 +89,42 @@ export const SsoAdmin = {
   list: () => read(SsoConnections.use((s) => s.list)),
   get: (name: string) => read(SsoConnections.use((s) => s.get(name))),
   delete: (name: string) => write(SsoConnections.use((s) => s.delete(name))),
+  /** The tenant-wide SSO-only policy and its break-glass accounts (`sso:read`; `SsoPolicy.ts`). */
+  policy: () => read(SsoPolicies.use((p) => p.get)),
+  /**
+   * ⚑ Turns the tenant-wide SSO-only policy on or off (`sso:write`, MFA
+   * step-up for a `user` actor: it decides who can sign in).
+   * @errors Forbidden (step-up), Conflict (on without an SSO connection or an active break-glass account)
+   */
+  setPolicy: (ssoOnly: boolean) =>
+    write(
+      Effect.zipRight(
+        Access.use((a) => a.requireStepUp),
+        SsoPolicies.use((p) => p.set(ssoOnly))
+      )
+    ),
+  /**
+   * ⚑ Marks an active user as a break-glass account, exempt from the
+   * policy (`sso:write`, step-up). @errors Forbidden, UserNotFound, Conflict (not active)
+   */
+  markBreakGlass: (userId: string) =>
+    write(
+      Effect.zipRight(
+        Access.use((a) => a.requireStepUp),
+        SsoPolicies.use((p) => p.mark(userId))
+      )
+    ),
+  /**
+   * ⚑ Unmarks a break-glass account (`sso:write`, step-up).
+   * @errors Forbidden, UserNotFound (not marked), Conflict (the last active one while the policy is on)
+   */
+  unmarkBreakGlass: (userId: string) =>
+    write(
+      Effect.zipRight(
+        Access.use((a) => a.requireStepUp),
+        SsoPolicies.use((p) => p.unmark(userId))
+      )
+    ),
   /** A user's links to IdP accounts (`sso:read`). */
   identities: (userId: string) => read(SsoSignIn.use((s) => s.identitiesOf(userId))),
   /** Unlinks a user from their IdP account at `connection` (`sso:write`). @errors SsoIdentityNotFound */

@@ -24,6 +24,10 @@ export const SsoConnectionsHttp = HttpApiBuilder.group(SignetApi, "ssoConnection
     .handle("deleteSsoConnection", ({ path }) => asPrincipal(S.delete(path.connection).pipe(write)))
     .handle("listSsoIdentities", ({ path }) => asPrincipal(S.identities(path.userId).pipe(read)))
     .handle("deleteSsoIdentity", ({ path }) => asPrincipal(S.unlink(path.userId, path.connection).pipe(write)))
+    .handle("getSsoPolicy", () => asPrincipal(S.policy().pipe(read)))
+    .handle("putSsoPolicy", ({ payload }) => asPrincipal(S.setPolicy(payload.sso_only).pipe(write)))
+    .handle("putBreakGlass", ({ path }) => asPrincipal(S.markBreakGlass(path.userId).pipe(write)))
+    .handle("deleteBreakGlass", ({ path }) => asPrincipal(S.unmarkBreakGlass(path.userId).pipe(write)))
 )
 
 /** Which connection serves an e-mail address (no credentials). */

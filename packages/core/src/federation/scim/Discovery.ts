@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ENTERPRISE_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, SCIM_LIMITS, USER_SCHEMA } from "./Kit.js"
+import { ENTERPRISE_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, SCIM_LIMITS, SIGNET_GROUP_SCHEMA, USER_SCHEMA } from "./Kit.js"
 
 const attribute = (name: string, type: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   name,
@@ -57,6 +57,7 @@ const resourceTypes = (base: string) => [
     name: "Group",
     endpoint: "/Groups",
     schema: GROUP_SCHEMA,
+    schemaExtensions: [{ schema: SIGNET_GROUP_SCHEMA, required: false }],
     meta: { resourceType: "ResourceType", location: `${base}/ResourceTypes/Group` }
   }
 ]
@@ -107,6 +108,16 @@ const schemas = (base: string) => [
       })
     ],
     meta: { resourceType: "Schema", location: `${base}/Schemas/${GROUP_SCHEMA}` }
+  },
+  {
+    id: SIGNET_GROUP_SCHEMA,
+    name: "SignetGroup",
+    description: "What a Signet group stands for: a team (default) or an academics student group of a school",
+    attributes: [
+      attribute("kind", "string", { mutability: "immutable", canonicalValues: ["team", "student_group"] }),
+      attribute("schoolId", "string", { mutability: "immutable" })
+    ],
+    meta: { resourceType: "Schema", location: `${base}/Schemas/${SIGNET_GROUP_SCHEMA}` }
   }
 ]
 

@@ -11,17 +11,24 @@
  * answers 400 `invalidValue` and nothing changes. At most
  * `maxGroupMembers` members.
  *
+ * **Student groups (optional).** A group created with Signet's extension
+ * `urn:signet:params:scim:schemas:extension:group:2.0` set to
+ * `{ "kind": "student_group", "schoolId": "<school id>" }` is an academics
+ * student group of that school instead of a team (`GroupTargets.ts`):
+ * members must be students of the school (else 400 `invalidValue`), and the
+ * actor needs `academics:read`/`academics:write` (else 403). The kind and
+ * school are fixed at creation (a PUT or PATCH changing them answers 400
+ * `mutability`). The link's `kind` is kept in `scim_groups`.
+ *
  * @module
  */
-import type { TeamId } from "@signet/contracts/access/Domain"
 import type { ScimError } from "@signet/contracts/federation/ScimDomain"
-import type { UserId } from "@signet/contracts/identity/Domain"
 import { Clock, DateTime, Effect, Option } from "effect"
-import { Access } from "../../access/Access.js"
 import { Audit } from "../../audit/Audit.js"
 import { Events } from "../../events/Events.js"
 import { tenantTx } from "../../kernel/Database.js"
 import { instant } from "../../kernel/Sql.js"
+import { groupTargets } from "./GroupTargets.js"
 import {
   asObject,
   attr,
@@ -33,26 +40,49 @@ import {
   notFound,
   parseList,
   SCIM_LIMITS,
+  SIGNET_GROUP_SCHEMA,
   scimError
 } from "./Kit.js"
 import { applyPatch } from "./Patch.js"
-import { ScimRepo } from "./Repo.js"
+import { type ScimGroupKind, ScimRepo } from "./Repo.js"
 import { toScimError } from "./Users.js"
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-/** A Group body as Signet keeps it. */
+/** A Group body as Signet keeps it; `kind` and `schoolId` from Signet's extension (absent: a team). */
 interface GroupInput {
   readonly displayName: string
   readonly externalId: string | null
   readonly members: ReadonlyArray<string>
+  readonly kind: ScimGroupKind
+  readonly schoolId: string | null
 }
 
 const invalid = (detail: string) => scimError(400, detail, "invalidValue")
 
 /**
+ * Reads Signet's Group extension: `kind` (`team` when absent) and `schoolId`.
+ * @errors ScimError 400 `invalidValue`
+ */
+const parseExtension = (obj: Record<string, unknown>) =>
+  Effect.gen(function* () {
+    const ext = attr(obj, SIGNET_GROUP_SCHEMA)
+    if (ext === undefined || ext === null) return { kind: "team" as ScimGroupKind, schoolId: null }
+    const fields = asObject(ext)
+    if (!fields) return yield* invalid(`${SIGNET_GROUP_SCHEMA} must be an object`)
+    const kind = attr(fields, "kind") ?? "team"
+    if (kind !== "team" && kind !== "student_group") return yield* invalid("kind must be team or student_group")
+    const school = attr(fields, "schoolId") ?? null
+    if (school !== null && (typeof school !== "string" || !UUID.test(school)))
+      return yield* invalid("schoolId must be a school id")
+    if (kind === "team" && school !== null) return yield* invalid("schoolId is for student groups only")
+    if (kind === "student_group" && school === null) return yield* invalid("a student group needs schoolId")
+    return { kind: kind as ScimGroupKind, schoolId: school === null ? null : school.toLowerCase() }
+  })
+
+/**
  * Reads a Group document.
- * @errors ScimError 400 `invalidSyntax` (not an object), `invalidValue` (no displayName, bad members)
+ * @errors ScimError 400 `invalidSyntax` (not an object), `invalidValue` (no displayName, bad members, bad extension)
  */
 const parseGroup = (body: unknown): Effect.Effect<GroupInput, ScimError> =>
   Effect.gen(function* () {
@@ -77,116 +107,116 @@ const parseGroup = (body: unknown): Effect.Effect<GroupInput, ScimError> =>
     return {
       displayName: name.trim(),
       externalId: typeof ext === "string" && ext !== "" ? ext : null,
-      members: [...members]
+      members: [...members],
+      ...(yield* parseExtension(obj))
     }
   })
 
-/** The shared steps of the `/Groups` operations: loading, member sync, audit. */
+/** The shared steps of the `/Groups` operations: loading, audit. */
 const groupKit = Effect.gen(function* () {
   const repo = yield* ScimRepo
-  const access = yield* Access
   const audit = yield* Audit
   const events = yield* Events
+  const targets = yield* groupTargets
 
-  const commit = (action: string, teamId: string, data: Record<string, unknown>) =>
+  const commit = (action: string, kind: ScimGroupKind, id: string, data: Record<string, unknown>) =>
     Effect.zipRight(
-      audit.record({ action: `scim.group.${action}`, targetType: "team", targetId: teamId, after: data }),
-      events.publish({ type: `signet.scim.group.${action}`, subject: teamId, data: { team_id: teamId, ...data } })
+      audit.record({
+        action: `scim.group.${action}`,
+        targetType: kind === "team" ? "team" : "student_group",
+        targetId: id,
+        after: data
+      }),
+      events.publish({
+        type: `signet.scim.group.${action}`,
+        subject: id,
+        data: kind === "team" ? { team_id: id, ...data } : { student_group_id: id, ...data }
+      })
     )
 
-  /** Every member of a team (by pages of 100). */
-  const membersOf = (teamId: TeamId) =>
-    Effect.gen(function* () {
-      const out: Array<string> = []
-      let cursor: string | undefined
-      do {
-        const page = yield* access.listTeamMembers(teamId, { limit: 100, cursor })
-        out.push(...page.items.map((m) => m.user_id as string))
-        cursor = page.next_cursor ?? undefined
-      } while (cursor !== undefined && out.length <= SCIM_LIMITS.maxGroupMembers)
-      return out
-    })
-
-  /** The resource of a linked team, or 404. */
+  /** The resource of a linked team or student group, or 404. */
   const load = (id: string, base: string) =>
     Effect.gen(function* () {
       if (!UUID.test(id)) return yield* notFound("Group", id)
       const link = yield* repo.group(id)
       if (Option.isNone(link)) return yield* notFound("Group", id)
-      const teamId = id as TeamId
-      const team = yield* access.getTeam(teamId).pipe(Effect.mapError(() => notFound("Group", id)))
-      const members = yield* membersOf(teamId).pipe(Effect.mapError(() => notFound("Group", id)))
+      const kind = link.value.kind
+      const target = targets[kind]
+      const group = yield* target.get(id)
+      const members = yield* target.members(id)
       const body: Record<string, unknown> = {
-        schemas: [GROUP_SCHEMA],
-        id: team.id,
+        schemas: kind === "team" ? [GROUP_SCHEMA] : [GROUP_SCHEMA, SIGNET_GROUP_SCHEMA],
+        id,
         ...(link.value.external_id === null ? {} : { externalId: link.value.external_id }),
-        displayName: team.name,
-        members: members.map((m) => ({ value: m, $ref: `${base}/Users/${m}`, type: "User" }))
+        displayName: group.name,
+        members: members.map((m) => ({ value: m, $ref: `${base}/Users/${m}`, type: "User" })),
+        ...(kind === "team" ? {} : { [SIGNET_GROUP_SCHEMA]: { kind, schoolId: group.schoolId } })
       }
       const etag = etagOf(body)
       body.meta = {
         resourceType: "Group",
         created: DateTime.formatIso(link.value.created_at),
-        lastModified: DateTime.formatIso(DateTime.max(team.updated_at, link.value.updated_at)),
-        location: `${base}/Groups/${team.id}`,
+        lastModified: DateTime.formatIso(DateTime.max(group.updatedAt, link.value.updated_at)),
+        location: `${base}/Groups/${id}`,
         version: etag
       }
-      return { teamId, link: link.value, members, resource: body, etag }
-    })
-
-  /** Adds and removes members so the team holds exactly `wanted`. */
-  const syncMembers = (teamId: TeamId, current: ReadonlyArray<string>, wanted: ReadonlyArray<string>) =>
-    Effect.gen(function* () {
-      const have = new Set(current)
-      const want = new Set(wanted)
-      for (const u of wanted)
-        if (!have.has(u))
-          yield* access
-            .addTeamMember(teamId, u as UserId)
-            .pipe(Effect.catchTag("NotFound", () => Effect.fail(invalid(`member ${u} is not a user of this tenant`))))
-      for (const u of current) if (!want.has(u)) yield* access.removeTeamMember(teamId, u as UserId)
-      return { added: wanted.filter((u) => !have.has(u)).length, removed: current.filter((u) => !want.has(u)).length }
+      return { id, kind, target, schoolId: group.schoolId, link: link.value, members, resource: body, etag }
     })
 
   const stamp = Effect.map(Clock.currentTimeMillis, instant)
-  return { repo, access, commit, load, syncMembers, stamp } as const
+  return { repo, targets, commit, load, stamp } as const
 })
 
-/** A group as loaded: its team, link, members, resource and ETag. */
+/** A group as loaded: its target, link, members, resource and ETag. */
 type LoadedGroup = Effect.Effect.Success<ReturnType<Effect.Effect.Success<typeof groupKit>["load"]>>
 
 /** The `/Groups` seam of the SCIM service; see the module comment. */
 export const makeGroups = Effect.gen(function* () {
-  const { repo, access, commit, load, syncMembers, stamp } = yield* groupKit
+  const { repo, targets, commit, load, stamp } = yield* groupKit
 
-  /** Creates a group (a team) with its members; 201. @errors ScimError 400, 409 `uniqueness` */
+  /**
+   * Creates a group with its members — a team, or a student group when
+   * Signet's extension says `kind: "student_group"`; 201.
+   * @errors ScimError 400, 403, 409 `uniqueness`
+   */
   const create = (body: unknown, base: string) =>
     tenantTx(
       Effect.gen(function* () {
         const input = yield* parseGroup(body)
-        const team = yield* access.createTeam({ name: input.displayName })
+        const target = targets[input.kind]
+        const id = yield* target.create(input.displayName, input.schoolId)
         const at = yield* stamp
-        yield* repo.upsertGroup({ team_id: team.id, external_id: input.externalId, created_at: at, updated_at: at })
-        yield* syncMembers(team.id, [], input.members)
-        yield* commit("created", team.id, { displayName: input.displayName, members: input.members.length })
-        return yield* load(team.id, base)
+        yield* repo.upsertGroup({
+          team_id: id,
+          kind: input.kind,
+          external_id: input.externalId,
+          created_at: at,
+          updated_at: at
+        })
+        yield* target.sync(id, [], input.members)
+        yield* commit("created", input.kind, id, { displayName: input.displayName, members: input.members.length })
+        return yield* load(id, base)
       }).pipe(Effect.mapError(toScimError))
     ).pipe(Effect.withSpan("Scim.createGroup"))
 
-  /** Stores `input` over the linked group `current`. */
+  /** Stores `input` over the linked group `current`; its kind and school never change. */
   const store = (current: LoadedGroup, input: GroupInput, base: string) =>
     Effect.gen(function* () {
+      const sameSchool = input.kind === "team" || input.schoolId === current.schoolId
+      if (input.kind !== current.kind || !sameSchool)
+        return yield* scimError(400, "a group's kind and schoolId cannot change", "mutability")
       if (input.displayName !== current.resource.displayName)
-        yield* access.updateTeam(current.teamId, { name: input.displayName })
-      const changes = yield* syncMembers(current.teamId, current.members, input.members)
+        yield* current.target.rename(current.id, input.displayName)
+      const changes = yield* current.target.sync(current.id, current.members, input.members)
       yield* repo.upsertGroup({
-        team_id: current.teamId,
+        team_id: current.id,
+        kind: current.kind,
         external_id: input.externalId,
         created_at: instant(current.link.created_at),
         updated_at: yield* stamp
       })
-      yield* commit("updated", current.teamId, { displayName: input.displayName, ...changes })
-      return yield* load(current.teamId, base)
+      yield* commit("updated", current.kind, current.id, { displayName: input.displayName, ...changes })
+      return yield* load(current.id, base)
     })
 
   /** Replaces a group (PUT). @errors ScimError 404, 412, 400, 409 */
@@ -210,15 +240,15 @@ export const makeGroups = Effect.gen(function* () {
       }).pipe(Effect.mapError(toScimError))
     ).pipe(Effect.withSpan("Scim.patchGroup"))
 
-  /** Deletes a group: the team, its memberships and the link. @errors ScimError 404, 412 */
+  /** Deletes a group: the team or student group, its memberships and the link. @errors ScimError 404, 412 */
   const remove = (id: string, base: string, ifMatch?: string) =>
     tenantTx(
       Effect.gen(function* () {
         const current = yield* load(id, base)
         yield* checkIfMatch(ifMatch, current.etag)
-        yield* access.deleteTeam(current.teamId)
-        yield* repo.deleteGroup(current.teamId)
-        yield* commit("deleted", current.teamId, {})
+        yield* current.target.remove(current.id)
+        yield* repo.deleteGroup(current.id)
+        yield* commit("deleted", current.kind, current.id, {})
       }).pipe(Effect.mapError(toScimError))
     ).pipe(Effect.withSpan("Scim.deleteGroup"))
 

@@ -17,6 +17,12 @@ export const USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 export const ENTERPRISE_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 /** Core Group schema URN (RFC 7643 §4.2). */
 export const GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
+/**
+ * Signet's Group extension URN (issue 19 §3): `kind` — `team` (default) or
+ * `student_group` — and, for a student group, `schoolId`; both fixed at
+ * creation (`mutability: immutable`).
+ */
+export const SIGNET_GROUP_SCHEMA = "urn:signet:params:scim:schemas:extension:group:2.0"
 /** ListResponse message URN (RFC 7644 §3.4.2). */
 export const LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 /** PatchOp message URN (RFC 7644 §3.5.2). */

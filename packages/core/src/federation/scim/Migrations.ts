@@ -8,8 +8,10 @@
  * - `scim_users`: the link of an identity user to SCIM — its `userName`,
  *   `externalId`, `displayName` and enterprise extension attributes.
  *   The user itself lives in identity's tables (written by identity only).
- * - `scim_groups`: the link of an access team to a SCIM group (its
- *   `externalId`); the team and its members live in access's tables.
+ * - `scim_groups`: the link of an access team — or, when `kind` is
+ *   `student_group` (0002), an academics student group — to a SCIM group
+ *   (its `externalId`); `team_id` holds the id of either. The team or group
+ *   and its members live in access's or academics' tables.
  *
  * Users and teams are referred to by id, never by foreign key
  * (ARCHITECTURE §1 "Module rule").
@@ -67,6 +69,13 @@ export const scimMigrations: ModuleMigrations = {
         PRIMARY KEY (tenant_id, team_id)
       )`)
       for (const table of SCIM_TABLES) yield* enableTenantRls(table)
+    }),
+    "0002_scim_group_kind": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      // A SCIM group maps to a team (as before) or to a student group (issue 19 §3).
+      yield* sql.unsafe(
+        `ALTER TABLE scim_groups ADD COLUMN kind TEXT NOT NULL DEFAULT 'team' CHECK (kind IN ('team', 'student_group'))`
+      )
     })
   }
 }

@@ -46,9 +46,22 @@ export const ScimUserRow = Schema.Struct({
 /** @see ScimUserRow */
 export type ScimUserRow = typeof ScimUserRow.Type
 
-/** A `scim_groups` row: the SCIM side of one access team. */
+/**
+ * What a SCIM group stands for (issue 19 §3 "SCIM groups map to Signet
+ * teams (and optionally student groups)"): an access team, or an academics
+ * student group.
+ */
+export const ScimGroupKind = Schema.Literal("team", "student_group")
+/** @see ScimGroupKind */
+export type ScimGroupKind = typeof ScimGroupKind.Type
+
+/**
+ * A `scim_groups` row: the SCIM side of one access team or student group;
+ * `team_id` holds the id of either (the column keeps its first name).
+ */
 export const ScimGroupRow = Schema.Struct({
   team_id: Schema.String,
+  kind: ScimGroupKind,
   external_id: Schema.NullOr(Schema.String),
   created_at: Schema.DateTimeUtc,
   updated_at: Schema.DateTimeUtc
@@ -68,9 +81,10 @@ export interface NewScimUser {
   readonly updated_at: string
 }
 
-/** The SCIM side of a team as written. */
+/** The SCIM side of a team or student group as written. */
 export interface NewScimGroup {
   readonly team_id: string
+  readonly kind: ScimGroupKind
   readonly external_id: string | null
   readonly created_at: string
   readonly updated_at: string
@@ -193,20 +207,20 @@ export class ScimRepo extends Effect.Service<ScimRepo>()("Signet/ScimRepo", {
           (tenant) => sql`DELETE FROM scim_users WHERE tenant_id = ${tenant} AND user_id = ${userId}`
         ).pipe(Effect.asVoid, span("deleteUser")),
 
-      /** The SCIM side of a team. */
+      /** The SCIM side of a team or student group. */
       group: (teamId: string) => Effect.flatMap(tid, (tenant) => groupQ({ tenant, id: teamId })).pipe(span("group")),
       /** The first `limit` SCIM groups by team id. */
       groups: (limit: number) => Effect.flatMap(tid, (tenant) => groupsQ({ tenant, limit })).pipe(span("groups")),
-      /** Inserts or replaces the SCIM side of a team. */
+      /** Inserts or replaces the SCIM side of a team or student group. */
       upsertGroup: (g: NewScimGroup) =>
         Effect.flatMap(tid, (tenant) =>
           Effect.zipRight(
             sql`DELETE FROM scim_groups WHERE tenant_id = ${tenant} AND team_id = ${g.team_id}`,
-            sql`INSERT INTO scim_groups (tenant_id, team_id, external_id, created_at, updated_at)
-              VALUES (${tenant}, ${g.team_id}, ${g.external_id}, ${g.created_at}, ${g.updated_at})`
+            sql`INSERT INTO scim_groups (tenant_id, team_id, kind, external_id, created_at, updated_at)
+              VALUES (${tenant}, ${g.team_id}, ${g.kind}, ${g.external_id}, ${g.created_at}, ${g.updated_at})`
           )
         ).pipe(Effect.asVoid, span("upsertGroup")),
-      /** Drops the SCIM side of a team. */
+      /** Drops the SCIM side of a team or student group. */
       deleteGroup: (teamId: string) =>
         Effect.flatMap(
           tid,

@@ -41,6 +41,13 @@ export const SCIM_SCOPE: ReadonlyArray<string> = [
   "teams:write"
 ]
 
+/**
+ * What a token minted with `student_groups: true` holds beyond
+ * {@link SCIM_SCOPE}: the academics permissions that SCIM groups of kind
+ * `student_group` need (`GroupTargets.ts`).
+ */
+export const STUDENT_GROUP_SCOPE: ReadonlyArray<string> = ["academics:read", "academics:write"]
+
 /** Parses `scim_<prefix>_<secret>`; `None` for anything else. */
 export const parseScimToken = (
   presented: string

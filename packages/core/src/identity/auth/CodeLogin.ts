@@ -4,8 +4,9 @@
  * passwordless sign-in"; Keycloak's and Zitadel's e-mail OTP login). The
  * code takes the password's place, nothing more:
  *
- * - the account must be active and not locked, and its address must not be
- *   in a domain that signs in through SSO only (issue 19 §2);
+ * - the account must be active and not locked, its address must not be
+ *   in a domain that signs in through SSO only, and its tenant must not
+ *   sign in through SSO only unless it is a break-glass account (issue 19 §2);
  * - the proof is checked inside the transaction that opens the session, so a
  *   code is consumed by exactly the sign-in it opens; a refused proof keeps
  *   what the check wrote (its counted try) and answers one `Unauthorized`;
@@ -17,7 +18,9 @@
  *
  * @module
  */
+
 import { type LoginResult, SsoRequired, type UserId } from "@signet/contracts/identity/Domain"
+import { TenantSsoRequired } from "@signet/contracts/identity/SignInErrors"
 import { CurrentActor } from "@signet/contracts/kernel/Context"
 import { Unauthorized } from "@signet/contracts/kernel/Errors"
 import type { Tenant } from "@signet/contracts/tenancy/Domain"
@@ -37,11 +40,15 @@ export const makeCodeLogin = (kit: Kit) => {
   const ssoOnlyConnection = (tenant: Tenant, email: string) =>
     withTenant(tenant, inTx(kit.ssoOnly.connectionFor(email)))
 
+  /** Whether the tenant-wide "SSO only" policy refuses `userId` (issue 19 §2). */
+  const tenantSsoOnly = (tenant: Tenant, userId: string) => withTenant(tenant, inTx(kit.ssoOnly.tenantWide(userId)))
+
   /**
    * Signs in `userId` of `tenant` once `check(userId)` (run in the session's
    * transaction) accepts the proof; see the module comment.
    * @errors Unauthorized (the proof refused, the account gone, disabled or
-   *   locked: one answer), SsoRequired (403: the address's domain is SSO-only)
+   *   locked: one answer), SsoRequired (403: the address's domain is SSO-only),
+   *   TenantSsoRequired (403: the tenant is SSO-only, the account not break-glass)
    */
   const codeLogin = <R>(
     tenant: Tenant,
@@ -60,6 +67,7 @@ export const makeCodeLogin = (kit: Kit) => {
             if (row === undefined || row.status !== "active" || locked) return { ok: false as const }
             const sso = yield* kit.ssoOnly.connectionFor(row.email)
             if (Option.isSome(sso)) return { ok: false as const, sso: sso.value }
+            if (yield* kit.ssoOnly.tenantWide(userId)) return { ok: false as const, tenantSso: true }
             if (!(yield* check(userId))) return { ok: false as const }
             if (row.mfa_enabled) {
               const challenge = yield* keys.sign("mfa", {
@@ -101,6 +109,7 @@ export const makeCodeLogin = (kit: Kit) => {
           })
         )
         if (outcome.ok) return outcome.result as LoginResult
+        if ("tenantSso" in outcome) return yield* TenantSsoRequired.instance
         if ("sso" in outcome && outcome.sso !== undefined)
           return yield* new SsoRequired({ message: "this account signs in through SSO only", connection: outcome.sso })
         return yield* refused
@@ -109,5 +118,5 @@ export const makeCodeLogin = (kit: Kit) => {
       )
     ).pipe(Effect.withSpan("Auth.codeLogin"))
 
-  return { ssoOnlyConnection, codeLogin } as const
+  return { ssoOnlyConnection, tenantSsoOnly, codeLogin } as const
 }

@@ -6,7 +6,9 @@
  *
  * @module
  */
+
 import { InvalidCredentials, type LoginRequest, type LoginResult, SsoRequired } from "@signet/contracts/identity/Domain"
+import { TenantSsoRequired } from "@signet/contracts/identity/SignInErrors"
 import { type Actor, CurrentActor } from "@signet/contracts/kernel/Context"
 import { Clock, DateTime, Effect, Option } from "effect"
 import { instant } from "../../kernel/Sql.js"
@@ -38,8 +40,10 @@ export const makeLogin = (kit: Kit) => {
    * domain is refused before any password work; a login by username is
    * refused only once its password was right (so the refusal tells nothing
    * about an account to someone without its password).
+   * The tenant-wide "SSO only" policy refuses every account but its
+   * break-glass ones, also once the password was right.
    * @errors InvalidCredentials (401, the one generic failure), SsoRequired
-   *   (403), TenantNotFound, TenantSuspended
+   *   (403), TenantSsoRequired (403), TenantNotFound, TenantSuspended
    */
   const login = (slug: string, request: LoginRequest, client: ClientInfo) =>
     Effect.gen(function* () {
@@ -111,6 +115,7 @@ export const makeLogin = (kit: Kit) => {
             )
           }
           yield* refuseSsoOnly(user.email)
+          if (yield* inTx(ssoOnly.tenantWide(user.id))) return yield* TenantSsoRequired.instance
           // Success. Transparently upgrade hashes made with older parameters.
           const rehash = needsRehash(user.password_hash)
           if (user.mfa_enabled) {

@@ -9,6 +9,7 @@
  *
  * @module
  */
+
 import * as Crypto from "node:crypto"
 import { Passkey, type WebAuthnCredential } from "@signet/contracts/identity/Domain"
 import { CurrentTenant, type TenantId } from "@signet/contracts/kernel/Context"
@@ -17,6 +18,7 @@ import type { Tenant } from "@signet/contracts/tenancy/Domain"
 import { Clock, Context, Effect, Option } from "effect"
 import { instant } from "../../kernel/Sql.js"
 import { makeKit as makeMfaKit } from "../mfa/Kit.js"
+import { SsoOnlyDomains } from "../Ports.js"
 import { type ChallengePurpose, type ChallengeRow, type PasskeyRow, PasskeysRepo } from "../repo/Passkeys.js"
 
 /** How long a ceremony challenge can be answered: 5 minutes (WebAuthn Level 3 §15.1 recommends 5–10 for UV). */
@@ -118,6 +120,7 @@ export const checkName = (name: string) => {
 export const makeKit = Effect.gen(function* () {
   const mfa = yield* makeMfaKit
   const passkeys = yield* PasskeysRepo
+  const ssoOnly = yield* SsoOnlyDomains
 
   /** The relying party of the current request in tenant `tenantId`. */
   const relyingParty = (tenantId: TenantId) =>
@@ -228,6 +231,7 @@ export const makeKit = Effect.gen(function* () {
   return {
     ...mfa,
     passkeys,
+    ssoOnly,
     relyingParty,
     issueChallenge,
     takeChallenge,

@@ -17,9 +17,16 @@
  * (`SIGNET_RATE_LOGIN_IP`); assertions count in the user's MFA bucket
  * (`SIGNET_RATE_MFA`), as TOTP codes do.
  *
+ * When the tenant signs in through SSO only (issue 19 §2), a valid
+ * assertion of an account that is not break-glass answers
+ * `TenantSsoRequired` (403; audited `auth.passkey_failed`, reason
+ * `tenant_sso_only`) instead of a session.
+ *
  * @module
  */
+
 import type { WebAuthnCredential } from "@signet/contracts/identity/Domain"
+import { TenantSsoRequired } from "@signet/contracts/identity/SignInErrors"
 import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Unauthorized } from "@signet/contracts/kernel/Errors"
 import type { Tenant } from "@signet/contracts/tenancy/Domain"
@@ -94,7 +101,8 @@ export const makeSignIn = (kit: Kit) => {
    * `last_login_at`, audits `auth.login` (`method: passkey`) and publishes
    * `signet.auth.login`, in one transaction with the challenge's consumption
    * and the credential's new counter.
-   * @errors Unauthorized (every refusal, see the module comment), RateLimited
+   * @errors Unauthorized (every refusal, see the module comment),
+   *   TenantSsoRequired (403, the tenant is SSO-only), RateLimited
    *   (the client address's login budget, or the user's MFA budget),
    *   TenantNotFound, TenantSuspended
    */
@@ -135,6 +143,7 @@ export const makeSignIn = (kit: Kit) => {
             if (!(yield* kit.verifyAssertion(stored, challenge.value, credential, token === null))) {
               return { ok: false as const, reason: "assertion" }
             }
+            if (yield* kit.ssoOnly.tenantWide(userId)) return { ok: false as const, reason: "tenant_sso_only" }
             const nowMs = yield* Clock.currentTimeMillis
             yield* users.setLastLogin(userId, instant(nowMs))
             const deviceLabel = typeof token?.deviceLabel === "string" ? token.deviceLabel : client.deviceLabel
@@ -166,7 +175,7 @@ export const makeSignIn = (kit: Kit) => {
           })
         )
       )
-      return yield* refused()
+      return yield* outcome.reason === "tenant_sso_only" ? Effect.fail(TenantSsoRequired.instance) : refused()
     })
 
   return { signInOptions, signIn } as const
