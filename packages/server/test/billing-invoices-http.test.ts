@@ -6,14 +6,12 @@
  * The server runs on the real clock, so a test moves the subscription's
  * period into the past in the database, as time passing would.
  */
-import { SqlClient } from "@effect/sql"
-import type { SqlError } from "@effect/sql/SqlError"
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
 import { makeRpcClient } from "@signet/sdk"
 import { call, expectProblem, onboardTenant, TestServer, testServer } from "@signet/server/testing"
 import { Effect } from "effect"
-import { mfaAdmin } from "./billing-support.js"
+import { endPeriod, mfaAdmin } from "./billing-support.js"
 
 /** The `flat` plan (1500 EUR cents a month), made once per server. */
 const catalogue = Effect.gen(function* () {
@@ -23,27 +21,6 @@ const catalogue = Effect.gen(function* () {
   })
   expect(made.status, made.text).toBe(201)
 })
-
-/** Ends the live subscription's current period of tenant `slug` one second ago (row-level security honoured). */
-const endPeriod = (slug: string) =>
-  Effect.gen(function* () {
-    const tenant = (yield* call("GET", `/api/v1/tenants/${slug}`)).body
-    const sql = yield* SqlClient.SqlClient
-    const now = Date.now()
-    const setTenant: Effect.Effect<unknown, SqlError> = sql.onDialectOrElse({
-      pg: () => sql`SELECT set_config('app.tenant_id', ${tenant.id}, true)`,
-      orElse: () => Effect.void
-    })
-    yield* sql
-      .withTransaction(
-        Effect.zipRight(
-          setTenant,
-          sql`UPDATE billing_subscriptions SET current_period_start = ${new Date(now - 30 * 86_400_000).toISOString()},
-            current_period_end = ${new Date(now - 1000).toISOString()} WHERE tenant_id = ${tenant.id}`
-        )
-      )
-      .pipe(Effect.orDie)
-  })
 
 /**
  * Tenant `slug` on `flat` with one finalized invoice; answers its admin's
