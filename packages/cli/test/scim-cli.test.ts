@@ -26,12 +26,25 @@ for (const dialect of testDialects()) {
     )
 
     it(
+      "create --student-groups adds the academics permissions to the token's scope; without it they are absent",
+      async () => {
+        const withGroups = await signet(["scim-token", "create", ...T, "--name", "Groups", "--student-groups", "--json"])
+        expect(withGroups.code, withGroups.stderr).toBe(0)
+        const scope = JSON.parse(withGroups.stdout).scim_token.permissions
+        expect(scope).toEqual(expect.arrayContaining(["academics:read", "academics:write"]))
+        const plainToken = await signet(["scim-token", "create", ...T, "--name", "Plain", "--json"])
+        expect(JSON.parse(plainToken.stdout).scim_token.permissions).not.toContain("academics:write")
+      },
+      TIMEOUT
+    )
+
+    it(
       "revoke marks the token inactive; revoking it again fails with one line",
       async () => {
         const revoked = await signet(["scim-token", "revoke", ...T, id])
         expect(revoked.code, revoked.stderr).toBe(0)
         const listed = await signet(["scim-token", "list", ...T, "--json"])
-        expect(JSON.parse(listed.stdout)[0].active).toBe(false)
+        expect(JSON.parse(listed.stdout).find((t: { id: string }) => t.id === id).active).toBe(false)
         const again = await signet(["scim-token", "revoke", ...T, id])
         expect(again.code).not.toBe(0)
         expect(again.stderr).toMatch(/SCIM token/)

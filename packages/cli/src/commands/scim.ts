@@ -3,7 +3,8 @@
  * tenant's identity provider (Microsoft Entra ID, Okta) uses on
  * `/t/{slug}/scim/v2`, on the local database as the system actor (core's
  * `ScimTokensAdmin`, the same checks as `POST …/scim/tokens`). The secret is
- * printed once.
+ * printed once. `--student-groups` mints a token that may also provision
+ * student groups (`student_groups: true` on the REST body).
  *
  * @module
  */
@@ -18,7 +19,16 @@ const tenantOpt = Options.text("tenant").pipe(Options.withDescription("Tenant sl
 
 const create = Command.make(
   "create",
-  { tenant: tenantOpt, name: Options.text("name").pipe(Options.withDefault("SCIM")), json },
+  {
+    tenant: tenantOpt,
+    name: Options.text("name").pipe(Options.withDefault("SCIM")),
+    studentGroups: Options.boolean("student-groups").pipe(
+      Options.withDescription(
+        "Also let the token provision academics student groups (Signet's SCIM Group extension): adds academics:read and academics:write to its scope"
+      )
+    ),
+    json
+  },
   (o) =>
     inTenant(
       o.tenant,
@@ -26,7 +36,7 @@ const create = Command.make(
         const name = o.name.trim()
         if (name.length < 1 || name.length > 100)
           return yield* Effect.fail(new Error("--name must be 1–100 characters"))
-        const created = yield* ScimTokensAdmin.create({ name }).pipe(
+        const created = yield* ScimTokensAdmin.create({ name, ...(o.studentGroups ? { student_groups: true } : {}) }).pipe(
           policyUse("apikeys:write"),
           policyUse("roles:read")
         )
@@ -39,7 +49,7 @@ const create = Command.make(
     )
 ).pipe(
   Command.withDescription(
-    'Mint a SCIM bearer token for an identity provider.\nExample:\n  signet scim-token create --tenant lycee-hugo --name "Entra ID"'
+    'Mint a SCIM bearer token for an identity provider.\nExample:\n  signet scim-token create --tenant lycee-hugo --name "Entra ID"\n  signet scim-token create --tenant lycee-hugo --name "Entra ID groups" --student-groups'
   )
 )
 
