@@ -115,6 +115,21 @@ export const ssoApi = ({ call, callWith, anonymous, adopt, path }: Session) => {
     connections: () => call((r) => r.ssoConnections.listSsoConnections({ path })),
     connection: (name: string) => call((r) => r.ssoConnections.getSsoConnection(at(name))),
     removeConnection: (name: string) => call((r) => r.ssoConnections.deleteSsoConnection(at(name))),
+    /** The tenant-wide "SSO only" policy: `{ sso_only, break_glass: [{ user_id, marked_by, marked_at }], updated_at }` (`sso:read`). */
+    policy: () => call((r) => r.ssoConnections.getSsoPolicy({ path })),
+    /**
+     * Turns the SSO-only policy on or off (`sso:write`, fresh MFA step-up for a user); answers the policy.
+     * Turning it on without a connection or an active break-glass account fails with `Conflict` (409).
+     */
+    setPolicy: (ssoOnly: boolean) =>
+      callWith("ssoConnections", "putSsoPolicy", { sso_only: ssoOnly }, (r, payload) =>
+        r.ssoConnections.putSsoPolicy({ path, payload })
+      ),
+    /** Marks an active user as a break-glass account, exempt from the policy (`sso:write`, step-up); answers the policy. */
+    markBreakGlass: (userId: string) => call((r) => r.ssoConnections.putBreakGlass({ path: { ...path, userId } })),
+    /** Unmarks a break-glass account; the last one while the policy is on fails with `Conflict` (`sso:write`, step-up). */
+    unmarkBreakGlass: (userId: string) =>
+      call((r) => r.ssoConnections.deleteBreakGlass({ path: { ...path, userId } })),
     /** Which connection serves `email`'s domain (`{ connection, sso_only }`); no credentials. */
     discover: (email: string) =>
       anonymous("ssoDiscovery", "discoverSso", { email }, (r, payload) =>

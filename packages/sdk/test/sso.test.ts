@@ -78,4 +78,45 @@ layer(testServer("sqlite", {}, { SIGNET_OAUTH_ALLOW_HTTP_ISSUERS: "true" }), {
       ])
     })
   )
+
+  it.effect("policy, markBreakGlass, setPolicy, unmarkBreakGlass: the SSO-only policy through the client", () =>
+    Effect.gen(function* () {
+      const server = yield* TestServer
+      const run = <A>(f: () => Promise<A>) => Effect.promise(f)
+      const fail = <A>(f: () => Promise<A>) => Effect.flip(Effect.tryPromise({ try: f, catch: (e) => e as { _tag?: string } }))
+      const operator = createSignetClient({
+        baseUrl: server.url,
+        tenant: "sdk-sso-policy",
+        credentials: { operatorToken: server.token }
+      })
+      yield* run(() => operator.tenants.create({ slug: "sdk-sso-policy", name: "SSO policy" }))
+      expect(yield* run(() => operator.sso.policy())).toMatchObject({ sso_only: false, break_glass: [] })
+      expect((yield* fail(() => operator.sso.setPolicy(true)))._tag).toBe("Conflict")
+      yield* run(() =>
+        operator.sso.putConnection("idp", {
+          issuer: "https://idp.example/",
+          client_id: "c",
+          client_secret: "s",
+          scopes: ["openid", "email"],
+          domains: ["policy.example"],
+          provisioning: "link_only"
+        })
+      )
+      const keeper = yield* run(() =>
+        operator.users.create({
+          email: "keeper@policy.example",
+          given_name: "Kee",
+          family_name: "Per",
+          user_type: "teacher",
+          password: "correct horse battery staple 42"
+        })
+      )
+      const marked = yield* run(() => operator.sso.markBreakGlass(keeper.id))
+      expect(marked.break_glass.map((b) => b.user_id)).toEqual([keeper.id])
+      expect((yield* run(() => operator.sso.setPolicy(true))).sso_only).toBe(true)
+      expect((yield* fail(() => operator.sso.unmarkBreakGlass(keeper.id)))._tag).toBe("Conflict")
+      expect((yield* run(() => operator.sso.setPolicy(false))).sso_only).toBe(false)
+      expect((yield* run(() => operator.sso.unmarkBreakGlass(keeper.id))).break_glass).toEqual([])
+    })
+  )
 })

@@ -11,10 +11,29 @@ import { testDialects } from "@signet/core/testing"
 import { makeRpcClient } from "@signet/sdk"
 import { call, loginToken, onboardTenant, TEST_PASSWORD, TestServer, testServer } from "@signet/server/testing"
 import { Effect, Schema } from "effect"
+import { generate } from "otplib"
 
 const SLUG = "sso-http"
 const T = `/api/v1/tenants/${SLUG}`
 const SECRET = "sso-secret-never-answered"
+
+/** Enrols TOTP for the holder of `token` (a password-only admin) and steps up with the next code. */
+const stepUp = (slug: string, token: string) =>
+  Effect.gen(function* () {
+    const enrol = yield* call("POST", `/api/v1/tenants/${slug}/me/mfa/totp`, {
+      auth: token,
+      body: { password: TEST_PASSWORD }
+    })
+    const secret = enrol.body.secret as string
+    const confirmed = yield* call("POST", `/api/v1/tenants/${slug}/me/mfa/totp/confirm`, {
+      auth: token,
+      body: { code: yield* Effect.promise(() => generate({ secret })) }
+    })
+    expect(confirmed.status, confirmed.text).toBe(200)
+    const next = yield* Effect.promise(() => generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 }))
+    const stepped = yield* call("POST", `/api/v1/tenants/${slug}/auth/step-up`, { auth: token, body: { code: next } })
+    expect(stepped.status, stepped.text).toBe(200)
+  })
 
 for (const dialect of testDialects()) {
   layer(testServer(dialect), { timeout: 120_000, excludeTestServices: true })(
@@ -124,6 +143,41 @@ for (const dialect of testDialects()) {
             expect(other._tag).toBe("SsoConnectionNotFound")
             yield* rpcA.DeleteSsoConnection({ connection: "google" })
             expect(yield* rpcA.ListSsoConnections()).toEqual([])
+          })
+      )
+
+      it.scoped(
+        "over RPC: the SSO-only policy — refused on without a break-glass account, then on; the last break-glass account cannot be unmarked; another tenant's user is not found",
+        () =>
+          Effect.gen(function* () {
+            const server = yield* TestServer
+            const token = yield* onboardTenant("sso-rpc-pol")
+            const rpc = yield* makeRpcClient({ baseUrl: server.url, token })
+            yield* onboardTenant("sso-rpc-pol-b")
+            const stranger = yield* call("GET", "/api/v1/tenants/sso-rpc-pol-b/users")
+            const strangerId = stranger.body.items[0].id as string
+            const input = Schema.decodeUnknownSync(PutSsoConnection)({
+              issuer: "https://accounts.google.com",
+              client_id: "c",
+              client_secret: SECRET,
+              scopes: ["openid", "email"],
+              domains: ["pol.example"],
+              provisioning: "jit"
+            })
+            yield* rpc.PutSsoConnection({ connection: "google", input })
+            expect(yield* rpc.GetSsoPolicy()).toMatchObject({ sso_only: false, break_glass: [] })
+            // A password-only admin has no fresh MFA step-up: the policy decides who signs in.
+            expect((yield* Effect.flip(rpc.PutSsoPolicy({ sso_only: false })))._tag).toBe("Forbidden")
+            yield* stepUp("sso-rpc-pol", token)
+            expect((yield* Effect.flip(rpc.PutSsoPolicy({ sso_only: true })))._tag).toBe("Conflict")
+            const admins = yield* call("GET", "/api/v1/tenants/sso-rpc-pol/users")
+            const adminId = admins.body.items[0].id as string
+            const marked = yield* rpc.MarkBreakGlass({ user_id: adminId })
+            expect(marked.break_glass.map((b) => b.user_id)).toEqual([adminId])
+            expect((yield* rpc.PutSsoPolicy({ sso_only: true })).sso_only).toBe(true)
+            expect((yield* Effect.flip(rpc.UnmarkBreakGlass({ user_id: adminId })))._tag).toBe("Conflict")
+            expect((yield* Effect.flip(rpc.MarkBreakGlass({ user_id: strangerId })))._tag).toBe("UserNotFound")
+            expect((yield* rpc.GetSsoPolicy()).sso_only).toBe(true)
           })
       )
     }

@@ -1,5 +1,6 @@
 /**
- * RPC handlers of `SsoQuery` and `SsoCommand` (`/rpc`, issue 19 §2): one
+ * RPC handlers of `SsoQuery` and `SsoCommand` (`/rpc`, issue 19 §2:
+ * connections, the SSO-only policy and its break-glass accounts): one
  * line each, the same core operations as the REST handlers (`SsoAdmin`,
  * which carries the permission in its types).
  *
@@ -20,6 +21,10 @@ export const SsoRpc = SsoQuery.merge(SsoCommand)
       ListSsoConnections: () => asPrincipal(S.list().pipe(read)),
       GetSsoConnection: ({ connection }) => asPrincipal(S.get(connection).pipe(read)),
       PutSsoConnection: ({ connection, input }) => asPrincipal(S.put(connection, input).pipe(write)),
-      DeleteSsoConnection: ({ connection }) => asPrincipal(S.delete(connection).pipe(write))
+      DeleteSsoConnection: ({ connection }) => asPrincipal(S.delete(connection).pipe(write)),
+      GetSsoPolicy: () => asPrincipal(S.policy().pipe(read)),
+      PutSsoPolicy: ({ sso_only }) => asPrincipal(S.setPolicy(sso_only).pipe(write)),
+      MarkBreakGlass: ({ user_id }) => asPrincipal(S.markBreakGlass(user_id).pipe(write)),
+      UnmarkBreakGlass: ({ user_id }) => asPrincipal(S.unmarkBreakGlass(user_id).pipe(write))
     })
   )
