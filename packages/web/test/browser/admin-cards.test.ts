@@ -2,7 +2,8 @@
  * Printable sign-in cards on the admin users page, in a real browser (issue
  * 18 "for students without e-mail: printable sign-in cards … per group"):
  * the admin picks a group and downloads the PDF, and the page shows how
- * many cards were made and how many students were skipped. On a phone
+ * many cards were made and how many students were skipped, and names the
+ * skipped ones with the reason. On a phone
  * width; axe finds no serious or critical violation and no request leaves
  * the server. Chromium, SQLite and Postgres.
  */
@@ -70,6 +71,13 @@ describe.runIf(browserAvailable())("web app: admin sign-in cards", () => {
                 .getByText("2 cards created. 1 student skipped (already has a password or is disabled).")
                 .waitFor({ timeout: 30_000 })
             )
+            // Who was skipped and why: s1, by name, with the reason.
+            const skippedList = t.page.getByRole("list", { name: "Students without a card" })
+            yield* step(() => skippedList.waitFor({ timeout: 30_000 }))
+            const rows = yield* step(() => skippedList.getByRole("listitem").allInnerTexts())
+            expect(rows.map((r) => r.replace(/\s+/g, " ").trim())).toEqual([
+              `${day.s1.given_name} ${day.s1.family_name} already has a password`
+            ])
             expect(yield* axeViolations(t)).toEqual([])
             expect(foreignRequests(t)).toEqual([])
             yield* screenshot(t, "admin-cards", "phone", dialect)

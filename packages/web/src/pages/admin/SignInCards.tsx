@@ -4,7 +4,9 @@
  * group, the server (`POST …/invitations/cards`) makes a card invitation for
  * each of its students without a password and answers the PDF, which the
  * browser downloads; the page shows how many cards were made and how many
- * students were skipped (the `Signet-Cards-*` headers).
+ * students were skipped (the `Signet-Cards-*` headers), then who was
+ * skipped and why (`Signet-Cards-Skipped-Users`, `id:reason`; the first
+ * {@link NAMED} by name, the rest counted).
  *
  * @module
  */
@@ -12,16 +14,52 @@
 import { AcademicsApi } from "@signet/contracts/academics/Api"
 import type { GroupId } from "@signet/contracts/academics/Domain"
 import { InvitationsApi } from "@signet/contracts/accounts/Api"
+import { UsersApi } from "@signet/contracts/identity/Api"
+import type { UserId } from "@signet/contracts/identity/Domain"
+import { useState } from "preact/hooks"
 import { call } from "../../app/api.js"
 import { useT } from "../../app/i18n.js"
 import { ErrorNote, useLoad } from "../../app/ui.js"
 import { ActionNotes, field, Section, useAction } from "./shared.js"
+
+/** Why a student got no card (`SignInCardSkip.reason`). */
+type SkipReason = "has_password" | "disabled" | "not_member"
+
+/** A skipped student as the page lists them: the name when it could be read, else the id. */
+interface Skipped {
+  readonly id: string
+  readonly name: string | undefined
+  readonly reason: SkipReason
+}
 
 /** What one cards call made: the counts the server's headers report. */
 interface CardsCounts {
   readonly created: number
   readonly skipped: number
 }
+
+/** How many skipped students the page names (one user read each); the rest are counted. */
+const NAMED = 25
+
+/** Parses `Signet-Cards-Skipped-Users` (`id:reason`, comma-separated); unknown reasons are dropped. */
+const parseSkipped = (header: string | undefined): Array<{ id: string; reason: SkipReason }> =>
+  (header ?? "")
+    .split(",")
+    .map((entry) => entry.trim().split(":"))
+    .flatMap(([id, reason]) =>
+      id && (reason === "has_password" || reason === "disabled" || reason === "not_member") ? [{ id, reason }] : []
+    )
+
+/** Names the first {@link NAMED} skipped students (a failed read keeps the id). */
+const nameSkipped = (slug: string, skipped: ReadonlyArray<{ id: string; reason: SkipReason }>) =>
+  Promise.all(
+    skipped.slice(0, NAMED).map(({ id, reason }) =>
+      call(UsersApi, (c) => c.users.get({ path: { slug, id: id as UserId } })).then(
+        (u): Skipped => ({ id, reason, name: `${u.given_name} ${u.family_name}` }),
+        (): Skipped => ({ id, reason, name: undefined })
+      )
+    )
+  )
 
 /** Hands `pdf` to the browser as the download `sign-in-cards.pdf`. */
 const download = (pdf: Uint8Array) => {
@@ -40,6 +78,7 @@ const download = (pdf: Uint8Array) => {
 export const SignInCardsSection = ({ slug }: { slug: string }) => {
   const t = useT("admin")
   const action = useAction()
+  const [skipped, setSkipped] = useState<{ named: ReadonlyArray<Skipped>; total: number } | undefined>(undefined)
   const groups = useLoad(
     () => call(AcademicsApi, (c) => c.academics.listGroups({ path: { slug }, urlParams: { limit: 200 } })),
     [slug]
@@ -47,6 +86,7 @@ export const SignInCardsSection = ({ slug }: { slug: string }) => {
   const submit = (ev: Event) => {
     ev.preventDefault()
     const group_id = field(ev.target as HTMLFormElement, "group_id") as GroupId
+    setSkipped(undefined)
     void action.run(
       async (): Promise<CardsCounts> => {
         const [pdf, res] = await call(InvitationsApi, (c) =>
@@ -57,6 +97,10 @@ export const SignInCardsSection = ({ slug }: { slug: string }) => {
           skipped: Number(res.headers["signet-cards-skipped"] ?? 0)
         }
         if (counts.created > 0) download(pdf)
+        const listed = parseSkipped(res.headers["signet-cards-skipped-users"])
+        setSkipped(
+          listed.length > 0 ? { named: await nameSkipped(slug, listed), total: counts.skipped } : undefined
+        )
         return counts
       },
       (r) =>
@@ -87,6 +131,22 @@ export const SignInCardsSection = ({ slug }: { slug: string }) => {
         </form>
       )}
       <ActionNotes action={action} />
+      {skipped && (
+        <div class="card stack">
+          <h3>{t("cards.skippedTitle")}</h3>
+          <ul class="list" aria-label={t("cards.skippedTitle")}>
+            {skipped.named.map((s) => (
+              <li key={s.id} class="row">
+                <span>{s.name ?? s.id}</span>
+                <span class="muted">{t(`cards.reason.${s.reason}`)}</span>
+              </li>
+            ))}
+          </ul>
+          {skipped.total > skipped.named.length && (
+            <p class="muted">{t("cards.skippedMore", { count: skipped.total - skipped.named.length })}</p>
+          )}
+        </div>
+      )}
     </Section>
   )
 }

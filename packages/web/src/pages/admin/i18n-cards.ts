@@ -12,7 +12,15 @@ export const adminCards = {
       created_one: "{{count}} card created.",
       created_other: "{{count}} cards created.",
       skipped_one: "{{count}} student skipped (already has a password or is disabled).",
-      skipped_other: "{{count}} students skipped (already have a password or are disabled)."
+      skipped_other: "{{count}} students skipped (already have a password or are disabled).",
+      skippedTitle: "Students without a card",
+      reason: {
+        has_password: "already has a password",
+        disabled: "account disabled",
+        not_member: "not a student of this group"
+      },
+      skippedMore_one: "and {{count}} more student.",
+      skippedMore_other: "and {{count}} more students."
     }
   },
   fr: {
@@ -27,7 +35,15 @@ export const adminCards = {
       created_one: "{{count}} carte créée.",
       created_other: "{{count}} cartes créées.",
       skipped_one: "{{count}} élève ignoré (a déjà un mot de passe ou est désactivé).",
-      skipped_other: "{{count}} élèves ignorés (ont déjà un mot de passe ou sont désactivés)."
+      skipped_other: "{{count}} élèves ignorés (ont déjà un mot de passe ou sont désactivés).",
+      skippedTitle: "Élèves sans carte",
+      reason: {
+        has_password: "a déjà un mot de passe",
+        disabled: "compte désactivé",
+        not_member: "pas élève de ce groupe"
+      },
+      skippedMore_one: "et {{count}} autre élève.",
+      skippedMore_other: "et {{count}} autres élèves."
     }
   }
 } as const
