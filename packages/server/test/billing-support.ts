@@ -1,10 +1,9 @@
 /**
  * Fixtures of the billing HTTP tests (issue 20).
  */
-import { SqlClient } from "@effect/sql"
-import type { SqlError } from "@effect/sql/SqlError"
 import { expect } from "@effect/vitest"
 import { call, TEST_PASSWORD } from "@signet/server/testing"
+import { endPeriod } from "@signet/server/testing/billing"
 import { Effect } from "effect"
 import { generate } from "otplib"
 
@@ -31,26 +30,8 @@ export const mfaAdmin = (slug: string) =>
     return verified.body.access_token as string
   })
 
-/** Ends the live subscription's current period of tenant `slug` one second ago (row-level security honoured). */
-export const endPeriod = (slug: string) =>
-  Effect.gen(function* () {
-    const tenant = (yield* call("GET", `/api/v1/tenants/${slug}`)).body
-    const sql = yield* SqlClient.SqlClient
-    const now = Date.now()
-    const setTenant: Effect.Effect<unknown, SqlError> = sql.onDialectOrElse({
-      pg: () => sql`SELECT set_config('app.tenant_id', ${tenant.id}, true)`,
-      orElse: () => Effect.void
-    })
-    yield* sql
-      .withTransaction(
-        Effect.zipRight(
-          setTenant,
-          sql`UPDATE billing_subscriptions SET current_period_start = ${new Date(now - 30 * 86_400_000).toISOString()},
-            current_period_end = ${new Date(now - 1000).toISOString()} WHERE tenant_id = ${tenant.id}`
-        )
-      )
-      .pipe(Effect.orDie)
-  })
+/** @see endPeriod of `@signet/server/testing/billing` */
+export { endPeriod }
 
 /**
  * Subscribes tenant `slug` to plan `plan` (as `admin`, a token with a fresh

@@ -2,11 +2,16 @@
  * Plan and usage in a real browser (issue 20 "web app pages (tenant billing
  * page …)"): a school without a subscription reads that nothing is limited;
  * one on a plan reads its plan, status and each limit with its usage, on a
- * phone, with no accessibility violation. Chromium, SQLite and Postgres.
+ * phone, with no accessibility violation; after a period closes, its
+ * invoice is listed and downloads as a PDF, and "Pay online" with payments
+ * manual shows the server's refusal. Chromium, SQLite and Postgres.
  */
+
+import * as Fs from "node:fs"
 import { describe, expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
 import { call, testServer } from "@signet/server/testing"
+import { endPeriod } from "@signet/server/testing/billing"
 import { Effect, Layer } from "effect"
 import {
   axeViolations,
@@ -79,6 +84,61 @@ describe.runIf(browserAvailable())("web app: plan and usage", () => {
             expect(foreignRequests(t)).toEqual([])
             expect(t.errors).toEqual([])
           })
+        )
+
+        it.scoped(
+          "a closed period's invoice is listed, downloads as a PDF, and paying online with payments manual says so",
+          () =>
+            Effect.gen(function* () {
+              const slug = "wa-bill-inv"
+              yield* schoolDay(slug)
+              if ((yield* call("GET", "/api/v1/billing/plans/wa_invoiced")).status !== 200) {
+                const plan = yield* call("POST", "/api/v1/billing/plans", {
+                  body: {
+                    code: "wa_invoiced",
+                    name: "Invoiced",
+                    interval: "month",
+                    currency: "EUR",
+                    fixed_amount: 4900
+                  }
+                })
+                expect(plan.status, plan.text).toBe(201)
+              }
+              const sub = yield* call("POST", `/api/v1/tenants/${slug}/billing/subscription`, {
+                body: { plan_code: "wa_invoiced" }
+              })
+              expect(sub.status, sub.text).toBe(201)
+              yield* endPeriod(slug)
+              const closed = yield* call("POST", `/api/v1/tenants/${slug}/billing/close-periods`)
+              expect(closed.status, closed.text).toBe(200)
+              const number = closed.body.invoices[0].number as string
+              const t = yield* openPage("phone")
+              yield* signIn(t, slug, `admin@${slug}.example.edu`)
+              const row = t.page.locator(`tr[data-invoice="${number}"]`)
+              yield* step(async () => {
+                await t.page.goto(`/t/${slug}/admin/billing`)
+                await row.waitFor({ timeout: 30_000 })
+              })
+              const cells = yield* step(() => row.locator("td").allInnerTexts())
+              expect(cells[1]).toMatch(/49[.,]00/)
+              expect(cells[2]).toBe("To pay")
+              const download = yield* step(async () => {
+                const [d] = await Promise.all([
+                  t.page.waitForEvent("download", { timeout: 60_000 }),
+                  row.getByRole("button", { name: `PDF ${number}` }).click()
+                ])
+                return d
+              })
+              expect(download.suggestedFilename()).toBe(`${number}.pdf`)
+              const bytes = yield* step(async () => Fs.readFileSync((await download.path())!))
+              expect(bytes.subarray(0, 5).toString("latin1")).toBe("%PDF-")
+              yield* step(() => row.getByRole("button", { name: `Pay online ${number}` }).click())
+              yield* step(() => t.page.getByRole("alert").waitFor({ timeout: 30_000 }))
+              expect(yield* step(() => t.page.getByRole("alert").innerText())).toMatch(/manual/i)
+              expect(t.page.url()).toContain(`/t/${slug}/admin/billing`)
+              expect(yield* axeViolations(t)).toEqual([])
+              expect(foreignRequests(t)).toEqual([])
+            })
         )
       }
     )

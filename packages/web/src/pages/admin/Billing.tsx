@@ -3,7 +3,8 @@
  * (tenant billing page …)"): the school's subscription (plan, status,
  * current period, a scheduled change or cancellation) and what its plan
  * allows beside what the school uses — users, beacons, signatures this
- * month — as meters, with the features the plan switches off. Read-only:
+ * month — as meters, with the features the plan switches off — and its
+ * invoices (`BillingInvoices.tsx`: PDF, pay online). Otherwise read-only:
  * subscription changes need a fresh MFA step-up and go through the API or
  * `signet subscription` (docs/billing.md).
  *
@@ -15,6 +16,7 @@ import type { User } from "@signet/contracts/identity/Domain"
 import { type ApiError, call } from "../../app/api.js"
 import { formatDateTime, useT } from "../../app/i18n.js"
 import { ErrorNote, Frame, Loading, useLoad } from "../../app/ui.js"
+import { InvoicesSection } from "./BillingInvoices.js"
 import { Section, TableWrap } from "./shared.js"
 
 /** Minor units as an amount with its currency, in the page's language. */
@@ -153,6 +155,7 @@ export const Billing = ({ slug, user }: { slug: string; user: User }) => {
           </>
         ) : null}
       </Section>
+      <InvoicesSection slug={slug} />
     </Frame>
   )
 }

@@ -98,9 +98,7 @@ export const SignInCardsSection = ({ slug }: { slug: string }) => {
         }
         if (counts.created > 0) download(pdf)
         const listed = parseSkipped(res.headers["signet-cards-skipped-users"])
-        setSkipped(
-          listed.length > 0 ? { named: await nameSkipped(slug, listed), total: counts.skipped } : undefined
-        )
+        setSkipped(listed.length > 0 ? { named: await nameSkipped(slug, listed), total: counts.skipped } : undefined)
         return counts
       },
       (r) =>

@@ -1,3 +1,4 @@
+import { adminInvoices } from "./i18n-billing-invoices.js"
 import { adminCards } from "./i18n-cards.js"
 import { adminSso } from "./i18n-sso.js"
 import { adminTimeline } from "./i18n-timeline.js"
@@ -8,6 +9,7 @@ export const admin = {
     ...adminSso.en,
     ...adminTimeline.en,
     ...adminCards.en,
+    ...adminInvoices.en,
     save: "Save",
     close: "Close",
     table: "Table (scrolls sideways)",
@@ -294,6 +296,7 @@ export const admin = {
     ...adminSso.fr,
     ...adminTimeline.fr,
     ...adminCards.fr,
+    ...adminInvoices.fr,
     save: "Enregistrer",
     close: "Fermer",
     table: "Tableau (défile horizontalement)",

@@ -1,0 +1,137 @@
+/**
+ * The invoices section of the billing page (`/t/{slug}/admin/billing`,
+ * issue 20 "web app pages (… invoices …)"): the school's invoices newest
+ * first (number, period, total, status), each downloadable as its PDF
+ * (`GET …/billing/invoices/{number}/pdf`), and for a finalized (unpaid)
+ * invoice a "Pay online" button that asks core for a Stripe Checkout link
+ * (`POST …/invoices/{number}/checkout`, `billing:write`) and sends the
+ * browser there. With payments `manual` the server answers 409
+ * `PaymentsManual`, shown as the error. Where the invoices are mailed
+ * (the `billing.contact_email` setting) is named with a link to the
+ * settings page.
+ *
+ * @module
+ */
+import { BillingApi } from "@signet/contracts/billing/Api"
+import type { Invoice } from "@signet/contracts/billing/Domain"
+import { call } from "../../app/api.js"
+import { formatDateTime, language, useT } from "../../app/i18n.js"
+import { ErrorNote, Loading, useLoad } from "../../app/ui.js"
+import { ActionNotes, Section, TableWrap, useAction } from "./shared.js"
+
+/** Minor units as an amount with its currency, in the page's language. */
+const money = (minor: number, currency: string) =>
+  new Intl.NumberFormat(language(), { style: "currency", currency }).format(minor / 100)
+
+/** Hands `pdf` to the browser as the download `{number}.pdf`. */
+const download = (pdf: Uint8Array, number: string) => {
+  const url = URL.createObjectURL(new Blob([pdf as BlobPart], { type: "application/pdf" }))
+  const a = document.createElement("a")
+  a.href = url
+  a.download = `${number}.pdf`
+  document.body.append(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 60_000)
+}
+
+/** One invoice's row: number, period, total, status, and its actions. */
+const InvoiceRow = ({
+  inv,
+  busy,
+  onPdf,
+  onPay
+}: {
+  inv: Invoice
+  busy: boolean
+  onPdf: () => void
+  onPay: () => void
+}) => {
+  const t = useT("admin")
+  return (
+    <tr data-invoice={inv.number}>
+      <th scope="row">{inv.number}</th>
+      <td>
+        {formatDateTime(inv.period_start, undefined, "date")} → {formatDateTime(inv.period_end, undefined, "date")}
+      </td>
+      <td>{money(inv.total, inv.currency)}</td>
+      <td data-status={inv.status}>{t(`invoices.statuses.${inv.status}`)}</td>
+      <td>
+        {inv.status !== "draft" && (
+          <button type="button" class="link" disabled={busy} onClick={onPdf}>
+            {t("invoices.pdf")}
+            <span class="sr-only"> {inv.number}</span>
+          </button>
+        )}
+        {inv.status === "finalized" && (
+          <button type="button" disabled={busy} onClick={onPay}>
+            {t("invoices.pay")}
+            <span class="sr-only"> {inv.number}</span>
+          </button>
+        )}
+      </td>
+    </tr>
+  )
+}
+
+/** The invoices section: the table, or a note that there is none yet. */
+export const InvoicesSection = ({ slug }: { slug: string }) => {
+  const t = useT("admin")
+  const action = useAction()
+  const list = useLoad(() => call(BillingApi, (c) => c.billing.listInvoices({ path: { slug } })), [slug])
+  const pdf = (number: string) =>
+    void action.run(
+      async () => download(await call(BillingApi, (c) => c.billing.invoicePdf({ path: { slug, number } })), number),
+      () => t("invoices.downloaded", { number })
+    )
+  const pay = (number: string) =>
+    void action
+      .run(() => call(BillingApi, (c) => c.billing.invoiceCheckout({ path: { slug, number } })))
+      .then((link) => {
+        if (link) window.location.assign(link.url)
+      })
+  const items = list.data ?? []
+  return (
+    <Section title={t("invoices.title")}>
+      <p class="muted">
+        {t("invoices.intro")} <a href={`/t/${slug}/admin/settings`}>{t("invoices.contactLink")}</a>
+      </p>
+      {list.loading ? (
+        <Loading />
+      ) : list.error ? (
+        <ErrorNote error={list.error} />
+      ) : items.length === 0 ? (
+        <p class="muted">{t("invoices.none")}</p>
+      ) : (
+        <TableWrap>
+          <table>
+            <caption>{t("invoices.caption")}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t("invoices.number")}</th>
+                <th scope="col">{t("invoices.period")}</th>
+                <th scope="col">{t("invoices.total")}</th>
+                <th scope="col">{t("invoices.status")}</th>
+                <th scope="col">
+                  <span class="sr-only">{t("invoices.actions")}</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((inv) => (
+                <InvoiceRow
+                  key={inv.id}
+                  inv={inv}
+                  busy={action.busy}
+                  onPdf={() => pdf(inv.number)}
+                  onPay={() => pay(inv.number)}
+                />
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      )}
+      <ActionNotes action={action} />
+    </Section>
+  )
+}
