@@ -18,6 +18,7 @@ import {
   Tenancy,
   VoidInvoice
 } from "@signet/core"
+import { CLOSE_PAGE } from "@signet/core/billing/Invoices"
 import { tenantTx } from "@signet/core/kernel/Database"
 import { ownerQuery, testDialects } from "@signet/core/testing"
 import { Cause, Effect, Exit, Schema, TestClock } from "effect"
@@ -99,6 +100,22 @@ for (const dialect of testDialects()) {
         })
         expect(yield* outboxCount("signet.billing.invoice.finalized")).toBeGreaterThanOrEqual(1)
       })
+    )
+
+    it.effect(
+      `a meter with more events than one page of the close (${CLOSE_PAGE}) is measured in full, ties in time included`,
+      () =>
+        Effect.gen(function* () {
+          const t = yield* subscribed("inv-paged")
+          // All at one instant: the pages' keyset must break ties by id.
+          yield* calls(t, "big", CLOSE_PAGE + 2345, "2026-11-20T08:00:00Z")
+          yield* at("2026-12-01T00:00:01Z")
+          const [invoice] = (yield* close(t)).invoices
+          expect(invoice!.lines.find((l) => l.kind === "usage")).toMatchObject({
+            quantity: CLOSE_PAGE + 2345,
+            amount: CLOSE_PAGE + 2345 - 1000
+          })
+        })
     )
 
     it.effect("the close rolls the subscription on, one invoice per period, numbered without gaps", () =>

@@ -6,7 +6,8 @@
  *
  * - **Lines** of a subscription's closed period `[start, end)`: the plan
  *   version's fixed charge, then one line per usage charge — the platform
- *   meter's aggregate over the period (`Meters.aggregate`) priced by
+ *   meter's aggregate over the period (`Meters.makeAggregator`, read page
+ *   by page) priced by
  *   `Pricing.charge` — then, when the rate is not 0, a tax line:
  *   `round_half_up(subtotal × rate_bps / 10 000)`, the rate being the
  *   tenant's `billing.tax_rate_bps` setting. Integer minor units of the
@@ -40,7 +41,6 @@ import {
   InvoiceId,
   InvoiceLine,
   InvoiceNotFound,
-  MAX_QUERY_EVENTS,
   type PayInvoice,
   type Plan,
   type UsageCharge,
@@ -51,10 +51,20 @@ import { newId } from "@signet/contracts/kernel/Ids"
 import { DateTime, Effect, Option, Schema } from "effect"
 import type { Audit } from "../audit/Audit.js"
 import type { Events } from "../events/Events.js"
-import { aggregate } from "./Meters.js"
+import { makeAggregator } from "./Meters.js"
 import { charge, graduatedSlices, mulDivHalfUp } from "./Pricing.js"
-import type { BillingRepo, InvoiceRow, InvoiceTransition, SubscriptionRow } from "./Repo.js"
+import type { BillingRepo, EventCursor, InvoiceRow, InvoiceTransition, SubscriptionRow } from "./Repo.js"
 import type { makeSubscriptions } from "./Subscriptions.js"
+
+/** Events the period close reads per statement while measuring a meter. */
+export const CLOSE_PAGE = 10_000
+
+/**
+ * Events of one meter in one period beyond which the close fails rather
+ * than run on (ten million: minutes of reading inside the tenant's
+ * transaction). Queries (`Metering`) keep their own, lower, limit.
+ */
+export const MAX_CLOSE_EVENTS = 10_000_000
 
 /** Invoices `list` answers at most (newest first). */
 export const MAX_LISTED_INVOICES = 500
@@ -177,21 +187,37 @@ export const makeInvoices = ({ audit, events, planOf, repo, subscriptions }: Inv
       })
     )
 
-  /** The quantity a platform meter measured over `[from, to)` (0 without events). */
+  /**
+   * The quantity a platform meter measured over `[from, to)` (0 without
+   * events): the events are read {@link CLOSE_PAGE} at a time (keyset on
+   * time and id) into one incremental aggregate, so memory does not grow
+   * with the period's events. Beyond {@link MAX_CLOSE_EVENTS} the close of
+   * this tenant fails (a defect, logged; other tenants go on).
+   */
   const measure = (c: UsageCharge, from: DateTime.Utc, to: DateTime.Utc) =>
     Effect.gen(function* () {
       const meter = Option.getOrThrowWith(
         yield* repo.findPlatformMeter(c.meter),
         () => new Error(`plan charge names no platform meter ${c.meter}`)
       )
-      const rows = yield* repo.scanEvents(meter.event_type, from, to, undefined, MAX_QUERY_EVENTS + 1)
-      if (rows.length > MAX_QUERY_EVENTS)
-        return yield* Effect.dieMessage(`meter ${c.meter} has over ${MAX_QUERY_EVENTS} events in the period`)
-      const [row] = aggregate(meter, rows, {
+      const acc = makeAggregator(meter, {
         from: DateTime.toEpochMillis(from),
         to: DateTime.toEpochMillis(to),
         groupBy: []
       })
+      let after: EventCursor | undefined
+      let read = 0
+      for (;;) {
+        const page = yield* repo.scanEvents(meter.event_type, from, to, undefined, CLOSE_PAGE, after)
+        acc.add(page)
+        read += page.length
+        if (read > MAX_CLOSE_EVENTS)
+          return yield* Effect.dieMessage(`meter ${c.meter} has over ${MAX_CLOSE_EVENTS} events in the period`)
+        const last = page[page.length - 1]
+        if (page.length < CLOSE_PAGE || last === undefined) break
+        after = { at: last.occurred_at, id: last.id }
+      }
+      const [row] = acc.rows()
       return { charge: c, meterName: meter.name, quantity: row?.value ?? 0 } satisfies MeasuredCharge
     })
 

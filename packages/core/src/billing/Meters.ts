@@ -137,29 +137,45 @@ export const aggregate = (
   events: ReadonlyArray<EventRow>,
   options: AggregateOptions
 ): ReadonlyArray<UsageRow> => {
+  const acc = makeAggregator(meter, options)
+  acc.add(events)
+  return acc.rows()
+}
+
+/**
+ * The incremental form of {@link aggregate}: `add` folds a batch of events
+ * (oldest first, batches in order) into the buckets and `rows` answers what
+ * `aggregate` would over every event added. Memory is one bucket per
+ * window and group (plus the distinct values of a `unique_count` meter),
+ * not per event — the period close reads a meter's events page by page
+ * through it.
+ */
+export const makeAggregator = (meter: MeterDefinition, options: AggregateOptions) => {
   const buckets = new Map<string, Bucket>()
-  for (const e of events) {
-    const ms = DateTime.toEpochMillis(e.occurred_at)
-    const start = options.window ? windowStart(ms, options.window) : options.from
-    const end = options.window ? windowEnd(start, options.window) : options.to
-    const group: Record<string, string | null> = {}
-    for (const name of options.groupBy)
-      group[name] = name === "subject" ? e.subject : groupValue(valueAt(e.data, meter.dimensions[name] ?? "$"))
-    const key = `${start}\u0000${JSON.stringify(Object.entries(group))}`
-    let b = buckets.get(key)
-    if (b === undefined) {
-      b = { start, end, group, count: 0, sum: 0, max: null, latest: null, unique: new Set() }
-      buckets.set(key, b)
+  const add = (events: ReadonlyArray<EventRow>) => {
+    for (const e of events) {
+      const ms = DateTime.toEpochMillis(e.occurred_at)
+      const start = options.window ? windowStart(ms, options.window) : options.from
+      const end = options.window ? windowEnd(start, options.window) : options.to
+      const group: Record<string, string | null> = {}
+      for (const name of options.groupBy)
+        group[name] = name === "subject" ? e.subject : groupValue(valueAt(e.data, meter.dimensions[name] ?? "$"))
+      const key = `${start}\u0000${JSON.stringify(Object.entries(group))}`
+      let b = buckets.get(key)
+      if (b === undefined) {
+        b = { start, end, group, count: 0, sum: 0, max: null, latest: null, unique: new Set() }
+        buckets.set(key, b)
+      }
+      b.count += 1
+      if (meter.value_path === null) continue
+      const raw = valueAt(e.data, meter.value_path)
+      if (raw !== undefined && raw !== null) b.unique.add(JSON.stringify(raw))
+      const n = numericValue(raw)
+      if (n === undefined) continue
+      b.sum += n
+      b.max = b.max === null ? n : Math.max(b.max, n)
+      b.latest = n
     }
-    b.count += 1
-    if (meter.value_path === null) continue
-    const raw = valueAt(e.data, meter.value_path)
-    if (raw !== undefined && raw !== null) b.unique.add(JSON.stringify(raw))
-    const n = numericValue(raw)
-    if (n === undefined) continue
-    b.sum += n
-    b.max = b.max === null ? n : Math.max(b.max, n)
-    b.latest = n
   }
   const value = (b: Bucket): number | null => {
     switch (meter.aggregation) {
@@ -175,17 +191,19 @@ export const aggregate = (
         return b.latest
     }
   }
-  return [...buckets.entries()]
-    .sort(([ka, a], [kb, b]) => a.start - b.start || (ka < kb ? -1 : ka > kb ? 1 : 0))
-    .map(
-      ([, b]) =>
-        new UsageRow({
-          window_start: DateTime.unsafeMake(b.start),
-          window_end: DateTime.unsafeMake(b.end),
-          group: b.group,
-          value: value(b)
-        })
-    )
+  const rows = (): ReadonlyArray<UsageRow> =>
+    [...buckets.entries()]
+      .sort(([ka, a], [kb, b]) => a.start - b.start || (ka < kb ? -1 : ka > kb ? 1 : 0))
+      .map(
+        ([, b]) =>
+          new UsageRow({
+            window_start: DateTime.unsafeMake(b.start),
+            window_end: DateTime.unsafeMake(b.end),
+            group: b.group,
+            value: value(b)
+          })
+      )
+  return { add, rows }
 }
 
 /** Rows a usage answer may hold at most (re-exported for the service). */

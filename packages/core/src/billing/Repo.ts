@@ -84,6 +84,12 @@ export const EventRow = Schema.Struct({
 /** @see EventRow */
 export type EventRow = typeof EventRow.Type
 
+/** Where a page of `scanEvents` ends: the last event's time and id (events are ordered by both). */
+export interface EventCursor {
+  readonly at: DateTime.Utc
+  readonly id: string
+}
+
 /** A `billing_invoices` row. */
 export const InvoiceRow = Schema.Struct({
   id: InvoiceId,
@@ -381,15 +387,28 @@ const eventQueries = ({ events, span, sql }: Kit) => ({
     ),
   /**
    * Events of `type` with `from ≤ time < to` (optionally of one subject),
-   * oldest first, at most `limit`.
+   * oldest first (by time, then id), at most `limit`; with `after`, only
+   * those past that cursor (keyset paging, as the period close reads).
    */
-  scanEvents: (type: string, from: DateTime.Utc, to: DateTime.Utc, subject: string | undefined, limit: number) =>
+  scanEvents: (
+    type: string,
+    from: DateTime.Utc,
+    to: DateTime.Utc,
+    subject: string | undefined,
+    limit: number,
+    after?: EventCursor
+  ) =>
     Effect.flatMap(
       tid,
       (t) => sql`SELECT id, subject, occurred_at, data FROM billing_usage_events
             WHERE tenant_id = ${t} AND type = ${type}
               AND occurred_at >= ${instant(from)} AND occurred_at < ${instant(to)}
               ${subject === undefined ? sql`` : sql`AND subject = ${subject}`}
+              ${
+                after === undefined
+                  ? sql``
+                  : sql`AND (occurred_at > ${instant(after.at)} OR (occurred_at = ${instant(after.at)} AND id > ${after.id}))`
+              }
             ORDER BY occurred_at, id LIMIT ${limit}`
     ).pipe(Effect.flatMap(events), span("scanEvents"))
 })
