@@ -135,7 +135,15 @@ export {
 export { formatAmount as formatInvoiceAmount, renderInvoicePdf } from "./billing/InvoicePdf.js"
 export { computeInvoice, formatInvoiceNumber, MAX_LISTED_INVOICES } from "./billing/Invoices.js"
 export { eventDigest } from "./billing/Metering.js"
-export { aggregate, measureProblem, numericValue, valueAt, windowEnd, windowStart } from "./billing/Meters.js"
+export {
+  aggregate,
+  makeAggregator,
+  measureProblem,
+  numericValue,
+  valueAt,
+  windowEnd,
+  windowStart
+} from "./billing/Meters.js"
 export { BILLING_TENANT_TABLES, billingMigrations } from "./billing/Migrations.js"
 export { paymentProviderLayer, paymentsConfig } from "./billing/PaymentConfig.js"
 export { manualProvider, PaymentProvider, type PaymentProviderService } from "./billing/PaymentProvider.js"
