@@ -23,7 +23,6 @@
  * invoices, each with the expected usage quantity. Writes
  * docs/benchmarks.md "Billing: month close".
  */
-import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { writeSection } from "./report.mjs"
