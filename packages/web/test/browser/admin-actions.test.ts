@@ -15,6 +15,7 @@ import { call, loginToken, TEST_PASSWORD, testServer } from "@signet/server/test
 import { Effect, Layer } from "effect"
 import { generate } from "otplib"
 import {
+  adminSignInWithMfa,
   axeViolations,
   BrowserLive,
   browserAvailable,
@@ -45,32 +46,6 @@ const enrolBeacon = (code: string) =>
   call("POST", "/api/v1/beacon/enroll", {
     auth: false,
     body: { code, alg: "ES256", public_jwk: beaconJwk(), firmware_version: "1.0.0" }
-  })
-
-/**
- * Enrols TOTP for the tenant's admin over REST, then signs the admin in
- * through the login page with a recovery code: sensitive admin actions
- * (setting a password, resetting MFA, editing settings) need an MFA
- * verification within `auth.step_up_minutes`.
- */
-const adminSignInWithMfa = (t: TestPage, slug: string) =>
-  Effect.gen(function* () {
-    const base = `/api/v1/tenants/${slug}`
-    const token = yield* loginToken(slug, `admin@${slug}.example.edu`)
-    const enrol = yield* call("POST", `${base}/me/mfa/totp`, { auth: token, body: { password: TEST_PASSWORD } })
-    const code = yield* Effect.promise(() => generate({ secret: enrol.body.secret }))
-    const confirmed = yield* call("POST", `${base}/me/mfa/totp/confirm`, { auth: token, body: { code } })
-    const recovery = confirmed.body.recovery_codes[0] as string
-    yield* step(async () => {
-      await t.page.goto(`/t/${slug}/login`)
-      await t.page.getByLabel(/E-mail or username/).fill(`admin@${slug}.example.edu`)
-      await t.page.getByLabel(/^Password/).fill(TEST_PASSWORD)
-      await t.page.getByRole("button", { name: "Sign in", exact: true }).click()
-      await t.page.getByRole("button", { name: "Use a recovery code instead" }).click()
-      await t.page.getByLabel("Recovery code").fill(recovery)
-      await t.page.getByRole("button", { name: "Verify" }).click()
-      await t.page.waitForURL((u) => !u.pathname.endsWith("/login"), { timeout: 30_000 })
-    })
   })
 
 /** The common end of every test: axe finds nothing, nothing left the server, no page error. */

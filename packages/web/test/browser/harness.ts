@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url"
 import { call, loginToken, onboardTenant, TEST_PASSWORD, TestServer } from "@signet/server/testing"
 import axe from "axe-core"
 import { Context, Effect, Layer, type Scope } from "effect"
+import { generate } from "otplib"
 import { type BrowserContext, chromium, type Page, type Browser as PwBrowser } from "playwright-core"
 
 /** The Chromium binary the suites drive. */
@@ -209,4 +210,30 @@ export const schoolDay = (slug: string) =>
     /** The teacher's current QR code of the course (code, payload, step). */
     const qr = Effect.map(get(`/courses/${course.id}/qr`, tTeacher), (r) => r.body)
     return { T, admin, post, get, school, s1, s2, s3, teacher, group, course, tTeacher, qr }
+  })
+
+/**
+ * Enrols TOTP for the tenant's admin over REST, then signs the admin in
+ * through the login page with a recovery code: sensitive admin actions
+ * (setting a password, resetting MFA, editing settings) need an MFA
+ * verification within `auth.step_up_minutes`.
+ */
+export const adminSignInWithMfa = (t: TestPage, slug: string) =>
+  Effect.gen(function* () {
+    const base = `/api/v1/tenants/${slug}`
+    const token = yield* loginToken(slug, `admin@${slug}.example.edu`)
+    const enrol = yield* call("POST", `${base}/me/mfa/totp`, { auth: token, body: { password: TEST_PASSWORD } })
+    const code = yield* Effect.promise(() => generate({ secret: enrol.body.secret }))
+    const confirmed = yield* call("POST", `${base}/me/mfa/totp/confirm`, { auth: token, body: { code } })
+    const recovery = confirmed.body.recovery_codes[0] as string
+    yield* step(async () => {
+      await t.page.goto(`/t/${slug}/login`)
+      await t.page.getByLabel(/E-mail or username/).fill(`admin@${slug}.example.edu`)
+      await t.page.getByLabel(/^Password/).fill(TEST_PASSWORD)
+      await t.page.getByRole("button", { name: "Sign in", exact: true }).click()
+      await t.page.getByRole("button", { name: "Use a recovery code instead" }).click()
+      await t.page.getByLabel("Recovery code").fill(recovery)
+      await t.page.getByRole("button", { name: "Verify" }).click()
+      await t.page.waitForURL((u) => !u.pathname.endsWith("/login"), { timeout: 30_000 })
+    })
   })

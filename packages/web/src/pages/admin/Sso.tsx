@@ -6,7 +6,8 @@
  * first sign-in or only admitting existing ones, optionally "SSO only".
  * Listed (never the secret), deleted after an inline confirmation. The URL
  * to register at the provider is shown. The server validates everything
- * (`sso:write`).
+ * (`sso:write`). Below, the tenant-wide "SSO only" policy and its
+ * break-glass accounts (`SsoPolicy.tsx`).
  *
  * @module
  */
@@ -17,6 +18,7 @@ import { Redacted } from "effect"
 import { call } from "../../app/api.js"
 import { useT } from "../../app/i18n.js"
 import { ErrorNote, Frame, Loading, useLoad } from "../../app/ui.js"
+import { SsoPolicySection } from "./SsoPolicy.js"
 import { ActionNotes, DeleteWithConfirm, field, Section, TableWrap, useAction } from "./shared.js"
 
 const lines = (text: string) =>
@@ -258,6 +260,7 @@ export const Sso = ({ slug, user }: { slug: string; user: User }) => {
       </Section>
       <AddForm slug={slug} protocol="oidc" existing={list.data ?? []} onDone={list.reload} />
       <AddForm slug={slug} protocol="saml" existing={list.data ?? []} onDone={list.reload} />
+      <SsoPolicySection slug={slug} />
     </Frame>
   )
 }

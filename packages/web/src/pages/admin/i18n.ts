@@ -1,12 +1,14 @@
 import { adminInvoices } from "./i18n-billing-invoices.js"
 import { adminCards } from "./i18n-cards.js"
 import { adminSso } from "./i18n-sso.js"
+import { adminSsoPolicy } from "./i18n-sso-policy.js"
 import { adminTimeline } from "./i18n-timeline.js"
 
 /** Strings of the admin pages (i18next namespace `admin`), English and French (issue 17). */
 export const admin = {
   en: {
     ...adminSso.en,
+    ...adminSsoPolicy.en,
     ...adminTimeline.en,
     ...adminCards.en,
     ...adminInvoices.en,
@@ -294,6 +296,7 @@ export const admin = {
   },
   fr: {
     ...adminSso.fr,
+    ...adminSsoPolicy.fr,
     ...adminTimeline.fr,
     ...adminCards.fr,
     ...adminInvoices.fr,
