@@ -24,16 +24,16 @@
 import {
   CarbonTotal,
   CarbonTotals,
-  type CarbonTotalsQuery,
-  type CreateFootprint,
+  CarbonTotalsQuery,
+  CreateFootprint,
   FootprintId,
   MAX_FOOTPRINTS_PER_TARGET,
-  type UpdateFootprint
+  UpdateFootprint
 } from "@signet/contracts/activities/Carbon"
 import type { ActivityPaging, Target } from "@signet/contracts/activities/Domain"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
 import { newId } from "@signet/contracts/kernel/Ids"
-import { DateTime, Effect, Option, Schema } from "effect"
+import { DateTime, Effect, Option, ParseResult, Schema } from "effect"
 import type { FootprintFields } from "./CarbonRepo.js"
 import { co2eKg } from "./CarbonUnits.js"
 import {
@@ -46,6 +46,20 @@ import {
   toPage,
   visibleFinder
 } from "./Kit.js"
+
+/**
+ * Decodes `input` with `schema` again inside core (an in-process embedder
+ * or the CLI may pass values no transport decoded): the first issue as a
+ * 400 on its field.
+ * @errors ValidationError
+ */
+const validate = <A, I>(schema: Schema.Schema<A, I>, input: unknown) =>
+  Schema.decodeUnknown(schema)(input).pipe(
+    Effect.mapError((e) => {
+      const issue = ParseResult.ArrayFormatter.formatErrorSync(e)[0]
+      return ValidationError.field(issue?.path.join(".") || "body", issue?.message ?? "is invalid")
+    })
+  )
 
 /** Checks a period: end on or after start. @errors ValidationError (period_end) */
 const checkPeriod = (start: string, end: string) =>
@@ -76,8 +90,9 @@ export const makeCarbon = ({ access, audit, events, inTx, repo }: ActivityDeps, 
    * Records a footprint on a visible target.
    * @errors TargetNotFound, UnitConversionError, ValidationError (period_end, `MAX_FOOTPRINTS_PER_TARGET`)
    */
-  const create = (input: CreateFootprint) =>
+  const create = (raw: CreateFootprint) =>
     Effect.gen(function* () {
+      const input = yield* validate(CreateFootprint, raw)
       const target = { target_type: input.target_type, target_id: input.target_id }
       yield* check(target)
       const fields = yield* withCo2e({
@@ -123,8 +138,9 @@ export const makeCarbon = ({ access, audit, events, inTx, repo }: ActivityDeps, 
    * Changes a footprint (its author or `activities:admin`); kg CO₂e is computed again.
    * @errors ActivityNotFound, Forbidden, UnitConversionError, ValidationError (period_end)
    */
-  const update = (id: string, patch: UpdateFootprint) =>
+  const update = (id: string, raw: UpdateFootprint) =>
     Effect.gen(function* () {
+      const patch = yield* validate(UpdateFootprint, raw)
       const row = yield* findVisible(id)
       yield* requireAuthorOrAdmin(access, row.author_id)
       const fields = yield* withCo2e({
@@ -167,8 +183,9 @@ export const makeCarbon = ({ access, audit, events, inTx, repo }: ActivityDeps, 
    * keeping periods within [`from`, `to`] when given.
    * @errors TargetNotFound, ValidationError (target_type/target_id alone, to before from)
    */
-  const totals = (query: CarbonTotalsQuery) =>
+  const totals = (raw: CarbonTotalsQuery) =>
     Effect.gen(function* () {
+      const query = yield* validate(CarbonTotalsQuery, raw)
       if ((query.target_type === undefined) !== (query.target_id === undefined))
         return yield* ValidationError.field("target_id", "give target_type and target_id together, or neither")
       const target =
