@@ -81,31 +81,33 @@ describe("carbon units (issue 22, convert-units)", () => {
 
 for (const dialect of testDialects()) {
   layer(testCore(dialect), { timeout: 120_000 })(`Carbon footprints on ${dialect} (issue 22)`, (it) => {
-    it.effect("create computes co2e_kg from the converted quantity (2 MWh × 0.2 kg/kWh = 400 kg), audited and published", () =>
-      Effect.gen(function* () {
-        const w = yield* world("co2-create")
-        const before = yield* outboxCount("signet.activities.footprint.created")
-        const f = yield* A.createFootprint(footprint(w.school)).pipe(write, w.as(w.admin))
-        expect(f).toMatchObject({ scope: 2, unit: "MWh", factor_unit: "kWh", co2e_kg: 400, author_id: w.admin.id })
-        expect((yield* outboxCount("signet.activities.footprint.created")) - before).toBe(1)
-        expect(yield* A.getFootprint(f.id).pipe(read, w.as(w.teacher))).toMatchObject({ id: f.id, co2e_kg: 400 })
-        const miles = yield* A.createFootprint(
-          footprint(w.school, {
-            scope: 3,
-            category: "transport",
-            quantity: 100,
-            unit: "mi",
-            factor_kg_per_unit: 0.17,
-            factor_unit: "km"
-          })
-        ).pipe(write, w.as(w.admin))
-        expect(miles.co2e_kg).toBeCloseTo(27.359, 3)
-        const updated = yield* A.updateFootprint(f.id, Schema.decodeUnknownSync(UpdateFootprint)({ quantity: 1 })).pipe(
-          write,
-          w.as(w.admin)
-        )
-        expect(updated.co2e_kg).toBe(200)
-      })
+    it.effect(
+      "create computes co2e_kg from the converted quantity (2 MWh × 0.2 kg/kWh = 400 kg), audited and published",
+      () =>
+        Effect.gen(function* () {
+          const w = yield* world("co2-create")
+          const before = yield* outboxCount("signet.activities.footprint.created")
+          const f = yield* A.createFootprint(footprint(w.school)).pipe(write, w.as(w.admin))
+          expect(f).toMatchObject({ scope: 2, unit: "MWh", factor_unit: "kWh", co2e_kg: 400, author_id: w.admin.id })
+          expect((yield* outboxCount("signet.activities.footprint.created")) - before).toBe(1)
+          expect(yield* A.getFootprint(f.id).pipe(read, w.as(w.teacher))).toMatchObject({ id: f.id, co2e_kg: 400 })
+          const miles = yield* A.createFootprint(
+            footprint(w.school, {
+              scope: 3,
+              category: "transport",
+              quantity: 100,
+              unit: "mi",
+              factor_kg_per_unit: 0.17,
+              factor_unit: "km"
+            })
+          ).pipe(write, w.as(w.admin))
+          expect(miles.co2e_kg).toBeCloseTo(27.359, 3)
+          const updated = yield* A.updateFootprint(
+            f.id,
+            Schema.decodeUnknownSync(UpdateFootprint)({ quantity: 1 })
+          ).pipe(write, w.as(w.admin))
+          expect(updated.co2e_kg).toBe(200)
+        })
     )
 
     it.effect("an incompatible unit (kWh vs km) is a 400 UnitConversionError and nothing is written", () =>

@@ -40,7 +40,15 @@ for (const dialect of testDialects()) {
           expect(made.body).toMatchObject({ co2e_kg: 25, scope: 3, category: "transport" })
           const energy = yield* call("POST", `${C}/footprints`, {
             auth: admin,
-            body: { ...body, scope: 2, category: "energy", quantity: 1.5, unit: "MWh", factor_kg_per_unit: 0.2, factor_unit: "kWh" }
+            body: {
+              ...body,
+              scope: 2,
+              category: "energy",
+              quantity: 1.5,
+              unit: "MWh",
+              factor_kg_per_unit: 0.2,
+              factor_unit: "kWh"
+            }
           })
           expect(energy.body.co2e_kg).toBe(300)
 

@@ -337,13 +337,15 @@ for (const dialect of testDialects()) {
             (yield* Effect.flip(rpc.RestoreActivity({ kind: "notes", id: tenants[1]!.ids.deletednote! })))._tag
           ).toBe("ActivityNotFound")
           expect(
-            (yield* Effect.flip(rpc.RestoreActivity({ kind: "footprints", id: tenants[1]!.ids.deletedfootprint! })))._tag
+            (yield* Effect.flip(rpc.RestoreActivity({ kind: "footprints", id: tenants[1]!.ids.deletedfootprint! })))
+              ._tag
           ).toBe("ActivityNotFound")
           expect((yield* Effect.flip(rpc.GetFootprint({ id: tenants[2]!.ids.footprint! })))._tag).toBe(
             "ActivityNotFound"
           )
           expect(
-            (yield* Effect.flip(rpc.GetCarbonTotals({ target_type: "school", target_id: tenants[1]!.ids.school! })))._tag
+            (yield* Effect.flip(rpc.GetCarbonTotals({ target_type: "school", target_id: tenants[1]!.ids.school! })))
+              ._tag
           ).toBe("TargetNotFound")
           expect((yield* Effect.flip(rpc.DeleteFootprint({ id: tenants[1]!.ids.footprint! })))._tag).toBe(
             "ActivityNotFound"

@@ -109,7 +109,11 @@ const restore = Command.make(
         Console.log(`restored ${o.kind} ${o.id}`)
       )
     )
-).pipe(Command.withDescription("Restore a soft-deleted note, task, call log, event, attachment or carbon footprint (audited)."))
+).pipe(
+  Command.withDescription(
+    "Restore a soft-deleted note, task, call log, event, attachment or carbon footprint (audited)."
+  )
+)
 
 /** `signet activity`: search across notes, tasks, events, calls and reviews; restore a soft-deleted activity (issue 22). */
 export const activity = Command.make("activity").pipe(

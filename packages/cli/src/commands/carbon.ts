@@ -104,7 +104,10 @@ const totals = Command.make(
     tenant: tenantOpt,
     targetType: targetType.pipe(Options.optional),
     targetId: targetId.pipe(Options.optional),
-    from: Options.text("from").pipe(Options.withDescription("Periods starting on or after (YYYY-MM-DD)"), Options.optional),
+    from: Options.text("from").pipe(
+      Options.withDescription("Periods starting on or after (YYYY-MM-DD)"),
+      Options.optional
+    ),
     to: Options.text("to").pipe(Options.withDescription("Periods ending on or before (YYYY-MM-DD)"), Options.optional),
     json
   },

@@ -29,7 +29,10 @@ import { UserAuth } from "../kernel/Security.js"
 import { ActivityNotFound, ActivityPage, Target, TargetIdString, TargetNotFound, TargetType } from "./Domain.js"
 
 /** Branded carbon footprint id (UUIDv7). */
-export const FootprintId = Schema.UUID.pipe(Schema.brand("FootprintId"), Schema.annotations({ identifier: "FootprintId" }))
+export const FootprintId = Schema.UUID.pipe(
+  Schema.brand("FootprintId"),
+  Schema.annotations({ identifier: "FootprintId" })
+)
 /** @see FootprintId */
 export type FootprintId = typeof FootprintId.Type
 
@@ -242,7 +245,10 @@ export class CarbonApi extends HttpApiGroup.make("carbon")
   .addError(Forbidden)
   .middleware(UserAuth)
   .annotate(OpenApi.Title, "Carbon footprints")
-  .annotate(OpenApi.Description, "Carbon footprints of any entity (kg CO₂e) and their totals per scope and category.") {}
+  .annotate(
+    OpenApi.Description,
+    "Carbon footprints of any entity (kg CO₂e) and their totals per scope and category."
+  ) {}
 
 const Errors = Schema.Union(ActivityNotFound, TargetNotFound, Forbidden, ValidationError, UnitConversionError, Conflict)
 const ById = { id: Schema.String }

@@ -194,7 +194,8 @@ export const makeCarbon = ({ access, audit, events, inTx, repo }: ActivityDeps, 
           : null
       const from = query.from ?? null
       const to = query.to ?? null
-      if (from !== null && to !== null && to < from) return yield* ValidationError.field("to", "must be on or after from")
+      if (from !== null && to !== null && to < from)
+        return yield* ValidationError.field("to", "must be on or after from")
       if (target !== null) yield* check(target)
       const rows = yield* inTx(repo.footprintTotals({ target, from, to }))
       const by_scope = { "1": 0, "2": 0, "3": 0 }
@@ -205,7 +206,9 @@ export const makeCarbon = ({ access, audit, events, inTx, repo }: ActivityDeps, 
         to,
         total_kg: grams(rows.reduce((s, r) => s + r.kg, 0)),
         by_scope: { "1": grams(by_scope["1"]), "2": grams(by_scope["2"]), "3": grams(by_scope["3"]) },
-        groups: rows.map((r) => new CarbonTotal({ scope: r.scope, category: r.category, co2e_kg: grams(r.kg), count: r.n }))
+        groups: rows.map(
+          (r) => new CarbonTotal({ scope: r.scope, category: r.category, co2e_kg: grams(r.kg), count: r.n })
+        )
       })
     }).pipe(Effect.withSpan("Activities.carbonTotals"))
 

@@ -27,7 +27,11 @@ const ALIASES: Record<string, string> = { t: "mt", tonne: "mt" }
 /** The library's symbol and measure of a caller's unit, or undefined when not accepted. */
 const resolve = (unit: string): { readonly abbr: string; readonly measure: string } | undefined => {
   const abbr = ALIASES[unit] ?? unit
-  const measure = FOOTPRINT_MEASURES.find((m) => convert().possibilities(m).includes(abbr as convert.Unit))
+  const measure = FOOTPRINT_MEASURES.find((m) =>
+    convert()
+      .possibilities(m)
+      .includes(abbr as convert.Unit)
+  )
   return measure === undefined ? undefined : { abbr, measure }
 }
 
@@ -49,7 +53,9 @@ export const convertQuantity = (quantity: number, unit: string, factorUnit: stri
         "incompatible_units",
         `cannot apply a factor per ${factorUnit} (${to.measure}) to a quantity in ${unit} (${from.measure})`
       )
-    return convert(quantity).from(from.abbr as convert.Unit).to(to.abbr as convert.Unit)
+    return convert(quantity)
+      .from(from.abbr as convert.Unit)
+      .to(to.abbr as convert.Unit)
   })
 
 /**

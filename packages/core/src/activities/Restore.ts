@@ -31,6 +31,7 @@
  */
 
 import { AttachmentId, MAX_ATTACHMENTS_PER_TARGET } from "@signet/contracts/activities/Attachments"
+import { FootprintId, MAX_FOOTPRINTS_PER_TARGET } from "@signet/contracts/activities/Carbon"
 import {
   ActivityRestored,
   MAX_NOTES_PER_TARGET,
@@ -40,7 +41,6 @@ import {
   type Target,
   TaskId
 } from "@signet/contracts/activities/Domain"
-import { FootprintId, MAX_FOOTPRINTS_PER_TARGET } from "@signet/contracts/activities/Carbon"
 import { CalendarEventId, CallLogId } from "@signet/contracts/activities/Schedule"
 import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
 import { Effect, Option, Schema } from "effect"
