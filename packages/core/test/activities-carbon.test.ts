@@ -9,7 +9,7 @@
 import { describe, expect, it, layer } from "@effect/vitest"
 import { CreateSchool } from "@signet/contracts/academics/Domain"
 import { CreateFootprint, UpdateFootprint } from "@signet/contracts/activities/Carbon"
-import { ActivitiesAdmin as A, Academics, type Actor, policyUse } from "@signet/core"
+import { ActivitiesAdmin as A, Academics, Access, type Actor, policyUse } from "@signet/core"
 import { convertQuantity } from "@signet/core/activities/CarbonUnits"
 import { testDialects } from "@signet/core/testing"
 import { Effect, Schema } from "effect"
@@ -185,6 +185,21 @@ for (const dialect of testDialects()) {
         const refused = yield* A.createFootprint(footprint(w.school)).pipe(write, w.as(w.teacher), Effect.flip)
         expect(refused._tag).toBe("Forbidden")
         expect((yield* A.listFootprints(w.school).pipe(read, w.as(w.teacher))).items).toEqual([])
+      })
+    )
+
+    it.effect("a footprint is in its target's timeline for holders of carbon:read, not for others", () =>
+      Effect.gen(function* () {
+        const w = yield* world("co2-timeline")
+        const f = yield* A.createFootprint(footprint(w.school)).pipe(write, w.as(w.admin))
+        const timeline = A.timeline(w.school).pipe(policyUse("activities:read"))
+        const seen = yield* timeline.pipe(w.as(w.teacher))
+        expect(seen.items.map((i) => (i._tag === "footprint" ? i.footprint.id : i._tag))).toEqual([f.id])
+        yield* Access.use((a) => a.setUserOverride(w.teacher.id as never, "carbon:read", "deny")).pipe(
+          policyUse("roles:write"),
+          inTenant(w.tenant)
+        )
+        expect((yield* timeline.pipe(w.as(w.teacher))).items).toEqual([])
       })
     )
 
