@@ -20,7 +20,8 @@
  * Default roles (`DEFAULT_ROLES`): admin (`*:*`) and manager
  * (`activities:*`) do everything; teacher reads and writes; user and
  * viewer read; student has no activities permission (notes and tasks about
- * students are staff records).
+ * students are staff records). Carbon footprints: admin and manager
+ * (`carbon:*`) everything; teacher, user and viewer `carbon:read`.
  *
  * @module
  */
