@@ -14,6 +14,7 @@ import { AccessCommand, AccessQuery } from "./access/Rpc.js"
 import { AccountsApi, AccountsSelfApi, InvitationsApi } from "./accounts/Api.js"
 import { AccountsAuthService, AccountsCommand } from "./accounts/Rpc.js"
 import { ActivitiesApi } from "./activities/Api.js"
+import { CarbonApi, CarbonCommand, CarbonQuery } from "./activities/Carbon.js"
 import { ActivitiesCommand, ActivitiesQuery } from "./activities/Rpc.js"
 import { AttendanceApi } from "./attendance/Api.js"
 import { AttendanceCommand, AttendanceQuery } from "./attendance/Rpc.js"
@@ -53,6 +54,7 @@ export * from "./accounts/Invitations.js"
 export * from "./accounts/Rpc.js"
 export * from "./activities/Api.js"
 export * from "./activities/Attachments.js"
+export * from "./activities/Carbon.js"
 export * from "./activities/Domain.js"
 export * from "./activities/Rpc.js"
 export * from "./activities/Schedule.js"
@@ -135,6 +137,7 @@ export class SignetApi extends HttpApi.make("signet")
   .add(BillingApi)
   .add(BillingWebhooksApi)
   .add(ActivitiesApi)
+  .add(CarbonApi)
   .add(ScimTokensApi)
   .add(OidcClientsApi)
   .annotate(OpenApi.Title, "Signet API")
@@ -169,7 +172,9 @@ export const SignetRpcs = TenantQuery.merge(
   SsoQuery.middleware(RpcTenantAuth),
   SsoCommand.middleware(RpcTenantAuth),
   ActivitiesQuery,
-  ActivitiesCommand
+  ActivitiesCommand,
+  CarbonQuery,
+  CarbonCommand
 )
 /** @see SignetRpcs */
 export type SignetRpcs = RpcGroup.Rpcs<typeof SignetRpcs>

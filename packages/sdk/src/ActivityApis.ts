@@ -170,7 +170,7 @@ export const activitiesApi = ({ call, callWith, path }: Session) => {
      * author or activities:admin): answers `{ kind, id }`; a live one fails
      * with `Conflict` (409), another tenant's with `ActivityNotFound`.
      */
-    restore: (kind: "notes" | "tasks" | "calls" | "events" | "attachments", id: string) =>
+    restore: (kind: "notes" | "tasks" | "calls" | "events" | "attachments" | "footprints", id: string) =>
       call((r) => r.activities.restoreActivity({ path: { ...path, kind, id } }))
   }
 }

@@ -40,6 +40,7 @@ import { AttendanceHttp } from "./http/Attendance.js"
 import { AuditHttp } from "./http/Audit.js"
 import { BeaconAuthLive, BeaconDeviceHttp, BeaconsHttp } from "./http/Beacon.js"
 import { BillingHttp, BillingPlatformHttp, BillingWebhooksHttp } from "./http/Billing.js"
+import { CarbonHttp } from "./http/Carbon.js"
 import { EventsHttp } from "./http/Events.js"
 import { ApiKeysHttp, AuthHttp, IntrospectionHttp, PlatformHttp, SessionHttp, UsersHttp } from "./http/Identity.js"
 import { OAuthCallbackHttp, OAuthProvidersHttp, OAuthSelfHttp } from "./http/OAuthBindings.js"
@@ -98,6 +99,7 @@ const apiRoutes = (config: ServerConfig) =>
       BillingHttp,
       BillingWebhooksHttp,
       ActivitiesHttp,
+      CarbonHttp,
       ScimTokensHttp
     ]),
     Layer.provide([OperatorAuthLive(config), UserAuthLive(config), BeaconAuthLive])

@@ -52,6 +52,7 @@ const KIND: Record<string, string> = {
   calls: "call",
   events: "event",
   attachments: "attachment",
+  footprints: "footprint",
   tokens: "scimtoken",
   // Issue 19 §1: …/oidc/clients/{clientId}.
   clients: "oidcclient"
@@ -167,6 +168,22 @@ for (const dialect of testDialects()) {
                 headers: { "content-type": "application/octet-stream" }
               }
             )).body
+            // Issue 22 "Carbon footprints": a live and a soft-deleted footprint on the school.
+            const carbon = {
+              ...onSchool,
+              scope: 2,
+              category: "energy",
+              quantity: 2,
+              unit: "MWh",
+              factor_kg_per_unit: 0.2,
+              factor_unit: "kWh",
+              factor_source: `Source ${n}`,
+              period_start: "2026-01-01",
+              period_end: "2026-01-31"
+            }
+            const footprint = yield* post("/activities/carbon/footprints", carbon)
+            const deletedFootprint = yield* post("/activities/carbon/footprints", carbon)
+            yield* call("DELETE", `${T}/activities/carbon/footprints/${deletedFootprint.id}`, { auth: token })
             // Issue 19 §1: a relying party of the tenant's OpenID Connect provider.
             const oidcClient = yield* post("/oidc/clients", {
               name: `RP ${n}`,
@@ -191,6 +208,8 @@ for (const dialect of testDialects()) {
               call: callLog.id,
               event: event.id,
               attachment: attachment.id,
+              footprint: footprint.id,
+              deletedfootprint: deletedFootprint.id,
               scimtoken: scimToken.scim_token.id
             }
             for (const [k, v] of Object.entries(ids)) if (typeof v !== "string") throw new Error(`fixture ${k}: ${v}`)
@@ -317,6 +336,20 @@ for (const dialect of testDialects()) {
           expect(
             (yield* Effect.flip(rpc.RestoreActivity({ kind: "notes", id: tenants[1]!.ids.deletednote! })))._tag
           ).toBe("ActivityNotFound")
+          expect(
+            (yield* Effect.flip(rpc.RestoreActivity({ kind: "footprints", id: tenants[1]!.ids.deletedfootprint! })))
+              ._tag
+          ).toBe("ActivityNotFound")
+          expect((yield* Effect.flip(rpc.GetFootprint({ id: tenants[2]!.ids.footprint! })))._tag).toBe(
+            "ActivityNotFound"
+          )
+          expect(
+            (yield* Effect.flip(rpc.GetCarbonTotals({ target_type: "school", target_id: tenants[1]!.ids.school! })))
+              ._tag
+          ).toBe("TargetNotFound")
+          expect((yield* Effect.flip(rpc.DeleteFootprint({ id: tenants[1]!.ids.footprint! })))._tag).toBe(
+            "ActivityNotFound"
+          )
 
           // The victims' objects are as they were.
           for (const t of tenants) {
@@ -339,6 +372,12 @@ for (const dialect of testDialects()) {
             expect((yield* get(`/activities/attachments/${t.ids.attachment}/content`)).text).toMatch(
               /^Attachment \d\n$/
             )
+            expect((yield* get(`/activities/carbon/footprints/${t.ids.footprint}`)).body).toMatchObject({
+              co2e_kg: 400,
+              factor_source: expect.stringMatching(/^Source \d$/)
+            })
+            expect((yield* get(`/activities/carbon/footprints/${t.ids.deletedfootprint}`)).status).toBe(404)
+            expect((yield* get(`/activities/carbon/totals`)).body.total_kg).toBe(400)
             const q = `target_type=school&target_id=${t.ids.school}`
             expect((yield* get(`/activities/reviews?${q}`)).body.items.map((r: { id: string }) => r.id)).toEqual([
               t.ids.review

@@ -7,7 +7,8 @@
  *   and events (`--kinds note,task`, one target with `--target-type` and
  *   `--target-id`, `--limit`, `--cursor`); best first.
  * - `restore <kind> <id> --tenant …`: brings back a soft-deleted note,
- *   task, call log, event or attachment (`kind`: notes, tasks, calls, events, attachments); a live
+ *   task, call log, event, attachment or carbon footprint (`kind`: notes, tasks, calls, events,
+ *   attachments, footprints); a live
  *   one is refused (409 over REST).
  *
  * Refusals answer as over REST: `signet: <message>`, exit code 1.
@@ -91,8 +92,9 @@ const restore = Command.make(
       ["tasks", "tasks"],
       ["calls", "calls"],
       ["events", "events"],
-      ["attachments", "attachments"]
-    ] as const).pipe(Args.withDescription("notes, tasks, calls, events or attachments")),
+      ["attachments", "attachments"],
+      ["footprints", "footprints"]
+    ] as const).pipe(Args.withDescription("notes, tasks, calls, events, attachments or footprints")),
     id: Args.text({ name: "id" }).pipe(Args.withDescription("The deleted activity's id"))
   },
   (o) =>
@@ -101,11 +103,17 @@ const restore = Command.make(
       Effect.zipRight(
         o.kind === "attachments"
           ? A.restoreAttachment(o.id).pipe(policyUse("attachments:write"), Effect.asVoid)
-          : A.restore(o.kind, o.id).pipe(policyUse("activities:write"), Effect.asVoid),
+          : o.kind === "footprints"
+            ? A.restoreFootprint(o.id).pipe(policyUse("carbon:write"), Effect.asVoid)
+            : A.restore(o.kind, o.id).pipe(policyUse("activities:write"), Effect.asVoid),
         Console.log(`restored ${o.kind} ${o.id}`)
       )
     )
-).pipe(Command.withDescription("Restore a soft-deleted note, task, call log, event or attachment (audited)."))
+).pipe(
+  Command.withDescription(
+    "Restore a soft-deleted note, task, call log, event, attachment or carbon footprint (audited)."
+  )
+)
 
 /** `signet activity`: search across notes, tasks, events, calls and reviews; restore a soft-deleted activity (issue 22). */
 export const activity = Command.make("activity").pipe(

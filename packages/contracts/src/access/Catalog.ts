@@ -88,6 +88,8 @@ export const corePermissions = {
   activities: ["read", "write", "admin"],
   /** Files on activity targets (issue 22 "Attachments"): list and download (`read`), upload and delete (`write`). */
   attachments: ["read", "write"],
+  /** Carbon footprints on activity targets (issue 22 "Carbon footprints"): lists and totals (`read`), record, change, delete, restore (`write`). */
+  carbon: ["read", "write"],
   /** Relying parties of the tenant's OpenID Connect provider (issue 19 §1). */
   oidc_clients: ["read", "write"],
   /**
@@ -172,6 +174,7 @@ export const DEFAULT_ROLES: ReadonlyArray<DefaultRole> = [
       "beacons:*",
       "activities:*",
       "attachments:*",
+      "carbon:*",
       "audit:read",
       "settings:read"
     ]
@@ -190,14 +193,15 @@ export const DEFAULT_ROLES: ReadonlyArray<DefaultRole> = [
       "activities:read",
       "activities:write",
       "attachments:read",
-      "attachments:write"
+      "attachments:write",
+      "carbon:read"
     ]
   },
   {
     name: "user",
     description: "A member of the organisation: reads the directory and academics",
     priority: 40,
-    permissions: ["users:read", "teams:read", "academics:read", "activities:read", "attachments:read"]
+    permissions: ["users:read", "teams:read", "academics:read", "activities:read", "attachments:read", "carbon:read"]
   },
   {
     name: "student",

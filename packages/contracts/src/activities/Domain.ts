@@ -373,10 +373,10 @@ export class TargetNotFound extends Schema.TaggedError<TargetNotFound>()(
 /**
  * Kinds of soft-deleted activities that can be restored, as their path
  * segment (`POST …/activities/{kind}/{id}/restore`; issue 22 "soft delete
- * and restore"). Restoring an attachment needs `attachments:write`, the
- * others `activities:write`.
+ * and restore"). Restoring an attachment needs `attachments:write`, a
+ * carbon footprint `carbon:write`, the others `activities:write`.
  */
-export const RestorableKind = Schema.Literal("notes", "tasks", "calls", "events", "attachments")
+export const RestorableKind = Schema.Literal("notes", "tasks", "calls", "events", "attachments", "footprints")
 /** @see RestorableKind */
 export type RestorableKind = typeof RestorableKind.Type
 

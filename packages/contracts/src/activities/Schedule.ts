@@ -20,6 +20,7 @@
 import { Schema } from "effect"
 import { UserId } from "../kernel/Ids.js"
 import { ActivityAttachment } from "./Attachments.js"
+import { CarbonFootprint } from "./Carbon.js"
 import { ActivityPage, Note, NoteId, Review, Target, Task, TimeZoneName } from "./Domain.js"
 
 /** Branded call log id (UUIDv7). */
@@ -201,8 +202,9 @@ export class OccurrenceList extends Schema.Class<OccurrenceList>("OccurrenceList
 
 /**
  * One timeline entry: a note, a task, a review, a call log, a calendar
- * event or an attachment (its latest version; only for callers holding
- * `attachments:read`), tagged by `_tag`.
+ * event, an attachment (its latest version; only for callers holding
+ * `attachments:read`) or a carbon footprint (only for callers holding
+ * `carbon:read`), tagged by `_tag`.
  */
 export const TimelineItem = Schema.Union(
   Schema.TaggedStruct("note", { at: Schema.DateTimeUtc, note: Note }),
@@ -210,7 +212,8 @@ export const TimelineItem = Schema.Union(
   Schema.TaggedStruct("review", { at: Schema.DateTimeUtc, review: Review }),
   Schema.TaggedStruct("call", { at: Schema.DateTimeUtc, call: CallLog }),
   Schema.TaggedStruct("event", { at: Schema.DateTimeUtc, event: CalendarEvent }),
-  Schema.TaggedStruct("attachment", { at: Schema.DateTimeUtc, attachment: ActivityAttachment })
+  Schema.TaggedStruct("attachment", { at: Schema.DateTimeUtc, attachment: ActivityAttachment }),
+  Schema.TaggedStruct("footprint", { at: Schema.DateTimeUtc, footprint: CarbonFootprint })
 ).annotations({ identifier: "TimelineItem" })
 /** @see TimelineItem */
 export type TimelineItem = typeof TimelineItem.Type

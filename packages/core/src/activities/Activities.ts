@@ -20,8 +20,11 @@
  * Full-text search across notes, tasks, events, calls and reviews (`Search.ts`,
  * `SearchRepo.ts`, migration 0004 in `SearchMigration.ts`).
  *
- * Not yet: carbon footprints, channel configs, task recurrence, restore of
- * soft-deleted activities.
+ * Carbon footprints (`Carbon.ts`, `CarbonUnits.ts`, `CarbonRepo.ts`,
+ * migration 0008 in `CarbonMigration.ts`): kg CO₂e computed through a unit
+ * library, totals per target and tenant; `carbon:read|write` on the facade.
+ *
+ * Not yet: channel configs.
  *
  * @module
  */
@@ -38,6 +41,7 @@ import { AttachmentStore } from "./AttachmentStore.js"
 import { makeAttachments } from "./Attachments.js"
 import { makeCalendarEvents } from "./CalendarEvents.js"
 import { makeCalls } from "./Calls.js"
+import { makeCarbon } from "./Carbon.js"
 import type { Owners } from "./Kit.js"
 import { makeNotes } from "./Notes.js"
 import { makeOccurrences } from "./Occurrences.js"
@@ -52,7 +56,7 @@ import { makeTimeline } from "./Timeline.js"
 
 export type { ListTasks } from "./Tasks.js"
 
-/** Notes, tasks, reviews, call logs, calendar events, attachments, timelines of any target and full-text search; see the module comment. */
+/** Notes, tasks, reviews, call logs, calendar events, attachments, carbon footprints, timelines of any target and full-text search; see the module comment. */
 export class Activities extends Effect.Service<Activities>()("Signet/Activities", {
   effect: Effect.gen(function* () {
     const repo = yield* ActivitiesRepo
@@ -77,6 +81,7 @@ export class Activities extends Effect.Service<Activities>()("Signet/Activities"
     const calls = makeCalls(deps, targets.check)
     const calendar = { ...makeCalendarEvents(deps, targets.check), ...makeOccurrences(deps, targets.check) }
     const attachments = makeAttachments(deps, store, targets.check)
+    const carbon = makeCarbon(deps, targets.check)
     const { timeline } = makeTimeline(deps, targets.check)
     const { remindDue, remindAllTenants, remindersJob } = makeReminders(deps)
     const reminders = {
@@ -95,6 +100,7 @@ export class Activities extends Effect.Service<Activities>()("Signet/Activities"
       calls,
       calendar,
       attachments,
+      carbon,
       timeline,
       reminders,
       search,

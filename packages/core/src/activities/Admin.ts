@@ -9,6 +9,8 @@
  * | register a custom target type | `activities:admin` |
  * | list attachments, their versions, download | `attachments:read` |
  * | upload an attachment or a new version, delete one | `attachments:write` |
+ * | list carbon footprints, one footprint, totals per target or tenant | `carbon:read` |
+ * | record, change, delete, restore a carbon footprint | `carbon:write` |
  *
  * Beyond the permission, every operation needs the target to be visible to
  * the caller through its owning module (`Targets.ts`), and changing or
@@ -18,12 +20,14 @@
  * Default roles (`DEFAULT_ROLES`): admin (`*:*`) and manager
  * (`activities:*`) do everything; teacher reads and writes; user and
  * viewer read; student has no activities permission (notes and tasks about
- * students are staff records).
+ * students are staff records). Carbon footprints: admin and manager
+ * (`carbon:*`) everything; teacher, user and viewer `carbon:read`.
  *
  * @module
  */
 
 import type { UploadAttachmentQuery } from "@signet/contracts/activities/Attachments"
+import type { CarbonTotalsQuery, CreateFootprint, UpdateFootprint } from "@signet/contracts/activities/Carbon"
 import type {
   ActivityPaging,
   CreateNote,
@@ -52,6 +56,8 @@ const write = policyRequire("activities", "write")
 const admin = policyRequire("activities", "admin")
 const readFiles = policyRequire("attachments", "read")
 const writeFiles = policyRequire("attachments", "write")
+const readCarbon = policyRequire("carbon", "read")
+const writeCarbon = policyRequire("carbon", "write")
 
 /** Activities operations; see the module comment for the permissions. */
 export const ActivitiesAdmin = {
@@ -174,12 +180,39 @@ export const ActivitiesAdmin = {
    * Attachments: {@link ActivitiesAdmin.restoreAttachment}.
    * @errors ActivityNotFound (also another tenant's or an invisible target's), Conflict (it is live), Forbidden, ValidationError (target limit)
    */
-  restore: (kind: Exclude<RestorableKind, "attachments">, id: string) =>
+  restore: (kind: Exclude<RestorableKind, "attachments" | "footprints">, id: string) =>
     write(Activities.use((a) => a.restore(kind, id))),
   /**
    * Restores a soft-deleted attachment with all its versions
    * (`attachments:write`; its author or `activities:admin`, as delete).
    * @errors ActivityNotFound, Conflict (it is live), Forbidden, ValidationError (target limit)
    */
-  restoreAttachment: (id: string) => writeFiles(Activities.use((a) => a.restore("attachments", id)))
+  restoreAttachment: (id: string) => writeFiles(Activities.use((a) => a.restore("attachments", id))),
+
+  /**
+   * Records a carbon footprint on a target (issue 22 "Carbon footprints"):
+   * `co2e_kg` = quantity converted into the factor's unit × factor (kg CO₂e).
+   * @errors TargetNotFound, UnitConversionError (unknown or incompatible units), ValidationError (period)
+   */
+  createFootprint: (input: CreateFootprint) => writeCarbon(Activities.use((a) => a.carbon.create(input))),
+  /** A target's carbon footprints, newest first. @errors TargetNotFound, ValidationError */
+  listFootprints: (target: Target, page: ActivityPaging = {}) =>
+    readCarbon(Activities.use((a) => a.carbon.list(target, page))),
+  /** One carbon footprint. @errors ActivityNotFound */
+  getFootprint: (id: string) => readCarbon(Activities.use((a) => a.carbon.get(id))),
+  /** Changes a footprint; `co2e_kg` computed again. @errors ActivityNotFound, Forbidden, UnitConversionError, ValidationError */
+  updateFootprint: (id: string, patch: UpdateFootprint) =>
+    writeCarbon(Activities.use((a) => a.carbon.update(id, patch))),
+  /** Soft-deletes a footprint. @errors ActivityNotFound, Forbidden */
+  deleteFootprint: (id: string) => writeCarbon(Activities.use((a) => a.carbon.remove(id))),
+  /**
+   * kg CO₂e by scope and category of a target or the whole tenant, within
+   * [from, to] by period when given. @errors TargetNotFound, ValidationError
+   */
+  carbonTotals: (query: CarbonTotalsQuery = {}) => readCarbon(Activities.use((a) => a.carbon.totals(query))),
+  /**
+   * Restores a soft-deleted carbon footprint (`carbon:write`; its author or
+   * `activities:admin`). @errors ActivityNotFound, Conflict (it is live), Forbidden, ValidationError
+   */
+  restoreFootprint: (id: string) => writeCarbon(Activities.use((a) => a.restore("footprints", id)))
 } as const

@@ -34,6 +34,8 @@
  *   accent-folded text) with a GIN index on each of the three tables. See
  *   `SearchMigration.ts`. 0007 adds call-log summaries and review comments
  *   the same way.
+ * - `activity_carbon_footprints` (0008, `CarbonMigration.ts`): carbon
+ *   footprints on a target (soft delete).
  *
  * Targets are `(target_type, target_id)` — references by id to other
  * modules' entities, never foreign keys (ARCHITECTURE §1 "Module rule").
@@ -43,6 +45,7 @@
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { ddl, enableTenantRls, type ModuleMigrations } from "../kernel/Migrations.js"
+import { carbonFootprintsMigration } from "./CarbonMigration.js"
 import { searchCallsReviewsMigration, searchMigration } from "./SearchMigration.js"
 
 /** Every activities table (for RLS and tests). */
@@ -56,7 +59,8 @@ export const ACTIVITIES_TABLES = [
   "activity_event_attendees",
   "activity_attachment_blobs",
   "activity_attachments",
-  "activity_attachment_versions"
+  "activity_attachment_versions",
+  "activity_carbon_footprints"
 ] as const
 
 /** The tables of migration 0003 (attachments). */
@@ -247,6 +251,7 @@ export const activitiesMigrations: ModuleMigrations = {
       yield* sql.unsafe(`ALTER TABLE activity_tasks ADD COLUMN next_task_id ${t.uuid}`)
       yield* sql.unsafe(`ALTER TABLE activity_tasks ADD COLUMN remind_before INTEGER`)
     }),
-    "0007_search_calls_reviews": searchCallsReviewsMigration
+    "0007_search_calls_reviews": searchCallsReviewsMigration,
+    "0008_carbon_footprints": carbonFootprintsMigration
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Restore of soft-deleted activities (issue 22 "soft delete and restore"):
- * a deleted note, task, call log, calendar event or attachment becomes live
- * again.
+ * a deleted note, task, call log, calendar event, attachment or carbon
+ * footprint becomes live again.
  * Internal to `Activities.ts`.
  *
  * - **Who**: the same right as deleting it — its author or a holder of
@@ -15,7 +15,7 @@
  *   update is conditional on `deleted_at IS NOT NULL`); the loser gets 409.
  * - **Limits**: a restored note or task counts again toward its target's
  *   `MAX_NOTES_PER_TARGET` / `MAX_TASKS_PER_TARGET` (400 at the limit),
- *   calls, events and attachments toward theirs. A soft-deleted attachment
+ *   calls, events, attachments and footprints toward theirs. A soft-deleted attachment
  *   kept its versions and blobs, so restoring it stores nothing and the
  *   tenant's storage total does not change.
  * - **Retention**: the activities module purges no soft-deleted note, task,
@@ -31,6 +31,7 @@
  */
 
 import { AttachmentId, MAX_ATTACHMENTS_PER_TARGET } from "@signet/contracts/activities/Attachments"
+import { FootprintId, MAX_FOOTPRINTS_PER_TARGET } from "@signet/contracts/activities/Carbon"
 import {
   ActivityRestored,
   MAX_NOTES_PER_TARGET,
@@ -108,7 +109,8 @@ export const makeRestore = ({ access, audit, events, inTx, repo }: ActivityDeps,
     task: "tasks",
     call: "calls",
     event: "events",
-    attachment: "attachments"
+    attachment: "attachments",
+    footprint: "footprints"
   }
 
   /**
@@ -175,6 +177,18 @@ export const makeRestore = ({ access, audit, events, inTx, repo }: ActivityDeps,
             restore: (r) => orDie(repo.restoreAttachment(r.id)),
             count: (t) => orDie(repo.countAttachments(t)),
             max: MAX_ATTACHMENTS_PER_TARGET
+          },
+          id
+        )
+      case "footprints":
+        return restoreOne(
+          {
+            kind: "footprint",
+            isId: Schema.is(FootprintId),
+            find: (i, d) => orDie(repo.findFootprint(i, d)),
+            restore: (r) => orDie(repo.restoreFootprint(r.id)),
+            count: (t) => orDie(repo.countFootprints(t)),
+            max: MAX_FOOTPRINTS_PER_TARGET
           },
           id
         )

@@ -1,13 +1,14 @@
 /**
  * The timeline of a target (issue 22 "one timeline per target merging all
  * kinds in time order"; Twenty's and Frappe CRM's record timelines): its
- * live notes, tasks, reviews, call logs, calendar events and attachments,
- * newest first by creation (their UUIDv7 ids), one cursor across the six
- * kinds. Attachments appear only for callers holding `attachments:read`.
+ * live notes, tasks, reviews, call logs, calendar events, attachments and
+ * carbon footprints, newest first by creation (their UUIDv7 ids), one
+ * cursor across the seven kinds. Attachments appear only for callers holding `attachments:read`,
+ * carbon footprints only for callers holding `carbon:read`.
  * Internal to `Activities.ts`.
  *
  * Each page reads at most `limit + 1` rows of each kind (by the target's
- * index) and merges them, so a page costs six index range scans whatever
+ * index) and merges them, so a page costs seven index range scans whatever
  * the number of activities.
  *
  * @module
@@ -28,14 +29,16 @@ export const makeTimeline = ({ access, inTx, repo }: ActivityDeps, check: CheckT
       const { after, limit } = yield* paging(page)
       yield* check(target)
       const files = yield* access.checkActor(yield* CurrentActor, "attachments:read")
-      const [notes, tasks, reviews, calls, events, attachments] = yield* inTx(
+      const carbon = yield* access.checkActor(yield* CurrentActor, "carbon:read")
+      const [notes, tasks, reviews, calls, events, attachments, footprints] = yield* inTx(
         Effect.all([
           repo.listNotes(target, after, limit + 1),
           repo.listTasks({ target }, after, limit + 1),
           repo.listReviews(target, after, limit + 1),
           repo.listCalls(target, after, limit + 1),
           repo.listEvents(target, after, limit + 1),
-          files ? repo.listAttachments(target, after, limit + 1) : Effect.succeed([])
+          files ? repo.listAttachments(target, after, limit + 1) : Effect.succeed([]),
+          carbon ? repo.listFootprints(target, after, limit + 1) : Effect.succeed([])
         ])
       )
       // Merge by id (creation order); notes are rendered only once they are on the page.
@@ -51,6 +54,10 @@ export const makeTimeline = ({ access, inTx, repo }: ActivityDeps, check: CheckT
         ...attachments.map((a) => ({
           id: a.id,
           item: () => ({ _tag: "attachment", at: a.created_at, attachment: a }) as const
+        })),
+        ...footprints.map((f) => ({
+          id: f.id,
+          item: () => ({ _tag: "footprint", at: f.created_at, footprint: f }) as const
         }))
       ].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
       const items = merged.slice(0, limit)

@@ -3,7 +3,9 @@
  * call logs, calendar events, timelines, attachments) over
  * `ActivitiesAdmin` (core): reads need `activities:read`, changes
  * `activities:write`, custom target types `activities:admin`, attachments
- * `attachments:read|write` (downloads through `attachmentResponse`); targets,
+ * `attachments:read|write` (downloads through `attachmentResponse`), the
+ * restore of a carbon footprint `carbon:write` (its other operations are
+ * the `carbon` group, `Carbon.ts`); targets,
  * authorship and tenant are checked in core.
  *
  * @module
@@ -19,6 +21,7 @@ const write = policyUse("activities:write")
 const admin = policyUse("activities:admin")
 const readFiles = policyUse("attachments:read")
 const writeFiles = policyUse("attachments:write")
+const writeCarbon = policyUse("carbon:write")
 
 /** The target of a per-target query. */
 const target = (q: { readonly target_type: string; readonly target_id: string }) => ({
@@ -75,6 +78,8 @@ export const ActivitiesHttp = HttpApiBuilder.group(SignetApi, "activities", (h) 
     .handle("restoreActivity", ({ path }) =>
       path.kind === "attachments"
         ? asPrincipal(A.restoreAttachment(path.id).pipe(writeFiles))
-        : asPrincipal(A.restore(path.kind, path.id).pipe(write))
+        : path.kind === "footprints"
+          ? asPrincipal(A.restoreFootprint(path.id).pipe(writeCarbon))
+          : asPrincipal(A.restore(path.kind, path.id).pipe(write))
     )
 )

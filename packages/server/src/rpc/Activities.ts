@@ -11,6 +11,7 @@ import { asPrincipal } from "../Auth.js"
 const read = policyUse("activities:read")
 const write = policyUse("activities:write")
 const writeFiles = policyUse("attachments:write")
+const writeCarbon = policyUse("carbon:write")
 
 /** The target of a per-target query. */
 const target = (q: { readonly target_type: string; readonly target_id: string }) => ({
@@ -50,5 +51,7 @@ export const ActivitiesRpc = ActivitiesQuery.merge(ActivitiesCommand).toLayer({
   RestoreActivity: ({ id, kind }) =>
     kind === "attachments"
       ? asPrincipal(A.restoreAttachment(id).pipe(writeFiles))
-      : asPrincipal(A.restore(kind, id).pipe(write))
+      : kind === "footprints"
+        ? asPrincipal(A.restoreFootprint(id).pipe(writeCarbon))
+        : asPrincipal(A.restore(kind, id).pipe(write))
 })

@@ -11,6 +11,7 @@ import { AccountsRpc } from "./Accounts.js"
 import { ActivitiesRpc } from "./Activities.js"
 import { AttendanceRpc } from "./Attendance.js"
 import { BillingRpc } from "./Billing.js"
+import { CarbonRpc } from "./Carbon.js"
 import { IdentityRpc } from "./Identity.js"
 import { IntegrationsRpc } from "./Integrations.js"
 import { OAuthRpc } from "./OAuth.js"
@@ -32,5 +33,6 @@ export const RpcHandlers = (config: ServerConfig) =>
     OAuthRpc,
     SsoRpc,
     AccountsRpc(config),
-    ActivitiesRpc
+    ActivitiesRpc,
+    CarbonRpc
   )

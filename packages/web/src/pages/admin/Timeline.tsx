@@ -65,6 +65,8 @@ const whoAndWhat = (item: TimelineItem): { readonly id: string; readonly author:
       return { id: item.event.id, author: item.event.author_id }
     case "attachment":
       return { id: item.attachment.id, author: item.attachment.author_id }
+    case "footprint":
+      return { id: item.footprint.id, author: item.footprint.author_id }
   }
 }
 const authorOf = (item: TimelineItem) => whoAndWhat(item).author
@@ -166,6 +168,20 @@ const ItemBody = ({ slug, item, onChanged }: { slug: string; item: TimelineItem;
               size: Math.max(1, Math.round(item.attachment.size_bytes / 1024))
             })}
           </span>
+        </p>
+      )
+    case "footprint":
+      return (
+        <p>
+          {t("timeline.footprint", {
+            scope: item.footprint.scope,
+            category: item.footprint.category,
+            quantity: item.footprint.quantity,
+            unit: item.footprint.unit,
+            kg: item.footprint.co2e_kg,
+            from: item.footprint.period_start,
+            to: item.footprint.period_end
+          })}
         </p>
       )
   }

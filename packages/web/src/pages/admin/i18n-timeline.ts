@@ -22,9 +22,11 @@ export const adminTimeline = {
         review: "Review",
         call: "Call",
         event: "Event",
-        attachment: "File"
+        attachment: "File",
+        footprint: "Carbon"
       },
       by: "by {{who}}",
+      footprint: "scope {{scope}} · {{category}} · {{quantity}} {{unit}} → {{kg}} kg CO₂e ({{from}} – {{to}})",
       pinned: "Pinned",
       priority: { low: "Low priority", normal: "Normal priority", high: "High priority", urgent: "Urgent" },
       newNote: "Add a note",
@@ -68,9 +70,11 @@ export const adminTimeline = {
         review: "Évaluation",
         call: "Appel",
         event: "Événement",
-        attachment: "Fichier"
+        attachment: "Fichier",
+        footprint: "Carbone"
       },
       by: "par {{who}}",
+      footprint: "scope {{scope}} · {{category}} · {{quantity}} {{unit}} → {{kg}} kg CO₂e ({{from}} – {{to}})",
       pinned: "Épinglée",
       priority: { low: "Priorité basse", normal: "Priorité normale", high: "Priorité haute", urgent: "Urgent" },
       newNote: "Ajouter une note",
