@@ -117,6 +117,7 @@ const ROUTES = [
   ["GET", "/Users", (r: ScimRequest) => P.listUsers(r.query, r.base).pipe(read, Effect.map(ok))],
   ["POST", "/Users/.search", (r: ScimRequest) => search(P.listUsers)(r).pipe(read)],
   ["POST", "/Groups/.search", (r: ScimRequest) => search(P.listGroups)(r).pipe(teamsRead)],
+  ["POST", "/.search", (r: ScimRequest) => search(P.searchAll)(r).pipe(read, teamsRead)],
   ["GET", "/Me", noMe],
   ["POST", "/Me", noMe],
   ["PUT", "/Me", noMe],

@@ -15,6 +15,7 @@ const ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+const SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 
 /** A SCIM request with `token` (`application/scim+json` body). */
 const scim = (
@@ -406,6 +407,37 @@ for (const dialect of testDialects()) {
               schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
               count: "ten"
             }),
+            400,
+            "invalidValue"
+          )
+        })
+      )
+
+      it.effect("POST /.search pages users then groups as one list; sortBy across types is refused", () =>
+        Effect.gen(function* () {
+          yield* onboardTenant("scim-root")
+          const token = yield* scimToken("scim-root")
+          for (const u of ["a@school.example", "b@school.example"])
+            expect((yield* scim("POST", "scim-root", "/Users", token, entraUser(u))).status).toBe(201)
+          const group = { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Staff" }
+          expect((yield* scim("POST", "scim-root", "/Groups", token, group)).status).toBe(201)
+          const page = (startIndex: number, count: number) =>
+            scim("POST", "scim-root", "/.search", token, { schemas: [SEARCH], startIndex, count })
+          const first = yield* page(1, 2)
+          expect(first.status, first.text).toBe(200)
+          expect(first.body).toMatchObject({ totalResults: 3, startIndex: 1, itemsPerPage: 2 })
+          expect(first.body.Resources.map((r: any) => r.meta.resourceType)).toEqual(["User", "User"])
+          const second = yield* page(3, 2)
+          expect(second.body).toMatchObject({ totalResults: 3, itemsPerPage: 1 })
+          expect(second.body.Resources.map((r: any) => r.displayName)).toEqual(["Staff"])
+          // A filter applies to every type: only the group has this displayName.
+          const filtered = yield* scim("POST", "scim-root", "/.search", token, {
+            schemas: [SEARCH],
+            filter: 'displayName eq "Staff"'
+          })
+          expect(filtered.body.Resources.map((r: any) => r.meta.resourceType)).toEqual(["Group"])
+          expectScimError(
+            yield* scim("POST", "scim-root", "/.search", token, { schemas: [SEARCH], sortBy: "userName" }),
             400,
             "invalidValue"
           )

@@ -21,6 +21,7 @@
  * | `ScimProvisioning.createUser`, `replaceUser`, `patchUser` | `users:write` |
  * | `ScimProvisioning.deleteUser` | `users:delete` |
  * | `ScimProvisioning.listGroups`, `getGroup` | `teams:read` |
+ * | `ScimProvisioning.searchAll` | `users:read` and `teams:read` |
  * | `ScimProvisioning.createGroup`, `replaceGroup`, `patchGroup`, `deleteGroup` | `teams:write` and `teams:read` (they read the team back through access) |
  * | … on a student group (Signet's Group extension, `scim/GroupTargets.ts`) | in addition `academics:read` / `academics:write`, checked at run time |
  *
@@ -41,6 +42,7 @@ import { makeGroups } from "./scim/Groups.js"
 import type { ListQuery } from "./scim/Kit.js"
 import { scimError } from "./scim/Kit.js"
 import { ScimRepo } from "./scim/Repo.js"
+import { searchAll } from "./scim/SearchAll.js"
 import { makeTokens, SCIM_SCOPE, STUDENT_GROUP_SCOPE } from "./scim/Tokens.js"
 import { ScimOptions } from "./scim/UserInput.js"
 import { makeUsers } from "./scim/Users.js"
@@ -131,6 +133,24 @@ export const ScimProvisioning = {
   /** Deprovisions a user (`users:delete`). @errors ScimError 404, 412 */
   deleteUser: (id: string, base: string, ifMatch?: string) =>
     usersDelete(Scim.use((s) => s.users.remove(id, base, ifMatch))),
+  /**
+   * A ListResponse over users then groups (`POST /.search`, RFC 7644
+   * §3.4.3; `users:read` and `teams:read`; `scim/SearchAll.ts`).
+   * @errors ScimError 400 (`sortBy`, filter, paging)
+   */
+  searchAll: (q: ListQuery, base: string) =>
+    usersRead(
+      teamsRead(
+        Scim.use((s) =>
+          searchAll(
+            (uq, b) => s.users.list(uq, b),
+            (gq, b) => s.groups.list(gq, b),
+            q,
+            base
+          )
+        )
+      )
+    ),
   /** A ListResponse of groups (`teams:read`). @errors ScimError 400 */
   listGroups: (q: ListQuery, base: string) => teamsRead(Scim.use((s) => s.groups.list(q, base))),
   /** One group with its ETag (`teams:read`). @errors ScimError 404 */
