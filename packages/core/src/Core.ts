@@ -27,7 +27,9 @@ import { mailContentColumn } from "./accounts/MailQueue.js"
 import { accountsMigrations } from "./accounts/Migrations.js"
 import { Activities } from "./activities/Activities.js"
 import { AttachmentStore } from "./activities/AttachmentStore.js"
+import { ATTACHMENT_STORAGE_LIMIT } from "./activities/Attachments.js"
 import { activitiesMigrations } from "./activities/Migrations.js"
+import { ActivitiesRepo } from "./activities/Repo.js"
 import { courseAttendanceLayer } from "./attendance/AcademicsPorts.js"
 import { Attendance } from "./attendance/Attendance.js"
 import { attendanceMigrations, qrSecretColumn } from "./attendance/Migrations.js"
@@ -268,7 +270,8 @@ const onboarding = Layer.effect(
 
 /**
  * The `QuotaUsage` port (issue 20): what a tenant holds under each counted
- * limit, from identity's, beacons' and attendance's repositories, so
+ * limit, from identity's, beacons', attendance's and activities'
+ * (attachment storage) repositories, so
  * billing refuses a downgrade below it and reports usage.
  */
 const quotaUsage = Layer.effect(
@@ -277,7 +280,9 @@ const quotaUsage = Layer.effect(
     const users = yield* UsersRepo
     const beacons = yield* BeaconRepo
     const attendance = yield* AttendanceRepo
+    const activities = yield* ActivitiesRepo
     const counters: Record<string, Effect.Effect<number, never, CurrentTenant>> = {
+      [ATTACHMENT_STORAGE_LIMIT]: Effect.orDie(activities.storedBytes),
       "users.max": users.countLive,
       "beacons.max": beacons.countLive,
       "signatures.monthly": Effect.flatMap(DateTime.now, (now) =>
@@ -286,7 +291,9 @@ const quotaUsage = Layer.effect(
     }
     return { count: (limit: string) => counters[limit] ?? Effect.succeed(undefined) }
   })
-).pipe(Layer.provide(Layer.mergeAll(UsersRepo.Default, BeaconRepo.Default, AttendanceRepo.Default)))
+).pipe(
+  Layer.provide(Layer.mergeAll(UsersRepo.Default, BeaconRepo.Default, AttendanceRepo.Default, ActivitiesRepo.Default))
+)
 
 /** The module services, given a `SqlClient`, an `Envelope` and an `AttachmentStore`. */
 export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient | Envelope | AttachmentStore> =

@@ -10,10 +10,21 @@ import { describe, expect, it, layer } from "@effect/vitest"
 import { CreateSchool } from "@signet/contracts/academics/Domain"
 import { MAX_ACTIVITY_ATTACHMENT_BYTES, MAX_ATTACHMENT_VERSIONS } from "@signet/contracts/activities/Attachments"
 import { CreateNote } from "@signet/contracts/activities/Domain"
-import { ActivitiesAdmin as A, Academics, type Actor, Db, policyUse } from "@signet/core"
+import {
+  ActivitiesAdmin as A,
+  Academics,
+  type Actor,
+  BillingAdmin,
+  BillingPlatform,
+  CreateSubscription,
+  Db,
+  policyUse
+} from "@signet/core"
 import { sniffType, storedFilename } from "@signet/core/activities/AttachmentFiles"
+import { ATTACHMENT_STORAGE_LIMIT } from "@signet/core/activities/Attachments"
 import { testDialects } from "@signet/core/testing"
 import { Effect, Schema } from "effect"
+import { asOperator, planBody } from "./billing-support.js"
 import { inTenant, onboard, outboxCount, type TenantRef, testCore, user } from "./support.js"
 
 const bytes = (s: string) => new Uint8Array(Buffer.from(s, "latin1"))
@@ -243,6 +254,36 @@ for (const dialect of testDialects()) {
         )
         expect((yield* A.deleteAttachment(a.id).pipe(write, w.runOther, Effect.flip))._tag).toBe("Forbidden")
       })
+    )
+
+    it.effect(
+      "a plan's attachments.storage_bytes refuses an upload past it (402 QuotaExceeded, nothing stored); a known file is free",
+      () =>
+        Effect.gen(function* () {
+          const w = yield* world("att-quota")
+          yield* Effect.gen(function* () {
+            if ((yield* Effect.either(BillingPlatform.getPlan("att_tiny")))._tag === "Right") return
+            yield* BillingPlatform.createPlan(
+              planBody("att_tiny", 0, {
+                entitlements: { features: {}, limits: { [ATTACHMENT_STORAGE_LIMIT]: PDF.length + 4 } }
+              })
+            )
+          }).pipe(asOperator)
+          yield* BillingAdmin.createSubscription(
+            Schema.decodeUnknownSync(CreateSubscription)({ plan_code: "att_tiny" })
+          ).pipe(policyUse("billing:write"), inTenant(w.tenant))
+          yield* A.uploadAttachment({ ...w.school, filename: "a.pdf" }, PDF).pipe(write, w.run)
+          // The same bytes again: de-duplicated, no new storage, admitted.
+          yield* A.uploadAttachment({ ...w.school, filename: "copy.pdf" }, PDF).pipe(write, w.run)
+          const refused = yield* A.uploadAttachment({ ...w.school, filename: "b.png" }, PNG).pipe(
+            write,
+            w.run,
+            Effect.flip
+          )
+          expect(refused).toMatchObject({ _tag: "QuotaExceeded", limit: ATTACHMENT_STORAGE_LIMIT })
+          expect(yield* rows(w.tenant, "activity_attachments")).toBe(2)
+          expect(yield* rows(w.tenant, "activity_attachment_blobs")).toBe(1)
+        })
     )
   })
 }

@@ -14,7 +14,7 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
+import { Conflict, Forbidden, QuotaExceeded, ValidationError } from "../kernel/Errors.js"
 import { UserId } from "../kernel/Ids.js"
 import { UserAuth } from "../kernel/Security.js"
 import {
@@ -325,6 +325,8 @@ export class ActivitiesApi extends HttpApiGroup.make("activities")
   .addError(ValidationError)
   .addError(Conflict)
   .addError(Forbidden)
+  // 402 when a plan's limit (`attachments.storage_bytes`) refuses an upload (issue 20 quotas).
+  .addError(QuotaExceeded)
   .middleware(UserAuth)
   .annotate(OpenApi.Title, "Activities")
   .annotate(

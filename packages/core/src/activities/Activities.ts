@@ -37,6 +37,7 @@ import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { Identity } from "../identity/Users.js"
 import { tenantTx } from "../kernel/Database.js"
+import { Quotas } from "../kernel/Quotas.js"
 import { AttachmentStore } from "./AttachmentStore.js"
 import { makeAttachments } from "./Attachments.js"
 import { makeCalendarEvents } from "./CalendarEvents.js"
@@ -67,6 +68,7 @@ export class Activities extends Effect.Service<Activities>()("Signet/Activities"
     const ctx = yield* Effect.context<Owners>()
     const sql = yield* SqlClient.SqlClient
     const store = yield* AttachmentStore
+    const quotas = yield* Quotas
     const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
       tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql)) as Effect.Effect<
         A,
@@ -80,7 +82,7 @@ export class Activities extends Effect.Service<Activities>()("Signet/Activities"
     const reviews = makeReviews(deps, targets.check)
     const calls = makeCalls(deps, targets.check)
     const calendar = { ...makeCalendarEvents(deps, targets.check), ...makeOccurrences(deps, targets.check) }
-    const attachments = makeAttachments(deps, store, targets.check)
+    const attachments = makeAttachments(deps, store, targets.check, quotas)
     const carbon = makeCarbon(deps, targets.check)
     const { timeline } = makeTimeline(deps, targets.check)
     const { remindDue, remindAllTenants, remindersJob } = makeReminders(deps)

@@ -43,6 +43,7 @@ import type { AttachmentFile } from "../attendance/Attachments.js"
 import { type CheckedFile, checkFile } from "./AttachmentFiles.js"
 import type { VersionFields } from "./AttachmentRepo.js"
 import type { AttachmentStore } from "./AttachmentStore.js"
+import type { QuotasApi } from "../kernel/Quotas.js"
 import { sha256Hex } from "./AttachmentStore.js"
 import {
   type ActivityDeps,
@@ -57,6 +58,14 @@ import {
 } from "./Kit.js"
 
 /** The fields of a checked file's version row. */
+/**
+ * The plan limit on a tenant's attachment storage (issue 22 "plan quota";
+ * issue 20 entitlements): bytes of its distinct stored files, de-duplicated
+ * by hash, as `MAX_TENANT_ATTACHMENT_BYTES` counts them. A plan sets it in
+ * `entitlements.limits` (e.g. `{ "attachments.storage_bytes": 1073741824 }`).
+ */
+export const ATTACHMENT_STORAGE_LIMIT = "attachments.storage_bytes"
+
 const versionOf = (file: CheckedFile, sha256: string, author: string): VersionFields => ({
   filename: file.filename,
   content_type: file.content_type,
@@ -66,12 +75,14 @@ const versionOf = (file: CheckedFile, sha256: string, author: string): VersionFi
 })
 
 /** Blob bookkeeping of uploads: the tenant's blob of a file, and its removal when its write fails. */
-const blobOps = ({ inTx, repo }: ActivityDeps, store: AttachmentStore["Type"]) => {
+const blobOps = ({ inTx, repo }: ActivityDeps, store: AttachmentStore["Type"], quotas: QuotasApi) => {
   /**
    * Makes sure the tenant holds the blob of `file` (inside the caller's
    * transaction): nothing to do for a known hash, else the tenant's storage
-   * limit, the store, the blob row. Sets `wrote` when it wrote to the store.
-   * @errors AttachmentTooLarge (tenant_storage)
+   * limit, the plan's {@link ATTACHMENT_STORAGE_LIMIT} when it sets one
+   * (billing's quota port), the store, the blob row. Sets `wrote` when it
+   * wrote to the store.
+   * @errors AttachmentTooLarge (tenant_storage), QuotaExceeded (402: the plan's storage limit)
    */
   const ensureBlob = (file: CheckedFile, sha256: string, wrote: Ref.Ref<boolean>) =>
     Effect.gen(function* () {
@@ -84,6 +95,7 @@ const blobOps = ({ inTx, repo }: ActivityDeps, store: AttachmentStore["Type"]) =
           limit_bytes: MAX_TENANT_ATTACHMENT_BYTES,
           size_bytes: file.bytes.length
         })
+      yield* quotas.admit(ATTACHMENT_STORAGE_LIMIT, file.bytes.length, Effect.orDie(repo.storedBytes))
       const tenant = yield* CurrentTenant
       yield* store.put({ tenant_id: tenant.id, sha256 }, file.bytes)
       yield* Ref.set(wrote, true)
@@ -112,9 +124,14 @@ const blobOps = ({ inTx, repo }: ActivityDeps, store: AttachmentStore["Type"]) =
 }
 
 /** The attachment operations over `deps` and `store`; `check` is the target check of `Targets.ts`. */
-export const makeAttachments = (deps: ActivityDeps, store: AttachmentStore["Type"], check: CheckTarget) => {
+export const makeAttachments = (
+  deps: ActivityDeps,
+  store: AttachmentStore["Type"],
+  check: CheckTarget,
+  quotas: QuotasApi
+) => {
   const { access, audit, events, inTx, repo } = deps
-  const { ensureBlob, withBlob } = blobOps(deps, store)
+  const { ensureBlob, withBlob } = blobOps(deps, store, quotas)
 
   /** A live attachment whose target the caller can see. @errors ActivityNotFound */
   const findVisible = visibleFinder(inTx, check, "attachment", Schema.is(AttachmentId), repo.findAttachment)
