@@ -14,6 +14,7 @@ import { AccessCommand, AccessQuery } from "./access/Rpc.js"
 import { AccountsApi, AccountsSelfApi, InvitationsApi } from "./accounts/Api.js"
 import { AccountsAuthService, AccountsCommand } from "./accounts/Rpc.js"
 import { ActivitiesApi } from "./activities/Api.js"
+import { ChannelsApi, ChannelsCommand, ChannelsQuery } from "./activities/ChannelsApi.js"
 import { ActivitiesCommand, ActivitiesQuery } from "./activities/Rpc.js"
 import { AttendanceApi } from "./attendance/Api.js"
 import { AttendanceCommand, AttendanceQuery } from "./attendance/Rpc.js"
@@ -53,6 +54,8 @@ export * from "./accounts/Invitations.js"
 export * from "./accounts/Rpc.js"
 export * from "./activities/Api.js"
 export * from "./activities/Attachments.js"
+export * from "./activities/Channels.js"
+export * from "./activities/ChannelsApi.js"
 export * from "./activities/Domain.js"
 export * from "./activities/Rpc.js"
 export * from "./activities/Schedule.js"
@@ -135,6 +138,7 @@ export class SignetApi extends HttpApi.make("signet")
   .add(BillingApi)
   .add(BillingWebhooksApi)
   .add(ActivitiesApi)
+  .add(ChannelsApi)
   .add(ScimTokensApi)
   .add(OidcClientsApi)
   .annotate(OpenApi.Title, "Signet API")
@@ -169,7 +173,9 @@ export const SignetRpcs = TenantQuery.merge(
   SsoQuery.middleware(RpcTenantAuth),
   SsoCommand.middleware(RpcTenantAuth),
   ActivitiesQuery,
-  ActivitiesCommand
+  ActivitiesCommand,
+  ChannelsQuery,
+  ChannelsCommand
 )
 /** @see SignetRpcs */
 export type SignetRpcs = RpcGroup.Rpcs<typeof SignetRpcs>

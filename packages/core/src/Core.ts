@@ -27,7 +27,7 @@ import { mailContentColumn } from "./accounts/MailQueue.js"
 import { accountsMigrations } from "./accounts/Migrations.js"
 import { Activities } from "./activities/Activities.js"
 import { AttachmentStore } from "./activities/AttachmentStore.js"
-import { activitiesMigrations } from "./activities/Migrations.js"
+import { activitiesMigrations, channelCredentialsColumn } from "./activities/Migrations.js"
 import { courseAttendanceLayer } from "./attendance/AcademicsPorts.js"
 import { Attendance } from "./attendance/Attendance.js"
 import { attendanceMigrations, qrSecretColumn } from "./attendance/Migrations.js"
@@ -137,7 +137,8 @@ export const encryptedColumns: ReadonlyArray<EncryptedColumn> = [
   oauthRefreshTokenColumn,
   oauthVerifierColumn,
   ssoClientSecretColumn,
-  ssoVerifierColumn
+  ssoVerifierColumn,
+  channelCredentialsColumn
 ]
 
 /** Options of {@link layer}. */

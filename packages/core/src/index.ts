@@ -91,9 +91,11 @@ export { AccountGroups, type AccountUser, AccountUsers, type CardGroup, type Inv
 export * as MailTemplates from "./accounts/Templates.js"
 export { Activities, type ListTasks } from "./activities/Activities.js"
 export { ActivitiesAdmin } from "./activities/Admin.js"
+export { ChannelsAdmin } from "./activities/ChannelsAdmin.js"
+export { ChannelTargetPolicy, type ResolvedChannel, servesEvent } from "./activities/Channels.js"
 export { AttachmentStore, type BlobKey, sha256Hex } from "./activities/AttachmentStore.js"
 export { renderMarkdown } from "./activities/Markdown.js"
-export { ACTIVITIES_TABLES, activitiesMigrations } from "./activities/Migrations.js"
+export { ACTIVITIES_TABLES, activitiesMigrations, channelCredentialsColumn } from "./activities/Migrations.js"
 export { mentionTokens } from "./activities/Notes.js"
 export {
   AttendanceAdmin,

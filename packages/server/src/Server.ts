@@ -36,6 +36,7 @@ import { AcademicsHttp, CalendarHttp, TimetableSyncHttp } from "./http/Academics
 import { AccessHttp } from "./http/Access.js"
 import { AccountsHttp, AccountsSelfHttp, InvitationsHttp } from "./http/Accounts.js"
 import { ActivitiesHttp } from "./http/Activities.js"
+import { ChannelsHttp } from "./http/Channels.js"
 import { AttendanceHttp } from "./http/Attendance.js"
 import { AuditHttp } from "./http/Audit.js"
 import { BeaconAuthLive, BeaconDeviceHttp, BeaconsHttp } from "./http/Beacon.js"
@@ -98,6 +99,7 @@ const apiRoutes = (config: ServerConfig) =>
       BillingHttp,
       BillingWebhooksHttp,
       ActivitiesHttp,
+      ChannelsHttp,
       ScimTokensHttp
     ]),
     Layer.provide([OperatorAuthLive(config), UserAuthLive(config), BeaconAuthLive])

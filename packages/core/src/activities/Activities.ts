@@ -20,7 +20,12 @@
  * Full-text search across notes, tasks, events, calls and reviews (`Search.ts`,
  * `SearchRepo.ts`, migration 0004 in `SearchMigration.ts`).
  *
- * Not yet: carbon footprints, channel configs, task recurrence, restore of
+ * Channel configs (`Channels.ts`, `ChannelRepo.ts`, migration 0009): the
+ * tenant's communication channels with encrypted credentials; `resolve`
+ * hands an enabled channel with decrypted credentials to in-process
+ * senders (accounts' SMS).
+ *
+ * Not yet: carbon footprints, task recurrence, restore of
  * soft-deleted activities.
  *
  * @module
@@ -33,11 +38,13 @@ import { Access } from "../access/Access.js"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { Identity } from "../identity/Users.js"
+import { Envelope } from "../kernel/Crypto.js"
 import { tenantTx } from "../kernel/Database.js"
 import { AttachmentStore } from "./AttachmentStore.js"
 import { makeAttachments } from "./Attachments.js"
 import { makeCalendarEvents } from "./CalendarEvents.js"
 import { makeCalls } from "./Calls.js"
+import { channelsAllowPrivateTargets, makeChannels } from "./Channels.js"
 import type { Owners } from "./Kit.js"
 import { makeNotes } from "./Notes.js"
 import { makeOccurrences } from "./Occurrences.js"
@@ -87,6 +94,7 @@ export class Activities extends Effect.Service<Activities>()("Signet/Activities"
     }
     const { search } = makeSearch(deps, targets.check)
     const { restore } = makeRestore(deps, targets.check)
+    const channels = makeChannels(deps, yield* Envelope, yield* channelsAllowPrivateTargets.pipe(Effect.orDie))
     return {
       targets,
       notes,
@@ -98,7 +106,8 @@ export class Activities extends Effect.Service<Activities>()("Signet/Activities"
       timeline,
       reminders,
       search,
-      restore
+      restore,
+      channels
     } as const
   }),
   dependencies: [ActivitiesRepo.Default]

@@ -9,6 +9,7 @@ import { AcademicsRpc } from "./Academics.js"
 import { AccessRpc } from "./Access.js"
 import { AccountsRpc } from "./Accounts.js"
 import { ActivitiesRpc } from "./Activities.js"
+import { ChannelsRpc } from "./Channels.js"
 import { AttendanceRpc } from "./Attendance.js"
 import { BillingRpc } from "./Billing.js"
 import { IdentityRpc } from "./Identity.js"
@@ -32,5 +33,6 @@ export const RpcHandlers = (config: ServerConfig) =>
     OAuthRpc,
     SsoRpc,
     AccountsRpc(config),
-    ActivitiesRpc
+    ActivitiesRpc,
+    ChannelsRpc
   )
