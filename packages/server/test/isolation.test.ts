@@ -52,6 +52,8 @@ const KIND: Record<string, string> = {
   calls: "call",
   events: "event",
   attachments: "attachment",
+  // Issue 22 "Channel configs": …/channels/{id}.
+  channels: "channel",
   tokens: "scimtoken",
   // Issue 19 §1: …/oidc/clients/{clientId}.
   clients: "oidcclient"
@@ -167,6 +169,21 @@ for (const dialect of testDialects()) {
                 headers: { "content-type": "application/octet-stream" }
               }
             )).body
+            // Issue 22 "Channel configs": an SMS channel with credentials, and a soft-deleted one to restore.
+            const channelSecret = `sk_iso_${slug}_credentials`
+            const channel = yield* post("/channels", {
+              kind: "sms",
+              name: `SMS ${n}`,
+              settings: { url: "https://sms.example.com/send", from: "Signet" },
+              credentials: channelSecret,
+              event_types: ["signet.accounts.mfa.code"]
+            })
+            const deletedChannel = yield* post("/channels", {
+              kind: "chat",
+              name: `Chat ${n}`,
+              settings: { url: "https://chat.example.com/hook" }
+            })
+            yield* call("DELETE", `${T}/channels/${deletedChannel.id}`, { auth: token })
             // Issue 19 §1: a relying party of the tenant's OpenID Connect provider.
             const oidcClient = yield* post("/oidc/clients", {
               name: `RP ${n}`,
@@ -191,10 +208,17 @@ for (const dialect of testDialects()) {
               call: callLog.id,
               event: event.id,
               attachment: attachment.id,
-              scimtoken: scimToken.scim_token.id
+              scimtoken: scimToken.scim_token.id,
+              channel: channel.id,
+              deletedchannel: deletedChannel.id
             }
             for (const [k, v] of Object.entries(ids)) if (typeof v !== "string") throw new Error(`fixture ${k}: ${v}`)
-            tenants.push({ slug, token, ids, secrets: [...Object.values(ids), email, admin, created.body.id] })
+            tenants.push({
+              slug,
+              token,
+              ids,
+              secrets: [...Object.values(ids), email, admin, created.body.id, channelSecret]
+            })
           }
 
           // Every id-bearing endpoint under a tenant, from the server's own OpenAPI document.
@@ -215,7 +239,8 @@ for (const dialect of testDialects()) {
               if (name === "permission") return "users:read"
               if (name === "file") return "x.ics"
               if (name === "kind") return "notes"
-              if (name === "id" && path.endsWith("/restore")) return victim.ids.deletednote!
+              if (name === "id" && path.endsWith("/restore"))
+                return path.includes("/channels/") ? victim.ids.deletedchannel! : victim.ids.deletednote!
               const before = path.slice(0, offset).split("/").filter(Boolean)
               const kind =
                 KIND[before[before.length - 1] ?? ""] ??
@@ -317,6 +342,10 @@ for (const dialect of testDialects()) {
           expect(
             (yield* Effect.flip(rpc.RestoreActivity({ kind: "notes", id: tenants[1]!.ids.deletednote! })))._tag
           ).toBe("ActivityNotFound")
+          expect((yield* Effect.flip(rpc.GetChannel({ id: tenants[1]!.ids.channel! })))._tag).toBe("ChannelNotFound")
+          expect((yield* Effect.flip(rpc.RestoreChannel({ id: tenants[2]!.ids.deletedchannel! })))._tag).toBe(
+            "ChannelNotFound"
+          )
 
           // The victims' objects are as they were.
           for (const t of tenants) {
@@ -328,6 +357,8 @@ for (const dialect of testDialects()) {
             expect((yield* get(`/excuses/${t.ids.excuse}`)).body.status).toBe("pending")
             expect((yield* get(`/signatures/${t.ids.signature}`)).body.status).toBe("ACCEPTED")
             expect((yield* get(`/activities/notes/${t.ids.note}`)).body.body).toMatch(/^Note \d$/)
+            expect((yield* get(`/channels/${t.ids.channel}`)).body).toMatchObject({ enabled: true, has_credentials: true })
+            expect((yield* get(`/channels/${t.ids.deletedchannel}`)).status).toBe(404)
             expect((yield* get(`/activities/notes/${t.ids.deletednote}`)).status).toBe(404)
             expect((yield* get(`/oidc/clients/${t.ids.oidcclient}`)).body.name).toMatch(/^RP \d$/)
             expect((yield* get(`/activities/tasks/${t.ids.task}`)).body).toMatchObject({ status: "todo" })
