@@ -58,6 +58,7 @@ const subcommands: ReadonlyArray<readonly [name: string, load: () => Promise<Any
   ["event", () => import("./commands/activities.js").then((m) => m.event)],
   ["attachment", () => import("./commands/attachment.js").then((m) => m.attachment)],
   ["activity", () => import("./commands/activity.js").then((m) => m.activity)],
+  ["channel", () => import("./commands/channel.js").then((m) => m.channel)],
   ["audit", () => import("./commands/audit.js").then((m) => m.audit)],
   ["keys", () => import("./commands/keys.js").then((m) => m.keys)],
   ["login", () => import("./commands/login.js").then((m) => m.remoteCommands[0])],

@@ -59,7 +59,10 @@ for (const dialect of testDialects()) {
         expect(JSON.stringify(yield* C.list().pipe(read, w.as(w.admin)))).not.toContain(SECRET)
         const stored = yield* asTenant(
           w.tenant,
-          Effect.flatMap(SqlClient.SqlClient, (sql) => sql`SELECT * FROM activity_channel_configs WHERE tenant_id = ${w.tenant.id}`)
+          Effect.flatMap(
+            SqlClient.SqlClient,
+            (sql) => sql`SELECT * FROM activity_channel_configs WHERE tenant_id = ${w.tenant.id}`
+          )
         )
         expect(stored).toHaveLength(1)
         expect(JSON.stringify(stored)).not.toContain(SECRET)
@@ -82,8 +85,7 @@ for (const dialect of testDialects()) {
       Effect.gen(function* () {
         const w = yield* world("ch-resolve")
         const ch = yield* C.create(create(sms)).pipe(write, w.as(w.admin))
-        const resolve = (event: string) =>
-          Activities.use((a) => a.channels.resolve("sms", event)).pipe(w.as(w.admin))
+        const resolve = (event: string) => Activities.use((a) => a.channels.resolve("sms", event)).pipe(w.as(w.admin))
         const found = Option.getOrThrow(yield* resolve("signet.accounts.mfa.code"))
         expect(found.config.id).toBe(ch.id)
         expect(Redacted.value(Option.getOrThrow(found.credentials))).toBe(SECRET)

@@ -28,6 +28,7 @@
 import { apiKeysApi, mfaApi, passkeysApi, rolesApi, tenantsApi, usersApi } from "./AccountApis.js"
 import { activitiesApi } from "./ActivityApis.js"
 import { billingApi } from "./BillingApis.js"
+import { channelsApi } from "./ChannelApis.js"
 import { oauthApi, ssoApi, webhooksApi } from "./IntegrationApis.js"
 import { invitationsApi } from "./InvitationApis.js"
 import { oidcClientsApi } from "./OidcApis.js"
@@ -114,6 +115,8 @@ export const createSignetClient = (options: SignetClientOptions) => {
     billing: billingApi(session),
     /** Notes, tasks, reviews and timelines of any target (docs/activities.md). */
     activities: activitiesApi(session),
+    /** The tenant's communication channels: e-mail, SMS, webhook, chat (docs/activities.md "Channel configs"). */
+    channels: channelsApi(session),
     /** SCIM 2.0 provisioning tokens for Entra ID or Okta (docs/scim.md). */
     scimTokens: scimTokensApi(session),
     /** Relying parties of the tenant's OpenID Connect provider (docs/federation.md). */

@@ -8,7 +8,15 @@ import { expect, layer } from "@effect/vitest"
 import { UpdateChannelConfig } from "@signet/contracts/activities/Channels"
 import { testDialects } from "@signet/core/testing"
 import { makeRpcClient } from "@signet/sdk"
-import { call, expectProblem, loginToken, onboardTenant, TEST_PASSWORD, TestServer, testServer } from "@signet/server/testing"
+import {
+  call,
+  expectProblem,
+  loginToken,
+  onboardTenant,
+  TEST_PASSWORD,
+  TestServer,
+  testServer
+} from "@signet/server/testing"
 import { Effect, Redacted } from "effect"
 
 const SECRET = "sk_http_0123456789abcdef"
@@ -57,10 +65,7 @@ for (const dialect of testDialects()) {
           const C = "/api/v1/tenants/http-ch-bad/channels"
           for (const settings of [{ url: "http://chat.example/in" }, { url: "https://10.0.0.1/in" }, {}])
             expectProblem(yield* call("POST", C, { auth: admin, body: { kind: "chat", name: "c", settings } }), 400)
-          expectProblem(
-            yield* call("POST", C, { auth: admin, body: { kind: "fax", name: "c", settings: {} } }),
-            400
-          )
+          expectProblem(yield* call("POST", C, { auth: admin, body: { kind: "fax", name: "c", settings: {} } }), 400)
           const teacher = yield* call("POST", "/api/v1/tenants/http-ch-bad/users", {
             auth: admin,
             body: {
@@ -100,7 +105,10 @@ for (const dialect of testDialects()) {
           })
           expect(ch).toMatchObject({ kind: "email", has_credentials: true, credentials_hint: "3456" })
           expect((yield* rpc.ListChannels()).map((c) => c.id)).toEqual([ch.id])
-          const renamed = yield* rpc.UpdateChannel({ id: ch.id, patch: new UpdateChannelConfig({ name: "School mail" }) })
+          const renamed = yield* rpc.UpdateChannel({
+            id: ch.id,
+            patch: new UpdateChannelConfig({ name: "School mail" })
+          })
           expect(renamed.name).toBe("School mail")
           yield* rpc.DeleteChannel({ id: ch.id })
           expect((yield* rpc.RestoreChannel({ id: ch.id })).id).toBe(ch.id)

@@ -357,7 +357,10 @@ for (const dialect of testDialects()) {
             expect((yield* get(`/excuses/${t.ids.excuse}`)).body.status).toBe("pending")
             expect((yield* get(`/signatures/${t.ids.signature}`)).body.status).toBe("ACCEPTED")
             expect((yield* get(`/activities/notes/${t.ids.note}`)).body.body).toMatch(/^Note \d$/)
-            expect((yield* get(`/channels/${t.ids.channel}`)).body).toMatchObject({ enabled: true, has_credentials: true })
+            expect((yield* get(`/channels/${t.ids.channel}`)).body).toMatchObject({
+              enabled: true,
+              has_credentials: true
+            })
             expect((yield* get(`/channels/${t.ids.deletedchannel}`)).status).toBe(404)
             expect((yield* get(`/activities/notes/${t.ids.deletednote}`)).status).toBe(404)
             expect((yield* get(`/oidc/clients/${t.ids.oidcclient}`)).body.name).toMatch(/^RP \d$/)

@@ -102,7 +102,9 @@ export const ChannelSettings = Schema.Record({ key: Schema.String, value: Schema
 export type ChannelSettings = typeof ChannelSettings.Type
 
 const Name = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(MAX_CHANNEL_NAME_CHARS))
-const Credentials = Schema.Redacted(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(MAX_CHANNEL_CREDENTIALS_CHARS)))
+const Credentials = Schema.Redacted(
+  Schema.String.pipe(Schema.minLength(1), Schema.maxLength(MAX_CHANNEL_CREDENTIALS_CHARS))
+)
 const EventTypes = Schema.Array(ChannelEventType).pipe(Schema.maxItems(MAX_CHANNEL_EVENT_TYPES))
 
 /**

@@ -44,9 +44,7 @@ export class ChannelsApi extends HttpApiGroup.make("channels")
       .setPayload(UpdateChannelConfig)
       .addSuccess(ChannelConfig)
   )
-  .add(
-    HttpApiEndpoint.del("deleteChannel")`/api/v1/tenants/${slug}/channels/${id}`.addSuccess(HttpApiSchema.NoContent)
-  )
+  .add(HttpApiEndpoint.del("deleteChannel")`/api/v1/tenants/${slug}/channels/${id}`.addSuccess(HttpApiSchema.NoContent))
   .add(
     HttpApiEndpoint.post("restoreChannel")`/api/v1/tenants/${slug}/channels/${id}/restore`
       .addSuccess(ChannelConfig)

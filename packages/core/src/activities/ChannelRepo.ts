@@ -66,7 +66,11 @@ export const channelQueries = (sql: SqlClient.SqlClient) => {
         tid,
         (t) => sql`SELECT ${cols} FROM activity_channel_configs WHERE tenant_id = ${t} AND id = ${id}
           AND ${deleted ? sql`deleted_at IS NOT NULL` : sql`deleted_at IS NULL`}`
-      ).pipe(Effect.flatMap(rows), Effect.map((r) => Option.fromNullable(r[0])), span("findChannel")),
+      ).pipe(
+        Effect.flatMap(rows),
+        Effect.map((r) => Option.fromNullable(r[0])),
+        span("findChannel")
+      ),
     /** Whether a live channel other than `except` has this name. */
     channelNameTaken: (name: string, except: string | null) =>
       Effect.flatMap(

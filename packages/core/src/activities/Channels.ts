@@ -171,7 +171,9 @@ export const makeChannels = (
     Effect.gen(function* () {
       const current = yield* inTx(findRow(id))
       const settings =
-        patch.settings === undefined ? current.settings : yield* checkChannelSettings(current.kind, patch.settings, envAllowPrivate)
+        patch.settings === undefined
+          ? current.settings
+          : yield* checkChannelSettings(current.kind, patch.settings, envAllowPrivate)
       const secret = patch.credentials
       const fields: ChannelFields = {
         name: patch.name ?? current.name,
