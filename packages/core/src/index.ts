@@ -78,6 +78,16 @@ export {
   type OutgoingMail,
   smtpMailer
 } from "./accounts/Mailer.js"
+export {
+  type HttpSmsOptions,
+  httpSmsSender,
+  logSmsSender,
+  type OutgoingSms,
+  SmsDeliveryError,
+  type SmsReceipt,
+  type SmsRequestBody,
+  SmsSender
+} from "./accounts/Sms.js"
 export { MAIL_QUEUED, MAIL_SUBSCRIBER } from "./accounts/MailQueue.js"
 export { ACCOUNTS_TABLES, accountsMigrations } from "./accounts/Migrations.js"
 export {

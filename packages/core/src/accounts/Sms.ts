@@ -1,0 +1,190 @@
+/**
+ * SMS through a provider interface (issue 18 "SMS through a provider
+ * interface with a webhook/HTTP transport (no vendor SDK required)"): the
+ * {@link SmsSender} port and its two transports. The per-tenant settings
+ * come from the tenant's `sms` channel (issue 22 "Channel configs",
+ * `activities/Channels.ts`): accounts may read activities, never the other
+ * way round (`module-graph.test.ts`).
+ *
+ * - **http** ({@link httpSmsSender}): resolves the tenant's enabled `sms`
+ *   channel serving the message's event type and sends
+ *   `{ to, from, body, tenant, event_type, message_id }` as JSON
+ *   (`content-type: application/json`) with its settings' method (POST by
+ *   default) to its `url`. The channel's credentials travel as
+ *   `Authorization: Bearer <credentials>`, or as the raw value of the
+ *   header named by `settings.auth_header` (e.g. `X-Api-Key`). Any 2xx
+ *   answer is a delivery; anything else, a redirect (never followed), a
+ *   connection failure or the timeout (`timeoutMs`, default 10 s, for
+ *   connect, headers and body) is an {@link SmsDeliveryError}. The URL is
+ *   re-checked at send time and connections go through the guarded lookup
+ *   (`kernel/OutboundUrl.ts`) unless the operator allows private targets
+ *   (`SIGNET_CHANNELS_ALLOW_PRIVATE_TARGETS`, `ChannelTargetPolicy`).
+ * - **log** ({@link logSmsSender}): development only; prints each message
+ *   (number and text — codes included) to the log at WARN level.
+ *
+ * Callers pass the CloudEvent type the message belongs to (e.g.
+ * `signet.accounts.mfa.code`), so a tenant routes each kind of message to
+ * the channel enabled for it. No tenant channel → `SmsDeliveryError` with
+ * reason `NoChannel`.
+ *
+ * @module
+ */
+import { CurrentTenant } from "@signet/contracts/kernel/Context"
+import { Context, Data, Effect, Layer, Option, Redacted } from "effect"
+import { request } from "undici"
+import { Activities } from "../activities/Activities.js"
+import { ChannelTargetPolicy, channelsAllowPrivateTargets } from "../activities/Channels.js"
+import { checkEndpointUrl, guardedAgent } from "../kernel/OutboundUrl.js"
+
+/** One text message to send. */
+export interface OutgoingSms {
+  /** The recipient's number (E.164, e.g. `+33612345678`). */
+  readonly to: string
+  /** The text (plain; the provider splits it into segments). */
+  readonly body: string
+  /** The CloudEvent type the message belongs to; picks the tenant's channel. */
+  readonly eventType: string
+  /** An id the receiver can de-duplicate on (default: a random UUID). */
+  readonly messageId?: string | undefined
+}
+
+/** What a delivered message answers: the channel it went through (null for the log transport) and the HTTP status. */
+export interface SmsReceipt {
+  readonly channelId: string | null
+  readonly status: number | null
+}
+
+/** Delivery failed: no channel, the URL refused, a non-2xx answer, a network failure or the timeout. */
+export class SmsDeliveryError extends Data.TaggedError("SmsDeliveryError")<{
+  readonly reason: "NoChannel" | "Refused" | "Http" | "Network" | "Timeout"
+  readonly message: string
+  readonly status?: number | undefined
+}> {}
+
+/** The SMS port; see the module comment. */
+export class SmsSender extends Context.Tag("Signet/SmsSender")<
+  SmsSender,
+  {
+    /** Which transport is in use. */
+    readonly transport: "http" | "log"
+    /** Sends one message for the current tenant. @errors SmsDeliveryError */
+    readonly send: (sms: OutgoingSms) => Effect.Effect<SmsReceipt, SmsDeliveryError, CurrentTenant>
+  }
+>() {}
+
+/** Options of {@link httpSmsSender}. */
+export interface HttpSmsOptions {
+  /** Time allowed for connecting and for the whole answer, ms (default 10 000). */
+  readonly timeoutMs?: number | undefined
+}
+
+/** The JSON body the HTTP transport sends. */
+export interface SmsRequestBody {
+  readonly to: string
+  readonly from: string
+  readonly body: string
+  /** The tenant's slug. */
+  readonly tenant: string
+  readonly event_type: string
+  readonly message_id: string
+}
+
+const describe = (e: unknown): SmsDeliveryError => {
+  const name = (e as { name?: string })?.name
+  if (name === "TimeoutError" || name === "AbortError" || (e as { code?: string })?.code?.includes("TIMEOUT"))
+    return new SmsDeliveryError({ reason: "Timeout", message: "the SMS provider did not answer in time" })
+  return new SmsDeliveryError({
+    reason: "Network",
+    message: `the SMS provider could not be reached: ${e instanceof Error ? e.message : String(e)}`.slice(0, 300)
+  })
+}
+
+/**
+ * The HTTP transport over the tenant's `sms` channel (see the module
+ * comment). Needs the activities service (channel lookup).
+ */
+export const httpSmsSender = (options: HttpSmsOptions = {}): Layer.Layer<SmsSender, never, Activities> =>
+  Layer.effect(
+    SmsSender,
+    Effect.gen(function* () {
+      const activities = yield* Activities
+      const envAllow = yield* channelsAllowPrivateTargets.pipe(Effect.orDie)
+      const timeoutMs = options.timeoutMs ?? 10_000
+      const send = (sms: OutgoingSms) =>
+        Effect.gen(function* () {
+          const tenant = yield* CurrentTenant
+          const found = yield* activities.channels.resolve("sms", sms.eventType)
+          if (Option.isNone(found))
+            return yield* new SmsDeliveryError({
+              reason: "NoChannel",
+              message: `the tenant has no enabled sms channel for ${sms.eventType}`
+            })
+          const { config, credentials } = found.value
+          const settings = config.settings as { url: string; from: string; method?: string; auth_header?: string }
+          const policy = yield* ChannelTargetPolicy
+          const target = { allowPrivateTargets: envAllow || policy.allowPrivateTargets }
+          const url = checkEndpointUrl(settings.url, target)
+          if (typeof url === "string")
+            return yield* new SmsDeliveryError({ reason: "Refused", message: `the channel's URL ${url}` })
+          const payload: SmsRequestBody = {
+            to: sms.to,
+            from: settings.from,
+            body: sms.body,
+            tenant: tenant.slug,
+            event_type: sms.eventType,
+            message_id: sms.messageId ?? crypto.randomUUID()
+          }
+          const headers: Record<string, string> = { "content-type": "application/json" }
+          if (Option.isSome(credentials)) {
+            const secret = Redacted.value(credentials.value)
+            if (settings.auth_header) headers[settings.auth_header.toLowerCase()] = secret
+            else headers.authorization = `Bearer ${secret}`
+          }
+          const status = yield* Effect.acquireUseRelease(
+            Effect.sync(() => guardedAgent(target, timeoutMs)),
+            (agent) =>
+              Effect.tryPromise({
+                try: async () => {
+                  const res = await request(url, {
+                    method: settings.method === "PUT" ? "PUT" : "POST",
+                    headers,
+                    body: JSON.stringify(payload),
+                    dispatcher: agent,
+                    signal: AbortSignal.timeout(timeoutMs)
+                  })
+                  await res.body.dump().catch(() => undefined)
+                  return res.statusCode
+                },
+                catch: describe
+              }),
+            (agent) => Effect.promise(() => agent.destroy().catch(() => undefined))
+          )
+          if (status < 200 || status >= 300)
+            return yield* new SmsDeliveryError({
+              reason: "Http",
+              status,
+              message: `the SMS provider answered HTTP ${status}${status >= 300 && status < 400 ? " (redirects are not followed)" : ""}`
+            })
+          return { channelId: config.id as string, status }
+        }).pipe(Effect.withSpan("SmsSender.send", { attributes: { transport: "http", eventType: sms.eventType } }))
+      return { transport: "http" as const, send }
+    })
+  )
+
+/** The development transport: logs each message at WARN (see the module comment). */
+export const logSmsSender: Layer.Layer<SmsSender> = Layer.effect(
+  SmsSender,
+  Effect.gen(function* () {
+    yield* Effect.logWarning("SMS: the log transport prints every message; set an sms channel for production")
+    return {
+      transport: "log" as const,
+      send: (sms: OutgoingSms) =>
+        Effect.flatMap(CurrentTenant, (tenant) =>
+          Effect.as(Effect.logWarning(`SMS to ${sms.to} (${tenant.slug}, ${sms.eventType}): ${sms.body}`), {
+            channelId: null,
+            status: null
+          } satisfies SmsReceipt)
+        )
+    }
+  })
+)
