@@ -23,6 +23,7 @@ import { accessMigrations } from "./access/Migrations.js"
 import type { AccessStepUp, AccessUsers } from "./access/Ports.js"
 import { Accounts } from "./accounts/Accounts.js"
 import { type Mailer, mailerFromEnv } from "./accounts/Mailer.js"
+import { type SmsSender, smsSenderFromEnv } from "./accounts/Sms.js"
 import { mailContentColumn } from "./accounts/MailQueue.js"
 import { accountsMigrations } from "./accounts/Migrations.js"
 import { Activities } from "./activities/Activities.js"
@@ -167,6 +168,12 @@ export interface CoreOptions {
    */
   readonly mailer?: Layer.Layer<Mailer> | undefined
   /**
+   * The SMS transport (`accounts/Sms.ts`, issue 18). Default: from the
+   * environment (`SIGNET_SMS_TRANSPORT=http|log`, http by default: each
+   * tenant's `sms` channel, issue 22 "Channel configs").
+   */
+  readonly sms?: Layer.Layer<SmsSender, never, Activities> | undefined
+  /**
    * Where attachment bytes live (issue 22 "Attachments"). Default: files
    * under `AttachmentStore.defaultDir(databaseUrl)` (`SIGNET_ATTACHMENTS_DIR`,
    * else `attachments` beside the SQLite file, else `./data/attachments`).
@@ -211,11 +218,12 @@ export type CoreServices =
   | Scim
 
 /**
- * The accounts services (issue 18) and the OpenID Connect provider's
+ * The accounts services (issue 18; the SMS port over the tenants' `sms`
+ * channels) and the OpenID Connect provider's
  * (issue 19 §1: it reads `email_verified` through accounts), built above
  * the core services by {@link layer}.
  */
-export type AccountsServices = Accounts | Mailer | OidcClients | OidcProviders
+export type AccountsServices = Accounts | Mailer | SmsSender | OidcClients | OidcProviders
 
 /**
  * The accounts service over the core services: identity provides its
@@ -357,7 +365,7 @@ export const layer = (
       : Effect.map(runAll(sets), (applied) => {
           if (applied.length > 0) options.onMigrated?.(applied)
         })
-  return oidcLayer.pipe(
+  return Layer.merge(oidcLayer, options.sms ?? smsSenderFromEnv).pipe(
     Layer.provideMerge(accountsLayer),
     Layer.provideMerge(servicesLayer),
     Layer.provideMerge(

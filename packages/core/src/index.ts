@@ -86,7 +86,8 @@ export {
   SmsDeliveryError,
   type SmsReceipt,
   type SmsRequestBody,
-  SmsSender
+  SmsSender,
+  smsSenderFromEnv
 } from "./accounts/Sms.js"
 export { MAIL_QUEUED, MAIL_SUBSCRIBER } from "./accounts/MailQueue.js"
 export { ACCOUNTS_TABLES, accountsMigrations } from "./accounts/Migrations.js"

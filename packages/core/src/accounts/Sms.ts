@@ -30,7 +30,7 @@
  * @module
  */
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
-import { Context, Data, Effect, Layer, Option, Redacted } from "effect"
+import { Config, Context, Data, Effect, Layer, Option, Redacted } from "effect"
 import { request } from "undici"
 import { Activities } from "../activities/Activities.js"
 import { ChannelTargetPolicy, channelsAllowPrivateTargets } from "../activities/Channels.js"
@@ -187,4 +187,17 @@ export const logSmsSender: Layer.Layer<SmsSender> = Layer.effect(
         )
     }
   })
+)
+
+/**
+ * The transport named by `SIGNET_SMS_TRANSPORT`: `http` (default; the
+ * tenant's `sms` channel, timeout `SIGNET_SMS_TIMEOUT_MS`, default 10 000)
+ * or `log` (development). What `Core.layer` uses unless given `sms`.
+ */
+export const smsSenderFromEnv: Layer.Layer<SmsSender, never, Activities> = Layer.unwrapEffect(
+  Effect.gen(function* () {
+    const transport = yield* Config.literal("http", "log")("SIGNET_SMS_TRANSPORT").pipe(Config.withDefault("http"))
+    const timeoutMs = yield* Config.integer("SIGNET_SMS_TIMEOUT_MS").pipe(Config.withDefault(10_000))
+    return transport === "log" ? logSmsSender : httpSmsSender({ timeoutMs })
+  }).pipe(Effect.orDie)
 )
