@@ -23,9 +23,10 @@ import { accessMigrations } from "./access/Migrations.js"
 import type { AccessStepUp, AccessUsers } from "./access/Ports.js"
 import { Accounts } from "./accounts/Accounts.js"
 import { type Mailer, mailerFromEnv } from "./accounts/Mailer.js"
-import { type SmsSender, smsSenderFromEnv } from "./accounts/Sms.js"
 import { mailContentColumn } from "./accounts/MailQueue.js"
 import { accountsMigrations } from "./accounts/Migrations.js"
+import { type SmsSender, smsSenderFromEnv } from "./accounts/Sms.js"
+import { type SmsQueue, smsQueueLayer } from "./accounts/SmsQueue.js"
 import { Activities } from "./activities/Activities.js"
 import { AttachmentStore } from "./activities/AttachmentStore.js"
 import { activitiesMigrations, channelCredentialsColumn } from "./activities/Migrations.js"
@@ -223,7 +224,7 @@ export type CoreServices =
  * (issue 19 §1: it reads `email_verified` through accounts), built above
  * the core services by {@link layer}.
  */
-export type AccountsServices = Accounts | Mailer | SmsSender | OidcClients | OidcProviders
+export type AccountsServices = Accounts | Mailer | SmsSender | SmsQueue | OidcClients | OidcProviders
 
 /**
  * The accounts service over the core services: identity provides its
@@ -365,7 +366,7 @@ export const layer = (
       : Effect.map(runAll(sets), (applied) => {
           if (applied.length > 0) options.onMigrated?.(applied)
         })
-  return Layer.merge(oidcLayer, options.sms ?? smsSenderFromEnv).pipe(
+  return Layer.merge(oidcLayer, smsQueueLayer.pipe(Layer.provideMerge(options.sms ?? smsSenderFromEnv))).pipe(
     Layer.provideMerge(accountsLayer),
     Layer.provideMerge(servicesLayer),
     Layer.provideMerge(

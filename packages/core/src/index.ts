@@ -78,6 +78,16 @@ export {
   type OutgoingMail,
   smtpMailer
 } from "./accounts/Mailer.js"
+export { MAIL_QUEUED, MAIL_SUBSCRIBER } from "./accounts/MailQueue.js"
+export { ACCOUNTS_TABLES, accountsMigrations } from "./accounts/Migrations.js"
+export {
+  hashResetToken,
+  newResetToken,
+  RESET_REQUESTED_MESSAGE,
+  RESET_TTL_MINUTES,
+  type ResetClient
+} from "./accounts/PasswordReset.js"
+export { AccountGroups, type AccountUser, AccountUsers, type CardGroup, type Invitee } from "./accounts/Ports.js"
 export {
   type HttpSmsOptions,
   httpSmsSender,
@@ -89,16 +99,7 @@ export {
   SmsSender,
   smsSenderFromEnv
 } from "./accounts/Sms.js"
-export { MAIL_QUEUED, MAIL_SUBSCRIBER } from "./accounts/MailQueue.js"
-export { ACCOUNTS_TABLES, accountsMigrations } from "./accounts/Migrations.js"
-export {
-  hashResetToken,
-  newResetToken,
-  RESET_REQUESTED_MESSAGE,
-  RESET_TTL_MINUTES,
-  type ResetClient
-} from "./accounts/PasswordReset.js"
-export { AccountGroups, type AccountUser, AccountUsers, type CardGroup, type Invitee } from "./accounts/Ports.js"
+export { SMS_QUEUED, SMS_SUBSCRIBER, SmsQueue, smsQueueLayer } from "./accounts/SmsQueue.js"
 export * as MailTemplates from "./accounts/Templates.js"
 export { Activities, type ListTasks } from "./activities/Activities.js"
 export { ActivitiesAdmin } from "./activities/Admin.js"

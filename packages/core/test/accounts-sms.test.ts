@@ -9,21 +9,25 @@
  */
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
+import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
 import { CreateChannelConfig } from "@signet/contracts/activities/Channels"
 import {
   type Actor,
   ChannelsAdmin,
   ChannelTargetPolicy,
+  Events,
   httpSmsSender,
   logSmsSender,
   policyUse,
+  SMS_QUEUED,
+  SmsQueue,
   SmsSender
 } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Effect, Layer, Schema } from "effect"
 import { afterAll, beforeAll } from "vitest"
-import { inTenant, onboard, type TenantRef, testCore, user } from "./support.js"
+import { asTenant, inTenant, onboard, type TenantRef, testCore, user } from "./support.js"
 
 interface Received {
   readonly method: string
@@ -134,6 +138,31 @@ for (const dialect of testDialects()) {
           expect((yield* Effect.flip(none.as(send("+33600000006", "x")))).reason).toBe("NoChannel")
           // A channel exists, but not for this event type.
           expect((yield* Effect.flip(fail.as(send("+33600000007", "x", "signet.other")))).reason).toBe("NoChannel")
+        })
+      )
+
+      it.effect("a queued SMS goes through the outbox: ciphertext only in the event, sent when dispatched", () =>
+        Effect.gen(function* () {
+          const w = yield* world("sms-queue", "/sms/queue", {}, "queue-token-000001")
+          const id = yield* asTenant(
+            w.tenant,
+            SmsQueue.pipe(
+              Effect.flatMap((q) =>
+                q.enqueue({ to: "+33600000010", body: "Queued code 654321", eventType: "signet.accounts.mfa.code" })
+              )
+            )
+          )
+          const rows = yield* Effect.flatMap(
+            SqlClient.SqlClient,
+            (sql) => sql`SELECT data FROM outbox WHERE type = ${SMS_QUEUED} AND subject = ${id}`
+          ).pipe(Effect.orDie)
+          expect(rows).toHaveLength(1)
+          expect(JSON.stringify(rows)).not.toMatch(/\+33600000010|654321/)
+          expect(received.some((r) => r.body?.to === "+33600000010")).toBe(false)
+          yield* Events.use((e) => Effect.repeat(e.dispatchOnce, { until: (n) => n === 0 })).pipe(allow)
+          const got = received.find((r) => r.body?.to === "+33600000010")!
+          expect(got.body).toMatchObject({ body: "Queued code 654321", tenant: "sms-queue", message_id: id })
+          expect(got.headers.authorization).toBe("Bearer queue-token-000001")
         })
       )
 
