@@ -26,7 +26,7 @@ import {
 } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Effect, Layer, Schema } from "effect"
-import { afterAll, beforeAll } from "vitest"
+import { afterAll, beforeAll, beforeEach } from "vitest"
 import { asTenant, inTenant, onboard, type TenantRef, testCore, user } from "./support.js"
 
 interface Received {
@@ -53,6 +53,10 @@ beforeAll(async () => {
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+// Each test reads only what it sent (the same numbers are used on both dialects).
+beforeEach(() => {
+  received.length = 0
 })
 afterAll(async () => {
   server.closeAllConnections()
