@@ -93,6 +93,8 @@ export {
   httpSmsSender,
   logSmsSender,
   type OutgoingSms,
+  type SmsChannel,
+  SmsChannels,
   SmsDeliveryError,
   type SmsReceipt,
   type SmsRequestBody,

@@ -16,6 +16,7 @@ import {
   type Actor,
   ChannelsAdmin,
   ChannelTargetPolicy,
+  Core,
   Events,
   httpSmsSender,
   logSmsSender,
@@ -93,98 +94,98 @@ const send = (to: string, body: string, eventType = "signet.accounts.mfa.code") 
   SmsSender.pipe(Effect.flatMap((s) => s.send({ to, body, eventType, messageId: `m-${to}` })))
 
 for (const dialect of testDialects()) {
-  layer(Layer.provideMerge(httpSmsSender({ timeoutMs: 400 }), testCore(dialect)), { timeout: 120_000 })(
-    `SMS over HTTP on ${dialect} (issue 18)`,
-    (it) => {
-      it.effect("posts { to, from, body, tenant } as JSON with the channel's credentials as a bearer token", () =>
-        Effect.gen(function* () {
-          const w = yield* world("sms-ok", "/sms/ok", {}, "provider-token-0001")
-          const receipt = yield* w.as(send("+33612345678", "Your code is 123456"))
-          expect(receipt.status).toBe(202)
-          const got = received.find((r) => r.body?.to === "+33612345678")!
-          expect(got).toMatchObject({ method: "POST", path: "/sms/ok" })
-          expect(got.headers.authorization).toBe("Bearer provider-token-0001")
-          expect(got.headers["content-type"]).toBe("application/json")
-          expect(got.body).toEqual({
-            to: "+33612345678",
-            from: "Signet",
-            body: "Your code is 123456",
-            tenant: "sms-ok",
-            event_type: "signet.accounts.mfa.code",
-            message_id: "m-+33612345678"
-          })
+  layer(
+    Layer.provideMerge(httpSmsSender({ timeoutMs: 400 }).pipe(Layer.provide(Core.smsChannelsLayer)), testCore(dialect)),
+    { timeout: 120_000 }
+  )(`SMS over HTTP on ${dialect} (issue 18)`, (it) => {
+    it.effect("posts { to, from, body, tenant } as JSON with the channel's credentials as a bearer token", () =>
+      Effect.gen(function* () {
+        const w = yield* world("sms-ok", "/sms/ok", {}, "provider-token-0001")
+        const receipt = yield* w.as(send("+33612345678", "Your code is 123456"))
+        expect(receipt.status).toBe(202)
+        const got = received.find((r) => r.body?.to === "+33612345678")!
+        expect(got).toMatchObject({ method: "POST", path: "/sms/ok" })
+        expect(got.headers.authorization).toBe("Bearer provider-token-0001")
+        expect(got.headers["content-type"]).toBe("application/json")
+        expect(got.body).toEqual({
+          to: "+33612345678",
+          from: "Signet",
+          body: "Your code is 123456",
+          tenant: "sms-ok",
+          event_type: "signet.accounts.mfa.code",
+          message_id: "m-+33612345678"
         })
-      )
+      })
+    )
 
-      it.effect("a header named in the settings carries the credentials instead; PUT when asked", () =>
-        Effect.gen(function* () {
-          const w = yield* world("sms-hdr", "/sms/hdr", { auth_header: "X-Api-Key", method: "PUT" }, "key-abc")
-          yield* w.as(send("+33600000002", "hello"))
-          const got = received.find((r) => r.body?.to === "+33600000002")!
-          expect(got.method).toBe("PUT")
-          expect(got.headers["x-api-key"]).toBe("key-abc")
-          expect(got.headers.authorization).toBeUndefined()
-        })
-      )
+    it.effect("a header named in the settings carries the credentials instead; PUT when asked", () =>
+      Effect.gen(function* () {
+        const w = yield* world("sms-hdr", "/sms/hdr", { auth_header: "X-Api-Key", method: "PUT" }, "key-abc")
+        yield* w.as(send("+33600000002", "hello"))
+        const got = received.find((r) => r.body?.to === "+33600000002")!
+        expect(got.method).toBe("PUT")
+        expect(got.headers["x-api-key"]).toBe("key-abc")
+        expect(got.headers.authorization).toBeUndefined()
+      })
+    )
 
-      it.effect("a 503, a redirect, the timeout and a tenant without a channel are SmsDeliveryErrors", () =>
-        Effect.gen(function* () {
-          const fail = yield* world("sms-fail", "/fail")
-          const e503 = yield* Effect.flip(fail.as(send("+33600000003", "x")))
-          expect(e503).toMatchObject({ _tag: "SmsDeliveryError", reason: "Http", status: 503 })
-          const moved = yield* world("sms-moved", "/moved")
-          expect(yield* Effect.flip(moved.as(send("+33600000004", "x")))).toMatchObject({ reason: "Http", status: 302 })
-          const hang = yield* world("sms-hang", "/hang")
-          const started = Date.now()
-          expect((yield* Effect.flip(hang.as(send("+33600000005", "x")))).reason).toBe("Timeout")
-          expect(Date.now() - started).toBeLessThan(5_000)
-          const none = yield* world("sms-none", null)
-          expect((yield* Effect.flip(none.as(send("+33600000006", "x")))).reason).toBe("NoChannel")
-          // A channel exists, but not for this event type.
-          expect((yield* Effect.flip(fail.as(send("+33600000007", "x", "signet.other")))).reason).toBe("NoChannel")
-        })
-      )
+    it.effect("a 503, a redirect, the timeout and a tenant without a channel are SmsDeliveryErrors", () =>
+      Effect.gen(function* () {
+        const fail = yield* world("sms-fail", "/fail")
+        const e503 = yield* Effect.flip(fail.as(send("+33600000003", "x")))
+        expect(e503).toMatchObject({ _tag: "SmsDeliveryError", reason: "Http", status: 503 })
+        const moved = yield* world("sms-moved", "/moved")
+        expect(yield* Effect.flip(moved.as(send("+33600000004", "x")))).toMatchObject({ reason: "Http", status: 302 })
+        const hang = yield* world("sms-hang", "/hang")
+        const started = Date.now()
+        expect((yield* Effect.flip(hang.as(send("+33600000005", "x")))).reason).toBe("Timeout")
+        expect(Date.now() - started).toBeLessThan(5_000)
+        const none = yield* world("sms-none", null)
+        expect((yield* Effect.flip(none.as(send("+33600000006", "x")))).reason).toBe("NoChannel")
+        // A channel exists, but not for this event type.
+        expect((yield* Effect.flip(fail.as(send("+33600000007", "x", "signet.other")))).reason).toBe("NoChannel")
+      })
+    )
 
-      it.effect("a queued SMS goes through the outbox: ciphertext only in the event, sent when dispatched", () =>
-        Effect.gen(function* () {
-          const w = yield* world("sms-queue", "/sms/queue", {}, "queue-token-000001")
-          const id = yield* asTenant(
-            w.tenant,
-            SmsQueue.pipe(
-              Effect.flatMap((q) =>
-                q.enqueue({ to: "+33600000010", body: "Queued code 654321", eventType: "signet.accounts.mfa.code" })
-              )
+    it.effect("a queued SMS goes through the outbox: ciphertext only in the event, sent when dispatched", () =>
+      Effect.gen(function* () {
+        const w = yield* world("sms-queue", "/sms/queue", {}, "queue-token-000001")
+        const id = yield* asTenant(
+          w.tenant,
+          SmsQueue.pipe(
+            Effect.flatMap((q) =>
+              q.enqueue({ to: "+33600000010", body: "Queued code 654321", eventType: "signet.accounts.mfa.code" })
             )
           )
-          const rows = yield* Effect.flatMap(
-            SqlClient.SqlClient,
-            (sql) => sql`SELECT data FROM outbox WHERE type = ${SMS_QUEUED} AND subject = ${id}`
-          ).pipe(Effect.orDie)
-          expect(rows).toHaveLength(1)
-          expect(JSON.stringify(rows)).not.toMatch(/\+33600000010|654321/)
-          expect(received.some((r) => r.body?.to === "+33600000010")).toBe(false)
-          yield* Events.use((e) => Effect.repeat(e.dispatchOnce, { until: (n) => n === 0 })).pipe(allow)
-          const got = received.find((r) => r.body?.to === "+33600000010")!
-          expect(got.body).toMatchObject({ body: "Queued code 654321", tenant: "sms-queue", message_id: id })
-          expect(got.headers.authorization).toBe("Bearer queue-token-000001")
-        })
-      )
+        )
+        const rows = yield* Effect.flatMap(
+          SqlClient.SqlClient,
+          (sql) => sql`SELECT data FROM outbox WHERE type = ${SMS_QUEUED} AND subject = ${id}`
+        ).pipe(Effect.orDie)
+        expect(rows).toHaveLength(1)
+        expect(JSON.stringify(rows)).not.toMatch(/\+33600000010|654321/)
+        expect(received.some((r) => r.body?.to === "+33600000010")).toBe(false)
+        yield* Events.use((e) => Effect.repeat(e.dispatchOnce, { until: (n) => n === 0 })).pipe(allow)
+        const got = received.find((r) => r.body?.to === "+33600000010")!
+        expect(got.body).toMatchObject({ body: "Queued code 654321", tenant: "sms-queue", message_id: id })
+        expect(got.headers.authorization).toBe("Bearer queue-token-000001")
+      })
+    )
 
-      it.effect("without the operator's allowance the loopback URL is refused at send time", () =>
-        Effect.gen(function* () {
-          const w = yield* world("sms-ssrf", "/sms/ssrf")
-          const refused = yield* Effect.flip(
-            SmsSender.pipe(
-              Effect.flatMap((s) => s.send({ to: "+33600000008", body: "x", eventType: "signet.accounts.mfa.code" })),
-              inTenant(w.tenant)
-            )
+    it.effect("without the operator's allowance the loopback URL is refused at send time", () =>
+      Effect.gen(function* () {
+        const w = yield* world("sms-ssrf", "/sms/ssrf")
+        const refused = yield* Effect.flip(
+          SmsSender.pipe(
+            Effect.flatMap((s) => s.send({ to: "+33600000008", body: "x", eventType: "signet.accounts.mfa.code" })),
+            inTenant(w.tenant)
           )
-          expect(refused.reason).toBe("Refused")
-          expect(received.some((r) => r.body?.to === "+33600000008")).toBe(false)
-        })
-      )
-    }
-  )
+        )
+        expect(refused.reason).toBe("Refused")
+        expect(received.some((r) => r.body?.to === "+33600000008")).toBe(false)
+      })
+    )
+  })
 }
 
 layer(logSmsSender)("SMS log transport (issue 18)", (it) => {

@@ -3,8 +3,10 @@
  * interface with a webhook/HTTP transport (no vendor SDK required)"): the
  * {@link SmsSender} port and its two transports. The per-tenant settings
  * come from the tenant's `sms` channel (issue 22 "Channel configs",
- * `activities/Channels.ts`): accounts may read activities, never the other
- * way round (`module-graph.test.ts`).
+ * `activities/Channels.ts`) through the {@link SmsChannels} port, which the
+ * composition root (`Core.ts`) provides over the activities service:
+ * identity and academics import accounts and activities imports them, so
+ * accounts must not import activities (`module-graph.test.ts`).
  *
  * - **http** ({@link httpSmsSender}): resolves the tenant's enabled `sms`
  *   channel serving the message's event type and sends
@@ -32,9 +34,36 @@
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Config, Context, Data, Effect, Layer, Option, Redacted } from "effect"
 import { request } from "undici"
-import { Activities } from "../activities/Activities.js"
-import { ChannelTargetPolicy, channelsAllowPrivateTargets } from "../activities/Channels.js"
-import { checkEndpointUrl, guardedAgent } from "../kernel/OutboundUrl.js"
+import {
+  ChannelTargetPolicy,
+  channelsAllowPrivateTargets,
+  checkEndpointUrl,
+  guardedAgent
+} from "../kernel/OutboundUrl.js"
+
+/**
+ * A tenant's SMS channel as the sender needs it: its id, its settings
+ * (`{ url, from, method?, auth_header? }`, validated by activities) and its
+ * decrypted credentials.
+ */
+export interface SmsChannel {
+  readonly id: string
+  readonly url: string
+  readonly from: string
+  readonly method?: "POST" | "PUT" | undefined
+  readonly authHeader?: string | undefined
+  readonly credentials: Option.Option<Redacted.Redacted<string>>
+}
+
+/**
+ * Port: the current tenant's enabled `sms` channel serving an event type
+ * (issue 22 "Channel configs"), provided by `Core.ts` over
+ * `Activities.channels.resolve`.
+ */
+export class SmsChannels extends Context.Tag("Signet/SmsChannels")<
+  SmsChannels,
+  { readonly resolve: (eventType: string) => Effect.Effect<Option.Option<SmsChannel>, never, CurrentTenant> }
+>() {}
 
 /** One text message to send. */
 export interface OutgoingSms {
@@ -101,43 +130,42 @@ const describe = (e: unknown): SmsDeliveryError => {
 
 /**
  * The HTTP transport over the tenant's `sms` channel (see the module
- * comment). Needs the activities service (channel lookup).
+ * comment). Needs the {@link SmsChannels} port (channel lookup).
  */
-export const httpSmsSender = (options: HttpSmsOptions = {}): Layer.Layer<SmsSender, never, Activities> =>
+export const httpSmsSender = (options: HttpSmsOptions = {}): Layer.Layer<SmsSender, never, SmsChannels> =>
   Layer.effect(
     SmsSender,
     Effect.gen(function* () {
-      const activities = yield* Activities
+      const channels = yield* SmsChannels
       const envAllow = yield* channelsAllowPrivateTargets.pipe(Effect.orDie)
       const timeoutMs = options.timeoutMs ?? 10_000
       const send = (sms: OutgoingSms) =>
         Effect.gen(function* () {
           const tenant = yield* CurrentTenant
-          const found = yield* activities.channels.resolve("sms", sms.eventType)
+          const found = yield* channels.resolve(sms.eventType)
           if (Option.isNone(found))
             return yield* new SmsDeliveryError({
               reason: "NoChannel",
               message: `the tenant has no enabled sms channel for ${sms.eventType}`
             })
-          const { config, credentials } = found.value
-          const settings = config.settings as { url: string; from: string; method?: string; auth_header?: string }
+          const channel = found.value
           const policy = yield* ChannelTargetPolicy
           const target = { allowPrivateTargets: envAllow || policy.allowPrivateTargets }
-          const url = checkEndpointUrl(settings.url, target)
+          const url = checkEndpointUrl(channel.url, target)
           if (typeof url === "string")
             return yield* new SmsDeliveryError({ reason: "Refused", message: `the channel's URL ${url}` })
           const payload: SmsRequestBody = {
             to: sms.to,
-            from: settings.from,
+            from: channel.from,
             body: sms.body,
             tenant: tenant.slug,
             event_type: sms.eventType,
             message_id: sms.messageId ?? crypto.randomUUID()
           }
           const headers: Record<string, string> = { "content-type": "application/json" }
-          if (Option.isSome(credentials)) {
-            const secret = Redacted.value(credentials.value)
-            if (settings.auth_header) headers[settings.auth_header.toLowerCase()] = secret
+          if (Option.isSome(channel.credentials)) {
+            const secret = Redacted.value(channel.credentials.value)
+            if (channel.authHeader) headers[channel.authHeader.toLowerCase()] = secret
             else headers.authorization = `Bearer ${secret}`
           }
           const status = yield* Effect.acquireUseRelease(
@@ -146,7 +174,7 @@ export const httpSmsSender = (options: HttpSmsOptions = {}): Layer.Layer<SmsSend
               Effect.tryPromise({
                 try: async () => {
                   const res = await request(url, {
-                    method: settings.method === "PUT" ? "PUT" : "POST",
+                    method: channel.method === "PUT" ? "PUT" : "POST",
                     headers,
                     body: JSON.stringify(payload),
                     dispatcher: agent,
@@ -165,7 +193,7 @@ export const httpSmsSender = (options: HttpSmsOptions = {}): Layer.Layer<SmsSend
               status,
               message: `the SMS provider answered HTTP ${status}${status >= 300 && status < 400 ? " (redirects are not followed)" : ""}`
             })
-          return { channelId: config.id as string, status }
+          return { channelId: channel.id, status }
         }).pipe(Effect.withSpan("SmsSender.send", { attributes: { transport: "http", eventType: sms.eventType } }))
       return { transport: "http" as const, send }
     })
@@ -194,7 +222,7 @@ export const logSmsSender: Layer.Layer<SmsSender> = Layer.effect(
  * tenant's `sms` channel, timeout `SIGNET_SMS_TIMEOUT_MS`, default 10 000)
  * or `log` (development). What `Core.layer` uses unless given `sms`.
  */
-export const smsSenderFromEnv: Layer.Layer<SmsSender, never, Activities> = Layer.unwrapEffect(
+export const smsSenderFromEnv: Layer.Layer<SmsSender, never, SmsChannels> = Layer.unwrapEffect(
   Effect.gen(function* () {
     const transport = yield* Config.literal("http", "log")("SIGNET_SMS_TRANSPORT").pipe(Config.withDefault("http"))
     const timeoutMs = yield* Config.integer("SIGNET_SMS_TIMEOUT_MS").pipe(Config.withDefault(10_000))

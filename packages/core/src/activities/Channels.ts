@@ -35,21 +35,12 @@ import {
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
 import { newId } from "@signet/contracts/kernel/Ids"
-import { Config, Context, DateTime, Effect, Option, ParseResult, Redacted, Schema } from "effect"
+import { type Context, DateTime, Effect, Option, ParseResult, Redacted, Schema } from "effect"
 import type { Envelope } from "../kernel/Crypto.js"
-import { checkEndpointUrl, type TargetOptions } from "../kernel/OutboundUrl.js"
+import { ChannelTargetPolicy, checkEndpointUrl } from "../kernel/OutboundUrl.js"
 import type { ChannelFields, ChannelRow } from "./ChannelRepo.js"
 import { type ActivityDeps, changeRecorder } from "./Kit.js"
 import { channelCredentialsAad } from "./Migrations.js"
-
-/**
- * The operator's allowance of plain-`http` and private/loopback channel
- * URLs (development receivers, tests), provided in-process; it adds to
- * `SIGNET_CHANNELS_ALLOW_PRIVATE_TARGETS`. Default: refused.
- */
-export class ChannelTargetPolicy extends Context.Reference<ChannelTargetPolicy>()("Signet/ChannelTargetPolicy", {
-  defaultValue: (): TargetOptions => ({ allowPrivateTargets: false })
-}) {}
 
 /**
  * A channel as a sender in this process receives it from `resolve`: the
@@ -251,7 +242,4 @@ export const makeChannels = (
   return { create, list, get, update, remove, restore, resolve } as const
 }
 
-/** `SIGNET_CHANNELS_ALLOW_PRIVATE_TARGETS` (default false): see the module comment. */
-export const channelsAllowPrivateTargets = Config.boolean("SIGNET_CHANNELS_ALLOW_PRIVATE_TARGETS").pipe(
-  Config.withDefault(false)
-)
+export { ChannelTargetPolicy, channelsAllowPrivateTargets } from "../kernel/OutboundUrl.js"

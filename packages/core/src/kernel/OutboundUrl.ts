@@ -30,6 +30,7 @@
 
 import type { LookupAddress, LookupOptions } from "node:dns"
 import * as Dns from "node:dns"
+import { Config, Context } from "effect"
 import ipaddr from "ipaddr.js"
 import { Agent } from "undici"
 
@@ -140,3 +141,19 @@ export const guardedAgent = (options: TargetOptions, timeoutMs: number): Agent =
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs
   })
+
+/**
+ * The operator's allowance of plain-`http` and private/loopback channel
+ * URLs (issue 22 "Channel configs"; development receivers, tests),
+ * provided in-process; it adds to {@link channelsAllowPrivateTargets}.
+ * Read by the activities channel checks and the accounts SMS sender.
+ * Default: refused.
+ */
+export class ChannelTargetPolicy extends Context.Reference<ChannelTargetPolicy>()("Signet/ChannelTargetPolicy", {
+  defaultValue: (): TargetOptions => ({ allowPrivateTargets: false })
+}) {}
+
+/** `SIGNET_CHANNELS_ALLOW_PRIVATE_TARGETS` (default false): plain `http` and private hosts for channel URLs. */
+export const channelsAllowPrivateTargets = Config.boolean("SIGNET_CHANNELS_ALLOW_PRIVATE_TARGETS").pipe(
+  Config.withDefault(false)
+)
