@@ -59,6 +59,7 @@ const subcommands: ReadonlyArray<readonly [name: string, load: () => Promise<Any
   ["attachment", () => import("./commands/attachment.js").then((m) => m.attachment)],
   ["activity", () => import("./commands/activity.js").then((m) => m.activity)],
   ["carbon", () => import("./commands/carbon.js").then((m) => m.carbon)],
+  ["channel", () => import("./commands/channel.js").then((m) => m.channel)],
   ["audit", () => import("./commands/audit.js").then((m) => m.audit)],
   ["keys", () => import("./commands/keys.js").then((m) => m.keys)],
   ["login", () => import("./commands/login.js").then((m) => m.remoteCommands[0])],

@@ -28,7 +28,15 @@ for (const dialect of testDialects()) {
     it(
       "create --student-groups adds the academics permissions to the token's scope; without it they are absent",
       async () => {
-        const withGroups = await signet(["scim-token", "create", ...T, "--name", "Groups", "--student-groups", "--json"])
+        const withGroups = await signet([
+          "scim-token",
+          "create",
+          ...T,
+          "--name",
+          "Groups",
+          "--student-groups",
+          "--json"
+        ])
         expect(withGroups.code, withGroups.stderr).toBe(0)
         const scope = JSON.parse(withGroups.stdout).scim_token.permissions
         expect(scope).toEqual(expect.arrayContaining(["academics:read", "academics:write"]))

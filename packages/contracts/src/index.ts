@@ -15,6 +15,7 @@ import { AccountsApi, AccountsSelfApi, InvitationsApi } from "./accounts/Api.js"
 import { AccountsAuthService, AccountsCommand } from "./accounts/Rpc.js"
 import { ActivitiesApi } from "./activities/Api.js"
 import { CarbonApi, CarbonCommand, CarbonQuery } from "./activities/Carbon.js"
+import { ChannelsApi, ChannelsCommand, ChannelsQuery } from "./activities/ChannelsApi.js"
 import { ActivitiesCommand, ActivitiesQuery } from "./activities/Rpc.js"
 import { AttendanceApi } from "./attendance/Api.js"
 import { AttendanceCommand, AttendanceQuery } from "./attendance/Rpc.js"
@@ -55,6 +56,8 @@ export * from "./accounts/Rpc.js"
 export * from "./activities/Api.js"
 export * from "./activities/Attachments.js"
 export * from "./activities/Carbon.js"
+export * from "./activities/Channels.js"
+export * from "./activities/ChannelsApi.js"
 export * from "./activities/Domain.js"
 export * from "./activities/Rpc.js"
 export * from "./activities/Schedule.js"
@@ -138,6 +141,7 @@ export class SignetApi extends HttpApi.make("signet")
   .add(BillingWebhooksApi)
   .add(ActivitiesApi)
   .add(CarbonApi)
+  .add(ChannelsApi)
   .add(ScimTokensApi)
   .add(OidcClientsApi)
   .annotate(OpenApi.Title, "Signet API")
@@ -174,7 +178,9 @@ export const SignetRpcs = TenantQuery.merge(
   ActivitiesQuery,
   ActivitiesCommand,
   CarbonQuery,
-  CarbonCommand
+  CarbonCommand,
+  ChannelsQuery,
+  ChannelsCommand
 )
 /** @see SignetRpcs */
 export type SignetRpcs = RpcGroup.Rpcs<typeof SignetRpcs>

@@ -10,7 +10,7 @@ import type { SqlClient } from "@effect/sql"
 import { DEFAULT_ROLE_OF_TYPE } from "@signet/contracts/access/Domain"
 import type { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { ServiceUnavailable } from "@signet/contracts/kernel/Errors"
-import { Context, DateTime, Effect, Layer } from "effect"
+import { Context, DateTime, Effect, Layer, Option } from "effect"
 import { Academics } from "./academics/Academics.js"
 import { accountGroupsLayer } from "./academics/AccountsPorts.js"
 import { userSchoolsLayer } from "./academics/IdentityPorts.js"
@@ -25,10 +25,12 @@ import { Accounts } from "./accounts/Accounts.js"
 import { type Mailer, mailerFromEnv } from "./accounts/Mailer.js"
 import { mailContentColumn } from "./accounts/MailQueue.js"
 import { accountsMigrations } from "./accounts/Migrations.js"
+import { SmsChannels, type SmsSender, smsSenderFromEnv } from "./accounts/Sms.js"
+import { type SmsQueue, smsQueueLayer } from "./accounts/SmsQueue.js"
 import { Activities } from "./activities/Activities.js"
 import { AttachmentStore } from "./activities/AttachmentStore.js"
 import { ATTACHMENT_STORAGE_LIMIT } from "./activities/Attachments.js"
-import { activitiesMigrations } from "./activities/Migrations.js"
+import { activitiesMigrations, channelCredentialsColumn } from "./activities/Migrations.js"
 import { ActivitiesRepo } from "./activities/Repo.js"
 import { courseAttendanceLayer } from "./attendance/AcademicsPorts.js"
 import { Attendance } from "./attendance/Attendance.js"
@@ -139,7 +141,8 @@ export const encryptedColumns: ReadonlyArray<EncryptedColumn> = [
   oauthRefreshTokenColumn,
   oauthVerifierColumn,
   ssoClientSecretColumn,
-  ssoVerifierColumn
+  ssoVerifierColumn,
+  channelCredentialsColumn
 ]
 
 /** Options of {@link layer}. */
@@ -167,6 +170,12 @@ export interface CoreOptions {
    * the development-only log transport when no SMTP URL is set.
    */
   readonly mailer?: Layer.Layer<Mailer> | undefined
+  /**
+   * The SMS transport (`accounts/Sms.ts`, issue 18). Default: from the
+   * environment (`SIGNET_SMS_TRANSPORT=http|log`, http by default: each
+   * tenant's `sms` channel, issue 22 "Channel configs").
+   */
+  readonly sms?: Layer.Layer<SmsSender, never, SmsChannels> | undefined
   /**
    * Where attachment bytes live (issue 22 "Attachments"). Default: files
    * under `AttachmentStore.defaultDir(databaseUrl)` (`SIGNET_ATTACHMENTS_DIR`,
@@ -212,11 +221,12 @@ export type CoreServices =
   | Scim
 
 /**
- * The accounts services (issue 18) and the OpenID Connect provider's
+ * The accounts services (issue 18; the SMS port over the tenants' `sms`
+ * channels) and the OpenID Connect provider's
  * (issue 19 §1: it reads `email_verified` through accounts), built above
  * the core services by {@link layer}.
  */
-export type AccountsServices = Accounts | Mailer | OidcClients | OidcProviders
+export type AccountsServices = Accounts | Mailer | SmsSender | SmsQueue | OidcClients | OidcProviders
 
 /**
  * The accounts service over the core services: identity provides its
@@ -228,6 +238,26 @@ export const accountsLayer: Layer.Layer<Accounts, never, CoreServices | Mailer |
     Layer.provide(accountGroupsLayer),
     Layer.provide(UsersRepo.Default)
   )
+
+/**
+ * Accounts' {@link SmsChannels} port over activities' channel configs
+ * (issue 18 SMS, issue 22 "Channel configs"): the tenant's enabled `sms`
+ * channel serving an event type, credentials decrypted. Composed here
+ * because accounts may not import activities (module graph).
+ */
+export const smsChannelsLayer: Layer.Layer<SmsChannels, never, Activities> = Layer.effect(
+  SmsChannels,
+  Effect.map(Activities, (activities) => ({
+    resolve: (eventType: string) =>
+      Effect.map(
+        activities.channels.resolve("sms", eventType),
+        Option.map(({ config, credentials }) => {
+          const s = config.settings as { url: string; from: string; method?: "POST" | "PUT"; auth_header?: string }
+          return { id: config.id, url: s.url, from: s.from, method: s.method, authHeader: s.auth_header, credentials }
+        })
+      )
+  }))
+)
 
 /** The OpenID Connect provider's services (issue 19 §1) over the core and accounts services. */
 export const oidcLayer: Layer.Layer<OidcClients | OidcProviders, never, CoreServices | Accounts | SqlClient.SqlClient> =
@@ -363,7 +393,10 @@ export const layer = (
       : Effect.map(runAll(sets), (applied) => {
           if (applied.length > 0) options.onMigrated?.(applied)
         })
-  return oidcLayer.pipe(
+  return Layer.merge(
+    oidcLayer,
+    smsQueueLayer.pipe(Layer.provideMerge(options.sms ?? smsSenderFromEnv), Layer.provide(smsChannelsLayer))
+  ).pipe(
     Layer.provideMerge(accountsLayer),
     Layer.provideMerge(servicesLayer),
     Layer.provideMerge(

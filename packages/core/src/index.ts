@@ -88,12 +88,28 @@ export {
   type ResetClient
 } from "./accounts/PasswordReset.js"
 export { AccountGroups, type AccountUser, AccountUsers, type CardGroup, type Invitee } from "./accounts/Ports.js"
+export {
+  type HttpSmsOptions,
+  httpSmsSender,
+  logSmsSender,
+  type OutgoingSms,
+  type SmsChannel,
+  SmsChannels,
+  SmsDeliveryError,
+  type SmsReceipt,
+  type SmsRequestBody,
+  SmsSender,
+  smsSenderFromEnv
+} from "./accounts/Sms.js"
+export { SMS_QUEUED, SMS_SUBSCRIBER, SmsQueue, smsQueueLayer } from "./accounts/SmsQueue.js"
 export * as MailTemplates from "./accounts/Templates.js"
 export { Activities, type ListTasks } from "./activities/Activities.js"
 export { ActivitiesAdmin } from "./activities/Admin.js"
 export { AttachmentStore, type BlobKey, sha256Hex } from "./activities/AttachmentStore.js"
+export { ChannelTargetPolicy, type ResolvedChannel, servesEvent } from "./activities/Channels.js"
+export { ChannelsAdmin } from "./activities/ChannelsAdmin.js"
 export { renderMarkdown } from "./activities/Markdown.js"
-export { ACTIVITIES_TABLES, activitiesMigrations } from "./activities/Migrations.js"
+export { ACTIVITIES_TABLES, activitiesMigrations, channelCredentialsColumn } from "./activities/Migrations.js"
 export { mentionTokens } from "./activities/Notes.js"
 export {
   AttendanceAdmin,

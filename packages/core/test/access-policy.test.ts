@@ -78,11 +78,12 @@ describe("permission grammar and catalog", () => {
     const viewer = DEFAULT_ROLES.find((r) => r.name === "viewer")!
     const reads = defaultRolePermissions(viewer, all)
     // Every resource's read but billing's (issue 20: billing is for the tenant's admins only);
-    // `tokens` (issue 19 §4) has no read, only `introspect`.
+    // `tokens` (issue 19 §4) has no read, only `introspect`; channels (issue 22 "Channel configs") are admin-only.
     const readable = Object.entries(corePermissions).filter(([, actions]) =>
       (actions as ReadonlyArray<string>).includes("read")
     )
-    expect(reads.length).toBe(readable.length - 1)
+    expect(reads.length).toBe(readable.length - 2)
+    expect(reads).not.toContain("channels:read")
     expect(reads).not.toContain("tokens:introspect")
     expect(reads).not.toContain("billing:read")
     expect(reads.every((p) => p.endsWith(":read"))).toBe(true)

@@ -29,6 +29,7 @@ import { apiKeysApi, mfaApi, passkeysApi, rolesApi, tenantsApi, usersApi } from 
 import { activitiesApi } from "./ActivityApis.js"
 import { billingApi } from "./BillingApis.js"
 import { carbonApi } from "./CarbonApis.js"
+import { channelsApi } from "./ChannelApis.js"
 import { oauthApi, ssoApi, webhooksApi } from "./IntegrationApis.js"
 import { invitationsApi } from "./InvitationApis.js"
 import { oidcClientsApi } from "./OidcApis.js"
@@ -117,6 +118,8 @@ export const createSignetClient = (options: SignetClientOptions) => {
     activities: activitiesApi(session),
     /** Carbon footprints of any target and their totals in kg CO₂e (docs/activities.md). */
     carbon: carbonApi(session),
+    /** The tenant's communication channels: e-mail, SMS, webhook, chat (docs/activities.md "Channel configs"). */
+    channels: channelsApi(session),
     /** SCIM 2.0 provisioning tokens for Entra ID or Okta (docs/scim.md). */
     scimTokens: scimTokensApi(session),
     /** Relying parties of the tenant's OpenID Connect provider (docs/federation.md). */

@@ -128,8 +128,7 @@ export const ssoApi = ({ call, callWith, anonymous, adopt, path }: Session) => {
     /** Marks an active user as a break-glass account, exempt from the policy (`sso:write`, step-up); answers the policy. */
     markBreakGlass: (userId: string) => call((r) => r.ssoConnections.putBreakGlass({ path: { ...path, userId } })),
     /** Unmarks a break-glass account; the last one while the policy is on fails with `Conflict` (`sso:write`, step-up). */
-    unmarkBreakGlass: (userId: string) =>
-      call((r) => r.ssoConnections.deleteBreakGlass({ path: { ...path, userId } })),
+    unmarkBreakGlass: (userId: string) => call((r) => r.ssoConnections.deleteBreakGlass({ path: { ...path, userId } })),
     /** Which connection serves `email`'s domain (`{ connection, sso_only }`); no credentials. */
     discover: (email: string) =>
       anonymous("ssoDiscovery", "discoverSso", { email }, (r, payload) =>

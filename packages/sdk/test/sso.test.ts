@@ -83,7 +83,8 @@ layer(testServer("sqlite", {}, { SIGNET_OAUTH_ALLOW_HTTP_ISSUERS: "true" }), {
     Effect.gen(function* () {
       const server = yield* TestServer
       const run = <A>(f: () => Promise<A>) => Effect.promise(f)
-      const fail = <A>(f: () => Promise<A>) => Effect.flip(Effect.tryPromise({ try: f, catch: (e) => e as { _tag?: string } }))
+      const fail = <A>(f: () => Promise<A>) =>
+        Effect.flip(Effect.tryPromise({ try: f, catch: (e) => e as { _tag?: string } }))
       const operator = createSignetClient({
         baseUrl: server.url,
         tenant: "sdk-sso-policy",

@@ -41,6 +41,7 @@ import { AuditHttp } from "./http/Audit.js"
 import { BeaconAuthLive, BeaconDeviceHttp, BeaconsHttp } from "./http/Beacon.js"
 import { BillingHttp, BillingPlatformHttp, BillingWebhooksHttp } from "./http/Billing.js"
 import { CarbonHttp } from "./http/Carbon.js"
+import { ChannelsHttp } from "./http/Channels.js"
 import { EventsHttp } from "./http/Events.js"
 import { ApiKeysHttp, AuthHttp, IntrospectionHttp, PlatformHttp, SessionHttp, UsersHttp } from "./http/Identity.js"
 import { OAuthCallbackHttp, OAuthProvidersHttp, OAuthSelfHttp } from "./http/OAuthBindings.js"
@@ -100,6 +101,7 @@ const apiRoutes = (config: ServerConfig) =>
       BillingWebhooksHttp,
       ActivitiesHttp,
       CarbonHttp,
+      ChannelsHttp,
       ScimTokensHttp
     ]),
     Layer.provide([OperatorAuthLive(config), UserAuthLive(config), BeaconAuthLive])

@@ -53,6 +53,8 @@ const KIND: Record<string, string> = {
   events: "event",
   attachments: "attachment",
   footprints: "footprint",
+  // Issue 22 "Channel configs": …/channels/{id}.
+  channels: "channel",
   tokens: "scimtoken",
   // Issue 19 §1: …/oidc/clients/{clientId}.
   clients: "oidcclient"
@@ -184,6 +186,21 @@ for (const dialect of testDialects()) {
             const footprint = yield* post("/activities/carbon/footprints", carbon)
             const deletedFootprint = yield* post("/activities/carbon/footprints", carbon)
             yield* call("DELETE", `${T}/activities/carbon/footprints/${deletedFootprint.id}`, { auth: token })
+            // Issue 22 "Channel configs": an SMS channel with credentials, and a soft-deleted one to restore.
+            const channelSecret = `sk_iso_${slug}_credentials`
+            const channel = yield* post("/channels", {
+              kind: "sms",
+              name: `SMS ${n}`,
+              settings: { url: "https://sms.example.com/send", from: "Signet" },
+              credentials: channelSecret,
+              event_types: ["signet.accounts.mfa.code"]
+            })
+            const deletedChannel = yield* post("/channels", {
+              kind: "chat",
+              name: `Chat ${n}`,
+              settings: { url: "https://chat.example.com/hook" }
+            })
+            yield* call("DELETE", `${T}/channels/${deletedChannel.id}`, { auth: token })
             // Issue 19 §1: a relying party of the tenant's OpenID Connect provider.
             const oidcClient = yield* post("/oidc/clients", {
               name: `RP ${n}`,
@@ -210,10 +227,17 @@ for (const dialect of testDialects()) {
               attachment: attachment.id,
               footprint: footprint.id,
               deletedfootprint: deletedFootprint.id,
-              scimtoken: scimToken.scim_token.id
+              scimtoken: scimToken.scim_token.id,
+              channel: channel.id,
+              deletedchannel: deletedChannel.id
             }
             for (const [k, v] of Object.entries(ids)) if (typeof v !== "string") throw new Error(`fixture ${k}: ${v}`)
-            tenants.push({ slug, token, ids, secrets: [...Object.values(ids), email, admin, created.body.id] })
+            tenants.push({
+              slug,
+              token,
+              ids,
+              secrets: [...Object.values(ids), email, admin, created.body.id, channelSecret]
+            })
           }
 
           // Every id-bearing endpoint under a tenant, from the server's own OpenAPI document.
@@ -234,7 +258,8 @@ for (const dialect of testDialects()) {
               if (name === "permission") return "users:read"
               if (name === "file") return "x.ics"
               if (name === "kind") return "notes"
-              if (name === "id" && path.endsWith("/restore")) return victim.ids.deletednote!
+              if (name === "id" && path.endsWith("/restore"))
+                return path.includes("/channels/") ? victim.ids.deletedchannel! : victim.ids.deletednote!
               const before = path.slice(0, offset).split("/").filter(Boolean)
               const kind =
                 KIND[before[before.length - 1] ?? ""] ??
@@ -350,6 +375,10 @@ for (const dialect of testDialects()) {
           expect((yield* Effect.flip(rpc.DeleteFootprint({ id: tenants[1]!.ids.footprint! })))._tag).toBe(
             "ActivityNotFound"
           )
+          expect((yield* Effect.flip(rpc.GetChannel({ id: tenants[1]!.ids.channel! })))._tag).toBe("ChannelNotFound")
+          expect((yield* Effect.flip(rpc.RestoreChannel({ id: tenants[2]!.ids.deletedchannel! })))._tag).toBe(
+            "ChannelNotFound"
+          )
 
           // The victims' objects are as they were.
           for (const t of tenants) {
@@ -361,6 +390,11 @@ for (const dialect of testDialects()) {
             expect((yield* get(`/excuses/${t.ids.excuse}`)).body.status).toBe("pending")
             expect((yield* get(`/signatures/${t.ids.signature}`)).body.status).toBe("ACCEPTED")
             expect((yield* get(`/activities/notes/${t.ids.note}`)).body.body).toMatch(/^Note \d$/)
+            expect((yield* get(`/channels/${t.ids.channel}`)).body).toMatchObject({
+              enabled: true,
+              has_credentials: true
+            })
+            expect((yield* get(`/channels/${t.ids.deletedchannel}`)).status).toBe(404)
             expect((yield* get(`/activities/notes/${t.ids.deletednote}`)).status).toBe(404)
             expect((yield* get(`/oidc/clients/${t.ids.oidcclient}`)).body.name).toMatch(/^RP \d$/)
             expect((yield* get(`/activities/tasks/${t.ids.task}`)).body).toMatchObject({ status: "todo" })

@@ -36,10 +36,10 @@ const create = Command.make(
         const name = o.name.trim()
         if (name.length < 1 || name.length > 100)
           return yield* Effect.fail(new Error("--name must be 1–100 characters"))
-        const created = yield* ScimTokensAdmin.create({ name, ...(o.studentGroups ? { student_groups: true } : {}) }).pipe(
-          policyUse("apikeys:write"),
-          policyUse("roles:read")
-        )
+        const created = yield* ScimTokensAdmin.create({
+          name,
+          ...(o.studentGroups ? { student_groups: true } : {})
+        }).pipe(policyUse("apikeys:write"), policyUse("roles:read"))
         if (o.json) return yield* Console.log(JSON.stringify(plain(created), null, 2))
         yield* Console.log(
           `${created.token}\n(store it now: it is not shown again; id ${created.scim_token.id})\n` +

@@ -90,6 +90,12 @@ export const corePermissions = {
   attachments: ["read", "write"],
   /** Carbon footprints on activity targets (issue 22 "Carbon footprints"): lists and totals (`read`), record, change, delete, restore (`write`). */
   carbon: ["read", "write"],
+  /**
+   * Communication channels of the tenant (issue 22 "Channel configs"): list
+   * and read (`read`), add, change, delete, restore (`write`). Admin-only by
+   * default: no default role but admin holds them, not even viewer's reads.
+   */
+  channels: ["read", "write"],
   /** Relying parties of the tenant's OpenID Connect provider (issue 19 §1). */
   oidc_clients: ["read", "write"],
   /**
@@ -211,9 +217,10 @@ export const DEFAULT_ROLES: ReadonlyArray<DefaultRole> = [
   },
   {
     name: "viewer",
-    description: "Read-only: every read permission but billing's (admins only)",
+    description: "Read-only: every read permission but billing's and channels' (admins only)",
     priority: 20,
-    permissions: (all) => all.filter((p) => p.endsWith(":read") && !p.startsWith("billing:"))
+    permissions: (all) =>
+      all.filter((p) => p.endsWith(":read") && !p.startsWith("billing:") && !p.startsWith("channels:"))
   }
 ]
 

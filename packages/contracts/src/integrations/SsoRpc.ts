@@ -14,8 +14,8 @@
  */
 import { Rpc, RpcGroup } from "@effect/rpc"
 import { Schema } from "effect"
-import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
 import { UserNotFound } from "../identity/Domain.js"
+import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
 import {
   PutSsoConnection,
   PutSsoPolicy,

@@ -24,7 +24,10 @@
  * migration 0008 in `CarbonMigration.ts`): kg CO₂e computed through a unit
  * library, totals per target and tenant; `carbon:read|write` on the facade.
  *
- * Not yet: channel configs.
+ * Channel configs (`Channels.ts`, `ChannelRepo.ts`, migration 0009): the
+ * tenant's communication channels with encrypted credentials; `resolve`
+ * hands an enabled channel with decrypted credentials to in-process
+ * senders (accounts' SMS).
  *
  * @module
  */
@@ -36,6 +39,7 @@ import { Access } from "../access/Access.js"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { Identity } from "../identity/Users.js"
+import { Envelope } from "../kernel/Crypto.js"
 import { tenantTx } from "../kernel/Database.js"
 import { Quotas } from "../kernel/Quotas.js"
 import { AttachmentStore } from "./AttachmentStore.js"
@@ -43,6 +47,7 @@ import { makeAttachments } from "./Attachments.js"
 import { makeCalendarEvents } from "./CalendarEvents.js"
 import { makeCalls } from "./Calls.js"
 import { makeCarbon } from "./Carbon.js"
+import { channelsAllowPrivateTargets, makeChannels } from "./Channels.js"
 import type { Owners } from "./Kit.js"
 import { makeNotes } from "./Notes.js"
 import { makeOccurrences } from "./Occurrences.js"
@@ -94,6 +99,7 @@ export class Activities extends Effect.Service<Activities>()("Signet/Activities"
     }
     const { search } = makeSearch(deps, targets.check)
     const { restore } = makeRestore(deps, targets.check)
+    const channels = makeChannels(deps, yield* Envelope, yield* channelsAllowPrivateTargets.pipe(Effect.orDie))
     return {
       targets,
       notes,
@@ -106,7 +112,8 @@ export class Activities extends Effect.Service<Activities>()("Signet/Activities"
       timeline,
       reminders,
       search,
-      restore
+      restore,
+      channels
     } as const
   }),
   dependencies: [ActivitiesRepo.Default]

@@ -40,10 +40,10 @@ import { ValidationError } from "@signet/contracts/kernel/Errors"
 import { newId } from "@signet/contracts/kernel/Ids"
 import { DateTime, Effect, Option, Ref, Schema } from "effect"
 import type { AttachmentFile } from "../attendance/Attachments.js"
+import type { QuotasApi } from "../kernel/Quotas.js"
 import { type CheckedFile, checkFile } from "./AttachmentFiles.js"
 import type { VersionFields } from "./AttachmentRepo.js"
 import type { AttachmentStore } from "./AttachmentStore.js"
-import type { QuotasApi } from "../kernel/Quotas.js"
 import { sha256Hex } from "./AttachmentStore.js"
 import {
   type ActivityDeps,

@@ -54,7 +54,7 @@ export type CheckTarget = (target: Target) => Effect.Effect<void, TargetNotFound
  * The kinds of activities: audited as target type `activity_<kind>`,
  * published as `signet.activities.<kind>.<action>`.
  */
-export type ActivityKind = "note" | "task" | "review" | "call" | "event" | "attachment" | "footprint"
+export type ActivityKind = "note" | "task" | "review" | "call" | "event" | "attachment" | "footprint" | "channel"
 
 /** The 404 of a note, task, review, call log, event, attachment or carbon footprint (also when its target is not visible to the caller). */
 export const activityNotFound = (kind: ActivityKind, id: string) =>

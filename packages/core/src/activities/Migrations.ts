@@ -25,6 +25,11 @@
  *   rule's DTSTART), `next_task_id` (the occurrence created when this one
  *   was completed; set once, conditionally) and `remind_before` (minutes
  *   before `due_at`).
+ * - 0009: `activity_channel_configs` (issue 22 "Channel configs"): the
+ *   tenant's communication channels — kind, name (unique among live ones),
+ *   enabled, settings (JSON), credentials envelope-encrypted
+ *   ({@link channelCredentialsColumn}) with a last-four hint, enabled event
+ *   types (JSON array), soft delete.
  *
  * - Full-text search (0004, issue 22 "Full-text search"): on SQLite the
  *   FTS5 table `activity_search` (tokenizer `unicode61 remove_diacritics
@@ -44,6 +49,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
+import type { EncryptedColumn } from "../kernel/KeyRotation.js"
 import { ddl, enableTenantRls, type ModuleMigrations } from "../kernel/Migrations.js"
 import { carbonFootprintsMigration } from "./CarbonMigration.js"
 import { searchCallsReviewsMigration, searchMigration } from "./SearchMigration.js"
@@ -60,8 +66,21 @@ export const ACTIVITIES_TABLES = [
   "activity_attachment_blobs",
   "activity_attachments",
   "activity_attachment_versions",
-  "activity_carbon_footprints"
+  "activity_carbon_footprints",
+  "activity_channel_configs"
 ] as const
+
+/** The AAD of a channel's credentials ciphertext (tenant, table, channel id). */
+export const channelCredentialsAad = (tenant: string, id: string) =>
+  `tenant:${tenant}:activity_channel_configs:${id}:credentials`
+
+/** A channel's envelope-encrypted credentials (master-key rotation re-wraps them). */
+export const channelCredentialsColumn: EncryptedColumn = {
+  table: "activity_channel_configs",
+  keyColumns: ["tenant_id", "id"],
+  column: "credentials_enc",
+  aad: (row) => channelCredentialsAad(String(row.tenant_id), String(row.id))
+}
 
 /** The tables of migration 0003 (attachments). */
 const ATTACHMENT_TABLES = ["activity_attachment_blobs", "activity_attachments", "activity_attachment_versions"] as const
@@ -252,6 +271,28 @@ export const activitiesMigrations: ModuleMigrations = {
       yield* sql.unsafe(`ALTER TABLE activity_tasks ADD COLUMN remind_before INTEGER`)
     }),
     "0007_search_calls_reviews": searchCallsReviewsMigration,
-    "0008_carbon_footprints": carbonFootprintsMigration
+    "0008_carbon_footprints": carbonFootprintsMigration,
+    "0009_channel_configs": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE activity_channel_configs (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('email', 'sms', 'webhook', 'chat')),
+        name TEXT NOT NULL,
+        enabled ${t.bool} NOT NULL,
+        settings ${t.json} NOT NULL,
+        credentials_enc TEXT,
+        credentials_hint TEXT,
+        event_types ${t.json} NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        updated_at ${t.ts} NOT NULL,
+        deleted_at ${t.ts},
+        PRIMARY KEY (tenant_id, id)
+      )`)
+      yield* sql.unsafe(`CREATE UNIQUE INDEX activity_channel_configs_name ON activity_channel_configs (tenant_id, name)
+        WHERE deleted_at IS NULL`)
+      yield* enableTenantRls("activity_channel_configs")
+    })
   }
 }

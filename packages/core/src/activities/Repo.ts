@@ -1,7 +1,7 @@
 /**
  * The activities module's SQL (issue 22, first slice): the only writer of
  * `activity_target_types`, `activity_notes`, `activity_tasks` and
- * `activity_reviews`; call logs and calendar events are in `ScheduleRepo.ts`, attachments in `AttachmentRepo.ts`, carbon footprints in `CarbonRepo.ts`, full-text search in `SearchRepo.ts`. Every method reads the tenant from `CurrentTenant`;
+ * `activity_reviews`; call logs and calendar events are in `ScheduleRepo.ts`, attachments in `AttachmentRepo.ts`, carbon footprints in `CarbonRepo.ts`, channel configs in `ChannelRepo.ts`, full-text search in `SearchRepo.ts`. Every method reads the tenant from `CurrentTenant`;
  * rows are decoded once into the domain classes (notes without their
  * rendered HTML, which the service adds on read). Callers run the methods
  * inside `tenantTx` (row-level security on Postgres).
@@ -29,6 +29,7 @@ import { type DateTime, Effect, Option, Schema, Struct } from "effect"
 import { bool, DbBool, DbCount, DbJson, instant, json, repoSpan } from "../kernel/Sql.js"
 import { attachmentQueries } from "./AttachmentRepo.js"
 import { carbonQueries } from "./CarbonRepo.js"
+import { channelQueries } from "./ChannelRepo.js"
 import { callQueries, eventQueries } from "./ScheduleRepo.js"
 import { searchQueries } from "./SearchRepo.js"
 
@@ -390,6 +391,7 @@ export class ActivitiesRepo extends Effect.Service<ActivitiesRepo>()("Signet/Act
     ...eventQueries(sql),
     ...attachmentQueries(sql),
     ...carbonQueries(sql),
-    ...searchQueries(sql)
+    ...searchQueries(sql),
+    ...channelQueries(sql)
   }))
 }) {}

@@ -12,6 +12,7 @@ import { ActivitiesRpc } from "./Activities.js"
 import { AttendanceRpc } from "./Attendance.js"
 import { BillingRpc } from "./Billing.js"
 import { CarbonRpc } from "./Carbon.js"
+import { ChannelsRpc } from "./Channels.js"
 import { IdentityRpc } from "./Identity.js"
 import { IntegrationsRpc } from "./Integrations.js"
 import { OAuthRpc } from "./OAuth.js"
@@ -34,5 +35,6 @@ export const RpcHandlers = (config: ServerConfig) =>
     SsoRpc,
     AccountsRpc(config),
     ActivitiesRpc,
-    CarbonRpc
+    CarbonRpc,
+    ChannelsRpc
   )
