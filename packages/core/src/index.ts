@@ -204,7 +204,7 @@ export {
   relyingPartyOf
 } from "./identity/Passkeys.js"
 export * as Password from "./identity/Password.js"
-export { noSchools, UserSchools } from "./identity/Ports.js"
+export { EmailVerifications, noEmailVerifications, noSchools, UserSchools } from "./identity/Ports.js"
 export { StepUp } from "./identity/StepUp.js"
 export { Identity, type ListUsers } from "./identity/Users.js"
 export { WebhookAdmin } from "./integrations/Admin.js"

@@ -139,6 +139,7 @@ export const makeSession = (options: SignetClientOptions) => {
       await store(result.tokens)
       return result.tokens.user
     }
+    if (result.status === "actions_required") throw RequiredActionsPending.of(result)
     if (!totp && emailCode) {
       const mfa_token = result.mfa_token
       await toPromise(r.accounts.sendMfaEmailCode({ path: { slug }, payload: { mfa_token } }))
@@ -206,6 +207,30 @@ export const makeSession = (options: SignetClientOptions) => {
   // passed to. The server validates it: a malformed id is a 400 ValidationError.
   const withId = <Id extends string = never>(id: string) => ({ path: { slug, id: id as Id } })
 
+  /**
+   * Required actions (issue 18): sets the new password for `update_password`
+   * with the action token from {@link RequiredActionsPending}; answers what is
+   * still pending and a fresh action token. Rejects with `ValidationError`
+   * (password policy) or `Unauthorized` (bad or expired token).
+   */
+  const actionPassword = async (actionToken: string, newPassword: string) =>
+    toPromise(
+      (await raw()).auth.actionPassword({
+        path,
+        payload: { action_token: actionToken, new_password: Redacted.make(newPassword) }
+      })
+    )
+  /**
+   * Exchanges the action token for tokens once nothing is pending; the
+   * session becomes this client's (`onTokens` is called). Answers the user.
+   * Rejects with `ActionsPending` (409) naming what is left.
+   */
+  const completeActions = async (actionToken: string) => {
+    const tokens = await toPromise((await raw()).auth.actionsComplete({ path, payload: { action_token: actionToken } }))
+    await store(tokens)
+    return tokens.user
+  }
+
   /** Ends the session (`POST …/auth/logout`) and forgets the tokens. */
   const logout = async () => {
     await call((r) => r.session.logout({ path }))
@@ -219,6 +244,8 @@ export const makeSession = (options: SignetClientOptions) => {
     withId,
     raw,
     login,
+    actionPassword,
+    completeActions,
     logout,
     call,
     callWith,
@@ -226,6 +253,31 @@ export const makeSession = (options: SignetClientOptions) => {
     /** Makes a token pair obtained elsewhere (an SSO sign-in) the session's; `onTokens` is called. */
     adopt: store,
     accessToken: () => state.access
+  }
+}
+
+/**
+ * Thrown by a login whose account has required actions pending (issue 18):
+ * no session exists yet. Complete `actions` with `actionToken` (10 minutes)
+ * — `client.session.actionPassword` for `update_password` — then
+ * `completeActions(actionToken)`.
+ */
+export class RequiredActionsPending extends Error {
+  constructor(
+    readonly actions: ReadonlyArray<"verify_email" | "update_password" | "configure_mfa">,
+    readonly actionToken: string,
+    readonly expiresIn: number
+  ) {
+    super(`required actions pending: ${actions.join(", ")}`)
+    this.name = "RequiredActionsPending"
+  }
+  /** From the login's `actions_required` answer. */
+  static of(r: {
+    readonly actions: ReadonlyArray<"verify_email" | "update_password" | "configure_mfa">
+    readonly action_token: string
+    readonly expires_in: number
+  }) {
+    return new RequiredActionsPending(r.actions, r.action_token, r.expires_in)
   }
 }
 
@@ -251,6 +303,7 @@ const signInByCode =
       await store(result.tokens)
       return result.tokens.user
     }
+    if (result.status === "actions_required") throw RequiredActionsPending.of(result)
     if (!totp) throw new Error("this account has MFA: pass credentials.totp to answer the challenge")
     const tokens = await toPromise(
       r.auth.mfa({ path: { slug }, payload: { mfa_token: result.mfa_token, code: await totp() } })

@@ -22,8 +22,9 @@ import { instant } from "../../kernel/Sql.js"
 import { Tenancy } from "../../tenancy/Tenancy.js"
 import { SigningKeys } from "../Keys.js"
 import { loginRules } from "../LoginLimits.js"
-import { SsoOnlyDomains } from "../Ports.js"
+import { EmailVerifications, SsoOnlyDomains } from "../Ports.js"
 import { PasskeysRepo } from "../repo/Passkeys.js"
+import { RequiredActionsRepo } from "../repo/RequiredActions.js"
 import { SessionsRepo } from "../repo/Sessions.js"
 import { type UserRow, UsersRepo } from "../repo/Users.js"
 import { Identity } from "../Users.js"
@@ -68,6 +69,9 @@ export const makeKit = Effect.gen(function* () {
   const passkeys = yield* PasskeysRepo
   const quotas = yield* Quotas
   const ssoOnly = yield* SsoOnlyDomains
+  // Required actions at sign-in (issue 18): admin-set rows, and the verified-address port.
+  const actionsRepo = yield* RequiredActionsRepo
+  const emailVerifications = yield* EmailVerifications
 
   /** Runs `self` in a transaction of the current tenant. */
   const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
@@ -175,6 +179,9 @@ export const makeKit = Effect.gen(function* () {
     limiter,
     rules,
     ssoOnly,
+    passkeys,
+    actionsRepo,
+    emailVerifications,
     inTx,
     withTenant,
     issueAccess,
