@@ -4,7 +4,7 @@
  * boundary: an in-process embedder gets the same answers as REST.
  */
 import { expect, layer } from "@effect/vitest"
-import { Auth, Mfa, SigningKeys, Tenancy, UserAdmin, type UserId } from "@signet/core"
+import { Auth, Mfa, policyUse, SigningKeys, Tenancy, UserAdmin, type UserId } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Effect, Redacted, TestClock } from "effect"
 import {
@@ -33,7 +33,7 @@ const setActions = (
   t: TenantRef,
   id: UserId,
   actions: ReadonlyArray<"verify_email" | "update_password" | "configure_mfa">
-) => UserAdmin.setRequiredActions(id, actions).pipe(inTenant(t, operator))
+) => UserAdmin.setRequiredActions(id, actions).pipe(policyUse("users:write"), inTenant(t, operator))
 
 for (const dialect of testDialects()) {
   layer(testCore(dialect), { timeout: 120_000 })(`Required actions on ${dialect}`, (it) => {
@@ -74,7 +74,9 @@ for (const dialect of testDialects()) {
         const pair = yield* Auth.use((a) => a.completeActions(t.slug, progress.action_token, {}))
         expect(pair.user.id).toBe(id)
         expect((yield* Auth.use((a) => a.validateToken(pair.access_token))).sub).toBe(id)
-        expect((yield* UserAdmin.requiredActions(id).pipe(inTenant(t, operator))).actions).toEqual([])
+        expect(
+          (yield* UserAdmin.requiredActions(id).pipe(policyUse("users:read"), inTenant(t, operator))).actions
+        ).toEqual([])
         // Single use: the exchanged token is void; the next sign-in needs the new password and gets tokens.
         expect((yield* Effect.flip(Auth.use((a) => a.completeActions(t.slug, progress.action_token, {}))))._tag).toBe(
           "Unauthorized"
@@ -167,9 +169,9 @@ for (const dialect of testDialects()) {
         const other = yield* onboardWithAdmin(`ra-foreign2-${dialect}`)
         const id = yield* student(other, "far@ra.example.edu")
         expect((yield* Effect.flip(setActions(t, id, ["update_password"])))._tag).toBe("UserNotFound")
-        expect((yield* Effect.flip(UserAdmin.requiredActions(id).pipe(inTenant(t, operator))))._tag).toBe(
-          "UserNotFound"
-        )
+        expect(
+          (yield* Effect.flip(UserAdmin.requiredActions(id).pipe(policyUse("users:read"), inTenant(t, operator))))._tag
+        ).toBe("UserNotFound")
       })
     )
   })
