@@ -64,6 +64,7 @@ export { AccessRepo } from "./access/Repo.js"
 export { Accounts } from "./accounts/Accounts.js"
 export { InvitationAdmin } from "./accounts/Admin.js"
 export { type CardContent, renderSignInCards } from "./accounts/CardsPdf.js"
+export { EmailVerifications, noEmailVerifications } from "./accounts/IdentityPorts.js"
 export { type Invitations, type InviteClient, makeInvitations } from "./accounts/Invitations.js"
 export {
   DEFAULT_MAIL_FROM,
@@ -204,7 +205,7 @@ export {
   relyingPartyOf
 } from "./identity/Passkeys.js"
 export * as Password from "./identity/Password.js"
-export { EmailVerifications, noEmailVerifications, noSchools, UserSchools } from "./identity/Ports.js"
+export { noSchools, UserSchools } from "./identity/Ports.js"
 export { StepUp } from "./identity/StepUp.js"
 export { Identity, type ListUsers } from "./identity/Users.js"
 export { WebhookAdmin } from "./integrations/Admin.js"

@@ -207,6 +207,41 @@ export const makeSession = (options: SignetClientOptions) => {
   // passed to. The server validates it: a malformed id is a 400 ValidationError.
   const withId = <Id extends string = never>(id: string) => ({ path: { slug, id: id as Id } })
 
+  /** Ends the session (`POST …/auth/logout`) and forgets the tokens. */
+  const logout = async () => {
+    await call((r) => r.session.logout({ path }))
+    state.access = undefined
+    state.refresh = undefined
+  }
+
+  return {
+    slug,
+    path,
+    withId,
+    raw,
+    login,
+    ...requiredActionSteps(slug, raw, store),
+    logout,
+    call,
+    callWith,
+    anonymous: anonymousCall(raw),
+    /** Makes a token pair obtained elsewhere (an SSO sign-in) the session's; `onTokens` is called. */
+    adopt: store,
+    accessToken: () => state.access
+  }
+}
+
+/**
+ * The steps after a login answered `actions_required` (issue 18): the new
+ * password for `update_password`, and the exchange of the action token for
+ * the session once nothing is pending.
+ */
+const requiredActionSteps = (
+  slug: string,
+  raw: () => Promise<Raw>,
+  store: (tokens: { access_token: string; refresh_token: string; expires_in: number }) => Promise<void>
+) => {
+  const path = { slug }
   /**
    * Required actions (issue 18): sets the new password for `update_password`
    * with the action token from {@link RequiredActionsPending}; answers what is
@@ -231,29 +266,7 @@ export const makeSession = (options: SignetClientOptions) => {
     return tokens.user
   }
 
-  /** Ends the session (`POST …/auth/logout`) and forgets the tokens. */
-  const logout = async () => {
-    await call((r) => r.session.logout({ path }))
-    state.access = undefined
-    state.refresh = undefined
-  }
-
-  return {
-    slug,
-    path,
-    withId,
-    raw,
-    login,
-    actionPassword,
-    completeActions,
-    logout,
-    call,
-    callWith,
-    anonymous: anonymousCall(raw),
-    /** Makes a token pair obtained elsewhere (an SSO sign-in) the session's; `onTokens` is called. */
-    adopt: store,
-    accessToken: () => state.access
-  }
+  return { actionPassword, completeActions }
 }
 
 /**

@@ -66,22 +66,3 @@ export const noSsoOnly: Layer.Layer<SsoOnlyDomains> = Layer.succeed(SsoOnlyDomai
   connectionFor: () => Effect.succeed(Option.none()),
   tenantWide: () => Effect.succeed(false)
 })
-
-/**
- * "Has `userId` verified `email`?" in the `CurrentTenant` (issue 18
- * required actions: the tenant setting `auth.require_verified_email` makes
- * an unverified address a pending `verify_email` at sign-in). Accounts owns
- * the verified state (`email_verifications`) and imports identity, so it
- * provides this port (`accounts/IdentityPorts.ts`, composed by `Core.ts`);
- * an embedder without accounts provides {@link noEmailVerifications}.
- * Runs in the caller's transaction.
- */
-export class EmailVerifications extends Context.Tag("Signet/EmailVerifications")<
-  EmailVerifications,
-  { readonly verified: (userId: string, email: string) => Effect.Effect<boolean, never, CurrentTenant> }
->() {}
-
-/** {@link EmailVerifications} for an installation without accounts: no address is verified. */
-export const noEmailVerifications: Layer.Layer<EmailVerifications> = Layer.succeed(EmailVerifications, {
-  verified: () => Effect.succeed(false)
-})

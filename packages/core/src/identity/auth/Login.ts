@@ -19,24 +19,26 @@ import { normalize } from "../users/Kit.js"
 import type { ClientInfo, Kit } from "./Kit.js"
 import { makeRequiredActions } from "./RequiredActions.js"
 
+/**
+ * Refuses `email` when its domain signs in only through SSO (issue 19 §2).
+ * @errors SsoRequired
+ */
+const refuseSsoOnlyOf = ({ inTx, ssoOnly }: Kit, email: string) =>
+  Effect.flatMap(
+    inTx(ssoOnly.connectionFor(email)),
+    Option.match({
+      onNone: () => Effect.void,
+      onSome: (connection) =>
+        Effect.fail(new SsoRequired({ message: "this account signs in through SSO only", connection }))
+    })
+  )
+
 /** The login seam of the authentication service; see the module comment. */
 export const makeLogin = (kit: Kit) => {
   const { audit, events, tenancy, identity, keys, users, inTx, withTenant, ssoOnly } = kit
   const actions = makeRequiredActions(kit)
 
-  /**
-   * Refuses `email` when its domain signs in only through SSO (issue 19 §2).
-   * @errors SsoRequired
-   */
-  const refuseSsoOnly = (email: string) =>
-    Effect.flatMap(
-      inTx(ssoOnly.connectionFor(email)),
-      Option.match({
-        onNone: () => Effect.void,
-        onSome: (connection) =>
-          Effect.fail(new SsoRequired({ message: "this account signs in through SSO only", connection }))
-      })
-    )
+  const refuseSsoOnly = (email: string) => refuseSsoOnlyOf(kit, email)
 
   /**
    * Password login for the tenant `slug`. An address of an `sso_only`
@@ -143,18 +145,9 @@ export const makeLogin = (kit: Kit) => {
           // Required actions (issue 18): pending ones answer an action token, not a session.
           const pending = yield* actions.challengeIfPending(tenant, user, false, client.deviceLabel ?? null)
           if (Option.isSome(pending)) {
-            yield* inTx(
-              Effect.gen(function* () {
-                yield* users.passwordAccepted(user.id, null)
-                if (rehash) yield* identity.storePassword(user.id, request.password)
-                yield* audit.record({
-                  action: "auth.actions_required",
-                  targetType: "user",
-                  targetId: user.id,
-                  after: { actions: pending.value.actions }
-                })
-              })
-            ).pipe(Effect.provideService(CurrentActor, { ...actorBase, id: user.id }))
+            yield* actions
+              .recordPending(user.id, pending.value.actions, rehash ? request.password : null)
+              .pipe(Effect.provideService(CurrentActor, { ...actorBase, id: user.id }))
             return pending.value as LoginResult
           }
           const tokens = yield* inTx(

@@ -52,9 +52,12 @@ export const sortActions = (actions: Iterable<RequiredAction>): ReadonlyArray<Re
   return ORDER.filter((a) => set.has(a))
 }
 
-/** The required-actions seam of the authentication service; see the module comment. */
-export const makeRequiredActions = (kit: Kit) => {
-  const { audit, events, tenancy, identity, keys, users, inTx, withTenant, actionsRepo, emailVerifications } = kit
+/**
+ * What sign-in asks: the pending actions, the action token, and resolving
+ * one (see the module comment).
+ */
+const makePending = (kit: Kit) => {
+  const { audit, tenancy, identity, keys, users, inTx, withTenant, actionsRepo, emailVerifications } = kit
 
   /**
    * The actions pending for `user` now (admin-set and tenant policy), in the
@@ -124,6 +127,39 @@ export const makeRequiredActions = (kit: Kit) => {
       const deviceLabel = typeof payload.device_label === "string" ? payload.device_label : null
       return { tenant, user: row.value, mfa: payload.mfa === true, deviceLabel }
     })
+
+  /**
+   * Records a password step that answered `actions_required` (caller's
+   * tenant and actor): failures cleared but no `last_login_at` (the login is
+   * not complete), the hash upgraded when `rehash` is given, audited
+   * `auth.actions_required`.
+   */
+  const recordPending = (
+    userId: string,
+    actions: ReadonlyArray<RequiredAction>,
+    rehash: Redacted.Redacted<string> | null
+  ) =>
+    inTx(
+      Effect.gen(function* () {
+        yield* users.passwordAccepted(userId, null)
+        if (rehash !== null) yield* identity.storePassword(userId, rehash)
+        yield* audit.record({
+          action: "auth.actions_required",
+          targetType: "user",
+          targetId: userId,
+          after: { actions }
+        })
+      })
+    )
+
+  return { pendingFor, actionToken, challengeIfPending, redeem, recordPending }
+}
+
+/** The required-actions seam of the authentication service; see the module comment. */
+export const makeRequiredActions = (kit: Kit) => {
+  const { audit, events, identity, users, inTx, withTenant, actionsRepo } = kit
+  const pending = makePending(kit)
+  const { pendingFor, actionToken, redeem } = pending
 
   /**
    * `update_password` with the action token: checks the tenant's policy,
@@ -244,5 +280,13 @@ export const makeRequiredActions = (kit: Kit) => {
       return new UserRequiredActions({ user_id: userId, actions: sorted })
     })
 
-  return { pendingFor, challengeIfPending, actionPassword, completeActions, requiredActionsOf, setRequiredActions }
+  return {
+    pendingFor,
+    challengeIfPending: pending.challengeIfPending,
+    recordPending: pending.recordPending,
+    actionPassword,
+    completeActions,
+    requiredActionsOf,
+    setRequiredActions
+  }
 }

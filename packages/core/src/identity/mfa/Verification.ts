@@ -14,23 +14,9 @@ import type { ClientInfo } from "../Auth.js"
 import { EMAIL_CODE_FIRST_FACTOR } from "../auth/CodeLogin.js"
 import type { Kit } from "./Kit.js"
 
-/** The verification seam of the MFA service; see the module comment. */
-export const makeVerification = (kit: Kit) => {
-  const {
-    repo,
-    users,
-    sessions,
-    audit,
-    events,
-    auth,
-    keys,
-    tenancy,
-    inTx,
-    userRow,
-    consumeCode,
-    countAttempt,
-    consumeRecovery
-  } = kit
+/** The second login step (see `completeLoginWith` below), apart from the other verifications. */
+const makeCompleteLoginWith = (kit: Kit) => {
+  const { users, audit, events, auth, keys, tenancy, inTx, userRow, countAttempt } = kit
   /**
    * Second login step with any second factor: verifies the challenge token,
    * counts the attempt in the user's MFA bucket, then — in one transaction —
@@ -80,7 +66,16 @@ export const makeVerification = (kit: Kit) => {
             const deviceLabel = typeof payload.device_label === "string" ? payload.device_label : client.deviceLabel
             // Required actions (issue 18): the factor is spent, but no session before they are done.
             const pending = yield* auth.challengeIfPending(tenant, row, true, deviceLabel ?? null)
-            if (Option.isSome(pending)) return { ok: "actions" as const, pending: pending.value }
+            if (Option.isSome(pending)) {
+              const { actions } = pending.value
+              yield* audit.record({
+                action: "auth.actions_required",
+                targetType: "user",
+                targetId: userId,
+                after: { actions }
+              })
+              return { ok: "actions" as const, pending: pending.value }
+            }
             // The login is complete only now: record it as a password-only
             // login does (Auth.login), with the session in one transaction.
             const at = instant(yield* Clock.currentTimeMillis)
@@ -108,11 +103,6 @@ export const makeVerification = (kit: Kit) => {
       )
       if (outcome.ok === "actions") {
         const { actions, action_token, expires_in } = outcome.pending
-        yield* asUser(
-          inTx(
-            audit.record({ action: "auth.actions_required", targetType: "user", targetId: userId, after: { actions } })
-          )
-        )
         return yield* new SignInActionsRequired({
           message: "required actions are pending",
           actions,
@@ -127,6 +117,13 @@ export const makeVerification = (kit: Kit) => {
       return yield* invalid
     })
 
+  return completeLoginWith
+}
+
+/** The verification seam of the MFA service; see the module comment. */
+export const makeVerification = (kit: Kit) => {
+  const { repo, sessions, audit, inTx, userRow, consumeCode, countAttempt, consumeRecovery } = kit
+  const completeLoginWith = makeCompleteLoginWith(kit)
   /**
    * Second login step with a TOTP or recovery code ({@link completeLoginWith}).
    * @errors as {@link completeLoginWith} (Unauthorized: wrong or reused code)
