@@ -2,7 +2,8 @@
  * The CLI's administrative writes of issue 15 §4 and §6, run in process
  * (`run` from main.ts) against a throwaway database of each dialect, so the
  * Postgres path is covered without a process per command: `signet user
- * password`, `signet user mfa-reset` and `signet attendance mark`.
+ * password`, `signet user mfa-reset`, `signet user require-action` and `signet
+ * attendance mark`.
  */
 import * as Crypto from "node:crypto"
 import {
@@ -158,6 +159,31 @@ for (const dialect of testDialects()) {
         expect(await inTenant(Auth.use((a) => a.listSessions(studentId, null)))).toEqual([])
         const audited = await inTenant(Audit.use((a) => a.list({ action: "mfa.reset", targetId: studentId })))
         expect(audited.items.map((e) => e.actor_kind)).toEqual(["system"])
+      })
+    }, 120_000)
+
+    it("signet user require-action makes the next sign-in answer actions_required (issue 18)", async () => {
+      await withSchool(dialect, "cli-ra", async ({ core, studentId }) => {
+        const printed = await cli([
+          "user",
+          "require-action",
+          "--tenant",
+          "cli-ra",
+          "--user",
+          studentId,
+          "--action",
+          "update_password"
+        ])
+        expect(printed).toContain("required at next sign-in: update_password")
+        const login = await Effect.runPromise(
+          Auth.use((a) =>
+            a.login("cli-ra", { login: "ana@cli-ra.example.edu", password: Redacted.make(PASSWORD) }, {})
+          ).pipe(Effect.provide(core), Effect.scoped)
+        )
+        expect(login).toMatchObject({ status: "actions_required", actions: ["update_password"] })
+        expect(await cli(["user", "require-action", "--tenant", "cli-ra", "--user", studentId, "--clear"])).toContain(
+          "no required action"
+        )
       })
     }, 120_000)
 

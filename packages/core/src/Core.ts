@@ -22,6 +22,7 @@ import { Access } from "./access/Access.js"
 import { accessMigrations } from "./access/Migrations.js"
 import type { AccessStepUp, AccessUsers } from "./access/Ports.js"
 import { Accounts } from "./accounts/Accounts.js"
+import { emailVerificationsLayer } from "./accounts/IdentityPorts.js"
 import { type Mailer, mailerFromEnv } from "./accounts/Mailer.js"
 import { mailContentColumn } from "./accounts/MailQueue.js"
 import { accountsMigrations } from "./accounts/Migrations.js"
@@ -362,6 +363,8 @@ export const servicesLayer: Layer.Layer<CoreServices, never, SqlClient.SqlClient
     Layer.provideMerge(accessPortsLayer),
     // Password login asks integrations' SSO connections through identity's port (issue 19 §2).
     Layer.provideMerge(ssoOnlyDomainsLayer.pipe(Layer.provide(Layer.mergeAll(SsoRepo.Default, SsoPolicyRepo.Default)))),
+    // Required actions at sign-in read accounts' verified addresses through identity's port (issue 18).
+    Layer.provideMerge(emailVerificationsLayer),
     Layer.provideMerge(Layer.mergeAll(Tenancy.Default, SigningKeys.Default)),
     Layer.provideMerge(Layer.mergeAll(Audit.Default, Events.Default, RateLimit.layer)),
     Layer.provideMerge(Layer.effectContext(Effect.map(Envelope, (e) => Context.make(Envelope, e))))

@@ -64,6 +64,7 @@ export { AccessRepo } from "./access/Repo.js"
 export { Accounts } from "./accounts/Accounts.js"
 export { InvitationAdmin } from "./accounts/Admin.js"
 export { type CardContent, renderSignInCards } from "./accounts/CardsPdf.js"
+export { EmailVerifications, noEmailVerifications } from "./accounts/IdentityPorts.js"
 export { type Invitations, type InviteClient, makeInvitations } from "./accounts/Invitations.js"
 export {
   DEFAULT_MAIL_FROM,

@@ -115,7 +115,16 @@ export const usersApi = ({ call, callWith, path, withId }: Session) => ({
    * recovery codes and revokes their sessions (`users:write`; a signed-in
    * administrator needs a recent step-up, `signet.mfa.stepUp`).
    */
-  resetMfa: (id: string) => call((r) => r.users.resetMfa(withId(id)))
+  resetMfa: (id: string) => call((r) => r.users.resetMfa(withId(id))),
+  /** A user's admin-set required actions (`users:read`; issue 18). */
+  requiredActions: (id: string) => call((r) => r.users.requiredActions(withId(id))),
+  /**
+   * Sets a user's required actions (`verify_email`, `update_password`,
+   * `configure_mfa`; empty clears), enforced at their next sign-in
+   * (`users:write`; issue 18). Rejects with `UserNotFound` (also another tenant's user).
+   */
+  setRequiredActions: (id: string, actions: ReadonlyArray<"verify_email" | "update_password" | "configure_mfa">) =>
+    call((r) => r.users.setRequiredActions({ ...withId(id), payload: { actions } }))
 })
 
 /**

@@ -59,6 +59,10 @@ export const createSignetClient = (options: SignetClientOptions) => {
      * switch users. Answers the user.
      */
     login: session.login,
+    /** Required actions (issue 18): the new password for `update_password`, with the action token of {@link RequiredActionsPending}. */
+    actionPassword: session.actionPassword,
+    /** Required actions (issue 18): exchanges the action token for this client's session once nothing is pending. */
+    completeActions: session.completeActions,
     /** Ends the session (`POST …/auth/logout`) and forgets the tokens. */
     logout: session.logout,
     /** The signed-in user (`GET …/me`). */

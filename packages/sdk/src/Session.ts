@@ -139,6 +139,7 @@ export const makeSession = (options: SignetClientOptions) => {
       await store(result.tokens)
       return result.tokens.user
     }
+    if (result.status === "actions_required") throw RequiredActionsPending.of(result)
     if (!totp && emailCode) {
       const mfa_token = result.mfa_token
       await toPromise(r.accounts.sendMfaEmailCode({ path: { slug }, payload: { mfa_token } }))
@@ -219,6 +220,7 @@ export const makeSession = (options: SignetClientOptions) => {
     withId,
     raw,
     login,
+    ...requiredActionSteps(slug, raw, store),
     logout,
     call,
     callWith,
@@ -226,6 +228,69 @@ export const makeSession = (options: SignetClientOptions) => {
     /** Makes a token pair obtained elsewhere (an SSO sign-in) the session's; `onTokens` is called. */
     adopt: store,
     accessToken: () => state.access
+  }
+}
+
+/**
+ * The steps after a login answered `actions_required` (issue 18): the new
+ * password for `update_password`, and the exchange of the action token for
+ * the session once nothing is pending.
+ */
+const requiredActionSteps = (
+  slug: string,
+  raw: () => Promise<Raw>,
+  store: (tokens: { access_token: string; refresh_token: string; expires_in: number }) => Promise<void>
+) => {
+  const path = { slug }
+  /**
+   * Required actions (issue 18): sets the new password for `update_password`
+   * with the action token from {@link RequiredActionsPending}; answers what is
+   * still pending and a fresh action token. Rejects with `ValidationError`
+   * (password policy) or `Unauthorized` (bad or expired token).
+   */
+  const actionPassword = async (actionToken: string, newPassword: string) =>
+    toPromise(
+      (await raw()).auth.actionPassword({
+        path,
+        payload: { action_token: actionToken, new_password: Redacted.make(newPassword) }
+      })
+    )
+  /**
+   * Exchanges the action token for tokens once nothing is pending; the
+   * session becomes this client's (`onTokens` is called). Answers the user.
+   * Rejects with `ActionsPending` (409) naming what is left.
+   */
+  const completeActions = async (actionToken: string) => {
+    const tokens = await toPromise((await raw()).auth.actionsComplete({ path, payload: { action_token: actionToken } }))
+    await store(tokens)
+    return tokens.user
+  }
+
+  return { actionPassword, completeActions }
+}
+
+/**
+ * Thrown by a login whose account has required actions pending (issue 18):
+ * no session exists yet. Complete `actions` with `actionToken` (10 minutes)
+ * — `client.session.actionPassword` for `update_password` — then
+ * `completeActions(actionToken)`.
+ */
+export class RequiredActionsPending extends Error {
+  constructor(
+    readonly actions: ReadonlyArray<"verify_email" | "update_password" | "configure_mfa">,
+    readonly actionToken: string,
+    readonly expiresIn: number
+  ) {
+    super(`required actions pending: ${actions.join(", ")}`)
+    this.name = "RequiredActionsPending"
+  }
+  /** From the login's `actions_required` answer. */
+  static of(r: {
+    readonly actions: ReadonlyArray<"verify_email" | "update_password" | "configure_mfa">
+    readonly action_token: string
+    readonly expires_in: number
+  }) {
+    return new RequiredActionsPending(r.actions, r.action_token, r.expires_in)
   }
 }
 
@@ -251,6 +316,7 @@ const signInByCode =
       await store(result.tokens)
       return result.tokens.user
     }
+    if (result.status === "actions_required") throw RequiredActionsPending.of(result)
     if (!totp) throw new Error("this account has MFA: pass credentials.totp to answer the challenge")
     const tokens = await toPromise(
       r.auth.mfa({ path: { slug }, payload: { mfa_token: result.mfa_token, code: await totp() } })

@@ -67,3 +67,4 @@ export const makeRpcClient = (options: ClientOptions) => {
 
 export { SignetApi, SignetRpcs }
 export { type Credentials, createSignetClient, type SignetClient, type SignetClientOptions } from "./Client.js"
+export { RequiredActionsPending } from "./Session.js"

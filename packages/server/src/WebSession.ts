@@ -127,7 +127,7 @@ export const webLogin = (config: ServerConfig, slug: string, payload: typeof Log
   Effect.gen(function* () {
     const client = yield* clientInfo(config, payload.device_label)
     const result = yield* Auth.use((a) => a.login(slug, payload, client))
-    if (result.status === "mfa_required") return result
+    if (result.status !== "authenticated") return result
     yield* setSessionCookies(config, slug, result.tokens)
     return { status: "authenticated" as const, tokens: tokensOf(result.tokens) }
   })
@@ -141,7 +141,7 @@ export const webAcceptInvitation = (config: ServerConfig, slug: string, payload:
   Effect.gen(function* () {
     const client = yield* clientInfo(config)
     const result = yield* Accounts.use((a) => a.acceptInvitation(slug, payload, client))
-    if (result.status === "mfa_required") return result
+    if (result.status !== "authenticated") return result
     yield* setSessionCookies(config, slug, result.tokens)
     return { status: "authenticated" as const, tokens: tokensOf(result.tokens) }
   })
@@ -156,7 +156,7 @@ export const webSignInEmailCode = (config: ServerConfig, slug: string, payload: 
   Effect.gen(function* () {
     const client = yield* clientInfo(config)
     const result = yield* Accounts.use((a) => a.verifySignInEmailCode(slug, payload, client))
-    if (result.status === "mfa_required") return result
+    if (result.status !== "authenticated") return result
     yield* setSessionCookies(config, slug, result.tokens)
     return { status: "authenticated" as const, tokens: tokensOf(result.tokens) }
   })
@@ -168,6 +168,20 @@ export const webMfa = (config: ServerConfig, slug: string, payload: typeof MfaLo
     const pair = yield* Mfa.use((m) =>
       m.completeLogin(slug, payload.mfa_token, { code: payload.code, recovery_code: payload.recovery_code }, client)
     )
+    yield* setSessionCookies(config, slug, pair)
+    return tokensOf(pair)
+  })
+
+/**
+ * Browser sign-in once the required actions are done (issue 18): core
+ * exchanges the action token for a session; it goes into cookies exactly as
+ * after {@link webLogin}.
+ * @errors Unauthorized (action token), ActionsPending (409), TenantNotFound, TenantSuspended
+ */
+export const webCompleteActions = (config: ServerConfig, slug: string, actionToken: string) =>
+  Effect.gen(function* () {
+    const client = yield* clientInfo(config)
+    const pair = yield* Auth.use((a) => a.completeActions(slug, actionToken, client))
     yield* setSessionCookies(config, slug, pair)
     return tokensOf(pair)
   })

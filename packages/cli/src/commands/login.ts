@@ -86,17 +86,35 @@ const login = Command.make(
           payload: { login: o.user, password, device_label: `signet CLI on ${Os.hostname()}` }
         })
         .pipe(Effect.mapError((e) => new RemoteError({ message: describe(e) })))
+      const remote = Effect.mapError((e: unknown) => new RemoteError({ message: describe(e) }))
       const tokens =
         result.status === "authenticated"
           ? result.tokens
-          : yield* Effect.gen(function* () {
-              const code =
-                process.env.SIGNET_MFA_CODE ?? (yield* Prompt.text({ message: "TOTP code (or recovery code)" }))
-              const proof = /^\d{6}$/.test(code) ? { code } : { recovery_code: code }
-              return yield* client.auth
-                .mfa({ path: { slug: o.tenant }, payload: { mfa_token: result.mfa_token, ...proof } })
-                .pipe(Effect.mapError((e) => new RemoteError({ message: describe(e) })))
-            })
+          : result.status === "actions_required"
+            ? yield* Effect.gen(function* () {
+                // Required actions (issue 18): set the new password here; the others need the web app.
+                let token = result.action_token
+                if (result.actions.includes("update_password")) {
+                  const next = process.env.SIGNET_NEW_PASSWORD
+                    ? Redacted.make(process.env.SIGNET_NEW_PASSWORD)
+                    : yield* Prompt.password({ message: "A new password is required" })
+                  const progress = yield* client.auth
+                    .actionPassword({ path: { slug: o.tenant }, payload: { action_token: token, new_password: next } })
+                    .pipe(remote)
+                  token = progress.action_token
+                }
+                return yield* client.auth
+                  .actionsComplete({ path: { slug: o.tenant }, payload: { action_token: token } })
+                  .pipe(remote)
+              })
+            : yield* Effect.gen(function* () {
+                const code =
+                  process.env.SIGNET_MFA_CODE ?? (yield* Prompt.text({ message: "TOTP code (or recovery code)" }))
+                const proof = /^\d{6}$/.test(code) ? { code } : { recovery_code: code }
+                return yield* client.auth
+                  .mfa({ path: { slug: o.tenant }, payload: { mfa_token: result.mfa_token, ...proof } })
+                  .pipe(Effect.mapError((e) => new RemoteError({ message: describe(e) })))
+              })
       save({
         url: o.url.replace(/\/$/, ""),
         tenant: o.tenant,

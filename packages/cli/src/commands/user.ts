@@ -27,6 +27,7 @@ import { plain, show, table } from "../Output.js"
 import { inTenant } from "../Tenant.js"
 import { cards } from "./cards.js"
 import { invite } from "./invite.js"
+import { requireAction } from "./requireAction.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON"))
 const tenantOpt = Options.text("tenant").pipe(Options.withDescription("Tenant slug"))
@@ -331,6 +332,7 @@ export const user = Command.make("user").pipe(
     unlock,
     password,
     mfaReset,
+    requireAction,
     importCmd,
     invite,
     cards

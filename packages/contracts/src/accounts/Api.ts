@@ -11,6 +11,7 @@ import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/p
 import { Schema } from "effect"
 import { AcademicsNotFound } from "../academics/Domain.js"
 import { LoginResult, SsoRequired, TokenPair } from "../identity/Domain.js"
+import { SignInActionsRequired } from "../identity/RequiredActions.js"
 import { TenantSsoRequired } from "../identity/SignInErrors.js"
 import { WebLoginResult } from "../identity/WebApi.js"
 import {
@@ -111,6 +112,7 @@ export class AccountsApi extends HttpApiGroup.make("accounts")
       .addSuccess(TokenPair)
       .addError(MfaEmailCodesDisabled)
       .addError(Unauthorized)
+      .addError(SignInActionsRequired)
       .addError(RateLimited)
       .addError(TenantNotFound)
       .addError(TenantSuspended)

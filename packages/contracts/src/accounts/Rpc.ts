@@ -17,6 +17,7 @@ import { Rpc, RpcGroup } from "@effect/rpc"
 import { Schema } from "effect"
 import { AcademicsNotFound } from "../academics/Domain.js"
 import { LoginResult, SsoRequired, TokenPair } from "../identity/Domain.js"
+import { SignInActionsRequired } from "../identity/RequiredActions.js"
 import { RpcTenantAuth } from "../identity/Rpc.js"
 import { TenantSsoRequired } from "../identity/SignInErrors.js"
 import {
@@ -118,6 +119,6 @@ export class AccountsAuthService extends RpcGroup.make(
   Rpc.make("VerifyMfaEmailCode", {
     payload: { tenant: Schema.String, request: MfaEmailCodeVerify },
     success: TokenPair,
-    error: Schema.Union(MfaEmailCodesDisabled, Unauthorized, ...CodeBase)
+    error: Schema.Union(MfaEmailCodesDisabled, Unauthorized, SignInActionsRequired, ...CodeBase)
   })
 ) {}

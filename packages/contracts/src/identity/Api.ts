@@ -54,6 +54,15 @@ import {
   UserStatus,
   UserType
 } from "./Domain.js"
+import {
+  ActionPassword,
+  ActionsPending,
+  ActionsProgress,
+  CompleteActions,
+  SetRequiredActions,
+  SignInActionsRequired,
+  UserRequiredActions
+} from "./RequiredActions.js"
 import { TenantSsoRequired } from "./SignInErrors.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
@@ -102,6 +111,7 @@ export class AuthApi extends HttpApiGroup.make("auth")
       .setPayload(MfaLoginRequest)
       .addSuccess(TokenPair)
       .addError(Unauthorized)
+      .addError(SignInActionsRequired)
       .addError(RateLimited)
       .addError(TenantNotFound)
       .addError(TenantSuspended)
@@ -112,6 +122,34 @@ export class AuthApi extends HttpApiGroup.make("auth")
       .annotate(
         OpenApi.Description,
         "Code attempts are limited per user (`SIGNET_RATE_MFA`, default 10 per 5 minutes, shared with step-up and disabling MFA); past the limit every attempt, a correct code included, is a 429 until `Retry-After`."
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("actionPassword")`/api/v1/tenants/${slug}/auth/actions/password`
+      .setPayload(ActionPassword)
+      .addSuccess(ActionsProgress)
+      .addError(Unauthorized)
+      .addError(ValidationError)
+      .addError(TenantNotFound)
+      .addError(TenantSuspended)
+      .annotate(OpenApi.Summary, "Required action `update_password`: set a new password with the action token")
+      .annotate(
+        OpenApi.Description,
+        "Issue 18 required actions. The tenant's password policy applies; the answer lists what is still pending with a fresh action token. An invalid or expired action token: 401."
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("actionsComplete")`/api/v1/tenants/${slug}/auth/actions/complete`
+      .setPayload(CompleteActions)
+      .addSuccess(TokenPair)
+      .addError(Unauthorized)
+      .addError(ActionsPending)
+      .addError(TenantNotFound)
+      .addError(TenantSuspended)
+      .annotate(OpenApi.Summary, "Exchange an action token for tokens once no required action is pending")
+      .annotate(
+        OpenApi.Description,
+        "Single use: the sign-in is recorded, so a second exchange of the same action token is a 401. Still pending: 409 `ActionsPending` naming them."
       )
   )
   .add(
@@ -311,6 +349,23 @@ export class UsersApi extends HttpApiGroup.make("users")
       .annotate(
         OpenApi.Description,
         "Needs `users:write`, every permission the user holds, and from a user a recent MFA step-up (403 `mfa:step-up`). Audited (`mfa.reset`)."
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("requiredActions")`/api/v1/tenants/${slug}/users/${id}/required-actions`
+      .addSuccess(UserRequiredActions)
+      .addError(UserNotFound)
+      .annotate(OpenApi.Summary, "A user's admin-set required actions (`users:read`)")
+  )
+  .add(
+    HttpApiEndpoint.put("setRequiredActions")`/api/v1/tenants/${slug}/users/${id}/required-actions`
+      .setPayload(SetRequiredActions)
+      .addSuccess(UserRequiredActions)
+      .addError(UserNotFound)
+      .annotate(OpenApi.Summary, "Set a user's required actions, enforced at their next sign-in (`users:write`)")
+      .annotate(
+        OpenApi.Description,
+        "Issue 18, as Keycloak's required actions: `verify_email`, `update_password`, `configure_mfa`. An empty list clears them. Audited (`user.required_actions_set`)."
       )
   )
   .addError(Forbidden)

@@ -11,11 +11,9 @@ import { Schema } from "effect"
 import { TenantId } from "../kernel/Context.js"
 import { SessionId, UserId } from "../kernel/Ids.js"
 import { strictStruct } from "../tenancy/Domain.js"
+import { ActionsRequired } from "./RequiredActions.js"
 
-/**
- * Branded user and session ids: defined in the kernel (every module refers to
- * users, and access must not import identity); re-exported here.
- */
+/** Branded user and session ids: defined in the kernel (every module refers to users); re-exported here. */
 export { SessionId, UserId } from "../kernel/Ids.js"
 
 /** Branded API-key id (UUIDv7; seed 001 "api_keys"). */
@@ -253,14 +251,15 @@ export class TokenPair extends Schema.Class<TokenPair>("TokenPair")({
   user: User
 }) {}
 
-/** Login answer: tokens, or an MFA challenge to complete at `…/auth/mfa`. */
+/** Login answer: tokens, an MFA challenge for `…/auth/mfa`, or required actions (`RequiredActions.ts`). */
 export const LoginResult = Schema.Union(
   Schema.Struct({ status: Schema.Literal("authenticated"), tokens: TokenPair }),
   Schema.Struct({
     status: Schema.Literal("mfa_required"),
     mfa_token: Schema.String.annotations({ description: "Short-lived challenge token (5 min) for …/auth/mfa" }),
     expires_in: Schema.Number
-  })
+  }),
+  ActionsRequired
 )
 /** @see LoginResult */
 export type LoginResult = typeof LoginResult.Type

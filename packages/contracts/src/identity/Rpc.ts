@@ -30,6 +30,13 @@ import {
   UserLite,
   UserNotFound
 } from "./Domain.js"
+import {
+  ActionPassword,
+  ActionsPending,
+  ActionsProgress,
+  RequiredActionList,
+  UserRequiredActions
+} from "./RequiredActions.js"
 import { TenantSsoRequired } from "./SignInErrors.js"
 
 /**
@@ -108,6 +115,16 @@ export class IdentityCommand extends RpcGroup.make(
     payload: { user_id: UserId, passkey_id: PasskeyId },
     success: Schema.Void,
     error: Schema.Union(UserNotFound, PasskeyNotFound, Forbidden)
+  }),
+  Rpc.make("GetUserRequiredActions", {
+    payload: { user_id: UserId },
+    success: UserRequiredActions,
+    error: Schema.Union(UserNotFound, Forbidden)
+  }),
+  Rpc.make("SetUserRequiredActions", {
+    payload: { user_id: UserId, actions: RequiredActionList },
+    success: UserRequiredActions,
+    error: Schema.Union(UserNotFound, Forbidden)
   })
 ).middleware(RpcTenantAuth) {}
 
@@ -135,5 +152,15 @@ export class AuthService extends RpcGroup.make(
     payload: { tenant: Schema.String, refresh_token: Schema.String },
     success: TokenPair,
     error: Schema.Union(Unauthorized, TenantNotFound, TenantSuspended)
+  }),
+  Rpc.make("ActionPassword", {
+    payload: { tenant: Schema.String, request: ActionPassword },
+    success: ActionsProgress,
+    error: Schema.Union(Unauthorized, ValidationError, TenantNotFound, TenantSuspended)
+  }),
+  Rpc.make("CompleteActions", {
+    payload: { tenant: Schema.String, action_token: Schema.String },
+    success: TokenPair,
+    error: Schema.Union(Unauthorized, ActionsPending, TenantNotFound, TenantSuspended)
   })
 ) {}

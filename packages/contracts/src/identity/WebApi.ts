@@ -27,6 +27,7 @@ import {
   SsoRequired,
   User
 } from "./Domain.js"
+import { ActionsPending, ActionsRequired, CompleteActions, SignInActionsRequired } from "./RequiredActions.js"
 import { TenantSsoRequired } from "./SignInErrors.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
@@ -52,14 +53,15 @@ export class WebTokens extends Schema.Class<WebTokens>("WebTokens")({
   user: User
 }) {}
 
-/** Web login answer: tokens, or the MFA challenge to complete at `…/web/mfa`. */
+/** Web login answer: tokens, the MFA challenge for `…/web/mfa`, or required actions (issue 18). */
 export const WebLoginResult = Schema.Union(
   Schema.Struct({ status: Schema.Literal("authenticated"), tokens: WebTokens }),
   Schema.Struct({
     status: Schema.Literal("mfa_required"),
     mfa_token: Schema.String.annotations({ description: "Short-lived challenge token (5 min) for …/web/mfa" }),
     expires_in: Schema.Number
-  })
+  }),
+  ActionsRequired
 )
 /** @see WebLoginResult */
 export type WebLoginResult = typeof WebLoginResult.Type
@@ -93,10 +95,24 @@ export class WebSessionApi extends HttpApiGroup.make("web")
       .setPayload(MfaLoginRequest)
       .addSuccess(WebTokens)
       .addError(Unauthorized)
+      .addError(SignInActionsRequired)
       .addError(RateLimited)
       .addError(TenantNotFound)
       .addError(TenantSuspended)
       .annotate(OpenApi.Summary, "Browser login, second step (TOTP or recovery code): sets the refresh cookie")
+  )
+  .add(
+    HttpApiEndpoint.post("actionsComplete")`/api/v1/tenants/${slug}/web/actions/complete`
+      .setPayload(CompleteActions)
+      .addSuccess(WebTokens)
+      .addError(Unauthorized)
+      .addError(ActionsPending)
+      .addError(TenantNotFound)
+      .addError(TenantSuspended)
+      .annotate(
+        OpenApi.Summary,
+        "Browser sign-in after required actions (issue 18): exchanges the action token, sets the refresh cookie"
+      )
   )
   .add(
     HttpApiEndpoint.post("passkey")`/api/v1/tenants/${slug}/web/passkey`

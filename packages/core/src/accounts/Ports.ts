@@ -17,6 +17,7 @@ import type {
   UserNotFound,
   UserType
 } from "@signet/contracts/identity/Domain"
+import type { SignInActionsRequired } from "@signet/contracts/identity/RequiredActions"
 import type { TenantSsoRequired } from "@signet/contracts/identity/SignInErrors"
 import type { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import type {
@@ -176,6 +177,6 @@ export class AccountUsers extends Context.Tag("Signet/AccountUsers")<
         readonly deviceLabel?: string | undefined
       },
       check: (userId: UserId) => Effect.Effect<boolean, never, CurrentTenant | CurrentActor>
-    ) => Effect.Effect<TokenPair, Unauthorized | RateLimited | TenantNotFound | TenantSuspended>
+    ) => Effect.Effect<TokenPair, Unauthorized | SignInActionsRequired | RateLimited | TenantNotFound | TenantSuspended>
   }
 >() {}

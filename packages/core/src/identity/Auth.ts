@@ -25,7 +25,8 @@
  * `auth/Sessions.ts` (listing and revoking sessions), `auth/Passwords.ts`
  * (password change and reset, disabling and deleting users),
  * `auth/Federated.ts` (a session for a user an SSO IdP authenticated),
- * `auth/CodeLogin.ts` (passwordless sign-in with a mailed code), sharing
+ * `auth/CodeLogin.ts` (passwordless sign-in with a mailed code),
+ * `auth/RequiredActions.ts` (required actions enforced at sign-in), sharing
  * `auth/Kit.ts` (access tokens, opening and revoking sessions), over the
  * repositories `repo/Sessions.ts` and `repo/Users.ts`.
  *
@@ -37,10 +38,12 @@ import { makeFederated } from "./auth/Federated.js"
 import { makeKit } from "./auth/Kit.js"
 import { makeLogin } from "./auth/Login.js"
 import { makePasswords } from "./auth/Passwords.js"
+import { makeRequiredActions } from "./auth/RequiredActions.js"
 import { makeSessions } from "./auth/Sessions.js"
 import { makeTokens } from "./auth/Tokens.js"
 import { TOKEN_KINDS } from "./Keys.js"
 import { PasskeysRepo } from "./repo/Passkeys.js"
+import { RequiredActionsRepo } from "./repo/RequiredActions.js"
 import { SessionsRepo } from "./repo/Sessions.js"
 import { UsersRepo } from "./repo/Users.js"
 
@@ -58,10 +61,11 @@ export class Auth extends Effect.Service<Auth>()("Signet/Auth", {
       ...makePasswords(kit),
       ...makeFederated(kit),
       ...makeCodeLogin(kit),
+      ...makeRequiredActions(kit),
       openSession: kit.openSession,
       revokeSessions: kit.revokeSessions,
       accessTtlSeconds: TOKEN_KINDS.access.ttlSeconds
     } as const
   }),
-  dependencies: [SessionsRepo.Default, UsersRepo.Default, PasskeysRepo.Default]
+  dependencies: [SessionsRepo.Default, UsersRepo.Default, PasskeysRepo.Default, RequiredActionsRepo.Default]
 }) {}

@@ -1,6 +1,7 @@
 /**
  * Identity tables. Tenant-owned (RLS): `users`, `student_devices`,
- * `user_sessions`, `refresh_tokens`, `webauthn_credentials`, `webauthn_challenges`. Platform-level: `signing_keys` (global
+ * `user_sessions`, `refresh_tokens`, `webauthn_credentials`, `webauthn_challenges`,
+ * `user_required_actions` (0008). Platform-level: `signing_keys` (global
  * keys have no tenant; optional per-tenant keys carry one). `users` carries
  * the profile (0007: display name, locale, time zone, avatar URL).
  *
@@ -209,6 +210,22 @@ export const identityMigrations: ModuleMigrations = {
       // Issue 18 "Profiles" (seed 002): what a user may edit about themselves.
       for (const column of ["display_name", "locale", "time_zone", "avatar_url"])
         yield* sql.unsafe(`ALTER TABLE users ADD COLUMN ${column} TEXT`)
+    }),
+    "0008_required_actions": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      // Issue 18 required actions (Keycloak's VERIFY_EMAIL, UPDATE_PASSWORD,
+      // CONFIGURE_TOTP): the actions an administrator set on a user, enforced
+      // at their next sign-in. Tenant-policy actions are derived, not stored.
+      yield* sql.unsafe(`CREATE TABLE user_required_actions (
+        tenant_id ${t.uuid} NOT NULL,
+        user_id ${t.uuid} NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('verify_email', 'update_password', 'configure_mfa')),
+        created_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, user_id, action),
+        FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
+      )`)
+      yield* enableTenantRls("user_required_actions")
     })
   }
 }

@@ -105,6 +105,18 @@ export const SETTINGS: ReadonlyMap<string, SettingDefinition> = new Map(
       "Require TOTP MFA for administrators (users of type admin or dev, or holding the admin role)"
     ),
     define(
+      "auth.mfa_required_user_types",
+      Schema.Array(Schema.Literal("student", "teacher", "admin", "dev")).pipe(Schema.maxItems(4)),
+      [],
+      "User types that must have a second factor (TOTP or passkey): without one, sign-in asks `configure_mfa` first (issue 18 required actions)"
+    ),
+    define(
+      "auth.require_verified_email",
+      Schema.Boolean,
+      false,
+      "Users must verify their e-mail address: an unverified one makes sign-in ask `verify_email` first (issue 18 required actions)"
+    ),
+    define(
       "auth.mfa_email_codes",
       Schema.Boolean,
       false,

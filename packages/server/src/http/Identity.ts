@@ -35,6 +35,16 @@ export const AuthHttp = (config: ServerConfig) =>
           )
         )
       )
+      .handle("actionPassword", ({ path, payload }) =>
+        Effect.flatMap(clientInfo(config), (client) =>
+          Auth.use((a) => a.actionPassword(path.slug, payload.action_token, payload.new_password, client))
+        )
+      )
+      .handle("actionsComplete", ({ path, payload }) =>
+        Effect.flatMap(clientInfo(config), (client) =>
+          Auth.use((a) => a.completeActions(path.slug, payload.action_token, client))
+        )
+      )
       .handle("jwks", () => Account.jwks)
       .handle("tenantJwks", ({ path }) => Account.tenantJwks(path.slug))
   )
@@ -76,6 +86,12 @@ export const UsersHttp = HttpApiBuilder.group(SignetApi, "users", (handlers) =>
       asPrincipal(UserAdmin.resetPassword(path.id, payload.new_password).pipe(policyUse("users:write")))
     )
     .handle("resetMfa", ({ path }) => asPrincipal(UserAdmin.resetMfa(path.id).pipe(policyUse("users:write"))))
+    .handle("requiredActions", ({ path }) =>
+      asPrincipal(UserAdmin.requiredActions(path.id).pipe(policyUse("users:read")))
+    )
+    .handle("setRequiredActions", ({ path, payload }) =>
+      asPrincipal(UserAdmin.setRequiredActions(path.id, payload.actions).pipe(policyUse("users:write")))
+    )
 )
 
 /** Handlers for API keys ({@link UserAdmin}, `apikeys:read` / `apikeys:write`). */

@@ -8,7 +8,7 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { SignetApi } from "@signet/core"
 import type { ServerConfig } from "../Config.js"
-import { webLogin, webLogout, webMfa, webPasskey, webRefresh, webTenant } from "../WebSession.js"
+import { webCompleteActions, webLogin, webLogout, webMfa, webPasskey, webRefresh, webTenant } from "../WebSession.js"
 
 /** Handlers of browser login, MFA, refresh and logout. */
 export const WebHttp = (config: ServerConfig) =>
@@ -17,6 +17,7 @@ export const WebHttp = (config: ServerConfig) =>
       .handle("login", ({ path, payload }) => webLogin(config, path.slug, payload))
       .handle("mfa", ({ path, payload }) => webMfa(config, path.slug, payload))
       .handle("passkey", ({ path, payload }) => webPasskey(config, path.slug, payload))
+      .handle("actionsComplete", ({ path, payload }) => webCompleteActions(config, path.slug, payload.action_token))
       .handle("refresh", ({ path }) => webRefresh(config, path.slug))
       .handle("logout", ({ path }) => webLogout(config, path.slug))
       .handle("tenant", ({ headers }) => webTenant(headers.host))

@@ -26,11 +26,15 @@ export const IdentityCommandRpc = IdentityCommand.toLayer({
   ResetUserMfa: ({ user_id }) => asPrincipal(UserAdmin.resetMfa(user_id).pipe(policyUse("users:write"))),
   ListUserPasskeys: ({ user_id }) => asPrincipal(UserAdmin.listPasskeys(user_id).pipe(policyUse("users:read"))),
   RemoveUserPasskey: ({ passkey_id, user_id }) =>
-    asPrincipal(UserAdmin.removePasskey(user_id, passkey_id).pipe(policyUse("users:write")))
+    asPrincipal(UserAdmin.removePasskey(user_id, passkey_id).pipe(policyUse("users:write"))),
+  GetUserRequiredActions: ({ user_id }) =>
+    asPrincipal(UserAdmin.requiredActions(user_id).pipe(policyUse("users:read"))),
+  SetUserRequiredActions: ({ actions, user_id }) =>
+    asPrincipal(UserAdmin.setRequiredActions(user_id, actions).pipe(policyUse("users:write")))
 })
 
 /**
- * `AuthService`: token validation, login and refresh. Client address and
+ * `AuthService`: token validation, login, refresh and the required-actions steps (issue 18). Client address and
  * agent as over REST, so the per-address login limit and the sessions' `ip`
  * hold for RPC clients too.
  */
@@ -40,7 +44,13 @@ export const AuthServiceRpc = (config: ServerConfig) =>
     Login: ({ request, tenant }, { headers }) =>
       Auth.use((a) => a.login(tenant, request, rpcClientInfo(config, headers))),
     Refresh: ({ refresh_token, tenant }, { headers }) =>
-      Auth.use((a) => a.refresh(tenant, refresh_token, rpcClientInfo(config, headers)))
+      Auth.use((a) => a.refresh(tenant, refresh_token, rpcClientInfo(config, headers))),
+    ActionPassword: ({ request, tenant }, { headers }) =>
+      Auth.use((a) =>
+        a.actionPassword(tenant, request.action_token, request.new_password, rpcClientInfo(config, headers))
+      ),
+    CompleteActions: ({ action_token, tenant }, { headers }) =>
+      Auth.use((a) => a.completeActions(tenant, action_token, rpcClientInfo(config, headers)))
   })
 
 /** The identity groups. */

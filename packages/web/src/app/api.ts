@@ -31,7 +31,9 @@ export class ApiError extends Error {
     /** Seconds to wait, for `RateLimited`. */
     readonly retryAfter?: number,
     /** The HTTP status, when the server answered. */
-    readonly status?: number
+    readonly status?: number,
+    /** The decoded error itself, for errors that carry data (`SignInActionsRequired`'s action token). */
+    readonly data?: unknown
   ) {
     super(message)
   }
@@ -73,7 +75,7 @@ const toApiError = async (e: unknown): Promise<ApiError> => {
     )
   }
   if (o?._tag === "ParseError") return new ApiError("ParseError", "Unexpected answer from the server.")
-  return new ApiError(o?._tag ?? "Error", o?.message ?? String(e), o?.retry_after_seconds)
+  return new ApiError(o?._tag ?? "Error", o?.message ?? String(e), o?.retry_after_seconds, undefined, e)
 }
 
 /** Runs an effect; a failure rejects with the failure itself as an {@link ApiError} (not a FiberFailure). */

@@ -33,6 +33,19 @@ export const common = {
       ssoRequired: "This address signs in with your school account, not a password.",
       byCode: "E-mail me a sign-in code instead"
     },
+    actions: {
+      title: "Before you continue",
+      intro: "Your school asks you to do this before you sign in:",
+      update_password: "Choose a new password.",
+      verify_email: "Confirm your e-mail address: open the link in the e-mail we sent you, then sign in again.",
+      configure_mfa: "Set up two-step verification. Ask your administrator how to enrol an authenticator or a passkey.",
+      newPassword: "New password",
+      save: "Save and continue",
+      same: "Choose a password different from your current one.",
+      weak: "This password does not meet your school's rules: {{message}}",
+      expired: "This step took too long. Sign in again.",
+      restart: "Sign in again"
+    },
     codeLogin: {
       title: "Sign in with an e-mail code",
       send: "E-mail me a code",
@@ -156,6 +169,21 @@ export const common = {
       sso: "Continuer avec le compte de l'établissement",
       ssoRequired: "Cette adresse se connecte avec le compte de l'établissement, pas avec un mot de passe.",
       byCode: "Recevoir plutôt un code de connexion par e-mail"
+    },
+    actions: {
+      title: "Avant de continuer",
+      intro: "Votre établissement vous demande ceci avant la connexion :",
+      update_password: "Choisissez un nouveau mot de passe.",
+      verify_email:
+        "Confirmez votre adresse e-mail : ouvrez le lien de l'e-mail que nous vous avons envoyé, puis reconnectez-vous.",
+      configure_mfa:
+        "Activez la vérification en deux étapes. Demandez à votre administrateur comment enregistrer une application ou une clé d'accès.",
+      newPassword: "Nouveau mot de passe",
+      save: "Enregistrer et continuer",
+      same: "Choisissez un mot de passe différent de l'actuel.",
+      weak: "Ce mot de passe ne respecte pas les règles de votre établissement : {{message}}",
+      expired: "Cette étape a pris trop de temps. Reconnectez-vous.",
+      restart: "Se reconnecter"
     },
     codeLogin: {
       title: "Connexion avec un code reçu par e-mail",

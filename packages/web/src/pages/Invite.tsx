@@ -45,7 +45,8 @@ export const Invite = ({ slug }: { slug: string }) => {
       const result = await call(AccountsApi, (c) =>
         c.accounts.acceptInvitationWeb({ path: { slug }, payload: { token, new_password: Redacted.make(password) } })
       )
-      if (result.status === "mfa_required") return route(`${home}/login`, true)
+      // A second factor or required actions (issue 18) are answered on the sign-in page.
+      if (result.status !== "authenticated") return route(`${home}/login`, true)
       adopt(slug, result.tokens)
       route(home, true)
     } catch (e) {

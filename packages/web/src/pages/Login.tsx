@@ -26,11 +26,13 @@
 
 import { AccountsApi } from "@signet/contracts/accounts/Api"
 import { PasskeyAuthApi } from "@signet/contracts/identity/PasskeysApi"
+import type { WebTokens } from "@signet/contracts/identity/WebApi"
 import { Redacted } from "effect"
 import { useEffect, useState } from "preact/hooks"
 import { useLocation } from "preact-iso"
 import { type ApiError, adopt, call, runWeb } from "../app/api.js"
 import { useT } from "../app/i18n.js"
+import { type PendingActions, pendingOf, RequiredActions } from "./LoginActions.js"
 import { destination, finishOidc, oidcInteraction, useSso } from "./LoginSso.js"
 
 /**
@@ -97,10 +99,17 @@ export const Login = ({ slug }: { slug: string }) => {
   const [useRecovery, setUseRecovery] = useState(false)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | undefined>(undefined)
+  const [pending, setPending] = useState<PendingActions | undefined>(undefined)
   document.title = `${t("login.title")} · Signet`
   const sso = useSso(slug, query, setError)
 
   const explain = (e: ApiError) => explainLogin(t, e, mfa !== undefined)
+  /** Adopts a new browser session and goes on (an OpenID Connect interaction, `next` or home). */
+  const signedIn = async (tokens: WebTokens) => {
+    adopt(slug, tokens)
+    if (oidcInteraction(slug, query["next"])) return await finishOidc(query["next"]!, tokens.access_token)
+    route(destination(slug, query["next"]), true)
+  }
 
   const submit = async (ev: Event) => {
     ev.preventDefault()
@@ -119,8 +128,9 @@ export const Login = ({ slug }: { slug: string }) => {
           setMfa(result.mfa_token)
           return
         }
-        adopt(slug, result.tokens)
-        if (oidcInteraction(slug, query["next"])) return await finishOidc(query["next"]!, result.tokens.access_token)
+        if (result.status === "actions_required")
+          return setPending({ actions: result.actions, token: result.action_token })
+        return await signedIn(result.tokens)
       } else {
         const code = String(form.get("code") ?? "").trim()
         const tokens = await runWeb((c) =>
@@ -129,12 +139,11 @@ export const Login = ({ slug }: { slug: string }) => {
             payload: useRecovery ? { mfa_token: mfa, recovery_code: code } : { mfa_token: mfa, code }
           })
         )
-        adopt(slug, tokens)
-        if (oidcInteraction(slug, query["next"])) return await finishOidc(query["next"]!, tokens.access_token)
+        return await signedIn(tokens)
       }
-      route(destination(slug, query["next"]), true)
     } catch (e) {
       const err = e as ApiError
+      if (pendingOf(err)) return setPending(pendingOf(err)) // required actions (issue 18): no session yet
       if (mfa !== undefined && err.tag === "Unauthorized" && /expired|challenge/i.test(err.message)) setMfa(undefined)
       if (err.tag === "SsoRequired") await sso.lookUp(String(form.get("login")))
       setError(explain(err))
@@ -150,9 +159,7 @@ export const Login = ({ slug }: { slug: string }) => {
     try {
       const tokens = await passkeyTokens(slug, mfa)
       if (tokens === undefined) return setError(t("login.passkeyFailed"))
-      adopt(slug, tokens)
-      if (oidcInteraction(slug, query["next"])) return await finishOidc(query["next"]!, tokens.access_token)
-      route(destination(slug, query["next"]), true)
+      return await signedIn(tokens)
     } catch (e) {
       const err = e as ApiError
       setError(err.tag === "Unauthorized" ? t("login.passkeyFailed") : explain(err))
@@ -161,6 +168,9 @@ export const Login = ({ slug }: { slug: string }) => {
     }
   }
   const webAuthn = typeof window !== "undefined" && window.PublicKeyCredential !== undefined
+
+  if (pending !== undefined)
+    return <RequiredActions slug={slug} pending={pending} onDone={signedIn} onRestart={() => location.reload()} />
 
   return (
     <main id="main" class="narrow">

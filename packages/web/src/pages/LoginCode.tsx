@@ -61,6 +61,8 @@ export const LoginCode = ({ slug }: { slug: string }) => {
           c.accounts.verifySignInEmailCodeWeb({ path: { slug }, payload: { login, code } })
         )
         if (result.status === "mfa_required") return setMfa(result.mfa_token)
+        // Required actions (issue 18) are answered on the password sign-in page.
+        if (result.status === "actions_required") return route(`/t/${encodeURIComponent(slug)}/login`, true)
         await done(result.tokens)
       } else {
         const code = String(form.get("totp") ?? "").trim()

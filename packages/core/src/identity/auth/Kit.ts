@@ -13,6 +13,7 @@ import { newId, SessionId } from "@signet/contracts/kernel/Ids"
 import type { Tenant } from "@signet/contracts/tenancy/Domain"
 import { Clock, Effect } from "effect"
 import { Access } from "../../access/Access.js"
+import { EmailVerifications } from "../../accounts/IdentityPorts.js"
 import { Audit } from "../../audit/Audit.js"
 import { Events } from "../../events/Events.js"
 import { tenantTx } from "../../kernel/Database.js"
@@ -24,6 +25,7 @@ import { SigningKeys } from "../Keys.js"
 import { loginRules } from "../LoginLimits.js"
 import { SsoOnlyDomains } from "../Ports.js"
 import { PasskeysRepo } from "../repo/Passkeys.js"
+import { RequiredActionsRepo } from "../repo/RequiredActions.js"
 import { SessionsRepo } from "../repo/Sessions.js"
 import { type UserRow, UsersRepo } from "../repo/Users.js"
 import { Identity } from "../Users.js"
@@ -68,6 +70,9 @@ export const makeKit = Effect.gen(function* () {
   const passkeys = yield* PasskeysRepo
   const quotas = yield* Quotas
   const ssoOnly = yield* SsoOnlyDomains
+  // Required actions at sign-in (issue 18): admin-set rows, and the verified-address port.
+  const actionsRepo = yield* RequiredActionsRepo
+  const emailVerifications = yield* EmailVerifications
 
   /** Runs `self` in a transaction of the current tenant. */
   const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
@@ -175,6 +180,9 @@ export const makeKit = Effect.gen(function* () {
     limiter,
     rules,
     ssoOnly,
+    passkeys,
+    actionsRepo,
+    emailVerifications,
     inTx,
     withTenant,
     issueAccess,

@@ -2,7 +2,8 @@
  * Password login with lockout (issue 14 §3; seed 002 "Authentication &
  * security"; OWASP ASVS V2): rate limits before any password work, one
  * generic failure for every refusal, the lockout after
- * `auth.lockout_threshold` failures, and the MFA challenge or a new session.
+ * `auth.lockout_threshold` failures, and the MFA challenge, the required
+ * actions (`RequiredActions.ts`) or a new session.
  *
  * @module
  */
@@ -16,24 +17,28 @@ import { enforceLoginLimits } from "../LoginLimits.js"
 import { dummyHash, needsRehash, verifyPassword } from "../Password.js"
 import { normalize } from "../users/Kit.js"
 import type { ClientInfo, Kit } from "./Kit.js"
+import { makeRequiredActions } from "./RequiredActions.js"
+
+/**
+ * Refuses `email` when its domain signs in only through SSO (issue 19 §2).
+ * @errors SsoRequired
+ */
+const refuseSsoOnlyOf = ({ inTx, ssoOnly }: Kit, email: string) =>
+  Effect.flatMap(
+    inTx(ssoOnly.connectionFor(email)),
+    Option.match({
+      onNone: () => Effect.void,
+      onSome: (connection) =>
+        Effect.fail(new SsoRequired({ message: "this account signs in through SSO only", connection }))
+    })
+  )
 
 /** The login seam of the authentication service; see the module comment. */
 export const makeLogin = (kit: Kit) => {
   const { audit, events, tenancy, identity, keys, users, inTx, withTenant, ssoOnly } = kit
+  const actions = makeRequiredActions(kit)
 
-  /**
-   * Refuses `email` when its domain signs in only through SSO (issue 19 §2).
-   * @errors SsoRequired
-   */
-  const refuseSsoOnly = (email: string) =>
-    Effect.flatMap(
-      inTx(ssoOnly.connectionFor(email)),
-      Option.match({
-        onNone: () => Effect.void,
-        onSome: (connection) =>
-          Effect.fail(new SsoRequired({ message: "this account signs in through SSO only", connection }))
-      })
-    )
+  const refuseSsoOnly = (email: string) => refuseSsoOnlyOf(kit, email)
 
   /**
    * Password login for the tenant `slug`. An address of an `sso_only`
@@ -136,6 +141,14 @@ export const makeLogin = (kit: Kit) => {
               mfa_token: challenge.token,
               expires_in: challenge.expiresIn
             } as LoginResult
+          }
+          // Required actions (issue 18): pending ones answer an action token, not a session.
+          const pending = yield* actions.challengeIfPending(tenant, user, false, client.deviceLabel ?? null)
+          if (Option.isSome(pending)) {
+            yield* actions
+              .recordPending(user.id, pending.value.actions, rehash ? request.password : null)
+              .pipe(Effect.provideService(CurrentActor, { ...actorBase, id: user.id }))
+            return pending.value as LoginResult
           }
           const tokens = yield* inTx(
             Effect.gen(function* () {

@@ -18,6 +18,7 @@ import type { SigningAlg } from "../repo/SigningKeys.js"
 export const TOKEN_KINDS = {
   access: { typ: "at+jwt", audience: "signet-api", ttlSeconds: 15 * 60 },
   mfa: { typ: "signet-mfa+jwt", audience: "signet-mfa", ttlSeconds: 5 * 60 },
+  action: { typ: "signet-action+jwt", audience: "signet-actions", ttlSeconds: 10 * 60 },
   beacon: { typ: "signet-beacon+jwt", audience: "signet-beacon", ttlSeconds: 10 * 60 },
   /** A student's presence token, shown to a classroom beacon (issue 6 §3): short-lived, device-bound. */
   presence: { typ: "signet-presence+jwt", audience: "signet-beacon", ttlSeconds: 2 * 60 },

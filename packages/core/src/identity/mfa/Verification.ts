@@ -5,31 +5,18 @@
  *
  * @module
  */
+import { SignInActionsRequired } from "@signet/contracts/identity/RequiredActions"
 import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Unauthorized, ValidationError } from "@signet/contracts/kernel/Errors"
-import { Clock, DateTime, Effect } from "effect"
+import { Clock, DateTime, Effect, Option } from "effect"
 import { instant } from "../../kernel/Sql.js"
 import type { ClientInfo } from "../Auth.js"
 import { EMAIL_CODE_FIRST_FACTOR } from "../auth/CodeLogin.js"
 import type { Kit } from "./Kit.js"
 
-/** The verification seam of the MFA service; see the module comment. */
-export const makeVerification = (kit: Kit) => {
-  const {
-    repo,
-    users,
-    sessions,
-    audit,
-    events,
-    auth,
-    keys,
-    tenancy,
-    inTx,
-    userRow,
-    consumeCode,
-    countAttempt,
-    consumeRecovery
-  } = kit
+/** The second login step (see `completeLoginWith` below), apart from the other verifications. */
+const makeCompleteLoginWith = (kit: Kit) => {
+  const { users, audit, events, auth, keys, tenancy, inTx, userRow, countAttempt } = kit
   /**
    * Second login step with any second factor: verifies the challenge token,
    * counts the attempt in the user's MFA bucket, then — in one transaction —
@@ -40,8 +27,10 @@ export const makeVerification = (kit: Kit) => {
    * answering false (an attempt counter) is committed, not rolled back.
    * Used by {@link completeLogin} (TOTP, recovery codes) and by accounts'
    * e-mail codes (through the `AccountUsers` port).
+   * With required actions pending (issue 18) the factor is spent but no
+   * session opens: `SignInActionsRequired` (403) carries the action token.
    * @errors Unauthorized (bad or expired challenge, factor refused),
-   *   RateLimited (429: the user's MFA attempt budget is spent, `SIGNET_RATE_MFA`),
+   *   SignInActionsRequired (403), RateLimited (429: the user's MFA attempt budget is spent, `SIGNET_RATE_MFA`),
    *   TenantNotFound, TenantSuspended
    */
   const completeLoginWith = <E, R>(
@@ -74,11 +63,23 @@ export const makeVerification = (kit: Kit) => {
             const row = yield* userRow(userId)
             if (!row.mfa_enabled || row.status !== "active") return { ok: false as const }
             if (!(yield* check(userId))) return { ok: false as const }
+            const deviceLabel = typeof payload.device_label === "string" ? payload.device_label : client.deviceLabel
+            // Required actions (issue 18): the factor is spent, but no session before they are done.
+            const pending = yield* auth.challengeIfPending(tenant, row, true, deviceLabel ?? null)
+            if (Option.isSome(pending)) {
+              const { actions } = pending.value
+              yield* audit.record({
+                action: "auth.actions_required",
+                targetType: "user",
+                targetId: userId,
+                after: { actions }
+              })
+              return { ok: "actions" as const, pending: pending.value }
+            }
             // The login is complete only now: record it as a password-only
             // login does (Auth.login), with the session in one transaction.
             const at = instant(yield* Clock.currentTimeMillis)
             yield* users.setLastLogin(userId, at)
-            const deviceLabel = typeof payload.device_label === "string" ? payload.device_label : client.deviceLabel
             const pair = yield* auth.openSession(
               tenant,
               { ...row, last_login_at: DateTime.unsafeMake(at) },
@@ -100,6 +101,15 @@ export const makeVerification = (kit: Kit) => {
           })
         )
       )
+      if (outcome.ok === "actions") {
+        const { actions, action_token, expires_in } = outcome.pending
+        return yield* new SignInActionsRequired({
+          message: "required actions are pending",
+          actions,
+          action_token,
+          expires_in
+        })
+      }
       if (outcome.ok) return outcome.pair
       // The failure is recorded in its own transaction, then refused.
       const after = method === "email_code" ? { after: { method } } : {}
@@ -107,6 +117,13 @@ export const makeVerification = (kit: Kit) => {
       return yield* invalid
     })
 
+  return completeLoginWith
+}
+
+/** The verification seam of the MFA service; see the module comment. */
+export const makeVerification = (kit: Kit) => {
+  const { repo, sessions, audit, inTx, userRow, consumeCode, countAttempt, consumeRecovery } = kit
+  const completeLoginWith = makeCompleteLoginWith(kit)
   /**
    * Second login step with a TOTP or recovery code ({@link completeLoginWith}).
    * @errors as {@link completeLoginWith} (Unauthorized: wrong or reused code)

@@ -1,0 +1,172 @@
+/**
+ * Issue 18: required actions enforced at sign-in, over REST and RPC —
+ * admin-set actions (`PUT …/users/{id}/required-actions`), the
+ * `actions_required` login answer, the action token's steps
+ * (`…/auth/actions/password`, `…/auth/actions/complete`), tenant policy.
+ */
+import { expect, layer } from "@effect/vitest"
+import { UserId } from "@signet/contracts/identity/Domain"
+import { testDialects } from "@signet/core/testing"
+import { makeRpcClient } from "@signet/sdk"
+import { call, expectProblem, onboardTenant, TEST_PASSWORD, TestServer, testServer } from "@signet/server/testing"
+import { Effect, Redacted } from "effect"
+
+const NEW_PASSWORD = "a brand new passphrase for sure"
+
+/** Creates a student with {@link TEST_PASSWORD} in `slug` (as the operator); answers their id. */
+const student = (slug: string, email: string) =>
+  Effect.map(
+    call("POST", `/api/v1/tenants/${slug}/users`, {
+      body: { email, given_name: "S", family_name: "T", user_type: "student", password: TEST_PASSWORD }
+    }),
+    (r) => {
+      expect(r.status, r.text).toBe(201)
+      return r.body.id as string
+    }
+  )
+
+const login = (slug: string, email: string, password = TEST_PASSWORD) =>
+  call("POST", `/api/v1/tenants/${slug}/auth/login`, { auth: false, body: { login: email, password } })
+
+for (const dialect of testDialects()) {
+  layer(testServer(dialect), { timeout: 120_000, excludeTestServices: true })(
+    `required actions over HTTP on ${dialect}`,
+    (it) => {
+      it.effect("admin-set update_password: no tokens until the new password; then tokens, list cleared", () =>
+        Effect.gen(function* () {
+          const slug = "rah-pw"
+          const admin = yield* onboardTenant(slug)
+          const id = yield* student(slug, "pw@rah.example.edu")
+          const set = yield* call("PUT", `/api/v1/tenants/${slug}/users/${id}/required-actions`, {
+            auth: admin,
+            body: { actions: ["update_password"] }
+          })
+          expect(set.status, set.text).toBe(200)
+          expect(set.body).toEqual({ user_id: id, actions: ["update_password"] })
+          const first = yield* login(slug, "pw@rah.example.edu")
+          expect(first.status).toBe(200)
+          expect(first.body).toMatchObject({
+            status: "actions_required",
+            actions: ["update_password"],
+            expires_in: 600
+          })
+          expect(first.body.tokens).toBeUndefined()
+          const actionToken = first.body.action_token as string
+          // The action token is not an access token.
+          expectProblem(yield* call("GET", `/api/v1/tenants/${slug}/me`, { auth: actionToken }), 401)
+          const early = yield* call("POST", `/api/v1/tenants/${slug}/auth/actions/complete`, {
+            auth: false,
+            body: { action_token: actionToken }
+          })
+          expect(expectProblem(early, 409).code).toBeDefined()
+          const weak = yield* call("POST", `/api/v1/tenants/${slug}/auth/actions/password`, {
+            auth: false,
+            body: { action_token: actionToken, new_password: "short" }
+          })
+          expectProblem(weak, 400)
+          const done = yield* call("POST", `/api/v1/tenants/${slug}/auth/actions/password`, {
+            auth: false,
+            body: { action_token: actionToken, new_password: NEW_PASSWORD }
+          })
+          expect(done.status, done.text).toBe(200)
+          expect(done.body.actions).toEqual([])
+          const tokens = yield* call("POST", `/api/v1/tenants/${slug}/auth/actions/complete`, {
+            auth: false,
+            body: { action_token: done.body.action_token }
+          })
+          expect(tokens.status, tokens.text).toBe(200)
+          expect(tokens.body.user.id).toBe(id)
+          const me = yield* call("GET", `/api/v1/tenants/${slug}/me`, { auth: tokens.body.access_token })
+          expect(me.status).toBe(200)
+          const listed = yield* call("GET", `/api/v1/tenants/${slug}/users/${id}/required-actions`, { auth: admin })
+          expect(listed.body.actions).toEqual([])
+          // Replaying the exchanged action token is a 401.
+          const replay = yield* call("POST", `/api/v1/tenants/${slug}/auth/actions/complete`, {
+            auth: false,
+            body: { action_token: done.body.action_token }
+          })
+          expectProblem(replay, 401)
+          expect((yield* login(slug, "pw@rah.example.edu", NEW_PASSWORD)).body.status).toBe("authenticated")
+        })
+      )
+
+      it.effect("a user with no pending action gets tokens exactly as before", () =>
+        Effect.gen(function* () {
+          const slug = "rah-none"
+          yield* onboardTenant(slug)
+          yield* student(slug, "none@rah.example.edu")
+          const r = yield* login(slug, "none@rah.example.edu")
+          expect(r.status).toBe(200)
+          expect(Object.keys(r.body).sort()).toEqual(["status", "tokens"])
+          expect(r.body.status).toBe("authenticated")
+        })
+      )
+
+      it.effect("a tenant requiring verified e-mail answers verify_email for an unverified user", () =>
+        Effect.gen(function* () {
+          const slug = "rah-verify"
+          yield* onboardTenant(slug)
+          yield* student(slug, "unverified@rah.example.edu")
+          const put = yield* call("PUT", `/api/v1/tenants/${slug}/settings/auth.require_verified_email`, {
+            body: { value: true }
+          })
+          expect(put.status, put.text).toBe(200)
+          const r = yield* login(slug, "unverified@rah.example.edu")
+          expect(r.body).toMatchObject({ status: "actions_required", actions: ["verify_email"] })
+        })
+      )
+
+      it.effect("setting actions on another tenant's user is a 404; a student may not set them (403)", () =>
+        Effect.gen(function* () {
+          const admin = yield* onboardTenant("rah-home")
+          yield* onboardTenant("rah-away")
+          const far = yield* student("rah-away", "far@rah.example.edu")
+          const foreign = yield* call("PUT", `/api/v1/tenants/rah-home/users/${far}/required-actions`, {
+            auth: admin,
+            body: { actions: ["update_password"] }
+          })
+          expectProblem(foreign, 404)
+          const near = yield* student("rah-home", "near@rah.example.edu")
+          const asStudent = (yield* login("rah-home", "near@rah.example.edu")).body.tokens.access_token
+          const refused = yield* call("PUT", `/api/v1/tenants/rah-home/users/${near}/required-actions`, {
+            auth: asStudent,
+            body: { actions: [] }
+          })
+          expectProblem(refused, 403)
+          const bad = yield* call("PUT", `/api/v1/tenants/rah-home/users/${near}/required-actions`, {
+            auth: admin,
+            body: { actions: ["dance"] }
+          })
+          expectProblem(bad, 400)
+        })
+      )
+
+      it.effect("over RPC: SetUserRequiredActions, Login, ActionPassword, CompleteActions", () =>
+        Effect.gen(function* () {
+          const server = yield* TestServer
+          const slug = "rah-rpc"
+          yield* onboardTenant(slug)
+          const id = yield* student(slug, "rpc@rah.example.edu")
+          const rpc = yield* makeRpcClient({ baseUrl: server.url, token: server.token, tenant: slug })
+          const set = yield* rpc.SetUserRequiredActions({ user_id: UserId.make(id), actions: ["update_password"] })
+          expect(set.actions).toEqual(["update_password"])
+          expect((yield* rpc.GetUserRequiredActions({ user_id: UserId.make(id) })).actions).toEqual(["update_password"])
+          const r = yield* rpc.Login({
+            tenant: slug,
+            request: { login: "rpc@rah.example.edu", password: Redacted.make(TEST_PASSWORD) }
+          })
+          if (r.status !== "actions_required") throw new Error(`expected actions_required, got ${r.status}`)
+          const pending = yield* Effect.flip(rpc.CompleteActions({ tenant: slug, action_token: r.action_token }))
+          expect(pending._tag).toBe("ActionsPending")
+          const progress = yield* rpc.ActionPassword({
+            tenant: slug,
+            request: { action_token: r.action_token, new_password: Redacted.make(NEW_PASSWORD) }
+          })
+          expect(progress.actions).toEqual([])
+          const pair = yield* rpc.CompleteActions({ tenant: slug, action_token: progress.action_token })
+          expect(pair.user.id).toBe(id)
+        }).pipe(Effect.scoped)
+      )
+    }
+  )
+}
