@@ -125,9 +125,12 @@ for (const dialect of testDialects()) {
             const admin = yield* roleNamed("admin")
             expect(admin.permissions).toEqual(["*:*"])
             const viewer = yield* roleNamed("viewer")
-            // Every read but billing's (issue 20: billing is for the tenant's admins only).
+            // Every read but billing's (issue 20: billing is for the tenant's admins only) and
+            // channels' (issue 22: channel configs are admin-only).
             expect(viewer.permissions).toEqual(
-              permissionsOf(corePermissions).filter((p) => p.endsWith(":read") && !p.startsWith("billing:"))
+              permissionsOf(corePermissions).filter(
+                (p) => p.endsWith(":read") && !p.startsWith("billing:") && !p.startsWith("channels:")
+              )
             )
             const perms = yield* access.listPermissions.pipe(asAdmin)
             expect(perms.map((p) => p.name)).toEqual(permissionsOf(corePermissions))
