@@ -74,6 +74,7 @@ export const navFor = (slug: string, user: User, t: (k: string) => string): Read
       { href: `${base}/admin/beacons`, label: t("nav.beacons") },
       { href: `${base}/admin/apps`, label: t("nav.apps") },
       { href: `${base}/admin/sso`, label: t("nav.sso") },
+      { href: `${base}/admin/channels`, label: t("nav.channels") },
       { href: `${base}/admin/reports`, label: t("nav.reports") },
       { href: `${base}/admin/audit`, label: t("nav.audit") },
       { href: `${base}/admin/roles`, label: t("nav.roles") },

@@ -1,5 +1,6 @@
 import { adminInvoices } from "./i18n-billing-invoices.js"
 import { adminCards } from "./i18n-cards.js"
+import { adminChannels } from "./i18n-channels.js"
 import { adminSso } from "./i18n-sso.js"
 import { adminSsoPolicy } from "./i18n-sso-policy.js"
 import { adminTimeline } from "./i18n-timeline.js"
@@ -12,6 +13,7 @@ export const admin = {
     ...adminTimeline.en,
     ...adminCards.en,
     ...adminInvoices.en,
+    ...adminChannels.en,
     save: "Save",
     close: "Close",
     table: "Table (scrolls sideways)",
@@ -300,6 +302,7 @@ export const admin = {
     ...adminTimeline.fr,
     ...adminCards.fr,
     ...adminInvoices.fr,
+    ...adminChannels.fr,
     save: "Enregistrer",
     close: "Fermer",
     table: "Tableau (défile horizontalement)",

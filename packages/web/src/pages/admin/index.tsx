@@ -1,7 +1,7 @@
 /**
  * The admin area (`/t/{slug}/admin/*`, issue 17 "Admin"): users (the area's
  * home), imports, school structure, beacons, connected apps (OIDC clients),
- * single sign-on (SSO connections), a target's timeline (notes, tasks, …),
+ * single sign-on (SSO connections), communication channels, a target's timeline (notes, tasks, …),
  * reports, audit log, roles, settings and plan and usage, one file per page. Pages other than users are loaded on demand
  * (charts and import views stay out of the first admin chunk).
  *
@@ -27,6 +27,7 @@ const Apps = lazy(() => import("./Apps.js").then((m) => m.Apps as Page))
 const Settings = lazy(() => import("./Settings.js").then((m) => m.Settings as Page))
 const Billing = lazy(() => import("./Billing.js").then((m) => m.Billing as Page))
 const Sso = lazy(() => import("./Sso.js").then((m) => m.Sso as Page))
+const Channels = lazy(() => import("./Channels.js").then((m) => m.Channels as Page))
 const Timeline = lazy(() => import("./Timeline.js").then((m) => m.Timeline as Page))
 
 const PAGES: ReadonlyArray<readonly [string, Page]> = [
@@ -35,6 +36,7 @@ const PAGES: ReadonlyArray<readonly [string, Page]> = [
   ["/beacons", Beacons],
   ["/apps", Apps],
   ["/sso", Sso],
+  ["/channels", Channels],
   ["/reports", Reports],
   ["/audit", Audit],
   ["/roles", Roles],
