@@ -13,11 +13,11 @@ import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, layer } from "@effect/vitest"
 import { generateOneRoster, testDialects } from "@signet/core/testing"
-import { call, loginToken, TEST_PASSWORD, testServer } from "@signet/server/testing"
+import { testServer } from "@signet/server/testing"
 import { Effect, Layer } from "effect"
 import { strToU8, zipSync } from "fflate"
-import { generate } from "otplib"
 import {
+  adminSignInWithMfa,
   axeViolations,
   BrowserLive,
   browserAvailable,
@@ -52,20 +52,6 @@ const adminPage = (t: TestPage, slug: string, path: string, title: string) =>
     await t.page.goto(`/t/${slug}/admin${path}`)
     await t.page.getByRole("heading", { level: 1, name: title }).waitFor()
     await t.page.waitForLoadState("networkidle")
-  })
-
-/**
- * Enrols TOTP for the tenant's admin through the API and answers a recovery
- * code (importing a set that makes administrators needs a fresh MFA step).
- */
-const adminWithMfa = (slug: string) =>
-  Effect.gen(function* () {
-    const base = `/api/v1/tenants/${slug}`
-    const token = yield* loginToken(slug, `admin@${slug}.example.edu`)
-    const enrol = yield* call("POST", `${base}/me/mfa/totp`, { auth: token, body: { password: TEST_PASSWORD } })
-    const code = yield* Effect.promise(() => generate({ secret: enrol.body.secret }))
-    const confirmed = yield* call("POST", `${base}/me/mfa/totp/confirm`, { auth: token, body: { code } })
-    return confirmed.body.recovery_codes[0] as string
   })
 
 /** Uploads a roster zip on the imports page and waits for the result (summary or refusal). */
@@ -131,18 +117,8 @@ describe.runIf(browserAvailable())("web app: admin", () => {
                   .map((f) => [f, new Uint8Array(Fs.readFileSync(Path.join(SHARED_V1P2, f)))])
               )
               // The set makes a site administrator: the admin signs in with a second factor.
-              const recovery = yield* adminWithMfa(slug)
               const t = yield* openPage("phone")
-              yield* step(async () => {
-                await t.page.goto(`/t/${slug}/login`)
-                await t.page.getByLabel(/E-mail or username/).fill(`admin@${slug}.example.edu`)
-                await t.page.getByLabel(/^Password/).fill(TEST_PASSWORD)
-                await t.page.getByRole("button", { name: "Sign in", exact: true }).click()
-                await t.page.getByRole("button", { name: "Use a recovery code instead" }).click()
-                await t.page.getByLabel("Recovery code").fill(recovery)
-                await t.page.getByRole("button", { name: "Verify" }).click()
-                await t.page.waitForURL((u) => !u.pathname.endsWith("/login"), { timeout: 20_000 })
-              })
+              yield* adminSignInWithMfa(t, slug)
               yield* adminPage(t, slug, "/import", "Imports")
               yield* importRoster(t, zipOf("v1p2.zip", files))
               expect(yield* step(() => t.page.locator("main .error").allTextContents())).toEqual([])
