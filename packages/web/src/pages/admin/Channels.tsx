@@ -59,6 +59,13 @@ const describe = (c: ChannelConfig) =>
     .map(([k, v]) => `${k}: ${String(v)}`)
     .join(" · ")
 
+/** `PATCH …/channels/{id}` with `patch`. */
+const patchChannel = (
+  slug: string,
+  id: ChannelConfig["id"],
+  patch: ConstructorParameters<typeof UpdateChannelConfig>[0]
+) => call(ChannelsApi, (c) => c.channels.updateChannel({ path: { slug, id }, payload: new UpdateChannelConfig(patch) }))
+
 /** The fields of `kind`'s settings. */
 const SettingsFields = ({ kind }: { kind: ChannelKind }) => {
   const t = useT("admin")
@@ -203,19 +210,10 @@ const EditForm = ({ slug, channel, onDone }: { slug: string; channel: ChannelCon
     void action
       .run(
         () =>
-          call(ChannelsApi, (c) =>
-            c.channels.updateChannel({
-              path: { slug, id: channel.id },
-              payload: new UpdateChannelConfig({
-                event_types: eventTypes(field(f, "event_types")),
-                ...(clear
-                  ? { credentials: null }
-                  : credentials === ""
-                    ? {}
-                    : { credentials: Redacted.make(credentials) })
-              })
-            })
-          ),
+          patchChannel(slug, channel.id, {
+            event_types: eventTypes(field(f, "event_types")),
+            ...(clear ? { credentials: null } : credentials === "" ? {} : { credentials: Redacted.make(credentials) })
+          }),
         () => t("channels.saved", { name: channel.name })
       )
       .then((r) => {
@@ -258,13 +256,7 @@ const ChannelItem = ({ slug, channel, onDone }: { slug: string; channel: Channel
   const toggle = () =>
     void action
       .run(
-        () =>
-          call(ChannelsApi, (c) =>
-            c.channels.updateChannel({
-              path: { slug, id: channel.id },
-              payload: new UpdateChannelConfig({ enabled: !channel.enabled })
-            })
-          ),
+        () => patchChannel(slug, channel.id, { enabled: !channel.enabled }),
         () => undefined
       )
       .then((r) => {
