@@ -136,6 +136,7 @@ for (const dialect of testDialects()) {
           file,
           "--domain",
           "saml.example",
+          "--require-encrypted-assertions",
           "--json"
         ])
         expect(saved.code, saved.stderr).toBe(0)
@@ -144,7 +145,9 @@ for (const dialect of testDialects()) {
           protocol: "saml",
           issuer: idp.entityId,
           saml_sso_url: idp.ssoUrl,
-          domains: ["saml.example"]
+          domains: ["saml.example"],
+          saml_require_encrypted_assertions: true,
+          saml_encryption_certificate: expect.stringMatching(/^-----BEGIN CERTIFICATE-----/)
         })
       },
       TIMEOUT

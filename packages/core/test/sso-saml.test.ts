@@ -283,6 +283,106 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect("an assertion encrypted to the connection's certificate admits the person", () =>
+      Effect.gen(function* () {
+        const idp = yield* samlTestIdp
+        yield* inFreshTenant(
+          "saml-enc",
+          Effect.gen(function* () {
+            const connection = yield* connect(idp)
+            expect(connection.saml_encryption_certificate).toMatch(/^-----BEGIN CERTIFICATE-----/)
+            const request = yield* start(idp)
+            const response = yield* idp.respondEncrypted({ request, ...ada }, connection.saml_encryption_certificate!)
+            expect(Buffer.from(response, "base64").toString("utf8")).not.toContain("ada@school.example")
+            const exit = yield* post(response, request.relayState)
+            expect(Exit.isSuccess(exit) && exit.value.tokens.user.email).toBe("ada@school.example")
+          })
+        )
+      })
+    )
+
+    it.effect("the SP metadata publishes the connection's certificate for encryption", () =>
+      Effect.gen(function* () {
+        const idp = yield* samlTestIdp
+        yield* inFreshTenant(
+          "saml-enc-meta",
+          Effect.gen(function* () {
+            const connection = yield* connect(idp)
+            const xml = yield* SsoAdmin.samlMetadataIn((yield* CurrentTenant).slug, "school", ACS)
+            const body = connection.saml_encryption_certificate!.replace(/-----[A-Z ]+-----|\s+/g, "")
+            expect(xml).toMatch(/<KeyDescriptor use="encryption">/)
+            expect(xml.replace(/\s+/g, "")).toContain(body)
+          })
+        )
+      })
+    )
+
+    it.effect("replacing a connection keeps its encryption certificate", () =>
+      Effect.gen(function* () {
+        const idp = yield* samlTestIdp
+        yield* inFreshTenant(
+          "saml-enc-keep",
+          Effect.gen(function* () {
+            const first = yield* connect(idp)
+            const again = yield* connect(idp, { sso_only: true })
+            expect(again.sso_only).toBe(true)
+            expect(again.saml_encryption_certificate).toBe(first.saml_encryption_certificate)
+          })
+        )
+      })
+    )
+
+    it.effect("with require_encrypted_assertions a plain signed assertion is refused", () =>
+      Effect.gen(function* () {
+        const idp = yield* samlTestIdp
+        yield* inFreshTenant(
+          "saml-enc-required",
+          Effect.gen(function* () {
+            const connection = yield* connect(idp, { require_encrypted_assertions: true })
+            expect(connection.saml_require_encrypted_assertions).toBe(true)
+            refusedBySaml(yield* signIn(idp, () => ada))
+            const request = yield* start(idp)
+            const response = yield* idp.respondEncrypted({ request, ...ada }, connection.saml_encryption_certificate!)
+            expect(Exit.isSuccess(yield* post(response, request.relayState))).toBe(true)
+          })
+        )
+      })
+    )
+
+    it.effect("an assertion encrypted to another certificate is refused", () =>
+      Effect.gen(function* () {
+        const idp = yield* samlTestIdp
+        yield* inFreshTenant(
+          "saml-enc-other",
+          Effect.gen(function* () {
+            yield* connect(idp)
+            const request = yield* start(idp)
+            // The IdP's own certificate stands for "someone else's".
+            const response = yield* idp.respondEncrypted({ request, ...ada }, idp.certificate)
+            refusedBySaml(yield* post(response, request.relayState))
+          })
+        )
+      })
+    )
+
+    it.effect("an encrypted assertion that is not signed is refused", () =>
+      Effect.gen(function* () {
+        const idp = yield* samlTestIdp
+        yield* inFreshTenant(
+          "saml-enc-unsigned",
+          Effect.gen(function* () {
+            const connection = yield* connect(idp)
+            const request = yield* start(idp)
+            const response = yield* idp.respondEncrypted(
+              { request, ...ada, sign: "none" },
+              connection.saml_encryption_certificate!
+            )
+            refusedBySaml(yield* post(response, request.relayState))
+          })
+        )
+      })
+    )
+
     it.effect("an IdP's metadata gives the entity ID, the HTTP-Redirect URL and the signing certificate", () =>
       Effect.gen(function* () {
         const idp = yield* samlTestIdp

@@ -147,6 +147,11 @@ const putSaml = Command.make(
     provisioning: provisioningOpt,
     userType: userTypeOpt,
     ssoOnly: ssoOnlyOpt,
+    requireEncrypted: Options.boolean("require-encrypted-assertions").pipe(
+      Options.withDescription(
+        "Refuse assertions not encrypted to Signet's encryption certificate (in the SP metadata); encrypted ones are accepted either way"
+      )
+    ),
     mapping: mappingOpt,
     json
   },
@@ -163,12 +168,13 @@ const putSaml = Command.make(
           provisioning: o.provisioning,
           ...Option.match(o.userType, { onNone: () => ({}), onSome: (t) => ({ default_user_type: t }) }),
           sso_only: o.ssoOnly,
+          require_encrypted_assertions: o.requireEncrypted,
           ...(yield* mappingOf(o.mapping))
         }).pipe(Effect.mapError((e) => new Error(`invalid connection: ${e.message.split("\n").slice(-1)[0]?.trim()}`)))
         const saved = yield* S.putSaml(o.name, input).pipe(write)
         if (o.json) return yield* Console.log(JSON.stringify(plain(saved), null, 2))
         yield* Console.log(
-          `${saved.name}: SAML ${saved.issuer} for ${saved.domains.join(", ")} (${saved.provisioning}${saved.sso_only ? ", SSO only" : ""})`
+          `${saved.name}: SAML ${saved.issuer} for ${saved.domains.join(", ")} (${saved.provisioning}${saved.sso_only ? ", SSO only" : ""}${saved.saml_require_encrypted_assertions ? ", encrypted assertions only" : ""})`
         )
         yield* Console.log(
           `Give the IdP Signet's metadata: {public URL}/api/v1/tenants/${o.tenant}/sso/connections/${o.name}/saml-metadata`

@@ -147,6 +147,14 @@ export class SsoConnection extends Schema.Class<SsoConnection>("SsoConnection")(
   saml_sso_url: Schema.NullOr(Schema.String),
   /** SAML: SHA-256 fingerprints of the IdP's signing certificates; empty for OIDC. */
   saml_certificate_fingerprints: Schema.Array(Schema.String),
+  /**
+   * SAML: Signet's encryption certificate for this connection (PEM; the IdP
+   * encrypts assertions to it; also in the SP metadata), null for OIDC and
+   * for SAML connections saved before encrypted assertions were supported.
+   */
+  saml_encryption_certificate: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
+  /** SAML: only encrypted assertions are accepted (a plain one is refused); false for OIDC. */
+  saml_require_encrypted_assertions: Schema.optionalWith(Schema.Boolean, { default: () => false }),
   /** Which IdP claims set user type, school and roles; null when none do. */
   attribute_mapping: Schema.NullOr(SsoAttributeMapping),
   created_at: Schema.DateTimeUtc,
@@ -176,6 +184,12 @@ export class PutSamlConnection extends Schema.Class<PutSamlConnection>("PutSamlC
   provisioning: SsoProvisioning,
   default_user_type: Schema.optionalWith(SsoUserType, { default: () => "teacher" as const }),
   sso_only: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  /**
+   * Refuse assertions that are not encrypted to Signet's encryption
+   * certificate (`saml_encryption_certificate`); false when absent —
+   * encrypted ones are accepted either way.
+   */
+  require_encrypted_assertions: Schema.optionalWith(Schema.Boolean, { default: () => false }),
   /** Which IdP claims set user type, school and roles (see {@link SsoAttributeMapping}); none when absent. */
   attribute_mapping: Schema.optionalWith(Schema.NullOr(SsoAttributeMapping), { default: () => null })
 }) {}

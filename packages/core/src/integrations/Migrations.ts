@@ -36,6 +36,11 @@
  * - `sso_policies` and `sso_break_glass` (0009): the tenant-wide "SSO
  *   only" policy (one row per tenant, absent: off) and the break-glass
  *   accounts exempt from it (user ids, who marked them and when).
+ * - `sso_connections.saml_sp_certificate`, `saml_require_encrypted` (0010):
+ *   Signet's encryption certificate of a SAML connection (PEM; its private
+ *   key is the connection's envelope-encrypted secret,
+ *   {@link ssoClientSecretColumn}) and whether only encrypted assertions
+ *   are accepted.
  *
  * @module
  */
@@ -349,6 +354,17 @@ export const integrationsMigrations: ModuleMigrations = {
       )`)
       yield* enableTenantRls("sso_policies")
       yield* enableTenantRls("sso_break_glass")
+    }),
+    "0010_saml_encryption": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      // Encrypted SAML assertions (issue 19 §2): Signet's encryption certificate per SAML
+      // connection (the private key is the connection's encrypted secret) and whether a
+      // plain assertion is refused.
+      yield* sql.unsafe(`ALTER TABLE sso_connections ADD COLUMN saml_sp_certificate TEXT`)
+      yield* sql.unsafe(
+        `ALTER TABLE sso_connections ADD COLUMN saml_require_encrypted ${t.bool} NOT NULL DEFAULT ${t.pg ? "FALSE" : "0"}`
+      )
     })
   }
 }

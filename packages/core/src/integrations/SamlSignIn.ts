@@ -14,6 +14,12 @@
  *   AuthnRequest this sign-in sent: the request ID is kept with the state
  *   the `RelayState` names, taken once — an IdP-initiated or replayed
  *   response signs nobody in;
+ * - an assertion may come encrypted (`EncryptedAssertion`, XML Encryption)
+ *   to the connection's own encryption certificate
+ *   ({@link generateSamlSpKey}, published in the SP metadata as
+ *   `use="encryption"`); it is decrypted with the connection's private key,
+ *   then checked as above. With `require_encrypted_assertions` a plain
+ *   assertion is refused before anything else is read;
  * - the e-mail comes from the assertion's attributes (`email`, `mail`, the
  *   OID `0.9.2342.19200300.100.1.3`, Entra ID's `…/claims/emailaddress`) or
  *   an `emailAddress` NameID; SAML has no `email_verified`, so the IdP's
@@ -28,7 +34,9 @@ import * as Crypto from "node:crypto"
 import { SAML, ValidateInResponseTo } from "@node-saml/node-saml"
 import { OAuthProviderError } from "@signet/contracts/integrations/OAuthDomain"
 import { SSO_STATE_TTL_MS } from "@signet/contracts/integrations/SsoSignIn"
+import { DOMParser } from "@xmldom/xmldom"
 import { DateTime, Effect } from "effect"
+import * as XPath from "xpath"
 import type { ConnectionRow } from "./SsoRepo.js"
 
 /** Clock skew accepted on an assertion's time conditions, in ms (one minute). */
@@ -38,6 +46,28 @@ export const SAML_CLOCK_SKEW_MS = 60_000
 export const samlEntityId = (origin: string, slug: string, name: string) =>
   `${origin.replace(/\/$/, "")}/api/v1/tenants/${encodeURIComponent(slug)}/sso/connections/${encodeURIComponent(name)}/saml-metadata`
 
+/** How long a connection's encryption certificate is valid, in days (ten years; replace the connection's key by deleting and re-adding it). */
+export const SAML_SP_CERTIFICATE_DAYS = 3650
+
+/**
+ * A new RSA-2048 key pair and self-signed certificate (SHA-256, valid
+ * {@link SAML_SP_CERTIFICATE_DAYS} days) for SAML connection `name`: IdPs
+ * encrypt assertions to the certificate; the private key (PEM) is stored
+ * envelope-encrypted as the connection's secret. Made with `selfsigned`.
+ */
+export const generateSamlSpKey = (name: string) =>
+  Effect.promise(async () => {
+    const { generate } = await import("selfsigned")
+    const now = Date.now()
+    const pems = await generate([{ name: "commonName", value: `Signet SAML SP ${name}` }], {
+      keySize: 2048,
+      algorithm: "sha256",
+      notBeforeDate: new Date(now - 60_000),
+      notAfterDate: new Date(now + SAML_SP_CERTIFICATE_DAYS * 86_400_000)
+    })
+    return { certificate: pems.cert, privateKey: pems.private }
+  })
+
 /** The request ID a sign-in expects back, with when it was made (ISO), or a hook capturing a new one. */
 type RequestIds = { readonly expect: string; readonly createdAt: string } | { readonly capture: (id: string) => void }
 
@@ -46,10 +76,17 @@ type RequestIds = { readonly expect: string; readonly createdAt: string } | { re
  * (the callback) and whose entity ID is {@link samlEntityId}; request IDs
  * live with the sign-in's state, not in the library's cache (`ids`).
  */
-export const samlSp = (row: ConnectionRow, slug: string, acsUrl: string, ids: RequestIds) => {
+export const samlSp = (
+  row: ConnectionRow,
+  slug: string,
+  acsUrl: string,
+  ids: RequestIds,
+  decryptionKey?: string | undefined
+) => {
   const entityId = samlEntityId(new URL(acsUrl).origin, slug, row.name)
   return new SAML({
     callbackUrl: acsUrl,
+    ...(decryptionKey === undefined ? {} : { decryptionPvk: decryptionKey }),
     ...(row.saml_sso_url === null ? {} : { entryPoint: row.saml_sso_url }),
     issuer: entityId,
     audience: entityId,
@@ -122,6 +159,24 @@ const RESERVED_CLAIMS = new Set([
   "family_name"
 ])
 
+const ASSERTION =
+  "/*[local-name()='Response' and namespace-uri()='urn:oasis:names:tc:SAML:2.0:protocol']//*[local-name()='Assertion' and namespace-uri()='urn:oasis:names:tc:SAML:2.0:assertion']"
+
+/**
+ * Whether the base64 `samlResponse` holds a plain (not encrypted)
+ * `Assertion` anywhere in its `Response` — refused when the connection
+ * requires encrypted assertions. Parsed with `@xmldom/xmldom`; an
+ * unparsable response counts as plain (it is refused either way).
+ */
+const hasPlainAssertion = (samlResponse: string): boolean => {
+  const errors: Array<string> = []
+  const doc = new DOMParser({
+    errorHandler: { error: (m: string) => errors.push(m), fatalError: (m: string) => errors.push(m) }
+  }).parseFromString(Buffer.from(samlResponse, "base64").toString("utf8"), "text/xml")
+  if (errors.length > 0 || doc.documentElement === null) return true
+  return (XPath.select(ASSERTION, doc) as Array<Node>).length > 0
+}
+
 /**
  * Validates a posted `SAMLResponse` (base64) for the sign-in that sent
  * request `requestId` at `createdAt`, and answers the person as claims
@@ -135,10 +190,13 @@ export const samlPerson = (
   acsUrl: string,
   samlResponse: string,
   requestId: string,
-  createdAt: DateTime.Utc
+  createdAt: DateTime.Utc,
+  decryptionKey?: string | undefined
 ) =>
   Effect.gen(function* () {
-    const sp = samlSp(row, slug, acsUrl, { expect: requestId, createdAt: DateTime.formatIso(createdAt) })
+    if (row.saml_require_encrypted && hasPlainAssertion(samlResponse))
+      return yield* Effect.fail(samlError(row)(new Error("the connection accepts encrypted assertions only")))
+    const sp = samlSp(row, slug, acsUrl, { expect: requestId, createdAt: DateTime.formatIso(createdAt) }, decryptionKey)
     const { profile } = yield* Effect.tryPromise({
       try: () => sp.validatePostResponseAsync({ SAMLResponse: samlResponse }),
       catch: samlError(row)
@@ -167,6 +225,14 @@ export const samlPerson = (
     }
   })
 
-/** Signet's SP metadata for `row` (entity ID, assertion consumer service), for the IdP's administrator. */
-export const samlMetadata = (row: ConnectionRow, slug: string, acsUrl: string) =>
-  samlSp(row, slug, acsUrl, { capture: () => {} }).generateServiceProviderMetadata(null, null)
+/**
+ * Signet's SP metadata for `row` (entity ID, assertion consumer service,
+ * and — when the connection has a key, `decryptionKey` — its encryption
+ * certificate as `KeyDescriptor use="encryption"`), for the IdP's
+ * administrator.
+ */
+export const samlMetadata = (row: ConnectionRow, slug: string, acsUrl: string, decryptionKey?: string | undefined) =>
+  samlSp(row, slug, acsUrl, { capture: () => {} }, decryptionKey).generateServiceProviderMetadata(
+    decryptionKey === undefined ? null : row.saml_sp_certificate,
+    null
+  )

@@ -172,12 +172,12 @@ export const SsoAdmin = {
   samlMetadataIn: (slug: string, name: string, acsUrl: string) =>
     inActiveTenant(
       slug,
-      Effect.flatMap(
-        SsoConnections.use((s) => s.rowOf(name)),
-        (row) =>
+      SsoConnections.use((s) =>
+        Effect.flatMap(s.rowOf(name), (row) =>
           row.protocol === "saml"
-            ? Effect.succeed(samlMetadata(row, slug, acsUrl))
+            ? Effect.map(s.samlDecryptionKey(row), (key) => samlMetadata(row, slug, acsUrl, key))
             : Effect.fail(new SsoConnectionNotFound({ message: "no such SAML connection", connection: name }))
+        )
       )
     )
 } as const

@@ -30,13 +30,14 @@ import {
 } from "@signet/contracts/integrations/SsoDomain"
 import { type CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
-import { Clock, Config, DateTime, Effect, Option, Redacted, Ref } from "effect"
+import { Clock, Config, type Context, DateTime, Effect, Option, Redacted, Ref } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { Envelope } from "../kernel/Crypto.js"
 import { tenantTx } from "../kernel/Database.js"
 import { ssoClientSecretColumn } from "./Migrations.js"
 import { acceptableOAuthUrl } from "./OAuthKit.js"
+import { generateSamlSpKey } from "./SamlSignIn.js"
 import { checkMapping } from "./SsoMapping.js"
 import { type ConnectionRow, SsoRepo } from "./SsoRepo.js"
 
@@ -56,6 +57,8 @@ export const presentConnection = (row: ConnectionRow) =>
     protocol: row.protocol,
     saml_sso_url: row.saml_sso_url,
     saml_certificate_fingerprints: row.saml_certificates.map((pem) => certificateOf(pem)?.fingerprint256 ?? "invalid"),
+    saml_encryption_certificate: row.saml_sp_certificate,
+    saml_require_encrypted_assertions: row.saml_require_encrypted,
     issuer: row.issuer,
     client_id: row.client_id,
     scopes: row.scopes,
@@ -74,6 +77,12 @@ export const emailDomain = (email: string): string | undefined => {
   return at < 1 || at === email.length - 1 ? undefined : email.slice(at + 1).toLowerCase()
 }
 
+/** A SAML connection's encryption key: Signet's certificate (PEM) and the envelope-encrypted private key. */
+interface SpKey {
+  readonly certificate: string
+  readonly keyEnc: string
+}
+
 /** What the writers store through (see the service). */
 type Save = (
   name: string,
@@ -84,7 +93,8 @@ type Save = (
 const makeWriters = (
   save: Save,
   encryptSecret: (name: string, secret: string) => Effect.Effect<string, never, CurrentTenant>,
-  allowHttp: Effect.Effect<boolean>
+  allowHttp: Effect.Effect<boolean>,
+  spKeyOf: (name: string) => Effect.Effect<SpKey, never, CurrentTenant | SqlClient.SqlClient>
 ) => {
   /**
    * Registers or replaces the tenant's OpenID Connect connection `name`.
@@ -111,6 +121,8 @@ const makeWriters = (
         protocol: "oidc",
         saml_sso_url: null,
         saml_certificates: [],
+        saml_sp_certificate: null,
+        saml_require_encrypted: false,
         attribute_mapping: input.attribute_mapping
       })
     }).pipe(Effect.withSpan("SsoConnections.put"))
@@ -131,10 +143,11 @@ const makeWriters = (
         certificates.push(cert.toString())
       }
       yield* checkMapping(input.attribute_mapping)
+      const spKey = yield* spKeyOf(name)
       return yield* save(name, {
         issuer: input.idp_entity_id,
         client_id: "",
-        client_secret_enc: yield* encryptSecret(name, ""),
+        client_secret_enc: spKey.keyEnc,
         scopes: [],
         domains: input.domains,
         provisioning: input.provisioning,
@@ -143,11 +156,49 @@ const makeWriters = (
         protocol: "saml",
         saml_sso_url: input.sso_url,
         saml_certificates: certificates,
+        saml_sp_certificate: spKey.certificate,
+        saml_require_encrypted: input.require_encrypted_assertions,
         attribute_mapping: input.attribute_mapping
       })
     }).pipe(Effect.withSpan("SsoConnections.putSaml"))
 
   return { put, putSaml }
+}
+
+/** A SAML connection's encryption keys over the repository and the envelope (see {@link SsoConnections}). */
+const makeSamlKeys = (
+  repo: SsoRepo,
+  envelope: Context.Tag.Service<Envelope>,
+  encryptSecret: (name: string, secret: string) => Effect.Effect<string, never, CurrentTenant>
+) => {
+  /**
+   * The encryption key of SAML connection `name`: the one it has (a
+   * replaced connection keeps its key, so the IdP's copy of the
+   * certificate stays valid), else a new one.
+   */
+  const spKeyOf = (name: string) =>
+    Effect.gen(function* () {
+      const found = Option.getOrUndefined(yield* tenantTx(repo.find(name)))
+      if (found?.protocol === "saml" && found.saml_sp_certificate !== null)
+        return { certificate: found.saml_sp_certificate, keyEnc: found.client_secret_enc }
+      const made = yield* generateSamlSpKey(name)
+      return { certificate: made.certificate, keyEnc: yield* encryptSecret(name, made.privateKey) }
+    })
+
+  /**
+   * The private key (PEM) Signet decrypts `row`'s encrypted assertions
+   * with; undefined for OIDC and for SAML connections saved without one.
+   */
+  const samlDecryptionKey = (row: ConnectionRow) =>
+    row.protocol !== "saml" || row.saml_sp_certificate === null
+      ? Effect.succeed(undefined)
+      : Effect.flatMap(CurrentTenant, (tenant) =>
+          envelope
+            .decryptString(row.client_secret_enc, ssoClientSecretColumn.aad({ tenant_id: tenant.id, name: row.name }))
+            .pipe(Effect.map(Redacted.value), Effect.orDie)
+        )
+
+  return { spKeyOf, samlDecryptionKey }
 }
 
 /** SSO connections of the current tenant; see the module comment. */
@@ -227,10 +278,13 @@ export class SsoConnections extends Effect.Service<SsoConnections>()("Signet/Sso
         envelope.encrypt(secret, ssoClientSecretColumn.aad({ tenant_id: tenant.id, name }))
       )
 
+    const { spKeyOf, samlDecryptionKey } = makeSamlKeys(repo, envelope, encryptSecret)
+
     const { put, putSaml } = makeWriters(
       save,
       encryptSecret,
-      Effect.map(Ref.get(options), (o) => o.allowHttpLoopback)
+      Effect.map(Ref.get(options), (o) => o.allowHttpLoopback),
+      spKeyOf
     )
 
     /** Deletes a connection. @errors SsoConnectionNotFound */
@@ -267,6 +321,7 @@ export class SsoConnections extends Effect.Service<SsoConnections>()("Signet/Sso
       list: Effect.map(tenantTx(repo.list), (rows) => rows.map(presentConnection)),
       /** The stored connection `name` (with its encrypted secret), for the sign-in flow. */
       rowOf,
+      samlDecryptionKey,
       serving,
       /** Which connection, if any, serves `email` (the login page's "Sign in with SSO"). */
       discover: (email: string) =>

@@ -29,6 +29,9 @@ export const ConnectionRow = Schema.Struct({
   protocol: Schema.Literal("oidc", "saml"),
   saml_sso_url: Schema.NullOr(Schema.String),
   saml_certificates: Strings,
+  /** SAML: Signet's encryption certificate (PEM); its private key is `client_secret_enc`. */
+  saml_sp_certificate: Schema.NullOr(Schema.String),
+  saml_require_encrypted: DbBool,
   attribute_mapping: Schema.NullOr(Schema.compose(DbJson, SsoAttributeMapping)),
   created_at: Schema.DateTimeUtc,
   updated_at: Schema.DateTimeUtc
@@ -37,7 +40,8 @@ export const ConnectionRow = Schema.Struct({
 export type ConnectionRow = typeof ConnectionRow.Type
 
 const COLUMNS = `name, issuer, client_id, client_secret_enc, scopes, domains, provisioning, default_user_type,
-  sso_only, protocol, saml_sso_url, saml_certificates, attribute_mapping, created_at, updated_at`
+  sso_only, protocol, saml_sso_url, saml_certificates, saml_sp_certificate, saml_require_encrypted,
+  attribute_mapping, created_at, updated_at`
 const iso = (d: DateTime.Utc) => DateTime.formatIso(d)
 const tid = Effect.map(CurrentTenant, (t) => t.id as string)
 const rows = Schema.decodeUnknown(Schema.Array(ConnectionRow))
@@ -56,10 +60,11 @@ export class SsoRepo extends Effect.Service<SsoRepo>()("Signet/SsoRepo", {
         tid,
         (t) => sql`INSERT INTO sso_connections (tenant_id, name, issuer, client_id, client_secret_enc, scopes,
             domains, provisioning, default_user_type, sso_only, protocol, saml_sso_url, saml_certificates,
-            attribute_mapping, created_at, updated_at)
+            saml_sp_certificate, saml_require_encrypted, attribute_mapping, created_at, updated_at)
             VALUES (${t}, ${c.name}, ${c.issuer}, ${c.client_id}, ${c.client_secret_enc}, ${json(c.scopes)},
               ${json(c.domains)}, ${c.provisioning}, ${c.default_user_type}, ${bool(c.sso_only)}, ${c.protocol},
-              ${c.saml_sso_url}, ${json(c.saml_certificates)},
+              ${c.saml_sso_url}, ${json(c.saml_certificates)}, ${c.saml_sp_certificate},
+              ${bool(c.saml_require_encrypted)},
               ${c.attribute_mapping === null ? null : json(Schema.encodeSync(SsoAttributeMapping)(c.attribute_mapping))},
               ${iso(at)}, ${iso(at)})
             ON CONFLICT (tenant_id, name) DO UPDATE SET issuer = excluded.issuer,
@@ -68,6 +73,8 @@ export class SsoRepo extends Effect.Service<SsoRepo>()("Signet/SsoRepo", {
               default_user_type = excluded.default_user_type, sso_only = excluded.sso_only,
               protocol = excluded.protocol, saml_sso_url = excluded.saml_sso_url,
               saml_certificates = excluded.saml_certificates,
+              saml_sp_certificate = excluded.saml_sp_certificate,
+              saml_require_encrypted = excluded.saml_require_encrypted,
               attribute_mapping = excluded.attribute_mapping, updated_at = excluded.updated_at`
       ).pipe(Effect.asVoid, span("upsert")),
     find: (name: string) =>

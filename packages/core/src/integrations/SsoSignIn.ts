@@ -458,7 +458,15 @@ const makeComplete = (kit: Kit) => {
         if (row.protocol !== "saml")
           return yield* new OAuthStateInvalid({ message: "unknown, used or expired sign-in" })
         const createdAt = DateTime.subtractDuration(pending.expires_at, `${SSO_STATE_TTL_MS} millis`)
-        const person = yield* samlPerson(row, slug, pending.redirect_uri, form.SAMLResponse, pending.nonce, createdAt)
+        const person = yield* samlPerson(
+          row,
+          slug,
+          pending.redirect_uri,
+          form.SAMLResponse,
+          pending.nonce,
+          createdAt,
+          yield* kit.connections.samlDecryptionKey(row)
+        )
         const tokens = yield* admit(tenant, row, person, client)
         return { tokens, return_to: pending.return_to } satisfies SsoSignedIn
       })

@@ -4,7 +4,8 @@
  * (`selfsigned`), the AuthnRequest read back from Signet's redirect URL, and
  * Responses whose assertion is signed with `xml-crypto` (enveloped
  * signature, exclusive C14N, RSA-SHA256) — or left unsigned, signed by
- * another key, or altered after signing, for the refusal tests. For test
+ * another key, or altered after signing, for the refusal tests — and
+ * optionally encrypted to the SP's certificate (`xml-encryption`). For test
  * suites only.
  *
  * @module
@@ -129,22 +130,56 @@ export const samlTestIdp = Effect.gen(function* () {
     },
     /** The base64 `SAMLResponse` answering `a` (see {@link SamlAnswer}). */
     respond: (a: SamlAnswer): string => {
-      const now = Date.now()
-      const assertion = assertionXml(entityId, a, now)
-      const response =
-        `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ` +
-        `ID="${newId()}" Version="2.0" IssueInstant="${iso(now)}" Destination="${esc(a.request.acsUrl)}" InResponseTo="${esc(a.request.id)}">` +
-        `<saml:Issuer>${esc(entityId)}</saml:Issuer>` +
-        `<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>` +
-        `${assertion}</samlp:Response>`
-      const sign = a.sign ?? "assertion"
-      const signed =
-        sign === "none"
-          ? response
-          : sign === "other"
-            ? signAssertion(response, other.key, other.cert)
-            : signAssertion(response, own.key, own.cert)
+      const signed = responseXml(a)
       return Buffer.from((a.tamper ?? ((x) => x))(signed), "utf8").toString("base64")
-    }
+    },
+    /**
+     * The base64 `SAMLResponse` answering `a` with its (signed, unless
+     * `sign` says otherwise) assertion encrypted to `certificate` (PEM) as
+     * an `EncryptedAssertion` — XML Encryption by `xml-encryption`,
+     * AES-256-GCM content key wrapped with RSA-OAEP — then `tamper`ed.
+     */
+    respondEncrypted: (a: SamlAnswer, certificate: string) =>
+      Effect.promise(async () => {
+        const xml = responseXml(a)
+        const at = xml.indexOf("<saml:Assertion")
+        const end = xml.indexOf("</saml:Assertion>") + "</saml:Assertion>".length
+        const rsaPub = new Crypto.X509Certificate(certificate).publicKey.export({ type: "spki", format: "pem" })
+        const { encrypt } = await import("xml-encryption")
+        const encrypted = await new Promise<string>((resolve, reject) =>
+          encrypt(
+            xml.slice(at, end),
+            {
+              rsa_pub: rsaPub,
+              pem: certificate,
+              encryptionAlgorithm: "http://www.w3.org/2009/xmlenc11#aes256-gcm",
+              keyEncryptionAlgorithm: "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p",
+              disallowEncryptionWithInsecureAlgorithm: true,
+              warnInsecureAlgorithm: false
+            },
+            (err, result) => (err ? reject(err) : resolve(result))
+          )
+        )
+        const wrapped = `${xml.slice(0, at)}<saml:EncryptedAssertion>${encrypted}</saml:EncryptedAssertion>${xml.slice(end)}`
+        return Buffer.from((a.tamper ?? ((x) => x))(wrapped), "utf8").toString("base64")
+      })
+  }
+
+  /** The Response answering `a`, its assertion signed as `a.sign` says, before `tamper`. */
+  function responseXml(a: SamlAnswer): string {
+    const now = Date.now()
+    const assertion = assertionXml(entityId, a, now)
+    const response =
+      `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ` +
+      `ID="${newId()}" Version="2.0" IssueInstant="${iso(now)}" Destination="${esc(a.request.acsUrl)}" InResponseTo="${esc(a.request.id)}">` +
+      `<saml:Issuer>${esc(entityId)}</saml:Issuer>` +
+      `<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>` +
+      `${assertion}</samlp:Response>`
+    const sign = a.sign ?? "assertion"
+    return sign === "none"
+      ? response
+      : sign === "other"
+        ? signAssertion(response, other.key, other.cert)
+        : signAssertion(response, own.key, own.cert)
   }
 })

@@ -111,6 +111,7 @@ const AddForm = ({
                     idp_entity_id: field(f, "idp_entity_id"),
                     sso_url: field(f, "sso_url"),
                     certificates: [field(f, "certificate")],
+                    require_encrypted_assertions: new FormData(f).get("require_encrypted_assertions") === "on",
                     ...common(f),
                     ...kept
                   })
@@ -159,6 +160,9 @@ const AddForm = ({
             <label>
               {t("sso.certificate")}
               <textarea name="certificate" required rows={4} placeholder="-----BEGIN CERTIFICATE-----" />
+            </label>
+            <label class="check">
+              <input type="checkbox" name="require_encrypted_assertions" /> {t("sso.requireEncrypted")}
             </label>
           </>
         )}
