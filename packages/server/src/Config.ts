@@ -28,6 +28,7 @@
  * | `SIGNET_NATS_URL` | — (no relay) | relay every event to NATS JetStream: `nats://[user:pass@]host:4222` |
  * | `SIGNET_NATS_PREFIX` | — | prefix of the relay's stream names and subjects (`[a-z0-9_-]{0,32}`) |
  * | `SIGNET_GRPC_PORT` | — (no gRPC) | serve the seeds' gRPC services (issue 21 §3) on this port of `SIGNET_HOST` (0 = ephemeral) |
+ * | `SIGNET_CONNECT` | `true` | serve the same services over the Connect protocol on the main port (`POST /<package>.<Service>/<Method>`) |
  *
  * @module
  */
@@ -44,6 +45,11 @@ export interface ServerConfig {
    * on `host`; none = no gRPC. 0 picks a free port (tests).
    */
   readonly grpcPort: Option.Option<number>
+  /**
+   * Whether the seeds' services are also served over the Connect protocol on
+   * the main port (`SIGNET_CONNECT`, default true: it adds no port; issue 21 §3).
+   */
+  readonly connect: boolean
   readonly databaseUrl: string
   readonly migrate: boolean
   readonly bootstrapToken: Option.Option<Redacted.Redacted<string>>
@@ -120,6 +126,7 @@ export const serverConfig: Config.Config<ServerConfig> = Config.all({
       Config.validate({ message: "must be a TCP port between 0 and 65535", validation: (n) => n >= 0 && n <= 65535 })
     )
   ),
+  connect: Config.boolean("SIGNET_CONNECT").pipe(Config.withDefault(true)),
   databaseUrl: Db.databaseUrlConfig,
   migrate: Config.boolean("SIGNET_MIGRATE").pipe(Config.withDefault(true)),
   bootstrapToken: Config.option(Config.redacted("SIGNET_BOOTSTRAP_TOKEN")),
@@ -183,6 +190,7 @@ export const makeServerConfig = (
   host: "127.0.0.1",
   port: 0,
   grpcPort: Option.none(),
+  connect: true,
   migrate: true,
   bootstrapToken: Option.none(),
   corsOrigins: [],

@@ -24,13 +24,12 @@
  */
 import * as Crypto from "node:crypto"
 import type * as GrpcJs from "@grpc/grpc-js"
-import { Authenticated, type Core } from "@signet/core"
-import { Context, Duration, Effect, Exit, Layer, Option, Runtime } from "effect"
-import { resolveLimitedCaller } from "../Auth.js"
+import type { Core } from "@signet/core"
+import { Context, Effect, Exit, Layer, Option, Runtime } from "effect"
 import type { ServerConfig } from "../Config.js"
 import type { Metrics } from "../Metrics.js"
-import { CurrentRequestId } from "../Middleware.js"
-import { DeadlineExceeded, failureOf } from "./Codec.js"
+import { REQUEST_ID, runCall } from "./Call.js"
+import { failureOf } from "./Codec.js"
 import { loadProtos } from "./Protos.js"
 import { type Method, SERVICES } from "./Services.js"
 
@@ -42,8 +41,6 @@ export class GrpcEndpoint extends Context.Tag("signet/GrpcEndpoint")<
   GrpcEndpoint,
   { readonly port: Option.Option<number> }
 >() {}
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
 /** The first value of a metadata key, as text. */
 const first = (md: GrpcJs.Metadata, key: string): string | undefined => {
@@ -61,7 +58,7 @@ const remaining = (deadline: GrpcJs.Deadline): number | undefined => {
 const peerIp = (peer: string): string | undefined =>
   /^ipv4:([0-9.]+):\d+$/.exec(peer)?.[1] ?? /^ipv6:\[([0-9a-f:.]+)\]:\d+$/i.exec(peer)?.[1]
 
-/** A grpc-js unary handler running `method` on `runtime`. */
+/** A grpc-js unary handler running `method` on `runtime` (through `Call.runCall`, as the Connect route). */
 const unary =
   // biome-ignore lint/suspicious/noExplicitAny: the runtime holds the core's and the server's services
     (grpc: typeof GrpcJs, config: ServerConfig, runtime: Runtime.Runtime<any>, method: Method) =>
@@ -70,37 +67,20 @@ const unary =
       const requestId = ((id) => (id && REQUEST_ID.test(id) ? id : Crypto.randomUUID()))(
         first(call.metadata, "x-request-id")
       )
-      const header = first(call.metadata, "authorization") ?? ""
-      const withCaller = method.authenticated
-        ? Effect.flatMap(
-            resolveLimitedCaller(config, {
-              token: header.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : "",
-              slug: first(call.metadata, "x-signet-tenant"),
-              client: { ip: peerIp(call.getPeer()), userAgent: first(call.metadata, "user-agent") },
-              requestId,
-              enrolmentStep: false
-            }),
-            (principal) => Effect.provideService(method.handle(call.request), Authenticated, principal)
-          )
-        : method.handle(call.request)
-      const left = remaining(call.getDeadline())
-      const bounded =
-        left === undefined
-          ? withCaller
-          : withCaller.pipe(
-              Effect.timeoutFail({
-                duration: Duration.millis(left),
-                onTimeout: () => new DeadlineExceeded({ message: "the call's deadline passed" })
-              })
-            )
+      const work = runCall(config, method, {
+        request: call.request,
+        authorization: first(call.metadata, "authorization"),
+        tenant: first(call.metadata, "x-signet-tenant"),
+        ip: peerIp(call.getPeer()),
+        userAgent: first(call.metadata, "user-agent"),
+        requestId,
+        timeoutMs: remaining(call.getDeadline())
+      })
       const controller = new AbortController()
       call.on("cancelled", () => controller.abort())
       const out = new grpc.Metadata()
       out.set("x-request-id", requestId)
-      void Runtime.runPromiseExit(runtime)(
-        Effect.locally(bounded, CurrentRequestId, requestId).pipe(Effect.annotateLogs("request_id", requestId)),
-        { signal: controller.signal }
-      ).then((exit) => {
+      void Runtime.runPromiseExit(runtime)(work, { signal: controller.signal }).then((exit) => {
         if (controller.signal.aborted) return
         call.sendMetadata(out)
         if (Exit.isSuccess(exit)) return callback(null, exit.value)
