@@ -255,11 +255,11 @@ const malformedBinary = (handler: UniversalHandler, contentType: string, body: U
 }
 
 /** Runs one Connect request through `handlers`. */
-const serve = (config: ServerConfig, handlers: ReadonlyMap<string, UniversalHandler>) =>
+const serve = (config: ServerConfig, handlers: Effect.Effect<ReadonlyMap<string, UniversalHandler>>) =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
     const path = request.url.split("?")[0] ?? request.url
-    const handler = handlers.get(path)
+    const handler = (yield* handlers).get(path)
     if (handler === undefined) return errorResponse(Code.Unimplemented, `${path} is not a served method`)
     const body = yield* bodyOf(request, GRPC_MAX_MESSAGE_BYTES)
     if (Option.isNone(body))
@@ -311,17 +311,23 @@ const serve = (config: ServerConfig, handlers: ReadonlyMap<string, UniversalHand
 
 /**
  * The Connect routes as a layer: `POST /<service>/*` for every service of
- * `SERVICES` (one router built at start). Needs the core services and the
+ * `SERVICES` (one router, built on the first call). Needs the core services and the
  * metrics; nothing when `config.connect` is false.
  */
 export const connectRoutes = (config: ServerConfig) =>
   config.connect
     ? Layer.unwrapEffect(
-        // proto-loader is loaded when the routes are built, as the gRPC listener does.
+        // Built on the first Connect request, not at start: loading proto-loader and the
+        // .proto files would add to every start-up (docs/binary.md) for a protocol many
+        // installations never use.
         Effect.map(
-          Effect.promise(() => import("@grpc/proto-loader")),
-          (loader) => {
-            const handlers = connectHandlers(config, loader)
+          Effect.cached(
+            Effect.map(
+              Effect.promise(() => import("@grpc/proto-loader")),
+              (loader) => connectHandlers(config, loader)
+            )
+          ),
+          (handlers) => {
             const [first, ...rest] = SERVICE_NAMES.map((name) =>
               HttpLayerRouter.add("POST", `/${name}/*`, serve(config, handlers))
             )

@@ -17,16 +17,17 @@
  *   malformed messages `INVALID_ARGUMENT`, defects `INTERNAL` without details).
  * - **Limits**: messages up to 64 KiB either way.
  *
- * Plaintext HTTP/2 (h2c) on `SIGNET_HOST`: put it behind a TLS-terminating
- * proxy or a service mesh for mTLS (seed 004) — see docs/integrations.md.
+ * Plaintext HTTP/2 (h2c) on `SIGNET_HOST`, or TLS with `SIGNET_GRPC_TLS_CERT`
+ * and `SIGNET_GRPC_TLS_KEY`, and mutual TLS with `SIGNET_GRPC_TLS_CLIENT_CA`
+ * (seed 004 "mTLS between services") — see docs/integrations.md.
  *
  * @module
  */
 import * as Crypto from "node:crypto"
 import type * as GrpcJs from "@grpc/grpc-js"
 import type { Core } from "@signet/core"
-import { Context, Effect, Exit, Layer, Option, Runtime } from "effect"
-import type { ServerConfig } from "../Config.js"
+import { Context, Effect, Exit, Layer, Option, Redacted, Runtime } from "effect"
+import type { GrpcTls, ServerConfig } from "../Config.js"
 import type { Metrics } from "../Metrics.js"
 import { REQUEST_ID, runCall } from "./Call.js"
 import { failureOf } from "./Codec.js"
@@ -91,6 +92,31 @@ const unary =
     }
 
 /**
+ * The listener's credentials: plaintext without `SIGNET_GRPC_TLS_*`; TLS with
+ * the certificate and key; with a client CA, client certificates are required
+ * and verified against it (mutual TLS). A certificate or key that grpc-js
+ * refuses (a key not matching the certificate…) ends the start-up with a
+ * message naming the variables.
+ */
+const credentialsOf = (grpc: typeof GrpcJs, tls: Option.Option<GrpcTls>) =>
+  Option.match(tls, {
+    onNone: () => Effect.succeed(grpc.ServerCredentials.createInsecure()),
+    onSome: (t) =>
+      Effect.try({
+        try: () =>
+          grpc.ServerCredentials.createSsl(
+            Option.match(t.clientCa, { onNone: () => null, onSome: (ca) => Buffer.from(ca) }),
+            [{ cert_chain: Buffer.from(t.cert), private_key: Buffer.from(Redacted.value(t.key)) }],
+            Option.isSome(t.clientCa)
+          ),
+        catch: (e) =>
+          new Error(
+            `SIGNET_GRPC_TLS_CERT / SIGNET_GRPC_TLS_KEY / SIGNET_GRPC_TLS_CLIENT_CA refused: ${e instanceof Error ? e.message : String(e)}`
+          )
+      }).pipe(Effect.orDie)
+  })
+
+/**
  * The gRPC listener as a layer: binds `host:grpcPort` when the port is set,
  * registers every service of `SERVICES`, and on close stops accepting and
  * lets in-flight calls finish (forcing after the shutdown grace). Provides
@@ -117,8 +143,9 @@ export const grpcLayer = (config: ServerConfig) =>
         for (const [rpc, method] of Object.entries(methods)) impl[rpc] = unary(grpc, config, runtime, method)
         server.addService(service, impl)
       }
+      const credentials = yield* credentialsOf(grpc, config.grpcTls)
       const port = yield* Effect.async<number, Error>((resume) => {
-        server.bindAsync(`${config.host}:${wanted}`, grpc.ServerCredentials.createInsecure(), (e, p) =>
+        server.bindAsync(`${config.host}:${wanted}`, credentials, (e, p) =>
           resume(e ? Effect.fail(e) : Effect.succeed(p))
         )
       }).pipe(Effect.orDie)
@@ -131,7 +158,11 @@ export const grpcLayer = (config: ServerConfig) =>
           })
         })
       )
-      yield* Effect.logInfo(`gRPC on ${config.host}:${port}`)
+      const tls = Option.match(config.grpcTls, {
+        onNone: () => "plaintext",
+        onSome: (t) => (Option.isSome(t.clientCa) ? "mutual TLS" : "TLS")
+      })
+      yield* Effect.logInfo(`gRPC on ${config.host}:${port} (${tls})`)
       return { port: Option.some(port) }
     })
   )
