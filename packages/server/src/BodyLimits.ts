@@ -10,6 +10,7 @@ import { HttpIncomingMessage, type HttpServerRequest, type HttpServerResponse } 
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import { type Context, Effect, Option } from "effect"
 import type { ServerConfig } from "./Config.js"
+import { isConnectPath } from "./grpc/Paths.js"
 import { problemResponse } from "./Problem.js"
 
 /** Deepest JSON nesting accepted in a request body (deeper bodies are refused before parsing). */
@@ -166,7 +167,11 @@ export const guardBody = <R>(
         path,
         requestId
       )
-    if (chunked) {
+    // The Connect procedures (issue 21 §3) take chunked bodies (Connect's Node client sends them so),
+    // their own two content types and their own JSON guard, and answer refusals as Connect errors
+    // (the body read is capped at the message limit by the route: grpc/Connect.ts).
+    const connect = isConnectPath(path)
+    if (chunked && !connect) {
       yield* drain(request)
       return refuse(
         411,
@@ -174,7 +179,7 @@ export const guardBody = <R>(
         "send the request body with a Content-Length (chunked bodies are not accepted)"
       )
     }
-    if (length > 0 && path !== "/rpc" && !acceptsContentType(path, contentType))
+    if (length > 0 && path !== "/rpc" && !connect && !acceptsContentType(path, contentType))
       return refuse(
         415,
         "UnsupportedMediaType",
@@ -194,7 +199,7 @@ export const guardBody = <R>(
     // A JSON body is read (within the limit; the read is cached for the route) and its
     // nesting checked before the route parses it.
     const tooDeep =
-      length > 0 && contentType.includes("json")
+      length > 0 && !connect && contentType.includes("json")
         ? yield* request.text.pipe(
             HttpIncomingMessage.withMaxBodySize(Option.some(limit)),
             Effect.map((text) => jsonDepthExceeds(text)),

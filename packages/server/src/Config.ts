@@ -28,12 +28,73 @@
  * | `SIGNET_NATS_URL` | — (no relay) | relay every event to NATS JetStream: `nats://[user:pass@]host:4222` |
  * | `SIGNET_NATS_PREFIX` | — | prefix of the relay's stream names and subjects (`[a-z0-9_-]{0,32}`) |
  * | `SIGNET_GRPC_PORT` | — (no gRPC) | serve the seeds' gRPC services (issue 21 §3) on this port of `SIGNET_HOST` (0 = ephemeral) |
+ * | `SIGNET_GRPC_TLS_CERT` | — (plaintext) | PEM file of the gRPC listener's certificate chain (with `SIGNET_GRPC_TLS_KEY`) |
+ * | `SIGNET_GRPC_TLS_KEY` | — | PEM file of its private key |
+ * | `SIGNET_GRPC_TLS_CLIENT_CA` | — (no client certificates) | PEM file of the CA(s) that client certificates must chain to: mutual TLS |
+ * | `SIGNET_CONNECT` | `true` | serve the same services over the Connect protocol on the main port (`POST /<package>.<Service>/<Method>`) |
  *
  * @module
  */
+
+import * as Fs from "node:fs"
 import { Db, DEFAULT_MAIL_FROM, type MailConfig, mailConfig, PREFIX_PATTERN } from "@signet/core"
-import { Config, Option, Redacted } from "effect"
+import { Config, ConfigError, Either, Option, Redacted } from "effect"
 import { type ApiRateLimits, apiRateLimitsConfig, NO_API_RATE_LIMITS } from "./ApiRateLimits.js"
+
+/**
+ * TLS of the gRPC listener (issue 21 §3, seed 004 "mTLS between services"):
+ * PEM contents, read from the files named by `SIGNET_GRPC_TLS_CERT`,
+ * `SIGNET_GRPC_TLS_KEY` and `SIGNET_GRPC_TLS_CLIENT_CA` at start.
+ */
+export interface GrpcTls {
+  /** The certificate chain, PEM. */
+  readonly cert: string
+  /** The private key, PEM (never logged). */
+  readonly key: Redacted.Redacted<string>
+  /** When set, clients must present a certificate chaining to one of these CAs (mutual TLS). */
+  readonly clientCa: Option.Option<string>
+}
+
+/**
+ * A PEM file named by the variable `name`, read when the configuration is:
+ * an unreadable file, or one without a PEM block, is a configuration error
+ * naming the variable and the path (at start-up, not at the first call).
+ */
+const pemFile = (name: string) =>
+  Config.string(name).pipe(
+    Config.mapOrFail((path) => {
+      let text: string
+      try {
+        text = Fs.readFileSync(path, "utf8")
+      } catch (e) {
+        return Either.left(
+          ConfigError.InvalidData([name], `cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`)
+        )
+      }
+      return /-----BEGIN [A-Z0-9 ]+-----/.test(text)
+        ? Either.right(text)
+        : Either.left(ConfigError.InvalidData([name], `${path} is not a PEM file`))
+    })
+  )
+
+/** `SIGNET_GRPC_TLS_*`: certificate and key together or neither; a client CA only with both. */
+export const grpcTlsConfig: Config.Config<Option.Option<GrpcTls>> = Config.all({
+  cert: Config.option(pemFile("SIGNET_GRPC_TLS_CERT")),
+  key: Config.option(pemFile("SIGNET_GRPC_TLS_KEY")),
+  clientCa: Config.option(pemFile("SIGNET_GRPC_TLS_CLIENT_CA"))
+}).pipe(
+  Config.mapOrFail(({ cert, clientCa, key }) => {
+    if (Option.isSome(cert) && Option.isSome(key))
+      return Either.right(Option.some({ cert: cert.value, key: Redacted.make(key.value), clientCa }))
+    if (Option.isNone(cert) && Option.isNone(key) && Option.isNone(clientCa)) return Either.right(Option.none())
+    return Either.left(
+      ConfigError.InvalidData(
+        [],
+        "SIGNET_GRPC_TLS_CERT and SIGNET_GRPC_TLS_KEY must be set together (and SIGNET_GRPC_TLS_CLIENT_CA needs both)"
+      )
+    )
+  })
+)
 
 /** Resolved server settings. */
 export interface ServerConfig {
@@ -44,6 +105,13 @@ export interface ServerConfig {
    * on `host`; none = no gRPC. 0 picks a free port (tests).
    */
   readonly grpcPort: Option.Option<number>
+  /** TLS of the gRPC listener (`SIGNET_GRPC_TLS_*`); none = plaintext HTTP/2. */
+  readonly grpcTls: Option.Option<GrpcTls>
+  /**
+   * Whether the seeds' services are also served over the Connect protocol on
+   * the main port (`SIGNET_CONNECT`, default true: it adds no port; issue 21 §3).
+   */
+  readonly connect: boolean
   readonly databaseUrl: string
   readonly migrate: boolean
   readonly bootstrapToken: Option.Option<Redacted.Redacted<string>>
@@ -120,6 +188,8 @@ export const serverConfig: Config.Config<ServerConfig> = Config.all({
       Config.validate({ message: "must be a TCP port between 0 and 65535", validation: (n) => n >= 0 && n <= 65535 })
     )
   ),
+  grpcTls: grpcTlsConfig,
+  connect: Config.boolean("SIGNET_CONNECT").pipe(Config.withDefault(true)),
   databaseUrl: Db.databaseUrlConfig,
   migrate: Config.boolean("SIGNET_MIGRATE").pipe(Config.withDefault(true)),
   bootstrapToken: Config.option(Config.redacted("SIGNET_BOOTSTRAP_TOKEN")),
@@ -183,6 +253,8 @@ export const makeServerConfig = (
   host: "127.0.0.1",
   port: 0,
   grpcPort: Option.none(),
+  grpcTls: Option.none(),
+  connect: true,
   migrate: true,
   bootstrapToken: Option.none(),
   corsOrigins: [],

@@ -21,6 +21,7 @@ import { CurrentRateLimit, hitBucket, rateLimitHeaders } from "./ApiRateLimits.j
 import { bodyLimit, guardBody } from "./BodyLimits.js"
 import { clientIp } from "./ClientIp.js"
 import type { ServerConfig } from "./Config.js"
+import { isConnectPath } from "./grpc/Paths.js"
 import { Metrics } from "./Metrics.js"
 import { problemResponse, sanitizeRpcResponse, toProblem } from "./Problem.js"
 import { redactPath, routeLabel } from "./Routes.js"
@@ -293,7 +294,8 @@ export const globalMiddleware = <R = never>(
           )
           const guarded = guardBody({ config, request, path, requestId, limit, authenticate, context }, route)
           const handled =
-            Option.isSome(addressRule) && (path.startsWith("/api/") || path === "/rpc" || OIDC_PATH.test(path))
+            Option.isSome(addressRule) &&
+            (path.startsWith("/api/") || path === "/rpc" || OIDC_PATH.test(path) || isConnectPath(path))
               ? hitBucket(
                   limiter,
                   metrics.rateLimited,

@@ -8,6 +8,7 @@
  * @module
  */
 import { HttpServerResponse } from "@effect/platform"
+import { isConnectPath } from "./grpc/Paths.js"
 
 /** Standard problem titles by status. */
 export const TITLES: Record<number, string> = {
@@ -160,6 +161,8 @@ export const toProblem = (
   requestId: string
 ): HttpServerResponse.HttpServerResponse => {
   if (response.status < 400) return response
+  // The Connect procedures answer the Connect error JSON (issue 21 §3; grpc/Connect.ts).
+  if (isConnectPath(path)) return response
   // SCIM answers its own error format (RFC 7644 §3.12; ScimRoutes.ts).
   if (response.body._tag === "Uint8Array" && response.body.contentType.startsWith("application/scim+json"))
     return response

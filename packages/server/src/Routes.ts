@@ -12,6 +12,7 @@
  * @module
  */
 import { SignetApi } from "@signet/core"
+import { SERVICE_NAMES } from "./grpc/Paths.js"
 import { WEB_ROUTES } from "./WebApp.js"
 
 /** Path parameters that are credentials: never logged, never a label. */
@@ -31,6 +32,8 @@ const FIXED = [
   // The tenants' OpenID Connect providers (issue 19 §1).
   "/t/:slug/.well-known/openid-configuration",
   "/t/:slug/oidc/*",
+  // The seeds' services over the Connect protocol (grpc/Connect.ts, issue 21 §3).
+  ...SERVICE_NAMES.map((name) => `/${name}/:method`),
   ...WEB_ROUTES
 ]
 

@@ -4,7 +4,8 @@
  *
  * Routes: the REST API (`/api/v1/…`, `/health`, `/ready`), `/openapi.json`
  * (OpenAPI 3.1), `/docs` (Scalar, served from the package — no CDN),
- * `/metrics` (Prometheus), `/rpc` (Effect RPC over HTTP, JSON).
+ * `/metrics` (Prometheus), `/rpc` (Effect RPC over HTTP, JSON), and the seeds'
+ * gRPC contracts over the Connect protocol (`/<package>.<Service>/<Method>`).
  *
  * @module
  */
@@ -31,6 +32,7 @@ import {
   UserAuthLive
 } from "./Auth.js"
 import { mailOrigin, type ServerConfig } from "./Config.js"
+import { connectRoutes } from "./grpc/Connect.js"
 import { grpcLayer } from "./grpc/Server.js"
 import { AcademicsHttp, CalendarHttp, TimetableSyncHttp } from "./http/Academics.js"
 import { AccessHttp } from "./http/Access.js"
@@ -207,6 +209,8 @@ export const routes = (
     docsRoute,
     metricsRoute,
     rpcRoute(config),
+    // The seeds' gRPC services over the Connect protocol (issue 21 §3), unless SIGNET_CONNECT=false.
+    connectRoutes(config),
     liveRollRoute(config, closing),
     scimRoutes(config),
     oidcRoutes(config),
@@ -217,7 +221,16 @@ export const routes = (
       config.corsOrigins.length > 0
         ? HttpLayerRouter.cors({
             allowedOrigins: config.corsOrigins.includes("*") ? ["*"] : config.corsOrigins,
-            allowedHeaders: ["authorization", "content-type", "x-request-id", "idempotency-key"],
+            allowedHeaders: [
+              "authorization",
+              "content-type",
+              "x-request-id",
+              "idempotency-key",
+              // Connect clients in a browser (issue 21 §3).
+              "x-signet-tenant",
+              "connect-protocol-version",
+              "connect-timeout-ms"
+            ],
             exposedHeaders: [
               "x-request-id",
               "retry-after",

@@ -6,6 +6,8 @@
  */
 export * from "./Auth.js"
 export * from "./Config.js"
+export { connectHandlers, connectRoutes, registryOf } from "./grpc/Connect.js"
+export { isConnectPath, SERVICE_NAMES, type ServiceName } from "./grpc/Paths.js"
 export { LOADER_OPTIONS, PROTO_FILES, protoDir } from "./grpc/Protos.js"
 export { GRPC_MAX_MESSAGE_BYTES, GrpcEndpoint, grpcLayer } from "./grpc/Server.js"
 export { VERSION } from "./http/System.js"

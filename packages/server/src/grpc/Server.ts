@@ -17,20 +17,20 @@
  *   malformed messages `INVALID_ARGUMENT`, defects `INTERNAL` without details).
  * - **Limits**: messages up to 64 KiB either way.
  *
- * Plaintext HTTP/2 (h2c) on `SIGNET_HOST`: put it behind a TLS-terminating
- * proxy or a service mesh for mTLS (seed 004) — see docs/integrations.md.
+ * Plaintext HTTP/2 (h2c) on `SIGNET_HOST`, or TLS with `SIGNET_GRPC_TLS_CERT`
+ * and `SIGNET_GRPC_TLS_KEY`, and mutual TLS with `SIGNET_GRPC_TLS_CLIENT_CA`
+ * (seed 004 "mTLS between services") — see docs/integrations.md.
  *
  * @module
  */
 import * as Crypto from "node:crypto"
 import type * as GrpcJs from "@grpc/grpc-js"
-import { Authenticated, type Core } from "@signet/core"
-import { Context, Duration, Effect, Exit, Layer, Option, Runtime } from "effect"
-import { resolveLimitedCaller } from "../Auth.js"
-import type { ServerConfig } from "../Config.js"
+import type { Core } from "@signet/core"
+import { Context, Effect, Exit, Layer, Option, Redacted, Runtime } from "effect"
+import type { GrpcTls, ServerConfig } from "../Config.js"
 import type { Metrics } from "../Metrics.js"
-import { CurrentRequestId } from "../Middleware.js"
-import { DeadlineExceeded, failureOf } from "./Codec.js"
+import { REQUEST_ID, runCall } from "./Call.js"
+import { failureOf } from "./Codec.js"
 import { loadProtos } from "./Protos.js"
 import { type Method, SERVICES } from "./Services.js"
 
@@ -42,8 +42,6 @@ export class GrpcEndpoint extends Context.Tag("signet/GrpcEndpoint")<
   GrpcEndpoint,
   { readonly port: Option.Option<number> }
 >() {}
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
 /** The first value of a metadata key, as text. */
 const first = (md: GrpcJs.Metadata, key: string): string | undefined => {
@@ -61,7 +59,7 @@ const remaining = (deadline: GrpcJs.Deadline): number | undefined => {
 const peerIp = (peer: string): string | undefined =>
   /^ipv4:([0-9.]+):\d+$/.exec(peer)?.[1] ?? /^ipv6:\[([0-9a-f:.]+)\]:\d+$/i.exec(peer)?.[1]
 
-/** A grpc-js unary handler running `method` on `runtime`. */
+/** A grpc-js unary handler running `method` on `runtime` (through `Call.runCall`, as the Connect route). */
 const unary =
   // biome-ignore lint/suspicious/noExplicitAny: the runtime holds the core's and the server's services
     (grpc: typeof GrpcJs, config: ServerConfig, runtime: Runtime.Runtime<any>, method: Method) =>
@@ -70,37 +68,20 @@ const unary =
       const requestId = ((id) => (id && REQUEST_ID.test(id) ? id : Crypto.randomUUID()))(
         first(call.metadata, "x-request-id")
       )
-      const header = first(call.metadata, "authorization") ?? ""
-      const withCaller = method.authenticated
-        ? Effect.flatMap(
-            resolveLimitedCaller(config, {
-              token: header.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : "",
-              slug: first(call.metadata, "x-signet-tenant"),
-              client: { ip: peerIp(call.getPeer()), userAgent: first(call.metadata, "user-agent") },
-              requestId,
-              enrolmentStep: false
-            }),
-            (principal) => Effect.provideService(method.handle(call.request), Authenticated, principal)
-          )
-        : method.handle(call.request)
-      const left = remaining(call.getDeadline())
-      const bounded =
-        left === undefined
-          ? withCaller
-          : withCaller.pipe(
-              Effect.timeoutFail({
-                duration: Duration.millis(left),
-                onTimeout: () => new DeadlineExceeded({ message: "the call's deadline passed" })
-              })
-            )
+      const work = runCall(config, method, {
+        request: call.request,
+        authorization: first(call.metadata, "authorization"),
+        tenant: first(call.metadata, "x-signet-tenant"),
+        ip: peerIp(call.getPeer()),
+        userAgent: first(call.metadata, "user-agent"),
+        requestId,
+        timeoutMs: remaining(call.getDeadline())
+      })
       const controller = new AbortController()
       call.on("cancelled", () => controller.abort())
       const out = new grpc.Metadata()
       out.set("x-request-id", requestId)
-      void Runtime.runPromiseExit(runtime)(
-        Effect.locally(bounded, CurrentRequestId, requestId).pipe(Effect.annotateLogs("request_id", requestId)),
-        { signal: controller.signal }
-      ).then((exit) => {
+      void Runtime.runPromiseExit(runtime)(work, { signal: controller.signal }).then((exit) => {
         if (controller.signal.aborted) return
         call.sendMetadata(out)
         if (Exit.isSuccess(exit)) return callback(null, exit.value)
@@ -109,6 +90,31 @@ const unary =
         callback({ code: failure.code, details: failure.details, metadata: out })
       })
     }
+
+/**
+ * The listener's credentials: plaintext without `SIGNET_GRPC_TLS_*`; TLS with
+ * the certificate and key; with a client CA, client certificates are required
+ * and verified against it (mutual TLS). A certificate or key that grpc-js
+ * refuses (a key not matching the certificate…) ends the start-up with a
+ * message naming the variables.
+ */
+const credentialsOf = (grpc: typeof GrpcJs, tls: Option.Option<GrpcTls>) =>
+  Option.match(tls, {
+    onNone: () => Effect.succeed(grpc.ServerCredentials.createInsecure()),
+    onSome: (t) =>
+      Effect.try({
+        try: () =>
+          grpc.ServerCredentials.createSsl(
+            Option.match(t.clientCa, { onNone: () => null, onSome: (ca) => Buffer.from(ca) }),
+            [{ cert_chain: Buffer.from(t.cert), private_key: Buffer.from(Redacted.value(t.key)) }],
+            Option.isSome(t.clientCa)
+          ),
+        catch: (e) =>
+          new Error(
+            `SIGNET_GRPC_TLS_CERT / SIGNET_GRPC_TLS_KEY / SIGNET_GRPC_TLS_CLIENT_CA refused: ${e instanceof Error ? e.message : String(e)}`
+          )
+      }).pipe(Effect.orDie)
+  })
 
 /**
  * The gRPC listener as a layer: binds `host:grpcPort` when the port is set,
@@ -137,8 +143,9 @@ export const grpcLayer = (config: ServerConfig) =>
         for (const [rpc, method] of Object.entries(methods)) impl[rpc] = unary(grpc, config, runtime, method)
         server.addService(service, impl)
       }
+      const credentials = yield* credentialsOf(grpc, config.grpcTls)
       const port = yield* Effect.async<number, Error>((resume) => {
-        server.bindAsync(`${config.host}:${wanted}`, grpc.ServerCredentials.createInsecure(), (e, p) =>
+        server.bindAsync(`${config.host}:${wanted}`, credentials, (e, p) =>
           resume(e ? Effect.fail(e) : Effect.succeed(p))
         )
       }).pipe(Effect.orDie)
@@ -151,7 +158,11 @@ export const grpcLayer = (config: ServerConfig) =>
           })
         })
       )
-      yield* Effect.logInfo(`gRPC on ${config.host}:${port}`)
+      const tls = Option.match(config.grpcTls, {
+        onNone: () => "plaintext",
+        onSome: (t) => (Option.isSome(t.clientCa) ? "mutual TLS" : "TLS")
+      })
+      yield* Effect.logInfo(`gRPC on ${config.host}:${port} (${tls})`)
       return { port: Option.some(port) }
     })
   )

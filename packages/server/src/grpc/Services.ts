@@ -34,6 +34,7 @@ import {
 import { Effect, type ParseResult, Schema } from "effect"
 import { asPrincipal } from "../Auth.js"
 import { fromTimestamp, optional, type Timestamp, toTimestamp } from "./Codec.js"
+import type { ServiceName } from "./Paths.js"
 
 /** One unary method: whether it needs a caller (metadata `authorization`), and its work. */
 export interface Method {
@@ -249,7 +250,7 @@ const authService: Record<string, Method> = {
 }
 
 /** Every served service by its fully qualified name, and its methods. */
-export const SERVICES: Record<string, Record<string, Method>> = {
+export const SERVICES: Record<ServiceName, Record<string, Method>> = {
   "academics.api.v1.AcademicsQueryService": academicsQuery,
   "academics.api.v1.AcademicsCommandService": academicsCommand,
   "attendance.api.v1.AttendanceCommandService": attendanceCommand,
