@@ -30,8 +30,12 @@ export interface SamlAnswer {
   readonly attributes?: Record<string, string>
   readonly audience?: string
   readonly notOnOrAfter?: number
-  /** `assertion` (default): signed by this IdP; `none`: unsigned; `other`: by another key. */
-  readonly sign?: "assertion" | "none" | "other"
+  /**
+   * `assertion` (default): the assertion signed by this IdP; `both`: the
+   * assertion, then the whole Response; `none`: unsigned; `other`: the
+   * assertion by another key.
+   */
+  readonly sign?: "assertion" | "both" | "none" | "other"
   /** Changes the XML after signing (tampering, signature wrapping). */
   readonly tamper?: (xml: string) => string
 }
@@ -65,6 +69,25 @@ const signAssertion = (xml: string, key: string, cert: string) => {
   })
   sig.computeSignature(xml, {
     location: { reference: "//*[local-name(.)='Assertion']/*[local-name(.)='Issuer']", action: "after" }
+  })
+  return sig.getSignedXml()
+}
+
+/** Signs the whole `Response` of `xml` (enveloped, after its own `Issuer`), over its `ID`. */
+const signResponse = (xml: string, key: string, cert: string) => {
+  const sig = new SignedXml({
+    privateKey: key,
+    publicCert: cert,
+    signatureAlgorithm: "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+    canonicalizationAlgorithm: "http://www.w3.org/2001/10/xml-exc-c14n#"
+  })
+  sig.addReference({
+    xpath: "/*[local-name(.)='Response']",
+    transforms: ["http://www.w3.org/2000/09/xmldsig#enveloped-signature", "http://www.w3.org/2001/10/xml-exc-c14n#"],
+    digestAlgorithm: "http://www.w3.org/2001/04/xmlenc#sha256"
+  })
+  sig.computeSignature(xml, {
+    location: { reference: "/*[local-name(.)='Response']/*[local-name(.)='Issuer']", action: "after" }
   })
   return sig.getSignedXml()
 }
@@ -180,6 +203,8 @@ export const samlTestIdp = Effect.gen(function* () {
       ? response
       : sign === "other"
         ? signAssertion(response, other.key, other.cert)
-        : signAssertion(response, own.key, own.cert)
+        : sign === "both"
+          ? signResponse(signAssertion(response, own.key, own.cert), own.key, own.cert)
+          : signAssertion(response, own.key, own.cert)
   }
 })
