@@ -17,6 +17,11 @@
  * once per reminder); attachments (`Attachments.ts`, `AttachmentFiles.ts`),
  * their bytes in the {@link AttachmentStore} the service is given.
  *
+ * Retention (`Purge.ts`, `PurgeRepo.ts`): the `activities.purge_deleted`
+ * job deletes soft-deleted activities past the tenant's
+ * `activities.deleted_retention_days`, and attachment blobs no version
+ * references any more.
+ *
  * Full-text search across notes, tasks, events, calls and reviews (`Search.ts`,
  * `SearchRepo.ts`, migration 0004 in `SearchMigration.ts`).
  *
@@ -51,6 +56,7 @@ import { channelsAllowPrivateTargets, makeChannels } from "./Channels.js"
 import type { Owners } from "./Kit.js"
 import { makeNotes } from "./Notes.js"
 import { makeOccurrences } from "./Occurrences.js"
+import { makePurge } from "./Purge.js"
 import { makeReminders } from "./Reminders.js"
 import { ActivitiesRepo } from "./Repo.js"
 import { makeRestore } from "./Restore.js"
@@ -97,6 +103,13 @@ export class Activities extends Effect.Service<Activities>()("Signet/Activities"
       remindersJob: (...args: Parameters<typeof remindersJob>) =>
         remindersJob(...args).pipe(Effect.provideService(SqlClient.SqlClient, sql))
     }
+    const { purgeDeleted, purgeAllTenants, purgeJob } = makePurge(deps, store)
+    const purge = {
+      purgeDeleted,
+      purgeAllTenants,
+      purgeJob: (...args: Parameters<typeof purgeJob>) =>
+        purgeJob(...args).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+    }
     const { search } = makeSearch(deps, targets.check)
     const { restore } = makeRestore(deps, targets.check)
     const channels = makeChannels(deps, yield* Envelope, yield* channelsAllowPrivateTargets.pipe(Effect.orDie))
@@ -111,6 +124,7 @@ export class Activities extends Effect.Service<Activities>()("Signet/Activities"
       carbon,
       timeline,
       reminders,
+      purge,
       search,
       restore,
       channels
