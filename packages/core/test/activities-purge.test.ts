@@ -4,13 +4,26 @@
  * `activities.deleted_retention_days` (default 30) for good, with their
  * attachment versions and the blobs no other version references; recent
  * deletions stay restorable, live activities and shared blobs stay, and
- * another tenant's rows are untouched. Audited once per run.
+ * another tenant's rows are untouched. Audited once per run. A deleted
+ * school's activities are soft-deleted (events subscriber), then purged.
  */
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
+import { CreateSchool } from "@signet/contracts/academics/Domain"
 import { CreateNote, CreateTask } from "@signet/contracts/activities/Domain"
 import { CreateCalendarEvent, CreateCallLog } from "@signet/contracts/activities/Schedule"
-import { ActivitiesAdmin as A, Activities, AttachmentStore, Core, Crypto, Db, policyUse, Tenancy } from "@signet/core"
+import {
+  ActivitiesAdmin as A,
+  Academics,
+  Activities,
+  AttachmentStore,
+  Core,
+  Crypto,
+  Db,
+  Events,
+  policyUse,
+  Tenancy
+} from "@signet/core"
 import { makeTestDatabase, type TestDialect, testDialects } from "@signet/core/testing"
 import { Effect, Layer, Option, Schema, TestClock } from "effect"
 import { inTenant, onboard, type TenantRef } from "./support.js"
@@ -75,6 +88,35 @@ const count = (w: World, table: string) =>
 /** Whether the store holds the tenant's blob `sha256`. */
 const hasBlob = (w: World, sha256: string) =>
   Effect.flatMap(AttachmentStore, (s) => s.get({ tenant_id: w.tenant.id, sha256 })).pipe(Effect.map(Option.isSome))
+
+/** Live notes of `target_id` in the tenant. */
+const liveNotes = (w: World, targetId: string) =>
+  w.run(
+    Db.tenantTx(
+      Effect.flatMap(
+        SqlClient.SqlClient,
+        (sql) => sql`SELECT COUNT(*) AS n FROM activity_notes WHERE tenant_id = ${w.tenant.id}
+          AND target_id = ${targetId} AND deleted_at IS NULL`
+      ).pipe(
+        Effect.map((r) => Number((r[0] as { n: unknown }).n)),
+        Effect.orDie
+      )
+    )
+  )
+
+/** Delivers every pending event to its subscribers. */
+const drain = Events.use((e) => Effect.repeat(e.dispatchOnce, { until: (n) => n === 0 }))
+
+/** A school of the tenant with a note on it. */
+const schoolWithNote = (w: World, name: string) =>
+  w.run(
+    Effect.gen(function* () {
+      const school = yield* Academics.use((a) => a.createSchool(Schema.decodeUnknownSync(CreateSchool)({ name })))
+      const target = { target_type: "school", target_id: school.id as string }
+      yield* A.createNote(Schema.decodeUnknownSync(CreateNote)({ ...target, body: name })).pipe(write)
+      return { school, target }
+    })
+  )
 
 /** A note, task, call and event on the tenant, then deleted. */
 const deleteOneOfEach = (w: World) =>
@@ -224,6 +266,32 @@ for (const dialect of testDialects()) {
           expect(yield* count(b, "activity_attachments")).toBe(1)
           expect(yield* hasBlob(b, file.sha256)).toBe(true)
           yield* b.run(A.restore("notes", theirs.n.id).pipe(write))
+        })
+      )
+
+      it.effect("a deleted school's activities are soft-deleted, then purged after the window", () =>
+        Effect.gen(function* () {
+          const w = yield* tenantOf("purge-target")
+          const { school, target } = yield* schoolWithNote(w, "Closing school")
+          const file = yield* w.run(A.uploadAttachment({ ...target, filename: "a.pdf" }, PDF).pipe(writeFiles))
+          yield* w.run(Academics.use((a) => a.deleteSchool(school.id)))
+          yield* drain
+          expect(yield* liveNotes(w, school.id)).toBe(0)
+          expect(yield* count(w, "activity_notes")).toBe(1)
+          yield* TestClock.adjust("31 days")
+          expect(yield* w.run(purge)).toMatchObject({ notes: 1, attachments: 1, blobs: 1 })
+          expect(yield* hasBlob(w, file.sha256)).toBe(false)
+        })
+      )
+
+      it.effect("another school's activities stay live when a school is deleted", () =>
+        Effect.gen(function* () {
+          const w = yield* tenantOf("purge-target-other")
+          const gone = yield* schoolWithNote(w, "Closing school")
+          const kept = yield* schoolWithNote(w, "Open school")
+          yield* w.run(Academics.use((a) => a.deleteSchool(gone.school.id)))
+          yield* drain
+          expect(yield* liveNotes(w, kept.school.id)).toBe(1)
         })
       )
 

@@ -9,6 +9,7 @@
  * @module
  */
 import type { SqlClient } from "@effect/sql"
+import type { Target } from "@signet/contracts/activities/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { type DateTime, Effect, Schema } from "effect"
 import { DbCount, instant, repoSpan } from "../kernel/Sql.js"
@@ -37,6 +38,37 @@ export const purgeQueries = (sql: SqlClient.SqlClient) => {
       Schema.decodeUnknown(Ids)
     ).pipe(Effect.map((rows) => rows.map((r) => r.id)))
   return {
+    /**
+     * Soft-deletes every live note, task, call log, event, footprint and
+     * attachment of `target` (its target was deleted; issue 22 retention):
+     * `deleted_at` set to `now`, a deleted event's attendee rows removed as
+     * a single delete does; answers how many rows of each table changed.
+     */
+    softDeleteTarget: (target: Target, now: DateTime.Utc) =>
+      Effect.gen(function* () {
+        const t = yield* tid
+        const changed: Record<string, number> = {}
+        const tables = [
+          "activity_notes",
+          "activity_tasks",
+          "activity_calls",
+          "activity_events",
+          "activity_carbon_footprints",
+          "activity_attachments"
+        ] as const
+        for (const table of tables) {
+          const rows = yield* sql<{ id: string }>`UPDATE ${sql(table)} SET deleted_at = ${instant(now)}
+            WHERE tenant_id = ${t} AND target_type = ${target.target_type} AND target_id = ${target.target_id}
+            AND deleted_at IS NULL RETURNING id`
+          if (table === "activity_events" && rows.length > 0)
+            yield* sql`DELETE FROM activity_event_attendees WHERE tenant_id = ${t} AND ${sql.in(
+              "event_id",
+              rows.map((r) => r.id)
+            )}`
+          changed[table] = rows.length
+        }
+        return changed as Readonly<Record<(typeof tables)[number], number>>
+      }).pipe(span("softDeleteTarget")),
     /**
      * Hard-deletes up to `limit` rows of `table` soft-deleted before
      * `cutoff` (with what hangs on them: an event's attendee rows; a note's
