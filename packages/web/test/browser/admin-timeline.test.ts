@@ -4,7 +4,7 @@
  * admin opens the timeline of today's course, adds a Markdown note (shown
  * rendered), adds a task and marks it done; uploads a PDF, sees it listed,
  * downloads the same bytes, and is refused a mistyped file with the 415
- * message. Each effect is checked through
+ * message; uploads a new version and deletes the file. Each effect is checked through
  * the REST API; axe finds no serious or critical violation and no request
  * leaves the server. Chromium on a phone, SQLite and Postgres.
  */
@@ -123,6 +123,41 @@ describe.runIf(browserAvailable())("web app: admin timeline", () => {
               expect(foreignRequests(t)).toEqual([])
               expect(t.errors).toEqual([])
             })
+        )
+
+        it.scoped("an admin uploads a new version of a file, then deletes it", () =>
+          Effect.gen(function* () {
+            const slug = `wa-timeline-v-${dialect}`
+            const day = yield* schoolDay(slug)
+            const list = `/activities/attachments?target_type=course&target_id=${day.course.id}`
+            const t = yield* openPage("phone")
+            yield* signIn(t, slug, `admin@${slug}.example.edu`)
+            yield* step(async () => {
+              await t.page.goto(`/t/${slug}/admin/timeline/course/${day.course.id}?name=Maths`)
+              await t.page
+                .getByLabel("File (PDF, image, text or CSV; at most 10 MB)")
+                .setInputFiles({ name: "syllabus.pdf", mimeType: "application/pdf", buffer: PDF })
+              await t.page.getByRole("button", { name: "Add a file" }).click()
+              await t.page.getByText("“syllabus.pdf” is added.").waitFor()
+              await t.page.getByLabel("New version of “syllabus.pdf”", { exact: true }).setInputFiles({
+                name: "syllabus.txt",
+                mimeType: "text/plain",
+                buffer: Buffer.from("Week 1: limits\n")
+              })
+              await t.page.getByRole("button", { name: "Upload a new version of “syllabus.pdf”" }).click()
+              await t.page.getByText("“syllabus.txt” is now version 2.").waitFor()
+            })
+            const versioned = (yield* day.get(list)).body
+            expect(versioned.items.map((f: { filename: string; version: number }) => [f.filename, f.version])).toEqual([
+              ["syllabus.txt", 2]
+            ])
+            yield* step(async () => {
+              await t.page.getByRole("button", { name: "Delete “syllabus.txt”" }).click()
+              await t.page.locator("ol.timeline li[data-kind=attachment]").waitFor({ state: "detached" })
+            })
+            expect((yield* day.get(list)).body.items).toEqual([])
+            expect(t.errors).toEqual([])
+          })
         )
 
         it.scoped("a timeline of another tenant's course answers as not found and shows nothing of it", () =>
