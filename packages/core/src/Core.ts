@@ -468,6 +468,14 @@ export interface JobOptions {
    * `0` leaves it off (default: `closeIntervalMs`, else 60 000).
    */
   readonly taskRemindersIntervalMs?: number | undefined
+  /**
+   * Period of the `activities.purge_deleted` job (issue 22 retention:
+   * soft-deleted activities past the tenant's
+   * `activities.deleted_retention_days` are deleted for good, with their
+   * unreferenced attachment blobs), in ms; `0` leaves it off (default
+   * 3 600 000, one hour; off when `closeIntervalMs` is 0).
+   */
+  readonly activitiesPurgeIntervalMs?: number | undefined
   /** Run the `refresh_oauth` job (OAuth bindings' tokens, every 10 minutes, issue 21 §4; default true). */
   readonly oauthRefresh?: boolean | undefined
   /**
@@ -488,7 +496,9 @@ export interface JobOptions {
  * `timetableSourcesIntervalMs`: due iCalendar URLs are pulled and synced,
  * issue 16; one replica at a time), the billing period close (every
  * `billingCloseIntervalMs`, issue 20; one replica at a time), the task
- * reminders (every `taskRemindersIntervalMs`, issue 22; one replica at a time) and, when `nats` is given, the broker
+ * reminders (every `taskRemindersIntervalMs`, issue 22; one replica at a time), the purge of
+ * soft-deleted activities past their retention (every `activitiesPurgeIntervalMs`, issue 22; one
+ * replica at a time) and, when `nats` is given, the broker
  * relay to NATS JetStream (issue 21 §2; one replica at a time publishes).
  * `signet serve` runs them; an embedder that wants
  * them provides this layer beside {@link layer}:
@@ -534,6 +544,13 @@ export const jobs = (
         const tenancy = yield* Tenancy
         yield* Effect.forkScoped(
           Effect.flatMap(Activities, (a) => a.reminders.remindersJob(tenancy, { intervalMs: remindEvery }))
+        )
+      }
+      const purgeEvery = options.activitiesPurgeIntervalMs ?? (interval > 0 ? 3_600_000 : 0)
+      if (purgeEvery > 0) {
+        const tenancy = yield* Tenancy
+        yield* Effect.forkScoped(
+          Effect.flatMap(Activities, (a) => a.purge.purgeJob(tenancy, { intervalMs: purgeEvery }))
         )
       }
       const pullEvery = options.timetableSourcesIntervalMs ?? 60_000

@@ -174,3 +174,49 @@ export class UnsupportedAttachmentType extends Schema.TaggedError<UnsupportedAtt
   { message: Schema.String, allowed: Schema.Array(Schema.String) },
   HttpApiSchema.annotations({ status: 415, description: "The file's bytes are not of an accepted type" })
 ) {}
+
+/**
+ * RPC `UploadAttachment` (issue 22 "RPC"): the REST upload's query plus the
+ * file's bytes, base64 in the JSON message (RFC 4648 §4). Core checks it as
+ * over REST: at most {@link MAX_ACTIVITY_ATTACHMENT_BYTES} (413
+ * `AttachmentTooLarge`), typed by its bytes (415). The `/rpc` request body
+ * limit (`SIGNET_MAX_BODY_BYTES`, 1 MiB by default; base64 adds a third)
+ * applies first — larger files go through the REST upload.
+ */
+export const RpcUploadAttachment = Schema.Struct({
+  target_type: TargetType,
+  target_id: TargetIdString,
+  filename: AttachmentFilename,
+  bytes: Schema.Uint8ArrayFromBase64
+})
+/** @see RpcUploadAttachment */
+export type RpcUploadAttachment = typeof RpcUploadAttachment.Type
+
+/** RPC `UploadAttachmentVersion`: the attachment, the new version's bytes (base64) and its name (default: the latest's). */
+export const RpcUploadAttachmentVersion = Schema.Struct({
+  id: Schema.String,
+  bytes: Schema.Uint8ArrayFromBase64,
+  filename: Schema.optional(AttachmentFilename)
+})
+/** @see RpcUploadAttachmentVersion */
+export type RpcUploadAttachmentVersion = typeof RpcUploadAttachmentVersion.Type
+
+/** RPC `DownloadAttachment`: the attachment and `version` (1, 2, …; default the latest). */
+export const RpcDownloadAttachment = Schema.Struct({
+  id: Schema.String,
+  version: Schema.optional(Schema.Int.pipe(Schema.between(1, MAX_ATTACHMENT_VERSIONS)))
+})
+/** @see RpcDownloadAttachment */
+export type RpcDownloadAttachment = typeof RpcDownloadAttachment.Type
+
+/**
+ * An attachment's file as RPC `DownloadAttachment` answers it: the stored
+ * name, the type checked at upload and the bytes (base64 in the message).
+ */
+export const AttachmentDownload = Schema.Struct({
+  filename: Schema.String,
+  content_type: Schema.String,
+  bytes: Schema.Uint8ArrayFromBase64
+}).annotations({ identifier: "AttachmentDownload" })
+/** @see AttachmentDownload */
+export type AttachmentDownload = typeof AttachmentDownload.Type

@@ -2,7 +2,9 @@
  * RPC contract of activities (issue 22): `ActivitiesQuery` (timeline,
  * notes, tasks, reviews, figures; second slice: call logs, calendar events,
  * occurrences; full-text search: `SearchActivities`) and `ActivitiesCommand` (create, update, delete; put review;
- * second slice: call logs and calendar events). Same semantics, permissions
+ * second slice: call logs and calendar events; attachments: list, get,
+ * versions, download, upload, new version, delete — `attachments:read|write`,
+ * bytes as base64). Same semantics, permissions
  * and errors as the REST twins (`Api.ts`).
  *
  * @module
@@ -10,8 +12,19 @@
 import { Rpc, RpcGroup } from "@effect/rpc"
 import { Schema } from "effect"
 import { RpcTenantAuth } from "../identity/Rpc.js"
-import { Conflict, Forbidden, ValidationError } from "../kernel/Errors.js"
+import { Conflict, Forbidden, QuotaExceeded, ValidationError } from "../kernel/Errors.js"
 import { OccurrenceQuery, TargetQuery, TaskQuery } from "./Api.js"
+import {
+  ActivityAttachment,
+  AttachmentDownload,
+  AttachmentPage,
+  AttachmentTooLarge,
+  AttachmentVersionList,
+  RpcDownloadAttachment,
+  RpcUploadAttachment,
+  RpcUploadAttachmentVersion,
+  UnsupportedAttachmentType
+} from "./Attachments.js"
 import {
   ActivityNotFound,
   ActivityRestored,
@@ -46,6 +59,17 @@ import {
 import { SearchPage, SearchRequest } from "./Search.js"
 
 const Errors = Schema.Union(ActivityNotFound, TargetNotFound, Forbidden, ValidationError, Conflict)
+/** The errors of attachment uploads: the others plus 413, 415 and the plan's 402. */
+const UploadErrors = Schema.Union(
+  ActivityNotFound,
+  TargetNotFound,
+  Forbidden,
+  ValidationError,
+  Conflict,
+  AttachmentTooLarge,
+  UnsupportedAttachmentType,
+  QuotaExceeded
+)
 const ById = { id: Schema.String }
 
 /** Activities reads (`activities:read`), call logs, events and occurrences included (second slice). */
@@ -62,7 +86,11 @@ export class ActivitiesQuery extends RpcGroup.make(
   Rpc.make("ListEvents", { payload: TargetQuery, success: CalendarEventPage, error: Errors }),
   Rpc.make("GetEvent", { payload: ById, success: CalendarEvent, error: Errors }),
   Rpc.make("ListOccurrences", { payload: OccurrenceQuery, success: OccurrenceList, error: Errors }),
-  Rpc.make("SearchActivities", { payload: SearchRequest, success: SearchPage, error: Errors })
+  Rpc.make("SearchActivities", { payload: SearchRequest, success: SearchPage, error: Errors }),
+  Rpc.make("ListAttachments", { payload: TargetQuery, success: AttachmentPage, error: Errors }),
+  Rpc.make("GetAttachment", { payload: ById, success: ActivityAttachment, error: Errors }),
+  Rpc.make("ListAttachmentVersions", { payload: ById, success: AttachmentVersionList, error: Errors }),
+  Rpc.make("DownloadAttachment", { payload: RpcDownloadAttachment, success: AttachmentDownload, error: Errors })
 ).middleware(RpcTenantAuth) {}
 
 /** Activities changes (`activities:write`), call logs and events included (second slice). */
@@ -85,5 +113,12 @@ export class ActivitiesCommand extends RpcGroup.make(
     error: Errors
   }),
   Rpc.make("DeleteEvent", { payload: ById, error: Errors }),
-  Rpc.make("RestoreActivity", { payload: RestoreActivity, success: ActivityRestored, error: Errors })
+  Rpc.make("RestoreActivity", { payload: RestoreActivity, success: ActivityRestored, error: Errors }),
+  Rpc.make("UploadAttachment", { payload: RpcUploadAttachment, success: ActivityAttachment, error: UploadErrors }),
+  Rpc.make("UploadAttachmentVersion", {
+    payload: RpcUploadAttachmentVersion,
+    success: ActivityAttachment,
+    error: UploadErrors
+  }),
+  Rpc.make("DeleteAttachment", { payload: ById, error: Errors })
 ).middleware(RpcTenantAuth) {}

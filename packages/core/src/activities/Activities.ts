@@ -17,6 +17,12 @@
  * once per reminder); attachments (`Attachments.ts`, `AttachmentFiles.ts`),
  * their bytes in the {@link AttachmentStore} the service is given.
  *
+ * Retention (`Purge.ts`, `PurgeRepo.ts`): the `activities.purge_deleted`
+ * job deletes soft-deleted activities past the tenant's
+ * `activities.deleted_retention_days`, and attachment blobs no version
+ * references any more; a deleted user, school, classroom, group or course
+ * soft-deletes its activities (`DeletedTargets.ts`, an events subscriber).
+ *
  * Full-text search across notes, tasks, events, calls and reviews (`Search.ts`,
  * `SearchRepo.ts`, migration 0004 in `SearchMigration.ts`).
  *
@@ -42,15 +48,18 @@ import { Identity } from "../identity/Users.js"
 import { Envelope } from "../kernel/Crypto.js"
 import { tenantTx } from "../kernel/Database.js"
 import { Quotas } from "../kernel/Quotas.js"
+import { Tenancy } from "../tenancy/Tenancy.js"
 import { AttachmentStore } from "./AttachmentStore.js"
 import { makeAttachments } from "./Attachments.js"
 import { makeCalendarEvents } from "./CalendarEvents.js"
 import { makeCalls } from "./Calls.js"
 import { makeCarbon } from "./Carbon.js"
 import { channelsAllowPrivateTargets, makeChannels } from "./Channels.js"
+import { subscribeDeletedTargets } from "./DeletedTargets.js"
 import type { Owners } from "./Kit.js"
 import { makeNotes } from "./Notes.js"
 import { makeOccurrences } from "./Occurrences.js"
+import { makePurge } from "./Purge.js"
 import { makeReminders } from "./Reminders.js"
 import { ActivitiesRepo } from "./Repo.js"
 import { makeRestore } from "./Restore.js"
@@ -97,6 +106,15 @@ export class Activities extends Effect.Service<Activities>()("Signet/Activities"
       remindersJob: (...args: Parameters<typeof remindersJob>) =>
         remindersJob(...args).pipe(Effect.provideService(SqlClient.SqlClient, sql))
     }
+    const { purgeDeleted, purgeAllTenants, purgeJob } = makePurge(deps, store)
+    const purge = {
+      purgeDeleted,
+      purgeAllTenants,
+      purgeJob: (...args: Parameters<typeof purgeJob>) =>
+        purgeJob(...args).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+    }
+    // A deleted user, school, classroom, group or course takes its activities along (soft delete, then the purge).
+    yield* subscribeDeletedTargets(deps, events, yield* Tenancy)
     const { search } = makeSearch(deps, targets.check)
     const { restore } = makeRestore(deps, targets.check)
     const channels = makeChannels(deps, yield* Envelope, yield* channelsAllowPrivateTargets.pipe(Effect.orDie))
@@ -111,6 +129,7 @@ export class Activities extends Effect.Service<Activities>()("Signet/Activities"
       carbon,
       timeline,
       reminders,
+      purge,
       search,
       restore,
       channels

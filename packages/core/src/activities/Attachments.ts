@@ -14,7 +14,8 @@
  *   its rows, in their transaction; when that transaction fails, a blob it
  *   wrote that no version references is deleted again. Soft-deleted
  *   attachments keep their versions, so their blobs stay (a blob is only
- *   deleted when no version references it).
+ *   deleted when no version references it) until the retention purge
+ *   (`Purge.ts`) deletes the attachment.
  * - **Limits**: `MAX_ATTACHMENTS_PER_TARGET` live attachments per target
  *   (400), `MAX_TENANT_ATTACHMENT_BYTES` of distinct blobs per tenant (413
  *   `tenant_storage`). Every limit is checked before anything is written.

@@ -30,6 +30,7 @@ import { bool, DbBool, DbCount, DbJson, instant, json, repoSpan } from "../kerne
 import { attachmentQueries } from "./AttachmentRepo.js"
 import { carbonQueries } from "./CarbonRepo.js"
 import { channelQueries } from "./ChannelRepo.js"
+import { purgeQueries } from "./PurgeRepo.js"
 import { callQueries, eventQueries } from "./ScheduleRepo.js"
 import { searchQueries } from "./SearchRepo.js"
 
@@ -392,6 +393,7 @@ export class ActivitiesRepo extends Effect.Service<ActivitiesRepo>()("Signet/Act
     ...attachmentQueries(sql),
     ...carbonQueries(sql),
     ...searchQueries(sql),
-    ...channelQueries(sql)
+    ...channelQueries(sql),
+    ...purgeQueries(sql)
   }))
 }) {}

@@ -18,9 +18,9 @@
  *   calls, events, attachments and footprints toward theirs. A soft-deleted attachment
  *   kept its versions and blobs, so restoring it stores nothing and the
  *   tenant's storage total does not change.
- * - **Retention**: the activities module purges no soft-deleted note, task,
- *   call log, event or attachment, so there is no window: any deleted one
- *   can be restored.
+ * - **Retention**: a deleted one can be restored within the tenant's
+ *   `activities.deleted_retention_days` (default 30); past it `Purge.ts`
+ *   deletes it for good and it answers `ActivityNotFound`.
  * - Audited `activities.<kind>.restored` (before: the deleted row, after:
  *   the live one) and published `signet.activities.<kind>.restored`, in the
  *   restoring transaction. A restored event's attendees are indexed again

@@ -159,6 +159,12 @@ export const SETTINGS: ReadonlyMap<string, SettingDefinition> = new Map(
       "How long beacon telemetry samples are kept"
     ),
     define(
+      "activities.deleted_retention_days",
+      Schema.Int.pipe(Schema.between(1, 3650)),
+      30,
+      "How long soft-deleted notes, tasks, call logs, events, carbon footprints and attachments stay restorable before they are purged (issue 22)"
+    ),
+    define(
       "beacon.proof_window_seconds",
       Schema.Int.pipe(Schema.between(5, 300)),
       30,

@@ -1,6 +1,6 @@
 /**
  * RPC handlers of `ActivitiesQuery` and `ActivitiesCommand` (`/rpc`, issue
- * 22, notes to calendar events): one line each, the same facade calls (`ActivitiesAdmin`) and
+ * 22, notes to calendar events, attachments): one line each, the same facade calls (`ActivitiesAdmin`) and
  * permissions as the REST handlers.
  *
  * @module
@@ -10,6 +10,7 @@ import { asPrincipal } from "../Auth.js"
 
 const read = policyUse("activities:read")
 const write = policyUse("activities:write")
+const readFiles = policyUse("attachments:read")
 const writeFiles = policyUse("attachments:write")
 const writeCarbon = policyUse("carbon:write")
 
@@ -34,6 +35,10 @@ export const ActivitiesRpc = ActivitiesQuery.merge(ActivitiesCommand).toLayer({
   GetEvent: ({ id }) => asPrincipal(A.getEvent(id).pipe(read)),
   ListOccurrences: (q) => asPrincipal(A.occurrences(target(q), q.from, q.to).pipe(read)),
   SearchActivities: (q) => asPrincipal(A.search(q.q, q).pipe(read)),
+  ListAttachments: (q) => asPrincipal(A.listAttachments(target(q), q).pipe(readFiles)),
+  GetAttachment: ({ id }) => asPrincipal(A.getAttachment(id).pipe(readFiles)),
+  ListAttachmentVersions: ({ id }) => asPrincipal(A.listAttachmentVersions(id).pipe(readFiles)),
+  DownloadAttachment: ({ id, version }) => asPrincipal(A.attachmentContent(id, version).pipe(readFiles)),
   CreateNote: (input) => asPrincipal(A.createNote(input).pipe(write)),
   UpdateNote: ({ id, patch }) => asPrincipal(A.updateNote(id, patch).pipe(write)),
   DeleteNote: ({ id }) => asPrincipal(A.deleteNote(id).pipe(write)),
@@ -48,6 +53,10 @@ export const ActivitiesRpc = ActivitiesQuery.merge(ActivitiesCommand).toLayer({
   CreateEvent: (input) => asPrincipal(A.createEvent(input).pipe(write)),
   UpdateEvent: ({ id, patch }) => asPrincipal(A.updateEvent(id, patch).pipe(write)),
   DeleteEvent: ({ id }) => asPrincipal(A.deleteEvent(id).pipe(write)),
+  UploadAttachment: ({ bytes, ...q }) => asPrincipal(A.uploadAttachment(q, bytes).pipe(writeFiles)),
+  UploadAttachmentVersion: ({ bytes, filename, id }) =>
+    asPrincipal(A.uploadAttachmentVersion(id, bytes, filename).pipe(writeFiles)),
+  DeleteAttachment: ({ id }) => asPrincipal(A.deleteAttachment(id).pipe(writeFiles)),
   RestoreActivity: ({ id, kind }) =>
     kind === "attachments"
       ? asPrincipal(A.restoreAttachment(id).pipe(writeFiles))

@@ -5,7 +5,7 @@
  * group (or any target type), newest first with cursor pagination
  * (`activities.timeline`), and forms to add a note (Markdown, rendered and
  * sanitized by the server) or a task, and to move a task along its status
- * transitions. Authors are shown by name (`users.get`, once per author).
+ * transitions; files: upload, download, new version, delete (`TimelineFiles.tsx`). Authors are shown by name (`users.get`, once per author).
  * What the caller may not see or do, the API refuses; the page shows the
  * refusal as the server words it.
  *
@@ -32,6 +32,7 @@ import { call } from "../../app/api.js"
 import { formatDateTime, useT } from "../../app/i18n.js"
 import { ErrorNote, Frame, Loading, useLoad } from "../../app/ui.js"
 import { ActionNotes, field, Pager, Section, useAction, useCursor } from "./shared.js"
+import { FileActions, NewFile } from "./TimelineFiles.js"
 
 const PRIORITIES: ReadonlyArray<ActivityPriority> = ["low", "normal", "high", "urgent"]
 const PAGE = 25
@@ -160,15 +161,18 @@ const ItemBody = ({ slug, item, onChanged }: { slug: string; item: TimelineItem;
       )
     case "attachment":
       return (
-        <p>
-          <strong>{item.attachment.filename}</strong>{" "}
-          <span class="muted">
-            {t("timeline.version", {
-              n: item.attachment.version,
-              size: Math.max(1, Math.round(item.attachment.size_bytes / 1024))
-            })}
-          </span>
-        </p>
+        <>
+          <p>
+            <strong>{item.attachment.filename}</strong>{" "}
+            <span class="muted">
+              {t("timeline.version", {
+                n: item.attachment.version,
+                size: Math.max(1, Math.round(item.attachment.size_bytes / 1024))
+              })}
+            </span>
+          </p>
+          <FileActions slug={slug} file={item.attachment} onChanged={onChanged} />
+        </>
       )
     case "footprint":
       return (
@@ -318,6 +322,7 @@ export const Timeline = ({ slug, user }: { slug: string; user: User }) => {
       <div class="timeline-forms">
         <NewNote slug={slug} type={type} id={id} onAdded={changed} />
         <NewTask slug={slug} type={type} id={id} onAdded={changed} />
+        <NewFile slug={slug} type={type} id={id} onAdded={changed} />
       </div>
       <Section title={t("timeline.list")}>
         {list.loading && !list.data && <Loading />}

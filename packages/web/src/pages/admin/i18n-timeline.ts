@@ -45,7 +45,22 @@ export const adminTimeline = {
       rating: "{{rating}} out of 5",
       duration: "{{minutes}} min",
       directions: { inbound: "incoming", outbound: "outgoing" },
-      version: "version {{n}}, {{size}} KB"
+      version: "version {{n}}, {{size}} KB",
+      files: {
+        new: "Add a file",
+        file: "File (PDF, image, text or CSV; at most 10 MB)",
+        choose: "Choose a file first.",
+        uploaded: "“{{name}}” is added.",
+        tooLarge: "This file is too large: at most 10 MB, and the school account has a storage limit.",
+        unsupported:
+          "This file is not accepted: only PDF, PNG, JPEG, GIF, WebP, plain text and CSV files, checked by their content.",
+        download: "Download “{{name}}”",
+        delete: "Delete “{{name}}”",
+        deleted: "“{{name}}” is deleted.",
+        versionFile: "New version of “{{name}}”",
+        newVersion: "Upload a new version of “{{name}}”",
+        versioned: "“{{name}}” is now version {{n}}."
+      }
     }
   },
   fr: {
@@ -93,7 +108,23 @@ export const adminTimeline = {
       rating: "{{rating}} sur 5",
       duration: "{{minutes}} min",
       directions: { inbound: "entrant", outbound: "sortant" },
-      version: "version {{n}}, {{size}} Ko"
+      version: "version {{n}}, {{size}} Ko",
+      files: {
+        new: "Ajouter un fichier",
+        file: "Fichier (PDF, image, texte ou CSV ; 10 Mo au plus)",
+        choose: "Choisissez d’abord un fichier.",
+        uploaded: "« {{name}} » est ajouté.",
+        tooLarge:
+          "Ce fichier est trop volumineux : 10 Mo au plus, et le compte de l’établissement a une limite de stockage.",
+        unsupported:
+          "Ce fichier n’est pas accepté : seuls les PDF, PNG, JPEG, GIF, WebP, textes et CSV le sont, vérifiés d’après leur contenu.",
+        download: "Télécharger « {{name}} »",
+        delete: "Supprimer « {{name}} »",
+        deleted: "« {{name}} » est supprimé.",
+        versionFile: "Nouvelle version de « {{name}} »",
+        newVersion: "Envoyer une nouvelle version de « {{name}} »",
+        versioned: "« {{name}} » est maintenant en version {{n}}."
+      }
     }
   }
 } as const
