@@ -52,6 +52,8 @@ describe.runIf(browserAvailable())("web app: admin timeline", () => {
               await t.page.getByLabel("Note (Markdown: **bold**, lists, links)").fill("**Bring** calculators")
               await t.page.getByRole("button", { name: "Add a note" }).click()
               await t.page.getByText("The note is added.").waitFor()
+              // The form is ready for the next note, at normal priority again.
+              expect(await t.page.locator('select[name="priority"]').inputValue()).toBe("normal")
               await t.page.locator("ol.timeline strong", { hasText: "Bring" }).waitFor()
             })
             const notes = (yield* day.get(`/activities/notes?${target}`)).body

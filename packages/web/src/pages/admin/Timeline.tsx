@@ -214,6 +214,8 @@ const NewNote = ({ slug, type, id, onAdded }: { slug: string; type: TargetType; 
       .then((n) => {
         if (n) {
           form.reset()
+          // Preact sets `selected` as a property, not the attribute reset() returns to: set it again.
+          ;(form.elements.namedItem("priority") as HTMLSelectElement).value = "normal"
           onAdded()
         }
       })
@@ -228,7 +230,6 @@ const NewNote = ({ slug, type, id, onAdded }: { slug: string; type: TargetType; 
         {t("timeline.priorityLabel")}
         <select name="priority">
           {PRIORITIES.map((p) => (
-            // `selected`, not the select's defaultValue: the form's reset goes back to it.
             <option key={p} value={p} selected={p === "normal"}>
               {t(`timeline.priority.${p}`)}
             </option>
