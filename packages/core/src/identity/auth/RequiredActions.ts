@@ -211,11 +211,55 @@ export const makePending = (kit: Kit) => {
   return { pendingFor, actionToken, challengeIfPending, redeem, recordPending }
 }
 
+/**
+ * What the other action steps share (issue 18): resolving an action token
+ * for one pending action, and the progress answer after a step. The steps
+ * themselves live with their module — the verification mail in accounts
+ * (`Accounts.actionEmailVerification`), TOTP enrolment in `Mfa`
+ * (`actionTotpStart`, `actionTotpConfirm`) — and call these.
+ */
+const makeActionSteps = (kit: Kit, pending: ReturnType<typeof makePending>) => {
+  const { identity, inTx, withTenant } = kit
+  const { pendingFor, actionToken, redeem } = pending
+  const invalid = () => new Unauthorized({ message: "invalid or expired action token" })
+
+  /**
+   * Resolves an action token for a step that satisfies `action`: the
+   * tenant, the user and the token's state, only while `action` is pending
+   * (the token is no general credential).
+   * @errors Unauthorized (bad, expired, foreign-tenant or replayed token; `action` not pending), TenantNotFound, TenantSuspended
+   */
+  const actionUser = (slug: string, token: string, action: RequiredAction) =>
+    Effect.gen(function* () {
+      const redeemed = yield* redeem(slug, token)
+      const before = yield* pendingFor(redeemed.tenant, redeemed.user, redeemed.state.waived)
+      if (!before.includes(action)) return yield* invalid()
+      return redeemed
+    })
+
+  /**
+   * After a step: what is still pending for `userId` and a fresh action
+   * token carrying `state` (its `mfa` set when the step proved a factor).
+   * @errors Unauthorized (the user is gone)
+   */
+  const actionProgress = (tenant: Tenant, userId: string, state: TokenState) =>
+    Effect.gen(function* () {
+      const row = yield* withTenant(tenant, inTx(identity.findRow(userId)))
+      if (Option.isNone(row)) return yield* invalid()
+      const actions = yield* pendingFor(tenant, row.value, state.waived)
+      const renewed = yield* actionToken(tenant, row.value, state)
+      return { actions, action_token: renewed.token, expires_in: renewed.expiresIn } satisfies ActionsProgress
+    })
+
+  return { actionUser, actionProgress }
+}
+
 /** The required-actions seam of the authentication service; see the module comment. */
 export const makeRequiredActions = (kit: Kit) => {
   const { audit, events, identity, users, inTx, withTenant, actionsRepo } = kit
   const pending = makePending(kit)
-  const { pendingFor, actionToken, redeem } = pending
+  const { pendingFor, redeem } = pending
+  const steps = makeActionSteps(kit, pending)
 
   /**
    * `update_password` with the action token: checks the tenant's policy,
@@ -225,11 +269,7 @@ export const makeRequiredActions = (kit: Kit) => {
    */
   const actionPassword = (slug: string, token: string, next: Redacted.Redacted<string>, client: ClientInfo) =>
     Effect.gen(function* () {
-      const { state, tenant, user } = yield* redeem(slug, token)
-      const before = yield* pendingFor(tenant, user, state.waived)
-      if (!before.includes("update_password")) {
-        return yield* new Unauthorized({ message: "invalid or expired action token" })
-      }
+      const { state, tenant, user } = yield* steps.actionUser(slug, token, "update_password")
       if (user.password_hash !== null && (yield* verifyPassword(user.password_hash, next))) {
         return yield* ValidationError.field("new_password", "must differ from the current password")
       }
@@ -254,11 +294,7 @@ export const makeRequiredActions = (kit: Kit) => {
           ).pipe(Effect.provideService(CurrentActor, actor))
         })
       )
-      const fresh = yield* withTenant(tenant, inTx(identity.findRow(user.id)))
-      const row = Option.getOrElse(fresh, () => user)
-      const actions = yield* pendingFor(tenant, row, state.waived)
-      const renewed = yield* actionToken(tenant, row, state)
-      return { actions, action_token: renewed.token, expires_in: renewed.expiresIn } satisfies ActionsProgress
+      return yield* steps.actionProgress(tenant, user.id, state)
     }).pipe(Effect.withSpan("Auth.actionPassword"))
 
   /**
@@ -342,6 +378,8 @@ export const makeRequiredActions = (kit: Kit) => {
     challengeIfPending: pending.challengeIfPending,
     recordPending: pending.recordPending,
     actionPassword,
+    actionUser: steps.actionUser,
+    actionProgress: steps.actionProgress,
     completeActions,
     requiredActionsOf,
     setRequiredActions
