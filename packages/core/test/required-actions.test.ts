@@ -198,6 +198,40 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect("changing one's own password (…/me/password) clears update_password", () =>
+      Effect.gen(function* () {
+        const t = yield* onboardWithAdmin(`ra-mepw-${dialect}`)
+        const id = yield* student(t, "mepw@ra.example.edu")
+        yield* setActions(t, id, ["update_password", "verify_email"])
+        yield* Auth.use((a) => a.changePassword(id, null, Redacted.make(PASSWORD), Redacted.make(NEW_PASSWORD))).pipe(
+          inTenant(t)
+        )
+        const left = yield* UserAdmin.requiredActions(id).pipe(policyUse("users:read"), inTenant(t, operator))
+        expect(left.actions).toEqual(["verify_email"])
+      })
+    )
+
+    it.effect("an administrator's reset sets update_password; a password the user chooses clears it", () =>
+      Effect.gen(function* () {
+        const t = yield* onboardWithAdmin(`ra-reset-${dialect}`)
+        const id = yield* student(t, "reset@ra.example.edu")
+        const temporary = "a temporary password from the office"
+        yield* UserAdmin.resetPassword(id, Redacted.make(temporary)).pipe(
+          policyUse("users:write"),
+          inTenant(t, operator)
+        )
+        const listed = yield* UserAdmin.requiredActions(id).pipe(policyUse("users:read"), inTenant(t, operator))
+        expect(listed.actions).toEqual(["update_password"])
+        expect(yield* login(t, "reset@ra.example.edu", temporary)).toMatchObject({
+          status: "actions_required",
+          actions: ["update_password"]
+        })
+        // The reset link's and the invitation's path (the user's own choice) clears it.
+        yield* Auth.use((a) => a.resetPassword(id, Redacted.make(NEW_PASSWORD))).pipe(inTenant(t))
+        expect((yield* login(t, "reset@ra.example.edu", NEW_PASSWORD)).status).toBe("authenticated")
+      })
+    )
+
     it.effect("setting actions on another tenant's user is UserNotFound", () =>
       Effect.gen(function* () {
         const t = yield* onboardWithAdmin(`ra-foreign-${dialect}`)

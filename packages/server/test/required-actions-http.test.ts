@@ -186,6 +186,43 @@ for (const dialect of testDialects()) {
         })
       )
 
+      it.effect("an admin-set password is temporary (update_password); …/me/password clears the action", () =>
+        Effect.gen(function* () {
+          const slug = "rah-temp"
+          const admin = yield* onboardTenant(slug)
+          const id = yield* student(slug, "temp@rah.example.edu")
+          const session = (yield* login(slug, "temp@rah.example.edu")).body.tokens.access_token as string
+          const reset = yield* call("POST", `/api/v1/tenants/${slug}/users/${id}/password`, {
+            body: { new_password: NEW_PASSWORD }
+          })
+          expect(reset.status, reset.text).toBe(200)
+          const listed = yield* call("GET", `/api/v1/tenants/${slug}/users/${id}/required-actions`, { auth: admin })
+          expect(listed.body.actions).toEqual(["update_password"])
+          expect((yield* login(slug, "temp@rah.example.edu", NEW_PASSWORD)).body).toMatchObject({
+            status: "actions_required",
+            actions: ["update_password"]
+          })
+          // The reset revoked the old session; a fresh one (action cleared by the admin, set again) changes its own.
+          expectProblem(yield* call("GET", `/api/v1/tenants/${slug}/me`, { auth: session }), 401)
+          yield* call("PUT", `/api/v1/tenants/${slug}/users/${id}/required-actions`, {
+            auth: admin,
+            body: { actions: [] }
+          })
+          const fresh = (yield* login(slug, "temp@rah.example.edu", NEW_PASSWORD)).body.tokens.access_token as string
+          yield* call("PUT", `/api/v1/tenants/${slug}/users/${id}/required-actions`, {
+            auth: admin,
+            body: { actions: ["update_password"] }
+          })
+          const changed = yield* call("POST", `/api/v1/tenants/${slug}/me/password`, {
+            auth: fresh,
+            body: { current_password: NEW_PASSWORD, new_password: "my very own passphrase now" }
+          })
+          expect(changed.status, changed.text).toBe(200)
+          const after = yield* call("GET", `/api/v1/tenants/${slug}/users/${id}/required-actions`, { auth: admin })
+          expect(after.body.actions).toEqual([])
+        })
+      )
+
       it.effect("setting actions on another tenant's user is a 404; a student may not set them (403)", () =>
         Effect.gen(function* () {
           const admin = yield* onboardTenant("rah-home")
