@@ -107,7 +107,7 @@ const cli = async (args: ReadonlyArray<string>) => {
 
 for (const dialect of testDialects()) {
   describe(`CLI administrative writes on ${dialect}`, () => {
-    it("signet user password sets a new password: it signs in, the old one no longer does", async () => {
+    it("signet user password sets a temporary password: it signs in asking for a new one; the old one no longer does", async () => {
       await withSchool(dialect, "cli-password", async ({ core, studentId }) => {
         await cli([
           "user",
@@ -124,7 +124,11 @@ for (const dialect of testDialects()) {
               a.login("cli-password", { login: "ana@cli-password.example.edu", password: Redacted.make(password) }, {})
             ).pipe(Effect.either, Effect.provide(core), Effect.scoped)
           )
-        expect((await login("a brand new passphrase 42"))._tag).toBe("Right")
+        // Issue 18: a password an administrator set is temporary — the user must choose their own.
+        expect(await login("a brand new passphrase 42")).toMatchObject({
+          _tag: "Right",
+          right: { status: "actions_required", actions: ["update_password"] }
+        })
         expect((await login(PASSWORD))._tag).toBe("Left")
       })
     }, 120_000)

@@ -6,7 +6,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
-import { Accounts, Auth, Mfa, Tenancy } from "@signet/core"
+import { Accounts, Auth, Mfa, policyUse, Tenancy, UserAdmin, type UserId } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Duration, Effect, Redacted, TestClock } from "effect"
 import type { ParsedMail } from "mailparser"
@@ -17,6 +17,7 @@ import {
   asTenant,
   inTenant,
   onboardWithAdmin,
+  operator,
   type TenantRef,
   testActor,
   totpAt
@@ -104,6 +105,36 @@ for (const dialect of testDialects()) {
         expect((yield* Effect.flip(verify(t, adminEmail(t), code)))._tag).toBe("Unauthorized")
         const logins = yield* audited(t, "auth.login")
         expect(logins.at(-1)).toMatchObject({ method: "email_code" })
+      })
+    )
+
+    it.effect("issue 18: pending required actions answer actions_required to a code sign-in, with no session", () =>
+      Effect.gen(function* () {
+        const { t } = yield* setup(`codesign-ra-${dialect}`)
+        const actor = yield* adminSession(t)
+        yield* UserAdmin.setRequiredActions(actor.id as UserId, ["update_password"]).pipe(
+          policyUse("users:write"),
+          inTenant(t, operator)
+        )
+        const sessions = asTenant(
+          t,
+          Effect.flatMap(SqlClient.SqlClient, (sql) =>
+            sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM user_sessions WHERE user_id = ${actor.id}`.pipe(
+              Effect.orDie
+            )
+          )
+        ).pipe(Effect.map((rows) => Number(rows[0]!.n)))
+        const before = yield* sessions
+        const code = yield* mailedCode(t)
+        const result = yield* verify(t, adminEmail(t), code)
+        if (result.status !== "actions_required") throw new Error(`expected actions_required, got ${result.status}`)
+        expect(result.actions).toEqual(["update_password"])
+        expect(result).not.toHaveProperty("tokens")
+        expect(yield* sessions).toBe(before)
+        // The code is spent; the action token is the way on.
+        expect((yield* Effect.flip(verify(t, adminEmail(t), code)))._tag).toBe("Unauthorized")
+        const pending = yield* Effect.flip(Auth.use((a) => a.completeActions(t.slug, result.action_token, {})))
+        expect(pending).toMatchObject({ _tag: "ActionsPending", actions: ["update_password"] })
       })
     )
 

@@ -4,12 +4,22 @@
  */
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
-import { Accounts, Identity, type UserId } from "@signet/core"
+import { Accounts, Auth, Identity, Tenancy, type UserId } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import type { ParsedMail } from "mailparser"
 import { drain, mailCore, ORIGIN, Sink } from "./smtp-sink.js"
-import { adminSession, as, asTenant, inTenant, onboardWithAdmin, operator, type TenantRef } from "./support.js"
+import {
+  ADMIN_PASSWORD,
+  adminSession,
+  as,
+  asTenant,
+  inTenant,
+  onboardWithAdmin,
+  operator,
+  type TenantRef,
+  testActor
+} from "./support.js"
 
 const adminEmail = (t: TenantRef) => `head@${t.slug}.example.edu`
 
@@ -49,6 +59,53 @@ for (const dialect of testDialects()) {
         expect(yield* confirm(t, token)).toMatchObject({ email: adminEmail(t), verified: true })
         expect(yield* status).toMatchObject({ email: adminEmail(t), verified: true })
         expect((yield* Effect.flip(confirm(t, token)))._tag).toBe("InvalidVerificationToken")
+      })
+    )
+
+    it.effect(
+      "issue 18: the action token of a verify_email sign-in asks for the link; once confirmed, it completes",
+      () =>
+        Effect.gen(function* () {
+          const t = yield* onboardWithAdmin(`verify-action-${dialect}`)
+          yield* Tenancy.use((x) => x.putSetting(t.slug, "auth.require_verified_email", true)).pipe(
+            Effect.provide(testActor)
+          )
+          const login = yield* Auth.use((a) =>
+            a.login(t.slug, { login: adminEmail(t), password: Redacted.make(ADMIN_PASSWORD) }, {})
+          )
+          if (login.status !== "actions_required") throw new Error(`expected actions_required, got ${login.status}`)
+          expect(login.actions).toEqual(["verify_email"])
+          const sink = yield* Sink
+          const before = sink.to(adminEmail(t)).length
+          yield* Accounts.use((a) => a.actionEmailVerification(t.slug, login.action_token, { ip: "192.0.2.21" }))
+          yield* drain
+          const mails = sink.to(adminEmail(t))
+          expect(mails.length).toBe(before + 1)
+          yield* confirm(t, tokenOf(mails.at(-1)!, t.slug))
+          const pair = yield* Auth.use((a) => a.completeActions(t.slug, login.action_token, {}))
+          expect(pair.user.email).toBe(adminEmail(t))
+        })
+    )
+
+    it.effect("issue 18: an action token whose sign-in did not ask verify_email sends no mail (401)", () =>
+      Effect.gen(function* () {
+        const t = yield* onboardWithAdmin(`verify-action-no-${dialect}`)
+        yield* Tenancy.use((x) => x.putSetting(t.slug, "auth.mfa_required_user_types", ["admin"])).pipe(
+          Effect.provide(testActor)
+        )
+        const login = yield* Auth.use((a) =>
+          a.login(t.slug, { login: adminEmail(t), password: Redacted.make(ADMIN_PASSWORD) }, {})
+        )
+        if (login.status !== "actions_required") throw new Error(`expected actions_required, got ${login.status}`)
+        expect(login.actions).toEqual(["configure_mfa"])
+        const sink = yield* Sink
+        const before = sink.to(adminEmail(t)).length
+        const refused = yield* Effect.flip(
+          Accounts.use((a) => a.actionEmailVerification(t.slug, login.action_token, { ip: "192.0.2.22" }))
+        )
+        expect(refused._tag).toBe("Unauthorized")
+        yield* drain
+        expect(sink.to(adminEmail(t)).length).toBe(before)
       })
     )
 

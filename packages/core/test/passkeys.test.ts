@@ -27,6 +27,7 @@ import {
   auditCount,
   inTenant,
   onboardWithAdmin,
+  operator,
   recordStepUp,
   type TenantRef,
   testActor,
@@ -197,6 +198,40 @@ for (const dialect of testDialects()) {
         expect((options["allowCredentials"] as Array<unknown>).length).toBe(1)
         const tokens = yield* signIn(tenant, asCredential(auth.authenticate(options, ORIGIN)), login.mfa_token)
         expect(tokens.user.id).toBe(actor.id)
+      })
+    )
+
+    it.effect("issue 18: pending required actions stop a passwordless passkey sign-in before any session", () =>
+      Effect.gen(function* () {
+        const tenant = yield* onboardWithAdmin("pk-actions")
+        const actor = yield* adminSession(tenant)
+        const auth = new SoftwareAuthenticator()
+        yield* registerPasskey(tenant, actor, auth)
+        yield* UserAdmin.setRequiredActions(actor.id as never, ["update_password"]).pipe(
+          policyUse("users:write"),
+          inTenant(tenant, operator)
+        )
+        const sessions = asTenant(
+          tenant,
+          Effect.flatMap(SqlClient.SqlClient, (sql) =>
+            sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM user_sessions WHERE user_id = ${actor.id}`.pipe(
+              Effect.orDie
+            )
+          )
+        ).pipe(Effect.map((rows) => Number(rows[0]!.n)))
+        const before = yield* sessions
+        const failed = yield* Effect.flip(Effect.flatMap(assertion(tenant, auth), (c) => signIn(tenant, c)))
+        if (failed._tag !== "SignInActionsRequired")
+          throw new Error(`expected SignInActionsRequired, got ${failed._tag}`)
+        expect(failed.actions).toEqual(["update_password"])
+        expect(failed.action_token.length).toBeGreaterThan(20)
+        expect(yield* sessions).toBe(before)
+        // The action token completes as after a password login.
+        yield* Auth.use((a) =>
+          a.actionPassword(tenant.slug, failed.action_token, Redacted.make("a brand new passphrase here"), {})
+        )
+        const pair = yield* Auth.use((a) => a.completeActions(tenant.slug, failed.action_token, {}))
+        expect(pair.user.id).toBe(actor.id)
       })
     )
 

@@ -163,6 +163,75 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect(
+      "configure_mfa: TOTP enrolled with the action token, then the exchange opens an MFA-verified session",
+      () =>
+        Effect.gen(function* () {
+          const t = yield* onboardWithAdmin(`ra-totp-${dialect}`)
+          const id = yield* student(t, "totp@ra.example.edu")
+          yield* Tenancy.use((x) => x.putSetting(t.slug, "auth.mfa_required_user_types", ["student"])).pipe(
+            Effect.provide(testActor)
+          )
+          const r = yield* login(t, "totp@ra.example.edu")
+          if (r.status !== "actions_required") throw new Error("expected actions_required")
+          const started = yield* Mfa.use((m) => m.actionTotpStart(t.slug, r.action_token, {}))
+          expect(started.otpauth_uri).toMatch(/^otpauth:\/\/totp\//)
+          const code = yield* totpAt(started.secret)
+          const done = yield* Mfa.use((m) => m.actionTotpConfirm(t.slug, r.action_token, code, {}))
+          expect(done.actions).toEqual([])
+          expect(done.recovery_codes.length).toBe(10)
+          const pair = yield* Auth.use((a) => a.completeActions(t.slug, done.action_token, {}))
+          expect(pair.user.id).toBe(id)
+          expect(pair.user.mfa_enabled).toBe(true)
+        })
+    )
+
+    it.effect("the TOTP steps refuse an action token whose sign-in did not ask configure_mfa", () =>
+      Effect.gen(function* () {
+        const t = yield* onboardWithAdmin(`ra-totp-no-${dialect}`)
+        const id = yield* student(t, "nototp@ra.example.edu")
+        yield* setActions(t, id, ["update_password"])
+        const r = yield* login(t, "nototp@ra.example.edu")
+        if (r.status !== "actions_required") throw new Error("expected actions_required")
+        const refused = yield* Effect.flip(Mfa.use((m) => m.actionTotpStart(t.slug, r.action_token, {})))
+        expect(refused._tag).toBe("Unauthorized")
+      })
+    )
+
+    it.effect("changing one's own password (…/me/password) clears update_password", () =>
+      Effect.gen(function* () {
+        const t = yield* onboardWithAdmin(`ra-mepw-${dialect}`)
+        const id = yield* student(t, "mepw@ra.example.edu")
+        yield* setActions(t, id, ["update_password", "verify_email"])
+        yield* Auth.use((a) => a.changePassword(id, null, Redacted.make(PASSWORD), Redacted.make(NEW_PASSWORD))).pipe(
+          inTenant(t)
+        )
+        const left = yield* UserAdmin.requiredActions(id).pipe(policyUse("users:read"), inTenant(t, operator))
+        expect(left.actions).toEqual(["verify_email"])
+      })
+    )
+
+    it.effect("an administrator's reset sets update_password; a password the user chooses clears it", () =>
+      Effect.gen(function* () {
+        const t = yield* onboardWithAdmin(`ra-reset-${dialect}`)
+        const id = yield* student(t, "reset@ra.example.edu")
+        const temporary = "a temporary password from the office"
+        yield* UserAdmin.resetPassword(id, Redacted.make(temporary)).pipe(
+          policyUse("users:write"),
+          inTenant(t, operator)
+        )
+        const listed = yield* UserAdmin.requiredActions(id).pipe(policyUse("users:read"), inTenant(t, operator))
+        expect(listed.actions).toEqual(["update_password"])
+        expect(yield* login(t, "reset@ra.example.edu", temporary)).toMatchObject({
+          status: "actions_required",
+          actions: ["update_password"]
+        })
+        // The reset link's and the invitation's path (the user's own choice) clears it.
+        yield* Auth.use((a) => a.resetPassword(id, Redacted.make(NEW_PASSWORD))).pipe(inTenant(t))
+        expect((yield* login(t, "reset@ra.example.edu", NEW_PASSWORD)).status).toBe("authenticated")
+      })
+    )
+
     it.effect("setting actions on another tenant's user is UserNotFound", () =>
       Effect.gen(function* () {
         const t = yield* onboardWithAdmin(`ra-foreign-${dialect}`)

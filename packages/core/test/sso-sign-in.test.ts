@@ -9,7 +9,7 @@ import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
 import { PutSsoConnection } from "@signet/contracts/integrations/SsoDomain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
-import { Auth, Db, SsoConnections, SsoSignIn, type UserId } from "@signet/core"
+import { Auth, Db, policyUse, SsoConnections, SsoSignIn, Tenancy, UserAdmin, type UserId } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { followRedirects, OAUTH_TEST_CLIENT, oauthTestServer } from "@signet/core/testing/oauth"
 import { Effect, Exit, Schema } from "effect"
@@ -285,6 +285,57 @@ for (const dialect of testDialects()) {
           })
         )
         expect(away).toStrictEqual(Exit.fail(expect.objectContaining({ _tag: "OAuthStateInvalid" })))
+      })
+    )
+
+    it.scoped("issue 18: a tenant requiring MFA of teachers stops an SSO sign-in without IdP MFA, no session", () =>
+      Effect.gen(function* () {
+        const { state } = yield* idp
+        yield* inFreshTenant(
+          "sso-actions",
+          Effect.gen(function* () {
+            const existing = yield* user("mary@school.example", "teacher")
+            yield* connect(state.issuer, { provisioning: "link_only" })
+            const slug = (yield* CurrentTenant).slug
+            yield* Tenancy.use((x) => x.putSetting(slug, "auth.mfa_required_user_types", ["teacher"]))
+            const exit = yield* signIn(state, "mary-sub", verified("mary@school.example"))
+            expect(exit).toStrictEqual(
+              Exit.fail(
+                expect.objectContaining({
+                  _tag: "SignInActionsRequired",
+                  actions: ["configure_mfa"],
+                  action_token: expect.any(String)
+                })
+              )
+            )
+            const sql = yield* SqlClient.SqlClient
+            const rows = yield* Db.tenantTx(
+              sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM user_sessions WHERE user_id = ${existing.id}`
+            ).pipe(Effect.orDie)
+            expect(Number(rows[0]!.n)).toBe(0)
+          })
+        )
+      })
+    )
+
+    it.scoped("issue 18: update_password is not asked of an SSO sign-in (the IdP owns the credential)", () =>
+      Effect.gen(function* () {
+        const { state } = yield* idp
+        yield* inFreshTenant(
+          "sso-actions-pw",
+          Effect.gen(function* () {
+            const existing = yield* user("joan@school.example", "teacher")
+            yield* connect(state.issuer, { provisioning: "link_only" })
+            yield* UserAdmin.setRequiredActions(existing.id as UserId, ["update_password"]).pipe(
+              policyUse("users:write")
+            )
+            const exit = yield* signIn(state, "joan-sub", verified("joan@school.example"))
+            expect(Exit.isSuccess(exit) && exit.value.tokens.user.id).toBe(existing.id)
+            // The action stays for a password sign-in.
+            const left = yield* UserAdmin.requiredActions(existing.id as UserId).pipe(policyUse("users:read"))
+            expect(left.actions).toEqual(["update_password"])
+          })
+        )
       })
     )
 

@@ -61,6 +61,12 @@ export const createSignetClient = (options: SignetClientOptions) => {
     login: session.login,
     /** Required actions (issue 18): the new password for `update_password`, with the action token of {@link RequiredActionsPending}. */
     actionPassword: session.actionPassword,
+    /** Required actions (issue 18): mails the verification link for `verify_email`, with the action token. */
+    actionEmailVerification: session.actionEmailVerification,
+    /** Required actions (issue 18): starts TOTP enrolment for `configure_mfa` (secret, otpauth URI, QR code). */
+    actionTotpStart: session.actionTotpStart,
+    /** Required actions (issue 18): confirms TOTP with a first code; what is left, a fresh token, recovery codes. */
+    actionTotpConfirm: session.actionTotpConfirm,
     /** Required actions (issue 18): exchanges the action token for this client's session once nothing is pending. */
     completeActions: session.completeActions,
     /** Ends the session (`POST …/auth/logout`) and forgets the tokens. */

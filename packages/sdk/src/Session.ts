@@ -266,13 +266,37 @@ const requiredActionSteps = (
     return tokens.user
   }
 
-  return { actionPassword, completeActions }
+  /**
+   * Required actions (issue 18): mails the verification link for
+   * `verify_email` with the action token (`POST …/auth/actions/email-verification`);
+   * once the link is opened, {@link completeActions}. Rejects with
+   * `Unauthorized` (token, or `verify_email` not pending) or `RateLimited`.
+   */
+  const actionEmailVerification = async (actionToken: string) =>
+    toPromise((await raw()).accounts.actionEmailVerification({ path, payload: { action_token: actionToken } }))
+  /**
+   * Required actions (issue 18): starts TOTP enrolment for `configure_mfa`
+   * with the action token; answers `{ secret, otpauth_uri, qr_svg }`.
+   * Rejects with `Unauthorized` (token, or `configure_mfa` not pending).
+   */
+  const actionTotpStart = async (actionToken: string) =>
+    toPromise((await raw()).auth.actionTotpStart({ path, payload: { action_token: actionToken } }))
+  /**
+   * Required actions (issue 18): confirms the TOTP enrolment with a first
+   * 6-digit code; answers what is left, a fresh action token and the
+   * recovery codes (shown once). Rejects with `ValidationError` (wrong code).
+   */
+  const actionTotpConfirm = async (actionToken: string, code: string) =>
+    toPromise((await raw()).auth.actionTotpConfirm({ path, payload: { action_token: actionToken, code } }))
+
+  return { actionPassword, actionEmailVerification, actionTotpStart, actionTotpConfirm, completeActions }
 }
 
 /**
  * Thrown by a login whose account has required actions pending (issue 18):
  * no session exists yet. Complete `actions` with `actionToken` (10 minutes)
- * — `client.session.actionPassword` for `update_password` — then
+ * — `actionPassword` for `update_password`, `actionEmailVerification` for
+ * `verify_email`, `actionTotpStart`/`actionTotpConfirm` for `configure_mfa` — then
  * `completeActions(actionToken)`.
  */
 export class RequiredActionsPending extends Error {

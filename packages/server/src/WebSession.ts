@@ -190,7 +190,8 @@ export const webCompleteActions = (config: ServerConfig, slug: string, actionTok
  * Browser sign-in with a passkey (issue 18): core verifies the assertion
  * (passwordless, or the login's second step with `mfa_token`) and opens the
  * session; it goes into cookies exactly as after {@link webLogin}.
- * @errors Unauthorized (every refusal), RateLimited, TenantNotFound, TenantSuspended
+ * @errors Unauthorized (every refusal), SignInActionsRequired (403: required
+ *   actions pending, no cookie), RateLimited, TenantNotFound, TenantSuspended
  */
 export const webPasskey = (config: ServerConfig, slug: string, payload: typeof PasskeySignIn.Type) =>
   Effect.gen(function* () {

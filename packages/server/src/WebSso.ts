@@ -13,7 +13,8 @@
  *   session into the browser's cookies (as a password login does) and
  *   redirects to `return_to` (default `/t/{slug}/`). Any failure redirects
  *   to `/t/{slug}/login?sso_error=<reason>` instead, which the login page
- *   explains.
+ *   explains; required actions pending (issue 18) redirect to
+ *   `/t/{slug}/login#actions=…&action_token=…`, where the page offers them.
  * - `POST …/sso/callback` — the same URL is a SAML connection's assertion
  *   consumer service (HTTP-POST binding: `SAMLResponse`, `RelayState`); its
  *   state cookie is `SameSite=None; Secure`, since a cross-site form POST
@@ -36,6 +37,21 @@ export const SSO_STATE_COOKIE = "signet_sso_state"
 const callbackPath = (slug: string) => `/api/v1/tenants/${encodeURIComponent(slug)}/sso/callback`
 const loginPage = (slug: string, reason: string) =>
   `/t/${encodeURIComponent(slug)}/login?sso_error=${encodeURIComponent(reason)}`
+
+/**
+ * Where a failed browser sign-in goes: the login page with `sso_error`; or,
+ * when required actions are pending (issue 18), the login page with the
+ * action token in the URL's fragment (`#actions=…&action_token=…`), which
+ * the browser never sends to a server and the page reads and clears.
+ */
+const failedTo = (slug: string, e: { readonly _tag: string; readonly reason?: unknown }) => {
+  if (e._tag === "SignInActionsRequired") {
+    const { action_token, actions } = e as unknown as { action_token: string; actions: ReadonlyArray<string> }
+    const fragment = new URLSearchParams({ actions: actions.join(","), action_token })
+    return `/t/${encodeURIComponent(slug)}/login#${fragment.toString()}`
+  }
+  return loginPage(slug, reasonOf(e))
+}
 
 /** What the login page is told when a sign-in fails (`sso_error`). */
 const reasonOf = (e: { readonly _tag: string; readonly reason?: unknown }): string => {
@@ -134,9 +150,7 @@ export const webSsoCallback = (config: ServerConfig, slug: string) =>
     const done = yield* SsoAdmin.signInComplete(slug, query, client)
     yield* setSessionCookies(config, slug, done.tokens)
     return HttpServerResponse.redirect(done.return_to ?? `/t/${encodeURIComponent(slug)}/`, { status: 302 })
-  }).pipe(
-    Effect.catchAll((e) => Effect.succeed(HttpServerResponse.redirect(loginPage(slug, reasonOf(e)), { status: 302 })))
-  )
+  }).pipe(Effect.catchAll((e) => Effect.succeed(HttpServerResponse.redirect(failedTo(slug, e), { status: 302 }))))
 
 /**
  * The SAML assertion consumer service (HTTP-POST binding): with the
@@ -157,9 +171,7 @@ export const webSsoSamlCallback = (
     const done = yield* SsoAdmin.signInCompleteSaml(slug, form, client)
     yield* setSessionCookies(config, slug, done.tokens)
     return HttpServerResponse.redirect(done.return_to ?? `/t/${encodeURIComponent(slug)}/`, { status: 302 })
-  }).pipe(
-    Effect.catchAll((e) => Effect.succeed(HttpServerResponse.redirect(loginPage(slug, reasonOf(e)), { status: 302 })))
-  )
+  }).pipe(Effect.catchAll((e) => Effect.succeed(HttpServerResponse.redirect(failedTo(slug, e), { status: 302 }))))
 
 /** The callback URL of tenant `slug` (the OIDC redirect URI and SAML assertion consumer service). */
 export const ssoCallbackUrl = (config: ServerConfig, slug: string) =>

@@ -101,6 +101,36 @@ export const smtpCheck: Effect.Effect<Check> = Effect.gen(function* () {
     : ({ check: "smtp", status: "fail", detail: `${where}: ${verified.left.message}` } as const)
 })
 
+/**
+ * The SMS transport (issue 18, `accounts/Sms.ts`): `SIGNET_SMS_TRANSPORT`
+ * must be `http` (default) or `log`; `log` prints every message, codes
+ * included, so it is a warning (development only); `http` needs a whole
+ * number of milliseconds in `SIGNET_SMS_TIMEOUT_MS` (default 10 000). The
+ * provider's URL and credentials are each tenant's `sms` channel, not the
+ * installation's, so they are not probed here.
+ */
+export const smsCheck: Effect.Effect<Check> = Effect.gen(function* () {
+  const transport = yield* Effect.either(
+    Config.literal("http", "log")("SIGNET_SMS_TRANSPORT").pipe(Config.withDefault("http"))
+  )
+  if (transport._tag === "Left")
+    return { check: "sms", status: "fail", detail: "SIGNET_SMS_TRANSPORT must be http or log" } as const
+  if (transport.right === "log")
+    return {
+      check: "sms",
+      status: "warn",
+      detail: "SIGNET_SMS_TRANSPORT=log: development only, every SMS (codes included) is printed to the log"
+    } as const
+  const timeout = yield* Effect.either(Config.integer("SIGNET_SMS_TIMEOUT_MS").pipe(Config.withDefault(10_000)))
+  if (timeout._tag === "Left" || timeout.right <= 0)
+    return { check: "sms", status: "fail", detail: "SIGNET_SMS_TIMEOUT_MS must be a positive whole number" } as const
+  return {
+    check: "sms",
+    status: "ok",
+    detail: `http: each tenant's sms channel (URL, credentials), timeout ${timeout.right} ms`
+  } as const
+})
+
 /** `signet doctor`: configuration, master key, database, migrations, signing keys, clock, port. */
 export const doctor = Command.make("doctor", { json }, (opts) =>
   Effect.gen(function* () {
@@ -215,6 +245,7 @@ export const doctor = Command.make("doctor", { json }, (opts) =>
         )
       }
       checks.push(yield* smtpCheck)
+      checks.push(yield* smsCheck)
       const free = yield* portFree(host, port)
       add(
         "port",
@@ -229,7 +260,7 @@ export const doctor = Command.make("doctor", { json }, (opts) =>
   }).pipe(Effect.provide(configLayer()))
 ).pipe(
   Command.withDescription(
-    "Check an installation: config file, master key, database (SQLite pragmas and quick_check), migrations, signing keys, clock, SMTP, port.\nExit code 1 when a check fails.\nExamples:\n  signet doctor\n  signet doctor --json"
+    "Check an installation: config file, master key, database (SQLite pragmas and quick_check), migrations, signing keys, clock, SMTP, SMS transport, port.\nExit code 1 when a check fails.\nExamples:\n  signet doctor\n  signet doctor --json"
   )
 )
 

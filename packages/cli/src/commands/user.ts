@@ -202,12 +202,14 @@ const password = Command.make(
         if (!value) return yield* Effect.fail(new Error("give the new password in SIGNET_NEW_PASSWORD (or --password)"))
         // The administration path (the password policy, the user's sessions revoked), as over REST.
         yield* UserAdmin.resetPassword(o.userId, value).pipe(policyUse("users:write"))
-        yield* Console.log(`${o.userId}: password set; their sessions are revoked`)
+        yield* Console.log(
+          `${o.userId}: password set; their sessions are revoked; they choose a new one at their next sign-in`
+        )
       })
     )
 ).pipe(
   Command.withDescription(
-    "Set a user's password (the tenant's password policy applies) and revoke their sessions.\nExample:\n  SIGNET_NEW_PASSWORD='…' signet user password --tenant lycee-hugo 0193…"
+    "Set a user's password (the tenant's password policy applies) and revoke their sessions. The password is temporary: the required action update_password is set (clear it with `signet user require-action --clear`).\nExample:\n  SIGNET_NEW_PASSWORD='…' signet user password --tenant lycee-hugo 0193…"
   )
 )
 

@@ -11,7 +11,7 @@ import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/p
 import { Schema } from "effect"
 import { AcademicsNotFound } from "../academics/Domain.js"
 import { LoginResult, SsoRequired, TokenPair } from "../identity/Domain.js"
-import { SignInActionsRequired } from "../identity/RequiredActions.js"
+import { CompleteActions, SignInActionsRequired } from "../identity/RequiredActions.js"
 import { TenantSsoRequired } from "../identity/SignInErrors.js"
 import { WebLoginResult } from "../identity/WebApi.js"
 import {
@@ -161,6 +161,23 @@ export class AccountsApi extends HttpApiGroup.make("accounts")
       .annotate(
         OpenApi.Description,
         "The code replaces the password: the answer is `POST …/auth/login`'s. An account with MFA gets `mfa_required` and finishes with its TOTP code or a passkey (not with another e-mail code: the mailbox already proved the first factor). An unknown login, a wrong, expired, used or burned code, or a disabled or locked account is one 401; an address of an SSO-only domain is 403 SsoRequired. Tries are limited per client address and per login typed (the reset's rules, own buckets) besides the code's own five."
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("actionEmailVerification")`/api/v1/tenants/${slug}/auth/actions/email-verification`
+      .setPayload(CompleteActions)
+      .addSuccess(EmailVerificationRequested, { status: 202 })
+      .addError(Unauthorized)
+      .addError(RateLimited)
+      .addError(TenantNotFound)
+      .addError(TenantSuspended)
+      .annotate(
+        OpenApi.Summary,
+        "Required action `verify_email`: mail the verification link with the sign-in's action token"
+      )
+      .annotate(
+        OpenApi.Description,
+        "Issue 18 required actions. Only while `verify_email` is pending (else 401). The link is the usual one (60 minutes, single use); limited per user (`SIGNET_RATE_RESET_ACCOUNT`) and per client address (`SIGNET_RATE_RESET_IP`)."
       )
   )
   .add(

@@ -34,6 +34,7 @@ import {
   EmailCodeSignInDisabled,
   EmailCodeSignInRequest,
   EmailCodeSignInVerify,
+  EmailVerificationRequested,
   MfaEmailCodeRequest,
   MfaEmailCodeSent,
   MfaEmailCodesDisabled,
@@ -99,6 +100,8 @@ const CodeBase = [RateLimited, TenantNotFound, TenantSuspended] as const
  * `…/auth/email-code[/verify]` (passwordless, tenant setting
  * `auth.email_code_sign_in`) and `…/auth/mfa/email-code[/verify]` (second
  * factor, `auth.mfa_email_codes`). Same payloads, answers and errors.
+ * `ActionEmailVerification` is `…/auth/actions/email-verification` (the
+ * required action `verify_email`, issue 18).
  */
 export class AccountsAuthService extends RpcGroup.make(
   Rpc.make("SendSignInEmailCode", {
@@ -110,6 +113,11 @@ export class AccountsAuthService extends RpcGroup.make(
     payload: { tenant: Schema.String, request: EmailCodeSignInVerify },
     success: LoginResult,
     error: Schema.Union(EmailCodeSignInDisabled, Unauthorized, SsoRequired, TenantSsoRequired, ...CodeBase)
+  }),
+  Rpc.make("ActionEmailVerification", {
+    payload: { tenant: Schema.String, action_token: Schema.String },
+    success: EmailVerificationRequested,
+    error: Schema.Union(Unauthorized, ...CodeBase)
   }),
   Rpc.make("SendMfaEmailCode", {
     payload: { tenant: Schema.String, request: MfaEmailCodeRequest },

@@ -58,6 +58,8 @@ import {
   ActionPassword,
   ActionsPending,
   ActionsProgress,
+  ActionTotpConfirm,
+  ActionTotpConfirmed,
   CompleteActions,
   SetRequiredActions,
   SignInActionsRequired,
@@ -136,6 +138,42 @@ export class AuthApi extends HttpApiGroup.make("auth")
       .annotate(
         OpenApi.Description,
         "Issue 18 required actions. The tenant's password policy applies; the answer lists what is still pending with a fresh action token. An invalid or expired action token: 401."
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("actionTotpStart")`/api/v1/tenants/${slug}/auth/actions/totp`
+      .setPayload(CompleteActions)
+      .addSuccess(TotpEnrollment)
+      .addError(Unauthorized)
+      .addError(ValidationError)
+      .addError(RateLimited)
+      .addError(TenantNotFound)
+      .addError(TenantSuspended)
+      .annotate(
+        OpenApi.Summary,
+        "Required action `configure_mfa`: start TOTP enrolment with the action token (secret, otpauth URI, QR code)"
+      )
+      .annotate(
+        OpenApi.Description,
+        "Issue 18 required actions. Only while `configure_mfa` is pending (else 401); counts in the account's login limit (`SIGNET_RATE_LOGIN_ACCOUNT`)."
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("actionTotpConfirm")`/api/v1/tenants/${slug}/auth/actions/totp/confirm`
+      .setPayload(ActionTotpConfirm)
+      .addSuccess(ActionTotpConfirmed)
+      .addError(Unauthorized)
+      .addError(ValidationError)
+      .addError(RateLimited)
+      .addError(TenantNotFound)
+      .addError(TenantSuspended)
+      .annotate(
+        OpenApi.Summary,
+        "Required action `configure_mfa`: confirm TOTP with a first code; recovery codes, what is left, a fresh action token"
+      )
+      .annotate(
+        OpenApi.Description,
+        "A wrong code: 400 `ValidationError`. Codes count in the user's MFA limit (`SIGNET_RATE_MFA`)."
       )
   )
   .add(

@@ -33,6 +33,7 @@ import {
   UserId,
   UserNotFound
 } from "./Domain.js"
+import { SignInActionsRequired } from "./RequiredActions.js"
 import { TenantSsoRequired } from "./SignInErrors.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
@@ -60,6 +61,7 @@ export class PasskeyAuthApi extends HttpApiGroup.make("passkeyAuth")
       .setPayload(PasskeySignIn)
       .addSuccess(TokenPair)
       .addError(Unauthorized)
+      .addError(SignInActionsRequired)
       .addError(TenantSsoRequired)
       .addError(RateLimited)
       .addError(TenantNotFound)

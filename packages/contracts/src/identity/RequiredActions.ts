@@ -114,3 +114,27 @@ export const ActionPassword = strictStruct("ActionPassword", {
 })
 /** @see ActionPassword */
 export type ActionPassword = typeof ActionPassword.Type
+
+/**
+ * Body of `POST …/auth/actions/totp/confirm`: the action token and the
+ * first 6-digit code of the authenticator enrolled at `…/auth/actions/totp`,
+ * clearing `configure_mfa`.
+ */
+export const ActionTotpConfirm = strictStruct("ActionTotpConfirm", {
+  action_token: Schema.String.pipe(Schema.maxLength(4096)),
+  code: Schema.String.pipe(Schema.pattern(/^\d{6}$/, { message: () => "must be 6 digits" }))
+})
+/** @see ActionTotpConfirm */
+export type ActionTotpConfirm = typeof ActionTotpConfirm.Type
+
+/**
+ * Answer of `POST …/auth/actions/totp/confirm`: {@link ActionsProgress}
+ * (the renewed token counts the new factor as verified) and the 10
+ * single-use recovery codes, shown once.
+ */
+export const ActionTotpConfirmed = Schema.Struct({
+  ...ActionsProgress.fields,
+  recovery_codes: Schema.Array(Schema.String)
+}).annotations({ identifier: "ActionTotpConfirmed" })
+/** @see ActionTotpConfirmed */
+export type ActionTotpConfirmed = typeof ActionTotpConfirmed.Type

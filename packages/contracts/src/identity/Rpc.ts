@@ -24,6 +24,7 @@ import {
   PasskeyNotFound,
   SsoRequired,
   TokenPair,
+  TotpEnrollment,
   UpdateMyProfile,
   User,
   UserId,
@@ -34,6 +35,8 @@ import {
   ActionPassword,
   ActionsPending,
   ActionsProgress,
+  ActionTotpConfirm,
+  ActionTotpConfirmed,
   RequiredActionList,
   UserRequiredActions
 } from "./RequiredActions.js"
@@ -157,6 +160,16 @@ export class AuthService extends RpcGroup.make(
     payload: { tenant: Schema.String, request: ActionPassword },
     success: ActionsProgress,
     error: Schema.Union(Unauthorized, ValidationError, TenantNotFound, TenantSuspended)
+  }),
+  Rpc.make("ActionTotpStart", {
+    payload: { tenant: Schema.String, action_token: Schema.String },
+    success: TotpEnrollment,
+    error: Schema.Union(Unauthorized, ValidationError, RateLimited, TenantNotFound, TenantSuspended)
+  }),
+  Rpc.make("ActionTotpConfirm", {
+    payload: { tenant: Schema.String, request: ActionTotpConfirm },
+    success: ActionTotpConfirmed,
+    error: Schema.Union(Unauthorized, ValidationError, RateLimited, TenantNotFound, TenantSuspended)
   }),
   Rpc.make("CompleteActions", {
     payload: { tenant: Schema.String, action_token: Schema.String },

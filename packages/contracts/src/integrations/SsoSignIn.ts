@@ -22,6 +22,7 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { TokenPair } from "../identity/Domain.js"
+import { SignInActionsRequired } from "../identity/RequiredActions.js"
 import { Conflict, QuotaExceeded, RateLimited, TenantNotFound, ValidationError } from "../kernel/Errors.js"
 import { OAuthProviderError, OAuthStateInvalid } from "./OAuthDomain.js"
 import { SsoConnectionName, SsoConnectionNotFound, SsoProtocol } from "./SsoDomain.js"
@@ -146,6 +147,7 @@ export class SsoSignInApi extends HttpApiGroup.make("ssoSignIn")
   )
   .addError(SsoConnectionNotFound)
   .addError(SsoSignInRefused)
+  .addError(SignInActionsRequired)
   .addError(OAuthStateInvalid)
   .addError(OAuthProviderError)
   .addError(QuotaExceeded)

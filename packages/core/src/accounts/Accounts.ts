@@ -45,6 +45,7 @@ export class Accounts extends Effect.Service<Accounts>()("Signet/Accounts", {
       requestPasswordReset: reset.request,
       confirmPasswordReset: reset.confirm,
       requestEmailVerification: verification.request,
+      actionEmailVerification: verification.requestWithAction,
       confirmEmailVerification: verification.confirm,
       emailVerificationStatus: verification.status,
       sendMfaEmailCode: emailCodes.send,

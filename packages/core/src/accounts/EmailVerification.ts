@@ -6,6 +6,10 @@
  * - **request** (the signed-in user): mails a link to the account's current
  *   address, `{publicOrigin}/t/{slug}/verify-email?token=…`; earlier links
  *   are voided; limited per user (`SIGNET_RATE_RESET_ACCOUNT`).
+ * - **request with an action token** (issue 18 required action
+ *   `verify_email`, no session yet): the same mail, for the token's user,
+ *   only while `verify_email` is pending; limited per user as above and
+ *   per client address (`SIGNET_RATE_RESET_IP`).
  * - **confirm** (whoever holds the link: the mailbox proves the address):
  *   records the address as verified. A token for an address the account no
  *   longer has is invalid, so changing one's address cannot be confirmed
@@ -23,7 +27,7 @@ import {
   InvalidVerificationToken
 } from "@signet/contracts/accounts/Domain"
 import { type Actor, CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
-import { NotFound } from "@signet/contracts/kernel/Errors"
+import { NotFound, Unauthorized } from "@signet/contracts/kernel/Errors"
 import { newUuid } from "@signet/contracts/kernel/Ids"
 import { Clock, DateTime, Effect, Option } from "effect"
 import { Audit } from "../audit/Audit.js"
@@ -170,5 +174,25 @@ export const makeEmailVerification = (queue: Effect.Effect.Success<typeof makeMa
       })
     })
 
-    return { request, confirm, status } as const
+    /**
+     * Mails the verification link to the user of a sign-in's action token
+     * (`verify_email` pending; see the module comment).
+     * @errors Unauthorized (bad, expired or replayed token; `verify_email` not pending), RateLimited, TenantNotFound, TenantSuspended
+     */
+    const requestWithAction = (slug: string, actionToken: string, client: VerifyClient) =>
+      Effect.gen(function* () {
+        yield* enforceLimit(limiter, `verify:ip:${client.ip ?? "unknown"}`, rules.ip, "verification mails")
+        const { tenant, userId } = yield* users.actionUser(slug, actionToken, "verify_email")
+        const actor: Actor = { kind: "user", id: userId, ip: client.ip, userAgent: client.userAgent }
+        return yield* request.pipe(
+          Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }),
+          Effect.provideService(CurrentActor, actor),
+          Effect.catchTags({
+            Forbidden: () => Effect.fail(new Unauthorized({ message: "invalid or expired action token" })),
+            NotFound: () => Effect.fail(new Unauthorized({ message: "invalid or expired action token" }))
+          })
+        )
+      }).pipe(Effect.withSpan("Accounts.actionEmailVerification"))
+
+    return { request, requestWithAction, confirm, status } as const
   })

@@ -145,6 +145,20 @@ export class AccountUsers extends Context.Tag("Signet/AccountUsers")<
      */
     readonly ssoOnly: (tenant: Tenant, email: string, userId: UserId) => Effect.Effect<boolean>
     /**
+     * Resolves a sign-in's action token (identity's `auth/RequiredActions.ts`,
+     * issue 18) for a step that satisfies `action`: the tenant and the user,
+     * only while `action` is pending.
+     * @errors Unauthorized (bad, expired or replayed token; `action` not pending), TenantNotFound, TenantSuspended
+     */
+    readonly actionUser: (
+      slug: string,
+      actionToken: string,
+      action: "verify_email" | "update_password" | "configure_mfa"
+    ) => Effect.Effect<
+      { readonly tenant: Tenant; readonly userId: UserId },
+      Unauthorized | TenantNotFound | TenantSuspended
+    >
+    /**
      * Passwordless sign-in (identity's `auth/CodeLogin.ts`): `check` runs in
      * the transaction that opens the session; false refuses (what `check`
      * wrote is kept). An account with MFA answers `mfa_required`.

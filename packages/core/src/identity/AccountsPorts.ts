@@ -99,6 +99,8 @@ export const accountUsersLayer: Layer.Layer<AccountUsers, never, Identity | Auth
             auth.tenantSsoOnly(tenant, userId),
             (domain, tenantWide) => Option.isSome(domain) || tenantWide
           ),
+        actionUser: (slug, actionToken, action) =>
+          Effect.map(auth.actionUser(slug, actionToken, action), ({ tenant, user }) => ({ tenant, userId: user.id })),
         codeLogin: (tenant, userId, client, check) => auth.codeLogin(tenant, userId, client, check),
         signIn: (slug, login, password, client) =>
           auth

@@ -182,6 +182,9 @@ export const UserAdmin = {
    * hold every permission the user holds (`Access.requireHeldUser`): a
    * manager cannot take over an admin's account this way; and a user actor
    * needs the step-up (issue 15 §4), as for every other takeover-grade power.
+   * The password is temporary (issue 18): the required action
+   * `update_password` is set, so the user replaces it at their next password
+   * sign-in (clear it with `setRequiredActions` to keep it).
    * @errors UserNotFound, ValidationError, Forbidden (403: step-up, or naming the first permission of the user not held)
    */
   resetPassword: (id: UserId, password: Redacted.Redacted<string>) =>
@@ -189,7 +192,7 @@ export const UserAdmin = {
       sensitive(
         Effect.zipRight(
           Access.use((a) => a.requireHeldUser(id, "setting this user's password")),
-          Auth.use((a) => a.resetPassword(id, password))
+          Auth.use((a) => a.resetPassword(id, password, { temporary: true }))
         )
       )
     ),

@@ -31,6 +31,7 @@
  *   guesses until one of the 10^6 codes matched.
  *
  * Composed from its seams (issue 14 §3): `mfa/Enrolment.ts` (enrolment),
+ * `mfa/ActionEnrolment.ts` (TOTP enrolment as a required action at sign-in, issue 18),
  * `mfa/Removal.ts` (disabling, reset) and `mfa/Verification.ts` (second login step, step-up,
  * recovery codes left), sharing `mfa/Kit.ts`, over the repositories
  * `repo/Mfa.ts`, `repo/Users.ts` and `repo/Sessions.ts`.
@@ -38,6 +39,7 @@
  * @module
  */
 import { Effect } from "effect"
+import { makeActionEnrolment } from "./mfa/ActionEnrolment.js"
 import { makeEnrolment } from "./mfa/Enrolment.js"
 import { makeKit } from "./mfa/Kit.js"
 import { makeRemoval } from "./mfa/Removal.js"
@@ -54,7 +56,13 @@ export { mfaSecretColumn, newRecoveryCodes, TOTP } from "./mfa/Kit.js"
 export class Mfa extends Effect.Service<Mfa>()("Signet/Mfa", {
   effect: Effect.gen(function* () {
     const kit = yield* makeKit
-    return { ...makeEnrolment(kit), ...makeRemoval(kit), ...makeVerification(kit) } as const
+    const enrolment = makeEnrolment(kit)
+    return {
+      ...enrolment,
+      ...makeActionEnrolment(kit, enrolment),
+      ...makeRemoval(kit),
+      ...makeVerification(kit)
+    } as const
   }),
   dependencies: [MfaRepo.Default, UsersRepo.Default, SessionsRepo.Default, PasskeysRepo.Default, StepUp.Default]
 }) {}

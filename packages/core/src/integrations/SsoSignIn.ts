@@ -21,7 +21,9 @@
  *   type and school from the IdP's claims, and gives (with `every_login`,
  *   also takes back) the roles it maps, at every sign-in;
  * - the session is identity's (`Auth.federatedLogin`): the account must be
- *   active; it counts as MFA-verified only when the IdP's `amr` says `mfa`.
+ *   active; it counts as MFA-verified only when the IdP's `amr` says `mfa`;
+ *   required actions pending (issue 18) fail with `SignInActionsRequired`
+ *   and open no session (`update_password` is not asked of an SSO sign-in).
  *
  * Refusals after the IdP vouched for the person are audited
  * (`auth.sso_refused`). SQL: `SsoSignInRepo.ts`.
@@ -401,7 +403,7 @@ const makeComplete = (kit: Kit) => {
       return yield* auth.federatedLogin(
         tenant,
         userId,
-        { connection: row.name, subject: person.sub, mfa: amr.includes("mfa") },
+        { connection: row.name, subject: person.sub, mfa: amr.includes("mfa"), email },
         client
       )
     })

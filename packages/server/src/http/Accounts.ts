@@ -38,6 +38,11 @@ export const AccountsHttp = (config: ServerConfig) =>
       .handle("verifySignInEmailCode", ({ path, payload }) =>
         Effect.flatMap(clientInfo(config), (c) => Accounts.use((a) => a.verifySignInEmailCode(path.slug, payload, c)))
       )
+      .handle("actionEmailVerification", ({ path, payload }) =>
+        Effect.flatMap(clientInfo(config), (c) =>
+          Accounts.use((a) => a.actionEmailVerification(path.slug, payload.action_token, c))
+        )
+      )
       .handle("confirmEmailVerification", ({ path, payload }) =>
         Effect.flatMap(clientInfo(config), (c) =>
           Accounts.use((a) => a.confirmEmailVerification(path.slug, payload, c))

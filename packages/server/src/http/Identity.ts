@@ -40,6 +40,16 @@ export const AuthHttp = (config: ServerConfig) =>
           Auth.use((a) => a.actionPassword(path.slug, payload.action_token, payload.new_password, client))
         )
       )
+      .handle("actionTotpStart", ({ path, payload }) =>
+        Effect.flatMap(clientInfo(config), (client) =>
+          Mfa.use((m) => m.actionTotpStart(path.slug, payload.action_token, client))
+        )
+      )
+      .handle("actionTotpConfirm", ({ path, payload }) =>
+        Effect.flatMap(clientInfo(config), (client) =>
+          Mfa.use((m) => m.actionTotpConfirm(path.slug, payload.action_token, payload.code, client))
+        )
+      )
       .handle("actionsComplete", ({ path, payload }) =>
         Effect.flatMap(clientInfo(config), (client) =>
           Auth.use((a) => a.completeActions(path.slug, payload.action_token, client))

@@ -39,6 +39,8 @@ const AccountsAuthRpc = (config: ServerConfig) =>
       Accounts.use((a) => a.sendSignInEmailCode(tenant, request, rpcClientInfo(config, headers))),
     VerifySignInEmailCode: ({ request, tenant }, { headers }) =>
       Accounts.use((a) => a.verifySignInEmailCode(tenant, request, rpcClientInfo(config, headers))),
+    ActionEmailVerification: ({ action_token, tenant }, { headers }) =>
+      Accounts.use((a) => a.actionEmailVerification(tenant, action_token, rpcClientInfo(config, headers))),
     SendMfaEmailCode: ({ request, tenant }, { headers }) =>
       Accounts.use((a) => a.sendMfaEmailCode(tenant, request, rpcClientInfo(config, headers))),
     VerifyMfaEmailCode: ({ request, tenant }, { headers }) =>

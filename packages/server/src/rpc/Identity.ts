@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Account, Auth, AuthService, IdentityCommand, IdentityQuery, policyUse, UserAdmin } from "@signet/core"
+import { Account, Auth, AuthService, IdentityCommand, IdentityQuery, Mfa, policyUse, UserAdmin } from "@signet/core"
 import { Effect, Layer } from "effect"
 import { asPrincipal, rpcClientInfo } from "../Auth.js"
 import type { ServerConfig } from "../Config.js"
@@ -49,6 +49,10 @@ export const AuthServiceRpc = (config: ServerConfig) =>
       Auth.use((a) =>
         a.actionPassword(tenant, request.action_token, request.new_password, rpcClientInfo(config, headers))
       ),
+    ActionTotpStart: ({ action_token, tenant }, { headers }) =>
+      Mfa.use((m) => m.actionTotpStart(tenant, action_token, rpcClientInfo(config, headers))),
+    ActionTotpConfirm: ({ request, tenant }, { headers }) =>
+      Mfa.use((m) => m.actionTotpConfirm(tenant, request.action_token, request.code, rpcClientInfo(config, headers))),
     CompleteActions: ({ action_token, tenant }, { headers }) =>
       Auth.use((a) => a.completeActions(tenant, action_token, rpcClientInfo(config, headers)))
   })

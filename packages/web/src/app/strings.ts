@@ -37,14 +37,31 @@ export const common = {
       title: "Before you continue",
       intro: "Your school asks you to do this before you sign in:",
       update_password: "Choose a new password.",
-      verify_email: "Confirm your e-mail address: open the link in the e-mail we sent you, then sign in again.",
-      configure_mfa: "Set up two-step verification. Ask your administrator how to enrol an authenticator or a passkey.",
+      verify_email: "Confirm your e-mail address.",
+      configure_mfa: "Set up two-step verification with an authenticator app.",
       newPassword: "New password",
       save: "Save and continue",
       same: "Choose a password different from your current one.",
       weak: "This password does not meet your school's rules: {{message}}",
       expired: "This step took too long. Sign in again.",
-      restart: "Sign in again"
+      restart: "Sign in again",
+      verifyTitle: "Confirm your e-mail address",
+      sendLink: "E-mail me the confirmation link",
+      sendAgain: "Send the link again",
+      linkSent: "The link is on its way. Open it (on any device), then press Continue here.",
+      continue: "Continue",
+      notVerified: "Your e-mail address is not confirmed yet. Open the link we sent you, then press Continue.",
+      totpTitle: "Two-step verification",
+      totpStart: "Set up an authenticator app",
+      totpScan: "Scan this QR code with your authenticator app, or type the key, then enter the 6-digit code it shows.",
+      totpKey: "Key",
+      qrAlt: "QR code for your authenticator app",
+      totpCode: "6-digit code",
+      totpConfirm: "Confirm",
+      totpBad: "That code is not right. Check that your phone's clock is set automatically and try the newest code.",
+      codesTitle: "Recovery codes",
+      codesIntro:
+        "Keep these recovery codes somewhere safe: each one signs you in once if you lose your phone. They are shown only now."
     },
     codeLogin: {
       title: "Sign in with an e-mail code",
@@ -175,16 +192,34 @@ export const common = {
       title: "Avant de continuer",
       intro: "Votre établissement vous demande ceci avant la connexion :",
       update_password: "Choisissez un nouveau mot de passe.",
-      verify_email:
-        "Confirmez votre adresse e-mail : ouvrez le lien de l'e-mail que nous vous avons envoyé, puis reconnectez-vous.",
-      configure_mfa:
-        "Activez la vérification en deux étapes. Demandez à votre administrateur comment enregistrer une application ou une clé d'accès.",
+      verify_email: "Confirmez votre adresse e-mail.",
+      configure_mfa: "Activez la vérification en deux étapes avec une application d'authentification.",
       newPassword: "Nouveau mot de passe",
       save: "Enregistrer et continuer",
       same: "Choisissez un mot de passe différent de l'actuel.",
       weak: "Ce mot de passe ne respecte pas les règles de votre établissement : {{message}}",
       expired: "Cette étape a pris trop de temps. Reconnectez-vous.",
-      restart: "Se reconnecter"
+      restart: "Se reconnecter",
+      verifyTitle: "Confirmez votre adresse e-mail",
+      sendLink: "M'envoyer le lien de confirmation",
+      sendAgain: "Renvoyer le lien",
+      linkSent: "Le lien est en route. Ouvrez-le (sur n'importe quel appareil), puis appuyez sur Continuer ici.",
+      continue: "Continuer",
+      notVerified:
+        "Votre adresse e-mail n'est pas encore confirmée. Ouvrez le lien que nous vous avons envoyé, puis appuyez sur Continuer.",
+      totpTitle: "Vérification en deux étapes",
+      totpStart: "Configurer une application d'authentification",
+      totpScan:
+        "Scannez ce QR code avec votre application d'authentification, ou saisissez la clé, puis entrez le code à 6 chiffres qu'elle affiche.",
+      totpKey: "Clé",
+      qrAlt: "QR code pour votre application d'authentification",
+      totpCode: "Code à 6 chiffres",
+      totpConfirm: "Confirmer",
+      totpBad:
+        "Ce code n'est pas correct. Vérifiez que l'heure de votre téléphone est réglée automatiquement et essayez le code le plus récent.",
+      codesTitle: "Codes de secours",
+      codesIntro:
+        "Gardez ces codes de secours en lieu sûr : chacun vous connecte une fois si vous perdez votre téléphone. Ils ne sont affichés qu'une fois."
     },
     codeLogin: {
       title: "Connexion avec un code reçu par e-mail",

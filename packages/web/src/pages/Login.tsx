@@ -21,6 +21,11 @@
  * interaction, back here with `sso=1`, where the session is resumed and the
  * interaction completed. `?sso_error=<reason>` is explained.
  *
+ * Required actions (issue 18) from any of these paths — the password
+ * login's `actions_required`, `SignInActionsRequired` of the second step or
+ * a passkey, an SSO sign-in's `#actions=…&action_token=…` — show
+ * `pages/LoginActions.tsx`.
+ *
  * @module
  */
 
@@ -32,7 +37,7 @@ import { useEffect, useState } from "preact/hooks"
 import { useLocation } from "preact-iso"
 import { type ApiError, adopt, call, runWeb } from "../app/api.js"
 import { useT } from "../app/i18n.js"
-import { type PendingActions, pendingOf, RequiredActions } from "./LoginActions.js"
+import { type PendingActions, pendingFromFragment, pendingOf, RequiredActions } from "./LoginActions.js"
 import { destination, finishOidc, oidcInteraction, useSso } from "./LoginSso.js"
 
 /**
@@ -71,6 +76,12 @@ const explainLogin = (t: ReturnType<typeof useT>, e: ApiError, inMfa: boolean) =
   return t("error.generic", { message: e.message })
 }
 
+/** The pending actions of a login's `actions_required` answer (issue 18). */
+const pendingOfResult = (r: { actions: PendingActions["actions"]; action_token: string }): PendingActions => ({
+  actions: r.actions,
+  token: r.action_token
+})
+
 /** A link to sign-in by e-mail code, shown only when the school enabled it (`…/auth/methods`). */
 const CodeSignInLink = ({ slug, next }: { slug: string; next: string | undefined }) => {
   const t = useT()
@@ -99,7 +110,7 @@ export const Login = ({ slug }: { slug: string }) => {
   const [useRecovery, setUseRecovery] = useState(false)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | undefined>(undefined)
-  const [pending, setPending] = useState<PendingActions | undefined>(undefined)
+  const [pending, setPending] = useState<PendingActions | undefined>(pendingFromFragment)
   document.title = `${t("login.title")} · Signet`
   const sso = useSso(slug, query, setError)
 
@@ -128,8 +139,7 @@ export const Login = ({ slug }: { slug: string }) => {
           setMfa(result.mfa_token)
           return
         }
-        if (result.status === "actions_required")
-          return setPending({ actions: result.actions, token: result.action_token })
+        if (result.status === "actions_required") return setPending(pendingOfResult(result))
         return await signedIn(result.tokens)
       } else {
         const code = String(form.get("code") ?? "").trim()
@@ -162,6 +172,7 @@ export const Login = ({ slug }: { slug: string }) => {
       return await signedIn(tokens)
     } catch (e) {
       const err = e as ApiError
+      if (pendingOf(err)) return setPending(pendingOf(err)) // required actions (issue 18)
       setError(err.tag === "Unauthorized" ? t("login.passkeyFailed") : explain(err))
     } finally {
       setBusy(false)

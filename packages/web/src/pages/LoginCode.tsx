@@ -4,7 +4,9 @@
  * account's verified address (`accounts.sendSignInEmailCode`, the same
  * answer whether or not an account matched), and the code signs them in
  * with the browser session's cookies (`accounts.verifySignInEmailCodeWeb`).
- * An account with MFA is then asked for its authenticator code (`web.mfa`).
+ * An account with MFA is then asked for its authenticator code (`web.mfa`);
+ * one with required actions pending (issue 18) gets their step
+ * (`LoginActions.tsx`).
  * Offered by the sign-in page only when the school enabled it
  * (`accounts.signInMethods`); returns to `?next=` like that page.
  *
@@ -15,6 +17,7 @@ import { useState } from "preact/hooks"
 import { useLocation } from "preact-iso"
 import { type ApiError, adopt, call, runWeb } from "../app/api.js"
 import { useT } from "../app/i18n.js"
+import { type PendingActions, pendingOf, RequiredActions } from "./LoginActions.js"
 import { destination, finishOidc, oidcInteraction } from "./LoginSso.js"
 
 /** The sign-in-by-code page. */
@@ -25,6 +28,7 @@ export const LoginCode = ({ slug }: { slug: string }) => {
   const [mfa, setMfa] = useState<string | undefined>(undefined)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | undefined>(undefined)
+  const [pending, setPending] = useState<PendingActions | undefined>(undefined)
   document.title = `${t("codeLogin.title")} · Signet`
 
   const explain = (e: ApiError) => {
@@ -61,14 +65,17 @@ export const LoginCode = ({ slug }: { slug: string }) => {
           c.accounts.verifySignInEmailCodeWeb({ path: { slug }, payload: { login, code } })
         )
         if (result.status === "mfa_required") return setMfa(result.mfa_token)
-        // Required actions (issue 18) are answered on the password sign-in page.
-        if (result.status === "actions_required") return route(`/t/${encodeURIComponent(slug)}/login`, true)
+        // Required actions (issue 18): their step, with the action token (no session yet).
+        if (result.status === "actions_required")
+          return setPending({ actions: result.actions, token: result.action_token })
         await done(result.tokens)
       } else {
         const code = String(form.get("totp") ?? "").trim()
         await done(await runWeb((c) => c.web.mfa({ path: { slug }, payload: { mfa_token: mfa, code } })))
       }
     } catch (e) {
+      const pendingNow = pendingOf(e as ApiError)
+      if (pendingNow) return setPending(pendingNow) // after the second step (issue 18)
       setError(explain(e as ApiError))
     } finally {
       setBusy(false)
@@ -94,6 +101,9 @@ export const LoginCode = ({ slug }: { slug: string }) => {
       <input name={name} autocomplete="one-time-code" inputMode="numeric" pattern="[0-9]{6}" maxLength={6} required />
     </label>
   )
+
+  if (pending !== undefined)
+    return <RequiredActions slug={slug} pending={pending} onDone={done} onRestart={() => location.reload()} />
 
   return (
     <main id="main" class="narrow">

@@ -14,7 +14,10 @@
  *   marked `first: "email_code"`: its second step is TOTP, a recovery code
  *   or a passkey — never a second e-mail code, since the mailbox already
  *   proved the first factor (`Mfa.completeLoginWith` and the accounts port
- *   refuse such a challenge for e-mail codes).
+ *   refuse such a challenge for e-mail codes);
+ * - an account with required actions pending (issue 18, `RequiredActions.ts`)
+ *   gets the password login's `actions_required` answer, not a session: the
+ *   code is spent, `last_login_at` is not set, audited `auth.actions_required`.
  *
  * @module
  */
@@ -27,6 +30,7 @@ import type { Tenant } from "@signet/contracts/tenancy/Domain"
 import { Clock, DateTime, Effect, Option } from "effect"
 import { instant } from "../../kernel/Sql.js"
 import type { ClientInfo, Kit } from "./Kit.js"
+import { makePending } from "./RequiredActions.js"
 
 /** The `first` claim of an MFA challenge whose first factor was a mailed code. */
 export const EMAIL_CODE_FIRST_FACTOR = "email_code"
@@ -35,6 +39,7 @@ export const EMAIL_CODE_FIRST_FACTOR = "email_code"
 export const makeCodeLogin = (kit: Kit) => {
   const { audit, events, identity, keys, users, inTx, withTenant } = kit
   const refused = new Unauthorized({ message: "invalid code or login" })
+  const gate = makePending(kit)
 
   /** The SSO connection that `email`'s domain must sign in through, if any (issue 19 §2). */
   const ssoOnlyConnection = (tenant: Tenant, email: string) =>
@@ -45,7 +50,8 @@ export const makeCodeLogin = (kit: Kit) => {
 
   /**
    * Signs in `userId` of `tenant` once `check(userId)` (run in the session's
-   * transaction) accepts the proof; see the module comment.
+   * transaction) accepts the proof: tokens, `mfa_required`, or
+   * `actions_required` (issue 18); see the module comment.
    * @errors Unauthorized (the proof refused, the account gone, disabled or
    *   locked: one answer), SsoRequired (403: the address's domain is SSO-only),
    *   TenantSsoRequired (403: the tenant is SSO-only, the account not break-glass)
@@ -86,6 +92,21 @@ export const makeCodeLogin = (kit: Kit) => {
                 ok: true as const,
                 result: { status: "mfa_required", mfa_token: challenge.token, expires_in: challenge.expiresIn }
               }
+            }
+            // Required actions (issue 18): the code is spent, but no session before they are done.
+            const pending = yield* gate.challengeIfPending(tenant, row, {
+              method: "email_code",
+              mfa: false,
+              deviceLabel: client.deviceLabel ?? null
+            })
+            if (Option.isSome(pending)) {
+              yield* audit.record({
+                action: "auth.actions_required",
+                targetType: "user",
+                targetId: userId,
+                after: { actions: pending.value.actions, method: EMAIL_CODE_FIRST_FACTOR }
+              })
+              return { ok: true as const, result: pending.value }
             }
             yield* users.setLastLogin(userId, instant(nowMs))
             const tokens = yield* kit.openSession(

@@ -17,7 +17,7 @@ import { enforceLoginLimits } from "../LoginLimits.js"
 import { dummyHash, needsRehash, verifyPassword } from "../Password.js"
 import { normalize } from "../users/Kit.js"
 import type { ClientInfo, Kit } from "./Kit.js"
-import { makeRequiredActions } from "./RequiredActions.js"
+import { makeRequiredActions, type SignInFacts } from "./RequiredActions.js"
 
 /**
  * Refuses `email` when its domain signs in only through SSO (issue 19 §2).
@@ -32,6 +32,13 @@ const refuseSsoOnlyOf = ({ inTx, ssoOnly }: Kit, email: string) =>
         Effect.fail(new SsoRequired({ message: "this account signs in through SSO only", connection }))
     })
   )
+
+/** What the required-actions gate is told of a password-only sign-in. */
+const passwordFacts = (client: ClientInfo): SignInFacts => ({
+  method: "password",
+  mfa: false,
+  deviceLabel: client.deviceLabel ?? null
+})
 
 /** The login seam of the authentication service; see the module comment. */
 export const makeLogin = (kit: Kit) => {
@@ -143,7 +150,7 @@ export const makeLogin = (kit: Kit) => {
             } as LoginResult
           }
           // Required actions (issue 18): pending ones answer an action token, not a session.
-          const pending = yield* actions.challengeIfPending(tenant, user, false, client.deviceLabel ?? null)
+          const pending = yield* actions.challengeIfPending(tenant, user, passwordFacts(client))
           if (Option.isSome(pending)) {
             yield* actions
               .recordPending(user.id, pending.value.actions, rehash ? request.password : null)

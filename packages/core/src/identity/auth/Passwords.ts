@@ -3,20 +3,47 @@
  * password change, an administrator's reset, and disabling or deleting a
  * user — each revoking the sessions it must.
  *
+ * The required action `update_password` (issue 18, `RequiredActions.ts`):
+ * a password the user chose — their own change, a reset link, an
+ * invitation — clears it; a password an administrator set (`temporary`)
+ * sets it, as Keycloak's temporary passwords do: someone else knows that
+ * password, so the user must replace it at their next password sign-in.
+ *
  * @module
  */
 
 import type { UserId } from "@signet/contracts/identity/Domain"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
-import { Effect, Option, Redacted } from "effect"
+import { Clock, Effect, Option, Redacted } from "effect"
+import { instant } from "../../kernel/Sql.js"
 import { verifyPassword } from "../Password.js"
 import type { Kit } from "./Kit.js"
+import { sortActions } from "./RequiredActions.js"
 
 /** The password seam of the authentication service; see the module comment. */
-export const makePasswords = ({ audit, events, identity, inTx, revokeSessions }: Kit) => {
+export const makePasswords = ({ audit, events, identity, inTx, revokeSessions, actionsRepo }: Kit) => {
+  /**
+   * Sets (`temporary`: an administrator chose the password) or clears (the
+   * user chose it) `update_password`, in the caller's transaction; answers
+   * whether it is set now.
+   */
+  const markPassword = (userId: string, temporary: boolean) =>
+    Effect.gen(function* () {
+      if (!temporary) {
+        yield* actionsRepo.clear(userId, "update_password")
+        return false
+      }
+      const current = yield* actionsRepo.ofUser(userId)
+      if (!current.includes("update_password")) {
+        const at = instant(yield* Clock.currentTimeMillis)
+        yield* actionsRepo.replace(userId, sortActions([...current, "update_password"]), at)
+      }
+      return true
+    })
+
   /**
    * Changes the caller's password (current one required); by default signs
-   * out every other session.
+   * out every other session. Clears the required action `update_password`.
    * @errors ValidationError (`current_password` wrong, `new_password` policy)
    */
   const changePassword = (
@@ -41,6 +68,7 @@ export const makePasswords = ({ audit, events, identity, inTx, revokeSessions }:
       return yield* inTx(
         Effect.gen(function* () {
           yield* identity.storePassword(userId, next)
+          yield* markPassword(userId, false)
           const revoked = signOutOthers
             ? yield* revokeSessions(userId, { except: currentSessionId, reason: "password_changed" })
             : 0
@@ -57,22 +85,26 @@ export const makePasswords = ({ audit, events, identity, inTx, revokeSessions }:
     })
 
   /**
-   * Admin password reset: sets the password and revokes every session.
+   * Sets a password and revokes every session: an administrator's reset
+   * (`temporary: true`, `UserAdmin.resetPassword`: sets `update_password`), or
+   * a password the user chose through a reset link or an invitation (the
+   * default: clears it). See the module comment.
    * @errors UserNotFound, ValidationError (policy)
    */
-  const resetPassword = (userId: UserId, next: Redacted.Redacted<string>) =>
+  const resetPassword = (userId: UserId, next: Redacted.Redacted<string>, options: { temporary?: boolean } = {}) =>
     Effect.gen(function* () {
       const user = yield* identity.get(userId)
       yield* identity.checkPassword(next, user.email, user.username, "new_password")
       return yield* inTx(
         Effect.gen(function* () {
           yield* identity.storePassword(userId, next)
+          const mustChange = yield* markPassword(userId, options.temporary === true)
           const revoked = yield* revokeSessions(userId, { reason: "password_reset" })
           yield* audit.record({
             action: "user.password_reset",
             targetType: "user",
             targetId: userId,
-            after: { sessions_revoked: revoked }
+            after: { sessions_revoked: revoked, update_password_required: mustChange }
           })
           yield* events.publish({ type: "signet.user.password_changed", subject: userId, data: { by: "admin" } })
           return { sessions_revoked: revoked }

@@ -20,6 +20,15 @@
  * - It carries the user's `last_login_at` when issued (`lla`); the exchange
  *   for tokens records the login (sets `last_login_at`), so the same action
  *   token cannot be exchanged twice.
+ * - Every sign-in path — password (and its second step), passkey,
+ *   e-mail code, SSO — asks the one gate {@link challengeIfPending} once its
+ *   proof succeeded, in core, so no in-process caller can skip it. The path
+ *   names itself ({@link SignInFacts}); only SSO waives anything: the IdP
+ *   owns the credential, so `update_password` is not asked there (it stays
+ *   pending for the next password sign-in); `verify_email` is not asked
+ *   when the IdP vouched for (`email_verified`) the account's own address;
+ *   `configure_mfa` is not asked when the IdP reported MFA (`amr`). The
+ *   waived actions ride in the token (`waive`), so the later steps agree.
  * - The password step is allowed only while `update_password` is pending:
  *   the token is single-purpose, not a general password-reset credential.
  *   Setting it revokes every session of the user, as a reset does.
@@ -43,8 +52,48 @@ import { verifyPassword } from "../Password.js"
 import type { UserRow } from "../repo/Users.js"
 import type { ClientInfo, Kit } from "./Kit.js"
 
+/**
+ * How a sign-in proved the person, as the required-actions gate needs it
+ * (see the module comment): the path, whether a second factor (or the
+ * IdP's MFA) was part of it, the device label to carry to the session, and
+ * for SSO the address the IdP vouched for.
+ */
+export interface SignInFacts {
+  readonly method: "password" | "passkey" | "email_code" | "sso"
+  readonly mfa: boolean
+  readonly deviceLabel: string | null
+  /** SSO only: the e-mail address the IdP marked verified. */
+  readonly verifiedEmail?: string | undefined
+}
+
+/**
+ * The actions a sign-in path does not ask (see the module comment): none
+ * but for SSO, where `update_password` always, `verify_email` when the IdP
+ * verified the account's own address, and `configure_mfa` when the IdP did MFA.
+ */
+export const waivedFor = (user: Pick<UserRow, "email">, facts: SignInFacts): ReadonlyArray<RequiredAction> => {
+  if (facts.method !== "sso") return []
+  const sameAddress =
+    facts.verifiedEmail !== undefined && facts.verifiedEmail.trim().toLowerCase() === user.email.trim().toLowerCase()
+  return sortActions([
+    "update_password",
+    ...(sameAddress ? (["verify_email"] as const) : []),
+    ...(facts.mfa ? (["configure_mfa"] as const) : [])
+  ])
+}
+
+/** What an action token carries over from the sign-in to its steps. */
+export interface TokenState {
+  readonly mfa: boolean
+  readonly deviceLabel: string | null
+  readonly waived: ReadonlyArray<RequiredAction>
+}
+
 /** The order actions are listed and completed in. */
 const ORDER: ReadonlyArray<RequiredAction> = ["update_password", "verify_email", "configure_mfa"]
+
+/** Whether `value` (a token claim) names a required action. */
+const isAction = (value: unknown): value is RequiredAction => ORDER.includes(value as RequiredAction)
 
 /** `actions` without duplicates, in {@link ORDER}. */
 export const sortActions = (actions: Iterable<RequiredAction>): ReadonlyArray<RequiredAction> => {
@@ -54,16 +103,17 @@ export const sortActions = (actions: Iterable<RequiredAction>): ReadonlyArray<Re
 
 /**
  * What sign-in asks: the pending actions, the action token, and resolving
- * one (see the module comment).
+ * one (see the module comment). Every sign-in seam builds its gate from
+ * here (`challengeIfPending`), so the rule is one function.
  */
-const makePending = (kit: Kit) => {
+export const makePending = (kit: Kit) => {
   const { audit, tenancy, identity, keys, users, inTx, withTenant, actionsRepo, emailVerifications } = kit
 
   /**
-   * The actions pending for `user` now (admin-set and tenant policy), in the
-   * caller's tenant transaction.
+   * The actions pending for `user` now (admin-set and tenant policy), less
+   * those the sign-in path `waived`, in the caller's tenant transaction.
    */
-  const pendingFor = (tenant: Tenant, user: UserRow) =>
+  const pendingFor = (tenant: Tenant, user: UserRow, waived: ReadonlyArray<RequiredAction> = []) =>
     withTenant(
       tenant,
       inTx(
@@ -78,30 +128,35 @@ const makePending = (kit: Kit) => {
           if (wantsMfa && !user.mfa_enabled && (yield* kit.passkeys.countOfUser(user.id)) === 0) {
             pending.add("configure_mfa")
           }
+          for (const action of waived) pending.delete(action)
           return sortActions(pending)
         })
       )
     )
 
-  /** Signs an action token for `user` (see the module comment for `lla`). */
-  const actionToken = (tenant: Tenant, user: UserRow, mfa: boolean, deviceLabel: string | null) =>
+  /** Signs an action token for `user` (see the module comment for `lla` and `waive`). */
+  const actionToken = (tenant: Tenant, user: UserRow, state: TokenState) =>
     keys.sign("action", {
       sub: user.id,
       tid: tenant.id,
-      mfa,
+      mfa: state.mfa,
       lla: user.last_login_at === null ? null : DateTime.toEpochMillis(user.last_login_at),
-      device_label: deviceLabel
+      device_label: state.deviceLabel,
+      waive: [...state.waived]
     })
 
   /**
-   * The `actions_required` answer for a sign-in whose factors succeeded, or
-   * none when nothing is pending (the caller then opens the session as before).
+   * The one required-actions gate of every sign-in path (see the module
+   * comment): the `actions_required` answer for a sign-in whose proof
+   * succeeded, or none when nothing is pending (the caller then opens the
+   * session as before). Runs in the caller's transaction when there is one.
    */
-  const challengeIfPending = (tenant: Tenant, user: UserRow, mfa: boolean, deviceLabel: string | null) =>
+  const challengeIfPending = (tenant: Tenant, user: UserRow, facts: SignInFacts) =>
     Effect.gen(function* () {
-      const actions = yield* pendingFor(tenant, user)
+      const waived = waivedFor(user, facts)
+      const actions = yield* pendingFor(tenant, user, waived)
       if (actions.length === 0) return Option.none<ActionsRequired>()
-      const token = yield* actionToken(tenant, user, mfa, deviceLabel)
+      const token = yield* actionToken(tenant, user, { mfa: facts.mfa, deviceLabel: facts.deviceLabel, waived })
       return Option.some<ActionsRequired>({
         status: "actions_required",
         actions,
@@ -125,7 +180,8 @@ const makePending = (kit: Kit) => {
       const lla = row.value.last_login_at === null ? null : DateTime.toEpochMillis(row.value.last_login_at)
       if ((payload.lla ?? null) !== lla) return yield* invalid
       const deviceLabel = typeof payload.device_label === "string" ? payload.device_label : null
-      return { tenant, user: row.value, mfa: payload.mfa === true, deviceLabel }
+      const waived = Array.isArray(payload.waive) ? sortActions(payload.waive.filter(isAction)) : []
+      return { tenant, user: row.value, state: { mfa: payload.mfa === true, deviceLabel, waived } satisfies TokenState }
     })
 
   /**
@@ -155,11 +211,55 @@ const makePending = (kit: Kit) => {
   return { pendingFor, actionToken, challengeIfPending, redeem, recordPending }
 }
 
+/**
+ * What the other action steps share (issue 18): resolving an action token
+ * for one pending action, and the progress answer after a step. The steps
+ * themselves live with their module — the verification mail in accounts
+ * (`Accounts.actionEmailVerification`), TOTP enrolment in `Mfa`
+ * (`actionTotpStart`, `actionTotpConfirm`) — and call these.
+ */
+const makeActionSteps = (kit: Kit, pending: ReturnType<typeof makePending>) => {
+  const { identity, inTx, withTenant } = kit
+  const { pendingFor, actionToken, redeem } = pending
+  const invalid = () => new Unauthorized({ message: "invalid or expired action token" })
+
+  /**
+   * Resolves an action token for a step that satisfies `action`: the
+   * tenant, the user and the token's state, only while `action` is pending
+   * (the token is no general credential).
+   * @errors Unauthorized (bad, expired, foreign-tenant or replayed token; `action` not pending), TenantNotFound, TenantSuspended
+   */
+  const actionUser = (slug: string, token: string, action: RequiredAction) =>
+    Effect.gen(function* () {
+      const redeemed = yield* redeem(slug, token)
+      const before = yield* pendingFor(redeemed.tenant, redeemed.user, redeemed.state.waived)
+      if (!before.includes(action)) return yield* invalid()
+      return redeemed
+    })
+
+  /**
+   * After a step: what is still pending for `userId` and a fresh action
+   * token carrying `state` (its `mfa` set when the step proved a factor).
+   * @errors Unauthorized (the user is gone)
+   */
+  const actionProgress = (tenant: Tenant, userId: string, state: TokenState) =>
+    Effect.gen(function* () {
+      const row = yield* withTenant(tenant, inTx(identity.findRow(userId)))
+      if (Option.isNone(row)) return yield* invalid()
+      const actions = yield* pendingFor(tenant, row.value, state.waived)
+      const renewed = yield* actionToken(tenant, row.value, state)
+      return { actions, action_token: renewed.token, expires_in: renewed.expiresIn } satisfies ActionsProgress
+    })
+
+  return { actionUser, actionProgress }
+}
+
 /** The required-actions seam of the authentication service; see the module comment. */
 export const makeRequiredActions = (kit: Kit) => {
   const { audit, events, identity, users, inTx, withTenant, actionsRepo } = kit
   const pending = makePending(kit)
-  const { pendingFor, actionToken, redeem } = pending
+  const { pendingFor, redeem } = pending
+  const steps = makeActionSteps(kit, pending)
 
   /**
    * `update_password` with the action token: checks the tenant's policy,
@@ -169,11 +269,7 @@ export const makeRequiredActions = (kit: Kit) => {
    */
   const actionPassword = (slug: string, token: string, next: Redacted.Redacted<string>, client: ClientInfo) =>
     Effect.gen(function* () {
-      const { deviceLabel, mfa, tenant, user } = yield* redeem(slug, token)
-      const before = yield* pendingFor(tenant, user)
-      if (!before.includes("update_password")) {
-        return yield* new Unauthorized({ message: "invalid or expired action token" })
-      }
+      const { state, tenant, user } = yield* steps.actionUser(slug, token, "update_password")
       if (user.password_hash !== null && (yield* verifyPassword(user.password_hash, next))) {
         return yield* ValidationError.field("new_password", "must differ from the current password")
       }
@@ -198,11 +294,7 @@ export const makeRequiredActions = (kit: Kit) => {
           ).pipe(Effect.provideService(CurrentActor, actor))
         })
       )
-      const fresh = yield* withTenant(tenant, inTx(identity.findRow(user.id)))
-      const row = Option.getOrElse(fresh, () => user)
-      const actions = yield* pendingFor(tenant, row)
-      const renewed = yield* actionToken(tenant, row, mfa, deviceLabel)
-      return { actions, action_token: renewed.token, expires_in: renewed.expiresIn } satisfies ActionsProgress
+      return yield* steps.actionProgress(tenant, user.id, state)
     }).pipe(Effect.withSpan("Auth.actionPassword"))
 
   /**
@@ -212,8 +304,9 @@ export const makeRequiredActions = (kit: Kit) => {
    */
   const completeActions = (slug: string, token: string, client: ClientInfo) =>
     Effect.gen(function* () {
-      const { deviceLabel, mfa, tenant, user } = yield* redeem(slug, token)
-      const actions = yield* pendingFor(tenant, user)
+      const { state, tenant, user } = yield* redeem(slug, token)
+      const { deviceLabel, mfa } = state
+      const actions = yield* pendingFor(tenant, user, state.waived)
       if (actions.length > 0) {
         return yield* new ActionsPending({ message: "required actions are still pending", actions })
       }
@@ -285,6 +378,8 @@ export const makeRequiredActions = (kit: Kit) => {
     challengeIfPending: pending.challengeIfPending,
     recordPending: pending.recordPending,
     actionPassword,
+    actionUser: steps.actionUser,
+    actionProgress: steps.actionProgress,
     completeActions,
     requiredActionsOf,
     setRequiredActions

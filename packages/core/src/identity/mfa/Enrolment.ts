@@ -20,6 +20,36 @@ import { type Kit, mfaSecretColumn, newRecoveryCodes, normalizeRecovery, sha256,
 export const makeEnrolment = (kit: Kit) => {
   const { repo, users, envelope, audit, events, limiter, loginLimits, inTx, userRow, consumeCode } = kit
   /**
+   * A fresh TOTP secret for `userId` (current tenant), stored encrypted;
+   * what {@link enroll} and the required-action step hand out.
+   * @errors ValidationError (MFA already enabled), Unauthorized (unknown user)
+   */
+  const startTotp = (userId: string) =>
+    Effect.gen(function* () {
+      const tenant = yield* CurrentTenant
+      return yield* inTx(
+        Effect.gen(function* () {
+          const row = yield* userRow(userId)
+          if (row.mfa_enabled) return yield* ValidationError.field("mfa", "is already enabled; disable it first")
+          const secret = generateSecret({ length: 20 })
+          const enc = yield* envelope.encrypt(secret, mfaSecretColumn.aad(row))
+          yield* users.setMfaSecret(userId, enc)
+          const uri = generateURI({
+            issuer: `Signet (${tenant.slug})`,
+            label: row.email,
+            secret,
+            period: TOTP.period
+          })
+          const svg = yield* Effect.promise(() =>
+            QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 2 })
+          )
+          yield* audit.record({ action: "mfa.enroll_started", targetType: "user", targetId: userId })
+          return { secret, otpauth_uri: uri, qr_svg: svg }
+        })
+      )
+    })
+
+  /**
    * Starts (or restarts) TOTP enrolment; MFA stays off until {@link confirm}.
    *
    * Why the password: binding a second factor is account takeover's last
@@ -58,26 +88,7 @@ export const makeEnrolment = (kit: Kit) => {
               : "the password is incorrect"
         })
       }
-      return yield* inTx(
-        Effect.gen(function* () {
-          const row = yield* userRow(userId)
-          if (row.mfa_enabled) return yield* ValidationError.field("mfa", "is already enabled; disable it first")
-          const secret = generateSecret({ length: 20 })
-          const enc = yield* envelope.encrypt(secret, mfaSecretColumn.aad(row))
-          yield* users.setMfaSecret(userId, enc)
-          const uri = generateURI({
-            issuer: `Signet (${tenant.slug})`,
-            label: row.email,
-            secret,
-            period: TOTP.period
-          })
-          const svg = yield* Effect.promise(() =>
-            QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 2 })
-          )
-          yield* audit.record({ action: "mfa.enroll_started", targetType: "user", targetId: userId })
-          return { secret, otpauth_uri: uri, qr_svg: svg }
-        })
-      )
+      return yield* startTotp(userId)
     })
 
   /**
@@ -106,5 +117,5 @@ export const makeEnrolment = (kit: Kit) => {
       })
     )
 
-  return { enroll, confirm } as const
+  return { enroll, confirm, startTotp } as const
 }

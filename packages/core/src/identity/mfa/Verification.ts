@@ -65,7 +65,11 @@ const makeCompleteLoginWith = (kit: Kit) => {
             if (!(yield* check(userId))) return { ok: false as const }
             const deviceLabel = typeof payload.device_label === "string" ? payload.device_label : client.deviceLabel
             // Required actions (issue 18): the factor is spent, but no session before they are done.
-            const pending = yield* auth.challengeIfPending(tenant, row, true, deviceLabel ?? null)
+            const pending = yield* auth.challengeIfPending(tenant, row, {
+              method: payload.first === EMAIL_CODE_FIRST_FACTOR ? "email_code" : "password",
+              mfa: true,
+              deviceLabel: deviceLabel ?? null
+            })
             if (Option.isSome(pending)) {
               const { actions } = pending.value
               yield* audit.record({

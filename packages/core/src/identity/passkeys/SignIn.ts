@@ -17,6 +17,11 @@
  * (`SIGNET_RATE_LOGIN_IP`); assertions count in the user's MFA bucket
  * (`SIGNET_RATE_MFA`), as TOTP codes do.
  *
+ * Required actions (issue 18, `auth/RequiredActions.ts`): a valid assertion
+ * of an account with actions pending spends the challenge and advances the
+ * counter, but opens no session: `SignInActionsRequired` (403) carries the
+ * action token (audited `auth.actions_required`, `method: passkey`).
+ *
  * When the tenant signs in through SSO only (issue 19 §2), a valid
  * assertion of an account that is not break-glass answers
  * `TenantSsoRequired` (403; audited `auth.passkey_failed`, reason
@@ -26,6 +31,7 @@
  */
 
 import type { WebAuthnCredential } from "@signet/contracts/identity/Domain"
+import { SignInActionsRequired } from "@signet/contracts/identity/RequiredActions"
 import { TenantSsoRequired } from "@signet/contracts/identity/SignInErrors"
 import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Unauthorized } from "@signet/contracts/kernel/Errors"
@@ -34,14 +40,52 @@ import { Clock, DateTime, Effect, Option } from "effect"
 import { instant } from "../../kernel/Sql.js"
 import type { ClientInfo } from "../Auth.js"
 import { enforceLoginLimits } from "../LoginLimits.js"
+import type { UserRow } from "../repo/Users.js"
 import type { Kit } from "./Kit.js"
 
 /** The one answer to a refused passkey sign-in. */
 const refused = () => new Unauthorized({ message: "passkey sign-in failed" })
 
+/**
+ * After a valid assertion (in its transaction): the required-actions gate
+ * (issue 18: the assertion is spent, but no session before they are done),
+ * else the session, `last_login_at`, the audit row and the login event.
+ */
+const makeOpen = (kit: Kit) => (tenant: Tenant, row: UserRow, passkeyId: string, client: ClientInfo) =>
+  Effect.gen(function* () {
+    const { users, audit, events, auth } = kit
+    const userId = row.id
+    const pending = yield* auth.challengeIfPending(tenant, row, {
+      method: "passkey",
+      mfa: true,
+      deviceLabel: client.deviceLabel ?? null
+    })
+    if (Option.isSome(pending)) {
+      yield* audit.record({
+        action: "auth.actions_required",
+        targetType: "user",
+        targetId: userId,
+        after: { actions: pending.value.actions, method: "passkey", passkey_id: passkeyId }
+      })
+      return { ok: "actions" as const, pending: pending.value }
+    }
+    const nowMs = yield* Clock.currentTimeMillis
+    yield* users.setLastLogin(userId, instant(nowMs))
+    const pair = yield* auth.openSession(tenant, { ...row, last_login_at: DateTime.unsafeMake(nowMs) }, client, true)
+    yield* audit.record({
+      action: "auth.login",
+      targetType: "session",
+      targetId: pair.session_id,
+      after: { user_id: userId, method: "passkey", passkey_id: passkeyId, mfa: true }
+    })
+    yield* events.publish({ type: "signet.auth.login", subject: userId, data: { session_id: pair.session_id } })
+    return { ok: true as const, pair }
+  })
+
 /** The sign-in seam of the passkeys service; see the module comment. */
 export const makeSignIn = (kit: Kit) => {
-  const { passkeys, users, audit, events, auth, keys, tenancy, limiter, loginLimits, inTx } = kit
+  const { passkeys, audit, keys, tenancy, limiter, loginLimits, inTx } = kit
+  const open = makeOpen(kit)
 
   /** Provides `tenant` and an actor for the (yet anonymous) client. */
   const asClient =
@@ -102,6 +146,7 @@ export const makeSignIn = (kit: Kit) => {
    * `signet.auth.login`, in one transaction with the challenge's consumption
    * and the credential's new counter.
    * @errors Unauthorized (every refusal, see the module comment),
+   *   SignInActionsRequired (403: required actions pending, no session),
    *   TenantSsoRequired (403, the tenant is SSO-only), RateLimited
    *   (the client address's login budget, or the user's MFA budget),
    *   TenantNotFound, TenantSuspended
@@ -144,26 +189,20 @@ export const makeSignIn = (kit: Kit) => {
               return { ok: false as const, reason: "assertion" }
             }
             if (yield* kit.ssoOnly.tenantWide(userId)) return { ok: false as const, reason: "tenant_sso_only" }
-            const nowMs = yield* Clock.currentTimeMillis
-            yield* users.setLastLogin(userId, instant(nowMs))
             const deviceLabel = typeof token?.deviceLabel === "string" ? token.deviceLabel : client.deviceLabel
-            const pair = yield* auth.openSession(
-              tenant,
-              { ...row, last_login_at: DateTime.unsafeMake(nowMs) },
-              { ...client, deviceLabel },
-              true
-            )
-            yield* audit.record({
-              action: "auth.login",
-              targetType: "session",
-              targetId: pair.session_id,
-              after: { user_id: userId, method: "passkey", passkey_id: stored.id, mfa: true }
-            })
-            yield* events.publish({ type: "signet.auth.login", subject: userId, data: { session_id: pair.session_id } })
-            return { ok: true as const, pair }
+            return yield* open(tenant, row, stored.id, { ...client, deviceLabel })
           })
         )
       )
+      if (outcome.ok === "actions") {
+        const { actions, action_token, expires_in } = outcome.pending
+        return yield* new SignInActionsRequired({
+          message: "required actions are pending",
+          actions,
+          action_token,
+          expires_in
+        })
+      }
       if (outcome.ok) return outcome.pair
       yield* as(
         inTx(

@@ -162,8 +162,8 @@ export const Mfa = ({ slug, me, onChange }: { slug: string; me: User; onChange: 
   )
 }
 
-/** The otpauth URI as a QR image, drawn here (a data: URL). */
-const QrImage = ({ uri, alt }: { uri: string; alt: string }) => {
+/** The otpauth URI as a QR image, drawn here (a data: URL; no request leaves the page). Also the sign-in's required-action step (`LoginActions.tsx`). */
+export const QrImage = ({ uri, alt }: { uri: string; alt: string }) => {
   const [src, setSrc] = useState<string | undefined>(undefined)
   useEffect(() => {
     let live = true
