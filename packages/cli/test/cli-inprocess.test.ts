@@ -107,7 +107,7 @@ const cli = async (args: ReadonlyArray<string>) => {
 
 for (const dialect of testDialects()) {
   describe(`CLI administrative writes on ${dialect}`, () => {
-    it("signet user password sets a temporary password: it signs in asking for a new one; the old one no longer does", async () => {
+    it("signet user password --temporary sets a temporary password: it signs in asking for a new one; the old one no longer does", async () => {
       await withSchool(dialect, "cli-password", async ({ core, studentId }) => {
         await cli([
           "user",
@@ -116,6 +116,7 @@ for (const dialect of testDialects()) {
           "cli-password",
           "--password",
           "a brand new passphrase 42",
+          "--temporary",
           studentId
         ])
         const login = (password: string) =>

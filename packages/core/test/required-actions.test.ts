@@ -211,12 +211,12 @@ for (const dialect of testDialects()) {
       })
     )
 
-    it.effect("an administrator's reset sets update_password; a password the user chooses clears it", () =>
+    it.effect("an administrator's temporary reset sets update_password; a password the user chooses clears it", () =>
       Effect.gen(function* () {
         const t = yield* onboardWithAdmin(`ra-reset-${dialect}`)
         const id = yield* student(t, "reset@ra.example.edu")
         const temporary = "a temporary password from the office"
-        yield* UserAdmin.resetPassword(id, Redacted.make(temporary)).pipe(
+        yield* UserAdmin.resetPassword(id, Redacted.make(temporary), { temporary: true }).pipe(
           policyUse("users:write"),
           inTenant(t, operator)
         )
@@ -229,6 +229,21 @@ for (const dialect of testDialects()) {
         // The reset link's and the invitation's path (the user's own choice) clears it.
         yield* Auth.use((a) => a.resetPassword(id, Redacted.make(NEW_PASSWORD))).pipe(inTenant(t))
         expect((yield* login(t, "reset@ra.example.edu", NEW_PASSWORD)).status).toBe("authenticated")
+      })
+    )
+
+    it.effect("an administrator's reset that is not temporary signs in at once and clears update_password", () =>
+      Effect.gen(function* () {
+        const t = yield* onboardWithAdmin(`ra-reset-kept-${dialect}`)
+        const id = yield* student(t, "kept@ra.example.edu")
+        yield* setActions(t, id, ["update_password"])
+        yield* UserAdmin.resetPassword(id, Redacted.make(NEW_PASSWORD)).pipe(
+          policyUse("users:write"),
+          inTenant(t, operator)
+        )
+        const listed = yield* UserAdmin.requiredActions(id).pipe(policyUse("users:read"), inTenant(t, operator))
+        expect(listed.actions).toEqual([])
+        expect((yield* login(t, "kept@ra.example.edu", NEW_PASSWORD)).status).toBe("authenticated")
       })
     )
 

@@ -186,14 +186,14 @@ for (const dialect of testDialects()) {
         })
       )
 
-      it.effect("an admin-set password is temporary (update_password); …/me/password clears the action", () =>
+      it.effect("an admin-set temporary password sets update_password; …/me/password clears the action", () =>
         Effect.gen(function* () {
           const slug = "rah-temp"
           const admin = yield* onboardTenant(slug)
           const id = yield* student(slug, "temp@rah.example.edu")
           const session = (yield* login(slug, "temp@rah.example.edu")).body.tokens.access_token as string
           const reset = yield* call("POST", `/api/v1/tenants/${slug}/users/${id}/password`, {
-            body: { new_password: NEW_PASSWORD }
+            body: { new_password: NEW_PASSWORD, temporary: true }
           })
           expect(reset.status, reset.text).toBe(200)
           const listed = yield* call("GET", `/api/v1/tenants/${slug}/users/${id}/required-actions`, { auth: admin })

@@ -188,6 +188,9 @@ const password = Command.make(
         "The new password (prefer SIGNET_NEW_PASSWORD: a --password value shows in the process list)"
       ),
       Options.optional
+    ),
+    temporary: Options.boolean("temporary").pipe(
+      Options.withDescription("The user must choose a new password at their next sign-in (update_password)")
     )
   },
   (o) =>
@@ -201,15 +204,15 @@ const password = Command.make(
             : undefined
         if (!value) return yield* Effect.fail(new Error("give the new password in SIGNET_NEW_PASSWORD (or --password)"))
         // The administration path (the password policy, the user's sessions revoked), as over REST.
-        yield* UserAdmin.resetPassword(o.userId, value).pipe(policyUse("users:write"))
+        yield* UserAdmin.resetPassword(o.userId, value, { temporary: o.temporary }).pipe(policyUse("users:write"))
         yield* Console.log(
-          `${o.userId}: password set; their sessions are revoked; they choose a new one at their next sign-in`
+          `${o.userId}: password set; their sessions are revoked${o.temporary ? "; they choose a new one at their next sign-in" : ""}`
         )
       })
     )
 ).pipe(
   Command.withDescription(
-    "Set a user's password (the tenant's password policy applies) and revoke their sessions. The password is temporary: the required action update_password is set (clear it with `signet user require-action --clear`).\nExample:\n  SIGNET_NEW_PASSWORD='…' signet user password --tenant lycee-hugo 0193…"
+    "Set a user's password (the tenant's password policy applies) and revoke their sessions. With --temporary the user must choose a new one at their next sign-in (the required action update_password).\nExample:\n  SIGNET_NEW_PASSWORD='…' signet user password --tenant lycee-hugo 0193… --temporary"
   )
 )
 

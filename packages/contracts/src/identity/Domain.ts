@@ -276,8 +276,17 @@ export const ChangePassword = strictStruct("ChangePassword", {
   sign_out_other_sessions: Schema.optional(Schema.Boolean).annotations({ description: "Default true" })
 })
 
-/** Body of `POST …/users/{id}/password` (admin reset). */
-export const ResetPassword = strictStruct("ResetPassword", { new_password: PasswordInput })
+/**
+ * Body of `POST …/users/{id}/password` (admin reset). `temporary: true`
+ * (issue 18, Keycloak's temporary passwords) sets the required action
+ * `update_password`: the user replaces it at their next password sign-in.
+ */
+export const ResetPassword = strictStruct("ResetPassword", {
+  new_password: PasswordInput,
+  temporary: Schema.optional(Schema.Boolean).annotations({
+    description: "The user must choose a new password at their next sign-in (default false)"
+  })
+})
 
 /** A session as shown to its owner. */
 export class Session extends Schema.Class<Session>("Session")({

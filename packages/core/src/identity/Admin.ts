@@ -182,17 +182,17 @@ export const UserAdmin = {
    * hold every permission the user holds (`Access.requireHeldUser`): a
    * manager cannot take over an admin's account this way; and a user actor
    * needs the step-up (issue 15 §4), as for every other takeover-grade power.
-   * The password is temporary (issue 18): the required action
-   * `update_password` is set, so the user replaces it at their next password
-   * sign-in (clear it with `setRequiredActions` to keep it).
+   * With `temporary` (issue 18, Keycloak's temporary passwords) the
+   * required action `update_password` is set, so the user replaces it at
+   * their next password sign-in; without, it is cleared.
    * @errors UserNotFound, ValidationError, Forbidden (403: step-up, or naming the first permission of the user not held)
    */
-  resetPassword: (id: UserId, password: Redacted.Redacted<string>) =>
+  resetPassword: (id: UserId, password: Redacted.Redacted<string>, options: { readonly temporary?: boolean } = {}) =>
     usersWrite(
       sensitive(
         Effect.zipRight(
           Access.use((a) => a.requireHeldUser(id, "setting this user's password")),
-          Auth.use((a) => a.resetPassword(id, password, { temporary: true }))
+          Auth.use((a) => a.resetPassword(id, password, { temporary: options.temporary === true }))
         )
       )
     ),

@@ -93,7 +93,11 @@ export const UsersHttp = HttpApiBuilder.group(SignetApi, "users", (handlers) =>
     .handle("enable", ({ path }) => asPrincipal(UserAdmin.enable(path.id).pipe(policyUse("users:write"))))
     .handle("unlock", ({ path }) => asPrincipal(UserAdmin.unlock(path.id).pipe(policyUse("users:write"))))
     .handle("resetPassword", ({ path, payload }) =>
-      asPrincipal(UserAdmin.resetPassword(path.id, payload.new_password).pipe(policyUse("users:write")))
+      asPrincipal(
+        UserAdmin.resetPassword(path.id, payload.new_password, { temporary: payload.temporary === true }).pipe(
+          policyUse("users:write")
+        )
+      )
     )
     .handle("resetMfa", ({ path }) => asPrincipal(UserAdmin.resetMfa(path.id).pipe(policyUse("users:write"))))
     .handle("requiredActions", ({ path }) =>

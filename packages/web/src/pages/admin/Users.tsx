@@ -202,13 +202,15 @@ const ResetPassword = ({ slug, target, onDone }: { slug: string; target: UserT; 
   const action = useAction()
   const submit = (ev: Event) => {
     ev.preventDefault()
-    const pw = field(ev.target as HTMLFormElement, "new_password")
+    const form = ev.target as HTMLFormElement
+    const pw = field(form, "new_password")
+    const temporary = new FormData(form).get("temporary") === "on"
     void action.run(
       () =>
         call(UsersApi, (c) =>
           c.users.resetPassword({
             path: { slug, id: target.id as UserId },
-            payload: { new_password: Redacted.make(pw) }
+            payload: { new_password: Redacted.make(pw), temporary }
           })
         ),
       (r) => t("users.done.resetPassword", { email: target.email, count: r.sessions_revoked })
@@ -220,6 +222,9 @@ const ResetPassword = ({ slug, target, onDone }: { slug: string; target: UserT; 
       <label>
         {t("users.newPassword")}
         <input name="new_password" type="password" autocomplete="new-password" required />
+      </label>
+      <label class="check">
+        <input type="checkbox" name="temporary" defaultChecked /> {t("users.temporaryPassword")}
       </label>
       <ActionNotes action={action} />
       <div class="toolbar">
