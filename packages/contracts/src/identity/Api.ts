@@ -30,8 +30,6 @@ import {
   CreateUser,
   DisableMfa,
   EnrollTotp,
-  IntrospectionRequest,
-  IntrospectionResponse,
   InvalidCredentials,
   LoginRequest,
   LoginResult,
@@ -54,6 +52,7 @@ import {
   UserStatus,
   UserType
 } from "./Domain.js"
+import { IntrospectionRequest, IntrospectionResponse } from "./Introspection.js"
 import {
   ActionPassword,
   ActionsPending,

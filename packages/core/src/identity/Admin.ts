@@ -53,7 +53,7 @@ import type {
   UpdateUser,
   UserId
 } from "@signet/contracts/identity/Domain"
-import { IntrospectionResponse } from "@signet/contracts/identity/Domain"
+import { IntrospectionResponse } from "@signet/contracts/identity/Introspection"
 import type { RequiredAction } from "@signet/contracts/identity/RequiredActions"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import type { Redacted } from "effect"
