@@ -31,9 +31,10 @@
  */
 import * as Crypto from "node:crypto"
 import { SqlClient } from "@effect/sql"
-import { CurrentActor, CurrentTenant, systemActor, type TenantId } from "@signet/contracts/kernel/Context"
+import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { DateTime, Effect } from "effect"
 import { acquireLease, releaseLease } from "../kernel/Leases.js"
+import { sumOverActiveTenants } from "../tenancy/EachTenant.js"
 import type { Tenancy } from "../tenancy/Tenancy.js"
 import type { AttachmentStore } from "./AttachmentStore.js"
 import type { ActivityDeps } from "./Kit.js"
@@ -107,27 +108,12 @@ export const makePurge = ({ audit, inTx, repo }: ActivityDeps, store: Attachment
 
   /** One run over every active tenant (as the system) with each tenant's window; answers the rows purged in all. */
   const purgeAllTenants = (tenancy: Tenancy) =>
-    Effect.gen(function* () {
-      let cursor: string | undefined
-      let total = 0
-      do {
-        const page = yield* tenancy
-          .list({ status: "active", limit: 200, ...(cursor ? { cursor } : {}) })
-          .pipe(Effect.orDie)
-        for (const t of page.items)
-          total += yield* tenancy.settingValue<number>(t.id as TenantId, RETENTION_SETTING).pipe(
-            Effect.flatMap(purgeDeleted),
-            Effect.map((c) => c.notes + c.tasks + c.calls + c.events + c.footprints + c.attachments),
-            Effect.provideService(CurrentTenant, { id: t.id as TenantId, slug: t.slug }),
-            Effect.provideService(CurrentActor, systemActor),
-            Effect.catchAllCause((cause) =>
-              Effect.as(Effect.logError("activities purge failed for a tenant", { tenant: t.slug, cause }), 0)
-            )
-          )
-        cursor = page.next_cursor ?? undefined
-      } while (cursor)
-      return total
-    })
+    sumOverActiveTenants(tenancy, "activities purge", (t) =>
+      tenancy.settingValue<number>(t.id, RETENTION_SETTING).pipe(
+        Effect.flatMap(purgeDeleted),
+        Effect.map((c) => c.notes + c.tasks + c.calls + c.events + c.footprints + c.attachments)
+      )
+    )
 
   /** The `activities.purge_deleted` job: every `intervalMs` on the lease holder; runs until interrupted. */
   const purgeJob = (tenancy: Tenancy, options: { readonly intervalMs?: number } = {}) =>

@@ -25,9 +25,9 @@
 import * as Crypto from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import type { Task } from "@signet/contracts/activities/Domain"
-import { CurrentActor, CurrentTenant, systemActor, type TenantId } from "@signet/contracts/kernel/Context"
 import { DateTime, Effect } from "effect"
 import { acquireLease, releaseLease } from "../kernel/Leases.js"
+import { sumOverActiveTenants } from "../tenancy/EachTenant.js"
 import type { Tenancy } from "../tenancy/Tenancy.js"
 import type { ActivityDeps } from "./Kit.js"
 
@@ -74,26 +74,7 @@ export const makeReminders = ({ events, inTx, repo }: ActivityDeps) => {
   ).pipe(Effect.withSpan("Activities.remindDue"))
 
   /** One run over every active tenant (as the system); answers how many reminders were emitted. */
-  const remindAllTenants = (tenancy: Tenancy) =>
-    Effect.gen(function* () {
-      let cursor: string | undefined
-      let total = 0
-      do {
-        const page = yield* tenancy
-          .list({ status: "active", limit: 200, ...(cursor ? { cursor } : {}) })
-          .pipe(Effect.orDie)
-        for (const t of page.items)
-          total += yield* remindDue.pipe(
-            Effect.provideService(CurrentTenant, { id: t.id as TenantId, slug: t.slug }),
-            Effect.provideService(CurrentActor, systemActor),
-            Effect.catchAllCause((cause) =>
-              Effect.as(Effect.logError("task reminders failed for a tenant", { tenant: t.slug, cause }), 0)
-            )
-          )
-        cursor = page.next_cursor ?? undefined
-      } while (cursor)
-      return total
-    })
+  const remindAllTenants = (tenancy: Tenancy) => sumOverActiveTenants(tenancy, "task reminders", () => remindDue)
 
   /** The `activities.task_reminders` job: every `intervalMs` on the lease holder; runs until interrupted. */
   const remindersJob = (tenancy: Tenancy, options: { readonly intervalMs?: number } = {}) =>

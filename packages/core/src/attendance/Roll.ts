@@ -19,12 +19,13 @@ import {
   Signature,
   SignatureId
 } from "@signet/contracts/attendance/Domain"
-import { CurrentActor, CurrentTenant, systemActor, type TenantId } from "@signet/contracts/kernel/Context"
+import { CurrentActor, type CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
 import { newId, type UserId } from "@signet/contracts/kernel/Ids"
 import { Clock, DateTime, Effect, Option } from "effect"
 import { acquireLease, releaseLease } from "../kernel/Leases.js"
 import { instant } from "../kernel/Sql.js"
+import { sumOverActiveTenants } from "../tenancy/EachTenant.js"
 import { makeClose } from "./Close.js"
 import { courseRef, forbidden, type Shared, userOf, utc } from "./Shared.js"
 import type { Signatures } from "./Signatures.js"
@@ -193,28 +194,11 @@ const makeCloseJob = (
    * One run of the close job over every active tenant (as the system).
    * Answers how many courses were closed in all.
    */
-  const closeAllTenants = Effect.gen(function* () {
-    const nowIso = instant(yield* Clock.currentTimeMillis)
-    let cursor: string | undefined
-    let total = 0
-    do {
-      const page = yield* s.tenancy
-        .list({ status: "active", limit: 200, ...(cursor ? { cursor } : {}) })
-        .pipe(Effect.orDie)
-      for (const t of page.items) {
-        const r = yield* closeExpiredCourses(nowIso).pipe(
-          Effect.provideService(CurrentTenant, { id: t.id as TenantId, slug: t.slug }),
-          Effect.provideService(CurrentActor, systemActor),
-          Effect.catchAllCause((cause) =>
-            Effect.as(Effect.logError("attendance close job failed for a tenant", { tenant: t.slug, cause }), null)
-          )
-        )
-        total += r?.closed_count ?? 0
-      }
-      cursor = page.next_cursor ?? undefined
-    } while (cursor)
-    return total
-  })
+  const closeAllTenants = Effect.flatMap(Clock.currentTimeMillis, (ms) =>
+    sumOverActiveTenants(s.tenancy, "attendance close job", () =>
+      Effect.map(closeExpiredCourses(instant(ms)), (r) => r.closed_count)
+    )
+  )
 
   /**
    * The close scheduler (issue 5 §4): every `intervalMs` (default one

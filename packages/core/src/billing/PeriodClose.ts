@@ -24,9 +24,10 @@
 import * as Crypto from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { type Invoice, PeriodCloseResult } from "@signet/contracts/billing/Domain"
-import { CurrentActor, CurrentTenant, systemActor, type TenantId } from "@signet/contracts/kernel/Context"
+import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Effect } from "effect"
 import { acquireLease, releaseLease } from "../kernel/Leases.js"
+import { sumOverActiveTenants } from "../tenancy/EachTenant.js"
 import type { Tenancy } from "../tenancy/Tenancy.js"
 import type { makeInvoices } from "./Invoices.js"
 import type { makeSubscriptions } from "./Subscriptions.js"
@@ -83,27 +84,9 @@ export const makePeriodClose = ({
   ).pipe(Effect.withSpan("Billing.closePeriods"))
 
   /** One run over every active tenant (as the system); answers how many invoices were made. */
-  const closeAllTenants = Effect.gen(function* () {
-    let cursor: string | undefined
-    let total = 0
-    do {
-      const page = yield* tenancy
-        .list({ status: "active", limit: 200, ...(cursor ? { cursor } : {}) })
-        .pipe(Effect.orDie)
-      for (const t of page.items) {
-        const r = yield* closeDue.pipe(
-          Effect.provideService(CurrentTenant, { id: t.id as TenantId, slug: t.slug }),
-          Effect.provideService(CurrentActor, systemActor),
-          Effect.catchAllCause((cause) =>
-            Effect.as(Effect.logError("billing period close failed for a tenant", { tenant: t.slug, cause }), null)
-          )
-        )
-        total += r?.invoices.length ?? 0
-      }
-      cursor = page.next_cursor ?? undefined
-    } while (cursor)
-    return total
-  })
+  const closeAllTenants = sumOverActiveTenants(tenancy, "billing period close", () =>
+    Effect.map(closeDue, (r) => r.invoices.length)
+  )
 
   /** The `billing.close_periods` job: every `intervalMs` on the lease holder; runs until interrupted. */
   const closeJob = (options: { readonly intervalMs?: number } = {}) => {

@@ -54,8 +54,12 @@ const keyPair = () =>
     return { key: pems.private, cert: pems.cert }
   })
 
-/** Signs the `Assertion` of `xml` (enveloped, after its `Issuer`). */
-const signAssertion = (xml: string, key: string, cert: string) => {
+/**
+ * Signs the element at `path` of `xml` — `//…Assertion` or the root
+ * `/…Response` — with an enveloped signature placed after its `Issuer`
+ * (RSA-SHA256, exclusive C14N).
+ */
+const signAt = (path: string) => (xml: string, key: string, cert: string) => {
   const sig = new SignedXml({
     privateKey: key,
     publicCert: cert,
@@ -63,34 +67,21 @@ const signAssertion = (xml: string, key: string, cert: string) => {
     canonicalizationAlgorithm: "http://www.w3.org/2001/10/xml-exc-c14n#"
   })
   sig.addReference({
-    xpath: "//*[local-name(.)='Assertion']",
+    xpath: path,
     transforms: ["http://www.w3.org/2000/09/xmldsig#enveloped-signature", "http://www.w3.org/2001/10/xml-exc-c14n#"],
     digestAlgorithm: "http://www.w3.org/2001/04/xmlenc#sha256"
   })
   sig.computeSignature(xml, {
-    location: { reference: "//*[local-name(.)='Assertion']/*[local-name(.)='Issuer']", action: "after" }
+    location: { reference: `${path}/*[local-name(.)='Issuer']`, action: "after" }
   })
   return sig.getSignedXml()
 }
 
-/** Signs the whole `Response` of `xml` (enveloped, after its own `Issuer`), over its `ID`. */
-const signResponse = (xml: string, key: string, cert: string) => {
-  const sig = new SignedXml({
-    privateKey: key,
-    publicCert: cert,
-    signatureAlgorithm: "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
-    canonicalizationAlgorithm: "http://www.w3.org/2001/10/xml-exc-c14n#"
-  })
-  sig.addReference({
-    xpath: "/*[local-name(.)='Response']",
-    transforms: ["http://www.w3.org/2000/09/xmldsig#enveloped-signature", "http://www.w3.org/2001/10/xml-exc-c14n#"],
-    digestAlgorithm: "http://www.w3.org/2001/04/xmlenc#sha256"
-  })
-  sig.computeSignature(xml, {
-    location: { reference: "/*[local-name(.)='Response']/*[local-name(.)='Issuer']", action: "after" }
-  })
-  return sig.getSignedXml()
-}
+/** Signs the `Assertion` of `xml`. */
+const signAssertion = signAt("//*[local-name(.)='Assertion']")
+
+/** Signs the whole `Response` of `xml`. */
+const signResponse = signAt("/*[local-name(.)='Response']")
 
 /** An assertion of `a` by `entityId`, unsigned. */
 export const assertionXml = (entityId: string, a: SamlAnswer, now = Date.now()) => {
