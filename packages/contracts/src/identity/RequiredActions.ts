@@ -64,7 +64,17 @@ export class SignInActionsRequired extends Schema.TaggedError<SignInActionsRequi
     expires_in: Schema.Number
   },
   HttpApiSchema.annotations({ status: 403, description: "Required actions are pending" })
-) {}
+) {
+  /** The refusal of a sign-in whose proof succeeded with `pending` actions (passkey, SSO, the second factor). */
+  static of(pending: Pick<ActionsRequired, "actions" | "action_token" | "expires_in">): SignInActionsRequired {
+    return new SignInActionsRequired({
+      message: "required actions are pending",
+      actions: pending.actions,
+      action_token: pending.action_token,
+      expires_in: pending.expires_in
+    })
+  }
+}
 
 /**
  * 409 — `…/auth/actions/complete` while actions are still pending; the body

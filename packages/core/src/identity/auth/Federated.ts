@@ -108,16 +108,7 @@ export const makeFederated = (kit: Kit) => {
     ).pipe(
       // The audit row of a pending sign-in is committed; then the refusal.
       Effect.flatMap((outcome) =>
-        outcome.ok
-          ? Effect.succeed(outcome.pair)
-          : Effect.fail(
-              new SignInActionsRequired({
-                message: "required actions are pending",
-                actions: outcome.pending.actions,
-                action_token: outcome.pending.action_token,
-                expires_in: outcome.pending.expires_in
-              })
-            )
+        outcome.ok ? Effect.succeed(outcome.pair) : Effect.fail(SignInActionsRequired.of(outcome.pending))
       ),
       Effect.withSpan("Auth.federatedLogin")
     )

@@ -105,15 +105,7 @@ const makeCompleteLoginWith = (kit: Kit) => {
           })
         )
       )
-      if (outcome.ok === "actions") {
-        const { actions, action_token, expires_in } = outcome.pending
-        return yield* new SignInActionsRequired({
-          message: "required actions are pending",
-          actions,
-          action_token,
-          expires_in
-        })
-      }
+      if (outcome.ok === "actions") return yield* SignInActionsRequired.of(outcome.pending)
       if (outcome.ok) return outcome.pair
       // The failure is recorded in its own transaction, then refused.
       const after = method === "email_code" ? { after: { method } } : {}

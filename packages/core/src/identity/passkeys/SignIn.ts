@@ -194,15 +194,7 @@ export const makeSignIn = (kit: Kit) => {
           })
         )
       )
-      if (outcome.ok === "actions") {
-        const { actions, action_token, expires_in } = outcome.pending
-        return yield* new SignInActionsRequired({
-          message: "required actions are pending",
-          actions,
-          action_token,
-          expires_in
-        })
-      }
+      if (outcome.ok === "actions") return yield* SignInActionsRequired.of(outcome.pending)
       if (outcome.ok) return outcome.pair
       yield* as(
         inTx(
