@@ -164,11 +164,14 @@ export const makeDelivery = (
       })
     )
 
-  /** Attempts the current tenant's due deliveries; answers how many. */
+  /**
+   * Attempts the current tenant's due deliveries, `concurrency` at once
+   * (an ordered endpoint has at most one among them); answers how many.
+   */
   const deliverDue = Effect.gen(function* () {
     const o = yield* Ref.get(options)
     const due = yield* inTx(Effect.flatMap(DateTime.now, (now) => repo.dueDeliveries(now, o.batchSize)))
-    for (const d of due) yield* attempt(d, "due")
+    yield* Effect.forEach(due, (d) => attempt(d, "due"), { concurrency: Math.max(1, o.concurrency), discard: true })
     return due.length
   }).pipe(Effect.withSpan("Webhooks.deliverDue"))
 

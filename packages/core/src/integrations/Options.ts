@@ -21,6 +21,11 @@ export interface WebhookOptions extends TargetOptions {
   readonly maxDelayMs: number
   /** Deliveries attempted per tenant per round of the job (default 50). */
   readonly batchSize: number
+  /**
+   * Deliveries of one round sent at once (default 8). Order holds: an
+   * ordered endpoint has at most one delivery due at a time.
+   */
+  readonly concurrency: number
   /** How long the previous secret still signs after a rotation, ms (default 24 h). */
   readonly secretOverlapMs: number
   /** Idle poll interval of the delivery job, ms (default 1 000). */
@@ -37,6 +42,7 @@ export const defaultWebhookOptions: WebhookOptions = {
   baseDelayMs: 60_000,
   maxDelayMs: Duration.toMillis(Duration.hours(12)),
   batchSize: 50,
+  concurrency: 8,
   secretOverlapMs: Duration.toMillis(Duration.hours(24)),
   pollIntervalMs: 1_000,
   retentionMs: Duration.toMillis(Duration.days(30))
