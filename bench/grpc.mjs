@@ -1,21 +1,17 @@
 #!/usr/bin/env node
 /**
  * gRPC `ValidateStudentCourse` (issue 21 §3) beside the same call over `/rpc`
- * (the SDK's RPC client), against one `signet serve` (SQLite) in one run,
+ * (the SDK's RPC client) and over the Connect protocol on the main port
+ * (JSON, `fetch`), against one `signet serve` (SQLite) in one run,
  * alternating rounds, 16 calls in flight each. Written to docs/benchmarks.md.
  *
  *   node bench/grpc.mjs [--seconds 10]
  */
-import { spawn, spawnSync } from "node:child_process"
-import * as Fs from "node:fs"
-import * as Net from "node:net"
-import * as Os from "node:os"
 import * as Path from "node:path"
-import { fileURLToPath, pathToFileURL } from "node:url"
+import { pathToFileURL } from "node:url"
 import { writeSection } from "./report.mjs"
+import { freePort, median, root, startSignet } from "./server.mjs"
 
-const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
-const bin = Path.join(root, "packages/cli/bin/signet.js")
 const serverDir = Path.join(root, "packages/server")
 const { createRequire } = await import("node:module")
 const req = createRequire(Path.join(serverDir, "package.json"))
@@ -26,43 +22,9 @@ const { Effect, Scope, Exit } = await import("effect")
 
 const secondsAt = process.argv.indexOf("--seconds")
 const seconds = secondsAt < 0 ? 10 : Number(process.argv[secondsAt + 1])
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = Net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address()
-      s.close(() => resolve(port))
-    })
-  })
 const grpcPort = await freePort()
-const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-bench-grpc-"))
-const env = {
-  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SIGNET_") && k !== "DATABASE_URL")),
-  SIGNET_RATE_API_USER: "off",
-  SIGNET_RATE_API_KEY: "off",
-  SIGNET_LOG_LEVEL: "none",
-  SIGNET_GRPC_PORT: String(grpcPort)
-}
-spawnSync(process.execPath, [bin, "init"], { cwd: dir, env, stdio: "ignore" })
-const config = JSON.parse(Fs.readFileSync(Path.join(dir, "signet.json"), "utf8"))
-const server = spawn(process.execPath, [bin, "serve", "--port", "0"], {
-  cwd: dir,
-  env,
-  stdio: ["ignore", "pipe", "inherit"]
-})
-const url = await new Promise((resolve) => {
-  let out = ""
-  server.stdout.on("data", (b) => {
-    out += b
-    const m = /"url":"([^"]+)"/.exec(out)
-    if (m) resolve(m[1])
-  })
-})
-const op = { authorization: `Bearer ${config.SIGNET_BOOTSTRAP_TOKEN}`, "content-type": "application/json" }
-const post = async (path, body) => {
-  const r = await fetch(url + path, { method: "POST", headers: op, body: JSON.stringify(body) })
-  return r.json()
-}
-const put = (path, body) => fetch(url + path, { method: "PUT", headers: op, body: JSON.stringify(body) })
+const signet = await startSignet("grpc", { SIGNET_GRPC_PORT: String(grpcPort) })
+const { url, post, put } = signet
 const T = "/api/v1/tenants/bench"
 await post("/api/v1/tenants", { slug: "bench", name: "Bench" })
 const school = await post(`${T}/schools`, { name: "Hugo" })
@@ -113,6 +75,20 @@ const rpc = await Effect.runPromise(
 )
 const viaRpc = () => Effect.runPromise(rpc.ValidateStudentCourse(request)).then((r) => r.is_allowed)
 
+// The Connect protocol on the main port: plain JSON over HTTP/1.1 (what curl or any Connect client sends).
+const connectUrl = `${url}/academics.api.v1.AcademicsQueryService/ValidateStudentCourse`
+const connectHeaders = {
+  authorization: `Bearer ${key}`,
+  "x-signet-tenant": "bench",
+  "content-type": "application/json",
+  "connect-protocol-version": "1"
+}
+const connectBody = JSON.stringify({ studentId: request.student_id, courseId: request.course_id })
+const viaConnect = () =>
+  fetch(connectUrl, { method: "POST", headers: connectHeaders, body: connectBody })
+    .then((r) => r.json())
+    .then((r) => r.isAllowed)
+
 const round = async (call, ms) => {
   let n = 0
   const until = performance.now() + ms
@@ -127,19 +103,21 @@ const round = async (call, ms) => {
 }
 await round(viaGrpc, 1000)
 await round(viaRpc, 1000)
+await round(viaConnect, 1000)
 const g = []
 const r = []
+const c = []
 for (let i = 0; i < 4; i++) {
-  g.push(await round(viaGrpc, (seconds * 1000) / 8))
-  r.push(await round(viaRpc, (seconds * 1000) / 8))
+  g.push(await round(viaGrpc, (seconds * 1000) / 12))
+  r.push(await round(viaRpc, (seconds * 1000) / 12))
+  c.push(await round(viaConnect, (seconds * 1000) / 12))
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const grpcRate = median(g)
 const rpcRate = median(r)
+const connectRate = median(c)
 grpcClient.close()
 await Effect.runPromise(Scope.close(scope, Exit.void))
-server.kill("SIGTERM")
-Fs.rmSync(dir, { recursive: true, force: true })
+signet.stop()
 
 const body = [
   `One \`signet serve\` (SQLite), an API key with \`academics:read\`, 16 calls in flight, ${seconds} s in`,
@@ -149,8 +127,9 @@ const body = [
   "|---|---|",
   `| gRPC (\`@grpc/grpc-js\` client, HTTP/2) | ${Math.round(grpcRate)} |`,
   `| \`/rpc\` (SDK RPC client, NDJSON over HTTP/1.1) | ${Math.round(rpcRate)} |`,
+  `| Connect on the main port (\`fetch\`, JSON over HTTP/1.1) | ${Math.round(connectRate)} |`,
   "",
-  `gRPC / \`/rpc\`: ${(grpcRate / rpcRate).toFixed(2)}×.`
+  `gRPC / \`/rpc\`: ${(grpcRate / rpcRate).toFixed(2)}×; Connect / \`/rpc\`: ${(connectRate / rpcRate).toFixed(2)}×.`
 ].join("\n")
 writeSection("gRPC beside /rpc (issue 21 §3)", body)
 console.log(body)
