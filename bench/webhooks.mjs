@@ -114,7 +114,7 @@ if (bad > 0) throw new Error(`${bad} requests failed verification`)
 const body = [
   `One \`signet serve\` (SQLite, \`synchronous=FULL\`) and a \`node:http\` receiver on loopback that verifies`,
   "every request with `standardwebhooks` (HMAC-SHA256) and answers 204; one endpoint filtered on",
-  "`signet.user.created`; the delivery job at its defaults (50 deliveries per tenant per round).",
+  "`signet.user.created`; the delivery job at its defaults (50 due deliveries per tenant per round, 8 sent at once).",
   "",
   "| run | deliveries | per second |",
   "|---|---|---|",
