@@ -67,6 +67,10 @@ export const createSignetClient = (options: SignetClientOptions) => {
     actionTotpStart: session.actionTotpStart,
     /** Required actions (issue 18): confirms TOTP with a first code; what is left, a fresh token, recovery codes. */
     actionTotpConfirm: session.actionTotpConfirm,
+    /** Required actions (issue 18): registration options for a passkey meeting `configure_mfa`, with the action token. */
+    actionPasskeyOptions: session.actionPasskeyOptions,
+    /** Required actions (issue 18): registers that passkey; what is left and a fresh action token. */
+    actionPasskeyRegister: session.actionPasskeyRegister,
     /** Required actions (issue 18): exchanges the action token for this client's session once nothing is pending. */
     completeActions: session.completeActions,
     /** Ends the session (`POST …/auth/logout`) and forgets the tokens. */

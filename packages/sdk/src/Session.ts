@@ -289,14 +289,51 @@ const requiredActionSteps = (
   const actionTotpConfirm = async (actionToken: string, code: string) =>
     toPromise((await raw()).auth.actionTotpConfirm({ path, payload: { action_token: actionToken, code } }))
 
-  return { actionPassword, actionEmailVerification, actionTotpStart, actionTotpConfirm, completeActions }
+  /**
+   * Required actions (issue 18): registration options for a passkey that
+   * meets `configure_mfa`, with the action token; pass `options` to
+   * `navigator.credentials.create()` (or `@simplewebauthn/browser`).
+   * Rejects with `Unauthorized` (token, or `configure_mfa` not pending),
+   * `RateLimited` or `ValidationError` (20 passkeys already).
+   */
+  const actionPasskeyOptions = async (actionToken: string) =>
+    toPromise((await raw()).passkeyAuth.actionPasskeyOptions({ path, payload: { action_token: actionToken } }))
+  /**
+   * Required actions (issue 18): registers the passkey (the
+   * authenticator's answer to {@link actionPasskeyOptions}, JSON-encoded
+   * as WebAuthn's `PublicKeyCredential.toJSON()`); answers what is left and
+   * a fresh action token. Rejects with `ValidationError` (the answer does
+   * not verify), `Unauthorized` (token).
+   */
+  const actionPasskeyRegister = async (
+    actionToken: string,
+    credential: PayloadOf<"passkeyAuth", "actionPasskeyRegister">["credential"],
+    name?: string
+  ) =>
+    toPromise(
+      (await raw()).passkeyAuth.actionPasskeyRegister({
+        path,
+        payload: { action_token: actionToken, credential, ...(name === undefined ? {} : { name }) }
+      })
+    )
+
+  return {
+    actionPassword,
+    actionEmailVerification,
+    actionTotpStart,
+    actionTotpConfirm,
+    actionPasskeyOptions,
+    actionPasskeyRegister,
+    completeActions
+  }
 }
 
 /**
  * Thrown by a login whose account has required actions pending (issue 18):
  * no session exists yet. Complete `actions` with `actionToken` (10 minutes)
  * — `actionPassword` for `update_password`, `actionEmailVerification` for
- * `verify_email`, `actionTotpStart`/`actionTotpConfirm` for `configure_mfa` — then
+ * `verify_email`, `actionTotpStart`/`actionTotpConfirm` (or
+ * `actionPasskeyOptions`/`actionPasskeyRegister`) for `configure_mfa` — then
  * `completeActions(actionToken)`.
  */
 export class RequiredActionsPending extends Error {

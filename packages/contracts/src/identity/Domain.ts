@@ -540,6 +540,18 @@ export const PasskeyRegistration = strictStruct("PasskeyRegistration", {
   name: Schema.optional(PasskeyName)
 })
 
+/**
+ * Body of `POST …/auth/actions/passkey` (the required action
+ * `configure_mfa` met with a passkey, issue 18): the sign-in's action
+ * token, the authenticator's answer to `…/auth/actions/passkey/options`
+ * and a name for it.
+ */
+export const ActionPasskeyRegistration = strictStruct("ActionPasskeyRegistration", {
+  action_token: Schema.String.pipe(Schema.maxLength(4096)),
+  credential: WebAuthnCredential,
+  name: Schema.optional(PasskeyName)
+})
+
 /** Body of `PATCH …/me/passkeys/{id}`. */
 export const PasskeyRename = strictStruct("PasskeyRename", { name: PasskeyName })
 

@@ -19,6 +19,7 @@ import { Forbidden, RateLimited, Unauthorized, ValidationError } from "../kernel
 import { UserAuth } from "../kernel/Security.js"
 import { TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
 import {
+  ActionPasskeyRegistration,
   Passkey,
   PasskeyAssertion,
   PasskeyId,
@@ -33,14 +34,18 @@ import {
   UserId,
   UserNotFound
 } from "./Domain.js"
-import { SignInActionsRequired } from "./RequiredActions.js"
+import { ActionsProgress, CompleteActions, SignInActionsRequired } from "./RequiredActions.js"
 import { TenantSsoRequired } from "./SignInErrors.js"
 
 const slug = HttpApiSchema.param("slug", Schema.String)
 const userId = HttpApiSchema.param("id", UserId)
 const passkeyId = HttpApiSchema.param("passkey", PasskeyId)
 
-/** `passkeyAuth` group: unauthenticated passkey sign-in (passwordless or the login's second step). */
+/**
+ * `passkeyAuth` group: unauthenticated passkey sign-in (passwordless or the
+ * login's second step), and registering a passkey as the required action
+ * `configure_mfa` with the sign-in's action token.
+ */
 export class PasskeyAuthApi extends HttpApiGroup.make("passkeyAuth")
   .add(
     HttpApiEndpoint.post("signInOptions")`/api/v1/tenants/${slug}/auth/passkey/options`
@@ -70,6 +75,41 @@ export class PasskeyAuthApi extends HttpApiGroup.make("passkeyAuth")
       .annotate(
         OpenApi.Description,
         "Every refusal — unknown, removed or foreign credential, used or expired challenge, wrong origin or RP ID, bad signature, cloned authenticator — is the same 401. Attempts count in the user's MFA budget (`SIGNET_RATE_MFA`)."
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("actionPasskeyOptions")`/api/v1/tenants/${slug}/auth/actions/passkey/options`
+      .setPayload(CompleteActions)
+      .addSuccess(PasskeyOptions)
+      .addError(Unauthorized)
+      .addError(ValidationError)
+      .addError(RateLimited)
+      .addError(TenantNotFound)
+      .addError(TenantSuspended)
+      .annotate(
+        OpenApi.Summary,
+        "Required action `configure_mfa`: registration options for a passkey, with the sign-in's action token"
+      )
+      .annotate(
+        OpenApi.Description,
+        "Issue 18 required actions. Only while `configure_mfa` is pending (else 401); counts in the account's login limit (`SIGNET_RATE_LOGIN_ACCOUNT`). Attestation `none`; at most 20 passkeys per user."
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("actionPasskeyRegister")`/api/v1/tenants/${slug}/auth/actions/passkey`
+      .setPayload(ActionPasskeyRegistration)
+      .addSuccess(ActionsProgress)
+      .addError(Unauthorized)
+      .addError(ValidationError)
+      .addError(TenantNotFound)
+      .addError(TenantSuspended)
+      .annotate(
+        OpenApi.Summary,
+        "Required action `configure_mfa`: register the passkey; what is left and a fresh action token"
+      )
+      .annotate(
+        OpenApi.Description,
+        "An answer that does not verify, or answers no registration challenge of this user: 400 `ValidationError`, nothing stored. The renewed action token counts the passkey as a verified second factor."
       )
   )
   .annotate(OpenApi.Title, "Passkey sign-in") {}

@@ -15,6 +15,7 @@ import { Authenticated } from "../kernel/Security.js"
 import { TenantNotFound, TenantSuspended } from "../tenancy/Domain.js"
 import {
   AccessClaims,
+  ActionPasskeyRegistration,
   InvalidCredentials,
   LoginRequest,
   LoginResult,
@@ -22,6 +23,7 @@ import {
   Passkey,
   PasskeyId,
   PasskeyNotFound,
+  PasskeyOptions,
   SsoRequired,
   TokenPair,
   TotpEnrollment,
@@ -170,6 +172,16 @@ export class AuthService extends RpcGroup.make(
     payload: { tenant: Schema.String, request: ActionTotpConfirm },
     success: ActionTotpConfirmed,
     error: Schema.Union(Unauthorized, ValidationError, RateLimited, TenantNotFound, TenantSuspended)
+  }),
+  Rpc.make("ActionPasskeyOptions", {
+    payload: { tenant: Schema.String, action_token: Schema.String },
+    success: PasskeyOptions,
+    error: Schema.Union(Unauthorized, ValidationError, RateLimited, TenantNotFound, TenantSuspended)
+  }),
+  Rpc.make("ActionPasskeyRegister", {
+    payload: { tenant: Schema.String, request: ActionPasskeyRegistration },
+    success: ActionsProgress,
+    error: Schema.Union(Unauthorized, ValidationError, TenantNotFound, TenantSuspended)
   }),
   Rpc.make("CompleteActions", {
     payload: { tenant: Schema.String, action_token: Schema.String },

@@ -17,6 +17,8 @@
  *   refused); backup flags are stored and kept current.
  *
  * Composed from its seams: `passkeys/Registration.ts` (registration),
+ * `passkeys/ActionRegistration.ts` (registration as the required action
+ * `configure_mfa`, with the sign-in's action token),
  * `passkeys/Management.ts` (list, rename, remove), `passkeys/SignIn.ts`
  * (sign-in) and `passkeys/StepUp.ts` (step-up), sharing
  * `passkeys/Kit.ts`, over the repositories `repo/Passkeys.ts`,
@@ -25,6 +27,7 @@
  * @module
  */
 import { Effect } from "effect"
+import { makeActionRegistration } from "./passkeys/ActionRegistration.js"
 import { makeKit } from "./passkeys/Kit.js"
 import { makeManagement } from "./passkeys/Management.js"
 import { makeRegistration } from "./passkeys/Registration.js"
@@ -48,7 +51,16 @@ export {
 export class Passkeys extends Effect.Service<Passkeys>()("Signet/Passkeys", {
   effect: Effect.gen(function* () {
     const kit = yield* makeKit
-    return { ...makeRegistration(kit), ...makeManagement(kit), ...makeSignIn(kit), ...makeStepUp(kit) } as const
+    const registration = makeRegistration(kit)
+    const { registrationOptions, register } = registration
+    return {
+      registrationOptions,
+      register,
+      ...makeActionRegistration(kit, registration),
+      ...makeManagement(kit),
+      ...makeSignIn(kit),
+      ...makeStepUp(kit)
+    } as const
   }),
   dependencies: [PasskeysRepo.Default, MfaRepo.Default, UsersRepo.Default, SessionsRepo.Default, StepUp.Default]
 }) {}

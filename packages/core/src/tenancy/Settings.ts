@@ -102,13 +102,13 @@ export const SETTINGS: ReadonlyMap<string, SettingDefinition> = new Map(
       "auth.mfa_required_for_admins",
       Schema.Boolean,
       false,
-      "Require TOTP MFA for administrators (users of type admin or dev, or holding the admin role)"
+      "Require MFA for administrators (users of type admin or dev, or holding the admin role): without TOTP or a passkey their token reaches only enrolment; a passkey holder is asked the passkey at every password sign-in"
     ),
     define(
       "auth.mfa_required_user_types",
       Schema.Array(Schema.Literal("student", "teacher", "admin", "dev")).pipe(Schema.maxItems(4)),
       [],
-      "User types that must have a second factor (TOTP or passkey): without one, sign-in asks `configure_mfa` first (issue 18 required actions)"
+      "User types that must have a second factor (TOTP or passkey): without one, sign-in asks `configure_mfa` first (issue 18 required actions); with a passkey only, every password sign-in asks it as the second step"
     ),
     define(
       "auth.require_verified_email",

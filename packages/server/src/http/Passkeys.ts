@@ -24,6 +24,18 @@ export const PasskeyAuthHttp = (config: ServerConfig) =>
           Passkeys.use((p) => p.signIn(path.slug, payload.credential, payload.mfa_token, client))
         )
       )
+      .handle("actionPasskeyOptions", ({ path, payload }) =>
+        Effect.flatMap(clientInfo(config), (client) =>
+          Passkeys.use((p) => p.actionPasskeyOptions(path.slug, payload.action_token, client))
+        )
+      )
+      .handle("actionPasskeyRegister", ({ path, payload }) =>
+        Effect.flatMap(clientInfo(config), (client) =>
+          Passkeys.use((p) =>
+            p.actionPasskeyRegister(path.slug, payload.action_token, payload.credential, payload.name, client)
+          )
+        )
+      )
   )
 
 /** Handlers for the caller's passkeys, passkey step-up, and a user's passkeys (`users:read` / `users:write`). */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Account, Auth, AuthService, IdentityCommand, IdentityQuery, Mfa, policyUse, UserAdmin } from "@signet/core"
+import { Account, Auth, AuthService, IdentityCommand, IdentityQuery, Mfa, Passkeys, policyUse, UserAdmin } from "@signet/core"
 import { Effect, Layer } from "effect"
 import { asPrincipal, rpcClientInfo } from "../Auth.js"
 import type { ServerConfig } from "../Config.js"
@@ -53,6 +53,18 @@ export const AuthServiceRpc = (config: ServerConfig) =>
       Mfa.use((m) => m.actionTotpStart(tenant, action_token, rpcClientInfo(config, headers))),
     ActionTotpConfirm: ({ request, tenant }, { headers }) =>
       Mfa.use((m) => m.actionTotpConfirm(tenant, request.action_token, request.code, rpcClientInfo(config, headers))),
+    ActionPasskeyOptions: ({ action_token, tenant }, { headers }) =>
+      Passkeys.use((p) => p.actionPasskeyOptions(tenant, action_token, rpcClientInfo(config, headers))),
+    ActionPasskeyRegister: ({ request, tenant }, { headers }) =>
+      Passkeys.use((p) =>
+        p.actionPasskeyRegister(
+          tenant,
+          request.action_token,
+          request.credential,
+          request.name,
+          rpcClientInfo(config, headers)
+        )
+      ),
     CompleteActions: ({ action_token, tenant }, { headers }) =>
       Auth.use((a) => a.completeActions(tenant, action_token, rpcClientInfo(config, headers)))
   })

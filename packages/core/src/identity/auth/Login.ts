@@ -130,7 +130,7 @@ export const makeLogin = (kit: Kit) => {
           if (yield* inTx(ssoOnly.tenantWide(user.id))) return yield* TenantSsoRequired.instance
           // Success. Transparently upgrade hashes made with older parameters.
           const rehash = needsRehash(user.password_hash)
-          if (user.mfa_enabled) {
+          if (yield* kit.secondStepDue(tenant, user)) {
             const challenge = yield* keys.sign("mfa", {
               sub: user.id,
               tid: tenant.id,

@@ -69,9 +69,16 @@ export const makeRegistration = (kit: Kit) => {
     userId: string,
     sessionId: string | null,
     password: Redacted.Redacted<string> | undefined
-  ) =>
+  ) => Effect.zipRight(reauthenticate(kit, userId, sessionId, password), optionsFor(userId))
+
+  /**
+   * The registration options of {@link registrationOptions} once the caller
+   * has proven who they are (there: the password or a recent MFA; for a
+   * required action: the action token, `ActionRegistration.ts`).
+   * @errors ValidationError (20 passkeys already)
+   */
+  const optionsFor = (userId: string) =>
     Effect.gen(function* () {
-      yield* reauthenticate(kit, userId, sessionId, password)
       const tenant = yield* CurrentTenant
       const rp = yield* kit.relyingParty(tenant.id)
       const lib = yield* webauthn
@@ -173,5 +180,5 @@ export const makeRegistration = (kit: Kit) => {
       })
     )
 
-  return { registrationOptions, register } as const
+  return { registrationOptions, optionsFor, register } as const
 }

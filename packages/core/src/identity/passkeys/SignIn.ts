@@ -184,7 +184,8 @@ export const makeSignIn = (kit: Kit) => {
             if (Option.isNone(found)) return { ok: false as const, reason: "unknown_user" }
             const row = found.value
             if (row.status !== "active") return { ok: false as const, reason: `account_${row.status}` }
-            if (token !== null && !row.mfa_enabled) return { ok: false as const, reason: "mfa_off" }
+            // As the login's second step the passkey needs no TOTP beside it: the login asks a
+            // passkey holder for it when the tenant requires MFA of them (`Kit.secondStepDue`).
             if (!(yield* kit.verifyAssertion(stored, challenge.value, credential, token === null))) {
               return { ok: false as const, reason: "assertion" }
             }
