@@ -365,35 +365,37 @@ for (const dialect of testDialects()) {
       })
     )
 
-    it.effect("an administrator with a passkey is not asked to enrol MFA when the tenant requires it, but asked the passkey", () =>
-      Effect.gen(function* () {
-        const tenant = yield* onboardWithAdmin("pk-required")
-        yield* Tenancy.use((x) => x.putSetting(tenant.slug, "auth.mfa_required_for_admins", true)).pipe(
-          Effect.provide(testActor)
-        )
-        const login = () =>
-          Auth.use((a) =>
-            a.login(
-              tenant.slug,
-              { login: `head@${tenant.slug}.example.edu`, password: Redacted.make(ADMIN_PASSWORD) },
-              {}
-            )
+    it.effect(
+      "an administrator with a passkey is not asked to enrol MFA when the tenant requires it, but asked the passkey",
+      () =>
+        Effect.gen(function* () {
+          const tenant = yield* onboardWithAdmin("pk-required")
+          yield* Tenancy.use((x) => x.putSetting(tenant.slug, "auth.mfa_required_for_admins", true)).pipe(
+            Effect.provide(testActor)
           )
-        const claimsOf = (l: Effect.Effect.Success<ReturnType<typeof login>>) =>
-          l.status === "authenticated" ? Auth.use((a) => a.validateToken(l.tokens.access_token)) : Effect.die("mfa")
-        const before = yield* Effect.flatMap(login(), claimsOf)
-        expect(before.mfa_enroll).toBe(true)
-        const auth = new SoftwareAuthenticator()
-        yield* registerPasskey(tenant, yield* adminSession(tenant), auth)
-        // The passkey is now the second step of every password sign-in, and its session is not restricted.
-        const second = yield* login()
-        if (second.status !== "mfa_required") throw new Error(`expected mfa_required, got ${second.status}`)
-        const pair = yield* Effect.flatMap(assertion(tenant, auth, {}, second.mfa_token), (c) =>
-          signIn(tenant, c, second.mfa_token)
-        )
-        const after = yield* Auth.use((a) => a.validateToken(pair.access_token))
-        expect(after.mfa_enroll).toBeUndefined()
-      })
+          const login = () =>
+            Auth.use((a) =>
+              a.login(
+                tenant.slug,
+                { login: `head@${tenant.slug}.example.edu`, password: Redacted.make(ADMIN_PASSWORD) },
+                {}
+              )
+            )
+          const claimsOf = (l: Effect.Effect.Success<ReturnType<typeof login>>) =>
+            l.status === "authenticated" ? Auth.use((a) => a.validateToken(l.tokens.access_token)) : Effect.die("mfa")
+          const before = yield* Effect.flatMap(login(), claimsOf)
+          expect(before.mfa_enroll).toBe(true)
+          const auth = new SoftwareAuthenticator()
+          yield* registerPasskey(tenant, yield* adminSession(tenant), auth)
+          // The passkey is now the second step of every password sign-in, and its session is not restricted.
+          const second = yield* login()
+          if (second.status !== "mfa_required") throw new Error(`expected mfa_required, got ${second.status}`)
+          const pair = yield* Effect.flatMap(assertion(tenant, auth, {}, second.mfa_token), (c) =>
+            signIn(tenant, c, second.mfa_token)
+          )
+          const after = yield* Auth.use((a) => a.validateToken(pair.access_token))
+          expect(after.mfa_enroll).toBeUndefined()
+        })
     )
 
     it.effect("an administrator's MFA reset removes the user's passkeys too", () =>

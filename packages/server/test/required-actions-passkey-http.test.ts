@@ -9,7 +9,7 @@ import { UserId, WebAuthnCredential } from "@signet/contracts/identity/Domain"
 import { SoftwareAuthenticator, testDialects } from "@signet/core/testing"
 import { makeRpcClient } from "@signet/sdk"
 import { call, expectProblem, onboardTenant, TEST_PASSWORD, TestServer, testServer } from "@signet/server/testing"
-import { Effect, Schema } from "effect"
+import { Effect, Redacted, Schema } from "effect"
 
 /** A student of `slug` with `configure_mfa` pending; answers their id and the login's action token. */
 const pendingStudent = (slug: string, email: string) =>
@@ -98,6 +98,12 @@ for (const dialect of testDialects()) {
           expect((yield* rpc.ListUserPasskeys({ user_id: UserId.make(id) })).length).toBe(1)
           const pair = yield* rpc.CompleteActions({ tenant: slug, action_token: done.action_token })
           expect(pair.user.id).toBe(id)
+          // The admin-set configure_mfa now makes the passkey the second step of a password sign-in.
+          const again = yield* rpc.Login({
+            tenant: slug,
+            request: { login: "rpc@rapkh.example.edu", password: Redacted.make(TEST_PASSWORD) }
+          })
+          expect(again.status).toBe("mfa_required")
         }).pipe(Effect.scoped)
       )
     }

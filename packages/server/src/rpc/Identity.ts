@@ -5,7 +5,17 @@
  *
  * @module
  */
-import { Account, Auth, AuthService, IdentityCommand, IdentityQuery, Mfa, Passkeys, policyUse, UserAdmin } from "@signet/core"
+import {
+  Account,
+  Auth,
+  AuthService,
+  IdentityCommand,
+  IdentityQuery,
+  Mfa,
+  Passkeys,
+  policyUse,
+  UserAdmin
+} from "@signet/core"
 import { Effect, Layer } from "effect"
 import { asPrincipal, rpcClientInfo } from "../Auth.js"
 import type { ServerConfig } from "../Config.js"

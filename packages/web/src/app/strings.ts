@@ -38,7 +38,7 @@ export const common = {
       intro: "Your school asks you to do this before you sign in:",
       update_password: "Choose a new password.",
       verify_email: "Confirm your e-mail address.",
-      configure_mfa: "Set up two-step verification with an authenticator app.",
+      configure_mfa: "Set up two-step verification with an authenticator app or a passkey.",
       newPassword: "New password",
       save: "Save and continue",
       same: "Choose a password different from your current one.",
@@ -53,6 +53,9 @@ export const common = {
       notVerified: "Your e-mail address is not confirmed yet. Open the link we sent you, then press Continue.",
       totpTitle: "Two-step verification",
       totpStart: "Set up an authenticator app",
+      passkeyStart: "Use a passkey instead (this device's fingerprint, face or PIN)",
+      passkeyCancelled: "No passkey was created. Try again, or set up an authenticator app.",
+      passkeyBad: "This passkey could not be registered. Try again, or set up an authenticator app.",
       totpScan: "Scan this QR code with your authenticator app, or type the key, then enter the 6-digit code it shows.",
       totpKey: "Key",
       qrAlt: "QR code for your authenticator app",
@@ -193,7 +196,8 @@ export const common = {
       intro: "Votre établissement vous demande ceci avant la connexion :",
       update_password: "Choisissez un nouveau mot de passe.",
       verify_email: "Confirmez votre adresse e-mail.",
-      configure_mfa: "Activez la vérification en deux étapes avec une application d'authentification.",
+      configure_mfa:
+        "Activez la vérification en deux étapes avec une application d'authentification ou une clé d'accès.",
       newPassword: "Nouveau mot de passe",
       save: "Enregistrer et continuer",
       same: "Choisissez un mot de passe différent de l'actuel.",
@@ -209,6 +213,11 @@ export const common = {
         "Votre adresse e-mail n'est pas encore confirmée. Ouvrez le lien que nous vous avons envoyé, puis appuyez sur Continuer.",
       totpTitle: "Vérification en deux étapes",
       totpStart: "Configurer une application d'authentification",
+      passkeyStart: "Utiliser plutôt une clé d'accès (empreinte, visage ou code PIN de cet appareil)",
+      passkeyCancelled:
+        "Aucune clé d'accès n'a été créée. Réessayez, ou configurez une application d'authentification.",
+      passkeyBad:
+        "Cette clé d'accès n'a pas pu être enregistrée. Réessayez, ou configurez une application d'authentification.",
       totpScan:
         "Scannez ce QR code avec votre application d'authentification, ou saisissez la clé, puis entrez le code à 6 chiffres qu'elle affiche.",
       totpKey: "Clé",

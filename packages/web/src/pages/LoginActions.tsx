@@ -10,7 +10,9 @@
  *   then Continue once the link was opened (in any tab or device);
  * - `configure_mfa`: TOTP enrolment (`…/auth/actions/totp`: QR image drawn
  *   here and the key; `…/totp/confirm` with a first code), then the recovery
- *   codes, shown once.
+ *   codes, shown once — or, where the browser has WebAuthn, a passkey
+ *   (`…/auth/actions/passkey/options`, the browser's ceremony through
+ *   `@simplewebauthn/browser`, `…/auth/actions/passkey`).
  *
  * Once nothing is pending, `…/web/actions/complete` exchanges the token for
  * the browser session.
@@ -19,10 +21,12 @@
  */
 import { AccountsApi } from "@signet/contracts/accounts/Api"
 import { AuthApi } from "@signet/contracts/identity/Api"
+import { PasskeyAuthApi } from "@signet/contracts/identity/PasskeysApi"
 import type { WebTokens } from "@signet/contracts/identity/WebApi"
+import { browserSupportsWebAuthn, startRegistration } from "@simplewebauthn/browser"
 import { Redacted } from "effect"
 import { useState } from "preact/hooks"
-import { type ApiError, call, runWeb } from "../app/api.js"
+import { ApiError, call, runWeb } from "../app/api.js"
 import { useT } from "../app/i18n.js"
 import { QrImage } from "./account/Mfa.js"
 
@@ -171,7 +175,10 @@ const VerifyEmailStep = ({ slug, token, onProgress }: { slug: string; token: str
   )
 }
 
-/** `configure_mfa`: an authenticator app (QR image and key, a first code), then the recovery codes. */
+/**
+ * `configure_mfa`: an authenticator app (QR image and key, a first code),
+ * then the recovery codes; or a passkey where the browser has WebAuthn.
+ */
 const TotpStep = ({ slug, token, onProgress }: { slug: string; token: string; onProgress: Progress }) => {
   const { t, busy, run, alert } = useStep()
   const [totp, setTotp] = useState<Totp>({ _tag: "Idle" })
@@ -180,6 +187,35 @@ const TotpStep = ({ slug, token, onProgress }: { slug: string; token: string; on
       const r = await call(AuthApi, (c) => c.auth.actionTotpStart({ path: { slug }, payload: { action_token: token } }))
       setTotp({ _tag: "Scan", secret: r.secret, uri: r.otpauth_uri })
     })
+  /** A passkey instead: the options, the browser's ceremony, the registration; a cancel stores nothing. */
+  const passkey = () =>
+    run(
+      async () => {
+        const start = await call(PasskeyAuthApi, (c) =>
+          c.passkeyAuth.actionPasskeyOptions({ path: { slug }, payload: { action_token: token } })
+        )
+        let credential: unknown
+        try {
+          credential = await startRegistration({ optionsJSON: start.options as never })
+        } catch {
+          // The user cancelled, or the authenticator timed out or refused: nothing was stored.
+          throw new ApiError("Cancelled", "the passkey ceremony did not finish")
+        }
+        const r = await call(PasskeyAuthApi, (c) =>
+          c.passkeyAuth.actionPasskeyRegister({
+            path: { slug },
+            payload: { action_token: token, credential: credential as never }
+          })
+        )
+        await onProgress({ actions: r.actions, token: r.action_token })
+      },
+      (err) =>
+        err.tag === "Cancelled"
+          ? t("actions.passkeyCancelled")
+          : err.tag === "ValidationError"
+            ? t("actions.passkeyBad")
+            : undefined
+    )
   const confirm = (ev: Event) => {
     ev.preventDefault()
     const code = String(new FormData(ev.target as HTMLFormElement).get("code") ?? "").trim()
@@ -197,9 +233,16 @@ const TotpStep = ({ slug, token, onProgress }: { slug: string; token: string; on
     <section class="card stack" aria-labelledby="totp-h">
       <h2 id="totp-h">{t("actions.totpTitle")}</h2>
       {totp._tag === "Idle" && (
-        <button type="button" disabled={busy} onClick={start}>
-          {t("actions.totpStart")}
-        </button>
+        <>
+          <button type="button" disabled={busy} onClick={start}>
+            {t("actions.totpStart")}
+          </button>
+          {browserSupportsWebAuthn() && (
+            <button type="button" class="secondary" disabled={busy} onClick={passkey}>
+              {t("actions.passkeyStart")}
+            </button>
+          )}
+        </>
       )}
       {totp._tag === "Scan" && (
         <>

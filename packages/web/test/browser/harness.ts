@@ -124,6 +124,28 @@ export const openPage = (
 /** Runs an async step on a page as an Effect. */
 export const step = <A>(f: () => Promise<A>) => Effect.promise(f)
 
+/**
+ * Gives the page's browser context a virtual platform authenticator (DevTools
+ * protocol `WebAuthn` domain; user verification always succeeds). The page
+ * must be opened on `localhost`: WebAuthn refuses an IP address as RP ID.
+ */
+export const virtualAuthenticator = (t: TestPage) =>
+  step(async () => {
+    const cdp = await t.context.newCDPSession(t.page)
+    await cdp.send("WebAuthn.enable")
+    await cdp.send("WebAuthn.addVirtualAuthenticator", {
+      options: {
+        protocol: "ctap2",
+        transport: "internal",
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true
+      }
+    })
+    return cdp
+  })
+
 /** Signs in through the login page of `slug` (and waits to leave it). */
 export const signIn = (t: TestPage, slug: string, login: string, password: string = TEST_PASSWORD) =>
   step(async () => {

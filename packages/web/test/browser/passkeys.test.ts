@@ -20,26 +20,9 @@ import {
   schoolDay,
   signIn,
   step,
-  type TestPage
+  type TestPage,
+  virtualAuthenticator
 } from "./harness.js"
-
-/** Gives the page's browser context a virtual platform authenticator (user verification always succeeds). */
-const virtualAuthenticator = (t: TestPage) =>
-  step(async () => {
-    const cdp = await t.context.newCDPSession(t.page)
-    await cdp.send("WebAuthn.enable")
-    await cdp.send("WebAuthn.addVirtualAuthenticator", {
-      options: {
-        protocol: "ctap2",
-        transport: "internal",
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true
-      }
-    })
-    return cdp
-  })
 
 /** The account page's passkeys section (signed in already). */
 const passkeysSection = (t: TestPage, slug: string) =>

@@ -2,14 +2,24 @@
  * Issue 18: required actions at sign-in in a real browser — an
  * administrator requires a new password; the sign-in page asks for it
  * (phone, axe-clean), then the student lands signed in; and `configure_mfa`:
- * the page enrols an authenticator (TOTP, a real otplib code) before the session.
+ * the page enrols an authenticator (TOTP, a real otplib code) or a passkey
+ * (Chromium's virtual authenticator) before the session.
  */
 import { describe, expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
 import { call, TEST_PASSWORD, testServer } from "@signet/server/testing"
 import { Effect, Layer } from "effect"
 import { generate } from "otplib"
-import { axeViolations, BrowserLive, browserAvailable, openPage, schoolDay, screenshot, step } from "./harness.js"
+import {
+  axeViolations,
+  BrowserLive,
+  browserAvailable,
+  openPage,
+  schoolDay,
+  screenshot,
+  step,
+  virtualAuthenticator
+} from "./harness.js"
 
 describe.runIf(browserAvailable())("web app: required actions", () => {
   for (const dialect of testDialects()) {
@@ -81,6 +91,29 @@ describe.runIf(browserAvailable())("web app: required actions", () => {
             yield* step(() => t.page.waitForURL((u) => !u.pathname.endsWith("/login")))
             const user = yield* call("GET", `${day.T}/users/${day.s1.id}`, { auth: day.admin })
             expect(user.body.mfa_enabled).toBe(true)
+          })
+        )
+
+        it.scoped("configure_mfa: the sign-in page registers a passkey instead, then signs in", () =>
+          Effect.gen(function* () {
+            const day = yield* schoolDay("wra-pk")
+            const put = yield* call("PUT", `${day.T}/users/${day.s1.id}/required-actions`, {
+              auth: day.admin,
+              body: { actions: ["configure_mfa"] }
+            })
+            expect(put.status, put.text).toBe(200)
+            const t = yield* openPage("phone", undefined, "en-GB", "localhost")
+            yield* virtualAuthenticator(t)
+            yield* step(() => t.page.goto("/t/wra-pk/login"))
+            yield* step(() => t.page.getByLabel(/E-mail or username/).fill("s1@wra-pk.example.edu"))
+            yield* step(() => t.page.getByLabel(/^Password/).fill(TEST_PASSWORD))
+            yield* step(() => t.page.getByRole("button", { name: "Sign in", exact: true }).click())
+            yield* step(() => t.page.getByRole("heading", { name: "Two-step verification" }).waitFor())
+            yield* step(() => t.page.getByRole("button", { name: /Use a passkey instead/ }).click())
+            yield* step(() => t.page.waitForURL((u) => !u.pathname.endsWith("/login")))
+            const passkeys = yield* call("GET", `${day.T}/users/${day.s1.id}/passkeys`, { auth: day.admin })
+            expect(passkeys.body).toHaveLength(1)
+            expect(t.errors).toEqual([])
           })
         )
       }
