@@ -4,7 +4,8 @@
  * `/platform/login`, creates a plan with a fixed charge, a graduated usage
  * charge and a limit entitlement, sees it in the catalogue, publishes
  * version 2, and a plan code that is taken shows the server's refusal
- * beside the code field; when the 15-minute operator token runs out, the
+ * beside the code field; an amount with more decimals than its currency
+ * is refused beside its field before anything is sent; when the 15-minute operator token runs out, the
  * page says so and asks for a new sign-in. Phone size, axe-clean.
  * Chromium, SQLite and Postgres.
  */
@@ -148,6 +149,32 @@ describe.runIf(browserAvailable())("web app: platform plan catalogue", () => {
               expect(foreignRequests(t)).toEqual([])
               expect(t.errors).toEqual([])
             })
+        )
+
+        it.scoped("an amount with more decimals than the currency has is refused beside its field, nothing sent", () =>
+          Effect.gen(function* () {
+            yield* operatorWithMeter("ops@decimals.example.org", "wa_decimal_calls")
+            const t = yield* openPage("phone")
+            yield* operatorSignIn(t, "/platform/plans", "ops@decimals.example.org")
+            const form = t.page.locator("#new-plan")
+            yield* step(async () => {
+              await form.getByLabel("Code").fill("wa_yen")
+              await form.getByLabel("Name").fill("Yen")
+              await form.getByLabel("Currency").fill("JPY")
+              await form.getByLabel(/^Fixed charge/).fill("500.5")
+              await form.getByRole("button", { name: "Create plan" }).click()
+              await form.getByRole("alert").waitFor({ timeout: 30_000 })
+            })
+            const fixed = form.getByLabel(/^Fixed charge/)
+            const describedBy = (yield* step(() => fixed.getAttribute("aria-describedby"))) as string
+            expect(yield* step(() => t.page.locator(`#${describedBy}`).innerText())).toBe(
+              "This currency has at most 0 decimal places."
+            )
+            expect((yield* call("GET", "/api/v1/billing/plans/wa_yen")).status).toBe(404)
+            // One request to /api/v1/billing/plans: the catalogue's GET; no POST was sent.
+            expect(t.requests.filter((u) => u.endsWith("/api/v1/billing/plans")).length).toBe(1)
+            expect(yield* axeViolations(t)).toEqual([])
+          })
         )
 
         it.scoped("when the 15-minute operator token runs out, the page says so and asks to sign in again", () =>
