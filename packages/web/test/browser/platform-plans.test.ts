@@ -5,7 +5,8 @@
  * charge and a limit entitlement, sees it in the catalogue, publishes
  * version 2, and a plan code that is taken shows the server's refusal
  * beside the code field; an amount with more decimals than its currency
- * is refused beside its field before anything is sent; when the 15-minute operator token runs out, the
+ * is refused beside its field before anything is sent; a platform meter
+ * made in the page is listed and offered to usage charges; when the 15-minute operator token runs out, the
  * page says so and asks for a new sign-in. Phone size, axe-clean.
  * Chromium, SQLite and Postgres.
  */
@@ -173,6 +174,42 @@ describe.runIf(browserAvailable())("web app: platform plan catalogue", () => {
             expect((yield* call("GET", "/api/v1/billing/plans/wa_yen")).status).toBe(404)
             // One request to /api/v1/billing/plans: the catalogue's GET; no POST was sent.
             expect(t.requests.filter((u) => u.endsWith("/api/v1/billing/plans")).length).toBe(1)
+            expect(yield* axeViolations(t)).toEqual([])
+          })
+        )
+
+        it.scoped("an operator creates a platform meter; it is listed and offered to usage charges", () =>
+          Effect.gen(function* () {
+            yield* operatorWithMeter("ops@meters.example.org", "wa_first_calls")
+            const t = yield* openPage("phone")
+            yield* operatorSignIn(t, "/platform/plans", "ops@meters.example.org")
+            const form = t.page.locator("#new-meter")
+            yield* step(async () => {
+              await t.page.locator('tr[data-meter="wa_first_calls"]').waitFor({ timeout: 30_000 })
+              await form.getByLabel("Code").fill("wa_seats")
+              await form.getByLabel("Name").fill("Seats")
+              await form.getByLabel("Event type").fill("com.example.seat.used")
+              await form.getByLabel("Aggregation").selectOption("sum")
+              await form.getByLabel("Value path").fill("$.seats")
+              await form.getByRole("button", { name: "Create meter" }).click()
+              await t.page.getByText("Meter wa_seats created.").waitFor({ timeout: 30_000 })
+              await t.page.locator('tr[data-meter="wa_seats"]').waitFor({ timeout: 30_000 })
+              await t.page.locator("#new-plan").getByRole("button", { name: "Add a usage charge" }).click()
+            })
+            const options = yield* step(() =>
+              t.page
+                .locator("#new-plan")
+                .getByRole("group", { name: "Usage charge 1" })
+                .getByLabel("Meter")
+                .locator("option")
+                .allInnerTexts()
+            )
+            expect(options).toContain("wa_seats — Seats")
+            const stored = (yield* call("GET", "/api/v1/billing/meters")).body as Array<{
+              code: string
+              value_path: string
+            }>
+            expect(stored.find((m) => m.code === "wa_seats")?.value_path).toBe("$.seats")
             expect(yield* axeViolations(t)).toEqual([])
           })
         )

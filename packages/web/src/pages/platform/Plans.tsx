@@ -2,60 +2,22 @@
  * The plan catalogue (`/platform/plans`, issue 20 "Catalogue"; seed 002
  * "plans Free/Pro/Enterprise"): the latest version of every plan, a form
  * creating a plan (version 1), and the platform meters usage charges are
- * priced on (`GET /api/v1/billing/meters`). Platform operators only: the
+ * priced on, with a form creating one (`Meters.tsx`). Platform operators only: the
  * API refuses anyone else, in core.
  *
  * @module
  */
 import { BillingPlatformApi } from "@signet/contracts/billing/Api"
-import type { Meter } from "@signet/contracts/billing/Domain"
 import { useState } from "preact/hooks"
 import { useT } from "../../app/i18n.js"
 import { ErrorNote, Loading, useLoad } from "../../app/ui.js"
-import { Section, TableWrap } from "../admin/shared.js"
+import { Section } from "../admin/shared.js"
 import { emptyDraft } from "./draft.js"
 import { PlatformFrame } from "./index.js"
+import { MeterForm, MetersTable } from "./Meters.js"
 import { PlanForm } from "./PlanForm.js"
 import { PlansTable } from "./PlanView.js"
 import { platformCall } from "./session.js"
-
-/** The platform meters, or a note that there are none. */
-const MetersTable = ({ meters }: { meters: ReadonlyArray<Meter> }) => {
-  const t = useT("platform")
-  if (meters.length === 0) return <p class="muted">{t("meters.none")}</p>
-  return (
-    <TableWrap>
-      <table>
-        <caption>{t("meters.caption")}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t("meters.code")}</th>
-            <th scope="col">{t("meters.name")}</th>
-            <th scope="col">{t("meters.eventType")}</th>
-            <th scope="col">{t("meters.aggregation")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {meters.map((m) => (
-            <tr key={m.code} data-meter={m.code}>
-              <th scope="row">
-                <code>{m.code}</code>
-              </th>
-              <td>{m.name}</td>
-              <td>
-                <code>{m.event_type}</code>
-              </td>
-              <td>
-                {m.aggregation}
-                {m.value_path && <code> {m.value_path}</code>}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </TableWrap>
-  )
-}
 
 /** The platform meters, loaded once for the page. */
 export const usePlatformMeters = () =>
@@ -67,6 +29,7 @@ export const Plans = () => {
   const plans = useLoad(() => platformCall(BillingPlatformApi, (c) => c.billingPlatform.listPlans()), [])
   const meters = usePlatformMeters()
   const [created, setCreated] = useState<{ n: number; code?: string }>({ n: 0 })
+  const [meterCreated, setMeterCreated] = useState<string | undefined>(undefined)
   return (
     <PlatformFrame title={t("plans.title")}>
       <p class="muted">{t("plans.intro")}</p>
@@ -106,6 +69,14 @@ export const Plans = () => {
         ) : (
           <MetersTable meters={meters.data ?? []} />
         )}
+        <h3>{t("meters.create")}</h3>
+        {meterCreated && <output class="ok block">{t("meters.created", { code: meterCreated })}</output>}
+        <MeterForm
+          onCreated={(m) => {
+            setMeterCreated(m.code)
+            meters.reload()
+          }}
+        />
       </Section>
     </PlatformFrame>
   )

@@ -215,10 +215,13 @@ const bodyOf = (draft: PlanDraft, t: T, problems: Array<FieldProblem>) => {
   }
 }
 
-/** A schema failure as field problems, with the server's path notation (`charges[0].meter`). */
+/** A schema failure as field problems, with the server's path notation (`charges[0].meter`; `form` for the whole body). */
 export const problemsOf = (error: ParseResult.ParseError): Array<FieldProblem> =>
   ParseResult.ArrayFormatter.formatErrorSync(error).map((i) => ({
-    field: i.path.map((p, n) => (typeof p === "number" ? `[${p}]` : n === 0 ? String(p) : `.${String(p)}`)).join(""),
+    field:
+      i.path.length === 0
+        ? "form"
+        : i.path.map((p, n) => (typeof p === "number" ? `[${p}]` : n === 0 ? String(p) : `.${String(p)}`)).join(""),
     message: i.message
   }))
 
