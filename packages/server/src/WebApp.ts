@@ -2,8 +2,9 @@
  * Serves the web app (issue 17) built by `@signet/web` into its `dist/`, or
  * embedded in the single binary (assets `web/…` listed by `web.json`):
  *
- * - `/`, `/t/{slug}/…`: the app's `index.html` (`Cache-Control: no-cache`),
- *   the client-side router takes it from there;
+ * - `/`, `/t/{slug}/…`, `/platform/…` (the platform operators' pages): the
+ *   app's `index.html` (`Cache-Control: no-cache`), the client-side router
+ *   takes it from there;
  * - `/assets/…`: hashed, immutable files (`max-age` one year, `immutable`);
  * - `/sw.js`, `/manifest.webmanifest`, `/icon.svg`, `/icon-192.png`,
  *   `/icon-512.png`: the PWA's files (Chromium's installability wants PNG
@@ -148,12 +149,14 @@ const NO_BUILD = `<!doctype html><meta charset="utf-8"><title>Signet</title><p>T
 const PWA_FILES = ["/sw.js", "/manifest.webmanifest", "/icon.svg", "/icon-192.png", "/icon-512.png"] as const
 
 /** Paths the web app answers (for route labels): its own files and its client-side routes. */
-export const WEB_ROUTES = ["/", "/t/*", "/assets/*", ...PWA_FILES] as const
+export const WEB_ROUTES = ["/", "/t/*", "/platform", "/platform/*", "/assets/*", ...PWA_FILES] as const
 
 /** Whether a request path is one of the web app's (its responses get the web app's CSP). */
 export const isWebPath = (path: string): boolean =>
   path === "/" ||
   path.startsWith("/t/") ||
+  path === "/platform" ||
+  path.startsWith("/platform/") ||
   path.startsWith("/assets/") ||
   (PWA_FILES as ReadonlyArray<string>).includes(path)
 
@@ -176,6 +179,8 @@ export const webRoutes = (files: WebFiles | undefined) => {
   return Layer.mergeAll(
     HttpLayerRouter.add("GET", "/", page),
     HttpLayerRouter.add("GET", "/t/*", page),
+    HttpLayerRouter.add("GET", "/platform", page),
+    HttpLayerRouter.add("GET", "/platform/*", page),
     HttpLayerRouter.add("GET", "/assets/*", asset),
     ...PWA_FILES.map((path) => HttpLayerRouter.add("GET", path, asset))
   )

@@ -139,9 +139,15 @@ for (const dialect of testDialects()) {
         })
       )
 
-      it.effect("/ and /t/{slug}/… answer the app's page with the web app's CSP and no-cache", () =>
+      it.effect("/, /t/{slug}/… and /platform/… answer the app's page with the web app's CSP and no-cache", () =>
         Effect.gen(function* () {
-          for (const path of ["/", "/t/some-school/login", "/t/some-school/sign?c=x&k=y"]) {
+          for (const path of [
+            "/",
+            "/t/some-school/login",
+            "/t/some-school/sign?c=x&k=y",
+            "/platform/login",
+            "/platform/plans/pro"
+          ]) {
             const res = yield* call("GET", path, { auth: false })
             expect(res.status).toBe(200)
             expect(res.headers.get("content-type")).toMatch(/^text\/html/)

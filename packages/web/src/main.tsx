@@ -9,7 +9,8 @@
  * mails' links, `pages/Recovery.tsx`), `/t/{slug}/invite?token=…` (`pages/Invite.tsx`), `/t/{slug}` (home of
  * the user's type), `/t/{slug}/sign?c=…&k=…` (the QR codes' link),
  * `/t/{slug}/student/*`, `/t/{slug}/teacher/*`, `/t/{slug}/admin/*`,
- * `/t/{slug}/account/*`.
+ * `/t/{slug}/account/*`; the platform operators' area `/platform/*` (`pages/platform/`:
+ * `/platform/login`, `/platform/plans`, `/platform/plans/{code}`).
  *
  * @module
  */
@@ -36,6 +37,7 @@ const Forgot = lazy(() => import("./pages/Recovery.js").then((m) => m.Forgot))
 const Reset = lazy(() => import("./pages/Recovery.js").then((m) => m.Reset))
 const VerifyEmail = lazy(() => import("./pages/Recovery.js").then((m) => m.VerifyEmail))
 const Invite = lazy(() => import("./pages/Invite.js").then((m) => m.Invite))
+const Platform = lazy(() => import("./pages/platform/index.js").then((m) => m.PlatformArea))
 
 /** `/t/{slug}`: sends the user to the home of their type. */
 const Home = ({ slug }: { slug: string }) => (
@@ -84,6 +86,8 @@ const App = () => (
         <Route path="/t/:slug/account/*" component={Account} />
         <Route path="/t/:slug/account" component={Account} />
         <Route path="/t/:slug" component={Home} />
+        <Route path="/platform/*" component={Platform} />
+        <Route path="/platform" component={Platform} />
         <Route default component={NotFound} />
       </Router>
     </ErrorBoundary>

@@ -175,22 +175,37 @@ const withAuth = (client: HttpClient.HttpClient) =>
 
 const clients = new WeakMap<object, Promise<unknown>>()
 
+/**
+ * Makes the typed client of one group on this origin, each request passed
+ * through `transformClient` (which adds the bearer token). The tenant
+ * pages' clients add the user's token; the platform pages
+ * (`app/platform.ts`) make their own with the operator's.
+ */
+export const makeClient = <Groups extends HttpApiGroup.HttpApiGroup.Any>(
+  group: Groups,
+  transformClient: (client: HttpClient.HttpClient) => HttpClient.HttpClient
+): Promise<HttpApiClient.Client<Groups, never, never>> =>
+  runtime.runPromise(
+    HttpApiClient.make(HttpApi.make("signet").add(group as never), {
+      baseUrl: location.origin,
+      transformClient
+    }) as never
+  ) as Promise<HttpApiClient.Client<Groups, never, never>>
+
 /** The typed client of one group, made once per page. */
 const clientOf = <Groups extends HttpApiGroup.HttpApiGroup.Any>(
   group: Groups
 ): Promise<HttpApiClient.Client<Groups, never, never>> => {
   let made = clients.get(group) as Promise<HttpApiClient.Client<Groups, never, never>> | undefined
   if (!made) {
-    made = runtime.runPromise(
-      HttpApiClient.make(HttpApi.make("signet").add(group as never), {
-        baseUrl: location.origin,
-        transformClient: withAuth
-      }) as never
-    ) as Promise<HttpApiClient.Client<Groups, never, never>>
+    made = makeClient(group, withAuth)
     clients.set(group, made)
   }
   return made
 }
+
+/** Runs an effect of a client made by {@link makeClient}; rejects with {@link ApiError}. */
+export const runClient = <A, E>(effect: Effect.Effect<A, E>): Promise<A> => exec(effect)
 
 /**
  * Runs `f` with the typed client of `api` (an `HttpApi`, or one

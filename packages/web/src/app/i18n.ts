@@ -11,6 +11,7 @@ import i18next from "i18next"
 import { useEffect, useState } from "preact/hooks"
 import { account } from "../pages/account/i18n.js"
 import { admin } from "../pages/admin/i18n.js"
+import { platform } from "../pages/platform/i18n.js"
 import { student } from "../pages/student/i18n.js"
 import { teacher } from "../pages/teacher/i18n.js"
 import { common } from "./strings.js"
@@ -34,11 +35,25 @@ void i18next.init({
   lng: initial,
   fallbackLng: "en",
   defaultNS: "common",
-  ns: ["common", "student", "teacher", "admin", "account"],
+  ns: ["common", "student", "teacher", "admin", "account", "platform"],
   interpolation: { escapeValue: false },
   resources: {
-    en: { common: common.en, student: student.en, teacher: teacher.en, admin: admin.en, account: account.en },
-    fr: { common: common.fr, student: student.fr, teacher: teacher.fr, admin: admin.fr, account: account.fr }
+    en: {
+      common: common.en,
+      student: student.en,
+      teacher: teacher.en,
+      admin: admin.en,
+      account: account.en,
+      platform: platform.en
+    },
+    fr: {
+      common: common.fr,
+      student: student.fr,
+      teacher: teacher.fr,
+      admin: admin.fr,
+      account: account.fr,
+      platform: platform.fr
+    }
   },
   initAsync: false
 })
@@ -54,7 +69,7 @@ export const setLanguage = (lng: Language) => {
 }
 
 /** `t` of a namespace; re-renders the component when the language changes. */
-export const useT = (ns: "common" | "student" | "teacher" | "admin" | "account" = "common") => {
+export const useT = (ns: "common" | "student" | "teacher" | "admin" | "account" | "platform" = "common") => {
   const [, bump] = useState(0)
   useEffect(() => {
     const on = () => bump((n) => n + 1)
