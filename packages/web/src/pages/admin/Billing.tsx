@@ -15,13 +15,13 @@ import type { EntitlementStatus, Subscription } from "@signet/contracts/billing/
 import type { User } from "@signet/contracts/identity/Domain"
 import { type ApiError, call } from "../../app/api.js"
 import { formatDateTime, useT } from "../../app/i18n.js"
+import { formatMoney } from "../../app/money.js"
 import { ErrorNote, Frame, Loading, useLoad } from "../../app/ui.js"
 import { InvoicesSection } from "./BillingInvoices.js"
 import { Section, TableWrap } from "./shared.js"
 
-/** Minor units as an amount with its currency, in the page's language. */
-const money = (minor: number, currency: string, lang: string) =>
-  new Intl.NumberFormat(lang, { style: "currency", currency }).format(minor / 100)
+/** Minor units as an amount with its currency (its ISO 4217 decimals), in the page's language. */
+const money = formatMoney
 
 /** The subscription card, or the note that the school has none (nothing is limited). */
 const SubscriptionCard = ({ sub }: { sub: Subscription | null }) => {

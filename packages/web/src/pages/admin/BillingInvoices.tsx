@@ -16,12 +16,12 @@ import { BillingApi } from "@signet/contracts/billing/Api"
 import type { Invoice } from "@signet/contracts/billing/Domain"
 import { call } from "../../app/api.js"
 import { formatDateTime, language, useT } from "../../app/i18n.js"
+import { formatMoney } from "../../app/money.js"
 import { ErrorNote, Loading, useLoad } from "../../app/ui.js"
 import { ActionNotes, Section, TableWrap, useAction } from "./shared.js"
 
-/** Minor units as an amount with its currency, in the page's language. */
-const money = (minor: number, currency: string) =>
-  new Intl.NumberFormat(language(), { style: "currency", currency }).format(minor / 100)
+/** Minor units as an amount with its currency (its ISO 4217 decimals), in the page's language. */
+const money = (minor: number, currency: string) => formatMoney(minor, currency, language())
 
 /** Hands `pdf` to the browser as the download `{number}.pdf`. */
 const download = (pdf: Uint8Array, number: string) => {

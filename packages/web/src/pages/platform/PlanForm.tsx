@@ -14,9 +14,9 @@ import { Either } from "effect"
 import { useState } from "preact/hooks"
 import { ApiError } from "../../app/api.js"
 import { useT } from "../../app/i18n.js"
+import { exponentOf } from "../../app/money.js"
 import { type FieldProblem, type PlanDraft, toCreatePlan, toPlanVersion } from "./draft.js"
 import { FieldError, type FormCtx, invalidProps, ProblemList, TextField } from "./fields.js"
-import { exponentOf } from "./money.js"
 import { ChargeRows, EntitlementRows } from "./PlanRows.js"
 
 /** The server's refusal as field problems (`ValidationError` issues, `Conflict`'s field), else one form-wide problem. */

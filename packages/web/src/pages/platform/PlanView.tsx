@@ -9,8 +9,8 @@
  */
 import type { Plan, Price } from "@signet/contracts/billing/Domain"
 import { formatDateTime, language, useT } from "../../app/i18n.js"
+import { formatMoney } from "../../app/money.js"
 import { TableWrap } from "../admin/shared.js"
-import { formatMoney } from "./money.js"
 
 /** One usage price in words, amounts as money in `currency`. */
 export const PriceText = ({ price, currency }: { price: Price; currency: string }) => {

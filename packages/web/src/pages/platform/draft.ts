@@ -12,7 +12,7 @@
  */
 import { CreatePlan, type Plan, PlanVersionInput, type Price } from "@signet/contracts/billing/Domain"
 import { Either, ParseResult, Schema } from "effect"
-import { type MoneyProblem, toMajorText, toMinor } from "./money.js"
+import { type MoneyProblem, toMajorText, toMinor } from "../../app/money.js"
 
 /** A usage price model. */
 export type PriceModel = Price["_tag"]

@@ -1,5 +1,5 @@
 /**
- * Money on the platform pages (issue 20; ARCHITECTURE §2 "Money: integer
+ * Money in the web app (issue 20; ARCHITECTURE §2 "Money: integer
  * minor units + ISO 4217"): operators type amounts in major units
  * (`49.90` EUR, `500` JPY), the API stores integer minor units (4990, 500).
  * The number of decimals is the currency's ISO 4217 exponent
