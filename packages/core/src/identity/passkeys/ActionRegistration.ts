@@ -31,10 +31,10 @@
  */
 import type { WebAuthnCredential } from "@signet/contracts/identity/Domain"
 import type { ActionsProgress } from "@signet/contracts/identity/RequiredActions"
-import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import type { Tenant } from "@signet/contracts/tenancy/Domain"
 import { Effect } from "effect"
 import type { ClientInfo } from "../Auth.js"
+import { asClient } from "../auth/AsClient.js"
 import { enforceAccountLimit } from "../LoginLimits.js"
 import { normalize } from "../Users.js"
 import type { Kit } from "./Kit.js"
@@ -45,13 +45,7 @@ export const makeActionRegistration = (kit: Kit, registration: ReturnType<typeof
   const { auth, limiter, loginLimits } = kit
 
   /** Runs `self` as the token's user in `tenant`. */
-  const asUser =
-    (tenant: Tenant, userId: string, client: ClientInfo) =>
-    <A, E, R>(self: Effect.Effect<A, E, R>) =>
-      self.pipe(
-        Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }),
-        Effect.provideService(CurrentActor, { kind: "user", id: userId, ip: client.ip, userAgent: client.userAgent })
-      )
+  const asUser = (tenant: Tenant, userId: string, client: ClientInfo) => asClient(tenant, client, userId)
 
   /**
    * Registration options (`navigator.credentials.create()`) for the action

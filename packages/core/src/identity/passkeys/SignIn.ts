@@ -33,12 +33,12 @@
 import type { WebAuthnCredential } from "@signet/contracts/identity/Domain"
 import { SignInActionsRequired } from "@signet/contracts/identity/RequiredActions"
 import { TenantSsoRequired } from "@signet/contracts/identity/SignInErrors"
-import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Unauthorized } from "@signet/contracts/kernel/Errors"
 import type { Tenant } from "@signet/contracts/tenancy/Domain"
 import { Clock, DateTime, Effect, Option } from "effect"
 import { instant } from "../../kernel/Sql.js"
 import type { ClientInfo } from "../Auth.js"
+import { asClient } from "../auth/AsClient.js"
 import { enforceLoginLimits } from "../LoginLimits.js"
 import type { UserRow } from "../repo/Users.js"
 import type { Kit } from "./Kit.js"
@@ -86,15 +86,6 @@ const makeOpen = (kit: Kit) => (tenant: Tenant, row: UserRow, passkeyId: string,
 export const makeSignIn = (kit: Kit) => {
   const { passkeys, audit, keys, tenancy, limiter, loginLimits, inTx } = kit
   const open = makeOpen(kit)
-
-  /** Provides `tenant` and an actor for the (yet anonymous) client. */
-  const asClient =
-    (tenant: Tenant, client: ClientInfo, userId: string | null) =>
-    <A, E, R>(self: Effect.Effect<A, E, R>) =>
-      self.pipe(
-        Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }),
-        Effect.provideService(CurrentActor, { kind: "user", id: userId, ip: client.ip, userAgent: client.userAgent })
-      )
 
   /** The client address bucket of the login (before any WebAuthn work). */
   const limitAddress = (client: ClientInfo) =>
