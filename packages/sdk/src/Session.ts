@@ -26,6 +26,14 @@ export type Credentials =
        * `Unauthorized` (wrong, expired, used or burned code), `RateLimited`.
        */
       readonly emailCode?: (() => Promise<string>) | undefined
+      /**
+       * Without `totp` and `emailCode`: answers the MFA challenge with an SMS
+       * code (issue 18 SMS; `auth.mfa_sms_codes` on, the user's phone number
+       * verified): `POST …/auth/mfa/sms-code`, then this for the texted code,
+       * then `…/sms-code/verify`. Rejects with `MfaSmsCodesDisabled` (403),
+       * `Unauthorized`, `RateLimited`.
+       */
+      readonly smsCode?: (() => Promise<string>) | undefined
     }
   | {
       /**
@@ -129,7 +137,8 @@ export const makeSession = (options: SignetClientOptions) => {
     loginName: string,
     password: string,
     totp?: () => Promise<string>,
-    emailCode?: () => Promise<string>
+    emailCode?: () => Promise<string>,
+    smsCode?: () => Promise<string>
   ) => {
     const r = await raw()
     const result = await toPromise(
@@ -148,8 +157,18 @@ export const makeSession = (options: SignetClientOptions) => {
       await store(tokens)
       return tokens.user
     }
+    if (!totp && smsCode) {
+      const mfa_token = result.mfa_token
+      await toPromise(r.smsAuth.sendMfaSmsCode({ path: { slug }, payload: { mfa_token } }))
+      const code = await smsCode()
+      const tokens = await toPromise(r.smsAuth.verifyMfaSmsCode({ path: { slug }, payload: { mfa_token, code } }))
+      await store(tokens)
+      return tokens.user
+    }
     if (!totp)
-      throw new Error("this account has MFA: pass credentials.totp (or credentials.emailCode) to answer the challenge")
+      throw new Error(
+        "this account has MFA: pass credentials.totp (or credentials.emailCode / smsCode) to answer the challenge"
+      )
     const tokens = await toPromise(
       r.auth.mfa({ path: { slug }, payload: { mfa_token: result.mfa_token, code: await totp() } })
     )
@@ -170,7 +189,8 @@ export const makeSession = (options: SignetClientOptions) => {
   const ensureAuth = async () => {
     if (state.access === undefined && creds && "password" in creds)
       await once(async () => {
-        if (state.access === undefined) await login(creds.login, creds.password, creds.totp, creds.emailCode)
+        if (state.access === undefined)
+          await login(creds.login, creds.password, creds.totp, creds.emailCode, creds.smsCode)
       })
     else if (state.access === undefined && creds && "signInCode" in creds)
       await once(async () => {
