@@ -195,7 +195,7 @@ for (const dialect of testDialects()) {
 
     it("signet user phone clear removes a user's phone number, audited (issue 18 SMS)", async () => {
       await withSchool(dialect, "cli-phone", async ({ core, studentId, tenant }) => {
-        const asStudent = <A, E>(eff: Effect.Effect<A, E, Phones | CurrentTenant | CurrentActor>) =>
+        const asStudent = <A, E, R>(eff: Effect.Effect<A, E, R>) =>
           Effect.runPromise(
             eff.pipe(
               Effect.provideService(CurrentTenant, tenant),
