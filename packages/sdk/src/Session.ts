@@ -83,6 +83,27 @@ export interface SignetClientOptions {
 }
 
 /**
+ * Answers a login's MFA challenge `mfa_token` with a mailed (`emailCode`) or
+ * texted (`smsCode`) code: asks the server to send one, asks the caller for
+ * it, exchanges it for tokens. Rejects with the server's tagged error.
+ */
+const answerWithCode = async (
+  r: Raw,
+  slug: string,
+  mfa_token: string,
+  ask: { readonly emailCode: () => Promise<string> } | { readonly smsCode: () => Promise<string> }
+) => {
+  if ("emailCode" in ask) {
+    await toPromise(r.accounts.sendMfaEmailCode({ path: { slug }, payload: { mfa_token } }))
+    const code = await ask.emailCode()
+    return toPromise(r.accounts.verifyMfaEmailCode({ path: { slug }, payload: { mfa_token, code } }))
+  }
+  await toPromise(r.smsAuth.sendMfaSmsCode({ path: { slug }, payload: { mfa_token } }))
+  const code = await ask.smsCode()
+  return toPromise(r.smsAuth.verifyMfaSmsCode({ path: { slug }, payload: { mfa_token, code } }))
+}
+
+/**
  * The authenticated session of one client: `call(f)` runs a REST call `f`
  * with authentication (first login, refresh before expiry, one refresh and
  * retry on 401) and rejects with the server's tagged error; `callWith` first
@@ -149,19 +170,8 @@ export const makeSession = (options: SignetClientOptions) => {
       return result.tokens.user
     }
     if (result.status === "actions_required") throw RequiredActionsPending.of(result)
-    if (!totp && emailCode) {
-      const mfa_token = result.mfa_token
-      await toPromise(r.accounts.sendMfaEmailCode({ path: { slug }, payload: { mfa_token } }))
-      const code = await emailCode()
-      const tokens = await toPromise(r.accounts.verifyMfaEmailCode({ path: { slug }, payload: { mfa_token, code } }))
-      await store(tokens)
-      return tokens.user
-    }
-    if (!totp && smsCode) {
-      const mfa_token = result.mfa_token
-      await toPromise(r.smsAuth.sendMfaSmsCode({ path: { slug }, payload: { mfa_token } }))
-      const code = await smsCode()
-      const tokens = await toPromise(r.smsAuth.verifyMfaSmsCode({ path: { slug }, payload: { mfa_token, code } }))
+    if (!totp && (emailCode || smsCode)) {
+      const tokens = await answerWithCode(r, slug, result.mfa_token, emailCode ? { emailCode } : { smsCode: smsCode! })
       await store(tokens)
       return tokens.user
     }
