@@ -2,8 +2,8 @@
  * The CLI's administrative writes of issue 15 §4 and §6, run in process
  * (`run` from main.ts) against a throwaway database of each dialect, so the
  * Postgres path is covered without a process per command: `signet user
- * password`, `signet user mfa-reset`, `signet user require-action` and `signet
- * attendance mark`.
+ * password`, `signet user mfa-reset`, `signet user require-action`, `signet
+ * user phone clear` and `signet attendance mark`.
  */
 import * as Crypto from "node:crypto"
 import {
@@ -20,6 +20,7 @@ import {
   Db,
   Identity,
   Mfa,
+  Phones,
   systemActor,
   Tenancy,
   type TenantId
@@ -189,6 +190,36 @@ for (const dialect of testDialects()) {
         expect(await cli(["user", "require-action", "--tenant", "cli-ra", "--user", studentId, "--clear"])).toContain(
           "no required action"
         )
+      })
+    }, 120_000)
+
+    it("signet user phone clear removes a user's phone number, audited (issue 18 SMS)", async () => {
+      await withSchool(dialect, "cli-phone", async ({ core, studentId, tenant }) => {
+        const asStudent = <A, E, R>(eff: Effect.Effect<A, E, R>) =>
+          Effect.runPromise(
+            eff.pipe(
+              Effect.provideService(CurrentTenant, tenant),
+              Effect.provideService(CurrentActor, { kind: "user", id: studentId, userType: "student" }),
+              Effect.provide(core),
+              Effect.scoped
+            ) as Effect.Effect<A, E, never>
+          )
+        await asStudent(Phones.use((p) => p.setPhoneNumber({ phone_number: "+33612345099" })))
+        expect((await asStudent(Phones.use((p) => p.phoneStatus))).phone_number).toBe("+33612345099")
+        expect(await cli(["user", "phone", "clear", "--tenant", "cli-phone", studentId])).toContain(
+          "phone number cleared"
+        )
+        expect((await asStudent(Phones.use((p) => p.phoneStatus))).phone_number).toBeNull()
+        const audited = await Effect.runPromise(
+          Audit.use((a) => a.list({ action: "account.phone_number_cleared", targetId: studentId })).pipe(
+            Db.tenantTx,
+            Effect.provideService(CurrentTenant, tenant),
+            Effect.provideService(CurrentActor, systemActor),
+            Effect.provide(core),
+            Effect.scoped
+          )
+        )
+        expect(audited.items).toHaveLength(1)
       })
     }, 120_000)
 

@@ -12,6 +12,7 @@ import { AcademicsCommand, AcademicsQuery } from "./academics/Rpc.js"
 import { AccessApi } from "./access/Api.js"
 import { AccessCommand, AccessQuery } from "./access/Rpc.js"
 import { AccountsApi, AccountsSelfApi, InvitationsApi } from "./accounts/Api.js"
+import { PhonesAdminApi, PhonesSelfApi, SmsAuthApi } from "./accounts/PhonesApi.js"
 import { AccountsAuthService, AccountsCommand } from "./accounts/Rpc.js"
 import { ActivitiesApi } from "./activities/Api.js"
 import { CarbonApi, CarbonCommand, CarbonQuery } from "./activities/Carbon.js"
@@ -52,6 +53,8 @@ export * from "./access/Rpc.js"
 export * from "./accounts/Api.js"
 export * from "./accounts/Domain.js"
 export * from "./accounts/Invitations.js"
+export * from "./accounts/Phones.js"
+export * from "./accounts/PhonesApi.js"
 export * from "./accounts/Rpc.js"
 export * from "./activities/Api.js"
 export * from "./activities/Attachments.js"
@@ -114,6 +117,9 @@ export class SignetApi extends HttpApi.make("signet")
   .add(AccountsApi)
   .add(AccountsSelfApi)
   .add(InvitationsApi)
+  .add(SmsAuthApi)
+  .add(PhonesSelfApi)
+  .add(PhonesAdminApi)
   .add(WebSessionApi)
   .add(SessionApi)
   .add(UsersApi)

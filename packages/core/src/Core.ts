@@ -26,6 +26,7 @@ import { emailVerificationsLayer } from "./accounts/IdentityPorts.js"
 import { type Mailer, mailerFromEnv } from "./accounts/Mailer.js"
 import { mailContentColumn } from "./accounts/MailQueue.js"
 import { accountsMigrations } from "./accounts/Migrations.js"
+import { Phones } from "./accounts/Phones.js"
 import { SmsChannels, type SmsSender, smsSenderFromEnv } from "./accounts/Sms.js"
 import { type SmsQueue, smsQueueLayer } from "./accounts/SmsQueue.js"
 import { Activities } from "./activities/Activities.js"
@@ -227,7 +228,7 @@ export type CoreServices =
  * (issue 19 §1: it reads `email_verified` through accounts), built above
  * the core services by {@link layer}.
  */
-export type AccountsServices = Accounts | Mailer | SmsSender | SmsQueue | OidcClients | OidcProviders
+export type AccountsServices = Accounts | Phones | Mailer | SmsSender | SmsQueue | OidcClients | OidcProviders
 
 /**
  * The accounts service over the core services: identity provides its
@@ -239,6 +240,13 @@ export const accountsLayer: Layer.Layer<Accounts, never, CoreServices | Mailer |
     Layer.provide(accountGroupsLayer),
     Layer.provide(UsersRepo.Default)
   )
+
+/**
+ * The phones service (issue 18 SMS: phone numbers, SMS second factor and
+ * sign-in) over the SMS queue and identity's `AccountUsers` port.
+ */
+export const phonesLayer: Layer.Layer<Phones, never, CoreServices | SmsQueue | SqlClient.SqlClient> =
+  Phones.Default.pipe(Layer.provide(accountUsersLayer), Layer.provide(UsersRepo.Default))
 
 /**
  * Accounts' {@link SmsChannels} port over activities' channel configs
@@ -398,7 +406,11 @@ export const layer = (
         })
   return Layer.merge(
     oidcLayer,
-    smsQueueLayer.pipe(Layer.provideMerge(options.sms ?? smsSenderFromEnv), Layer.provide(smsChannelsLayer))
+    phonesLayer.pipe(
+      Layer.provideMerge(smsQueueLayer),
+      Layer.provideMerge(options.sms ?? smsSenderFromEnv),
+      Layer.provide(smsChannelsLayer)
+    )
   ).pipe(
     Layer.provideMerge(accountsLayer),
     Layer.provideMerge(servicesLayer),

@@ -88,6 +88,7 @@ export {
   RESET_TTL_MINUTES,
   type ResetClient
 } from "./accounts/PasswordReset.js"
+export { Phones, PhonesAdmin } from "./accounts/Phones.js"
 export { AccountGroups, type AccountUser, AccountUsers, type CardGroup, type Invitee } from "./accounts/Ports.js"
 export {
   type HttpSmsOptions,
@@ -102,6 +103,15 @@ export {
   SmsSender,
   smsSenderFromEnv
 } from "./accounts/Sms.js"
+export {
+  normalizePhone,
+  SMS_CODE_MAX_ATTEMPTS,
+  SMS_CODE_SENT_MESSAGE,
+  SMS_CODE_TTL_MINUTES,
+  SMS_EVENT_MFA,
+  SMS_EVENT_PHONE_VERIFY,
+  SMS_EVENT_SIGN_IN
+} from "./accounts/SmsCodes.js"
 export { SMS_QUEUED, SMS_SUBSCRIBER, SmsQueue, smsQueueLayer } from "./accounts/SmsQueue.js"
 export * as MailTemplates from "./accounts/Templates.js"
 export { Activities, type ListTasks } from "./activities/Activities.js"

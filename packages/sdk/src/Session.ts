@@ -26,6 +26,14 @@ export type Credentials =
        * `Unauthorized` (wrong, expired, used or burned code), `RateLimited`.
        */
       readonly emailCode?: (() => Promise<string>) | undefined
+      /**
+       * Without `totp` and `emailCode`: answers the MFA challenge with an SMS
+       * code (issue 18 SMS; `auth.mfa_sms_codes` on, the user's phone number
+       * verified): `POST …/auth/mfa/sms-code`, then this for the texted code,
+       * then `…/sms-code/verify`. Rejects with `MfaSmsCodesDisabled` (403),
+       * `Unauthorized`, `RateLimited`.
+       */
+      readonly smsCode?: (() => Promise<string>) | undefined
     }
   | {
       /**
@@ -72,6 +80,27 @@ export interface SignetClientOptions {
         readonly expires_in: number
       }) => void | Promise<void>)
     | undefined
+}
+
+/**
+ * Answers a login's MFA challenge `mfa_token` with a mailed (`emailCode`) or
+ * texted (`smsCode`) code: asks the server to send one, asks the caller for
+ * it, exchanges it for tokens. Rejects with the server's tagged error.
+ */
+const answerWithCode = async (
+  r: Raw,
+  slug: string,
+  mfa_token: string,
+  ask: { readonly emailCode: () => Promise<string> } | { readonly smsCode: () => Promise<string> }
+) => {
+  if ("emailCode" in ask) {
+    await toPromise(r.accounts.sendMfaEmailCode({ path: { slug }, payload: { mfa_token } }))
+    const code = await ask.emailCode()
+    return toPromise(r.accounts.verifyMfaEmailCode({ path: { slug }, payload: { mfa_token, code } }))
+  }
+  await toPromise(r.smsAuth.sendMfaSmsCode({ path: { slug }, payload: { mfa_token } }))
+  const code = await ask.smsCode()
+  return toPromise(r.smsAuth.verifyMfaSmsCode({ path: { slug }, payload: { mfa_token, code } }))
 }
 
 /**
@@ -129,7 +158,8 @@ export const makeSession = (options: SignetClientOptions) => {
     loginName: string,
     password: string,
     totp?: () => Promise<string>,
-    emailCode?: () => Promise<string>
+    emailCode?: () => Promise<string>,
+    smsCode?: () => Promise<string>
   ) => {
     const r = await raw()
     const result = await toPromise(
@@ -140,16 +170,15 @@ export const makeSession = (options: SignetClientOptions) => {
       return result.tokens.user
     }
     if (result.status === "actions_required") throw RequiredActionsPending.of(result)
-    if (!totp && emailCode) {
-      const mfa_token = result.mfa_token
-      await toPromise(r.accounts.sendMfaEmailCode({ path: { slug }, payload: { mfa_token } }))
-      const code = await emailCode()
-      const tokens = await toPromise(r.accounts.verifyMfaEmailCode({ path: { slug }, payload: { mfa_token, code } }))
+    if (!totp && (emailCode || smsCode)) {
+      const tokens = await answerWithCode(r, slug, result.mfa_token, emailCode ? { emailCode } : { smsCode: smsCode! })
       await store(tokens)
       return tokens.user
     }
     if (!totp)
-      throw new Error("this account has MFA: pass credentials.totp (or credentials.emailCode) to answer the challenge")
+      throw new Error(
+        "this account has MFA: pass credentials.totp (or credentials.emailCode / smsCode) to answer the challenge"
+      )
     const tokens = await toPromise(
       r.auth.mfa({ path: { slug }, payload: { mfa_token: result.mfa_token, code: await totp() } })
     )
@@ -170,7 +199,8 @@ export const makeSession = (options: SignetClientOptions) => {
   const ensureAuth = async () => {
     if (state.access === undefined && creds && "password" in creds)
       await once(async () => {
-        if (state.access === undefined) await login(creds.login, creds.password, creds.totp, creds.emailCode)
+        if (state.access === undefined)
+          await login(creds.login, creds.password, creds.totp, creds.emailCode, creds.smsCode)
       })
     else if (state.access === undefined && creds && "signInCode" in creds)
       await once(async () => {

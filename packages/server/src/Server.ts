@@ -49,6 +49,7 @@ import { ApiKeysHttp, AuthHttp, IntrospectionHttp, PlatformHttp, SessionHttp, Us
 import { OAuthCallbackHttp, OAuthProvidersHttp, OAuthSelfHttp } from "./http/OAuthBindings.js"
 import { OidcClientsHttp } from "./http/OidcClients.js"
 import { PasskeyAuthHttp, PasskeysHttp } from "./http/Passkeys.js"
+import { PhonesAdminHttp, PhonesSelfHttp, SmsAuthHttp } from "./http/Phones.js"
 import { ScimTokensHttp } from "./http/Scim.js"
 import { SsoConnectionsHttp, SsoDiscoveryHttp, SsoSignInHttp } from "./http/Sso.js"
 import { SystemHttp } from "./http/System.js"
@@ -75,6 +76,9 @@ const apiRoutes = (config: ServerConfig) =>
       AccountsHttp(config),
       AccountsSelfHttp,
       InvitationsHttp,
+      SmsAuthHttp(config),
+      PhonesSelfHttp,
+      PhonesAdminHttp,
       WebHttp(config),
       SessionHttp,
       UsersHttp,

@@ -27,6 +27,7 @@ import { plain, show, table } from "../Output.js"
 import { inTenant } from "../Tenant.js"
 import { cards } from "./cards.js"
 import { invite } from "./invite.js"
+import { phone } from "./phone.js"
 import { requireAction } from "./requireAction.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON"))
@@ -340,7 +341,8 @@ export const user = Command.make("user").pipe(
     requireAction,
     importCmd,
     invite,
-    cards
+    cards,
+    phone
   ])
 )
 

@@ -22,6 +22,14 @@
  *   code. Only a SHA-256 of the code (salted with the row id) is stored;
  *   `used_at` ends it (use, resend or too many wrong tries), `attempts`
  *   counts wrong tries, `expires_at` bounds it.
+ * - `user_phones` (0007, issue 18 SMS; seed 002 "MFA by … SMS"): each
+ *   user's own phone number (E.164, normalized) and when it was verified
+ *   (null until a texted code confirms it; setting a new number clears it).
+ *   Accounts' own, like `email_verifications`: identity's `users` is untouched.
+ * - `sms_codes` (0007): one row per texted code, `mfa_email_codes`' rules
+ *   (SHA-256 of `<id>:<code>`, `attempts`, `used_at`, `expires_at`) plus
+ *   the `purpose` (`phone_verify`, `mfa`, `sign_in`) and the number it was
+ *   texted to (a verification code confirms exactly that number).
  *
  * @module
  */
@@ -36,7 +44,9 @@ export const ACCOUNTS_TABLES = [
   "email_verification_tokens",
   "email_verifications",
   "invitations",
-  "mfa_email_codes"
+  "mfa_email_codes",
+  "user_phones",
+  "sms_codes"
 ] as const
 
 /** Accounts module migrations. */
@@ -143,6 +153,35 @@ export const accountsMigrations: ModuleMigrations = {
       // `mfa`: a second factor after a password; `sign_in`: passwordless sign-in.
       // A code is good only for the purpose it was mailed for.
       yield* sql.unsafe(`ALTER TABLE mfa_email_codes ADD COLUMN purpose TEXT NOT NULL DEFAULT 'mfa'`)
+    }),
+    "0007_phones": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE user_phones (
+        tenant_id ${t.uuid} NOT NULL,
+        user_id ${t.uuid} NOT NULL,
+        phone_number TEXT NOT NULL,
+        verified_at ${t.ts},
+        updated_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, user_id)
+      )`)
+      // Passwordless sign-in looks a verified number up.
+      yield* sql.unsafe(`CREATE INDEX user_phones_number ON user_phones (tenant_id, phone_number)`)
+      yield* sql.unsafe(`CREATE TABLE sms_codes (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        user_id ${t.uuid} NOT NULL,
+        purpose TEXT NOT NULL,
+        phone_number TEXT NOT NULL,
+        code_hash TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        expires_at ${t.ts} NOT NULL,
+        used_at ${t.ts},
+        PRIMARY KEY (tenant_id, id)
+      )`)
+      yield* sql.unsafe(`CREATE INDEX sms_codes_user ON sms_codes (tenant_id, user_id)`)
+      for (const table of ["user_phones", "sms_codes"]) yield* enableTenantRls(table)
     })
   }
 }

@@ -135,9 +135,15 @@ export class AccountUsers extends Context.Tag("Signet/AccountUsers")<
     >
     /**
      * The user an MFA challenge token (`typ: signet-mfa+jwt`, from a password
-     * login) names, if it is valid and of tenant `tenantId`; else `None`.
+     * login) names, if it is valid and of tenant `tenantId` and its first
+     * factor was not a code of `factor`'s kind (default `email_code`; issue
+     * 18 SMS: `sms_code`); else `None`.
      */
-    readonly mfaChallengeUser: (tenantId: string, mfaToken: string) => Effect.Effect<Option.Option<UserId>>
+    readonly mfaChallengeUser: (
+      tenantId: string,
+      mfaToken: string,
+      factor?: "email_code" | "sms_code"
+    ) => Effect.Effect<Option.Option<UserId>>
     /**
      * Whether the account `userId` with address `email` signs in only through
      * SSO in `tenant` — its domain's connection or the tenant-wide policy
@@ -161,7 +167,8 @@ export class AccountUsers extends Context.Tag("Signet/AccountUsers")<
     /**
      * Passwordless sign-in (identity's `auth/CodeLogin.ts`): `check` runs in
      * the transaction that opens the session; false refuses (what `check`
-     * wrote is kept). An account with MFA answers `mfa_required`.
+     * wrote is kept). An account with MFA answers `mfa_required`. `factor`
+     * (default `email_code`) names the proof in the audit and the challenge.
      * @errors Unauthorized (refused proof, account gone, disabled or locked), SsoRequired,
      *   TenantSsoRequired
      */
@@ -173,13 +180,16 @@ export class AccountUsers extends Context.Tag("Signet/AccountUsers")<
         readonly userAgent?: string | undefined
         readonly deviceLabel?: string | undefined
       },
-      check: (userId: UserId) => Effect.Effect<boolean, never, CurrentTenant | CurrentActor>
+      check: (userId: UserId) => Effect.Effect<boolean, never, CurrentTenant | CurrentActor>,
+      factor?: "email_code" | "sms_code"
     ) => Effect.Effect<LoginResult, Unauthorized | SsoRequired | TenantSsoRequired>
     /**
      * Completes the login's second step with a factor accounts checks
      * (`Mfa.completeLoginWith`): `check` runs in the transaction that opens
      * the session; false refuses (audited `auth.mfa_failed`, what `check`
-     * wrote is kept). Same session and tokens as the TOTP step.
+     * wrote is kept). Same session and tokens as the TOTP step. `factor`
+     * (default `email_code`; `sms_code` for texted codes) is refused on a
+     * challenge whose first factor was a code of the same kind.
      * @errors Unauthorized, RateLimited (`SIGNET_RATE_MFA`), TenantNotFound, TenantSuspended
      */
     readonly completeMfaLogin: (
@@ -190,7 +200,8 @@ export class AccountUsers extends Context.Tag("Signet/AccountUsers")<
         readonly userAgent?: string | undefined
         readonly deviceLabel?: string | undefined
       },
-      check: (userId: UserId) => Effect.Effect<boolean, never, CurrentTenant | CurrentActor>
+      check: (userId: UserId) => Effect.Effect<boolean, never, CurrentTenant | CurrentActor>,
+      factor?: "email_code" | "sms_code"
     ) => Effect.Effect<TokenPair, Unauthorized | SignInActionsRequired | RateLimited | TenantNotFound | TenantSuspended>
   }
 >() {}

@@ -1,7 +1,8 @@
 /**
  * The accounts module's SQL: `password_reset_tokens`, `mail_messages`,
  * `email_verification_tokens`, `email_verifications`, `invitations` and
- * `mfa_email_codes` (`EmailCodeRepo.ts`) (the
+ * `mfa_email_codes` (`EmailCodeRepo.ts`), `user_phones` and `sms_codes`
+ * (`PhoneRepo.ts`) (the
  * only writer of each). Every method takes the tenant from
  * `CurrentTenant`, runs inside the caller's transaction and has a span; SQL
  * errors become defects here.
@@ -13,6 +14,7 @@ import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Effect, Option, Schema } from "effect"
 import { DbCount, repoSpan } from "../kernel/Sql.js"
 import { emailCodeQueries } from "./EmailCodeRepo.js"
+import { phoneQueries } from "./PhoneRepo.js"
 
 const span = repoSpan("AccountsRepo")
 const tid = Effect.map(CurrentTenant, (t) => t.id as string)
@@ -317,6 +319,7 @@ const invitationQueries = (sql: SqlClient.SqlClient) =>
 export class AccountsRepo extends Effect.Service<AccountsRepo>()("Signet/AccountsRepo", {
   effect: Effect.map(
     SqlClient.SqlClient,
-    (sql) => ({ ...linkQueries(sql), ...invitationQueries(sql), ...emailCodeQueries(sql) }) as const
+    (sql) =>
+      ({ ...linkQueries(sql), ...invitationQueries(sql), ...emailCodeQueries(sql), ...phoneQueries(sql) }) as const
   )
 }) {}

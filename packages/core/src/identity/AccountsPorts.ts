@@ -48,18 +48,18 @@ export const accountUsersLayer: Layer.Layer<AccountUsers, never, Identity | Auth
       const mfa = yield* Mfa
       const keys = yield* SigningKeys
       return {
-        mfaChallengeUser: (tenantId, mfaToken) =>
+        mfaChallengeUser: (tenantId, mfaToken, factor = EMAIL_CODE_FIRST_FACTOR) =>
           keys.verify("mfa", mfaToken).pipe(
             Effect.map((p) =>
-              // A challenge whose first factor was a mailed code is not for another mailed code.
-              p.tid === tenantId && typeof p.sub === "string" && p.first !== EMAIL_CODE_FIRST_FACTOR
+              // A challenge whose first factor was a mailed (texted) code is not for another one.
+              p.tid === tenantId && typeof p.sub === "string" && p.first !== factor
                 ? Option.some(p.sub as UserId)
                 : Option.none()
             ),
             Effect.orElseSucceed(() => Option.none<UserId>())
           ),
-        completeMfaLogin: (slug, mfaToken, client, check) =>
-          mfa.completeLoginWith(slug, mfaToken, client, "email_code", (userId) => check(userId as UserId)),
+        completeMfaLogin: (slug, mfaToken, client, check, factor = EMAIL_CODE_FIRST_FACTOR) =>
+          mfa.completeLoginWith(slug, mfaToken, client, factor, (userId) => check(userId as UserId)),
         findByLogin: (login) => identity.inTx(identity.findByLogin(login)).pipe(Effect.map(Option.map(toAccountUser))),
         find: (id) => identity.inTx(identity.findRow(id)).pipe(Effect.map(Option.map(toAccountUser))),
         checkPassword: (id, password) =>
@@ -101,7 +101,7 @@ export const accountUsersLayer: Layer.Layer<AccountUsers, never, Identity | Auth
           ),
         actionUser: (slug, actionToken, action) =>
           Effect.map(auth.actionUser(slug, actionToken, action), ({ tenant, user }) => ({ tenant, userId: user.id })),
-        codeLogin: (tenant, userId, client, check) => auth.codeLogin(tenant, userId, client, check),
+        codeLogin: (tenant, userId, client, check, factor) => auth.codeLogin(tenant, userId, client, check, factor),
         signIn: (slug, login, password, client) =>
           auth
             .login(slug, { login, password }, client)

@@ -129,6 +129,18 @@ export const SETTINGS: ReadonlyMap<string, SettingDefinition> = new Map(
       "Let users with a verified e-mail address sign in with a code mailed to them instead of a password (issue 18)"
     ),
     define(
+      "auth.mfa_sms_codes",
+      Schema.Boolean,
+      false,
+      "Let users with MFA and a verified phone number finish a login with a code texted to them (issue 18 SMS)"
+    ),
+    define(
+      "auth.sms_code_sign_in",
+      Schema.Boolean,
+      false,
+      "Let users with a verified phone number sign in with a code texted to them instead of a password (issue 18 SMS)"
+    ),
+    define(
       "profile.self_edit",
       Schema.Array(Schema.Literal("display_name", "locale", "time_zone", "avatar_url")).pipe(Schema.maxItems(4)),
       ["display_name", "locale", "time_zone", "avatar_url"],

@@ -14,7 +14,9 @@
  *   marked `first: "email_code"`: its second step is TOTP, a recovery code
  *   or a passkey — never a second e-mail code, since the mailbox already
  *   proved the first factor (`Mfa.completeLoginWith` and the accounts port
- *   refuse such a challenge for e-mail codes);
+ *   refuse such a challenge for e-mail codes); likewise a texted code
+ *   (`method` `sms_code`, issue 18 SMS sign-in) is never answered by a
+ *   second texted code;
  * - an account with required actions pending (issue 18, `RequiredActions.ts`)
  *   gets the password login's `actions_required` answer, not a session: the
  *   code is spent, `last_login_at` is not set, audited `auth.actions_required`.
@@ -34,6 +36,12 @@ import { makePending } from "./RequiredActions.js"
 
 /** The `first` claim of an MFA challenge whose first factor was a mailed code. */
 export const EMAIL_CODE_FIRST_FACTOR = "email_code"
+
+/** The `first` claim of an MFA challenge whose first factor was a texted code (issue 18 SMS sign-in). */
+export const SMS_CODE_FIRST_FACTOR = "sms_code"
+
+/** Which kind of code took the password's place: a mailed one or a texted one. */
+export type CodeFactor = typeof EMAIL_CODE_FIRST_FACTOR | typeof SMS_CODE_FIRST_FACTOR
 
 /** The code-login seam of the authentication service; see the module comment. */
 export const makeCodeLogin = (kit: Kit) => {
@@ -60,7 +68,8 @@ export const makeCodeLogin = (kit: Kit) => {
     tenant: Tenant,
     userId: UserId,
     client: ClientInfo,
-    check: (userId: UserId) => Effect.Effect<boolean, never, R>
+    check: (userId: UserId) => Effect.Effect<boolean, never, R>,
+    method: CodeFactor = EMAIL_CODE_FIRST_FACTOR
   ) =>
     withTenant(
       tenant,
@@ -80,13 +89,13 @@ export const makeCodeLogin = (kit: Kit) => {
                 sub: userId,
                 tid: tenant.id,
                 device_label: client.deviceLabel ?? null,
-                first: EMAIL_CODE_FIRST_FACTOR
+                first: method
               })
               yield* audit.record({
                 action: "auth.mfa_challenge",
                 targetType: "user",
                 targetId: userId,
-                after: { first: EMAIL_CODE_FIRST_FACTOR }
+                after: { first: method }
               })
               return {
                 ok: true as const,
@@ -95,7 +104,7 @@ export const makeCodeLogin = (kit: Kit) => {
             }
             // Required actions (issue 18): the code is spent, but no session before they are done.
             const pending = yield* gate.challengeIfPending(tenant, row, {
-              method: "email_code",
+              method,
               mfa: false,
               deviceLabel: client.deviceLabel ?? null
             })
@@ -104,7 +113,7 @@ export const makeCodeLogin = (kit: Kit) => {
                 action: "auth.actions_required",
                 targetType: "user",
                 targetId: userId,
-                after: { actions: pending.value.actions, method: EMAIL_CODE_FIRST_FACTOR }
+                after: { actions: pending.value.actions, method }
               })
               return { ok: true as const, result: pending.value }
             }
@@ -119,7 +128,7 @@ export const makeCodeLogin = (kit: Kit) => {
               action: "auth.login",
               targetType: "session",
               targetId: tokens.session_id,
-              after: { user_id: userId, method: EMAIL_CODE_FIRST_FACTOR, device_label: client.deviceLabel ?? null }
+              after: { user_id: userId, method, device_label: client.deviceLabel ?? null }
             })
             yield* events.publish({
               type: "signet.auth.login",

@@ -59,7 +59,7 @@ import type { ClientInfo, Kit } from "./Kit.js"
  * for SSO the address the IdP vouched for.
  */
 export interface SignInFacts {
-  readonly method: "password" | "passkey" | "email_code" | "sso"
+  readonly method: "password" | "passkey" | "email_code" | "sms_code" | "sso"
   readonly mfa: boolean
   readonly deviceLabel: string | null
   /** SSO only: the e-mail address the IdP marked verified. */

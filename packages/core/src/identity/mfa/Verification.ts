@@ -11,7 +11,7 @@ import { Unauthorized, ValidationError } from "@signet/contracts/kernel/Errors"
 import { Clock, DateTime, Effect, Option } from "effect"
 import { instant } from "../../kernel/Sql.js"
 import type { ClientInfo } from "../Auth.js"
-import { EMAIL_CODE_FIRST_FACTOR } from "../auth/CodeLogin.js"
+import { EMAIL_CODE_FIRST_FACTOR, SMS_CODE_FIRST_FACTOR } from "../auth/CodeLogin.js"
 import type { Kit } from "./Kit.js"
 
 /** The second login step (see `completeLoginWith` below), apart from the other verifications. */
@@ -37,7 +37,7 @@ const makeCompleteLoginWith = (kit: Kit) => {
     slug: string,
     mfaToken: string,
     client: ClientInfo,
-    method: "totp" | "recovery_code" | "email_code",
+    method: "totp" | "recovery_code" | "email_code" | "sms_code",
     check: (userId: string) => Effect.Effect<boolean, E, R>
   ) =>
     Effect.gen(function* () {
@@ -45,8 +45,8 @@ const makeCompleteLoginWith = (kit: Kit) => {
       const tenant = yield* tenancy.resolveActive(slug)
       const payload = yield* keys.verify("mfa", mfaToken)
       if (payload.tid !== tenant.id || typeof payload.sub !== "string") return yield* invalid
-      // A mailed code was this login's first factor: the second must be another one.
-      if (method === "email_code" && payload.first === EMAIL_CODE_FIRST_FACTOR) return yield* invalid
+      // A mailed (texted) code was this login's first factor: the second must be another one.
+      if ((method === "email_code" || method === "sms_code") && payload.first === method) return yield* invalid
       const userId = payload.sub
       const actor = { kind: "user" as const, id: userId, ip: client.ip, userAgent: client.userAgent }
       const asUser = <A, E2, R2>(self: Effect.Effect<A, E2, R2>) =>
@@ -66,7 +66,10 @@ const makeCompleteLoginWith = (kit: Kit) => {
             const deviceLabel = typeof payload.device_label === "string" ? payload.device_label : client.deviceLabel
             // Required actions (issue 18): the factor is spent, but no session before they are done.
             const pending = yield* auth.challengeIfPending(tenant, row, {
-              method: payload.first === EMAIL_CODE_FIRST_FACTOR ? "email_code" : "password",
+              method:
+                payload.first === EMAIL_CODE_FIRST_FACTOR || payload.first === SMS_CODE_FIRST_FACTOR
+                  ? payload.first
+                  : "password",
               mfa: true,
               deviceLabel: deviceLabel ?? null
             })
@@ -94,7 +97,11 @@ const makeCompleteLoginWith = (kit: Kit) => {
               action: method === "recovery_code" ? "auth.login_recovery_code" : "auth.login",
               targetType: "session",
               targetId: pair.session_id,
-              after: { user_id: userId, mfa: true, ...(method === "email_code" ? { method } : {}) }
+              after: {
+                user_id: userId,
+                mfa: true,
+                ...(method === "email_code" || method === "sms_code" ? { method } : {})
+              }
             })
             yield* events.publish({
               type: "signet.auth.login",
@@ -108,7 +115,7 @@ const makeCompleteLoginWith = (kit: Kit) => {
       if (outcome.ok === "actions") return yield* SignInActionsRequired.of(outcome.pending)
       if (outcome.ok) return outcome.pair
       // The failure is recorded in its own transaction, then refused.
-      const after = method === "email_code" ? { after: { method } } : {}
+      const after = method === "email_code" || method === "sms_code" ? { after: { method } } : {}
       yield* asUser(inTx(audit.record({ action: "auth.mfa_failed", targetType: "user", targetId: userId, ...after })))
       return yield* invalid
     })

@@ -1,0 +1,173 @@
+/**
+ * Issue 18 SMS over REST: the user's own phone number (`…/me/phone`), SMS
+ * codes as the login's second step (`…/auth/mfa/sms-code`) and for
+ * passwordless sign-in (`…/auth/sms-code`), an admin clearing a number
+ * (`…/users/{id}/phone`). Texts leave through the server's own outbox
+ * dispatcher to the tenant's `sms` channel, a local HTTP receiver.
+ */
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
+import { expect, layer } from "@effect/vitest"
+import { testDialects } from "@signet/core/testing"
+import { call, expectProblem, onboardTenant, TEST_PASSWORD, testServer } from "@signet/server/testing"
+import { Effect } from "effect"
+import { generate } from "otplib"
+import { afterAll, beforeAll } from "vitest"
+
+const received: Array<{ to: string; body: string; tenant: string; event_type: string }> = []
+let base = ""
+let server: Http.Server
+beforeAll(async () => {
+  server = Http.createServer((req, res) => {
+    const chunks: Array<Buffer> = []
+    req.on("data", (c: Buffer) => chunks.push(c))
+    req.on("end", () => {
+      received.push(JSON.parse(Buffer.concat(chunks).toString("utf8")))
+      res.writeHead(202).end()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+afterAll(async () => {
+  server.closeAllConnections()
+  await new Promise((resolve) => server.close(resolve))
+})
+
+/** The code of the `n`-th (1-based) text of tenant `slug` to `to`, once delivered by the server. */
+const nthCode = (slug: string, to: string, n: number) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < 600; i++) {
+      const texts = received.filter((r) => r.tenant === slug && r.to === to)
+      if (texts.length >= n) return /^(\d{6}) /.exec(texts[n - 1]!.body)![1]!
+      yield* Effect.sleep("50 millis")
+    }
+    return yield* Effect.dieMessage(`no text ${n} to ${to}`)
+  })
+
+/** A tenant with an `sms` channel to the receiver and `settings` on: the admin's token and address. */
+const world = (slug: string, settings: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const access = yield* onboardTenant(slug)
+    const channel = yield* call("POST", `/api/v1/tenants/${slug}/channels`, {
+      auth: access,
+      body: { kind: "sms", name: "Texts", settings: { url: `${base}/sms`, from: "Signet" }, event_types: ["*"] }
+    })
+    expect(channel.status, channel.text).toBe(201)
+    for (const key of settings) {
+      const put = yield* call("PUT", `/api/v1/tenants/${slug}/settings/${key}`, { body: { value: true } })
+      expect(put.status, put.text).toBe(200)
+    }
+    return { access, email: `admin@${slug}.example.edu` }
+  })
+
+/** Sets and verifies the admin's number over REST. */
+const verifiedPhone = (slug: string, access: string, phone: string) =>
+  Effect.gen(function* () {
+    const set = yield* call("PUT", `/api/v1/tenants/${slug}/me/phone`, { auth: access, body: { phone_number: phone } })
+    expect(set.status, set.text).toBe(200)
+    expect(set.body).toMatchObject({ verified: false })
+    const n = received.filter((r) => r.tenant === slug && r.to === set.body.phone_number).length + 1
+    const code = yield* nthCode(slug, set.body.phone_number, n)
+    const ok = yield* call("POST", `/api/v1/tenants/${slug}/me/phone/verify`, { auth: access, body: { code } })
+    expect(ok.status, ok.text).toBe(200)
+    expect(ok.body.verified).toBe(true)
+    return set.body.phone_number as string
+  })
+
+for (const dialect of testDialects()) {
+  layer(testServer(dialect, {}, { SIGNET_CHANNELS_ALLOW_PRIVATE_TARGETS: "true" }), {
+    timeout: 120_000,
+    excludeTestServices: true
+  })(`SMS codes over REST on ${dialect} (issue 18)`, (it) => {
+    it.effect("a number is set, texted a code and verified; an invalid one is a 400 problem", () =>
+      Effect.gen(function* () {
+        const slug = `sms-http-phone-${dialect}`
+        const { access } = yield* world(slug, [])
+        const bad = yield* call("PUT", `/api/v1/tenants/${slug}/me/phone`, {
+          auth: access,
+          body: { phone_number: "12" }
+        })
+        expectProblem(bad, 400)
+        const phone = yield* verifiedPhone(slug, access, "+33 6 12 34 50 01")
+        expect(phone).toBe("+33612345001")
+        const status = yield* call("GET", `/api/v1/tenants/${slug}/me/phone`, { auth: access })
+        expect(status.body).toMatchObject({ phone_number: "+33612345001", verified: true })
+      })
+    )
+
+    it.effect("the SMS second step gives tokens; 403 when the tenant has not enabled it", () =>
+      Effect.gen(function* () {
+        const slug = `sms-http-mfa-${dialect}`
+        const { access, email } = yield* world(slug, [])
+        const phone = yield* verifiedPhone(slug, access, "+33612345002")
+        const enrol = yield* call("POST", `/api/v1/tenants/${slug}/me/mfa/totp`, {
+          auth: access,
+          body: { password: TEST_PASSWORD }
+        })
+        const totp = yield* Effect.promise(() => generate({ secret: enrol.body.secret as string }))
+        yield* call("POST", `/api/v1/tenants/${slug}/me/mfa/totp/confirm`, { auth: access, body: { code: totp } })
+        const login = yield* call("POST", `/api/v1/tenants/${slug}/auth/login`, {
+          auth: false,
+          body: { login: email, password: TEST_PASSWORD }
+        })
+        const mfa_token = login.body.mfa_token as string
+        const off = yield* call("POST", `/api/v1/tenants/${slug}/auth/mfa/sms-code`, {
+          auth: false,
+          body: { mfa_token }
+        })
+        expectProblem(off, 403)
+        yield* call("PUT", `/api/v1/tenants/${slug}/settings/auth.mfa_sms_codes`, { body: { value: true } })
+        const sent = yield* call("POST", `/api/v1/tenants/${slug}/auth/mfa/sms-code`, {
+          auth: false,
+          body: { mfa_token }
+        })
+        expect(sent.status, sent.text).toBe(202)
+        const code = yield* nthCode(slug, phone, 2)
+        const pair = yield* call("POST", `/api/v1/tenants/${slug}/auth/mfa/sms-code/verify`, {
+          auth: false,
+          body: { mfa_token, code }
+        })
+        expect(pair.status, pair.text).toBe(200)
+        expect(pair.body.access_token).toBeTruthy()
+      })
+    )
+
+    it.effect("sign-in by SMS: an unknown number gets the same 202 as a known one, and the code signs in", () =>
+      Effect.gen(function* () {
+        const slug = `sms-http-signin-${dialect}`
+        const { access } = yield* world(slug, ["auth.sms_code_sign_in"])
+        const phone = yield* verifiedPhone(slug, access, "+33612345003")
+        const P = `/api/v1/tenants/${slug}/auth/sms-code`
+        const unknown = yield* call("POST", P, { auth: false, body: { phone_number: "+33612345004" } })
+        const known = yield* call("POST", P, { auth: false, body: { phone_number: phone } })
+        expect(unknown.status).toBe(202)
+        expect(known.status).toBe(202)
+        expect(unknown.body).toEqual(known.body)
+        const code = yield* nthCode(slug, phone, 2)
+        const signed = yield* call("POST", `${P}/verify`, { auth: false, body: { phone_number: phone, code } })
+        expect(signed.status, signed.text).toBe(200)
+        expect(signed.body.status).toBe("authenticated")
+      })
+    )
+
+    it.effect("an admin clears a user's number; another tenant's admin gets 404", () =>
+      Effect.gen(function* () {
+        const slug = `sms-http-clear-${dialect}`
+        const { access } = yield* world(slug, [])
+        const other = yield* world(`sms-http-clear-b-${dialect}`, [])
+        yield* verifiedPhone(slug, access, "+33612345005")
+        const me = yield* call("GET", `/api/v1/tenants/${slug}/me`, { auth: access })
+        const userId = me.body.id as string
+        const foreign = yield* call("DELETE", `/api/v1/tenants/sms-http-clear-b-${dialect}/users/${userId}/phone`, {
+          auth: other.access
+        })
+        expectProblem(foreign, 404)
+        const cleared = yield* call("DELETE", `/api/v1/tenants/${slug}/users/${userId}/phone`, { auth: access })
+        expect(cleared.status, cleared.text).toBe(200)
+        const status = yield* call("GET", `/api/v1/tenants/${slug}/me/phone`, { auth: access })
+        expect(status.body).toMatchObject({ phone_number: null, verified: false })
+      })
+    )
+  })
+}
