@@ -149,7 +149,9 @@ export {
   Entitlements,
   WARNING_THRESHOLDS
 } from "./billing/Entitlements.js"
-export { formatAmount as formatInvoiceAmount, renderInvoicePdf } from "./billing/InvoicePdf.js"
+export { formatCreditNoteNumber, MAX_CREDIT_NOTES_PER_INVOICE } from "./billing/Corrections.js"
+export { formatAmount as formatInvoiceAmount, renderCreditNotePdf, renderInvoicePdf } from "./billing/InvoicePdf.js"
+export { prorationLines, resolveTaxRates, taxLines } from "./billing/InvoiceLines.js"
 export { computeInvoice, formatInvoiceNumber, MAX_LISTED_INVOICES } from "./billing/Invoices.js"
 export { eventDigest } from "./billing/Metering.js"
 export {
