@@ -87,6 +87,49 @@ const present = (row: CreditNoteRow) =>
     created_at: row.created_at
   })
 
+/** Checks the lines against the invoice and what earlier credit notes took; answers the stored lines. */
+const checkLines = (inv: Invoice, input: CreateCreditNote, earlier: ReadonlyArray<CreditNoteRow>) =>
+  Effect.gen(function* () {
+    const takenByLine = new Map<number, number>()
+    for (const l of earlier.flatMap((c) => c.lines))
+      if (l.invoice_line !== null) takenByLine.set(l.invoice_line, (takenByLine.get(l.invoice_line) ?? 0) + l.amount)
+    const lines: Array<CreditNoteLine> = []
+    for (const [i, l] of input.lines.entries()) {
+      if (l.invoice_line === undefined) {
+        if (l.description === undefined)
+          return yield* ValidationError.field(`lines[${i}].description`, "a free amount needs a description")
+        lines.push(new CreditNoteLine({ invoice_line: null, description: l.description, amount: l.amount }))
+        continue
+      }
+      const target = inv.lines[l.invoice_line]
+      if (target === undefined || target.amount <= 0)
+        return yield* ValidationError.field(
+          `lines[${i}].invoice_line`,
+          `invoice ${inv.number} has no line ${l.invoice_line} with a positive amount (lines 0–${inv.lines.length - 1})`
+        )
+      const taken = takenByLine.get(l.invoice_line) ?? 0
+      if (taken + l.amount > target.amount)
+        return yield* new CreditExceedsInvoice({
+          message: `line ${l.invoice_line} of ${inv.number} is ${target.amount}, ${taken} credited already: at most ${target.amount - taken} left, ${l.amount} asked`,
+          number: inv.number,
+          invoice_line: l.invoice_line,
+          invoice_total: target.amount,
+          credited: taken,
+          requested: l.amount,
+          available: target.amount - taken
+        })
+      takenByLine.set(l.invoice_line, taken + l.amount)
+      lines.push(
+        new CreditNoteLine({
+          invoice_line: l.invoice_line,
+          description: l.description ?? target.description,
+          amount: l.amount
+        })
+      )
+    }
+    return lines
+  })
+
 /** The corrections over `deps`; see the module comment. Run inside the tenant's transaction. */
 export const makeCorrections = ({ audit, events, invoice, lateUsageGraceHours, repo }: CorrectionDeps) => {
   /** Stores the proration of an immediate change (nothing for a change without one: at period end, in a trial). */
@@ -125,49 +168,6 @@ export const makeCorrections = ({ audit, events, invoice, lateUsageGraceHours, r
         closed_through: closed.value,
         grace_hours: lateUsageGraceHours
       })
-    })
-
-  /** Checks the lines against the invoice and what earlier credit notes took; answers the stored lines. */
-  const checkLines = (inv: Invoice, input: CreateCreditNote, earlier: ReadonlyArray<CreditNoteRow>) =>
-    Effect.gen(function* () {
-      const takenByLine = new Map<number, number>()
-      for (const l of earlier.flatMap((c) => c.lines))
-        if (l.invoice_line !== null) takenByLine.set(l.invoice_line, (takenByLine.get(l.invoice_line) ?? 0) + l.amount)
-      const lines: Array<CreditNoteLine> = []
-      for (const [i, l] of input.lines.entries()) {
-        if (l.invoice_line === undefined) {
-          if (l.description === undefined)
-            return yield* ValidationError.field(`lines[${i}].description`, "a free amount needs a description")
-          lines.push(new CreditNoteLine({ invoice_line: null, description: l.description, amount: l.amount }))
-          continue
-        }
-        const target = inv.lines[l.invoice_line]
-        if (target === undefined || target.amount <= 0)
-          return yield* ValidationError.field(
-            `lines[${i}].invoice_line`,
-            `invoice ${inv.number} has no line ${l.invoice_line} with a positive amount (lines 0–${inv.lines.length - 1})`
-          )
-        const taken = takenByLine.get(l.invoice_line) ?? 0
-        if (taken + l.amount > target.amount)
-          return yield* new CreditExceedsInvoice({
-            message: `line ${l.invoice_line} of ${inv.number} is ${target.amount}, ${taken} credited already: at most ${target.amount - taken} left, ${l.amount} asked`,
-            number: inv.number,
-            invoice_line: l.invoice_line,
-            invoice_total: target.amount,
-            credited: taken,
-            requested: l.amount,
-            available: target.amount - taken
-          })
-        takenByLine.set(l.invoice_line, taken + l.amount)
-        lines.push(
-          new CreditNoteLine({
-            invoice_line: l.invoice_line,
-            description: l.description ?? target.description,
-            amount: l.amount
-          })
-        )
-      }
-      return lines
     })
 
   /**

@@ -283,11 +283,9 @@ export const makeInvoices = ({ audit, corrections, events, planOf, repo, subscri
     })
 
   /**
-   * One step of the period close for the current tenant (see the module
-   * comment): `null` when the live subscription's period has not ended
-   * `graceMs` ago (the late-usage window; 0 closes at once) or there is
-   * none, else the period's invoice (`null` for a trial) after rolling the
-   * subscription one period on. `taxes`: the rates of `InvoiceLines.resolveTaxRates`.
+   * One period-close step for the current tenant (module comment): `null` when the live subscription's
+   * period has not ended `graceMs` ago (late-usage window) or there is none, else the period's invoice
+   * (`null` for a trial) after rolling it one period on. `taxes`: `InvoiceLines.resolveTaxRates`.
    */
   const closeOne = (taxes: ReadonlyArray<TaxRate>, graceMs = 0) =>
     Effect.gen(function* () {
@@ -295,8 +293,8 @@ export const makeInvoices = ({ audit, corrections, events, planOf, repo, subscri
       const live = yield* repo.liveSubscription
       if (Option.isNone(live)) return null
       const row = live.value
-      if (DateTime.greaterThan(DateTime.add(row.current_period_end, { millis: graceMs }), yield* DateTime.now))
-        return null
+      const closable = DateTime.add(row.current_period_end, { millis: graceMs })
+      if (DateTime.greaterThan(closable, yield* DateTime.now)) return null
       const made = row.status === "trial" ? null : yield* invoicePeriod(row, taxes)
       yield* subscriptions.advanceBy(1).pipe(Effect.orDie)
       return { invoice: made?.made ? made.invoice : null }

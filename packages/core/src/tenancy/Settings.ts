@@ -197,7 +197,8 @@ export const SETTINGS: ReadonlyMap<string, SettingDefinition> = new Map(
         Schema.maxItems(MAX_TAX_RATES),
         Schema.filter((rates) => new Set(rates.map((r) => r.name)).size === rates.length || "names must be distinct"),
         Schema.filter(
-          (rates) => rates.reduce((sum, r) => sum + r.rate_bps, 0) <= 10_000 || "the rates must add up to 10000 bps at most"
+          (rates) =>
+            rates.reduce((sum, r) => sum + r.rate_bps, 0) <= 10_000 || "the rates must add up to 10000 bps at most"
         )
       ),
       [],
