@@ -59,6 +59,7 @@ describe("signet help (issue 15 §3)", () => {
 
   it("the payment links are listed: invoice checkout and subscription portal (issue 20)", async () => {
     expect(await helpOf("invoice")).toMatch(/checkout/)
+    expect(await helpOf("invoice")).toMatch(/credit-pdf/)
     expect(await helpOf("subscription")).toMatch(/portal/)
     expect(await helpOf("invoice", "checkout")).toContain("Stripe Checkout link")
   })

@@ -29,5 +29,29 @@ for (const dialect of testDialects()) {
       },
       TIMEOUT
     )
+
+    it(
+      "a credit note on an unknown invoice fails naming it; a line that is not LINE=AMOUNT is refused",
+      async () => {
+        const credited = await cli.signet([
+          "invoice",
+          "credit",
+          "INV-2026-000001",
+          ...T,
+          "--reason",
+          "outage",
+          "--free",
+          "100=goodwill"
+        ])
+        expect(credited.code).not.toBe(0)
+        expect(credited.stderr).toContain("no invoice INV-2026-000001")
+        const bad = await cli.signet(["invoice", "credit", "INV-2026-000001", ...T, "--reason", "x", "--line", "zero"])
+        expect(bad.code).not.toBe(0)
+        expect(bad.stderr).toContain("LINE=AMOUNT")
+        const listed = await cli.signet(["invoice", "credits", "INV-2026-000001", ...T])
+        expect(listed.code).not.toBe(0)
+      },
+      TIMEOUT
+    )
   })
 }

@@ -151,6 +151,7 @@ export { BEACON_TABLES, beaconMigrations, beaconTotpColumn } from "./beacon/Migr
 export * as BeaconVerify from "./beacon/Verify.js"
 export { BillingAdmin, BillingPlatform, BillingWebhooks } from "./billing/Admin.js"
 export { Billing } from "./billing/Billing.js"
+export { formatCreditNoteNumber, MAX_CREDIT_NOTES_PER_INVOICE } from "./billing/Corrections.js"
 export { METERED_TYPES, usageOf } from "./billing/DomainUsage.js"
 export {
   billingQuotas,
@@ -159,7 +160,8 @@ export {
   Entitlements,
   WARNING_THRESHOLDS
 } from "./billing/Entitlements.js"
-export { formatAmount as formatInvoiceAmount, renderInvoicePdf } from "./billing/InvoicePdf.js"
+export { prorationLines, resolveTaxRates, taxLines } from "./billing/InvoiceLines.js"
+export { formatAmount as formatInvoiceAmount, renderCreditNotePdf, renderInvoicePdf } from "./billing/InvoicePdf.js"
 export { computeInvoice, formatInvoiceNumber, MAX_LISTED_INVOICES } from "./billing/Invoices.js"
 export { eventDigest } from "./billing/Metering.js"
 export {

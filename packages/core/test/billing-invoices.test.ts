@@ -164,13 +164,14 @@ for (const dialect of testDialects()) {
       })
     )
 
-    it.effect("a finalized invoice does not change when late usage of its period arrives", () =>
+    it.effect("a finalized invoice does not change: late usage of its period is refused (422)", () =>
       Effect.gen(function* () {
         const t = yield* subscribed("inv-final", "pro")
         yield* calls(t, "c", 1200, "2026-11-10T00:00:00Z")
         yield* at("2026-12-01T00:00:01Z")
         const [invoice] = (yield* close(t)).invoices
-        yield* calls(t, "late", 300, "2026-11-20T00:00:00Z") // late events of the closed period
+        const late = yield* Effect.flip(calls(t, "late", 300, "2026-11-20T00:00:00Z")) // the closed period
+        expect(late).toMatchObject({ _tag: "LateUsageRefused", field: "events[0].time", grace_hours: 24 })
         yield* close(t)
         const again = yield* BillingAdmin.getInvoice(invoice!.number).pipe(billingRead, inTenant(t))
         expect([again.status, again.total, again.lines[1]!.quantity]).toEqual(["finalized", invoice!.total, 1200])
@@ -289,7 +290,7 @@ for (const dialect of testDialects()) {
     it.effect("the billing.close_periods job's run invoices every active tenant whose period ended", () =>
       Effect.gen(function* () {
         const t = yield* subscribed("inv-job", "starter", 0, "2027-02-01T00:00:00Z")
-        yield* at("2027-03-01T00:00:01Z")
+        yield* at("2027-03-02T00:00:01Z") // the period's end + the 24 h late-usage window
         expect(yield* Billing.use((b) => b.closeAllTenants)).toBeGreaterThanOrEqual(1)
         expect(numbers(yield* list(t))).toEqual(["INV-2027-000001"])
       })

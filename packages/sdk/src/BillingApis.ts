@@ -43,7 +43,9 @@ export interface UsageQueryInput {
  * `invoices.list/get/pdf` need `billing:read`; `invoices.pay/void` need
  * `billing:write` and a fresh MFA verification. Payment links
  * (`invoices.checkout`, `portal`) need `billing:write` and reject
- * `PaymentsManual` when the server's payments are manual.
+ * `PaymentsManual` when the server's payments are manual. Credit notes:
+ * `invoices.credit` needs `billing:write` and a fresh MFA verification;
+ * `invoices.creditNotes`, `creditNotes.get/pdf` need `billing:read`.
  */
 export const billingApi = ({ call, callWith, path }: Session) => {
   const at = (code: string) => ({ path: { ...path, code } })
@@ -69,7 +71,24 @@ export const billingApi = ({ call, callWith, path }: Session) => {
        * A Stripe Checkout link paying a finalized invoice: `{ provider, id, url }`
        * (rejects `PaymentsManual` when payments are manual, `Conflict` when the invoice is paid or void).
        */
-      checkout: (number: string) => call((r) => r.billing.invoiceCheckout({ path: inv(number) }))
+      checkout: (number: string) => call((r) => r.billing.invoiceCheckout({ path: inv(number) })),
+      /** The credit notes of an invoice, oldest first. */
+      creditNotes: (number: string) => call((r) => r.billing.listCreditNotes({ path: inv(number) })),
+      /**
+       * Issues a credit note on a finalized or paid invoice: `{ reason, lines: [{ invoice_line?, amount, description? }] }`
+       * (rejects `CreditExceedsInvoice` with the numbers when it would credit more than is left).
+       */
+      credit: (number: string, input: PlainOf<"billing", "issueCreditNote">) =>
+        callWith("billing", "issueCreditNote", input, (r, payload) =>
+          r.billing.issueCreditNote({ path: inv(number), payload })
+        )
+    },
+    /** Credit notes by their own number (issue 20 "credit notes for corrections"; `billing:read`). */
+    creditNotes: {
+      /** One credit note by number, e.g. `CN-2026-000001`. */
+      get: (number: string) => call((r) => r.billing.getCreditNote({ path: inv(number) })),
+      /** One credit note as PDF bytes (`application/pdf`). */
+      pdf: (number: string) => call((r) => r.billing.creditNotePdf({ path: inv(number) }))
     },
     /** A Stripe Customer Portal link back to the tenant's billing page: `{ provider, id, url }` (rejects `PaymentsManual`). */
     portal: () => call((r) => r.billing.billingPortal({ path })),

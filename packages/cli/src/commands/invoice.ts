@@ -3,7 +3,8 @@
  * docs/billing.md) on the local database through the same core operations
  * as REST (`BillingAdmin`, `BillingPlatform`), as the system actor: list,
  * show, write the PDF to a file, record a manual payment, void, print a
- * Stripe Checkout link paying one (`checkout`), and run the
+ * Stripe Checkout link paying one (`checkout`), credit notes
+ * (`credit`, `credits`, `credit-pdf`; `invoiceCredit.ts`), and run the
  * period close now (what the `billing.close_periods` job does every
  * minute under `signet serve`).
  *
@@ -23,6 +24,7 @@ import {
 import { Console, DateTime, Effect } from "effect"
 import { plain, table } from "../Output.js"
 import { inTenant } from "../Tenant.js"
+import { creditNoteCommands } from "./invoiceCredit.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON"))
 const tenantOpt = Options.text("tenant").pipe(Options.withDescription("Tenant slug"))
@@ -165,8 +167,8 @@ const close = Command.make("close", { tenant: tenantOpt, json }, (o) =>
   Command.withDescription("Invoice and finalize every ended period of the tenant's subscription now, rolling it on.")
 )
 
-/** `signet invoice`: list, show, pdf, pay, void, checkout, close. */
+/** `signet invoice`: list, show, pdf, pay, void, checkout, close, and credit notes (credit, credits, credit-pdf). */
 export const invoice = Command.make("invoice").pipe(
   Command.withDescription("A tenant's invoices (docs/billing.md)."),
-  Command.withSubcommands([list, show, pdf, pay, voidInvoice, checkout, close])
+  Command.withSubcommands([list, show, pdf, pay, voidInvoice, checkout, close, ...creditNoteCommands])
 )

@@ -10,7 +10,9 @@
  *   change plan, cancel, reactivate — these four need a fresh MFA step-up),
  *   meters, usage ingestion (`billing:ingest`) and usage queries; invoices
  *   (list, get, PDF — `billing:read`; manual payment and void —
- *   `billing:write` and a fresh MFA step-up); payments: a Stripe Checkout
+ *   `billing:write` and a fresh MFA step-up); credit notes of an invoice
+ *   (list, one by number, PDF — `billing:read`; issue — `billing:write`
+ *   and a step-up); payments: a Stripe Checkout
  *   link for an invoice and a Customer Portal link (`billing:write`; 409
  *   `PaymentsManual` when the provider is manual).
  * - `billingWebhooks`: `POST /api/v1/billing/stripe/webhook`, Stripe's
@@ -24,6 +26,7 @@ import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/p
 import { Schema } from "effect"
 import { Conflict, Forbidden, QuotaExceeded, TenantNotFound, ValidationError } from "../kernel/Errors.js"
 import { OperatorAuth, UserAuth } from "../kernel/Security.js"
+import { CreateCreditNote, CreditExceedsInvoice, CreditNote, LateUsageRefused } from "./Corrections.js"
 import {
   ChangePlan,
   CreateMeter,
@@ -182,7 +185,12 @@ export class BillingApi extends HttpApiGroup.make("billing")
     HttpApiEndpoint.post("ingestUsage")`/api/v1/tenants/${slug}/billing/events`
       .setPayload(UsageBatch)
       .addSuccess(IngestResult)
+      .addError(LateUsageRefused)
       .annotate(OpenApi.Summary, "Ingest 1–1,000 usage events, idempotent by event id (billing:ingest)")
+      .annotate(
+        OpenApi.Description,
+        "422 LateUsageRefused (nothing written) when an event's time is in an already closed billing period."
+      )
   )
   .add(
     HttpApiEndpoint.get("listInvoices")`/api/v1/tenants/${slug}/billing/invoices`
@@ -206,6 +214,32 @@ export class BillingApi extends HttpApiGroup.make("billing")
       .setPayload(VoidInvoice)
       .addSuccess(Invoice)
       .annotate(OpenApi.Summary, "Void a finalized invoice with a reason; billing:write and step-up")
+  )
+  .add(
+    HttpApiEndpoint.get("listCreditNotes")`/api/v1/tenants/${slug}/billing/invoices/${number}/credit-notes`
+      .addSuccess(Schema.Array(CreditNote))
+      .annotate(OpenApi.Summary, "The credit notes of an invoice, oldest first (billing:read)")
+  )
+  .add(
+    HttpApiEndpoint.post("issueCreditNote")`/api/v1/tenants/${slug}/billing/invoices/${number}/credit-notes`
+      .setPayload(CreateCreditNote)
+      .addSuccess(CreditNote, { status: 201 })
+      .addError(CreditExceedsInvoice)
+      .annotate(OpenApi.Summary, "Credit part of a finalized or paid invoice; billing:write and step-up")
+      .annotate(
+        OpenApi.Description,
+        "409 CreditExceedsInvoice (with invoice_total, credited, requested, available) when the note would credit more than the invoice or one of its lines has left; nothing written."
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("getCreditNote")`/api/v1/tenants/${slug}/billing/credit-notes/${number}`
+      .addSuccess(CreditNote)
+      .annotate(OpenApi.Summary, "One credit note by number, e.g. CN-2026-000001 (billing:read)")
+  )
+  .add(
+    HttpApiEndpoint.get("creditNotePdf")`/api/v1/tenants/${slug}/billing/credit-notes/${number}/pdf`
+      .addSuccess(InvoicePdf)
+      .annotate(OpenApi.Summary, "A credit note as a PDF document (billing:read)")
   )
   .add(
     HttpApiEndpoint.post("invoiceCheckout")`/api/v1/tenants/${slug}/billing/invoices/${number}/checkout`

@@ -468,27 +468,60 @@ export const InvoiceStatus = Schema.Literal("draft", "finalized", "paid", "void"
 export type InvoiceStatus = typeof InvoiceStatus.Type
 
 /**
+ * A signed amount of integer minor units (−MAX_AMOUNT…MAX_AMOUNT): an
+ * invoice line that credits the tenant (a proration credit) is negative.
+ */
+export const SignedAmount = Schema.Int.pipe(
+  Schema.between(-MAX_AMOUNT, MAX_AMOUNT, {
+    message: () => `must be an integer number of minor units in −${MAX_AMOUNT}…${MAX_AMOUNT}`
+  }),
+  Schema.annotations({ identifier: "SignedAmount", description: "Integer minor units (cents), negative for a credit" })
+)
+
+/** Named tax rates a tenant may have at most (`billing.tax_rates`; issue 20 "taxes as configured rates"). */
+export const MAX_TAX_RATES = 5
+
+/**
+ * A named tax rate (issue 20 "taxes as configured rates"; Stripe's and
+ * Lago's tax rates): a name printed on the invoice ("VAT", "City tax") and
+ * a rate in basis points, 0–10 000 (2000 = 20 %).
+ */
+export class TaxRate extends Schema.Class<TaxRate>("TaxRate")({
+  name: Schema.String.pipe(Schema.trimmed(), Schema.minLength(1), Schema.maxLength(60)),
+  rate_bps: Schema.Int.pipe(Schema.between(0, 10_000))
+}) {}
+
+/**
  * One line of an invoice, in integer minor units of the invoice's currency:
- * `fixed` (the plan version's fixed charge), `usage` (a usage charge: the
- * meter's aggregate over the period × its price, `Pricing.charge`) or `tax`
- * (the tax on the subtotal). `computation` shows how the amount was reached.
+ * `fixed` (the plan version's fixed charge, of the version in force at the
+ * period's start), `proration` (an immediate plan change in the period: a
+ * negative credit for the unused part of the old version's fixed charge, or
+ * a charge for the rest of the period on the new one), `usage` (a usage
+ * charge: the meter's aggregate over the period × its price,
+ * `Pricing.charge`) or `tax` (one per tax rate, on the subtotal; `tax_rate`
+ * names it). `computation` shows how the amount was reached.
  */
 export class InvoiceLine extends Schema.Class<InvoiceLine>("InvoiceLine")({
-  kind: Schema.Literal("fixed", "usage", "tax"),
+  kind: Schema.Literal("fixed", "proration", "usage", "tax"),
   description: Schema.String,
   /** The platform meter of a usage line, else null. */
   meter: Schema.NullOr(Schema.String),
-  /** Units measured (usage), 1 (fixed) or the taxed subtotal (tax). */
+  /** Units measured (usage), 1 (fixed, proration) or the taxed subtotal (tax). */
   quantity: Schema.Number,
-  amount: Amount,
-  computation: Schema.String
+  /** Negative for a proration credit; ≥ 0 otherwise. */
+  amount: SignedAmount,
+  computation: Schema.String,
+  /** The rate of a tax line (absent on other lines and on invoices made before named rates). */
+  tax_rate: Schema.optional(TaxRate)
 }) {}
 
 /**
  * An invoice of one closed subscription period (issue 20 "Invoices"; seed
- * 003 "invoicing"). `subtotal` is the sum of the fixed and usage lines;
- * `tax = round_half_up(subtotal × tax_rate_bps / 10 000)` (basis points,
- * the tenant's `billing.tax_rate_bps` setting when the invoice was made);
+ * 003 "invoicing"). `subtotal` is the sum of the fixed, proration and
+ * usage lines; `tax` the sum of the tax lines, each
+ * `round_half_up(subtotal × rate_bps / 10 000)`; `tax_rate_bps` the sum of
+ * the rates applied (the tenant's `billing.tax_rates`, or its single
+ * `billing.tax_rate_bps`, when the invoice was made);
  * `total = subtotal + tax`. Amounts in integer minor units of `currency`
  * (ISO 4217).
  */

@@ -5,7 +5,9 @@
  * the one the caller authenticated for (the server wires `RpcTenantAuth`).
  * Permissions as on REST: `billing:read` for queries, `billing:ingest` for
  * `IngestUsage`, `billing:write` plus a fresh MFA step-up for subscription
- * changes and invoice payments/voids. Invoice PDFs are REST only (bytes).
+ * changes, invoice payments/voids and credit notes (`IssueCreditNote`;
+ * `ListCreditNotes` of an invoice and `GetCreditNote` are `billing:read`).
+ * Invoice and credit note PDFs are REST only (bytes).
  * The plan catalogue as the tenant sees it (`ListPlans`, `GetPlan`: the
  * latest version of each plan, `billing:read`, as REST's
  * `GET …/billing/plans`) and the payment links (`Checkout` for a finalized
@@ -18,6 +20,7 @@
 import { Rpc, RpcGroup } from "@effect/rpc"
 import { Schema } from "effect"
 import { Conflict, Forbidden, QuotaExceeded, ValidationError } from "../kernel/Errors.js"
+import { CreateCreditNote, CreditExceedsInvoice, CreditNote, LateUsageRefused } from "./Corrections.js"
 import {
   ChangePlan,
   Code,
@@ -61,6 +64,16 @@ export class BillingQuery extends RpcGroup.make(
     payload: { number: Schema.String },
     success: Invoice,
     error: Schema.Union(...Base, InvoiceNotFound)
+  }),
+  Rpc.make("ListCreditNotes", {
+    payload: { number: Schema.String },
+    success: Schema.Array(CreditNote),
+    error: Schema.Union(...Base, InvoiceNotFound)
+  }),
+  Rpc.make("GetCreditNote", {
+    payload: { number: Schema.String },
+    success: CreditNote,
+    error: Schema.Union(...Base, InvoiceNotFound)
   })
 ) {}
 
@@ -73,7 +86,7 @@ export class BillingCommand extends RpcGroup.make(
   Rpc.make("IngestUsage", {
     payload: { events: UsageBatch },
     success: IngestResult,
-    error: Schema.Union(...Base, Conflict)
+    error: Schema.Union(...Base, Conflict, LateUsageRefused)
   }),
   Rpc.make("CreateSubscription", {
     payload: CreateSubscription,
@@ -99,6 +112,11 @@ export class BillingCommand extends RpcGroup.make(
     payload: { number: Schema.String, ...VoidInvoice.fields },
     success: Invoice,
     error: Schema.Union(...Base, Conflict, InvoiceNotFound)
+  }),
+  Rpc.make("IssueCreditNote", {
+    payload: { number: Schema.String, ...CreateCreditNote.fields },
+    success: CreditNote,
+    error: Schema.Union(...Base, Conflict, InvoiceNotFound, CreditExceedsInvoice)
   }),
   Rpc.make("Checkout", {
     payload: { number: Schema.String },

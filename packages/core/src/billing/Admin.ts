@@ -20,6 +20,8 @@
  * | `ingest` | `billing:ingest` (an API key can hold it alone) |
  * | `listInvoices`, `getInvoice`, `invoicePdf` | `billing:read` |
  * | ⚑ `payInvoice` (manual payment), ⚑ `voidInvoice` | `billing:write` |
+ * | `listCreditNotes`, `getCreditNote`, `creditNotePdf` | `billing:read` |
+ * | ⚑ `issueCreditNote` | `billing:write` |
  * | `checkout` (a Stripe Checkout link), `portal` (a Customer Portal link) | `billing:write` |
  *
  * `checkout` and `portal` change nothing in Signet (the payment itself
@@ -34,6 +36,8 @@
  *
  * @module
  */
+
+import type { CreateCreditNote } from "@signet/contracts/billing/Corrections"
 import type {
   ChangePlan,
   CreateMeter,
@@ -106,6 +110,18 @@ export const BillingAdmin = {
   /** ⚑ Voids a finalized invoice (`billing:write`). @errors Forbidden (step-up), InvoiceNotFound, Conflict */
   voidInvoice: (number: string, input: VoidInvoice) =>
     write(sensitive(Billing.use((b) => b.voidInvoice(number, input)))),
+  /**
+   * ⚑ Issues a credit note on a finalized or paid invoice (`billing:write`; `Corrections.ts`).
+   * @errors Forbidden (step-up), InvoiceNotFound, Conflict (invoice not finalized or paid), ValidationError (a line), CreditExceedsInvoice (409, with the numbers)
+   */
+  issueCreditNote: (number: string, input: CreateCreditNote) =>
+    write(sensitive(Billing.use((b) => b.issueCreditNote(number, input)))),
+  /** The credit notes of invoice `number`, oldest first (`billing:read`). @errors InvoiceNotFound */
+  listCreditNotes: (number: string) => read(Billing.use((b) => b.listCreditNotes(number))),
+  /** One credit note by number, e.g. `CN-2026-000001` (`billing:read`). @errors InvoiceNotFound */
+  getCreditNote: (number: string) => read(Billing.use((b) => b.getCreditNote(number))),
+  /** One credit note as PDF bytes (`billing:read`). @errors InvoiceNotFound */
+  creditNotePdf: (number: string) => read(Billing.use((b) => b.creditNotePdf(number))),
   /**
    * A Stripe Checkout link paying a finalized invoice (`billing:write`).
    * @errors InvoiceNotFound, Conflict (not finalized), PaymentsManual (409, payments are manual)

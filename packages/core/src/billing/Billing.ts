@@ -27,12 +27,15 @@
  * (default 7) is canceled by the period close (`Subscriptions.endGrace`).
  *
  * Finalized invoices are mailed by accounts (`accounts/InvoiceMail.ts`, on
- * `signet.billing.invoice.finalized`). Not in this slice: credit notes.
+ * `signet.billing.invoice.finalized`). Corrections (`Corrections.ts`):
+ * prorations of immediate plan changes stored for the period's invoice,
+ * credit notes, and the refusal of usage of an already closed period.
  *
  * @module
  */
 import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
+import type { CreateCreditNote } from "@signet/contracts/billing/Corrections"
 import {
   type ChangePlan,
   type CreateMeter,
@@ -54,9 +57,11 @@ import { tenantTx } from "../kernel/Database.js"
 import { QuotaUsage } from "../kernel/Quotas.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
 import { makeCatalogue, presentPlan } from "./Catalogue.js"
+import { makeCorrections } from "./Corrections.js"
+import { CorrectionsRepo } from "./CorrectionsRepo.js"
 import { subscribeDomainUsage } from "./DomainUsage.js"
 import { Entitlements, periodOf } from "./Entitlements.js"
-import { renderInvoicePdf } from "./InvoicePdf.js"
+import { renderCreditNotePdf, renderInvoicePdf } from "./InvoicePdf.js"
 import { makeInvoices } from "./Invoices.js"
 import { makeMetering } from "./Metering.js"
 import { makeMeters } from "./Meters.js"
@@ -71,6 +76,16 @@ import { makeSubscriptions } from "./Subscriptions.js"
 export const pastDueGraceDays = Config.integer("SIGNET_BILLING_PAST_DUE_GRACE_DAYS").pipe(
   Config.withDefault(7),
   Config.validate({ message: "between 0 and 365", validation: (n) => n >= 0 && n <= 365 })
+)
+
+/**
+ * Hours the period-close job waits after a period's end before closing it,
+ * so late usage lands in its period (`SIGNET_BILLING_LATE_USAGE_GRACE_HOURS`,
+ * 0–720, default 24; `PeriodClose.ts`).
+ */
+export const lateUsageGraceHours = Config.integer("SIGNET_BILLING_LATE_USAGE_GRACE_HOURS").pipe(
+  Config.withDefault(24),
+  Config.validate({ message: "between 0 and 720", validation: (n) => n >= 0 && n <= 720 })
 )
 
 /** Billing; see the module comment. */
@@ -102,9 +117,27 @@ export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
     // Usage from Signet's own domain (logins, signatures, beacons, users) through the outbox.
     yield* subscribeDomainUsage(events, tenancy, (batch) => inTx(metering.ingest(batch)))
     const planOf = (id: string) => Effect.map(repo.planById(id), (row) => presentPlan(Option.getOrThrow(row)))
-    const invoices = makeInvoices({ repo, audit, events, subscriptions, planOf })
+    const correctionsRepo = yield* CorrectionsRepo
+    const invoices = makeInvoices({ repo, corrections: correctionsRepo, audit, events, subscriptions, planOf })
     const graceDays = yield* Effect.orDie(pastDueGraceDays)
-    const periodClose = makePeriodClose({ sql, tenancy, invoices, subscriptions, graceDays, inTx, changing })
+    const graceHours = yield* Effect.orDie(lateUsageGraceHours)
+    const corrections = makeCorrections({
+      repo: correctionsRepo,
+      audit,
+      events,
+      invoice: invoices.get,
+      lateUsageGraceHours: graceHours
+    })
+    const periodClose = makePeriodClose({
+      sql,
+      tenancy,
+      invoices,
+      subscriptions,
+      graceDays,
+      lateUsageGraceHours: graceHours,
+      inTx,
+      changing
+    })
     const payments = makePayments({
       provider: yield* PaymentProvider,
       repo: yield* PaymentsRepo,
@@ -132,14 +165,27 @@ export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
       // the current tenant
       getSubscription: inTx(subscriptions.get),
       createSubscription: (input: CreateSubscription) => changing(inTx(subscriptions.create(input))),
-      changePlan: (input: ChangePlan) => changing(inTx(subscriptions.changePlan(input))),
+      // An immediate change's proration is stored in the change's transaction (Corrections.ts).
+      changePlan: (input: ChangePlan) =>
+        changing(
+          inTx(
+            Effect.gen(function* () {
+              const before = yield* subscriptions.get
+              const result = yield* subscriptions.changePlan(input)
+              yield* corrections.recordProration(result, before.plan)
+              return result
+            })
+          )
+        ),
       cancel: changing(inTx(subscriptions.cancel)),
       reactivate: changing(inTx(subscriptions.reactivate)),
       advance: changing(inTx(subscriptions.advance)),
       createMeter: (input: CreateMeter) => inTx(meters.create(input)),
       listMeters: inTx(meters.list),
       getMeter: (code: string) => inTx(meters.resolve(code)),
-      ingest: (batch: ReadonlyArray<UsageEvent>) => inTx(metering.ingest(batch)),
+      // Usage of a closed period is refused (Corrections.ts); Signet's own domain usage above is not checked.
+      ingest: (batch: ReadonlyArray<UsageEvent>) =>
+        inTx(Effect.zipRight(corrections.refuseLate(batch), metering.ingest(batch))),
       usage: (code: string, query: UsageQuery) => inTx(metering.usage(code, query)),
       // invoices (Invoices.ts, PeriodClose.ts)
       closePeriods: periodClose.closeDue,
@@ -150,6 +196,14 @@ export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
       invoicePdf,
       payInvoice: (number: string, input: PayInvoice) => inTx(invoices.pay(number, input)),
       voidInvoice: (number: string, input: VoidInvoice) => inTx(invoices.void(number, input)),
+      // credit notes (Corrections.ts)
+      issueCreditNote: (number: string, input: CreateCreditNote) => inTx(corrections.issue(number, input)),
+      listCreditNotes: (number: string) => inTx(corrections.listOf(number)),
+      getCreditNote: (number: string) => inTx(corrections.get(number)),
+      creditNotePdf: (number: string) =>
+        Effect.flatMap(inTx(corrections.get(number)), (note) =>
+          Effect.flatMap(CurrentTenant, (t) => renderCreditNotePdf(note, t.slug))
+        ),
       // payments (Payments.ts)
       checkout: payments.checkout,
       portal: payments.portal,
@@ -183,5 +237,5 @@ export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
       )
     } as const
   }),
-  dependencies: [BillingRepo.Default, PaymentsRepo.Default]
+  dependencies: [BillingRepo.Default, PaymentsRepo.Default, CorrectionsRepo.Default]
 }) {}

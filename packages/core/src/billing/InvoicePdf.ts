@@ -7,9 +7,11 @@
  *
  * The document's title (Info dictionary) is the invoice number; text is
  * Helvetica (WinAnsi): characters it cannot encode are drawn as `?`.
+ * Credit notes ({@link renderCreditNotePdf}) are drawn the same way.
  *
  * @module
  */
+import type { CreditNote } from "@signet/contracts/billing/Corrections"
 import { currencyExponent, type Invoice } from "@signet/contracts/billing/Domain"
 import { DateTime, Effect } from "effect"
 import { PDFDocument, StandardFonts } from "pdf-lib"
@@ -88,12 +90,62 @@ export const renderInvoicePdf = (invoice: Invoice, tenant: string): Effect.Effec
     y -= 10
     for (const [label, amount] of [
       ["Subtotal", invoice.subtotal],
-      [`Tax (${invoice.tax_rate_bps / 100} %)`, invoice.tax],
+      // Each rate has its own tax line above; the total of taxes here.
+      [`Tax (${invoice.tax_rate_bps / 100} % in all)`, invoice.tax],
       ["Total", invoice.total]
     ] as const) {
       text(label, 360, 10, label === "Total" ? bold : font)
       right(formatAmount(amount, invoice.currency), amountX, 10, label === "Total" ? bold : font)
       y -= 14
     }
+    return doc.save({ useObjectStreams: false })
+  })
+
+/**
+ * Renders credit note `note` of tenant `tenant` as PDF bytes (one A4 page,
+ * titled with the note's number; the same bytes every time). Never fails.
+ */
+export const renderCreditNotePdf = (note: CreditNote, tenant: string): Effect.Effect<Uint8Array> =>
+  Effect.promise(async () => {
+    const doc = await PDFDocument.create()
+    const when = new Date(DateTime.toEpochMillis(note.created_at))
+    doc.setTitle(note.number)
+    doc.setSubject(`Credit note ${note.number} for ${tenant}, invoice ${note.invoice_number}`)
+    doc.setProducer("Signet")
+    doc.setCreationDate(when)
+    doc.setModificationDate(when)
+    const font = await doc.embedFont(StandardFonts.Helvetica)
+    const bold = await doc.embedFont(StandardFonts.HelveticaBold)
+    const page = doc.addPage([PAGE.width, PAGE.height])
+    let y = PAGE.height - MARGIN
+    const text = (s: string, x: number, size = 10, f = font) => page.drawText(winAnsi(s), { x, y, size, font: f })
+    const right = (s: string, xRight: number, size = 10, f = font) =>
+      page.drawText(winAnsi(s), { x: xRight - f.widthOfTextAtSize(winAnsi(s), size), y, size, font: f })
+    text(`Credit note ${note.number}`, MARGIN, 18, bold)
+    y -= 28
+    for (const line of [
+      `Customer: ${tenant}`,
+      `Credits invoice: ${note.invoice_number}`,
+      `Issued: ${day(note.created_at)}`,
+      `Reason: ${note.reason.slice(0, 90)}`
+    ]) {
+      text(line, MARGIN)
+      y -= 14
+    }
+    y -= 14
+    const amountX = PAGE.width - MARGIN
+    text("Description", MARGIN, 10, bold)
+    text("Invoice line", 360, 10, bold)
+    right("Credit", amountX, 10, bold)
+    y -= 16
+    for (const l of note.lines.slice(0, MAX_ROWS)) {
+      text(l.description.slice(0, 60), MARGIN)
+      text(l.invoice_line === null ? "-" : String(l.invoice_line + 1), 360)
+      right(formatAmount(l.amount, note.currency), amountX)
+      y -= 14
+    }
+    y -= 10
+    text("Total credited", 360, 10, bold)
+    right(formatAmount(note.total, note.currency), amountX, 10, bold)
     return doc.save({ useObjectStreams: false })
   })

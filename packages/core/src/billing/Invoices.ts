@@ -10,11 +10,13 @@
  *   by page) priced by
  *   `Pricing.charge` — then, when the rate is not 0, a tax line:
  *   `round_half_up(subtotal × rate_bps / 10 000)`, the rate being the
- *   tenant's `billing.tax_rate_bps` setting. Integer minor units of the
- *   plan's ISO 4217 currency. Proration figures of immediate plan changes
- *   are not stored by `Subscriptions.ts` (only published with the change
- *   event), so they are not invoiced in this slice. A trial period is not
- *   invoiced (nothing is charged in a trial).
+ *   tenant's `billing.tax_rate_bps` setting — or one tax line per named
+ *   rate of its `billing.tax_rates` (`InvoiceLines.ts`). Integer minor
+ *   units of the plan's ISO 4217 currency. Immediate plan changes of the
+ *   period (stored by `Billing.changePlan` in `billing_prorations`) add a
+ *   credit and a charge line each, the fixed line being the version in
+ *   force at the period's start (`InvoiceLines.prorationLines`). A trial
+ *   period is not invoiced (nothing is charged in a trial).
  * - **Numbers** `INV-<year>-<000001…>`, sequential per tenant and calendar
  *   year (UTC, of the day the invoice is made), without gaps: the counter
  *   row is incremented in the invoice's own transaction
@@ -43,6 +45,7 @@ import {
   InvoiceNotFound,
   type PayInvoice,
   type Plan,
+  type TaxRate,
   type UsageCharge,
   type VoidInvoice
 } from "@signet/contracts/billing/Domain"
@@ -51,8 +54,10 @@ import { newId } from "@signet/contracts/kernel/Ids"
 import { DateTime, Effect, Option, Schema } from "effect"
 import type { Audit } from "../audit/Audit.js"
 import type { Events } from "../events/Events.js"
+import type { CorrectionsRepo } from "./CorrectionsRepo.js"
+import { type ProrationEntry, prorationLines, resolveTaxRates, taxLines } from "./InvoiceLines.js"
 import { makeAggregator } from "./Meters.js"
-import { charge, graduatedSlices, mulDivHalfUp } from "./Pricing.js"
+import { charge, graduatedSlices } from "./Pricing.js"
 import type { BillingRepo, EventCursor, InvoiceRow, InvoiceTransition, SubscriptionRow } from "./Repo.js"
 import type { makeSubscriptions } from "./Subscriptions.js"
 
@@ -84,6 +89,8 @@ export interface ComputedInvoice {
   readonly lines: ReadonlyArray<InvoiceLine>
   readonly subtotal: number
   readonly tax: number
+  /** The sum of the rates applied, in basis points. */
+  readonly taxRateBps: number
   readonly total: number
 }
 
@@ -109,26 +116,36 @@ const usageComputation = (c: UsageCharge, q: number, amount: number): string => 
 }
 
 /**
- * The lines of an invoice for `plan` over `[start, end)` with the measured
- * usage and a tax rate in basis points (0–10 000). Pure; amounts in integer
- * minor units (see the module comment).
+ * The lines of an invoice for `plan` (the version in force at the period's
+ * end) over `[start, end)` with the measured usage, the tax rates (a
+ * single rate in basis points 0–10 000, or named rates: one tax line each,
+ * `InvoiceLines.taxLines`) and the period's immediate plan changes, oldest
+ * first (`InvoiceLines.prorationLines`: the fixed line is then the first
+ * change's old version). Pure; amounts in integer minor units (see the
+ * module comment).
  */
 export const computeInvoice = (
   plan: Plan,
   start: DateTime.Utc,
   end: DateTime.Utc,
   usage: ReadonlyArray<MeasuredCharge>,
-  taxRateBps: number
+  taxes: number | ReadonlyArray<TaxRate>,
+  prorations: ReadonlyArray<ProrationEntry> = []
 ): ComputedInvoice => {
+  const first = prorations[0]
+  const fixed = first
+    ? { label: first.old_plan, amount: first.old_fixed_amount }
+    : { label: `${plan.name} (${plan.code} v${plan.version})`, amount: plan.fixed_amount }
   const lines: Array<InvoiceLine> = [
     new InvoiceLine({
       kind: "fixed",
-      description: `${plan.name} (${plan.code} v${plan.version}), ${day(start)} – ${day(end)}`,
+      description: `${fixed.label}, ${day(start)} – ${day(end)}`,
       meter: null,
       quantity: 1,
-      amount: plan.fixed_amount,
-      computation: `fixed charge ${plan.fixed_amount}`
-    })
+      amount: fixed.amount,
+      computation: `fixed charge ${fixed.amount}`
+    }),
+    ...prorationLines(prorations)
   ]
   for (const u of usage) {
     const amount = charge(u.charge.price, u.quantity)
@@ -144,24 +161,18 @@ export const computeInvoice = (
     )
   }
   const subtotal = lines.reduce((sum, l) => sum + l.amount, 0)
-  const tax = mulDivHalfUp(subtotal, taxRateBps, 10_000)
-  if (taxRateBps > 0)
-    lines.push(
-      new InvoiceLine({
-        kind: "tax",
-        description: `Tax ${taxRateBps / 100} %`,
-        meter: null,
-        quantity: subtotal,
-        amount: tax,
-        computation: `round(${subtotal} × ${taxRateBps} / 10000) = ${tax}`
-      })
-    )
-  return { lines, subtotal, tax, total: subtotal + tax }
+  const rates = typeof taxes === "number" ? resolveTaxRates([], taxes) : taxes
+  const taxed = taxLines(subtotal, rates)
+  lines.push(...taxed)
+  const tax = taxed.reduce((sum, l) => sum + l.amount, 0)
+  return { lines, subtotal, tax, taxRateBps: rates.reduce((sum, r) => sum + r.rate_bps, 0), total: subtotal + tax }
 }
 
 /** What the invoice operations are built from. */
 export interface InvoiceDeps {
   readonly repo: BillingRepo
+  /** Prorations of the period (`CorrectionsRepo`, migration 0006). */
+  readonly corrections: Pick<CorrectionsRepo, "prorationsOf">
   readonly audit: Audit
   readonly events: Events
   readonly subscriptions: ReturnType<typeof makeSubscriptions>
@@ -172,7 +183,7 @@ export interface InvoiceDeps {
 const encodeInvoice = Schema.encodeSync(Invoice)
 
 /** The invoice operations over `deps`; see the module comment. Run inside the tenant's transaction. */
-export const makeInvoices = ({ audit, events, planOf, repo, subscriptions }: InvoiceDeps) => {
+export const makeInvoices = ({ audit, corrections, events, planOf, repo, subscriptions }: InvoiceDeps) => {
   /** A row as the public shape, with its plan version's code and number. */
   const shape = ({ plan_id: _, ...row }: InvoiceRow, plan: Plan) =>
     new Invoice({ ...row, plan_code: plan.code, plan_version: plan.version })
@@ -239,7 +250,7 @@ export const makeInvoices = ({ audit, events, planOf, repo, subscriptions }: Inv
     })
 
   /** The finalized invoice of the live subscription's current (ended) period; found when it exists. */
-  const invoicePeriod = (row: SubscriptionRow, taxRateBps: number) =>
+  const invoicePeriod = (row: SubscriptionRow, taxes: ReadonlyArray<TaxRate>) =>
     Effect.gen(function* () {
       const existing = yield* repo.invoiceOfPeriod(row.id, row.current_period_start)
       if (Option.isSome(existing)) return { invoice: yield* present(existing.value), made: false }
@@ -247,7 +258,8 @@ export const makeInvoices = ({ audit, events, planOf, repo, subscriptions }: Inv
       const start = row.current_period_start
       const end = row.current_period_end
       const usage = yield* Effect.forEach(plan.charges, (c) => measure(c, start, end))
-      const computed = computeInvoice(plan, start, end, usage, taxRateBps)
+      const prorations = yield* corrections.prorationsOf(row.id, start)
+      const computed = computeInvoice(plan, start, end, usage, taxes, prorations)
       const now = yield* DateTime.now
       const year = DateTime.getPartUtc(now, "year")
       const number = formatInvoiceNumber(year, yield* repo.nextInvoiceNumber(year))
@@ -261,7 +273,7 @@ export const makeInvoices = ({ audit, events, planOf, repo, subscriptions }: Inv
         period_start: start,
         period_end: end,
         ...computed,
-        tax_rate_bps: taxRateBps,
+        tax_rate_bps: computed.taxRateBps,
         at: now
       })
       yield* repo.transitionInvoice(id, { to: "finalized" }, now)
@@ -271,19 +283,19 @@ export const makeInvoices = ({ audit, events, planOf, repo, subscriptions }: Inv
     })
 
   /**
-   * One step of the period close for the current tenant (see the module
-   * comment): `null` when the live subscription's period has not ended (or
-   * there is none), else the period's invoice (`null` for a trial) after
-   * rolling the subscription one period on.
+   * One period-close step for the current tenant (module comment): `null` when the live subscription's
+   * period has not ended `graceMs` ago (late-usage window) or there is none, else the period's invoice
+   * (`null` for a trial) after rolling it one period on. `taxes`: `InvoiceLines.resolveTaxRates`.
    */
-  const closeOne = (taxRateBps: number) =>
+  const closeOne = (taxes: ReadonlyArray<TaxRate>, graceMs = 0) =>
     Effect.gen(function* () {
       yield* repo.lockInvoicing
       const live = yield* repo.liveSubscription
       if (Option.isNone(live)) return null
       const row = live.value
-      if (DateTime.greaterThan(row.current_period_end, yield* DateTime.now)) return null
-      const made = row.status === "trial" ? null : yield* invoicePeriod(row, taxRateBps)
+      const closable = DateTime.add(row.current_period_end, { millis: graceMs })
+      if (DateTime.greaterThan(closable, yield* DateTime.now)) return null
+      const made = row.status === "trial" ? null : yield* invoicePeriod(row, taxes)
       yield* subscriptions.advanceBy(1).pipe(Effect.orDie)
       return { invoice: made?.made ? made.invoice : null }
     })

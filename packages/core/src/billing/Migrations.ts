@@ -38,6 +38,12 @@
  *   overrides a newer one; `billing_subscriptions.past_due_at` — when a
  *   failed payment made the subscription `past_due` (the grace period runs
  *   from it).
+ * - 0006 (corrections): `billing_prorations` — one row per immediate plan
+ *   change in a paid period (the figures `Subscriptions` computed), read
+ *   when that period is invoiced; `billing_credit_notes` — credit notes of
+ *   finalized or paid invoices, unique `(tenant_id, number)`, immutable (a
+ *   trigger refuses UPDATE and DELETE); `billing_credit_note_counters` —
+ *   the last credit note number per tenant and year (no gaps).
  *
  * @module
  */
@@ -54,7 +60,10 @@ export const BILLING_TENANT_TABLES = [
   "billing_invoices",
   "billing_invoice_counters",
   "billing_payment_customers",
-  "billing_payment_events"
+  "billing_payment_events",
+  "billing_prorations",
+  "billing_credit_notes",
+  "billing_credit_note_counters"
 ] as const
 
 /** Billing module migrations. */
@@ -256,6 +265,77 @@ export const billingMigrations: ModuleMigrations = {
       )
       yield* sql.unsafe(`ALTER TABLE billing_subscriptions ADD COLUMN past_due_at ${t.ts}`)
       for (const table of ["billing_payment_customers", "billing_payment_events"]) yield* enableTenantRls(table)
+    }),
+    "0006_corrections": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE billing_prorations (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        subscription_id ${t.uuid} NOT NULL,
+        period_start ${t.ts} NOT NULL,
+        changed_at ${t.ts} NOT NULL,
+        old_plan TEXT NOT NULL,
+        new_plan TEXT NOT NULL,
+        old_fixed_amount ${t.bigint} NOT NULL CHECK (old_fixed_amount >= 0),
+        new_fixed_amount ${t.bigint} NOT NULL CHECK (new_fixed_amount >= 0),
+        seconds_in_period ${t.bigint} NOT NULL CHECK (seconds_in_period > 0),
+        seconds_remaining ${t.bigint} NOT NULL CHECK (seconds_remaining >= 0),
+        credit ${t.bigint} NOT NULL CHECK (credit >= 0),
+        charge ${t.bigint} NOT NULL CHECK (charge >= 0),
+        PRIMARY KEY (tenant_id, id),
+        FOREIGN KEY (tenant_id, subscription_id) REFERENCES billing_subscriptions (tenant_id, id)
+      )`)
+      yield* sql.unsafe(
+        `CREATE INDEX billing_prorations_by_period ON billing_prorations (tenant_id, subscription_id, period_start)`
+      )
+      yield* sql.unsafe(`CREATE TABLE billing_credit_notes (
+        tenant_id ${t.uuid} NOT NULL,
+        id ${t.uuid} NOT NULL,
+        number TEXT NOT NULL,
+        invoice_id ${t.uuid} NOT NULL,
+        invoice_number TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        lines ${t.json} NOT NULL,
+        total ${t.bigint} NOT NULL CHECK (total > 0),
+        reason TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, id),
+        UNIQUE (tenant_id, number),
+        FOREIGN KEY (tenant_id, invoice_id) REFERENCES billing_invoices (tenant_id, id)
+      )`)
+      yield* sql.unsafe(`CREATE INDEX billing_credit_notes_by_invoice ON billing_credit_notes (tenant_id, invoice_id)`)
+      yield* sql.unsafe(`CREATE TABLE billing_credit_note_counters (
+        tenant_id ${t.uuid} NOT NULL,
+        year INTEGER NOT NULL,
+        last_number ${t.bigint} NOT NULL,
+        PRIMARY KEY (tenant_id, year)
+      )`)
+      yield* sql.onDialectOrElse({
+        pg: () =>
+          Effect.all(
+            [
+              sql.unsafe(`CREATE FUNCTION billing_credit_notes_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+              BEGIN RAISE EXCEPTION 'billing_credit_notes: a credit note is immutable'; END $$`),
+              sql.unsafe(`CREATE TRIGGER billing_credit_notes_immutable BEFORE UPDATE OR DELETE ON billing_credit_notes
+              FOR EACH ROW EXECUTE FUNCTION billing_credit_notes_immutable()`)
+            ],
+            { discard: true }
+          ),
+        orElse: () =>
+          Effect.all(
+            [
+              sql.unsafe(`CREATE TRIGGER billing_credit_notes_no_update BEFORE UPDATE ON billing_credit_notes
+              BEGIN SELECT RAISE(ABORT, 'billing_credit_notes: a credit note is immutable'); END`),
+              sql.unsafe(`CREATE TRIGGER billing_credit_notes_no_delete BEFORE DELETE ON billing_credit_notes
+              BEGIN SELECT RAISE(ABORT, 'billing_credit_notes: a credit note is immutable'); END`)
+            ],
+            { discard: true }
+          )
+      })
+      for (const table of ["billing_prorations", "billing_credit_notes", "billing_credit_note_counters"])
+        yield* enableTenantRls(table)
     })
   }
 }

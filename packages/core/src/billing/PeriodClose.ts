@@ -7,8 +7,18 @@
  * `Invoices.closeOne` — invoice the ended period, finalize it, roll the
  * subscription one period on — each period in its own transaction, until
  * the live subscription's period has not ended (at most
- * {@link MAX_PERIODS_PER_RUN} periods per run). The tax rate is the tenant's
- * `billing.tax_rate_bps` setting, read once per run.
+ * {@link MAX_PERIODS_PER_RUN} periods per run). The tax rates are the
+ * tenant's `billing.tax_rates` (or its single `billing.tax_rate_bps`), read
+ * once per run.
+ *
+ * **Late-usage grace window** (issue 20 "late events within a grace window
+ * land in the right period"; Lago's invoice grace period): the job closes
+ * a period only once its end plus `lateUsageGraceHours`
+ * (`SIGNET_BILLING_LATE_USAGE_GRACE_HOURS`, default 24) has passed, so
+ * usage events sent late (their `time` inside the period) are still
+ * counted. An operator's explicit close of one tenant (`closeDue`, `signet
+ * invoice close`) finalizes at once, like Lago's "finalize now" — after
+ * either, usage of the closed period is refused (`Billing.ingest`).
  *
  * Before closing, a subscription `past_due` past its grace period
  * (`graceDays`, `SIGNET_BILLING_PAST_DUE_GRACE_DAYS`) is canceled
@@ -23,12 +33,13 @@
  */
 import * as Crypto from "node:crypto"
 import { SqlClient } from "@effect/sql"
-import { type Invoice, PeriodCloseResult } from "@signet/contracts/billing/Domain"
+import { type Invoice, PeriodCloseResult, TaxRate } from "@signet/contracts/billing/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Effect } from "effect"
 import { acquireLease, releaseLease } from "../kernel/Leases.js"
 import { sumOverActiveTenants } from "../tenancy/EachTenant.js"
 import type { Tenancy } from "../tenancy/Tenancy.js"
+import { resolveTaxRates } from "./InvoiceLines.js"
 import type { makeInvoices } from "./Invoices.js"
 import type { makeSubscriptions } from "./Subscriptions.js"
 
@@ -46,6 +57,8 @@ export interface PeriodCloseDeps {
   readonly subscriptions: ReturnType<typeof makeSubscriptions>
   /** Days a `past_due` subscription keeps its plan before it is canceled. */
   readonly graceDays: number
+  /** Hours the job waits after a period's end before closing it (late usage). */
+  readonly lateUsageGraceHours: number
   /** Runs an effect in the current tenant's transaction (`Billing.ts`). */
   readonly inTx: <A, E, R>(
     self: Effect.Effect<A, E, R>
@@ -60,32 +73,43 @@ export const makePeriodClose = ({
   graceDays,
   inTx,
   invoices,
+  lateUsageGraceHours,
   sql,
   subscriptions,
   tenancy
 }: PeriodCloseDeps) => {
-  /** Closes every ended period of the current tenant's subscription; answers the invoices made. */
-  const closeDue = changing(
+  /**
+   * Closes every period of the current tenant's subscription that ended
+   * `graceMs` ago or earlier; answers the invoices made.
+   */
+  const closeWithin = (graceMs: number) =>
     Effect.gen(function* () {
       const tenant = yield* CurrentTenant
-      const rate = yield* tenancy.settingValue<number>(tenant.id, "billing.tax_rate_bps")
+      const taxes = resolveTaxRates(
+        (yield* tenancy.settingValue<ReadonlyArray<TaxRate>>(tenant.id, "billing.tax_rates")).map(
+          (r) => new TaxRate(r)
+        ),
+        yield* tenancy.settingValue<number>(tenant.id, "billing.tax_rate_bps")
+      )
       const made: Array<Invoice> = []
       if (yield* inTx(subscriptions.endGrace(graceDays)))
         yield* Effect.logInfo("billing: canceled a subscription past due beyond its grace period", {
           tenant: tenant.slug
         })
       for (let i = 0; i < MAX_PERIODS_PER_RUN; i++) {
-        const step = yield* inTx(invoices.closeOne(rate))
+        const step = yield* inTx(invoices.closeOne(taxes, graceMs))
         if (step === null) break
         if (step.invoice !== null) made.push(step.invoice)
       }
       return new PeriodCloseResult({ invoices: made })
-    })
-  ).pipe(Effect.withSpan("Billing.closePeriods"))
+    }).pipe(changing, Effect.withSpan("Billing.closePeriods"))
 
-  /** One run over every active tenant (as the system); answers how many invoices were made. */
+  /** The operator's close of the current tenant: every ended period, at once (no grace window). */
+  const closeDue = closeWithin(0)
+
+  /** One run over every active tenant (as the system), after the grace window; answers how many invoices were made. */
   const closeAllTenants = sumOverActiveTenants(tenancy, "billing period close", () =>
-    Effect.map(closeDue, (r) => r.invoices.length)
+    Effect.map(closeWithin(lateUsageGraceHours * 3_600_000), (r) => r.invoices.length)
   )
 
   /** The `billing.close_periods` job: every `intervalMs` on the lease holder; runs until interrupted. */

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { MAX_TAX_RATES } from "@signet/contracts/billing/Domain"
 import { Either, ParseResult, Schema } from "effect"
 
 /** A setting definition. */
@@ -196,6 +197,24 @@ export const SETTINGS: ReadonlyMap<string, SettingDefinition> = new Map(
       Schema.Int.pipe(Schema.between(0, 10_000)),
       0,
       "Tax rate applied to this tenant's invoices, in basis points (2000 = 20 %); 0: no tax line"
+    ),
+    define(
+      "billing.tax_rates",
+      Schema.Array(
+        Schema.Struct({
+          name: Schema.String.pipe(Schema.trimmed(), Schema.minLength(1), Schema.maxLength(60)),
+          rate_bps: Schema.Int.pipe(Schema.between(0, 10_000))
+        })
+      ).pipe(
+        Schema.maxItems(MAX_TAX_RATES),
+        Schema.filter((rates) => new Set(rates.map((r) => r.name)).size === rates.length || "names must be distinct"),
+        Schema.filter(
+          (rates) =>
+            rates.reduce((sum, r) => sum + r.rate_bps, 0) <= 10_000 || "the rates must add up to 10000 bps at most"
+        )
+      ),
+      [],
+      `Named tax rates of this tenant's invoices, e.g. [{"name":"VAT","rate_bps":2000},{"name":"City","rate_bps":150}]: one tax line each on the subtotal (at most ${MAX_TAX_RATES}, 0–10000 bps each, adding up to 10000 at most); when set, billing.tax_rate_bps is not applied`
     ),
     define(
       "attendance.late_policy",

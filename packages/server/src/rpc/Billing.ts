@@ -11,6 +11,7 @@ import {
   BillingAdmin as B,
   BillingCommand,
   BillingQuery,
+  CreateCreditNote,
   PayInvoice,
   policyUse,
   RpcTenantAuth,
@@ -40,6 +41,10 @@ export const BillingRpc = BillingQuery.merge(BillingCommand)
       ReactivateSubscription: () => asPrincipal(B.reactivate().pipe(write)),
       ListInvoices: () => asPrincipal(B.listInvoices().pipe(read)),
       GetInvoice: ({ number }) => asPrincipal(B.getInvoice(number).pipe(read)),
+      ListCreditNotes: ({ number }) => asPrincipal(B.listCreditNotes(number).pipe(read)),
+      GetCreditNote: ({ number }) => asPrincipal(B.getCreditNote(number).pipe(read)),
+      IssueCreditNote: ({ number, ...input }) =>
+        asPrincipal(B.issueCreditNote(number, new CreateCreditNote(input)).pipe(write)),
       PayInvoice: ({ number, ...input }) => asPrincipal(B.payInvoice(number, new PayInvoice(input)).pipe(write)),
       VoidInvoice: ({ number, reason }) => asPrincipal(B.voidInvoice(number, new VoidInvoice({ reason })).pipe(write)),
       Checkout: ({ number }) => asPrincipal(B.checkout(number).pipe(write)),
