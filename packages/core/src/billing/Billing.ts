@@ -21,7 +21,9 @@
  * Payments (`Payments.ts`) go through the `PaymentProvider` port
  * (`PaymentProvider.ts`: `manual`, the default, or Stripe in
  * `StripeProvider.ts`): Checkout and Customer Portal links and the Stripe
- * webhook (paid invoices, `past_due` on failed payments).
+ * webhook (paid invoices, `past_due` on failed payments); with Stripe,
+ * finalized invoices are mirrored as Stripe invoices through the outbox
+ * (`StripeInvoiceSync.ts`).
  *
  * A subscription `past_due` beyond `SIGNET_BILLING_PAST_DUE_GRACE_DAYS`
  * (default 7) is canceled by the period close (`Subscriptions.endGrace`).
@@ -65,6 +67,7 @@ import { makePayments } from "./Payments.js"
 import { PaymentsRepo } from "./PaymentsRepo.js"
 import { makePeriodClose } from "./PeriodClose.js"
 import { BillingRepo } from "./Repo.js"
+import { subscribeInvoiceSync } from "./StripeInvoiceSync.js"
 import { makeSubscriptions } from "./Subscriptions.js"
 
 /** Days a `past_due` subscription keeps its plan (`SIGNET_BILLING_PAST_DUE_GRACE_DAYS`, 0–365, default 7). */
@@ -105,14 +108,20 @@ export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
     const invoices = makeInvoices({ repo, audit, events, subscriptions, planOf })
     const graceDays = yield* Effect.orDie(pastDueGraceDays)
     const periodClose = makePeriodClose({ sql, tenancy, invoices, subscriptions, graceDays, inTx, changing })
-    const payments = makePayments({
-      provider: yield* PaymentProvider,
-      repo: yield* PaymentsRepo,
-      tenancy,
-      invoices,
-      subscriptions,
-      inTx
-    })
+    const provider = yield* PaymentProvider
+    const paymentsRepo = yield* PaymentsRepo
+    const payments = makePayments({ provider, repo: paymentsRepo, tenancy, invoices, subscriptions, inTx })
+    // Finalized invoices mirrored into Stripe through the outbox (StripeInvoiceSync.ts).
+    if (provider.kind === "stripe")
+      yield* subscribeInvoiceSync({
+        events,
+        tenancy,
+        provider,
+        repo: paymentsRepo,
+        invoices,
+        inTx,
+        customer: payments.customer
+      })
     /** The PDF of the current tenant's invoice `number`. @errors InvoiceNotFound */
     const invoicePdf = (number: string) =>
       Effect.flatMap(inTx(invoices.get(number)), (invoice) =>

@@ -38,6 +38,9 @@
  *   overrides a newer one; `billing_subscriptions.past_due_at` — when a
  *   failed payment made the subscription `past_due` (the grace period runs
  *   from it).
+ * - 0007 (Stripe sync): `billing_payment_invoices` — the provider's invoice
+ *   mirroring a finalized Signet invoice (`StripeInvoiceSync.ts`), one per
+ *   tenant and invoice number, with its hosted payment page.
  *
  * @module
  */
@@ -54,7 +57,8 @@ export const BILLING_TENANT_TABLES = [
   "billing_invoices",
   "billing_invoice_counters",
   "billing_payment_customers",
-  "billing_payment_events"
+  "billing_payment_events",
+  "billing_payment_invoices"
 ] as const
 
 /** Billing module migrations. */
@@ -256,6 +260,20 @@ export const billingMigrations: ModuleMigrations = {
       )
       yield* sql.unsafe(`ALTER TABLE billing_subscriptions ADD COLUMN past_due_at ${t.ts}`)
       for (const table of ["billing_payment_customers", "billing_payment_events"]) yield* enableTenantRls(table)
+    }),
+    "0007_stripe_sync": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE billing_payment_invoices (
+        tenant_id ${t.uuid} NOT NULL,
+        invoice_number TEXT NOT NULL,
+        provider TEXT NOT NULL CHECK (provider IN ('stripe')),
+        provider_invoice_id TEXT NOT NULL,
+        hosted_url TEXT,
+        synced_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, invoice_number)
+      )`)
+      yield* enableTenantRls("billing_payment_invoices")
     })
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The payments' SQL (issue 20 "Payments"; migration 0005): the only writer
- * of `billing_payment_customers` and `billing_payment_events`. Both are
+ * The payments' SQL (issue 20 "Payments"; migrations 0005, 0007): the only
+ * writer of `billing_payment_customers`, `billing_payment_events` and
+ * `billing_payment_invoices`. Both are
  * tenant-owned: every method reads and writes the `CurrentTenant`'s rows
  * only and runs inside `tenantTx` (row-level security on Postgres).
  *
@@ -27,6 +28,9 @@ export interface NewPaymentEvent {
 
 const tid = Effect.map(CurrentTenant, (t) => t.id as string)
 const customers = Schema.decodeUnknown(Schema.Array(Schema.Struct({ customer_id: Schema.String })))
+const synced = Schema.decodeUnknown(
+  Schema.Array(Schema.Struct({ provider_invoice_id: Schema.String, hosted_url: Schema.NullOr(Schema.String) }))
+)
 const latest = Schema.decodeUnknown(Schema.Array(Schema.Struct({ at: Schema.NullOr(Schema.DateTimeUtc) })))
 
 /** The payments' SQL; see the module comment. */
@@ -75,6 +79,26 @@ export class PaymentsRepo extends Effect.Service<PaymentsRepo>()("Signet/Payment
           (t) => sql`UPDATE billing_payment_events SET outcome = ${outcome}
               WHERE tenant_id = ${t} AND event_id = ${eventId}`
         ).pipe(Effect.asVoid, span("setOutcome")),
+      /** The provider invoice mirroring the current tenant's invoice `number`, if synced. */
+      syncedInvoice: (number: string) =>
+        Effect.flatMap(
+          tid,
+          (t) => sql`SELECT provider_invoice_id, hosted_url FROM billing_payment_invoices
+              WHERE tenant_id = ${t} AND invoice_number = ${number}`
+        ).pipe(
+          Effect.flatMap(synced),
+          Effect.map((rows) => Option.fromNullable(rows[0])),
+          span("syncedInvoice")
+        ),
+      /** Records the provider invoice of invoice `number`; a concurrent first record wins (nothing replaced). */
+      insertSyncedInvoice: (number: string, providerInvoiceId: string, hostedUrl: string | null, at: DateTime.Utc) =>
+        Effect.flatMap(
+          tid,
+          (t) => sql`INSERT INTO billing_payment_invoices (tenant_id, invoice_number, provider, provider_invoice_id,
+                hosted_url, synced_at)
+              VALUES (${t}, ${number}, 'stripe', ${providerInvoiceId}, ${hostedUrl}, ${instant(at)})
+              ON CONFLICT DO NOTHING`
+        ).pipe(Effect.asVoid, span("insertSyncedInvoice")),
       /** The `created` instant of the newest event applied to invoice `objectKey`, if any. */
       latestApplied: (objectKey: string) =>
         Effect.flatMap(
