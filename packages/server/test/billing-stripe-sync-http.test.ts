@@ -1,9 +1,11 @@
 /**
  * Issue 20 "Payments … invoice sync" with the Stripe provider, over REST, on
  * SQLite and Postgres: a finalized invoice is mirrored into Stripe through
- * the outbox (`StripeInvoiceSync.ts`), a Stripe outage only delays it, and
+ * the outbox (`StripeSync.ts`), a Stripe outage only delays it, and
  * the mirrored invoice's webhooks (`invoice.paid`, `invoice.payment_failed`,
- * `invoice.voided`) act on the Signet invoice. Stripe's API is the local
+ * `invoice.voided`) act on the Signet invoice; subscription changes are
+ * written into the Stripe customer's metadata; refunds and disputes of the
+ * payment (`charge.refunded`, `charge.dispute.*`) are recorded. Stripe's API is the local
  * recorder (`@signet/server/testing/stripe`); webhooks are signed with the
  * `stripe` package's `generateTestHeaderString`. Nothing reaches the real Stripe.
  */
@@ -113,6 +115,53 @@ const stripeInvoice = (
   metadata: { signet_tenant_id: t.tenantId, signet_invoice_number: t.number }
 })
 
+/** `synced`, then paid through the mirror by PaymentIntent `pi` (the invoice object names it). */
+const paidBy = (slug: string, pi: string) =>
+  Effect.gen(function* () {
+    const t = yield* synced(slug)
+    const paid = yield* deliver("invoice.paid", { ...stripeInvoice(t, "paid"), payment_intent: `${pi}_${slug}` })
+    expect(paid.res.body.outcome).toBe("applied")
+    return { ...t, slug }
+  })
+
+/** A Stripe `charge` of PaymentIntent `pi` (of tenant `t`), 1500 cents, `refunded` refunded so far. */
+const charge = (t: { slug: string; mirror: { customer: string } }, pi: string, refunded: number) => ({
+  id: `ch_test_${pi}_${t.slug}`,
+  object: "charge",
+  amount: 1500,
+  amount_refunded: refunded,
+  currency: "eur",
+  customer: t.mirror.customer,
+  payment_intent: `${pi}_${t.slug}`,
+  refunded: refunded === 1500,
+  status: "succeeded",
+  metadata: {}
+})
+
+/** A Stripe `dispute` of PaymentIntent `pi` of tenant `t`, 1500 cents, in `status`. */
+const dispute = (t: { slug: string }, pi: string, status: string) => ({
+  id: `dp_test_${pi}_${t.slug}`,
+  object: "dispute",
+  amount: 1500,
+  currency: "eur",
+  charge: `ch_test_${pi}_${t.slug}`,
+  payment_intent: `${pi}_${t.slug}`,
+  reason: "fraudulent",
+  status,
+  metadata: {}
+})
+
+/** The audit rows of tenant `t` with `action`, newest first. */
+const auditOf = (t: { slug: string; admin: string }, action: string) =>
+  Effect.map(
+    call("GET", `/api/v1/tenants/${t.slug}/audit-logs?action=${action}`, { auth: t.admin }),
+    (res) =>
+      res.body.items as Array<{
+        actor_kind: string
+        after: { amount?: number; full?: boolean; status?: string }
+      }>
+  )
+
 for (const dialect of testDialects()) {
   layer(testServer(dialect, {}, env), { timeout: 180_000, excludeTestServices: true })(
     `Stripe invoice sync over HTTP on ${dialect} (issue 20)`,
@@ -207,6 +256,73 @@ for (const dialect of testDialects()) {
           expect(voided.res.body.outcome).toBe("applied")
           const invoice = (yield* call("GET", `${t.B}/invoices/${t.number}`, { auth: t.admin })).body
           expect(invoice).toMatchObject({ status: "void", void_reason: `voided in Stripe (${t.mirror.id})` })
+        })
+      )
+
+      it.effect("each subscription change writes the plan and status into the Stripe customer's metadata", () =>
+        Effect.gen(function* () {
+          const t = yield* synced(`sync-sub-${dialect}`)
+          const sent = (status: string) =>
+            recorded((rs) =>
+              rs.find(
+                (r) =>
+                  r.path === `/v1/customers/${t.mirror.customer}` &&
+                  r.form["metadata[signet_subscription_status]"] === status
+              )
+            )
+          const canceled = yield* call("POST", `${t.B}/subscription/cancel`, { auth: t.admin })
+          expect(canceled.status, canceled.text).toBe(200)
+          const active = yield* sent("active")
+          expect(active.form).toMatchObject({ "metadata[signet_plan]": "flat", "metadata[signet_plan_version]": "1" })
+          expect(active.idempotencyKey).toMatch(/^signet-customer-sync-/)
+          expect((yield* deliver("invoice.payment_failed", stripeInvoice(t, "open"))).res.body.outcome).toBe("applied")
+          expect((yield* sent("past_due")).form["metadata[signet_plan]"]).toBe("flat")
+        })
+      )
+
+      it.effect("charge.refunded records each raise of the refunded total once; an older view is stale", () =>
+        Effect.gen(function* () {
+          const t = yield* paidBy(`sync-refund-${dialect}`, "pi_test_refund")
+          const partial = yield* deliver("charge.refunded", charge(t, "pi_test_refund", 500))
+          expect(partial.res.body.outcome).toBe("applied")
+          const full = yield* deliver("charge.refunded", charge(t, "pi_test_refund", 1500))
+          expect(full.res.body.outcome).toBe("applied")
+          const older = yield* deliver("charge.refunded", charge(t, "pi_test_refund", 500))
+          expect(older.res.body.outcome).toBe("stale")
+          const rows = yield* auditOf(t, "billing.invoice.refunded")
+          expect(rows.map((r) => [r.after.amount, r.after.full])).toEqual([
+            [1000, true],
+            [500, false]
+          ])
+          expect((yield* call("GET", `${t.B}/invoices/${t.number}`, { auth: t.admin })).body.status).toBe("paid")
+        })
+      )
+
+      it.effect("a dispute is recorded; lost, it makes the subscription past_due; a late creation is stale", () =>
+        Effect.gen(function* () {
+          const t = yield* paidBy(`sync-dispute-${dialect}`, "pi_test_dispute")
+          const opened = yield* deliver("charge.dispute.created", dispute(t, "pi_test_dispute", "needs_response"))
+          expect(opened.res.body.outcome).toBe("applied")
+          expect((yield* auditOf(t, "billing.invoice.disputed")).length).toBe(1)
+          expect((yield* call("GET", `${t.B}/subscription`, { auth: t.admin })).body.status).toBe("active")
+          const lost = yield* deliver("charge.dispute.closed", dispute(t, "pi_test_dispute", "lost"))
+          expect(lost.res.body.outcome).toBe("applied")
+          expect((yield* call("GET", `${t.B}/subscription`, { auth: t.admin })).body.status).toBe("past_due")
+          const late = yield* deliver("charge.dispute.created", dispute(t, "pi_test_dispute", "needs_response"))
+          expect(late.res.body.outcome).toBe("stale")
+          const closed = yield* auditOf(t, "billing.invoice.dispute_closed")
+          expect(closed[0]).toMatchObject({ actor_kind: "system", after: { status: "lost", amount: 1500 } })
+        })
+      )
+
+      it.effect("a refund or dispute of a PaymentIntent Signet never applied is ignored", () =>
+        Effect.gen(function* () {
+          const t = yield* paidBy(`sync-unknown-${dialect}`, "pi_test_known")
+          const refund = yield* deliver("charge.refunded", charge(t, "pi_test_never_seen", 1500))
+          expect(refund.res.body.outcome).toBe("ignored")
+          const opened = yield* deliver("charge.dispute.created", dispute(t, "pi_test_never_seen", "needs_response"))
+          expect(opened.res.body.outcome).toBe("ignored")
+          expect(yield* auditOf(t, "billing.invoice.refunded")).toHaveLength(0)
         })
       )
     }

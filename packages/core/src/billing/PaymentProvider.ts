@@ -45,7 +45,7 @@ export interface SyncLine {
 }
 
 /**
- * A finalized Signet invoice to mirror at the provider (`StripeInvoiceSync.ts`):
+ * A finalized Signet invoice to mirror at the provider (`StripeSync.ts`):
  * its lines (tax included as a line), currency (ISO 4217, upper case) and
  * total (integer minor units, the sum of the lines).
  */
@@ -110,6 +110,15 @@ export interface PaymentProviderService {
     returnUrl: string
   ) => Effect.Effect<{ readonly id: string; readonly url: string }, PaymentsManual>
   /**
+   * Replaces the given keys of a provider customer's metadata (other keys
+   * stay); `idempotencyKey` makes a retried call harmless. @errors PaymentsManual
+   */
+  readonly updateCustomerMetadata: (
+    customer: string,
+    metadata: Readonly<Record<string, string>>,
+    idempotencyKey: string
+  ) => Effect.Effect<void, PaymentsManual>
+  /**
    * Mirrors a finalized invoice at the provider (a provider invoice with one
    * item per line, finalized); retried calls make no second one (idempotency
    * keys). @errors PaymentsManual
@@ -141,6 +150,7 @@ export const manualProvider: PaymentProviderService = {
   checkout: () => Effect.fail(manualRefusal),
   portal: () => Effect.fail(manualRefusal),
   syncInvoice: () => Effect.fail(manualRefusal),
+  updateCustomerMetadata: () => Effect.fail(manualRefusal),
   verify: () =>
     Effect.fail(new WebhookSignatureInvalid({ message: "no webhook secret: the payments provider is manual" }))
 }

@@ -32,7 +32,7 @@
  *     `payment_intent.payment_failed` → the live subscription becomes
  *     `past_due` (`past_due_at` stamped; `signet.billing.subscription.past_due`),
  *     unless the invoice is already paid or void;
- *   - the mirrored Stripe invoice's events (`StripeInvoiceSync.ts` sets the
+ *   - the mirrored Stripe invoice's events (`StripeSync.ts` sets the
  *     same metadata on it), under the same rules, and only when the event's
  *     invoice is the one Signet stored for that number: `invoice.paid` →
  *     paid (reference = its PaymentIntent when the event names one, else
@@ -40,6 +40,10 @@
  *     `invoice.marked_uncollectible` → `past_due`; `invoice.voided` → the
  *     Signet invoice is voided too (reason names the Stripe invoice), since
  *     Stripe will no longer collect it;
+ *   - a paid invoice's PaymentIntent is recorded (`billing_payment_refs`)
+ *     so its refunds and disputes find it: `charge.refunded`,
+ *     `charge.dispute.created` and `charge.dispute.closed` are
+ *     `Chargebacks.ts`;
  *   - anything else answers `ignored`.
  *
  * @module
@@ -51,7 +55,10 @@ import { PaymentLink, PaymentsManual } from "@signet/contracts/billing/Payments"
 import { CurrentActor, CurrentTenant, systemActor, type TenantId } from "@signet/contracts/kernel/Context"
 import { Conflict } from "@signet/contracts/kernel/Errors"
 import { Config, DateTime, Effect, Option } from "effect"
+import type { Audit } from "../audit/Audit.js"
+import type { Events } from "../events/Events.js"
 import type { Tenancy } from "../tenancy/Tenancy.js"
+import { CHARGEBACK_EVENTS, makeChargebacks } from "./Chargebacks.js"
 import type { makeInvoices } from "./Invoices.js"
 import type { PaymentProviderService, ProviderEvent } from "./PaymentProvider.js"
 import type { PaymentsRepo } from "./PaymentsRepo.js"
@@ -99,6 +106,9 @@ type InTx = <A, E, R>(
 
 /** What the payment operations are built from. */
 export interface PaymentDeps {
+  readonly sql: SqlClient.SqlClient
+  readonly audit: Audit
+  readonly events: Events
   readonly provider: PaymentProviderService
   readonly repo: PaymentsRepo
   readonly tenancy: Tenancy
@@ -109,7 +119,9 @@ export interface PaymentDeps {
 }
 
 /** The payment operations; see the module comment. */
-export const makePayments = ({ inTx, invoices, provider, repo, subscriptions, tenancy }: PaymentDeps) => {
+export const makePayments = (deps: PaymentDeps) => {
+  const { inTx, invoices, provider, repo, subscriptions, tenancy } = deps
+  const chargebacks = makeChargebacks(deps)
   /** The current tenant's provider customer, made and stored on first need. */
   const customer = Effect.gen(function* () {
     const stored = yield* inTx(repo.customerOf("stripe"))
@@ -196,6 +208,7 @@ export const makePayments = ({ inTx, invoices, provider, repo, subscriptions, te
       if (action === "paid") {
         const reference = ev.object.payment_intent ?? ev.object.id
         yield* Effect.orDie(invoices.pay(number, new PayInvoice({ reference })))
+        if (ev.object.payment_intent) yield* repo.insertRef(ev.object.payment_intent, number, yield* DateTime.now)
         yield* Effect.catchTag(subscriptions.recover(why), "SubscriptionNotFound", () => Effect.succeed(false))
       } else if (action === "voided") {
         yield* Effect.orDie(invoices.void(number, new VoidInvoice({ reason: `voided in Stripe (${ev.object.id})` })))
@@ -210,6 +223,8 @@ export const makePayments = ({ inTx, invoices, provider, repo, subscriptions, te
     Effect.gen(function* () {
       const ev = yield* provider.verify(raw, signature, DateTime.toEpochMillis(yield* DateTime.now))
       const ignored = { received: true, event_id: ev.id, outcome: "ignored" } as const
+      if ((CHARGEBACK_EVENTS as ReadonlyArray<string>).includes(ev.type))
+        return { received: true, event_id: ev.id, outcome: yield* chargebacks.handle(ev) } as const
       const action = actionOf(ev)
       const tenantId = ev.object.metadata.signet_tenant_id
       const number = ev.object.metadata.signet_invoice_number

@@ -14,7 +14,11 @@
  *   session and on its PaymentIntent (`payment_intent_data[metadata]`);
  *   `Idempotency-Key: signet-checkout-<tenant id>-<invoice number>`.
  * - `POST /v1/billing_portal/sessions` — `customer`, `return_url`.
- * - invoice sync (`syncInvoice`, run by `StripeInvoiceSync.ts`): `POST
+ * - subscription sync (`updateCustomerMetadata`, run by `StripeSync.ts`):
+ *   `POST /v1/customers/<id>` with `metadata[signet_plan]`,
+ *   `metadata[signet_plan_version]`, `metadata[signet_subscription_status]`;
+ *   key `signet-customer-sync-<outbox event id>`.
+ * - invoice sync (`syncInvoice`, run by `StripeSync.ts`): `POST
  *   /v1/invoices` (`customer`, `currency`, `collection_method=send_invoice`,
  *   `days_until_due`, `auto_advance=false`,
  *   `pending_invoice_items_behavior=exclude`, `metadata[signet_tenant_id]`,
@@ -138,6 +142,10 @@ export const makeStripeProvider = (settings: StripeSettings): PaymentProviderSer
       call("portal", () => stripe.billingPortal.sessions.create({ customer, return_url: returnUrl })).pipe(
         Effect.map((s) => ({ id: s.id, url: s.url }))
       ),
+    updateCustomerMetadata: (customer, metadata, idempotencyKey) =>
+      call("updateCustomer", () =>
+        stripe.customers.update(customer, { metadata: { ...metadata } }, { idempotencyKey })
+      ).pipe(Effect.asVoid),
     syncInvoice: (req: InvoiceSyncRequest) => {
       const key = `${req.tenantId}-${req.invoiceNumber}`
       const currency = req.currency.toLowerCase()

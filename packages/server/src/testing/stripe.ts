@@ -2,7 +2,7 @@
  * `@signet/server/testing/stripe` — a local stand-in for Stripe's API (issue 20 "Payments"): an HTTP server
  * that records every request (method, path, form parameters, headers) and
  * answers with the documented JSON shapes of `customer`,
- * `checkout.session`, `billing_portal.session`, `invoice` (create,
+ * `customer` (create, update), `checkout.session`, `billing_portal.session`, `invoice` (create,
  * finalize: `total` is the sum of the items added to it) and `invoiceitem`
  * (trimmed to the fields Signet reads, plus `object`/`livemode`). While
  * `down` is set it answers every request `500 api_error` (a Stripe outage). Nothing here reaches Stripe.
@@ -83,6 +83,20 @@ const answer = (path: string, form: Record<string, string>): [number, Record<str
             .filter(([k]) => k.startsWith("metadata["))
             .map(([k, v]) => [k.slice(9, -1), v])
         )
+      }
+    ]
+  const customer = /^\/v1\/customers\/([^/]+)$/.exec(path)
+  if (customer)
+    return [
+      200,
+      {
+        id: customer[1]!,
+        object: "customer",
+        created,
+        livemode: false,
+        name: null,
+        email: null,
+        metadata: metadataOf(form)
       }
     ]
   if (path === "/v1/invoices") {
