@@ -176,7 +176,7 @@ export {
 export { BILLING_TENANT_TABLES, billingMigrations } from "./billing/Migrations.js"
 export { paymentProviderLayer, paymentsConfig } from "./billing/PaymentConfig.js"
 export { manualProvider, PaymentProvider, type PaymentProviderService } from "./billing/PaymentProvider.js"
-export { FAILED_EVENTS, PAID_EVENTS } from "./billing/Payments.js"
+export { FAILED_EVENTS, PAID_EVENTS, VOIDED_EVENTS } from "./billing/Payments.js"
 export { CLOSE_PERIODS_JOB, MAX_PERIODS_PER_RUN } from "./billing/PeriodClose.js"
 export * as Pricing from "./billing/Pricing.js"
 export { makeStripeProvider, WEBHOOK_TOLERANCE_SECONDS } from "./billing/StripeProvider.js"

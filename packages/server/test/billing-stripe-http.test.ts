@@ -115,7 +115,17 @@ const invoiced = (slug: string) =>
     yield* endPeriod(tenantId)
     const closed = yield* call("POST", `/api/v1/tenants/${slug}/billing/close-periods`)
     expect(closed.status, closed.text).toBe(200)
-    return { plain, admin, tenantId, number: closed.body.invoices[0].number as string }
+    const number = closed.body.invoices[0].number as string
+    // The invoice is mirrored into Stripe in the background (billing-stripe-sync-http.test.ts); wait for it.
+    const mirrored = () => {
+      const mine = recorder.requests.find(
+        (r) => r.path === "/v1/invoices" && r.form["metadata[signet_tenant_id]"] === tenantId
+      )
+      return mine !== undefined && recorder.requests.some((r) => r.path === `/v1/invoices/${mine.response.id}/finalize`)
+    }
+    for (let i = 0; i < 1200 && !mirrored(); i++) yield* Effect.sleep("100 millis")
+    expect(mirrored()).toBe(true)
+    return { plain, admin, tenantId, number }
   })
 
 /** `invoiced`, then a Checkout link; answers the customer id Signet stored too. */
@@ -170,7 +180,18 @@ for (const dialect of testDialects()) {
           const link = yield* call("POST", `${B}/invoices/${number}/checkout`, { auth: plain })
           expect(link.status, link.text).toBe(200)
           expect(link.body).toMatchObject({ provider: "stripe", url: expect.stringMatching(/^https:\/\/checkout/) })
-          const [customer, session] = recorder.requests.slice(from)
+          // The customer was made by the invoice's mirror (before the checkout), once.
+          const customers = recorder.requests.filter(
+            (r) => r.path === "/v1/customers" && r.form["metadata[signet_tenant_id]"] === tenantId
+          )
+          expect(customers).toHaveLength(1)
+          const [customer] = customers
+          // Links only (the invoice mirror and the customer's metadata are synced in the background).
+          const links = () =>
+            recorder.requests
+              .slice(from)
+              .filter((r) => r.path === "/v1/checkout/sessions" || r.path === "/v1/billing_portal/sessions")
+          const [session] = links()
           expect(customer).toMatchObject({
             method: "POST",
             path: "/v1/customers",
@@ -194,12 +215,14 @@ for (const dialect of testDialects()) {
             }
           })
           // The customer is stored: a second link and the portal make no second one.
+          const customersBefore = recorder.requests.filter((r) => r.path === "/v1/customers").length
           const again = yield* call("POST", `${B}/invoices/${number}/checkout`, { auth: plain })
           expect(again.status).toBe(200)
           const portal = yield* call("POST", `${B}/portal`, { auth: plain })
           expect(portal.body).toMatchObject({ provider: "stripe", url: expect.stringMatching(/^https:\/\/billing/) })
-          const later = recorder.requests.slice(from + 2)
+          const later = links().slice(1)
           expect(later.map((r) => r.path)).toEqual(["/v1/checkout/sessions", "/v1/billing_portal/sessions"])
+          expect(recorder.requests.filter((r) => r.path === "/v1/customers")).toHaveLength(customersBefore)
           expect(later[1]!.form).toEqual({
             customer: session!.form.customer,
             return_url: `https://signet.example.edu/t/stripe-co-${dialect}/admin/billing`

@@ -21,7 +21,10 @@
  * Payments (`Payments.ts`) go through the `PaymentProvider` port
  * (`PaymentProvider.ts`: `manual`, the default, or Stripe in
  * `StripeProvider.ts`): Checkout and Customer Portal links and the Stripe
- * webhook (paid invoices, `past_due` on failed payments).
+ * webhook (paid invoices, `past_due` on failed payments; refunds and
+ * disputes in `Chargebacks.ts`); with Stripe, finalized invoices are
+ * mirrored as Stripe invoices and the plan into the customer's metadata
+ * through the outbox (`StripeSync.ts`).
  *
  * A subscription `past_due` beyond `SIGNET_BILLING_PAST_DUE_GRACE_DAYS`
  * (default 7) is canceled by the period close (`Subscriptions.endGrace`).
@@ -70,6 +73,7 @@ import { makePayments } from "./Payments.js"
 import { PaymentsRepo } from "./PaymentsRepo.js"
 import { makePeriodClose } from "./PeriodClose.js"
 import { BillingRepo } from "./Repo.js"
+import { subscribeStripeSync } from "./StripeSync.js"
 import { makeSubscriptions } from "./Subscriptions.js"
 
 /** Days a `past_due` subscription keeps its plan (`SIGNET_BILLING_PAST_DUE_GRACE_DAYS`, 0–365, default 7). */
@@ -138,14 +142,31 @@ export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
       inTx,
       changing
     })
+    const provider = yield* PaymentProvider
+    const paymentsRepo = yield* PaymentsRepo
     const payments = makePayments({
-      provider: yield* PaymentProvider,
-      repo: yield* PaymentsRepo,
+      sql,
+      audit,
+      events,
+      provider,
+      repo: paymentsRepo,
       tenancy,
       invoices,
       subscriptions,
       inTx
     })
+    // Finalized invoices and the tenant's plan mirrored into Stripe through the outbox (StripeSync.ts).
+    if (provider.kind === "stripe")
+      yield* subscribeStripeSync({
+        events,
+        tenancy,
+        provider,
+        repo: paymentsRepo,
+        invoices,
+        subscriptions,
+        inTx,
+        customer: payments.customer
+      })
     /** The PDF of the current tenant's invoice `number`. @errors InvoiceNotFound */
     const invoicePdf = (number: string) =>
       Effect.flatMap(inTx(invoices.get(number)), (invoice) =>

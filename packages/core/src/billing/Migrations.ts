@@ -44,6 +44,17 @@
  *   finalized or paid invoices, unique `(tenant_id, number)`, immutable (a
  *   trigger refuses UPDATE and DELETE); `billing_credit_note_counters` —
  *   the last credit note number per tenant and year (no gaps).
+ * - 0007 (Stripe sync): `billing_payment_invoices` — the provider's invoice
+ *   mirroring a finalized Signet invoice (`StripeSync.ts`), one per
+ *   tenant and invoice number, with its hosted payment page;
+ *   `billing_payment_refunds` — per tenant and charge, the amount refunded
+ *   so far (cumulative, as Stripe's `amount_refunded`) and the invoice;
+ *   `billing_payment_disputes` — per tenant and dispute, its invoice, amount
+ *   and status (open → `won`/`lost`); `billing_payment_refs` (platform
+ *   level: no row-level security) — which tenant and invoice a provider
+ *   payment reference (a PaymentIntent id) paid, written when Signet applies
+ *   the payment, read by the webhook to place refund and dispute events,
+ *   which carry no Signet metadata.
  *
  * @module
  */
@@ -63,7 +74,10 @@ export const BILLING_TENANT_TABLES = [
   "billing_payment_events",
   "billing_prorations",
   "billing_credit_notes",
-  "billing_credit_note_counters"
+  "billing_credit_note_counters",
+  "billing_payment_invoices",
+  "billing_payment_refunds",
+  "billing_payment_disputes"
 ] as const
 
 /** Billing module migrations. */
@@ -335,6 +349,49 @@ export const billingMigrations: ModuleMigrations = {
           )
       })
       for (const table of ["billing_prorations", "billing_credit_notes", "billing_credit_note_counters"])
+        yield* enableTenantRls(table)
+    }),
+    "0007_stripe_sync": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const t = yield* ddl
+      yield* sql.unsafe(`CREATE TABLE billing_payment_invoices (
+        tenant_id ${t.uuid} NOT NULL,
+        invoice_number TEXT NOT NULL,
+        provider TEXT NOT NULL CHECK (provider IN ('stripe')),
+        provider_invoice_id TEXT NOT NULL,
+        hosted_url TEXT,
+        synced_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, invoice_number)
+      )`)
+      yield* sql.unsafe(`CREATE TABLE billing_payment_refunds (
+        tenant_id ${t.uuid} NOT NULL,
+        charge_id TEXT NOT NULL,
+        invoice_number TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        refunded_total ${t.bigint} NOT NULL CHECK (refunded_total >= 0),
+        updated_at ${t.ts} NOT NULL,
+        PRIMARY KEY (tenant_id, charge_id)
+      )`)
+      yield* sql.unsafe(`CREATE TABLE billing_payment_disputes (
+        tenant_id ${t.uuid} NOT NULL,
+        dispute_id TEXT NOT NULL,
+        invoice_number TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        amount ${t.bigint} NOT NULL CHECK (amount >= 0),
+        status TEXT NOT NULL,
+        opened_at ${t.ts} NOT NULL,
+        closed_at ${t.ts},
+        PRIMARY KEY (tenant_id, dispute_id)
+      )`)
+      yield* sql.unsafe(`CREATE TABLE billing_payment_refs (
+        provider TEXT NOT NULL CHECK (provider IN ('stripe')),
+        reference TEXT NOT NULL,
+        tenant_id ${t.uuid} NOT NULL,
+        invoice_number TEXT NOT NULL,
+        created_at ${t.ts} NOT NULL,
+        PRIMARY KEY (provider, reference)
+      )`)
+      for (const table of ["billing_payment_invoices", "billing_payment_refunds", "billing_payment_disputes"])
         yield* enableTenantRls(table)
     })
   }

@@ -38,6 +38,34 @@ export interface CheckoutRequest {
   readonly cancelUrl: string
 }
 
+/** One line of a mirrored invoice: what the payer reads and its amount (integer minor units, ≥ 0). */
+export interface SyncLine {
+  readonly description: string
+  readonly amount: number
+}
+
+/**
+ * A finalized Signet invoice to mirror at the provider (`StripeSync.ts`):
+ * its lines (tax included as a line), currency (ISO 4217, upper case) and
+ * total (integer minor units, the sum of the lines).
+ */
+export interface InvoiceSyncRequest {
+  readonly customer: string
+  readonly tenantId: string
+  readonly invoiceNumber: string
+  readonly currency: string
+  readonly total: number
+  readonly lines: ReadonlyArray<SyncLine>
+  /** Days the payer has to pay the mirrored invoice (`days_until_due`). */
+  readonly daysUntilDue: number
+}
+
+/** The provider's invoice once finalized: its id (`in_…`) and hosted payment page, when it has one. */
+export interface SyncedInvoice {
+  readonly id: string
+  readonly hostedUrl: string | null
+}
+
 /**
  * A verified provider event as Signet reads it (Stripe's `Event`): `id`
  * (`evt_…`), `type`, `created` (Unix seconds) and the object it is about.
@@ -52,8 +80,15 @@ export interface ProviderEvent {
     readonly metadata: Readonly<Record<string, string>>
     /** Checkout Session: `paid` | `unpaid` | `no_payment_required`; absent on other objects. */
     readonly payment_status?: string | undefined
-    /** The PaymentIntent of a Checkout Session, when it has one. */
+    /** The PaymentIntent of a Checkout Session (or charge, dispute), when it has one. */
     readonly payment_intent?: string | null | undefined
+    /** Amounts in integer minor units, when the object has them (charge: `amount`, `amount_refunded`; dispute: `amount`). */
+    readonly amount?: number | undefined
+    readonly amount_refunded?: number | undefined
+    /** The object's `status` (dispute: `won`, `lost`, `needs_response`, …), when it has one. */
+    readonly status?: string | undefined
+    /** The object's `currency` (lower case, as the provider sends it), when it has one. */
+    readonly currency?: string | undefined
   }
 }
 
@@ -74,6 +109,21 @@ export interface PaymentProviderService {
     customer: string,
     returnUrl: string
   ) => Effect.Effect<{ readonly id: string; readonly url: string }, PaymentsManual>
+  /**
+   * Replaces the given keys of a provider customer's metadata (other keys
+   * stay); `idempotencyKey` makes a retried call harmless. @errors PaymentsManual
+   */
+  readonly updateCustomerMetadata: (
+    customer: string,
+    metadata: Readonly<Record<string, string>>,
+    idempotencyKey: string
+  ) => Effect.Effect<void, PaymentsManual>
+  /**
+   * Mirrors a finalized invoice at the provider (a provider invoice with one
+   * item per line, finalized); retried calls make no second one (idempotency
+   * keys). @errors PaymentsManual
+   */
+  readonly syncInvoice: (req: InvoiceSyncRequest) => Effect.Effect<SyncedInvoice, PaymentsManual>
   /**
    * Verifies a webhook's signature over the raw body at `nowMs` (Unix
    * milliseconds) and parses it. @errors WebhookSignatureInvalid
@@ -99,6 +149,8 @@ export const manualProvider: PaymentProviderService = {
   createCustomer: () => Effect.fail(manualRefusal),
   checkout: () => Effect.fail(manualRefusal),
   portal: () => Effect.fail(manualRefusal),
+  syncInvoice: () => Effect.fail(manualRefusal),
+  updateCustomerMetadata: () => Effect.fail(manualRefusal),
   verify: () =>
     Effect.fail(new WebhookSignatureInvalid({ message: "no webhook secret: the payments provider is manual" }))
 }

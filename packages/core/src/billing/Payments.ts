@@ -32,27 +32,65 @@
  *     `payment_intent.payment_failed` → the live subscription becomes
  *     `past_due` (`past_due_at` stamped; `signet.billing.subscription.past_due`),
  *     unless the invoice is already paid or void;
+ *   - the mirrored Stripe invoice's events (`StripeSync.ts` sets the
+ *     same metadata on it), under the same rules, and only when the event's
+ *     invoice is the one Signet stored for that number: `invoice.paid` →
+ *     paid (reference = its PaymentIntent when the event names one, else
+ *     the Stripe invoice id); `invoice.payment_failed` and
+ *     `invoice.marked_uncollectible` → `past_due`; `invoice.voided` → the
+ *     Signet invoice is voided too (reason names the Stripe invoice), since
+ *     Stripe will no longer collect it;
+ *   - a paid invoice's PaymentIntent is recorded (`billing_payment_refs`)
+ *     so its refunds and disputes find it: `charge.refunded`,
+ *     `charge.dispute.created` and `charge.dispute.closed` are
+ *     `Chargebacks.ts`;
  *   - anything else answers `ignored`.
  *
  * @module
  */
 import type { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
-import { type Invoice, PayInvoice } from "@signet/contracts/billing/Domain"
+import { type Invoice, PayInvoice, VoidInvoice } from "@signet/contracts/billing/Domain"
 import { PaymentLink, PaymentsManual } from "@signet/contracts/billing/Payments"
 import { CurrentActor, CurrentTenant, systemActor, type TenantId } from "@signet/contracts/kernel/Context"
 import { Conflict } from "@signet/contracts/kernel/Errors"
 import { Config, DateTime, Effect, Option } from "effect"
+import type { Audit } from "../audit/Audit.js"
+import type { Events } from "../events/Events.js"
 import type { Tenancy } from "../tenancy/Tenancy.js"
+import { CHARGEBACK_EVENTS, makeChargebacks } from "./Chargebacks.js"
 import type { makeInvoices } from "./Invoices.js"
 import type { PaymentProviderService, ProviderEvent } from "./PaymentProvider.js"
 import type { PaymentsRepo } from "./PaymentsRepo.js"
 import type { makeSubscriptions } from "./Subscriptions.js"
 
-/** Event types that pay an invoice (Checkout Sessions in `mode=payment`). */
-export const PAID_EVENTS = ["checkout.session.completed", "checkout.session.async_payment_succeeded"] as const
+/** Event types that pay an invoice (Checkout Sessions in `mode=payment`, and the mirrored Stripe invoice). */
+export const PAID_EVENTS = [
+  "checkout.session.completed",
+  "checkout.session.async_payment_succeeded",
+  "invoice.paid"
+] as const
+/** Event types that void the invoice (its Stripe mirror was voided). */
+export const VOIDED_EVENTS = ["invoice.voided"] as const
 /** Event types that make the subscription `past_due`. */
-export const FAILED_EVENTS = ["checkout.session.async_payment_failed", "payment_intent.payment_failed"] as const
+export const FAILED_EVENTS = [
+  "checkout.session.async_payment_failed",
+  "payment_intent.payment_failed",
+  "invoice.payment_failed",
+  "invoice.marked_uncollectible"
+] as const
+
+/** What a verified event asks of its invoice. */
+type Action = "paid" | "failed" | "voided"
+
+/** The action of a verified event, `null` for a type Signet does not act on. */
+const actionOf = (ev: ProviderEvent): Action | null => {
+  if (ev.type === "checkout.session.completed") return ev.object.payment_status === "paid" ? "paid" : null
+  if (ev.type === "checkout.session.async_payment_succeeded" || ev.type === "invoice.paid") return "paid"
+  if ((FAILED_EVENTS as ReadonlyArray<string>).includes(ev.type)) return "failed"
+  if (ev.type === "invoice.voided") return "voided"
+  return null
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -68,6 +106,9 @@ type InTx = <A, E, R>(
 
 /** What the payment operations are built from. */
 export interface PaymentDeps {
+  readonly sql: SqlClient.SqlClient
+  readonly audit: Audit
+  readonly events: Events
   readonly provider: PaymentProviderService
   readonly repo: PaymentsRepo
   readonly tenancy: Tenancy
@@ -78,7 +119,9 @@ export interface PaymentDeps {
 }
 
 /** The payment operations; see the module comment. */
-export const makePayments = ({ inTx, invoices, provider, repo, subscriptions, tenancy }: PaymentDeps) => {
+export const makePayments = (deps: PaymentDeps) => {
+  const { inTx, invoices, provider, repo, subscriptions, tenancy } = deps
+  const chargebacks = makeChargebacks(deps)
   /** The current tenant's provider customer, made and stored on first need. */
   const customer = Effect.gen(function* () {
     const stored = yield* inTx(repo.customerOf("stripe"))
@@ -136,31 +179,39 @@ export const makePayments = ({ inTx, invoices, provider, repo, subscriptions, te
   }).pipe(Effect.withSpan("Billing.portal"))
 
   /** Applies a verified event for the current tenant (see the module comment); answers the outcome. */
-  const apply = (ev: ProviderEvent, number: string, paid: boolean) =>
+  const apply = (ev: ProviderEvent, number: string, action: Action) =>
     Effect.gen(function* () {
       const now = yield* DateTime.now
       const created = DateTime.unsafeMake(ev.created * 1000)
       if (!(yield* repo.claimEvent({ eventId: ev.id, type: ev.type, objectKey: number, created, at: now })))
         return "duplicate" as const
-      const outcome = yield* decide(ev, number, paid, created)
+      const outcome = yield* decide(ev, number, action, created)
       yield* repo.setOutcome(ev.id, outcome)
       return outcome
     })
 
-  const decide = (ev: ProviderEvent, number: string, paid: boolean, created: DateTime.Utc) =>
+  const decide = (ev: ProviderEvent, number: string, action: Action, created: DateTime.Utc) =>
     Effect.gen(function* () {
       const stored = yield* repo.customerOf("stripe")
       // The customer must be the one Signet made for this tenant (metadata alone is not enough).
       if (Option.isNone(stored) || stored.value !== ev.object.customer) return "ignored" as const
+      // An invoice event must be about the Stripe invoice Signet made for this number.
+      if (ev.type.startsWith("invoice.")) {
+        const mirror = yield* repo.syncedInvoice(number)
+        if (Option.isNone(mirror) || mirror.value.provider_invoice_id !== ev.object.id) return "ignored" as const
+      }
       const newest = yield* repo.latestApplied(number)
       if (Option.isSome(newest) && DateTime.lessThan(created, newest.value)) return "stale" as const
       const invoice = yield* Effect.option(invoices.get(number))
       if (Option.isNone(invoice) || invoice.value.status !== "finalized") return "ignored" as const
       const why = { invoice: number, provider_event: ev.id }
-      if (paid) {
+      if (action === "paid") {
         const reference = ev.object.payment_intent ?? ev.object.id
         yield* Effect.orDie(invoices.pay(number, new PayInvoice({ reference })))
+        if (ev.object.payment_intent) yield* repo.insertRef(ev.object.payment_intent, number, yield* DateTime.now)
         yield* Effect.catchTag(subscriptions.recover(why), "SubscriptionNotFound", () => Effect.succeed(false))
+      } else if (action === "voided") {
+        yield* Effect.orDie(invoices.void(number, new VoidInvoice({ reason: `voided in Stripe (${ev.object.id})` })))
       } else {
         yield* Effect.catchTag(subscriptions.markPastDue(why), "SubscriptionNotFound", () => Effect.succeed(false))
       }
@@ -172,22 +223,21 @@ export const makePayments = ({ inTx, invoices, provider, repo, subscriptions, te
     Effect.gen(function* () {
       const ev = yield* provider.verify(raw, signature, DateTime.toEpochMillis(yield* DateTime.now))
       const ignored = { received: true, event_id: ev.id, outcome: "ignored" } as const
-      const paid =
-        (ev.type === "checkout.session.completed" && ev.object.payment_status === "paid") ||
-        ev.type === "checkout.session.async_payment_succeeded"
-      const failed = (FAILED_EVENTS as ReadonlyArray<string>).includes(ev.type)
+      if ((CHARGEBACK_EVENTS as ReadonlyArray<string>).includes(ev.type))
+        return { received: true, event_id: ev.id, outcome: yield* chargebacks.handle(ev) } as const
+      const action = actionOf(ev)
       const tenantId = ev.object.metadata.signet_tenant_id
       const number = ev.object.metadata.signet_invoice_number
       // Only ids Signet itself could have put there (a UUID) are looked up.
-      if ((!paid && !failed) || !tenantId || !UUID.test(tenantId) || !number) return ignored
+      if (action === null || !tenantId || !UUID.test(tenantId) || !number) return ignored
       const tenant = yield* Effect.option(tenancy.getById(tenantId as TenantId))
       if (Option.isNone(tenant)) return ignored
-      const outcome = yield* inTx(apply(ev, number, paid)).pipe(
+      const outcome = yield* inTx(apply(ev, number, action)).pipe(
         Effect.provideService(CurrentTenant, { id: tenant.value.id, slug: tenant.value.slug }),
         Effect.provideService(CurrentActor, systemActor)
       )
       return { received: true, event_id: ev.id, outcome } as const
     }).pipe(Effect.withSpan("Billing.stripeWebhook"))
 
-  return { checkout, portal, webhook } as const
+  return { checkout, portal, webhook, customer } as const
 }

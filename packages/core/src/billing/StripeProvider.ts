@@ -14,6 +14,21 @@
  *   session and on its PaymentIntent (`payment_intent_data[metadata]`);
  *   `Idempotency-Key: signet-checkout-<tenant id>-<invoice number>`.
  * - `POST /v1/billing_portal/sessions` — `customer`, `return_url`.
+ * - subscription sync (`updateCustomerMetadata`, run by `StripeSync.ts`):
+ *   `POST /v1/customers/<id>` with `metadata[signet_plan]`,
+ *   `metadata[signet_plan_version]`, `metadata[signet_subscription_status]`;
+ *   key `signet-customer-sync-<outbox event id>`.
+ * - invoice sync (`syncInvoice`, run by `StripeSync.ts`): `POST
+ *   /v1/invoices` (`customer`, `currency`, `collection_method=send_invoice`,
+ *   `days_until_due`, `auto_advance=false`,
+ *   `pending_invoice_items_behavior=exclude`, `metadata[signet_tenant_id]`,
+ *   `metadata[signet_invoice_number]`; key `signet-invoice-<tenant id>-<number>`),
+ *   then one `POST /v1/invoiceitems` per line with an amount (`invoice`,
+ *   `amount` in minor units, `currency`, `description`; key
+ *   `signet-invoiceitem-<tenant id>-<number>-<line index>`), then `POST
+ *   /v1/invoices/<id>/finalize` (`auto_advance=false`; key
+ *   `signet-invoice-finalize-<tenant id>-<number>`). A total that differs
+ *   from Signet's is a defect (the sync is retried, never left wrong).
  * - webhooks: `stripe.webhooks.constructEvent` (HMAC-SHA256 of
  *   `<timestamp>.<raw body>` under the endpoint secret, 300 s tolerance,
  *   checked at Signet's clock).
@@ -27,7 +42,7 @@
 import { WebhookSignatureInvalid } from "@signet/contracts/billing/Payments"
 import { Effect } from "effect"
 import Stripe from "stripe"
-import type { CheckoutRequest, PaymentProviderService, ProviderEvent } from "./PaymentProvider.js"
+import type { CheckoutRequest, InvoiceSyncRequest, PaymentProviderService, ProviderEvent } from "./PaymentProvider.js"
 
 /** Seconds a webhook's signed timestamp may lag Signet's clock (Stripe's default). */
 export const WEBHOOK_TOLERANCE_SECONDS = 300
@@ -71,7 +86,11 @@ const toProviderEvent = (event: Stripe.Event): ProviderEvent => {
       customer: str(o.customer),
       metadata,
       payment_status: typeof o.payment_status === "string" ? o.payment_status : undefined,
-      payment_intent: str(o.payment_intent)
+      payment_intent: str(o.payment_intent),
+      amount: typeof o.amount === "number" ? o.amount : undefined,
+      amount_refunded: typeof o.amount_refunded === "number" ? o.amount_refunded : undefined,
+      status: typeof o.status === "string" ? o.status : undefined,
+      currency: typeof o.currency === "string" ? o.currency : undefined
     }
   }
 }
@@ -123,6 +142,49 @@ export const makeStripeProvider = (settings: StripeSettings): PaymentProviderSer
       call("portal", () => stripe.billingPortal.sessions.create({ customer, return_url: returnUrl })).pipe(
         Effect.map((s) => ({ id: s.id, url: s.url }))
       ),
+    updateCustomerMetadata: (customer, metadata, idempotencyKey) =>
+      call("updateCustomer", () =>
+        stripe.customers.update(customer, { metadata: { ...metadata } }, { idempotencyKey })
+      ).pipe(Effect.asVoid),
+    syncInvoice: (req: InvoiceSyncRequest) => {
+      const key = `${req.tenantId}-${req.invoiceNumber}`
+      const currency = req.currency.toLowerCase()
+      return Effect.gen(function* () {
+        const draft = yield* call("createInvoice", () =>
+          stripe.invoices.create(
+            {
+              customer: req.customer,
+              currency,
+              collection_method: "send_invoice",
+              days_until_due: req.daysUntilDue,
+              auto_advance: false,
+              pending_invoice_items_behavior: "exclude",
+              description: `Signet invoice ${req.invoiceNumber}`,
+              metadata: { signet_tenant_id: req.tenantId, signet_invoice_number: req.invoiceNumber }
+            },
+            { idempotencyKey: `signet-invoice-${key}` }
+          )
+        )
+        const id = draft.id ?? ""
+        for (const [i, line] of req.lines.entries())
+          yield* call("createInvoiceItem", () =>
+            stripe.invoiceItems.create(
+              { customer: req.customer, invoice: id, amount: line.amount, currency, description: line.description },
+              { idempotencyKey: `signet-invoiceitem-${key}-${i}` }
+            )
+          )
+        const final = yield* call("finalizeInvoice", () =>
+          stripe.invoices.finalizeInvoice(
+            id,
+            { auto_advance: false },
+            { idempotencyKey: `signet-invoice-finalize-${key}` }
+          )
+        )
+        if (final.total !== req.total)
+          return yield* Effect.dieMessage(`Stripe invoice ${id} totals ${final.total}, Signet's ${req.total}`)
+        return { id, hostedUrl: final.hosted_invoice_url ?? null }
+      })
+    },
     verify: (raw, signature, nowMs) =>
       Effect.try({
         // Why the raw body: the signature covers the exact bytes Stripe sent; re-serialised JSON would not verify.

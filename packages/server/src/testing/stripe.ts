@@ -2,8 +2,10 @@
  * `@signet/server/testing/stripe` — a local stand-in for Stripe's API (issue 20 "Payments"): an HTTP server
  * that records every request (method, path, form parameters, headers) and
  * answers with the documented JSON shapes of `customer`,
- * `checkout.session` and `billing_portal.session` (trimmed to the fields
- * Signet reads, plus `object`/`livemode`). Nothing here reaches Stripe.
+ * `customer` (create, update), `checkout.session`, `billing_portal.session`, `invoice` (create,
+ * finalize: `total` is the sum of the items added to it) and `invoiceitem`
+ * (trimmed to the fields Signet reads, plus `object`/`livemode`). While
+ * `down` is set it answers every request `500 api_error` (a Stripe outage). Nothing here reaches Stripe.
  * Point `SIGNET_STRIPE_API_URL` at its `url`. Shared by the server's and
  * the CLI's test suites.
  *
@@ -20,18 +22,50 @@ export interface RecordedRequest {
   readonly form: Record<string, string>
   readonly idempotencyKey: string | undefined
   readonly authorization: string | undefined
+  /** The status and JSON the recorder answered. */
+  readonly status: number
+  readonly response: Readonly<Record<string, unknown>>
 }
 
 /** The running recorder. */
 export interface StripeRecorder {
   readonly url: string
   readonly requests: Array<RecordedRequest>
+  /** While true, every request is recorded and answered `500` (a Stripe outage). */
+  down: boolean
   readonly close: () => Promise<void>
 }
 
 let seq = 0
+/** Invoice id → its items' amounts (minor units), for `total` at finalize. */
+const invoiceItems = new Map<string, Array<number>>()
 
-const answer = (path: string, form: Record<string, string>): [number, unknown] => {
+const stripeInvoice = (id: string, form: Record<string, string>, status: "draft" | "open") => {
+  const total = (invoiceItems.get(id) ?? []).reduce((a, b) => a + b, 0)
+  return {
+    id,
+    object: "invoice",
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    status,
+    customer: form.customer ?? null,
+    currency: form.currency ?? "eur",
+    collection_method: form.collection_method ?? "send_invoice",
+    total,
+    amount_due: total,
+    metadata: metadataOf(form),
+    hosted_invoice_url: status === "open" ? `https://invoice.stripe.com/i/test_${id}` : null
+  }
+}
+
+const metadataOf = (form: Record<string, string>) =>
+  Object.fromEntries(
+    Object.entries(form)
+      .filter(([k]) => k.startsWith("metadata["))
+      .map(([k, v]) => [k.slice(9, -1), v])
+  )
+
+const answer = (path: string, form: Record<string, string>): [number, Record<string, unknown>] => {
   seq += 1
   const created = Math.floor(Date.now() / 1000)
   if (path === "/v1/customers")
@@ -51,6 +85,45 @@ const answer = (path: string, form: Record<string, string>): [number, unknown] =
         )
       }
     ]
+  const customer = /^\/v1\/customers\/([^/]+)$/.exec(path)
+  if (customer)
+    return [
+      200,
+      {
+        id: customer[1]!,
+        object: "customer",
+        created,
+        livemode: false,
+        name: null,
+        email: null,
+        metadata: metadataOf(form)
+      }
+    ]
+  if (path === "/v1/invoices") {
+    const id = `in_test_${seq}`
+    invoiceItems.set(id, [])
+    return [200, stripeInvoice(id, form, "draft")]
+  }
+  const finalize = /^\/v1\/invoices\/([^/]+)\/finalize$/.exec(path)
+  if (finalize) return [200, stripeInvoice(finalize[1]!, form, "open")]
+  if (path === "/v1/invoiceitems") {
+    const amount = Number(form.amount ?? 0)
+    invoiceItems.get(form.invoice ?? "")?.push(amount)
+    return [
+      200,
+      {
+        id: `ii_test_${seq}`,
+        object: "invoiceitem",
+        livemode: false,
+        customer: form.customer ?? null,
+        invoice: form.invoice ?? null,
+        amount,
+        currency: form.currency ?? null,
+        description: form.description ?? null,
+        metadata: metadataOf(form)
+      }
+    ]
+  }
   if (path === "/v1/checkout/sessions")
     return [
       200,
@@ -105,24 +178,30 @@ export const startStripeRecorder = (): Promise<StripeRecorder> =>
           const v = req.headers[name]
           return Array.isArray(v) ? v[0] : v
         }
+        const [status, json] = recorder.down
+          ? [500, { error: { type: "api_error", message: "recorder is down (a simulated outage)" } }]
+          : answer(path, form)
         requests.push({
           method: req.method ?? "",
           path,
           form,
           idempotencyKey: header("idempotency-key"),
-          authorization: header("authorization")
+          authorization: header("authorization"),
+          status,
+          response: json
         })
-        const [status, json] = answer(path, form)
         res.writeHead(status, { "content-type": "application/json", "request-id": `req_test_${seq}` })
         res.end(JSON.stringify(json))
       })
     })
+    const recorder: StripeRecorder = {
+      url: "",
+      requests,
+      down: false,
+      close: () => new Promise((r) => server.close(() => r()))
+    }
     server.listen(0, "127.0.0.1", () => {
       const { port } = server.address() as AddressInfo
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        requests,
-        close: () => new Promise((r) => server.close(() => r()))
-      })
+      resolve(Object.assign(recorder, { url: `http://127.0.0.1:${port}` }))
     })
   })
