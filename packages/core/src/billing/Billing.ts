@@ -53,7 +53,7 @@ import {
   type VoidInvoice
 } from "@signet/contracts/billing/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
-import { Config, DateTime, Effect, Option } from "effect"
+import { Config, type Context, DateTime, Effect, Option } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { tenantTx } from "../kernel/Database.js"
@@ -91,6 +91,36 @@ export const lateUsageGraceHours = Config.integer("SIGNET_BILLING_LATE_USAGE_GRA
   Config.withDefault(24),
   Config.validate({ message: "between 0 and 720", validation: (n) => n >= 0 && n <= 720 })
 )
+
+/** The current tenant's plan as enforced, with its usage per limit (`GET …/billing/entitlements`). */
+const entitlementStatusOf = (
+  entitlements: Context.Tag.Service<typeof Entitlements>,
+  usage: Context.Tag.Service<typeof QuotaUsage>
+) =>
+  Effect.gen(function* () {
+    const compiled = yield* entitlements.current
+    const now = yield* DateTime.now
+    const limits = yield* Effect.forEach(
+      [...compiled.limits].sort(([a], [b]) => a.localeCompare(b)),
+      ([limit, value]) =>
+        Effect.map(usage.count(limit), (used) => {
+          const period = periodOf(limit, now)
+          return new QuotaStatus({
+            limit,
+            value,
+            used: used ?? null,
+            soft: compiled.soft.has(limit),
+            ...(period ? { period } : {})
+          })
+        })
+    )
+    return new EntitlementStatus({
+      plan: compiled.plan,
+      version: compiled.version,
+      features_off: [...compiled.off].sort(),
+      limits
+    })
+  })
 
 /** Billing; see the module comment. */
 export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
@@ -230,32 +260,7 @@ export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
       portal: payments.portal,
       stripeWebhook: payments.webhook,
       /** The current tenant's plan as enforced, with its usage per limit. */
-      entitlementStatus: inTx(
-        Effect.gen(function* () {
-          const compiled = yield* entitlements.current
-          const now = yield* DateTime.now
-          const limits = yield* Effect.forEach(
-            [...compiled.limits].sort(([a], [b]) => a.localeCompare(b)),
-            ([limit, value]) =>
-              Effect.map(usage.count(limit), (used) => {
-                const period = periodOf(limit, now)
-                return new QuotaStatus({
-                  limit,
-                  value,
-                  used: used ?? null,
-                  soft: compiled.soft.has(limit),
-                  ...(period ? { period } : {})
-                })
-              })
-          )
-          return new EntitlementStatus({
-            plan: compiled.plan,
-            version: compiled.version,
-            features_off: [...compiled.off].sort(),
-            limits
-          })
-        })
-      )
+      entitlementStatus: inTx(entitlementStatusOf(entitlements, usage))
     } as const
   }),
   dependencies: [BillingRepo.Default, PaymentsRepo.Default, CorrectionsRepo.Default]

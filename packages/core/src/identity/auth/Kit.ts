@@ -169,30 +169,8 @@ export const makeKit = Effect.gen(function* () {
       sessions.revokeOf(userId, options, options.reason, instant(nowMs))
     )
 
-  /**
-   * Whether a password sign-in of `user` must pass a second step
-   * (`mfa_required`): TOTP is enrolled, or the user holds a passkey and
-   * MFA is required of them (`auth.mfa_required_user_types`, an admin-set
-   * `configure_mfa`, or `auth.mfa_required_for_admins` for an administrator, as
-   * {@link issueAccess} reads it). A passkey that met `configure_mfa` is
-   * then asked at every password sign-in (the login's second step accepts
-   * it, `passkeys/SignIn.ts`); otherwise the tenant's MFA rule would be
-   * met by enrolling a factor that is never used.
-   */
-  const secondStepDue = (tenant: Tenant, user: UserRow) =>
-    Effect.gen(function* () {
-      if (user.mfa_enabled) return true
-      if ((yield* withTenant(tenant, inTx(passkeys.countOfUser(user.id)))) === 0) return false
-      const mfaTypes = yield* tenancy.settingValue<ReadonlyArray<string>>(tenant.id, "auth.mfa_required_user_types")
-      if (mfaTypes.includes(user.user_type)) return true
-      if ((yield* withTenant(tenant, inTx(actionsRepo.ofUser(user.id)))).includes("configure_mfa")) return true
-      if (!(yield* tenancy.settingValue<boolean>(tenant.id, "auth.mfa_required_for_admins"))) return false
-      if (user.user_type === "admin" || user.user_type === "dev") return true
-      return (yield* withTenant(tenant, inTx(access.roleNames(user.id)))).includes("admin")
-    })
-
   return {
-    secondStepDue,
+    access,
     sessions,
     users,
     audit,

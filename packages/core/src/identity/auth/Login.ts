@@ -18,6 +18,7 @@ import { dummyHash, needsRehash, verifyPassword } from "../Password.js"
 import { normalize } from "../users/Kit.js"
 import type { ClientInfo, Kit } from "./Kit.js"
 import { makeRequiredActions, type SignInFacts } from "./RequiredActions.js"
+import { secondStepDue } from "./SecondStep.js"
 
 /**
  * Refuses `email` when its domain signs in only through SSO (issue 19 §2).
@@ -130,7 +131,7 @@ export const makeLogin = (kit: Kit) => {
           if (yield* inTx(ssoOnly.tenantWide(user.id))) return yield* TenantSsoRequired.instance
           // Success. Transparently upgrade hashes made with older parameters.
           const rehash = needsRehash(user.password_hash)
-          if (yield* kit.secondStepDue(tenant, user)) {
+          if (yield* secondStepDue(kit, tenant, user)) {
             const challenge = yield* keys.sign("mfa", {
               sub: user.id,
               tid: tenant.id,
