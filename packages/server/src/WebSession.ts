@@ -22,9 +22,12 @@ import {
   type LoginRequest,
   Mfa,
   type MfaLoginRequest,
+  type MfaSmsCodeVerify,
   type PasskeySignIn,
   Passkeys,
+  Phones,
   REFRESH_COOKIE,
+  type SmsCodeSignInVerify,
   Tenancy,
   type TokenPair,
   Unauthorized,
@@ -156,6 +159,35 @@ export const webSignInEmailCode = (config: ServerConfig, slug: string, payload: 
   Effect.gen(function* () {
     const client = yield* clientInfo(config)
     const result = yield* Accounts.use((a) => a.verifySignInEmailCode(slug, payload, client))
+    if (result.status !== "authenticated") return result
+    yield* setSessionCookies(config, slug, result.tokens)
+    return { status: "authenticated" as const, tokens: tokensOf(result.tokens) }
+  })
+
+/**
+ * Browser login's second step by texted code (issue 18 SMS): core checks the
+ * code against the MFA challenge; the session goes into cookies exactly as
+ * after {@link webLogin}.
+ * @errors MfaSmsCodesDisabled, Unauthorized, SignInActionsRequired, RateLimited, TenantNotFound, TenantSuspended
+ */
+export const webMfaSmsCode = (config: ServerConfig, slug: string, payload: typeof MfaSmsCodeVerify.Type) =>
+  Effect.gen(function* () {
+    const client = yield* clientInfo(config)
+    const pair = yield* Phones.use((p) => p.verifyMfaSmsCode(slug, payload, client))
+    yield* setSessionCookies(config, slug, pair)
+    return tokensOf(pair)
+  })
+
+/**
+ * Browser sign-in by SMS code (issue 18): core checks the texted code and
+ * signs in (or answers the MFA challenge); the session goes into cookies
+ * exactly as after {@link webLogin}.
+ * @errors SmsCodeSignInDisabled, ValidationError, Unauthorized, SsoRequired, RateLimited, TenantNotFound, TenantSuspended
+ */
+export const webSignInSmsCode = (config: ServerConfig, slug: string, payload: typeof SmsCodeSignInVerify.Type) =>
+  Effect.gen(function* () {
+    const client = yield* clientInfo(config)
+    const result = yield* Phones.use((p) => p.verifySignInSmsCode(slug, payload, client))
     if (result.status !== "authenticated") return result
     yield* setSessionCookies(config, slug, result.tokens)
     return { status: "authenticated" as const, tokens: tokensOf(result.tokens) }

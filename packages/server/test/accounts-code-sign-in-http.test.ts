@@ -63,7 +63,12 @@ for (const dialect of testDialects()) {
           const slug = `codesign-http-${dialect}`
           const { email } = yield* setup(slug, true)
           const methods = yield* call("GET", `/api/v1/tenants/${slug}/auth/methods`, { auth: false })
-          expect(methods.body).toEqual({ email_code: true, mfa_email_codes: false })
+          expect(methods.body).toEqual({
+            email_code: true,
+            mfa_email_codes: false,
+            sms_code: false,
+            mfa_sms_codes: false
+          })
           const sent = yield* sendCode(slug, email)
           expect(sent.status, sent.text).toBe(202)
           const code = yield* nthCode(email, 1)
@@ -99,7 +104,12 @@ for (const dialect of testDialects()) {
           const slug = `codesign-off-http-${dialect}`
           const { email } = yield* setup(slug, false)
           const methods = yield* call("GET", `/api/v1/tenants/${slug}/auth/methods`, { auth: false })
-          expect(methods.body).toEqual({ email_code: false, mfa_email_codes: false })
+          expect(methods.body).toEqual({
+            email_code: false,
+            mfa_email_codes: false,
+            sms_code: false,
+            mfa_sms_codes: false
+          })
           expect(expectProblem(yield* sendCode(slug, email), 403).code).toBe("EmailCodeSignInDisabled")
           expectProblem(yield* verifyCode(slug, email, "123456"), 403)
           expectProblem(yield* call("POST", `/api/v1/tenants/${slug}/auth/email-code`, { auth: false, body: {} }), 400)

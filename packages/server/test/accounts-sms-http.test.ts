@@ -151,6 +151,38 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect("…/auth/methods reports the SMS settings the tenant enabled", () =>
+      Effect.gen(function* () {
+        const slug = `sms-http-methods-${dialect}`
+        yield* world(slug, ["auth.mfa_sms_codes"])
+        const methods = yield* call("GET", `/api/v1/tenants/${slug}/auth/methods`, { auth: false })
+        expect(methods.status, methods.text).toBe(200)
+        expect(methods.body).toMatchObject({ sms_code: false, mfa_sms_codes: true })
+      })
+    )
+
+    it.effect("browser sign-in by SMS sets the refresh cookie and keeps the refresh token out of the body", () =>
+      Effect.gen(function* () {
+        const slug = `sms-http-web-${dialect}`
+        const { access } = yield* world(slug, ["auth.sms_code_sign_in"])
+        const phone = yield* verifiedPhone(slug, access, "+33612345006")
+        const sent = yield* call("POST", `/api/v1/tenants/${slug}/auth/sms-code`, {
+          auth: false,
+          body: { phone_number: phone }
+        })
+        expect(sent.status, sent.text).toBe(202)
+        const code = yield* nthCode(slug, phone, 2)
+        const signed = yield* call("POST", `/api/v1/tenants/${slug}/web/sms-code/verify`, {
+          auth: false,
+          body: { phone_number: phone, code }
+        })
+        expect(signed.status, signed.text).toBe(200)
+        expect(signed.body.status).toBe("authenticated")
+        expect(signed.body.tokens.refresh_token).toBeUndefined()
+        expect(signed.headers.get("set-cookie")).toContain("HttpOnly")
+      })
+    )
+
     it.effect("an admin clears a user's number; another tenant's admin gets 404", () =>
       Effect.gen(function* () {
         const slug = `sms-http-clear-${dialect}`

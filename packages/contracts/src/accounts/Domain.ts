@@ -190,5 +190,9 @@ export class SignInMethods extends Schema.Class<SignInMethods>("SignInMethods")(
   /** Passwordless sign-in by e-mail code (`auth.email_code_sign_in`). */
   email_code: Schema.Boolean,
   /** E-mail codes as a second factor (`auth.mfa_email_codes`). */
-  mfa_email_codes: Schema.Boolean
+  mfa_email_codes: Schema.Boolean,
+  /** Passwordless sign-in by SMS code (`auth.sms_code_sign_in`, issue 18). */
+  sms_code: Schema.Boolean,
+  /** Texted codes as a second factor (`auth.mfa_sms_codes`, issue 18). */
+  mfa_sms_codes: Schema.Boolean
 }) {}

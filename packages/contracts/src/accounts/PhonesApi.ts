@@ -11,6 +11,7 @@ import { Schema } from "effect"
 import { LoginResult, SsoRequired, TokenPair } from "../identity/Domain.js"
 import { SignInActionsRequired } from "../identity/RequiredActions.js"
 import { TenantSsoRequired } from "../identity/SignInErrors.js"
+import { WebLoginResult, WebTokens } from "../identity/WebApi.js"
 import { Forbidden, NotFound, RateLimited, Unauthorized, ValidationError } from "../kernel/Errors.js"
 import { UserId } from "../kernel/Ids.js"
 import { UserAuth } from "../kernel/Security.js"
@@ -95,6 +96,38 @@ export class SmsAuthApi extends HttpApiGroup.make("smsAuth")
       .annotate(
         OpenApi.Description,
         "The password login's answer: tokens, `mfa_required` (then TOTP, a passkey or an e-mail code — never a second texted code) or `actions_required`. An unknown number or a wrong, expired, used or burned code is one 401."
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("verifyMfaSmsCodeWeb")`/api/v1/tenants/${slug}/web/mfa/sms-code/verify`
+      .setPayload(MfaSmsCodeVerify)
+      .addSuccess(WebTokens)
+      .addError(MfaSmsCodesDisabled)
+      .addError(Unauthorized)
+      .addError(SignInActionsRequired)
+      .addError(RateLimited)
+      .addError(TenantNotFound)
+      .addError(TenantSuspended)
+      .annotate(
+        OpenApi.Summary,
+        "Browser second login step by SMS: as verifyMfaSmsCode, the refresh token set as the browser login's cookie"
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("verifySignInSmsCodeWeb")`/api/v1/tenants/${slug}/web/sms-code/verify`
+      .setPayload(SmsCodeSignInVerify)
+      .addSuccess(WebLoginResult)
+      .addError(SmsCodeSignInDisabled)
+      .addError(ValidationError)
+      .addError(Unauthorized)
+      .addError(SsoRequired)
+      .addError(TenantSsoRequired)
+      .addError(RateLimited)
+      .addError(TenantNotFound)
+      .addError(TenantSuspended)
+      .annotate(
+        OpenApi.Summary,
+        "Browser sign-in by SMS code: as verifySignInSmsCode, the refresh token set as the browser login's cookie"
       )
   )
   .annotate(OpenApi.Title, "Accounts") {}

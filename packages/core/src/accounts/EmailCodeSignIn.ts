@@ -166,7 +166,9 @@ export const makeEmailCodeSignIn = (codes: Effect.Effect.Success<ReturnType<type
         const on = (key: string) => Effect.map(tenancy.settingValue<boolean>(tenant.id, key), (v) => v === true)
         return new SignInMethods({
           email_code: yield* on("auth.email_code_sign_in"),
-          mfa_email_codes: yield* on("auth.mfa_email_codes")
+          mfa_email_codes: yield* on("auth.mfa_email_codes"),
+          sms_code: yield* on("auth.sms_code_sign_in"),
+          mfa_sms_codes: yield* on("auth.mfa_sms_codes")
         })
       })
 

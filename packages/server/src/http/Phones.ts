@@ -12,6 +12,7 @@ import { Phones, PhonesAdmin, policyUse, SignetApi } from "@signet/core"
 import { Effect } from "effect"
 import { asPrincipal, clientInfo } from "../Auth.js"
 import type { ServerConfig } from "../Config.js"
+import { webMfaSmsCode, webSignInSmsCode } from "../WebSession.js"
 
 /** Handlers of the sign-in steps by texted code (tenant from `{slug}`). */
 export const SmsAuthHttp = (config: ServerConfig) =>
@@ -29,6 +30,8 @@ export const SmsAuthHttp = (config: ServerConfig) =>
       .handle("verifySignInSmsCode", ({ path, payload }) =>
         Effect.flatMap(clientInfo(config), (c) => Phones.use((p) => p.verifySignInSmsCode(path.slug, payload, c)))
       )
+      .handle("verifyMfaSmsCodeWeb", ({ path, payload }) => webMfaSmsCode(config, path.slug, payload))
+      .handle("verifySignInSmsCodeWeb", ({ path, payload }) => webSignInSmsCode(config, path.slug, payload))
   )
 
 /** Handlers of the signed-in user's phone number (tenant and actor from the verified token). */

@@ -31,7 +31,13 @@ export const common = {
       passkeyFailed: "No passkey of this school was used, or it was not accepted. Try again or use your password.",
       sso: "Continue with your school account",
       ssoRequired: "This address signs in with your school account, not a password.",
-      byCode: "E-mail me a sign-in code instead"
+      byCode: "E-mail me a sign-in code instead",
+      sms: "Text me a code",
+      smsAgain: "Text me a new code",
+      smsSent:
+        "If your account has a verified phone number, a 6-digit code is on its way to it. It is valid for 10 minutes.",
+      smsCode: "Code from the text message",
+      smsDisabled: "Your school does not offer codes by text message."
     },
     actions: {
       title: "Before you continue",
@@ -189,7 +195,13 @@ export const common = {
         "Aucune clé d'accès de cet établissement n'a été utilisée, ou elle a été refusée. Réessayez ou utilisez votre mot de passe.",
       sso: "Continuer avec le compte de l'établissement",
       ssoRequired: "Cette adresse se connecte avec le compte de l'établissement, pas avec un mot de passe.",
-      byCode: "Recevoir plutôt un code de connexion par e-mail"
+      byCode: "Recevoir plutôt un code de connexion par e-mail",
+      sms: "M'envoyer un code par SMS",
+      smsAgain: "M'envoyer un nouveau code par SMS",
+      smsSent:
+        "Si votre compte a un numéro de téléphone vérifié, un code à 6 chiffres vient d'y être envoyé. Il est valable 10 minutes.",
+      smsCode: "Code reçu par SMS",
+      smsDisabled: "Votre établissement ne propose pas les codes par SMS."
     },
     actions: {
       title: "Avant de continuer",

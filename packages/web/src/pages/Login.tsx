@@ -6,7 +6,8 @@
  * answers the second step in place of the code (issue 18); the WebAuthn
  * library is loaded only when the button is pressed.
  * When the school enabled sign-in by e-mail code (`…/auth/methods`), a link
- * leads to `pages/LoginCode.tsx`.
+ * leads to `pages/LoginCode.tsx`; when it enabled texted codes as a second
+ * factor, the MFA step offers "Text me a code" (`LoginSms.tsx`).
  * Returns to `?next=` (a path of this app only) or the user's home. A
  * `next` that is an interaction of the tenant's OpenID Connect provider
  * (`/t/{slug}/oidc/interaction/{uid}`, issue 19 §1: a server path, not a
@@ -38,6 +39,7 @@ import { useLocation } from "preact-iso"
 import { type ApiError, adopt, call, runWeb } from "../app/api.js"
 import { useT } from "../app/i18n.js"
 import { type PendingActions, pendingFromFragment, pendingOf, RequiredActions } from "./LoginActions.js"
+import { MfaCodeFields, useMfaSms } from "./LoginSms.js"
 import { destination, finishOidc, oidcInteraction, useSso } from "./LoginSso.js"
 
 /**
@@ -72,6 +74,7 @@ const explainLogin = (t: ReturnType<typeof useT>, e: ApiError, inMfa: boolean) =
   if (e.tag === "InvalidCredentials") return t("login.invalid")
   if (e.tag === "Unauthorized") return inMfa ? t("login.badCode") : t("login.expired")
   if (e.tag === "SsoRequired") return t("login.ssoRequired")
+  if (e.tag === "MfaSmsCodesDisabled") return t("login.smsDisabled")
   if (e.tag === "NetworkError") return t("error.network")
   return t("error.generic", { message: e.message })
 }
@@ -113,6 +116,7 @@ export const Login = ({ slug }: { slug: string }) => {
   const [pending, setPending] = useState<PendingActions | undefined>(pendingFromFragment)
   document.title = `${t("login.title")} · Signet`
   const sso = useSso(slug, query, setError)
+  const sms = useMfaSms(slug, mfa)
 
   const explain = (e: ApiError) => explainLogin(t, e, mfa !== undefined)
   /** Adopts a new browser session and goes on (an OpenID Connect interaction, `next` or home). */
@@ -143,6 +147,7 @@ export const Login = ({ slug }: { slug: string }) => {
         return await signedIn(result.tokens)
       } else {
         const code = String(form.get("code") ?? "").trim()
+        if (sms.sent && !useRecovery) return await signedIn(await sms.verify(code))
         const tokens = await runWeb((c) =>
           c.web.mfa({
             path: { slug },
@@ -210,22 +215,13 @@ export const Login = ({ slug }: { slug: string }) => {
             </label>
           </>
         ) : (
-          <>
-            <label>
-              {useRecovery ? t("login.recoveryCode") : t("login.totp")}
-              <input
-                name="code"
-                autocomplete="one-time-code"
-                inputMode={useRecovery ? "text" : "numeric"}
-                pattern={useRecovery ? ".+" : "[0-9]{6}"}
-                maxLength={40}
-                required
-              />
-            </label>
-            <button type="button" class="link" onClick={() => setUseRecovery(!useRecovery)}>
-              {t("login.recovery")}
-            </button>
-          </>
+          <MfaCodeFields
+            sms={sms}
+            useRecovery={useRecovery}
+            busy={busy}
+            onToggleRecovery={() => setUseRecovery(!useRecovery)}
+            onText={() => void sms.text(setBusy, (e) => setError(e && explain(e)))}
+          />
         )}
         {error && (
           <p class="error" role="alert">

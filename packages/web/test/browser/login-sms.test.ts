@@ -1,0 +1,101 @@
+/**
+ * The sign-in page's SMS second step in a real browser (issue 18 SMS): with
+ * `auth.mfa_sms_codes` on, the MFA step offers "Text me a code"; the code,
+ * delivered by the server's outbox to the tenant's `sms` channel (a local
+ * HTTP receiver), signs the admin in with a browser session.
+ */
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
+import { describe, expect, layer } from "@effect/vitest"
+import { testDialects } from "@signet/core/testing"
+import { call, onboardTenant, TEST_PASSWORD, testServer } from "@signet/server/testing"
+import { Effect, Layer } from "effect"
+import { generate } from "otplib"
+import { afterAll, beforeAll } from "vitest"
+import { axeViolations, BrowserLive, browserAvailable, openPage, step } from "./harness.js"
+
+const received: Array<{ to: string; body: string; tenant: string }> = []
+let base = ""
+let server: Http.Server
+beforeAll(async () => {
+  server = Http.createServer((req, res) => {
+    const chunks: Array<Buffer> = []
+    req.on("data", (c: Buffer) => chunks.push(c))
+    req.on("end", () => {
+      received.push(JSON.parse(Buffer.concat(chunks).toString("utf8")))
+      res.writeHead(202).end()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+afterAll(async () => {
+  server.closeAllConnections()
+  await new Promise((resolve) => server.close(resolve))
+})
+
+/** The code of the `n`-th (1-based) text of tenant `slug` to `to`, once delivered. */
+const nthCode = (slug: string, to: string, n: number) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < 600; i++) {
+      const texts = received.filter((r) => r.tenant === slug && r.to === to)
+      if (texts.length >= n) return /^(\d{6}) /.exec(texts[n - 1]!.body)![1]!
+      yield* Effect.sleep("50 millis")
+    }
+    return yield* Effect.dieMessage(`no text ${n} to ${to}`)
+  })
+
+/** A school with an `sms` channel to the receiver, `auth.mfa_sms_codes` on, its admin with TOTP and a verified number. */
+const school = (slug: string, phone: string) =>
+  Effect.gen(function* () {
+    const access = yield* onboardTenant(slug)
+    const api = `/api/v1/tenants/${slug}`
+    const channel = yield* call("POST", `${api}/channels`, {
+      auth: access,
+      body: { kind: "sms", name: "Texts", settings: { url: `${base}/sms`, from: "Signet" }, event_types: ["*"] }
+    })
+    expect(channel.status, channel.text).toBe(201)
+    const put = yield* call("PUT", `${api}/settings/auth.mfa_sms_codes`, { body: { value: true } })
+    expect(put.status, put.text).toBe(200)
+    const set = yield* call("PUT", `${api}/me/phone`, { auth: access, body: { phone_number: phone } })
+    expect(set.status, set.text).toBe(200)
+    const code = yield* nthCode(slug, phone, 1)
+    const ok = yield* call("POST", `${api}/me/phone/verify`, { auth: access, body: { code } })
+    expect(ok.status, ok.text).toBe(200)
+    const enrol = yield* call("POST", `${api}/me/mfa/totp`, { auth: access, body: { password: TEST_PASSWORD } })
+    const totp = yield* Effect.promise(() => generate({ secret: enrol.body.secret as string }))
+    const confirmed = yield* call("POST", `${api}/me/mfa/totp/confirm`, { auth: access, body: { code: totp } })
+    expect(confirmed.status, confirmed.text).toBe(200)
+    return `admin@${slug}.example.edu`
+  })
+
+describe.runIf(browserAvailable())("web app: SMS code as the second sign-in step", () => {
+  for (const dialect of testDialects()) {
+    layer(Layer.merge(testServer(dialect, {}, { SIGNET_CHANNELS_ALLOW_PRIVATE_TARGETS: "true" }), BrowserLive), {
+      timeout: 180_000,
+      excludeTestServices: true
+    })(`SMS second step on ${dialect}`, (it) => {
+      it.scoped("the MFA step's 'Text me a code' texts a code that signs the admin in", () =>
+        Effect.gen(function* () {
+          const slug = `wsms-${dialect}`
+          const phone = dialect === "pg" ? "+33612345091" : "+33612345092"
+          const email = yield* school(slug, phone)
+          const t = yield* openPage("phone")
+          yield* step(() => t.page.goto(`/t/${slug}/login`))
+          yield* step(() => t.page.getByLabel(/E-mail or username/).fill(email))
+          yield* step(() => t.page.getByLabel(/^Password/).fill(TEST_PASSWORD))
+          yield* step(() => t.page.getByRole("button", { name: "Sign in", exact: true }).click())
+          yield* step(() => t.page.getByRole("button", { name: "Text me a code" }).click())
+          const field = t.page.getByLabel("Code from the text message")
+          yield* step(() => field.waitFor())
+          expect(yield* axeViolations(t)).toEqual([])
+          const code = yield* nthCode(slug, phone, 2)
+          yield* step(() => field.fill(code))
+          yield* step(() => t.page.getByRole("button", { name: "Verify" }).click())
+          yield* step(() => t.page.waitForURL(`**/t/${slug}/admin`))
+          expect(t.errors).toEqual([])
+        })
+      )
+    })
+  }
+})
