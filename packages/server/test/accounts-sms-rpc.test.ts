@@ -70,7 +70,7 @@ const world = (slug: string, settings: ReadonlyArray<string>) =>
 const verifiedPhone = (slug: string, access: string, phone: string) =>
   Effect.gen(function* () {
     const rpc = yield* rpcAs(access)
-    const set = yield* rpc.SetMyPhone({ phone_number: phone })
+    const set = yield* rpc.SetMyPhone({ phone_number: phone, password: Redacted.make(TEST_PASSWORD) })
     expect(set.verified).toBe(false)
     const n = received.filter((r) => r.tenant === slug && r.to === set.phone_number).length + 1
     const code = yield* nthCode(slug, set.phone_number!, n)
@@ -102,7 +102,7 @@ for (const dialect of testDialects()) {
         const slug = `sms-rpc-bad-${dialect}`
         const { access } = yield* world(slug, [])
         const rpc = yield* rpcAs(access)
-        const error = yield* Effect.flip(rpc.SetMyPhone({ phone_number: "12" }))
+        const error = yield* Effect.flip(rpc.SetMyPhone({ phone_number: "12", password: Redacted.make(TEST_PASSWORD) }))
         expect(error._tag).toBe("ValidationError")
         expect((yield* rpc.GetMyPhone()).phone_number).toBeNull()
       })
