@@ -13,6 +13,7 @@ import { AccessApi } from "./access/Api.js"
 import { AccessCommand, AccessQuery } from "./access/Rpc.js"
 import { AccountsApi, AccountsSelfApi, InvitationsApi } from "./accounts/Api.js"
 import { PhonesAdminApi, PhonesSelfApi, SmsAuthApi } from "./accounts/PhonesApi.js"
+import { PhonesCommand, SmsAuthService } from "./accounts/PhonesRpc.js"
 import { AccountsAuthService, AccountsCommand } from "./accounts/Rpc.js"
 import { ActivitiesApi } from "./activities/Api.js"
 import { CarbonApi, CarbonCommand, CarbonQuery } from "./activities/Carbon.js"
@@ -55,6 +56,7 @@ export * from "./accounts/Domain.js"
 export * from "./accounts/Invitations.js"
 export * from "./accounts/Phones.js"
 export * from "./accounts/PhonesApi.js"
+export * from "./accounts/PhonesRpc.js"
 export * from "./accounts/Rpc.js"
 export * from "./activities/Api.js"
 export * from "./activities/Attachments.js"
@@ -169,6 +171,8 @@ export const SignetRpcs = TenantQuery.merge(
   AccessCommand.middleware(RpcTenantAuth),
   AccountsCommand,
   AccountsAuthService,
+  PhonesCommand,
+  SmsAuthService,
   AcademicsQuery,
   AcademicsCommand,
   AttendanceQuery,

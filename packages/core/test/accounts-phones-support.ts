@@ -94,9 +94,9 @@ export const smsWorld = (slug: string, settings: ReadonlyArray<string> = []) =>
     return { t, admin }
   })
 
-/** Sets `actor`'s number (texting a verification code). */
-export const setPhone = (t: TenantRef, actor: Actor, phone_number: string) =>
-  Phones.use((p) => p.setPhoneNumber({ phone_number })).pipe(inTenant(t, actor))
+/** Sets `actor`'s number (texting a verification code), re-authenticated by the admin's password. */
+export const setPhone = (t: TenantRef, actor: Actor, phone_number: string, password: string = ADMIN_PASSWORD) =>
+  Phones.use((p) => p.setPhoneNumber({ phone_number, password: Redacted.make(password) })).pipe(inTenant(t, actor))
 
 /** Sets and verifies `actor`'s number with the texted code. */
 export const verifiedPhone = (t: TenantRef, actor: Actor, phone_number: string) =>

@@ -8,9 +8,9 @@ import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
 import { Phones, PhonesAdmin, policyUse, type UserId } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import { lastCode, setPhone, smsWorld, textsOf, useReceiver, verifiedPhone } from "./accounts-phones-support.js"
-import { asTenant, inTenant, testCore } from "./support.js"
+import { ADMIN_PASSWORD, asTenant, inTenant, testCore } from "./support.js"
 
 useReceiver()
 
@@ -25,7 +25,9 @@ const actions = (t: { id: string; slug: string }, prefix: string) =>
   asTenant(
     t,
     Effect.flatMap(SqlClient.SqlClient, (sql) =>
-      sql<{ action: string }>`SELECT action FROM audit_logs WHERE action LIKE ${`${prefix}%`} ORDER BY seq`.pipe(
+      sql<{
+        action: string
+      }>`SELECT action FROM audit_logs WHERE tenant_id = ${t.id} AND action LIKE ${`${prefix}%`} ORDER BY seq`.pipe(
         Effect.map((rows) => rows.map((r) => r.action)),
         Effect.orDie
       )
@@ -57,10 +59,42 @@ for (const dialect of testDialects()) {
     it.effect("a national number is read in the given region", () =>
       Effect.gen(function* () {
         const { admin, t } = yield* smsWorld(`phone-region-${dialect}`)
-        const set = yield* Phones.use((p) => p.setPhoneNumber({ phone_number: "06 12 34 56 79", region: "FR" })).pipe(
-          inTenant(t, admin)
-        )
+        const set = yield* Phones.use((p) =>
+          p.setPhoneNumber({ phone_number: "06 12 34 56 79", region: "FR", password: Redacted.make(ADMIN_PASSWORD) })
+        ).pipe(inTenant(t, admin))
         expect(set.phone_number).toBe("+33612345679")
+      })
+    )
+
+    it.effect("setting a number without the password or a recent MFA is a 403: nothing stored, nothing texted", () =>
+      Effect.gen(function* () {
+        const { admin, t } = yield* smsWorld(`phone-reauth-none-${dialect}`)
+        const e = yield* Effect.flip(
+          Phones.use((p) => p.setPhoneNumber({ phone_number: "+33612345680" })).pipe(inTenant(t, admin))
+        )
+        expect(e).toMatchObject({ _tag: "Forbidden", permission: "mfa:step-up" })
+        expect((yield* status(t, admin)).phone_number).toBeNull()
+        expect(yield* textsOf(t)).toHaveLength(0)
+      })
+    )
+
+    it.effect("a wrong password is a 403, audited: nothing stored, nothing texted", () =>
+      Effect.gen(function* () {
+        const { admin, t } = yield* smsWorld(`phone-reauth-wrong-${dialect}`)
+        const e = yield* Effect.flip(setPhone(t, admin, "+33612345681", "not the password"))
+        expect(e._tag).toBe("Forbidden")
+        expect((yield* status(t, admin)).phone_number).toBeNull()
+        expect(yield* textsOf(t)).toHaveLength(0)
+        expect(yield* actions(t, "account.phone_number")).toEqual(["account.phone_number_set_refused"])
+      })
+    )
+
+    it.effect("the right password sets the number and texts the code", () =>
+      Effect.gen(function* () {
+        const { admin, t } = yield* smsWorld(`phone-reauth-ok-${dialect}`)
+        const set = yield* setPhone(t, admin, "+33612345682")
+        expect(set.phone_number).toBe("+33612345682")
+        expect((yield* textsOf(t)).map((x) => x.to)).toEqual(["+33612345682"])
       })
     )
 

@@ -64,7 +64,10 @@ const world = (slug: string, settings: ReadonlyArray<string>) =>
 /** Sets and verifies the admin's number over REST. */
 const verifiedPhone = (slug: string, access: string, phone: string) =>
   Effect.gen(function* () {
-    const set = yield* call("PUT", `/api/v1/tenants/${slug}/me/phone`, { auth: access, body: { phone_number: phone } })
+    const set = yield* call("PUT", `/api/v1/tenants/${slug}/me/phone`, {
+      auth: access,
+      body: { phone_number: phone, password: TEST_PASSWORD }
+    })
     expect(set.status, set.text).toBe(200)
     expect(set.body).toMatchObject({ verified: false })
     const n = received.filter((r) => r.tenant === slug && r.to === set.body.phone_number).length + 1
@@ -86,13 +89,31 @@ for (const dialect of testDialects()) {
         const { access } = yield* world(slug, [])
         const bad = yield* call("PUT", `/api/v1/tenants/${slug}/me/phone`, {
           auth: access,
-          body: { phone_number: "12" }
+          body: { phone_number: "12", password: TEST_PASSWORD }
         })
         expectProblem(bad, 400)
         const phone = yield* verifiedPhone(slug, access, "+33 6 12 34 50 01")
         expect(phone).toBe("+33612345001")
         const status = yield* call("GET", `/api/v1/tenants/${slug}/me/phone`, { auth: access })
         expect(status.body).toMatchObject({ phone_number: "+33612345001", verified: true })
+      })
+    )
+
+    it.effect("setting a number without the password is a 403 problem; a wrong password too, nothing texted", () =>
+      Effect.gen(function* () {
+        const slug = `sms-http-reauth-${dialect}`
+        const { access } = yield* world(slug, [])
+        const P = `/api/v1/tenants/${slug}/me/phone`
+        const none = yield* call("PUT", P, { auth: access, body: { phone_number: "+33612345006" } })
+        expectProblem(none, 403)
+        const wrong = yield* call("PUT", P, {
+          auth: access,
+          body: { phone_number: "+33612345006", password: "not the password" }
+        })
+        expectProblem(wrong, 403)
+        const status = yield* call("GET", P, { auth: access })
+        expect(status.body).toMatchObject({ phone_number: null })
+        expect(received.filter((r) => r.tenant === slug)).toHaveLength(0)
       })
     )
 

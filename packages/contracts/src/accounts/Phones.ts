@@ -10,6 +10,7 @@
  */
 import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
+import { PasswordInput } from "../identity/Domain.js"
 import { strictStruct } from "../tenancy/Domain.js"
 
 /** A phone number as typed (1–32 characters); the core normalizes it to E.164 or answers 400. */
@@ -24,11 +25,15 @@ const MfaChallengeToken = Schema.String.pipe(Schema.minLength(1), Schema.maxLeng
 /**
  * Body of `PUT /api/v1/tenants/{slug}/me/phone`: the signed-in user's new
  * number, international (`+33 6 12 34 56 78`) or national with `region`
- * (ISO 3166-1 alpha-2, e.g. `FR`).
+ * (ISO 3166-1 alpha-2, e.g. `FR`), and `password`, the account's password
+ * (redacted) — needed unless this session verified MFA within
+ * `auth.step_up_minutes`: a number can become a sign-in factor, so a stolen
+ * session must not add its own (403 otherwise).
  */
 export const SetPhoneNumber = strictStruct("SetPhoneNumber", {
   phone_number: PhoneInput,
-  region: Schema.optional(Schema.String.pipe(Schema.pattern(/^[A-Z]{2}$/)))
+  region: Schema.optional(Schema.String.pipe(Schema.pattern(/^[A-Z]{2}$/))),
+  password: Schema.optional(PasswordInput)
 })
 /** @see SetPhoneNumber */
 export type SetPhoneNumber = typeof SetPhoneNumber.Type

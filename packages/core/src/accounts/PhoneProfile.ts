@@ -7,6 +7,13 @@
  *   and removes their own number; nobody else reads it here. An admin may
  *   only clear it (`PhonesAdmin.clear`, `users:write`): a lost phone must
  *   not keep receiving login codes.
+ * - **Re-authentication before setting a number** (as passkey
+ *   registration): a number can become a sign-in factor (SMS second step,
+ *   sign-in by SMS), so a stolen session must not add its own. The
+ *   account's password — counted in the account's login bucket, a wrong one
+ *   audited `account.phone_number_set_refused` and 403 — or, without one,
+ *   an MFA verification on this session within `auth.step_up_minutes`
+ *   (else 403 `mfa:step-up`). Nothing is stored or texted on a refusal.
  * - **Normalized** to E.164 with libphonenumber (`SmsCodes.normalizePhone`);
  *   anything else is a 400 and nothing changes.
  * - **Setting a number un-verifies it** and ends every texted code of the
@@ -30,8 +37,8 @@
 import { type ConfirmPhoneNumber, PhoneNumberStatus, type SetPhoneNumber } from "@signet/contracts/accounts/Phones"
 import type { UserId } from "@signet/contracts/identity/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
-import { NotFound, ValidationError } from "@signet/contracts/kernel/Errors"
-import { Clock, Config, DateTime, Effect, Option } from "effect"
+import { Forbidden, NotFound, ValidationError } from "@signet/contracts/kernel/Errors"
+import { Clock, Config, type Context, DateTime, Effect, Option, type Redacted } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { tenantTx } from "../kernel/Database.js"
 import { currentUser } from "../kernel/Principal.js"
@@ -57,6 +64,36 @@ const statusOf = (row: Option.Option<PhoneRow>) =>
         verified: p.verified_at !== null,
         ...(p.verified_at !== null ? { verified_at: DateTime.unsafeMake(p.verified_at) } : {})
       })
+  })
+
+/**
+ * The caller proves who they are before binding a number; see the module comment.
+ * @errors Forbidden (no password and no recent MFA, or a wrong password), RateLimited
+ */
+const reauthenticate = (
+  users: Context.Tag.Service<AccountUsers>,
+  audit: Audit,
+  userId: UserId,
+  sessionId: string | null,
+  password: Redacted.Redacted<string> | undefined
+) =>
+  Effect.gen(function* () {
+    if (password === undefined) {
+      if (sessionId === null)
+        return yield* new Forbidden({ message: "a password is required", permission: "mfa:step-up" })
+      return yield* users.requireRecentMfa(sessionId)
+    }
+    const verdict = yield* users.ownPassword(userId, password)
+    if (verdict === "ok") return
+    yield* tenantTx(
+      audit.record({
+        action: "account.phone_number_set_refused",
+        targetType: "user",
+        targetId: userId,
+        after: { reason: verdict }
+      })
+    )
+    return yield* new Forbidden({ message: "the password is incorrect" })
   })
 
 /** The phone-number seam of the phones service; see the module comment. */
@@ -97,13 +134,15 @@ export const makePhoneProfile = (codes: Effect.Effect.Success<ReturnType<typeof 
     /**
      * Sets the signed-in user's number (unverified) and texts it a
      * verification code; see the module comment.
-     * @errors ValidationError (`phone_number`), Forbidden, NotFound, RateLimited
+     * @errors ValidationError (`phone_number`), Forbidden (not a user token; no
+     *   password and no recent MFA; a wrong password), NotFound, RateLimited
      */
     const set = (input: SetPhoneNumber) =>
       Effect.gen(function* () {
         const tenant = yield* CurrentTenant
         const user = yield* me
         const phoneNumber = yield* normalizePhone(input.phone_number, input.region)
+        yield* reauthenticate(users, audit, user.id, (yield* currentUser).sessionId, input.password)
         yield* enforceLimit(limiter, `phone-verify:${tenant.id}:${user.id}`, rule, "phone verification texts")
         const { name } = yield* tenancy.getById(tenant.id).pipe(Effect.orDie)
         return yield* tenantTx(

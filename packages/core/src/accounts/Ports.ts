@@ -113,6 +113,23 @@ export class AccountUsers extends Context.Tag("Signet/AccountUsers")<
       client: { readonly ip?: string | undefined; readonly userAgent?: string | undefined }
     ) => Effect.Effect<LoginResult, RateLimited>
     /**
+     * Re-authentication of the signed-in user `id` by their password (before
+     * a new sign-in factor is bound, e.g. a phone number): counted in the
+     * account's login bucket first (`SIGNET_RATE_LOGIN_ACCOUNT`), then
+     * `"ok"`, `"wrong_password"` or `"no_password"` (none set, or no such user).
+     * @errors RateLimited (the account's login budget is spent)
+     */
+    readonly ownPassword: (
+      id: UserId,
+      password: Redacted.Redacted<string>
+    ) => Effect.Effect<"ok" | "wrong_password" | "no_password", RateLimited, CurrentTenant>
+    /**
+     * Succeeds when session `sessionId` has an MFA verification within
+     * `auth.step_up_minutes` (the other way to re-authenticate).
+     * @errors Forbidden (`permission: "mfa:step-up"`)
+     */
+    readonly requireRecentMfa: (sessionId: string) => Effect.Effect<void, Forbidden, CurrentTenant>
+    /**
      * Checks `password` against the tenant's password policy for this user.
      * @errors ValidationError (field `new_password`), UserNotFound
      */

@@ -17,6 +17,7 @@ import { IdentityRpc } from "./Identity.js"
 import { IntegrationsRpc } from "./Integrations.js"
 import { OAuthRpc } from "./OAuth.js"
 import { OidcClientsRpc } from "./Oidc.js"
+import { PhonesRpc } from "./Phones.js"
 import { SsoRpc } from "./Sso.js"
 import { TenancyRpc } from "./Tenancy.js"
 
@@ -34,6 +35,7 @@ export const RpcHandlers = (config: ServerConfig) =>
     OAuthRpc,
     SsoRpc,
     AccountsRpc(config),
+    PhonesRpc(config),
     ActivitiesRpc,
     CarbonRpc,
     ChannelsRpc
