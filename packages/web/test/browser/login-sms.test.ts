@@ -57,7 +57,10 @@ const school = (slug: string, phone: string) =>
     expect(channel.status, channel.text).toBe(201)
     const put = yield* call("PUT", `${api}/settings/auth.mfa_sms_codes`, { body: { value: true } })
     expect(put.status, put.text).toBe(200)
-    const set = yield* call("PUT", `${api}/me/phone`, { auth: access, body: { phone_number: phone, password: TEST_PASSWORD } })
+    const set = yield* call("PUT", `${api}/me/phone`, {
+      auth: access,
+      body: { phone_number: phone, password: TEST_PASSWORD }
+    })
     expect(set.status, set.text).toBe(200)
     const code = yield* nthCode(slug, phone, 1)
     const ok = yield* call("POST", `${api}/me/phone/verify`, { auth: access, body: { code } })
