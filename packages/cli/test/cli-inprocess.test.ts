@@ -204,7 +204,9 @@ for (const dialect of testDialects()) {
               Effect.scoped
             ) as Effect.Effect<A, E, never>
           )
-        await asStudent(Phones.use((p) => p.setPhoneNumber({ phone_number: "+33612345099" })))
+        await asStudent(
+          Phones.use((p) => p.setPhoneNumber({ phone_number: "+33612345099", password: Redacted.make(PASSWORD) }))
+        )
         expect((await asStudent(Phones.use((p) => p.phoneStatus))).phone_number).toBe("+33612345099")
         expect(await cli(["user", "phone", "clear", "--tenant", "cli-phone", studentId])).toContain(
           "phone number cleared"
