@@ -6,7 +6,7 @@
  * scoped to the tenant, off unless enabled. On both dialects.
  */
 import { expect, layer } from "@effect/vitest"
-import { type Actor, Auth, Phones } from "@signet/core"
+import { type Actor, Auth, Identity, Phones, Tenancy } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Effect, Redacted } from "effect"
 import {
@@ -19,7 +19,7 @@ import {
   verifiedPhone,
   withTotp
 } from "./accounts-phones-support.js"
-import { ADMIN_PASSWORD, type TenantRef, testCore } from "./support.js"
+import { ADMIN_PASSWORD, asTenant, type TenantRef, testActor, testCore } from "./support.js"
 
 useReceiver()
 
@@ -188,6 +188,32 @@ for (const dialect of testDialects()) {
         yield* sendSignIn(b.t, phone)
         expect(yield* textCount(b.t, "signet.accounts.sign_in.code")).toBe(0)
         expect(yield* textCount(a.t, "signet.accounts.sign_in.code")).toBe(0)
+      })
+    )
+    it.effect("texts follow the tenant's language: a French school's codes are texted in French", () =>
+      Effect.gen(function* () {
+        const { admin, t } = yield* smsWorld(`smsfr-${dialect}`, ["auth.sms_code_sign_in"])
+        yield* Tenancy.use((x) => x.putSetting(t.slug, "general.locale", "fr-FR")).pipe(Effect.provide(testActor))
+        const phone = yield* verifiedPhone(t, admin, "+33612340008")
+        expect((yield* textsOf(t)).at(-1)!.body).toMatch(/^\d{6} est votre code .* pour vérifier ce numéro\./)
+        yield* sendSignIn(t, phone)
+        const text = (yield* textsOf(t)).at(-1)!
+        expect(text.body).toContain(`est votre code de connexion ${t.slug}`)
+        expect(text.body).toContain("Ne le partagez jamais.")
+      })
+    )
+
+    it.effect("texts follow the user's own language (profile) over the tenant's", () =>
+      Effect.gen(function* () {
+        const { admin, t } = yield* smsWorld(`smsown-${dialect}`, ["auth.sms_code_sign_in"])
+        yield* Tenancy.use((x) => x.putSetting(t.slug, "general.locale", "fr-FR")).pipe(Effect.provide(testActor))
+        yield* asTenant(
+          t,
+          Identity.use((i) => i.updateMyProfile(admin.id!, { locale: "en-GB" }))
+        ).pipe(Effect.provide(testActor))
+        const phone = yield* verifiedPhone(t, admin, "+33612340009")
+        yield* sendSignIn(t, phone)
+        expect((yield* textsOf(t)).at(-1)!.body).toMatch(/^\d{6} is your .* sign-in code\. .*Never share it\.$/)
       })
     )
   })

@@ -50,6 +50,7 @@ import { AccountUsers } from "./Ports.js"
 import { AccountsRepo } from "./Repo.js"
 import { enforceLimit } from "./Shared.js"
 import { type makeSmsCodes, normalizePhone } from "./SmsCodes.js"
+import { mailLocale } from "./Templates.js"
 
 /** The last two digits of a number, for audit rows (never the whole number). */
 const tail = (phoneNumber: string) => `…${phoneNumber.slice(-2)}`
@@ -145,12 +146,13 @@ export const makePhoneProfile = (codes: Effect.Effect.Success<ReturnType<typeof 
         yield* reauthenticate(users, audit, user.id, (yield* currentUser).sessionId, input.password)
         yield* enforceLimit(limiter, `phone-verify:${tenant.id}:${user.id}`, rule, "phone verification texts")
         const { name } = yield* tenancy.getById(tenant.id).pipe(Effect.orDie)
+        const locale = mailLocale(user.locale ?? (yield* tenancy.settingValue<string>(tenant.id, "general.locale")))
         return yield* tenantTx(
           Effect.gen(function* () {
             const now = instant(yield* Clock.currentTimeMillis)
             yield* repo.setPhone(user.id, phoneNumber, now)
             yield* repo.voidSmsCodes(user.id, null, now)
-            yield* codes.issue({ name }, user.id, "phone_verify", phoneNumber)
+            yield* codes.issue({ name }, user.id, "phone_verify", phoneNumber, locale)
             yield* audit.record({
               action: "account.phone_number_set",
               targetType: "user",

@@ -38,6 +38,7 @@ import { instant } from "../kernel/Sql.js"
 import type { SmsCodePurpose } from "./PhoneRepo.js"
 import { AccountsRepo } from "./Repo.js"
 import type { SmsQueue } from "./SmsQueue.js"
+import type { MailLocale } from "./Templates.js"
 
 /** How long a texted code stays valid (minutes). */
 export const SMS_CODE_TTL_MINUTES = 10
@@ -93,11 +94,29 @@ const hashSmsCode = (id: string, code: string): string =>
 const sameHash = (a: string, b: string) =>
   a.length === b.length && NodeCrypto.timingSafeEqual(Buffer.from(a, "hex"), Buffer.from(b, "hex"))
 
-/** The text of a code for `purpose` (the code first, so phones can offer to fill it in). */
-const smsText = (purpose: SmsCodePurpose, code: string, tenantName: string) =>
-  purpose === "phone_verify"
-    ? `${code} is your ${tenantName} code to verify this phone number. It expires in ${SMS_CODE_TTL_MINUTES} minutes.`
-    : `${code} is your ${tenantName} sign-in code. It expires in ${SMS_CODE_TTL_MINUTES} minutes. Never share it.`
+/** The texts of codes per language: `{code}`, `{tenant}` and `{minutes}` are filled in. */
+const SMS_TEXTS: Record<MailLocale, Record<"phone_verify" | "code", string>> = {
+  en: {
+    phone_verify: "{code} is your {tenant} code to verify this phone number. It expires in {minutes} minutes.",
+    code: "{code} is your {tenant} sign-in code. It expires in {minutes} minutes. Never share it."
+  },
+  fr: {
+    phone_verify: "{code} est votre code {tenant} pour vérifier ce numéro. Il expire dans {minutes} minutes.",
+    code: "{code} est votre code de connexion {tenant}. Il expire dans {minutes} minutes. Ne le partagez jamais."
+  }
+}
+
+/**
+ * The text of a code for `purpose` in `locale` (the code first, so phones
+ * can offer to fill it in). Languages as mails (`Templates.ts` `mailLocale`).
+ */
+const smsText = (purpose: SmsCodePurpose, code: string, tenantName: string, locale: MailLocale) => {
+  const values: Record<string, string> = { code, tenant: tenantName, minutes: String(SMS_CODE_TTL_MINUTES) }
+  return SMS_TEXTS[locale][purpose === "phone_verify" ? "phone_verify" : "code"].replace(
+    /\{(code|tenant|minutes)\}/g,
+    (_, key: string) => values[key] as string
+  )
+}
 
 /** The texted-code seam shared by the SMS flows; see the module comment. */
 export const makeSmsCodes = (queue: SmsQueue["Type"]) =>
@@ -110,7 +129,13 @@ export const makeSmsCodes = (queue: SmsQueue["Type"]) =>
      * ending the user's earlier codes of that purpose; audited. In the
      * caller's transaction (`CurrentTenant`, `CurrentActor`).
      */
-    const issue = (tenant: { readonly name: string }, userId: UserId, purpose: SmsCodePurpose, phoneNumber: string) =>
+    const issue = (
+      tenant: { readonly name: string },
+      userId: UserId,
+      purpose: SmsCodePurpose,
+      phoneNumber: string,
+      locale: MailLocale
+    ) =>
       Effect.gen(function* () {
         const nowMs = yield* Clock.currentTimeMillis
         const id = yield* newUuid
@@ -127,7 +152,7 @@ export const makeSmsCodes = (queue: SmsQueue["Type"]) =>
         })
         yield* queue.enqueue({
           to: phoneNumber,
-          body: smsText(purpose, code, tenant.name),
+          body: smsText(purpose, code, tenant.name, locale),
           eventType: EVENT_OF[purpose]
         })
         yield* audit.record({ action: "auth.sms_code_sent", targetType: "user", targetId: userId, after: { purpose } })

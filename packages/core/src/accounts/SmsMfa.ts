@@ -39,6 +39,7 @@ import type { SmsCodePurpose } from "./PhoneRepo.js"
 import { AccountUsers } from "./Ports.js"
 import { enforceLimit } from "./Shared.js"
 import { type makeSmsCodes, SMS_CODE_SENT_MESSAGE } from "./SmsCodes.js"
+import { mailLocale } from "./Templates.js"
 
 /** Where a request comes from (the server derives it). */
 export type SmsCodeClient = EmailCodeClient
@@ -82,7 +83,10 @@ export const makeSmsMfa = (codes: Effect.Effect.Success<ReturnType<typeof makeSm
             after: { reason, purpose }
           })
         }
-        yield* codes.issue(tenant, userId, purpose, number.value)
+        const tenantId = (yield* CurrentTenant).id
+        const userLocale = Option.isSome(user) ? user.value.locale : null
+        const locale = mailLocale(userLocale ?? (yield* tenancy.settingValue<string>(tenantId, "general.locale")))
+        yield* codes.issue(tenant, userId, purpose, number.value, locale)
       })
 
     /**
