@@ -5,45 +5,22 @@
  * (`…/users/{id}/phone`). Texts leave through the server's own outbox
  * dispatcher to the tenant's `sms` channel, a local HTTP receiver.
  */
-import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
 import { call, expectProblem, onboardTenant, TEST_PASSWORD, testServer } from "@signet/server/testing"
+import { type SmsReceiver, startSmsReceiver } from "@signet/server/testing/sms"
 import { Effect } from "effect"
 import { generate } from "otplib"
 import { afterAll, beforeAll } from "vitest"
 
-const received: Array<{ to: string; body: string; tenant: string; event_type: string }> = []
-let base = ""
-let server: Http.Server
+let sms: SmsReceiver
 beforeAll(async () => {
-  server = Http.createServer((req, res) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (c: Buffer) => chunks.push(c))
-    req.on("end", () => {
-      received.push(JSON.parse(Buffer.concat(chunks).toString("utf8")))
-      res.writeHead(202).end()
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  sms = await startSmsReceiver()
 })
-afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
-})
+afterAll(() => sms.close())
 
 /** The code of the `n`-th (1-based) text of tenant `slug` to `to`, once delivered by the server. */
-const nthCode = (slug: string, to: string, n: number) =>
-  Effect.gen(function* () {
-    for (let i = 0; i < 600; i++) {
-      const texts = received.filter((r) => r.tenant === slug && r.to === to)
-      if (texts.length >= n) return /^(\d{6}) /.exec(texts[n - 1]!.body)![1]!
-      yield* Effect.sleep("50 millis")
-    }
-    return yield* Effect.dieMessage(`no text ${n} to ${to}`)
-  })
+const nthCode = (slug: string, to: string, n: number) => Effect.promise(() => sms.nthCode(slug, to, n))
 
 /** A tenant with an `sms` channel to the receiver and `settings` on: the admin's token and address. */
 const world = (slug: string, settings: ReadonlyArray<string>) =>
@@ -51,7 +28,7 @@ const world = (slug: string, settings: ReadonlyArray<string>) =>
     const access = yield* onboardTenant(slug)
     const channel = yield* call("POST", `/api/v1/tenants/${slug}/channels`, {
       auth: access,
-      body: { kind: "sms", name: "Texts", settings: { url: `${base}/sms`, from: "Signet" }, event_types: ["*"] }
+      body: { kind: "sms", name: "Texts", settings: { url: `${sms.url}/sms`, from: "Signet" }, event_types: ["*"] }
     })
     expect(channel.status, channel.text).toBe(201)
     for (const key of settings) {
@@ -70,7 +47,7 @@ const verifiedPhone = (slug: string, access: string, phone: string) =>
     })
     expect(set.status, set.text).toBe(200)
     expect(set.body).toMatchObject({ verified: false })
-    const n = received.filter((r) => r.tenant === slug && r.to === set.body.phone_number).length + 1
+    const n = sms.textsTo(slug, set.body.phone_number).length + 1
     const code = yield* nthCode(slug, set.body.phone_number, n)
     const ok = yield* call("POST", `/api/v1/tenants/${slug}/me/phone/verify`, { auth: access, body: { code } })
     expect(ok.status, ok.text).toBe(200)
@@ -113,7 +90,7 @@ for (const dialect of testDialects()) {
         expectProblem(wrong, 403)
         const status = yield* call("GET", P, { auth: access })
         expect(status.body).toMatchObject({ phone_number: null })
-        expect(received.filter((r) => r.tenant === slug)).toHaveLength(0)
+        expect(sms.received.filter((r) => r.tenant === slug)).toHaveLength(0)
       })
     )
 

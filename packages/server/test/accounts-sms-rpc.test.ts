@@ -5,46 +5,23 @@
  * server's outbox dispatcher to the tenant's `sms` channel, a local HTTP
  * receiver.
  */
-import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
 import { makeRpcClient } from "@signet/sdk"
 import { call, onboardTenant, TEST_PASSWORD, TestServer, testServer } from "@signet/server/testing"
+import { type SmsReceiver, startSmsReceiver } from "@signet/server/testing/sms"
 import { Effect, Redacted } from "effect"
 import { generate } from "otplib"
 import { afterAll, beforeAll } from "vitest"
 
-const received: Array<{ to: string; body: string; tenant: string }> = []
-let base = ""
-let server: Http.Server
+let sms: SmsReceiver
 beforeAll(async () => {
-  server = Http.createServer((req, res) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (c: Buffer) => chunks.push(c))
-    req.on("end", () => {
-      received.push(JSON.parse(Buffer.concat(chunks).toString("utf8")))
-      res.writeHead(202).end()
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  sms = await startSmsReceiver()
 })
-afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
-})
+afterAll(() => sms.close())
 
 /** The code of the `n`-th (1-based) text of tenant `slug` to `to`, once delivered by the server. */
-const nthCode = (slug: string, to: string, n: number) =>
-  Effect.gen(function* () {
-    for (let i = 0; i < 600; i++) {
-      const texts = received.filter((r) => r.tenant === slug && r.to === to)
-      if (texts.length >= n) return /^(\d{6}) /.exec(texts[n - 1]!.body)![1]!
-      yield* Effect.sleep("50 millis")
-    }
-    return yield* Effect.dieMessage(`no text ${n} to ${to}`)
-  })
+const nthCode = (slug: string, to: string, n: number) => Effect.promise(() => sms.nthCode(slug, to, n))
 
 /** An RPC client as `token` (a user's access token), or unauthenticated. */
 const rpcAs = (token?: string) =>
@@ -56,7 +33,7 @@ const world = (slug: string, settings: ReadonlyArray<string>) =>
     const access = yield* onboardTenant(slug)
     const channel = yield* call("POST", `/api/v1/tenants/${slug}/channels`, {
       auth: access,
-      body: { kind: "sms", name: "Texts", settings: { url: `${base}/sms`, from: "Signet" }, event_types: ["*"] }
+      body: { kind: "sms", name: "Texts", settings: { url: `${sms.url}/sms`, from: "Signet" }, event_types: ["*"] }
     })
     expect(channel.status, channel.text).toBe(201)
     for (const key of settings) {
@@ -72,7 +49,7 @@ const verifiedPhone = (slug: string, access: string, phone: string) =>
     const rpc = yield* rpcAs(access)
     const set = yield* rpc.SetMyPhone({ phone_number: phone, password: Redacted.make(TEST_PASSWORD) })
     expect(set.verified).toBe(false)
-    const n = received.filter((r) => r.tenant === slug && r.to === set.phone_number).length + 1
+    const n = sms.textsTo(slug, set.phone_number!).length + 1
     const code = yield* nthCode(slug, set.phone_number!, n)
     const ok = yield* rpc.ConfirmMyPhone({ code })
     expect(ok.verified).toBe(true)
