@@ -3,15 +3,15 @@
  * from a free trial through usage, a quota warning (the
  * `Signet-Quota-Warning` header), a hard limit (402 problem+json naming the
  * limit and the plan that lifts it, nothing written), an upgrade that lifts
- * it, and a downgrade refused with the numbers. (Invoices and payment are
- * not built yet: the walk stops before the paid invoice.)
+ * it, a downgrade refused with the numbers, and the period's invoice
+ * finalized by the close and paid.
  */
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
 import { call, expectProblem, onboardTenant, testServer } from "@signet/server/testing"
 import { school } from "@signet/server/testing/school"
 import { Effect } from "effect"
-import { mfaAdmin } from "./billing-support.js"
+import { endPeriod, mfaAdmin } from "./billing-support.js"
 
 const plan = (code: string, fixed_amount: number, users: number) => ({
   code,
@@ -50,7 +50,7 @@ for (const dialect of testDialects()) {
   layer(testServer(dialect), { timeout: 120_000, excludeTestServices: true })(
     `billing quotas over HTTP on ${dialect} (issue 20)`,
     (it) => {
-      it.effect("trial → usage → warning header → 402 at the hard limit → upgrade lifts it → downgrade refused", () =>
+      it.effect("trial → usage → warning → 402 at the hard limit → upgrade → downgrade refused → invoice paid", () =>
         Effect.gen(function* () {
           yield* catalogue
           const slug = "walk-school"
@@ -113,6 +113,29 @@ for (const dialect of testDialects()) {
             features_off: [],
             limits: [{ limit: "users.max", value: 5, used: 4, soft: false }]
           })
+
+          // The trial (the first period) ends: nothing is invoiced and the subscription is active.
+          yield* endPeriod(slug)
+          const trialClosed = yield* call("POST", `${T}/billing/close-periods`)
+          expect(trialClosed.status, trialClosed.text).toBe(200)
+          expect(trialClosed.body.invoices).toHaveLength(0)
+          const active = yield* call("GET", `${T}/billing/subscription`, { auth: admin })
+          expect(active.body).toMatchObject({ status: "active", plan: { code: "walk_pro" } })
+
+          // The first paid period ends: the close finalizes its invoice, which the admin pays (step-up session).
+          yield* endPeriod(slug)
+          const closed = yield* call("POST", `${T}/billing/close-periods`)
+          expect(closed.status, closed.text).toBe(200)
+          expect(closed.body.invoices).toHaveLength(1)
+          const number = closed.body.invoices[0].number as string
+          const invoice = yield* call("GET", `${T}/billing/invoices/${number}`, { auth: admin })
+          expect(invoice.body).toMatchObject({ number, status: "finalized", currency: "EUR", total: 2000 })
+          const paid = yield* call("POST", `${T}/billing/invoices/${number}/pay`, {
+            auth: admin,
+            body: { reference: "SEPA-WALK-1" }
+          })
+          expect(paid.status, paid.text).toBe(200)
+          expect(paid.body).toMatchObject({ number, status: "paid", payment_reference: "SEPA-WALK-1" })
         })
       )
 
