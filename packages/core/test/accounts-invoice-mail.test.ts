@@ -1,5 +1,5 @@
 /**
- * The invoice mail template (issue 20 "Invoices" by e-mail): English and
+ * The invoice and credit note mail templates (issue 20 "Invoices" by e-mail): English and
  * French, plain text and HTML from the same strings, every interpolated
  * value escaped in the HTML part. Delivery itself (queue, SMTP, the PDF
  * attached) is tested over a real SMTP server in
@@ -43,5 +43,33 @@ describe("invoice mail template (issue 20)", () => {
     expect(mail.html).not.toContain("<b>")
     expect(mail.html).toContain("Lycée &lt;b&gt;&quot;Hugo&quot;&lt;/b&gt; &amp; Co")
     expect(mail.html).toContain('href="https://signet.example/t/hugo/billing?x=1&amp;y=2"')
+  })
+})
+
+describe("credit note mail template (issue 20)", () => {
+  const note = {
+    tenantName: "Lycée Hugo",
+    supportEmail: undefined,
+    number: "CN-2026-000001",
+    invoiceNumber: "INV-2026-000001",
+    reason: `outage <img src=x onerror="alert(1)">`,
+    total: "5.00 EUR",
+    filename: "CN-2026-000001.pdf",
+    link: "https://signet.example/t/hugo/admin/billing"
+  }
+
+  it("names the credit note, the invoice it corrects, the reason and the amount credited", () => {
+    const mail = MailTemplates.creditNoteMail("en", note)
+    expect(mail.subject).toBe("Credit note CN-2026-000001 for Lycée Hugo")
+    expect(mail.text).toContain("correcting invoice INV-2026-000001: outage")
+    expect(mail.text).toContain("Credited: 5.00 EUR")
+    expect(mail.text).not.toContain("Questions?")
+  })
+
+  it("escapes the issuer's reason in the HTML part", () => {
+    const mail = MailTemplates.creditNoteMail("fr", note)
+    expect(mail.subject).toBe("Avoir CN-2026-000001 pour Lycée Hugo")
+    expect(mail.html).not.toContain("<img")
+    expect(mail.html).toContain("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;")
   })
 })

@@ -5,7 +5,8 @@
  * queue — delivered to a real SMTP server on loopback and parsed back —
  * in the tenant's language, plain text and HTML, with the invoice's PDF
  * attached. Without a billing contact nothing is sent and the audit log
- * says why (`billing.invoice.mail_skipped`).
+ * says why (`billing.invoice.mail_skipped`). A credit note issued against
+ * an invoice reaches the same contact the same way, with its own PDF.
  */
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
@@ -39,6 +40,17 @@ const invoicedWith = (slug: string, settings: Record<string, unknown>) =>
     for (const [key, value] of Object.entries(settings)) yield* setting(slug, key, value)
     const admin = yield* mfaAdmin(slug)
     return { admin, number: yield* closeOneInvoice(slug, admin, "flat") }
+  })
+
+/** Issues a credit note of 500 against invoice `number`'s first line; answers its number. */
+const creditNote = (slug: string, admin: string, number: string) =>
+  Effect.gen(function* () {
+    const made = yield* call("POST", `/api/v1/tenants/${slug}/billing/invoices/${number}/credit-notes`, {
+      auth: admin,
+      body: { reason: "two days of outage", lines: [{ invoice_line: 0, amount: 500 }] }
+    })
+    expect(made.status, made.text).toBe(201)
+    return made.body.number as string
   })
 
 /** The audit rows of tenant `slug` with `action`, polled until one exists (the mail subscriber runs in the background). */
@@ -112,6 +124,53 @@ for (const dialect of testDialects()) {
           const sink = yield* MailSink
           // Numbers are per tenant: the tenant's name in the subject tells its mail apart.
           expect(sink.inbox.filter((m) => m.mail.subject?.includes(slug)).length).toBe(0)
+        })
+      )
+      it.effect("a credit note is mailed to the billing contact with its PDF, the one the tenant downloads", () =>
+        Effect.gen(function* () {
+          const slug = `cnmail-en-${dialect}`
+          const to = `accounts@${slug}.example.edu`
+          const { admin, number } = yield* invoicedWith(slug, { "billing.contact_email": to })
+          const note = yield* creditNote(slug, admin, number)
+          const mail = yield* waitForMail(to, note)
+          expect(mail.subject).toBe(`Credit note ${note} for ${slug}`)
+          expect(mail.text).toContain(`correcting invoice ${number}: two days of outage`)
+          expect(mail.text).toContain("Credited: 5.00 EUR")
+          expect(mail.attachments.map((a) => [a.filename, a.contentType])).toEqual([[`${note}.pdf`, "application/pdf"]])
+          const server = yield* TestServer
+          const pdf = yield* Effect.promise(() =>
+            fetch(`${server.url}/api/v1/tenants/${slug}/billing/credit-notes/${note}/pdf`, {
+              headers: { authorization: `Bearer ${admin}` }
+            }).then((r) => r.arrayBuffer())
+          )
+          expect(mail.attachments[0]!.content.equals(Buffer.from(pdf))).toBe(true)
+          const [row] = yield* auditRows(slug, admin, "billing.credit_note.mailed")
+          expect(row).toMatchObject({ target_type: "credit_note", after: { number: note, to } })
+        })
+      )
+
+      it.effect("the credit note mail is in French for a French tenant", () =>
+        Effect.gen(function* () {
+          const slug = `cnmail-fr-${dialect}`
+          const to = `compta@${slug}.example.edu`
+          const { admin, number } = yield* invoicedWith(slug, { "billing.contact_email": to, "general.locale": "fr" })
+          const note = yield* creditNote(slug, admin, number)
+          const mail = yield* waitForMail(to, note)
+          expect(mail.subject).toBe(`Avoir ${note} pour ${slug}`)
+          expect(mail.text).toContain(`qui corrige la facture ${number}`)
+        })
+      )
+
+      it.effect("without a billing contact a credit note is not mailed and the audit log says why", () =>
+        Effect.gen(function* () {
+          const slug = `cnmail-none-${dialect}`
+          const { admin, number } = yield* invoicedWith(slug, {})
+          const note = yield* creditNote(slug, admin, number)
+          const [row] = yield* auditRows(slug, admin, "billing.credit_note.mail_skipped")
+          expect(row).toMatchObject({
+            target_type: "credit_note",
+            after: { number: note, reason: "no billing contact" }
+          })
         })
       )
     }

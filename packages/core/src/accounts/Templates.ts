@@ -333,9 +333,66 @@ const INVOICE: Record<
   }
 }
 
-/** The mail carrying a finalized invoice in `locale` (plain text and HTML; the PDF is attached by the sender). */
-export const invoiceMail = (locale: MailLocale, v: InvoiceMailVars): RenderedMail => {
-  const s = INVOICE[locale]
+/** What the mail carrying a credit note shows (issue 20 "credit notes for corrections"). */
+export interface CreditNoteMailVars extends Branding {
+  /** The credit note's number (`CN-2026-000001`). */
+  readonly number: string
+  /** The number of the invoice it corrects. */
+  readonly invoiceNumber: string
+  /** Why it was issued, as the issuer wrote it. */
+  readonly reason: string
+  /** The credited total with its currency, as the PDF prints it. */
+  readonly total: string
+  /** The PDF's file name, attached to the mail. */
+  readonly filename: string
+  /** The tenant's billing page in the web app. */
+  readonly link: string
+}
+
+const CREDIT_NOTE: Record<
+  MailLocale,
+  {
+    readonly subject: (v: CreditNoteMailVars) => string
+    readonly intro: (v: CreditNoteMailVars) => string
+    readonly total: string
+    readonly attached: (v: CreditNoteMailVars) => string
+    readonly action: string
+    readonly support: (a: string) => string
+  }
+> = {
+  en: {
+    subject: (v) => `Credit note ${v.number} for ${v.tenantName}`,
+    intro: (v) =>
+      `Here is credit note ${v.number} of ${v.tenantName}, correcting invoice ${v.invoiceNumber}: ${v.reason}`,
+    total: "Credited",
+    attached: (v) => `The credit note is attached as ${v.filename}.`,
+    action: "See your invoices and credit notes",
+    support: (a) => `Questions? Write to ${a}.`
+  },
+  fr: {
+    subject: (v) => `Avoir ${v.number} pour ${v.tenantName}`,
+    intro: (v) =>
+      `Voici l'avoir ${v.number} de ${v.tenantName}, qui corrige la facture ${v.invoiceNumber} : ${v.reason}`,
+    total: "Montant crédité",
+    attached: (v) => `L'avoir est joint (${v.filename}).`,
+    action: "Consulter vos factures et avoirs",
+    support: (a) => `Une question ? Écrivez à ${a}.`
+  }
+}
+
+/** A billing document's mail (an invoice or a credit note): intro, amount, attachment line, link, footer. */
+const documentMail = <V extends Branding & { readonly link: string; readonly total: string }>(
+  locale: MailLocale,
+  s: {
+    readonly subject: (v: V) => string
+    readonly intro: (v: V) => string
+    readonly total: string
+    readonly attached: (v: V) => string
+    readonly action: string
+    readonly support: (a: string) => string
+  },
+  v: V
+): RenderedMail => {
   const support = v.supportEmail ? s.support(v.supportEmail) : ""
   const text = [
     s.intro(v),
@@ -359,3 +416,14 @@ export const invoiceMail = (locale: MailLocale, v: InvoiceMailVars): RenderedMai
   const footer = [escapeHtml(v.tenantName), ...(support ? [escapeHtml(support)] : [])].join("<br>")
   return { subject: s.subject(v), text: `${text}\n`, html: frame(locale, s.subject(v), body, footer, v) }
 }
+
+/** The mail carrying a finalized invoice in `locale` (plain text and HTML; the PDF is attached by the sender). */
+export const invoiceMail = (locale: MailLocale, v: InvoiceMailVars): RenderedMail =>
+  documentMail(locale, INVOICE[locale], v)
+
+/**
+ * The mail carrying a credit note in `locale` (plain text and HTML; the PDF
+ * is attached by the sender). Issue 20 "credit notes for corrections".
+ */
+export const creditNoteMail = (locale: MailLocale, v: CreditNoteMailVars): RenderedMail =>
+  documentMail(locale, CREDIT_NOTE[locale], v)
