@@ -3,7 +3,8 @@
  * page …)"): a school without a subscription reads that nothing is limited;
  * one on a plan reads its plan, status and each limit with its usage, on a
  * phone, with no accessibility violation; after a period closes, its
- * invoice is listed and downloads as a PDF, and "Pay online" with payments
+ * invoice is listed and downloads as a PDF, a credit note issued against it
+ * unfolds under it and downloads as its PDF, and "Pay online" with payments
  * manual shows the server's refusal. Chromium, SQLite and Postgres.
  */
 
@@ -87,7 +88,7 @@ describe.runIf(browserAvailable())("web app: plan and usage", () => {
         )
 
         it.scoped(
-          "a closed period's invoice is listed, downloads as a PDF, and paying online with payments manual says so",
+          "a closed period's invoice and its credit note are listed and download as PDFs; paying online with payments manual says so",
           () =>
             Effect.gen(function* () {
               const slug = "wa-bill-inv"
@@ -132,6 +133,23 @@ describe.runIf(browserAvailable())("web app: plan and usage", () => {
               expect(download.suggestedFilename()).toBe(`${number}.pdf`)
               const bytes = yield* step(async () => Fs.readFileSync((await download.path())!))
               expect(bytes.subarray(0, 5).toString("latin1")).toBe("%PDF-")
+              const note = yield* call("POST", `/api/v1/tenants/${slug}/billing/invoices/${number}/credit-notes`, {
+                body: { reason: "two days of outage", lines: [{ invoice_line: 0, amount: 900 }] }
+              })
+              expect(note.status, note.text).toBe(201)
+              const cn = note.body.number as string
+              yield* step(() => row.getByRole("button", { name: `Credit notes ${number}` }).click())
+              const noteItem = t.page.locator(`[data-credit-note="${cn}"]`)
+              yield* step(() => noteItem.waitFor({ timeout: 30_000 }))
+              expect(yield* step(() => noteItem.innerText())).toMatch(/9[.,]00.*credited.*two days of outage/s)
+              const noteDownload = yield* step(async () => {
+                const [d] = await Promise.all([
+                  t.page.waitForEvent("download", { timeout: 60_000 }),
+                  noteItem.getByRole("button", { name: `PDF ${cn}` }).click()
+                ])
+                return d
+              })
+              expect(noteDownload.suggestedFilename()).toBe(`${cn}.pdf`)
               yield* step(() => row.getByRole("button", { name: `Pay online ${number}` }).click())
               yield* step(() => t.page.getByRole("alert").waitFor({ timeout: 30_000 }))
               expect(yield* step(() => t.page.getByRole("alert").innerText())).toMatch(/manual/i)

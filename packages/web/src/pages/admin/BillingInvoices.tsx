@@ -8,12 +8,18 @@
  * browser there. With payments `manual` the server answers 409
  * `PaymentsManual`, shown as the error. Where the invoices are mailed
  * (the `billing.contact_email` setting) is named with a link to the
- * settings page.
+ * settings page. A finalized or paid invoice's "Credit notes" button
+ * unfolds, below its row, the credit notes issued against it (issue 20
+ * "credit notes for corrections"; `GET …/invoices/{number}/credit-notes`):
+ * number, date, amount credited, reason, each downloadable as its PDF
+ * (`GET …/credit-notes/{number}/pdf`).
  *
  * @module
  */
 import { BillingApi } from "@signet/contracts/billing/Api"
 import type { Invoice } from "@signet/contracts/billing/Domain"
+import { Fragment } from "preact"
+import { useState } from "preact/hooks"
 import { call } from "../../app/api.js"
 import { formatDateTime, language, useT } from "../../app/i18n.js"
 import { formatMoney } from "../../app/money.js"
@@ -35,17 +41,57 @@ const download = (pdf: Uint8Array, number: string) => {
   setTimeout(() => URL.revokeObjectURL(url), 60_000)
 }
 
+/** The credit notes issued against invoice `number`, in a row spanning the table. */
+const CreditNotesRow = ({ slug, number, onPdf }: { slug: string; number: string; onPdf: (cn: string) => void }) => {
+  const t = useT("admin")
+  const notes = useLoad(
+    () => call(BillingApi, (c) => c.billing.listCreditNotes({ path: { slug, number } })),
+    [slug, number]
+  )
+  const items = notes.data ?? []
+  return (
+    <tr data-credit-notes={number}>
+      <td colSpan={5}>
+        {notes.loading ? (
+          <Loading />
+        ) : notes.error ? (
+          <ErrorNote error={notes.error} />
+        ) : items.length === 0 ? (
+          <p class="muted">{t("invoices.noCreditNote", { number })}</p>
+        ) : (
+          <ul class="credit-notes">
+            {items.map((cn) => (
+              <li key={cn.id} data-credit-note={cn.number}>
+                <strong>{cn.number}</strong> · {formatDateTime(cn.created_at, undefined, "date")} ·{" "}
+                {t("invoices.credited", { amount: money(cn.total, cn.currency) })} · {cn.reason}{" "}
+                <button type="button" class="link" onClick={() => onPdf(cn.number)}>
+                  {t("invoices.pdf")}
+                  <span class="sr-only"> {cn.number}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </td>
+    </tr>
+  )
+}
+
 /** One invoice's row: number, period, total, status, and its actions. */
 const InvoiceRow = ({
   inv,
   busy,
+  open,
   onPdf,
-  onPay
+  onPay,
+  onNotes
 }: {
   inv: Invoice
   busy: boolean
+  open: boolean
   onPdf: () => void
   onPay: () => void
+  onNotes: () => void
 }) => {
   const t = useT("admin")
   return (
@@ -60,6 +106,12 @@ const InvoiceRow = ({
         {inv.status !== "draft" && (
           <button type="button" class="link" disabled={busy} onClick={onPdf}>
             {t("invoices.pdf")}
+            <span class="sr-only"> {inv.number}</span>
+          </button>
+        )}
+        {(inv.status === "finalized" || inv.status === "paid") && (
+          <button type="button" class="link" aria-expanded={open} onClick={onNotes}>
+            {t("invoices.creditNotes")}
             <span class="sr-only"> {inv.number}</span>
           </button>
         )}
@@ -79,6 +131,12 @@ export const InvoicesSection = ({ slug }: { slug: string }) => {
   const t = useT("admin")
   const action = useAction()
   const list = useLoad(() => call(BillingApi, (c) => c.billing.listInvoices({ path: { slug } })), [slug])
+  const [open, setOpen] = useState<string | null>(null)
+  const creditNotePdf = (number: string) =>
+    void action.run(
+      async () => download(await call(BillingApi, (c) => c.billing.creditNotePdf({ path: { slug, number } })), number),
+      () => t("invoices.downloaded", { number })
+    )
   const pdf = (number: string) =>
     void action.run(
       async () => download(await call(BillingApi, (c) => c.billing.invoicePdf({ path: { slug, number } })), number),
@@ -119,13 +177,17 @@ export const InvoicesSection = ({ slug }: { slug: string }) => {
             </thead>
             <tbody>
               {items.map((inv) => (
-                <InvoiceRow
-                  key={inv.id}
-                  inv={inv}
-                  busy={action.busy}
-                  onPdf={() => pdf(inv.number)}
-                  onPay={() => pay(inv.number)}
-                />
+                <Fragment key={inv.id}>
+                  <InvoiceRow
+                    inv={inv}
+                    busy={action.busy}
+                    open={open === inv.number}
+                    onPdf={() => pdf(inv.number)}
+                    onPay={() => pay(inv.number)}
+                    onNotes={() => setOpen(open === inv.number ? null : inv.number)}
+                  />
+                  {open === inv.number && <CreditNotesRow slug={slug} number={inv.number} onPdf={creditNotePdf} />}
+                </Fragment>
               ))}
             </tbody>
           </table>

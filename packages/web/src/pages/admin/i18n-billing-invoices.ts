@@ -15,7 +15,10 @@ export const adminInvoices = {
       statuses: { draft: "Draft", finalized: "To pay", paid: "Paid", void: "Void" },
       pdf: "PDF",
       pay: "Pay online",
-      downloaded: "{{number}} downloaded."
+      downloaded: "{{number}} downloaded.",
+      creditNotes: "Credit notes",
+      noCreditNote: "No credit note against {{number}}.",
+      credited: "{{amount}} credited"
     }
   },
   fr: {
@@ -34,7 +37,10 @@ export const adminInvoices = {
       statuses: { draft: "Brouillon", finalized: "À payer", paid: "Payée", void: "Annulée" },
       pdf: "PDF",
       pay: "Payer en ligne",
-      downloaded: "{{number}} téléchargée."
+      downloaded: "{{number}} téléchargée.",
+      creditNotes: "Avoirs",
+      noCreditNote: "Aucun avoir sur {{number}}.",
+      credited: "{{amount}} crédités"
     }
   }
 } as const
