@@ -194,6 +194,43 @@ for (const dialect of testDialects()) {
         })
       )
 
+      it.effect("an invoice paid by hand in Signet marks its Stripe mirror paid out of band (nothing charged)", () =>
+        Effect.gen(function* () {
+          const t = yield* synced(`sync-oob-${dialect}`)
+          const paid = yield* call("POST", `${t.B}/invoices/${t.number}/pay`, {
+            auth: t.admin,
+            body: { reference: "SEPA-OOB-1" }
+          })
+          expect(paid.status, paid.text).toBe(200)
+          const settle = yield* recorded((rs) => rs.find((r) => r.path === `/v1/invoices/${t.mirror.id}/pay`))
+          expect(settle).toMatchObject({
+            status: 200,
+            idempotencyKey: `signet-invoice-settle-${t.tenantId}-${t.number}`,
+            form: { paid_out_of_band: "true" }
+          })
+          // The webhook Stripe then sends for the mirror finds the invoice already paid.
+          const echo = yield* deliver("invoice.paid", stripeInvoice(t, "paid"))
+          expect(echo.res.body.outcome).toBe("ignored")
+        })
+      )
+
+      it.effect("an invoice voided in Signet voids its Stripe mirror", () =>
+        Effect.gen(function* () {
+          const t = yield* synced(`sync-signet-void-${dialect}`)
+          const voided = yield* call("POST", `${t.B}/invoices/${t.number}/void`, {
+            auth: t.admin,
+            body: { reason: "billed twice" }
+          })
+          expect(voided.status, voided.text).toBe(200)
+          const settle = yield* recorded((rs) => rs.find((r) => r.path === `/v1/invoices/${t.mirror.id}/void`))
+          expect(settle).toMatchObject({
+            status: 200,
+            idempotencyKey: `signet-invoice-settle-${t.tenantId}-${t.number}`
+          })
+          expect(recorder.requests.some((r) => r.path === `/v1/invoices/${t.mirror.id}/pay`)).toBe(false)
+        })
+      )
+
       it.effect("a Stripe outage does not block the close; the mirror is made once Stripe answers again", () =>
         Effect.gen(function* () {
           yield* catalogue

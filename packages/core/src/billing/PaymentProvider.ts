@@ -125,6 +125,23 @@ export interface PaymentProviderService {
    */
   readonly syncInvoice: (req: InvoiceSyncRequest) => Effect.Effect<SyncedInvoice, PaymentsManual>
   /**
+   * Settles a mirrored provider invoice `id` the way its Signet invoice was
+   * settled outside the provider: `paid` (marked paid out of band: nothing is
+   * charged) or `void`. `idempotencyKey` makes a retried call harmless.
+   * Answers `settled`, or `refused` with the provider's reason when the
+   * provider refuses the change for good (e.g. the mirror is already paid
+   * or void: a 4xx other than 429); other failures are defects, retried by
+   * the outbox. @errors PaymentsManual
+   */
+  readonly settleInvoice: (
+    id: string,
+    to: "paid" | "void",
+    idempotencyKey: string
+  ) => Effect.Effect<
+    { readonly outcome: "settled" } | { readonly outcome: "refused"; readonly reason: string },
+    PaymentsManual
+  >
+  /**
    * Verifies a webhook's signature over the raw body at `nowMs` (Unix
    * milliseconds) and parses it. @errors WebhookSignatureInvalid
    */
@@ -150,6 +167,7 @@ export const manualProvider: PaymentProviderService = {
   checkout: () => Effect.fail(manualRefusal),
   portal: () => Effect.fail(manualRefusal),
   syncInvoice: () => Effect.fail(manualRefusal),
+  settleInvoice: () => Effect.fail(manualRefusal),
   updateCustomerMetadata: () => Effect.fail(manualRefusal),
   verify: () =>
     Effect.fail(new WebhookSignatureInvalid({ message: "no webhook secret: the payments provider is manual" }))

@@ -186,6 +186,17 @@ export class PaymentsRepo extends Effect.Service<PaymentsRepo>()("Signet/Payment
           Effect.flatMap(latest),
           Effect.map((rows) => Option.fromNullable(rows[0]?.at)),
           span("latestApplied")
+        ),
+      /** Whether a provider event of `type` about invoice `objectKey` was applied (the change came from the provider). */
+      appliedEventOfType: (objectKey: string, type: string) =>
+        Effect.flatMap(
+          tid,
+          (t) => sql`SELECT event_id FROM billing_payment_events
+              WHERE tenant_id = ${t} AND object_key = ${objectKey} AND type = ${type} AND outcome = 'applied'
+              LIMIT 1`
+        ).pipe(
+          Effect.map((rows) => rows.length > 0),
+          span("appliedEventOfType")
         )
     } as const
   })

@@ -18,6 +18,9 @@
  *   `POST /v1/customers/<id>` with `metadata[signet_plan]`,
  *   `metadata[signet_plan_version]`, `metadata[signet_subscription_status]`;
  *   key `signet-customer-sync-<outbox event id>`.
+ * - settling a mirror (`settleInvoice`, run by `StripeSync.ts`): `POST
+ *   /v1/invoices/<id>/pay` with `paid_out_of_band=true`, or `POST
+ *   /v1/invoices/<id>/void`; key `signet-invoice-settle-<tenant id>-<number>`.
  * - invoice sync (`syncInvoice`, run by `StripeSync.ts`): `POST
  *   /v1/invoices` (`customer`, `currency`, `collection_method=send_invoice`,
  *   `days_until_due`, `auto_advance=false`,
@@ -185,6 +188,27 @@ export const makeStripeProvider = (settings: StripeSettings): PaymentProviderSer
         return { id, hostedUrl: final.hosted_invoice_url ?? null }
       })
     },
+    settleInvoice: (id, to, idempotencyKey) =>
+      Effect.tryPromise({
+        try: () =>
+          to === "paid"
+            ? stripe.invoices.pay(id, { paid_out_of_band: true }, { idempotencyKey })
+            : stripe.invoices.voidInvoice(id, {}, { idempotencyKey }),
+        catch: (e) => e
+      }).pipe(
+        Effect.as({ outcome: "settled" } as const),
+        // A 4xx other than 429 will not succeed on a retry (already paid or void, unknown invoice).
+        Effect.catchIf(
+          (e): e is Stripe.errors.StripeError =>
+            e instanceof Stripe.errors.StripeError &&
+            (e.statusCode ?? 0) >= 400 &&
+            (e.statusCode ?? 0) < 500 &&
+            e.statusCode !== 429,
+          (e) => Effect.succeed({ outcome: "refused", reason: e.message } as const)
+        ),
+        Effect.orDie,
+        Effect.withSpan("Stripe.settleInvoice")
+      ),
     verify: (raw, signature, nowMs) =>
       Effect.try({
         // Why the raw body: the signature covers the exact bytes Stripe sent; re-serialised JSON would not verify.

@@ -26,6 +26,22 @@
  * can pay it on Stripe's hosted invoice page and Stripe's dashboard shows
  * what Signet billed.
  *
+ * **Settling the mirror** (`billing-stripe-invoice-settle`, on
+ * `signet.billing.invoice.paid` and `…invoice.voided`): an invoice paid or
+ * voided in Signet other than through its Stripe mirror — marked paid by
+ * hand (bank transfer), paid through a Checkout session, voided by an
+ * admin — would leave the mirror open, and Stripe's hosted page would still
+ * ask for the money. So the mirror is marked paid out of band (`POST
+ * /v1/invoices/<id>/pay`, `paid_out_of_band=true`: nothing is charged) or
+ * voided (`POST /v1/invoices/<id>/void`). Skipped when there is no mirror,
+ * or when the change came from the mirror itself (an applied `invoice.paid`
+ * or `invoice.voided` webhook for that number). A refusal for good (a 4xx:
+ * the mirror was already paid or voided in Stripe's dashboard) is logged
+ * and ends the delivery; an outage fails it, and the outbox retries (the
+ * key `signet-invoice-settle-<tenant>-<number>` makes a retry harmless).
+ * The `invoice.paid` / `invoice.voided` webhooks Stripe then sends find the
+ * Signet invoice already settled and are ignored.
+ *
  * Signet stays the billing engine: it numbers, prices, taxes and finalizes
  * the invoice; Stripe only collects. The mirror has one invoice item per
  * Signet line with a non-zero amount (the tax line included, so Stripe Tax
@@ -68,6 +84,8 @@ export const DAYS_UNTIL_DUE = 30
 export const INVOICE_SYNC_SUBSCRIBER = "billing-stripe-invoice-sync"
 /** @see INVOICE_SYNC_SUBSCRIBER */
 export const SUBSCRIPTION_SYNC_SUBSCRIBER = "billing-stripe-subscription-sync"
+/** @see INVOICE_SYNC_SUBSCRIBER */
+export const INVOICE_SETTLE_SUBSCRIBER = "billing-stripe-invoice-settle"
 
 /** What the invoice sync is built from. */
 export interface InvoiceSyncDeps {
@@ -140,19 +158,52 @@ export const subscribeStripeSync = (deps: InvoiceSyncDeps) => {
       yield* Effect.logInfo("billing: invoice mirrored in Stripe", { tenant: tenant.slug, invoice: number })
     }).pipe(Effect.withSpan("Billing.syncInvoice"))
 
-  return Effect.zipRight(
-    events.subscribe({
-      name: INVOICE_SYNC_SUBSCRIBER,
-      types: ["signet.billing.invoice.finalized"],
-      handle: (event) => {
-        const number = numberOf(event.data)
-        return number === undefined ? Effect.void : asTenantOf(event, syncOne(number))
-      }
-    }),
-    events.subscribe({
-      name: SUBSCRIPTION_SYNC_SUBSCRIBER,
-      types: ["signet.billing.subscription."],
-      handle: (event) => asTenantOf(event, syncSubscription(event.id))
-    })
+  /** Marks the mirror of invoice `number` paid out of band, or voids it (see the module comment). */
+  const settleOne = (number: string, to: "paid" | "void") =>
+    Effect.gen(function* () {
+      const mirror = yield* inTx(repo.syncedInvoice(number))
+      if (Option.isNone(mirror)) return
+      const fromMirror = yield* inTx(repo.appliedEventOfType(number, to === "paid" ? "invoice.paid" : "invoice.voided"))
+      if (fromMirror) return
+      const tenant = yield* CurrentTenant
+      const id = mirror.value.provider_invoice_id
+      const done = yield* provider.settleInvoice(id, to, `signet-invoice-settle-${tenant.id}-${number}`)
+      if (done.outcome === "refused")
+        yield* Effect.logWarning("billing: Stripe refused to settle the invoice mirror", {
+          tenant: tenant.slug,
+          invoice: number,
+          to,
+          reason: done.reason
+        })
+      else
+        yield* Effect.logInfo("billing: invoice mirror settled in Stripe", { tenant: tenant.slug, invoice: number, to })
+    }).pipe(Effect.withSpan("Billing.settleMirror"))
+
+  return Effect.all(
+    [
+      events.subscribe({
+        name: INVOICE_SETTLE_SUBSCRIBER,
+        types: ["signet.billing.invoice.paid", "signet.billing.invoice.voided"],
+        handle: (event) => {
+          const number = numberOf(event.data)
+          const to = event.type === "signet.billing.invoice.paid" ? "paid" : "void"
+          return number === undefined ? Effect.void : asTenantOf(event, settleOne(number, to))
+        }
+      }),
+      events.subscribe({
+        name: INVOICE_SYNC_SUBSCRIBER,
+        types: ["signet.billing.invoice.finalized"],
+        handle: (event) => {
+          const number = numberOf(event.data)
+          return number === undefined ? Effect.void : asTenantOf(event, syncOne(number))
+        }
+      }),
+      events.subscribe({
+        name: SUBSCRIPTION_SYNC_SUBSCRIBER,
+        types: ["signet.billing.subscription."],
+        handle: (event) => asTenantOf(event, syncSubscription(event.id))
+      })
+    ],
+    { discard: true }
   )
 }

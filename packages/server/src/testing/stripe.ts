@@ -3,7 +3,8 @@
  * that records every request (method, path, form parameters, headers) and
  * answers with the documented JSON shapes of `customer`,
  * `customer` (create, update), `checkout.session`, `billing_portal.session`, `invoice` (create,
- * finalize: `total` is the sum of the items added to it) and `invoiceitem`
+ * finalize: `total` is the sum of the items added to it; pay and void, a second one of either
+ * refused with 400 `invoice_unexpected_state`) and `invoiceitem`
  * (trimmed to the fields Signet reads, plus `object`/`livemode`). While
  * `down` is set it answers every request `500 api_error` (a Stripe outage). Nothing here reaches Stripe.
  * Point `SIGNET_STRIPE_API_URL` at its `url`. Shared by the server's and
@@ -39,6 +40,8 @@ export interface StripeRecorder {
 let seq = 0
 /** Invoice id → its items' amounts (minor units), for `total` at finalize. */
 const invoiceItems = new Map<string, Array<number>>()
+/** Invoice id → the state `pay` or `void` left it in (a second settle is refused, as Stripe does). */
+const settledInvoices = new Map<string, "paid" | "void">()
 
 const stripeInvoice = (id: string, form: Record<string, string>, status: "draft" | "open") => {
   const total = (invoiceItems.get(id) ?? []).reduce((a, b) => a + b, 0)
@@ -106,6 +109,24 @@ const answer = (path: string, form: Record<string, string>): [number, Record<str
   }
   const finalize = /^\/v1\/invoices\/([^/]+)\/finalize$/.exec(path)
   if (finalize) return [200, stripeInvoice(finalize[1]!, form, "open")]
+  const settle = /^\/v1\/invoices\/([^/]+)\/(pay|void)$/.exec(path)
+  if (settle) {
+    const [, id, verb] = settle as unknown as [string, string, "pay" | "void"]
+    if (settledInvoices.has(id))
+      return [
+        400,
+        {
+          error: {
+            type: "invalid_request_error",
+            code: "invoice_unexpected_state",
+            message: `Invoice is already ${settledInvoices.get(id)}.`
+          }
+        }
+      ]
+    const status = verb === "pay" ? "paid" : "void"
+    settledInvoices.set(id, status)
+    return [200, { ...stripeInvoice(id, form, "open"), status, hosted_invoice_url: null }]
+  }
   if (path === "/v1/invoiceitems") {
     const amount = Number(form.amount ?? 0)
     invoiceItems.get(form.invoice ?? "")?.push(amount)
