@@ -40,6 +40,55 @@ const totals = Schema.decodeUnknown(Schema.Array(Schema.Struct({ refunded_total:
 const disputes = Schema.decodeUnknown(Schema.Array(Schema.Struct({ status: Schema.String, closed: Schema.Boolean })))
 const latest = Schema.decodeUnknown(Schema.Array(Schema.Struct({ at: Schema.NullOr(Schema.DateTimeUtc) })))
 
+/** The statements over `billing_payment_events` (provider webhooks handled, their outcomes). */
+const eventStatements = (sql: SqlClient.SqlClient, span: ReturnType<typeof repoSpan>) => ({
+  /**
+   * Records an event as being handled (outcome `ignored` until
+   * `setOutcome`); `false` when its id was recorded before (a replay, or
+   * a concurrent delivery that committed first).
+   */
+  claimEvent: (e: NewPaymentEvent) =>
+    Effect.flatMap(
+      tid,
+      (t) => sql`INSERT INTO billing_payment_events (tenant_id, event_id, type, object_key, event_created,
+        outcome, processed_at)
+      VALUES (${t}, ${e.eventId}, ${e.type}, ${e.objectKey}, ${instant(e.created)}, 'ignored', ${instant(e.at)})
+      ON CONFLICT DO NOTHING RETURNING event_id`
+    ).pipe(
+      Effect.map((rows) => rows.length > 0),
+      span("claimEvent")
+    ),
+  /** Sets the outcome of a claimed event. */
+  setOutcome: (eventId: string, outcome: PaymentEventOutcome) =>
+    Effect.flatMap(
+      tid,
+      (t) => sql`UPDATE billing_payment_events SET outcome = ${outcome}
+      WHERE tenant_id = ${t} AND event_id = ${eventId}`
+    ).pipe(Effect.asVoid, span("setOutcome")),
+  /** The `created` instant of the newest event applied to invoice `objectKey`, if any. */
+  latestApplied: (objectKey: string) =>
+    Effect.flatMap(
+      tid,
+      (t) => sql`SELECT MAX(event_created) AS at FROM billing_payment_events
+      WHERE tenant_id = ${t} AND object_key = ${objectKey} AND outcome = 'applied'`
+    ).pipe(
+      Effect.flatMap(latest),
+      Effect.map((rows) => Option.fromNullable(rows[0]?.at)),
+      span("latestApplied")
+    ),
+  /** Whether a provider event of `type` about invoice `objectKey` was applied (the change came from the provider). */
+  appliedEventOfType: (objectKey: string, type: string) =>
+    Effect.flatMap(
+      tid,
+      (t) => sql`SELECT event_id FROM billing_payment_events
+      WHERE tenant_id = ${t} AND object_key = ${objectKey} AND type = ${type} AND outcome = 'applied'
+      LIMIT 1`
+    ).pipe(
+      Effect.map((rows) => rows.length > 0),
+      span("appliedEventOfType")
+    )
+})
+
 /** The payments' SQL; see the module comment. */
 export class PaymentsRepo extends Effect.Service<PaymentsRepo>()("Signet/PaymentsRepo", {
   effect: Effect.map(SqlClient.SqlClient, (sql) => {
@@ -63,29 +112,6 @@ export class PaymentsRepo extends Effect.Service<PaymentsRepo>()("Signet/Payment
           (t) => sql`INSERT INTO billing_payment_customers (tenant_id, provider, customer_id, created_at)
               VALUES (${t}, ${provider}, ${customerId}, ${instant(at)}) ON CONFLICT DO NOTHING`
         ).pipe(Effect.asVoid, span("insertCustomer")),
-      /**
-       * Records an event as being handled (outcome `ignored` until
-       * `setOutcome`); `false` when its id was recorded before (a replay, or
-       * a concurrent delivery that committed first).
-       */
-      claimEvent: (e: NewPaymentEvent) =>
-        Effect.flatMap(
-          tid,
-          (t) => sql`INSERT INTO billing_payment_events (tenant_id, event_id, type, object_key, event_created,
-                outcome, processed_at)
-              VALUES (${t}, ${e.eventId}, ${e.type}, ${e.objectKey}, ${instant(e.created)}, 'ignored', ${instant(e.at)})
-              ON CONFLICT DO NOTHING RETURNING event_id`
-        ).pipe(
-          Effect.map((rows) => rows.length > 0),
-          span("claimEvent")
-        ),
-      /** Sets the outcome of a claimed event. */
-      setOutcome: (eventId: string, outcome: PaymentEventOutcome) =>
-        Effect.flatMap(
-          tid,
-          (t) => sql`UPDATE billing_payment_events SET outcome = ${outcome}
-              WHERE tenant_id = ${t} AND event_id = ${eventId}`
-        ).pipe(Effect.asVoid, span("setOutcome")),
       /** The provider invoice mirroring the current tenant's invoice `number`, if synced. */
       syncedInvoice: (number: string) =>
         Effect.flatMap(
@@ -176,28 +202,7 @@ export class PaymentsRepo extends Effect.Service<PaymentsRepo>()("Signet/Payment
               ON CONFLICT (tenant_id, dispute_id) DO UPDATE SET status = ${d.status},
                 closed_at = ${d.closedAt === null ? null : instant(d.closedAt)}`
         ).pipe(Effect.asVoid, span("upsertDispute")),
-      /** The `created` instant of the newest event applied to invoice `objectKey`, if any. */
-      latestApplied: (objectKey: string) =>
-        Effect.flatMap(
-          tid,
-          (t) => sql`SELECT MAX(event_created) AS at FROM billing_payment_events
-              WHERE tenant_id = ${t} AND object_key = ${objectKey} AND outcome = 'applied'`
-        ).pipe(
-          Effect.flatMap(latest),
-          Effect.map((rows) => Option.fromNullable(rows[0]?.at)),
-          span("latestApplied")
-        ),
-      /** Whether a provider event of `type` about invoice `objectKey` was applied (the change came from the provider). */
-      appliedEventOfType: (objectKey: string, type: string) =>
-        Effect.flatMap(
-          tid,
-          (t) => sql`SELECT event_id FROM billing_payment_events
-              WHERE tenant_id = ${t} AND object_key = ${objectKey} AND type = ${type} AND outcome = 'applied'
-              LIMIT 1`
-        ).pipe(
-          Effect.map((rows) => rows.length > 0),
-          span("appliedEventOfType")
-        )
+      ...eventStatements(sql, span)
     } as const
   })
 }) {}
