@@ -204,6 +204,18 @@ export class Entitlements extends Schema.Class<Entitlements>("Entitlements")({
 
 const Name = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))
 
+/**
+ * What happens to a subscription still `past_due` when its grace period
+ * ends (issue 20 "`past_due` on failed payment with a grace period, then the
+ * plan's downgrade policy"): `cancel` (the default) cancels it at once;
+ * `downgrade` moves it at once, `active`, to the current version of the
+ * plan `downgrade_to` (same currency and interval, checked in core when the
+ * plan is stored).
+ */
+export const DowngradePolicy = Schema.Literal("cancel", "downgrade")
+/** @see DowngradePolicy */
+export type DowngradePolicy = typeof DowngradePolicy.Type
+
 const planFields = {
   name: Name,
   interval: BillingInterval,
@@ -211,7 +223,11 @@ const planFields = {
   /** The fixed charge per interval, in minor units. */
   fixed_amount: Amount,
   charges: Schema.Array(UsageCharge).pipe(Schema.maxItems(MAX_PLAN_CHARGES)),
-  entitlements: Entitlements
+  entitlements: Entitlements,
+  /** The plan's policy when a `past_due` grace period ends (default `cancel`); see {@link DowngradePolicy}. */
+  downgrade_policy: Schema.optionalWith(DowngradePolicy, { default: () => "cancel" as const }),
+  /** The plan code a `downgrade` policy moves to (required iff the policy is `downgrade`, else null). */
+  downgrade_to: Schema.optionalWith(Schema.NullOr(Code), { default: () => null })
 }
 
 /** Body of a plan's first version (platform operators). */

@@ -27,7 +27,8 @@
  * through the outbox (`StripeSync.ts`).
  *
  * A subscription `past_due` beyond `SIGNET_BILLING_PAST_DUE_GRACE_DAYS`
- * (default 7) is canceled by the period close (`Subscriptions.endGrace`).
+ * (default 7) gets its plan's downgrade policy (canceled, or downgraded to
+ * another plan) in the period close (`Subscriptions.endGrace`).
  *
  * Finalized invoices are mailed by accounts (`accounts/InvoiceMail.ts`, on
  * `signet.billing.invoice.finalized`). Corrections (`Corrections.ts`):

@@ -13,6 +13,9 @@
  * - Every operation here checks, in core, that the actor is a platform
  *   operator (or Signet itself, `system`); anyone else gets `Forbidden`
  *   before anything is read or written.
+ * - A plan version carries a downgrade policy (`cancel` or `downgrade` to
+ *   `downgrade_to`, issue 20 payments): checked here — the target must be
+ *   another existing plan with the same currency and interval.
  * - Changes publish `signet.billing.plan.created` / `…plan.versioned` /
  *   `…meter.created` (platform events, no tenant).
  *
@@ -59,6 +62,8 @@ export const presentPlan = (row: PlanRow): Plan =>
     fixed_amount: row.fixed_amount,
     charges: row.charges,
     entitlements: row.entitlements,
+    downgrade_policy: row.downgrade_policy,
+    downgrade_to: row.downgrade_to,
     created_at: row.created_at
   })
 
@@ -101,6 +106,28 @@ const makePlans = ({ events, repo, sql }: CatalogueDeps) => {
       { discard: true }
     )
 
+  /**
+   * The downgrade policy of plan `code` is coherent: `downgrade_to` is given
+   * iff the policy is `downgrade`, and names another existing plan with the
+   * same currency and interval. @errors ValidationError
+   */
+  const checkDowngrade = (code: string, input: PlanVersionInput | CreatePlan) =>
+    Effect.gen(function* () {
+      const to = input.downgrade_to
+      if (input.downgrade_policy === "cancel") {
+        if (to !== null) return yield* ValidationError.field("downgrade_to", "only a downgrade policy names a plan")
+        return
+      }
+      if (to === null) return yield* ValidationError.field("downgrade_to", "a downgrade policy needs downgrade_to")
+      if (to === code) return yield* ValidationError.field("downgrade_to", "a plan cannot downgrade to itself")
+      const target = yield* repo.latestPlan(to)
+      if (Option.isNone(target)) return yield* ValidationError.field("downgrade_to", `no plan ${to}`)
+      if (target.value.currency !== input.currency)
+        return yield* ValidationError.field("downgrade_to", `plan ${to} is billed in ${target.value.currency}`)
+      if (target.value.billing_interval !== input.interval)
+        return yield* ValidationError.field("downgrade_to", `plan ${to} is billed every ${target.value.billing_interval}`)
+    })
+
   const storeVersion = (code: string, version: number, input: PlanVersionInput | CreatePlan) =>
     Effect.gen(function* () {
       const id = yield* newId(PlanId)
@@ -115,6 +142,8 @@ const makePlans = ({ events, repo, sql }: CatalogueDeps) => {
           fixed_amount: input.fixed_amount,
           charges: input.charges,
           entitlements: input.entitlements,
+          downgrade_policy: input.downgrade_policy,
+          downgrade_to: input.downgrade_policy === "downgrade" ? input.downgrade_to : null,
           at: yield* DateTime.now
         })
         .pipe(
@@ -135,7 +164,7 @@ const makePlans = ({ events, repo, sql }: CatalogueDeps) => {
 
   /**
    * Stores version 1 of a new plan.
-   * @errors Forbidden (not an operator), Conflict (code taken), ValidationError (unknown or repeated meter, MAX_PLANS)
+   * @errors Forbidden (not an operator), Conflict (code taken), ValidationError (unknown or repeated meter, MAX_PLANS, incoherent downgrade policy)
    */
   const createPlan = (input: CreatePlan) =>
     Effect.zipRight(
@@ -147,6 +176,7 @@ const makePlans = ({ events, repo, sql }: CatalogueDeps) => {
           if ((yield* repo.countPlanCodes) >= MAX_PLANS)
             return yield* ValidationError.field("code", `the catalogue holds at most ${MAX_PLANS} plans`)
           yield* checkCharges(input)
+          yield* checkDowngrade(input.code, input)
           return yield* storeVersion(input.code, 1, input)
         })
       )
@@ -155,7 +185,7 @@ const makePlans = ({ events, repo, sql }: CatalogueDeps) => {
   /**
    * Stores the next version of plan `code` (the complete plan as given);
    * subscriptions on earlier versions keep theirs.
-   * @errors Forbidden (not an operator), PlanNotFound, ValidationError (unknown or repeated meter, MAX_PLAN_VERSIONS)
+   * @errors Forbidden (not an operator), PlanNotFound, ValidationError (unknown or repeated meter, MAX_PLAN_VERSIONS, incoherent downgrade policy)
    */
   const updatePlan = (code: string, input: PlanVersionInput) =>
     Effect.zipRight(
@@ -166,6 +196,7 @@ const makePlans = ({ events, repo, sql }: CatalogueDeps) => {
           if (latest.version >= MAX_PLAN_VERSIONS)
             return yield* ValidationError.field("code", `a plan has at most ${MAX_PLAN_VERSIONS} versions`)
           yield* checkCharges(input)
+          yield* checkDowngrade(code, input)
           return yield* storeVersion(code, latest.version + 1, input)
         })
       )

@@ -55,6 +55,9 @@
  *   payment reference (a PaymentIntent id) paid, written when Signet applies
  *   the payment, read by the webhook to place refund and dispute events,
  *   which carry no Signet metadata.
+ * - 0008 (downgrade policy): `billing_plans.downgrade_policy` (`cancel`,
+ *   the default for every existing version, or `downgrade`) and
+ *   `billing_plans.downgrade_to` (the target plan code, null for `cancel`).
  *
  * @module
  */
@@ -393,6 +396,12 @@ export const billingMigrations: ModuleMigrations = {
       )`)
       for (const table of ["billing_payment_invoices", "billing_payment_refunds", "billing_payment_disputes"])
         yield* enableTenantRls(table)
+    }),
+    "0008_downgrade_policy": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      yield* sql.unsafe(`ALTER TABLE billing_plans ADD COLUMN downgrade_policy TEXT NOT NULL DEFAULT 'cancel'
+        CHECK (downgrade_policy IN ('cancel', 'downgrade'))`)
+      yield* sql.unsafe(`ALTER TABLE billing_plans ADD COLUMN downgrade_to TEXT`)
     })
   }
 }

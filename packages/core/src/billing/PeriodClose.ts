@@ -21,8 +21,10 @@
  * either, usage of the closed period is refused (`Billing.ingest`).
  *
  * Before closing, a subscription `past_due` past its grace period
- * (`graceDays`, `SIGNET_BILLING_PAST_DUE_GRACE_DAYS`) is canceled
- * (`Subscriptions.endGrace`, payments of issue 20) — under the same lease.
+ * (`graceDays`, `SIGNET_BILLING_PAST_DUE_GRACE_DAYS`) gets its plan's
+ * downgrade policy — canceled, or downgraded to another plan
+ * (`Subscriptions.endGrace`, payments of issue 20) — under the same lease;
+ * the tenant's cached plan is dropped afterwards (`changing`).
  *
  * `closeJob` runs `closeAllTenants` (every active tenant, as the system)
  * every `intervalMs` on the replica holding the `billing.close_periods`
@@ -92,8 +94,9 @@ export const makePeriodClose = ({
         yield* tenancy.settingValue<number>(tenant.id, "billing.tax_rate_bps")
       )
       const made: Array<Invoice> = []
-      if (yield* inTx(subscriptions.endGrace(graceDays)))
-        yield* Effect.logInfo("billing: canceled a subscription past due beyond its grace period", {
+      const ended = yield* inTx(subscriptions.endGrace(graceDays))
+      if (ended !== null)
+        yield* Effect.logInfo(`billing: ${ended} a subscription past due beyond its grace period`, {
           tenant: tenant.slug
         })
       for (let i = 0; i < MAX_PERIODS_PER_RUN; i++) {

@@ -12,6 +12,7 @@
 import { SqlClient } from "@effect/sql"
 import {
   BillingInterval,
+  DowngradePolicy,
   Entitlements,
   InvoiceId,
   InvoiceLine,
@@ -37,6 +38,8 @@ export const PlanRow = Schema.Struct({
   fixed_amount: DbCount,
   charges: Schema.compose(DbJson, Schema.Array(UsageCharge)),
   entitlements: Schema.compose(DbJson, Entitlements),
+  downgrade_policy: DowngradePolicy,
+  downgrade_to: Schema.NullOr(Schema.String),
   created_at: Schema.DateTimeUtc
 })
 /** @see PlanRow */
@@ -150,6 +153,8 @@ export interface NewPlan {
   readonly fixed_amount: number
   readonly charges: unknown
   readonly entitlements: unknown
+  readonly downgrade_policy: DowngradePolicy
+  readonly downgrade_to: string | null
   readonly at: DateTime.Utc
 }
 
@@ -214,9 +219,10 @@ const catalogueQueries = ({ count, meterValues, meters, n, plans, span, sql }: K
   /** Stores a plan version. */
   insertPlan: (p: NewPlan) =>
     sql`INSERT INTO billing_plans (id, code, version, name, billing_interval, currency, fixed_amount,
-            charges, entitlements, created_at)
+            charges, entitlements, downgrade_policy, downgrade_to, created_at)
           VALUES (${p.id}, ${p.code}, ${p.version}, ${p.name}, ${p.interval}, ${p.currency}, ${p.fixed_amount},
-            ${json(p.charges)}, ${json(p.entitlements)}, ${instant(p.at)})`.pipe(Effect.asVoid, span("insertPlan")),
+            ${json(p.charges)}, ${json(p.entitlements)}, ${p.downgrade_policy}, ${p.downgrade_to},
+            ${instant(p.at)})`.pipe(Effect.asVoid, span("insertPlan")),
   /** The latest version of plan `code`. */
   latestPlan: (code: string) =>
     sql`SELECT * FROM billing_plans WHERE code = ${code} ORDER BY version DESC LIMIT 1`.pipe(

@@ -31,11 +31,19 @@
  * - **endGrace** (the period close, `PeriodClose.ts`): a subscription
  *   `past_due` for longer than the grace period
  *   (`SIGNET_BILLING_PAST_DUE_GRACE_DAYS`, default 7, counted from
- *   `past_due_at`) gets the downgrade policy: plans carry no policy of
- *   their own, so it is canceled at once (`signet.billing.subscription.canceled`
- *   with `reason: "past_due_grace_expired"`); the tenant then has no plan
- *   (entitlements of no plan) until it subscribes again. Its unpaid
- *   invoices stay finalized.
+ *   `past_due_at`) gets its plan version's downgrade policy. `cancel` (the
+ *   default): canceled at once (`signet.billing.subscription.canceled` with
+ *   `reason: "past_due_grace_expired"`); the tenant then has no plan
+ *   (entitlements of no plan) until it subscribes again. `downgrade`: moved
+ *   at once to the current version of `downgrade_to`, `active`,
+ *   `past_due_at` cleared, the period unchanged and nothing prorated
+ *   (`signet.billing.subscription.downgraded` with the same reason and
+ *   `from_plan` / `to_plan`). The move is forced: unlike `changePlan` it is
+ *   not refused when the tenant holds more than the target's limits; hard
+ *   limits then refuse new writes over them. When the target plan no
+ *   longer exists or no longer has the same currency and interval, the
+ *   subscription is canceled instead and the event says so
+ *   (`downgrade_fallback`). Unpaid invoices stay finalized either way.
  *
  * @module
  */
@@ -358,7 +366,7 @@ const makeEnds = ({ live, planOf, present, save, stateOf }: Store) => {
 }
 
 /** The payment-driven moves (see the module comment); both answer whether anything changed. */
-const makePaymentStates = ({ repo }: SubscriptionDeps, { live, save, stateOf }: Store) => {
+const makePaymentStates = ({ repo }: SubscriptionDeps, { live, planOf, save, stateOf }: Store) => {
   /** `active`/`trial` → `past_due`, stamped now; anything else unchanged. @errors SubscriptionNotFound */
   const markPastDue = (reason: Record<string, unknown>) =>
     Effect.gen(function* () {
@@ -381,23 +389,49 @@ const makePaymentStates = ({ repo }: SubscriptionDeps, { live, save, stateOf }: 
       yield* repo.setPastDueAt(row.id, null)
       return true
     })
-  /** Cancels a subscription `past_due` for `graceDays` days or more; answers whether it did. */
+  /**
+   * Applies the plan's downgrade policy to a subscription `past_due` for
+   * `graceDays` days or more (see the module comment); answers what it did
+   * (`null`: nothing was due).
+   */
   const endGrace = (graceDays: number) =>
     Effect.gen(function* () {
       const found = yield* repo.liveSubscription
-      if (Option.isNone(found) || found.value.status !== "past_due") return false
+      if (Option.isNone(found) || found.value.status !== "past_due") return null
       const row = found.value
       const now = yield* DateTime.now
       const since = row.past_due_at ?? row.updated_at
-      if (DateTime.lessThan(now, DateTime.add(since, { days: graceDays }))) return false
+      if (DateTime.lessThan(now, DateTime.add(since, { days: graceDays }))) return null
       const state = stateOf(row)
+      const reason = { reason: "past_due_grace_expired", grace_days: graceDays }
+      const plan = yield* planOf(row.plan_id)
+      let fallback: string | undefined
+      if (plan.downgrade_policy === "downgrade" && plan.downgrade_to !== null) {
+        const target = yield* repo.latestPlan(plan.downgrade_to)
+        if (
+          Option.isSome(target) &&
+          target.value.currency === plan.currency &&
+          target.value.billing_interval === plan.interval
+        ) {
+          const to = presentPlan(target.value)
+          yield* save(
+            row,
+            { ...state, status: "active", plan_id: to.id, cancel_at_period_end: false, scheduled_plan_id: null },
+            "downgraded",
+            { ...reason, from_plan: { code: plan.code, version: plan.version }, to_plan: { code: to.code, version: to.version } }
+          )
+          yield* repo.setPastDueAt(row.id, null)
+          return "downgraded" as const
+        }
+        fallback = `downgrade target ${plan.downgrade_to} is gone or no longer matches the plan's currency and interval`
+      }
       yield* save(
         row,
         { ...state, status: "canceled", canceled_at: now, cancel_at_period_end: false, scheduled_plan_id: null },
         "canceled",
-        { reason: "past_due_grace_expired", grace_days: graceDays }
+        fallback === undefined ? reason : { ...reason, downgrade_fallback: fallback }
       )
-      return true
+      return "canceled" as const
     })
   return { markPastDue, recover, endGrace } as const
 }
