@@ -25,7 +25,7 @@ import {
   policyUse,
   type Subscription
 } from "@signet/core"
-import { Console, DateTime, Effect, Schema } from "effect"
+import { Console, DateTime, Effect, Option, Schema } from "effect"
 import { plain, table } from "../Output.js"
 import { local, localRead } from "../Runtime.js"
 import { inTenant } from "../Tenant.js"
@@ -36,6 +36,24 @@ const codeArg = Args.text({ name: "code" }).pipe(Args.withDescription("The plan'
 const fileOpt = Options.file("file", { exists: "yes" }).pipe(
   Options.withDescription('A JSON file with the plan (docs/billing.md "Plans")')
 )
+
+const policyOpt = Options.choice("downgrade-policy", ["cancel", "downgrade"]).pipe(
+  Options.withDescription("What a subscription still past due after the grace period gets (overrides the file)"),
+  Options.optional
+)
+const downgradeToOpt = Options.text("downgrade-to").pipe(
+  Options.withDescription("The plan code the downgrade policy moves to (same currency and interval)"),
+  Options.optional
+)
+
+/** The downgrade options given on the command line, as plan fields (overriding the file's). */
+const downgradeFields = (o: {
+  readonly policy: Option.Option<"cancel" | "downgrade">
+  readonly to: Option.Option<string>
+}): Record<string, unknown> => ({
+  ...Option.match(o.policy, { onNone: () => ({}), onSome: (v) => ({ downgrade_policy: v }) }),
+  ...Option.match(o.to, { onNone: () => ({}), onSome: (v) => ({ downgrade_to: v }) })
+})
 
 const read = policyUse("billing:read")
 const write = policyUse("billing:write")
@@ -79,26 +97,30 @@ const showPlan = Command.make("show", { code: codeArg }, (o) =>
   localRead(Effect.flatMap(P.getPlan(o.code), (p) => Console.log(JSON.stringify(plain(p), null, 2))))
 ).pipe(Command.withDescription("Print a plan's latest version as JSON."))
 
-const createPlan = Command.make("create", { file: fileOpt }, (o) =>
+const createPlan = Command.make("create", { file: fileOpt, policy: policyOpt, to: downgradeToOpt }, (o) =>
   local(
     Effect.gen(function* () {
-      const plan = yield* P.createPlan(yield* fromFile(CreatePlan, o.file))
+      const plan = yield* P.createPlan(yield* fromFile(CreatePlan, o.file, downgradeFields(o)))
       yield* Console.log(`created ${plan.code} version ${plan.version}`)
     })
   )
 ).pipe(
   Command.withDescription(
-    'Create a plan from a JSON file.\nExample file:\n  {"code":"pro","name":"Pro","interval":"month","currency":"EUR","fixed_amount":4900,\n   "entitlements":{"features":{},"limits":{"users.max":500,"beacons.max":20}}}'
+    'Create a plan from a JSON file.\nExample file:\n  {"code":"pro","name":"Pro","interval":"month","currency":"EUR","fixed_amount":4900,\n   "entitlements":{"features":{},"limits":{"users.max":500,"beacons.max":20}}}\n' +
+      "--downgrade-policy downgrade --downgrade-to free: past due beyond the grace period, move to plan free (default: cancel)."
   )
 )
 
-const updatePlan = Command.make("update", { code: codeArg, file: fileOpt }, (o) =>
-  local(
-    Effect.gen(function* () {
-      const plan = yield* P.updatePlan(o.code, yield* fromFile(PlanVersionInput, o.file))
-      yield* Console.log(`stored ${plan.code} version ${plan.version} (subscriptions keep theirs)`)
-    })
-  )
+const updatePlan = Command.make(
+  "update",
+  { code: codeArg, file: fileOpt, policy: policyOpt, to: downgradeToOpt },
+  (o) =>
+    local(
+      Effect.gen(function* () {
+        const plan = yield* P.updatePlan(o.code, yield* fromFile(PlanVersionInput, o.file, downgradeFields(o)))
+        yield* Console.log(`stored ${plan.code} version ${plan.version} (subscriptions keep theirs)`)
+      })
+    )
 ).pipe(Command.withDescription("Store the next version of a plan from a JSON file (the whole plan, without its code)."))
 
 /** `signet plan`: list, show, create, update. */

@@ -125,7 +125,10 @@ const makePlans = ({ events, repo, sql }: CatalogueDeps) => {
       if (target.value.currency !== input.currency)
         return yield* ValidationError.field("downgrade_to", `plan ${to} is billed in ${target.value.currency}`)
       if (target.value.billing_interval !== input.interval)
-        return yield* ValidationError.field("downgrade_to", `plan ${to} is billed every ${target.value.billing_interval}`)
+        return yield* ValidationError.field(
+          "downgrade_to",
+          `plan ${to} is billed every ${target.value.billing_interval}`
+        )
     })
 
   const storeVersion = (code: string, version: number, input: PlanVersionInput | CreatePlan) =>

@@ -418,7 +418,11 @@ const makePaymentStates = ({ repo }: SubscriptionDeps, { live, planOf, save, sta
             row,
             { ...state, status: "active", plan_id: to.id, cancel_at_period_end: false, scheduled_plan_id: null },
             "downgraded",
-            { ...reason, from_plan: { code: plan.code, version: plan.version }, to_plan: { code: to.code, version: to.version } }
+            {
+              ...reason,
+              from_plan: { code: plan.code, version: plan.version },
+              to_plan: { code: to.code, version: to.version }
+            }
           )
           yield* repo.setPastDueAt(row.id, null)
           return "downgraded" as const
