@@ -2,8 +2,9 @@
  * `signet plan …`, `signet subscription …` and `signet usage` (issue 20) as
  * an administrator runs them: a process per command on the local database
  * (SQLite, and Postgres when configured). A plan from a JSON file, a
- * subscription to it, the usage against its limit, and a downgrade below
- * usage refused with the numbers.
+ * subscription to it, the usage against its limit, a downgrade below
+ * usage refused with the numbers, and a plan's downgrade policy set from
+ * the command line.
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
@@ -92,6 +93,25 @@ for (const dialect of testDialects()) {
         expect(refused.stderr).toContain("bad.json")
         const shown = await cli.signet(["plan", "show", "bad"])
         expect(shown.code).not.toBe(0)
+      },
+      TIMEOUT
+    )
+
+    it(
+      "--downgrade-policy downgrade --downgrade-to names the target plan; an unknown target is refused, nothing stored",
+      async () => {
+        expect((await cli.signet(["plan", "create", "--file", planFile(cli.dir, "dgc_free", 5)])).code).toBe(0)
+        const paid = planFile(cli.dir, "dgc_paid", 20)
+        const opts = ["--downgrade-policy", "downgrade", "--downgrade-to"]
+        const created = await cli.signet(["plan", "create", "--file", paid, ...opts, "dgc_free"])
+        expect(created.code, created.stderr).toBe(0)
+        const shown = await cli.signet(["plan", "show", "dgc_paid"])
+        expect(JSON.parse(shown.stdout)).toMatchObject({ downgrade_policy: "downgrade", downgrade_to: "dgc_free" })
+        const other = planFile(cli.dir, "dgc_other", 20)
+        const refused = await cli.signet(["plan", "create", "--file", other, ...opts, "dgc_nope"])
+        expect(refused.code).not.toBe(0)
+        expect(refused.stderr).toContain("no plan dgc_nope")
+        expect((await cli.signet(["plan", "show", "dgc_other"])).code).not.toBe(0)
       },
       TIMEOUT
     )
