@@ -1,7 +1,8 @@
 /**
  * The plan form (issue 20 "Catalogue"), for a new plan and for a plan's
  * next version: code (new plans only), name, interval, currency and the
- * fixed charge in major units, then usage charges and entitlements as rows.
+ * fixed charge in major units, the downgrade target (empty: cancel), then
+ * usage charges and entitlements as rows.
  * On submit the draft is checked with the contracts' schema (`draft.ts`)
  * and sent; the server's refusal (problem+json: `ValidationError` with its
  * field issues, `Conflict` with its field) is shown beside the fields and
@@ -136,6 +137,16 @@ export const PlanForm = ({
           placeholder={decimals === 0 ? "500" : `49.${"0".repeat(decimals)}`}
           required
           hint={t("form.fixedHint", { decimals })}
+        />
+        <TextField
+          ctx={ctx}
+          field="downgrade_to"
+          label={t("form.downgradeTo")}
+          value={draft.downgradeTo}
+          onValue={(downgradeTo) => set({ downgradeTo })}
+          placeholder="free"
+          maxLength={64}
+          hint={t("form.downgradeToHint")}
         />
       </div>
       <ChargeRows ctx={ctx} charges={draft.charges} meters={meters} onCharges={(charges) => set({ charges })} />

@@ -58,6 +58,8 @@ export interface PlanDraft {
   readonly fixed: string
   readonly charges: ReadonlyArray<ChargeDraft>
   readonly entitlements: ReadonlyArray<EntitlementDraft>
+  /** The plan code of the downgrade policy; empty for `cancel` (docs/billing.md "Downgrade policy"). */
+  readonly downgradeTo: string
 }
 
 /** A problem with one field (`field` is the server's path; `form` for the whole form). */
@@ -102,7 +104,8 @@ export const emptyDraft = (): PlanDraft => ({
   currency: "EUR",
   fixed: "",
   charges: [],
-  entitlements: []
+  entitlements: [],
+  downgradeTo: ""
 })
 
 /** The price fields of a charge's draft (its `key` and `meter` are set by the caller, after these). */
@@ -152,7 +155,8 @@ export const draftOf = (plan: Plan): PlanDraft => ({
       value: String(value),
       soft: plan.entitlements.soft_limits.includes(name)
     }))
-  ]
+  ],
+  downgradeTo: plan.downgrade_policy === "downgrade" ? (plan.downgrade_to ?? "") : ""
 })
 
 /** Translates a money problem (`t` of the `platform` namespace). */
@@ -211,7 +215,10 @@ const bodyOf = (draft: PlanDraft, t: T, problems: Array<FieldProblem>) => {
     currency,
     fixed_amount: money(draft.fixed, "fixed_amount"),
     charges: draft.charges.map((c, i) => ({ meter: c.meter, price: priceOf(c, i) })),
-    entitlements: { features, limits, soft_limits: soft }
+    entitlements: { features, limits, soft_limits: soft },
+    ...(draft.downgradeTo.trim() === ""
+      ? { downgrade_policy: "cancel", downgrade_to: null }
+      : { downgrade_policy: "downgrade", downgrade_to: draft.downgradeTo.trim() })
   }
 }
 
