@@ -6,7 +6,9 @@
  * version 2, and a plan code that is taken shows the server's refusal
  * beside the code field; an amount with more decimals than its currency
  * is refused beside its field before anything is sent; a platform meter
- * made in the page is listed and offered to usage charges; when the 15-minute operator token runs out, the
+ * made in the page is listed and offered to usage charges; a downgrade
+ * target is stored as the plan's policy, an unknown one refused beside its
+ * field; when the 15-minute operator token runs out, the
  * page says so and asks for a new sign-in. Phone size, axe-clean.
  * Chromium, SQLite and Postgres.
  */
@@ -175,6 +177,38 @@ describe.runIf(browserAvailable())("web app: platform plan catalogue", () => {
             // One request to /api/v1/billing/plans: the catalogue's GET; no POST was sent.
             expect(t.requests.filter((u) => u.endsWith("/api/v1/billing/plans")).length).toBe(1)
             expect(yield* axeViolations(t)).toEqual([])
+          })
+        )
+
+        it.scoped("a downgrade target is stored as the plan's policy; an unknown one is refused beside its field", () =>
+          Effect.gen(function* () {
+            yield* operatorWithMeter("ops@downgrade.example.org", "wa_dg_calls")
+            const free = { code: "wa_dg_free", name: "Free", interval: "month", currency: "EUR", fixed_amount: 0 }
+            expect((yield* call("POST", "/api/v1/billing/plans", { body: free })).status).toBe(201)
+            const t = yield* openPage("phone")
+            yield* operatorSignIn(t, "/platform/plans", "ops@downgrade.example.org")
+            const form = t.page.locator("#new-plan")
+            const target = form.getByLabel("Downgrade to plan")
+            yield* step(async () => {
+              await form.getByLabel("Code").fill("wa_dg_paid")
+              await form.getByLabel("Name").fill("Paid")
+              await form.getByLabel(/^Fixed charge/).fill("10")
+              await target.fill("wa_dg_nope")
+              await form.getByRole("button", { name: "Create plan" }).click()
+              await form.getByRole("alert").waitFor({ timeout: 30_000 })
+            })
+            const describedBy = (yield* step(() => target.getAttribute("aria-describedby"))) as string
+            expect(yield* step(() => t.page.locator(`#${describedBy}`).innerText())).toBe("no plan wa_dg_nope")
+            expect((yield* call("GET", "/api/v1/billing/plans/wa_dg_paid")).status).toBe(404)
+            yield* step(async () => {
+              await target.fill("wa_dg_free")
+              await form.getByRole("button", { name: "Create plan" }).click()
+              await t.page.getByText("Plan wa_dg_paid created (version 1).").waitFor({ timeout: 30_000 })
+            })
+            expect((yield* call("GET", "/api/v1/billing/plans/wa_dg_paid")).body).toMatchObject({
+              downgrade_policy: "downgrade",
+              downgrade_to: "wa_dg_free"
+            })
           })
         )
 

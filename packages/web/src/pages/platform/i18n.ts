@@ -89,7 +89,7 @@ export const platform = {
       currencyHint: "Three capital letters: EUR, USD, GBP, JPY…",
       fixed: "Fixed charge per interval ({{currency}})",
       fixedHint: "In major units (e.g. euros), at most {{decimals}} decimal places; 0 for a free plan.",
-      downgradeTo: "Downgrade to (plan code)",
+      downgradeTo: "Downgrade to plan",
       downgradeToHint:
         "Still past due after the grace period: the subscription moves to this plan (same currency and interval). Empty: it is canceled.",
       charges: "Usage charges",
@@ -220,7 +220,7 @@ export const platform = {
       currencyHint: "Trois majuscules : EUR, USD, GBP, JPY…",
       fixed: "Montant fixe par période ({{currency}})",
       fixedHint: "En unités principales (p. ex. euros), au plus {{decimals}} décimales ; 0 pour une offre gratuite.",
-      downgradeTo: "Rétrograder vers (code d’offre)",
+      downgradeTo: "Rétrograder vers l’offre",
       downgradeToHint:
         "Toujours impayé après le délai de grâce : l’abonnement passe à cette offre (même devise et périodicité). Vide : il est résilié.",
       charges: "Tarifs à l'usage",
