@@ -32,6 +32,7 @@ export const common = {
       sso: "Continue with your school account",
       ssoRequired: "This address signs in with your school account, not a password.",
       byCode: "E-mail me a sign-in code instead",
+      byCodeSms: "Text me a sign-in code instead",
       sms: "Text me a code",
       smsAgain: "Text me a new code",
       smsSent:
@@ -80,7 +81,19 @@ export const common = {
       badCode: "That code is not valid, has expired or was already used. Ask for a new one.",
       again: "Send a new code",
       disabled: "Your school does not offer sign-in by e-mail code.",
-      password: "Sign in with a password instead"
+      password: "Sign in with a password instead",
+      sms: {
+        title: "Sign in with a code by text message",
+        choose: "Get the code by text message instead",
+        chooseEmail: "Get the code by e-mail instead",
+        phone: "Your mobile number",
+        phoneHint: "The verified number of your account, international format, e.g. +33 6 12 34 56 78",
+        send: "Text me a code",
+        sent: "If this number is verified on an account, a 6-digit code is on its way to it by text message. It is valid for 10 minutes.",
+        code: "Code from the text message",
+        disabled: "Your school does not offer sign-in by text message.",
+        badNumber: "That is not a phone number. Use the international format, e.g. +33 6 12 34 56 78."
+      }
     },
     ssoError: {
       email_missing: "Your school account did not share an e-mail address with Signet. Ask your administrator.",
@@ -196,6 +209,7 @@ export const common = {
       sso: "Continuer avec le compte de l'établissement",
       ssoRequired: "Cette adresse se connecte avec le compte de l'établissement, pas avec un mot de passe.",
       byCode: "Recevoir plutôt un code de connexion par e-mail",
+      byCodeSms: "Recevoir plutôt un code de connexion par SMS",
       sms: "M'envoyer un code par SMS",
       smsAgain: "M'envoyer un nouveau code par SMS",
       smsSent:
@@ -250,7 +264,19 @@ export const common = {
       badCode: "Ce code n'est pas valide, a expiré ou a déjà servi. Demandez-en un nouveau.",
       again: "Envoyer un nouveau code",
       disabled: "Votre établissement ne propose pas la connexion par code e-mail.",
-      password: "Se connecter plutôt avec un mot de passe"
+      password: "Se connecter plutôt avec un mot de passe",
+      sms: {
+        title: "Connexion avec un code reçu par SMS",
+        choose: "Recevoir plutôt le code par SMS",
+        chooseEmail: "Recevoir plutôt le code par e-mail",
+        phone: "Votre numéro de mobile",
+        phoneHint: "Le numéro vérifié de votre compte, au format international, par ex. +33 6 12 34 56 78",
+        send: "M'envoyer un code par SMS",
+        sent: "Si ce numéro est vérifié sur un compte, un code à 6 chiffres vient d'y être envoyé par SMS. Il est valable 10 minutes.",
+        code: "Code reçu par SMS",
+        disabled: "Votre établissement ne propose pas la connexion par SMS.",
+        badNumber: "Ce n'est pas un numéro de téléphone. Utilisez le format international, par ex. +33 6 12 34 56 78."
+      }
     },
     ssoError: {
       email_missing:

@@ -85,21 +85,21 @@ const pendingOfResult = (r: { actions: PendingActions["actions"]; action_token: 
   token: r.action_token
 })
 
-/** A link to sign-in by e-mail code, shown only when the school enabled it (`…/auth/methods`). */
+/** A link to sign-in by e-mail or SMS code, shown only when the school enabled either (`…/auth/methods`). */
 const CodeSignInLink = ({ slug, next }: { slug: string; next: string | undefined }) => {
   const t = useT()
-  const [shown, setShown] = useState(false)
+  const [shown, setShown] = useState<"login.byCode" | "login.byCodeSms" | undefined>(undefined)
   useEffect(() => {
     call(AccountsApi, (c) => c.accounts.signInMethods({ path: { slug } })).then(
-      (m) => setShown(m.email_code),
-      () => setShown(false)
+      (m) => setShown(m.email_code ? "login.byCode" : m.sms_code ? "login.byCodeSms" : undefined),
+      () => setShown(undefined)
     )
   }, [slug])
   if (!shown) return null
   return (
     <p>
       <a href={`/t/${encodeURIComponent(slug)}/login/code${next ? `?next=${encodeURIComponent(next)}` : ""}`}>
-        {t("login.byCode")}
+        {t(shown)}
       </a>
     </p>
   )

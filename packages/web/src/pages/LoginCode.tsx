@@ -7,17 +7,20 @@
  * An account with MFA is then asked for its authenticator code (`web.mfa`);
  * one with required actions pending (issue 18) gets their step
  * (`LoginActions.tsx`).
- * Offered by the sign-in page only when the school enabled it
+ * When the school enabled sign-in by SMS code, the page offers "by text
+ * message" instead: the phone number, then the texted code
+ * (`LoginCodeSms.tsx`), which lands the same way (MFA, required actions).
+ * Offered by the sign-in page only when the school enabled either
  * (`accounts.signInMethods`); returns to `?next=` like that page.
  *
  * @module
  */
-import { AccountsApi } from "@signet/contracts/accounts/Api"
 import { useState } from "preact/hooks"
 import { useLocation } from "preact-iso"
-import { type ApiError, adopt, call, runWeb } from "../app/api.js"
+import { type ApiError, adopt, runWeb } from "../app/api.js"
 import { useT } from "../app/i18n.js"
 import { type PendingActions, pendingOf, RequiredActions } from "./LoginActions.js"
+import { ChannelSwitch, type CodeChannel, LoginField, useChannelText, useCodeChannel } from "./LoginCodeSms.js"
 import { destination, finishOidc, oidcInteraction } from "./LoginSso.js"
 
 /** The sign-in-by-code page. */
@@ -29,13 +32,17 @@ export const LoginCode = ({ slug }: { slug: string }) => {
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | undefined>(undefined)
   const [pending, setPending] = useState<PendingActions | undefined>(undefined)
-  document.title = `${t("codeLogin.title")} · Signet`
+  const channel = useCodeChannel(slug)
+  const text = useChannelText(channel.channel)
+  document.title = `${text.title} · Signet`
 
   const explain = (e: ApiError) => {
     if (e.tag === "RateLimited") return t("login.rateLimited", { seconds: Math.ceil(e.retryAfter ?? 60) })
     if (e.tag === "TenantSuspended") return t("login.suspended")
     if (e.tag === "TenantNotFound") return t("login.unknownTenant")
     if (e.tag === "EmailCodeSignInDisabled") return t("codeLogin.disabled")
+    if (e.tag === "SmsCodeSignInDisabled") return t("codeLogin.sms.disabled")
+    if (e.tag === "ValidationError" && login === undefined) return t("codeLogin.sms.badNumber")
     if (e.tag === "SsoRequired") return t("login.ssoRequired")
     if (e.tag === "Unauthorized") return mfa ? t("login.badCode") : t("codeLogin.badCode")
     if (e.tag === "NetworkError") return t("error.network")
@@ -57,13 +64,11 @@ export const LoginCode = ({ slug }: { slug: string }) => {
     try {
       if (login === undefined) {
         const typed = String(form.get("login") ?? "").trim()
-        await call(AccountsApi, (c) => c.accounts.sendSignInEmailCode({ path: { slug }, payload: { login: typed } }))
+        await channel.send(typed)
         setLogin(typed)
       } else if (mfa === undefined) {
         const code = String(form.get("code") ?? "").trim()
-        const result = await call(AccountsApi, (c) =>
-          c.accounts.verifySignInEmailCodeWeb({ path: { slug }, payload: { login, code } })
-        )
+        const result = await channel.verify(login, code)
         if (result.status === "mfa_required") return setMfa(result.mfa_token)
         // Required actions (issue 18): their step, with the action token (no session yet).
         if (result.status === "actions_required")
@@ -87,7 +92,7 @@ export const LoginCode = ({ slug }: { slug: string }) => {
     setBusy(true)
     setError(undefined)
     try {
-      await call(AccountsApi, (c) => c.accounts.sendSignInEmailCode({ path: { slug }, payload: { login: login! } }))
+      await channel.send(login!)
     } catch (e) {
       setError(explain(e as ApiError))
     } finally {
@@ -102,6 +107,12 @@ export const LoginCode = ({ slug }: { slug: string }) => {
     </label>
   )
 
+  /** Switches between e-mail and text message before a code was asked for. */
+  const choose = (c: CodeChannel) => {
+    setError(undefined)
+    channel.choose(c)
+  }
+
   if (pending !== undefined)
     return <RequiredActions slug={slug} pending={pending} onDone={done} onRestart={() => location.reload()} />
 
@@ -110,21 +121,18 @@ export const LoginCode = ({ slug }: { slug: string }) => {
       <p class="brand-big">
         Signet <span class="tenant">{slug}</span>
       </p>
-      <h1>{mfa === undefined ? t("codeLogin.title") : t("login.totpTitle")}</h1>
+      <h1>{mfa === undefined ? text.title : t("login.totpTitle")}</h1>
       <form
         onSubmit={submit}
         class="card stack"
-        key={login === undefined ? "login" : mfa === undefined ? "code" : "mfa"}
+        key={login === undefined ? `login-${channel.channel}` : mfa === undefined ? "code" : "mfa"}
       >
         {login === undefined ? (
-          <label>
-            {t("login.login")}
-            <input name="login" autocomplete="username" required maxLength={254} />
-          </label>
+          <LoginField channel={channel.channel} />
         ) : mfa === undefined ? (
           <>
-            <output>{t("codeLogin.sent")}</output>
-            {codeField("code", t("codeLogin.code"))}
+            <output>{text.sent}</output>
+            {codeField("code", text.code)}
           </>
         ) : (
           codeField("totp", t("login.totp"))
@@ -135,9 +143,10 @@ export const LoginCode = ({ slug }: { slug: string }) => {
           </p>
         )}
         <button type="submit" disabled={busy}>
-          {login === undefined ? t("codeLogin.send") : mfa === undefined ? t("login.submit") : t("login.verify")}
+          {login === undefined ? text.send : mfa === undefined ? t("login.submit") : t("login.verify")}
         </button>
       </form>
+      {login === undefined && <ChannelSwitch code={channel} onChoose={choose} />}
       {login !== undefined && mfa === undefined && (
         <p>
           <button type="button" class="link" disabled={busy} onClick={() => void resend()}>

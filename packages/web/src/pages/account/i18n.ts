@@ -106,6 +106,31 @@ export const account = {
       unsupported: "This browser cannot create passkeys.",
       cancelled: "The passkey was not created (cancelled or timed out)."
     },
+    phone: {
+      title: "Phone number",
+      intro:
+        "A verified mobile number can receive sign-in codes by text message, when your school offers them.",
+      none: "No phone number yet.",
+      current: "Number",
+      state: "Status",
+      verified: "Verified",
+      verifiedAt: "Verified on {{when}}",
+      unverified: "Not verified yet: enter the code we texted to it.",
+      add: "Add a phone number",
+      change: "Change the phone number",
+      number: "Mobile number",
+      numberHint: "International format, e.g. +33 6 12 34 56 78",
+      password: "Current password",
+      set: "Save and text me a code",
+      sent: "A 6-digit code is on its way to this number. It is valid for 10 minutes.",
+      code: "Code from the text message",
+      verify: "Verify the number",
+      done: "Your phone number is verified.",
+      remove: "Remove the number",
+      confirmRemove: "Remove this number? It will no longer receive sign-in codes.",
+      cancel: "Cancel",
+      removed: "Your phone number is removed."
+    },
     keys: {
       title: "API keys",
       intro: "Keys let programs call the Signet API for this school with the permissions you give them.",
@@ -239,6 +264,31 @@ export const account = {
       none: "Aucune clé d'accès.",
       unsupported: "Ce navigateur ne sait pas créer de clé d'accès.",
       cancelled: "La clé d'accès n'a pas été créée (annulé ou délai dépassé)."
+    },
+    phone: {
+      title: "Numéro de téléphone",
+      intro:
+        "Un numéro de mobile vérifié peut recevoir des codes de connexion par SMS, si votre établissement les propose.",
+      none: "Aucun numéro de téléphone pour l'instant.",
+      current: "Numéro",
+      state: "État",
+      verified: "Vérifié",
+      verifiedAt: "Vérifié le {{when}}",
+      unverified: "Pas encore vérifié : saisissez le code envoyé par SMS à ce numéro.",
+      add: "Ajouter un numéro de téléphone",
+      change: "Changer de numéro de téléphone",
+      number: "Numéro de mobile",
+      numberHint: "Format international, par ex. +33 6 12 34 56 78",
+      password: "Mot de passe actuel",
+      set: "Enregistrer et m'envoyer un code",
+      sent: "Un code à 6 chiffres vient d'être envoyé à ce numéro. Il est valable 10 minutes.",
+      code: "Code reçu par SMS",
+      verify: "Vérifier le numéro",
+      done: "Votre numéro de téléphone est vérifié.",
+      remove: "Supprimer le numéro",
+      confirmRemove: "Supprimer ce numéro ? Il ne recevra plus de codes de connexion.",
+      cancel: "Annuler",
+      removed: "Votre numéro de téléphone est supprimé."
     },
     keys: {
       title: "Clés d'API",

@@ -1,7 +1,8 @@
 /**
  * The account area (`/t/{slug}/account`, issue 17 "Account"): profile,
  * password change, sessions with devices and revoke, two-step verification
- * (TOTP with a QR image and recovery codes), passkeys, API keys for users who may
+ * (TOTP with a QR image and recovery codes), passkeys, the phone number
+ * (issue 18 SMS), API keys for users who may
  * read them.
  *
  * @module
@@ -17,6 +18,7 @@ import { ErrorNote, Frame, Loading, RequireUser, useLoad } from "../../app/ui.js
 import { ApiKeys } from "./ApiKeys.js"
 import { Mfa } from "./Mfa.js"
 import { Passkeys } from "./Passkeys.js"
+import { Phone } from "./Phone.js"
 import { PasswordForm, Profile } from "./Profile.js"
 import { ProfileForm } from "./ProfileForm.js"
 import { Sessions } from "./Sessions.js"
@@ -39,6 +41,7 @@ const AccountPage = ({ slug, user }: { slug: string; user: User }) => {
         <Sessions slug={slug} version={version} />
         <Mfa slug={slug} me={current} onChange={me.reload} />
         <Passkeys slug={slug} />
+        <Phone slug={slug} />
         <ApiKeys slug={slug} mfaEnabled={current.mfa_enabled} />
       </div>
     </Frame>
