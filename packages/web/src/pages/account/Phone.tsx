@@ -58,14 +58,7 @@ const VerifyForm = ({ busy, onVerify }: { busy: boolean; onVerify: (code: string
     <form onSubmit={submit} class="stack">
       <label>
         {t("phone.code")}
-        <input
-          name="code"
-          autocomplete="one-time-code"
-          inputMode="numeric"
-          pattern="[0-9]{6}"
-          maxLength={6}
-          required
-        />
+        <input name="code" autocomplete="one-time-code" inputMode="numeric" pattern="[0-9]{6}" maxLength={6} required />
       </label>
       <button type="submit" disabled={busy}>
         {t("phone.verify")}

@@ -108,8 +108,7 @@ export const account = {
     },
     phone: {
       title: "Phone number",
-      intro:
-        "A verified mobile number can receive sign-in codes by text message, when your school offers them.",
+      intro: "A verified mobile number can receive sign-in codes by text message, when your school offers them.",
       none: "No phone number yet.",
       current: "Number",
       state: "Status",
