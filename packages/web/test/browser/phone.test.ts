@@ -5,45 +5,22 @@
  * message". Texts go through the server's outbox to the tenant's `sms`
  * channel, a local HTTP receiver here. Chromium, SQLite and Postgres.
  */
-import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
 import { describe, expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
 import { call, onboardTenant, TEST_PASSWORD, testServer } from "@signet/server/testing"
+import { type SmsReceiver, startSmsReceiver } from "@signet/server/testing/sms"
 import { Effect, Layer } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import { axeViolations, BrowserLive, browserAvailable, openPage, signIn, step } from "./harness.js"
 
-const received: Array<{ to: string; body: string; tenant: string }> = []
-let base = ""
-let server: Http.Server
+let sms: SmsReceiver
 beforeAll(async () => {
-  server = Http.createServer((req, res) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (c: Buffer) => chunks.push(c))
-    req.on("end", () => {
-      received.push(JSON.parse(Buffer.concat(chunks).toString("utf8")))
-      res.writeHead(202).end()
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  sms = await startSmsReceiver()
 })
-afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
-})
+afterAll(() => sms.close())
 
 /** The code of the `n`-th (1-based) text of tenant `slug` to `to`, once delivered. */
-const nthCode = (slug: string, to: string, n: number) =>
-  Effect.gen(function* () {
-    for (let i = 0; i < 600; i++) {
-      const texts = received.filter((r) => r.tenant === slug && r.to === to)
-      if (texts.length >= n) return /^(\d{6}) /.exec(texts[n - 1]!.body)![1]!
-      yield* Effect.sleep("50 millis")
-    }
-    return yield* Effect.dieMessage(`no text ${n} to ${to}`)
-  })
+const nthCode = (slug: string, to: string, n: number) => Effect.promise(() => sms.nthCode(slug, to, n))
 
 /** A school with an `sms` channel to the receiver and the given `auth.*` settings on; its admin's token. */
 const school = (slug: string, settings: ReadonlyArray<string>) =>
@@ -52,7 +29,7 @@ const school = (slug: string, settings: ReadonlyArray<string>) =>
     const api = `/api/v1/tenants/${slug}`
     const channel = yield* call("POST", `${api}/channels`, {
       auth: access,
-      body: { kind: "sms", name: "Texts", settings: { url: `${base}/sms`, from: "Signet" }, event_types: ["*"] }
+      body: { kind: "sms", name: "Texts", settings: { url: `${sms.url}/sms`, from: "Signet" }, event_types: ["*"] }
     })
     expect(channel.status, channel.text).toBe(201)
     for (const key of settings) {
