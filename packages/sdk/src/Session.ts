@@ -50,6 +50,24 @@ export type Credentials =
       /** Asked for the TOTP code when the account has MFA (an e-mail code is no second factor here). */
       readonly totp?: (() => Promise<string>) | undefined
     }
+  | {
+      /**
+       * Passwordless sign-in by SMS code (issue 18 SMS; the tenant setting
+       * `auth.sms_code_sign_in` must be on and the number verified by exactly
+       * one active user of the tenant): the client asks the server to text a
+       * 6-digit code to `phoneNumber` (`POST …/auth/sms-code`; E.164, or
+       * national with `region`, an ISO 3166 alpha-2 code), then calls
+       * `smsSignInCode` for it and sends it (`…/sms-code/verify`). Rejects
+       * with `SmsCodeSignInDisabled` (403), `ValidationError` (not a phone
+       * number), `Unauthorized` (unknown number; wrong, expired, used or
+       * burned code), `SsoRequired`, `RateLimited`.
+       */
+      readonly phoneNumber: string
+      readonly region?: string | undefined
+      readonly smsSignInCode: () => Promise<string>
+      /** Asked for the TOTP code when the account has MFA (a texted code is no second factor here). */
+      readonly totp?: (() => Promise<string>) | undefined
+    }
   | { /** An API key (`sg_…`), scoped to permissions. */ readonly apiKey: string }
   | {
       /** Tokens you already hold (e.g. from your own login flow). */ readonly accessToken: string
@@ -204,7 +222,12 @@ export const makeSession = (options: SignetClientOptions) => {
       })
     else if (state.access === undefined && creds && "signInCode" in creds)
       await once(async () => {
-        if (state.access === undefined) await codeLogin(creds.login, creds.signInCode, creds.totp)
+        if (state.access === undefined) await codeLogin({ email: creds.login }, creds.signInCode, creds.totp)
+      })
+    else if (state.access === undefined && creds && "smsSignInCode" in creds)
+      await once(async () => {
+        if (state.access === undefined)
+          await codeLogin({ phoneNumber: creds.phoneNumber, region: creds.region }, creds.smsSignInCode, creds.totp)
       })
     else if (state.refresh && Date.now() > state.expiresAt - leewayMs) await refreshNow()
   }
@@ -385,10 +408,14 @@ export class RequiredActionsPending extends Error {
   }
 }
 
+/** Where a passwordless sign-in code goes: an account's verified address, or a verified phone number. */
+type CodeTarget = { readonly email: string } | { readonly phoneNumber: string; readonly region?: string | undefined }
+
 /**
- * Signs in without a password: mails a code to `loginName`'s verified
- * address, asks `signInCode` for it, and answers the challenge with `totp`
- * when the account has MFA. Answers the user.
+ * Signs in without a password: mails a code to the account's verified
+ * address (or texts one to a verified number), asks `signInCode` for it,
+ * and answers the challenge with `totp` when the account has MFA. Answers
+ * the user.
  */
 const signInByCode =
   (
@@ -396,13 +423,24 @@ const signInByCode =
     raw: () => Promise<Raw>,
     store: (tokens: { access_token: string; refresh_token: string; expires_in: number }) => Promise<void>
   ) =>
-  async (loginName: string, signInCode: () => Promise<string>, totp?: () => Promise<string>) => {
+  async (target: CodeTarget, signInCode: () => Promise<string>, totp?: () => Promise<string>) => {
     const r = await raw()
-    await toPromise(r.accounts.sendSignInEmailCode({ path: { slug }, payload: { login: loginName } }))
-    const code = await signInCode()
-    const result = await toPromise(
-      r.accounts.verifySignInEmailCode({ path: { slug }, payload: { login: loginName, code } })
-    )
+    let result
+    if ("email" in target) {
+      await toPromise(r.accounts.sendSignInEmailCode({ path: { slug }, payload: { login: target.email } }))
+      const code = await signInCode()
+      result = await toPromise(
+        r.accounts.verifySignInEmailCode({ path: { slug }, payload: { login: target.email, code } })
+      )
+    } else {
+      const number = {
+        phone_number: target.phoneNumber,
+        ...(target.region === undefined ? {} : { region: target.region })
+      }
+      await toPromise(r.smsAuth.sendSignInSmsCode({ path: { slug }, payload: number }))
+      const code = await signInCode()
+      result = await toPromise(r.smsAuth.verifySignInSmsCode({ path: { slug }, payload: { ...number, code } }))
+    }
     if (result.status === "authenticated") {
       await store(result.tokens)
       return result.tokens.user
