@@ -81,7 +81,10 @@ for (const dialect of testDialects()) {
       Effect.gen(function* () {
         const { invoice, t } = yield* invoiced("pdfp-many", 1500)
         const usage = invoice.lines.find((l) => l.kind === "usage")!
-        const many = { ...invoice, lines: Array.from({ length: 120 }, (_, i) => ({ ...usage, description: `Line ${i}` })) }
+        const many = {
+          ...invoice,
+          lines: Array.from({ length: 120 }, (_, i) => ({ ...usage, description: `Line ${i}` }))
+        }
         const rendered = yield* pages(yield* renderInvoicePdf(many, t.slug))
         expect(rendered.length).toBeGreaterThanOrEqual(1)
         for (const p of rendered) expect(yield* ink(p.png)).toBeGreaterThan(0.002)
@@ -97,7 +100,10 @@ for (const dialect of testDialects()) {
         const { invoice, t } = yield* invoiced("pdfp-cn", 10)
         const note = yield* BillingAdmin.issueCreditNote(
           invoice.number,
-          Schema.decodeUnknownSync(CreateCreditNote)({ reason: "goodwill", lines: [{ amount: 500, description: "Refund" }] })
+          Schema.decodeUnknownSync(CreateCreditNote)({
+            reason: "goodwill",
+            lines: [{ amount: 500, description: "Refund" }]
+          })
         ).pipe(billingWrite, inTenant(t))
         expect(note.number).toMatch(/^CN-/)
         const [page] = yield* pages(yield* BillingAdmin.creditNotePdf(note.number).pipe(billingRead, inTenant(t)))

@@ -32,8 +32,7 @@ export const renderPdfPages = async (bytes: Uint8Array, scale = 1): Promise<Read
     const ctx = canvas.getContext("2d")
     ctx.fillStyle = "#ffffff"
     ctx.fillRect(0, 0, canvas.width, canvas.height)
-    // biome-ignore lint/suspicious/noExplicitAny: pdf.js types the DOM canvas context; @napi-rs/canvas implements it.
-    await page.render({ canvasContext: ctx as any, viewport }).promise
+    await page.render({ canvasContext: ctx as never, viewport }).promise
     const content = await page.getTextContent()
     const text = content.items.map((i) => ("str" in i ? i.str : "")).join("\n")
     pages.push({ png: canvas.toBuffer("image/png"), width: x1 - x0, height: y1 - y0, scale, text })
