@@ -2,8 +2,11 @@
  * An invoice as a PDF (issue 20 "Invoices": "PDF rendering with a
  * maintained library"), drawn with `pdf-lib` — pure JavaScript with the 14
  * standard PDF fonts built in, so it runs in the single binary without
- * font files. One A4 page per invoice (lines beyond what fits are summed in
- * a last "… more lines" row; MAX_PLAN_CHARGES keeps real invoices short).
+ * font files. A4 pages: an invoice's lines run on over as many pages as
+ * they need (each further page headed "… (continued)" with the table's
+ * header again, the totals kept together, "page i of n" at the foot when
+ * there is more than one); a credit note is one page (lines beyond
+ * MAX_ROWS are summed in a last "… more lines" row).
  *
  * The document's title (Info dictionary) is the invoice number; text is
  * Helvetica (WinAnsi): characters it cannot encode are drawn as `?`.
@@ -21,6 +24,8 @@ const PAGE = { width: 595.28, height: 841.89 } as const
 const MARGIN = 50
 /** Table rows that fit under the header. */
 const MAX_ROWS = 40
+/** Points kept free above the bottom margin for the page number. */
+const FOOTER = 10
 
 /** Characters WinAnsi (Helvetica) can draw: printable Latin-1 and a few more; anything else becomes `?`. */
 const winAnsi = (text: string) => text.replace(/[^\x20-\x7e\xa0-\xff€–—…‘’“”•]/g, "?")
@@ -51,11 +56,27 @@ export const renderInvoicePdf = (invoice: Invoice, tenant: string): Effect.Effec
     doc.setModificationDate(new Date(DateTime.toEpochMillis(invoice.created_at)))
     const font = await doc.embedFont(StandardFonts.Helvetica)
     const bold = await doc.embedFont(StandardFonts.HelveticaBold)
-    const page = doc.addPage([PAGE.width, PAGE.height])
+    let page = doc.addPage([PAGE.width, PAGE.height])
     let y = PAGE.height - MARGIN
     const text = (s: string, x: number, size = 10, f = font) => page.drawText(winAnsi(s), { x, y, size, font: f })
     const right = (s: string, xRight: number, size = 10, f = font) =>
       page.drawText(winAnsi(s), { x: xRight - f.widthOfTextAtSize(winAnsi(s), size), y, size, font: f })
+    const amountX = PAGE.width - MARGIN
+    const tableHeader = () => {
+      text("Description", MARGIN, 10, bold)
+      text("Quantity", 360, 10, bold)
+      right("Amount", amountX, 10, bold)
+      y -= 16
+    }
+    /** Starts a new page (headed "continued", the table's header again) when `height` points do not fit. */
+    const room = (height: number, withHeader: boolean) => {
+      if (y - height >= MARGIN + FOOTER) return
+      page = doc.addPage([PAGE.width, PAGE.height])
+      y = PAGE.height - MARGIN
+      text(`Invoice ${invoice.number} (continued)`, MARGIN, 12, bold)
+      y -= 22
+      if (withHeader) tableHeader()
+    }
     text(`Invoice ${invoice.number}`, MARGIN, 18, bold)
     y -= 28
     for (const line of [
@@ -69,25 +90,17 @@ export const renderInvoicePdf = (invoice: Invoice, tenant: string): Effect.Effec
       y -= 14
     }
     y -= 14
-    const amountX = PAGE.width - MARGIN
-    text("Description", MARGIN, 10, bold)
-    text("Quantity", 360, 10, bold)
-    right("Amount", amountX, 10, bold)
-    y -= 16
-    const shown = invoice.lines.slice(0, MAX_ROWS)
-    for (const l of shown) {
+    tableHeader()
+    for (const l of invoice.lines) {
+      room(14, true)
       text(l.description.slice(0, 60), MARGIN)
       text(String(l.quantity), 360)
       right(formatAmount(l.amount, invoice.currency), amountX)
       y -= 14
     }
-    if (invoice.lines.length > shown.length) {
-      const rest = invoice.lines.slice(MAX_ROWS).reduce((sum, l) => sum + l.amount, 0)
-      text(`… ${invoice.lines.length - shown.length} more lines`, MARGIN)
-      right(formatAmount(rest, invoice.currency), amountX)
-      y -= 14
-    }
     y -= 10
+    // The totals stay together on one page.
+    room(3 * 14, false)
     for (const [label, amount] of [
       ["Subtotal", invoice.subtotal],
       // Each rate has its own tax line above; the total of taxes here.
@@ -98,6 +111,12 @@ export const renderInvoicePdf = (invoice: Invoice, tenant: string): Effect.Effec
       right(formatAmount(amount, invoice.currency), amountX, 10, label === "Total" ? bold : font)
       y -= 14
     }
+    const pages = doc.getPages()
+    if (pages.length > 1)
+      pages.forEach((p, i) => {
+        const label = winAnsi(`${invoice.number} - page ${i + 1} of ${pages.length}`)
+        p.drawText(label, { x: amountX - font.widthOfTextAtSize(label, 8), y: MARGIN / 2, size: 8, font })
+      })
     return doc.save({ useObjectStreams: false })
   })
 
