@@ -172,38 +172,7 @@ export const makeSession = (options: SignetClientOptions) => {
    * first request when the credentials are a password; call it yourself to
    * switch users. Answers the user.
    */
-  const login = async (
-    loginName: string,
-    password: string,
-    totp?: () => Promise<string>,
-    emailCode?: () => Promise<string>,
-    smsCode?: () => Promise<string>
-  ) => {
-    const r = await raw()
-    const result = await toPromise(
-      r.auth.login({ path: { slug }, payload: { login: loginName, password: Redacted.make(password) } })
-    )
-    if (result.status === "authenticated") {
-      await store(result.tokens)
-      return result.tokens.user
-    }
-    if (result.status === "actions_required") throw RequiredActionsPending.of(result)
-    if (!totp && (emailCode || smsCode)) {
-      const tokens = await answerWithCode(r, slug, result.mfa_token, emailCode ? { emailCode } : { smsCode: smsCode! })
-      await store(tokens)
-      return tokens.user
-    }
-    if (!totp)
-      throw new Error(
-        "this account has MFA: pass credentials.totp (or credentials.emailCode / smsCode) to answer the challenge"
-      )
-    const tokens = await toPromise(
-      r.auth.mfa({ path: { slug }, payload: { mfa_token: result.mfa_token, code: await totp() } })
-    )
-    await store(tokens)
-    return tokens.user
-  }
-
+  const login = passwordLogin(slug, raw, store)
   const codeLogin = signInByCode(slug, raw, store)
 
   const refreshNow = () =>
@@ -407,6 +376,49 @@ export class RequiredActionsPending extends Error {
     return new RequiredActionsPending(r.actions, r.action_token, r.expires_in)
   }
 }
+
+/**
+ * Logs in with a password: answers the challenge with `totp`, else a mailed
+ * (`emailCode`) or texted (`smsCode`) code, when the account has MFA.
+ * Answers the user.
+ */
+const passwordLogin =
+  (
+    slug: string,
+    raw: () => Promise<Raw>,
+    store: (tokens: { access_token: string; refresh_token: string; expires_in: number }) => Promise<void>
+  ) =>
+  async (
+    loginName: string,
+    password: string,
+    totp?: () => Promise<string>,
+    emailCode?: () => Promise<string>,
+    smsCode?: () => Promise<string>
+  ) => {
+    const r = await raw()
+    const result = await toPromise(
+      r.auth.login({ path: { slug }, payload: { login: loginName, password: Redacted.make(password) } })
+    )
+    if (result.status === "authenticated") {
+      await store(result.tokens)
+      return result.tokens.user
+    }
+    if (result.status === "actions_required") throw RequiredActionsPending.of(result)
+    if (!totp && (emailCode || smsCode)) {
+      const tokens = await answerWithCode(r, slug, result.mfa_token, emailCode ? { emailCode } : { smsCode: smsCode! })
+      await store(tokens)
+      return tokens.user
+    }
+    if (!totp)
+      throw new Error(
+        "this account has MFA: pass credentials.totp (or credentials.emailCode / smsCode) to answer the challenge"
+      )
+    const tokens = await toPromise(
+      r.auth.mfa({ path: { slug }, payload: { mfa_token: result.mfa_token, code: await totp() } })
+    )
+    await store(tokens)
+    return tokens.user
+  }
 
 /** Where a passwordless sign-in code goes: an account's verified address, or a verified phone number. */
 type CodeTarget = { readonly email: string } | { readonly phoneNumber: string; readonly region?: string | undefined }
