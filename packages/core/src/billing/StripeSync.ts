@@ -33,8 +33,10 @@
  * admin — would leave the mirror open, and Stripe's hosted page would still
  * ask for the money. So the mirror is marked paid out of band (`POST
  * /v1/invoices/<id>/pay`, `paid_out_of_band=true`: nothing is charged) or
- * voided (`POST /v1/invoices/<id>/void`). Skipped when there is no mirror,
- * or when the change came from the mirror itself (an applied `invoice.paid`
+ * voided (`POST /v1/invoices/<id>/void`). Skipped when there is no mirror
+ * (an invoice settled while its mirror was being made is settled by the
+ * mirroring itself, which reads the invoice again once the mirror is
+ * stored), or when the change came from the mirror itself (an applied `invoice.paid`
  * or `invoice.voided` webhook for that number). A refusal for good (a 4xx:
  * the mirror was already paid or voided in Stripe's dashboard) is logged
  * and ends the delivery; an outage fails it, and the outbox retries (the
@@ -156,6 +158,10 @@ export const subscribeStripeSync = (deps: InvoiceSyncDeps) => {
       const now = yield* DateTime.now
       yield* inTx(repo.insertSyncedInvoice(number, synced.id, synced.hostedUrl, now))
       yield* Effect.logInfo("billing: invoice mirrored in Stripe", { tenant: tenant.slug, invoice: number })
+      // Paid or voided while the mirror was being made: the settle subscriber found no mirror then.
+      const after: Invoice = yield* inTx(invoices.get(number))
+      if (after.status === "paid" || after.status === "void")
+        yield* settleOne(number, after.status === "paid" ? "paid" : "void")
     }).pipe(Effect.withSpan("Billing.syncInvoice"))
 
   /** Marks the mirror of invoice `number` paid out of band, or voids it (see the module comment). */
