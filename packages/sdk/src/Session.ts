@@ -437,22 +437,23 @@ const signInByCode =
   ) =>
   async (target: CodeTarget, signInCode: () => Promise<string>, totp?: () => Promise<string>) => {
     const r = await raw()
-    let result
-    if ("email" in target) {
-      await toPromise(r.accounts.sendSignInEmailCode({ path: { slug }, payload: { login: target.email } }))
+    const byEmail = async (email: string) => {
+      await toPromise(r.accounts.sendSignInEmailCode({ path: { slug }, payload: { login: email } }))
       const code = await signInCode()
-      result = await toPromise(
-        r.accounts.verifySignInEmailCode({ path: { slug }, payload: { login: target.email, code } })
-      )
-    } else {
-      const number = {
-        phone_number: target.phoneNumber,
-        ...(target.region === undefined ? {} : { region: target.region })
-      }
+      return toPromise(r.accounts.verifySignInEmailCode({ path: { slug }, payload: { login: email, code } }))
+    }
+    const bySms = async (number: { readonly phone_number: string; readonly region?: string }) => {
       await toPromise(r.smsAuth.sendSignInSmsCode({ path: { slug }, payload: number }))
       const code = await signInCode()
-      result = await toPromise(r.smsAuth.verifySignInSmsCode({ path: { slug }, payload: { ...number, code } }))
+      return toPromise(r.smsAuth.verifySignInSmsCode({ path: { slug }, payload: { ...number, code } }))
     }
+    const result =
+      "email" in target
+        ? await byEmail(target.email)
+        : await bySms({
+            phone_number: target.phoneNumber,
+            ...(target.region === undefined ? {} : { region: target.region })
+          })
     if (result.status === "authenticated") {
       await store(result.tokens)
       return result.tokens.user
