@@ -43,6 +43,7 @@ import { auditMigrations } from "./audit/Migrations.js"
 import { Beacons } from "./beacon/Beacons.js"
 import { beaconMigrations, beaconTotpColumn } from "./beacon/Migrations.js"
 import { BeaconRepo } from "./beacon/Repo.js"
+import { flushJob } from "./billing/ApiUsage.js"
 import { Billing } from "./billing/Billing.js"
 import { billingQuotas, Entitlements } from "./billing/Entitlements.js"
 import { billingMigrations } from "./billing/Migrations.js"
@@ -488,6 +489,13 @@ export interface JobOptions {
    * 3 600 000, one hour; off when `closeIntervalMs` is 0).
    */
   readonly activitiesPurgeIntervalMs?: number | undefined
+  /**
+   * Period of the API usage flush (issue 20: the API requests counted in
+   * memory become one outbox event per tenant and minute, `billing/ApiUsage.ts`),
+   * in ms; `0` leaves the periodic flush off (default 60 000). Whatever the
+   * period, the counts held are flushed when the jobs stop.
+   */
+  readonly apiUsageFlushIntervalMs?: number | undefined
   /** Run the `refresh_oauth` job (OAuth bindings' tokens, every 10 minutes, issue 21 §4; default true). */
   readonly oauthRefresh?: boolean | undefined
   /**
@@ -551,6 +559,12 @@ export const jobs = (
       const billingEvery = options.billingCloseIntervalMs ?? interval
       if (billingEvery > 0)
         yield* Effect.forkScoped(Effect.flatMap(Billing, (b) => b.closeJob({ intervalMs: billingEvery })))
+      const flushEvery = options.apiUsageFlushIntervalMs ?? 60_000
+      yield* Effect.flatMap(Billing, (b) =>
+        flushEvery > 0
+          ? flushJob(b.apiRequests, { intervalMs: flushEvery })
+          : Effect.addFinalizer(() => Effect.asVoid(b.apiRequests.flush))
+      )
       const remindEvery = options.taskRemindersIntervalMs ?? interval
       if (remindEvery > 0) {
         const tenancy = yield* Tenancy

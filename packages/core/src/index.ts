@@ -150,6 +150,7 @@ export { BEACON_TOTP, type BeaconPrincipal, Beacons, deviceBinding } from "./bea
 export { BEACON_TABLES, beaconMigrations, beaconTotpColumn } from "./beacon/Migrations.js"
 export * as BeaconVerify from "./beacon/Verify.js"
 export { BillingAdmin, BillingPlatform, BillingWebhooks } from "./billing/Admin.js"
+export { API_REQUESTS_TYPE, type ApiRequestCounter, MAX_PENDING_COUNTS } from "./billing/ApiUsage.js"
 export { Billing } from "./billing/Billing.js"
 export { formatCreditNoteNumber, MAX_CREDIT_NOTES_PER_INVOICE } from "./billing/Corrections.js"
 export { METERED_TYPES, usageOf } from "./billing/DomainUsage.js"

@@ -31,7 +31,7 @@ layer(testServer("sqlite"), { timeout: 60_000, excludeTestServices: true })(
         expect((yield* run(() => users(created.token))).status).toBe(201)
         const listed = yield* run(() => operator.scimTokens.list())
         expect(listed.map((t) => t.id)).toEqual([created.scim_token.id])
-        expect(JSON.stringify(listed)).not.toContain(created.token.split("_")[2])
+        expect(JSON.stringify(listed)).not.toContain(created.token.slice(18))
         yield* run(() => operator.scimTokens.revoke(created.scim_token.id))
         expect((yield* run(() => users(created.token))).status).toBe(401)
       })

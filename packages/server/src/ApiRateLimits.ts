@@ -22,7 +22,14 @@
  *
  * @module
  */
-import { type Authenticated, CurrentTenant, type QuotasApi, RateLimit, RateLimited } from "@signet/core"
+import {
+  type ApiRequestCounter,
+  type Authenticated,
+  CurrentTenant,
+  type QuotasApi,
+  RateLimit,
+  RateLimited
+} from "@signet/core"
 import { Config, ConfigError, type Context, Effect, Either, FiberRef, Option } from "effect"
 
 /** The four API limits; `Option.none()` turns one off. */
@@ -123,7 +130,9 @@ export const hitBucket = (
  * Counts an authenticated request against the caller's buckets: the user's
  * or the API key's, then the tenant's, then the tenant plan's
  * `api.requests_per_minute` when `quotas` is given and the plan sets it.
- * Operators pass unlimited.
+ * Operators pass unlimited. A request admitted for a user or an API key is
+ * then counted as the tenant's API usage in `meter` when given (issue 20;
+ * core's `billing/ApiUsage.ts`); operators' and refused requests are not.
  * @errors RateLimited
  */
 export const limitPrincipal = (
@@ -131,7 +140,8 @@ export const limitPrincipal = (
   limiter: Context.Tag.Service<RateLimit.RateLimiter>,
   count: CountRefusal,
   principal: Context.Tag.Service<Authenticated>,
-  quotas?: QuotasApi
+  quotas?: QuotasApi,
+  meter?: ApiRequestCounter
 ): Effect.Effect<void, RateLimited> =>
   Effect.gen(function* () {
     const { actor, tenant } = principal
@@ -152,6 +162,7 @@ export const limitPrincipal = (
       if (perMinute !== undefined)
         yield* hitBucket(limiter, count, "tenant", `api:plan:${tenant.id}`, { count: perMinute, windowSeconds: 60 })
     }
+    if (actor.kind !== "operator") meter?.count(tenant.id)
   })
 
 /** The plan limit the API rate limiter applies per tenant: requests per minute. */

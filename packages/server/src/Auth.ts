@@ -18,6 +18,7 @@ import {
   ApiKeys,
   Auth,
   Authenticated,
+  Billing,
   type ClientInfo,
   CurrentActor,
   CurrentTenant,
@@ -257,7 +258,7 @@ export const UserAuthLive = (config: ServerConfig) =>
   Layer.effect(
     UserAuth,
     Effect.map(
-      Effect.context<Auth | Tenancy | ApiKeys | Operators | RateLimit.RateLimiter | Metrics | Quotas>(),
+      Effect.context<Auth | Tenancy | ApiKeys | Operators | RateLimit.RateLimiter | Metrics | Quotas | Billing>(),
       (services) => {
         const limit = principalLimiter(config, services)
         return {
@@ -282,12 +283,13 @@ export const UserAuthLive = (config: ServerConfig) =>
 /** The API rate limits of a resolved caller (issue 21 §5), with this server's limiter and metrics. */
 const principalLimiter = (
   config: ServerConfig,
-  services: Context.Context<RateLimit.RateLimiter | Metrics | Quotas>
+  services: Context.Context<RateLimit.RateLimiter | Metrics | Quotas | Billing>
 ): ((principal: Context.Tag.Service<Authenticated>) => Effect.Effect<void, RateLimited>) => {
   const limiter = Context.get(services, RateLimit.RateLimiter)
   const metrics = Context.get(services, Metrics)
   const quotas = Context.get(services, Quotas)
-  return (principal) => limitPrincipal(config.apiRateLimits, limiter, metrics.rateLimited, principal, quotas)
+  const meter = Context.get(services, Billing).apiRequests
+  return (principal) => limitPrincipal(config.apiRateLimits, limiter, metrics.rateLimited, principal, quotas, meter)
 }
 
 /** Runs a handler as the authenticated principal: provides `CurrentTenant` and `CurrentActor`. */
@@ -305,7 +307,7 @@ export const RpcTenantAuthLive = (config: ServerConfig) =>
   Layer.effect(
     RpcTenantAuth,
     Effect.map(
-      Effect.context<Auth | Tenancy | ApiKeys | Operators | RateLimit.RateLimiter | Metrics | Quotas>(),
+      Effect.context<Auth | Tenancy | ApiKeys | Operators | RateLimit.RateLimiter | Metrics | Quotas | Billing>(),
       (services) => {
         const limit = principalLimiter(config, services)
         return RpcTenantAuth.of(({ headers }) =>
@@ -337,6 +339,7 @@ export const resolveLimitedCaller = (config: ServerConfig, request: CallerReques
     const limiter = yield* RateLimit.RateLimiter
     const metrics = yield* Metrics
     const quotas = yield* Quotas
-    yield* limitPrincipal(config.apiRateLimits, limiter, metrics.rateLimited, principal, quotas)
+    const meter = (yield* Billing).apiRequests
+    yield* limitPrincipal(config.apiRateLimits, limiter, metrics.rateLimited, principal, quotas, meter)
     return principal
   })

@@ -140,6 +140,14 @@ export interface ServerConfig {
    */
   readonly closeJobIntervalMs: number
   /**
+   * How often the API requests counted in memory are published as usage
+   * (issue 20; one outbox event per tenant and minute, core's
+   * `billing/ApiUsage.ts`), milliseconds (`SIGNET_BILLING_API_USAGE_FLUSH_SECONDS`,
+   * 1–3600 s, default 60). A crash loses at most this much API usage; a
+   * shutdown flushes first.
+   */
+  readonly apiUsageFlushMs: number
+  /**
    * The URL people reach this server at (`SIGNET_PUBLIC_URL`, e.g.
    * `https://attendance.school.example`; default `http://{host}:{port}`):
    * the origin of the QR codes' sign links and of the web app; an `https`
@@ -213,6 +221,11 @@ export const serverConfig: Config.Config<ServerConfig> = Config.all({
     Config.validate({ message: "must be 0 (off) or at least 1000", validation: (n) => n === 0 || n >= 1000 }),
     Config.withDefault(60_000)
   ),
+  apiUsageFlushMs: Config.integer("SIGNET_BILLING_API_USAGE_FLUSH_SECONDS").pipe(
+    Config.validate({ message: "between 1 and 3600", validation: (n) => n >= 1 && n <= 3600 }),
+    Config.withDefault(60),
+    Config.map((s) => s * 1000)
+  ),
   publicUrl: Config.option(
     Config.string("SIGNET_PUBLIC_URL").pipe(
       Config.validate({
@@ -268,6 +281,7 @@ export const makeServerConfig = (
   liveRollMaxStreams: 200,
   tracing: false,
   closeJobIntervalMs: 0,
+  apiUsageFlushMs: 60_000,
   publicUrl: Option.none(),
   web: true,
   mail: { smtpUrl: Option.none(), from: DEFAULT_MAIL_FROM },

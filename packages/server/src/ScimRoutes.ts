@@ -22,6 +22,7 @@ import { HttpLayerRouter, HttpServerRequest, HttpServerResponse } from "@effect/
 import { ScimError } from "@signet/contracts/federation/ScimDomain"
 import { CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
 import {
+  Billing,
   ScimProvisioning as P,
   policyUse,
   Quotas,
@@ -245,6 +246,7 @@ export const scimRoutes = (config: ServerConfig) =>
       const limiter = yield* RateLimit.RateLimiter
       const metrics = yield* Metrics
       const quotas = yield* Quotas
+      const meter = (yield* Billing).apiRequests
       const context =
         yield* Effect.context<
           Exclude<
@@ -264,7 +266,7 @@ export const scimRoutes = (config: ServerConfig) =>
           const outcome = yield* Effect.gen(function* () {
             const principal = yield* ScimAuth.authenticate(slug, token)
             const caller = { ...principal, sessionId: null, userType: null, schoolId: null, roles: [] }
-            yield* limitPrincipal(config.apiRateLimits, limiter, metrics.rateLimited, caller, quotas).pipe(
+            yield* limitPrincipal(config.apiRateLimits, limiter, metrics.rateLimited, caller, quotas, meter).pipe(
               Effect.mapError(
                 (e) => new ScimError({ status: 429, detail: e.message, retryAfterSeconds: e.retry_after_seconds })
               )

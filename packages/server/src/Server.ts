@@ -176,6 +176,7 @@ const rpcRoute = (config: ServerConfig) =>
 const jobs = (config: ServerConfig) =>
   Core.jobs({
     closeIntervalMs: config.closeJobIntervalMs,
+    apiUsageFlushIntervalMs: config.apiUsageFlushMs,
     nats: Option.getOrUndefined(config.nats)
   })
 

@@ -78,7 +78,7 @@ for (const dialect of testDialects()) {
           expect(created.body.token).toMatch(/^scim_[a-z2-7]{12}_/)
           expect(created.body.base_url).toBe("/t/scim-tok/scim/v2")
           const list = yield* call("GET", "/api/v1/tenants/scim-tok/scim/tokens")
-          expect(list.text).not.toContain(created.body.token.split("_")[2])
+          expect(list.text).not.toContain(created.body.token.slice(18))
           expect(list.body[0]).toMatchObject({ name: "Okta", active: true })
           const token = created.body.token as string
           expect((yield* scim("GET", "scim-tok", "/ServiceProviderConfig", token)).status).toBe(200)

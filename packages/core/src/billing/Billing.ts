@@ -11,7 +11,8 @@
  * (`Admin.ts`).
  *
  * Signet's own domain events become usage events through the outbox
- * (`DomainUsage.ts`). Entitlements and quotas are `Entitlements.ts` (shared with the `Quotas`
+ * (`DomainUsage.ts`), API requests too, counted in memory and flushed per
+ * tenant and minute (`ApiUsage.ts`). Entitlements and quotas are `Entitlements.ts` (shared with the `Quotas`
  * port other modules call); a subscription change here drops this
  * process's cached plan of the tenant at once.
  *
@@ -60,6 +61,7 @@ import { Events } from "../events/Events.js"
 import { tenantTx } from "../kernel/Database.js"
 import { QuotaUsage } from "../kernel/Quotas.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
+import { makeApiRequestCounter } from "./ApiUsage.js"
 import { makeCatalogue, presentPlan } from "./Catalogue.js"
 import { makeCorrections } from "./Corrections.js"
 import { CorrectionsRepo } from "./CorrectionsRepo.js"
@@ -151,6 +153,8 @@ export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
     const tenancy = yield* Tenancy
     // Usage from Signet's own domain (logins, signatures, beacons, users) through the outbox.
     yield* subscribeDomainUsage(events, tenancy, (batch) => inTx(metering.ingest(batch)))
+    // API requests counted in memory, flushed to the outbox per tenant and minute (ApiUsage.ts).
+    const apiRequests = yield* makeApiRequestCounter({ events, inTx })
     const planOf = (id: string) => Effect.map(repo.planById(id), (row) => presentPlan(Option.getOrThrow(row)))
     const correctionsRepo = yield* CorrectionsRepo
     const invoices = makeInvoices({ repo, corrections: correctionsRepo, audit, events, subscriptions, planOf })
@@ -260,6 +264,8 @@ export class Billing extends Effect.Service<Billing>()("Signet/Billing", {
       checkout: payments.checkout,
       portal: payments.portal,
       stripeWebhook: payments.webhook,
+      /** API requests as usage (ApiUsage.ts): the transports count each admitted request here. */
+      apiRequests,
       /** The current tenant's plan as enforced, with its usage per limit. */
       entitlementStatus: inTx(entitlementStatusOf(entitlements, usage))
     } as const

@@ -10,6 +10,7 @@
  * | `signet.attendance.signature.created` | `signet.attendance.signature.created` | `{ signature_id, course_id, method, count: 1 }` |
  * | `signet.beacon.enrolled` | `signet.beacon.enrolled` | `{ beacon_id, count: 1 }` |
  * | `signet.user.created` | `signet.user.created` | `{ user_id, user_type, count: 1 }` |
+ * | `signet.billing.api_requests.counted` | the same | `{ count, replica }`, timed at `data.minute` (`ApiUsage.ts`) |
  *
  * Each usage event's id is `signet:<outbox event id>` and its content is a
  * function of the outbox event, so a redelivered event (the dispatcher
@@ -18,8 +19,8 @@
  * measure (a tenant meter expecting another shape) is logged and skipped,
  * not retried for ever.
  *
- * API requests are not metered here: one outbox row per request would
- * double the write load (see docs/billing.md).
+ * API requests reach the outbox counted per tenant and minute
+ * (`ApiUsage.ts`), not one row per request.
  *
  * @module
  */
@@ -30,6 +31,7 @@ import type { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
 import { Effect, Schema } from "effect"
 import type { Events } from "../events/Events.js"
 import type { Tenancy } from "../tenancy/Tenancy.js"
+import { API_REQUESTS_TYPE } from "./ApiUsage.js"
 
 /** The outbox event types metered, and the `data` of their usage events. */
 const METERED: Record<string, (e: CloudEvent) => Record<string, unknown>> = {
@@ -42,7 +44,17 @@ const METERED: Record<string, (e: CloudEvent) => Record<string, unknown>> = {
   "signet.user.created": (e) => {
     const d = (e.data ?? {}) as { user_type?: unknown }
     return { user_id: e.subject, user_type: d.user_type ?? null, count: 1 }
+  },
+  [API_REQUESTS_TYPE]: (e) => {
+    const d = (e.data ?? {}) as { count?: unknown; replica?: unknown }
+    return { count: d.count ?? 0, replica: d.replica ?? null }
   }
+}
+
+/** When the usage happened: the counted minute's start for API requests, else the event's time. */
+const timeOf = (e: CloudEvent) => {
+  const minute = (e.data as { minute?: unknown } | null | undefined)?.minute
+  return e.type === API_REQUESTS_TYPE && typeof minute === "string" ? minute : e.time
 }
 
 /** The domain event types metered. */
@@ -57,7 +69,7 @@ export const usageOf = (event: CloudEvent): UsageEvent | undefined => {
     source: "signet",
     type: event.type,
     subject: event.subject ?? event.type,
-    time: event.time,
+    time: timeOf(event),
     data: data(event)
   })
 }
