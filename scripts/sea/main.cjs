@@ -2,7 +2,7 @@
 /**
  * Main script of the single executable (scripts/build-binary.mjs).
  *
- * The application is the SEA asset `app.js`: the esbuild bundle wrapped as
+ * The application is the SEA asset `app.js` (`app.js.gz`, gzipped, by default): the esbuild bundle wrapped as
  * `(function (exports, require, module, __filename, __dirname) { … })`. It is
  * compiled here with the V8 code cache `app.cache`, which the build made by
  * running the bundle's module initialisation once (scripts/sea/code-cache.cjs),
@@ -29,9 +29,14 @@ const lap = (what) => {
 
 // The build marks a pure-ASCII bundle (esbuild escapes non-ASCII text), which
 // decodes faster as latin1.
-const { appEncoding } = JSON.parse(sea.getAsset("sea.json", "utf8"))
-const source = Buffer.from(sea.getRawAsset("app.js")).toString(appEncoding)
-lap("decode")
+// It is gzipped in the blob unless built with --no-gzip-app (sea.json `appCompression`).
+const { appEncoding, appCompression } = JSON.parse(sea.getAsset("sea.json", "utf8"))
+const source = (
+  appCompression === "gzip"
+    ? require("node:zlib").gunzipSync(sea.getRawAsset("app.js.gz"))
+    : Buffer.from(sea.getRawAsset("app.js"))
+).toString(appEncoding)
+lap(appCompression === "gzip" ? "gunzip and decode" : "decode")
 let cachedData
 try {
   cachedData = Buffer.from(sea.getRawAsset("app.cache"))
