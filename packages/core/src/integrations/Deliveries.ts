@@ -30,6 +30,15 @@ const LEASE_MS = 60_000
 
 /** How often the job prunes finished deliveries past the retention (ms). */
 const PRUNE_EVERY_MS = 3_600_000
+/** Runs `self` as the system in tenant `t`. */
+const asTenant = <A, E, R>(t: { readonly id: string; readonly slug: string }, self: Effect.Effect<A, E, R>) =>
+  self.pipe(
+    Effect.provideService(CurrentTenant, { id: t.id as TenantId, slug: t.slug }),
+    Effect.provideService(CurrentActor, systemActor)
+  )
+
+/** Tenants with due deliveries the job visits per round at most (the others wait for the next round). */
+const DUE_TENANTS_PER_ROUND = 500
 
 /** Deliveries listed per endpoint at most. */
 export const MAX_LISTED_DELIVERIES = 100
@@ -122,8 +131,11 @@ export const makeDeliveryLog = (
 
   /**
    * The delivery job: on the replica holding the `webhooks.delivery` lease,
-   * attempts every active tenant's due deliveries, then sleeps
-   * `pollIntervalMs` when none was due. Runs until interrupted.
+   * attempts the due deliveries of the active tenants that `webhook_due`
+   * names as due (kept by triggers, see `Migrations.ts`), settles each
+   * tenant's row, and prunes every tenant's finished deliveries once an
+   * hour; sleeps `pollIntervalMs` when no delivery was attempted. Runs until
+   * interrupted.
    */
   const job = (tenancy: Tenancy, sql: SqlClient.SqlClient) =>
     Effect.gen(function* () {
@@ -140,24 +152,32 @@ export const makeDeliveryLog = (
         return won
       })
       let prunedAt = 0
-      const round = Effect.gen(function* () {
-        if (!(yield* leader)) return 0
-        const now = yield* Clock.currentTimeMillis
-        const pruning = now - prunedAt >= PRUNE_EVERY_MS
-        if (pruning) prunedAt = now
-        let total = 0
+      // Every active tenant once an hour, for the retention of finished deliveries.
+      const pruneAll = Effect.gen(function* () {
         let cursor: string | undefined
         do {
           const page = yield* tenancy
             .list({ status: "active", limit: 200, ...(cursor ? { cursor } : {}) })
             .pipe(Effect.orDie)
-          for (const t of page.items)
-            total += yield* (pruning ? Effect.tap(deliverDue, () => prune) : deliverDue).pipe(
-              Effect.provideService(CurrentTenant, { id: t.id as TenantId, slug: t.slug }),
-              Effect.provideService(CurrentActor, systemActor)
-            )
+          for (const t of page.items) yield* asTenant(t, prune)
           cursor = page.next_cursor ?? undefined
         } while (cursor)
+      })
+      // The tenants `webhook_due` names as due, not every tenant: an idle tenant costs nothing
+      // (issue 23). After each, its row is settled to its next attempt (or removed).
+      const round = Effect.gen(function* () {
+        if (!(yield* leader)) return 0
+        const now = yield* Clock.currentTimeMillis
+        if (now - prunedAt >= PRUNE_EVERY_MS) {
+          prunedAt = now
+          yield* pruneAll
+        }
+        let total = 0
+        for (const t of yield* repo.dueTenants(DateTime.unsafeMake(now), DUE_TENANTS_PER_ROUND))
+          total += yield* asTenant(
+            { id: t.tenantId, slug: t.slug },
+            Effect.zipLeft(deliverDue, inTx(repo.settleDue(t.version)))
+          )
         return total
       }).pipe(Effect.catchAllCause((cause) => Effect.as(Effect.logError("webhook delivery round failed", cause), 0)))
       return yield* Effect.forever(

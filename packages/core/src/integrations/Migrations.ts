@@ -134,6 +134,63 @@ export const ssoVerifierColumn: EncryptedColumn = {
   aad: (row) => `tenant:${String(row.tenant_id)}:sso_sign_in_states:${String(row.state_hash)}:verifier`
 }
 
+/**
+ * `webhook_due` (issue 23: idle cost per tenant): which tenants may have a
+ * webhook delivery due, and from when — a platform table (no row-level
+ * security: a tenant id and a time), kept by triggers on
+ * `webhook_deliveries` (a pending delivery with a next attempt lowers
+ * `due_at` to it) and `webhook_endpoints` (an endpoint enabled again makes
+ * its tenant due at once). Every trigger write increments `version`, so the
+ * delivery job's settle (`IntegrationsRepo.settleDue`) never overwrites a
+ * change it did not see. The delivery job visits the tenants this table
+ * names instead of every tenant each second. Backfilled with every tenant
+ * due, so the first round visits each once.
+ */
+const webhookDueMigration = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const t = yield* ddl
+  yield* sql.unsafe(`CREATE TABLE webhook_due (
+    tenant_id ${t.uuid} NOT NULL PRIMARY KEY,
+    due_at ${t.ts} NOT NULL,
+    version ${t.bigint} NOT NULL DEFAULT 0
+  )`)
+  yield* sql.unsafe(`CREATE INDEX webhook_due_at ON webhook_due (due_at)`)
+  const epoch = "1970-01-01T00:00:00.000Z"
+  if (t.pg) {
+    yield* sql.unsafe(`CREATE FUNCTION signet_webhook_due_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_TABLE_NAME = 'webhook_endpoints' THEN
+          INSERT INTO webhook_due (tenant_id, due_at, version) VALUES (NEW.tenant_id, '${epoch}', 1)
+            ON CONFLICT (tenant_id) DO UPDATE SET due_at = '${epoch}', version = webhook_due.version + 1;
+        ELSIF NEW.status = 'pending' AND NEW.next_attempt_at IS NOT NULL THEN
+          INSERT INTO webhook_due (tenant_id, due_at, version) VALUES (NEW.tenant_id, NEW.next_attempt_at, 1)
+            ON CONFLICT (tenant_id) DO UPDATE
+              SET due_at = LEAST(webhook_due.due_at, EXCLUDED.due_at), version = webhook_due.version + 1;
+        END IF;
+        RETURN NULL;
+      END $$`)
+    yield* sql.unsafe(`CREATE TRIGGER webhook_deliveries_due AFTER INSERT OR UPDATE ON webhook_deliveries
+      FOR EACH ROW EXECUTE FUNCTION signet_webhook_due_bump()`)
+    yield* sql.unsafe(`CREATE TRIGGER webhook_endpoints_due AFTER UPDATE OF enabled ON webhook_endpoints
+      FOR EACH ROW WHEN (NEW.enabled AND NOT OLD.enabled) EXECUTE FUNCTION signet_webhook_due_bump()`)
+  } else {
+    const bump = `INSERT INTO webhook_due (tenant_id, due_at, version) VALUES (NEW.tenant_id, NEW.next_attempt_at, 1)
+        ON CONFLICT (tenant_id) DO UPDATE
+          SET due_at = min(webhook_due.due_at, excluded.due_at), version = webhook_due.version + 1;`
+    for (const event of ["INSERT", "UPDATE"])
+      yield* sql.unsafe(`CREATE TRIGGER webhook_deliveries_due_${event.toLowerCase()} AFTER ${event} ON webhook_deliveries
+        FOR EACH ROW WHEN NEW.status = 'pending' AND NEW.next_attempt_at IS NOT NULL
+        BEGIN ${bump} END`)
+    yield* sql.unsafe(`CREATE TRIGGER webhook_endpoints_due AFTER UPDATE OF enabled ON webhook_endpoints
+      FOR EACH ROW WHEN NEW.enabled AND NOT OLD.enabled
+      BEGIN
+        INSERT INTO webhook_due (tenant_id, due_at, version) VALUES (NEW.tenant_id, '${epoch}', 1)
+          ON CONFLICT (tenant_id) DO UPDATE SET due_at = '${epoch}', version = webhook_due.version + 1;
+      END`)
+  }
+  yield* sql.unsafe(`INSERT INTO webhook_due (tenant_id, due_at, version) SELECT id, '${epoch}', 0 FROM tenants`)
+})
+
 /** Integrations module migrations. */
 export const integrationsMigrations: ModuleMigrations = {
   module: "integrations",
@@ -365,6 +422,7 @@ export const integrationsMigrations: ModuleMigrations = {
       yield* sql.unsafe(
         `ALTER TABLE sso_connections ADD COLUMN saml_require_encrypted ${t.bool} NOT NULL DEFAULT ${t.pg ? "FALSE" : "0"}`
       )
-    })
+    }),
+    "0011_webhook_due": webhookDueMigration
   }
 }

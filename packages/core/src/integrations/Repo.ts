@@ -1,7 +1,9 @@
 /**
  * The integrations module's SQL (issue 21 §1): the only writer of
- * `webhook_endpoints`, `webhook_deliveries` and `webhook_attempts`. Every
- * method reads the tenant from `CurrentTenant`; rows are decoded once into
+ * `webhook_endpoints`, `webhook_deliveries` and `webhook_attempts` (and,
+ * through triggers and the delivery job, of the platform table
+ * `webhook_due`). Every method but `dueTenants` reads the tenant from
+ * `CurrentTenant`; rows are decoded once into
  * the domain classes (plus the ciphertexts the service needs). Callers run
  * the methods inside `tenantTx` (row-level security on Postgres).
  *
@@ -227,6 +229,48 @@ const deliveryQueries = (sql: SqlClient.SqlClient) => {
   } as const
 }
 
+/** The SQL of `webhook_due`, the delivery job's list of tenants to visit (part of {@link IntegrationsRepo}). */
+const dueQueries = (sql: SqlClient.SqlClient) => {
+  const span = repoSpan("IntegrationsRepo")
+  return {
+    /**
+     * Active tenants whose `webhook_due` row is due at `now` (platform
+     * query, no tenant context), earliest first, at most `limit`, with the
+     * row's version for {@link settleDue}.
+     */
+    dueTenants: (now: DateTime.Utc, limit: number) =>
+      sql<{ tenant_id: string; slug: string; version: number | string }>`SELECT w.tenant_id, t.slug, w.version
+        FROM webhook_due w JOIN tenants t ON t.id = w.tenant_id
+        WHERE w.due_at <= ${iso(now)} AND t.status = 'active' ORDER BY w.due_at LIMIT ${limit}`.pipe(
+        Effect.map((rows) => rows.map((r) => ({ tenantId: r.tenant_id, slug: r.slug, version: Number(r.version) }))),
+        span("dueTenants")
+      ),
+    /**
+     * After the delivery job's round for the current tenant: sets its
+     * `webhook_due` row to the earliest next attempt of its pending
+     * deliveries to enabled endpoints, or deletes the row when there is
+     * none — only if the row's `version` is still `version` (a delivery
+     * inserted or rescheduled meanwhile bumped it: the row then stays as the
+     * trigger left it). Answers whether the row was settled.
+     */
+    settleDue: (version: number) =>
+      Effect.gen(function* () {
+        const t = yield* tid
+        const rows = yield* sql<{ due: unknown }>`SELECT MIN(d.next_attempt_at) AS due FROM webhook_deliveries d
+          JOIN webhook_endpoints e ON e.tenant_id = d.tenant_id AND e.id = d.endpoint_id
+          WHERE d.tenant_id = ${t} AND d.status = 'pending' AND d.next_attempt_at IS NOT NULL
+            AND e.enabled = ${bool(true)}`
+        const due = rows[0]?.due ?? null
+        const done =
+          due === null
+            ? yield* sql`DELETE FROM webhook_due WHERE tenant_id = ${t} AND version = ${version} RETURNING tenant_id`
+            : yield* sql`UPDATE webhook_due SET due_at = ${due instanceof Date ? due.toISOString() : String(due)}
+                WHERE tenant_id = ${t} AND version = ${version} RETURNING tenant_id`
+        return done.length > 0
+      }).pipe(span("settleDue"))
+  } as const
+}
+
 /** The integrations module's SQL; see the module comment. */
 export class IntegrationsRepo extends Effect.Service<IntegrationsRepo>()("Signet/IntegrationsRepo", {
   effect: Effect.map(SqlClient.SqlClient, (sql) => {
@@ -305,7 +349,8 @@ export class IntegrationsRepo extends Effect.Service<IntegrationsRepo>()("Signet
           Effect.map((r) => r.length > 0),
           span("deleteEndpoint")
         ),
-      ...deliveryQueries(sql)
+      ...deliveryQueries(sql),
+      ...dueQueries(sql)
     } as const
   })
 }) {}
