@@ -22,6 +22,7 @@ const sizingOnly = process.argv.includes("--sizing-only")
 const scripts = [
   ["startup", []],
   ["login", []],
+  ["peer-better-auth", []],
   ["refresh-parts", []],
   ["permission-check", []],
   ["academics", []],
