@@ -6,8 +6,8 @@
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
 import { createSignetClient } from "@signet/sdk"
-import { call, onboardTenant, TEST_PASSWORD, TestServer, testServer } from "@signet/server/testing"
-import { type SmsReceiver, startSmsReceiver } from "@signet/server/testing/sms"
+import { call, TEST_PASSWORD, TestServer, testServer } from "@signet/server/testing"
+import { type SmsReceiver, smsSchool, startSmsReceiver } from "@signet/server/testing/sms"
 import { Effect } from "effect"
 import { afterAll, beforeAll } from "vitest"
 
@@ -20,14 +20,7 @@ afterAll(() => sms.close())
 /** A tenant with an `sms` channel to the receiver and SMS sign-in on, whose admin verified `phone`. */
 const world = (slug: string, phone: string) =>
   Effect.gen(function* () {
-    const access = yield* onboardTenant(slug)
-    const channel = yield* call("POST", `/api/v1/tenants/${slug}/channels`, {
-      auth: access,
-      body: { kind: "sms", name: "Texts", settings: { url: `${sms.url}/sms`, from: "Signet" }, event_types: ["*"] }
-    })
-    expect(channel.status, channel.text).toBe(201)
-    const on = yield* call("PUT", `/api/v1/tenants/${slug}/settings/auth.sms_code_sign_in`, { body: { value: true } })
-    expect(on.status, on.text).toBe(200)
+    const access = yield* smsSchool(sms, slug, ["auth.sms_code_sign_in"])
     const set = yield* call("PUT", `/api/v1/tenants/${slug}/me/phone`, {
       auth: access,
       body: { phone_number: phone, password: TEST_PASSWORD }

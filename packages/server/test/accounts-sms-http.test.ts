@@ -7,8 +7,8 @@
  */
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
-import { call, expectProblem, onboardTenant, TEST_PASSWORD, testServer } from "@signet/server/testing"
-import { type SmsReceiver, startSmsReceiver } from "@signet/server/testing/sms"
+import { call, expectProblem, TEST_PASSWORD, testServer } from "@signet/server/testing"
+import { type SmsReceiver, smsSchool, startSmsReceiver } from "@signet/server/testing/sms"
 import { Effect } from "effect"
 import { generate } from "otplib"
 import { afterAll, beforeAll } from "vitest"
@@ -25,16 +25,7 @@ const nthCode = (slug: string, to: string, n: number) => Effect.promise(() => sm
 /** A tenant with an `sms` channel to the receiver and `settings` on: the admin's token and address. */
 const world = (slug: string, settings: ReadonlyArray<string>) =>
   Effect.gen(function* () {
-    const access = yield* onboardTenant(slug)
-    const channel = yield* call("POST", `/api/v1/tenants/${slug}/channels`, {
-      auth: access,
-      body: { kind: "sms", name: "Texts", settings: { url: `${sms.url}/sms`, from: "Signet" }, event_types: ["*"] }
-    })
-    expect(channel.status, channel.text).toBe(201)
-    for (const key of settings) {
-      const put = yield* call("PUT", `/api/v1/tenants/${slug}/settings/${key}`, { body: { value: true } })
-      expect(put.status, put.text).toBe(200)
-    }
+    const access = yield* smsSchool(sms, slug, settings)
     return { access, email: `admin@${slug}.example.edu` }
   })
 

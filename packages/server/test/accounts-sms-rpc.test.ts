@@ -8,8 +8,8 @@
 import { expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
 import { makeRpcClient } from "@signet/sdk"
-import { call, onboardTenant, TEST_PASSWORD, TestServer, testServer } from "@signet/server/testing"
-import { type SmsReceiver, startSmsReceiver } from "@signet/server/testing/sms"
+import { call, TEST_PASSWORD, TestServer, testServer } from "@signet/server/testing"
+import { type SmsReceiver, smsSchool, startSmsReceiver } from "@signet/server/testing/sms"
 import { Effect, Redacted } from "effect"
 import { generate } from "otplib"
 import { afterAll, beforeAll } from "vitest"
@@ -30,16 +30,7 @@ const rpcAs = (token?: string) =>
 /** A tenant with an `sms` channel to the receiver and `settings` on: the admin's token and address. */
 const world = (slug: string, settings: ReadonlyArray<string>) =>
   Effect.gen(function* () {
-    const access = yield* onboardTenant(slug)
-    const channel = yield* call("POST", `/api/v1/tenants/${slug}/channels`, {
-      auth: access,
-      body: { kind: "sms", name: "Texts", settings: { url: `${sms.url}/sms`, from: "Signet" }, event_types: ["*"] }
-    })
-    expect(channel.status, channel.text).toBe(201)
-    for (const key of settings) {
-      const put = yield* call("PUT", `/api/v1/tenants/${slug}/settings/${key}`, { body: { value: true } })
-      expect(put.status, put.text).toBe(200)
-    }
+    const access = yield* smsSchool(sms, slug, settings)
     return { access, email: `admin@${slug}.example.edu` }
   })
 

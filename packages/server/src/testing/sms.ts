@@ -13,6 +13,8 @@
  */
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
+import { Effect } from "effect"
+import { call, onboardTenant } from "../testing.js"
 
 /** One text the receiver got: the JSON body of the HTTP transport. */
 export interface ReceivedText {
@@ -78,3 +80,26 @@ export const startSmsReceiver = async (): Promise<SmsReceiver> => {
   }
   return { url, received, textsTo, nthCode, close }
 }
+
+/**
+ * Onboards tenant `slug` (`onboardTenant`) with an `sms` channel to
+ * `receiver` (every event type) and the boolean tenant settings `settings`
+ * (e.g. `auth.sms_code_sign_in`, `auth.mfa_sms_codes`) turned on; answers
+ * the admin's access token. Needs the test server (`TestServer`) and fails
+ * the test when a step is refused.
+ */
+export const smsSchool = (receiver: SmsReceiver, slug: string, settings: ReadonlyArray<string> = []) =>
+  Effect.gen(function* () {
+    const access = yield* onboardTenant(slug)
+    const api = `/api/v1/tenants/${slug}`
+    const channel = yield* call("POST", `${api}/channels`, {
+      auth: access,
+      body: { kind: "sms", name: "Texts", settings: { url: `${receiver.url}/sms`, from: "Signet" }, event_types: ["*"] }
+    })
+    if (channel.status !== 201) return yield* Effect.die(new Error(`sms channel: ${channel.status} ${channel.text}`))
+    for (const key of settings) {
+      const put = yield* call("PUT", `${api}/settings/${key}`, { body: { value: true } })
+      if (put.status !== 200) return yield* Effect.die(new Error(`setting ${key}: ${put.status} ${put.text}`))
+    }
+    return access
+  })

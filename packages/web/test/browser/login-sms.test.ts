@@ -6,8 +6,8 @@
  */
 import { describe, expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
-import { call, onboardTenant, TEST_PASSWORD, testServer } from "@signet/server/testing"
-import { type SmsReceiver, startSmsReceiver } from "@signet/server/testing/sms"
+import { call, TEST_PASSWORD, testServer } from "@signet/server/testing"
+import { type SmsReceiver, smsSchool, startSmsReceiver } from "@signet/server/testing/sms"
 import { Effect, Layer } from "effect"
 import { generate } from "otplib"
 import { afterAll, beforeAll } from "vitest"
@@ -25,15 +25,8 @@ const nthCode = (slug: string, to: string, n: number) => Effect.promise(() => sm
 /** A school with an `sms` channel to the receiver, `auth.mfa_sms_codes` on, its admin with TOTP and a verified number. */
 const school = (slug: string, phone: string) =>
   Effect.gen(function* () {
-    const access = yield* onboardTenant(slug)
+    const access = yield* smsSchool(sms, slug, ["auth.mfa_sms_codes"])
     const api = `/api/v1/tenants/${slug}`
-    const channel = yield* call("POST", `${api}/channels`, {
-      auth: access,
-      body: { kind: "sms", name: "Texts", settings: { url: `${sms.url}/sms`, from: "Signet" }, event_types: ["*"] }
-    })
-    expect(channel.status, channel.text).toBe(201)
-    const put = yield* call("PUT", `${api}/settings/auth.mfa_sms_codes`, { body: { value: true } })
-    expect(put.status, put.text).toBe(200)
     const set = yield* call("PUT", `${api}/me/phone`, {
       auth: access,
       body: { phone_number: phone, password: TEST_PASSWORD }

@@ -7,8 +7,8 @@
  */
 import { describe, expect, layer } from "@effect/vitest"
 import { testDialects } from "@signet/core/testing"
-import { call, onboardTenant, TEST_PASSWORD, testServer } from "@signet/server/testing"
-import { type SmsReceiver, startSmsReceiver } from "@signet/server/testing/sms"
+import { call, TEST_PASSWORD, testServer } from "@signet/server/testing"
+import { type SmsReceiver, smsSchool, startSmsReceiver } from "@signet/server/testing/sms"
 import { Effect, Layer } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import { axeViolations, BrowserLive, browserAvailable, openPage, signIn, step } from "./harness.js"
@@ -25,18 +25,7 @@ const nthCode = (slug: string, to: string, n: number) => Effect.promise(() => sm
 /** A school with an `sms` channel to the receiver and the given `auth.*` settings on; its admin's token. */
 const school = (slug: string, settings: ReadonlyArray<string>) =>
   Effect.gen(function* () {
-    const access = yield* onboardTenant(slug)
-    const api = `/api/v1/tenants/${slug}`
-    const channel = yield* call("POST", `${api}/channels`, {
-      auth: access,
-      body: { kind: "sms", name: "Texts", settings: { url: `${sms.url}/sms`, from: "Signet" }, event_types: ["*"] }
-    })
-    expect(channel.status, channel.text).toBe(201)
-    for (const key of settings) {
-      const put = yield* call("PUT", `${api}/settings/${key}`, { body: { value: true } })
-      expect(put.status, put.text).toBe(200)
-    }
-    return access
+    return yield* smsSchool(sms, slug, settings)
   })
 
 describe.runIf(browserAvailable())("web app: phone number and sign-in by text message", () => {
