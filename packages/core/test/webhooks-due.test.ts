@@ -11,7 +11,7 @@ import { CreateWebhookEndpoint, UpdateWebhookEndpoint } from "@signet/contracts/
 import { CurrentTenant, defaultWebhookOptions, Tenancy, Webhooks } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Clock, DateTime, Effect, Schema } from "effect"
-import { testCore } from "./support.js"
+import { testActor, testCore } from "./support.js"
 import { inFreshTenant, publish, receiver } from "./webhook-support.js"
 
 const create = (input: Record<string, unknown>) =>
@@ -90,6 +90,28 @@ for (const dialect of testDialects()) {
             expect(rx.got.length).toBe(1)
           })
         )
+      }).pipe(Effect.ensuring(restore))
+    )
+
+    it.scoped("a suspended tenant's delivery waits: the job looks at the tenant again in 5 minutes", () =>
+      Effect.gen(function* () {
+        const rx = yield* receiver()
+        yield* setUp
+        const tenant = yield* inFreshTenant(
+          "due-suspended",
+          Effect.gen(function* () {
+            yield* create({ url: rx.url, event_types: ["signet.test."] })
+            yield* publish("signet.test.held")
+            return yield* CurrentTenant
+          })
+        )
+        yield* Tenancy.use((t) => t.suspend("due-suspended")).pipe(Effect.provide(testActor))
+        yield* runJob
+        const later = (row: string | undefined) => row !== undefined && Date.parse(row) > Date.now() + 200_000
+        expect(yield* eventually(Effect.map(dueRow, later)).pipe(Effect.provideService(CurrentTenant, tenant))).toBe(
+          true
+        )
+        expect(rx.got.length).toBe(0)
       }).pipe(Effect.ensuring(restore))
     )
 

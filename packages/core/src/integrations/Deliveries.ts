@@ -37,8 +37,42 @@ const asTenant = <A, E, R>(t: { readonly id: string; readonly slug: string }, se
     Effect.provideService(CurrentActor, systemActor)
   )
 
+/** How long a suspended tenant's due deliveries wait before the job looks at the tenant again. */
+const SUSPENDED_RECHECK_MS = 300_000
+
 /** Tenants with due deliveries the job visits per round at most (the others wait for the next round). */
 const DUE_TENANTS_PER_ROUND = 500
+
+/**
+ * One round of the delivery job over the tenants that `webhook_due` names as
+ * due at `now` (not every tenant: an idle tenant costs nothing, issue 23):
+ * each active one's due deliveries, then its row settled to its next attempt
+ * (or removed); a suspended tenant is looked at again in 5 minutes (its
+ * deliveries wait for its reactivation); a deleted tenant's row goes.
+ * Answers the deliveries attempted.
+ */
+const visitDueTenants = (
+  deps: EndpointDeps,
+  deliverDue: ReturnType<typeof makeDelivery>["deliverDue"],
+  tenancy: Tenancy,
+  now: number
+) =>
+  Effect.gen(function* () {
+    const { inTx, repo } = deps
+    let total = 0
+    for (const due of yield* repo.dueTenants(DateTime.unsafeMake(now), DUE_TENANTS_PER_ROUND)) {
+      const tenant = yield* Effect.option(tenancy.getById(due.tenantId as TenantId))
+      if (tenant._tag === "Some" && tenant.value.status !== "active") {
+        yield* repo.postponeDue(due.tenantId, due.version, DateTime.unsafeMake(now + SUSPENDED_RECHECK_MS))
+        continue
+      }
+      total += yield* asTenant(
+        tenant._tag === "Some" ? tenant.value : { id: due.tenantId, slug: "" },
+        Effect.zipLeft(tenant._tag === "Some" ? deliverDue : Effect.succeed(0), inTx(repo.settleDue(due.version)))
+      )
+    }
+    return total
+  })
 
 /** Deliveries listed per endpoint at most. */
 export const MAX_LISTED_DELIVERIES = 100
@@ -163,8 +197,6 @@ export const makeDeliveryLog = (
           cursor = page.next_cursor ?? undefined
         } while (cursor)
       })
-      // The tenants `webhook_due` names as due, not every tenant: an idle tenant costs nothing
-      // (issue 23). After each, its row is settled to its next attempt (or removed).
       const round = Effect.gen(function* () {
         if (!(yield* leader)) return 0
         const now = yield* Clock.currentTimeMillis
@@ -172,13 +204,7 @@ export const makeDeliveryLog = (
           prunedAt = now
           yield* pruneAll
         }
-        let total = 0
-        for (const t of yield* repo.dueTenants(DateTime.unsafeMake(now), DUE_TENANTS_PER_ROUND))
-          total += yield* asTenant(
-            { id: t.tenantId, slug: t.slug },
-            Effect.zipLeft(deliverDue, inTx(repo.settleDue(t.version)))
-          )
-        return total
+        return yield* visitDueTenants(deps, deliverDue, tenancy, now)
       }).pipe(Effect.catchAllCause((cause) => Effect.as(Effect.logError("webhook delivery round failed", cause), 0)))
       return yield* Effect.forever(
         Effect.flatMap(round, (n) =>

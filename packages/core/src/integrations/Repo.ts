@@ -234,16 +234,21 @@ const dueQueries = (sql: SqlClient.SqlClient) => {
   const span = repoSpan("IntegrationsRepo")
   return {
     /**
-     * Active tenants whose `webhook_due` row is due at `now` (platform
-     * query, no tenant context), earliest first, at most `limit`, with the
-     * row's version for {@link settleDue}.
+     * Tenants whose `webhook_due` row is due at `now` (platform query, no
+     * tenant context), earliest first, at most `limit`, with the row's
+     * version for {@link settleDue}.
      */
     dueTenants: (now: DateTime.Utc, limit: number) =>
-      sql<{ tenant_id: string; slug: string; version: number | string }>`SELECT w.tenant_id, t.slug, w.version
-        FROM webhook_due w JOIN tenants t ON t.id = w.tenant_id
-        WHERE w.due_at <= ${iso(now)} AND t.status = 'active' ORDER BY w.due_at LIMIT ${limit}`.pipe(
-        Effect.map((rows) => rows.map((r) => ({ tenantId: r.tenant_id, slug: r.slug, version: Number(r.version) }))),
+      sql<{ tenant_id: string; version: number | string }>`SELECT tenant_id, version FROM webhook_due
+        WHERE due_at <= ${iso(now)} ORDER BY due_at LIMIT ${limit}`.pipe(
+        Effect.map((rows) => rows.map((r) => ({ tenantId: r.tenant_id, version: Number(r.version) }))),
         span("dueTenants")
+      ),
+    /** Moves tenant `tenantId`'s row to `until` if its version is still `version` (a suspended tenant, looked at again later). */
+    postponeDue: (tenantId: string, version: number, until: DateTime.Utc) =>
+      sql`UPDATE webhook_due SET due_at = ${iso(until)} WHERE tenant_id = ${tenantId} AND version = ${version}`.pipe(
+        Effect.asVoid,
+        span("postponeDue")
       ),
     /**
      * After the delivery job's round for the current tenant: sets its
