@@ -10,7 +10,7 @@ import { Accounts, Auth, Mfa, policyUse, Tenancy, UserAdmin, type UserId } from 
 import { testDialects } from "@signet/core/testing"
 import { Duration, Effect, Redacted, TestClock } from "effect"
 import type { ParsedMail } from "mailparser"
-import { drain, mailCore, ORIGIN, Sink } from "./smtp-sink.js"
+import { drain, isSecurityNotice, mailCore, ORIGIN, Sink } from "./smtp-sink.js"
 import {
   ADMIN_PASSWORD,
   adminSession,
@@ -33,7 +33,8 @@ const codeOf = (mail: ParsedMail) => {
   return m[1]!
 }
 
-const mailsTo = (t: TenantRef) => Effect.map(Sink, (sink) => sink.to(adminEmail(t)))
+/** The admin's mails but security notices (enrolling TOTP sends one). */
+const mailsTo = (t: TenantRef) => Effect.map(Sink, (sink) => sink.to(adminEmail(t)).filter((m) => !isSecurityNotice(m)))
 
 /**
  * A tenant with sign-in by e-mail code enabled (unless `enabled: false`)

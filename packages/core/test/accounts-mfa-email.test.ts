@@ -9,7 +9,7 @@ import { Accounts, Auth, Mfa, Tenancy } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Duration, Effect, Redacted, TestClock } from "effect"
 import type { ParsedMail } from "mailparser"
-import { drain, mailCore, ORIGIN, Sink } from "./smtp-sink.js"
+import { drain, isSecurityNotice, mailCore, ORIGIN, Sink } from "./smtp-sink.js"
 import {
   ADMIN_PASSWORD,
   adminSession,
@@ -31,7 +31,8 @@ const codeOf = (mail: ParsedMail) => {
 }
 
 /** The mails delivered to the tenant's admin so far. */
-const mailsTo = (t: TenantRef) => Effect.map(Sink, (sink) => sink.to(adminEmail(t)))
+/** The admin's mails but security notices (enrolling TOTP sends one). */
+const mailsTo = (t: TenantRef) => Effect.map(Sink, (sink) => sink.to(adminEmail(t)).filter((m) => !isSecurityNotice(m)))
 
 /** A password login of the admin: the MFA challenge token. */
 const challenge = (t: TenantRef) =>

@@ -5,11 +5,11 @@
  */
 import { Core, Crypto, Events, smtpMailer } from "@signet/core"
 import { makeTestDatabase } from "@signet/core/testing"
-import { MailSink as Sink, startSmtpSink } from "@signet/core/testing/smtp"
+import { isSecurityNotice, MailSink as Sink, startSmtpSink } from "@signet/core/testing/smtp"
 import { Effect, Layer, Redacted } from "effect"
 
 export type { Received, SmtpSink } from "@signet/core/testing/smtp"
-export { Sink, startSmtpSink }
+export { isSecurityNotice, Sink, startSmtpSink }
 
 /** Origin of the links in test mails. */
 export const ORIGIN = "https://signet.test"

@@ -8,7 +8,8 @@
  * subscriber), `PasswordReset.ts` (request and confirm), `EmailVerification.ts`,
  * `MfaEmailCodes.ts` (e-mail login codes as a second factor),
  * `EmailCodeSignIn.ts` (passwordless sign-in by e-mail code),
- * `Notices.ts` (mails to admins) and `InvoiceMail.ts` (finalized invoices
+ * `Notices.ts` (mails to admins), `SecurityNotices.ts` (mails to a user
+ * when how they sign in changed) and `InvoiceMail.ts` (finalized invoices
  * to the tenant's billing contact, PDF attached), over
  * `Repo.ts`, `Templates.ts` and the {@link Mailer} transport. Users and
  * passwords are identity's, reached through the {@link AccountUsers} port.
@@ -28,6 +29,7 @@ import { makeMfaEmailCodes } from "./MfaEmailCodes.js"
 import { makeNotices } from "./Notices.js"
 import { makePasswordReset } from "./PasswordReset.js"
 import { AccountsRepo } from "./Repo.js"
+import { makeSecurityNotices } from "./SecurityNotices.js"
 
 /** The accounts service; needs `Mailer`, `AccountUsers`, `Events`, `Envelope`, `Tenancy`, `Audit`, `RateLimiter`. */
 export class Accounts extends Effect.Service<Accounts>()("Signet/Accounts", {
@@ -35,6 +37,7 @@ export class Accounts extends Effect.Service<Accounts>()("Signet/Accounts", {
     const queue = yield* makeMailQueue
     yield* queue.register
     yield* Effect.flatMap(makeNotices(queue), (n) => n.register)
+    yield* Effect.flatMap(makeSecurityNotices(queue), (n) => n.register)
     yield* Effect.flatMap(makeInvoiceMail(queue), (m) => m.register)
     const reset = yield* makePasswordReset(queue)
     const verification = yield* makeEmailVerification(queue)

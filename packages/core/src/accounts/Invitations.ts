@@ -465,7 +465,7 @@ const makeAccept = (kit: Kit) => {
             const at = instant(yield* Clock.currentTimeMillis)
             if (!(yield* repo.acceptInvitation(row.value.id, at))) return yield* InvalidInvitationToken.generic
             yield* repo.revokeOtherInvitations(user.id, row.value.id, at)
-            yield* users.resetPassword(user.id, input.new_password)
+            yield* users.resetPassword(user.id, input.new_password, "invitation")
             // A printed card proves no mailbox: only a mailed link marks the address verified.
             if (row.value.channel === "email") yield* repo.saveVerified(user.id, user.email, at)
             yield* audit.record({

@@ -178,7 +178,7 @@ export const makePasswordReset = (queue: Effect.Effect.Success<typeof makeMailQu
             const at = instant(yield* Clock.currentTimeMillis)
             if (!(yield* repo.useResetToken(row.value.id, at))) return yield* InvalidResetToken.generic
             yield* repo.voidResetTokens(user.value.id, at)
-            return yield* users.resetPassword(user.value.id, input.new_password)
+            return yield* users.resetPassword(user.value.id, input.new_password, "reset_link")
           })
         ).pipe(inTenant(tenant, actor))
         return new PasswordResetDone({ sessions_revoked: result.sessions_revoked })

@@ -31,6 +31,10 @@
  * - **Audit**: `account.phone_number_set`, `account.phone_number_verified`,
  *   `account.phone_number_removed`, `account.phone_number_cleared` (by an
  *   admin), with only the number's last two digits.
+ * - **Events**: `signet.user.phone_verified` when a number becomes usable
+ *   as a factor and `signet.user.phone_removed` (`by`: `self` or `admin`)
+ *   when a number goes, with `number_ending` (its last two digits) — the
+ *   security notice mailed to the user (`SecurityNotices.ts`) reacts to them.
  *
  * @module
  */
@@ -40,6 +44,7 @@ import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Forbidden, NotFound, ValidationError } from "@signet/contracts/kernel/Errors"
 import { Clock, Config, type Context, DateTime, Effect, Option, type Redacted } from "effect"
 import { Audit } from "../audit/Audit.js"
+import { Events } from "../events/Events.js"
 import { tenantTx } from "../kernel/Database.js"
 import { currentUser } from "../kernel/Principal.js"
 import { parseRule, RateLimiter } from "../kernel/RateLimit.js"
@@ -105,6 +110,7 @@ export const makePhoneProfile = (codes: Effect.Effect.Success<ReturnType<typeof 
     const tenancy = yield* Tenancy
     const limiter = yield* RateLimiter
     const audit = yield* Audit
+    const events = yield* Events
     // Verification texts and tries per tenant + user, "count/seconds" or "off".
     const rule = parseRule(
       yield* Effect.orDie(Config.string("SIGNET_RATE_PHONE_VERIFY").pipe(Config.withDefault("5/900")))
@@ -187,6 +193,11 @@ export const makePhoneProfile = (codes: Effect.Effect.Success<ReturnType<typeof 
               targetId: user.id,
               after: { phone_number: tail(number.value) }
             })
+            yield* events.publish({
+              type: "signet.user.phone_verified",
+              subject: user.id,
+              data: { user_id: user.id, number_ending: number.value.slice(-2) }
+            })
             return Option.some(statusOf(yield* repo.findPhone(user.id)))
           })
         )
@@ -194,8 +205,8 @@ export const makePhoneProfile = (codes: Effect.Effect.Success<ReturnType<typeof 
         return verified.value
       }).pipe(Effect.withSpan("Accounts.confirmPhoneNumber"))
 
-    /** Removes `userId`'s number and ends their texted codes, audited as `action`. */
-    const drop = (userId: UserId, action: string) =>
+    /** Removes `userId`'s number and ends their texted codes, audited as `action`; `signet.user.phone_removed` when there was one. */
+    const drop = (userId: UserId, action: string, by: "self" | "admin") =>
       tenantTx(
         Effect.gen(function* () {
           const now = instant(yield* Clock.currentTimeMillis)
@@ -208,6 +219,12 @@ export const makePhoneProfile = (codes: Effect.Effect.Success<ReturnType<typeof 
             targetId: userId,
             before: Option.isSome(had) ? { phone_number: tail(had.value.phone_number) } : null
           })
+          if (Option.isSome(had))
+            yield* events.publish({
+              type: "signet.user.phone_removed",
+              subject: userId,
+              data: { user_id: userId, by, number_ending: had.value.phone_number.slice(-2) }
+            })
           return statusOf(Option.none())
         })
       )
@@ -216,7 +233,7 @@ export const makePhoneProfile = (codes: Effect.Effect.Success<ReturnType<typeof 
      * Removes the signed-in user's own number.
      * @errors Forbidden (not a user token), NotFound
      */
-    const remove = Effect.flatMap(me, (user) => drop(user.id, "account.phone_number_removed")).pipe(
+    const remove = Effect.flatMap(me, (user) => drop(user.id, "account.phone_number_removed", "self")).pipe(
       Effect.withSpan("Accounts.removePhoneNumber")
     )
 
@@ -228,7 +245,7 @@ export const makePhoneProfile = (codes: Effect.Effect.Success<ReturnType<typeof 
       Effect.gen(function* () {
         const user = yield* users.find(userId)
         if (Option.isNone(user)) return yield* new NotFound({ message: "no such user", resource: "user", id: userId })
-        return yield* drop(user.value.id, "account.phone_number_cleared")
+        return yield* drop(user.value.id, "account.phone_number_cleared", "admin")
       }).pipe(Effect.withSpan("Accounts.clearPhoneNumber"))
 
     return { status, set, confirm, remove, clear } as const

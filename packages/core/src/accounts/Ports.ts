@@ -139,12 +139,15 @@ export class AccountUsers extends Context.Tag("Signet/AccountUsers")<
     ) => Effect.Effect<void, ValidationError | UserNotFound, CurrentTenant>
     /**
      * Sets the password (policy checked again) and revokes every session of
-     * the user, audited by identity, in the caller's transaction.
+     * the user, audited by identity, in the caller's transaction; `by` goes
+     * into the `signet.user.password_changed` event (a reset link's or an
+     * invitation's password).
      * @errors ValidationError (field `new_password`), UserNotFound
      */
     readonly resetPassword: (
       id: UserId,
-      password: Redacted.Redacted<string>
+      password: Redacted.Redacted<string>,
+      by: "reset_link" | "invitation"
     ) => Effect.Effect<
       { readonly sessions_revoked: number },
       ValidationError | UserNotFound,

@@ -135,8 +135,8 @@ const logo = (b: Branding): string =>
     ? `<p><img src="${escapeHtml(b.logoUrl)}" alt="${escapeHtml(b.tenantName)}" style="max-height:64px;max-width:240px"></p>\n`
     : ""
 
-/** The shared HTML frame: language, title, logo, body paragraphs, footer. */
-const frame = (locale: MailLocale, title: string, body: string, footer: string, brand: Branding) =>
+/** The shared HTML frame of every mail: language, title, logo, body paragraphs, footer (`NoticeTemplates.ts` uses it too). */
+export const frame = (locale: MailLocale, title: string, body: string, footer: string, brand: Branding) =>
   `<!doctype html>
 <html lang="${locale}"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
 <body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1a1a1a;max-width:36rem;margin:0 auto;padding:1rem">

@@ -93,7 +93,7 @@ export const accountUsersLayer: Layer.Layer<
         Effect.flatMap(identity.get(id), (user) =>
           identity.checkPassword(password, user.email, user.username, "new_password")
         ),
-      resetPassword: (id, password) => auth.resetPassword(id, password),
+      resetPassword: (id, password, by) => auth.resetPassword(id, password, { by }),
       invitee: (login) =>
         identity
           .inTx(

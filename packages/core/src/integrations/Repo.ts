@@ -2,7 +2,8 @@
  * The integrations module's SQL (issue 21 §1): the only writer of
  * `webhook_endpoints`, `webhook_deliveries` and `webhook_attempts` (and,
  * through triggers and the delivery job, of the platform table
- * `webhook_due`). Every method but `dueTenants` reads the tenant from
+ * `webhook_due`). Every method but `dueTenants` and `postponeDue` (which
+ * work on the platform table across tenants) reads the tenant from
  * `CurrentTenant`; rows are decoded once into
  * the domain classes (plus the ciphertexts the service needs). Callers run
  * the methods inside `tenantTx` (row-level security on Postgres).

@@ -142,6 +142,12 @@ export const SETTINGS: ReadonlyMap<string, SettingDefinition> = new Map(
       "Let users with a verified phone number sign in with a code texted to them instead of a password (issue 18 SMS)"
     ),
     define(
+      "auth.security_notices",
+      Schema.Boolean,
+      true,
+      "Mail users when how they sign in changes: password, authenticator app, passkeys, phone number (issue 18 security notices)"
+    ),
+    define(
       "profile.self_edit",
       Schema.Array(Schema.Literal("display_name", "locale", "time_zone", "avatar_url")).pipe(Schema.maxItems(4)),
       ["display_name", "locale", "time_zone", "avatar_url"],

@@ -69,6 +69,15 @@ export const startSmtpSink = (): Promise<SmtpSink> =>
     })
   })
 
+/**
+ * Whether `mail` is a security notice (`accounts/SecurityNotices.ts`: mailed
+ * to a user when their password or a sign-in factor changes), by its
+ * subject in English or French — for tests counting the other mails of a
+ * user who enrolled TOTP or changed a password on the way.
+ */
+export const isSecurityNotice = (mail: { readonly subject?: string | undefined }): boolean =>
+  mail.subject?.startsWith("Security notice") === true || mail.subject?.startsWith("Alerte de sécurité") === true
+
 /** The sink of the layer under test. */
 export class MailSink extends Context.Tag("test/MailSink")<MailSink, SmtpSink>() {}
 

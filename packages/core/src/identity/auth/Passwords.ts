@@ -88,10 +88,15 @@ export const makePasswords = ({ audit, events, identity, inTx, revokeSessions, a
    * Sets a password and revokes every session: an administrator's reset
    * (`temporary: true`, `UserAdmin.resetPassword`: sets `update_password`), or
    * a password the user chose through a reset link or an invitation (the
-   * default: clears it). See the module comment.
+   * default: clears it). See the module comment. `by` names who set it in
+   * the `signet.user.password_changed` event's data (default `admin`).
    * @errors UserNotFound, ValidationError (policy)
    */
-  const resetPassword = (userId: UserId, next: Redacted.Redacted<string>, options: { temporary?: boolean } = {}) =>
+  const resetPassword = (
+    userId: UserId,
+    next: Redacted.Redacted<string>,
+    options: { temporary?: boolean; by?: "admin" | "reset_link" | "invitation" } = {}
+  ) =>
     Effect.gen(function* () {
       const user = yield* identity.get(userId)
       yield* identity.checkPassword(next, user.email, user.username, "new_password")
@@ -106,7 +111,11 @@ export const makePasswords = ({ audit, events, identity, inTx, revokeSessions, a
             targetId: userId,
             after: { sessions_revoked: revoked, update_password_required: mustChange }
           })
-          yield* events.publish({ type: "signet.user.password_changed", subject: userId, data: { by: "admin" } })
+          yield* events.publish({
+            type: "signet.user.password_changed",
+            subject: userId,
+            data: { by: options.by ?? "admin" }
+          })
           return { sessions_revoked: revoked }
         })
       )
