@@ -16,7 +16,6 @@
  * | `SIGNET_LOG_LEVEL` | `info` | `debug`, `info`, `warn`, `error`, `none` |
  * | `SIGNET_PG_APP_ROLE` | `signet_app` | Postgres role the pool assumes (RLS) |
  * | `SIGNET_SHUTDOWN_GRACE_MS` | `10000` | how long SIGTERM waits for in-flight requests |
- * | `SIGNET_TRACING` | `false` | create Effect spans (for an OpenTelemetry exporter) |
  * | `SIGNET_PUBLIC_URL` | `http://{host}:{port}` | the URL people reach the server at (QR sign links, cookies' `Secure`) |
  * | `SIGNET_WEB` | `true` | serve the web app at `/` |
  * | `SIGNET_SMTP_URL` | — (log transport, development only) | `smtp://user:pass@host:587` or `smtps://user:pass@host:465` |
@@ -131,8 +130,6 @@ export interface ServerConfig {
   readonly shutdownGraceMs: number
   /** Live-roll event streams one tenant may hold open on this process (`SIGNET_LIVE_ROLL_MAX_STREAMS`, default 200; issue 17). */
   readonly liveRollMaxStreams: number
-  /** Create Effect spans for requests and service calls (`SIGNET_TRACING`, default off). */
-  readonly tracing: boolean
   /**
    * Period of the attendance close job (CloseExpiredCourses), milliseconds
    * (`SIGNET_CLOSE_JOB_INTERVAL_MS`, default 60000; 0 turns the job off on
@@ -216,7 +213,6 @@ export const serverConfig: Config.Config<ServerConfig> = Config.all({
   pgAppRole: Db.pgAppRoleConfig,
   shutdownGraceMs: Config.integer("SIGNET_SHUTDOWN_GRACE_MS").pipe(Config.withDefault(10_000)),
   liveRollMaxStreams: Config.integer("SIGNET_LIVE_ROLL_MAX_STREAMS").pipe(Config.withDefault(200)),
-  tracing: Config.boolean("SIGNET_TRACING").pipe(Config.withDefault(false)),
   closeJobIntervalMs: Config.integer("SIGNET_CLOSE_JOB_INTERVAL_MS").pipe(
     Config.validate({ message: "must be 0 (off) or at least 1000", validation: (n) => n === 0 || n >= 1000 }),
     Config.withDefault(60_000)
@@ -279,7 +275,6 @@ export const makeServerConfig = (
   pgAppRole: Db.DEFAULT_PG_APP_ROLE,
   shutdownGraceMs: 10_000,
   liveRollMaxStreams: 200,
-  tracing: false,
   closeJobIntervalMs: 0,
   apiUsageFlushMs: 60_000,
   publicUrl: Option.none(),
