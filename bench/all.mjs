@@ -30,6 +30,7 @@ const scripts = [
   ["beacon-verify", []],
   ["beacon-e2e", []],
   ["crash", []],
+  ["replicas", []],
   ["fuzz", []],
   ["binary", []]
 ]

@@ -27,7 +27,8 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 const bin = Path.join(root, "packages/cli/bin/signet.js")
 
-const post = (base, path, token, body, agent) =>
+/** POSTs JSON with a bearer token; answers `{ status, text }` (status 0 when the connection failed). */
+export const post = (base, path, token, body, agent) =>
   new Promise((resolve) => {
     const u = new URL(base)
     const data = JSON.stringify(body)
@@ -57,12 +58,75 @@ const post = (base, path, token, body, agent) =>
   })
 
 /**
+ * The signing world of the crash and replica drivers, made through
+ * `@signet/core` on `databaseUrl` before any server starts: tenant `slug`, a
+ * school, `students` students in one group, a course running from 5 minutes
+ * ago for 2 hours, and access tokens (sessions opened directly) for the
+ * teacher and each student. `extra(ctx)`, when given, runs in the same
+ * tenant context with `{ core, Effect, Schema, academics, identity, school }`
+ * and its result is answered as `extra`.
+ */
+export async function signFixture({ databaseUrl, slug, students, extra }) {
+  const core = await import(pathToFileURL(Path.join(root, "packages/core/dist/index.js")).href)
+  const { Effect, Schema, ManagedRuntime, Option } = await import("effect")
+  const rt = ManagedRuntime.make(core.Core.layer({ databaseUrl, pgPoolSize: 2 }))
+  const system = { kind: "system", id: null }
+  try {
+    const tenant = await rt.runPromise(
+      core.Tenancy.pipe(
+        Effect.flatMap((t) => t.create(Schema.decodeUnknownSync(core.CreateTenant)({ slug, name: slug }))),
+        Effect.provideService(core.CurrentActor, system)
+      )
+    )
+    return await rt.runPromise(
+      Effect.gen(function* () {
+        const a = yield* core.Academics
+        const identity = yield* core.Identity
+        const auth = yield* core.Auth
+        const school = yield* a.createSchool({ name: `${slug} High` })
+        const mk = (email, user_type) =>
+          identity.create(
+            Schema.decodeUnknownSync(core.CreateUser)({ email, given_name: "C", family_name: "R", user_type })
+          )
+        const teacher = yield* mk(`teacher@${slug}.example.edu`, "teacher")
+        const ids = []
+        for (let i = 0; i < students; i++) ids.push((yield* mk(`s${i}@${slug}.example.edu`, "student")).id)
+        const g = yield* a.createGroup({ school_id: school.id, name: "All" })
+        yield* a.setMembers(g.id, ids)
+        const now = Date.now()
+        const course = yield* a.createCourse({
+          school_id: school.id,
+          name: "Signing course",
+          start_at: new Date(now - 5 * 60_000).toISOString(),
+          end_at: new Date(now + 120 * 60_000).toISOString(),
+          teacher_ids: [teacher.id],
+          group_ids: [g.id]
+        })
+        const token = (id) =>
+          Effect.flatMap(core.Db.tenantTx(identity.findRow(id)), (row) =>
+            core.Db.tenantTx(auth.openSession(tenant, Option.getOrThrow(row), {}, false))
+          )
+        const tokens = []
+        for (const id of ids) tokens.push({ id, token: (yield* token(id)).access_token })
+        const more = extra
+          ? yield* extra({ core, Effect, Schema, academics: a, identity, school, group: g })
+          : undefined
+        return { tenant, course, teacher: (yield* token(teacher.id)).access_token, tokens, extra: more }
+      }).pipe(
+        Effect.provideService(core.CurrentActor, system),
+        Effect.provideService(core.CurrentTenant, { id: tenant.id, slug: tenant.slug })
+      )
+    )
+  } finally {
+    await rt.dispose()
+  }
+}
+
+/**
  * Runs `kills` kill/restart cycles on `databaseUrl`. `log` receives progress
  * lines. Answers the figures and the list of violations (empty when sound).
  */
 export async function crashRun({ databaseUrl, kills, perCycle = 40, log = () => {} }) {
-  const core = await import(pathToFileURL(Path.join(root, "packages/core/dist/index.js")).href)
-  const { Effect, Schema, ManagedRuntime, Option } = await import("effect")
   const masterKey = Crypto.randomBytes(32).toString("base64")
   const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-crash-"))
   const env = {
@@ -78,57 +142,7 @@ export async function crashRun({ databaseUrl, kills, perCycle = 40, log = () => 
   }
   process.env.SIGNET_MASTER_KEY = masterKey
   const students = kills * perCycle
-  const rt = ManagedRuntime.make(core.Core.layer({ databaseUrl, pgPoolSize: 2 }))
-  const system = { kind: "system", id: null }
-  let fixture
-  try {
-    const tenant = await rt.runPromise(
-      core.Tenancy.pipe(
-        Effect.flatMap((t) =>
-          t.create(Schema.decodeUnknownSync(core.CreateTenant)({ slug: "crash-school", name: "Crash" }))
-        ),
-        Effect.provideService(core.CurrentActor, system)
-      )
-    )
-    fixture = await rt.runPromise(
-      Effect.gen(function* () {
-        const a = yield* core.Academics
-        const identity = yield* core.Identity
-        const auth = yield* core.Auth
-        const school = yield* a.createSchool({ name: "Crash High" })
-        const mk = (email, user_type) =>
-          identity.create(
-            Schema.decodeUnknownSync(core.CreateUser)({ email, given_name: "C", family_name: "R", user_type })
-          )
-        const teacher = yield* mk("teacher@crash.example.edu", "teacher")
-        const ids = []
-        for (let i = 0; i < students; i++) ids.push((yield* mk(`s${i}@crash.example.edu`, "student")).id)
-        const g = yield* a.createGroup({ school_id: school.id, name: "All" })
-        yield* a.setMembers(g.id, ids)
-        const now = Date.now()
-        const course = yield* a.createCourse({
-          school_id: school.id,
-          name: "Crash course",
-          start_at: new Date(now - 5 * 60_000).toISOString(),
-          end_at: new Date(now + 120 * 60_000).toISOString(),
-          teacher_ids: [teacher.id],
-          group_ids: [g.id]
-        })
-        const token = (id) =>
-          Effect.flatMap(core.Db.tenantTx(identity.findRow(id)), (row) =>
-            core.Db.tenantTx(auth.openSession(tenant, Option.getOrThrow(row), {}, false))
-          )
-        const tokens = []
-        for (const id of ids) tokens.push({ id, token: (yield* token(id)).access_token })
-        return { tenant, course, teacher: (yield* token(teacher.id)).access_token, tokens }
-      }).pipe(
-        Effect.provideService(core.CurrentActor, system),
-        Effect.provideService(core.CurrentTenant, { id: tenant.id, slug: tenant.slug })
-      )
-    )
-  } finally {
-    await rt.dispose()
-  }
+  const fixture = await signFixture({ databaseUrl, slug: "crash-school", students })
 
   const start = () =>
     new Promise((resolve, reject) => {
@@ -224,7 +238,32 @@ export async function crashRun({ databaseUrl, kills, perCycle = 40, log = () => 
       log(`cycle ${k}/${kills}: ${acknowledged.size} acknowledged, ${inFlightRetries.length} to retry`)
   }
 
-  // Verification on the database.
+  const { violations, rows } = await checkSignatures({ databaseUrl, fixture, acknowledged, students })
+  Fs.rmSync(dir, { recursive: true, force: true })
+  return {
+    kills,
+    students,
+    sent,
+    acknowledged: acknowledged.size,
+    rows: rows.sigs.length,
+    lostConnections,
+    seconds: (Date.now() - t0) / 1000,
+    violations
+  }
+}
+
+/**
+ * Checks on the database after a signing run (crash and replica drivers):
+ * SQLite `integrity_check` is `ok`; every student of `fixture` got an
+ * acknowledged signature (`acknowledged`: student id → the signature id the
+ * server answered, `CONFLICT:…` when two answers differed), present exactly
+ * once; no student signed twice; every signature has its roll result and its
+ * `signet.attendance.signature.created` outbox event. Answers the
+ * violations (empty when sound) and the rows read.
+ */
+export async function checkSignatures({ databaseUrl, fixture, acknowledged, students }) {
+  const core = await import(pathToFileURL(Path.join(root, "packages/core/dist/index.js")).href)
+  const { Effect, ManagedRuntime } = await import("effect")
   const check = ManagedRuntime.make(core.Core.layer({ databaseUrl, pgPoolSize: 2 }))
   const violations = []
   let rows
@@ -247,12 +286,11 @@ export async function crashRun({ databaseUrl, kills, perCycle = 40, log = () => 
               yield* sql`SELECT subject FROM outbox WHERE tenant_id = ${tid} AND type = 'signet.attendance.signature.created'`
             return { integrity, sigs, rolls, events }
           })
-        ).pipe(Effect.provideService(core.CurrentTenant, { id: tid, slug: "crash-school" }))
+        ).pipe(Effect.provideService(core.CurrentTenant, { id: tid, slug: fixture.tenant.slug }))
       })
     )
   } finally {
     await check.dispose()
-    Fs.rmSync(dir, { recursive: true, force: true })
   }
   if (rows.integrity !== "ok") violations.push(`integrity_check: ${rows.integrity}`)
   const byId = new Map()
@@ -274,14 +312,5 @@ export async function crashRun({ databaseUrl, kills, perCycle = 40, log = () => 
     if (!rollOf.has(s.id)) violations.push(`signature ${s.id} has no roll result (half-written)`)
     if (!eventOf.has(s.id)) violations.push(`signature ${s.id} has no outbox event (half-written)`)
   }
-  return {
-    kills,
-    students,
-    sent,
-    acknowledged: acknowledged.size,
-    rows: rows.sigs.length,
-    lostConnections,
-    seconds: (Date.now() - t0) / 1000,
-    violations
-  }
+  return { violations, rows }
 }
