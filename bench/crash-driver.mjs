@@ -58,6 +58,49 @@ export const post = (base, path, token, body, agent) =>
   })
 
 /**
+ * The environment of a `signet serve` child on `databaseUrl`: this
+ * process's variables without any `SIGNET_*` or `DATABASE_URL`, then the
+ * master key, per-user and per-key API limits off, no logs, no close job —
+ * and `extra` over it.
+ */
+export const serveEnv = (databaseUrl, masterKey, extra = {}) => ({
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SIGNET_") && k !== "DATABASE_URL")),
+  DATABASE_URL: databaseUrl,
+  SIGNET_MASTER_KEY: masterKey,
+  SIGNET_RATE_API_USER: "off",
+  SIGNET_RATE_API_KEY: "off",
+  SIGNET_LOG_LEVEL: "none",
+  SIGNET_CLOSE_JOB_INTERVAL_MS: "0",
+  ...extra
+})
+
+/**
+ * Starts `signet serve --port <port>` (0: any) in `dir` with `env`; resolves
+ * `{ server, url }` once it prints its URL, rejects with the end of its
+ * stderr when it exits first.
+ */
+export const spawnServe = (dir, env, port) =>
+  new Promise((resolve, reject) => {
+    const server = spawn(process.execPath, [bin, "serve", "--port", String(port)], {
+      cwd: dir,
+      env,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let out = ""
+    let err = ""
+    server.stderr.on("data", (b) => (err += b))
+    server.once("exit", (code) => reject(new Error(`signet serve exited (${code}): ${err.slice(-500)}`)))
+    server.stdout.on("data", (b) => {
+      out += b
+      const m = /"url":"([^"]+)"/.exec(out)
+      if (m) {
+        server.removeAllListeners("exit")
+        resolve({ server, url: m[1] })
+      }
+    })
+  })
+
+/**
  * The signing world of the crash and replica drivers, made through
  * `@signet/core` on `databaseUrl` before any server starts: tenant `slug`, a
  * school, `students` students in one group, a course running from 5 minutes
@@ -129,41 +172,12 @@ export async function signFixture({ databaseUrl, slug, students, extra }) {
 export async function crashRun({ databaseUrl, kills, perCycle = 40, log = () => {} }) {
   const masterKey = Crypto.randomBytes(32).toString("base64")
   const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-crash-"))
-  const env = {
-    ...Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !k.startsWith("SIGNET_") && k !== "DATABASE_URL")
-    ),
-    DATABASE_URL: databaseUrl,
-    SIGNET_MASTER_KEY: masterKey,
-    SIGNET_RATE_API_USER: "off",
-    SIGNET_RATE_API_KEY: "off",
-    SIGNET_LOG_LEVEL: "none",
-    SIGNET_CLOSE_JOB_INTERVAL_MS: "0"
-  }
+  const env = serveEnv(databaseUrl, masterKey)
   process.env.SIGNET_MASTER_KEY = masterKey
   const students = kills * perCycle
   const fixture = await signFixture({ databaseUrl, slug: "crash-school", students })
 
-  const start = () =>
-    new Promise((resolve, reject) => {
-      const server = spawn(process.execPath, [bin, "serve", "--port", "0"], {
-        cwd: dir,
-        env,
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-      let out = ""
-      let err = ""
-      server.stderr.on("data", (b) => (err += b))
-      server.once("exit", (code) => reject(new Error(`signet serve exited (${code}): ${err.slice(-500)}`)))
-      server.stdout.on("data", (b) => {
-        out += b
-        const m = /"url":"([^"]+)"/.exec(out)
-        if (m) {
-          server.removeAllListeners("exit")
-          resolve({ server, url: m[1] })
-        }
-      })
-    })
+  const start = () => spawnServe(dir, env, 0)
   const acknowledged = new Map() // student id → signature id the server answered
   const pending = [...fixture.tokens]
   let inFlightRetries = []

@@ -43,11 +43,11 @@ import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Http from "node:http"
 import { createRequire } from "node:module"
-import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { checkSignatures, post, signFixture } from "./crash-driver.mjs"
+import { checkSignatures, post, serveEnv, signFixture, spawnServe } from "./crash-driver.mjs"
+import { freePort } from "./server.mjs"
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 const bin = Path.join(root, "packages/cli/bin/signet.js")
@@ -56,14 +56,6 @@ const PASSWORD = "replica passphrase 2026"
 /** The HAProxy executable, or null when it is not installed. */
 export const haproxyPath = () =>
   ["/usr/sbin/haproxy", "/usr/bin/haproxy", "/usr/local/sbin/haproxy"].find((p) => Fs.existsSync(p)) ?? null
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = Net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address()
-      s.close(() => resolve(port))
-    })
-  })
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
@@ -164,43 +156,20 @@ export async function replicaRun({
       })
   })
 
-  const env = {
-    ...Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !k.startsWith("SIGNET_") && k !== "DATABASE_URL")
-    ),
-    DATABASE_URL: databaseUrl,
-    SIGNET_MASTER_KEY: masterKey,
+  const env = serveEnv(databaseUrl, masterKey, {
     SIGNET_BOOTSTRAP_TOKEN: operator,
-    SIGNET_RATE_API_USER: "off",
-    SIGNET_RATE_API_KEY: "off",
     SIGNET_RATE_LOGIN_IP: "off",
     SIGNET_RATE_LOGIN_ACCOUNT: `${loginLimit}/900`,
-    SIGNET_LOG_LEVEL: "none",
     SIGNET_CLOSE_JOB_INTERVAL_MS: "1000",
     SIGNET_WEBHOOKS_ALLOW_PRIVATE_TARGETS: "true"
-  }
+  })
   const ports = [await freePort(), await freePort(), await freePort()]
   const lbPort = await freePort()
   const replicas = [null, null, null]
   const start = (i) =>
-    new Promise((resolve, reject) => {
-      const server = spawn(process.execPath, [bin, "serve", "--port", String(ports[i])], {
-        cwd: dir,
-        env,
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-      let out = ""
-      let err = ""
-      server.stderr.on("data", (b) => (err += b))
-      server.once("exit", (code) => reject(new Error(`replica ${i} exited (${code}): ${err.slice(-500)}`)))
-      server.stdout.on("data", (b) => {
-        out += b
-        if (/"url":"([^"]+)"/.test(out)) {
-          server.removeAllListeners("exit")
-          replicas[i] = server
-          resolve(server)
-        }
-      })
+    spawnServe(dir, env, ports[i]).then(({ server }) => {
+      replicas[i] = server
+      return server
     })
   const stop = (i, signal) =>
     new Promise((resolve) => {
