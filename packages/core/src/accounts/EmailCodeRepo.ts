@@ -10,6 +10,7 @@ import type { SqlClient } from "@effect/sql"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Effect, Option } from "effect"
 import { repoSpan } from "../kernel/Sql.js"
+import { codeRowQueries } from "./CodeRows.js"
 
 const span = repoSpan("AccountsRepo")
 const tid = Effect.map(CurrentTenant, (t) => t.id as string)
@@ -28,8 +29,9 @@ export interface EmailCodeRow {
 }
 
 /** Queries on `mfa_email_codes` (`sql` is the caller's client). */
-export const emailCodeQueries = (sql: SqlClient.SqlClient) =>
-  ({
+export const emailCodeQueries = (sql: SqlClient.SqlClient) => {
+  const rows = codeRowQueries(sql, "mfa_email_codes", "EmailCode")
+  return {
     /** Stores a new code's hash with no wrong tries. */
     insertEmailCode: (row: {
       id: string
@@ -67,28 +69,8 @@ export const emailCodeQueries = (sql: SqlClient.SqlClient) =>
         span("findLiveEmailCode")
       ),
 
-    /**
-     * Counts one wrong try; the try that reaches `max` also ends the code
-     * (burned). Conditional on the code being live, so concurrent tries
-     * cannot push it past the limit unnoticed.
-     */
-    failEmailCode: (id: string, max: number, now: string) =>
-      Effect.flatMap(
-        tid,
-        (tenant) => sql`UPDATE mfa_email_codes SET attempts = attempts + 1,
-              used_at = CASE WHEN attempts + 1 >= ${max} THEN ${now} ELSE used_at END
-            WHERE tenant_id = ${tenant} AND id = ${id} AND used_at IS NULL`
-      ).pipe(Effect.asVoid, span("failEmailCode")),
-
-    /** Marks a live code used; true when this call did (of two concurrent uses one wins). */
-    useEmailCode: (id: string, now: string) =>
-      Effect.flatMap(
-        tid,
-        (tenant) => sql<{ id: string }>`UPDATE mfa_email_codes SET used_at = ${now}
-            WHERE tenant_id = ${tenant} AND id = ${id} AND used_at IS NULL AND expires_at > ${now}
-            RETURNING CAST(id AS TEXT) AS id`
-      ).pipe(
-        Effect.map((rows) => rows.length === 1),
-        span("useEmailCode")
-      )
-  }) as const
+    /** Wrong tries and use: see `CodeRows.ts`. */
+    failEmailCode: rows.fail,
+    useEmailCode: rows.use
+  } as const
+}

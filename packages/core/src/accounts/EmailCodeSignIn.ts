@@ -41,7 +41,7 @@ import {
   MfaEmailCodeSent,
   SignInMethods
 } from "@signet/contracts/accounts/Domain"
-import { type Actor, CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
+import type { Actor } from "@signet/contracts/kernel/Context"
 import { Unauthorized } from "@signet/contracts/kernel/Errors"
 import { Effect, Option } from "effect"
 import { Audit } from "../audit/Audit.js"
@@ -51,7 +51,7 @@ import { Tenancy } from "../tenancy/Tenancy.js"
 import type { makeMfaEmailCodes } from "./MfaEmailCodes.js"
 import { EMAIL_CODE_SENT_MESSAGE, EMAIL_CODE_TTL_MINUTES, type EmailCodeClient } from "./MfaEmailCodes.js"
 import { AccountUsers } from "./Ports.js"
-import { enforceLimit, linkRules } from "./Shared.js"
+import { asActorIn, enforceLimit, linkRules, tenantWithSetting } from "./Shared.js"
 
 /** The passwordless sign-in seam of the accounts service; see the module comment. */
 export const makeEmailCodeSignIn = (codes: Effect.Effect.Success<ReturnType<typeof makeMfaEmailCodes>>) =>
@@ -65,20 +65,7 @@ export const makeEmailCodeSignIn = (codes: Effect.Effect.Success<ReturnType<type
 
     /** The active tenant `slug`, refused when it has not enabled sign-in by e-mail code. */
     const enabledTenant = (slug: string) =>
-      Effect.gen(function* () {
-        const tenant = yield* tenancy.resolveActive(slug)
-        const on = yield* tenancy.settingValue<boolean>(tenant.id, "auth.email_code_sign_in")
-        if (on !== true) return yield* EmailCodeSignInDisabled.instance
-        return tenant
-      })
-
-    const scoped =
-      (tenant: { readonly id: string; readonly slug: string }, actor: Actor) =>
-      <A, E, R>(eff: Effect.Effect<A, E, R>) =>
-        eff.pipe(
-          Effect.provideService(CurrentTenant, { id: tenant.id as never, slug: tenant.slug }),
-          Effect.provideService(CurrentActor, actor)
-        )
+      tenantWithSetting(tenancy, slug, "auth.email_code_sign_in", EmailCodeSignInDisabled.instance)
 
     /**
      * Mails a sign-in code for `input.login` in the tenant `slug` when the
@@ -92,7 +79,7 @@ export const makeEmailCodeSignIn = (codes: Effect.Effect.Success<ReturnType<type
         yield* enforceLimit(limiter, `codesignin:ip:${client.ip ?? "unknown"}`, rules.ip, "sign-in code requests")
         yield* enforceLimit(limiter, `codesignin:account:${tenant.id}:${login}`, rules.account, "sign-in code requests")
         const base: Actor = { kind: "user", id: null, ip: client.ip, userAgent: client.userAgent }
-        const found = yield* users.findByLogin(login).pipe(scoped(tenant, base))
+        const found = yield* users.findByLogin(login).pipe(asActorIn(tenant, base))
         const user = Option.filter(found, (u) => u.active)
         const ssoOnly = Option.isSome(user) ? yield* users.ssoOnly(tenant, user.value.email, user.value.id) : false
         const reason = Option.isNone(found)
@@ -116,7 +103,7 @@ export const makeEmailCodeSignIn = (codes: Effect.Effect.Success<ReturnType<type
                   : { login: input.login.slice(0, 254), reason }
             })
           })
-        ).pipe(scoped(tenant, actor))
+        ).pipe(asActorIn(tenant, actor))
         return new MfaEmailCodeSent({ message: EMAIL_CODE_SENT_MESSAGE })
       }).pipe(Effect.withSpan("Accounts.sendSignInEmailCode"))
 
@@ -139,7 +126,7 @@ export const makeEmailCodeSignIn = (codes: Effect.Effect.Success<ReturnType<type
           "sign-in code tries"
         )
         const base: Actor = { kind: "user", id: null, ip: client.ip, userAgent: client.userAgent }
-        const found = yield* users.findByLogin(login).pipe(scoped(tenant, base))
+        const found = yield* users.findByLogin(login).pipe(asActorIn(tenant, base))
         if (Option.isNone(found)) {
           yield* tenantTx(
             audit.record({
@@ -148,7 +135,7 @@ export const makeEmailCodeSignIn = (codes: Effect.Effect.Success<ReturnType<type
               targetId: null,
               after: { login: input.login.slice(0, 254), reason: "unknown_login" }
             })
-          ).pipe(scoped(tenant, base))
+          ).pipe(asActorIn(tenant, base))
           return yield* refused
         }
         return yield* users.codeLogin(tenant, found.value.id, client, (userId) =>

@@ -58,7 +58,7 @@ import type { EmailCodePurpose } from "./EmailCodeRepo.js"
 import type { makeMailQueue } from "./MailQueue.js"
 import { AccountUsers } from "./Ports.js"
 import { AccountsRepo } from "./Repo.js"
-import { enforceLimit, mailLogo } from "./Shared.js"
+import { enforceLimit, mailLogo, tenantWithSetting } from "./Shared.js"
 import { loginCodeMail, mailLocale } from "./Templates.js"
 
 /** How long a mailed code stays valid (minutes). */
@@ -147,12 +147,7 @@ export const makeMfaEmailCodes = (queue: Effect.Effect.Success<typeof makeMailQu
 
     /** The active tenant `slug`, refused when it has not enabled e-mail codes. */
     const enabledTenant = (slug: string) =>
-      Effect.gen(function* () {
-        const tenant = yield* tenancy.resolveActive(slug)
-        const on = yield* tenancy.settingValue<boolean>(tenant.id, "auth.mfa_email_codes")
-        if (on !== true) return yield* MfaEmailCodesDisabled.instance
-        return tenant
-      })
+      tenantWithSetting(tenancy, slug, "auth.mfa_email_codes", MfaEmailCodesDisabled.instance)
 
     /**
      * Mails a new code for the login `input.mfa_token` names, ending the

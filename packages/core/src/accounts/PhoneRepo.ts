@@ -10,6 +10,7 @@ import type { SqlClient } from "@effect/sql"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Effect, Option } from "effect"
 import { repoSpan } from "../kernel/Sql.js"
+import { codeRowQueries } from "./CodeRows.js"
 
 const span = repoSpan("AccountsRepo")
 const tid = Effect.map(CurrentTenant, (t) => t.id as string)
@@ -40,8 +41,9 @@ const iso = (v: unknown): string | null =>
   v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : String(v)
 
 /** Queries on `user_phones` and `sms_codes` (`sql` is the caller's client). */
-export const phoneQueries = (sql: SqlClient.SqlClient) =>
-  ({
+export const phoneQueries = (sql: SqlClient.SqlClient) => {
+  const rows = codeRowQueries(sql, "sms_codes", "SmsCode")
+  return {
     /** The user's phone row, if any. */
     findPhone: (userId: string) =>
       Effect.flatMap(
@@ -142,24 +144,8 @@ export const phoneQueries = (sql: SqlClient.SqlClient) =>
         span("findLiveSmsCode")
       ),
 
-    /** Counts one wrong try; the try that reaches `max` also ends the code (burned). */
-    failSmsCode: (id: string, max: number, now: string) =>
-      Effect.flatMap(
-        tid,
-        (tenant) => sql`UPDATE sms_codes SET attempts = attempts + 1,
-              used_at = CASE WHEN attempts + 1 >= ${max} THEN ${now} ELSE used_at END
-            WHERE tenant_id = ${tenant} AND id = ${id} AND used_at IS NULL`
-      ).pipe(Effect.asVoid, span("failSmsCode")),
-
-    /** Marks a live code used; true when this call did (of two concurrent uses one wins). */
-    useSmsCode: (id: string, now: string) =>
-      Effect.flatMap(
-        tid,
-        (tenant) => sql<{ id: string }>`UPDATE sms_codes SET used_at = ${now}
-            WHERE tenant_id = ${tenant} AND id = ${id} AND used_at IS NULL AND expires_at > ${now}
-            RETURNING CAST(id AS TEXT) AS id`
-      ).pipe(
-        Effect.map((rows) => rows.length === 1),
-        span("useSmsCode")
-      )
-  }) as const
+    /** Wrong tries and use: see `CodeRows.ts`. */
+    failSmsCode: rows.fail,
+    useSmsCode: rows.use
+  } as const
+}

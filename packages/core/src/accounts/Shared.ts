@@ -5,6 +5,7 @@
  * @module
  */
 import * as NodeCrypto from "node:crypto"
+import { type Actor, CurrentActor, CurrentTenant, type TenantId } from "@signet/contracts/kernel/Context"
 import { RateLimited } from "@signet/contracts/kernel/Errors"
 import { Config, type Context, Effect, Option } from "effect"
 import { parseRule, type RateLimiter, type RateLimitRule } from "../kernel/RateLimit.js"
@@ -71,3 +72,30 @@ export const mailLogo = (tenancy: Pick<Tenancy, "settingValue">, tenantId: strin
   Effect.map(tenancy.settingValue<string>(tenantId as never, "general.logo_url"), (url) =>
     typeof url === "string" && url.startsWith("https://") ? url : undefined
   )
+
+/**
+ * The active tenant `slug` when its boolean setting `key` is on (sign-in by
+ * e-mail or SMS code, their second-factor variants); else `refusal`, the
+ * feature's 403, before anything is read or sent.
+ * @errors `refusal`, TenantNotFound, TenantSuspended
+ */
+export const tenantWithSetting = <E>(
+  tenancy: Pick<Tenancy, "resolveActive" | "settingValue">,
+  slug: string,
+  key: string,
+  refusal: E
+) =>
+  Effect.gen(function* () {
+    const tenant = yield* tenancy.resolveActive(slug)
+    if ((yield* tenancy.settingValue<boolean>(tenant.id, key)) !== true) return yield* Effect.fail(refusal)
+    return tenant
+  })
+
+/** Runs an effect in `tenant` as `actor`: a request that names its tenant by slug, before any session exists. */
+export const asActorIn =
+  (tenant: { readonly id: string; readonly slug: string }, actor: Actor) =>
+  <A, E, R>(eff: Effect.Effect<A, E, R>) =>
+    eff.pipe(
+      Effect.provideService(CurrentTenant, { id: tenant.id as TenantId, slug: tenant.slug }),
+      Effect.provideService(CurrentActor, actor)
+    )

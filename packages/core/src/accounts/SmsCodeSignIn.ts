@@ -40,7 +40,7 @@ import {
   type SmsCodeSignInVerify
 } from "@signet/contracts/accounts/Phones"
 import type { UserId } from "@signet/contracts/identity/Domain"
-import { type Actor, CurrentActor, CurrentTenant } from "@signet/contracts/kernel/Context"
+import type { Actor } from "@signet/contracts/kernel/Context"
 import { Unauthorized } from "@signet/contracts/kernel/Errors"
 import { Effect, Option } from "effect"
 import { Audit } from "../audit/Audit.js"
@@ -49,7 +49,7 @@ import { RateLimiter } from "../kernel/RateLimit.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
 import { AccountUsers } from "./Ports.js"
 import { AccountsRepo } from "./Repo.js"
-import { enforceLimit, linkRules } from "./Shared.js"
+import { asActorIn, enforceLimit, linkRules, tenantWithSetting } from "./Shared.js"
 import { type makeSmsCodes, normalizePhone, SMS_CODE_SENT_MESSAGE, SMS_CODE_TTL_MINUTES } from "./SmsCodes.js"
 import type { makeSmsMfa, SmsCodeClient } from "./SmsMfa.js"
 
@@ -69,20 +69,7 @@ export const makeSmsCodeSignIn = (
 
     /** The active tenant `slug`, refused when it has not enabled sign-in by SMS code. */
     const enabledTenant = (slug: string) =>
-      Effect.gen(function* () {
-        const tenant = yield* tenancy.resolveActive(slug)
-        const on = yield* tenancy.settingValue<boolean>(tenant.id, "auth.sms_code_sign_in")
-        if (on !== true) return yield* SmsCodeSignInDisabled.instance
-        return tenant
-      })
-
-    const scoped =
-      (tenant: { readonly id: string; readonly slug: string }, actor: Actor) =>
-      <A, E, R>(eff: Effect.Effect<A, E, R>) =>
-        eff.pipe(
-          Effect.provideService(CurrentTenant, { id: tenant.id as never, slug: tenant.slug }),
-          Effect.provideService(CurrentActor, actor)
-        )
+      tenantWithSetting(tenancy, slug, "auth.sms_code_sign_in", SmsCodeSignInDisabled.instance)
 
     /** The one user whose verified number is `phoneNumber`, or why there is none. */
     const holder = (phoneNumber: string) =>
@@ -104,9 +91,9 @@ export const makeSmsCodeSignIn = (
         yield* enforceLimit(limiter, `smssignin:ip:${client.ip ?? "unknown"}`, rules.ip, "sign-in code requests")
         yield* enforceLimit(limiter, `smssignin:number:${tenant.id}:${number}`, rules.account, "sign-in code requests")
         const base: Actor = { kind: "user", id: null, ip: client.ip, userAgent: client.userAgent }
-        const found = yield* tenantTx(holder(number)).pipe(scoped(tenant, base))
+        const found = yield* tenantTx(holder(number)).pipe(asActorIn(tenant, base))
         const user = Option.isSome(found.userId)
-          ? yield* users.find(found.userId.value).pipe(scoped(tenant, base))
+          ? yield* users.find(found.userId.value).pipe(asActorIn(tenant, base))
           : Option.none()
         const active = Option.filter(user, (u) => u.active)
         const ssoOnly = Option.isSome(active)
@@ -127,7 +114,7 @@ export const makeSmsCodeSignIn = (
                   : { phone_number: `…${number.slice(-2)}`, reason }
             })
           })
-        ).pipe(scoped(tenant, actor))
+        ).pipe(asActorIn(tenant, actor))
         return new SmsCodeSent({ message: SMS_CODE_SENT_MESSAGE })
       }).pipe(Effect.withSpan("Accounts.sendSignInSmsCode"))
 
@@ -146,7 +133,7 @@ export const makeSmsCodeSignIn = (
         yield* enforceLimit(limiter, `smssignin-try:ip:${client.ip ?? "unknown"}`, rules.ip, "sign-in code tries")
         yield* enforceLimit(limiter, `smssignin-try:number:${tenant.id}:${number}`, rules.account, "sign-in code tries")
         const base: Actor = { kind: "user", id: null, ip: client.ip, userAgent: client.userAgent }
-        const found = yield* tenantTx(holder(number)).pipe(scoped(tenant, base))
+        const found = yield* tenantTx(holder(number)).pipe(asActorIn(tenant, base))
         if (Option.isNone(found.userId)) {
           yield* tenantTx(
             audit.record({
@@ -155,7 +142,7 @@ export const makeSmsCodeSignIn = (
               targetId: null,
               after: { phone_number: `…${number.slice(-2)}`, reason: found.reason }
             })
-          ).pipe(scoped(tenant, base))
+          ).pipe(asActorIn(tenant, base))
           return yield* refused
         }
         return yield* users.codeLogin(

@@ -37,7 +37,7 @@ import { Tenancy } from "../tenancy/Tenancy.js"
 import type { EmailCodeClient } from "./MfaEmailCodes.js"
 import type { SmsCodePurpose } from "./PhoneRepo.js"
 import { AccountUsers } from "./Ports.js"
-import { enforceLimit } from "./Shared.js"
+import { enforceLimit, tenantWithSetting } from "./Shared.js"
 import { type makeSmsCodes, SMS_CODE_SENT_MESSAGE } from "./SmsCodes.js"
 import { mailLocale } from "./Templates.js"
 
@@ -59,12 +59,7 @@ export const makeSmsMfa = (codes: Effect.Effect.Success<ReturnType<typeof makeSm
 
     /** The active tenant `slug`, refused when it has not enabled SMS codes. */
     const enabledTenant = (slug: string) =>
-      Effect.gen(function* () {
-        const tenant = yield* tenancy.resolveActive(slug)
-        const on = yield* tenancy.settingValue<boolean>(tenant.id, "auth.mfa_sms_codes")
-        if (on !== true) return yield* MfaSmsCodesDisabled.instance
-        return tenant
-      })
+      tenantWithSetting(tenancy, slug, "auth.mfa_sms_codes", MfaSmsCodesDisabled.instance)
 
     /**
      * Texts a `purpose` code to an active user's verified number; otherwise
