@@ -5,6 +5,15 @@
  * and schedules failures with exponential backoff until the event is dead.
  * Delivery is at least once.
  *
+ * Bookkeeping is per batch, not per event (issue 23: on SQLite every
+ * autocommitted write is an fsync, and a signature event has three
+ * subscribers): one read of what was already processed, one write of the
+ * batch's successes, one write marking the batch delivered. A crash between
+ * a handler's success and that write hands the batch's events to their
+ * subscribers again — at least once, as before, only over a batch rather
+ * than one event; every subscriber is idempotent (the webhook deliveries,
+ * usage events and mails are keyed by the event).
+ *
  * @module
  */
 import type { CloudEvent, EventId } from "@signet/contracts/events/Domain"
@@ -80,24 +89,29 @@ const matches = (sub: Subscriber, type: string) => sub.types.some((p) => p === "
 
 /** The dispatcher over `deps`; see the module comment. */
 export const makeDispatcher = ({ instance, options: optionsRef, repo, subscribers }: DispatcherDeps) => {
-  /** One claimed event, the subscribers still to process it, and their errors so far. */
+  /** One claimed event, the subscribers still to process it, those that did, and their errors so far. */
   interface Pending {
     readonly row: OutboxRow
     readonly event: CloudEvent
     readonly todo: ReadonlyArray<Subscriber>
+    readonly succeeded: Array<string>
     readonly errors: Array<string>
   }
 
-  const plan = (row: OutboxRow, all: ReadonlyArray<Subscriber>) =>
+  /** The batch's events with the subscribers still to process each (those that already did are skipped). */
+  const plan = (rows: ReadonlyArray<OutboxRow>, all: ReadonlyArray<Subscriber>) =>
     Effect.gen(function* () {
-      const interested = all.filter((s) => matches(s, row.type))
-      // Subscribers that already processed this event (an earlier, partly failed attempt) are skipped.
-      const done = interested.length === 0 ? new Set<string>() : yield* repo.processedBy(row.id)
-      const todo = interested.filter((s) => !done.has(s.name))
-      return { row, event: toCloudEvent(row), todo, errors: [] } satisfies Pending as Pending
+      const interested = rows.map((row) => all.filter((s) => matches(s, row.type)))
+      const asked = rows.filter((_, i) => (interested[i] as ReadonlyArray<Subscriber>).length > 0).map((r) => r.id)
+      const done = yield* repo.processedBy(asked)
+      return rows.map((row, i): Pending => {
+        const skip = done.get(row.id)
+        const todo = (interested[i] as ReadonlyArray<Subscriber>).filter((s) => !skip?.has(s.name))
+        return { row, event: toCloudEvent(row), todo, succeeded: [], errors: [] }
+      })
     })
 
-  /** Hands `p`'s event to `sub`; success is recorded at once, a failure is kept on `p`. */
+  /** Hands `p`'s event to `sub`; a success or a failure is kept on `p` (written once per batch). */
   const handleOne = (p: Pending, sub: Subscriber, options: DispatcherOptions) =>
     Effect.gen(function* () {
       const result = yield* sub
@@ -107,8 +121,7 @@ export const makeDispatcher = ({ instance, options: optionsRef, repo, subscriber
           Effect.sandbox,
           Effect.either
         )
-      if (result._tag === "Right")
-        yield* repo.recordDelivery(p.row.id, sub.name, instant(yield* Clock.currentTimeMillis))
+      if (result._tag === "Right") p.succeeded.push(sub.name)
       else p.errors.push(`${sub.name}: ${String(result.left).slice(0, ERROR_CHARS)}`)
     })
 
@@ -138,12 +151,17 @@ export const makeDispatcher = ({ instance, options: optionsRef, repo, subscriber
     const nowMs = yield* Clock.currentTimeMillis
     const rows = yield* repo.claim(instance, instant(nowMs), instant(nowMs + LEASE_MS), options.batchSize)
     const all = [...(yield* Ref.get(subscribers)).values()]
-    const batch = yield* Effect.forEach(rows, (row) => plan(row, all))
+    const batch = yield* plan(rows, all)
     for (const p of batch) for (const sub of p.todo) if (!parallel(sub)) yield* handleOne(p, sub, options)
     for (const sub of all.filter(parallel)) {
       const share = batch.filter((p) => p.todo.includes(sub))
       yield* Effect.forEach(share, (p) => handleOne(p, sub, options), { concurrency: sub.concurrency, discard: true })
     }
+    // Successes first (one statement), so a retried event skips the subscribers that are done.
+    yield* repo.recordDeliveries(
+      batch.flatMap((p) => p.succeeded.map((subscriber) => ({ id: p.row.id, subscriber }))),
+      instant(yield* Clock.currentTimeMillis)
+    )
     const delivered: Array<EventId> = []
     for (const p of batch) if ((yield* settle(p, options)) === "delivered") delivered.push(p.row.id)
     // One write (one commit, one fsync on SQLite) marks the whole batch; a crash before it

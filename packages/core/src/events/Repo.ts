@@ -79,11 +79,6 @@ export class EventsRepo extends Effect.Service<EventsRepo>()("Signet/EventsRepo"
       Result: OutboxRow,
       execute: (limit) => sql`SELECT * FROM outbox WHERE status = 'dead' ORDER BY time, id LIMIT ${limit}`
     })
-    const doneQ = SqlSchema.findAll({
-      Request: EventId,
-      Result: Schema.Struct({ subscriber: Schema.String }),
-      execute: (id) => sql`SELECT subscriber FROM event_deliveries WHERE event_id = ${id}`
-    })
     const statsQ = SqlSchema.findAll({
       Request: Schema.Void,
       Result: Schema.Struct({ status: Schema.String, n: DbCount, oldest: Schema.NullOr(Schema.String) }),
@@ -124,17 +119,32 @@ export class EventsRepo extends Effect.Service<EventsRepo>()("Signet/EventsRepo"
           // physical order), so the batch is sorted here: oldest first, as documented.
           .pipe(Effect.flatMap(rows), Effect.map(oldestFirst), span("claim")),
 
-      /** The subscribers that already processed event `id`. */
-      processedBy: (id: EventId) =>
-        doneQ(id).pipe(
-          Effect.map((r) => new Set(r.map((x) => x.subscriber))),
+      /**
+       * The subscribers that already processed each of events `ids` (an
+       * earlier, partly failed attempt; a batch redelivered after a crash),
+       * in one query: event id → subscriber names. Events nobody processed are absent.
+       */
+      processedBy: (ids: ReadonlyArray<EventId>) =>
+        (ids.length === 0
+          ? Effect.succeed([] as ReadonlyArray<{ readonly event_id: string; readonly subscriber: string }>)
+          : sql<{ event_id: string; subscriber: string }>`SELECT CAST(event_id AS TEXT) AS event_id, subscriber
+              FROM event_deliveries WHERE ${sql.in("event_id", ids)}`
+        ).pipe(
+          Effect.map((r) => {
+            const done = new Map<string, Set<string>>()
+            for (const x of r) done.set(x.event_id, (done.get(x.event_id) ?? new Set()).add(x.subscriber))
+            return done as ReadonlyMap<string, ReadonlySet<string>>
+          }),
           span("processedBy")
         ),
 
-      /** Records that `subscriber` processed event `id` (idempotent). */
-      recordDelivery: (id: EventId, subscriber: string, at: string) =>
-        sql`INSERT INTO event_deliveries (event_id, subscriber, delivered_at) VALUES (${id}, ${subscriber}, ${at})
-          ON CONFLICT (event_id, subscriber) DO NOTHING`.pipe(Effect.asVoid, span("recordDelivery")),
+      /** Records that each `subscriber` processed its event `id`, in one statement (idempotent). */
+      recordDeliveries: (done: ReadonlyArray<{ readonly id: EventId; readonly subscriber: string }>, at: string) =>
+        done.length === 0
+          ? Effect.void
+          : sql`INSERT INTO event_deliveries ${sql.insert(
+              done.map((d) => ({ event_id: d.id, subscriber: d.subscriber, delivered_at: at }))
+            )} ON CONFLICT (event_id, subscriber) DO NOTHING`.pipe(Effect.asVoid, span("recordDeliveries")),
 
       /** Records a failed attempt: the next try at `next`, or `dead` when the budget is spent. */
       recordFailure: (id: EventId, attempts: number, dead: boolean, next: string, error: string) =>
