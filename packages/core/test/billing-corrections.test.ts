@@ -13,8 +13,11 @@ import {
   BillingPlatform,
   ChangePlan,
   CreateCreditNote,
+  CreateMeter,
   CreateSubscription,
+  Events,
   Tenancy,
+  UsageQuery,
   VoidInvoice
 } from "@signet/core"
 import { tenantTx } from "@signet/core/kernel/Database"
@@ -24,6 +27,7 @@ import { PDFDocument } from "pdf-lib"
 import { asOperator, batch, billingIngest, billingRead, billingWrite, catalogue } from "./billing-support.js"
 import {
   adminSession,
+  asTenant,
   auditCount,
   inTenant,
   onboardWithAdmin as onboard,
@@ -330,6 +334,38 @@ for (const dialect of testDialects()) {
         yield* Billing.use((b) => b.closeAllTenants)
         const [inv] = yield* BillingAdmin.listInvoices().pipe(billingRead, inTenant(t))
         expect(inv!.lines.find((l) => l.kind === "usage")!.quantity).toBe(1)
+      })
+    )
+
+    it.effect("a domain event billing refuses is left out; the dispatcher batch's other usage is metered", () =>
+      Effect.gen(function* () {
+        // A meter that cannot measure logins (a sum over a user id) refuses their usage events.
+        yield* Effect.forEach(
+          [
+            { code: "bad-logins", event_type: "signet.auth.login", value_path: "$.user_id" },
+            { code: "user-creates", event_type: "signet.user.created", value_path: "$.count" }
+          ],
+          (m) =>
+            BillingPlatform.createPlatformMeter(
+              Schema.decodeUnknownSync(CreateMeter)({ ...m, name: m.code, aggregation: "sum" })
+            ).pipe(asOperator)
+        )
+        const t = yield* subscribed("cor-domain-refused")
+        const publish = (type: string, subject: string) =>
+          asTenant(
+            t,
+            Events.use((e) => e.publish({ type, subject, data: { user_type: "teacher" } }))
+          )
+        const refused = yield* publish("signet.auth.login", "u-1")
+        const created = yield* publish("signet.user.created", "u-2")
+        yield* Events.use((e) => Effect.repeat(e.dispatchOnce, { until: (n) => n === 0 }))
+        const november = Schema.decodeUnknownSync(UsageQuery)({
+          from: "2026-11-01T00:00:00Z",
+          to: "2026-12-01T00:00:00Z"
+        })
+        const usage = yield* BillingAdmin.usage("user-creates", november).pipe(billingRead, inTenant(t))
+        expect(usage.rows.map((r) => r.value)).toEqual([1])
+        for (const ev of [refused, created]) expect((yield* Events.use((e) => e.get(ev.id))).status).toBe("delivered")
       })
     )
 

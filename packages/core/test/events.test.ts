@@ -139,6 +139,42 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect("a batch subscriber gets a batch's events in one call, in order; its failure retries them all", () =>
+      Effect.gen(function* () {
+        const events = yield* Events
+        const calls = yield* Ref.make<Array<Array<number>>>([])
+        const healthy = yield* Ref.make(false)
+        yield* events.subscribe({
+          name: "batch-projection",
+          types: ["signet.batched."],
+          handle: () => Effect.dieMessage("handle is not used when handleBatch is given"),
+          handleBatch: (batch) =>
+            Effect.gen(function* () {
+              yield* Ref.update(calls, (xs) => [...xs, batch.map((e) => (e.data as { n: number }).n)])
+              if (!(yield* Ref.get(healthy))) return yield* Effect.fail("store down")
+            })
+        })
+        const published = yield* Effect.forEach([1, 2, 3], (n) =>
+          Effect.zipLeft(
+            events.publish({ type: "signet.batched.step", data: { n } }),
+            TestClock.adjust(Duration.millis(1))
+          )
+        )
+        yield* events.dispatchOnce
+        for (const ev of published) expect((yield* events.get(ev.id)).status).toBe("pending")
+        yield* Ref.set(healthy, true)
+        yield* TestClock.adjust(Duration.minutes(1))
+        yield* events.dispatchOnce
+        for (const ev of published) expect((yield* events.get(ev.id)).status).toBe("delivered")
+        expect(yield* Ref.get(calls)).toEqual([
+          [1, 2, 3],
+          [1, 2, 3]
+        ])
+        yield* events.dispatchOnce
+        expect(yield* Ref.get(calls)).toHaveLength(2)
+      })
+    )
+
     it.effect("an ordered subscriber sees a batch's events one at a time, in order of publication time", () =>
       Effect.gen(function* () {
         const events = yield* Events

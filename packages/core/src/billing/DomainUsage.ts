@@ -83,21 +83,62 @@ export const subscribeDomainUsage = (
   tenancy: Tenancy,
   ingest: (batch: ReadonlyArray<UsageEvent>) => Effect.Effect<unknown, ValidationError | Conflict, CurrentTenant>
 ) =>
-  events.subscribe({
-    name: "billing-domain-usage",
-    types: METERED_TYPES,
-    handle: (event) =>
+  Effect.gen(function* () {
+    /** Stores `usage` (events of one tenant) in one ingest; a refused batch is logged, not retried. */
+    const store = (tenantId: string, usage: ReadonlyArray<UsageEvent>) =>
       Effect.gen(function* () {
-        const usage = usageOf(event)
-        if (usage === undefined) return
-        const tenant = yield* tenancy.getById(event.tenantid as TenantId)
-        yield* ingest([usage]).pipe(
+        const tenant = yield* tenancy.getById(tenantId as TenantId)
+        yield* ingest(usage).pipe(
           Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }),
           Effect.provideService(CurrentActor, systemActor),
           Effect.catchTags({
-            ValidationError: (e) => Effect.logWarning(`billing: domain event ${event.id} not metered: ${e.message}`),
-            Conflict: (e) => Effect.logWarning(`billing: domain event ${event.id} not metered: ${e.message}`)
+            ValidationError: (e) =>
+              Effect.logWarning(
+                `billing: domain events ${usage.map((u) => u.id).join(", ")} not metered: ${e.message}`
+              ),
+            Conflict: (e) =>
+              Effect.logWarning(`billing: domain events ${usage.map((u) => u.id).join(", ")} not metered: ${e.message}`)
           })
         )
       })
+
+    /**
+     * A batch's usage, one ingest (one transaction) per tenant. When a
+     * tenant's batch is refused as a whole (ingest writes nothing of a
+     * refused batch — a late event, say), its events are stored one by one,
+     * so one refused event never keeps the others from being metered; a
+     * refused single event (a late one: its period is invoiced) is logged as
+     * not metered, since no retry can make it timely.
+     */
+    const handleBatch = (batch: ReadonlyArray<CloudEvent>) =>
+      Effect.gen(function* () {
+        const byTenant = new Map<string, Array<UsageEvent>>()
+        for (const event of batch) {
+          const usage = usageOf(event)
+          if (usage !== undefined)
+            byTenant.set(event.tenantid as string, [...(byTenant.get(event.tenantid as string) ?? []), usage])
+        }
+        for (const [tenantId, usage] of byTenant) {
+          const tenant = yield* tenancy.getById(tenantId as TenantId)
+          const whole = yield* ingest(usage).pipe(
+            Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }),
+            Effect.provideService(CurrentActor, systemActor),
+            Effect.as(true),
+            // Any refusal of the whole (a late event's 422 among them): each event on its own, as before batching.
+            Effect.catchAll(() => Effect.succeed(false))
+          )
+          if (!whole)
+            for (const one of usage)
+              yield* store(tenantId, [one]).pipe(
+                Effect.catchAll((e) => Effect.logWarning(`billing: domain event ${one.id} not metered: ${String(e)}`))
+              )
+        }
+      })
+
+    yield* events.subscribe({
+      name: "billing-domain-usage",
+      types: METERED_TYPES,
+      handle: (event) => handleBatch([event]),
+      handleBatch
+    })
   })

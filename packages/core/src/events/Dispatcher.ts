@@ -36,6 +36,15 @@ export interface Subscriber {
    * one queued mail each; anything that relays or projects events keeps 1.
    */
   readonly concurrency?: number | undefined
+  /**
+   * Processes all of one batch's events for this subscriber at once, in
+   * publication order (in place of `handle`, which stays for callers that
+   * hand over one event): a subscriber that writes a row per event does it
+   * in one transaction per batch rather than one per event. Success or
+   * failure applies to every event handed over; a failure retries them all,
+   * so the handler must be idempotent per event (as every handler is).
+   */
+  readonly handleBatch?: ((events: ReadonlyArray<CloudEvent>) => Effect.Effect<void, unknown>) | undefined
 }
 
 /** Dispatcher tuning. */
@@ -138,13 +147,34 @@ export const makeDispatcher = ({ instance, options: optionsRef, repo, subscriber
       return dead ? ("dead" as const) : ("retry" as const)
     })
 
-  const parallel = (sub: Subscriber) => (sub.concurrency ?? 1) > 1
+  const parallel = (sub: Subscriber) => sub.handleBatch === undefined && (sub.concurrency ?? 1) > 1
+  const ordered = (sub: Subscriber) => sub.handleBatch === undefined && !parallel(sub)
+
+  /** Hands a batch subscriber its share of the batch at once; the outcome is kept on every event of it. */
+  const handleShare = (
+    share: ReadonlyArray<Pending>,
+    sub: Subscriber,
+    handleBatch: NonNullable<Subscriber["handleBatch"]>,
+    options: DispatcherOptions
+  ) =>
+    Effect.gen(function* () {
+      if (share.length === 0) return
+      const result = yield* handleBatch(share.map((p) => p.event)).pipe(
+        Effect.timeoutFail({ duration: options.handlerTimeout, onTimeout: () => "handler timed out" }),
+        Effect.sandbox,
+        Effect.either
+      )
+      for (const p of share)
+        if (result._tag === "Right") p.succeeded.push(sub.name)
+        else p.errors.push(`${sub.name}: ${String(result.left).slice(0, ERROR_CHARS)}`)
+    })
 
   /**
    * Claims and delivers one batch of due events. Returns how many events
    * were processed (0 when idle). Each ordered subscriber sees the batch's
    * events one at a time in publication order; a subscriber with
-   * `concurrency` > 1 then handles its share of the batch that many at once.
+   * `handleBatch` then gets its share of the batch in one call; a
+   * subscriber with `concurrency` > 1 handles its share that many at once.
    */
   const dispatchOnce: Effect.Effect<number> = Effect.gen(function* () {
     const options = yield* Ref.get(optionsRef)
@@ -152,7 +182,15 @@ export const makeDispatcher = ({ instance, options: optionsRef, repo, subscriber
     const rows = yield* repo.claim(instance, instant(nowMs), instant(nowMs + LEASE_MS), options.batchSize)
     const all = [...(yield* Ref.get(subscribers)).values()]
     const batch = yield* plan(rows, all)
-    for (const p of batch) for (const sub of p.todo) if (!parallel(sub)) yield* handleOne(p, sub, options)
+    for (const p of batch) for (const sub of p.todo) if (ordered(sub)) yield* handleOne(p, sub, options)
+    for (const sub of all)
+      if (sub.handleBatch !== undefined)
+        yield* handleShare(
+          batch.filter((p) => p.todo.includes(sub)),
+          sub,
+          sub.handleBatch,
+          options
+        )
     for (const sub of all.filter(parallel)) {
       const share = batch.filter((p) => p.todo.includes(sub))
       yield* Effect.forEach(share, (p) => handleOne(p, sub, options), { concurrency: sub.concurrency, discard: true })
