@@ -2,7 +2,8 @@
  * Delivering events to webhook endpoints (issue 21 §1). Internal to
  * `Webhooks.ts`.
  *
- * - {@link makeDelivery}`.enqueue` is the outbox subscriber's handler: for a
+ * - {@link makeDelivery}`.enqueueBatch` (and `.enqueue` for one event) is the
+ *   outbox subscriber's handler, one transaction per tenant and batch: for a
  *   tenant's event it stores one delivery per enabled endpoint whose filter
  *   matches the type (`*`, the exact type, or a prefix ending with a dot);
  *   unique per (endpoint, event), so a redelivered event adds nothing.
@@ -47,27 +48,44 @@ export const makeDelivery = (
 ) => {
   const { audit, envelope, events, inTx, options, repo } = deps
 
-  /** Stores the deliveries of one event (the outbox subscriber). */
-  const enqueue = (event: CloudEvent) =>
+  /**
+   * Stores the deliveries of a batch of events (the outbox subscriber's
+   * `handleBatch`): one transaction per tenant, its enabled endpoints read
+   * once, a delivery per matching endpoint and event in publication order.
+   * A tenant without endpoints costs one read. Idempotent: a delivery is
+   * unique per (endpoint, event).
+   */
+  const enqueueBatch = (batch: ReadonlyArray<CloudEvent>) =>
     Effect.gen(function* () {
-      if (event.tenantid === undefined) return
-      const payload = encodeEvent(event)
-      yield* inTx(
-        Effect.gen(function* () {
-          const endpoints = (yield* repo.enabledEndpoints).filter((e) => filterMatches(e.event_types, event.type))
-          const at = yield* DateTime.now
-          for (const e of endpoints)
-            yield* repo.insertDelivery({
-              id: yield* newId(WebhookDeliveryId),
-              endpoint_id: e.id,
-              event_id: event.id,
-              event_type: event.type,
-              payload,
-              at
-            })
-        })
-      ).pipe(Effect.provideService(CurrentTenant, { id: event.tenantid as TenantId, slug: "" }))
+      const byTenant = new Map<string, Array<CloudEvent>>()
+      for (const event of batch)
+        if (event.tenantid !== undefined) byTenant.set(event.tenantid, [...(byTenant.get(event.tenantid) ?? []), event])
+      for (const [tenantId, tenantEvents] of byTenant)
+        yield* inTx(
+          Effect.gen(function* () {
+            const endpoints = yield* repo.enabledEndpoints
+            if (endpoints.length === 0) return
+            const at = yield* DateTime.now
+            for (const event of tenantEvents) {
+              const matching = endpoints.filter((e) => filterMatches(e.event_types, event.type))
+              if (matching.length === 0) continue
+              const payload = encodeEvent(event)
+              for (const e of matching)
+                yield* repo.insertDelivery({
+                  id: yield* newId(WebhookDeliveryId),
+                  endpoint_id: e.id,
+                  event_id: event.id,
+                  event_type: event.type,
+                  payload,
+                  at
+                })
+            }
+          })
+        ).pipe(Effect.provideService(CurrentTenant, { id: tenantId as TenantId, slug: "" }))
     })
+
+  /** Stores the deliveries of one event (see {@link enqueueBatch}). */
+  const enqueue = (event: CloudEvent) => enqueueBatch([event])
 
   /** The secrets that sign now: the current one, and the previous one during its overlap. */
   const secretsOf = (row: EndpointRow, now: DateTime.Utc) =>
@@ -182,5 +200,5 @@ export const makeDelivery = (
     return yield* inTx(repo.pruneDeliveries(before))
   }).pipe(Effect.withSpan("Webhooks.prune"))
 
-  return { enqueue, attempt, deliverDue, findDelivery, prune } as const
+  return { enqueue, enqueueBatch, attempt, deliverDue, findDelivery, prune } as const
 }

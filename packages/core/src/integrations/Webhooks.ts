@@ -56,7 +56,12 @@ export class Webhooks extends Effect.Service<Webhooks>()("Signet/Webhooks", {
     const endpoints = makeEndpoints(deps)
     const delivery = makeDelivery(deps, endpoints.findRow)
     const log = makeDeliveryLog(deps, endpoints.findRow, delivery)
-    yield* events.subscribe({ name: "webhooks", types: ["*"], handle: delivery.enqueue })
+    yield* events.subscribe({
+      name: "webhooks",
+      types: ["*"],
+      handle: delivery.enqueue,
+      handleBatch: delivery.enqueueBatch
+    })
 
     /** Overrides webhook tuning (operator configuration, tests); never reachable by a tenant. */
     const configure = (patch: Partial<WebhookOptions>): Effect.Effect<void> =>
