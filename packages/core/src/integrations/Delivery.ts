@@ -41,13 +41,11 @@ export const filterMatches = (filters: ReadonlyArray<string>, type: string): boo
 
 const encodeEvent = Schema.encodeSync(Schema.parseJson(Schema.Any))
 
-/** The delivery operations over `deps` and the endpoints' `findRow`. */
-export const makeDelivery = (
-  deps: EndpointDeps,
-  findRow: (id: string) => Effect.Effect<EndpointRow, WebhookEndpointNotFound, CurrentTenant>
-) => {
-  const { audit, envelope, events, inTx, options, repo } = deps
-
+/**
+ * The outbox subscriber's side of delivery: storing deliveries (see
+ * `enqueueBatch`). Needs the endpoints' repository and transaction.
+ */
+const makeEnqueue = ({ inTx, repo }: Pick<EndpointDeps, "inTx" | "repo">) => {
   /**
    * Stores the deliveries of a batch of events (the outbox subscriber's
    * `handleBatch`): one transaction per tenant, its enabled endpoints read
@@ -86,6 +84,18 @@ export const makeDelivery = (
 
   /** Stores the deliveries of one event (see {@link enqueueBatch}). */
   const enqueue = (event: CloudEvent) => enqueueBatch([event])
+
+  return { enqueue, enqueueBatch } as const
+}
+
+/** The delivery operations over `deps` and the endpoints' `findRow`. */
+export const makeDelivery = (
+  deps: EndpointDeps,
+  findRow: (id: string) => Effect.Effect<EndpointRow, WebhookEndpointNotFound, CurrentTenant>
+) => {
+  const { audit, envelope, events, inTx, options, repo } = deps
+
+  const { enqueue, enqueueBatch } = makeEnqueue(deps)
 
   /** The secrets that sign now: the current one, and the previous one during its overlap. */
   const secretsOf = (row: EndpointRow, now: DateTime.Utc) =>
