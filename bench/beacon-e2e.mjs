@@ -22,6 +22,7 @@ import * as Http from "node:http"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
+import { serveEnv } from "./crash-driver.mjs"
 import { writeSection } from "./report.mjs"
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
@@ -38,15 +39,7 @@ const log = (m) => process.stderr.write(`${m}\n`)
 const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "signet-bench-beacon-"))
 const databaseUrl = `sqlite:${Path.join(dir, "signet.db")}`
 const masterKey = Crypto.randomBytes(32).toString("base64")
-const env = {
-  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SIGNET_") && k !== "DATABASE_URL")),
-  DATABASE_URL: databaseUrl,
-  SIGNET_MASTER_KEY: masterKey,
-  SIGNET_RATE_API_USER: "off",
-  SIGNET_RATE_API_KEY: "off",
-  SIGNET_LOG_LEVEL: "none",
-  SIGNET_CLOSE_JOB_INTERVAL_MS: "0"
-}
+const env = serveEnv(databaseUrl, masterKey)
 process.env.SIGNET_MASTER_KEY = masterKey
 
 // Set-up through the core, before the server starts.

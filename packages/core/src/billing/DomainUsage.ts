@@ -84,54 +84,53 @@ export const subscribeDomainUsage = (
   ingest: (batch: ReadonlyArray<UsageEvent>) => Effect.Effect<unknown, ValidationError | Conflict, CurrentTenant>
 ) =>
   Effect.gen(function* () {
-    /** Stores `usage` (events of one tenant) in one ingest; a refused batch is logged, not retried. */
-    const store = (tenantId: string, usage: ReadonlyArray<UsageEvent>) =>
-      Effect.gen(function* () {
-        const tenant = yield* tenancy.getById(tenantId as TenantId)
-        yield* ingest(usage).pipe(
+    /** Runs `effect` as the system actor of the tenant `tenantId` (the tenant is read once per call). */
+    const asTenant = <A, E>(tenantId: string, effect: Effect.Effect<A, E, CurrentTenant>) =>
+      Effect.flatMap(tenancy.getById(tenantId as TenantId), (tenant) =>
+        effect.pipe(
           Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }),
-          Effect.provideService(CurrentActor, systemActor),
-          Effect.catchTags({
-            ValidationError: (e) =>
-              Effect.logWarning(
-                `billing: domain events ${usage.map((u) => u.id).join(", ")} not metered: ${e.message}`
-              ),
-            Conflict: (e) =>
-              Effect.logWarning(`billing: domain events ${usage.map((u) => u.id).join(", ")} not metered: ${e.message}`)
-          })
+          Effect.provideService(CurrentActor, systemActor)
         )
-      })
+      )
+
+    /** Stores one tenant's `usage` in one ingest; a refusal is logged as not metered, not retried. */
+    const storeOrLog = (tenantId: string, usage: ReadonlyArray<UsageEvent>) =>
+      asTenant(tenantId, ingest(usage)).pipe(
+        Effect.catchTags({
+          ValidationError: (e) =>
+            Effect.logWarning(`billing: domain events ${usage.map((u) => u.id).join(", ")} not metered: ${e.message}`),
+          Conflict: (e) =>
+            Effect.logWarning(`billing: domain events ${usage.map((u) => u.id).join(", ")} not metered: ${e.message}`)
+        })
+      )
 
     /**
-     * A batch's usage, one ingest (one transaction) per tenant. When a
-     * tenant's batch is refused as a whole (ingest writes nothing of a
-     * refused batch — a late event, say), its events are stored one by one,
-     * so one refused event never keeps the others from being metered; a
-     * refused single event (a late one: its period is invoiced) is logged as
-     * not metered, since no retry can make it timely.
+     * A batch's usage, one ingest (one transaction) per tenant. Ingest
+     * writes nothing of a batch it refuses (a meter that cannot measure an
+     * event's data — a tenant meter expecting another shape — or a usage id
+     * already stored with other content); then the tenant's events are
+     * stored one by one, so one refused event never keeps the others from
+     * being metered, and the refused one is logged as not metered, since no
+     * retry can change its content. (Domain usage is not refused as late:
+     * its time is the event's, and `refuseLate` applies to integrators'
+     * events only.)
      */
     const handleBatch = (batch: ReadonlyArray<CloudEvent>) =>
       Effect.gen(function* () {
         const byTenant = new Map<string, Array<UsageEvent>>()
         for (const event of batch) {
           const usage = usageOf(event)
-          if (usage !== undefined)
-            byTenant.set(event.tenantid as string, [...(byTenant.get(event.tenantid as string) ?? []), usage])
+          if (usage === undefined) continue
+          const share = byTenant.get(event.tenantid as string)
+          if (share === undefined) byTenant.set(event.tenantid as string, [usage])
+          else share.push(usage)
         }
         for (const [tenantId, usage] of byTenant) {
-          const tenant = yield* tenancy.getById(tenantId as TenantId)
-          const whole = yield* ingest(usage).pipe(
-            Effect.provideService(CurrentTenant, { id: tenant.id, slug: tenant.slug }),
-            Effect.provideService(CurrentActor, systemActor),
+          const whole = yield* asTenant(tenantId, ingest(usage)).pipe(
             Effect.as(true),
-            // Any refusal of the whole (a late event's 422 among them): each event on its own, as before batching.
-            Effect.catchAll(() => Effect.succeed(false))
+            Effect.catchTags({ ValidationError: () => Effect.succeed(false), Conflict: () => Effect.succeed(false) })
           )
-          if (!whole)
-            for (const one of usage)
-              yield* store(tenantId, [one]).pipe(
-                Effect.catchAll((e) => Effect.logWarning(`billing: domain event ${one.id} not metered: ${String(e)}`))
-              )
+          if (!whole) for (const one of usage) yield* storeOrLog(tenantId, [one])
         }
       })
 
