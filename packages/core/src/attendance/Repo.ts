@@ -18,6 +18,7 @@ import { SqlClient } from "@effect/sql"
 import type { RollResult, SignatureStatus } from "@signet/contracts/attendance/Domain"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Effect } from "effect"
+import { REPO_SPAN } from "../kernel/Sql.js"
 import type { RepoContext } from "./repo/Context.js"
 import { excusesRepo } from "./repo/Excuses.js"
 import { rollRepo } from "./repo/Roll.js"
@@ -34,7 +35,7 @@ export class AttendanceRepo extends Effect.Service<AttendanceRepo>()("Signet/Att
     const ctx: RepoContext = {
       sql,
       tid: Effect.map(CurrentTenant, (t) => t.id as string),
-      span: (name) => (self) => self.pipe(Effect.orDie, Effect.withSpan(`AttendanceRepo.${name}`))
+      span: (name) => (self) => self.pipe(Effect.orDie, Effect.withSpan(`AttendanceRepo.${name}`, REPO_SPAN))
     }
     return { ...settingsRepo(ctx), ...signaturesRepo(ctx), ...rollRepo(ctx), ...excusesRepo(ctx) } as const
   })

@@ -56,12 +56,23 @@ export const DbCount = Schema.transform(
 )
 
 /**
+ * The options of repository spans: no stack trace is captured per call. A
+ * span's default captures one (`new Error()`) each time it is applied, and
+ * repository methods run several times per request — on a sign attempt
+ * that was about a tenth of the server's CPU (issue 23). The span's name
+ * already says which method ran; `@effect/sql`'s own `sql.execute` spans
+ * carry the statement.
+ */
+export const REPO_SPAN = { captureStackTrace: false } as const
+
+/**
  * A repository method's wrapper: SQL errors become defects (a repository's
- * callers never handle them) and the call gets a span `<repo>.<method>`.
+ * callers never handle them) and the call gets a span `<repo>.<method>`
+ * ({@link REPO_SPAN}).
  * `const span = repoSpan("TenancyRepo"); query.pipe(span("findBySlug"))`.
  */
 export const repoSpan =
   (repo: string) =>
   (method: string) =>
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, never, R> =>
-    self.pipe(Effect.orDie, Effect.withSpan(`${repo}.${method}`))
+    self.pipe(Effect.orDie, Effect.withSpan(`${repo}.${method}`, REPO_SPAN))

@@ -16,7 +16,7 @@ import { SqlClient, SqlSchema } from "@effect/sql"
 import { Tenant, type TenantStatus } from "@signet/contracts/tenancy/Domain"
 import { Data, DateTime, Effect, Schema } from "effect"
 import { isUniqueViolation } from "../kernel/Database.js"
-import { DbJson, json, repoSpan } from "../kernel/Sql.js"
+import { DbJson, json, REPO_SPAN, repoSpan } from "../kernel/Sql.js"
 
 /** A `tenants` row as the domain's {@link Tenant}. */
 const TenantFromRow = Schema.compose(
@@ -56,7 +56,7 @@ export class TenancyRepo extends Effect.Service<TenancyRepo>()("Signet/TenancyRe
           Effect.catchAll((e) =>
             isUniqueViolation(e) ? Effect.fail(new TenantUniqueViolation({ error: e })) : Effect.die(e)
           ),
-          Effect.withSpan(`TenancyRepo.${name}`)
+          Effect.withSpan(`TenancyRepo.${name}`, REPO_SPAN)
         )
 
     const bySlugQ = SqlSchema.findOne({

@@ -9,7 +9,7 @@ import { type SqlClient, SqlSchema } from "@effect/sql"
 import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { DateTime, Effect, Schema } from "effect"
 import { isUniqueViolation } from "../../kernel/Database.js"
-import { repoSpan } from "../../kernel/Sql.js"
+import { REPO_SPAN, repoSpan } from "../../kernel/Sql.js"
 import { AcademicsUniqueViolation, type SoftDeletable } from "../Rows.js"
 
 /** A method's span `AcademicsRepo.<name>`; SQL errors become defects. */
@@ -23,7 +23,7 @@ export const unique =
       Effect.catchAll((e) =>
         isUniqueViolation(e) ? Effect.fail(new AcademicsUniqueViolation({ error: e })) : Effect.die(e)
       ),
-      Effect.withSpan(`AcademicsRepo.${name}`)
+      Effect.withSpan(`AcademicsRepo.${name}`, REPO_SPAN)
     )
 
 /** Binds an instant as ISO-8601 UTC with milliseconds (what the instant columns store). */

@@ -17,7 +17,7 @@ import { User, UserId, type UserStatus, type UserType } from "@signet/contracts/
 import { CurrentTenant, TenantId } from "@signet/contracts/kernel/Context"
 import { Data, Effect, Option, Schema, Struct } from "effect"
 import { isUniqueViolation } from "../../kernel/Database.js"
-import { DbBool, DbCount, repoSpan } from "../../kernel/Sql.js"
+import { DbBool, DbCount, REPO_SPAN, repoSpan } from "../../kernel/Sql.js"
 
 /** A user row including the secret columns (never leaves the identity module). */
 export const UserRow = Schema.Struct({
@@ -106,7 +106,7 @@ const unique =
       Effect.catchAll((e) =>
         isUniqueViolation(e) ? Effect.fail(new UserUniqueViolation({ error: e })) : Effect.die(e)
       ),
-      Effect.withSpan(`UsersRepo.${name}`)
+      Effect.withSpan(`UsersRepo.${name}`, REPO_SPAN)
     )
 const tid = Effect.map(CurrentTenant, (t) => t.id as string)
 /** Runs the current tenant's statement for its effect. */
