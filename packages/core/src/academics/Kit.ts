@@ -22,7 +22,7 @@ import { Clock, DateTime, Effect, Schema } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { Identity } from "../identity/Users.js"
-import { tenantTx } from "../kernel/Database.js"
+import { tenantTxOn } from "../kernel/Database.js"
 import { AcademicsRepo } from "./Repo.js"
 import type { AcademicsUniqueViolation, SoftDeletable } from "./Rows.js"
 
@@ -65,8 +65,7 @@ export const makeKit = Effect.gen(function* () {
   const events = yield* Events
   const identity = yield* Identity
   /** Runs `self` in a transaction of the current tenant. */
-  const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-    tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+  const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) => tenantTxOn(sql, self)
   /** The current instant (from the `Clock`). */
   const now = DateTime.now
   const tenantId = Effect.map(CurrentTenant, (t) => t.id as string)

@@ -21,7 +21,7 @@ import { Conflict, NotFound, ValidationError } from "@signet/contracts/kernel/Er
 import { DateTime, Effect } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
-import { isUniqueViolation, tenantTx } from "../kernel/Database.js"
+import { isUniqueViolation, tenantTxOn } from "../kernel/Database.js"
 import { AccessConfig, type AccessOptions } from "./Config.js"
 import { AccessUsers } from "./Ports.js"
 import { AccessRepo, isUuid } from "./Repo.js"
@@ -67,8 +67,7 @@ export const makeKit = (invalidate: (tenantId: string) => void) =>
     const catalogSet: ReadonlySet<string> = new Set(catalogPermissions)
 
     /** Runs `self` in a transaction bound to the current tenant, on this service's client. */
-    const inTenant = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-      tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+    const inTenant = <A, E, R>(self: Effect.Effect<A, E, R>) => tenantTxOn(sql, self)
 
     /** The change's bookkeeping: version bump, one audit row, one event (inside the caller's transaction). */
     const commit = (change: Change) =>

@@ -29,7 +29,7 @@ import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { Identity } from "../identity/Users.js"
 import { Envelope } from "../kernel/Crypto.js"
-import { tenantTx } from "../kernel/Database.js"
+import { tenantTxOn } from "../kernel/Database.js"
 import { Quotas } from "../kernel/Quotas.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
 import { AttendanceRepo } from "./Repo.js"
@@ -79,8 +79,7 @@ const makeBase = Effect.gen(function* () {
   const quotas = yield* Quotas
 
   /** Runs `self` in a transaction of the current tenant (RLS tenant set; SQL errors are defects). */
-  const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-    tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+  const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) => tenantTxOn(sql, self)
   const tenantId = Effect.map(CurrentTenant, (t) => t.id)
   /** Whether the current actor holds `permission`. */
   const can = (permission: string) => Effect.flatMap(CurrentActor, (actor) => access.checkActor(actor, permission))

@@ -26,7 +26,7 @@ import { Events } from "../events/Events.js"
 import { SigningKeys } from "../identity/Keys.js"
 import { Identity } from "../identity/Users.js"
 import { Envelope } from "../kernel/Crypto.js"
-import { tenantTx } from "../kernel/Database.js"
+import { tenantTxOn } from "../kernel/Database.js"
 import { Quotas } from "../kernel/Quotas.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
 import { BeaconRepo, type BeaconRow } from "./Repo.js"
@@ -99,8 +99,7 @@ export const makeKit = Effect.gen(function* () {
   }
 
   /** Runs `self` in a transaction of the current tenant. */
-  const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-    tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+  const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) => tenantTxOn(sql, self)
 
   /** The beacon with this id in the current tenant. */
   const findBeacon = (id: BeaconId) => repo.find(id)

@@ -31,7 +31,7 @@ import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { FeatureNotEntitled, QuotaExceeded } from "@signet/contracts/kernel/Errors"
 import { DateTime, Effect, FiberRef, Layer, Option } from "effect"
 import { Events } from "../events/Events.js"
-import { tenantTx } from "../kernel/Database.js"
+import { tenantTxOn } from "../kernel/Database.js"
 import { CurrentQuotaNotices, type QuotaNotice, Quotas } from "../kernel/Quotas.js"
 import { presentPlan } from "./Catalogue.js"
 import { BillingRepo } from "./Repo.js"
@@ -86,8 +86,7 @@ export class Entitlements extends Effect.Service<Entitlements>()("Signet/Entitle
     const events = yield* Events
     const sql = yield* SqlClient.SqlClient
     const cache = new Map<string, { readonly until: number; readonly compiled: CompiledPlan }>()
-    const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-      tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+    const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) => tenantTxOn(sql, self)
 
     const load = inTx(
       Effect.gen(function* () {

@@ -361,23 +361,38 @@ const isBusy = (error: unknown): boolean => {
  * writing the same file; `busy_timeout` does not cover a read transaction
  * that must upgrade to a write (`SQLITE_BUSY_SNAPSHOT`). The transaction was
  * rolled back, so running it again is safe; nested transactions are left to
- * their outermost one. Up to 8 retries with jittered exponential backoff.
+ * their outermost one. Up to 8 retries with jittered exponential backoff
+ * (10 ms, 20 ms, …). The first run carries only a cause check: the retry
+ * machinery (a schedule driver, sandboxing) is built after a busy refusal,
+ * not for every transaction (issue 23: it ran twice per sign attempt).
  */
 const retryWhenBusy = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.flatMap(Effect.serviceOption(SqlClient.TransactionConnection), (outer) =>
     Option.isSome(outer)
       ? self
-      : self.pipe(
-          Effect.sandbox,
-          Effect.retry({
-            while: (cause: Cause.Cause<E>) =>
-              Cause.failures(cause).pipe((fs) => [...fs].some(isBusy)) ||
-              Cause.defects(cause).pipe((ds) => [...ds].some(isBusy)),
-            schedule: Schedule.exponential("10 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(8)))
-          }),
-          Effect.unsandbox
+      : Effect.catchAllCause(self, (cause) =>
+          busyCause(cause)
+            ? Effect.zipRight(
+                Effect.sleep(Duration.millis(5 + Math.random() * 10)),
+                self.pipe(
+                  Effect.sandbox,
+                  Effect.retry({
+                    while: busyCause,
+                    schedule: Schedule.exponential("20 millis").pipe(
+                      Schedule.jittered,
+                      Schedule.intersect(Schedule.recurs(7))
+                    )
+                  }),
+                  Effect.unsandbox
+                )
+              )
+            : Effect.failCause(cause)
         )
   )
+
+/** True when a cause fails or dies with `SQLITE_BUSY*`. */
+const busyCause = <E>(cause: Cause.Cause<E>): boolean =>
+  [...Cause.failures(cause)].some(isBusy) || [...Cause.defects(cause)].some(isBusy)
 
 /**
  * Runs `self` in a transaction bound to the `CurrentTenant`.
@@ -396,17 +411,51 @@ const retryWhenBusy = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, 
 export const tenantTx = <A, E, R>(
   self: Effect.Effect<A, E, R>
 ): Effect.Effect<A, Exclude<E, SqlError>, R | SqlClient.SqlClient | CurrentTenant> =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    Effect.flatMap(CurrentTenant, (tenant) => {
-      const setTenant: Effect.Effect<unknown, SqlError> = sql.onDialectOrElse({
-        pg: () => sql`SELECT set_config('app.tenant_id', ${tenant.id}, true)`,
-        orElse: () => Effect.void
-      })
-      return retryWhenBusy(sql.withTransaction(Effect.zipRight(Effect.orDie(setTenant), self))).pipe(
-        Effect.catchIf(isSqlError, (e) => Effect.die(e))
-      ) as Effect.Effect<A, Exclude<E, SqlError>, R>
+  Effect.flatMap(SqlClient.SqlClient, (sql) => tenantTxOn(sql, self))
+
+/**
+ * {@link tenantTx} on the client `sql`, for services that hold their client
+ * (one context lookup and one service copy fewer per transaction than
+ * providing it back, issue 23).
+ */
+export const tenantTxOn = <A, E, R>(
+  sql: SqlClient.SqlClient,
+  self: Effect.Effect<A, E, R>
+): Effect.Effect<A, Exclude<E, SqlError>, R | CurrentTenant> =>
+  Effect.flatMap(CurrentTenant, (tenant) => {
+    const setTenant: Effect.Effect<unknown, SqlError> = sql.onDialectOrElse({
+      pg: () => sql`SELECT set_config('app.tenant_id', ${tenant.id}, true)`,
+      orElse: () => Effect.void
     })
-  )
+    return retryWhenBusy(sql.withTransaction(Effect.zipRight(Effect.orDie(setTenant), self))).pipe(
+      Effect.catchIf(isSqlError, (e) => Effect.die(e))
+    ) as Effect.Effect<A, Exclude<E, SqlError>, R>
+  })
+
+/**
+ * Runs `self` — a single read statement, or reads that need no common
+ * snapshot — for the `CurrentTenant` on the client `sql`: on Postgres in a
+ * {@link tenantTx} (row-level security reads the tenant set per
+ * transaction); on SQLite without a transaction, since one statement is
+ * atomic and the client serializes it with other connections' users'
+ * transactions (its single connection is taken by one fiber at a time).
+ * Isolation on SQLite comes from the statement's `WHERE tenant_id = …`, as
+ * in a transaction. Saves BEGIN and COMMIT on every token check (issue 23).
+ * SQL errors become defects.
+ */
+export const tenantReadOn = <A, E, R>(
+  sql: SqlClient.SqlClient,
+  self: Effect.Effect<A, E, R>
+): Effect.Effect<A, Exclude<E, SqlError>, R | CurrentTenant> =>
+  sql.onDialectOrElse({
+    pg: () => tenantTxOn(sql, self),
+    orElse: () =>
+      retryWhenBusy(self).pipe(Effect.catchIf(isSqlError, (e) => Effect.die(e))) as Effect.Effect<
+        A,
+        Exclude<E, SqlError>,
+        R
+      >
+  })
 
 /**
  * Runs `self` in a plain transaction (platform-level tables such as

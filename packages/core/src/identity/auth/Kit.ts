@@ -16,7 +16,7 @@ import { Access } from "../../access/Access.js"
 import { EmailVerifications } from "../../accounts/IdentityPorts.js"
 import { Audit } from "../../audit/Audit.js"
 import { Events } from "../../events/Events.js"
-import { tenantTx } from "../../kernel/Database.js"
+import { tenantReadOn, tenantTxOn } from "../../kernel/Database.js"
 import { Quotas } from "../../kernel/Quotas.js"
 import { RateLimiter } from "../../kernel/RateLimit.js"
 import { instant } from "../../kernel/Sql.js"
@@ -75,8 +75,9 @@ export const makeKit = Effect.gen(function* () {
   const emailVerifications = yield* EmailVerifications
 
   /** Runs `self` in a transaction of the current tenant. */
-  const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-    tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+  const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) => tenantTxOn(sql, self)
+  /** Runs `self`, one read, for the current tenant: no transaction on SQLite ({@link tenantReadOn}). */
+  const inRead = <A, E, R>(self: Effect.Effect<A, E, R>) => tenantReadOn(sql, self)
   /** Provides `tenant` as the `CurrentTenant`. */
   const withTenant = <A, E, R>(tenant: Tenant, self: Effect.Effect<A, E, R>) =>
     Effect.provideService(self, CurrentTenant, { id: tenant.id, slug: tenant.slug })
@@ -185,6 +186,7 @@ export const makeKit = Effect.gen(function* () {
     actionsRepo,
     emailVerifications,
     inTx,
+    inRead,
     withTenant,
     issueAccess,
     storeRefresh,

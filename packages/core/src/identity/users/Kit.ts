@@ -13,7 +13,7 @@ import { Clock, DateTime, Effect, Option, type Redacted } from "effect"
 import { Access } from "../../access/Access.js"
 import { Audit } from "../../audit/Audit.js"
 import { Events } from "../../events/Events.js"
-import { tenantTx, violatedConstraint } from "../../kernel/Database.js"
+import { tenantTxOn, violatedConstraint } from "../../kernel/Database.js"
 import { Quotas } from "../../kernel/Quotas.js"
 import { Tenancy } from "../../tenancy/Tenancy.js"
 import { passwordProblem } from "../Password.js"
@@ -96,8 +96,7 @@ export const makeKit = Effect.gen(function* () {
   const quotas = yield* Quotas
   const now = Clock.currentTimeMillis
   /** Runs `self` in a transaction of the current tenant. */
-  const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-    tenantTx(self).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+  const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) => tenantTxOn(sql, self)
 
   /**
    * A user's `school_id` must name a live school of the current tenant (issue
