@@ -293,8 +293,11 @@ export async function schoolDay({ root, url, slug, admin, operator, dir, step })
   // 10. The day's report.
   const rolls = []
   for (const co of courses) rolls.push(await ok("GET", `${T}/courses/${co.id}/roll`))
-  // The report covers today (UTC): every run of the demo on the same day adds to it.
-  const from = `${run.toISOString().slice(0, 10)}T00:00:00Z`
+  // The report covers today (UTC) — every run of the demo on the same day adds to it — and
+  // always this run's courses: period 1 starts 70 minutes before the run, the day before
+  // when the demo runs just after midnight UTC.
+  const midnight = Date.parse(`${run.toISOString().slice(0, 10)}T00:00:00Z`)
+  const from = new Date(Math.min(midnight, periods[0].start.getTime())).toISOString().replace(/\.\d{3}Z$/, "Z")
   const csv = await ok("GET", `${T}/attendance/report.csv?scope=school&id=${school.id}&from=${from}`)
   const csvFile = Path.join(dir, `attendance-${run.toISOString().slice(0, 10)}.csv`)
   Fs.writeFileSync(csvFile, csv)
