@@ -437,10 +437,10 @@ export const tenantTxOn = <A, E, R>(
  * snapshot — for the `CurrentTenant` on the client `sql`: on Postgres in a
  * {@link tenantTx} (row-level security reads the tenant set per
  * transaction); on SQLite without a transaction, since one statement is
- * atomic and the client serializes it with other connections' users'
- * transactions (its single connection is taken by one fiber at a time).
- * Isolation on SQLite comes from the statement's `WHERE tenant_id = …`, as
- * in a transaction. Saves BEGIN and COMMIT on every token check (issue 23).
+ * atomic and the client runs it on its single connection only between
+ * other fibers' transactions (it takes the connection's one permit), so it
+ * never sees another fiber's uncommitted writes. Isolation on SQLite comes
+ * from the statement's `WHERE tenant_id = …`, as in a transaction. Saves BEGIN and COMMIT on every token check (issue 23).
  * SQL errors become defects.
  */
 export const tenantReadOn = <A, E, R>(
