@@ -182,7 +182,14 @@ export { CLOSE_PERIODS_JOB, MAX_PERIODS_PER_RUN } from "./billing/PeriodClose.js
 export * as Pricing from "./billing/Pricing.js"
 export { makeStripeProvider, WEBHOOK_TOLERANCE_SECONDS } from "./billing/StripeProvider.js"
 export * as Core from "./Core.js"
-export { backoff, type DispatcherOptions, defaultDispatcherOptions, Events, type Subscriber } from "./events/Events.js"
+export {
+  backoff,
+  byTenant,
+  type DispatcherOptions,
+  defaultDispatcherOptions,
+  Events,
+  type Subscriber
+} from "./events/Events.js"
 export {
   federationOidcMigrations,
   interactionPath,

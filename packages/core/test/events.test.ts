@@ -1,6 +1,14 @@
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it, layer } from "@effect/vitest"
-import { backoff, CurrentTenant, defaultDispatcherOptions, EventId, Events, type TenantId } from "@signet/core"
+import {
+  backoff,
+  byTenant,
+  CurrentTenant,
+  defaultDispatcherOptions,
+  EventId,
+  Events,
+  type TenantId
+} from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Duration, Effect, Ref, TestClock } from "effect"
 import { outboxCount, testCore } from "./support.js"
@@ -13,6 +21,25 @@ describe("backoff", () => {
     expect(Duration.toMillis(backoff(30, o, 0.5))).toBe(300_000)
     expect(Duration.toMillis(backoff(1, o, 0))).toBe(800)
     expect(Duration.toMillis(backoff(1, o, 1))).toBe(1200)
+  })
+})
+
+describe("byTenant", () => {
+  it("groups a batch by tenant in publication order and leaves out events without a tenant", () => {
+    const event = (id: string, tenantid?: string) => ({
+      specversion: "1.0" as const,
+      id: id as EventId,
+      source: "signet",
+      type: "signet.test.grouped",
+      time: "2026-12-07T00:00:00Z",
+      datacontenttype: "application/json" as const,
+      data: {},
+      ...(tenantid === undefined ? {} : { tenantid })
+    })
+    const groups = byTenant([event("1", "b"), event("2", "a"), event("3"), event("4", "b")])
+    expect([...groups.keys()]).toEqual(["b", "a"])
+    expect(groups.get("b")?.map((e) => e.id)).toEqual(["1", "4"])
+    expect(groups.get("a")?.map((e) => e.id)).toEqual(["2"])
   })
 })
 

@@ -29,7 +29,7 @@ import type { CloudEvent } from "@signet/contracts/events/Domain"
 import { CurrentActor, CurrentTenant, systemActor, type TenantId } from "@signet/contracts/kernel/Context"
 import type { Conflict, ValidationError } from "@signet/contracts/kernel/Errors"
 import { Effect, Schema } from "effect"
-import type { Events } from "../events/Events.js"
+import { byTenant, type Events } from "../events/Events.js"
 import type { Tenancy } from "../tenancy/Tenancy.js"
 import { API_REQUESTS_TYPE } from "./ApiUsage.js"
 
@@ -117,15 +117,9 @@ export const subscribeDomainUsage = (
      */
     const handleBatch = (batch: ReadonlyArray<CloudEvent>) =>
       Effect.gen(function* () {
-        const byTenant = new Map<string, Array<UsageEvent>>()
-        for (const event of batch) {
-          const usage = usageOf(event)
-          if (usage === undefined) continue
-          const share = byTenant.get(event.tenantid as string)
-          if (share === undefined) byTenant.set(event.tenantid as string, [usage])
-          else share.push(usage)
-        }
-        for (const [tenantId, usage] of byTenant) {
+        for (const [tenantId, tenantEvents] of byTenant(batch)) {
+          const usage = tenantEvents.flatMap((event) => usageOf(event) ?? [])
+          if (usage.length === 0) continue
           const whole = yield* asTenant(tenantId, ingest(usage)).pipe(
             Effect.as(true),
             Effect.catchTags({ ValidationError: () => Effect.succeed(false), Conflict: () => Effect.succeed(false) })

@@ -47,6 +47,24 @@ export interface Subscriber {
   readonly handleBatch?: ((events: ReadonlyArray<CloudEvent>) => Effect.Effect<void, unknown>) | undefined
 }
 
+/**
+ * The events of a batch grouped by the tenant they belong to, each group in
+ * publication order, tenants in order of first appearance; events without a
+ * tenant (`tenantid` absent) are left out. For `handleBatch` subscribers
+ * that write one transaction per tenant.
+ */
+export const byTenant = <E extends CloudEvent>(events: ReadonlyArray<E>): ReadonlyMap<string, ReadonlyArray<E>> => {
+  const groups = new Map<string, Array<E>>()
+  for (const event of events) {
+    const tenantId = event.tenantid
+    if (tenantId === undefined) continue
+    const group = groups.get(tenantId)
+    if (group === undefined) groups.set(tenantId, [event])
+    else group.push(event)
+  }
+  return groups
+}
+
 /** Dispatcher tuning. */
 export interface DispatcherOptions {
   /** Attempts before an event is marked dead (default 8). */

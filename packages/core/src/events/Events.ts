@@ -25,7 +25,7 @@ import { instant } from "../kernel/Sql.js"
 import { type DispatcherOptions, defaultDispatcherOptions, makeDispatcher, type Subscriber } from "./Dispatcher.js"
 import { EventsRepo, type OutboxRow, toCloudEvent } from "./Repo.js"
 
-export { backoff, type DispatcherOptions, defaultDispatcherOptions, type Subscriber } from "./Dispatcher.js"
+export { backoff, byTenant, type DispatcherOptions, defaultDispatcherOptions, type Subscriber } from "./Dispatcher.js"
 export { toCloudEvent } from "./Repo.js"
 
 /** An outbox row with its delivery state, for dead-letter administration. */

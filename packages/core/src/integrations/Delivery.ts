@@ -29,6 +29,7 @@ import {
 import { CurrentTenant, type TenantId } from "@signet/contracts/kernel/Context"
 import { newId } from "@signet/contracts/kernel/Ids"
 import { DateTime, Effect, Option, Redacted, Ref, Schema } from "effect"
+import { byTenant } from "../events/Events.js"
 import { type EndpointDeps, presentEndpoint } from "./Endpoints.js"
 import { secretAad } from "./Migrations.js"
 import { retryDelayMs } from "./Options.js"
@@ -55,10 +56,7 @@ const makeEnqueue = ({ inTx, repo }: Pick<EndpointDeps, "inTx" | "repo">) => {
    */
   const enqueueBatch = (batch: ReadonlyArray<CloudEvent>) =>
     Effect.gen(function* () {
-      const byTenant = new Map<string, Array<CloudEvent>>()
-      for (const event of batch)
-        if (event.tenantid !== undefined) byTenant.set(event.tenantid, [...(byTenant.get(event.tenantid) ?? []), event])
-      for (const [tenantId, tenantEvents] of byTenant)
+      for (const [tenantId, tenantEvents] of byTenant(batch))
         yield* inTx(
           Effect.gen(function* () {
             const endpoints = yield* repo.enabledEndpoints
