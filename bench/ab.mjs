@@ -15,7 +15,10 @@
  * medians; writes nothing else. The base must have the same npm
  * dependencies as this tree, or at least a subset of them.
  *
- *   node bench/ab.mjs --base <commit> [--rounds 3] [--courses 100]
+ * With `--pg <admin URL>` both sides run the burst on Postgres instead
+ * (`attendance.mjs --pg-only`; no bare baseline there).
+ *
+ *   node bench/ab.mjs --base <commit> [--rounds 3] [--courses 100] [--pg <url>]
  */
 import { spawn, spawnSync } from "node:child_process"
 import * as Fs from "node:fs"
@@ -31,6 +34,7 @@ const option = (name, fallback) => {
 const base = option("base", undefined)
 const ROUNDS = Number(option("rounds", 3))
 const COURSES = Number(option("courses", 100))
+const PG = option("pg", undefined)
 if (!base) {
   process.stderr.write("usage: node bench/ab.mjs --base <commit> [--rounds 3] [--courses 100]\n")
   process.exit(2)
@@ -70,20 +74,25 @@ const prepare = (commit) => {
 /** One sign burst in `dir`: the server's and the bare baseline's CPU per attempt (ms). */
 const burst = (dir) =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["bench/attendance.mjs", "--courses", String(COURSES)], {
+    const args = ["bench/attendance.mjs", "--courses", String(COURSES), ...(PG ? ["--pg-only"] : [])]
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "SIGNET_BENCH_PG_URL"))
+    const child = spawn(process.execPath, args, {
       cwd: dir,
-      env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "SIGNET_BENCH_PG_URL")),
+      env: PG ? { ...env, SIGNET_BENCH_PG_URL: PG } : env,
       stdio: ["ignore", "pipe", "pipe"]
     })
     let out = ""
     child.stdout.on("data", (b) => (out += b))
     child.stderr.on("data", (b) => (out += b))
     child.on("exit", (code) => {
-      const signet = /^signet sqlite: (\{.*\})$/m.exec(out)
+      const signet = (PG ? /^signet pg: (\{.*\})$/m : /^signet sqlite: (\{.*\})$/m).exec(out)
       const bare = /^baseline: (\{.*\})$/m.exec(out)
-      if (code !== 0 || !signet || !bare)
+      if (code !== 0 || !signet || (!PG && !bare))
         return reject(new Error(`bench in ${dir} failed (${code}):\n${out.slice(-2000)}`))
-      resolve({ signet: JSON.parse(signet[1]).cpuPerAttemptMs, bare: JSON.parse(bare[1]).cpuPerAttemptMs })
+      resolve({
+        signet: JSON.parse(signet[1]).cpuPerAttemptMs,
+        bare: bare ? JSON.parse(bare[1]).cpuPerAttemptMs : Number.NaN
+      })
     })
   })
 

@@ -38,6 +38,54 @@ if (testDialects().includes("pg")) {
         expect(after).toHaveLength(0)
       }).pipe(Effect.provide(testActor))
     )
+
+    it.effect(
+      "a nested tenant transaction sets its tenant with the savepoint; its rollback restores the outer one",
+      () =>
+        Effect.gen(function* () {
+          const a = yield* create("rls-nest-a")
+          const b = yield* create("rls-nest-b")
+          const sql = yield* SqlClient.SqlClient
+          const current = sql<{ t: string }>`SELECT current_setting('app.tenant_id', true) AS t`.pipe(
+            Effect.map(([row]) => row?.t)
+          )
+          const seen = yield* asTenant(
+            a,
+            Effect.gen(function* () {
+              const outer = yield* current
+              const inner = yield* asTenant(b, current)
+              const failed = yield* asTenant(b, Effect.zipRight(current, Effect.fail("undo"))).pipe(Effect.flip)
+              return { outer, inner, failed, after: yield* current }
+            })
+          )
+          expect(seen).toEqual({ outer: a.id, inner: b.id, failed: "undo", after: b.id })
+          const rolledBack = yield* asTenant(
+            a,
+            Effect.gen(function* () {
+              yield* asTenant(b, Effect.fail("undo")).pipe(Effect.ignore)
+              return yield* current
+            })
+          )
+          expect(rolledBack).toBe(a.id)
+        }).pipe(Effect.provide(testActor))
+    )
+
+    it.effect("a tenant id is sent quoted with the BEGIN: a crafted id is a value, never a statement", () =>
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const crafted = "x', false); CREATE TABLE rls_injected (n int); SELECT ('"
+        const [row] = yield* asTenant(
+          { id: crafted, slug: "crafted" },
+          sql<{ t: string }>`SELECT current_setting('app.tenant_id', true) AS t`
+        )
+        expect(row?.t).toBe(crafted)
+        const url = yield* TestDbUrl
+        const tables = yield* Effect.promise(() =>
+          ownerQuery(url, "SELECT COUNT(*)::int AS n FROM pg_tables WHERE tablename = 'rls_injected'")
+        )
+        expect(tables[0].n).toBe(0)
+      })
+    )
   })
 } else {
   console.warn("SIGNET_TEST_PG_URL not set: the row-level-security test (Postgres only) does not run")
