@@ -3,7 +3,7 @@ import { expect, layer } from "@effect/vitest"
 import { CreateTenant, Tenancy } from "@signet/core"
 import { ownerQuery, testDialects } from "@signet/core/testing"
 import { Effect, Schema } from "effect"
-import { asTenant, TestDbUrl, testActor, testCore } from "./support.js"
+import { adminSession, asTenant, onboardWithAdmin, TestDbUrl, testActor, testCore } from "./support.js"
 
 const create = (slug: string) =>
   Tenancy.use((t) => t.create(Schema.decodeUnknownSync(CreateTenant)({ slug, name: slug })))
@@ -68,6 +68,22 @@ if (testDialects().includes("pg")) {
           )
           expect(rolledBack).toBe(a.id)
         }).pipe(Effect.provide(testActor))
+    )
+
+    it.effect("signet_session_state reads a session only under its own tenant and leaves no tenant bound", () =>
+      Effect.gen(function* () {
+        const a = yield* onboardWithAdmin("rls-state-a")
+        const b = yield* create("rls-state-b")
+        const admin = yield* adminSession(a)
+        const sql = yield* SqlClient.SqlClient
+        const state = (tenant: string) =>
+          sql<{ status: string }>`SELECT status FROM signet_session_state(${tenant}, ${admin.sessionId}, ${admin.id})`
+        expect(yield* state(a.id)).toEqual([{ status: "active" }])
+        expect(yield* state(b.id)).toEqual([])
+        const [after] = yield* sql<{ t: string | null }>`SELECT current_setting('app.tenant_id', true) AS t`
+        expect(after?.t ?? "").toBe("")
+        expect(yield* sql.unsafe(`SELECT * FROM user_sessions`)).toHaveLength(0)
+      }).pipe(Effect.provide(testActor))
     )
 
     it.effect("a tenant id is sent quoted with the BEGIN: a crafted id is a value, never a statement", () =>

@@ -1,7 +1,8 @@
 /**
  * Identity tables. Tenant-owned (RLS): `users`, `student_devices`,
  * `user_sessions`, `refresh_tokens`, `webauthn_credentials`, `webauthn_challenges`,
- * `user_required_actions` (0008). Platform-level: `signing_keys` (global
+ * `user_required_actions` (0008). On Postgres, `signet_session_state` (0009:
+ * the token check's read in one statement). Platform-level: `signing_keys` (global
  * keys have no tenant; optional per-tenant keys carry one). `users` carries
  * the profile (0007: display name, locale, time zone, avatar URL).
  *
@@ -226,6 +227,30 @@ export const identityMigrations: ModuleMigrations = {
         FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
       )`)
       yield* enableTenantRls("user_required_actions")
-    })
+    }),
+    "0009_session_state_function": Effect.flatMap(SqlClient.SqlClient, (sql) =>
+      // Issue 23: the token check of every authenticated request reads the
+      // session and its user. On Postgres this function binds the tenant for
+      // row-level security and reads in one statement, one round trip, in
+      // the statement's own implicit transaction (`is_local` dies with it) —
+      // where a tenant transaction costs BEGIN + set_config, the read and
+      // COMMIT. SECURITY INVOKER (the default): the policies apply as for
+      // the application role's own statements.
+      sql.onDialectOrElse({
+        pg: () =>
+          sql
+            .unsafe(`CREATE FUNCTION signet_session_state(p_tenant UUID, p_session UUID, p_user UUID)
+            RETURNS TABLE (status TEXT, revoked_at TIMESTAMPTZ, expires_at TIMESTAMPTZ)
+            LANGUAGE plpgsql VOLATILE AS $$
+            BEGIN
+              PERFORM set_config('app.tenant_id', p_tenant::text, true);
+              RETURN QUERY SELECT u.status, s.revoked_at, s.expires_at
+                FROM user_sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
+                WHERE s.tenant_id = p_tenant AND s.id = p_session AND u.id = p_user AND u.deleted_at IS NULL;
+            END $$`)
+            .pipe(Effect.asVoid),
+        orElse: () => Effect.void
+      })
+    )
   }
 }

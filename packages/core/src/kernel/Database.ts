@@ -489,6 +489,28 @@ export const tenantReadOn = <A, E, R>(
   })
 
 /**
+ * Runs `self` — one statement that binds the tenant itself on Postgres (a
+ * function such as `signet_session_state` that calls
+ * `set_config('app.tenant_id', …, true)` before it reads) — for the
+ * `CurrentTenant` on the client `sql`, without a transaction on either
+ * dialect: on Postgres the setting lives and dies with the statement's
+ * implicit transaction, so the read is one round trip where
+ * {@link tenantReadOn} costs three (BEGIN with set_config, the read,
+ * COMMIT). Inside an open transaction it simply joins it. On SQLite it is
+ * {@link tenantReadOn}. Only for statements written that way: a plain
+ * statement run here on Postgres sees no rows (no tenant bound), it never
+ * sees another tenant's. SQL errors become defects (issue 23).
+ */
+export const tenantBoundReadOn = <A, E, R>(
+  sql: SqlClient.SqlClient,
+  self: Effect.Effect<A, E, R>
+): Effect.Effect<A, Exclude<E, SqlError>, R | CurrentTenant> =>
+  sql.onDialectOrElse({
+    pg: () => self.pipe(Effect.catchIf(isSqlError, (e) => Effect.die(e))) as Effect.Effect<A, Exclude<E, SqlError>, R>,
+    orElse: () => tenantReadOn(sql, self)
+  })
+
+/**
  * Runs `self` in a plain transaction (platform-level tables such as
  * `tenants`), turning SQL errors into defects.
  */

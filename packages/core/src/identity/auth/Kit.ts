@@ -16,7 +16,7 @@ import { Access } from "../../access/Access.js"
 import { EmailVerifications } from "../../accounts/IdentityPorts.js"
 import { Audit } from "../../audit/Audit.js"
 import { Events } from "../../events/Events.js"
-import { tenantReadOn, tenantTxOn } from "../../kernel/Database.js"
+import { tenantBoundReadOn, tenantReadOn, tenantTxOn } from "../../kernel/Database.js"
 import { Quotas } from "../../kernel/Quotas.js"
 import { RateLimiter } from "../../kernel/RateLimit.js"
 import { instant } from "../../kernel/Sql.js"
@@ -78,6 +78,8 @@ export const makeKit = Effect.gen(function* () {
   const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) => tenantTxOn(sql, self)
   /** Runs `self`, one read, for the current tenant: no transaction on SQLite ({@link tenantReadOn}). */
   const inRead = <A, E, R>(self: Effect.Effect<A, E, R>) => tenantReadOn(sql, self)
+  /** Runs `self`, one statement that binds the tenant itself on Postgres, without a transaction ({@link tenantBoundReadOn}). */
+  const inBoundRead = <A, E, R>(self: Effect.Effect<A, E, R>) => tenantBoundReadOn(sql, self)
   /** Provides `tenant` as the `CurrentTenant`. */
   const withTenant = <A, E, R>(tenant: Tenant, self: Effect.Effect<A, E, R>) =>
     Effect.provideService(self, CurrentTenant, { id: tenant.id, slug: tenant.slug })
@@ -187,6 +189,7 @@ export const makeKit = Effect.gen(function* () {
     emailVerifications,
     inTx,
     inRead,
+    inBoundRead,
     withTenant,
     issueAccess,
     storeRefresh,

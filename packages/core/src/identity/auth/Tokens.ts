@@ -19,7 +19,7 @@ import { type ClientInfo, type Kit, REFRESH_TTL_MS, sha256 } from "./Kit.js"
 
 /** The token seam of the authentication service; see the module comment. */
 export const makeTokens = (kit: Kit) => {
-  const { sessions, audit, events, tenancy, identity, keys, inTx, inRead, withTenant } = kit
+  const { sessions, audit, events, tenancy, identity, keys, inTx, inBoundRead, withTenant } = kit
 
   /**
    * Redeems a refresh token for a new pair (rotation). A token presented a
@@ -121,8 +121,8 @@ export const makeTokens = (kit: Kit) => {
         )
       }
       const nowMs = yield* Clock.currentTimeMillis
-      // Session live and user active, in one read.
-      const state = yield* withTenant(tenant, inRead(sessions.findState(claims.sid, claims.sub)))
+      // Session live and user active, in one read (one statement on Postgres too).
+      const state = yield* withTenant(tenant, inBoundRead(sessions.findState(claims.sid, claims.sub)))
       const ok = Option.match(state, {
         onNone: () => false,
         onSome: (r) => r.status === "active" && r.revoked_at === null && DateTime.toEpochMillis(r.expires_at) > nowMs

@@ -67,9 +67,15 @@ export class SessionsRepo extends Effect.Service<SessionsRepo>()("Signet/Session
         revoked_at: Schema.NullOr(Schema.DateTimeUtc),
         expires_at: Schema.DateTimeUtc
       }),
-      execute: (r) => sql`SELECT u.status, s.revoked_at, s.expires_at
-        FROM user_sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
-        WHERE s.tenant_id = ${r.tenant} AND s.id = ${r.id} AND u.id = ${r.user} AND u.deleted_at IS NULL`
+      execute: (r) =>
+        sql.onDialectOrElse({
+          // Binds the tenant itself (identity migration 0009): one statement, no transaction needed.
+          pg: () =>
+            sql`SELECT status, revoked_at, expires_at FROM signet_session_state(${r.tenant}, ${r.id}, ${r.user})`,
+          orElse: () => sql`SELECT u.status, s.revoked_at, s.expires_at
+            FROM user_sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
+            WHERE s.tenant_id = ${r.tenant} AND s.id = ${r.id} AND u.id = ${r.user} AND u.deleted_at IS NULL`
+        })
     })
     const liveQ = SqlSchema.findAll({
       Request: Schema.Struct({ tenant: Schema.String, user: Schema.String, at: Schema.String }),
@@ -109,7 +115,12 @@ export class SessionsRepo extends Effect.Service<SessionsRepo>()("Signet/Session
       /** A session with its live user's row, and the session's revocation, expiry and address. */
       findWithUser: (sessionId: string) =>
         Effect.flatMap(tid, (tenant) => withUserQ({ tenant, id: sessionId })).pipe(span("findWithUser")),
-      /** The user's status and the session's revocation and expiry, when both exist (the user live). */
+      /**
+       * The user's status and the session's revocation and expiry, when both
+       * exist (the user live). On Postgres one statement that binds the
+       * tenant itself (`signet_session_state`), so it may run outside a
+       * transaction (`Db.tenantBoundReadOn`).
+       */
       findState: (sessionId: string, userId: string) =>
         Effect.flatMap(tid, (tenant) => stateQ({ tenant, id: sessionId, user: userId })).pipe(span("findState")),
       /** A user's sessions neither revoked nor expired at `at`, newest first. */
