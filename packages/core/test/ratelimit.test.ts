@@ -42,6 +42,46 @@ for (const dialect of testDialects()) {
         expect((yield* b.hit("shared", rule)).allowed).toBe(false)
       })
     )
+
+    it.effect("hitInOrder counts buckets in turn and leaves the later ones uncounted after a refusal", () =>
+      Effect.gen(function* () {
+        const limiters = [
+          yield* Effect.provide(RateLimit.RateLimiter, RateLimit.layer),
+          yield* Effect.provide(RateLimit.RateLimiter, RateLimit.database)
+        ]
+        for (const [n, limiter] of limiters.entries()) {
+          const own = { bucket: `own-${n}`, rule: { count: 2, windowSeconds: 60 } }
+          const shared = { bucket: `shared-${n}`, rule: { count: 10, windowSeconds: 60 } }
+          const first = yield* limiter.hitInOrder([own, shared])
+          expect(first.map((d) => [d.allowed, d.remaining])).toEqual([
+            [true, 1],
+            [true, 9]
+          ])
+          yield* limiter.hitInOrder([own, shared])
+          const refused = yield* limiter.hitInOrder([own, shared])
+          expect(refused.map((d) => d.allowed)).toEqual([false])
+          // The shared bucket counted the two allowed calls only.
+          expect((yield* limiter.hit(shared.bucket, shared.rule)).remaining).toBe(7)
+        }
+      })
+    )
+
+    it.effect("hitInOrder: a refusal by a later bucket still counts the earlier ones", () =>
+      Effect.gen(function* () {
+        const limiter = yield* Effect.provide(RateLimit.RateLimiter, RateLimit.database)
+        const wide = { bucket: "wide", rule: { count: 5, windowSeconds: 60 } }
+        const tight = { bucket: "tight", rule: { count: 1, windowSeconds: 60 } }
+        yield* limiter.hitInOrder([wide, tight])
+        const second = yield* limiter.hitInOrder([wide, tight])
+        expect(second.map((d) => [d.allowed, d.remaining])).toEqual([
+          [true, 3],
+          [false, 0]
+        ])
+        // The same bucket twice is counted twice (one hit after the other).
+        const twice = yield* limiter.hitInOrder([wide, wide])
+        expect(twice.map((d) => d.remaining)).toEqual([2, 1])
+      })
+    )
   })
 }
 

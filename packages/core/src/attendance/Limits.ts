@@ -68,16 +68,15 @@ export const makeSigningLimits = Effect.gen(function* () {
           ? []
           : Option.toArray(Option.map(rules.course, (rule) => ({ bucket: `sign:${tid}:course:${courseId}`, rule }))))
       ]
-      for (const { bucket, rule } of checks) {
-        const decision = yield* limiter.hit(bucket, rule)
-        if (!decision.allowed)
-          return yield* new RateLimited({
-            message: `too many signature attempts; retry in ${decision.resetSeconds} s`,
-            retry_after_seconds: decision.resetSeconds,
-            limit: decision.limit,
-            remaining: decision.remaining
-          })
-      }
+      // The signer's bucket first: a signer past their limit does not spend the course's.
+      const refused = (yield* limiter.hitInOrder(checks)).find((decision) => !decision.allowed)
+      if (refused !== undefined)
+        return yield* new RateLimited({
+          message: `too many signature attempts; retry in ${refused.resetSeconds} s`,
+          retry_after_seconds: refused.resetSeconds,
+          limit: refused.limit,
+          remaining: refused.remaining
+        })
     })
 
   /** Whether a refusal of `signerId` on `courseId` may still be stored (counts it either way). */

@@ -37,25 +37,24 @@ export const enforceLoginLimits = (
   rules: LoginRules,
   buckets: { readonly ip: string; readonly account: string }
 ): Effect.Effect<void, RateLimited> =>
-  Effect.forEach(
-    [
+  Effect.flatMap(
+    limiter.hitInOrder([
       ...Option.toArray(Option.map(rules.ip, (rule) => ({ bucket: buckets.ip, rule }))),
       ...Option.toArray(Option.map(rules.account, (rule) => ({ bucket: buckets.account, rule })))
-    ],
-    ({ bucket, rule }) =>
-      Effect.flatMap(limiter.hit(bucket, rule), (decision) =>
-        decision.allowed
-          ? Effect.void
-          : Effect.fail(
-              new RateLimited({
-                message: `too many login attempts; retry in ${decision.resetSeconds} s`,
-                retry_after_seconds: decision.resetSeconds,
-                limit: decision.limit,
-                remaining: decision.remaining
-              })
-            )
-      ),
-    { discard: true }
+    ]),
+    (decisions) => {
+      const refused = decisions.find((decision) => !decision.allowed)
+      return refused === undefined
+        ? Effect.void
+        : Effect.fail(
+            new RateLimited({
+              message: `too many login attempts; retry in ${refused.resetSeconds} s`,
+              retry_after_seconds: refused.resetSeconds,
+              limit: refused.limit,
+              remaining: refused.remaining
+            })
+          )
+    }
   )
 
 /**
