@@ -12,7 +12,7 @@
  * there. Each round runs the base, then this tree, with `--courses N`
  * (30 students each, QR, SQLite synchronous=FULL). This tree's
  * `docs/benchmarks.md` is left as it was. Prints each round and the
- * medians; writes nothing else. The base must have the same npm
+ * medians (CPU per attempt, and the closed-loop rate per round); writes nothing else. The base must have the same npm
  * dependencies as this tree, or at least a subset of them.
  *
  * With `--pg <admin URL>` both sides run the burst on Postgres instead
@@ -89,8 +89,10 @@ const burst = (dir) =>
       const bare = /^baseline: (\{.*\})$/m.exec(out)
       if (code !== 0 || !signet || (!PG && !bare))
         return reject(new Error(`bench in ${dir} failed (${code}):\n${out.slice(-2000)}`))
+      const run = JSON.parse(signet[1])
       resolve({
-        signet: JSON.parse(signet[1]).cpuPerAttemptMs,
+        signet: run.cpuPerAttemptMs,
+        rate: run.rate,
         bare: bare ? JSON.parse(bare[1]).cpuPerAttemptMs : Number.NaN
       })
     })
@@ -109,8 +111,8 @@ try {
     Fs.writeFileSync(report, kept)
     const [b, h] = [rows.base.at(-1), rows.here.at(-1)]
     log(
-      `round ${r}: ${baseSha} ${b.signet.toFixed(2)} ms (bare ${b.bare.toFixed(2)}), ` +
-        `this tree ${h.signet.toFixed(2)} ms (bare ${h.bare.toFixed(2)})`
+      `round ${r}: ${baseSha} ${b.signet.toFixed(2)} ms, ${b.rate.toFixed(0)}/s (bare ${b.bare.toFixed(2)} ms), ` +
+        `this tree ${h.signet.toFixed(2)} ms, ${h.rate.toFixed(0)}/s (bare ${h.bare.toFixed(2)} ms)`
     )
   }
   const mb = median(rows.base.map((x) => x.signet))
