@@ -1,7 +1,8 @@
+import { SqlClient } from "@effect/sql"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Conflict, CreateTenant, Tenancy } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
-import { Effect, Either, Schema } from "effect"
+import { Deferred, Effect, Either, Fiber, Schema } from "effect"
 import { auditCount, outboxCount, testActor, testCore } from "./support.js"
 
 const input = (slug: string, extra: Record<string, unknown> = {}) =>
@@ -134,5 +135,44 @@ for (const dialect of testDialects()) {
         expect(yield* auditCount(t)).toBe(5)
       }).pipe(Effect.provide(testActor))
     )
+
+    if (dialect === "pg") {
+      it.effect(
+        "a setting read while the change's transaction is open is not cached: the change is seen at once after its commit",
+        () =>
+          Effect.gen(function* () {
+            const tenancy = yield* Tenancy
+            const sql = yield* SqlClient.SqlClient
+            const t = yield* tenancy.create(input("foxtrot"))
+            // Another transaction holds the tenant's audit chain head, so the change stops after writing
+            // its row, uncommitted (its audit append waits for the head).
+            const locked = yield* Deferred.make<void>()
+            const release = yield* Deferred.make<void>()
+            const holder = yield* sql
+              .withTransaction(
+                Effect.gen(function* () {
+                  yield* sql`SELECT set_config('app.tenant_id', ${t.id}, true)`
+                  yield* sql`SELECT seq FROM audit_heads WHERE tenant_id = ${t.id} FOR UPDATE`
+                  yield* Deferred.succeed(locked, undefined)
+                  yield* Deferred.await(release)
+                })
+              )
+              .pipe(Effect.fork)
+            yield* Deferred.await(locked)
+            const change = yield* Effect.fork(tenancy.putSetting("foxtrot", "general.timezone", "Europe/Paris"))
+            for (let waiting = 0; waiting === 0; ) {
+              yield* Effect.promise(() => new Promise((wake) => setTimeout(wake, 20))) // real time: the clock is the TestClock
+              const rows = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`
+              waiting = rows[0]!.n
+            }
+            // Read (and, before the mend, cached) while the change is uncommitted: the old value.
+            expect(yield* tenancy.settingValue(t.id, "general.timezone")).toBe("UTC")
+            yield* Deferred.succeed(release, undefined)
+            yield* Fiber.join(holder)
+            yield* Fiber.join(change)
+            expect(yield* tenancy.settingValue(t.id, "general.timezone")).toBe("Europe/Paris")
+          }).pipe(Effect.provide(testActor))
+      )
+    }
   })
 }

@@ -79,6 +79,16 @@ export const periodOf = (limit: string, now: DateTime.Utc): string =>
 export const reached = (used: number, value: number): ReadonlyArray<number> =>
   WARNING_THRESHOLDS.filter((t) => used * 100 >= t * value && used > 0)
 
+/** The cheapest plan (latest versions, by fixed charge) other than `current` that `ok` accepts. */
+const cheapestUpgrade = (repo: BillingRepo, current: string, ok: (p: CompiledPlan) => boolean) =>
+  Effect.map(repo.listLatestPlans, (rows) => {
+    const fits = rows
+      .map(presentPlan)
+      .filter((p) => p.code !== current && ok(compile(p)))
+      .sort((a, b) => a.fixed_amount - b.fixed_amount || a.code.localeCompare(b.code))
+    return fits[0]?.code
+  }).pipe(Effect.orDie)
+
 /** Entitlements; see the module comment. */
 export class Entitlements extends Effect.Service<Entitlements>()("Signet/Entitlements", {
   effect: Effect.gen(function* () {
@@ -86,6 +96,9 @@ export class Entitlements extends Effect.Service<Entitlements>()("Signet/Entitle
     const events = yield* Events
     const sql = yield* SqlClient.SqlClient
     const cache = new Map<string, { readonly until: number; readonly compiled: CompiledPlan }>()
+    // Bumped by every invalidation: a load that began before one (it may have read the rows the
+    // change replaced) is returned to its caller but not cached.
+    let invalidations = 0
     const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) => tenantTxOn(sql, self)
 
     const load = inTx(
@@ -104,7 +117,9 @@ export class Entitlements extends Effect.Service<Entitlements>()("Signet/Entitle
       const hit = cache.get(tenant.id)
       const now = Date.now()
       if (hit !== undefined && hit.until > now) return Effect.succeed(hit.compiled)
+      const startedAt = invalidations
       return Effect.map(load, (compiled) => {
+        if (invalidations !== startedAt) return compiled
         if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!)
         cache.delete(tenant.id)
         cache.set(tenant.id, { until: now + CACHE_TTL_MS, compiled })
@@ -112,15 +127,7 @@ export class Entitlements extends Effect.Service<Entitlements>()("Signet/Entitle
       })
     })
 
-    /** The cheapest plan (latest versions, by fixed charge) other than `current` that `ok` accepts. */
-    const upgrade = (current: string, ok: (p: CompiledPlan) => boolean) =>
-      Effect.map(repo.listLatestPlans, (rows) => {
-        const fits = rows
-          .map(presentPlan)
-          .filter((p) => p.code !== current && ok(compile(p)))
-          .sort((a, b) => a.fixed_amount - b.fixed_amount || a.code.localeCompare(b.code))
-        return fits[0]?.code
-      }).pipe(Effect.orDie)
+    const upgrade = (current: string, ok: (p: CompiledPlan) => boolean) => cheapestUpgrade(repo, current, ok)
 
     const pg = sql.onDialectOrElse({ pg: () => true, orElse: () => false })
     /** Postgres: serialises this tenant's checks of `limit` until the caller's transaction ends. */
@@ -221,7 +228,11 @@ export class Entitlements extends Effect.Service<Entitlements>()("Signet/Entitle
       feature,
       plan: Effect.map(current, (c) => c.plan),
       /** Drops the cached plan of `tenantId` (after its subscription changed in this process). */
-      invalidate: (tenantId: string) => Effect.sync(() => void cache.delete(tenantId))
+      invalidate: (tenantId: string) =>
+        Effect.sync(() => {
+          cache.delete(tenantId)
+          invalidations++
+        })
     } as const
   }),
   dependencies: [BillingRepo.Default]

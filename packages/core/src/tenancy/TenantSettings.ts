@@ -35,6 +35,15 @@ export interface SettingsDeps {
 export const makeSettings = ({ audit, events, lookup, repo, sql }: SettingsDeps) => {
   const withTenant = bindTenant(sql)
   const cache = new Map<string, { readonly at: number; readonly rows: ReadonlyArray<SettingRow> }>()
+  // Bumped by every write, after its commit: a read that began before it (it may have read the
+  // rows the write replaced, e.g. while the write's transaction was still open) is returned to
+  // its caller but not cached, so a change is seen at once in this process.
+  let writes = 0
+  const invalidate = (tenantId: string) =>
+    Effect.sync(() => {
+      cache.delete(tenantId)
+      writes++
+    })
 
   const readSettings = (tenant: { readonly id: string; readonly slug: string }) =>
     withTenant(tenant, repo.readSettings(tenant.id))
@@ -92,10 +101,13 @@ export const makeSettings = ({ audit, events, lookup, repo, sql }: SettingsDeps)
       const hit = cache.get(tenantId)
       let rows = hit && now - hit.at < TENANT_CACHE_MS ? hit.rows : undefined
       if (rows === undefined) {
+        const startedAt = writes
         const tenant = yield* lookup.getById(tenantId).pipe(Effect.orDie)
         rows = yield* readSettings(tenant)
-        if (cache.size > CACHE_TENANTS) cache.clear()
-        cache.set(tenantId, { at: now, rows })
+        if (writes === startedAt) {
+          if (cache.size > CACHE_TENANTS) cache.clear()
+          cache.set(tenantId, { at: now, rows })
+        }
       }
       const row = rows.find((r) => r.key === key)
       return (row ? row.value : def.default) as A
@@ -117,7 +129,6 @@ export const makeSettings = ({ audit, events, lookup, repo, sql }: SettingsDeps)
         tenant,
         Effect.gen(function* () {
           yield* repo.upsertSetting(tenant.id, key, decoded.right, at)
-          cache.delete(tenant.id)
           yield* audit.record({
             action: "settings.update",
             targetType: "setting",
@@ -131,7 +142,7 @@ export const makeSettings = ({ audit, events, lookup, repo, sql }: SettingsDeps)
             data: { key, value: decoded.right }
           })
         })
-      )
+      ).pipe(Effect.ensuring(invalidate(tenant.id)))
       return yield* getSetting(slug, key)
     }).pipe(Effect.withSpan("Tenancy.putSetting"))
 
