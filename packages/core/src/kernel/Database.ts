@@ -10,8 +10,9 @@
  *   credentials (the schema owner); the application pool then connects with
  *   `role` set to a non-owner role without BYPASSRLS (default `signet_app`),
  *   so row-level security applies to every query the server makes. The tenant
- *   is set per transaction with `set_config('app.tenant_id', $1, true)` —
- *   never a session-level `SET` (see {@link tenantTx}).
+ *   is set per transaction, sent with its `BEGIN` (or `SAVEPOINT`) as
+ *   `set_config('app.tenant_id', <quoted id>, true)` — never a session-level
+ *   `SET` (see {@link tenantTx} and `pgTenantTransaction`).
  *
  * @module
  */

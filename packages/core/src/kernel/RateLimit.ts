@@ -106,6 +106,11 @@ export const memory: Layer.Layer<RateLimiter> = Layer.sync(RateLimiter, (): Cont
   return { backend: "memory", hit, hitInOrder: hitEach(hit) }
 })
 
+/** A bucket row's upsert on conflict: counted in its window, or restarted at 1 in a new one. */
+const COUNT_IN_WINDOW = `ON CONFLICT (bucket) DO UPDATE SET
+  count = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.count + 1 ELSE 1 END,
+  window_start = excluded.window_start`
+
 /** Buckets in the `rate_limits` table (shared by every replica on one Postgres). */
 export const database: Layer.Layer<RateLimiter, never, SqlClient.SqlClient> = Layer.effect(
   RateLimiter,
@@ -116,9 +121,7 @@ export const database: Layer.Layer<RateLimiter, never, SqlClient.SqlClient> = La
         const windowStart = windowOf(rule, now)
         const rows = yield* sql<{ count: number }>`INSERT INTO rate_limits (bucket, window_start, count)
           VALUES (${rowKey(bucket, rule)}, ${windowStart}, 1)
-          ON CONFLICT (bucket) DO UPDATE SET
-            count = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.count + 1 ELSE 1 END,
-            window_start = excluded.window_start
+          ${sql.literal(COUNT_IN_WINDOW)}
           RETURNING count`
         return decide(Number(rows[0]?.count ?? 1), rule, windowStart, now)
       }).pipe(Effect.orDie)
@@ -147,9 +150,7 @@ export const database: Layer.Layer<RateLimiter, never, SqlClient.SqlClient> = La
               ? `VALUES (${row})`
               : `SELECT ${row} FROM h${i - 1} WHERE h${i - 1}.count <= ${param((checks[i - 1] as RateLimitCheck).rule.count, "integer")}`
           return `h${i} AS (INSERT INTO rate_limits (bucket, window_start, count) ${source}
-            ON CONFLICT (bucket) DO UPDATE SET
-              count = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.count + 1 ELSE 1 END,
-              window_start = excluded.window_start
+            ${COUNT_IN_WINDOW}
             RETURNING count)`
         })
         const counts = checks.map((_, i) => `(SELECT count FROM h${i}) AS c${i}`)
