@@ -53,6 +53,20 @@ if (init.status !== 0) {
   process.exit(1)
 }
 
+// The start-up figures mean nothing with a code cache V8 refused (~190 ms slower, docs/binary.md):
+// SIGNET_SEA_DEBUG=1 makes `--version` load the application and report the cache's fate.
+const cacheCheck = spawnSync(binary, ["--version"], {
+  cwd: dir,
+  env: { ...env, SIGNET_SEA_DEBUG: "1" },
+  encoding: "utf8"
+})
+if (cacheCheck.status !== 0 || !/code cache accepted/.test(cacheCheck.stderr)) {
+  console.error(
+    `bench/binary.mjs: V8 did not accept ${binary}'s code cache (rebuild with npm run build:binary, and run without V8 flags in NODE_OPTIONS):\n${cacheCheck.stderr}`
+  )
+  process.exit(1)
+}
+
 /** Resident memory of a process, MB: total, anonymous (heap) and file-backed (executable, mapped files). */
 const memory = (pid) => {
   const status = Fs.readFileSync(`/proc/${pid}/status`, "utf8")
@@ -104,11 +118,11 @@ const cpuTime = (pid) => {
   return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
-/** Wall time of `<cmd> --version`. */
-const versionOnce = (cmd, argv = []) => {
+/** Wall time of `<cmd> --version` (or of `<cmd> <flag>`). */
+const versionOnce = (cmd, argv = [], flag = "--version") => {
   const t0 = performance.now()
-  const r = spawnSync(cmd, [...argv, "--version"], { cwd: dir, env, encoding: "utf8" })
-  if (r.status !== 0) throw new Error(`${cmd} --version failed: ${r.stderr}`)
+  const r = spawnSync(cmd, [...argv, flag], { cwd: dir, env, encoding: "utf8" })
+  if (r.status !== 0) throw new Error(`${cmd} ${flag} failed: ${r.stderr}`)
   return performance.now() - t0
 }
 
@@ -120,7 +134,7 @@ const size = (file) => Fs.statSync(file).size / 1e6
 
 const loadBefore = Os.loadavg()[0]
 const results = { binary: [], node: [] }
-const versions = { binary: [], node: [], beacon: [] }
+const versions = { binary: [], node: [], beacon: [], binaryHelp: [], nodeHelp: [] }
 // One warm-up each (page cache, addon cache), not counted.
 await serveOnce(variants.binary)
 await serveOnce(variants.node)
@@ -128,6 +142,9 @@ for (let i = 0; i < runs; i++) {
   for (const name of ["binary", "node"]) results[name].push(await serveOnce(variants[name]))
   versions.binary.push(versionOnce(binary))
   versions.node.push(versionOnce(process.execPath, [script]))
+  // `--version` alone is answered without loading the application; `--help` loads it.
+  versions.binaryHelp.push(versionOnce(binary, [], "--help"))
+  versions.nodeHelp.push(versionOnce(process.execPath, [script], "--help"))
   if (Fs.existsSync(beacon)) versions.beacon.push(versionOnce(beacon))
 }
 // Idle in the steady state (after V8's memory reducer), once.
@@ -186,7 +203,8 @@ const lines = [
         `| for reference: empty HTTP server on the base Node ${baseVersion}, RSS (anonymous + file-backed) | ${empty.rss.toFixed(1)} MB (${empty.anon.toFixed(0)} + ${empty.file.toFixed(0)}) | | |`
       ]
     : []),
-  `| \`--version\`, median | ${median(versions.binary).toFixed(0)} ms | ${median(versions.node).toFixed(0)} ms | |`
+  `| \`--version\`, median | ${median(versions.binary).toFixed(0)} ms | ${median(versions.node).toFixed(0)} ms | ≤ 400 ms ${ok(median(versions.binary), 400)} |`,
+  `| \`--help\` (loads the application), median | ${median(versions.binaryHelp).toFixed(0)} ms | ${median(versions.nodeHelp).toFixed(0)} ms | |`
 ]
 if (Fs.existsSync(beacon)) {
   lines.push(

@@ -473,7 +473,7 @@ const bundle = async (name, entry, outFile) => {
 
 const SENTINEL = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2"
 
-const buildOne = async ({ name, entry, train, v8Flags = [] }, base, addonFiles) => {
+const buildOne = async ({ name, entry, train, v8Flags = [], version }, base, addonFiles) => {
   const dir = Path.join(work, name)
   Fs.rmSync(dir, { recursive: true, force: true })
   Fs.mkdirSync(dir, { recursive: true })
@@ -486,7 +486,8 @@ const buildOne = async ({ name, entry, train, v8Flags = [] }, base, addonFiles) 
   // Assets: native addons and large texts, brotli-compressed (the addons are
   // decompressed only when written to the cache directory, on a first start).
   const assets = {}
-  const manifest = { appEncoding: "latin1", addons: {} }
+  // `version`: `--version` alone is answered from it without loading the application (scripts/sea/main.cjs).
+  const manifest = { appEncoding: "latin1", addons: {}, ...(version === undefined ? {} : { version }) }
   for (const [asset, what] of used) {
     if (what.addon) {
       const file = addonFiles[asset]?.()
@@ -635,11 +636,23 @@ const buildOne = async ({ name, entry, train, v8Flags = [] }, base, addonFiles) 
   if (opts.codeCache && !/code cache accepted/.test(v.stderr)) {
     step(`${name}: WARNING: V8 did not accept the code cache (${v.stderr.trim()}): start-up will be slower`)
   }
+  if (version !== undefined) {
+    // The fast path (no SIGNET_SEA_DEBUG) must print what the application itself prints.
+    const fast = spawnSync(out, ["--version"], { encoding: "utf8", env: withoutSeaDebug() })
+    if (fast.stdout.trim() !== v.stdout.trim()) {
+      throw new Error(
+        `${name} --version: the fast path printed ${JSON.stringify(fast.stdout)}, the application ${JSON.stringify(v.stdout)}`
+      )
+    }
+  }
   step(`${name}: ${Path.relative(root, out)} ${mb(Fs.statSync(out).size)} — \`${name} --version\` → ${v.stdout.trim()}`)
   return out
 }
 
 // ---------------------------------------------------------------- main
+
+/** This process's environment without SIGNET_SEA_DEBUG. */
+const withoutSeaDebug = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "SIGNET_SEA_DEBUG"))
 
 const main = async () => {
   if (process.platform !== "linux") fail("the single executable is built on Linux (see docs/binary.md)")
@@ -678,7 +691,8 @@ const main = async () => {
       entry: Path.join(root, "packages/cli/dist/main.js"),
       required: true,
       train: true,
-      v8Flags: opts.v8Flags
+      v8Flags: opts.v8Flags,
+      version: JSON.parse(Fs.readFileSync(Path.join(root, "packages/cli/package.json"), "utf8")).version
     },
     {
       name: "signet-beacon",

@@ -10,6 +10,11 @@
  * runs. SIGNET_SEA_DEBUG=1 prints whether V8 accepted the cache and how long
  * each step took.
  *
+ * `signet --version` alone answers from the manifest's `version` (the CLI
+ * package's, written by the build) without loading the application, as the
+ * repository's bin/signet.js does (issue 23); with SIGNET_SEA_DEBUG set it
+ * takes the full path, so the steps above are still reported.
+ *
  * `require` here is the single executable's: built-in modules only, which is
  * all the bundle requires.
  */
@@ -30,24 +35,35 @@ const lap = (what) => {
 // The build marks a pure-ASCII bundle (esbuild escapes non-ASCII text), which
 // decodes faster as latin1.
 // It is gzipped in the blob unless built with --no-gzip-app (sea.json `appCompression`).
-const { appEncoding, appCompression } = JSON.parse(sea.getAsset("sea.json", "utf8"))
-const source = (
-  appCompression === "gzip"
-    ? require("node:zlib").gunzipSync(sea.getRawAsset("app.js.gz"))
-    : Buffer.from(sea.getRawAsset("app.js"))
-).toString(appEncoding)
-lap(appCompression === "gzip" ? "gunzip and decode" : "decode")
-let cachedData
-try {
-  cachedData = Buffer.from(sea.getRawAsset("app.cache"))
-} catch {}
-const script = new vm.Script(source, {
-  filename: "signet.js",
-  cachedData
-})
-lap(`compile (code cache ${cachedData === undefined ? "absent" : script.cachedDataRejected ? "rejected" : "accepted"})`)
-const app = { exports: {} }
-script.runInThisContext()(app.exports, require, app, "signet.js", ".")
-lap("module initialisation")
-if (debug) process.stderr.write(`signet: ${debug.join(", ")}\n`)
-app.exports.main()
+const { appEncoding, appCompression, version } = JSON.parse(sea.getAsset("sea.json", "utf8"))
+
+const start = () => {
+  const source = (
+    appCompression === "gzip"
+      ? require("node:zlib").gunzipSync(sea.getRawAsset("app.js.gz"))
+      : Buffer.from(sea.getRawAsset("app.js"))
+  ).toString(appEncoding)
+  lap(appCompression === "gzip" ? "gunzip and decode" : "decode")
+  let cachedData
+  try {
+    cachedData = Buffer.from(sea.getRawAsset("app.cache"))
+  } catch {}
+  const script = new vm.Script(source, {
+    filename: "signet.js",
+    cachedData
+  })
+  lap(
+    `compile (code cache ${cachedData === undefined ? "absent" : script.cachedDataRejected ? "rejected" : "accepted"})`
+  )
+  const app = { exports: {} }
+  script.runInThisContext()(app.exports, require, app, "signet.js", ".")
+  lap("module initialisation")
+  if (debug) process.stderr.write(`signet: ${debug.join(", ")}\n`)
+  app.exports.main()
+}
+
+if (!debug && version !== undefined && process.argv.length === 3 && process.argv[2] === "--version") {
+  process.stdout.write(`${version}\n`)
+} else {
+  start()
+}
