@@ -554,9 +554,18 @@ const buildOne = async ({ name, entry, train, v8Flags = [], version }, base, add
   } else {
     assets["app.js"] = app
   }
-  // esbuild writes non-ASCII text as escapes (charset: "ascii"), but legal
-  // comments may keep some: then the loader decodes UTF-8.
-  if (Fs.readFileSync(app).some((byte) => byte > 0x7f)) manifest.appEncoding = "utf8"
+  // esbuild writes non-ASCII text as escapes (charset: "ascii"), but not inside
+  // regular expression literals, and legal comments may keep some: then the loader
+  // decodes UTF-8.
+  const firstNonAscii = Fs.readFileSync(app).findIndex((byte) => byte > 0x7f)
+  if (firstNonAscii >= 0) {
+    manifest.appEncoding = "utf8"
+    // A UTF-8 bundle becomes a two-byte string in V8: twice the bundle's size kept on the heap.
+    const around = Fs.readFileSync(app).subarray(Math.max(0, firstNonAscii - 60), firstNonAscii + 20)
+    step(
+      `${name}: WARNING: the bundle is not ASCII (it stays on the heap at twice its size): …${around.toString("utf8")}…`
+    )
+  }
   const manifestFile = Path.join(dir, "sea.json")
   Fs.writeFileSync(manifestFile, JSON.stringify(manifest))
   assets["sea.json"] = manifestFile

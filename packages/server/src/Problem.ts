@@ -104,7 +104,7 @@ export const sanitizeIssueTree = (tree: string): string => {
     .map((line) => {
       const indent = line.search(/\S/)
       while (keys.length > 0 && keys[keys.length - 1]!.indent >= indent) keys.pop()
-      const key = /^\s*(?:[└├]─ )?\["([^"]+)"\]/.exec(line)?.[1]
+      const key = /^\s*(?:[\u2514\u251c]\u2500 )?\["([^"]+)"\]/.exec(line)?.[1]
       if (key !== undefined) keys.push({ indent, key })
       return line.includes("actual ") ? sanitizeIssueMessage(keys[keys.length - 1]?.key ?? "body", line) : line
     })

@@ -31,7 +31,8 @@ const PAD = 14
 const QR_SIZE = 120
 
 /** Characters WinAnsi (Helvetica) can draw: printable Latin-1 and a few more; anything else becomes `?`. */
-const winAnsi = (text: string) => text.replace(/[^\x20-\x7e\xa0-\xff€–—…‘’“”•]/g, "?")
+const winAnsi = (text: string) =>
+  text.replace(/[^\x20-\x7e\xa0-\xff\u20ac\u2013\u2014\u2026\u2018\u2019\u201c\u201d\u2022]/g, "?")
 
 /** `text` cut to fit `width` at `size` (ending in `…` when cut). */
 const fit = (text: string, font: PDFFont, size: number, width: number) => {

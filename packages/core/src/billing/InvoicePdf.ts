@@ -28,7 +28,8 @@ const MAX_ROWS = 40
 const FOOTER = 10
 
 /** Characters WinAnsi (Helvetica) can draw: printable Latin-1 and a few more; anything else becomes `?`. */
-const winAnsi = (text: string) => text.replace(/[^\x20-\x7e\xa0-\xff€–—…‘’“”•]/g, "?")
+const winAnsi = (text: string) =>
+  text.replace(/[^\x20-\x7e\xa0-\xff\u20ac\u2013\u2014\u2026\u2018\u2019\u201c\u201d\u2022]/g, "?")
 
 /** `amount` minor units of `currency` in major units with its exponent (`123456 EUR` → `1234.56 EUR`). */
 export const formatAmount = (amount: number, currency: string): string => {
