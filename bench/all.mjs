@@ -32,6 +32,7 @@ const scripts = [
   ["crash", []],
   ["replicas", []],
   ["fuzz", []],
+  ["memory", []],
   ["binary", []]
 ]
 const timings = []
