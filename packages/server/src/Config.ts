@@ -16,6 +16,7 @@
  * | `SIGNET_LOG_LEVEL` | `info` | `debug`, `info`, `warn`, `error`, `none` |
  * | `SIGNET_PG_APP_ROLE` | `signet_app` | Postgres role the pool assumes (RLS) |
  * | `SIGNET_SHUTDOWN_GRACE_MS` | `10000` | how long SIGTERM waits for in-flight requests |
+ * | `SIGNET_IDLE_GC` | `true` | one full garbage collection when the server turns quiet after a burst (returns its memory) |
  * | `SIGNET_PUBLIC_URL` | `http://{host}:{port}` | the URL people reach the server at (QR sign links, cookies' `Secure`) |
  * | `SIGNET_WEB` | `true` | serve the web app at `/` |
  * | `SIGNET_SMTP_URL` | — (log transport, development only) | `smtp://user:pass@host:587` or `smtps://user:pass@host:465` |
@@ -128,6 +129,13 @@ export interface ServerConfig {
   readonly logLevel: "debug" | "info" | "warn" | "error" | "none"
   readonly pgAppRole: string
   readonly shutdownGraceMs: number
+  /**
+   * One full garbage collection when the server turns quiet after serving
+   * requests (`SIGNET_IDLE_GC`, default true; `IdleGc.ts`): the memory a
+   * burst left behind goes back to the system. Off in {@link makeServerConfig}
+   * (an embedder's process is its own).
+   */
+  readonly idleGc: boolean
   /** Live-roll event streams one tenant may hold open on this process (`SIGNET_LIVE_ROLL_MAX_STREAMS`, default 200; issue 17). */
   readonly liveRollMaxStreams: number
   /**
@@ -212,6 +220,7 @@ export const serverConfig: Config.Config<ServerConfig> = Config.all({
   )("SIGNET_LOG_LEVEL").pipe(Config.withDefault("info")),
   pgAppRole: Db.pgAppRoleConfig,
   shutdownGraceMs: Config.integer("SIGNET_SHUTDOWN_GRACE_MS").pipe(Config.withDefault(10_000)),
+  idleGc: Config.boolean("SIGNET_IDLE_GC").pipe(Config.withDefault(true)),
   liveRollMaxStreams: Config.integer("SIGNET_LIVE_ROLL_MAX_STREAMS").pipe(Config.withDefault(200)),
   closeJobIntervalMs: Config.integer("SIGNET_CLOSE_JOB_INTERVAL_MS").pipe(
     Config.validate({ message: "must be 0 (off) or at least 1000", validation: (n) => n === 0 || n >= 1000 }),
@@ -274,6 +283,7 @@ export const makeServerConfig = (
   logLevel: "none",
   pgAppRole: Db.DEFAULT_PG_APP_ROLE,
   shutdownGraceMs: 10_000,
+  idleGc: false,
   liveRollMaxStreams: 200,
   closeJobIntervalMs: 0,
   apiUsageFlushMs: 60_000,

@@ -22,6 +22,7 @@ import { bodyLimit, guardBody } from "./BodyLimits.js"
 import { clientIp } from "./ClientIp.js"
 import type { ServerConfig } from "./Config.js"
 import { isConnectPath } from "./grpc/Paths.js"
+import type { Activity } from "./IdleGc.js"
 import { Metrics } from "./Metrics.js"
 import { problemResponse, sanitizeRpcResponse, toProblem } from "./Problem.js"
 import { redactPath, routeLabel } from "./Routes.js"
@@ -256,11 +257,12 @@ const OIDC_PATH = /^\/t\/[^/]+\/(oidc\/|\.well-known\/openid-configuration$)/
  * 5. add security headers, `X-Request-ID` and the `RateLimit-*` fields of
  *    the tightest bucket counted; record metrics; log one line.
  *
- * `inflight` counts requests being handled, for the graceful-shutdown drain.
+ * `inflight` counts requests being handled (`n`, for the graceful-shutdown
+ * drain) and started (`total`, for the idle collection of `IdleGc.ts`).
  */
 export const globalMiddleware = <R = never>(
   config: ServerConfig,
-  inflight: { n: number } = { n: 0 },
+  inflight: Activity = { n: 0, total: 0 },
   /**
    * Authenticates a request before its body is read (issue 15 §1: sixteen
    * unauthenticated 60 MiB uploads, each answered 401 only after being read,
@@ -281,6 +283,7 @@ export const globalMiddleware = <R = never>(
           const request = yield* HttpServerRequest.HttpServerRequest
           const start = yield* Clock.currentTimeNanos
           inflight.n++
+          inflight.total++
           yield* Effect.addFinalizer(() => Effect.sync(() => inflight.n--))
           const requestId = resolveRequestId(request)
           const path = request.url.split("?")[0] ?? request.url

@@ -56,6 +56,7 @@ import { SystemHttp } from "./http/System.js"
 import { TenantsHttp } from "./http/Tenancy.js"
 import { WebHttp } from "./http/Web.js"
 import { WebhooksHttp } from "./http/Webhooks.js"
+import { type Activity, idleGcLayer } from "./IdleGc.js"
 import { liveRollRoute } from "./LiveRoll.js"
 import { Metrics, MetricsLive } from "./Metrics.js"
 import { globalMiddleware } from "./Middleware.js"
@@ -204,7 +205,7 @@ const authenticateUpload = (config: ServerConfig) => (request: HttpServerRequest
 /** Every route and global middleware, needing the core services. */
 export const routes = (
   config: ServerConfig,
-  inflight: { n: number } = { n: 0 },
+  inflight: Activity = { n: 0, total: 0 },
   /** Aborted when shutdown starts: ends the live roll's event streams (LiveRoll.ts). */
   closing: AbortSignal = new AbortController().signal
 ) =>
@@ -308,7 +309,7 @@ const answerWhileStarting = (node: Server) => {
  * dispatcher is interrupted and the database is closed.
  */
 export const serverLayer = (config: ServerConfig, core = coreLayer(config)) => {
-  const inflight = { n: 0 }
+  const inflight: Activity = { n: 0, total: 0 }
   const closing = new AbortController()
   let node: Server | undefined
   // Built last, so its finalizer runs first on shutdown: stop accepting new
@@ -332,7 +333,7 @@ export const serverLayer = (config: ServerConfig, core = coreLayer(config)) => {
     ),
     // The seeds' gRPC services on SIGNET_GRPC_PORT (issue 21 §3), when set.
     Layer.provideMerge(grpcLayer(config)),
-    Layer.provide(Layer.mergeAll(MetricsLive, jobs(config))),
+    Layer.provide(Layer.mergeAll(MetricsLive, jobs(config), config.idleGc ? idleGcLayer(inflight) : Layer.empty)),
     Layer.provideMerge(core),
     Layer.provideMerge(
       NodeHttpServer.layer(

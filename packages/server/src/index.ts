@@ -11,6 +11,15 @@ export { isConnectPath, SERVICE_NAMES, type ServiceName } from "./grpc/Paths.js"
 export { LOADER_OPTIONS, PROTO_FILES, protoDir } from "./grpc/Protos.js"
 export { GRPC_MAX_MESSAGE_BYTES, GrpcEndpoint, grpcLayer } from "./grpc/Server.js"
 export { VERSION } from "./http/System.js"
+export {
+  type Activity,
+  collected,
+  defaultIdleGcOptions,
+  type IdleGcOptions,
+  type IdleGcState,
+  idleGcLayer,
+  idleGcStep
+} from "./IdleGc.js"
 export { jsonLineLogger, jsonLines } from "./Logging.js"
 export { Metrics } from "./Metrics.js"
 export {
