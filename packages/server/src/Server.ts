@@ -56,7 +56,7 @@ import { SystemHttp } from "./http/System.js"
 import { TenantsHttp } from "./http/Tenancy.js"
 import { WebHttp } from "./http/Web.js"
 import { WebhooksHttp } from "./http/Webhooks.js"
-import { type Activity, idleGcLayer } from "./IdleGc.js"
+import { type Activity, idleGcLayer, ServerActivity } from "./IdleGc.js"
 import { liveRollRoute } from "./LiveRoll.js"
 import { Metrics, MetricsLive } from "./Metrics.js"
 import { globalMiddleware } from "./Middleware.js"
@@ -306,7 +306,8 @@ const answerWhileStarting = (node: Server) => {
  * The whole server as a layer: binds `host:port` (answering 503 until the
  * core and the routes are ready), serves until the scope closes. On close
  * (SIGTERM through `NodeRuntime.runMain`) the listener stops accepting, in-flight requests are drained for up to `shutdownGraceMs`, the
- * dispatcher is interrupted and the database is closed.
+ * dispatcher is interrupted and the database is closed. Provides
+ * `ServerActivity`: the HTTP requests and gRPC calls in flight and served.
  */
 export const serverLayer = (config: ServerConfig, core = coreLayer(config)) => {
   const inflight: Activity = { n: 0, total: 0 }
@@ -332,7 +333,8 @@ export const serverLayer = (config: ServerConfig, core = coreLayer(config)) => {
       HttpLayerRouter.serve(routes(config, inflight, closing.signal), { disableLogger: true, disableListenLog: true })
     ),
     // The seeds' gRPC services on SIGNET_GRPC_PORT (issue 21 §3), when set.
-    Layer.provideMerge(grpcLayer(config)),
+    Layer.provideMerge(grpcLayer(config, inflight)),
+    Layer.provideMerge(Layer.succeed(ServerActivity, inflight)),
     Layer.provide(Layer.mergeAll(MetricsLive, jobs(config), config.idleGc ? idleGcLayer(inflight) : Layer.empty)),
     Layer.provideMerge(core),
     Layer.provideMerge(

@@ -18,7 +18,8 @@ export {
   type IdleGcOptions,
   type IdleGcState,
   idleGcLayer,
-  idleGcStep
+  idleGcStep,
+  ServerActivity
 } from "./IdleGc.js"
 export { jsonLineLogger, jsonLines } from "./Logging.js"
 export { Metrics } from "./Metrics.js"

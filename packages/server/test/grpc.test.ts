@@ -11,7 +11,7 @@ import { expect, layer } from "@effect/vitest"
 import * as Grpc from "@grpc/grpc-js"
 import * as ProtoLoader from "@grpc/proto-loader"
 import { testDialects } from "@signet/core/testing"
-import { GrpcEndpoint, LOADER_OPTIONS, PROTO_FILES, protoDir } from "@signet/server"
+import { GrpcEndpoint, LOADER_OPTIONS, PROTO_FILES, protoDir, ServerActivity } from "@signet/server"
 import { call, loginToken, testServer } from "@signet/server/testing"
 import { school } from "@signet/server/testing/school"
 import { Effect, Option } from "effect"
@@ -116,6 +116,18 @@ for (const dialect of testDialects()) {
             s.auth
           )
           expect(other.response).toEqual({ is_allowed: false, matched_group_ids: [] })
+        })
+      )
+
+      it.effect("a gRPC call counts as server activity while it runs (the idle collection waits for it)", () =>
+        Effect.gen(function* () {
+          const s = yield* setup("grpc-activity")
+          const activity = yield* ServerActivity
+          const before = activity.total
+          const r = yield* rpc(Q, "GetCourse", { course_id: s.course.id }, s.auth)
+          expect(r.response.course.id).toBe(s.course.id)
+          expect(activity.total - before).toBe(1)
+          expect(activity.n).toBe(0)
         })
       )
 

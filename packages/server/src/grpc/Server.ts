@@ -28,6 +28,7 @@ import type * as GrpcJs from "@grpc/grpc-js"
 import type { Core } from "@signet/core"
 import { Context, Effect, Exit, Layer, Option, Redacted, Runtime } from "effect"
 import type { GrpcTls, ServerConfig } from "../Config.js"
+import type { Activity } from "../IdleGc.js"
 import type { Metrics } from "../Metrics.js"
 import { REQUEST_ID, runCall } from "./Call.js"
 import { failureOf } from "./Codec.js"
@@ -59,37 +60,49 @@ const remaining = (deadline: GrpcJs.Deadline): number | undefined => {
 const peerIp = (peer: string): string | undefined =>
   /^ipv4:([0-9.]+):\d+$/.exec(peer)?.[1] ?? /^ipv6:\[([0-9a-f:.]+)\]:\d+$/i.exec(peer)?.[1]
 
-/** A grpc-js unary handler running `method` on `runtime` (through `Call.runCall`, as the Connect route). */
+/**
+ * A grpc-js unary handler running `method` on `runtime` (through
+ * `Call.runCall`, as the Connect route), counted in `activity` while it runs.
+ */
 const unary =
-  // biome-ignore lint/suspicious/noExplicitAny: the runtime holds the core's and the server's services
-    (grpc: typeof GrpcJs, config: ServerConfig, runtime: Runtime.Runtime<any>, method: Method) =>
-    // biome-ignore lint/suspicious/noExplicitAny: proto-loader messages are untyped
-    (call: GrpcJs.ServerUnaryCall<any, any>, callback: GrpcJs.sendUnaryData<any>) => {
-      const requestId = ((id) => (id && REQUEST_ID.test(id) ? id : Crypto.randomUUID()))(
-        first(call.metadata, "x-request-id")
-      )
-      const work = runCall(config, method, {
-        request: call.request,
-        authorization: first(call.metadata, "authorization"),
-        tenant: first(call.metadata, "x-signet-tenant"),
-        ip: peerIp(call.getPeer()),
-        userAgent: first(call.metadata, "user-agent"),
-        requestId,
-        timeoutMs: remaining(call.getDeadline())
-      })
-      const controller = new AbortController()
-      call.on("cancelled", () => controller.abort())
-      const out = new grpc.Metadata()
-      out.set("x-request-id", requestId)
-      void Runtime.runPromiseExit(runtime)(work, { signal: controller.signal }).then((exit) => {
-        if (controller.signal.aborted) return
-        call.sendMetadata(out)
-        if (Exit.isSuccess(exit)) return callback(null, exit.value)
-        const failure = failureOf(exit.cause)
-        if (failure.code === 13) void Runtime.runPromise(runtime)(Effect.logError("gRPC call failed", exit.cause))
-        callback({ code: failure.code, details: failure.details, metadata: out })
-      })
-    }
+  (
+    grpc: typeof GrpcJs,
+    config: ServerConfig,
+    // biome-ignore lint/suspicious/noExplicitAny: the runtime holds the core's and the server's services
+    runtime: Runtime.Runtime<any>,
+    method: Method,
+    activity: Activity
+  ) =>
+  // biome-ignore lint/suspicious/noExplicitAny: proto-loader messages are untyped
+  (call: GrpcJs.ServerUnaryCall<any, any>, callback: GrpcJs.sendUnaryData<any>) => {
+    const requestId = ((id) => (id && REQUEST_ID.test(id) ? id : Crypto.randomUUID()))(
+      first(call.metadata, "x-request-id")
+    )
+    const work = runCall(config, method, {
+      request: call.request,
+      authorization: first(call.metadata, "authorization"),
+      tenant: first(call.metadata, "x-signet-tenant"),
+      ip: peerIp(call.getPeer()),
+      userAgent: first(call.metadata, "user-agent"),
+      requestId,
+      timeoutMs: remaining(call.getDeadline())
+    })
+    const controller = new AbortController()
+    call.on("cancelled", () => controller.abort())
+    const out = new grpc.Metadata()
+    out.set("x-request-id", requestId)
+    activity.n++
+    activity.total++
+    void Runtime.runPromiseExit(runtime)(work, { signal: controller.signal }).then((exit) => {
+      activity.n--
+      if (controller.signal.aborted) return
+      call.sendMetadata(out)
+      if (Exit.isSuccess(exit)) return callback(null, exit.value)
+      const failure = failureOf(exit.cause)
+      if (failure.code === 13) void Runtime.runPromise(runtime)(Effect.logError("gRPC call failed", exit.cause))
+      callback({ code: failure.code, details: failure.details, metadata: out })
+    })
+  }
 
 /**
  * The listener's credentials: plaintext without `SIGNET_GRPC_TLS_*`; TLS with
@@ -120,9 +133,11 @@ const credentialsOf = (grpc: typeof GrpcJs, tls: Option.Option<GrpcTls>) =>
  * The gRPC listener as a layer: binds `host:grpcPort` when the port is set,
  * registers every service of `SERVICES`, and on close stops accepting and
  * lets in-flight calls finish (forcing after the shutdown grace). Provides
- * {@link GrpcEndpoint} with the bound port.
+ * {@link GrpcEndpoint} with the bound port. Each call is counted in
+ * `activity` (the server's counter, so that the idle collection of
+ * `IdleGc.ts` does not run while gRPC calls are being served).
  */
-export const grpcLayer = (config: ServerConfig) =>
+export const grpcLayer = (config: ServerConfig, activity: Activity = { n: 0, total: 0 }) =>
   Layer.scoped(
     GrpcEndpoint,
     Effect.gen(function* () {
@@ -140,7 +155,7 @@ export const grpcLayer = (config: ServerConfig) =>
         const service = definition[name] as GrpcJs.ServiceDefinition | undefined
         if (service === undefined) return yield* Effect.dieMessage(`${name} is not in the proto files`)
         const impl: GrpcJs.UntypedServiceImplementation = {}
-        for (const [rpc, method] of Object.entries(methods)) impl[rpc] = unary(grpc, config, runtime, method)
+        for (const [rpc, method] of Object.entries(methods)) impl[rpc] = unary(grpc, config, runtime, method, activity)
         server.addService(service, impl)
       }
       const credentials = yield* credentialsOf(grpc, config.grpcTls)
