@@ -12,6 +12,7 @@ import { CARDS_PER_PAGE } from "@signet/contracts/accounts/Invitations"
 import { DateTime, Effect } from "effect"
 import { PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from "pdf-lib"
 import QRCode from "qrcode"
+import { winAnsi } from "../kernel/PdfText.js"
 
 /** What one card shows. `url` is the accept link, token included: it is printed and encoded, nowhere else. */
 export interface CardContent {
@@ -29,10 +30,6 @@ const ROWS = CARDS_PER_PAGE / COLUMNS
 const CARD = { width: PAGE.width / COLUMNS, height: PAGE.height / ROWS } as const
 const PAD = 14
 const QR_SIZE = 120
-
-/** Characters WinAnsi (Helvetica) can draw: printable Latin-1 and a few more; anything else becomes `?`. */
-const winAnsi = (text: string) =>
-  text.replace(/[^\x20-\x7e\xa0-\xff\u20ac\u2013\u2014\u2026\u2018\u2019\u201c\u201d\u2022]/g, "?")
 
 /** `text` cut to fit `width` at `size` (ending in `…` when cut). */
 const fit = (text: string, font: PDFFont, size: number, width: number) => {

@@ -18,6 +18,7 @@ import type { CreditNote } from "@signet/contracts/billing/Corrections"
 import { currencyExponent, type Invoice } from "@signet/contracts/billing/Domain"
 import { DateTime, Effect } from "effect"
 import { PDFDocument, StandardFonts } from "pdf-lib"
+import { winAnsi } from "../kernel/PdfText.js"
 
 /** A4 in points. */
 const PAGE = { width: 595.28, height: 841.89 } as const
@@ -26,10 +27,6 @@ const MARGIN = 50
 const MAX_ROWS = 40
 /** Points kept free above the bottom margin for the page number. */
 const FOOTER = 10
-
-/** Characters WinAnsi (Helvetica) can draw: printable Latin-1 and a few more; anything else becomes `?`. */
-const winAnsi = (text: string) =>
-  text.replace(/[^\x20-\x7e\xa0-\xff\u20ac\u2013\u2014\u2026\u2018\u2019\u201c\u201d\u2022]/g, "?")
 
 /** `amount` minor units of `currency` in major units with its exponent (`123456 EUR` → `1234.56 EUR`). */
 export const formatAmount = (amount: number, currency: string): string => {
