@@ -127,8 +127,6 @@ export class Entitlements extends Effect.Service<Entitlements>()("Signet/Entitle
       })
     })
 
-    const upgrade = (current: string, ok: (p: CompiledPlan) => boolean) => cheapestUpgrade(repo, current, ok)
-
     const pg = sql.onDialectOrElse({ pg: () => true, orElse: () => false })
     /** Postgres: serialises this tenant's checks of `limit` until the caller's transaction ends. */
     const lock = (limit: string) =>
@@ -189,7 +187,7 @@ export class Entitlements extends Effect.Service<Entitlements>()("Signet/Entitle
         const after = used + adding
         const period = periodOf(limit, yield* DateTime.now)
         const plan = compiled.plan ?? ""
-        const lift = yield* upgrade(plan, (p) => {
+        const lift = yield* cheapestUpgrade(repo, plan, (p) => {
           const v = p.limits.get(limit)
           return v === undefined || v >= after
         })
@@ -211,7 +209,7 @@ export class Entitlements extends Effect.Service<Entitlements>()("Signet/Entitle
         !compiled.off.has(name)
           ? Effect.void
           : Effect.flatMap(
-              upgrade(compiled.plan ?? "", (p) => !p.off.has(name)),
+              cheapestUpgrade(repo, compiled.plan ?? "", (p) => !p.off.has(name)),
               (lift) =>
                 new FeatureNotEntitled({
                   message: `the ${compiled.plan} plan does not include ${name}${lift ? `; the ${lift} plan does` : ""}`,
