@@ -545,10 +545,11 @@ const buildOne = async ({ name, entry, train, v8Flags = [], version }, base, add
     app,
     `(function (exports, require, module, __filename, __dirname) {${Fs.readFileSync(script, "utf8")}\n})`
   )
+  const appBytes = Fs.readFileSync(app)
   if (opts.gzipApp) {
     // The code cache below is made from the plain file; main.cjs gunzips the same bytes.
     const gz = `${app}.gz`
-    Fs.writeFileSync(gz, Zlib.gzipSync(Fs.readFileSync(app), { level: 9 }))
+    Fs.writeFileSync(gz, Zlib.gzipSync(appBytes, { level: 9 }))
     assets["app.js.gz"] = gz
     manifest.appCompression = "gzip"
   } else {
@@ -557,11 +558,11 @@ const buildOne = async ({ name, entry, train, v8Flags = [], version }, base, add
   // esbuild writes non-ASCII text as escapes (charset: "ascii"), but not inside
   // regular expression literals, and legal comments may keep some: then the loader
   // decodes UTF-8.
-  const firstNonAscii = Fs.readFileSync(app).findIndex((byte) => byte > 0x7f)
+  const firstNonAscii = appBytes.findIndex((byte) => byte > 0x7f)
   if (firstNonAscii >= 0) {
     manifest.appEncoding = "utf8"
     // A UTF-8 bundle becomes a two-byte string in V8: twice the bundle's size kept on the heap.
-    const around = Fs.readFileSync(app).subarray(Math.max(0, firstNonAscii - 60), firstNonAscii + 20)
+    const around = appBytes.subarray(Math.max(0, firstNonAscii - 60), firstNonAscii + 20)
     step(
       `${name}: WARNING: the bundle is not ASCII (it stays on the heap at twice its size): …${around.toString("utf8")}…`
     )
