@@ -292,10 +292,14 @@ const principalLimiter = (
   return (principal) => limitPrincipal(config.apiRateLimits, limiter, metrics.rateLimited, principal, quotas, meter)
 }
 
-/** Runs a handler as the authenticated principal: provides `CurrentTenant` and `CurrentActor`. */
+/**
+ * Runs a handler as the authenticated principal: provides `CurrentTenant`
+ * and `CurrentActor` (in one step: each `provideService` copies the
+ * request's whole context).
+ */
 export const asPrincipal = <A, E, R>(self: Effect.Effect<A, E, R>) =>
   Effect.flatMap(Authenticated, (p) =>
-    self.pipe(Effect.provideService(CurrentTenant, p.tenant), Effect.provideService(CurrentActor, p.actor))
+    Effect.provide(self, Context.make(CurrentTenant, p.tenant).pipe(Context.add(CurrentActor, p.actor)))
   )
 
 /**
