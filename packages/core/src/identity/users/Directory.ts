@@ -41,10 +41,13 @@ export interface LiteUser {
 }
 
 /** The directory reads of the user service; see the module comment. */
-export const makeDirectory = ({ repo, inTx, findRow, present, getRow, now }: Kit) => {
-  /** One user. @errors UserNotFound (also for another tenant's id) */
+export const makeDirectory = ({ repo, inTx, inRead, findRow, present, getRow, now }: Kit) => {
+  /**
+   * One user (the row, then its devices; on SQLite without a transaction:
+   * `GET …/me` reads it on every call). @errors UserNotFound (also for another tenant's id)
+   */
   const get = (id: UserId): Effect.Effect<User, UserNotFound, CurrentTenant> =>
-    inTx(Effect.flatMap(getRow(id), present))
+    inRead(Effect.flatMap(getRow(id), present))
 
   /** Finds a login by e-mail or username (not deleted). Internal to identity. */
   const findByLogin = (login: string) => repo.findByLogin(normalize(login))

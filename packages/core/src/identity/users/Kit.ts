@@ -13,7 +13,7 @@ import { Clock, DateTime, Effect, Option, type Redacted } from "effect"
 import { Access } from "../../access/Access.js"
 import { Audit } from "../../audit/Audit.js"
 import { Events } from "../../events/Events.js"
-import { tenantTxOn, violatedConstraint } from "../../kernel/Database.js"
+import { tenantReadOn, tenantTxOn, violatedConstraint } from "../../kernel/Database.js"
 import { Quotas } from "../../kernel/Quotas.js"
 import { Tenancy } from "../../tenancy/Tenancy.js"
 import { passwordProblem } from "../Password.js"
@@ -97,6 +97,8 @@ export const makeKit = Effect.gen(function* () {
   const now = Clock.currentTimeMillis
   /** Runs `self` in a transaction of the current tenant. */
   const inTx = <A, E, R>(self: Effect.Effect<A, E, R>) => tenantTxOn(sql, self)
+  /** Runs `self`, reads only, for the current tenant: no transaction on SQLite (`tenantReadOn`). */
+  const inRead = <A, E, R>(self: Effect.Effect<A, E, R>) => tenantReadOn(sql, self)
 
   /**
    * A user's `school_id` must name a live school of the current tenant (issue
@@ -165,6 +167,7 @@ export const makeKit = Effect.gen(function* () {
     now,
     access,
     inTx,
+    inRead,
     requireSchool,
     admitUsers,
     findRow,
