@@ -78,10 +78,18 @@ const check = (config: ServerConfig, presented: string) =>
 export const operatorOf = (
   config: ServerConfig,
   presented: string
-): Effect.Effect<Option.Option<string>, never, Operators> => {
+): Effect.Effect<Option.Option<string>, never, Operators> =>
+  Effect.flatMap(Operators, (operators) => operatorWith(config, presented, operators))
+
+/** {@link operatorOf} with the operators service given. */
+const operatorWith = (
+  config: ServerConfig,
+  presented: string,
+  operators: Operators
+): Effect.Effect<Option.Option<string>> => {
   if (check(config, presented)) return Effect.succeed(Option.some("bootstrap"))
   if (presented.split(".").length !== 3) return Effect.succeed(Option.none())
-  return Operators.use((o) => o.verify(presented)).pipe(
+  return operators.verify(presented).pipe(
     Effect.map((op) => Option.some(op.id)),
     Effect.orElseSucceed(() => Option.none<string>())
   )
@@ -191,6 +199,35 @@ export interface CallerRequest {
  * `mfa_enroll` token outside the enrolment steps)
  */
 export const resolveCaller = (config: ServerConfig, request: CallerRequest) =>
+  Effect.flatMap(Effect.context<Auth | Tenancy | ApiKeys | Operators>(), (services) =>
+    resolveCallerWith(config, request, callerServices(services))
+  )
+
+/** The services {@link resolveCaller} uses. */
+interface CallerServices {
+  readonly auth: Auth
+  readonly tenancy: Tenancy
+  readonly apiKeys: ApiKeys
+  readonly operators: Operators
+}
+
+const callerServices = (services: Context.Context<Auth | Tenancy | ApiKeys | Operators>): CallerServices => ({
+  auth: Context.get(services, Auth),
+  tenancy: Context.get(services, Tenancy),
+  apiKeys: Context.get(services, ApiKeys),
+  operators: Context.get(services, Operators)
+})
+
+/**
+ * {@link resolveCaller} with its services given: the per-request
+ * authentication of `UserAuth` and `RpcTenantAuth` takes them from the
+ * layer, where merging them into each request's context cost a copy of it.
+ */
+const resolveCallerWith = (
+  config: ServerConfig,
+  request: CallerRequest,
+  { auth, tenancy, apiKeys, operators }: CallerServices
+) =>
   Effect.gen(function* () {
     const { client, requestId, slug, token } = request
     const base = { ip: client.ip, userAgent: client.userAgent, requestId }
@@ -213,19 +250,19 @@ export const resolveCaller = (config: ServerConfig, request: CallerRequest) =>
     })
     if (token.startsWith("sg_")) {
       // API key: the tenant is the one the request names; the key must belong to it.
-      const tenant = yield* Tenancy.use((t) => t.resolveActive(slug ?? "")).pipe(
-        Effect.catchTag("TenantNotFound", () => Effect.fail(new Unauthorized({ message: "invalid API key" })))
-      )
+      const tenant = yield* tenancy
+        .resolveActive(slug ?? "")
+        .pipe(Effect.catchTag("TenantNotFound", () => Effect.fail(new Unauthorized({ message: "invalid API key" }))))
       const ref = { id: tenant.id, slug: tenant.slug }
-      const key = yield* ApiKeys.use((k) => k.authenticate(token)).pipe(Effect.provideService(CurrentTenant, ref))
+      const key = yield* apiKeys.authenticate(token).pipe(Effect.provideService(CurrentTenant, ref))
       return principal(ref, { kind: "apiKey", id: key.id, ...base, permissions: key.permissions })
     }
-    const operator = yield* operatorOf(config, token)
+    const operator = yield* operatorWith(config, token, operators)
     if (Option.isSome(operator)) {
-      const tenant = yield* Tenancy.use((t) => t.get(slug ?? ""))
+      const tenant = yield* tenancy.get(slug ?? "")
       return principal({ id: tenant.id, slug: tenant.slug }, { kind: "operator", id: operator.value, ...base })
     }
-    const claims = yield* Auth.use((a) => a.validateToken(token))
+    const claims = yield* auth.validateToken(token)
     // The named tenant and the verified token must agree; another tenant's name is "not found".
     if (slug !== undefined && slug !== "" && claims.tenant_slug !== slug) {
       return yield* new TenantNotFound({ message: `no tenant "${slug}"`, tenant: slug })
@@ -261,20 +298,25 @@ export const UserAuthLive = (config: ServerConfig) =>
       Effect.context<Auth | Tenancy | ApiKeys | Operators | RateLimit.RateLimiter | Metrics | Quotas | Billing>(),
       (services) => {
         const limit = principalLimiter(config, services)
+        const resolving = callerServices(services)
         return {
           bearer: (token: Redacted.Redacted<string>) =>
             Effect.gen(function* () {
               const request = yield* HttpServerRequest.HttpServerRequest
-              const principal = yield* resolveCaller(config, {
-                token: Redacted.value(token),
-                slug: decodeURIComponent(TENANT_PATH.exec(request.url)?.[1] ?? ""),
-                client: yield* clientInfo(config),
-                requestId: yield* FiberRef.get(CurrentRequestId),
-                enrolmentStep: ENROLMENT_ROUTE.test(request.url)
-              })
+              const principal = yield* resolveCallerWith(
+                config,
+                {
+                  token: Redacted.value(token),
+                  slug: decodeURIComponent(TENANT_PATH.exec(request.url)?.[1] ?? ""),
+                  client: yield* clientInfo(config),
+                  requestId: yield* FiberRef.get(CurrentRequestId),
+                  enrolmentStep: ENROLMENT_ROUTE.test(request.url)
+                },
+                resolving
+              )
               yield* limit(principal)
               return principal
-            }).pipe(Effect.provide(services))
+            })
         }
       }
     )
@@ -314,19 +356,24 @@ export const RpcTenantAuthLive = (config: ServerConfig) =>
       Effect.context<Auth | Tenancy | ApiKeys | Operators | RateLimit.RateLimiter | Metrics | Quotas | Billing>(),
       (services) => {
         const limit = principalLimiter(config, services)
+        const resolving = callerServices(services)
         return RpcTenantAuth.of(({ headers }) =>
           Effect.gen(function* () {
             const header = headers["authorization"] ?? ""
-            const principal = yield* resolveCaller(config, {
-              token: header.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : "",
-              slug: headers["x-signet-tenant"],
-              client: rpcClientInfo(config, headers),
-              requestId: yield* FiberRef.get(CurrentRequestId),
-              enrolmentStep: false
-            })
+            const principal = yield* resolveCallerWith(
+              config,
+              {
+                token: header.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : "",
+                slug: headers["x-signet-tenant"],
+                client: rpcClientInfo(config, headers),
+                requestId: yield* FiberRef.get(CurrentRequestId),
+                enrolmentStep: false
+              },
+              resolving
+            )
             yield* limit(principal)
             return principal
-          }).pipe(Effect.provide(services))
+          })
         )
       }
     )
