@@ -77,13 +77,6 @@ const check = (config: ServerConfig, presented: string) =>
  */
 export const operatorOf = (
   config: ServerConfig,
-  presented: string
-): Effect.Effect<Option.Option<string>, never, Operators> =>
-  Effect.flatMap(Operators, (operators) => operatorWith(config, presented, operators))
-
-/** {@link operatorOf} with the operators service given. */
-const operatorWith = (
-  config: ServerConfig,
   presented: string,
   operators: Operators
 ): Effect.Effect<Option.Option<string>> => {
@@ -102,7 +95,7 @@ export const OperatorAuthLive = (config: ServerConfig) =>
     Effect.map(Operators, (operators) => ({
       bearer: (token: Redacted.Redacted<string>) =>
         Effect.gen(function* () {
-          const id = yield* operatorOf(config, Redacted.value(token)).pipe(Effect.provideService(Operators, operators))
+          const id = yield* operatorOf(config, Redacted.value(token), operators)
           if (Option.isNone(id)) return yield* unauthorized
           const request = yield* HttpServerRequest.HttpServerRequest
           return yield* operatorActor(request.headers, Option.getOrUndefined(request.remoteAddress), config, id.value)
@@ -118,7 +111,7 @@ export const RpcOperatorAuthLive = (config: ServerConfig) =>
       RpcOperatorAuth.of(({ headers }) => {
         const auth = headers["authorization"] ?? ""
         const token = auth.toLowerCase().startsWith("bearer ") ? auth.slice(7).trim() : ""
-        return Effect.flatMap(operatorOf(config, token).pipe(Effect.provideService(Operators, operators)), (id) =>
+        return Effect.flatMap(operatorOf(config, token, operators), (id) =>
           Option.isSome(id)
             ? operatorActor(
                 { ...headers, "x-forwarded-for": headers[RPC_FORWARDED_HEADER] ?? "" },
@@ -257,7 +250,7 @@ const resolveCallerWith = (
       const key = yield* apiKeys.authenticate(token).pipe(Effect.provideService(CurrentTenant, ref))
       return principal(ref, { kind: "apiKey", id: key.id, ...base, permissions: key.permissions })
     }
-    const operator = yield* operatorWith(config, token, operators)
+    const operator = yield* operatorOf(config, token, operators)
     if (Option.isSome(operator)) {
       const tenant = yield* tenancy.get(slug ?? "")
       return principal({ id: tenant.id, slug: tenant.slug }, { kind: "operator", id: operator.value, ...base })
