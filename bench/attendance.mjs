@@ -603,7 +603,7 @@ async function main() {
   const outcome = (name, r) =>
     `- Outcomes (${name}): ${JSON.stringify(r.statuses)}; rows afterwards ${r.rows}, acknowledged ${r.acknowledged}, lost ${r.lost}, duplicated ${r.duplicated} ${ok(r.lost === 0 && r.duplicated === 0 && r.rows === 2 * STUDENTS)}.`
   const body = [
-    `${COURSES} courses × ${PER_COURSE} students = ${STUDENTS} students sign by QR over HTTP through \`signet serve\`, with real access tokens and the courses' current rotating codes. The load client runs on the same machine (it shares the 2 cores).`,
+    `${COURSES} courses × ${PER_COURSE} students = ${STUDENTS} students sign by QR over HTTP through \`signet serve\`, with real access tokens and the courses' current rotating codes. The load client runs in its own process on the same machine (it shares the 2 cores); until 2026-12-07 it ran in the benchmark's process, whose own garbage collections (a ~400 MB heap after the set-up) paused it for 100 ms and more, and those pauses were counted as the server's latency.`,
     "",
     `**Throughput** (closed loop, ${CONCURRENCY} keep-alive connections, every student signs course A):`,
     "",
