@@ -28,22 +28,8 @@
  */
 import * as V8 from "node:v8"
 import * as Vm from "node:vm"
-import { Context, Duration, Effect, Layer, Schedule } from "effect"
-
-/**
- * Request activity, as counted by the global HTTP middleware and the gRPC
- * listener (every unary call): what the idle collection and the graceful
- * shutdown's drain read.
- */
-export interface Activity {
-  /** Requests or calls being handled now. */
-  n: number
-  /** Requests or calls started since the process began. */
-  total: number
-}
-
-/** The running server's {@link Activity} counter (provided by `serverLayer`; read-only for others). */
-export class ServerActivity extends Context.Tag("signet/ServerActivity")<ServerActivity, Readonly<Activity>>() {}
+import { Duration, Effect, Layer, Schedule } from "effect"
+import type { Activity } from "./Activity.js"
 
 /** Tuning of the idle collection. */
 export interface IdleGcOptions {

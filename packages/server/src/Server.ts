@@ -23,6 +23,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { RpcSerialization, RpcServer } from "@effect/rpc"
 import { AttachmentStore, Core, type Crypto, mailerLayer, SignetApi, SignetRpcs } from "@signet/core"
 import { Effect, Layer, Option, Scope } from "effect"
+import { type Activity, ServerActivity } from "./Activity.js"
 import {
   clientInfo,
   OperatorAuthLive,
@@ -56,7 +57,7 @@ import { SystemHttp } from "./http/System.js"
 import { TenantsHttp } from "./http/Tenancy.js"
 import { WebHttp } from "./http/Web.js"
 import { WebhooksHttp } from "./http/Webhooks.js"
-import { type Activity, idleGcLayer, ServerActivity } from "./IdleGc.js"
+import { idleGcLayer } from "./IdleGc.js"
 import { liveRollRoute } from "./LiveRoll.js"
 import { Metrics, MetricsLive } from "./Metrics.js"
 import { globalMiddleware } from "./Middleware.js"

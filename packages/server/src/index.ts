@@ -4,6 +4,8 @@
  *
  * @module
  */
+
+export { type Activity, ServerActivity } from "./Activity.js"
 export * from "./Auth.js"
 export * from "./Config.js"
 export { connectHandlers, connectRoutes, registryOf } from "./grpc/Connect.js"
@@ -12,14 +14,12 @@ export { LOADER_OPTIONS, PROTO_FILES, protoDir } from "./grpc/Protos.js"
 export { GRPC_MAX_MESSAGE_BYTES, GrpcEndpoint, grpcLayer } from "./grpc/Server.js"
 export { VERSION } from "./http/System.js"
 export {
-  type Activity,
   collected,
   defaultIdleGcOptions,
   type IdleGcOptions,
   type IdleGcState,
   idleGcLayer,
-  idleGcStep,
-  ServerActivity
+  idleGcStep
 } from "./IdleGc.js"
 export { jsonLineLogger, jsonLines } from "./Logging.js"
 export { Metrics } from "./Metrics.js"
