@@ -111,6 +111,35 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect("an older event waiting for its retry does not hold back newer due events", () =>
+      Effect.gen(function* () {
+        const events = yield* Events
+        const seen = yield* Ref.make<Array<string>>([])
+        let first: string | undefined
+        yield* events.subscribe({
+          name: "waits",
+          types: ["signet.waits."],
+          handle: (e) =>
+            Effect.zipRight(
+              Ref.update(seen, (xs) => [...xs, e.id]),
+              e.id === first ? Effect.fail("not yet") : Effect.void
+            )
+        })
+        const older = yield* events.publish({ type: "signet.waits.older", data: { n: 1 } })
+        first = older.id
+        yield* events.dispatchOnce
+        expect((yield* events.get(older.id)).status).toBe("pending")
+        // The older event is pending but not due (backoff); the newer ones are claimed past it, oldest first.
+        const a = yield* events.publish({ type: "signet.waits.newer", data: { n: 2 } })
+        const b = yield* events.publish({ type: "signet.waits.newer", data: { n: 3 } })
+        yield* events.dispatchOnce
+        expect((yield* events.get(a.id)).status).toBe("delivered")
+        expect((yield* events.get(b.id)).status).toBe("delivered")
+        expect((yield* events.get(older.id)).status).toBe("pending")
+        expect(yield* Ref.get(seen)).toEqual([older.id, a.id, b.id])
+      })
+    )
+
     it.effect("marks an event dead after maxAttempts; replay delivers it", () =>
       Effect.gen(function* () {
         const events = yield* Events

@@ -41,6 +41,17 @@ export const eventsMigrations: ModuleMigrations = {
         delivered_at ${t.ts} NOT NULL,
         PRIMARY KEY (event_id, subscriber)
       )`)
+    }),
+    // The dispatcher's claim (issue 23): the oldest due pending events. Through
+    // `outbox_pending` it read every due pending event and sorted them, so a backlog made
+    // each claim slower (1.3 ms on average, up to 20 ms, during the sign burst, on the
+    // server's one thread); this index holds only pending events, in claim order, with the
+    // columns the claim filters on, so a claim reads its batch and stops.
+    "0002_outbox_due": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      yield* sql.unsafe(
+        `CREATE INDEX outbox_due ON outbox (time, id, next_attempt_at, locked_until) WHERE status = 'pending'`
+      )
     })
   }
 }

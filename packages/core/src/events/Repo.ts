@@ -108,9 +108,11 @@ export class EventsRepo extends Effect.Service<EventsRepo>()("Signet/EventsRepo"
                 AND (locked_until IS NULL OR locked_until < ${now})
                 ORDER BY time, id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
               RETURNING *`,
+            // SQLite's planner prefers `outbox_pending` and sorts; `outbox_due` reads the batch
+            // in order and stops (migration 0002).
             orElse: () =>
               sql`UPDATE outbox SET locked_by = ${instance}, locked_until = ${until}
-              WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ${now}
+              WHERE id IN (SELECT id FROM outbox INDEXED BY outbox_due WHERE status = 'pending' AND next_attempt_at <= ${now}
                 AND (locked_until IS NULL OR locked_until < ${now})
                 ORDER BY time, id LIMIT ${limit})
               RETURNING *`
