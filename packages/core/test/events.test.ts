@@ -270,3 +270,44 @@ for (const dialect of testDialects()) {
     )
   })
 }
+
+/** Waits (real time, not the test clock) until `cond` holds, for at most ~10 s. */
+const eventually = (cond: Effect.Effect<boolean>) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < 2_000 && !(yield* cond); i++) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 5)))
+  })
+
+for (const dialect of testDialects()) {
+  layer(testCore(dialect), { timeout: 60_000 })(`Dispatcher pacing on ${dialect}`, (it) => {
+    it.effect("claims again at once after a full batch, and waits gatherInterval after a partial one", () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const events = yield* Events
+          const seen = yield* Ref.make<Array<string>>([])
+          yield* events.configure({
+            batchSize: 2,
+            gatherInterval: Duration.seconds(1),
+            pollInterval: Duration.seconds(10)
+          })
+          yield* events.subscribe({
+            name: "pace",
+            types: ["signet.pace."],
+            handle: (e) => Ref.update(seen, (xs) => [...xs, e.id])
+          })
+          const first = yield* Effect.forEach([1, 2, 3], (n) => events.publish({ type: "signet.pace.a", data: { n } }))
+          yield* Effect.forkScoped(events.run)
+          // [1, 2] fills a batch, so [3] is claimed without waiting (the test clock does not move).
+          yield* eventually(Effect.map(Ref.get(seen), (xs) => xs.length === 3))
+          expect(yield* Ref.get(seen)).toEqual(first.map((e) => e.id))
+          // [3] was a partial batch: the next claim waits gatherInterval.
+          const late = yield* events.publish({ type: "signet.pace.b", data: {} })
+          yield* Effect.promise(() => new Promise((r) => setTimeout(r, 200)))
+          expect(yield* Ref.get(seen)).not.toContain(late.id)
+          yield* TestClock.adjust(Duration.seconds(1))
+          yield* eventually(Effect.map(Ref.get(seen), (xs) => xs.includes(late.id)))
+          expect(yield* Ref.get(seen)).toEqual([...first.map((e) => e.id), late.id])
+        })
+      )
+    )
+  })
+}
