@@ -77,14 +77,6 @@ export interface DispatcherOptions {
   readonly batchSize: number
   /** Idle poll interval (default 250 ms). */
   readonly pollInterval: Duration.Duration
-  /**
-   * After a partial batch (the queue drained), how long to wait before the
-   * next claim (default 50 ms), so the events published meanwhile go out as
-   * one batch; a full batch is followed at once. Each batch costs a claim, a
-   * read of what was processed and two writes (issue 23: on Postgres under a
-   * steady sign burst the dispatcher claimed ~7 events at a time).
-   */
-  readonly gatherInterval: Duration.Duration
   /** Per-subscriber handler timeout (default 30 s). */
   readonly handlerTimeout: Duration.Duration
 }
@@ -96,7 +88,6 @@ export const defaultDispatcherOptions: DispatcherOptions = {
   maxDelay: Duration.minutes(5),
   batchSize: 100,
   pollInterval: Duration.millis(250),
-  gatherInterval: Duration.millis(50),
   handlerTimeout: Duration.seconds(30)
 }
 
@@ -235,19 +226,13 @@ export const makeDispatcher = ({ instance, options: optionsRef, repo, subscriber
     return rows.length
   }).pipe(Effect.withSpan("Events.dispatchOnce"))
 
-  /**
-   * Runs the dispatcher until interrupted (fork it in a scope); a failed batch
-   * is logged and retried. Idle, it polls every `pollInterval`; after a
-   * partial batch it waits `gatherInterval`; after a full one it claims again at once.
-   */
+  /** Runs the dispatcher until interrupted (fork it in a scope); a failed batch is logged and retried. */
   const run: Effect.Effect<never> = Effect.gen(function* () {
     while (true) {
       const n = yield* dispatchOnce.pipe(
         Effect.catchAllDefect((d) => Effect.logWarning("outbox dispatch failed", d).pipe(Effect.as(0)))
       )
-      const options = yield* Ref.get(optionsRef)
-      if (n === 0) yield* Effect.sleep(options.pollInterval)
-      else if (n < options.batchSize) yield* Effect.sleep(options.gatherInterval)
+      if (n === 0) yield* Effect.sleep((yield* Ref.get(optionsRef)).pollInterval)
     }
   })
 
