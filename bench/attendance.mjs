@@ -21,6 +21,10 @@
  * argon2 logins.
  *
  *   node bench/attendance.mjs [--courses 300] [--students 30] [--concurrency 32]
+ *
+ * Diagnostics (nothing written): `--sqlite-only` or `--pg-only` run Signet
+ * alone on one database; BENCH_SERVER_FLAGS passes Node/V8 flags to the
+ * server (e.g. `--max-semi-space-size=64`); BENCH_CPU_PROF=<dir> profiles it.
  */
 import { spawn } from "node:child_process"
 import * as Crypto from "node:crypto"
@@ -397,6 +401,7 @@ async function main() {
       process.execPath,
       [
         ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+        ...(process.env.BENCH_SERVER_FLAGS ? process.env.BENCH_SERVER_FLAGS.split(/\s+/).filter(Boolean) : []),
         bin,
         "serve",
         "--port",
@@ -579,6 +584,8 @@ async function main() {
   const sqlite = await signetRun(sqliteDb.url)
   await sqliteDb.dispose()
   log(`signet sqlite: ${JSON.stringify(sqlite)}`)
+  // Diagnostics: the SQLite run alone, nothing written to docs/benchmarks.md.
+  if (process.argv.includes("--sqlite-only")) return
   const base = await baselineRun()
   log(`baseline: ${JSON.stringify(base)}`)
   let pg = null

@@ -184,6 +184,23 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect("a student's signature marks their roll with it: PRESENT on time, LATE after the delay, once", () =>
+      Effect.gen(function* () {
+        const { code, count, course, s1, s3, sign } = yield* setup("att-sign-roll")
+        yield* at("2026-11-23T08:05:00Z")
+        const c1 = yield* code(course.id, "2026-11-23T08:05:00Z")
+        const ok = yield* sign(s1.id, { qr_code: c1 })
+        yield* sign(s1.id, { qr_code: c1 })
+        yield* at("2026-11-23T08:20:00Z")
+        const late = yield* sign(s3.id, { qr_code: yield* code(course.id, "2026-11-23T08:20:00Z") })
+        const rolls = (s: string) =>
+          `course_id = '${course.id}' AND student_id = '${s}' AND marked_by = '${s}' AND signature_id = '`
+        expect(yield* count("roll_results")).toBe(2)
+        expect(yield* count("roll_results", `${rolls(s1.id)}${ok.signature_id}' AND result = 'PRESENT'`)).toBe(1)
+        expect(yield* count("roll_results", `${rolls(s3.id)}${late.signature_id}' AND result = 'LATE'`)).toBe(1)
+      })
+    )
+
     it.effect("concurrent attempts of one student write one signature", () =>
       Effect.gen(function* () {
         const { code, count, course, s6, sign } = yield* setup("att-burst")

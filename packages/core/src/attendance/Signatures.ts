@@ -234,17 +234,22 @@ const signatureWrites = (s: Shared, { findSignature, getSignature }: ReturnType<
       Effect.gen(function* () {
         const month = DateTime.startOf(DateTime.toUtc(yield* DateTime.now), "month")
         yield* s.quotas.admit("signatures.monthly", 1, s.repo.countSignaturesSince(month))
-        if (!(yield* s.repo.insertSignature(sig, proof, idempotencyKey))) {
+        // A student's signature gives their roll result in the same statement where the database allows it.
+        const roll = sig.signer_kind === "student" ? rollOf(sig.status) : null
+        const inserted =
+          roll === null
+            ? yield* s.repo.insertSignature(sig, proof, idempotencyKey)
+            : yield* s.repo.insertSignatureWithRoll(sig, proof, idempotencyKey, {
+                result: roll,
+                by: yield* s.actingUser
+              })
+        if (!inserted) {
           const byKey =
             idempotencyKey !== null ? yield* findSignature({ idempotency_key: idempotencyKey }) : Option.none()
           const winner = Option.isSome(byKey)
             ? byKey
             : yield* findSignature({ course_id: sig.course_id, signer_id: sig.signer_id })
           return resultOf(Option.getOrThrow(winner), true)
-        }
-        if (sig.signer_kind === "student") {
-          const roll = rollOf(sig.status)
-          if (roll) yield* setRoll(sig.course_id, sig.signer_id, roll, { signature_id: sig.id }, sig.decided_at)
         }
         yield* s.events.publish({ type: "signet.attendance.signature.created", subject: sig.id, data: sig })
         return resultOf(sig, false)

@@ -21,8 +21,35 @@ export const RollRow = Schema.Struct({
 /** @see RollRow */
 export type RollRow = typeof RollRow.Type
 
+/**
+ * The conflict clause of a roll result's upsert: the new result, marker and
+ * time; a signature reference, once set, is kept when the new one is null.
+ */
+export const ROLL_UPSERT = `ON CONFLICT (tenant_id, course_id, student_id) DO UPDATE SET result = excluded.result,
+  signature_id = COALESCE(excluded.signature_id, roll_results.signature_id),
+  excuse_id = excluded.excuse_id, marked_by = excluded.marked_by, updated_at = excluded.updated_at`
+
+/** The upsert of one roll result in tenant `t` (see `upsertRoll`). */
+export const rollUpsert =
+  (sql: RepoContext["sql"]) =>
+  (
+    t: string,
+    courseId: CourseId,
+    studentId: UserId,
+    result: RollResult,
+    refs: { readonly signature_id?: SignatureId | null; readonly excuse_id?: ExcuseId | null },
+    by: UserId | null,
+    at: DateTime.Utc
+  ) =>
+    sql`INSERT INTO roll_results (tenant_id, course_id, student_id, result, signature_id, excuse_id,
+        marked_by, updated_at)
+      VALUES (${t}, ${courseId}, ${studentId}, ${result}, ${refs.signature_id ?? null}, ${refs.excuse_id ?? null},
+        ${by}, ${DateTime.formatIso(at)})
+      ${sql.literal(ROLL_UPSERT)}`
+
 /** `roll_results`. */
 export const rollRepo = ({ span, sql, tid }: RepoContext) => {
+  const upsertRollQ = rollUpsert(sql)
   // ——— roll_results ————————————————————————————————————————————————————————
 
   const rollsOfCoursesQ = SqlSchema.findAll({
@@ -73,16 +100,10 @@ export const rollRepo = ({ span, sql, tid }: RepoContext) => {
       by: UserId | null,
       at: DateTime.Utc
     ) =>
-      Effect.flatMap(
-        tid,
-        (t) => sql`INSERT INTO roll_results (tenant_id, course_id, student_id, result, signature_id, excuse_id,
-            marked_by, updated_at)
-          VALUES (${t}, ${courseId}, ${studentId}, ${result}, ${refs.signature_id ?? null}, ${refs.excuse_id ?? null},
-            ${by}, ${DateTime.formatIso(at)})
-          ON CONFLICT (tenant_id, course_id, student_id) DO UPDATE SET result = excluded.result,
-            signature_id = COALESCE(excluded.signature_id, roll_results.signature_id),
-            excuse_id = excluded.excuse_id, marked_by = excluded.marked_by, updated_at = excluded.updated_at`
-      ).pipe(Effect.asVoid, span("upsertRoll")),
+      Effect.flatMap(tid, (t) => upsertRollQ(t, courseId, studentId, result, refs, by, at)).pipe(
+        Effect.asVoid,
+        span("upsertRoll")
+      ),
     /** Removes a student's result (unmarked again). */
     deleteRoll: (courseId: CourseId, studentId: UserId) =>
       Effect.flatMap(

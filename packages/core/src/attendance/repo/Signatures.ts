@@ -4,9 +4,11 @@
  * @module
  */
 import { SqlSchema } from "@effect/sql"
+import type { SqlError } from "@effect/sql/SqlError"
 import type { CourseId } from "@signet/contracts/academics/Domain"
 import {
   type RefusalReason,
+  type RollResult,
   Signature,
   type SignatureId,
   type SignatureMethod,
@@ -17,6 +19,7 @@ import type { UserId } from "@signet/contracts/kernel/Ids"
 import { DateTime, Effect, Schema } from "effect"
 import { DbCount, json } from "../../kernel/Sql.js"
 import type { RepoContext } from "./Context.js"
+import { ROLL_UPSERT, rollUpsert } from "./Roll.js"
 
 /** How a signature is looked up: by id, by idempotency key, or by signer and course. */
 export type SignatureKey =
@@ -36,8 +39,52 @@ export interface RefusalRow {
   readonly ip: string | null
   readonly received_at: DateTime.Utc
 }
+/**
+ * The inserts of a signature in tenant `t`: alone (`insertSignatureQ`, unless
+ * the signer already signed the course or the key is taken; returns the row
+ * if inserted), and with the signer's roll result (`insertWithRollQ`, see
+ * `AttendanceRepo.insertSignatureWithRoll`).
+ */
+const signatureInserts = (sql: RepoContext["sql"]) => {
+  const upsertRollQ = rollUpsert(sql)
+  const insertSignatureQ = (t: string, s: Signature, proof: unknown, idempotencyKey: string | null) =>
+    sql<{ id: string }>`INSERT INTO signatures (tenant_id, id, course_id, school_id,
+        signer_id, signer_kind, method, status, reason_code, message, proof_ref, proof, administrator_id,
+        admin_reason, changed_by, previous_status, idempotency_key, received_at, decided_at, updated_at)
+      VALUES (${t}, ${s.id}, ${s.course_id}, ${s.school_id}, ${s.signer_id}, ${s.signer_kind}, ${s.method},
+        ${s.status}, ${s.reason_code}, ${s.message}, ${s.proof_ref}, ${proof === undefined ? null : json(proof)},
+        ${s.administrator_id}, ${s.admin_reason}, ${s.changed_by}, ${s.previous_status}, ${idempotencyKey},
+        ${DateTime.formatIso(s.received_at)}, ${DateTime.formatIso(s.decided_at)},
+        ${DateTime.formatIso(s.updated_at)})
+      ON CONFLICT DO NOTHING RETURNING tenant_id, id, course_id, signer_id, decided_at`
+  const insertWithRollQ = (
+    t: string,
+    s: Signature,
+    proof: unknown,
+    idempotencyKey: string | null,
+    roll: { readonly result: RollResult; readonly by: UserId | null }
+  ): Effect.Effect<boolean, SqlError> =>
+    sql.onDialectOrElse({
+      pg: () =>
+        sql<{ id: string }>`WITH s AS (${insertSignatureQ(t, s, proof, idempotencyKey)}),
+          r AS (INSERT INTO roll_results (tenant_id, course_id, student_id, result, signature_id, marked_by, updated_at)
+            SELECT s.tenant_id, s.course_id, s.signer_id, ${roll.result}::text, s.id, ${roll.by}::text, s.decided_at
+            FROM s ${sql.literal(ROLL_UPSERT)})
+          SELECT id FROM s`.pipe(Effect.map((r) => r.length > 0)),
+      orElse: () =>
+        Effect.gen(function* () {
+          const inserted = (yield* insertSignatureQ(t, s, proof, idempotencyKey)).length > 0
+          if (inserted)
+            yield* upsertRollQ(t, s.course_id, s.signer_id, roll.result, { signature_id: s.id }, roll.by, s.decided_at)
+          return inserted
+        })
+    })
+  return { insertSignatureQ, insertWithRollQ }
+}
+
 /** `signatures` and `signature_refusals`. */
 export const signaturesRepo = ({ span, sql, tid }: RepoContext) => {
+  const { insertSignatureQ, insertWithRollQ } = signatureInserts(sql)
   // ——— signatures ———————————————————————————————————————————————————————————
 
   const findSignatureQ = SqlSchema.findOne({
@@ -112,20 +159,26 @@ export const signaturesRepo = ({ span, sql, tid }: RepoContext) => {
      * whether the row was inserted.
      */
     insertSignature: (s: Signature, proof: unknown, idempotencyKey: string | null) =>
-      Effect.flatMap(
-        tid,
-        (t) => sql<{ id: string }>`INSERT INTO signatures (tenant_id, id, course_id, school_id,
-            signer_id, signer_kind, method, status, reason_code, message, proof_ref, proof, administrator_id,
-            admin_reason, changed_by, previous_status, idempotency_key, received_at, decided_at, updated_at)
-          VALUES (${t}, ${s.id}, ${s.course_id}, ${s.school_id}, ${s.signer_id}, ${s.signer_kind}, ${s.method},
-            ${s.status}, ${s.reason_code}, ${s.message}, ${s.proof_ref}, ${proof === undefined ? null : json(proof)},
-            ${s.administrator_id}, ${s.admin_reason}, ${s.changed_by}, ${s.previous_status}, ${idempotencyKey},
-            ${DateTime.formatIso(s.received_at)}, ${DateTime.formatIso(s.decided_at)},
-            ${DateTime.formatIso(s.updated_at)})
-          ON CONFLICT DO NOTHING RETURNING id`
-      ).pipe(
+      Effect.flatMap(tid, (t) => insertSignatureQ(t, s, proof, idempotencyKey)).pipe(
         Effect.map((r) => r.length > 0),
         span("insertSignature")
+      ),
+    /**
+     * {@link insertSignature} and, when the row was inserted, the signer's
+     * roll result in the course (`roll`, marked by `by`, at the signature's
+     * `decided_at`, referencing it — what `upsertRoll` writes). On Postgres
+     * one statement (a data-modifying CTE: one round trip fewer per sign
+     * attempt, issue 23); on SQLite the two statements. Runs in the
+     * caller's transaction. Answers whether the signature was inserted.
+     */
+    insertSignatureWithRoll: (
+      s: Signature,
+      proof: unknown,
+      idempotencyKey: string | null,
+      roll: { readonly result: RollResult; readonly by: UserId | null }
+    ) =>
+      Effect.flatMap(tid, (t) => insertWithRollQ(t, s, proof, idempotencyKey, roll)).pipe(
+        span("insertSignatureWithRoll")
       ),
     /** Writes a signature's changed fields (status, method, message, administrator fields, history). */
     updateSignature: (s: Signature) =>
