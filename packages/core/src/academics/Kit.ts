@@ -23,6 +23,7 @@ import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { Identity } from "../identity/Users.js"
 import { tenantTxOn } from "../kernel/Database.js"
+import { makeSingleFlight } from "../kernel/SingleFlight.js"
 import { AcademicsRepo } from "./Repo.js"
 import type { AcademicsUniqueViolation, SoftDeletable } from "./Rows.js"
 
@@ -76,12 +77,13 @@ export const makeKit = Effect.gen(function* () {
   // row within CACHE_TTL_MS.
   const CACHE_TTL_MS = 1000
   const caches = new Map<string, TenantCache>()
+  const versionLoads = makeSingleFlight<number, never>()
   const cacheFor = (tid: string) =>
     Effect.gen(function* () {
       const nowMs = yield* Clock.currentTimeMillis
       const hit = caches.get(tid)
       if (hit && nowMs - hit.checkedAt < CACHE_TTL_MS) return hit
-      const version = yield* inTx(repo.readVersion)
+      const version = yield* versionLoads(tid, inTx(repo.readVersion))
       if (hit && hit.version === version) {
         hit.checkedAt = nowMs
         return hit

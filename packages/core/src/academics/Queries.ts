@@ -11,10 +11,14 @@
  */
 import { type Course, type GroupId, StudentCourseValidation } from "@signet/contracts/academics/Domain"
 import { DateTime, Effect } from "effect"
+import { makeSingleFlight } from "../kernel/SingleFlight.js"
 import { iso, type Kit, utc, validId } from "./Kit.js"
 
 /** The query operations over the kit; see the module comment. */
 export const makeQueries = ({ audit, bump, cacheFor, events, inTx, repo, tenantId }: Kit) => {
+  // Concurrent misses of one course's groups or one group's members load them once.
+  const groupLoads = makeSingleFlight<ReadonlyArray<GroupId>, never>()
+  const memberLoads = makeSingleFlight<ReadonlySet<string>, never>()
   /** `ValidateTeacherCourse`: the teacher is assigned to the course (directly, or through one of its groups). */
   const validateTeacherCourse = (teacherId: string, courseId: string) =>
     inTx(!validId(teacherId) || !validId(courseId) ? Effect.succeed(false) : repo.teachesCourse(teacherId, courseId))
@@ -32,14 +36,17 @@ export const makeQueries = ({ audit, bump, cacheFor, events, inTx, repo, tenantI
       const cache = yield* cacheFor(tid)
       let groups = cache.courseGroups.get(courseId)
       if (!groups) {
-        groups = yield* inTx(repo.courseGroups(courseId))
+        groups = yield* groupLoads(`${tid}:${cache.version}:${courseId}`, inTx(repo.courseGroups(courseId)))
         cache.courseGroups.set(courseId, groups)
       }
       const matched: Array<GroupId> = []
       for (const g of groups) {
         let members = cache.groupMembers.get(g)
         if (!members) {
-          members = new Set(yield* inTx(repo.members(g)))
+          members = yield* memberLoads(
+            `${tid}:${cache.version}:${g}`,
+            Effect.map(inTx(repo.members(g)), (m) => new Set(m))
+          )
           cache.groupMembers.set(g, members)
         }
         if (members.has(studentId)) matched.push(g)

@@ -13,6 +13,7 @@ import type { SchoolId } from "@signet/contracts/academics/Domain"
 import { AttendancePolicy, type UpdateAttendancePolicy } from "@signet/contracts/attendance/Domain"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
 import { Clock, Effect, Option } from "effect"
+import { makeSingleFlight } from "../kernel/SingleFlight.js"
 import { instant } from "../kernel/Sql.js"
 import { notFound, type Shared } from "./Shared.js"
 
@@ -51,6 +52,10 @@ export interface PolicyEntry {
 /** The policy operations of the attendance service. */
 export const makePolicies = (s: Shared) => {
   const policies = new Map<string, PolicyEntry>()
+  // Requests that find the entry stale at once (every second under load) wait for one read.
+  const policyLoads = makeSingleFlight<PolicyEntry, never>()
+  // Policy changes made in this process: a load begun before one neither serves nor caches after it.
+  let changes = 0
 
   /** A school's attendance policy: its row, else the tenant's settings (cached for a second). */
   const policyOf = (schoolId: SchoolId) =>
@@ -60,6 +65,13 @@ export const makePolicies = (s: Shared) => {
       const nowMs = yield* Clock.currentTimeMillis
       const hit = policies.get(cacheKey)
       if (hit && nowMs - hit.at < CACHE_TTL_MS) return hit
+      return yield* policyLoads(`${cacheKey}:${changes}`, loadPolicy(tid, cacheKey, schoolId))
+    })
+  /** Reads a school's policy and caches it (one read at a time per school: see `policyOf`). */
+  const loadPolicy = (tid: Effect.Effect.Success<typeof s.tenantId>, cacheKey: string, schoolId: SchoolId) =>
+    Effect.gen(function* () {
+      const nowMs = yield* Clock.currentTimeMillis
+      const seen = changes
       const row = yield* s.inTx(s.repo.findPolicy(schoolId))
       const policy = Option.isSome(row)
         ? row.value
@@ -73,7 +85,7 @@ export const makePolicies = (s: Shared) => {
       const list = policy.ip_allowlist.length > 0 ? blockListOf(policy.ip_allowlist) : null
       const entry: PolicyEntry = { at: nowMs, policy, ips: typeof list === "string" ? null : list }
       if (policies.size > 5000) policies.clear()
-      policies.set(cacheKey, entry)
+      if (seen === changes) policies.set(cacheKey, entry)
       return entry
     })
 
@@ -109,6 +121,7 @@ export const makePolicies = (s: Shared) => {
         const tid = yield* s.tenantId
         yield* s.repo.upsertPolicy(after, instant(yield* Clock.currentTimeMillis))
         policies.delete(`${tid}:${schoolId}`)
+        changes++
         yield* s.audit.record({
           action: "attendance.policy.updated",
           targetType: "school",

@@ -14,6 +14,7 @@ import { CurrentTenant } from "@signet/contracts/kernel/Context"
 import { Conflict } from "@signet/contracts/kernel/Errors"
 import { Clock, Context, DateTime, Effect, Option } from "effect"
 import QRCode from "qrcode"
+import { makeSingleFlight } from "../kernel/SingleFlight.js"
 import { instant } from "../kernel/Sql.js"
 import { qrSecretColumn } from "./Migrations.js"
 import type { Policies } from "./Policies.js"
@@ -61,11 +62,9 @@ export const makeQr = (s: Shared, policies: Policies) => {
   const qrKeys = new Map<string, Buffer>()
   const qrImages = new Map<string, string>()
 
-  /** The tenant's QR HMAC key: decrypted once per process, created on first use. */
-  const qrKey = (tid: string) =>
+  /** Reads (or creates) the tenant's QR HMAC key, decrypts and keeps it. */
+  const loadQrKey = (tid: string) =>
     Effect.gen(function* () {
-      const hit = qrKeys.get(tid)
-      if (hit) return hit
       const aad = qrSecretColumn.aad({ tenant_id: tid })
       let enc = yield* s.inTx(s.repo.readQrKey)
       if (Option.isNone(enc)) {
@@ -78,6 +77,14 @@ export const makeQr = (s: Shared, policies: Policies) => {
       qrKeys.set(tid, key)
       return key
     })
+  // The first requests of a tenant arrive together (a class scanning its first code): one load.
+  const qrKeyLoads = makeSingleFlight<Buffer, Effect.Effect.Error<ReturnType<typeof loadQrKey>>>()
+
+  /** The tenant's QR HMAC key: decrypted once per process, created on first use. */
+  const qrKey = (tid: string) => {
+    const hit = qrKeys.get(tid)
+    return hit ? Effect.succeed(hit) : qrKeyLoads(tid, loadQrKey(tid))
+  }
 
   /** Checks a presented code for a course at `atMs`: the current step ±1, or expired (up to 40 steps back). */
   const checkQr = (tid: string, courseId: string, code: string, atMs: number, stepSeconds: number) =>

@@ -31,6 +31,7 @@ import { Identity } from "../identity/Users.js"
 import { Envelope } from "../kernel/Crypto.js"
 import { tenantTxOn } from "../kernel/Database.js"
 import { Quotas } from "../kernel/Quotas.js"
+import { makeSingleFlight } from "../kernel/SingleFlight.js"
 import { Tenancy } from "../tenancy/Tenancy.js"
 import { AttendanceRepo } from "./Repo.js"
 
@@ -119,6 +120,9 @@ const courseLookups = ({ academics, tenantId }: Base) => {
   // within a second on other replicas).
   const courseCache = new Map<string, { readonly version: number; readonly course: Course }>()
   const prefsCache = new Map<string, { readonly version: number; readonly prefs: SchoolPreferences }>()
+  // Concurrent misses (a cold start: every student of a course at once) load each once.
+  const courseLoads = makeSingleFlight<Option.Option<Course>, never>()
+  const prefsLoads = makeSingleFlight<SchoolPreferences, AcademicsNotFound>()
   const cachedCourse = (courseId: string) =>
     Effect.gen(function* () {
       const key = `${yield* tenantId}:${courseId}`
@@ -126,7 +130,7 @@ const courseLookups = ({ academics, tenantId }: Base) => {
       const hit = courseCache.get(key)
       if (hit && hit.version === version) return Option.some(hit.course)
       const found = Schema.is(CourseId)(courseId)
-        ? yield* academics.getCourse(courseId).pipe(Effect.option)
+        ? yield* courseLoads(`${key}:${version}`, academics.getCourse(courseId).pipe(Effect.option))
         : Option.none<Course>()
       if (courseCache.size > 20_000) courseCache.clear()
       if (Option.isSome(found)) courseCache.set(key, { version, course: found.value })
@@ -138,7 +142,7 @@ const courseLookups = ({ academics, tenantId }: Base) => {
       const version = yield* academics.version
       const hit = prefsCache.get(key)
       if (hit && hit.version === version) return hit.prefs
-      const prefs = yield* academics.getSchoolPreferences(schoolId)
+      const prefs = yield* prefsLoads(`${key}:${version}`, academics.getSchoolPreferences(schoolId))
       if (prefsCache.size > 5000) prefsCache.clear()
       prefsCache.set(key, { version, prefs })
       return prefs

@@ -9,6 +9,7 @@ import type { TenantId } from "@signet/contracts/kernel/Context"
 import { TenantNotFound, TenantSuspended } from "@signet/contracts/kernel/Errors"
 import type { Tenant } from "@signet/contracts/tenancy/Domain"
 import { Clock, Effect, Option } from "effect"
+import { makeSingleFlight } from "../kernel/SingleFlight.js"
 import type { TenancyRepo } from "./Repo.js"
 
 /**
@@ -24,15 +25,27 @@ const CACHE_ENTRIES = 10_000
 /** Tenant lookups over `repo`; see the module comment. */
 export const makeLookup = (repo: TenancyRepo) => {
   const cache = new Map<string, { readonly at: number; readonly tenant: Option.Option<Tenant> }>()
+  // Concurrent misses of one key (every request of a tenant, each time its entry expires) read
+  // it once. `invalidations` counts `invalidate` calls: a read begun before one is neither
+  // shared with a request that misses after it nor cached.
+  const loads = makeSingleFlight<Option.Option<Tenant>, never>()
+  let invalidations = 0
   const cached = (key: string, load: Effect.Effect<Option.Option<Tenant>>) =>
     Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
       const hit = cache.get(key)
       if (hit && now - hit.at < TENANT_CACHE_MS) return hit.tenant
-      const tenant = yield* load
-      if (cache.size > CACHE_ENTRIES) cache.clear()
-      cache.set(key, { at: now, tenant })
-      return tenant
+      const seen = invalidations
+      return yield* loads(
+        `${key}:${seen}`,
+        Effect.map(load, (tenant) => {
+          if (seen === invalidations) {
+            if (cache.size > CACHE_ENTRIES) cache.clear()
+            cache.set(key, { at: now, tenant })
+          }
+          return tenant
+        })
+      )
     })
 
   const notFound = (name: string) => new TenantNotFound({ message: `no tenant "${name}"`, tenant: name })
@@ -79,7 +92,10 @@ export const makeLookup = (repo: TenancyRepo) => {
     getByDomain,
     resolveActive,
     notFound,
-    invalidate: Effect.sync(() => cache.clear())
+    invalidate: Effect.sync(() => {
+      cache.clear()
+      invalidations++
+    })
   } as const
 }
 

@@ -14,6 +14,7 @@ import { SettingNotFound, TenantSetting } from "@signet/contracts/tenancy/Domain
 import { Clock, Effect, Either, Option, Schema } from "effect"
 import type { Audit } from "../audit/Audit.js"
 import type { Events } from "../events/Events.js"
+import { makeSingleFlight } from "../kernel/SingleFlight.js"
 import { bindTenant, nowInstant } from "./Lifecycle.js"
 import { type Lookup, TENANT_CACHE_MS } from "./Lookup.js"
 import type { SettingRow, TenancyRepo } from "./Repo.js"
@@ -39,6 +40,8 @@ export const makeSettings = ({ audit, events, lookup, repo, sql }: SettingsDeps)
   // rows the write replaced, e.g. while the write's transaction was still open) is returned to
   // its caller but not cached, so a change is seen at once in this process.
   let writes = 0
+  // Requests that miss at once (every request of a tenant when its rows expire) read them once.
+  const settingsLoads = makeSingleFlight<ReadonlyArray<SettingRow>, never>()
   const invalidate = (tenantId: string) =>
     Effect.sync(() => {
       cache.delete(tenantId)
@@ -102,12 +105,18 @@ export const makeSettings = ({ audit, events, lookup, repo, sql }: SettingsDeps)
       let rows = hit && now - hit.at < TENANT_CACHE_MS ? hit.rows : undefined
       if (rows === undefined) {
         const startedAt = writes
-        const tenant = yield* lookup.getById(tenantId).pipe(Effect.orDie)
-        rows = yield* readSettings(tenant)
-        if (writes === startedAt) {
-          if (cache.size > CACHE_TENANTS) cache.clear()
-          cache.set(tenantId, { at: now, rows })
-        }
+        rows = yield* settingsLoads(
+          `${tenantId}:${startedAt}`,
+          Effect.gen(function* () {
+            const tenant = yield* lookup.getById(tenantId).pipe(Effect.orDie)
+            const read = yield* readSettings(tenant)
+            if (writes === startedAt) {
+              if (cache.size > CACHE_TENANTS) cache.clear()
+              cache.set(tenantId, { at: now, rows: read })
+            }
+            return read
+          })
+        )
       }
       const row = rows.find((r) => r.key === key)
       return (row ? row.value : def.default) as A
