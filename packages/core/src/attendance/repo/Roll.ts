@@ -29,18 +29,20 @@ export const ROLL_UPSERT = `ON CONFLICT (tenant_id, course_id, student_id) DO UP
   signature_id = COALESCE(excluded.signature_id, roll_results.signature_id),
   excuse_id = excluded.excuse_id, marked_by = excluded.marked_by, updated_at = excluded.updated_at`
 
+/** A roll result to upsert: course, student, result, the signature or excuse behind it, who marked it, when. */
+export type RollMark = [
+  courseId: CourseId,
+  studentId: UserId,
+  result: RollResult,
+  refs: { readonly signature_id?: SignatureId | null; readonly excuse_id?: ExcuseId | null },
+  by: UserId | null,
+  at: DateTime.Utc
+]
+
 /** The upsert of one roll result in tenant `t` (see `upsertRoll`). */
 export const rollUpsert =
   (sql: RepoContext["sql"]) =>
-  (
-    t: string,
-    courseId: CourseId,
-    studentId: UserId,
-    result: RollResult,
-    refs: { readonly signature_id?: SignatureId | null; readonly excuse_id?: ExcuseId | null },
-    by: UserId | null,
-    at: DateTime.Utc
-  ) =>
+  (t: string, ...[courseId, studentId, result, refs, by, at]: RollMark) =>
     sql`INSERT INTO roll_results (tenant_id, course_id, student_id, result, signature_id, excuse_id,
         marked_by, updated_at)
       VALUES (${t}, ${courseId}, ${studentId}, ${result}, ${refs.signature_id ?? null}, ${refs.excuse_id ?? null},
@@ -92,18 +94,8 @@ export const rollRepo = ({ span, sql, tid }: RepoContext) => {
      * Upserts a student's result in a course (a signature reference, once
      * set, is kept when the new one is null). `marked_by` is the acting user.
      */
-    upsertRoll: (
-      courseId: CourseId,
-      studentId: UserId,
-      result: RollResult,
-      refs: { readonly signature_id?: SignatureId | null; readonly excuse_id?: ExcuseId | null },
-      by: UserId | null,
-      at: DateTime.Utc
-    ) =>
-      Effect.flatMap(tid, (t) => upsertRollQ(t, courseId, studentId, result, refs, by, at)).pipe(
-        Effect.asVoid,
-        span("upsertRoll")
-      ),
+    upsertRoll: (...mark: RollMark) =>
+      Effect.flatMap(tid, (t) => upsertRollQ(t, ...mark)).pipe(Effect.asVoid, span("upsertRoll")),
     /** Removes a student's result (unmarked again). */
     deleteRoll: (courseId: CourseId, studentId: UserId) =>
       Effect.flatMap(
