@@ -13,8 +13,8 @@ import type { SchoolId } from "@signet/contracts/academics/Domain"
 import { AttendancePolicy, type UpdateAttendancePolicy } from "@signet/contracts/attendance/Domain"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
 import { Clock, Effect, Option } from "effect"
-import { makeSingleFlight } from "../kernel/SingleFlight.js"
 import { instant } from "../kernel/Sql.js"
+import { makeTtlCache } from "../kernel/TtlCache.js"
 import { notFound, type Shared } from "./Shared.js"
 
 /** How long a cached school policy is trusted before re-reading (ms). */
@@ -44,34 +44,22 @@ export const ipAllowed = (ips: BlockList | null, ip: string | undefined): boolea
 
 /** A school's policy as the rules read it, with its parsed allow-list. */
 export interface PolicyEntry {
-  readonly at: number
   readonly policy: AttendancePolicy
   readonly ips: BlockList | null
 }
 
 /** The policy operations of the attendance service. */
 export const makePolicies = (s: Shared) => {
-  const policies = new Map<string, PolicyEntry>()
-  // Requests that find the entry stale at once (every second under load) wait for one read.
-  const policyLoads = makeSingleFlight<PolicyEntry, never>()
-  // Policy changes made in this process: a load begun before one neither serves nor caches after it.
-  let changes = 0
+  // Read on every sign attempt; trusted for a second (other replicas' changes), dropped at once
+  // by a change in this process; concurrent misses read once (kernel/TtlCache.ts).
+  const policies = makeTtlCache<PolicyEntry>({ ttlMs: CACHE_TTL_MS, maxEntries: 5000 })
 
   /** A school's attendance policy: its row, else the tenant's settings (cached for a second). */
   const policyOf = (schoolId: SchoolId) =>
+    Effect.flatMap(s.tenantId, (tid) => policies.get(`${tid}:${schoolId}`, loadPolicy(tid, schoolId)))
+  /** Reads a school's policy: its row, else the tenant's settings. */
+  const loadPolicy = (tid: Effect.Effect.Success<typeof s.tenantId>, schoolId: SchoolId) =>
     Effect.gen(function* () {
-      const tid = yield* s.tenantId
-      const cacheKey = `${tid}:${schoolId}`
-      const nowMs = yield* Clock.currentTimeMillis
-      const hit = policies.get(cacheKey)
-      if (hit && nowMs - hit.at < CACHE_TTL_MS) return hit
-      return yield* policyLoads(`${cacheKey}:${changes}`, loadPolicy(tid, cacheKey, schoolId))
-    })
-  /** Reads a school's policy and caches it (one read at a time per school: see `policyOf`). */
-  const loadPolicy = (tid: Effect.Effect.Success<typeof s.tenantId>, cacheKey: string, schoolId: SchoolId) =>
-    Effect.gen(function* () {
-      const nowMs = yield* Clock.currentTimeMillis
-      const seen = changes
       const row = yield* s.inTx(s.repo.findPolicy(schoolId))
       const policy = Option.isSome(row)
         ? row.value
@@ -83,10 +71,7 @@ export const makePolicies = (s: Shared) => {
             ip_allowlist: []
           })
       const list = policy.ip_allowlist.length > 0 ? blockListOf(policy.ip_allowlist) : null
-      const entry: PolicyEntry = { at: nowMs, policy, ips: typeof list === "string" ? null : list }
-      if (policies.size > 5000) policies.clear()
-      if (seen === changes) policies.set(cacheKey, entry)
-      return entry
+      return { policy, ips: typeof list === "string" ? null : list } satisfies PolicyEntry
     })
 
   /** `GET …/schools/{id}/attendance-policy`. @errors AttendanceNotFound (school) */
@@ -103,35 +88,39 @@ export const makePolicies = (s: Shared) => {
    * @errors AttendanceNotFound (school), ValidationError (an allow-list entry that is not an IP or CIDR range)
    */
   const updatePolicy = (schoolId: SchoolId, patch: UpdateAttendancePolicy) =>
-    s.inTx(
-      Effect.gen(function* () {
-        const before = yield* getPolicy(schoolId)
-        if (patch.ip_allowlist) {
-          const list = blockListOf(patch.ip_allowlist)
-          if (typeof list === "string")
-            return yield* ValidationError.field("ip_allowlist", `"${list}" is not an IP address or CIDR range`)
-        }
-        const after = new AttendancePolicy({
-          school_id: schoolId,
-          late_policy: patch.late_policy ?? before.late_policy,
-          window_grace_minutes: patch.window_grace_minutes ?? before.window_grace_minutes,
-          qr_step_seconds: patch.qr_step_seconds ?? before.qr_step_seconds,
-          ip_allowlist: patch.ip_allowlist ?? before.ip_allowlist
+    s
+      .inTx(
+        Effect.gen(function* () {
+          const before = yield* getPolicy(schoolId)
+          if (patch.ip_allowlist) {
+            const list = blockListOf(patch.ip_allowlist)
+            if (typeof list === "string")
+              return yield* ValidationError.field("ip_allowlist", `"${list}" is not an IP address or CIDR range`)
+          }
+          const after = new AttendancePolicy({
+            school_id: schoolId,
+            late_policy: patch.late_policy ?? before.late_policy,
+            window_grace_minutes: patch.window_grace_minutes ?? before.window_grace_minutes,
+            qr_step_seconds: patch.qr_step_seconds ?? before.qr_step_seconds,
+            ip_allowlist: patch.ip_allowlist ?? before.ip_allowlist
+          })
+          const tid = yield* s.tenantId
+          yield* s.repo.upsertPolicy(after, instant(yield* Clock.currentTimeMillis))
+          yield* policies.invalidate(`${tid}:${schoolId}`)
+          yield* s.audit.record({
+            action: "attendance.policy.updated",
+            targetType: "school",
+            targetId: schoolId,
+            before,
+            after
+          })
+          return after
         })
-        const tid = yield* s.tenantId
-        yield* s.repo.upsertPolicy(after, instant(yield* Clock.currentTimeMillis))
-        policies.delete(`${tid}:${schoolId}`)
-        changes++
-        yield* s.audit.record({
-          action: "attendance.policy.updated",
-          targetType: "school",
-          targetId: schoolId,
-          before,
-          after
-        })
-        return after
-      })
-    )
+      )
+      .pipe(
+        // Again after the commit: a read that began between the first drop and the commit saw the old row.
+        Effect.ensuring(Effect.flatMap(s.tenantId, (tid) => policies.invalidate(`${tid}:${schoolId}`)))
+      )
 
   return { policyOf, getPolicy, updatePolicy } as const
 }

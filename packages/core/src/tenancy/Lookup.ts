@@ -8,8 +8,8 @@
 import type { TenantId } from "@signet/contracts/kernel/Context"
 import { TenantNotFound, TenantSuspended } from "@signet/contracts/kernel/Errors"
 import type { Tenant } from "@signet/contracts/tenancy/Domain"
-import { Clock, Effect, Option } from "effect"
-import { makeSingleFlight } from "../kernel/SingleFlight.js"
+import { Effect, Option } from "effect"
+import { makeTtlCache } from "../kernel/TtlCache.js"
 import type { TenancyRepo } from "./Repo.js"
 
 /**
@@ -24,36 +24,16 @@ const CACHE_ENTRIES = 10_000
 
 /** Tenant lookups over `repo`; see the module comment. */
 export const makeLookup = (repo: TenancyRepo) => {
-  const cache = new Map<string, { readonly at: number; readonly tenant: Option.Option<Tenant> }>()
-  // Concurrent misses of one key (every request of a tenant, each time its entry expires) read
-  // it once. `invalidations` counts `invalidate` calls: a read begun before one is neither
-  // shared with a request that misses after it nor cached.
-  const loads = makeSingleFlight<Option.Option<Tenant>, never>()
-  let invalidations = 0
-  const cached = (key: string, load: Effect.Effect<Option.Option<Tenant>>) =>
-    Effect.gen(function* () {
-      const now = yield* Clock.currentTimeMillis
-      const hit = cache.get(key)
-      if (hit && now - hit.at < TENANT_CACHE_MS) return hit.tenant
-      const seen = invalidations
-      return yield* loads(
-        `${key}:${seen}`,
-        Effect.map(load, (tenant) => {
-          if (seen === invalidations) {
-            if (cache.size > CACHE_ENTRIES) cache.clear()
-            cache.set(key, { at: now, tenant })
-          }
-          return tenant
-        })
-      )
-    })
+  // Concurrent misses of one key (every request of a tenant, each time its entry expires) read it
+  // once; `invalidate` makes a change in this process seen at once (see kernel/TtlCache.ts).
+  const cache = makeTtlCache<Option.Option<Tenant>>({ ttlMs: TENANT_CACHE_MS, maxEntries: CACHE_ENTRIES })
 
   const notFound = (name: string) => new TenantNotFound({ message: `no tenant "${name}"`, tenant: name })
   const live = (name: string) => (t: Option.Option<Tenant>) =>
     Option.isSome(t) && t.value.status !== "deleted" ? Effect.succeed(t.value) : Effect.fail(notFound(name))
 
   /** The tenant with this slug, deleted ones included. */
-  const findBySlug = (slug: string) => cached(`slug:${slug}`, repo.findBySlug(slug))
+  const findBySlug = (slug: string) => cache.get(`slug:${slug}`, repo.findBySlug(slug))
 
   /** The tenant with this slug; deleted tenants answer `TenantNotFound`. */
   const get = (slug: string): Effect.Effect<Tenant, TenantNotFound> => Effect.flatMap(findBySlug(slug), live(slug))
@@ -65,12 +45,12 @@ export const makeLookup = (repo: TenancyRepo) => {
   const getByDomain = (host: string): Effect.Effect<Tenant, TenantNotFound> => {
     const domain = host.toLowerCase().replace(/:\d+$/, "")
     if (!/^[a-z0-9.-]{1,253}$/.test(domain)) return Effect.fail(notFound(domain))
-    return Effect.flatMap(cached(`domain:${domain}`, repo.findByDomain(domain)), live(domain))
+    return Effect.flatMap(cache.get(`domain:${domain}`, repo.findByDomain(domain)), live(domain))
   }
 
   /** The tenant with this id; deleted tenants answer `TenantNotFound`. */
   const getById = (id: TenantId): Effect.Effect<Tenant, TenantNotFound> =>
-    Effect.flatMap(cached(`id:${id}`, repo.findById(id)), live(id))
+    Effect.flatMap(cache.get(`id:${id}`, repo.findById(id)), live(id))
 
   /**
    * The tenant a user-facing request runs for: must exist and be active.
@@ -92,10 +72,7 @@ export const makeLookup = (repo: TenancyRepo) => {
     getByDomain,
     resolveActive,
     notFound,
-    invalidate: Effect.sync(() => {
-      cache.clear()
-      invalidations++
-    })
+    invalidate: cache.invalidate()
   } as const
 }
 

@@ -11,10 +11,10 @@ import type { SqlClient } from "@effect/sql"
 import type { TenantId } from "@signet/contracts/kernel/Context"
 import { ValidationError } from "@signet/contracts/kernel/Errors"
 import { SettingNotFound, TenantSetting } from "@signet/contracts/tenancy/Domain"
-import { Clock, Effect, Either, Option, Schema } from "effect"
+import { Effect, Either, Option, Schema } from "effect"
 import type { Audit } from "../audit/Audit.js"
 import type { Events } from "../events/Events.js"
-import { makeSingleFlight } from "../kernel/SingleFlight.js"
+import { makeTtlCache } from "../kernel/TtlCache.js"
 import { bindTenant, nowInstant } from "./Lifecycle.js"
 import { type Lookup, TENANT_CACHE_MS } from "./Lookup.js"
 import type { SettingRow, TenancyRepo } from "./Repo.js"
@@ -35,18 +35,11 @@ export interface SettingsDeps {
 /** The settings operations; see the module comment. */
 export const makeSettings = ({ audit, events, lookup, repo, sql }: SettingsDeps) => {
   const withTenant = bindTenant(sql)
-  const cache = new Map<string, { readonly at: number; readonly rows: ReadonlyArray<SettingRow> }>()
-  // Bumped by every write, after its commit: a read that began before it (it may have read the
-  // rows the write replaced, e.g. while the write's transaction was still open) is returned to
-  // its caller but not cached, so a change is seen at once in this process.
-  let writes = 0
-  // Requests that miss at once (every request of a tenant when its rows expire) read them once.
-  const settingsLoads = makeSingleFlight<ReadonlyArray<SettingRow>, never>()
-  const invalidate = (tenantId: string) =>
-    Effect.sync(() => {
-      cache.delete(tenantId)
-      writes++
-    })
+  // A tenant's rows, read on hot paths (logins, beacon proofs), kept for TENANT_CACHE_MS. A write
+  // invalidates them after its commit: a read begun before it (it may have read the rows the
+  // write replaced) is answered to its caller but not cached. Concurrent misses read once.
+  const cache = makeTtlCache<ReadonlyArray<SettingRow>>({ ttlMs: TENANT_CACHE_MS, maxEntries: CACHE_TENANTS })
+  const invalidate = (tenantId: string) => cache.invalidate(tenantId)
 
   const readSettings = (tenant: { readonly id: string; readonly slug: string }) =>
     withTenant(tenant, repo.readSettings(tenant.id))
@@ -100,24 +93,10 @@ export const makeSettings = ({ audit, events, lookup, repo, sql }: SettingsDeps)
     Effect.gen(function* () {
       const def = SETTINGS.get(key)
       if (!def) return yield* Effect.dieMessage(`unknown setting ${key}`)
-      const now = yield* Clock.currentTimeMillis
-      const hit = cache.get(tenantId)
-      let rows = hit && now - hit.at < TENANT_CACHE_MS ? hit.rows : undefined
-      if (rows === undefined) {
-        const startedAt = writes
-        rows = yield* settingsLoads(
-          `${tenantId}:${startedAt}`,
-          Effect.gen(function* () {
-            const tenant = yield* lookup.getById(tenantId).pipe(Effect.orDie)
-            const read = yield* readSettings(tenant)
-            if (writes === startedAt) {
-              if (cache.size > CACHE_TENANTS) cache.clear()
-              cache.set(tenantId, { at: now, rows: read })
-            }
-            return read
-          })
-        )
-      }
+      const rows = yield* cache.get(
+        tenantId,
+        Effect.flatMap(lookup.getById(tenantId).pipe(Effect.orDie), (tenant) => readSettings(tenant))
+      )
       const row = rows.find((r) => r.key === key)
       return (row ? row.value : def.default) as A
     })
