@@ -2,11 +2,12 @@
  * Issue 23: the webhooks outbox subscriber takes a dispatcher batch at once
  * (one transaction per tenant). Events of two tenants claimed in one batch
  * each become deliveries of their own tenant's endpoint only, and an event
- * no filter takes becomes none — on both dialects.
+ * no filter takes becomes none — on both dialects. A tenant without an
+ * enabled endpoint is skipped after one look (no transaction on Postgres).
  */
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
-import { CreateWebhookEndpoint } from "@signet/contracts/integrations/Domain"
+import { CreateWebhookEndpoint, UpdateWebhookEndpoint } from "@signet/contracts/integrations/Domain"
 import { CurrentTenant, type EventId, Events, type TenantId, Webhooks } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
 import { Effect, Schema } from "effect"
@@ -56,6 +57,26 @@ for (const dialect of testDialects()) {
         const ofB = yield* Webhooks.use((w) => w.listDeliveries(eb)).pipe(inTenant(b))
         expect(ofA.map((d) => d.event_id).sort()).toEqual([published[0], published[2]].sort())
         expect(ofB.map((d) => d.event_id)).toEqual([published[1]])
+      })
+    )
+
+    it.effect("a disabled endpoint gets no delivery, and once enabled again it gets the next event", () =>
+      Effect.gen(function* () {
+        const t = yield* onboard("wh-batch-off")
+        const id = (yield* endpoint.pipe(inTenant(t))).endpoint.id
+        const enabled = (on: boolean) =>
+          Webhooks.use((w) => w.update(id, Schema.decodeUnknownSync(UpdateWebhookEndpoint)({ enabled: on }))).pipe(
+            inTenant(t)
+          )
+        yield* enabled(false)
+        yield* publishOnly("signet.test.while-off").pipe(inTenant(t))
+        while ((yield* Events.use((e) => e.dispatchOnce)) > 0) {}
+        expect(yield* Webhooks.use((w) => w.listDeliveries(id)).pipe(inTenant(t))).toEqual([])
+        yield* enabled(true)
+        const after = yield* publishOnly("signet.test.after").pipe(inTenant(t))
+        while ((yield* Events.use((e) => e.dispatchOnce)) > 0) {}
+        const deliveries = yield* Webhooks.use((w) => w.listDeliveries(id)).pipe(inTenant(t))
+        expect(deliveries.map((d) => d.event_id)).toEqual([after])
       })
     )
   })

@@ -46,39 +46,45 @@ const encodeEvent = Schema.encodeSync(Schema.parseJson(Schema.Any))
  * The outbox subscriber's side of delivery: storing deliveries (see
  * `enqueueBatch`). Needs the endpoints' repository and transaction.
  */
-const makeEnqueue = ({ inTx, repo }: Pick<EndpointDeps, "inTx" | "repo">) => {
+const makeEnqueue = ({ inBoundRead, inTx, repo }: Pick<EndpointDeps, "inBoundRead" | "inTx" | "repo">) => {
   /**
    * Stores the deliveries of a batch of events (the outbox subscriber's
    * `handleBatch`): one transaction per tenant, its enabled endpoints read
    * once, a delivery per matching endpoint and event in publication order.
-   * A tenant without endpoints costs one read. Idempotent: a delivery is
-   * unique per (endpoint, event).
+   * A tenant without enabled endpoints (most) costs one statement and no
+   * transaction. Idempotent: a delivery is unique per (endpoint, event).
    */
   const enqueueBatch = (batch: ReadonlyArray<CloudEvent>) =>
     Effect.gen(function* () {
       for (const [tenantId, tenantEvents] of byTenant(batch))
-        yield* inTx(
-          Effect.gen(function* () {
-            const endpoints = yield* repo.enabledEndpoints
-            if (endpoints.length === 0) return
-            const at = yield* DateTime.now
-            for (const event of tenantEvents) {
-              const matching = endpoints.filter((e) => filterMatches(e.event_types, event.type))
-              if (matching.length === 0) continue
-              const payload = encodeEvent(event)
-              for (const e of matching)
-                yield* repo.insertDelivery({
-                  id: yield* newId(WebhookDeliveryId),
-                  endpoint_id: e.id,
-                  event_id: event.id,
-                  event_type: event.type,
-                  payload,
-                  at
-                })
-            }
-          })
+        yield* Effect.flatMap(inBoundRead(repo.hasEnabledEndpoints), (any) =>
+          any ? enqueueTenant(tenantEvents) : Effect.void
         ).pipe(Effect.provideService(CurrentTenant, { id: tenantId as TenantId, slug: "" }))
     })
+
+  /** Stores the deliveries of one tenant's events of a batch (the current tenant's; see {@link enqueueBatch}). */
+  const enqueueTenant = (tenantEvents: ReadonlyArray<CloudEvent>) =>
+    inTx(
+      Effect.gen(function* () {
+        const endpoints = yield* repo.enabledEndpoints
+        if (endpoints.length === 0) return
+        const at = yield* DateTime.now
+        for (const event of tenantEvents) {
+          const matching = endpoints.filter((e) => filterMatches(e.event_types, event.type))
+          if (matching.length === 0) continue
+          const payload = encodeEvent(event)
+          for (const e of matching)
+            yield* repo.insertDelivery({
+              id: yield* newId(WebhookDeliveryId),
+              endpoint_id: e.id,
+              event_id: event.id,
+              event_type: event.type,
+              payload,
+              at
+            })
+        }
+      })
+    )
 
   /** Stores the deliveries of one event (see {@link enqueueBatch}). */
   const enqueue = (event: CloudEvent) => enqueueBatch([event])

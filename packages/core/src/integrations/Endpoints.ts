@@ -57,6 +57,13 @@ export interface EndpointDeps {
   readonly inTx: <A, E, R>(
     self: Effect.Effect<A, E, R>
   ) => Effect.Effect<A, Exclude<E, SqlError>, Exclude<R, SqlClient.SqlClient> | CurrentTenant>
+  /**
+   * Runs one statement that binds the current tenant itself on Postgres
+   * (`Db.tenantBoundReadOn`: no transaction, one round trip) on the service's database.
+   */
+  readonly inBoundRead: <A, E, R>(
+    self: Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, Exclude<E, SqlError>, R | CurrentTenant>
 }
 
 /** A new signing secret: `whsec_` + base64 of 32 random bytes (Standard Webhooks). */

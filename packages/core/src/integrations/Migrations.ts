@@ -423,6 +423,25 @@ export const integrationsMigrations: ModuleMigrations = {
         `ALTER TABLE sso_connections ADD COLUMN saml_require_encrypted ${t.bool} NOT NULL DEFAULT ${t.pg ? "FALSE" : "0"}`
       )
     }),
-    "0011_webhook_due": webhookDueMigration
+    "0011_webhook_due": webhookDueMigration,
+    "0012_enabled_endpoints_function": Effect.flatMap(SqlClient.SqlClient, (sql) =>
+      // Issue 23: the outbox subscriber looks for a tenant's enabled endpoints in every batch of
+      // events, and most tenants have none. On Postgres this function binds the tenant for
+      // row-level security and answers in one statement, in its own implicit transaction
+      // (`is_local` dies with it), where a tenant transaction costs BEGIN + set_config, the
+      // read and COMMIT. SECURITY INVOKER (the default): the policies apply as usual.
+      sql.onDialectOrElse({
+        pg: () =>
+          sql
+            .unsafe(`CREATE FUNCTION signet_has_enabled_endpoints(p_tenant UUID) RETURNS BOOLEAN
+            LANGUAGE plpgsql VOLATILE AS $$
+            BEGIN
+              PERFORM set_config('app.tenant_id', p_tenant::text, true);
+              RETURN EXISTS (SELECT 1 FROM webhook_endpoints WHERE tenant_id = p_tenant AND enabled);
+            END $$`)
+            .pipe(Effect.asVoid),
+        orElse: () => Effect.void
+      })
+    )
   }
 }

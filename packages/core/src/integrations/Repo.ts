@@ -306,6 +306,20 @@ export class IntegrationsRepo extends Effect.Service<IntegrationsRepo>()("Signet
         tid,
         (t) => sql`SELECT * FROM webhook_endpoints WHERE tenant_id = ${t} AND enabled = ${bool(true)}`
       ).pipe(Effect.flatMap(endpoints), span("enabledEndpoints")),
+      /**
+       * Whether the tenant has an enabled endpoint. On Postgres one statement that binds the
+       * tenant itself (`signet_has_enabled_endpoints`): run it with `Db.tenantBoundReadOn`.
+       */
+      hasEnabledEndpoints: Effect.flatMap(tid, (t) =>
+        sql.onDialectOrElse({
+          pg: () => sql<{ readonly found: unknown }>`SELECT signet_has_enabled_endpoints(${t}) AS found`,
+          orElse: () => sql<{ readonly found: unknown }>`SELECT EXISTS (SELECT 1 FROM webhook_endpoints
+            WHERE tenant_id = ${t} AND enabled = ${bool(true)}) AS found`
+        })
+      ).pipe(
+        Effect.map((rows) => Number(rows[0]?.found ?? 0) === 1),
+        span("hasEnabledEndpoints")
+      ),
       /** How many endpoints the tenant has. */
       countEndpoints: Effect.flatMap(
         tid,

@@ -21,7 +21,7 @@ import { Config, Effect, Ref } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Events } from "../events/Events.js"
 import { Envelope } from "../kernel/Crypto.js"
-import { tenantTx } from "../kernel/Database.js"
+import { tenantBoundReadOn, tenantTx } from "../kernel/Database.js"
 import { Quotas } from "../kernel/Quotas.js"
 import type { Tenancy } from "../tenancy/Tenancy.js"
 import { makeDeliveryLog } from "./Deliveries.js"
@@ -51,8 +51,9 @@ export class Webhooks extends Effect.Service<Webhooks>()("Signet/Webhooks", {
         Exclude<E, SqlError>,
         Exclude<R, SqlClient.SqlClient> | CurrentTenant
       >
+    const inBoundRead = <A, E, R>(self: Effect.Effect<A, E, R>) => tenantBoundReadOn(sql, self)
     const quotas = yield* Quotas
-    const deps = { repo, envelope, audit, events, options, inTx, quotas }
+    const deps = { repo, envelope, audit, events, options, inTx, inBoundRead, quotas }
     const endpoints = makeEndpoints(deps)
     const delivery = makeDelivery(deps, endpoints.findRow)
     const log = makeDeliveryLog(deps, endpoints.findRow, delivery)
