@@ -168,6 +168,40 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect("ValidateTeacherCourse answers a change of the course's or a group's teachers at once", () =>
+      Effect.gen(function* () {
+        const tenant = yield* onboard("aca-teach")
+        yield* asTenant(
+          tenant,
+          Effect.gen(function* () {
+            const a = yield* Academics
+            const school = yield* a.createSchool({ name: "Lycée Camus" })
+            const group = yield* a.createGroup({ school_id: school.id, name: "1ère B", code: "1B" })
+            const first = yield* user("t1@teach.example.edu", "teacher")
+            const second = yield* user("t2@teach.example.edu", "teacher")
+            const course = yield* a.createCourse({
+              school_id: school.id,
+              name: "Physique",
+              start_at: "2026-11-23T08:00:00Z",
+              end_at: "2026-11-23T09:00:00Z",
+              teacher_ids: [first.id],
+              group_ids: [group.id]
+            })
+            const teaches = Effect.all([
+              a.validateTeacherCourse(first.id, course.id),
+              a.validateTeacherCourse(second.id, course.id)
+            ])
+            expect(yield* teaches).toEqual([true, false])
+            expect(yield* teaches).toEqual([true, false])
+            yield* a.updateCourse(course.id, { teacher_ids: [] })
+            expect(yield* teaches).toEqual([false, false])
+            yield* a.setGroupTeachers(group.id, [second.id])
+            expect(yield* teaches).toEqual([false, true])
+          }).pipe(Effect.provide(testActor))
+        )
+      })
+    )
+
     it.effect("another tenant's objects answer not found", () =>
       Effect.gen(function* () {
         const a1 = yield* onboard("aca-one")

@@ -56,6 +56,8 @@ export interface TenantCache {
   checkedAt: number
   readonly courseGroups: Map<string, ReadonlyArray<GroupId>>
   readonly groupMembers: Map<string, ReadonlySet<string>>
+  /** `ValidateTeacherCourse` answers by `<teacher>:<course>` (the QR screen and staff checks ask on every poll). */
+  readonly teacherCourses: Map<string, boolean>
 }
 
 /** The shared kit of the academics seams; see the module comment. */
@@ -88,7 +90,13 @@ export const makeKit = Effect.gen(function* () {
         hit.checkedAt = nowMs
         return hit
       }
-      const fresh: TenantCache = { version, checkedAt: nowMs, courseGroups: new Map(), groupMembers: new Map() }
+      const fresh: TenantCache = {
+        version,
+        checkedAt: nowMs,
+        courseGroups: new Map(),
+        groupMembers: new Map(),
+        teacherCourses: new Map()
+      }
       if (caches.size > 1000) caches.clear()
       caches.set(tid, fresh)
       return fresh

@@ -19,9 +19,23 @@ export const makeQueries = ({ audit, bump, cacheFor, events, inTx, repo, tenantI
   // Concurrent misses of one course's groups or one group's members load them once.
   const groupLoads = makeSingleFlight<ReadonlyArray<GroupId>, never>()
   const memberLoads = makeSingleFlight<ReadonlySet<string>, never>()
-  /** `ValidateTeacherCourse`: the teacher is assigned to the course (directly, or through one of its groups). */
+  /**
+   * `ValidateTeacherCourse`: the teacher is assigned to the course (directly, or through one of
+   * its groups). Served from the tenant's academics cache (see `Kit.ts`: a change in this process
+   * is seen at once, on other replicas within a second) after the first call per pair.
+   */
   const validateTeacherCourse = (teacherId: string, courseId: string) =>
-    inTx(!validId(teacherId) || !validId(courseId) ? Effect.succeed(false) : repo.teachesCourse(teacherId, courseId))
+    Effect.gen(function* () {
+      if (!validId(teacherId) || !validId(courseId)) return false
+      const cache = yield* cacheFor(yield* tenantId)
+      const key = `${teacherId}:${courseId}`
+      const hit = cache.teacherCourses.get(key)
+      if (hit !== undefined) return hit
+      const teaches = yield* inTx(repo.teachesCourse(teacherId, courseId))
+      if (cache.teacherCourses.size >= 50_000) cache.teacherCourses.clear()
+      cache.teacherCourses.set(key, teaches)
+      return teaches
+    })
 
   /**
    * `ValidateStudentCourse`: the student is a member of ANY (live) group
