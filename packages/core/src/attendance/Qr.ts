@@ -18,7 +18,7 @@ import { makeSingleFlight } from "../kernel/SingleFlight.js"
 import { instant } from "../kernel/Sql.js"
 import { qrSecretColumn } from "./Migrations.js"
 import type { Policies } from "./Policies.js"
-import { courseRef, forbidden, type Shared } from "./Shared.js"
+import { courseRef, forbidden, notFound, type Shared } from "./Shared.js"
 
 /** Number of digits of a QR code. */
 export const QR_DIGITS = 8
@@ -104,7 +104,10 @@ export const makeQr = (s: Shared, policies: Policies) => {
    */
   const currentQrCode = (courseId: CourseId) =>
     Effect.gen(function* () {
-      const course = yield* s.courseOr404(courseId)
+      // Every screen showing the course polls it: the course comes from the signing rules' cache.
+      const found = yield* s.cachedCourse(courseId)
+      if (Option.isNone(found)) return yield* notFound("course", courseId)
+      const course = found.value
       if (!(yield* s.isStaffOf(course.id)))
         return yield* forbidden("only the course's teachers and admins display its code", "attendance:write")
       if (course.signature_closed) return yield* new Conflict({ message: "signing is closed for this course" })
