@@ -10,7 +10,7 @@ import {
   type TenantId
 } from "@signet/core"
 import { testDialects } from "@signet/core/testing"
-import { Duration, Effect, Ref, TestClock } from "effect"
+import { Chunk, Clock, Deferred, Duration, Effect, Ref, TestClock, TestServices } from "effect"
 import { outboxCount, testCore } from "./support.js"
 
 describe("backoff", () => {
@@ -267,6 +267,52 @@ for (const dialect of testDialects()) {
         expect(yield* Ref.get(seen)).toEqual([1, 2, 3, 4, 5])
         expect(yield* Ref.get(most)).toBe(1)
       })
+    )
+    it.scoped(
+      "after a batch that was not full the dispatcher lingers, so events published meanwhile share one batch",
+      () =>
+        Effect.gen(function* () {
+          const events = yield* Events
+          const calls = yield* Ref.make<Array<Array<number>>>([])
+          const handled = [yield* Deferred.make<void>(), yield* Deferred.make<void>()] as const
+          yield* events.subscribe({
+            name: "lingering-projection",
+            types: ["signet.lingered."],
+            handle: () => Effect.dieMessage("handle is not used when handleBatch is given"),
+            handleBatch: (batch) =>
+              Effect.flatMap(
+                Ref.updateAndGet(calls, (xs) => [...xs, batch.map((e) => (e.data as { n: number }).n)]),
+                (xs) => Deferred.succeed(handled[Math.min(xs.length, 2) - 1] as Deferred.Deferred<void>, undefined)
+              )
+          })
+          // An empty claim would sleep an hour: only the linger (one second) lets the second batch come.
+          yield* events.configure({ linger: Duration.seconds(1), pollInterval: Duration.hours(1) })
+          yield* Effect.addFinalizer(() =>
+            events.configure({
+              linger: defaultDispatcherOptions.linger,
+              pollInterval: defaultDispatcherOptions.pollInterval
+            })
+          )
+          yield* events.publish({ type: "signet.lingered.step", data: { n: 1 } })
+          yield* Effect.forkScoped(events.run)
+          yield* Deferred.await(handled[0])
+          // Wait (in real time) until the loop has marked the batch and sleeps its linger on the test
+          // clock (other fibers, the Postgres pool's, may sleep on it too: only a wake-up one linger
+          // from now is the loop's).
+          const lingerEnds = (yield* Clock.currentTimeMillis) + 1_000
+          const asleep = Effect.map(
+            TestClock.sleeps(),
+            Chunk.some((t) => t === lingerEnds)
+          )
+          while (!(yield* asleep)) yield* TestServices.provideLive(Effect.sleep(Duration.millis(5)))
+          yield* events.publish({ type: "signet.lingered.step", data: { n: 2 } })
+          yield* TestClock.adjust(Duration.millis(1))
+          yield* events.publish({ type: "signet.lingered.step", data: { n: 3 } })
+          expect(yield* Ref.get(calls)).toEqual([[1]])
+          yield* TestClock.adjust(Duration.seconds(1))
+          yield* Deferred.await(handled[1])
+          expect(yield* Ref.get(calls)).toEqual([[1], [2, 3]])
+        })
     )
   })
 }
