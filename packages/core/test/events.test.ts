@@ -111,6 +111,30 @@ for (const dialect of testDialects()) {
       })
     )
 
+    it.effect("an event claimed again after its lease lapsed is not handed again to the subscribers that took it", () =>
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const events = yield* Events
+        const calls = yield* Ref.make<Array<string>>([])
+        for (const name of ["lapse-a", "lapse-b"])
+          yield* events.subscribe({
+            name,
+            types: ["signet.lapsed."],
+            handle: () => Ref.update(calls, (xs) => [...xs, name])
+          })
+        const ev = yield* events.publish({ type: "signet.lapsed.happened", data: {} })
+        yield* events.dispatchOnce
+        expect(yield* Ref.get(calls)).toEqual(["lapse-a", "lapse-b"])
+        // A crash between the subscribers' success and the delivered mark: still pending, leased to a dead process.
+        yield* sql`UPDATE outbox SET status = 'pending', delivered_at = NULL, locked_by = 'crashed',
+          locked_until = ${new Date(60_000).toISOString()} WHERE id = ${ev.id}`
+        yield* TestClock.adjust(Duration.minutes(2))
+        yield* events.dispatchOnce
+        expect((yield* events.get(ev.id)).status).toBe("delivered")
+        expect(yield* Ref.get(calls)).toEqual(["lapse-a", "lapse-b"])
+      })
+    )
+
     it.effect("an older event waiting for its retry does not hold back newer due events", () =>
       Effect.gen(function* () {
         const events = yield* Events

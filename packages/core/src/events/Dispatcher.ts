@@ -140,7 +140,10 @@ export const makeDispatcher = ({ instance, options: optionsRef, repo, subscriber
   const plan = (rows: ReadonlyArray<OutboxRow>, all: ReadonlyArray<Subscriber>) =>
     Effect.gen(function* () {
       const interested = rows.map((row) => all.filter((s) => matches(s, row.type)))
-      const asked = rows.filter((_, i) => (interested[i] as ReadonlyArray<Subscriber>).length > 0).map((r) => r.id)
+      // An event on its first claim was never handed to a subscriber: only the others are asked about.
+      const asked = rows
+        .filter((r, i) => r.claims > 1 && (interested[i] as ReadonlyArray<Subscriber>).length > 0)
+        .map((r) => r.id)
       const done = yield* repo.processedBy(asked)
       return rows.map((row, i): Pending => {
         const skip = done.get(row.id)

@@ -52,6 +52,15 @@ export const eventsMigrations: ModuleMigrations = {
       yield* sql.unsafe(
         `CREATE INDEX outbox_due ON outbox (time, id, next_attempt_at, locked_until) WHERE status = 'pending'`
       )
+    }),
+    // How many times an event was claimed (issue 23): an event on its first claim was never
+    // handed to a subscriber, so the dispatcher skips asking `event_deliveries` which
+    // subscribers already took it. Events waiting at the upgrade count as claimed once, so
+    // their next claim asks, as before.
+    "0003_outbox_claims": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      yield* sql.unsafe(`ALTER TABLE outbox ADD COLUMN claims INTEGER NOT NULL DEFAULT 0`)
+      yield* sql.unsafe(`UPDATE outbox SET claims = 1 WHERE status <> 'delivered'`)
     })
   }
 }

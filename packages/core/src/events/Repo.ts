@@ -29,7 +29,9 @@ export const OutboxRow = Schema.Struct({
   attempts: DbCount,
   next_attempt_at: Schema.NullOr(Schema.DateTimeUtc),
   last_error: Schema.NullOr(Schema.String),
-  delivered_at: Schema.NullOr(Schema.DateTimeUtc)
+  delivered_at: Schema.NullOr(Schema.DateTimeUtc),
+  /** How many times the event was claimed, this claim included (1: never handed to a subscriber before). */
+  claims: DbCount
 })
 /** @see OutboxRow */
 export type OutboxRow = typeof OutboxRow.Type
@@ -97,13 +99,13 @@ export class EventsRepo extends Effect.Service<EventsRepo>()("Signet/EventsRepo"
       /**
        * Leases up to `limit` due pending events to `instance` until `until`
        * (`FOR UPDATE SKIP LOCKED` on Postgres, so replicas never take the same
-       * batch), oldest first.
+       * batch), oldest first. Each claim counts in the row's `claims`.
        */
       claim: (instance: string, now: string, until: string, limit: number) =>
         sql
           .onDialectOrElse({
             pg: () =>
-              sql`UPDATE outbox SET locked_by = ${instance}, locked_until = ${until}
+              sql`UPDATE outbox SET locked_by = ${instance}, locked_until = ${until}, claims = claims + 1
               WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ${now}
                 AND (locked_until IS NULL OR locked_until < ${now})
                 ORDER BY time, id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
@@ -111,7 +113,7 @@ export class EventsRepo extends Effect.Service<EventsRepo>()("Signet/EventsRepo"
             // SQLite's planner prefers `outbox_pending` and sorts; `outbox_due` reads the batch
             // in order and stops (migration 0002).
             orElse: () =>
-              sql`UPDATE outbox SET locked_by = ${instance}, locked_until = ${until}
+              sql`UPDATE outbox SET locked_by = ${instance}, locked_until = ${until}, claims = claims + 1
               WHERE id IN (SELECT id FROM outbox INDEXED BY outbox_due WHERE status = 'pending' AND next_attempt_at <= ${now}
                 AND (locked_until IS NULL OR locked_until < ${now})
                 ORDER BY time, id LIMIT ${limit})
