@@ -1,7 +1,8 @@
 /**
  * Usage ingestion and usage queries (issue 20 "Metering"; OpenMeter's
  * ingestion model). Internal to `Billing.ts`; runs in the current tenant's
- * transaction.
+ * transaction (`ingest` writes before it may refuse: only the transaction's
+ * rollback keeps a refused batch from being stored in part).
  *
  * **Ingestion** takes a batch of 1–1,000 CloudEvents-shaped events and
  * stores them idempotently by event id, all or nothing:
@@ -93,22 +94,14 @@ export const makeMetering = (repo: BillingRepo, meters: ReturnType<typeof makeMe
           if (problem !== null)
             return yield* ValidationError.field(`events[${i}].data`, `${problem} (meter ${m.code}, ${m.aggregation})`)
         }
-      const stored = yield* repo.eventDigests([...byId.keys()])
-      const fresh: Array<NewEvent> = []
-      for (const row of byId.values()) {
-        const digest = stored.get(row.id)
-        if (digest === undefined) fresh.push(row)
-        else if (digest !== row.digest)
-          return yield* new Conflict({
-            message: `event id ${row.id} was received before with different content`,
-            field: "id"
-          })
-      }
-      const accepted = fresh.length === 0 ? 0 : yield* repo.insertEvents(fresh, now)
-      if (accepted < fresh.length) {
-        // Another batch stored some of these ids meanwhile: a replay is a duplicate, other content a 409.
-        const raced = yield* repo.eventDigests(fresh.map((e) => e.id))
-        const differs = fresh.find((e) => raced.get(e.id) !== e.digest)
+      // Inserted first (ids already stored are skipped): a batch of new events costs one
+      // statement. Only when some id was stored before are the digests read, and one that
+      // differs fails the batch — the caller's transaction then rolls back what was inserted.
+      const rows = [...byId.values()]
+      const accepted = yield* repo.insertEvents(rows, now)
+      if (accepted < rows.length) {
+        const stored = yield* repo.eventDigests(rows.map((e) => e.id))
+        const differs = rows.find((e) => stored.get(e.id) !== e.digest)
         if (differs !== undefined)
           return yield* new Conflict({
             message: `event id ${differs.id} was received before with different content`,
