@@ -523,6 +523,11 @@ for (const dialect of testDialects()) {
         yield* closeAtTen
         const history = yield* as(s3.id, (att) => att.studentHistory(s3.id))
         expect(history.entries.map((e) => e.result)).toEqual(["PRESENT", "ABSENT"])
+        // Each entry carries its course's end, so a client can tell a running course from one that is over.
+        expect(history.entries.map((e) => DateTime.formatIso(e.end_at))).toEqual([
+          "2026-11-23T09:00:00.000Z",
+          "2026-11-23T09:00:00.000Z"
+        ])
         expect(history.totals).toMatchObject({ present: 1, absent: 1, rate: 0.5 })
         expect(yield* Effect.flip(as(s3.id, (att) => att.studentHistory(s1.id)))).toMatchObject({ _tag: "Forbidden" })
       })

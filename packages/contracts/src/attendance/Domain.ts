@@ -351,11 +351,17 @@ export const DecideExcuse = strictStruct("DecideExcuse", {
 /** @see DecideExcuse */
 export type DecideExcuse = typeof DecideExcuse.Type
 
-/** One course of a student's history. */
+/**
+ * One course of a student's history: the course, when it starts and ends
+ * (instants, UTC; `end_at` lets a client tell a course still running from
+ * one that is over, e.g. a course begun before midnight on a "today" page)
+ * and the student's result (null: unmarked).
+ */
 export class HistoryEntry extends Schema.Class<HistoryEntry>("HistoryEntry")({
   course_id: CourseId,
   course_name: Schema.String,
   start_at: Schema.DateTimeUtc,
+  end_at: Schema.DateTimeUtc,
   result: Schema.NullOr(RollResult)
 }) {}
 

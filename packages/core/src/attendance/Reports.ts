@@ -97,7 +97,15 @@ export const makeReports = (s: Shared) => {
             if (!startsIn(c, from, to)) return []
             const course_id = courseRef(c).id
             const result = resultOf.get(course_id) ?? null
-            return [new HistoryEntry({ course_id, course_name: c.name, start_at: utc(c.start_at), result })]
+            return [
+              new HistoryEntry({
+                course_id,
+                course_name: c.name,
+                start_at: utc(c.start_at),
+                end_at: utc(c.end_at),
+                result
+              })
+            ]
           })
           .sort(
             (a, b) =>

@@ -96,6 +96,38 @@ describe.runIf(browserAvailable())("web app: student area", () => {
           })
         )
 
+        it.scoped("a course begun before midnight and still running is on today's page; one over before is not", () =>
+          Effect.gen(function* () {
+            const slug = "ws-midnight"
+            const day = yield* schoolDay(slug)
+            // The browser's clock is pinned 5 minutes after this midnight, its zone to UTC.
+            const midnight = new Date()
+            midnight.setUTCHours(0, 0, 0, 0)
+            const at = (minutes: number) => new Date(midnight.getTime() + minutes * 60_000).toISOString()
+            const course = (name: string, start: number, end: number) =>
+              Effect.map(
+                day.post("/courses", {
+                  school_id: day.school.id,
+                  name,
+                  start_at: at(start),
+                  end_at: at(end),
+                  teacher_ids: [day.teacher.id],
+                  group_ids: [day.group.id]
+                }),
+                (r) => r.body
+              )
+            const running = yield* course("Late study", -10, 50)
+            const over = yield* course("Evening club", -120, -60)
+            const t = yield* openPage("phone", "UTC")
+            yield* signIn(t, slug, `s2@${slug}.example.edu`)
+            yield* step(() => t.page.clock.setFixedTime(new Date(at(5))))
+            yield* step(() => t.page.goto(`/t/${slug}/student`))
+            yield* step(() => t.page.locator(`li[data-course="${running.id}"]`).getByText("Not signed").waitFor())
+            expect(yield* step(() => t.page.locator(`li[data-course="${over.id}"]`).count())).toBe(0)
+            expect(t.errors).toEqual([])
+          })
+        )
+
         it.scoped("the history shows the totals and the attendance rate in words and as a percentage", () =>
           Effect.gen(function* () {
             const slug = "ws-hist"
