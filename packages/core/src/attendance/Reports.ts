@@ -50,6 +50,16 @@ const startsIn = (course: Course, from: DateTime.Utc | null, to: DateTime.Utc | 
   return (!from || !DateTime.lessThan(start, from)) && (!to || DateTime.lessThan(start, to))
 }
 
+/** A course of a student's history with the student's result (null: unmarked). */
+const historyEntry = (c: Course, result: HistoryEntry["result"]) =>
+  new HistoryEntry({
+    course_id: courseRef(c).id,
+    course_name: c.name,
+    start_at: utc(c.start_at),
+    end_at: utc(c.end_at),
+    result
+  })
+
 /** Parameters of a report: its scope and the date range. */
 export interface ReportQuery {
   readonly scope: "school" | "group" | "course"
@@ -93,20 +103,7 @@ export const makeReports = (s: Shared) => {
         if (taught !== null && ids.length === 0) return yield* notFound("student", studentId)
         const courses = yield* s.academics.getCourses(ids)
         const entries = courses
-          .flatMap((c) => {
-            if (!startsIn(c, from, to)) return []
-            const course_id = courseRef(c).id
-            const result = resultOf.get(course_id) ?? null
-            return [
-              new HistoryEntry({
-                course_id,
-                course_name: c.name,
-                start_at: utc(c.start_at),
-                end_at: utc(c.end_at),
-                result
-              })
-            ]
-          })
+          .flatMap((c) => (startsIn(c, from, to) ? [historyEntry(c, resultOf.get(courseRef(c).id) ?? null)] : []))
           .sort(
             (a, b) =>
               DateTime.toEpochMillis(a.start_at) - DateTime.toEpochMillis(b.start_at) ||
